@@ -1,0 +1,84 @@
+#include "strutil.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int parse_prefix(const char *s, uint64_t *out, char **end)
+{
+	int base = 10;
+
+	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		if (!isxdigit((unsigned char)*s))
+			return -EINVAL;
+	}
+	errno = 0;
+	*out = strtoull(s, end, base);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end == s)
+		return -EINVAL;
+	return 0;
+}
+
+int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v;
+	char *end;
+	int rc = parse_prefix(s, &v, &end);
+
+	if (rc < 0)
+		return rc;
+	if (*end)
+		return -EINVAL;
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *bytes)
+{
+	uint64_t v;
+	char *end;
+	unsigned shift = 0;
+	int rc = parse_prefix(s, &v, &end);
+
+	if (rc < 0)
+		return rc;
+	switch (toupper((unsigned char)*end)) {
+	case '\0': break;
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	case 'T': shift = 40; break;
+	default: return -EINVAL;
+	}
+	if (*end && end[1] && !((end[1] == 'B' || end[1] == 'b') && !end[2]))
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*bytes = v << shift;
+	return 0;
+}
+
+int str_printf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= len)
+		return -ENAMETOOLONG;
+	return n;
+}

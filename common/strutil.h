@@ -1,0 +1,20 @@
+/* Small string helpers shared by the toolstack programs. */
+#ifndef XENON_STRUTIL_H
+#define XENON_STRUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Parse an unsigned integer in base 10, or base 16 with a 0x prefix, that
+ * must fill the whole string and be <= max. Returns 0 or -EINVAL / -ERANGE.
+ */
+int parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/* Parse a size with an optional K/M/G/T suffix (powers of 1024) into bytes. */
+int parse_size(const char *s, uint64_t *bytes);
+
+/* snprintf that reports truncation as -ENAMETOOLONG instead of hiding it. */
+int str_printf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

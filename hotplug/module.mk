@@ -1,0 +1,1 @@
+INSTALL_SCRIPTS += $(filter-out hotplug/module.mk,$(sort $(wildcard hotplug/*)))

@@ -1,0 +1,1 @@
+BATS_SUITES += $(sort $(wildcard tests/*.bats))

@@ -1,0 +1,65 @@
+#include "strutil.h"
+#include "unit.h"
+
+#include <errno.h>
+
+static void test_parse_u64_decimal_and_hex(void)
+{
+	uint64_t v = 0;
+
+	CHECK_INT(parse_u64("42", 100, &v), 0);
+	CHECK_INT(v, 42);
+	CHECK_INT(parse_u64("0x1f", 100, &v), 0);
+	CHECK_INT(v, 31);
+	CHECK_INT(parse_u64("18446744073709551615", UINT64_MAX, &v), 0);
+	CHECK(v == UINT64_MAX);
+}
+
+static void test_parse_u64_rejects_junk(void)
+{
+	uint64_t v = 7;
+
+	CHECK_INT(parse_u64("", 100, &v), -EINVAL);
+	CHECK_INT(parse_u64("12x", 100, &v), -EINVAL);
+	CHECK_INT(parse_u64("-1", 100, &v), -EINVAL);
+	CHECK_INT(parse_u64(" 1", 100, &v), -EINVAL);
+	CHECK_INT(parse_u64("0x", 100, &v), -EINVAL);
+	CHECK_INT(parse_u64("101", 100, &v), -ERANGE);
+	CHECK_INT(parse_u64("99999999999999999999999", UINT64_MAX, &v), -ERANGE);
+	CHECK_INT(v, 7);
+}
+
+static void test_parse_size_suffixes(void)
+{
+	uint64_t b = 0;
+
+	CHECK_INT(parse_size("512", &b), 0);
+	CHECK_INT(b, 512);
+	CHECK_INT(parse_size("4k", &b), 0);
+	CHECK_INT(b, 4096);
+	CHECK_INT(parse_size("2M", &b), 0);
+	CHECK_INT(b, 2 << 20);
+	CHECK_INT(parse_size("1GB", &b), 0);
+	CHECK_INT(b, 1 << 30);
+	CHECK_INT(parse_size("1Q", &b), -EINVAL);
+	CHECK_INT(parse_size("1MBx", &b), -EINVAL);
+	CHECK_INT(parse_size("0xffffffffffffffffK", &b), -ERANGE);
+}
+
+static void test_str_printf_truncation(void)
+{
+	char buf[8];
+
+	CHECK_INT(str_printf(buf, sizeof(buf), "%s", "short"), 5);
+	CHECK_STR(buf, "short");
+	CHECK_INT(str_printf(buf, sizeof(buf), "%s", "much too long"), -ENAMETOOLONG);
+}
+
+int main(void)
+{
+	RUN(test_parse_u64_decimal_and_hex);
+	RUN(test_parse_u64_rejects_junk);
+	RUN(test_parse_size_suffixes);
+	RUN(test_str_printf_truncation);
+	return unit_done();
+}
