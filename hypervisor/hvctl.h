@@ -1,0 +1,104 @@
+/*
+ * The xenon-hv control protocol: Xenon's "domctl hypercalls" (a contract:
+ * hypervisor/ implements the server in xenon-hv and this client library,
+ * libhvctl.a; libxl is its user). Documented for people in man/xenon-hv.8.
+ *
+ * Transport: a SOCK_SEQPACKET Unix socket (default
+ * /run/xenon/domains/<domid>.sock, set with --control). Every request is one
+ * packet: struct hvctl_hdr followed by hdr.len payload bytes; every reply is
+ * one packet: struct hvctl_hdr with the same type, status 0 or a negative
+ * errno, and a payload. After HVCTL_SUBSCRIBE the connection carries only
+ * event packets (type HVCTL_EVENT, payload struct hvctl_event) until closed.
+ *
+ * All functions return 0 or a negative errno.
+ */
+#ifndef XENON_HVCTL_H
+#define XENON_HVCTL_H
+
+#include <stdint.h>
+
+#define HVCTL_MAX_VCPUS 64
+#define HVCTL_MAX_PACKET 65536
+
+/* xenon-hv's exit status tells how the domain ended. */
+#define HV_EXIT_POWEROFF 0 /* the guest powered off (or was shut down) */
+#define HV_EXIT_ERROR    1 /* bad arguments or a host error before/while running */
+#define HV_EXIT_REBOOT   2 /* the guest asked to reboot */
+#define HV_EXIT_CRASH    3 /* the guest crashed (fault, triple fault, KVM error) */
+#define HV_EXIT_DESTROY  4 /* destroyed through HVCTL_DESTROY */
+
+enum hvctl_type {
+	HVCTL_INFO = 1,     /* -> struct hvctl_info */
+	HVCTL_PAUSE = 2,
+	HVCTL_UNPAUSE = 3,
+	HVCTL_SHUTDOWN = 4, /* payload uint32_t HVCTL_SHUTDOWN_POWEROFF / _REBOOT */
+	HVCTL_DESTROY = 5,  /* reply sent, then the process exits HV_EXIT_DESTROY */
+	HVCTL_SUBSCRIBE = 6,/* the connection becomes an event stream */
+	HVCTL_CONSOLE_RING = 7, /* -> the recent console output (bytes) */
+	HVCTL_EVENT = 8,    /* event packets on a subscribed connection */
+	HVCTL_TYPE_MAX
+};
+
+#define HVCTL_SHUTDOWN_POWEROFF 0
+#define HVCTL_SHUTDOWN_REBOOT   1
+
+enum hvctl_state {
+	HVCTL_STATE_RUNNING = 1,
+	HVCTL_STATE_PAUSED = 2,
+	HVCTL_STATE_SHUTDOWN = 3, /* the guest has powered off / rebooted / crashed */
+	HVCTL_STATE_CRASHED = 4,
+};
+
+enum hvctl_event_kind {
+	HVCTL_EV_POWEROFF = 1,
+	HVCTL_EV_REBOOT = 2,
+	HVCTL_EV_CRASH = 3,
+	HVCTL_EV_PAUSED = 4,
+	HVCTL_EV_UNPAUSED = 5,
+};
+
+struct hvctl_hdr {
+	uint32_t type;
+	int32_t status; /* replies: 0 or -errno; requests: 0 */
+	uint32_t len;   /* payload bytes after the header */
+	uint32_t pad;
+};
+
+struct hvctl_info {
+	char name[64];
+	uint32_t domid;
+	uint32_t state;    /* enum hvctl_state */
+	uint32_t platform; /* XENON_PLATFORM_* from guest/include/xenon-boot.h */
+	uint32_t nr_vcpus;
+	uint64_t mem_kib;
+	uint64_t start_time_ns; /* CLOCK_REALTIME when the domain was built */
+	uint64_t cpu_time_ns;   /* sum over vCPUs */
+	uint64_t vcpu_time_ns[HVCTL_MAX_VCPUS];
+	uint32_t vcpu_online[HVCTL_MAX_VCPUS / 32]; /* bitmap */
+	int32_t pid;
+	uint32_t pad;
+	char console_pty[108]; /* "" unless --console pty */
+};
+
+struct hvctl_event {
+	uint32_t kind; /* enum hvctl_event_kind */
+	uint32_t pad;
+	uint64_t time_ns;
+	char detail[240]; /* e.g. the crash reason */
+};
+
+const char *hvctl_default_socket(uint32_t domid, char *buf, unsigned len);
+int hvctl_connect(const char *socket_path, int *fd);
+/* One request/reply; *reply_len in: buffer size, out: payload size. */
+int hvctl_call(int fd, uint32_t type, const void *req, uint32_t req_len, void *reply, uint32_t *reply_len);
+int hvctl_info(int fd, struct hvctl_info *info);
+int hvctl_pause(int fd);
+int hvctl_unpause(int fd);
+int hvctl_shutdown(int fd, uint32_t how);
+int hvctl_destroy(int fd);
+int hvctl_subscribe(int fd);
+/* Next event on a subscribed fd; timeout_ms < 0 waits; -ETIMEDOUT, or
+ * -EPIPE when xenon-hv has gone (its exit status then tells the end). */
+int hvctl_next_event(int fd, int timeout_ms, struct hvctl_event *ev);
+
+#endif
