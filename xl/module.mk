@@ -1,0 +1,4 @@
+XL_SRCS := $(sort $(wildcard xl/*.c))
+XL_OBJS := $(XL_SRCS:.c=.o)
+$(eval $(call program,xl/xl,$(XL_OBJS) libxl/libxenlight.a $(LIBXL_DEPLIBS),$(LIBXL_LDLIBS)))
+INSTALL_SBIN += xl/xl
