@@ -1,12 +1,13 @@
-# libxl: every libxl/*.c goes into libxl/libxenlight.a (the static library
-# xl and xentop link) and libxl/libxenlight.so (installed with libxl.h and
-# xenlight.pc). Unit tests live in tests/unit/.
+# libxl: every libxl/*.c goes into libxl/libxenlight.a, the library xl and
+# xentop link. Unit tests live in tests/unit/.
 LIBXL_SRCS := $(sort $(wildcard libxl/*.c))
 LIBXL_OBJS := $(LIBXL_SRCS:.c=.o)
 # What a program using libxl links after libxenlight.a.
 LIBXL_DEPLIBS := xenstored/libxs.a hypervisor/libhvctl.a common/libcommon.a
 LIBXL_LDLIBS := $(shell pkg-config --libs yajl uuid 2>/dev/null)
 
+ifneq ($(LIBXL_SRCS),)
 libxl/libxenlight.a: $(LIBXL_OBJS)
 	$(AR) rcs $@ $^
 LIBRARIES += libxl/libxenlight.a
+endif
