@@ -1,0 +1,167 @@
+/*
+ * libhvctl: the client side of the xenon-hv control protocol (hvctl.h).
+ * One request packet out, one reply packet back, over SOCK_SEQPACKET.
+ */
+#include "hypervisor/hvctl.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+const char *hvctl_default_socket(uint32_t domid, char *buf, unsigned len)
+{
+	int n = snprintf(buf, len, "/run/xenon/domains/%u.sock", domid);
+
+	if (n < 0 || (unsigned)n >= len)
+		return NULL;
+	return buf;
+}
+
+int hvctl_connect(const char *socket_path, int *fd)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int s;
+
+	if (strlen(socket_path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, socket_path);
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int err = -errno;
+
+		close(s);
+		return err;
+	}
+	*fd = s;
+	return 0;
+}
+
+static int send_request(int fd, uint32_t type, const void *req, uint32_t req_len)
+{
+	struct hvctl_hdr hdr = { .type = type, .len = req_len };
+	struct iovec iov[2] = { { &hdr, sizeof(hdr) }, { (void *)req, req_len } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = req_len ? 2 : 1 };
+	ssize_t n;
+
+	if (req_len > HVCTL_MAX_PACKET - sizeof(hdr))
+		return -EMSGSIZE;
+	do
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == ECONNRESET ? -EPIPE : -errno;
+	return 0;
+}
+
+/* Receive one packet: header + up to *len payload bytes (truncation is an error). */
+static int recv_packet(int fd, struct hvctl_hdr *hdr, void *buf, uint32_t *len)
+{
+	struct iovec iov[2] = { { hdr, sizeof(*hdr) }, { buf, *len } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t n;
+
+	do
+		n = recvmsg(fd, &msg, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == ECONNRESET ? -EPIPE : -errno;
+	if (n == 0)
+		return -EPIPE;
+	if ((size_t)n < sizeof(*hdr) || hdr->len != (size_t)n - sizeof(*hdr))
+		return -EPROTO;
+	if (msg.msg_flags & MSG_TRUNC)
+		return -EMSGSIZE;
+	*len = hdr->len;
+	return 0;
+}
+
+int hvctl_call(int fd, uint32_t type, const void *req, uint32_t req_len, void *reply, uint32_t *reply_len)
+{
+	struct hvctl_hdr hdr;
+	uint32_t len = reply_len ? *reply_len : 0;
+	int rc;
+
+	rc = send_request(fd, type, req, req_len);
+	if (rc)
+		return rc;
+	rc = recv_packet(fd, &hdr, reply, &len);
+	if (rc)
+		return rc;
+	if (hdr.type != type)
+		return -EPROTO;
+	if (hdr.status > 0)
+		return -EPROTO;
+	if (hdr.status < 0)
+		return hdr.status;
+	if (reply_len)
+		*reply_len = len;
+	return 0;
+}
+
+int hvctl_info(int fd, struct hvctl_info *info)
+{
+	uint32_t len = sizeof(*info);
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	rc = hvctl_call(fd, HVCTL_INFO, NULL, 0, info, &len);
+	if (rc)
+		return rc;
+	/* A shorter reply (an older server) leaves the tail zeroed. */
+	return 0;
+}
+
+int hvctl_pause(int fd)
+{
+	return hvctl_call(fd, HVCTL_PAUSE, NULL, 0, NULL, NULL);
+}
+
+int hvctl_unpause(int fd)
+{
+	return hvctl_call(fd, HVCTL_UNPAUSE, NULL, 0, NULL, NULL);
+}
+
+int hvctl_shutdown(int fd, uint32_t how)
+{
+	return hvctl_call(fd, HVCTL_SHUTDOWN, &how, sizeof(how), NULL, NULL);
+}
+
+int hvctl_destroy(int fd)
+{
+	return hvctl_call(fd, HVCTL_DESTROY, NULL, 0, NULL, NULL);
+}
+
+int hvctl_subscribe(int fd)
+{
+	return hvctl_call(fd, HVCTL_SUBSCRIBE, NULL, 0, NULL, NULL);
+}
+
+int hvctl_next_event(int fd, int timeout_ms, struct hvctl_event *ev)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct hvctl_hdr hdr;
+	uint32_t len = sizeof(*ev);
+	int rc;
+
+	do
+		rc = poll(&pfd, 1, timeout_ms);
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0)
+		return -errno;
+	if (rc == 0)
+		return -ETIMEDOUT;
+	memset(ev, 0, sizeof(*ev));
+	rc = recv_packet(fd, &hdr, ev, &len);
+	if (rc)
+		return rc;
+	if (hdr.type != HVCTL_EVENT)
+		return -EPROTO;
+	ev->detail[sizeof(ev->detail) - 1] = '\0';
+	return 0;
+}

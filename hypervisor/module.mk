@@ -1,0 +1,18 @@
+# hypervisor/: xenon-hv (one process per domain), libhvctl.a (the control
+# protocol's client library, hvctl.h) and hvctl (a small CLI over it).
+HVCTL_LIB_OBJS := hypervisor/libhvctl.o
+hypervisor/libhvctl.a: $(HVCTL_LIB_OBJS)
+	$(AR) rcs $@ $^
+LIBRARIES += hypervisor/libhvctl.a
+
+HV_SRCS := $(filter-out hypervisor/libhvctl.c hypervisor/hvctl_cli.c,$(sort $(wildcard hypervisor/*.c)))
+HV_OBJS := $(HV_SRCS:.c=.o)
+ifneq ($(HV_SRCS),)
+$(eval $(call program,hypervisor/xenon-hv,$(HV_OBJS) common/libcommon.a,-pthread))
+INSTALL_SBIN += hypervisor/xenon-hv
+endif
+
+ifneq ($(wildcard hypervisor/hvctl_cli.c),)
+$(eval $(call program,hypervisor/hvctl,hypervisor/hvctl_cli.o hypervisor/libhvctl.a common/libcommon.a,))
+INSTALL_SBIN += hypervisor/hvctl
+endif
