@@ -1,0 +1,192 @@
+/*
+ * The shell commands, and their one table.
+ */
+#include "arch.h"
+#include "kernel.h"
+#include "shell.h"
+
+#define TICKER_PERIOD_NS 100000000ULL
+#define BENCH_MIN_MS     100
+
+static struct {
+	bool on;
+	uint64_t count;
+	uint64_t next_ns;
+} ticker;
+
+/* "12.345": seconds with milliseconds */
+static void fmt_seconds(char *buf, size_t size, uint64_t ns)
+{
+	snprintf(buf, size, "%lu.%03lu", (unsigned long)(ns / 1000000000ULL),
+		 (unsigned long)(ns / 1000000ULL % 1000));
+}
+
+void ticker_poll(void)
+{
+	uint64_t now;
+	char t[32];
+
+	if (!ticker.on)
+		return;
+	now = clock_ns();
+	if (now < ticker.next_ns)
+		return;
+	/* After a pause, carry on from now rather than catch up in a burst. */
+	ticker.next_ns = now - ticker.next_ns < TICKER_PERIOD_NS ? ticker.next_ns + TICKER_PERIOD_NS
+								  : now + TICKER_PERIOD_NS;
+	fmt_seconds(t, sizeof(t), now);
+	printf("tick %lu %s s\n", (unsigned long)++ticker.count, t);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	(void)argc, (void)argv;
+	for (c = commands; c->name; c++) {
+		char usage[40];
+
+		snprintf(usage, sizeof(usage), "%s%s%s", c->name, c->usage[0] ? " " : "", c->usage);
+		printf("  %-20s %s\n", usage, c->help);
+	}
+	return 0;
+}
+
+static const char *memtype(uint32_t type)
+{
+	return type == XENON_MEM_RAM ? "ram" : "reserved";
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	struct xenon_boot_info *bi = boot.info;
+	uint32_t i;
+
+	(void)argc, (void)argv;
+	printf("version:  xenon-guest %s\n", GUEST_VERSION);
+	printf("platform: %s, booted by %s\n", platform_name(),
+	       boot.path == BOOT_XENON_HV ? "xenon-hv" : "a PVH loader (QEMU)");
+	printf("domain:   %s (domid %u)\n", bi->name[0] ? bi->name : "-", bi->domid);
+	printf("vcpus:    %u (%u online)\n", bi->nr_vcpus, nr_cpus_online());
+	printf("memory:   %lu MiB\n", (unsigned long)(bi->mem_bytes >> 20));
+	for (i = 0; i < bi->nr_memmap && i < XENON_MAX_MEMMAP; i++)
+		printf("  %016lx-%016lx %s\n", (unsigned long)bi->memmap[i].addr,
+		       (unsigned long)(bi->memmap[i].addr + bi->memmap[i].size - 1), memtype(bi->memmap[i].type));
+	printf("tsc:      %lu kHz\n", (unsigned long)tsc_khz);
+	printf("cmdline:  %s\n", boot.cmdline);
+	if (bi->xenstore_ring_gpa)
+		printf("xenstore: ring at %#lx, irq %u\n", (unsigned long)bi->xenstore_ring_gpa, bi->xenstore_irq);
+	else
+		printf("xenstore: none\n");
+	return 0;
+}
+
+static int cmd_uptime(int argc, char **argv)
+{
+	char t[32];
+
+	(void)argc, (void)argv;
+	fmt_seconds(t, sizeof(t), clock_ns());
+	printf("up %s s, %lu timer ticks\n", t, (unsigned long)cpus[0].ticks);
+	return 0;
+}
+
+static int cmd_cpus(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	cpus_report();
+	return 0;
+}
+
+static int cmd_ticker(int argc, char **argv)
+{
+	if (argc != 2 || (strcmp(argv[1], "on") && strcmp(argv[1], "off"))) {
+		printf("usage: ticker on|off\n");
+		return -EINVAL;
+	}
+	ticker.on = !strcmp(argv[1], "on");
+	ticker.next_ns = clock_ns() + TICKER_PERIOD_NS;
+	printf("ticker %s\n", ticker.on ? "on" : "off");
+	return 0;
+}
+
+static uint64_t loop_cycles(uint64_t n)
+{
+	uint64_t t0 = rdtsc();
+
+	__asm__ volatile("1: dec %0; jnz 1b" : "+r"(n));
+	return rdtsc() - t0;
+}
+
+/* Grow the iteration count until one run lasts BENCH_MIN_MS, then report. */
+static int cmd_bench_loop(int argc, char **argv)
+{
+	uint64_t target = tsc_khz * BENCH_MIN_MS, n = 1000, c;
+
+	(void)argc, (void)argv;
+	for (;;) {
+		c = loop_cycles(n);
+		if (c >= target)
+			break;
+		if (c < target / 8)
+			n *= 8;
+		else
+			n = n * target / c * 11 / 10 + 1;
+	}
+	printf("loop: %lu iterations/s\n", (unsigned long)(n * tsc_khz * 1000 / c));
+	return 0;
+}
+
+static int cmd_poweroff(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	kernel_shutdown(XENON_SHUTDOWN_POWEROFF, "shell command");
+}
+
+static int cmd_reboot(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	kernel_shutdown(XENON_SHUTDOWN_REBOOT, "shell command");
+}
+
+/* Unmapped: the page tables map [0, 4 GiB) and RAM only (PML4 slot 32 is empty). */
+#define UNMAPPED_ADDR 0x100000000000ULL
+
+static int cmd_crash(int argc, char **argv)
+{
+	const char *how = argc > 1 ? argv[1] : "ud";
+
+	printf("crashing on purpose (%s)\n", how);
+	if (!strcmp(how, "ud"))
+		__asm__ volatile("ud2");
+	else if (!strcmp(how, "pf"))
+		*(volatile uint64_t *)UNMAPPED_ADDR = 0xdead;
+	else if (!strcmp(how, "de"))
+		__asm__ volatile("xor %%ecx, %%ecx; div %%ecx" ::: "eax", "ecx", "edx");
+	printf("usage: crash [ud|pf|de]\n");
+	return -EINVAL;
+}
+
+static int cmd_echo(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		printf("%s%s", argv[i], i + 1 < argc ? " " : "");
+	printf("\n");
+	return 0;
+}
+
+const struct command commands[] = {
+	{ "help", "", "list the commands", cmd_help },
+	{ "info", "", "platform, vCPUs, memory, clock, command line", cmd_info },
+	{ "uptime", "", "time since boot and timer ticks", cmd_uptime },
+	{ "cpus", "", "every online vCPU reports in", cmd_cpus },
+	{ "ticker", "on|off", "print a counter and the clock every 100 ms", cmd_ticker },
+	{ "bench-loop", "", "measure a calibrated integer loop (iterations/s)", cmd_bench_loop },
+	{ "echo", "WORDS...", "print the words", cmd_echo },
+	{ "poweroff", "", "power the domain off", cmd_poweroff },
+	{ "reboot", "", "reboot the domain", cmd_reboot },
+	{ "crash", "[ud|pf|de]", "fault on purpose (invalid opcode, page fault, divide)", cmd_crash },
+	{ NULL, NULL, NULL, NULL },
+};

@@ -1,0 +1,20 @@
+/*
+ * The shell's command table (commands.c) and the helpers commands use.
+ */
+#ifndef GUEST_SHELL_H
+#define GUEST_SHELL_H
+
+struct command {
+	const char *name;
+	const char *usage;
+	const char *help;
+	int (*fn)(int argc, char **argv); /* 0 or -errno */
+};
+
+/* Terminated by an entry with a NULL name. */
+extern const struct command commands[];
+
+int shell_exec(const char *line);
+void ticker_poll(void);
+
+#endif
