@@ -1,0 +1,353 @@
+/*
+ * The control socket server (hypervisor/hvctl.h): SOCK_SEQPACKET, one
+ * request packet -> one reply packet, one handler per message type in a
+ * table. Subscribed connections receive event packets only.
+ */
+#include "hypervisor/hv.h"
+#include "hypervisor/hvctl.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define MAX_CLIENTS 16
+#define REQ_MAX 256
+
+struct hv_client {
+	int fd;
+	int subscribed;
+};
+
+struct hv_control {
+	int listen_fd;
+	char path[108];
+	struct hv_client clients[MAX_CLIENTS];
+};
+
+struct hv_reply {
+	void *buf;
+	uint32_t len; /* in: capacity, out: bytes */
+};
+
+typedef int (*hv_msg_fn)(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+			 struct hv_reply *reply);
+
+static int msg_info(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+		    struct hv_reply *reply)
+{
+	struct hvctl_info *info = reply->buf;
+	int end = atomic_load(&vm->end_status);
+
+	(void)cl, (void)req, (void)len;
+	memset(info, 0, sizeof(*info));
+	snprintf(info->name, sizeof(info->name), "%s", vm->args.name);
+	info->domid = vm->args.domid;
+	info->state = end == HV_EXIT_CRASH ? HVCTL_STATE_CRASHED
+		      : end >= 0	   ? HVCTL_STATE_SHUTDOWN
+		      : vm->paused	   ? HVCTL_STATE_PAUSED
+					   : HVCTL_STATE_RUNNING;
+	info->platform = vm->platform;
+	info->nr_vcpus = vm->args.nr_vcpus;
+	info->mem_kib = vm->args.mem_bytes / 1024;
+	info->start_time_ns = vm->start_time_ns;
+	for (unsigned i = 0; i < vm->args.nr_vcpus && i < HVCTL_MAX_VCPUS; i++) {
+		info->vcpu_time_ns[i] = hv_vcpu_time_ns(&vm->vcpus[i]);
+		info->cpu_time_ns += info->vcpu_time_ns[i];
+		if (vm->vcpus[i].started)
+			info->vcpu_online[i / 32] |= 1U << (i % 32);
+	}
+	info->pid = getpid();
+	snprintf(info->console_pty, sizeof(info->console_pty), "%s", hv_console_pty(vm));
+	reply->len = sizeof(*info);
+	return 0;
+}
+
+static int msg_pause(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+		     struct hv_reply *reply)
+{
+	(void)cl, (void)req, (void)len, (void)reply;
+	if (atomic_load(&vm->end_status) >= 0)
+		return -ESRCH;
+	if (!vm->paused) {
+		hv_vm_pause(vm);
+		hv_control_event(vm, HVCTL_EV_PAUSED, "paused");
+	}
+	return 0;
+}
+
+static int msg_unpause(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+		       struct hv_reply *reply)
+{
+	(void)cl, (void)req, (void)len, (void)reply;
+	if (atomic_load(&vm->end_status) >= 0)
+		return -ESRCH;
+	if (vm->paused) {
+		hv_vm_unpause(vm);
+		hv_control_event(vm, HVCTL_EV_UNPAUSED, "unpaused");
+	}
+	return 0;
+}
+
+static int msg_shutdown(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+			struct hv_reply *reply)
+{
+	uint32_t how;
+
+	(void)cl, (void)reply;
+	if (len != sizeof(how))
+		return -EINVAL;
+	memcpy(&how, req, sizeof(how));
+	if (how != HVCTL_SHUTDOWN_POWEROFF && how != HVCTL_SHUTDOWN_REBOOT)
+		return -EINVAL;
+	if (atomic_load(&vm->end_status) >= 0)
+		return -ESRCH;
+	log_info("asking the guest to %s", how == HVCTL_SHUTDOWN_REBOOT ? "reboot" : "power off");
+	return hv_platform_request(vm, how == HVCTL_SHUTDOWN_REBOOT ? XENON_REQ_REBOOT : XENON_REQ_POWEROFF);
+}
+
+static int msg_destroy(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+		       struct hv_reply *reply)
+{
+	(void)cl, (void)req, (void)len, (void)reply;
+	/* The main loop sees the end right after this reply and exits. */
+	hv_vm_end(vm, HV_EXIT_DESTROY, "destroyed");
+	return 0;
+}
+
+static int msg_subscribe(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+			 struct hv_reply *reply)
+{
+	(void)vm, (void)req, (void)len, (void)reply;
+	cl->subscribed = 1;
+	return 0;
+}
+
+static int msg_console_ring(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+			    struct hv_reply *reply)
+{
+	(void)cl, (void)req, (void)len;
+	reply->len = hv_console_ring_copy(vm, reply->buf, reply->len);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	hv_msg_fn fn;
+} hv_messages[HVCTL_TYPE_MAX] = {
+	[HVCTL_INFO] = { "info", msg_info },
+	[HVCTL_PAUSE] = { "pause", msg_pause },
+	[HVCTL_UNPAUSE] = { "unpause", msg_unpause },
+	[HVCTL_SHUTDOWN] = { "shutdown", msg_shutdown },
+	[HVCTL_DESTROY] = { "destroy", msg_destroy },
+	[HVCTL_SUBSCRIBE] = { "subscribe", msg_subscribe },
+	[HVCTL_CONSOLE_RING] = { "console-ring", msg_console_ring },
+};
+
+/* ---- transport ---- */
+
+static int send_packet(int fd, uint32_t type, int32_t status, const void *buf, uint32_t len)
+{
+	struct hvctl_hdr hdr = { .type = type, .status = status, .len = len };
+	struct iovec iov[2] = { { &hdr, sizeof(hdr) }, { (void *)buf, len } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+
+	if (sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		return -errno;
+	return 0;
+}
+
+static void client_close(struct hv_client *cl)
+{
+	close(cl->fd);
+	cl->fd = -1;
+	cl->subscribed = 0;
+}
+
+/* The socket's directory (e.g. /run/xenon/domains) is created when missing. */
+static int make_parent_dir(const char *path)
+{
+	char dir[108];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+/* A socket file left by a dead xenon-hv is replaced; a live one is an error. */
+static int bind_socket(int fd, const struct sockaddr_un *sun)
+{
+	int probe;
+
+	if (!bind(fd, (const struct sockaddr *)sun, sizeof(*sun)))
+		return 0;
+	if (errno != EADDRINUSE)
+		return -errno;
+	probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (probe >= 0 && !connect(probe, (const struct sockaddr *)sun, sizeof(*sun))) {
+		close(probe);
+		return -EADDRINUSE;
+	}
+	if (probe >= 0)
+		close(probe);
+	unlink(sun->sun_path);
+	return bind(fd, (const struct sockaddr *)sun, sizeof(*sun)) ? -errno : 0;
+}
+
+int hv_control_open(struct hv_vm *vm, const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct hv_control *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c)
+		return -ENOMEM;
+	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+		c->clients[i].fd = -1;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	c->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	rc = c->listen_fd < 0 ? -errno : make_parent_dir(path);
+	if (!rc)
+		rc = bind_socket(c->listen_fd, &sun);
+	if (rc == -EADDRINUSE)
+		log_warnx("control socket %s: another xenon-hv is using it (is domain %u already running?); "
+			  "choose another --domid or --control", path, vm->args.domid);
+	else if (rc)
+		log_warnx("control socket %s: %s", path, log_strerror(rc));
+	if (!rc && listen(c->listen_fd, MAX_CLIENTS) < 0)
+		rc = -errno;
+	if (rc) {
+		if (c->listen_fd >= 0)
+			close(c->listen_fd);
+		free(c);
+		return rc;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	vm->control = c;
+	return 0;
+}
+
+void hv_control_close(struct hv_vm *vm)
+{
+	struct hv_control *c = vm->control;
+
+	if (!c)
+		return;
+	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+		if (c->clients[i].fd >= 0)
+			client_close(&c->clients[i]);
+	close(c->listen_fd);
+	unlink(c->path);
+	vm->control = NULL;
+	free(c);
+}
+
+int hv_control_accept(struct hv_vm *vm)
+{
+	struct hv_control *c = vm->control;
+	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+		if (c->clients[i].fd < 0) {
+			c->clients[i].fd = fd;
+			return 0;
+		}
+	}
+	log_warnx("control socket: too many connections (%d); refusing one", MAX_CLIENTS);
+	close(fd);
+	return -EMFILE;
+}
+
+void hv_control_event(struct hv_vm *vm, uint32_t kind, const char *detail)
+{
+	struct hv_control *c = vm->control;
+	struct hvctl_event ev = { .kind = kind, .time_ns = hv_now_ns(CLOCK_REALTIME) };
+
+	if (!c)
+		return;
+	snprintf(ev.detail, sizeof(ev.detail), "%s", detail);
+	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+		struct hv_client *cl = &c->clients[i];
+
+		if (cl->fd >= 0 && cl->subscribed && send_packet(cl->fd, HVCTL_EVENT, 0, &ev, sizeof(ev)))
+			client_close(cl);
+	}
+}
+
+static void client_request(struct hv_vm *vm, struct hv_client *cl)
+{
+	uint8_t req[sizeof(struct hvctl_hdr) + REQ_MAX];
+	struct hvctl_hdr hdr;
+	struct hv_reply reply = { .len = 16 * 1024 };
+	ssize_t n = recv(cl->fd, req, sizeof(req), MSG_TRUNC | MSG_DONTWAIT);
+	int rc;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || cl->subscribed) {
+		client_close(cl); /* closed, or talking on an event stream */
+		return;
+	}
+	memcpy(&hdr, req, n < (ssize_t)sizeof(hdr) ? (size_t)n : sizeof(hdr));
+	if ((size_t)n < sizeof(hdr) || (size_t)n > sizeof(req) || hdr.len != n - sizeof(hdr)) {
+		send_packet(cl->fd, (size_t)n < sizeof(hdr) ? 0 : hdr.type, -EPROTO, NULL, 0);
+		return;
+	}
+	if (hdr.type >= HVCTL_TYPE_MAX || !hv_messages[hdr.type].fn) {
+		send_packet(cl->fd, hdr.type, -EOPNOTSUPP, NULL, 0);
+		return;
+	}
+	reply.buf = calloc(1, reply.len);
+	if (!reply.buf) {
+		send_packet(cl->fd, hdr.type, -ENOMEM, NULL, 0);
+		return;
+	}
+	rc = hv_messages[hdr.type].fn(vm, cl, req + sizeof(hdr), hdr.len, &reply);
+	log_debug("control: %s -> %s", hv_messages[hdr.type].name, rc ? log_strerror(rc) : "ok");
+	if (send_packet(cl->fd, hdr.type, rc, reply.buf, rc ? 0 : reply.len))
+		client_close(cl);
+	free(reply.buf);
+}
+
+void hv_control_fill_pollfds(struct hv_vm *vm, struct pollfd *pfds, unsigned *n, unsigned max)
+{
+	struct hv_control *c = vm->control;
+
+	if (*n < max)
+		pfds[(*n)++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+	for (unsigned i = 0; i < MAX_CLIENTS && *n < max; i++)
+		if (c->clients[i].fd >= 0)
+			pfds[(*n)++] = (struct pollfd){ .fd = c->clients[i].fd, .events = POLLIN };
+}
+
+/* pfds: what hv_control_fill_pollfds produced, after poll(). */
+void hv_control_handle(struct hv_vm *vm, struct pollfd *pfds, unsigned n)
+{
+	struct hv_control *c = vm->control;
+
+	for (unsigned p = 0; p < n; p++) {
+		if (!pfds[p].revents)
+			continue;
+		if (pfds[p].fd == c->listen_fd) {
+			hv_control_accept(vm);
+			continue;
+		}
+		for (unsigned i = 0; i < MAX_CLIENTS; i++)
+			if (c->clients[i].fd == pfds[p].fd)
+				client_request(vm, &c->clients[i]);
+	}
+}

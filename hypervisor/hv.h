@@ -1,0 +1,192 @@
+/*
+ * xenon-hv internals: one process per domain. The pieces (one file each):
+ *   args.c      command line -> struct hv_args, validated before anything exists
+ *   kvm.c       /dev/kvm, the VM, in-kernel irqchip, vCPUs, platform detection
+ *   memory.c    guest RAM (memfd) and its memslots, gpa -> host pointer
+ *   elf.c       ELF64 kernel loader
+ *   boot.c      boot-info page, GDT/TSS, identity page tables (xenon-boot.h)
+ *   vcpu.c      one thread per vCPU: KVM_RUN, exit table, pause/park, crashes
+ *   ioport.c    the table of I/O port handlers, filled by the devices
+ *   uart.c      16550 UART at 0x3f8 (IRQ 4)
+ *   platform.c  Xenon platform ports: shutdown, CPU start, toolstack requests
+ *   console.c   where the UART's bytes go (stdio, pty, file) and the ring
+ *   control.c   the control socket server (hvctl.h): message table, events
+ *   loop.c      the main thread's event loop (control, console input, signals)
+ */
+#ifndef XENON_HV_H
+#define XENON_HV_H
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "guest/include/xenon-boot.h"
+
+struct kvm_run;
+struct kvm_cpuid2;
+
+struct hv_args {
+	const char *kernel;
+	uint64_t mem_bytes;
+	unsigned nr_vcpus;
+	const char *cmdline;
+	const char *name;
+	uint32_t domid;
+	const char *console; /* "stdio", "pty" or a file name */
+	const char *control; /* socket path */
+	int paused;
+	int verbose;
+	int xenstore; /* connect the guest xenstore channel */
+	const char *xenstored_socket;
+};
+
+struct hv_vm;
+
+struct hv_vcpu {
+	struct hv_vm *vm;
+	unsigned index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	int started; /* its thread exists (guarded by vm->lock) */
+	int parked;  /* stopped outside KVM_RUN because of a pause */
+};
+
+struct hv_console;
+struct hv_uart;
+struct hv_xs;
+
+struct hv_vm {
+	struct hv_args args;
+	int kvm_fd, vm_fd;
+	int run_size;
+	struct kvm_cpuid2 *cpuid;
+
+	int memfd;
+	uint8_t *ram;      /* host mapping: low RAM then high RAM, contiguous */
+	uint64_t low_size; /* RAM at [0, low_size) */
+	uint64_t high_size; /* RAM at [4 GiB, 4 GiB + high_size) */
+
+	uint32_t platform; /* XENON_PLATFORM_* */
+	uint64_t tsc_khz;
+	uint64_t entry;
+	struct xenon_boot_info *boot_info;
+
+	struct hv_vcpu *vcpus;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int paused;          /* guarded by lock */
+	atomic_uint pending_req; /* XENON_REQ_* for inl XENON_PORT_REQUEST */
+
+	/* How the domain ended: -1 while running, else an HV_EXIT_* status.
+	 * The first vCPU to end it wins; end_fd wakes the main loop. */
+	atomic_int end_status;
+	char end_detail[240];
+	int end_fd;
+
+	uint64_t start_time_ns;
+	struct hv_console *console;
+	struct hv_uart *uart;
+	struct hv_xs *xs;
+	struct hv_control *control;
+};
+
+#define HV_GIB (1ULL << 30)
+#define HV_MIB (1ULL << 20)
+#define HV_HIGH_RAM_GPA (4 * HV_GIB)
+/* Low RAM stops here: the LAPIC/IOAPIC windows live in [3 GiB, 4 GiB). */
+#define HV_LOW_RAM_MAX (3 * HV_GIB)
+
+/* args.c */
+int hv_parse_args(int argc, char **argv, struct hv_args *args);
+void hv_usage(FILE *fp);
+
+/* memory.c */
+int hv_mem_check_host(uint64_t bytes);
+int hv_mem_create(struct hv_vm *vm);
+void *hv_gpa(struct hv_vm *vm, uint64_t gpa, uint64_t len);
+
+/* kvm.c */
+int hv_kvm_open(struct hv_vm *vm);
+int hv_kvm_create_vm(struct hv_vm *vm);
+int hv_kvm_create_vcpu(struct hv_vm *vm, unsigned index);
+int hv_kvm_detect_platform(struct hv_vm *vm);
+int hv_kvm_irq_line(struct hv_vm *vm, unsigned pin, int level);
+int hv_kvm_irq_pulse(struct hv_vm *vm, unsigned pin);
+int hv_kvm_enter_long_mode(struct hv_vcpu *vcpu, uint64_t rip, uint64_t rsp, uint64_t cr3, uint64_t rsi);
+
+/* elf.c */
+int hv_elf_check(const char *path, uint64_t mem_bytes);
+int hv_elf_load(struct hv_vm *vm, const char *path);
+
+/* boot.c */
+uint64_t hv_boot_pt_bytes(uint64_t high_size);
+int hv_boot_build(struct hv_vm *vm);
+
+/* vcpu.c */
+int hv_vcpu_start(struct hv_vcpu *vcpu);
+int hv_vcpu_start_secondary(struct hv_vm *vm, unsigned index);
+void hv_vm_pause(struct hv_vm *vm);
+void hv_vm_unpause(struct hv_vm *vm);
+uint64_t hv_vcpu_time_ns(struct hv_vcpu *vcpu);
+void hv_vm_end(struct hv_vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void hv_vcpu_log_regs(struct hv_vcpu *vcpu);
+
+/* ioport.c: devices register port ranges; vCPU threads dispatch. */
+typedef int (*hv_io_fn)(struct hv_vcpu *vcpu, uint16_t port, int is_write, uint8_t *data, unsigned size);
+struct hv_ioport {
+	uint16_t base;
+	uint16_t len;
+	hv_io_fn io;
+};
+/* One struct of operations per device. */
+struct hv_device {
+	const char *name;
+	int (*init)(struct hv_vm *vm);
+	void (*fini)(struct hv_vm *vm);
+	const struct hv_ioport *ports;
+	unsigned nr_ports;
+};
+int hv_devices_init(struct hv_vm *vm);
+void hv_devices_fini(struct hv_vm *vm);
+int hv_ioport_dispatch(struct hv_vcpu *vcpu, uint16_t port, int is_write, uint8_t *data, unsigned size);
+
+extern const struct hv_device hv_uart_device;
+extern const struct hv_device hv_platform_device;
+
+/* platform.c: a toolstack request (XENON_REQ_*) for the guest. */
+int hv_platform_request(struct hv_vm *vm, uint32_t req);
+
+/* uart.c: bytes from the console input into the receive FIFO. */
+size_t hv_uart_receive(struct hv_vm *vm, const uint8_t *buf, size_t len);
+size_t hv_uart_rx_space(struct hv_vm *vm);
+
+/* console.c */
+int hv_console_open(struct hv_vm *vm, const char *spec);
+void hv_console_close(struct hv_vm *vm);
+void hv_console_write(struct hv_vm *vm, const uint8_t *buf, size_t len);
+int hv_console_input_fd(struct hv_vm *vm);
+const char *hv_console_pty(struct hv_vm *vm);
+void hv_console_input_eof(struct hv_vm *vm);
+size_t hv_console_ring_copy(struct hv_vm *vm, uint8_t *buf, size_t len);
+
+/* control.c */
+int hv_control_open(struct hv_vm *vm, const char *path);
+void hv_control_close(struct hv_vm *vm);
+int hv_control_accept(struct hv_vm *vm);
+void hv_control_fill_pollfds(struct hv_vm *vm, struct pollfd *pfds, unsigned *n, unsigned max);
+void hv_control_handle(struct hv_vm *vm, struct pollfd *pfds, unsigned n);
+void hv_control_event(struct hv_vm *vm, uint32_t kind, const char *detail);
+
+/* loop.c */
+#include <signal.h>
+int hv_signals_init(sigset_t *set);
+int hv_main_loop(struct hv_vm *vm, const sigset_t *sigs);
+void hv_cleanup(struct hv_vm *vm);
+
+uint64_t hv_now_ns(int clock);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * xenon-hv: one Xenon domain in one process. main() checks the arguments
+ * (nothing exists yet), builds the domain, starts vCPU 0 and hands over to
+ * the main loop; its return value is the exit status (HV_EXIT_* in hvctl.h).
+ */
+#include "hypervisor/hv.h"
+#include "hypervisor/hvctl.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static void vm_init(struct hv_vm *vm, const struct hv_args *args)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->args = *args;
+	vm->kvm_fd = vm->vm_fd = vm->memfd = vm->end_fd = -1;
+	atomic_init(&vm->end_status, -1);
+	atomic_init(&vm->pending_req, XENON_REQ_NONE);
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->cond, NULL);
+	vm->paused = args->paused;
+}
+
+/* Everything up to vCPU 0 ready to enter the kernel. */
+static int build_domain(struct hv_vm *vm)
+{
+	int rc;
+
+	vm->start_time_ns = hv_now_ns(CLOCK_REALTIME);
+	vm->vcpus = calloc(vm->args.nr_vcpus, sizeof(*vm->vcpus));
+	vm->end_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!vm->vcpus || vm->end_fd < 0)
+		return -ENOMEM;
+	if ((rc = hv_kvm_open(vm)) || (rc = hv_kvm_create_vm(vm)) || (rc = hv_mem_create(vm)) ||
+	    (rc = hv_kvm_create_vcpu(vm, 0)) || (rc = hv_kvm_detect_platform(vm)) ||
+	    (rc = hv_elf_load(vm, vm->args.kernel)) || (rc = hv_boot_build(vm)) ||
+	    (rc = hv_devices_init(vm)))
+		return rc;
+	return hv_kvm_enter_long_mode(&vm->vcpus[0], vm->entry, XENON_BOOT_STACK_TOP, XENON_BOOT_PT_GPA,
+				      XENON_BOOT_INFO_GPA);
+}
+
+/* Remove what the domain made outside the process: socket file, tty mode. */
+void hv_cleanup(struct hv_vm *vm)
+{
+	hv_control_close(vm);
+	hv_console_close(vm);
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig; /* only makes KVM_RUN return -EINTR */
+}
+
+int main(int argc, char **argv)
+{
+	static struct hv_vm vm;
+	struct hv_args args;
+	sigset_t sigs;
+	int rc;
+
+	log_init(argv[0]);
+	mallopt(M_ARENA_MAX, 1); /* vCPU threads hardly allocate: one arena keeps RSS small */
+	rc = hv_parse_args(argc, argv, &args);
+	if (rc)
+		return rc > 0 ? 0 : HV_EXIT_ERROR;
+	log_set_verbosity(args.verbose);
+	if (hv_mem_check_host(args.mem_bytes) || hv_elf_check(args.kernel, args.mem_bytes))
+		return HV_EXIT_ERROR;
+	signal(SIGUSR1, kick_handler);
+	if (hv_signals_init(&sigs))
+		return HV_EXIT_ERROR;
+	vm_init(&vm, &args);
+	if (build_domain(&vm) || hv_control_open(&vm, args.control) || hv_console_open(&vm, args.console)) {
+		hv_cleanup(&vm);
+		log_warnx("domain %s not started", args.name);
+		return HV_EXIT_ERROR;
+	}
+	if (hv_vcpu_start(&vm.vcpus[0])) {
+		hv_cleanup(&vm);
+		return HV_EXIT_ERROR;
+	}
+	rc = hv_main_loop(&vm, &sigs);
+	hv_cleanup(&vm);
+	return rc;
+}

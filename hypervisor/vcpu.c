@@ -1,0 +1,306 @@
+/*
+ * One thread per vCPU: KVM_RUN, then the exit's handler from a table.
+ * Pausing sets kvm_run.immediate_exit and kicks the thread with SIGUSR1 so
+ * that it leaves KVM_RUN (even from a halted guest) and parks on vm->cond.
+ * A domain's end (poweroff, reboot, crash) is recorded once in vm->end_status;
+ * the main loop then reports it and exits, the vCPUs stay parked.
+ */
+#include "hypervisor/hv.h"
+#include "hypervisor/hvctl.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define VCPU_STACK_SIZE (256 * 1024)
+
+uint64_t hv_now_ns(int clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void hv_vm_end(struct hv_vm *vm, int status, const char *fmt, ...)
+{
+	int none = -1;
+	uint64_t one = 1;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(vm->end_detail, sizeof(vm->end_detail), fmt, ap);
+	va_end(ap);
+	/* The detail may be overwritten by a loser; the status is set only once. */
+	if (atomic_compare_exchange_strong(&vm->end_status, &none, status)) {
+		if (write(vm->end_fd, &one, sizeof(one)) < 0)
+			log_warn("waking the main loop");
+	}
+}
+
+void hv_vcpu_log_regs(struct hv_vcpu *v)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
+		log_warn("vCPU %u: cannot read its registers", v->index);
+		return;
+	}
+	log_warnx("vCPU %u: rip=%016llx rsp=%016llx rflags=%016llx", v->index, r.rip, r.rsp, r.rflags);
+	log_warnx("vCPU %u: rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx", v->index, r.rax, r.rbx, r.rcx,
+		  r.rdx);
+	log_warnx("vCPU %u: rsi=%016llx rdi=%016llx rbp=%016llx r8 =%016llx", v->index, r.rsi, r.rdi, r.rbp,
+		  r.r8);
+	log_warnx("vCPU %u: r9 =%016llx r10=%016llx r11=%016llx r12=%016llx", v->index, r.r9, r.r10, r.r11,
+		  r.r12);
+	log_warnx("vCPU %u: r13=%016llx r14=%016llx r15=%016llx", v->index, r.r13, r.r14, r.r15);
+	log_warnx("vCPU %u: cr0=%016llx cr2=%016llx cr3=%016llx cr4=%016llx efer=%llx", v->index, s.cr0, s.cr2,
+		  s.cr3, s.cr4, s.efer);
+	log_warnx("vCPU %u: cs=%04x ss=%04x idt=%016llx/%x gdt=%016llx/%x", v->index, s.cs.selector,
+		  s.ss.selector, s.idt.base, s.idt.limit, s.gdt.base, s.gdt.limit);
+}
+
+static void vcpu_crash(struct hv_vcpu *v, const char *what)
+{
+	struct kvm_regs r = { 0 };
+
+	ioctl(v->fd, KVM_GET_REGS, &r);
+	log_warnx("domain %u (%s) crashed: %s on vCPU %u", v->vm->args.domid, v->vm->args.name, what, v->index);
+	hv_vcpu_log_regs(v);
+	hv_vm_end(v->vm, HV_EXIT_CRASH, "%s on vCPU %u at rip %#llx", what, v->index, r.rip);
+}
+
+static int exit_io(struct hv_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+
+	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
+		hv_ioport_dispatch(v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, data, run->io.size);
+	return 0;
+}
+
+static int exit_mmio(struct hv_vcpu *v)
+{
+	static atomic_int logged;
+	struct kvm_run *run = v->run;
+
+	if (!atomic_exchange(&logged, 1))
+		log_debug("guest accessed unbacked guest-physical %#llx (ignored; reads give all ones)",
+			  run->mmio.phys_addr);
+	if (!run->mmio.is_write)
+		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+	return 0;
+}
+
+static int exit_nothing(struct hv_vcpu *v)
+{
+	(void)v;
+	return 0;
+}
+
+static int exit_shutdown(struct hv_vcpu *v)
+{
+	vcpu_crash(v, "triple fault");
+	return 0;
+}
+
+static int exit_internal_error(struct hv_vcpu *v)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "KVM internal error (suberror %u)", v->run->internal.suberror);
+	vcpu_crash(v, what);
+	return 0;
+}
+
+static int exit_fail_entry(struct hv_vcpu *v)
+{
+	char what[80];
+
+	snprintf(what, sizeof(what), "KVM entry failure (hardware reason %#llx)",
+		 (unsigned long long)v->run->fail_entry.hardware_entry_failure_reason);
+	vcpu_crash(v, what);
+	return 0;
+}
+
+static int exit_system_event(struct hv_vcpu *v)
+{
+	switch (v->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		hv_vm_end(v->vm, HV_EXIT_POWEROFF, "the guest powered off");
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		hv_vm_end(v->vm, HV_EXIT_REBOOT, "the guest rebooted");
+		break;
+	default:
+		vcpu_crash(v, "system event crash");
+	}
+	return 0;
+}
+
+typedef int (*exit_fn)(struct hv_vcpu *v);
+static const exit_fn exit_table[] = {
+	[KVM_EXIT_IO] = exit_io,
+	[KVM_EXIT_MMIO] = exit_mmio,
+	[KVM_EXIT_HLT] = exit_nothing,
+	[KVM_EXIT_INTR] = exit_nothing,
+	[KVM_EXIT_IRQ_WINDOW_OPEN] = exit_nothing,
+	[KVM_EXIT_SHUTDOWN] = exit_shutdown,
+	[KVM_EXIT_INTERNAL_ERROR] = exit_internal_error,
+	[KVM_EXIT_FAIL_ENTRY] = exit_fail_entry,
+	[KVM_EXIT_SYSTEM_EVENT] = exit_system_event,
+};
+
+static int vcpu_dispatch_exit(struct hv_vcpu *v)
+{
+	uint32_t reason = v->run->exit_reason;
+	char what[48];
+
+	if (reason < sizeof(exit_table) / sizeof(exit_table[0]) && exit_table[reason])
+		return exit_table[reason](v);
+	snprintf(what, sizeof(what), "unexpected KVM exit %u", reason);
+	vcpu_crash(v, what);
+	return 0;
+}
+
+static int vm_stopped(struct hv_vm *vm)
+{
+	return vm->paused || atomic_load(&vm->end_status) >= 0;
+}
+
+/* Park while the domain is paused, and for good once it has ended. */
+static void vcpu_park(struct hv_vcpu *v)
+{
+	struct hv_vm *vm = v->vm;
+
+	pthread_mutex_lock(&vm->lock);
+	while (vm_stopped(vm)) {
+		if (!v->parked) {
+			v->parked = 1;
+			pthread_cond_broadcast(&vm->cond);
+		}
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	}
+	v->parked = 0;
+	v->run->immediate_exit = 0;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct hv_vcpu *v = arg;
+	sigset_t kick;
+
+	sigemptyset(&kick);
+	sigaddset(&kick, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	for (;;) {
+		vcpu_park(v);
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			log_warn("vCPU %u: KVM_RUN", v->index);
+			hv_vm_end(v->vm, HV_EXIT_ERROR, "KVM_RUN failed on vCPU %u", v->index);
+			continue;
+		}
+		vcpu_dispatch_exit(v);
+	}
+	return NULL;
+}
+
+/* Called with vm->lock held or before any other thread runs. */
+int hv_vcpu_start(struct hv_vcpu *v)
+{
+	pthread_attr_t attr;
+	int rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, VCPU_STACK_SIZE);
+	rc = pthread_create(&v->thread, &attr, vcpu_thread, v);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		log_warnx("starting vCPU %u's thread: %s", v->index, strerror(rc));
+		return -rc;
+	}
+	v->started = 1;
+	return 0;
+}
+
+/* XENON_PORT_CPU_START: bring up a secondary from the guest's ap[] entry. */
+int hv_vcpu_start_secondary(struct hv_vm *vm, unsigned index)
+{
+	struct xenon_ap_start ap;
+	struct hv_vcpu *v = &vm->vcpus[index];
+	int rc = 0;
+
+	if (index == 0 || index >= vm->args.nr_vcpus) {
+		log_warnx("guest asked to start vCPU %u, but the domain has %u vCPUs; ignored", index,
+			  vm->args.nr_vcpus);
+		return -EINVAL;
+	}
+	memcpy(&ap, (const void *)&vm->boot_info->ap[index], sizeof(ap));
+	pthread_mutex_lock(&vm->lock);
+	if (v->started) {
+		log_warnx("guest asked to start vCPU %u twice; ignored", index);
+		rc = -EBUSY;
+	} else {
+		rc = hv_kvm_create_vcpu(vm, index);
+		if (!rc)
+			rc = hv_kvm_enter_long_mode(v, ap.rip, ap.rsp, ap.cr3, ap.arg);
+		if (!rc)
+			rc = hv_vcpu_start(v);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	log_debug("vCPU %u started at rip %#llx: %s", index, (unsigned long long)ap.rip, log_strerror(rc));
+	return rc;
+}
+
+void hv_vm_pause(struct hv_vm *vm)
+{
+	int waiting;
+
+	pthread_mutex_lock(&vm->lock);
+	vm->paused = 1;
+	do {
+		waiting = 0;
+		for (unsigned i = 0; i < vm->args.nr_vcpus; i++) {
+			struct hv_vcpu *v = &vm->vcpus[i];
+
+			if (!v->started || v->parked)
+				continue;
+			waiting = 1;
+			v->run->immediate_exit = 1;
+			pthread_kill(v->thread, SIGUSR1);
+		}
+		if (waiting)
+			pthread_cond_wait(&vm->cond, &vm->lock);
+	} while (waiting);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void hv_vm_unpause(struct hv_vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->paused = 0;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+uint64_t hv_vcpu_time_ns(struct hv_vcpu *v)
+{
+	clockid_t clk;
+	struct timespec ts;
+
+	if (!v->started || pthread_getcpuclockid(v->thread, &clk) || clock_gettime(clk, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
