@@ -34,7 +34,8 @@ struct hv_control {
 
 struct hv_reply {
 	void *buf;
-	uint32_t len; /* in: capacity, out: bytes */
+	uint32_t cap; /* bytes buf can hold */
+	uint32_t len; /* bytes the handler put there (0: none) */
 };
 
 typedef int (*hv_msg_fn)(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
@@ -134,7 +135,7 @@ static int msg_console_ring(struct hv_vm *vm, struct hv_client *cl, const void *
 			    struct hv_reply *reply)
 {
 	(void)cl, (void)req, (void)len;
-	reply->len = hv_console_ring_copy(vm, reply->buf, reply->len);
+	reply->len = hv_console_ring_copy(vm, reply->buf, reply->cap);
 	return 0;
 }
 
@@ -292,7 +293,7 @@ static void client_request(struct hv_vm *vm, struct hv_client *cl)
 {
 	uint8_t req[sizeof(struct hvctl_hdr) + REQ_MAX];
 	struct hvctl_hdr hdr;
-	struct hv_reply reply = { .len = 16 * 1024 };
+	struct hv_reply reply = { .cap = 16 * 1024 };
 	ssize_t n = recv(cl->fd, req, sizeof(req), MSG_TRUNC | MSG_DONTWAIT);
 	int rc;
 
@@ -311,7 +312,7 @@ static void client_request(struct hv_vm *vm, struct hv_client *cl)
 		send_packet(cl->fd, hdr.type, -EOPNOTSUPP, NULL, 0);
 		return;
 	}
-	reply.buf = calloc(1, reply.len);
+	reply.buf = calloc(1, reply.cap);
 	if (!reply.buf) {
 		send_packet(cl->fd, hdr.type, -ENOMEM, NULL, 0);
 		return;

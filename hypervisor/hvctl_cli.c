@@ -1,0 +1,195 @@
+/*
+ * hvctl: talk to one xenon-hv over its control socket (hvctl.h), for admins
+ * and tests. SOCKET may be a path or a domid (then the default socket).
+ *
+ *   hvctl SOCKET info|pause|unpause|destroy|console
+ *   hvctl SOCKET shutdown poweroff|reboot
+ *   hvctl SOCKET events [SECONDS]
+ */
+#include "hypervisor/hvctl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "guest/include/xenon-boot.h"
+#include "log.h"
+#include "strutil.h"
+
+struct cli_cmd {
+	const char *name;
+	const char *args;
+	int min_args, max_args;
+	int (*fn)(int fd, int argc, char **argv);
+	const char *help;
+};
+
+static const char *state_name(uint32_t s)
+{
+	static const char *const names[] = { "?", "running", "paused", "shutdown", "crashed" };
+
+	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+static const char *event_name(uint32_t k)
+{
+	static const char *const names[] = { "?", "poweroff", "reboot", "crash", "paused", "unpaused" };
+
+	return k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
+}
+
+static int cmd_info(int fd, int argc, char **argv)
+{
+	struct hvctl_info in;
+	int rc = hvctl_info(fd, &in);
+
+	(void)argc, (void)argv;
+	if (rc)
+		return rc;
+	printf("name:      %s\ndomid:     %u\nstate:     %s\nplatform:  %s\n", in.name, in.domid,
+	       state_name(in.state), in.platform == XENON_PLATFORM_PVM ? "pvm" : "vtx");
+	printf("vcpus:     %u\nmemory:    %llu KiB\npid:       %d\n", in.nr_vcpus, (unsigned long long)in.mem_kib,
+	       in.pid);
+	printf("cpu_time:  %.6f s\n", in.cpu_time_ns / 1e9);
+	for (unsigned i = 0; i < in.nr_vcpus && i < HVCTL_MAX_VCPUS; i++) {
+		char label[16];
+
+		snprintf(label, sizeof(label), "vcpu%u:", i);
+		printf("%-11s%.6f s%s\n", label, in.vcpu_time_ns[i] / 1e9,
+		       in.vcpu_online[i / 32] & (1U << (i % 32)) ? "" : " (offline)");
+	}
+	if (in.console_pty[0])
+		printf("console:   %s\n", in.console_pty);
+	return 0;
+}
+
+static int cmd_pause(int fd, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return hvctl_pause(fd);
+}
+
+static int cmd_unpause(int fd, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return hvctl_unpause(fd);
+}
+
+static int cmd_destroy(int fd, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return hvctl_destroy(fd);
+}
+
+static int cmd_shutdown(int fd, int argc, char **argv)
+{
+	(void)argc;
+	if (!strcmp(argv[0], "poweroff"))
+		return hvctl_shutdown(fd, HVCTL_SHUTDOWN_POWEROFF);
+	if (!strcmp(argv[0], "reboot"))
+		return hvctl_shutdown(fd, HVCTL_SHUTDOWN_REBOOT);
+	log_warnx("shutdown %s: say poweroff or reboot", argv[0]);
+	return -EINVAL;
+}
+
+static int cmd_console(int fd, int argc, char **argv)
+{
+	uint32_t len = HVCTL_MAX_PACKET;
+	char *buf = malloc(len);
+	int rc;
+
+	(void)argc, (void)argv;
+	if (!buf)
+		return -ENOMEM;
+	rc = hvctl_call(fd, HVCTL_CONSOLE_RING, NULL, 0, buf, &len);
+	if (!rc)
+		fwrite(buf, 1, len, stdout);
+	free(buf);
+	return rc;
+}
+
+/* Print events until xenon-hv goes away (exit 0) or SECONDS pass (exit 1). */
+static int cmd_events(int fd, int argc, char **argv)
+{
+	struct hvctl_event ev;
+	uint64_t secs = 0;
+	int rc;
+
+	if (argc && parse_u64(argv[0], 86400, &secs)) {
+		log_warnx("events %s: give a number of seconds", argv[0]);
+		return -EINVAL;
+	}
+	rc = hvctl_subscribe(fd);
+	if (rc)
+		return rc;
+	printf("subscribed\n");
+	fflush(stdout);
+	while (!(rc = hvctl_next_event(fd, secs ? (int)secs * 1000 : -1, &ev))) {
+		printf("%s %s\n", event_name(ev.kind), ev.detail);
+		fflush(stdout);
+	}
+	return rc == -EPIPE ? 0 : rc;
+}
+
+static const struct cli_cmd cli_cmds[] = {
+	{ "info", "", 0, 0, cmd_info, "name, state, platform, memory, vCPU times" },
+	{ "pause", "", 0, 0, cmd_pause, "stop every vCPU" },
+	{ "unpause", "", 0, 0, cmd_unpause, "let the vCPUs run again" },
+	{ "shutdown", "poweroff|reboot", 1, 1, cmd_shutdown, "ask the guest to shut down cleanly" },
+	{ "destroy", "", 0, 0, cmd_destroy, "end the domain at once" },
+	{ "events", "[SECONDS]", 0, 1, cmd_events, "print events until the domain ends" },
+	{ "console", "", 0, 0, cmd_console, "print the recent console output" },
+};
+#define NR_CMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "usage: hvctl SOCKET|DOMID COMMAND [ARGS]\n");
+	for (unsigned i = 0; i < NR_CMDS; i++)
+		fprintf(fp, "  %-9s %-16s %s\n", cli_cmds[i].name, cli_cmds[i].args, cli_cmds[i].help);
+}
+
+static const char *socket_path(const char *arg, char *buf, unsigned len)
+{
+	uint64_t domid;
+
+	if (!parse_u64(arg, UINT32_MAX, &domid))
+		return hvctl_default_socket(domid, buf, len);
+	return arg;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_cmd *cmd = NULL;
+	char buf[108];
+	const char *path;
+	int fd, rc, nargs = argc - 3;
+
+	log_init(argv[0]);
+	if (argc < 3 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(argc < 3 ? stderr : stdout);
+		return argc < 3;
+	}
+	for (unsigned i = 0; i < NR_CMDS; i++)
+		if (!strcmp(argv[2], cli_cmds[i].name))
+			cmd = &cli_cmds[i];
+	if (!cmd || nargs < cmd->min_args || nargs > cmd->max_args) {
+		log_warnx(cmd ? "%s: wrong number of arguments" : "unknown command '%s'", argv[2]);
+		usage(stderr);
+		return 1;
+	}
+	path = socket_path(argv[1], buf, sizeof(buf));
+	rc = hvctl_connect(path, &fd);
+	if (rc) {
+		log_warnx("cannot reach xenon-hv at %s: %s (is the domain running?)", path, log_strerror(rc));
+		return 1;
+	}
+	rc = cmd->fn(fd, nargs, argv + 3);
+	close(fd);
+	if (rc) {
+		log_warnx("%s: %s", cmd->name, log_strerror(rc));
+		return 1;
+	}
+	return 0;
+}
