@@ -11,3 +11,6 @@ libxl/libxenlight.a: $(LIBXL_OBJS)
 	$(AR) rcs $@ $^
 LIBRARIES += libxl/libxenlight.a
 endif
+
+# libxl's pure logic (names, domids, state letters), see tests/unit/libxl_*.
+$(eval $(call unit_test,tests/unit/libxl_util-test,tests/unit/libxl_util-test.o libxl/libxl_util.o $(COMMON_OBJS)))

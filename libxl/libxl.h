@@ -1,0 +1,197 @@
+/*
+ * libxl: the Xenon toolstack library, the one C API that xl and xentop call.
+ *
+ * It is synchronous: every call returns when its work is done. Functions
+ * return 0 (or a non-negative count) on success and a negative errno value
+ * on failure; messages for people go through common/log.h.
+ *
+ * Where things live (so that tests and several installations can run side
+ * by side):
+ *   xenstored       $XENSTORED_PATH, else /run/xenstored/socket (as Xen)
+ *   run directory   $XENON_RUNDIR, else /run/xenon; control sockets are
+ *                   <rundir>/domains/<domid>.sock
+ *   log directory   $XENON_LOGDIR, else /var/log/xenon
+ *   xenon-hv        $XENON_HV, else "xenon-hv" found through $PATH
+ *
+ * The xenstore layout of a domain is Xen's (see libxl_layout.c):
+ *   /local/domain/<id>/{name,domid,vm,memory/..,console/..,control/..,device,...}
+ *   /vm/<uuid>/{name,uuid,image/...}
+ *   /libxl/<id>/{config,hv-pid,monitor-pid,type,...}  (toolstack only)
+ */
+#ifndef LIBXL_H
+#define LIBXL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libxl_types.h"
+
+#define LIBXL_VERSION 1
+/* Domain names: at most this many bytes of [A-Za-z0-9_.-], not all digits. */
+#define LIBXL_NAME_MAX 63
+/* Domids are 1 .. LIBXL_DOMID_MAX - 1 (Xen's DOMID_FIRST_RESERVED). */
+#define LIBXL_DOMID_MAX 0x7ff0u
+#define LIBXL_DOMID_HOST 0u
+
+typedef struct libxl__ctx libxl_ctx;
+
+/*
+ * Connect to xenstored (path as above). flags: 0. The context is not
+ * shared between threads or across fork(): a child makes its own.
+ */
+int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags);
+void libxl_ctx_free(libxl_ctx *ctx);
+
+/* The run and log directories as described above. */
+const char *libxl_rundir(void);
+const char *libxl_logdir(void);
+
+/*
+ * The lock serialising xl commands that need it (xl.conf "lockfile",
+ * default /var/lock/xl): blocks until held; *fd is released by
+ * libxl_lock_release (or when the process ends).
+ */
+#define LIBXL_DEFAULT_LOCKFILE "/var/lock/xl"
+int libxl_lock_acquire(const char *path, int *fd);
+void libxl_lock_release(int fd);
+
+/* ---- domains by name and id ---- */
+
+/* 0 if name follows the rules above (it may still be in use), else -EINVAL. */
+int libxl_name_valid(const char *name);
+int libxl_name_to_domid(libxl_ctx *ctx, const char *name, uint32_t *domid);
+/* malloc'd name, or NULL when the domain does not exist. */
+char *libxl_domid_to_name(libxl_ctx *ctx, uint32_t domid);
+/* "7" or "demo" -> domid; -ENOENT when there is no such domain. */
+int libxl_domain_qualifier_to_domid(libxl_ctx *ctx, const char *q, uint32_t *domid);
+
+/* ---- state ---- */
+
+/* libxl_shutdown_reason and its _to_string() are in libxl_types.h. */
+
+typedef struct {
+	uint32_t domid;
+	char name[LIBXL_NAME_MAX + 1];
+	libxl_uuid uuid;
+	bool running, blocked, paused, shutdown, dying, crashed;
+	libxl_shutdown_reason shutdown_reason; /* when shutdown */
+	uint64_t current_memkb;
+	uint64_t max_memkb;
+	uint32_t vcpu_max_id;
+	uint32_t vcpu_online;
+	uint64_t cpu_time;      /* ns, all vCPUs */
+	uint64_t start_time_ns; /* CLOCK_REALTIME when built; 0 unknown */
+	int hv_pid;             /* 0 when xenon-hv is gone */
+	int platform;           /* XENON_PLATFORM_*, 0 unknown */
+} libxl_dominfo;
+
+/* Xen's six state letters ("r-----", "--p---", "---sc-"...) plus a NUL. */
+void libxl_dominfo_state(const libxl_dominfo *info, char out[7]);
+
+/* One domain; -ENOENT when it does not exist. */
+int libxl_domain_info(libxl_ctx *ctx, libxl_dominfo *info, uint32_t domid);
+/* Every guest domain (not the host), by increasing domid; free(*infos). */
+int libxl_list_domain(libxl_ctx *ctx, libxl_dominfo **infos, int *nr);
+
+/* ---- the host ---- */
+
+typedef struct {
+	uint32_t nr_cpus;
+	uint32_t max_cpu_id;
+	uint32_t nr_nodes;
+	uint32_t cores_per_socket;
+	uint32_t threads_per_core;
+	uint32_t cpu_khz;
+	uint64_t total_kib;
+	uint64_t free_kib;
+	int platform;         /* XENON_PLATFORM_PVM / _VTX, 0 when /dev/kvm is absent */
+	const char *platform_name; /* "pvm", "vtx" or "none" */
+	uint64_t host_cpu_time_ns; /* CPU time the host spent outside idle */
+} libxl_physinfo;
+
+typedef struct {
+	int major, minor;
+	const char *extra;
+	const char *version;  /* "major.minor<extra>" */
+	const char *capabilities;
+	const char *compiler;
+	const char *compile_date;
+	const char *kernel_release;
+} libxl_version_info;
+
+int libxl_get_physinfo(libxl_ctx *ctx, libxl_physinfo *info);
+const libxl_version_info *libxl_get_version_info(libxl_ctx *ctx);
+
+/* ---- lifecycle ---- */
+
+typedef struct {
+	bool paused;   /* start with the vCPUs paused (xl create -p) */
+	int hv_stdio;  /* fd for xenon-hv's stdout/stderr; -1: inherit */
+} libxl_domain_create_opts;
+
+/*
+ * Allocate a domid, write the xenstore layout, introduce the domain,
+ * spawn xenon-hv as a child of the calling process and wait until it
+ * answers on its control socket. On failure nothing it made is left.
+ * The caller reaps the child: libxl_domain_wait_death().
+ */
+int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *domid,
+			    const libxl_domain_create_opts *opts);
+
+typedef enum {
+	LIBXL_DEATH_POWEROFF = 1,
+	LIBXL_DEATH_REBOOT = 2,
+	LIBXL_DEATH_CRASH = 3,
+	LIBXL_DEATH_DESTROYED = 4, /* xl destroy: nothing more to do */
+} libxl_death;
+
+/* Wait for the domain's xenon-hv, a child of this process, to exit. */
+int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how);
+/*
+ * Keep a domain whose xenon-hv has ended listed as shut down with reason
+ * (on_* = preserve); `xl destroy` removes it later.
+ */
+int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason reason);
+/* Remove every trace of a domain whose xenon-hv has ended. */
+int libxl_domain_cleanup(libxl_ctx *ctx, uint32_t domid);
+
+/* Stop the domain now and remove it (xenstore nodes, socket). */
+int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid);
+int libxl_domain_pause(libxl_ctx *ctx, uint32_t domid);
+int libxl_domain_unpause(libxl_ctx *ctx, uint32_t domid);
+
+/*
+ * Ask the guest to power off / reboot the Xen way: control/shutdown in
+ * xenstore, acted on by a guest that advertises control/feature-poweroff
+ * (feature-reboot); otherwise, or with LIBXL_SHUTDOWN_FORCE, a power-button
+ * event through xenon-hv. Returns once asked; see libxl_domain_wait_gone.
+ */
+#define LIBXL_SHUTDOWN_FORCE 1u
+int libxl_domain_shutdown(libxl_ctx *ctx, uint32_t domid, unsigned flags);
+int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid, unsigned flags);
+/*
+ * Wait until the domain has gone or is kept shut down (preserve);
+ * timeout_ms < 0 waits for ever, else -ETIMEDOUT.
+ */
+int libxl_domain_wait_gone(libxl_ctx *ctx, uint32_t domid, int timeout_ms);
+
+int libxl_domain_rename(libxl_ctx *ctx, uint32_t domid, const char *old_name, const char *new_name);
+
+/* ---- console ---- */
+
+/* The pty of the domain's console (malloc'd "/dev/pts/N"). */
+int libxl_console_get_tty(libxl_ctx *ctx, uint32_t domid, char **path);
+/* The console output xenon-hv kept (malloc'd, *len bytes, not NUL-ended). */
+int libxl_console_get_ring(libxl_ctx *ctx, uint32_t domid, char **buf, size_t *len);
+
+/* ---- configuration ---- */
+
+/*
+ * The configuration the domain was created with, as the JSON text stored
+ * in /libxl/<domid>/config (malloc'd): Xen's keys, the generated uuid and
+ * defaults filled in.
+ */
+int libxl_retrieve_domain_configuration(libxl_ctx *ctx, uint32_t domid, char **json);
+
+#endif

@@ -1,0 +1,280 @@
+/*
+ * libxl_domain_create_new: check the configuration, allocate the domid and
+ * write the xenstore layout in one transaction, introduce the domain, spawn
+ * xenon-hv and wait until it answers. Any failure undoes all of it.
+ */
+#include "libxl/libxl_internal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hypervisor/hvctl.h"
+#include "log.h"
+#include "strutil.h"
+
+#define DEFAULT_MEMKB (32 * 1024) /* Xen's default when memory= is absent */
+#define LAST_DOMID_PATH "/tool/xenon/last-domid"
+#define TX_RETRIES 50
+
+static int check_config(libxl_domain_config *cfg)
+{
+	libxl_domain_create_info *c = &cfg->c_info;
+	libxl_domain_build_info *b = &cfg->b_info;
+
+	if (c->type == LIBXL_DOMAIN_TYPE_HVM || c->type == LIBXL_DOMAIN_TYPE_PVH) {
+		log_warnx("type=\"%s\" is not supported yet: Xenon runs PV guests (type=\"pv\")",
+			  libxl_domain_type_to_string(c->type));
+		return -EOPNOTSUPP;
+	}
+	if (!c->name || !*c->name) {
+		log_warnx("the configuration has no name=: every domain needs a name");
+		return -EINVAL;
+	}
+	if (libxl_name_valid(c->name) < 0) {
+		log_warnx("name=\"%s\" is not a valid domain name: use 1 to %d letters, digits, "
+			  "'_', '-' or '.', not only digits, not starting with '-' or '.'",
+			  c->name, LIBXL_NAME_MAX);
+		return -EINVAL;
+	}
+	if (!b->kernel || !*b->kernel) {
+		log_warnx("the configuration of '%s' has no kernel=: give the guest kernel's path",
+			  c->name);
+		return -EINVAL;
+	}
+	if (access(b->kernel, R_OK) < 0) {
+		log_warn("kernel=\"%s\" cannot be read", b->kernel);
+		return -errno;
+	}
+	return 0;
+}
+
+/* Xen's defaults for what the file left unset. */
+static void fill_defaults(libxl_domain_config *cfg)
+{
+	libxl_domain_build_info *b = &cfg->b_info;
+
+	if (libxl_uuid_is_nil(&cfg->c_info.uuid))
+		libxl_uuid_generate(&cfg->c_info.uuid);
+	if (b->max_memkb == LIBXL_MEMKB_DEFAULT && b->target_memkb == LIBXL_MEMKB_DEFAULT)
+		b->max_memkb = DEFAULT_MEMKB;
+	if (b->max_memkb == LIBXL_MEMKB_DEFAULT)
+		b->max_memkb = b->target_memkb;
+	if (b->target_memkb == LIBXL_MEMKB_DEFAULT)
+		b->target_memkb = b->max_memkb;
+	if (b->max_vcpus <= 0)
+		b->max_vcpus = 1;
+}
+
+static int check_name_free(libxl_ctx *ctx, uint32_t tx, const char *name, const uint32_t *ids,
+			   unsigned nr)
+{
+	unsigned i;
+
+	for (i = 0; i < nr; i++) {
+		char *other = NULL;
+		int same;
+
+		if (libxl__xs_read(ctx, tx, &other, "/local/domain/%u/name", ids[i]) < 0)
+			continue;
+		same = !strcmp(other, name);
+		free(other);
+		if (same) {
+			log_warnx("domain name '%s' is already in use by domain %u: choose another "
+				  "name= or remove it with 'xl destroy %s'",
+				  name, ids[i], name);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/* One attempt: pick the domid and write the layout inside transaction tx. */
+static int alloc_in_tx(libxl_ctx *ctx, uint32_t tx, struct libxl__layout *l)
+{
+	uint32_t *ids = NULL, last = 0;
+	uint64_t v;
+	unsigned nr = 0;
+	char buf[16];
+	int rc;
+
+	rc = libxl__xs_domids(ctx, tx, &ids, &nr);
+	if (rc < 0)
+		return rc;
+	rc = check_name_free(ctx, tx, l->name, ids, nr);
+	if (rc == 0 && libxl__xs_read_u64(ctx, tx, &v, LAST_DOMID_PATH) == 0 && v < LIBXL_DOMID_MAX)
+		last = (uint32_t)v;
+	if (rc == 0)
+		rc = libxl__domid_pick(last, ids, nr, &l->domid);
+	free(ids);
+	if (rc == -ENOSPC)
+		log_warnx("no free domid: destroy some domains first");
+	if (rc < 0)
+		return rc;
+	snprintf(buf, sizeof(buf), "%u", l->domid);
+	rc = libxl__xs_write(ctx, tx, buf, LAST_DOMID_PATH);
+	if (rc == 0)
+		rc = libxl__layout_write(ctx, tx, l);
+	return rc;
+}
+
+static int alloc_domid(libxl_ctx *ctx, struct libxl__layout *l)
+{
+	int attempt, rc = -EAGAIN;
+	uint32_t tx;
+
+	for (attempt = 0; attempt < TX_RETRIES && rc == -EAGAIN; attempt++) {
+		rc = xs_transaction_start(ctx->xsh, &tx);
+		if (rc < 0)
+			break;
+		rc = alloc_in_tx(ctx, tx, l);
+		if (rc < 0) {
+			xs_transaction_end(ctx->xsh, tx, true);
+			if (rc == -EAGAIN)
+				continue;
+			return rc;
+		}
+		rc = xs_transaction_end(ctx->xsh, tx, false);
+	}
+	if (rc < 0 && rc != -EEXIST)
+		log_warnx("cannot write domain '%s' into xenstore (%s): %s", l->name,
+			  xs_socket_path(), log_strerror(rc));
+	return rc;
+}
+
+/* After xenon-hv answers: its console pty goes into console/tty. */
+static int publish_console(libxl_ctx *ctx, uint32_t domid)
+{
+	struct hvctl_info info;
+	int fd, rc;
+
+	rc = libxl__hv_connect(domid, &fd);
+	if (rc < 0)
+		return rc;
+	rc = hvctl_info(fd, &info);
+	close(fd);
+	if (rc < 0)
+		return rc;
+	info.console_pty[sizeof(info.console_pty) - 1] = '\0';
+	return libxl__xs_write(ctx, XS_NO_TX, info.console_pty, "/local/domain/%u/console/tty",
+			       domid);
+}
+
+static void undo_create(libxl_ctx *ctx, uint32_t domid, int hv_pid, const char *control)
+{
+	int status;
+
+	if (hv_pid > 0) {
+		kill(hv_pid, SIGKILL);
+		waitpid(hv_pid, &status, 0);
+	}
+	unlink(control);
+	xs_release_domain(ctx->xsh, domid);
+	libxl__layout_remove(ctx, domid);
+}
+
+static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
+		    const libxl_domain_create_opts *opts, int *pid)
+{
+	char buf[16];
+	int rc, status = 0;
+
+	rc = libxl__hv_spawn(ctx, l, control, opts, pid);
+	if (rc < 0)
+		return rc;
+	snprintf(buf, sizeof(buf), "%d", *pid);
+	rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/hv-pid", l->domid);
+	snprintf(buf, sizeof(buf), "%d", (int)getpid());
+	if (rc == 0)
+		rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/monitor-pid", l->domid);
+	if (rc == 0)
+		rc = libxl__hv_wait_up(control, *pid, &status);
+	if (rc == -ECHILD) {
+		*pid = 0;
+		if (WIFEXITED(status))
+			log_warnx("xenon-hv for domain '%s' exited with status %d while starting "
+				  "(its messages say why)",
+				  l->name, WEXITSTATUS(status));
+		else
+			log_warnx("xenon-hv for domain '%s' was killed by signal %d while starting",
+				  l->name, WTERMSIG(status));
+		return -ECHILD;
+	}
+	if (rc < 0)
+		log_warnx("xenon-hv for domain '%s' did not answer on %s: %s", l->name, control,
+			  log_strerror(rc));
+	return rc;
+}
+
+static int make_layout(libxl_domain_config *cfg, struct libxl__layout *l, char *uuid,
+		       char **json)
+{
+	int rc;
+
+	libxl_uuid_to_string(&cfg->c_info.uuid, uuid);
+	rc = libxl_domain_config_to_json(cfg, json);
+	if (rc < 0)
+		return rc;
+	memset(l, 0, sizeof(*l));
+	l->name = cfg->c_info.name;
+	l->uuid = uuid;
+	l->type = "pv";
+	l->max_memkb = cfg->b_info.max_memkb;
+	l->target_memkb = cfg->b_info.target_memkb;
+	l->vcpus = (unsigned)cfg->b_info.max_vcpus;
+	l->kernel = cfg->b_info.kernel;
+	l->cmdline = cfg->b_info.cmdline;
+	l->ramdisk = cfg->b_info.ramdisk;
+	l->config_json = *json;
+	return 0;
+}
+
+int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *domid,
+			    const libxl_domain_create_opts *opts)
+{
+	char uuid[LIBXL_UUID_FMTLEN + 1], dir[LIBXL_PATH_MAX], control[LIBXL_PATH_MAX];
+	struct libxl__layout l;
+	char *json = NULL;
+	int rc, pid = 0;
+
+	rc = check_config(cfg);
+	if (rc < 0)
+		return rc;
+	fill_defaults(cfg);
+	rc = make_layout(cfg, &l, uuid, &json);
+	if (rc < 0)
+		return rc;
+	rc = str_printf(dir, sizeof(dir), "%s/domains", libxl_rundir());
+	if (rc == 0 && (rc = libxl__mkdir_p(dir, 0755)) < 0)
+		log_warnx("cannot create the run directory %s: %s (set $XENON_RUNDIR?)", dir,
+			  log_strerror(rc));
+	if (rc == 0)
+		rc = libxl__ensure_host_nodes(ctx);
+	if (rc == 0)
+		rc = alloc_domid(ctx, &l);
+	free(json);
+	if (rc < 0)
+		return rc;
+	rc = libxl__hv_socket_path(l.domid, control, sizeof(control));
+	if (rc == 0) {
+		unlink(control); /* a stale socket of an earlier run */
+		rc = xs_introduce_domain(ctx->xsh, l.domid);
+		if (rc < 0)
+			log_warnx("xenstored refused to introduce domain %u: %s", l.domid,
+				  log_strerror(rc));
+	}
+	if (rc == 0)
+		rc = start_hv(ctx, &l, control, opts, &pid);
+	if (rc == 0)
+		rc = publish_console(ctx, l.domid);
+	if (rc < 0) {
+		undo_create(ctx, l.domid, pid, control);
+		return rc;
+	}
+	*domid = l.domid;
+	return 0;
+}

@@ -1,0 +1,330 @@
+/*
+ * Operations on an existing domain: lookup by name or id, destroy, pause,
+ * unpause, shutdown/reboot the Xen way, waiting, rename, and what happens
+ * when its xenon-hv has ended (wait_death, preserve, cleanup).
+ */
+#include "libxl/libxl_internal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hypervisor/hvctl.h"
+#include "log.h"
+
+#define DESTROY_WAIT_MS 5000
+
+char *libxl_domid_to_name(libxl_ctx *ctx, uint32_t domid)
+{
+	char *name = NULL;
+
+	if (libxl__xs_read(ctx, XS_NO_TX, &name, "/local/domain/%u/name", domid) < 0)
+		return NULL;
+	return name;
+}
+
+int libxl_name_to_domid(libxl_ctx *ctx, const char *name, uint32_t *domid)
+{
+	uint32_t *ids = NULL;
+	unsigned nr = 0, i;
+	int rc = libxl__xs_domids(ctx, XS_NO_TX, &ids, &nr);
+
+	if (rc < 0)
+		return rc;
+	rc = -ENOENT;
+	for (i = 0; i < nr && rc == -ENOENT; i++) {
+		char *n = libxl_domid_to_name(ctx, ids[i]);
+
+		if (n && !strcmp(n, name)) {
+			*domid = ids[i];
+			rc = 0;
+		}
+		free(n);
+	}
+	free(ids);
+	return rc;
+}
+
+int libxl_domain_qualifier_to_domid(libxl_ctx *ctx, const char *q, uint32_t *domid)
+{
+	uint32_t id;
+	int rc;
+
+	if (libxl__parse_domid(q, &id) == 0) {
+		rc = libxl__xs_exists(ctx, XS_NO_TX, "/local/domain/%u", id);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			return -ENOENT;
+		*domid = id;
+		return 0;
+	}
+	return libxl_name_to_domid(ctx, q, domid);
+}
+
+static int read_pid(libxl_ctx *ctx, uint32_t domid, const char *node)
+{
+	uint64_t v;
+
+	if (libxl__xs_read_u64(ctx, XS_NO_TX, &v, "/libxl/%u/%s", domid, node) < 0 || v > 0x7fffffff)
+		return 0;
+	return (int)v;
+}
+
+/* A call on the domain's control socket; -ESRCH when xenon-hv is gone. */
+static int hv_simple(uint32_t domid, int (*op)(int fd))
+{
+	int fd, rc = libxl__hv_connect(domid, &fd);
+
+	if (rc < 0)
+		return rc;
+	rc = op(fd);
+	close(fd);
+	return rc == -EPIPE ? -ESRCH : rc;
+}
+
+int libxl_domain_pause(libxl_ctx *ctx, uint32_t domid)
+{
+	(void)ctx;
+	return domid == LIBXL_DOMID_HOST ? -EINVAL : hv_simple(domid, hvctl_pause);
+}
+
+int libxl_domain_unpause(libxl_ctx *ctx, uint32_t domid)
+{
+	(void)ctx;
+	return domid == LIBXL_DOMID_HOST ? -EINVAL : hv_simple(domid, hvctl_unpause);
+}
+
+int libxl_domain_cleanup(libxl_ctx *ctx, uint32_t domid)
+{
+	char control[LIBXL_PATH_MAX];
+
+	if (libxl__hv_socket_path(domid, control, sizeof(control)) == 0)
+		unlink(control);
+	xs_release_domain(ctx->xsh, domid);
+	return libxl__layout_remove(ctx, domid);
+}
+
+int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid)
+{
+	int hv_pid, monitor_pid, rc;
+
+	if (domid == LIBXL_DOMID_HOST)
+		return -EINVAL;
+	rc = libxl__xs_exists(ctx, XS_NO_TX, "/local/domain/%u", domid);
+	if (rc <= 0)
+		return rc < 0 ? rc : -ENOENT;
+	hv_pid = read_pid(ctx, domid, "hv-pid");
+	monitor_pid = read_pid(ctx, domid, "monitor-pid");
+	rc = hv_simple(domid, hvctl_destroy);
+	if (rc < 0 && rc != -ESRCH)
+		log_warnx("domain %u: xenon-hv did not take the destroy request (%s); killing it",
+			  domid, log_strerror(rc));
+	if (hv_pid > 0 && libxl__pid_wait_exit(hv_pid, rc < 0 ? 0 : DESTROY_WAIT_MS) == -ETIMEDOUT) {
+		kill(hv_pid, SIGKILL);
+		libxl__pid_wait_exit(hv_pid, DESTROY_WAIT_MS);
+	}
+	rc = libxl_domain_cleanup(ctx, domid);
+	/* The monitor notices the end and exits: wait, so nothing is left running. */
+	if (monitor_pid > 0 && monitor_pid != getpid())
+		libxl__pid_wait_exit(monitor_pid, DESTROY_WAIT_MS);
+	return rc;
+}
+
+static int request_shutdown(libxl_ctx *ctx, uint32_t domid, const char *what, uint32_t how,
+			    unsigned flags)
+{
+	char *feature = NULL;
+	int advertised, fd, rc;
+
+	if (domid == LIBXL_DOMID_HOST)
+		return -EINVAL;
+	rc = libxl__hv_connect(domid, &fd);
+	if (rc < 0)
+		return rc;
+	rc = libxl__xs_write(ctx, XS_NO_TX, what, "/local/domain/%u/control/shutdown", domid);
+	advertised = libxl__xs_read(ctx, XS_NO_TX, &feature, "/local/domain/%u/control/feature-%s",
+				    domid, what) == 0 &&
+		     !strcmp(feature, "1");
+	free(feature);
+	/* A guest without the feature never reads control/shutdown: press the button. */
+	if (rc == 0 && (!advertised || (flags & LIBXL_SHUTDOWN_FORCE)))
+		rc = hvctl_shutdown(fd, how);
+	close(fd);
+	return rc == -EPIPE ? -ESRCH : rc;
+}
+
+int libxl_domain_shutdown(libxl_ctx *ctx, uint32_t domid, unsigned flags)
+{
+	return request_shutdown(ctx, domid, "poweroff", HVCTL_SHUTDOWN_POWEROFF, flags);
+}
+
+int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid, unsigned flags)
+{
+	return request_shutdown(ctx, domid, "reboot", HVCTL_SHUTDOWN_REBOOT, flags);
+}
+
+/* Gone, or kept shut down by on_*=preserve: 1; still there: 0. */
+static int domain_ended(libxl_ctx *ctx, uint32_t domid)
+{
+	int rc = libxl__xs_exists(ctx, XS_NO_TX, "/local/domain/%u", domid);
+
+	if (rc <= 0)
+		return rc < 0 ? rc : 1;
+	return libxl__xs_exists(ctx, XS_NO_TX, "/libxl/%u/shutdown-reason", domid);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+int libxl_domain_wait_gone(libxl_ctx *ctx, uint32_t domid, int timeout_ms)
+{
+	char path[LIBXL_PATH_MAX], reason[LIBXL_PATH_MAX], token[32];
+	long deadline = now_ms() + timeout_ms;
+	int rc;
+
+	/* Woken by the removal of the domain's nodes, or by preserve's mark. */
+	snprintf(path, sizeof(path), "/local/domain/%u", domid);
+	snprintf(reason, sizeof(reason), "/libxl/%u/shutdown-reason", domid);
+	snprintf(token, sizeof(token), "libxl-gone-%u", domid);
+	rc = xs_watch(ctx->xsh, path, token);
+	if (rc < 0)
+		return rc;
+	rc = xs_watch(ctx->xsh, reason, token);
+	if (rc < 0) {
+		xs_unwatch(ctx->xsh, path, token);
+		return rc;
+	}
+	while ((rc = domain_ended(ctx, domid)) == 0) {
+		char *p = NULL, *t = NULL;
+		long left = timeout_ms < 0 ? -1 : deadline - now_ms();
+
+		if (timeout_ms >= 0 && left <= 0) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		rc = xs_read_watch(ctx->xsh, (int)left, &p, &t);
+		free(p);
+		free(t);
+		if (rc < 0 && rc != -ETIMEDOUT)
+			break;
+	}
+	xs_unwatch(ctx->xsh, reason, token);
+	xs_unwatch(ctx->xsh, path, token);
+	return rc < 0 ? rc : 0;
+}
+
+int libxl_domain_rename(libxl_ctx *ctx, uint32_t domid, const char *old_name, const char *new_name)
+{
+	uint32_t other;
+	char *cur, *vm = NULL;
+	int rc;
+
+	if (domid == LIBXL_DOMID_HOST || libxl_name_valid(new_name) < 0)
+		return -EINVAL;
+	cur = libxl_domid_to_name(ctx, domid);
+	if (!cur)
+		return -ENOENT;
+	rc = (old_name && strcmp(cur, old_name)) ? -ESTALE : 0;
+	free(cur);
+	if (rc < 0)
+		return rc;
+	if (libxl_name_to_domid(ctx, new_name, &other) == 0)
+		return other == domid ? 0 : -EEXIST;
+	rc = libxl__xs_write(ctx, XS_NO_TX, new_name, "/local/domain/%u/name", domid);
+	if (rc == 0 && libxl__xs_read(ctx, XS_NO_TX, &vm, "/local/domain/%u/vm", domid) == 0 &&
+	    !strncmp(vm, "/vm/", 4))
+		rc = libxl__xs_write(ctx, XS_NO_TX, new_name, "%s/name", vm);
+	free(vm);
+	return rc;
+}
+
+int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how)
+{
+	int pid = read_pid(ctx, domid, "hv-pid"), status;
+	pid_t r;
+
+	if (pid <= 0)
+		return -ESRCH;
+	do
+		r = waitpid(pid, &status, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	*how = libxl__death_from_wait_status(status);
+	return 0;
+}
+
+int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason reason)
+{
+	char control[LIBXL_PATH_MAX];
+	const char *name = libxl_shutdown_reason_to_string(reason);
+	int rc;
+
+	if (libxl__hv_socket_path(domid, control, sizeof(control)) == 0)
+		unlink(control);
+	libxl__xs_rm(ctx, XS_NO_TX, "/libxl/%u/hv-pid", domid);
+	libxl__xs_rm(ctx, XS_NO_TX, "/libxl/%u/monitor-pid", domid);
+	rc = libxl__xs_write(ctx, XS_NO_TX, name ? name : "crash", "/libxl/%u/shutdown-reason",
+			     domid);
+	return rc;
+}
+
+int libxl_console_get_tty(libxl_ctx *ctx, uint32_t domid, char **path)
+{
+	char *tty = NULL;
+	int rc = libxl__xs_read(ctx, XS_NO_TX, &tty, "/local/domain/%u/console/tty", domid);
+
+	if (rc < 0)
+		return rc;
+	if (!*tty) {
+		free(tty);
+		return -ENOENT;
+	}
+	*path = tty;
+	return 0;
+}
+
+int libxl_console_get_ring(libxl_ctx *ctx, uint32_t domid, char **buf, size_t *len)
+{
+	uint32_t n = HVCTL_MAX_PACKET;
+	char *b;
+	int fd, rc;
+
+	(void)ctx;
+	rc = libxl__hv_connect(domid, &fd);
+	if (rc < 0)
+		return rc;
+	b = malloc(n);
+	if (!b) {
+		close(fd);
+		return -ENOMEM;
+	}
+	rc = hvctl_call(fd, HVCTL_CONSOLE_RING, NULL, 0, b, &n);
+	close(fd);
+	if (rc < 0) {
+		free(b);
+		return rc;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int libxl_retrieve_domain_configuration(libxl_ctx *ctx, uint32_t domid, char **json)
+{
+	char base[LIBXL_PATH_MAX];
+
+	snprintf(base, sizeof(base), "/libxl/%u/config", domid);
+	return libxl__xs_read_long(ctx, XS_NO_TX, base, json);
+}

@@ -1,0 +1,258 @@
+/*
+ * Spawning a domain's xenon-hv and waiting for it, on events (inotify on
+ * the run directory, a pidfd for the child) rather than polling.
+ */
+#include "libxl/libxl_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hypervisor/hvctl.h"
+#include "log.h"
+#include "strutil.h"
+
+#define HV_UP_TIMEOUT_MS 10000
+
+int libxl__hv_socket_path(uint32_t domid, char *buf, size_t len)
+{
+	return str_printf(buf, len, "%s/domains/%u.sock", libxl_rundir(), domid);
+}
+
+int libxl__hv_connect(uint32_t domid, int *fd)
+{
+	char path[LIBXL_PATH_MAX];
+	int rc;
+
+	rc = libxl__hv_socket_path(domid, path, sizeof(path));
+	if (rc < 0)
+		return rc;
+	rc = hvctl_connect(path, fd);
+	if (rc == -ENOENT || rc == -ECONNREFUSED)
+		return -ESRCH;
+	return rc;
+}
+
+struct hv_argv {
+	char *argv[24];
+	unsigned n;
+	char mem[24], vcpus[16], domid[16], xs[LIBXL_PATH_MAX + 16];
+};
+
+static void add(struct hv_argv *a, const char *s)
+{
+	if (a->n < sizeof(a->argv) / sizeof(a->argv[0]) - 1)
+		a->argv[a->n++] = (char *)s;
+	a->argv[a->n] = NULL;
+}
+
+static void build_argv(struct hv_argv *a, const struct libxl__layout *l, const char *control,
+		       const libxl_domain_create_opts *opts)
+{
+	const char *hv = getenv("XENON_HV");
+
+	a->n = 0;
+	add(a, hv && *hv ? hv : "xenon-hv");
+	snprintf(a->mem, sizeof(a->mem), "%llu", (unsigned long long)(l->max_memkb / 1024));
+	snprintf(a->vcpus, sizeof(a->vcpus), "%u", l->vcpus);
+	snprintf(a->domid, sizeof(a->domid), "%u", l->domid);
+	snprintf(a->xs, sizeof(a->xs), "--xenstore=%s", xs_socket_path());
+	add(a, "--kernel");
+	add(a, l->kernel);
+	add(a, "--memory");
+	add(a, a->mem);
+	add(a, "--vcpus");
+	add(a, a->vcpus);
+	if (l->cmdline && *l->cmdline) {
+		add(a, "--cmdline");
+		add(a, l->cmdline);
+	}
+	add(a, "--name");
+	add(a, l->name);
+	add(a, "--domid");
+	add(a, a->domid);
+	add(a, "--console");
+	add(a, "pty");
+	add(a, "--control");
+	add(a, control);
+	add(a, a->xs);
+	if (opts && opts->paused)
+		add(a, "--paused");
+}
+
+/* In the child: stdio, then exec; the exec error goes back through errfd. */
+static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, int errfd)
+{
+	int null = open("/dev/null", O_RDWR);
+	int err;
+
+	if (null >= 0)
+		dup2(null, 0);
+	if (opts && opts->hv_stdio >= 0) {
+		dup2(opts->hv_stdio, 1);
+		dup2(opts->hv_stdio, 2);
+	}
+	/* Nothing of ours (xenstore connection, lock) leaks into xenon-hv. */
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != errfd)
+			close(fd);
+	signal(SIGPIPE, SIG_DFL);
+	if (strchr(a->argv[0], '/'))
+		execv(a->argv[0], a->argv);
+	else
+		execvp(a->argv[0], a->argv);
+	err = errno;
+	if (write(errfd, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
+		    const libxl_domain_create_opts *opts, int *pid)
+{
+	struct hv_argv a;
+	int pfd[2], err = 0, status;
+	pid_t child;
+	ssize_t n;
+
+	(void)ctx;
+	build_argv(&a, l, control, opts);
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	child = fork();
+	if (child < 0) {
+		err = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return err;
+	}
+	if (child == 0) {
+		close(pfd[0]);
+		exec_hv(&a, opts, pfd[1]);
+	}
+	close(pfd[1]);
+	do
+		n = read(pfd[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n == sizeof(err)) {
+		waitpid(child, &status, 0);
+		log_warnx("cannot run %s: %s (set $XENON_HV or put xenon-hv in $PATH)",
+			  a.argv[0], strerror(err));
+		return -err;
+	}
+	*pid = child;
+	return 0;
+}
+
+static int try_connect(const char *control)
+{
+	int fd, rc = hvctl_connect(control, &fd);
+
+	if (rc == 0)
+		close(fd);
+	return rc;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static int wait_events(int ifd, int pidfd, int timeout_ms)
+{
+	struct pollfd pfd[2] = { { ifd, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
+	char buf[4096];
+	int n;
+
+	n = poll(pfd, 2, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (pfd[0].revents & POLLIN)
+		while (read(ifd, buf, sizeof(buf)) > 0)
+			;
+	if (pfd[1].revents & POLLIN)
+		return -ECHILD;
+	return 0;
+}
+
+/*
+ * The socket appears (bind) just before xenon-hv listens on it, so after an
+ * inotify event a refused connection is retried after a millisecond.
+ */
+int libxl__hv_wait_up(const char *control, int pid, int *status)
+{
+	char dir[LIBXL_PATH_MAX];
+	long deadline = now_ms() + HV_UP_TIMEOUT_MS;
+	int ifd, pidfd, rc;
+
+	snprintf(dir, sizeof(dir), "%s", control);
+	if (strrchr(dir, '/'))
+		*strrchr(dir, '/') = '\0';
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ifd < 0)
+		return -errno;
+	if (inotify_add_watch(ifd, dir, IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0) {
+		rc = -errno;
+		close(ifd);
+		return rc;
+	}
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0) {
+		rc = -errno;
+		close(ifd);
+		return rc;
+	}
+	for (;;) {
+		rc = try_connect(control);
+		if (rc == 0)
+			break;
+		if (rc != -ENOENT && rc != -ECONNREFUSED)
+			break;
+		if (now_ms() >= deadline) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		rc = wait_events(ifd, pidfd, rc == -ECONNREFUSED ? 1 : 200);
+		if (rc < 0)
+			break;
+	}
+	close(ifd);
+	close(pidfd);
+	if (rc == -ECHILD && waitpid(pid, status, 0) != pid)
+		*status = 0;
+	return rc;
+}
+
+int libxl__pid_wait_exit(int pid, int timeout_ms)
+{
+	struct pollfd p;
+	int pidfd, n;
+
+	if (pid <= 0)
+		return 0;
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0)
+		return errno == ESRCH ? 0 : -errno;
+	p.fd = pidfd;
+	p.events = POLLIN;
+	do
+		n = poll(&p, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	close(pidfd);
+	if (n < 0)
+		return -errno;
+	return n == 0 ? -ETIMEDOUT : 0;
+}

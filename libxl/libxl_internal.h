@@ -1,0 +1,77 @@
+/* libxl internals: shared by the libxl sources only (names start with libxl__). */
+#ifndef LIBXL_INTERNAL_H
+#define LIBXL_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "libxl/libxl.h"
+#include "xenstored/xs.h"
+
+#define LIBXL_PATH_MAX 256
+
+struct libxl__ctx {
+	struct xs_handle *xsh;
+	libxl_version_info vinfo;
+	char vinfo_buf[512];
+};
+
+/* ---- pure helpers (libxl_util.c) ---- */
+int libxl__domid_pick(uint32_t last, const uint32_t *used, unsigned nr_used, uint32_t *out);
+libxl_death libxl__death_from_wait_status(int status);
+int libxl__parse_domid(const char *s, uint32_t *domid);
+
+/* ---- xenstore helpers (libxl_xs.c); paths are printf formats ---- */
+int libxl__xs_read(libxl_ctx *ctx, uint32_t tx, char **value, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int libxl__xs_write(libxl_ctx *ctx, uint32_t tx, const char *value, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Write value and set the node's permissions (Xen's text form). */
+int libxl__xs_write_perms(libxl_ctx *ctx, uint32_t tx, const char *value,
+			  const char *const *perms, unsigned nperms, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+int libxl__xs_mkdir_perms(libxl_ctx *ctx, uint32_t tx, const char *const *perms,
+			  unsigned nperms, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* rm that treats a missing node as done. */
+int libxl__xs_rm(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int libxl__xs_exists(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int libxl__xs_read_u64(libxl_ctx *ctx, uint32_t tx, uint64_t *v, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The domids below /local/domain (host included), sorted; free(*ids). */
+int libxl__xs_domids(libxl_ctx *ctx, uint32_t tx, uint32_t **ids, unsigned *nr);
+/* Store / load a value that may be longer than one xenstore node holds. */
+int libxl__xs_write_long(libxl_ctx *ctx, uint32_t tx, const char *base, const char *value);
+int libxl__xs_read_long(libxl_ctx *ctx, uint32_t tx, const char *base, char **value);
+
+/* ---- layout (libxl_layout.c) ---- */
+struct libxl__layout {
+	uint32_t domid;
+	const char *name;
+	const char *uuid; /* text form */
+	const char *type; /* "pv" */
+	uint64_t max_memkb, target_memkb;
+	unsigned vcpus;
+	const char *kernel, *cmdline, *ramdisk;
+	const char *config_json;
+};
+int libxl__layout_write(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *l);
+/* Every node of the domain (local, vm, libxl). */
+int libxl__layout_remove(libxl_ctx *ctx, uint32_t domid);
+int libxl__ensure_host_nodes(libxl_ctx *ctx);
+
+/* ---- the domain's xenon-hv (libxl_hv.c) ---- */
+int libxl__hv_socket_path(uint32_t domid, char *buf, size_t len);
+/* Connect to the domain's control socket; -ESRCH when xenon-hv is gone. */
+int libxl__hv_connect(uint32_t domid, int *fd);
+int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
+		    const libxl_domain_create_opts *opts, int *pid);
+/* Wait for pid (our child) to listen on control; -ECHILD when it died first. */
+int libxl__hv_wait_up(const char *control, int pid, int *status);
+/* Wait (up to timeout_ms) for an unrelated process to end. */
+int libxl__pid_wait_exit(int pid, int timeout_ms);
+int libxl__mkdir_p(const char *dir, unsigned mode);
+
+#endif

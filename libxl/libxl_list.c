@@ -1,0 +1,249 @@
+/*
+ * What is running: one domain's state (xenstore + its xenon-hv's answer),
+ * the list of domains, and the host (physinfo, version info).
+ */
+#include "libxl/libxl_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "guest/include/xenon-boot.h"
+#include "hypervisor/hvctl.h"
+
+/* Xenon's own version, reported where Xen reports its own. */
+#define XENON_VERSION_MAJOR 0
+#define XENON_VERSION_MINOR 1
+#define XENON_VERSION_EXTRA ".0"
+
+static unsigned count_bits(const uint32_t *map, unsigned words)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < words; i++)
+		n += (unsigned)__builtin_popcount(map[i]);
+	return n;
+}
+
+static void info_from_hv(libxl_dominfo *info, const struct hvctl_info *hv)
+{
+	info->running = hv->state == HVCTL_STATE_RUNNING;
+	info->paused = hv->state == HVCTL_STATE_PAUSED;
+	info->shutdown = hv->state == HVCTL_STATE_SHUTDOWN || hv->state == HVCTL_STATE_CRASHED;
+	info->crashed = hv->state == HVCTL_STATE_CRASHED;
+	if (info->crashed)
+		info->shutdown_reason = LIBXL_SHUTDOWN_REASON_CRASH;
+	info->cpu_time = hv->cpu_time_ns;
+	info->start_time_ns = hv->start_time_ns;
+	info->vcpu_max_id = hv->nr_vcpus ? hv->nr_vcpus - 1 : 0;
+	info->vcpu_online = count_bits(hv->vcpu_online, HVCTL_MAX_VCPUS / 32);
+	if (!info->vcpu_online)
+		info->vcpu_online = hv->nr_vcpus;
+	info->hv_pid = hv->pid;
+	info->platform = (int)hv->platform;
+}
+
+/* xenon-hv has gone: preserved (shut down with a reason) or on its way out. */
+static void info_without_hv(libxl_ctx *ctx, libxl_dominfo *info)
+{
+	char *reason = NULL;
+	libxl_shutdown_reason r;
+
+	if (libxl__xs_read(ctx, XS_NO_TX, &reason, "/libxl/%u/shutdown-reason", info->domid) == 0 &&
+	    libxl_shutdown_reason_from_string(reason, &r) == 0) {
+		info->shutdown = true;
+		info->shutdown_reason = r;
+		info->crashed = r == LIBXL_SHUTDOWN_REASON_CRASH;
+	} else {
+		info->dying = true;
+	}
+	free(reason);
+}
+
+int libxl_domain_info(libxl_ctx *ctx, libxl_dominfo *info, uint32_t domid)
+{
+	struct hvctl_info hv;
+	char *name, *uuid = NULL;
+	uint64_t v;
+	int fd, rc;
+
+	memset(info, 0, sizeof(*info));
+	info->domid = domid;
+	info->shutdown_reason = LIBXL_SHUTDOWN_REASON_UNKNOWN;
+	name = libxl_domid_to_name(ctx, domid);
+	if (!name)
+		return -ENOENT;
+	snprintf(info->name, sizeof(info->name), "%s", name);
+	free(name);
+	if (libxl__xs_read(ctx, XS_NO_TX, &uuid, "/libxl/%u/uuid", domid) == 0)
+		libxl_uuid_from_string(&info->uuid, uuid);
+	free(uuid);
+	if (libxl__xs_read_u64(ctx, XS_NO_TX, &v, "/local/domain/%u/memory/target", domid) == 0)
+		info->current_memkb = v;
+	if (libxl__xs_read_u64(ctx, XS_NO_TX, &v, "/local/domain/%u/memory/static-max", domid) == 0)
+		info->max_memkb = v;
+	rc = libxl__hv_connect(domid, &fd);
+	if (rc == 0) {
+		rc = hvctl_info(fd, &hv);
+		close(fd);
+	}
+	if (rc == 0)
+		info_from_hv(info, &hv);
+	else
+		info_without_hv(ctx, info);
+	return 0;
+}
+
+int libxl_list_domain(libxl_ctx *ctx, libxl_dominfo **infos, int *nr)
+{
+	uint32_t *ids = NULL;
+	unsigned n = 0, i;
+	libxl_dominfo *out;
+	int rc, count = 0;
+
+	rc = libxl__xs_domids(ctx, XS_NO_TX, &ids, &n);
+	if (rc < 0)
+		return rc;
+	out = calloc(n ? n : 1, sizeof(*out));
+	if (!out) {
+		free(ids);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (ids[i] == LIBXL_DOMID_HOST)
+			continue;
+		if (libxl_domain_info(ctx, &out[count], ids[i]) == 0)
+			count++;
+	}
+	free(ids);
+	*infos = out;
+	*nr = count;
+	return 0;
+}
+
+/* ---- the host ---- */
+
+static int kvm_platform(void)
+{
+	if (access("/dev/kvm", F_OK) < 0)
+		return 0;
+	if (access("/sys/module/kvm_intel", F_OK) == 0 || access("/sys/module/kvm_amd", F_OK) == 0)
+		return XENON_PLATFORM_VTX;
+	if (access("/sys/module/kvm_pvm", F_OK) == 0)
+		return XENON_PLATFORM_PVM;
+	return 0;
+}
+
+static void read_cpuinfo(libxl_physinfo *info)
+{
+	FILE *fp = fopen("/proc/cpuinfo", "re");
+	char line[256];
+	unsigned siblings = 0, cores = 0;
+	double mhz = 0;
+
+	if (!fp)
+		return;
+	while (fgets(line, sizeof(line), fp)) {
+		if (!mhz)
+			sscanf(line, "cpu MHz : %lf", &mhz);
+		if (!siblings)
+			sscanf(line, "siblings : %u", &siblings);
+		if (!cores)
+			sscanf(line, "cpu cores : %u", &cores);
+	}
+	fclose(fp);
+	info->cpu_khz = (uint32_t)(mhz * 1000);
+	info->cores_per_socket = cores ? cores : 1;
+	info->threads_per_core = cores && siblings >= cores ? siblings / cores : 1;
+}
+
+static void read_meminfo(libxl_physinfo *info)
+{
+	FILE *fp = fopen("/proc/meminfo", "re");
+	char line[256];
+	unsigned long long v;
+
+	if (!fp)
+		return;
+	while (fgets(line, sizeof(line), fp)) {
+		if (sscanf(line, "MemTotal: %llu kB", &v) == 1)
+			info->total_kib = v;
+		else if (sscanf(line, "MemAvailable: %llu kB", &v) == 1)
+			info->free_kib = v;
+	}
+	fclose(fp);
+}
+
+static uint64_t host_busy_ns(void)
+{
+	FILE *fp = fopen("/proc/stat", "re");
+	unsigned long long user = 0, nice = 0, sys = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (!fp)
+		return 0;
+	if (fscanf(fp, "cpu %llu %llu %llu", &user, &nice, &sys) != 3)
+		user = nice = sys = 0;
+	fclose(fp);
+	return hz > 0 ? (user + nice + sys) * (1000000000ull / (unsigned long long)hz) : 0;
+}
+
+int libxl_get_physinfo(libxl_ctx *ctx, libxl_physinfo *info)
+{
+	long n;
+
+	(void)ctx;
+	memset(info, 0, sizeof(*info));
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	info->nr_cpus = n > 0 ? (uint32_t)n : 1;
+	n = sysconf(_SC_NPROCESSORS_CONF);
+	info->max_cpu_id = n > 0 ? (uint32_t)n - 1 : info->nr_cpus - 1;
+	info->nr_nodes = 1;
+	for (unsigned i = 1; i < 1024; i++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "/sys/devices/system/node/node%u", i);
+		if (access(p, F_OK) < 0)
+			break;
+		info->nr_nodes++;
+	}
+	read_cpuinfo(info);
+	read_meminfo(info);
+	info->platform = kvm_platform();
+	info->platform_name = info->platform == XENON_PLATFORM_PVM   ? "pvm"
+			      : info->platform == XENON_PLATFORM_VTX ? "vtx"
+								     : "none";
+	info->host_cpu_time_ns = host_busy_ns();
+	return 0;
+}
+
+const libxl_version_info *libxl_get_version_info(libxl_ctx *ctx)
+{
+	libxl_version_info *v = &ctx->vinfo;
+	char *b = ctx->vinfo_buf;
+	size_t size = sizeof(ctx->vinfo_buf), off = 0;
+	struct utsname u;
+
+	if (v->version)
+		return v;
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	v->major = XENON_VERSION_MAJOR;
+	v->minor = XENON_VERSION_MINOR;
+	v->extra = XENON_VERSION_EXTRA;
+	v->version = b + off;
+	off += (size_t)snprintf(b + off, size - off, "%d.%d%s", v->major, v->minor, v->extra) + 1;
+	v->capabilities = b + off;
+	off += (size_t)snprintf(b + off, size - off, "xen-3.0-x86_64 (PV on KVM %s)",
+				kvm_platform() == XENON_PLATFORM_VTX ? "VT-x" : "PVM") + 1;
+	v->compiler = b + off;
+	off += (size_t)snprintf(b + off, size - off, "gcc %s", __VERSION__) + 1;
+	v->compile_date = b + off;
+	off += (size_t)snprintf(b + off, size - off, "%s %s", __DATE__, __TIME__) + 1;
+	v->kernel_release = b + off;
+	snprintf(b + off, size - off, "%s", u.release);
+	return v;
+}

@@ -1,0 +1,134 @@
+/*
+ * Pure helpers of libxl (no I/O): domain name rules, domid choice, state
+ * letters and the meaning of xenon-hv's exit status. Unit-tested in
+ * tests/unit/libxl_util-test.c.
+ */
+#include "libxl/libxl_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "hypervisor/hvctl.h"
+
+/*
+ * A name must be usable as a file name (xl-<name>.log), on a command line
+ * and in xenstore, and must never be mistaken for a domid.
+ */
+int libxl_name_valid(const char *name)
+{
+	size_t len, i;
+	int digits_only = 1;
+
+	if (!name)
+		return -EINVAL;
+	len = strlen(name);
+	if (len == 0 || len > LIBXL_NAME_MAX)
+		return -EINVAL;
+	if (name[0] == '-' || name[0] == '.')
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (c >= '0' && c <= '9')
+			continue;
+		digits_only = 0;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+		    c == '-' || c == '.')
+			continue;
+		return -EINVAL;
+	}
+	return digits_only ? -EINVAL : 0;
+}
+
+static int domid_in_use(uint32_t id, const uint32_t *used, unsigned nr_used)
+{
+	unsigned i;
+
+	for (i = 0; i < nr_used; i++)
+		if (used[i] == id)
+			return 1;
+	return 0;
+}
+
+/*
+ * Xen-like increasing ids: the first free id after last, wrapping from
+ * LIBXL_DOMID_MAX back to 1 (0 is the host), so that a rebooted domain
+ * gets a new id and recently used ids are not handed out again soon.
+ */
+int libxl__domid_pick(uint32_t last, const uint32_t *used, unsigned nr_used, uint32_t *out)
+{
+	uint32_t id = last;
+	uint32_t tries;
+
+	if (id >= LIBXL_DOMID_MAX)
+		id = 0;
+	for (tries = 0; tries < LIBXL_DOMID_MAX; tries++) {
+		id = id + 1 >= LIBXL_DOMID_MAX ? 1 : id + 1;
+		if (!domid_in_use(id, used, nr_used)) {
+			*out = id;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* Xen's six state letters "rbpscd"; the fifth tells the shutdown reason. */
+void libxl_dominfo_state(const libxl_dominfo *info, char out[7])
+{
+	static const char reason_letters[] = "-rscwS";
+	int r = info->shutdown ? info->shutdown_reason : 0;
+
+	out[0] = info->running ? 'r' : '-';
+	out[1] = info->blocked ? 'b' : '-';
+	out[2] = info->paused ? 'p' : '-';
+	out[3] = info->shutdown ? 's' : '-';
+	out[4] = (r >= 0 && r < (int)sizeof(reason_letters) - 1) ? reason_letters[r] : '?';
+	out[5] = info->dying ? 'd' : '-';
+	out[6] = '\0';
+}
+
+/*
+ * How a domain ended, from its xenon-hv's wait status (hvctl.h HV_EXIT_*).
+ * A host error or a signal counts as a crash: the domain is gone without
+ * having asked to be.
+ */
+libxl_death libxl__death_from_wait_status(int status)
+{
+	if (WIFSIGNALED(status))
+		return LIBXL_DEATH_CRASH;
+	if (!WIFEXITED(status))
+		return LIBXL_DEATH_CRASH;
+	switch (WEXITSTATUS(status)) {
+	case HV_EXIT_POWEROFF:
+		return LIBXL_DEATH_POWEROFF;
+	case HV_EXIT_REBOOT:
+		return LIBXL_DEATH_REBOOT;
+	case HV_EXIT_DESTROY:
+		return LIBXL_DEATH_DESTROYED;
+	case HV_EXIT_CRASH:
+	case HV_EXIT_ERROR:
+	default:
+		return LIBXL_DEATH_CRASH;
+	}
+}
+
+/* Parse a domid written in decimal ("7"); -EINVAL for anything else. */
+int libxl__parse_domid(const char *s, uint32_t *domid)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (!s || !*s || strlen(s) > 10)
+		return -EINVAL;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v >= LIBXL_DOMID_MAX)
+		return -ERANGE;
+	*domid = (uint32_t)v;
+	return 0;
+}

@@ -1,0 +1,214 @@
+/* Small xenstore helpers over libxs: printf-style paths, missing = done. */
+#include "libxl/libxl_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strutil.h"
+
+/* Values up to this size go into one node; longer ones are split. */
+#define XS_CHUNK 2048
+
+static int vpath(char *buf, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, LIBXL_PATH_MAX, fmt, ap);
+
+	if (n < 0 || n >= LIBXL_PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+#define FORMAT_PATH(path, fmt)                    \
+	char path[LIBXL_PATH_MAX];                \
+	do {                                      \
+		va_list ap;                       \
+		int prc;                          \
+		va_start(ap, fmt);                \
+		prc = vpath(path, fmt, ap);       \
+		va_end(ap);                       \
+		if (prc < 0)                      \
+			return prc;               \
+	} while (0)
+
+int libxl__xs_read(libxl_ctx *ctx, uint32_t tx, char **value, const char *fmt, ...)
+{
+	size_t len;
+
+	FORMAT_PATH(path, fmt);
+	return xs_read(ctx->xsh, tx, path, value, &len);
+}
+
+int libxl__xs_write(libxl_ctx *ctx, uint32_t tx, const char *value, const char *fmt, ...)
+{
+	FORMAT_PATH(path, fmt);
+	return xs_write_str(ctx->xsh, tx, path, value);
+}
+
+int libxl__xs_write_perms(libxl_ctx *ctx, uint32_t tx, const char *value,
+			  const char *const *perms, unsigned nperms, const char *fmt, ...)
+{
+	int rc;
+
+	FORMAT_PATH(path, fmt);
+	rc = xs_write_str(ctx->xsh, tx, path, value);
+	if (rc < 0)
+		return rc;
+	return xs_set_perms(ctx->xsh, tx, path, perms, nperms);
+}
+
+int libxl__xs_mkdir_perms(libxl_ctx *ctx, uint32_t tx, const char *const *perms,
+			  unsigned nperms, const char *fmt, ...)
+{
+	int rc;
+
+	FORMAT_PATH(path, fmt);
+	rc = xs_mkdir(ctx->xsh, tx, path);
+	if (rc < 0)
+		return rc;
+	return xs_set_perms(ctx->xsh, tx, path, perms, nperms);
+}
+
+int libxl__xs_rm(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...)
+{
+	int rc;
+
+	FORMAT_PATH(path, fmt);
+	rc = xs_rm(ctx->xsh, tx, path);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int libxl__xs_exists(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...)
+{
+	char *v = NULL;
+	size_t len;
+	int rc;
+
+	FORMAT_PATH(path, fmt);
+	rc = xs_read(ctx->xsh, tx, path, &v, &len);
+	free(v);
+	if (rc == -ENOENT)
+		return 0;
+	return rc < 0 ? rc : 1;
+}
+
+int libxl__xs_read_u64(libxl_ctx *ctx, uint32_t tx, uint64_t *v, const char *fmt, ...)
+{
+	char *s = NULL;
+	size_t len;
+	int rc;
+
+	FORMAT_PATH(path, fmt);
+	rc = xs_read(ctx->xsh, tx, path, &s, &len);
+	if (rc < 0)
+		return rc;
+	rc = parse_u64(s, UINT64_MAX, v);
+	free(s);
+	return rc;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int libxl__xs_domids(libxl_ctx *ctx, uint32_t tx, uint32_t **ids, unsigned *nr)
+{
+	char **names = NULL;
+	unsigned count = 0, i, n = 0;
+	uint32_t *out;
+	int rc;
+
+	rc = xs_directory(ctx->xsh, tx, "/local/domain", &names, &count);
+	if (rc == -ENOENT) {
+		*ids = NULL;
+		*nr = 0;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	out = calloc(count ? count : 1, sizeof(*out));
+	if (!out) {
+		free(names);
+		return -ENOMEM;
+	}
+	for (i = 0; i < count; i++)
+		if (libxl__parse_domid(names[i], &out[n]) == 0)
+			n++;
+	free(names);
+	qsort(out, n, sizeof(*out), cmp_u32);
+	*ids = out;
+	*nr = n;
+	return 0;
+}
+
+/*
+ * A long value (a domain's JSON configuration) is kept as base = the first
+ * XS_CHUNK bytes and base-1, base-2, ... = the rest, so that short values,
+ * the common case, read as one plain node.
+ */
+int libxl__xs_write_long(libxl_ctx *ctx, uint32_t tx, const char *base, const char *value)
+{
+	size_t len = strlen(value), off = 0;
+	char path[LIBXL_PATH_MAX];
+	unsigned part = 0;
+	int rc;
+
+	do {
+		size_t n = len - off > XS_CHUNK ? XS_CHUNK : len - off;
+
+		if (part == 0)
+			rc = str_printf(path, sizeof(path), "%s", base);
+		else
+			rc = str_printf(path, sizeof(path), "%s-%u", base, part);
+		if (rc < 0)
+			return rc;
+		rc = xs_write(ctx->xsh, tx, path, value + off, n);
+		if (rc < 0)
+			return rc;
+		off += n;
+		part++;
+	} while (off < len);
+	return 0;
+}
+
+int libxl__xs_read_long(libxl_ctx *ctx, uint32_t tx, const char *base, char **value)
+{
+	char *all = NULL, *chunk;
+	size_t len = 0, n;
+	unsigned part;
+	int rc;
+
+	for (part = 0;; part++) {
+		char *grown;
+
+		if (part == 0)
+			rc = libxl__xs_read(ctx, tx, &chunk, "%s", base);
+		else
+			rc = libxl__xs_read(ctx, tx, &chunk, "%s-%u", base, part);
+		if (rc == -ENOENT && part > 0)
+			break;
+		if (rc < 0) {
+			free(all);
+			return rc;
+		}
+		n = strlen(chunk);
+		grown = realloc(all, len + n + 1);
+		if (!grown) {
+			free(chunk);
+			free(all);
+			return -ENOMEM;
+		}
+		all = grown;
+		memcpy(all + len, chunk, n + 1);
+		len += n;
+		free(chunk);
+		if (n < XS_CHUNK)
+			break;
+	}
+	*value = all;
+	return 0;
+}

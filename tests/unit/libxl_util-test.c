@@ -1,0 +1,140 @@
+/* libxl's pure logic: domain names, domid choice, state letters, hv exits. */
+#include "libxl/libxl_internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "hypervisor/hvctl.h"
+#include "unit.h"
+
+static void test_name_rules(void)
+{
+	char longname[LIBXL_NAME_MAX + 2];
+
+	CHECK_INT(libxl_name_valid("demo"), 0);
+	CHECK_INT(libxl_name_valid("web-01.example_a"), 0);
+	CHECK_INT(libxl_name_valid("Domain-0"), 0); /* valid; in use by the host */
+	CHECK_INT(libxl_name_valid("1a"), 0);
+	CHECK_INT(libxl_name_valid(""), -EINVAL);
+	CHECK_INT(libxl_name_valid(NULL), -EINVAL);
+	CHECK_INT(libxl_name_valid("123"), -EINVAL); /* would read as a domid */
+	CHECK_INT(libxl_name_valid("-x"), -EINVAL);
+	CHECK_INT(libxl_name_valid(".x"), -EINVAL);
+	CHECK_INT(libxl_name_valid("a b"), -EINVAL);
+	CHECK_INT(libxl_name_valid("a/b"), -EINVAL);
+	CHECK_INT(libxl_name_valid("caf\xc3\xa9"), -EINVAL);
+	memset(longname, 'a', sizeof(longname));
+	longname[LIBXL_NAME_MAX] = '\0';
+	CHECK_INT(libxl_name_valid(longname), 0);
+	longname[LIBXL_NAME_MAX] = 'a';
+	longname[LIBXL_NAME_MAX + 1] = '\0';
+	CHECK_INT(libxl_name_valid(longname), -EINVAL);
+}
+
+static void test_domid_pick(void)
+{
+	uint32_t used[] = { 0, 1, 2, 5 };
+	uint32_t id = 0;
+
+	CHECK_INT(libxl__domid_pick(0, used, 4, &id), 0);
+	CHECK_INT(id, 3);
+	/* increasing: after 3 comes 4, then 6 (5 is taken), never back to 3 */
+	CHECK_INT(libxl__domid_pick(3, used, 4, &id), 0);
+	CHECK_INT(id, 4);
+	CHECK_INT(libxl__domid_pick(4, used, 4, &id), 0);
+	CHECK_INT(id, 6);
+	/* a freed low id is not reused while higher ones are free */
+	CHECK_INT(libxl__domid_pick(6, used, 4, &id), 0);
+	CHECK_INT(id, 7);
+	/* wraps past the last id back to 1 (0 is the host), skipping used ones */
+	CHECK_INT(libxl__domid_pick(LIBXL_DOMID_MAX - 1, used, 4, &id), 0);
+	CHECK_INT(id, 3);
+	CHECK_INT(libxl__domid_pick(LIBXL_DOMID_MAX + 5, NULL, 0, &id), 0);
+	CHECK_INT(id, 1);
+}
+
+static void test_domid_pick_full(void)
+{
+	static uint32_t all[LIBXL_DOMID_MAX];
+	uint32_t i, id = 42;
+
+	for (i = 0; i < LIBXL_DOMID_MAX; i++)
+		all[i] = i;
+	CHECK_INT(libxl__domid_pick(10, all, LIBXL_DOMID_MAX, &id), -ENOSPC);
+	CHECK_INT(id, 42);
+	all[77] = 0; /* one free id */
+	CHECK_INT(libxl__domid_pick(10, all, LIBXL_DOMID_MAX, &id), 0);
+	CHECK_INT(id, 77);
+}
+
+static void test_state_letters(void)
+{
+	libxl_dominfo d;
+	char s[7];
+
+	memset(&d, 0, sizeof(d));
+	d.running = true;
+	libxl_dominfo_state(&d, s);
+	CHECK_STR(s, "r-----");
+	memset(&d, 0, sizeof(d));
+	d.paused = true;
+	libxl_dominfo_state(&d, s);
+	CHECK_STR(s, "--p---");
+	memset(&d, 0, sizeof(d));
+	d.shutdown = true;
+	d.shutdown_reason = LIBXL_SHUTDOWN_REASON_CRASH;
+	libxl_dominfo_state(&d, s);
+	CHECK_STR(s, "---sc-");
+	d.shutdown_reason = LIBXL_SHUTDOWN_REASON_POWEROFF;
+	libxl_dominfo_state(&d, s);
+	CHECK_STR(s, "---s--");
+	d.shutdown_reason = LIBXL_SHUTDOWN_REASON_REBOOT;
+	libxl_dominfo_state(&d, s);
+	CHECK_STR(s, "---sr-");
+	d.shutdown_reason = LIBXL_SHUTDOWN_REASON_UNKNOWN;
+	libxl_dominfo_state(&d, s);
+	CHECK_STR(s, "---s?-");
+	memset(&d, 0, sizeof(d));
+	d.blocked = true;
+	d.dying = true;
+	d.shutdown_reason = LIBXL_SHUTDOWN_REASON_CRASH; /* ignored unless shutdown */
+	libxl_dominfo_state(&d, s);
+	CHECK_STR(s, "-b---d");
+}
+
+static void test_death_from_status(void)
+{
+	/* wait statuses as waitpid reports them: exit code << 8, or the signal */
+	CHECK_INT(libxl__death_from_wait_status(HV_EXIT_POWEROFF << 8), LIBXL_DEATH_POWEROFF);
+	CHECK_INT(libxl__death_from_wait_status(HV_EXIT_REBOOT << 8), LIBXL_DEATH_REBOOT);
+	CHECK_INT(libxl__death_from_wait_status(HV_EXIT_CRASH << 8), LIBXL_DEATH_CRASH);
+	CHECK_INT(libxl__death_from_wait_status(HV_EXIT_DESTROY << 8), LIBXL_DEATH_DESTROYED);
+	CHECK_INT(libxl__death_from_wait_status(HV_EXIT_ERROR << 8), LIBXL_DEATH_CRASH);
+	CHECK_INT(libxl__death_from_wait_status(9), LIBXL_DEATH_CRASH); /* SIGKILL */
+}
+
+static void test_parse_domid(void)
+{
+	uint32_t id = 99;
+
+	CHECK_INT(libxl__parse_domid("7", &id), 0);
+	CHECK_INT(id, 7);
+	CHECK_INT(libxl__parse_domid("0", &id), 0);
+	CHECK_INT(id, 0);
+	CHECK_INT(libxl__parse_domid("", &id), -EINVAL);
+	CHECK_INT(libxl__parse_domid("7a", &id), -EINVAL);
+	CHECK_INT(libxl__parse_domid("-1", &id), -EINVAL);
+	CHECK_INT(libxl__parse_domid("32752", &id), -ERANGE); /* 0x7ff0 */
+	CHECK_INT(libxl__parse_domid("99999999999", &id), -EINVAL);
+}
+
+int main(void)
+{
+	RUN(test_name_rules);
+	RUN(test_domid_pick);
+	RUN(test_domid_pick_full);
+	RUN(test_state_letters);
+	RUN(test_death_from_status);
+	RUN(test_parse_domid);
+	return unit_done();
+}
