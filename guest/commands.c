@@ -7,6 +7,7 @@
 
 #define TICKER_PERIOD_NS 100000000ULL
 #define BENCH_MIN_MS     100
+#define BENCH_RUNS       3
 
 static struct {
 	bool on;
@@ -114,14 +115,19 @@ static uint64_t loop_cycles(uint64_t n)
 {
 	uint64_t t0 = rdtsc();
 
-	__asm__ volatile("1: dec %0; jnz 1b" : "+r"(n));
+	/* aligned: a loop split across a 32-byte boundary runs at half speed */
+	__asm__ volatile(".p2align 6\n1: dec %0; jnz 1b" : "+r"(n));
 	return rdtsc() - t0;
 }
 
-/* Grow the iteration count until one run lasts BENCH_MIN_MS, then report. */
+/*
+ * Grow the iteration count until one run lasts BENCH_MIN_MS, then report the
+ * best of BENCH_RUNS such runs (the host may steal time from any one of them).
+ */
 static int cmd_bench_loop(int argc, char **argv)
 {
-	uint64_t target = tsc_khz * BENCH_MIN_MS, n = 1000, c;
+	uint64_t target = tsc_khz * BENCH_MIN_MS, n = 1000, c, best = 0;
+	int i;
 
 	(void)argc, (void)argv;
 	for (;;) {
@@ -133,7 +139,16 @@ static int cmd_bench_loop(int argc, char **argv)
 		else
 			n = n * target / c * 11 / 10 + 1;
 	}
-	printf("loop: %lu iterations/s\n", (unsigned long)(n * tsc_khz * 1000 / c));
+	for (i = 0; i < BENCH_RUNS; i++) {
+		uint64_t rate;
+
+		if (i)
+			c = loop_cycles(n);
+		rate = n * tsc_khz * 1000 / c;
+		if (rate > best)
+			best = rate;
+	}
+	printf("loop: %lu iterations/s\n", (unsigned long)best);
 	return 0;
 }
 
