@@ -1,0 +1,206 @@
+#!/usr/bin/env bats
+# xenon-hv with the real guest kernel: boot, native speed, the guest's own
+# poweroff/reboot/crash, the control socket (pause, shutdown request,
+# destroy, events) and argument errors. Each test starts its own xenon-hv
+# with a private control socket and ends only that process.
+
+load helpers
+
+GUEST="$XENON_TOP/guest/xenon-guest.elf"
+HV="$XENON_TOP/hypervisor/xenon-hv"
+HVCTL="$XENON_TOP/hypervisor/hvctl"
+
+setup() {
+	[ -x "$HV" ] || { echo "hypervisor/xenon-hv is not built (make hypervisor/xenon-hv)" >&2; return 1; }
+	[ -f "$GUEST" ] || { echo "guest/xenon-guest.elf is not built (make guest/xenon-guest.elf)" >&2; return 1; }
+	mk_tmp
+	SOCK="$T/ctl.sock"
+	HV_PID=
+	EV_PID=
+}
+
+local_teardown() {
+	kill_pid "$EV_PID"
+	kill_pid "$HV_PID"
+}
+
+# start_hv ARGS...: xenon-hv in the background, console in $T/out, log in $T/err.
+start_hv() {
+	"$HV" --kernel "$GUEST" --control "$SOCK" "$@" >"$T/out" 2>"$T/err" </dev/null &
+	HV_PID=$!
+	wait_for 10 test -S "$SOCK"
+}
+
+# wait_hv SECONDS: wait for our xenon-hv to end; its exit status in $HV_STATUS.
+wait_hv() {
+	wait_for "$1" eval '! kill -0 "$HV_PID" 2>/dev/null' || return 1
+	HV_STATUS=0
+	wait "$HV_PID" || HV_STATUS=$?
+	HV_PID=
+}
+
+# events: print the event stream into $T/events until xenon-hv ends.
+start_events() {
+	"$HVCTL" "$SOCK" events >"$T/events" 2>&1 &
+	EV_PID=$!
+	wait_for 5 grep -q subscribed "$T/events"
+}
+
+console_has() {
+	grep -q -- "$1" "$T/out"
+}
+
+ticks() {
+	grep -c '^tick ' "$T/out" || true
+}
+
+@test "boots with 1 vCPU: the guest reports the vCPU count, memory and platform" {
+	run timeout 30 "$HV" --kernel "$GUEST" --memory 64 --vcpus 1 --control "$SOCK" --cmdline 'run="poweroff"'
+	[ "$status" -eq 0 ]
+	first=${lines[0]%$'\r'} # the guest ends lines with CR LF
+	[[ "$first" =~ ^xenon-guest\ .*:\ 1\ vCPUs,\ 64\ MiB,\ platform\ (pvm|vtx)$ ]]
+	[ ! -e "$SOCK" ]
+}
+
+@test "boots with 2 vCPUs: both come online" {
+	run timeout 30 "$HV" --kernel "$GUEST" --memory 96 --vcpus 2 --control "$SOCK" \
+		--cmdline 'run="cpus; poweroff"'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ :\ 2\ vCPUs,\ 96\ MiB, ]]
+	[[ "$output" == *"2 of 2 vCPUs online"* ]]
+	[[ "$output" == *"cpu 1: online"* ]]
+}
+
+@test "bench-loop runs natively (at least 1e9 iterations/s) and poweroff exits 0" {
+	# The best of three runs: a busy host can slow one, emulation gives ~1e6.
+	run timeout 60 "$HV" --kernel "$GUEST" --control "$SOCK" \
+		--cmdline 'run="bench-loop; bench-loop; bench-loop; poweroff"'
+	[ "$status" -eq 0 ]
+	best=$(printf '%s\n' "$output" | sed -n 's/^loop: \([0-9]*\) iterations\/s.*/\1/p' | sort -n | tail -1)
+	echo "best loop rate: $best"
+	[ -n "$best" ]
+	[ "$best" -ge 1000000000 ]
+}
+
+@test "the guest's poweroff, reboot and crash give distinct exit statuses and events" {
+	local cmd expect_status expect_event
+	for spec in "poweroff 0 poweroff" "reboot 2 reboot" "crash 3 crash"; do
+		read -r cmd expect_status expect_event <<<"$spec"
+		start_hv --paused --cmdline "run=\"$cmd\""
+		start_events
+		"$HVCTL" "$SOCK" unpause
+		wait_hv 20
+		[ "$HV_STATUS" -eq "$expect_status" ]
+		wait_for 5 eval '! kill -0 "$EV_PID" 2>/dev/null'
+		wait "$EV_PID"
+		EV_PID=
+		grep -q "^$expect_event " "$T/events"
+		[ ! -e "$SOCK" ]
+	done
+	# The crash was logged with the registers.
+	grep -q 'crashed: the guest reported a crash' "$T/err"
+	grep -q 'vCPU 0: rip=' "$T/err"
+}
+
+@test "a triple fault is reported as a crash with registers, not a hang" {
+	cat >"$T/tf.S" <<'ASM'
+	.globl _start
+_start:	ud2	/* no IDT: #UD -> #DF -> triple fault */
+ASM
+	gcc -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-Ttext-segment=0x100000 -o "$T/tf.elf" "$T/tf.S"
+	run timeout 20 "$HV" --kernel "$T/tf.elf" --control "$SOCK"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"crashed: triple fault on vCPU 0"* ]]
+	[[ "$output" == *"vCPU 0: rip="* ]]
+	[ ! -e "$SOCK" ]
+}
+
+@test "pause stops the ticker and unpause resumes it; info shows the state" {
+	start_hv --vcpus 2 --cmdline 'run="ticker on"'
+	wait_for 10 eval '[ "$(ticks)" -ge 2 ]'
+	"$HVCTL" "$SOCK" pause
+	run "$HVCTL" "$SOCK" info
+	[[ "$output" == *"state:     paused"* ]]
+	before=$(ticks)
+	sleep 0.5 # five ticker periods
+	[ "$(ticks)" -eq "$before" ]
+	"$HVCTL" "$SOCK" unpause
+	wait_for 10 eval '[ "$(ticks)" -gt "$before" ]'
+	run "$HVCTL" "$SOCK" info
+	[[ "$output" == *"state:     running"* ]]
+	[[ "$output" == *"vcpus:     2"* ]]
+	[[ "$output" == *"vcpu1:"* ]]
+}
+
+@test "shutdown requests reach the guest, which powers off or reboots cleanly" {
+	start_hv
+	wait_for 10 console_has 'xenon-guest'
+	"$HVCTL" "$SOCK" shutdown poweroff
+	wait_hv 20
+	[ "$HV_STATUS" -eq 0 ]
+	console_has 'powering off (requested by the toolstack)'
+
+	start_hv
+	wait_for 10 console_has 'xenon-guest'
+	"$HVCTL" "$SOCK" shutdown reboot
+	wait_hv 20
+	[ "$HV_STATUS" -eq 2 ]
+	console_has 'rebooting (requested by the toolstack)'
+}
+
+@test "destroy ends the process at once and removes the socket" {
+	start_hv --cmdline 'run="ticker on"'
+	"$HVCTL" "$SOCK" destroy
+	wait_hv 5
+	[ "$HV_STATUS" -eq 4 ]
+	[ ! -e "$SOCK" ]
+}
+
+@test "destroy ends a paused domain too, and hvctl then says it is gone" {
+	start_hv --paused
+	"$HVCTL" "$SOCK" destroy
+	wait_hv 5
+	[ "$HV_STATUS" -eq 4 ]
+	run "$HVCTL" "$SOCK" info
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot reach xenon-hv at $SOCK"* ]]
+}
+
+@test "console: pty and the ring of recent output" {
+	start_hv --console pty --cmdline 'run="echo ring-marker-42"'
+	wait_for 10 eval '"$HVCTL" "$SOCK" console | grep -q ring-marker-42'
+	run "$HVCTL" "$SOCK" info
+	[[ "$output" =~ console:\ +/dev/pts/[0-9]+ ]]
+}
+
+@test "a second xenon-hv on the same control socket is refused" {
+	start_hv --paused
+	run "$HV" --kernel "$GUEST" --control "$SOCK"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"another xenon-hv is using it"* ]]
+	[ -S "$SOCK" ]
+}
+
+@test "bad arguments: each gives its error and exit status 1, leaving nothing behind" {
+	printf 'not an elf\n' >"$T/text"
+	check() { # expected-message args...
+		local msg=$1
+		shift
+		run "$HV" --control "$SOCK" "$@"
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"$msg"* ]]
+		[ ! -e "$SOCK" ]
+	}
+	check "no kernel given" --memory 64
+	check "cannot open it" --kernel "$T/missing.elf"
+	check "not an ELF file" --kernel "$T/text"
+	check "not an executable ELF" --kernel /bin/sh
+	check "at least 1 vCPU" --kernel "$GUEST" --vcpus 0
+	check "too many vCPUs" --kernel "$GUEST" --vcpus 65
+	check "the host cannot give that much" --kernel "$GUEST" --memory 100000000
+	check "too little memory" --kernel "$GUEST" --memory 1
+	check "not a number" --kernel "$GUEST" --memory lots
+	check "unrecognized option" --kernel "$GUEST" --frobnicate
+	check "cannot open the file" --kernel "$GUEST" --console "$T/no/such/dir/log"
+}
