@@ -1,0 +1,383 @@
+/*
+ * Connections and the event loop. One thread, epoll, non-blocking sockets.
+ * Each loop iteration reads what is ready (at most READ_CHUNK per
+ * connection, so nobody starves), handles every complete message, then
+ * writes the journal (journal_flush), and only then sends the replies: a
+ * reply is never seen before its change is in the journal file.
+ */
+#include "conn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "handlers.h"
+#include "journal.h"
+#include "log.h"
+#include "transaction.h"
+#include "watch.h"
+#include "xenstored.h"
+
+#define READ_CHUNK 65536
+#define MAX_EVENTS 256
+
+static int epfd = -1, listen_fd = -1, spare_fd = -1;
+static char *listen_path;
+static struct conn *conns, *flush_list;
+static volatile sig_atomic_t stop_requested;
+static uint32_t next_conn_id = 1;
+static FILE *trace_fp;
+
+void conn_stop(void)
+{
+	stop_requested = 1;
+}
+
+int conn_set_trace(const char *path)
+{
+	trace_fp = fopen(path, "ae");
+	return trace_fp ? 0 : -errno;
+}
+
+void trace_msg(const struct conn *c, const char *dir, const struct xs_msg_hdr *h, const char *data)
+{
+	if (!trace_fp)
+		return;
+	fprintf(trace_fp, "%s conn %u %s req %u tx %u len %u", dir, c->id, handler_name(h->type),
+		h->req_id, h->tx_id, h->len);
+	fputs(" \"", trace_fp);
+	for (uint32_t i = 0; i < h->len && i < 128; i++) {
+		unsigned char ch = data[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+			fputc(ch, trace_fp);
+		else
+			fprintf(trace_fp, "\\x%02x", ch);
+	}
+	fputs("\"\n", trace_fp);
+	fflush(trace_fp);
+}
+
+size_t conn_pending(const struct conn *c)
+{
+	return c->out_len - c->out_off;
+}
+
+static void mark_flush(struct conn *c)
+{
+	if (!c->on_flush_list) {
+		c->on_flush_list = true;
+		c->flush_next = flush_list;
+		flush_list = c;
+	}
+}
+
+int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *data,
+	       size_t len)
+{
+	struct xs_msg_hdr h = { type, req_id, tx_id, (uint32_t)len };
+	size_t need = XS_HDR_SIZE + len;
+
+	if (c->closing)
+		return 0;
+	if (c->out_off && c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	if (c->out_len + need > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 8192;
+		char *o;
+
+		if (c->out_off) { /* compact first */
+			memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+			c->out_len -= c->out_off;
+			c->out_off = 0;
+		}
+		while (cap < c->out_len + need)
+			cap *= 2;
+		if (cap != c->out_cap) {
+			o = realloc(c->out, cap);
+			if (!o) {
+				conn_close_later(c, "out of memory");
+				return -ENOMEM;
+			}
+			c->out = o;
+			c->out_cap = cap;
+		}
+	}
+	memcpy(c->out + c->out_len, &h, XS_HDR_SIZE);
+	memcpy(c->out + c->out_len + XS_HDR_SIZE, data, len);
+	c->out_len += need;
+	trace_msg(c, "OUT", &h, data);
+	mark_flush(c);
+	return 0;
+}
+
+void conn_close_later(struct conn *c, const char *why)
+{
+	if (c->closing)
+		return;
+	log_info("closing connection %u: %s", c->id, why);
+	c->closing = true;
+	mark_flush(c);
+}
+
+void conn_close_domain(uint32_t domid)
+{
+	for (struct conn *c = conns; c; c = c->next)
+		if (!c->who.priv && c->who.domid == domid)
+			conn_close_later(c, "its domain was released");
+}
+
+static void conn_free(struct conn *c)
+{
+	watch_remove_all(c);
+	tx_end_all(c);
+	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	free(c->out);
+	free(c);
+}
+
+/* Read while the output queue is short; ask for EPOLLOUT while it is not empty. */
+static void set_events(struct conn *c)
+{
+	bool want_in = conn_pending(c) < CONN_OUT_SOFT, want_out = conn_pending(c) > 0;
+	struct epoll_event ev = { .data.ptr = c };
+
+	if (want_in == c->reading && want_out == c->writing)
+		return;
+	ev.events = (want_in ? EPOLLIN : 0) | (want_out ? EPOLLOUT : 0);
+	epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	c->reading = want_in;
+	c->writing = want_out;
+}
+
+static void conn_accept(void)
+{
+	for (;;) {
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct conn *c;
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				/* out of descriptors: refuse this one politely */
+				close(spare_fd);
+				fd = accept(listen_fd, NULL, NULL);
+				if (fd >= 0)
+					close(fd);
+				spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+				log_warnx("too many connections: refused one");
+				continue;
+			}
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("accept");
+			return;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->id = next_conn_id++;
+		c->who.priv = true;
+		c->who.target = -1;
+		c->reading = true;
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev)) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = conns;
+		if (conns)
+			conns->prev = c;
+		conns = c;
+	}
+}
+
+/* Feed bytes into c's message buffer; handle each complete message. */
+static void conn_feed(struct conn *c, const char *p, size_t n)
+{
+	while (n && !c->closing) {
+		size_t want = XS_HDR_SIZE, take;
+		uint32_t len;
+
+		if (c->in_used >= XS_HDR_SIZE) {
+			memcpy(&len, c->in + 12, 4);
+			want += len;
+		}
+		take = want - c->in_used < n ? want - c->in_used : n;
+		memcpy(c->in + c->in_used, p, take);
+		c->in_used += take;
+		p += take;
+		n -= take;
+		if (c->in_used == XS_HDR_SIZE) {
+			memcpy(&len, c->in + 12, 4);
+			if (len > XS_PAYLOAD_MAX) {
+				conn_close_later(c, "payload over 4096 bytes");
+				return;
+			}
+			if (len)
+				continue;
+		}
+		if (c->in_used < XS_HDR_SIZE)
+			continue;
+		memcpy(&len, c->in + 12, 4);
+		if (c->in_used == XS_HDR_SIZE + len) {
+			handle_message(c);
+			c->in_used = 0;
+		}
+	}
+}
+
+static void conn_read(struct conn *c)
+{
+	static char buf[READ_CHUNK];
+	ssize_t n = read(c->fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		conn_feed(c, buf, n);
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	c->closing = true; /* EOF or error: nothing more to send either */
+	mark_flush(c);
+}
+
+static void conn_write(struct conn *c)
+{
+	while (conn_pending(c)) {
+		ssize_t n = send(c->fd, c->out + c->out_off, conn_pending(c), MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				c->closing = true;
+			break;
+		}
+		c->out_off += n;
+	}
+	if (!conn_pending(c))
+		c->out_off = c->out_len = 0;
+}
+
+/* After the journal is written: send queued output, close finished connections. */
+static void flush_all(void)
+{
+	while (flush_list) {
+		struct conn *c = flush_list;
+
+		flush_list = c->flush_next;
+		c->on_flush_list = false;
+		if (!c->closing)
+			conn_write(c);
+		if (c->closing)
+			conn_free(c);
+		else
+			set_events(c);
+	}
+}
+
+/* Is a daemon answering at path? */
+static bool socket_alive(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool alive = fd >= 0 && !connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+
+	if (fd >= 0)
+		close(fd);
+	return alive;
+}
+
+int conn_listen(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	if (socket_alive(&sa))
+		return -EADDRINUSE;
+	unlink(path); /* a stale socket from a daemon that died */
+	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (listen_fd < 0)
+		return -errno;
+	old = umask(0077);
+	rc = bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc || chmod(path, 0600) || listen(listen_fd, 1024)) {
+		rc = -errno;
+		close(listen_fd);
+		listen_fd = -1;
+		return rc;
+	}
+	listen_path = strdup(path);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev))
+		return -errno;
+	return 0;
+}
+
+int conn_loop(void)
+{
+	struct epoll_event evs[MAX_EVENTS];
+
+	while (!stop_requested) {
+		int n = epoll_wait(epfd, evs, MAX_EVENTS, journal_timeout());
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (int i = 0; i < n; i++) {
+			struct conn *c = evs[i].data.ptr;
+
+			if (!c) {
+				conn_accept();
+				continue;
+			}
+			if (c->closing)
+				continue;
+			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+				conn_read(c);
+			if (evs[i].events & EPOLLOUT)
+				mark_flush(c);
+		}
+		journal_flush();
+		flush_all();
+		journal_tick();
+	}
+	return 0;
+}
+
+void conn_shutdown(void)
+{
+	while (conns)
+		conn_free(conns);
+	if (listen_fd >= 0)
+		close(listen_fd);
+	if (listen_path)
+		unlink(listen_path);
+	free(listen_path);
+	listen_path = NULL;
+	listen_fd = -1;
+	if (epfd >= 0)
+		close(epfd);
+	epfd = -1;
+}

@@ -1,0 +1,251 @@
+/* Watches, transactions and the domain messages. */
+#include "handlers.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain.h"
+#include "journal.h"
+#include "transaction.h"
+#include "watch.h"
+
+int do_watch(struct req *r)
+{
+	char path[XS_ABS_PATH_MAX + 1];
+	const char *argv[2];
+	int rc;
+
+	if (req_args(r, argv, 2) != 2)
+		return -EINVAL;
+	rc = req_path(r, argv[0], true, path, sizeof(path));
+	if (!rc)
+		rc = watch_add(r, path, argv[1]);
+	if (rc)
+		return rc;
+	reply_ok(r);
+	watch_fire_initial(r->conn, path, argv[1]);
+	return 0;
+}
+
+int do_unwatch(struct req *r)
+{
+	char path[XS_ABS_PATH_MAX + 1];
+	const char *argv[2];
+	int rc;
+
+	if (req_args(r, argv, 2) != 2)
+		return -EINVAL;
+	rc = req_path(r, argv[0], true, path, sizeof(path));
+	if (!rc)
+		rc = watch_remove(r->conn, path, argv[1]);
+	return rc ? rc : reply_ok(r);
+}
+
+int do_transaction_start(struct req *r)
+{
+	char out[16];
+	uint32_t id;
+	int rc;
+
+	if (r->hdr.tx_id)
+		return -EBUSY;
+	rc = tx_start(r->conn, &id);
+	if (rc)
+		return rc;
+	return reply(r, out, snprintf(out, sizeof(out), "%u", id) + 1);
+}
+
+int do_transaction_end(struct req *r)
+{
+	const char *argv[1];
+	int rc;
+
+	if (!r->tx)
+		return -ENOENT;
+	if (req_args(r, argv, 1) != 1 || (strcmp(argv[0], "T") && strcmp(argv[0], "F")))
+		return -EINVAL;
+	rc = tx_end(r->conn, r->tx, argv[0][0] == 'T');
+	r->tx = NULL;
+	return rc ? rc : reply_ok(r);
+}
+
+static int one_domid(struct req *r, uint32_t *domid)
+{
+	const char *argv[1];
+
+	if (req_args(r, argv, 1) < 1)
+		return -EINVAL;
+	return parse_domid(argv[0], domid);
+}
+
+int do_introduce(struct req *r)
+{
+	const char *argv[3];
+	struct domain *d;
+	uint32_t domid;
+
+	if (req_args(r, argv, 3) < 3 || parse_domid(argv[0], &domid))
+		return -EINVAL;
+	d = domain_get(domid);
+	if (!d)
+		return -ENOMEM;
+	if (!d->introduced) {
+		d->introduced = true;
+		journal_domain(domid, true, d->target);
+		watch_fire("@introduceDomain", NULL, 0, false);
+	}
+	return reply_ok(r);
+}
+
+/* Nodes owned by the domain go; ACL entries naming it are dropped. */
+struct release_ctx {
+	uint32_t domid;
+	char **top; /* topmost owned nodes */
+	unsigned ntop, cap;
+	struct node **fix; /* nodes with ACL entries for domid */
+	unsigned nfix, fcap;
+};
+
+static int release_scan(void *arg, struct node *n)
+{
+	struct release_ctx *x = arg;
+
+	if (n->perms[0].id == x->domid && strcmp(n->path, "/")) {
+		for (unsigned i = 0; i < x->ntop; i++) {
+			size_t l = strlen(x->top[i]);
+
+			if (!strncmp(n->path, x->top[i], l) && n->path[l] == '/')
+				return 0; /* below one already taken */
+		}
+		if (x->ntop == x->cap) {
+			x->cap = x->cap ? 2 * x->cap : 16;
+			x->top = realloc(x->top, x->cap * sizeof(*x->top));
+		}
+		if (x->top)
+			x->top[x->ntop++] = strdup(n->path);
+		return 0;
+	}
+	for (uint32_t i = 1; i < n->nperms; i++) {
+		if (n->perms[i].id != x->domid)
+			continue;
+		if (x->nfix == x->fcap) {
+			x->fcap = x->fcap ? 2 * x->fcap : 16;
+			x->fix = realloc(x->fix, x->fcap * sizeof(*x->fix));
+		}
+		if (x->fix)
+			x->fix[x->nfix++] = n;
+		break;
+	}
+	return 0;
+}
+
+static void release_nodes(struct req *r, uint32_t domid)
+{
+	struct release_ctx x = { .domid = domid };
+	struct node *root = store_lookup(xs_store, "/");
+
+	store_walk(xs_store, root, release_scan, &x);
+	for (unsigned i = 0; i < x.nfix && x.fix; i++) {
+		struct node *n = x.fix[i];
+		struct xs_perm p[64];
+		uint32_t np = 0;
+
+		for (uint32_t k = 0; k < n->nperms && np < 64; k++)
+			if (!k || n->perms[k].id != domid)
+				p[np++] = n->perms[k];
+		store_set_perms(xs_store, n, p, np);
+	}
+	for (unsigned i = 0; i < x.ntop && x.top; i++) {
+		struct node *n = x.top[i] ? store_lookup(xs_store, x.top[i]) : NULL;
+
+		if (n) {
+			struct xs_perm p = n->perms[0];
+
+			store_remove(xs_store, n);
+			emit_change(r, x.top[i], &p, 1, true);
+		}
+		free(x.top[i]);
+	}
+	free(x.top);
+	free(x.fix);
+}
+
+int do_release(struct req *r)
+{
+	struct domain *d;
+	uint32_t domid;
+
+	if (one_domid(r, &domid))
+		return -EINVAL;
+	d = domain_find(domid);
+	if (!d || !d->introduced)
+		return -ENOENT;
+	d->introduced = false;
+	journal_domain(domid, false, d->target);
+	r->tx = NULL;
+	release_nodes(r, domid);
+	conn_close_domain(domid);
+	watch_fire("@releaseDomain", NULL, 0, false);
+	return reply_ok(r);
+}
+
+int do_get_domain_path(struct req *r)
+{
+	char out[64];
+	uint32_t domid;
+
+	if (one_domid(r, &domid))
+		return -EINVAL;
+	path_domain_home(domid, out, sizeof(out));
+	return reply(r, out, strlen(out) + 1);
+}
+
+int do_is_domain_introduced(struct req *r)
+{
+	struct domain *d;
+	uint32_t domid;
+
+	if (one_domid(r, &domid))
+		return -EINVAL;
+	d = domain_find(domid);
+	return reply(r, d && d->introduced ? "T" : "F", 2);
+}
+
+int do_resume(struct req *r)
+{
+	struct domain *d;
+	uint32_t domid;
+
+	if (one_domid(r, &domid))
+		return -EINVAL;
+	d = domain_find(domid);
+	if (!d || !d->introduced)
+		return -ENOENT;
+	return reply_ok(r);
+}
+
+int do_set_target(struct req *r)
+{
+	const char *argv[2];
+	uint32_t domid, target;
+	struct domain *d;
+
+	if (req_args(r, argv, 2) != 2 || parse_domid(argv[0], &domid) ||
+	    parse_domid(argv[1], &target))
+		return -EINVAL;
+	d = domain_get(domid);
+	if (!d)
+		return -ENOMEM;
+	d->target = target;
+	journal_domain(domid, d->introduced, target);
+	return reply_ok(r);
+}
+
+int do_reset_watches(struct req *r)
+{
+	watch_remove_all(r->conn);
+	tx_end_all(r->conn);
+	return reply_ok(r);
+}

@@ -1,0 +1,306 @@
+/* READ, WRITE, MKDIR, RM, DIRECTORY(_PART), GET/SET_PERMS. */
+#include "handlers.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain.h"
+#include "quota.h"
+#include "strutil.h"
+
+#define PERMS_MAX 1024 /* entries in one SET_PERMS (fits the payload anyway) */
+
+/* The nearest existing ancestor of path (path itself excluded); depth gaps in *missing. */
+static struct node *nearest_ancestor(struct store *st, const char *path, unsigned *missing)
+{
+	char buf[XS_ABS_PATH_MAX + 1];
+	struct node *n = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	*missing = 1;
+	while (!n && !path_parent(buf, buf, sizeof(buf))) {
+		n = store_lookup(st, buf);
+		if (!n)
+			(*missing)++;
+	}
+	return n;
+}
+
+/* ENOENT, unless the caller may not even see the parent (EACCES): no leak of existence. */
+static int missing_error(struct req *r, const char *path)
+{
+	unsigned missing;
+	struct node *a = nearest_ancestor(r->st, path, &missing);
+
+	if (a && !perm_can(&r->conn->who, a, XS_PERM_READ))
+		return -EACCES;
+	return -ENOENT;
+}
+
+/* Look up the single path argument and check access. */
+static int get_node(struct req *r, unsigned want, char *path, struct node **out)
+{
+	const char *argv[1];
+	struct node *n;
+	int rc;
+
+	if (req_args(r, argv, 1) != 1 || strlen(argv[0]) + 1 != r->hdr.len)
+		return -EINVAL;
+	rc = req_path(r, argv[0], false, path, XS_ABS_PATH_MAX + 1);
+	if (rc)
+		return rc;
+	n = store_lookup(r->st, path);
+	if (!n)
+		return missing_error(r, path);
+	if (!perm_can(&r->conn->who, n, want))
+		return -EACCES;
+	*out = n;
+	return 0;
+}
+
+int do_read(struct req *r)
+{
+	char path[XS_ABS_PATH_MAX + 1];
+	struct node *n;
+	int rc = get_node(r, XS_PERM_READ, path, &n);
+
+	return rc ? rc : reply(r, n->value, n->vlen);
+}
+
+static bool over_node_size(const struct req *r, uint32_t vlen, const struct node *n)
+{
+	uint32_t size = vlen + (n ? n->kids_len + n->nperms * 5 : 5);
+
+	return !r->conn->who.priv && size > quota_limit[QUOTA_NODE_SIZE];
+}
+
+/* Create path and its missing parents, inheriting the nearest ancestor's permissions. */
+static int create_path(struct req *r, const char *path, const void *value, uint32_t vlen)
+{
+	const struct xs_who *who = &r->conn->who;
+	unsigned missing;
+	struct node *a = nearest_ancestor(r->st, path, &missing);
+	struct xs_perm *perms;
+	char buf[XS_ABS_PATH_MAX + 1];
+	int rc = 0;
+
+	if (!a)
+		return -ENOENT;
+	if (!perm_can(who, a, XS_PERM_WRITE))
+		return -EACCES;
+	if (!who->priv) {
+		struct domain *d = domain_get(who->domid);
+
+		if (!d || d->nodes + missing > quota_limit[QUOTA_NODES])
+			return -ENOSPC;
+	}
+	perms = malloc(a->nperms * sizeof(*perms));
+	if (!perms)
+		return -ENOMEM;
+	memcpy(perms, a->perms, a->nperms * sizeof(*perms));
+	if (!who->priv)
+		perms[0].id = who->domid;
+	uint32_t nperms = a->nperms;
+	/* create from the top: cut path at successive '/' */
+	size_t start = strlen(a->path) == 1 ? 1 : strlen(a->path) + 1;
+	for (size_t i = start; !rc; i++) {
+		if (path[i] != '/' && path[i])
+			continue;
+		memcpy(buf, path, i);
+		buf[i] = 0;
+		bool last = !path[i];
+		rc = store_create(r->st, buf, perms, nperms, last ? value : "", last ? vlen : 0, NULL);
+		if (last)
+			break;
+	}
+	if (!rc)
+		emit_change(r, path, perms, nperms, false);
+	free(perms);
+	return rc;
+}
+
+int do_write(struct req *r)
+{
+	char path[XS_ABS_PATH_MAX + 1];
+	const char *argv[1];
+	struct node *n;
+	size_t plen;
+	int rc;
+
+	plen = strnlen(r->data, r->hdr.len);
+	if (plen == r->hdr.len)
+		return -EINVAL;
+	argv[0] = r->data;
+	rc = req_path(r, argv[0], false, path, sizeof(path));
+	if (rc)
+		return rc;
+	const char *value = r->data + plen + 1;
+	uint32_t vlen = r->hdr.len - plen - 1;
+	n = store_lookup(r->st, path);
+	if (over_node_size(r, vlen, n))
+		return -ENOSPC;
+	if (!n)
+		rc = create_path(r, path, value, vlen);
+	else if (!perm_can(&r->conn->who, n, XS_PERM_WRITE))
+		rc = -EACCES;
+	else if (!(rc = store_set_value(r->st, n, value, vlen)))
+		emit_change(r, path, n->perms, n->nperms, false);
+	return rc ? rc : reply_ok(r);
+}
+
+int do_mkdir(struct req *r)
+{
+	char path[XS_ABS_PATH_MAX + 1];
+	struct node *n;
+	int rc = get_node(r, XS_PERM_WRITE, path, &n);
+
+	if (rc == -ENOENT)
+		rc = create_path(r, path, "", 0);
+	return rc ? rc : reply_ok(r);
+}
+
+int do_rm(struct req *r)
+{
+	char path[XS_ABS_PATH_MAX + 1], parent[XS_ABS_PATH_MAX + 1];
+	struct xs_perm perms[64];
+	uint32_t nperms;
+	struct node *n;
+	int rc = get_node(r, XS_PERM_WRITE, path, &n);
+
+	if (rc == -ENOENT) {
+		/* not an error, unless the parent is missing too */
+		if (path_parent(path, parent, sizeof(parent)) || !store_lookup(r->st, parent))
+			return -ENOENT;
+		return reply_ok(r);
+	}
+	if (rc)
+		return rc;
+	if (!strcmp(path, "/"))
+		return -EINVAL;
+	nperms = n->nperms < 64 ? n->nperms : 64;
+	memcpy(perms, n->perms, nperms * sizeof(*perms));
+	rc = store_remove(r->st, n);
+	if (rc)
+		return rc;
+	emit_change(r, path, perms, nperms, true);
+	return reply_ok(r);
+}
+
+int do_directory(struct req *r)
+{
+	char path[XS_ABS_PATH_MAX + 1];
+	struct node *n;
+	int rc = get_node(r, XS_PERM_READ, path, &n);
+
+	if (rc)
+		return rc;
+	if (n->kids_len > XS_PAYLOAD_MAX)
+		return -E2BIG;
+	return reply(r, n->kids, n->kids_len);
+}
+
+/* "<path>\0<offset>\0" -> "<gen>\0<names from offset>\0...[\0 when complete]" */
+int do_directory_part(struct req *r)
+{
+	char path[XS_ABS_PATH_MAX + 1], out[XS_PAYLOAD_MAX];
+	const char *argv[2];
+	struct node *n;
+	uint64_t off;
+	int rc;
+
+	if (req_args(r, argv, 2) != 2 || parse_u64(argv[1], UINT32_MAX, &off))
+		return -EINVAL;
+	rc = req_path(r, argv[0], false, path, sizeof(path));
+	if (rc)
+		return rc;
+	n = store_lookup(r->st, path);
+	if (!n)
+		return missing_error(r, path);
+	if (!perm_can(&r->conn->who, n, XS_PERM_READ))
+		return -EACCES;
+	if (off > n->kids_len)
+		return -EINVAL;
+	int glen = snprintf(out, sizeof(out), "%llu", (unsigned long long)n->gen) + 1;
+	size_t len = 0, max = sizeof(out) - glen - 1;
+	const char *kid = n->kids + off;
+	while (kid + len < n->kids + n->kids_len) {
+		size_t l = strlen(kid + len) + 1;
+
+		if (len + l > max)
+			break;
+		len += l;
+	}
+	memcpy(out + glen, kid, len);
+	if (off + len == n->kids_len)
+		out[glen + len++] = 0;
+	return reply(r, out, glen + len);
+}
+
+static int format_perms(const struct node *n, char *out, size_t size)
+{
+	size_t len = 0;
+
+	for (uint32_t i = 0; i < n->nperms; i++) {
+		int l = perm_format(&n->perms[i], out + len, size - len);
+
+		if (l < 0 || len + l + 1 > size)
+			return -E2BIG;
+		len += l + 1;
+	}
+	return len;
+}
+
+int do_get_perms(struct req *r)
+{
+	char path[XS_ABS_PATH_MAX + 1], out[XS_PAYLOAD_MAX];
+	struct node *n;
+	int rc = get_node(r, XS_PERM_READ, path, &n);
+
+	if (rc)
+		return rc;
+	rc = format_perms(n, out, sizeof(out));
+	return rc < 0 ? rc : reply(r, out, rc);
+}
+
+int do_set_perms(struct req *r)
+{
+	char path[XS_ABS_PATH_MAX + 1];
+	struct xs_perm *perms;
+	unsigned count;
+	struct node *n;
+	size_t plen = strnlen(r->data, r->hdr.len);
+	int rc;
+
+	if (plen == r->hdr.len)
+		return -EINVAL;
+	rc = req_path(r, r->data, false, path, sizeof(path));
+	if (rc)
+		return rc;
+	perms = malloc(PERMS_MAX * sizeof(*perms));
+	if (!perms)
+		return -ENOMEM;
+	rc = perms_parse_list(r->data + plen + 1, r->hdr.len - plen - 1, perms, PERMS_MAX, &count);
+	if (rc)
+		goto out;
+	rc = -ENOSPC;
+	if (!r->conn->who.priv && count > quota_limit[QUOTA_PERMS])
+		goto out;
+	n = store_lookup(r->st, path);
+	rc = n ? 0 : missing_error(r, path);
+	if (!rc && !perm_can(&r->conn->who, n, XS_PERM_WRITE))
+		rc = -EACCES;
+	/* only dom0 gives a node away */
+	if (!rc && !r->conn->who.priv && perms[0].id != n->perms[0].id)
+		rc = -EPERM;
+	if (!rc)
+		rc = store_set_perms(r->st, n, perms, count);
+	if (!rc) {
+		emit_change(r, path, perms, count, false);
+		rc = reply_ok(r);
+	}
+out:
+	free(perms);
+	return rc;
+}

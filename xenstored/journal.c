@@ -1,0 +1,571 @@
+/* The append-only journal and its snapshot (journal.h). */
+#include "journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "domain.h"
+#include "log.h"
+
+#define JOURNAL_MAGIC "XSJRNL01"
+#define SNAPSHOT_MAGIC "XSSNAP01"
+#define FILE_HDR 16 /* magic + u64 sequence */
+#define REC_HDR 8   /* u32 body length + u32 crc */
+#define REC_MAX (1u << 20)
+
+enum rec_type { REC_SET = 1, REC_DEL = 2, REC_DOMAIN = 3, REC_END = 4 };
+
+static struct journal_config cfg;
+static struct store *jstore;
+static int jfd = -1;
+static uint64_t jseq, jsize, snap_size;
+static bool replaying, unsynced, write_failed;
+static struct timespec last_sync;
+static char *buf;
+static size_t buf_len, buf_cap;
+
+static uint32_t crc_table[256];
+
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
+static uint32_t crc32(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t c = 0xffffffffu;
+
+	while (len--)
+		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+	return c ^ 0xffffffffu;
+}
+
+bool journal_enabled(void)
+{
+	return jfd >= 0;
+}
+
+uint64_t journal_size(void)
+{
+	return jsize + buf_len;
+}
+
+static int buf_reserve(size_t more)
+{
+	if (buf_len + more <= buf_cap)
+		return 0;
+	size_t cap = buf_cap ? buf_cap : 65536;
+	while (cap < buf_len + more)
+		cap *= 2;
+	char *b = realloc(buf, cap);
+	if (!b)
+		return -ENOMEM;
+	buf = b;
+	buf_cap = cap;
+	return 0;
+}
+
+/* Append one record made of parts to the buffer. */
+static void rec_put(uint8_t type, const void *a, size_t alen, const void *b, size_t blen)
+{
+	size_t body = 1 + alen + blen;
+	uint8_t *p;
+	uint32_t len32 = body, crc;
+
+	if (buf_reserve(REC_HDR + body)) {
+		log_warnx("journal: out of memory, a change was not journaled");
+		return;
+	}
+	p = (uint8_t *)buf + buf_len;
+	p[REC_HDR] = type;
+	memcpy(p + REC_HDR + 1, a, alen);
+	if (blen)
+		memcpy(p + REC_HDR + 1 + alen, b, blen);
+	crc = crc32(p + REC_HDR, body);
+	memcpy(p, &len32, 4);
+	memcpy(p + 4, &crc, 4);
+	buf_len += REC_HDR + body;
+}
+
+/* SET body: u32 vlen, u32 nperms, nperms * (u32 id, u8 perm), path NUL, value. */
+static void rec_set(const struct node *n)
+{
+	uint8_t head[8 + 5 * 64 + 4096];
+	size_t off = 8, plen = strlen(n->path) + 1;
+	uint32_t np = n->nperms;
+
+	if (np > 64 || plen > 4096) {
+		log_warnx("journal: node %s too large to journal", n->path);
+		return;
+	}
+	memcpy(head, &n->vlen, 4);
+	memcpy(head + 4, &np, 4);
+	for (uint32_t i = 0; i < np; i++, off += 5) {
+		memcpy(head + off, &n->perms[i].id, 4);
+		head[off + 4] = n->perms[i].perm;
+	}
+	memcpy(head + off, n->path, plen);
+	rec_put(REC_SET, head, off + plen, n->value, n->vlen);
+}
+
+void journal_set(const struct node *n)
+{
+	if (jfd >= 0 && !replaying)
+		rec_set(n);
+}
+
+void journal_del(const char *path)
+{
+	if (jfd >= 0 && !replaying)
+		rec_put(REC_DEL, path, strlen(path) + 1, NULL, 0);
+}
+
+static void rec_domain(uint32_t domid, bool introduced, int64_t target)
+{
+	uint8_t b[13];
+
+	memcpy(b, &domid, 4);
+	b[4] = introduced;
+	memcpy(b + 5, &target, 8);
+	rec_put(REC_DOMAIN, b, sizeof(b), NULL, 0);
+}
+
+void journal_domain(uint32_t domid, bool introduced, int64_t target)
+{
+	if (jfd >= 0 && !replaying)
+		rec_domain(domid, introduced, target);
+}
+
+/* ---- replay ---- */
+
+static int apply_set(const uint8_t *p, size_t len)
+{
+	uint32_t vlen, np;
+	struct xs_perm perms[64];
+	const char *path;
+	size_t off = 8, plen;
+	struct node *n;
+
+	if (len < 8)
+		return -EINVAL;
+	memcpy(&vlen, p, 4);
+	memcpy(&np, p + 4, 4);
+	if (!np || np > 64 || off + 5 * (size_t)np >= len)
+		return -EINVAL;
+	for (uint32_t i = 0; i < np; i++, off += 5) {
+		memcpy(&perms[i].id, p + off, 4);
+		perms[i].perm = p[off + 4] & 3;
+	}
+	path = (const char *)p + off;
+	plen = strnlen(path, len - off);
+	if (plen == len - off || off + plen + 1 + vlen != len || path[0] != '/')
+		return -EINVAL;
+	n = store_lookup(jstore, path);
+	if (!n)
+		return store_create(jstore, path, perms, np, p + off + plen + 1, vlen, NULL);
+	if (store_set_value(jstore, n, p + off + plen + 1, vlen))
+		return -ENOMEM;
+	return store_set_perms(jstore, n, perms, np);
+}
+
+static int apply_record(const uint8_t *p, size_t len)
+{
+	struct node *n;
+	struct domain *d;
+
+	switch (p[0]) {
+	case REC_SET:
+		return apply_set(p + 1, len - 1);
+	case REC_DEL:
+		if (len < 2 || p[len - 1])
+			return -EINVAL;
+		n = store_lookup(jstore, (const char *)p + 1);
+		return n && strcmp(n->path, "/") ? store_remove(jstore, n) : 0;
+	case REC_DOMAIN:
+		if (len != 14)
+			return -EINVAL;
+		uint32_t domid;
+		memcpy(&domid, p + 1, 4);
+		d = domain_get(domid);
+		if (!d)
+			return -EINVAL;
+		d->introduced = p[5];
+		memcpy(&d->target, p + 6, 8);
+		return 0;
+	case REC_END:
+		return 1;
+	}
+	return -EINVAL;
+}
+
+static int read_file(const char *path, uint8_t **data, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !(*data = malloc(st.st_size + 1))) {
+		close(fd);
+		return -ENOMEM;
+	}
+	n = read(fd, *data, st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		free(*data);
+		return -EIO;
+	}
+	*len = n;
+	return 0;
+}
+
+/* Replay records; returns the offset of the first bad or torn record. */
+static size_t replay(const uint8_t *p, size_t len, bool *ended)
+{
+	size_t off = FILE_HDR;
+
+	*ended = false;
+	while (off + REC_HDR <= len) {
+		uint32_t blen, crc;
+		int rc;
+
+		memcpy(&blen, p + off, 4);
+		memcpy(&crc, p + off + 4, 4);
+		if (!blen || blen > REC_MAX || off + REC_HDR + blen > len ||
+		    crc32(p + off + REC_HDR, blen) != crc)
+			break;
+		rc = apply_record(p + off + REC_HDR, blen);
+		if (rc < 0)
+			break;
+		off += REC_HDR + blen;
+		if (rc == 1) {
+			*ended = true;
+			break;
+		}
+	}
+	return off;
+}
+
+static char *state_path(const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", cfg.dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+static int load_snapshot(uint64_t *seq)
+{
+	char *path = state_path("snapshot");
+	uint8_t *data;
+	size_t len;
+	bool ended;
+	int rc = read_file(path, &data, &len);
+
+	*seq = 0;
+	if (rc == -ENOENT) {
+		free(path);
+		return 0;
+	}
+	if (rc) {
+		log_warnx("cannot read %s: %s", path, log_strerror(rc));
+		free(path);
+		return rc;
+	}
+	rc = 0;
+	if (len < FILE_HDR || memcmp(data, SNAPSHOT_MAGIC, 8) || (replay(data, len, &ended), !ended)) {
+		log_warnx("%s is damaged; move it away to start from the journal alone", path);
+		rc = -EINVAL;
+	} else {
+		memcpy(seq, data + 8, 8);
+		snap_size = len;
+	}
+	free(data);
+	free(path);
+	return rc;
+}
+
+/* ---- files ---- */
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void sync_dir(void)
+{
+	int fd = open(cfg.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* Write name atomically: name.tmp, fsync, rename. */
+static int write_atomic(const char *name, const void *data, size_t len)
+{
+	char *path = state_path(name), *tmp = NULL;
+	int fd, rc;
+
+	if (!path || asprintf(&tmp, "%s.tmp", path) < 0) {
+		free(path);
+		return -ENOMEM;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	rc = fd < 0 ? -errno : write_all(fd, data, len);
+	if (!rc && fsync(fd))
+		rc = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc) {
+		log_warnx("cannot write %s: %s", tmp, log_strerror(rc));
+		unlink(tmp);
+	}
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+static int open_journal_append(void)
+{
+	char *path = state_path("journal");
+	int fd;
+
+	if (!path)
+		return -ENOMEM;
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0) {
+		int rc = -errno;
+
+		log_warn("cannot open %s", path);
+		free(path);
+		return rc;
+	}
+	free(path);
+	if (jfd >= 0)
+		close(jfd);
+	jfd = fd;
+	return 0;
+}
+
+static int new_journal(uint64_t seq)
+{
+	char hdr[FILE_HDR];
+	int rc;
+
+	memcpy(hdr, JOURNAL_MAGIC, 8);
+	memcpy(hdr + 8, &seq, 8);
+	rc = write_atomic("journal", hdr, sizeof(hdr));
+	if (rc)
+		return rc;
+	sync_dir();
+	jseq = seq;
+	jsize = FILE_HDR;
+	return open_journal_append();
+}
+
+static int load_journal(uint64_t seq)
+{
+	char *path = state_path("journal");
+	uint8_t *data = NULL;
+	size_t len, good;
+	bool ended;
+	uint64_t js;
+	int rc = read_file(path, &data, &len);
+
+	if (rc || len < FILE_HDR || memcmp(data, JOURNAL_MAGIC, 8) ||
+	    (memcpy(&js, data + 8, 8), js != seq)) {
+		if (!rc)
+			log_info("%s is older than the snapshot; starting a new one", path);
+		free(data);
+		free(path);
+		return new_journal(seq);
+	}
+	good = replay(data, len, &ended);
+	if (good < len) {
+		log_warnx("%s: cut a torn or damaged tail of %zu bytes", path, len - good);
+		if (truncate(path, good))
+			log_warn("cannot truncate %s", path);
+	}
+	free(data);
+	free(path);
+	jseq = seq;
+	jsize = good;
+	return open_journal_append();
+}
+
+int journal_open(const struct journal_config *c, struct store *s)
+{
+	uint64_t seq;
+	int rc;
+
+	cfg = *c;
+	jstore = s;
+	crc_init();
+	if (!cfg.dir)
+		return 0;
+	if (mkdir(cfg.dir, 0700) && errno != EEXIST) {
+		rc = -errno;
+		log_warn("cannot create state directory %s", cfg.dir);
+		return rc;
+	}
+	replaying = true;
+	rc = load_snapshot(&seq);
+	if (!rc)
+		rc = load_journal(seq);
+	replaying = false;
+	clock_gettime(CLOCK_MONOTONIC, &last_sync);
+	return rc;
+}
+
+void journal_close(void)
+{
+	if (jfd < 0)
+		return;
+	journal_flush();
+	if (unsynced)
+		fdatasync(jfd);
+	close(jfd);
+	jfd = -1;
+	free(buf);
+	buf = NULL;
+	buf_len = buf_cap = 0;
+}
+
+/* ---- writing ---- */
+
+static void do_sync(void)
+{
+	if (fdatasync(jfd))
+		log_warn("journal: fdatasync");
+	unsynced = false;
+	clock_gettime(CLOCK_MONOTONIC, &last_sync);
+}
+
+int journal_flush(void)
+{
+	int rc;
+
+	if (jfd < 0 || !buf_len)
+		return 0;
+	rc = write_all(jfd, buf, buf_len);
+	if (rc) {
+		if (!write_failed)
+			log_warnx("journal: write failed (%s): changes are not crash-safe until it "
+				  "works again", log_strerror(rc));
+		write_failed = true;
+		buf_len = 0;
+		return rc;
+	}
+	write_failed = false;
+	jsize += buf_len;
+	buf_len = 0;
+	unsynced = true;
+	if (cfg.fsync == JOURNAL_FSYNC_ALWAYS)
+		do_sync();
+	if (jsize > cfg.compact_bytes && jsize > 4 * snap_size)
+		journal_compact();
+	return 0;
+}
+
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+int journal_timeout(void)
+{
+	long left;
+
+	if (jfd < 0 || !unsynced || cfg.fsync != JOURNAL_FSYNC_PERIODIC)
+		return -1;
+	left = (long)cfg.fsync_interval_ms - ms_since(&last_sync);
+	return left < 0 ? 0 : (int)left;
+}
+
+void journal_tick(void)
+{
+	if (journal_timeout() == 0)
+		do_sync();
+}
+
+static int snap_node(void *arg, struct node *n)
+{
+	(void)arg;
+	rec_set(n);
+	return 0;
+}
+
+static void snap_domain(void *arg, struct domain *d)
+{
+	(void)arg;
+	if (d->introduced || d->target >= 0)
+		rec_domain(d->domid, d->introduced, d->target);
+}
+
+int journal_compact(void)
+{
+	struct node *root;
+	char hdr[FILE_HDR];
+	uint8_t end = 0;
+	int rc;
+
+	if (jfd < 0)
+		return -ENOTCONN;
+	if (journal_flush())
+		return -EIO;
+	memcpy(hdr, SNAPSHOT_MAGIC, 8);
+	uint64_t seq = jseq + 1;
+	memcpy(hdr + 8, &seq, 8);
+	if (buf_reserve(FILE_HDR))
+		return -ENOMEM;
+	memcpy(buf, hdr, FILE_HDR);
+	buf_len = FILE_HDR;
+	root = store_lookup(jstore, "/");
+	if (root)
+		store_walk(jstore, root, snap_node, NULL);
+	domain_foreach(snap_domain, NULL);
+	rec_put(REC_END, &end, 1, NULL, 0);
+	rc = write_atomic("snapshot", buf, buf_len);
+	snap_size = buf_len;
+	buf_len = 0;
+	if (rc)
+		return rc;
+	sync_dir();
+	rc = new_journal(seq);
+	log_info("journal compacted into a snapshot of %llu bytes", (unsigned long long)snap_size);
+	return rc;
+}

@@ -1,0 +1,543 @@
+/* libxs: the client library (xs.h) over the Unix socket. */
+#include "xs.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "xs_wire.h"
+
+struct xs_event {
+	struct xs_event *next;
+	char *path, *token;
+};
+
+struct xs_handle {
+	int fd;
+	uint32_t req_id;
+	struct xs_event *events, **events_tail;
+};
+
+const char *xs_socket_path(void)
+{
+	static char buf[4096];
+	const char *p = getenv("XENSTORED_PATH");
+
+	if (p && *p)
+		return p;
+	p = getenv("XENSTORED_RUNDIR");
+	if (p && *p) {
+		snprintf(buf, sizeof(buf), "%s/socket", p);
+		return buf;
+	}
+	return "/run/xenstored/socket";
+}
+
+int xs_open(const char *path, struct xs_handle **out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct xs_handle *h;
+
+	if (!path)
+		path = xs_socket_path();
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->events_tail = &h->events;
+	h->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (h->fd < 0 || connect(h->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int rc = -errno;
+
+		if (h->fd >= 0)
+			close(h->fd);
+		free(h);
+		return rc;
+	}
+	*out = h;
+	return 0;
+}
+
+void xs_close(struct xs_handle *h)
+{
+	if (!h)
+		return;
+	while (h->events) {
+		struct xs_event *e = h->events;
+
+		h->events = e->next;
+		free(e->path);
+		free(e);
+	}
+	close(h->fd);
+	free(h);
+}
+
+int xs_fileno(struct xs_handle *h)
+{
+	return h->fd;
+}
+
+int xs_socket_fd(struct xs_handle *h)
+{
+	return h->fd;
+}
+
+static int read_exact(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ECONNRESET;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* One message; *data is malloc'd with a NUL after len bytes. */
+static int read_msg(struct xs_handle *h, struct xs_msg_hdr *hdr, char **data)
+{
+	int rc = read_exact(h->fd, hdr, sizeof(*hdr));
+
+	if (rc)
+		return rc;
+	if (hdr->len > XS_PAYLOAD_MAX)
+		return -EPROTO;
+	*data = malloc(hdr->len + 1);
+	if (!*data)
+		return -ENOMEM;
+	rc = read_exact(h->fd, *data, hdr->len);
+	if (rc) {
+		free(*data);
+		return rc;
+	}
+	(*data)[hdr->len] = 0;
+	return 0;
+}
+
+static int queue_event(struct xs_handle *h, char *data, uint32_t len)
+{
+	struct xs_event *e;
+	size_t pl = strnlen(data, len);
+
+	if (pl + 1 >= len) { /* no token: drop it */
+		free(data);
+		return 0;
+	}
+	e = malloc(sizeof(*e));
+	if (!e) {
+		free(data);
+		return -ENOMEM;
+	}
+	e->path = data;
+	e->token = data + pl + 1;
+	e->next = NULL;
+	*h->events_tail = e;
+	h->events_tail = &e->next;
+	return 0;
+}
+
+static int write_all(int fd, struct iovec *iov, int n)
+{
+	while (n) {
+		ssize_t w = writev(fd, iov, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		while (n && (size_t)w >= iov->iov_len) {
+			w -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= w;
+		}
+	}
+	return 0;
+}
+
+/* Send one request made of parts; wait for its reply (queueing watch events). */
+static int talk(struct xs_handle *h, uint32_t type, uint32_t tx, struct iovec *parts, int nparts,
+		char **reply, uint32_t *rlen)
+{
+	struct xs_msg_hdr hdr = { type, ++h->req_id, tx, 0 };
+	struct iovec iov[8];
+	int rc;
+
+	if (nparts > 7)
+		return -EINVAL;
+	for (int i = 0; i < nparts; i++) {
+		hdr.len += parts[i].iov_len;
+		iov[i + 1] = parts[i];
+	}
+	if (hdr.len > XS_PAYLOAD_MAX)
+		return -E2BIG;
+	iov[0].iov_base = &hdr;
+	iov[0].iov_len = sizeof(hdr);
+	rc = write_all(h->fd, iov, nparts + 1);
+	if (rc)
+		return rc;
+	for (;;) {
+		struct xs_msg_hdr r;
+		char *data;
+
+		rc = read_msg(h, &r, &data);
+		if (rc)
+			return rc;
+		if (r.type == XS_WATCH_EVENT) {
+			rc = queue_event(h, data, r.len);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (r.req_id != hdr.req_id) { /* a stale reply: skip */
+			free(data);
+			continue;
+		}
+		if (r.type == XS_ERROR) {
+			rc = -xs_errno_from_name(data);
+			free(data);
+			return rc;
+		}
+		if (reply) {
+			*reply = data;
+			if (rlen)
+				*rlen = r.len;
+		} else {
+			free(data);
+		}
+		return 0;
+	}
+}
+
+#define STR(s) { (void *)(s), strlen(s) + 1 }
+
+static int talk_path(struct xs_handle *h, uint32_t type, uint32_t tx, const char *path,
+		     char **reply, uint32_t *rlen)
+{
+	struct iovec p[] = { STR(path) };
+
+	return talk(h, type, tx, p, 1, reply, rlen);
+}
+
+int xs_read(struct xs_handle *h, uint32_t tx, const char *path, char **value, size_t *len)
+{
+	uint32_t l;
+	char *v;
+	int rc = talk_path(h, XS_READ, tx, path, &v, &l);
+
+	if (rc)
+		return rc;
+	if (len)
+		*len = l;
+	if (value)
+		*value = v;
+	else
+		free(v);
+	return 0;
+}
+
+int xs_write(struct xs_handle *h, uint32_t tx, const char *path, const void *value, size_t len)
+{
+	struct iovec p[] = { STR(path), { (void *)value, len } };
+
+	return talk(h, XS_WRITE, tx, p, 2, NULL, NULL);
+}
+
+int xs_write_str(struct xs_handle *h, uint32_t tx, const char *path, const char *value)
+{
+	return xs_write(h, tx, path, value, strlen(value));
+}
+
+int xs_mkdir(struct xs_handle *h, uint32_t tx, const char *path)
+{
+	return talk_path(h, XS_MKDIR, tx, path, NULL, NULL);
+}
+
+int xs_rm(struct xs_handle *h, uint32_t tx, const char *path)
+{
+	return talk_path(h, XS_RM, tx, path, NULL, NULL);
+}
+
+/* Split len bytes of NUL-terminated strings into one malloc'd block of pointers + strings. */
+static int split_strings(const char *data, size_t len, char ***out, unsigned *count)
+{
+	unsigned n = 0;
+	char **v, *s;
+
+	for (size_t i = 0; i < len; i++)
+		n += !data[i];
+	v = malloc((n + 1) * sizeof(char *) + len + 1);
+	if (!v)
+		return -ENOMEM;
+	s = (char *)(v + n + 1);
+	memcpy(s, data, len);
+	s[len] = 0;
+	for (unsigned i = 0; i < n; i++) {
+		v[i] = s;
+		s += strlen(s) + 1;
+	}
+	v[n] = NULL;
+	*out = v;
+	*count = n;
+	return 0;
+}
+
+/* DIRECTORY_PART loop for directories whose list exceeds one payload. */
+static int directory_part(struct xs_handle *h, uint32_t tx, const char *path, char **all,
+			  size_t *alen)
+{
+	char *buf = NULL, *gen0 = NULL;
+	size_t len = 0;
+	int rc;
+
+	for (;;) {
+		char off[24], *r;
+		uint32_t rl;
+
+		snprintf(off, sizeof(off), "%zu", len);
+		struct iovec p[] = { STR(path), STR(off) };
+		rc = talk(h, XS_DIRECTORY_PART, tx, p, 2, &r, &rl);
+		if (rc)
+			break;
+		size_t gl = strnlen(r, rl) + 1;
+		if (gl > rl || (gen0 && strcmp(gen0, r))) { /* changed meanwhile: start over */
+			free(r);
+			len = 0;
+			free(gen0);
+			gen0 = NULL;
+			continue;
+		}
+		if (!gen0)
+			gen0 = strdup(r);
+		bool done = rl >= gl + 1 && r[rl - 1] == 0 && (rl == gl + 1 || r[rl - 2] == 0);
+		size_t chunk = rl - gl - (done ? 1 : 0);
+		char *nb = realloc(buf, len + chunk + 1);
+		if (!nb) {
+			free(r);
+			rc = -ENOMEM;
+			break;
+		}
+		buf = nb;
+		memcpy(buf + len, r + gl, chunk);
+		len += chunk;
+		free(r);
+		if (done) {
+			*all = buf;
+			*alen = len;
+			free(gen0);
+			return 0;
+		}
+	}
+	free(buf);
+	free(gen0);
+	return rc;
+}
+
+int xs_directory(struct xs_handle *h, uint32_t tx, const char *path, char ***names, unsigned *count)
+{
+	uint32_t l;
+	size_t len;
+	char *r;
+	int rc = talk_path(h, XS_DIRECTORY, tx, path, &r, &l);
+
+	len = l;
+	if (rc == -E2BIG)
+		rc = directory_part(h, tx, path, &r, &len);
+	if (rc)
+		return rc;
+	rc = split_strings(r, len, names, count);
+	free(r);
+	return rc;
+}
+
+int xs_get_perms(struct xs_handle *h, uint32_t tx, const char *path, char ***perms, unsigned *count)
+{
+	uint32_t l;
+	char *r;
+	int rc = talk_path(h, XS_GET_PERMS, tx, path, &r, &l);
+
+	if (rc)
+		return rc;
+	rc = split_strings(r, l, perms, count);
+	free(r);
+	return rc;
+}
+
+int xs_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char *const *perms,
+		 unsigned count)
+{
+	char buf[XS_PAYLOAD_MAX];
+	size_t len = 0;
+
+	for (unsigned i = 0; i < count; i++) {
+		size_t l = strlen(perms[i]) + 1;
+
+		if (len + l > sizeof(buf))
+			return -E2BIG;
+		memcpy(buf + len, perms[i], l);
+		len += l;
+	}
+	struct iovec p[] = { STR(path), { buf, len } };
+	return talk(h, XS_SET_PERMS, tx, p, 2, NULL, NULL);
+}
+
+int xs_transaction_start(struct xs_handle *h, uint32_t *tx)
+{
+	struct iovec p[] = { { "", 1 } };
+	unsigned long v;
+	char *r, *end;
+	int rc = talk(h, XS_TRANSACTION_START, 0, p, 1, &r, NULL);
+
+	if (rc)
+		return rc;
+	v = strtoul(r, &end, 10);
+	rc = *end || !v || v > UINT32_MAX ? -EPROTO : 0;
+	free(r);
+	if (!rc)
+		*tx = v;
+	return rc;
+}
+
+int xs_transaction_end(struct xs_handle *h, uint32_t tx, bool abort)
+{
+	struct iovec p[] = { { abort ? "F" : "T", 2 } };
+
+	return talk(h, XS_TRANSACTION_END, tx, p, 1, NULL, NULL);
+}
+
+int xs_watch(struct xs_handle *h, const char *path, const char *token)
+{
+	struct iovec p[] = { STR(path), STR(token) };
+
+	return talk(h, XS_WATCH, 0, p, 2, NULL, NULL);
+}
+
+int xs_unwatch(struct xs_handle *h, const char *path, const char *token)
+{
+	struct iovec p[] = { STR(path), STR(token) };
+
+	return talk(h, XS_UNWATCH, 0, p, 2, NULL, NULL);
+}
+
+static int pop_event(struct xs_handle *h, char **path, char **token)
+{
+	struct xs_event *e = h->events;
+	size_t pl = strlen(e->path) + 1, tl = strlen(e->token) + 1;
+
+	*path = malloc(pl);
+	*token = malloc(tl);
+	if (!*path || !*token) {
+		free(*path);
+		free(*token);
+		return -ENOMEM;
+	}
+	memcpy(*path, e->path, pl);
+	memcpy(*token, e->token, tl);
+	h->events = e->next;
+	if (!h->events)
+		h->events_tail = &h->events;
+	free(e->path);
+	free(e);
+	return 0;
+}
+
+int xs_read_watch(struct xs_handle *h, int timeout_ms, char **path, char **token)
+{
+	while (!h->events) {
+		struct pollfd pfd = { .fd = h->fd, .events = POLLIN };
+		struct xs_msg_hdr r;
+		char *data;
+		int rc = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return -errno;
+		if (rc == 0)
+			return -ETIMEDOUT;
+		rc = read_msg(h, &r, &data);
+		if (rc)
+			return rc;
+		if (r.type == XS_WATCH_EVENT)
+			rc = queue_event(h, data, r.len);
+		else
+			free(data);
+		if (rc)
+			return rc;
+	}
+	return pop_event(h, path, token);
+}
+
+static int talk_domid(struct xs_handle *h, uint32_t type, uint32_t domid, char **reply)
+{
+	char id[16];
+
+	snprintf(id, sizeof(id), "%u", domid);
+	return talk_path(h, type, 0, id, reply, NULL);
+}
+
+int xs_introduce_domain(struct xs_handle *h, uint32_t domid)
+{
+	char id[16];
+
+	snprintf(id, sizeof(id), "%u", domid);
+	/* Xen's form: domid, mfn, event channel; a socket-carried domain has neither. */
+	struct iovec p[] = { STR(id), { "0", 2 }, { "0", 2 } };
+	return talk(h, XS_INTRODUCE, 0, p, 3, NULL, NULL);
+}
+
+int xs_release_domain(struct xs_handle *h, uint32_t domid)
+{
+	return talk_domid(h, XS_RELEASE, domid, NULL);
+}
+
+int xs_get_domain_path(struct xs_handle *h, uint32_t domid, char **path)
+{
+	return talk_domid(h, XS_GET_DOMAIN_PATH, domid, path);
+}
+
+int xs_control(struct xs_handle *h, const char *const *argv, unsigned argc, char **reply)
+{
+	char buf[XS_PAYLOAD_MAX];
+	size_t len = 0;
+
+	for (unsigned i = 0; i < argc; i++) {
+		size_t l = strlen(argv[i]) + 1;
+
+		if (len + l > sizeof(buf))
+			return -E2BIG;
+		memcpy(buf + len, argv[i], l);
+		len += l;
+	}
+	struct iovec p[] = { { buf, len } };
+	return talk(h, XS_CONTROL, 0, p, 1, reply, NULL);
+}
+
+int xs_become_domain(struct xs_handle *h, uint32_t domid)
+{
+	char id[16];
+	const char *argv[] = { "become", id };
+
+	snprintf(id, sizeof(id), "%u", domid);
+	return xs_control(h, argv, 2, NULL);
+}

@@ -1,0 +1,319 @@
+/*
+ * xenstored: the Xenon xenstore daemon. Options follow Xen's C xenstored
+ * where they apply; see man/xenstored.8.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "domain.h"
+#include "journal.h"
+#include "log.h"
+#include "quota.h"
+#include "strutil.h"
+#include "xenstored.h"
+#include "xs.h"
+
+struct store *xs_store;
+
+struct options {
+	bool no_fork;
+	const char *pid_file, *trace_file, *socket, *log_file;
+	struct journal_config journal;
+	bool no_persist;
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: xenstored [options]\n"
+		"  -N, --no-fork             stay in the foreground\n"
+		"  -F, --pid-file FILE       write the daemon's pid to FILE\n"
+		"  -T, --trace-file FILE     log every message to FILE\n"
+		"  -V, --verbose             more log messages (twice: debug)\n"
+		"  -L, --log-file FILE       log to FILE instead of stderr\n"
+		"  -E, --entry-nb N          nodes a domain may own (1000)\n"
+		"  -S, --entry-size N        bytes per node (2048)\n"
+		"  -W, --watch-nb N          watches per domain (128)\n"
+		"  -t, --transaction N       open transactions per connection (10)\n"
+		"  -A, --perm-nb N           permission entries per node (5)\n"
+		"  -M, --path-max N          path length below a domain's home (2048)\n"
+		"  -Q, --quota NAME=N        any quota by name (see CONTROL quota)\n"
+		"  -s, --socket PATH         listen on PATH (default as the clients find it)\n"
+		"      --state-dir DIR       keep the journal and snapshot in DIR\n"
+		"  -I, --internal-db         keep nothing on disk\n"
+		"      --fsync POLICY        periodic (default), always or never\n"
+		"      --fsync-interval MS   period of the periodic policy (1000)\n"
+		"  -h, --help                this help\n");
+}
+
+static const struct option long_opts[] = {
+	{ "no-fork", no_argument, NULL, 'N' },
+	{ "pid-file", required_argument, NULL, 'F' },
+	{ "trace-file", required_argument, NULL, 'T' },
+	{ "verbose", no_argument, NULL, 'V' },
+	{ "log-file", required_argument, NULL, 'L' },
+	{ "entry-nb", required_argument, NULL, 'E' },
+	{ "entry-size", required_argument, NULL, 'S' },
+	{ "watch-nb", required_argument, NULL, 'W' },
+	{ "transaction", required_argument, NULL, 't' },
+	{ "perm-nb", required_argument, NULL, 'A' },
+	{ "path-max", required_argument, NULL, 'M' },
+	{ "quota", required_argument, NULL, 'Q' },
+	{ "socket", required_argument, NULL, 's' },
+	{ "state-dir", required_argument, NULL, 3 },
+	{ "no-domain-init", no_argument, NULL, 'D' },
+	{ "internal-db", no_argument, NULL, 'I' },
+	{ "fsync", required_argument, NULL, 1 },
+	{ "fsync-interval", required_argument, NULL, 2 },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void set_quota(const char *name, const char *value)
+{
+	if (quota_set(name, value))
+		fatalx("invalid quota %s%s%s: give a number (and a known name: see "
+		       "xenstored(8))", name, value ? "=" : "", value ? value : "");
+}
+
+static void parse_fsync(struct options *o, const char *v)
+{
+	if (!strcmp(v, "periodic"))
+		o->journal.fsync = JOURNAL_FSYNC_PERIODIC;
+	else if (!strcmp(v, "always"))
+		o->journal.fsync = JOURNAL_FSYNC_ALWAYS;
+	else if (!strcmp(v, "never"))
+		o->journal.fsync = JOURNAL_FSYNC_NEVER;
+	else
+		fatalx("--fsync %s: use periodic, always or never", v);
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	static const char *const qnames[128] = {
+		['E'] = "nodes", ['S'] = "node-size", ['W'] = "watches",
+		['t'] = "transactions", ['A'] = "permissions", ['M'] = "path-max",
+	};
+	uint64_t v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "NF:T:VL:E:S:W:t:A:M:Q:s:DIhRP", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'N': o->no_fork = true; break;
+		case 'F': o->pid_file = optarg; break;
+		case 'T': o->trace_file = optarg; break;
+		case 'V': log_set_verbosity(log_verbosity() + 1); break;
+		case 'L': o->log_file = optarg; break;
+		case 'E': case 'S': case 'W': case 't': case 'A': case 'M':
+			set_quota(qnames[c], optarg);
+			break;
+		case 'Q': set_quota(optarg, NULL); break;
+		case 's': o->socket = optarg; break;
+		case 3: o->journal.dir = optarg; break;
+		case 'I': o->no_persist = true; break;
+		case 'R': case 'P': case 'D': break; /* Xen's, accepted: nothing to do here */
+		case 1: parse_fsync(o, optarg); break;
+		case 2:
+			if (parse_u64(optarg, 3600000, &v) || !v)
+				fatalx("--fsync-interval %s: give milliseconds, 1 to 3600000", optarg);
+			o->journal.fsync_interval_ms = v;
+			break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(1);
+		}
+	}
+	if (optind < argc)
+		fatalx("unexpected argument '%s'; see xenstored --help", argv[optind]);
+}
+
+static void hook_set(void *arg, const struct node *n, int64_t old_owner)
+{
+	(void)arg;
+	if (old_owner != n->perms[0].id) {
+		struct domain *d = domain_get(n->perms[0].id);
+
+		if (d)
+			d->nodes++;
+		d = old_owner >= 0 ? domain_find(old_owner) : NULL;
+		if (d && d->nodes)
+			d->nodes--;
+	}
+	journal_set(n);
+}
+
+static void hook_del(void *arg, const struct node *n)
+{
+	struct domain *d = domain_find(n->perms[0].id);
+
+	(void)arg;
+	if (d && d->nodes)
+		d->nodes--;
+	journal_del(n->path);
+}
+
+static const struct store_hooks hooks = { hook_set, hook_del };
+
+/* A fresh store: the root and Xen's /tool/xenstored, plus /local/domain. */
+static int init_store(void)
+{
+	static const char *const paths[] = { "/", "/tool", "/tool/xenstored", "/local",
+					     "/local/domain" };
+	struct xs_perm root = { 0, XS_PERM_NONE };
+	int rc = 0;
+
+	if (store_lookup(xs_store, "/"))
+		return 0;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && !rc; i++)
+		rc = store_create(xs_store, paths[i], &root, 1, "", 0, NULL);
+	return rc;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	conn_stop();
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct rlimit rl;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void write_pid_file(const char *path)
+{
+	FILE *fp = fopen(path, "we");
+
+	if (!fp || fprintf(fp, "%ld\n", (long)getpid()) < 0 || fclose(fp))
+		fatal("cannot write pid file %s", path);
+}
+
+/* Fork; the parent exits when the child says it is serving (or failed). */
+static int daemonize(void)
+{
+	int pfd[2];
+	char ok;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		fatal("pipe");
+	pid = fork();
+	if (pid < 0)
+		fatal("fork");
+	if (pid > 0) {
+		close(pfd[1]);
+		exit(read(pfd[0], &ok, 1) == 1 ? 0 : 1);
+	}
+	close(pfd[0]);
+	setsid();
+	return pfd[1];
+}
+
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+	if (chdir("/"))
+		log_warn("chdir /");
+}
+
+/* The state directory: --state-dir, $XENSTORED_STATEDIR, else /var/lib/xenstored
+ * for the system socket; a daemon on a private socket keeps nothing unless told. */
+static const char *default_state_dir(const struct options *o)
+{
+	const char *env = getenv("XENSTORED_STATEDIR");
+
+	if (o->no_persist)
+		return NULL;
+	if (o->journal.dir)
+		return o->journal.dir;
+	if (env && *env)
+		return env;
+	if (o->socket || getenv("XENSTORED_PATH"))
+		return NULL;
+	return "/var/lib/xenstored";
+}
+
+static void start(struct options *o, const char *path)
+{
+	int rc;
+
+	xs_store = store_new(&hooks, NULL);
+	if (!xs_store)
+		fatalx("out of memory");
+	o->journal.dir = default_state_dir(o);
+	rc = journal_open(&o->journal, xs_store);
+	if (rc)
+		fatalx("cannot load the store from %s: %s", o->journal.dir, log_strerror(rc));
+	if (init_store())
+		fatalx("cannot create the initial nodes");
+	journal_flush();
+	rc = conn_listen(path);
+	if (rc == -EADDRINUSE)
+		fatalx("another xenstored is serving %s; stop it first or use another socket "
+		       "(XENSTORED_PATH)", path);
+	if (rc)
+		fatalx("cannot listen on %s: %s", path, log_strerror(rc));
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .journal = { .fsync_interval_ms = 1000, .compact_bytes = 64 << 20 } };
+	const char *path;
+	FILE *logfp = NULL;
+	int ready = -1;
+
+	log_init(argv[0]);
+	parse_options(argc, argv, &o);
+	path = o.socket ? o.socket : xs_socket_path();
+	if (o.log_file && !(logfp = fopen(o.log_file, "ae")))
+		fatal("cannot open log file %s", o.log_file);
+	if (o.trace_file && conn_set_trace(o.trace_file))
+		fatal("cannot open trace file %s", o.trace_file);
+	setup_signals();
+	if (!o.no_fork)
+		ready = daemonize();
+	start(&o, path);
+	if (o.pid_file)
+		write_pid_file(o.pid_file);
+	log_info("serving %s (state: %s)", path, o.journal.dir ? o.journal.dir : "memory only");
+	if (ready >= 0) {
+		if (write(ready, "R", 1) != 1)
+			fatal("cannot report readiness");
+		close(ready);
+		detach_stdio();
+	}
+	if (logfp)
+		log_set_file(logfp);
+	int rc = conn_loop();
+	journal_close();
+	conn_shutdown();
+	if (o.pid_file)
+		unlink(o.pid_file);
+	return rc ? 1 : 0;
+}

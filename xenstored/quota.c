@@ -1,0 +1,83 @@
+/* Quota limits and their names (quota.h). */
+#include "quota.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strutil.h"
+
+unsigned quota_limit[QUOTA_COUNT] = {
+	[QUOTA_NODES] = 1000,
+	[QUOTA_WATCHES] = 128,
+	[QUOTA_TRANSACTIONS] = 10,
+	[QUOTA_OUTSTANDING] = 20,
+	[QUOTA_NODE_SIZE] = 2048,
+	[QUOTA_PERMS] = 5,
+	[QUOTA_PATH_MAX] = 2048,
+	[QUOTA_TX_NODES] = 1024,
+};
+
+static const char *const quota_names[QUOTA_COUNT] = {
+	[QUOTA_NODES] = "nodes",
+	[QUOTA_WATCHES] = "watches",
+	[QUOTA_TRANSACTIONS] = "transactions",
+	[QUOTA_OUTSTANDING] = "outstanding",
+	[QUOTA_NODE_SIZE] = "node-size",
+	[QUOTA_PERMS] = "permissions",
+	[QUOTA_PATH_MAX] = "path-max",
+	[QUOTA_TX_NODES] = "transaction-nodes",
+};
+
+int quota_by_name(const char *name)
+{
+	for (int i = 0; i < QUOTA_COUNT; i++)
+		if (!strcmp(quota_names[i], name))
+			return i;
+	return -EINVAL;
+}
+
+const char *quota_name(enum quota_kind k)
+{
+	return quota_names[k];
+}
+
+int quota_set(const char *name, const char *value)
+{
+	char buf[64];
+	uint64_t v;
+	int k;
+
+	if (!value) {
+		const char *eq = strchr(name, '=');
+
+		if (!eq || (size_t)(eq - name) >= sizeof(buf))
+			return -EINVAL;
+		memcpy(buf, name, eq - name);
+		buf[eq - name] = 0;
+		name = buf;
+		value = eq + 1;
+	}
+	k = quota_by_name(name);
+	if (k < 0)
+		return k;
+	if (parse_u64(value, 0x7fffffff, &v))
+		return -EINVAL;
+	quota_limit[k] = v;
+	return 0;
+}
+
+int quota_format(char *buf, size_t len)
+{
+	size_t off = 0;
+
+	for (int i = 0; i < QUOTA_COUNT; i++) {
+		int n = snprintf(buf + off, len - off, "%-18s %u\n", quota_names[i], quota_limit[i]);
+
+		if (n < 0 || (size_t)n >= len - off)
+			return -E2BIG;
+		off += n;
+	}
+	return off;
+}

@@ -1,0 +1,74 @@
+/*
+ * The daemon's shared definitions: connections, requests and the modules
+ * that act on them (domain.c, quota.c, watch.c, transaction.c, journal.c,
+ * handlers.c, conn.c). Single-threaded: everything runs in the epoll loop.
+ */
+#ifndef XENON_XENSTORED_H
+#define XENON_XENSTORED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "perms.h"
+#include "store.h"
+#include "xs_wire.h"
+
+struct watch;
+struct tx;
+
+struct conn {
+	int fd;
+	struct xs_who who;
+	struct conn *next, *prev;  /* all connections */
+	struct conn *flush_next;   /* connections with output to send */
+	bool on_flush_list, closing, reading, writing;
+	uint32_t id;               /* for traces */
+	/* input: one message at a time, NUL after the payload */
+	uint32_t in_used;
+	char in[XS_HDR_SIZE + XS_PAYLOAD_MAX + 1];
+	/* output queue */
+	char *out;
+	size_t out_off, out_len, out_cap;
+	/* owned state */
+	struct watch *watches;
+	unsigned nwatches;
+	struct tx *txs;
+	unsigned ntxs;
+};
+
+struct req {
+	struct conn *conn;
+	struct xs_msg_hdr hdr;
+	const char *data; /* hdr.len bytes, NUL-terminated one beyond */
+	struct tx *tx;    /* or NULL */
+	struct store *st; /* the transaction's view or the global store */
+};
+
+/* Global state. */
+extern struct store *xs_store;
+
+/* conn.c */
+int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *data,
+	       size_t len);
+void conn_close_later(struct conn *c, const char *why);
+size_t conn_pending(const struct conn *c);
+/* Close every connection that became domid (RELEASE). */
+void conn_close_domain(uint32_t domid);
+/* The limit of queued output bytes before a connection is dropped. */
+#define CONN_OUT_MAX (8u << 20)
+/* Stop reading requests while this much output is queued. */
+#define CONN_OUT_SOFT (256u << 10)
+
+/* handlers.c */
+void handle_message(struct conn *c);
+int reply(struct req *r, const void *data, size_t len);
+int reply_ok(struct req *r);
+/* A change at path (recursive: a removal of a subtree); watches fire now or at commit. */
+void emit_change(struct req *r, const char *path, const struct xs_perm *perms, uint32_t nperms,
+		 bool recursive);
+
+/* trace (-T) */
+void trace_msg(const struct conn *c, const char *dir, const struct xs_msg_hdr *h, const char *data);
+
+#endif
