@@ -1,0 +1,278 @@
+#!/usr/bin/env bats
+# The Xenon guest kernel (guest/xenon-guest.elf), driven through its console:
+# under xenon-hv (its 64-bit entry) and under QEMU microvm (its PVH entry).
+# Every guest here is scripted with run="..." or fed through a FIFO, and ends
+# by powering off; teardown ends only the processes these tests started.
+
+load helpers
+
+ELF="$XENON_TOP/guest/xenon-guest.elf"
+HV="$XENON_TOP/hypervisor/xenon-hv"
+HVCTL="$XENON_TOP/hypervisor/hvctl"
+
+setup() {
+	[ -f "$ELF" ] || skip "guest/xenon-guest.elf is not built (make guest/xenon-guest.elf)"
+	mk_tmp
+	GUEST_PID=
+	FEED=
+}
+
+local_teardown() {
+	[ -z "${FEED:-}" ] || exec {FEED}>&-
+	kill_pid "$GUEST_PID"
+}
+
+need_hv() {
+	[ -x "$HV" ] || skip "hypervisor/xenon-hv is not built"
+}
+
+# hv ARGS...: boot the guest under xenon-hv with stdin closed; the console
+# (minus the \r of each \r\n) and xenon-hv's messages go to stdout.
+hv() {
+	timeout 30 "$HV" --kernel "$ELF" --control "$T/ctl.sock" "$@" </dev/null 2>&1 | tr -d '\r'
+	return "${PIPESTATUS[0]}"
+}
+
+# qemu ARGS...: the same guest through QEMU microvm's PVH entry. The guest
+# powers off through isa-debug-exit, so QEMU exits with (value << 1) | 1:
+# poweroff 1, reboot 3, crash 5.
+qemu() {
+	timeout 30 qemu-system-x86_64 -accel kvm -cpu host -M microvm -m "${QEMU_MEM:-64}" \
+		-nodefaults -no-user-config -nographic -serial stdio -kernel "$ELF" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "$@" </dev/null 2>&1 | tr -d '\r'
+	return "${PIPESTATUS[0]}"
+}
+
+# start_interactive ARGS...: xenon-hv in the background, console input from
+# a FIFO (written with `send`), output in $T/out.
+start_interactive() {
+	mkfifo "$T/in"
+	"$HV" --kernel "$ELF" --control "$T/ctl.sock" "$@" <"$T/in" >"$T/out" 2>&1 &
+	GUEST_PID=$!
+	exec {FEED}>"$T/in"
+	wait_for 10 grep -q '^xenon> ' "$T/out"
+}
+
+send() {
+	printf '%s\r' "$1" >&"$FEED"
+}
+
+console_has() {
+	tr -d '\r' <"$T/out" | grep -Eq "$1"
+}
+
+console_count() {
+	tr -d '\r' <"$T/out" | grep -Ec "$1" || true
+}
+
+# wait_exit: wait for the background xenon-hv; its status in $EXIT.
+wait_exit() {
+	local i
+	for i in $(seq 200); do
+		kill -0 "$GUEST_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	EXIT=0
+	wait "$GUEST_PID" || EXIT=$?
+	GUEST_PID=
+	FEED=
+}
+
+@test "the ELF carries the 64-bit entry and the Xen PVH note" {
+	run readelf -hn "$ELF"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Advanced Micro Devices X86-64"* ]]
+	echo "$output" | grep -Eq 'Xen +0x00000008.*0x00000012'
+}
+
+@test "xenon-hv: the first line gives version, 1 vCPU, the memory and the platform" {
+	need_hv
+	run hv --memory 96 --vcpus 1 --cmdline 'run=poweroff'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^xenon-guest\ [0-9.]+:\ 1\ vCPUs,\ 96\ MiB,\ platform\ (pvm|vtx)$ ]]
+}
+
+@test "xenon-hv: 2 vCPUs boot and each reports in" {
+	need_hv
+	run hv --memory 64 --vcpus 2 --cmdline 'run="cpus; poweroff"'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *": 2 vCPUs, 64 MiB, platform "* ]]
+	[[ "$output" == *"2 of 2 vCPUs online"* ]]
+	echo "$output" | grep -Eq '^cpu 0: online, apic id 0,'
+	echo "$output" | grep -Eq '^cpu 1: online, apic id 1,'
+}
+
+@test "xenon-hv: info reports what the guest was given" {
+	need_hv
+	run hv --memory 80 --vcpus 2 --name guest-info --domid 7 --cmdline 'run="info; poweroff" extra=1'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"booted by xenon-hv"* ]]
+	[[ "$output" == *"domain:   guest-info (domid 7)"* ]]
+	[[ "$output" == *"vcpus:    2 (2 online)"* ]]
+	[[ "$output" == *"memory:   80 MiB"* ]]
+	[[ "$output" == *'cmdline:  run="info; poweroff" extra=1'* ]]
+	echo "$output" | grep -Eq '^tsc: +[1-9][0-9]* kHz$'
+	echo "$output" | grep -Eq '^  0000000000100000-0000000004ffffff ram$'
+}
+
+@test "xenon-hv: run= runs the commands in order, then poweroff exits 0" {
+	need_hv
+	run hv --cmdline 'run="echo one; echo  two three ;echo four;poweroff"'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -Ex 'one|two three|four' | tr '\n' ' ')" = "one two three four " ]
+	[[ "$output" == *"xenon-guest: powering off (shell command)"* ]]
+}
+
+@test "xenon-hv: an unknown command says so and the script goes on" {
+	need_hv
+	run hv --cmdline 'run="frobnicate; echo still-here; poweroff"'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"frobnicate: unknown command; type 'help' for the list"* ]]
+	[[ "$output" == *"still-here"* ]]
+}
+
+@test "xenon-hv: help lists every command" {
+	need_hv
+	run hv --cmdline 'run="help; poweroff"'
+	[ "$status" -eq 0 ]
+	for c in help info uptime cpus ticker bench-loop poweroff reboot crash; do
+		echo "$output" | grep -Eq "^  $c( |$)"
+	done
+}
+
+@test "xenon-hv: the guest clock advances" {
+	need_hv
+	run hv --cmdline 'run="uptime; bench-loop; uptime; poweroff"'
+	[ "$status" -eq 0 ]
+	ups=($(echo "$output" | sed -n 's/^up \([0-9]*\)\.\([0-9]*\) s, \([0-9]*\) timer ticks$/\1\2/p'))
+	[ "${#ups[@]}" -eq 2 ]
+	[ "$((10#${ups[1]}))" -gt "$((10#${ups[0]}))" ]
+}
+
+@test "xenon-hv: bench-loop runs natively, not in the emulator" {
+	need_hv
+	run hv --cmdline 'run="bench-loop; poweroff"'
+	[ "$status" -eq 0 ]
+	rate=$(echo "$output" | sed -n 's/^loop: \([0-9]*\) iterations\/s$/\1/p')
+	[ -n "$rate" ]
+	# Emulated it is ~1e6; natively >1e9 here (bench figures: bench/). A
+	# loaded machine may halve it, so the test only rules out emulation.
+	[ "$rate" -gt 100000000 ]
+}
+
+@test "xenon-hv: reboot exits 2, crash exits 3" {
+	need_hv
+	run hv --cmdline 'run=reboot'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"xenon-guest: rebooting (shell command)"* ]]
+	run hv --cmdline 'run=crash'
+	[ "$status" -eq 3 ]
+}
+
+@test "xenon-hv: an invalid opcode gives a crash report with the registers" {
+	need_hv
+	run hv --vcpus 2 --cmdline 'run="crash ud"'
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"*** xenon-guest crash on vCPU 0: exception 6 (#UD invalid opcode), error code 0x0"* ]]
+	echo "$output" | grep -Eq '^RIP 0000000000[0-9a-f]{6}  CS  0008  RFLAGS [0-9a-f]{16}$'
+	echo "$output" | grep -Eq '^RAX [0-9a-f]{16}  RBX [0-9a-f]{16}  RCX [0-9a-f]{16}$'
+	echo "$output" | grep -Eq '^R13 [0-9a-f]{16}  R14 [0-9a-f]{16}  R15 [0-9a-f]{16}$'
+	[[ "$output" == *"*** telling the hypervisor this domain crashed"* ]]
+}
+
+@test "xenon-hv: a write to an unmapped address reports #PF with CR2" {
+	need_hv
+	run hv --cmdline 'run="crash pf"'
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"exception 14 (#PF page fault), error code 0x2"* ]]
+	echo "$output" | grep -Eq '^RSP [0-9a-f]{16}  SS  0010  CR2    0000100000000000$'
+}
+
+@test "xenon-hv: ticker on prints an increasing counter and clock, ticker off stops it" {
+	need_hv
+	start_interactive --vcpus 1
+	send "ticker on"
+	wait_for 10 console_has 'tick 5 '
+	send "ticker off"
+	wait_for 10 console_has '^ticker off$'
+	# (the first tick follows the prompt on its line)
+	ticks=$(tr -d '\r' <"$T/out" | grep -Eo 'tick [0-9]+ [0-9.]+ s$' | awk '{ print $2, $3 }')
+	[ "$(echo "$ticks" | wc -l)" -ge 5 ]
+	# counter 1, 2, 3, ... and a clock that never goes back
+	echo "$ticks" | awk 'NR != $1 { exit 1 } $2 < last { exit 1 } { last = $2 }'
+	n=$(console_count 'tick [0-9]')
+	sleep 0.3
+	[ "$(console_count 'tick [0-9]')" -eq "$n" ]
+	send "poweroff"
+	wait_exit
+	[ "$EXIT" -eq 0 ]
+}
+
+@test "xenon-hv: pause stops the ticker and unpause resumes it" {
+	need_hv
+	[ -x "$HVCTL" ] || skip "hypervisor/hvctl is not built"
+	start_interactive
+	send "ticker on"
+	wait_for 10 console_has 'tick 3 '
+	"$HVCTL" "$T/ctl.sock" pause
+	sleep 0.1
+	n=$(console_count 'tick [0-9]')
+	sleep 0.4
+	[ "$(console_count 'tick [0-9]')" -eq "$n" ]
+	"$HVCTL" "$T/ctl.sock" unpause
+	wait_for 10 console_has "tick $((n + 2)) "
+	send "poweroff"
+	wait_exit
+	[ "$EXIT" -eq 0 ]
+}
+
+@test "xenon-hv: console input has line editing (backspace, ^U)" {
+	need_hv
+	start_interactive
+	send $'ecgo\x7f\x7fho first'
+	wait_for 10 console_has '^first$'
+	send $'garbage\x15echo second'
+	wait_for 10 console_has '^second$'
+	! console_has 'garbage.*unknown command'
+	send "poweroff"
+	wait_exit
+	[ "$EXIT" -eq 0 ]
+}
+
+@test "xenon-hv: a toolstack shutdown request powers the guest off cleanly" {
+	need_hv
+	[ -x "$HVCTL" ] || skip "hypervisor/hvctl is not built"
+	start_interactive
+	"$HVCTL" "$T/ctl.sock" shutdown poweroff
+	wait_exit
+	[ "$EXIT" -eq 0 ]
+	console_has 'xenon-guest: powering off \(requested by the toolstack\)'
+}
+
+@test "xenon-hv: a toolstack reboot request reboots the guest" {
+	need_hv
+	[ -x "$HVCTL" ] || skip "hypervisor/hvctl is not built"
+	start_interactive
+	"$HVCTL" "$T/ctl.sock" shutdown reboot
+	wait_exit
+	[ "$EXIT" -eq 2 ]
+	console_has 'xenon-guest: rebooting \(requested by the toolstack\)'
+}
+
+@test "qemu microvm: the PVH entry boots the same ELF natively" {
+	QEMU_MEM=48 run qemu -append 'run="info; bench-loop; poweroff"'
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" =~ ^xenon-guest\ [0-9.]+:\ 1\ vCPUs,\ 48\ MiB,\ platform\ (pvm|vtx)$ ]]
+	[[ "$output" == *"booted by a PVH loader (QEMU)"* ]]
+	[[ "$output" == *'cmdline:  run="info; bench-loop; poweroff"'* ]]
+	rate=$(echo "$output" | sed -n 's/^loop: \([0-9]*\) iterations\/s$/\1/p')
+	[ "$rate" -gt 100000000 ]
+}
+
+@test "qemu microvm: a crash reports and exits through isa-debug-exit" {
+	run qemu -append 'run="crash de"'
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"exception 0 (#DE divide error)"* ]]
+	run qemu -append 'run="reboot"'
+	[ "$status" -eq 3 ]
+}
