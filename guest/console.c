@@ -62,6 +62,11 @@ int console_input_init(void)
 	return 0;
 }
 
+bool console_input_pending(void)
+{
+	return rx_tail != rx_head;
+}
+
 int console_getc(void)
 {
 	unsigned long flags = irq_save();

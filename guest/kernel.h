@@ -110,6 +110,7 @@ int console_input_init(void);
 void console_write(const char *s, size_t n);
 void console_panic_mode(void);
 int console_getc(void); /* -1 if nothing is waiting */
+bool console_input_pending(void);
 
 /* smp.c */
 void smp_boot(void);

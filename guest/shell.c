@@ -58,13 +58,22 @@ void shell_poll(void)
 	ticker_poll();
 }
 
+/*
+ * Check for input with interrupts off and idle only if there is none, so
+ * that a character arriving in between cannot leave us asleep (on VT-x
+ * "sti; hlt" is atomic; on PVM the next timer tick bounds the wait).
+ */
 static int read_char(void)
 {
 	int c;
 
 	while ((c = console_getc()) < 0) {
 		shell_poll();
-		cpu_idle();
+		irq_disable();
+		if (console_input_pending())
+			irq_enable();
+		else
+			cpu_idle();
 	}
 	return c;
 }
