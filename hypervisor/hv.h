@@ -112,6 +112,7 @@ void *hv_gpa(struct hv_vm *vm, uint64_t gpa, uint64_t len);
 /* kvm.c */
 int hv_kvm_open(struct hv_vm *vm);
 int hv_kvm_create_vm(struct hv_vm *vm);
+int hv_kvm_create_irqchip(struct hv_vm *vm);
 int hv_kvm_create_vcpu(struct hv_vm *vm, unsigned index);
 int hv_kvm_detect_platform(struct hv_vm *vm);
 int hv_kvm_irq_line(struct hv_vm *vm, unsigned pin, int level);
