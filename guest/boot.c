@@ -70,6 +70,7 @@ static void kmain(void)
 	request_init();
 	irq_enable();
 	smp_boot();
+	xs_init();
 	shell_run_script(boot.cmdline);
 	shell_loop();
 }

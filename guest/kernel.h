@@ -121,6 +121,13 @@ void shell_run_script(const char *cmdline);
 void shell_loop(void) __attribute__((noreturn));
 void shell_poll(void);
 
+/* xs.c: the xenstore client (boot_info.xenstore_ring_gpa) */
+void xs_init(void);
+void xs_poll(void);
+bool xs_available(void);
+int xs_read(const char *path, char *buf, size_t size);
+int xs_write(const char *path, const char *value);
+
 /* request.c: toolstack requests (poweroff/reboot) from xenon-hv */
 void request_init(void);
 void request_poll(void);

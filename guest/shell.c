@@ -51,10 +51,11 @@ int shell_exec(const char *text)
 	return -EINVAL;
 }
 
-/* Work to do while waiting for input: toolstack requests, the ticker. */
+/* Work to do while waiting for input: toolstack requests, xenstore events, the ticker. */
 void shell_poll(void)
 {
 	request_poll();
+	xs_poll();
 	ticker_poll();
 }
 

@@ -15,6 +15,12 @@ struct command {
 extern const struct command commands[];
 
 int shell_exec(const char *line);
+
+/* xs.c */
+int cmd_xs_read(int argc, char **argv);
+int cmd_xs_write(int argc, char **argv);
+int cmd_xs_ls(int argc, char **argv);
+int cmd_xs_rm(int argc, char **argv);
 void ticker_poll(void);
 
 #endif

@@ -1,0 +1,338 @@
+/*
+ * The xenstore client: Xen's wire protocol (16-byte header + payload) over
+ * the shared ring page of xenon-xs-ring.h. Requests are synchronous and made
+ * from the shell's context only (the boot vCPU), so the ring has one user;
+ * watch events that arrive meanwhile are handled from shell_poll().
+ *
+ * At boot the guest advertises control/feature-poweroff and
+ * control/feature-reboot and watches control/shutdown; on "poweroff" or
+ * "reboot" it acknowledges as Linux does (writes "" to the node) and shuts
+ * down cleanly.
+ */
+#include "arch.h"
+#include "kernel.h"
+#include "shell.h"
+#include "xenon-xs-ring.h"
+
+enum xs_type {
+	XS_DIRECTORY = 1,
+	XS_READ = 2,
+	XS_WATCH = 4,
+	XS_WRITE = 11,
+	XS_RM = 13,
+	XS_WATCH_EVENT = 15,
+	XS_ERROR = 16,
+};
+
+struct xs_hdr {
+	uint32_t type;
+	uint32_t req_id;
+	uint32_t tx_id;
+	uint32_t len;
+};
+
+#define XS_PAYLOAD_MAX  4096
+#define XS_TIMEOUT_NS   5000000000ULL
+#define SHUTDOWN_NODE   "control/shutdown"
+#define SHUTDOWN_TOKEN  "xenon-shutdown"
+
+static struct xenon_xs_ring *ring;
+static uint32_t next_req_id = 1;
+static volatile bool shutdown_event;
+static char msg_buf[XS_PAYLOAD_MAX + 1];
+
+bool xs_available(void)
+{
+	return ring != NULL;
+}
+
+static void xs_irq(struct regs *r)
+{
+	(void)r; /* waking the vCPU from hlt is all it takes */
+}
+
+static void notify(void)
+{
+	outb(XENON_PORT_XS_NOTIFY, 1);
+}
+
+/*
+ * Wait for the ring to move on from what the caller saw (rsp_prod, req_cons)
+ * or for the next interrupt; -ETIMEDOUT once the deadline has passed.
+ */
+static int wait_ring(uint64_t deadline, uint32_t rsp_prod, uint32_t req_cons)
+{
+	if (clock_ns() > deadline)
+		return -ETIMEDOUT;
+	irq_disable();
+	if (ring->rsp_prod != rsp_prod || ring->req_cons != req_cons)
+		irq_enable();
+	else
+		cpu_idle();
+	return 0;
+}
+
+static int ring_write(const void *data, uint32_t len, uint64_t deadline)
+{
+	const char *p = data;
+
+	while (len) {
+		uint32_t cons = ring->req_cons, prod = ring->req_prod;
+		uint32_t space = XENON_XS_RING_SIZE - (prod - cons);
+		int rc;
+
+		if (!space) {
+			notify();
+			rc = wait_ring(deadline, ring->rsp_prod, cons);
+			if (rc)
+				return rc;
+			continue;
+		}
+		while (space && len) {
+			ring->req[prod++ % XENON_XS_RING_SIZE] = *p++;
+			space--, len--;
+		}
+		barrier(); /* the bytes before the index (x86 keeps store order) */
+		ring->req_prod = prod;
+	}
+	notify();
+	return 0;
+}
+
+static uint32_t rsp_avail(void)
+{
+	return ring->rsp_prod - ring->rsp_cons;
+}
+
+static void rsp_copy(void *dst, uint32_t off, uint32_t len)
+{
+	char *d = dst;
+	uint32_t cons = ring->rsp_cons + off;
+
+	while (len--)
+		*d++ = ring->rsp[cons++ % XENON_XS_RING_SIZE];
+}
+
+/* Take one whole message off the reply ring if there is one: 1, else 0. */
+static int rsp_take(struct xs_hdr *h, char *payload)
+{
+	uint32_t avail = rsp_avail();
+
+	if (avail < sizeof(*h))
+		return 0;
+	barrier();
+	rsp_copy(h, 0, sizeof(*h));
+	if (h->len > XS_PAYLOAD_MAX)
+		h->len = XS_PAYLOAD_MAX; /* a broken peer; resynchronising is not possible anyway */
+	if (avail < sizeof(*h) + h->len)
+		return 0;
+	rsp_copy(payload, sizeof(*h), h->len);
+	payload[h->len] = '\0';
+	barrier();
+	ring->rsp_cons += sizeof(*h) + h->len;
+	notify();
+	return 1;
+}
+
+static void note_event(const char *payload, uint32_t len)
+{
+	size_t plen = strlen(payload);
+
+	if (plen + 1 < len && !strcmp(payload + plen + 1, SHUTDOWN_TOKEN))
+		shutdown_event = true;
+}
+
+static int error_code(const char *name)
+{
+	static const struct {
+		const char *name;
+		int err;
+	} errs[] = { { "ENOENT", 2 }, { "EACCES", 13 }, { "EEXIST", 17 }, { "EINVAL", 22 },
+		     { "ENOSPC", 28 }, { "E2BIG", 7 },	 { "EAGAIN", 11 }, { "EPERM", 1 } };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(errs); i++)
+		if (!strcmp(errs[i].name, name))
+			return -errs[i].err;
+	return -5; /* EIO */
+}
+
+/*
+ * Send type + the NUL-separated parts, wait for the reply with our req_id;
+ * the reply payload lands in msg_buf (NUL-terminated), its length in *len.
+ */
+static int xs_request(enum xs_type type, const char *p1, const char *p2, bool p2_nul, uint32_t *len)
+{
+	uint64_t deadline = clock_ns() + XS_TIMEOUT_NS;
+	uint32_t l1 = strlen(p1) + 1, l2 = p2 ? strlen(p2) + p2_nul : 0;
+	struct xs_hdr h = { type, next_req_id++, 0, l1 + l2 };
+	int rc;
+
+	if (!ring)
+		return -ENODEV;
+	if (h.len > XS_PAYLOAD_MAX)
+		return -E2BIG;
+	rc = ring_write(&h, sizeof(h), deadline);
+	rc = rc ? rc : ring_write(p1, l1, deadline);
+	rc = rc ? rc : ring_write(p2, l2, deadline);
+	while (!rc) {
+		struct xs_hdr r;
+		uint32_t seen = ring->rsp_prod;
+
+		if (!rsp_take(&r, msg_buf)) {
+			rc = wait_ring(deadline, seen, ring->req_cons);
+			continue;
+		}
+		if (r.type == XS_WATCH_EVENT) {
+			note_event(msg_buf, r.len);
+			continue;
+		}
+		if (r.req_id != h.req_id)
+			continue; /* a stale reply after a timeout */
+		*len = r.len;
+		return r.type == XS_ERROR ? error_code(msg_buf) : 0;
+	}
+	return rc;
+}
+
+int xs_read(const char *path, char *buf, size_t size)
+{
+	uint32_t len;
+	int rc = xs_request(XS_READ, path, NULL, false, &len);
+
+	if (!rc)
+		strlcpy(buf, msg_buf, size);
+	return rc;
+}
+
+int xs_write(const char *path, const char *value)
+{
+	uint32_t len;
+
+	return xs_request(XS_WRITE, path, value, false, &len);
+}
+
+static int xs_watch(const char *path, const char *token)
+{
+	uint32_t len;
+
+	return xs_request(XS_WATCH, path, token, true, &len);
+}
+
+static const char *xs_strerror(int rc)
+{
+	switch (rc) {
+	case -2: return "no such node (ENOENT)";
+	case -13: return "permission denied (EACCES)";
+	case -22: return "invalid argument (EINVAL)";
+	case -ENODEV: return "this domain has no xenstore channel";
+	case -ETIMEDOUT: return "xenstore did not answer within 5 s";
+	case -E2BIG: return "request too long";
+	default: return "xenstore error";
+	}
+}
+
+/* Read the watched node; act on "poweroff" or "reboot" after acknowledging it. */
+static void handle_shutdown_request(void)
+{
+	char what[32];
+	uint32_t how;
+
+	if (xs_read(SHUTDOWN_NODE, what, sizeof(what)))
+		return;
+	if (!strcmp(what, "poweroff") || !strcmp(what, "halt"))
+		how = XENON_SHUTDOWN_POWEROFF;
+	else if (!strcmp(what, "reboot"))
+		how = XENON_SHUTDOWN_REBOOT;
+	else
+		return; /* "" (our own acknowledgement) or unknown */
+	xs_write(SHUTDOWN_NODE, "");
+	kernel_shutdown(how, "requested through xenstore");
+}
+
+void xs_poll(void)
+{
+	struct xs_hdr h;
+
+	if (!ring)
+		return;
+	while (rsp_take(&h, msg_buf))
+		if (h.type == XS_WATCH_EVENT)
+			note_event(msg_buf, h.len);
+	if (shutdown_event) {
+		shutdown_event = false;
+		handle_shutdown_request();
+	}
+}
+
+void xs_init(void)
+{
+	struct xenon_boot_info *bi = boot.info;
+	int rc;
+
+	if (!bi->xenstore_ring_gpa)
+		return;
+	ring = (struct xenon_xs_ring *)(uintptr_t)bi->xenstore_ring_gpa;
+	if (ioapic_route(bi->xenstore_irq, xs_irq))
+		printf("xenon-guest: xenstore interrupt %u cannot be routed; polling\n", bi->xenstore_irq);
+	rc = xs_write("control/feature-poweroff", "1");
+	rc = rc ? rc : xs_write("control/feature-reboot", "1");
+	rc = rc ? rc : xs_watch(SHUTDOWN_NODE, SHUTDOWN_TOKEN);
+	if (rc)
+		printf("xenon-guest: xenstore setup failed: %s\n", xs_strerror(rc));
+}
+
+static int usage(const char *u)
+{
+	printf("usage: %s\n", u);
+	return -EINVAL;
+}
+
+static int report(const char *cmd, const char *path, int rc)
+{
+	if (rc)
+		printf("%s %s: %s\n", cmd, path, xs_strerror(rc));
+	return rc;
+}
+
+int cmd_xs_read(int argc, char **argv)
+{
+	char value[XS_PAYLOAD_MAX + 1];
+	int rc;
+
+	if (argc != 2)
+		return usage("xs-read PATH");
+	rc = xs_read(argv[1], value, sizeof(value));
+	if (!rc)
+		printf("%s\n", value);
+	return report(argv[0], argv[1], rc);
+}
+
+int cmd_xs_write(int argc, char **argv)
+{
+	if (argc != 3)
+		return usage("xs-write PATH VALUE");
+	return report(argv[0], argv[1], xs_write(argv[1], argv[2]));
+}
+
+int cmd_xs_ls(int argc, char **argv)
+{
+	uint32_t len, off;
+	int rc;
+
+	if (argc != 2)
+		return usage("xs-ls PATH");
+	rc = xs_request(XS_DIRECTORY, argv[1], NULL, false, &len);
+	for (off = 0; !rc && off < len; off += strlen(msg_buf + off) + 1)
+		printf("%s\n", msg_buf + off);
+	return report(argv[0], argv[1], rc);
+}
+
+int cmd_xs_rm(int argc, char **argv)
+{
+	uint32_t len;
+
+	if (argc != 2)
+		return usage("xs-rm PATH");
+	return report(argv[0], argv[1], xs_request(XS_RM, argv[1], NULL, false, &len));
+}
