@@ -15,3 +15,15 @@ XSD_CORE_OBJS := $(XSD_CORE_SRCS:.c=.o)
 
 $(eval $(call program,xenstored/xenstored,xenstored/main.o $(XSD_CORE_OBJS) xenstored/libxs.a common/libcommon.a))
 INSTALL_SBIN += xenstored/xenstored
+
+# The clients: one multi-call program, linked (hard links) under each name.
+XS_CLIENT_OBJS := xenstored/client_main.o xenstored/client_ops.o xenstored/client_ls.o \
+	xenstored/client_escape.o
+XS_CLIENT_NAMES := read write rm exists list ls chmod watch control
+XS_CLIENTS := $(addprefix xenstored/xenstore-,$(XS_CLIENT_NAMES))
+$(eval $(call program,xenstored/xenstore,$(XS_CLIENT_OBJS) xenstored/libxs.a common/libcommon.a,-lyajl))
+$(XS_CLIENTS): xenstored/xenstore
+	ln -f $< $@
+all: $(XS_CLIENTS)
+CLEAN += $(XS_CLIENTS)
+INSTALL_BIN += xenstored/xenstore $(XS_CLIENTS)
