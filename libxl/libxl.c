@@ -116,3 +116,8 @@ void libxl_lock_release(int fd)
 		close(fd);
 	}
 }
+
+int libxl_ensure_dir(const char *dir)
+{
+	return libxl__mkdir_p(dir, 0755);
+}

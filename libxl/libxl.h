@@ -46,6 +46,8 @@ void libxl_ctx_free(libxl_ctx *ctx);
 /* The run and log directories as described above. */
 const char *libxl_rundir(void);
 const char *libxl_logdir(void);
+/* mkdir -p dir (mode 0755). */
+int libxl_ensure_dir(const char *dir);
 
 /*
  * The lock serialising xl commands that need it (xl.conf "lockfile",

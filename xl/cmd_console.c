@@ -1,0 +1,167 @@
+/*
+ * xl console [-t pv|serial] [-n NUM] <Domain>: attach the terminal to the
+ * domain's console (the pty xenon-hv made). It first prints the recent
+ * output xenon-hv kept, then relays both ways; ^] (Ctrl-]) detaches, as
+ * with Xen's xenconsole. It ends when the domain does.
+ */
+#include "xl/cmd_util.h"
+#include "xl/xl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define ESCAPE_CHAR 0x1d /* ^] */
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int open_console(libxl_ctx *ctx, uint32_t domid, int *fd)
+{
+	struct termios t;
+	char *tty = NULL;
+	int rc = libxl_console_get_tty(ctx, domid, &tty);
+
+	if (rc < 0) {
+		log_warnx("console: domain %u has no console pty (is it running?)", domid);
+		return rc;
+	}
+	*fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*fd < 0) {
+		rc = -errno;
+		log_warn("console: cannot open %s", tty);
+		free(tty);
+		return rc;
+	}
+	free(tty);
+	/* Raw: the guest's own shell does the echo and line editing. */
+	if (tcgetattr(*fd, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(*fd, TCSANOW, &t);
+	}
+	/* What is queued now is in the ring as well: print it once. */
+	tcflush(*fd, TCIFLUSH);
+	return 0;
+}
+
+static void print_ring(libxl_ctx *ctx, uint32_t domid)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (libxl_console_get_ring(ctx, domid, &buf, &len) == 0)
+		write_all(1, buf, len);
+	free(buf);
+}
+
+/* Relay until ^], end of input or the console going away; 0 on a clean end. */
+static int relay(int con)
+{
+	struct pollfd p[2] = { { 0, POLLIN, 0 }, { con, POLLIN, 0 } };
+	char buf[4096];
+	ssize_t n;
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(con, buf, sizeof(buf));
+			if (n <= 0)
+				return 0; /* the domain has gone */
+			write_all(1, buf, (size_t)n);
+		}
+		if (p[0].revents & (POLLIN | POLLHUP)) {
+			char *esc;
+
+			n = read(0, buf, sizeof(buf));
+			if (n <= 0)
+				return 0;
+			esc = memchr(buf, ESCAPE_CHAR, (size_t)n);
+			if (esc) {
+				write_all(con, buf, (size_t)(esc - buf));
+				return 0;
+			}
+			write_all(con, buf, (size_t)n);
+		}
+	}
+}
+
+int xl_console_attach(libxl_ctx *ctx, uint32_t domid)
+{
+	struct termios saved, raw;
+	bool is_tty = isatty(0);
+	int con, rc;
+
+	rc = open_console(ctx, domid, &con);
+	if (rc < 0)
+		return rc;
+	print_ring(ctx, domid);
+	if (is_tty && tcgetattr(0, &saved) == 0) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+	} else {
+		is_tty = false;
+	}
+	rc = relay(con);
+	if (is_tty)
+		tcsetattr(0, TCSANOW, &saved);
+	close(con);
+	return rc;
+}
+
+int main_console(int argc, char **argv)
+{
+	libxl_ctx *ctx;
+	uint32_t domid;
+	int opt, rc;
+
+	SWITCH_FOREACH_OPT(opt, "n:t:", NULL, "console", 1) {
+	case 't':
+		if (strcmp(optarg, "pv") && strcmp(optarg, "serial")) {
+			log_warnx("console: -t %s: the console types are 'pv' and 'serial'", optarg);
+			return 1;
+		}
+		break;
+	case 'n':
+		if (strcmp(optarg, "0")) {
+			log_warnx("console: -n %s: a Xenon domain has one console, number 0", optarg);
+			return 1;
+		}
+		break;
+	}
+	ctx = xl_ctx_open();
+	if (!ctx)
+		return 1;
+	rc = xl_find_domain(ctx, "console", argv[optind], &domid);
+	if (rc == 0 && domid == LIBXL_DOMID_HOST) {
+		log_warnx("console: Domain-0 is the host: use its own terminal");
+		rc = -EINVAL;
+	}
+	if (rc == 0)
+		rc = xl_console_attach(ctx, domid);
+	libxl_ctx_free(ctx);
+	return rc < 0;
+}

@@ -1,0 +1,359 @@
+/*
+ * The real `xl create` (cmd_create.c parses the options and the file) and
+ * the per-domain monitor, as Xen's xl: a process that is the parent of the
+ * domain's xenon-hv, logs to $XENON_LOGDIR/xl-<name>.log and, when the
+ * domain ends, carries out on_poweroff / on_reboot / on_crash.
+ *
+ *   default  fork the monitor (own session), wait until the domain is up,
+ *            exit; -c then attaches the console
+ *   -F       this process is the monitor, in the foreground, logging to stderr
+ *   -e       fork a monitor that only keeps the ended domain listed as shut
+ *            down (preserve), whatever on_* says
+ */
+#include "xl/cmd_util.h"
+#include "xl/xl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "xenstored/xs.h"
+
+/* More restarts than this within RESTART_WINDOW seconds: give up. */
+#define RESTART_BURST 10
+#define RESTART_WINDOW 10
+
+struct logfile {
+	char path[512];
+	int fd;
+	bool created;
+	off_t start;
+};
+
+struct monitor {
+	struct xl_create_opts *opts;
+	libxl_domain_config *cfg;
+	libxl_ctx *ctx;
+	struct logfile log;
+	uint32_t domid;
+	time_t window_start;
+	int restarts;
+};
+
+/* Opened before the domain exists, so that xenon-hv's messages land in it. */
+static int logfile_open(struct logfile *lf, const char *name)
+{
+	struct stat st;
+	int rc;
+
+	lf->fd = -1;
+	rc = snprintf(lf->path, sizeof(lf->path), "%s/xl-%s.log", libxl_logdir(),
+		      name ? name : "unnamed");
+	if (rc < 0 || (size_t)rc >= sizeof(lf->path))
+		return -ENAMETOOLONG;
+	rc = libxl_ensure_dir(libxl_logdir());
+	if (rc < 0) {
+		log_warnx("cannot create the log directory %s: %s (set $XENON_LOGDIR?)",
+			  libxl_logdir(), log_strerror(rc));
+		return rc;
+	}
+	lf->created = stat(lf->path, &st) < 0;
+	lf->fd = open(lf->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (lf->fd < 0) {
+		rc = -errno;
+		log_warn("cannot open the log file %s", lf->path);
+		return rc;
+	}
+	lf->start = lseek(lf->fd, 0, SEEK_END);
+	return 0;
+}
+
+/* Creation failed: show what xenon-hv said, and leave the log as it was. */
+static void logfile_undo(struct logfile *lf)
+{
+	char buf[4096];
+	ssize_t n;
+	int rfd;
+
+	if (lf->fd < 0)
+		return;
+	rfd = open(lf->path, O_RDONLY | O_CLOEXEC);
+	if (rfd >= 0 && lseek(rfd, lf->start, SEEK_SET) == lf->start) {
+		while ((n = read(rfd, buf, sizeof(buf))) > 0)
+			if (write(2, buf, (size_t)n) < 0)
+				break;
+	}
+	if (rfd >= 0)
+		close(rfd);
+	if (lf->created)
+		unlink(lf->path);
+	else if (ftruncate(lf->fd, lf->start) < 0)
+		log_warn("cannot restore %s", lf->path);
+	close(lf->fd);
+	lf->fd = -1;
+}
+
+/* The domain is up: from now on the monitor speaks only to its log. */
+static void logfile_take_stdio(struct logfile *lf)
+{
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	FILE *fp;
+
+	if (null >= 0) {
+		dup2(null, 0);
+		close(null);
+	}
+	dup2(lf->fd, 1);
+	dup2(lf->fd, 2);
+	fp = fdopen(dup(lf->fd), "a");
+	if (fp) {
+		setvbuf(fp, NULL, _IOLBF, 0);
+		log_set_file(fp);
+	}
+}
+
+static int create_once(struct monitor *m)
+{
+	libxl_domain_create_opts o = { .paused = m->opts->paused, .hv_stdio = m->log.fd };
+	int lock = -1, rc;
+
+	rc = libxl_lock_acquire(xl_lockfile(), &lock);
+	if (rc < 0) {
+		log_warnx("cannot take the xl lock %s: %s (xl.conf lockfile= sets another)",
+			  xl_lockfile(), log_strerror(rc));
+		return rc;
+	}
+	rc = libxl_domain_create_new(m->ctx, m->cfg, &m->domid, &o);
+	libxl_lock_release(lock);
+	return rc;
+}
+
+static bool restart_allowed(struct monitor *m)
+{
+	time_t now = time(NULL);
+
+	if (now - m->window_start > RESTART_WINDOW) {
+		m->window_start = now;
+		m->restarts = 0;
+	}
+	return ++m->restarts <= RESTART_BURST;
+}
+
+/* A new domid, the same name (as it is now: xl rename counts) and config. */
+static int restart(struct monitor *m, bool new_uuid)
+{
+	char *name = libxl_domid_to_name(m->ctx, m->domid);
+	uint32_t old = m->domid;
+	int rc;
+
+	if (name) {
+		free(m->cfg->c_info.name);
+		m->cfg->c_info.name = name;
+	}
+	if (new_uuid)
+		libxl_uuid_clear(&m->cfg->c_info.uuid);
+	if (!restart_allowed(m)) {
+		log_warnx("domain '%s' restarted %d times in %d s: giving up, destroying it",
+			  m->cfg->c_info.name, RESTART_BURST, RESTART_WINDOW);
+		return -ELOOP;
+	}
+	rc = create_once(m);
+	if (rc < 0)
+		log_warnx("restarting domain '%s' failed: %s", m->cfg->c_info.name, log_strerror(rc));
+	else
+		log_warnx("domain '%s' (%u) restarted as domain %u", m->cfg->c_info.name, old,
+			  m->domid);
+	return rc;
+}
+
+/* rename-restart: keep the old domain, shut down, under another name. */
+static void rename_old(struct monitor *m, libxl_shutdown_reason reason)
+{
+	char newname[LIBXL_NAME_MAX + 1];
+	const char *name = m->cfg->c_info.name ? m->cfg->c_info.name : "domain";
+
+	snprintf(newname, sizeof(newname), "%.50s-%u", name, m->domid);
+	if (libxl_domain_rename(m->ctx, m->domid, NULL, newname) < 0)
+		log_warnx("cannot rename domain %u to '%s'", m->domid, newname);
+	libxl_domain_preserve(m->ctx, m->domid, reason);
+}
+
+static const char *const event_names[] = {
+	[LIBXL_DEATH_POWEROFF] = "powered off",
+	[LIBXL_DEATH_REBOOT] = "rebooted",
+	[LIBXL_DEATH_CRASH] = "crashed",
+	[LIBXL_DEATH_DESTROYED] = "was destroyed",
+};
+
+/* Carry out on_*; returns true when a restarted domain is to be watched. */
+static bool handle_death(struct monitor *m, libxl_death how)
+{
+	libxl_domain_config *c = m->cfg;
+	libxl_shutdown_reason reason = how == LIBXL_DEATH_REBOOT ? LIBXL_SHUTDOWN_REASON_REBOOT
+				       : how == LIBXL_DEATH_CRASH ? LIBXL_SHUTDOWN_REASON_CRASH
+								  : LIBXL_SHUTDOWN_REASON_POWEROFF;
+	libxl_action_on_shutdown a = how == LIBXL_DEATH_REBOOT ? c->on_reboot
+				     : how == LIBXL_DEATH_CRASH ? c->on_crash
+								: c->on_poweroff;
+
+	log_warnx("domain '%s' (%u) %s", c->c_info.name, m->domid, event_names[how]);
+	if (how == LIBXL_DEATH_DESTROYED) {
+		libxl_domain_cleanup(m->ctx, m->domid);
+		return false;
+	}
+	if (!m->opts->monitor)
+		a = LIBXL_ACTION_ON_SHUTDOWN_PRESERVE;
+	log_warnx("action: %s", libxl_action_on_shutdown_to_cfg(a) ?: "destroy");
+	if (a == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY ||
+	    a == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART)
+		log_warnx("core dumps are not supported yet: no dump written");
+	switch (a) {
+	case LIBXL_ACTION_ON_SHUTDOWN_PRESERVE:
+		libxl_domain_preserve(m->ctx, m->domid, reason);
+		return false;
+	case LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME:
+		rename_old(m, reason);
+		return restart(m, true) == 0;
+	case LIBXL_ACTION_ON_SHUTDOWN_RESTART:
+	case LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART:
+	case LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET:
+		libxl_domain_cleanup(m->ctx, m->domid);
+		return restart(m, false) == 0;
+	default:
+		libxl_domain_cleanup(m->ctx, m->domid);
+		return false;
+	}
+}
+
+static void monitor_loop(struct monitor *m)
+{
+	libxl_death how;
+	int rc;
+
+	do {
+		rc = libxl_domain_wait_death(m->ctx, m->domid, &how);
+		if (rc < 0) {
+			log_warnx("lost track of domain %u's xenon-hv: %s", m->domid,
+				  log_strerror(rc));
+			return;
+		}
+	} while (handle_death(m, how));
+}
+
+/* Create the domain (as this process' child); 0 or -errno, said to the user. */
+static int monitor_start(struct monitor *m)
+{
+	int rc;
+
+	rc = libxl_ctx_alloc(&m->ctx, LIBXL_VERSION, 0);
+	if (rc < 0) {
+		m->ctx = NULL;
+		log_warnx("cannot connect to xenstored at %s: %s (is xenstored running? "
+			  "$XENSTORED_PATH chooses another socket)",
+			  xs_socket_path(), log_strerror(rc));
+		return rc;
+	}
+	m->window_start = time(NULL);
+	rc = create_once(m);
+	if (rc < 0)
+		logfile_undo(&m->log);
+	return rc;
+}
+
+static void send_result(int fd, int32_t result)
+{
+	if (write(fd, &result, sizeof(result)) != sizeof(result))
+		log_warn("cannot tell xl create the result");
+	close(fd);
+}
+
+/* In the forked monitor: never returns. */
+static void monitor_child(struct monitor *m, int notify)
+{
+	int rc;
+
+	setsid();
+	rc = logfile_open(&m->log, m->cfg->c_info.name);
+	if (rc == 0)
+		rc = monitor_start(m);
+	if (rc < 0) {
+		send_result(notify, rc);
+		libxl_ctx_free(m->ctx);
+		_exit(1);
+	}
+	logfile_take_stdio(&m->log);
+	send_result(notify, (int32_t)m->domid);
+	monitor_loop(m);
+	libxl_ctx_free(m->ctx);
+	_exit(0);
+}
+
+static int create_foreground(struct monitor *m)
+{
+	int rc;
+
+	m->log.fd = -1;
+	rc = monitor_start(m);
+	if (rc < 0)
+		return 1;
+	fprintf(stderr, "Waiting for domain %s (domid %u) to die [pid %ld]\n",
+		m->cfg->c_info.name, m->domid, (long)getpid());
+	monitor_loop(m);
+	libxl_ctx_free(m->ctx);
+	return 0;
+}
+
+static int attach_console(uint32_t domid)
+{
+	libxl_ctx *ctx = xl_ctx_open();
+	int rc;
+
+	if (!ctx)
+		return 1;
+	rc = xl_console_attach(ctx, domid);
+	libxl_ctx_free(ctx);
+	return rc < 0;
+}
+
+int xl_create_domain(struct xl_create_opts *opts, libxl_domain_config *cfg)
+{
+	struct monitor m = { .opts = opts, .cfg = cfg };
+	int32_t result = -EPIPE;
+	int pfd[2], status;
+	pid_t pid;
+
+	if (!opts->daemonize && opts->monitor)
+		return create_foreground(&m);
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		log_warn("create: pipe");
+		return 1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		log_warn("create: cannot fork the domain's monitor");
+		return 1;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		monitor_child(&m, pfd[1]);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &result, sizeof(result)) != sizeof(result))
+		result = -EPIPE;
+	close(pfd[0]);
+	if (result < 0) {
+		waitpid(pid, &status, 0);
+		return 1;
+	}
+	if (opts->console)
+		return attach_console((uint32_t)result);
+	return 0;
+}

@@ -1,0 +1,231 @@
+/*
+ * xl list [-l] [-v] [Domain...]: Xen's columns and state letters, with a
+ * Domain-0 line for the host; -l prints JSON: for each domain its domid,
+ * (beyond Xen) its live state and CPU time, and its configuration.
+ */
+#include "xl/cmd_util.h"
+#include "xl/xl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "log.h"
+
+static void host_info(libxl_ctx *ctx, libxl_dominfo *d)
+{
+	libxl_physinfo p;
+
+	memset(d, 0, sizeof(*d));
+	libxl_get_physinfo(ctx, &p);
+	snprintf(d->name, sizeof(d->name), "Domain-0");
+	d->running = true;
+	d->current_memkb = p.total_kib;
+	d->vcpu_online = p.nr_cpus;
+	d->cpu_time = p.host_cpu_time_ns;
+}
+
+static void print_line(const libxl_dominfo *d, bool verbose)
+{
+	char state[7], uuid[LIBXL_UUID_FMTLEN + 1];
+
+	libxl_dominfo_state(d, state);
+	printf("%-40s %5u %5lu %5u     %s  %8.1f", d->name, d->domid,
+	       (unsigned long)(d->current_memkb / 1024), d->vcpu_online, state,
+	       (double)d->cpu_time / 1e9);
+	if (verbose) {
+		libxl_uuid_to_string(&d->uuid, uuid);
+		printf(" %s", uuid);
+		if (d->shutdown)
+			printf(" %8x", (unsigned)d->shutdown_reason);
+		else
+			printf(" %8s", "-");
+		printf(" %16s", "-");
+	}
+	putchar('\n');
+}
+
+static void print_table(libxl_ctx *ctx, const libxl_dominfo *infos, int n, bool with_host,
+			bool verbose)
+{
+	libxl_dominfo host;
+	int i;
+
+	printf("Name                                        ID   Mem VCPUs\tState\tTime(s)");
+	if (verbose)
+		printf("   UUID                            Reason-Code\tSecurity Label");
+	putchar('\n');
+	if (with_host) {
+		host_info(ctx, &host);
+		print_line(&host, verbose);
+	}
+	for (i = 0; i < n; i++)
+		print_line(&infos[i], verbose);
+}
+
+/* ---- -l: JSON ---- */
+
+static void gen_str(yajl_gen g, const char *s)
+{
+	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+/* Copy a parsed JSON value into the generator (to embed the stored config). */
+static void gen_tree(yajl_gen g, yajl_val v)
+{
+	size_t i;
+
+	if (YAJL_IS_OBJECT(v)) {
+		yajl_gen_map_open(g);
+		for (i = 0; i < v->u.object.len; i++) {
+			gen_str(g, v->u.object.keys[i]);
+			gen_tree(g, v->u.object.values[i]);
+		}
+		yajl_gen_map_close(g);
+	} else if (YAJL_IS_ARRAY(v)) {
+		yajl_gen_array_open(g);
+		for (i = 0; i < v->u.array.len; i++)
+			gen_tree(g, v->u.array.values[i]);
+		yajl_gen_array_close(g);
+	} else if (YAJL_IS_STRING(v)) {
+		gen_str(g, v->u.string);
+	} else if (YAJL_IS_NUMBER(v)) {
+		yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
+	} else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
+		yajl_gen_bool(g, YAJL_IS_TRUE(v));
+	} else {
+		yajl_gen_null(g);
+	}
+}
+
+static const char *state_word(const libxl_dominfo *d)
+{
+	if (d->dying)
+		return "dying";
+	if (d->crashed)
+		return "crashed";
+	if (d->shutdown)
+		return "shutdown";
+	if (d->paused)
+		return "paused";
+	if (d->blocked)
+		return "blocked";
+	return "running";
+}
+
+static void gen_domain(libxl_ctx *ctx, yajl_gen g, const libxl_dominfo *d)
+{
+	char *json = NULL, err[128];
+	yajl_val tree = NULL;
+
+	if (libxl_retrieve_domain_configuration(ctx, d->domid, &json) == 0)
+		tree = yajl_tree_parse(json, err, sizeof(err));
+	free(json);
+	yajl_gen_map_open(g);
+	gen_str(g, "domid");
+	yajl_gen_integer(g, d->domid);
+	gen_str(g, "state");
+	gen_str(g, state_word(d));
+	gen_str(g, "shutdown_reason");
+	if (d->shutdown && libxl_shutdown_reason_to_string(d->shutdown_reason))
+		gen_str(g, libxl_shutdown_reason_to_string(d->shutdown_reason));
+	else
+		yajl_gen_null(g);
+	gen_str(g, "cpu_time");
+	yajl_gen_double(g, (double)d->cpu_time / 1e9);
+	gen_str(g, "config");
+	if (tree)
+		gen_tree(g, tree);
+	else
+		yajl_gen_null(g);
+	yajl_gen_map_close(g);
+	yajl_tree_free(tree);
+}
+
+static int print_json(libxl_ctx *ctx, const libxl_dominfo *infos, int n)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	size_t len;
+	int i;
+
+	if (!g)
+		return -ENOMEM;
+	yajl_gen_config(g, yajl_gen_beautify, 1);
+	yajl_gen_config(g, yajl_gen_indent_string, "    ");
+	yajl_gen_array_open(g);
+	for (i = 0; i < n; i++)
+		gen_domain(ctx, g, &infos[i]);
+	yajl_gen_array_close(g);
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+		printf("%s\n", (const char *)buf);
+	yajl_gen_free(g);
+	return 0;
+}
+
+/* The domains named on the command line (host: -1 in *with_host). */
+static int select_named(libxl_ctx *ctx, char **names, int nnames, libxl_dominfo *out,
+			bool *with_host)
+{
+	int i, n = 0, rc;
+	uint32_t domid;
+
+	*with_host = false;
+	for (i = 0; i < nnames; i++) {
+		rc = xl_find_domain(ctx, "list", names[i], &domid);
+		if (rc < 0)
+			return rc;
+		if (domid == LIBXL_DOMID_HOST) {
+			*with_host = true;
+			continue;
+		}
+		rc = libxl_domain_info(ctx, &out[n], domid);
+		if (rc < 0) {
+			log_warnx("list: domain '%s': %s", names[i], log_strerror(rc));
+			return rc;
+		}
+		n++;
+	}
+	return n;
+}
+
+int main_list(int argc, char **argv)
+{
+	static const struct option opts[] = { { "long", no_argument, NULL, 'l' },
+					      { "verbose", no_argument, NULL, 'v' },
+					      { NULL, 0, NULL, 0 } };
+	bool details = false, verbose = false, with_host = true;
+	libxl_dominfo *infos = NULL;
+	int opt, n = 0, rc;
+	libxl_ctx *ctx;
+
+	SWITCH_FOREACH_OPT(opt, "lv", opts, "list", 0) {
+	case 'l': details = true; break;
+	case 'v': verbose = true; break;
+	}
+	ctx = xl_ctx_open();
+	if (!ctx)
+		return 1;
+	if (optind < argc) {
+		infos = calloc((size_t)(argc - optind), sizeof(*infos));
+		rc = infos ? select_named(ctx, argv + optind, argc - optind, infos, &with_host)
+			   : -ENOMEM;
+		n = rc > 0 ? rc : 0;
+	} else {
+		rc = libxl_list_domain(ctx, &infos, &n);
+		if (rc < 0)
+			log_warnx("list: cannot list the domains: %s", log_strerror(rc));
+	}
+	if (rc >= 0) {
+		if (details)
+			print_json(ctx, infos, n);
+		else
+			print_table(ctx, infos, n, with_host, verbose);
+	}
+	free(infos);
+	libxl_ctx_free(ctx);
+	return rc < 0;
+}

@@ -1,0 +1,86 @@
+/* Helpers the lifecycle commands share: context, domain lookup. */
+#include "xl/cmd_util.h"
+#include "xl/xl.h"
+#include "xl/xl_conf.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "xenstored/xs.h"
+
+libxl_ctx *xl_ctx_open(void)
+{
+	libxl_ctx *ctx;
+	int rc = libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0);
+
+	if (rc < 0) {
+		log_warnx("cannot connect to xenstored at %s: %s (is xenstored running? "
+			  "$XENSTORED_PATH chooses another socket)",
+			  xs_socket_path(), log_strerror(rc));
+		return NULL;
+	}
+	return ctx;
+}
+
+int xl_find_domain(libxl_ctx *ctx, const char *cmd, const char *q, uint32_t *domid)
+{
+	int rc = libxl_domain_qualifier_to_domid(ctx, q, domid);
+
+	if (rc == -ENOENT)
+		log_warnx("%s: domain '%s' does not exist; 'xl list' shows the domains", cmd, q);
+	else if (rc < 0)
+		log_warnx("%s: cannot look up domain '%s': %s", cmd, q, log_strerror(rc));
+	return rc;
+}
+
+void xl_uptime_string(uint64_t up, int short_mode, char *buf, unsigned len)
+{
+	unsigned sec = up % 60, min = (up / 60) % 60, hour = (up / 3600) % 24;
+	unsigned long long day = up / 86400;
+	char days[48] = "";
+
+	if (day)
+		snprintf(days, sizeof(days), "%llu day%s, ", day, day > 1 ? "s" : "");
+	if (short_mode)
+		snprintf(buf, len, "%s%2u:%02u", days, hour, min);
+	else
+		snprintf(buf, len, "%s%2u:%02u:%02u", days, hour, min, sec);
+}
+
+int xl_simple_domain_command(int argc, char **argv, const char *cmd,
+			     int (*op)(libxl_ctx *ctx, uint32_t domid), const char *failed)
+{
+	libxl_ctx *ctx;
+	uint32_t domid;
+	int opt, rc;
+
+	SWITCH_FOREACH_OPT(opt, "", NULL, cmd, 1) {
+	default:
+		break;
+	}
+	ctx = xl_ctx_open();
+	if (!ctx)
+		return 1;
+	rc = xl_find_domain(ctx, cmd, argv[optind], &domid);
+	if (rc == 0 && domid == LIBXL_DOMID_HOST) {
+		log_warnx("%s: Domain-0 is the host: it cannot be %s here", cmd, failed);
+		rc = -EINVAL;
+	} else if (rc == 0) {
+		rc = op(ctx, domid);
+		if (rc == -ESRCH)
+			log_warnx("%s: domain '%s' is not running (it has shut down); "
+				  "'xl destroy %s' removes it",
+				  cmd, argv[optind], argv[optind]);
+		else if (rc < 0)
+			log_warnx("%s: domain '%s' could not be %s: %s", cmd, argv[optind], failed,
+				  log_strerror(rc));
+	}
+	libxl_ctx_free(ctx);
+	return rc < 0 ? 1 : 0;
+}
+
+const char *xl_lockfile(void)
+{
+	return xl_conf.lockfile && *xl_conf.lockfile ? xl_conf.lockfile : XL_LOCK_FILE;
+}

@@ -1,0 +1,28 @@
+/* Helpers the lifecycle commands (xl/cmd_*.c) share. */
+#ifndef XENON_XL_CMD_UTIL_H
+#define XENON_XL_CMD_UTIL_H
+
+#include <stdint.h>
+
+#include "libxl/libxl.h"
+
+/* Connect to xenstored; on failure says why and what to do, returns NULL. */
+libxl_ctx *xl_ctx_open(void);
+/* A domain named by name or id; on failure says so (cmd: for the message). */
+int xl_find_domain(libxl_ctx *ctx, const char *cmd, const char *q, uint32_t *domid);
+/* Attach the terminal to the domain's console until ^] or the domain ends. */
+int xl_console_attach(libxl_ctx *ctx, uint32_t domid);
+/* "1 day,  2:03:04" (short: without seconds), as Xen's xl uptime. */
+void xl_uptime_string(uint64_t seconds, int short_mode, char *buf, unsigned len);
+/* The xl.conf lockfile, or the default. */
+const char *xl_lockfile(void);
+
+
+
+/*
+ * The body of a command "xl CMD <Domain>" that calls op(ctx, domid):
+ * parses argv (no options but -h), reports errors, returns the exit status.
+ */
+int xl_simple_domain_command(int argc, char **argv, const char *cmd,
+			     int (*op)(libxl_ctx *ctx, uint32_t domid), const char *failed);
+#endif
