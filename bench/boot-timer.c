@@ -1,0 +1,49 @@
+/*
+ * bench/boot's stopwatch: run a command with its stdout on a pipe and print
+ * "FIRST_LINE_MS EXIT_MS STATUS": milliseconds from fork to the first
+ * newline the command writes, and to its exit (reaped).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+	double t0, first = -1;
+	char buf[4096];
+	ssize_t n;
+	int p[2], status;
+	pid_t pid;
+
+	if (argc < 2 || pipe(p)) {
+		fprintf(stderr, "usage: boot-timer COMMAND [ARGS...]\n");
+		return 1;
+	}
+	t0 = now_ms();
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		close(p[0]);
+		close(p[1]);
+		execvp(argv[1], argv + 1);
+		_exit(127);
+	}
+	close(p[1]);
+	while ((n = read(p[0], buf, sizeof(buf))) > 0)
+		if (first < 0 && memchr(buf, '\n', n))
+			first = now_ms() - t0;
+	waitpid(pid, &status, 0);
+	printf("%.3f %.3f %d\n", first, now_ms() - t0, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+	return 0;
+}
