@@ -11,8 +11,6 @@
 #define UART_RBR  0
 #define UART_THR  0
 #define UART_IER  1
-#define UART_DLL  0
-#define UART_DLM  1
 #define UART_FCR  2
 #define UART_LCR  3
 #define UART_MCR  4
@@ -28,11 +26,13 @@ static volatile unsigned int rx_head, rx_tail;
 
 void console_init(void)
 {
+	/*
+	 * Every port access is an exit to the VMM (~30 us on PVM) and this runs
+	 * before the first console line: the baud rate means nothing to a
+	 * virtual UART, so only the line format, the FIFOs and the IRQ gate.
+	 */
 	outb(UART + UART_IER, 0);
-	outb(UART + UART_LCR, 0x80); /* divisor latch: 115200 baud */
-	outb(UART + UART_DLL, 1);
-	outb(UART + UART_DLM, 0);
-	outb(UART + UART_LCR, 0x03); /* 8N1 */
+	outb(UART + UART_LCR, 0x03); /* 8N1, divisor latch off */
 	outb(UART + UART_FCR, 0x07); /* FIFOs on and cleared */
 	outb(UART + UART_MCR, 0x0b); /* DTR, RTS, OUT2 (the IRQ gate) */
 }
