@@ -138,10 +138,14 @@ void hv_vcpu_log_regs(struct hv_vcpu *vcpu);
 
 /* ioport.c: devices register port ranges; vCPU threads dispatch. */
 typedef int (*hv_io_fn)(struct hv_vcpu *vcpu, uint16_t port, int is_write, uint8_t *data, unsigned size);
+/* Optional: a whole `rep outs` (count items of size bytes) in one call. */
+typedef int (*hv_io_string_fn)(struct hv_vcpu *vcpu, uint16_t port, const uint8_t *data, unsigned size,
+			       unsigned count);
 struct hv_ioport {
 	uint16_t base;
 	uint16_t len;
 	hv_io_fn io;
+	hv_io_string_fn out_string;
 };
 /* One struct of operations per device. */
 struct hv_device {
@@ -153,7 +157,8 @@ struct hv_device {
 };
 int hv_devices_init(struct hv_vm *vm);
 void hv_devices_fini(struct hv_vm *vm);
-int hv_ioport_dispatch(struct hv_vcpu *vcpu, uint16_t port, int is_write, uint8_t *data, unsigned size);
+int hv_ioport_dispatch(struct hv_vcpu *vcpu, uint16_t port, int is_write, uint8_t *data, unsigned size,
+		       unsigned count);
 
 extern const struct hv_device hv_uart_device;
 extern const struct hv_device hv_platform_device;

@@ -46,18 +46,32 @@ static void unhandled(uint16_t port, int is_write, uint8_t *data, unsigned size)
 		log_debug("guest %s unhandled I/O port %#x (size %u)", is_write ? "wrote" : "read", port, size);
 }
 
-int hv_ioport_dispatch(struct hv_vcpu *vcpu, uint16_t port, int is_write, uint8_t *data, unsigned size)
+static const struct hv_ioport *find_port(uint16_t port)
 {
 	for (unsigned i = 0; i < NR_DEVICES; i++) {
 		const struct hv_device *d = hv_devices[i];
 
-		for (unsigned p = 0; p < d->nr_ports; p++) {
-			const struct hv_ioport *io = &d->ports[p];
-
-			if (port >= io->base && port - io->base < io->len)
-				return io->io(vcpu, port, is_write, data, size);
-		}
+		for (unsigned p = 0; p < d->nr_ports; p++)
+			if (port >= d->ports[p].base && port - d->ports[p].base < d->ports[p].len)
+				return &d->ports[p];
 	}
-	unhandled(port, is_write, data, size);
-	return 0;
+	return NULL;
+}
+
+/* count > 1 for string I/O (rep ins/outs): items of size bytes, one after the other. */
+int hv_ioport_dispatch(struct hv_vcpu *vcpu, uint16_t port, int is_write, uint8_t *data, unsigned size,
+		       unsigned count)
+{
+	const struct hv_ioport *io = find_port(port);
+	int rc = 0;
+
+	if (io && is_write && count > 1 && io->out_string)
+		return io->out_string(vcpu, port, data, size, count);
+	for (unsigned i = 0; i < count; i++, data += size) {
+		if (io)
+			rc = io->io(vcpu, port, is_write, data, size);
+		else
+			unhandled(port, is_write, data, size);
+	}
+	return rc;
 }

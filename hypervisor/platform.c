@@ -88,10 +88,10 @@ int hv_platform_request(struct hv_vm *vm, uint32_t req)
 }
 
 static const struct hv_ioport platform_ports[] = {
-	{ XENON_PORT_SHUTDOWN, 4, shutdown_io },
-	{ XENON_PORT_CPU_START, 4, cpu_start_io },
-	{ XENON_PORT_REQUEST, 4, request_io },
-	{ PVM_DOORBELL_PORT, 1, doorbell_io },
+	{ XENON_PORT_SHUTDOWN, 4, shutdown_io, NULL },
+	{ XENON_PORT_CPU_START, 4, cpu_start_io, NULL },
+	{ XENON_PORT_REQUEST, 4, request_io, NULL },
+	{ PVM_DOORBELL_PORT, 1, doorbell_io, NULL },
 };
 
 const struct hv_device hv_platform_device = {

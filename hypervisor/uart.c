@@ -147,6 +147,30 @@ static int uart_io(struct hv_vcpu *v, uint16_t port, int is_write, uint8_t *data
 	return 0;
 }
 
+/* `rep outsb` to THR: the whole string goes to the console in one write. */
+static int uart_out_string(struct hv_vcpu *v, uint16_t port, const uint8_t *data, unsigned size,
+			   unsigned count)
+{
+	struct hv_vm *vm = v->vm;
+	struct hv_uart *u = vm->uart;
+	int thr;
+
+	pthread_mutex_lock(&u->lock);
+	thr = port == XENON_UART_PORT + REG_DATA && !(u->lcr & LCR_DLAB) && size == 1;
+	if (thr) {
+		u->thre_pending = 1;
+		uart_update_irq(vm, u, 0);
+	}
+	pthread_mutex_unlock(&u->lock);
+	if (thr) {
+		hv_console_write(vm, data, count);
+		return 0;
+	}
+	for (unsigned i = 0; i < count; i++, data += size)
+		uart_io(v, port, 1, (uint8_t *)data, size);
+	return 0;
+}
+
 size_t hv_uart_rx_space(struct hv_vm *vm)
 {
 	struct hv_uart *u = vm->uart;
@@ -190,7 +214,7 @@ static void uart_fini(struct hv_vm *vm)
 }
 
 static const struct hv_ioport uart_ports[] = {
-	{ XENON_UART_PORT, 8, uart_io },
+	{ XENON_UART_PORT, 8, uart_io, uart_out_string },
 };
 
 const struct hv_device hv_uart_device = {

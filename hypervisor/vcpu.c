@@ -83,8 +83,8 @@ static int exit_io(struct hv_vcpu *v)
 	struct kvm_run *run = v->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 
-	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
-		hv_ioport_dispatch(v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, data, run->io.size);
+	hv_ioport_dispatch(v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, data, run->io.size,
+			   run->io.count);
 	return 0;
 }
 

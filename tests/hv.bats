@@ -115,6 +115,29 @@ ASM
 	[ ! -e "$SOCK" ]
 }
 
+@test "string output (rep outsb) to the UART reaches the console in order" {
+	cat >"$T/rep.S" <<'ASM'
+	.globl _start
+_start:	lea msg(%rip), %rsi
+	mov $(end - msg), %ecx
+	mov $0x3f8, %dx
+	rep outsb
+	mov $'!', %al
+	outb %al, %dx
+	mov $0x5f0, %dx
+	xor %eax, %eax		/* XENON_SHUTDOWN_POWEROFF */
+	outl %eax, %dx
+1:	hlt
+	jmp 1b
+msg:	.ascii "hello from rep outsb"
+end:
+ASM
+	gcc -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-Ttext-segment=0x100000 -o "$T/rep.elf" "$T/rep.S"
+	run timeout 20 "$HV" --kernel "$T/rep.elf" --control "$SOCK"
+	[ "$status" -eq 0 ]
+	[ "$output" = "hello from rep outsb!" ]
+}
+
 @test "pause stops the ticker and unpause resumes it; info shows the state" {
 	start_hv --vcpus 2 --cmdline 'run="ticker on"'
 	wait_for 10 eval '[ "$(ticks)" -ge 2 ]'
