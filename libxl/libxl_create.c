@@ -248,7 +248,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	rc = make_layout(cfg, &l, uuid, &json);
 	if (rc < 0)
 		return rc;
-	rc = str_printf(dir, sizeof(dir), "%s/domains", libxl_rundir());
+	rc = libxl__path(dir, sizeof(dir), "%s/domains", libxl_rundir());
 	if (rc == 0 && (rc = libxl__mkdir_p(dir, 0755)) < 0)
 		log_warnx("cannot create the run directory %s: %s (set $XENON_RUNDIR?)", dir,
 			  log_strerror(rc));

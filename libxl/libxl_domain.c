@@ -119,6 +119,7 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid)
 	rc = libxl__xs_exists(ctx, XS_NO_TX, "/local/domain/%u", domid);
 	if (rc <= 0)
 		return rc < 0 ? rc : -ENOENT;
+	libxl__xs_write(ctx, XS_NO_TX, "1", "/libxl/%u/destroying", domid);
 	hv_pid = read_pid(ctx, domid, "hv-pid");
 	monitor_pid = read_pid(ctx, domid, "monitor-pid");
 	rc = hv_simple(domid, hvctl_destroy);

@@ -25,7 +25,7 @@
 
 int libxl__hv_socket_path(uint32_t domid, char *buf, size_t len)
 {
-	return str_printf(buf, len, "%s/domains/%u.sock", libxl_rundir(), domid);
+	return libxl__path(buf, len, "%s/domains/%u.sock", libxl_rundir(), domid);
 }
 
 int libxl__hv_connect(uint32_t domid, int *fd)

@@ -3,6 +3,7 @@
 #define LIBXL_INTERNAL_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "libxl/libxl.h"
@@ -15,6 +16,9 @@ struct libxl__ctx {
 	libxl_version_info vinfo;
 	char vinfo_buf[512];
 };
+
+/* snprintf into buf: 0, or -ENAMETOOLONG when it does not fit. */
+int libxl__path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- pure helpers (libxl_util.c) ---- */
 int libxl__domid_pick(uint32_t last, const uint32_t *used, unsigned nr_used, uint32_t *out);

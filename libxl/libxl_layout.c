@@ -104,7 +104,7 @@ static int write_vm(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *l,
 	char vm[LIBXL_PATH_MAX], buf[32];
 	int rc;
 
-	rc = str_printf(vm, sizeof(vm), "/vm/%s", l->uuid);
+	rc = libxl__path(vm, sizeof(vm), "/vm/%s", l->uuid);
 	if (rc < 0)
 		return rc;
 	rc = libxl__xs_mkdir_perms(ctx, tx, p->ro, 2, "%s", vm);
@@ -140,7 +140,7 @@ static int write_libxl(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *
 	if (!rc)
 		rc = libxl__xs_write(ctx, tx, l->uuid, "/libxl/%u/uuid", l->domid);
 	if (!rc && l->config_json) {
-		rc = str_printf(base, sizeof(base), "/libxl/%u/config", l->domid);
+		rc = libxl__path(base, sizeof(base), "/libxl/%u/config", l->domid);
 		if (!rc)
 			rc = libxl__xs_write_long(ctx, tx, base, l->config_json);
 	}
@@ -154,7 +154,7 @@ int libxl__layout_write(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout 
 	int rc;
 
 	perms_init(&p, l->domid);
-	rc = str_printf(dom, sizeof(dom), "/local/domain/%u", l->domid);
+	rc = libxl__path(dom, sizeof(dom), "/local/domain/%u", l->domid);
 	if (!rc)
 		rc = write_local(ctx, tx, l, &p, dom);
 	if (!rc)

@@ -46,6 +46,18 @@ static void info_from_hv(libxl_dominfo *info, const struct hvctl_info *hv)
 	info->platform = (int)hv->platform;
 }
 
+static unsigned count_cpus(libxl_ctx *ctx, uint32_t domid)
+{
+	char path[LIBXL_PATH_MAX], **names = NULL;
+	unsigned n = 0;
+
+	if (libxl__path(path, sizeof(path), "/local/domain/%u/cpu", domid) == 0 &&
+	    xs_directory(ctx->xsh, XS_NO_TX, path, &names, &n) < 0)
+		n = 0;
+	free(names);
+	return n;
+}
+
 /* xenon-hv has gone: preserved (shut down with a reason) or on its way out. */
 static void info_without_hv(libxl_ctx *ctx, libxl_dominfo *info)
 {
@@ -57,10 +69,12 @@ static void info_without_hv(libxl_ctx *ctx, libxl_dominfo *info)
 		info->shutdown = true;
 		info->shutdown_reason = r;
 		info->crashed = r == LIBXL_SHUTDOWN_REASON_CRASH;
-	} else {
+	} else if (libxl__xs_exists(ctx, XS_NO_TX, "/libxl/%u/destroying", info->domid) > 0) {
 		info->dying = true;
-	}
+	} /* else: being built, xenon-hv not up yet */
 	free(reason);
+	info->vcpu_online = count_cpus(ctx, info->domid);
+	info->vcpu_max_id = info->vcpu_online ? info->vcpu_online - 1 : 0;
 }
 
 int libxl_domain_info(libxl_ctx *ctx, libxl_dominfo *info, uint32_t domid)

@@ -9,7 +9,7 @@
 #include "strutil.h"
 
 /* Values up to this size go into one node; longer ones are split. */
-#define XS_CHUNK 2048
+#define XS_CHUNK 1536
 
 static int vpath(char *buf, const char *fmt, va_list ap)
 {
@@ -18,6 +18,17 @@ static int vpath(char *buf, const char *fmt, va_list ap)
 	if (n < 0 || n >= LIBXL_PATH_MAX)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+int libxl__path(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
 #define FORMAT_PATH(path, fmt)                    \
@@ -161,9 +172,9 @@ int libxl__xs_write_long(libxl_ctx *ctx, uint32_t tx, const char *base, const ch
 		size_t n = len - off > XS_CHUNK ? XS_CHUNK : len - off;
 
 		if (part == 0)
-			rc = str_printf(path, sizeof(path), "%s", base);
+			rc = libxl__path(path, sizeof(path), "%s", base);
 		else
-			rc = str_printf(path, sizeof(path), "%s-%u", base, part);
+			rc = libxl__path(path, sizeof(path), "%s-%u", base, part);
 		if (rc < 0)
 			return rc;
 		rc = xs_write(ctx->xsh, tx, path, value + off, n);

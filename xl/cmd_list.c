@@ -101,6 +101,14 @@ static void gen_tree(yajl_gen g, yajl_val v)
 	}
 }
 
+static void gen_seconds(yajl_gen g, uint64_t ns)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%.3f", (double)ns / 1e9);
+
+	yajl_gen_number(g, buf, (size_t)n);
+}
+
 static const char *state_word(const libxl_dominfo *d)
 {
 	if (d->dying)
@@ -135,7 +143,7 @@ static void gen_domain(libxl_ctx *ctx, yajl_gen g, const libxl_dominfo *d)
 	else
 		yajl_gen_null(g);
 	gen_str(g, "cpu_time");
-	yajl_gen_double(g, (double)d->cpu_time / 1e9);
+	gen_seconds(g, d->cpu_time);
 	gen_str(g, "config");
 	if (tree)
 		gen_tree(g, tree);
