@@ -182,6 +182,36 @@ static int cmd_crash(int argc, char **argv)
 	return -EINVAL;
 }
 
+static int parse_uint(const char *s, uint64_t *v)
+{
+	*v = 0;
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || *v > UINT64_MAX / 10 - 9)
+			return -EINVAL;
+		*v = *v * 10 + (uint64_t)(*s - '0');
+	}
+	return 0;
+}
+
+/* Idle for MS milliseconds, still serving the ticker and shutdown requests. */
+static int cmd_sleep(int argc, char **argv)
+{
+	uint64_t ms, end;
+
+	if (argc != 2 || parse_uint(argv[1], &ms) || ms > 3600000) {
+		printf("usage: sleep MILLISECONDS (at most 3600000)\n");
+		return -EINVAL;
+	}
+	end = clock_ns() + ms * 1000000;
+	while (clock_ns() < end) {
+		shell_poll();
+		cpu_idle();
+	}
+	return 0;
+}
+
 static int cmd_echo(int argc, char **argv)
 {
 	int i;
@@ -203,6 +233,7 @@ const struct command commands[] = {
 	{ "xs-write", "PATH VALUE", "write a xenstore node", cmd_xs_write },
 	{ "xs-ls", "PATH", "list a xenstore node's children", cmd_xs_ls },
 	{ "xs-rm", "PATH", "remove a xenstore node", cmd_xs_rm },
+	{ "sleep", "MS", "idle for MS milliseconds (the ticker keeps going)", cmd_sleep },
 	{ "echo", "WORDS...", "print the words", cmd_echo },
 	{ "poweroff", "", "power the domain off", cmd_poweroff },
 	{ "reboot", "", "reboot the domain", cmd_reboot },

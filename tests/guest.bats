@@ -135,7 +135,7 @@ wait_exit() {
 	need_hv
 	run hv --cmdline 'run="help; poweroff"'
 	[ "$status" -eq 0 ]
-	for c in help info uptime cpus ticker bench-loop poweroff reboot crash; do
+	for c in help info uptime cpus ticker bench-loop sleep xs-read xs-write xs-ls poweroff reboot crash; do
 		echo "$output" | grep -Eq "^  $c( |$)"
 	done
 }
@@ -275,4 +275,15 @@ wait_exit() {
 	[[ "$output" == *"exception 0 (#DE divide error)"* ]]
 	run qemu -append 'run="reboot"'
 	[ "$status" -eq 3 ]
+}
+
+@test "qemu TCG: the VT-x flavour (cli/sti, no VIF, #GP-safe probe) takes timer ticks" {
+	# TCG has no PVM: the platform probe faults and must be skipped safely.
+	run timeout 60 qemu-system-x86_64 -accel tcg -cpu max -M microvm -m 64 \
+		-nodefaults -no-user-config -nographic -serial stdio -kernel "$ELF" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-append 'run="ticker on; sleep 350; ticker off; poweroff"' </dev/null
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == *": 1 vCPUs, 64 MiB, platform vtx"* ]]
+	echo "$output" | grep -q '^tick 2 '
 }
