@@ -97,20 +97,18 @@ int hv_console_open(struct hv_vm *vm, const char *spec)
 	return 0;
 }
 
+/*
+ * At exit: give the terminal back. The console itself stays: vCPU threads
+ * may still be writing to it until the process is gone.
+ */
 void hv_console_close(struct hv_vm *vm)
 {
 	struct hv_console *c = vm->console;
 
-	if (!c)
-		return;
-	if (c->restore_tty)
+	if (c && c->restore_tty) {
 		tcsetattr(STDIN_FILENO, TCSANOW, &c->saved_tty);
-	if (c->out_fd > STDERR_FILENO)
-		close(c->out_fd);
-	if (c->pty_slave_fd >= 0)
-		close(c->pty_slave_fd);
-	vm->console = NULL;
-	free(c);
+		c->restore_tty = 0;
+	}
 }
 
 static void ring_put(struct hv_console *c, const uint8_t *buf, size_t len)

@@ -189,6 +189,20 @@ ASM
 	[[ "$output" == *"cannot reach xenon-hv at $SOCK"* ]]
 }
 
+@test "console input from stdin reaches the guest's shell" {
+	mkfifo "$T/in"
+	"$HV" --kernel "$GUEST" --control "$SOCK" <"$T/in" >"$T/out" 2>"$T/err" &
+	HV_PID=$!
+	exec 9>"$T/in"
+	wait_for 10 console_has 'xenon>'
+	printf 'echo typed-%s\r' 42 >&9
+	wait_for 10 console_has '^typed-42'
+	printf 'poweroff\r' >&9
+	exec 9>&-
+	wait_hv 20
+	[ "$HV_STATUS" -eq 0 ]
+}
+
 @test "console: pty and the ring of recent output" {
 	start_hv --console pty --cmdline 'run="echo ring-marker-42"'
 	wait_for 10 eval '"$HVCTL" "$SOCK" console | grep -q ring-marker-42'
