@@ -36,7 +36,8 @@ void ticker_poll(void)
 	ticker.next_ns = now - ticker.next_ns < TICKER_PERIOD_NS ? ticker.next_ns + TICKER_PERIOD_NS
 								  : now + TICKER_PERIOD_NS;
 	fmt_seconds(t, sizeof(t), now);
-	printf("tick %lu %s s\n", (unsigned long)++ticker.count, t);
+	/* on a line of its own, even when the prompt is showing */
+	printf("%stick %lu %s s\n", console_at_line_start() ? "" : "\n", (unsigned long)++ticker.count, t);
 }
 
 static int cmd_help(int argc, char **argv)

@@ -21,6 +21,7 @@
 
 static spinlock_t console_lock;
 static bool panic_mode;
+static bool line_start = true;
 static char rx_ring[256];
 static volatile unsigned int rx_head, rx_tail;
 
@@ -108,6 +109,14 @@ static void uart_write(const char *s, size_t n)
 	}
 	if (k)
 		uart_put_fifo(chunk, k);
+	if (n)
+		line_start = s[n - 1] == '\n';
+}
+
+/* Is the cursor at the start of a line (nothing written since the last '\n')? */
+bool console_at_line_start(void)
+{
+	return line_start;
 }
 
 void console_write(const char *s, size_t n)

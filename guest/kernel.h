@@ -111,6 +111,7 @@ void console_write(const char *s, size_t n);
 void console_panic_mode(void);
 int console_getc(void); /* -1 if nothing is waiting */
 bool console_input_pending(void);
+bool console_at_line_start(void);
 
 /* smp.c */
 void smp_boot(void);

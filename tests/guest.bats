@@ -195,7 +195,7 @@ wait_exit() {
 	wait_for 10 console_has 'tick 5 '
 	send "ticker off"
 	wait_for 10 console_has '^ticker off$'
-	# (the first tick follows the prompt on its line)
+	# (ticks start their own line, but typed input may share one)
 	ticks=$(tr -d '\r' <"$T/out" | grep -Eo 'tick [0-9]+ [0-9.]+ s$' | awk '{ print $2, $3 }')
 	[ "$(echo "$ticks" | wc -l)" -ge 5 ]
 	# counter 1, 2, 3, ... and a clock that never goes back
