@@ -6,25 +6,25 @@
 #include "arch.h"
 #include "kernel.h"
 
-#define LAPIC_BASE   0xfee00000UL
-#define LAPIC_ID     0x020
-#define LAPIC_TPR    0x080
-#define LAPIC_EOI    0x0b0
-#define LAPIC_SVR    0x0f0
-#define LAPIC_ICR_LO 0x300
-#define LAPIC_ICR_HI 0x310
-#define LAPIC_TIMER  0x320
-#define LAPIC_LINT0  0x350
-#define LAPIC_TICR   0x380
-#define LAPIC_TDCR   0x3e0
-#define LVT_MASKED   0x10000
-#define LVT_PERIODIC 0x20000
-#define ICR_PENDING  0x1000
+#define LAPIC_BASE	0xfee00000UL
+#define LAPIC_ID	0x020
+#define LAPIC_TPR	0x080
+#define LAPIC_EOI	0x0b0
+#define LAPIC_SVR	0x0f0
+#define LAPIC_ICR_LO	0x300
+#define LAPIC_ICR_HI	0x310
+#define LAPIC_TIMER	0x320
+#define LAPIC_LINT0	0x350
+#define LAPIC_TICR	0x380
+#define LAPIC_TDCR	0x3e0
+#define LVT_MASKED	0x10000
+#define LVT_PERIODIC	0x20000
+#define ICR_PENDING	0x1000
 #define KVM_APIC_BUS_HZ 1000000000ULL
 
-#define IOAPIC_BASE  0xfec00000UL
+#define IOAPIC_BASE	   0xfec00000UL
 #define IOAPIC_REDTBL(pin) (0x10 + 2 * (pin))
-#define IOAPIC_PINS  24
+#define IOAPIC_PINS	   24
 
 static uint32_t lapic_read(unsigned int reg)
 {

@@ -6,8 +6,8 @@
 #include "shell.h"
 
 #define TICKER_PERIOD_NS 100000000ULL
-#define BENCH_MIN_MS     100
-#define BENCH_RUNS       3
+#define BENCH_MIN_MS	 100
+#define BENCH_RUNS	 3
 
 static struct {
 	bool on;
@@ -34,7 +34,7 @@ void ticker_poll(void)
 		return;
 	/* After a pause, carry on from now rather than catch up in a burst. */
 	ticker.next_ns = now - ticker.next_ns < TICKER_PERIOD_NS ? ticker.next_ns + TICKER_PERIOD_NS
-								  : now + TICKER_PERIOD_NS;
+								 : now + TICKER_PERIOD_NS;
 	fmt_seconds(t, sizeof(t), now);
 	/* on a line of its own, even when the prompt is showing */
 	printf("%stick %lu %s s\n", console_at_line_start() ? "" : "\n", (unsigned long)++ticker.count, t);
@@ -73,11 +73,13 @@ static int cmd_info(int argc, char **argv)
 	printf("memory:   %lu MiB\n", (unsigned long)(bi->mem_bytes >> 20));
 	for (i = 0; i < bi->nr_memmap && i < XENON_MAX_MEMMAP; i++)
 		printf("  %016lx-%016lx %s\n", (unsigned long)bi->memmap[i].addr,
-		       (unsigned long)(bi->memmap[i].addr + bi->memmap[i].size - 1), memtype(bi->memmap[i].type));
+		       (unsigned long)(bi->memmap[i].addr + bi->memmap[i].size - 1),
+		       memtype(bi->memmap[i].type));
 	printf("tsc:      %lu kHz\n", (unsigned long)tsc_khz);
 	printf("cmdline:  %s\n", boot.cmdline);
 	if (bi->xenstore_ring_gpa)
-		printf("xenstore: ring at %#lx, irq %u\n", (unsigned long)bi->xenstore_ring_gpa, bi->xenstore_irq);
+		printf("xenstore: ring at %#lx, irq %u\n", (unsigned long)bi->xenstore_ring_gpa,
+		       bi->xenstore_irq);
 	else
 		printf("xenstore: none\n");
 	return 0;
@@ -224,20 +226,20 @@ static int cmd_echo(int argc, char **argv)
 }
 
 const struct command commands[] = {
-	{ "help", "", "list the commands", cmd_help },
-	{ "info", "", "platform, vCPUs, memory, clock, command line", cmd_info },
-	{ "uptime", "", "time since boot and timer ticks", cmd_uptime },
-	{ "cpus", "", "every online vCPU reports in", cmd_cpus },
-	{ "ticker", "on|off", "print a counter and the clock every 100 ms", cmd_ticker },
-	{ "bench-loop", "", "measure a calibrated integer loop (iterations/s)", cmd_bench_loop },
-	{ "xs-read", "PATH", "read a xenstore node (relative: in this domain's home)", cmd_xs_read },
-	{ "xs-write", "PATH VALUE", "write a xenstore node", cmd_xs_write },
-	{ "xs-ls", "PATH", "list a xenstore node's children", cmd_xs_ls },
-	{ "xs-rm", "PATH", "remove a xenstore node", cmd_xs_rm },
-	{ "sleep", "MS", "idle for MS milliseconds (the ticker keeps going)", cmd_sleep },
-	{ "echo", "WORDS...", "print the words", cmd_echo },
-	{ "poweroff", "", "power the domain off", cmd_poweroff },
-	{ "reboot", "", "reboot the domain", cmd_reboot },
-	{ "crash", "[ud|pf|de]", "fault on purpose (invalid opcode, page fault, divide)", cmd_crash },
-	{ NULL, NULL, NULL, NULL },
+    {"help", "", "list the commands", cmd_help},
+    {"info", "", "platform, vCPUs, memory, clock, command line", cmd_info},
+    {"uptime", "", "time since boot and timer ticks", cmd_uptime},
+    {"cpus", "", "every online vCPU reports in", cmd_cpus},
+    {"ticker", "on|off", "print a counter and the clock every 100 ms", cmd_ticker},
+    {"bench-loop", "", "measure a calibrated integer loop (iterations/s)", cmd_bench_loop},
+    {"xs-read", "PATH", "read a xenstore node (relative: in this domain's home)", cmd_xs_read},
+    {"xs-write", "PATH VALUE", "write a xenstore node", cmd_xs_write},
+    {"xs-ls", "PATH", "list a xenstore node's children", cmd_xs_ls},
+    {"xs-rm", "PATH", "remove a xenstore node", cmd_xs_rm},
+    {"sleep", "MS", "idle for MS milliseconds (the ticker keeps going)", cmd_sleep},
+    {"echo", "WORDS...", "print the words", cmd_echo},
+    {"poweroff", "", "power the domain off", cmd_poweroff},
+    {"reboot", "", "reboot the domain", cmd_reboot},
+    {"crash", "[ud|pf|de]", "fault on purpose (invalid opcode, page fault, divide)", cmd_crash},
+    {NULL, NULL, NULL, NULL},
 };

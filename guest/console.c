@@ -7,7 +7,7 @@
 #include "arch.h"
 #include "kernel.h"
 
-#define UART      XENON_UART_PORT
+#define UART	  XENON_UART_PORT
 #define UART_RBR  0
 #define UART_THR  0
 #define UART_IER  1
@@ -15,7 +15,7 @@
 #define UART_LCR  3
 #define UART_MCR  4
 #define UART_LSR  5
-#define LSR_DR    0x01
+#define LSR_DR	  0x01
 #define LSR_THRE  0x20
 #define FIFO_SIZE 16
 

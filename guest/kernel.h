@@ -13,11 +13,11 @@
 #include "xenon-boot.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define EINVAL 22
-#define ENODEV 19
-#define ETIMEDOUT 110
-#define ENOSPC 28
-#define E2BIG 7
+#define EINVAL	      22
+#define ENODEV	      19
+#define ETIMEDOUT     110
+#define ENOSPC	      28
+#define E2BIG	      7
 
 /* lib.c: the few libc functions the kernel (and gcc) need */
 void *memset(void *d, int c, size_t n);
@@ -86,9 +86,9 @@ void trap_load(void);
 int irq_register(uint8_t vector, irq_handler_t fn);
 
 /* apic.c: local APIC (timer, IPIs) and IOAPIC routing */
-#define VEC_TIMER   0x20
-#define VEC_IOAPIC0 0x30 /* IOAPIC pin n -> vector 0x30 + n */
-#define VEC_REPORT  0xf0 /* "report in" IPI for the cpus command */
+#define VEC_TIMER    0x20
+#define VEC_IOAPIC0  0x30 /* IOAPIC pin n -> vector 0x30 + n */
+#define VEC_REPORT   0xf0 /* "report in" IPI for the cpus command */
 #define VEC_SPURIOUS 0xff
 void apic_init(void);
 void apic_eoi(void);

@@ -140,7 +140,7 @@ static void convert(struct out *o, char conv, struct spec *sp, va_list *ap)
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct out o = { buf, size, 0 };
+	struct out o = {buf, size, 0};
 	struct spec sp;
 	va_list aq;
 

@@ -9,7 +9,7 @@
 
 #define LINE_MAX 256
 #define MAX_ARGS 16
-#define PROMPT "xenon> "
+#define PROMPT	 "xenon> "
 
 static int split(char *line, char **argv)
 {

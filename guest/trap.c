@@ -20,18 +20,35 @@ struct idt_entry idt_table[256] __attribute__((aligned(16)));
 struct {
 	uint16_t limit;
 	uint64_t base;
-} __attribute__((packed)) idt_desc = { sizeof(idt_table) - 1, (uint64_t)idt_table };
+} __attribute__((packed)) idt_desc = {sizeof(idt_table) - 1, (uint64_t)idt_table};
 
 extern const char isr_stubs[];
 extern const char rdmsr_safe_insn[];
 static irq_handler_t irq_handlers[256];
 
 static const char *const exception_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
-	"#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun",
-	"#TS invalid TSS", "#NP segment not present", "#SS stack fault", "#GP general protection",
-	"#PF page fault", "reserved", "#MF x87 error", "#AC alignment check", "#MC machine check",
-	"#XM SIMD error", "#VE virtualization", "#CP control protection",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved",
+    "#MF x87 error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD error",
+    "#VE virtualization",
+    "#CP control protection",
 };
 
 static void set_gate(unsigned int v, uintptr_t handler)

@@ -31,10 +31,10 @@ struct xs_hdr {
 	uint32_t len;
 };
 
-#define XS_PAYLOAD_MAX  4096
-#define XS_TIMEOUT_NS   5000000000ULL
-#define SHUTDOWN_NODE   "control/shutdown"
-#define SHUTDOWN_TOKEN  "xenon-shutdown"
+#define XS_PAYLOAD_MAX 4096
+#define XS_TIMEOUT_NS  5000000000ULL
+#define SHUTDOWN_NODE  "control/shutdown"
+#define SHUTDOWN_TOKEN "xenon-shutdown"
 
 static struct xenon_xs_ring *ring;
 static uint32_t next_req_id = 1;
@@ -147,8 +147,8 @@ static int error_code(const char *name)
 	static const struct {
 		const char *name;
 		int err;
-	} errs[] = { { "ENOENT", 2 }, { "EACCES", 13 }, { "EEXIST", 17 }, { "EINVAL", 22 },
-		     { "ENOSPC", 28 }, { "E2BIG", 7 },	 { "EAGAIN", 11 }, { "EPERM", 1 } };
+	} errs[] = {{"ENOENT", 2},  {"EACCES", 13}, {"EEXIST", 17}, {"EINVAL", 22},
+		    {"ENOSPC", 28}, {"E2BIG", 7},   {"EAGAIN", 11}, {"EPERM", 1}};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(errs); i++)
@@ -165,7 +165,7 @@ static int xs_request(enum xs_type type, const char *p1, const char *p2, bool p2
 {
 	uint64_t deadline = clock_ns() + XS_TIMEOUT_NS;
 	uint32_t l1 = strlen(p1) + 1, l2 = p2 ? strlen(p2) + p2_nul : 0;
-	struct xs_hdr h = { type, next_req_id++, 0, l1 + l2 };
+	struct xs_hdr h = {type, next_req_id++, 0, l1 + l2};
 	int rc;
 
 	if (!ring)
@@ -222,13 +222,20 @@ static int xs_watch(const char *path, const char *token)
 static const char *xs_strerror(int rc)
 {
 	switch (rc) {
-	case -2: return "no such node (ENOENT)";
-	case -13: return "permission denied (EACCES)";
-	case -22: return "invalid argument (EINVAL)";
-	case -ENODEV: return "this domain has no xenstore channel";
-	case -ETIMEDOUT: return "xenstore did not answer within 5 s";
-	case -E2BIG: return "request too long";
-	default: return "xenstore error";
+	case -2:
+		return "no such node (ENOENT)";
+	case -13:
+		return "permission denied (EACCES)";
+	case -22:
+		return "invalid argument (EINVAL)";
+	case -ENODEV:
+		return "this domain has no xenstore channel";
+	case -ETIMEDOUT:
+		return "xenstore did not answer within 5 s";
+	case -E2BIG:
+		return "request too long";
+	default:
+		return "xenstore error";
 	}
 }
 
