@@ -1,0 +1,34 @@
+/*
+ * cfg_domain.h: from an xl.cfg(5) file to a libxl_domain_config, as Xen's
+ * xl parse_config_data() does (same keys, same defaults, same JSON), with
+ * one difference: a value of the wrong type or form is an error that names
+ * the file, line and column, never a warning.
+ */
+#ifndef XENON_XL_CFG_DOMAIN_H
+#define XENON_XL_CFG_DOMAIN_H
+
+#include "libxl/libxl_types.h"
+#include "xl/cfg_parse.h"
+#include "xl/xl_conf.h"
+
+/*
+ * Fill d (which must be _init()ed) from cfg, with the defaults of conf
+ * (xl.conf). -EINVAL with "file:line:col: message" in err (CFG_ERR_MAX).
+ */
+int xl_cfg_to_domain_config(const struct cfg *cfg, const struct xl_conf *conf, libxl_domain_config *d,
+			    char *err);
+
+/*
+ * Read FILE (NULL: none) and then the key=value lines of extra (NULL: none;
+ * they override the file), and fill d as above.
+ */
+int xl_load_domain_config(const char *file, const char *extra, const struct xl_conf *conf,
+			  libxl_domain_config *d, char *err);
+
+/*
+ * Parse a CPU list of xl.cfg(5) ("0-3,^2", "all", "nodes:0") into map.
+ * -EINVAL with a message (no location) in err.
+ */
+int xl_parse_cpurange(const char *spec, libxl_bitmap *map, char *err);
+
+#endif

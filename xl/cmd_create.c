@@ -1,0 +1,156 @@
+/*
+ * xl create [-c] [-p] [-q] [-F] [-e] [-d] [-f FILE] [FILE] [key=value...]
+ *
+ * Reads the config file (key=value arguments override it), then either
+ * prints the configuration as JSON (the global -N, or -n: a dry run that
+ * needs no daemon) or hands it to xl_create_domain().
+ */
+#include "xl/cfg_domain.h"
+#include "xl/xl.h"
+#include "xl/xl_conf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* The lifecycle half supplies the real one (xl/cmd_create_domain.c). */
+__attribute__((weak)) int xl_create_domain(struct xl_create_opts *opts, libxl_domain_config *cfg)
+{
+	(void)opts;
+	(void)cfg;
+	log_warnx("create: creating domains is not implemented yet");
+	return 1;
+}
+
+/* Append "arg\n" to *extra. */
+static int add_override(char **extra, const char *arg)
+{
+	size_t old = *extra ? strlen(*extra) : 0, n = strlen(arg);
+	char *grown = realloc(*extra, old + n + 2);
+
+	if (!grown)
+		return -ENOMEM;
+	memcpy(grown + old, arg, n);
+	grown[old + n] = '\n';
+	grown[old + n + 1] = 0;
+	*extra = grown;
+	return 0;
+}
+
+static int print_config(const libxl_domain_config *cfg)
+{
+	char *json;
+	int rc;
+
+	if (xl_conf.output_format == XL_OUTPUT_SXP) {
+		log_warnx("create: output_format \"sxp\" (%s) is not supported; use \"json\"",
+			  xl_conf.path ? xl_conf.path : "xl.conf");
+		return 1;
+	}
+	rc = libxl_domain_config_to_json(cfg, &json);
+	if (rc < 0) {
+		log_warnx("create: cannot print the configuration as JSON: %s", log_strerror(rc));
+		return 1;
+	}
+	fputs(json, stdout);
+	free(json);
+	if (fflush(stdout) != 0) {
+		log_warn("create: writing the configuration");
+		return 1;
+	}
+	return 0;
+}
+
+/* Arguments after the options: key=value overrides, or the file name. */
+static int collect_args(int argc, char **argv, struct xl_create_opts *o)
+{
+	for (; optind < argc; optind++) {
+		if (strchr(argv[optind], '=')) {
+			if (add_override(&o->extra_config, argv[optind]) < 0)
+				return -ENOMEM;
+		} else if (!o->config_file) {
+			o->config_file = argv[optind];
+		} else {
+			log_warnx("create: more than one config file given ('%s' and '%s'); "
+				  "settings are key=value",
+				  o->config_file, argv[optind]);
+			return -EINVAL;
+		}
+	}
+	if (!o->config_file && !o->extra_config) {
+		log_warnx("create: no config file given; usage: xl create [options] <ConfigFile> [vars]");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int create_with(struct xl_create_opts *o, bool dryrun)
+{
+	libxl_domain_config cfg;
+	char err[CFG_ERR_MAX];
+	int rc;
+
+	if (!o->quiet && o->config_file)
+		fprintf(stderr, "Parsing config from %s\n", o->config_file);
+	libxl_domain_config_init(&cfg);
+	rc = xl_load_domain_config(o->config_file, o->extra_config, &xl_conf, &cfg, err);
+	if (rc < 0) {
+		log_warnx("%s", err);
+		libxl_domain_config_dispose(&cfg);
+		return 1;
+	}
+	if (dryrun) {
+		rc = print_config(&cfg);
+	} else if (cfg.c_info.type != LIBXL_DOMAIN_TYPE_PV) {
+		log_warnx("create: %s: type \"%s\" is not supported yet: Xenon runs PV guests only; "
+			  "set type = \"pv\"",
+			  o->config_file ? o->config_file : "command line",
+			  libxl_domain_type_to_string(cfg.c_info.type));
+		rc = 1;
+	} else {
+		rc = xl_create_domain(o, &cfg);
+	}
+	libxl_domain_config_dispose(&cfg);
+	return rc ? 1 : 0;
+}
+
+int main_create(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"dryrun", no_argument, NULL, 'n'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"defconfig", required_argument, NULL, 'f'},
+		{NULL, 0, NULL, 0},
+	};
+	struct xl_create_opts o = {.daemonize = true, .monitor = true};
+	bool dryrun = xl_dryrun;
+	int opt, rc;
+
+	/* FILE may come first, before the options, as in Xen. */
+	if (argc > 1 && argv[1][0] != '-' && !strchr(argv[1], '=')) {
+		o.config_file = argv[1];
+		argc--;
+		argv++;
+	}
+	SWITCH_FOREACH_OPT(opt, "Fnqf:pcde", opts, "create", 0)
+	{
+	case 'f': o.config_file = optarg; break;
+	case 'p': o.paused = true; break;
+	case 'c': o.console = true; break;
+	case 'd': o.debug = true; break;
+	case 'F': o.daemonize = false; break;
+	case 'e': o.daemonize = o.monitor = false; break;
+	case 'n': dryrun = true; break;
+	case 'q': o.quiet = true; break;
+	}
+	rc = collect_args(argc, argv, &o);
+	if (rc == 0)
+		rc = create_with(&o, dryrun);
+	else
+		rc = 1;
+	free(o.extra_config);
+	return rc;
+}

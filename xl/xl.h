@@ -1,0 +1,118 @@
+/*
+ * xl.h: what the xl command's parts share: the command table, the global
+ * options, the per-command option parser and the create hook.
+ *
+ * Adding a command (see xl/xl_cmdtable.c):
+ *   1. write int main_<name>(int argc, char **argv) in xl/cmd_<name>.c;
+ *      argv[0] is the command name, options are parsed with
+ *      SWITCH_FOREACH_OPT (which handles -h/--help and bad options);
+ *      return 0 on success, 1 on failure (the exit status);
+ *   2. add its prototype below (XL_COMMAND) and one line to cmd_table.
+ * `xl help`, `xl help CMD`, `xl CMD --help` and the bash completion are
+ * generated from the table.
+ */
+#ifndef XENON_XL_H
+#define XENON_XL_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "libxl/libxl_types.h"
+
+struct cmd_spec {
+	const char *name;
+	int (*handler)(int argc, char **argv);
+	bool can_dryrun; /* accepts the global -N */
+	bool modifies;   /* accepts the global -f */
+	const char *summary; /* one line, no final period */
+	const char *usage;   /* after "xl NAME ": "[options] <Domain>" */
+	/* Option help, one option a line ("-c        Connect ..."); NULL: none. */
+	const char *options;
+};
+
+extern const struct cmd_spec cmd_table[];
+extern const int cmd_table_len;
+
+/*
+ * Find a command by name or by an unambiguous prefix of one (as Xen's xl).
+ * Returns NULL and sets *ambiguous when the prefix matches several.
+ */
+const struct cmd_spec *cmdtable_lookup(const char *name, bool *ambiguous);
+
+/* xl help [CMD] (to stdout). */
+void xl_help(const char *cmd);
+
+/* ---- global options (xl.c) -------------------------------------------- */
+
+extern bool xl_dryrun;   /* -N */
+extern bool xl_force;    /* -f */
+extern bool xl_progress_cr; /* -t */
+extern bool xl_timestamps;  /* -T */
+
+/* ---- per-command options ----------------------------------------------- */
+
+#define XL_OPT_EXIT (-2)
+
+/*
+ * getopt_long for a command handler: -h/--help print the command's help
+ * (*status = 0), an unknown option or a missing argument prints a message
+ * and the usage (*status = 1); both return XL_OPT_EXIT. At the end of the
+ * options returns -1, or XL_OPT_EXIT with *status = 1 (and the usage)
+ * when fewer than min_args arguments follow. longopts may be NULL.
+ */
+int xl_getopt(int argc, char **argv, const char *optstring, const struct option *longopts,
+	      const char *cmd, int min_args, int *status);
+
+/*
+ * for each option: switch (opt) { case ...: }. Returns from the handler
+ * itself for --help and bad options.
+ */
+#define SWITCH_FOREACH_OPT(opt, optstring, longopts, cmd, min_args)                                \
+	for (int xl_opt_status_ = 0;                                                               \
+	     ((opt) = xl_getopt(argc, argv, (optstring), (longopts), (cmd), (min_args),            \
+				&xl_opt_status_)) != -1;)                                          \
+		if ((opt) == XL_OPT_EXIT)                                                          \
+			return xl_opt_status_;                                                     \
+		else                                                                               \
+			switch (opt)
+
+/* ---- create (cmd_create.c; the real create is the lifecycle's) --------- */
+
+struct xl_create_opts {
+	const char *config_file;  /* NULL: only key=value arguments */
+	char *extra_config;       /* key=value arguments, one per line */
+	bool paused;              /* -p */
+	bool console;             /* -c */
+	bool quiet;               /* -q */
+	bool daemonize;           /* false with -F or -e */
+	bool monitor;             /* false with -e */
+	bool debug;               /* -d */
+};
+
+/*
+ * Create the domain described by cfg (already parsed and checked). Returns
+ * the exit status (0 or 1). A weak default in cmd_create.c says creating is
+ * not implemented; xl/cmd_create_domain.c provides the real one.
+ */
+int xl_create_domain(struct xl_create_opts *opts, libxl_domain_config *cfg);
+
+/* ---- the commands ------------------------------------------------------ */
+
+#define XL_COMMAND(name) int main_##name(int argc, char **argv)
+
+XL_COMMAND(create);
+XL_COMMAND(completion);
+XL_COMMAND(list);
+XL_COMMAND(destroy);
+XL_COMMAND(shutdown);
+XL_COMMAND(reboot);
+XL_COMMAND(pause);
+XL_COMMAND(unpause);
+XL_COMMAND(rename);
+XL_COMMAND(domid);
+XL_COMMAND(domname);
+XL_COMMAND(info);
+XL_COMMAND(uptime);
+XL_COMMAND(console);
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * xl_conf.c: read xl.conf(5), the settings every xl command shares.
+ */
+#include "xl/xl_conf.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct xl_conf xl_conf;
+
+void xl_conf_init(struct xl_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->autoballoon = -1;
+	c->run_hotplug_scripts = true;
+	c->output_format = XL_OUTPUT_JSON;
+	c->claim_mode = true;
+	c->max_grant_frames = -1;
+	c->max_maptrack_frames = -1;
+}
+
+void xl_conf_free(struct xl_conf *c)
+{
+	free(c->path);
+	free(c->lockfile);
+	free(c->vif_script);
+	free(c->vif_bridge);
+	free(c->vif_gatewaydev);
+	free(c->vif_backend);
+	free(c->blkdev_start);
+	xl_conf_init(c);
+}
+
+static int set_string(char **field, const struct cfg_setting *s, char *err)
+{
+	const char *text;
+	char *copy;
+	int rc = cfg_value_string(s->value, s->name, &text, err);
+
+	if (rc < 0)
+		return rc;
+	copy = strdup(text);
+	if (!copy)
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int conf_autoballoon(struct xl_conf *c, const struct cfg_setting *s, char *err)
+{
+	static const struct {
+		const char *text;
+		int value;
+	} modes[] = {{"on", 1}, {"1", 1}, {"off", 0}, {"0", 0}, {"auto", -1}};
+	const char *text;
+	size_t i;
+	int rc = cfg_value_string(s->value, s->name, &text, err);
+
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (!strcmp(text, modes[i].text)) {
+			c->autoballoon = modes[i].value;
+			return 0;
+		}
+	}
+	return cfg_error(err, &s->value->loc, "invalid autoballoon \"%s\": expected \"on\", \"off\" or \"auto\"",
+			 text);
+}
+
+static int conf_bool(bool *field, const struct cfg_setting *s, char *err)
+{
+	uint64_t v;
+	int rc = cfg_value_u64(s->value, s->name, 1, &v, err);
+
+	if (rc == -ERANGE)
+		return cfg_error(err, &s->value->loc, "'%s' must be 0 or 1", s->name);
+	if (rc == 0)
+		*field = v;
+	return rc;
+}
+
+static int conf_frames(long *field, const struct cfg_setting *s, char *err)
+{
+	uint64_t v;
+	int rc = cfg_value_u64(s->value, s->name, INT_MAX, &v, err);
+
+	if (rc == 0)
+		*field = (long)v;
+	return rc;
+}
+
+static int conf_output_format(struct xl_conf *c, const struct cfg_setting *s, char *err)
+{
+	const char *text;
+	int rc = cfg_value_string(s->value, s->name, &text, err);
+
+	if (rc < 0)
+		return rc;
+	if (!strcmp(text, "json"))
+		c->output_format = XL_OUTPUT_JSON;
+	else if (!strcmp(text, "sxp"))
+		c->output_format = XL_OUTPUT_SXP;
+	else
+		return cfg_error(err, &s->value->loc,
+				 "invalid output_format \"%s\": expected \"json\" or \"sxp\"", text);
+	return 0;
+}
+
+/* One setting of xl.conf; unknown keys are ignored, as Xen's xl does. */
+static int conf_apply(struct xl_conf *c, const struct cfg_setting *s, char *err)
+{
+	const char *n = s->name;
+
+	if (!strcmp(n, "autoballoon"))
+		return conf_autoballoon(c, s, err);
+	if (!strcmp(n, "run_hotplug_scripts"))
+		return conf_bool(&c->run_hotplug_scripts, s, err);
+	if (!strcmp(n, "lockfile"))
+		return set_string(&c->lockfile, s, err);
+	if (!strcmp(n, "vif.default.script") || !strcmp(n, "vifscript"))
+		return set_string(&c->vif_script, s, err);
+	if (!strcmp(n, "vif.default.bridge"))
+		return set_string(&c->vif_bridge, s, err);
+	if (!strcmp(n, "vif.default.gatewaydev"))
+		return set_string(&c->vif_gatewaydev, s, err);
+	if (!strcmp(n, "vif.default.backend"))
+		return set_string(&c->vif_backend, s, err);
+	if (!strcmp(n, "output_format"))
+		return conf_output_format(c, s, err);
+	if (!strcmp(n, "blkdev_start"))
+		return set_string(&c->blkdev_start, s, err);
+	if (!strcmp(n, "claim_mode"))
+		return conf_bool(&c->claim_mode, s, err);
+	if (!strcmp(n, "max_grant_frames"))
+		return conf_frames(&c->max_grant_frames, s, err);
+	if (!strcmp(n, "max_maptrack_frames"))
+		return conf_frames(&c->max_maptrack_frames, s, err);
+	log_debug("%s:%d: ignoring unknown xl.conf setting '%s'", s->loc.source, s->loc.line, n);
+	return 0;
+}
+
+int xl_conf_load_file(struct xl_conf *c, const char *path, char *err)
+{
+	const struct cfg_setting *s;
+	struct cfg cfg;
+	int rc;
+
+	cfg_init(&cfg);
+	rc = cfg_parse_file(&cfg, path, err);
+	for (s = cfg.settings; rc == 0 && s; s = s->next)
+		rc = conf_apply(c, s, err);
+	if (rc == 0) {
+		free(c->path);
+		c->path = strdup(path);
+		if (!c->path)
+			rc = -ENOMEM;
+	}
+	cfg_dispose(&cfg);
+	return rc;
+}
+
+int xl_conf_load(void)
+{
+	const char *path = getenv("XL_CONF");
+	char err[CFG_ERR_MAX];
+	int rc;
+
+	xl_conf_init(&xl_conf);
+	if (!path || !*path) {
+		path = XL_CONF_PATH;
+		if (access(path, F_OK) != 0)
+			path = XL_CONF_XEN_PATH;
+		if (access(path, F_OK) != 0)
+			path = NULL;
+	}
+	if (path) {
+		rc = xl_conf_load_file(&xl_conf, path, err);
+		if (rc < 0) {
+			log_warnx("%s", err);
+			log_warnx("fix the global configuration (see xl.conf(5)) or point $XL_CONF at another");
+			xl_conf_free(&xl_conf);
+			return rc;
+		}
+	}
+	if (!xl_conf.lockfile) {
+		xl_conf.lockfile = strdup(XL_LOCK_FILE);
+		if (!xl_conf.lockfile)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void xl_conf_dispose(void)
+{
+	xl_conf_free(&xl_conf);
+}

@@ -1,0 +1,51 @@
+/*
+ * xl_conf.h: xl's global configuration, xl.conf(5): $XL_CONF, else
+ * XENDIR/xl.conf (the installed one), else /etc/xen/xl.conf. A missing
+ * default file means the built-in defaults; a bad one is an error.
+ */
+#ifndef XENON_XL_CONF_H
+#define XENON_XL_CONF_H
+
+#include <stdbool.h>
+
+#include "xl/cfg_parse.h"
+
+#ifndef XL_CONF_PATH
+#define XL_CONF_PATH "/etc/xen/xl.conf"
+#endif
+#define XL_CONF_XEN_PATH "/etc/xen/xl.conf"
+#define XL_LOCK_FILE "/var/lock/xl"
+
+enum xl_output_format {
+	XL_OUTPUT_JSON,
+	XL_OUTPUT_SXP,
+};
+
+struct xl_conf {
+	char *path;      /* the file read, NULL if none */
+	int autoballoon; /* 1 on, 0 off, -1 auto */
+	bool run_hotplug_scripts;
+	char *lockfile;
+	char *vif_script;  /* vif.default.script (NULL: libxl's default) */
+	char *vif_bridge;  /* vif.default.bridge */
+	char *vif_gatewaydev;
+	char *vif_backend;
+	enum xl_output_format output_format;
+	char *blkdev_start;
+	bool claim_mode;
+	long max_grant_frames;    /* -1: default */
+	long max_maptrack_frames; /* -1: default */
+};
+
+extern struct xl_conf xl_conf;
+
+/* Built-in defaults (what xl uses without an xl.conf). */
+void xl_conf_init(struct xl_conf *c);
+void xl_conf_free(struct xl_conf *c);
+/* Read one xl.conf into c; -errno with "file:line:col: ..." in err. */
+int xl_conf_load_file(struct xl_conf *c, const char *path, char *err);
+/* Find and read the global xl.conf into xl_conf, logging errors; 0 or -errno. */
+int xl_conf_load(void);
+void xl_conf_dispose(void);
+
+#endif
