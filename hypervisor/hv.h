@@ -10,6 +10,7 @@
  *   uart.c      16550 UART at 0x3f8 (IRQ 4)
  *   platform.c  Xenon platform ports: shutdown, CPU start, toolstack requests
  *   console.c   where the UART's bytes go (stdio, pty, file) and the ring
+ *   xenstore.c  the guest xenstore channel, proxied to xenstored (--xenstore)
  *   control.c   the control socket server (hvctl.h): message table, events
  *   loop.c      the main thread's event loop (control, console input, signals)
  */
@@ -162,6 +163,7 @@ int hv_ioport_dispatch(struct hv_vcpu *vcpu, uint16_t port, int is_write, uint8_
 
 extern const struct hv_device hv_uart_device;
 extern const struct hv_device hv_platform_device;
+extern const struct hv_device hv_xs_device;
 
 /* platform.c: a toolstack request (XENON_REQ_*) for the guest. */
 int hv_platform_request(struct hv_vm *vm, uint32_t req);
@@ -169,6 +171,10 @@ int hv_platform_request(struct hv_vm *vm, uint32_t req);
 /* uart.c: bytes from the console input into the receive FIFO. */
 size_t hv_uart_receive(struct hv_vm *vm, const uint8_t *buf, size_t len);
 size_t hv_uart_rx_space(struct hv_vm *vm);
+
+/* xenstore.c: the guest xenstore channel's proxy, run by the main loop. */
+void hv_xs_fill_pollfds(struct hv_vm *vm, struct pollfd *pfds, unsigned *n, unsigned max);
+void hv_xs_handle(struct hv_vm *vm);
 
 /* console.c */
 int hv_console_open(struct hv_vm *vm, const char *spec);

@@ -12,6 +12,7 @@
 static const struct hv_device *const hv_devices[] = {
 	&hv_uart_device,
 	&hv_platform_device,
+	&hv_xs_device,
 };
 #define NR_DEVICES (sizeof(hv_devices) / sizeof(hv_devices[0]))
 
@@ -21,7 +22,7 @@ int hv_devices_init(struct hv_vm *vm)
 		int rc = hv_devices[i]->init ? hv_devices[i]->init(vm) : 0;
 
 		if (rc) {
-			log_warnx("device %s: %s", hv_devices[i]->name, log_strerror(rc));
+			log_debug("device %s: %s", hv_devices[i]->name, log_strerror(rc));
 			return rc;
 		}
 	}

@@ -81,7 +81,7 @@ int hv_main_loop(struct hv_vm *vm, const sigset_t *sigs)
 		return HV_EXIT_ERROR;
 	}
 	for (;;) {
-		unsigned n = 0, ctl;
+		unsigned n = 0, ctl, xs;
 		int in_fd = hv_console_input_fd(vm), in_idx = -1, timeout = -1;
 
 		pfds[n++] = (struct pollfd){ .fd = vm->end_fd, .events = POLLIN };
@@ -92,6 +92,8 @@ int hv_main_loop(struct hv_vm *vm, const sigset_t *sigs)
 		} else if (in_fd >= 0) {
 			timeout = 20; /* the guest has not drained the FIFO yet */
 		}
+		xs = n;
+		hv_xs_fill_pollfds(vm, pfds, &n, MAX_POLL);
 		ctl = n;
 		hv_control_fill_pollfds(vm, pfds, &n, MAX_POLL);
 		if (poll(pfds, n, timeout) < 0) {
@@ -106,6 +108,11 @@ int hv_main_loop(struct hv_vm *vm, const sigset_t *sigs)
 		/* After the control requests: a destroy's reply has gone out first. */
 		if (atomic_load(&vm->end_status) >= 0)
 			return domain_ended(vm);
+		for (unsigned i = xs; i < ctl; i++)
+			if (pfds[i].revents) {
+				hv_xs_handle(vm);
+				break;
+			}
 		if (in_idx >= 0 && pfds[in_idx].revents)
 			console_input(vm, in_fd);
 	}

@@ -8,7 +8,7 @@ LIBRARIES += hypervisor/libhvctl.a
 HV_SRCS := $(filter-out hypervisor/libhvctl.c hypervisor/hvctl_cli.c,$(sort $(wildcard hypervisor/*.c)))
 HV_OBJS := $(HV_SRCS:.c=.o)
 ifneq ($(HV_SRCS),)
-$(eval $(call program,hypervisor/xenon-hv,$(HV_OBJS) hypervisor/libhvctl.a common/libcommon.a,-pthread -static))
+$(eval $(call program,hypervisor/xenon-hv,$(HV_OBJS) hypervisor/libhvctl.a xenstored/libxs.a common/libcommon.a,-pthread -static))
 INSTALL_SBIN += hypervisor/xenon-hv
 endif
 

@@ -17,11 +17,13 @@ setup() {
 	SOCK="$T/ctl.sock"
 	HV_PID=
 	EV_PID=
+	XSD_PID=
 }
 
 local_teardown() {
 	kill_pid "$EV_PID"
 	kill_pid "$HV_PID"
+	kill_pid "$XSD_PID"
 }
 
 # start_hv ARGS...: xenon-hv in the background, console in $T/out, log in $T/err.
@@ -240,4 +242,96 @@ ASM
 	check "not a number" --kernel "$GUEST" --memory lots
 	check "unrecognized option" --kernel "$GUEST" --frobnicate
 	check "cannot open the file" --kernel "$GUEST" --console "$T/no/such/dir/log"
+}
+
+# A tiny guest that sends one XS_READ of the relative path "data" through the
+# ring and prints the reply.
+build_xs_guest() {
+	cat >"$T/xs-guest.c" <<'CSRC'
+/* A minimal guest for the xenstore channel test: one XS_READ through the ring. */
+#include <stdint.h>
+#include "guest/include/xenon-boot.h"
+#include "guest/include/xenon-xs-ring.h"
+
+__asm__(".globl _start\n_start: mov %rsi, %rdi\n call xs_main\n1: hlt\n jmp 1b\n");
+
+static void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static void puts_(const char *s) { while (*s) outb(XENON_UART_PORT, *s++); }
+
+static void put(struct xenon_xs_ring *r, const void *buf, uint32_t len)
+{
+	const char *p = buf;
+	for (uint32_t i = 0; i < len; i++)
+		r->req[(r->req_prod + i) % XENON_XS_RING_SIZE] = p[i];
+	__atomic_store_n(&r->req_prod, r->req_prod + len, __ATOMIC_RELEASE);
+	outb(XENON_PORT_XS_NOTIFY, 1);
+}
+
+static void get(struct xenon_xs_ring *r, void *buf, uint32_t len)
+{
+	char *p = buf;
+	for (uint32_t i = 0; i < len; i++) {
+		while (__atomic_load_n(&r->rsp_prod, __ATOMIC_ACQUIRE) == r->rsp_cons)
+			__asm__ volatile("pause");
+		p[i] = r->rsp[r->rsp_cons % XENON_XS_RING_SIZE];
+		__atomic_store_n(&r->rsp_cons, r->rsp_cons + 1, __ATOMIC_RELEASE);
+	}
+	outb(XENON_PORT_XS_NOTIFY, 1);
+}
+
+void xs_main(struct xenon_boot_info *bi);
+void xs_main(struct xenon_boot_info *bi)
+{
+	struct xenon_xs_ring *r = (void *)(uintptr_t)bi->xenstore_ring_gpa;
+	struct { uint32_t type, req_id, tx_id, len; } h = { 2 /* XS_READ */, 7, 0, 5 };
+	char payload[128];
+
+	if (!r || bi->xenstore_irq != XENON_XS_IRQ) {
+		puts_("no xenstore ring\n");
+		outl(XENON_PORT_SHUTDOWN, XENON_SHUTDOWN_CRASH);
+	}
+	put(r, &h, sizeof(h));
+	put(r, "data", 5);
+	get(r, &h, sizeof(h));
+	if (h.len >= sizeof(payload))
+		h.len = sizeof(payload) - 1;
+	get(r, payload, h.len);
+	payload[h.len] = 0;
+	puts_(h.type == 2 && h.req_id == 7 ? "read: " : "unexpected reply: ");
+	puts_(payload);
+	puts_("\n");
+	outl(XENON_PORT_SHUTDOWN, XENON_SHUTDOWN_POWEROFF);
+}
+CSRC
+	gcc -I"$XENON_TOP" -O2 -ffreestanding -fno-pic -no-pie -mno-red-zone -mgeneral-regs-only -nostdlib \
+		-static -Wl,--build-id=none -Wl,-Ttext-segment=0x100000 -o "$T/xs-guest.elf" "$T/xs-guest.c"
+}
+
+start_xenstored() {
+	export XENSTORED_PATH="$T/xs.sock"
+	"$XENON_TOP/xenstored/xenstored" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" &
+	XSD_PID=$!
+	wait_for 10 test -S "$XENSTORED_PATH"
+}
+
+@test "--xenstore: the guest's ring reaches xenstored as the domain itself" {
+	build_xs_guest
+	start_xenstored
+	"$XENON_TOP/xenstored/xenstore-write" /local/domain/5/data hello-ring
+	"$XENON_TOP/xenstored/xenstore-chmod" /local/domain/5/data n5
+	run timeout 30 "$HV" --kernel "$T/xs-guest.elf" --domid 5 --control "$SOCK" --xenstore="$XENSTORED_PATH"
+	[ "$status" -eq 0 ]
+	[ "$output" = "read: hello-ring" ]
+	# Domain 6 reads its own /local/domain/6/data: not domain 5's node.
+	run timeout 30 "$HV" --kernel "$T/xs-guest.elf" --domid 6 --control "$SOCK" --xenstore="$XENSTORED_PATH"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "unexpected reply: E"* ]]
+}
+
+@test "--xenstore without a reachable xenstored is an error that leaves nothing behind" {
+	run "$HV" --kernel "$GUEST" --control "$SOCK" --xenstore="$T/no-xenstored.sock"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot connect to xenstored at $T/no-xenstored.sock"* ]]
+	[ ! -e "$SOCK" ]
 }
