@@ -10,36 +10,47 @@
 #include "strutil.h"
 
 #define HV_DEFAULT_MEM_MIB 64
-#define HV_MIN_MEM_MIB 4
-#define HV_MAX_DOMID 0x7fef /* below Xen's DOMID_FIRST_RESERVED */
+#define HV_MIN_MEM_MIB	   4
+#define HV_MAX_DOMID	   0x7fef /* below Xen's DOMID_FIRST_RESERVED */
 
 void hv_usage(FILE *fp)
 {
-	fprintf(fp, "usage: xenon-hv --kernel FILE [--memory MIB] [--vcpus N] [--cmdline STR]\n"
-		    "                [--name NAME] [--domid ID] [--console stdio|pty|FILE]\n"
-		    "                [--control SOCKET] [--paused] [--xenstore[=SOCKET]] [-v]\n"
-		    "Runs one Xenon domain: boots the ELF64 kernel FILE with MIB MiB of RAM\n"
-		    "(default %d) and N vCPUs (default 1). See xenon-hv(8).\n",
+	fprintf(fp,
+		"usage: xenon-hv --kernel FILE [--memory MIB] [--vcpus N] [--cmdline STR]\n"
+		"                [--name NAME] [--domid ID] [--console stdio|pty|FILE]\n"
+		"                [--control SOCKET] [--paused] [--xenstore[=SOCKET]] [-v]\n"
+		"Runs one Xenon domain: boots the ELF64 kernel FILE with MIB MiB of RAM\n"
+		"(default %d) and N vCPUs (default 1). See xenon-hv(8).\n",
 		HV_DEFAULT_MEM_MIB);
 }
 
-enum { OPT_KERNEL = 256, OPT_MEMORY, OPT_VCPUS, OPT_CMDLINE, OPT_NAME, OPT_DOMID, OPT_CONSOLE,
-       OPT_CONTROL, OPT_PAUSED, OPT_XENSTORE };
+enum {
+	OPT_KERNEL = 256,
+	OPT_MEMORY,
+	OPT_VCPUS,
+	OPT_CMDLINE,
+	OPT_NAME,
+	OPT_DOMID,
+	OPT_CONSOLE,
+	OPT_CONTROL,
+	OPT_PAUSED,
+	OPT_XENSTORE
+};
 
 static const struct option hv_options[] = {
-	{ "kernel", required_argument, NULL, OPT_KERNEL },
-	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "vcpus", required_argument, NULL, OPT_VCPUS },
-	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
-	{ "name", required_argument, NULL, OPT_NAME },
-	{ "domid", required_argument, NULL, OPT_DOMID },
-	{ "console", required_argument, NULL, OPT_CONSOLE },
-	{ "control", required_argument, NULL, OPT_CONTROL },
-	{ "paused", no_argument, NULL, OPT_PAUSED },
-	{ "xenstore", optional_argument, NULL, OPT_XENSTORE },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"kernel", required_argument, NULL, OPT_KERNEL},
+    {"memory", required_argument, NULL, OPT_MEMORY},
+    {"vcpus", required_argument, NULL, OPT_VCPUS},
+    {"cmdline", required_argument, NULL, OPT_CMDLINE},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"domid", required_argument, NULL, OPT_DOMID},
+    {"console", required_argument, NULL, OPT_CONSOLE},
+    {"control", required_argument, NULL, OPT_CONTROL},
+    {"paused", no_argument, NULL, OPT_PAUSED},
+    {"xenstore", optional_argument, NULL, OPT_XENSTORE},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static int parse_number(const char *opt, const char *s, uint64_t max, uint64_t *out)
@@ -58,14 +69,31 @@ static int set_option(struct hv_args *a, int opt, const char *val)
 	uint64_t v;
 
 	switch (opt) {
-	case OPT_KERNEL: a->kernel = val; return 0;
-	case OPT_CMDLINE: a->cmdline = val; return 0;
-	case OPT_NAME: a->name = val; return 0;
-	case OPT_CONSOLE: a->console = val; return 0;
-	case OPT_CONTROL: a->control = val; return 0;
-	case OPT_PAUSED: a->paused = 1; return 0;
-	case OPT_XENSTORE: a->xenstore = 1; a->xenstored_socket = val; return 0;
-	case 'v': a->verbose++; return 0;
+	case OPT_KERNEL:
+		a->kernel = val;
+		return 0;
+	case OPT_CMDLINE:
+		a->cmdline = val;
+		return 0;
+	case OPT_NAME:
+		a->name = val;
+		return 0;
+	case OPT_CONSOLE:
+		a->console = val;
+		return 0;
+	case OPT_CONTROL:
+		a->control = val;
+		return 0;
+	case OPT_PAUSED:
+		a->paused = 1;
+		return 0;
+	case OPT_XENSTORE:
+		a->xenstore = 1;
+		a->xenstored_socket = val;
+		return 0;
+	case 'v':
+		a->verbose++;
+		return 0;
 	case OPT_MEMORY:
 		if (parse_number("--memory", val, UINT32_MAX, &v))
 			return -EINVAL;

@@ -11,14 +11,14 @@
 
 #include "log.h"
 
-#define PTE_P  0x1ULL
-#define PTE_W  0x2ULL
-#define PTE_U  0x4ULL
-#define PTE_PS 0x80ULL
-#define PTE_TABLE (PTE_P | PTE_W | PTE_U)
-#define PTE_2M (PTE_P | PTE_W | PTE_U | PTE_PS)
+#define PTE_P	   0x1ULL
+#define PTE_W	   0x2ULL
+#define PTE_U	   0x4ULL
+#define PTE_PS	   0x80ULL
+#define PTE_TABLE  (PTE_P | PTE_W | PTE_U)
+#define PTE_2M	   (PTE_P | PTE_W | PTE_U | PTE_PS)
 #define TSS_OFFSET 0x80
-#define TSS_SIZE 0x68
+#define TSS_SIZE   0x68
 
 static void build_gdt(struct hv_vm *vm)
 {
@@ -70,15 +70,14 @@ static void build_memmap(struct hv_vm *vm, struct xenon_boot_info *bi)
 	struct xenon_memmap_entry *m = bi->memmap;
 
 	/* Below 1 MiB: the VMM's boot structures (GDT, boot info, page tables, stack). */
-	m[0] = (struct xenon_memmap_entry){ .addr = 0, .size = XENON_KERNEL_MIN_GPA, .type = XENON_MEM_RESERVED };
-	m[1] = (struct xenon_memmap_entry){ .addr = XENON_KERNEL_MIN_GPA,
-					    .size = vm->low_size - XENON_KERNEL_MIN_GPA,
-					    .type = XENON_MEM_RAM };
+	m[0] =
+	    (struct xenon_memmap_entry){.addr = 0, .size = XENON_KERNEL_MIN_GPA, .type = XENON_MEM_RESERVED};
+	m[1] = (struct xenon_memmap_entry){
+	    .addr = XENON_KERNEL_MIN_GPA, .size = vm->low_size - XENON_KERNEL_MIN_GPA, .type = XENON_MEM_RAM};
 	bi->nr_memmap = 2;
 	if (vm->high_size)
-		m[bi->nr_memmap++] = (struct xenon_memmap_entry){ .addr = HV_HIGH_RAM_GPA,
-								  .size = vm->high_size,
-								  .type = XENON_MEM_RAM };
+		m[bi->nr_memmap++] = (struct xenon_memmap_entry){
+		    .addr = HV_HIGH_RAM_GPA, .size = vm->high_size, .type = XENON_MEM_RAM};
 }
 
 int hv_boot_build(struct hv_vm *vm)

@@ -21,7 +21,7 @@ struct hv_console {
 	pthread_mutex_t lock;
 	int out_fd, in_fd;
 	int pty_slave_fd; /* held open so the master never sees a hang-up */
-	int out_broken;   /* stop writing after a hard error (reader gone) */
+	int out_broken;	  /* stop writing after a hard error (reader gone) */
 	char pty[108];
 	struct termios saved_tty;
 	int restore_tty;

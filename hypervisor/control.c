@@ -19,7 +19,7 @@
 #include "log.h"
 
 #define MAX_CLIENTS 16
-#define REQ_MAX 256
+#define REQ_MAX	    256
 
 struct hv_client {
 	int fd;
@@ -143,22 +143,22 @@ static const struct {
 	const char *name;
 	hv_msg_fn fn;
 } hv_messages[HVCTL_TYPE_MAX] = {
-	[HVCTL_INFO] = { "info", msg_info },
-	[HVCTL_PAUSE] = { "pause", msg_pause },
-	[HVCTL_UNPAUSE] = { "unpause", msg_unpause },
-	[HVCTL_SHUTDOWN] = { "shutdown", msg_shutdown },
-	[HVCTL_DESTROY] = { "destroy", msg_destroy },
-	[HVCTL_SUBSCRIBE] = { "subscribe", msg_subscribe },
-	[HVCTL_CONSOLE_RING] = { "console-ring", msg_console_ring },
+    [HVCTL_INFO] = {"info", msg_info},
+    [HVCTL_PAUSE] = {"pause", msg_pause},
+    [HVCTL_UNPAUSE] = {"unpause", msg_unpause},
+    [HVCTL_SHUTDOWN] = {"shutdown", msg_shutdown},
+    [HVCTL_DESTROY] = {"destroy", msg_destroy},
+    [HVCTL_SUBSCRIBE] = {"subscribe", msg_subscribe},
+    [HVCTL_CONSOLE_RING] = {"console-ring", msg_console_ring},
 };
 
 /* ---- transport ---- */
 
 static int send_packet(int fd, uint32_t type, int32_t status, const void *buf, uint32_t len)
 {
-	struct hvctl_hdr hdr = { .type = type, .status = status, .len = len };
-	struct iovec iov[2] = { { &hdr, sizeof(hdr) }, { (void *)buf, len } };
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+	struct hvctl_hdr hdr = {.type = type, .status = status, .len = len};
+	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)buf, len}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
 
 	if (sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		return -errno;
@@ -209,7 +209,7 @@ static int bind_socket(int fd, const struct sockaddr_un *sun)
 
 int hv_control_open(struct hv_vm *vm, const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct hv_control *c = calloc(1, sizeof(*c));
 	int rc;
 
@@ -224,7 +224,8 @@ int hv_control_open(struct hv_vm *vm, const char *path)
 		rc = bind_socket(c->listen_fd, &sun);
 	if (rc == -EADDRINUSE)
 		log_warnx("control socket %s: another xenon-hv is using it (is domain %u already running?); "
-			  "choose another --domid or --control", path, vm->args.domid);
+			  "choose another --domid or --control",
+			  path, vm->args.domid);
 	else if (rc)
 		log_warnx("control socket %s: %s", path, log_strerror(rc));
 	if (!rc && listen(c->listen_fd, MAX_CLIENTS) < 0)
@@ -276,7 +277,7 @@ int hv_control_accept(struct hv_vm *vm)
 void hv_control_event(struct hv_vm *vm, uint32_t kind, const char *detail)
 {
 	struct hv_control *c = vm->control;
-	struct hvctl_event ev = { .kind = kind, .time_ns = hv_now_ns(CLOCK_REALTIME) };
+	struct hvctl_event ev = {.kind = kind, .time_ns = hv_now_ns(CLOCK_REALTIME)};
 
 	if (!c)
 		return;
@@ -293,7 +294,7 @@ static void client_request(struct hv_vm *vm, struct hv_client *cl)
 {
 	uint8_t req[sizeof(struct hvctl_hdr) + REQ_MAX];
 	struct hvctl_hdr hdr;
-	struct hv_reply reply = { .cap = 16 * 1024 };
+	struct hv_reply reply = {.cap = 16 * 1024};
 	ssize_t n = recv(cl->fd, req, sizeof(req), MSG_TRUNC | MSG_DONTWAIT);
 	int rc;
 
@@ -329,10 +330,10 @@ void hv_control_fill_pollfds(struct hv_vm *vm, struct pollfd *pfds, unsigned *n,
 	struct hv_control *c = vm->control;
 
 	if (*n < max)
-		pfds[(*n)++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+		pfds[(*n)++] = (struct pollfd){.fd = c->listen_fd, .events = POLLIN};
 	for (unsigned i = 0; i < MAX_CLIENTS && *n < max; i++)
 		if (c->clients[i].fd >= 0)
-			pfds[(*n)++] = (struct pollfd){ .fd = c->clients[i].fd, .events = POLLIN };
+			pfds[(*n)++] = (struct pollfd){.fd = c->clients[i].fd, .events = POLLIN};
 }
 
 /* pfds: what hv_control_fill_pollfds produced, after poll(). */

@@ -87,7 +87,8 @@ static int elf_check_segment(const char *path, const Elf64_Phdr *ph, size_t size
 	if (ph->p_paddr + ph->p_memsz < ph->p_paddr || ph->p_paddr + ph->p_memsz > ram_end) {
 		log_warnx("kernel %s: segment [%#llx, %#llx) does not fit in guest RAM (%llu MiB); "
 			  "give more --memory",
-			  path, (unsigned long long)ph->p_paddr, (unsigned long long)(ph->p_paddr + ph->p_memsz),
+			  path, (unsigned long long)ph->p_paddr,
+			  (unsigned long long)(ph->p_paddr + ph->p_memsz),
 			  (unsigned long long)(ram_end / HV_MIB));
 		return -ENOEXEC;
 	}
@@ -134,7 +135,7 @@ static int elf_walk(const char *path, const struct elf_image *img, uint64_t ram_
 
 static int elf_run(const char *path, uint64_t mem_bytes, struct hv_vm *vm)
 {
-	struct elf_image img = { 0 };
+	struct elf_image img = {0};
 	uint64_t ram_end = mem_bytes < HV_LOW_RAM_MAX ? mem_bytes : HV_LOW_RAM_MAX;
 	int rc;
 

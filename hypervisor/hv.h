@@ -67,8 +67,8 @@ struct hv_vm {
 	struct kvm_cpuid2 *cpuid;
 
 	int memfd;
-	uint8_t *ram;      /* host mapping: low RAM then high RAM, contiguous */
-	uint64_t low_size; /* RAM at [0, low_size) */
+	uint8_t *ram;	    /* host mapping: low RAM then high RAM, contiguous */
+	uint64_t low_size;  /* RAM at [0, low_size) */
 	uint64_t high_size; /* RAM at [4 GiB, 4 GiB + high_size) */
 
 	uint32_t platform; /* XENON_PLATFORM_* */
@@ -79,7 +79,7 @@ struct hv_vm {
 	struct hv_vcpu *vcpus;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int paused;          /* guarded by lock */
+	int paused;		 /* guarded by lock */
 	atomic_uint pending_req; /* XENON_REQ_* for inl XENON_PORT_REQUEST */
 
 	/* How the domain ended: -1 while running, else an HV_EXIT_* status.
@@ -95,8 +95,8 @@ struct hv_vm {
 	struct hv_control *control;
 };
 
-#define HV_GIB (1ULL << 30)
-#define HV_MIB (1ULL << 20)
+#define HV_GIB		(1ULL << 30)
+#define HV_MIB		(1ULL << 20)
 #define HV_HIGH_RAM_GPA (4 * HV_GIB)
 /* Low RAM stops here: the LAPIC/IOAPIC windows live in [3 GiB, 4 GiB). */
 #define HV_LOW_RAM_MAX (3 * HV_GIB)

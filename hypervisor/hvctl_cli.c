@@ -27,14 +27,14 @@ struct cli_cmd {
 
 static const char *state_name(uint32_t s)
 {
-	static const char *const names[] = { "?", "running", "paused", "shutdown", "crashed" };
+	static const char *const names[] = {"?", "running", "paused", "shutdown", "crashed"};
 
 	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
 static const char *event_name(uint32_t k)
 {
-	static const char *const names[] = { "?", "poweroff", "reboot", "crash", "paused", "unpaused" };
+	static const char *const names[] = {"?", "poweroff", "reboot", "crash", "paused", "unpaused"};
 
 	return k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
@@ -49,8 +49,8 @@ static int cmd_info(int fd, int argc, char **argv)
 		return rc;
 	printf("name:      %s\ndomid:     %u\nstate:     %s\nplatform:  %s\n", in.name, in.domid,
 	       state_name(in.state), in.platform == XENON_PLATFORM_PVM ? "pvm" : "vtx");
-	printf("vcpus:     %u\nmemory:    %llu KiB\npid:       %d\n", in.nr_vcpus, (unsigned long long)in.mem_kib,
-	       in.pid);
+	printf("vcpus:     %u\nmemory:    %llu KiB\npid:       %d\n", in.nr_vcpus,
+	       (unsigned long long)in.mem_kib, in.pid);
 	printf("cpu_time:  %.6f s\n", in.cpu_time_ns / 1e9);
 	for (unsigned i = 0; i < in.nr_vcpus && i < HVCTL_MAX_VCPUS; i++) {
 		char label[16];
@@ -133,13 +133,13 @@ static int cmd_events(int fd, int argc, char **argv)
 }
 
 static const struct cli_cmd cli_cmds[] = {
-	{ "info", "", 0, 0, cmd_info, "name, state, platform, memory, vCPU times" },
-	{ "pause", "", 0, 0, cmd_pause, "stop every vCPU" },
-	{ "unpause", "", 0, 0, cmd_unpause, "let the vCPUs run again" },
-	{ "shutdown", "poweroff|reboot", 1, 1, cmd_shutdown, "ask the guest to shut down cleanly" },
-	{ "destroy", "", 0, 0, cmd_destroy, "end the domain at once" },
-	{ "events", "[SECONDS]", 0, 1, cmd_events, "print events until the domain ends" },
-	{ "console", "", 0, 0, cmd_console, "print the recent console output" },
+    {"info", "", 0, 0, cmd_info, "name, state, platform, memory, vCPU times"},
+    {"pause", "", 0, 0, cmd_pause, "stop every vCPU"},
+    {"unpause", "", 0, 0, cmd_unpause, "let the vCPUs run again"},
+    {"shutdown", "poweroff|reboot", 1, 1, cmd_shutdown, "ask the guest to shut down cleanly"},
+    {"destroy", "", 0, 0, cmd_destroy, "end the domain at once"},
+    {"events", "[SECONDS]", 0, 1, cmd_events, "print events until the domain ends"},
+    {"console", "", 0, 0, cmd_console, "print the recent console output"},
 };
 #define NR_CMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 

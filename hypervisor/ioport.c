@@ -10,9 +10,9 @@
 #include "log.h"
 
 static const struct hv_device *const hv_devices[] = {
-	&hv_uart_device,
-	&hv_platform_device,
-	&hv_xs_device,
+    &hv_uart_device,
+    &hv_platform_device,
+    &hv_xs_device,
 };
 #define NR_DEVICES (sizeof(hv_devices) / sizeof(hv_devices[0]))
 
@@ -44,7 +44,8 @@ static void unhandled(uint16_t port, int is_write, uint8_t *data, unsigned size)
 	if (!is_write)
 		memset(data, 0xff, size);
 	if (!(atomic_fetch_or(&seen[port / 64], bit) & bit))
-		log_debug("guest %s unhandled I/O port %#x (size %u)", is_write ? "wrote" : "read", port, size);
+		log_debug("guest %s unhandled I/O port %#x (size %u)", is_write ? "wrote" : "read", port,
+			  size);
 }
 
 static const struct hv_ioport *find_port(uint16_t port)

@@ -17,10 +17,10 @@
 #include "log.h"
 
 #define MSR_PVM_SIGNATURE 0x4b564d11 /* reads "PVM" on a PVM host */
-#define MSR_PVM_TSC_KHZ   0x4b564d13
-#define PVM_SIGNATURE     0x4d5650
+#define MSR_PVM_TSC_KHZ	  0x4b564d13
+#define PVM_SIGNATURE	  0x4d5650
 #define MAX_CPUID_ENTRIES 256
-#define TSS_GPA (XENON_BOOT_GDT_GPA + 0x80)
+#define TSS_GPA		  (XENON_BOOT_GDT_GPA + 0x80)
 
 int hv_kvm_open(struct hv_vm *vm)
 {
@@ -131,7 +131,7 @@ int hv_kvm_create_vcpu(struct hv_vm *vm, unsigned index)
 		return rc;
 	if (index) {
 		/* With the in-kernel irqchip an AP waits for INIT/SIPI otherwise. */
-		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+		struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
 
 		if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0) {
 			log_warn("KVM_SET_MP_STATE (vCPU %u)", index);
@@ -146,7 +146,7 @@ static int get_msr(int fd, uint32_t index, uint64_t *value)
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e;
-	} m = { .hdr = { .nmsrs = 1 }, .e = { .index = index } };
+	} m = {.hdr = {.nmsrs = 1}, .e = {.index = index}};
 
 	if (ioctl(fd, KVM_GET_MSRS, &m) != 1)
 		return -ENOENT;
@@ -179,7 +179,7 @@ int hv_kvm_detect_platform(struct hv_vm *vm)
 
 int hv_kvm_irq_line(struct hv_vm *vm, unsigned pin, int level)
 {
-	struct kvm_irq_level il = { .irq = pin, .level = level };
+	struct kvm_irq_level il = {.irq = pin, .level = level};
 
 	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &il) < 0)
 		return -errno;
@@ -211,7 +211,7 @@ static void long_mode_sregs(struct kvm_sregs *s, uint64_t cr3)
 {
 	s->cr0 = 0x80050033; /* PG WP AM NE ET MP PE */
 	s->cr3 = cr3;
-	s->cr4 = 0x20;   /* PAE */
+	s->cr4 = 0x20;	 /* PAE */
 	s->efer = 0xd01; /* NXE LMA LME SCE */
 	flat_segment(&s->cs, 0x08, 11, 1, 0);
 	flat_segment(&s->ds, 0x10, 3, 0, 1);
@@ -233,7 +233,7 @@ static void long_mode_sregs(struct kvm_sregs *s, uint64_t cr3)
 int hv_kvm_enter_long_mode(struct hv_vcpu *vcpu, uint64_t rip, uint64_t rsp, uint64_t cr3, uint64_t rsi)
 {
 	struct kvm_sregs s;
-	struct kvm_regs r = { .rip = rip, .rsp = rsp, .rsi = rsi, .rdi = vcpu->index, .rflags = 0x2 };
+	struct kvm_regs r = {.rip = rip, .rsp = rsp, .rsi = rsi, .rdi = vcpu->index, .rflags = 0x2};
 
 	if (ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0)
 		return -errno;

@@ -23,7 +23,7 @@ const char *hvctl_default_socket(uint32_t domid, char *buf, unsigned len)
 
 int hvctl_connect(const char *socket_path, int *fd)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int s;
 
 	if (strlen(socket_path) >= sizeof(sun.sun_path))
@@ -44,9 +44,9 @@ int hvctl_connect(const char *socket_path, int *fd)
 
 static int send_request(int fd, uint32_t type, const void *req, uint32_t req_len)
 {
-	struct hvctl_hdr hdr = { .type = type, .len = req_len };
-	struct iovec iov[2] = { { &hdr, sizeof(hdr) }, { (void *)req, req_len } };
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = req_len ? 2 : 1 };
+	struct hvctl_hdr hdr = {.type = type, .len = req_len};
+	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)req, req_len}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = req_len ? 2 : 1};
 	ssize_t n;
 
 	if (req_len > HVCTL_MAX_PACKET - sizeof(hdr))
@@ -62,8 +62,8 @@ static int send_request(int fd, uint32_t type, const void *req, uint32_t req_len
 /* Receive one packet: header + up to *len payload bytes (truncation is an error). */
 static int recv_packet(int fd, struct hvctl_hdr *hdr, void *buf, uint32_t *len)
 {
-	struct iovec iov[2] = { { hdr, sizeof(*hdr) }, { buf, *len } };
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	struct iovec iov[2] = {{hdr, sizeof(*hdr)}, {buf, *len}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
 	ssize_t n;
 
 	do
@@ -144,7 +144,7 @@ int hvctl_subscribe(int fd)
 
 int hvctl_next_event(int fd, int timeout_ms, struct hvctl_event *ev)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	struct hvctl_hdr hdr;
 	uint32_t len = sizeof(*ev);
 	int rc;

@@ -14,13 +14,13 @@
 
 #include "log.h"
 
-#define MAX_POLL 24
+#define MAX_POLL    24
 #define INPUT_CHUNK 256
 
 static const uint32_t end_events[] = {
-	[HV_EXIT_POWEROFF] = HVCTL_EV_POWEROFF,
-	[HV_EXIT_REBOOT] = HVCTL_EV_REBOOT,
-	[HV_EXIT_CRASH] = HVCTL_EV_CRASH,
+    [HV_EXIT_POWEROFF] = HVCTL_EV_POWEROFF,
+    [HV_EXIT_REBOOT] = HVCTL_EV_REBOOT,
+    [HV_EXIT_CRASH] = HVCTL_EV_CRASH,
 };
 
 static int domain_ended(struct hv_vm *vm)
@@ -84,11 +84,11 @@ int hv_main_loop(struct hv_vm *vm, const sigset_t *sigs)
 		unsigned n = 0, ctl, xs;
 		int in_fd = hv_console_input_fd(vm), in_idx = -1, timeout = -1;
 
-		pfds[n++] = (struct pollfd){ .fd = vm->end_fd, .events = POLLIN };
-		pfds[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		pfds[n++] = (struct pollfd){.fd = vm->end_fd, .events = POLLIN};
+		pfds[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		if (in_fd >= 0 && hv_uart_rx_space(vm)) {
 			in_idx = n;
-			pfds[n++] = (struct pollfd){ .fd = in_fd, .events = POLLIN };
+			pfds[n++] = (struct pollfd){.fd = in_fd, .events = POLLIN};
 		} else if (in_fd >= 0) {
 			timeout = 20; /* the guest has not drained the FIFO yet */
 		}

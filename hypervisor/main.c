@@ -39,10 +39,9 @@ static int build_domain(struct hv_vm *vm)
 	if (!vm->vcpus || vm->end_fd < 0)
 		return -ENOMEM;
 	if ((rc = hv_kvm_open(vm)) || (rc = hv_kvm_create_vm(vm)) || (rc = hv_mem_create(vm)) ||
-	    (rc = hv_kvm_create_irqchip(vm)) ||
-	    (rc = hv_kvm_create_vcpu(vm, 0)) || (rc = hv_kvm_detect_platform(vm)) ||
-	    (rc = hv_elf_load(vm, vm->args.kernel)) || (rc = hv_boot_build(vm)) ||
-	    (rc = hv_devices_init(vm)))
+	    (rc = hv_kvm_create_irqchip(vm)) || (rc = hv_kvm_create_vcpu(vm, 0)) ||
+	    (rc = hv_kvm_detect_platform(vm)) || (rc = hv_elf_load(vm, vm->args.kernel)) ||
+	    (rc = hv_boot_build(vm)) || (rc = hv_devices_init(vm)))
 		return rc;
 	return hv_kvm_enter_long_mode(&vm->vcpus[0], vm->entry, XENON_BOOT_STACK_TOP, XENON_BOOT_PT_GPA,
 				      XENON_BOOT_INFO_GPA);

@@ -42,7 +42,8 @@ int hv_mem_check_host(uint64_t bytes)
 	}
 	if (bytes > max_guest_ram()) {
 		log_warnx("--memory %llu: more than xenon-hv can map (at most %llu MiB)",
-			  (unsigned long long)(bytes / HV_MIB), (unsigned long long)(max_guest_ram() / HV_MIB));
+			  (unsigned long long)(bytes / HV_MIB),
+			  (unsigned long long)(max_guest_ram() / HV_MIB));
 		return -EINVAL;
 	}
 	return 0;
@@ -51,10 +52,10 @@ int hv_mem_check_host(uint64_t bytes)
 static int set_slot(struct hv_vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *hva)
 {
 	struct kvm_userspace_memory_region r = {
-		.slot = slot,
-		.guest_phys_addr = gpa,
-		.memory_size = size,
-		.userspace_addr = (uintptr_t)hva,
+	    .slot = slot,
+	    .guest_phys_addr = gpa,
+	    .memory_size = size,
+	    .userspace_addr = (uintptr_t)hva,
 	};
 
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {

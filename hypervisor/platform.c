@@ -88,14 +88,14 @@ int hv_platform_request(struct hv_vm *vm, uint32_t req)
 }
 
 static const struct hv_ioport platform_ports[] = {
-	{ XENON_PORT_SHUTDOWN, 4, shutdown_io, NULL },
-	{ XENON_PORT_CPU_START, 4, cpu_start_io, NULL },
-	{ XENON_PORT_REQUEST, 4, request_io, NULL },
-	{ PVM_DOORBELL_PORT, 1, doorbell_io, NULL },
+    {XENON_PORT_SHUTDOWN, 4, shutdown_io, NULL},
+    {XENON_PORT_CPU_START, 4, cpu_start_io, NULL},
+    {XENON_PORT_REQUEST, 4, request_io, NULL},
+    {PVM_DOORBELL_PORT, 1, doorbell_io, NULL},
 };
 
 const struct hv_device hv_platform_device = {
-	.name = "platform",
-	.ports = platform_ports,
-	.nr_ports = sizeof(platform_ports) / sizeof(platform_ports[0]),
+    .name = "platform",
+    .ports = platform_ports,
+    .nr_ports = sizeof(platform_ports) / sizeof(platform_ports[0]),
 };

@@ -15,18 +15,18 @@
 #define UART_FIFO 256
 
 enum { REG_DATA, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, REG_SCR };
-#define IER_RDA   0x01
-#define IER_THRE  0x02
-#define IIR_NONE  0x01
-#define IIR_THRE  0x02
-#define IIR_RDA   0x04
-#define IIR_FIFO  0xc0
-#define FCR_FIFO  0x01
-#define FCR_CLEAR_RX 0x02
-#define LCR_DLAB  0x80
-#define LSR_DR    0x01
-#define LSR_THRE  0x20
-#define LSR_TEMT  0x40
+#define IER_RDA		0x01
+#define IER_THRE	0x02
+#define IIR_NONE	0x01
+#define IIR_THRE	0x02
+#define IIR_RDA		0x04
+#define IIR_FIFO	0xc0
+#define FCR_FIFO	0x01
+#define FCR_CLEAR_RX	0x02
+#define LCR_DLAB	0x80
+#define LSR_DR		0x01
+#define LSR_THRE	0x20
+#define LSR_TEMT	0x40
 #define MSR_CTS_DSR_DCD 0xb0
 
 struct hv_uart {
@@ -84,13 +84,20 @@ static uint8_t uart_read(struct hv_uart *u, unsigned reg)
 		u->rx_head = (u->rx_head + 1) % UART_FIFO;
 		u->rx_len--;
 		return c;
-	case REG_IER: return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
-	case REG_IIR_FCR: return uart_iir(u);
-	case REG_LCR: return u->lcr;
-	case REG_MCR: return u->mcr;
-	case REG_LSR: return LSR_THRE | LSR_TEMT | (u->rx_len ? LSR_DR : 0);
-	case REG_MSR: return MSR_CTS_DSR_DCD;
-	default: return u->scr;
+	case REG_IER:
+		return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
+	case REG_IIR_FCR:
+		return uart_iir(u);
+	case REG_LCR:
+		return u->lcr;
+	case REG_MCR:
+		return u->mcr;
+	case REG_LSR:
+		return LSR_THRE | LSR_TEMT | (u->rx_len ? LSR_DR : 0);
+	case REG_MSR:
+		return MSR_CTS_DSR_DCD;
+	default:
+		return u->scr;
 	}
 }
 
@@ -119,10 +126,17 @@ static int uart_write(struct hv_uart *u, unsigned reg, uint8_t val)
 		if (val & FCR_CLEAR_RX)
 			u->rx_len = 0;
 		return 0;
-	case REG_LCR: u->lcr = val; return 0;
-	case REG_MCR: u->mcr = val; return 0;
-	case REG_SCR: u->scr = val; return 0;
-	default: return 0; /* LSR, MSR: read-only */
+	case REG_LCR:
+		u->lcr = val;
+		return 0;
+	case REG_MCR:
+		u->mcr = val;
+		return 0;
+	case REG_SCR:
+		u->scr = val;
+		return 0;
+	default:
+		return 0; /* LSR, MSR: read-only */
 	}
 }
 
@@ -214,13 +228,13 @@ static void uart_fini(struct hv_vm *vm)
 }
 
 static const struct hv_ioport uart_ports[] = {
-	{ XENON_UART_PORT, 8, uart_io, uart_out_string },
+    {XENON_UART_PORT, 8, uart_io, uart_out_string},
 };
 
 const struct hv_device hv_uart_device = {
-	.name = "uart",
-	.init = uart_init,
-	.fini = uart_fini,
-	.ports = uart_ports,
-	.nr_ports = 1,
+    .name = "uart",
+    .init = uart_init,
+    .fini = uart_fini,
+    .ports = uart_ports,
+    .nr_ports = 1,
 };

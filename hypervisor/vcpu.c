@@ -62,18 +62,19 @@ void hv_vcpu_log_regs(struct hv_vcpu *v)
 	log_warnx("vCPU %u: r9 =%016llx r10=%016llx r11=%016llx r12=%016llx", v->index, r.r9, r.r10, r.r11,
 		  r.r12);
 	log_warnx("vCPU %u: r13=%016llx r14=%016llx r15=%016llx", v->index, r.r13, r.r14, r.r15);
-	log_warnx("vCPU %u: cr0=%016llx cr2=%016llx cr3=%016llx cr4=%016llx efer=%llx", v->index, s.cr0, s.cr2,
-		  s.cr3, s.cr4, s.efer);
+	log_warnx("vCPU %u: cr0=%016llx cr2=%016llx cr3=%016llx cr4=%016llx efer=%llx", v->index, s.cr0,
+		  s.cr2, s.cr3, s.cr4, s.efer);
 	log_warnx("vCPU %u: cs=%04x ss=%04x idt=%016llx/%x gdt=%016llx/%x", v->index, s.cs.selector,
 		  s.ss.selector, s.idt.base, s.idt.limit, s.gdt.base, s.gdt.limit);
 }
 
 static void vcpu_crash(struct hv_vcpu *v, const char *what)
 {
-	struct kvm_regs r = { 0 };
+	struct kvm_regs r = {0};
 
 	ioctl(v->fd, KVM_GET_REGS, &r);
-	log_warnx("domain %u (%s) crashed: %s on vCPU %u", v->vm->args.domid, v->vm->args.name, what, v->index);
+	log_warnx("domain %u (%s) crashed: %s on vCPU %u", v->vm->args.domid, v->vm->args.name, what,
+		  v->index);
 	hv_vcpu_log_regs(v);
 	hv_vm_end(v->vm, HV_EXIT_CRASH, "%s on vCPU %u at rip %#llx", what, v->index, r.rip);
 }
@@ -149,15 +150,15 @@ static int exit_system_event(struct hv_vcpu *v)
 
 typedef int (*exit_fn)(struct hv_vcpu *v);
 static const exit_fn exit_table[] = {
-	[KVM_EXIT_IO] = exit_io,
-	[KVM_EXIT_MMIO] = exit_mmio,
-	[KVM_EXIT_HLT] = exit_nothing,
-	[KVM_EXIT_INTR] = exit_nothing,
-	[KVM_EXIT_IRQ_WINDOW_OPEN] = exit_nothing,
-	[KVM_EXIT_SHUTDOWN] = exit_shutdown,
-	[KVM_EXIT_INTERNAL_ERROR] = exit_internal_error,
-	[KVM_EXIT_FAIL_ENTRY] = exit_fail_entry,
-	[KVM_EXIT_SYSTEM_EVENT] = exit_system_event,
+    [KVM_EXIT_IO] = exit_io,
+    [KVM_EXIT_MMIO] = exit_mmio,
+    [KVM_EXIT_HLT] = exit_nothing,
+    [KVM_EXIT_INTR] = exit_nothing,
+    [KVM_EXIT_IRQ_WINDOW_OPEN] = exit_nothing,
+    [KVM_EXIT_SHUTDOWN] = exit_shutdown,
+    [KVM_EXIT_INTERNAL_ERROR] = exit_internal_error,
+    [KVM_EXIT_FAIL_ENTRY] = exit_fail_entry,
+    [KVM_EXIT_SYSTEM_EVENT] = exit_system_event,
 };
 
 static int vcpu_dispatch_exit(struct hv_vcpu *v)

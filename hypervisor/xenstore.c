@@ -22,7 +22,7 @@
 
 struct hv_xs {
 	struct xs_handle *h;
-	int fd;        /* the xenstored connection, now the domain's */
+	int fd;	       /* the xenstored connection, now the domain's */
 	int notify_fd; /* eventfd: the guest notified */
 	int broken;    /* xenstored went away or the guest broke the ring */
 	struct xenon_xs_ring *ring;
@@ -131,7 +131,8 @@ static int pump_replies(struct hv_xs *x)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n <= 0) {
-			xs_broken(x, n == 0 ? "xenstored closed the connection" : "reading from xenstored failed");
+			xs_broken(x, n == 0 ? "xenstored closed the connection"
+					    : "reading from xenstored failed");
 			break;
 		}
 		prod += n;
@@ -150,12 +151,12 @@ void hv_xs_fill_pollfds(struct hv_vm *vm, struct pollfd *pfds, unsigned *n, unsi
 	if (!x || x->broken || *n + 2 > max)
 		return;
 	r = x->ring;
-	pfds[(*n)++] = (struct pollfd){ .fd = x->notify_fd, .events = POLLIN };
+	pfds[(*n)++] = (struct pollfd){.fd = x->notify_fd, .events = POLLIN};
 	if (r->rsp_prod - load_acquire(&r->rsp_cons) < RING)
 		events |= POLLIN;
 	if (load_acquire(&r->req_prod) != r->req_cons)
 		events |= POLLOUT;
-	pfds[(*n)++] = (struct pollfd){ .fd = x->fd, .events = events };
+	pfds[(*n)++] = (struct pollfd){.fd = x->fd, .events = events};
 }
 
 /* After poll(): move what can be moved, then interrupt the guest if anything did. */
@@ -191,12 +192,12 @@ static int xs_notify_io(struct hv_vcpu *v, uint16_t port, int is_write, uint8_t 
 }
 
 static const struct hv_ioport xs_ports[] = {
-	{ XENON_PORT_XS_NOTIFY, 1, xs_notify_io, NULL },
+    {XENON_PORT_XS_NOTIFY, 1, xs_notify_io, NULL},
 };
 
 const struct hv_device hv_xs_device = {
-	.name = "xenstore",
-	.init = xs_init,
-	.ports = xs_ports,
-	.nr_ports = 1,
+    .name = "xenstore",
+    .init = xs_init,
+    .ports = xs_ports,
+    .nr_ports = 1,
 };
