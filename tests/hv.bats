@@ -191,6 +191,28 @@ ASM
 	[[ "$output" == *"cannot reach xenon-hv at $SOCK"* ]]
 }
 
+@test "info reports the domain as it was built" {
+	start_hv --name web-7 --domid 7 --memory 80 --vcpus 2 --cmdline 'run="cpus"'
+	wait_for 10 console_has '2 of 2 vCPUs online'
+	run "$HVCTL" "$SOCK" info
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"name:      web-7"* ]]
+	[[ "$output" == *"domid:     7"* ]]
+	[[ "$output" == *"memory:    81920 KiB"* ]]
+	[[ "$output" =~ platform:\ +(pvm|vtx) ]]
+	[[ "$output" == *"pid:       $HV_PID"* ]]
+	[[ "$output" != *"(offline)"* ]]
+}
+
+@test "SIGTERM destroys the domain (status 4) and removes the socket" {
+	start_hv --cmdline 'run="ticker on"'
+	kill -TERM "$HV_PID"
+	wait_hv 5
+	[ "$HV_STATUS" -eq 4 ]
+	[ ! -e "$SOCK" ]
+	grep -q 'destroyed by signal' "$T/err"
+}
+
 @test "console input from stdin reaches the guest's shell" {
 	mkfifo "$T/in"
 	"$HV" --kernel "$GUEST" --control "$SOCK" <"$T/in" >"$T/out" 2>"$T/err" &
