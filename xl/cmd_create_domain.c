@@ -258,6 +258,7 @@ static int monitor_start(struct monitor *m)
 		log_warnx("cannot connect to xenstored at %s: %s (is xenstored running? "
 			  "$XENSTORED_PATH chooses another socket)",
 			  xs_socket_path(), log_strerror(rc));
+		logfile_undo(&m->log);
 		return rc;
 	}
 	m->window_start = time(NULL);

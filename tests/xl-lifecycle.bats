@@ -1,0 +1,369 @@
+#!/usr/bin/env bats
+# xl's domain lifecycle with real parts: a private xenstored on a temporary
+# socket (XENSTORED_PATH), private XENON_RUNDIR / XENON_LOGDIR / xl.conf
+# lockfile, the real xenon-hv and the project's guest.
+
+load helpers
+
+setup() {
+	mk_tmp
+	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
+	export XL_CONF=$T/xl.conf
+	printf 'lockfile = "%s"\n' "$T/xl.lock" > "$XL_CONF"
+	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" &
+	XS_PID=$!
+	wait_for 5 test -S "$XENSTORED_PATH"
+	KERNEL=$XENON_TOP/guest/xenon-guest.elf
+	cat > "$T/lc.cfg" <<-EOF
+		name = "lc1"
+		kernel = "$KERNEL"
+		memory = 32
+		vcpus = 1
+		on_poweroff = "destroy"
+		on_reboot = "restart"
+		on_crash = "destroy"
+	EOF
+}
+
+# End what this test started: each domain's xenon-hv and monitor (by the pids
+# libxl recorded), then xenstored.
+local_teardown() {
+	local id n pid
+	for id in $(xenstore-list /libxl 2> /dev/null); do
+		for n in hv-pid monitor-pid; do
+			pid=$(xenstore-read "/libxl/$id/$n" 2> /dev/null) || continue
+			kill_pid "$pid"
+		done
+	done
+	kill_pid "$XS_PID"
+}
+
+domid_of() { xl domid "$1"; }
+
+# The guest's console so far (the ring xenon-hv keeps).
+console_text() { xl console "$1" < /dev/null 2> /dev/null; }
+
+console_has() { console_text "$1" | grep -q -- "$2"; }
+
+# Type a command into the guest's shell.
+guest_cmd() {
+	local tty
+	tty=$(xenstore-read "/local/domain/$(domid_of "$1")/console/tty")
+	printf '%s\r' "$2" > "$tty"
+}
+
+feature_poweroff() { [ "$(xenstore-read "/local/domain/$1/control/feature-poweroff" 2> /dev/null)" = 1 ]; }
+
+hv_running_here() { pgrep -f -- "--control $XENON_RUNDIR/" > /dev/null; }
+
+# Nothing of domain $1 (a domid) remains: nodes, socket, processes.
+nothing_left_of() {
+	! xenstore-exists "/local/domain/$1" 2> /dev/null
+	! xenstore-exists "/libxl/$1" 2> /dev/null
+	[ ! -e "$XENON_RUNDIR/domains/$1.sock" ]
+}
+
+nothing_left() {
+	[ "$(xenstore-list /local/domain 2> /dev/null)" = "0" ] ||
+		! xenstore-exists /local/domain 2> /dev/null
+	[ -z "$(xenstore-list /libxl 2> /dev/null)" ]
+	[ -z "$(xenstore-list /vm 2> /dev/null)" ]
+	[ -z "$(ls -A "$XENON_RUNDIR/domains" 2> /dev/null)" ]
+	! hv_running_here
+}
+
+state_of() { xl list "$1" | awk -v n="$1" '$1 == n { print $5 }'; }
+
+state_is() { [ "$(state_of "$1")" = "$2" ]; }
+
+domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
+
+@test "create boots the guest, list shows it running with Xen's columns" {
+	run xl create "$T/lc.cfg"
+	[ "$status" -eq 0 ]
+	wait_for 5 console_has lc1 "xenon-guest .*: 1 vCPUs, 32 MiB"
+	run xl list
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Name                                        ID   Mem VCPUs"* ]]
+	[[ "${lines[0]}" == *"State"*"Time(s)" ]]
+	[[ "${lines[1]}" =~ ^Domain-0\ +0\ +[0-9]+\ +[0-9]+\ +r-----\ + ]]
+	[[ "${lines[2]}" =~ ^lc1\ +1\ +32\ +1\ +[rb-]-----\ + ]]
+	[ -S "$XENON_RUNDIR/domains/1.sock" ]
+	[ -s "$XENON_LOGDIR/xl-lc1.log" ] || [ -f "$XENON_LOGDIR/xl-lc1.log" ]
+	xl destroy lc1
+	nothing_left
+}
+
+@test "the xenstore layout is Xen's, with Xen's permissions" {
+	xl create "$T/lc.cfg"
+	[ "$(xenstore-read /local/domain/1/name)" = lc1 ]
+	[ "$(xenstore-read /local/domain/1/domid)" = 1 ]
+	[ "$(xenstore-read /local/domain/1/memory/static-max)" = 32768 ]
+	[ "$(xenstore-read /local/domain/1/memory/target)" = 32768 ]
+	[[ "$(xenstore-read /local/domain/1/console/tty)" == /dev/pts/* ]]
+	vm=$(xenstore-read /local/domain/1/vm)
+	[[ "$vm" == /vm/* ]]
+	[ "$(xenstore-read "$vm/name")" = lc1 ]
+	[ "$(xenstore-read "$vm/uuid")" = "${vm#/vm/}" ]
+	# owner dom0, readable by the domain; control/shutdown is the domain's own;
+	# the toolstack's /libxl/<id> is dom0's alone
+	[[ "$(xenstore-ls -p /local/domain | grep '^1 = ')" == *"(n0,r1)" ]]
+	[[ "$(xenstore-ls -p /local/domain/1 | grep '^name = ')" == *"(n0,r1)" ]]
+	[[ "$(xenstore-ls -p /local/domain/1/control | grep '^shutdown = ')" == *"(n1)" ]]
+	[[ "$(xenstore-ls -p /local/domain/1 | grep '^data = ')" == *"(n1)" ]]
+	[[ "$(xenstore-ls -p /local/domain/1 | grep '^console = ')" == *"(n1,r0)" ]]
+	[[ "$(xenstore-ls -p /libxl | grep '^1 = ')" == *"(n0)" ]]
+	[[ "$(xenstore-ls -p /vm | grep "^${vm#/vm/} = ")" == *"(n0,r1)" ]]
+	# the configuration is stored as JSON
+	run xenstore-read /libxl/1/config
+	[[ "$output" == *'"name": "lc1"'* ]]
+	[ "$(xenstore-read /local/domain/0/name)" = Domain-0 ]
+	xl destroy lc1
+	nothing_left
+}
+
+@test "pause and unpause change the state letters" {
+	xl create "$T/lc.cfg"
+	run xl pause lc1
+	[ "$status" -eq 0 ]
+	[ "$(state_of lc1)" = "--p---" ]
+	run xl unpause 1
+	[ "$status" -eq 0 ]
+	[[ "$(state_of lc1)" == [rb-][rb-]---- ]]
+	xl destroy lc1
+	nothing_left
+}
+
+@test "create -p starts paused" {
+	xl create -p "$T/lc.cfg"
+	[ "$(state_of lc1)" = "--p---" ]
+	xl unpause lc1
+	wait_for 5 console_has lc1 "xenon-guest"
+	xl destroy lc1
+	nothing_left
+}
+
+@test "shutdown -w waits until the domain and everything of it are gone" {
+	xl create "$T/lc.cfg"
+	wait_for 5 console_has lc1 "xenon> "
+	run xl shutdown -w lc1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Domain 1 has been destroyed."* ]]
+	run xl list lc1
+	[ "$status" -eq 1 ]
+	nothing_left
+	grep -q "powered off" "$XENON_LOGDIR/xl-lc1.log"
+}
+
+@test "reboot gives a new domid with the same name (on_reboot=restart)" {
+	xl create "$T/lc.cfg"
+	wait_for 5 console_has lc1 "xenon> "
+	run xl reboot -w lc1
+	[ "$status" -eq 0 ]
+	wait_for 5 xl domid lc1
+	[ "$(xl domid lc1)" = 2 ]
+	nothing_left_of 1
+	wait_for 5 console_has lc1 "xenon-guest"
+	[ "$(xenstore-read /local/domain/2/name)" = lc1 ]
+	xl destroy lc1
+	nothing_left
+}
+
+@test "the guest's own reboot restarts it; 'on_reboot="destroy"' ends it" {
+	xl create "$T/lc.cfg"
+	wait_for 5 console_has lc1 "xenon> "
+	guest_cmd lc1 reboot
+	wait_for 5 domid_is lc1 2
+	wait_for 5 console_has lc1 "xenon> "
+	xl destroy lc1
+	xl create "$T/lc.cfg" 'on_reboot="destroy"'
+	wait_for 5 console_has lc1 "xenon> "
+	id=$(xl domid lc1)
+	guest_cmd lc1 reboot
+	wait_for 5 nothing_left
+}
+
+@test "on_crash=preserve keeps the crashed domain listed until xl destroy" {
+	xl create "$T/lc.cfg" 'on_crash="preserve"'
+	wait_for 5 console_has lc1 "xenon> "
+	guest_cmd lc1 crash
+	wait_for 5 state_is lc1 ---sc-
+	! hv_running_here
+	run xl list -l lc1
+	[[ "$output" == *'"state": "crashed"'* ]]
+	[[ "$output" == *'"shutdown_reason": "crash"'* ]]
+	run xl pause lc1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not running"* ]]
+	run xl destroy lc1
+	[ "$status" -eq 0 ]
+	nothing_left
+}
+
+@test "on_crash=destroy removes the crashed domain" {
+	xl create "$T/lc.cfg"
+	wait_for 5 console_has lc1 "xenon> "
+	guest_cmd lc1 crash
+	wait_for 5 nothing_left
+	grep -q "crashed" "$XENON_LOGDIR/xl-lc1.log"
+}
+
+@test "destroy ends xenon-hv and the monitor and removes every node" {
+	xl create "$T/lc.cfg"
+	hv=$(xenstore-read /libxl/1/hv-pid)
+	mon=$(xenstore-read /libxl/1/monitor-pid)
+	kill -0 "$hv"
+	kill -0 "$mon"
+	run xl destroy 1
+	[ "$status" -eq 0 ]
+	! kill -0 "$hv" 2> /dev/null
+	! kill -0 "$mon" 2> /dev/null
+	nothing_left
+	run xl destroy lc1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"domain 'lc1' does not exist"* ]]
+}
+
+@test "domid, domname and rename" {
+	xl create "$T/lc.cfg"
+	[ "$(xl domid lc1)" = 1 ]
+	[ "$(xl domname 1)" = lc1 ]
+	run xl rename lc1 web.01
+	[ "$status" -eq 0 ]
+	[ "$(xl domname 1)" = web.01 ]
+	[ "$(xenstore-read "$(xenstore-read /local/domain/1/vm)/name")" = web.01 ]
+	run xl rename web.01 "not valid"
+	[ "$status" -eq 1 ]
+	run xl rename web.01 Domain-0
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"already in use"* ]]
+	run xl domid nosuch
+	[ "$status" -eq 1 ]
+	run xl domname 77
+	[ "$status" -eq 1 ]
+	xl destroy web.01
+	nothing_left
+}
+
+@test "two domains get increasing domids; a name is used once" {
+	xl create "$T/lc.cfg"
+	run xl create "$T/lc.cfg"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'lc1' is already in use by domain 1"* ]]
+	xl create "$T/lc.cfg" 'name="lc2"'
+	[ "$(xl domid lc2)" = 2 ]
+	xl destroy lc1
+	xl create "$T/lc.cfg" 'name="lc3"'
+	[ "$(xl domid lc3)" = 3 ]
+	run xl list
+	[ "${#lines[@]}" -eq 4 ]
+	xl destroy lc2
+	xl destroy lc3
+	nothing_left
+}
+
+@test "list -l prints the configuration and the live state as JSON" {
+	xl create "$T/lc.cfg"
+	run xl list -l
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "[" ]]
+	[[ "$output" == *'"domid": 1'* ]]
+	[[ "$output" == *'"state": "running"'* || "$output" == *'"state": "blocked"'* ]]
+	[[ "$output" == *'"cpu_time": '* ]]
+	[[ "$output" == *'"c_info": {'* ]]
+	[[ "$output" == *'"name": "lc1"'* ]]
+	[[ "$output" == *'"max_memkb": 32768'* ]]
+	xl destroy lc1
+}
+
+@test "a bad kernel path fails and leaves nothing behind" {
+	run xl create "$T/lc.cfg" 'kernel="/nonexistent/kernel.elf"'
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"/nonexistent/kernel.elf"* ]]
+	nothing_left
+	[ ! -e "$XENON_LOGDIR/xl-lc1.log" ]
+}
+
+@test "xenon-hv failing to start leaves nothing behind" {
+	run xl create "$T/lc.cfg" memory=1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"xenon-hv"*"exited with status 1"* ]]
+	[[ "$output" == *"too little memory"* ]]
+	nothing_left
+	[ ! -e "$XENON_LOGDIR/xl-lc1.log" ]
+	XENON_HV=$T/no-such-hv run xl create "$T/lc.cfg"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot run $T/no-such-hv"* ]]
+	nothing_left
+}
+
+@test "without xenstored, commands say where they looked" {
+	kill_pid "$XS_PID"
+	XS_PID=
+	run xl list
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot connect to xenstored at $XENSTORED_PATH"* ]]
+	run xl create "$T/lc.cfg"
+	[ "$status" -eq 1 ]
+	[ ! -e "$XENON_LOGDIR/xl-lc1.log" ]
+	! hv_running_here
+}
+
+@test "create -e: no on_* handling, the ended domain stays shut down" {
+	xl create -e "$T/lc.cfg"
+	wait_for 5 console_has lc1 "xenon> "
+	guest_cmd lc1 poweroff
+	wait_for 5 state_is lc1 ---s--
+	xl destroy lc1
+	nothing_left
+}
+
+@test "info reports the host and the KVM platform; uptime lists domains" {
+	run xl info
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nr_cpus                : $(nproc)"* ]]
+	[[ "$output" =~ kvm_platform\ +:\ (pvm|vtx) ]]
+	[[ "$output" == *"total_memory           : "* ]]
+	[[ "$output" == *"xen_version            : "* ]]
+	xl create "$T/lc.cfg"
+	run xl uptime
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^Name\ +ID\ Uptime$ ]]
+	[[ "${lines[1]}" == Domain-0* ]]
+	[[ "${lines[2]}" =~ ^lc1\ +1\ +\ ?0:00:0[0-9]$ ]]
+	xl destroy lc1
+}
+
+@test "shutdown -a and a guest that acts on control/shutdown" {
+	xl create "$T/lc.cfg"
+	xl create "$T/lc.cfg" 'name="lc2"'
+	wait_for 5 console_has lc1 "xenon> "
+	wait_for 5 console_has lc2 "xenon> "
+	run xl shutdown -a -w
+	[ "$status" -eq 0 ]
+	nothing_left
+}
+
+@test "a guest cannot read /local/domain/0 or another domain's nodes" {
+	xl create "$T/lc.cfg"
+	xl create "$T/lc.cfg" 'name="lc2"'
+	if ! wait_for 3 feature_poweroff 1; then
+		xl destroy lc1
+		xl destroy lc2
+		skip "the guest xenstore channel is not available in this xenon-hv"
+	fi
+	guest_cmd lc1 "xs-read /local/domain/1/name"
+	wait_for 5 console_has lc1 "^lc1"
+	guest_cmd lc1 "xs-read /local/domain/0/name"
+	guest_cmd lc1 "xs-read /local/domain/2/name"
+	guest_cmd lc1 "xs-read /libxl/1/config"
+	guest_cmd lc1 "echo done-reading"
+	wait_for 5 console_has lc1 "^done-reading"
+	run console_text lc1
+	[[ "$output" != *"Domain-0"* ]]
+	[[ "$output" != *$'\n'lc2* ]]
+	[[ "$output" == *EACCES* ]]
+	xl destroy lc1
+	xl destroy lc2
+	nothing_left
+}
