@@ -15,3 +15,10 @@ install: install-xl-completion
 install-xl-completion: xl/xl.bash-completion
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0644 xl/xl.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/xl
+
+# Unit tests of the config parser and the disk / vif specs.
+XLCFG_PARSE_OBJS := xl/cfg_parse.o xl/cfg_lex.o
+XLCFG_TYPES_OBJS := libxl/libxl_types.o libxl/libxl_json.o libxl/libxl_disk.o libxl/libxl_nic.o
+$(eval $(call unit_test,tests/unit/xlcfg_parse-test,tests/unit/xlcfg_parse-test.o $(XLCFG_PARSE_OBJS)))
+$(eval $(call unit_test,tests/unit/xlcfg_disk-test,tests/unit/xlcfg_disk-test.o $(XLCFG_TYPES_OBJS),$(LIBXL_LDLIBS)))
+$(eval $(call unit_test,tests/unit/xlcfg_vif-test,tests/unit/xlcfg_vif-test.o $(XLCFG_TYPES_OBJS),$(LIBXL_LDLIBS)))
