@@ -24,6 +24,50 @@ const struct cmd_spec cmd_table[] = {
 	 "-d                  Enable debug messages.\n"
 	 "-F                  Run in foreground until death of the domain.\n"
 	 "-e                  Do not wait in the background for the death of the domain."},
+	{"list", main_list, false, false, "List information about all/some domains",
+	 "[options] [Domain...]",
+	 "-h, --help          Print this help.\n"
+	 "-l, --long          Output all VM details (JSON: configuration, state, CPU time).\n"
+	 "-v, --verbose       Prints out UUIDs and the shutdown reason code."},
+	{"destroy", main_destroy, false, false, "Terminate a domain immediately",
+	 "<Domain>",
+	 "-h, --help          Print this help."},
+	{"shutdown", main_shutdown, false, false, "Issue a shutdown signal to a domain",
+	 "[options] <-a|Domain>",
+	 "-h, --help          Print this help.\n"
+	 "-a, --all           Shutdown all guest domains.\n"
+	 "-w, --wait          Wait for guest(s) to complete shutdown.\n"
+	 "-F                  Fallback: press the power button when the guest does not\n"
+	 "                    answer control/shutdown (no feature-poweroff)."},
+	{"reboot", main_reboot, false, false, "Issue a reboot signal to a domain",
+	 "[options] <-a|Domain>",
+	 "-h, --help          Print this help.\n"
+	 "-a, --all           Reboot all guest domains.\n"
+	 "-w, --wait          Wait for guest(s) to complete the reboot.\n"
+	 "-F                  Fallback: press the reset button when the guest does not\n"
+	 "                    answer control/shutdown (no feature-reboot)."},
+	{"pause", main_pause, false, false, "Pause execution of a domain", "<Domain>",
+	 "-h, --help          Print this help."},
+	{"unpause", main_unpause, false, false, "Unpause a paused domain", "<Domain>",
+	 "-h, --help          Print this help."},
+	{"rename", main_rename, false, true, "Rename a domain", "<Domain> <NewDomainName>",
+	 "-h, --help          Print this help."},
+	{"domid", main_domid, false, false, "Convert a domain name to domain id", "<DomainName>",
+	 "-h, --help          Print this help."},
+	{"domname", main_domname, false, false, "Convert a domain id to domain name", "<DomainId>",
+	 "-h, --help          Print this help."},
+	{"info", main_info, false, false, "Get information about Xen host", "",
+	 "-h, --help          Print this help."},
+	{"uptime", main_uptime, false, false, "Print uptime for all/some domains",
+	 "[-s] [Domain...]",
+	 "-h, --help          Print this help.\n"
+	 "-s                  Uptime in short format."},
+	{"console", main_console, false, false, "Attach to domain's console",
+	 "[options] <Domain>",
+	 "-h, --help          Print this help.\n"
+	 "-t <type>           Console type, pv or serial.\n"
+	 "-n <number>         Console number (0: a Xenon domain has one).\n"
+	 "Press ^] (Ctrl-]) to detach."},
 	{"completion", main_completion, false, false, "Print a shell completion script for xl",
 	 "bash",
 	 "-h, --help          Print this help.\n"
