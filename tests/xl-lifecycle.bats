@@ -367,3 +367,34 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	xl destroy lc2
 	nothing_left
 }
+
+@test "shutdown asks through control/shutdown when the guest advertises feature-poweroff" {
+	xl create "$T/lc.cfg"
+	if ! wait_for 3 feature_poweroff 1; then
+		xl destroy lc1
+		skip "the guest xenstore channel is not available in this xenon-hv"
+	fi
+	# paused, the guest cannot act yet: the request waits in xenstore
+	xl pause lc1
+	run xl shutdown lc1
+	[ "$status" -eq 0 ]
+	[ "$(xenstore-read /local/domain/1/control/shutdown)" = poweroff ]
+	state_is lc1 --p---
+	xl unpause lc1
+	wait_for 5 nothing_left
+}
+
+@test "console of a domain that is not running says so" {
+	xl create "$T/lc.cfg" 'on_poweroff="preserve"'
+	wait_for 5 console_has lc1 "xenon> "
+	guest_cmd lc1 poweroff
+	wait_for 5 state_is lc1 ---s--
+	run xl console lc1 < /dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not running"* ]]
+	run xl shutdown lc1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not running"* ]]
+	xl destroy lc1
+	nothing_left
+}

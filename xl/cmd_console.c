@@ -42,7 +42,8 @@ static int open_console(libxl_ctx *ctx, uint32_t domid, int *fd)
 	int rc = libxl_console_get_tty(ctx, domid, &tty);
 
 	if (rc < 0) {
-		log_warnx("console: domain %u has no console pty (is it running?)", domid);
+		log_warnx("console: domain %u has no console: it is not running (see 'xl list')",
+			  domid);
 		return rc;
 	}
 	*fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
