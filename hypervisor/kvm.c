@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -243,4 +245,63 @@ int hv_kvm_enter_long_mode(struct hv_vcpu *vcpu, uint64_t rip, uint64_t rsp, uin
 		return -errno;
 	}
 	return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+struct reaper_args {
+	int keep[XENON_MAX_VCPUS + 3]; /* sorted */
+	int n;
+	int parent_gone; /* read end of a pipe whose write end only xenon-hv holds */
+};
+
+/* The reaper shares our memory (CLONE_VM): plain system calls only. */
+static int reaper(void *arg)
+{
+	const struct reaper_args *r = arg;
+	unsigned lo = 0;
+	char c;
+
+	for (int i = 0; i < r->n; i++) {
+		if ((unsigned)r->keep[i] > lo)
+			close_range(lo, r->keep[i] - 1, 0);
+		lo = r->keep[i] + 1;
+	}
+	close_range(lo, ~0U, 0);
+	/* EOF once xenon-hv's files are closed, i.e. after it let go of the address space. */
+	while (read(r->parent_gone, &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/*
+ * Tearing down a VM with an in-kernel irqchip and its address space takes
+ * ~10 ms on this kernel (SRCU grace periods). At exit a reaper process that
+ * shares our address space (CLONE_VM) and keeps only the KVM file descriptors
+ * waits for xenon-hv to be gone, then drops the last references: the teardown
+ * runs there, after xenon-hv has exited and been reaped, and the reaper then
+ * exits on its own. If clone fails the teardown simply happens here.
+ */
+void hv_kvm_release_async(struct hv_vm *vm)
+{
+	static struct reaper_args r;
+	static uint8_t stack[16 * 1024] __attribute__((aligned(16)));
+	int gone[2];
+
+	if (vm->vm_fd < 0 || pipe2(gone, O_CLOEXEC))
+		return;
+	r.n = 0;
+	r.parent_gone = gone[0];
+	r.keep[r.n++] = gone[0];
+	r.keep[r.n++] = vm->kvm_fd;
+	r.keep[r.n++] = vm->vm_fd;
+	for (unsigned i = 0; vm->vcpus && i < vm->args.nr_vcpus; i++)
+		if (vm->vcpus[i].run)
+			r.keep[r.n++] = vm->vcpus[i].fd;
+	qsort(r.keep, r.n, sizeof(r.keep[0]), cmp_int);
+	fflush(NULL);
+	clone(reaper, stack + sizeof(stack), CLONE_VM | SIGCHLD, &r);
 }

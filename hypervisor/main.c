@@ -89,5 +89,6 @@ int main(int argc, char **argv)
 	}
 	rc = hv_main_loop(&vm, &sigs);
 	hv_cleanup(&vm);
+	hv_kvm_release_async(&vm);
 	return rc;
 }
