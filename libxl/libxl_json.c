@@ -233,6 +233,13 @@ static void gen_sched_params(struct jw *w, const libxl_domain_sched_params *p)
 	jw_map_close(w);
 }
 
+static void empty_map(struct jw *w, const char *key)
+{
+	jw_key(w, key);
+	jw_map_open(w);
+	jw_map_close(w);
+}
+
 /* "type.pv": {...}: the union member selected by the build info's type. */
 static void gen_type_union(struct jw *w, const libxl_domain_build_info *p)
 {
@@ -254,7 +261,13 @@ static void gen_type_union(struct jw *w, const libxl_domain_build_info *p)
 	case LIBXL_DOMAIN_TYPE_HVM:
 		field_str(w, "firmware", p->u.hvm.firmware);
 		field_defbool(w, "pae", p->u.hvm.pae);
+		/* Xen's nested structs, always printed (not modelled: empty). */
+		empty_map(w, "vga");
+		empty_map(w, "vnc");
+		empty_map(w, "sdl");
+		empty_map(w, "spice");
 		field_str(w, "boot", p->u.hvm.boot);
+		empty_map(w, "rdm");
 		break;
 	case LIBXL_DOMAIN_TYPE_PVH:
 		field_defbool(w, "pvshim", p->u.pvh.pvshim);
@@ -306,12 +319,8 @@ static void gen_b_info(struct jw *w, const libxl_domain_build_info *p)
 	field_defbool(w, "apic", p->apic);
 	gen_type_union(w, p);
 	/* Xen always prints its per-architecture structs, empty here. */
-	jw_key(w, "arch_arm");
-	jw_map_open(w);
-	jw_map_close(w);
-	jw_key(w, "arch_x86");
-	jw_map_open(w);
-	jw_map_close(w);
+	empty_map(w, "arch_arm");
+	empty_map(w, "arch_x86");
 	field_int(w, "vmtrace_buf_kb", p->vmtrace_buf_kb, 0);
 	field_defbool(w, "vpmu", p->vpmu);
 	jw_map_close(w);

@@ -106,6 +106,19 @@ static int parse_rate_interval(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* A rate error, without the "invalid vif specification" prefix. */
+static int __attribute__((format(printf, 3, 4))) rate_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
 int libxl_nic_parse_rate(const char *rate, libxl_device_nic *nic, char *err, size_t errlen)
 {
 	char *copy = strdup(rate), *at;
@@ -119,17 +132,17 @@ int libxl_nic_parse_rate(const char *rate, libxl_device_nic *nic, char *err, siz
 	if (at)
 		*at++ = 0;
 	if (!*copy)
-		rc = nic_error(err, errlen, rate, "no rate given in rate=%s (as in rate=10Mb/s@50ms)", rate);
+		rc = rate_error(err, errlen, "no rate given in rate=%s (as in rate=10Mb/s@50ms)", rate);
 	else if (parse_rate_bytes(copy, &bytes_per_sec) < 0)
-		rc = nic_error(err, errlen, rate,
-			       "invalid rate \"%s\" (expected a number with B/s, KB/s, MB/s, GB/s or "
-			       "b/s, Kb/s, Mb/s, Gb/s, at most 4294967295 units)",
-			       copy);
+		rc = rate_error(err, errlen,
+				"invalid rate \"%s\" (expected a number with B/s, KB/s, MB/s, GB/s or "
+				"b/s, Kb/s, Mb/s, Gb/s, at most 4294967295 units)",
+				copy);
 	else if (at && parse_rate_interval(at, &usecs) < 0)
-		rc = nic_error(err, errlen, rate,
-			       "invalid replenishment interval \"%s\" (expected a number with s, ms or us)", at);
+		rc = rate_error(err, errlen,
+				"invalid replenishment interval \"%s\" (expected a number with s, ms or us)", at);
 	else if (bytes_per_sec > UINT64_MAX / usecs)
-		rc = nic_error(err, errlen, rate, "rate too large");
+		rc = rate_error(err, errlen, "rate \"%s\" too large", rate);
 	if (rc == 0) {
 		nic->rate_interval_usecs = usecs;
 		nic->rate_bytes_per_interval = bytes_per_sec * usecs / 1000000u;
@@ -203,8 +216,12 @@ static int nic_item(libxl_device_nic *nic, const char *spec, char *key, const ch
 		return replace(&nic->ifname, val);
 	if (!strcmp(key, "model"))
 		return replace(&nic->model, val);
-	if (!strcmp(key, "rate"))
-		return libxl_nic_parse_rate(val, nic, err, errlen);
+	if (!strcmp(key, "rate")) {
+		char msg[200];
+		int rc = libxl_nic_parse_rate(val, nic, msg, sizeof(msg));
+
+		return rc == -EINVAL ? nic_error(err, errlen, spec, "%s", msg) : rc;
+	}
 	if (!strcmp(key, "accel"))
 		return 0; /* unsupported and ignored, as in Xen */
 	if (!strcmp(key, "devid") || !strcmp(key, "mtu")) {

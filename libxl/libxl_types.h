@@ -425,7 +425,8 @@ int libxl_disk_vdev_to_devnum(const char *vdev, int *pdisk, int *ppartition);
  * -EINVAL with a message in err as above.
  */
 int libxl_nic_parse_spec(const char *spec, libxl_device_nic *nic, char *err, size_t errlen);
-/* rate=: "10Mb/s", "10MB/s@20ms", ... into the nic's two rate fields. */
+/* rate=: "10Mb/s", "10MB/s@20ms", ... into the nic's two rate fields
+ * (-EINVAL with a message about the rate alone). */
 int libxl_nic_parse_rate(const char *rate, libxl_device_nic *nic, char *err, size_t errlen);
 /* A random locally administered Xen MAC 00:16:3e:xx:xx:xx (create time). */
 void libxl_nic_random_mac(libxl_mac mac);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 #define MAX_VCPUS 4096
 
 struct dom_ctx {
@@ -359,8 +361,8 @@ static int finish_cmdline(struct dom_ctx *c)
 	*out = NULL;
 	if (cmdline) {
 		if (root || extra)
-			fprintf(stderr, "%s:%d: warning: ignoring root= and extra= in favour of cmdline=\n",
-				cs->loc.source, cs->loc.line);
+			log_warnx("%s:%d: warning: ignoring root= and extra= in favour of cmdline=", cs->loc.source,
+				  cs->loc.line);
 		*out = strdup(cmdline);
 	} else if (root && extra) {
 		rc = asprintf(out, "root=%s %s", root, extra) < 0 ? -ENOMEM : 0;
