@@ -78,8 +78,11 @@ int hv_console_open(struct hv_vm *vm, const char *spec)
 	c->in_fd = c->pty_slave_fd = -1;
 	if (!strcmp(spec, "stdio")) {
 		c->out_fd = STDOUT_FILENO;
-		c->in_fd = STDIN_FILENO;
-		stdin_raw(c);
+		/* A background job reading its terminal would be stopped (SIGTTIN). */
+		if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) == getpgrp()) {
+			c->in_fd = STDIN_FILENO;
+			stdin_raw(c);
+		}
 	} else if (!strcmp(spec, "pty")) {
 		rc = open_pty(c);
 	} else {

@@ -38,7 +38,7 @@ static int got_signal(struct hv_vm *vm, int sfd)
 	struct signalfd_siginfo si;
 
 	if (read(sfd, &si, sizeof(si)) != sizeof(si))
-		return -1;
+		si.ssi_signo = SIGTERM;
 	log_warnx("domain %u (%s): destroyed by signal %s", vm->args.domid, vm->args.name,
 		  strsignal(si.ssi_signo));
 	return HV_EXIT_DESTROY;
