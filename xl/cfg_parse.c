@@ -161,8 +161,13 @@ static int parse_value(struct parser *ps, int depth, struct cfg_value **out)
 			return -ENOMEM;
 		v->text = ps->tok.text;
 		ps->tok.text = NULL;
+		rc = next(ps);
+		if (rc < 0) {
+			value_free(v);
+			return rc;
+		}
 		*out = v;
-		return next(ps);
+		return 0;
 	}
 	if (ps->tok.type != TOK_LBRACKET) {
 		snprintf(what, sizeof(what), "a value for '%s' (a number, a \"string\" or a [list])",
