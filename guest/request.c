@@ -28,7 +28,8 @@ void request_init(void)
 
 void kernel_shutdown(uint32_t how, const char *why)
 {
-	printf("xenon-guest: %s (%s)\n", how == XENON_SHUTDOWN_REBOOT ? "rebooting" : "powering off", why);
+	printf("%sxenon-guest: %s (%s)\n", console_at_line_start() ? "" : "\n",
+	       how == XENON_SHUTDOWN_REBOOT ? "rebooting" : "powering off", why);
 	machine_shutdown(how);
 }
 

@@ -14,12 +14,14 @@ setup() {
 	[ -f "$ELF" ] || skip "guest/xenon-guest.elf is not built (make guest/xenon-guest.elf)"
 	mk_tmp
 	GUEST_PID=
+	XSD_PID=
 	FEED=
 }
 
 local_teardown() {
 	[ -z "${FEED:-}" ] || exec {FEED}>&-
 	kill_pid "$GUEST_PID"
+	kill_pid "$XSD_PID"
 }
 
 need_hv() {
@@ -257,6 +259,63 @@ wait_exit() {
 	wait_exit
 	[ "$EXIT" -eq 2 ]
 	console_has 'xenon-guest: rebooting \(requested by the toolstack\)'
+}
+
+# start_xenstored: a private xenstored with domain 5's home and control/
+# (owned by domain 5, as the toolstack would make them).
+start_xenstored() {
+	local xs="$XENON_TOP/xenstored"
+	[ -x "$xs/xenstored" ] && [ -x "$xs/xenstore-chmod" ] || skip "xenstored is not built"
+	export XENSTORED_PATH="$T/xs.sock"
+	"$xs/xenstored" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" &
+	XSD_PID=$!
+	wait_for 10 test -S "$XENSTORED_PATH"
+	"$xs/xenstore-write" /local/domain/5/control/shutdown "" /local/domain/5/data/greeting hello
+	"$xs/xenstore-chmod" -r /local/domain/5 n5
+}
+
+xs() {
+	"$XENON_TOP/xenstored/xenstore-$1" "${@:2}"
+}
+
+@test "xenstore: the guest reads, writes and lists through its ring, as its domain" {
+	need_hv
+	start_xenstored
+	run hv --domid 5 --xenstore="$XENSTORED_PATH" \
+		--cmdline 'run="xs-read data/greeting; xs-write data/answer 42; xs-ls control; xs-read nope; xs-read /local/domain/0; poweroff"'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'xenon> xs-read data/greeting\nhello\n'* ]]
+	[ "$(xs read /local/domain/5/data/answer)" = 42 ]
+	[[ "$output" == *$'xs-ls control\nshutdown\nfeature-poweroff\nfeature-reboot\n'* ]]
+	[[ "$output" == *"xs-read nope: no such node (ENOENT)"* ]]
+	[[ "$output" == *"xs-read /local/domain/0: permission denied (EACCES)"* ]]
+	[ "$(xs read /local/domain/5/control/feature-poweroff)" = 1 ]
+	[ "$(xs read /local/domain/5/control/feature-reboot)" = 1 ]
+}
+
+@test "xenstore: control/shutdown poweroff and reboot are acknowledged and obeyed" {
+	need_hv
+	start_xenstored
+	for what in poweroff reboot; do
+		: >"$T/out"
+		"$HV" --kernel "$ELF" --control "$T/ctl.sock" --domid 5 --xenstore="$XENSTORED_PATH" \
+			</dev/null >"$T/out" 2>&1 &
+		GUEST_PID=$!
+		wait_for 10 console_has '^xenon> '
+		wait_for 10 xs exists /local/domain/5/control/feature-reboot
+		xs write /local/domain/5/control/shutdown "$what"
+		wait_exit
+		if [ "$what" = poweroff ]; then
+			[ "$EXIT" -eq 0 ]
+			console_has 'xenon-guest: powering off \(requested through xenstore\)'
+		else
+			[ "$EXIT" -eq 2 ]
+			console_has 'xenon-guest: rebooting \(requested through xenstore\)'
+		fi
+		# acknowledged as Linux does: the request is cleared
+		[ "$(xs read /local/domain/5/control/shutdown)" = "" ]
+		xs rm /local/domain/5/control/feature-reboot
+	done
 }
 
 @test "qemu microvm: the PVH entry boots the same ELF natively" {
