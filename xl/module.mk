@@ -28,3 +28,6 @@ $(eval $(call unit_test,tests/unit/xlcfg_vif-test,tests/unit/xlcfg_vif-test.o $(
 XLCFG_FUZZ_SRCS := tests/fuzz/xlcfg-fuzz.c xl/cfg_parse.c xl/cfg_lex.c xl/cfg_domain.c xl/cfg_cpus.c \
 	xl/xl_conf.c libxl/libxl_types.c libxl/libxl_json.c libxl/libxl_disk.c libxl/libxl_nic.c common/log.c
 $(eval $(call fuzzer,xl/xlcfg-fuzz,$(XLCFG_FUZZ_SRCS),$(LIBXL_LDLIBS)))
+
+# xl looks for xl.conf where make install puts it (then /etc/xen/xl.conf).
+xl/xl_conf.o xl/xl_conf.san.o: XCFLAGS += -DXL_CONF_PATH='"$(XENDIR)/xl.conf"'
