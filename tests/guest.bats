@@ -67,17 +67,21 @@ console_count() {
 	tr -d '\r' <"$T/out" | grep -Ec "$1" || true
 }
 
-# wait_exit: wait for the background xenon-hv; its status in $EXIT.
+# wait_exit: wait (10 s at most) for the background xenon-hv; its status in $EXIT.
 wait_exit() {
 	local i
 	for i in $(seq 200); do
 		kill -0 "$GUEST_PID" 2>/dev/null || break
 		sleep 0.05
 	done
+	if kill -0 "$GUEST_PID" 2>/dev/null; then
+		echo "xenon-hv is still running after 10 s" >&2
+		EXIT=255
+		return 1
+	fi
 	EXIT=0
 	wait "$GUEST_PID" || EXIT=$?
 	GUEST_PID=
-	FEED=
 }
 
 @test "the ELF carries the 64-bit entry and the Xen PVH note" {
