@@ -114,6 +114,22 @@ void hv_console_close(struct hv_vm *vm)
 	}
 }
 
+/* Close and free it all; only once no vCPU thread can write any more. */
+void hv_console_destroy(struct hv_vm *vm)
+{
+	struct hv_console *c = vm->console;
+
+	if (!c)
+		return;
+	hv_console_close(vm);
+	if (c->out_fd > STDERR_FILENO)
+		close(c->out_fd);
+	if (c->pty_slave_fd >= 0)
+		close(c->pty_slave_fd);
+	vm->console = NULL;
+	free(c);
+}
+
 static void ring_put(struct hv_console *c, const uint8_t *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {

@@ -95,56 +95,75 @@ static int elf_check_segment(const char *path, const Elf64_Phdr *ph, size_t size
 	return 0;
 }
 
-/* Checks everything; with vm set, also copies the segments into guest RAM. */
+/*
+ * Checks everything; with vm set, also copies the segments into guest RAM.
+ * Headers are copied out first: a file's offsets need not be aligned.
+ */
 static int elf_walk(const char *path, const struct elf_image *img, uint64_t ram_end, struct hv_vm *vm)
 {
-	const Elf64_Ehdr *eh = (const void *)img->data;
-	const Elf64_Phdr *ph;
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
 	int rc, entry_ok = 0, loads = 0;
 
-	rc = elf_check_header(path, eh, img->size);
+	memcpy(&eh, img->data, sizeof(eh));
+	rc = elf_check_header(path, &eh, img->size);
 	if (rc)
 		return rc;
-	ph = (const void *)(img->data + eh->e_phoff);
-	for (unsigned i = 0; i < eh->e_phnum; i++, ph++) {
-		if (ph->p_type != PT_LOAD || !ph->p_memsz)
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		memcpy(&ph, img->data + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD || !ph.p_memsz)
 			continue;
-		rc = elf_check_segment(path, ph, img->size, ram_end);
+		rc = elf_check_segment(path, &ph, img->size, ram_end);
 		if (rc)
 			return rc;
 		loads++;
-		if (eh->e_entry >= ph->p_vaddr && eh->e_entry - ph->p_vaddr < ph->p_memsz)
+		if (eh.e_entry >= ph.p_vaddr && eh.e_entry - ph.p_vaddr < ph.p_memsz)
 			entry_ok = 1;
 		/* RAM is fresh memfd pages, already zero: only the file bytes are copied. */
 		if (vm)
-			memcpy(hv_gpa(vm, ph->p_paddr, ph->p_filesz), img->data + ph->p_offset, ph->p_filesz);
+			memcpy(hv_gpa(vm, ph.p_paddr, ph.p_filesz), img->data + ph.p_offset, ph.p_filesz);
 	}
 	if (!loads) {
 		log_warnx("kernel %s: no PT_LOAD segments", path);
 		return -ENOEXEC;
 	}
-	if (!entry_ok || eh->e_entry >= 4 * HV_GIB) {
+	if (!entry_ok || eh.e_entry >= 4 * HV_GIB) {
 		log_warnx("kernel %s: entry point %#llx is not inside a loaded segment", path,
-			  (unsigned long long)eh->e_entry);
+			  (unsigned long long)eh.e_entry);
 		return -ENOEXEC;
 	}
 	if (vm)
-		vm->entry = eh->e_entry;
+		vm->entry = eh.e_entry;
 	return 0;
+}
+
+static uint64_t low_ram(uint64_t mem_bytes)
+{
+	return mem_bytes < HV_LOW_RAM_MAX ? mem_bytes : HV_LOW_RAM_MAX;
 }
 
 static int elf_run(const char *path, uint64_t mem_bytes, struct hv_vm *vm)
 {
 	struct elf_image img = {0};
-	uint64_t ram_end = mem_bytes < HV_LOW_RAM_MAX ? mem_bytes : HV_LOW_RAM_MAX;
 	int rc;
 
 	rc = elf_map(path, &img);
 	if (rc)
 		return rc;
-	rc = elf_walk(path, &img, ram_end, vm);
+	rc = elf_walk(path, &img, low_ram(mem_bytes), vm);
 	munmap((void *)img.data, img.size);
 	return rc;
+}
+
+int hv_elf_validate(const char *name, const void *data, size_t size, uint64_t mem_bytes)
+{
+	struct elf_image img = {data, size};
+
+	if (size < sizeof(Elf64_Ehdr)) {
+		log_warnx("kernel %s: not an ELF file (too short)", name);
+		return -ENOEXEC;
+	}
+	return elf_walk(name, &img, low_ram(mem_bytes), NULL);
 }
 
 int hv_elf_check(const char *path, uint64_t mem_bytes)

@@ -123,6 +123,8 @@ int hv_kvm_enter_long_mode(struct hv_vcpu *vcpu, uint64_t rip, uint64_t rsp, uin
 
 /* elf.c */
 int hv_elf_check(const char *path, uint64_t mem_bytes);
+/* The same checks on an image in memory (tests, fuzzing). */
+int hv_elf_validate(const char *name, const void *data, size_t size, uint64_t mem_bytes);
 int hv_elf_load(struct hv_vm *vm, const char *path);
 
 /* boot.c */
@@ -180,6 +182,7 @@ void hv_xs_handle(struct hv_vm *vm);
 /* console.c */
 int hv_console_open(struct hv_vm *vm, const char *spec);
 void hv_console_close(struct hv_vm *vm);
+void hv_console_destroy(struct hv_vm *vm);
 void hv_console_write(struct hv_vm *vm, const uint8_t *buf, size_t len);
 int hv_console_input_fd(struct hv_vm *vm);
 const char *hv_console_pty(struct hv_vm *vm);
