@@ -231,7 +231,11 @@ ASM
 	start_hv --console pty --cmdline 'run="echo ring-marker-42"'
 	wait_for 10 eval '"$HVCTL" "$SOCK" console | grep -q ring-marker-42'
 	run "$HVCTL" "$SOCK" info
-	[[ "$output" =~ console:\ +/dev/pts/[0-9]+ ]]
+	[[ "$output" =~ console:\ +(/dev/pts/[0-9]+) ]]
+	pty=${BASH_REMATCH[1]}
+	# What is typed on the pty reaches the guest's shell.
+	printf 'echo via-pty-%s\r' 7 >"$pty"
+	wait_for 10 eval '"$HVCTL" "$SOCK" console | grep -q "^via-pty-7"'
 }
 
 @test "a second xenon-hv on the same control socket is refused" {
