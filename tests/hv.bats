@@ -147,8 +147,11 @@ ASM
 	run "$HVCTL" "$SOCK" info
 	[[ "$output" == *"state:     paused"* ]]
 	before=$(ticks)
+	cpu_before=$("$HVCTL" "$SOCK" info | awk '/^cpu_time/ { print $2 }')
 	sleep 0.5 # five ticker periods
 	[ "$(ticks)" -eq "$before" ]
+	# Parked vCPU threads use no CPU time at all.
+	[ "$("$HVCTL" "$SOCK" info | awk '/^cpu_time/ { print $2 }')" = "$cpu_before" ]
 	"$HVCTL" "$SOCK" unpause
 	wait_for 10 eval '[ "$(ticks)" -gt "$before" ]'
 	run "$HVCTL" "$SOCK" info
