@@ -29,20 +29,23 @@ uint64_t hv_now_ns(int clock)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* The first end wins; its detail is complete before its status is visible. */
 void hv_vm_end(struct hv_vm *vm, int status, const char *fmt, ...)
 {
-	int none = -1;
+	static pthread_mutex_t end_lock = PTHREAD_MUTEX_INITIALIZER;
 	uint64_t one = 1;
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(vm->end_detail, sizeof(vm->end_detail), fmt, ap);
-	va_end(ap);
-	/* The detail may be overwritten by a loser; the status is set only once. */
-	if (atomic_compare_exchange_strong(&vm->end_status, &none, status)) {
+	pthread_mutex_lock(&end_lock);
+	if (atomic_load(&vm->end_status) < 0) {
+		va_start(ap, fmt);
+		vsnprintf(vm->end_detail, sizeof(vm->end_detail), fmt, ap);
+		va_end(ap);
+		atomic_store(&vm->end_status, status);
 		if (write(vm->end_fd, &one, sizeof(one)) < 0)
 			log_warn("waking the main loop");
 	}
+	pthread_mutex_unlock(&end_lock);
 }
 
 void hv_vcpu_log_regs(struct hv_vcpu *v)
