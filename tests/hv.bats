@@ -117,6 +117,23 @@ ASM
 	[ ! -e "$SOCK" ]
 }
 
+@test "a KVM internal error (PVM cannot emulate popcnt before the VIF page) is a crash" {
+	run timeout 30 "$HV" --kernel "$GUEST" --control "$SOCK" --cmdline 'run="poweroff"'
+	[[ "${lines[0]}" == *"platform pvm"* ]] || skip "not a PVM host: popcnt runs natively"
+	cat >"$T/ie.S" <<'ASM'
+	.globl _start
+_start:	popcnt %rax, %rbx	/* still emulated: no VIF page registered */
+	mov $0x5f0, %dx
+	xor %eax, %eax
+	outl %eax, %dx
+ASM
+	gcc -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-Ttext-segment=0x100000 -o "$T/ie.elf" "$T/ie.S"
+	run timeout 20 "$HV" --kernel "$T/ie.elf" --control "$SOCK"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"crashed: KVM internal error (suberror 1) on vCPU 0"* ]]
+	[[ "$output" == *"vCPU 0: rip="* ]]
+}
+
 @test "string output (rep outsb) to the UART reaches the console in order" {
 	cat >"$T/rep.S" <<'ASM'
 	.globl _start
