@@ -232,6 +232,14 @@ dry_run() {
 	[ "$output" = "create" ]
 	run bash -c "source '$T/xl.bash'; COMP_WORDS=(xl create --q); COMP_CWORD=2; _xl; echo \"\${COMPREPLY[@]}\""
 	[ "$output" = "--quiet" ]
+	# commands that take a domain complete names from `xl list`
+	mkdir "$T/bin"
+	printf '#!/bin/sh\necho "Name  ID   Mem VCPUs State Time(s)"\necho "Domain-0 0 1024 2 r----- 1.0"\necho "web 3 64 1 -b---- 0.1"\n' > "$T/bin/xl"
+	chmod +x "$T/bin/xl"
+	run env PATH="$T/bin:$PATH" bash -c "source '$T/xl.bash'; COMP_WORDS=(xl destroy w); COMP_CWORD=2; _xl; echo \"\${COMPREPLY[@]}\""
+	[ "$output" = "web" ]
+	run env PATH="$T/bin:$PATH" bash -c "source '$T/xl.bash'; COMP_WORDS=(xl help pa); COMP_CWORD=2; _xl; echo \"\${COMPREPLY[@]}\""
+	[ "$output" = "pause" ]
 	run xl completion zsh
 	[ "$status" -eq 1 ]
 }

@@ -155,8 +155,11 @@ static void print_bash_completion(void)
 		printf("\t%s) opts='", c->name);
 		if (c->options)
 			print_flags(c->options);
-		printf(" --help'");
-		if (strstr(c->usage, "<Domain>"))
+		if (!c->options || !strstr(c->options, "--help"))
+			printf(" --help");
+		printf("'");
+		/* <Domain>, [Domain...], <-a|Domain>: the command takes domains. */
+		if (strstr(c->usage, "Domain"))
 			printf("; args=domain");
 		else if (strstr(c->usage, "File>") || strstr(c->usage, "<filename>"))
 			printf("; args=file");
