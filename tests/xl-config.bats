@@ -6,6 +6,7 @@
 # tests/configs/NAME.cfg is a domain config; beside it:
 #   NAME.json    the JSON Xen's xl prints for it (a generated uuid reads
 #                "<generated>"), or
+#   NAME.sxp     the SXP Xen's xl prints for it (NAME.xlconf asks for sxp), or
 #   NAME.err     the message xl prints (exit status 1), and optionally
 #   NAME.xlconf  the xl.conf to use ($XL_CONF; default: an empty one)
 #   NAME.args    extra arguments (key=value overrides), shell-quoted
@@ -41,8 +42,8 @@ dry_run() {
 	for cfg in "$CONFIGS"/*.cfg; do
 		name=$(basename "$cfg" .cfg)
 		n=$((n + 1))
-		[ -f "$CONFIGS/$name.json" ] || [ -f "$CONFIGS/$name.err" ] || {
-			echo "$name.cfg has neither .json nor .err"
+		[ -f "$CONFIGS/$name.json" ] || [ -f "$CONFIGS/$name.sxp" ] || [ -f "$CONFIGS/$name.err" ] || {
+			echo "$name.cfg has neither .json, .sxp nor .err"
 			return 1
 		}
 		! { [ -f "$CONFIGS/$name.json" ] && [ -f "$CONFIGS/$name.err" ]; } || {
@@ -54,11 +55,11 @@ dry_run() {
 	[ "$n" -ge 40 ]
 }
 
-@test "valid configs print Xen's JSON and exit 0" {
+@test "valid configs print Xen's JSON (or SXP) and exit 0" {
 	mk_tmp
 	local failed=0 json name
-	for json in "$CONFIGS"/*.json; do
-		name=$(basename "$json" .json)
+	for json in "$CONFIGS"/*.json "$CONFIGS"/*.sxp; do
+		name=$(basename "$json"); name=${name%.*}
 		dry_run "$name"
 		expected_stderr=""
 		[ -f "$CONFIGS/$name.stderr" ] && expected_stderr=$(cat "$CONFIGS/$name.stderr")

@@ -7,6 +7,8 @@
 #ifndef XENON_XL_CFG_DOMAIN_H
 #define XENON_XL_CFG_DOMAIN_H
 
+#include <stdio.h>
+
 #include "libxl/libxl_types.h"
 #include "xl/cfg_parse.h"
 #include "xl/xl_conf.h"
@@ -30,5 +32,11 @@ int xl_load_domain_config(const char *file, const char *extra, const struct xl_c
  * -EINVAL with a message (no location) in err.
  */
 int xl_parse_cpurange(const char *spec, libxl_bitmap *map, char *err);
+
+/*
+ * The legacy SXP form of d, as Xen's xl prints it for output_format="sxp"
+ * (domid -1 in a dry run). -EINVAL for a type SXP cannot show (pvh).
+ */
+int xl_print_sxp(int domid, const libxl_domain_config *d, FILE *fh);
 
 #endif

@@ -46,9 +46,14 @@ static int print_config(const libxl_domain_config *cfg)
 	int rc;
 
 	if (xl_conf.output_format == XL_OUTPUT_SXP) {
-		log_warnx("create: output_format \"sxp\" (%s) is not supported; use \"json\"",
-			  xl_conf.path ? xl_conf.path : "xl.conf");
-		return 1;
+		rc = xl_print_sxp(-1, cfg, stdout);
+		if (rc == -EINVAL)
+			log_warnx("create: SXP cannot show a %s guest; set output_format=\"json\" in %s",
+				  libxl_domain_type_to_string(cfg->c_info.type),
+				  xl_conf.path ? xl_conf.path : "xl.conf");
+		else if (rc < 0)
+			log_warnx("create: writing the configuration: %s", log_strerror(rc));
+		return rc < 0 ? 1 : (fflush(stdout) ? 1 : 0);
 	}
 	rc = libxl_domain_config_to_json(cfg, &json);
 	if (rc < 0) {
