@@ -153,7 +153,8 @@ static int positional(struct disk_parse *dp, char *value)
 		dp->access_set = true;
 		return set_access(dp, value);
 	}
-	return disk_error(dp, "too many positional parameters at \"%s\" (target, format, vdev, access)", value);
+	return disk_error(dp, "too many positional parameters at \"%s\" (target, format, vdev, access)",
+			  value);
 }
 
 struct disk_key {
@@ -183,14 +184,10 @@ static int set_access_key(struct disk_parse *dp, const char *v)
 }
 
 static const struct disk_key disk_keys[] = {
-	{"format", set_format},
-	{"vdev", set_vdev},
-	{"access", set_access_key},
-	{"devtype", set_devtype},
-	{"backend", set_backend},
-	{"backendtype", set_backendtype},
-	{"script", set_script},
-	{"specification", set_specification},
+    {"format", set_format},	{"vdev", set_vdev},
+    {"access", set_access_key}, {"devtype", set_devtype},
+    {"backend", set_backend},	{"backendtype", set_backendtype},
+    {"script", set_script},	{"specification", set_specification},
 };
 
 /* Flags: whole items that set something. */

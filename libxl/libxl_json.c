@@ -203,8 +203,7 @@ static void field_mac(struct jw *w, const char *key, const libxl_mac mac)
 static void gen_c_info(struct jw *w, const libxl_domain_create_info *p)
 {
 	jw_map_open(w);
-	field_enum(w, "type", libxl_domain_type_to_string(p->type), p->type,
-		   LIBXL_DOMAIN_TYPE_INVALID);
+	field_enum(w, "type", libxl_domain_type_to_string(p->type), p->type, LIBXL_DOMAIN_TYPE_INVALID);
 	field_defbool(w, "hap", p->hap);
 	field_defbool(w, "oos", p->oos);
 	field_int(w, "ssidref", p->ssidref, 0);
@@ -341,8 +340,8 @@ static void gen_disk(struct jw *w, const libxl_device_disk *p)
 	field_int(w, "is_cdrom", p->is_cdrom, 0);
 	field_bool(w, "direct_io_safe", p->direct_io_safe);
 	field_defbool(w, "discard_enable", p->discard_enable);
-	field_enum(w, "specification", libxl_disk_specification_to_string(p->specification),
-		   p->specification, 0);
+	field_enum(w, "specification", libxl_disk_specification_to_string(p->specification), p->specification,
+		   0);
 	field_defbool(w, "colo_enable", p->colo_enable);
 	field_defbool(w, "colo_restore_enable", p->colo_restore_enable);
 	field_defbool(w, "trusted", p->trusted);

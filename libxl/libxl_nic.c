@@ -39,7 +39,8 @@ static int parse_mac(const char *s, libxl_mac mac)
 		int digits = 0, v = 0;
 
 		while (isxdigit((unsigned char)*s) && digits < 3) {
-			v = v * 16 + (isdigit((unsigned char)*s) ? *s - '0' : (tolower((unsigned char)*s) - 'a' + 10));
+			v = v * 16 +
+			    (isdigit((unsigned char)*s) ? *s - '0' : (tolower((unsigned char)*s) - 'a' + 10));
 			s++;
 			digits++;
 		}
@@ -140,7 +141,8 @@ int libxl_nic_parse_rate(const char *rate, libxl_device_nic *nic, char *err, siz
 				copy);
 	else if (at && parse_rate_interval(at, &usecs) < 0)
 		rc = rate_error(err, errlen,
-				"invalid replenishment interval \"%s\" (expected a number with s, ms or us)", at);
+				"invalid replenishment interval \"%s\" (expected a number with s, ms or us)",
+				at);
 	else if (bytes_per_sec > UINT64_MAX / usecs)
 		rc = rate_error(err, errlen, "rate \"%s\" too large", rate);
 	if (rc == 0) {
@@ -188,9 +190,9 @@ static int nic_item(libxl_device_nic *nic, const char *spec, char *key, const ch
 					 "00:16:3e:12:34:56)",
 					 val);
 		if (nic->mac[0] & 1)
-			return nic_error(err, errlen, spec,
-					 "MAC address \"%s\" is a multicast address (the first byte must be even)",
-					 val);
+			return nic_error(
+			    err, errlen, spec,
+			    "MAC address \"%s\" is a multicast address (the first byte must be even)", val);
 		return 0;
 	}
 	if (!strcmp(key, "type")) {
@@ -199,7 +201,8 @@ static int nic_item(libxl_device_nic *nic, const char *spec, char *key, const ch
 		else if (!strcmp(val, "ioemu"))
 			nic->nictype = LIBXL_NIC_TYPE_VIF_IOEMU;
 		else
-			return nic_error(err, errlen, spec, "invalid type \"%s\" (expected vif or ioemu)", val);
+			return nic_error(err, errlen, spec, "invalid type \"%s\" (expected vif or ioemu)",
+					 val);
 		return 0;
 	}
 	if (!strcmp(key, "bridge"))
@@ -226,14 +229,16 @@ static int nic_item(libxl_device_nic *nic, const char *spec, char *key, const ch
 		return 0; /* unsupported and ignored, as in Xen */
 	if (!strcmp(key, "devid") || !strcmp(key, "mtu")) {
 		if (parse_number(val, !strcmp(key, "mtu") ? 65535 : 0x7fffffff, &n) < 0)
-			return nic_error(err, errlen, spec, "%s must be a decimal number, not \"%s\"", key, val);
+			return nic_error(err, errlen, spec, "%s must be a decimal number, not \"%s\"", key,
+					 val);
 		if (!strcmp(key, "mtu"))
 			nic->mtu = (int)n;
 		else
 			nic->devid = (int)n;
 		return 0;
 	}
-	return nic_error(err, errlen, spec, "unknown parameter \"%s\" (see xl-network-configuration(5))", key);
+	return nic_error(err, errlen, spec, "unknown parameter \"%s\" (see xl-network-configuration(5))",
+			 key);
 }
 
 int libxl_nic_parse_spec(const char *spec, libxl_device_nic *nic, char *err, size_t errlen)

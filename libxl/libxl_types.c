@@ -19,7 +19,10 @@ struct enum_name {
 	int v;
 };
 
-#define ENUM_END {NULL, 0}
+#define ENUM_END                                                                                             \
+	{                                                                                                    \
+		NULL, 0                                                                                      \
+	}
 
 static const char *enum_to_string(const struct enum_name *t, int v)
 {
@@ -43,88 +46,84 @@ static int enum_from_string(const struct enum_name *t, const char *s, int *v)
 }
 
 /* Define name_to_string / name_from_string over the table name_names. */
-#define ENUM_FUNCS(name)                                                   \
-	const char *name##_to_string(name v)                               \
-	{                                                                  \
-		return enum_to_string(name##_names, (int)v);               \
-	}                                                                  \
-	int name##_from_string(const char *s, name *v)                     \
-	{                                                                  \
-		int i, rc = enum_from_string(name##_names, s, &i);         \
-		if (rc == 0)                                               \
-			*v = (name)i;                                      \
-		return rc;                                                 \
+#define ENUM_FUNCS(name)                                                                                     \
+	const char *name##_to_string(name v)                                                                 \
+	{                                                                                                    \
+		return enum_to_string(name##_names, (int)v);                                                 \
+	}                                                                                                    \
+	int name##_from_string(const char *s, name *v)                                                       \
+	{                                                                                                    \
+		int i, rc = enum_from_string(name##_names, s, &i);                                           \
+		if (rc == 0)                                                                                 \
+			*v = (name)i;                                                                        \
+		return rc;                                                                                   \
 	}
 
 static const struct enum_name libxl_domain_type_names[] = {
-	{"invalid", LIBXL_DOMAIN_TYPE_INVALID},
-	{"hvm", LIBXL_DOMAIN_TYPE_HVM},
-	{"pv", LIBXL_DOMAIN_TYPE_PV},
-	{"pvh", LIBXL_DOMAIN_TYPE_PVH},
-	ENUM_END,
+    {"invalid", LIBXL_DOMAIN_TYPE_INVALID},
+    {"hvm", LIBXL_DOMAIN_TYPE_HVM},
+    {"pv", LIBXL_DOMAIN_TYPE_PV},
+    {"pvh", LIBXL_DOMAIN_TYPE_PVH},
+    ENUM_END,
 };
 ENUM_FUNCS(libxl_domain_type)
 
 static const struct enum_name libxl_disk_format_names[] = {
-	{"unknown", LIBXL_DISK_FORMAT_UNKNOWN},
-	{"qcow", LIBXL_DISK_FORMAT_QCOW},
-	{"qcow2", LIBXL_DISK_FORMAT_QCOW2},
-	{"vhd", LIBXL_DISK_FORMAT_VHD},
-	{"raw", LIBXL_DISK_FORMAT_RAW},
-	{"empty", LIBXL_DISK_FORMAT_EMPTY},
-	{"qed", LIBXL_DISK_FORMAT_QED},
-	ENUM_END,
+    {"unknown", LIBXL_DISK_FORMAT_UNKNOWN}, {"qcow", LIBXL_DISK_FORMAT_QCOW},
+    {"qcow2", LIBXL_DISK_FORMAT_QCOW2},	    {"vhd", LIBXL_DISK_FORMAT_VHD},
+    {"raw", LIBXL_DISK_FORMAT_RAW},	    {"empty", LIBXL_DISK_FORMAT_EMPTY},
+    {"qed", LIBXL_DISK_FORMAT_QED},	    ENUM_END,
 };
 ENUM_FUNCS(libxl_disk_format)
 
 static const struct enum_name libxl_disk_backend_names[] = {
-	{"unknown", LIBXL_DISK_BACKEND_UNKNOWN},
-	{"phy", LIBXL_DISK_BACKEND_PHY},
-	{"tap", LIBXL_DISK_BACKEND_TAP},
-	{"qdisk", LIBXL_DISK_BACKEND_QDISK},
-	{"standalone", LIBXL_DISK_BACKEND_STANDALONE},
-	ENUM_END,
+    {"unknown", LIBXL_DISK_BACKEND_UNKNOWN},
+    {"phy", LIBXL_DISK_BACKEND_PHY},
+    {"tap", LIBXL_DISK_BACKEND_TAP},
+    {"qdisk", LIBXL_DISK_BACKEND_QDISK},
+    {"standalone", LIBXL_DISK_BACKEND_STANDALONE},
+    ENUM_END,
 };
 ENUM_FUNCS(libxl_disk_backend)
 
 static const struct enum_name libxl_disk_specification_names[] = {
-	{"unknown", LIBXL_DISK_SPECIFICATION_UNKNOWN},
-	{"xen", LIBXL_DISK_SPECIFICATION_XEN},
-	{"virtio", LIBXL_DISK_SPECIFICATION_VIRTIO},
-	ENUM_END,
+    {"unknown", LIBXL_DISK_SPECIFICATION_UNKNOWN},
+    {"xen", LIBXL_DISK_SPECIFICATION_XEN},
+    {"virtio", LIBXL_DISK_SPECIFICATION_VIRTIO},
+    ENUM_END,
 };
 ENUM_FUNCS(libxl_disk_specification)
 
 static const struct enum_name libxl_nic_type_names[] = {
-	{"unknown", LIBXL_NIC_TYPE_UNKNOWN},
-	{"vif_ioemu", LIBXL_NIC_TYPE_VIF_IOEMU},
-	{"vif", LIBXL_NIC_TYPE_VIF},
-	ENUM_END,
+    {"unknown", LIBXL_NIC_TYPE_UNKNOWN},
+    {"vif_ioemu", LIBXL_NIC_TYPE_VIF_IOEMU},
+    {"vif", LIBXL_NIC_TYPE_VIF},
+    ENUM_END,
 };
 ENUM_FUNCS(libxl_nic_type)
 
 static const struct enum_name libxl_action_on_shutdown_names[] = {
-	{"destroy", LIBXL_ACTION_ON_SHUTDOWN_DESTROY},
-	{"restart", LIBXL_ACTION_ON_SHUTDOWN_RESTART},
-	{"restart_rename", LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME},
-	{"preserve", LIBXL_ACTION_ON_SHUTDOWN_PRESERVE},
-	{"coredump_destroy", LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY},
-	{"coredump_restart", LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART},
-	{"soft_reset", LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET},
-	ENUM_END,
+    {"destroy", LIBXL_ACTION_ON_SHUTDOWN_DESTROY},
+    {"restart", LIBXL_ACTION_ON_SHUTDOWN_RESTART},
+    {"restart_rename", LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME},
+    {"preserve", LIBXL_ACTION_ON_SHUTDOWN_PRESERVE},
+    {"coredump_destroy", LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY},
+    {"coredump_restart", LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART},
+    {"soft_reset", LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET},
+    ENUM_END,
 };
 ENUM_FUNCS(libxl_action_on_shutdown)
 
 /* xl.cfg(5) spells the shutdown actions differently from the JSON. */
 static const struct enum_name action_cfg_names[] = {
-	{"destroy", LIBXL_ACTION_ON_SHUTDOWN_DESTROY},
-	{"restart", LIBXL_ACTION_ON_SHUTDOWN_RESTART},
-	{"rename-restart", LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME},
-	{"preserve", LIBXL_ACTION_ON_SHUTDOWN_PRESERVE},
-	{"coredump-destroy", LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY},
-	{"coredump-restart", LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART},
-	{"soft-reset", LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET},
-	ENUM_END,
+    {"destroy", LIBXL_ACTION_ON_SHUTDOWN_DESTROY},
+    {"restart", LIBXL_ACTION_ON_SHUTDOWN_RESTART},
+    {"rename-restart", LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME},
+    {"preserve", LIBXL_ACTION_ON_SHUTDOWN_PRESERVE},
+    {"coredump-destroy", LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY},
+    {"coredump-restart", LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART},
+    {"soft-reset", LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET},
+    ENUM_END,
 };
 
 const char *libxl_action_on_shutdown_to_cfg(libxl_action_on_shutdown v)
@@ -147,35 +146,27 @@ int libxl_action_on_shutdown_from_cfg(const char *s, libxl_action_on_shutdown *v
 }
 
 static const struct enum_name libxl_shutdown_reason_names[] = {
-	{"unknown", LIBXL_SHUTDOWN_REASON_UNKNOWN},
-	{"poweroff", LIBXL_SHUTDOWN_REASON_POWEROFF},
-	{"reboot", LIBXL_SHUTDOWN_REASON_REBOOT},
-	{"suspend", LIBXL_SHUTDOWN_REASON_SUSPEND},
-	{"crash", LIBXL_SHUTDOWN_REASON_CRASH},
-	{"watchdog", LIBXL_SHUTDOWN_REASON_WATCHDOG},
-	{"soft_reset", LIBXL_SHUTDOWN_REASON_SOFT_RESET},
-	ENUM_END,
+    {"unknown", LIBXL_SHUTDOWN_REASON_UNKNOWN},	      {"poweroff", LIBXL_SHUTDOWN_REASON_POWEROFF},
+    {"reboot", LIBXL_SHUTDOWN_REASON_REBOOT},	      {"suspend", LIBXL_SHUTDOWN_REASON_SUSPEND},
+    {"crash", LIBXL_SHUTDOWN_REASON_CRASH},	      {"watchdog", LIBXL_SHUTDOWN_REASON_WATCHDOG},
+    {"soft_reset", LIBXL_SHUTDOWN_REASON_SOFT_RESET}, ENUM_END,
 };
 ENUM_FUNCS(libxl_shutdown_reason)
 
 static const struct enum_name libxl_tsc_mode_names[] = {
-	{"default", LIBXL_TSC_MODE_DEFAULT},
-	{"always_emulate", LIBXL_TSC_MODE_ALWAYS_EMULATE},
-	{"native", LIBXL_TSC_MODE_NATIVE},
-	{"native_paravirt", LIBXL_TSC_MODE_NATIVE_PARAVIRT},
-	ENUM_END,
+    {"default", LIBXL_TSC_MODE_DEFAULT},
+    {"always_emulate", LIBXL_TSC_MODE_ALWAYS_EMULATE},
+    {"native", LIBXL_TSC_MODE_NATIVE},
+    {"native_paravirt", LIBXL_TSC_MODE_NATIVE_PARAVIRT},
+    ENUM_END,
 };
 ENUM_FUNCS(libxl_tsc_mode)
 
 static const struct enum_name libxl_scheduler_names[] = {
-	{"unknown", LIBXL_SCHEDULER_UNKNOWN},
-	{"sedf", LIBXL_SCHEDULER_SEDF},
-	{"credit", LIBXL_SCHEDULER_CREDIT},
-	{"credit2", LIBXL_SCHEDULER_CREDIT2},
-	{"arinc653", LIBXL_SCHEDULER_ARINC653},
-	{"rtds", LIBXL_SCHEDULER_RTDS},
-	{"null", LIBXL_SCHEDULER_NULL},
-	ENUM_END,
+    {"unknown", LIBXL_SCHEDULER_UNKNOWN},   {"sedf", LIBXL_SCHEDULER_SEDF},
+    {"credit", LIBXL_SCHEDULER_CREDIT},	    {"credit2", LIBXL_SCHEDULER_CREDIT2},
+    {"arinc653", LIBXL_SCHEDULER_ARINC653}, {"rtds", LIBXL_SCHEDULER_RTDS},
+    {"null", LIBXL_SCHEDULER_NULL},	    ENUM_END,
 };
 ENUM_FUNCS(libxl_scheduler)
 
@@ -479,8 +470,8 @@ int libxl_mac_from_string(libxl_mac mac, const char *in)
 
 void libxl_mac_to_string(const libxl_mac mac, char *buf)
 {
-	snprintf(buf, LIBXL_MAC_FMTLEN + 1, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
-		 mac[3], mac[4], mac[5]);
+	snprintf(buf, LIBXL_MAC_FMTLEN + 1, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
 }
 
 bool libxl_mac_is_default(const libxl_mac mac)
@@ -531,7 +522,7 @@ int libxl_bitmap_set(libxl_bitmap *bm, unsigned bit)
 void libxl_bitmap_reset(libxl_bitmap *bm, unsigned bit)
 {
 	if (bit / 8 < bm->size)
-		bm->map[bit / 8] &= (uint8_t)~(1u << (bit % 8));
+		bm->map[bit / 8] &= (uint8_t) ~(1u << (bit % 8));
 }
 
 bool libxl_bitmap_test(const libxl_bitmap *bm, unsigned bit)

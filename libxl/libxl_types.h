@@ -73,7 +73,7 @@ typedef uint8_t libxl_mac[6];
 /* Parse "xx:xx:xx:xx:xx:xx" (also '-' separated); -EINVAL if malformed. */
 int libxl_mac_from_string(libxl_mac mac, const char *in);
 void libxl_mac_to_string(const libxl_mac mac, char *buf); /* LIBXL_MAC_FMTLEN + 1 */
-bool libxl_mac_is_default(const libxl_mac mac);             /* all zero */
+bool libxl_mac_is_default(const libxl_mac mac);		  /* all zero */
 
 /* A bitmap of CPUs (or vCPUs); JSON: the array of set bit numbers. */
 typedef struct {
@@ -229,13 +229,13 @@ void libxl_domain_create_info_dispose(libxl_domain_create_info *p);
 /* ---- domain build info ------------------------------------------------ */
 
 /* Scheduler parameters: -1 means "the scheduler's default". */
-#define LIBXL_DOMAIN_SCHED_PARAM_WEIGHT_DEFAULT    -1
-#define LIBXL_DOMAIN_SCHED_PARAM_CAP_DEFAULT       -1
-#define LIBXL_DOMAIN_SCHED_PARAM_PERIOD_DEFAULT    -1
-#define LIBXL_DOMAIN_SCHED_PARAM_SLICE_DEFAULT     -1
+#define LIBXL_DOMAIN_SCHED_PARAM_WEIGHT_DEFAULT	   -1
+#define LIBXL_DOMAIN_SCHED_PARAM_CAP_DEFAULT	   -1
+#define LIBXL_DOMAIN_SCHED_PARAM_PERIOD_DEFAULT	   -1
+#define LIBXL_DOMAIN_SCHED_PARAM_SLICE_DEFAULT	   -1
 #define LIBXL_DOMAIN_SCHED_PARAM_LATENCY_DEFAULT   -1
 #define LIBXL_DOMAIN_SCHED_PARAM_EXTRATIME_DEFAULT -1
-#define LIBXL_DOMAIN_SCHED_PARAM_BUDGET_DEFAULT    -1
+#define LIBXL_DOMAIN_SCHED_PARAM_BUDGET_DEFAULT	   -1
 
 typedef struct libxl_domain_sched_params {
 	libxl_scheduler sched;
@@ -319,7 +319,7 @@ typedef struct libxl_device_disk {
 	libxl_domid backend_domid;
 	char *backend_domname;
 	char *pdev_path; /* target= : file, device or script argument */
-	char *vdev;      /* guest device name: xvda, hda, sdb1, d0p1 ... */
+	char *vdev;	 /* guest device name: xvda, hda, sdb1, d0p1 ... */
 	libxl_disk_backend backend;
 	libxl_disk_format format;
 	char *script;

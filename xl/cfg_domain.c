@@ -85,8 +85,8 @@ static int get_list(struct dom_ctx *c, const struct cfg_setting *s, const char *
 	for (i = 0; i < s->value->count; i++)
 		if (s->value->items[i]->kind != CFG_STRING)
 			return cfg_error(c->err, &s->value->items[i]->loc,
-					 "each item of '%s' must be a quoted string, as in %s = [ %s ]", s->name,
-					 s->name, example);
+					 "each item of '%s' must be a quoted string, as in %s = [ %s ]",
+					 s->name, s->name, example);
 	return 0;
 }
 
@@ -106,14 +106,15 @@ static int key_type(struct dom_ctx *c, const struct cfg_setting *s)
 		else if (!strcmp(v, "hvm"))
 			t = LIBXL_DOMAIN_TYPE_HVM;
 		else
-			return cfg_error(c->err, &s->value->loc,
-					 "invalid builder \"%s\": expected \"generic\" or \"hvm\" (better: type=)", v);
+			return cfg_error(
+			    c->err, &s->value->loc,
+			    "invalid builder \"%s\": expected \"generic\" or \"hvm\" (better: type=)", v);
 		if (c->d->c_info.type != LIBXL_DOMAIN_TYPE_INVALID && c->d->c_info.type != t)
 			return cfg_error(c->err, &s->value->loc, "builder \"%s\" contradicts type", v);
 	} else if (libxl_domain_type_from_string(v, &t) < 0 || t == LIBXL_DOMAIN_TYPE_INVALID ||
 		   strcmp(v, libxl_domain_type_to_string(t))) {
-		return cfg_error(c->err, &s->value->loc, "invalid type \"%s\": expected \"pv\", \"pvh\" or \"hvm\"",
-				 v);
+		return cfg_error(c->err, &s->value->loc,
+				 "invalid type \"%s\": expected \"pv\", \"pvh\" or \"hvm\"", v);
 	}
 	c->d->c_info.type = t;
 	return 0;
@@ -129,7 +130,8 @@ static int key_name(struct dom_ctx *c, const struct cfg_setting *s)
 	if (!*v)
 		return cfg_error(c->err, &s->value->loc, "the domain name is empty");
 	if (strchr(v, '/'))
-		return cfg_error(c->err, &s->value->loc, "invalid domain name \"%s\": it cannot contain '/'", v);
+		return cfg_error(c->err, &s->value->loc, "invalid domain name \"%s\": it cannot contain '/'",
+				 v);
 	return set_str(c, s, &c->d->c_info.name);
 }
 
@@ -141,8 +143,9 @@ static int key_uuid(struct dom_ctx *c, const struct cfg_setting *s)
 	if (rc < 0)
 		return rc;
 	if (libxl_uuid_from_string(&c->d->c_info.uuid, v) < 0)
-		return cfg_error(c->err, &s->value->loc,
-				 "invalid uuid \"%s\": expected the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", v);
+		return cfg_error(
+		    c->err, &s->value->loc,
+		    "invalid uuid \"%s\": expected the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", v);
 	return 0;
 }
 
@@ -175,12 +178,12 @@ static int key_sched(struct dom_ctx *c, const struct cfg_setting *s)
 		const char *key;
 		size_t off;
 	} fields[] = {
-		{"cpu_weight", offsetof(libxl_domain_sched_params, weight)},
-		{"cap", offsetof(libxl_domain_sched_params, cap)},
-		{"period", offsetof(libxl_domain_sched_params, period)},
-		{"slice", offsetof(libxl_domain_sched_params, slice)},
-		{"latency", offsetof(libxl_domain_sched_params, latency)},
-		{"extratime", offsetof(libxl_domain_sched_params, extratime)},
+	    {"cpu_weight", offsetof(libxl_domain_sched_params, weight)},
+	    {"cap", offsetof(libxl_domain_sched_params, cap)},
+	    {"period", offsetof(libxl_domain_sched_params, period)},
+	    {"slice", offsetof(libxl_domain_sched_params, slice)},
+	    {"latency", offsetof(libxl_domain_sched_params, latency)},
+	    {"extratime", offsetof(libxl_domain_sched_params, extratime)},
 	};
 	size_t i;
 
@@ -253,9 +256,9 @@ static int finish_memory_vcpus(struct dom_ctx *c)
 				 b->max_vcpus, (unsigned long long)c->vcpus);
 	s = cfg_find(c->cfg, "maxmem");
 	if (s && b->target_memkb != LIBXL_MEMKB_DEFAULT && b->max_memkb < b->target_memkb)
-		return cfg_error(c->err, &s->value->loc, "maxmem (%llu MiB) is smaller than memory (%llu MiB)",
-				 (unsigned long long)(b->max_memkb / 1024),
-				 (unsigned long long)(b->target_memkb / 1024));
+		return cfg_error(
+		    c->err, &s->value->loc, "maxmem (%llu MiB) is smaller than memory (%llu MiB)",
+		    (unsigned long long)(b->max_memkb / 1024), (unsigned long long)(b->target_memkb / 1024));
 	return 0;
 }
 
@@ -312,21 +315,22 @@ static int key_grant_frames(struct dom_ctx *c, const struct cfg_setting *s)
 static int key_action(struct dom_ctx *c, const struct cfg_setting *s)
 {
 	libxl_domain_config *d = c->d;
-	libxl_action_on_shutdown *field = !strcmp(s->name, "on_poweroff")	 ? &d->on_poweroff
-					  : !strcmp(s->name, "on_reboot")	 ? &d->on_reboot
-					  : !strcmp(s->name, "on_watchdog")	 ? &d->on_watchdog
-					  : !strcmp(s->name, "on_crash")	 ? &d->on_crash
-									 : &d->on_soft_reset;
+	libxl_action_on_shutdown *field = !strcmp(s->name, "on_poweroff")   ? &d->on_poweroff
+					  : !strcmp(s->name, "on_reboot")   ? &d->on_reboot
+					  : !strcmp(s->name, "on_watchdog") ? &d->on_watchdog
+					  : !strcmp(s->name, "on_crash")    ? &d->on_crash
+									    : &d->on_soft_reset;
 	const char *v;
 	int rc = get_str(c, s, &v);
 
 	if (rc < 0)
 		return rc;
 	if (libxl_action_on_shutdown_from_cfg(v, field) < 0)
-		return cfg_error(c->err, &s->value->loc,
-				 "invalid %s action \"%s\": expected destroy, restart, rename-restart, preserve, "
-				 "coredump-destroy, coredump-restart or soft-reset",
-				 s->name, v);
+		return cfg_error(
+		    c->err, &s->value->loc,
+		    "invalid %s action \"%s\": expected destroy, restart, rename-restart, preserve, "
+		    "coredump-destroy, coredump-restart or soft-reset",
+		    s->name, v);
 	return 0;
 }
 
@@ -361,8 +365,8 @@ static int finish_cmdline(struct dom_ctx *c)
 	*out = NULL;
 	if (cmdline) {
 		if (root || extra)
-			log_warnx("%s:%d: warning: ignoring root= and extra= in favour of cmdline=", cs->loc.source,
-				  cs->loc.line);
+			log_warnx("%s:%d: warning: ignoring root= and extra= in favour of cmdline=",
+				  cs->loc.source, cs->loc.line);
 		*out = strdup(cmdline);
 	} else if (root && extra) {
 		rc = asprintf(out, "root=%s %s", root, extra) < 0 ? -ENOMEM : 0;
@@ -486,10 +490,10 @@ static int nic_defaults(const struct xl_conf *conf, libxl_device_nic *nic)
 		const char *value;
 		char **field;
 	} defaults[] = {
-		{conf->vif_script, &nic->script},
-		{conf->vif_bridge, &nic->bridge},
-		{conf->vif_gatewaydev, &nic->gatewaydev},
-		{conf->vif_backend, &nic->backend_domname},
+	    {conf->vif_script, &nic->script},
+	    {conf->vif_bridge, &nic->bridge},
+	    {conf->vif_gatewaydev, &nic->gatewaydev},
+	    {conf->vif_backend, &nic->backend_domname},
 	};
 	size_t i;
 
@@ -542,7 +546,8 @@ static int start_build_info(struct dom_ctx *c)
 	if (d->c_info.type == LIBXL_DOMAIN_TYPE_INVALID)
 		d->c_info.type = LIBXL_DOMAIN_TYPE_PV;
 	if (!d->c_info.name) {
-		snprintf(c->err, CFG_ERR_MAX, "%s: the domain has no name: add name = \"...\"", cfg_source(c));
+		snprintf(c->err, CFG_ERR_MAX, "%s: the domain has no name: add name = \"...\"",
+			 cfg_source(c));
 		return -EINVAL;
 	}
 	if (libxl_uuid_is_nil(&d->c_info.uuid))
@@ -565,9 +570,10 @@ static int check_image(struct dom_ctx *c)
 	const libxl_domain_build_info *b = &c->d->b_info;
 
 	if (b->type != LIBXL_DOMAIN_TYPE_HVM && !b->kernel && !b->bootloader) {
-		snprintf(c->err, CFG_ERR_MAX,
-			 "%s: neither kernel nor bootloader given: a %s guest needs kernel = \"/path/to/kernel\"",
-			 cfg_source(c), libxl_domain_type_to_string(b->type));
+		snprintf(
+		    c->err, CFG_ERR_MAX,
+		    "%s: neither kernel nor bootloader given: a %s guest needs kernel = \"/path/to/kernel\"",
+		    cfg_source(c), libxl_domain_type_to_string(b->type));
 		return -EINVAL;
 	}
 	return 0;
@@ -581,60 +587,66 @@ struct key_handler {
 	int (*step)(struct dom_ctx *c);
 };
 
-#define KEY(k, fn) {k, fn, NULL}
-#define STEP(fn)   {NULL, NULL, fn}
+#define KEY(k, fn)                                                                                           \
+	{                                                                                                    \
+		k, fn, NULL                                                                                  \
+	}
+#define STEP(fn)                                                                                             \
+	{                                                                                                    \
+		NULL, NULL, fn                                                                               \
+	}
 
 static const struct key_handler handlers[] = {
-	KEY("type", key_type),
-	KEY("builder", key_type),
-	KEY("hap", key_hap),
-	KEY("name", key_name),
-	KEY("uuid", key_uuid),
-	KEY("oos", key_oos),
-	KEY("pool", key_pool),
-	STEP(start_build_info),
-	KEY("cpu_weight", key_sched),
-	KEY("cap", key_sched),
-	KEY("period", key_sched),
-	KEY("slice", key_sched),
-	KEY("latency", key_sched),
-	KEY("extratime", key_sched),
-	KEY("memory", key_memory),
-	KEY("maxmem", key_memory),
-	KEY("vcpus", key_vcpus),
-	KEY("maxvcpus", key_vcpus),
-	STEP(finish_memory_vcpus),
-	KEY("cpus", key_cpus),
-	KEY("cpus_soft", key_cpus),
-	KEY("max_grant_frames", key_grant_frames),
-	KEY("max_maptrack_frames", key_grant_frames),
-	KEY("on_poweroff", key_action),
-	KEY("on_reboot", key_action),
-	KEY("on_watchdog", key_action),
-	KEY("on_crash", key_action),
-	KEY("on_soft_reset", key_action),
-	KEY("e820_host", key_misc),
-	KEY("shadow_memory", key_memory),
-	KEY("nomigrate", key_misc),
-	KEY("tsc_mode", key_tsc_mode),
-	KEY("rtc_timeoffset", key_misc),
-	KEY("localtime", key_misc),
-	KEY("videoram", key_memory),
-	KEY("max_event_channels", key_misc),
-	KEY("kernel", key_image),
-	KEY("ramdisk", key_image),
-	KEY("device_tree", key_image),
-	STEP(finish_cmdline),
-	KEY("driver_domain", key_driver_domain),
-	KEY("acpi", key_misc),
-	KEY("bootloader", key_image),
-	KEY("bootloader_args", key_bootloader_args),
-	KEY("nestedhvm", key_misc),
-	STEP(check_image),
-	KEY("vmtrace_buf_kb", key_misc),
-	KEY("vpmu", key_misc),
-	KEY("disk", key_disk),
-	KEY("vif", key_vif),
+    KEY("type", key_type),
+    KEY("builder", key_type),
+    KEY("hap", key_hap),
+    KEY("name", key_name),
+    KEY("uuid", key_uuid),
+    KEY("oos", key_oos),
+    KEY("pool", key_pool),
+    STEP(start_build_info),
+    KEY("cpu_weight", key_sched),
+    KEY("cap", key_sched),
+    KEY("period", key_sched),
+    KEY("slice", key_sched),
+    KEY("latency", key_sched),
+    KEY("extratime", key_sched),
+    KEY("memory", key_memory),
+    KEY("maxmem", key_memory),
+    KEY("vcpus", key_vcpus),
+    KEY("maxvcpus", key_vcpus),
+    STEP(finish_memory_vcpus),
+    KEY("cpus", key_cpus),
+    KEY("cpus_soft", key_cpus),
+    KEY("max_grant_frames", key_grant_frames),
+    KEY("max_maptrack_frames", key_grant_frames),
+    KEY("on_poweroff", key_action),
+    KEY("on_reboot", key_action),
+    KEY("on_watchdog", key_action),
+    KEY("on_crash", key_action),
+    KEY("on_soft_reset", key_action),
+    KEY("e820_host", key_misc),
+    KEY("shadow_memory", key_memory),
+    KEY("nomigrate", key_misc),
+    KEY("tsc_mode", key_tsc_mode),
+    KEY("rtc_timeoffset", key_misc),
+    KEY("localtime", key_misc),
+    KEY("videoram", key_memory),
+    KEY("max_event_channels", key_misc),
+    KEY("kernel", key_image),
+    KEY("ramdisk", key_image),
+    KEY("device_tree", key_image),
+    STEP(finish_cmdline),
+    KEY("driver_domain", key_driver_domain),
+    KEY("acpi", key_misc),
+    KEY("bootloader", key_image),
+    KEY("bootloader_args", key_bootloader_args),
+    KEY("nestedhvm", key_misc),
+    STEP(check_image),
+    KEY("vmtrace_buf_kb", key_misc),
+    KEY("vpmu", key_misc),
+    KEY("disk", key_disk),
+    KEY("vif", key_vif),
 };
 
 int xl_cfg_to_domain_config(const struct cfg *cfg, const struct xl_conf *conf, libxl_domain_config *d,

@@ -248,8 +248,8 @@ static int lex_punct(struct lexer *lx, struct token *tok)
 		const char *text;
 		enum token_type type;
 	} puncts[] = {
-		{"+=", TOK_PLUSEQ}, {"=", TOK_EQ},	  {"[", TOK_LBRACKET}, {"]", TOK_RBRACKET},
-		{",", TOK_COMMA},   {";", TOK_SEMICOLON}, {"\n", TOK_NEWLINE},
+	    {"+=", TOK_PLUSEQ}, {"=", TOK_EQ},	      {"[", TOK_LBRACKET}, {"]", TOK_RBRACKET},
+	    {",", TOK_COMMA},	{";", TOK_SEMICOLON}, {"\n", TOK_NEWLINE},
 	};
 	size_t i, n;
 	char desc[16];
@@ -292,17 +292,31 @@ int lex_next(struct lexer *lx, struct token *tok)
 const char *token_desc(const struct token *tok, char *buf, size_t len)
 {
 	switch (tok->type) {
-	case TOK_EOF: return "end of file";
-	case TOK_NEWLINE: return "end of line";
-	case TOK_EQ: return "'='";
-	case TOK_PLUSEQ: return "'+='";
-	case TOK_LBRACKET: return "'['";
-	case TOK_RBRACKET: return "']'";
-	case TOK_COMMA: return "','";
-	case TOK_SEMICOLON: return "';'";
-	case TOK_NAME: snprintf(buf, len, "'%.40s'", tok->text); return buf;
-	case TOK_NUMBER: snprintf(buf, len, "number %.40s", tok->text); return buf;
-	case TOK_STRING: snprintf(buf, len, "string \"%.40s\"", tok->text); return buf;
+	case TOK_EOF:
+		return "end of file";
+	case TOK_NEWLINE:
+		return "end of line";
+	case TOK_EQ:
+		return "'='";
+	case TOK_PLUSEQ:
+		return "'+='";
+	case TOK_LBRACKET:
+		return "'['";
+	case TOK_RBRACKET:
+		return "']'";
+	case TOK_COMMA:
+		return "','";
+	case TOK_SEMICOLON:
+		return "';'";
+	case TOK_NAME:
+		snprintf(buf, len, "'%.40s'", tok->text);
+		return buf;
+	case TOK_NUMBER:
+		snprintf(buf, len, "number %.40s", tok->text);
+		return buf;
+	case TOK_STRING:
+		snprintf(buf, len, "string \"%.40s\"", tok->text);
+		return buf;
 	}
 	return "?";
 }

@@ -41,9 +41,12 @@ int cfg_error(char *err, const struct cfg_loc *loc, const char *fmt, ...)
 const char *cfg_kind_name(enum cfg_kind kind)
 {
 	switch (kind) {
-	case CFG_STRING: return "a string";
-	case CFG_NUMBER: return "a number";
-	case CFG_LIST: return "a list";
+	case CFG_STRING:
+		return "a string";
+	case CFG_NUMBER:
+		return "a number";
+	case CFG_LIST:
+		return "a list";
 	}
 	return "a value";
 }
@@ -103,7 +106,8 @@ static int expected(struct parser *ps, const char *what)
 	struct cfg_loc loc = tok_loc(ps);
 	char buf[64];
 
-	return cfg_error(ps->err, &loc, "expected %s, found %s", what, token_desc(&ps->tok, buf, sizeof(buf)));
+	return cfg_error(ps->err, &loc, "expected %s, found %s", what,
+			 token_desc(&ps->tok, buf, sizeof(buf)));
 }
 
 static int skip_newlines(struct parser *ps)
@@ -175,7 +179,8 @@ static int parse_value(struct parser *ps, int depth, struct cfg_value **out)
 		return expected(ps, what);
 	}
 	if (depth >= CFG_MAX_DEPTH)
-		return cfg_error(ps->err, &loc, "lists nested too deeply (more than %d levels)", CFG_MAX_DEPTH);
+		return cfg_error(ps->err, &loc, "lists nested too deeply (more than %d levels)",
+				 CFG_MAX_DEPTH);
 	v = value_new(CFG_LIST, &loc);
 	if (!v)
 		return -ENOMEM;

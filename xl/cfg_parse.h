@@ -22,12 +22,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CFG_ERR_MAX 512
+#define CFG_ERR_MAX   512
 #define CFG_MAX_DEPTH 32 /* lists nested deeper than this are refused */
 
 struct cfg_loc {
 	const char *source; /* file name (owned by the struct cfg) */
-	int line, col;      /* from 1 */
+	int line, col;	    /* from 1 */
 };
 
 enum cfg_kind {
@@ -38,7 +38,7 @@ enum cfg_kind {
 
 struct cfg_value {
 	enum cfg_kind kind;
-	char *text; /* STRING: unquoted text; NUMBER: as written */
+	char *text;		  /* STRING: unquoted text; NUMBER: as written */
 	struct cfg_value **items; /* LIST */
 	size_t count;
 	struct cfg_loc loc;
@@ -75,7 +75,7 @@ const struct cfg_setting *cfg_find(const struct cfg *cfg, const char *name);
 
 /* Format "source:line:col: ..." into err (CFG_ERR_MAX bytes); returns -EINVAL. */
 int cfg_error(char *err, const struct cfg_loc *loc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /*
  * The number a value holds: a NUMBER, or a STRING that reads as one (as Xen

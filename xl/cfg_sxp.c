@@ -55,10 +55,12 @@ static void print_devices(int domid, const libxl_domain_config *d, FILE *fh)
 		const libxl_device_disk *k = &d->disks[i];
 
 		fprintf(fh, "\t(device\n\t\t(tap\n");
-		fprintf(fh, "\t\t\t(backend_domid %d)\n\t\t\t(frontend_domid %d)\n", (int)k->backend_domid, domid);
+		fprintf(fh, "\t\t\t(backend_domid %d)\n\t\t\t(frontend_domid %d)\n", (int)k->backend_domid,
+			domid);
 		fprintf(fh, "\t\t\t(physpath %s)\n\t\t\t(phystype %d)\n", str(k->pdev_path), (int)k->backend);
 		fprintf(fh, "\t\t\t(virtpath %s)\n\t\t\t(unpluggable %d)\n", str(k->vdev), k->removable);
-		fprintf(fh, "\t\t\t(readwrite %d)\n\t\t\t(is_cdrom %d)\n\t\t)\n\t)\n", k->readwrite, k->is_cdrom);
+		fprintf(fh, "\t\t\t(readwrite %d)\n\t\t\t(is_cdrom %d)\n\t\t)\n\t)\n", k->readwrite,
+			k->is_cdrom);
 	}
 	for (i = 0; i < d->num_nics; i++) {
 		const libxl_device_nic *n = &d->nics[i];
@@ -66,10 +68,12 @@ static void print_devices(int domid, const libxl_domain_config *d, FILE *fh)
 		fprintf(fh, "\t(device\n\t\t(vif\n");
 		if (n->ifname)
 			fprintf(fh, "\t\t\t(vifname %s)\n", n->ifname);
-		fprintf(fh, "\t\t\t(backend_domid %d)\n\t\t\t(frontend_domid %d)\n", (int)n->backend_domid, domid);
-		fprintf(fh, "\t\t\t(devid %d)\n\t\t\t(mtu %d)\n\t\t\t(model %s)\n", n->devid, n->mtu, str(n->model));
-		fprintf(fh, "\t\t\t(mac %02x%02x%02x%02x%02x%02x)\n\t\t)\n\t)\n", n->mac[0], n->mac[1], n->mac[2],
-			n->mac[3], n->mac[4], n->mac[5]);
+		fprintf(fh, "\t\t\t(backend_domid %d)\n\t\t\t(frontend_domid %d)\n", (int)n->backend_domid,
+			domid);
+		fprintf(fh, "\t\t\t(devid %d)\n\t\t\t(mtu %d)\n\t\t\t(model %s)\n", n->devid, n->mtu,
+			str(n->model));
+		fprintf(fh, "\t\t\t(mac %02x%02x%02x%02x%02x%02x)\n\t\t)\n\t)\n", n->mac[0], n->mac[1],
+			n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
 	}
 }
 
@@ -81,7 +85,8 @@ int xl_print_sxp(int domid, const libxl_domain_config *d, FILE *fh)
 	if (c->type != LIBXL_DOMAIN_TYPE_PV && c->type != LIBXL_DOMAIN_TYPE_HVM)
 		return -EINVAL; /* Xen's xl has no SXP for PVH either */
 	fprintf(fh, "(domain\n\t(domid %d)\n\t(create_info)\n", domid);
-	fprintf(fh, "\t(hvm %d)\n\t(hap %s)\n\t(oos %s)\n", c->type == LIBXL_DOMAIN_TYPE_HVM, db(c->hap), db(c->oos));
+	fprintf(fh, "\t(hvm %d)\n\t(hap %s)\n\t(oos %s)\n", c->type == LIBXL_DOMAIN_TYPE_HVM, db(c->hap),
+		db(c->oos));
 	fprintf(fh, "\t(ssidref %d)\n\t(name %s)\n", (int)c->ssidref, str(c->name));
 	/* Xen prints the uuid of the running domain: none in a dry run. */
 	fprintf(fh, "\t(uuid <unknown>)\n");

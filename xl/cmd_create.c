@@ -125,10 +125,10 @@ static int create_with(struct xl_create_opts *o, bool dryrun)
 int main_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"dryrun", no_argument, NULL, 'n'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"defconfig", required_argument, NULL, 'f'},
-		{NULL, 0, NULL, 0},
+	    {"dryrun", no_argument, NULL, 'n'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"defconfig", required_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct xl_create_opts o = {.daemonize = true, .monitor = true};
 	bool dryrun = xl_dryrun;
@@ -142,14 +142,30 @@ int main_create(int argc, char **argv)
 	}
 	SWITCH_FOREACH_OPT(opt, "Fnqf:pcde", opts, "create", 0)
 	{
-	case 'f': o.config_file = optarg; break;
-	case 'p': o.paused = true; break;
-	case 'c': o.console = true; break;
-	case 'd': o.debug = true; break;
-	case 'F': o.daemonize = false; break;
-	case 'e': o.daemonize = o.monitor = false; break;
-	case 'n': dryrun = true; break;
-	case 'q': o.quiet = true; break;
+	case 'f':
+		o.config_file = optarg;
+		break;
+	case 'p':
+		o.paused = true;
+		break;
+	case 'c':
+		o.console = true;
+		break;
+	case 'd':
+		o.debug = true;
+		break;
+	case 'F':
+		o.daemonize = false;
+		break;
+	case 'e':
+		o.daemonize = o.monitor = false;
+		break;
+	case 'n':
+		dryrun = true;
+		break;
+	case 'q':
+		o.quiet = true;
+		break;
 	}
 	rc = collect_args(argc, argv, &o);
 	if (rc == 0)

@@ -62,8 +62,8 @@ static const struct option *with_help(const struct option *longopts, struct opti
 	return buf;
 }
 
-int xl_getopt(int argc, char **argv, const char *optstring, const struct option *longopts,
-	      const char *cmd, int min_args, int *status)
+int xl_getopt(int argc, char **argv, const char *optstring, const struct option *longopts, const char *cmd,
+	      int min_args, int *status)
 {
 	struct option all[64];
 	char shortopts[128];
@@ -110,11 +110,21 @@ static int parse_global_options(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "+vfNtTh", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'v': verbosity++; break;
-		case 'f': xl_force = true; break;
-		case 'N': xl_dryrun = true; break;
-		case 't': xl_progress_cr = true; break;
-		case 'T': xl_timestamps = true; break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'f':
+			xl_force = true;
+			break;
+		case 'N':
+			xl_dryrun = true;
+			break;
+		case 't':
+			xl_progress_cr = true;
+			break;
+		case 'T':
+			xl_timestamps = true;
+			break;
 		case 'h':
 			xl_help(NULL);
 			exit(0);

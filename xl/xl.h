@@ -22,8 +22,8 @@
 struct cmd_spec {
 	const char *name;
 	int (*handler)(int argc, char **argv);
-	bool can_dryrun; /* accepts the global -N */
-	bool modifies;   /* accepts the global -f */
+	bool can_dryrun;     /* accepts the global -N */
+	bool modifies;	     /* accepts the global -f */
 	const char *summary; /* one line, no final period */
 	const char *usage;   /* after "xl NAME ": "[options] <Domain>" */
 	/* Option help, one option a line ("-c        Connect ..."); NULL: none. */
@@ -44,8 +44,8 @@ void xl_help(const char *cmd);
 
 /* ---- global options (xl.c) -------------------------------------------- */
 
-extern bool xl_dryrun;   /* -N */
-extern bool xl_force;    /* -f */
+extern bool xl_dryrun;	    /* -N */
+extern bool xl_force;	    /* -f */
 extern bool xl_progress_cr; /* -t */
 extern bool xl_timestamps;  /* -T */
 
@@ -60,33 +60,32 @@ extern bool xl_timestamps;  /* -T */
  * options returns -1, or XL_OPT_EXIT with *status = 1 (and the usage)
  * when fewer than min_args arguments follow. longopts may be NULL.
  */
-int xl_getopt(int argc, char **argv, const char *optstring, const struct option *longopts,
-	      const char *cmd, int min_args, int *status);
+int xl_getopt(int argc, char **argv, const char *optstring, const struct option *longopts, const char *cmd,
+	      int min_args, int *status);
 
 /*
  * for each option: switch (opt) { case ...: }. Returns from the handler
  * itself for --help and bad options.
  */
-#define SWITCH_FOREACH_OPT(opt, optstring, longopts, cmd, min_args)                                \
-	for (int xl_opt_status_ = 0;                                                               \
-	     ((opt) = xl_getopt(argc, argv, (optstring), (longopts), (cmd), (min_args),            \
-				&xl_opt_status_)) != -1;)                                          \
-		if ((opt) == XL_OPT_EXIT)                                                          \
-			return xl_opt_status_;                                                     \
-		else                                                                               \
+#define SWITCH_FOREACH_OPT(opt, optstring, longopts, cmd, min_args)                                          \
+	for (int xl_opt_status_ = 0; ((opt) = xl_getopt(argc, argv, (optstring), (longopts), (cmd),          \
+							(min_args), &xl_opt_status_)) != -1;)                \
+		if ((opt) == XL_OPT_EXIT)                                                                    \
+			return xl_opt_status_;                                                               \
+		else                                                                                         \
 			switch (opt)
 
 /* ---- create (cmd_create.c; the real create is the lifecycle's) --------- */
 
 struct xl_create_opts {
-	const char *config_file;  /* NULL: only key=value arguments */
-	char *extra_config;       /* key=value arguments, one per line */
-	bool paused;              /* -p */
-	bool console;             /* -c */
-	bool quiet;               /* -q */
-	bool daemonize;           /* false with -F or -e */
-	bool monitor;             /* false with -e */
-	bool debug;               /* -d */
+	const char *config_file; /* NULL: only key=value arguments */
+	char *extra_config;	 /* key=value arguments, one per line */
+	bool paused;		 /* -p */
+	bool console;		 /* -c */
+	bool quiet;		 /* -q */
+	bool daemonize;		 /* false with -F or -e */
+	bool monitor;		 /* false with -e */
+	bool debug;		 /* -d */
 };
 
 /*

@@ -11,67 +11,60 @@
 #include <string.h>
 
 const struct cmd_spec cmd_table[] = {
-	{"create", main_create, true, false, "Create a domain from config file <filename>",
-	 "[options] <ConfigFile> [options] [vars]",
-	 "-h, --help          Print this help.\n"
-	 "-p                  Leave the domain paused after it is created.\n"
-	 "-c                  Connect to the console after the domain is created.\n"
-	 "-f FILE, --defconfig=FILE\n"
-	 "                    Use the given configuration file.\n"
-	 "-q, --quiet         Quiet.\n"
-	 "-n, --dryrun        Dry run - prints the resulting configuration\n"
-	 "                    (deprecated in favour of global -N option).\n"
-	 "-d                  Enable debug messages.\n"
-	 "-F                  Run in foreground until death of the domain.\n"
-	 "-e                  Do not wait in the background for the death of the domain."},
-	{"list", main_list, false, false, "List information about all/some domains",
-	 "[options] [Domain...]",
-	 "-h, --help          Print this help.\n"
-	 "-l, --long          Output all VM details (JSON: configuration, state, CPU time).\n"
-	 "-v, --verbose       Prints out UUIDs and the shutdown reason code."},
-	{"destroy", main_destroy, false, false, "Terminate a domain immediately",
-	 "<Domain>",
-	 "-h, --help          Print this help."},
-	{"shutdown", main_shutdown, false, false, "Issue a shutdown signal to a domain",
-	 "[options] <-a|Domain>",
-	 "-h, --help          Print this help.\n"
-	 "-a, --all           Shutdown all guest domains.\n"
-	 "-w, --wait          Wait for guest(s) to complete shutdown.\n"
-	 "-F                  Fallback: press the power button when the guest does not\n"
-	 "                    answer control/shutdown (no feature-poweroff)."},
-	{"reboot", main_reboot, false, false, "Issue a reboot signal to a domain",
-	 "[options] <-a|Domain>",
-	 "-h, --help          Print this help.\n"
-	 "-a, --all           Reboot all guest domains.\n"
-	 "-w, --wait          Wait for guest(s) to complete the reboot.\n"
-	 "-F                  Fallback: press the reset button when the guest does not\n"
-	 "                    answer control/shutdown (no feature-reboot)."},
-	{"pause", main_pause, false, false, "Pause execution of a domain", "<Domain>",
-	 "-h, --help          Print this help."},
-	{"unpause", main_unpause, false, false, "Unpause a paused domain", "<Domain>",
-	 "-h, --help          Print this help."},
-	{"rename", main_rename, false, true, "Rename a domain", "<Domain> <NewDomainName>",
-	 "-h, --help          Print this help."},
-	{"domid", main_domid, false, false, "Convert a domain name to domain id", "<DomainName>",
-	 "-h, --help          Print this help."},
-	{"domname", main_domname, false, false, "Convert a domain id to domain name", "<DomainId>",
-	 "-h, --help          Print this help."},
-	{"info", main_info, false, false, "Get information about Xen host", "",
-	 "-h, --help          Print this help."},
-	{"uptime", main_uptime, false, false, "Print uptime for all/some domains",
-	 "[-s] [Domain...]",
-	 "-h, --help          Print this help.\n"
-	 "-s                  Uptime in short format."},
-	{"console", main_console, false, false, "Attach to domain's console",
-	 "[options] <Domain>",
-	 "-h, --help          Print this help.\n"
-	 "-t <type>           Console type, pv or serial.\n"
-	 "-n <number>         Console number (0: a Xenon domain has one).\n"
-	 "Press ^] (Ctrl-]) to detach."},
-	{"completion", main_completion, false, false, "Print a shell completion script for xl",
-	 "bash",
-	 "-h, --help          Print this help.\n"
-	 "Install with: xl completion bash > /usr/share/bash-completion/completions/xl"},
+    {"create", main_create, true, false, "Create a domain from config file <filename>",
+     "[options] <ConfigFile> [options] [vars]",
+     "-h, --help          Print this help.\n"
+     "-p                  Leave the domain paused after it is created.\n"
+     "-c                  Connect to the console after the domain is created.\n"
+     "-f FILE, --defconfig=FILE\n"
+     "                    Use the given configuration file.\n"
+     "-q, --quiet         Quiet.\n"
+     "-n, --dryrun        Dry run - prints the resulting configuration\n"
+     "                    (deprecated in favour of global -N option).\n"
+     "-d                  Enable debug messages.\n"
+     "-F                  Run in foreground until death of the domain.\n"
+     "-e                  Do not wait in the background for the death of the domain."},
+    {"list", main_list, false, false, "List information about all/some domains", "[options] [Domain...]",
+     "-h, --help          Print this help.\n"
+     "-l, --long          Output all VM details (JSON: configuration, state, CPU time).\n"
+     "-v, --verbose       Prints out UUIDs and the shutdown reason code."},
+    {"destroy", main_destroy, false, false, "Terminate a domain immediately", "<Domain>",
+     "-h, --help          Print this help."},
+    {"shutdown", main_shutdown, false, false, "Issue a shutdown signal to a domain", "[options] <-a|Domain>",
+     "-h, --help          Print this help.\n"
+     "-a, --all           Shutdown all guest domains.\n"
+     "-w, --wait          Wait for guest(s) to complete shutdown.\n"
+     "-F                  Fallback: press the power button when the guest does not\n"
+     "                    answer control/shutdown (no feature-poweroff)."},
+    {"reboot", main_reboot, false, false, "Issue a reboot signal to a domain", "[options] <-a|Domain>",
+     "-h, --help          Print this help.\n"
+     "-a, --all           Reboot all guest domains.\n"
+     "-w, --wait          Wait for guest(s) to complete the reboot.\n"
+     "-F                  Fallback: press the reset button when the guest does not\n"
+     "                    answer control/shutdown (no feature-reboot)."},
+    {"pause", main_pause, false, false, "Pause execution of a domain", "<Domain>",
+     "-h, --help          Print this help."},
+    {"unpause", main_unpause, false, false, "Unpause a paused domain", "<Domain>",
+     "-h, --help          Print this help."},
+    {"rename", main_rename, false, true, "Rename a domain", "<Domain> <NewDomainName>",
+     "-h, --help          Print this help."},
+    {"domid", main_domid, false, false, "Convert a domain name to domain id", "<DomainName>",
+     "-h, --help          Print this help."},
+    {"domname", main_domname, false, false, "Convert a domain id to domain name", "<DomainId>",
+     "-h, --help          Print this help."},
+    {"info", main_info, false, false, "Get information about Xen host", "",
+     "-h, --help          Print this help."},
+    {"uptime", main_uptime, false, false, "Print uptime for all/some domains", "[-s] [Domain...]",
+     "-h, --help          Print this help.\n"
+     "-s                  Uptime in short format."},
+    {"console", main_console, false, false, "Attach to domain's console", "[options] <Domain>",
+     "-h, --help          Print this help.\n"
+     "-t <type>           Console type, pv or serial.\n"
+     "-n <number>         Console number (0: a Xenon domain has one).\n"
+     "Press ^] (Ctrl-]) to detach."},
+    {"completion", main_completion, false, false, "Print a shell completion script for xl", "bash",
+     "-h, --help          Print this help.\n"
+     "Install with: xl completion bash > /usr/share/bash-completion/completions/xl"},
 };
 
 const int cmd_table_len = sizeof(cmd_table) / sizeof(cmd_table[0]);
@@ -186,7 +179,8 @@ int main_completion(int argc, char **argv)
 
 	SWITCH_FOREACH_OPT(opt, "", NULL, "completion", 1)
 	{
-	default: break;
+	default:
+		break;
 	}
 	if (strcmp(argv[optind], "bash")) {
 		fprintf(stderr, "xl: completion: unsupported shell '%s'; only 'bash' is supported\n",

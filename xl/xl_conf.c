@@ -70,8 +70,8 @@ static int conf_autoballoon(struct xl_conf *c, const struct cfg_setting *s, char
 			return 0;
 		}
 	}
-	return cfg_error(err, &s->value->loc, "invalid autoballoon \"%s\": expected \"on\", \"off\" or \"auto\"",
-			 text);
+	return cfg_error(err, &s->value->loc,
+			 "invalid autoballoon \"%s\": expected \"on\", \"off\" or \"auto\"", text);
 }
 
 static int conf_bool(bool *field, const struct cfg_setting *s, char *err)
@@ -184,7 +184,8 @@ int xl_conf_load(void)
 		rc = xl_conf_load_file(&xl_conf, path, err);
 		if (rc < 0) {
 			log_warnx("%s", err);
-			log_warnx("fix the global configuration (see xl.conf(5)) or point $XL_CONF at another");
+			log_warnx(
+			    "fix the global configuration (see xl.conf(5)) or point $XL_CONF at another");
 			xl_conf_free(&xl_conf);
 			return rc;
 		}

@@ -14,7 +14,7 @@
 #define XL_CONF_PATH "/etc/xen/xl.conf"
 #endif
 #define XL_CONF_XEN_PATH "/etc/xen/xl.conf"
-#define XL_LOCK_FILE "/var/lock/xl"
+#define XL_LOCK_FILE	 "/var/lock/xl"
 
 enum xl_output_format {
 	XL_OUTPUT_JSON,
@@ -22,18 +22,18 @@ enum xl_output_format {
 };
 
 struct xl_conf {
-	char *path;      /* the file read, NULL if none */
+	char *path;	 /* the file read, NULL if none */
 	int autoballoon; /* 1 on, 0 off, -1 auto */
 	bool run_hotplug_scripts;
 	char *lockfile;
-	char *vif_script;  /* vif.default.script (NULL: libxl's default) */
-	char *vif_bridge;  /* vif.default.bridge */
+	char *vif_script; /* vif.default.script (NULL: libxl's default) */
+	char *vif_bridge; /* vif.default.bridge */
 	char *vif_gatewaydev;
 	char *vif_backend;
 	enum xl_output_format output_format;
 	char *blkdev_start;
 	bool claim_mode;
-	long max_grant_frames;    /* -1: default */
+	long max_grant_frames;	  /* -1: default */
 	long max_maptrack_frames; /* -1: default */
 };
 

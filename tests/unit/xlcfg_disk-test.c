@@ -21,10 +21,10 @@ static int parse(const char *spec)
 static void test_equivalent_forms(void)
 {
 	static const char *const forms[] = {
-		"/dev/vg/guest-volume,,hda",
-		"/dev/vg/guest-volume,raw,hda,rw",
-		"format=raw, vdev=hda, access=rw, target=/dev/vg/guest-volume",
-		"raw:/dev/vg/guest-volume,hda,w",
+	    "/dev/vg/guest-volume,,hda",
+	    "/dev/vg/guest-volume,raw,hda,rw",
+	    "format=raw, vdev=hda, access=rw, target=/dev/vg/guest-volume",
+	    "raw:/dev/vg/guest-volume,hda,w",
 	};
 	size_t i;
 
@@ -41,11 +41,11 @@ static void test_equivalent_forms(void)
 static void test_cdrom_forms(void)
 {
 	static const char *const forms[] = {
-		"/root/image.iso,,hdc,cdrom",
-		"/root/image.iso,,hdc,,cdrom",
-		"/root/image.iso,raw,hdc,devtype=cdrom",
-		"format=raw, vdev=hdc, access=ro, devtype=cdrom, target=/root/image.iso",
-		"raw:/root/image.iso,hdc:cdrom,ro",
+	    "/root/image.iso,,hdc,cdrom",
+	    "/root/image.iso,,hdc,,cdrom",
+	    "/root/image.iso,raw,hdc,devtype=cdrom",
+	    "format=raw, vdev=hdc, access=ro, devtype=cdrom, target=/root/image.iso",
+	    "raw:/root/image.iso,hdc:cdrom,ro",
 	};
 	size_t i;
 
@@ -89,9 +89,10 @@ static void test_deprecated_prefixes(void)
 
 static void test_keys_and_flags(void)
 {
-	CHECK_INT(parse("vdev=xvda, backendtype=qdisk, script=block-drbd, direct-io-safe, no-discard, untrusted, "
-			"specification=virtio, backend=dd, format=qcow2, target=/a,b=c"),
-		  0);
+	CHECK_INT(
+	    parse("vdev=xvda, backendtype=qdisk, script=block-drbd, direct-io-safe, no-discard, untrusted, "
+		  "specification=virtio, backend=dd, format=qcow2, target=/a,b=c"),
+	    0);
 	CHECK_STR(disk.pdev_path, "/a,b=c");
 	CHECK_INT(disk.backend, LIBXL_DISK_BACKEND_QDISK);
 	CHECK_STR(disk.script, "block-drbd");

@@ -91,7 +91,8 @@ static void test_strings(void)
 	CHECK_INT(parse("a = \"x\\ty\\n\\\\\\\"\\x41\\101\\'\"\nb = 'it''s'\nc = ''\nd = 'a\"b'"), -EINVAL);
 	/* 'it''s' is two strings in a row: an error after the first */
 	CHECK_STR(err, "t.cfg:2:9: expected end of line or ';' after the value of 'b', found string \"s\"");
-	CHECK_INT(parse("a = \"x\\ty\\n\\\\\\\"\\x41\\101\\'\"\nc = ''\nd = 'a\"b'\ne = \"\\x4a\\x4B\\7\""), 0);
+	CHECK_INT(parse("a = \"x\\ty\\n\\\\\\\"\\x41\\101\\'\"\nc = ''\nd = 'a\"b'\ne = \"\\x4a\\x4B\\7\""),
+		  0);
 	CHECK_STR(str("a"), "x\ty\n\\\"AA'");
 	CHECK_STR(str("c"), "");
 	CHECK_STR(str("d"), "a\"b");
@@ -174,13 +175,16 @@ static void test_syntax_errors(void)
 	CHECK_INT(parse("name \"x\""), -EINVAL);
 	CHECK_STR(err, "t.cfg:1:6: expected '=' or '+=' after 'name', found string \"x\"");
 	CHECK_INT(parse("memory = 64 128"), -EINVAL);
-	CHECK_STR(err, "t.cfg:1:13: expected end of line or ';' after the value of 'memory', found number 128");
+	CHECK_STR(err,
+		  "t.cfg:1:13: expected end of line or ';' after the value of 'memory', found number 128");
 	CHECK_INT(parse("= 3"), -EINVAL);
 	CHECK_STR(err, "t.cfg:1:1: expected a setting name (as in 'memory = 512'), found '='");
 	CHECK_INT(parse("a = 1\n  @"), -EINVAL);
 	CHECK_STR(err, "t.cfg:2:3: unexpected character '@'");
 	CHECK_INT(parse("a =\n1"), -EINVAL);
-	CHECK_STR(err, "t.cfg:1:4: expected a value for 'a' (a number, a \"string\" or a [list]), found end of line");
+	CHECK_STR(
+	    err,
+	    "t.cfg:1:4: expected a value for 'a' (a number, a \"string\" or a [list]), found end of line");
 	CHECK_INT(parse("x = 1\ny = 2\nz"), -EINVAL);
 	CHECK_STR(err, "t.cfg:3:2: expected '=' or '+=' after 'z', found end of file");
 	/* what came before the error is kept */

@@ -27,9 +27,10 @@ static const char *mac(void)
 
 static void test_keys(void)
 {
-	CHECK_INT(parse("mac=00:16:3E:01:02:03, bridge=xenbr1,ip=10.0.0.2 10.0.0.3,script=vif-route,"
-			"vifname=web0,model=e1000,type=ioemu,gatewaydev=eth1,backend=netdom,mtu=9000,devid=7"),
-		  0);
+	CHECK_INT(
+	    parse("mac=00:16:3E:01:02:03, bridge=xenbr1,ip=10.0.0.2 10.0.0.3,script=vif-route,"
+		  "vifname=web0,model=e1000,type=ioemu,gatewaydev=eth1,backend=netdom,mtu=9000,devid=7"),
+	    0);
 	CHECK_STR(mac(), "00:16:3e:01:02:03");
 	CHECK_STR(nic.bridge, "xenbr1");
 	CHECK_STR(nic.ip, "10.0.0.2 10.0.0.3");
@@ -53,8 +54,13 @@ static void test_keys(void)
 static void test_bad_macs(void)
 {
 	static const char *const bad[] = {
-		"mac=00:16:3e:01:02",    "mac=00:16:3e:01:02:03:04", "mac=00:16:3e:01:02:zz",
-		"mac=000:16:3e:01:02:03", "mac=", "mac=00:16:3e:01:02:03x", "mac=00::3e:01:02:03",
+	    "mac=00:16:3e:01:02",
+	    "mac=00:16:3e:01:02:03:04",
+	    "mac=00:16:3e:01:02:zz",
+	    "mac=000:16:3e:01:02:03",
+	    "mac=",
+	    "mac=00:16:3e:01:02:03x",
+	    "mac=00::3e:01:02:03",
 	};
 	size_t i;
 
@@ -70,7 +76,7 @@ static void test_rate(void)
 {
 	CHECK_INT(parse("rate=10Mb/s"), 0);
 	CHECK_INT(nic.rate_interval_usecs, 50000);
-	CHECK_INT(nic.rate_bytes_per_interval, 62500);  /* 1250000 B/s for 50 ms */
+	CHECK_INT(nic.rate_bytes_per_interval, 62500); /* 1250000 B/s for 50 ms */
 	CHECK_INT(parse("rate=1MB/s@20ms"), 0);
 	CHECK_INT(nic.rate_interval_usecs, 20000);
 	CHECK_INT(nic.rate_bytes_per_interval, 20000);
