@@ -1,8 +1,8 @@
 /*
- * xenstored-load: pipelined XS_WRITE or XS_READ requests over the socket,
+ * xs-bench (built from this file): pipelined XS_WRITE or XS_READ requests over the socket,
  * keeping WINDOW requests in flight, and the rate it got.
  *
- *   xenstored-load write|read WINDOW COUNT [SOCKET]
+ *   xs-bench write|read WINDOW COUNT [SOCKET]
  *
  * Keys cycle over /bench/k0 .. /bench/k999. Prints "<op> window <W>: <N> ops/s".
  */
@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 
 	log_init(argv[0]);
 	if (argc < 4 || (strcmp(argv[1], "write") && strcmp(argv[1], "read")))
-		fatalx("usage: xenstored-load write|read WINDOW COUNT [SOCKET]");
+		fatalx("usage: xs-bench write|read WINDOW COUNT [SOCKET]");
 	type = !strcmp(argv[1], "write") ? XS_WRITE : XS_READ;
 	window = atoi(argv[2]);
 	count = atoi(argv[3]);
