@@ -200,6 +200,12 @@ dry_run() {
 	run xl -h
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "Usage xl [-vfNtT] <subcommand> [args]" ]
+	run xl help cr
+	[ "$status" -eq 0 ]
+	[ "$output" = "$help" ]
+	run xl help frobnicate
+	[ "$status" -eq 1 ]
+	[ "$output" = "xl: help: no command 'frobnicate'; run 'xl help' for the list of commands" ]
 }
 
 @test "unambiguous prefixes run the command; unknown and ambiguous ones exit 1" {

@@ -20,32 +20,40 @@ bool xl_force;
 bool xl_progress_cr;
 bool xl_timestamps;
 
-void xl_help(const char *name)
+static void list_commands(void)
+{
+	int i;
+
+	printf("Usage xl [-vfNtT] <subcommand> [args]\n\n");
+	printf("xl full list of subcommands:\n\n");
+	for (i = 0; i < cmd_table_len; i++) {
+		printf(" %-19s ", cmd_table[i].name);
+		if (strlen(cmd_table[i].name) > 19)
+			printf("\n %-19s ", "");
+		printf("%s\n", cmd_table[i].summary);
+	}
+}
+
+int xl_help(const char *name)
 {
 	const struct cmd_spec *cmd;
 	bool ambiguous;
-	int i;
 
 	if (!name || !strcmp(name, "help")) {
-		printf("Usage xl [-vfNtT] <subcommand> [args]\n\n");
-		printf("xl full list of subcommands:\n\n");
-		for (i = 0; i < cmd_table_len; i++) {
-			printf(" %-19s ", cmd_table[i].name);
-			if (strlen(cmd_table[i].name) > 19)
-				printf("\n %-19s ", "");
-			printf("%s\n", cmd_table[i].summary);
-		}
-		return;
+		list_commands();
+		return 0;
 	}
 	cmd = cmdtable_lookup(name, &ambiguous);
 	if (!cmd) {
-		printf("command \"%s\" not implemented\n", name);
-		return;
+		log_warnx("help: %s command '%s'; run 'xl help' for the list of commands",
+			  ambiguous ? "ambiguous" : "no", name);
+		return 1;
 	}
 	printf("Usage: xl [-v%s%s] %s %s\n\n%s.\n\n", cmd->modifies ? "f" : "", cmd->can_dryrun ? "N" : "",
 	       cmd->name, cmd->usage, cmd->summary);
 	if (cmd->options)
 		printf("Options:\n\n%s\n", cmd->options);
+	return 0;
 }
 
 /* The command's options plus --help, for getopt_long. */
@@ -162,10 +170,8 @@ int main(int argc, char **argv)
 	}
 	argc -= first;
 	argv += first;
-	if (!strcmp(argv[0], "help")) {
-		xl_help(argc > 1 ? argv[1] : NULL);
-		return 0;
-	}
+	if (!strcmp(argv[0], "help"))
+		return xl_help(argc > 1 ? argv[1] : NULL);
 	cmd = cmdtable_lookup(argv[0], &ambiguous);
 	if (!cmd) {
 		if (ambiguous)

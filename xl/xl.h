@@ -39,8 +39,8 @@ extern const int cmd_table_len;
  */
 const struct cmd_spec *cmdtable_lookup(const char *name, bool *ambiguous);
 
-/* xl help [CMD] (to stdout). */
-void xl_help(const char *cmd);
+/* xl help [CMD] (to stdout); 1 (with a message) for an unknown CMD. */
+int xl_help(const char *cmd);
 
 /* ---- global options (xl.c) -------------------------------------------- */
 
