@@ -31,3 +31,5 @@ $(eval $(call fuzzer,xl/xlcfg-fuzz,$(XLCFG_FUZZ_SRCS),$(LIBXL_LDLIBS)))
 
 # xl looks for xl.conf where make install puts it (then /etc/xen/xl.conf).
 xl/xl_conf.o xl/xl_conf.san.o: XCFLAGS += -DXL_CONF_PATH='"$(XENDIR)/xl.conf"'
+XLCFG_DOMAIN_OBJS := $(XLCFG_PARSE_OBJS) xl/cfg_domain.o xl/cfg_cpus.o xl/xl_conf.o $(XLCFG_TYPES_OBJS) common/log.o
+$(eval $(call unit_test,tests/unit/xlcfg_domain-test,tests/unit/xlcfg_domain-test.o $(XLCFG_DOMAIN_OBJS),$(LIBXL_LDLIBS)))
