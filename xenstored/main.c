@@ -22,8 +22,6 @@
 #include "xenstored.h"
 #include "xs.h"
 
-struct store *xs_store;
-
 struct options {
 	bool no_fork;
 	const char *pid_file, *trace_file, *socket, *log_file;
@@ -135,48 +133,6 @@ static void parse_options(int argc, char **argv, struct options *o)
 		fatalx("unexpected argument '%s'; see xenstored --help", argv[optind]);
 }
 
-static void hook_set(void *arg, const struct node *n, int64_t old_owner)
-{
-	(void)arg;
-	if (old_owner != n->perms[0].id) {
-		struct domain *d = domain_get(n->perms[0].id);
-
-		if (d)
-			d->nodes++;
-		d = old_owner >= 0 ? domain_find(old_owner) : NULL;
-		if (d && d->nodes)
-			d->nodes--;
-	}
-	journal_set(n);
-}
-
-static void hook_del(void *arg, const struct node *n)
-{
-	struct domain *d = domain_find(n->perms[0].id);
-
-	(void)arg;
-	if (d && d->nodes)
-		d->nodes--;
-	journal_del(n->path);
-}
-
-static const struct store_hooks hooks = { hook_set, hook_del };
-
-/* A fresh store: the root and Xen's /tool/xenstored, plus /local/domain. */
-static int init_store(void)
-{
-	static const char *const paths[] = { "/", "/tool", "/tool/xenstored", "/local",
-					     "/local/domain" };
-	struct xs_perm root = { 0, XS_PERM_NONE };
-	int rc = 0;
-
-	if (store_lookup(xs_store, "/"))
-		return 0;
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && !rc; i++)
-		rc = store_create(xs_store, paths[i], &root, 1, "", 0, NULL);
-	return rc;
-}
-
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -263,14 +219,13 @@ static void start(struct options *o, const char *path)
 {
 	int rc;
 
-	xs_store = store_new(&hooks, NULL);
-	if (!xs_store)
+	if (xenstored_new_store())
 		fatalx("out of memory");
 	o->journal.dir = default_state_dir(o);
 	rc = journal_open(&o->journal, xs_store);
 	if (rc)
 		fatalx("cannot load the store from %s: %s", o->journal.dir, log_strerror(rc));
-	if (init_store())
+	if (xenstored_init_store())
 		fatalx("cannot create the initial nodes");
 	journal_flush();
 	rc = conn_listen(path);

@@ -7,7 +7,7 @@ xenstored/libxs.a: $(XS_LIB_OBJS)
 LIBRARIES += xenstored/libxs.a
 
 # The daemon's modules, minus main.o: unit tests and the fuzzer link them too.
-XSD_CORE_SRCS := xenstored/store.c xenstored/perms.c xenstored/domain.c xenstored/quota.c \
+XSD_CORE_SRCS := xenstored/core.c xenstored/store.c xenstored/perms.c xenstored/domain.c xenstored/quota.c \
 	xenstored/watch.c xenstored/transaction.c xenstored/journal.c xenstored/handlers.c \
 	xenstored/handlers_node.c xenstored/handlers_domain.c xenstored/control.c \
 	xenstored/conn.c xenstored/xs_wire.c
@@ -33,3 +33,6 @@ INSTALL_BIN += xenstored/xenstore $(XS_CLIENTS)
 # The benchmark load generator (bench/xenstored runs it; the binary stays
 # here, where .gitignore covers it).
 $(eval $(call program,xenstored/xs-bench,bench/xenstored-load.o xenstored/libxs.a common/libcommon.a))
+
+# Unit tests (tests/unit/xs_*) and the message fuzzer (tests/fuzz/xs-msg-fuzz).
+$(eval $(call unit_test,tests/unit/xs_store-test,tests/unit/xs_store-test.o xenstored/store.o xenstored/perms.o xenstored/xs_wire.o))

@@ -45,8 +45,11 @@ struct req {
 	struct store *st; /* the transaction's view or the global store */
 };
 
-/* Global state. */
+/* Global state (core.c). */
 extern struct store *xs_store;
+int xenstored_new_store(void);
+/* A fresh store gets the root, /tool/xenstored and /local/domain. */
+int xenstored_init_store(void);
 
 /* conn.c */
 int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *data,
