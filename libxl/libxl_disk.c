@@ -91,6 +91,8 @@ static int set_backendtype(struct disk_parse *dp, const char *value)
 	if (libxl_disk_backend_from_string(value, &b) < 0 || b == LIBXL_DISK_BACKEND_UNKNOWN)
 		return disk_error(dp, "unknown backendtype \"%s\" (expected phy, qdisk, standalone or tap)",
 				  value);
+	if (dp->disk->backend != LIBXL_DISK_BACKEND_UNKNOWN && dp->disk->backend != b)
+		return disk_error(dp, "backendtype given more than once");
 	dp->disk->backend = b;
 	return 0;
 }
@@ -101,15 +103,20 @@ static int set_specification(struct disk_parse *dp, const char *value)
 
 	if (libxl_disk_specification_from_string(value, &s) < 0 || s == LIBXL_DISK_SPECIFICATION_UNKNOWN)
 		return disk_error(dp, "unknown specification \"%s\" (expected xen or virtio)", value);
+	if (dp->disk->specification != LIBXL_DISK_SPECIFICATION_UNKNOWN && dp->disk->specification != s)
+		return disk_error(dp, "specification given more than once");
 	dp->disk->specification = s;
 	return 0;
 }
 
 static int set_devtype(struct disk_parse *dp, const char *value)
 {
-	if (strcmp(value, "cdrom"))
-		return disk_error(dp, "unknown devtype \"%s\" (the only devtype is cdrom)", value);
-	dp->disk->is_cdrom = 1;
+	if (!strcmp(value, "cdrom"))
+		dp->disk->is_cdrom = 1;
+	else if (!strcmp(value, "disk"))
+		dp->disk->is_cdrom = 0;
+	else
+		return disk_error(dp, "unknown devtype \"%s\" (expected cdrom or disk)", value);
 	return 0;
 }
 
@@ -124,7 +131,9 @@ static int vdev_and_devtype(struct disk_parse *dp, char *str)
 	save_string(dp, "vdev", &dp->disk->vdev, str);
 	if (!strcmp(colon, "cdrom"))
 		dp->disk->is_cdrom = 1;
-	else if (strcmp(colon, "disk"))
+	else if (!strcmp(colon, "disk"))
+		dp->disk->is_cdrom = 0;
+	else
 		disk_error(dp, "unknown device type \"%s\" after the vdev (expected cdrom or disk)", colon);
 	return 1;
 }
@@ -177,17 +186,53 @@ static int set_script(struct disk_parse *dp, const char *v)
 	return save_string(dp, "script", &dp->disk->script, v);
 }
 
+/* As in Xen, access= leaves the positional access slot open. */
 static int set_access_key(struct disk_parse *dp, const char *v)
 {
-	dp->access_set = true;
 	return set_access(dp, v);
 }
 
+static int set_colo_host(struct disk_parse *dp, const char *v)
+{
+	return save_string(dp, "colo-host", &dp->disk->colo_host, v);
+}
+
+static int set_colo_export(struct disk_parse *dp, const char *v)
+{
+	return save_string(dp, "colo-export", &dp->disk->colo_export, v);
+}
+
+static int set_active_disk(struct disk_parse *dp, const char *v)
+{
+	return save_string(dp, "active-disk", &dp->disk->active_disk, v);
+}
+
+static int set_hidden_disk(struct disk_parse *dp, const char *v)
+{
+	return save_string(dp, "hidden-disk", &dp->disk->hidden_disk, v);
+}
+
+static int set_colo_port(struct disk_parse *dp, const char *v)
+{
+	char *end;
+	long port;
+
+	errno = 0;
+	port = strtol(v, &end, 10);
+	if (errno || *end || port <= 0 || port > 65535)
+		return disk_error(dp, "invalid colo-port \"%s\" (expected a port number)", v);
+	dp->disk->colo_port = (int)port;
+	return 0;
+}
+
 static const struct disk_key disk_keys[] = {
-    {"format", set_format},	{"vdev", set_vdev},
-    {"access", set_access_key}, {"devtype", set_devtype},
-    {"backend", set_backend},	{"backendtype", set_backendtype},
-    {"script", set_script},	{"specification", set_specification},
+    {"format", set_format},	      {"vdev", set_vdev},
+    {"access", set_access_key},	      {"devtype", set_devtype},
+    {"backend", set_backend},	      {"backendtype", set_backendtype},
+    {"script", set_script},	      {"specification", set_specification},
+    {"colo-host", set_colo_host},     {"colo-port", set_colo_port},
+    {"colo-export", set_colo_export}, {"active-disk", set_active_disk},
+    {"hidden-disk", set_hidden_disk},
 };
 
 /* Flags: whole items that set something. */
@@ -271,6 +316,15 @@ static size_t deprecated_prefix(struct disk_parse *dp, const char *s)
 			dp->had_depr_prefix = true;
 			return n + 1;
 		}
+	}
+	/* "word:" before a path is a prefix xl does not know ("hdc:cdrom" is not). */
+	if (islower((unsigned char)word[0]) && strspn(word, "abcdefghijklmnopqrstuvwxyz0123456789") == n &&
+	    !islower((unsigned char)s[n + 1]) && !isdigit((unsigned char)s[n + 1])) {
+		disk_error(dp,
+			   "unknown prefix \"%s:\" (known: raw: qcow: qcow2: vhd: iscsi: nbd: enbd: drbd: "
+			   "phy: file: tap: tap2: tapdisk: aio: ioemu:)",
+			   word);
+		return n + 1;
 	}
 	return 0;
 }

@@ -344,6 +344,11 @@ static void gen_disk(struct jw *w, const libxl_device_disk *p)
 		   0);
 	field_defbool(w, "colo_enable", p->colo_enable);
 	field_defbool(w, "colo_restore_enable", p->colo_restore_enable);
+	field_str(w, "colo_host", p->colo_host);
+	field_int(w, "colo_port", p->colo_port, 0);
+	field_str(w, "colo_export", p->colo_export);
+	field_str(w, "active_disk", p->active_disk);
+	field_str(w, "hidden_disk", p->hidden_disk);
 	field_defbool(w, "trusted", p->trusted);
 	jw_map_close(w);
 }

@@ -309,6 +309,10 @@ void libxl_device_disk_dispose(libxl_device_disk *p)
 	free(p->pdev_path);
 	free(p->vdev);
 	free(p->script);
+	free(p->colo_host);
+	free(p->colo_export);
+	free(p->active_disk);
+	free(p->hidden_disk);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -329,8 +329,14 @@ typedef struct libxl_device_disk {
 	bool direct_io_safe;
 	libxl_defbool discard_enable;
 	libxl_disk_specification specification;
+	/* COLO replication (unstable in Xen; recorded only) */
 	libxl_defbool colo_enable;
 	libxl_defbool colo_restore_enable;
+	char *colo_host;
+	int colo_port;
+	char *colo_export;
+	char *active_disk;
+	char *hidden_disk;
 	libxl_defbool trusted;
 } libxl_device_disk;
 

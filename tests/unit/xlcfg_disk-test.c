@@ -107,6 +107,30 @@ static void test_keys_and_flags(void)
 	CHECK_STR(disk.pdev_path, "/x");
 }
 
+static void test_xen_details(void)
+{
+	/* access= leaves the positional access slot open, as in Xen */
+	CHECK_INT(parse("access=ro,/img,,xvda,rw"), 0);
+	CHECK_INT(disk.readwrite, 1);
+	CHECK_INT(parse("/img,,xvda,devtype=cdrom,devtype=disk"), 0);
+	CHECK_INT(disk.is_cdrom, 0);
+	CHECK_INT(parse("colo,colo-host=10.0.0.2,colo-port=9000,colo-export=e,active-disk=/a,hidden-disk=/h,"
+			"/img,,xvda"),
+		  0);
+	CHECK_STR(disk.colo_host, "10.0.0.2");
+	CHECK_INT(disk.colo_port, 9000);
+	CHECK_STR(disk.colo_export, "e");
+	CHECK_STR(disk.active_disk, "/a");
+	CHECK_STR(disk.hidden_disk, "/h");
+	CHECK_INT(disk.colo_enable.val, 1);
+	CHECK_INT(parse("colo-port=none,/img,,xvda"), -EINVAL);
+	CHECK_INT(parse("foo:/img,xvda,w"), -EINVAL);
+	CHECK(strstr(err, "unknown prefix \"foo:\"") != NULL);
+	CHECK_INT(parse("backendtype=phy,backendtype=tap,/img,,xvda"), -EINVAL);
+	CHECK(strstr(err, "backendtype given more than once") != NULL);
+	CHECK_INT(parse("backendtype=phy,backendtype=phy,/img,,xvda"), 0);
+}
+
 static void test_errors(void)
 {
 	CHECK_INT(parse("/img,qcow3,xvda"), -EINVAL);
@@ -129,7 +153,7 @@ static void test_errors(void)
 	CHECK_INT(parse("/a,,xvda,vdev=xvdb"), -EINVAL);
 	CHECK(strstr(err, "vdev given more than once") != NULL);
 	CHECK_INT(parse("/a,,xvda,devtype=floppy"), -EINVAL);
-	CHECK(strstr(err, "unknown devtype \"floppy\"") != NULL);
+	CHECK(strstr(err, "unknown devtype \"floppy\" (expected cdrom or disk)") != NULL);
 	CHECK_INT(parse("/a,,xvda:tape"), -EINVAL);
 	CHECK_INT(parse("/a=b,,xvda"), -EINVAL);
 	CHECK(strstr(err, "target=") != NULL);
@@ -192,6 +216,7 @@ int main(void)
 	RUN(test_cdrom_forms);
 	RUN(test_deprecated_prefixes);
 	RUN(test_keys_and_flags);
+	RUN(test_xen_details);
 	RUN(test_errors);
 	RUN(test_vdev_numbers);
 	RUN(test_json);
