@@ -210,7 +210,7 @@ static void conn_accept(void)
 }
 
 /* Feed bytes into c's message buffer; handle each complete message. */
-static void conn_feed(struct conn *c, const char *p, size_t n)
+void conn_feed(struct conn *c, const char *p, size_t n)
 {
 	while (n && !c->closing) {
 		size_t want = XS_HDR_SIZE, take;

@@ -36,3 +36,4 @@ $(eval $(call program,xenstored/xs-bench,bench/xenstored-load.o xenstored/libxs.
 
 # Unit tests (tests/unit/xs_*) and the message fuzzer (tests/fuzz/xs-msg-fuzz).
 $(eval $(call unit_test,tests/unit/xs_store-test,tests/unit/xs_store-test.o xenstored/store.o xenstored/perms.o xenstored/xs_wire.o))
+$(eval $(call unit_test,tests/unit/xs_daemon-test,tests/unit/xs_daemon-test.o $(XSD_CORE_OBJS) $(COMMON_OBJS)))

@@ -55,6 +55,8 @@ int xenstored_init_store(void);
 int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *data,
 	       size_t len);
 void conn_close_later(struct conn *c, const char *why);
+/* Bytes read from c: complete messages are handled as they complete. */
+void conn_feed(struct conn *c, const char *p, size_t n);
 size_t conn_pending(const struct conn *c);
 /* Close every connection that became domid (RELEASE). */
 void conn_close_domain(uint32_t domid);

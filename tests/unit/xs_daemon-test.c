@@ -1,0 +1,400 @@
+/*
+ * Unit tests of the daemon at the message level: requests go through
+ * conn_feed/handle_message on in-memory connections and replies are read
+ * back from the connections' output queues (no sockets, no journal).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+#include "xenstored/domain.h"
+#include "xenstored/quota.h"
+#include "xenstored/transaction.h"
+#include "xenstored/watch.h"
+#include "xenstored/xenstored.h"
+
+static uint32_t req_id;
+static char last[XS_PAYLOAD_MAX + 1];
+static uint32_t last_len, last_type;
+
+static struct conn *mkconn(void)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	c->fd = -1;
+	c->who.priv = true;
+	c->who.target = -1;
+	return c;
+}
+
+static void freeconn(struct conn *c)
+{
+	watch_remove_all(c);
+	tx_end_all(c);
+	free(c->out);
+	free(c);
+}
+
+static void send_raw(struct conn *c, uint32_t type, uint32_t tx, const void *p, size_t len)
+{
+	char buf[XS_HDR_SIZE + XS_PAYLOAD_MAX];
+	struct xs_msg_hdr h = { type, ++req_id, tx, (uint32_t)len };
+
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), p, len);
+	conn_feed(c, buf, sizeof(h) + len);
+}
+
+/* Pop the next queued message; 0 when there is none. */
+static int pop(struct conn *c, struct xs_msg_hdr *h)
+{
+	if (c->out_len - c->out_off < XS_HDR_SIZE)
+		return 0;
+	memcpy(h, c->out + c->out_off, sizeof(*h));
+	memcpy(last, c->out + c->out_off + XS_HDR_SIZE, h->len);
+	last[h->len] = 0;
+	last_len = h->len;
+	last_type = h->type;
+	c->out_off += XS_HDR_SIZE + h->len;
+	return 1;
+}
+
+/* Send a request and return its reply payload (an error's name for errors);
+ * watch events queued before it are skipped. */
+static const char *rq(struct conn *c, uint32_t type, uint32_t tx, const void *p, size_t len)
+{
+	struct xs_msg_hdr h;
+
+	send_raw(c, type, tx, p, len);
+	while (pop(c, &h))
+		if (h.type != XS_WATCH_EVENT && h.req_id == req_id)
+			return last;
+	return "(no reply)";
+}
+
+#define RQ(c, type, tx, lit) rq(c, type, tx, lit, sizeof(lit))
+#define WRITE(c, tx, path, val) rq(c, XS_WRITE, tx, path "\0" val, sizeof(path) + sizeof(val) - 1)
+
+/* Count queued watch events for path/token, consuming everything queued. */
+static int events(struct conn *c, const char *path, const char *token)
+{
+	struct xs_msg_hdr h;
+	int n = 0;
+
+	while (pop(c, &h))
+		if (h.type == XS_WATCH_EVENT && !strcmp(last, path) &&
+		    !strcmp(last + strlen(last) + 1, token))
+			n++;
+	return n;
+}
+
+static void test_basic_ops(void)
+{
+	struct conn *c = mkconn();
+
+	CHECK_STR(WRITE(c, 0, "/t1/a/b", "hello"), "OK");
+	CHECK_STR(RQ(c, XS_READ, 0, "/t1/a/b"), "hello");
+	CHECK_STR(RQ(c, XS_READ, 0, "/t1/a"), "");
+	CHECK_STR(RQ(c, XS_READ, 0, "/t1/zz"), "ENOENT");
+	CHECK_STR(RQ(c, XS_MKDIR, 0, "/t1/a/c"), "OK");
+	CHECK_STR(RQ(c, XS_MKDIR, 0, "/t1/a/c"), "OK");
+	RQ(c, XS_DIRECTORY, 0, "/t1/a");
+	CHECK(last_len == 4 && !memcmp(last, "b\0c\0", 4));
+	CHECK_STR(RQ(c, XS_RM, 0, "/t1/a/nothing"), "OK");
+	CHECK_STR(RQ(c, XS_RM, 0, "/t1/nothing/x"), "ENOENT");
+	CHECK_STR(RQ(c, XS_RM, 0, "/t1/a"), "OK");
+	CHECK_STR(RQ(c, XS_READ, 0, "/t1/a/b"), "ENOENT");
+	CHECK_STR(RQ(c, XS_RM, 0, "/"), "EINVAL");
+	CHECK_STR(RQ(c, XS_READ, 0, "/bad//path"), "EINVAL");
+	CHECK_STR(rq(c, XS_READ, 0, "/no-nul", 7), "EINVAL");
+	CHECK_STR(RQ(c, XS_GET_DOMAIN_PATH, 0, "7"), "/local/domain/7");
+	CHECK_STR(RQ(c, XS_GET_PERMS, 0, "/t1"), "n0");
+	freeconn(c);
+}
+
+static void test_unknown_types(void)
+{
+	struct conn *c = mkconn();
+
+	CHECK_STR(RQ(c, 99, 0, ""), "ENOSYS");
+	CHECK_INT(last_type, XS_ERROR);
+	CHECK_STR(RQ(c, XS_RESTRICT, 0, "1"), "ENOSYS");
+	CHECK_STR(RQ(c, XS_WATCH_EVENT, 0, "x"), "ENOSYS");
+	CHECK(!c->closing);
+	CHECK_STR(WRITE(c, 0, "/t2", "still here"), "OK");
+	freeconn(c);
+}
+
+static void test_transactions(void)
+{
+	struct conn *a = mkconn(), *b = mkconn();
+	uint32_t tx;
+
+	WRITE(a, 0, "/t3/x", "1");
+	tx = atoi(RQ(a, XS_TRANSACTION_START, 0, ""));
+	CHECK(tx != 0);
+	CHECK_STR(RQ(a, XS_READ, tx, "/t3/x"), "1");
+	CHECK_STR(WRITE(a, tx, "/t3/y", "2"), "OK");
+	CHECK_STR(RQ(b, XS_READ, 0, "/t3/y"), "ENOENT"); /* invisible outside */
+	CHECK_STR(RQ(a, XS_READ, tx, "/t3/y"), "2");
+	CHECK_STR(RQ(a, XS_TRANSACTION_END, tx, "T"), "OK");
+	CHECK_STR(RQ(b, XS_READ, 0, "/t3/y"), "2");
+	CHECK_STR(RQ(a, XS_READ, tx, "/t3/y"), "ENOENT"); /* the id is gone */
+
+	/* a node the transaction read changes meanwhile: EAGAIN, nothing applied */
+	tx = atoi(RQ(a, XS_TRANSACTION_START, 0, ""));
+	RQ(a, XS_READ, tx, "/t3/x");
+	WRITE(a, tx, "/t3/z", "3");
+	WRITE(b, 0, "/t3/x", "changed");
+	CHECK_STR(RQ(a, XS_TRANSACTION_END, tx, "T"), "EAGAIN");
+	CHECK_STR(RQ(b, XS_READ, 0, "/t3/z"), "ENOENT");
+
+	/* an unrelated change does not conflict */
+	tx = atoi(RQ(a, XS_TRANSACTION_START, 0, ""));
+	WRITE(a, tx, "/t3/x", "mine");
+	WRITE(b, 0, "/t3/other", "x");
+	CHECK_STR(RQ(a, XS_TRANSACTION_END, tx, "T"), "OK");
+	CHECK_STR(RQ(b, XS_READ, 0, "/t3/x"), "mine");
+
+	/* abort discards; rm inside a transaction */
+	tx = atoi(RQ(a, XS_TRANSACTION_START, 0, ""));
+	CHECK_STR(RQ(a, XS_RM, tx, "/t3"), "OK");
+	CHECK_STR(RQ(a, XS_READ, tx, "/t3/x"), "ENOENT");
+	CHECK_STR(RQ(a, XS_TRANSACTION_END, tx, "F"), "OK");
+	CHECK_STR(RQ(b, XS_READ, 0, "/t3/x"), "mine");
+	CHECK_STR(RQ(a, XS_TRANSACTION_END, 4242, "T"), "ENOENT");
+	tx = atoi(RQ(a, XS_TRANSACTION_START, 0, ""));
+	CHECK_STR(RQ(a, XS_TRANSACTION_END, tx, "X"), "EINVAL");
+	freeconn(a);
+	freeconn(b);
+}
+
+static void test_watches(void)
+{
+	struct conn *w = mkconn(), *c = mkconn();
+	uint32_t tx;
+
+	WRITE(c, 0, "/t4/a/b", "");
+	CHECK_STR(RQ(w, XS_WATCH, 0, "/t4/a\0tok"), "OK");
+	CHECK_INT(events(w, "/t4/a", "tok"), 1); /* fired once on registration */
+	CHECK_STR(RQ(w, XS_WATCH, 0, "/t4/a\0tok"), "EEXIST");
+	WRITE(c, 0, "/t4/a/b/c", "1");
+	CHECK_INT(events(w, "/t4/a/b/c", "tok"), 1);
+	WRITE(c, 0, "/t4/ab", "1"); /* a sibling with the same prefix */
+	CHECK_INT(events(w, "/t4/ab", "tok"), 0);
+	/* removing a parent fires with the watched path */
+	RQ(c, XS_RM, 0, "/t4");
+	CHECK_INT(events(w, "/t4/a", "tok"), 1);
+	/* transactions fire at commit only */
+	tx = atoi(RQ(c, XS_TRANSACTION_START, 0, ""));
+	WRITE(c, tx, "/t4/a", "x");
+	CHECK_INT(events(w, "/t4/a", "tok"), 0);
+	RQ(c, XS_TRANSACTION_END, tx, "T");
+	CHECK_INT(events(w, "/t4/a", "tok"), 1);
+	CHECK_STR(RQ(w, XS_UNWATCH, 0, "/t4/a\0tok"), "OK");
+	CHECK_STR(RQ(w, XS_UNWATCH, 0, "/t4/a\0tok"), "ENOENT");
+	WRITE(c, 0, "/t4/a", "y");
+	CHECK_INT(events(w, "/t4/a", "tok"), 0);
+	/* special watches */
+	RQ(w, XS_WATCH, 0, "@introduceDomain\0i");
+	CHECK_INT(events(w, "@introduceDomain", "i"), 1);
+	RQ(w, XS_WATCH, 0, "@releaseDomain\0r");
+	CHECK_INT(events(w, "@releaseDomain", "r"), 1);
+	CHECK_STR(RQ(c, XS_INTRODUCE, 0, "21\0" "0\0" "0"), "OK");
+	CHECK_INT(events(w, "@introduceDomain", "i"), 1);
+	RQ(c, XS_RELEASE, 0, "21");
+	CHECK_INT(events(w, "@releaseDomain", "r"), 1);
+	CHECK_STR(RQ(c, XS_RELEASE, 0, "21"), "ENOENT");
+	CHECK_STR(RQ(w, XS_RESET_WATCHES, 0, ""), "OK");
+	CHECK_INT(w->nwatches, 0);
+	freeconn(w);
+	freeconn(c);
+}
+
+static struct conn *become(uint32_t domid)
+{
+	struct conn *c = mkconn();
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "become%c%u", 0, domid) + 1;
+
+	CHECK_STR(rq(c, XS_CONTROL, 0, buf, n), "OK");
+	CHECK(!c->who.priv && c->who.domid == domid);
+	return c;
+}
+
+static void test_become_and_permissions(void)
+{
+	struct conn *d0 = mkconn(), *g;
+
+	WRITE(d0, 0, "/local/domain/5/x", "");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/5\0n5\0r0");
+	WRITE(d0, 0, "/secret", "s");
+	RQ(d0, XS_SET_PERMS, 0, "/secret\0n0");
+	WRITE(d0, 0, "/public", "p");
+	RQ(d0, XS_SET_PERMS, 0, "/public\0r0");
+	g = become(5);
+	CHECK_STR(WRITE(g, 0, "data", "rel"), "OK"); /* relative: its home */
+	CHECK_STR(RQ(d0, XS_READ, 0, "/local/domain/5/data"), "rel");
+	CHECK_STR(RQ(d0, XS_GET_PERMS, 0, "/local/domain/5/data"), "n5\0r0");
+	CHECK_STR(RQ(g, XS_READ, 0, "/secret"), "EACCES");
+	CHECK_STR(RQ(g, XS_READ, 0, "/secret/none"), "EACCES"); /* no existence leak */
+	CHECK_STR(RQ(g, XS_READ, 0, "/public"), "p");
+	CHECK_STR(WRITE(g, 0, "/public", "no"), "EACCES");
+	CHECK_STR(WRITE(g, 0, "/public/child", "no"), "EACCES");
+	CHECK_STR(RQ(g, XS_RM, 0, "/public"), "EACCES");
+	CHECK_STR(RQ(g, XS_SET_PERMS, 0, "data\0n0"), "EPERM"); /* only dom0 gives away */
+	CHECK_STR(RQ(g, XS_SET_PERMS, 0, "data\0n5\0b7"), "OK");
+	CHECK_STR(RQ(g, XS_INTRODUCE, 0, "9\0" "0\0" "0"), "EACCES");
+	CHECK_STR(RQ(g, XS_CONTROL, 0, "become\0" "0"), "EACCES");
+	CHECK_STR(RQ(g, XS_WATCH, 0, "data\0t"), "OK");
+	CHECK_INT(events(g, "data", "t"), 1); /* relative watch: relative event */
+	/* a second domain given read access through the ACL */
+	struct conn *h = become(7);
+	CHECK_STR(RQ(h, XS_READ, 0, "/local/domain/5/data"), "rel");
+	CHECK_STR(WRITE(h, 0, "/local/domain/5/data", "x"), "OK");
+	/* SET_TARGET gives domain 8 full access to domain 5's nodes */
+	struct conn *t = become(8);
+	CHECK_STR(RQ(t, XS_READ, 0, "/local/domain/5/x"), "EACCES");
+	RQ(d0, XS_SET_TARGET, 0, "8\0" "5");
+	CHECK_STR(RQ(t, XS_READ, 0, "/local/domain/5/data"), "x");
+	freeconn(d0);
+	freeconn(g);
+	freeconn(h);
+	freeconn(t);
+}
+
+static void test_quotas(void)
+{
+	struct conn *d0 = mkconn(), *g;
+	char big[3000];
+	unsigned saved = quota_limit[QUOTA_NODES];
+
+	WRITE(d0, 0, "/local/domain/11", "");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/11\0n11");
+	g = become(11);
+	CHECK_STR(RQ(d0, XS_CONTROL, 0, "quota\0nodes\0" "3"), "OK");
+	CHECK_STR(WRITE(g, 0, "a", ""), "OK");
+	CHECK_STR(WRITE(g, 0, "b", ""), "OK");
+	CHECK_STR(WRITE(g, 0, "c", ""), "ENOSPC"); /* it owns its home too */
+	CHECK_STR(WRITE(d0, 0, "/local/domain/11/byd0", ""), "OK"); /* dom0 is exempt */
+	quota_limit[QUOTA_NODES] = saved;
+	/* node size */
+	memset(big, 'v', sizeof(big));
+	memcpy(big, "a", 2);
+	CHECK_STR(rq(g, XS_WRITE, 0, big, sizeof(big)), "ENOSPC");
+	CHECK_STR(rq(d0, XS_WRITE, 0, "/t5big\0", 0) ? rq(d0, XS_WRITE, 0, big, 0) : "", "EINVAL");
+	/* watches */
+	unsigned w = quota_limit[QUOTA_WATCHES];
+	quota_limit[QUOTA_WATCHES] = 2;
+	CHECK_STR(RQ(g, XS_WATCH, 0, "a\0w1"), "OK");
+	CHECK_STR(RQ(g, XS_WATCH, 0, "a\0w2"), "OK");
+	CHECK_STR(RQ(g, XS_WATCH, 0, "a\0w3"), "E2BIG");
+	quota_limit[QUOTA_WATCHES] = w;
+	/* transactions */
+	for (unsigned i = 0; i < quota_limit[QUOTA_TRANSACTIONS]; i++)
+		CHECK(atoi(RQ(g, XS_TRANSACTION_START, 0, "")) > 0);
+	CHECK_STR(RQ(g, XS_TRANSACTION_START, 0, ""), "ENOSPC");
+	/* path length below its home */
+	char path[2100];
+	memset(path, 'p', sizeof(path));
+	path[sizeof(path) - 1] = 0;
+	CHECK_STR(rq(g, XS_READ, 0, path, sizeof(path)), "EINVAL");
+	freeconn(d0);
+	freeconn(g);
+}
+
+static void test_directory_part(void)
+{
+	struct conn *c = mkconn();
+	char path[128], all[65536];
+	size_t len = 0, off = 0;
+
+	for (int i = 0; i < 300; i++) {
+		int n = snprintf(path, sizeof(path), "/t6/a-rather-long-child-name-%04d", i) + 1;
+		rq(c, XS_MKDIR, 0, path, n);
+	}
+	CHECK_STR(RQ(c, XS_DIRECTORY, 0, "/t6"), "E2BIG");
+	for (int guard = 0; guard < 100; guard++) {
+		char req[64];
+		int n = snprintf(req, sizeof(req), "/t6%c%zu", 0, off) + 1;
+		const char *r = rq(c, XS_DIRECTORY_PART, 0, req, n);
+		size_t gl = strlen(r) + 1;
+		bool done = last_len == gl + 1 || (last[last_len - 1] == 0 && last[last_len - 2] == 0);
+		size_t chunk = last_len - gl - (done ? 1 : 0);
+
+		CHECK(last_type == XS_DIRECTORY_PART);
+		memcpy(all + len, r + gl, chunk);
+		len += chunk;
+		off += chunk;
+		if (done)
+			break;
+	}
+	int count = 0;
+	for (size_t i = 0; i < len; i++)
+		count += !all[i];
+	CHECK_INT(count, 300);
+	CHECK(!strcmp(all, "a-rather-long-child-name-0000"));
+	freeconn(c);
+}
+
+static void test_release_removes_owned_nodes(void)
+{
+	struct conn *d0 = mkconn();
+
+	WRITE(d0, 0, "/local/domain/12/device/x", "1");
+	WRITE(d0, 0, "/t7/acl", "1");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/12/device\0n12");
+	RQ(d0, XS_SET_PERMS, 0, "/t7/acl\0n0\0r12");
+	RQ(d0, XS_INTRODUCE, 0, "12\0" "0\0" "0");
+	CHECK_STR(RQ(d0, XS_IS_DOMAIN_INTRODUCED, 0, "12"), "T");
+	CHECK_STR(RQ(d0, XS_RELEASE, 0, "12"), "OK");
+	CHECK_STR(RQ(d0, XS_IS_DOMAIN_INTRODUCED, 0, "12"), "F");
+	CHECK_STR(RQ(d0, XS_READ, 0, "/local/domain/12/device"), "ENOENT");
+	CHECK_STR(RQ(d0, XS_READ, 0, "/local/domain/12"), ""); /* owned by dom0: stays */
+	RQ(d0, XS_GET_PERMS, 0, "/t7/acl");
+	CHECK(last_len == 3 && !strcmp(last, "n0")); /* the ACL entry went */
+	freeconn(d0);
+}
+
+static void test_split_and_batched_input(void)
+{
+	struct conn *c = mkconn();
+	char buf[256];
+	struct xs_msg_hdr h = { XS_WRITE, 900, 0, 7 };
+	size_t n = 0;
+
+	for (int i = 0; i < 3; i++) { /* three requests in one buffer */
+		h.req_id = 900 + i;
+		memcpy(buf + n, &h, sizeof(h));
+		memcpy(buf + n + sizeof(h), "/t8\0abc", 7);
+		n += sizeof(h) + 7;
+	}
+	for (size_t i = 0; i < n; i++) /* one byte at a time */
+		conn_feed(c, buf + i, 1);
+	int replies = 0;
+	while (pop(c, &h))
+		replies += h.type == XS_WRITE && h.req_id >= 900 && h.req_id < 903;
+	CHECK_INT(replies, 3);
+	/* an oversized payload drops this connection only */
+	h = (struct xs_msg_hdr){ XS_READ, 1, 0, XS_PAYLOAD_MAX + 1 };
+	conn_feed(c, (char *)&h, sizeof(h));
+	CHECK(c->closing);
+	freeconn(c);
+}
+
+int main(void)
+{
+	xenstored_new_store();
+	xenstored_init_store();
+	RUN(test_basic_ops);
+	RUN(test_unknown_types);
+	RUN(test_transactions);
+	RUN(test_watches);
+	RUN(test_become_and_permissions);
+	RUN(test_quotas);
+	RUN(test_directory_part);
+	RUN(test_release_removes_owned_nodes);
+	RUN(test_split_and_batched_input);
+	return unit_done();
+}
