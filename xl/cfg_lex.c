@@ -262,8 +262,12 @@ static int lex_punct(struct lexer *lx, struct token *tok)
 			return 0;
 		}
 	}
-	return lex_error(lx, lx->line, lx->col, "unexpected character %s",
-			 char_desc(peekc(lx, 0), desc, sizeof(desc)));
+	/* As Xen's xl, hint at old configs written in Python. */
+	return lex_error(lx, lx->line, lx->col, "unexpected character %s%s",
+			 char_desc(peekc(lx, 0), desc, sizeof(desc)),
+			 strchr("+-.():", peekc(lx, 0)) && peekc(lx, 0) > 0
+			     ? " (xl config files are not Python: see xl.cfg(5))"
+			     : "");
 }
 
 int lex_next(struct lexer *lx, struct token *tok)
