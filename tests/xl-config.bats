@@ -168,6 +168,15 @@ dry_run() {
 	[[ "$output" == *'type "hvm" is not supported yet'*'set type = "pv"'* ]]
 }
 
+@test "create -d shows the configuration on stderr before creating" {
+	mk_tmp
+	cd "$CONFIGS"
+	XENSTORED_PATH="$T/no-such-socket" XL_CONF=/dev/null xl create -d -q minimal.cfg >"$T/out" 2>"$T/err" || true
+	[ ! -s "$T/out" ]
+	# the JSON (then the failure to reach the absent xenstored)
+	[ "$(head -n "$(wc -l < minimal.json)" "$T/err")" = "$(cat minimal.json)" ]
+}
+
 @test "xl.conf errors name the file and line; \$XL_CONF must exist" {
 	mk_tmp
 	printf 'autoballoon = "sometimes"\n' > "$T/xl.conf"

@@ -40,29 +40,30 @@ static int add_override(char **extra, const char *arg)
 	return 0;
 }
 
-static int print_config(const libxl_domain_config *cfg)
+/* The configuration in xl.conf's output_format, to fh (stdout or stderr). */
+static int print_config(const libxl_domain_config *cfg, FILE *fh)
 {
 	char *json;
 	int rc;
 
 	if (xl_conf.output_format == XL_OUTPUT_SXP) {
-		rc = xl_print_sxp(-1, cfg, stdout);
+		rc = xl_print_sxp(-1, cfg, fh);
 		if (rc == -EINVAL)
 			log_warnx("create: SXP cannot show a %s guest; set output_format=\"json\" in %s",
 				  libxl_domain_type_to_string(cfg->c_info.type),
 				  xl_conf.path ? xl_conf.path : "xl.conf");
 		else if (rc < 0)
 			log_warnx("create: writing the configuration: %s", log_strerror(rc));
-		return rc < 0 ? 1 : (fflush(stdout) ? 1 : 0);
+		return rc < 0 ? 1 : (fflush(fh) ? 1 : 0);
 	}
 	rc = libxl_domain_config_to_json(cfg, &json);
 	if (rc < 0) {
 		log_warnx("create: cannot print the configuration as JSON: %s", log_strerror(rc));
 		return 1;
 	}
-	fputs(json, stdout);
+	fputs(json, fh);
 	free(json);
-	if (fflush(stdout) != 0) {
+	if (fflush(fh) != 0) {
 		log_warn("create: writing the configuration");
 		return 1;
 	}
@@ -107,9 +108,12 @@ static int create_with(struct xl_create_opts *o, bool dryrun)
 		libxl_domain_config_dispose(&cfg);
 		return 1;
 	}
-	if (dryrun) {
-		rc = print_config(&cfg);
-	} else if (cfg.c_info.type != LIBXL_DOMAIN_TYPE_PV) {
+	/* As Xen's xl: -d shows the configuration (on stderr) before creating. */
+	if (dryrun)
+		rc = print_config(&cfg, stdout);
+	else if (o->debug && print_config(&cfg, stderr) != 0)
+		rc = 1;
+	else if (cfg.c_info.type != LIBXL_DOMAIN_TYPE_PV) {
 		log_warnx("create: %s: type \"%s\" is not supported yet: Xenon runs PV guests only; "
 			  "set type = \"pv\"",
 			  o->config_file ? o->config_file : "command line",
