@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 static struct domain *domains[XS_DOMID_MAX + 1];
+static unsigned ndomains;
 
 struct domain *domain_find(uint32_t domid)
 {
@@ -25,6 +26,7 @@ struct domain *domain_get(uint32_t domid)
 	d->domid = domid;
 	d->target = -1;
 	domains[domid] = d;
+	ndomains++;
 	return d;
 }
 
@@ -44,8 +46,11 @@ void domain_foreach(void (*fn)(void *arg, struct domain *d), void *arg)
 
 void domain_reset_all(void)
 {
-	for (unsigned i = 0; i <= XS_DOMID_MAX; i++) {
-		free(domains[i]);
-		domains[i] = NULL;
+	for (unsigned i = 0; i <= XS_DOMID_MAX && ndomains; i++) {
+		if (domains[i]) {
+			free(domains[i]);
+			domains[i] = NULL;
+			ndomains--;
+		}
 	}
 }

@@ -37,3 +37,5 @@ $(eval $(call program,xenstored/xs-bench,bench/xenstored-load.o xenstored/libxs.
 # Unit tests (tests/unit/xs_*) and the message fuzzer (tests/fuzz/xs-msg-fuzz).
 $(eval $(call unit_test,tests/unit/xs_store-test,tests/unit/xs_store-test.o xenstored/store.o xenstored/perms.o xenstored/xs_wire.o))
 $(eval $(call unit_test,tests/unit/xs_daemon-test,tests/unit/xs_daemon-test.o $(XSD_CORE_OBJS) $(COMMON_OBJS)))
+# Seeds in tests/fuzz/xs-msg-fuzz/; tests/fuzz-run runs it (FUZZ_SECONDS).
+$(eval $(call fuzzer,xenstored/xs-msg-fuzz,tests/fuzz/xs-msg-fuzz.c $(XSD_CORE_SRCS) common/log.c common/strutil.c))

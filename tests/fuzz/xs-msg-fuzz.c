@@ -1,0 +1,54 @@
+/*
+ * libFuzzer target for xenstored's message handling: the input is the byte
+ * stream a client sends (headers, payloads, split anywhere), fed through
+ * conn_feed into the real handlers. The first byte picks the connection's
+ * identity (dom0, or a domain after CONTROL become). Each run starts from
+ * a fresh store.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xenstored/domain.h"
+#include "xenstored/transaction.h"
+#include "xenstored/watch.h"
+#include "xenstored/xenstored.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct conn *c = calloc(1, sizeof(*c)), *other = calloc(1, sizeof(*other));
+
+	if (!c || !other)
+		abort();
+	xenstored_new_store();
+	xenstored_init_store();
+	c->fd = other->fd = -1;
+	c->who.priv = other->who.priv = true;
+	c->who.target = other->who.target = -1;
+	if (size && (data[0] & 1)) {
+		c->who.priv = false;
+		c->who.domid = data[0] >> 1;
+	}
+	/* a second connection watching everything */
+	static const char watch[] = { XS_WATCH, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0,
+				      '/', 0, 't', 0 };
+	conn_feed(other, watch, sizeof(watch));
+	if (size > 1) {
+		size_t split = data[1] % (size - 1) + 1;
+
+		conn_feed(c, (const char *)data + 1, split);
+		conn_feed(c, (const char *)data + 1 + split, size - 1 - split);
+	}
+	watch_remove_all(c);
+	tx_end_all(c);
+	watch_remove_all(other);
+	tx_end_all(other);
+	free(c->out);
+	free(other->out);
+	free(c);
+	free(other);
+	store_free(xs_store);
+	xs_store = NULL;
+	domain_reset_all();
+	return 0;
+}
