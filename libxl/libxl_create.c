@@ -147,14 +147,11 @@ static int alloc_domid(libxl_ctx *ctx, struct libxl__layout *l)
 }
 
 /* After xenon-hv answers: its console pty goes into console/tty. */
-static int publish_console(libxl_ctx *ctx, uint32_t domid)
+static int publish_console(libxl_ctx *ctx, uint32_t domid, int fd)
 {
 	struct hvctl_info info;
-	int fd, rc;
+	int rc;
 
-	rc = libxl__hv_connect(domid, &fd);
-	if (rc < 0)
-		return rc;
 	rc = hvctl_info(fd, &info);
 	close(fd);
 	if (rc < 0)
@@ -178,7 +175,7 @@ static void undo_create(libxl_ctx *ctx, uint32_t domid, int hv_pid, const char *
 }
 
 static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
-		    const libxl_domain_create_opts *opts, int *pid)
+		    const libxl_domain_create_opts *opts, int *pid, int *fd)
 {
 	char buf[16];
 	int rc, status = 0;
@@ -192,7 +189,7 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	if (rc == 0)
 		rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/monitor-pid", l->domid);
 	if (rc == 0)
-		rc = libxl__hv_wait_up(control, *pid, &status);
+		rc = libxl__hv_wait_up(control, *pid, &status, fd);
 	if (rc == -ECHILD) {
 		*pid = 0;
 		if (WIFEXITED(status))
@@ -239,7 +236,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	char uuid[LIBXL_UUID_FMTLEN + 1], dir[LIBXL_PATH_MAX], control[LIBXL_PATH_MAX];
 	struct libxl__layout l;
 	char *json = NULL;
-	int rc, pid = 0;
+	int rc, pid = 0, fd = -1;
 
 	rc = check_config(cfg);
 	if (rc < 0)
@@ -268,9 +265,9 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 				  log_strerror(rc));
 	}
 	if (rc == 0)
-		rc = start_hv(ctx, &l, control, opts, &pid);
+		rc = start_hv(ctx, &l, control, opts, &pid, &fd);
 	if (rc == 0)
-		rc = publish_console(ctx, l.domid);
+		rc = publish_console(ctx, l.domid, fd);
 	if (rc < 0) {
 		undo_create(ctx, l.domid, pid, control);
 		return rc;

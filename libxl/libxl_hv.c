@@ -102,9 +102,9 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, int
 		dup2(opts->hv_stdio, 2);
 	}
 	/* Nothing of ours (xenstore connection, lock) leaks into xenon-hv. */
-	for (int fd = 3; fd < 1024; fd++)
-		if (fd != errfd)
-			close(fd);
+	if (errfd > 3)
+		close_range(3, (unsigned)errfd - 1, 0);
+	close_range((unsigned)errfd + 1, ~0u, 0);
 	signal(SIGPIPE, SIG_DFL);
 	if (strchr(a->argv[0], '/'))
 		execv(a->argv[0], a->argv);
@@ -154,14 +154,6 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	return 0;
 }
 
-static int try_connect(const char *control)
-{
-	int fd, rc = hvctl_connect(control, &fd);
-
-	if (rc == 0)
-		close(fd);
-	return rc;
-}
 
 static long now_ms(void)
 {
@@ -192,7 +184,7 @@ static int wait_events(int ifd, int pidfd, int timeout_ms)
  * The socket appears (bind) just before xenon-hv listens on it, so after an
  * inotify event a refused connection is retried after a millisecond.
  */
-int libxl__hv_wait_up(const char *control, int pid, int *status)
+int libxl__hv_wait_up(const char *control, int pid, int *status, int *fd)
 {
 	char dir[LIBXL_PATH_MAX];
 	long deadline = now_ms() + HV_UP_TIMEOUT_MS;
@@ -216,7 +208,7 @@ int libxl__hv_wait_up(const char *control, int pid, int *status)
 		return rc;
 	}
 	for (;;) {
-		rc = try_connect(control);
+		rc = hvctl_connect(control, fd);
 		if (rc == 0)
 			break;
 		if (rc != -ENOENT && rc != -ECONNREFUSED)

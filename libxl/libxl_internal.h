@@ -72,8 +72,11 @@ int libxl__hv_socket_path(uint32_t domid, char *buf, size_t len);
 int libxl__hv_connect(uint32_t domid, int *fd);
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
 		    const libxl_domain_create_opts *opts, int *pid);
-/* Wait for pid (our child) to listen on control; -ECHILD when it died first. */
-int libxl__hv_wait_up(const char *control, int pid, int *status);
+/*
+ * Wait for pid (our child) to listen on control and connect to it (*fd);
+ * -ECHILD when it died first (*status: its wait status).
+ */
+int libxl__hv_wait_up(const char *control, int pid, int *status, int *fd);
 /* Wait (up to timeout_ms) for an unrelated process to end. */
 int libxl__pid_wait_exit(int pid, int timeout_ms);
 int libxl__mkdir_p(const char *dir, unsigned mode);
