@@ -398,3 +398,41 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	xl destroy lc1
 	nothing_left
 }
+
+@test "concurrent creates get distinct domids and all run" {
+	xl create "$T/lc.cfg" 'name="c1"' &
+	p1=$!
+	xl create "$T/lc.cfg" 'name="c2"' &
+	p2=$!
+	xl create "$T/lc.cfg" 'name="c3"' &
+	p3=$!
+	wait "$p1"
+	wait "$p2"
+	wait "$p3"
+	ids=$(for n in c1 c2 c3; do xl domid "$n"; done | sort -n | tr '\n' ' ')
+	[ "$ids" = "1 2 3 " ]
+	for n in c1 c2 c3; do wait_for 5 console_has "$n" "xenon-guest"; done
+	for n in c1 c2 c3; do xl destroy "$n"; done
+	nothing_left
+}
+
+@test "on_reboot=rename-restart keeps the old domain under another name" {
+	xl create "$T/lc.cfg" 'on_reboot="rename-restart"'
+	wait_for 5 console_has lc1 "xenon> "
+	guest_cmd lc1 reboot
+	wait_for 5 domid_is lc1 2
+	[ "$(xl domname 1)" = lc1-1 ]
+	state_is lc1-1 ---sr-
+	[ "$(xenstore-read /libxl/1/uuid)" != "$(xenstore-read /libxl/2/uuid)" ]
+	xl destroy lc1-1
+	xl destroy lc1
+	nothing_left
+}
+
+@test "on_crash=coredump-destroy says dumps are not written yet and destroys" {
+	xl create "$T/lc.cfg" 'on_crash="coredump-destroy"'
+	wait_for 5 console_has lc1 "xenon> "
+	guest_cmd lc1 crash
+	wait_for 5 nothing_left
+	grep -q "core dumps are not supported yet" "$XENON_LOGDIR/xl-lc1.log"
+}

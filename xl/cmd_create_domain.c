@@ -146,17 +146,23 @@ static bool restart_allowed(struct monitor *m)
 	return ++m->restarts <= RESTART_BURST;
 }
 
-/* A new domid, the same name (as it is now: xl rename counts) and config. */
-static int restart(struct monitor *m, bool new_uuid)
+/* The domain's name as it is now (xl rename counts) becomes the config's. */
+static void take_current_name(struct monitor *m)
 {
 	char *name = libxl_domid_to_name(m->ctx, m->domid);
-	uint32_t old = m->domid;
-	int rc;
 
 	if (name) {
 		free(m->cfg->c_info.name);
 		m->cfg->c_info.name = name;
 	}
+}
+
+/* A new domid, the same name and config. */
+static int restart(struct monitor *m, bool new_uuid)
+{
+	uint32_t old = m->domid;
+	int rc;
+
 	if (new_uuid)
 		libxl_uuid_clear(&m->cfg->c_info.uuid);
 	if (!restart_allowed(m)) {
@@ -203,6 +209,7 @@ static bool handle_death(struct monitor *m, libxl_death how)
 				     : how == LIBXL_DEATH_CRASH ? c->on_crash
 								: c->on_poweroff;
 
+	take_current_name(m);
 	log_warnx("domain '%s' (%u) %s", c->c_info.name, m->domid, event_names[how]);
 	if (how == LIBXL_DEATH_DESTROYED) {
 		libxl_domain_cleanup(m->ctx, m->domid);
