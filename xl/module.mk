@@ -33,3 +33,8 @@ $(eval $(call fuzzer,xl/xlcfg-fuzz,$(XLCFG_FUZZ_SRCS),$(LIBXL_LDLIBS)))
 xl/xl_conf.o xl/xl_conf.san.o: XCFLAGS += -DXL_CONF_PATH='"$(XENDIR)/xl.conf"'
 XLCFG_DOMAIN_OBJS := $(XLCFG_PARSE_OBJS) xl/cfg_domain.o xl/cfg_cpus.o xl/xl_conf.o $(XLCFG_TYPES_OBJS) common/log.o
 $(eval $(call unit_test,tests/unit/xlcfg_domain-test,tests/unit/xlcfg_domain-test.o $(XLCFG_DOMAIN_OBJS),$(LIBXL_LDLIBS)))
+
+# A second fuzzer for single disk / vif specs and vdev names.
+XLCFG_SPEC_FUZZ_SRCS := tests/fuzz/xlcfg-spec-fuzz.c libxl/libxl_types.c libxl/libxl_json.c libxl/libxl_disk.c \
+	libxl/libxl_nic.c
+$(eval $(call fuzzer,xl/xlcfg-spec-fuzz,$(XLCFG_SPEC_FUZZ_SRCS),$(LIBXL_LDLIBS)))
