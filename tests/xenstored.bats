@@ -1,0 +1,291 @@
+#!/usr/bin/env bats
+# xenstored and the xenstore-* clients against a daemon on a temporary
+# socket: Debian's own xenstore-utils clients and ours side by side, the
+# journal (restart, kill -9, torn tail), become, and hostile clients.
+
+load helpers
+
+XSD=$XENON_TOP/xenstored
+DEB=/usr/bin
+
+start_xsd() { # extra options...
+	mk_tmp
+	export XENSTORED_PATH=$T/sock
+	"$XSD/xenstored" -N --state-dir "$T/state" "$@" 2>"$T/xsd.log" &
+	XSD_PID=$!
+	wait_for 5 test -S "$T/sock"
+}
+
+restart_xsd() {
+	kill_pid "$XSD_PID"
+	"$XSD/xenstored" -N --state-dir "$T/state" "$@" 2>>"$T/xsd.log" &
+	XSD_PID=$!
+	wait_for 5 test -S "$T/sock"
+}
+
+local_teardown() {
+	kill_pid "${XSD_PID:-}"
+	for p in ${EXTRA_PIDS:-}; do kill_pid "$p"; done
+	if [ -n "${T:-}" ] && [ -f "$T/daemon.pid" ]; then kill_pid "$(cat "$T/daemon.pid")"; fi
+}
+
+# Run the same command with Debian's client and ours; outputs and status must match.
+same() { # mode args...
+	local mode=$1
+	shift
+	run "$DEB/xenstore-$mode" "$@"
+	local deb_out=$output deb_status=$status
+	run "$XSD/xenstore-$mode" "$@"
+	if [ "$output" != "$deb_out" ] || [ "$status" != "$deb_status" ]; then
+		echo "xenstore-$mode $*: Debian (status $deb_status):"
+		echo "$deb_out"
+		echo "ours (status $status):"
+		echo "$output"
+		return 1
+	fi
+}
+
+@test "Debian's clients and ours agree on read, list, ls, exists" {
+	start_xsd
+	"$DEB/xenstore-write" /vm/a 'hello world' /vm/b/c 'tab\there' /vm/long "$(printf 'x%.0s' $(seq 120))"
+	"$XSD/xenstore-write" /vm/ours 'bin\001\x7f\\' /vm/b/d ''
+	"$DEB/xenstore-chmod" /vm/b r0 b3
+	same read /vm/a /vm/b/c /vm/ours
+	same read -p /vm/a
+	same read -R /vm/ours
+	same list /vm
+	same list -p /vm/b
+	same ls
+	same ls -p
+	same ls -f
+	same ls -f -p /vm
+	same exists /vm/a
+	same exists /vm/nothing
+	same read /vm/nothing
+	same ls /vm/nothing
+	same list /vm/nothing
+	same rm /nothing/below
+	same chmod /vm/a q1
+	[ "$("$XSD/xenstore-read" /vm/a)" = "hello world" ]
+}
+
+@test "writes, rm -t and chmod -r by either client land the same" {
+	start_xsd
+	"$XSD/xenstore-write" /x/y/z 1
+	"$XSD/xenstore-rm" -t /x/y/z
+	run "$DEB/xenstore-exists" /x
+	[ "$status" -eq 1 ]
+	"$DEB/xenstore-write" /p/q/r 1
+	"$XSD/xenstore-chmod" -r /p b4 r0
+	run "$DEB/xenstore-ls" -f -p /p
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '/p/q = ""   (b4,r0)' ]
+	[ "${lines[1]}" = '/p/q/r = "1"   (b4,r0)' ]
+	"$XSD/xenstore-chmod" -u /p/q/r n0
+	[ "$("$DEB/xenstore-ls" -f -p /p | head -1)" = '/p/q = ""   (n0)' ]
+}
+
+@test "usage errors and a missing daemon: status 1 and a message" {
+	start_xsd
+	run "$XSD/xenstore-write" /only-key
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Usage:"*"key value"* ]]
+	run "$XSD/xenstore-read" /missing
+	[ "$status" -eq 1 ]
+	[ "$output" = "xenstore-read: couldn't read path /missing" ]
+	XENSTORED_PATH=$T/nothing-here run "$XSD/xenstore-read" /a
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot connect to xenstored at $T/nothing-here"* ]]
+	run "$XSD/xenstore" bogus /a
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unknown mode bogus"* ]]
+}
+
+@test "xenstore-watch (both clients) sees the registration and the changes" {
+	start_xsd
+	"$XSD/xenstore-write" /w/a 0
+	"$DEB/xenstore-watch" -n 3 /w > "$T/deb.out" &
+	EXTRA_PIDS="$!"
+	"$XSD/xenstore-watch" -n 3 /w > "$T/ours.out" &
+	EXTRA_PIDS="$EXTRA_PIDS $!"
+	wait_for 5 grep -q /w "$T/deb.out"
+	wait_for 5 grep -q /w "$T/ours.out"
+	"$XSD/xenstore-write" /w/a 1
+	"$XSD/xenstore-rm" /w/a
+	for p in $EXTRA_PIDS; do wait "$p"; done
+	EXTRA_PIDS=
+	[ "$(cat "$T/deb.out")" = "$(printf '/w\n/w/a\n/w/a')" ]
+	[ "$(cat "$T/ours.out")" = "$(printf '/w\n/w/a\n/w/a')" ]
+}
+
+@test "a directory too large for one reply is listed in parts (DIRECTORY_PART)" {
+	start_xsd
+	for i in $(seq 300); do echo "mkdir /big/a-rather-long-child-name-number-$i"; done |
+		"$XSD/xs-tool" > /dev/null
+	run "$DEB/xenstore-list" /big
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 300 ]
+	run "$XSD/xenstore-list" /big
+	[ "${#lines[@]}" -eq 300 ]
+	[ "${lines[299]}" = a-rather-long-child-name-number-300 ]
+}
+
+@test "transactions: invisible until commit, EAGAIN on a conflicting change" {
+	start_xsd
+	"$XSD/xenstore-write" /tx/x 1
+	mkfifo "$T/in"
+	"$XSD/xs-tool" < "$T/in" > "$T/out" &
+	EXTRA_PIDS=$!
+	exec 8>"$T/in"
+	echo txstart >&8
+	echo "read /tx/x" >&8
+	echo "write /tx/y inside" >&8
+	wait_for 5 grep -q '^OK$' <(sed -n 3p "$T/out")
+	run "$XSD/xenstore-read" /tx/y
+	[ "$status" -eq 1 ]
+	"$XSD/xenstore-write" /tx/x 2
+	echo "txend T" >&8
+	exec 8>&-
+	wait "$EXTRA_PIDS"
+	EXTRA_PIDS=
+	[ "$(sed -n 4p "$T/out")" = "ERR EAGAIN" ]
+	run "$XSD/xenstore-read" /tx/y
+	[ "$status" -eq 1 ]
+}
+
+@test "a connection that becomes a domain gets that domain's rights only" {
+	start_xsd
+	"$XSD/xenstore-write" /local/domain/5/x 1 /secret s /public p
+	"$XSD/xenstore-chmod" /local/domain/5 n5
+	"$XSD/xenstore-chmod" /secret n0
+	"$XSD/xenstore-chmod" /public r0
+	out=$(printf '%s\n' "become 5" "write data mine" "read /secret" "read /public" \
+		"write /public no" "getperms data" "setperms data n0" "introduce" \
+		"control become 0" | "$XSD/xs-tool")
+	[ "$out" = "$(printf '%s\n' OK OK 'ERR EACCES' p 'ERR EACCES' n5 'ERR EPERM' \
+		'ERR usage' 'ERR EACCES')" ]
+	[ "$("$XSD/xenstore-read" /local/domain/5/data)" = mine ]
+	# quotas apply to it, and are settable at run time
+	# it owns its home and data: two nodes
+	"$XSD/xenstore-control" quota nodes 3
+	out=$(printf '%s\n' "become 5" "write a 1" "write b 2" | "$XSD/xs-tool")
+	[ "$out" = "$(printf '%s\n' OK OK 'ERR ENOSPC')" ]
+}
+
+@test "state survives a restart, and journal compaction" {
+	start_xsd
+	"$XSD/xenstore-write" /keep/a 1 /keep/b 2
+	"$XSD/xenstore-chmod" /keep/b r0 b7
+	"$XSD/xenstore-rm" /keep/a
+	restart_xsd
+	[ "$("$XSD/xenstore-ls" -f -p /keep)" = '/keep/b = "2"   (r0,b7)' ]
+	"$XSD/xenstore-control" journal compact
+	[ -s "$T/state/snapshot" ]
+	"$XSD/xenstore-write" /keep/c 3
+	restart_xsd
+	[ "$("$XSD/xenstore-read" /keep/b /keep/c)" = "$(printf '2\n3')" ]
+}
+
+acks_at_least() {
+	[ "$(grep -c '^OK$' "$T/acks")" -ge "$1" ]
+}
+
+@test "kill -9 in a write storm loses no acknowledged write" {
+	start_xsd
+	# a pipelined storm beside a writer that records every acknowledged write
+	"$XSD/xs-bench" write 128 100000000 "$T/sock" > /dev/null 2>&1 &
+	EXTRA_PIDS=$!
+	seq 1000000 | sed 's|.*|write /acked/k& v&|' | "$XSD/xs-tool" > "$T/acks" 2>/dev/null &
+	EXTRA_PIDS="$EXTRA_PIDS $!"
+	wait_for 30 acks_at_least 3000
+	kill -9 "$XSD_PID"
+	wait "$XSD_PID" || true
+	for p in $EXTRA_PIDS; do wait "$p" || true; done
+	EXTRA_PIDS=
+	acked=$(grep -c '^OK$' "$T/acks")
+	[ "$acked" -ge 3000 ]
+	"$XSD/xenstored" -N --state-dir "$T/state" 2>>"$T/xsd.log" &
+	XSD_PID=$!
+	# the socket file outlived the killed daemon: wait for an answer
+	wait_for 30 "$XSD/xenstore-exists" /
+	# every acknowledged key is there, with its value
+	last=$("$XSD/xenstore-read" "/acked/k$acked")
+	[ "$last" = "v$acked" ]
+	n=$("$XSD/xenstore-list" /acked | wc -l)
+	[ "$n" -ge "$acked" ]
+	for i in 1 $((acked / 2)) $acked; do
+		[ "$("$XSD/xenstore-read" "/acked/k$i")" = "v$i" ]
+	done
+}
+
+@test "a torn journal tail is cut off at start" {
+	start_xsd
+	"$XSD/xenstore-write" /t/a 1
+	kill_pid "$XSD_PID"
+	printf '\x40\x00\x00\x00garbage' >> "$T/state/journal"
+	restart_xsd
+	[ "$("$XSD/xenstore-read" /t/a)" = 1 ]
+	grep -q "torn or damaged tail" "$T/xsd.log"
+	"$XSD/xenstore-write" /t/b 2
+	restart_xsd
+	[ "$("$XSD/xenstore-read" /t/b)" = 2 ]
+}
+
+@test "without -N the daemon detaches, writes its pid file, socket mode 0600" {
+	mk_tmp
+	export XENSTORED_PATH=$T/sock
+	run "$XSD/xenstored" -F "$T/daemon.pid" -I
+	[ "$status" -eq 0 ]
+	[ -S "$T/sock" ]
+	[ "$(stat -c %a "$T/sock")" = 600 ]
+	pid=$(cat "$T/daemon.pid")
+	kill -0 "$pid"
+	[ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ]
+	"$XSD/xenstore-write" /d 1
+	# a second daemon on the same socket refuses to start
+	run "$XSD/xenstored" -N -I
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"another xenstored is serving"* ]]
+	kill_pid "$pid"
+	wait_for 5 test ! -e "$T/sock"
+	[ ! -e "$T/daemon.pid" ]
+}
+
+@test "XENSTORED_RUNDIR names the socket's directory" {
+	mk_tmp
+	XENSTORED_RUNDIR=$T "$XSD/xenstored" -N -I &
+	XSD_PID=$!
+	wait_for 5 test -S "$T/socket"
+	XENSTORED_RUNDIR=$T "$DEB/xenstore-write" /r 1
+	[ "$(XENSTORED_RUNDIR=$T "$XSD/xenstore-read" /r)" = 1 ]
+}
+
+@test "hostile clients are cut off; everyone else is served" {
+	start_xsd -I
+	"$XSD/xenstore-write" /h 1
+	# an oversized payload drops that connection only
+	out=$(printf '%s\n' oversized alive | "$XSD/xs-tool")
+	[ "$out" = "$(printf 'OK\nclosed')" ]
+	# garbage bytes: errors or a dropped connection, never a dead daemon
+	printf 'garbage 64\n' | "$XSD/xs-tool" > /dev/null
+	# a request split into single bytes is still one request
+	[ "$(printf 'split /h/s v\nread /h/s\n' | "$XSD/xs-tool")" = "$(printf 'OK\nv')" ]
+	# two thousand connections at once
+	[ "$(echo 'conns 2000' | "$XSD/xs-tool")" = 2000 ]
+	# a watcher that never reads is dropped once its queue is full
+	mkfifo "$T/in"
+	"$XSD/xs-tool" < "$T/in" > "$T/out" &
+	EXTRA_PIDS=$!
+	exec 8>"$T/in"
+	echo "watch / storm" >&8
+	wait_for 5 grep -q OK "$T/out"
+	"$XSD/xs-bench" write 128 400000 "$T/sock" > /dev/null
+	echo alive >&8
+	exec 8>&-
+	wait "$EXTRA_PIDS"
+	EXTRA_PIDS=
+	[ "$(tail -1 "$T/out")" = closed ]
+	[ "$("$XSD/xenstore-read" /h)" = 1 ]
+	rss=$(awk '/VmRSS/ { print $2 }' /proc/"$XSD_PID"/status)
+	[ "$rss" -lt 200000 ]
+}
