@@ -17,7 +17,8 @@ load helpers
 CONFIGS="$XENON_TOP/tests/configs"
 
 local_teardown() {
-	:
+	# only the xenstored a test started itself
+	[ -z "${XS_PID:-}" ] || kill_pid "$XS_PID"
 }
 
 # dry_run NAME: run `xl -N create -q NAME.cfg ARGS` in tests/configs the
@@ -166,6 +167,30 @@ dry_run() {
 	XENSTORED_PATH="$T/no-such-socket" XL_CONF=/dev/null run xl create -q "$T/hvm.cfg"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'type "hvm" is not supported yet'*'set type = "pv"'* ]]
+}
+
+@test "a bad config makes xl create fail with nothing left: no node, process or file" {
+	mk_tmp
+	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
+	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" &
+	XS_PID=$!
+	wait_for 5 test -S "$XENSTORED_PATH"
+	before=$(xenstore-ls -f / 2>&1)
+	printf 'name = "h"\ntype = "hvm"\n' > "$T/hvm.cfg"
+	local err name failed=0
+	for err in "$CONFIGS"/*.err "$T/hvm.cfg"; do
+		name=${err%.err}
+		[ "$err" = "$T/hvm.cfg" ] && name=${err%.cfg}
+		conf=/dev/null
+		[ -f "$name.xlconf" ] && conf=$name.xlconf
+		XL_CONF=$conf run xl create -q "$name.cfg"
+		[ "$status" -eq 1 ] || { echo "$name: status $status"; failed=$((failed + 1)); }
+	done
+	[ "$failed" -eq 0 ]
+	[ "$(xenstore-ls -f / 2>&1)" = "$before" ]
+	[ ! -e "$XENON_RUNDIR" ] || [ -z "$(ls -A "$XENON_RUNDIR")" ]
+	[ ! -e "$XENON_LOGDIR" ] || [ -z "$(ls -A "$XENON_LOGDIR")" ]
+	[ -z "$(pgrep -f -- "$T/" | grep -vx "$XS_PID")" ]
 }
 
 @test "create -d shows the configuration on stderr before creating" {
