@@ -253,6 +253,7 @@ acks_at_least() {
 
 @test "XENSTORED_RUNDIR names the socket's directory" {
 	mk_tmp
+	unset XENSTORED_PATH
 	XENSTORED_RUNDIR=$T "$XSD/xenstored" -N -I &
 	XSD_PID=$!
 	wait_for 5 test -S "$T/socket"

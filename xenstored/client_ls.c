@@ -3,7 +3,8 @@
  * names, quoted escaped values, dotted leaders to the permissions with -p,
  * full paths with -f), or as JSON with -j (beyond Xen):
  *   { "<name>": { "value": "...", "perms": ["n0"], "children": { ... } } }
- * ("perms" with -p only; with -f the object is flat, keyed by full path).
+ * ("perms" with -p only, "children" when there are any; with -f the object
+ * is flat, keyed by full path).
  */
 #include <errno.h>
 #include <limits.h>
@@ -123,11 +124,14 @@ static int json_node(struct ls *ls, const char *path, const char *name, int dept
 		yajl_gen_array_close(g);
 		free(perms);
 	}
-	if (!ls->c->full) {
-		json_string(g, "children", 8);
-		yajl_gen_map_open(g);
-		rc = ls_tree(ls, path, depth + 1);
-		yajl_gen_map_close(g);
+	if (!ls->c->full && !xs_directory(ls->c->xs, XS_NO_TX, path, &perms, &n)) {
+		free(perms);
+		if (n) { /* leaves get no "children" */
+			json_string(g, "children", 8);
+			yajl_gen_map_open(g);
+			rc = ls_tree(ls, path, depth + 1);
+			yajl_gen_map_close(g);
+		}
 	}
 	yajl_gen_map_close(g);
 	if (ls->c->full && !rc)

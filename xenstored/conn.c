@@ -28,12 +28,15 @@
 
 #define READ_CHUNK 65536
 #define MAX_EVENTS 256
+/* More connections than this are accepted and closed at once. */
+#define MAX_CONNS 16384
 
 static int epfd = -1, listen_fd = -1, spare_fd = -1;
 static char *listen_path;
 static struct conn *conns, *flush_list;
 static volatile sig_atomic_t stop_requested;
 static uint32_t next_conn_id = 1;
+static unsigned nconns;
 static FILE *trace_fp;
 
 void conn_stop(void)
@@ -149,6 +152,7 @@ static void conn_free(struct conn *c)
 		c->next->prev = c->prev;
 	free(c->out);
 	free(c);
+	nconns--;
 }
 
 /* Read while the output queue is short; ask for EPOLLOUT while it is not empty. */
@@ -186,8 +190,9 @@ static void conn_accept(void)
 				log_warn("accept");
 			return;
 		}
-		c = calloc(1, sizeof(*c));
+		c = nconns < MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
 		if (!c) {
+			log_warnx("too many connections (%u): refused one", nconns);
 			close(fd);
 			continue;
 		}
@@ -206,6 +211,7 @@ static void conn_accept(void)
 		if (conns)
 			conns->prev = c;
 		conns = c;
+		nconns++;
 	}
 }
 

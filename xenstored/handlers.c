@@ -121,6 +121,9 @@ static int dispatch(struct req *r)
 		if (!r->tx)
 			return -ENOENT;
 		r->st = r->tx->view;
+		/* a transaction may not copy the whole store for a guest */
+		if (!c->who.priv && store_view_size(r->st) > quota_limit[QUOTA_TX_NODES])
+			return -ENOSPC;
 	}
 	if (!c->who.priv)
 		c->who.target = domain_target(c->who.domid);

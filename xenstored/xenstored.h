@@ -61,7 +61,7 @@ size_t conn_pending(const struct conn *c);
 /* Close every connection that became domid (RELEASE). */
 void conn_close_domain(uint32_t domid);
 /* The limit of queued output bytes before a connection is dropped. */
-#define CONN_OUT_MAX (8u << 20)
+#define CONN_OUT_MAX (4u << 20)
 /* Stop reading requests while this much output is queued. */
 #define CONN_OUT_SOFT (256u << 10)
 
