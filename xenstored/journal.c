@@ -480,6 +480,9 @@ int journal_flush(void)
 		return 0;
 	rc = write_all(jfd, buf, buf_len);
 	if (rc) {
+		/* cut a partial record, so later ones are not stranded behind it */
+		if (ftruncate(jfd, jsize))
+			log_warn("journal: cannot cut a partial write");
 		if (!write_failed)
 			log_warnx("journal: write failed (%s): changes are not crash-safe until it "
 				  "works again", log_strerror(rc));
