@@ -309,6 +309,20 @@ static bool socket_alive(const struct sockaddr_un *sa)
 	return alive;
 }
 
+/* /run/xenstored may not exist yet on a fresh boot. */
+static void make_parent_dir(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		mkdir(dir, 0755);
+	}
+}
+
 int conn_listen(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -320,6 +334,7 @@ int conn_listen(const char *path)
 	strcpy(sa.sun_path, path);
 	if (socket_alive(&sa))
 		return -EADDRINUSE;
+	make_parent_dir(path);
 	unlink(path); /* a stale socket from a daemon that died */
 	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (listen_fd < 0)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -424,6 +425,27 @@ static int load_journal(uint64_t seq)
 	return open_journal_append();
 }
 
+/* One daemon per state directory: a lock held (on an open fd) for the daemon's life. */
+static int lock_state_dir(void)
+{
+	char *path = state_path("lock");
+	int fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB)) {
+		int rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		if (rc == -EBUSY)
+			log_warnx("state directory %s is in use by another xenstored; give this one "
+				  "its own --state-dir", cfg.dir);
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return rc;
+	}
+	free(path);
+	return 0; /* fd stays open: the lock goes with the process */
+}
+
 int journal_open(const struct journal_config *c, struct store *s)
 {
 	uint64_t seq;
@@ -439,6 +461,9 @@ int journal_open(const struct journal_config *c, struct store *s)
 		log_warn("cannot create state directory %s", cfg.dir);
 		return rc;
 	}
+	rc = lock_state_dir();
+	if (rc)
+		return rc;
 	replaying = true;
 	rc = load_snapshot(&seq);
 	if (!rc)
