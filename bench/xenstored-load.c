@@ -29,7 +29,7 @@ static size_t make_req(char *buf, uint32_t type, uint32_t id)
 
 	if (type == XS_WRITE)
 		n += sprintf(p + n, "value-%u", id);
-	*h = (struct xs_msg_hdr){ type, id, 0, (uint32_t)n };
+	*h = (struct xs_msg_hdr){type, id, 0, (uint32_t)n};
 	return sizeof(*h) + n;
 }
 
@@ -65,7 +65,7 @@ static int read_replies(int fd, unsigned want, char *buf, size_t size, size_t *h
 int main(int argc, char **argv)
 {
 	static char rbuf[1 << 20], wbuf[1 << 20];
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	unsigned window, count, sent = 0, done = 0;
 	struct timespec t0, t1;
 	size_t have = 0;
@@ -103,7 +103,6 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("%s window %u: %.0f ops/s (%u ops in %.3f s)\n", argv[1], window, count / s, count,
-	       s);
+	printf("%s window %u: %.0f ops/s (%u ops in %.3f s)\n", argv[1], window, count / s, count, s);
 	return 0;
 }

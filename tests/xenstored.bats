@@ -130,6 +130,10 @@ same() { # mode args...
 	[ "${lines[299]}" = a-rather-long-child-name-number-300 ]
 }
 
+line_is() { # N VALUE FILE: line N of FILE is VALUE
+	[ "$(sed -n "$1p" "$3")" = "$2" ]
+}
+
 @test "transactions: invisible until commit, EAGAIN on a conflicting change" {
 	start_xsd
 	"$XSD/xenstore-write" /tx/x 1
@@ -140,7 +144,7 @@ same() { # mode args...
 	echo txstart >&8
 	echo "read /tx/x" >&8
 	echo "write /tx/y inside" >&8
-	wait_for 5 grep -q '^OK$' <(sed -n 3p "$T/out")
+	wait_for 5 line_is 3 OK "$T/out"
 	run "$XSD/xenstore-read" /tx/y
 	[ "$status" -eq 1 ]
 	"$XSD/xenstore-write" /tx/x 2

@@ -19,10 +19,18 @@ char *value_escape(const char *val, size_t len)
 			continue;
 		}
 		switch (ch) {
-		case '\t': o += sprintf(o, "\\t"); break;
-		case '\n': o += sprintf(o, "\\n"); break;
-		case '\r': o += sprintf(o, "\\r"); break;
-		case '\\': o += sprintf(o, "\\\\"); break;
+		case '\t':
+			o += sprintf(o, "\\t");
+			break;
+		case '\n':
+			o += sprintf(o, "\\n");
+			break;
+		case '\r':
+			o += sprintf(o, "\\r");
+			break;
+		case '\\':
+			o += sprintf(o, "\\\\");
+			break;
 		default:
 			o += sprintf(o, ch < 8 ? "\\%03o" : "\\x%02x", ch);
 		}
@@ -61,9 +69,15 @@ size_t value_unescape(const char *in, char *out)
 		}
 		in++;
 		switch (c) {
-		case 't': *o++ = '\t'; break;
-		case 'n': *o++ = '\n'; break;
-		case 'r': *o++ = '\r'; break;
+		case 't':
+			*o++ = '\t';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 'r':
+			*o++ = '\r';
+			break;
 		case 'x':
 			for (v = 0, n = 0; n < 2 && hexval(*in) >= 0; n++)
 				v = v * 16 + hexval(*in++);

@@ -18,7 +18,7 @@
 #include "client.h"
 #include "log.h"
 
-#define TAG_LEN 8 /* strlen(" = \"...\"") */
+#define TAG_LEN	    8 /* strlen(" = \"...\"") */
 #define LS_PATH_MAX 4096
 
 struct ls {
@@ -164,7 +164,7 @@ static int ls_tree(struct ls *ls, const char *path, int depth)
 
 int mode_ls(struct client *c)
 {
-	struct ls ls = { .c = c, .max_width = 80, .desired_width = 60 };
+	struct ls ls = {.c = c, .max_width = 80, .desired_width = 60};
 	struct winsize ws;
 	char *root = "/";
 	char **paths = c->argc ? c->argv : &root;

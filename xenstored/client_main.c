@@ -19,15 +19,15 @@ static const struct mode {
 	enum tx_policy tx;
 	int min_args;
 } modes[] = {
-	{ "read", mode_read, "hpsRf", "[-h] [-p] [-s] [-R] key [...]", TX_MULTI_READ, 1 },
-	{ "write", mode_write, "hsR", "[-h] [-s] [-R] key value [...]", TX_MULTI_WRITE, 2 },
-	{ "rm", mode_rm, "hst", "[-h] [-s] [-t] key [...]", TX_ALWAYS, 1 },
-	{ "exists", mode_exists, "hps", "[-h] [-p] [-s] key [...]", TX_ALWAYS, 1 },
-	{ "list", mode_list, "hpsf", "[-h] [-p] [-s] key [...]", TX_ALWAYS, 1 },
-	{ "ls", mode_ls, "hfpsj", "[-h] [-f] [-p] [-s] [-j] [path]", TX_NEVER, 0 },
-	{ "chmod", mode_chmod, "hurs", "[-h] [-u] [-r] [-s] key <mode [modes...]>", TX_ALWAYS, 2 },
-	{ "watch", mode_watch, "hn:s", "[-h] [-n NR] key", TX_NEVER, 1 },
-	{ "control", mode_control, "hs", "[-h] [-s] command [arguments...]", TX_NEVER, 1 },
+    {"read", mode_read, "hpsRf", "[-h] [-p] [-s] [-R] key [...]", TX_MULTI_READ, 1},
+    {"write", mode_write, "hsR", "[-h] [-s] [-R] key value [...]", TX_MULTI_WRITE, 2},
+    {"rm", mode_rm, "hst", "[-h] [-s] [-t] key [...]", TX_ALWAYS, 1},
+    {"exists", mode_exists, "hps", "[-h] [-p] [-s] key [...]", TX_ALWAYS, 1},
+    {"list", mode_list, "hpsf", "[-h] [-p] [-s] key [...]", TX_ALWAYS, 1},
+    {"ls", mode_ls, "hfpsj", "[-h] [-f] [-p] [-s] [-j] [path]", TX_NEVER, 0},
+    {"chmod", mode_chmod, "hurs", "[-h] [-u] [-r] [-s] key <mode [modes...]>", TX_ALWAYS, 2},
+    {"watch", mode_watch, "hn:s", "[-h] [-n NR] key", TX_NEVER, 1},
+    {"control", mode_control, "hs", "[-h] [-s] command [arguments...]", TX_NEVER, 1},
 };
 
 static const struct mode *find_mode(const char *name)
@@ -46,11 +46,15 @@ static void __attribute__((noreturn)) usage(const struct mode *m, const char *pr
 static void parse_opts(struct client *c, const struct mode *m, int argc, char **argv, bool with_mode)
 {
 	static const struct option longs[] = {
-		{ "help", no_argument, NULL, 'h' },   { "socket", no_argument, NULL, 's' },
-		{ "prefix", no_argument, NULL, 'p' }, { "tidy", no_argument, NULL, 't' },
-		{ "upto", no_argument, NULL, 'u' },   { "recurse", no_argument, NULL, 'r' },
-		{ "raw", no_argument, NULL, 'R' },    { "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
+	    {"help", no_argument, NULL, 'h'},
+	    {"socket", no_argument, NULL, 's'},
+	    {"prefix", no_argument, NULL, 'p'},
+	    {"tidy", no_argument, NULL, 't'},
+	    {"upto", no_argument, NULL, 'u'},
+	    {"recurse", no_argument, NULL, 'r'},
+	    {"raw", no_argument, NULL, 'R'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0},
 	};
 	uint64_t nr;
 	int ch;
@@ -59,13 +63,27 @@ static void parse_opts(struct client *c, const struct mode *m, int argc, char **
 		if (ch == '?' || !strchr(m->opts, ch) || ch == 'h')
 			usage(m, c->progname, with_mode);
 		switch (ch) {
-		case 'p': c->prefix = true; break;
-		case 't': c->tidy = true; break;
-		case 'u': c->upto = true; break;
-		case 'r': c->recurse = true; break;
-		case 'R': c->raw = true; break;
-		case 'f': c->full = true; break;
-		case 'j': c->json = true; break;
+		case 'p':
+			c->prefix = true;
+			break;
+		case 't':
+			c->tidy = true;
+			break;
+		case 'u':
+			c->upto = true;
+			break;
+		case 'r':
+			c->recurse = true;
+			break;
+		case 'R':
+			c->raw = true;
+			break;
+		case 'f':
+			c->full = true;
+			break;
+		case 'j':
+			c->json = true;
+			break;
 		case 'n':
 			if (parse_u64(optarg, 1000000000, &nr) || !nr)
 				fatalx("-n %s: give the number of events to wait for (1 or more)", optarg);
@@ -84,10 +102,14 @@ static void parse_opts(struct client *c, const struct mode *m, int argc, char **
 static bool wants_tx(const struct mode *m, const struct client *c)
 {
 	switch (m->tx) {
-	case TX_ALWAYS: return true;
-	case TX_MULTI_READ: return c->argc > 1;
-	case TX_MULTI_WRITE: return c->argc > 2;
-	default: return false;
+	case TX_ALWAYS:
+		return true;
+	case TX_MULTI_READ:
+		return c->argc > 1;
+	case TX_MULTI_WRITE:
+		return c->argc > 2;
+	default:
+		return false;
 	}
 }
 
@@ -124,7 +146,7 @@ static int run(struct client *c, const struct mode *m)
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
-	struct client c = { .progname = argv[0] };
+	struct client c = {.progname = argv[0]};
 	const struct mode *m;
 	bool with_mode = false;
 	int rc;
@@ -144,12 +166,14 @@ int main(int argc, char **argv)
 	m = find_mode(c.mode);
 	if (!m)
 		fatalx("unknown mode %s: use read, write, rm, exists, list, ls, chmod, watch or "
-		       "control", c.mode);
+		       "control",
+		       c.mode);
 	parse_opts(&c, m, argc, argv, with_mode);
 	rc = xs_open(NULL, &c.xs);
 	if (rc)
 		fatalx("cannot connect to xenstored at %s: %s (is it running? XENSTORED_PATH "
-		       "names another socket)", xs_socket_path(), log_strerror(rc));
+		       "names another socket)",
+		       xs_socket_path(), log_strerror(rc));
 	rc = run(&c, m);
 	xs_close(c.xs);
 	return rc;

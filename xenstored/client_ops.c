@@ -127,10 +127,10 @@ int mode_list(struct client *c)
 }
 
 #define CHMOD_PERMS_MAX 16
-#define CHMOD_PATH_MAX 4096
+#define CHMOD_PATH_MAX	4096
 
-static void chmod_one(struct client *c, char *path, const char *const *perms, unsigned n,
-		      bool upto, bool recurse)
+static void chmod_one(struct client *c, char *path, const char *const *perms, unsigned n, bool upto,
+		      bool recurse)
 {
 	int rc;
 

@@ -54,8 +54,8 @@ void trace_msg(const struct conn *c, const char *dir, const struct xs_msg_hdr *h
 {
 	if (!trace_fp)
 		return;
-	fprintf(trace_fp, "%s conn %u %s req %u tx %u len %u", dir, c->id, handler_name(h->type),
-		h->req_id, h->tx_id, h->len);
+	fprintf(trace_fp, "%s conn %u %s req %u tx %u len %u", dir, c->id, handler_name(h->type), h->req_id,
+		h->tx_id, h->len);
 	fputs(" \"", trace_fp);
 	for (uint32_t i = 0; i < h->len && i < 128; i++) {
 		unsigned char ch = data[i];
@@ -83,10 +83,9 @@ static void mark_flush(struct conn *c)
 	}
 }
 
-int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *data,
-	       size_t len)
+int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *data, size_t len)
 {
-	struct xs_msg_hdr h = { type, req_id, tx_id, (uint32_t)len };
+	struct xs_msg_hdr h = {type, req_id, tx_id, (uint32_t)len};
 	size_t need = XS_HDR_SIZE + len;
 
 	if (c->closing)
@@ -158,8 +157,8 @@ static void conn_free(struct conn *c)
 /* Read while the output queue is short; ask for EPOLLOUT while it is not empty. */
 static void set_events(struct conn *c)
 {
-	bool want_in = conn_pending(c) < CONN_OUT_SOFT, want_out = conn_pending(c) > 0;
-	struct epoll_event ev = { .data.ptr = c };
+	bool want_in = conn_pending(c)<CONN_OUT_SOFT, want_out = conn_pending(c)> 0;
+	struct epoll_event ev = {.data.ptr = c};
 
 	if (want_in == c->reading && want_out == c->writing)
 		return;
@@ -201,7 +200,7 @@ static void conn_accept(void)
 		c->who.priv = true;
 		c->who.target = -1;
 		c->reading = true;
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev)) {
 			close(fd);
 			free(c);
@@ -325,7 +324,7 @@ static void make_parent_dir(const char *path)
 
 int conn_listen(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	mode_t old;
 	int rc;
 
@@ -351,7 +350,7 @@ int conn_listen(const char *path)
 	listen_path = strdup(path);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
 	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev))
 		return -errno;
 	return 0;

@@ -55,8 +55,8 @@ static int ctl_quota(struct req *r, int argc, const char **argv)
 		if (parse_domid(argv[1], &domid))
 			return -EINVAL;
 		d = domain_find(domid);
-		rc = snprintf(out, sizeof(out), "nodes %u\nwatches %u\ntransactions %u\n",
-			      d ? d->nodes : 0, d ? d->watches : 0, d ? d->txs : 0);
+		rc = snprintf(out, sizeof(out), "nodes %u\nwatches %u\ntransactions %u\n", d ? d->nodes : 0,
+			      d ? d->watches : 0, d ? d->txs : 0);
 		return reply(r, out, rc + 1);
 	}
 	if (argc != 3)
@@ -80,8 +80,7 @@ static int ctl_journal(struct req *r, int argc, const char **argv)
 		return -EINVAL;
 	if (rc)
 		return -EIO;
-	rc = snprintf(out, sizeof(out), "journal %llu bytes\n",
-		      (unsigned long long)journal_size());
+	rc = snprintf(out, sizeof(out), "journal %llu bytes\n", (unsigned long long)journal_size());
 	return reply(r, out, rc + 1);
 }
 
@@ -106,15 +105,15 @@ static const struct control_cmd {
 	int (*fn)(struct req *r, int argc, const char **argv);
 	const char *usage;
 } control_cmds[] = {
-	{ "become", ctl_become, "become <domid>" },
-	{ "quota", ctl_quota, "quota [<domid> | <name> <value>]" },
-	{ "journal", ctl_journal, "journal [compact|sync]" },
-	{ "print", ctl_print, "print <string>" },
-	{ "check", ctl_ok, "check" },
-	{ "log", ctl_ok, "log on|off" },
-	{ "logfile", ctl_ok, "logfile <file>" },
-	{ "memreport", ctl_ok, "memreport [<file>]" },
-	{ "help", ctl_help, "help" },
+    {"become", ctl_become, "become <domid>"},
+    {"quota", ctl_quota, "quota [<domid> | <name> <value>]"},
+    {"journal", ctl_journal, "journal [compact|sync]"},
+    {"print", ctl_print, "print <string>"},
+    {"check", ctl_ok, "check"},
+    {"log", ctl_ok, "log on|off"},
+    {"logfile", ctl_ok, "logfile <file>"},
+    {"memreport", ctl_ok, "memreport [<file>]"},
+    {"help", ctl_help, "help"},
 };
 
 static int ctl_help(struct req *r, int argc, const char **argv)

@@ -32,14 +32,13 @@ static void hook_del(void *arg, const struct node *n)
 	journal_del(n->path);
 }
 
-static const struct store_hooks hooks = { hook_set, hook_del };
+static const struct store_hooks hooks = {hook_set, hook_del};
 
 /* A fresh store: the root and Xen's /tool/xenstored, plus /local/domain. */
 int xenstored_init_store(void)
 {
-	static const char *const paths[] = { "/", "/tool", "/tool/xenstored", "/local",
-					     "/local/domain" };
-	struct xs_perm root = { 0, XS_PERM_NONE };
+	static const char *const paths[] = {"/", "/tool", "/tool/xenstored", "/local", "/local/domain"};
+	struct xs_perm root = {0, XS_PERM_NONE};
 	int rc = 0;
 
 	if (store_lookup(xs_store, "/"))

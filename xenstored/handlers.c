@@ -13,33 +13,33 @@
 #include "watch.h"
 
 #define H_PRIV 1 /* dom0 only (EACCES otherwise) */
-#define H_TX 2   /* runs inside the transaction named by tx_id */
+#define H_TX   2 /* runs inside the transaction named by tx_id */
 
 static const struct handler {
 	const char *name;
 	int (*fn)(struct req *r);
 	unsigned flags;
 } handlers[XS_TYPE_COUNT] = {
-	[XS_CONTROL] = { "CONTROL", do_control, H_PRIV },
-	[XS_DIRECTORY] = { "DIRECTORY", do_directory, H_TX },
-	[XS_READ] = { "READ", do_read, H_TX },
-	[XS_GET_PERMS] = { "GET_PERMS", do_get_perms, H_TX },
-	[XS_WATCH] = { "WATCH", do_watch, 0 },
-	[XS_UNWATCH] = { "UNWATCH", do_unwatch, 0 },
-	[XS_TRANSACTION_START] = { "TRANSACTION_START", do_transaction_start, 0 },
-	[XS_TRANSACTION_END] = { "TRANSACTION_END", do_transaction_end, H_TX },
-	[XS_INTRODUCE] = { "INTRODUCE", do_introduce, H_PRIV },
-	[XS_RELEASE] = { "RELEASE", do_release, H_PRIV },
-	[XS_GET_DOMAIN_PATH] = { "GET_DOMAIN_PATH", do_get_domain_path, 0 },
-	[XS_WRITE] = { "WRITE", do_write, H_TX },
-	[XS_MKDIR] = { "MKDIR", do_mkdir, H_TX },
-	[XS_RM] = { "RM", do_rm, H_TX },
-	[XS_SET_PERMS] = { "SET_PERMS", do_set_perms, H_TX },
-	[XS_IS_DOMAIN_INTRODUCED] = { "IS_DOMAIN_INTRODUCED", do_is_domain_introduced, H_PRIV },
-	[XS_RESUME] = { "RESUME", do_resume, H_PRIV },
-	[XS_SET_TARGET] = { "SET_TARGET", do_set_target, H_PRIV },
-	[XS_RESET_WATCHES] = { "RESET_WATCHES", do_reset_watches, 0 },
-	[XS_DIRECTORY_PART] = { "DIRECTORY_PART", do_directory_part, H_TX },
+    [XS_CONTROL] = {"CONTROL", do_control, H_PRIV},
+    [XS_DIRECTORY] = {"DIRECTORY", do_directory, H_TX},
+    [XS_READ] = {"READ", do_read, H_TX},
+    [XS_GET_PERMS] = {"GET_PERMS", do_get_perms, H_TX},
+    [XS_WATCH] = {"WATCH", do_watch, 0},
+    [XS_UNWATCH] = {"UNWATCH", do_unwatch, 0},
+    [XS_TRANSACTION_START] = {"TRANSACTION_START", do_transaction_start, 0},
+    [XS_TRANSACTION_END] = {"TRANSACTION_END", do_transaction_end, H_TX},
+    [XS_INTRODUCE] = {"INTRODUCE", do_introduce, H_PRIV},
+    [XS_RELEASE] = {"RELEASE", do_release, H_PRIV},
+    [XS_GET_DOMAIN_PATH] = {"GET_DOMAIN_PATH", do_get_domain_path, 0},
+    [XS_WRITE] = {"WRITE", do_write, H_TX},
+    [XS_MKDIR] = {"MKDIR", do_mkdir, H_TX},
+    [XS_RM] = {"RM", do_rm, H_TX},
+    [XS_SET_PERMS] = {"SET_PERMS", do_set_perms, H_TX},
+    [XS_IS_DOMAIN_INTRODUCED] = {"IS_DOMAIN_INTRODUCED", do_is_domain_introduced, H_PRIV},
+    [XS_RESUME] = {"RESUME", do_resume, H_PRIV},
+    [XS_SET_TARGET] = {"SET_TARGET", do_set_target, H_PRIV},
+    [XS_RESET_WATCHES] = {"RESET_WATCHES", do_reset_watches, 0},
+    [XS_DIRECTORY_PART] = {"DIRECTORY_PART", do_directory_part, H_TX},
 };
 
 int reply(struct req *r, const void *data, size_t len)
@@ -132,7 +132,7 @@ static int dispatch(struct req *r)
 
 void handle_message(struct conn *c)
 {
-	struct req r = { .conn = c };
+	struct req r = {.conn = c};
 	int rc;
 
 	memcpy(&r.hdr, c->in, sizeof(r.hdr));

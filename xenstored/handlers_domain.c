@@ -143,7 +143,7 @@ static int release_scan(void *arg, struct node *n)
 
 static void release_nodes(struct req *r, uint32_t domid)
 {
-	struct release_ctx x = { .domid = domid };
+	struct release_ctx x = {.domid = domid};
 	struct node *root = store_lookup(xs_store, "/");
 
 	store_walk(xs_store, root, release_scan, &x);
@@ -232,8 +232,7 @@ int do_set_target(struct req *r)
 	uint32_t domid, target;
 	struct domain *d;
 
-	if (req_args(r, argv, 2) != 2 || parse_domid(argv[0], &domid) ||
-	    parse_domid(argv[1], &target))
+	if (req_args(r, argv, 2) != 2 || parse_domid(argv[0], &domid) || parse_domid(argv[1], &target))
 		return -EINVAL;
 	d = domain_get(domid);
 	if (!d)

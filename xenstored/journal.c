@@ -14,11 +14,11 @@
 #include "domain.h"
 #include "log.h"
 
-#define JOURNAL_MAGIC "XSJRNL01"
+#define JOURNAL_MAGIC  "XSJRNL01"
 #define SNAPSHOT_MAGIC "XSSNAP01"
-#define FILE_HDR 16 /* magic + u64 sequence */
-#define REC_HDR 8   /* u32 body length + u32 crc */
-#define REC_MAX (1u << 20)
+#define FILE_HDR       16 /* magic + u64 sequence */
+#define REC_HDR	       8  /* u32 body length + u32 crc */
+#define REC_MAX	       (1u << 20)
 
 enum rec_type { REC_SET = 1, REC_DEL = 2, REC_DOMAIN = 3, REC_END = 4 };
 
@@ -404,8 +404,7 @@ static int load_journal(uint64_t seq)
 	uint64_t js;
 	int rc = read_file(path, &data, &len);
 
-	if (rc || len < FILE_HDR || memcmp(data, JOURNAL_MAGIC, 8) ||
-	    (memcpy(&js, data + 8, 8), js != seq)) {
+	if (rc || len < FILE_HDR || memcmp(data, JOURNAL_MAGIC, 8) || (memcpy(&js, data + 8, 8), js != seq)) {
 		if (!rc)
 			log_info("%s is older than the snapshot; starting a new one", path);
 		free(data);
@@ -436,7 +435,8 @@ static int lock_state_dir(void)
 
 		if (rc == -EBUSY)
 			log_warnx("state directory %s is in use by another xenstored; give this one "
-				  "its own --state-dir", cfg.dir);
+				  "its own --state-dir",
+				  cfg.dir);
 		if (fd >= 0)
 			close(fd);
 		free(path);
@@ -510,7 +510,8 @@ int journal_flush(void)
 			log_warn("journal: cannot cut a partial write");
 		if (!write_failed)
 			log_warnx("journal: write failed (%s): changes are not crash-safe until it "
-				  "works again", log_strerror(rc));
+				  "works again",
+				  log_strerror(rc));
 		write_failed = true;
 		buf_len = 0;
 		return rc;

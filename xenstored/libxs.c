@@ -41,7 +41,7 @@ const char *xs_socket_path(void)
 
 int xs_open(const char *path, struct xs_handle **out)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct xs_handle *h;
 
 	if (!path)
@@ -179,7 +179,7 @@ static int write_all(int fd, struct iovec *iov, int n)
 static int talk(struct xs_handle *h, uint32_t type, uint32_t tx, struct iovec *parts, int nparts,
 		char **reply, uint32_t *rlen)
 {
-	struct xs_msg_hdr hdr = { type, ++h->req_id, tx, 0 };
+	struct xs_msg_hdr hdr = {type, ++h->req_id, tx, 0};
 	struct iovec iov[8];
 	int rc;
 
@@ -229,12 +229,15 @@ static int talk(struct xs_handle *h, uint32_t type, uint32_t tx, struct iovec *p
 	}
 }
 
-#define STR(s) { (void *)(s), strlen(s) + 1 }
+#define STR(s)                                                                                               \
+	{                                                                                                    \
+		(void *)(s), strlen(s) + 1                                                                   \
+	}
 
-static int talk_path(struct xs_handle *h, uint32_t type, uint32_t tx, const char *path,
-		     char **reply, uint32_t *rlen)
+static int talk_path(struct xs_handle *h, uint32_t type, uint32_t tx, const char *path, char **reply,
+		     uint32_t *rlen)
 {
-	struct iovec p[] = { STR(path) };
+	struct iovec p[] = {STR(path)};
 
 	return talk(h, type, tx, p, 1, reply, rlen);
 }
@@ -258,7 +261,7 @@ int xs_read(struct xs_handle *h, uint32_t tx, const char *path, char **value, si
 
 int xs_write(struct xs_handle *h, uint32_t tx, const char *path, const void *value, size_t len)
 {
-	struct iovec p[] = { STR(path), { (void *)value, len } };
+	struct iovec p[] = {STR(path), {(void *)value, len}};
 
 	return talk(h, XS_WRITE, tx, p, 2, NULL, NULL);
 }
@@ -303,8 +306,7 @@ static int split_strings(const char *data, size_t len, char ***out, unsigned *co
 }
 
 /* DIRECTORY_PART loop for directories whose list exceeds one payload. */
-static int directory_part(struct xs_handle *h, uint32_t tx, const char *path, char **all,
-			  size_t *alen)
+static int directory_part(struct xs_handle *h, uint32_t tx, const char *path, char **all, size_t *alen)
 {
 	char *buf = NULL, *gen0 = NULL;
 	size_t len = 0;
@@ -315,7 +317,7 @@ static int directory_part(struct xs_handle *h, uint32_t tx, const char *path, ch
 		uint32_t rl;
 
 		snprintf(off, sizeof(off), "%zu", len);
-		struct iovec p[] = { STR(path), STR(off) };
+		struct iovec p[] = {STR(path), STR(off)};
 		rc = talk(h, XS_DIRECTORY_PART, tx, p, 2, &r, &rl);
 		if (rc)
 			break;
@@ -383,8 +385,7 @@ int xs_get_perms(struct xs_handle *h, uint32_t tx, const char *path, char ***per
 	return rc;
 }
 
-int xs_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char *const *perms,
-		 unsigned count)
+int xs_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char *const *perms, unsigned count)
 {
 	char buf[XS_PAYLOAD_MAX];
 	size_t len = 0;
@@ -397,13 +398,13 @@ int xs_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char 
 		memcpy(buf + len, perms[i], l);
 		len += l;
 	}
-	struct iovec p[] = { STR(path), { buf, len } };
+	struct iovec p[] = {STR(path), {buf, len}};
 	return talk(h, XS_SET_PERMS, tx, p, 2, NULL, NULL);
 }
 
 int xs_transaction_start(struct xs_handle *h, uint32_t *tx)
 {
-	struct iovec p[] = { { "", 1 } };
+	struct iovec p[] = {{"", 1}};
 	unsigned long v;
 	char *r, *end;
 	int rc = talk(h, XS_TRANSACTION_START, 0, p, 1, &r, NULL);
@@ -420,21 +421,21 @@ int xs_transaction_start(struct xs_handle *h, uint32_t *tx)
 
 int xs_transaction_end(struct xs_handle *h, uint32_t tx, bool abort)
 {
-	struct iovec p[] = { { abort ? "F" : "T", 2 } };
+	struct iovec p[] = {{abort ? "F" : "T", 2}};
 
 	return talk(h, XS_TRANSACTION_END, tx, p, 1, NULL, NULL);
 }
 
 int xs_watch(struct xs_handle *h, const char *path, const char *token)
 {
-	struct iovec p[] = { STR(path), STR(token) };
+	struct iovec p[] = {STR(path), STR(token)};
 
 	return talk(h, XS_WATCH, 0, p, 2, NULL, NULL);
 }
 
 int xs_unwatch(struct xs_handle *h, const char *path, const char *token)
 {
-	struct iovec p[] = { STR(path), STR(token) };
+	struct iovec p[] = {STR(path), STR(token)};
 
 	return talk(h, XS_UNWATCH, 0, p, 2, NULL, NULL);
 }
@@ -464,7 +465,7 @@ static int pop_event(struct xs_handle *h, char **path, char **token)
 int xs_read_watch(struct xs_handle *h, int timeout_ms, char **path, char **token)
 {
 	while (!h->events) {
-		struct pollfd pfd = { .fd = h->fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
 		struct xs_msg_hdr r;
 		char *data;
 		int rc = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);
@@ -502,7 +503,7 @@ int xs_introduce_domain(struct xs_handle *h, uint32_t domid)
 
 	snprintf(id, sizeof(id), "%u", domid);
 	/* Xen's form: domid, mfn, event channel; a socket-carried domain has neither. */
-	struct iovec p[] = { STR(id), { "0", 2 }, { "0", 2 } };
+	struct iovec p[] = {STR(id), {"0", 2}, {"0", 2}};
 	return talk(h, XS_INTRODUCE, 0, p, 3, NULL, NULL);
 }
 
@@ -529,14 +530,14 @@ int xs_control(struct xs_handle *h, const char *const *argv, unsigned argc, char
 		memcpy(buf + len, argv[i], l);
 		len += l;
 	}
-	struct iovec p[] = { { buf, len } };
+	struct iovec p[] = {{buf, len}};
 	return talk(h, XS_CONTROL, 0, p, 1, reply, NULL);
 }
 
 int xs_become_domain(struct xs_handle *h, uint32_t domid)
 {
 	char id[16];
-	const char *argv[] = { "become", id };
+	const char *argv[] = {"become", id};
 
 	snprintf(id, sizeof(id), "%u", domid);
 	return xs_control(h, argv, 2, NULL);

@@ -31,56 +31,56 @@ struct options {
 
 static void usage(FILE *fp)
 {
-	fprintf(fp,
-		"Usage: xenstored [options]\n"
-		"  -N, --no-fork             stay in the foreground\n"
-		"  -F, --pid-file FILE       write the daemon's pid to FILE\n"
-		"  -T, --trace-file FILE     log every message to FILE\n"
-		"  -V, --verbose             more log messages (twice: debug)\n"
-		"  -L, --log-file FILE       log to FILE instead of stderr\n"
-		"  -E, --entry-nb N          nodes a domain may own (1000)\n"
-		"  -S, --entry-size N        bytes per node (2048)\n"
-		"  -W, --watch-nb N          watches per domain (128)\n"
-		"  -t, --transaction N       open transactions per connection (10)\n"
-		"  -A, --perm-nb N           permission entries per node (5)\n"
-		"  -M, --path-max N          path length below a domain's home (2048)\n"
-		"  -Q, --quota NAME=N        any quota by name (see CONTROL quota)\n"
-		"  -s, --socket PATH         listen on PATH (default as the clients find it)\n"
-		"      --state-dir DIR       keep the journal and snapshot in DIR\n"
-		"  -I, --internal-db         keep nothing on disk\n"
-		"      --fsync POLICY        periodic (default), always or never\n"
-		"      --fsync-interval MS   period of the periodic policy (1000)\n"
-		"  -h, --help                this help\n");
+	fprintf(fp, "Usage: xenstored [options]\n"
+		    "  -N, --no-fork             stay in the foreground\n"
+		    "  -F, --pid-file FILE       write the daemon's pid to FILE\n"
+		    "  -T, --trace-file FILE     log every message to FILE\n"
+		    "  -V, --verbose             more log messages (twice: debug)\n"
+		    "  -L, --log-file FILE       log to FILE instead of stderr\n"
+		    "  -E, --entry-nb N          nodes a domain may own (1000)\n"
+		    "  -S, --entry-size N        bytes per node (2048)\n"
+		    "  -W, --watch-nb N          watches per domain (128)\n"
+		    "  -t, --transaction N       open transactions per connection (10)\n"
+		    "  -A, --perm-nb N           permission entries per node (5)\n"
+		    "  -M, --path-max N          path length below a domain's home (2048)\n"
+		    "  -Q, --quota NAME=N        any quota by name (see CONTROL quota)\n"
+		    "  -s, --socket PATH         listen on PATH (default as the clients find it)\n"
+		    "      --state-dir DIR       keep the journal and snapshot in DIR\n"
+		    "  -I, --internal-db         keep nothing on disk\n"
+		    "      --fsync POLICY        periodic (default), always or never\n"
+		    "      --fsync-interval MS   period of the periodic policy (1000)\n"
+		    "  -h, --help                this help\n");
 }
 
 static const struct option long_opts[] = {
-	{ "no-fork", no_argument, NULL, 'N' },
-	{ "pid-file", required_argument, NULL, 'F' },
-	{ "trace-file", required_argument, NULL, 'T' },
-	{ "verbose", no_argument, NULL, 'V' },
-	{ "log-file", required_argument, NULL, 'L' },
-	{ "entry-nb", required_argument, NULL, 'E' },
-	{ "entry-size", required_argument, NULL, 'S' },
-	{ "watch-nb", required_argument, NULL, 'W' },
-	{ "transaction", required_argument, NULL, 't' },
-	{ "perm-nb", required_argument, NULL, 'A' },
-	{ "path-max", required_argument, NULL, 'M' },
-	{ "quota", required_argument, NULL, 'Q' },
-	{ "socket", required_argument, NULL, 's' },
-	{ "state-dir", required_argument, NULL, 3 },
-	{ "no-domain-init", no_argument, NULL, 'D' },
-	{ "internal-db", no_argument, NULL, 'I' },
-	{ "fsync", required_argument, NULL, 1 },
-	{ "fsync-interval", required_argument, NULL, 2 },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"no-fork", no_argument, NULL, 'N'},
+    {"pid-file", required_argument, NULL, 'F'},
+    {"trace-file", required_argument, NULL, 'T'},
+    {"verbose", no_argument, NULL, 'V'},
+    {"log-file", required_argument, NULL, 'L'},
+    {"entry-nb", required_argument, NULL, 'E'},
+    {"entry-size", required_argument, NULL, 'S'},
+    {"watch-nb", required_argument, NULL, 'W'},
+    {"transaction", required_argument, NULL, 't'},
+    {"perm-nb", required_argument, NULL, 'A'},
+    {"path-max", required_argument, NULL, 'M'},
+    {"quota", required_argument, NULL, 'Q'},
+    {"socket", required_argument, NULL, 's'},
+    {"state-dir", required_argument, NULL, 3},
+    {"no-domain-init", no_argument, NULL, 'D'},
+    {"internal-db", no_argument, NULL, 'I'},
+    {"fsync", required_argument, NULL, 1},
+    {"fsync-interval", required_argument, NULL, 2},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static void set_quota(const char *name, const char *value)
 {
 	if (quota_set(name, value))
 		fatalx("invalid quota %s%s%s: give a number (and a known name: see "
-		       "xenstored(8))", name, value ? "=" : "", value ? value : "");
+		       "xenstored(8))",
+		       name, value ? "=" : "", value ? value : "");
 }
 
 static void parse_fsync(struct options *o, const char *v)
@@ -98,35 +98,67 @@ static void parse_fsync(struct options *o, const char *v)
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const char *const qnames[128] = {
-		['E'] = "nodes", ['S'] = "node-size", ['W'] = "watches",
-		['t'] = "transactions", ['A'] = "permissions", ['M'] = "path-max",
+	    ['E'] = "nodes",	    ['S'] = "node-size",   ['W'] = "watches",
+	    ['t'] = "transactions", ['A'] = "permissions", ['M'] = "path-max",
 	};
 	uint64_t v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "NF:T:VL:E:S:W:t:A:M:Q:s:DIhRP", long_opts, NULL)) != -1) {
 		switch (c) {
-		case 'N': o->no_fork = true; break;
-		case 'F': o->pid_file = optarg; break;
-		case 'T': o->trace_file = optarg; break;
-		case 'V': log_set_verbosity(log_verbosity() + 1); break;
-		case 'L': o->log_file = optarg; break;
-		case 'E': case 'S': case 'W': case 't': case 'A': case 'M':
+		case 'N':
+			o->no_fork = true;
+			break;
+		case 'F':
+			o->pid_file = optarg;
+			break;
+		case 'T':
+			o->trace_file = optarg;
+			break;
+		case 'V':
+			log_set_verbosity(log_verbosity() + 1);
+			break;
+		case 'L':
+			o->log_file = optarg;
+			break;
+		case 'E':
+		case 'S':
+		case 'W':
+		case 't':
+		case 'A':
+		case 'M':
 			set_quota(qnames[c], optarg);
 			break;
-		case 'Q': set_quota(optarg, NULL); break;
-		case 's': o->socket = optarg; break;
-		case 3: o->journal.dir = optarg; break;
-		case 'I': o->no_persist = true; break;
-		case 'R': case 'P': case 'D': break; /* Xen's, accepted: nothing to do here */
-		case 1: parse_fsync(o, optarg); break;
+		case 'Q':
+			set_quota(optarg, NULL);
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 3:
+			o->journal.dir = optarg;
+			break;
+		case 'I':
+			o->no_persist = true;
+			break;
+		case 'R':
+		case 'P':
+		case 'D':
+			break; /* Xen's, accepted: nothing to do here */
+		case 1:
+			parse_fsync(o, optarg);
+			break;
 		case 2:
 			if (parse_u64(optarg, 3600000, &v) || !v)
 				fatalx("--fsync-interval %s: give milliseconds, 1 to 3600000", optarg);
 			o->journal.fsync_interval_ms = v;
 			break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(1);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(1);
 		}
 	}
 	if (optind < argc)
@@ -141,7 +173,7 @@ static void on_signal(int sig)
 
 static void setup_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	struct rlimit rl;
 
 	sigaction(SIGTERM, &sa, NULL);
@@ -231,14 +263,15 @@ static void start(struct options *o, const char *path)
 	rc = conn_listen(path);
 	if (rc == -EADDRINUSE)
 		fatalx("another xenstored is serving %s; stop it first or use another socket "
-		       "(XENSTORED_PATH)", path);
+		       "(XENSTORED_PATH)",
+		       path);
 	if (rc)
 		fatalx("cannot listen on %s: %s", path, log_strerror(rc));
 }
 
 int main(int argc, char **argv)
 {
-	struct options o = { .journal = { .fsync_interval_ms = 1000, .compact_bytes = 64 << 20 } };
+	struct options o = {.journal = {.fsync_interval_ms = 1000, .compact_bytes = 64 << 20}};
 	const char *path;
 	FILE *logfp = NULL;
 	int ready = -1;

@@ -9,8 +9,8 @@
 
 static bool path_char_ok(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '/' || c == '_' || c == '@';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+	       c == '/' || c == '_' || c == '@';
 }
 
 bool path_is_valid(const char *p)
@@ -84,11 +84,20 @@ int perm_parse(const char *s, struct xs_perm *p)
 	unsigned long id;
 
 	switch (s[0]) {
-	case 'n': p->perm = XS_PERM_NONE; break;
-	case 'r': p->perm = XS_PERM_READ; break;
-	case 'w': p->perm = XS_PERM_WRITE; break;
-	case 'b': p->perm = XS_PERM_BOTH; break;
-	default: return -EINVAL;
+	case 'n':
+		p->perm = XS_PERM_NONE;
+		break;
+	case 'r':
+		p->perm = XS_PERM_READ;
+		break;
+	case 'w':
+		p->perm = XS_PERM_WRITE;
+		break;
+	case 'b':
+		p->perm = XS_PERM_BOTH;
+		break;
+	default:
+		return -EINVAL;
 	}
 	if (s[1] < '0' || s[1] > '9')
 		return -EINVAL;

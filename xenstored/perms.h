@@ -17,7 +17,7 @@
 /* Who is asking: a connection's identity. */
 struct xs_who {
 	uint32_t domid;
-	bool priv;      /* dom0 socket connection: every access */
+	bool priv;	/* dom0 socket connection: every access */
 	int64_t target; /* SET_TARGET: full access to this domain's nodes, or -1 */
 };
 

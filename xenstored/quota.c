@@ -9,25 +9,19 @@
 #include "strutil.h"
 
 unsigned quota_limit[QUOTA_COUNT] = {
-	[QUOTA_NODES] = 1000,
-	[QUOTA_WATCHES] = 128,
-	[QUOTA_TRANSACTIONS] = 10,
-	[QUOTA_OUTSTANDING] = 20,
-	[QUOTA_NODE_SIZE] = 2048,
-	[QUOTA_PERMS] = 5,
-	[QUOTA_PATH_MAX] = 2048,
-	[QUOTA_TX_NODES] = 1024,
+    [QUOTA_NODES] = 1000,     [QUOTA_WATCHES] = 128, [QUOTA_TRANSACTIONS] = 10, [QUOTA_OUTSTANDING] = 20,
+    [QUOTA_NODE_SIZE] = 2048, [QUOTA_PERMS] = 5,     [QUOTA_PATH_MAX] = 2048,	[QUOTA_TX_NODES] = 1024,
 };
 
 static const char *const quota_names[QUOTA_COUNT] = {
-	[QUOTA_NODES] = "nodes",
-	[QUOTA_WATCHES] = "watches",
-	[QUOTA_TRANSACTIONS] = "transactions",
-	[QUOTA_OUTSTANDING] = "outstanding",
-	[QUOTA_NODE_SIZE] = "node-size",
-	[QUOTA_PERMS] = "permissions",
-	[QUOTA_PATH_MAX] = "path-max",
-	[QUOTA_TX_NODES] = "transaction-nodes",
+    [QUOTA_NODES] = "nodes",
+    [QUOTA_WATCHES] = "watches",
+    [QUOTA_TRANSACTIONS] = "transactions",
+    [QUOTA_OUTSTANDING] = "outstanding",
+    [QUOTA_NODE_SIZE] = "node-size",
+    [QUOTA_PERMS] = "permissions",
+    [QUOTA_PATH_MAX] = "path-max",
+    [QUOTA_TX_NODES] = "transaction-nodes",
 };
 
 int quota_by_name(const char *name)

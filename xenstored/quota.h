@@ -11,14 +11,14 @@
 #include <stdint.h>
 
 enum quota_kind {
-	QUOTA_NODES,        /* nodes a domain owns: 1000 */
-	QUOTA_WATCHES,      /* watches per domain: 128 */
+	QUOTA_NODES,	    /* nodes a domain owns: 1000 */
+	QUOTA_WATCHES,	    /* watches per domain: 128 */
 	QUOTA_TRANSACTIONS, /* open transactions per connection: 10 */
 	QUOTA_OUTSTANDING,  /* requests queued per connection: 20 */
 	QUOTA_NODE_SIZE,    /* value + permissions + child names: 2048 */
-	QUOTA_PERMS,        /* permission entries per node: 5 */
-	QUOTA_PATH_MAX,     /* path length below the domain's home: 2048 */
-	QUOTA_TX_NODES,     /* nodes one transaction may touch: 1024 */
+	QUOTA_PERMS,	    /* permission entries per node: 5 */
+	QUOTA_PATH_MAX,	    /* path length below the domain's home: 2048 */
+	QUOTA_TX_NODES,	    /* nodes one transaction may touch: 1024 */
 	QUOTA_COUNT
 };
 

@@ -302,8 +302,8 @@ static struct node *parent_of(struct store *s, const char *path)
 	return store_lookup(s, buf);
 }
 
-static int node_fill(struct node *n, const struct xs_perm *perms, uint32_t nperms,
-		     const void *value, uint32_t vlen)
+static int node_fill(struct node *n, const struct xs_perm *perms, uint32_t nperms, const void *value,
+		     uint32_t vlen)
 {
 	n->value = dup_mem(value, vlen);
 	n->perms = dup_mem(perms, nperms * sizeof(*perms));

@@ -29,7 +29,7 @@ struct node {
 	uint32_t vlen;
 	uint32_t nperms;
 	struct xs_perm *perms; /* perms[0]: owner, and default for others */
-	char *kids; /* children names, each NUL-terminated */
+	char *kids;	       /* children names, each NUL-terminated */
 	uint32_t kids_len, kids_cap, nkids;
 	uint64_t gen; /* changes whenever the node or its child list changes */
 	/* transaction views only */

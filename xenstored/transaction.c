@@ -148,7 +148,7 @@ static int tx_apply(struct tx *tx)
 		if (!e->dirty)
 			continue;
 		i--; /* the list is newest first */
-		v[i] = (struct ordered){ e, path_depth(e->path), i };
+		v[i] = (struct ordered){e, path_depth(e->path), i};
 	}
 	qsort(v, n, sizeof(*v), by_depth);
 	for (i = 0; i < n && !rc; i++)

@@ -11,7 +11,7 @@
 
 struct watch {
 	struct watch *next, *prev; /* global list */
-	struct watch *cnext;       /* connection's list */
+	struct watch *cnext;	   /* connection's list */
 	struct conn *conn;
 	char *path; /* absolute path or @special */
 	char *token;

@@ -20,10 +20,10 @@ struct tx;
 struct conn {
 	int fd;
 	struct xs_who who;
-	struct conn *next, *prev;  /* all connections */
-	struct conn *flush_next;   /* connections with output to send */
+	struct conn *next, *prev; /* all connections */
+	struct conn *flush_next;  /* connections with output to send */
 	bool on_flush_list, closing, reading, writing;
-	uint32_t id;               /* for traces */
+	uint32_t id; /* for traces */
 	/* input: one message at a time, NUL after the payload */
 	uint32_t in_used;
 	char in[XS_HDR_SIZE + XS_PAYLOAD_MAX + 1];
@@ -41,7 +41,7 @@ struct req {
 	struct conn *conn;
 	struct xs_msg_hdr hdr;
 	const char *data; /* hdr.len bytes, NUL-terminated one beyond */
-	struct tx *tx;    /* or NULL */
+	struct tx *tx;	  /* or NULL */
 	struct store *st; /* the transaction's view or the global store */
 };
 
@@ -52,8 +52,7 @@ int xenstored_new_store(void);
 int xenstored_init_store(void);
 
 /* conn.c */
-int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *data,
-	       size_t len);
+int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *data, size_t len);
 void conn_close_later(struct conn *c, const char *why);
 /* Bytes read from c: complete messages are handled as they complete. */
 void conn_feed(struct conn *c, const char *p, size_t n);

@@ -86,7 +86,7 @@ static void cmd_split(const char *path, const char *val)
 {
 	char buf[XS_HDR_SIZE + XS_PAYLOAD_MAX];
 	size_t pl = strlen(path) + 1, vl = strlen(val);
-	struct xs_msg_hdr h = { XS_WRITE, 77, 0, (uint32_t)(pl + vl) };
+	struct xs_msg_hdr h = {XS_WRITE, 77, 0, (uint32_t)(pl + vl)};
 
 	memcpy(buf, &h, sizeof(h));
 	memcpy(buf + sizeof(h), path, pl);
@@ -157,7 +157,7 @@ static void run(int argc, char **argv)
 		else
 			printf("%s\n", v), free(v);
 	} else if (!strcmp(c, "oversized")) {
-		struct xs_msg_hdr h = { XS_READ, 1, 0, XS_PAYLOAD_MAX + 1 };
+		struct xs_msg_hdr h = {XS_READ, 1, 0, XS_PAYLOAD_MAX + 1};
 
 		result(raw_send(&h, sizeof(h)));
 	} else if (!strcmp(c, "garbage") && argc == 2) {
@@ -195,8 +195,7 @@ int main(int argc, char **argv)
 		char *args[MAXARGS], *save, *t;
 		int n = 0;
 
-		for (t = strtok_r(line, " \t\n", &save); t && n < MAXARGS;
-		     t = strtok_r(NULL, " \t\n", &save))
+		for (t = strtok_r(line, " \t\n", &save); t && n < MAXARGS; t = strtok_r(NULL, " \t\n", &save))
 			args[n++] = t;
 		if (n)
 			run(n, args);

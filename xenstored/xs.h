@@ -37,7 +37,8 @@ int xs_rm(struct xs_handle *h, uint32_t tx, const char *path);
 int xs_directory(struct xs_handle *h, uint32_t tx, const char *path, char ***names, unsigned *count);
 /* Permissions in Xen's text form, one entry per element: "n0", "r5", "b7"... */
 int xs_get_perms(struct xs_handle *h, uint32_t tx, const char *path, char ***perms, unsigned *count);
-int xs_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char *const *perms, unsigned count);
+int xs_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char *const *perms,
+		 unsigned count);
 
 int xs_transaction_start(struct xs_handle *h, uint32_t *tx);
 /* commit (abort == false) returns -EAGAIN when the transaction must be retried. */

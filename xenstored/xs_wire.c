@@ -8,8 +8,8 @@ static const struct {
 	int err;
 	const char *name;
 } xs_error_table[] = {
-#define XS_ERROR_ENTRY(e) { e, #e },
-	XS_ERRORS(XS_ERROR_ENTRY)
+#define XS_ERROR_ENTRY(e) {e, #e},
+    XS_ERRORS(XS_ERROR_ENTRY)
 #undef XS_ERROR_ENTRY
 };
 

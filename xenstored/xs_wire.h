@@ -47,29 +47,29 @@ struct xs_msg_hdr {
 	uint32_t len;
 };
 
-#define XS_HDR_SIZE 16
-#define XS_PAYLOAD_MAX 4096
+#define XS_HDR_SIZE	16
+#define XS_PAYLOAD_MAX	4096
 #define XS_ABS_PATH_MAX 3072
 #define XS_REL_PATH_MAX 2048
 
 /* The error names a reply may carry, in Xen's order. */
-#define XS_ERRORS(X)                                                           \
-	X(EINVAL) X(EACCES) X(EEXIST) X(EISDIR) X(ENOENT) X(ENOMEM) X(ENOSPC)  \
-	X(EIO) X(ENOTEMPTY) X(ENOSYS) X(EROFS) X(EBUSY) X(EAGAIN) X(EISCONN)   \
-	X(E2BIG) X(EPERM)
+#define XS_ERRORS(X)                                                                                         \
+	X(EINVAL)                                                                                            \
+	X(EACCES) X(EEXIST) X(EISDIR) X(ENOENT) X(ENOMEM) X(ENOSPC) X(EIO) X(ENOTEMPTY) X(ENOSYS) X(EROFS)   \
+	    X(EBUSY) X(EAGAIN) X(EISCONN) X(E2BIG) X(EPERM)
 
 /* "ENOENT" <-> ENOENT; unknown names map to EIO, unknown numbers to "EIO". */
 int xs_errno_from_name(const char *name);
 const char *xs_errno_name(int err);
 
 /* Permission letters on the wire: n (none), r, w, b (both). */
-#define XS_PERM_NONE 0
-#define XS_PERM_READ 1
+#define XS_PERM_NONE  0
+#define XS_PERM_READ  1
 #define XS_PERM_WRITE 2
-#define XS_PERM_BOTH 3
+#define XS_PERM_BOTH  3
 
 /* Watch event payload: "<path>\0<token>\0". */
-#define XS_WATCH_PATH 0
+#define XS_WATCH_PATH  0
 #define XS_WATCH_TOKEN 1
 
 #endif

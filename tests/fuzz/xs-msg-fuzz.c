@@ -30,8 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		c->who.domid = data[0] >> 1;
 	}
 	/* a second connection watching everything */
-	static const char watch[] = { XS_WATCH, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0,
-				      '/', 0, 't', 0 };
+	static const char watch[] = {XS_WATCH, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, '/', 0, 't', 0};
 	conn_feed(other, watch, sizeof(watch));
 	if (size > 1) {
 		size_t split = data[1] % (size - 1) + 1;

@@ -39,7 +39,7 @@ static void freeconn(struct conn *c)
 static void send_raw(struct conn *c, uint32_t type, uint32_t tx, const void *p, size_t len)
 {
 	char buf[XS_HDR_SIZE + XS_PAYLOAD_MAX];
-	struct xs_msg_hdr h = { type, ++req_id, tx, (uint32_t)len };
+	struct xs_msg_hdr h = {type, ++req_id, tx, (uint32_t)len};
 
 	memcpy(buf, &h, sizeof(h));
 	memcpy(buf + sizeof(h), p, len);
@@ -73,7 +73,7 @@ static const char *rq(struct conn *c, uint32_t type, uint32_t tx, const void *p,
 	return "(no reply)";
 }
 
-#define RQ(c, type, tx, lit) rq(c, type, tx, lit, sizeof(lit))
+#define RQ(c, type, tx, lit)	rq(c, type, tx, lit, sizeof(lit))
 #define WRITE(c, tx, path, val) rq(c, XS_WRITE, tx, path "\0" val, sizeof(path) + sizeof(val) - 1)
 
 /* Count queued watch events for path/token, consuming everything queued. */
@@ -201,7 +201,11 @@ static void test_watches(void)
 	CHECK_INT(events(w, "@introduceDomain", "i"), 1);
 	RQ(w, XS_WATCH, 0, "@releaseDomain\0r");
 	CHECK_INT(events(w, "@releaseDomain", "r"), 1);
-	CHECK_STR(RQ(c, XS_INTRODUCE, 0, "21\0" "0\0" "0"), "OK");
+	CHECK_STR(RQ(c, XS_INTRODUCE, 0,
+		     "21\0"
+		     "0\0"
+		     "0"),
+		  "OK");
 	CHECK_INT(events(w, "@introduceDomain", "i"), 1);
 	RQ(c, XS_RELEASE, 0, "21");
 	CHECK_INT(events(w, "@releaseDomain", "r"), 1);
@@ -245,8 +249,15 @@ static void test_become_and_permissions(void)
 	CHECK_STR(RQ(g, XS_RM, 0, "/public"), "EACCES");
 	CHECK_STR(RQ(g, XS_SET_PERMS, 0, "data\0n0"), "EPERM"); /* only dom0 gives away */
 	CHECK_STR(RQ(g, XS_SET_PERMS, 0, "data\0n5\0b7"), "OK");
-	CHECK_STR(RQ(g, XS_INTRODUCE, 0, "9\0" "0\0" "0"), "EACCES");
-	CHECK_STR(RQ(g, XS_CONTROL, 0, "become\0" "0"), "EACCES");
+	CHECK_STR(RQ(g, XS_INTRODUCE, 0,
+		     "9\0"
+		     "0\0"
+		     "0"),
+		  "EACCES");
+	CHECK_STR(RQ(g, XS_CONTROL, 0,
+		     "become\0"
+		     "0"),
+		  "EACCES");
 	CHECK_STR(RQ(g, XS_WATCH, 0, "data\0t"), "OK");
 	CHECK_INT(events(g, "data", "t"), 1); /* relative watch: relative event */
 	/* a second domain given read access through the ACL */
@@ -256,7 +267,9 @@ static void test_become_and_permissions(void)
 	/* SET_TARGET gives domain 8 full access to domain 5's nodes */
 	struct conn *t = become(8);
 	CHECK_STR(RQ(t, XS_READ, 0, "/local/domain/5/x"), "EACCES");
-	RQ(d0, XS_SET_TARGET, 0, "8\0" "5");
+	RQ(d0, XS_SET_TARGET, 0,
+	   "8\0"
+	   "5");
 	CHECK_STR(RQ(t, XS_READ, 0, "/local/domain/5/data"), "x");
 	freeconn(d0);
 	freeconn(g);
@@ -273,10 +286,13 @@ static void test_quotas(void)
 	WRITE(d0, 0, "/local/domain/11", "");
 	RQ(d0, XS_SET_PERMS, 0, "/local/domain/11\0n11");
 	g = become(11);
-	CHECK_STR(RQ(d0, XS_CONTROL, 0, "quota\0nodes\0" "3"), "OK");
+	CHECK_STR(RQ(d0, XS_CONTROL, 0,
+		     "quota\0nodes\0"
+		     "3"),
+		  "OK");
 	CHECK_STR(WRITE(g, 0, "a", ""), "OK");
 	CHECK_STR(WRITE(g, 0, "b", ""), "OK");
-	CHECK_STR(WRITE(g, 0, "c", ""), "ENOSPC"); /* it owns its home too */
+	CHECK_STR(WRITE(g, 0, "c", ""), "ENOSPC");		    /* it owns its home too */
 	CHECK_STR(WRITE(d0, 0, "/local/domain/11/byd0", ""), "OK"); /* dom0 is exempt */
 	quota_limit[QUOTA_NODES] = saved;
 	/* node size */
@@ -346,7 +362,10 @@ static void test_release_removes_owned_nodes(void)
 	WRITE(d0, 0, "/t7/acl", "1");
 	RQ(d0, XS_SET_PERMS, 0, "/local/domain/12/device\0n12");
 	RQ(d0, XS_SET_PERMS, 0, "/t7/acl\0n0\0r12");
-	RQ(d0, XS_INTRODUCE, 0, "12\0" "0\0" "0");
+	RQ(d0, XS_INTRODUCE, 0,
+	   "12\0"
+	   "0\0"
+	   "0");
 	CHECK_STR(RQ(d0, XS_IS_DOMAIN_INTRODUCED, 0, "12"), "T");
 	CHECK_STR(RQ(d0, XS_RELEASE, 0, "12"), "OK");
 	CHECK_STR(RQ(d0, XS_IS_DOMAIN_INTRODUCED, 0, "12"), "F");
@@ -361,7 +380,7 @@ static void test_split_and_batched_input(void)
 {
 	struct conn *c = mkconn();
 	char buf[256];
-	struct xs_msg_hdr h = { XS_WRITE, 900, 0, 7 };
+	struct xs_msg_hdr h = {XS_WRITE, 900, 0, 7};
 	size_t n = 0;
 
 	for (int i = 0; i < 3; i++) { /* three requests in one buffer */
@@ -377,7 +396,7 @@ static void test_split_and_batched_input(void)
 		replies += h.type == XS_WRITE && h.req_id >= 900 && h.req_id < 903;
 	CHECK_INT(replies, 3);
 	/* an oversized payload drops this connection only */
-	h = (struct xs_msg_hdr){ XS_READ, 1, 0, XS_PAYLOAD_MAX + 1 };
+	h = (struct xs_msg_hdr){XS_READ, 1, 0, XS_PAYLOAD_MAX + 1};
 	conn_feed(c, (char *)&h, sizeof(h));
 	CHECK(c->closing);
 	freeconn(c);

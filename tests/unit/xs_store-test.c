@@ -8,7 +8,7 @@
 #include "xenstored/store.h"
 #include "xenstored/xs_wire.h"
 
-static const struct xs_perm owner0 = { 0, XS_PERM_NONE };
+static const struct xs_perm owner0 = {0, XS_PERM_NONE};
 
 static struct store *fresh(void)
 {
@@ -177,15 +177,15 @@ static void test_perm_parse(void)
 
 static void test_perm_access(void)
 {
-	struct xs_perm p[] = { { 5, XS_PERM_READ }, { 7, XS_PERM_WRITE }, { 8, XS_PERM_NONE } };
-	struct xs_who dom0 = { 0, true, -1 }, d5 = { 5, false, -1 }, d7 = { 7, false, -1 },
-		      d8 = { 8, false, -1 }, d9 = { 9, false, -1 }, d10 = { 10, false, 5 };
+	struct xs_perm p[] = {{5, XS_PERM_READ}, {7, XS_PERM_WRITE}, {8, XS_PERM_NONE}};
+	struct xs_who dom0 = {0, true, -1}, d5 = {5, false, -1}, d7 = {7, false, -1}, d8 = {8, false, -1},
+		      d9 = {9, false, -1}, d10 = {10, false, 5};
 
 	CHECK_INT(perm_access(&dom0, p, 3), XS_PERM_BOTH);
 	CHECK_INT(perm_access(&d5, p, 3), XS_PERM_BOTH); /* owner */
 	CHECK_INT(perm_access(&d7, p, 3), XS_PERM_WRITE);
 	CHECK_INT(perm_access(&d8, p, 3), XS_PERM_NONE);
-	CHECK_INT(perm_access(&d9, p, 3), XS_PERM_READ); /* the owner entry is the default */
+	CHECK_INT(perm_access(&d9, p, 3), XS_PERM_READ);  /* the owner entry is the default */
 	CHECK_INT(perm_access(&d10, p, 3), XS_PERM_BOTH); /* targets domain 5 */
 }
 
