@@ -405,6 +405,12 @@ int libxl_domain_config_to_json(const libxl_domain_config *p, char **json);
 int libxl_domain_config_gen_json(yajl_gen hand, const libxl_domain_config *p);
 int libxl_device_disk_gen_json(yajl_gen hand, const libxl_device_disk *p);
 int libxl_device_nic_gen_json(yajl_gen hand, const libxl_device_nic *p);
+/*
+ * The reverse: fill p (which must be _init()ed) from JSON as printed above
+ * (or by Xen's libxl; keys Xenon does not model are ignored). -EINVAL with
+ * a message naming the field ("b_info.max_memkb: expected ...") in err.
+ */
+int libxl_domain_config_from_json(libxl_domain_config *p, const char *json, char *err, size_t errlen);
 
 /* ---- devices from their specs (libxl_disk.c, libxl_nic.c) --------------- */
 

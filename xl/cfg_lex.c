@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,51 @@ static int lex_escape(struct lexer *lx, char *out, size_t *o)
 	return 0;
 }
 
+/* Length of the valid UTF-8 sequence at s (of n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) || (c >= 0xd800 && c <= 0xdfff) ||
+	    c > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/* Strings end up in JSON and xenstore: they must be UTF-8. */
+static int check_utf8(struct lexer *lx, const char *s, size_t n, int line, int col)
+{
+	size_t i = 0, len;
+
+	while (i < n) {
+		len = utf8_len((const unsigned char *)s + i, n - i);
+		if (!len)
+			return lex_error(lx, line, col, "invalid UTF-8 in string (byte 0x%02x at offset %zu)",
+					 (unsigned char)s[i], i);
+		i += len;
+	}
+	return 0;
+}
+
 static int lex_string(struct lexer *lx, struct token *tok)
 {
 	int quote = peekc(lx, 0), line = lx->line, col = lx->col, rc;
@@ -237,6 +283,11 @@ static int lex_string(struct lexer *lx, struct token *tok)
 		advance(lx, 1);
 	}
 	out[o] = 0;
+	rc = check_utf8(lx, out, o, line, col);
+	if (rc < 0) {
+		free(out);
+		return rc;
+	}
 	tok->type = TOK_STRING;
 	tok->text = out;
 	return 0;

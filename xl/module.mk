@@ -18,15 +18,18 @@ install-xl-completion: xl/xl.bash-completion
 
 # Unit tests of the config parser and the disk / vif specs.
 XLCFG_PARSE_OBJS := xl/cfg_parse.o xl/cfg_lex.o
-XLCFG_TYPES_OBJS := libxl/libxl_types.o libxl/libxl_json.o libxl/libxl_disk.o libxl/libxl_nic.o
+XLCFG_TYPES_OBJS := libxl/libxl_types.o libxl/libxl_json.o libxl/libxl_json_parse.o libxl/libxl_disk.o \
+	libxl/libxl_nic.o
 $(eval $(call unit_test,tests/unit/xlcfg_parse-test,tests/unit/xlcfg_parse-test.o $(XLCFG_PARSE_OBJS)))
 $(eval $(call unit_test,tests/unit/xlcfg_disk-test,tests/unit/xlcfg_disk-test.o $(XLCFG_TYPES_OBJS),$(LIBXL_LDLIBS)))
 $(eval $(call unit_test,tests/unit/xlcfg_vif-test,tests/unit/xlcfg_vif-test.o $(XLCFG_TYPES_OBJS),$(LIBXL_LDLIBS)))
+$(eval $(call unit_test,tests/unit/xlcfg_json-test,tests/unit/xlcfg_json-test.o $(XLCFG_TYPES_OBJS),$(LIBXL_LDLIBS)))
 
 # The config parser's fuzzer (seeds in tests/fuzz/xlcfg-fuzz/; the binary
 # lives here because that name is the seeds' directory).
 XLCFG_FUZZ_SRCS := tests/fuzz/xlcfg-fuzz.c xl/cfg_parse.c xl/cfg_lex.c xl/cfg_domain.c xl/cfg_cpus.c \
-	xl/xl_conf.c libxl/libxl_types.c libxl/libxl_json.c libxl/libxl_disk.c libxl/libxl_nic.c common/log.c
+	xl/xl_conf.c libxl/libxl_types.c libxl/libxl_json.c libxl/libxl_json_parse.c libxl/libxl_disk.c \
+	libxl/libxl_nic.c common/log.c
 $(eval $(call fuzzer,xl/xlcfg-fuzz,$(XLCFG_FUZZ_SRCS),$(LIBXL_LDLIBS)))
 
 # xl looks for xl.conf where make install puts it (then /etc/xen/xl.conf).

@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for xl's config files: the lexer and parser, then the
- * mapping to libxl_domain_config (disk and vif specs included) and the
- * JSON of whatever parses. Seeds: tests/fuzz/xlcfg-fuzz/.
+ * mapping to libxl_domain_config (disk and vif specs included), the JSON
+ * of whatever parses, and that JSON read back (it must print the same).
+ * Seeds: tests/fuzz/xlcfg-fuzz/.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +13,20 @@
 #include "xl/cfg_domain.h"
 #include "xl/cfg_parse.h"
 #include "xl/xl_conf.h"
+
+/* What the JSON says reads back into the same configuration. */
+static void check_round_trip(const char *json)
+{
+	libxl_domain_config again;
+	char *json2 = NULL, err[256];
+
+	libxl_domain_config_init(&again);
+	if (libxl_domain_config_from_json(&again, json, err, sizeof(err)) != 0 ||
+	    libxl_domain_config_to_json(&again, &json2) != 0 || strcmp(json, json2))
+		abort();
+	free(json2);
+	libxl_domain_config_dispose(&again);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,8 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	xl_conf_init(&conf);
 	libxl_domain_config_init(&d);
 	if (cfg_parse(&cfg, "fuzz.cfg", (const char *)data, size, err) == 0 &&
-	    xl_cfg_to_domain_config(&cfg, &conf, &d, err) == 0 && libxl_domain_config_to_json(&d, &json) == 0)
+	    xl_cfg_to_domain_config(&cfg, &conf, &d, err) == 0 && libxl_domain_config_to_json(&d, &json) == 0) {
+		check_round_trip(json);
 		free(json);
+	}
 	/* Every error message names its source. */
 	if (err[0] && strncmp(err, "fuzz.cfg", 8))
 		abort();

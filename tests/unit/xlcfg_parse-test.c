@@ -115,6 +115,14 @@ static void test_bad_strings(void)
 	CHECK_STR(err, "t.cfg:1:6: octal escape out of range (max \\377)");
 	CHECK_INT(cfg_parse(&cfg, "t.cfg", "a = \"x\0y\"", 9, err), -EINVAL);
 	CHECK_STR(err, "t.cfg:1:7: a string cannot hold a NUL byte");
+	/* strings go into JSON and xenstore: UTF-8 only */
+	CHECK_INT(parse("a = \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""), 0);
+	CHECK_STR(str("a"), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	CHECK_INT(parse("a = \"/u/\x8e\""), -EINVAL);
+	CHECK_STR(err, "t.cfg:1:5: invalid UTF-8 in string (byte 0x8e at offset 3)");
+	CHECK_INT(parse("a = 'x\xc0\xafy'"), -EINVAL);	 /* overlong '/' */
+	CHECK_INT(parse("a = '\xed\xa0\x80'"), -EINVAL); /* a surrogate */
+	CHECK_INT(parse("a = \"\\xff\""), -EINVAL);	 /* by escape too */
 }
 
 static void test_lists(void)
