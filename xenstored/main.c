@@ -247,13 +247,25 @@ static const char *default_state_dir(const struct options *o)
 	return "/var/lib/xenstored";
 }
 
+/* The daemon changes to / when it detaches: keep the paths it uses later valid. */
+static const char *absolute(const char *p)
+{
+	char cwd[4096], *abs;
+
+	if (!p || p[0] == '/')
+		return p;
+	if (!getcwd(cwd, sizeof(cwd)) || asprintf(&abs, "%s/%s", cwd, p) < 0)
+		fatal("cannot make %s an absolute path", p);
+	return abs; /* kept for the daemon's life */
+}
+
 static void start(struct options *o, const char *path)
 {
 	int rc;
 
 	if (xenstored_new_store())
 		fatalx("out of memory");
-	o->journal.dir = default_state_dir(o);
+	o->journal.dir = absolute(default_state_dir(o));
 	rc = journal_open(&o->journal, xs_store);
 	if (rc)
 		fatalx("cannot load the store from %s: %s", o->journal.dir, log_strerror(rc));
@@ -278,7 +290,9 @@ int main(int argc, char **argv)
 
 	log_init(argv[0]);
 	parse_options(argc, argv, &o);
-	path = o.socket ? o.socket : xs_socket_path();
+	path = absolute(o.socket ? o.socket : xs_socket_path());
+	o.pid_file = absolute(o.pid_file);
+	o.journal.dir = absolute(o.journal.dir);
 	if (o.log_file && !(logfp = fopen(o.log_file, "ae")))
 		fatal("cannot open log file %s", o.log_file);
 	if (o.trace_file && conn_set_trace(o.trace_file))
