@@ -9,7 +9,7 @@ XSD=$XENON_TOP/xenstored
 DEB=/usr/bin
 
 start_xsd() { # extra options...
-	mk_tmp
+	[ -n "${T:-}" ] || mk_tmp
 	export XENSTORED_PATH=$T/sock
 	"$XSD/xenstored" -N --state-dir "$T/state" "$@" 2>"$T/xsd.log" &
 	XSD_PID=$!
@@ -293,4 +293,25 @@ acks_at_least() {
 	[ "$("$XSD/xenstore-read" /h)" = 1 ]
 	rss=$(awk '/VmRSS/ { print $2 }' /proc/"$XSD_PID"/status)
 	[ "$rss" -lt 200000 ]
+}
+
+@test "--fsync always, -T trace and bad options" {
+	mk_tmp
+	start_xsd --fsync always -T "$T/trace"
+	"$XSD/xenstore-write" /f 1
+	restart_xsd --fsync=always
+	[ "$("$XSD/xenstore-read" /f)" = 1 ]
+	grep -q '^IN  conn [0-9]* WRITE req [0-9]* tx 0 len 4 "/f\\x001"$' "$T/trace"
+	grep -q '^OUT conn [0-9]* WRITE .*"OK\\x00"$' "$T/trace"
+	run "$XSD/xenstored" -N --fsync sometimes
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--fsync sometimes: use periodic, always or never"* ]]
+	run "$XSD/xenstored" -N -Q bogus=1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"invalid quota bogus=1"* ]]
+	# a second daemon may not share the state directory
+	run "$XSD/xenstored" -N -s "$T/other.sock" --state-dir "$T/state"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"in use by another xenstored"* ]]
+	[ ! -e "$T/other.sock" ]
 }
