@@ -26,6 +26,8 @@ int tx_start(struct conn *c, uint32_t *id)
 
 	if (!c->who.priv && c->ntxs >= quota_limit[QUOTA_TRANSACTIONS])
 		return -ENOSPC;
+	if (c->ntxs >= CONN_TXS_MAX)
+		return -ENOSPC;
 	tx = calloc(1, sizeof(*tx));
 	if (!tx)
 		return -ENOMEM;

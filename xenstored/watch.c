@@ -65,6 +65,8 @@ int watch_add(struct req *r, const char *path, const char *token)
 
 	if (watch_find(c, path, token))
 		return -EEXIST;
+	if (c->nwatches >= CONN_WATCHES_MAX)
+		return -E2BIG;
 	if (!c->who.priv) {
 		d = domain_get(c->who.domid);
 		if (!d)
