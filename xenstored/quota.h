@@ -26,7 +26,7 @@ extern unsigned quota_limit[QUOTA_COUNT];
 
 /* Hard bounds for every connection, dom0's too, so none grows without end. */
 #define CONN_TXS_MAX 1024
-#define CONN_WATCHES_MAX 65536
+#define CONN_WATCHES_MAX 8192
 
 /* "nodes" -> QUOTA_NODES, or -EINVAL. */
 int quota_by_name(const char *name);
