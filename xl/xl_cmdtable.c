@@ -11,7 +11,7 @@
 #include <string.h>
 
 const struct cmd_spec cmd_table[] = {
-    {"create", main_create, true, false, "Create a domain from config file <filename>",
+    {"create", main_create, true, true, "Create a domain from config file <filename>",
      "[options] <ConfigFile> [options] [vars]",
      "-h, --help          Print this help.\n"
      "-p                  Leave the domain paused after it is created.\n"
