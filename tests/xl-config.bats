@@ -154,6 +154,12 @@ dry_run() {
 	XL_CONF=/dev/null run xl create --bogus
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"option '--bogus' not supported"* ]]
+	# Xen's VNC viewer options are refused with the reason; -i is accepted
+	XL_CONF=/dev/null run xl create -q -V "$CONFIGS/minimal.cfg"
+	[ "$status" -eq 1 ]
+	[ "$output" = "xl: create: -V: Xenon guests have no VNC display; use -c for the console" ]
+	XL_CONF=/dev/null run xl -N create -q -i "$CONFIGS/minimal.cfg"
+	[ "$status" -eq 0 ]
 	[ -z "$(ls -A "$T" | grep -v '^stderr$')" ]
 }
 

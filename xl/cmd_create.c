@@ -132,6 +132,9 @@ int main_create(int argc, char **argv)
 	    {"dryrun", no_argument, NULL, 'n'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"defconfig", required_argument, NULL, 'f'},
+	    {"vncviewer", no_argument, NULL, 'V'},
+	    {"vncviewer-autopass", no_argument, NULL, 'A'},
+	    {"ignore-global-affinity-masks", no_argument, NULL, 'i'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct xl_create_opts o = {.daemonize = true, .monitor = true};
@@ -144,7 +147,7 @@ int main_create(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	SWITCH_FOREACH_OPT(opt, "Fnqf:pcde", opts, "create", 0)
+	SWITCH_FOREACH_OPT(opt, "Fnqf:pcdeVAi", opts, "create", 0)
 	{
 	case 'f':
 		o.config_file = optarg;
@@ -170,6 +173,13 @@ int main_create(int argc, char **argv)
 	case 'q':
 		o.quiet = true;
 		break;
+	case 'i':
+		break; /* Xenon has no global affinity masks to ignore */
+	case 'V':
+	case 'A':
+		log_warnx("create: -%c: Xenon guests have no VNC display; use -c for the console", opt);
+		free(o.extra_config);
+		return 1;
 	}
 	rc = collect_args(argc, argv, &o);
 	if (rc == 0)

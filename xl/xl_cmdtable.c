@@ -23,7 +23,12 @@ const struct cmd_spec cmd_table[] = {
      "                    (deprecated in favour of global -N option).\n"
      "-d                  Enable debug messages.\n"
      "-F                  Run in foreground until death of the domain.\n"
-     "-e                  Do not wait in the background for the death of the domain."},
+     "-e                  Do not wait in the background for the death of the domain.\n"
+     "-V, --vncviewer     (Xen) Connect to the VNC display: Xenon guests have none.\n"
+     "-A, --vncviewer-autopass\n"
+     "                    (Xen) The same, with the password: refused likewise.\n"
+     "-i, --ignore-global-affinity-masks\n"
+     "                    Accepted; Xenon has no global affinity masks."},
     {"list", main_list, false, false, "List information about all/some domains", "[options] [Domain...]",
      "-h, --help          Print this help.\n"
      "-l, --long          Output all VM details (JSON: configuration, state, CPU time).\n"
