@@ -190,12 +190,32 @@ static void tx_free(struct conn *c, struct tx *tx, bool fire)
 	free(tx);
 }
 
+/* A guest's transaction may not take it over its node quota at commit. */
+static bool tx_over_quota(struct conn *c, struct tx *tx)
+{
+	struct domain *d = domain_find(c->who.domid);
+	long net = 0;
+
+	if (c->who.priv)
+		return false;
+	for (struct node *e = store_view_entries(tx->view); e; e = e->tnext) {
+		if (!e->dirty || e->exists == e->orig_exists)
+			continue;
+		if (e->perms[0].id != c->who.domid)
+			continue;
+		net += e->exists ? 1 : -1;
+	}
+	return net > 0 && (d ? d->nodes : 0) + net > quota_limit[QUOTA_NODES];
+}
+
 int tx_end(struct conn *c, struct tx *tx, bool commit)
 {
 	int rc = 0;
 
 	if (commit && tx_conflicts(tx))
 		rc = -EAGAIN;
+	else if (commit && tx_over_quota(c, tx))
+		rc = -ENOSPC;
 	else if (commit)
 		rc = tx_apply(tx);
 	tx_free(c, tx, commit && !rc);
