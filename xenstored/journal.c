@@ -24,7 +24,7 @@ enum rec_type { REC_SET = 1, REC_DEL = 2, REC_DOMAIN = 3, REC_END = 4 };
 
 static struct journal_config cfg;
 static struct store *jstore;
-static int jfd = -1;
+static int jfd = -1, lock_fd = -1;
 static uint64_t jseq, jsize, snap_size;
 static bool replaying, unsynced, write_failed;
 static struct timespec last_sync;
@@ -443,7 +443,8 @@ static int lock_state_dir(void)
 		return rc;
 	}
 	free(path);
-	return 0; /* fd stays open: the lock goes with the process */
+	lock_fd = fd; /* held until journal_close or the process ends */
+	return 0;
 }
 
 int journal_open(const struct journal_config *c, struct store *s)
@@ -475,16 +476,21 @@ int journal_open(const struct journal_config *c, struct store *s)
 
 void journal_close(void)
 {
-	if (jfd < 0)
-		return;
-	journal_flush();
-	if (unsynced)
-		fdatasync(jfd);
-	close(jfd);
-	jfd = -1;
+	if (jfd >= 0) {
+		journal_flush();
+		if (unsynced)
+			fdatasync(jfd);
+		close(jfd);
+		jfd = -1;
+	}
 	free(buf);
 	buf = NULL;
 	buf_len = buf_cap = 0;
+	unsynced = false;
+	snap_size = 0;
+	if (lock_fd >= 0) /* last: the state is complete on disk */
+		close(lock_fd);
+	lock_fd = -1;
 }
 
 /* ---- writing ---- */

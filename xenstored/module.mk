@@ -42,3 +42,4 @@ $(eval $(call fuzzer,xenstored/xs-msg-fuzz,tests/fuzz/xs-msg-fuzz.c $(XSD_CORE_S
 
 # A scripted session for the bats tests (not installed).
 $(eval $(call program,xenstored/xs-tool,xenstored/xs-tool.o xenstored/libxs.a common/libcommon.a))
+$(eval $(call unit_test,tests/unit/xs_journal-test,tests/unit/xs_journal-test.o $(XSD_CORE_OBJS) $(COMMON_OBJS)))
