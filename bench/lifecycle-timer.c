@@ -15,9 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#define FIRST_LINE_TIMEOUT_MS 5000
 
 static double now_ms(void)
 {
@@ -72,7 +76,15 @@ static int first_line(const char *name, const char *cfg)
 	}
 	close(in[0]);
 	close(out[1]);
-	while (!found && used < sizeof(buf) - 1 && (n = read(out[0], buf + used, sizeof(buf) - 1 - used)) > 0) {
+	for (;;) {
+		struct pollfd p = { out[0], POLLIN, 0 };
+
+		/* A guest that never prints must not hang the benchmark. */
+		if (found || used >= sizeof(buf) - 1 || poll(&p, 1, FIRST_LINE_TIMEOUT_MS) <= 0)
+			break;
+		n = read(out[0], buf + used, sizeof(buf) - 1 - used);
+		if (n <= 0)
+			break;
 		used += (size_t)n;
 		buf[used] = '\0';
 		char *line = strstr(buf, "xenon-guest");
@@ -84,10 +96,17 @@ static int first_line(const char *name, const char *cfg)
 	close(in[1]); /* end of input: xl console detaches */
 	close(out[0]);
 	waitpid(pid, &status, 0);
-	if (destroy(name) != 0 || !found) {
-		fprintf(stderr, "lifecycle-timer: no first console line from %s\n", name);
-		return 1;
+	if (!found) {
+		char *console[] = { "xl", "console", (char *)name, NULL };
+
+		fprintf(stderr, "lifecycle-timer: no first console line from %s within %d ms; "
+				"its console so far:\n", name, FIRST_LINE_TIMEOUT_MS);
+		dup2(2, 1);
+		dup2(open("/dev/null", O_RDONLY), 0);
+		run(console);
 	}
+	if (destroy(name) != 0 || !found)
+		return 1;
 	printf("%.3f\n", ms);
 	return 0;
 }
