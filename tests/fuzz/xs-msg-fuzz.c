@@ -3,7 +3,7 @@
  * stream a client sends (headers, payloads, split anywhere), fed through
  * conn_feed into the real handlers. The first byte picks the connection's
  * identity (dom0, or a domain after CONTROL become). Each run starts from
- * a fresh store.
+ * a fresh store. A longer run: tests/fuzz-run xenstored/xs-msg-fuzz SECONDS.
  */
 #include <stdint.h>
 #include <stdlib.h>
