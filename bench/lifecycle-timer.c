@@ -47,14 +47,14 @@ static int run(char *const argv[])
 
 static int destroy(const char *name)
 {
-	char *argv[] = { "xl", "destroy", (char *)name, NULL };
+	char *argv[] = {"xl", "destroy", (char *)name, NULL};
 
 	return run(argv);
 }
 
 static int first_line(const char *name, const char *cfg)
 {
-	char *argv[] = { "xl", "create", "-c", (char *)cfg, NULL };
+	char *argv[] = {"xl", "create", "-c", (char *)cfg, NULL};
 	int out[2], in[2], status, found = 0;
 	char buf[8192];
 	size_t used = 0;
@@ -77,7 +77,7 @@ static int first_line(const char *name, const char *cfg)
 	close(in[0]);
 	close(out[1]);
 	for (;;) {
-		struct pollfd p = { out[0], POLLIN, 0 };
+		struct pollfd p = {out[0], POLLIN, 0};
 
 		/* A guest that never prints must not hang the benchmark. */
 		if (found || used >= sizeof(buf) - 1 || poll(&p, 1, FIRST_LINE_TIMEOUT_MS) <= 0)
@@ -97,10 +97,12 @@ static int first_line(const char *name, const char *cfg)
 	close(out[0]);
 	waitpid(pid, &status, 0);
 	if (!found) {
-		char *console[] = { "xl", "console", (char *)name, NULL };
+		char *console[] = {"xl", "console", (char *)name, NULL};
 
-		fprintf(stderr, "lifecycle-timer: no first console line from %s within %d ms; "
-				"its console so far:\n", name, FIRST_LINE_TIMEOUT_MS);
+		fprintf(stderr,
+			"lifecycle-timer: no first console line from %s within %d ms; "
+			"its console so far:\n",
+			name, FIRST_LINE_TIMEOUT_MS);
 		dup2(2, 1);
 		dup2(open("/dev/null", O_RDONLY), 0);
 		run(console);
@@ -113,7 +115,7 @@ static int first_line(const char *name, const char *cfg)
 
 static int cycles(int n, const char *name, const char *cfg)
 {
-	char *create[] = { "xl", "create", (char *)cfg, NULL };
+	char *create[] = {"xl", "create", (char *)cfg, NULL};
 	int i;
 
 	for (i = 0; i < n; i++) {

@@ -31,7 +31,7 @@
 /* Domain names: at most this many bytes of [A-Za-z0-9_.-], not all digits. */
 #define LIBXL_NAME_MAX 63
 /* Domids are 1 .. LIBXL_DOMID_MAX - 1 (Xen's DOMID_FIRST_RESERVED). */
-#define LIBXL_DOMID_MAX 0x7ff0u
+#define LIBXL_DOMID_MAX	 0x7ff0u
 #define LIBXL_DOMID_HOST 0u
 
 typedef struct libxl__ctx libxl_ctx;
@@ -82,10 +82,10 @@ typedef struct {
 	uint64_t max_memkb;
 	uint32_t vcpu_max_id;
 	uint32_t vcpu_online;
-	uint64_t cpu_time;      /* ns, all vCPUs */
+	uint64_t cpu_time;	/* ns, all vCPUs */
 	uint64_t start_time_ns; /* CLOCK_REALTIME when built; 0 unknown */
-	int hv_pid;             /* 0 when xenon-hv is gone */
-	int platform;           /* XENON_PLATFORM_*, 0 unknown */
+	int hv_pid;		/* 0 when xenon-hv is gone */
+	int platform;		/* XENON_PLATFORM_*, 0 unknown */
 } libxl_dominfo;
 
 /* Xen's six state letters ("r-----", "--p---", "---sc-"...) plus a NUL. */
@@ -107,7 +107,7 @@ typedef struct {
 	uint32_t cpu_khz;
 	uint64_t total_kib;
 	uint64_t free_kib;
-	int platform;         /* XENON_PLATFORM_PVM / _VTX, 0 when /dev/kvm is absent */
+	int platform;		   /* XENON_PLATFORM_PVM / _VTX, 0 when /dev/kvm is absent */
 	const char *platform_name; /* "pvm", "vtx" or "none" */
 	uint64_t host_cpu_time_ns; /* CPU time the host spent outside idle */
 } libxl_physinfo;
@@ -115,7 +115,7 @@ typedef struct {
 typedef struct {
 	int major, minor;
 	const char *extra;
-	const char *version;  /* "major.minor<extra>" */
+	const char *version; /* "major.minor<extra>" */
 	const char *capabilities;
 	const char *compiler;
 	const char *compile_date;
@@ -128,8 +128,8 @@ const libxl_version_info *libxl_get_version_info(libxl_ctx *ctx);
 /* ---- lifecycle ---- */
 
 typedef struct {
-	bool paused;   /* start with the vCPUs paused (xl create -p) */
-	int hv_stdio;  /* fd for xenon-hv's stdout/stderr; -1: inherit */
+	bool paused;  /* start with the vCPUs paused (xl create -p) */
+	int hv_stdio; /* fd for xenon-hv's stdout/stderr; -1: inherit */
 } libxl_domain_create_opts;
 
 /*

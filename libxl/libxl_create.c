@@ -17,9 +17,9 @@
 #include "log.h"
 #include "strutil.h"
 
-#define DEFAULT_MEMKB (32 * 1024) /* Xen's default when memory= is absent */
+#define DEFAULT_MEMKB	(32 * 1024) /* Xen's default when memory= is absent */
 #define LAST_DOMID_PATH "/tool/xenon/last-domid"
-#define TX_RETRIES 50
+#define TX_RETRIES	50
 
 static int check_config(libxl_domain_config *cfg)
 {
@@ -42,8 +42,7 @@ static int check_config(libxl_domain_config *cfg)
 		return -EINVAL;
 	}
 	if (!b->kernel || !*b->kernel) {
-		log_warnx("the configuration of '%s' has no kernel=: give the guest kernel's path",
-			  c->name);
+		log_warnx("the configuration of '%s' has no kernel=: give the guest kernel's path", c->name);
 		return -EINVAL;
 	}
 	if (access(b->kernel, R_OK) < 0) {
@@ -70,8 +69,7 @@ static void fill_defaults(libxl_domain_config *cfg)
 		b->max_vcpus = 1;
 }
 
-static int check_name_free(libxl_ctx *ctx, uint32_t tx, const char *name, const uint32_t *ids,
-			   unsigned nr)
+static int check_name_free(libxl_ctx *ctx, uint32_t tx, const char *name, const uint32_t *ids, unsigned nr)
 {
 	unsigned i;
 
@@ -141,8 +139,8 @@ static int alloc_domid(libxl_ctx *ctx, struct libxl__layout *l)
 		rc = xs_transaction_end(ctx->xsh, tx, false);
 	}
 	if (rc < 0 && rc != -EEXIST)
-		log_warnx("cannot write domain '%s' into xenstore (%s): %s", l->name,
-			  xs_socket_path(), log_strerror(rc));
+		log_warnx("cannot write domain '%s' into xenstore (%s): %s", l->name, xs_socket_path(),
+			  log_strerror(rc));
 	return rc;
 }
 
@@ -157,8 +155,7 @@ static int publish_console(libxl_ctx *ctx, uint32_t domid, int fd)
 	if (rc < 0)
 		return rc;
 	info.console_pty[sizeof(info.console_pty) - 1] = '\0';
-	return libxl__xs_write(ctx, XS_NO_TX, info.console_pty, "/local/domain/%u/console/tty",
-			       domid);
+	return libxl__xs_write(ctx, XS_NO_TX, info.console_pty, "/local/domain/%u/console/tty", domid);
 }
 
 static void undo_create(libxl_ctx *ctx, uint32_t domid, int hv_pid, const char *control)
@@ -197,8 +194,8 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 				  "(its messages say why)",
 				  l->name, WEXITSTATUS(status));
 		else
-			log_warnx("xenon-hv for domain '%s' was killed by signal %d while starting",
-				  l->name, WTERMSIG(status));
+			log_warnx("xenon-hv for domain '%s' was killed by signal %d while starting", l->name,
+				  WTERMSIG(status));
 		return -ECHILD;
 	}
 	if (rc < 0)
@@ -207,8 +204,7 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	return rc;
 }
 
-static int make_layout(libxl_domain_config *cfg, struct libxl__layout *l, char *uuid,
-		       char **json)
+static int make_layout(libxl_domain_config *cfg, struct libxl__layout *l, char *uuid, char **json)
 {
 	int rc;
 
@@ -261,8 +257,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		unlink(control); /* a stale socket of an earlier run */
 		rc = xs_introduce_domain(ctx->xsh, l.domid);
 		if (rc < 0)
-			log_warnx("xenstored refused to introduce domain %u: %s", l.domid,
-				  log_strerror(rc));
+			log_warnx("xenstored refused to introduce domain %u: %s", l.domid, log_strerror(rc));
 	}
 	if (rc == 0)
 		rc = start_hv(ctx, &l, control, opts, &pid, &fd);

@@ -124,8 +124,8 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid)
 	monitor_pid = read_pid(ctx, domid, "monitor-pid");
 	rc = hv_simple(domid, hvctl_destroy);
 	if (rc < 0 && rc != -ESRCH)
-		log_warnx("domain %u: xenon-hv did not take the destroy request (%s); killing it",
-			  domid, log_strerror(rc));
+		log_warnx("domain %u: xenon-hv did not take the destroy request (%s); killing it", domid,
+			  log_strerror(rc));
 	if (hv_pid > 0 && libxl__pid_wait_exit(hv_pid, rc < 0 ? 0 : DESTROY_WAIT_MS) == -ETIMEDOUT) {
 		kill(hv_pid, SIGKILL);
 		libxl__pid_wait_exit(hv_pid, DESTROY_WAIT_MS);
@@ -137,8 +137,7 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid)
 	return rc;
 }
 
-static int request_shutdown(libxl_ctx *ctx, uint32_t domid, const char *what, uint32_t how,
-			    unsigned flags)
+static int request_shutdown(libxl_ctx *ctx, uint32_t domid, const char *what, uint32_t how, unsigned flags)
 {
 	char *feature = NULL;
 	int advertised, fd, rc;
@@ -149,8 +148,8 @@ static int request_shutdown(libxl_ctx *ctx, uint32_t domid, const char *what, ui
 	if (rc < 0)
 		return rc;
 	rc = libxl__xs_write(ctx, XS_NO_TX, what, "/local/domain/%u/control/shutdown", domid);
-	advertised = libxl__xs_read(ctx, XS_NO_TX, &feature, "/local/domain/%u/control/feature-%s",
-				    domid, what) == 0 &&
+	advertised = libxl__xs_read(ctx, XS_NO_TX, &feature, "/local/domain/%u/control/feature-%s", domid,
+				    what) == 0 &&
 		     !strcmp(feature, "1");
 	free(feature);
 	/* A guest without the feature never reads control/shutdown: press the button. */
@@ -277,8 +276,7 @@ int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason 
 	libxl__xs_write(ctx, XS_NO_TX, "", "/local/domain/%u/console/tty", domid);
 	libxl__xs_rm(ctx, XS_NO_TX, "/libxl/%u/hv-pid", domid);
 	libxl__xs_rm(ctx, XS_NO_TX, "/libxl/%u/monitor-pid", domid);
-	rc = libxl__xs_write(ctx, XS_NO_TX, name ? name : "crash", "/libxl/%u/shutdown-reason",
-			     domid);
+	rc = libxl__xs_write(ctx, XS_NO_TX, name ? name : "crash", "/libxl/%u/shutdown-reason", domid);
 	return rc;
 }
 

@@ -146,14 +146,13 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	close(pfd[0]);
 	if (n == sizeof(err)) {
 		waitpid(child, &status, 0);
-		log_warnx("cannot run %s: %s (set $XENON_HV or put xenon-hv in $PATH)",
-			  a.argv[0], strerror(err));
+		log_warnx("cannot run %s: %s (set $XENON_HV or put xenon-hv in $PATH)", a.argv[0],
+			  strerror(err));
 		return -err;
 	}
 	*pid = child;
 	return 0;
 }
-
 
 static long now_ms(void)
 {
@@ -165,7 +164,7 @@ static long now_ms(void)
 
 static int wait_events(int ifd, int pidfd, int timeout_ms)
 {
-	struct pollfd pfd[2] = { { ifd, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
+	struct pollfd pfd[2] = {{ifd, POLLIN, 0}, {pidfd, POLLIN, 0}};
 	char buf[4096];
 	int n;
 

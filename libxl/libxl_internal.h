@@ -27,23 +27,19 @@ int libxl__parse_domid(const char *s, uint32_t *domid);
 
 /* ---- xenstore helpers (libxl_xs.c); paths are printf formats ---- */
 int libxl__xs_read(libxl_ctx *ctx, uint32_t tx, char **value, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 int libxl__xs_write(libxl_ctx *ctx, uint32_t tx, const char *value, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Write value and set the node's permissions (Xen's text form). */
-int libxl__xs_write_perms(libxl_ctx *ctx, uint32_t tx, const char *value,
-			  const char *const *perms, unsigned nperms, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-int libxl__xs_mkdir_perms(libxl_ctx *ctx, uint32_t tx, const char *const *perms,
-			  unsigned nperms, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+int libxl__xs_write_perms(libxl_ctx *ctx, uint32_t tx, const char *value, const char *const *perms,
+			  unsigned nperms, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+int libxl__xs_mkdir_perms(libxl_ctx *ctx, uint32_t tx, const char *const *perms, unsigned nperms,
+			  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* rm that treats a missing node as done. */
-int libxl__xs_rm(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-int libxl__xs_exists(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int libxl__xs_rm(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int libxl__xs_exists(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int libxl__xs_read_u64(libxl_ctx *ctx, uint32_t tx, uint64_t *v, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* The domids below /local/domain (host included), sorted; free(*ids). */
 int libxl__xs_domids(libxl_ctx *ctx, uint32_t tx, uint32_t **ids, unsigned *nr);
 /* Store / load a value that may be longer than one xenstore node holds. */

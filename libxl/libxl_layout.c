@@ -41,12 +41,12 @@ static void perms_init(struct perms *p, uint32_t domid)
 	p->fe[1] = "r0";
 }
 
-static const char *const rw_dirs[] = { "data", "drivers", "feature", "attr", "error" };
-static const char *const control_rw[] = { "shutdown", "feature-poweroff", "feature-reboot",
-					  "feature-suspend", "sysrq" };
+static const char *const rw_dirs[] = {"data", "drivers", "feature", "attr", "error"};
+static const char *const control_rw[] = {"shutdown", "feature-poweroff", "feature-reboot", "feature-suspend",
+					 "sysrq"};
 
-static int write_local(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *l,
-		       const struct perms *p, const char *dom)
+static int write_local(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *l, const struct perms *p,
+		       const char *dom)
 {
 	char buf[32];
 	unsigned i;
@@ -77,8 +77,7 @@ static int write_local(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *
 	if (!rc)
 		rc = libxl__xs_mkdir_perms(ctx, tx, p->ro, 2, "%s/control", dom);
 	for (i = 0; !rc && i < sizeof(control_rw) / sizeof(control_rw[0]); i++)
-		rc = libxl__xs_write_perms(ctx, tx, "", p->rw, 1, "%s/control/%s", dom,
-					   control_rw[i]);
+		rc = libxl__xs_write_perms(ctx, tx, "", p->rw, 1, "%s/control/%s", dom, control_rw[i]);
 	return rc;
 }
 
@@ -98,8 +97,8 @@ static int write_console(libxl_ctx *ctx, uint32_t tx, const struct perms *p, con
 	return rc;
 }
 
-static int write_vm(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *l,
-		    const struct perms *p, const char *dom)
+static int write_vm(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *l, const struct perms *p,
+		    const char *dom)
 {
 	char vm[LIBXL_PATH_MAX], buf[32];
 	int rc;
@@ -128,8 +127,7 @@ static int write_vm(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *l,
 	return rc;
 }
 
-static int write_libxl(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *l,
-		       const struct perms *p)
+static int write_libxl(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *l, const struct perms *p)
 {
 	char base[LIBXL_PATH_MAX];
 	int rc;
@@ -192,7 +190,7 @@ int libxl__layout_remove(libxl_ctx *ctx, uint32_t domid)
 /* What xen-init-dom0 writes: the host is domain 0, named Domain-0. */
 int libxl__ensure_host_nodes(libxl_ctx *ctx)
 {
-	static const char *const perms[] = { "n0" };
+	static const char *const perms[] = {"n0"};
 	int rc;
 
 	rc = libxl__xs_exists(ctx, XS_NO_TX, "/local/domain/0/name");

@@ -252,7 +252,8 @@ const libxl_version_info *libxl_get_version_info(libxl_ctx *ctx)
 	off += (size_t)snprintf(b + off, size - off, "%d.%d%s", v->major, v->minor, v->extra) + 1;
 	v->capabilities = b + off;
 	off += (size_t)snprintf(b + off, size - off, "xen-3.0-x86_64 (PV on KVM %s)",
-				kvm_platform() == XENON_PLATFORM_VTX ? "VT-x" : "PVM") + 1;
+				kvm_platform() == XENON_PLATFORM_VTX ? "VT-x" : "PVM") +
+	       1;
 	v->compiler = b + off;
 	off += (size_t)snprintf(b + off, size - off, "gcc %s", __VERSION__) + 1;
 	v->compile_date = b + off;

@@ -34,8 +34,7 @@ int libxl_name_valid(const char *name)
 		if (c >= '0' && c <= '9')
 			continue;
 		digits_only = 0;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-		    c == '-' || c == '.')
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-' || c == '.')
 			continue;
 		return -EINVAL;
 	}

@@ -31,16 +31,16 @@ int libxl__path(char *buf, size_t len, const char *fmt, ...)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-#define FORMAT_PATH(path, fmt)                    \
-	char path[LIBXL_PATH_MAX];                \
-	do {                                      \
-		va_list ap;                       \
-		int prc;                          \
-		va_start(ap, fmt);                \
-		prc = vpath(path, fmt, ap);       \
-		va_end(ap);                       \
-		if (prc < 0)                      \
-			return prc;               \
+#define FORMAT_PATH(path, fmt)                                                                               \
+	char path[LIBXL_PATH_MAX];                                                                           \
+	do {                                                                                                 \
+		va_list ap;                                                                                  \
+		int prc;                                                                                     \
+		va_start(ap, fmt);                                                                           \
+		prc = vpath(path, fmt, ap);                                                                  \
+		va_end(ap);                                                                                  \
+		if (prc < 0)                                                                                 \
+			return prc;                                                                          \
 	} while (0)
 
 int libxl__xs_read(libxl_ctx *ctx, uint32_t tx, char **value, const char *fmt, ...)
@@ -57,8 +57,8 @@ int libxl__xs_write(libxl_ctx *ctx, uint32_t tx, const char *value, const char *
 	return xs_write_str(ctx->xsh, tx, path, value);
 }
 
-int libxl__xs_write_perms(libxl_ctx *ctx, uint32_t tx, const char *value,
-			  const char *const *perms, unsigned nperms, const char *fmt, ...)
+int libxl__xs_write_perms(libxl_ctx *ctx, uint32_t tx, const char *value, const char *const *perms,
+			  unsigned nperms, const char *fmt, ...)
 {
 	int rc;
 
@@ -69,8 +69,8 @@ int libxl__xs_write_perms(libxl_ctx *ctx, uint32_t tx, const char *value,
 	return xs_set_perms(ctx->xsh, tx, path, perms, nperms);
 }
 
-int libxl__xs_mkdir_perms(libxl_ctx *ctx, uint32_t tx, const char *const *perms,
-			  unsigned nperms, const char *fmt, ...)
+int libxl__xs_mkdir_perms(libxl_ctx *ctx, uint32_t tx, const char *const *perms, unsigned nperms,
+			  const char *fmt, ...)
 {
 	int rc;
 

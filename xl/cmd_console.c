@@ -42,8 +42,7 @@ static int open_console(libxl_ctx *ctx, uint32_t domid, int *fd)
 	int rc = libxl_console_get_tty(ctx, domid, &tty);
 
 	if (rc < 0) {
-		log_warnx("console: domain %u has no console: it is not running (see 'xl list')",
-			  domid);
+		log_warnx("console: domain %u has no console: it is not running (see 'xl list')", domid);
 		return rc;
 	}
 	*fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -77,7 +76,7 @@ static void print_ring(libxl_ctx *ctx, uint32_t domid)
 /* Relay until ^], end of input or the console going away; 0 on a clean end. */
 static int relay(int con)
 {
-	struct pollfd p[2] = { { 0, POLLIN, 0 }, { con, POLLIN, 0 } };
+	struct pollfd p[2] = {{0, POLLIN, 0}, {con, POLLIN, 0}};
 	char buf[4096];
 	ssize_t n;
 
@@ -139,7 +138,8 @@ int main_console(int argc, char **argv)
 	uint32_t domid;
 	int opt, rc;
 
-	SWITCH_FOREACH_OPT(opt, "n:t:", NULL, "console", 1) {
+	SWITCH_FOREACH_OPT(opt, "n:t:", NULL, "console", 1)
+	{
 	case 't':
 		if (strcmp(optarg, "pv") && strcmp(optarg, "serial")) {
 			log_warnx("console: -t %s: the console types are 'pv' and 'serial'", optarg);

@@ -27,7 +27,7 @@
 #include "xenstored/xs.h"
 
 /* More restarts than this within RESTART_WINDOW seconds: give up. */
-#define RESTART_BURST 10
+#define RESTART_BURST  10
 #define RESTART_WINDOW 10
 
 struct logfile {
@@ -54,14 +54,13 @@ static int logfile_open(struct logfile *lf, const char *name)
 	int rc;
 
 	lf->fd = -1;
-	rc = snprintf(lf->path, sizeof(lf->path), "%s/xl-%s.log", libxl_logdir(),
-		      name ? name : "unnamed");
+	rc = snprintf(lf->path, sizeof(lf->path), "%s/xl-%s.log", libxl_logdir(), name ? name : "unnamed");
 	if (rc < 0 || (size_t)rc >= sizeof(lf->path))
 		return -ENAMETOOLONG;
 	rc = libxl_ensure_dir(libxl_logdir());
 	if (rc < 0) {
-		log_warnx("cannot create the log directory %s: %s (set $XENON_LOGDIR?)",
-			  libxl_logdir(), log_strerror(rc));
+		log_warnx("cannot create the log directory %s: %s (set $XENON_LOGDIR?)", libxl_logdir(),
+			  log_strerror(rc));
 		return rc;
 	}
 	lf->created = stat(lf->path, &st) < 0;
@@ -121,13 +120,13 @@ static void logfile_take_stdio(struct logfile *lf)
 
 static int create_once(struct monitor *m)
 {
-	libxl_domain_create_opts o = { .paused = m->opts->paused, .hv_stdio = m->log.fd };
+	libxl_domain_create_opts o = {.paused = m->opts->paused, .hv_stdio = m->log.fd};
 	int lock = -1, rc;
 
 	rc = libxl_lock_acquire(xl_lockfile(), &lock);
 	if (rc < 0) {
-		log_warnx("cannot take the xl lock %s: %s (xl.conf lockfile= sets another)",
-			  xl_lockfile(), log_strerror(rc));
+		log_warnx("cannot take the xl lock %s: %s (xl.conf lockfile= sets another)", xl_lockfile(),
+			  log_strerror(rc));
 		return rc;
 	}
 	rc = libxl_domain_create_new(m->ctx, m->cfg, &m->domid, &o);
@@ -174,8 +173,7 @@ static int restart(struct monitor *m, bool new_uuid)
 	if (rc < 0)
 		log_warnx("restarting domain '%s' failed: %s", m->cfg->c_info.name, log_strerror(rc));
 	else
-		log_warnx("domain '%s' (%u) restarted as domain %u", m->cfg->c_info.name, old,
-			  m->domid);
+		log_warnx("domain '%s' (%u) restarted as domain %u", m->cfg->c_info.name, old, m->domid);
 	return rc;
 }
 
@@ -192,20 +190,20 @@ static void rename_old(struct monitor *m, libxl_shutdown_reason reason)
 }
 
 static const char *const event_names[] = {
-	[LIBXL_DEATH_POWEROFF] = "powered off",
-	[LIBXL_DEATH_REBOOT] = "rebooted",
-	[LIBXL_DEATH_CRASH] = "crashed",
-	[LIBXL_DEATH_DESTROYED] = "was destroyed",
+    [LIBXL_DEATH_POWEROFF] = "powered off",
+    [LIBXL_DEATH_REBOOT] = "rebooted",
+    [LIBXL_DEATH_CRASH] = "crashed",
+    [LIBXL_DEATH_DESTROYED] = "was destroyed",
 };
 
 /* Carry out on_*; returns true when a restarted domain is to be watched. */
 static bool handle_death(struct monitor *m, libxl_death how)
 {
 	libxl_domain_config *c = m->cfg;
-	libxl_shutdown_reason reason = how == LIBXL_DEATH_REBOOT ? LIBXL_SHUTDOWN_REASON_REBOOT
+	libxl_shutdown_reason reason = how == LIBXL_DEATH_REBOOT  ? LIBXL_SHUTDOWN_REASON_REBOOT
 				       : how == LIBXL_DEATH_CRASH ? LIBXL_SHUTDOWN_REASON_CRASH
 								  : LIBXL_SHUTDOWN_REASON_POWEROFF;
-	libxl_action_on_shutdown a = how == LIBXL_DEATH_REBOOT ? c->on_reboot
+	libxl_action_on_shutdown a = how == LIBXL_DEATH_REBOOT	? c->on_reboot
 				     : how == LIBXL_DEATH_CRASH ? c->on_crash
 								: c->on_poweroff;
 
@@ -218,8 +216,7 @@ static bool handle_death(struct monitor *m, libxl_death how)
 	if (!m->opts->monitor)
 		a = LIBXL_ACTION_ON_SHUTDOWN_PRESERVE;
 	log_warnx("action: %s", libxl_action_on_shutdown_to_cfg(a) ?: "destroy");
-	if (a == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY ||
-	    a == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART)
+	if (a == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY || a == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART)
 		log_warnx("core dumps are not supported yet: no dump written");
 	switch (a) {
 	case LIBXL_ACTION_ON_SHUTDOWN_PRESERVE:
@@ -247,8 +244,7 @@ static void monitor_loop(struct monitor *m)
 	do {
 		rc = libxl_domain_wait_death(m->ctx, m->domid, &how);
 		if (rc < 0) {
-			log_warnx("lost track of domain %u's xenon-hv: %s", m->domid,
-				  log_strerror(rc));
+			log_warnx("lost track of domain %u's xenon-hv: %s", m->domid, log_strerror(rc));
 			return;
 		}
 	} while (handle_death(m, how));
@@ -311,8 +307,8 @@ static int create_foreground(struct monitor *m)
 	rc = monitor_start(m);
 	if (rc < 0)
 		return 1;
-	fprintf(stderr, "Waiting for domain %s (domid %u) to die [pid %ld]\n",
-		m->cfg->c_info.name, m->domid, (long)getpid());
+	fprintf(stderr, "Waiting for domain %s (domid %u) to die [pid %ld]\n", m->cfg->c_info.name, m->domid,
+		(long)getpid());
 	monitor_loop(m);
 	libxl_ctx_free(m->ctx);
 	return 0;
@@ -332,7 +328,7 @@ static int attach_console(uint32_t domid)
 
 int xl_create_domain(struct xl_create_opts *opts, libxl_domain_config *cfg)
 {
-	struct monitor m = { .opts = opts, .cfg = cfg };
+	struct monitor m = {.opts = opts, .cfg = cfg};
 	int32_t result = -EPIPE;
 	int pfd[2], status;
 	pid_t pid;

@@ -13,7 +13,8 @@ int main_domid(int argc, char **argv)
 	uint32_t domid;
 	int opt, rc;
 
-	SWITCH_FOREACH_OPT(opt, "", NULL, "domid", 1) {
+	SWITCH_FOREACH_OPT(opt, "", NULL, "domid", 1)
+	{
 	default:
 		break;
 	}
@@ -22,8 +23,7 @@ int main_domid(int argc, char **argv)
 		return 1;
 	rc = libxl_name_to_domid(ctx, argv[optind], &domid);
 	if (rc == -ENOENT)
-		log_warnx("domid: there is no domain named '%s'; 'xl list' shows the domains",
-			  argv[optind]);
+		log_warnx("domid: there is no domain named '%s'; 'xl list' shows the domains", argv[optind]);
 	else if (rc < 0)
 		log_warnx("domid: cannot look up '%s': %s", argv[optind], log_strerror(rc));
 	else

@@ -15,7 +15,8 @@ int main_domname(int argc, char **argv)
 	char *name;
 	int opt;
 
-	SWITCH_FOREACH_OPT(opt, "", NULL, "domname", 1) {
+	SWITCH_FOREACH_OPT(opt, "", NULL, "domname", 1)
+	{
 	default:
 		break;
 	}
@@ -32,8 +33,7 @@ int main_domname(int argc, char **argv)
 	if (name)
 		printf("%s\n", name);
 	else
-		log_warnx("domname: there is no domain %s; 'xl list' shows the domains",
-			  argv[optind]);
+		log_warnx("domname: there is no domain %s; 'xl list' shows the domains", argv[optind]);
 	free(name);
 	libxl_ctx_free(ctx);
 	return name ? 0 : 1;

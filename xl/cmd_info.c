@@ -63,7 +63,8 @@ int main_info(int argc, char **argv)
 	libxl_ctx *ctx;
 	int opt;
 
-	SWITCH_FOREACH_OPT(opt, "", NULL, "info", 0) {
+	SWITCH_FOREACH_OPT(opt, "", NULL, "info", 0)
+	{
 	default:
 		break;
 	}

@@ -34,8 +34,7 @@ static void print_line(const libxl_dominfo *d, bool verbose)
 
 	libxl_dominfo_state(d, state);
 	printf("%-40s %5u %5lu %5u     %s  %8.1f", d->name, d->domid,
-	       (unsigned long)(d->current_memkb / 1024), d->vcpu_online, state,
-	       (double)d->cpu_time / 1e9);
+	       (unsigned long)(d->current_memkb / 1024), d->vcpu_online, state, (double)d->cpu_time / 1e9);
 	if (verbose) {
 		libxl_uuid_to_string(&d->uuid, uuid);
 		printf(" %s", uuid);
@@ -48,8 +47,7 @@ static void print_line(const libxl_dominfo *d, bool verbose)
 	putchar('\n');
 }
 
-static void print_table(libxl_ctx *ctx, const libxl_dominfo *infos, int n, bool with_host,
-			bool verbose)
+static void print_table(libxl_ctx *ctx, const libxl_dominfo *infos, int n, bool with_host, bool verbose)
 {
 	libxl_dominfo host;
 	int i;
@@ -175,8 +173,7 @@ static int print_json(libxl_ctx *ctx, const libxl_dominfo *infos, int n)
 }
 
 /* The domains named on the command line (host: -1 in *with_host). */
-static int select_named(libxl_ctx *ctx, char **names, int nnames, libxl_dominfo *out,
-			bool *with_host)
+static int select_named(libxl_ctx *ctx, char **names, int nnames, libxl_dominfo *out, bool *with_host)
 {
 	int i, n = 0, rc;
 	uint32_t domid;
@@ -202,25 +199,28 @@ static int select_named(libxl_ctx *ctx, char **names, int nnames, libxl_dominfo 
 
 int main_list(int argc, char **argv)
 {
-	static const struct option opts[] = { { "long", no_argument, NULL, 'l' },
-					      { "verbose", no_argument, NULL, 'v' },
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+	    {"long", no_argument, NULL, 'l'}, {"verbose", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};
 	bool details = false, verbose = false, with_host = true;
 	libxl_dominfo *infos = NULL;
 	int opt, n = 0, rc;
 	libxl_ctx *ctx;
 
-	SWITCH_FOREACH_OPT(opt, "lv", opts, "list", 0) {
-	case 'l': details = true; break;
-	case 'v': verbose = true; break;
+	SWITCH_FOREACH_OPT(opt, "lv", opts, "list", 0)
+	{
+	case 'l':
+		details = true;
+		break;
+	case 'v':
+		verbose = true;
+		break;
 	}
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;
 	if (optind < argc) {
 		infos = calloc((size_t)(argc - optind), sizeof(*infos));
-		rc = infos ? select_named(ctx, argv + optind, argc - optind, infos, &with_host)
-			   : -ENOMEM;
+		rc = infos ? select_named(ctx, argv + optind, argc - optind, infos, &with_host) : -ENOMEM;
 		n = rc > 0 ? rc : 0;
 	} else {
 		rc = libxl_list_domain(ctx, &infos, &n);

@@ -13,7 +13,8 @@ int main_rename(int argc, char **argv)
 	uint32_t domid;
 	int opt, rc;
 
-	SWITCH_FOREACH_OPT(opt, "", NULL, "rename", 2) {
+	SWITCH_FOREACH_OPT(opt, "", NULL, "rename", 2)
+	{
 	default:
 		break;
 	}
@@ -36,8 +37,7 @@ int main_rename(int argc, char **argv)
 		if (rc == -EEXIST)
 			log_warnx("rename: the name '%s' is already in use by another domain", newname);
 		else if (rc < 0)
-			log_warnx("rename: cannot rename domain '%s': %s", argv[optind],
-				  log_strerror(rc));
+			log_warnx("rename: cannot rename domain '%s': %s", argv[optind], log_strerror(rc));
 	}
 	libxl_ctx_free(ctx);
 	return rc < 0;

@@ -56,8 +56,7 @@ static int wait_all(libxl_ctx *ctx, const uint32_t *ids, int n)
 }
 
 /* The domains to act on: every guest (-a) or the one named. */
-static int targets(libxl_ctx *ctx, const struct request *r, bool all, const char *q,
-		   uint32_t **ids, int *n)
+static int targets(libxl_ctx *ctx, const struct request *r, bool all, const char *q, uint32_t **ids, int *n)
 {
 	libxl_dominfo *infos = NULL;
 	int i, nr = 0, rc;
@@ -69,8 +68,7 @@ static int targets(libxl_ctx *ctx, const struct request *r, bool all, const char
 		*n = 1;
 		rc = xl_find_domain(ctx, r->cmd, q, *ids);
 		if (rc == 0 && **ids == LIBXL_DOMID_HOST) {
-			log_warnx("%s: Domain-0 is the host: shut it down with the host's own tools",
-				  r->cmd);
+			log_warnx("%s: Domain-0 is the host: shut it down with the host's own tools", r->cmd);
 			rc = -EINVAL;
 		}
 		return rc;
@@ -93,23 +91,28 @@ static int targets(libxl_ctx *ctx, const struct request *r, bool all, const char
 
 static int shutdown_or_reboot(int argc, char **argv, struct request *r)
 {
-	static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
-					      { "wait", no_argument, NULL, 'w' },
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+	    {"all", no_argument, NULL, 'a'}, {"wait", no_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
 	bool all = false, wait = false;
 	uint32_t *ids = NULL;
 	int opt, n = 0, i, rc;
 	libxl_ctx *ctx;
 
-	SWITCH_FOREACH_OPT(opt, "awWF", opts, r->cmd, 0) {
-	case 'a': all = true; break;
+	SWITCH_FOREACH_OPT(opt, "awWF", opts, r->cmd, 0)
+	{
+	case 'a':
+		all = true;
+		break;
 	case 'w':
-	case 'W': wait = true; break;
-	case 'F': r->flags |= LIBXL_SHUTDOWN_FORCE; break;
+	case 'W':
+		wait = true;
+		break;
+	case 'F':
+		r->flags |= LIBXL_SHUTDOWN_FORCE;
+		break;
 	}
 	if (all == (optind < argc)) {
-		log_warnx("%s: give one domain, or -a for all of them; see 'xl help %s'", r->cmd,
-			  r->cmd);
+		log_warnx("%s: give one domain, or -a for all of them; see 'xl help %s'", r->cmd, r->cmd);
 		return 1;
 	}
 	ctx = xl_ctx_open();
@@ -127,14 +130,14 @@ static int shutdown_or_reboot(int argc, char **argv, struct request *r)
 
 int main_shutdown(int argc, char **argv)
 {
-	struct request r = { "shutdown", "Shutting down", libxl_domain_shutdown, 0 };
+	struct request r = {"shutdown", "Shutting down", libxl_domain_shutdown, 0};
 
 	return shutdown_or_reboot(argc, argv, &r);
 }
 
 int main_reboot(int argc, char **argv)
 {
-	struct request r = { "reboot", "Rebooting", libxl_domain_reboot, 0 };
+	struct request r = {"reboot", "Rebooting", libxl_domain_reboot, 0};
 
 	return shutdown_or_reboot(argc, argv, &r);
 }

@@ -54,8 +54,11 @@ int main_uptime(int argc, char **argv)
 	int opt, i, n = 0, rc = 0;
 	uint32_t domid;
 
-	SWITCH_FOREACH_OPT(opt, "s", NULL, "uptime", 0) {
-	case 's': short_mode = true; break;
+	SWITCH_FOREACH_OPT(opt, "s", NULL, "uptime", 0)
+	{
+	case 's':
+		short_mode = true;
+		break;
 	}
 	ctx = xl_ctx_open();
 	if (!ctx)

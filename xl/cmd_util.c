@@ -55,7 +55,8 @@ int xl_simple_domain_command(int argc, char **argv, const char *cmd,
 	uint32_t domid;
 	int opt, rc;
 
-	SWITCH_FOREACH_OPT(opt, "", NULL, cmd, 1) {
+	SWITCH_FOREACH_OPT(opt, "", NULL, cmd, 1)
+	{
 	default:
 		break;
 	}

@@ -17,8 +17,6 @@ void xl_uptime_string(uint64_t seconds, int short_mode, char *buf, unsigned len)
 /* The xl.conf lockfile, or the default. */
 const char *xl_lockfile(void);
 
-
-
 /*
  * The body of a command "xl CMD <Domain>" that calls op(ctx, domid):
  * parses argv (no options but -h), reports errors, returns the exit status.

@@ -33,7 +33,7 @@ static void test_name_rules(void)
 
 static void test_domid_pick(void)
 {
-	uint32_t used[] = { 0, 1, 2, 5 };
+	uint32_t used[] = {0, 1, 2, 5};
 	uint32_t id = 0;
 
 	CHECK_INT(libxl__domid_pick(0, used, 4, &id), 0);
