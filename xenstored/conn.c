@@ -114,7 +114,8 @@ int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, c
 		}
 	}
 	memcpy(c->out + c->out_len, &h, XS_HDR_SIZE);
-	memcpy(c->out + c->out_len + XS_HDR_SIZE, data, len);
+	if (len) /* data may be NULL then (a node without children) */
+		memcpy(c->out + c->out_len + XS_HDR_SIZE, data, len);
 	c->out_len += need;
 	trace_msg(c, "OUT", &h, data);
 	mark_flush(c);

@@ -232,7 +232,8 @@ int do_directory_part(struct req *r)
 			break;
 		len += l;
 	}
-	memcpy(out + glen, kid, len);
+	if (len)
+		memcpy(out + glen, kid, len);
 	if (off + len == n->kids_len)
 		out[glen + len++] = 0;
 	return reply(r, out, glen + len);

@@ -110,6 +110,11 @@ static void test_basic_ops(void)
 	CHECK_STR(rq(c, XS_READ, 0, "/no-nul", 7), "EINVAL");
 	CHECK_STR(RQ(c, XS_GET_DOMAIN_PATH, 0, "7"), "/local/domain/7");
 	CHECK_STR(RQ(c, XS_GET_PERMS, 0, "/t1"), "n0");
+	WRITE(c, 0, "/t1/leaf", "");
+	RQ(c, XS_DIRECTORY, 0, "/t1/leaf"); /* no children at all */
+	CHECK(last_type == XS_DIRECTORY && last_len == 0);
+	RQ(c, XS_DIRECTORY_PART, 0, "/t1/leaf\0" "0");
+	CHECK(last_type == XS_DIRECTORY_PART && last_len == strlen(last) + 2);
 	freeconn(c);
 }
 
