@@ -190,10 +190,13 @@ int libxl_console_get_ring(libxl_ctx *ctx, uint32_t domid, char **buf, size_t *l
 /* ---- configuration ---- */
 
 /*
- * The configuration the domain was created with, as the JSON text stored
- * in /libxl/<domid>/config (malloc'd): Xen's keys, the generated uuid and
- * defaults filled in.
+ * The configuration the domain was created with, as stored in
+ * /libxl/<domid>/config (generated uuid and defaults filled in), into cfg
+ * (which must be _init()ed; _dispose() it after). -ENOENT for no domain,
+ * -EINVAL when the stored JSON cannot be read back.
  */
-int libxl_retrieve_domain_configuration(libxl_ctx *ctx, uint32_t domid, char **json);
+int libxl_retrieve_domain_configuration(libxl_ctx *ctx, uint32_t domid, libxl_domain_config *cfg);
+/* The same as the stored JSON text (malloc'd). */
+int libxl_retrieve_domain_configuration_json(libxl_ctx *ctx, uint32_t domid, char **json);
 
 #endif

@@ -321,10 +321,24 @@ int libxl_console_get_ring(libxl_ctx *ctx, uint32_t domid, char **buf, size_t *l
 	return 0;
 }
 
-int libxl_retrieve_domain_configuration(libxl_ctx *ctx, uint32_t domid, char **json)
+int libxl_retrieve_domain_configuration_json(libxl_ctx *ctx, uint32_t domid, char **json)
 {
 	char base[LIBXL_PATH_MAX];
 
 	snprintf(base, sizeof(base), "/libxl/%u/config", domid);
 	return libxl__xs_read_long(ctx, XS_NO_TX, base, json);
+}
+
+int libxl_retrieve_domain_configuration(libxl_ctx *ctx, uint32_t domid, libxl_domain_config *cfg)
+{
+	char *json = NULL, err[256];
+	int rc = libxl_retrieve_domain_configuration_json(ctx, domid, &json);
+
+	if (rc < 0)
+		return rc;
+	rc = libxl_domain_config_from_json(cfg, json, err, sizeof(err));
+	if (rc < 0)
+		log_warnx("domain %u: the stored configuration cannot be read back: %s", domid, err);
+	free(json);
+	return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * xl list [-l] [-v] [Domain...]: Xen's columns and state letters, with a
  * Domain-0 line for the host; -l prints JSON: for each domain its domid,
- * (beyond Xen) its live state and CPU time, and its configuration.
+ * (beyond Xen) its live state and CPU time, and its configuration (read
+ * back from xenstore and printed again, as Xen's xl does).
  */
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
 
 #include "log.h"
 
@@ -71,34 +71,6 @@ static void gen_str(yajl_gen g, const char *s)
 	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
 }
 
-/* Copy a parsed JSON value into the generator (to embed the stored config). */
-static void gen_tree(yajl_gen g, yajl_val v)
-{
-	size_t i;
-
-	if (YAJL_IS_OBJECT(v)) {
-		yajl_gen_map_open(g);
-		for (i = 0; i < v->u.object.len; i++) {
-			gen_str(g, v->u.object.keys[i]);
-			gen_tree(g, v->u.object.values[i]);
-		}
-		yajl_gen_map_close(g);
-	} else if (YAJL_IS_ARRAY(v)) {
-		yajl_gen_array_open(g);
-		for (i = 0; i < v->u.array.len; i++)
-			gen_tree(g, v->u.array.values[i]);
-		yajl_gen_array_close(g);
-	} else if (YAJL_IS_STRING(v)) {
-		gen_str(g, v->u.string);
-	} else if (YAJL_IS_NUMBER(v)) {
-		yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
-	} else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
-		yajl_gen_bool(g, YAJL_IS_TRUE(v));
-	} else {
-		yajl_gen_null(g);
-	}
-}
-
 static void gen_seconds(yajl_gen g, uint64_t ns)
 {
 	char buf[32];
@@ -124,12 +96,11 @@ static const char *state_word(const libxl_dominfo *d)
 
 static void gen_domain(libxl_ctx *ctx, yajl_gen g, const libxl_dominfo *d)
 {
-	char *json = NULL, err[128];
-	yajl_val tree = NULL;
+	libxl_domain_config cfg;
+	bool have_cfg;
 
-	if (libxl_retrieve_domain_configuration(ctx, d->domid, &json) == 0)
-		tree = yajl_tree_parse(json, err, sizeof(err));
-	free(json);
+	libxl_domain_config_init(&cfg);
+	have_cfg = libxl_retrieve_domain_configuration(ctx, d->domid, &cfg) == 0;
 	yajl_gen_map_open(g);
 	gen_str(g, "domid");
 	yajl_gen_integer(g, d->domid);
@@ -143,12 +114,12 @@ static void gen_domain(libxl_ctx *ctx, yajl_gen g, const libxl_dominfo *d)
 	gen_str(g, "cpu_time");
 	gen_seconds(g, d->cpu_time);
 	gen_str(g, "config");
-	if (tree)
-		gen_tree(g, tree);
+	if (have_cfg)
+		libxl_domain_config_gen_json(g, &cfg);
 	else
 		yajl_gen_null(g);
 	yajl_gen_map_close(g);
-	yajl_tree_free(tree);
+	libxl_domain_config_dispose(&cfg);
 }
 
 static int print_json(libxl_ctx *ctx, const libxl_dominfo *infos, int n)
