@@ -29,6 +29,7 @@ setup() {
 # libxl recorded), then xenstored.
 local_teardown() {
 	local id n pid
+	for pid in ${WATCH_PIDS:-}; do kill_pid "$pid"; done
 	for id in $(xenstore-list /libxl 2> /dev/null); do
 		for n in hv-pid monitor-pid; do
 			pid=$(xenstore-read "/libxl/$id/$n" 2> /dev/null) || continue
@@ -435,4 +436,23 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	guest_cmd lc1 crash
 	wait_for 5 nothing_left
 	grep -q "core dumps are not supported yet" "$XENON_LOGDIR/xl-lc1.log"
+}
+
+@test "create introduces the domain and destroy releases it (@introduceDomain, @releaseDomain)" {
+	# the first event of a watch is its registration; the second the real one
+	xenstore-watch -n 2 @introduceDomain > "$T/intro" &
+	w1=$!
+	xenstore-watch -n 2 @releaseDomain > "$T/release" &
+	w2=$!
+	WATCH_PIDS="$w1 $w2"
+	wait_for 5 test -s "$T/intro"
+	wait_for 5 test -s "$T/release"
+	xl create "$T/lc.cfg"
+	wait "$w1"
+	[ "$(wc -l < "$T/intro")" -eq 2 ]
+	[ ! -s "$T/release" ] || [ "$(wc -l < "$T/release")" -eq 1 ]
+	xl destroy lc1
+	wait "$w2"
+	[ "$(wc -l < "$T/release")" -eq 2 ]
+	nothing_left
 }
