@@ -149,10 +149,10 @@ static void release_nodes(struct req *r, uint32_t domid)
 	store_walk(xs_store, root, release_scan, &x);
 	for (unsigned i = 0; i < x.nfix && x.fix; i++) {
 		struct node *n = x.fix[i];
-		struct xs_perm p[64];
+		struct xs_perm p[XS_NODE_PERMS_MAX];
 		uint32_t np = 0;
 
-		for (uint32_t k = 0; k < n->nperms && np < 64; k++)
+		for (uint32_t k = 0; k < n->nperms && np < XS_NODE_PERMS_MAX; k++)
 			if (!k || n->perms[k].id != domid)
 				p[np++] = n->perms[k];
 		store_set_perms(xs_store, n, p, np);

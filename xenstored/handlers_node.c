@@ -10,8 +10,6 @@
 #include "quota.h"
 #include "strutil.h"
 
-#define PERMS_MAX 1024 /* entries in one SET_PERMS (fits the payload anyway) */
-
 /* The nearest existing ancestor of path (path itself excluded); depth gaps in *missing. */
 static struct node *nearest_ancestor(struct store *st, const char *path, unsigned *missing)
 {
@@ -164,7 +162,7 @@ int do_mkdir(struct req *r)
 int do_rm(struct req *r)
 {
 	char path[XS_ABS_PATH_MAX + 1], parent[XS_ABS_PATH_MAX + 1];
-	struct xs_perm perms[64];
+	struct xs_perm perms[XS_NODE_PERMS_MAX];
 	uint32_t nperms;
 	struct node *n;
 	int rc = get_node(r, XS_PERM_WRITE, path, &n);
@@ -179,7 +177,7 @@ int do_rm(struct req *r)
 		return rc;
 	if (!strcmp(path, "/"))
 		return -EINVAL;
-	nperms = n->nperms < 64 ? n->nperms : 64;
+	nperms = n->nperms;
 	memcpy(perms, n->perms, nperms * sizeof(*perms));
 	rc = store_remove(r->st, n);
 	if (rc)
@@ -279,10 +277,10 @@ int do_set_perms(struct req *r)
 	rc = req_path(r, r->data, false, path, sizeof(path));
 	if (rc)
 		return rc;
-	perms = malloc(PERMS_MAX * sizeof(*perms));
+	perms = malloc(XS_NODE_PERMS_MAX * sizeof(*perms));
 	if (!perms)
 		return -ENOMEM;
-	rc = perms_parse_list(r->data + plen + 1, r->hdr.len - plen - 1, perms, PERMS_MAX, &count);
+	rc = perms_parse_list(r->data + plen + 1, r->hdr.len - plen - 1, perms, XS_NODE_PERMS_MAX, &count);
 	if (rc)
 		goto out;
 	rc = -ENOSPC;

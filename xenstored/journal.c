@@ -104,11 +104,11 @@ static void rec_put(uint8_t type, const void *a, size_t alen, const void *b, siz
 /* SET body: u32 vlen, u32 nperms, nperms * (u32 id, u8 perm), path NUL, value. */
 static void rec_set(const struct node *n)
 {
-	uint8_t head[8 + 5 * 64 + 4096];
+	uint8_t head[8 + 5 * XS_NODE_PERMS_MAX + 4096];
 	size_t off = 8, plen = strlen(n->path) + 1;
 	uint32_t np = n->nperms;
 
-	if (np > 64 || plen > 4096) {
+	if (np > XS_NODE_PERMS_MAX || plen > 4096) {
 		log_warnx("journal: node %s too large to journal", n->path);
 		return;
 	}
@@ -155,7 +155,7 @@ void journal_domain(uint32_t domid, bool introduced, int64_t target)
 static int apply_set(const uint8_t *p, size_t len)
 {
 	uint32_t vlen, np;
-	struct xs_perm perms[64];
+	struct xs_perm perms[XS_NODE_PERMS_MAX];
 	const char *path;
 	size_t off = 8, plen;
 	struct node *n;
@@ -164,7 +164,7 @@ static int apply_set(const uint8_t *p, size_t len)
 		return -EINVAL;
 	memcpy(&vlen, p, 4);
 	memcpy(&np, p + 4, 4);
-	if (!np || np > 64 || off + 5 * (size_t)np >= len)
+	if (!np || np > XS_NODE_PERMS_MAX || off + 5 * (size_t)np >= len)
 		return -EINVAL;
 	for (uint32_t i = 0; i < np; i++, off += 5) {
 		memcpy(&perms[i].id, p + off, 4);

@@ -216,6 +216,7 @@ struct node *store_lookup(struct store *s, const char *path)
 	return n;
 }
 
+/* buf may be path itself. */
 int path_parent(const char *path, char *buf, size_t len)
 {
 	const char *slash = strrchr(path, '/');
@@ -226,7 +227,7 @@ int path_parent(const char *path, char *buf, size_t len)
 	plen = slash == path ? 1 : (size_t)(slash - path);
 	if (plen >= len)
 		return -ENAMETOOLONG;
-	memcpy(buf, path, plen);
+	memmove(buf, path, plen);
 	buf[plen] = 0;
 	return 0;
 }

@@ -15,6 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Permission entries on one node, at most (dom0 included; guests: quota). */
+#define XS_NODE_PERMS_MAX 64
+
 struct xs_perm {
 	uint32_t id;
 	uint8_t perm; /* XS_PERM_* */

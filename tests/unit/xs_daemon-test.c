@@ -110,6 +110,11 @@ static void test_basic_ops(void)
 	CHECK_STR(rq(c, XS_READ, 0, "/no-nul", 7), "EINVAL");
 	CHECK_STR(RQ(c, XS_GET_DOMAIN_PATH, 0, "7"), "/local/domain/7");
 	CHECK_STR(RQ(c, XS_GET_PERMS, 0, "/t1"), "n0");
+	char many[1024];
+	size_t ml = snprintf(many, sizeof(many), "/t1") + 1;
+	for (int i = 0; i < 65; i++)
+		ml += snprintf(many + ml, sizeof(many) - ml, "r%d", i) + 1;
+	CHECK_STR(rq(c, XS_SET_PERMS, 0, many, ml), "ENOSPC"); /* 64 entries at most */
 	WRITE(c, 0, "/t1/leaf", "");
 	RQ(c, XS_DIRECTORY, 0, "/t1/leaf"); /* no children at all */
 	CHECK(last_type == XS_DIRECTORY && last_len == 0);
