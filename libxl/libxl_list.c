@@ -58,6 +58,19 @@ static unsigned count_cpus(libxl_ctx *ctx, uint32_t domid)
 	return n;
 }
 
+/* When the domain was built, from /vm/<uuid>/start_time (seconds). */
+static uint64_t vm_start_time(libxl_ctx *ctx, uint32_t domid)
+{
+	char *vm = NULL;
+	uint64_t t = 0;
+
+	if (libxl__xs_read(ctx, XS_NO_TX, &vm, "/local/domain/%u/vm", domid) == 0 &&
+	    libxl__xs_read_u64(ctx, XS_NO_TX, &t, "%s/start_time", vm) < 0)
+		t = 0;
+	free(vm);
+	return t * 1000000000ull;
+}
+
 /* xenon-hv has gone: preserved (shut down with a reason) or on its way out. */
 static void info_without_hv(libxl_ctx *ctx, libxl_dominfo *info)
 {
@@ -74,6 +87,7 @@ static void info_without_hv(libxl_ctx *ctx, libxl_dominfo *info)
 	} /* else: being built, xenon-hv not up yet */
 	free(reason);
 	info->vcpu_online = count_cpus(ctx, info->domid);
+	info->start_time_ns = vm_start_time(ctx, info->domid);
 	info->vcpu_max_id = info->vcpu_online ? info->vcpu_online - 1 : 0;
 }
 
