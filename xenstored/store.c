@@ -404,10 +404,14 @@ static int child_path(char *buf, size_t len, const char *parent, const char *kid
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Remove the subtree below and including n; children first. */
+/*
+ * Remove the subtree below and including n; children first. Paths may be
+ * ~1500 levels deep: the recursion keeps its frames small by sharing one
+ * path buffer (each child's path is only needed until it is looked up).
+ */
 static int remove_tree(struct store *s, struct node *n)
 {
-	char path[4096];
+	static char path[4096];
 
 	while (n->nkids) {
 		const char *kid = n->kids;
@@ -455,7 +459,7 @@ int store_remove(struct store *s, struct node *n)
 
 int store_walk(struct store *s, struct node *n, int (*fn)(void *arg, struct node *n), void *arg)
 {
-	char path[4096];
+	static char path[4096]; /* shared by the recursion, as in remove_tree */
 	int rc = fn(arg, n);
 
 	for (const char *kid = n->kids; !rc && kid < n->kids + n->kids_len; kid += strlen(kid) + 1) {
