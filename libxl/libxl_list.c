@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -58,6 +59,16 @@ static unsigned count_cpus(libxl_ctx *ctx, uint32_t domid)
 	return n;
 }
 
+/* xenon-hv was started (hv-pid is written) and is no longer running. */
+static bool hv_gone(libxl_ctx *ctx, uint32_t domid)
+{
+	uint64_t pid;
+
+	if (libxl__xs_read_u64(ctx, XS_NO_TX, &pid, "/libxl/%u/hv-pid", domid) < 0 || !pid || pid > INT32_MAX)
+		return false;
+	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
 /* When the domain was built, from /vm/<uuid>/start_time (seconds). */
 static uint64_t vm_start_time(libxl_ctx *ctx, uint32_t domid)
 {
@@ -84,6 +95,9 @@ static void info_without_hv(libxl_ctx *ctx, libxl_dominfo *info)
 		info->crashed = r == LIBXL_SHUTDOWN_REASON_CRASH;
 	} else if (libxl__xs_exists(ctx, XS_NO_TX, "/libxl/%u/destroying", info->domid) > 0) {
 		info->dying = true;
+	} else if (hv_gone(ctx, info->domid)) {
+		/* Ended with no monitor to record why (it was killed): shut down, reason unknown. */
+		info->shutdown = true;
 	} /* else: being built, xenon-hv not up yet */
 	free(reason);
 	info->vcpu_online = count_cpus(ctx, info->domid);

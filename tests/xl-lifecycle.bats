@@ -456,3 +456,14 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	[ "$(wc -l < "$T/release")" -eq 2 ]
 	nothing_left
 }
+
+@test "a domain whose monitor and xenon-hv were killed shows as shut down; destroy removes it" {
+	xl create "$T/lc.cfg"
+	hv=$(xenstore-read /libxl/1/hv-pid)
+	mon=$(xenstore-read /libxl/1/monitor-pid)
+	kill -9 "$mon"
+	kill_pid "$hv"
+	wait_for 5 state_is lc1 "---s?-"
+	xl destroy lc1
+	nothing_left
+}
