@@ -103,80 +103,189 @@ static void cmd_split(const char *path, const char *val)
 	printf("ERR\n");
 }
 
+static void cmd_become(char **a)
+{
+	result(xs_become_domain(xs, atoi(a[1])));
+}
+
+static void cmd_read(char **a)
+{
+	char *v;
+	int rc = xs_read(xs, tx, a[1], &v, NULL);
+
+	if (rc) {
+		result(rc);
+		return;
+	}
+	printf("%s\n", v);
+	free(v);
+}
+
+static void cmd_write(char **a)
+{
+	result(xs_write_str(xs, tx, a[1], a[2]));
+}
+
+static void cmd_mkdir(char **a)
+{
+	result(xs_mkdir(xs, tx, a[1]));
+}
+
+static void cmd_rm(char **a)
+{
+	result(xs_rm(xs, tx, a[1]));
+}
+
+static void cmd_ls(char **a)
+{
+	char **list;
+	unsigned n;
+	int rc = xs_directory(xs, tx, a[1], &list, &n);
+
+	print_list(rc, list, n);
+}
+
+static void cmd_getperms(char **a)
+{
+	char **list;
+	unsigned n;
+	int rc = xs_get_perms(xs, tx, a[1], &list, &n);
+
+	print_list(rc, list, n);
+}
+
+static int nargs; /* of the current command, for the variadic ones */
+
+static void cmd_setperms(char **a)
+{
+	result(xs_set_perms(xs, tx, a[1], (const char *const *)a + 2, nargs - 2));
+}
+
+static void cmd_watch(char **a)
+{
+	result(xs_watch(xs, a[1], a[2]));
+}
+
+static void cmd_unwatch(char **a)
+{
+	result(xs_unwatch(xs, a[1], a[2]));
+}
+
+static void cmd_event(char **a)
+{
+	char *path, *token;
+	int rc = xs_read_watch(xs, atoi(a[1]), &path, &token);
+
+	if (rc) {
+		printf("%s\n", rc == -ETIMEDOUT ? "none" : "ERR");
+		return;
+	}
+	printf("%s %s\n", path, token);
+	free(path);
+	free(token);
+}
+
+static void cmd_txstart(char **a)
+{
+	(void)a;
+	result(xs_transaction_start(xs, &tx));
+}
+
+static void cmd_txend(char **a)
+{
+	int rc = xs_transaction_end(xs, tx, a[1][0] == 'F');
+
+	tx = XS_NO_TX;
+	result(rc);
+}
+
+static void cmd_control(char **a)
+{
+	char *v;
+	int rc = xs_control(xs, (const char *const *)a + 1, nargs - 1, &v);
+
+	if (rc) {
+		result(rc);
+		return;
+	}
+	printf("%s\n", v);
+	free(v);
+}
+
+static void cmd_oversized(char **a)
+{
+	struct xs_msg_hdr h = {XS_READ, 1, 0, XS_PAYLOAD_MAX + 1};
+
+	(void)a;
+	result(raw_send(&h, sizeof(h)));
+}
+
+static void cmd_garbage(char **a)
+{
+	char junk[4096];
+
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 131 + 7);
+	for (int i = 0; i < atoi(a[1]); i++)
+		raw_send(junk, sizeof(junk));
+	printf("sent\n");
+}
+
+static void cmd_split_args(char **a)
+{
+	cmd_split(a[1], a[2]);
+}
+
+static void cmd_conns_arg(char **a)
+{
+	cmd_conns(atoi(a[1]));
+}
+
+static void cmd_alive_arg(char **a)
+{
+	(void)a;
+	cmd_alive();
+}
+
+static const struct command {
+	const char *name;
+	void (*fn)(char **argv);
+	int min_args, max_args; /* including the name */
+} commands[] = {
+    {"become", cmd_become, 2, 2},
+    {"read", cmd_read, 2, 2},
+    {"write", cmd_write, 3, 3},
+    {"mkdir", cmd_mkdir, 2, 2},
+    {"rm", cmd_rm, 2, 2},
+    {"ls", cmd_ls, 2, 2},
+    {"getperms", cmd_getperms, 2, 2},
+    {"setperms", cmd_setperms, 3, MAXARGS},
+    {"watch", cmd_watch, 3, 3},
+    {"unwatch", cmd_unwatch, 3, 3},
+    {"event", cmd_event, 2, 2},
+    {"txstart", cmd_txstart, 1, 1},
+    {"txend", cmd_txend, 2, 2},
+    {"control", cmd_control, 2, MAXARGS},
+    {"oversized", cmd_oversized, 1, 1},
+    {"garbage", cmd_garbage, 2, 2},
+    {"split", cmd_split_args, 3, 3},
+    {"conns", cmd_conns_arg, 2, 2},
+    {"alive", cmd_alive_arg, 1, 1},
+};
+
 static void run(int argc, char **argv)
 {
-	const char *c = argv[0];
-	char *v, **list;
-	unsigned n;
-	int rc;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const struct command *c = &commands[i];
 
-	if (!strcmp(c, "become") && argc == 2) {
-		result(xs_become_domain(xs, atoi(argv[1])));
-	} else if (!strcmp(c, "read") && argc == 2) {
-		rc = xs_read(xs, tx, argv[1], &v, NULL);
-		if (rc)
-			result(rc);
-		else
-			printf("%s\n", v), free(v);
-	} else if (!strcmp(c, "write") && argc == 3) {
-		result(xs_write_str(xs, tx, argv[1], argv[2]));
-	} else if (!strcmp(c, "mkdir") && argc == 2) {
-		result(xs_mkdir(xs, tx, argv[1]));
-	} else if (!strcmp(c, "rm") && argc == 2) {
-		result(xs_rm(xs, tx, argv[1]));
-	} else if (!strcmp(c, "ls") && argc == 2) {
-		rc = xs_directory(xs, tx, argv[1], &list, &n);
-		print_list(rc, list, n);
-	} else if (!strcmp(c, "getperms") && argc == 2) {
-		rc = xs_get_perms(xs, tx, argv[1], &list, &n);
-		print_list(rc, list, n);
-	} else if (!strcmp(c, "setperms") && argc >= 3) {
-		result(xs_set_perms(xs, tx, argv[1], (const char *const *)argv + 2, argc - 2));
-	} else if (!strcmp(c, "watch") && argc == 3) {
-		result(xs_watch(xs, argv[1], argv[2]));
-	} else if (!strcmp(c, "unwatch") && argc == 3) {
-		result(xs_unwatch(xs, argv[1], argv[2]));
-	} else if (!strcmp(c, "event") && argc == 2) {
-		char *path, *token;
-
-		rc = xs_read_watch(xs, atoi(argv[1]), &path, &token);
-		if (rc)
-			printf("%s\n", rc == -ETIMEDOUT ? "none" : "ERR");
-		else
-			printf("%s %s\n", path, token), free(path), free(token);
-	} else if (!strcmp(c, "txstart")) {
-		result(xs_transaction_start(xs, &tx));
-	} else if (!strcmp(c, "txend") && argc == 2) {
-		rc = xs_transaction_end(xs, tx, argv[1][0] == 'F');
-		tx = XS_NO_TX;
-		result(rc);
-	} else if (!strcmp(c, "control") && argc >= 2) {
-		rc = xs_control(xs, (const char *const *)argv + 1, argc - 1, &v);
-		if (rc)
-			result(rc);
-		else
-			printf("%s\n", v), free(v);
-	} else if (!strcmp(c, "oversized")) {
-		struct xs_msg_hdr h = {XS_READ, 1, 0, XS_PAYLOAD_MAX + 1};
-
-		result(raw_send(&h, sizeof(h)));
-	} else if (!strcmp(c, "garbage") && argc == 2) {
-		char junk[4096];
-
-		for (size_t i = 0; i < sizeof(junk); i++)
-			junk[i] = (char)(i * 131 + 7);
-		for (int i = 0; i < atoi(argv[1]); i++)
-			raw_send(junk, sizeof(junk));
-		printf("sent\n");
-	} else if (!strcmp(c, "split") && argc == 3) {
-		cmd_split(argv[1], argv[2]);
-	} else if (!strcmp(c, "conns") && argc == 2) {
-		cmd_conns(atoi(argv[1]));
-	} else if (!strcmp(c, "alive")) {
-		cmd_alive();
-	} else {
-		printf("ERR usage\n");
+		if (strcmp(c->name, argv[0]) || argc < c->min_args || argc > c->max_args)
+			continue;
+		nargs = argc;
+		c->fn(argv);
+		fflush(stdout);
+		return;
 	}
+	printf("ERR usage\n");
 	fflush(stdout);
 }
 
