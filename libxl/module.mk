@@ -14,3 +14,22 @@ endif
 
 # libxl's pure logic (names, domids, state letters), see tests/unit/libxl_*.
 $(eval $(call unit_test,tests/unit/libxl_util-test,tests/unit/libxl_util-test.o libxl/libxl_util.o $(COMMON_OBJS)))
+
+# make install: the library (one self-contained archive: libxl with the libxs,
+# libhvctl and common objects it needs), its two headers and xenlight.pc.
+install: install-libxl
+.PHONY: install-libxl
+install-libxl: libxl/libxenlight.a $(LIBXL_DEPLIBS)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	rm -f libxl/libxenlight-full.a
+	{ echo 'create libxl/libxenlight-full.a'; \
+	  for a in libxl/libxenlight.a $(LIBXL_DEPLIBS); do echo "addlib $$a"; done; \
+	  echo save; echo end; } | $(AR) -M
+	install -m 0644 libxl/libxenlight-full.a $(DESTDIR)$(LIBDIR)/libxenlight.a
+	rm -f libxl/libxenlight-full.a
+	install -m 0644 libxl/libxl.h libxl/libxl_types.h $(DESTDIR)$(INCLUDEDIR)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+		'Name: xenlight' 'Description: Xenon toolstack library (libxl)' 'Version: 0.1.0' \
+		'Requires.private: yajl uuid' 'Cflags: -I$${includedir}' \
+		'Libs: -L$${libdir} -lxenlight' 'Libs.private: -lyajl -luuid' \
+		> $(DESTDIR)$(LIBDIR)/pkgconfig/xenlight.pc
