@@ -95,6 +95,8 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, int
 	int null = open("/dev/null", O_RDWR);
 	int err;
 
+	/* Its own process group: a ^C meant for xl (create -F) does not reach it. */
+	setpgid(0, 0);
 	if (null >= 0)
 		dup2(null, 0);
 	if (opts && opts->hv_stdio >= 0) {
