@@ -467,3 +467,16 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	xl destroy lc1
 	nothing_left
 }
+
+@test "create -F is the monitor in the foreground and returns when the domain has gone" {
+	xl create -F "$T/lc.cfg" > "$T/fg.out" 2>&1 &
+	fg=$!
+	WATCH_PIDS=$fg
+	wait_for 5 console_has lc1 "xenon> "
+	[ "$(xenstore-read /libxl/1/monitor-pid)" = "$fg" ]
+	xl shutdown lc1
+	wait "$fg"
+	grep -q "Waiting for domain lc1 (domid 1) to die" "$T/fg.out"
+	grep -q "powered off" "$T/fg.out"
+	nothing_left
+}
