@@ -480,3 +480,14 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	grep -q "powered off" "$T/fg.out"
 	nothing_left
 }
+
+@test "create -c attaches the console; ^] detaches and the domain keeps running" {
+	# the console shows what the guest prints, then ^] (0x1d) leaves it
+	run bash -c "{ sleep 1; printf 'echo attached-ok\r'; sleep 0.5; printf '\035'; } | xl create -c '$T/lc.cfg'"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"xenon-guest"*"1 vCPUs, 32 MiB"* ]]
+	[[ "$output" == *"attached-ok"* ]]
+	[[ "$(state_of lc1)" == [rb-][rb-]---- ]]
+	xl destroy lc1
+	nothing_left
+}
