@@ -171,7 +171,8 @@ line_is() { # N VALUE FILE: line N of FILE is VALUE
 	[ "$("$XSD/xenstore-read" /local/domain/5/data)" = mine ]
 	# quotas apply to it, and are settable at run time
 	# it owns its home and data: two nodes
-	"$XSD/xenstore-control" quota nodes 3
+	"$XSD/xenstore-control" quota set nodes 3
+	"$XSD/xenstore-control" quota | grep -q "^nodes            :        3 Nodes per domain$"
 	out=$(printf '%s\n' "become 5" "write a 1" "write b 2" | "$XSD/xs-tool")
 	[ "$out" = "$(printf '%s\n' OK OK 'ERR ENOSPC')" ]
 }

@@ -2,7 +2,7 @@
  * CONTROL messages: "<command>\0<arg>\0...". Ours:
  *   become <domid>          this connection becomes domain <domid>'s (one way)
  *   quota                   list the quota settings
- *   quota <name> <value>    set one
+ *   quota set <name> <value> set one (Xen's form; "quota <name> <value>" too)
  *   quota <domid>           what a domain uses
  *   journal [compact|sync]  journal size, or compact / sync it now
  *   check, log, logfile, print, memreport  accepted as Xen's (no effect)
@@ -59,6 +59,10 @@ static int ctl_quota(struct req *r, int argc, const char **argv)
 			      d ? d->watches : 0, d ? d->txs : 0);
 		return reply(r, out, rc + 1);
 	}
+	if (argc == 4 && !strcmp(argv[1], "set")) { /* Xen's form */
+		argc--;
+		argv++;
+	}
 	if (argc != 3)
 		return -EINVAL;
 	rc = quota_set(argv[1], argv[2]);
@@ -106,7 +110,7 @@ static const struct control_cmd {
 	const char *usage;
 } control_cmds[] = {
     {"become", ctl_become, "become <domid>"},
-    {"quota", ctl_quota, "quota [<domid> | <name> <value>]"},
+    {"quota", ctl_quota, "quota [set <name> <val>|<domid>]"},
     {"journal", ctl_journal, "journal [compact|sync]"},
     {"print", ctl_print, "print <string>"},
     {"check", ctl_ok, "check"},

@@ -24,6 +24,17 @@ static const char *const quota_names[QUOTA_COUNT] = {
     [QUOTA_TX_NODES] = "transaction-nodes",
 };
 
+static const char *const quota_descr[QUOTA_COUNT] = {
+    [QUOTA_NODES] = "Nodes per domain",
+    [QUOTA_WATCHES] = "Watches per domain",
+    [QUOTA_TRANSACTIONS] = "Open transactions per connection",
+    [QUOTA_OUTSTANDING] = "Outstanding requests per domain",
+    [QUOTA_NODE_SIZE] = "Max. size of a node",
+    [QUOTA_PERMS] = "Max. number of permissions per node",
+    [QUOTA_PATH_MAX] = "Max. length of a node path",
+    [QUOTA_TX_NODES] = "Max. number of accessed nodes per transaction",
+};
+
 int quota_by_name(const char *name)
 {
 	for (int i = 0; i < QUOTA_COUNT; i++)
@@ -62,12 +73,14 @@ int quota_set(const char *name, const char *value)
 	return 0;
 }
 
+/* As Xen's xenstored lists them. */
 int quota_format(char *buf, size_t len)
 {
-	size_t off = 0;
+	int off = snprintf(buf, len, "Quota settings:\n");
 
 	for (int i = 0; i < QUOTA_COUNT; i++) {
-		int n = snprintf(buf + off, len - off, "%-18s %u\n", quota_names[i], quota_limit[i]);
+		int n = snprintf(buf + off, len - off, "%-17s: %8u %s\n", quota_names[i], quota_limit[i],
+				 quota_descr[i]);
 
 		if (n < 0 || (size_t)n >= len - off)
 			return -E2BIG;
