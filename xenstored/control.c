@@ -55,8 +55,9 @@ static int ctl_quota(struct req *r, int argc, const char **argv)
 		if (parse_domid(argv[1], &domid))
 			return -EINVAL;
 		d = domain_find(domid);
-		rc = snprintf(out, sizeof(out), "nodes %u\nwatches %u\ntransactions %u\n", d ? d->nodes : 0,
-			      d ? d->watches : 0, d ? d->txs : 0);
+		rc = snprintf(out, sizeof(out), "Domain %u:\n%-17s: %8u (max %8u)\n%-17s: %8u (max %8u)\n",
+			      domid, "nodes", d ? d->nodes : 0, quota_limit[QUOTA_NODES], "watches",
+			      d ? d->watches : 0, quota_limit[QUOTA_WATCHES]);
 		return reply(r, out, rc + 1);
 	}
 	if (argc == 4 && !strcmp(argv[1], "set")) { /* Xen's form */

@@ -1,6 +1,6 @@
 /*
  * Domains as xenstored knows them: introduced or not, their SET_TARGET,
- * and what they use (nodes owned, watches, transactions) for the quotas.
+ * and what they use (nodes owned, watches) for the quotas.
  */
 #ifndef XENON_XS_DOMAIN_H
 #define XENON_XS_DOMAIN_H
@@ -14,7 +14,7 @@ struct domain {
 	uint32_t domid;
 	bool introduced;
 	int64_t target; /* -1: none */
-	unsigned nodes, watches, txs;
+	unsigned nodes, watches;
 };
 
 /* The entry for domid, created on first use (NULL only when out of memory). */
