@@ -293,6 +293,8 @@ static void monitor_child(struct monitor *m, int notify)
 		_exit(1);
 	}
 	logfile_take_stdio(&m->log);
+	log_warnx("Waiting for domain %s (domid %u) to die [pid %ld]", m->cfg->c_info.name, m->domid,
+		  (long)getpid());
 	send_result(notify, (int32_t)m->domid);
 	monitor_loop(m);
 	libxl_ctx_free(m->ctx);
