@@ -316,3 +316,13 @@ acks_at_least() {
 	[[ "$output" == *"in use by another xenstored"* ]]
 	[ ! -e "$T/other.sock" ]
 }
+
+@test "on a terminal xenstore-ls cuts lines to its width, as Debian's does" {
+	start_xsd -I
+	"$XSD/xenstore-write" /a/very-long-name-of-a-node-that-goes-on-and-on \
+		"$(printf 'v%.0s' $(seq 80))" /a/short x
+	deb=$(script -qc "stty cols 50; $DEB/xenstore-ls -p /a" /dev/null)
+	ours=$(script -qc "stty cols 50; $XSD/xenstore-ls -p /a" /dev/null)
+	[ "$deb" = "$ours" ]
+	[[ "$ours" == *'very-long-name-of-a-node-that-goes-on-an = "\..."'* ]]
+}
