@@ -343,6 +343,10 @@ int store_create(struct store *s, const char *path, const struct xs_perm *perms,
 		}
 		hash_insert(s, n);
 	}
+	free(n->value); /* a view entry may come back after its removal */
+	free(n->perms);
+	n->value = NULL;
+	n->perms = NULL;
 	rc = node_fill(n, perms, nperms, value, vlen);
 	if (!rc && parent)
 		rc = kids_add(parent, path_basename(path));

@@ -83,6 +83,12 @@ static void test_view_is_private(void)
 	for (struct node *e = store_view_entries(v); e; e = e->tnext)
 		absent += !strcmp(e->path, "/nope") && !e->orig_exists;
 	CHECK_INT(absent, 1);
+	/* removed, then made again inside the view */
+	CHECK_INT(store_create(v, "/a", &owner0, 1, "again", 5, NULL), 0);
+	CHECK_INT(store_create(v, "/a/x", &owner0, 1, "", 0, NULL), 0);
+	n = store_lookup(v, "/a");
+	CHECK(n && n->vlen == 5 && n->nkids == 1);
+	CHECK(!memcmp(store_lookup(s, "/a")->value, "old", 3));
 	store_free(v);
 	store_free(s);
 }
