@@ -491,3 +491,16 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	xl destroy lc1
 	nothing_left
 }
+
+@test "list -v adds the UUID and reason code; unknown domains are errors" {
+	xl create "$T/lc.cfg"
+	uuid=$(xenstore-read /libxl/1/uuid)
+	run xl list -v lc1
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *"UUID"*"Reason-Code"* ]]
+	[[ "${lines[1]}" =~ ^lc1\ +1\ .*\ $uuid\ +-\  ]]
+	run xl list lc1 nosuch
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"domain 'nosuch' does not exist"* ]]
+	xl destroy lc1
+}
