@@ -20,6 +20,11 @@ struct tx_event {
 /* Transaction ids are never 0 and not reused soon. */
 static uint32_t next_tx_id = 1;
 
+void tx_reset_ids(void)
+{
+	next_tx_id = 1;
+}
+
 int tx_start(struct conn *c, uint32_t *id)
 {
 	struct tx *tx;

@@ -19,6 +19,8 @@ struct tx {
 };
 
 int tx_start(struct conn *c, uint32_t *id);
+/* Ids start again from 1 (the fuzzer: the same input, the same ids). */
+void tx_reset_ids(void);
 struct tx *tx_find(struct conn *c, uint32_t id);
 /* Commit (or abort) and free tx. */
 int tx_end(struct conn *c, struct tx *tx, bool commit);

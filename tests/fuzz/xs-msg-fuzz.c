@@ -22,6 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	xenstored_new_store();
 	xenstored_init_store();
+	tx_reset_ids();
 	c->fd = other->fd = -1;
 	c->who.priv = other->who.priv = true;
 	c->who.target = other->who.target = -1;
