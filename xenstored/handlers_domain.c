@@ -80,6 +80,10 @@ static int one_domid(struct req *r, uint32_t *domid)
 	return parse_domid(argv[0], domid);
 }
 
+/* The special watches belong to dom0, as Xen's special nodes (n0): guests
+ * may register them but get no events. */
+static const struct xs_perm special_perms = {0, XS_PERM_NONE};
+
 int do_introduce(struct req *r)
 {
 	const char *argv[3];
@@ -94,7 +98,7 @@ int do_introduce(struct req *r)
 	if (!d->introduced) {
 		d->introduced = true;
 		journal_domain(domid, true, d->target);
-		watch_fire("@introduceDomain", NULL, 0, false);
+		watch_fire("@introduceDomain", &special_perms, 1, false);
 	}
 	return reply_ok(r);
 }
@@ -187,7 +191,7 @@ int do_release(struct req *r)
 	r->tx = NULL;
 	release_nodes(r, domid);
 	conn_close_domain(domid);
-	watch_fire("@releaseDomain", NULL, 0, false);
+	watch_fire("@releaseDomain", &special_perms, 1, false);
 	return reply_ok(r);
 }
 

@@ -118,7 +118,9 @@ static void test_basic_ops(void)
 	WRITE(c, 0, "/t1/leaf", "");
 	RQ(c, XS_DIRECTORY, 0, "/t1/leaf"); /* no children at all */
 	CHECK(last_type == XS_DIRECTORY && last_len == 0);
-	RQ(c, XS_DIRECTORY_PART, 0, "/t1/leaf\0" "0");
+	RQ(c, XS_DIRECTORY_PART, 0,
+	   "/t1/leaf\0"
+	   "0");
 	CHECK(last_type == XS_DIRECTORY_PART && last_len == strlen(last) + 2);
 	freeconn(c);
 }
@@ -270,6 +272,15 @@ static void test_become_and_permissions(void)
 		  "EACCES");
 	CHECK_STR(RQ(g, XS_WATCH, 0, "data\0t"), "OK");
 	CHECK_INT(events(g, "data", "t"), 1); /* relative watch: relative event */
+	/* special watches are dom0's: registered, but no events for a guest */
+	CHECK_STR(RQ(g, XS_WATCH, 0, "@releaseDomain\0s"), "OK");
+	CHECK_INT(events(g, "@releaseDomain", "s"), 1); /* the registration's own */
+	RQ(d0, XS_INTRODUCE, 0,
+	   "31\0"
+	   "0\0"
+	   "0");
+	RQ(d0, XS_RELEASE, 0, "31");
+	CHECK_INT(events(g, "@releaseDomain", "s"), 0);
 	/* a second domain given read access through the ACL */
 	struct conn *h = become(7);
 	CHECK_STR(RQ(h, XS_READ, 0, "/local/domain/5/data"), "rel");
