@@ -326,3 +326,38 @@ acks_at_least() {
 	[ "$deb" = "$ours" ]
 	[[ "$ours" == *'very-long-name-of-a-node-that-goes-on-an = "\..."'* ]]
 }
+
+@test "xenstore-ls -j prints the tree as JSON" {
+	start_xsd -I
+	"$XSD/xenstore-write" /j/a 'say "hi"' /j/d/e deep
+	"$XSD/xenstore-chmod" /j/a r0 b2
+	run "$XSD/xenstore-ls" -j -p /j
+	[ "$status" -eq 0 ]
+	# one line per token, yajl's beautified layout
+	expected='{
+    "a": {
+        "value": "say \"hi\"",
+        "perms": [
+            "r0",
+            "b2"
+        ]
+    },
+    "d": {
+        "value": "",
+        "perms": [
+            "n0"
+        ],
+        "children": {
+            "e": {
+                "value": "deep",
+                "perms": [
+                    "n0"
+                ]
+            }
+        }
+    }
+}'
+	[ "$output" = "$expected" ]
+	run "$XSD/xenstore-ls" -j -f /j/d
+	[ "$output" = "$(printf '{\n    "/j/d/e": {\n        "value": "deep"\n    }\n}')" ]
+}
