@@ -140,6 +140,8 @@ void conn_close_domain(uint32_t domid)
 
 static void conn_free(struct conn *c)
 {
+	if (trace_fp)
+		fprintf(trace_fp, "END conn %u\n", c->id);
 	watch_remove_all(c);
 	tx_end_all(c);
 	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
@@ -212,6 +214,8 @@ static void conn_accept(void)
 			conns->prev = c;
 		conns = c;
 		nconns++;
+		if (trace_fp)
+			fprintf(trace_fp, "NEW conn %u\n", c->id);
 	}
 }
 
