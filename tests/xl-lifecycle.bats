@@ -148,6 +148,7 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	xl create "$T/lc.cfg"
 	wait_for 5 console_has lc1 "xenon> "
 	run xl shutdown -w lc1
+	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Domain 1 has been destroyed."* ]]
 	run xl list lc1
@@ -160,6 +161,7 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	xl create "$T/lc.cfg"
 	wait_for 5 console_has lc1 "xenon> "
 	run xl reboot -w lc1
+	echo "$output"
 	[ "$status" -eq 0 ]
 	wait_for 5 xl domid lc1
 	[ "$(xl domid lc1)" = 2 ]
