@@ -11,6 +11,7 @@
 
 struct watch {
 	struct watch *next, *prev; /* global list */
+	struct watch *hnext;	   /* hash chain, by path */
 	struct watch *cnext;	   /* connection's list */
 	struct conn *conn;
 	char *path; /* absolute path or @special */
@@ -20,6 +21,23 @@ struct watch {
 };
 
 static struct watch *all_watches;
+
+/*
+ * Watches indexed by path: a change at /a/b/c looks up "/", "/a", "/a/b"
+ * and "/a/b/c" instead of scanning every watch, so many guests' watches
+ * cost little per write. Only recursive removals scan the whole list.
+ */
+#define WATCH_BUCKETS 4096
+static struct watch *buckets[WATCH_BUCKETS];
+
+static struct watch **bucket_of(const char *path, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)path[i]) * 16777619u;
+	return &buckets[h & (WATCH_BUCKETS - 1)];
+}
 
 static struct watch *watch_find(struct conn *c, const char *path, const char *token)
 {
@@ -95,6 +113,9 @@ int watch_add(struct req *r, const char *path, const char *token)
 	if (all_watches)
 		all_watches->prev = w;
 	all_watches = w;
+	struct watch **b = bucket_of(w->path, w->plen);
+	w->hnext = *b;
+	*b = w;
 	if (d)
 		d->watches++;
 	return 0;
@@ -120,6 +141,12 @@ static void watch_free(struct watch *w)
 		all_watches = w->next;
 	if (w->next)
 		w->next->prev = w->prev;
+	for (struct watch **pp = bucket_of(w->path, w->plen); *pp; pp = &(*pp)->hnext) {
+		if (*pp == w) {
+			*pp = w->hnext;
+			break;
+		}
+	}
 	w->conn->nwatches--;
 	free(w->path);
 	free(w->token);
@@ -158,29 +185,43 @@ static bool is_below(const char *path, size_t len, const char *top, size_t tlen)
 	return len >= tlen && !memcmp(path, top, tlen) && (path[tlen] == '/' || !path[tlen]);
 }
 
+static void fire_one(struct watch *w, const char *epath, const struct xs_perm *perms, uint32_t nperms)
+{
+	if (w->conn->closing)
+		return;
+	if (perms && !w->conn->who.priv && !(perm_access(&w->conn->who, perms, nperms) & XS_PERM_READ))
+		return;
+	deliver(w, epath);
+}
+
+/* Every watch on exactly path[0..len). */
+static void fire_exact(const char *path, size_t len, const char *epath, const struct xs_perm *perms,
+		       uint32_t nperms)
+{
+	for (struct watch *w = *bucket_of(path, len); w; w = w->hnext)
+		if (w->plen == len && !memcmp(w->path, path, len))
+			fire_one(w, epath, perms, nperms);
+}
+
 void watch_fire(const char *path, const struct xs_perm *perms, uint32_t nperms, bool recursive)
 {
 	size_t len = strlen(path);
-	bool special = path[0] == '@';
 
-	for (struct watch *w = all_watches; w; w = w->next) {
-		const char *epath = NULL;
-
-		if (w->conn->closing)
-			continue;
-		if (special || w->path[0] == '@') {
-			if (!strcmp(w->path, path))
-				epath = path;
-		} else if (is_below(path, len, w->path, w->plen)) {
-			epath = path;
-		} else if (recursive && is_below(w->path, w->plen, path, len)) {
-			epath = w->path;
-		}
-		if (!epath)
-			continue;
-		if (perms && !w->conn->who.priv &&
-		    !(perm_access(&w->conn->who, perms, nperms) & XS_PERM_READ))
-			continue;
-		deliver(w, epath);
+	if (path[0] == '@') {
+		fire_exact(path, len, path, perms, nperms);
+		return;
 	}
+	/* watches at or above the path: each prefix ending before a '/' */
+	if (len > 1)
+		fire_exact("/", 1, path, perms, nperms);
+	for (size_t i = 1; i < len; i++)
+		if (path[i] == '/')
+			fire_exact(path, i, path, perms, nperms);
+	fire_exact(path, len, path, perms, nperms);
+	/* a removal also ends everything below: those fire with their own path */
+	if (!recursive)
+		return;
+	for (struct watch *w = all_watches; w; w = w->next)
+		if (w->plen > len && w->path[0] != '@' && is_below(w->path, w->plen, path, len))
+			fire_one(w, w->path, perms, nperms);
 }

@@ -208,6 +208,14 @@ static void test_watches(void)
 	CHECK_STR(RQ(w, XS_UNWATCH, 0, "/t4/a\0tok"), "ENOENT");
 	WRITE(c, 0, "/t4/a", "y");
 	CHECK_INT(events(w, "/t4/a", "tok"), 0);
+	/* a watch on the root sees everything, each change once */
+	CHECK_STR(RQ(w, XS_WATCH, 0, "/\0root"), "OK");
+	CHECK_INT(events(w, "/", "root"), 1);
+	WRITE(c, 0, "/t4/q/r", "1");
+	CHECK_INT(events(w, "/t4/q/r", "root"), 1);
+	RQ(c, XS_SET_PERMS, 0, "/\0n0");
+	CHECK_INT(events(w, "/", "root"), 1);
+	RQ(w, XS_UNWATCH, 0, "/\0root");
 	/* special watches */
 	RQ(w, XS_WATCH, 0, "@introduceDomain\0i");
 	CHECK_INT(events(w, "@introduceDomain", "i"), 1);
