@@ -153,8 +153,16 @@ static int request_shutdown(libxl_ctx *ctx, uint32_t domid, const char *what, ui
 		     !strcmp(feature, "1");
 	free(feature);
 	/* A guest without the feature never reads control/shutdown: press the button. */
-	if (rc == 0 && (!advertised || (flags & LIBXL_SHUTDOWN_FORCE)))
+	if (rc == 0 && (!advertised || (flags & LIBXL_SHUTDOWN_FORCE))) {
 		rc = hvctl_shutdown(fd, how);
+		/*
+		 * The guest may have advertised the feature just after we looked
+		 * and already acted on control/shutdown: xenon-hv is ending or has
+		 * ended. That is the request done, not an error.
+		 */
+		if (rc == -EPIPE || rc == -ECONNRESET || rc == -ESRCH)
+			rc = 0;
+	}
 	close(fd);
 	return rc == -EPIPE ? -ESRCH : rc;
 }

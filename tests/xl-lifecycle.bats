@@ -343,6 +343,7 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	wait_for 5 console_has lc1 "xenon> "
 	wait_for 5 console_has lc2 "xenon> "
 	run xl shutdown -a -w
+	echo "$output"
 	[ "$status" -eq 0 ]
 	nothing_left
 }
