@@ -327,10 +327,36 @@ static void make_parent_dir(const char *path)
 	}
 }
 
-int conn_listen(const char *path)
+/*
+ * Bind under a temporary name and rename it into place once listening: a
+ * client that sees the socket file can connect at once (no window between
+ * bind and listen in which it would be refused).
+ */
+static int bind_listening(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	mode_t old;
+	int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.%ld", path, (long)getpid());
+	bool tmp = n > 0 && (size_t)n < sizeof(sa.sun_path);
+	int rc;
+
+	if (!tmp)
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(sa.sun_path);
+	old = umask(0077);
+	rc = bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc || chmod(sa.sun_path, 0600) || listen(listen_fd, 1024) || (tmp && rename(sa.sun_path, path))) {
+		rc = -errno;
+		unlink(sa.sun_path);
+		return rc;
+	}
+	return 0;
+}
+
+int conn_listen(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int rc;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -343,11 +369,8 @@ int conn_listen(const char *path)
 	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (listen_fd < 0)
 		return -errno;
-	old = umask(0077);
-	rc = bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc || chmod(path, 0600) || listen(listen_fd, 1024)) {
-		rc = -errno;
+	rc = bind_listening(path);
+	if (rc) {
 		close(listen_fd);
 		listen_fd = -1;
 		return rc;
