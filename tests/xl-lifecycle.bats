@@ -25,13 +25,14 @@ setup() {
 	EOF
 }
 
-# End what this test started: each domain's xenon-hv and monitor (by the pids
-# libxl recorded), then xenstored.
+# End what this test started: each domain's monitor, then its xenon-hv (by
+# the pids libxl recorded; the monitor first, so that it cannot restart the
+# domain), then xenstored.
 local_teardown() {
 	local id n pid
 	for pid in ${WATCH_PIDS:-}; do kill_pid "$pid"; done
 	for id in $(xenstore-list /libxl 2> /dev/null); do
-		for n in hv-pid monitor-pid; do
+		for n in monitor-pid hv-pid; do
 			pid=$(xenstore-read "/libxl/$id/$n" 2> /dev/null) || continue
 			kill_pid "$pid"
 		done
