@@ -2,6 +2,7 @@
 #ifndef XENON_STRUTIL_H
 #define XENON_STRUTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,7 +15,12 @@ int parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* Parse a size with an optional K/M/G/T suffix (powers of 1024) into bytes. */
 int parse_size(const char *s, uint64_t *bytes);
 
-/* snprintf that reports truncation as -ENAMETOOLONG instead of hiding it. */
+/* snprintf that reports truncation as -ENAMETOOLONG instead of hiding it;
+ * returns the length written. */
 int str_printf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int str_vprintf(char *buf, size_t len, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+
+/* The value of one hexadecimal digit, or -1. */
+int hex_digit_value(char c);
 
 #endif

@@ -3,6 +3,7 @@
  * enum <-> string tables (see libxl_types.h).
  */
 #include "libxl/libxl_types.h"
+#include "strutil.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -440,17 +441,6 @@ void libxl_uuid_clear(libxl_uuid *uuid)
 	uuid_clear(uuid->bytes);
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int libxl_mac_from_string(libxl_mac mac, const char *in)
 {
 	libxl_mac out;
@@ -460,7 +450,7 @@ int libxl_mac_from_string(libxl_mac mac, const char *in)
 		return -EINVAL;
 	for (i = 0; i < 6; i++) {
 		const char *p = in + 3 * i;
-		int hi = hex_digit(p[0]), lo = hex_digit(p[1]);
+		int hi = hex_digit_value(p[0]), lo = hex_digit_value(p[1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;

@@ -13,11 +13,9 @@
 
 static int vpath(char *buf, const char *fmt, va_list ap)
 {
-	int n = vsnprintf(buf, LIBXL_PATH_MAX, fmt, ap);
+	int n = str_vprintf(buf, LIBXL_PATH_MAX, fmt, ap);
 
-	if (n < 0 || n >= LIBXL_PATH_MAX)
-		return -ENAMETOOLONG;
-	return 0;
+	return n < 0 ? n : 0;
 }
 
 int libxl__path(char *buf, size_t len, const char *fmt, ...)
@@ -26,9 +24,9 @@ int libxl__path(char *buf, size_t len, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
+	n = str_vprintf(buf, len, fmt, ap);
 	va_end(ap);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	return n < 0 ? n : 0;
 }
 
 #define FORMAT_PATH(path, fmt)                                                                               \

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "strutil.h"
 
 char *value_escape(const char *val, size_t len)
 {
@@ -39,17 +40,6 @@ char *value_escape(const char *val, size_t len)
 	return out;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 size_t value_unescape(const char *in, char *out)
 {
 	char *o = out;
@@ -79,8 +69,8 @@ size_t value_unescape(const char *in, char *out)
 			*o++ = '\r';
 			break;
 		case 'x':
-			for (v = 0, n = 0; n < 2 && hexval(*in) >= 0; n++)
-				v = v * 16 + hexval(*in++);
+			for (v = 0, n = 0; n < 2 && hex_digit_value(*in) >= 0; n++)
+				v = v * 16 + hex_digit_value(*in++);
 			*o++ = v;
 			break;
 		default:

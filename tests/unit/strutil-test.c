@@ -55,11 +55,22 @@ static void test_str_printf_truncation(void)
 	CHECK_INT(str_printf(buf, sizeof(buf), "%s", "much too long"), -ENAMETOOLONG);
 }
 
+static void test_hex_digit_value(void)
+{
+	CHECK_INT(hex_digit_value('0'), 0);
+	CHECK_INT(hex_digit_value('9'), 9);
+	CHECK_INT(hex_digit_value('a'), 10);
+	CHECK_INT(hex_digit_value('F'), 15);
+	CHECK_INT(hex_digit_value('g'), -1);
+	CHECK_INT(hex_digit_value('\0'), -1);
+}
+
 int main(void)
 {
 	RUN(test_parse_u64_decimal_and_hex);
 	RUN(test_parse_u64_rejects_junk);
 	RUN(test_parse_size_suffixes);
 	RUN(test_str_printf_truncation);
+	RUN(test_hex_digit_value);
 	return unit_done();
 }
