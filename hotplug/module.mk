@@ -1,1 +1,1 @@
-INSTALL_SCRIPTS += $(filter-out hotplug/module.mk,$(sort $(wildcard hotplug/*)))
+INSTALL_SCRIPTS += $(filter-out hotplug/module.mk hotplug/README.md,$(sort $(wildcard hotplug/*)))
