@@ -78,6 +78,16 @@ struct hvctl_info {
 	int32_t pid;
 	uint32_t pad;
 	char console_pty[108]; /* "" unless --console pty */
+	/*
+	 * What each online vCPU is doing, sampled when the reply is made (Xen's
+	 * 'r' and 'b'): running guest code (or its exits, in xenon-hv), or
+	 * blocked: halted, its thread asleep in KVM_RUN until an interrupt.
+	 * While the domain is running each online vCPU is in exactly one map;
+	 * paused, parked or ended vCPUs are in neither. Both maps empty on a
+	 * running domain means an older xenon-hv that does not tell.
+	 */
+	uint32_t vcpu_running[HVCTL_MAX_VCPUS / 32]; /* bitmap */
+	uint32_t vcpu_blocked[HVCTL_MAX_VCPUS / 32]; /* bitmap */
 };
 
 struct hvctl_event {
