@@ -6,6 +6,7 @@
  *   elf.c       ELF64 kernel loader
  *   boot.c      boot-info page, GDT/TSS, identity page tables (xenon-boot.h)
  *   vcpu.c      one thread per vCPU: KVM_RUN, exit table, pause/park, crashes
+ *   vcpu_state.c  which vCPUs are running and which are blocked (halted)
  *   ioport.c    the table of I/O port handlers, filled by the devices
  *   uart.c      16550 UART at 0x3f8 (IRQ 4)
  *   platform.c  Xenon platform ports: shutdown, CPU start, toolstack requests
@@ -54,6 +55,8 @@ struct hv_vcpu {
 	pthread_t thread;
 	int started; /* its thread exists (guarded by vm->lock) */
 	int parked;  /* stopped outside KVM_RUN because of a pause */
+	atomic_int tid;	   /* its thread's id (0 until the thread runs) */
+	atomic_int in_run; /* inside the KVM_RUN ioctl (vcpu_state.c) */
 };
 
 struct hv_console;
@@ -139,6 +142,11 @@ void hv_vm_unpause(struct hv_vm *vm);
 uint64_t hv_vcpu_time_ns(struct hv_vcpu *vcpu);
 void hv_vm_end(struct hv_vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void hv_vcpu_log_regs(struct hv_vcpu *vcpu);
+
+/* vcpu_state.c: bitmaps of HVCTL_MAX_VCPUS / 32 words, filled (not cleared). */
+void hv_vcpu_states(struct hv_vm *vm, uint32_t *running, uint32_t *blocked);
+/* The state letter of a /proc/<pid>/task/<tid>/stat line ('R', 'S'...), 0 if malformed. */
+char hv_task_state_letter(const char *stat_line);
 
 /* ioport.c: devices register port ranges; vCPU threads dispatch. */
 typedef int (*hv_io_fn)(struct hv_vcpu *vcpu, uint16_t port, int is_write, uint8_t *data, unsigned size);

@@ -39,6 +39,23 @@ static const char *event_name(uint32_t k)
 	return k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
+static int vcpu_bit(const uint32_t *map, unsigned i)
+{
+	return !!(map[i / 32] & (1U << (i % 32)));
+}
+
+/* What `info` prints after a vCPU's time; paused or ended vCPUs are neither. */
+static const char *vcpu_state(const struct hvctl_info *in, unsigned i)
+{
+	if (!vcpu_bit(in->vcpu_online, i))
+		return " (offline)";
+	if (vcpu_bit(in->vcpu_running, i))
+		return " running";
+	if (vcpu_bit(in->vcpu_blocked, i))
+		return " blocked";
+	return "";
+}
+
 static int cmd_info(int fd, int argc, char **argv)
 {
 	struct hvctl_info in;
@@ -56,8 +73,7 @@ static int cmd_info(int fd, int argc, char **argv)
 		char label[16];
 
 		snprintf(label, sizeof(label), "vcpu%u:", i);
-		printf("%-11s%.6f s%s\n", label, in.vcpu_time_ns[i] / 1e9,
-		       in.vcpu_online[i / 32] & (1U << (i % 32)) ? "" : " (offline)");
+		printf("%-11s%.6f s%s\n", label, in.vcpu_time_ns[i] / 1e9, vcpu_state(&in, i));
 	}
 	if (in.console_pty[0])
 		printf("console:   %s\n", in.console_pty);

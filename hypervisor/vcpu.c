@@ -207,9 +207,15 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	atomic_store(&v->tid, (int)gettid());
 	for (;;) {
+		int rc;
+
 		vcpu_park(v);
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+		atomic_store_explicit(&v->in_run, 1, memory_order_relaxed);
+		rc = ioctl(v->fd, KVM_RUN, 0);
+		atomic_store_explicit(&v->in_run, 0, memory_order_relaxed);
+		if (rc < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			log_warn("vCPU %u: KVM_RUN", v->index);

@@ -1,0 +1,95 @@
+/*
+ * Which vCPUs are running and which are blocked (Xen's 'r' and 'b').
+ *
+ * With the in-kernel irqchip a halted vCPU never comes back to xenon-hv: KVM
+ * handles HLT by putting the vCPU thread to sleep inside KVM_RUN until an
+ * interrupt is due. So a vCPU is blocked when its thread is inside KVM_RUN
+ * (hv_vcpu.in_run) and the kernel reports the thread asleep ('S' in
+ * /proc/self/task/<tid>/stat); otherwise it is running guest code or
+ * handling one of its exits.
+ *
+ * One look is not enough for an idle guest: each timer tick wakes the vCPU,
+ * and KVM then polls for a while (halt_poll_ns, 200 us by default) before
+ * sleeping again, so about 3% of single looks at an idle vCPU see 'R'.
+ * A vCPU seen awake is looked at again, up to SAMPLES times SAMPLE_GAP_US
+ * apart, and counts as running only if it was awake every time; a busy vCPU
+ * is always awake.
+ */
+#include "hypervisor/hv.h"
+#include "hypervisor/hvctl.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SAMPLES	      3
+#define SAMPLE_GAP_US 250
+
+char hv_task_state_letter(const char *line)
+{
+	/* "tid (comm) S ...": comm may hold spaces and parentheses. */
+	const char *end = strrchr(line, ')');
+
+	if (!end || end[1] != ' ' || !end[2] || end[2] == ' ' || end[2] == '\n')
+		return 0;
+	return end[2];
+}
+
+static char task_state(int tid)
+{
+	char path[64], line[512];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	line[n] = '\0';
+	return hv_task_state_letter(line);
+}
+
+static int vcpu_halted(struct hv_vcpu *v)
+{
+	int tid = atomic_load(&v->tid);
+
+	return tid && atomic_load(&v->in_run) && task_state(tid) == 'S';
+}
+
+/* The vCPUs that can be running or blocked: started ones, while not paused or ended. */
+static uint64_t vcpus_to_sample(struct hv_vm *vm)
+{
+	uint64_t set = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->paused && atomic_load(&vm->end_status) < 0)
+		for (unsigned i = 0; i < vm->args.nr_vcpus && i < HVCTL_MAX_VCPUS; i++)
+			if (vm->vcpus[i].started)
+				set |= 1ULL << i;
+	pthread_mutex_unlock(&vm->lock);
+	return set;
+}
+
+void hv_vcpu_states(struct hv_vm *vm, uint32_t *running, uint32_t *blocked)
+{
+	uint64_t awake = vcpus_to_sample(vm);
+
+	for (unsigned round = 0; awake && round < SAMPLES; round++) {
+		if (round)
+			usleep(SAMPLE_GAP_US);
+		for (unsigned i = 0; i < HVCTL_MAX_VCPUS; i++) {
+			if (!(awake & (1ULL << i)) || !vcpu_halted(&vm->vcpus[i]))
+				continue;
+			awake &= ~(1ULL << i);
+			blocked[i / 32] |= 1U << (i % 32);
+		}
+	}
+	for (unsigned i = 0; i < HVCTL_MAX_VCPUS; i++)
+		if (awake & (1ULL << i))
+			running[i / 32] |= 1U << (i % 32);
+}
