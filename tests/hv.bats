@@ -177,6 +177,28 @@ ASM
 	[[ "$output" == *"vcpu1:"* ]]
 }
 
+# vcpu_states: "vcpu0=blocked vcpu1=running ..." from hvctl info.
+vcpu_states() {
+	"$HVCTL" "$SOCK" info | awk '/^vcpu[0-9]+:/ { sub(":", "", $1); printf "%s=%s ", $1, $4 }'
+}
+
+@test "info: an idle guest's vCPUs are blocked, a busy one's running, a paused one's neither" {
+	start_hv --vcpus 2 --cmdline 'run="cpus"'
+	wait_for 10 console_has '2 of 2 vCPUs online'
+	wait_for 10 eval '[ "$(vcpu_states)" = "vcpu0=blocked vcpu1=blocked " ]'
+	"$HVCTL" "$SOCK" pause
+	[ "$(vcpu_states)" = "vcpu0= vcpu1= " ]
+	"$HVCTL" "$SOCK" unpause
+	wait_for 10 eval '[ "$(vcpu_states)" = "vcpu0=blocked vcpu1=blocked " ]'
+	"$HVCTL" "$SOCK" destroy
+	wait_hv 5
+
+	# vCPU 0 spins for a few seconds (each bench-loop is about 0.3 s), vCPU 1 idles.
+	start_hv --vcpus 2 --cmdline "run=\"cpus$(printf '; bench-loop%.0s' $(seq 12))\""
+	wait_for 10 console_has '2 of 2 vCPUs online'
+	wait_for 10 eval '[ "$(vcpu_states)" = "vcpu0=running vcpu1=blocked " ]'
+}
+
 @test "shutdown requests reach the guest, which powers off or reboots cleanly" {
 	start_hv
 	wait_for 10 console_has 'xenon-guest'
