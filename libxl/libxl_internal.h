@@ -24,6 +24,9 @@ int libxl__path(char *buf, size_t len, const char *fmt, ...) __attribute__((form
 int libxl__domid_pick(uint32_t last, const uint32_t *used, unsigned nr_used, uint32_t *out);
 libxl_death libxl__death_from_wait_status(int status);
 int libxl__parse_domid(const char *s, uint32_t *domid);
+struct hvctl_info;
+/* running, blocked, paused, shutdown and crashed from xenon-hv's INFO reply. */
+void libxl__dominfo_set_state(libxl_dominfo *info, const struct hvctl_info *hv);
 
 /* ---- xenstore helpers (libxl_xs.c); paths are printf formats ---- */
 int libxl__xs_read(libxl_ctx *ctx, uint32_t tx, char **value, const char *fmt, ...)

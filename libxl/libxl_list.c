@@ -31,12 +31,7 @@ static unsigned count_bits(const uint32_t *map, unsigned words)
 
 static void info_from_hv(libxl_dominfo *info, const struct hvctl_info *hv)
 {
-	info->running = hv->state == HVCTL_STATE_RUNNING;
-	info->paused = hv->state == HVCTL_STATE_PAUSED;
-	info->shutdown = hv->state == HVCTL_STATE_SHUTDOWN || hv->state == HVCTL_STATE_CRASHED;
-	info->crashed = hv->state == HVCTL_STATE_CRASHED;
-	if (info->crashed)
-		info->shutdown_reason = LIBXL_SHUTDOWN_REASON_CRASH;
+	libxl__dominfo_set_state(info, hv);
 	info->cpu_time = hv->cpu_time_ns;
 	info->start_time_ns = hv->start_time_ns;
 	info->vcpu_max_id = hv->nr_vcpus ? hv->nr_vcpus - 1 : 0;

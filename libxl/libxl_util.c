@@ -1,7 +1,7 @@
 /*
- * Pure helpers of libxl (no I/O): domain name rules, domid choice, state
- * letters and the meaning of xenon-hv's exit status. Unit-tested in
- * tests/unit/libxl_util-test.c.
+ * Pure helpers of libxl (no I/O): domain name rules, domid choice, the
+ * domain's state (from xenon-hv's answer) and its letters, and the meaning
+ * of xenon-hv's exit status. Unit-tested in tests/unit/libxl_util-test.c.
  */
 #include "libxl/libxl_internal.h"
 
@@ -86,6 +86,33 @@ void libxl_dominfo_state(const libxl_dominfo *info, char out[7])
 	out[4] = (r >= 0 && r < (int)sizeof(reason_letters) - 1) ? reason_letters[r] : '?';
 	out[5] = info->dying ? 'd' : '-';
 	out[6] = '\0';
+}
+
+static bool any_bit(const uint32_t *map, unsigned words)
+{
+	for (unsigned i = 0; i < words; i++)
+		if (map[i])
+			return true;
+	return false;
+}
+
+/*
+ * Xen's 'r' and 'b': running while at least one vCPU runs, blocked while
+ * every vCPU is halted. An xenon-hv that does not report vCPU states (both
+ * maps empty) leaves a running domain 'r', as before it could tell.
+ */
+void libxl__dominfo_set_state(libxl_dominfo *info, const struct hvctl_info *hv)
+{
+	bool live = hv->state == HVCTL_STATE_RUNNING;
+	bool none_running = !any_bit(hv->vcpu_running, HVCTL_MAX_VCPUS / 32);
+
+	info->blocked = live && none_running && any_bit(hv->vcpu_blocked, HVCTL_MAX_VCPUS / 32);
+	info->running = live && !info->blocked;
+	info->paused = hv->state == HVCTL_STATE_PAUSED;
+	info->shutdown = hv->state == HVCTL_STATE_SHUTDOWN || hv->state == HVCTL_STATE_CRASHED;
+	info->crashed = hv->state == HVCTL_STATE_CRASHED;
+	if (info->crashed)
+		info->shutdown_reason = LIBXL_SHUTDOWN_REASON_CRASH;
 }
 
 /*

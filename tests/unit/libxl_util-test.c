@@ -102,6 +102,51 @@ static void test_state_letters(void)
 	CHECK_STR(s, "-b---d");
 }
 
+static void set_bit(uint32_t *map, unsigned i)
+{
+	map[i / 32] |= 1U << (i % 32);
+}
+
+/* The letters of a domain whose xenon-hv answered hv. */
+static const char *letters_from_hv(const struct hvctl_info *hv)
+{
+	static char s[7];
+	libxl_dominfo d;
+
+	memset(&d, 0, sizeof(d));
+	d.shutdown_reason = LIBXL_SHUTDOWN_REASON_UNKNOWN;
+	libxl__dominfo_set_state(&d, hv);
+	libxl_dominfo_state(&d, s);
+	return s;
+}
+
+static void test_state_from_hv(void)
+{
+	struct hvctl_info hv;
+
+	memset(&hv, 0, sizeof(hv));
+	hv.state = HVCTL_STATE_RUNNING;
+	hv.nr_vcpus = 40;
+	CHECK_STR(letters_from_hv(&hv), "r-----"); /* an xenon-hv that does not tell */
+	set_bit(hv.vcpu_blocked, 0);
+	set_bit(hv.vcpu_blocked, 39);
+	CHECK_STR(letters_from_hv(&hv), "-b----"); /* every vCPU halted */
+	set_bit(hv.vcpu_running, 33);
+	CHECK_STR(letters_from_hv(&hv), "r-----"); /* one vCPU running is enough */
+	memset(hv.vcpu_blocked, 0, sizeof(hv.vcpu_blocked));
+	CHECK_STR(letters_from_hv(&hv), "r-----");
+
+	memset(&hv, 0, sizeof(hv));
+	hv.state = HVCTL_STATE_PAUSED;
+	CHECK_STR(letters_from_hv(&hv), "--p---");
+	set_bit(hv.vcpu_blocked, 0); /* never reported while paused; paused wins */
+	CHECK_STR(letters_from_hv(&hv), "--p---");
+	hv.state = HVCTL_STATE_SHUTDOWN;
+	CHECK_STR(letters_from_hv(&hv), "---s?-");
+	hv.state = HVCTL_STATE_CRASHED;
+	CHECK_STR(letters_from_hv(&hv), "---sc-");
+}
+
 static void test_death_from_status(void)
 {
 	/* wait statuses as waitpid reports them: exit code << 8, or the signal */
@@ -134,6 +179,7 @@ int main(void)
 	RUN(test_domid_pick);
 	RUN(test_domid_pick_full);
 	RUN(test_state_letters);
+	RUN(test_state_from_hv);
 	RUN(test_death_from_status);
 	RUN(test_parse_domid);
 	return unit_done();
