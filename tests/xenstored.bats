@@ -11,14 +11,14 @@ DEB=/usr/bin
 start_xsd() { # extra options...
 	[ -n "${T:-}" ] || mk_tmp
 	export XENSTORED_PATH=$T/sock
-	"$XSD/xenstored" -N --state-dir "$T/state" "$@" 2>"$T/xsd.log" &
+	"$XSD/xenstored" -N --state-dir "${XSD_STATE:-$T/state}" "$@" 2>"$T/xsd.log" &
 	XSD_PID=$!
 	wait_for 5 test -S "$T/sock"
 }
 
 restart_xsd() {
 	kill_pid "$XSD_PID"
-	"$XSD/xenstored" -N --state-dir "$T/state" "$@" 2>>"$T/xsd.log" &
+	"$XSD/xenstored" -N --state-dir "${XSD_STATE:-$T/state}" "$@" 2>>"$T/xsd.log" &
 	XSD_PID=$!
 	wait_for 5 test -S "$T/sock"
 }
@@ -27,6 +27,8 @@ local_teardown() {
 	kill_pid "${XSD_PID:-}"
 	for p in ${EXTRA_PIDS:-}; do kill_pid "$p"; done
 	if [ -n "${T:-}" ] && [ -f "$T/daemon.pid" ]; then kill_pid "$(cat "$T/daemon.pid")"; fi
+	if [ -n "${MOUNTED:-}" ]; then umount "$MOUNTED"; fi
+	MOUNTED=
 }
 
 # Run the same command with Debian's client and ours; outputs and status must match.
@@ -234,6 +236,39 @@ acks_at_least() {
 	"$XSD/xenstore-write" /t/b 2
 	restart_xsd
 	[ "$("$XSD/xenstore-read" /t/b)" = 2 ]
+}
+
+@test "a write the journal cannot take fails with ENOSPC and changes nothing" {
+	mk_tmp
+	mkdir "$T/small"
+	mount -t tmpfs -o size=64k xenon-xs-test "$T/small"
+	MOUNTED=$T/small
+	XSD_STATE=$T/small/state
+	start_xsd
+	"$XSD/xenstore-write" /before 1
+	dd if=/dev/zero of="$T/small/fill" bs=4k 2>/dev/null || true
+	# 3000-byte values: the second write at the latest needs a new page
+	v=$(head -c 3000 /dev/zero | tr '\0' x)
+	printf 'write /full/k%s %s\n' 1 "$v" 2 "$v" 3 "$v" | "$XSD/xs-tool" > "$T/out"
+	[ "$(grep -c '^ERR ENOSPC$' "$T/out")" -ge 2 ]
+	# a refused write left nothing behind (its parent /full neither, if it was new)
+	for i in 1 2 3; do
+		if [ "$(sed -n "${i}p" "$T/out")" = OK ]; then
+			[ "$("$XSD/xenstore-read" /full/k$i)" = "$v" ]
+		else
+			run "$XSD/xenstore-read" /full/k$i
+			[ "$status" -eq 1 ]
+		fi
+	done
+	grep -q 'journal: write failed (No space left on device)' "$T/xsd.log"
+	rm "$T/small/fill"
+	"$XSD/xenstore-write" /after 2
+	"$XSD/xenstore-ls" -f / | sort > "$T/live"
+	# what the daemon showed is exactly what it had journaled
+	restart_xsd
+	"$XSD/xenstore-ls" -f / | sort > "$T/reloaded"
+	diff "$T/live" "$T/reloaded"
+	[ "$("$XSD/xenstore-read" /before /after)" = "$(printf '1\n2')" ]
 }
 
 @test "without -N the daemon detaches, writes its pid file, socket mode 0600" {

@@ -36,6 +36,7 @@ static char *listen_path;
 static struct conn *conns, *flush_list;
 static volatile sig_atomic_t stop_requested;
 static uint32_t next_conn_id = 1;
+static uint64_t loop_epoch = 1;
 static unsigned nconns;
 static FILE *trace_fp;
 
@@ -99,6 +100,8 @@ int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, c
 		if (c->out_off) { /* compact first */
 			memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
 			c->out_len -= c->out_off;
+			if (c->mark_epoch == loop_epoch)
+				c->mark -= c->out_off;
 			c->out_off = 0;
 		}
 		while (cap < c->out_len + need)
@@ -112,6 +115,10 @@ int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, c
 			c->out = o;
 			c->out_cap = cap;
 		}
+	}
+	if (c->mark_epoch != loop_epoch) {
+		c->mark_epoch = loop_epoch;
+		c->mark = c->out_len;
 	}
 	memcpy(c->out + c->out_len, &h, XS_HDR_SIZE);
 	if (len) /* data may be NULL then (a node without children) */
@@ -285,6 +292,48 @@ static void conn_write(struct conn *c)
 		c->out_off = c->out_len = 0;
 }
 
+/*
+ * The journal could not take this iteration's changes: every reply queued
+ * since the iteration began becomes the error, its watch events go, and a
+ * transaction it started is ended (its id never reached the client).
+ */
+static void fail_replies(struct conn *c, const char *ename)
+{
+	size_t len = c->out_len - c->mark, off = 0;
+	char *old = malloc(len);
+
+	if (!old) {
+		conn_close_later(c, "out of memory");
+		return;
+	}
+	memcpy(old, c->out + c->mark, len);
+	c->out_len = c->mark;
+	while (off + XS_HDR_SIZE <= len) {
+		struct xs_msg_hdr h;
+		struct tx *tx;
+
+		memcpy(&h, old + off, XS_HDR_SIZE);
+		if (h.type == XS_TRANSACTION_START && h.len > 1 &&
+		    (tx = tx_find(c, strtoul(old + off + XS_HDR_SIZE, NULL, 10))))
+			tx_end(c, tx, false);
+		if (h.type != XS_WATCH_EVENT)
+			conn_queue(c, XS_ERROR, h.req_id, h.tx_id, ename, strlen(ename) + 1);
+		off += XS_HDR_SIZE + h.len;
+	}
+	free(old);
+}
+
+/* journal_flush failed: undo the changes and fail the requests that made them. */
+static void journal_failed(int err)
+{
+	const char *ename = err == -ENOSPC || err == -EDQUOT ? "ENOSPC" : "EIO";
+
+	journal_reload();
+	for (struct conn *c = flush_list; c; c = c->flush_next)
+		if (!c->closing && c->mark_epoch == loop_epoch)
+			fail_replies(c, ename);
+}
+
 /* After the journal is written: send queued output, close finished connections. */
 static void flush_all(void)
 {
@@ -389,7 +438,7 @@ int conn_loop(void)
 	struct epoll_event evs[MAX_EVENTS];
 
 	while (!stop_requested) {
-		int n = epoll_wait(epfd, evs, MAX_EVENTS, journal_timeout());
+		int rc, n = epoll_wait(epfd, evs, MAX_EVENTS, journal_timeout());
 
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -407,9 +456,12 @@ int conn_loop(void)
 			if (evs[i].events & EPOLLOUT)
 				mark_flush(c);
 		}
-		journal_flush();
+		rc = journal_end_batch();
+		if (rc)
+			journal_failed(rc);
 		flush_all();
 		journal_tick();
+		loop_epoch++;
 	}
 	return 0;
 }

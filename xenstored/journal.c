@@ -26,7 +26,8 @@ static struct journal_config cfg;
 static struct store *jstore;
 static int jfd = -1, lock_fd = -1;
 static uint64_t jseq, jsize, snap_size;
-static bool replaying, unsynced, write_failed;
+static int batch_rc; /* a failed flush in this batch (CONTROL journal sync) */
+static bool replaying, unsynced, write_failed, rec_lost;
 static struct timespec last_sync;
 static char *buf;
 static size_t buf_len, buf_cap;
@@ -87,7 +88,7 @@ static void rec_put(uint8_t type, const void *a, size_t alen, const void *b, siz
 	uint32_t len32 = body, crc;
 
 	if (buf_reserve(REC_HDR + body)) {
-		log_warnx("journal: out of memory, a change was not journaled");
+		rec_lost = true; /* journal_flush fails the batch */
 		return;
 	}
 	p = (uint8_t *)buf + buf_len;
@@ -110,6 +111,7 @@ static void rec_set(const struct node *n)
 
 	if (np > XS_NODE_PERMS_MAX || plen > 4096) {
 		log_warnx("journal: node %s too large to journal", n->path);
+		rec_lost = true;
 		return;
 	}
 	memcpy(head, &n->vlen, 4);
@@ -495,42 +497,102 @@ void journal_close(void)
 
 /* ---- writing ---- */
 
-static void do_sync(void)
+static int do_sync(void)
 {
-	if (fdatasync(jfd))
+	int rc = fdatasync(jfd) ? -errno : 0;
+
+	if (rc)
 		log_warn("journal: fdatasync");
 	unsynced = false;
 	clock_gettime(CLOCK_MONOTONIC, &last_sync);
+	return rc;
+}
+
+/* The batch could not be made durable: cut it off the file, forget it. */
+static int flush_failed(int rc)
+{
+	/* cut a partial record, so later ones are not stranded behind it */
+	if (ftruncate(jfd, jsize))
+		log_warn("journal: cannot cut a partial write");
+	if (!write_failed)
+		log_warnx("journal: write failed (%s): changes are refused until it works again",
+			  log_strerror(rc));
+	write_failed = true;
+	batch_rc = rc;
+	rec_lost = false;
+	buf_len = 0;
+	return rc;
 }
 
 int journal_flush(void)
 {
 	int rc;
 
-	if (jfd < 0 || !buf_len)
+	if (jfd < 0 || (!buf_len && !rec_lost))
 		return 0;
-	rc = write_all(jfd, buf, buf_len);
-	if (rc) {
-		/* cut a partial record, so later ones are not stranded behind it */
-		if (ftruncate(jfd, jsize))
-			log_warn("journal: cannot cut a partial write");
-		if (!write_failed)
-			log_warnx("journal: write failed (%s): changes are not crash-safe until it "
-				  "works again",
-				  log_strerror(rc));
-		write_failed = true;
-		buf_len = 0;
-		return rc;
-	}
+	rc = rec_lost ? -ENOMEM : write_all(jfd, buf, buf_len);
+	if (!rc && cfg.fsync == JOURNAL_FSYNC_ALWAYS)
+		rc = do_sync();
+	if (rc)
+		return flush_failed(rc);
+	if (write_failed)
+		log_info("journal: writing again");
 	write_failed = false;
 	jsize += buf_len;
 	buf_len = 0;
-	unsynced = true;
-	if (cfg.fsync == JOURNAL_FSYNC_ALWAYS)
-		do_sync();
+	unsynced = cfg.fsync != JOURNAL_FSYNC_ALWAYS;
 	if (jsize > cfg.compact_bytes && jsize > 4 * snap_size)
 		journal_compact();
 	return 0;
+}
+
+int journal_end_batch(void)
+{
+	int rc = journal_flush();
+
+	if (!rc)
+		rc = batch_rc;
+	batch_rc = 0;
+	return rc;
+}
+
+static void forget_domain(void *arg, struct domain *d)
+{
+	(void)arg;
+	d->introduced = false;
+	d->target = -1;
+}
+
+/*
+ * Roll the store back to what the state directory holds: after a failed
+ * journal write, the changes made since the last good write are undone by
+ * emptying the store and replaying snapshot and journal again. The root
+ * stays (it cannot be removed) and is rewritten by the replay.
+ */
+int journal_reload(void)
+{
+	struct node *root = store_lookup(jstore, "/");
+	char path[4096];
+	uint64_t seq;
+	int rc = 0;
+
+	if (jfd < 0 || !root)
+		return -ENOTCONN;
+	replaying = true;
+	while (root->nkids && !rc) {
+		snprintf(path, sizeof(path), "/%s", root->kids);
+		struct node *n = store_lookup(jstore, path);
+		rc = n ? store_remove(jstore, n) : -EIO;
+	}
+	domain_foreach(forget_domain, NULL);
+	if (!rc)
+		rc = load_snapshot(&seq);
+	if (!rc)
+		rc = load_journal(seq);
+	replaying = false;
+	if (rc)
+		log_warnx("journal: cannot reload the state directory %s: %s", cfg.dir, log_strerror(rc));
+	return rc;
 }
 
 static long ms_since(const struct timespec *t)

@@ -38,8 +38,17 @@ void journal_set(const struct node *n);
 void journal_del(const char *path);
 void journal_domain(uint32_t domid, bool introduced, int64_t target);
 
-/* Write buffered records (and fsync per policy); may compact. */
+/*
+ * Write buffered records (and fsync per policy); may compact. On failure
+ * (-ENOSPC, -EIO, ...) the records are dropped and the file is cut back to
+ * its last good size: the caller must undo the changes (journal_reload) and
+ * fail the requests that made them.
+ */
 int journal_flush(void);
+/* journal_flush for the main loop: also reports a failure earlier in the batch. */
+int journal_end_batch(void);
+/* Make the store (and domains) what the state directory holds again. */
+int journal_reload(void);
 /* Milliseconds until journal_tick wants to run, or -1. */
 int journal_timeout(void);
 void journal_tick(void);

@@ -30,6 +30,9 @@ struct conn {
 	/* output queue */
 	char *out;
 	size_t out_off, out_len, out_cap;
+	/* where this loop iteration's output starts (undone if the journal fails) */
+	uint64_t mark_epoch;
+	size_t mark;
 	/* owned state */
 	struct watch *watches;
 	unsigned nwatches;
