@@ -1,13 +1,19 @@
 /*
- * xl destroy <Domain>: end the domain at once (no shutdown request) and
- * remove all of it: xenon-hv, its socket, its xenstore nodes. Also removes
- * a domain kept shut down by on_*=preserve.
+ * xl destroy [-f] <Domain>: end the domain at once (no shutdown request)
+ * and remove all of it: xenon-hv, its socket, its xenstore nodes. Also
+ * removes a domain kept shut down by on_*=preserve.
  *
  * It holds the xl lock, as create does, so that it never removes a domain
  * that a create (or a monitor's restart) is still building.
+ *
+ * -f is Xen's "permit destroying domain 0" (for disaggregated toolstacks).
+ * It is accepted, but Domain-0 is the host itself here: there is never a
+ * domain 0 to destroy.
  */
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
+
+#include <string.h>
 
 #include "log.h"
 
@@ -26,7 +32,30 @@ static int destroy_locked(libxl_ctx *ctx, uint32_t domid)
 	return rc;
 }
 
+/* Is q Domain-0, by id or name? (Said before connecting, as Xen's xl.) */
+static bool names_host(const char *q)
+{
+	return !strcmp(q, "0") || !strcmp(q, "Domain-0");
+}
+
 int main_destroy(int argc, char **argv)
 {
-	return xl_simple_domain_command(argc, argv, "destroy", destroy_locked, "destroyed");
+	bool force = false;
+	int opt;
+
+	SWITCH_FOREACH_OPT(opt, "f", NULL, "destroy", 1)
+	{
+	case 'f':
+		force = true;
+		break;
+	}
+	if (xl_too_many_args(argc, argv, "destroy", 1))
+		return 1;
+	if (names_host(argv[optind])) {
+		log_warnx("destroy: not destroying Domain-0: it is the host itself, not a domain "
+			  "Xenon runs%s; 'xl list' shows the domains",
+			  force ? " (-f does not change that)" : "");
+		return 1;
+	}
+	return xl_domain_op("destroy", argv[optind], destroy_locked, "destroyed");
 }

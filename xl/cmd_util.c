@@ -48,22 +48,29 @@ void xl_uptime_string(uint64_t up, int short_mode, char *buf, unsigned len)
 		snprintf(buf, len, "%s%2u:%02u:%02u", days, hour, min, sec);
 }
 
-int xl_simple_domain_command(int argc, char **argv, const char *cmd,
-			     int (*op)(libxl_ctx *ctx, uint32_t domid), const char *failed)
+bool xl_too_many_args(int argc, char **argv, const char *cmd, int max)
+{
+	bool ambiguous;
+	const struct cmd_spec *spec;
+
+	if (argc - optind <= max)
+		return false;
+	spec = cmdtable_lookup(cmd, &ambiguous);
+	log_warnx("%s: unexpected argument '%s'; usage: xl %s %s", cmd, argv[optind + max], cmd,
+		  spec ? spec->usage : "");
+	return true;
+}
+
+int xl_domain_op(const char *cmd, const char *q, int (*op)(libxl_ctx *ctx, uint32_t domid), const char *failed)
 {
 	libxl_ctx *ctx;
 	uint32_t domid;
-	int opt, rc;
+	int rc;
 
-	SWITCH_FOREACH_OPT(opt, "", NULL, cmd, 1)
-	{
-	default:
-		break;
-	}
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;
-	rc = xl_find_domain(ctx, cmd, argv[optind], &domid);
+	rc = xl_find_domain(ctx, cmd, q, &domid);
 	if (rc == 0 && domid == LIBXL_DOMID_HOST) {
 		log_warnx("%s: Domain-0 is the host: it cannot be %s here", cmd, failed);
 		rc = -EINVAL;
@@ -72,13 +79,27 @@ int xl_simple_domain_command(int argc, char **argv, const char *cmd,
 		if (rc == -ESRCH)
 			log_warnx("%s: domain '%s' is not running (it has shut down); "
 				  "'xl destroy %s' removes it",
-				  cmd, argv[optind], argv[optind]);
+				  cmd, q, q);
 		else if (rc < 0)
-			log_warnx("%s: domain '%s' could not be %s: %s", cmd, argv[optind], failed,
-				  log_strerror(rc));
+			log_warnx("%s: domain '%s' could not be %s: %s", cmd, q, failed, log_strerror(rc));
 	}
 	libxl_ctx_free(ctx);
 	return rc < 0 ? 1 : 0;
+}
+
+int xl_simple_domain_command(int argc, char **argv, const char *cmd,
+			     int (*op)(libxl_ctx *ctx, uint32_t domid), const char *failed)
+{
+	int opt;
+
+	SWITCH_FOREACH_OPT(opt, "", NULL, cmd, 1)
+	{
+	default:
+		break;
+	}
+	if (xl_too_many_args(argc, argv, cmd, 1))
+		return 1;
+	return xl_domain_op(cmd, argv[optind], op, failed);
 }
 
 const char *xl_lockfile(void)

@@ -2,6 +2,7 @@
 #ifndef XENON_XL_CMD_UTIL_H
 #define XENON_XL_CMD_UTIL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "libxl/libxl.h"
@@ -18,8 +19,22 @@ void xl_uptime_string(uint64_t seconds, int short_mode, char *buf, unsigned len)
 const char *xl_lockfile(void);
 
 /*
+ * More than max arguments after the options (argv[optind...])? Says which
+ * one is too many and the usage, and returns true.
+ */
+bool xl_too_many_args(int argc, char **argv, const char *cmd, int max);
+
+/*
+ * Look up domain q and call op(ctx, domid) on it, refusing Domain-0;
+ * reports errors ("domain 'q' could not be <failed>"), returns the exit
+ * status.
+ */
+int xl_domain_op(const char *cmd, const char *q, int (*op)(libxl_ctx *ctx, uint32_t domid),
+		 const char *failed);
+
+/*
  * The body of a command "xl CMD <Domain>" that calls op(ctx, domid):
- * parses argv (no options but -h), reports errors, returns the exit status.
+ * parses argv (no options but -h, one argument), then xl_domain_op().
  */
 int xl_simple_domain_command(int argc, char **argv, const char *cmd,
 			     int (*op)(libxl_ctx *ctx, uint32_t domid), const char *failed);

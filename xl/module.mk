@@ -41,3 +41,8 @@ $(eval $(call unit_test,tests/unit/xlcfg_domain-test,tests/unit/xlcfg_domain-tes
 XLCFG_SPEC_FUZZ_SRCS := tests/fuzz/xlcfg-spec-fuzz.c libxl/libxl_types.c libxl/libxl_json.c libxl/libxl_disk.c \
 	libxl/libxl_nic.c common/strutil.c
 $(eval $(call fuzzer,xl/xlcfg-spec-fuzz,$(XLCFG_SPEC_FUZZ_SRCS),$(LIBXL_LDLIBS)))
+
+# xl info's cc_compile_by / cc_compile_domain, as Xen's: who built it, where.
+XL_COMPILE_BY := $(shell id -un 2>/dev/null)
+XL_COMPILE_DOMAIN := $(shell hostname -d 2>/dev/null)
+xl/cmd_info.o: XCFLAGS += -DXL_COMPILE_BY='"$(XL_COMPILE_BY)"' -DXL_COMPILE_DOMAIN='"$(XL_COMPILE_DOMAIN)"'

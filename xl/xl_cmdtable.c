@@ -33,23 +33,25 @@ const struct cmd_spec cmd_table[] = {
      "-h, --help          Print this help.\n"
      "-l, --long          Output all VM details (JSON: configuration, state, CPU time).\n"
      "-v, --verbose       Prints out UUIDs and the shutdown reason code."},
-    {"destroy", main_destroy, false, false, "Terminate a domain immediately", "<Domain>",
-     "-h, --help          Print this help."},
-    {"shutdown", main_shutdown, false, false, "Issue a shutdown signal to a domain", "[options] <-a|Domain>",
+    {"destroy", main_destroy, false, true, "Terminate a domain immediately", "[options] <Domain>",
+     "-h, --help          Print this help.\n"
+     "-f                  (Xen) Permit destroying domain 0: accepted, but Domain-0\n"
+     "                    is the host itself and is never destroyed."},
+    {"shutdown", main_shutdown, false, true, "Issue a shutdown signal to a domain", "[options] <-a|Domain>",
      "-h, --help          Print this help.\n"
      "-a, --all           Shutdown all guest domains.\n"
      "-w, --wait          Wait for guest(s) to complete shutdown.\n"
      "-F                  Fallback: press the power button when the guest does not\n"
      "                    answer control/shutdown (no feature-poweroff)."},
-    {"reboot", main_reboot, false, false, "Issue a reboot signal to a domain", "[options] <-a|Domain>",
+    {"reboot", main_reboot, false, true, "Issue a reboot signal to a domain", "[options] <-a|Domain>",
      "-h, --help          Print this help.\n"
      "-a, --all           Reboot all guest domains.\n"
      "-w, --wait          Wait for guest(s) to complete the reboot.\n"
      "-F                  Fallback: press the reset button when the guest does not\n"
      "                    answer control/shutdown (no feature-reboot)."},
-    {"pause", main_pause, false, false, "Pause execution of a domain", "<Domain>",
+    {"pause", main_pause, false, true, "Pause execution of a domain", "<Domain>",
      "-h, --help          Print this help."},
-    {"unpause", main_unpause, false, false, "Unpause a paused domain", "<Domain>",
+    {"unpause", main_unpause, false, true, "Unpause a paused domain", "<Domain>",
      "-h, --help          Print this help."},
     {"rename", main_rename, false, true, "Rename a domain", "<Domain> <NewDomainName>",
      "-h, --help          Print this help."},
@@ -57,8 +59,10 @@ const struct cmd_spec cmd_table[] = {
      "-h, --help          Print this help."},
     {"domname", main_domname, false, false, "Convert a domain id to domain name", "<DomainId>",
      "-h, --help          Print this help."},
-    {"info", main_info, false, false, "Get information about Xen host", "",
-     "-h, --help          Print this help."},
+    {"info", main_info, false, false, "Get information about Xen host", "[options] [Key]",
+     "-h, --help          Print this help.\n"
+     "-n, --numa          List host NUMA topology information.\n"
+     "Key                 Print only the value of the keys that start with Key."},
     {"uptime", main_uptime, false, false, "Print uptime for all/some domains", "[-s] [Domain...]",
      "-h, --help          Print this help.\n"
      "-s                  Uptime in short format."},
