@@ -153,6 +153,8 @@ int main_console(int argc, char **argv)
 		}
 		break;
 	}
+	if (xl_too_many_args(argc, argv, "console", 1))
+		return 1;
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;

@@ -18,6 +18,8 @@ int main_domid(int argc, char **argv)
 	default:
 		break;
 	}
+	if (xl_too_many_args(argc, argv, "domid", 1))
+		return 1;
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;

@@ -20,6 +20,8 @@ int main_domname(int argc, char **argv)
 	default:
 		break;
 	}
+	if (xl_too_many_args(argc, argv, "domname", 1))
+		return 1;
 	if (parse_u64(argv[optind], LIBXL_DOMID_MAX - 1, &domid) < 0) {
 		log_warnx("domname: '%s' is not a domain id (a number); 'xl domid NAME' goes the "
 			  "other way",

@@ -18,6 +18,8 @@ int main_rename(int argc, char **argv)
 	default:
 		break;
 	}
+	if (xl_too_many_args(argc, argv, "rename", 2))
+		return 1;
 	newname = argv[optind + 1];
 	if (libxl_name_valid(newname) < 0) {
 		log_warnx("rename: '%s' is not a valid domain name: use 1 to %d letters, digits, "

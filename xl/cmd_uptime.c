@@ -5,9 +5,12 @@
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "log.h"
 
 static uint64_t host_uptime(void)
 {
@@ -46,13 +49,45 @@ static void print_domain(const libxl_dominfo *d, bool short_mode)
 	print_one(d->name, d->domid, up, short_mode);
 }
 
+/* Every domain named, looked up before anything is printed (as Xen's). */
+static int resolve_all(libxl_ctx *ctx, int n, char **names, uint32_t *ids)
+{
+	for (int i = 0; i < n; i++) {
+		int rc = xl_find_domain(ctx, "uptime", names[i], &ids[i]);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int print_named(libxl_ctx *ctx, int n, const uint32_t *ids, bool short_mode)
+{
+	libxl_dominfo d;
+	int rc;
+
+	for (int i = 0; i < n; i++) {
+		if (ids[i] == LIBXL_DOMID_HOST) {
+			print_one("Domain-0", 0, host_uptime(), short_mode);
+			continue;
+		}
+		rc = libxl_domain_info(ctx, &d, ids[i]);
+		if (rc < 0) {
+			log_warnx("uptime: domain %u: %s", ids[i], log_strerror(rc));
+			return rc;
+		}
+		print_domain(&d, short_mode);
+	}
+	return 0;
+}
+
 int main_uptime(int argc, char **argv)
 {
 	bool short_mode = false;
-	libxl_dominfo *infos = NULL, d;
+	libxl_dominfo *infos = NULL;
+	uint32_t *ids = NULL;
 	libxl_ctx *ctx;
-	int opt, i, n = 0, rc = 0;
-	uint32_t domid;
+	int opt, i, n = 0, rc;
 
 	SWITCH_FOREACH_OPT(opt, "s", NULL, "uptime", 0)
 	{
@@ -63,22 +98,23 @@ int main_uptime(int argc, char **argv)
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;
-	if (!short_mode)
+	n = argc - optind;
+	ids = calloc(n ? (size_t)n : 1, sizeof(*ids));
+	rc = ids ? resolve_all(ctx, n, argv + optind, ids) : -ENOMEM;
+	if (rc == 0 && !short_mode)
 		printf("%-33s %4s %s\n", "Name", "ID", "Uptime");
-	if (optind == argc) {
+	if (rc == 0 && n == 0) {
 		print_one("Domain-0", 0, host_uptime(), short_mode);
 		rc = libxl_list_domain(ctx, &infos, &n);
-		for (i = 0; i < n; i++)
+		if (rc < 0)
+			log_warnx("uptime: cannot list the domains: %s", log_strerror(rc));
+		for (i = 0; rc == 0 && i < n; i++)
 			print_domain(&infos[i], short_mode);
 		free(infos);
+	} else if (rc == 0) {
+		rc = print_named(ctx, n, ids, short_mode);
 	}
-	for (i = optind; i < argc && rc == 0; i++) {
-		rc = xl_find_domain(ctx, "uptime", argv[i], &domid);
-		if (rc == 0 && domid == LIBXL_DOMID_HOST)
-			print_one("Domain-0", 0, host_uptime(), short_mode);
-		else if (rc == 0 && (rc = libxl_domain_info(ctx, &d, domid)) == 0)
-			print_domain(&d, short_mode);
-	}
+	free(ids);
 	libxl_ctx_free(ctx);
-	return rc < 0;
+	return rc < 0 || fflush(stdout) ? 1 : 0;
 }
