@@ -132,6 +132,28 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	run xl unpause 1
 	[ "$status" -eq 0 ]
 	[[ "$(state_of lc1)" == [rb-][rb-]---- ]]
+	wait_for 10 state_is lc1 -b----
+	xl destroy lc1
+	nothing_left
+}
+
+live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
+
+@test "an idle guest is blocked (-b----), a busy one running (r-----), a paused one --p---" {
+	xl create "$T/lc.cfg"
+	wait_for 10 console_has lc1 "xenon> "
+	wait_for 10 state_is lc1 -b----
+	wait_for 10 live_state_is blocked
+	# About four seconds of integer loop (each bench-loop is about 0.3 s).
+	for _ in $(seq 12); do guest_cmd lc1 bench-loop; done
+	wait_for 10 state_is lc1 r-----
+	wait_for 10 live_state_is running
+	xl pause lc1
+	[ "$(state_of lc1)" = "--p---" ]
+	live_state_is paused
+	xl unpause lc1
+	wait_for 30 eval '[ "$(console_text lc1 | grep -c "^loop: ")" -eq 12 ]'
+	wait_for 10 state_is lc1 -b----
 	xl destroy lc1
 	nothing_left
 }
