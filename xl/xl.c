@@ -34,6 +34,21 @@ static void list_commands(void)
 	}
 }
 
+void xl_report_unknown(const char *what, const char *name, bool ambiguous)
+{
+	const char *xen = cmdtable_xen_only(name);
+
+	if (ambiguous)
+		log_warnx("%scommand '%s' is ambiguous; run 'xl help' for the list of commands", what, name);
+	else if (xen)
+		log_warnx("%s'%s' is a command of Xen's xl that Xenon does not implement yet; "
+			  "run 'xl help' for the list of commands",
+			  what, xen);
+	else
+		log_warnx("%s%s command '%s'; run 'xl help' for the list of commands", what, *what ? "no" : "unknown",
+			  name);
+}
+
 int xl_help(const char *name)
 {
 	const struct cmd_spec *cmd;
@@ -45,8 +60,7 @@ int xl_help(const char *name)
 	}
 	cmd = cmdtable_lookup(name, &ambiguous);
 	if (!cmd) {
-		log_warnx("help: %s command '%s'; run 'xl help' for the list of commands",
-			  ambiguous ? "ambiguous" : "no", name);
+		xl_report_unknown("help: ", name, ambiguous);
 		return 1;
 	}
 	printf("Usage: xl [-v%s%s] %s %s\n\n%s.\n\n", cmd->modifies ? "f" : "", cmd->can_dryrun ? "N" : "",
@@ -174,11 +188,7 @@ int main(int argc, char **argv)
 		return xl_help(argc > 1 ? argv[1] : NULL);
 	cmd = cmdtable_lookup(argv[0], &ambiguous);
 	if (!cmd) {
-		if (ambiguous)
-			log_warnx("command '%s' is ambiguous; run 'xl help' for the list of commands",
-				  argv[0]);
-		else
-			log_warnx("unknown command '%s'; run 'xl help' for the list of commands", argv[0]);
+		xl_report_unknown("", argv[0], ambiguous);
 		return 1;
 	}
 	if (cmd->handler != main_completion) {

@@ -34,10 +34,20 @@ extern const struct cmd_spec cmd_table[];
 extern const int cmd_table_len;
 
 /*
- * Find a command by name or by an unambiguous prefix of one (as Xen's xl).
- * Returns NULL and sets *ambiguous when the prefix matches several.
+ * Find a command by name or by an unambiguous prefix of one (as Xen's xl:
+ * Xen's commands Xenon lacks count for ambiguity). Returns NULL and sets
+ * *ambiguous when the prefix matches several.
  */
 const struct cmd_spec *cmdtable_lookup(const char *name, bool *ambiguous);
+
+/*
+ * The command of Xen's xl that name is or abbreviates, when Xenon does not
+ * have it; NULL otherwise.
+ */
+const char *cmdtable_xen_only(const char *name);
+
+/* Say why name is no command ("xl: " + what + ...): for main ("") and help ("help: "). */
+void xl_report_unknown(const char *what, const char *name, bool ambiguous);
 
 /* xl help [CMD] (to stdout); 1 (with a message) for an unknown CMD. */
 int xl_help(const char *cmd);

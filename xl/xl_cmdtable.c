@@ -78,20 +78,59 @@ const struct cmd_spec cmd_table[] = {
 
 const int cmd_table_len = sizeof(cmd_table) / sizeof(cmd_table[0]);
 
-const struct cmd_spec *cmdtable_lookup(const char *name, bool *ambiguous)
+/*
+ * The commands of Xen's xl (4.17) that Xenon does not have (yet). They
+ * count when matching prefixes, so that a prefix is taken only where Xen's
+ * xl takes it too ("xl sh" is shutdown or sharing there, so ambiguous
+ * here), and naming one says it is Xen's rather than unknown.
+ */
+static const char *const xen_only_commands[] = {
+    "config-update", "pci-attach", "pci-detach", "pci-list", "pci-assignable-add", "pci-assignable-remove",
+    "pci-assignable-list", "vncviewer", "save", "migrate", "restore", "migrate-receive", "dump-core",
+    "cd-insert", "cd-eject", "mem-max", "mem-set", "button-press", "vcpu-list", "vcpu-pin", "vcpu-set",
+    "vm-list", "sharing", "sched-credit", "sched-credit2", "sched-rtds", "trigger", "sysrq", "debug-keys",
+    "set-parameters", "dmesg", "top", "network-attach", "network-list", "network-detach", "channel-list",
+    "block-attach", "block-list", "block-detach", "vtpm-attach", "vtpm-list", "vtpm-detach", "vdispl-attach",
+    "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach", "vkb-list",
+    "vkb-detach", "claims", "cpupool-create", "cpupool-list", "cpupool-destroy", "cpupool-rename",
+    "cpupool-cpu-add", "cpupool-cpu-remove", "cpupool-migrate", "cpupool-numa-split", "getenforce",
+    "setenforce", "loadpolicy", "remus", "devd", "psr-hwinfo", "psr-cmt-attach", "psr-cmt-detach",
+    "psr-cmt-show", "psr-cat-set", "psr-cat-show", "psr-mba-set", "psr-mba-show", "usbctrl-attach",
+    "usbctrl-detach", "usbdev-attach", "usbdev-detach", "usb-list", "qemu-monitor-command",
+};
+
+#define N_XEN_ONLY ((int)(sizeof(xen_only_commands) / sizeof(xen_only_commands[0])))
+
+static const struct cmd_spec *table_find_exact(const char *name)
 {
-	const struct cmd_spec *found = NULL;
+	for (int i = 0; i < cmd_table_len; i++)
+		if (!strcmp(cmd_table[i].name, name))
+			return &cmd_table[i];
+	return NULL;
+}
+
+/*
+ * The one name, of both tables, that name is or uniquely abbreviates
+ * (an exact match wins, as in Xen); NULL with *ambiguous for several.
+ */
+static const char *match_name(const char *name, bool *ambiguous)
+{
+	const char *found = NULL;
 	size_t len = strlen(name);
 	int i, matches = 0;
 
 	*ambiguous = false;
 	if (!len)
 		return NULL;
-	for (i = 0; i < cmd_table_len; i++) {
-		if (!strcmp(cmd_table[i].name, name))
-			return &cmd_table[i];
-		if (!strncmp(cmd_table[i].name, name, len)) {
-			found = &cmd_table[i];
+	for (i = 0; i < cmd_table_len + N_XEN_ONLY; i++) {
+		const char *c = i < cmd_table_len ? cmd_table[i].name : xen_only_commands[i - cmd_table_len];
+
+		if (i >= cmd_table_len && table_find_exact(c))
+			continue; /* Xenon has it now: counted once */
+		if (!strcmp(c, name))
+			return c;
+		if (!strncmp(c, name, len)) {
+			found = c;
 			matches++;
 		}
 	}
@@ -100,6 +139,21 @@ const struct cmd_spec *cmdtable_lookup(const char *name, bool *ambiguous)
 		return NULL;
 	}
 	return found;
+}
+
+const struct cmd_spec *cmdtable_lookup(const char *name, bool *ambiguous)
+{
+	const char *c = match_name(name, ambiguous);
+
+	return c ? table_find_exact(c) : NULL;
+}
+
+const char *cmdtable_xen_only(const char *name)
+{
+	bool ambiguous;
+	const char *c = match_name(name, &ambiguous);
+
+	return c && !table_find_exact(c) ? c : NULL;
 }
 
 /* ---- bash completion, generated from the table ------------------------- */
