@@ -89,7 +89,7 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	[[ "${lines[0]}" == "Name                                        ID   Mem VCPUs"* ]]
 	[[ "${lines[0]}" == *"State"*"Time(s)" ]]
 	[[ "${lines[1]}" =~ ^Domain-0\ +0\ +[0-9]+\ +[0-9]+\ +r-----\ + ]]
-	[[ "${lines[2]}" =~ ^lc1\ +1\ +32\ +1\ +[rb-]-----\ + ]]
+	[[ "${lines[2]}" =~ ^lc1\ +1\ +32\ +1\ +(r-|-b)----\ + ]] # booting, or idle at its prompt
 	[ -S "$XENON_RUNDIR/domains/1.sock" ]
 	[ -s "$XENON_LOGDIR/xl-lc1.log" ] || [ -f "$XENON_LOGDIR/xl-lc1.log" ]
 	xl destroy lc1
@@ -131,7 +131,7 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	[ "$(state_of lc1)" = "--p---" ]
 	run xl unpause 1
 	[ "$status" -eq 0 ]
-	[[ "$(state_of lc1)" == [rb-][rb-]---- ]]
+	[[ "$(state_of lc1)" == @(r-|-b)---- ]]
 	wait_for 10 state_is lc1 -b----
 	xl destroy lc1
 	nothing_left
@@ -173,7 +173,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 	run xl shutdown -w lc1
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"Domain 1 has been destroyed."* ]]
+	[[ "$output" == *"Domain 1 has been destroyed"* ]]
 	run xl list lc1
 	[ "$status" -eq 1 ]
 	nothing_left
@@ -513,7 +513,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"xenon-guest"*"1 vCPUs, 32 MiB"* ]]
 	[[ "$output" == *"attached-ok"* ]]
-	[[ "$(state_of lc1)" == [rb-][rb-]---- ]]
+	[[ "$(state_of lc1)" == @(r-|-b)---- ]]
 	xl destroy lc1
 	nothing_left
 }
