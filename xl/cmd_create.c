@@ -77,6 +77,12 @@ static int collect_args(int argc, char **argv, struct xl_create_opts *o)
 		if (strchr(argv[optind], '=')) {
 			if (add_override(&o->extra_config, argv[optind]) < 0)
 				return -ENOMEM;
+		} else if (argv[optind][0] == '-' && argv[optind][1]) {
+			/* As Xen's xl: options end at the first other argument. */
+			log_warnx("create: option '%s' comes too late: options go before the config file or "
+				  "right after it; usage: xl create [options] <ConfigFile> [options] [vars]",
+				  argv[optind]);
+			return -EINVAL;
 		} else if (!o->config_file) {
 			o->config_file = argv[optind];
 		} else {

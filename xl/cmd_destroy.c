@@ -13,8 +13,6 @@
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
 
-#include <string.h>
-
 #include "log.h"
 
 static int destroy_locked(libxl_ctx *ctx, uint32_t domid)
@@ -32,12 +30,6 @@ static int destroy_locked(libxl_ctx *ctx, uint32_t domid)
 	return rc;
 }
 
-/* Is q Domain-0, by id or name? (Said before connecting, as Xen's xl.) */
-static bool names_host(const char *q)
-{
-	return !strcmp(q, "0") || !strcmp(q, "Domain-0");
-}
-
 int main_destroy(int argc, char **argv)
 {
 	bool force = false;
@@ -51,7 +43,7 @@ int main_destroy(int argc, char **argv)
 	}
 	if (xl_too_many_args(argc, argv, "destroy", 1))
 		return 1;
-	if (names_host(argv[optind])) {
+	if (xl_names_host(argv[optind])) {
 		log_warnx("destroy: not destroying Domain-0: it is the host itself, not a domain "
 			  "Xenon runs%s; 'xl list' shows the domains",
 			  force ? " (-f does not change that)" : "");

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "log.h"
 
@@ -23,7 +24,12 @@ int main_domid(int argc, char **argv)
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;
-	rc = libxl_name_to_domid(ctx, argv[optind], &domid);
+	if (!strcmp(argv[optind], "Domain-0")) {
+		domid = LIBXL_DOMID_HOST;
+		rc = 0;
+	} else {
+		rc = libxl_name_to_domid(ctx, argv[optind], &domid);
+	}
 	if (rc == -ENOENT)
 		log_warnx("domid: there is no domain named '%s'; 'xl list' shows the domains", argv[optind]);
 	else if (rc < 0)

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "strutil.h"
@@ -31,7 +32,7 @@ int main_domname(int argc, char **argv)
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;
-	name = libxl_domid_to_name(ctx, (uint32_t)domid);
+	name = domid == LIBXL_DOMID_HOST ? strdup("Domain-0") : libxl_domid_to_name(ctx, (uint32_t)domid);
 	if (name)
 		printf("%s\n", name);
 	else

@@ -38,7 +38,7 @@ static int ask_one(libxl_ctx *ctx, const struct request *r, uint32_t domid)
 static int wait_all(libxl_ctx *ctx, const uint32_t *ids, int n)
 {
 	int i, rc, ret = 0;
-	char *name;
+	libxl_dominfo d;
 
 	fprintf(stderr, "Waiting for %d domains\n", n);
 	for (i = 0; i < n; i++) {
@@ -48,9 +48,12 @@ static int wait_all(libxl_ctx *ctx, const uint32_t *ids, int n)
 			ret = rc;
 			continue;
 		}
-		name = libxl_domid_to_name(ctx, ids[i]);
-		fprintf(stderr, "Domain %u has been %s.\n", ids[i], name ? "shut down" : "destroyed");
-		free(name);
+		/* Xen's words: kept shut down (preserve) or gone. */
+		if (libxl_domain_info(ctx, &d, ids[i]) == 0 && d.shutdown)
+			fprintf(stderr, "Domain %u has been shut down, reason code %d\n", ids[i],
+				(int)d.shutdown_reason);
+		else
+			fprintf(stderr, "Domain %u has been destroyed\n", ids[i]);
 	}
 	return ret;
 }

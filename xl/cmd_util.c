@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "log.h"
 #include "xenstored/xs.h"
@@ -23,9 +24,20 @@ libxl_ctx *xl_ctx_open(void)
 	return ctx;
 }
 
+bool xl_names_host(const char *q)
+{
+	return !strcmp(q, "0") || !strcmp(q, "Domain-0");
+}
+
 int xl_find_domain(libxl_ctx *ctx, const char *cmd, const char *q, uint32_t *domid)
 {
-	int rc = libxl_domain_qualifier_to_domid(ctx, q, domid);
+	int rc;
+
+	if (xl_names_host(q)) {
+		*domid = LIBXL_DOMID_HOST;
+		return 0;
+	}
+	rc = libxl_domain_qualifier_to_domid(ctx, q, domid);
 
 	if (rc == -ENOENT)
 		log_warnx("%s: domain '%s' does not exist; 'xl list' shows the domains", cmd, q);

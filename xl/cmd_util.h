@@ -9,6 +9,12 @@
 
 /* Connect to xenstored; on failure says why and what to do, returns NULL. */
 libxl_ctx *xl_ctx_open(void);
+/*
+ * Is q the host, Domain-0, by id or by name? It always is, as in `xl list`,
+ * even before anything wrote /local/domain/0 (Xen's xen-init-dom0 does at
+ * boot; here the first create does).
+ */
+bool xl_names_host(const char *q);
 /* A domain named by name or id; on failure says so (cmd: for the message). */
 int xl_find_domain(libxl_ctx *ctx, const char *cmd, const char *q, uint32_t *domid);
 /* Attach the terminal to the domain's console until ^] or the domain ends. */

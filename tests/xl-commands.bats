@@ -1,0 +1,227 @@
+#!/usr/bin/env bats
+# xl's commands against Xen's xl(1): options, output formats, exit status,
+# error messages, with real parts (a private xenstored, the real xenon-hv
+# and the project's guest), as tests/xl-lifecycle.bats.
+
+load helpers
+
+setup() {
+	mk_tmp
+	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
+	export XL_CONF=$T/xl.conf
+	printf 'lockfile = "%s"\n' "$T/xl.lock" > "$XL_CONF"
+	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" &
+	XS_PID=$!
+	wait_for 5 test -S "$XENSTORED_PATH"
+	cat > "$T/lc.cfg" <<-EOF
+		name = "lc1"
+		kernel = "$XENON_TOP/guest/xenon-guest.elf"
+		memory = 32
+		vcpus = 1
+	EOF
+}
+
+# Each domain's monitor, then its xenon-hv (the pids libxl recorded), then
+# xenstored: only what this test started.
+local_teardown() {
+	local id n pid
+	for id in $(xenstore-list /libxl 2> /dev/null); do
+		for n in monitor-pid hv-pid; do
+			pid=$(xenstore-read "/libxl/$id/$n" 2> /dev/null) || continue
+			kill_pid "$pid"
+		done
+	done
+	kill_pid "$XS_PID"
+}
+
+nothing_left() {
+	[ "$(xenstore-list /local/domain 2> /dev/null)" = "0" ] ||
+		! xenstore-exists /local/domain 2> /dev/null
+	[ -z "$(xenstore-list /libxl 2> /dev/null)" ]
+	[ -z "$(xenstore-list /vm 2> /dev/null)" ]
+	[ -z "$(ls -A "$XENON_RUNDIR/domains" 2> /dev/null)" ]
+	! pgrep -f -- "--control $XENON_RUNDIR/" > /dev/null
+}
+
+state_of() { xl list "$1" | awk -v n="$1" '$1 == n { print $5 }'; }
+
+console_has() { xl console "$1" < /dev/null 2> /dev/null | grep -q -- "$2"; }
+
+@test "destroy takes Xen's -f, never destroys Domain-0, refuses extra arguments" {
+	xl create "$T/lc.cfg"
+	for args in "0" "Domain-0" "-f 0" "-f Domain-0"; do
+		run xl destroy $args
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"not destroying Domain-0: it is the host itself"* ]]
+	done
+	run xl destroy lc1 extra
+	[ "$status" -eq 1 ]
+	[ "$output" = "xl: destroy: unexpected argument 'extra'; usage: xl destroy [options] <Domain>" ]
+	[ "$(xl domid lc1)" = 1 ]
+	run xl destroy -f lc1
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	nothing_left
+}
+
+@test "pause, unpause, domid, domname, rename, console refuse extra arguments and change nothing" {
+	xl create "$T/lc.cfg"
+	run xl pause lc1 lc1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"pause: unexpected argument 'lc1'; usage: xl pause <Domain>"* ]]
+	[[ "$(state_of lc1)" != *p* ]]
+	run xl rename lc1 a b
+	[ "$status" -eq 1 ]
+	[ "$(xl domname 1)" = lc1 ]
+	for args in "unpause lc1 x" "domid lc1 x" "domname 1 x" "console lc1 x"; do
+		run xl $args < /dev/null
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"unexpected argument 'x'"* ]]
+	done
+	xl destroy lc1
+	nothing_left
+}
+
+@test "domid takes a name, domname an id; errors say what was wrong" {
+	# Domain-0 is there before any domain was created, as in xl list
+	run xl domid Domain-0
+	[ "$status" -eq 0 ]
+	[ "$output" = 0 ]
+	run xl domname 0
+	[ "$output" = Domain-0 ]
+	run xl domid nosuch
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"there is no domain named 'nosuch'"* ]]
+	run xl domname web
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'web' is not a domain id"* ]]
+	run xl domname 42
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"there is no domain 42"* ]]
+	run xl uptime Domain-0
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == "Domain-0 "* ]]
+	run xl pause Domain-0
+	[ "$status" -eq 1 ]
+	[ "$output" = "xl: pause: Domain-0 is the host: it cannot be paused here" ]
+}
+
+@test "info has Xen's keys in Xen's order, then Xenon's own" {
+	run xl info
+	[ "$status" -eq 0 ]
+	keys=$(printf '%s\n' "${lines[@]}" | awk -F' *: ?' '{ print $1 }' | tr '\n' ' ')
+	[ "$keys" = "host release version machine nr_cpus max_cpu_id nr_nodes cores_per_socket threads_per_core cpu_mhz hw_caps virt_caps kvm_platform total_memory free_memory sharing_freed_memory sharing_used_memory outstanding_claims free_cpus xen_major xen_minor xen_extra xen_version xen_caps xen_scheduler xen_pagesize platform_params xen_changeset xen_commandline cc_compiler cc_compile_by cc_compile_domain cc_compile_date build_id xenon_version xend_config_format " ]
+	# "key<padding>: value", the colon in column 24
+	for l in "${lines[@]}"; do [ "${l:23:1}" = ":" ]; done
+	[[ "$output" == *"nr_cpus                : $(nproc)"* ]]
+	[[ "$output" =~ hw_caps\ +:\ [0-9a-f]{8}(:[0-9a-f]{8}){7} ]]
+	[[ "$output" =~ build_id\ +:\ [0-9a-f]{40} ]]
+}
+
+@test "info KEY prints only the values of the keys starting with KEY" {
+	run xl info nr_cpus
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(nproc)" ]
+	run xl info xen_version
+	[ "$output" = "$(xl info | awk -F': ' '/^xen_version/ { print $2 }')" ]
+	# a prefix: every matching key, in order
+	run xl info free
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[1]}" = "$(nproc)" ]
+	run xl info nosuchkey
+	[ "$status" -eq 1 ]
+	[ "$output" = "xl: info: no key starts with 'nosuchkey'; 'xl info' prints them all" ]
+	run xl info a b
+	[ "$status" -eq 1 ]
+}
+
+@test "info -n adds the CPU and NUMA topology, as Xen's" {
+	run xl info -n
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'cpu_topology           :\ncpu:    core    socket     node\n  0:'* ]]
+	# one line a CPU: "  0:       0        0        0"
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^cpu:/,/^device/p' | grep -cE '^ +[0-9]+: +[0-9]+ +[0-9]+ +[0-9]+$')" -eq "$(nproc)" ]
+	[[ "$output" == *$'numa_info              :\nnode:    memsize    memfree    distances\n   0:'* ]]
+	[[ "$output" == *"device topology        :"* ]]
+	# the sections come between free_cpus and xen_major
+	[[ "$output" == *"free_cpus"*"cpu_topology"*"numa_info"*"xen_major"* ]]
+	run xl info --numa
+	[ "$status" -eq 0 ]
+}
+
+@test "uptime: Xen's columns, -s, domains by name or id; an unknown one prints nothing" {
+	xl create "$T/lc.cfg"
+	run xl uptime lc1 0
+	[ "$status" -eq 0 ]
+	# Xen's "%-33s %4d %s"
+	[[ "${lines[0]}" =~ ^Name\ {32}ID\ Uptime$ ]]
+	[[ "${lines[1]}" =~ ^lc1\ {34}1\ \ [0-9]:[0-9]{2}:[0-9]{2}$ ]]
+	[[ "${lines[2]}" =~ ^Domain-0\ {29}0\ ((1 day|[0-9]+ days),\ )?[\ 0-9][0-9]:[0-9]{2}:[0-9]{2}$ ]]
+	run xl uptime -s 1
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" =~ ^\ [0-2][0-9]:[0-5][0-9]:[0-5][0-9]\ up\ \ ?[0-9]+:[0-9]{2},\ lc1\ \(1\)$ ]]
+	run xl uptime lc1 nosuch
+	[ "$status" -eq 1 ]
+	[ "$output" = "xl: uptime: domain 'nosuch' does not exist; 'xl list' shows the domains" ]
+	xl destroy lc1
+	nothing_left
+}
+
+@test "prefixes are taken only where Xen's xl takes them; Xen's other commands are named" {
+	# shutdown and sharing, destroy and devd/debug-keys: ambiguous in Xen
+	for p in sh de re l u; do
+		run xl "$p" lc1
+		[ "$status" -eq 1 ]
+		[ "$output" = "xl: command '$p' is ambiguous; run 'xl help' for the list of commands" ]
+	done
+	run xl des --help
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Usage: xl [-vf] destroy [options] <Domain>" ]
+	run xl save lc1 /tmp/x
+	[ "$status" -eq 1 ]
+	[ "$output" = "xl: 'save' is a command of Xen's xl that Xenon does not implement yet; run 'xl help' for the list of commands" ]
+	run xl vcpu-l
+	[[ "$output" == *"'vcpu-list' is a command of Xen's xl"* ]]
+	run xl help save
+	[ "$status" -eq 1 ]
+	[[ "$output" == "xl: help: 'save' is a command of Xen's xl"* ]]
+	# Xen's usage line: -f where Xen's xl shows it
+	for c in destroy shutdown reboot pause unpause rename; do
+		run xl help "$c"
+		[[ "${lines[0]}" == "Usage: xl [-vf] $c "* ]]
+	done
+	run xl help domid
+	[[ "${lines[0]}" == "Usage: xl [-v] domid <DomainName>" ]]
+}
+
+@test "shutdown -w says, in Xen's words, whether the domain was destroyed or kept shut down" {
+	xl create "$T/lc.cfg" 'on_poweroff="preserve"'
+	wait_for 5 console_has lc1 "xenon> "
+	run xl shutdown -w lc1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Shutting down domain 1" ]
+	[ "${lines[1]}" = "Waiting for 1 domains" ]
+	[ "${lines[2]}" = "Domain 1 has been shut down, reason code 0" ]
+	xl destroy lc1
+	xl create "$T/lc.cfg"
+	wait_for 5 console_has lc1 "xenon> "
+	run xl shutdown -w lc1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = "Domain 2 has been destroyed" ]
+	nothing_left
+}
+
+@test "create: an option after the config file's arguments says where options go, leaves nothing" {
+	run xl create -n "$T/lc.cfg" -q
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"create: option '-q' comes too late: options go before the config file or right after it"* ]]
+	# Xen's order: the file first, then options
+	run xl -N create "$T/lc.cfg" -q 'name="other"'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"name": "other"'* ]]
+	nothing_left
+	[ ! -e "$XENON_LOGDIR/xl-lc1.log" ]
+}
