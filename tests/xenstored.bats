@@ -271,6 +271,46 @@ acks_at_least() {
 	[ "$("$XSD/xenstore-read" /before /after)" = "$(printf '1\n2')" ]
 }
 
+rss_kb() {
+	awk '/^VmRSS/ {print $2}' "/proc/$XSD_PID/status"
+}
+
+# flood as dom0 or as domain 3 (then: at most 20 outstanding replies)
+flood_test() { # become-line
+	"$XSD/xenstore-write" /big "$(head -c 4000 /dev/zero | tr '\0' x)"
+	"$XSD/xenstore-chmod" /big n0 r3
+	before=$(rss_kb)
+	{
+		echo "$1"
+		echo "flood 50000 /big"
+		wait_for 30 grep -q '^sent' "$T/flood"
+		rss_kb > "$T/rss"
+		# everyone else is served meanwhile
+		"$XSD/xenstore-read" /big | wc -c > "$T/other"
+		echo drain
+	} | "$XSD/xs-tool" > "$T/flood"
+	sent=$(awk '/^sent/ {print $2}' "$T/flood")
+	cat "$T/flood"
+	echo "daemon VmRSS: $before kB before, $(cat "$T/rss") kB while the flood waited"
+	# the daemon stopped taking requests long before 50,000 (200 MB of replies)...
+	[ "$sent" -lt 50000 ]
+	# ...without growing (unbounded, it would hold 12 MB of replies per 64 KiB read)...
+	[ "$(cat "$T/rss")" -lt $((before + 4096)) ]
+	[ "$(cat "$T/other")" = 4001 ]
+	# ...and every request it took is answered, in order
+	grep -qx "replies $sent" "$T/flood"
+}
+
+@test "a client that pipelines without reading its replies is paused, not buffered" {
+	start_xsd
+	flood_test ""
+}
+
+@test "a guest connection stops at 20 outstanding requests until it reads" {
+	start_xsd
+	flood_test "become 3"
+}
+
 @test "without -N the daemon detaches, writes its pid file, socket mode 0600" {
 	mk_tmp
 	export XENSTORED_PATH=$T/sock

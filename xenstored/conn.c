@@ -22,6 +22,7 @@
 #include "handlers.h"
 #include "journal.h"
 #include "log.h"
+#include "quota.h"
 #include "transaction.h"
 #include "watch.h"
 #include "xenstored.h"
@@ -33,7 +34,7 @@
 
 static int epfd = -1, listen_fd = -1, spare_fd = -1;
 static char *listen_path;
-static struct conn *conns, *flush_list;
+static struct conn *conns, *flush_list, *resume_list;
 static volatile sig_atomic_t stop_requested;
 static uint32_t next_conn_id = 1;
 static uint64_t loop_epoch = 1;
@@ -75,6 +76,44 @@ size_t conn_pending(const struct conn *c)
 	return c->out_len - c->out_off;
 }
 
+/* Count the replies the socket has taken whole since the last call. */
+static void account_sent(struct conn *c)
+{
+	struct xs_msg_hdr h;
+
+	while (c->scan < c->out_off) {
+		memcpy(&h, c->out + c->scan, XS_HDR_SIZE);
+		if (c->scan + XS_HDR_SIZE + h.len > c->out_off)
+			break; /* partly sent */
+		if (h.type != XS_WATCH_EVENT && c->outstanding)
+			c->outstanding--;
+		c->scan += XS_HDR_SIZE + h.len;
+	}
+}
+
+/*
+ * Busy: no more requests are handled until the client reads. A guest may
+ * have quota "outstanding" replies unread (Xen's outstanding requests);
+ * any connection at most CONN_OUT_SOFT bytes of unsent output.
+ */
+static bool conn_busy(struct conn *c)
+{
+	account_sent(c);
+	if (conn_pending(c) >= CONN_OUT_SOFT)
+		return true;
+	return !c->who.priv && c->outstanding >= quota_limit[QUOTA_OUTSTANDING];
+}
+
+static bool msg_complete(const struct conn *c)
+{
+	uint32_t len;
+
+	if (c->in_used < XS_HDR_SIZE)
+		return false;
+	memcpy(&len, c->in + 12, 4);
+	return c->in_used == XS_HDR_SIZE + len;
+}
+
 static void mark_flush(struct conn *c)
 {
 	if (!c->on_flush_list) {
@@ -91,18 +130,20 @@ int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, c
 
 	if (c->closing)
 		return 0;
+	account_sent(c);
 	if (c->out_off && c->out_off == c->out_len)
-		c->out_off = c->out_len = 0;
+		c->out_off = c->out_len = c->scan = 0;
 	if (c->out_len + need > c->out_cap) {
 		size_t cap = c->out_cap ? c->out_cap : 8192;
 		char *o;
 
-		if (c->out_off) { /* compact first */
-			memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
-			c->out_len -= c->out_off;
+		if (c->scan) { /* compact first, from a message boundary */
+			memmove(c->out, c->out + c->scan, c->out_len - c->scan);
+			c->out_len -= c->scan;
+			c->out_off -= c->scan;
 			if (c->mark_epoch == loop_epoch)
-				c->mark -= c->out_off;
-			c->out_off = 0;
+				c->mark -= c->scan;
+			c->scan = 0;
 		}
 		while (cap < c->out_len + need)
 			cap *= 2;
@@ -124,6 +165,8 @@ int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, c
 	if (len) /* data may be NULL then (a node without children) */
 		memcpy(c->out + c->out_len + XS_HDR_SIZE, data, len);
 	c->out_len += need;
+	if (type != XS_WATCH_EVENT)
+		c->outstanding++;
 	trace_msg(c, "OUT", &h, data);
 	mark_flush(c);
 	return 0;
@@ -160,14 +203,16 @@ static void conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	free(c->out);
+	free(c->stash);
 	free(c);
 	nconns--;
 }
 
-/* Read while the output queue is short; ask for EPOLLOUT while it is not empty. */
+/* Read while not busy and nothing is held back; ask for EPOLLOUT while output waits. */
 static void set_events(struct conn *c)
 {
-	bool want_in = conn_pending(c)<CONN_OUT_SOFT, want_out = conn_pending(c)> 0;
+	bool want_in = !conn_busy(c) && !c->stash_len && !msg_complete(c);
+	bool want_out = conn_pending(c) > 0;
 	struct epoll_event ev = {.data.ptr = c};
 
 	if (want_in == c->reading && want_out == c->writing)
@@ -226,13 +271,39 @@ static void conn_accept(void)
 	}
 }
 
-/* Feed bytes into c's message buffer; handle each complete message. */
+/* Keep input for later (conn_resume); at most a few reads' worth. */
+static void stash_input(struct conn *c, const char *p, size_t n)
+{
+	char *s = c->stash_len + n <= 2 * READ_CHUNK ? realloc(c->stash, c->stash_len + n) : NULL;
+
+	if (!s) {
+		conn_close_later(c, "too much input held back while its replies are unread");
+		return;
+	}
+	memcpy(s + c->stash_len, p, n);
+	c->stash = s;
+	c->stash_len += n;
+}
+
+/*
+ * Feed bytes into c's message buffer; handle each complete message. While
+ * the connection is busy (conn_busy) the rest is held back.
+ */
 void conn_feed(struct conn *c, const char *p, size_t n)
 {
-	while (n && !c->closing) {
+	while (!c->closing) {
 		size_t want = XS_HDR_SIZE, take;
 		uint32_t len;
 
+		if (msg_complete(c)) {
+			if (conn_busy(c))
+				break;
+			handle_message(c);
+			c->in_used = 0;
+			continue;
+		}
+		if (!n)
+			return;
 		if (c->in_used >= XS_HDR_SIZE) {
 			memcpy(&len, c->in + 12, 4);
 			want += len;
@@ -248,16 +319,34 @@ void conn_feed(struct conn *c, const char *p, size_t n)
 				conn_close_later(c, "payload over 4096 bytes");
 				return;
 			}
-			if (len)
-				continue;
 		}
-		if (c->in_used < XS_HDR_SIZE)
-			continue;
-		memcpy(&len, c->in + 12, 4);
-		if (c->in_used == XS_HDR_SIZE + len) {
-			handle_message(c);
-			c->in_used = 0;
-		}
+	}
+	if (n && !c->closing)
+		stash_input(c, p, n);
+}
+
+/* Handle what was held back, now that the client has read. */
+void conn_resume(struct conn *c)
+{
+	char *s = c->stash;
+	size_t len = c->stash_len;
+
+	c->stash = NULL;
+	c->stash_len = 0;
+	conn_feed(c, s, len);
+	free(s);
+	mark_flush(c); /* set_events: read again once all is handled */
+}
+
+static void resume_all(void)
+{
+	while (resume_list) {
+		struct conn *c = resume_list;
+
+		resume_list = c->resume_next;
+		c->on_resume_list = false;
+		if (!c->closing)
+			conn_resume(c);
 	}
 }
 
@@ -266,10 +355,12 @@ static void conn_read(struct conn *c)
 	static char buf[READ_CHUNK];
 	ssize_t n = read(c->fd, buf, sizeof(buf));
 
-	if (n > 0) {
+	if (n > 0 && c->stash_len) /* after the held-back input, in order */
+		stash_input(c, buf, n);
+	else if (n > 0)
 		conn_feed(c, buf, n);
+	if (n > 0)
 		return;
-	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	c->closing = true; /* EOF or error: nothing more to send either */
@@ -288,8 +379,9 @@ static void conn_write(struct conn *c)
 		}
 		c->out_off += n;
 	}
+	account_sent(c);
 	if (!conn_pending(c))
-		c->out_off = c->out_len = 0;
+		c->out_off = c->out_len = c->scan = 0;
 }
 
 /*
@@ -316,8 +408,10 @@ static void fail_replies(struct conn *c, const char *ename)
 		if (h.type == XS_TRANSACTION_START && h.len > 1 &&
 		    (tx = tx_find(c, strtoul(old + off + XS_HDR_SIZE, NULL, 10))))
 			tx_end(c, tx, false);
-		if (h.type != XS_WATCH_EVENT)
+		if (h.type != XS_WATCH_EVENT) {
+			c->outstanding--; /* queued again as the error */
 			conn_queue(c, XS_ERROR, h.req_id, h.tx_id, ename, strlen(ename) + 1);
+		}
 		off += XS_HDR_SIZE + h.len;
 	}
 	free(old);
@@ -344,10 +438,16 @@ static void flush_all(void)
 		c->on_flush_list = false;
 		if (!c->closing)
 			conn_write(c);
-		if (c->closing)
+		if (c->closing) {
 			conn_free(c);
-		else
-			set_events(c);
+			continue;
+		}
+		if ((c->stash_len || msg_complete(c)) && !conn_busy(c) && !c->on_resume_list) {
+			c->on_resume_list = true;
+			c->resume_next = resume_list;
+			resume_list = c;
+		}
+		set_events(c);
 	}
 }
 
@@ -438,7 +538,7 @@ int conn_loop(void)
 	struct epoll_event evs[MAX_EVENTS];
 
 	while (!stop_requested) {
-		int rc, n = epoll_wait(epfd, evs, MAX_EVENTS, journal_timeout());
+		int rc, n = epoll_wait(epfd, evs, MAX_EVENTS, resume_list ? 0 : journal_timeout());
 
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -456,6 +556,7 @@ int conn_loop(void)
 			if (evs[i].events & EPOLLOUT)
 				mark_flush(c);
 		}
+		resume_all();
 		rc = journal_end_batch();
 		if (rc)
 			journal_failed(rc);

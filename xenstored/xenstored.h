@@ -33,6 +33,17 @@ struct conn {
 	/* where this loop iteration's output starts (undone if the journal fails) */
 	uint64_t mark_epoch;
 	size_t mark;
+	/*
+	 * Flow control: replies queued and not yet sent (scan: the first
+	 * message not yet seen sent); input held back while the connection
+	 * is busy (conn_feed), handled once its client has read its replies.
+	 */
+	unsigned outstanding;
+	size_t scan;
+	char *stash;
+	size_t stash_len;
+	struct conn *resume_next;
+	bool on_resume_list;
 	/* owned state */
 	struct watch *watches;
 	unsigned nwatches;
@@ -60,6 +71,8 @@ void conn_close_later(struct conn *c, const char *why);
 /* Bytes read from c: complete messages are handled as they complete. */
 void conn_feed(struct conn *c, const char *p, size_t n);
 size_t conn_pending(const struct conn *c);
+/* Handle input held back while c was busy (the loop calls it once c's client has read). */
+void conn_resume(struct conn *c);
 /* Close every connection that became domid (RELEASE). */
 void conn_close_domain(uint32_t domid);
 /* The limit of queued output bytes before a connection is dropped. */

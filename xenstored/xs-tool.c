@@ -6,8 +6,13 @@
  *   become D | read P | write P V | mkdir P | rm P | ls P | getperms P
  *   setperms P PERM... | watch P T | unwatch P T | event MS | txstart | txend T|F
  *   control ARG... | oversized | garbage N | split P V | conns N | alive
+ *   flood N P (pipeline N READs of P without reading replies, until the
+ *   daemon stops taking them: prints "sent K") | drain (read the replies of
+ *   the flood: "replies R" counts those in order and of P's value length)
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +106,94 @@ static void cmd_split(const char *path, const char *val)
 		return;
 	}
 	printf("ERR\n");
+}
+
+/* The flood's stream of requests and how far it got. */
+static char *flood_buf;
+static size_t flood_len, flood_off, flood_msg;
+static unsigned flood_count;
+
+static void cmd_flood(char **a)
+{
+	int n = atoi(a[1]), fd = xs_socket_fd(xs);
+	size_t pl = strlen(a[2]) + 1;
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+	flood_msg = XS_HDR_SIZE + pl;
+	flood_len = flood_msg * n;
+	flood_off = 0;
+	flood_buf = realloc(flood_buf, flood_len);
+	for (int i = 0; i < n; i++) {
+		struct xs_msg_hdr h = {XS_READ, (uint32_t)i + 1, 0, (uint32_t)pl};
+
+		memcpy(flood_buf + i * flood_msg, &h, sizeof(h));
+		memcpy(flood_buf + i * flood_msg + XS_HDR_SIZE, a[2], pl);
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	/* send until the daemon has taken nothing for a second */
+	while (flood_off < flood_len && poll(&p, 1, 1000) == 1) {
+		ssize_t w = write(fd, flood_buf + flood_off, flood_len - flood_off);
+
+		if (w > 0)
+			flood_off += w;
+		else if (w < 0 && errno != EAGAIN && errno != EINTR)
+			break;
+	}
+	flood_count = (flood_off + flood_msg - 1) / flood_msg; /* a started one is finished by drain */
+	flood_len = flood_count * flood_msg;
+	printf("sent %u\n", flood_count);
+}
+
+/* Read one whole message into buf (XS_PAYLOAD_MAX); sends the flood's rest when it can. */
+static int flood_read(int fd, struct xs_msg_hdr *h, char *buf)
+{
+	char in[XS_HDR_SIZE + XS_PAYLOAD_MAX];
+	size_t got = 0, want = XS_HDR_SIZE;
+
+	while (got < want) {
+		struct pollfd p = {.fd = fd, .events = POLLIN | (flood_off < flood_len ? POLLOUT : 0)};
+		ssize_t r;
+
+		if (poll(&p, 1, 5000) != 1)
+			return -ETIMEDOUT;
+		if ((p.revents & POLLOUT) && flood_off < flood_len) {
+			r = write(fd, flood_buf + flood_off, flood_len - flood_off);
+			flood_off += r > 0 ? r : 0;
+		}
+		if (!(p.revents & (POLLIN | POLLHUP)))
+			continue;
+		r = read(fd, in + got, want - got);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+			return -EPIPE;
+		got += r > 0 ? r : 0;
+		if (got == XS_HDR_SIZE) {
+			memcpy(h, in, sizeof(*h));
+			if (h->len > XS_PAYLOAD_MAX)
+				return -EINVAL;
+			want += h->len;
+		}
+	}
+	memcpy(buf, in + XS_HDR_SIZE, h->len);
+	return 0;
+}
+
+static void cmd_drain(char **a)
+{
+	char v[XS_PAYLOAD_MAX];
+	struct xs_msg_hdr h;
+	unsigned ok = 0, len0 = 0;
+	int fd = xs_socket_fd(xs);
+
+	(void)a;
+	for (unsigned i = 0; i < flood_count; i++) {
+		if (flood_read(fd, &h, v))
+			break;
+		if (!i)
+			len0 = h.len;
+		ok += h.type == XS_READ && h.req_id == i + 1 && h.len == len0;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	printf("replies %u\n", ok);
 }
 
 static void cmd_become(char **a)
@@ -271,6 +364,8 @@ static const struct command {
     {"split", cmd_split_args, 3, 3},
     {"conns", cmd_conns_arg, 2, 2},
     {"alive", cmd_alive_arg, 1, 1},
+    {"flood", cmd_flood, 3, 3},
+    {"drain", cmd_drain, 1, 1},
 };
 
 static void run(int argc, char **argv)

@@ -33,6 +33,7 @@ static void freeconn(struct conn *c)
 	watch_remove_all(c);
 	tx_end_all(c);
 	free(c->out);
+	free(c->stash);
 	free(c);
 }
 
@@ -439,6 +440,66 @@ static void test_split_and_batched_input(void)
 	freeconn(c);
 }
 
+/* Feed n GET_DOMAIN_PATH requests in one buffer, as a pipelining client does. */
+static void send_many(struct conn *c, int n)
+{
+	char buf[64 * (XS_HDR_SIZE + 2)];
+	struct xs_msg_hdr h = {XS_GET_DOMAIN_PATH, 0, 0, 2};
+
+	for (int i = 0; i < n; i++) {
+		h.req_id = 1000 + i;
+		memcpy(buf + i * (XS_HDR_SIZE + 2), &h, sizeof(h));
+		memcpy(buf + i * (XS_HDR_SIZE + 2) + XS_HDR_SIZE, "7", 2);
+	}
+	conn_feed(c, buf, n * (XS_HDR_SIZE + 2));
+}
+
+/* Replies queued, read in order from req_id 1000 + *next; -1 on a wrong one. */
+static int read_replies(struct conn *c, int *next)
+{
+	struct xs_msg_hdr h;
+	int n = 0;
+
+	while (pop(c, &h)) {
+		if (h.type != XS_GET_DOMAIN_PATH || h.req_id != (uint32_t)(1000 + *next) ||
+		    strcmp(last, "/local/domain/7"))
+			return -1;
+		(*next)++;
+		n++;
+	}
+	return n;
+}
+
+static void test_outstanding_requests(void)
+{
+	struct conn *c = mkconn();
+	int next = 0;
+
+	/* dom0: no count limit */
+	send_many(c, 30);
+	CHECK_INT(read_replies(c, &next), 30);
+	/* a guest: 20 unread replies, then its input waits */
+	c->who.priv = false;
+	c->who.domid = 7;
+	next = 0;
+	send_many(c, 30);
+	CHECK_INT(read_replies(c, &next), 20);
+	CHECK(c->stash_len > 0);
+	conn_resume(c); /* the client has read its replies */
+	CHECK_INT(read_replies(c, &next), 10);
+	CHECK_INT(next, 30);
+	CHECK_INT(c->stash_len, 0);
+	/* the quota is settable */
+	CHECK_INT(quota_set("outstanding", "3"), 0);
+	next = 0;
+	send_many(c, 5);
+	CHECK_INT(read_replies(c, &next), 3);
+	conn_resume(c);
+	CHECK_INT(read_replies(c, &next), 2);
+	CHECK_INT(quota_set("outstanding", "20"), 0);
+	freeconn(c);
+}
+
 int main(void)
 {
 	xenstored_new_store();
@@ -452,5 +513,6 @@ int main(void)
 	RUN(test_directory_part);
 	RUN(test_release_removes_owned_nodes);
 	RUN(test_split_and_batched_input);
+	RUN(test_outstanding_requests);
 	return unit_done();
 }
