@@ -193,6 +193,10 @@ console_has() { xl console "$1" < /dev/null 2> /dev/null | grep -q -- "$2"; }
 	done
 	run xl help domid
 	[[ "${lines[0]}" == "Usage: xl [-v] domid <DomainName>" ]]
+	# xl(1)'s "help --long": the full list
+	run xl help --long
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(xl help)" ]
 }
 
 @test "shutdown -w says, in Xen's words, whether the domain was destroyed or kept shut down" {

@@ -54,7 +54,8 @@ int xl_help(const char *name)
 	const struct cmd_spec *cmd;
 	bool ambiguous;
 
-	if (!name || !strcmp(name, "help")) {
+	/* xl(1) documents "help --long" (grouped by function): the one list here. */
+	if (!name || !strcmp(name, "help") || !strcmp(name, "--long")) {
 		list_commands();
 		return 0;
 	}
