@@ -229,3 +229,23 @@ console_has() { xl console "$1" < /dev/null 2> /dev/null | grep -q -- "$2"; }
 	nothing_left
 	[ ! -e "$XENON_LOGDIR/xl-lc1.log" ]
 }
+
+@test "every command takes the domain by name or by id" {
+	xl create "$T/lc.cfg"
+	wait_for 5 console_has 1 "xenon> "
+	xl pause 1
+	[ "$(state_of lc1)" = "--p---" ]
+	xl unpause lc1
+	xl pause lc1
+	xl unpause 1
+	[[ "$(state_of lc1)" != *p* ]]
+	xl rename 1 web
+	[ "$(xl domname 1)" = web ]
+	xl rename web lc1
+	[ "$(xl uptime 1 | awk 'NR == 2 { print $1 }')" = lc1 ]
+	[ "$(xl uptime -s lc1 | awk '{ print $4 }')" = "lc1" ]
+	xl console 1 < /dev/null | grep -q "xenon-guest"
+	run xl shutdown -w 1
+	[ "$status" -eq 0 ]
+	nothing_left
+}
