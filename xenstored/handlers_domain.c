@@ -80,6 +80,29 @@ static int one_domid(struct req *r, uint32_t *domid)
 	return parse_domid(argv[0], domid);
 }
 
+/*
+ * Xen's "real domain id": not dom0 (always there, never introduced or
+ * released: releasing it would remove every node dom0 owns) and not one of
+ * the special DOMID_* values (0x7ff0 and up).
+ */
+#define XS_DOMID_FIRST_RESERVED 0x7ff0
+
+static int real_domid(const char *s, uint32_t *domid)
+{
+	if (parse_domid(s, domid) || !*domid || *domid >= XS_DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	return 0;
+}
+
+static int one_real_domid(struct req *r, uint32_t *domid)
+{
+	const char *argv[1];
+
+	if (req_args(r, argv, 1) < 1)
+		return -EINVAL;
+	return real_domid(argv[0], domid);
+}
+
 /* The special watches belong to dom0, as Xen's special nodes (n0): guests
  * may register them but get no events. */
 static const struct xs_perm special_perms = {0, XS_PERM_NONE};
@@ -90,7 +113,7 @@ int do_introduce(struct req *r)
 	struct domain *d;
 	uint32_t domid;
 
-	if (req_args(r, argv, 3) < 3 || parse_domid(argv[0], &domid))
+	if (req_args(r, argv, 3) < 3 || real_domid(argv[0], &domid))
 		return -EINVAL;
 	d = domain_get(domid);
 	if (!d)
@@ -181,7 +204,7 @@ int do_release(struct req *r)
 	struct domain *d;
 	uint32_t domid;
 
-	if (one_domid(r, &domid))
+	if (one_real_domid(r, &domid))
 		return -EINVAL;
 	d = domain_find(domid);
 	if (!d || !d->introduced)
@@ -214,7 +237,8 @@ int do_is_domain_introduced(struct req *r)
 	if (one_domid(r, &domid))
 		return -EINVAL;
 	d = domain_find(domid);
-	return reply(r, d && d->introduced ? "T" : "F", 2);
+	/* dom0 is always served (Xen introduces it at start) */
+	return reply(r, !domid || (d && d->introduced) ? "T" : "F", 2);
 }
 
 int do_resume(struct req *r)
@@ -222,7 +246,7 @@ int do_resume(struct req *r)
 	struct domain *d;
 	uint32_t domid;
 
-	if (one_domid(r, &domid))
+	if (one_real_domid(r, &domid))
 		return -EINVAL;
 	d = domain_find(domid);
 	if (!d || !d->introduced)
@@ -236,7 +260,7 @@ int do_set_target(struct req *r)
 	uint32_t domid, target;
 	struct domain *d;
 
-	if (req_args(r, argv, 2) != 2 || parse_domid(argv[0], &domid) || parse_domid(argv[1], &target))
+	if (req_args(r, argv, 2) != 2 || real_domid(argv[0], &domid) || parse_domid(argv[1], &target))
 		return -EINVAL;
 	d = domain_get(domid);
 	if (!d)

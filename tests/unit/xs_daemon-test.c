@@ -414,6 +414,22 @@ static void test_release_removes_owned_nodes(void)
 	freeconn(d0);
 }
 
+/* dom0 and the special DOMID_* values are not domains to introduce or release. */
+static void test_domain_ops_need_a_real_domid(void)
+{
+	struct conn *d0 = mkconn();
+
+	WRITE(d0, 0, "/t9/mine", "1");
+	CHECK_STR(RQ(d0, XS_INTRODUCE, 0, "0\0" "0\0" "0"), "EINVAL");
+	CHECK_STR(RQ(d0, XS_INTRODUCE, 0, "32752\0" "0\0" "0"), "EINVAL"); /* DOMID_SELF... */
+	CHECK_STR(RQ(d0, XS_RELEASE, 0, "0"), "EINVAL");
+	CHECK_STR(RQ(d0, XS_RESUME, 0, "0"), "EINVAL");
+	CHECK_STR(RQ(d0, XS_SET_TARGET, 0, "0\0" "5"), "EINVAL");
+	CHECK_STR(RQ(d0, XS_IS_DOMAIN_INTRODUCED, 0, "0"), "T");
+	CHECK_STR(RQ(d0, XS_READ, 0, "/t9/mine"), "1"); /* dom0's nodes stay */
+	freeconn(d0);
+}
+
 static void test_split_and_batched_input(void)
 {
 	struct conn *c = mkconn();
@@ -514,5 +530,6 @@ int main(void)
 	RUN(test_release_removes_owned_nodes);
 	RUN(test_split_and_batched_input);
 	RUN(test_outstanding_requests);
+	RUN(test_domain_ops_need_a_real_domid);
 	return unit_done();
 }
