@@ -21,8 +21,8 @@ static int destroy_locked(libxl_ctx *ctx, uint32_t domid)
 
 	rc = libxl_lock_acquire(xl_lockfile(), &lock);
 	if (rc < 0) {
-		log_warnx("cannot take the xl lock %s: %s (xl.conf lockfile= sets another)",
-			  xl_lockfile(), log_strerror(rc));
+		log_warnx("cannot take the xl lock %s: %s (xl.conf lockfile= sets another)", xl_lockfile(),
+			  log_strerror(rc));
 		return rc;
 	}
 	rc = libxl_domain_destroy(ctx, domid);

@@ -40,7 +40,8 @@ struct info_out {
 };
 
 /* One "key                    : value" line, or the value alone (filter). */
-static void __attribute__((format(printf, 3, 4))) item(struct info_out *o, const char *key, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4)))
+item(struct info_out *o, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -104,8 +105,8 @@ static void print_physinfo(struct info_out *o, const libxl_physinfo *p)
 	item(o, "threads_per_core", "%u", p->threads_per_core);
 	item(o, "cpu_mhz", "%u.%03u", p->cpu_khz / 1000, p->cpu_khz % 1000);
 	hw_caps(w);
-	item(o, "hw_caps", "%08x:%08x:%08x:%08x:%08x:%08x:%08x:%08x", w[0], w[1], w[2], w[3], w[4], w[5], w[6],
-	     w[7]);
+	item(o, "hw_caps", "%08x:%08x:%08x:%08x:%08x:%08x:%08x:%08x", w[0], w[1], w[2], w[3], w[4], w[5],
+	     w[6], w[7]);
 	/* Xen's format: each capability after a space, nothing when none. */
 	item(o, "virt_caps", "%s",
 	     p->platform == XENON_PLATFORM_VTX	 ? "pv hvm"

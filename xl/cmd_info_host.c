@@ -30,7 +30,8 @@ static int find_build_id(struct dl_phdr_info *info, size_t size, void *data)
 			continue;
 		while (p + sizeof(ElfW(Nhdr)) <= end) {
 			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
-			const unsigned char *desc = (const unsigned char *)(n + 1) + ((n->n_namesz + 3) & ~3u);
+			const unsigned char *desc =
+			    (const unsigned char *)(n + 1) + ((n->n_namesz + 3) & ~3u);
 
 			if (n->n_type == NT_GNU_BUILD_ID && n->n_descsz <= 64) {
 				for (unsigned j = 0; j < n->n_descsz; j++)

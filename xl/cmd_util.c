@@ -73,7 +73,8 @@ bool xl_too_many_args(int argc, char **argv, const char *cmd, int max)
 	return true;
 }
 
-int xl_domain_op(const char *cmd, const char *q, int (*op)(libxl_ctx *ctx, uint32_t domid), const char *failed)
+int xl_domain_op(const char *cmd, const char *q, int (*op)(libxl_ctx *ctx, uint32_t domid),
+		 const char *failed)
 {
 	libxl_ctx *ctx;
 	uint32_t domid;

@@ -45,8 +45,8 @@ void xl_report_unknown(const char *what, const char *name, bool ambiguous)
 			  "run 'xl help' for the list of commands",
 			  what, xen);
 	else
-		log_warnx("%s%s command '%s'; run 'xl help' for the list of commands", what, *what ? "no" : "unknown",
-			  name);
+		log_warnx("%s%s command '%s'; run 'xl help' for the list of commands", what,
+			  *what ? "no" : "unknown", name);
 }
 
 int xl_help(const char *name)
