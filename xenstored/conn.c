@@ -417,15 +417,26 @@ static void fail_replies(struct conn *c, const char *ename)
 	free(old);
 }
 
-/* journal_flush failed: undo the changes and fail the requests that made them. */
-static void journal_failed(int err)
+/*
+ * journal_flush failed: undo the changes and fail the requests that made
+ * them. If even the state directory cannot be read back, the store is no
+ * longer what was acknowledged: stop (the files are intact; a restart
+ * replays them).
+ */
+static int journal_failed(int err)
 {
 	const char *ename = err == -ENOSPC || err == -EDQUOT ? "ENOSPC" : "EIO";
+	int rc = journal_reload();
 
-	journal_reload();
+	if (rc) {
+		log_warnx("cannot roll the store back after a failed journal write: stopping; "
+			  "restart xenstored once its state directory is readable");
+		return rc;
+	}
 	for (struct conn *c = flush_list; c; c = c->flush_next)
 		if (!c->closing && c->mark_epoch == loop_epoch)
 			fail_replies(c, ename);
+	return 0;
 }
 
 /* After the journal is written: send queued output, close finished connections. */
@@ -558,8 +569,8 @@ int conn_loop(void)
 		}
 		resume_all();
 		rc = journal_end_batch();
-		if (rc)
-			journal_failed(rc);
+		if (rc && journal_failed(rc))
+			return -EIO;
 		flush_all();
 		journal_tick();
 		loop_epoch++;

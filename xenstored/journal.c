@@ -406,6 +406,11 @@ static int load_journal(uint64_t seq)
 	uint64_t js;
 	int rc = read_file(path, &data, &len);
 
+	if (rc && rc != -ENOENT) { /* never start afresh over a journal we could not read */
+		log_warnx("cannot read %s: %s", path, log_strerror(rc));
+		free(path);
+		return rc;
+	}
 	if (rc || len < FILE_HDR || memcmp(data, JOURNAL_MAGIC, 8) || (memcpy(&js, data + 8, 8), js != seq)) {
 		if (!rc)
 			log_info("%s is older than the snapshot; starting a new one", path);
