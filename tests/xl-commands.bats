@@ -98,6 +98,9 @@ console_has() { xl console "$1" < /dev/null 2> /dev/null | grep -q -- "$2"; }
 	run xl domname 42
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"there is no domain 42"* ]]
+	run xl domname 99999999
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"99999999 is out of range: domain ids go from 0 to 32751"* ]]
 	run xl uptime Domain-0
 	[ "$status" -eq 0 ]
 	[[ "${lines[1]}" == "Domain-0 "* ]]

@@ -2,6 +2,7 @@
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@ int main_domname(int argc, char **argv)
 	libxl_ctx *ctx;
 	uint64_t domid;
 	char *name;
-	int opt;
+	int opt, rc;
 
 	SWITCH_FOREACH_OPT(opt, "", NULL, "domname", 1)
 	{
@@ -23,7 +24,12 @@ int main_domname(int argc, char **argv)
 	}
 	if (xl_too_many_args(argc, argv, "domname", 1))
 		return 1;
-	if (parse_u64(argv[optind], LIBXL_DOMID_MAX - 1, &domid) < 0) {
+	rc = parse_u64(argv[optind], LIBXL_DOMID_MAX - 1, &domid);
+	if (rc == -ERANGE) {
+		log_warnx("domname: %s is out of range: domain ids go from 0 to %u", argv[optind],
+			  LIBXL_DOMID_MAX - 1);
+		return 1;
+	} else if (rc < 0) {
 		log_warnx("domname: '%s' is not a domain id (a number); 'xl domid NAME' goes the "
 			  "other way",
 			  argv[optind]);
