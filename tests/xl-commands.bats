@@ -219,6 +219,9 @@ console_has() { xl console "$1" < /dev/null 2> /dev/null | grep -q -- "$2"; }
 	[ "$status" -eq 0 ]
 	[ "${lines[2]}" = "Domain 2 has been destroyed" ]
 	nothing_left
+	run xl shutdown -a -w
+	[ "$status" -eq 0 ]
+	[ "$output" = "Waiting for 0 domains" ]
 }
 
 @test "create: an option after the config file's arguments says where options go, leaves nothing" {

@@ -124,7 +124,7 @@ static int shutdown_or_reboot(int argc, char **argv, struct request *r)
 	rc = targets(ctx, r, all, all ? NULL : argv[optind], &ids, &n);
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = ask_one(ctx, r, ids[i]);
-	if (rc == 0 && wait && n > 0)
+	if (rc == 0 && wait) /* "Waiting for 0 domains" too, as Xen */
 		rc = wait_all(ctx, ids, n);
 	free(ids);
 	libxl_ctx_free(ctx);
