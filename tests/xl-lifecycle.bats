@@ -448,10 +448,19 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 	wait_for 5 console_has lc1 "xenon> "
 	guest_cmd lc1 reboot
 	wait_for 5 domid_is lc1 2
-	[ "$(xl domname 1)" = lc1-1 ]
-	state_is lc1-1 ---sr-
+	# Xen's name: <name>-<UTC date>T<hour><minute>Z
+	old=$(xl domname 1)
+	[[ "$old" =~ ^lc1-20[0-9]{6}T[0-9]{4}Z$ ]]
+	state_is "$old" ---sr-
 	[ "$(xenstore-read /libxl/1/uuid)" != "$(xenstore-read /libxl/2/uuid)" ]
-	xl destroy lc1-1
+	# a second one in the same minute gets its domid added
+	wait_for 5 console_has lc1 "xenon> "
+	guest_cmd lc1 reboot
+	wait_for 5 domid_is lc1 3
+	[[ "$(xl domname 2)" =~ ^lc1-20[0-9]{6}T[0-9]{4}Z(-2)?$ ]]
+	[ "$(xl domname 2)" != "$old" ]
+	xl destroy 1
+	xl destroy 2
 	xl destroy lc1
 	nothing_left
 }

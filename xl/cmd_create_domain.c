@@ -177,15 +177,27 @@ static int restart(struct monitor *m, bool new_uuid)
 	return rc;
 }
 
-/* rename-restart: keep the old domain, shut down, under another name. */
+/*
+ * rename-restart: keep the old domain, shut down, under another name: Xen's
+ * "<name>-<UTC date>T<time>Z", with "-<domid>" added if that is taken (two
+ * in the same minute).
+ */
 static void rename_old(struct monitor *m, libxl_shutdown_reason reason)
 {
-	char newname[LIBXL_NAME_MAX + 1];
+	char newname[LIBXL_NAME_MAX + 1], stamp[24] = "";
 	const char *name = m->cfg->c_info.name ? m->cfg->c_info.name : "domain";
+	time_t now = time(NULL);
+	struct tm tm;
 
-	snprintf(newname, sizeof(newname), "%.50s-%u", name, m->domid);
-	if (libxl_domain_rename(m->ctx, m->domid, NULL, newname) < 0)
-		log_warnx("cannot rename domain %u to '%s'", m->domid, newname);
+	if (gmtime_r(&now, &tm))
+		strftime(stamp, sizeof(stamp), "-%Y%m%dT%H%MZ", &tm);
+	snprintf(newname, sizeof(newname), "%.40s%s", name, stamp);
+	if (libxl_domain_rename(m->ctx, m->domid, NULL, newname) < 0) {
+		snprintf(newname, sizeof(newname), "%.40s%s-%u", name, stamp, m->domid);
+		if (libxl_domain_rename(m->ctx, m->domid, NULL, newname) < 0)
+			log_warnx("cannot rename domain %u to '%s'", m->domid, newname);
+	}
+	log_warnx("domain %u kept, shut down, as '%s'", m->domid, newname);
 	libxl_domain_preserve(m->ctx, m->domid, reason);
 }
 
