@@ -33,6 +33,9 @@ int do_is_domain_introduced(struct req *r);
 int do_resume(struct req *r);
 int do_set_target(struct req *r);
 int do_reset_watches(struct req *r);
+/* @introduceDomain, @releaseDomain: nodes with permissions only (NULL for other paths). */
+struct node *special_node(const char *path);
+void special_set_perms(struct node *n, const struct xs_perm *perms, uint32_t count);
 
 const char *handler_name(uint32_t type);
 

@@ -103,9 +103,39 @@ static int one_real_domid(struct req *r, uint32_t *domid)
 	return real_domid(argv[0], domid);
 }
 
-/* The special watches belong to dom0, as Xen's special nodes (n0): guests
- * may register them but get no events. */
-static const struct xs_perm special_perms = {0, XS_PERM_NONE};
+/*
+ * The special watch paths are nodes outside the tree, as in Xen: owned by
+ * dom0 and n0 at start, so guests may register them but get no events
+ * until dom0 grants them read access (SET_PERMS @releaseDomain n0 r5).
+ * Their permissions live in memory only (back to n0 at restart).
+ */
+static struct xs_perm intro_perms[XS_NODE_PERMS_MAX] = {{0, XS_PERM_NONE}};
+static struct xs_perm release_perms[XS_NODE_PERMS_MAX] = {{0, XS_PERM_NONE}};
+static struct node specials[] = {
+    {.path = (char *)"@introduceDomain", .perms = intro_perms, .nperms = 1},
+    {.path = (char *)"@releaseDomain", .perms = release_perms, .nperms = 1},
+};
+
+struct node *special_node(const char *path)
+{
+	for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++)
+		if (!strcmp(specials[i].path, path))
+			return &specials[i];
+	return NULL;
+}
+
+void special_set_perms(struct node *n, const struct xs_perm *perms, uint32_t count)
+{
+	memcpy(n->perms, perms, count * sizeof(*perms));
+	n->nperms = count;
+}
+
+static void fire_special(const char *path)
+{
+	struct node *n = special_node(path);
+
+	watch_fire(path, n->perms, n->nperms, false);
+}
 
 int do_introduce(struct req *r)
 {
@@ -121,7 +151,7 @@ int do_introduce(struct req *r)
 	if (!d->introduced) {
 		d->introduced = true;
 		journal_domain(domid, true, d->target);
-		watch_fire("@introduceDomain", &special_perms, 1, false);
+		fire_special("@introduceDomain");
 	}
 	return reply_ok(r);
 }
@@ -214,7 +244,7 @@ int do_release(struct req *r)
 	r->tx = NULL;
 	release_nodes(r, domid);
 	conn_close_domain(domid);
-	watch_fire("@releaseDomain", &special_perms, 1, false);
+	fire_special("@releaseDomain");
 	return reply_ok(r);
 }
 

@@ -251,11 +251,26 @@ static int format_perms(const struct node *n, char *out, size_t size)
 	return len;
 }
 
+/* A node of the tree, or a special one (@releaseDomain); ENOENT for other @ paths. */
+static struct node *lookup_any(struct req *r, const char *path)
+{
+	return path[0] == '@' ? special_node(path) : store_lookup(r->st, path);
+}
+
 int do_get_perms(struct req *r)
 {
 	char path[XS_ABS_PATH_MAX + 1], out[XS_PAYLOAD_MAX];
 	struct node *n;
-	int rc = get_node(r, XS_PERM_READ, path, &n);
+	int rc;
+
+	if (r->hdr.len && r->data[0] == '@') {
+		rc = req_path(r, r->data, true, path, sizeof(path));
+		n = rc ? NULL : lookup_any(r, path);
+		if (!rc && (!n || !perm_can(&r->conn->who, n, XS_PERM_READ)))
+			rc = n ? -EACCES : -ENOENT;
+	} else {
+		rc = get_node(r, XS_PERM_READ, path, &n);
+	}
 
 	if (rc)
 		return rc;
@@ -274,7 +289,7 @@ int do_set_perms(struct req *r)
 
 	if (plen == r->hdr.len)
 		return -EINVAL;
-	rc = req_path(r, r->data, false, path, sizeof(path));
+	rc = req_path(r, r->data, true, path, sizeof(path));
 	if (rc)
 		return rc;
 	perms = malloc(XS_NODE_PERMS_MAX * sizeof(*perms));
@@ -286,14 +301,16 @@ int do_set_perms(struct req *r)
 	rc = -ENOSPC;
 	if (!r->conn->who.priv && count > quota_limit[QUOTA_PERMS])
 		goto out;
-	n = store_lookup(r->st, path);
-	rc = n ? 0 : missing_error(r, path);
+	n = lookup_any(r, path);
+	rc = n ? 0 : path[0] == '@' ? -ENOENT : missing_error(r, path);
 	if (!rc && !perm_can(&r->conn->who, n, XS_PERM_WRITE))
 		rc = -EACCES;
 	/* only dom0 gives a node away */
 	if (!rc && !r->conn->who.priv && perms[0].id != n->perms[0].id)
 		rc = -EPERM;
-	if (!rc)
+	if (!rc && path[0] == '@')
+		special_set_perms(n, perms, count);
+	else if (!rc)
 		rc = store_set_perms(r->st, n, perms, count);
 	if (!rc) {
 		emit_change(r, path, perms, count, false);

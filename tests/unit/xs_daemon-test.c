@@ -516,6 +516,30 @@ static void test_outstanding_requests(void)
 	freeconn(c);
 }
 
+/* @releaseDomain has permissions (n0): dom0 may let a guest see its events. */
+static void test_special_node_permissions(void)
+{
+	struct conn *d0 = mkconn(), *g = become(14);
+
+	CHECK_STR(RQ(d0, XS_GET_PERMS, 0, "@releaseDomain"), "n0");
+	CHECK_STR(RQ(d0, XS_GET_PERMS, 0, "@other"), "ENOENT");
+	CHECK_STR(RQ(g, XS_WATCH, 0, "@releaseDomain\0r"), "OK");
+	RQ(d0, XS_INTRODUCE, 0, "15\0" "0\0" "0");
+	RQ(d0, XS_RELEASE, 0, "15");
+	CHECK_INT(events(g, "@releaseDomain", "r"), 1); /* the registration's only */
+	CHECK_STR(RQ(g, XS_SET_PERMS, 0, "@releaseDomain\0n0\0r14"), "EACCES");
+	CHECK_STR(RQ(d0, XS_SET_PERMS, 0, "@releaseDomain\0n0\0r14"), "OK");
+	RQ(d0, XS_GET_PERMS, 0, "@releaseDomain");
+	CHECK(last_len == 7 && !memcmp(last, "n0\0r14", 7));
+	events(g, "", "");
+	RQ(d0, XS_INTRODUCE, 0, "15\0" "0\0" "0");
+	RQ(d0, XS_RELEASE, 0, "15");
+	CHECK_INT(events(g, "@releaseDomain", "r"), 1);
+	CHECK_STR(RQ(d0, XS_SET_PERMS, 0, "@releaseDomain\0n0"), "OK");
+	freeconn(g);
+	freeconn(d0);
+}
+
 int main(void)
 {
 	xenstored_new_store();
@@ -531,5 +555,6 @@ int main(void)
 	RUN(test_split_and_batched_input);
 	RUN(test_outstanding_requests);
 	RUN(test_domain_ops_need_a_real_domid);
+	RUN(test_special_node_permissions);
 	return unit_done();
 }
