@@ -255,3 +255,20 @@ console_has() { xl console "$1" < /dev/null 2> /dev/null | grep -q -- "$2"; }
 	[ "$status" -eq 0 ]
 	nothing_left
 }
+
+@test "vm-list: Xen's UUID / ID / name table of the guests" {
+	run xl vm-list
+	[ "$status" -eq 0 ]
+	[ "$output" = "UUID                                  ID    name" ]
+	xl create "$T/lc.cfg"
+	uuid=$(xenstore-read /libxl/1/uuid)
+	run xl vm-list
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" =~ ^$uuid\ \ 1\ \ \ \ lc1\ +$ ]]
+	run xl vm-list lc1
+	[ "$status" -eq 1 ]
+	[ "$output" = "xl: vm-list: unexpected argument 'lc1'; usage: xl vm-list" ]
+	xl destroy lc1
+	nothing_left
+}

@@ -68,8 +68,8 @@ bool xl_too_many_args(int argc, char **argv, const char *cmd, int max)
 	if (argc - optind <= max)
 		return false;
 	spec = cmdtable_lookup(cmd, &ambiguous);
-	log_warnx("%s: unexpected argument '%s'; usage: xl %s %s", cmd, argv[optind + max], cmd,
-		  spec ? spec->usage : "");
+	log_warnx("%s: unexpected argument '%s'; usage: xl %s%s%s", cmd, argv[optind + max], cmd,
+		  spec && *spec->usage ? " " : "", spec ? spec->usage : "");
 	return true;
 }
 

@@ -120,6 +120,7 @@ XL_COMMAND(unpause);
 XL_COMMAND(rename);
 XL_COMMAND(domid);
 XL_COMMAND(domname);
+XL_COMMAND(vm_list);
 XL_COMMAND(info);
 XL_COMMAND(uptime);
 XL_COMMAND(console);

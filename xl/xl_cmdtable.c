@@ -59,6 +59,8 @@ const struct cmd_spec cmd_table[] = {
      "-h, --help          Print this help."},
     {"domname", main_domname, false, false, "Convert a domain id to domain name", "<DomainId>",
      "-h, --help          Print this help."},
+    {"vm-list", main_vm_list, false, false, "List guest domains, excluding dom0, stubdoms, etc.", "",
+     "-h, --help          Print this help."},
     {"info", main_info, false, false, "Get information about Xen host", "[options] [Key]",
      "-h, --help          Print this help.\n"
      "-n, --numa          List host NUMA topology information.\n"
@@ -88,7 +90,7 @@ static const char *const xen_only_commands[] = {
     "config-update", "pci-attach", "pci-detach", "pci-list", "pci-assignable-add", "pci-assignable-remove",
     "pci-assignable-list", "vncviewer", "save", "migrate", "restore", "migrate-receive", "dump-core",
     "cd-insert", "cd-eject", "mem-max", "mem-set", "button-press", "vcpu-list", "vcpu-pin", "vcpu-set",
-    "vm-list", "sharing", "sched-credit", "sched-credit2", "sched-rtds", "trigger", "sysrq", "debug-keys",
+    "sharing", "sched-credit", "sched-credit2", "sched-rtds", "trigger", "sysrq", "debug-keys",
     "set-parameters", "dmesg", "top", "network-attach", "network-list", "network-detach", "channel-list",
     "block-attach", "block-list", "block-detach", "vtpm-attach", "vtpm-list", "vtpm-detach", "vdispl-attach",
     "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach", "vkb-list",
