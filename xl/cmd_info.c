@@ -48,12 +48,24 @@ item(struct info_out *o, const char *key, const char *fmt, ...)
 	if (o->only && strncmp(key, o->only, strlen(o->only)))
 		return;
 	if (!o->only)
-		printf("%-23s:%s", key, *fmt ? " " : "");
+		printf("%-23s: ", key);
 	o->matched++;
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
+}
+
+/* virt_caps as Xen prints it: " pv hvm" after the colon, nothing for none. */
+static void item_caps(struct info_out *o, const char *caps)
+{
+	if (o->only && strncmp("virt_caps", o->only, strlen(o->only)))
+		return;
+	o->matched++;
+	if (o->only)
+		printf("%s\n", *caps ? caps + 1 : "");
+	else
+		printf("%-23s:%s\n", "virt_caps", caps);
 }
 
 static void print_host(struct info_out *o)
@@ -107,11 +119,9 @@ static void print_physinfo(struct info_out *o, const libxl_physinfo *p)
 	hw_caps(w);
 	item(o, "hw_caps", "%08x:%08x:%08x:%08x:%08x:%08x:%08x:%08x", w[0], w[1], w[2], w[3], w[4], w[5],
 	     w[6], w[7]);
-	/* Xen's format: each capability after a space, nothing when none. */
-	item(o, "virt_caps", "%s",
-	     p->platform == XENON_PLATFORM_VTX	 ? "pv hvm"
-	     : p->platform == XENON_PLATFORM_PVM ? "pv"
-						 : "");
+	item_caps(o, p->platform == XENON_PLATFORM_VTX	 ? " pv hvm"
+		     : p->platform == XENON_PLATFORM_PVM ? " pv"
+							 : "");
 	item(o, "kvm_platform", "%s", p->platform_name);
 	item(o, "total_memory", "%llu", (unsigned long long)(p->total_kib / 1024));
 	item(o, "free_memory", "%llu", (unsigned long long)(p->free_kib / 1024));
