@@ -53,26 +53,26 @@ const struct cmd_spec cmd_table[] = {
      "-h, --help          Print this help."},
     {"unpause", main_unpause, false, true, "Unpause a paused domain", "<Domain>",
      "-h, --help          Print this help."},
-    {"rename", main_rename, false, true, "Rename a domain", "<Domain> <NewDomainName>",
-     "-h, --help          Print this help."},
-    {"domid", main_domid, false, false, "Convert a domain name to domain id", "<DomainName>",
-     "-h, --help          Print this help."},
-    {"domname", main_domname, false, false, "Convert a domain id to domain name", "<DomainId>",
-     "-h, --help          Print this help."},
+    {"console", main_console, false, false, "Attach to domain's console", "[options] <Domain>",
+     "-h, --help          Print this help.\n"
+     "-t <type>           Console type, pv or serial.\n"
+     "-n <number>         Console number (0: a Xenon domain has one).\n"
+     "Press ^] (Ctrl-]) to detach."},
     {"vm-list", main_vm_list, false, false, "List guest domains, excluding dom0, stubdoms, etc.", "",
      "-h, --help          Print this help."},
     {"info", main_info, false, false, "Get information about Xen host", "[options] [Key]",
      "-h, --help          Print this help.\n"
      "-n, --numa          List host NUMA topology information.\n"
      "Key                 Print only the value of the keys that start with Key."},
+    {"domid", main_domid, false, false, "Convert a domain name to domain id", "<DomainName>",
+     "-h, --help          Print this help."},
+    {"domname", main_domname, false, false, "Convert a domain id to domain name", "<DomainId>",
+     "-h, --help          Print this help."},
+    {"rename", main_rename, false, true, "Rename a domain", "<Domain> <NewDomainName>",
+     "-h, --help          Print this help."},
     {"uptime", main_uptime, false, false, "Print uptime for all/some domains", "[-s] [Domain...]",
      "-h, --help          Print this help.\n"
      "-s                  Uptime in short format."},
-    {"console", main_console, false, false, "Attach to domain's console", "[options] <Domain>",
-     "-h, --help          Print this help.\n"
-     "-t <type>           Console type, pv or serial.\n"
-     "-n <number>         Console number (0: a Xenon domain has one).\n"
-     "Press ^] (Ctrl-]) to detach."},
     {"completion", main_completion, false, false, "Print a shell completion script for xl", "bash",
      "-h, --help          Print this help.\n"
      "Install with: xl completion bash > /usr/share/bash-completion/completions/xl"},
