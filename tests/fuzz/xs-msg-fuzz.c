@@ -14,6 +14,18 @@
 #include "xenstored/watch.h"
 #include "xenstored/xenstored.h"
 
+/* Feed bytes as a client that reads every reply: input held back resumes. */
+static void feed(struct conn *c, const char *p, size_t n)
+{
+	conn_feed(c, p, n);
+	while (!c->closing) {
+		c->out_off = c->out_len; /* the client read everything */
+		if (!c->stash_len)
+			break;
+		conn_resume(c);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct conn *c = calloc(1, sizeof(*c)), *other = calloc(1, sizeof(*other));
@@ -36,15 +48,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 1) {
 		size_t split = data[1] % (size - 1) + 1;
 
-		conn_feed(c, (const char *)data + 1, split);
-		conn_feed(c, (const char *)data + 1 + split, size - 1 - split);
+		feed(c, (const char *)data + 1, split);
+		feed(c, (const char *)data + 1 + split, size - 1 - split);
 	}
 	watch_remove_all(c);
 	tx_end_all(c);
 	watch_remove_all(other);
 	tx_end_all(other);
 	free(c->out);
+	free(c->stash);
 	free(other->out);
+	free(other->stash);
 	free(c);
 	free(other);
 	store_free(xs_store);
