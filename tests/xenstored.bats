@@ -261,6 +261,11 @@ acks_at_least() {
 		fi
 	done
 	grep -q 'journal: write failed (No space left on device)' "$T/xsd.log"
+	# nor can a compaction replace the state files
+	run "$XSD/xenstore-control" journal compact
+	[ "$status" -eq 1 ]
+	run "$XSD/xs-tool" <<< "write /full/k4 $v"
+	[ "$output" = "ERR ENOSPC" ]
 	rm "$T/small/fill"
 	"$XSD/xenstore-write" /after 2
 	"$XSD/xenstore-ls" -f / | sort > "$T/live"

@@ -27,6 +27,7 @@ static struct store *jstore;
 static int jfd = -1, lock_fd = -1;
 static uint64_t jseq, jsize, snap_size;
 static int batch_rc; /* a failed flush in this batch (CONTROL journal sync) */
+static uint64_t new_journal_seq; /* a compaction could not start its new journal */
 static bool replaying, unsynced, write_failed, rec_lost;
 static struct timespec last_sync;
 static char *buf;
@@ -416,7 +417,13 @@ static int load_journal(uint64_t seq)
 			log_info("%s is older than the snapshot; starting a new one", path);
 		free(data);
 		free(path);
-		return new_journal(seq);
+		rc = new_journal(seq);
+		/* a reload after a compaction: journal_flush retries (and fails) until it exists */
+		if (rc && jfd >= 0) {
+			new_journal_seq = seq;
+			rc = 0;
+		}
+		return rc;
 	}
 	good = replay(data, len, &ended);
 	if (good < len) {
@@ -535,6 +542,12 @@ int journal_flush(void)
 
 	if (jfd < 0 || (!buf_len && !rec_lost))
 		return 0;
+	if (new_journal_seq) {
+		rc = new_journal(new_journal_seq);
+		if (rc)
+			return flush_failed(rc);
+		new_journal_seq = 0;
+	}
 	rc = rec_lost ? -ENOMEM : write_all(jfd, buf, buf_len);
 	if (!rc && cfg.fsync == JOURNAL_FSYNC_ALWAYS)
 		rc = do_sync();
@@ -661,13 +674,24 @@ int journal_compact(void)
 		store_walk(jstore, root, snap_node, NULL);
 	domain_foreach(snap_domain, NULL);
 	rec_put(REC_END, &end, 1, NULL, 0);
-	rc = write_atomic("snapshot", buf, buf_len);
-	snap_size = buf_len;
+	/* a snapshot that misses a node must never replace the old one */
+	rc = rec_lost ? -ENOMEM : write_atomic("snapshot", buf, buf_len);
+	rec_lost = false;
+	if (!rc)
+		snap_size = buf_len;
 	buf_len = 0;
 	if (rc)
 		return rc;
 	sync_dir();
+	/*
+	 * From here the old journal is older than the snapshot and would be
+	 * skipped at start: until a new one exists, nothing more is
+	 * acknowledged (journal_flush retries it).
+	 */
+	new_journal_seq = seq;
 	rc = new_journal(seq);
+	if (!rc)
+		new_journal_seq = 0;
 	log_info("journal compacted into a snapshot of %llu bytes", (unsigned long long)snap_size);
 	return rc;
 }
