@@ -276,6 +276,24 @@ acks_at_least() {
 	[ "$("$XSD/xenstore-read" /before /after)" = "$(printf '1\n2')" ]
 }
 
+@test "after a compaction, no write is acknowledged until the new journal exists" {
+	start_xsd
+	"$XSD/xenstore-write" /c/a 1
+	# the new journal cannot be made (its temporary name is taken by a directory)
+	mkdir "$T/state/journal.tmp"
+	run "$XSD/xenstore-control" journal compact
+	[ "$status" -eq 1 ]
+	[ -s "$T/state/snapshot" ]
+	run "$XSD/xs-tool" <<< "write /c/lost 1"
+	[ "$output" = "ERR EIO" ]
+	rmdir "$T/state/journal.tmp"
+	"$XSD/xenstore-write" /c/b 2
+	restart_xsd
+	[ "$("$XSD/xenstore-read" /c/a /c/b)" = "$(printf '1\n2')" ]
+	run "$XSD/xenstore-read" /c/lost
+	[ "$status" -eq 1 ]
+}
+
 rss_kb() {
 	awk '/^VmRSS/ {print $2}' "/proc/$XSD_PID/status"
 }
