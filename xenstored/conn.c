@@ -141,8 +141,8 @@ int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, c
 			memmove(c->out, c->out + c->scan, c->out_len - c->scan);
 			c->out_len -= c->scan;
 			c->out_off -= c->scan;
-			if (c->mark_epoch == loop_epoch)
-				c->mark -= c->scan;
+			if (c->mark_epoch == loop_epoch) /* never below scan in the loop */
+				c->mark = c->mark > c->scan ? c->mark - c->scan : 0;
 			c->scan = 0;
 		}
 		while (cap < c->out_len + need)
