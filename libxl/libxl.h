@@ -152,9 +152,16 @@ typedef enum {
 int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how);
 /*
  * Keep a domain whose xenon-hv has ended listed as shut down with reason
- * (on_* = preserve); `xl destroy` removes it later.
+ * (on_* = preserve); `xl destroy` removes it later. new_uuid (NULL: keep
+ * the UUID) gives the kept domain another UUID, as Xen's preserve does for
+ * rename-restart, so that its configuration's UUID is free for the new
+ * domain: /vm/<old> moves to /vm/<new>, and /local/domain/<id>/vm,
+ * /libxl/<id>/uuid and the stored configuration follow, all in one
+ * transaction. -EEXIST when /vm/<new> is taken; when the UUID cannot be
+ * changed, nothing has (the domain is not marked shut down either).
  */
-int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason reason);
+int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason reason,
+			  const libxl_uuid *new_uuid);
 /* Remove every trace of a domain whose xenon-hv has ended. */
 int libxl_domain_cleanup(libxl_ctx *ctx, uint32_t domid);
 

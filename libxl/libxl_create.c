@@ -19,7 +19,6 @@
 
 #define DEFAULT_MEMKB	(32 * 1024) /* Xen's default when memory= is absent */
 #define LAST_DOMID_PATH "/tool/xenon/last-domid"
-#define TX_RETRIES	50
 
 static int check_config(libxl_domain_config *cfg)
 {
@@ -125,7 +124,7 @@ static int alloc_domid(libxl_ctx *ctx, struct libxl__layout *l)
 	int attempt, rc = -EAGAIN;
 	uint32_t tx;
 
-	for (attempt = 0; attempt < TX_RETRIES && rc == -EAGAIN; attempt++) {
+	for (attempt = 0; attempt < LIBXL__TX_RETRIES && rc == -EAGAIN; attempt++) {
 		rc = xs_transaction_start(ctx->xsh, &tx);
 		if (rc < 0)
 			break;

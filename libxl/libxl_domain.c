@@ -273,12 +273,119 @@ int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how)
 	return 0;
 }
 
-int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason reason)
+/* The stored configuration (/libxl/<id>/config) as read in transaction tx. */
+static int retrieve_config(libxl_ctx *ctx, uint32_t tx, uint32_t domid, libxl_domain_config *cfg)
+{
+	char base[LIBXL_PATH_MAX], *json = NULL, err[256];
+	int rc;
+
+	snprintf(base, sizeof(base), "/libxl/%u/config", domid);
+	rc = libxl__xs_read_long(ctx, tx, base, &json);
+	if (rc < 0)
+		return rc;
+	rc = libxl_domain_config_from_json(cfg, json, err, sizeof(err));
+	if (rc < 0)
+		log_warnx("domain %u: the stored configuration cannot be read back: %s", domid, err);
+	free(json);
+	return rc;
+}
+
+/* The uuid inside the stored configuration; none stored: nothing to do. */
+static int config_set_uuid(libxl_ctx *ctx, uint32_t tx, uint32_t domid, const libxl_uuid *uuid)
+{
+	char base[LIBXL_PATH_MAX], *json = NULL;
+	libxl_domain_config cfg;
+	int rc;
+
+	rc = libxl__xs_exists(ctx, tx, "/libxl/%u/config", domid);
+	if (rc <= 0)
+		return rc;
+	libxl_domain_config_init(&cfg);
+	rc = retrieve_config(ctx, tx, domid, &cfg);
+	if (rc == 0) {
+		cfg.c_info.uuid = *uuid;
+		rc = libxl_domain_config_to_json(&cfg, &json);
+	}
+	snprintf(base, sizeof(base), "/libxl/%u/config", domid);
+	if (rc == 0)
+		rc = libxl__xs_write_long(ctx, tx, base, json);
+	free(json);
+	libxl_domain_config_dispose(&cfg);
+	return rc;
+}
+
+/*
+ * Give the domain another UUID, as Xen's preserve does: /vm/<old> moves
+ * (values and permissions) to /vm/<new>, and every place naming the UUID
+ * follows. -EEXIST when /vm/<new> is already some domain's.
+ */
+static int set_uuid_in_tx(libxl_ctx *ctx, uint32_t tx, uint32_t domid, const libxl_uuid *uuid)
+{
+	char text[LIBXL_UUID_FMTLEN + 1], vm[LIBXL_PATH_MAX], *old = NULL;
+	int rc;
+
+	libxl_uuid_to_string(uuid, text);
+	snprintf(vm, sizeof(vm), "/vm/%s", text);
+	rc = libxl__xs_read(ctx, tx, &old, "/local/domain/%u/vm", domid);
+	if (rc == 0 && strncmp(old, "/vm/", 4))
+		rc = -ENOENT;
+	if (rc == 0 && !strcmp(old, vm))
+		goto out; /* already that UUID */
+	if (rc == 0)
+		rc = libxl__xs_exists(ctx, tx, "%s", vm);
+	if (rc == 1)
+		rc = -EEXIST;
+	if (rc == 0)
+		rc = libxl__xs_copy_tree(ctx, tx, old, vm);
+	if (rc == 0)
+		rc = libxl__xs_write(ctx, tx, text, "%s/uuid", vm);
+	if (rc == 0)
+		rc = libxl__xs_rm(ctx, tx, "%s", old);
+	if (rc == 0)
+		rc = libxl__xs_write(ctx, tx, vm, "/local/domain/%u/vm", domid);
+	if (rc == 0)
+		rc = libxl__xs_write(ctx, tx, text, "/libxl/%u/uuid", domid);
+	if (rc == 0)
+		rc = config_set_uuid(ctx, tx, domid, uuid);
+out:
+	free(old);
+	return rc;
+}
+
+/* All of set_uuid_in_tx or nothing: one transaction, retried on -EAGAIN. */
+static int set_uuid(libxl_ctx *ctx, uint32_t domid, const libxl_uuid *uuid)
+{
+	int attempt, rc = -EAGAIN;
+	uint32_t tx;
+
+	for (attempt = 0; attempt < LIBXL__TX_RETRIES && rc == -EAGAIN; attempt++) {
+		rc = xs_transaction_start(ctx->xsh, &tx);
+		if (rc < 0)
+			break;
+		rc = set_uuid_in_tx(ctx, tx, domid, uuid);
+		if (rc < 0)
+			xs_transaction_end(ctx->xsh, tx, true);
+		else
+			rc = xs_transaction_end(ctx->xsh, tx, false);
+	}
+	return rc;
+}
+
+int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason reason,
+			  const libxl_uuid *new_uuid)
 {
 	char control[LIBXL_PATH_MAX];
 	const char *name = libxl_shutdown_reason_to_string(reason);
 	int rc;
 
+	if (domid == LIBXL_DOMID_HOST || (new_uuid && libxl_uuid_is_nil(new_uuid)))
+		return -EINVAL;
+	/* First, so that nothing has changed when the UUID cannot be. */
+	if (new_uuid) {
+		rc = set_uuid(ctx, domid, new_uuid);
+		if (rc < 0)
+			return rc;
+	}
 	if (libxl__hv_socket_path(domid, control, sizeof(control)) == 0)
 		unlink(control);
 	libxl__xs_write(ctx, XS_NO_TX, "", "/local/domain/%u/console/tty", domid);
@@ -339,14 +446,5 @@ int libxl_retrieve_domain_configuration_json(libxl_ctx *ctx, uint32_t domid, cha
 
 int libxl_retrieve_domain_configuration(libxl_ctx *ctx, uint32_t domid, libxl_domain_config *cfg)
 {
-	char *json = NULL, err[256];
-	int rc = libxl_retrieve_domain_configuration_json(ctx, domid, &json);
-
-	if (rc < 0)
-		return rc;
-	rc = libxl_domain_config_from_json(cfg, json, err, sizeof(err));
-	if (rc < 0)
-		log_warnx("domain %u: the stored configuration cannot be read back: %s", domid, err);
-	free(json);
-	return rc;
+	return retrieve_config(ctx, XS_NO_TX, domid, cfg);
 }

@@ -10,6 +10,8 @@
 #include "xenstored/xs.h"
 
 #define LIBXL_PATH_MAX 256
+/* Xenstore transactions that xenstored asks to redo (-EAGAIN): at most. */
+#define LIBXL__TX_RETRIES 50
 
 struct libxl__ctx {
 	struct xs_handle *xsh;
@@ -48,6 +50,8 @@ int libxl__xs_domids(libxl_ctx *ctx, uint32_t tx, uint32_t **ids, unsigned *nr);
 /* Store / load a value that may be longer than one xenstore node holds. */
 int libxl__xs_write_long(libxl_ctx *ctx, uint32_t tx, const char *base, const char *value);
 int libxl__xs_read_long(libxl_ctx *ctx, uint32_t tx, const char *base, char **value);
+/* Copy the subtree at from (values and permissions) to to. */
+int libxl__xs_copy_tree(libxl_ctx *ctx, uint32_t tx, const char *from, const char *to);
 
 /* ---- layout (libxl_layout.c) ---- */
 struct libxl__layout {

@@ -181,7 +181,18 @@ int libxl__xs_write_long(libxl_ctx *ctx, uint32_t tx, const char *base, const ch
 		off += n;
 		part++;
 	} while (off < len);
-	return 0;
+	/*
+	 * A shorter value than before: drop the old value's extra parts (rm
+	 * of a missing node succeeds in Xen's protocol: look first).
+	 */
+	for (;; part++) {
+		rc = libxl__xs_exists(ctx, tx, "%s-%u", base, part);
+		if (rc <= 0)
+			return rc;
+		rc = libxl__xs_rm(ctx, tx, "%s-%u", base, part);
+		if (rc < 0)
+			return rc;
+	}
 }
 
 int libxl__xs_read_long(libxl_ctx *ctx, uint32_t tx, const char *base, char **value)
@@ -220,4 +231,37 @@ int libxl__xs_read_long(libxl_ctx *ctx, uint32_t tx, const char *base, char **va
 	}
 	*value = all;
 	return 0;
+}
+
+/* Copy node from (value and permissions) to to, then its children. */
+int libxl__xs_copy_tree(libxl_ctx *ctx, uint32_t tx, const char *from, const char *to)
+{
+	char **names = NULL, **perms = NULL, *value = NULL;
+	char cfrom[LIBXL_PATH_MAX], cto[LIBXL_PATH_MAX];
+	unsigned n = 0, nperms = 0, i;
+	size_t len;
+	int rc;
+
+	rc = xs_read(ctx->xsh, tx, from, &value, &len);
+	if (rc < 0)
+		return rc;
+	rc = xs_write(ctx->xsh, tx, to, value, len);
+	free(value);
+	if (rc == 0)
+		rc = xs_get_perms(ctx->xsh, tx, from, &perms, &nperms);
+	if (rc == 0) {
+		rc = xs_set_perms(ctx->xsh, tx, to, (const char *const *)perms, nperms);
+		free(perms);
+	}
+	if (rc == 0)
+		rc = xs_directory(ctx->xsh, tx, from, &names, &n);
+	for (i = 0; rc == 0 && i < n; i++) {
+		rc = libxl__path(cfrom, sizeof(cfrom), "%s/%s", from, names[i]);
+		if (rc == 0)
+			rc = libxl__path(cto, sizeof(cto), "%s/%s", to, names[i]);
+		if (rc == 0)
+			rc = libxl__xs_copy_tree(ctx, tx, cfrom, cto);
+	}
+	free(names);
+	return rc;
 }

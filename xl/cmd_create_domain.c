@@ -156,14 +156,12 @@ static void take_current_name(struct monitor *m)
 	}
 }
 
-/* A new domid, the same name and config. */
-static int restart(struct monitor *m, bool new_uuid)
+/* A new domid, the same name, UUID and config. */
+static int restart(struct monitor *m)
 {
 	uint32_t old = m->domid;
 	int rc;
 
-	if (new_uuid)
-		libxl_uuid_clear(&m->cfg->c_info.uuid);
 	if (!restart_allowed(m)) {
 		log_warnx("domain '%s' restarted %d times in %d s: giving up, destroying it",
 			  m->cfg->c_info.name, RESTART_BURST, RESTART_WINDOW);
@@ -180,14 +178,18 @@ static int restart(struct monitor *m, bool new_uuid)
 /*
  * rename-restart: keep the old domain, shut down, under another name: Xen's
  * "<name>-<UTC date>T<time>Z", with "-<domid>" added if that is taken (two
- * in the same minute).
+ * in the same minute), and, as Xen's xl, a new UUID, so that the restarted
+ * domain keeps the config's. false when it could not be done: then, as
+ * Xen's xl, the old domain stays (shut down) and nothing is restarted.
  */
-static void rename_old(struct monitor *m, libxl_shutdown_reason reason)
+static bool rename_old(struct monitor *m, libxl_shutdown_reason reason)
 {
-	char newname[LIBXL_NAME_MAX + 1], stamp[24] = "";
+	char newname[LIBXL_NAME_MAX + 1], stamp[24] = "", uuid[LIBXL_UUID_FMTLEN + 1];
 	const char *name = m->cfg->c_info.name ? m->cfg->c_info.name : "domain";
 	time_t now = time(NULL);
+	libxl_uuid new_uuid;
 	struct tm tm;
+	int rc;
 
 	if (gmtime_r(&now, &tm))
 		strftime(stamp, sizeof(stamp), "-%Y%m%dT%H%MZ", &tm);
@@ -197,8 +199,18 @@ static void rename_old(struct monitor *m, libxl_shutdown_reason reason)
 		if (libxl_domain_rename(m->ctx, m->domid, NULL, newname) < 0)
 			log_warnx("cannot rename domain %u to '%s'", m->domid, newname);
 	}
-	log_warnx("domain %u kept, shut down, as '%s'", m->domid, newname);
-	libxl_domain_preserve(m->ctx, m->domid, reason);
+	libxl_uuid_generate(&new_uuid);
+	libxl_uuid_to_string(&new_uuid, uuid);
+	rc = libxl_domain_preserve(m->ctx, m->domid, reason, &new_uuid);
+	if (rc < 0) {
+		log_warnx("cannot give domain %u the new UUID %s: %s; keeping it shut down, not restarting "
+			  "'%s' (xl destroy %u, then xl create again)",
+			  m->domid, uuid, log_strerror(rc), name, m->domid);
+		libxl_domain_preserve(m->ctx, m->domid, reason, NULL);
+		return false;
+	}
+	log_warnx("domain %u kept, shut down, as '%s' with UUID %s", m->domid, newname, uuid);
+	return true;
 }
 
 static const char *const event_names[] = {
@@ -232,16 +244,15 @@ static bool handle_death(struct monitor *m, libxl_death how)
 		log_warnx("core dumps are not supported yet: no dump written");
 	switch (a) {
 	case LIBXL_ACTION_ON_SHUTDOWN_PRESERVE:
-		libxl_domain_preserve(m->ctx, m->domid, reason);
+		libxl_domain_preserve(m->ctx, m->domid, reason, NULL);
 		return false;
 	case LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME:
-		rename_old(m, reason);
-		return restart(m, true) == 0;
+		return rename_old(m, reason) && restart(m) == 0;
 	case LIBXL_ACTION_ON_SHUTDOWN_RESTART:
 	case LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART:
 	case LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET:
 		libxl_domain_cleanup(m->ctx, m->domid);
-		return restart(m, false) == 0;
+		return restart(m) == 0;
 	default:
 		libxl_domain_cleanup(m->ctx, m->domid);
 		return false;
