@@ -443,8 +443,23 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 	nothing_left
 }
 
-@test "on_reboot=rename-restart keeps the old domain under another name" {
-	xl create "$T/lc.cfg" 'on_reboot="rename-restart"'
+# The UUID domain $1 (a domid) has, by every place that names it; fails
+# when they disagree.
+uuid_of() {
+	local u vm
+	u=$(xenstore-read "/libxl/$1/uuid")
+	vm=$(xenstore-read "/local/domain/$1/vm")
+	[ "$vm" = "/vm/$u" ]
+	[ "$(xenstore-read "$vm/uuid")" = "$u" ]
+	xl vm-list | grep -Eq "^$u +$1 "
+	xl list -l "$1" | grep -q "\"uuid\": \"$u\""
+	echo "$u"
+}
+
+@test "on_reboot=rename-restart keeps the old domain under another name and a new UUID, as Xen" {
+	cfg_uuid=3f2a6c1e-8d4b-4e7a-9c25-0b1d2e3f4a5b
+	xl create "$T/lc.cfg" 'on_reboot="rename-restart"' "uuid=\"$cfg_uuid\""
+	[ "$(uuid_of 1)" = "$cfg_uuid" ]
 	wait_for 5 console_has lc1 "xenon> "
 	guest_cmd lc1 reboot
 	wait_for 5 domid_is lc1 2
@@ -452,13 +467,25 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 	old=$(xl domname 1)
 	[[ "$old" =~ ^lc1-20[0-9]{6}T[0-9]{4}Z$ ]]
 	state_is "$old" ---sr-
-	[ "$(xenstore-read /libxl/1/uuid)" != "$(xenstore-read /libxl/2/uuid)" ]
+	# Xen's UUIDs: the kept domain a new one, the restarted the config's
+	kept=$(uuid_of 1)
+	[ "$kept" != "$cfg_uuid" ]
+	[ "$(uuid_of 2)" = "$cfg_uuid" ]
+	[ "$(xenstore-read "/vm/$kept/name")" = "$old" ]
+	[ "$(xenstore-read "/vm/$cfg_uuid/name")" = lc1 ]
+	# /vm/<uuid> moved with its permissions (owner dom0, readable by the domain)
+	[ "$(xenstore-ls -p "/vm/$kept" | grep -c '(n0,r1)')" -ge 3 ]
+	[ "$(xenstore-list /vm | sort)" = "$(printf '%s\n' "$kept" "$cfg_uuid" | sort)" ]
 	# a second one in the same minute gets its domid added
 	wait_for 5 console_has lc1 "xenon> "
 	guest_cmd lc1 reboot
 	wait_for 5 domid_is lc1 3
 	[[ "$(xl domname 2)" =~ ^lc1-20[0-9]{6}T[0-9]{4}Z(-2)?$ ]]
 	[ "$(xl domname 2)" != "$old" ]
+	kept2=$(uuid_of 2)
+	[ "$kept2" != "$cfg_uuid" ] && [ "$kept2" != "$kept" ]
+	[ "$(uuid_of 3)" = "$cfg_uuid" ]
+	[ "$(uuid_of 1)" = "$kept" ]
 	xl destroy 1
 	xl destroy 2
 	xl destroy lc1
