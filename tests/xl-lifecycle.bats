@@ -458,7 +458,10 @@ uuid_of() {
 
 @test "on_reboot=rename-restart keeps the old domain under another name and a new UUID, as Xen" {
 	cfg_uuid=3f2a6c1e-8d4b-4e7a-9c25-0b1d2e3f4a5b
-	xl create "$T/lc.cfg" 'on_reboot="rename-restart"' "uuid=\"$cfg_uuid\""
+	# a long command line: the stored JSON takes several nodes (config-1...)
+	pad=$(printf 'p%.0s' $(seq 1600))
+	xl create "$T/lc.cfg" 'on_reboot="rename-restart"' "uuid=\"$cfg_uuid\"" "extra=\"pad=$pad\""
+	xenstore-exists /libxl/1/config-1
 	[ "$(uuid_of 1)" = "$cfg_uuid" ]
 	wait_for 5 console_has lc1 "xenon> "
 	guest_cmd lc1 reboot
@@ -471,6 +474,7 @@ uuid_of() {
 	kept=$(uuid_of 1)
 	[ "$kept" != "$cfg_uuid" ]
 	[ "$(uuid_of 2)" = "$cfg_uuid" ]
+	xl list -l 1 | grep -q "pad=$pad"
 	[ "$(xenstore-read "/vm/$kept/name")" = "$old" ]
 	[ "$(xenstore-read "/vm/$cfg_uuid/name")" = lc1 ]
 	# /vm/<uuid> moved with its permissions (owner dom0, readable by the domain)
