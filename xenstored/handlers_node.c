@@ -9,6 +9,7 @@
 #include "domain.h"
 #include "quota.h"
 #include "strutil.h"
+#include "transaction.h"
 
 /* The nearest existing ancestor of path (path itself excluded); depth gaps in *missing. */
 static struct node *nearest_ancestor(struct store *st, const char *path, unsigned *missing)
@@ -90,8 +91,10 @@ static int create_path(struct req *r, const char *path, const void *value, uint3
 		return -EACCES;
 	if (!who->priv) {
 		struct domain *d = domain_get(who->domid);
+		/* in a transaction, what it made so far counts: ENOSPC now, as in Xen */
+		long owned = d ? (long)d->nodes + (r->tx ? tx_net_nodes(r->conn, r->tx) : 0) : 0;
 
-		if (!d || d->nodes + missing > quota_limit[QUOTA_NODES])
+		if (!d || owned + missing > quota_limit[QUOTA_NODES])
 			return -ENOSPC;
 	}
 	perms = malloc(a->nperms * sizeof(*perms));

@@ -195,14 +195,10 @@ static void tx_free(struct conn *c, struct tx *tx, bool fire)
 	free(tx);
 }
 
-/* A guest's transaction may not take it over its node quota at commit. */
-static bool tx_over_quota(struct conn *c, struct tx *tx)
+long tx_net_nodes(const struct conn *c, struct tx *tx)
 {
-	struct domain *d = domain_find(c->who.domid);
 	long net = 0;
 
-	if (c->who.priv)
-		return false;
 	for (struct node *e = store_view_entries(tx->view); e; e = e->tnext) {
 		if (!e->dirty || e->exists == e->orig_exists)
 			continue;
@@ -210,6 +206,18 @@ static bool tx_over_quota(struct conn *c, struct tx *tx)
 			continue;
 		net += e->exists ? 1 : -1;
 	}
+	return net;
+}
+
+/* A guest's transaction may not take it over its node quota at commit. */
+static bool tx_over_quota(struct conn *c, struct tx *tx)
+{
+	struct domain *d = domain_find(c->who.domid);
+	long net;
+
+	if (c->who.priv)
+		return false;
+	net = tx_net_nodes(c, tx);
 	return net > 0 && (d ? d->nodes : 0) + net > quota_limit[QUOTA_NODES];
 }
 

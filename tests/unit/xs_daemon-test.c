@@ -324,14 +324,22 @@ static void test_quotas(void)
 	CHECK_STR(WRITE(g, 0, "b", ""), "OK");
 	CHECK_STR(WRITE(g, 0, "c", ""), "ENOSPC");		    /* it owns its home too */
 	CHECK_STR(WRITE(d0, 0, "/local/domain/11/byd0", ""), "OK"); /* dom0 is exempt */
-	/* nodes made inside a transaction count at commit */
+	/* nodes made inside a transaction count at once (as in Xen)... */
 	RQ(g, XS_RM, 0, "b");
 	RQ(d0, XS_RM, 0, "/local/domain/11/byd0"); /* it inherited owner 11 */
 	uint32_t tx = atoi(RQ(g, XS_TRANSACTION_START, 0, ""));
 	CHECK_STR(WRITE(g, tx, "t1", ""), "OK");
-	CHECK_STR(WRITE(g, tx, "t2", ""), "OK");
+	CHECK_STR(WRITE(g, tx, "t2", ""), "ENOSPC");
+	/* ...and again at commit, against what it was given meanwhile */
+	WRITE(d0, 0, "/q11", "");
+	CHECK_STR(RQ(d0, XS_SET_PERMS, 0, "/q11\0n11"), "OK");
 	CHECK_STR(RQ(g, XS_TRANSACTION_END, tx, "T"), "ENOSPC");
 	CHECK_STR(RQ(g, XS_READ, 0, "t1"), "ENOENT");
+	RQ(d0, XS_RM, 0, "/q11");
+	tx = atoi(RQ(g, XS_TRANSACTION_START, 0, ""));
+	CHECK_STR(WRITE(g, tx, "t1", ""), "OK");
+	CHECK_STR(RQ(g, XS_TRANSACTION_END, tx, "T"), "OK");
+	CHECK_STR(RQ(g, XS_READ, 0, "t1"), "");
 	quota_limit[QUOTA_NODES] = saved;
 	/* node size */
 	memset(big, 'v', sizeof(big));
