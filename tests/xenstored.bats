@@ -266,7 +266,14 @@ acks_at_least() {
 	[ "$status" -eq 1 ]
 	run "$XSD/xs-tool" <<< "write /full/k4 $v"
 	[ "$output" = "ERR ENOSPC" ]
-	rm "$T/small/fill"
+	# a watch registered in the failed round is failed too, and not left behind
+	{
+		echo "watchwrite /full w /full/k5 $v"
+		wait_for 10 grep -q ENOSPC "$T/ww"
+		rm "$T/small/fill"
+		echo "watchwrite /full w /full/k6 x"
+	} | "$XSD/xs-tool" > "$T/ww"
+	[ "$(cat "$T/ww")" = "$(printf '%s\n' 'ENOSPC ENOSPC' 'OK OK')" ]
 	"$XSD/xenstore-write" /after 2
 	"$XSD/xenstore-ls" -f / | sort > "$T/live"
 	# what the daemon showed is exactly what it had journaled

@@ -71,6 +71,11 @@ void trace_msg(const struct conn *c, const char *dir, const struct xs_msg_hdr *h
 	fflush(trace_fp);
 }
 
+uint64_t conn_round(void)
+{
+	return loop_epoch;
+}
+
 size_t conn_pending(const struct conn *c)
 {
 	return c->out_len - c->out_off;
@@ -387,7 +392,7 @@ static void conn_write(struct conn *c)
 /*
  * The journal could not take this iteration's changes: every reply queued
  * since the iteration began becomes the error, its watch events go, and a
- * transaction it started is ended (its id never reached the client).
+ * transaction or watch it started is ended (the client was told it failed).
  */
 static void fail_replies(struct conn *c, const char *ename)
 {
@@ -405,6 +410,8 @@ static void fail_replies(struct conn *c, const char *ename)
 		struct tx *tx;
 
 		memcpy(&h, old + off, XS_HDR_SIZE);
+		if (h.type == XS_WATCH)
+			watch_remove_round(c, loop_epoch);
 		if (h.type == XS_TRANSACTION_START && h.len > 1 &&
 		    (tx = tx_find(c, strtoul(old + off + XS_HDR_SIZE, NULL, 10))))
 			tx_end(c, tx, false);

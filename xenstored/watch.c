@@ -18,6 +18,7 @@ struct watch {
 	char *token;
 	size_t plen;
 	bool relative;
+	uint64_t round; /* conn_round() when registered */
 };
 
 static struct watch *all_watches;
@@ -95,6 +96,7 @@ int watch_add(struct req *r, const char *path, const char *token)
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	w->round = conn_round();
 	w->path = strdup(path);
 	w->token = strdup(token);
 	if (!w->path || !w->token) {
@@ -165,6 +167,20 @@ int watch_remove(struct conn *c, const char *path, const char *token)
 		}
 	}
 	return -ENOENT;
+}
+
+void watch_remove_round(struct conn *c, uint64_t round)
+{
+	for (struct watch **pp = &c->watches; *pp;) {
+		struct watch *w = *pp;
+
+		if (w->round == round) {
+			*pp = w->cnext;
+			watch_free(w);
+		} else {
+			pp = &w->cnext;
+		}
+	}
 }
 
 void watch_remove_all(struct conn *c)

@@ -13,6 +13,8 @@
 int watch_add(struct req *r, const char *path, const char *token);
 int watch_remove(struct conn *c, const char *path, const char *token);
 void watch_remove_all(struct conn *c);
+/* Those c registered in this loop round (its replies were failed: journal). */
+void watch_remove_round(struct conn *c, uint64_t round);
 /* A change at abs path; perms (may be NULL) decide who may see it. */
 void watch_fire(const char *path, const struct xs_perm *perms, uint32_t nperms, bool recursive);
 /* Events queued for an accepted watch are sent after its reply. */

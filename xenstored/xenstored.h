@@ -71,6 +71,8 @@ void conn_close_later(struct conn *c, const char *why);
 /* Bytes read from c: complete messages are handled as they complete. */
 void conn_feed(struct conn *c, const char *p, size_t n);
 size_t conn_pending(const struct conn *c);
+/* The event loop's round (changes once per batch of replies). */
+uint64_t conn_round(void);
 /* Handle input held back while c was busy (the loop calls it once c's client has read). */
 void conn_resume(struct conn *c);
 /* Close every connection that became domid (RELEASE). */

@@ -9,6 +9,8 @@
  *   flood N P (pipeline N READs of P without reading replies, until the
  *   daemon stops taking them: prints "sent K") | drain (read the replies of
  *   the flood: "replies R" counts those in order and of P's value length)
+ *   | watchwrite WP T P V (WATCH and WRITE in one write(2), so the daemon
+ *   handles them in one round: prints both results)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -196,6 +198,47 @@ static void cmd_drain(char **a)
 	printf("replies %u\n", ok);
 }
 
+static size_t put_msg(char *buf, uint32_t type, uint32_t req_id, const char *a, size_t alen, const char *b,
+		      size_t blen)
+{
+	struct xs_msg_hdr h = {type, req_id, 0, (uint32_t)(alen + blen)};
+
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), a, alen);
+	memcpy(buf + sizeof(h) + alen, b, blen);
+	return sizeof(h) + alen + blen;
+}
+
+static void cmd_watchwrite(char **a)
+{
+	static char buf[2 * (XS_HDR_SIZE + XS_PAYLOAD_MAX)];
+	char w[XS_PAYLOAD_MAX], v[XS_PAYLOAD_MAX];
+	size_t wl = strlen(a[1]) + 1, tl = strlen(a[2]) + 1, pl = strlen(a[3]) + 1, vl = strlen(a[4]), n;
+	struct xs_msg_hdr h;
+
+	if (wl + tl + 1 > sizeof(w) || pl + vl > XS_PAYLOAD_MAX) {
+		printf("ERR usage\n");
+		return;
+	}
+	memcpy(w, a[1], wl);
+	memcpy(w + wl, a[2], tl);
+	n = put_msg(buf, XS_WATCH, 901, w, wl + tl, "", 0);
+	n += put_msg(buf + n, XS_WRITE, 902, a[3], pl, a[4], vl);
+	flood_off = flood_len = 0;
+	raw_send(buf, n);
+	for (int got = 0; got < 2;) {
+		if (flood_read(xs_socket_fd(xs), &h, v)) {
+			printf("ERR read\n");
+			return;
+		}
+		if (h.type == XS_WATCH_EVENT)
+			continue;
+		v[h.len < sizeof(v) ? h.len : sizeof(v) - 1] = 0;
+		printf("%s%s", got++ ? " " : "", h.type == XS_ERROR ? v : "OK");
+	}
+	printf("\n");
+}
+
 static void cmd_become(char **a)
 {
 	result(xs_become_domain(xs, atoi(a[1])));
@@ -366,6 +409,7 @@ static const struct command {
     {"alive", cmd_alive_arg, 1, 1},
     {"flood", cmd_flood, 3, 3},
     {"drain", cmd_drain, 1, 1},
+    {"watchwrite", cmd_watchwrite, 5, 5},
 };
 
 static void run(int argc, char **argv)
