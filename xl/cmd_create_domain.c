@@ -123,12 +123,9 @@ static int create_once(struct monitor *m)
 	libxl_domain_create_opts o = {.paused = m->opts->paused, .hv_stdio = m->log.fd};
 	int lock = -1, rc;
 
-	rc = libxl_lock_acquire(xl_lockfile(), &lock);
-	if (rc < 0) {
-		log_warnx("cannot take the xl lock %s: %s (xl.conf lockfile= sets another)", xl_lockfile(),
-			  log_strerror(rc));
+	rc = xl_lock_take(&lock);
+	if (rc < 0)
 		return rc;
-	}
 	rc = libxl_domain_create_new(m->ctx, m->cfg, &m->domid, &o);
 	libxl_lock_release(lock);
 	return rc;

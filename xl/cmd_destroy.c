@@ -19,12 +19,9 @@ static int destroy_locked(libxl_ctx *ctx, uint32_t domid)
 {
 	int lock = -1, rc;
 
-	rc = libxl_lock_acquire(xl_lockfile(), &lock);
-	if (rc < 0) {
-		log_warnx("cannot take the xl lock %s: %s (xl.conf lockfile= sets another)", xl_lockfile(),
-			  log_strerror(rc));
+	rc = xl_lock_take(&lock);
+	if (rc < 0)
 		return rc;
-	}
 	rc = libxl_domain_destroy(ctx, domid);
 	libxl_lock_release(lock);
 	return rc;

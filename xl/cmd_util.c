@@ -119,3 +119,13 @@ const char *xl_lockfile(void)
 {
 	return xl_conf.lockfile && *xl_conf.lockfile ? xl_conf.lockfile : XL_LOCK_FILE;
 }
+
+int xl_lock_take(int *lock)
+{
+	int rc = libxl_lock_acquire(xl_lockfile(), lock);
+
+	if (rc < 0)
+		log_warnx("cannot take the xl lock %s: %s (xl.conf lockfile= sets another)", xl_lockfile(),
+			  log_strerror(rc));
+	return rc;
+}

@@ -23,6 +23,8 @@ int xl_console_attach(libxl_ctx *ctx, uint32_t domid);
 void xl_uptime_string(uint64_t seconds, int short_mode, char *buf, unsigned len);
 /* The xl.conf lockfile, or the default. */
 const char *xl_lockfile(void);
+/* Take the xl lock (release with libxl_lock_release); on failure says why. */
+int xl_lock_take(int *lock);
 
 /*
  * More than max arguments after the options (argv[optind...])? Says which
