@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "xenstored/xs.h"
 
 /* More restarts than this within RESTART_WINDOW seconds: give up. */
 #define RESTART_BURST  10
@@ -55,8 +54,12 @@ static int logfile_open(struct logfile *lf, const char *name)
 
 	lf->fd = -1;
 	rc = snprintf(lf->path, sizeof(lf->path), "%s/xl-%s.log", libxl_logdir(), name ? name : "unnamed");
-	if (rc < 0 || (size_t)rc >= sizeof(lf->path))
+	if (rc < 0 || (size_t)rc >= sizeof(lf->path)) {
+		log_warnx("the log file name %s/xl-%s.log is too long; set $XENON_LOGDIR to a shorter "
+			  "directory",
+			  libxl_logdir(), name ? name : "unnamed");
 		return -ENAMETOOLONG;
+	}
 	rc = libxl_ensure_dir(libxl_logdir());
 	if (rc < 0) {
 		log_warnx("cannot create the log directory %s: %s (set $XENON_LOGDIR?)", libxl_logdir(),
@@ -275,14 +278,10 @@ static int monitor_start(struct monitor *m)
 {
 	int rc;
 
-	rc = libxl_ctx_alloc(&m->ctx, LIBXL_VERSION, 0);
-	if (rc < 0) {
-		m->ctx = NULL;
-		log_warnx("cannot connect to xenstored at %s: %s (is xenstored running? "
-			  "$XENSTORED_PATH chooses another socket)",
-			  xs_socket_path(), log_strerror(rc));
+	m->ctx = xl_ctx_open();
+	if (!m->ctx) {
 		logfile_undo(&m->log);
-		return rc;
+		return -ENOTCONN;
 	}
 	m->window_start = time(NULL);
 	rc = create_once(m);
@@ -365,6 +364,8 @@ int xl_create_domain(struct xl_create_opts *opts, libxl_domain_config *cfg)
 	pid = fork();
 	if (pid < 0) {
 		log_warn("create: cannot fork the domain's monitor");
+		close(pfd[0]);
+		close(pfd[1]);
 		return 1;
 	}
 	if (pid == 0) {
