@@ -66,8 +66,10 @@ static int targets(libxl_ctx *ctx, const struct request *r, bool all, const char
 
 	if (!all) {
 		*ids = malloc(sizeof(**ids));
-		if (!*ids)
+		if (!*ids) {
+			log_warnx("%s: out of memory", r->cmd);
 			return -ENOMEM;
+		}
 		*n = 1;
 		rc = xl_find_domain(ctx, r->cmd, q, *ids);
 		if (rc == 0 && **ids == LIBXL_DOMID_HOST) {
@@ -77,10 +79,13 @@ static int targets(libxl_ctx *ctx, const struct request *r, bool all, const char
 		return rc;
 	}
 	rc = libxl_list_domain(ctx, &infos, &nr);
-	if (rc < 0)
+	if (rc < 0) {
+		log_warnx("%s: cannot list the domains: %s", r->cmd, log_strerror(rc));
 		return rc;
+	}
 	*ids = malloc(sizeof(**ids) * (size_t)(nr ? nr : 1));
 	if (!*ids) {
+		log_warnx("%s: out of memory", r->cmd);
 		free(infos);
 		return -ENOMEM;
 	}
