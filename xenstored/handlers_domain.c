@@ -8,6 +8,7 @@
 
 #include "domain.h"
 #include "journal.h"
+#include "log.h"
 #include "transaction.h"
 #include "watch.h"
 
@@ -165,34 +166,50 @@ struct release_ctx {
 	unsigned nfix, fcap;
 };
 
+/* arr (n used of *cap elements of size) with room for one more; NULL (arr kept) when out of memory. */
+static void *room_for_one(void *arr, unsigned n, unsigned *cap, size_t size)
+{
+	unsigned ncap = *cap ? 2 * *cap : 16;
+	void *p;
+
+	if (n < *cap)
+		return arr;
+	p = realloc(arr, ncap * size);
+	if (p)
+		*cap = ncap;
+	return p;
+}
+
 static int release_scan(void *arg, struct node *n)
 {
 	struct release_ctx *x = arg;
 
 	if (n->perms[0].id == x->domid && strcmp(n->path, "/")) {
+		char **top;
+
 		for (unsigned i = 0; i < x->ntop; i++) {
 			size_t l = strlen(x->top[i]);
 
 			if (!strncmp(n->path, x->top[i], l) && n->path[l] == '/')
 				return 0; /* below one already taken */
 		}
-		if (x->ntop == x->cap) {
-			x->cap = x->cap ? 2 * x->cap : 16;
-			x->top = realloc(x->top, x->cap * sizeof(*x->top));
-		}
-		if (x->top)
-			x->top[x->ntop++] = strdup(n->path);
-		return 0;
+		top = room_for_one(x->top, x->ntop, &x->cap, sizeof(*top));
+		if (!top)
+			return -ENOMEM;
+		x->top = top;
+		top[x->ntop] = strdup(n->path);
+		return top[x->ntop++] ? 0 : -ENOMEM;
 	}
 	for (uint32_t i = 1; i < n->nperms; i++) {
+		struct node **fix;
+
 		if (n->perms[i].id != x->domid)
 			continue;
-		if (x->nfix == x->fcap) {
-			x->fcap = x->fcap ? 2 * x->fcap : 16;
-			x->fix = realloc(x->fix, x->fcap * sizeof(*x->fix));
-		}
-		if (x->fix)
-			x->fix[x->nfix++] = n;
+		fix = room_for_one(x->fix, x->nfix, &x->fcap, sizeof(*fix));
+		if (!fix)
+			return -ENOMEM;
+		x->fix = fix;
+		fix[x->nfix++] = n;
 		break;
 	}
 	return 0;
@@ -203,8 +220,9 @@ static void release_nodes(struct req *r, uint32_t domid)
 	struct release_ctx x = {.domid = domid};
 	struct node *root = store_lookup(xs_store, "/");
 
-	store_walk(xs_store, root, release_scan, &x);
-	for (unsigned i = 0; i < x.nfix && x.fix; i++) {
+	if (store_walk(xs_store, root, release_scan, &x))
+		log_warnx("out of memory releasing domain %u: some of its nodes or permissions stay", domid);
+	for (unsigned i = 0; i < x.nfix; i++) {
 		struct node *n = x.fix[i];
 		struct xs_perm p[XS_NODE_PERMS_MAX];
 		uint32_t np = 0;
@@ -214,8 +232,8 @@ static void release_nodes(struct req *r, uint32_t domid)
 				p[np++] = n->perms[k];
 		store_set_perms(xs_store, n, p, np);
 	}
-	for (unsigned i = 0; i < x.ntop && x.top; i++) {
-		struct node *n = x.top[i] ? store_lookup(xs_store, x.top[i]) : NULL;
+	for (unsigned i = 0; i < x.ntop; i++) {
+		struct node *n = store_lookup(xs_store, x.top[i]);
 
 		if (n) {
 			struct xs_perm p = n->perms[0];
