@@ -12,15 +12,11 @@ int main_domid(int argc, char **argv)
 {
 	libxl_ctx *ctx;
 	uint32_t domid;
-	int opt, rc;
+	int rc;
 
-	SWITCH_FOREACH_OPT(opt, "", NULL, "domid", 1)
-	{
-	default:
-		break;
-	}
-	if (xl_too_many_args(argc, argv, "domid", 1))
-		return 1;
+	rc = xl_plain_args(argc, argv, "domid", 1);
+	if (rc >= 0)
+		return rc;
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;

@@ -15,15 +15,11 @@ int main_domname(int argc, char **argv)
 	libxl_ctx *ctx;
 	uint64_t domid;
 	char *name;
-	int opt, rc;
+	int rc;
 
-	SWITCH_FOREACH_OPT(opt, "", NULL, "domname", 1)
-	{
-	default:
-		break;
-	}
-	if (xl_too_many_args(argc, argv, "domname", 1))
-		return 1;
+	rc = xl_plain_args(argc, argv, "domname", 1);
+	if (rc >= 0)
+		return rc;
 	rc = parse_u64(argv[optind], LIBXL_DOMID_MAX - 1, &domid);
 	if (rc == -ERANGE) {
 		log_warnx("domname: %s is out of range: domain ids go from 0 to %u", argv[optind],

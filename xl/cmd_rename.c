@@ -11,15 +11,11 @@ int main_rename(int argc, char **argv)
 	const char *newname;
 	libxl_ctx *ctx;
 	uint32_t domid;
-	int opt, rc;
+	int rc;
 
-	SWITCH_FOREACH_OPT(opt, "", NULL, "rename", 2)
-	{
-	default:
-		break;
-	}
-	if (xl_too_many_args(argc, argv, "rename", 2))
-		return 1;
+	rc = xl_plain_args(argc, argv, "rename", 2);
+	if (rc >= 0)
+		return rc;
 	newname = argv[optind + 1];
 	if (libxl_name_valid(newname) < 0) {
 		log_warnx("rename: '%s' is not a valid domain name: use 1 to %d letters, digits, "

@@ -100,18 +100,25 @@ int xl_domain_op(const char *cmd, const char *q, int (*op)(libxl_ctx *ctx, uint3
 	return rc < 0 ? 1 : 0;
 }
 
-int xl_simple_domain_command(int argc, char **argv, const char *cmd,
-			     int (*op)(libxl_ctx *ctx, uint32_t domid), const char *failed)
+int xl_plain_args(int argc, char **argv, const char *cmd, int nargs)
 {
 	int opt;
 
-	SWITCH_FOREACH_OPT(opt, "", NULL, cmd, 1)
+	SWITCH_FOREACH_OPT(opt, "", NULL, cmd, nargs)
 	{
 	default:
 		break;
 	}
-	if (xl_too_many_args(argc, argv, cmd, 1))
-		return 1;
+	return xl_too_many_args(argc, argv, cmd, nargs) ? 1 : -1;
+}
+
+int xl_simple_domain_command(int argc, char **argv, const char *cmd,
+			     int (*op)(libxl_ctx *ctx, uint32_t domid), const char *failed)
+{
+	int status = xl_plain_args(argc, argv, cmd, 1);
+
+	if (status >= 0)
+		return status;
 	return xl_domain_op(cmd, argv[optind], op, failed);
 }
 

@@ -33,6 +33,13 @@ int xl_lock_take(int *lock);
 bool xl_too_many_args(int argc, char **argv, const char *cmd, int max);
 
 /*
+ * The arguments of a command with no options but -h: exactly nargs of
+ * them (from argv[optind]). Returns -1 to go on, or the exit status
+ * (0 after --help, 1 after a message).
+ */
+int xl_plain_args(int argc, char **argv, const char *cmd, int nargs);
+
+/*
  * Look up domain q and call op(ctx, domid) on it, refusing Domain-0;
  * reports errors ("domain 'q' could not be <failed>"), returns the exit
  * status.
@@ -42,7 +49,7 @@ int xl_domain_op(const char *cmd, const char *q, int (*op)(libxl_ctx *ctx, uint3
 
 /*
  * The body of a command "xl CMD <Domain>" that calls op(ctx, domid):
- * parses argv (no options but -h, one argument), then xl_domain_op().
+ * xl_plain_args() with one argument, then xl_domain_op().
  */
 int xl_simple_domain_command(int argc, char **argv, const char *cmd,
 			     int (*op)(libxl_ctx *ctx, uint32_t domid), const char *failed);

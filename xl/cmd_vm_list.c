@@ -15,15 +15,11 @@ int main_vm_list(int argc, char **argv)
 	libxl_dominfo *infos = NULL;
 	char uuid[LIBXL_UUID_FMTLEN + 1];
 	libxl_ctx *ctx;
-	int opt, i, n = 0, rc;
+	int i, n = 0, rc;
 
-	SWITCH_FOREACH_OPT(opt, "", NULL, "vm-list", 0)
-	{
-	default:
-		break;
-	}
-	if (xl_too_many_args(argc, argv, "vm-list", 0))
-		return 1;
+	rc = xl_plain_args(argc, argv, "vm-list", 0);
+	if (rc >= 0)
+		return rc;
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;
