@@ -122,7 +122,7 @@ static int dispatch(struct req *r)
 			return -ENOENT;
 		r->st = r->tx->view;
 		/* a transaction may not copy the whole store for a guest */
-		if (!c->who.priv && store_view_size(r->st) > quota_limit[QUOTA_TX_NODES])
+		if (!c->who.priv && store_count(r->st) > quota_limit[QUOTA_TX_NODES])
 			return -ENOSPC;
 	}
 	if (!c->who.priv)

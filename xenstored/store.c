@@ -87,11 +87,6 @@ void store_free(struct store *s)
 	free(s);
 }
 
-struct store *store_base(struct store *s)
-{
-	return s->base;
-}
-
 unsigned store_count(const struct store *s)
 {
 	return s->count;
@@ -100,11 +95,6 @@ unsigned store_count(const struct store *s)
 struct node *store_view_entries(struct store *s)
 {
 	return s->entries;
-}
-
-unsigned store_view_size(const struct store *s)
-{
-	return s->count;
 }
 
 static void hash_grow(struct store *s)

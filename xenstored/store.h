@@ -54,7 +54,7 @@ struct store *store_new(const struct store_hooks *hooks, void *arg);
 /* A transaction view over base. */
 struct store *store_new_view(struct store *base);
 void store_free(struct store *s);
-struct store *store_base(struct store *s);
+/* The nodes a store holds; for a view, the entries fetched or made (bounded by the transaction quota). */
 unsigned store_count(const struct store *s);
 
 /* The node at path, or NULL when it does not exist. */
@@ -72,8 +72,6 @@ int store_walk(struct store *s, struct node *n, int (*fn)(void *arg, struct node
 
 /* Transaction views: the entries fetched or made, for commit. */
 struct node *store_view_entries(struct store *s);
-/* The number of entries a view holds (bounded by the transaction quota). */
-unsigned store_view_size(const struct store *s);
 
 /* Path helpers: parent path into buf (returns -EINVAL for "/"); the last component. */
 int path_parent(const char *path, char *buf, size_t len);
