@@ -90,9 +90,10 @@ static int check_name_free(libxl_ctx *ctx, uint32_t tx, const char *name, const 
 	return 0;
 }
 
-/* One attempt: pick the domid and write the layout inside transaction tx. */
-static int alloc_in_tx(libxl_ctx *ctx, uint32_t tx, struct libxl__layout *l)
+/* One attempt: pick the domid and write the layout (arg) inside transaction tx. */
+static int alloc_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
 {
+	struct libxl__layout *l = arg;
 	uint32_t *ids = NULL, last = 0;
 	uint64_t v;
 	unsigned nr = 0;
@@ -119,25 +120,15 @@ static int alloc_in_tx(libxl_ctx *ctx, uint32_t tx, struct libxl__layout *l)
 	return rc;
 }
 
+/*
+ * A name in use (-EEXIST) and no free domid (-ENOSPC) have been said by
+ * alloc_in_tx; any other failure is xenstore's.
+ */
 static int alloc_domid(libxl_ctx *ctx, struct libxl__layout *l)
 {
-	int attempt, rc = -EAGAIN;
-	uint32_t tx;
+	int rc = libxl__xs_transact(ctx, alloc_in_tx, l);
 
-	for (attempt = 0; attempt < LIBXL__TX_RETRIES && rc == -EAGAIN; attempt++) {
-		rc = xs_transaction_start(ctx->xsh, &tx);
-		if (rc < 0)
-			break;
-		rc = alloc_in_tx(ctx, tx, l);
-		if (rc < 0) {
-			xs_transaction_end(ctx->xsh, tx, true);
-			if (rc == -EAGAIN)
-				continue;
-			return rc;
-		}
-		rc = xs_transaction_end(ctx->xsh, tx, false);
-	}
-	if (rc < 0 && rc != -EEXIST)
+	if (rc < 0 && rc != -EEXIST && rc != -ENOSPC)
 		log_warnx("cannot write domain '%s' into xenstore (%s): %s", l->name, xs_socket_path(),
 			  log_strerror(rc));
 	return rc;

@@ -314,13 +314,21 @@ static int config_set_uuid(libxl_ctx *ctx, uint32_t tx, uint32_t domid, const li
 	return rc;
 }
 
+struct set_uuid {
+	uint32_t domid;
+	const libxl_uuid *uuid;
+};
+
 /*
  * Give the domain another UUID, as Xen's preserve does: /vm/<old> moves
  * (values and permissions) to /vm/<new>, and every place naming the UUID
  * follows. -EEXIST when /vm/<new> is already some domain's.
  */
-static int set_uuid_in_tx(libxl_ctx *ctx, uint32_t tx, uint32_t domid, const libxl_uuid *uuid)
+static int set_uuid_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
 {
+	const struct set_uuid *a = arg;
+	uint32_t domid = a->domid;
+	const libxl_uuid *uuid = a->uuid;
 	char text[LIBXL_UUID_FMTLEN + 1], vm[LIBXL_PATH_MAX], *old = NULL;
 	int rc;
 
@@ -352,25 +360,6 @@ out:
 	return rc;
 }
 
-/* All of set_uuid_in_tx or nothing: one transaction, retried on -EAGAIN. */
-static int set_uuid(libxl_ctx *ctx, uint32_t domid, const libxl_uuid *uuid)
-{
-	int attempt, rc = -EAGAIN;
-	uint32_t tx;
-
-	for (attempt = 0; attempt < LIBXL__TX_RETRIES && rc == -EAGAIN; attempt++) {
-		rc = xs_transaction_start(ctx->xsh, &tx);
-		if (rc < 0)
-			break;
-		rc = set_uuid_in_tx(ctx, tx, domid, uuid);
-		if (rc < 0)
-			xs_transaction_end(ctx->xsh, tx, true);
-		else
-			rc = xs_transaction_end(ctx->xsh, tx, false);
-	}
-	return rc;
-}
-
 int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason reason,
 			  const libxl_uuid *new_uuid)
 {
@@ -382,7 +371,9 @@ int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason 
 		return -EINVAL;
 	/* First, so that nothing has changed when the UUID cannot be. */
 	if (new_uuid) {
-		rc = set_uuid(ctx, domid, new_uuid);
+		struct set_uuid a = {domid, new_uuid};
+
+		rc = libxl__xs_transact(ctx, set_uuid_in_tx, &a);
 		if (rc < 0)
 			return rc;
 	}

@@ -10,8 +10,6 @@
 #include "xenstored/xs.h"
 
 #define LIBXL_PATH_MAX 256
-/* Xenstore transactions that xenstored asks to redo (-EAGAIN): at most. */
-#define LIBXL__TX_RETRIES 50
 
 struct libxl__ctx {
 	struct xs_handle *xsh;
@@ -52,6 +50,12 @@ int libxl__xs_write_long(libxl_ctx *ctx, uint32_t tx, const char *base, const ch
 int libxl__xs_read_long(libxl_ctx *ctx, uint32_t tx, const char *base, char **value);
 /* Copy the subtree at from (values and permissions) to to. */
 int libxl__xs_copy_tree(libxl_ctx *ctx, uint32_t tx, const char *from, const char *to);
+/*
+ * All of fn or nothing: fn runs in a transaction that is committed when it
+ * returns 0 and aborted (its error returned) when it fails; the whole is
+ * redone while xenstored answers -EAGAIN, a bounded number of times.
+ */
+int libxl__xs_transact(libxl_ctx *ctx, int (*fn)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg);
 
 /* ---- layout (libxl_layout.c) ---- */
 struct libxl__layout {

@@ -10,6 +10,8 @@
 
 /* Values up to this size go into one node; longer ones are split. */
 #define XS_CHUNK 1536
+/* Xenstore transactions that xenstored asks to redo (-EAGAIN): at most. */
+#define TX_RETRIES 50
 
 static int vpath(char *buf, const char *fmt, va_list ap)
 {
@@ -263,5 +265,23 @@ int libxl__xs_copy_tree(libxl_ctx *ctx, uint32_t tx, const char *from, const cha
 			rc = libxl__xs_copy_tree(ctx, tx, cfrom, cto);
 	}
 	free(names);
+	return rc;
+}
+
+int libxl__xs_transact(libxl_ctx *ctx, int (*fn)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg)
+{
+	int attempt, rc = -EAGAIN;
+	uint32_t tx;
+
+	for (attempt = 0; attempt < TX_RETRIES && rc == -EAGAIN; attempt++) {
+		rc = xs_transaction_start(ctx->xsh, &tx);
+		if (rc < 0)
+			break;
+		rc = fn(ctx, tx, arg);
+		if (rc < 0)
+			xs_transaction_end(ctx->xsh, tx, true);
+		else
+			rc = xs_transaction_end(ctx->xsh, tx, false);
+	}
 	return rc;
 }
