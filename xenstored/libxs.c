@@ -385,19 +385,28 @@ int xs_get_perms(struct xs_handle *h, uint32_t tx, const char *path, char ***per
 	return rc;
 }
 
+/* strs[0..n) one after another, each with its NUL, into buf (a payload's size). */
+static int join_strings(const char *const *strs, unsigned n, char *buf, size_t *len)
+{
+	*len = 0;
+	for (unsigned i = 0; i < n; i++) {
+		size_t l = strlen(strs[i]) + 1;
+
+		if (*len + l > XS_PAYLOAD_MAX)
+			return -E2BIG;
+		memcpy(buf + *len, strs[i], l);
+		*len += l;
+	}
+	return 0;
+}
+
 int xs_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char *const *perms, unsigned count)
 {
 	char buf[XS_PAYLOAD_MAX];
-	size_t len = 0;
+	size_t len;
 
-	for (unsigned i = 0; i < count; i++) {
-		size_t l = strlen(perms[i]) + 1;
-
-		if (len + l > sizeof(buf))
-			return -E2BIG;
-		memcpy(buf + len, perms[i], l);
-		len += l;
-	}
+	if (join_strings(perms, count, buf, &len))
+		return -E2BIG;
 	struct iovec p[] = {STR(path), {buf, len}};
 	return talk(h, XS_SET_PERMS, tx, p, 2, NULL, NULL);
 }
@@ -520,16 +529,10 @@ int xs_get_domain_path(struct xs_handle *h, uint32_t domid, char **path)
 int xs_control(struct xs_handle *h, const char *const *argv, unsigned argc, char **reply)
 {
 	char buf[XS_PAYLOAD_MAX];
-	size_t len = 0;
+	size_t len;
 
-	for (unsigned i = 0; i < argc; i++) {
-		size_t l = strlen(argv[i]) + 1;
-
-		if (len + l > sizeof(buf))
-			return -E2BIG;
-		memcpy(buf + len, argv[i], l);
-		len += l;
-	}
+	if (join_strings(argv, argc, buf, &len))
+		return -E2BIG;
 	struct iovec p[] = {{buf, len}};
 	return talk(h, XS_CONTROL, 0, p, 1, reply, NULL);
 }
