@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hypervisor/hvctl.h"
@@ -187,18 +186,10 @@ static int domain_ended(libxl_ctx *ctx, uint32_t domid)
 	return libxl__xs_exists(ctx, XS_NO_TX, "/libxl/%u/shutdown-reason", domid);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
 int libxl_domain_wait_gone(libxl_ctx *ctx, uint32_t domid, int timeout_ms)
 {
 	char path[LIBXL_PATH_MAX], reason[LIBXL_PATH_MAX], token[32];
-	long deadline = now_ms() + timeout_ms;
+	long deadline = libxl__now_ms() + timeout_ms;
 	int rc;
 
 	/* Woken by the removal of the domain's nodes, or by preserve's mark. */
@@ -215,7 +206,7 @@ int libxl_domain_wait_gone(libxl_ctx *ctx, uint32_t domid, int timeout_ms)
 	}
 	while ((rc = domain_ended(ctx, domid)) == 0) {
 		char *p = NULL, *t = NULL;
-		long left = timeout_ms < 0 ? -1 : deadline - now_ms();
+		long left = timeout_ms < 0 ? -1 : deadline - libxl__now_ms();
 
 		if (timeout_ms >= 0 && left <= 0) {
 			rc = -ETIMEDOUT;

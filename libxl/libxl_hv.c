@@ -156,7 +156,7 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	return 0;
 }
 
-static long now_ms(void)
+long libxl__now_ms(void)
 {
 	struct timespec ts;
 
@@ -188,7 +188,7 @@ static int wait_events(int ifd, int pidfd, int timeout_ms)
 int libxl__hv_wait_up(const char *control, int pid, int *status, int *fd)
 {
 	char dir[LIBXL_PATH_MAX];
-	long deadline = now_ms() + HV_UP_TIMEOUT_MS;
+	long deadline = libxl__now_ms() + HV_UP_TIMEOUT_MS;
 	int ifd, pidfd, rc;
 
 	snprintf(dir, sizeof(dir), "%s", control);
@@ -214,7 +214,7 @@ int libxl__hv_wait_up(const char *control, int pid, int *status, int *fd)
 			break;
 		if (rc != -ENOENT && rc != -ECONNREFUSED)
 			break;
-		if (now_ms() >= deadline) {
+		if (libxl__now_ms() >= deadline) {
 			rc = -ETIMEDOUT;
 			break;
 		}

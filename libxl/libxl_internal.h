@@ -84,6 +84,8 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
  * -ECHILD when it died first (*status: its wait status).
  */
 int libxl__hv_wait_up(const char *control, int pid, int *status, int *fd);
+/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
+long libxl__now_ms(void);
 /* Wait (up to timeout_ms) for an unrelated process to end. */
 int libxl__pid_wait_exit(int pid, int timeout_ms);
 int libxl__mkdir_p(const char *dir, unsigned mode);
