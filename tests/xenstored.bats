@@ -420,6 +420,11 @@ flood_test() { # become-line
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"in use by another xenstored"* ]]
 	[ ! -e "$T/other.sock" ]
+	# a pid file that cannot be written: no socket is left that nobody serves
+	run "$XSD/xenstored" -N -s "$T/pid.sock" -F "$T/no-such-dir/pid"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot write pid file $T/no-such-dir/pid: "* ]]
+	[ ! -e "$T/pid.sock" ]
 }
 
 @test "on a terminal xenstore-ls cuts lines to its width, as Debian's does" {

@@ -524,6 +524,7 @@ static int bind_listening(const char *path)
 int conn_listen(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
 	int rc;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -531,23 +532,26 @@ int conn_listen(const char *path)
 	strcpy(sa.sun_path, path);
 	if (socket_alive(&sa))
 		return -EADDRINUSE;
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		return -errno;
 	make_parent_dir(path);
 	unlink(path); /* a stale socket from a daemon that died */
 	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (listen_fd < 0)
 		return -errno;
 	rc = bind_listening(path);
+	if (!rc && epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev)) {
+		rc = -errno;
+		unlink(path); /* leave no socket nobody answers */
+	}
 	if (rc) {
 		close(listen_fd);
 		listen_fd = -1;
 		return rc;
 	}
 	listen_path = strdup(path);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
 	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev))
-		return -errno;
 	return 0;
 }
 

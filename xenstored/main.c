@@ -186,12 +186,19 @@ static void setup_signals(void)
 	}
 }
 
-static void write_pid_file(const char *path)
+static int write_pid_file(const char *path)
 {
 	FILE *fp = fopen(path, "we");
+	int rc;
 
-	if (!fp || fprintf(fp, "%ld\n", (long)getpid()) < 0 || fclose(fp))
-		fatal("cannot write pid file %s", path);
+	if (!fp)
+		return -errno;
+	rc = fprintf(fp, "%ld\n", (long)getpid()) < 0 ? -EIO : 0;
+	if (fclose(fp) && !rc)
+		rc = -errno;
+	if (rc)
+		unlink(path);
+	return rc;
 }
 
 /* Fork; the parent exits when the child says it is serving (or failed). */
@@ -286,7 +293,7 @@ int main(int argc, char **argv)
 	struct options o = {.journal = {.fsync_interval_ms = 1000, .compact_bytes = 64 << 20}};
 	const char *path;
 	FILE *logfp = NULL;
-	int ready = -1;
+	int ready = -1, rc;
 
 	log_init(argv[0]);
 	parse_options(argc, argv, &o);
@@ -301,8 +308,12 @@ int main(int argc, char **argv)
 	if (!o.no_fork)
 		ready = daemonize();
 	start(&o, path);
-	if (o.pid_file)
-		write_pid_file(o.pid_file);
+	rc = o.pid_file ? write_pid_file(o.pid_file) : 0;
+	if (rc) { /* leave no socket behind that nobody serves */
+		conn_shutdown();
+		journal_close();
+		fatalx("cannot write pid file %s: %s; give -F a writable place", o.pid_file, log_strerror(rc));
+	}
 	log_info("serving %s (state: %s)", path, o.journal.dir ? o.journal.dir : "memory only");
 	if (ready >= 0) {
 		if (write(ready, "R", 1) != 1)
@@ -312,7 +323,7 @@ int main(int argc, char **argv)
 	}
 	if (logfp)
 		log_set_file(logfp);
-	int rc = conn_loop();
+	rc = conn_loop();
 	journal_close();
 	conn_shutdown();
 	if (o.pid_file)
