@@ -45,3 +45,53 @@ teardown() {
 	fi
 	rm_tmp
 }
+
+# ---- the xl suites (xl-commands, xl-lifecycle) ----------------------------
+
+# xl_env_start: a scratch $T with a private xenstored on $T/xs.sock and
+# private XENON_RUNDIR, XENON_LOGDIR and xl.conf (with its own lockfile).
+xl_env_start() {
+	mk_tmp
+	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
+	export XL_CONF=$T/xl.conf
+	printf 'lockfile = "%s"\n' "$T/xl.lock" > "$XL_CONF"
+	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" &
+	XS_PID=$!
+	wait_for 5 test -S "$XENSTORED_PATH"
+}
+
+# xl_env_stop: end what xl_env_start and the test started: each domain's
+# monitor, then its xenon-hv (by the pids libxl recorded; the monitor first,
+# so that it cannot restart the domain), then xenstored.
+xl_env_stop() {
+	local id n pid
+	for id in $(xenstore-list /libxl 2> /dev/null); do
+		for n in monitor-pid hv-pid; do
+			pid=$(xenstore-read "/libxl/$id/$n" 2> /dev/null) || continue
+			kill_pid "$pid"
+		done
+	done
+	kill_pid "${XS_PID:-}"
+}
+
+hv_running_here() { pgrep -f -- "--control $XENON_RUNDIR/" > /dev/null; }
+
+# No domain but Domain-0 is left: nodes, sockets, xenon-hv processes. The
+# checks are chained, so that it also tells the truth as a condition
+# (wait_for, if), where bash's errexit does not stop at a failed line.
+nothing_left() {
+	{ [ "$(xenstore-list /local/domain 2> /dev/null)" = "0" ] ||
+		! xenstore-exists /local/domain 2> /dev/null; } &&
+		[ -z "$(xenstore-list /libxl 2> /dev/null)" ] &&
+		[ -z "$(xenstore-list /vm 2> /dev/null)" ] &&
+		[ -z "$(ls -A "$XENON_RUNDIR/domains" 2> /dev/null)" ] &&
+		! hv_running_here
+}
+
+# The state letters `xl list` shows for domain $1.
+state_of() { xl list "$1" | awk -v n="$1" '$1 == n { print $5 }'; }
+
+# The guest's console so far (the ring xenon-hv keeps).
+console_text() { xl console "$1" < /dev/null 2> /dev/null; }
+
+console_has() { console_text "$1" | grep -q -- "$2"; }

@@ -6,13 +6,7 @@
 load helpers
 
 setup() {
-	mk_tmp
-	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
-	export XL_CONF=$T/xl.conf
-	printf 'lockfile = "%s"\n' "$T/xl.lock" > "$XL_CONF"
-	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" &
-	XS_PID=$!
-	wait_for 5 test -S "$XENSTORED_PATH"
+	xl_env_start
 	cat > "$T/lc.cfg" <<-EOF
 		name = "lc1"
 		kernel = "$XENON_TOP/guest/xenon-guest.elf"
@@ -21,31 +15,7 @@ setup() {
 	EOF
 }
 
-# Each domain's monitor, then its xenon-hv (the pids libxl recorded), then
-# xenstored: only what this test started.
-local_teardown() {
-	local id n pid
-	for id in $(xenstore-list /libxl 2> /dev/null); do
-		for n in monitor-pid hv-pid; do
-			pid=$(xenstore-read "/libxl/$id/$n" 2> /dev/null) || continue
-			kill_pid "$pid"
-		done
-	done
-	kill_pid "$XS_PID"
-}
-
-nothing_left() {
-	[ "$(xenstore-list /local/domain 2> /dev/null)" = "0" ] ||
-		! xenstore-exists /local/domain 2> /dev/null
-	[ -z "$(xenstore-list /libxl 2> /dev/null)" ]
-	[ -z "$(xenstore-list /vm 2> /dev/null)" ]
-	[ -z "$(ls -A "$XENON_RUNDIR/domains" 2> /dev/null)" ]
-	! pgrep -f -- "--control $XENON_RUNDIR/" > /dev/null
-}
-
-state_of() { xl list "$1" | awk -v n="$1" '$1 == n { print $5 }'; }
-
-console_has() { xl console "$1" < /dev/null 2> /dev/null | grep -q -- "$2"; }
+local_teardown() { xl_env_stop; }
 
 @test "destroy takes Xen's -f, never destroys Domain-0, refuses extra arguments" {
 	xl create "$T/lc.cfg"

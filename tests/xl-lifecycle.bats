@@ -6,13 +6,7 @@
 load helpers
 
 setup() {
-	mk_tmp
-	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
-	export XL_CONF=$T/xl.conf
-	printf 'lockfile = "%s"\n' "$T/xl.lock" > "$XL_CONF"
-	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" &
-	XS_PID=$!
-	wait_for 5 test -S "$XENSTORED_PATH"
+	xl_env_start
 	KERNEL=$XENON_TOP/guest/xenon-guest.elf
 	cat > "$T/lc.cfg" <<-EOF
 		name = "lc1"
@@ -25,27 +19,14 @@ setup() {
 	EOF
 }
 
-# End what this test started: each domain's monitor, then its xenon-hv (by
-# the pids libxl recorded; the monitor first, so that it cannot restart the
-# domain), then xenstored.
+# The watchers a test started, then what xl_env_start made.
 local_teardown() {
-	local id n pid
+	local pid
 	for pid in ${WATCH_PIDS:-}; do kill_pid "$pid"; done
-	for id in $(xenstore-list /libxl 2> /dev/null); do
-		for n in monitor-pid hv-pid; do
-			pid=$(xenstore-read "/libxl/$id/$n" 2> /dev/null) || continue
-			kill_pid "$pid"
-		done
-	done
-	kill_pid "$XS_PID"
+	xl_env_stop
 }
 
 domid_of() { xl domid "$1"; }
-
-# The guest's console so far (the ring xenon-hv keeps).
-console_text() { xl console "$1" < /dev/null 2> /dev/null; }
-
-console_has() { console_text "$1" | grep -q -- "$2"; }
 
 # Type a command into the guest's shell.
 guest_cmd() {
@@ -56,25 +37,12 @@ guest_cmd() {
 
 feature_poweroff() { [ "$(xenstore-read "/local/domain/$1/control/feature-poweroff" 2> /dev/null)" = 1 ]; }
 
-hv_running_here() { pgrep -f -- "--control $XENON_RUNDIR/" > /dev/null; }
-
 # Nothing of domain $1 (a domid) remains: nodes, socket, processes.
 nothing_left_of() {
-	! xenstore-exists "/local/domain/$1" 2> /dev/null
-	! xenstore-exists "/libxl/$1" 2> /dev/null
-	[ ! -e "$XENON_RUNDIR/domains/$1.sock" ]
+	! xenstore-exists "/local/domain/$1" 2> /dev/null &&
+		! xenstore-exists "/libxl/$1" 2> /dev/null &&
+		[ ! -e "$XENON_RUNDIR/domains/$1.sock" ]
 }
-
-nothing_left() {
-	[ "$(xenstore-list /local/domain 2> /dev/null)" = "0" ] ||
-		! xenstore-exists /local/domain 2> /dev/null
-	[ -z "$(xenstore-list /libxl 2> /dev/null)" ]
-	[ -z "$(xenstore-list /vm 2> /dev/null)" ]
-	[ -z "$(ls -A "$XENON_RUNDIR/domains" 2> /dev/null)" ]
-	! hv_running_here
-}
-
-state_of() { xl list "$1" | awk -v n="$1" '$1 == n { print $5 }'; }
 
 state_is() { [ "$(state_of "$1")" = "$2" ]; }
 
