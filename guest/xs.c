@@ -104,33 +104,59 @@ static uint32_t rsp_avail(void)
 	return ring->rsp_prod - ring->rsp_cons;
 }
 
-static void rsp_copy(void *dst, uint32_t off, uint32_t len)
+/* Move len bytes off the reply ring into dst. */
+static void rsp_consume(void *dst, uint32_t len)
 {
 	char *d = dst;
-	uint32_t cons = ring->rsp_cons + off;
+	uint32_t cons = ring->rsp_cons;
 
+	barrier(); /* the bytes after the index that said they are there */
 	while (len--)
 		*d++ = ring->rsp[cons++ % XENON_XS_RING_SIZE];
+	barrier();
+	ring->rsp_cons = cons;
 }
 
-/* Take one whole message off the reply ring if there is one: 1, else 0. */
-static int rsp_take(struct xs_hdr *h, char *payload)
-{
-	uint32_t avail = rsp_avail();
+/*
+ * The message being taken off the reply ring. A message may be longer than
+ * the ring (a 4 KiB value, a long directory), so its payload is taken in
+ * pieces, as xenon-hv refills the ring, into msg_buf.
+ */
+static struct {
+	struct xs_hdr hdr;
+	bool have_hdr;
+	uint32_t got; /* payload bytes taken so far */
+} rsp_msg;
 
-	if (avail < sizeof(*h))
+/*
+ * Take what has arrived of the current message: 1 once it is whole, else 0.
+ * xenon-hv is told when room was made, so that it refills the ring.
+ */
+static int rsp_take(struct xs_hdr *h)
+{
+	uint32_t avail = rsp_avail(), n;
+
+	if (!rsp_msg.have_hdr) {
+		if (rsp_avail() < sizeof(rsp_msg.hdr))
+			return 0;
+		rsp_consume(&rsp_msg.hdr, sizeof(rsp_msg.hdr));
+		if (rsp_msg.hdr.len > XS_PAYLOAD_MAX)
+			rsp_msg.hdr.len = XS_PAYLOAD_MAX; /* a broken peer; resynchronising is not possible anyway */
+		rsp_msg.have_hdr = true;
+		rsp_msg.got = 0;
+	}
+	n = rsp_msg.hdr.len - rsp_msg.got;
+	if (n > rsp_avail())
+		n = rsp_avail();
+	rsp_consume(msg_buf + rsp_msg.got, n);
+	rsp_msg.got += n;
+	if (rsp_avail() != avail)
+		notify();
+	if (rsp_msg.got < rsp_msg.hdr.len)
 		return 0;
-	barrier();
-	rsp_copy(h, 0, sizeof(*h));
-	if (h->len > XS_PAYLOAD_MAX)
-		h->len = XS_PAYLOAD_MAX; /* a broken peer; resynchronising is not possible anyway */
-	if (avail < sizeof(*h) + h->len)
-		return 0;
-	rsp_copy(payload, sizeof(*h), h->len);
-	payload[h->len] = '\0';
-	barrier();
-	ring->rsp_cons += sizeof(*h) + h->len;
-	notify();
+	msg_buf[rsp_msg.hdr.len] = '\0';
+	*h = rsp_msg.hdr;
+	rsp_msg.have_hdr = false;
 	return 1;
 }
 
@@ -179,7 +205,7 @@ static int xs_request(enum xs_type type, const char *p1, const char *p2, bool p2
 		struct xs_hdr r;
 		uint32_t seen = ring->rsp_prod;
 
-		if (!rsp_take(&r, msg_buf)) {
+		if (!rsp_take(&r)) {
 			rc = wait_ring(deadline, seen, ring->req_cons);
 			continue;
 		}
@@ -263,7 +289,7 @@ void xs_poll(void)
 
 	if (!ring)
 		return;
-	while (rsp_take(&h, msg_buf))
+	while (rsp_take(&h))
 		if (h.type == XS_WATCH_EVENT)
 			note_event(msg_buf, h.len);
 	if (shutdown_event) {
@@ -310,8 +336,11 @@ int cmd_xs_read(int argc, char **argv)
 	if (argc != 2)
 		return usage("xs-read PATH");
 	rc = xs_read(argv[1], value, sizeof(value));
-	if (!rc)
-		printf("%s\n", value);
+	if (!rc) {
+		/* Not printf: it stops at 511 bytes and a value may be 4 KiB. */
+		console_write(value, strlen(value));
+		console_write("\n", 1);
+	}
 	return report(argv[0], argv[1], rc);
 }
 

@@ -297,6 +297,19 @@ xs() {
 	[ "$(xs read /local/domain/5/control/feature-reboot)" = 1 ]
 }
 
+@test "xenstore: a reply longer than the ring (1 KiB) arrives whole and the channel goes on" {
+	need_hv
+	start_xenstored
+	local big
+	big=$(head -c 3000 /dev/zero | tr '\0' v)
+	xs write /local/domain/5/data/big "$big"
+	run hv --domid 5 --xenstore="$XENSTORED_PATH" \
+		--cmdline 'run="xs-read data/big; xs-read data/greeting; poweroff"'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'xenon> xs-read data/big\n'"$big"$'\n'* ]]
+	[[ "$output" == *$'xenon> xs-read data/greeting\nhello\n'* ]]
+}
+
 @test "xenstore: control/shutdown poweroff and reboot are acknowledged and obeyed" {
 	need_hv
 	start_xenstored
