@@ -299,7 +299,6 @@ int main(int argc, char **argv)
 	parse_options(argc, argv, &o);
 	path = absolute(o.socket ? o.socket : xs_socket_path());
 	o.pid_file = absolute(o.pid_file);
-	o.journal.dir = absolute(o.journal.dir);
 	if (o.log_file && !(logfp = fopen(o.log_file, "ae")))
 		fatal("cannot open log file %s", o.log_file);
 	if (o.trace_file && conn_set_trace(o.trace_file))
