@@ -137,11 +137,6 @@ static int elf_walk(const char *path, const struct elf_image *img, uint64_t ram_
 	return 0;
 }
 
-static uint64_t low_ram(uint64_t mem_bytes)
-{
-	return mem_bytes < HV_LOW_RAM_MAX ? mem_bytes : HV_LOW_RAM_MAX;
-}
-
 static int elf_run(const char *path, uint64_t mem_bytes, struct hv_vm *vm)
 {
 	struct elf_image img = {0};
@@ -150,7 +145,7 @@ static int elf_run(const char *path, uint64_t mem_bytes, struct hv_vm *vm)
 	rc = elf_map(path, &img);
 	if (rc)
 		return rc;
-	rc = elf_walk(path, &img, low_ram(mem_bytes), vm);
+	rc = elf_walk(path, &img, hv_mem_low_size(mem_bytes), vm);
 	munmap((void *)img.data, img.size);
 	return rc;
 }
@@ -163,7 +158,7 @@ int hv_elf_validate(const char *name, const void *data, size_t size, uint64_t me
 		log_warnx("kernel %s: not an ELF file (too short)", name);
 		return -ENOEXEC;
 	}
-	return elf_walk(name, &img, low_ram(mem_bytes), NULL);
+	return elf_walk(name, &img, hv_mem_low_size(mem_bytes), NULL);
 }
 
 int hv_elf_check(const char *path, uint64_t mem_bytes)

@@ -111,6 +111,8 @@ void hv_usage(FILE *fp);
 /* memory.c */
 int hv_mem_check_host(uint64_t bytes);
 int hv_mem_create(struct hv_vm *vm);
+/* How much of mem_bytes lies below 4 GiB, at [0, low size). */
+uint64_t hv_mem_low_size(uint64_t mem_bytes);
 void *hv_gpa(struct hv_vm *vm, uint64_t gpa, uint64_t len);
 
 /* kvm.c */

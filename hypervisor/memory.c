@@ -49,6 +49,11 @@ int hv_mem_check_host(uint64_t bytes)
 	return 0;
 }
 
+uint64_t hv_mem_low_size(uint64_t mem_bytes)
+{
+	return mem_bytes < HV_LOW_RAM_MAX ? mem_bytes : HV_LOW_RAM_MAX;
+}
+
 static int set_slot(struct hv_vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *hva)
 {
 	struct kvm_userspace_memory_region r = {
@@ -74,7 +79,7 @@ int hv_mem_create(struct hv_vm *vm)
 	void *p;
 	int rc;
 
-	vm->low_size = total < HV_LOW_RAM_MAX ? total : HV_LOW_RAM_MAX;
+	vm->low_size = hv_mem_low_size(total);
 	vm->high_size = total - vm->low_size;
 	vm->memfd = memfd_create("xenon-guest-ram", MFD_CLOEXEC);
 	if (vm->memfd < 0) {
