@@ -19,6 +19,9 @@
 #define PTE_2M	   (PTE_P | PTE_W | PTE_U | PTE_PS)
 #define TSS_OFFSET 0x80
 #define TSS_SIZE   0x68
+/* xenon-boot.h gives the page tables 64 KiB: PML4, PDPT, 4 PDs for [0, 4 GiB), one PD per GiB above. */
+#define PT_MAX_BYTES   0x10000
+#define PT_FIXED_PAGES (2 + 4)
 
 static void build_gdt(struct hv_vm *vm)
 {
@@ -39,21 +42,26 @@ static uint64_t high_gib(uint64_t high_size)
 	return (high_size + HV_GIB - 1) / HV_GIB;
 }
 
-uint64_t hv_boot_pt_bytes(uint64_t high_size)
+static uint64_t pt_bytes(uint64_t high_size)
 {
-	return (2 + 4 + high_gib(high_size)) * 4096;
+	return (PT_FIXED_PAGES + high_gib(high_size)) * 4096;
+}
+
+uint64_t hv_boot_max_ram(void)
+{
+	return HV_LOW_RAM_MAX + (PT_MAX_BYTES / 4096 - PT_FIXED_PAGES) * HV_GIB;
 }
 
 /* PML4 -> one PDPT -> page directories of 2 MiB pages, identity. */
 static int build_page_tables(struct hv_vm *vm)
 {
 	uint64_t pd_count = 4 + high_gib(vm->high_size);
-	uint64_t bytes = hv_boot_pt_bytes(vm->high_size);
+	uint64_t bytes = pt_bytes(vm->high_size);
 	uint64_t *pml4 = hv_gpa(vm, XENON_BOOT_PT_GPA, bytes);
 	uint64_t *pdpt = pml4 + 512, *pd = pml4 + 1024;
 	uint64_t high_end = HV_HIGH_RAM_GPA + vm->high_size;
 
-	if (!pml4 || bytes > 0x10000)
+	if (!pml4 || bytes > PT_MAX_BYTES)
 		return -ENOMEM;
 	pml4[0] = (XENON_BOOT_PT_GPA + 0x1000) | PTE_TABLE;
 	for (uint64_t g = 0; g < pd_count; g++)

@@ -133,7 +133,8 @@ int hv_elf_validate(const char *name, const void *data, size_t size, uint64_t me
 int hv_elf_load(struct hv_vm *vm, const char *path);
 
 /* boot.c */
-uint64_t hv_boot_pt_bytes(uint64_t high_size);
+/* The most RAM the boot page tables can map (checked before anything is built). */
+uint64_t hv_boot_max_ram(void);
 int hv_boot_build(struct hv_vm *vm);
 
 /* vcpu.c */

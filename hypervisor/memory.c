@@ -17,15 +17,6 @@
 
 #include "log.h"
 
-/* The most RAM the VMM's boot page tables can map (see boot.c). */
-static uint64_t max_guest_ram(void)
-{
-	uint64_t pt_pages = 0x10000 / 4096;
-	uint64_t high_gib = pt_pages - 2 - 4; /* PML4, PDPT, 4 PDs for [0, 4 GiB) */
-
-	return HV_LOW_RAM_MAX + high_gib * HV_GIB;
-}
-
 int hv_mem_check_host(uint64_t bytes)
 {
 	struct sysinfo si;
@@ -40,10 +31,10 @@ int hv_mem_check_host(uint64_t bytes)
 			  (unsigned long long)(bytes / HV_MIB), (unsigned long long)(host / HV_MIB));
 		return -ENOMEM;
 	}
-	if (bytes > max_guest_ram()) {
+	if (bytes > hv_boot_max_ram()) {
 		log_warnx("--memory %llu: more than xenon-hv can map (at most %llu MiB)",
 			  (unsigned long long)(bytes / HV_MIB),
-			  (unsigned long long)(max_guest_ram() / HV_MIB));
+			  (unsigned long long)(hv_boot_max_ram() / HV_MIB));
 		return -EINVAL;
 	}
 	return 0;
