@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,51 +167,15 @@ static int positional(struct disk_parse *dp, char *value)
 			  value);
 }
 
+/*
+ * A key=value setting: set parses the value, or, without one, the value is
+ * a string stored once in the disk's field at offset string.
+ */
 struct disk_key {
 	const char *key;
 	int (*set)(struct disk_parse *dp, const char *value);
+	size_t string;
 };
-
-static int set_vdev(struct disk_parse *dp, const char *v)
-{
-	return save_string(dp, "vdev", &dp->disk->vdev, v);
-}
-
-static int set_backend(struct disk_parse *dp, const char *v)
-{
-	return save_string(dp, "backend", &dp->disk->backend_domname, v);
-}
-
-static int set_script(struct disk_parse *dp, const char *v)
-{
-	return save_string(dp, "script", &dp->disk->script, v);
-}
-
-/* As in Xen, access= leaves the positional access slot open. */
-static int set_access_key(struct disk_parse *dp, const char *v)
-{
-	return set_access(dp, v);
-}
-
-static int set_colo_host(struct disk_parse *dp, const char *v)
-{
-	return save_string(dp, "colo-host", &dp->disk->colo_host, v);
-}
-
-static int set_colo_export(struct disk_parse *dp, const char *v)
-{
-	return save_string(dp, "colo-export", &dp->disk->colo_export, v);
-}
-
-static int set_active_disk(struct disk_parse *dp, const char *v)
-{
-	return save_string(dp, "active-disk", &dp->disk->active_disk, v);
-}
-
-static int set_hidden_disk(struct disk_parse *dp, const char *v)
-{
-	return save_string(dp, "hidden-disk", &dp->disk->hidden_disk, v);
-}
 
 static int set_colo_port(struct disk_parse *dp, const char *v)
 {
@@ -226,14 +191,27 @@ static int set_colo_port(struct disk_parse *dp, const char *v)
 }
 
 static const struct disk_key disk_keys[] = {
-    {"format", set_format},	      {"vdev", set_vdev},
-    {"access", set_access_key},	      {"devtype", set_devtype},
-    {"backend", set_backend},	      {"backendtype", set_backendtype},
-    {"script", set_script},	      {"specification", set_specification},
-    {"colo-host", set_colo_host},     {"colo-port", set_colo_port},
-    {"colo-export", set_colo_export}, {"active-disk", set_active_disk},
-    {"hidden-disk", set_hidden_disk},
+    {"format", set_format, 0},
+    {"vdev", NULL, offsetof(libxl_device_disk, vdev)},
+    {"access", set_access, 0}, /* as in Xen, the positional access slot stays open */
+    {"devtype", set_devtype, 0},
+    {"backend", NULL, offsetof(libxl_device_disk, backend_domname)},
+    {"backendtype", set_backendtype, 0},
+    {"script", NULL, offsetof(libxl_device_disk, script)},
+    {"specification", set_specification, 0},
+    {"colo-host", NULL, offsetof(libxl_device_disk, colo_host)},
+    {"colo-port", set_colo_port, 0},
+    {"colo-export", NULL, offsetof(libxl_device_disk, colo_export)},
+    {"active-disk", NULL, offsetof(libxl_device_disk, active_disk)},
+    {"hidden-disk", NULL, offsetof(libxl_device_disk, hidden_disk)},
 };
+
+static int set_key(struct disk_parse *dp, const struct disk_key *k, const char *value)
+{
+	if (k->set)
+		return k->set(dp, value);
+	return save_string(dp, k->key, (char **)((char *)dp->disk + k->string), value);
+}
 
 /* Flags: whole items that set something. */
 static bool disk_flag(struct disk_parse *dp, const char *item)
@@ -269,7 +247,7 @@ static int key_value(struct disk_parse *dp, char *item, char *eq)
 	*eq = 0;
 	for (i = 0; i < sizeof(disk_keys) / sizeof(disk_keys[0]); i++)
 		if (!strcmp(item, disk_keys[i].key))
-			return disk_keys[i].set(dp, eq + 1);
+			return set_key(dp, &disk_keys[i], eq + 1);
 	for (p = item; *p && (islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-'); p++)
 		;
 	if (islower((unsigned char)item[0]) && !*p)

@@ -124,6 +124,11 @@ static void test_xen_details(void)
 	CHECK_STR(disk.hidden_disk, "/h");
 	CHECK_INT(disk.colo_enable.val, 1);
 	CHECK_INT(parse("colo-port=none,/img,,xvda"), -EINVAL);
+	CHECK_INT(parse("colo-host=a,colo-host=b,/img,,xvda"), -EINVAL);
+	CHECK(strstr(err, "colo-host given more than once") != NULL);
+	CHECK_INT(parse("script=block-x,backend=dd,/img,,xvda"), 0);
+	CHECK_STR(disk.script, "block-x");
+	CHECK_STR(disk.backend_domname, "dd");
 	CHECK_INT(parse("foo:/img,xvda,w"), -EINVAL);
 	CHECK(strstr(err, "unknown prefix \"foo:\"") != NULL);
 	CHECK_INT(parse("backendtype=phy,backendtype=tap,/img,,xvda"), -EINVAL);
