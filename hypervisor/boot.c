@@ -11,14 +11,12 @@
 
 #include "log.h"
 
-#define PTE_P	   0x1ULL
-#define PTE_W	   0x2ULL
-#define PTE_U	   0x4ULL
-#define PTE_PS	   0x80ULL
-#define PTE_TABLE  (PTE_P | PTE_W | PTE_U)
-#define PTE_2M	   (PTE_P | PTE_W | PTE_U | PTE_PS)
-#define TSS_OFFSET 0x80
-#define TSS_SIZE   0x68
+#define PTE_P	  0x1ULL
+#define PTE_W	  0x2ULL
+#define PTE_U	  0x4ULL
+#define PTE_PS	  0x80ULL
+#define PTE_TABLE (PTE_P | PTE_W | PTE_U)
+#define PTE_2M	  (PTE_P | PTE_W | PTE_U | PTE_PS)
 /* xenon-boot.h gives the page tables 64 KiB: PML4, PDPT, 4 PDs for [0, 4 GiB), one PD per GiB above. */
 #define PT_MAX_BYTES   0x10000
 #define PT_FIXED_PAGES (2 + 4)
@@ -26,13 +24,14 @@
 static void build_gdt(struct hv_vm *vm)
 {
 	uint64_t *gdt = hv_gpa(vm, XENON_BOOT_GDT_GPA, 4096);
-	uint8_t *tss = (uint8_t *)gdt + TSS_OFFSET;
-	uint64_t base = XENON_BOOT_GDT_GPA + TSS_OFFSET;
-	uint16_t iomap = TSS_SIZE; /* no I/O permission bitmap */
+	uint8_t *tss = (uint8_t *)gdt + (HV_BOOT_TSS_GPA - XENON_BOOT_GDT_GPA);
+	uint64_t base = HV_BOOT_TSS_GPA;
+	uint16_t iomap = HV_BOOT_TSS_SIZE; /* no I/O permission bitmap */
 
 	gdt[1] = 0x00af9b000000ffffULL; /* 0x08: 64-bit code, DPL 0 */
 	gdt[2] = 0x00cf93000000ffffULL; /* 0x10: data, DPL 0 */
-	gdt[3] = (TSS_SIZE - 1) | ((base & 0xffffff) << 16) | (0x89ULL << 40) | (((base >> 24) & 0xff) << 56);
+	gdt[3] = (HV_BOOT_TSS_SIZE - 1) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+		 (((base >> 24) & 0xff) << 56);
 	gdt[4] = base >> 32; /* 0x18: 64-bit TSS, 16 bytes */
 	memcpy(tss + 0x66, &iomap, sizeof(iomap));
 }

@@ -104,6 +104,12 @@ struct hv_vm {
 /* Low RAM stops here: the LAPIC/IOAPIC windows live in [3 GiB, 4 GiB). */
 #define HV_LOW_RAM_MAX (3 * HV_GIB)
 
+/* The GDT page (boot.c builds it, kvm.c loads GDTR and TR from it): null, code,
+ * data, a 16-byte TSS descriptor; the TSS itself further into the page. */
+#define HV_BOOT_GDT_LIMIT (5 * 8 - 1)
+#define HV_BOOT_TSS_GPA	  (XENON_BOOT_GDT_GPA + 0x80)
+#define HV_BOOT_TSS_SIZE  0x68
+
 /* args.c */
 int hv_parse_args(int argc, char **argv, struct hv_args *args);
 void hv_usage(FILE *fp);

@@ -22,7 +22,6 @@
 #define MSR_PVM_TSC_KHZ	  0x4b564d13
 #define PVM_SIGNATURE	  0x4d5650
 #define MAX_CPUID_ENTRIES 256
-#define TSS_GPA		  (XENON_BOOT_GDT_GPA + 0x80)
 
 int hv_kvm_open(struct hv_vm *vm)
 {
@@ -220,14 +219,14 @@ static void long_mode_sregs(struct kvm_sregs *s, uint64_t cr3)
 	s->es = s->fs = s->gs = s->ss = s->ds;
 	memset(&s->tr, 0, sizeof(s->tr));
 	s->tr.selector = 0x18;
-	s->tr.base = TSS_GPA;
-	s->tr.limit = 0x67;
+	s->tr.base = HV_BOOT_TSS_GPA;
+	s->tr.limit = HV_BOOT_TSS_SIZE - 1;
 	s->tr.type = 11; /* busy 64-bit TSS */
 	s->tr.present = 1;
 	memset(&s->ldt, 0, sizeof(s->ldt));
 	s->ldt.unusable = 1;
 	s->gdt.base = XENON_BOOT_GDT_GPA;
-	s->gdt.limit = 0x27;
+	s->gdt.limit = HV_BOOT_GDT_LIMIT;
 	s->idt.base = 0;
 	s->idt.limit = 0; /* the guest installs its own IDT */
 }
