@@ -140,8 +140,9 @@ static int rsp_take(struct xs_hdr *h)
 		if (rsp_avail() < sizeof(rsp_msg.hdr))
 			return 0;
 		rsp_consume(&rsp_msg.hdr, sizeof(rsp_msg.hdr));
+		/* A broken peer; resynchronising is not possible anyway. */
 		if (rsp_msg.hdr.len > XS_PAYLOAD_MAX)
-			rsp_msg.hdr.len = XS_PAYLOAD_MAX; /* a broken peer; resynchronising is not possible anyway */
+			rsp_msg.hdr.len = XS_PAYLOAD_MAX;
 		rsp_msg.have_hdr = true;
 		rsp_msg.got = 0;
 	}
