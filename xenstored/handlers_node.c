@@ -27,19 +27,26 @@ static struct node *nearest_ancestor(struct store *st, const char *path, unsigne
 	return n;
 }
 
-/* ENOENT, unless the caller may not even see the parent (EACCES): no leak of existence. */
+/* ENOENT, unless the caller may not even see the parent (EACCES): no leak of existence.
+ * A special path (@...) has no parent: ENOENT. */
 static int missing_error(struct req *r, const char *path)
 {
 	unsigned missing;
-	struct node *a = nearest_ancestor(r->st, path, &missing);
+	struct node *a = path[0] == '@' ? NULL : nearest_ancestor(r->st, path, &missing);
 
 	if (a && !perm_can(&r->conn->who, a, XS_PERM_READ))
 		return -EACCES;
 	return -ENOENT;
 }
 
-/* Look up the single path argument and check access. */
-static int get_node(struct req *r, unsigned want, char *path, struct node **out)
+/* A node of the tree, or a special one (@releaseDomain); ENOENT for other @ paths. */
+static struct node *lookup_any(struct req *r, const char *path)
+{
+	return path[0] == '@' ? special_node(path) : store_lookup(r->st, path);
+}
+
+/* Look up the single path argument (special: @releaseDomain allowed) and check access. */
+static int get_node(struct req *r, unsigned want, bool special, char *path, struct node **out)
 {
 	const char *argv[1];
 	struct node *n;
@@ -47,10 +54,10 @@ static int get_node(struct req *r, unsigned want, char *path, struct node **out)
 
 	if (req_args(r, argv, 1) != 1 || strlen(argv[0]) + 1 != r->hdr.len)
 		return -EINVAL;
-	rc = req_path(r, argv[0], false, path, XS_ABS_PATH_MAX + 1);
+	rc = req_path(r, argv[0], special, path, XS_ABS_PATH_MAX + 1);
 	if (rc)
 		return rc;
-	n = store_lookup(r->st, path);
+	n = lookup_any(r, path);
 	if (!n)
 		return missing_error(r, path);
 	if (!perm_can(&r->conn->who, n, want))
@@ -63,7 +70,7 @@ int do_read(struct req *r)
 {
 	char path[XS_ABS_PATH_MAX + 1];
 	struct node *n;
-	int rc = get_node(r, XS_PERM_READ, path, &n);
+	int rc = get_node(r, XS_PERM_READ, false, path, &n);
 
 	return rc ? rc : reply(r, n->value, n->vlen);
 }
@@ -155,7 +162,7 @@ int do_mkdir(struct req *r)
 {
 	char path[XS_ABS_PATH_MAX + 1];
 	struct node *n;
-	int rc = get_node(r, XS_PERM_WRITE, path, &n);
+	int rc = get_node(r, XS_PERM_WRITE, false, path, &n);
 
 	if (rc == -ENOENT)
 		rc = create_path(r, path, "", 0);
@@ -168,7 +175,7 @@ int do_rm(struct req *r)
 	struct xs_perm perms[XS_NODE_PERMS_MAX];
 	uint32_t nperms;
 	struct node *n;
-	int rc = get_node(r, XS_PERM_WRITE, path, &n);
+	int rc = get_node(r, XS_PERM_WRITE, false, path, &n);
 
 	if (rc == -ENOENT) {
 		/* not an error, unless the parent is missing too */
@@ -193,7 +200,7 @@ int do_directory(struct req *r)
 {
 	char path[XS_ABS_PATH_MAX + 1];
 	struct node *n;
-	int rc = get_node(r, XS_PERM_READ, path, &n);
+	int rc = get_node(r, XS_PERM_READ, false, path, &n);
 
 	if (rc)
 		return rc;
@@ -254,27 +261,13 @@ static int format_perms(const struct node *n, char *out, size_t size)
 	return len;
 }
 
-/* A node of the tree, or a special one (@releaseDomain); ENOENT for other @ paths. */
-static struct node *lookup_any(struct req *r, const char *path)
-{
-	return path[0] == '@' ? special_node(path) : store_lookup(r->st, path);
-}
-
 int do_get_perms(struct req *r)
 {
 	char path[XS_ABS_PATH_MAX + 1], out[XS_PAYLOAD_MAX];
 	struct node *n;
 	int rc;
 
-	if (r->hdr.len && r->data[0] == '@') {
-		rc = req_path(r, r->data, true, path, sizeof(path));
-		n = rc ? NULL : lookup_any(r, path);
-		if (!rc && (!n || !perm_can(&r->conn->who, n, XS_PERM_READ)))
-			rc = n ? -EACCES : -ENOENT;
-	} else {
-		rc = get_node(r, XS_PERM_READ, path, &n);
-	}
-
+	rc = get_node(r, XS_PERM_READ, true, path, &n);
 	if (rc)
 		return rc;
 	rc = format_perms(n, out, sizeof(out));
@@ -305,7 +298,7 @@ int do_set_perms(struct req *r)
 	if (!r->conn->who.priv && count > quota_limit[QUOTA_PERMS])
 		goto out;
 	n = lookup_any(r, path);
-	rc = n ? 0 : path[0] == '@' ? -ENOENT : missing_error(r, path);
+	rc = n ? 0 : missing_error(r, path);
 	if (!rc && !perm_can(&r->conn->who, n, XS_PERM_WRITE))
 		rc = -EACCES;
 	/* only dom0 gives a node away */

@@ -531,6 +531,10 @@ static void test_special_node_permissions(void)
 
 	CHECK_STR(RQ(d0, XS_GET_PERMS, 0, "@releaseDomain"), "n0");
 	CHECK_STR(RQ(d0, XS_GET_PERMS, 0, "@other"), "ENOENT");
+	CHECK_STR(RQ(d0, XS_SET_PERMS, 0, "@other\0n0"), "ENOENT");
+	CHECK_STR(RQ(g, XS_GET_PERMS, 0, "@releaseDomain"), "EACCES");
+	/* one argument, as for any path */
+	CHECK_STR(RQ(d0, XS_GET_PERMS, 0, "@releaseDomain\0more"), "EINVAL");
 	CHECK_STR(RQ(g, XS_WATCH, 0, "@releaseDomain\0r"), "OK");
 	RQ(d0, XS_INTRODUCE, 0, "15\0" "0\0" "0");
 	RQ(d0, XS_RELEASE, 0, "15");
