@@ -183,9 +183,13 @@ int main(int argc, char **argv)
 	int fd, rc, nargs = argc - 3;
 
 	log_init(argv[0]);
-	if (argc < 3 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(argc < 3 ? stderr : stdout);
-		return argc < 3;
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc < 3) {
+		usage(stderr);
+		return 1;
 	}
 	for (unsigned i = 0; i < NR_CMDS; i++)
 		if (!strcmp(argv[2], cli_cmds[i].name))

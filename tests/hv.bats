@@ -312,6 +312,18 @@ vcpu_states() {
 	check "cannot open the file" --kernel "$GUEST" --console "$T/no/such/dir/log"
 }
 
+@test "hvctl: --help prints the usage and succeeds; too few arguments are an error" {
+	run "$HVCTL" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == "usage: hvctl SOCKET|DOMID COMMAND [ARGS]"* ]]
+	run "$HVCTL" -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == "usage: hvctl"* ]]
+	run "$HVCTL" "$SOCK"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "usage: hvctl"* ]]
+}
+
 # A tiny guest that sends one XS_READ of the relative path "data" through the
 # ring and prints the reply.
 build_xs_guest() {
