@@ -220,6 +220,7 @@ int hv_signals_init(sigset_t *set);
 int hv_main_loop(struct hv_vm *vm, const sigset_t *sigs);
 void hv_cleanup(struct hv_vm *vm);
 
+/* Nanoseconds on clock (a CLOCK_* or a thread's CPU clock), 0 if it cannot be read. */
 uint64_t hv_now_ns(int clock);
 
 #endif

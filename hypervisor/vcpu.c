@@ -25,7 +25,8 @@ uint64_t hv_now_ns(int clock)
 {
 	struct timespec ts;
 
-	clock_gettime(clock, &ts);
+	if (clock_gettime(clock, &ts))
+		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
@@ -308,9 +309,8 @@ void hv_vm_unpause(struct hv_vm *vm)
 uint64_t hv_vcpu_time_ns(struct hv_vcpu *v)
 {
 	clockid_t clk;
-	struct timespec ts;
 
-	if (!v->started || pthread_getcpuclockid(v->thread, &clk) || clock_gettime(clk, &ts))
+	if (!v->started || pthread_getcpuclockid(v->thread, &clk))
 		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return hv_now_ns(clk);
 }
