@@ -257,7 +257,7 @@ void hv_control_close(struct hv_vm *vm)
 	free(c);
 }
 
-int hv_control_accept(struct hv_vm *vm)
+static int control_accept(struct hv_vm *vm)
 {
 	struct hv_control *c = vm->control;
 	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -346,7 +346,7 @@ void hv_control_handle(struct hv_vm *vm, struct pollfd *pfds, unsigned n)
 		if (!pfds[p].revents)
 			continue;
 		if (pfds[p].fd == c->listen_fd) {
-			hv_control_accept(vm);
+			control_accept(vm);
 			continue;
 		}
 		for (unsigned i = 0; i < MAX_CLIENTS; i++)

@@ -209,7 +209,6 @@ size_t hv_console_ring_copy(struct hv_vm *vm, uint8_t *buf, size_t len);
 /* control.c */
 int hv_control_open(struct hv_vm *vm, const char *path);
 void hv_control_close(struct hv_vm *vm);
-int hv_control_accept(struct hv_vm *vm);
 void hv_control_fill_pollfds(struct hv_vm *vm, struct pollfd *pfds, unsigned *n, unsigned max);
 void hv_control_handle(struct hv_vm *vm, struct pollfd *pfds, unsigned n);
 void hv_control_event(struct hv_vm *vm, uint32_t kind, const char *detail);
