@@ -107,14 +107,10 @@ int hvctl_call(int fd, uint32_t type, const void *req, uint32_t req_len, void *r
 int hvctl_info(int fd, struct hvctl_info *info)
 {
 	uint32_t len = sizeof(*info);
-	int rc;
 
-	memset(info, 0, sizeof(*info));
-	rc = hvctl_call(fd, HVCTL_INFO, NULL, 0, info, &len);
-	if (rc)
-		return rc;
 	/* A shorter reply (an older server) leaves the tail zeroed. */
-	return 0;
+	memset(info, 0, sizeof(*info));
+	return hvctl_call(fd, HVCTL_INFO, NULL, 0, info, &len);
 }
 
 int hvctl_pause(int fd)
