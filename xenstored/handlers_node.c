@@ -45,16 +45,13 @@ static struct node *lookup_any(struct req *r, const char *path)
 	return path[0] == '@' ? special_node(path) : store_lookup(r->st, path);
 }
 
-/* Look up the single path argument (special: @releaseDomain allowed) and check access. */
-static int get_node(struct req *r, unsigned want, bool special, char *path, struct node **out)
+/* Resolve path argument in (special: @releaseDomain allowed), look it up and check access. */
+static int find_node(struct req *r, const char *in, unsigned want, bool special, char *path,
+		     struct node **out)
 {
-	const char *argv[1];
 	struct node *n;
-	int rc;
+	int rc = req_path(r, in, special, path, XS_ABS_PATH_MAX + 1);
 
-	if (req_args(r, argv, 1) != 1 || strlen(argv[0]) + 1 != r->hdr.len)
-		return -EINVAL;
-	rc = req_path(r, argv[0], special, path, XS_ABS_PATH_MAX + 1);
 	if (rc)
 		return rc;
 	n = lookup_any(r, path);
@@ -64,6 +61,16 @@ static int get_node(struct req *r, unsigned want, bool special, char *path, stru
 		return -EACCES;
 	*out = n;
 	return 0;
+}
+
+/* find_node for the request's single argument. */
+static int get_node(struct req *r, unsigned want, bool special, char *path, struct node **out)
+{
+	const char *argv[1];
+
+	if (req_args(r, argv, 1) != 1 || strlen(argv[0]) + 1 != r->hdr.len)
+		return -EINVAL;
+	return find_node(r, argv[0], want, special, path, out);
 }
 
 int do_read(struct req *r)
@@ -220,14 +227,9 @@ int do_directory_part(struct req *r)
 
 	if (req_args(r, argv, 2) != 2 || parse_u64(argv[1], UINT32_MAX, &off))
 		return -EINVAL;
-	rc = req_path(r, argv[0], false, path, sizeof(path));
+	rc = find_node(r, argv[0], XS_PERM_READ, false, path, &n);
 	if (rc)
 		return rc;
-	n = store_lookup(r->st, path);
-	if (!n)
-		return missing_error(r, path);
-	if (!perm_can(&r->conn->who, n, XS_PERM_READ))
-		return -EACCES;
 	if (off > n->kids_len)
 		return -EINVAL;
 	int glen = snprintf(out, sizeof(out), "%llu", (unsigned long long)n->gen) + 1;
