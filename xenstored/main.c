@@ -311,7 +311,8 @@ int main(int argc, char **argv)
 	if (rc) { /* leave no socket behind that nobody serves */
 		conn_shutdown();
 		journal_close();
-		fatalx("cannot write pid file %s: %s; give -F a writable place", o.pid_file, log_strerror(rc));
+		fatalx("cannot write pid file %s: %s; give -F a writable place", o.pid_file,
+		       log_strerror(rc));
 	}
 	log_info("serving %s (state: %s)", path, o.journal.dir ? o.journal.dir : "memory only");
 	if (ready >= 0) {
