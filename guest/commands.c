@@ -174,15 +174,18 @@ static int cmd_crash(int argc, char **argv)
 {
 	const char *how = argc > 1 ? argv[1] : "ud";
 
+	if (argc > 2 || (strcmp(how, "ud") && strcmp(how, "pf") && strcmp(how, "de"))) {
+		printf("usage: crash [ud|pf|de]\n");
+		return -EINVAL;
+	}
 	printf("crashing on purpose (%s)\n", how);
 	if (!strcmp(how, "ud"))
 		__asm__ volatile("ud2");
 	else if (!strcmp(how, "pf"))
 		*(volatile uint64_t *)UNMAPPED_ADDR = 0xdead;
-	else if (!strcmp(how, "de"))
+	else
 		__asm__ volatile("xor %%ecx, %%ecx; div %%ecx" ::: "eax", "ecx", "edx");
-	printf("usage: crash [ud|pf|de]\n");
-	return -EINVAL;
+	return 0; /* not reached: the fault ends the domain */
 }
 
 static int parse_uint(const char *s, uint64_t *v)

@@ -186,6 +186,14 @@ wait_exit() {
 	[[ "$output" == *"*** telling the hypervisor this domain crashed"* ]]
 }
 
+@test "xenon-hv: crash with an unknown kind gives its usage, does not claim to crash, and the guest goes on" {
+	need_hv
+	run hv --cmdline 'run="crash xyz; poweroff"'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'xenon> crash xyz\nusage: crash [ud|pf|de]\n'* ]]
+	[[ "$output" != *"crashing on purpose"* ]]
+}
+
 @test "xenon-hv: a write to an unmapped address reports #PF with CR2" {
 	need_hv
 	run hv --cmdline 'run="crash pf"'
