@@ -37,6 +37,10 @@ int main(int argc, char **argv)
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	t0 = now_ms();
 	pid = fork();
+	if (pid < 0) {
+		perror("boot-timer: fork");
+		return 1;
+	}
 	if (pid == 0) {
 		dup2(p[1], STDOUT_FILENO);
 		close(p[0]);
