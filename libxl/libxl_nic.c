@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 
-static int __attribute__((format(printf, 4, 5)))
-nic_error(char *err, size_t errlen, const char *spec, const char *fmt, ...)
+/* One vif spec being read: the device it fills, what errors quote, where they go. */
+struct nic_parse {
+	libxl_device_nic *nic;
+	const char *spec;
+	char *err;
+	size_t errlen;
+};
+
+static int __attribute__((format(printf, 2, 3))) nic_error(struct nic_parse *np, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -24,8 +32,8 @@ nic_error(char *err, size_t errlen, const char *spec, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (err && errlen)
-		snprintf(err, errlen, "invalid vif specification '%s': %s", spec, msg);
+	if (np->err && np->errlen)
+		snprintf(np->err, np->errlen, "invalid vif specification '%s': %s", np->spec, msg);
 	return -EINVAL;
 }
 
@@ -177,72 +185,109 @@ static int parse_number(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-/* One key=value item of a vif spec. */
-static int nic_item(libxl_device_nic *nic, const char *spec, char *key, const char *val, char *err,
-		    size_t errlen)
+static int set_mac(struct nic_parse *np, const char *val)
+{
+	if (parse_mac(val, np->nic->mac) < 0)
+		return nic_error(
+		    np, "invalid MAC address \"%s\" (expected six hex bytes such as 00:16:3e:12:34:56)", val);
+	if (np->nic->mac[0] & 1)
+		return nic_error(
+		    np, "MAC address \"%s\" is a multicast address (the first byte must be even)", val);
+	return 0;
+}
+
+static int set_type(struct nic_parse *np, const char *val)
+{
+	if (!strcmp(val, "vif"))
+		np->nic->nictype = LIBXL_NIC_TYPE_VIF;
+	else if (!strcmp(val, "ioemu"))
+		np->nic->nictype = LIBXL_NIC_TYPE_VIF_IOEMU;
+	else
+		return nic_error(np, "invalid type \"%s\" (expected vif or ioemu)", val);
+	return 0;
+}
+
+static int set_rate(struct nic_parse *np, const char *val)
+{
+	char msg[200];
+	int rc = libxl_nic_parse_rate(val, np->nic, msg, sizeof(msg));
+
+	return rc == -EINVAL ? nic_error(np, "%s", msg) : rc;
+}
+
+/* Unsupported and ignored, as in Xen. */
+static int ignore(struct nic_parse *np, const char *val)
+{
+	(void)np;
+	(void)val;
+	return 0;
+}
+
+static int set_int(struct nic_parse *np, const char *key, const char *val, unsigned long max, int *field)
 {
 	unsigned long n;
 
-	if (!strcmp(key, "mac")) {
-		if (parse_mac(val, nic->mac) < 0)
-			return nic_error(err, errlen, spec,
-					 "invalid MAC address \"%s\" (expected six hex bytes such as "
-					 "00:16:3e:12:34:56)",
-					 val);
-		if (nic->mac[0] & 1)
-			return nic_error(
-			    err, errlen, spec,
-			    "MAC address \"%s\" is a multicast address (the first byte must be even)", val);
-		return 0;
-	}
-	if (!strcmp(key, "type")) {
-		if (!strcmp(val, "vif"))
-			nic->nictype = LIBXL_NIC_TYPE_VIF;
-		else if (!strcmp(val, "ioemu"))
-			nic->nictype = LIBXL_NIC_TYPE_VIF_IOEMU;
-		else
-			return nic_error(err, errlen, spec, "invalid type \"%s\" (expected vif or ioemu)",
-					 val);
-		return 0;
-	}
-	if (!strcmp(key, "bridge"))
-		return replace(&nic->bridge, val);
-	if (!strcmp(key, "gatewaydev") || !strcmp(key, "netdev"))
-		return replace(&nic->gatewaydev, val);
-	if (!strcmp(key, "ip"))
-		return replace(&nic->ip, val);
-	if (!strcmp(key, "script"))
-		return replace(&nic->script, val);
-	if (!strcmp(key, "backend"))
-		return replace(&nic->backend_domname, val);
-	if (!strcmp(key, "vifname"))
-		return replace(&nic->ifname, val);
-	if (!strcmp(key, "model"))
-		return replace(&nic->model, val);
-	if (!strcmp(key, "rate")) {
-		char msg[200];
-		int rc = libxl_nic_parse_rate(val, nic, msg, sizeof(msg));
+	if (parse_number(val, max, &n) < 0)
+		return nic_error(np, "%s must be a decimal number, not \"%s\"", key, val);
+	*field = (int)n;
+	return 0;
+}
 
-		return rc == -EINVAL ? nic_error(err, errlen, spec, "%s", msg) : rc;
+static int set_devid(struct nic_parse *np, const char *val)
+{
+	return set_int(np, "devid", val, 0x7fffffff, &np->nic->devid);
+}
+
+static int set_mtu(struct nic_parse *np, const char *val)
+{
+	return set_int(np, "mtu", val, 65535, &np->nic->mtu);
+}
+
+/*
+ * A key=value setting: set parses the value, or, without one, the value is
+ * a string kept in the nic's field at offset string (a later one replaces it).
+ */
+struct nic_key {
+	const char *key;
+	int (*set)(struct nic_parse *np, const char *val);
+	size_t string;
+};
+
+static const struct nic_key nic_keys[] = {
+    {"mac", set_mac, 0},
+    {"type", set_type, 0},
+    {"bridge", NULL, offsetof(libxl_device_nic, bridge)},
+    {"gatewaydev", NULL, offsetof(libxl_device_nic, gatewaydev)},
+    {"netdev", NULL, offsetof(libxl_device_nic, gatewaydev)},
+    {"ip", NULL, offsetof(libxl_device_nic, ip)},
+    {"script", NULL, offsetof(libxl_device_nic, script)},
+    {"backend", NULL, offsetof(libxl_device_nic, backend_domname)},
+    {"vifname", NULL, offsetof(libxl_device_nic, ifname)},
+    {"model", NULL, offsetof(libxl_device_nic, model)},
+    {"rate", set_rate, 0},
+    {"accel", ignore, 0},
+    {"devid", set_devid, 0},
+    {"mtu", set_mtu, 0},
+};
+
+/* One key=value item of a vif spec. */
+static int nic_item(struct nic_parse *np, const char *key, const char *val)
+{
+	const struct nic_key *k;
+
+	for (k = nic_keys; k < nic_keys + sizeof(nic_keys) / sizeof(nic_keys[0]); k++) {
+		if (strcmp(key, k->key))
+			continue;
+		if (k->set)
+			return k->set(np, val);
+		return replace((char **)((char *)np->nic + k->string), val);
 	}
-	if (!strcmp(key, "accel"))
-		return 0; /* unsupported and ignored, as in Xen */
-	if (!strcmp(key, "devid") || !strcmp(key, "mtu")) {
-		if (parse_number(val, !strcmp(key, "mtu") ? 65535 : 0x7fffffff, &n) < 0)
-			return nic_error(err, errlen, spec, "%s must be a decimal number, not \"%s\"", key,
-					 val);
-		if (!strcmp(key, "mtu"))
-			nic->mtu = (int)n;
-		else
-			nic->devid = (int)n;
-		return 0;
-	}
-	return nic_error(err, errlen, spec, "unknown parameter \"%s\" (see xl-network-configuration(5))",
-			 key);
+	return nic_error(np, "unknown parameter \"%s\" (see xl-network-configuration(5))", key);
 }
 
 int libxl_nic_parse_spec(const char *spec, libxl_device_nic *nic, char *err, size_t errlen)
 {
+	struct nic_parse np = {nic, spec, err, errlen};
 	char *copy = strdup(spec), *save = NULL, *item, *eq;
 	int rc = 0;
 
@@ -255,11 +300,11 @@ int libxl_nic_parse_spec(const char *spec, libxl_device_nic *nic, char *err, siz
 			continue;
 		eq = strchr(item, '=');
 		if (!eq) {
-			rc = nic_error(err, errlen, spec, "\"%s\" is not a key=value setting", item);
+			rc = nic_error(&np, "\"%s\" is not a key=value setting", item);
 			break;
 		}
 		*eq = 0;
-		rc = nic_item(nic, spec, item, eq + 1, err, errlen);
+		rc = nic_item(&np, item, eq + 1);
 	}
 	free(copy);
 	return rc;

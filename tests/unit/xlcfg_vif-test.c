@@ -42,6 +42,10 @@ static void test_keys(void)
 	CHECK_STR(nic.backend_domname, "netdom");
 	CHECK_INT(nic.mtu, 9000);
 	CHECK_INT(nic.devid, 7);
+	/* netdev= is gatewaydev's other name; a later value replaces an earlier; accel= is ignored */
+	CHECK_INT(parse("netdev=eth2,bridge=br0,bridge=br1,accel=whatever"), 0);
+	CHECK_STR(nic.gatewaydev, "eth2");
+	CHECK_STR(nic.bridge, "br1");
 	/* an empty spec is a vif with every default */
 	CHECK_INT(parse(""), 0);
 	CHECK(libxl_mac_is_default(nic.mac));
@@ -105,6 +109,9 @@ static void test_errors(void)
 	CHECK_INT(parse("type=tap"), -EINVAL);
 	CHECK_INT(parse("mtu=big"), -EINVAL);
 	CHECK_INT(parse("mtu=70000"), -EINVAL);
+	CHECK_INT(parse("devid=0x10"), -EINVAL);
+	CHECK_STR(err,
+		  "invalid vif specification 'devid=0x10': devid must be a decimal number, not \"0x10\"");
 }
 
 static void test_random_mac(void)
