@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strutil.h"
+
 /* One vif spec being read: the device it fills, what errors quote, where they go. */
 struct nic_parse {
 	libxl_device_nic *nic;
@@ -47,8 +49,7 @@ static int parse_mac(const char *s, libxl_mac mac)
 		int digits = 0, v = 0;
 
 		while (isxdigit((unsigned char)*s) && digits < 3) {
-			v = v * 16 +
-			    (isdigit((unsigned char)*s) ? *s - '0' : (tolower((unsigned char)*s) - 'a' + 10));
+			v = v * 16 + hex_digit_value(*s);
 			s++;
 			digits++;
 		}
