@@ -63,22 +63,24 @@ static int xs_init(struct hv_vm *vm)
 	if (rc) {
 		log_warnx("--xenstore: xenstored refused to hand over domain %u's connection: %s",
 			  vm->args.domid, log_strerror(rc));
-		xs_close(x->h);
-		free(x);
-		return rc;
+		goto fail;
 	}
 	x->fd = xs_socket_fd(x->h);
 	fcntl(x->fd, F_SETFL, fcntl(x->fd, F_GETFL) | O_NONBLOCK);
 	x->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (x->notify_fd < 0) {
-		xs_close(x->h);
-		free(x);
-		return -errno;
+		rc = -errno;
+		log_warn("--xenstore: cannot make the guest's notification eventfd");
+		goto fail;
 	}
 	vm->boot_info->xenstore_ring_gpa = XENON_XS_RING_GPA;
 	vm->boot_info->xenstore_irq = XENON_XS_IRQ;
 	vm->xs = x;
 	return 0;
+fail:
+	xs_close(x->h);
+	free(x);
+	return rc;
 }
 
 static void xs_broken(struct hv_xs *x, const char *why)
