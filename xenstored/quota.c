@@ -13,39 +13,26 @@ unsigned quota_limit[QUOTA_COUNT] = {
     [QUOTA_NODE_SIZE] = 2048, [QUOTA_PERMS] = 5,     [QUOTA_PATH_MAX] = 2048,	[QUOTA_TX_NODES] = 1024,
 };
 
-static const char *const quota_names[QUOTA_COUNT] = {
-    [QUOTA_NODES] = "nodes",
-    [QUOTA_WATCHES] = "watches",
-    [QUOTA_TRANSACTIONS] = "transactions",
-    [QUOTA_OUTSTANDING] = "outstanding",
-    [QUOTA_NODE_SIZE] = "node-size",
-    [QUOTA_PERMS] = "permissions",
-    [QUOTA_PATH_MAX] = "path-max",
-    [QUOTA_TX_NODES] = "transaction-nodes",
+/* Each quota's name (for -Q and CONTROL quota) and its line in the listing. */
+static const struct {
+	const char *name, *descr;
+} quota_info[QUOTA_COUNT] = {
+    [QUOTA_NODES] = {"nodes", "Nodes per domain"},
+    [QUOTA_WATCHES] = {"watches", "Watches per domain"},
+    [QUOTA_TRANSACTIONS] = {"transactions", "Open transactions per connection"},
+    [QUOTA_OUTSTANDING] = {"outstanding", "Outstanding requests per domain"},
+    [QUOTA_NODE_SIZE] = {"node-size", "Max. size of a node"},
+    [QUOTA_PERMS] = {"permissions", "Max. number of permissions per node"},
+    [QUOTA_PATH_MAX] = {"path-max", "Max. length of a node path"},
+    [QUOTA_TX_NODES] = {"transaction-nodes", "Max. number of accessed nodes per transaction"},
 };
 
-static const char *const quota_descr[QUOTA_COUNT] = {
-    [QUOTA_NODES] = "Nodes per domain",
-    [QUOTA_WATCHES] = "Watches per domain",
-    [QUOTA_TRANSACTIONS] = "Open transactions per connection",
-    [QUOTA_OUTSTANDING] = "Outstanding requests per domain",
-    [QUOTA_NODE_SIZE] = "Max. size of a node",
-    [QUOTA_PERMS] = "Max. number of permissions per node",
-    [QUOTA_PATH_MAX] = "Max. length of a node path",
-    [QUOTA_TX_NODES] = "Max. number of accessed nodes per transaction",
-};
-
-int quota_by_name(const char *name)
+static int quota_by_name(const char *name)
 {
 	for (int i = 0; i < QUOTA_COUNT; i++)
-		if (!strcmp(quota_names[i], name))
+		if (!strcmp(quota_info[i].name, name))
 			return i;
 	return -EINVAL;
-}
-
-const char *quota_name(enum quota_kind k)
-{
-	return quota_names[k];
 }
 
 int quota_set(const char *name, const char *value)
@@ -79,8 +66,8 @@ int quota_format(char *buf, size_t len)
 	int off = snprintf(buf, len, "Quota settings:\n");
 
 	for (int i = 0; i < QUOTA_COUNT; i++) {
-		int n = snprintf(buf + off, len - off, "%-17s: %8u %s\n", quota_names[i], quota_limit[i],
-				 quota_descr[i]);
+		int n = snprintf(buf + off, len - off, "%-17s: %8u %s\n", quota_info[i].name, quota_limit[i],
+				 quota_info[i].descr);
 
 		if (n < 0 || (size_t)n >= len - off)
 			return -E2BIG;

@@ -28,12 +28,9 @@ extern unsigned quota_limit[QUOTA_COUNT];
 #define CONN_TXS_MAX 1024
 #define CONN_WATCHES_MAX 8192
 
-/* "nodes" -> QUOTA_NODES, or -EINVAL. */
-int quota_by_name(const char *name);
-const char *quota_name(enum quota_kind k);
-/* "name=value" (for -Q) or name and value. */
+/* Set a quota by name ("nodes"...): "name=value" (for -Q) or name and value. */
 int quota_set(const char *name, const char *value);
-/* The settings as "name value\n" lines. */
+/* The settings as Xen's xenstored lists them. */
 int quota_format(char *buf, size_t len);
 
 #endif
