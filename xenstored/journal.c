@@ -224,8 +224,10 @@ static int read_file(const char *path, uint8_t **data, size_t *len)
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) || !(*data = malloc(st.st_size + 1))) {
+		int rc = -errno; /* fstat's, or malloc's ENOMEM */
+
 		close(fd);
-		return -ENOMEM;
+		return rc;
 	}
 	n = read(fd, *data, st.st_size);
 	close(fd);
