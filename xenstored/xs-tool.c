@@ -103,7 +103,7 @@ static void cmd_split(const char *path, const char *val)
 	if (read(xs_socket_fd(xs), &h, sizeof(h)) == sizeof(h) && h.type == XS_WRITE) {
 		char ok[8];
 
-		if (read(xs_socket_fd(xs), ok, h.len) == (ssize_t)h.len)
+		if (h.len <= sizeof(ok) && read(xs_socket_fd(xs), ok, h.len) == (ssize_t)h.len)
 			printf("OK\n");
 		return;
 	}
