@@ -39,6 +39,14 @@ wait_for() {
 	done
 }
 
+# pid_gone PID: the process has ended (a zombie its parent has not reaped
+# yet counts: it runs no more, though kill -0 still finds it).
+pid_gone() {
+	local stat
+	stat=$(ps -o stat= -p "$1") || return 0
+	[[ $stat == Z* ]]
+}
+
 teardown() {
 	if declare -F local_teardown >/dev/null; then
 		local_teardown
@@ -80,8 +88,9 @@ hv_running_here() { pgrep -f -- "--control $XENON_RUNDIR/" > /dev/null; }
 # checks are chained, so that it also tells the truth as a condition
 # (wait_for, if), where bash's errexit does not stop at a failed line.
 nothing_left() {
-	{ [ "$(xenstore-list /local/domain 2> /dev/null)" = "0" ] ||
-		! xenstore-exists /local/domain 2> /dev/null; } &&
+	local doms
+	doms=$(xenstore-list /local/domain 2> /dev/null) || doms=
+	{ [ -z "$doms" ] || [ "$doms" = 0 ]; } &&
 		[ -z "$(xenstore-list /libxl 2> /dev/null)" ] &&
 		[ -z "$(xenstore-list /vm 2> /dev/null)" ] &&
 		[ -z "$(ls -A "$XENON_RUNDIR/domains" 2> /dev/null)" ] &&

@@ -182,7 +182,8 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 	wait_for 5 console_has lc1 "xenon> "
 	guest_cmd lc1 crash
 	wait_for 5 state_is lc1 ---sc-
-	! hv_running_here
+	run hv_running_here
+	[ "$status" -ne 0 ]
 	run xl list -l lc1
 	[[ "$output" == *'"state": "crashed"'* ]]
 	[[ "$output" == *'"shutdown_reason": "crash"'* ]]
@@ -210,8 +211,8 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 	kill -0 "$mon"
 	run xl destroy 1
 	[ "$status" -eq 0 ]
-	! kill -0 "$hv" 2> /dev/null
-	! kill -0 "$mon" 2> /dev/null
+	pid_gone "$hv"
+	pid_gone "$mon"
 	nothing_left
 	run xl destroy lc1
 	[ "$status" -eq 1 ]
