@@ -16,15 +16,6 @@
 
 #include "log.h"
 
-/* The lifecycle half supplies the real one (xl/cmd_create_domain.c). */
-__attribute__((weak)) int xl_create_domain(struct xl_create_opts *opts, libxl_domain_config *cfg)
-{
-	(void)opts;
-	(void)cfg;
-	log_warnx("create: creating domains is not implemented yet");
-	return 1;
-}
-
 /* Append "arg\n" to *extra. */
 static int add_override(char **extra, const char *arg)
 {

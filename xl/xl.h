@@ -85,7 +85,7 @@ int xl_getopt(int argc, char **argv, const char *optstring, const struct option 
 		else                                                                                         \
 			switch (opt)
 
-/* ---- create (cmd_create.c; the real create is the lifecycle's) --------- */
+/* ---- create (cmd_create.c, cmd_create_domain.c) ------------------------ */
 
 struct xl_create_opts {
 	const char *config_file; /* NULL: only key=value arguments */
@@ -99,9 +99,8 @@ struct xl_create_opts {
 };
 
 /*
- * Create the domain described by cfg (already parsed and checked). Returns
- * the exit status (0 or 1). A weak default in cmd_create.c says creating is
- * not implemented; xl/cmd_create_domain.c provides the real one.
+ * Create the domain described by cfg (already parsed and checked), with
+ * its monitor (xl/cmd_create_domain.c). Returns the exit status (0 or 1).
  */
 int xl_create_domain(struct xl_create_opts *opts, libxl_domain_config *cfg);
 
