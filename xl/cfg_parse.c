@@ -351,11 +351,13 @@ int cfg_parse(struct cfg *cfg, const char *source, const char *text, size_t len,
 
 	err[0] = 0;
 	ps.source = keep_source(cfg, source);
-	if (!ps.source)
-		return -ENOMEM;
-	lex_init(&ps.lx, ps.source, text, len, err);
-	rc = parse_file(&ps);
-	free(ps.tok.text);
+	if (ps.source) {
+		lex_init(&ps.lx, ps.source, text, len, err);
+		rc = parse_file(&ps);
+		free(ps.tok.text);
+	} else {
+		rc = -ENOMEM;
+	}
 	if (rc == -ENOMEM && !err[0])
 		snprintf(err, CFG_ERR_MAX, "%s: out of memory", source);
 	return rc;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -163,6 +164,8 @@ int xl_conf_load_file(struct xl_conf *c, const char *path, char *err)
 			rc = -ENOMEM;
 	}
 	cfg_dispose(&cfg);
+	if (rc == -ENOMEM && !err[0])
+		snprintf(err, CFG_ERR_MAX, "%s: out of memory", path);
 	return rc;
 }
 
