@@ -193,11 +193,6 @@ int xl_conf_load(void)
 			return rc;
 		}
 	}
-	if (!xl_conf.lockfile) {
-		xl_conf.lockfile = strdup(XL_LOCK_FILE);
-		if (!xl_conf.lockfile)
-			return -ENOMEM;
-	}
 	return 0;
 }
 
