@@ -62,14 +62,9 @@ void xl_uptime_string(uint64_t up, int short_mode, char *buf, unsigned len)
 
 bool xl_too_many_args(int argc, char **argv, const char *cmd, int max)
 {
-	bool ambiguous;
-	const struct cmd_spec *spec;
-
 	if (argc - optind <= max)
 		return false;
-	spec = cmdtable_lookup(cmd, &ambiguous);
-	log_warnx("%s: unexpected argument '%s'; usage: xl %s%s%s", cmd, argv[optind + max], cmd,
-		  spec && *spec->usage ? " " : "", spec ? spec->usage : "");
+	xl_usage_error(cmd, "unexpected argument '%s'", argv[optind + max]);
 	return true;
 }
 

@@ -9,6 +9,7 @@
 #include "xl/xl.h"
 #include "xl/xl_conf.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,21 @@ int xl_help(const char *name)
 	return 0;
 }
 
+void xl_usage_error(const char *cmd, const char *fmt, ...)
+{
+	const struct cmd_spec *spec;
+	bool ambiguous;
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	spec = cmdtable_lookup(cmd, &ambiguous);
+	log_warnx("%s: %s; usage: xl %s%s%s", cmd, what, cmd, spec && *spec->usage ? " " : "",
+		  spec ? spec->usage : "");
+}
+
 /* The command's options plus --help, for getopt_long. */
 static const struct option *with_help(const struct option *longopts, struct option *buf, size_t max)
 {
@@ -113,10 +129,7 @@ int xl_getopt(int argc, char **argv, const char *optstring, const struct option 
 		return XL_OPT_EXIT;
 	}
 	if (opt == -1 && argc - optind < min_args) {
-		bool ambiguous;
-		const struct cmd_spec *spec = cmdtable_lookup(cmd, &ambiguous);
-
-		log_warnx("%s: missing argument; usage: xl %s %s", cmd, cmd, spec ? spec->usage : "");
+		xl_usage_error(cmd, "missing argument");
 		*status = 1;
 		return XL_OPT_EXIT;
 	}

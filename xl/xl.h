@@ -49,6 +49,9 @@ const char *cmdtable_xen_only(const char *name);
 /* Say why name is no command ("xl: " + what + ...): for main ("") and help ("help: "). */
 void xl_report_unknown(const char *what, const char *name, bool ambiguous);
 
+/* Say what is wrong with cmd's arguments ("cmd: " + fmt ...), then its usage. */
+void xl_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* xl help [CMD] (to stdout); 1 (with a message) for an unknown CMD. */
 int xl_help(const char *cmd);
 
