@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "strutil.h"
 
 /* More restarts than this within RESTART_WINDOW seconds: give up. */
 #define RESTART_BURST  10
@@ -53,8 +54,8 @@ static int logfile_open(struct logfile *lf, const char *name)
 	int rc;
 
 	lf->fd = -1;
-	rc = snprintf(lf->path, sizeof(lf->path), "%s/xl-%s.log", libxl_logdir(), name ? name : "unnamed");
-	if (rc < 0 || (size_t)rc >= sizeof(lf->path)) {
+	rc = str_printf(lf->path, sizeof(lf->path), "%s/xl-%s.log", libxl_logdir(), name ? name : "unnamed");
+	if (rc < 0) {
 		log_warnx("the log file name %s/xl-%s.log is too long; set $XENON_LOGDIR to a shorter "
 			  "directory",
 			  libxl_logdir(), name ? name : "unnamed");
