@@ -39,17 +39,25 @@ struct info_out {
 	int matched;
 };
 
+/* Does the filter (if any) take key? Counts the keys it takes. */
+static bool wanted(struct info_out *o, const char *key)
+{
+	if (o->only && strncmp(key, o->only, strlen(o->only)))
+		return false;
+	o->matched++;
+	return true;
+}
+
 /* One "key                    : value" line, or the value alone (filter). */
 static void __attribute__((format(printf, 3, 4)))
 item(struct info_out *o, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (o->only && strncmp(key, o->only, strlen(o->only)))
+	if (!wanted(o, key))
 		return;
 	if (!o->only)
 		printf("%-23s: ", key);
-	o->matched++;
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -59,9 +67,8 @@ item(struct info_out *o, const char *key, const char *fmt, ...)
 /* virt_caps as Xen prints it: " pv hvm" after the colon, nothing for none. */
 static void item_caps(struct info_out *o, const char *caps)
 {
-	if (o->only && strncmp("virt_caps", o->only, strlen(o->only)))
+	if (!wanted(o, "virt_caps"))
 		return;
-	o->matched++;
 	if (o->only)
 		printf("%s\n", *caps ? caps + 1 : "");
 	else
