@@ -49,18 +49,7 @@ static int get_str(struct dom_ctx *c, const struct cfg_setting *s, const char **
 
 static int set_str(struct dom_ctx *c, const struct cfg_setting *s, char **field)
 {
-	const char *v;
-	char *copy;
-	int rc = get_str(c, s, &v);
-
-	if (rc < 0)
-		return rc;
-	copy = strdup(v);
-	if (!copy)
-		return -ENOMEM;
-	free(*field);
-	*field = copy;
-	return 0;
+	return cfg_value_strdup(s->value, s->name, field, c->err);
 }
 
 /* A boolean as Xen reads one: a number, 0 is false, anything else true. */

@@ -509,3 +509,19 @@ int cfg_value_string(const struct cfg_value *v, const char *name, const char **o
 	*out = v->text;
 	return 0;
 }
+
+int cfg_value_strdup(const struct cfg_value *v, const char *name, char **field, char *err)
+{
+	const char *text = NULL;
+	char *copy;
+	int rc = cfg_value_string(v, name, &text, err);
+
+	if (rc < 0)
+		return rc;
+	copy = strdup(text);
+	if (!copy)
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	return 0;
+}

@@ -86,6 +86,9 @@ int cfg_value_u64(const struct cfg_value *v, const char *name, uint64_t max, uin
 /* A string (a NUMBER reads as its text, as in Xen). -EINVAL for a list. */
 int cfg_value_string(const struct cfg_value *v, const char *name, const char **out, char *err);
 
+/* cfg_value_string, copied into *field (the old value freed); -ENOMEM. */
+int cfg_value_strdup(const struct cfg_value *v, const char *name, char **field, char *err);
+
 /* Human name of a kind ("a number", "a string", "a list") for messages. */
 const char *cfg_kind_name(enum cfg_kind kind);
 

@@ -39,18 +39,7 @@ void xl_conf_free(struct xl_conf *c)
 
 static int set_string(char **field, const struct cfg_setting *s, char *err)
 {
-	const char *text;
-	char *copy;
-	int rc = cfg_value_string(s->value, s->name, &text, err);
-
-	if (rc < 0)
-		return rc;
-	copy = strdup(text);
-	if (!copy)
-		return -ENOMEM;
-	free(*field);
-	*field = copy;
-	return 0;
+	return cfg_value_strdup(s->value, s->name, field, err);
 }
 
 static int conf_autoballoon(struct xl_conf *c, const struct cfg_setting *s, char *err)
