@@ -245,3 +245,14 @@ local_teardown() { xl_env_stop; }
 	xl destroy lc1
 	nothing_left
 }
+
+@test "list and vm-list end with status 1 when their output cannot be written" {
+	run bash -c 'xl list > /dev/full'
+	[ "$status" -eq 1 ]
+	run bash -c 'xl list -l > /dev/full'
+	[ "$status" -eq 1 ]
+	run bash -c 'xl vm-list > /dev/full'
+	[ "$status" -eq 1 ]
+	run xl list
+	[ "$status" -eq 0 ]
+}

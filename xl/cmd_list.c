@@ -129,8 +129,10 @@ static int print_json(libxl_ctx *ctx, const libxl_dominfo *infos, int n)
 	size_t len;
 	int i;
 
-	if (!g)
+	if (!g) {
+		log_warnx("list: out of memory");
 		return -ENOMEM;
+	}
 	yajl_gen_config(g, yajl_gen_beautify, 1);
 	yajl_gen_config(g, yajl_gen_indent_string, "    ");
 	yajl_gen_array_open(g);
@@ -143,7 +145,7 @@ static int print_json(libxl_ctx *ctx, const libxl_dominfo *infos, int n)
 	return 0;
 }
 
-/* The domains named on the command line (host: -1 in *with_host). */
+/* The domains named on the command line, how many (Domain-0: *with_host). */
 static int select_named(libxl_ctx *ctx, char **names, int nnames, libxl_dominfo *out, bool *with_host)
 {
 	int i, n = 0, rc;
@@ -192,19 +194,19 @@ int main_list(int argc, char **argv)
 	if (optind < argc) {
 		infos = calloc((size_t)(argc - optind), sizeof(*infos));
 		rc = infos ? select_named(ctx, argv + optind, argc - optind, infos, &with_host) : -ENOMEM;
+		if (rc == -ENOMEM && !infos)
+			log_warnx("list: out of memory");
 		n = rc > 0 ? rc : 0;
 	} else {
 		rc = libxl_list_domain(ctx, &infos, &n);
 		if (rc < 0)
 			log_warnx("list: cannot list the domains: %s", log_strerror(rc));
 	}
-	if (rc >= 0) {
-		if (details)
-			print_json(ctx, infos, n);
-		else
-			print_table(ctx, infos, n, with_host, verbose);
-	}
+	if (rc >= 0 && details)
+		rc = print_json(ctx, infos, n);
+	else if (rc >= 0)
+		print_table(ctx, infos, n, with_host, verbose);
 	free(infos);
 	libxl_ctx_free(ctx);
-	return rc < 0;
+	return rc < 0 || fflush(stdout) ? 1 : 0;
 }
