@@ -70,24 +70,14 @@ static void fill_defaults(libxl_domain_config *cfg)
 
 static int check_name_free(libxl_ctx *ctx, uint32_t tx, const char *name, const uint32_t *ids, unsigned nr)
 {
-	unsigned i;
+	uint32_t other;
 
-	for (i = 0; i < nr; i++) {
-		char *other = NULL;
-		int same;
-
-		if (libxl__xs_read(ctx, tx, &other, "/local/domain/%u/name", ids[i]) < 0)
-			continue;
-		same = !strcmp(other, name);
-		free(other);
-		if (same) {
-			log_warnx("domain name '%s' is already in use by domain %u: choose another "
-				  "name= or remove it with 'xl destroy %s'",
-				  name, ids[i], name);
-			return -EEXIST;
-		}
-	}
-	return 0;
+	if (libxl__domid_named(ctx, tx, ids, nr, name, &other) < 0)
+		return 0;
+	log_warnx("domain name '%s' is already in use by domain %u: choose another name= or remove it with "
+		  "'xl destroy %s'",
+		  name, other, name);
+	return -EEXIST;
 }
 
 /* One attempt: pick the domid and write the layout (arg) inside transaction tx. */

@@ -30,21 +30,12 @@ char *libxl_domid_to_name(libxl_ctx *ctx, uint32_t domid)
 int libxl_name_to_domid(libxl_ctx *ctx, const char *name, uint32_t *domid)
 {
 	uint32_t *ids = NULL;
-	unsigned nr = 0, i;
+	unsigned nr = 0;
 	int rc = libxl__xs_domids(ctx, XS_NO_TX, &ids, &nr);
 
 	if (rc < 0)
 		return rc;
-	rc = -ENOENT;
-	for (i = 0; i < nr && rc == -ENOENT; i++) {
-		char *n = libxl_domid_to_name(ctx, ids[i]);
-
-		if (n && !strcmp(n, name)) {
-			*domid = ids[i];
-			rc = 0;
-		}
-		free(n);
-	}
+	rc = libxl__domid_named(ctx, XS_NO_TX, ids, nr, name, domid);
 	free(ids);
 	return rc;
 }

@@ -43,6 +43,9 @@ int libxl__xs_rm(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...) __attribute_
 int libxl__xs_exists(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int libxl__xs_read_u64(libxl_ctx *ctx, uint32_t tx, uint64_t *v, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Which of ids (domains read in tx) is named name: 0 and *domid, or -ENOENT. */
+int libxl__domid_named(libxl_ctx *ctx, uint32_t tx, const uint32_t *ids, unsigned nr, const char *name,
+		       uint32_t *domid);
 /* The domids below /local/domain (host included), sorted; free(*ids). */
 int libxl__xs_domids(libxl_ctx *ctx, uint32_t tx, uint32_t **ids, unsigned *nr);
 /* Store / load a value that may be longer than one xenstore node holds. */

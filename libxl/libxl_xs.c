@@ -156,6 +156,27 @@ int libxl__xs_domids(libxl_ctx *ctx, uint32_t tx, uint32_t **ids, unsigned *nr)
 	return 0;
 }
 
+int libxl__domid_named(libxl_ctx *ctx, uint32_t tx, const uint32_t *ids, unsigned nr, const char *name,
+		       uint32_t *domid)
+{
+	unsigned i;
+
+	for (i = 0; i < nr; i++) {
+		char *n = NULL;
+		int same;
+
+		if (libxl__xs_read(ctx, tx, &n, "/local/domain/%u/name", ids[i]) < 0)
+			continue;
+		same = !strcmp(n, name);
+		free(n);
+		if (same) {
+			*domid = ids[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 /*
  * A long value (a domain's JSON configuration) is kept as base = the first
  * XS_CHUNK bytes and base-1, base-2, ... = the rest, so that short values,
