@@ -79,6 +79,24 @@ local_teardown() { xl_env_stop; }
 	[ "$output" = "xl: pause: Domain-0 is the host: it cannot be paused here" ]
 }
 
+@test "the commands that act on a guest refuse Domain-0 (by name or id) and say why" {
+	run xl unpause 0
+	[ "$status" -eq 1 ]
+	[ "$output" = "xl: unpause: Domain-0 is the host: it cannot be unpaused here" ]
+	run xl rename Domain-0 other
+	[ "$status" -eq 1 ]
+	[ "$output" = "xl: rename: Domain-0 (the host) cannot be renamed" ]
+	run xl console 0
+	[ "$status" -eq 1 ]
+	[ "$output" = "xl: console: Domain-0 is the host: use its own terminal" ]
+	run xl shutdown Domain-0
+	[ "$status" -eq 1 ]
+	[ "$output" = "xl: shutdown: Domain-0 is the host: shut it down with the host's own tools" ]
+	run xl reboot 0
+	[ "$status" -eq 1 ]
+	[ "$output" = "xl: reboot: Domain-0 is the host: shut it down with the host's own tools" ]
+}
+
 @test "info has Xen's keys in Xen's order, then Xenon's own" {
 	run xl info
 	[ "$status" -eq 0 ]

@@ -158,11 +158,7 @@ int main_console(int argc, char **argv)
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;
-	rc = xl_find_domain(ctx, "console", argv[optind], &domid);
-	if (rc == 0 && domid == LIBXL_DOMID_HOST) {
-		log_warnx("console: Domain-0 is the host: use its own terminal");
-		rc = -EINVAL;
-	}
+	rc = xl_find_guest(ctx, "console", argv[optind], &domid, "Domain-0 is the host: use its own terminal");
 	if (rc == 0)
 		rc = xl_console_attach(ctx, domid);
 	libxl_ctx_free(ctx);

@@ -26,11 +26,8 @@ int main_rename(int argc, char **argv)
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;
-	rc = xl_find_domain(ctx, "rename", argv[optind], &domid);
-	if (rc == 0 && domid == LIBXL_DOMID_HOST) {
-		log_warnx("rename: Domain-0 (the host) cannot be renamed");
-		rc = -EINVAL;
-	} else if (rc == 0) {
+	rc = xl_find_guest(ctx, "rename", argv[optind], &domid, "Domain-0 (the host) cannot be renamed");
+	if (rc == 0) {
 		rc = libxl_domain_rename(ctx, domid, NULL, newname);
 		if (rc == -EEXIST)
 			log_warnx("rename: the name '%s' is already in use by another domain", newname);

@@ -71,12 +71,8 @@ static int targets(libxl_ctx *ctx, const struct request *r, bool all, const char
 			return -ENOMEM;
 		}
 		*n = 1;
-		rc = xl_find_domain(ctx, r->cmd, q, *ids);
-		if (rc == 0 && **ids == LIBXL_DOMID_HOST) {
-			log_warnx("%s: Domain-0 is the host: shut it down with the host's own tools", r->cmd);
-			rc = -EINVAL;
-		}
-		return rc;
+		return xl_find_guest(ctx, r->cmd, q, *ids,
+				     "Domain-0 is the host: shut it down with the host's own tools");
 	}
 	rc = libxl_list_domain(ctx, &infos, &nr);
 	if (rc < 0) {

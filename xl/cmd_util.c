@@ -4,6 +4,7 @@
 #include "xl/xl_conf.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +47,21 @@ int xl_find_domain(libxl_ctx *ctx, const char *cmd, const char *q, uint32_t *dom
 	return rc;
 }
 
+int xl_find_guest(libxl_ctx *ctx, const char *cmd, const char *q, uint32_t *domid, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+	int rc = xl_find_domain(ctx, cmd, q, domid);
+
+	if (rc < 0 || *domid != LIBXL_DOMID_HOST)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_warnx("%s: %s", cmd, why);
+	return -EINVAL;
+}
+
 void xl_uptime_string(uint64_t up, int short_mode, char *buf, unsigned len)
 {
 	unsigned sec = up % 60, min = (up / 60) % 60, hour = (up / 3600) % 24;
@@ -78,11 +94,8 @@ int xl_domain_op(const char *cmd, const char *q, int (*op)(libxl_ctx *ctx, uint3
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;
-	rc = xl_find_domain(ctx, cmd, q, &domid);
-	if (rc == 0 && domid == LIBXL_DOMID_HOST) {
-		log_warnx("%s: Domain-0 is the host: it cannot be %s here", cmd, failed);
-		rc = -EINVAL;
-	} else if (rc == 0) {
+	rc = xl_find_guest(ctx, cmd, q, &domid, "Domain-0 is the host: it cannot be %s here", failed);
+	if (rc == 0) {
 		rc = op(ctx, domid);
 		if (rc == -ESRCH)
 			log_warnx("%s: domain '%s' is not running (it has shut down); "

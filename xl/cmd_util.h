@@ -17,6 +17,12 @@ libxl_ctx *xl_ctx_open(void);
 bool xl_names_host(const char *q);
 /* A domain named by name or id; on failure says so (cmd: for the message). */
 int xl_find_domain(libxl_ctx *ctx, const char *cmd, const char *q, uint32_t *domid);
+/*
+ * xl_find_domain for a guest: Domain-0 is refused with "cmd: " + fmt ...
+ * (why, and what to do instead) and -EINVAL.
+ */
+int xl_find_guest(libxl_ctx *ctx, const char *cmd, const char *q, uint32_t *domid, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* Attach the terminal to the domain's console until ^] or the domain ends. */
 int xl_console_attach(libxl_ctx *ctx, uint32_t domid);
 /* "1 day,  2:03:04" (short: without seconds), as Xen's xl uptime. */
