@@ -57,15 +57,6 @@ int libxl_domain_qualifier_to_domid(libxl_ctx *ctx, const char *q, uint32_t *dom
 	return libxl_name_to_domid(ctx, q, domid);
 }
 
-static int read_pid(libxl_ctx *ctx, uint32_t domid, const char *node)
-{
-	uint64_t v;
-
-	if (libxl__xs_read_u64(ctx, XS_NO_TX, &v, "/libxl/%u/%s", domid, node) < 0 || v > 0x7fffffff)
-		return 0;
-	return (int)v;
-}
-
 /* A call on the domain's control socket; -ESRCH when xenon-hv is gone. */
 static int hv_simple(uint32_t domid, int (*op)(int fd))
 {
@@ -110,8 +101,8 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid)
 	if (rc <= 0)
 		return rc < 0 ? rc : -ENOENT;
 	libxl__xs_write(ctx, XS_NO_TX, "1", "/libxl/%u/destroying", domid);
-	hv_pid = read_pid(ctx, domid, "hv-pid");
-	monitor_pid = read_pid(ctx, domid, "monitor-pid");
+	hv_pid = libxl__read_pid(ctx, domid, "hv-pid");
+	monitor_pid = libxl__read_pid(ctx, domid, "monitor-pid");
 	rc = hv_simple(domid, hvctl_destroy);
 	if (rc < 0 && rc != -ESRCH)
 		log_warnx("domain %u: xenon-hv did not take the destroy request (%s); killing it", domid,
@@ -241,7 +232,7 @@ int libxl_domain_rename(libxl_ctx *ctx, uint32_t domid, const char *old_name, co
 
 int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how)
 {
-	int pid = read_pid(ctx, domid, "hv-pid"), status;
+	int pid = libxl__read_pid(ctx, domid, "hv-pid"), status;
 	pid_t r;
 
 	if (pid <= 0)

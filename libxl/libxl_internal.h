@@ -46,6 +46,8 @@ int libxl__xs_read_u64(libxl_ctx *ctx, uint32_t tx, uint64_t *v, const char *fmt
 /* Which of ids (domains read in tx) is named name: 0 and *domid, or -ENOENT. */
 int libxl__domid_named(libxl_ctx *ctx, uint32_t tx, const uint32_t *ids, unsigned nr, const char *name,
 		       uint32_t *domid);
+/* The pid in /libxl/<domid>/<node> (hv-pid, monitor-pid); 0 when none is. */
+int libxl__read_pid(libxl_ctx *ctx, uint32_t domid, const char *node);
 /* The domids below /local/domain (host included), sorted; free(*ids). */
 int libxl__xs_domids(libxl_ctx *ctx, uint32_t tx, uint32_t **ids, unsigned *nr);
 /* Store / load a value that may be longer than one xenstore node holds. */

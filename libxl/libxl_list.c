@@ -57,11 +57,9 @@ static unsigned count_cpus(libxl_ctx *ctx, uint32_t domid)
 /* xenon-hv was started (hv-pid is written) and is no longer running. */
 static bool hv_gone(libxl_ctx *ctx, uint32_t domid)
 {
-	uint64_t pid;
+	int pid = libxl__read_pid(ctx, domid, "hv-pid");
 
-	if (libxl__xs_read_u64(ctx, XS_NO_TX, &pid, "/libxl/%u/hv-pid", domid) < 0 || !pid || pid > INT32_MAX)
-		return false;
-	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+	return pid > 0 && kill(pid, 0) < 0 && errno == ESRCH;
 }
 
 /* When the domain was built, from /vm/<uuid>/start_time (seconds). */

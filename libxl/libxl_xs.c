@@ -119,6 +119,15 @@ int libxl__xs_read_u64(libxl_ctx *ctx, uint32_t tx, uint64_t *v, const char *fmt
 	return rc;
 }
 
+int libxl__read_pid(libxl_ctx *ctx, uint32_t domid, const char *node)
+{
+	uint64_t v;
+
+	if (libxl__xs_read_u64(ctx, XS_NO_TX, &v, "/libxl/%u/%s", domid, node) < 0 || v > INT32_MAX)
+		return 0;
+	return (int)v;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
