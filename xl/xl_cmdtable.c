@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
+
 const struct cmd_spec cmd_table[] = {
     {"create", main_create, true, true, "Create a domain from config file <filename>",
      "[options] <ConfigFile> [options] [vars]",
@@ -248,8 +250,7 @@ int main_completion(int argc, char **argv)
 		break;
 	}
 	if (strcmp(argv[optind], "bash")) {
-		fprintf(stderr, "xl: completion: unsupported shell '%s'; only 'bash' is supported\n",
-			argv[optind]);
+		log_warnx("completion: unsupported shell '%s'; only 'bash' is supported", argv[optind]);
 		return 1;
 	}
 	print_bash_completion();
