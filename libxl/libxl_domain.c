@@ -205,29 +205,48 @@ int libxl_domain_wait_gone(libxl_ctx *ctx, uint32_t domid, int timeout_ms)
 	return rc < 0 ? rc : 0;
 }
 
+struct rename {
+	uint32_t domid;
+	const char *old_name, *new_name;
+};
+
+/*
+ * The checks and both name nodes in one transaction, so that no create or
+ * other rename can take the new name between the check and the write.
+ */
+static int rename_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
+{
+	const struct rename *a = arg;
+	uint32_t *ids = NULL, other;
+	char *cur = NULL, *vm = NULL;
+	unsigned nr = 0;
+	int rc;
+
+	rc = libxl__xs_read(ctx, tx, &cur, "/local/domain/%u/name", a->domid);
+	if (rc == 0 && a->old_name && strcmp(cur, a->old_name))
+		rc = -ESTALE;
+	free(cur);
+	if (rc == 0)
+		rc = libxl__xs_domids(ctx, tx, &ids, &nr);
+	if (rc == 0 && libxl__domid_named(ctx, tx, ids, nr, a->new_name, &other) == 0)
+		rc = other == a->domid ? 1 : -EEXIST; /* 1: already so named */
+	free(ids);
+	if (rc == 0)
+		rc = libxl__xs_write(ctx, tx, a->new_name, "/local/domain/%u/name", a->domid);
+	if (rc == 0 && libxl__xs_read(ctx, tx, &vm, "/local/domain/%u/vm", a->domid) == 0 &&
+	    !strncmp(vm, "/vm/", 4))
+		rc = libxl__xs_write(ctx, tx, a->new_name, "%s/name", vm);
+	free(vm);
+	return rc < 0 ? rc : 0;
+}
+
 int libxl_domain_rename(libxl_ctx *ctx, uint32_t domid, const char *old_name, const char *new_name)
 {
-	uint32_t other;
-	char *cur, *vm = NULL;
-	int rc;
+	struct rename a = {domid, old_name, new_name};
 
 	if (domid == LIBXL_DOMID_HOST || libxl_name_valid(new_name) < 0)
 		return -EINVAL;
-	cur = libxl_domid_to_name(ctx, domid);
-	if (!cur)
-		return -ENOENT;
-	rc = (old_name && strcmp(cur, old_name)) ? -ESTALE : 0;
-	free(cur);
-	if (rc < 0)
-		return rc;
-	if (libxl_name_to_domid(ctx, new_name, &other) == 0)
-		return other == domid ? 0 : -EEXIST;
-	rc = libxl__xs_write(ctx, XS_NO_TX, new_name, "/local/domain/%u/name", domid);
-	if (rc == 0 && libxl__xs_read(ctx, XS_NO_TX, &vm, "/local/domain/%u/vm", domid) == 0 &&
-	    !strncmp(vm, "/vm/", 4))
-		rc = libxl__xs_write(ctx, XS_NO_TX, new_name, "%s/name", vm);
-	free(vm);
-	return rc;
+	return libxl__xs_transact(ctx, rename_in_tx, &a);
 }
 
 int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how)
