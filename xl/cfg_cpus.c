@@ -79,6 +79,8 @@ static int apply_nodes(libxl_bitmap *map, unsigned long a, unsigned long b, bool
 		rc = node_cpus(a, &cpus);
 		if (rc == -ENOENT)
 			snprintf(err, CFG_ERR_MAX, "NUMA node %lu does not exist on this host", a);
+		else if (rc == -EINVAL)
+			snprintf(err, CFG_ERR_MAX, "cannot read the CPUs of NUMA node %lu from sysfs", a);
 		for (cpu = 0; rc == 0 && cpu < libxl_bitmap_nr_bits(&cpus); cpu++)
 			if (libxl_bitmap_test(&cpus, cpu))
 				rc = apply(map, cpu, remove);

@@ -272,7 +272,7 @@ static int key_cpus(struct dom_ctx *c, const struct cfg_setting *s)
 
 		libxl_bitmap_init(&maps[i]);
 		rc = xl_parse_cpurange(v->text, &maps[i], msg);
-		if (rc == -EINVAL)
+		if (rc < 0) /* -EINVAL, -ENOENT (no such NUMA node), -ENOMEM */
 			cfg_error(c->err, &v->loc, "%s: %s", s->name, msg);
 	}
 	if (hard) {

@@ -29,7 +29,8 @@ int xl_load_domain_config(const char *file, const char *extra, const struct xl_c
 
 /*
  * Parse a CPU list of xl.cfg(5) ("0-3,^2", "all", "nodes:0") into map.
- * -EINVAL with a message (no location) in err.
+ * -EINVAL (-ENOENT: no such NUMA node; -ENOMEM) with a message (no
+ * location) in err.
  */
 int xl_parse_cpurange(const char *spec, libxl_bitmap *map, char *err);
 

@@ -96,6 +96,11 @@ static void test_memory_vcpus(void)
 	CHECK_INT(load("name='a'\nkernel='/k'\nvcpus=4097\n"), -ERANGE);
 	CHECK_STR(err, "t.cfg:3:7: 'vcpus' = 4097 is too large (at most 4096)");
 	CHECK_INT(load("name='a'\nkernel='/k'\nmemory=18014398509481984\n"), -ERANGE);
+	/* each vCPU's cpus= is checked, a missing NUMA node named with its place */
+	CHECK_INT(load("name='a'\nkernel='/k'\nvcpus=2\ncpus=['0', '3-1']\n"), -EINVAL);
+	CHECK_STR(err, "t.cfg:4:12: cpus: invalid CPU range \"3-1\" (expected N, N-M, node:N or all, up to 4095)");
+	CHECK_INT(load("name='a'\nkernel='/k'\nvcpus=1\ncpus='node:4000'\n"), -ENOENT);
+	CHECK_STR(err, "t.cfg:4:6: cpus: NUMA node 4000 does not exist on this host");
 }
 
 static void test_actions_and_cmdline(void)
