@@ -41,8 +41,11 @@ static int open_console(libxl_ctx *ctx, uint32_t domid, int *fd)
 	char *tty = NULL;
 	int rc = libxl_console_get_tty(ctx, domid, &tty);
 
-	if (rc < 0) {
+	if (rc == -ENOENT) {
 		log_warnx("console: domain %u has no console: it is not running (see 'xl list')", domid);
+		return rc;
+	} else if (rc < 0) {
+		log_warnx("console: cannot find domain %u's console in xenstore: %s", domid, log_strerror(rc));
 		return rc;
 	}
 	*fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
