@@ -66,8 +66,10 @@ static int collect_args(int argc, char **argv, struct xl_create_opts *o)
 {
 	for (; optind < argc; optind++) {
 		if (strchr(argv[optind], '=')) {
-			if (add_override(&o->extra_config, argv[optind]) < 0)
+			if (add_override(&o->extra_config, argv[optind]) < 0) {
+				log_warnx("create: out of memory");
 				return -ENOMEM;
+			}
 		} else if (argv[optind][0] == '-' && argv[optind][1]) {
 			/* As Xen's xl: options end at the first other argument. */
 			log_warnx("create: option '%s' comes too late: options go before the config file or "
