@@ -29,6 +29,14 @@ static int peekc(const struct lexer *lx, size_t ahead)
 	return lx->p + ahead < lx->end ? (unsigned char)lx->p[ahead] : -1;
 }
 
+/* Can the character ahead go on a NAME (or a number run into letters)? */
+static bool name_char(const struct lexer *lx, size_t ahead)
+{
+	int c = peekc(lx, ahead);
+
+	return isalnum(c) || c == '_' || c == '.';
+}
+
 static void advance(struct lexer *lx, size_t n)
 {
 	while (n-- && lx->p < lx->end) {
@@ -85,7 +93,7 @@ static int lex_name(struct lexer *lx, struct token *tok)
 {
 	size_t n = 0;
 
-	while (isalnum(peekc(lx, n)) || peekc(lx, n) == '_' || peekc(lx, n) == '.')
+	while (name_char(lx, n))
 		n++;
 	tok->type = TOK_NAME;
 	tok->text = strndup(lx->p, n);
@@ -116,10 +124,10 @@ static int lex_number(struct lexer *lx, struct token *tok)
 		while (isdigit(peekc(lx, n)))
 			n++;
 	}
-	if (isalnum(peekc(lx, n)) || peekc(lx, n) == '_' || peekc(lx, n) == '.') {
+	if (name_char(lx, n)) {
 		size_t m = n;
 
-		while (isalnum(peekc(lx, m)) || peekc(lx, m) == '_' || peekc(lx, m) == '.')
+		while (name_char(lx, m))
 			m++;
 		snprintf(buf, sizeof(buf), "%.*s", (int)(m < 40 ? m : 40), lx->p);
 		return lex_error(lx, line, col,
