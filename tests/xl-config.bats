@@ -298,3 +298,14 @@ dry_run() {
 	[ -f "$T/root/usr/share/bash-completion/completions/xl" ]
 	grep -q "complete -F _xl xl" "$T/root/usr/share/bash-completion/completions/xl"
 }
+
+@test "create -N: a configuration that cannot be written says so, in JSON and SXP" {
+	mk_tmp
+	printf 'output_format = "sxp"\n' > "$T/sxp.conf"
+	run bash -c "XL_CONF=/dev/null xl -N create -q '$CONFIGS/minimal.cfg' > /dev/full"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"create: writing the configuration: No space left on device"* ]]
+	run bash -c "XL_CONF='$T/sxp.conf' xl -N create -q '$CONFIGS/minimal.cfg' > /dev/full"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"create: writing the configuration: No space left on device"* ]]
+}

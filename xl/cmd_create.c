@@ -39,23 +39,25 @@ static int print_config(const libxl_domain_config *cfg, FILE *fh)
 
 	if (xl_conf.output_format == XL_OUTPUT_SXP) {
 		rc = xl_print_sxp(-1, cfg, fh);
-		if (rc == -EINVAL)
+		if (rc == -EINVAL) {
 			log_warnx("create: SXP cannot show a %s guest; set output_format=\"json\" in %s",
 				  libxl_domain_type_to_string(cfg->c_info.type),
 				  xl_conf.path ? xl_conf.path : "xl.conf");
-		else if (rc < 0)
-			log_warnx("create: writing the configuration: %s", log_strerror(rc));
-		return rc < 0 ? 1 : (fflush(fh) ? 1 : 0);
+			return 1;
+		}
+	} else {
+		rc = libxl_domain_config_to_json(cfg, &json);
+		if (rc < 0) {
+			log_warnx("create: cannot print the configuration as JSON: %s", log_strerror(rc));
+			return 1;
+		}
+		fputs(json, fh);
+		free(json);
 	}
-	rc = libxl_domain_config_to_json(cfg, &json);
+	if (rc == 0 && fflush(fh) != 0)
+		rc = -errno;
 	if (rc < 0) {
-		log_warnx("create: cannot print the configuration as JSON: %s", log_strerror(rc));
-		return 1;
-	}
-	fputs(json, fh);
-	free(json);
-	if (fflush(fh) != 0) {
-		log_warn("create: writing the configuration");
+		log_warnx("create: writing the configuration: %s", log_strerror(rc));
 		return 1;
 	}
 	return 0;
