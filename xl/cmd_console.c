@@ -45,7 +45,8 @@ static int open_console(libxl_ctx *ctx, uint32_t domid, int *fd)
 		log_warnx("console: domain %u has no console: it is not running (see 'xl list')", domid);
 		return rc;
 	} else if (rc < 0) {
-		log_warnx("console: cannot find domain %u's console in xenstore: %s", domid, log_strerror(rc));
+		log_warnx("console: cannot find domain %u's console in xenstore: %s", domid,
+			  log_strerror(rc));
 		return rc;
 	}
 	*fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -161,7 +162,8 @@ int main_console(int argc, char **argv)
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;
-	rc = xl_find_guest(ctx, "console", argv[optind], &domid, "Domain-0 is the host: use its own terminal");
+	rc =
+	    xl_find_guest(ctx, "console", argv[optind], &domid, "Domain-0 is the host: use its own terminal");
 	if (rc == 0)
 		rc = xl_console_attach(ctx, domid);
 	libxl_ctx_free(ctx);

@@ -25,7 +25,7 @@ struct xl_conf {
 	char *path;	 /* the file read, NULL if none */
 	int autoballoon; /* 1 on, 0 off, -1 auto */
 	bool run_hotplug_scripts;
-	char *lockfile; /* NULL: the default; xl_lockfile() says which */
+	char *lockfile;	  /* NULL: the default; xl_lockfile() says which */
 	char *vif_script; /* vif.default.script (NULL: libxl's default) */
 	char *vif_bridge; /* vif.default.bridge */
 	char *vif_gatewaydev;

@@ -98,15 +98,18 @@ static void test_memory_vcpus(void)
 	CHECK_INT(load("name='a'\nkernel='/k'\nmemory=18014398509481984\n"), -ERANGE);
 	/* each vCPU's cpus= is checked, a missing NUMA node named with its place */
 	CHECK_INT(load("name='a'\nkernel='/k'\nvcpus=2\ncpus=['0', '3-1']\n"), -EINVAL);
-	CHECK_STR(err, "t.cfg:4:12: cpus: invalid CPU range \"3-1\" (expected N, N-M, node:N or all, up to 4095)");
+	CHECK_STR(err,
+		  "t.cfg:4:12: cpus: invalid CPU range \"3-1\" (expected N, N-M, node:N or all, up to 4095)");
 	CHECK_INT(load("name='a'\nkernel='/k'\nvcpus=1\ncpus='node:4000'\n"), -ENOENT);
 	CHECK_STR(err, "t.cfg:4:6: cpus: NUMA node 4000 does not exist on this host");
 }
 
 static void test_actions_and_cmdline(void)
 {
-	CHECK_INT(load("name='a'\nkernel='/k'\non_crash='rename-restart'\non_reboot='preserve'\nroot='/dev/xvda'\n"),
-		  0);
+	CHECK_INT(
+	    load(
+		"name='a'\nkernel='/k'\non_crash='rename-restart'\non_reboot='preserve'\nroot='/dev/xvda'\n"),
+	    0);
 	CHECK_INT(d.on_crash, LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME);
 	CHECK_INT(d.on_reboot, LIBXL_ACTION_ON_SHUTDOWN_PRESERVE);
 	CHECK_STR(d.b_info.cmdline, "root=/dev/xvda");
@@ -138,7 +141,8 @@ static void test_devices_errors(void)
 	CHECK_INT(load("name='a'\nkernel='/k'\ndisk=['/a,,xvda',\n  '/b,,xvdb,rw,x']\n"), -EINVAL);
 	CHECK(strncmp(err, "t.cfg:4:3: invalid disk specification '/b,,xvdb,rw,x'", 53) == 0);
 	CHECK_INT(load("name='a'\nkernel='/k'\nvif='bridge=br0'\n"), -EINVAL);
-	CHECK_STR(err, "t.cfg:3:5: 'vif' must be a list, as in vif = [ 'bridge=xenbr0,mac=00:16:3e:00:00:01' ]");
+	CHECK_STR(err,
+		  "t.cfg:3:5: 'vif' must be a list, as in vif = [ 'bridge=xenbr0,mac=00:16:3e:00:00:01' ]");
 }
 
 int main(void)
