@@ -539,3 +539,24 @@ uuid_of() {
 	[[ "$output" == *"domain 'nosuch' does not exist"* ]]
 	xl destroy lc1
 }
+
+@test "two renames to the same name at once: exactly one wins, every round" {
+	xl create "$T/lc.cfg"
+	xl create "$T/lc.cfg" 'name="lc2"'
+	local round a b ra rb
+	for round in $(seq 12); do
+		# both wait spinning on the same go file, so they start together
+		(until [ -e "$T/go$round" ]; do :; done; exec xl rename lc1 "race$round") & a=$!
+		(until [ -e "$T/go$round" ]; do :; done; exec xl rename lc2 "race$round") & b=$!
+		WATCH_PIDS="$a $b" # teardown ends them if the test stops here
+		touch "$T/go$round"
+		ra=0 rb=0
+		wait "$a" || ra=$?
+		wait "$b" || rb=$?
+		# one rename succeeded, the other was refused: the name is taken
+		[ $((ra == 0)) -ne $((rb == 0)) ]
+		[ "$(xl list | grep -c "^race$round ")" -eq 1 ]
+		# put the winner's name back for the next round
+		if [ "$ra" -eq 0 ]; then xl rename "race$round" lc1; else xl rename "race$round" lc2; fi
+	done
+}
