@@ -12,35 +12,42 @@
 #include "transaction.h"
 #include "watch.h"
 
-int do_watch(struct req *r)
+/* WATCH and UNWATCH both take "<path>\0<token>\0"; the path resolves as a node's. */
+static int watch_args(struct req *r, char *path, size_t len, const char **token)
 {
-	char path[XS_ABS_PATH_MAX + 1];
 	const char *argv[2];
-	int rc;
 
 	if (req_args(r, argv, 2) != 2)
 		return -EINVAL;
-	rc = req_path(r, argv[0], true, path, sizeof(path));
+	*token = argv[1];
+	return req_path(r, argv[0], true, path, len);
+}
+
+int do_watch(struct req *r)
+{
+	char path[XS_ABS_PATH_MAX + 1];
+	const char *token;
+	int rc;
+
+	rc = watch_args(r, path, sizeof(path), &token);
 	if (!rc)
-		rc = watch_add(r, path, argv[1]);
+		rc = watch_add(r, path, token);
 	if (rc)
 		return rc;
 	reply_ok(r);
-	watch_fire_initial(r->conn, path, argv[1]);
+	watch_fire_initial(r->conn, path, token);
 	return 0;
 }
 
 int do_unwatch(struct req *r)
 {
 	char path[XS_ABS_PATH_MAX + 1];
-	const char *argv[2];
+	const char *token;
 	int rc;
 
-	if (req_args(r, argv, 2) != 2)
-		return -EINVAL;
-	rc = req_path(r, argv[0], true, path, sizeof(path));
+	rc = watch_args(r, path, sizeof(path), &token);
 	if (!rc)
-		rc = watch_remove(r->conn, path, argv[1]);
+		rc = watch_remove(r->conn, path, token);
 	return rc ? rc : reply_ok(r);
 }
 
