@@ -67,18 +67,27 @@ static int parse_mac(const char *s, libxl_mac mac)
 	return 0;
 }
 
+/* The leading number of a rate or interval: 1 .. UINT32_MAX, then *end. */
+static int parse_rate_number(const char *s, uint64_t *v, char **end)
+{
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, end, 10);
+	if (errno || *v == 0 || *v > UINT32_MAX)
+		return -ERANGE;
+	return 0;
+}
+
 /* "<n>[GMK][Bb]/s": bytes per second (b: bits, divided by 8). */
 static int parse_rate_bytes(const char *s, uint64_t *out)
 {
 	uint64_t v, mult = 1;
 	char *end;
+	int rc = parse_rate_number(s, &v, &end);
 
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || v == 0 || v > UINT32_MAX)
-		return -ERANGE;
+	if (rc < 0)
+		return rc;
 	if (*end == 'G' || *end == 'M' || *end == 'K') {
 		mult = *end == 'G' ? 1000000000ull : *end == 'M' ? 1000000ull : 1000ull;
 		end++;
@@ -97,13 +106,10 @@ static int parse_rate_interval(const char *s, uint32_t *out)
 {
 	uint64_t v;
 	char *end;
+	int rc = parse_rate_number(s, &v, &end);
 
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || v == 0 || v > UINT32_MAX)
-		return -ERANGE;
+	if (rc < 0)
+		return rc;
 	if (!strcmp(end, "") || !strcmp(end, "s"))
 		v *= 1000000;
 	else if (!strcmp(end, "m") || !strcmp(end, "ms"))
