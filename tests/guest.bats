@@ -39,7 +39,8 @@ hv() {
 # powers off through isa-debug-exit, so QEMU exits with (value << 1) | 1:
 # poweroff 1, reboot 3, crash 5.
 qemu() {
-	timeout 30 qemu-system-x86_64 -accel kvm -cpu host -M microvm -m "${QEMU_MEM:-64}" \
+	# shellcheck disable=SC2046
+	timeout 30 qemu-system-x86_64 $("$XENON_TOP/tests/qemu-kvm-args") -M microvm -m "${QEMU_MEM:-64}" \
 		-nodefaults -no-user-config -nographic -serial stdio -kernel "$ELF" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "$@" </dev/null 2>&1 | tr -d '\r'
 	return "${PIPESTATUS[0]}"
@@ -92,6 +93,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: the first line gives version, 1 vCPU, the memory and the platform" {
+	require_kvm
 	need_hv
 	run hv --memory 96 --vcpus 1 --cmdline 'run=poweroff'
 	[ "$status" -eq 0 ]
@@ -99,6 +101,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: 2 vCPUs boot and each reports in" {
+	require_kvm
 	need_hv
 	run hv --memory 64 --vcpus 2 --cmdline 'run="cpus; poweroff"'
 	[ "$status" -eq 0 ]
@@ -109,6 +112,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: info reports what the guest was given" {
+	require_kvm
 	need_hv
 	run hv --memory 80 --vcpus 2 --name guest-info --domid 7 --cmdline 'run="info; poweroff" extra=1'
 	[ "$status" -eq 0 ]
@@ -122,6 +126,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: run= runs the commands in order, then poweroff exits 0" {
+	require_kvm
 	need_hv
 	run hv --cmdline 'run="echo one; echo  two three ;echo four;poweroff"'
 	[ "$status" -eq 0 ]
@@ -130,6 +135,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: an unknown command says so and the script goes on" {
+	require_kvm
 	need_hv
 	run hv --cmdline 'run="frobnicate; echo still-here; poweroff"'
 	[ "$status" -eq 0 ]
@@ -138,6 +144,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: help lists every command" {
+	require_kvm
 	need_hv
 	run hv --cmdline 'run="help; poweroff"'
 	[ "$status" -eq 0 ]
@@ -147,6 +154,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: the guest clock advances" {
+	require_kvm
 	need_hv
 	run hv --cmdline 'run="uptime; bench-loop; uptime; poweroff"'
 	[ "$status" -eq 0 ]
@@ -156,6 +164,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: bench-loop runs natively, not in the emulator" {
+	require_kvm
 	need_hv
 	run hv --cmdline 'run="bench-loop; poweroff"'
 	[ "$status" -eq 0 ]
@@ -167,6 +176,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: reboot exits 2, crash exits 3" {
+	require_kvm
 	need_hv
 	run hv --cmdline 'run=reboot'
 	[ "$status" -eq 2 ]
@@ -176,6 +186,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: an invalid opcode gives a crash report with the registers" {
+	require_kvm
 	need_hv
 	run hv --vcpus 2 --cmdline 'run="crash ud"'
 	[ "$status" -eq 3 ]
@@ -187,6 +198,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: crash with an unknown kind gives its usage, does not claim to crash, and the guest goes on" {
+	require_kvm
 	need_hv
 	run hv --cmdline 'run="crash xyz; poweroff"'
 	[ "$status" -eq 0 ]
@@ -195,6 +207,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: a write to an unmapped address reports #PF with CR2" {
+	require_kvm
 	need_hv
 	run hv --cmdline 'run="crash pf"'
 	[ "$status" -eq 3 ]
@@ -203,6 +216,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: ticker on prints an increasing counter and clock, ticker off stops it" {
+	require_kvm
 	need_hv
 	start_interactive --vcpus 1
 	send "ticker on"
@@ -223,6 +237,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: pause stops the ticker and unpause resumes it" {
+	require_kvm
 	need_hv
 	[ -x "$HVCTL" ] || skip "hypervisor/hvctl is not built"
 	start_interactive
@@ -241,6 +256,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: console input has line editing (backspace, ^U)" {
+	require_kvm
 	need_hv
 	start_interactive
 	send $'ecgo\x7f\x7fho first'
@@ -254,6 +270,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: a toolstack shutdown request powers the guest off cleanly" {
+	require_kvm
 	need_hv
 	[ -x "$HVCTL" ] || skip "hypervisor/hvctl is not built"
 	start_interactive
@@ -264,6 +281,7 @@ wait_exit() {
 }
 
 @test "xenon-hv: a toolstack reboot request reboots the guest" {
+	require_kvm
 	need_hv
 	[ -x "$HVCTL" ] || skip "hypervisor/hvctl is not built"
 	start_interactive
@@ -291,6 +309,7 @@ xs() {
 }
 
 @test "xenstore: the guest reads, writes and lists through its ring, as its domain" {
+	require_kvm
 	need_hv
 	start_xenstored
 	run hv --domid 5 --xenstore="$XENSTORED_PATH" \
@@ -306,6 +325,7 @@ xs() {
 }
 
 @test "xenstore: a reply longer than the ring (1 KiB) arrives whole and the channel goes on" {
+	require_kvm
 	need_hv
 	start_xenstored
 	local big
@@ -319,6 +339,7 @@ xs() {
 }
 
 @test "xenstore: control/shutdown poweroff and reboot are acknowledged and obeyed" {
+	require_kvm
 	need_hv
 	start_xenstored
 	for what in poweroff reboot; do
@@ -344,6 +365,7 @@ xs() {
 }
 
 @test "qemu microvm: the PVH entry boots the same ELF natively" {
+	require_kvm
 	QEMU_MEM=48 run qemu -append 'run="info; bench-loop; poweroff"'
 	[ "$status" -eq 1 ]
 	[[ "${lines[0]}" =~ ^xenon-guest\ [0-9.]+:\ 1\ vCPUs,\ 48\ MiB,\ platform\ (pvm|vtx)$ ]]
@@ -354,6 +376,7 @@ xs() {
 }
 
 @test "qemu microvm: a crash reports and exits through isa-debug-exit" {
+	require_kvm
 	run qemu -append 'run="crash de"'
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"exception 0 (#DE divide error)"* ]]

@@ -104,3 +104,22 @@ state_of() { xl list "$1" | awk -v n="$1" '$1 == n { print $5 }'; }
 console_text() { xl console "$1" < /dev/null 2> /dev/null; }
 
 console_has() { console_text "$1" | grep -q -- "$2"; }
+
+# ---- what the host offers ---------------------------------------------------
+
+# kvm_missing: print why this host cannot run a KVM guest (nothing if it can).
+kvm_missing() {
+	if [ ! -e /dev/kvm ]; then
+		echo "this host has no /dev/kvm (no KVM, or its kernel is itself a PVM guest)"
+	elif ! { : < /dev/kvm; } 2> /dev/null; then
+		echo "/dev/kvm is there but cannot be opened by $(id -un)"
+	fi
+}
+
+# require_kvm: skip the test, saying why, on a host without a usable
+# /dev/kvm. The runner counts and lists skips apart from passes.
+require_kvm() {
+	local why
+	why=$(kvm_missing)
+	[ -z "$why" ] || skip "needs KVM: $why"
+}

@@ -57,6 +57,7 @@ ticks() {
 }
 
 @test "boots with 1 vCPU: the guest reports the vCPU count, memory and platform" {
+	require_kvm
 	run timeout 30 "$HV" --kernel "$GUEST" --memory 64 --vcpus 1 --control "$SOCK" --cmdline 'run="poweroff"'
 	[ "$status" -eq 0 ]
 	first=${lines[0]%$'\r'} # the guest ends lines with CR LF
@@ -65,6 +66,7 @@ ticks() {
 }
 
 @test "boots with 2 vCPUs: both come online" {
+	require_kvm
 	run timeout 30 "$HV" --kernel "$GUEST" --memory 96 --vcpus 2 --control "$SOCK" \
 		--cmdline 'run="cpus; poweroff"'
 	[ "$status" -eq 0 ]
@@ -74,6 +76,7 @@ ticks() {
 }
 
 @test "bench-loop runs natively (at least 1e9 iterations/s) and poweroff exits 0" {
+	require_kvm
 	# The best of three runs: a busy host can slow one, emulation gives ~1e6.
 	run timeout 60 "$HV" --kernel "$GUEST" --control "$SOCK" \
 		--cmdline 'run="bench-loop; bench-loop; bench-loop; poweroff"'
@@ -85,6 +88,7 @@ ticks() {
 }
 
 @test "the guest's poweroff, reboot and crash give distinct exit statuses and events" {
+	require_kvm
 	local cmd expect_status expect_event
 	for spec in "poweroff 0 poweroff" "reboot 2 reboot" "crash 3 crash"; do
 		read -r cmd expect_status expect_event <<<"$spec"
@@ -105,6 +109,7 @@ ticks() {
 }
 
 @test "a triple fault is reported as a crash with registers, not a hang" {
+	require_kvm
 	cat >"$T/tf.S" <<'ASM'
 	.globl _start
 _start:	ud2	/* no IDT: #UD -> #DF -> triple fault */
@@ -118,6 +123,7 @@ ASM
 }
 
 @test "a KVM internal error (PVM cannot emulate popcnt before the VIF page) is a crash" {
+	require_kvm
 	run timeout 30 "$HV" --kernel "$GUEST" --control "$SOCK" --cmdline 'run="poweroff"'
 	[[ "${lines[0]}" == *"platform pvm"* ]] || skip "not a PVM host: popcnt runs natively"
 	cat >"$T/ie.S" <<'ASM'
@@ -135,6 +141,7 @@ ASM
 }
 
 @test "string output (rep outsb) to the UART reaches the console in order" {
+	require_kvm
 	cat >"$T/rep.S" <<'ASM'
 	.globl _start
 _start:	lea msg(%rip), %rsi
@@ -158,6 +165,7 @@ ASM
 }
 
 @test "pause stops the ticker and unpause resumes it; info shows the state" {
+	require_kvm
 	start_hv --vcpus 2 --cmdline 'run="ticker on"'
 	wait_for 10 eval '[ "$(ticks)" -ge 2 ]'
 	"$HVCTL" "$SOCK" pause
@@ -183,6 +191,7 @@ vcpu_states() {
 }
 
 @test "info: an idle guest's vCPUs are blocked, a busy one's running, a paused one's neither" {
+	require_kvm
 	start_hv --vcpus 2 --cmdline 'run="cpus"'
 	wait_for 10 console_has '2 of 2 vCPUs online'
 	wait_for 10 eval '[ "$(vcpu_states)" = "vcpu0=blocked vcpu1=blocked " ]'
@@ -200,6 +209,7 @@ vcpu_states() {
 }
 
 @test "shutdown requests reach the guest, which powers off or reboots cleanly" {
+	require_kvm
 	start_hv
 	wait_for 10 console_has 'xenon-guest'
 	"$HVCTL" "$SOCK" shutdown poweroff
@@ -216,6 +226,7 @@ vcpu_states() {
 }
 
 @test "destroy ends the process at once and removes the socket" {
+	require_kvm
 	start_hv --cmdline 'run="ticker on"'
 	"$HVCTL" "$SOCK" destroy
 	wait_hv 5
@@ -224,6 +235,7 @@ vcpu_states() {
 }
 
 @test "destroy ends a paused domain too, and hvctl then says it is gone" {
+	require_kvm
 	start_hv --paused
 	"$HVCTL" "$SOCK" destroy
 	wait_hv 5
@@ -234,6 +246,7 @@ vcpu_states() {
 }
 
 @test "info reports the domain as it was built" {
+	require_kvm
 	start_hv --name web-7 --domid 7 --memory 80 --vcpus 2 --cmdline 'run="cpus"'
 	wait_for 10 console_has '2 of 2 vCPUs online'
 	run "$HVCTL" "$SOCK" info
@@ -247,6 +260,7 @@ vcpu_states() {
 }
 
 @test "SIGTERM destroys the domain (status 4) and removes the socket" {
+	require_kvm
 	start_hv --cmdline 'run="ticker on"'
 	kill -TERM "$HV_PID"
 	wait_hv 5
@@ -256,6 +270,7 @@ vcpu_states() {
 }
 
 @test "console input from stdin reaches the guest's shell" {
+	require_kvm
 	mkfifo "$T/in"
 	"$HV" --kernel "$GUEST" --control "$SOCK" <"$T/in" >"$T/out" 2>"$T/err" &
 	HV_PID=$!
@@ -270,6 +285,7 @@ vcpu_states() {
 }
 
 @test "console: pty and the ring of recent output" {
+	require_kvm
 	start_hv --console pty --cmdline 'run="echo ring-marker-42"'
 	wait_for 10 eval '"$HVCTL" "$SOCK" console | grep -q ring-marker-42'
 	run "$HVCTL" "$SOCK" info
@@ -281,6 +297,7 @@ vcpu_states() {
 }
 
 @test "a second xenon-hv on the same control socket is refused" {
+	require_kvm
 	start_hv --paused
 	run "$HV" --kernel "$GUEST" --control "$SOCK"
 	[ "$status" -eq 1 ]
@@ -289,6 +306,7 @@ vcpu_states() {
 }
 
 @test "bad arguments: each gives its error and exit status 1, leaving nothing behind" {
+	require_kvm
 	printf 'not an elf\n' >"$T/text"
 	check() { # expected-message args...
 		local msg=$1
@@ -396,6 +414,7 @@ start_xenstored() {
 }
 
 @test "--xenstore: the guest's ring reaches xenstored as the domain itself" {
+	require_kvm
 	build_xs_guest
 	start_xenstored
 	"$XENON_TOP/xenstored/xenstore-write" /local/domain/5/data hello-ring
@@ -410,6 +429,7 @@ start_xenstored() {
 }
 
 @test "--xenstore without a reachable xenstored is an error that leaves nothing behind" {
+	require_kvm
 	run "$HV" --kernel "$GUEST" --control "$SOCK" --xenstore="$T/no-xenstored.sock"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"cannot connect to xenstored at $T/no-xenstored.sock"* ]]

@@ -18,6 +18,7 @@ setup() {
 local_teardown() { xl_env_stop; }
 
 @test "destroy takes Xen's -f, never destroys Domain-0, refuses extra arguments" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	for args in "0" "Domain-0" "-f 0" "-f Domain-0"; do
 		run xl destroy $args
@@ -35,6 +36,7 @@ local_teardown() { xl_env_stop; }
 }
 
 @test "pause, unpause, domid, domname, rename, console refuse extra arguments and change nothing" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	run xl pause lc1 lc1
 	[ "$status" -eq 1 ]
@@ -141,6 +143,7 @@ local_teardown() { xl_env_stop; }
 }
 
 @test "uptime: Xen's columns, -s, domains by name or id; an unknown one prints nothing" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	run xl uptime lc1 0
 	[ "$status" -eq 0 ]
@@ -194,6 +197,7 @@ local_teardown() { xl_env_stop; }
 }
 
 @test "shutdown -w says, in Xen's words, whether the domain was destroyed or kept shut down" {
+	require_kvm
 	xl create "$T/lc.cfg" 'on_poweroff="preserve"'
 	wait_for 5 console_has lc1 "xenon> "
 	run xl shutdown -w lc1
@@ -228,6 +232,7 @@ local_teardown() { xl_env_stop; }
 }
 
 @test "every command takes the domain by name or by id" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	wait_for 5 console_has 1 "xenon> "
 	xl pause 1
@@ -248,6 +253,7 @@ local_teardown() { xl_env_stop; }
 }
 
 @test "vm-list: Xen's UUID / ID / name table of the guests" {
+	require_kvm
 	run xl vm-list
 	[ "$status" -eq 0 ]
 	[ "$output" = "UUID                                  ID    name" ]

@@ -49,6 +49,7 @@ state_is() { [ "$(state_of "$1")" = "$2" ]; }
 domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 
 @test "create boots the guest, list shows it running with Xen's columns" {
+	require_kvm
 	run xl create "$T/lc.cfg"
 	[ "$status" -eq 0 ]
 	wait_for 5 console_has lc1 "xenon-guest .*: 1 vCPUs, 32 MiB"
@@ -65,6 +66,7 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 }
 
 @test "the xenstore layout is Xen's, with Xen's permissions" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	[ "$(xenstore-read /local/domain/1/name)" = lc1 ]
 	[ "$(xenstore-read /local/domain/1/domid)" = 1 ]
@@ -93,6 +95,7 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 }
 
 @test "pause and unpause change the state letters" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	run xl pause lc1
 	[ "$status" -eq 0 ]
@@ -108,6 +111,7 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 
 @test "an idle guest is blocked (-b----), a busy one running (r-----), a paused one --p---" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	wait_for 10 console_has lc1 "xenon> "
 	wait_for 10 state_is lc1 -b----
@@ -127,6 +131,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "create -p starts paused" {
+	require_kvm
 	xl create -p "$T/lc.cfg"
 	[ "$(state_of lc1)" = "--p---" ]
 	xl unpause lc1
@@ -136,6 +141,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "shutdown -w waits until the domain and everything of it are gone" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	wait_for 5 console_has lc1 "xenon> "
 	run xl shutdown -w lc1
@@ -149,6 +155,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "reboot gives a new domid with the same name (on_reboot=restart)" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	wait_for 5 console_has lc1 "xenon> "
 	run xl reboot -w lc1
@@ -164,6 +171,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "the guest's own reboot restarts it; 'on_reboot="destroy"' ends it" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	wait_for 5 console_has lc1 "xenon> "
 	guest_cmd lc1 reboot
@@ -178,6 +186,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "on_crash=preserve keeps the crashed domain listed until xl destroy" {
+	require_kvm
 	xl create "$T/lc.cfg" 'on_crash="preserve"'
 	wait_for 5 console_has lc1 "xenon> "
 	guest_cmd lc1 crash
@@ -196,6 +205,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "on_crash=destroy removes the crashed domain" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	wait_for 5 console_has lc1 "xenon> "
 	guest_cmd lc1 crash
@@ -204,6 +214,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "destroy ends xenon-hv and the monitor and removes every node" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	hv=$(xenstore-read /libxl/1/hv-pid)
 	mon=$(xenstore-read /libxl/1/monitor-pid)
@@ -220,6 +231,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "domid, domname and rename" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	[ "$(xl domid lc1)" = 1 ]
 	[ "$(xl domname 1)" = lc1 ]
@@ -241,6 +253,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "two domains get increasing domids; a name is used once" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	run xl create "$T/lc.cfg"
 	[ "$status" -eq 1 ]
@@ -258,6 +271,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "list -l prints the configuration and the live state as JSON" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	run xl list -l
 	[ "$status" -eq 0 ]
@@ -305,6 +319,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "create -e: no on_* handling, the ended domain stays shut down" {
+	require_kvm
 	xl create -e "$T/lc.cfg"
 	wait_for 5 console_has lc1 "xenon> "
 	guest_cmd lc1 poweroff
@@ -314,6 +329,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "info reports the host and the KVM platform; uptime lists domains" {
+	require_kvm
 	run xl info
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"nr_cpus                : $(nproc)"* ]]
@@ -330,6 +346,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "shutdown -a and a guest that acts on control/shutdown" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	xl create "$T/lc.cfg" 'name="lc2"'
 	wait_for 5 console_has lc1 "xenon> "
@@ -341,6 +358,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "a guest cannot read /local/domain/0 or another domain's nodes" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	xl create "$T/lc.cfg" 'name="lc2"'
 	if ! wait_for 3 feature_poweroff 1; then
@@ -365,6 +383,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "shutdown asks through control/shutdown when the guest advertises feature-poweroff" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	if ! wait_for 3 feature_poweroff 1; then
 		xl destroy lc1
@@ -381,6 +400,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "console of a domain that is not running says so" {
+	require_kvm
 	xl create "$T/lc.cfg" 'on_poweroff="preserve"'
 	wait_for 5 console_has lc1 "xenon> "
 	guest_cmd lc1 poweroff
@@ -396,6 +416,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 }
 
 @test "concurrent creates get distinct domids and all run" {
+	require_kvm
 	xl create "$T/lc.cfg" 'name="c1"' &
 	p1=$!
 	xl create "$T/lc.cfg" 'name="c2"' &
@@ -426,6 +447,7 @@ uuid_of() {
 }
 
 @test "on_reboot=rename-restart keeps the old domain under another name and a new UUID, as Xen" {
+	require_kvm
 	cfg_uuid=3f2a6c1e-8d4b-4e7a-9c25-0b1d2e3f4a5b
 	# a long command line: the stored JSON takes several nodes (config-1...)
 	pad=$(printf 'p%.0s' $(seq 1600))
@@ -466,6 +488,7 @@ uuid_of() {
 }
 
 @test "on_crash=coredump-destroy says dumps are not written yet and destroys" {
+	require_kvm
 	xl create "$T/lc.cfg" 'on_crash="coredump-destroy"'
 	wait_for 5 console_has lc1 "xenon> "
 	guest_cmd lc1 crash
@@ -474,6 +497,7 @@ uuid_of() {
 }
 
 @test "create introduces the domain and destroy releases it (@introduceDomain, @releaseDomain)" {
+	require_kvm
 	# the first event of a watch is its registration; the second the real one
 	xenstore-watch -n 2 @introduceDomain > "$T/intro" &
 	w1=$!
@@ -493,6 +517,7 @@ uuid_of() {
 }
 
 @test "a domain whose monitor and xenon-hv were killed shows as shut down; destroy removes it" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	hv=$(xenstore-read /libxl/1/hv-pid)
 	mon=$(xenstore-read /libxl/1/monitor-pid)
@@ -504,6 +529,7 @@ uuid_of() {
 }
 
 @test "create -F is the monitor in the foreground and returns when the domain has gone" {
+	require_kvm
 	xl create -F "$T/lc.cfg" > "$T/fg.out" 2>&1 &
 	fg=$!
 	WATCH_PIDS=$fg
@@ -517,6 +543,7 @@ uuid_of() {
 }
 
 @test "create -c attaches the console; ^] detaches and the domain keeps running" {
+	require_kvm
 	# the console shows what the guest prints, then ^] (0x1d) leaves it
 	run bash -c "{ sleep 1; printf 'echo attached-ok\r'; sleep 0.5; printf '\035'; } | xl create -c '$T/lc.cfg'"
 	[ "$status" -eq 0 ]
@@ -528,6 +555,7 @@ uuid_of() {
 }
 
 @test "list -v adds the UUID and reason code; unknown domains are errors" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	uuid=$(xenstore-read /libxl/1/uuid)
 	run xl list -v lc1
@@ -541,6 +569,7 @@ uuid_of() {
 }
 
 @test "two renames to the same name at once: exactly one wins, every round" {
+	require_kvm
 	xl create "$T/lc.cfg"
 	xl create "$T/lc.cfg" 'name="lc2"'
 	local round a b ra rb
