@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# The foundation itself: the runner's summary line and failure accounting,
-# and `make install` honouring PREFIX and DESTDIR.
+# The foundation itself: the runner's summary line, failure and skip
+# accounting, and `make install` honouring PREFIX and DESTDIR with every file
+# a program outside the tree needs.
 
 load helpers
 
@@ -10,7 +11,7 @@ load helpers
 	chmod +x "$T/fake"
 	run tests/run --unit "$T/fake"
 	[ "$status" -eq 1 ]
-	[ "${lines[-1]}" = "2 passed, 1 failed" ]
+	[ "${lines[-1]}" = "2 passed, 1 failed, 0 skipped" ]
 }
 
 @test "runner counts a crashing test binary as a failure" {
@@ -19,15 +20,81 @@ load helpers
 	chmod +x "$T/crash"
 	run tests/run --unit "$T/crash"
 	[ "$status" -eq 1 ]
-	[ "${lines[-1]}" = "1 passed, 1 failed" ]
+	[ "${lines[-1]}" = "1 passed, 1 failed, 0 skipped" ]
 }
 
-@test "make install honours PREFIX and DESTDIR" {
+@test "runner counts a skip apart from passes and lists it with its reason" {
+	mk_tmp
+	printf '#!/bin/sh\necho "ok 1 - a"\necho "ok 2 - b # skip needs KVM: none here"\n' > "$T/skips"
+	chmod +x "$T/skips"
+	run tests/run --unit "$T/skips"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "1 passed, 0 failed, 1 skipped" ]
+	[[ "$output" == *"skipped (not run, not counted as passed):"*"b # skip needs KVM: none here"* ]]
+}
+
+local_teardown() { kill_pid "${XS_PID:-}"; }
+
+# Every file make install promises, under DESTDIR + PREFIX.
+INSTALLED="sbin/xl sbin/xenstored sbin/xenon-hv sbin/hvctl
+bin/xenstore bin/xenstore-read bin/xenstore-write bin/xenstore-ls
+lib/libxenlight.a include/libxl.h include/libxl_types.h lib/pkgconfig/xenlight.pc
+lib/xenon/boot/xenon-guest.elf etc/xen/xl.conf share/xenon/examples/demo.cfg
+share/bash-completion/completions/xl
+share/man/man1/xl.1 share/man/man5/xl.cfg.5 share/man/man8/xenstored.8"
+
+@test "make install honours PREFIX and DESTDIR and installs every file" {
 	mk_tmp
 	run make -s install PREFIX=/opt/xenon DESTDIR="$T/root"
 	[ "$status" -eq 0 ]
-	[ -d "$T/root/opt/xenon/bin" ]
-	[ -d "$T/root/opt/xenon/etc/xen/scripts" ]
+	local f
+	for f in $INSTALLED; do
+		[ -s "$T/root/opt/xenon/$f" ] || { echo "not installed: $f"; return 1; }
+	done
+	for f in sbin/xl sbin/xenstored sbin/xenon-hv bin/xenstore-read; do
+		[ -x "$T/root/opt/xenon/$f" ] || { echo "not executable: $f"; return 1; }
+	done
+	# the installed programs are the ones just built
+	cmp xl/xl "$T/root/opt/xenon/sbin/xl"
 	# nothing escaped DESTDIR
 	[ ! -e /opt/xenon ]
+}
+
+@test "a program outside the tree builds against the installed libxl.h and xenlight.pc and runs" {
+	mk_tmp
+	make -s install PREFIX=/opt/xenon DESTDIR="$T/root"
+	mkdir "$T/outside"
+	cat > "$T/outside/lsdom.c" <<-'EOF'
+		#include <libxl.h>
+		#include <stdio.h>
+		#include <stdlib.h>
+		int main(void)
+		{
+			libxl_ctx *ctx;
+			libxl_dominfo *doms;
+			int nr;
+			if (libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0) != 0)
+				return 2;
+			if (libxl_list_domain(ctx, &doms, &nr) != 0)
+				return 3;
+			printf("domains: %d\n", nr);
+			free(doms);
+			libxl_ctx_free(ctx);
+			return 0;
+		}
+	EOF
+	# pkg-config finds the staged install as it would the real one
+	export PKG_CONFIG_PATH=$T/root/opt/xenon/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$T/root
+	run pkg-config --cflags --libs --static xenlight
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"-I$T/root/opt/xenon/include"* ]]
+	(cd "$T/outside" && cc -o lsdom lsdom.c $(pkg-config --cflags --libs --static xenlight))
+	# it runs against a real xenstored (private socket)
+	export XENSTORED_PATH=$T/xs.sock
+	"$T/root/opt/xenon/sbin/xenstored" -N -I -s "$XENSTORED_PATH" 2> "$T/xs.log" &
+	XS_PID=$!
+	wait_for 5 test -S "$XENSTORED_PATH"
+	run "$T/outside/lsdom"
+	[ "$status" -eq 0 ]
+	[ "$output" = "domains: 0" ]
 }
