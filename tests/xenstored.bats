@@ -5,6 +5,10 @@
 
 load helpers
 
+# Never a $T from the environment: `make check T=xenstored` exports T, and the
+# teardown removes $T (it removed the source folder xenstored/ once).
+T=
+
 XSD=$XENON_TOP/xenstored
 DEB=/usr/bin
 
