@@ -21,7 +21,7 @@ CFLAGS  ?= -O2 -g
 # Flags every host program gets; CFLAGS stays the user's to override.
 XCFLAGS  = -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Icommon -Itests/unit -MMD -MP
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-FUZZFLAGS = -fsanitize=fuzzer,address,undefined -g -O1
+FUZZFLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 
 PROGRAMS    :=
 LIBRARIES   :=

@@ -234,16 +234,16 @@ int do_directory_part(struct req *r)
 		return -EINVAL;
 	int glen = snprintf(out, sizeof(out), "%llu", (unsigned long long)n->gen) + 1;
 	size_t len = 0, max = sizeof(out) - glen - 1;
-	const char *kid = n->kids + off;
-	while (kid + len < n->kids + n->kids_len) {
-		size_t l = strlen(kid + len) + 1;
+	/* offsets, not pointers: a node without children has kids == NULL */
+	while (off + len < n->kids_len) {
+		size_t l = strlen(n->kids + off + len) + 1;
 
 		if (len + l > max)
 			break;
 		len += l;
 	}
 	if (len)
-		memcpy(out + glen, kid, len);
+		memcpy(out + glen, n->kids + off, len);
 	if (off + len == n->kids_len)
 		out[glen + len++] = 0;
 	return reply(r, out, glen + len);

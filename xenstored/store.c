@@ -456,10 +456,11 @@ int store_walk(struct store *s, struct node *n, int (*fn)(void *arg, struct node
 	static char path[4096]; /* shared by the recursion, as in remove_tree */
 	int rc = fn(arg, n);
 
-	for (const char *kid = n->kids; !rc && kid < n->kids + n->kids_len; kid += strlen(kid) + 1) {
+	/* offsets, not pointers: a node without children has kids == NULL */
+	for (size_t off = 0; !rc && off < n->kids_len; off += strlen(n->kids + off) + 1) {
 		struct node *k;
 
-		if (child_path(path, sizeof(path), n->path, kid))
+		if (child_path(path, sizeof(path), n->path, n->kids + off))
 			return -ENAMETOOLONG;
 		k = store_lookup(s, path);
 		if (k)

@@ -2,7 +2,8 @@
  * libFuzzer target for xenstored's message handling: the input is the byte
  * stream a client sends (headers, payloads, split anywhere), fed through
  * conn_feed into the real handlers. The first byte picks the connection's
- * identity (dom0, or a domain after CONTROL become). Each run starts from
+ * identity (dom0, or a domain after CONTROL become), the second where the
+ * stream is split. Each run starts from
  * a fresh store. A longer run: tests/fuzz-run xenstored/xs-msg-fuzz SECONDS.
  */
 #include <stdint.h>
@@ -45,11 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* a second connection watching everything */
 	static const char watch[] = {XS_WATCH, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, '/', 0, 't', 0};
 	conn_feed(other, watch, sizeof(watch));
-	if (size > 1) {
-		size_t split = data[1] % (size - 1) + 1;
+	/* data[1] picks where the stream (from data[2]) is split in two reads */
+	if (size > 2) {
+		size_t split = data[1] % (size - 2) + 1;
 
-		feed(c, (const char *)data + 1, split);
-		feed(c, (const char *)data + 1 + split, size - 1 - split);
+		feed(c, (const char *)data + 2, split);
+		feed(c, (const char *)data + 2 + split, size - 2 - split);
 	}
 	watch_remove_all(c);
 	tx_end_all(c);
