@@ -475,3 +475,27 @@ flood_test() { # become-line
 	run "$XSD/xenstore-ls" -j -f /j/d
 	[ "$output" = "$(printf '{\n    "/j/d/e": {\n        "value": "deep"\n    }\n}')" ]
 }
+
+@test "out of file descriptors: excess clients are refused, the daemon does not spin, and serves again" {
+	mk_tmp
+	export XENSTORED_PATH=$T/sock
+	# a hard limit of 64 descriptors; 200 clients that each hold theirs open
+	(ulimit -n 64 && exec "$XSD/xenstored" -N -I -L "$T/xsd.log") 2> "$T/xsd.err" &
+	XSD_PID=$!
+	wait_for 5 test -S "$T/sock"
+	# each connection is answered or closed: none is left hanging
+	run timeout 60 "$XSD/xs-tool" <<< "conns 200"
+	[ "$status" -eq 0 ]
+	[ "$output" -gt 20 ]
+	[ "$output" -lt 64 ]
+	# the refusals were logged, rate-limited (unlimited, a spinning daemon logs GBs)
+	cat "$T/xsd.log"
+	refused=$(grep -c 'out of file descriptors' "$T/xsd.log")
+	[ "$refused" -ge 1 ]
+	[ "$refused" -le 5 ]
+	# those connections are closed now: a new client is served
+	timeout 10 "$XSD/xenstore-write" /after 1
+	[ "$(timeout 10 "$XSD/xenstore-read" /after)" = 1 ]
+	[ "$(timeout 10 "$XSD/xs-tool" <<< "conns 20")" = 20 ]
+	kill -0 "$XSD_PID"
+}

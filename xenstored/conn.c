@@ -23,6 +23,7 @@
 #include "journal.h"
 #include "log.h"
 #include "quota.h"
+#include "ratelimit.h"
 #include "transaction.h"
 #include "watch.h"
 #include "xenstored.h"
@@ -33,6 +34,9 @@
 #define MAX_CONNS 16384
 
 static int epfd = -1, listen_fd = -1, spare_fd = -1;
+static bool accept_paused; /* out of descriptors: the socket is not watched */
+
+static void accept_resume(void);
 static char *listen_path;
 static struct conn *conns, *flush_list, *resume_list;
 static volatile sig_atomic_t stop_requested;
@@ -181,7 +185,9 @@ void conn_close_later(struct conn *c, const char *why)
 {
 	if (c->closing)
 		return;
-	log_info("closing connection %u: %s", c->id, why);
+	static struct log_rate closing_rate = LOG_RATE("closing connection");
+
+	log_rate(&closing_rate, LOG_INFO, "closing connection %u: %s", c->id, why);
 	c->closing = true;
 	mark_flush(c);
 }
@@ -211,6 +217,7 @@ static void conn_free(struct conn *c)
 	free(c->stash);
 	free(c);
 	nconns--;
+	accept_resume();
 }
 
 /* Read while not busy and nothing is held back; ask for EPOLLOUT while output waits. */
@@ -228,30 +235,77 @@ static void set_events(struct conn *c)
 	c->writing = want_out;
 }
 
+static struct log_rate refused_rate = LOG_RATE("refused a connection");
+
+/* Accept new connections again (a connection closed: a descriptor is free). */
+static void accept_resume(void)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+
+	if (!accept_paused || listen_fd < 0)
+		return;
+	if (spare_fd < 0)
+		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (spare_fd >= 0 && !epoll_ctl(epfd, EPOLL_CTL_MOD, listen_fd, &ev))
+		accept_paused = false;
+}
+
+/*
+ * Out of descriptors (EMFILE, ENFILE). Linux reports it before it looks at
+ * the queue, so it says nothing about waiting clients: with the spare
+ * descriptor released, accept and close one waiting client (it sees its
+ * connection closed, not a hang); with no spare or none waiting, back to
+ * epoll. Without a spare, stop watching the socket until a connection
+ * closes (accept_resume): the listening socket would wake epoll for ever.
+ * Returns true when the caller may try accept4 again.
+ */
+static bool accept_overflow(int err)
+{
+	int fd = -1;
+
+	if (spare_fd >= 0) {
+		close(spare_fd);
+		fd = accept(listen_fd, NULL, NULL);
+		if (fd >= 0)
+			close(fd);
+		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (fd >= 0)
+		log_rate(&refused_rate, LOG_WARNX,
+			 "out of file descriptors (%s, %u connections): refused one", log_strerror(err),
+			 nconns);
+	if (spare_fd < 0 && !accept_paused) {
+		struct epoll_event ev = {.events = 0, .data.ptr = NULL};
+
+		if (!epoll_ctl(epfd, EPOLL_CTL_MOD, listen_fd, &ev))
+			accept_paused = true;
+		log_rate(&refused_rate, LOG_WARNX,
+			 "out of file descriptors (%u connections): no new connection until one closes",
+			 nconns);
+	}
+	return fd >= 0 && spare_fd >= 0;
+}
+
 static void conn_accept(void)
 {
+	static struct log_rate accept_rate = LOG_RATE("accept");
+
 	for (;;) {
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
 
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE) {
-				/* out of descriptors: refuse this one politely */
-				close(spare_fd);
-				fd = accept(listen_fd, NULL, NULL);
-				if (fd >= 0)
-					close(fd);
-				spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-				log_warnx("too many connections: refused one");
+			int err = errno;
+
+			if ((err == EMFILE || err == ENFILE) && accept_overflow(err))
 				continue;
-			}
-			if (errno != EAGAIN && errno != EINTR)
-				log_warn("accept");
+			if (err != EAGAIN && err != EINTR && err != EMFILE && err != ENFILE)
+				log_rate(&accept_rate, LOG_WARN, "accept");
 			return;
 		}
 		c = nconns < MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
 		if (!c) {
-			log_warnx("too many connections (%u): refused one", nconns);
+			log_rate(&refused_rate, LOG_WARNX, "too many connections (%u): refused one", nconns);
 			close(fd);
 			continue;
 		}

@@ -17,6 +17,7 @@
 #include "journal.h"
 #include "log.h"
 #include "quota.h"
+#include "ratelimit.h"
 
 #define CONTROL_ARGS 8
 
@@ -91,8 +92,10 @@ static int ctl_journal(struct req *r, int argc, const char **argv)
 
 static int ctl_print(struct req *r, int argc, const char **argv)
 {
+	static struct log_rate print_rate = LOG_RATE("control print");
+
 	if (argc >= 2)
-		log_warnx("control print: %s", argv[1]);
+		log_rate(&print_rate, LOG_WARNX, "control print: %s", argv[1]);
 	return reply_ok(r);
 }
 

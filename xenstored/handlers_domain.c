@@ -9,6 +9,7 @@
 #include "domain.h"
 #include "journal.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "transaction.h"
 #include "watch.h"
 
@@ -224,11 +225,13 @@ static int release_scan(void *arg, struct node *n)
 
 static void release_nodes(struct req *r, uint32_t domid)
 {
+	static struct log_rate oom_rate = LOG_RATE("out of memory releasing");
 	struct release_ctx x = {.domid = domid};
 	struct node *root = store_lookup(xs_store, "/");
 
 	if (store_walk(xs_store, root, release_scan, &x))
-		log_warnx("out of memory releasing domain %u: some of its nodes or permissions stay", domid);
+		log_rate(&oom_rate, LOG_WARNX,
+			 "out of memory releasing domain %u: some of its nodes or permissions stay", domid);
 	for (unsigned i = 0; i < x.nfix; i++) {
 		struct node *n = x.fix[i];
 		struct xs_perm p[XS_NODE_PERMS_MAX];

@@ -10,7 +10,7 @@ LIBRARIES += xenstored/libxs.a
 XSD_CORE_SRCS := xenstored/core.c xenstored/store.c xenstored/perms.c xenstored/domain.c xenstored/quota.c \
 	xenstored/watch.c xenstored/transaction.c xenstored/journal.c xenstored/handlers.c \
 	xenstored/handlers_node.c xenstored/handlers_domain.c xenstored/control.c \
-	xenstored/conn.c xenstored/xs_wire.c
+	xenstored/conn.c xenstored/xs_wire.c xenstored/ratelimit.c
 XSD_CORE_OBJS := $(XSD_CORE_SRCS:.c=.o)
 
 $(eval $(call program,xenstored/xenstored,xenstored/main.o $(XSD_CORE_OBJS) xenstored/libxs.a common/libcommon.a))
