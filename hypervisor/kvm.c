@@ -144,14 +144,18 @@ int hv_kvm_create_vcpu(struct hv_vm *vm, unsigned index)
 
 static int get_msr(int fd, uint32_t index, uint64_t *value)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = {.hdr = {.nmsrs = 1}, .e = {.index = index}};
+	/* struct kvm_msrs ends in a flexible array: room for one entry after it */
+	union {
+		struct kvm_msrs msrs;
+		uint8_t bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} m;
 
+	memset(&m, 0, sizeof(m));
+	m.msrs.nmsrs = 1;
+	m.msrs.entries[0].index = index;
 	if (ioctl(fd, KVM_GET_MSRS, &m) != 1)
 		return -ENOENT;
-	*value = m.e.data;
+	*value = m.msrs.entries[0].data;
 	return 0;
 }
 
