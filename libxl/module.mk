@@ -33,3 +33,6 @@ install-libxl: libxl/libxenlight.a $(LIBXL_DEPLIBS)
 		'Requires.private: yajl uuid' 'Cflags: -I$${includedir}' \
 		'Libs: -L$${libdir} -lxenlight' 'Libs.private: -lyajl -luuid' \
 		> $(DESTDIR)$(LIBDIR)/pkgconfig/xenlight.pc
+
+# A stand-in xenon-hv (no KVM needed) for the xl suites: tests/fake-hv/fake-hv.c.
+$(eval $(call program,tests/fake-hv/fake-hv,tests/fake-hv/fake-hv.o))

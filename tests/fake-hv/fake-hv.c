@@ -1,0 +1,257 @@
+/*
+ * fake-hv: a stand-in for xenon-hv for the xl suites on hosts without KVM
+ * (XENON_HV=tests/fake-hv/fake-hv). It takes xenon-hv's arguments, makes a
+ * console pty, listens on --control and answers the control protocol
+ * (hypervisor/hvctl.h) as xenon-hv does, without running any guest:
+ *
+ *   INFO           running (or paused), its pid, the pty, vCPUs, memory
+ *   PAUSE/UNPAUSE  change the state it reports
+ *   CONSOLE_RING   "fake-hv: domain <name> (<domid>) up\r\n"
+ *   SHUTDOWN       reply, then exit HV_EXIT_POWEROFF / HV_EXIT_REBOOT
+ *   DESTROY        reply, then exit HV_EXIT_DESTROY
+ *
+ * A hung or stopped xenon-hv is made with kill -STOP on its pid; with
+ * FAKE_HV_MUTE=1 in the environment it accepts connections and reads
+ * requests but never replies.
+ */
+#include "hypervisor/hvctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_CLIENTS 16
+
+struct fake {
+	const char *name, *control;
+	uint32_t domid, vcpus, state;
+	uint64_t mem_mib, start_ns;
+	char pty[108];
+	int master, slave, mute;
+	char ring[256];
+};
+
+static int parse_args(struct fake *f, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"kernel", required_argument, NULL, 'k'},  {"memory", required_argument, NULL, 'm'},
+	    {"vcpus", required_argument, NULL, 'v'},   {"cmdline", required_argument, NULL, 'c'},
+	    {"name", required_argument, NULL, 'n'},    {"domid", required_argument, NULL, 'd'},
+	    {"console", required_argument, NULL, 'C'}, {"control", required_argument, NULL, 's'},
+	    {"xenstore", optional_argument, NULL, 'x'}, {"paused", no_argument, NULL, 'p'},
+	    {NULL, 0, NULL, 0}};
+	int opt;
+
+	f->name = "fake";
+	f->vcpus = 1;
+	f->state = HVCTL_STATE_RUNNING;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'm':
+			f->mem_mib = strtoull(optarg, NULL, 10);
+			break;
+		case 'v':
+			f->vcpus = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'n':
+			f->name = optarg;
+			break;
+		case 'd':
+			f->domid = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			f->control = optarg;
+			break;
+		case 'p':
+			f->state = HVCTL_STATE_PAUSED;
+			break;
+		case '?':
+			return -EINVAL;
+		}
+	}
+	if (!f->control) {
+		fprintf(stderr, "fake-hv: --control SOCKET is needed\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int open_pty(struct fake *f)
+{
+	f->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (f->master < 0 || grantpt(f->master) || unlockpt(f->master) ||
+	    ptsname_r(f->master, f->pty, sizeof(f->pty)))
+		return -errno;
+	/* Held open, as xenon-hv does, so that the master never sees a hang-up. */
+	f->slave = open(f->pty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	return f->slave < 0 ? -errno : 0;
+}
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, MAX_CLIENTS) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static void reply(int fd, uint32_t type, int32_t status, const void *buf, uint32_t len)
+{
+	struct hvctl_hdr hdr = {.type = type, .status = status, .len = len};
+	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)buf, len}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
+
+	if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
+		perror("fake-hv: reply");
+}
+
+static void info(struct fake *f, struct hvctl_info *in)
+{
+	memset(in, 0, sizeof(*in));
+	snprintf(in->name, sizeof(in->name), "%s", f->name);
+	in->domid = f->domid;
+	in->state = f->state;
+	in->nr_vcpus = f->vcpus;
+	in->mem_kib = f->mem_mib * 1024;
+	in->start_time_ns = f->start_ns;
+	for (uint32_t i = 0; i < f->vcpus && i < HVCTL_MAX_VCPUS; i++) {
+		in->vcpu_online[i / 32] |= 1u << (i % 32);
+		if (f->state == HVCTL_STATE_RUNNING)
+			in->vcpu_blocked[i / 32] |= 1u << (i % 32);
+	}
+	in->pid = getpid();
+	snprintf(in->console_pty, sizeof(in->console_pty), "%s", f->pty);
+}
+
+/* One request; returns the exit status when the request ends the process, else -1. */
+static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint8_t *payload)
+{
+	struct hvctl_info in;
+	uint32_t how;
+
+	switch (hdr->type) {
+	case HVCTL_INFO:
+		info(f, &in);
+		reply(fd, hdr->type, 0, &in, sizeof(in));
+		return -1;
+	case HVCTL_PAUSE:
+	case HVCTL_UNPAUSE:
+		f->state = hdr->type == HVCTL_PAUSE ? HVCTL_STATE_PAUSED : HVCTL_STATE_RUNNING;
+		reply(fd, hdr->type, 0, NULL, 0);
+		return -1;
+	case HVCTL_CONSOLE_RING:
+		reply(fd, hdr->type, 0, f->ring, (uint32_t)strlen(f->ring));
+		return -1;
+	case HVCTL_SHUTDOWN:
+		if (hdr->len != sizeof(how)) {
+			reply(fd, hdr->type, -EINVAL, NULL, 0);
+			return -1;
+		}
+		memcpy(&how, payload, sizeof(how));
+		reply(fd, hdr->type, 0, NULL, 0);
+		return how == HVCTL_SHUTDOWN_REBOOT ? HV_EXIT_REBOOT : HV_EXIT_POWEROFF;
+	case HVCTL_DESTROY:
+		reply(fd, hdr->type, 0, NULL, 0);
+		return HV_EXIT_DESTROY;
+	default:
+		reply(fd, hdr->type, -EOPNOTSUPP, NULL, 0);
+		return -1;
+	}
+}
+
+/* A client's packet: 0 keep it, 1 drop it, or the process' exit status + 2. */
+static int client_packet(struct fake *f, int fd)
+{
+	uint8_t buf[sizeof(struct hvctl_hdr) + 256];
+	struct hvctl_hdr hdr;
+	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+	int end;
+
+	if (n < (ssize_t)sizeof(hdr))
+		return 1;
+	if (f->mute)
+		return 0;
+	memcpy(&hdr, buf, sizeof(hdr));
+	end = serve(f, fd, &hdr, buf + sizeof(hdr));
+	return end < 0 ? 0 : end + 2;
+}
+
+static int run(struct fake *f, int lfd)
+{
+	struct pollfd p[MAX_CLIENTS + 1];
+	unsigned n = 1;
+
+	p[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
+	for (;;) {
+		if (poll(p, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return HV_EXIT_ERROR;
+		}
+		for (unsigned i = n; i-- > 1;) {
+			int r;
+
+			if (!p[i].revents)
+				continue;
+			r = client_packet(f, p[i].fd);
+			if (r >= 2)
+				return r - 2;
+			if (r == 1) {
+				close(p[i].fd);
+				p[i] = p[--n];
+			}
+		}
+		if ((p[0].revents & POLLIN) && n < MAX_CLIENTS + 1) {
+			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+			if (c >= 0)
+				p[n++] = (struct pollfd){.fd = c, .events = POLLIN};
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct fake f = {0};
+	struct timespec ts;
+	int lfd, rc, status;
+
+	if (parse_args(&f, argc, argv) < 0)
+		return HV_EXIT_ERROR;
+	f.mute = getenv("FAKE_HV_MUTE") && !strcmp(getenv("FAKE_HV_MUTE"), "1");
+	clock_gettime(CLOCK_REALTIME, &ts);
+	f.start_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	snprintf(f.ring, sizeof(f.ring), "fake-hv: domain %s (%u) up\r\n", f.name, f.domid);
+	rc = open_pty(&f);
+	if (rc < 0) {
+		fprintf(stderr, "fake-hv: cannot make a pty: %s\n", strerror(-rc));
+		return HV_EXIT_ERROR;
+	}
+	lfd = listen_on(f.control);
+	if (lfd < 0) {
+		fprintf(stderr, "fake-hv: cannot listen on %s: %s\n", f.control, strerror(-lfd));
+		return HV_EXIT_ERROR;
+	}
+	status = run(&f, lfd);
+	unlink(f.control);
+	return status;
+}
