@@ -225,6 +225,28 @@ vcpu_states() {
 	console_has 'rebooting (requested by the toolstack)'
 }
 
+# The guest reads the request port once it has routed the request interrupt:
+# an interrupt raised before that goes nowhere (the IOAPIC pin is masked).
+# Started paused, the guest has not run a single instruction when the request
+# comes, so the request can only be obeyed if it waited in the port. Before
+# the fix the guest booted to its prompt and stayed there: wait_hv timed out.
+@test "a shutdown request sent before the guest has booted is still obeyed" {
+	require_kvm
+	start_hv --paused
+	"$HVCTL" "$SOCK" shutdown poweroff
+	"$HVCTL" "$SOCK" unpause
+	wait_hv 20
+	[ "$HV_STATUS" -eq 0 ]
+	console_has 'powering off (requested by the toolstack)'
+
+	start_hv --paused
+	"$HVCTL" "$SOCK" shutdown reboot
+	"$HVCTL" "$SOCK" unpause
+	wait_hv 20
+	[ "$HV_STATUS" -eq 2 ]
+	console_has 'rebooting (requested by the toolstack)'
+}
+
 @test "destroy ends the process at once and removes the socket" {
 	require_kvm
 	start_hv --cmdline 'run="ticker on"'

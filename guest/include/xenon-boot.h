@@ -57,7 +57,9 @@
 /* outl cpu index: start that secondary vCPU from ap[cpu]. */
 #define XENON_PORT_CPU_START 0x5f4
 /* inl: pending request from the toolstack (XENON_REQ_*), reading clears it.
- * The VMM raises XENON_REQ_IRQ (IOAPIC pin, edge) when one arrives. */
+ * The VMM raises XENON_REQ_IRQ (IOAPIC pin, edge) when one arrives. The
+ * request stays in the port until the guest reads it, but the edge is lost if
+ * the pin is not routed yet: a guest reads the port once after routing it. */
 #define XENON_PORT_REQUEST   0x5f8
 #define XENON_REQ_NONE     0
 #define XENON_REQ_POWEROFF 1
