@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -23,8 +24,32 @@ const char *hvctl_default_socket(uint32_t domid, char *buf, unsigned len)
 
 int hvctl_connect(const char *socket_path, int *fd)
 {
+	return hvctl_connect_timeout(socket_path, 0, fd);
+}
+
+/* SO_SNDTIMEO bounds connect() and sendmsg(), SO_RCVTIMEO recvmsg(). */
+static int set_timeout(int fd, int timeout_ms)
+{
+	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A call that ran out of time (EAGAIN under SO_*TIMEO) is -ETIMEDOUT. */
+static int sock_err(int err)
+{
+	if (err == EAGAIN || err == EWOULDBLOCK)
+		return -ETIMEDOUT;
+	return err == ECONNRESET ? -EPIPE : -err;
+}
+
+int hvctl_connect_timeout(const char *socket_path, int timeout_ms, int *fd)
+{
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int s;
+	int s, rc;
 
 	if (strlen(socket_path) >= sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
@@ -32,11 +57,12 @@ int hvctl_connect(const char *socket_path, int *fd)
 	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
-	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		int err = -errno;
-
+	rc = timeout_ms > 0 ? set_timeout(s, timeout_ms) : 0;
+	if (rc == 0 && connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		rc = errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+	if (rc < 0) {
 		close(s);
-		return err;
+		return rc;
 	}
 	*fd = s;
 	return 0;
@@ -55,7 +81,7 @@ static int send_request(int fd, uint32_t type, const void *req, uint32_t req_len
 		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return errno == ECONNRESET ? -EPIPE : -errno;
+		return sock_err(errno);
 	return 0;
 }
 
@@ -70,7 +96,7 @@ static int recv_packet(int fd, struct hvctl_hdr *hdr, void *buf, uint32_t *len)
 		n = recvmsg(fd, &msg, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return errno == ECONNRESET ? -EPIPE : -errno;
+		return sock_err(errno);
 	if (n == 0)
 		return -EPIPE;
 	if ((size_t)n < sizeof(*hdr) || hdr->len != (size_t)n - sizeof(*hdr))

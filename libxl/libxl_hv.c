@@ -36,7 +36,7 @@ int libxl__hv_connect(uint32_t domid, int *fd)
 	rc = libxl__hv_socket_path(domid, path, sizeof(path));
 	if (rc < 0)
 		return rc;
-	rc = hvctl_connect(path, fd);
+	rc = hvctl_connect_timeout(path, LIBXL__HV_TIMEOUT_MS, fd);
 	if (rc == -ENOENT || rc == -ECONNREFUSED)
 		return -ESRCH;
 	return rc;
@@ -209,7 +209,7 @@ int libxl__hv_wait_up(const char *control, int pid, int *status, int *fd)
 		return rc;
 	}
 	for (;;) {
-		rc = hvctl_connect(control, fd);
+		rc = hvctl_connect_timeout(control, LIBXL__HV_TIMEOUT_MS, fd);
 		if (rc == 0)
 			break;
 		if (rc != -ENOENT && rc != -ECONNREFUSED)

@@ -79,8 +79,15 @@ int libxl__layout_remove(libxl_ctx *ctx, uint32_t domid);
 int libxl__ensure_host_nodes(libxl_ctx *ctx);
 
 /* ---- the domain's xenon-hv (libxl_hv.c) ---- */
+/*
+ * Every call on a domain's control socket (connect, each request, each
+ * reply) gives up after this long with -ETIMEDOUT: a hung or stopped
+ * xenon-hv never blocks xl.
+ */
+#define LIBXL__HV_TIMEOUT_MS 5000
 int libxl__hv_socket_path(uint32_t domid, char *buf, size_t len);
-/* Connect to the domain's control socket; -ESRCH when xenon-hv is gone. */
+/* Connect to the domain's control socket (calls on *fd time out, see
+ * above); -ESRCH when xenon-hv is gone. */
 int libxl__hv_connect(uint32_t domid, int *fd);
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
 		    const libxl_domain_create_opts *opts, int *pid);
