@@ -189,8 +189,21 @@ int libxl_domain_rename(libxl_ctx *ctx, uint32_t domid, const char *old_name, co
 
 /* ---- console ---- */
 
-/* The pty of the domain's console (malloc'd "/dev/pts/N"). */
+/*
+ * The pty of the domain's console (malloc'd "/dev/pts/N"), as the domain's
+ * xenon-hv reports it: never read from the guest-writable
+ * /local/domain/<id>/console/tty. -ESRCH when xenon-hv is gone (the domain
+ * is not running), -ENOENT when it has no pty console, -ENOTTY when what
+ * xenon-hv named is not a /dev/pts/N path.
+ */
 int libxl_console_get_tty(libxl_ctx *ctx, uint32_t domid, char **path);
+/*
+ * Open that pty (read-write, close-on-exec, never as the controlling
+ * terminal) after checking that it is one: a character device with a pty
+ * slave's major on a devpts file system, reached without a symbolic link.
+ * Errors as above, or open's.
+ */
+int libxl_console_open(libxl_ctx *ctx, uint32_t domid, int *fd);
 /* The console output xenon-hv kept (malloc'd, *len bytes, not NUL-ended). */
 int libxl_console_get_ring(libxl_ctx *ctx, uint32_t domid, char **buf, size_t *len);
 

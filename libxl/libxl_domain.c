@@ -378,47 +378,6 @@ int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason 
 	return rc;
 }
 
-int libxl_console_get_tty(libxl_ctx *ctx, uint32_t domid, char **path)
-{
-	char *tty = NULL;
-	int rc = libxl__xs_read(ctx, XS_NO_TX, &tty, "/local/domain/%u/console/tty", domid);
-
-	if (rc < 0)
-		return rc;
-	if (!*tty) {
-		free(tty);
-		return -ENOENT;
-	}
-	*path = tty;
-	return 0;
-}
-
-int libxl_console_get_ring(libxl_ctx *ctx, uint32_t domid, char **buf, size_t *len)
-{
-	uint32_t n = HVCTL_MAX_PACKET;
-	char *b;
-	int fd, rc;
-
-	(void)ctx;
-	rc = libxl__hv_connect(domid, &fd);
-	if (rc < 0)
-		return rc;
-	b = malloc(n);
-	if (!b) {
-		close(fd);
-		return -ENOMEM;
-	}
-	rc = hvctl_call(fd, HVCTL_CONSOLE_RING, NULL, 0, b, &n);
-	close(fd);
-	if (rc < 0) {
-		free(b);
-		return rc;
-	}
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
 int libxl_retrieve_domain_configuration_json(libxl_ctx *ctx, uint32_t domid, char **json)
 {
 	char base[LIBXL_PATH_MAX];

@@ -28,6 +28,12 @@ struct hvctl_info;
 /* running, blocked, paused, shutdown and crashed from xenon-hv's INFO reply. */
 void libxl__dominfo_set_state(libxl_dominfo *info, const struct hvctl_info *hv);
 
+/* ---- the console pty (libxl_console.c) ---- */
+/* 0 when path is "/dev/pts/" followed by digits only, else -EINVAL. */
+int libxl__pty_path_valid(const char *path);
+/* Open path (O_RDWR | O_NOCTTY) only if it is a pty slave; -ENOTTY if not. */
+int libxl__pty_open(const char *path, int *fd);
+
 /* ---- xenstore helpers (libxl_xs.c); paths are printf formats ---- */
 int libxl__xs_read(libxl_ctx *ctx, uint32_t tx, char **value, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -1,6 +1,7 @@
 /*
  * xl console [-t pv|serial] [-n NUM] <Domain>: attach the terminal to the
- * domain's console (the pty xenon-hv made). It first prints the recent
+ * domain's console (the pty xenon-hv made and reports on its control
+ * socket; the guest-writable console/tty node is never read). It first prints the recent
  * output xenon-hv kept, then relays both ways; ^] (Ctrl-]) detaches, as
  * with Xen's xenconsole. It ends when the domain does.
  */
@@ -35,28 +36,33 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* What libxl_console_open's errors mean to the user. */
+static void console_error(uint32_t domid, int rc)
+{
+	if (rc == -ESRCH || rc == -ENOENT)
+		log_warnx("console: domain %u has no console: it is not running (see 'xl list')", domid);
+	else if (rc == -ENOTTY)
+		log_warnx("console: domain %u's xenon-hv named a console that is not a pty (/dev/pts/N); "
+			  "not opening it",
+			  domid);
+	else if (rc == -ETIMEDOUT)
+		log_warnx("console: domain %u's xenon-hv does not answer (is it stopped?); 'xl destroy %u' "
+			  "ends it",
+			  domid, domid);
+	else
+		log_warnx("console: cannot open domain %u's console: %s", domid, log_strerror(rc));
+}
+
+/* The pty as xenon-hv reports it, checked (libxl_console_open), never console/tty. */
 static int open_console(libxl_ctx *ctx, uint32_t domid, int *fd)
 {
 	struct termios t;
-	char *tty = NULL;
-	int rc = libxl_console_get_tty(ctx, domid, &tty);
+	int rc = libxl_console_open(ctx, domid, fd);
 
-	if (rc == -ENOENT) {
-		log_warnx("console: domain %u has no console: it is not running (see 'xl list')", domid);
-		return rc;
-	} else if (rc < 0) {
-		log_warnx("console: cannot find domain %u's console in xenstore: %s", domid,
-			  log_strerror(rc));
+	if (rc < 0) {
+		console_error(domid, rc);
 		return rc;
 	}
-	*fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (*fd < 0) {
-		rc = -errno;
-		log_warn("console: cannot open %s", tty);
-		free(tty);
-		return rc;
-	}
-	free(tty);
 	/* Raw: the guest's own shell does the echo and line editing. */
 	if (tcgetattr(*fd, &t) == 0) {
 		cfmakeraw(&t);
