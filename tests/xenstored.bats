@@ -236,7 +236,7 @@ acks_at_least() {
 	printf '\x40\x00\x00\x00garbage' >> "$T/state/journal"
 	restart_xsd
 	[ "$("$XSD/xenstore-read" /t/a)" = 1 ]
-	grep -q "torn or damaged tail" "$T/xsd.log"
+	grep -q "journal: cut a torn tail of 11 bytes" "$T/xsd.log"
 	"$XSD/xenstore-write" /t/b 2
 	restart_xsd
 	[ "$("$XSD/xenstore-read" /t/b)" = 2 ]
@@ -498,4 +498,128 @@ flood_test() { # become-line
 	[ "$(timeout 10 "$XSD/xenstore-read" /after)" = 1 ]
 	[ "$(timeout 10 "$XSD/xs-tool" <<< "conns 20")" = 20 ]
 	kill -0 "$XSD_PID"
+}
+
+# ---- damaged state (issue 8): nothing acknowledged is lost unsaid ----------
+
+# 1000 acknowledged writes, then the daemon stops; $T/journal.orig is a copy.
+acked_state() {
+	start_xsd -L "$T/daemon.log"
+	seq 1000 | sed 's|.*|write /acked/k& v&|' | "$XSD/xs-tool" > "$T/acks"
+	[ "$(grep -c '^OK$' "$T/acks")" = 1000 ]
+	kill_pid "$XSD_PID"
+	XSD_PID=
+	cp "$T/state/journal" "$T/journal.orig"
+}
+
+# The daemon refuses to start, says so on stderr and in the -L log, and
+# leaves the state directory as it was.
+refuses() { # what-it-says
+	cp -a "$T/state" "$T/state.before"
+	run "$XSD/xenstored" -N --state-dir "$T/state" -L "$T/daemon.log"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$1"* ]]
+	[[ "$output" == *"refusing to start"*"--accept-data-loss"* ]]
+	grep -q "refusing to start" "$T/daemon.log"
+	grep -qF "$1" "$T/daemon.log"
+	[ ! -e "$T/sock" ]
+	diff -r "$T/state.before" "$T/state"
+	rm -rf "$T/state.before"
+}
+
+@test "a damaged journal header: refused, nothing changed; --accept-data-loss keeps the file" {
+	acked_state
+	printf 'Y' | dd of="$T/state/journal" bs=1 seek=2 conv=notrunc 2> /dev/null
+	cp "$T/state/journal" "$T/journal.damaged"
+	refuses "has no readable header"
+	start_xsd --accept-data-loss
+	grep -q "journal is kept as $T/state/journal.damaged-1" "$T/xsd.log"
+	cmp "$T/state/journal.damaged-1" "$T/journal.damaged"
+	# its sequence unknown, none of it is replayed; the new state starts cleanly
+	run "$XSD/xenstore-read" /acked/k1
+	[ "$status" -eq 1 ]
+	restart_xsd
+	"$XSD/xenstore-exists" /tool/xenstored
+}
+
+@test "a journal cut 10 bytes short at its head: refused, nothing changed" {
+	acked_state
+	tail -c +11 "$T/journal.orig" > "$T/state/journal"
+	refuses "has no readable header"
+}
+
+@test "a damaged byte mid-journal: refused; accepted, what precedes it is back and the file is kept whole" {
+	acked_state
+	size=$(stat -c %s "$T/state/journal")
+	printf '\xff' | dd of="$T/state/journal" bs=1 seek=$((size / 2)) conv=notrunc 2> /dev/null
+	cp "$T/state/journal" "$T/journal.damaged"
+	refuses "journal is damaged at offset"
+	start_xsd --accept-data-loss
+	grep -q "recovered: 0 changes from the snapshot and [0-9]* from the journal" "$T/xsd.log"
+	cmp "$T/state/journal.damaged-1" "$T/journal.damaged"
+	[ "$("$XSD/xenstore-read" /acked/k1)" = v1 ]
+	[ "$("$XSD/xenstore-read" /acked/k300)" = v300 ]
+	run "$XSD/xenstore-read" /acked/k1000
+	[ "$status" -eq 1 ]
+	# from now on the state is whole again
+	"$XSD/xenstore-write" /new 1
+	restart_xsd
+	[ "$("$XSD/xenstore-read" /acked/k300 /new)" = "$(printf 'v300\n1')" ]
+}
+
+@test "a snapshot moved away: refused (the journal holds only what followed it)" {
+	acked_state
+	start_xsd
+	"$XSD/xenstore-control" journal compact
+	"$XSD/xenstore-write" /later 1
+	kill_pid "$XSD_PID"
+	XSD_PID=
+	mv "$T/state/snapshot" "$T/snapshot.moved"
+	refuses "there is no snapshot"
+	mv "$T/snapshot.moved" "$T/state/snapshot"
+	start_xsd
+	[ "$("$XSD/xenstore-read" /acked/k1000 /later)" = "$(printf 'v1000\n1')" ]
+}
+
+@test "a detached daemon's -L log records the start-up: the torn tail it cut, where it serves and keeps state" {
+	start_xsd
+	"$XSD/xenstore-write" /t/a 1
+	kill_pid "$XSD_PID"
+	XSD_PID=
+	printf '\x40\x00\x00\x00garbage' >> "$T/state/journal"
+	"$XSD/xenstored" --state-dir "$T/state" -F "$T/daemon.pid" -L "$T/daemon.log" 2> "$T/start.err"
+	grep -q "journal: cut a torn tail of 11 bytes" "$T/daemon.log"
+	grep -q "serving $T/sock; state kept in $T/state" "$T/daemon.log"
+	# the same lines on standard error, without the log's timestamps
+	grep -q "^xenstored: .*journal: cut a torn tail of 11 bytes" "$T/start.err"
+	grep -q "^xenstored: serving $T/sock; state kept in $T/state" "$T/start.err"
+	[ "$("$XSD/xenstore-read" /t/a)" = 1 ]
+}
+
+@test "a daemon on a private socket keeps its state beside it, says where, and locks it" {
+	mk_tmp
+	export XENSTORED_PATH=$T/sock
+	"$XSD/xenstored" -N 2> "$T/xsd.log" &
+	XSD_PID=$!
+	wait_for 5 test -S "$T/sock"
+	grep -q "serving $T/sock; state kept in $T/sock.state" "$T/xsd.log"
+	"$XSD/xenstore-write" /kept 1
+	# a second daemon on another socket but the same state: refused
+	run "$XSD/xenstored" -N -s "$T/sock2" --state-dir "$T/sock.state"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"in use by another xenstored"* ]]
+	kill_pid "$XSD_PID"
+	"$XSD/xenstored" -N -s "$T/sock" 2>> "$T/xsd.log" &
+	XSD_PID=$!
+	wait_for 5 test -S "$T/sock"
+	[ "$("$XSD/xenstore-read" /kept)" = 1 ]
+	# -I says that nothing is kept
+	run "$XSD/xenstored" -N -I -s "$T/sock"
+	[[ "$output" == *"another xenstored is serving"* ]]
+	kill_pid "$XSD_PID"
+	"$XSD/xenstored" -N -I -s "$T/sock3" 2> "$T/mem.log" &
+	XSD_PID=$!
+	wait_for 5 test -S "$T/sock3"
+	grep -q "state kept in memory only (-I): nothing is kept on disk" "$T/mem.log"
 }

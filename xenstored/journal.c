@@ -12,49 +12,21 @@
 #include <unistd.h>
 
 #include "domain.h"
+#include "journal_rec.h"
+#include "journal_recover.h"
 #include "log.h"
-
-#define JOURNAL_MAGIC  "XSJRNL01"
-#define SNAPSHOT_MAGIC "XSSNAP01"
-#define FILE_HDR       16 /* magic + u64 sequence */
-#define REC_HDR	       8  /* u32 body length + u32 crc */
-#define REC_MAX	       (1u << 20)
-
-enum rec_type { REC_SET = 1, REC_DEL = 2, REC_DOMAIN = 3, REC_END = 4 };
+#include "ratelimit.h"
 
 static struct journal_config cfg;
 static struct store *jstore;
 static int jfd = -1, lock_fd = -1;
 static uint64_t jseq, jsize, snap_size;
-static int batch_rc; /* a failed flush in this batch (CONTROL journal sync) */
+static int batch_rc;		 /* a failed flush in this batch (CONTROL journal sync) */
 static uint64_t new_journal_seq; /* a compaction could not start its new journal */
 static bool replaying, unsynced, write_failed, rec_lost;
 static struct timespec last_sync;
 static char *buf;
 static size_t buf_len, buf_cap;
-
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-static uint32_t crc32(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint32_t c = 0xffffffffu;
-
-	while (len--)
-		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
-	return c ^ 0xffffffffu;
-}
 
 bool journal_enabled(void)
 {
@@ -86,21 +58,19 @@ static void rec_put(uint8_t type, const void *a, size_t alen, const void *b, siz
 {
 	size_t body = 1 + alen + blen;
 	uint8_t *p;
-	uint32_t len32 = body, crc;
 
-	if (buf_reserve(REC_HDR + body)) {
+	if (buf_reserve(JREC_HDR + body)) {
 		rec_lost = true; /* journal_flush fails the batch */
 		return;
 	}
 	p = (uint8_t *)buf + buf_len;
-	p[REC_HDR] = type;
-	memcpy(p + REC_HDR + 1, a, alen);
+	p[JREC_HDR] = type;
+	if (alen)
+		memcpy(p + JREC_HDR + 1, a, alen);
 	if (blen)
-		memcpy(p + REC_HDR + 1 + alen, b, blen);
-	crc = crc32(p + REC_HDR, body);
-	memcpy(p, &len32, 4);
-	memcpy(p + 4, &crc, 4);
-	buf_len += REC_HDR + body;
+		memcpy(p + JREC_HDR + 1 + alen, b, blen);
+	jrec_frame(p, body);
+	buf_len += JREC_HDR + body;
 }
 
 /* SET body: u32 vlen, u32 nperms, nperms * (u32 id, u8 perm), path NUL, value. */
@@ -122,7 +92,7 @@ static void rec_set(const struct node *n)
 		head[off + 4] = n->perms[i].perm;
 	}
 	memcpy(head + off, n->path, plen);
-	rec_put(REC_SET, head, off + plen, n->value, n->vlen);
+	rec_put(JREC_SET, head, off + plen, n->value, n->vlen);
 }
 
 void journal_set(const struct node *n)
@@ -134,7 +104,7 @@ void journal_set(const struct node *n)
 void journal_del(const char *path)
 {
 	if (jfd >= 0 && !replaying)
-		rec_put(REC_DEL, path, strlen(path) + 1, NULL, 0);
+		rec_put(JREC_DEL, path, strlen(path) + 1, NULL, 0);
 }
 
 static void rec_domain(uint32_t domid, bool introduced, int64_t target)
@@ -144,7 +114,7 @@ static void rec_domain(uint32_t domid, bool introduced, int64_t target)
 	memcpy(b, &domid, 4);
 	b[4] = introduced;
 	memcpy(b + 5, &target, 8);
-	rec_put(REC_DOMAIN, b, sizeof(b), NULL, 0);
+	rec_put(JREC_DOMAIN, b, sizeof(b), NULL, 0);
 }
 
 void journal_domain(uint32_t domid, bool introduced, int64_t target)
@@ -153,118 +123,9 @@ void journal_domain(uint32_t domid, bool introduced, int64_t target)
 		rec_domain(domid, introduced, target);
 }
 
-/* ---- replay ---- */
+static int compact_now(void);
 
-static int apply_set(const uint8_t *p, size_t len)
-{
-	uint32_t vlen, np;
-	struct xs_perm perms[XS_NODE_PERMS_MAX];
-	const char *path;
-	size_t off = 8, plen;
-	struct node *n;
-
-	if (len < 8)
-		return -EINVAL;
-	memcpy(&vlen, p, 4);
-	memcpy(&np, p + 4, 4);
-	if (!np || np > XS_NODE_PERMS_MAX || off + 5 * (size_t)np >= len)
-		return -EINVAL;
-	for (uint32_t i = 0; i < np; i++, off += 5) {
-		memcpy(&perms[i].id, p + off, 4);
-		perms[i].perm = p[off + 4] & 3;
-	}
-	path = (const char *)p + off;
-	plen = strnlen(path, len - off);
-	if (plen == len - off || off + plen + 1 + vlen != len || path[0] != '/')
-		return -EINVAL;
-	n = store_lookup(jstore, path);
-	if (!n)
-		return store_create(jstore, path, perms, np, p + off + plen + 1, vlen, NULL);
-	if (store_set_value(jstore, n, p + off + plen + 1, vlen))
-		return -ENOMEM;
-	return store_set_perms(jstore, n, perms, np);
-}
-
-static int apply_record(const uint8_t *p, size_t len)
-{
-	struct node *n;
-	struct domain *d;
-
-	switch (p[0]) {
-	case REC_SET:
-		return apply_set(p + 1, len - 1);
-	case REC_DEL:
-		if (len < 2 || p[len - 1])
-			return -EINVAL;
-		n = store_lookup(jstore, (const char *)p + 1);
-		return n && strcmp(n->path, "/") ? store_remove(jstore, n) : 0;
-	case REC_DOMAIN:
-		if (len != 14)
-			return -EINVAL;
-		uint32_t domid;
-		memcpy(&domid, p + 1, 4);
-		d = domain_get(domid);
-		if (!d)
-			return -EINVAL;
-		d->introduced = p[5];
-		memcpy(&d->target, p + 6, 8);
-		return 0;
-	case REC_END:
-		return 1;
-	}
-	return -EINVAL;
-}
-
-static int read_file(const char *path, uint8_t **data, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !(*data = malloc(st.st_size + 1))) {
-		int rc = -errno; /* fstat's, or malloc's ENOMEM */
-
-		close(fd);
-		return rc;
-	}
-	n = read(fd, *data, st.st_size);
-	close(fd);
-	if (n != st.st_size) {
-		free(*data);
-		return -EIO;
-	}
-	*len = n;
-	return 0;
-}
-
-/* Replay records; returns the offset of the first bad or torn record. */
-static size_t replay(const uint8_t *p, size_t len, bool *ended)
-{
-	size_t off = FILE_HDR;
-
-	*ended = false;
-	while (off + REC_HDR <= len) {
-		uint32_t blen, crc;
-		int rc;
-
-		memcpy(&blen, p + off, 4);
-		memcpy(&crc, p + off + 4, 4);
-		if (!blen || blen > REC_MAX || off + REC_HDR + blen > len ||
-		    crc32(p + off + REC_HDR, blen) != crc)
-			break;
-		rc = apply_record(p + off + REC_HDR, blen);
-		if (rc < 0)
-			break;
-		off += REC_HDR + blen;
-		if (rc == 1) {
-			*ended = true;
-			break;
-		}
-	}
-	return off;
-}
+/* ---- files ---- */
 
 static char *state_path(const char *name)
 {
@@ -274,39 +135,6 @@ static char *state_path(const char *name)
 		return NULL;
 	return p;
 }
-
-static int load_snapshot(uint64_t *seq)
-{
-	char *path = state_path("snapshot");
-	uint8_t *data;
-	size_t len;
-	bool ended;
-	int rc = read_file(path, &data, &len);
-
-	*seq = 0;
-	if (rc == -ENOENT) {
-		free(path);
-		return 0;
-	}
-	if (rc) {
-		log_warnx("cannot read %s: %s", path, log_strerror(rc));
-		free(path);
-		return rc;
-	}
-	rc = 0;
-	if (len < FILE_HDR || memcmp(data, SNAPSHOT_MAGIC, 8) || (replay(data, len, &ended), !ended)) {
-		log_warnx("%s is damaged; move it away to start from the journal alone", path);
-		rc = -EINVAL;
-	} else {
-		memcpy(seq, data + 8, 8);
-		snap_size = len;
-	}
-	free(data);
-	free(path);
-	return rc;
-}
-
-/* ---- files ---- */
 
 static int write_all(int fd, const void *data, size_t len)
 {
@@ -386,57 +214,17 @@ static int open_journal_append(void)
 
 static int new_journal(uint64_t seq)
 {
-	char hdr[FILE_HDR];
+	char hdr[JFILE_HDR];
 	int rc;
 
-	memcpy(hdr, JOURNAL_MAGIC, 8);
+	memcpy(hdr, jfile_magic(JFILE_JOURNAL, JVERSION), 8);
 	memcpy(hdr + 8, &seq, 8);
 	rc = write_atomic("journal", hdr, sizeof(hdr));
 	if (rc)
 		return rc;
 	sync_dir();
 	jseq = seq;
-	jsize = FILE_HDR;
-	return open_journal_append();
-}
-
-static int load_journal(uint64_t seq)
-{
-	char *path = state_path("journal");
-	uint8_t *data = NULL;
-	size_t len, good;
-	bool ended;
-	uint64_t js;
-	int rc = read_file(path, &data, &len);
-
-	if (rc && rc != -ENOENT) { /* never start afresh over a journal we could not read */
-		log_warnx("cannot read %s: %s", path, log_strerror(rc));
-		free(path);
-		return rc;
-	}
-	if (rc || len < FILE_HDR || memcmp(data, JOURNAL_MAGIC, 8) || (memcpy(&js, data + 8, 8), js != seq)) {
-		if (!rc)
-			log_info("%s is older than the snapshot; starting a new one", path);
-		free(data);
-		free(path);
-		rc = new_journal(seq);
-		/* a reload after a compaction: journal_flush retries (and fails) until it exists */
-		if (rc && jfd >= 0) {
-			new_journal_seq = seq;
-			rc = 0;
-		}
-		return rc;
-	}
-	good = replay(data, len, &ended);
-	if (good < len) {
-		log_warnx("%s: cut a torn or damaged tail of %zu bytes", path, len - good);
-		if (truncate(path, good))
-			log_warn("cannot truncate %s", path);
-	}
-	free(data);
-	free(path);
-	jseq = seq;
-	jsize = good;
+	jsize = JFILE_HDR;
 	return open_journal_append();
 }
 
@@ -463,14 +251,46 @@ static int lock_state_dir(void)
 	return 0;
 }
 
+/*
+ * Load the state directory and open the journal to append to: continue the
+ * journal recovered, or start a new one (none, or older than the snapshot),
+ * or, after a loss the operator accepted (or from version 1 files), write
+ * what was recovered into a fresh snapshot and journal.
+ */
+static int load_state(bool at_start)
+{
+	struct journal_recover_opts o = {.accept_loss = cfg.accept_loss, .at_start = at_start};
+	struct jrecovered r = {0};
+	int rc;
+
+	replaying = true;
+	rc = journal_recover(cfg.dir, jstore, &o, &r);
+	replaying = false;
+	if (rc)
+		return rc;
+	snap_size = r.snap_size;
+	jseq = r.seq;
+	if (at_start && r.compact)
+		return compact_now();
+	if (r.jsize) {
+		jsize = r.jsize;
+		return open_journal_append();
+	}
+	rc = new_journal(r.seq);
+	/* a reload after a compaction: journal_flush retries (and fails) until it exists */
+	if (rc && jfd >= 0) {
+		new_journal_seq = r.seq;
+		rc = 0;
+	}
+	return rc;
+}
+
 int journal_open(const struct journal_config *c, struct store *s)
 {
-	uint64_t seq;
 	int rc;
 
 	cfg = *c;
 	jstore = s;
-	crc_init();
 	if (!cfg.dir)
 		return 0;
 	if (mkdir(cfg.dir, 0700) && errno != EEXIST) {
@@ -479,13 +299,8 @@ int journal_open(const struct journal_config *c, struct store *s)
 		return rc;
 	}
 	rc = lock_state_dir();
-	if (rc)
-		return rc;
-	replaying = true;
-	rc = load_snapshot(&seq);
 	if (!rc)
-		rc = load_journal(seq);
-	replaying = false;
+		rc = load_state(true);
 	clock_gettime(CLOCK_MONOTONIC, &last_sync);
 	return rc;
 }
@@ -550,6 +365,8 @@ int journal_flush(void)
 			return flush_failed(rc);
 		new_journal_seq = 0;
 	}
+	if (buf_len)
+		rec_put(JREC_COMMIT, NULL, 0, NULL, 0); /* replay takes the batch whole or not at all */
 	rc = rec_lost ? -ENOMEM : write_all(jfd, buf, buf_len);
 	if (!rc && cfg.fsync == JOURNAL_FSYNC_ALWAYS)
 		rc = do_sync();
@@ -576,40 +393,19 @@ int journal_end_batch(void)
 	return rc;
 }
 
-static void forget_domain(void *arg, struct domain *d)
-{
-	(void)arg;
-	d->introduced = false;
-	d->target = -1;
-}
-
 /*
  * Roll the store back to what the state directory holds: after a failed
  * journal write, the changes made since the last good write are undone by
- * emptying the store and replaying snapshot and journal again. The root
- * stays (it cannot be removed) and is rewritten by the replay.
+ * emptying the store and replaying snapshot and journal again (the root
+ * stays: it cannot be removed, and is rewritten by the replay).
  */
 int journal_reload(void)
 {
-	struct node *root = store_lookup(jstore, "/");
-	char path[4096];
-	uint64_t seq;
-	int rc = 0;
+	int rc;
 
-	if (jfd < 0 || !root)
+	if (jfd < 0)
 		return -ENOTCONN;
-	replaying = true;
-	while (root->nkids && !rc) {
-		snprintf(path, sizeof(path), "/%s", root->kids);
-		struct node *n = store_lookup(jstore, path);
-		rc = n ? store_remove(jstore, n) : -EIO;
-	}
-	domain_foreach(forget_domain, NULL);
-	if (!rc)
-		rc = load_snapshot(&seq);
-	if (!rc)
-		rc = load_journal(seq);
-	replaying = false;
+	rc = load_state(false);
 	if (rc)
 		log_warnx("journal: cannot reload the state directory %s: %s", cfg.dir, log_strerror(rc));
 	return rc;
@@ -653,29 +449,24 @@ static void snap_domain(void *arg, struct domain *d)
 		rec_domain(d->domid, d->introduced, d->target);
 }
 
-int journal_compact(void)
+/* Write the store as a snapshot (sequence jseq + 1), then a new journal. */
+static int compact_now(void)
 {
 	struct node *root;
-	char hdr[FILE_HDR];
+	uint64_t seq = jseq + 1;
 	uint8_t end = 0;
 	int rc;
 
-	if (jfd < 0)
-		return -ENOTCONN;
-	if (journal_flush())
-		return -EIO;
-	memcpy(hdr, SNAPSHOT_MAGIC, 8);
-	uint64_t seq = jseq + 1;
-	memcpy(hdr + 8, &seq, 8);
-	if (buf_reserve(FILE_HDR))
+	if (buf_reserve(JFILE_HDR))
 		return -ENOMEM;
-	memcpy(buf, hdr, FILE_HDR);
-	buf_len = FILE_HDR;
+	memcpy(buf, jfile_magic(JFILE_SNAPSHOT, JVERSION), 8);
+	memcpy(buf + 8, &seq, 8);
+	buf_len = JFILE_HDR;
 	root = store_lookup(jstore, "/");
 	if (root)
 		store_walk(jstore, root, snap_node, NULL);
 	domain_foreach(snap_domain, NULL);
-	rec_put(REC_END, &end, 1, NULL, 0);
+	rec_put(JREC_END, &end, 1, NULL, 0);
 	/* a snapshot that misses a node must never replace the old one */
 	rc = rec_lost ? -ENOMEM : write_atomic("snapshot", buf, buf_len);
 	rec_lost = false;
@@ -696,4 +487,13 @@ int journal_compact(void)
 		new_journal_seq = 0;
 	log_info("journal compacted into a snapshot of %llu bytes", (unsigned long long)snap_size);
 	return rc;
+}
+
+int journal_compact(void)
+{
+	if (jfd < 0)
+		return -ENOTCONN;
+	if (journal_flush())
+		return -EIO;
+	return compact_now();
 }

@@ -5,7 +5,11 @@
  * compacted: the whole store goes to <state>/snapshot (written to a
  * temporary file, fsync'd, renamed), then a fresh journal starts. Both files
  * carry a sequence number, so a journal left over from before a snapshot is
- * recognised and skipped. Records carry a CRC: a torn tail is cut off.
+ * recognised and skipped. The format and its reader: journal_rec.h (records
+ * carry a checksum; each flush ends with a commit record, so a transaction
+ * comes back whole or not at all); loading and damage: journal_recover.h
+ * (a torn tail is cut and said; other damage refuses the start unless the
+ * loss is accepted).
  *
  * fsync policy: JOURNAL_FSYNC_PERIODIC (default: fdatasync at most every
  * interval ms while there are unsynced records), _ALWAYS (before every
@@ -26,9 +30,13 @@ struct journal_config {
 	enum journal_fsync fsync;
 	unsigned fsync_interval_ms;
 	uint64_t compact_bytes; /* compact when the journal passes this size */
+	bool accept_loss;	/* start from damaged files, keeping what is readable */
 };
 
-/* Load snapshot + journal into s (empty) and open the journal for appending. */
+/*
+ * Load snapshot + journal into s (empty) and open the journal for appending.
+ * -EUCLEAN: damage would lose acknowledged changes (said; nothing changed).
+ */
 int journal_open(const struct journal_config *cfg, struct store *s);
 void journal_close(void);
 bool journal_enabled(void);

@@ -22,6 +22,9 @@
 #include "xenstored.h"
 #include "xs.h"
 
+/* Where the clients look when nothing says otherwise (libxs). */
+#define XS_SYSTEM_SOCKET "/run/xenstored/socket"
+
 struct options {
 	bool no_fork;
 	const char *pid_file, *trace_file, *socket, *log_file;
@@ -47,6 +50,8 @@ static void usage(FILE *fp)
 		    "  -s, --socket PATH         listen on PATH (default as the clients find it)\n"
 		    "      --state-dir DIR       keep the journal and snapshot in DIR\n"
 		    "  -I, --internal-db         keep nothing on disk\n"
+		    "      --accept-data-loss    start from a damaged state directory with what is\n"
+		    "                            readable (the damaged files are kept aside)\n"
 		    "      --fsync POLICY        periodic (default), always or never\n"
 		    "      --fsync-interval MS   period of the periodic policy (1000)\n"
 		    "  -h, --help                this help\n");
@@ -71,6 +76,7 @@ static const struct option long_opts[] = {
     {"internal-db", no_argument, NULL, 'I'},
     {"fsync", required_argument, NULL, 1},
     {"fsync-interval", required_argument, NULL, 2},
+    {"accept-data-loss", no_argument, NULL, 4},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -140,6 +146,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'I':
 			o->no_persist = true;
+			break;
+		case 4:
+			o->journal.accept_loss = true;
 			break;
 		case 'R':
 		case 'P':
@@ -237,11 +246,16 @@ static void detach_stdio(void)
 		log_warn("chdir /");
 }
 
-/* The state directory: --state-dir, $XENSTORED_STATEDIR, else /var/lib/xenstored
- * for the system socket; a daemon on a private socket keeps nothing unless told. */
-static const char *default_state_dir(const struct options *o)
+/*
+ * The state directory: --state-dir, else $XENSTORED_STATEDIR, else
+ * /var/lib/xenstored for the system socket, else beside the socket (a
+ * private daemon, whatever named its socket: -s, or the clients' variables,
+ * keeps its state as <socket>.state). Only -I keeps nothing.
+ */
+static const char *default_state_dir(const struct options *o, const char *socket)
 {
 	const char *env = getenv("XENSTORED_STATEDIR");
+	char *dir;
 
 	if (o->no_persist)
 		return NULL;
@@ -249,9 +263,66 @@ static const char *default_state_dir(const struct options *o)
 		return o->journal.dir;
 	if (env && *env)
 		return env;
-	if (o->socket || getenv("XENSTORED_PATH"))
-		return NULL;
-	return "/var/lib/xenstored";
+	if (!strcmp(socket, XS_SYSTEM_SOCKET))
+		return "/var/lib/xenstored";
+	if (asprintf(&dir, "%s.state", socket) < 0)
+		fatalx("out of memory");
+	return dir; /* kept for the daemon's life */
+}
+
+/*
+ * Start-up messages (what was recovered or cut from the state, the refusal
+ * to start, "serving") go to standard error and to the -L log file alike:
+ * log.c writes one stream, so during start-up it writes this one, which
+ * copies each line to both (without the log's timestamp on the terminal).
+ */
+struct tee {
+	FILE *log;
+	char line[1024];
+	size_t len;
+};
+
+static void tee_line(struct tee *t)
+{
+	const char *p = t->line;
+	size_t n = t->len;
+
+	fwrite(p, 1, n, t->log);
+	fflush(t->log);
+	/* "YYYY-MM-DD HH:MM:SS.mmm " */
+	if (n > 24 && p[4] == '-' && p[13] == ':' && p[23] == ' ') {
+		p += 24;
+		n -= 24;
+	}
+	fwrite(p, 1, n, stderr);
+	fflush(stderr);
+	t->len = 0;
+}
+
+static ssize_t tee_write(void *cookie, const char *b, size_t n)
+{
+	struct tee *t = cookie;
+
+	for (size_t i = 0; i < n; i++) {
+		t->line[t->len++] = b[i];
+		if (b[i] == '\n' || t->len == sizeof(t->line))
+			tee_line(t);
+	}
+	return n;
+}
+
+static FILE *tee_open(FILE *log)
+{
+	static struct tee t;
+	cookie_io_functions_t io = {.write = tee_write};
+	FILE *fp;
+
+	t.log = log;
+	fp = fopencookie(&t, "w", io);
+	if (!fp)
+		fatal("cannot open the log");
+	setvbuf(fp, NULL, _IOLBF, 0);
+	return fp;
 }
 
 /* The daemon changes to / when it detaches: keep the paths it uses later valid. */
@@ -272,8 +343,10 @@ static void start(struct options *o, const char *path)
 
 	if (xenstored_new_store())
 		fatalx("out of memory");
-	o->journal.dir = absolute(default_state_dir(o));
+	o->journal.dir = absolute(default_state_dir(o, path));
 	rc = journal_open(&o->journal, xs_store);
+	if (rc == -EUCLEAN)
+		fatalx("not started: the state in %s is damaged (see above)", o->journal.dir);
 	if (rc)
 		fatalx("cannot load the store from %s: %s", o->journal.dir, log_strerror(rc));
 	if (xenstored_init_store())
@@ -301,6 +374,8 @@ int main(int argc, char **argv)
 	o.pid_file = absolute(o.pid_file);
 	if (o.log_file && !(logfp = fopen(o.log_file, "ae")))
 		fatal("cannot open log file %s", o.log_file);
+	if (logfp)
+		log_set_file(tee_open(logfp));
 	if (o.trace_file && conn_set_trace(o.trace_file))
 		fatal("cannot open trace file %s", o.trace_file);
 	setup_signals();
@@ -314,7 +389,8 @@ int main(int argc, char **argv)
 		fatalx("cannot write pid file %s: %s; give -F a writable place", o.pid_file,
 		       log_strerror(rc));
 	}
-	log_info("serving %s (state: %s)", path, o.journal.dir ? o.journal.dir : "memory only");
+	log_warnx("serving %s; state kept in %s", path,
+		  o.journal.dir ? o.journal.dir : "memory only (-I): nothing is kept on disk");
 	if (ready >= 0) {
 		if (write(ready, "R", 1) != 1)
 			fatal("cannot report readiness");

@@ -8,7 +8,8 @@ LIBRARIES += xenstored/libxs.a
 
 # The daemon's modules, minus main.o: unit tests and the fuzzer link them too.
 XSD_CORE_SRCS := xenstored/core.c xenstored/store.c xenstored/perms.c xenstored/domain.c xenstored/quota.c \
-	xenstored/watch.c xenstored/transaction.c xenstored/journal.c xenstored/handlers.c \
+	xenstored/watch.c xenstored/transaction.c xenstored/journal.c xenstored/journal_rec.c \
+	xenstored/journal_recover.c xenstored/handlers.c \
 	xenstored/handlers_node.c xenstored/handlers_domain.c xenstored/control.c \
 	xenstored/conn.c xenstored/xs_wire.c xenstored/ratelimit.c
 XSD_CORE_OBJS := $(XSD_CORE_SRCS:.c=.o)

@@ -4,6 +4,7 @@
  * journal (the old journal must then be ignored, not replayed twice).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +26,12 @@ static struct journal_config config(void)
 	return (struct journal_config){.dir = dir, .fsync = JOURNAL_FSYNC_NEVER, .compact_bytes = 1u << 30};
 }
 
-/* Start (or restart) from what is on disk. */
-static int open_store(void)
+/* Start (or restart) from what is on disk; accept: --accept-data-loss. */
+static int open_store_with(bool accept)
 {
 	struct journal_config c = config();
+
+	c.accept_loss = accept;
 
 	if (xs_store)
 		store_free(xs_store);
@@ -39,6 +42,11 @@ static int open_store(void)
 		rc = xenstored_init_store();
 	journal_flush();
 	return rc;
+}
+
+static int open_store(void)
+{
+	return open_store_with(false);
 }
 
 static void put(const char *path, const char *value)
@@ -150,6 +158,225 @@ static void test_one_daemon_per_directory(void)
 	store_free(other);
 }
 
+/* ---- damage (issue 8): nothing acknowledged is thrown away unsaid ---- */
+
+static void state_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+}
+
+/* The whole of a state file (static buffer), its size in *len; NULL if absent. */
+static const char *slurp(const char *name, size_t *len)
+{
+	static char data[1 << 20];
+	char path[128];
+	int fd;
+	ssize_t n;
+
+	state_path(path, sizeof(path), name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, data, sizeof(data));
+	close(fd);
+	*len = n > 0 ? (size_t)n : 0;
+	return data;
+}
+
+static void spit(const char *name, const void *data, size_t len)
+{
+	char path[128];
+	int fd;
+
+	state_path(path, sizeof(path), name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && write(fd, data, len) == (ssize_t)len);
+	close(fd);
+}
+
+static bool exists(const char *name)
+{
+	char path[128];
+
+	state_path(path, sizeof(path), name);
+	return !access(path, F_OK);
+}
+
+static void fresh_dir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/*", dir);
+	CHECK(!system(cmd));
+}
+
+/* n writes /d/k<i> = v<i>, each acknowledged (its own flush). */
+static void acked_writes(int n)
+{
+	char k[32], v[32];
+
+	for (int i = 1; i <= n; i++) {
+		snprintf(k, sizeof(k), "/d/k%d", i);
+		snprintf(v, sizeof(v), "v%d", i);
+		if (i == 1)
+			put("/d", "");
+		put(k, v);
+		CHECK_INT(journal_flush(), 0);
+	}
+}
+
+/* A start that must refuse, changing nothing on disk. */
+static void check_refused(void)
+{
+	size_t before, after;
+	char *copy;
+	const char *data = slurp("journal", &before);
+
+	copy = malloc(before + 1);
+	memcpy(copy, data, before);
+	CHECK_INT(open_store(), -EUCLEAN);
+	journal_close();
+	data = slurp("journal", &after);
+	CHECK(after == before && !memcmp(copy, data, before));
+	CHECK(!exists("journal.damaged-1"));
+	free(copy);
+}
+
+static void test_damaged_header_refuses_then_keeps_file(void)
+{
+	size_t len;
+	char *copy;
+	const char *data;
+
+	fresh_dir();
+	CHECK_INT(open_store(), 0);
+	acked_writes(200);
+	journal_close();
+	data = slurp("journal", &len);
+	copy = malloc(len);
+	memcpy(copy, data, len);
+	copy[3] ^= 0x20; /* one damaged byte in the magic */
+	spit("journal", copy, len);
+	check_refused();
+	/* accepted: the journal is kept whole under another name, never overwritten */
+	CHECK_INT(open_store_with(true), 0);
+	journal_close();
+	data = slurp("journal.damaged-1", &len);
+	CHECK(data && !memcmp(data, copy, len));
+	free(copy);
+	CHECK_INT(open_store(), 0); /* and the new state starts cleanly */
+	journal_close();
+}
+
+static void test_truncated_header_refuses(void)
+{
+	size_t len;
+	const char *data;
+
+	fresh_dir();
+	CHECK_INT(open_store(), 0);
+	acked_writes(50);
+	journal_close();
+	data = slurp("journal", &len);
+	spit("journal", data + 10, len - 10); /* the first 10 bytes gone */
+	check_refused();
+}
+
+static void test_snapshot_moved_away_refuses(void)
+{
+	char a[128], b[128];
+
+	fresh_dir();
+	CHECK_INT(open_store(), 0);
+	acked_writes(20);
+	CHECK_INT(journal_compact(), 0);
+	put("/after", "1");
+	journal_close();
+	state_path(a, sizeof(a), "snapshot");
+	state_path(b, sizeof(b), "moved");
+	CHECK(!rename(a, b));
+	check_refused();
+	/* accepted: what the journal holds comes back; the journal is kept */
+	CHECK_INT(open_store_with(true), 0);
+	CHECK_STR(get("/after"), "1");
+	CHECK_STR(get("/d/k20"), "(none)");
+	journal_close();
+	CHECK(exists("journal.damaged-1"));
+}
+
+static void test_damage_mid_body(void)
+{
+	size_t len;
+	char *copy;
+	const char *data;
+
+	fresh_dir();
+	CHECK_INT(open_store(), 0);
+	acked_writes(300);
+	journal_close();
+	data = slurp("journal", &len);
+	copy = malloc(len);
+	memcpy(copy, data, len);
+	copy[len / 2] ^= 1;
+	spit("journal", copy, len);
+	check_refused();
+	CHECK_INT(open_store_with(true), 0);
+	/* everything before the damage is back: k1 .. some k, then nothing */
+	CHECK_STR(get("/d/k1"), "v1");
+	CHECK_STR(get("/d/k100"), "v100");
+	CHECK_STR(get("/d/k300"), "(none)");
+	journal_close();
+	data = slurp("journal.damaged-1", &len);
+	CHECK(data && !memcmp(data, copy, len)); /* kept whole, the part after the damage too */
+	free(copy);
+	CHECK_INT(open_store(), 0);
+	CHECK_STR(get("/d/k100"), "v100");
+	journal_close();
+}
+
+/* A transaction's five writes reach the file in one flush: a torn tail brings back all or none. */
+static void test_torn_transaction_all_or_none(void)
+{
+	size_t len;
+	char *copy;
+	const char *data;
+
+	fresh_dir();
+	CHECK_INT(open_store(), 0);
+	put("/before", "1");
+	journal_flush();
+	for (int i = 1; i <= 5; i++) {
+		char k[16];
+
+		snprintf(k, sizeof(k), "/tx%d", i);
+		put(k, "x");
+	}
+	journal_flush();
+	journal_close();
+	data = slurp("journal", &len);
+	copy = malloc(len);
+	memcpy(copy, data, len);
+	for (size_t cut = 1; cut < 40; cut++) { /* the power went at any of these bytes */
+		spit("journal", copy, len - cut);
+		CHECK_INT(open_store(), 0);
+		CHECK_STR(get("/before"), "1");
+		int n = 0;
+		for (int i = 1; i <= 5; i++) {
+			char k[16];
+
+			snprintf(k, sizeof(k), "/tx%d", i);
+			n += strcmp(get(k), "(none)") != 0;
+		}
+		CHECK_INT(n, 0);
+		journal_close();
+	}
+	spit("journal", copy, len);
+	CHECK_INT(open_store(), 0);
+	CHECK_STR(get("/tx5"), "x");
+	journal_close();
+	free(copy);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -162,6 +389,11 @@ int main(void)
 	RUN(test_torn_tail);
 	RUN(test_snapshot_and_stale_journal);
 	RUN(test_one_daemon_per_directory);
+	RUN(test_damaged_header_refuses_then_keeps_file);
+	RUN(test_truncated_header_refuses);
+	RUN(test_snapshot_moved_away_refuses);
+	RUN(test_damage_mid_body);
+	RUN(test_torn_transaction_all_or_none);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		return 1;
