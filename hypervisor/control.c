@@ -66,6 +66,7 @@ static int msg_info(struct hv_vm *vm, struct hv_client *cl, const void *req, uin
 			info->vcpu_online[i / 32] |= 1U << (i % 32);
 	}
 	hv_vcpu_states(vm, info->vcpu_running, info->vcpu_blocked);
+	hv_stats_fill(vm, info);
 	info->pid = getpid();
 	snprintf(info->console_pty, sizeof(info->console_pty), "%s", hv_console_pty(vm));
 	reply->len = sizeof(*info);

@@ -7,6 +7,7 @@
  *   boot.c      boot-info page, GDT/TSS, identity page tables (xenon-boot.h)
  *   vcpu.c      one thread per vCPU: KVM_RUN, exit table, pause/park, crashes
  *   vcpu_state.c  which vCPUs are running and which are blocked (halted)
+ *   stats.c     KVM's own counters per vCPU (exits, emulated instructions)
  *   ioport.c    the table of I/O port handlers, filled by the devices
  *   uart.c      16550 UART at 0x3f8 (IRQ 4)
  *   platform.c  Xenon platform ports: shutdown, CPU start, toolstack requests
@@ -26,9 +27,16 @@
 #include <stdio.h>
 
 #include "guest/include/xenon-boot.h"
+#include "hypervisor/hvctl.h"
 
 struct kvm_run;
 struct kvm_cpuid2;
+struct kvm_stats_header;
+struct hvctl_info;
+
+/* The KVM counters stats.c reports (hvctl.h's HVCTL_STAT_*). */
+#define HV_NR_STATS	HVCTL_NR_STATS
+#define HV_STAT_MISSING UINT64_MAX
 
 struct hv_args {
 	const char *kernel;
@@ -57,6 +65,11 @@ struct hv_vcpu {
 	int parked;  /* stopped outside KVM_RUN because of a pause */
 	atomic_int tid;	   /* its thread's id (0 until the thread runs) */
 	atomic_int in_run; /* inside the KVM_RUN ioctl (vcpu_state.c) */
+	/* KVM's binary statistics (stats.c): set before stats_ready. */
+	int stats_fd; /* -1 if none */
+	int stats_err;
+	uint64_t stats_pos[HV_NR_STATS]; /* file offset of each counter, or HV_STAT_MISSING */
+	atomic_int stats_ready;
 };
 
 struct hv_console;
@@ -156,6 +169,16 @@ void hv_vcpu_log_regs(struct hv_vcpu *vcpu);
 void hv_vcpu_states(struct hv_vm *vm, uint32_t *running, uint32_t *blocked);
 /* The state letter of a /proc/<pid>/task/<tid>/stat line ('R', 'S'...), 0 if malformed. */
 char hv_task_state_letter(const char *stat_line);
+
+/* stats.c: each vCPU's KVM counters. A vCPU without them still runs. */
+int hv_stats_open(struct hv_vcpu *vcpu);
+/* The same with the stats fd (or a -errno) given: for tests. */
+int hv_stats_setup(struct hv_vcpu *vcpu, int fd);
+/* Where each counter is, from a header and its descriptor block (len bytes). */
+int hv_stats_parse(const struct kvm_stats_header *h, const uint8_t *descs, size_t len, uint64_t *pos);
+void hv_stats_read(struct hv_vcpu *vcpu, uint64_t *out); /* HV_NR_STATS values */
+/* info->kvm_stats, kvm_stats_error and vcpu_stats. */
+void hv_stats_fill(struct hv_vm *vm, struct hvctl_info *info);
 
 /* ioport.c: devices register port ranges; vCPU threads dispatch. */
 typedef int (*hv_io_fn)(struct hv_vcpu *vcpu, uint16_t port, int is_write, uint8_t *data, unsigned size);

@@ -64,6 +64,22 @@ struct hvctl_hdr {
 	uint32_t pad;
 };
 
+/*
+ * KVM's own counters of a vCPU, by KVM's names (Documentation/virt/kvm/api.rst):
+ * exits from guest mode for any reason, instructions KVM's emulator ran for
+ * the guest, port I/O and MMIO exits that reached xenon-hv, halts.
+ */
+enum hvctl_stat {
+	HVCTL_STAT_EXITS,
+	HVCTL_STAT_INSN_EMULATION,
+	HVCTL_STAT_IO_EXITS,
+	HVCTL_STAT_MMIO_EXITS,
+	HVCTL_STAT_HALT_EXITS,
+	HVCTL_NR_STATS
+};
+#define HVCTL_STAT_NAMES {"exits", "insn_emulation", "io_exits", "mmio_exits", "halt_exits"}
+#define HVCTL_STAT_NONE	 UINT64_MAX
+
 struct hvctl_info {
 	char name[64];
 	uint32_t domid;
@@ -88,6 +104,19 @@ struct hvctl_info {
 	 */
 	uint32_t vcpu_running[HVCTL_MAX_VCPUS / 32]; /* bitmap */
 	uint32_t vcpu_blocked[HVCTL_MAX_VCPUS / 32]; /* bitmap */
+	/*
+	 * KVM's own counters for each online vCPU (its binary statistics,
+	 * KVM_GET_STATS_FD, Linux >= 5.14), read when the reply is made: a vCPU
+	 * that runs natively exits rarely and has next to nothing emulated.
+	 * kvm_stats is 1 when xenon-hv filled them (0 from an older one);
+	 * kvm_stats_error is 0, or why a vCPU has none (-ENOTTY: this host's
+	 * KVM has no binary statistics). A counter this KVM does not keep, or
+	 * of a vCPU that has none, is HVCTL_STAT_NONE.
+	 */
+	uint32_t kvm_stats;
+	int32_t kvm_stats_error;
+	uint32_t pad2;
+	uint64_t vcpu_stats[HVCTL_MAX_VCPUS][HVCTL_NR_STATS];
 };
 
 struct hvctl_event {

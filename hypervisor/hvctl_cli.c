@@ -56,6 +56,40 @@ static const char *vcpu_state(const struct hvctl_info *in, unsigned i)
 	return "";
 }
 
+/* "exits=N insn_emulation=N ...", KVM's names; "-" for a counter KVM does not keep. */
+static void print_kvm_stats(const uint64_t *st)
+{
+	static const char *const names[HVCTL_NR_STATS] = HVCTL_STAT_NAMES;
+
+	for (unsigned k = 0; k < HVCTL_NR_STATS; k++) {
+		if (st[k] == HVCTL_STAT_NONE)
+			printf("%s%s=-", k ? " " : "", names[k]);
+		else
+			printf("%s%s=%llu", k ? " " : "", names[k], (unsigned long long)st[k]);
+	}
+	printf("\n");
+}
+
+/* One "kvmN:" line per online vCPU, or why there are none. */
+static void print_kvm(const struct hvctl_info *in)
+{
+	if (!in->kvm_stats)
+		return; /* an older xenon-hv */
+	if (in->kvm_stats_error == -ENOTTY || in->kvm_stats_error == -EINVAL)
+		printf("kvm:       no statistics (this host's KVM has no KVM_GET_STATS_FD: Linux 5.14 or later has it)\n");
+	else if (in->kvm_stats_error)
+		printf("kvm:       no statistics (%s)\n", strerror(-in->kvm_stats_error));
+	for (unsigned i = 0; i < in->nr_vcpus && i < HVCTL_MAX_VCPUS; i++) {
+		char label[16];
+
+		if (!vcpu_bit(in->vcpu_online, i))
+			continue;
+		snprintf(label, sizeof(label), "kvm%u:", i);
+		printf("%-11s", label);
+		print_kvm_stats(in->vcpu_stats[i]);
+	}
+}
+
 static int cmd_info(int fd, int argc, char **argv)
 {
 	struct hvctl_info in;
@@ -75,6 +109,7 @@ static int cmd_info(int fd, int argc, char **argv)
 		snprintf(label, sizeof(label), "vcpu%u:", i);
 		printf("%-11s%.6f s%s\n", label, in.vcpu_time_ns[i] / 1e9, vcpu_state(&in, i));
 	}
+	print_kvm(&in);
 	if (in.console_pty[0])
 		printf("console:   %s\n", in.console_pty);
 	return 0;
@@ -149,7 +184,7 @@ static int cmd_events(int fd, int argc, char **argv)
 }
 
 static const struct cli_cmd cli_cmds[] = {
-    {"info", "", 0, 0, cmd_info, "name, state, platform, memory, vCPU times"},
+    {"info", "", 0, 0, cmd_info, "name, state, platform, memory, vCPU times, KVM counters"},
     {"pause", "", 0, 0, cmd_pause, "stop every vCPU"},
     {"unpause", "", 0, 0, cmd_unpause, "let the vCPUs run again"},
     {"shutdown", "poweroff|reboot", 1, 1, cmd_shutdown, "ask the guest to shut down cleanly"},

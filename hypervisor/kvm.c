@@ -139,6 +139,7 @@ int hv_kvm_create_vcpu(struct hv_vm *vm, unsigned index)
 			return -errno;
 		}
 	}
+	hv_stats_open(v); /* only for info: the vCPU runs without */
 	return 0;
 }
 

@@ -20,6 +20,7 @@ endif
 # Unit tests of xenon-hv's pieces (tests/unit/hv_*-test.c).
 $(eval $(call unit_test,tests/unit/hv_elf-test,tests/unit/hv_elf-test.o hypervisor/elf.o hypervisor/memory.o hypervisor/boot.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_vcpu_state-test,tests/unit/hv_vcpu_state-test.o hypervisor/vcpu_state.o $(COMMON_OBJS),-pthread))
+$(eval $(call unit_test,tests/unit/hv_stats-test,tests/unit/hv_stats-test.o hypervisor/stats.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_uart-test,tests/unit/hv_uart-test.o hypervisor/uart.o hypervisor/console.o $(COMMON_OBJS),-pthread))
 
 # Fuzzing the ELF checks (tests/fuzz/hv-elf-fuzz.c; seeds would go in tests/fuzz/hv-elf-fuzz/).
