@@ -103,130 +103,7 @@ int libxl_string_list_length(const libxl_string_list *sl);
 /* Append a copy of s; -ENOMEM. */
 int libxl_string_list_append(libxl_string_list *sl, const char *s);
 
-/* ---- enumerations (values as in Xen) ---------------------------------- */
-
-typedef enum libxl_domain_type {
-	LIBXL_DOMAIN_TYPE_INVALID = -1,
-	LIBXL_DOMAIN_TYPE_HVM = 1,
-	LIBXL_DOMAIN_TYPE_PV = 2,
-	LIBXL_DOMAIN_TYPE_PVH = 3,
-} libxl_domain_type;
-
-typedef enum libxl_disk_format {
-	LIBXL_DISK_FORMAT_UNKNOWN = 0,
-	LIBXL_DISK_FORMAT_QCOW = 1,
-	LIBXL_DISK_FORMAT_QCOW2 = 2,
-	LIBXL_DISK_FORMAT_VHD = 3,
-	LIBXL_DISK_FORMAT_RAW = 4,
-	LIBXL_DISK_FORMAT_EMPTY = 5,
-	LIBXL_DISK_FORMAT_QED = 6,
-} libxl_disk_format;
-
-typedef enum libxl_disk_backend {
-	LIBXL_DISK_BACKEND_UNKNOWN = 0,
-	LIBXL_DISK_BACKEND_PHY = 1,
-	LIBXL_DISK_BACKEND_TAP = 2,
-	LIBXL_DISK_BACKEND_QDISK = 3,
-	LIBXL_DISK_BACKEND_STANDALONE = 4,
-} libxl_disk_backend;
-
-typedef enum libxl_disk_specification {
-	LIBXL_DISK_SPECIFICATION_UNKNOWN = 0,
-	LIBXL_DISK_SPECIFICATION_XEN = 1,
-	LIBXL_DISK_SPECIFICATION_VIRTIO = 2,
-} libxl_disk_specification;
-
-typedef enum libxl_nic_type {
-	LIBXL_NIC_TYPE_UNKNOWN = 0,
-	LIBXL_NIC_TYPE_VIF_IOEMU = 1,
-	LIBXL_NIC_TYPE_VIF = 2,
-} libxl_nic_type;
-
-typedef enum libxl_action_on_shutdown {
-	LIBXL_ACTION_ON_SHUTDOWN_DESTROY = 1,
-	LIBXL_ACTION_ON_SHUTDOWN_RESTART = 2,
-	LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME = 3,
-	LIBXL_ACTION_ON_SHUTDOWN_PRESERVE = 4,
-	LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY = 5,
-	LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART = 6,
-	LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET = 7,
-} libxl_action_on_shutdown;
-
-typedef enum libxl_shutdown_reason {
-	LIBXL_SHUTDOWN_REASON_UNKNOWN = -1,
-	LIBXL_SHUTDOWN_REASON_POWEROFF = 0,
-	LIBXL_SHUTDOWN_REASON_REBOOT = 1,
-	LIBXL_SHUTDOWN_REASON_SUSPEND = 2,
-	LIBXL_SHUTDOWN_REASON_CRASH = 3,
-	LIBXL_SHUTDOWN_REASON_WATCHDOG = 4,
-	LIBXL_SHUTDOWN_REASON_SOFT_RESET = 5,
-} libxl_shutdown_reason;
-
-typedef enum libxl_tsc_mode {
-	LIBXL_TSC_MODE_DEFAULT = 0,
-	LIBXL_TSC_MODE_ALWAYS_EMULATE = 1,
-	LIBXL_TSC_MODE_NATIVE = 2,
-	LIBXL_TSC_MODE_NATIVE_PARAVIRT = 3,
-} libxl_tsc_mode;
-
-typedef enum libxl_scheduler {
-	LIBXL_SCHEDULER_UNKNOWN = 0,
-	LIBXL_SCHEDULER_SEDF = 4,
-	LIBXL_SCHEDULER_CREDIT = 5,
-	LIBXL_SCHEDULER_CREDIT2 = 6,
-	LIBXL_SCHEDULER_ARINC653 = 7,
-	LIBXL_SCHEDULER_RTDS = 8,
-	LIBXL_SCHEDULER_NULL = 9,
-} libxl_scheduler;
-
-/* Enum names as libxl prints them in JSON: lower case, '_' ("restart_rename"). */
-const char *libxl_domain_type_to_string(libxl_domain_type v);
-int libxl_domain_type_from_string(const char *s, libxl_domain_type *v);
-const char *libxl_disk_format_to_string(libxl_disk_format v);
-int libxl_disk_format_from_string(const char *s, libxl_disk_format *v);
-const char *libxl_disk_backend_to_string(libxl_disk_backend v);
-int libxl_disk_backend_from_string(const char *s, libxl_disk_backend *v);
-const char *libxl_disk_specification_to_string(libxl_disk_specification v);
-int libxl_disk_specification_from_string(const char *s, libxl_disk_specification *v);
-const char *libxl_nic_type_to_string(libxl_nic_type v);
-int libxl_nic_type_from_string(const char *s, libxl_nic_type *v);
-const char *libxl_action_on_shutdown_to_string(libxl_action_on_shutdown v);
-int libxl_action_on_shutdown_from_string(const char *s, libxl_action_on_shutdown *v);
-const char *libxl_shutdown_reason_to_string(libxl_shutdown_reason v);
-int libxl_shutdown_reason_from_string(const char *s, libxl_shutdown_reason *v);
-const char *libxl_tsc_mode_to_string(libxl_tsc_mode v);
-int libxl_tsc_mode_from_string(const char *s, libxl_tsc_mode *v);
-const char *libxl_scheduler_to_string(libxl_scheduler v);
-int libxl_scheduler_from_string(const char *s, libxl_scheduler *v);
-
-/*
- * The xl.cfg(5) spelling of shutdown actions ("destroy", "rename-restart",
- * "coredump-destroy", ...), which differs from the JSON one.
- */
-const char *libxl_action_on_shutdown_to_cfg(libxl_action_on_shutdown v);
-int libxl_action_on_shutdown_from_cfg(const char *s, libxl_action_on_shutdown *v);
-
-/* ---- domain create info ---------------------------------------------- */
-
-typedef struct libxl_domain_create_info {
-	libxl_domain_type type; /* default LIBXL_DOMAIN_TYPE_INVALID */
-	libxl_defbool hap;
-	libxl_defbool oos;
-	uint32_t ssidref;
-	char *ssid_label;
-	char *name;
-	libxl_domid domid; /* 0: allocate one */
-	libxl_uuid uuid;   /* nil: generate one */
-	uint32_t poolid;
-	char *pool_name;
-	libxl_defbool run_hotplug_scripts;
-	libxl_defbool driver_domain;
-} libxl_domain_create_info;
-
-void libxl_domain_create_info_init(libxl_domain_create_info *p);
-void libxl_domain_create_info_dispose(libxl_domain_create_info *p);
-
-/* ---- domain build info ------------------------------------------------ */
+/* ---- defaults the description uses ------------------------------------ */
 
 /* Scheduler parameters: -1 means "the scheduler's default". */
 #define LIBXL_DOMAIN_SCHED_PARAM_WEIGHT_DEFAULT	   -1
@@ -237,153 +114,48 @@ void libxl_domain_create_info_dispose(libxl_domain_create_info *p);
 #define LIBXL_DOMAIN_SCHED_PARAM_EXTRATIME_DEFAULT -1
 #define LIBXL_DOMAIN_SCHED_PARAM_BUDGET_DEFAULT	   -1
 
-typedef struct libxl_domain_sched_params {
-	libxl_scheduler sched;
-	int weight;
-	int cap;
-	int period;
-	int budget;
-	int extratime;
-	int slice;
-	int latency;
-} libxl_domain_sched_params;
-
-void libxl_domain_sched_params_init(libxl_domain_sched_params *p);
-void libxl_domain_sched_params_dispose(libxl_domain_sched_params *p);
-
 #define LIBXL_MAX_GRANT_DEFAULT (~(uint32_t)0)
 
-typedef struct libxl_domain_build_info {
-	int max_vcpus;
-	libxl_bitmap avail_vcpus; /* vCPUs online at boot */
-	libxl_bitmap cpumap;
-	libxl_bitmap nodemap;
-	/* cpus= / cpus_soft=: one bitmap of physical CPUs per vCPU */
-	int num_vcpu_hard_affinity;
-	libxl_bitmap *vcpu_hard_affinity;
-	int num_vcpu_soft_affinity;
-	libxl_bitmap *vcpu_soft_affinity;
-	libxl_defbool numa_placement;
-	libxl_tsc_mode tsc_mode;
-	uint64_t max_memkb;    /* LIBXL_MEMKB_DEFAULT: unset */
-	uint64_t target_memkb; /* LIBXL_MEMKB_DEFAULT: unset */
-	uint64_t video_memkb;
-	uint64_t shadow_memkb;
-	uint32_t rtc_timeoffset;
-	libxl_defbool localtime;
-	libxl_defbool disable_migrate;
-	char *blkdev_start;
-	uint32_t max_grant_frames;    /* LIBXL_MAX_GRANT_DEFAULT: unset */
-	uint32_t max_maptrack_frames; /* LIBXL_MAX_GRANT_DEFAULT: unset */
-	libxl_domain_sched_params sched_params;
-	libxl_defbool claim_mode;
-	uint32_t event_channels;
-	/* The guest image (modern Xen keeps these here, not in u.pv). */
-	char *kernel;
-	char *cmdline;
-	char *ramdisk;
-	char *device_tree;
-	libxl_defbool acpi;
-	char *bootloader;
-	libxl_string_list bootloader_args;
-	libxl_defbool nested_hvm;
-	libxl_defbool apic;
+/* ---- the generated types ---------------------------------------------- */
 
-	libxl_domain_type type; /* the key of u; set with _init_type() */
-	union {
-		struct {
-			uint64_t slack_memkb;
-			libxl_defbool e820_host;
-		} pv;
-		struct {
-			char *firmware;
-			libxl_defbool pae;
-			char *boot;
-		} hvm;
-		struct {
-			libxl_defbool pvshim;
-		} pvh;
-	} u;
-	int vmtrace_buf_kb;
-	libxl_defbool vpmu;
-} libxl_domain_build_info;
+/*
+ * The enums and structs, described once in libxl_types.idl and generated by
+ * gentypes.py (the build writes _libxl_types.h beside this file). For every
+ * enum E:
+ *   const char *E_to_string(E v);            JSON name, NULL if unknown
+ *   int E_from_string(const char *s, E *v);  case-insensitive; 0 or -EINVAL
+ * (names as libxl prints them in JSON: lower case, '_': "restart_rename").
+ * For every struct T:
+ *   void T_init(T *p);     the documented defaults: call before filling
+ *   void T_dispose(T *p);  frees what p owns; _init again before reuse
+ *   void T_init_KEY(T *p, KEY_TYPE k);   for a struct with a union: set the
+ *                          key of the union and give the union its defaults
+ *                          (once, after _init)
+ *   int T_gen_json(yajl_gen hand, const T *p);
+ *                          p as JSON into an open generator (to embed it,
+ *                          as `xl list -l` does)
+ *   int T_to_json(const T *p, char **json);
+ *                          p as JSON, Xen's keys and structure, indented by
+ *                          four spaces and ending in a newline, as xl prints
+ *                          it; *json is malloc'd. -ENOMEM, or -EINVAL for a
+ *                          value that cannot be printed
+ *   int T_from_json(T *p, const char *json, char *err, size_t errlen);
+ *                          the reverse: fill p (which must be _init()ed)
+ *                          from JSON as printed above (or by Xen's libxl;
+ *                          keys Xenon does not model are ignored). -EINVAL
+ *                          with a message naming the field ("b_info.max_memkb:
+ *                          expected ...") in err
+ */
+#include "_libxl_types.h"
 
-void libxl_domain_build_info_init(libxl_domain_build_info *p);
-/* Set the type key of u and give u its defaults (once, after _init). */
-void libxl_domain_build_info_init_type(libxl_domain_build_info *p, libxl_domain_type type);
-void libxl_domain_build_info_dispose(libxl_domain_build_info *p);
-
-/* ---- devices ---------------------------------------------------------- */
-
-typedef struct libxl_device_disk {
-	libxl_domid backend_domid;
-	char *backend_domname;
-	char *pdev_path; /* target= : file, device or script argument */
-	char *vdev;	 /* guest device name: xvda, hda, sdb1, d0p1 ... */
-	libxl_disk_backend backend;
-	libxl_disk_format format;
-	char *script;
-	int removable;
-	int readwrite; /* 1: read-write, 0: read-only */
-	int is_cdrom;
-	bool direct_io_safe;
-	libxl_defbool discard_enable;
-	libxl_disk_specification specification;
-	/* COLO replication (unstable in Xen; recorded only) */
-	libxl_defbool colo_enable;
-	libxl_defbool colo_restore_enable;
-	char *colo_host;
-	int colo_port;
-	char *colo_export;
-	char *active_disk;
-	char *hidden_disk;
-	libxl_defbool trusted;
-} libxl_device_disk;
-
-void libxl_device_disk_init(libxl_device_disk *p);
-void libxl_device_disk_dispose(libxl_device_disk *p);
-
-typedef struct libxl_device_nic {
-	libxl_domid backend_domid;
-	char *backend_domname;
-	libxl_devid devid; /* -1: allocate */
-	int mtu;
-	char *model;
-	libxl_mac mac; /* all zero: generate 00:16:3e:xx:xx:xx at create time */
-	char *ip;
-	char *bridge;
-	char *ifname; /* vifname= */
-	char *script;
-	libxl_nic_type nictype;
-	uint64_t rate_bytes_per_interval;
-	uint32_t rate_interval_usecs;
-	char *gatewaydev;
-	libxl_defbool trusted;
-} libxl_device_nic;
-
-void libxl_device_nic_init(libxl_device_nic *p);
-void libxl_device_nic_dispose(libxl_device_nic *p);
+/*
+ * The xl.cfg(5) spelling of shutdown actions ("destroy", "rename-restart",
+ * "coredump-destroy", ...), which differs from the JSON one.
+ */
+const char *libxl_action_on_shutdown_to_cfg(libxl_action_on_shutdown v);
+int libxl_action_on_shutdown_from_cfg(const char *s, libxl_action_on_shutdown *v);
 
 /* ---- the whole domain ------------------------------------------------- */
-
-typedef struct libxl_domain_config {
-	libxl_domain_create_info c_info;
-	libxl_domain_build_info b_info;
-
-	int num_disks;
-	libxl_device_disk *disks;
-	int num_nics;
-	libxl_device_nic *nics;
-
-	libxl_action_on_shutdown on_poweroff; /* default destroy */
-	libxl_action_on_shutdown on_reboot;   /* default destroy; xl sets restart */
-	libxl_action_on_shutdown on_watchdog;
-	libxl_action_on_shutdown on_crash;
-	libxl_action_on_shutdown on_soft_reset;
-} libxl_domain_config;
-
-void libxl_domain_config_init(libxl_domain_config *p);
-void libxl_domain_config_dispose(libxl_domain_config *p);
 
 /*
  * Append a new disk / nic initialised with _init() and return it through
@@ -392,25 +164,6 @@ void libxl_domain_config_dispose(libxl_domain_config *p);
  */
 int libxl_domain_config_add_disk(libxl_domain_config *p, libxl_device_disk **out);
 int libxl_domain_config_add_nic(libxl_domain_config *p, libxl_device_nic **out);
-
-/* ---- JSON (libxl_json.c) --------------------------------------------- */
-
-/*
- * The configuration as JSON, Xen's keys and structure, indented by four
- * spaces and ending in a newline, as xl prints it; *json is malloc'd.
- * -ENOMEM, or -EINVAL for a value that cannot be printed.
- */
-int libxl_domain_config_to_json(const libxl_domain_config *p, char **json);
-/* The same, written into an open generator (to embed it, as `xl list -l`). */
-int libxl_domain_config_gen_json(yajl_gen hand, const libxl_domain_config *p);
-int libxl_device_disk_gen_json(yajl_gen hand, const libxl_device_disk *p);
-int libxl_device_nic_gen_json(yajl_gen hand, const libxl_device_nic *p);
-/*
- * The reverse: fill p (which must be _init()ed) from JSON as printed above
- * (or by Xen's libxl; keys Xenon does not model are ignored). -EINVAL with
- * a message naming the field ("b_info.max_memkb: expected ...") in err.
- */
-int libxl_domain_config_from_json(libxl_domain_config *p, const char *json, char *err, size_t errlen);
 
 /* ---- devices from their specs (libxl_disk.c, libxl_nic.c) --------------- */
 

@@ -1,6 +1,24 @@
 # libxl: every libxl/*.c goes into libxl/libxenlight.a, the library xl and
 # xentop link. Unit tests live in tests/unit/.
-LIBXL_SRCS := $(sort $(wildcard libxl/*.c))
+#
+# libxl's types are described once, in libxl/libxl_types.idl; gentypes.py
+# writes their C (structs, _init/_dispose, enum tables, JSON writer and
+# reader, a test filler) beside it, git-ignored. LIBXL_GEN_SRCS are the
+# generated sources libxl is built from (programs that compile libxl's
+# sources directly, as the fuzzers do, list them too).
+LIBXL_GEN_SRCS := libxl/_libxl_types.c libxl/_libxl_types_json.c libxl/_libxl_types_json_parse.c
+LIBXL_GEN_OBJS := $(LIBXL_GEN_SRCS:.c=.o)
+LIBXL_GEN_TEST_SRCS := libxl/_libxl_types_fill.c
+LIBXL_GEN := libxl/_libxl_types.h $(LIBXL_GEN_SRCS) $(LIBXL_GEN_TEST_SRCS)
+$(LIBXL_GEN) &: libxl/libxl_types.idl libxl/gentypes.py
+	python3 libxl/gentypes.py libxl/libxl_types.idl libxl
+CLEAN += $(LIBXL_GEN)
+# Any object of the tree may include libxl_types.h: the generated header
+# comes first (order-only; once built, the .d files carry the real edges).
+LIBXL_GEN_USERS := $(patsubst %.c,%,$(wildcard */*.c */*/*.c))
+$(LIBXL_GEN_USERS:=.o) $(LIBXL_GEN_USERS:=.san.o): | libxl/_libxl_types.h
+
+LIBXL_SRCS := $(filter-out $(LIBXL_GEN),$(sort $(wildcard libxl/*.c))) $(LIBXL_GEN_SRCS)
 LIBXL_OBJS := $(LIBXL_SRCS:.c=.o)
 # What a program using libxl links after libxenlight.a.
 LIBXL_DEPLIBS := xenstored/libxs.a hypervisor/libhvctl.a common/libcommon.a
@@ -27,7 +45,7 @@ install-libxl: libxl/libxenlight.a $(LIBXL_DEPLIBS)
 	  echo save; echo end; } | $(AR) -M
 	install -m 0644 libxl/libxenlight-full.a $(DESTDIR)$(LIBDIR)/libxenlight.a
 	rm -f libxl/libxenlight-full.a
-	install -m 0644 libxl/libxl.h libxl/libxl_types.h $(DESTDIR)$(INCLUDEDIR)
+	install -m 0644 libxl/libxl.h libxl/libxl_types.h libxl/_libxl_types.h $(DESTDIR)$(INCLUDEDIR)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 		'Name: xenlight' 'Description: Xenon toolstack library (libxl)' 'Version: 0.1.0' \
 		'Requires.private: yajl uuid' 'Cflags: -I$${includedir}' \

@@ -18,7 +18,7 @@ install-xl-completion: xl/xl.bash-completion
 
 # Unit tests of the config parser and the disk / vif specs.
 XLCFG_PARSE_OBJS := xl/cfg_parse.o xl/cfg_lex.o
-XLCFG_TYPES_OBJS := libxl/libxl_types.o libxl/libxl_json.o libxl/libxl_json_parse.o libxl/libxl_disk.o \
+XLCFG_TYPES_OBJS := libxl/libxl_types.o libxl/libxl_json.o libxl/libxl_json_parse.o $(LIBXL_GEN_OBJS) libxl/libxl_disk.o \
 	libxl/libxl_nic.o common/strutil.o
 $(eval $(call unit_test,tests/unit/xlcfg_parse-test,tests/unit/xlcfg_parse-test.o $(XLCFG_PARSE_OBJS)))
 $(eval $(call unit_test,tests/unit/xlcfg_disk-test,tests/unit/xlcfg_disk-test.o $(XLCFG_TYPES_OBJS),$(LIBXL_LDLIBS)))
@@ -27,7 +27,7 @@ $(eval $(call unit_test,tests/unit/xlcfg_json-test,tests/unit/xlcfg_json-test.o 
 
 # The config parser's fuzzer (seeds in tests/fuzz/xlcfg-fuzz/; the binary
 # lives here because that name is the seeds' directory).
-XLCFG_FUZZ_SRCS := tests/fuzz/xlcfg-fuzz.c xl/cfg_parse.c xl/cfg_lex.c xl/cfg_domain.c xl/cfg_cpus.c \
+XLCFG_FUZZ_SRCS := tests/fuzz/xlcfg-fuzz.c xl/cfg_parse.c xl/cfg_lex.c xl/cfg_domain.c xl/cfg_cpus.c $(LIBXL_GEN_SRCS) \
 	xl/xl_conf.c libxl/libxl_types.c libxl/libxl_json.c libxl/libxl_json_parse.c libxl/libxl_disk.c \
 	libxl/libxl_nic.c common/log.c common/strutil.c
 $(eval $(call fuzzer,xl/xlcfg-fuzz,$(XLCFG_FUZZ_SRCS),$(LIBXL_LDLIBS)))
@@ -39,6 +39,7 @@ $(eval $(call unit_test,tests/unit/xlcfg_domain-test,tests/unit/xlcfg_domain-tes
 
 # A second fuzzer for single disk / vif specs and vdev names.
 XLCFG_SPEC_FUZZ_SRCS := tests/fuzz/xlcfg-spec-fuzz.c libxl/libxl_types.c libxl/libxl_json.c libxl/libxl_disk.c \
+	libxl/libxl_json_parse.c $(LIBXL_GEN_SRCS) \
 	libxl/libxl_nic.c common/strutil.c
 $(eval $(call fuzzer,xl/xlcfg-spec-fuzz,$(XLCFG_SPEC_FUZZ_SRCS),$(LIBXL_LDLIBS)))
 
