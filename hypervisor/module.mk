@@ -28,3 +28,4 @@ $(eval $(call fuzzer,hypervisor/hv-elf-fuzz,tests/fuzz/hv-elf-fuzz.c hypervisor/
 $(eval $(call unit_test,tests/unit/hv_virtq-test,tests/unit/hv_virtq-test.o hypervisor/virtq.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_virtio_mmio-test,tests/unit/hv_virtio_mmio-test.o hypervisor/virtio_mmio.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
 $(eval $(call fuzzer,hypervisor/hv-virtq-fuzz,tests/fuzz/hv-virtq-fuzz.c hypervisor/virtq.c common/log.c common/strutil.c,))
+$(eval $(call fuzzer,hypervisor/hv-virtio-mmio-fuzz,tests/fuzz/hv-virtio-mmio-fuzz.c hypervisor/virtio_mmio.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))
