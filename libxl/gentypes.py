@@ -693,8 +693,24 @@ def gen_fill_c(types):
         o("\t{\"%s\", sizeof(%s), %s_keys, libxl__%s_init_any, libxl__%s_dispose_any, libxl__%s_fill_any," % (
             s.name, s.name, s.short, s.short, s.short, s.short))
         o("\t libxl__%s_to_json_any, libxl__%s_from_json_any}," % (s.short, s.short))
-    o("\t{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},", "};")
+    o("\t{NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},", "};", "")
+    enums = [t for t in types if isinstance(t, Enum)]
+    for e in enums:
+        fill_c_enum(o, e)
+    o("const struct libxl__enum_test libxl__enum_tests[] = {")
+    for e in enums:
+        o("	{\"%s\", %s_values, %d, %s_to_string_any, %s_from_string_any}," % (
+            e.name, e.name, len(e.values), e.name, e.name))
+    o("\t{NULL, NULL, 0, NULL, NULL},", "};")
     return o.text()
+
+
+def fill_c_enum(o, e):
+    o("static const int %s_values[] = {%s};" % (e.name, ", ".join(c for _, c, _ in e.values)), "")
+    o("static const char *%s_to_string_any(int v)" % e.name, "{")
+    o("\treturn %s_to_string((%s)v);" % (e.name, e.name), "}", "")
+    o("static int %s_from_string_any(const char *s, int *v)" % e.name, "{", "\t%s e;" % e.name)
+    o("\tint rc = %s_from_string(s, &e);" % e.name, "", "\tif (rc == 0)", "\t\t*v = (int)e;", "\treturn rc;", "}", "")
 
 
 def fill_c_struct(o, s):

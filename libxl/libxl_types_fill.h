@@ -15,6 +15,7 @@
 
 #include "libxl/libxl_types.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +43,18 @@ struct libxl__type_test {
 	int (*from_json)(void *p, const char *json, char *err, size_t errlen);
 };
 
-/* Ends with a NULL name. */
+/* Every enum of the description, with its values. */
+struct libxl__enum_test {
+	const char *name;
+	const int *values;
+	size_t nr_values;
+	const char *(*to_string)(int v);
+	int (*from_string)(const char *s, int *v); /* *v untouched on error */
+};
+
+/* Both end with a NULL name. */
 extern const struct libxl__type_test libxl__type_tests[];
+extern const struct libxl__enum_test libxl__enum_tests[];
 extern const unsigned libxl__fill_variants;
 
 static inline unsigned libxl__fill_next(struct libxl__fill *s)

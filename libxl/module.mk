@@ -59,3 +59,9 @@ $(eval $(call program,tests/fake-hv/fake-hv,tests/fake-hv/fake-hv.o))
 LIBXL_CONSOLE_TEST_OBJS := libxl/libxl_console.o libxl/libxl_hv.o libxl/libxl_xs.o libxl/libxl.o \
 	libxl/libxl_util.o xenstored/libxs.o xenstored/xs_wire.o hypervisor/libhvctl.o $(COMMON_OBJS)
 $(eval $(call unit_test,tests/unit/libxl_console-test,tests/unit/libxl_console-test.o $(LIBXL_CONSOLE_TEST_OBJS),$(LIBXL_LDLIBS)))
+
+# Every field of every generated type: written, read back, written again
+# (the generated filler, libxl/_libxl_types_fill.c, is linked here only).
+LIBXL_TYPES_TEST_OBJS := tests/unit/libxl_types-test.o $(LIBXL_GEN_TEST_SRCS:.c=.o) $(LIBXL_GEN_OBJS) \
+	libxl/libxl_types.o libxl/libxl_json.o libxl/libxl_json_parse.o common/strutil.o
+$(eval $(call unit_test,tests/unit/libxl_types-test,$(LIBXL_TYPES_TEST_OBJS),$(LIBXL_LDLIBS)))
