@@ -16,7 +16,7 @@
 
 /* Feature bits 24..41 belong to the transport and the rings (6). */
 #define TRANSPORT_FEATURES (((1ULL << 42) - 1) & ~((1ULL << 24) - 1))
-#define CORE_FEATURES                                                                           \
+#define CORE_FEATURES                                                                                        \
 	((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_INDIRECT_DESC) | (1ULL << VIRTIO_F_EVENT_IDX))
 
 static uint32_t status_get(struct vmmio_dev *d)
@@ -201,7 +201,8 @@ static void write_status(struct vmmio_dev *d, uint32_t v)
 	add = v & ~old & known;
 	if ((add & VIRTIO_STATUS_DRIVER) && !((old | add) & VIRTIO_STATUS_ACKNOWLEDGE))
 		add &= ~VIRTIO_STATUS_DRIVER;
-	if ((add & VIRTIO_STATUS_FEATURES_OK) && (!((old | add) & VIRTIO_STATUS_DRIVER) || !features_acceptable(d)))
+	if ((add & VIRTIO_STATUS_FEATURES_OK) &&
+	    (!((old | add) & VIRTIO_STATUS_DRIVER) || !features_acceptable(d)))
 		add &= ~VIRTIO_STATUS_FEATURES_OK;
 	if ((add & VIRTIO_STATUS_DRIVER_OK) && !((old | add) & VIRTIO_STATUS_FEATURES_OK))
 		add &= ~VIRTIO_STATUS_DRIVER_OK;
@@ -266,7 +267,8 @@ static void wr_driver_features(struct vmmio_dev *d, unsigned arg, uint32_t v)
 	if (d->drv_features_sel > 1)
 		return;
 	__atomic_store_n(&d->driver_features,
-			 (d->driver_features & ~(0xffffffffULL << shift)) | ((uint64_t)v << shift), __ATOMIC_RELEASE);
+			 (d->driver_features & ~(0xffffffffULL << shift)) | ((uint64_t)v << shift),
+			 __ATOMIC_RELEASE);
 }
 
 static uint32_t rd_queue_num_max(struct vmmio_dev *d, unsigned arg)
@@ -424,7 +426,8 @@ int vmmio_read(struct vmmio_dev *d, uint64_t off, void *data, unsigned size)
 	} else if (config_access(d, off, size)) {
 		d->ops->config_read(d->dev, off - VMMIO_CONFIG, data, size);
 	} else {
-		log_debug("%s: read of %u bytes at %#llx ignored", d->ops->name, size, (unsigned long long)off);
+		log_debug("%s: read of %u bytes at %#llx ignored", d->ops->name, size,
+			  (unsigned long long)off);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return 0;
@@ -446,7 +449,8 @@ int vmmio_write(struct vmmio_dev *d, uint64_t off, const void *data, unsigned si
 	} else if (config_access(d, off, size) && d->ops->config_write) {
 		d->ops->config_write(d->dev, off - VMMIO_CONFIG, data, size);
 	} else {
-		log_debug("%s: write of %u bytes at %#llx ignored", d->ops->name, size, (unsigned long long)off);
+		log_debug("%s: write of %u bytes at %#llx ignored", d->ops->name, size,
+			  (unsigned long long)off);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return 0;

@@ -83,8 +83,8 @@ struct vmmio_ops {
 	/* Device feature bits (0-23, 42-63; the transport adds VERSION_1,
 	 * INDIRECT_DESC and EVENT_IDX and drops other transport bits). */
 	uint64_t features;
-	unsigned nr_queues;  /* 1 .. VMMIO_MAX_QUEUES */
-	uint16_t queue_max;  /* QueueNumMax of every queue, a power of two <= VIRTQ_MAX_SIZE */
+	unsigned nr_queues;   /* 1 .. VMMIO_MAX_QUEUES */
+	uint16_t queue_max;   /* QueueNumMax of every queue, a power of two <= VIRTQ_MAX_SIZE */
 	uint32_t config_size; /* <= VMMIO_CONFIG_MAX */
 	/* off + size <= config_size, size 1, 2 or 4, off aligned to size:
 	 * checked before the call. data is little-endian, as the driver sees it. */

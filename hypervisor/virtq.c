@@ -194,7 +194,8 @@ int virtq_check_cfg(const struct gmem *mem, const struct virtq_cfg *cfg)
 		return -EINVAL;
 	if (cfg->desc % VIRTQ_DESC_ALIGN || cfg->avail % VIRTQ_AVAIL_ALIGN || cfg->used % VIRTQ_USED_ALIGN)
 		return -EINVAL;
-	if (!gmem_ptr(mem, cfg->desc, VIRTQ_DESC_BYTES(n)) || !gmem_ptr(mem, cfg->avail, VIRTQ_AVAIL_BYTES(n)) ||
+	if (!gmem_ptr(mem, cfg->desc, VIRTQ_DESC_BYTES(n)) ||
+	    !gmem_ptr(mem, cfg->avail, VIRTQ_AVAIL_BYTES(n)) ||
 	    !gmem_ptr(mem, cfg->used, VIRTQ_USED_BYTES(n)))
 		return -EFAULT;
 	return 0;
@@ -226,8 +227,8 @@ static int avail_pending(struct virtq *vq)
 	uint16_t pending = idx - vq->last_avail;
 
 	if (pending > vq->size)
-		return vq_break(vq, "avail idx %u is %u ahead of %u, more than the queue size %u", idx, pending,
-				vq->last_avail, vq->size);
+		return vq_break(vq, "avail idx %u is %u ahead of %u, more than the queue size %u", idx,
+				pending, vq->last_avail, vq->size);
 	return pending;
 }
 
@@ -288,7 +289,8 @@ static int enter_indirect(struct virtq *vq, const struct vdesc *d, struct walk *
 	if (d->flags & VIRTQ_DESC_F_NEXT)
 		return vq_break(vq, "chain %u: descriptor with both NEXT and INDIRECT", head);
 	if (!d->len || d->len % VIRTQ_DESC_SIZE || d->len / VIRTQ_DESC_SIZE > vq->size)
-		return vq_break(vq, "chain %u: indirect table of %u bytes (a multiple of 16, at most %u entries)",
+		return vq_break(vq,
+				"chain %u: indirect table of %u bytes (a multiple of 16, at most %u entries)",
 				head, d->len, vq->size);
 	table = gmem_ptr(vq->mem, d->addr, d->len);
 	if (!table)

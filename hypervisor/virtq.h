@@ -48,11 +48,11 @@ int gmem_add(struct gmem *m, uint64_t gpa, uint64_t size, void *host);
 void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
 
 /* Descriptor and ring flags (virtio 1.x 2.7.5, 2.7.6, 2.7.8). */
-#define VIRTQ_DESC_F_NEXT	  1
-#define VIRTQ_DESC_F_WRITE	  2
-#define VIRTQ_DESC_F_INDIRECT	  4
+#define VIRTQ_DESC_F_NEXT	   1
+#define VIRTQ_DESC_F_WRITE	   2
+#define VIRTQ_DESC_F_INDIRECT	   4
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
-#define VIRTQ_USED_F_NO_NOTIFY	  1
+#define VIRTQ_USED_F_NO_NOTIFY	   1
 
 /* Feature bits the core implements. */
 #define VIRTIO_F_INDIRECT_DESC 28
@@ -60,13 +60,13 @@ void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
 #define VIRTIO_F_VERSION_1     32
 
 /* Largest queue the core accepts (and the most descriptors in one chain). */
-#define VIRTQ_MAX_SIZE 1024
+#define VIRTQ_MAX_SIZE	1024
 #define VIRTQ_DESC_SIZE 16
 
 /* Spec alignment of the three areas, and their sizes for a queue of n. */
-#define VIRTQ_DESC_ALIGN  16
-#define VIRTQ_AVAIL_ALIGN 2
-#define VIRTQ_USED_ALIGN  4
+#define VIRTQ_DESC_ALIGN     16
+#define VIRTQ_AVAIL_ALIGN    2
+#define VIRTQ_USED_ALIGN     4
 #define VIRTQ_DESC_BYTES(n)  (16ULL * (n))
 #define VIRTQ_AVAIL_BYTES(n) (6ULL + 2ULL * (n))
 #define VIRTQ_USED_BYTES(n)  (6ULL + 8ULL * (n))

@@ -113,7 +113,8 @@ static void step(const uint8_t *r, uint8_t *ram)
 
 	memcpy(&v, r + 4, 4);
 	switch (op) {
-	case 0: case 1:
+	case 0:
+	case 1:
 		/* Most writes go to the control registers, at 4-byte steps. */
 		vmmio_write(&dev, op ? off % 0x200 : (off % 0x40) * 4, &v, size);
 		break;

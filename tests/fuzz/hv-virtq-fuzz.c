@@ -21,10 +21,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REGION	  2048
-#define HIGH_GPA  0x10000
-#define HDR	  8
-#define MAX_BUFS  64
+#define REGION	 2048
+#define HIGH_GPA 0x10000
+#define HDR	 8
+#define MAX_BUFS 64
 
 struct input {
 	const uint8_t *p;
@@ -132,7 +132,9 @@ static void run_steps(struct virtq *vq, uint8_t *low, uint8_t *high, struct inpu
 		unsigned op = next_byte(in);
 
 		switch (op & 7) {
-		case 0: case 1: case 2:
+		case 0:
+		case 1:
+		case 2:
 			rc = pop_one(vq, &h, true, cap);
 			break;
 		case 3:

@@ -189,7 +189,7 @@ static uint32_t negotiate(uint64_t f)
 	return rd(VMMIO_STATUS);
 }
 
-#define V1 (1ULL << VIRTIO_F_VERSION_1)
+#define V1	(1ULL << VIRTIO_F_VERSION_1)
 #define ST_FEAT (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK)
 #define ST_OK	(ST_FEAT | VIRTIO_STATUS_DRIVER_OK)
 
@@ -421,7 +421,8 @@ static void test_status_out_of_order(void)
 	/* Clearing a bit is not a thing a driver does; nor setting NEEDS_RESET. */
 	wr(VMMIO_STATUS, VIRTIO_STATUS_DRIVER);
 	CHECK_INT(rd(VMMIO_STATUS), VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(VMMIO_STATUS, 0xffffffff & ~(uint32_t)VIRTIO_STATUS_FEATURES_OK & ~(uint32_t)VIRTIO_STATUS_DRIVER_OK);
+	wr(VMMIO_STATUS,
+	   0xffffffff & ~(uint32_t)VIRTIO_STATUS_FEATURES_OK & ~(uint32_t)VIRTIO_STATUS_DRIVER_OK);
 	CHECK_INT(rd(VMMIO_STATUS), VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FAILED);
 	/* FAILED: nothing more until a reset. */
 	write_features(V1);
@@ -587,8 +588,9 @@ static void test_bad_widths(void)
 
 static void test_outside_window(void)
 {
-	static const uint64_t offs[] = {VMMIO_WINDOW_SIZE, VMMIO_WINDOW_SIZE - 4, 0x1000, UINT64_MAX - 3,
-					0x0c0, 0x018, 0x0fc + 0x100000000ULL};
+	static const uint64_t offs[] = {
+	    VMMIO_WINDOW_SIZE,	   VMMIO_WINDOW_SIZE - 4, 0x1000, UINT64_MAX - 3, 0x0c0, 0x018,
+	    0x0fc + 0x100000000ULL};
 
 	setup();
 	for (unsigned i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
@@ -611,7 +613,7 @@ static void test_register_directions(void)
 	CHECK_INT(rd(VMMIO_INTERRUPT_STATUS), 0);
 	CHECK_INT(irq_level, 0);
 	wr(VMMIO_QUEUE_SEL, 1);
-	CHECK_INT(rd(VMMIO_QUEUE_SEL), 0);	/* write-only reads as 0 */
+	CHECK_INT(rd(VMMIO_QUEUE_SEL), 0); /* write-only reads as 0 */
 	CHECK_INT(rd(VMMIO_INTERRUPT_ACK), 0);
 	CHECK_INT(rd(VMMIO_QUEUE_DESC_LOW), 0);
 	teardown();

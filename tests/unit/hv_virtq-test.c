@@ -157,9 +157,9 @@ static void test_gmem_regions(void)
 	CHECK_INT(gmem_add(&m, 0, RAM_SIZE, ram), 0);
 	CHECK_INT(gmem_add(&m, 0x100000000ULL, sizeof(high), high), 0);
 	CHECK(gmem_ptr(&m, 0x100000010ULL, 16) == high + 16);
-	CHECK(gmem_ptr(&m, RAM_SIZE, 16) == NULL);		 /* the gap */
-	CHECK(gmem_ptr(&m, RAM_SIZE - 8, 16) == NULL);		 /* across the gap */
-	CHECK(gmem_ptr(&m, 0x100000000ULL - 8, 16) == NULL);	 /* into the region from below */
+	CHECK(gmem_ptr(&m, RAM_SIZE, 16) == NULL);		/* the gap */
+	CHECK(gmem_ptr(&m, RAM_SIZE - 8, 16) == NULL);		/* across the gap */
+	CHECK(gmem_ptr(&m, 0x100000000ULL - 8, 16) == NULL);	/* into the region from below */
 	CHECK(gmem_ptr(&m, 0x100000000ULL + 4090, 16) == NULL); /* past its end */
 	CHECK_INT(gmem_add(&m, 0x100000800ULL, 16, high), -EEXIST);
 	CHECK_INT(gmem_add(&m, 0x200000000ULL, 16, high + 1), -EINVAL); /* misaligned host */
