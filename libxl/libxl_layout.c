@@ -17,6 +17,7 @@
 #include "libxl/libxl_internal.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,27 +165,58 @@ int libxl__layout_write(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout 
 	return rc;
 }
 
+/* "/vm/<uuid>" and nothing else: what /local/domain/<id>/vm may name. */
+static bool vm_path_valid(const char *vm)
+{
+	libxl_uuid u;
+
+	return !strncmp(vm, "/vm/", 4) && strlen(vm + 4) == LIBXL_UUID_FMTLEN &&
+	       libxl_uuid_from_string(&u, vm + 4) == 0;
+}
+
+/* The domain's three subtrees; in a transaction (tx) all or nothing. */
+static int remove_nodes(libxl_ctx *ctx, uint32_t tx, uint32_t domid, bool best_effort)
+{
+	char paths[3][LIBXL_PATH_MAX], *vm = NULL;
+	unsigned n = 0, i;
+	int rc, ret = 0;
+
+	if (libxl__xs_read(ctx, tx, &vm, "/local/domain/%u/vm", domid) == 0 && vm_path_valid(vm))
+		snprintf(paths[n++], LIBXL_PATH_MAX, "%s", vm);
+	free(vm);
+	snprintf(paths[n++], LIBXL_PATH_MAX, "/local/domain/%u", domid);
+	snprintf(paths[n++], LIBXL_PATH_MAX, "/libxl/%u", domid);
+	for (i = 0; i < n; i++) {
+		rc = libxl__xs_rm(ctx, tx, "%s", paths[i]);
+		if (rc < 0 && !best_effort)
+			return rc;
+		if (rc < 0 && !ret)
+			ret = rc;
+	}
+	return ret;
+}
+
+static int remove_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
+{
+	return remove_nodes(ctx, tx, *(const uint32_t *)arg, false);
+}
+
+/*
+ * In one transaction, so that whoever sees /local/domain/<id> gone (a
+ * watch: libxl_domain_wait_gone, xl shutdown -w) sees /vm/<uuid> and
+ * /libxl/<id> gone as well. Should the transaction itself fail, the nodes
+ * are still removed one by one: nothing is left behind.
+ */
 int libxl__layout_remove(libxl_ctx *ctx, uint32_t domid)
 {
-	char *vm = NULL;
-	int rc, ret = 0;
+	int rc;
 
 	if (domid == LIBXL_DOMID_HOST)
 		return -EINVAL;
-	if (libxl__xs_read(ctx, XS_NO_TX, &vm, "/local/domain/%u/vm", domid) == 0 &&
-	    !strncmp(vm, "/vm/", 4)) {
-		rc = libxl__xs_rm(ctx, XS_NO_TX, "%s", vm);
-		if (rc < 0)
-			ret = rc;
-	}
-	free(vm);
-	rc = libxl__xs_rm(ctx, XS_NO_TX, "/local/domain/%u", domid);
+	rc = libxl__xs_transact(ctx, remove_in_tx, &domid);
 	if (rc < 0)
-		ret = rc;
-	rc = libxl__xs_rm(ctx, XS_NO_TX, "/libxl/%u", domid);
-	if (rc < 0)
-		ret = rc;
-	return ret;
+		rc = remove_nodes(ctx, XS_NO_TX, domid, true);
+	return rc;
 }
 
 /* What xen-init-dom0 writes: the host is domain 0, named Domain-0. */
