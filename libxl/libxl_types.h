@@ -1,9 +1,14 @@
 /*
  * libxl_types.h: the domain configuration as C types (libxl's public types).
  *
- * Modelled on Xen's libxl_types.idl: the same type, field and enum names, so
- * that code and JSON read the same as Xen's. Only the part Xenon uses is
- * here (a PV guest: create info, build info, disks, nics, shutdown actions).
+ * The enums and structs are described once, in libxl_types.idl, with Xen's
+ * type, field and enum names (Xen's libxl_types.idl), so that code and JSON
+ * read the same as Xen's; libxl/gentypes.py generates from it the types
+ * (_libxl_types.h, included below), their _init and _dispose, the enum
+ * tables and the JSON writer and reader. Adding a field is one line there.
+ * Only the part Xenon uses is described (a PV guest: create info, build
+ * info, disks, nics, shutdown actions). This header adds the builtin types
+ * and what is not generated.
  *
  * Rules, as in Xen:
  *  - every struct has <type>_init() (sets the documented defaults; call it

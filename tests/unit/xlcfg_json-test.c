@@ -95,6 +95,17 @@ static void test_errors(void)
 	    {"{\"on_crash\": \"rename-restart\"}", "config.on_crash: expected a known name"},
 	    {"{\"c_info\": {\"run_hotplug_scripts\": \"yes\"}}",
 	     "c_info.run_hotplug_scripts: expected \"True\" or \"False\""},
+	    /* the path names nested structs, unions and arrays */
+	    {"{\"b_info\": {\"sched_params\": {\"weight\": 1.5}}}",
+	     "b_info.sched_params.weight: expected an integer in range"},
+	    {"{\"b_info\": {\"type.pv\": {\"slack_memkb\": -1}}}",
+	     "b_info.type.slack_memkb: expected an unsigned integer"},
+	    {"{\"b_info\": {\"type.xen\": {}}}", "b_info.type.xen: expected a known domain type"},
+	    {"{\"b_info\": {\"vcpu_hard_affinity\": [[0], 1]}}",
+	     "b_info.vcpu_hard_affinity: expected an array of CPU numbers"},
+	    {"{\"nics\": {}}", "config.nics: expected an array"},
+	    {"{\"disks\": [{}, {\"colo_port\": 65536}]}", "disks[].colo_port: expected an integer in range"},
+	    {"{\"nics\": [{\"devid\": -2}]}", "nics[].devid: expected an integer in range"},
 	};
 	size_t i;
 
