@@ -23,7 +23,10 @@ int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags)
 	if (!ctx)
 		return -ENOMEM;
 	rc = xs_open(NULL, &ctx->xsh);
+	if (rc == 0)
+		rc = libxl__xs_set_timeout(ctx, LIBXL__XS_TIMEOUT_MS);
 	if (rc < 0) {
+		xs_close(ctx->xsh);
 		free(ctx);
 		return rc;
 	}

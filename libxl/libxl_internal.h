@@ -35,6 +35,12 @@ int libxl__pty_path_valid(const char *path);
 int libxl__pty_open(const char *path, int *fd);
 
 /* ---- xenstore helpers (libxl_xs.c); paths are printf formats ---- */
+/*
+ * Every request to xenstored gives up after this long: the helpers below
+ * then fail with -ETIMEDOUT (a stopped xenstored never blocks xl for ever).
+ */
+#define LIBXL__XS_TIMEOUT_MS 10000
+int libxl__xs_set_timeout(libxl_ctx *ctx, int timeout_ms);
 int libxl__xs_read(libxl_ctx *ctx, uint32_t tx, char **value, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int libxl__xs_write(libxl_ctx *ctx, uint32_t tx, const char *value, const char *fmt, ...)

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include "strutil.h"
 
@@ -12,6 +14,27 @@
 #define XS_CHUNK 1536
 /* Xenstore transactions that xenstored asks to redo (-EAGAIN): at most. */
 #define TX_RETRIES 50
+
+/*
+ * A request xenstored did not answer within LIBXL__XS_TIMEOUT_MS fails with
+ * EAGAIN (the socket's SO_RCVTIMEO); said as what it is. Only a
+ * transaction's commit means "again" by -EAGAIN (libxl__xs_transact).
+ */
+static int xs_err(int rc)
+{
+	return rc == -EAGAIN ? -ETIMEDOUT : rc;
+}
+
+int libxl__xs_set_timeout(libxl_ctx *ctx, int timeout_ms)
+{
+	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+	int fd = xs_fileno(ctx->xsh);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return -errno;
+	return 0;
+}
 
 static int vpath(char *buf, const char *fmt, va_list ap)
 {
@@ -48,13 +71,13 @@ int libxl__xs_read(libxl_ctx *ctx, uint32_t tx, char **value, const char *fmt, .
 	size_t len;
 
 	FORMAT_PATH(path, fmt);
-	return xs_read(ctx->xsh, tx, path, value, &len);
+	return xs_err(xs_read(ctx->xsh, tx, path, value, &len));
 }
 
 int libxl__xs_write(libxl_ctx *ctx, uint32_t tx, const char *value, const char *fmt, ...)
 {
 	FORMAT_PATH(path, fmt);
-	return xs_write_str(ctx->xsh, tx, path, value);
+	return xs_err(xs_write_str(ctx->xsh, tx, path, value));
 }
 
 int libxl__xs_write_perms(libxl_ctx *ctx, uint32_t tx, const char *value, const char *const *perms,
@@ -65,8 +88,8 @@ int libxl__xs_write_perms(libxl_ctx *ctx, uint32_t tx, const char *value, const 
 	FORMAT_PATH(path, fmt);
 	rc = xs_write_str(ctx->xsh, tx, path, value);
 	if (rc < 0)
-		return rc;
-	return xs_set_perms(ctx->xsh, tx, path, perms, nperms);
+		return xs_err(rc);
+	return xs_err(xs_set_perms(ctx->xsh, tx, path, perms, nperms));
 }
 
 int libxl__xs_mkdir_perms(libxl_ctx *ctx, uint32_t tx, const char *const *perms, unsigned nperms,
@@ -77,8 +100,8 @@ int libxl__xs_mkdir_perms(libxl_ctx *ctx, uint32_t tx, const char *const *perms,
 	FORMAT_PATH(path, fmt);
 	rc = xs_mkdir(ctx->xsh, tx, path);
 	if (rc < 0)
-		return rc;
-	return xs_set_perms(ctx->xsh, tx, path, perms, nperms);
+		return xs_err(rc);
+	return xs_err(xs_set_perms(ctx->xsh, tx, path, perms, nperms));
 }
 
 int libxl__xs_rm(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...)
@@ -87,7 +110,7 @@ int libxl__xs_rm(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...)
 
 	FORMAT_PATH(path, fmt);
 	rc = xs_rm(ctx->xsh, tx, path);
-	return rc == -ENOENT ? 0 : rc;
+	return rc == -ENOENT ? 0 : xs_err(rc);
 }
 
 int libxl__xs_exists(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...)
@@ -101,7 +124,7 @@ int libxl__xs_exists(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...)
 	free(v);
 	if (rc == -ENOENT)
 		return 0;
-	return rc < 0 ? rc : 1;
+	return rc < 0 ? xs_err(rc) : 1;
 }
 
 int libxl__xs_read_u64(libxl_ctx *ctx, uint32_t tx, uint64_t *v, const char *fmt, ...)
@@ -113,7 +136,7 @@ int libxl__xs_read_u64(libxl_ctx *ctx, uint32_t tx, uint64_t *v, const char *fmt
 	FORMAT_PATH(path, fmt);
 	rc = xs_read(ctx->xsh, tx, path, &s, &len);
 	if (rc < 0)
-		return rc;
+		return xs_err(rc);
 	rc = parse_u64(s, UINT64_MAX, v);
 	free(s);
 	return rc;
@@ -149,7 +172,7 @@ int libxl__xs_domids(libxl_ctx *ctx, uint32_t tx, uint32_t **ids, unsigned *nr)
 		return 0;
 	}
 	if (rc < 0)
-		return rc;
+		return xs_err(rc);
 	out = calloc(count ? count : 1, sizeof(*out));
 	if (!out) {
 		free(names);
@@ -306,8 +329,9 @@ int libxl__xs_transact(libxl_ctx *ctx, int (*fn)(libxl_ctx *ctx, uint32_t tx, vo
 	for (attempt = 0; attempt < TX_RETRIES && rc == -EAGAIN; attempt++) {
 		rc = xs_transaction_start(ctx->xsh, &tx);
 		if (rc < 0)
-			break;
-		rc = fn(ctx, tx, arg);
+			return xs_err(rc);
+		/* fn's own -EAGAIN is a request that timed out, not a conflict. */
+		rc = xs_err(fn(ctx, tx, arg));
 		if (rc < 0)
 			xs_transaction_end(ctx->xsh, tx, true);
 		else

@@ -45,11 +45,12 @@ static void console_error(uint32_t domid, int rc)
 		log_warnx("console: domain %u's xenon-hv named a console that is not a pty (/dev/pts/N); "
 			  "not opening it",
 			  domid);
-	else if (rc == -ETIMEDOUT)
-		log_warnx("console: domain %u's xenon-hv does not answer (is it stopped?); 'xl destroy %u' "
-			  "ends it",
-			  domid, domid);
-	else
+	else if (rc == -ETIMEDOUT) {
+		char dom[16];
+
+		snprintf(dom, sizeof(dom), "%u", domid);
+		xl_say_not_answering("console", dom);
+	} else
 		log_warnx("console: cannot open domain %u's console: %s", domid, log_strerror(rc));
 }
 

@@ -30,7 +30,12 @@ static int ask_one(libxl_ctx *ctx, const struct request *r, uint32_t domid)
 		log_warnx("%s: domain %u is not running (it has shut down already); "
 			  "'xl destroy %u' removes it",
 			  r->cmd, domid, domid);
-	else if (rc < 0)
+	else if (rc == -ETIMEDOUT) {
+		char dom[16];
+
+		snprintf(dom, sizeof(dom), "%u", domid);
+		xl_say_not_answering(r->cmd, dom);
+	} else if (rc < 0)
 		log_warnx("%s: domain %u: %s", r->cmd, domid, log_strerror(rc));
 	return rc;
 }

@@ -84,6 +84,13 @@ bool xl_too_many_args(int argc, char **argv, const char *cmd, int max)
 	return true;
 }
 
+void xl_say_not_answering(const char *cmd, const char *dom)
+{
+	log_warnx("%s: domain '%s' does not answer: its xenon-hv is stopped or hung (see 'xl list -l %s'); "
+		  "'xl destroy %s' ends it",
+		  cmd, dom, dom, dom);
+}
+
 int xl_domain_op(const char *cmd, const char *q, int (*op)(libxl_ctx *ctx, uint32_t domid),
 		 const char *failed)
 {
@@ -101,6 +108,8 @@ int xl_domain_op(const char *cmd, const char *q, int (*op)(libxl_ctx *ctx, uint3
 			log_warnx("%s: domain '%s' is not running (it has shut down); "
 				  "'xl destroy %s' removes it",
 				  cmd, q, q);
+		else if (rc == -ETIMEDOUT)
+			xl_say_not_answering(cmd, q);
 		else if (rc < 0)
 			log_warnx("%s: domain '%s' could not be %s: %s", cmd, q, failed, log_strerror(rc));
 	}

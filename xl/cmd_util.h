@@ -45,6 +45,8 @@ bool xl_too_many_args(int argc, char **argv, const char *cmd, int max);
  */
 int xl_plain_args(int argc, char **argv, const char *cmd, int nargs);
 
+/* A domain's xenon-hv did not answer in time (-ETIMEDOUT): say so, and what to do. */
+void xl_say_not_answering(const char *cmd, const char *dom);
 /*
  * Look up domain q and call op(ctx, domid) on it, refusing Domain-0;
  * reports errors ("domain 'q' could not be <failed>"), returns the exit
