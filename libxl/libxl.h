@@ -86,9 +86,19 @@ typedef struct {
 	uint64_t start_time_ns; /* CLOCK_REALTIME when built; 0 unknown */
 	int hv_pid;		/* 0 when xenon-hv is gone */
 	int platform;		/* XENON_PLATFORM_*, 0 unknown */
+	/*
+	 * Why the state is what it is when xenon-hv could not tell it (it is
+	 * gone, or does not answer); "" when xenon-hv answered.
+	 */
+	char status[192];
 } libxl_dominfo;
 
-/* Xen's six state letters ("r-----", "--p---", "---sc-"...) plus a NUL. */
+/*
+ * Xen's six state letters ("r-----", "--p---", "---sc-"...) plus a NUL. A
+ * domain whose xenon-hv and monitor have both gone without a word (killed)
+ * is "---scd", as Xen shows a crashed domain being torn down: shut down,
+ * reason crash, dying; its status says which pids are gone.
+ */
 void libxl_dominfo_state(const libxl_dominfo *info, char out[7]);
 
 /* One domain; -ENOENT when it does not exist. */

@@ -107,9 +107,10 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid)
 	if (rc < 0 && rc != -ESRCH)
 		log_warnx("domain %u: xenon-hv did not take the destroy request (%s); killing it", domid,
 			  log_strerror(rc));
+	/* Refused or not answered in time: SIGKILL, if the pid is still that xenon-hv. */
 	if (hv_pid > 0 && libxl__pid_wait_exit(hv_pid, rc < 0 ? 0 : DESTROY_WAIT_MS) == -ETIMEDOUT) {
-		kill(hv_pid, SIGKILL);
-		libxl__pid_wait_exit(hv_pid, DESTROY_WAIT_MS);
+		if (libxl__hv_kill(domid, hv_pid) > 0)
+			libxl__pid_wait_exit(hv_pid, DESTROY_WAIT_MS);
 	}
 	rc = libxl_domain_cleanup(ctx, domid);
 	/* The monitor notices the end and exits: wait, so nothing is left running. */

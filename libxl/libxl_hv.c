@@ -249,3 +249,87 @@ int libxl__pid_wait_exit(int pid, int timeout_ms)
 		return -errno;
 	return n == 0 ? -ETIMEDOUT : 0;
 }
+
+/* The state letter of /proc/<pid>/stat ('R', 'S', 'T', 'Z'...); 0 when it cannot be read. */
+static char proc_state(int pid)
+{
+	char path[64], buf[512], *close_paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold anything, the last ')' ends it. */
+	close_paren = strrchr(buf, ')');
+	return close_paren && close_paren[1] == ' ' ? close_paren[2] : 0;
+}
+
+/* Does /proc/<pid>/cmdline hold "--control" followed by control? -1: unreadable. */
+static int cmdline_has_control(int pid, const char *control)
+{
+	char path[64], buf[4096];
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+		if (!strcmp(buf + i, "--control") && i + 10 < len && !strcmp(buf + i + 10, control))
+			return 1;
+	return 0;
+}
+
+int libxl__pid_alive(int pid)
+{
+	char st;
+
+	if (pid <= 0)
+		return 0;
+	st = proc_state(pid);
+	if (st)
+		return st != 'Z' && st != 'X';
+	/* No /proc to ask: the process exists (perhaps as a zombie). */
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+int libxl__hv_alive(uint32_t domid, int pid)
+{
+	char control[LIBXL_PATH_MAX];
+
+	if (!libxl__pid_alive(pid))
+		return 0;
+	if (libxl__hv_socket_path(domid, control, sizeof(control)) < 0)
+		return 1;
+	/* Another process that has been given the pid since is not it. */
+	return cmdline_has_control(pid, control) != 0;
+}
+
+int libxl__hv_kill(uint32_t domid, int pid)
+{
+	int pidfd, rc = 0;
+
+	if (pid <= 0)
+		return 0;
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0)
+		return errno == ESRCH ? 0 : -errno;
+	/* Checked after the pidfd is held: the pid cannot change hands in between. */
+	if (libxl__hv_alive(domid, pid))
+		rc = pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0 ? 1 : errno == ESRCH ? 0 : -errno;
+	close(pidfd);
+	return rc;
+}

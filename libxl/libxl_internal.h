@@ -110,6 +110,15 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 int libxl__hv_wait_up(const char *control, int pid, int *status, int *fd);
 /* CLOCK_MONOTONIC in milliseconds, for deadlines. */
 long libxl__now_ms(void);
+/* 1 when pid runs (a zombie has ended), else 0. */
+int libxl__pid_alive(int pid);
+/*
+ * 1 when pid runs and is the domain's xenon-hv (its command line holds
+ * --control <the domain's socket>: a pid reused by another process is not).
+ */
+int libxl__hv_alive(uint32_t domid, int pid);
+/* SIGKILL pid if it is still the domain's xenon-hv (see above): 1 when sent, 0 when gone. */
+int libxl__hv_kill(uint32_t domid, int pid);
 /* Wait (up to timeout_ms) for an unrelated process to end. */
 int libxl__pid_wait_exit(int pid, int timeout_ms);
 int libxl__mkdir_p(const char *dir, unsigned mode);

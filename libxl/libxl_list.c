@@ -14,6 +14,7 @@
 
 #include "guest/include/xenon-boot.h"
 #include "hypervisor/hvctl.h"
+#include "log.h"
 
 /* Xenon's own version, reported where Xen reports its own. */
 #define XENON_VERSION_MAJOR 0
@@ -54,14 +55,6 @@ static unsigned count_cpus(libxl_ctx *ctx, uint32_t domid)
 	return n;
 }
 
-/* xenon-hv was started (hv-pid is written) and is no longer running. */
-static bool hv_gone(libxl_ctx *ctx, uint32_t domid)
-{
-	int pid = libxl__read_pid(ctx, domid, "hv-pid");
-
-	return pid > 0 && kill(pid, 0) < 0 && errno == ESRCH;
-}
-
 /* When the domain was built, from /vm/<uuid>/start_time (seconds). */
 static uint64_t vm_start_time(libxl_ctx *ctx, uint32_t domid)
 {
@@ -75,8 +68,40 @@ static uint64_t vm_start_time(libxl_ctx *ctx, uint32_t domid)
 	return t * 1000000000ull;
 }
 
-/* xenon-hv has gone: preserved (shut down with a reason) or on its way out. */
-static void info_without_hv(libxl_ctx *ctx, libxl_dominfo *info)
+/*
+ * xenon-hv did not answer (hv_rc): why, from what dom0 recorded and from
+ * the processes themselves. Its pid has gone, or is another process now.
+ */
+static void hv_silent(libxl_ctx *ctx, libxl_dominfo *info, int hv_rc)
+{
+	uint32_t id = info->domid;
+	int hv = libxl__read_pid(ctx, id, "hv-pid"), mon = libxl__read_pid(ctx, id, "monitor-pid");
+
+	if (hv <= 0) {
+		snprintf(info->status, sizeof(info->status), "being built: no xenon-hv recorded yet");
+	} else if (libxl__hv_alive(id, hv)) {
+		snprintf(info->status, sizeof(info->status),
+			 "xenon-hv (pid %d) does not answer on its control socket (%s): stopped or hung? "
+			 "'xl destroy' ends it",
+			 hv, log_strerror(hv_rc));
+	} else if (mon > 0 && libxl__pid_alive(mon)) {
+		/* Its monitor is about to carry out on_*: shut down, reason not known yet. */
+		info->shutdown = true;
+		snprintf(info->status, sizeof(info->status),
+			 "xenon-hv (pid %d) has ended; its monitor (pid %d) is acting on it", hv, mon);
+	} else {
+		/* Killed with its monitor: nothing will record how it ended. */
+		info->shutdown = info->crashed = info->dying = true;
+		info->shutdown_reason = LIBXL_SHUTDOWN_REASON_CRASH;
+		snprintf(info->status, sizeof(info->status),
+			 "xenon-hv (pid %d) is gone and so is its monitor (pid %d): nothing recorded how the "
+			 "domain ended; 'xl destroy' removes what is left",
+			 hv, mon);
+	}
+}
+
+/* xenon-hv has not answered: preserved (shut down with a reason), on its way out, or lost. */
+static void info_without_hv(libxl_ctx *ctx, libxl_dominfo *info, int hv_rc)
 {
 	char *reason = NULL;
 	libxl_shutdown_reason r;
@@ -86,12 +111,14 @@ static void info_without_hv(libxl_ctx *ctx, libxl_dominfo *info)
 		info->shutdown = true;
 		info->shutdown_reason = r;
 		info->crashed = r == LIBXL_SHUTDOWN_REASON_CRASH;
+		snprintf(info->status, sizeof(info->status), "kept shut down (%s); 'xl destroy' removes it",
+			 reason);
 	} else if (libxl__xs_exists(ctx, XS_NO_TX, "/libxl/%u/destroying", info->domid) > 0) {
 		info->dying = true;
-	} else if (hv_gone(ctx, info->domid)) {
-		/* Ended with no monitor to record why (it was killed): shut down, reason unknown. */
-		info->shutdown = true;
-	} /* else: being built, xenon-hv not up yet */
+		snprintf(info->status, sizeof(info->status), "being destroyed");
+	} else {
+		hv_silent(ctx, info, hv_rc);
+	}
 	free(reason);
 	info->vcpu_online = count_cpus(ctx, info->domid);
 	info->start_time_ns = vm_start_time(ctx, info->domid);
@@ -128,7 +155,7 @@ int libxl_domain_info(libxl_ctx *ctx, libxl_dominfo *info, uint32_t domid)
 	if (rc == 0)
 		info_from_hv(info, &hv);
 	else
-		info_without_hv(ctx, info);
+		info_without_hv(ctx, info, rc);
 	return 0;
 }
 

@@ -2,7 +2,8 @@
  * xl list [-l] [-v] [Domain...]: Xen's columns and state letters, with a
  * Domain-0 line for the host; -l prints JSON: for each domain its domid,
  * (beyond Xen) its live state and CPU time, and its configuration (read
- * back from xenstore and printed again, as Xen's xl does).
+ * back from xenstore and printed again, as Xen's xl does), and a "status"
+ * saying why when its xenon-hv could not tell the state (gone, stopped).
  */
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
@@ -109,6 +110,12 @@ static void gen_domain(libxl_ctx *ctx, yajl_gen g, const libxl_dominfo *d)
 	gen_str(g, "shutdown_reason");
 	if (d->shutdown && libxl_shutdown_reason_to_string(d->shutdown_reason))
 		gen_str(g, libxl_shutdown_reason_to_string(d->shutdown_reason));
+	else
+		yajl_gen_null(g);
+	/* Why, when xenon-hv could not say (gone, not answering): libxl_dominfo.status. */
+	gen_str(g, "status");
+	if (d->status[0])
+		gen_str(g, d->status);
 	else
 		yajl_gen_null(g);
 	gen_str(g, "cpu_time");

@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+# xl's lifecycle where xenon-hv misbehaves or vanishes, on any host: the
+# domains run tests/fake-hv/fake-hv as their xenon-hv (a real process with a
+# console pty and a control socket that answers as xenon-hv does, no guest,
+# no KVM), against a private xenstored that traces every message to
+# $T/trace. Processes are ended by the pids this test started or libxl
+# recorded for it.
+
+load helpers
+
+setup() {
+	mk_tmp
+	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
+	export XL_CONF=$T/xl.conf XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv
+	printf 'lockfile = "%s"\n' "$T/xl.lock" > "$XL_CONF"
+	xenstored -N -I -s "$XENSTORED_PATH" -T "$T/trace" 2> "$T/xenstored.log" &
+	XS_PID=$!
+	wait_for 5 test -S "$XENSTORED_PATH"
+	cat > "$T/f.cfg" <<-EOF
+		name = "f1"
+		kernel = "$XENON_TOP/guest/xenon-guest.elf"
+		memory = 32
+	EOF
+}
+
+# A process this test stopped is let go on before it is ended.
+local_teardown() {
+	local pid
+	for pid in ${STOPPED_PIDS:-}; do kill -CONT "$pid" 2> /dev/null || true; done
+	[ -z "${XS_PID:-}" ] || kill -CONT "$XS_PID" 2> /dev/null || true
+	kill_pid "${OTHER_PID:-}"
+	xl_env_stop
+}
+
+# The transaction ids of the trace's RM requests of path $1 (exactly that node).
+rm_txs() {
+	grep -F " RM req " "$T/trace" | grep -F "\"$1\\x00\"" | grep '^IN ' |
+		sed -n 's/.* tx \([0-9]*\) .*/\1/p'
+}
+
+@test "destroy removes /local/domain/<id>, /vm/<uuid> and /libxl/<id> in one transaction" {
+	xl create "$T/f.cfg"
+	uuid=$(xenstore-read /libxl/1/uuid)
+	xl destroy f1
+	nothing_left
+	local_tx=$(rm_txs /local/domain/1)
+	vm_tx=$(rm_txs "/vm/$uuid")
+	libxl_tx=$(rm_txs /libxl/1)
+	[ -n "$local_tx" ]
+	[ -n "$vm_tx" ]
+	[ -n "$libxl_tx" ]
+	# Never outside a transaction (tx 0), and one transaction held all three.
+	[ -z "$(printf '%s\n' $local_tx $vm_tx $libxl_tx | grep -x 0)" ]
+	common=$(comm -12 <(printf '%s\n' $local_tx | sort -u) <(printf '%s\n' $vm_tx | sort -u) |
+		comm -12 - <(printf '%s\n' $libxl_tx | sort -u))
+	[ -n "$common" ]
+}
+
+@test "destroy of a stopped xenon-hv ends in bounded time: it is killed and everything removed" {
+	xl create "$T/f.cfg"
+	hv=$(xenstore-read /libxl/1/hv-pid)
+	kill -STOP "$hv"
+	STOPPED_PIDS=$hv
+	run timeout 120 xl destroy f1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"did not take the destroy request"* ]]
+	wait_for 10 pid_gone "$hv"
+	nothing_left
+}
+
+@test "create with a xenon-hv that never answers (FAKE_HV_MUTE) fails in bounded time, leaving nothing" {
+	FAKE_HV_MUTE=1 run timeout 120 xl create "$T/f.cfg"
+	[ "$status" -eq 1 ]
+	nothing_left
+}
+
+@test "with a stopped xenon-hv, list, pause, console and shutdown return and say it does not answer" {
+	xl create "$T/f.cfg"
+	hv=$(xenstore-read /libxl/1/hv-pid)
+	kill -STOP "$hv"
+	STOPPED_PIDS=$hv
+	run timeout 120 xl list
+	[ "$status" -eq 0 ]
+	[[ "$output" == *f1* ]]
+	run timeout 120 xl list -l f1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"does not answer"* ]]
+	for cmd in pause unpause shutdown console; do
+		run timeout 120 xl $cmd f1 < /dev/null
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"does not answer"* ]]
+	done
+	run timeout 120 xl destroy f1
+	[ "$status" -eq 0 ]
+	nothing_left
+}
+
+@test "with xenstored stopped, xl list gives up with a message instead of hanging" {
+	kill -STOP "$XS_PID"
+	run timeout 120 xl list
+	kill -CONT "$XS_PID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"timed out"* ]]
+}
+
+state_is() { [ "$(state_of "$1")" = "$2" ]; }
+
+@test "a domain whose xenon-hv and monitor were killed is ---scd (crashed, dying) with a status; destroy removes it" {
+	xl create "$T/f.cfg"
+	hv=$(xenstore-read /libxl/1/hv-pid)
+	mon=$(xenstore-read /libxl/1/monitor-pid)
+	kill -9 "$mon"
+	wait_for 10 pid_gone "$mon"
+	kill -9 "$hv"
+	wait_for 10 pid_gone "$hv"
+	# its control socket is still there: nobody removed it
+	[ -S "$XENON_RUNDIR/domains/1.sock" ]
+	wait_for 10 state_is f1 ---scd
+	run xl list -l f1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"state": "dying"'* ]]
+	[[ "$output" == *'"shutdown_reason": "crash"'* ]]
+	[[ "$output" == *"xenon-hv (pid $hv) is gone and so is its monitor (pid $mon)"* ]]
+	run xl list -v
+	[[ "$output" == *"---scd"* ]]
+	run timeout 120 xl destroy f1
+	[ "$status" -eq 0 ]
+	nothing_left
+}
+
+@test "a running domain has no status in list -l; a pid that another process took is not taken for xenon-hv" {
+	xl create "$T/f.cfg"
+	run xl list -l f1
+	[[ "$output" == *'"status": null'* ]]
+	hv=$(xenstore-read /libxl/1/hv-pid)
+	mon=$(xenstore-read /libxl/1/monitor-pid)
+	kill -9 "$mon"
+	wait_for 10 pid_gone "$mon"
+	kill -9 "$hv"
+	wait_for 10 pid_gone "$hv"
+	# An unrelated process (this test's sleep) now has the recorded pids.
+	sleep 1000 &
+	OTHER_PID=$!
+	xenstore-write /libxl/1/hv-pid "$OTHER_PID" /libxl/1/monitor-pid "$OTHER_PID"
+	wait_for 10 state_is f1 ---s?-
+	xenstore-write /libxl/1/monitor-pid "$mon"
+	wait_for 10 state_is f1 ---scd
+	run timeout 120 xl destroy f1
+	[ "$status" -eq 0 ]
+	# destroy did not kill it for xenon-hv
+	kill -0 "$OTHER_PID"
+	nothing_left
+}
