@@ -29,10 +29,14 @@ local_teardown() {
 
 domid_of() { xl domid "$1"; }
 
+# The console pty as xenon-hv reports it (never the guest-writable console/tty).
+pty_of() { hvctl "$XENON_RUNDIR/domains/$(domid_of "$1").sock" info | awk '$1 == "console:" { print $2 }'; }
+
 # Type a command into the guest's shell.
 guest_cmd() {
 	local tty
-	tty=$(xenstore-read "/local/domain/$(domid_of "$1")/console/tty")
+	tty=$(pty_of "$1")
+	[[ $tty == /dev/pts/* ]] || return 1
 	printf '%s\r' "$2" > "$tty"
 }
 
@@ -512,14 +516,16 @@ uuid_of() {
 	nothing_left
 }
 
-@test "a domain whose monitor and xenon-hv were killed shows as shut down; destroy removes it" {
+@test "a domain whose monitor and xenon-hv were killed shows as crashed and dying (---scd); destroy removes it" {
 	require_kvm
 	xl create "$T/lc.cfg"
 	hv=$(xenstore-read /libxl/1/hv-pid)
 	mon=$(xenstore-read /libxl/1/monitor-pid)
 	kill -9 "$mon"
 	kill_pid "$hv"
-	wait_for 5 state_is lc1 "---s?-"
+	wait_for 5 state_is lc1 "---scd"
+	run xl list -l lc1
+	[[ "$output" == *"xenon-hv (pid $hv) is gone and so is its monitor (pid $mon)"* ]]
 	xl destroy lc1
 	nothing_left
 }
