@@ -19,10 +19,77 @@ setup() {
 }
 
 local_teardown() {
+	kill_pid "${FIFO_READER:-}"
 	xl_env_stop
 }
 
-hv_pid_of() { xenstore-read "/libxl/$1/hv-pid"; }
+# A FIFO with a reader (cat) blocked until someone opens it for writing:
+# while the reader runs, nobody has opened $T/fifo.
+fifo_watch() {
+	mkfifo "$T/fifo"
+	cat "$T/fifo" > /dev/null &
+	FIFO_READER=$!
+}
+fifo_never_opened() { kill -0 "$FIFO_READER" 2> /dev/null; }
+
+# Every node of domain $1's home that the guest can write, with hostile
+# values: host paths, links, a FIFO, huge and negative numbers, format
+# strings, control bytes, a value as long as xenstored takes.
+hostile_values() {
+	printf '%s\n' "$T/shadow" "$T/fifo" /dev/zero /dev/pts/ptmx "../../..$T/shadow" \
+		18446744073709551616 -1 0x7fffffff 1e999 '%s%n%x%p' "$(printf '\x1b]52;c;Zm9v\x07\x01\xff')" \
+		"$(printf 'y%.0s' $(seq 2000))"
+}
+hostile_nodes() {
+	printf '%s\n' console/tty console/type console/output console/limit console/extra \
+		control/shutdown control/feature-poweroff control/feature-reboot control/feature-suspend \
+		control/sysrq data/x drivers/x feature/x attr/x error/x
+}
+hostile_writes() {
+	local node value
+	while IFS= read -r node; do
+		while IFS= read -r value; do
+			xenstore-write "/local/domain/$1/$node" "$value" 2> /dev/null || true
+		done < <(hostile_values)
+	done < <(hostile_nodes)
+	# and the last word each node keeps: a host file, or 1 to claim a feature
+	while IFS= read -r node; do
+		xenstore-write "/local/domain/$1/$node" "$T/fifo"
+	done < <(hostile_nodes)
+	xenstore-write "/local/domain/$1/control/feature-poweroff" 1
+	xenstore-write "/local/domain/$1/control/feature-reboot" 1
+}
+
+# After hostile_writes: dom0 still lists, shows, attaches, pauses, asks and
+# destroys, and has opened none of the paths. $1: domid, $2: name, $3: text
+# the console must show.
+dom0_still_sane() {
+	run timeout 60 xl list
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$2 "* ]]
+	run timeout 60 xl list -l "$2"
+	[ "$status" -eq 0 ]
+	printf '%s' "$output" | python3 -c 'import json, sys; json.load(sys.stdin)'
+	run console_out "$2"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$3"* ]]
+	[[ "$output" != *"not-a-real-hash"* ]]
+	run timeout 60 xl pause "$2"
+	[ "$status" -eq 0 ]
+	run timeout 60 xl unpause "$2"
+	[ "$status" -eq 0 ]
+	# It "advertises" feature-poweroff: asked through control/shutdown only
+	# (a real guest may obey and be gone before the destroy).
+	run timeout 60 xl shutdown "$2"
+	[ "$status" -eq 0 ]
+	fifo_never_opened
+	run timeout 60 xl destroy "$2"
+	[ "$status" -eq 0 ] || [[ "$output" == *"does not exist"* ]]
+	fifo_never_opened
+	wait_for 10 nothing_left
+}
+
+tty_node_is() { [ "$(xenstore-read "/local/domain/$1/console/tty" 2> /dev/null)" = "$2" ]; }
 
 # The console: what `xl console` prints with no input (the kept output).
 console_out() { timeout 30 xl console "$1" < /dev/null 2>&1; }
@@ -30,7 +97,8 @@ console_out() { timeout 30 xl console "$1" < /dev/null 2>&1; }
 @test "xl console opens the pty xenon-hv reports, never the path the guest wrote in console/tty" {
 	xl create "$T/f.cfg"
 	console_out f1 | grep -q "fake-hv: domain f1 (1) up"
-	for hostile in "$T/shadow" /dev/null /dev/zero "$T" "../../../$T/shadow" /dev/pts/ptmx \
+	fifo_watch
+	for hostile in "$T/shadow" "$T/fifo" /dev/null /dev/zero "$T" "../../../$T/shadow" /dev/pts/ptmx \
 		"/dev/pts/0/../../..$T/shadow" "$(printf 'x%.0s' $(seq 3000))"; do
 		xenstore-write /local/domain/1/console/tty "$hostile"
 		run console_out f1
@@ -38,10 +106,33 @@ console_out() { timeout 30 xl console "$1" < /dev/null 2>&1; }
 		[[ "$output" == *"fake-hv: domain f1 (1) up"* ]]
 		[[ "$output" != *"not-a-real-hash"* ]]
 	done
+	fifo_never_opened
 	xenstore-rm /local/domain/1/console/tty
 	console_out f1 | grep -q "fake-hv: domain f1 (1) up"
 	xl destroy f1
 	nothing_left
+}
+
+@test "hostile values in every guest-writable node the toolstack knows: dom0 acts on none (fake xenon-hv)" {
+	fifo_watch
+	xl create "$T/f.cfg"
+	hostile_writes 1
+	dom0_still_sane 1 f1 "fake-hv: domain f1 (1) up"
+}
+
+@test "a real guest writes hostile nodes (xs-write in its shell): dom0 acts on none" {
+	require_kvm
+	unset XENON_HV
+	fifo_watch
+	xl create "$T/f.cfg"
+	wait_for 10 console_has f1 "xenon> "
+	# what the guest itself can do: console/tty is its own
+	pty=$(hvctl "$XENON_RUNDIR/domains/1.sock" info | awk '$1 == "console:" { print $2 }')
+	[[ $pty == /dev/pts/* ]]
+	printf 'xs-write console/tty %s\r' "$T/shadow" > "$pty"
+	wait_for 10 tty_node_is 1 "$T/shadow"
+	hostile_writes 1
+	dom0_still_sane 1 f1 "xenon> "
 }
 
 @test "xl console of a domain whose xenon-hv is gone says it is not running, whatever console/tty says" {
