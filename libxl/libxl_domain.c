@@ -235,7 +235,7 @@ static int rename_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
 	if (rc == 0)
 		rc = libxl__xs_write(ctx, tx, a->new_name, "/local/domain/%u/name", a->domid);
 	if (rc == 0 && libxl__xs_read(ctx, tx, &vm, "/local/domain/%u/vm", a->domid) == 0 &&
-	    !strncmp(vm, "/vm/", 4))
+	    libxl__vm_path_valid(vm))
 		rc = libxl__xs_write(ctx, tx, a->new_name, "%s/name", vm);
 	free(vm);
 	return rc < 0 ? rc : 0;
@@ -328,7 +328,7 @@ static int set_uuid_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
 	libxl_uuid_to_string(uuid, text);
 	snprintf(vm, sizeof(vm), "/vm/%s", text);
 	rc = libxl__xs_read(ctx, tx, &old, "/local/domain/%u/vm", domid);
-	if (rc == 0 && strncmp(old, "/vm/", 4))
+	if (rc == 0 && !libxl__vm_path_valid(old))
 		rc = -ENOENT;
 	if (rc == 0 && !strcmp(old, vm))
 		goto out; /* already that UUID */

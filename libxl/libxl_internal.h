@@ -3,6 +3,7 @@
 #define LIBXL_INTERNAL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,6 +87,8 @@ struct libxl__layout {
 	const char *config_json;
 };
 int libxl__layout_write(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *l);
+/* "/vm/<uuid>" and nothing else: what /local/domain/<id>/vm may name. */
+bool libxl__vm_path_valid(const char *vm);
 /* Every node of the domain (local, vm, libxl). */
 int libxl__layout_remove(libxl_ctx *ctx, uint32_t domid);
 int libxl__ensure_host_nodes(libxl_ctx *ctx);

@@ -165,8 +165,7 @@ int libxl__layout_write(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout 
 	return rc;
 }
 
-/* "/vm/<uuid>" and nothing else: what /local/domain/<id>/vm may name. */
-static bool vm_path_valid(const char *vm)
+bool libxl__vm_path_valid(const char *vm)
 {
 	libxl_uuid u;
 
@@ -181,7 +180,7 @@ static int remove_nodes(libxl_ctx *ctx, uint32_t tx, uint32_t domid, bool best_e
 	unsigned n = 0, i;
 	int rc, ret = 0;
 
-	if (libxl__xs_read(ctx, tx, &vm, "/local/domain/%u/vm", domid) == 0 && vm_path_valid(vm))
+	if (libxl__xs_read(ctx, tx, &vm, "/local/domain/%u/vm", domid) == 0 && libxl__vm_path_valid(vm))
 		snprintf(paths[n++], LIBXL_PATH_MAX, "%s", vm);
 	free(vm);
 	snprintf(paths[n++], LIBXL_PATH_MAX, "/local/domain/%u", domid);

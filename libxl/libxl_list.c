@@ -62,7 +62,7 @@ static uint64_t vm_start_time(libxl_ctx *ctx, uint32_t domid)
 	uint64_t t = 0;
 
 	if (libxl__xs_read(ctx, XS_NO_TX, &vm, "/local/domain/%u/vm", domid) == 0 &&
-	    libxl__xs_read_u64(ctx, XS_NO_TX, &t, "%s/start_time", vm) < 0)
+	    (!libxl__vm_path_valid(vm) || libxl__xs_read_u64(ctx, XS_NO_TX, &t, "%s/start_time", vm) < 0))
 		t = 0;
 	free(vm);
 	return t * 1000000000ull;
