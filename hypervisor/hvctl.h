@@ -109,9 +109,9 @@ struct hvctl_info {
 	 * KVM_GET_STATS_FD, Linux >= 5.14), read when the reply is made: a vCPU
 	 * that runs natively exits rarely and has next to nothing emulated.
 	 * kvm_stats is 1 when xenon-hv filled them (0 from an older one);
-	 * kvm_stats_error is 0, or why a vCPU has none (-ENOTTY: this host's
-	 * KVM has no binary statistics). A counter this KVM does not keep, or
-	 * of a vCPU that has none, is HVCTL_STAT_NONE.
+	 * kvm_stats_error is 0, or why a vCPU has none (-EINVAL or -ENOTTY:
+	 * this host's KVM has no binary statistics). A counter this KVM does
+	 * not keep, or of a vCPU that has none, is HVCTL_STAT_NONE.
 	 */
 	uint32_t kvm_stats;
 	int32_t kvm_stats_error;
