@@ -2,6 +2,8 @@
  * fake driver over a malloc'd "guest RAM", honest and hostile. */
 #include <endian.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -629,6 +631,80 @@ static void test_device_push_errors(void)
 	CHECK(!virtq_is_broken(&vq));
 }
 
+/* ---- a guest that rewrites its rings while the device reads them ---- */
+
+static atomic_bool scribbling;
+static atomic_uint scribbles;
+
+/* Another "vCPU": descriptors that are valid one moment and point just past
+ * the end of RAM the next, heads and nexts in and out of range, flags
+ * flipping. A check-then-use on guest memory read twice would let one
+ * through; ASan (the .san build) would then see the access past RAM. */
+static void *scribbler(void *arg)
+{
+	unsigned seed = 1;
+
+	(void)arg;
+	while (atomic_load_explicit(&scribbling, memory_order_relaxed)) {
+		unsigned r = rand_r(&seed), i = r % QSIZE;
+		uint64_t at = (r & 0x100) ? DESC + 16 * i : 0x5000 + 16 * (i % 4);
+		uint32_t len = (r >> 9) % 64;
+
+		__atomic_store_n((uint64_t *)(ram + at), htole64(RAM_SIZE - 32), __ATOMIC_RELAXED);
+		__atomic_store_n((uint32_t *)(ram + at + 8), htole32(len), __ATOMIC_RELAXED);
+		__atomic_store_n((uint16_t *)(ram + at + 12), htole16((r >> 16) & 7), __ATOMIC_RELAXED);
+		__atomic_store_n((uint16_t *)(ram + at + 14), htole16((r >> 20) % (QSIZE + 2)),
+				 __ATOMIC_RELAXED);
+		if (r & 0x200) /* an indirect table descriptor */
+			__atomic_store_n((uint64_t *)(ram + DESC + 16 * i), htole64(0x5000),
+					 __ATOMIC_RELAXED);
+		__atomic_store_n((uint16_t *)(ram + AVAIL + 4 + 2 * (r % QSIZE)),
+				 htole16((r >> 4) % (QSIZE + 1)), __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&scribbles, 1, memory_order_relaxed);
+	}
+	return NULL;
+}
+
+static void test_concurrent_rewrites(void)
+{
+	struct virtq_cfg c = cfg(QSIZE, true, true);
+	unsigned popped = 0, broke = 0;
+	pthread_t t;
+
+	setup();
+	atomic_store(&scribbling, true);
+	atomic_store(&scribbles, 0);
+	CHECK_INT(pthread_create(&t, NULL, scribbler, NULL), 0);
+	/* Until both outcomes were seen often, however the threads get
+	 * scheduled (bounded, so a scheduler that starves one side fails). */
+	for (unsigned i = 0; i < 50000000 && (popped < 20000 || broke < 20000); i++) {
+		int rc;
+
+		/* The driver keeps one chain available. */
+		__atomic_store_n((uint16_t *)(ram + AVAIL + 2), htole16(vq.last_avail + 1), __ATOMIC_RELEASE);
+		rc = virtq_pop(&vq, bufs, VIRTQ_MAX_SIZE, &chain);
+		if (rc > 0) {
+			popped++;
+			for (unsigned b = 0; b < chain.n; b++)
+				if (bufs[b].writable)
+					memset(bufs[b].host, 0, bufs[b].len);
+				else
+					CHECK(bufs[b].host + bufs[b].len <= ram + RAM_SIZE);
+			CHECK_INT(virtq_push(&vq, &chain, chain.writable_len), 0);
+			virtq_should_notify(&vq);
+		} else if (rc < 0) {
+			broke++;
+			virtq_reset(&vq);
+			memset(ram + USED, 0, 0x100);
+			CHECK_INT(virtq_enable(&vq, &mem, &c), 0);
+		}
+	}
+	atomic_store(&scribbling, false);
+	pthread_join(t, NULL);
+	printf("# %u chains popped, %u broken queues, %u rewrites\n", popped, broke, atomic_load(&scribbles));
+	CHECK(popped >= 20000 && broke >= 20000);
+}
+
 int main(void)
 {
 	RUN(test_gmem_bounds);
@@ -664,6 +740,7 @@ int main(void)
 	RUN(test_chain_longer_than_queue);
 	RUN(test_broken_until_reset);
 	RUN(test_device_push_errors);
+	RUN(test_concurrent_rewrites);
 	free(ram);
 	return unit_done();
 }
