@@ -10,7 +10,7 @@ LIBXL_GEN_SRCS := libxl/_libxl_types.c libxl/_libxl_types_json.c libxl/_libxl_ty
 LIBXL_GEN_OBJS := $(LIBXL_GEN_SRCS:.c=.o)
 LIBXL_GEN_TEST_SRCS := libxl/_libxl_types_fill.c
 LIBXL_GEN := libxl/_libxl_types.h $(LIBXL_GEN_SRCS) $(LIBXL_GEN_TEST_SRCS)
-$(LIBXL_GEN) &: libxl/libxl_types.idl libxl/gentypes.py
+$(LIBXL_GEN) &: libxl/libxl_types.idl libxl/gentypes.py libxl/gentypes_idl.py
 	python3 libxl/gentypes.py libxl/libxl_types.idl libxl
 CLEAN += $(LIBXL_GEN)
 # Any object of the tree may include libxl_types.h: the generated header
