@@ -214,11 +214,10 @@ static int open_journal_append(void)
 
 static int new_journal(uint64_t seq)
 {
-	char hdr[JFILE_HDR];
+	uint8_t hdr[JFILE_HDR];
 	int rc;
 
-	memcpy(hdr, jfile_magic(JFILE_JOURNAL, JVERSION), 8);
-	memcpy(hdr + 8, &seq, 8);
+	jfile_header(hdr, JFILE_JOURNAL, seq);
 	rc = write_atomic("journal", hdr, sizeof(hdr));
 	if (rc)
 		return rc;
@@ -459,8 +458,7 @@ static int compact_now(void)
 
 	if (buf_reserve(JFILE_HDR))
 		return -ENOMEM;
-	memcpy(buf, jfile_magic(JFILE_SNAPSHOT, JVERSION), 8);
-	memcpy(buf + 8, &seq, 8);
+	jfile_header((uint8_t *)buf, JFILE_SNAPSHOT, seq);
 	buf_len = JFILE_HDR;
 	root = store_lookup(jstore, "/");
 	if (root)

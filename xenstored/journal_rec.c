@@ -51,6 +51,17 @@ void jrec_frame(uint8_t *dst, uint32_t len)
 	memcpy(dst + 4, &crc, 4);
 }
 
+void jfile_header(uint8_t hdr[JFILE_HDR], enum jfile_kind kind, uint64_t seq)
+{
+	uint32_t crc;
+
+	memcpy(hdr, jfile_magic(kind, JVERSION), 8);
+	memcpy(hdr + 8, &seq, 8);
+	crc = jrec_crc(JVERSION, hdr, 16);
+	memcpy(hdr + 16, &crc, 4);
+	memset(hdr + 20, 0, 4);
+}
+
 const char *jfile_magic(enum jfile_kind kind, int version)
 {
 	static const char *const magic[2][2] = {{"XSJRNL01", "XSJRNL02"}, {"XSSNAP01", "XSSNAP02"}};
@@ -103,28 +114,36 @@ static void find_after(const uint8_t *p, size_t len, size_t from, int version, s
 
 static void scan_header(const uint8_t *p, size_t len, enum jfile_kind kind, struct jscan *s)
 {
+	uint32_t crc = 0;
+
 	memset(s, 0, sizeof(*s));
 	s->len = len;
 	s->state = JSCAN_NO_HEADER;
 	s->why = "no readable header";
-	for (int v = 1; v <= 2 && len >= JFILE_HDR; v++)
+	for (int v = 1; v <= 2 && len >= JFILE_HDR_V1; v++)
 		if (!memcmp(p, jfile_magic(kind, v), 8))
 			s->version = v;
-	if (!s->version)
+	s->hdr = s->version == 1 ? JFILE_HDR_V1 : JFILE_HDR;
+	if (s->version == 2 && len >= JFILE_HDR)
+		memcpy(&crc, p + 16, 4);
+	if (!s->version || len < s->hdr || (s->version == 2 && crc != jrec_crc(2, p, 16))) {
+		s->version = 0;
 		return;
+	}
 	memcpy(&s->seq, p + 8, 8);
 	s->state = JSCAN_CLEAN;
 	s->why = NULL;
-	s->good = s->bad = JFILE_HDR;
+	s->good = s->bad = s->hdr;
 }
 
 void jscan(const uint8_t *p, size_t len, enum jfile_kind kind, struct jscan *s)
 {
-	size_t off = JFILE_HDR, recs = 0;
+	size_t off, recs = 0;
 	bool ended = false;
 	uint32_t blen;
 
 	scan_header(p, len, kind, s);
+	off = s->hdr;
 	if (!s->version) {
 		find_after(p, len, 0, 2, s);
 		if (!s->after)
@@ -249,7 +268,7 @@ static int apply_record(struct store *st, const uint8_t *p, size_t len)
 
 int japply(struct store *st, const uint8_t *p, size_t to, const struct jscan *s, size_t *bad_group)
 {
-	size_t off = JFILE_HDR, group = off;
+	size_t off = s->hdr, group = off;
 	enum jfile_kind kind =
 	    !memcmp(p, jfile_magic(JFILE_SNAPSHOT, s->version), 8) ? JFILE_SNAPSHOT : JFILE_JOURNAL;
 

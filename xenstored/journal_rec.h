@@ -1,7 +1,8 @@
 /*
  * The journal's and the snapshot's file format, and their reader.
  *
- * A file is a 16-byte header (8-byte magic, u64 sequence) and records. A
+ * A file is a header (8-byte magic, u64 sequence; version 2 adds a u32
+ * CRC32C of those 16 bytes and 4 zero bytes) and records. A
  * record is u32 body length, u32 checksum, then the body: a type byte and
  * its payload. Version 2 (XSJRNL02, XSSNAP02) checksums the length and the
  * body with CRC32C, and groups a journal's records: each flush (every change
@@ -21,10 +22,11 @@
 
 #include "store.h"
 
-#define JFILE_HDR 16
-#define JREC_HDR  8
-#define JREC_MAX  (1u << 20)
-#define JVERSION  2 /* what is written */
+#define JFILE_HDR_V1 16
+#define JFILE_HDR    24 /* version 2 */
+#define JREC_HDR     8
+#define JREC_MAX     (1u << 20)
+#define JVERSION     2 /* what is written */
 
 enum jrec_type { JREC_SET = 1, JREC_DEL = 2, JREC_DOMAIN = 3, JREC_END = 4, JREC_COMMIT = 5 };
 enum jfile_kind { JFILE_JOURNAL, JFILE_SNAPSHOT };
@@ -33,6 +35,8 @@ enum jfile_kind { JFILE_JOURNAL, JFILE_SNAPSHOT };
 const char *jfile_magic(enum jfile_kind kind, int version);
 /* A record's checksum: len is the body's length. */
 uint32_t jrec_crc(int version, const uint8_t *body, uint32_t len);
+/* A version 2 header. */
+void jfile_header(uint8_t hdr[JFILE_HDR], enum jfile_kind kind, uint64_t seq);
 /* Frame a record at dst (JREC_HDR + len bytes; body already at dst + JREC_HDR). */
 void jrec_frame(uint8_t *dst, uint32_t len);
 
@@ -47,6 +51,7 @@ struct jscan {
 	enum jscan_state state;
 	int version;
 	uint64_t seq;
+	size_t hdr;	    /* the header's size: where records start */
 	size_t len;	    /* the file's size */
 	size_t good;	    /* end of the last whole group: what replay may use */
 	size_t groups;	    /* whole groups before good (snapshot: records) */
@@ -61,7 +66,7 @@ struct jscan {
 void jscan(const uint8_t *p, size_t len, enum jfile_kind kind, struct jscan *s);
 
 /*
- * Apply the records in [JFILE_HDR, to) to st (to: a group boundary from
+ * Apply the records in [s->hdr, to) to st (to: a group boundary from
  * jscan). On a record that does not apply, -EINVAL and *bad_group is where
  * its group starts (the store then holds part of that group).
  */

@@ -31,7 +31,7 @@ struct jfile {
 	size_t len;
 	bool present;
 	struct jscan scan;
-	size_t use; /* replay [JFILE_HDR, use); 0: nothing */
+	size_t use; /* replay [scan.hdr, use); 0: nothing */
 	bool lossy; /* part of it is lost */
 };
 
@@ -98,9 +98,9 @@ static void say_damage(const struct jfile *f, const char *consequence)
 		return;
 	}
 	log_warnx("%s is damaged at offset %zu (%s): readable before it: %zu %s (%zu changes, bytes "
-		  "%d-%zu); after it: %zu bytes, %zu intact records from offset %zu: %s",
+		  "%zu-%zu); after it: %zu bytes, %zu intact records from offset %zu: %s",
 		  f->path, s->bad, s->why, s->groups, f->kind == JFILE_JOURNAL ? "commits" : "records",
-		  s->records, JFILE_HDR, s->good, f->len - s->good, s->after, s->after ? s->after_at : s->bad,
+		  s->records, s->hdr, s->good, f->len - s->good, s->after, s->after ? s->after_at : s->bad,
 		  consequence);
 }
 
@@ -201,7 +201,7 @@ static int replay(struct store *st, struct jfile *f[2], bool *loss, bool accept)
 				log_warnx("%s: the record group at offset %zu passes its checksum but does "
 					  "not apply: it and what follows %s",
 					  f[i]->path, bad, accept ? "are lost (accepted)" : "would be lost");
-				f[i]->use = bad > JFILE_HDR ? bad : 0;
+				f[i]->use = bad > f[i]->scan.hdr ? bad : 0;
 				f[i]->lossy = *loss = true;
 				break;
 			}

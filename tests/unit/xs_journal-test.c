@@ -381,7 +381,8 @@ int main(void)
 {
 	char cmd[128];
 
-	log_set_file(fopen("/dev/null", "w")); /* the warnings are expected here */
+	if (!getenv("XS_TEST_VERBOSE"))
+		log_set_file(fopen("/dev/null", "w")); /* the warnings are expected here */
 	snprintf(dir, sizeof(dir), "/tmp/xs-journal-test.XXXXXX");
 	if (!mkdtemp(dir))
 		return 1;
