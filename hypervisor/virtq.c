@@ -429,3 +429,43 @@ bool virtq_enable_notify(struct virtq *vq)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return avail_pending(vq) > 0;
 }
+
+/* ---- copying through a chain ---- */
+
+/* Walk bufs[first, last) from byte off, copying up to len bytes either way. */
+static size_t chain_copy(const struct virtq_buf *bufs, unsigned first, unsigned last, size_t off, uint8_t *p,
+			 size_t len, bool to_guest)
+{
+	size_t done = 0;
+
+	for (unsigned i = first; i < last && done < len; i++) {
+		size_t n;
+
+		if (off >= bufs[i].len) {
+			off -= bufs[i].len;
+			continue;
+		}
+		n = bufs[i].len - off;
+		if (n > len - done)
+			n = len - done;
+		if (to_guest)
+			memcpy(bufs[i].host + off, p + done, n);
+		else
+			memcpy(p + done, bufs[i].host + off, n);
+		done += n;
+		off = 0;
+	}
+	return done;
+}
+
+size_t virtq_copy_from(const struct virtq_buf *bufs, const struct virtq_chain *c, size_t off, void *dst,
+		       size_t len)
+{
+	return chain_copy(bufs, 0, c->n_readable, off, dst, len, false);
+}
+
+size_t virtq_copy_to(const struct virtq_buf *bufs, const struct virtq_chain *c, size_t off, const void *src,
+		     size_t len)
+{
+	return chain_copy(bufs, c->n_readable, c->n, off, (uint8_t *)src, len, true);
+}

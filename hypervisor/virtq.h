@@ -24,6 +24,7 @@
 #define XENON_HV_VIRTQ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Guest RAM as a few regions (xenon-hv has low RAM and RAM above 4 GiB). */
@@ -149,6 +150,16 @@ void virtq_disable_notify(struct virtq *vq);
 bool virtq_enable_notify(struct virtq *vq);
 /* Is at least one chain waiting? (false when not ready or broken) */
 bool virtq_has_avail(struct virtq *vq);
+
+/* Copy out of the chain's device-readable bytes, starting off bytes into
+ * them (a request header, a packet): the number of bytes copied, short if
+ * the readable part ends first. Copy first, then check the copy. */
+size_t virtq_copy_from(const struct virtq_buf *bufs, const struct virtq_chain *c, size_t off, void *dst,
+		       size_t len);
+/* Copy into the chain's device-writable bytes, starting off bytes into
+ * them: the number of bytes copied, short if the writable part ends first. */
+size_t virtq_copy_to(const struct virtq_buf *bufs, const struct virtq_chain *c, size_t off, const void *src,
+		     size_t len);
 
 static inline bool virtq_is_broken(const struct virtq *vq)
 {

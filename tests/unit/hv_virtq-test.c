@@ -328,6 +328,37 @@ static void test_indirect(void)
 	CHECK(!virtq_is_broken(&vq));
 }
 
+static void test_copy_through_chain(void)
+{
+	char out[16] = "";
+	size_t n;
+
+	setup();
+	memcpy(ram + BUF, "hello ", 6);
+	memcpy(ram + BUF + 0x100, "world", 5);
+	desc(0, BUF, 6, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, BUF + 0x100, 5, VIRTQ_DESC_F_NEXT, 2);
+	desc(2, BUF + 0x200, 3, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 3);
+	desc(3, BUF + 0x300, 0, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 4);
+	desc(4, BUF + 0x400, 4, VIRTQ_DESC_F_WRITE, 0);
+	post(0);
+	CHECK_INT(virtq_pop(&vq, bufs, 8, &chain), 1);
+	n = virtq_copy_from(bufs, &chain, 0, out, sizeof(out));
+	CHECK_INT(n, 11);
+	CHECK(!memcmp(out, "hello world", 11));
+	CHECK_INT(virtq_copy_from(bufs, &chain, 4, out, 4), 4);
+	CHECK(!memcmp(out, "o wo", 4));
+	CHECK_INT(virtq_copy_from(bufs, &chain, 11, out, 4), 0);
+	CHECK_INT(virtq_copy_from(bufs, &chain, 1000, out, 4), 0);
+	/* Writable part: 3 + 0 + 4 bytes; the copy stops there. */
+	CHECK_INT(virtq_copy_to(bufs, &chain, 0, "abcdefghij", 10), 7);
+	CHECK(!memcmp(ram + BUF + 0x200, "abc", 3));
+	CHECK(!memcmp(ram + BUF + 0x400, "defg", 4));
+	CHECK_INT(virtq_copy_to(bufs, &chain, 5, "XY", 2), 2);
+	CHECK(!memcmp(ram + BUF + 0x400, "deXY", 4));
+	CHECK_INT(ram[BUF + 0x404], 0);
+}
+
 /* ---- notifications ---- */
 
 static void test_notify_flags(void)
@@ -714,6 +745,7 @@ int main(void)
 	RUN(test_indices_wrap);
 	RUN(test_full_queue);
 	RUN(test_indirect);
+	RUN(test_copy_through_chain);
 	RUN(test_notify_flags);
 	RUN(test_notify_event_idx);
 	RUN(test_avail_idx_runs_ahead);
