@@ -111,8 +111,8 @@ console_has() { console_text "$1" | grep -q -- "$2"; }
 kvm_missing() {
 	if [ ! -e /dev/kvm ]; then
 		echo "this host has no /dev/kvm (no KVM, or its kernel is itself a PVM guest)"
-	elif ! { : < /dev/kvm; } 2> /dev/null; then
-		echo "/dev/kvm is there but cannot be opened by $(id -un)"
+	elif ! { : <> /dev/kvm; } 2> /dev/null; then
+		echo "/dev/kvm is there but cannot be opened read-write by $(id -un)"
 	fi
 }
 
