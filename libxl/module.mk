@@ -34,7 +34,8 @@ endif
 $(eval $(call unit_test,tests/unit/libxl_util-test,tests/unit/libxl_util-test.o libxl/libxl_util.o $(COMMON_OBJS)))
 
 # make install: the library (one self-contained archive: libxl with the libxs,
-# libhvctl and common objects it needs), its two headers and xenlight.pc.
+# libhvctl and common objects it needs), its headers (libxl.h, libxl_types.h
+# and the generated _libxl_types.h it includes) and xenlight.pc.
 install: install-libxl
 .PHONY: install-libxl
 install-libxl: libxl/libxenlight.a $(LIBXL_DEPLIBS)
