@@ -40,7 +40,11 @@ int libxl__enum_from_string(const struct libxl__enum_name *t, const char *s, int
 	return -EINVAL;
 }
 
-/* xl.cfg(5) spells the shutdown actions differently from the JSON. */
+/*
+ * xl.cfg(5) spells the shutdown actions differently from the JSON
+ * ("rename-restart", not "restart_rename"). Hand-written: a second spelling
+ * of one enum, exact-case, used by xl's config parser only.
+ */
 static const struct libxl__enum_name action_cfg_names[] = {
     {"destroy", LIBXL_ACTION_ON_SHUTDOWN_DESTROY},
     {"restart", LIBXL_ACTION_ON_SHUTDOWN_RESTART},
@@ -114,6 +118,12 @@ int libxl_string_list_append(libxl_string_list *sl, const char *s)
 }
 
 /* ---- devices --------------------------------------------------------- */
+
+/*
+ * Hand-written: growing the config's device arrays one device at a time is
+ * what xl's config parser needs (the generated JSON reader sizes them at
+ * once from the array it reads).
+ */
 
 int libxl_domain_config_add_disk(libxl_domain_config *p, libxl_device_disk **out)
 {
