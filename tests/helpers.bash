@@ -5,14 +5,21 @@ XENON_TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 export XENON_TOP
 export PATH="$XENON_TOP/xl:$XENON_TOP/xenstored:$XENON_TOP/hypervisor:$XENON_TOP/xentop:$PATH"
 
+# `make check T=xl` leaves T=xl in the environment: a test that made no
+# scratch directory must not take it for one (teardown would remove ./xl).
+unset T
+
 # mk_tmp: a private scratch directory in $T, removed by rm_tmp.
 mk_tmp() {
 	T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/xenon-test.XXXXXX")
 	export T
 }
 
+# rm_tmp: remove $T, and only ever a directory that mk_tmp made.
 rm_tmp() {
-	[ -n "${T:-}" ] && [ -d "$T" ] && rm -rf "$T"
+	if [ -n "${T:-}" ] && [ -d "$T" ] && [[ $T == "${BATS_TMPDIR:-/tmp}"/xenon-test.* ]]; then
+		rm -rf "$T"
+	fi
 	T=
 }
 

@@ -7,10 +7,6 @@
 
 load helpers
 
-# `make check T=libxl` leaves T=libxl in the environment, and helpers'
-# teardown removes "$T": never let that be the source folder.
-unset T
-
 IDL="$XENON_TOP/libxl/libxl_types.idl"
 GEN="$XENON_TOP/libxl/gentypes.py"
 FILES="_libxl_types.h _libxl_types.c _libxl_types_json.c _libxl_types_json_parse.c _libxl_types_fill.c"

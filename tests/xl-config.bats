@@ -14,10 +14,6 @@
 
 load helpers
 
-# `make check T=xl` leaves T=xl in the environment, and helpers' teardown
-# removes "$T": a test that makes no scratch directory would remove ./xl.
-unset T
-
 CONFIGS="$XENON_TOP/tests/configs"
 
 local_teardown() {

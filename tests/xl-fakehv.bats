@@ -8,10 +8,6 @@
 
 load helpers
 
-# `make check T=xl` leaves T=xl in the environment, and helpers' teardown
-# removes "$T": a test that makes no scratch directory would remove ./xl.
-unset T
-
 setup() {
 	mk_tmp
 	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log

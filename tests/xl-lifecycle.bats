@@ -5,10 +5,6 @@
 
 load helpers
 
-# `make check T=xl` leaves T=xl in the environment, and helpers' teardown
-# removes "$T": a test that makes no scratch directory would remove ./xl.
-unset T
-
 setup() {
 	xl_env_start
 	KERNEL=$XENON_TOP/guest/xenon-guest.elf
