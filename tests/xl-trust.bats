@@ -69,7 +69,8 @@ dom0_still_sane() {
 	[[ "$output" == *"$2 "* ]]
 	run timeout 60 xl list -l "$2"
 	[ "$status" -eq 0 ]
-	printf '%s' "$output" | python3 -c 'import json, sys; json.load(sys.stdin)'
+	[[ "$output" == *"\"domid\": $1,"* ]]
+	[ "${output:0:1}" = "[" ] && [ "${output: -1}" = "]" ]
 	run console_out "$2"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"$3"* ]]
