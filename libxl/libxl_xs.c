@@ -321,6 +321,21 @@ int libxl__xs_copy_tree(libxl_ctx *ctx, uint32_t tx, const char *from, const cha
 	return rc;
 }
 
+/*
+ * Commit: xenstored's -EAGAIN asks for the transaction again, but a commit
+ * that got no answer in time fails with EAGAIN too (SO_RCVTIMEO): told
+ * apart by how long it took.
+ */
+static int commit(libxl_ctx *ctx, uint32_t tx)
+{
+	long start = libxl__now_ms();
+	int rc = xs_transaction_end(ctx->xsh, tx, false);
+
+	if (rc == -EAGAIN && libxl__now_ms() - start >= LIBXL__XS_TIMEOUT_MS - 100)
+		return -ETIMEDOUT;
+	return rc;
+}
+
 int libxl__xs_transact(libxl_ctx *ctx, int (*fn)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg)
 {
 	int attempt, rc = -EAGAIN;
@@ -335,7 +350,7 @@ int libxl__xs_transact(libxl_ctx *ctx, int (*fn)(libxl_ctx *ctx, uint32_t tx, vo
 		if (rc < 0)
 			xs_transaction_end(ctx->xsh, tx, true);
 		else
-			rc = xs_transaction_end(ctx->xsh, tx, false);
+			rc = commit(ctx, tx);
 	}
 	return rc;
 }
