@@ -21,8 +21,8 @@
 
 #include "hypervisor/hvctl.h"
 
-#define PTS_DIR		    "/dev/pts/"
-#define DEVPTS_SUPER_MAGIC  0x1cd1
+#define PTS_DIR		   "/dev/pts/"
+#define DEVPTS_SUPER_MAGIC 0x1cd1
 /* Linux's UNIX98_PTY_SLAVE_MAJOR and the majors after it (UNIX98_PTY_MAJOR_COUNT). */
 #define PTY_SLAVE_MAJOR_MIN 136
 #define PTY_SLAVE_MAJOR_MAX 143

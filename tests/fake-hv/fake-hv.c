@@ -41,13 +41,17 @@ struct fake {
 
 static int parse_args(struct fake *f, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"kernel", required_argument, NULL, 'k'},  {"memory", required_argument, NULL, 'm'},
-	    {"vcpus", required_argument, NULL, 'v'},   {"cmdline", required_argument, NULL, 'c'},
-	    {"name", required_argument, NULL, 'n'},    {"domid", required_argument, NULL, 'd'},
-	    {"console", required_argument, NULL, 'C'}, {"control", required_argument, NULL, 's'},
-	    {"xenstore", optional_argument, NULL, 'x'}, {"paused", no_argument, NULL, 'p'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"kernel", required_argument, NULL, 'k'},
+					     {"memory", required_argument, NULL, 'm'},
+					     {"vcpus", required_argument, NULL, 'v'},
+					     {"cmdline", required_argument, NULL, 'c'},
+					     {"name", required_argument, NULL, 'n'},
+					     {"domid", required_argument, NULL, 'd'},
+					     {"console", required_argument, NULL, 'C'},
+					     {"control", required_argument, NULL, 's'},
+					     {"xenstore", optional_argument, NULL, 'x'},
+					     {"paused", no_argument, NULL, 'p'},
+					     {NULL, 0, NULL, 0}};
 	int opt;
 
 	f->name = "fake";
