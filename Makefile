@@ -79,6 +79,12 @@ check: all unit fuzz
 	tests/run --unit "$(UNIT_TESTS)" --san "$(UNIT_TESTS:=.san)" \
 		--fuzz "$(FUZZERS)" --bats "$(BATS_SUITES)" $(if $(T),--only "$(T)")
 
+# The suites that need KVM, in a nested machine with a KVM of its own
+# (tests/nested-kvm): for hosts without /dev/kvm, such as PVM guests.
+.PHONY: check-nested
+check-nested: all
+	tests/run --nested --bats "$(BATS_SUITES)" $(if $(T),--only "$(T)")
+
 deps:
 	tests/install-deps
 
