@@ -516,7 +516,8 @@ acked_state() {
 # leaves the state directory as it was.
 refuses() { # what-it-says
 	cp -a "$T/state" "$T/state.before"
-	run "$XSD/xenstored" -N --state-dir "$T/state" -L "$T/daemon.log"
+	# (timeout: a daemon that does not refuse would serve for ever)
+	run timeout 20 "$XSD/xenstored" -N --state-dir "$T/state" -L "$T/daemon.log"
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"$1"* ]]
