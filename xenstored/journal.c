@@ -25,6 +25,7 @@ static int batch_rc;		 /* a failed flush in this batch (CONTROL journal sync) */
 static uint64_t new_journal_seq; /* a compaction could not start its new journal */
 static bool replaying, unsynced, write_failed, rec_lost;
 static struct timespec last_sync;
+static struct log_rate sync_rate = LOG_RATE("journal: fdatasync"), cut_rate = LOG_RATE("journal: cannot cut");
 static char *buf;
 static size_t buf_len, buf_cap;
 
@@ -81,7 +82,9 @@ static void rec_set(const struct node *n)
 	uint32_t np = n->nperms;
 
 	if (np > XS_NODE_PERMS_MAX || plen > 4096) {
-		log_warnx("journal: node %s too large to journal", n->path);
+		static struct log_rate big_rate = LOG_RATE("too large to journal");
+
+		log_rate(&big_rate, LOG_WARNX, "journal: node %s too large to journal", n->path);
 		rec_lost = true;
 		return;
 	}
@@ -330,7 +333,7 @@ static int do_sync(void)
 	int rc = fdatasync(jfd) ? -errno : 0;
 
 	if (rc)
-		log_warn("journal: fdatasync");
+		log_rate(&sync_rate, LOG_WARN, "journal: fdatasync");
 	unsynced = false;
 	clock_gettime(CLOCK_MONOTONIC, &last_sync);
 	return rc;
@@ -341,7 +344,7 @@ static int flush_failed(int rc)
 {
 	/* cut a partial record, so later ones are not stranded behind it */
 	if (ftruncate(jfd, jsize))
-		log_warn("journal: cannot cut a partial write");
+		log_rate(&cut_rate, LOG_WARN, "journal: cannot cut a partial write");
 	if (!write_failed)
 		log_warnx("journal: write failed (%s): changes are refused until it works again",
 			  log_strerror(rc));
