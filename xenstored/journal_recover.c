@@ -243,6 +243,16 @@ static void cut_torn(struct jfile *jn)
 		log_warn("cannot truncate %s", jn->path);
 }
 
+/* The state directory, from one of its files' paths (for messages). */
+static const char *dir_of(const char *path)
+{
+	static char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	return dir;
+}
+
 static int finish(struct jfile *sn, struct jfile *jn, bool loss, const struct journal_recover_opts *o,
 		  struct jrecovered *r)
 {
@@ -259,6 +269,10 @@ static int finish(struct jfile *sn, struct jfile *jn, bool loss, const struct jo
 		return 0;
 	if (loss && ((sn->lossy && set_aside(sn)) || (jn->lossy && set_aside(jn))))
 		return -EIO;
+	if (r->compact && !loss)
+		log_warnx("%s: version 1 state files; rewriting them as version 2 (a fresh snapshot "
+			  "and journal)",
+			  dir_of(jn->path));
 	if (loss)
 		log_warnx("recovered: %zu changes from the snapshot and %zu from the journal; they go "
 			  "into a fresh snapshot, and a new journal starts",

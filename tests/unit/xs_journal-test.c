@@ -16,6 +16,7 @@
 #include "unit.h"
 #include "xenstored/domain.h"
 #include "xenstored/journal.h"
+#include "xenstored/journal_rec.h"
 #include "xenstored/xenstored.h"
 
 static char dir[64];
@@ -377,6 +378,43 @@ static void test_torn_transaction_all_or_none(void)
 	free(copy);
 }
 
+/* A version 1 journal (CRC32 of the body, no commit records) is read and rewritten as version 2. */
+static void test_version1_journal(void)
+{
+	uint8_t f[256], *r;
+	size_t len = 16;
+	const char *data;
+	uint32_t vlen = 3, np = 1, blen, crc;
+
+	fresh_dir();
+	memcpy(f, "XSJRNL01", 8);
+	memset(f + 8, 0, 8);
+	const char *paths[] = {"/", "/v1"};
+	for (int i = 0; i < 2; i++) {
+		r = f + len + JREC_HDR;
+		r[0] = JREC_SET;
+		memcpy(r + 1, &vlen, 4);
+		memcpy(r + 5, &np, 4);
+		memset(r + 9, 0, 5); /* dom0, none */
+		strcpy((char *)r + 14, paths[i]);
+		memcpy(r + 15 + strlen(paths[i]), "old", 3);
+		blen = 15 + strlen(paths[i]) + 3;
+		crc = jrec_crc(1, r, blen);
+		memcpy(f + len, &blen, 4);
+		memcpy(f + len + 4, &crc, 4);
+		len += JREC_HDR + blen;
+	}
+	spit("journal", f, len);
+	CHECK_INT(open_store(), 0);
+	CHECK_STR(get("/v1"), "old");
+	journal_close();
+	data = slurp("journal", &len);
+	CHECK(data && !memcmp(data, "XSJRNL02", 8));
+	CHECK_INT(open_store(), 0);
+	CHECK_STR(get("/v1"), "old");
+	journal_close();
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -395,6 +433,7 @@ int main(void)
 	RUN(test_snapshot_moved_away_refuses);
 	RUN(test_damage_mid_body);
 	RUN(test_torn_transaction_all_or_none);
+	RUN(test_version1_journal);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		return 1;
