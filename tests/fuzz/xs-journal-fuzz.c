@@ -135,6 +135,12 @@ static void clear_dir(void)
 		closedir(d);
 }
 
+static void remove_dir(void)
+{
+	clear_dir();
+	rmdir(dir);
+}
+
 static int open_store(bool accept)
 {
 	struct journal_config c = {
@@ -314,6 +320,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm");
 		if (!mkdtemp(dir))
 			abort();
+		atexit(remove_dir); /* libFuzzer ends with exit() */
 	}
 	if (size < 4)
 		return 0;
