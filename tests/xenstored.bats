@@ -624,3 +624,27 @@ refuses() { # what-it-says
 	wait_for 5 test -S "$T/sock3"
 	grep -q "state kept in memory only (-I): nothing is kept on disk" "$T/mem.log"
 }
+
+@test "a transaction cut short in the journal comes back whole or not at all" {
+	start_xsd
+	"$XSD/xenstore-write" /before 1
+	out=$(printf '%s\n' txstart "write /tx/1 a" "write /tx/2 b" "write /tx/3 c" "write /tx/4 d" \
+		"write /tx/5 e" "txend T" | "$XSD/xs-tool")
+	[ "$(echo "$out" | grep -c OK)" -ge 6 ]
+	[ "$("$XSD/xenstore-read" /tx/5)" = e ]
+	kill_pid "$XSD_PID"
+	XSD_PID=
+	cp "$T/state/journal" "$T/journal.whole"
+	size=$(stat -c %s "$T/journal.whole")
+	# the power went while the commit's last bytes were written
+	for cut in 1 5 12 40; do
+		head -c $((size - cut)) "$T/journal.whole" > "$T/state/journal"
+		start_xsd
+		[ "$("$XSD/xenstore-read" /before)" = 1 ]
+		run "$XSD/xenstore-list" /tx
+		[ "$status" -eq 1 ]
+		grep -q "journal: cut a torn tail of [0-9]* bytes.* whole records of an unfinished commit" "$T/xsd.log"
+		kill_pid "$XSD_PID"
+		XSD_PID=
+	done
+}
