@@ -98,10 +98,11 @@ static void say_damage(const struct jfile *f, const char *consequence)
 		return;
 	}
 	log_warnx("%s is damaged at offset %zu (%s): readable before it: %zu %s (%zu changes, bytes "
-		  "%zu-%zu); after it: %zu bytes, %zu intact records from offset %zu: %s",
+		  "%zu-%zu); from offset %zu to the end: %zu bytes, among them %zu intact records "
+		  "(from offset %zu) that cannot be replayed without what the damage took: %s",
 		  f->path, s->bad, s->why, s->groups, f->kind == JFILE_JOURNAL ? "commits" : "records",
-		  s->records, s->hdr, s->good, f->len - s->good, s->after, s->after ? s->after_at : s->bad,
-		  consequence);
+		  s->records, s->hdr, s->good, s->good, f->len - s->good, s->after,
+		  s->after ? s->after_at : s->bad, consequence);
 }
 
 /* Decide what of the snapshot is used; true if something is lost. */
