@@ -167,8 +167,9 @@ static int send_packet(int fd, uint32_t type, int32_t status, const void *buf, u
 	return 0;
 }
 
-static void client_close(struct hv_client *cl)
+static void client_close(struct hv_vm *vm, struct hv_client *cl)
 {
+	hv_loop_del(vm, cl->fd);
 	close(cl->fd);
 	cl->fd = -1;
 	cl->subscribed = 0;
@@ -209,6 +210,8 @@ static int bind_socket(int fd, const struct sockaddr_un *sun)
 	return bind(fd, (const struct sockaddr *)sun, sizeof(*sun)) ? -errno : 0;
 }
 
+static void listen_ready(struct hv_vm *vm, void *opaque, int fd, short revents);
+
 int hv_control_open(struct hv_vm *vm, const char *path)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
@@ -232,6 +235,8 @@ int hv_control_open(struct hv_vm *vm, const char *path)
 		log_warnx("control socket %s: %s", path, log_strerror(rc));
 	if (!rc && listen(c->listen_fd, MAX_CLIENTS) < 0)
 		rc = -errno;
+	if (!rc)
+		rc = hv_loop_add(vm, c->listen_fd, POLLIN, HV_LOOP_CONTROL, listen_ready, NULL, NULL);
 	if (rc) {
 		if (c->listen_fd >= 0)
 			close(c->listen_fd);
@@ -251,12 +256,15 @@ void hv_control_close(struct hv_vm *vm)
 		return;
 	for (unsigned i = 0; i < MAX_CLIENTS; i++)
 		if (c->clients[i].fd >= 0)
-			client_close(&c->clients[i]);
+			client_close(vm, &c->clients[i]);
+	hv_loop_del(vm, c->listen_fd);
 	close(c->listen_fd);
 	unlink(c->path);
 	vm->control = NULL;
 	free(c);
 }
+
+static void client_ready(struct hv_vm *vm, void *opaque, int fd, short revents);
 
 static int control_accept(struct hv_vm *vm)
 {
@@ -266,7 +274,8 @@ static int control_accept(struct hv_vm *vm)
 	if (fd < 0)
 		return -errno;
 	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
-		if (c->clients[i].fd < 0) {
+		if (c->clients[i].fd < 0 && !hv_loop_add(vm, fd, POLLIN, HV_LOOP_CONTROL, client_ready, NULL,
+							   &c->clients[i])) {
 			c->clients[i].fd = fd;
 			return 0;
 		}
@@ -288,10 +297,11 @@ void hv_control_event(struct hv_vm *vm, uint32_t kind, const char *detail)
 		struct hv_client *cl = &c->clients[i];
 
 		if (cl->fd >= 0 && cl->subscribed && send_packet(cl->fd, HVCTL_EVENT, 0, &ev, sizeof(ev)))
-			client_close(cl);
+			client_close(vm, cl);
 	}
 }
 
+/* The event loop calls it when a client fd is readable. */
 static void client_request(struct hv_vm *vm, struct hv_client *cl)
 {
 	uint8_t req[sizeof(struct hvctl_hdr) + REQ_MAX];
@@ -303,7 +313,7 @@ static void client_request(struct hv_vm *vm, struct hv_client *cl)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0 || cl->subscribed) {
-		client_close(cl); /* closed, or talking on an event stream */
+		client_close(vm, cl); /* closed, or talking on an event stream */
 		return;
 	}
 	memcpy(&hdr, req, n < (ssize_t)sizeof(hdr) ? (size_t)n : sizeof(hdr));
@@ -323,35 +333,21 @@ static void client_request(struct hv_vm *vm, struct hv_client *cl)
 	rc = hv_messages[hdr.type].fn(vm, cl, req + sizeof(hdr), hdr.len, &reply);
 	log_debug("control: %s -> %s", hv_messages[hdr.type].name, rc ? log_strerror(rc) : "ok");
 	if (send_packet(cl->fd, hdr.type, rc, reply.buf, rc ? 0 : reply.len))
-		client_close(cl);
+		client_close(vm, cl);
 	free(reply.buf);
 }
 
-void hv_control_fill_pollfds(struct hv_vm *vm, struct pollfd *pfds, unsigned *n, unsigned max)
+static void listen_ready(struct hv_vm *vm, void *opaque, int fd, short revents)
 {
-	struct hv_control *c = vm->control;
-
-	if (*n < max)
-		pfds[(*n)++] = (struct pollfd){.fd = c->listen_fd, .events = POLLIN};
-	for (unsigned i = 0; i < MAX_CLIENTS && *n < max; i++)
-		if (c->clients[i].fd >= 0)
-			pfds[(*n)++] = (struct pollfd){.fd = c->clients[i].fd, .events = POLLIN};
+	(void)opaque;
+	(void)fd;
+	(void)revents;
+	control_accept(vm);
 }
 
-/* pfds: what hv_control_fill_pollfds produced, after poll(). */
-void hv_control_handle(struct hv_vm *vm, struct pollfd *pfds, unsigned n)
+static void client_ready(struct hv_vm *vm, void *opaque, int fd, short revents)
 {
-	struct hv_control *c = vm->control;
-
-	for (unsigned p = 0; p < n; p++) {
-		if (!pfds[p].revents)
-			continue;
-		if (pfds[p].fd == c->listen_fd) {
-			control_accept(vm);
-			continue;
-		}
-		for (unsigned i = 0; i < MAX_CLIENTS; i++)
-			if (c->clients[i].fd == pfds[p].fd)
-				client_request(vm, &c->clients[i]);
-	}
+	(void)fd;
+	(void)revents;
+	client_request(vm, opaque);
 }

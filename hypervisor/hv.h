@@ -1,20 +1,22 @@
 /*
  * xenon-hv internals: one process per domain. The pieces (one file each):
  *   args.c      command line -> struct hv_args, validated before anything exists
- *   kvm.c       /dev/kvm, the VM, in-kernel irqchip, vCPUs, platform detection
+ *   kvm.c       /dev/kvm, the VM, in-kernel irqchip (IRQ lines, irqfd, ioeventfd), vCPUs, platform
  *   memory.c    guest RAM (memfd) and its memslots, gpa -> host pointer
  *   elf.c       ELF64 kernel loader
  *   boot.c      boot-info page, GDT/TSS, identity page tables (xenon-boot.h)
  *   vcpu.c      one thread per vCPU: KVM_RUN, exit table, pause/park, crashes
  *   vcpu_state.c  which vCPUs are running and which are blocked (halted)
  *   stats.c     KVM's own counters per vCPU (exits, emulated instructions)
- *   ioport.c    the table of I/O port handlers, filled by the devices
- *   uart.c      16550 UART at 0x3f8 (IRQ 4)
- *   platform.c  Xenon platform ports: shutdown, CPU start, toolstack requests
+ *   bus.c       the device model's buses: port I/O and MMIO ranges -> device instances
+ *   devices.c   the domain's device instances: added, started, found, removed
+ *   irq.c       the allocator of IOAPIC lines (GSIs) devices ask for
+ *   uart.c      device: 16550 UART at 0x3f8 (IRQ 4), fed by the console input
+ *   platform.c  device: Xenon platform ports: shutdown, CPU start, toolstack requests
  *   console.c   where the UART's bytes go (stdio, pty, file) and the ring
- *   xenstore.c  the guest xenstore channel, proxied to xenstored (--xenstore)
+ *   xenstore.c  device: the guest xenstore channel, proxied to xenstored (--xenstore)
  *   control.c   the control socket server (hvctl.h): message table, events
- *   loop.c      the main thread's event loop (control, console input, signals)
+ *   loop.c      the main thread's event loop: fds registered with callbacks
  */
 #ifndef XENON_HV_H
 #define XENON_HV_H
@@ -27,6 +29,7 @@
 #include <stdio.h>
 
 #include "guest/include/xenon-boot.h"
+#include "hypervisor/bus.h"
 #include "hypervisor/hvctl.h"
 
 struct kvm_run;
@@ -73,8 +76,15 @@ struct hv_vcpu {
 };
 
 struct hv_console;
-struct hv_uart;
-struct hv_xs;
+struct hv_loop;
+
+/* IOAPIC lines (irq.c). */
+#define HV_IRQ_PINS 24
+struct hv_irqs {
+	pthread_mutex_t lock;
+	uint32_t used;
+	const char *owner[HV_IRQ_PINS];
+};
 
 struct hv_vm {
 	struct hv_args args;
@@ -95,8 +105,7 @@ struct hv_vm {
 	struct hv_vcpu *vcpus;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int paused;		 /* guarded by lock */
-	atomic_uint pending_req; /* XENON_REQ_* for inl XENON_PORT_REQUEST */
+	int paused; /* guarded by lock */
 
 	/* How the domain ended: -1 while running, else an HV_EXIT_* status.
 	 * The first vCPU to end it wins; end_fd wakes the main loop. */
@@ -106,9 +115,13 @@ struct hv_vm {
 
 	uint64_t start_time_ns;
 	struct hv_console *console;
-	struct hv_uart *uart;
-	struct hv_xs *xs;
 	struct hv_control *control;
+	struct hv_loop *loop;
+
+	/* The device model: buses, interrupt lines, device instances. */
+	struct hv_bus bus[HV_BUS_NR];
+	struct hv_irqs irqs;
+	struct hv_dev *devs;
 };
 
 #define HV_GIB		(1ULL << 30)
@@ -180,44 +193,42 @@ void hv_stats_read(struct hv_vcpu *vcpu, uint64_t *out); /* HV_NR_STATS values *
 /* info->kvm_stats, kvm_stats_error and vcpu_stats. */
 void hv_stats_fill(struct hv_vm *vm, struct hvctl_info *info);
 
-/* ioport.c: devices register port ranges; vCPU threads dispatch. */
-typedef int (*hv_io_fn)(struct hv_vcpu *vcpu, uint16_t port, int is_write, uint8_t *data, unsigned size);
-/* Optional: a whole `rep outs` (count items of size bytes) in one call. */
-typedef int (*hv_io_string_fn)(struct hv_vcpu *vcpu, uint16_t port, const uint8_t *data, unsigned size,
-			       unsigned count);
-struct hv_ioport {
-	uint16_t base;
-	uint16_t len;
-	hv_io_fn io;
-	hv_io_string_fn out_string;
-};
-/* One struct of operations per device. */
-struct hv_device {
-	const char *name;
-	int (*init)(struct hv_vm *vm);
-	void (*fini)(struct hv_vm *vm);
-	const struct hv_ioport *ports;
-	unsigned nr_ports;
-};
-int hv_devices_init(struct hv_vm *vm);
-void hv_devices_fini(struct hv_vm *vm);
-int hv_ioport_dispatch(struct hv_vcpu *vcpu, uint16_t port, int is_write, uint8_t *data, unsigned size,
-		       unsigned count);
+/* kvm.c: interrupt lines and doorbells inside KVM. */
+int hv_kvm_irqfd(struct hv_vm *vm, int fd, unsigned gsi, int deassign);
+int hv_kvm_ioeventfd(struct hv_vm *vm, int fd, enum hv_bus_space space, uint64_t addr, unsigned len,
+		     int deassign);
 
-extern const struct hv_device hv_uart_device;
-extern const struct hv_device hv_platform_device;
-extern const struct hv_device hv_xs_device;
+/* irq.c: gsi for a line the guest ABI fixes (-EBUSY if taken), or any free one. */
+void hv_irq_init(struct hv_irqs *irqs);
+int hv_irq_claim(struct hv_irqs *irqs, unsigned gsi, const char *owner);
+int hv_irq_alloc(struct hv_irqs *irqs, const char *owner); /* the gsi, or -ENOSPC */
+void hv_irq_free(struct hv_irqs *irqs, unsigned gsi);
+
+/* devices.c: the domain's device instances (bus.h's struct hv_dev). */
+void hv_devices_setup(struct hv_vm *vm); /* buses and IRQ allocator: before any device */
+int hv_devices_start(struct hv_vm *vm);	 /* once the domain, console and control exist */
+void hv_devices_fini(struct hv_vm *vm);
+/* A new instance of ops with priv, on the domain's list: registers no range. */
+int hv_dev_add(struct hv_vm *vm, const struct hv_dev_ops *ops, void *priv, struct hv_dev **out);
+/* Unregisters its ranges, stops and destroys it, takes it off the list. */
+void hv_dev_remove(struct hv_dev *d);
+struct hv_dev *hv_dev_find(struct hv_vm *vm, const char *name);
+int hv_dev_save(struct hv_dev *d, void *buf, size_t *len);
+int hv_dev_restore(struct hv_dev *d, const void *buf, size_t len);
+/* The vCPU whose thread is running the caller (NULL off vCPU threads). */
+struct hv_vcpu *hv_vcpu_self(void);
+
+/* The built-in devices' constructors. */
+int hv_uart_create(struct hv_vm *vm, struct hv_dev **out);
+int hv_platform_create(struct hv_vm *vm, struct hv_dev **out);
+int hv_xs_create(struct hv_vm *vm, struct hv_dev **out);
 
 /* platform.c: a toolstack request (XENON_REQ_*) for the guest. */
 int hv_platform_request(struct hv_vm *vm, uint32_t req);
 
-/* uart.c: bytes from the console input into the receive FIFO. */
-size_t hv_uart_receive(struct hv_vm *vm, const uint8_t *buf, size_t len);
-size_t hv_uart_rx_space(struct hv_vm *vm);
-
-/* xenstore.c: the guest xenstore channel's proxy, run by the main loop. */
-void hv_xs_fill_pollfds(struct hv_vm *vm, struct pollfd *pfds, unsigned *n, unsigned max);
-void hv_xs_handle(struct hv_vm *vm);
+/* uart.c: bytes from the console input into the receive FIFO (tests call them). */
+size_t hv_uart_receive(struct hv_dev *uart, const uint8_t *buf, size_t len);
+size_t hv_uart_rx_space(struct hv_dev *uart);
 
 /* console.c */
 int hv_console_open(struct hv_vm *vm, const char *spec);
@@ -232,11 +243,21 @@ size_t hv_console_ring_copy(struct hv_vm *vm, uint8_t *buf, size_t len);
 /* control.c */
 int hv_control_open(struct hv_vm *vm, const char *path);
 void hv_control_close(struct hv_vm *vm);
-void hv_control_fill_pollfds(struct hv_vm *vm, struct pollfd *pfds, unsigned *n, unsigned max);
-void hv_control_handle(struct hv_vm *vm, struct pollfd *pfds, unsigned n);
 void hv_control_event(struct hv_vm *vm, uint32_t kind, const char *detail);
 
-/* loop.c */
+/* loop.c: the main thread's fds. A stage's callbacks all run before the next
+ * stage's; after HV_LOOP_CONTROL the domain's end is acted on. */
+enum hv_loop_stage { HV_LOOP_FIRST, HV_LOOP_CONTROL, HV_LOOP_DEVICE, HV_LOOP_NR_STAGES };
+typedef void (*hv_loop_fn)(struct hv_vm *vm, void *opaque, int fd, short revents);
+/* Optional: before each poll(), the events to wait for now (0: skip the fd
+ * this time); may lower *timeout_ms (-1: none) to be asked again soon. */
+typedef short (*hv_loop_want_fn)(struct hv_vm *vm, void *opaque, int fd, int *timeout_ms);
+int hv_loop_create(struct hv_vm *vm);
+void hv_loop_destroy(struct hv_vm *vm);
+int hv_loop_add(struct hv_vm *vm, int fd, short events, enum hv_loop_stage stage, hv_loop_fn fn,
+		hv_loop_want_fn want, void *opaque);
+void hv_loop_del(struct hv_vm *vm, int fd);
+void hv_loop_stop(struct hv_vm *vm, int status);
 #include <signal.h>
 int hv_signals_init(sigset_t *set);
 int hv_main_loop(struct hv_vm *vm, const sigset_t *sigs);

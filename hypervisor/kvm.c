@@ -200,6 +200,38 @@ int hv_kvm_irq_pulse(struct hv_vm *vm, unsigned pin)
 	return rc ? rc : hv_kvm_irq_line(vm, pin, 0);
 }
 
+/*
+ * irqfd: a write to fd pulses pin gsi inside KVM (no ioctl, no exit), as
+ * hv_kvm_irq_pulse does. deassign undoes it.
+ */
+int hv_kvm_irqfd(struct hv_vm *vm, int fd, unsigned gsi, int deassign)
+{
+	struct kvm_irqfd req = {.fd = fd, .gsi = gsi, .flags = deassign ? KVM_IRQFD_FLAG_DEASSIGN : 0};
+
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &req) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * ioeventfd: a guest write of exactly len bytes (any value) to addr signals
+ * fd inside KVM, without an exit to this process; other widths still exit
+ * to the bus. Meant for doorbells (virtio QueueNotify, the xenstore notify).
+ */
+int hv_kvm_ioeventfd(struct hv_vm *vm, int fd, enum hv_bus_space space, uint64_t addr, unsigned len,
+		     int deassign)
+{
+	struct kvm_ioeventfd req = {.addr = addr, .len = len, .fd = fd};
+
+	if (space == HV_BUS_PIO)
+		req.flags |= KVM_IOEVENTFD_FLAG_PIO;
+	if (deassign)
+		req.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
+	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &req) < 0)
+		return -errno;
+	return 0;
+}
+
 static void flat_segment(struct kvm_segment *s, uint16_t selector, uint8_t type, int l, int db)
 {
 	memset(s, 0, sizeof(*s));

@@ -1,21 +1,96 @@
 /*
- * The main thread, once the vCPUs run: one poll() over the domain's end
- * (an eventfd the vCPUs write), signals, the control socket and the
- * console input. It returns xenon-hv's exit status.
+ * The main thread's event loop. Whoever owns an fd registers it with a
+ * callback (hv_loop_add): the control socket and its clients, the devices'
+ * fds (console input, xenstore). loop.c itself only watches the domain's end
+ * (an eventfd the vCPUs write) and the signals that destroy it, and returns
+ * xenon-hv's exit status. Only the main thread touches the table, callbacks
+ * included (they may add and remove entries, their own too).
  */
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "log.h"
 
-#define MAX_POLL    24
-#define INPUT_CHUNK 256
+#define LOOP_MAX 48
+
+struct loop_entry {
+	int fd; /* -1: a free slot */
+	short events;
+	enum hv_loop_stage stage;
+	hv_loop_fn fn;
+	hv_loop_want_fn want;
+	void *opaque;
+	unsigned serial; /* changes whenever the slot is reused */
+};
+
+struct hv_loop {
+	struct loop_entry e[LOOP_MAX];
+	unsigned serial;
+	int stopped, status; /* a callback ended the loop with status */
+};
+
+int hv_loop_create(struct hv_vm *vm)
+{
+	struct hv_loop *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	for (unsigned i = 0; i < LOOP_MAX; i++)
+		l->e[i].fd = -1;
+	vm->loop = l;
+	return 0;
+}
+
+void hv_loop_destroy(struct hv_vm *vm)
+{
+	free(vm->loop);
+	vm->loop = NULL;
+}
+
+int hv_loop_add(struct hv_vm *vm, int fd, short events, enum hv_loop_stage stage, hv_loop_fn fn,
+		hv_loop_want_fn want, void *opaque)
+{
+	struct hv_loop *l = vm->loop;
+
+	if (fd < 0 || !fn || (unsigned)stage >= HV_LOOP_NR_STAGES)
+		return -EINVAL;
+	for (unsigned i = 0; i < LOOP_MAX; i++)
+		if (l->e[i].fd == fd)
+			return -EEXIST;
+	for (unsigned i = 0; i < LOOP_MAX; i++) {
+		if (l->e[i].fd >= 0)
+			continue;
+		l->e[i] = (struct loop_entry){fd, events, stage, fn, want, opaque, ++l->serial};
+		return 0;
+	}
+	log_warnx("event loop: no room for fd %d", fd);
+	return -ENOSPC;
+}
+
+/* Before the fd is closed: its number may come back with another file. */
+void hv_loop_del(struct hv_vm *vm, int fd)
+{
+	struct hv_loop *l = vm->loop;
+
+	for (unsigned i = 0; l && fd >= 0 && i < LOOP_MAX; i++)
+		if (l->e[i].fd == fd) {
+			l->e[i].fd = -1;
+			l->e[i].serial = ++l->serial;
+		}
+}
+
+void hv_loop_stop(struct hv_vm *vm, int status)
+{
+	vm->loop->stopped = 1;
+	vm->loop->status = status;
+}
 
 static const uint32_t end_events[] = {
     [HV_EXIT_POWEROFF] = HVCTL_EV_POWEROFF,
@@ -33,27 +108,26 @@ static int domain_ended(struct hv_vm *vm)
 	return status;
 }
 
-static int got_signal(struct hv_vm *vm, int sfd)
+static void got_signal(struct hv_vm *vm, void *opaque, int sfd, short revents)
 {
 	struct signalfd_siginfo si;
 
+	(void)opaque;
+	(void)revents;
 	if (read(sfd, &si, sizeof(si)) != sizeof(si))
 		si.ssi_signo = SIGTERM;
 	log_warnx("domain %u (%s): destroyed by signal %s", vm->args.domid, vm->args.name,
 		  strsignal(si.ssi_signo));
-	return HV_EXIT_DESTROY;
+	hv_loop_stop(vm, HV_EXIT_DESTROY);
 }
 
-static void console_input(struct hv_vm *vm, int fd)
+/* end_fd only wakes poll(): end_status says what happened. */
+static void end_woke(struct hv_vm *vm, void *opaque, int fd, short revents)
 {
-	uint8_t buf[INPUT_CHUNK];
-	size_t space = hv_uart_rx_space(vm);
-	ssize_t n = read(fd, buf, space < sizeof(buf) ? space : sizeof(buf));
-
-	if (n > 0)
-		hv_uart_receive(vm, buf, n);
-	else if (n == 0 || (errno != EAGAIN && errno != EINTR && errno != EIO))
-		hv_console_input_eof(vm);
+	(void)vm;
+	(void)opaque;
+	(void)fd;
+	(void)revents;
 }
 
 /* Signals that end the domain arrive on a signalfd; threads inherit the mask. */
@@ -71,49 +145,84 @@ int hv_signals_init(sigset_t *set)
 	return 0;
 }
 
+struct polled {
+	struct pollfd pfd[LOOP_MAX];
+	unsigned slot[LOOP_MAX], serial[LOOP_MAX];
+	unsigned n;
+};
+
+static void fill(struct hv_vm *vm, struct polled *p, int *timeout)
+{
+	struct hv_loop *l = vm->loop;
+
+	p->n = 0;
+	for (unsigned i = 0; i < LOOP_MAX; i++) {
+		struct loop_entry *e = &l->e[i];
+		short events = e->fd < 0 ? 0 : e->want ? e->want(vm, e->opaque, e->fd, timeout) : e->events;
+
+		if (!events)
+			continue;
+		p->pfd[p->n] = (struct pollfd){.fd = e->fd, .events = events};
+		p->slot[p->n] = i;
+		p->serial[p->n++] = e->serial;
+	}
+}
+
+/* The ready fds of one stage, skipping slots a callback freed or reused meanwhile. */
+static void dispatch_stage(struct hv_vm *vm, struct polled *p, enum hv_loop_stage stage)
+{
+	struct hv_loop *l = vm->loop;
+
+	for (unsigned i = 0; i < p->n; i++) {
+		struct loop_entry *e = &l->e[p->slot[i]];
+
+		if (p->pfd[i].revents && e->serial == p->serial[i] && e->stage == stage)
+			e->fn(vm, e->opaque, e->fd, p->pfd[i].revents);
+	}
+}
+
+/*
+ * Stages run in order. A signal ends the loop before anything else runs;
+ * the domain's end is acted on after the control requests, so that a
+ * destroy's reply has gone out first.
+ */
+static int run_once(struct hv_vm *vm, struct polled *p)
+{
+	int timeout = -1;
+
+	fill(vm, p, &timeout);
+	if (poll(p->pfd, p->n, timeout) < 0) {
+		if (errno == EINTR)
+			return -1;
+		log_warn("poll");
+		return HV_EXIT_ERROR;
+	}
+	for (unsigned s = 0; s < HV_LOOP_NR_STAGES; s++) {
+		dispatch_stage(vm, p, s);
+		if (vm->loop->stopped)
+			return vm->loop->status;
+		if (s >= HV_LOOP_CONTROL && atomic_load(&vm->end_status) >= 0)
+			return domain_ended(vm);
+	}
+	return -1;
+}
+
 int hv_main_loop(struct hv_vm *vm, const sigset_t *sigs)
 {
-	struct pollfd pfds[MAX_POLL];
-	int sfd = signalfd(-1, sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	static struct polled p;
+	int sfd = signalfd(-1, sigs, SFD_CLOEXEC | SFD_NONBLOCK), rc;
 
 	if (sfd < 0) {
 		log_warn("signalfd");
 		return HV_EXIT_ERROR;
 	}
-	for (;;) {
-		unsigned n = 0, ctl, xs;
-		int in_fd = hv_console_input_fd(vm), in_idx = -1, timeout = -1;
-
-		pfds[n++] = (struct pollfd){.fd = vm->end_fd, .events = POLLIN};
-		pfds[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-		if (in_fd >= 0 && hv_uart_rx_space(vm)) {
-			in_idx = n;
-			pfds[n++] = (struct pollfd){.fd = in_fd, .events = POLLIN};
-		} else if (in_fd >= 0) {
-			timeout = 20; /* the guest has not drained the FIFO yet */
-		}
-		xs = n;
-		hv_xs_fill_pollfds(vm, pfds, &n, MAX_POLL);
-		ctl = n;
-		hv_control_fill_pollfds(vm, pfds, &n, MAX_POLL);
-		if (poll(pfds, n, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_warn("poll");
-			return HV_EXIT_ERROR;
-		}
-		if (pfds[1].revents)
-			return got_signal(vm, sfd);
-		hv_control_handle(vm, pfds + ctl, n - ctl);
-		/* After the control requests: a destroy's reply has gone out first. */
-		if (atomic_load(&vm->end_status) >= 0)
-			return domain_ended(vm);
-		for (unsigned i = xs; i < ctl; i++)
-			if (pfds[i].revents) {
-				hv_xs_handle(vm);
-				break;
-			}
-		if (in_idx >= 0 && pfds[in_idx].revents)
-			console_input(vm, in_fd);
+	if ((rc = hv_loop_add(vm, vm->end_fd, POLLIN, HV_LOOP_FIRST, end_woke, NULL, NULL)) ||
+	    (rc = hv_loop_add(vm, sfd, POLLIN, HV_LOOP_FIRST, got_signal, NULL, NULL))) {
+		log_warnx("event loop: %s", log_strerror(rc));
+		return HV_EXIT_ERROR;
 	}
+	do
+		rc = run_once(vm, &p);
+	while (rc < 0);
+	return rc;
 }

@@ -22,10 +22,29 @@ static void vm_init(struct hv_vm *vm, const struct hv_args *args)
 	vm->args = *args;
 	vm->kvm_fd = vm->vm_fd = vm->memfd = vm->end_fd = -1;
 	atomic_init(&vm->end_status, -1);
-	atomic_init(&vm->pending_req, XENON_REQ_NONE);
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	vm->paused = args->paused;
+	hv_devices_setup(vm);
+}
+
+/* The built-in devices, in this order; each decides from the arguments whether it exists. */
+static int (*const builtin_devices[])(struct hv_vm *vm, struct hv_dev **out) = {
+    hv_uart_create,
+    hv_platform_create,
+    hv_xs_create,
+};
+
+static int devices_init(struct hv_vm *vm)
+{
+	for (unsigned i = 0; i < sizeof(builtin_devices) / sizeof(builtin_devices[0]); i++) {
+		struct hv_dev *d = NULL;
+		int rc = builtin_devices[i](vm, &d);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 /* Everything up to vCPU 0 ready to enter the kernel. */
@@ -41,7 +60,7 @@ static int build_domain(struct hv_vm *vm)
 	if ((rc = hv_kvm_open(vm)) || (rc = hv_kvm_create_vm(vm)) || (rc = hv_mem_create(vm)) ||
 	    (rc = hv_kvm_create_irqchip(vm)) || (rc = hv_kvm_create_vcpu(vm, 0)) ||
 	    (rc = hv_kvm_detect_platform(vm)) || (rc = hv_elf_load(vm, vm->args.kernel)) ||
-	    (rc = hv_boot_build(vm)) || (rc = hv_devices_init(vm)))
+	    (rc = hv_boot_build(vm)) || (rc = devices_init(vm)))
 		return rc;
 	return hv_kvm_enter_long_mode(&vm->vcpus[0], vm->entry, XENON_BOOT_STACK_TOP, XENON_BOOT_PT_GPA,
 				      XENON_BOOT_INFO_GPA);
@@ -78,7 +97,8 @@ int main(int argc, char **argv)
 	if (hv_signals_init(&sigs))
 		return HV_EXIT_ERROR;
 	vm_init(&vm, &args);
-	if (build_domain(&vm) || hv_control_open(&vm, args.control) || hv_console_open(&vm, args.console)) {
+	if (hv_loop_create(&vm) || build_domain(&vm) || hv_control_open(&vm, args.control) ||
+	    hv_console_open(&vm, args.console) || hv_devices_start(&vm)) {
 		hv_cleanup(&vm);
 		log_warnx("domain %s not started", args.name);
 		return HV_EXIT_ERROR;

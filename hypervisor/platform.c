@@ -1,17 +1,24 @@
 /*
- * The Xenon platform ports (xenon-boot.h): the guest's own shutdown, reboot
- * and crash; secondary vCPU start; the toolstack's pending request (a
- * power-button-like event raised on IOAPIC pin XENON_REQ_IRQ).
+ * The Xenon platform ports (xenon-boot.h), a device instance on the I/O bus:
+ * the guest's own shutdown, reboot and crash; secondary vCPU start; the
+ * toolstack's pending request (a power-button-like event raised on the
+ * IOAPIC line XENON_REQ_IRQ, which the guest ABI fixes).
  */
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 
-static uint32_t port_value(const uint8_t *data, unsigned size)
+struct platform {
+	atomic_uint pending_req; /* XENON_REQ_* for inl XENON_PORT_REQUEST */
+	unsigned irq;
+};
+
+static uint32_t port_value(const void *data, unsigned size)
 {
 	uint32_t v = 0;
 
@@ -19,16 +26,12 @@ static uint32_t port_value(const uint8_t *data, unsigned size)
 	return v;
 }
 
-static int shutdown_io(struct hv_vcpu *v, uint16_t port, int is_write, uint8_t *data, unsigned size)
+static int shutdown_write(struct hv_dev *d, uint32_t how)
 {
-	struct hv_vm *vm = v->vm;
-	uint32_t how = port_value(data, size);
+	struct hv_vm *vm = d->vm;
+	struct hv_vcpu *v = hv_vcpu_self();
+	unsigned index = v ? v->index : 0;
 
-	(void)port;
-	if (!is_write) {
-		memset(data, 0, size);
-		return 0;
-	}
 	switch (how) {
 	case XENON_SHUTDOWN_POWEROFF:
 		hv_vm_end(vm, HV_EXIT_POWEROFF, "the guest powered off");
@@ -38,9 +41,10 @@ static int shutdown_io(struct hv_vcpu *v, uint16_t port, int is_write, uint8_t *
 		break;
 	case XENON_SHUTDOWN_CRASH:
 		log_warnx("domain %u (%s) crashed: the guest reported a crash on vCPU %u", vm->args.domid,
-			  vm->args.name, v->index);
-		hv_vcpu_log_regs(v);
-		hv_vm_end(vm, HV_EXIT_CRASH, "the guest reported a crash on vCPU %u", v->index);
+			  vm->args.name, index);
+		if (v)
+			hv_vcpu_log_regs(v);
+		hv_vm_end(vm, HV_EXIT_CRASH, "the guest reported a crash on vCPU %u", index);
 		break;
 	default:
 		log_warnx("guest wrote unknown shutdown code %u; ignored", how);
@@ -48,54 +52,97 @@ static int shutdown_io(struct hv_vcpu *v, uint16_t port, int is_write, uint8_t *
 	return 0;
 }
 
-static int cpu_start_io(struct hv_vcpu *v, uint16_t port, int is_write, uint8_t *data, unsigned size)
+static int cpu_start_write(struct hv_dev *d, uint32_t index)
 {
-	(void)port;
-	if (!is_write) {
-		memset(data, 0xff, size);
-		return 0;
-	}
-	return hv_vcpu_start_secondary(v->vm, port_value(data, size));
+	return hv_vcpu_start_secondary(d->vm, index);
 }
 
-static int request_io(struct hv_vcpu *v, uint16_t port, int is_write, uint8_t *data, unsigned size)
+static uint32_t request_read(struct hv_dev *d)
 {
-	uint32_t req;
+	struct platform *p = d->priv;
 
-	(void)port;
-	if (is_write)
-		return 0;
-	req = atomic_exchange(&v->vm->pending_req, XENON_REQ_NONE);
-	memset(data, 0, size);
-	memcpy(data, &req, size < sizeof(req) ? size : sizeof(req));
+	return atomic_exchange(&p->pending_req, XENON_REQ_NONE);
+}
+
+/* The PVM doorbell (on VT-x hosts it reaches us and means nothing) reads all ones. */
+static const struct {
+	uint16_t port, len;
+	uint32_t (*read)(struct hv_dev *d); /* NULL: reads as read_value */
+	uint32_t read_value;
+	int (*write)(struct hv_dev *d, uint32_t value); /* NULL: ignored */
+} regions[] = {
+    {XENON_PORT_SHUTDOWN, 4, NULL, 0, shutdown_write},
+    {XENON_PORT_CPU_START, 4, NULL, 0xffffffff, cpu_start_write},
+    {XENON_PORT_REQUEST, 4, request_read, 0, NULL},
+    {PVM_DOORBELL_PORT, 1, NULL, 0xffffffff, NULL},
+};
+#define NR_REGIONS (sizeof(regions) / sizeof(regions[0]))
+
+static int platform_read(struct hv_dev *d, unsigned region, uint64_t off, void *data, unsigned size)
+{
+	uint32_t v = regions[region].read ? regions[region].read(d) : regions[region].read_value;
+
+	(void)off;
+	memset(data, regions[region].read_value ? 0xff : 0, size);
+	memcpy(data, &v, size < sizeof(v) ? size : sizeof(v));
 	return 0;
 }
 
-/* The PVM doorbell; on VT-x hosts it reaches us and means nothing. */
-static int doorbell_io(struct hv_vcpu *v, uint16_t port, int is_write, uint8_t *data, unsigned size)
+static int platform_write(struct hv_dev *d, unsigned region, uint64_t off, const void *data, unsigned size)
 {
-	(void)v;
-	(void)port;
-	if (!is_write)
-		memset(data, 0xff, size);
-	return 0;
+	(void)off;
+	return regions[region].write ? regions[region].write(d, port_value(data, size)) : 0;
 }
 
 int hv_platform_request(struct hv_vm *vm, uint32_t req)
 {
-	atomic_store(&vm->pending_req, req);
-	return hv_kvm_irq_pulse(vm, XENON_REQ_IRQ);
+	struct hv_dev *d = hv_dev_find(vm, "platform");
+	struct platform *p;
+
+	if (!d)
+		return -ENODEV;
+	p = d->priv;
+	atomic_store(&p->pending_req, req);
+	return hv_kvm_irq_pulse(vm, p->irq);
 }
 
-static const struct hv_ioport platform_ports[] = {
-    {XENON_PORT_SHUTDOWN, 4, shutdown_io, NULL},
-    {XENON_PORT_CPU_START, 4, cpu_start_io, NULL},
-    {XENON_PORT_REQUEST, 4, request_io, NULL},
-    {PVM_DOORBELL_PORT, 1, doorbell_io, NULL},
+static void platform_destroy(struct hv_dev *d)
+{
+	struct platform *p = d->priv;
+
+	hv_irq_free(&d->vm->irqs, p->irq);
+	free(p);
+}
+
+static const struct hv_dev_ops platform_ops = {
+    .name = "platform",
+    .read = platform_read,
+    .write = platform_write,
+    .destroy = platform_destroy,
 };
 
-const struct hv_device hv_platform_device = {
-    .name = "platform",
-    .ports = platform_ports,
-    .nr_ports = sizeof(platform_ports) / sizeof(platform_ports[0]),
-};
+int hv_platform_create(struct hv_vm *vm, struct hv_dev **out)
+{
+	struct platform *p = calloc(1, sizeof(*p));
+	int rc;
+
+	if (!p)
+		return -ENOMEM;
+	atomic_init(&p->pending_req, XENON_REQ_NONE);
+	p->irq = XENON_REQ_IRQ;
+	rc = hv_irq_claim(&vm->irqs, p->irq, "platform");
+	if (rc) {
+		free(p);
+		return rc;
+	}
+	rc = hv_dev_add(vm, &platform_ops, p, out);
+	if (rc) {
+		platform_destroy(&(struct hv_dev){.vm = vm, .priv = p});
+		return rc;
+	}
+	for (unsigned i = 0; i < NR_REGIONS && !rc; i++)
+		rc = hv_bus_register(&vm->bus[HV_BUS_PIO], *out, i, regions[i].port, regions[i].len, 0);
+	if (rc)
+		hv_dev_remove(*out);
+	return rc;
+}

@@ -2,17 +2,23 @@
  * A 16550-compatible UART at 0x3f8, interrupt on IOAPIC pin 4. Transmit is
  * instantaneous (the byte goes to the console at once, THR is always empty);
  * received bytes wait in a small FIFO. The interrupt line follows the
- * 16550 rules: data ready (IER bit 0) and THR empty (IER bit 1).
+ * 16550 rules: data ready (IER bit 0) and THR empty (IER bit 1). A device
+ * instance (bus.h): its ports on the I/O bus, its line claimed from irq.c;
+ * once started it reads the console input (console.c) from the main loop.
  */
 #include "hypervisor/hv.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 
 #define UART_FIFO 256
+#define INPUT_CHUNK 256
+/* How soon to look again at input waiting for the guest to drain the FIFO. */
+#define RX_FULL_RETRY_MS 20
 
 enum { REG_DATA, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, REG_SCR };
 #define IER_RDA		0x01
@@ -30,6 +36,9 @@ enum { REG_DATA, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, REG_S
 #define MSR_CTS_DSR_DCD 0xb0
 
 struct hv_uart {
+	struct hv_vm *vm;
+	unsigned irq;
+	int in_fd; /* the console input we watch, -1 if none */
 	pthread_mutex_t lock;
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
 	int thre_pending; /* THR-empty interrupt not yet acknowledged */
@@ -44,16 +53,16 @@ static int uart_pending(const struct hv_uart *u)
 }
 
 /* Called with u->lock held: move the IRQ line to match the state. */
-static void uart_update_irq(struct hv_vm *vm, struct hv_uart *u, int new_data)
+static void uart_update_irq(struct hv_uart *u, int new_data)
 {
 	int level = uart_pending(u);
 
 	/* New data while the line is already up: make a fresh edge for edge-triggered pins. */
 	if (level && u->irq_level && new_data)
-		hv_kvm_irq_line(vm, XENON_UART_IRQ, 0);
+		hv_kvm_irq_line(u->vm, u->irq, 0);
 	else if (level == u->irq_level)
 		return;
-	hv_kvm_irq_line(vm, XENON_UART_IRQ, level);
+	hv_kvm_irq_line(u->vm, u->irq, level);
 	u->irq_level = level;
 }
 
@@ -140,54 +149,64 @@ static int uart_write(struct hv_uart *u, unsigned reg, uint8_t val)
 	}
 }
 
-static int uart_io(struct hv_vcpu *v, uint16_t port, int is_write, uint8_t *data, unsigned size)
+/* Any width: the registers are bytes, the rest of a wider read is zero. */
+static int uart_dev_read(struct hv_dev *d, unsigned region, uint64_t off, void *data, unsigned size)
 {
-	struct hv_vm *vm = v->vm;
-	struct hv_uart *u = vm->uart;
-	unsigned reg = port - XENON_UART_PORT;
-	int tx = 0;
+	struct hv_uart *u = d->priv;
+	uint8_t *p = data;
 
+	(void)region;
 	pthread_mutex_lock(&u->lock);
-	if (is_write)
-		tx = uart_write(u, reg, data[0]);
-	else
-		data[0] = uart_read(u, reg);
-	uart_update_irq(vm, u, 0);
+	p[0] = uart_read(u, off);
+	uart_update_irq(u, 0);
 	pthread_mutex_unlock(&u->lock);
-	if (!is_write && size > 1)
-		memset(data + 1, 0, size - 1);
+	memset(p + 1, 0, size - 1);
+	return 0;
+}
+
+static int uart_dev_write(struct hv_dev *d, unsigned region, uint64_t off, const void *data, unsigned size)
+{
+	struct hv_uart *u = d->priv;
+	int tx;
+
+	(void)region;
+	(void)size;
+	pthread_mutex_lock(&u->lock);
+	tx = uart_write(u, off, *(const uint8_t *)data);
+	uart_update_irq(u, 0);
+	pthread_mutex_unlock(&u->lock);
 	if (tx)
-		hv_console_write(vm, data, 1);
+		hv_console_write(u->vm, data, 1);
 	return 0;
 }
 
 /* `rep outsb` to THR: the whole string goes to the console in one write. */
-static int uart_out_string(struct hv_vcpu *v, uint16_t port, const uint8_t *data, unsigned size,
-			   unsigned count)
+static int uart_dev_write_string(struct hv_dev *d, unsigned region, uint64_t off, const void *data,
+				 unsigned size, unsigned count)
 {
-	struct hv_vm *vm = v->vm;
-	struct hv_uart *u = vm->uart;
+	struct hv_uart *u = d->priv;
+	const uint8_t *p = data;
 	int thr;
 
 	pthread_mutex_lock(&u->lock);
-	thr = port == XENON_UART_PORT + REG_DATA && !(u->lcr & LCR_DLAB) && size == 1;
+	thr = off == REG_DATA && !(u->lcr & LCR_DLAB) && size == 1;
 	if (thr) {
 		u->thre_pending = 1;
-		uart_update_irq(vm, u, 0);
+		uart_update_irq(u, 0);
 	}
 	pthread_mutex_unlock(&u->lock);
 	if (thr) {
-		hv_console_write(vm, data, count);
+		hv_console_write(u->vm, p, count);
 		return 0;
 	}
-	for (unsigned i = 0; i < count; i++, data += size)
-		uart_io(v, port, 1, (uint8_t *)data, size);
+	for (unsigned i = 0; i < count; i++, p += size)
+		uart_dev_write(d, region, off, p, size);
 	return 0;
 }
 
-size_t hv_uart_rx_space(struct hv_vm *vm)
+size_t hv_uart_rx_space(struct hv_dev *d)
 {
-	struct hv_uart *u = vm->uart;
+	struct hv_uart *u = d->priv;
 	size_t space;
 
 	pthread_mutex_lock(&u->lock);
@@ -196,45 +215,112 @@ size_t hv_uart_rx_space(struct hv_vm *vm)
 	return space;
 }
 
-size_t hv_uart_receive(struct hv_vm *vm, const uint8_t *buf, size_t len)
+size_t hv_uart_receive(struct hv_dev *d, const uint8_t *buf, size_t len)
 {
-	struct hv_uart *u = vm->uart;
+	struct hv_uart *u = d->priv;
 	size_t n = 0;
 
 	pthread_mutex_lock(&u->lock);
 	for (; n < len && u->rx_len < UART_FIFO; n++)
 		u->rx[(u->rx_head + u->rx_len++) % UART_FIFO] = buf[n];
 	if (n)
-		uart_update_irq(vm, u, 1);
+		uart_update_irq(u, 1);
 	pthread_mutex_unlock(&u->lock);
 	return n;
 }
 
-static int uart_init(struct hv_vm *vm)
+/* Main loop: read console input only while the FIFO has room for it. */
+static short input_want(struct hv_vm *vm, void *opaque, int fd, int *timeout_ms)
 {
-	struct hv_uart *u = calloc(1, sizeof(*u));
-
-	if (!u)
-		return -ENOMEM;
-	pthread_mutex_init(&u->lock, NULL);
-	vm->uart = u;
+	(void)vm;
+	(void)fd;
+	if (hv_uart_rx_space(opaque))
+		return POLLIN;
+	if (*timeout_ms < 0 || *timeout_ms > RX_FULL_RETRY_MS)
+		*timeout_ms = RX_FULL_RETRY_MS;
 	return 0;
 }
 
-static void uart_fini(struct hv_vm *vm)
+static void input_ready(struct hv_vm *vm, void *opaque, int fd, short revents)
 {
-	free(vm->uart);
-	vm->uart = NULL;
+	struct hv_uart *u = ((struct hv_dev *)opaque)->priv;
+	uint8_t buf[INPUT_CHUNK];
+	size_t space = hv_uart_rx_space(opaque);
+	ssize_t n = read(fd, buf, space < sizeof(buf) ? space : sizeof(buf));
+
+	(void)revents;
+	if (n > 0) {
+		hv_uart_receive(opaque, buf, n);
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR && errno != EIO)) {
+		hv_loop_del(vm, fd);
+		u->in_fd = -1;
+		hv_console_input_eof(vm);
+	}
 }
 
-static const struct hv_ioport uart_ports[] = {
-    {XENON_UART_PORT, 8, uart_io, uart_out_string},
+static int uart_start(struct hv_dev *d)
+{
+	struct hv_uart *u = d->priv;
+	int fd = hv_console_input_fd(d->vm), rc;
+
+	if (fd < 0)
+		return 0;
+	rc = hv_loop_add(d->vm, fd, POLLIN, HV_LOOP_DEVICE, input_ready, input_want, d);
+	if (!rc)
+		u->in_fd = fd;
+	return rc;
+}
+
+static void uart_stop(struct hv_dev *d)
+{
+	struct hv_uart *u = d->priv;
+
+	hv_loop_del(d->vm, u->in_fd);
+	u->in_fd = -1;
+}
+
+static void uart_destroy(struct hv_dev *d)
+{
+	struct hv_uart *u = d->priv;
+
+	hv_irq_free(&d->vm->irqs, u->irq);
+	pthread_mutex_destroy(&u->lock);
+	free(u);
+}
+
+static const struct hv_dev_ops uart_ops = {
+    .name = "uart",
+    .read = uart_dev_read,
+    .write = uart_dev_write,
+    .write_string = uart_dev_write_string,
+    .start = uart_start,
+    .stop = uart_stop,
+    .destroy = uart_destroy,
 };
 
-const struct hv_device hv_uart_device = {
-    .name = "uart",
-    .init = uart_init,
-    .fini = uart_fini,
-    .ports = uart_ports,
-    .nr_ports = 1,
-};
+int hv_uart_create(struct hv_vm *vm, struct hv_dev **out)
+{
+	struct hv_uart *u = calloc(1, sizeof(*u));
+	int rc;
+
+	if (!u)
+		return -ENOMEM;
+	u->vm = vm;
+	u->in_fd = -1;
+	u->irq = XENON_UART_IRQ; /* the guest ABI's COM1 line */
+	pthread_mutex_init(&u->lock, NULL);
+	rc = hv_irq_claim(&vm->irqs, u->irq, "uart");
+	if (rc) {
+		free(u);
+		return rc;
+	}
+	rc = hv_dev_add(vm, &uart_ops, u, out);
+	if (rc) {
+		uart_destroy(&(struct hv_dev){.vm = vm, .priv = u});
+		return rc;
+	}
+	rc = hv_bus_register(&vm->bus[HV_BUS_PIO], *out, 0, XENON_UART_PORT, 8, 0);
+	if (rc)
+		hv_dev_remove(*out);
+	return rc;
+}

@@ -83,26 +83,35 @@ static void vcpu_crash(struct hv_vcpu *v, const char *what)
 	hv_vm_end(v->vm, HV_EXIT_CRASH, "%s on vCPU %u at rip %#llx", what, v->index, r.rip);
 }
 
+static _Thread_local struct hv_vcpu *self;
+
+struct hv_vcpu *hv_vcpu_self(void)
+{
+	return self;
+}
+
+/* The I/O bus: count > 1 for string I/O (rep ins/outs), items one after the other. */
 static int exit_io(struct hv_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 
-	hv_ioport_dispatch(v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, data, run->io.size,
-			   run->io.count);
+	hv_bus_access(&v->vm->bus[HV_BUS_PIO], run->io.port, run->io.direction == KVM_EXIT_IO_OUT, data,
+		      run->io.size, run->io.count);
 	return 0;
 }
 
+/* Guest-physical addresses outside RAM: the MMIO bus. */
 static int exit_mmio(struct hv_vcpu *v)
 {
-	static atomic_int logged;
 	struct kvm_run *run = v->run;
 
-	if (!atomic_exchange(&logged, 1))
-		log_debug("guest accessed unbacked guest-physical %#llx (ignored; reads give all ones)",
-			  run->mmio.phys_addr);
-	if (!run->mmio.is_write)
-		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+	if (run->mmio.len > sizeof(run->mmio.data)) {
+		vcpu_crash(v, "MMIO access wider than 8 bytes");
+		return 0;
+	}
+	hv_bus_access(&v->vm->bus[HV_BUS_MMIO], run->mmio.phys_addr, run->mmio.is_write, run->mmio.data,
+		      run->mmio.len, 1);
 	return 0;
 }
 
@@ -208,6 +217,7 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	self = v;
 	atomic_store(&v->tid, (int)gettid());
 	for (;;) {
 		int rc;

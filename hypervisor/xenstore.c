@@ -4,8 +4,11 @@
  * connection into the domain's own (XS_CONTROL "become"), puts the ring page
  * at XENON_XS_RING_GPA and copies bytes both ways on the main thread:
  * guest requests (req[]) to the socket, replies and watch events from the
- * socket into rsp[]. The guest notifies with outb XENON_PORT_XS_NOTIFY; we
- * raise IOAPIC pin XENON_XS_IRQ after moving bytes either way.
+ * socket into rsp[]. The guest notifies with outb XENON_PORT_XS_NOTIFY, an
+ * ioeventfd (KVM signals our eventfd without an exit; other widths come
+ * through the I/O bus to the same eventfd); we raise IOAPIC line
+ * XENON_XS_IRQ after moving bytes either way, through an irqfd. A device
+ * instance; without --xenstore there is none and the port is empty.
  */
 #include "hypervisor/hv.h"
 
@@ -21,6 +24,11 @@
 #include "xenstored/xs.h"
 
 struct hv_xs {
+	struct hv_vm *vm;
+	unsigned irq;
+	int irq_claimed;
+	int irq_fd; /* irqfd on irq, -1: pulse it with KVM_IRQ_LINE */
+	int ioeventfd; /* notify_fd is also the port's ioeventfd */
 	struct xs_handle *h;
 	int fd;	       /* the xenstored connection, now the domain's */
 	int notify_fd; /* eventfd: the guest notified */
@@ -40,47 +48,27 @@ static void store_release(volatile uint32_t *p, uint32_t v)
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
-static int xs_init(struct hv_vm *vm)
+/* The connection to xenstored, become the domain's. */
+static int xs_connect(struct hv_vm *vm, struct hv_xs *x)
 {
-	struct hv_xs *x;
 	const char *path = vm->args.xenstored_socket;
-	int rc;
+	int rc = xs_open(path, &x->h);
 
-	if (!vm->args.xenstore)
-		return 0;
-	x = calloc(1, sizeof(*x));
-	if (!x)
-		return -ENOMEM;
-	x->ring = hv_gpa(vm, XENON_XS_RING_GPA, sizeof(*x->ring));
-	rc = xs_open(path, &x->h);
 	if (rc) {
 		log_warnx("--xenstore: cannot connect to xenstored at %s: %s (is xenstored running?)",
 			  path ? path : xs_socket_path(), log_strerror(rc));
-		free(x);
 		return rc;
 	}
 	rc = xs_become_domain(x->h, vm->args.domid);
 	if (rc) {
 		log_warnx("--xenstore: xenstored refused to hand over domain %u's connection: %s",
 			  vm->args.domid, log_strerror(rc));
-		goto fail;
+		xs_close(x->h);
+		return rc;
 	}
 	x->fd = xs_socket_fd(x->h);
 	fcntl(x->fd, F_SETFL, fcntl(x->fd, F_GETFL) | O_NONBLOCK);
-	x->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (x->notify_fd < 0) {
-		rc = -errno;
-		log_warn("--xenstore: cannot make the guest's notification eventfd");
-		goto fail;
-	}
-	vm->boot_info->xenstore_ring_gpa = XENON_XS_RING_GPA;
-	vm->boot_info->xenstore_irq = XENON_XS_IRQ;
-	vm->xs = x;
 	return 0;
-fail:
-	xs_close(x->h);
-	free(x);
-	return rc;
 }
 
 static void xs_broken(struct hv_xs *x, const char *why)
@@ -144,62 +132,182 @@ static int pump_replies(struct hv_xs *x)
 	return moved;
 }
 
-void hv_xs_fill_pollfds(struct hv_vm *vm, struct pollfd *pfds, unsigned *n, unsigned max)
+static void raise_irq(struct hv_xs *x)
 {
-	struct hv_xs *x = vm->xs;
-	struct xenon_xs_ring *r;
+	uint64_t one = 1;
+
+	if (x->irq_fd < 0 || write(x->irq_fd, &one, sizeof(one)) < 0)
+		hv_kvm_irq_pulse(x->vm, x->irq);
+}
+
+/* Main loop: the connection is polled for what the ring can take and give. */
+static short sock_want(struct hv_vm *vm, void *opaque, int fd, int *timeout_ms)
+{
+	struct hv_xs *x = opaque;
+	struct xenon_xs_ring *r = x->ring;
 	short events = 0;
 
-	if (!x || x->broken || *n + 2 > max)
-		return;
-	r = x->ring;
-	pfds[(*n)++] = (struct pollfd){.fd = x->notify_fd, .events = POLLIN};
+	(void)vm;
+	(void)fd;
+	(void)timeout_ms;
+	if (x->broken)
+		return 0;
 	if (r->rsp_prod - load_acquire(&r->rsp_cons) < RING)
 		events |= POLLIN;
 	if (load_acquire(&r->req_prod) != r->req_cons)
 		events |= POLLOUT;
-	pfds[(*n)++] = (struct pollfd){.fd = x->fd, .events = events};
+	return events;
+}
+
+static short notify_want(struct hv_vm *vm, void *opaque, int fd, int *timeout_ms)
+{
+	(void)vm;
+	(void)fd;
+	(void)timeout_ms;
+	return ((struct hv_xs *)opaque)->broken ? 0 : POLLIN;
 }
 
 /* After poll(): move what can be moved, then interrupt the guest if anything did. */
-void hv_xs_handle(struct hv_vm *vm)
+static void xs_ready(struct hv_vm *vm, void *opaque, int fd, short revents)
 {
-	struct hv_xs *x = vm->xs;
+	struct hv_xs *x = opaque;
 	uint64_t count;
 	int moved;
 
-	if (!x || x->broken)
+	(void)vm;
+	(void)fd;
+	(void)revents;
+	if (x->broken)
 		return;
 	if (read(x->notify_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		log_warn("xenstore notification");
 	moved = pump_requests(x);
 	moved |= pump_replies(x);
 	if (moved)
-		hv_kvm_irq_pulse(vm, XENON_XS_IRQ);
+		raise_irq(x);
 }
 
-static int xs_notify_io(struct hv_vcpu *v, uint16_t port, int is_write, uint8_t *data, unsigned size)
+static int xs_notify_write(struct hv_dev *d, unsigned region, uint64_t off, const void *data, unsigned size)
 {
-	struct hv_xs *x = v->vm->xs;
+	struct hv_xs *x = d->priv;
 	uint64_t one = 1;
 
-	(void)port;
-	if (!is_write) {
-		memset(data, 0xff, size);
-		return 0;
-	}
-	if (x && write(x->notify_fd, &one, sizeof(one)) < 0)
+	(void)region;
+	(void)off;
+	(void)data;
+	(void)size;
+	if (write(x->notify_fd, &one, sizeof(one)) < 0)
 		return -errno;
 	return 0;
 }
 
-static const struct hv_ioport xs_ports[] = {
-    {XENON_PORT_XS_NOTIFY, 1, xs_notify_io, NULL},
+static int xs_start(struct hv_dev *d)
+{
+	struct hv_xs *x = d->priv;
+	int rc = hv_loop_add(d->vm, x->notify_fd, POLLIN, HV_LOOP_DEVICE, xs_ready, notify_want, x);
+
+	return rc ? rc : hv_loop_add(d->vm, x->fd, 0, HV_LOOP_DEVICE, xs_ready, sock_want, x);
+}
+
+static void xs_stop(struct hv_dev *d)
+{
+	struct hv_xs *x = d->priv;
+
+	hv_loop_del(d->vm, x->notify_fd);
+	hv_loop_del(d->vm, x->fd);
+}
+
+static void xs_destroy(struct hv_dev *d)
+{
+	struct hv_xs *x = d->priv;
+
+	if (x->ioeventfd)
+		hv_kvm_ioeventfd(x->vm, x->notify_fd, HV_BUS_PIO, XENON_PORT_XS_NOTIFY, 1, 1);
+	if (x->irq_fd >= 0) {
+		hv_kvm_irqfd(x->vm, x->irq_fd, x->irq, 1);
+		close(x->irq_fd);
+	}
+	if (x->notify_fd >= 0)
+		close(x->notify_fd);
+	if (x->h)
+		xs_close(x->h);
+	if (x->irq_claimed)
+		hv_irq_free(&x->vm->irqs, x->irq);
+	free(x);
+}
+
+static const struct hv_dev_ops xs_ops = {
+    .name = "xenstore",
+    .write = xs_notify_write,
+    .start = xs_start,
+    .stop = xs_stop,
+    .destroy = xs_destroy,
 };
 
-const struct hv_device hv_xs_device = {
-    .name = "xenstore",
-    .init = xs_init,
-    .ports = xs_ports,
-    .nr_ports = 1,
-};
+/* Doorbell and interrupt inside KVM where it can; the slow paths stay. */
+static void xs_kvm_shortcuts(struct hv_xs *x)
+{
+	int rc = hv_kvm_ioeventfd(x->vm, x->notify_fd, HV_BUS_PIO, XENON_PORT_XS_NOTIFY, 1, 0);
+
+	x->ioeventfd = !rc;
+	if (rc)
+		log_debug("xenstore: no ioeventfd for the notify port (%s)", log_strerror(rc));
+	x->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	rc = x->irq_fd < 0 ? -errno : hv_kvm_irqfd(x->vm, x->irq_fd, x->irq, 0);
+	if (rc) {
+		log_debug("xenstore: no irqfd for IRQ %u (%s)", x->irq, log_strerror(rc));
+		if (x->irq_fd >= 0)
+			close(x->irq_fd);
+		x->irq_fd = -1;
+	}
+}
+
+static int xs_setup(struct hv_vm *vm, struct hv_xs *x)
+{
+	int rc = hv_irq_claim(&vm->irqs, x->irq, "xenstore");
+
+	if (rc)
+		return rc;
+	x->irq_claimed = 1;
+	x->ring = hv_gpa(vm, XENON_XS_RING_GPA, sizeof(*x->ring));
+	rc = xs_connect(vm, x);
+	if (rc)
+		return rc;
+	x->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (x->notify_fd < 0) {
+		rc = -errno;
+		log_warn("--xenstore: cannot make the guest's notification eventfd");
+		return rc;
+	}
+	xs_kvm_shortcuts(x);
+	return 0;
+}
+
+int hv_xs_create(struct hv_vm *vm, struct hv_dev **out)
+{
+	struct hv_xs *x;
+	int rc;
+
+	*out = NULL;
+	if (!vm->args.xenstore)
+		return 0;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	*x = (struct hv_xs){.vm = vm, .irq = XENON_XS_IRQ, .irq_fd = -1, .fd = -1, .notify_fd = -1};
+	rc = xs_setup(vm, x);
+	if (!rc)
+		rc = hv_dev_add(vm, &xs_ops, x, out);
+	if (rc) {
+		xs_destroy(&(struct hv_dev){.vm = vm, .priv = x});
+		return rc;
+	}
+	rc = hv_bus_register(&vm->bus[HV_BUS_PIO], *out, 0, XENON_PORT_XS_NOTIFY, 1, 0);
+	if (rc) {
+		hv_dev_remove(*out);
+		return rc;
+	}
+	vm->boot_info->xenstore_ring_gpa = XENON_XS_RING_GPA;
+	vm->boot_info->xenstore_irq = x->irq;
+	return 0;
+}

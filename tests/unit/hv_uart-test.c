@@ -1,4 +1,4 @@
-/* xenon-hv's 16550 UART model and the console ring behind it. */
+/* xenon-hv's 16550 UART model (a device on the I/O bus) and the console ring behind it. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,21 +21,34 @@ int hv_kvm_irq_line(struct hv_vm *vm, unsigned pin, int level)
 	return 0;
 }
 
+/* The main loop is not part of this test: the UART is never started. */
+int hv_loop_add(struct hv_vm *vm, int fd, short events, enum hv_loop_stage stage, hv_loop_fn fn,
+		hv_loop_want_fn want, void *opaque)
+{
+	(void)vm, (void)fd, (void)events, (void)stage, (void)fn, (void)want, (void)opaque;
+	return -ENOSYS;
+}
+
+void hv_loop_del(struct hv_vm *vm, int fd)
+{
+	(void)vm, (void)fd;
+}
+
 static struct hv_vm vm;
-static struct hv_vcpu vcpu = {.vm = &vm};
+static struct hv_dev *uart;
 static char out_path[] = "/tmp/hv_uart-test.XXXXXX";
 
 static uint8_t rd(unsigned reg)
 {
 	uint8_t v = 0;
 
-	hv_uart_device.ports[0].io(&vcpu, XENON_UART_PORT + reg, 0, &v, 1);
+	CHECK_INT(hv_bus_access(&vm.bus[HV_BUS_PIO], XENON_UART_PORT + reg, 0, &v, 1, 1), 0);
 	return v;
 }
 
 static void wr(unsigned reg, uint8_t v)
 {
-	hv_uart_device.ports[0].io(&vcpu, XENON_UART_PORT + reg, 1, &v, 1);
+	CHECK_INT(hv_bus_access(&vm.bus[HV_BUS_PIO], XENON_UART_PORT + reg, 1, &v, 1, 1), 0);
 }
 
 static void setup(void)
@@ -45,13 +58,17 @@ static void setup(void)
 	close(fd);
 	memset(&vm, 0, sizeof(vm));
 	irq_level = irq_rises = 0;
-	CHECK_INT(hv_uart_device.init(&vm), 0);
+	hv_devices_setup(&vm);
+	CHECK_INT(hv_uart_create(&vm, &uart), 0);
 	CHECK_INT(hv_console_open(&vm, out_path), 0);
 }
 
 static void teardown(void)
 {
-	hv_uart_device.fini(&vm);
+	hv_devices_fini(&vm);
+	CHECK_INT(vm.irqs.used, 0); /* the UART gave its line back */
+	for (unsigned s = 0; s < HV_BUS_NR; s++)
+		hv_bus_destroy(&vm.bus[s]);
 	hv_console_destroy(&vm);
 	unlink(out_path);
 	strcpy(out_path, "/tmp/hv_uart-test.XXXXXX");
@@ -79,7 +96,7 @@ static void test_transmit_goes_to_console_and_ring(void)
 static void test_receive_raises_irq_until_drained(void)
 {
 	setup();
-	CHECK_INT(hv_uart_receive(&vm, (const uint8_t *)"ab", 2), 2);
+	CHECK_INT(hv_uart_receive(uart, (const uint8_t *)"ab", 2), 2);
 	CHECK_INT(irq_level, 0); /* IER: no interrupts enabled yet */
 	CHECK_INT(rd(5) & 1, 1); /* LSR: data ready */
 	wr(1, 0x01);		 /* IER: received data available */
@@ -92,8 +109,8 @@ static void test_receive_raises_irq_until_drained(void)
 	CHECK_INT(rd(5) & 1, 0);
 	CHECK_INT(rd(2) & 0x0f, 0x01); /* IIR: nothing pending */
 	/* New data while the line is up makes a fresh edge. */
-	hv_uart_receive(&vm, (const uint8_t *)"c", 1);
-	hv_uart_receive(&vm, (const uint8_t *)"d", 1);
+	hv_uart_receive(uart, (const uint8_t *)"c", 1);
+	hv_uart_receive(uart, (const uint8_t *)"d", 1);
 	CHECK_INT(irq_rises, 3);
 	teardown();
 }
@@ -116,16 +133,16 @@ static void test_fifo_is_bounded_and_dlab_hides_data(void)
 
 	setup();
 	memset(many, 'z', sizeof(many));
-	CHECK_INT(hv_uart_receive(&vm, many, sizeof(many)), 256);
-	CHECK_INT(hv_uart_rx_space(&vm), 0);
+	CHECK_INT(hv_uart_receive(uart, many, sizeof(many)), 256);
+	CHECK_INT(hv_uart_rx_space(uart), 0);
 	wr(3, 0x80); /* LCR: DLAB */
 	wr(0, 0x01); /* divisor latch, not a byte to send */
 	CHECK_INT(rd(0), 0x01);
 	wr(3, 0x03);
 	CHECK_INT(rd(0), 'z');
-	CHECK_INT(hv_uart_rx_space(&vm), 1);
+	CHECK_INT(hv_uart_rx_space(uart), 1);
 	wr(2, 0x02); /* FCR: clear the receive FIFO */
-	CHECK_INT(hv_uart_rx_space(&vm), 256);
+	CHECK_INT(hv_uart_rx_space(uart), 256);
 	CHECK_INT(hv_console_ring_copy(&vm, many, sizeof(many)), 0);
 	teardown();
 }
@@ -147,6 +164,23 @@ static void test_ring_keeps_the_latest_output(void)
 	teardown();
 }
 
+/* `rep outsb` in one exit; wider reads; an access running past the UART's 8 ports. */
+static void test_string_output_and_widths(void)
+{
+	char buf[16] = "";
+	uint32_t v = 0;
+
+	setup();
+	CHECK_INT(hv_bus_access(&vm.bus[HV_BUS_PIO], XENON_UART_PORT, 1, "xyz", 1, 3), 0);
+	CHECK_INT(hv_console_ring_copy(&vm, (uint8_t *)buf, sizeof(buf)), 3);
+	CHECK(!memcmp(buf, "xyz", 3));
+	CHECK_INT(hv_bus_access(&vm.bus[HV_BUS_PIO], XENON_UART_PORT + 5, 0, &v, 2, 1), 0);
+	CHECK_INT(v, 0x60); /* LSR, and a zero high byte */
+	CHECK_INT(hv_bus_access(&vm.bus[HV_BUS_PIO], XENON_UART_PORT + 6, 0, &v, 4, 1), -ENOENT);
+	CHECK_INT(v, 0xffffffff);
+	teardown();
+}
+
 int main(void)
 {
 	log_init("hv_uart-test");
@@ -155,5 +189,6 @@ int main(void)
 	RUN(test_thre_interrupt_acknowledged_by_iir);
 	RUN(test_fifo_is_bounded_and_dlab_hides_data);
 	RUN(test_ring_keeps_the_latest_output);
+	RUN(test_string_output_and_widths);
 	return unit_done();
 }
