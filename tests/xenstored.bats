@@ -310,7 +310,7 @@ rss_kb() {
 }
 
 # flood as dom0 or as domain 3 (then: at most 20 outstanding replies)
-flood_test() { # become-line
+flood_test() { # become-line [domid]
 	"$XSD/xenstore-write" /big "$(head -c 4000 /dev/zero | tr '\0' x)"
 	"$XSD/xenstore-chmod" /big n0 r3
 	before=$(rss_kb)
@@ -319,6 +319,8 @@ flood_test() { # become-line
 		echo "flood 50000 /big"
 		wait_for 30 grep -q '^sent' "$T/flood"
 		rss_kb > "$T/rss"
+		# replies the daemon holds for the flooding domain, not yet sent
+		"$XSD/xenstore-control" quota "${2:-0}" > "$T/quota"
 		# everyone else is served meanwhile
 		"$XSD/xenstore-read" /big | wc -c > "$T/other"
 		echo drain
@@ -342,7 +344,10 @@ flood_test() { # become-line
 
 @test "a guest connection stops at 20 outstanding requests until it reads" {
 	start_xsd
-	flood_test "become 3"
+	flood_test "become 3" 3
+	# it stopped taking requests with exactly its quota of replies unsent
+	cat "$T/quota"
+	grep -qx 'outstanding      :       20 (max       20)' "$T/quota"
 }
 
 @test "without -N the daemon detaches, writes its pid file, socket mode 0600" {

@@ -113,6 +113,20 @@ static bool conn_busy(struct conn *c)
 	return !c->who.priv && c->outstanding >= quota_limit[QUOTA_OUTSTANDING];
 }
 
+/* Replies queued and not yet sent, over every guest connection of domid. */
+unsigned conn_outstanding_of(uint32_t domid)
+{
+	unsigned n = 0;
+
+	for (struct conn *c = conns; c; c = c->next) {
+		if (c->who.priv || c->who.domid != domid)
+			continue;
+		account_sent(c);
+		n += c->outstanding;
+	}
+	return n;
+}
+
 static bool msg_complete(const struct conn *c)
 {
 	uint32_t len;

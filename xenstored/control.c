@@ -56,9 +56,11 @@ static int ctl_quota(struct req *r, int argc, const char **argv)
 		if (parse_domid(argv[1], &domid))
 			return -EINVAL;
 		d = domain_find(domid);
-		rc = snprintf(out, sizeof(out), "Domain %u:\n%-17s: %8u (max %8u)\n%-17s: %8u (max %8u)\n",
+		rc = snprintf(out, sizeof(out),
+			      "Domain %u:\n%-17s: %8u (max %8u)\n%-17s: %8u (max %8u)\n%-17s: %8u (max %8u)\n",
 			      domid, "nodes", d ? d->nodes : 0, quota_limit[QUOTA_NODES], "watches",
-			      d ? d->watches : 0, quota_limit[QUOTA_WATCHES]);
+			      d ? d->watches : 0, quota_limit[QUOTA_WATCHES], "outstanding",
+			      conn_outstanding_of(domid), quota_limit[QUOTA_OUTSTANDING]);
 		return reply(r, out, rc + 1);
 	}
 	if (argc == 4 && !strcmp(argv[1], "set")) { /* Xen's form */

@@ -71,6 +71,7 @@ void conn_close_later(struct conn *c, const char *why);
 /* Bytes read from c: complete messages are handled as they complete. */
 void conn_feed(struct conn *c, const char *p, size_t n);
 size_t conn_pending(const struct conn *c);
+unsigned conn_outstanding_of(uint32_t domid);
 /* The event loop's round (changes once per batch of replies). */
 uint64_t conn_round(void);
 /* Handle input held back while c was busy (the loop calls it once c's client has read). */
