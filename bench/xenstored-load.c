@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 	count = atoi(argv[3]);
 	if (!window || window > 4096 || !count)
 		fatalx("WINDOW must be 1..4096 and COUNT at least 1");
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argc > 4 ? argv[4] : xs_socket_path());
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argc > 4 ? argv[4] : xsc_socket_path());
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		fatal("cannot connect to %s", sa.sun_path);

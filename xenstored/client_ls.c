@@ -40,7 +40,7 @@ static void print_perms(struct ls *ls, const char *path, const char *name)
 	char **perms;
 	unsigned n;
 
-	if (xs_get_perms(ls->c->xs, XS_NO_TX, path, &perms, &n)) {
+	if (xsc_get_perms(ls->c->xs, XS_NO_TX, path, &perms, &n)) {
 		log_warn("\ncould not access permissions for %s", name);
 		return;
 	}
@@ -66,7 +66,7 @@ static void print_line(struct ls *ls, const char *path, const char *name, int de
 			fputc(' ', out);
 		w += fprintf(out, "%.*s", ls->max_width - TAG_LEN - w, name);
 	}
-	if (xs_read(ls->c->xs, XS_NO_TX, path, &val, &len)) {
+	if (xsc_read(ls->c->xs, XS_NO_TX, path, &val, &len)) {
 		fputs(":\n", out);
 	} else {
 		esc = value_escape(val, len);
@@ -111,12 +111,12 @@ static int json_node(struct ls *ls, const char *path, const char *name, int dept
 
 	json_string(g, ls->c->full ? path : name, strlen(ls->c->full ? path : name));
 	yajl_gen_map_open(g);
-	if (!xs_read(ls->c->xs, XS_NO_TX, path, &val, &len)) {
+	if (!xsc_read(ls->c->xs, XS_NO_TX, path, &val, &len)) {
 		json_string(g, "value", 5);
 		json_string(g, val, len);
 		free(val);
 	}
-	if (ls->c->prefix && !xs_get_perms(ls->c->xs, XS_NO_TX, path, &perms, &n)) {
+	if (ls->c->prefix && !xsc_get_perms(ls->c->xs, XS_NO_TX, path, &perms, &n)) {
 		json_string(g, "perms", 5);
 		yajl_gen_array_open(g);
 		for (unsigned i = 0; i < n; i++)
@@ -124,7 +124,7 @@ static int json_node(struct ls *ls, const char *path, const char *name, int dept
 		yajl_gen_array_close(g);
 		free(perms);
 	}
-	if (!ls->c->full && !xs_directory(ls->c->xs, XS_NO_TX, path, &perms, &n)) {
+	if (!ls->c->full && !xsc_directory(ls->c->xs, XS_NO_TX, path, &perms, &n)) {
 		free(perms);
 		if (n) { /* leaves get no "children" */
 			json_string(g, "children", 8);
@@ -143,7 +143,7 @@ static int ls_tree(struct ls *ls, const char *path, int depth)
 {
 	char **kids, child[LS_PATH_MAX];
 	unsigned n;
-	int rc = xs_directory(ls->c->xs, XS_NO_TX, path, &kids, &n);
+	int rc = xsc_directory(ls->c->xs, XS_NO_TX, path, &kids, &n);
 
 	if (rc) {
 		log_warnx("xs_directory (%s): %s", path, log_strerror(rc));

@@ -126,10 +126,10 @@ static int run(struct client *c, const struct mode *m)
 		if (!c->out)
 			fatal("open_memstream");
 		c->tx = XS_NO_TX;
-		if (tx && xs_transaction_start(c->xs, &c->tx))
+		if (tx && xsc_transaction_start(c->xs, &c->tx))
 			fatalx("couldn't start transaction");
 		ret = m->fn(c);
-		rc = tx ? xs_transaction_end(c->xs, c->tx, ret != 0) : 0;
+		rc = tx ? xsc_transaction_end(c->xs, c->tx, ret != 0) : 0;
 		fclose(c->out);
 		if (rc == -EAGAIN && ret == 0) {
 			free(buf);
@@ -169,12 +169,12 @@ int main(int argc, char **argv)
 		       "control",
 		       c.mode);
 	parse_opts(&c, m, argc, argv, with_mode);
-	rc = xs_open(NULL, &c.xs);
+	rc = xsc_open(NULL, &c.xs);
 	if (rc)
 		fatalx("cannot connect to xenstored at %s: %s (is it running? XENSTORED_PATH "
 		       "names another socket)",
-		       xs_socket_path(), log_strerror(rc));
+		       xsc_socket_path(), log_strerror(rc));
 	rc = run(&c, m);
-	xs_close(c.xs);
+	xsc_close(c.xs);
 	return rc;
 }

@@ -13,7 +13,7 @@ int mode_read(struct client *c)
 		char *val, *esc;
 		size_t len;
 
-		if (xs_read(c->xs, c->tx, c->argv[i], &val, &len)) {
+		if (xsc_read(c->xs, c->tx, c->argv[i], &val, &len)) {
 			log_warnx("couldn't read path %s", c->argv[i]);
 			return 1;
 		}
@@ -47,7 +47,7 @@ int mode_write(struct client *c)
 		} else {
 			len = value_unescape(spec, val);
 		}
-		rc = xs_write(c->xs, c->tx, c->argv[i], val, len);
+		rc = xsc_write(c->xs, c->tx, c->argv[i], val, len);
 		free(val);
 		if (rc) {
 			log_warnx("could not write path %s", c->argv[i]);
@@ -65,17 +65,17 @@ static int rm_tidy(struct client *c, char *path)
 		unsigned n;
 		size_t len;
 
-		if (xs_rm(c->xs, c->tx, path)) {
+		if (xsc_rm(c->xs, c->tx, path)) {
 			log_warnx("could not remove path %s", path);
 			return 1;
 		}
 		if (!c->tidy || !(slash = strrchr(path, '/')))
 			return 0;
 		*slash = 0;
-		if (!path[0] || xs_read(c->xs, c->tx, path, &val, &len))
+		if (!path[0] || xsc_read(c->xs, c->tx, path, &val, &len))
 			return 0;
 		free(val);
-		if (len || xs_directory(c->xs, c->tx, path, &kids, &n))
+		if (len || xsc_directory(c->xs, c->tx, path, &kids, &n))
 			return 0;
 		free(kids);
 		if (n)
@@ -101,7 +101,7 @@ int mode_exists(struct client *c)
 	for (int i = 0; i < c->argc; i++) {
 		char *val;
 
-		if (xs_read(c->xs, c->tx, c->argv[i], &val, NULL))
+		if (xsc_read(c->xs, c->tx, c->argv[i], &val, NULL))
 			return 1;
 		free(val);
 	}
@@ -114,7 +114,7 @@ int mode_list(struct client *c)
 		char **kids;
 		unsigned n;
 
-		if (xs_directory(c->xs, c->tx, c->argv[i], &kids, &n)) {
+		if (xsc_directory(c->xs, c->tx, c->argv[i], &kids, &n)) {
 			log_warnx("could not list path %s", c->argv[i]);
 			return 1;
 		}
@@ -136,7 +136,7 @@ static void chmod_one(struct client *c, char *path, const char *const *perms, un
 
 	if (!path[0])
 		return;
-	rc = xs_set_perms(c->xs, c->tx, path, perms, n);
+	rc = xsc_set_perms(c->xs, c->tx, path, perms, n);
 	if (rc)
 		fatalx("Error occurred setting permissions on '%s': %s", path, log_strerror(rc));
 	if (upto) {
@@ -150,7 +150,7 @@ static void chmod_one(struct client *c, char *path, const char *const *perms, un
 		char **kids, buf[CHMOD_PATH_MAX];
 		unsigned nk;
 
-		if (xs_directory(c->xs, c->tx, path, &kids, &nk))
+		if (xsc_directory(c->xs, c->tx, path, &kids, &nk))
 			return;
 		for (unsigned i = 0; i < nk; i++) {
 			snprintf(buf, sizeof(buf), "%s/%s", path, kids[i]);
@@ -187,14 +187,14 @@ int mode_chmod(struct client *c)
 
 int mode_watch(struct client *c)
 {
-	int rc = xs_watch(c->xs, c->argv[0], "xenstore-watch");
+	int rc = xsc_watch(c->xs, c->argv[0], "xenstore-watch");
 
 	if (rc)
 		fatalx("Unable to add watch on %s: %s", c->argv[0], log_strerror(rc));
 	for (long seen = 0; !c->watch_nr || seen < c->watch_nr; seen++) {
 		char *path, *token;
 
-		rc = xs_read_watch(c->xs, -1, &path, &token);
+		rc = xsc_read_watch(c->xs, -1, &path, &token);
 		if (rc)
 			fatalx("lost the connection to xenstored: %s", log_strerror(rc));
 		printf("%s\n", path);
@@ -208,7 +208,7 @@ int mode_watch(struct client *c)
 int mode_control(struct client *c)
 {
 	char *reply = NULL;
-	int rc = xs_control(c->xs, (const char *const *)c->argv, c->argc, &reply);
+	int rc = xsc_control(c->xs, (const char *const *)c->argv, c->argc, &reply);
 
 	if (rc) {
 		log_warnx("control command %s failed: %s", c->argv[0], log_strerror(rc));

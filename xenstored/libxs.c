@@ -1,4 +1,5 @@
 /* libxs: the client library (xs.h) over the Unix socket. */
+#define XSC_NO_OLD_NAMES
 #include "xs.h"
 
 #include <errno.h>
@@ -6,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -22,9 +25,11 @@ struct xs_handle {
 	int fd;
 	uint32_t req_id;
 	struct xs_event *events, **events_tail;
+	int epoll_fd, event_fd; /* xsc_watch_fd(), -1 until asked for */
+	bool raised;		/* event_fd holds a count */
 };
 
-const char *xs_socket_path(void)
+const char *xsc_socket_path(void)
 {
 	static char buf[4096];
 	const char *p = getenv("XENSTORED_PATH");
@@ -39,13 +44,13 @@ const char *xs_socket_path(void)
 	return "/run/xenstored/socket";
 }
 
-int xs_open(const char *path, struct xs_handle **out)
+int xsc_open(const char *path, struct xs_handle **out)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct xs_handle *h;
 
 	if (!path)
-		path = xs_socket_path();
+		path = xsc_socket_path();
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
@@ -53,6 +58,7 @@ int xs_open(const char *path, struct xs_handle **out)
 	if (!h)
 		return -ENOMEM;
 	h->events_tail = &h->events;
+	h->epoll_fd = h->event_fd = -1;
 	h->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (h->fd < 0 || connect(h->fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		int rc = -errno;
@@ -66,7 +72,7 @@ int xs_open(const char *path, struct xs_handle **out)
 	return 0;
 }
 
-void xs_close(struct xs_handle *h)
+void xsc_close(struct xs_handle *h)
 {
 	if (!h)
 		return;
@@ -77,16 +83,20 @@ void xs_close(struct xs_handle *h)
 		free(e->path);
 		free(e);
 	}
+	if (h->epoll_fd >= 0)
+		close(h->epoll_fd);
+	if (h->event_fd >= 0)
+		close(h->event_fd);
 	close(h->fd);
 	free(h);
 }
 
-int xs_fileno(struct xs_handle *h)
+int xsc_fileno(struct xs_handle *h)
 {
 	return h->fd;
 }
 
-int xs_socket_fd(struct xs_handle *h)
+int xsc_socket_fd(struct xs_handle *h)
 {
 	return h->fd;
 }
@@ -131,6 +141,19 @@ static int read_msg(struct xs_handle *h, struct xs_msg_hdr *hdr, char **data)
 	return 0;
 }
 
+/* Keep event_fd readable exactly while events are queued. */
+static void events_signal(struct xs_handle *h)
+{
+	uint64_t v = 1;
+
+	if (h->event_fd < 0 || h->raised == !!h->events)
+		return;
+	if (h->events)
+		h->raised = write(h->event_fd, &v, sizeof(v)) == sizeof(v);
+	else
+		h->raised = read(h->event_fd, &v, sizeof(v)) != sizeof(v);
+}
+
 static int queue_event(struct xs_handle *h, char *data, uint32_t len)
 {
 	struct xs_event *e;
@@ -150,6 +173,7 @@ static int queue_event(struct xs_handle *h, char *data, uint32_t len)
 	e->next = NULL;
 	*h->events_tail = e;
 	h->events_tail = &e->next;
+	events_signal(h);
 	return 0;
 }
 
@@ -242,7 +266,7 @@ static int talk_path(struct xs_handle *h, uint32_t type, uint32_t tx, const char
 	return talk(h, type, tx, p, 1, reply, rlen);
 }
 
-int xs_read(struct xs_handle *h, uint32_t tx, const char *path, char **value, size_t *len)
+int xsc_read(struct xs_handle *h, uint32_t tx, const char *path, char **value, size_t *len)
 {
 	uint32_t l;
 	char *v;
@@ -259,24 +283,24 @@ int xs_read(struct xs_handle *h, uint32_t tx, const char *path, char **value, si
 	return 0;
 }
 
-int xs_write(struct xs_handle *h, uint32_t tx, const char *path, const void *value, size_t len)
+int xsc_write(struct xs_handle *h, uint32_t tx, const char *path, const void *value, size_t len)
 {
 	struct iovec p[] = {STR(path), {(void *)value, len}};
 
 	return talk(h, XS_WRITE, tx, p, 2, NULL, NULL);
 }
 
-int xs_write_str(struct xs_handle *h, uint32_t tx, const char *path, const char *value)
+int xsc_write_str(struct xs_handle *h, uint32_t tx, const char *path, const char *value)
 {
-	return xs_write(h, tx, path, value, strlen(value));
+	return xsc_write(h, tx, path, value, strlen(value));
 }
 
-int xs_mkdir(struct xs_handle *h, uint32_t tx, const char *path)
+int xsc_mkdir(struct xs_handle *h, uint32_t tx, const char *path)
 {
 	return talk_path(h, XS_MKDIR, tx, path, NULL, NULL);
 }
 
-int xs_rm(struct xs_handle *h, uint32_t tx, const char *path)
+int xsc_rm(struct xs_handle *h, uint32_t tx, const char *path)
 {
 	return talk_path(h, XS_RM, tx, path, NULL, NULL);
 }
@@ -355,7 +379,7 @@ static int directory_part(struct xs_handle *h, uint32_t tx, const char *path, ch
 	return rc;
 }
 
-int xs_directory(struct xs_handle *h, uint32_t tx, const char *path, char ***names, unsigned *count)
+int xsc_directory(struct xs_handle *h, uint32_t tx, const char *path, char ***names, unsigned *count)
 {
 	uint32_t l;
 	size_t len;
@@ -372,7 +396,7 @@ int xs_directory(struct xs_handle *h, uint32_t tx, const char *path, char ***nam
 	return rc;
 }
 
-int xs_get_perms(struct xs_handle *h, uint32_t tx, const char *path, char ***perms, unsigned *count)
+int xsc_get_perms(struct xs_handle *h, uint32_t tx, const char *path, char ***perms, unsigned *count)
 {
 	uint32_t l;
 	char *r;
@@ -400,7 +424,7 @@ static int join_strings(const char *const *strs, unsigned n, char *buf, size_t *
 	return 0;
 }
 
-int xs_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char *const *perms, unsigned count)
+int xsc_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char *const *perms, unsigned count)
 {
 	char buf[XS_PAYLOAD_MAX];
 	size_t len;
@@ -411,7 +435,7 @@ int xs_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char 
 	return talk(h, XS_SET_PERMS, tx, p, 2, NULL, NULL);
 }
 
-int xs_transaction_start(struct xs_handle *h, uint32_t *tx)
+int xsc_transaction_start(struct xs_handle *h, uint32_t *tx)
 {
 	struct iovec p[] = {{"", 1}};
 	unsigned long v;
@@ -428,21 +452,21 @@ int xs_transaction_start(struct xs_handle *h, uint32_t *tx)
 	return rc;
 }
 
-int xs_transaction_end(struct xs_handle *h, uint32_t tx, bool abort)
+int xsc_transaction_end(struct xs_handle *h, uint32_t tx, bool abort)
 {
 	struct iovec p[] = {{abort ? "F" : "T", 2}};
 
 	return talk(h, XS_TRANSACTION_END, tx, p, 1, NULL, NULL);
 }
 
-int xs_watch(struct xs_handle *h, const char *path, const char *token)
+int xsc_watch(struct xs_handle *h, const char *path, const char *token)
 {
 	struct iovec p[] = {STR(path), STR(token)};
 
 	return talk(h, XS_WATCH, 0, p, 2, NULL, NULL);
 }
 
-int xs_unwatch(struct xs_handle *h, const char *path, const char *token)
+int xsc_unwatch(struct xs_handle *h, const char *path, const char *token)
 {
 	struct iovec p[] = {STR(path), STR(token)};
 
@@ -468,10 +492,11 @@ static int pop_event(struct xs_handle *h, char **path, char **token)
 		h->events_tail = &h->events;
 	free(e->path);
 	free(e);
+	events_signal(h);
 	return 0;
 }
 
-int xs_read_watch(struct xs_handle *h, int timeout_ms, char **path, char **token)
+int xsc_read_watch(struct xs_handle *h, int timeout_ms, char **path, char **token)
 {
 	while (!h->events) {
 		struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
@@ -506,7 +531,7 @@ static int talk_domid(struct xs_handle *h, uint32_t type, uint32_t domid, char *
 	return talk_path(h, type, 0, id, reply, NULL);
 }
 
-int xs_introduce_domain(struct xs_handle *h, uint32_t domid)
+int xsc_introduce_domain(struct xs_handle *h, uint32_t domid)
 {
 	char id[16];
 
@@ -516,17 +541,17 @@ int xs_introduce_domain(struct xs_handle *h, uint32_t domid)
 	return talk(h, XS_INTRODUCE, 0, p, 3, NULL, NULL);
 }
 
-int xs_release_domain(struct xs_handle *h, uint32_t domid)
+int xsc_release_domain(struct xs_handle *h, uint32_t domid)
 {
 	return talk_domid(h, XS_RELEASE, domid, NULL);
 }
 
-int xs_get_domain_path(struct xs_handle *h, uint32_t domid, char **path)
+int xsc_get_domain_path(struct xs_handle *h, uint32_t domid, char **path)
 {
 	return talk_domid(h, XS_GET_DOMAIN_PATH, domid, path);
 }
 
-int xs_control(struct xs_handle *h, const char *const *argv, unsigned argc, char **reply)
+int xsc_control(struct xs_handle *h, const char *const *argv, unsigned argc, char **reply)
 {
 	char buf[XS_PAYLOAD_MAX];
 	size_t len;
@@ -537,11 +562,69 @@ int xs_control(struct xs_handle *h, const char *const *argv, unsigned argc, char
 	return talk(h, XS_CONTROL, 0, p, 1, reply, NULL);
 }
 
-int xs_become_domain(struct xs_handle *h, uint32_t domid)
+int xsc_become_domain(struct xs_handle *h, uint32_t domid)
 {
 	char id[16];
 	const char *argv[] = {"become", id};
 
 	snprintf(id, sizeof(id), "%u", domid);
-	return xs_control(h, argv, 2, NULL);
+	return xsc_control(h, argv, 2, NULL);
+}
+
+int xsc_request(struct xs_handle *h, uint32_t type, uint32_t tx, const void *payload, size_t len, char **reply,
+		size_t *rlen)
+{
+	struct iovec p[] = {{(void *)payload, len}};
+	uint32_t l = 0;
+	int rc = talk(h, type, tx, p, 1, reply, &l);
+
+	if (!rc && rlen)
+		*rlen = l;
+	return rc;
+}
+
+int xsc_watch_fd(struct xs_handle *h)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	if (h->epoll_fd >= 0)
+		return h->epoll_fd;
+	h->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	h->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (h->event_fd < 0 || h->epoll_fd < 0 || epoll_ctl(h->epoll_fd, EPOLL_CTL_ADD, h->fd, &ev) ||
+	    epoll_ctl(h->epoll_fd, EPOLL_CTL_ADD, h->event_fd, &ev)) {
+		int rc = -errno;
+
+		if (h->event_fd >= 0)
+			close(h->event_fd);
+		if (h->epoll_fd >= 0)
+			close(h->epoll_fd);
+		h->event_fd = h->epoll_fd = -1;
+		return rc;
+	}
+	h->raised = false;
+	events_signal(h);
+	return h->epoll_fd;
+}
+
+void xsc_drop_events(struct xs_handle *h, const char *path, const char *token)
+{
+	struct xs_event **pp = &h->events;
+
+	while (*pp) {
+		struct xs_event *e = *pp;
+
+		size_t pl = strlen(path);
+		bool under = !strncmp(e->path, path, pl) && (!e->path[pl] || e->path[pl] == '/');
+
+		if (!strcmp(e->token, token) && under) {
+			*pp = e->next;
+			free(e->path);
+			free(e);
+		} else {
+			pp = &e->next;
+		}
+	}
+	h->events_tail = pp;
+	events_signal(h);
 }

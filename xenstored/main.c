@@ -370,7 +370,7 @@ int main(int argc, char **argv)
 
 	log_init(argv[0]);
 	parse_options(argc, argv, &o);
-	path = absolute(o.socket ? o.socket : xs_socket_path());
+	path = absolute(o.socket ? o.socket : xsc_socket_path());
 	o.pid_file = absolute(o.pid_file);
 	if (o.log_file && !(logfp = fopen(o.log_file, "ae")))
 		fatal("cannot open log file %s", o.log_file);

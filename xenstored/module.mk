@@ -1,10 +1,23 @@
-# xenstored: the daemon, libxs (xenstored/libxs.a, implementing xenstored/xs.h)
-# and the xenstore-* clients.
+# xenstored: the daemon, libxs (xenstored/libxs.a, implementing xenstored/xs.h
+# and Xen's xenstore.h over it), libxenstore and the xenstore-* clients.
 
-XS_LIB_OBJS := xenstored/libxs.o xenstored/xs_wire.o
+XS_LIB_OBJS := xenstored/libxs.o xenstored/xs_wire.o xenstored/xenstore.o xenstored/xenstore_lib.o
 xenstored/libxs.a: $(XS_LIB_OBJS)
 	$(AR) rcs $@ $^
 LIBRARIES += xenstored/libxs.a
+# xenstore.h includes <xenstore_lib.h>, as Xen's does.
+$(XS_LIB_OBJS) $(XS_LIB_OBJS:.o=.pic.o) $(XS_LIB_OBJS:.o=.san.o): XCFLAGS += -Ixenstored
+
+# libxenstore, Xen's API (xenstore.h, libxenstore(3)): libxenstore.so.4 (the
+# soname of Xen's, whose API and VERS_4.0 symbol version it has) and a
+# static libxenstore.a, each with only the names in libxenstore.syms global.
+XENSTORE_SO := xenstored/libxenstore.so.4.0
+$(eval $(call shared_lib,$(XENSTORE_SO),$(XS_LIB_OBJS),xenstored/libxenstore.syms,VERS_4.0))
+$(eval $(call public_archive,xenstored/libxenstore.a,$(XS_LIB_OBJS),xenstored/libxenstore.syms))
+INSTALL_SHLIBS += $(XENSTORE_SO)
+INSTALL_LIBS += xenstored/libxenstore.a
+INSTALL_HEADERS += xenstored/xenstore.h xenstored/xenstore_lib.h
+INSTALL_PC += xenstored/xenstore.pc.in
 
 # The daemon's modules, minus main.o: unit tests and the fuzzer link them too.
 XSD_CORE_SRCS := xenstored/core.c xenstored/store.c xenstored/perms.c xenstored/domain.c xenstored/quota.c \

@@ -54,14 +54,14 @@ static void print_list(int rc, char **v, unsigned n)
 
 static int raw_send(const void *buf, size_t len)
 {
-	return write(xs_socket_fd(xs), buf, len) == (ssize_t)len ? 0 : -EIO;
+	return write(xsc_socket_fd(xs), buf, len) == (ssize_t)len ? 0 : -EIO;
 }
 
 /* Is the connection still open? A closed one reads EOF at once. */
 static void cmd_alive(void)
 {
 	char *v;
-	int rc = xs_read(xs, XS_NO_TX, "/", &v, NULL);
+	int rc = xsc_read(xs, XS_NO_TX, "/", &v, NULL);
 
 	if (!rc)
 		free(v);
@@ -77,9 +77,9 @@ static void cmd_conns(int n)
 		struct xs_handle *h;
 		char *v;
 
-		if (xs_open(NULL, &h))
+		if (xsc_open(NULL, &h))
 			break;
-		if (!xs_read(h, XS_NO_TX, "/", &v, NULL)) {
+		if (!xsc_read(h, XS_NO_TX, "/", &v, NULL)) {
 			ok++;
 			free(v);
 		}
@@ -100,10 +100,10 @@ static void cmd_split(const char *path, const char *val)
 	memcpy(buf + sizeof(h) + pl, val, vl);
 	for (size_t i = 0; i < sizeof(h) + pl + vl; i++)
 		raw_send(buf + i, 1);
-	if (read(xs_socket_fd(xs), &h, sizeof(h)) == sizeof(h) && h.type == XS_WRITE) {
+	if (read(xsc_socket_fd(xs), &h, sizeof(h)) == sizeof(h) && h.type == XS_WRITE) {
 		char ok[8];
 
-		if (h.len <= sizeof(ok) && read(xs_socket_fd(xs), ok, h.len) == (ssize_t)h.len)
+		if (h.len <= sizeof(ok) && read(xsc_socket_fd(xs), ok, h.len) == (ssize_t)h.len)
 			printf("OK\n");
 		return;
 	}
@@ -117,7 +117,7 @@ static unsigned flood_count;
 
 static void cmd_flood(char **a)
 {
-	int n = atoi(a[1]), fd = xs_socket_fd(xs);
+	int n = atoi(a[1]), fd = xsc_socket_fd(xs);
 	size_t pl = strlen(a[2]) + 1;
 	struct pollfd p = {.fd = fd, .events = POLLOUT};
 
@@ -184,7 +184,7 @@ static void cmd_drain(char **a)
 	char v[XS_PAYLOAD_MAX];
 	struct xs_msg_hdr h;
 	unsigned ok = 0, len0 = 0;
-	int fd = xs_socket_fd(xs);
+	int fd = xsc_socket_fd(xs);
 
 	(void)a;
 	for (unsigned i = 0; i < flood_count; i++) {
@@ -227,7 +227,7 @@ static void cmd_watchwrite(char **a)
 	flood_off = flood_len = 0;
 	raw_send(buf, n);
 	for (int got = 0; got < 2;) {
-		if (flood_read(xs_socket_fd(xs), &h, v)) {
+		if (flood_read(xsc_socket_fd(xs), &h, v)) {
 			printf("ERR read\n");
 			return;
 		}
@@ -241,13 +241,13 @@ static void cmd_watchwrite(char **a)
 
 static void cmd_become(char **a)
 {
-	result(xs_become_domain(xs, atoi(a[1])));
+	result(xsc_become_domain(xs, atoi(a[1])));
 }
 
 static void cmd_read(char **a)
 {
 	char *v;
-	int rc = xs_read(xs, tx, a[1], &v, NULL);
+	int rc = xsc_read(xs, tx, a[1], &v, NULL);
 
 	if (rc) {
 		result(rc);
@@ -259,24 +259,24 @@ static void cmd_read(char **a)
 
 static void cmd_write(char **a)
 {
-	result(xs_write_str(xs, tx, a[1], a[2]));
+	result(xsc_write_str(xs, tx, a[1], a[2]));
 }
 
 static void cmd_mkdir(char **a)
 {
-	result(xs_mkdir(xs, tx, a[1]));
+	result(xsc_mkdir(xs, tx, a[1]));
 }
 
 static void cmd_rm(char **a)
 {
-	result(xs_rm(xs, tx, a[1]));
+	result(xsc_rm(xs, tx, a[1]));
 }
 
 static void cmd_ls(char **a)
 {
 	char **list;
 	unsigned n;
-	int rc = xs_directory(xs, tx, a[1], &list, &n);
+	int rc = xsc_directory(xs, tx, a[1], &list, &n);
 
 	print_list(rc, list, n);
 }
@@ -285,7 +285,7 @@ static void cmd_getperms(char **a)
 {
 	char **list;
 	unsigned n;
-	int rc = xs_get_perms(xs, tx, a[1], &list, &n);
+	int rc = xsc_get_perms(xs, tx, a[1], &list, &n);
 
 	print_list(rc, list, n);
 }
@@ -294,23 +294,23 @@ static int nargs; /* of the current command, for the variadic ones */
 
 static void cmd_setperms(char **a)
 {
-	result(xs_set_perms(xs, tx, a[1], (const char *const *)a + 2, nargs - 2));
+	result(xsc_set_perms(xs, tx, a[1], (const char *const *)a + 2, nargs - 2));
 }
 
 static void cmd_watch(char **a)
 {
-	result(xs_watch(xs, a[1], a[2]));
+	result(xsc_watch(xs, a[1], a[2]));
 }
 
 static void cmd_unwatch(char **a)
 {
-	result(xs_unwatch(xs, a[1], a[2]));
+	result(xsc_unwatch(xs, a[1], a[2]));
 }
 
 static void cmd_event(char **a)
 {
 	char *path, *token;
-	int rc = xs_read_watch(xs, atoi(a[1]), &path, &token);
+	int rc = xsc_read_watch(xs, atoi(a[1]), &path, &token);
 
 	if (rc) {
 		printf("%s\n", rc == -ETIMEDOUT ? "none" : "ERR");
@@ -324,12 +324,12 @@ static void cmd_event(char **a)
 static void cmd_txstart(char **a)
 {
 	(void)a;
-	result(xs_transaction_start(xs, &tx));
+	result(xsc_transaction_start(xs, &tx));
 }
 
 static void cmd_txend(char **a)
 {
-	int rc = xs_transaction_end(xs, tx, a[1][0] == 'F');
+	int rc = xsc_transaction_end(xs, tx, a[1][0] == 'F');
 
 	tx = XS_NO_TX;
 	result(rc);
@@ -338,7 +338,7 @@ static void cmd_txend(char **a)
 static void cmd_control(char **a)
 {
 	char *v;
-	int rc = xs_control(xs, (const char *const *)a + 1, nargs - 1, &v);
+	int rc = xsc_control(xs, (const char *const *)a + 1, nargs - 1, &v);
 
 	if (rc) {
 		result(rc);
@@ -436,9 +436,9 @@ int main(int argc, char **argv)
 	(void)argc;
 	log_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);
-	rc = xs_open(NULL, &xs);
+	rc = xsc_open(NULL, &xs);
 	if (rc)
-		fatalx("cannot connect to %s: %s", xs_socket_path(), log_strerror(rc));
+		fatalx("cannot connect to %s: %s", xsc_socket_path(), log_strerror(rc));
 	while (fgets(line, sizeof(line), stdin)) {
 		char *args[MAXARGS], *save, *t;
 		int n = 0;
@@ -448,6 +448,6 @@ int main(int argc, char **argv)
 		if (n)
 			run(n, args);
 	}
-	xs_close(xs);
+	xsc_close(xs);
 	return 0;
 }

@@ -1,9 +1,12 @@
 /*
- * libxs: Xenon's xenstore client library (a contract: xenstored/ implements
- * it; the xenstore-* clients, libxl and xenon-hv use it).
+ * libxs: Xenon's internal xenstore client library (a contract: xenstored/
+ * implements it; the xenstore-* clients, libxl and xenon-hv use it). Its
+ * names carry the xsc_ prefix: the xs_ names are Xen's public API
+ * (xenstore.h, built on this one in xenstore.c) and the two never clash.
+ * libxenstore.so and libxenlight.so keep every xsc_ name hidden.
  *
  * Synchronous, one request in flight per handle; watch events that arrive
- * while a reply is awaited are queued for xs_read_watch(). All functions
+ * while a reply is awaited are queued for xsc_read_watch(). All functions
  * return 0 (or a count) on success and a negative errno on failure; an
  * xenstored error reply "E<NAME>" maps to -<NAME> (e.g. "ENOENT" -> -ENOENT).
  * Strings returned through char ** are malloc'd and NUL-terminated.
@@ -21,47 +24,90 @@ struct xs_handle;
 
 /* Socket path as Xen's clients find it: $XENSTORED_PATH, else
  * $XENSTORED_RUNDIR/socket, else /run/xenstored/socket. */
-const char *xs_socket_path(void);
-/* Connect to xs_socket_path(), or to path when non-NULL. */
-int xs_open(const char *path, struct xs_handle **out);
-void xs_close(struct xs_handle *h);
+const char *xsc_socket_path(void);
+/* Connect to xsc_socket_path(), or to path when non-NULL. */
+int xsc_open(const char *path, struct xs_handle **out);
+void xsc_close(struct xs_handle *h);
 /* For poll(): readable when a watch event may be waiting. */
-int xs_fileno(struct xs_handle *h);
+int xsc_fileno(struct xs_handle *h);
 
-int xs_read(struct xs_handle *h, uint32_t tx, const char *path, char **value, size_t *len);
-int xs_write(struct xs_handle *h, uint32_t tx, const char *path, const void *value, size_t len);
-int xs_write_str(struct xs_handle *h, uint32_t tx, const char *path, const char *value);
-int xs_mkdir(struct xs_handle *h, uint32_t tx, const char *path);
-int xs_rm(struct xs_handle *h, uint32_t tx, const char *path);
+int xsc_read(struct xs_handle *h, uint32_t tx, const char *path, char **value, size_t *len);
+int xsc_write(struct xs_handle *h, uint32_t tx, const char *path, const void *value, size_t len);
+int xsc_write_str(struct xs_handle *h, uint32_t tx, const char *path, const char *value);
+int xsc_mkdir(struct xs_handle *h, uint32_t tx, const char *path);
+int xsc_rm(struct xs_handle *h, uint32_t tx, const char *path);
 /* Children names; *names is one malloc'd block (free(*names) frees all). */
-int xs_directory(struct xs_handle *h, uint32_t tx, const char *path, char ***names, unsigned *count);
+int xsc_directory(struct xs_handle *h, uint32_t tx, const char *path, char ***names, unsigned *count);
 /* Permissions in Xen's text form, one entry per element: "n0", "r5", "b7"... */
-int xs_get_perms(struct xs_handle *h, uint32_t tx, const char *path, char ***perms, unsigned *count);
-int xs_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char *const *perms,
+int xsc_get_perms(struct xs_handle *h, uint32_t tx, const char *path, char ***perms, unsigned *count);
+int xsc_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char *const *perms,
 		 unsigned count);
 
-int xs_transaction_start(struct xs_handle *h, uint32_t *tx);
+int xsc_transaction_start(struct xs_handle *h, uint32_t *tx);
 /* commit (abort == false) returns -EAGAIN when the transaction must be retried. */
-int xs_transaction_end(struct xs_handle *h, uint32_t tx, bool abort);
+int xsc_transaction_end(struct xs_handle *h, uint32_t tx, bool abort);
 
-int xs_watch(struct xs_handle *h, const char *path, const char *token);
-int xs_unwatch(struct xs_handle *h, const char *path, const char *token);
+int xsc_watch(struct xs_handle *h, const char *path, const char *token);
+int xsc_unwatch(struct xs_handle *h, const char *path, const char *token);
 /* Next watch event; blocks unless timeout_ms >= 0 (then -ETIMEDOUT). */
-int xs_read_watch(struct xs_handle *h, int timeout_ms, char **path, char **token);
+int xsc_read_watch(struct xs_handle *h, int timeout_ms, char **path, char **token);
 
-int xs_introduce_domain(struct xs_handle *h, uint32_t domid);
-int xs_release_domain(struct xs_handle *h, uint32_t domid);
-int xs_get_domain_path(struct xs_handle *h, uint32_t domid, char **path);
+int xsc_introduce_domain(struct xs_handle *h, uint32_t domid);
+int xsc_release_domain(struct xs_handle *h, uint32_t domid);
+int xsc_get_domain_path(struct xs_handle *h, uint32_t domid, char **path);
 /* CONTROL message: "cmd\0arg\0arg\0..."; *reply may be NULL. */
-int xs_control(struct xs_handle *h, const char *const *argv, unsigned argc, char **reply);
+int xsc_control(struct xs_handle *h, const char *const *argv, unsigned argc, char **reply);
 
 /*
  * Turn this (privileged, dom0) connection into domain domid's connection:
  * from then on every request is checked with domid's permissions and quotas.
  * xenon-hv uses it to carry a guest's xenstore channel. One-way.
  */
-int xs_become_domain(struct xs_handle *h, uint32_t domid);
-/* The connected socket, for a byte-level proxy after xs_become_domain(). */
-int xs_socket_fd(struct xs_handle *h);
+int xsc_become_domain(struct xs_handle *h, uint32_t domid);
+/* The connected socket, for a byte-level proxy after xsc_become_domain(). */
+int xsc_socket_fd(struct xs_handle *h);
+
+/* Messages without a helper above (IS_DOMAIN_INTRODUCED, RESUME, ...): the
+ * payload as is, the reply (NUL-terminated, may be NULL) and its length. */
+int xsc_request(struct xs_handle *h, uint32_t type, uint32_t tx, const void *payload, size_t len, char **reply,
+		size_t *rlen);
+/* Xen's xs_fileno(): an fd that polls readable while a watch event is
+ * queued or the socket has data (an epoll set of the socket and an eventfd
+ * the queue keeps raised), made on first use; -errno if it cannot be made. */
+int xsc_watch_fd(struct xs_handle *h);
+/* Drop the queued events with this token at or below path (Xen's
+ * XS_UNWATCH_FILTER). */
+void xsc_drop_events(struct xs_handle *h, const char *path, const char *token);
+
+/*
+ * The names this API had before Xen's took the xs_ prefix, for callers not
+ * yet converted (libxl, xenon-hv). A file that includes xenstore.h must
+ * define XSC_NO_OLD_NAMES before including this header.
+ */
+#ifndef XSC_NO_OLD_NAMES
+#define xs_socket_path	     xsc_socket_path
+#define xs_open		     xsc_open
+#define xs_close	     xsc_close
+#define xs_fileno	     xsc_fileno
+#define xs_read		     xsc_read
+#define xs_write	     xsc_write
+#define xs_write_str	     xsc_write_str
+#define xs_mkdir	     xsc_mkdir
+#define xs_rm		     xsc_rm
+#define xs_directory	     xsc_directory
+#define xs_get_perms	     xsc_get_perms
+#define xs_set_perms	     xsc_set_perms
+#define xs_transaction_start xsc_transaction_start
+#define xs_transaction_end   xsc_transaction_end
+#define xs_watch	     xsc_watch
+#define xs_unwatch	     xsc_unwatch
+#define xs_read_watch	     xsc_read_watch
+#define xs_introduce_domain  xsc_introduce_domain
+#define xs_release_domain    xsc_release_domain
+#define xs_get_domain_path   xsc_get_domain_path
+#define xs_control	     xsc_control
+#define xs_become_domain     xsc_become_domain
+#define xs_socket_fd	     xsc_socket_fd
+#endif
 
 #endif
