@@ -33,8 +33,14 @@ INSTALL_BIN    :=
 INSTALL_SBIN   :=
 INSTALL_SCRIPTS :=
 INSTALL_MAN    :=
+# Libraries (lib*.so.MAJOR.MINOR: installed with the soname and .so links),
+# static libraries, public headers and pkg-config templates (*.pc.in).
+INSTALL_SHLIBS  :=
+INSTALL_LIBS    :=
+INSTALL_HEADERS :=
+INSTALL_PC      :=
 
-.PHONY: all check unit fuzz install clean deps
+.PHONY: all check unit fuzz install uninstall clean deps
 all:
 
 # $(call program,OUTPUT,OBJECTS,LDLIBS): link a host program.
@@ -61,8 +67,36 @@ $(1): $(2)
 	$$(CLANG) $$(XCFLAGS) $$(FUZZFLAGS) -o $$@ $(2) $(3)
 endef
 
+# $(call shared_lib,REALNAME,OBJECTS,SYMBOLS,VERSION_NODE,LDLIBS): a shared
+# library lib<name>.so.MAJOR.MINOR with soname lib<name>.so.MAJOR, exporting
+# only the names listed in the file SYMBOLS (one a line) under VERSION_NODE
+# (empty: unversioned). Its objects are the -fPIC builds (%.pic.o).
+define shared_lib
+LIBRARIES += $(1)
+$(1).map: $(3)
+	{ echo '$(4) {'; echo ' global:'; sed 's/.*/  &;/' $$<; echo ' local: *;'; echo '};'; } > $$@
+$(1): $(patsubst %.o,%.pic.o,$(2)) $(1).map
+	$$(CC) $$(CFLAGS) $$(LDFLAGS) -shared -Wl,-soname,$$(basename $$(notdir $$@)) \
+		-Wl,--version-script,$$@.map -Wl,-z,defs -o $$@ $$(filter %.o,$$^) $(5)
+CLEAN += $(1).map
+endef
+
+# $(call public_archive,OUTPUT,OBJECTS,SYMBOLS): a static library of one
+# object (OBJECTS linked with ld -r) whose only global names are those in
+# SYMBOLS: the internal ones become local, so they cannot clash with a
+# program's or another library's.
+define public_archive
+LIBRARIES += $(1)
+$(1): $(2) $(3)
+	$$(LD) -r -o $$@.o $$(filter %.o,$$^)
+	objcopy --keep-global-symbols=$(3) $$@.o
+	rm -f $$@ && $$(AR) rcs $$@ $$@.o && rm -f $$@.o
+endef
+
 %.o: %.c
 	$(CC) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
+%.pic.o: %.c
+	$(CC) $(XCFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
 %.san.o: %.c
 	$(CC) $(XCFLAGS) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
 
@@ -96,6 +130,27 @@ install: all
 	for page in $(INSTALL_MAN); do \
 		sec=$${page##*.}; install -d $(DESTDIR)$(MANDIR)/man$$sec; \
 		install -m 0644 $$page $(DESTDIR)$(MANDIR)/man$$sec; done
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	$(if $(INSTALL_HEADERS),install -m 0644 $(INSTALL_HEADERS) $(DESTDIR)$(INCLUDEDIR))
+	$(if $(INSTALL_LIBS),install -m 0644 $(INSTALL_LIBS) $(DESTDIR)$(LIBDIR))
+	for lib in $(INSTALL_SHLIBS); do \
+		real=$${lib##*/}; soname=$${real%.*}; dev=$${real%%.so.*}.so; \
+		install -m 0755 $$lib $(DESTDIR)$(LIBDIR)/$$real; \
+		ln -sf $$real $(DESTDIR)$(LIBDIR)/$$soname; ln -sf $$soname $(DESTDIR)$(LIBDIR)/$$dev; done
+	for pc in $(INSTALL_PC); do \
+		sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+			$$pc > $(DESTDIR)$(LIBDIR)/pkgconfig/$$(basename $$pc .in); done
+
+# make uninstall: removes every file and link make install puts there (found
+# by installing into a scratch DESTDIR with the same PREFIX), then the
+# directories that are left empty and are Xenon's own.
+uninstall: all
+	@stage=$$(mktemp -d) && trap 'rm -rf "$$stage"' EXIT && \
+	$(MAKE) -s --no-print-directory install DESTDIR="$$stage" >/dev/null && \
+	(cd "$$stage" && find . \( -type f -o -type l \) -print) | while read -r f; do \
+		rm -f "$(DESTDIR)/$${f#./}"; done && \
+	for d in $(DATADIR) $(LIBDIR)/xenon $(XENDIR)/scripts $(XENDIR); do \
+		[ -d "$(DESTDIR)$$d" ] && find "$(DESTDIR)$$d" -depth -type d -empty -delete; done; true
 
 clean:
 	find . -path ./.git -prune -o \( -name '*.o' -o -name '*.d' -o -name '*.a' \
