@@ -88,6 +88,7 @@ endef
 define public_archive
 LIBRARIES += $(1)
 $(1): $(2) $(3)
+	mkdir -p $$(@D)
 	$$(LD) -r -o $$@.o $$(filter %.o,$$^)
 	objcopy --keep-global-symbols=$(3) $$@.o
 	rm -f $$@ && $$(AR) rcs $$@ $$@.o && rm -f $$@.o

@@ -33,25 +33,24 @@ endif
 # libxl's pure logic (names, domids, state letters), see tests/unit/libxl_*.
 $(eval $(call unit_test,tests/unit/libxl_util-test,tests/unit/libxl_util-test.o libxl/libxl_util.o $(COMMON_OBJS)))
 
-# make install: the library (one self-contained archive: libxl with the libxs,
-# libhvctl and common objects it needs), its headers (libxl.h, libxl_types.h
-# and the generated _libxl_types.h it includes) and xenlight.pc.
-install: install-libxl
-.PHONY: install-libxl
-install-libxl: libxl/libxenlight.a $(LIBXL_DEPLIBS)
-	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
-	rm -f libxl/libxenlight-full.a
-	{ echo 'create libxl/libxenlight-full.a'; \
-	  for a in libxl/libxenlight.a $(LIBXL_DEPLIBS); do echo "addlib $$a"; done; \
-	  echo save; echo end; } | $(AR) -M
-	install -m 0644 libxl/libxenlight-full.a $(DESTDIR)$(LIBDIR)/libxenlight.a
-	rm -f libxl/libxenlight-full.a
-	install -m 0644 libxl/libxl.h libxl/libxl_types.h libxl/_libxl_types.h $(DESTDIR)$(INCLUDEDIR)
-	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
-		'Name: xenlight' 'Description: Xenon toolstack library (libxl)' 'Version: 0.1.0' \
-		'Requires.private: yajl uuid' 'Cflags: -I$${includedir}' \
-		'Libs: -L$${libdir} -lxenlight' 'Libs.private: -lyajl -luuid' \
-		> $(DESTDIR)$(LIBDIR)/pkgconfig/xenlight.pc
+# libxenlight, the installed library (libxl(3)): libxl with the libxs,
+# libhvctl and common objects it needs, as libxenlight.so.1 (Xenon's own
+# ABI: not the soname of Xen's libxenlight.so.4.x) and a static
+# libxenlight.a (libxl/pub/), both with only the libxl_* names (never
+# libxl__*) global. It carries its own hidden copy of libxs, so it needs no
+# libxenstore. make install puts them with libxl.h, the type headers it
+# includes and xenlight.pc.
+LIBXL_PUB_OBJS := $(LIBXL_OBJS) xenstored/libxs.o xenstored/xs_wire.o $(HVCTL_LIB_OBJS) $(COMMON_OBJS)
+libxl/libxenlight.syms: $(LIBXL_PUB_OBJS)
+	nm -g --defined-only $^ | awk '$$3 ~ /^libxl_[^_]/ {print $$3}' | sort -u > $@
+CLEAN += libxl/libxenlight.syms
+XENLIGHT_SO := libxl/libxenlight.so.1.0
+$(eval $(call shared_lib,$(XENLIGHT_SO),$(LIBXL_PUB_OBJS),libxl/libxenlight.syms,,$(LIBXL_LDLIBS)))
+$(eval $(call public_archive,libxl/pub/libxenlight.a,$(LIBXL_PUB_OBJS),libxl/libxenlight.syms))
+INSTALL_SHLIBS += $(XENLIGHT_SO)
+INSTALL_LIBS += libxl/pub/libxenlight.a
+INSTALL_HEADERS += libxl/libxl.h libxl/libxl_types.h libxl/_libxl_types.h
+INSTALL_PC += libxl/xenlight.pc.in
 
 # A stand-in xenon-hv (no KVM needed) for the xl suites: tests/fake-hv/fake-hv.c.
 $(eval $(call program,tests/fake-hv/fake-hv,tests/fake-hv/fake-hv.o))

@@ -88,7 +88,14 @@ share/man/man1/xl.1 share/man/man5/xl.cfg.5 share/man/man8/xenstored.8"
 	run pkg-config --cflags --libs --static xenlight
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"-I$T/root/opt/xenon/include"* ]]
-	(cd "$T/outside" && cc -o lsdom lsdom.c $(pkg-config --cflags --libs --static xenlight))
+	# the static library: beside libxenlight.so, -lxenlight would take the
+	# shared one (tests/libs.bats runs against that); -l:libxenlight.a asks
+	# for the archive
+	local libs
+	libs=$(pkg-config --libs --static xenlight)
+	(cd "$T/outside" && cc -o lsdom lsdom.c $(pkg-config --cflags xenlight) ${libs/-lxenlight/-l:libxenlight.a})
+	run ldd "$T/outside/lsdom"
+	[[ "$output" != *libxenlight* ]]
 	# it runs against a real xenstored (private socket)
 	export XENSTORED_PATH=$T/xs.sock
 	"$T/root/opt/xenon/sbin/xenstored" -N -I -s "$XENSTORED_PATH" 2> "$T/xs.log" &
