@@ -124,18 +124,27 @@ static int alloc_domid(libxl_ctx *ctx, struct libxl__layout *l)
 	return rc;
 }
 
-/* After xenon-hv answers: its console pty goes into console/tty. */
-static int publish_console(libxl_ctx *ctx, uint32_t domid, int fd)
+/*
+ * After xenon-hv answers: its console pty goes into console/tty, for Xen
+ * tools (libxl never reads it back: the guest owns that node).
+ */
+static int publish_console(libxl_ctx *ctx, const struct libxl__layout *l, const char *control, int fd)
 {
 	struct hvctl_info info;
 	int rc;
 
 	rc = hvctl_info(fd, &info);
 	close(fd);
-	if (rc < 0)
+	if (rc < 0) {
+		log_warnx("xenon-hv for domain '%s' did not answer on %s: %s", l->name, control,
+			  log_strerror(rc));
 		return rc;
+	}
 	info.console_pty[sizeof(info.console_pty) - 1] = '\0';
-	return libxl__xs_write(ctx, XS_NO_TX, info.console_pty, "/local/domain/%u/console/tty", domid);
+	rc = libxl__xs_write(ctx, XS_NO_TX, info.console_pty, "/local/domain/%u/console/tty", l->domid);
+	if (rc < 0)
+		log_warnx("cannot write domain '%s''s console into xenstore: %s", l->name, log_strerror(rc));
+	return rc;
 }
 
 static void undo_create(libxl_ctx *ctx, uint32_t domid, int hv_pid, const char *control)
@@ -242,7 +251,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	if (rc == 0)
 		rc = start_hv(ctx, &l, control, opts, &pid, &fd);
 	if (rc == 0)
-		rc = publish_console(ctx, l.domid, fd);
+		rc = publish_console(ctx, &l, control, fd);
 	if (rc < 0) {
 		undo_create(ctx, l.domid, pid, control);
 		return rc;
