@@ -1,7 +1,8 @@
 /*
  * The xenstore-* clients: one multi-call program (xenstored/xenstore),
  * invoked as xenstore-<mode> or "xenstore <mode>", with the option syntax,
- * output and exit codes of Xen's (Debian's xenstore-utils 4.17).
+ * output and exit codes of Xen's (Debian's xenstore-utils 4.17), written
+ * against the public libxenstore API (xenstore.h), as Xen's are.
  */
 #ifndef XENON_XS_CLIENT_H
 #define XENON_XS_CLIENT_H
@@ -10,13 +11,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "xs.h"
+#include <xenstore.h>
 
 struct client {
 	const char *mode;     /* "read", "write", ... */
 	const char *progname; /* argv[0] as invoked, for usage */
 	struct xs_handle *xs;
-	uint32_t tx;
+	xs_transaction_t tx;
 	int argc; /* operands after the options */
 	char **argv;
 	FILE *out; /* buffered output of this attempt */

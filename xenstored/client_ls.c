@@ -37,16 +37,18 @@ static void child_path(char *buf, const char *path, const char *name)
 static void print_perms(struct ls *ls, const char *path, const char *name)
 {
 	FILE *out = ls->c->out;
-	char **perms;
-	unsigned n;
+	struct xs_permissions *perms;
+	char buf[XS_PERM_STRING_MAX];
+	unsigned int n;
 
-	if (xsc_get_perms(ls->c->xs, XS_NO_TX, path, &perms, &n)) {
+	if (!(perms = xs_get_permissions(ls->c->xs, XBT_NULL, path, &n))) {
 		log_warn("\ncould not access permissions for %s", name);
 		return;
 	}
 	fputs("  (", out);
 	for (unsigned i = 0; i < n; i++)
-		fprintf(out, "%s%s", i ? "," : "", perms[i]);
+		if (xs_perm_to_string(&perms[i], buf, sizeof(buf)))
+			fprintf(out, "%s%s", i ? "," : "", buf);
 	fputc(')', out);
 	free(perms);
 }
@@ -57,7 +59,7 @@ static void print_line(struct ls *ls, const char *path, const char *name, int de
 	FILE *out = ls->c->out;
 	int w = 0;
 	char *val, *esc;
-	size_t len;
+	unsigned int len;
 
 	if (ls->c->full) {
 		fputs(path, out);
@@ -66,7 +68,7 @@ static void print_line(struct ls *ls, const char *path, const char *name, int de
 			fputc(' ', out);
 		w += fprintf(out, "%.*s", ls->max_width - TAG_LEN - w, name);
 	}
-	if (xsc_read(ls->c->xs, XS_NO_TX, path, &val, &len)) {
+	if (!(val = xs_read(ls->c->xs, XBT_NULL, path, &len))) {
 		fputs(":\n", out);
 	} else {
 		esc = value_escape(val, len);
@@ -104,28 +106,29 @@ static int ls_tree(struct ls *ls, const char *path, int depth);
 static int json_node(struct ls *ls, const char *path, const char *name, int depth)
 {
 	yajl_gen g = ls->g;
-	char *val, **perms;
-	size_t len;
-	unsigned n;
+	struct xs_permissions *perms;
+	char *val, **kids, buf[XS_PERM_STRING_MAX];
+	unsigned int len, n;
 	int rc = 0;
 
 	json_string(g, ls->c->full ? path : name, strlen(ls->c->full ? path : name));
 	yajl_gen_map_open(g);
-	if (!xsc_read(ls->c->xs, XS_NO_TX, path, &val, &len)) {
+	if ((val = xs_read(ls->c->xs, XBT_NULL, path, &len))) {
 		json_string(g, "value", 5);
 		json_string(g, val, len);
 		free(val);
 	}
-	if (ls->c->prefix && !xsc_get_perms(ls->c->xs, XS_NO_TX, path, &perms, &n)) {
+	if (ls->c->prefix && (perms = xs_get_permissions(ls->c->xs, XBT_NULL, path, &n))) {
 		json_string(g, "perms", 5);
 		yajl_gen_array_open(g);
 		for (unsigned i = 0; i < n; i++)
-			json_string(g, perms[i], strlen(perms[i]));
+			if (xs_perm_to_string(&perms[i], buf, sizeof(buf)))
+				json_string(g, buf, strlen(buf));
 		yajl_gen_array_close(g);
 		free(perms);
 	}
-	if (!ls->c->full && !xsc_directory(ls->c->xs, XS_NO_TX, path, &perms, &n)) {
-		free(perms);
+	if (!ls->c->full && (kids = xs_directory(ls->c->xs, XBT_NULL, path, &n))) {
+		free(kids);
 		if (n) { /* leaves get no "children" */
 			json_string(g, "children", 8);
 			yajl_gen_map_open(g);
@@ -142,11 +145,11 @@ static int json_node(struct ls *ls, const char *path, const char *name, int dept
 static int ls_tree(struct ls *ls, const char *path, int depth)
 {
 	char **kids, child[LS_PATH_MAX];
-	unsigned n;
-	int rc = xsc_directory(ls->c->xs, XS_NO_TX, path, &kids, &n);
+	unsigned int n;
+	int rc = 0;
 
-	if (rc) {
-		log_warnx("xs_directory (%s): %s", path, log_strerror(rc));
+	if (!(kids = xs_directory(ls->c->xs, XBT_NULL, path, &n))) {
+		log_warnx("xs_directory (%s): %s", path, strerror(errno));
 		return 1;
 	}
 	for (unsigned i = 0; i < n && !rc; i++) {

@@ -119,23 +119,24 @@ static int run(struct client *c, const struct mode *m)
 	bool tx = wants_tx(m, c);
 	char *buf;
 	size_t len;
-	int ret, rc;
+	bool ended;
+	int ret;
 
 	for (;;) {
 		c->out = open_memstream(&buf, &len);
 		if (!c->out)
 			fatal("open_memstream");
-		c->tx = XS_NO_TX;
-		if (tx && xsc_transaction_start(c->xs, &c->tx))
+		c->tx = XBT_NULL;
+		if (tx && (c->tx = xs_transaction_start(c->xs)) == XBT_NULL)
 			fatalx("couldn't start transaction");
 		ret = m->fn(c);
-		rc = tx ? xsc_transaction_end(c->xs, c->tx, ret != 0) : 0;
+		ended = !tx || xs_transaction_end(c->xs, c->tx, ret != 0);
 		fclose(c->out);
-		if (rc == -EAGAIN && ret == 0) {
+		if (!ended && errno == EAGAIN && ret == 0) {
 			free(buf);
 			continue;
 		}
-		if (rc && !(ret && rc == -ENOENT))
+		if (!ended && !(ret && errno == ENOENT))
 			fatalx("couldn't end transaction");
 		fwrite(buf, 1, len, stdout);
 		free(buf);
@@ -169,12 +170,12 @@ int main(int argc, char **argv)
 		       "control",
 		       c.mode);
 	parse_opts(&c, m, argc, argv, with_mode);
-	rc = xsc_open(NULL, &c.xs);
-	if (rc)
+	c.xs = xs_open(0);
+	if (!c.xs)
 		fatalx("cannot connect to xenstored at %s: %s (is it running? XENSTORED_PATH "
 		       "names another socket)",
-		       xsc_socket_path(), log_strerror(rc));
+		       xs_daemon_socket(), strerror(errno));
 	rc = run(&c, m);
-	xsc_close(c.xs);
+	xs_close(c.xs);
 	return rc;
 }

@@ -11,9 +11,9 @@ int mode_read(struct client *c)
 {
 	for (int i = 0; i < c->argc; i++) {
 		char *val, *esc;
-		size_t len;
+		unsigned int len;
 
-		if (xsc_read(c->xs, c->tx, c->argv[i], &val, &len)) {
+		if (!(val = xs_read(c->xs, c->tx, c->argv[i], &len))) {
 			log_warnx("couldn't read path %s", c->argv[i]);
 			return 1;
 		}
@@ -37,7 +37,7 @@ int mode_write(struct client *c)
 		const char *spec = c->argv[i + 1];
 		char *val = malloc(strlen(spec) + 1);
 		size_t len;
-		int rc;
+		bool ok;
 
 		if (!val)
 			return 1;
@@ -47,9 +47,9 @@ int mode_write(struct client *c)
 		} else {
 			len = value_unescape(spec, val);
 		}
-		rc = xsc_write(c->xs, c->tx, c->argv[i], val, len);
+		ok = xs_write(c->xs, c->tx, c->argv[i], val, len);
 		free(val);
-		if (rc) {
+		if (!ok) {
 			log_warnx("could not write path %s", c->argv[i]);
 			return 1;
 		}
@@ -62,20 +62,19 @@ static int rm_tidy(struct client *c, char *path)
 {
 	for (;;) {
 		char *slash, *val, **kids;
-		unsigned n;
-		size_t len;
+		unsigned int n, len;
 
-		if (xsc_rm(c->xs, c->tx, path)) {
+		if (!xs_rm(c->xs, c->tx, path)) {
 			log_warnx("could not remove path %s", path);
 			return 1;
 		}
 		if (!c->tidy || !(slash = strrchr(path, '/')))
 			return 0;
 		*slash = 0;
-		if (!path[0] || xsc_read(c->xs, c->tx, path, &val, &len))
+		if (!path[0] || !(val = xs_read(c->xs, c->tx, path, &len)))
 			return 0;
 		free(val);
-		if (len || xsc_directory(c->xs, c->tx, path, &kids, &n))
+		if (len || !(kids = xs_directory(c->xs, c->tx, path, &n)))
 			return 0;
 		free(kids);
 		if (n)
@@ -101,7 +100,7 @@ int mode_exists(struct client *c)
 	for (int i = 0; i < c->argc; i++) {
 		char *val;
 
-		if (xsc_read(c->xs, c->tx, c->argv[i], &val, NULL))
+		if (!(val = xs_read(c->xs, c->tx, c->argv[i], NULL)))
 			return 1;
 		free(val);
 	}
@@ -112,9 +111,9 @@ int mode_list(struct client *c)
 {
 	for (int i = 0; i < c->argc; i++) {
 		char **kids;
-		unsigned n;
+		unsigned int n;
 
-		if (xsc_directory(c->xs, c->tx, c->argv[i], &kids, &n)) {
+		if (!(kids = xs_directory(c->xs, c->tx, c->argv[i], &n))) {
 			log_warnx("could not list path %s", c->argv[i]);
 			return 1;
 		}
@@ -129,16 +128,13 @@ int mode_list(struct client *c)
 #define CHMOD_PERMS_MAX 16
 #define CHMOD_PATH_MAX	4096
 
-static void chmod_one(struct client *c, char *path, const char *const *perms, unsigned n, bool upto,
+static void chmod_one(struct client *c, char *path, struct xs_permissions *perms, unsigned n, bool upto,
 		      bool recurse)
 {
-	int rc;
-
 	if (!path[0])
 		return;
-	rc = xsc_set_perms(c->xs, c->tx, path, perms, n);
-	if (rc)
-		fatalx("Error occurred setting permissions on '%s': %s", path, log_strerror(rc));
+	if (!xs_set_permissions(c->xs, c->tx, path, perms, n))
+		fatalx("Error occurred setting permissions on '%s': %s", path, strerror(errno));
 	if (upto) {
 		char *slash = strrchr(path, '/');
 
@@ -148,9 +144,9 @@ static void chmod_one(struct client *c, char *path, const char *const *perms, un
 	}
 	if (recurse) {
 		char **kids, buf[CHMOD_PATH_MAX];
-		unsigned nk;
+		unsigned int nk;
 
-		if (xsc_directory(c->xs, c->tx, path, &kids, &nk))
+		if (!(kids = xs_directory(c->xs, c->tx, path, &nk)))
 			return;
 		for (unsigned i = 0; i < nk; i++) {
 			snprintf(buf, sizeof(buf), "%s/%s", path, kids[i]);
@@ -162,9 +158,8 @@ static void chmod_one(struct client *c, char *path, const char *const *perms, un
 
 int mode_chmod(struct client *c)
 {
-	char specs[CHMOD_PERMS_MAX][16];
-	const char *perms[CHMOD_PERMS_MAX];
-	char path[CHMOD_PATH_MAX];
+	struct xs_permissions perms[CHMOD_PERMS_MAX];
+	char spec[16], path[CHMOD_PATH_MAX];
 	unsigned n = 0;
 
 	for (int i = 1; i < c->argc; i++, n++) {
@@ -175,8 +170,8 @@ int mode_chmod(struct client *c)
 			       CHMOD_PERMS_MAX);
 		if (!strchr("nrwb", a[0]) || !a[0])
 			fatalx("Invalid permission specification: '%c'", a[0]);
-		snprintf(specs[n], sizeof(specs[n]), "%c%d", a[0], atoi(a + 1));
-		perms[n] = specs[n];
+		snprintf(spec, sizeof(spec), "%c%d", a[0], atoi(a + 1));
+		xs_strings_to_perms(&perms[n], 1, spec);
 	}
 	snprintf(path, sizeof(path), "%s", c->argv[0]);
 	if (c->upto && !strchr(path, '/'))
@@ -187,31 +182,40 @@ int mode_chmod(struct client *c)
 
 int mode_watch(struct client *c)
 {
-	int rc = xsc_watch(c->xs, c->argv[0], "xenstore-watch");
-
-	if (rc)
-		fatalx("Unable to add watch on %s: %s", c->argv[0], log_strerror(rc));
+	if (!xs_watch(c->xs, c->argv[0], "xenstore-watch"))
+		fatalx("Unable to add watch on %s: %s", c->argv[0], strerror(errno));
 	for (long seen = 0; !c->watch_nr || seen < c->watch_nr; seen++) {
-		char *path, *token;
+		unsigned int num;
+		char **vec = xs_read_watch(c->xs, &num);
 
-		rc = xsc_read_watch(c->xs, -1, &path, &token);
-		if (rc)
-			fatalx("lost the connection to xenstored: %s", log_strerror(rc));
-		printf("%s\n", path);
+		if (!vec)
+			fatalx("lost the connection to xenstored: %s", strerror(errno));
+		printf("%s\n", vec[XS_WATCH_PATH]);
 		fflush(stdout);
-		free(path);
-		free(token);
+		free(vec);
 	}
 	return 0;
 }
 
 int mode_control(struct client *c)
 {
-	char *reply = NULL;
-	int rc = xsc_control(c->xs, (const char *const *)c->argv, c->argc, &reply);
+	char data[4096], *reply;
+	size_t dl = 0;
 
-	if (rc) {
-		log_warnx("control command %s failed: %s", c->argv[0], log_strerror(rc));
+	/* The arguments after the command, each with its NUL. */
+	for (int i = 1; i < c->argc; i++) {
+		size_t l = strlen(c->argv[i]) + 1;
+
+		if (dl + l > sizeof(data)) {
+			log_warnx("control command %s: arguments too long", c->argv[0]);
+			return 1;
+		}
+		memcpy(data + dl, c->argv[i], l);
+		dl += l;
+	}
+	reply = xs_control_command(c->xs, c->argv[0], data, dl);
+	if (!reply) {
+		log_warnx("control command %s failed: %s", c->argv[0], strerror(errno));
 		return 1;
 	}
 	size_t len = strlen(reply);

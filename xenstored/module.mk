@@ -33,6 +33,7 @@ INSTALL_SBIN += xenstored/xenstored
 # The clients: one multi-call program, linked (hard links) under each name.
 XS_CLIENT_OBJS := xenstored/client_main.o xenstored/client_ops.o xenstored/client_ls.o \
 	xenstored/client_escape.o
+$(XS_CLIENT_OBJS) $(XS_CLIENT_OBJS:.o=.san.o): XCFLAGS += -Ixenstored
 XS_CLIENT_NAMES := read write rm exists list ls chmod watch control
 XS_CLIENTS := $(addprefix xenstored/xenstore-,$(XS_CLIENT_NAMES))
 # Linked statically: a shell loop of xenstore-write calls is dominated by
