@@ -60,3 +60,6 @@ $(eval $(call fuzzer,xenstored/xs-journal-fuzz,tests/fuzz/xs-journal-fuzz.c $(XS
 # A scripted session for the bats tests (not installed).
 $(eval $(call program,xenstored/xs-tool,xenstored/xs-tool.o xenstored/libxs.a common/libcommon.a))
 $(eval $(call unit_test,tests/unit/xs_journal-test,tests/unit/xs_journal-test.o $(XSD_CORE_OBJS) $(COMMON_OBJS)))
+# libxenstore's helpers without a daemon (the bats suite tests/libs.bats runs the rest).
+$(eval $(call unit_test,tests/unit/xs_lib-test,tests/unit/xs_lib-test.o $(XS_LIB_OBJS)))
+tests/unit/xs_lib-test.o tests/unit/xs_lib-test.san.o: XCFLAGS += -Ixenstored
