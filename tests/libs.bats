@@ -88,11 +88,11 @@ global_only() {
 }
 
 # The checks tests/outside/xs-api.c prints, in order.
-XS_API_CHECKS=31
+XS_API_CHECKS=37
 
 @test "a program written for Xen's libxenstore builds with pkg-config and runs (shared)" {
 	mk_tmp
-	cc -Wall -Werror -o "$T/xs-api" tests/outside/xs-api.c $(pkg-config --cflags --libs xenstore)
+	cc -Wall -Werror -pthread -o "$T/xs-api" tests/outside/xs-api.c $(pkg-config --cflags --libs xenstore)
 	start_xenstored
 	LD_LIBRARY_PATH=$LIBDIR run "$T/xs-api"
 	echo "$output"
@@ -108,7 +108,7 @@ XS_API_CHECKS=31
 
 @test "the same program against the static libxenstore.a" {
 	mk_tmp
-	cc -Wall -Werror -o "$T/xs-api" tests/outside/xs-api.c $(pkg-config --cflags xenstore) "$LIBDIR/libxenstore.a"
+	cc -Wall -Werror -pthread -o "$T/xs-api" tests/outside/xs-api.c $(pkg-config --cflags xenstore) "$LIBDIR/libxenstore.a"
 	run ldd "$T/xs-api"
 	[[ "$output" != *libxenstore* ]]
 	start_xenstored

@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -27,6 +29,9 @@ struct xs_handle {
 	struct xs_event *events, **events_tail;
 	int epoll_fd, event_fd; /* xsc_watch_fd(), -1 until asked for */
 	bool raised;		/* event_fd holds a count */
+	/* One request (or socket read) at a time: threads may share a handle,
+	 * one waiting in xsc_read_watch() while others make requests. */
+	pthread_mutex_t lock;
 };
 
 const char *xsc_socket_path(void)
@@ -59,6 +64,7 @@ int xsc_open(const char *path, struct xs_handle **out)
 		return -ENOMEM;
 	h->events_tail = &h->events;
 	h->epoll_fd = h->event_fd = -1;
+	pthread_mutex_init(&h->lock, NULL);
 	h->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (h->fd < 0 || connect(h->fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		int rc = -errno;
@@ -88,6 +94,7 @@ void xsc_close(struct xs_handle *h)
 	if (h->event_fd >= 0)
 		close(h->event_fd);
 	close(h->fd);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
 
@@ -200,8 +207,8 @@ static int write_all(int fd, struct iovec *iov, int n)
 }
 
 /* Send one request made of parts; wait for its reply (queueing watch events). */
-static int talk(struct xs_handle *h, uint32_t type, uint32_t tx, struct iovec *parts, int nparts,
-		char **reply, uint32_t *rlen)
+static int talk_locked(struct xs_handle *h, uint32_t type, uint32_t tx, struct iovec *parts, int nparts,
+		       char **reply, uint32_t *rlen)
 {
 	struct xs_msg_hdr hdr = {type, ++h->req_id, tx, 0};
 	struct iovec iov[8];
@@ -251,6 +258,17 @@ static int talk(struct xs_handle *h, uint32_t type, uint32_t tx, struct iovec *p
 		}
 		return 0;
 	}
+}
+
+static int talk(struct xs_handle *h, uint32_t type, uint32_t tx, struct iovec *parts, int nparts,
+		char **reply, uint32_t *rlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&h->lock);
+	rc = talk_locked(h, type, tx, parts, nparts, reply, rlen);
+	pthread_mutex_unlock(&h->lock);
+	return rc;
 }
 
 #define STR(s)                                                                                               \
@@ -496,31 +514,80 @@ static int pop_event(struct xs_handle *h, char **path, char **token)
 	return 0;
 }
 
+/* With the lock held: queue what the socket has now, without waiting.
+ * 1 if a message was read, 0 if none was waiting. */
+static int read_pending(struct xs_handle *h)
+{
+	struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
+	struct xs_msg_hdr r;
+	char *data;
+	int rc = poll(&pfd, 1, 0);
+
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (rc == 0)
+		return 0;
+	rc = read_msg(h, &r, &data);
+	if (rc)
+		return rc;
+	if (r.type == XS_WATCH_EVENT)
+		return queue_event(h, data, r.len) ?: 1;
+	free(data); /* a stale reply */
+	return 1;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Without the lock: wait until the socket has data or another thread
+ * queued an event (the watch fd covers both), for at most timeout_ms. */
+static int wait_readable(struct xs_handle *h, int timeout_ms)
+{
+	struct pollfd pfd = {.fd = h->epoll_fd >= 0 ? h->epoll_fd : h->fd, .events = POLLIN};
+	int rc = poll(&pfd, 1, timeout_ms);
+
+	return rc < 0 && errno != EINTR ? -errno : 0;
+}
+
+static int make_watch_fd(struct xs_handle *h);
+
 int xsc_read_watch(struct xs_handle *h, int timeout_ms, char **path, char **token)
 {
-	while (!h->events) {
-		struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
-		struct xs_msg_hdr r;
-		char *data;
-		int rc = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);
+	int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+	int rc = 0;
 
-		if (rc < 0 && errno == EINTR)
-			continue;
+	pthread_mutex_lock(&h->lock);
+	if (h->epoll_fd < 0)
+		make_watch_fd(h); /* best effort: without it, only the socket wakes us */
+	while (!h->events) {
+		int left = timeout_ms;
+
+		rc = read_pending(h);
 		if (rc < 0)
-			return -errno;
-		if (rc == 0)
-			return -ETIMEDOUT;
-		rc = read_msg(h, &r, &data);
-		if (rc)
-			return rc;
-		if (r.type == XS_WATCH_EVENT)
-			rc = queue_event(h, data, r.len);
-		else
-			free(data);
-		if (rc)
-			return rc;
+			break;
+		if (rc > 0 || h->events)
+			continue;
+		if (timeout_ms > 0 && (left = (int)(deadline - now_ms())) <= 0)
+			left = 0;
+		if (timeout_ms >= 0 && left == 0) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		pthread_mutex_unlock(&h->lock);
+		rc = wait_readable(h, left);
+		pthread_mutex_lock(&h->lock);
+		if (rc < 0)
+			break;
 	}
-	return pop_event(h, path, token);
+	if (h->events)
+		rc = pop_event(h, path, token);
+	pthread_mutex_unlock(&h->lock);
+	return rc;
 }
 
 static int talk_domid(struct xs_handle *h, uint32_t type, uint32_t domid, char **reply)
@@ -583,7 +650,7 @@ int xsc_request(struct xs_handle *h, uint32_t type, uint32_t tx, const void *pay
 	return rc;
 }
 
-int xsc_watch_fd(struct xs_handle *h)
+static int make_watch_fd(struct xs_handle *h)
 {
 	struct epoll_event ev = {.events = EPOLLIN};
 
@@ -607,9 +674,22 @@ int xsc_watch_fd(struct xs_handle *h)
 	return h->epoll_fd;
 }
 
+int xsc_watch_fd(struct xs_handle *h)
+{
+	int rc;
+
+	pthread_mutex_lock(&h->lock);
+	rc = make_watch_fd(h);
+	pthread_mutex_unlock(&h->lock);
+	return rc;
+}
+
 void xsc_drop_events(struct xs_handle *h, const char *path, const char *token)
 {
-	struct xs_event **pp = &h->events;
+	struct xs_event **pp;
+
+	pthread_mutex_lock(&h->lock);
+	pp = &h->events;
 
 	while (*pp) {
 		struct xs_event *e = *pp;
@@ -627,4 +707,5 @@ void xsc_drop_events(struct xs_handle *h, const char *path, const char *token)
 	}
 	h->events_tail = pp;
 	events_signal(h);
+	pthread_mutex_unlock(&h->lock);
 }

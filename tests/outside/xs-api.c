@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,44 @@ static void watches(struct xs_handle *h)
 	CHECK("unwatch again fails", !xs_unwatch(h, "/outside", "tok"));
 }
 
+/* One thread waits in xs_read_watch() while another makes requests on the
+ * same handle, as Xen's library allows. */
+static void *watcher(void *arg)
+{
+	struct xs_handle *h = arg;
+	unsigned int num;
+	char **vec;
+
+	while ((vec = xs_read_watch(h, &num))) {
+		bool done = !strcmp(vec[XS_WATCH_PATH], "/outside/thr/done") && !strcmp(vec[XS_WATCH_TOKEN], "thr");
+
+		free(vec);
+		if (done)
+			return h;
+	}
+	return NULL;
+}
+
+static void threads(struct xs_handle *h)
+{
+	pthread_t t;
+	char path[64];
+	void *ret = NULL;
+	bool writes = true;
+
+	CHECK("watch for the thread", xs_watch(h, "/outside/thr", "thr"));
+	CHECK("a thread waits in read_watch", !pthread_create(&t, NULL, watcher, h));
+	for (int i = 0; i < 50; i++) {
+		snprintf(path, sizeof(path), "/outside/thr/%d", i);
+		writes &= xs_write(h, XBT_NULL, path, "x", 1);
+		free(xs_read(h, XBT_NULL, path, NULL));
+	}
+	CHECK("requests on the same handle meanwhile", writes);
+	CHECK("the last write", xs_write(h, XBT_NULL, "/outside/thr/done", "1", 1));
+	CHECK("the waiting thread sees it", !pthread_join(t, &ret) && ret == h);
+	CHECK("unwatch for the thread", xs_unwatch(h, "/outside/thr", "thr"));
+}
+
 /* Add one to /outside/counter in a transaction, retried on EAGAIN; the
  * first attempt meets a change by other (made after it read). */
 static void transaction(struct xs_handle *h, struct xs_handle *other)
@@ -134,6 +173,7 @@ int main(void)
 	permissions(h);
 	watches(h);
 	transaction(h, other);
+	threads(h);
 	path = xs_get_domain_path(h, 3);
 	CHECK("get_domain_path", path && !strcmp(path, "/local/domain/3"));
 	free(path);
