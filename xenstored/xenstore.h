@@ -3,7 +3,7 @@
  * (xenstored/xenstore.c over xenstored/libxs.c). A program written for
  * Xen's libxenstore builds against this header unchanged and behaves the
  * same; libxenstore(3) lists the differences (no /dev/xen/xenbus: every
- * handle is a socket connection; one thread per handle).
+ * handle is a socket connection). Threads may share a handle, as in Xen.
  *
  * Conventions, as Xen's: functions returning a pointer return malloc'd
  * memory the caller frees with free() (string lists are one block), or

@@ -5,7 +5,8 @@
  * (xenstore.h, built on this one in xenstore.c) and the two never clash.
  * libxenstore.so and libxenlight.so keep every xsc_ name hidden.
  *
- * Synchronous, one request in flight per handle; watch events that arrive
+ * Synchronous, one request in flight per handle (threads sharing one take
+ * turns); watch events that arrive
  * while a reply is awaited are queued for xsc_read_watch(). All functions
  * return 0 (or a count) on success and a negative errno on failure; an
  * xenstored error reply "E<NAME>" maps to -<NAME> (e.g. "ENOENT" -> -ENOENT).
