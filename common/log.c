@@ -8,6 +8,8 @@
 static const char *log_progname = "xenon";
 static int log_level;
 static FILE *log_fp;
+static log_sink_fn *log_sink;
+static void *log_sink_arg;
 
 void log_init(const char *progname)
 {
@@ -64,12 +66,35 @@ void log_vmsg(int with_errno, const char *fmt, va_list ap)
 	errno = saved;
 }
 
+void log_set_sink(log_sink_fn *fn, void *arg, log_sink_fn **old_fn, void **old_arg)
+{
+	if (old_fn)
+		*old_fn = log_sink;
+	if (old_arg)
+		*old_arg = log_sink_arg;
+	log_sink = fn;
+	log_sink_arg = arg;
+}
+
+/* To the sink if one is set, else as log_vmsg. */
+static void log_emit(enum log_level level, int with_errno, const char *fmt, va_list ap)
+{
+	int saved = errno;
+
+	if (!log_sink) {
+		log_vmsg(with_errno, fmt, ap);
+		return;
+	}
+	log_sink(log_sink_arg, level, with_errno ? saved : -1, fmt, ap);
+	errno = saved;
+}
+
 void log_warn(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vmsg(1, fmt, ap);
+	log_emit(LOGL_WARN, 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -78,7 +103,7 @@ void log_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vmsg(0, fmt, ap);
+	log_emit(LOGL_WARN, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -89,7 +114,7 @@ void log_info(const char *fmt, ...)
 	if (log_level < 1)
 		return;
 	va_start(ap, fmt);
-	log_vmsg(0, fmt, ap);
+	log_emit(LOGL_INFO, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -100,7 +125,7 @@ void log_debug(const char *fmt, ...)
 	if (log_level < 2)
 		return;
 	va_start(ap, fmt);
-	log_vmsg(0, fmt, ap);
+	log_emit(LOGL_DEBUG, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -109,7 +134,7 @@ void fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vmsg(1, fmt, ap);
+	log_emit(LOGL_FATAL, 1, fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -119,7 +144,7 @@ void fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vmsg(0, fmt, ap);
+	log_emit(LOGL_FATAL, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

@@ -4,3 +4,4 @@ common/libcommon.a: $(COMMON_OBJS)
 LIBRARIES += common/libcommon.a
 
 $(eval $(call unit_test,tests/unit/strutil-test,tests/unit/strutil-test.o $(COMMON_OBJS)))
+$(eval $(call unit_test,tests/unit/log_sink-test,tests/unit/log_sink-test.o $(COMMON_OBJS)))
