@@ -187,8 +187,8 @@ static void unhandled(struct hv_bus *b, uint64_t addr, int is_write, void *data,
 	say = b->log_count++ < HV_BUS_LOG_BURST;
 	pthread_mutex_unlock(&b->log_lock);
 	if (say)
-		log_debug("guest %s %s %#llx (size %u): %s", is_write ? "wrote" : "read", space_names[b->space],
-			  (unsigned long long)addr, size, why);
+		log_debug("guest %s %s %#llx (size %u): %s", is_write ? "wrote" : "read",
+			  space_names[b->space], (unsigned long long)addr, size, why);
 }
 
 /* Under the read lock. */

@@ -14,6 +14,7 @@
  *   uart.c      device: 16550 UART at 0x3f8 (IRQ 4), fed by the console input
  *   platform.c  device: Xenon platform ports: shutdown, CPU start, toolstack requests
  *   console.c   where the UART's bytes go (stdio, pty, file) and the ring
+ *   virtio_dev.c  device: a virtio-mmio window (virtio_mmio.c) for virtio devices
  *   xenstore.c  device: the guest xenstore channel, proxied to xenstored (--xenstore)
  *   control.c   the control socket server (hvctl.h): message table, events
  *   loop.c      the main thread's event loop: fds registered with callbacks
@@ -64,8 +65,8 @@ struct hv_vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
-	int started; /* its thread exists (guarded by vm->lock) */
-	int parked;  /* stopped outside KVM_RUN because of a pause */
+	int started;	   /* its thread exists (guarded by vm->lock) */
+	int parked;	   /* stopped outside KVM_RUN because of a pause */
 	atomic_int tid;	   /* its thread's id (0 until the thread runs) */
 	atomic_int in_run; /* inside the KVM_RUN ioctl (vcpu_state.c) */
 	/* KVM's binary statistics (stats.c): set before stats_ready. */
@@ -196,7 +197,7 @@ void hv_stats_fill(struct hv_vm *vm, struct hvctl_info *info);
 /* kvm.c: interrupt lines and doorbells inside KVM. */
 int hv_kvm_irqfd(struct hv_vm *vm, int fd, unsigned gsi, int deassign);
 int hv_kvm_ioeventfd(struct hv_vm *vm, int fd, enum hv_bus_space space, uint64_t addr, unsigned len,
-		     int deassign);
+		     int64_t match, int deassign); /* match < 0: any value */
 
 /* irq.c: gsi for a line the guest ABI fixes (-EBUSY if taken), or any free one. */
 void hv_irq_init(struct hv_irqs *irqs);
@@ -222,6 +223,19 @@ struct hv_vcpu *hv_vcpu_self(void);
 int hv_uart_create(struct hv_vm *vm, struct hv_dev **out);
 int hv_platform_create(struct hv_vm *vm, struct hv_dev **out);
 int hv_xs_create(struct hv_vm *vm, struct hv_dev **out);
+
+/*
+ * virtio_dev.c: a virtio device (its struct vmmio_ops, virtio_mmio.h) in a
+ * virtio-mmio window on the MMIO bus, with its own interrupt line and I/O
+ * thread. Added before hv_devices_start, or started by whoever adds it.
+ */
+#define HV_VIRTIO_MMIO_BASE 0xd0000000ULL /* above low RAM, below the IOAPIC */
+struct vmmio_ops;
+struct vmmio_dev;
+int hv_virtio_add(struct hv_vm *vm, const struct vmmio_ops *ops, void *dev, struct hv_dev **out);
+uint64_t hv_virtio_base(struct hv_dev *d);
+unsigned hv_virtio_irq(struct hv_dev *d);
+struct vmmio_dev *hv_virtio_transport(struct hv_dev *d);
 
 /* platform.c: a toolstack request (XENON_REQ_*) for the guest. */
 int hv_platform_request(struct hv_vm *vm, uint32_t req);

@@ -214,17 +214,22 @@ int hv_kvm_irqfd(struct hv_vm *vm, int fd, unsigned gsi, int deassign)
 }
 
 /*
- * ioeventfd: a guest write of exactly len bytes (any value) to addr signals
- * fd inside KVM, without an exit to this process; other widths still exit
- * to the bus. Meant for doorbells (virtio QueueNotify, the xenstore notify).
+ * ioeventfd: a guest write of exactly len bytes to addr (of value match, or
+ * any value if match is negative) signals fd inside KVM, without an exit to
+ * this process; other writes still exit to the bus. Meant for doorbells
+ * (virtio QueueNotify, the xenstore notify).
  */
 int hv_kvm_ioeventfd(struct hv_vm *vm, int fd, enum hv_bus_space space, uint64_t addr, unsigned len,
-		     int deassign)
+		     int64_t match, int deassign)
 {
 	struct kvm_ioeventfd req = {.addr = addr, .len = len, .fd = fd};
 
 	if (space == HV_BUS_PIO)
 		req.flags |= KVM_IOEVENTFD_FLAG_PIO;
+	if (match >= 0) {
+		req.flags |= KVM_IOEVENTFD_FLAG_DATAMATCH;
+		req.datamatch = match;
+	}
 	if (deassign)
 		req.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
 	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &req) < 0)

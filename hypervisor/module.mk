@@ -22,6 +22,7 @@ $(eval $(call unit_test,tests/unit/hv_elf-test,tests/unit/hv_elf-test.o hypervis
 $(eval $(call unit_test,tests/unit/hv_vcpu_state-test,tests/unit/hv_vcpu_state-test.o hypervisor/vcpu_state.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/hv_stats-test,tests/unit/hv_stats-test.o hypervisor/stats.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_uart-test,tests/unit/hv_uart-test.o hypervisor/uart.o hypervisor/console.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o $(COMMON_OBJS),-pthread))
+$(eval $(call unit_test,tests/unit/hv_virtio_dev-test,tests/unit/hv_virtio_dev-test.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/hv_bus-test,tests/unit/hv_bus-test.o hypervisor/bus.o hypervisor/irq.o $(COMMON_OBJS),-pthread))
 
 # Fuzzing the ELF checks (tests/fuzz/hv-elf-fuzz.c; seeds would go in tests/fuzz/hv-elf-fuzz/).

@@ -15,7 +15,7 @@
 
 #include "log.h"
 
-#define UART_FIFO 256
+#define UART_FIFO   256
 #define INPUT_CHUNK 256
 /* How soon to look again at input waiting for the guest to drain the FIFO. */
 #define RX_FULL_RETRY_MS 20
@@ -266,9 +266,11 @@ static int uart_start(struct hv_dev *d)
 	if (fd < 0)
 		return 0;
 	rc = hv_loop_add(d->vm, fd, POLLIN, HV_LOOP_DEVICE, input_ready, input_want, d);
-	if (!rc)
+	if (rc) /* the guest still has its output */
+		log_warnx("console input (fd %d) not read: %s", fd, log_strerror(rc));
+	else
 		u->in_fd = fd;
-	return rc;
+	return 0;
 }
 
 static void uart_stop(struct hv_dev *d)

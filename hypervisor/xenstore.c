@@ -27,7 +27,7 @@ struct hv_xs {
 	struct hv_vm *vm;
 	unsigned irq;
 	int irq_claimed;
-	int irq_fd; /* irqfd on irq, -1: pulse it with KVM_IRQ_LINE */
+	int irq_fd;    /* irqfd on irq, -1: pulse it with KVM_IRQ_LINE */
 	int ioeventfd; /* notify_fd is also the port's ioeventfd */
 	struct xs_handle *h;
 	int fd;	       /* the xenstored connection, now the domain's */
@@ -222,7 +222,7 @@ static void xs_destroy(struct hv_dev *d)
 	struct hv_xs *x = d->priv;
 
 	if (x->ioeventfd)
-		hv_kvm_ioeventfd(x->vm, x->notify_fd, HV_BUS_PIO, XENON_PORT_XS_NOTIFY, 1, 1);
+		hv_kvm_ioeventfd(x->vm, x->notify_fd, HV_BUS_PIO, XENON_PORT_XS_NOTIFY, 1, -1, 1);
 	if (x->irq_fd >= 0) {
 		hv_kvm_irqfd(x->vm, x->irq_fd, x->irq, 1);
 		close(x->irq_fd);
@@ -247,7 +247,7 @@ static const struct hv_dev_ops xs_ops = {
 /* Doorbell and interrupt inside KVM where it can; the slow paths stay. */
 static void xs_kvm_shortcuts(struct hv_xs *x)
 {
-	int rc = hv_kvm_ioeventfd(x->vm, x->notify_fd, HV_BUS_PIO, XENON_PORT_XS_NOTIFY, 1, 0);
+	int rc = hv_kvm_ioeventfd(x->vm, x->notify_fd, HV_BUS_PIO, XENON_PORT_XS_NOTIFY, 1, -1, 0);
 
 	x->ioeventfd = !rc;
 	if (rc)

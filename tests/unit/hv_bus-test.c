@@ -67,12 +67,12 @@ static void test_register_refuses_overlaps(void)
 	CHECK_INT(hv_bus_register(&b, &db, 0, 0x100, 0x10, 0), -EEXIST);
 	CHECK_INT(hv_bus_register(&b, &db, 0, 0x10f, 1, 0), -EEXIST);
 	CHECK_INT(hv_bus_register(&b, &db, 0, 0xf0, 0x11, 0), -EEXIST);
-	CHECK_INT(hv_bus_register(&b, &db, 0, 0xf0, 0x100, 0), -EEXIST); /* covers it whole */
-	CHECK_INT(hv_bus_register(&b, &db, 0, 0x108, 2, 0), -EEXIST);	  /* inside it */
-	CHECK_INT(hv_bus_register(&b, &db, 0, 0xf0, 0x10, 0), 0);	  /* just below */
-	CHECK_INT(hv_bus_register(&b, &db, 1, 0x110, 0x10, 0), 0);	  /* just above */
-	CHECK_INT(hv_bus_register(&b, &db, 2, 0x0, 0, 0), -EINVAL);	  /* empty */
-	CHECK_INT(hv_bus_register(&b, &db, 2, UINT64_MAX, 2, 0), -EINVAL); /* wraps */
+	CHECK_INT(hv_bus_register(&b, &db, 0, 0xf0, 0x100, 0), -EEXIST);      /* covers it whole */
+	CHECK_INT(hv_bus_register(&b, &db, 0, 0x108, 2, 0), -EEXIST);	      /* inside it */
+	CHECK_INT(hv_bus_register(&b, &db, 0, 0xf0, 0x10, 0), 0);	      /* just below */
+	CHECK_INT(hv_bus_register(&b, &db, 1, 0x110, 0x10, 0), 0);	      /* just above */
+	CHECK_INT(hv_bus_register(&b, &db, 2, 0x0, 0, 0), -EINVAL);	      /* empty */
+	CHECK_INT(hv_bus_register(&b, &db, 2, UINT64_MAX, 2, 0), -EINVAL);    /* wraps */
 	CHECK_INT(hv_bus_register(&b, &db, 2, 0x200, 1, HV_BUS_W8), -EINVAL); /* no 8-byte port I/O */
 	CHECK_INT(hv_bus_register(&b, NULL, 2, 0x200, 1, 0), -EINVAL);
 	CHECK_INT(b.nr, 3);
@@ -101,7 +101,7 @@ static void test_unregister(void)
 		CHECK_INT(hv_bus_register(&b, i % 2 ? &da : &db, i, 0x10000 - 0x100 * i, 0x100, 0), 0);
 	CHECK_INT(hv_bus_unregister(&b, &da, 0x10000 - 0x100), 0);
 	CHECK_INT(hv_bus_unregister(&b, &da, 0x10000 - 0x100), -ENOENT);
-	CHECK_INT(hv_bus_unregister(&b, &da, 0x10000), -ENOENT); /* db's */
+	CHECK_INT(hv_bus_unregister(&b, &da, 0x10000), -ENOENT);     /* db's */
 	CHECK_INT(hv_bus_unregister(&b, &db, 0x10000 + 1), -ENOENT); /* not its start */
 	CHECK_INT(hv_bus_lookup(&b, 0x10000 - 0x80, &r), -ENOENT);
 	CHECK_INT(hv_bus_unregister_dev(&b, &da), 19);

@@ -1,0 +1,293 @@
+/*
+ * A virtio device on the MMIO bus: virtio_mmio.c's transport in a window at
+ * an address taken from HV_VIRTIO_MMIO_BASE up, with an interrupt line from
+ * irq.c (level: the transport holds it high while InterruptStatus is set).
+ * Each queue's QueueNotify is an ioeventfd matching the queue's index, so a
+ * kick costs the vCPU no exit to this process; the device's own I/O thread
+ * waits on those eventfds and runs the device's queue_notify. A QueueNotify
+ * that does exit (another width, no ioeventfd) only signals the same
+ * eventfd: device work never runs on a vCPU thread. A device (virtio-blk,
+ * virtio-net) supplies the struct vmmio_ops and calls hv_virtio_add.
+ */
+#include "hypervisor/hv.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "hypervisor/virtio_mmio.h"
+#include "log.h"
+
+/* Windows one page apart (VMMIO_WINDOW_SIZE is less), the first few hundred. */
+#define WINDOW_STRIDE 0x1000
+#define MAX_WINDOWS   256
+
+struct hv_virtio {
+	struct hv_vm *vm;
+	struct vmmio_dev mmio;
+	struct gmem mem;
+	uint64_t base;
+	int irq; /* -1 until allocated */
+	unsigned nr_queues;
+	int kick_fd[VMMIO_MAX_QUEUES]; /* eventfds, also KVM ioeventfds if ioeventfd[q] */
+	int ioeventfd[VMMIO_MAX_QUEUES];
+	int stop_fd;
+	pthread_t thread;
+	int thread_running;
+};
+
+static void set_irq(void *opaque, int level)
+{
+	struct hv_virtio *v = opaque;
+
+	hv_kvm_irq_line(v->vm, v->irq, level);
+}
+
+static void kick(struct hv_virtio *v, unsigned q)
+{
+	uint64_t one = 1;
+
+	if (write(v->kick_fd[q], &one, sizeof(one)) < 0)
+		log_warn("virtio %s: queue %u kick", v->mmio.ops->name, q);
+}
+
+static int virtio_read(struct hv_dev *d, unsigned region, uint64_t off, void *data, unsigned size)
+{
+	struct hv_virtio *v = d->priv;
+
+	(void)region;
+	return vmmio_read(&v->mmio, off, data, size) ? -EINVAL : 0;
+}
+
+static int virtio_write(struct hv_dev *d, unsigned region, uint64_t off, const void *data, unsigned size)
+{
+	struct hv_virtio *v = d->priv;
+	uint32_t q;
+
+	(void)region;
+	if (off == VMMIO_QUEUE_NOTIFY && size == sizeof(q)) {
+		memcpy(&q, data, sizeof(q));
+		if (q < v->nr_queues) {
+			kick(v, q);
+			return 0;
+		}
+	}
+	return vmmio_write(&v->mmio, off, data, size) ? -EINVAL : 0;
+}
+
+/* The device's I/O thread: kicks in, the device's queue_notify out. */
+static void *io_thread(void *arg)
+{
+	struct hv_virtio *v = arg;
+	struct pollfd pfd[VMMIO_MAX_QUEUES + 1];
+	uint64_t count;
+
+	for (unsigned q = 0; q < v->nr_queues; q++)
+		pfd[q] = (struct pollfd){.fd = v->kick_fd[q], .events = POLLIN};
+	pfd[v->nr_queues] = (struct pollfd){.fd = v->stop_fd, .events = POLLIN};
+	for (;;) {
+		if (poll(pfd, v->nr_queues + 1, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[v->nr_queues].revents)
+			break;
+		for (uint32_t q = 0; q < v->nr_queues; q++) {
+			if (!pfd[q].revents || read(v->kick_fd[q], &count, sizeof(count)) < 0)
+				continue;
+			/* Through the transport: it checks the queue is ready and DRIVER_OK. */
+			vmmio_write(&v->mmio, VMMIO_QUEUE_NOTIFY, &q, sizeof(q));
+		}
+	}
+	return NULL;
+}
+
+static int virtio_start(struct hv_dev *d)
+{
+	struct hv_virtio *v = d->priv;
+	int rc = pthread_create(&v->thread, NULL, io_thread, v);
+
+	if (rc) {
+		log_warnx("virtio %s: cannot start its I/O thread: %s", v->mmio.ops->name, strerror(rc));
+		return -rc;
+	}
+	v->thread_running = 1;
+	return 0;
+}
+
+static void virtio_stop(struct hv_dev *d)
+{
+	struct hv_virtio *v = d->priv;
+	uint64_t one = 1;
+
+	if (!v->thread_running)
+		return;
+	if (write(v->stop_fd, &one, sizeof(one)) < 0)
+		log_warn("virtio %s: stopping its I/O thread", v->mmio.ops->name);
+	pthread_join(v->thread, NULL);
+	v->thread_running = 0;
+}
+
+static void virtio_reset(struct hv_dev *d)
+{
+	struct hv_virtio *v = d->priv;
+	uint32_t zero = 0;
+
+	vmmio_write(&v->mmio, VMMIO_STATUS, &zero, sizeof(zero)); /* as a driver's reset */
+}
+
+static void virtio_free(struct hv_virtio *v)
+{
+	uint64_t notify = v->base + VMMIO_QUEUE_NOTIFY;
+
+	for (unsigned q = 0; q < VMMIO_MAX_QUEUES; q++) {
+		if (v->ioeventfd[q])
+			hv_kvm_ioeventfd(v->vm, v->kick_fd[q], HV_BUS_MMIO, notify, 4, q, 1);
+		if (v->kick_fd[q] >= 0)
+			close(v->kick_fd[q]);
+	}
+	if (v->stop_fd >= 0)
+		close(v->stop_fd);
+	if (v->irq >= 0)
+		hv_irq_free(&v->vm->irqs, v->irq);
+	if (v->mmio.ops)
+		vmmio_destroy(&v->mmio);
+	free(v);
+}
+
+static void virtio_destroy(struct hv_dev *d)
+{
+	virtio_free(d->priv);
+}
+
+static int virtio_save(struct hv_dev *d, void *buf, size_t *len)
+{
+	(void)d, (void)buf, (void)len;
+	return -ENOSYS; /* migration: not yet */
+}
+
+static int virtio_restore(struct hv_dev *d, const void *buf, size_t len)
+{
+	(void)d, (void)buf, (void)len;
+	return -ENOSYS;
+}
+
+static int make_gmem(struct hv_vm *vm, struct gmem *mem)
+{
+	int rc = gmem_add(mem, 0, vm->low_size, vm->ram);
+
+	if (!rc && vm->high_size)
+		rc = gmem_add(mem, HV_HIGH_RAM_GPA, vm->high_size, vm->ram + vm->low_size);
+	return rc;
+}
+
+/* The kick eventfds, and KVM ioeventfds on them where KVM takes them. */
+static int make_kicks(struct hv_virtio *v)
+{
+	uint64_t notify = v->base + VMMIO_QUEUE_NOTIFY;
+
+	v->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (v->stop_fd < 0)
+		return -errno;
+	for (unsigned q = 0; q < v->nr_queues; q++) {
+		v->kick_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (v->kick_fd[q] < 0)
+			return -errno;
+		v->ioeventfd[q] = !hv_kvm_ioeventfd(v->vm, v->kick_fd[q], HV_BUS_MMIO, notify, 4, q, 0);
+		if (!v->ioeventfd[q])
+			log_debug("virtio %s: queue %u kicks exit to xenon-hv (no ioeventfd)",
+				  v->mmio.ops->name, q);
+	}
+	return 0;
+}
+
+/* The first free window: registering refuses a taken one. */
+static int place_window(struct hv_vm *vm, struct hv_dev *d, struct hv_virtio *v)
+{
+	for (unsigned i = 0; i < MAX_WINDOWS; i++) {
+		uint64_t base = HV_VIRTIO_MMIO_BASE + (uint64_t)i * WINDOW_STRIDE;
+		int rc = hv_bus_register(&vm->bus[HV_BUS_MMIO], d, 0, base, VMMIO_WINDOW_SIZE, 0);
+
+		if (rc != -EEXIST) {
+			v->base = base;
+			return rc;
+		}
+	}
+	return -ENOSPC;
+}
+
+static const struct hv_dev_ops virtio_ops = {
+    .name = "virtio-mmio",
+    .read = virtio_read,
+    .write = virtio_write,
+    .reset = virtio_reset,
+    .start = virtio_start,
+    .stop = virtio_stop,
+    .save = virtio_save,
+    .restore = virtio_restore,
+    .destroy = virtio_destroy,
+};
+
+static int virtio_setup(struct hv_vm *vm, struct hv_virtio *v, const struct vmmio_ops *ops, void *dev)
+{
+	int rc = make_gmem(vm, &v->mem);
+
+	if (rc)
+		return rc;
+	v->irq = hv_irq_alloc(&vm->irqs, ops->name);
+	if (v->irq < 0)
+		return v->irq;
+	rc = vmmio_init(&v->mmio, ops, dev, &v->mem, set_irq, v);
+	if (rc) {
+		v->mmio.ops = NULL;
+		return rc;
+	}
+	v->nr_queues = ops->nr_queues;
+	return 0;
+}
+
+int hv_virtio_add(struct hv_vm *vm, const struct vmmio_ops *ops, void *dev, struct hv_dev **out)
+{
+	struct hv_virtio *v = calloc(1, sizeof(*v));
+	int rc;
+
+	if (!v)
+		return -ENOMEM;
+	v->vm = vm;
+	v->irq = v->stop_fd = -1;
+	for (unsigned q = 0; q < VMMIO_MAX_QUEUES; q++)
+		v->kick_fd[q] = -1;
+	rc = virtio_setup(vm, v, ops, dev);
+	if (!rc)
+		rc = hv_dev_add(vm, &virtio_ops, v, out);
+	if (rc) {
+		virtio_free(v);
+		return rc;
+	}
+	rc = place_window(vm, *out, v);
+	if (!rc)
+		rc = make_kicks(v);
+	if (rc) {
+		hv_dev_remove(*out);
+		return rc;
+	}
+	log_debug("virtio %s: window %#llx, IRQ %d, %u queues", ops->name, (unsigned long long)v->base,
+		  v->irq, v->nr_queues);
+	return 0;
+}
+
+uint64_t hv_virtio_base(struct hv_dev *d)
+{
+	return ((struct hv_virtio *)d->priv)->base;
+}
+
+unsigned hv_virtio_irq(struct hv_dev *d)
+{
+	return ((struct hv_virtio *)d->priv)->irq;
+}
+
+struct vmmio_dev *hv_virtio_transport(struct hv_dev *d)
+{
+	return &((struct hv_virtio *)d->priv)->mmio;
+}
