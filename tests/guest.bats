@@ -175,8 +175,22 @@ emulated() {
 		END { if (bad || !n) exit 1; printf "%.0f\n", s }'
 }
 
-# Not a rate (bench/ measures that): emulated, every iteration of the loop
-# (dec; jnz) would be two instructions KVM emulates, at any host speed.
+# loop_runs_natively COUNTER: run bench-loop in the guest; KVM must have
+# emulated (COUNTER: a function printing its count) fewer instructions
+# meanwhile than a thousandth of the loop's iterations. Not a rate (bench/
+# measures that): emulated, every iteration of the loop (dec; jnz) would be
+# two instructions KVM emulates, at any host speed.
+loop_runs_natively() {
+	local before after total
+	before=$("$1")
+	send "bench-loop"
+	wait_for 30 console_has 'iterations in all$' || return 1
+	after=$("$1")
+	total=$(tr -d '\r' <"$T/out" | sed -n 's/^loop: [0-9]* iterations\/s, \([0-9]*\) iterations in all$/\1/p')
+	echo "loop: $total iterations; KVM emulated $((after - before)) instructions meanwhile"
+	[ "${total:-0}" -gt 0 ] && [ $((after - before)) -lt $((total / 1000)) ]
+}
+
 @test "xenon-hv: bench-loop runs natively: KVM emulates none of its instructions" {
 	require_kvm
 	need_hv
@@ -185,14 +199,7 @@ emulated() {
 	if "$HVCTL" "$T/ctl.sock" info | grep -q 'has no KVM_GET_STATS_FD'; then
 		skip "this host's KVM has no binary statistics (KVM_GET_STATS_FD, Linux 5.14 or later)"
 	fi
-	before=$(emulated)
-	send "bench-loop"
-	wait_for 30 console_has 'iterations in all$'
-	after=$(emulated)
-	total=$(tr -d '\r' <"$T/out" | sed -n 's/^loop: [0-9]* iterations\/s, \([0-9]*\) iterations in all$/\1/p')
-	echo "loop: $total iterations; KVM emulated $((after - before)) instructions meanwhile"
-	[ "$total" -gt 0 ]
-	[ $((after - before)) -lt $((total / 1000)) ]
+	loop_runs_natively emulated
 	send "poweroff"
 	wait_exit
 	[ "$EXIT" -eq 0 ]
@@ -442,14 +449,7 @@ qemu_emulated() {
 @test "qemu microvm: bench-loop runs natively: KVM emulates none of its instructions" {
 	require_kvm
 	start_qemu
-	before=$(qemu_emulated)
-	send "bench-loop"
-	wait_for 30 console_has 'iterations in all$'
-	after=$(qemu_emulated)
-	total=$(tr -d '\r' <"$T/out" | sed -n 's/^loop: [0-9]* iterations\/s, \([0-9]*\) iterations in all$/\1/p')
-	echo "loop: $total iterations; KVM emulated $((after - before)) instructions meanwhile"
-	[ "$total" -gt 0 ]
-	[ $((after - before)) -lt $((total / 1000)) ]
+	loop_runs_natively qemu_emulated
 	send "poweroff"
 	wait_exit
 	[ "$EXIT" -eq 1 ]
