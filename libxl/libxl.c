@@ -12,7 +12,48 @@
 
 #include "log.h"
 
-int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags)
+/* The contexts alive, newest first: its logger receives the messages. The
+ * sink that was there before the first is put back after the last. */
+static libxl_ctx *live_ctxs;
+static log_sink_fn *outer_sink;
+static void *outer_sink_arg;
+
+static const xentoollog_level xtl_of[] = {
+    [LOGL_DEBUG] = XTL_DEBUG,
+    [LOGL_INFO] = XTL_INFO,
+    [LOGL_WARN] = XTL_ERROR,
+    [LOGL_FATAL] = XTL_CRITICAL,
+};
+
+static void to_logger(void *arg, enum log_level level, int errnoval, const char *fmt, va_list ap)
+{
+	xentoollog_logger *lg = live_ctxs ? live_ctxs->lg : NULL;
+
+	(void)arg;
+	if (lg && lg->vmessage)
+		lg->vmessage(lg, xtl_of[level], errnoval, "libxl", fmt, ap);
+}
+
+static void ctx_live(libxl_ctx *ctx)
+{
+	if (!live_ctxs)
+		log_set_sink(to_logger, NULL, &outer_sink, &outer_sink_arg);
+	ctx->next_live = live_ctxs;
+	live_ctxs = ctx;
+}
+
+static void ctx_dead(libxl_ctx *ctx)
+{
+	for (libxl_ctx **pp = &live_ctxs; *pp; pp = &(*pp)->next_live)
+		if (*pp == ctx) {
+			*pp = ctx->next_live;
+			break;
+		}
+	if (!live_ctxs)
+		log_set_sink(outer_sink, outer_sink_arg, NULL, NULL);
+}
+
+int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags, xentoollog_logger *lg)
 {
 	libxl_ctx *ctx;
 	int rc;
@@ -22,11 +63,14 @@ int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags)
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
+	ctx->lg = lg;
+	ctx_live(ctx);
 	rc = xs_open(NULL, &ctx->xsh);
 	if (rc == 0)
 		rc = libxl__xs_set_timeout(ctx, LIBXL__XS_TIMEOUT_MS);
 	if (rc < 0) {
 		xs_close(ctx->xsh);
+		ctx_dead(ctx);
 		free(ctx);
 		return rc;
 	}
@@ -39,6 +83,7 @@ void libxl_ctx_free(libxl_ctx *ctx)
 	if (!ctx)
 		return;
 	xs_close(ctx->xsh);
+	ctx_dead(ctx);
 	free(ctx);
 }
 

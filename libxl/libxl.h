@@ -3,7 +3,8 @@
  *
  * It is synchronous: every call returns when its work is done. Functions
  * return 0 (or a non-negative count) on success and a negative errno value
- * on failure; messages for people go through common/log.h.
+ * on failure; messages for people go to the logger the caller passes to
+ * libxl_ctx_alloc (xentoollog.h): libxl never prints by itself.
  *
  * Where things live (so that tests and several installations can run side
  * by side):
@@ -26,6 +27,7 @@
 #include <stdint.h>
 
 #include "libxl_types.h"
+#include "xentoollog.h"
 
 #define LIBXL_VERSION 1
 /* Domain names: at most this many bytes of [A-Za-z0-9_.-], not all digits. */
@@ -39,8 +41,11 @@ typedef struct libxl__ctx libxl_ctx;
 /*
  * Connect to xenstored (path as above). flags: 0. The context is not
  * shared between threads or across fork(): a child makes its own.
+ * lg receives libxl's messages (errors as XTL_ERROR; info and debug as the
+ * verbosity allows), with context "libxl"; NULL drops them. While several
+ * contexts live, the most recently allocated one's logger receives them.
  */
-int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags);
+int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags, xentoollog_logger *lg);
 void libxl_ctx_free(libxl_ctx *ctx);
 
 /* The run and log directories as described above. */

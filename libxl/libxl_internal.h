@@ -14,6 +14,8 @@
 
 struct libxl__ctx {
 	struct xs_handle *xsh;
+	xentoollog_logger *lg;
+	struct libxl__ctx *next_live; /* contexts alive, newest first (libxl.c) */
 	libxl_version_info vinfo;
 	char vinfo_buf[512];
 };

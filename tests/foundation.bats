@@ -73,7 +73,7 @@ share/man/man1/xl.1 share/man/man5/xl.cfg.5 share/man/man8/xenstored.8"
 			libxl_ctx *ctx;
 			libxl_dominfo *doms;
 			int nr;
-			if (libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0) != 0)
+			if (libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, NULL) != 0)
 				return 2;
 			if (libxl_list_domain(ctx, &doms, &nr) != 0)
 				return 3;

@@ -11,10 +11,24 @@
 #include "log.h"
 #include "xenstored/xs.h"
 
+/* xl's logger: libxl's messages printed as xl's own ("xl: ..."). */
+static void xl_vmessage(xentoollog_logger *lg, xentoollog_level level, int errnoval, const char *context,
+			const char *fmt, va_list ap)
+{
+	(void)lg;
+	(void)level;
+	(void)context;
+	if (errnoval >= 0)
+		errno = errnoval;
+	log_vmsg(errnoval >= 0, fmt, ap);
+}
+
+static xentoollog_logger xl_logger = {.vmessage = xl_vmessage};
+
 libxl_ctx *xl_ctx_open(void)
 {
 	libxl_ctx *ctx;
-	int rc = libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0);
+	int rc = libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, &xl_logger);
 
 	if (rc < 0) {
 		log_warnx("cannot connect to xenstored at %s: %s (is xenstored running? "

@@ -3,9 +3,12 @@
  * (`pkg-config --cflags --libs xenlight xenstore`), with functions of its
  * own named as the libraries' internal ones (fatal, log_warn, str_printf,
  * hvctl_connect, xsc_open): neither library's internals may clash with
- * them, shared or static. tests/libs.bats runs it against a real xenstored.
+ * them, shared or static. libxl's messages come to its own logger
+ * (xentoollog.h), never to stderr. tests/libs.bats runs it against a real
+ * xenstored.
  */
 #include <libxl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +21,31 @@ int str_printf(void) { return 3; }
 int hvctl_connect(void) { return 4; }
 int xsc_open(void) { return 5; }
 
+/* A logger of its own: counts the messages and keeps the last. */
+struct my_logger {
+	xentoollog_logger vtable;
+	int count;
+	xentoollog_level level;
+	char last[256];
+};
+
+static void my_vmessage(xentoollog_logger *lg, xentoollog_level level, int errnoval, const char *context,
+			const char *format, va_list al)
+{
+	struct my_logger *me = (struct my_logger *)lg;
+	int n = snprintf(me->last, sizeof(me->last), "%s: ", context);
+
+	(void)errnoval;
+	vsnprintf(me->last + n, sizeof(me->last) - n, format, al);
+	me->level = level;
+	me->count++;
+}
+
 int main(void)
 {
+	struct my_logger logger = {.vtable = {.vmessage = my_vmessage}};
+	libxl_domain_config cfg;
+	uint32_t domid;
 	struct xs_handle *h;
 	libxl_dominfo *doms;
 	libxl_ctx *ctx;
@@ -28,7 +54,7 @@ int main(void)
 
 	if (fatal() + log_warn() + str_printf() + hvctl_connect() + xsc_open() != 15)
 		return 10;
-	if (libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0) != 0)
+	if (libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, &logger.vtable) != 0)
 		return 2;
 	if (libxl_list_domain(ctx, &doms, &nr) != 0)
 		return 3;
@@ -39,6 +65,14 @@ int main(void)
 	if (!v || strcmp(v, "yes"))
 		return 5;
 	printf("domains: %d, xenstore: %s\n", nr, v);
+	/* A configuration without a name: refused, and said to the logger. */
+	libxl_domain_config_init(&cfg);
+	cfg.c_info.type = LIBXL_DOMAIN_TYPE_PV;
+	if (libxl_domain_create_new(ctx, &cfg, &domid, NULL) >= 0)
+		return 6;
+	libxl_domain_config_dispose(&cfg);
+	printf("logged %d, level %s: %s\n", logger.count, logger.level == XTL_ERROR ? "error" : "other",
+	       logger.last);
 	free(v);
 	xs_rm(h, XBT_NULL, "/both");
 	xs_close(h);
