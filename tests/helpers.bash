@@ -115,13 +115,7 @@ console_has() { console_text "$1" | grep -q -- "$2"; }
 # ---- what the host offers ---------------------------------------------------
 
 # kvm_missing: print why this host cannot run a KVM guest (nothing if it can).
-kvm_missing() {
-	if [ ! -e /dev/kvm ]; then
-		echo "this host has no /dev/kvm (no KVM, or its kernel is itself a PVM guest)"
-	elif ! { : <> /dev/kvm; } 2> /dev/null; then
-		echo "/dev/kvm is there but cannot be opened read-write by $(id -un)"
-	fi
-}
+kvm_missing() { "$XENON_TOP/tests/kvm-missing"; }
 
 # require_kvm: skip the test, saying why, on a host without a usable
 # /dev/kvm. The runner counts and lists skips apart from passes.
