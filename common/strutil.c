@@ -2,9 +2,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static int parse_prefix(const char *s, uint64_t *out, char **end)
 {
@@ -99,4 +102,31 @@ int hex_digit_value(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+char proc_stat_state_letter(const char *line)
+{
+	/* "pid (comm) S ...": comm may hold spaces and parentheses. */
+	const char *end = strrchr(line, ')');
+
+	if (!end || end[1] != ' ' || !end[2] || end[2] == ' ' || end[2] == '\n')
+		return 0;
+	return end[2];
+}
+
+char proc_stat_state(const char *path)
+{
+	char line[512];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	line[n] = '\0';
+	return proc_stat_state_letter(line);
 }

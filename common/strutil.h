@@ -23,4 +23,10 @@ int str_vprintf(char *buf, size_t len, const char *fmt, va_list ap) __attribute_
 /* The value of one hexadecimal digit, or -1. */
 int hex_digit_value(char c);
 
+/* The state letter ('R', 'S', 'Z'...) of a /proc/.../stat line, or 0. */
+char proc_stat_state_letter(const char *stat_line);
+/* The state letter of the stat file at path (/proc/<pid>/stat,
+ * /proc/self/task/<tid>/stat); 0 when it cannot be read or parsed. */
+char proc_stat_state(const char *path);
+
 #endif

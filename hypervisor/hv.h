@@ -182,7 +182,6 @@ void hv_vcpu_log_regs(struct hv_vcpu *vcpu);
 /* vcpu_state.c: bitmaps of HVCTL_MAX_VCPUS / 32 words, filled (not cleared). */
 void hv_vcpu_states(struct hv_vm *vm, uint32_t *running, uint32_t *blocked);
 /* The state letter of a /proc/<pid>/task/<tid>/stat line ('R', 'S'...), 0 if malformed. */
-char hv_task_state_letter(const char *stat_line);
 
 /* stats.c: each vCPU's KVM counters. A vCPU without them still runs. */
 int hv_stats_open(struct hv_vcpu *vcpu);

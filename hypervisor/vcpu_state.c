@@ -18,6 +18,8 @@
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
 
+#include "strutil.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,32 +28,12 @@
 #define SAMPLES	      3
 #define SAMPLE_GAP_US 250
 
-char hv_task_state_letter(const char *line)
-{
-	/* "tid (comm) S ...": comm may hold spaces and parentheses. */
-	const char *end = strrchr(line, ')');
-
-	if (!end || end[1] != ' ' || !end[2] || end[2] == ' ' || end[2] == '\n')
-		return 0;
-	return end[2];
-}
-
 static char task_state(int tid)
 {
-	char path[64], line[512];
-	ssize_t n;
-	int fd;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	line[n] = '\0';
-	return hv_task_state_letter(line);
+	return proc_stat_state(path);
 }
 
 static int vcpu_halted(struct hv_vcpu *v)

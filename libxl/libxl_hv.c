@@ -253,22 +253,10 @@ int libxl__pid_wait_exit(int pid, int timeout_ms)
 /* The state letter of /proc/<pid>/stat ('R', 'S', 'T', 'Z'...); 0 when it cannot be read. */
 static char proc_state(int pid)
 {
-	char path[64], buf[512], *close_paren;
-	ssize_t n;
-	int fd;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* "pid (comm) S ...": comm may hold anything, the last ')' ends it. */
-	close_paren = strrchr(buf, ')');
-	return close_paren && close_paren[1] == ' ' ? close_paren[2] : 0;
+	return proc_stat_state(path);
 }
 
 /* Does /proc/<pid>/cmdline hold "--control" followed by control? -1: unreadable. */

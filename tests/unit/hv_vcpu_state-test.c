@@ -10,6 +10,7 @@
 
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
+#include "strutil.h"
 #include "unit.h"
 
 static struct hv_vm vm;
@@ -42,17 +43,10 @@ static void *spinner(void *arg)
 
 static char state_of(int tid)
 {
-	char path[64], line[512] = "";
-	FILE *fp;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	fp = fopen(path, "r");
-	if (fp) {
-		if (!fgets(line, sizeof(line), fp))
-			line[0] = '\0';
-		fclose(fp);
-	}
-	return hv_task_state_letter(line);
+	return proc_stat_state(path);
 }
 
 /* Until the thread has its tid and, for a sleeper, is asleep. */
@@ -109,13 +103,13 @@ static void test_states(void)
 
 static void test_state_letter(void)
 {
-	CHECK_INT(hv_task_state_letter("123 (xenon-hv) S 1 2 3"), 'S');
-	CHECK_INT(hv_task_state_letter("123 (a) b) R 1"), 'R');
-	CHECK_INT(hv_task_state_letter("123 (x y) D 1"), 'D');
-	CHECK_INT(hv_task_state_letter("123 (xenon-hv)"), 0);
-	CHECK_INT(hv_task_state_letter("123 (xenon-hv) "), 0);
-	CHECK_INT(hv_task_state_letter("garbage"), 0);
-	CHECK_INT(hv_task_state_letter(""), 0);
+	CHECK_INT(proc_stat_state_letter("123 (xenon-hv) S 1 2 3"), 'S');
+	CHECK_INT(proc_stat_state_letter("123 (a) b) R 1"), 'R');
+	CHECK_INT(proc_stat_state_letter("123 (x y) D 1"), 'D');
+	CHECK_INT(proc_stat_state_letter("123 (xenon-hv)"), 0);
+	CHECK_INT(proc_stat_state_letter("123 (xenon-hv) "), 0);
+	CHECK_INT(proc_stat_state_letter("garbage"), 0);
+	CHECK_INT(proc_stat_state_letter(""), 0);
 }
 
 int main(void)
