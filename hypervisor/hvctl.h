@@ -36,6 +36,9 @@ enum hvctl_type {
 	HVCTL_SUBSCRIBE = 6,/* the connection becomes an event stream */
 	HVCTL_CONSOLE_RING = 7, /* -> the recent console output (bytes) */
 	HVCTL_EVENT = 8,    /* event packets on a subscribed connection */
+	HVCTL_DEVICE_ADD = 9,    /* struct hvctl_device_spec -> struct hvctl_device */
+	HVCTL_DEVICE_REMOVE = 10,/* struct hvctl_device_id */
+	HVCTL_DEVICE_LIST = 11,  /* -> struct hvctl_device[], as many as there are */
 	HVCTL_TYPE_MAX
 };
 
@@ -119,6 +122,67 @@ struct hvctl_info {
 	uint64_t vcpu_stats[HVCTL_MAX_VCPUS][HVCTL_NR_STATS];
 };
 
+/*
+ * Disks and NICs (docs/devices.md). A device is named by its kind and its
+ * Xen devid (a vbd's number from xen-vbd-interface(7), e.g. 51712 for xvda;
+ * a vif's index). xenon-hv puts each in a virtio-mmio window with its own
+ * interrupt line; the reply says where, and libxl tells the guest through
+ * the device's xenstore nodes.
+ */
+enum hvctl_dev_kind {
+	HVCTL_DEV_VBD = 1, /* virtio-blk */
+	HVCTL_DEV_VIF = 2, /* virtio-net on a tap */
+};
+
+#define HVCTL_DEVF_READONLY  0x1 /* vbd: the guest may not write (VIRTIO_BLK_F_RO) */
+#define HVCTL_DEVF_NO_DIRECT 0x2 /* vbd: never O_DIRECT (by default used where the backing allows) */
+
+struct hvctl_device_id {
+	uint32_t kind; /* enum hvctl_dev_kind */
+	uint32_t devid;
+};
+
+struct hvctl_device_spec {
+	uint32_t kind; /* enum hvctl_dev_kind */
+	uint32_t devid;
+	uint32_t flags; /* HVCTL_DEVF_* */
+	uint32_t mtu;   /* vif: 0 means 1500 */
+	uint8_t mac[6]; /* vif: the guest's MAC */
+	uint8_t pad[2];
+	/* vbd: the file or block device to open (an absolute path);
+	 * vif: the tap's name (IFNAMSIZ), created unless it exists. NUL-terminated. */
+	char target[256];
+	char serial[24]; /* vbd: VIRTIO_BLK_ID (up to 20 bytes), "" for none */
+};
+
+/* Statistics, from the guest's point of view (tx: the guest sent). */
+enum hvctl_vbd_stat {
+	HVCTL_VBD_RD_REQS, HVCTL_VBD_RD_SECTORS, HVCTL_VBD_WR_REQS, HVCTL_VBD_WR_SECTORS,
+	HVCTL_VBD_FLUSH_REQS, HVCTL_VBD_DISCARD_REQS, HVCTL_VBD_ERRORS, HVCTL_VBD_NR_STATS
+};
+#define HVCTL_VBD_STAT_NAMES {"rd_reqs", "rd_sectors", "wr_reqs", "wr_sectors", "flush_reqs", "discard_reqs", "errors"}
+enum hvctl_vif_stat {
+	HVCTL_VIF_TX_BYTES, HVCTL_VIF_TX_PACKETS, HVCTL_VIF_TX_ERRORS, HVCTL_VIF_TX_DROPS,
+	HVCTL_VIF_RX_BYTES, HVCTL_VIF_RX_PACKETS, HVCTL_VIF_RX_ERRORS, HVCTL_VIF_RX_DROPS,
+	HVCTL_VIF_NR_STATS
+};
+#define HVCTL_VIF_STAT_NAMES {"tx_bytes", "tx_packets", "tx_errors", "tx_drops", "rx_bytes", "rx_packets", "rx_errors", "rx_drops"}
+#define HVCTL_DEV_MAX_STATS 16
+
+struct hvctl_device {
+	uint32_t kind, devid, flags;
+	uint32_t irq;        /* the IOAPIC pin of the device's interrupt */
+	uint64_t mmio_base;  /* guest-physical address of its virtio-mmio window */
+	uint64_t mmio_size;
+	uint64_t sectors;    /* vbd: capacity in 512-byte sectors */
+	uint32_t status;     /* the driver's virtio status (4: DRIVER_OK) */
+	uint32_t mtu;
+	uint8_t mac[6];
+	uint8_t pad[2];
+	char target[256];    /* as in the spec */
+	uint64_t stats[HVCTL_DEV_MAX_STATS]; /* enum hvctl_vbd_stat or hvctl_vif_stat */
+};
+
 struct hvctl_event {
 	uint32_t kind; /* enum hvctl_event_kind */
 	uint32_t pad;
@@ -142,6 +206,11 @@ int hvctl_unpause(int fd);
 int hvctl_shutdown(int fd, uint32_t how);
 int hvctl_destroy(int fd);
 int hvctl_subscribe(int fd);
+/* Add a device; *out (may be NULL) says where it is. */
+int hvctl_device_add(int fd, const struct hvctl_device_spec *spec, struct hvctl_device *out);
+int hvctl_device_remove(int fd, uint32_t kind, uint32_t devid);
+/* Up to *n devices into devs; *n: how many there are (may exceed what fit). */
+int hvctl_device_list(int fd, struct hvctl_device *devs, unsigned *n);
 /* Next event on a subscribed fd; timeout_ms < 0 waits; -ETIMEDOUT, or
  * -EPIPE when xenon-hv has gone (its exit status then tells the end). */
 int hvctl_next_event(int fd, int timeout_ms, struct hvctl_event *ev);

@@ -78,20 +78,29 @@ static int virtio_write(struct hv_dev *d, unsigned region, uint64_t off, const v
 	return vmmio_write(&v->mmio, off, data, size) ? -EINVAL : 0;
 }
 
-/* The device's I/O thread: kicks in, the device's queue_notify out. */
+/*
+ * The device's I/O thread: kicks in, the device's queue_notify out; and the
+ * device's own input fd (a tap), if it has one, to its io_ready. Slots:
+ * the queues' kicks, then the stop eventfd, then the device's fd.
+ */
 static void *io_thread(void *arg)
 {
 	struct hv_virtio *v = arg;
-	struct pollfd pfd[VMMIO_MAX_QUEUES + 1];
+	const struct vmmio_ops *ops = v->mmio.ops;
+	struct pollfd pfd[VMMIO_MAX_QUEUES + 2];
+	unsigned stop = v->nr_queues, n = stop + 1;
+	int dev_fd = ops->io_fd && ops->io_ready ? ops->io_fd(v->mmio.dev) : -1;
 	uint64_t count;
 
 	for (unsigned q = 0; q < v->nr_queues; q++)
 		pfd[q] = (struct pollfd){.fd = v->kick_fd[q], .events = POLLIN};
-	pfd[v->nr_queues] = (struct pollfd){.fd = v->stop_fd, .events = POLLIN};
+	pfd[stop] = (struct pollfd){.fd = v->stop_fd, .events = POLLIN};
+	if (dev_fd >= 0)
+		pfd[n++] = (struct pollfd){.fd = dev_fd, .events = POLLIN};
 	for (;;) {
-		if (poll(pfd, v->nr_queues + 1, -1) < 0 && errno != EINTR)
+		if (poll(pfd, n, -1) < 0 && errno != EINTR)
 			break;
-		if (pfd[v->nr_queues].revents)
+		if (pfd[stop].revents)
 			break;
 		for (uint32_t q = 0; q < v->nr_queues; q++) {
 			if (!pfd[q].revents || read(v->kick_fd[q], &count, sizeof(count)) < 0)
@@ -99,6 +108,8 @@ static void *io_thread(void *arg)
 			/* Through the transport: it checks the queue is ready and DRIVER_OK. */
 			vmmio_write(&v->mmio, VMMIO_QUEUE_NOTIFY, &q, sizeof(q));
 		}
+		if (n > stop + 1 && pfd[stop + 1].revents)
+			ops->io_ready(v->mmio.dev, pfd[stop + 1].revents);
 	}
 	return NULL;
 }

@@ -100,6 +100,15 @@ struct vmmio_ops {
 	/* The device is being reset: stop using every queue (return only when
 	 * none of the device's threads touches them) and reset device state. */
 	void (*reset)(void *dev);
+	/*
+	 * Optional, for the device's I/O thread (virtio_dev.c), not the
+	 * transport: a file descriptor the thread polls for input beside the
+	 * queue kicks (a tap's), or -1; asked once when the thread starts. The
+	 * thread calls io_ready when it is readable (or has an error), without
+	 * the register lock, as it calls queue_notify.
+	 */
+	int (*io_fd)(void *dev);
+	void (*io_ready)(void *dev, short revents);
 };
 
 /* A queue's registers as the driver wrote them, used at QueueReady. */
