@@ -17,6 +17,9 @@
 #include "log.h"
 #include "strutil.h"
 
+/* Each connect, send and receive of a command (events wait on their own). */
+#define CLI_TIMEOUT_MS 30000
+
 struct cli_cmd {
 	const char *name;
 	const char *args;
@@ -235,7 +238,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	path = socket_path(argv[1], buf, sizeof(buf));
-	rc = hvctl_connect(path, &fd);
+	/* Bounded: a stopped or hung xenon-hv gives an error, never a hang. */
+	rc = hvctl_connect_timeout(path, CLI_TIMEOUT_MS, &fd);
 	if (rc) {
 		log_warnx("cannot reach xenon-hv at %s: %s (is the domain running?)", path, log_strerror(rc));
 		return 1;

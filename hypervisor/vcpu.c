@@ -285,26 +285,45 @@ int hv_vcpu_start_secondary(struct hv_vm *vm, unsigned index)
 	return rc;
 }
 
+/* Kick every started vCPU that has not parked yet; 1 if there was one. */
+static int kick_unparked(struct hv_vm *vm)
+{
+	int waiting = 0;
+
+	for (unsigned i = 0; i < vm->args.nr_vcpus; i++) {
+		struct hv_vcpu *v = &vm->vcpus[i];
+
+		if (!v->started || v->parked)
+			continue;
+		waiting = 1;
+		v->run->immediate_exit = 1;
+		pthread_kill(v->thread, SIGUSR1);
+	}
+	return waiting;
+}
+
+/*
+ * Kicks are repeated every KICK_RETRY_NS until each vCPU has parked: a
+ * kick is idempotent, and one a vCPU missed must not hang the control
+ * socket behind it (a nested CI run once hung in a pause; the lost kick
+ * was not pinned down, so pausing no longer depends on a single one).
+ */
+#define KICK_RETRY_NS (20 * 1000 * 1000ULL)
+
 void hv_vm_pause(struct hv_vm *vm)
 {
-	int waiting;
+	unsigned rounds = 0;
 
 	pthread_mutex_lock(&vm->lock);
 	vm->paused = 1;
-	do {
-		waiting = 0;
-		for (unsigned i = 0; i < vm->args.nr_vcpus; i++) {
-			struct hv_vcpu *v = &vm->vcpus[i];
+	while (kick_unparked(vm)) {
+		uint64_t at = hv_now_ns(CLOCK_REALTIME) + KICK_RETRY_NS;
+		struct timespec ts = {.tv_sec = at / 1000000000ULL, .tv_nsec = at % 1000000000ULL};
 
-			if (!v->started || v->parked)
-				continue;
-			waiting = 1;
-			v->run->immediate_exit = 1;
-			pthread_kill(v->thread, SIGUSR1);
-		}
-		if (waiting)
-			pthread_cond_wait(&vm->cond, &vm->lock);
-	} while (waiting);
+		if (++rounds == 250)
+			log_warnx("pause: a vCPU has not stopped after 5 s of kicks; still kicking");
+		pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
+	}
 	pthread_mutex_unlock(&vm->lock);
 }
 
