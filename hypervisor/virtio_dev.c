@@ -37,6 +37,7 @@ struct hv_virtio {
 	int stop_fd;
 	pthread_t thread;
 	int thread_running;
+	int added; /* hv_virtio_add succeeded: ops->destroy frees the device */
 };
 
 static void set_irq(void *opaque, int level)
@@ -169,7 +170,13 @@ static void virtio_free(struct hv_virtio *v)
 
 static void virtio_destroy(struct hv_dev *d)
 {
-	virtio_free(d->priv);
+	struct hv_virtio *v = d->priv;
+	void (*destroy)(void *) = v->added ? v->mmio.ops->destroy : NULL;
+	void *dev = v->mmio.dev;
+
+	virtio_free(v);
+	if (destroy)
+		destroy(dev);
 }
 
 static int virtio_save(struct hv_dev *d, void *buf, size_t *len)
@@ -283,6 +290,7 @@ int hv_virtio_add(struct hv_vm *vm, const struct vmmio_ops *ops, void *dev, stru
 		hv_dev_remove(*out);
 		return rc;
 	}
+	v->added = 1;
 	log_debug("virtio %s: window %#llx, IRQ %d, %u queues", ops->name, (unsigned long long)v->base,
 		  v->irq, v->nr_queues);
 	return 0;

@@ -109,6 +109,10 @@ struct vmmio_ops {
 	 */
 	int (*io_fd)(void *dev);
 	void (*io_ready)(void *dev, short revents);
+	/* Optional, for virtio_dev.c: a device hv_virtio_add added is going
+	 * away (off the bus, its I/O thread ended): free dev and its backing.
+	 * Not called when hv_virtio_add fails: dev is then still the caller's. */
+	void (*destroy)(void *dev);
 };
 
 /* A queue's registers as the driver wrote them, used at QueueReady. */
