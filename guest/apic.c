@@ -24,7 +24,6 @@
 
 #define IOAPIC_BASE	   0xfec00000UL
 #define IOAPIC_REDTBL(pin) (0x10 + 2 * (pin))
-#define IOAPIC_PINS	   24
 
 static uint32_t lapic_read(unsigned int reg)
 {
@@ -92,8 +91,11 @@ void apic_send_ipi(uint32_t dest, uint8_t vector)
 	lapic_write(LAPIC_ICR_LO, vector); /* fixed, physical, edge */
 }
 
-/* Route IOAPIC pin (edge, active high) to vector VEC_IOAPIC0 + pin on the boot vCPU. */
-int ioapic_route(unsigned int pin, irq_handler_t fn)
+#define IOAPIC_LEVEL  (1U << 15)
+#define IOAPIC_MASKED (1U << 16)
+
+/* Route IOAPIC pin (active high) to vector VEC_IOAPIC0 + pin on the boot vCPU. */
+static int route(unsigned int pin, irq_handler_t fn, uint32_t mode)
 {
 	uint8_t vector = VEC_IOAPIC0 + pin;
 	int rc;
@@ -104,6 +106,26 @@ int ioapic_route(unsigned int pin, irq_handler_t fn)
 	if (rc)
 		return rc;
 	ioapic_write(IOAPIC_REDTBL(pin) + 1, cpus[0].apic_id << 24);
-	ioapic_write(IOAPIC_REDTBL(pin), vector);
+	ioapic_write(IOAPIC_REDTBL(pin), vector | mode);
 	return 0;
+}
+
+/* Edge-triggered. */
+int ioapic_route(unsigned int pin, irq_handler_t fn)
+{
+	return route(pin, fn, 0);
+}
+
+/* Level-triggered: fn must lower the line (acknowledge its device) before the EOI that follows it. */
+int ioapic_route_level(unsigned int pin, irq_handler_t fn)
+{
+	return route(pin, fn, IOAPIC_LEVEL);
+}
+
+void ioapic_mask(unsigned int pin)
+{
+	if (pin >= IOAPIC_PINS)
+		return;
+	ioapic_write(IOAPIC_REDTBL(pin), IOAPIC_MASKED);
+	irq_register(VEC_IOAPIC0 + pin, NULL);
 }

@@ -4,6 +4,7 @@
  */
 #include "arch.h"
 #include "kernel.h"
+#include "virtio.h"
 
 _Static_assert(__builtin_offsetof(struct xenon_boot_info, platform) == BOOT_INFO_PLATFORM_OFF,
 	       "head.S reads the platform at this offset");
@@ -62,6 +63,7 @@ static void kmain(void)
 	console_init();
 	printf("xenon-guest %s: %u vCPUs, %lu MiB, platform %s\n", GUEST_VERSION, bi->nr_vcpus,
 	       (unsigned long)(bi->mem_bytes >> 20), platform_name());
+	mem_init();
 	apic_init();
 	time_init(bi->tsc_khz);
 	apic_timer_start(TIMER_HZ);

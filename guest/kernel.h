@@ -18,6 +18,14 @@
 #define ETIMEDOUT     110
 #define ENOSPC	      28
 #define E2BIG	      7
+#define ENOMEM	      12
+#define EBUSY	      16
+#define EROFS	      30
+#define EIO	      5
+#define ENOENT	      2
+#define EEXIST	      17
+#define ERANGE	      34
+#define ENOSYS	      38
 
 /* lib.c: the few libc functions the kernel (and gcc) need */
 void *memset(void *d, int c, size_t n);
@@ -95,7 +103,10 @@ void apic_eoi(void);
 uint32_t apic_id(void);
 void apic_timer_start(uint32_t hz);
 void apic_send_ipi(uint32_t apic_id, uint8_t vector);
-int ioapic_route(unsigned int pin, irq_handler_t fn);
+#define IOAPIC_PINS  24
+int ioapic_route(unsigned int pin, irq_handler_t fn);	    /* edge */
+int ioapic_route_level(unsigned int pin, irq_handler_t fn); /* level, active high */
+void ioapic_mask(unsigned int pin);
 
 /* time.c: the TSC clock */
 #define TIMER_HZ 100
