@@ -1,0 +1,35 @@
+/*
+ * A vif's tap (docs/devices.md): created by xenon-hv with the name it is
+ * given, or opened if it exists; always IFF_TAP | IFF_NO_PI | IFF_VNET_HDR
+ * with the 12-byte virtio 1.x header (struct virtio_net_hdr_v1), little-endian.
+ * A tap xenon-hv created is not persistent: it goes away when closed; one
+ * that existed before stays.
+ */
+#ifndef XENON_HV_TAP_H
+#define XENON_HV_TAP_H
+
+#include <net/if.h>
+#include <stdbool.h>
+
+#define TAP_VNET_HDR_LEN 12
+
+struct tap {
+	int fd; /* non-blocking, close-on-exec; -1 when closed */
+	char name[IFNAMSIZ];
+	bool created; /* by us: goes away with fd */
+};
+
+/* A name the kernel takes and a shell can quote: 1 to IFNAMSIZ - 1 bytes of
+ * [A-Za-z0-9_.-], not "." or "..". 0 or -EINVAL. */
+int tap_name_check(const char *name);
+/* Create or open the tap name; mtu (68 .. TAP_MTU_MAX) set on it if it
+ * differs. 0, or -errno with a log line that says what to do (nothing left
+ * behind). */
+#define TAP_MTU_MIN 68
+#define TAP_MTU_MAX 65521 /* 65535 - the Ethernet header, the kernel's tap limit */
+int tap_open(struct tap *t, const char *name, unsigned mtu);
+/* What the kernel may hand us: TUN_F_* (linux/if_tun.h) bits. */
+int tap_set_offload(struct tap *t, unsigned tun_flags);
+void tap_close(struct tap *t);
+
+#endif
