@@ -33,3 +33,16 @@ install: install-guest
 install-guest: guest/xenon-guest.elf
 	install -d $(DESTDIR)$(LIBDIR)/xenon/boot
 	install -m 0644 guest/xenon-guest.elf $(DESTDIR)$(LIBDIR)/xenon/boot
+
+# The IPv4 stack (net.c) is plain C on net.h and kernel.h's lib functions,
+# so it is also built for the host: a unit test (tests/unit/guest_net-test)
+# and a fuzzer of the receive path (tests/fuzz/guest-net-fuzz.c).
+GUEST_HOST_INC := -Iguest -Iguest/include
+tests/unit/guest_net-host.o: guest/net.c
+	$(CC) $(XCFLAGS) $(CFLAGS) $(GUEST_HOST_INC) -c -o $@ $<
+tests/unit/guest_net-host.san.o: guest/net.c
+	$(CC) $(XCFLAGS) $(CFLAGS) $(SANFLAGS) $(GUEST_HOST_INC) -c -o $@ $<
+tests/unit/guest_net-test.o tests/unit/guest_net-test.san.o: XCFLAGS += -Iguest
+$(eval $(call unit_test,tests/unit/guest_net-test,tests/unit/guest_net-test.o tests/unit/guest_net-host.o))
+guest/guest-net-fuzz: XCFLAGS += $(GUEST_HOST_INC)
+$(eval $(call fuzzer,guest/guest-net-fuzz,tests/fuzz/guest-net-fuzz.c guest/net.c))
