@@ -54,6 +54,17 @@ pid_gone() {
 	[[ $stat == Z* ]]
 }
 
+# dump_threads PID: each thread's state, wait channel and kernel stack, on
+# stderr (shown with a failed test): what a hung process was waiting for.
+dump_threads() {
+	local task
+	[ -n "$1" ] && [ -d "/proc/$1" ] || return 0
+	for task in /proc/"$1"/task/*; do
+		echo "# thread ${task##*/} ($(cat "$task/comm" 2>/dev/null)): state $(awk '{ print $3 }' "$task/stat" 2>/dev/null), wchan $(cat "$task/wchan" 2>/dev/null)" >&2
+		sed 's/^/#     /' "$task/stack" >&2 2>/dev/null || true
+	done
+}
+
 teardown() {
 	if declare -F local_teardown >/dev/null; then
 		local_teardown

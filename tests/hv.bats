@@ -21,6 +21,8 @@ setup() {
 }
 
 local_teardown() {
+	# a test that failed or timed out: what was xenon-hv doing?
+	[ -n "${BATS_TEST_COMPLETED:-}" ] || dump_threads "$HV_PID"
 	kill_pid "$EV_PID"
 	kill_pid "$HV_PID"
 	kill_pid "$XSD_PID"
