@@ -130,3 +130,21 @@ char proc_stat_state(const char *path)
 	line[n] = '\0';
 	return proc_stat_state_letter(line);
 }
+
+int stdio_guard(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int null;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		null = open("/dev/null", O_RDWR); /* the lowest free number: fd */
+		if (null < 0)
+			return -errno;
+		if (null != fd) { /* cannot happen while fd is free; be safe */
+			close(null);
+			return -EBADF;
+		}
+	}
+	return 0;
+}

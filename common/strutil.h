@@ -29,4 +29,12 @@ char proc_stat_state_letter(const char *stat_line);
  * /proc/self/task/<tid>/stat); 0 when it cannot be read or parsed. */
 char proc_stat_state(const char *path);
 
+/*
+ * Give each of fds 0, 1 and 2 that is closed /dev/null, first thing in
+ * main(): otherwise the next file the program opens takes that number, and
+ * code meaning standard input or output acts on it (xenon-hv started with
+ * stdin closed read the guest's console input from whatever came first).
+ */
+int stdio_guard(void);
+
 #endif

@@ -346,6 +346,14 @@ vcpu_states() {
 	[ "$HV_STATUS" -eq 0 ]
 }
 
+@test "started with stdin closed, the console reads /dev/null, not a file xenon-hv opened" {
+	require_kvm
+	"$HV" --kernel "$GUEST" --control "$SOCK" >"$T/out" 2>"$T/err" 0<&- &
+	HV_PID=$!
+	wait_for 10 console_has 'xenon>'
+	[ "$(readlink "/proc/$HV_PID/fd/0")" = /dev/null ]
+}
+
 @test "console: pty and the ring of recent output" {
 	require_kvm
 	start_hv --console pty --cmdline 'run="echo ring-marker-42"'
