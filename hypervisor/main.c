@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "strutil.h"
 
 static void vm_init(struct hv_vm *vm, const struct hv_args *args)
 {
@@ -85,6 +86,8 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int rc;
 
+	if (stdio_guard())
+		return HV_EXIT_ERROR;
 	log_init(argv[0]);
 	mallopt(M_ARENA_MAX, 1); /* vCPU threads hardly allocate: one arena keeps RSS small */
 	rc = hv_parse_args(argc, argv, &args);

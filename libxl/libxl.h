@@ -234,4 +234,25 @@ int libxl_retrieve_domain_configuration(libxl_ctx *ctx, uint32_t domid, libxl_do
 /* The same as the stored JSON text (malloc'd). */
 int libxl_retrieve_domain_configuration_json(libxl_ctx *ctx, uint32_t domid, char **json);
 
+/* ---- statistics (libxl_stats.c): xentop, xenon-exporter ---- */
+
+/* Include the host as Domain-0 (domid 0), first: its CPU time outside idle
+ * per host CPU, its memory. */
+#define LIBXL_STATS_HOST 0x1u
+/* How long a sample waits for the slowest xenon-hv by default. */
+#define LIBXL_STATS_TIMEOUT_MS 500
+/*
+ * One sample of every domain (libxl_stats_sample in libxl_types.idl): state,
+ * CPU time per vCPU and in total, memory, per-vbd and per-vif counters and
+ * the sample's CLOCK_MONOTONIC timestamp. Every domain's xenon-hv is asked
+ * at once on its control socket (INFO, then DEVICE_LIST); the whole sample
+ * takes at most timeout_ms (<= 0: LIBXL_STATS_TIMEOUT_MS) however many
+ * domains are slow. A domain whose xenon-hv does not answer in time, or is
+ * gone, is listed all the same with answered false, its state as xl list
+ * tells it and status saying why; a domain that disappears while sampled
+ * is left out. sample must be _init()ed; _dispose() it after (it may be
+ * passed again: it is disposed and refilled). By increasing domid.
+ */
+int libxl_domain_stats_sample(libxl_ctx *ctx, unsigned flags, int timeout_ms, libxl_stats_sample *sample);
+
 #endif

@@ -101,7 +101,7 @@ static void hv_silent(libxl_ctx *ctx, libxl_dominfo *info, int hv_rc)
 }
 
 /* xenon-hv has not answered: preserved (shut down with a reason), on its way out, or lost. */
-static void info_without_hv(libxl_ctx *ctx, libxl_dominfo *info, int hv_rc)
+void libxl__info_without_hv(libxl_ctx *ctx, libxl_dominfo *info, int hv_rc)
 {
 	char *reason = NULL;
 	libxl_shutdown_reason r;
@@ -155,7 +155,7 @@ int libxl_domain_info(libxl_ctx *ctx, libxl_dominfo *info, uint32_t domid)
 	if (rc == 0)
 		info_from_hv(info, &hv);
 	else
-		info_without_hv(ctx, info, rc);
+		libxl__info_without_hv(ctx, info, rc);
 	return 0;
 }
 
