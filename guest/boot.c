@@ -4,6 +4,7 @@
  */
 #include "arch.h"
 #include "kernel.h"
+#include "devices.h"
 #include "virtio.h"
 
 _Static_assert(__builtin_offsetof(struct xenon_boot_info, platform) == BOOT_INFO_PLATFORM_OFF,
@@ -73,6 +74,7 @@ static void kmain(void)
 	irq_enable();
 	smp_boot();
 	xs_init();
+	devices_init();
 	shell_run_script(boot.cmdline);
 	shell_loop();
 }

@@ -4,6 +4,7 @@
 #include "arch.h"
 #include "kernel.h"
 #include "shell.h"
+#include "devices.h"
 
 #define TICKER_PERIOD_NS 100000000ULL
 #define BENCH_MIN_MS	 100
@@ -245,6 +246,9 @@ const struct command commands[] = {
     {"xs-write", "PATH VALUE", "write a xenstore node", cmd_xs_write},
     {"xs-ls", "PATH", "list a xenstore node's children", cmd_xs_ls},
     {"xs-rm", "PATH", "remove a xenstore node", cmd_xs_rm},
+    {"disks", "", "list the disks (virtio-blk)", cmd_disks},
+    {"blk", "read|write|bench ...",
+     "blk read DISK SECTOR [N]; blk write DISK SECTOR TEXT; blk bench DISK MIB [QD]", cmd_blk},
     {"sleep", "MS", "idle for MS milliseconds (the ticker keeps going)", cmd_sleep},
     {"echo", "WORDS...", "print the words", cmd_echo},
     {"poweroff", "", "power the domain off", cmd_poweroff},

@@ -26,6 +26,7 @@
 #define EEXIST	      17
 #define ERANGE	      34
 #define ENOSYS	      38
+#define EPROTO	      71
 
 /* lib.c: the few libc functions the kernel (and gcc) need */
 void *memset(void *d, int c, size_t n);
@@ -103,7 +104,7 @@ void apic_eoi(void);
 uint32_t apic_id(void);
 void apic_timer_start(uint32_t hz);
 void apic_send_ipi(uint32_t apic_id, uint8_t vector);
-#define IOAPIC_PINS  24
+#define IOAPIC_PINS 24
 int ioapic_route(unsigned int pin, irq_handler_t fn);	    /* edge */
 int ioapic_route_level(unsigned int pin, irq_handler_t fn); /* level, active high */
 void ioapic_mask(unsigned int pin);
@@ -139,6 +140,14 @@ void xs_poll(void);
 bool xs_available(void);
 int xs_read(const char *path, char *buf, size_t size);
 int xs_write(const char *path, const char *value);
+int xs_rm(const char *path);
+/* The children's names, NUL-separated, *len bytes in all (0 or -E2BIG if size is short). */
+int xs_directory(const char *path, char *buf, size_t size, uint32_t *len);
+/* Watches: fn(path that changed, token, arg) from xs_poll (the shell's idle loop). */
+typedef void (*xs_watch_fn)(const char *path, const char *token, void *arg);
+int xs_watch_add(const char *path, const char *token, xs_watch_fn fn, void *arg);
+int xs_watch_remove(const char *path, const char *token);
+const char *xs_strerror(int rc);
 
 /* request.c: toolstack requests (poweroff/reboot) from xenon-hv */
 void request_init(void);

@@ -8,10 +8,10 @@
 #include "kernel.h"
 #include "virtio.h"
 
-#define PAGE_SIZE  4096UL
-#define MAX_PAGES  (1UL << 18) /* 1 GiB of pages at most */
-#define MAP_LIMIT  0x100000000ULL
-#define WORD_BITS  64
+#define PAGE_SIZE 4096UL
+#define MAX_PAGES (1UL << 18) /* 1 GiB of pages at most */
+#define MAP_LIMIT 0x100000000ULL
+#define WORD_BITS 64
 
 extern char __bss_end[];
 

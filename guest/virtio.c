@@ -55,8 +55,10 @@ int virtio_probe(struct virtio_dev *d, uintptr_t base, uint32_t size, unsigned i
 	d->base = base;
 	d->size = size;
 	d->irq = irq;
-	if (rd(d, REG_MAGIC) != VIRTIO_MMIO_MAGIC || rd(d, REG_VERSION) != 2)
+	if (rd(d, REG_MAGIC) != VIRTIO_MMIO_MAGIC)
 		return -EINVAL;
+	if (rd(d, REG_VERSION) != 2)
+		return -EPROTO;
 	d->device_id = rd(d, REG_DEVICE_ID);
 	d->vendor_id = rd(d, REG_VENDOR_ID);
 	return d->device_id ? 0 : -ENODEV;

@@ -71,8 +71,8 @@
 #define VIRTQ_MAX_SIZE	  256
 
 /* Split virtqueue layout (little-endian; x86 is too) */
-#define VIRTQ_DESC_F_NEXT  1
-#define VIRTQ_DESC_F_WRITE 2
+#define VIRTQ_DESC_F_NEXT      1
+#define VIRTQ_DESC_F_WRITE     2
 #define VIRTQ_USED_F_NO_NOTIFY 1
 
 struct virtq_desc {
@@ -117,11 +117,11 @@ struct virtq {
 	volatile struct virtq_used *used;
 	uint16_t free_head;
 	uint16_t num_free;
-	uint16_t last_used; /* the used index up to which we have taken entries */
-	uint16_t avail_idx; /* our copy of avail->idx */
-	void *cookie[VIRTQ_MAX_SIZE];	/* per chain head; NULL = not in flight */
+	uint16_t last_used;		    /* the used index up to which we have taken entries */
+	uint16_t avail_idx;		    /* our copy of avail->idx */
+	void *cookie[VIRTQ_MAX_SIZE];	    /* per chain head; NULL = not in flight */
 	uint16_t chain_len[VIRTQ_MAX_SIZE]; /* per chain head */
-	void *pages;			/* the ring memory (page_alloc) */
+	void *pages;			    /* the ring memory (page_alloc) */
 	unsigned int nr_pages;
 };
 
@@ -142,7 +142,7 @@ struct virtio_dev {
 	volatile uint32_t irq_status; /* InterruptStatus bits seen since last cleared */
 };
 
-/* Check the window (magic, version 2, a device behind it): 0, -ENODEV or -EINVAL. */
+/* Check the window: 0; -EINVAL (no virtio magic), -EPROTO (not version 2), -ENODEV (device id 0). */
 int virtio_probe(struct virtio_dev *d, uintptr_t base, uint32_t size, unsigned int irq);
 /* Reset and negotiate: d->features = wanted & offered (VERSION_1 is required). */
 int virtio_begin(struct virtio_dev *d, uint64_t wanted);

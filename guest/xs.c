@@ -4,6 +4,13 @@
  * from the shell's context only (the boot vCPU), so the ring has one user;
  * watch events that arrive meanwhile are handled from shell_poll().
  *
+ * Watches: xs_watch_add(path, token, fn, arg) registers a handler in the
+ * watch table; events (which may arrive in the middle of any request) are
+ * queued and handed to their handler by token from xs_poll(), that is from
+ * the shell's idle loop, never inside another request. A handler may make
+ * requests of its own. If the queue overflows, every handler is called once
+ * (with its own path) so that each can look again.
+ *
  * At boot the guest advertises control/feature-poweroff and
  * control/feature-reboot and watches control/shutdown; on "poweroff" or
  * "reboot" it acknowledges as Linux does (writes "" to the node) and shuts
@@ -18,6 +25,7 @@ enum xs_type {
 	XS_DIRECTORY = 1,
 	XS_READ = 2,
 	XS_WATCH = 4,
+	XS_UNWATCH = 5,
 	XS_WRITE = 11,
 	XS_RM = 13,
 	XS_WATCH_EVENT = 15,
@@ -36,10 +44,29 @@ struct xs_hdr {
 #define SHUTDOWN_NODE  "control/shutdown"
 #define SHUTDOWN_TOKEN "xenon-shutdown"
 
+#define MAX_WATCHES	24
+#define EVENT_QUEUE	16
+#define WATCH_PATH_MAX	160
+#define WATCH_TOKEN_MAX 40
+
 static struct xenon_xs_ring *ring;
 static uint32_t next_req_id = 1;
-static volatile bool shutdown_event;
 static char msg_buf[XS_PAYLOAD_MAX + 1];
+
+static struct watch {
+	char path[WATCH_PATH_MAX];
+	char token[WATCH_TOKEN_MAX];
+	xs_watch_fn fn;
+	void *arg;
+} watches[MAX_WATCHES];
+
+/* Events waiting for xs_poll: a ring of (path, token) */
+static struct {
+	char path[WATCH_PATH_MAX];
+	char token[WATCH_TOKEN_MAX];
+} events[EVENT_QUEUE];
+static unsigned int ev_head, ev_tail;
+static bool ev_overflow;
 
 bool xs_available(void)
 {
@@ -161,12 +188,21 @@ static int rsp_take(struct xs_hdr *h)
 	return 1;
 }
 
+/* A watch event's payload is "path\0token\0": queue it for xs_poll. */
 static void note_event(const char *payload, uint32_t len)
 {
 	size_t plen = strlen(payload);
+	const char *token = payload + plen + 1;
 
-	if (plen + 1 < len && !strcmp(payload + plen + 1, SHUTDOWN_TOKEN))
-		shutdown_event = true;
+	if (plen + 1 >= len)
+		return; /* no token: not an event we asked for */
+	if (ev_tail - ev_head == EVENT_QUEUE || plen >= WATCH_PATH_MAX || strlen(token) >= WATCH_TOKEN_MAX) {
+		ev_overflow = true;
+		return;
+	}
+	strlcpy(events[ev_tail % EVENT_QUEUE].path, payload, WATCH_PATH_MAX);
+	strlcpy(events[ev_tail % EVENT_QUEUE].token, token, WATCH_TOKEN_MAX);
+	ev_tail++;
 }
 
 static int error_code(const char *name)
@@ -239,14 +275,75 @@ int xs_write(const char *path, const char *value)
 	return xs_request(XS_WRITE, path, value, false, &len);
 }
 
-static int xs_watch(const char *path, const char *token)
+int xs_directory(const char *path, char *buf, size_t size, uint32_t *len)
+{
+	int rc = xs_request(XS_DIRECTORY, path, NULL, false, len);
+
+	if (rc)
+		return rc;
+	if (*len > size)
+		return -E2BIG;
+	memcpy(buf, msg_buf, *len);
+	return 0;
+}
+
+int xs_rm(const char *path)
 {
 	uint32_t len;
 
-	return xs_request(XS_WATCH, path, token, true, &len);
+	return xs_request(XS_RM, path, NULL, false, &len);
 }
 
-static const char *xs_strerror(int rc)
+static struct watch *watch_find(const char *path, const char *token)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_WATCHES; i++)
+		if (watches[i].fn && !strcmp(watches[i].token, token) &&
+		    (!path || !strcmp(watches[i].path, path)))
+			return &watches[i];
+	return NULL;
+}
+
+int xs_watch_add(const char *path, const char *token, xs_watch_fn fn, void *arg)
+{
+	struct watch *w = NULL;
+	uint32_t len;
+	size_t i;
+	int rc;
+
+	if (strlen(path) >= WATCH_PATH_MAX || strlen(token) >= WATCH_TOKEN_MAX || !fn)
+		return -EINVAL;
+	if (watch_find(NULL, token))
+		return -EEXIST;
+	for (i = 0; i < MAX_WATCHES && !w; i++)
+		if (!watches[i].fn)
+			w = &watches[i];
+	if (!w)
+		return -ENOSPC;
+	strlcpy(w->path, path, sizeof(w->path));
+	strlcpy(w->token, token, sizeof(w->token));
+	w->arg = arg;
+	w->fn = fn; /* before the request: its first event may come with the reply */
+	rc = xs_request(XS_WATCH, path, token, true, &len);
+	if (rc)
+		w->fn = NULL;
+	return rc;
+}
+
+/* path NULL: the watch with that token, whatever its path. */
+int xs_watch_remove(const char *path, const char *token)
+{
+	struct watch *w = watch_find(path, token);
+	uint32_t len;
+
+	if (!w)
+		return -ENOENT;
+	w->fn = NULL; /* events still queued for it are dropped */
+	return xs_request(XS_UNWATCH, w->path, w->token, true, &len);
+}
+
+const char *xs_strerror(int rc)
 {
 	switch (rc) {
 	case -2:
@@ -267,11 +364,12 @@ static const char *xs_strerror(int rc)
 }
 
 /* Read the watched node; act on "poweroff" or "reboot" after acknowledging it. */
-static void handle_shutdown_request(void)
+static void handle_shutdown_request(const char *path, const char *token, void *arg)
 {
 	char what[32];
 	uint32_t how;
 
+	(void)path, (void)token, (void)arg;
 	if (xs_read(SHUTDOWN_NODE, what, sizeof(what)))
 		return;
 	if (!strcmp(what, "poweroff") || !strcmp(what, "halt"))
@@ -284,19 +382,37 @@ static void handle_shutdown_request(void)
 	kernel_shutdown(how, "requested through xenstore");
 }
 
+/* Hand the queued events to their handlers (not re-entered from a handler's own requests). */
 void xs_poll(void)
 {
+	static bool dispatching;
 	struct xs_hdr h;
+	size_t i;
 
-	if (!ring)
+	if (!ring || dispatching)
 		return;
 	while (rsp_take(&h))
 		if (h.type == XS_WATCH_EVENT)
 			note_event(msg_buf, h.len);
-	if (shutdown_event) {
-		shutdown_event = false;
-		handle_shutdown_request();
+	dispatching = true;
+	while (ev_head != ev_tail) {
+		char path[WATCH_PATH_MAX], token[WATCH_TOKEN_MAX];
+		struct watch *w;
+
+		strlcpy(path, events[ev_head % EVENT_QUEUE].path, sizeof(path));
+		strlcpy(token, events[ev_head % EVENT_QUEUE].token, sizeof(token));
+		ev_head++;
+		w = watch_find(NULL, token);
+		if (w)
+			w->fn(path, token, w->arg);
 	}
+	if (ev_overflow) {
+		ev_overflow = false;
+		for (i = 0; i < MAX_WATCHES; i++)
+			if (watches[i].fn)
+				watches[i].fn(watches[i].path, watches[i].token, watches[i].arg);
+	}
+	dispatching = false;
 }
 
 void xs_init(void)
@@ -311,7 +427,7 @@ void xs_init(void)
 		printf("xenon-guest: xenstore interrupt %u cannot be routed; polling\n", bi->xenstore_irq);
 	rc = xs_write("control/feature-poweroff", "1");
 	rc = rc ? rc : xs_write("control/feature-reboot", "1");
-	rc = rc ? rc : xs_watch(SHUTDOWN_NODE, SHUTDOWN_TOKEN);
+	rc = rc ? rc : xs_watch_add(SHUTDOWN_NODE, SHUTDOWN_TOKEN, handle_shutdown_request, NULL);
 	if (rc)
 		printf("xenon-guest: xenstore setup failed: %s\n", xs_strerror(rc));
 }
