@@ -255,4 +255,57 @@ int libxl_retrieve_domain_configuration_json(libxl_ctx *ctx, uint32_t domid, cha
  */
 int libxl_domain_stats_sample(libxl_ctx *ctx, unsigned flags, int timeout_ms, libxl_stats_sample *sample);
 
+/* ---- disks and NICs (docs/devices.md; libxl_device_*.c) ---- */
+
+/*
+ * Add a disk (vdev names it: xvdb) or a NIC to a running domain, the Xen
+ * way: the backend node, the hotplug script (a disk with backendtype phy or
+ * script=; every NIC: nic->script, default vif-bridge, looked for in
+ * $XENON_SCRIPTDIR, else /etc/xen/scripts), the device in xenon-hv, the
+ * frontend node; then wait (10 s, $XENON_DEVICE_TIMEOUT_MS) for the guest to
+ * connect it, unless the domain is paused. A NIC's devid (-1) and MAC (all
+ * zero) are filled in when left unset. On any failure nothing is left (no
+ * node, loop device, tap or script state) and the message names the device.
+ * -EEXIST for a vdev / devid / MAC in use, -ENOENT / -EISDIR / -EACCES for a
+ * bad target, -EOPNOTSUPP for what Xenon cannot back (qcow2...), -EIO for a
+ * failed hotplug script, -ETIMEDOUT when the guest did not connect.
+ */
+int libxl_device_disk_add(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk);
+int libxl_device_nic_add(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic);
+/*
+ * Remove it: the guest is asked to let it go (Closing) and given the device
+ * timeout to say Closed; without that the call fails (-ETIMEDOUT) and
+ * nothing changes. A device the guest never connected goes at once. Then
+ * xenon-hv drops it, the script runs remove / offline, the nodes go.
+ * _destroy does the same without waiting (a warning when the guest still
+ * had it). The disk is found by vdev, the NIC by devid (or, when devid is
+ * -1, by MAC). -ENOENT for no such device.
+ */
+int libxl_device_disk_remove(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk);
+int libxl_device_disk_destroy(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk);
+int libxl_device_nic_remove(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic);
+int libxl_device_nic_destroy(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic);
+/*
+ * The domain's devices as configured (read from their backend nodes), by
+ * increasing devid; NULL with *num 0 when there are none (or on error).
+ * Free with _list_free.
+ */
+libxl_device_disk *libxl_device_disk_list(libxl_ctx *ctx, uint32_t domid, int *num);
+void libxl_device_disk_list_free(libxl_device_disk *list, int num);
+libxl_device_nic *libxl_device_nic_list(libxl_ctx *ctx, uint32_t domid, int *num);
+void libxl_device_nic_list_free(libxl_device_nic *list, int num);
+/*
+ * Its state now (info must be _init()ed): nodes, the guest's XenbusState
+ * (untrusted, -1 unless 1..6), the backend's, and what xenon-hv says
+ * (irq, mmio_base, driver status; -1 when xenon-hv is gone).
+ */
+int libxl_device_disk_getinfo(libxl_ctx *ctx, uint32_t domid, const libxl_device_disk *disk,
+			      libxl_diskinfo *info);
+int libxl_device_nic_getinfo(libxl_ctx *ctx, uint32_t domid, const libxl_device_nic *nic,
+			     libxl_nicinfo *info);
+/* Find one (disk must be _init()ed): by vdev ("xvdb" or "51728"); by devid; by MAC. */
+int libxl_vdev_to_device_disk(libxl_ctx *ctx, uint32_t domid, const char *vdev, libxl_device_disk *disk);
+int libxl_devid_to_device_nic(libxl_ctx *ctx, uint32_t domid, int devid, libxl_device_nic *nic);
+int libxl_mac_to_device_nic(libxl_ctx *ctx, uint32_t domid, const char *mac, libxl_device_nic *nic);
+
 #endif

@@ -3,7 +3,7 @@
  * write the xenstore layout in one transaction, introduce the domain, spawn
  * xenon-hv and wait until it answers. Any failure undoes all of it.
  */
-#include "libxl/libxl_internal.h"
+#include "libxl/libxl_device.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -66,6 +66,9 @@ static void fill_defaults(libxl_domain_config *cfg)
 		b->target_memkb = b->max_memkb;
 	if (b->max_vcpus <= 0)
 		b->max_vcpus = 1;
+	/* Generated MACs are stored with the config, so that a restart keeps them. */
+	for (int i = 0; i < cfg->num_nics; i++)
+		libxl__device_nic_setdefault(&cfg->nics[i], i);
 }
 
 static int check_name_free(libxl_ctx *ctx, uint32_t tx, const char *name, const uint32_t *ids, unsigned nr)
@@ -155,6 +158,7 @@ static void undo_create(libxl_ctx *ctx, uint32_t domid, int hv_pid, const char *
 		kill(hv_pid, SIGKILL);
 		waitpid(hv_pid, &status, 0);
 	}
+	libxl__devices_teardown(ctx, domid);
 	unlink(control);
 	xs_release_domain(ctx->xsh, domid);
 	libxl__layout_remove(ctx, domid);
@@ -215,6 +219,38 @@ static int make_layout(libxl_domain_config *cfg, struct libxl__layout *l, char *
 	return 0;
 }
 
+/*
+ * Every disk= and vif=, while the domain is still paused; the guest is not
+ * waited for (as Xen: a guest without drivers still boots).
+ */
+static int add_devices(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid)
+{
+	int rc = 0;
+
+	for (int i = 0; rc == 0 && i < cfg->num_disks; i++)
+		rc = libxl__device_disk_add(ctx, domid, &cfg->disks[i], false);
+	for (int i = 0; rc == 0 && i < cfg->num_nics; i++)
+		rc = libxl__device_nic_add(ctx, domid, &cfg->nics[i], false);
+	if (rc < 0)
+		log_warnx("domain '%s' was not created: one of its devices could not be added (above)",
+			  cfg->c_info.name);
+	return rc;
+}
+
+/* xenon-hv starts paused while devices are added; then it runs unless -p. */
+static int start_devices(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, bool stay_paused)
+{
+	int rc;
+
+	if (!cfg->num_disks && !cfg->num_nics)
+		return 0;
+	rc = add_devices(ctx, cfg, domid);
+	if (rc == 0 && !stay_paused && (rc = libxl_domain_unpause(ctx, domid)) < 0)
+		log_warnx("domain '%s' could not be unpaused after its devices were added: %s", cfg->c_info.name,
+			  log_strerror(rc));
+	return rc;
+}
+
 int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *domid,
 			    const libxl_domain_create_opts *opts)
 {
@@ -248,10 +284,17 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		if (rc < 0)
 			log_warnx("xenstored refused to introduce domain %u: %s", l.domid, log_strerror(rc));
 	}
-	if (rc == 0)
-		rc = start_hv(ctx, &l, control, opts, &pid, &fd);
+	if (rc == 0) {
+		libxl_domain_create_opts o = {.paused = opts && opts->paused, .hv_stdio = opts ? opts->hv_stdio : -1};
+
+		if (cfg->num_disks || cfg->num_nics)
+			o.paused = true;
+		rc = start_hv(ctx, &l, control, &o, &pid, &fd);
+	}
 	if (rc == 0)
 		rc = publish_console(ctx, &l, control, fd);
+	if (rc == 0)
+		rc = start_devices(ctx, cfg, l.domid, opts && opts->paused);
 	if (rc < 0) {
 		undo_create(ctx, l.domid, pid, control);
 		return rc;

@@ -3,7 +3,7 @@
  * unpause, shutdown/reboot the Xen way, waiting, rename, and what happens
  * when its xenon-hv has ended (wait_death, preserve, cleanup).
  */
-#include "libxl/libxl_internal.h"
+#include "libxl/libxl_device.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -85,6 +85,8 @@ int libxl_domain_cleanup(libxl_ctx *ctx, uint32_t domid)
 {
 	char control[LIBXL_PATH_MAX];
 
+	/* xenon-hv has gone with its backings and taps: the scripts undo the rest. */
+	libxl__devices_teardown(ctx, domid);
 	if (libxl__hv_socket_path(domid, control, sizeof(control)) == 0)
 		unlink(control);
 	xs_release_domain(ctx->xsh, domid);
@@ -370,6 +372,7 @@ int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason 
 		if (rc < 0)
 			return rc;
 	}
+	libxl__devices_teardown(ctx, domid); /* a kept domain holds no loop device or tap */
 	if (libxl__hv_socket_path(domid, control, sizeof(control)) == 0)
 		unlink(control);
 	libxl__xs_write(ctx, XS_NO_TX, "", "/local/domain/%u/console/tty", domid);

@@ -65,3 +65,6 @@ $(eval $(call unit_test,tests/unit/libxl_console-test,tests/unit/libxl_console-t
 LIBXL_TYPES_TEST_OBJS := tests/unit/libxl_types-test.o $(LIBXL_GEN_TEST_SRCS:.c=.o) $(LIBXL_GEN_OBJS) \
 	libxl/libxl_types.o libxl/libxl_json.o libxl/libxl_json_parse.o common/strutil.o
 $(eval $(call unit_test,tests/unit/libxl_types-test,$(LIBXL_TYPES_TEST_OBJS),$(LIBXL_LDLIBS)))
+
+# The hotplug scripts' directory, where make install puts them ($XENON_SCRIPTDIR overrides it).
+libxl/libxl_hotplug.o libxl/libxl_hotplug.pic.o libxl/libxl_hotplug.san.o: XCFLAGS += -DLIBXL_SCRIPTDIR='"$(XENDIR)/scripts"'

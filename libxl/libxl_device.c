@@ -1,0 +1,398 @@
+/*
+ * libxl_device.c: what disks and NICs share (libxl_device.h): their two
+ * xenstore nodes with Xen's permissions, the XenbusState waits on watches,
+ * the device calls on xenon-hv, detach and the teardown after a domain ends.
+ */
+#include "libxl/libxl_device.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "strutil.h"
+
+static int env_ms(const char *name, int dflt)
+{
+	const char *v = getenv(name);
+	uint64_t ms;
+
+	if (v && *v && parse_u64(v, 3600000, &ms) == 0)
+		return (int)ms;
+	return dflt;
+}
+
+int libxl__device_timeout_ms(void)
+{
+	return env_ms("XENON_DEVICE_TIMEOUT_MS", LIBXL__DEVICE_TIMEOUT_MS);
+}
+
+int libxl__hotplug_timeout_ms(void)
+{
+	return env_ms("XENON_HOTPLUG_TIMEOUT_MS", LIBXL__HOTPLUG_TIMEOUT_MS);
+}
+
+int libxl__dev_init(struct libxl__dev *d, uint32_t hv_kind, uint32_t domid, uint32_t devid)
+{
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->hv_kind = hv_kind;
+	d->kind = hv_kind == HVCTL_DEV_VBD ? "vbd" : "vif";
+	d->domid = domid;
+	d->devid = devid;
+	snprintf(d->what_buf, sizeof(d->what_buf), "%s %u", hv_kind == HVCTL_DEV_VBD ? "disk" : "nic", devid);
+	d->what = d->what_buf;
+	rc = libxl__path(d->be, sizeof(d->be), "/local/domain/0/backend/%s/%u/%u", d->kind, domid, devid);
+	if (rc == 0)
+		rc = libxl__path(d->fe, sizeof(d->fe), "/local/domain/%u/device/%s/%u", domid, d->kind, devid);
+	return rc;
+}
+
+int libxl__xb_state_parse(const char *s)
+{
+	if (!s || s[0] < '1' || s[0] > '6' || s[1])
+		return LIBXL__XB_UNKNOWN;
+	return s[0] - '0';
+}
+
+int libxl__xb_state_read(libxl_ctx *ctx, const char *path)
+{
+	char *v = NULL;
+	int st;
+
+	if (libxl__xs_read(ctx, XS_NO_TX, &v, "%s/state", path) < 0)
+		return LIBXL__XB_UNKNOWN;
+	st = libxl__xb_state_parse(v);
+	free(v);
+	return st;
+}
+
+struct create_arg {
+	const struct libxl__dev *d;
+	const struct libxl__kv *kv;
+	unsigned n;
+};
+
+static int backend_create_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
+{
+	const struct create_arg *a = arg;
+	char dom[16];
+	const char *perms[2] = {"n0", dom};
+	int rc;
+
+	snprintf(dom, sizeof(dom), "r%u", a->d->domid);
+	rc = libxl__xs_exists(ctx, tx, "%s", a->d->be);
+	if (rc != 0)
+		return rc < 0 ? rc : -EEXIST;
+	rc = libxl__xs_mkdir_perms(ctx, tx, perms, 2, "%s", a->d->be);
+	if (rc == 0)
+		rc = libxl__xs_write(ctx, tx, "1", "%s/state", a->d->be);
+	for (unsigned i = 0; rc == 0 && i < a->n; i++)
+		rc = libxl__xs_write(ctx, tx, a->kv[i].value, "%s/%s", a->d->be, a->kv[i].key);
+	return rc;
+}
+
+int libxl__dev_backend_create(libxl_ctx *ctx, const struct libxl__dev *d, const struct libxl__kv *kv, unsigned n)
+{
+	struct create_arg a = {d, kv, n};
+
+	return libxl__xs_transact(ctx, backend_create_tx, &a);
+}
+
+struct publish_arg {
+	const struct libxl__dev *d;
+	const struct hvctl_device *hv;
+	const struct libxl__kv *kv;
+	unsigned n;
+};
+
+static int publish_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
+{
+	const struct publish_arg *a = arg;
+	const struct libxl__dev *d = a->d;
+	char base[32], irq[16], owner[16], bid[16];
+	const char *perms[2] = {owner, "r0"};
+	int rc;
+
+	snprintf(base, sizeof(base), "%#llx", (unsigned long long)a->hv->mmio_base);
+	snprintf(irq, sizeof(irq), "%u", a->hv->irq);
+	snprintf(owner, sizeof(owner), "n%u", d->domid);
+	snprintf(bid, sizeof(bid), "%u", 0u);
+	/* The backend must still be ours: a detach racing with us wins. */
+	rc = libxl__xs_exists(ctx, tx, "%s/state", d->be);
+	if (rc <= 0)
+		return rc < 0 ? rc : -ENOENT;
+	rc = libxl__xs_write(ctx, tx, base, "%s/virtio-mmio-base", d->be);
+	if (rc == 0)
+		rc = libxl__xs_write(ctx, tx, irq, "%s/virtio-mmio-irq", d->be);
+	if (rc == 0)
+		rc = libxl__xs_rm(ctx, tx, "%s", d->fe); /* nothing of an earlier one */
+	if (rc == 0)
+		rc = libxl__xs_mkdir_perms(ctx, tx, perms, 2, "%s", d->fe);
+	if (rc == 0)
+		rc = libxl__xs_write(ctx, tx, d->be, "%s/backend", d->fe);
+	if (rc == 0)
+		rc = libxl__xs_write(ctx, tx, bid, "%s/backend-id", d->fe);
+	for (unsigned i = 0; rc == 0 && i < a->n; i++)
+		rc = libxl__xs_write(ctx, tx, a->kv[i].value, "%s/%s", d->fe, a->kv[i].key);
+	if (rc == 0)
+		rc = libxl__xs_write(ctx, tx, base, "%s/virtio-mmio-base", d->fe);
+	if (rc == 0)
+		rc = libxl__xs_write(ctx, tx, irq, "%s/virtio-mmio-irq", d->fe);
+	if (rc == 0)
+		rc = libxl__xs_write(ctx, tx, "1", "%s/state", d->fe);
+	if (rc == 0)
+		rc = libxl__xs_write(ctx, tx, "2", "%s/state", d->be);
+	return rc;
+}
+
+int libxl__dev_publish(libxl_ctx *ctx, const struct libxl__dev *d, const struct hvctl_device *hv,
+		       const struct libxl__kv *kv, unsigned n)
+{
+	struct publish_arg a = {d, hv, kv, n};
+
+	return libxl__xs_transact(ctx, publish_tx, &a);
+}
+
+int libxl__dev_set_backend_state(libxl_ctx *ctx, const struct libxl__dev *d, int state)
+{
+	char buf[4];
+
+	snprintf(buf, sizeof(buf), "%d", state);
+	return libxl__xs_write(ctx, XS_NO_TX, buf, "%s/state", d->be);
+}
+
+/* Remove path's parent (.../<kind>/<domid> or .../device/<kind>) when it is left empty. */
+static int rm_empty_parent(libxl_ctx *ctx, uint32_t tx, const char *path)
+{
+	char parent[LIBXL_PATH_MAX], **names = NULL;
+	unsigned count = 0;
+	int rc;
+
+	snprintf(parent, sizeof(parent), "%s", path);
+	*strrchr(parent, '/') = '\0';
+	rc = xs_directory(ctx->xsh, tx, parent, &names, &count);
+	free(names);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	return count ? 0 : libxl__xs_rm(ctx, tx, "%s", parent);
+}
+
+static int nodes_remove_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
+{
+	const struct libxl__dev *d = arg;
+	int rc = libxl__xs_rm(ctx, tx, "%s", d->fe);
+
+	if (rc == 0)
+		rc = libxl__xs_rm(ctx, tx, "%s", d->be);
+	if (rc == 0)
+		rc = rm_empty_parent(ctx, tx, d->fe);
+	if (rc == 0)
+		rc = rm_empty_parent(ctx, tx, d->be);
+	return rc;
+}
+
+int libxl__dev_nodes_remove(libxl_ctx *ctx, const struct libxl__dev *d)
+{
+	int rc = libxl__xs_transact(ctx, nodes_remove_tx, (void *)d);
+
+	if (rc < 0) { /* still, one by one: nothing is left behind */
+		libxl__xs_rm(ctx, XS_NO_TX, "%s", d->fe);
+		rc = libxl__xs_rm(ctx, XS_NO_TX, "%s", d->be);
+	}
+	return rc;
+}
+
+/* The guest's `error` key, untrusted: at most errlen - 1 printable bytes. */
+static void guest_error(libxl_ctx *ctx, const struct libxl__dev *d, char *err, size_t errlen)
+{
+	char *v = NULL;
+	size_t i;
+
+	if (!err || !errlen)
+		return;
+	snprintf(err, errlen, "no reason given");
+	if (libxl__xs_read(ctx, XS_NO_TX, &v, "%s/error", d->fe) < 0)
+		return;
+	for (i = 0; v[i] && i < errlen - 1 && i < 200; i++)
+		err[i] = isprint((unsigned char)v[i]) ? v[i] : '?';
+	err[i] = '\0';
+	free(v);
+}
+
+int libxl__dev_wait_frontend(libxl_ctx *ctx, const struct libxl__dev *d, int want, int timeout_ms, char *err,
+			     size_t errlen)
+{
+	char path[LIBXL_PATH_MAX + 8], token[64];
+	long deadline = libxl__now_ms() + timeout_ms;
+	int rc, st;
+
+	snprintf(path, sizeof(path), "%s/state", d->fe);
+	snprintf(token, sizeof(token), "libxl-dev-%d-%s-%u-%u", (int)getpid(), d->kind, d->domid, d->devid);
+	rc = xs_watch(ctx->xsh, path, token);
+	if (rc < 0)
+		return rc;
+	for (;;) {
+		char *p = NULL, *t = NULL;
+		long left;
+
+		st = libxl__xb_state_read(ctx, d->fe);
+		if (st == want) {
+			rc = 0;
+			break;
+		}
+		if (st == LIBXL__XB_CLOSED && want != LIBXL__XB_CLOSED) {
+			guest_error(ctx, d, err, errlen);
+			rc = -EIO;
+			break;
+		}
+		left = deadline - libxl__now_ms();
+		if (left <= 0) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		rc = xs_read_watch(ctx->xsh, (int)left, &p, &t);
+		free(p);
+		free(t);
+		if (rc < 0 && rc != -ETIMEDOUT)
+			break;
+	}
+	xs_unwatch(ctx->xsh, path, token);
+	return rc;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int libxl__dev_ids(libxl_ctx *ctx, const char *kind, uint32_t domid, uint32_t **ids, unsigned *n)
+{
+	char path[LIBXL_PATH_MAX], **names = NULL;
+	unsigned count = 0, k = 0;
+	uint64_t v;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	rc = libxl__path(path, sizeof(path), "/local/domain/0/backend/%s/%u", kind, domid);
+	if (rc < 0)
+		return rc;
+	rc = xs_directory(ctx->xsh, XS_NO_TX, path, &names, &count);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	*ids = calloc(count ? count : 1, sizeof(**ids));
+	if (!*ids) {
+		free(names);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < count; i++)
+		if (parse_u64(names[i], INT32_MAX, &v) == 0)
+			(*ids)[k++] = (uint32_t)v;
+	free(names);
+	qsort(*ids, k, sizeof(**ids), cmp_u32);
+	*n = k;
+	return 0;
+}
+
+/* ---- xenon-hv ---- */
+
+int libxl__dev_hv_add(uint32_t domid, const struct hvctl_device_spec *spec, struct hvctl_device *out)
+{
+	int fd, rc = libxl__hv_connect(domid, &fd);
+
+	if (rc < 0)
+		return rc;
+	rc = hvctl_device_add(fd, spec, out);
+	close(fd);
+	return rc == -EPIPE ? -ESRCH : rc;
+}
+
+int libxl__dev_hv_remove(uint32_t domid, uint32_t hv_kind, uint32_t devid)
+{
+	int fd, rc = libxl__hv_connect(domid, &fd);
+
+	if (rc < 0)
+		return rc;
+	rc = hvctl_device_remove(fd, hv_kind, devid);
+	close(fd);
+	return rc == -EPIPE ? -ESRCH : rc;
+}
+
+int libxl__dev_hv_find(uint32_t domid, uint32_t hv_kind, uint32_t devid, struct hvctl_device *out)
+{
+	struct hvctl_device *devs;
+	unsigned n = HVCTL_MAX_PACKET / sizeof(*devs);
+	int fd, rc;
+
+	rc = libxl__hv_connect(domid, &fd);
+	if (rc < 0)
+		return rc;
+	devs = calloc(n, sizeof(*devs));
+	rc = devs ? hvctl_device_list(fd, devs, &n) : -ENOMEM;
+	close(fd);
+	if (rc == 0) {
+		rc = -ENOENT;
+		for (unsigned i = 0; i < n && i < HVCTL_MAX_PACKET / sizeof(*devs); i++)
+			if (devs[i].kind == hv_kind && devs[i].devid == devid) {
+				*out = devs[i];
+				rc = 0;
+				break;
+			}
+	}
+	free(devs);
+	return rc;
+}
+
+int libxl__dev_domain_paused(uint32_t domid)
+{
+	struct hvctl_info info;
+	int fd, rc = libxl__hv_connect(domid, &fd);
+
+	if (rc < 0)
+		return rc;
+	rc = hvctl_info(fd, &info);
+	close(fd);
+	if (rc < 0)
+		return rc;
+	return info.state == HVCTL_STATE_PAUSED;
+}
+
+int libxl__dev_attach_finish(libxl_ctx *ctx, const struct libxl__dev *d, bool wait)
+{
+	char err[256];
+	int rc, timeout = libxl__device_timeout_ms();
+
+	if (!wait)
+		return 0;
+	if (libxl__dev_domain_paused(d->domid) == 1) {
+		log_info("domain %u is paused: the guest will connect %s when it runs", d->domid, d->what);
+		return 0;
+	}
+	rc = libxl__dev_wait_frontend(ctx, d, LIBXL__XB_CONNECTED, timeout, err, sizeof(err));
+	if (rc == -ETIMEDOUT)
+		log_warnx("domain %u: the guest did not connect %s within %d ms (its frontend state is %d): "
+			  "removed again; does the guest have a virtio-%s driver that watches its xenstore "
+			  "device nodes?",
+			  d->domid, d->what, timeout, libxl__xb_state_read(ctx, d->fe),
+			  d->hv_kind == HVCTL_DEV_VBD ? "blk" : "net");
+	else if (rc == -EIO)
+		log_warnx("domain %u: the guest could not use %s (it said: %s): removed again", d->domid,
+			  d->what, err);
+	else if (rc < 0)
+		log_warnx("domain %u: waiting for the guest to connect %s failed: %s", d->domid, d->what,
+			  log_strerror(rc));
+	if (rc == 0)
+		rc = libxl__dev_set_backend_state(ctx, d, LIBXL__XB_CONNECTED);
+	return rc;
+}
