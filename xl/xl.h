@@ -126,5 +126,6 @@ XL_COMMAND(vm_list);
 XL_COMMAND(info);
 XL_COMMAND(uptime);
 XL_COMMAND(console);
+XL_COMMAND(top);
 
 #endif

@@ -75,6 +75,9 @@ const struct cmd_spec cmd_table[] = {
     {"uptime", main_uptime, false, false, "Print uptime for all/some domains", "[-s] [Domain...]",
      "-h, --help          Print this help.\n"
      "-s                  Uptime in short format."},
+    {"top", main_top, false, false, "Monitor a host and the domains in real time", "[xentop options]",
+     "-h, --help          Print this help.\n"
+     "Other options are xentop's (xentop(1)): -b, -i N, -d SECONDS, -j..."},
     {"completion", main_completion, false, false, "Print a shell completion script for xl", "bash",
      "-h, --help          Print this help.\n"
      "Install with: xl completion bash > /usr/share/bash-completion/completions/xl"},

@@ -13,6 +13,10 @@
  * A hung or stopped xenon-hv is made with kill -STOP on its pid; with
  * FAKE_HV_MUTE=1 in the environment it accepts connections and reads
  * requests but never replies.
+ *
+ * FAKE_HV_VCPU_LOAD=L0,L1,... (xentop's tests): vCPU i reports a CPU time
+ * of Li (a fraction of one CPU, 0 to 1) times the time since start, as a
+ * guest keeping it that busy would; vCPUs not listed stay at 0.
  */
 #include "hypervisor/hvctl.h"
 
@@ -37,7 +41,27 @@ struct fake {
 	char pty[108];
 	int master, slave, mute;
 	char ring[256];
+	double load[HVCTL_MAX_VCPUS]; /* FAKE_HV_VCPU_LOAD */
+	uint64_t start_mono_ns;
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void parse_load(struct fake *f, const char *s)
+{
+	for (unsigned i = 0; s && *s && i < HVCTL_MAX_VCPUS; i++) {
+		char *end;
+
+		f->load[i] = strtod(s, &end);
+		s = *end == ',' ? end + 1 : NULL;
+	}
+}
 
 static int parse_args(struct fake *f, int argc, char **argv)
 {
@@ -138,6 +162,8 @@ static void info(struct fake *f, struct hvctl_info *in)
 	in->mem_kib = f->mem_mib * 1024;
 	in->start_time_ns = f->start_ns;
 	for (uint32_t i = 0; i < f->vcpus && i < HVCTL_MAX_VCPUS; i++) {
+		in->vcpu_time_ns[i] = (uint64_t)(f->load[i] * (double)(mono_ns() - f->start_mono_ns));
+		in->cpu_time_ns += in->vcpu_time_ns[i];
 		in->vcpu_online[i / 32] |= 1u << (i % 32);
 		if (f->state == HVCTL_STATE_RUNNING)
 			in->vcpu_blocked[i / 32] |= 1u << (i % 32);
@@ -242,6 +268,8 @@ int main(int argc, char **argv)
 	if (parse_args(&f, argc, argv) < 0)
 		return HV_EXIT_ERROR;
 	f.mute = getenv("FAKE_HV_MUTE") && !strcmp(getenv("FAKE_HV_MUTE"), "1");
+	parse_load(&f, getenv("FAKE_HV_VCPU_LOAD"));
+	f.start_mono_ns = mono_ns();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	f.start_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	snprintf(f.ring, sizeof(f.ring), "fake-hv: domain %s (%u) up\r\n", f.name, f.domid);
