@@ -31,3 +31,7 @@ $(eval $(call unit_test,tests/unit/hv_virtq-test,tests/unit/hv_virtq-test.o hype
 $(eval $(call unit_test,tests/unit/hv_virtio_mmio-test,tests/unit/hv_virtio_mmio-test.o hypervisor/virtio_mmio.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
 $(eval $(call fuzzer,hypervisor/hv-virtq-fuzz,tests/fuzz/hv-virtq-fuzz.c hypervisor/virtq.c common/log.c common/strutil.c,))
 $(eval $(call fuzzer,hypervisor/hv-virtio-mmio-fuzz,tests/fuzz/hv-virtio-mmio-fuzz.c hypervisor/virtio_mmio.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))
+
+# virtio-net over a real tap (tests/unit/hv_net-test.c: a network namespace of its own, or the tap it is given).
+HV_NET_TEST_OBJS := tests/unit/hv_net-test.o hypervisor/virtio_net.o hypervisor/tap.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/virtq.o
+$(eval $(call unit_test,tests/unit/hv_net-test,$(HV_NET_TEST_OBJS) $(COMMON_OBJS),-pthread))

@@ -71,7 +71,7 @@ static int attach(struct tap *t, const char *name)
 		int rc = -errno;
 
 		log_warn("tap %s: cannot %s it (TUNSETIFF)%s", name, t->created ? "create" : "attach to",
-			 rc == -EBUSY ? ": another process holds it, or it is not a tap"
+			 rc == -EBUSY	? ": another process holds it, or it is not a tap"
 			 : rc == -EPERM ? ": xenon-hv needs CAP_NET_ADMIN, or a tap made for its user"
 					: "");
 		return rc;
@@ -93,7 +93,8 @@ static int setup(struct tap *t)
 	}
 	/* virtio 1.x headers are little-endian on any host (a little-endian
 	 * host's kernel may not know the ioctl: it is little-endian already). */
-	if (ioctl(t->fd, TUNSETVNETLE, &le) < 0 && (errno != EINVAL || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)) {
+	if (ioctl(t->fd, TUNSETVNETLE, &le) < 0 &&
+	    (errno != EINVAL || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)) {
 		rc = -errno;
 		log_warn("tap %s: cannot make its virtio-net header little-endian (TUNSETVNETLE)", t->name);
 		return rc;

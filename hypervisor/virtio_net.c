@@ -39,20 +39,21 @@
 #define VIRTIO_ID_NET 1
 
 /* Feature bits (5.1.3). */
-#define NET_F_CSUM	  0
-#define NET_F_GUEST_CSUM  1
-#define NET_F_MTU	  3
-#define NET_F_MAC	  5
-#define NET_F_GUEST_TSO4  7
-#define NET_F_GUEST_TSO6  8
-#define NET_F_HOST_TSO4	  11
-#define NET_F_HOST_TSO6	  12
-#define NET_F_MRG_RXBUF	  15
-#define NET_F_STATUS	  16
-#define F(bit)		  (1ULL << (bit))
+#define NET_F_CSUM	 0
+#define NET_F_GUEST_CSUM 1
+#define NET_F_MTU	 3
+#define NET_F_MAC	 5
+#define NET_F_GUEST_TSO4 7
+#define NET_F_GUEST_TSO6 8
+#define NET_F_HOST_TSO4	 11
+#define NET_F_HOST_TSO6	 12
+#define NET_F_MRG_RXBUF	 15
+#define NET_F_STATUS	 16
+#define F(bit)		 (1ULL << (bit))
 #define NET_FEATURES                                                                                         \
-	(F(NET_F_CSUM) | F(NET_F_GUEST_CSUM) | F(NET_F_MTU) | F(NET_F_MAC) | F(NET_F_GUEST_TSO4) |            \
-	 F(NET_F_GUEST_TSO6) | F(NET_F_HOST_TSO4) | F(NET_F_HOST_TSO6) | F(NET_F_MRG_RXBUF) | F(NET_F_STATUS))
+	(F(NET_F_CSUM) | F(NET_F_GUEST_CSUM) | F(NET_F_MTU) | F(NET_F_MAC) | F(NET_F_GUEST_TSO4) |           \
+	 F(NET_F_GUEST_TSO6) | F(NET_F_HOST_TSO4) | F(NET_F_HOST_TSO6) | F(NET_F_MRG_RXBUF) |                \
+	 F(NET_F_STATUS))
 
 /* struct virtio_net_hdr_v1 (5.1.6), little-endian fields. */
 struct vnet_hdr {
@@ -97,7 +98,10 @@ struct vnet {
 	unsigned nheld, nbufs;
 	uint64_t held_space;
 	struct virtq_buf rx_bufs[2 * QUEUE_MAX];
-	struct iovec rx_iov[2 * QUEUE_MAX];
+	struct iovec rx_iov[2 * QUEUE_MAX + 1];
+	/* After the guest's buffers: what does not fit lands here, so that a
+	 * packet too big for them is seen (the tap truncates silently). */
+	uint8_t spill[TAP_VNET_HDR_LEN + GSO_FRAME_MAX];
 
 	struct virtq_buf tx_bufs[QUEUE_MAX];
 	struct iovec tx_iov[QUEUE_MAX + 1];
@@ -165,15 +169,15 @@ static unsigned tx_iov_fill(struct vnet *n, const struct virtq_chain *c)
 static void tx_one(struct vnet *n, const struct virtq_chain *c)
 {
 	struct vnet_hdr h;
-	size_t len = c->readable_len, max = has(n, NET_F_HOST_TSO4) || has(n, NET_F_HOST_TSO6)
-						   ? GSO_FRAME_MAX
-						   : frame_max(n);
+	size_t len = c->readable_len,
+	       max = has(n, NET_F_HOST_TSO4) || has(n, NET_F_HOST_TSO6) ? GSO_FRAME_MAX : frame_max(n);
 	unsigned k;
 	ssize_t r;
 
 	/* Device-readable only, a header and an Ethernet header at least. */
 	if (c->n != c->n_readable || len < TAP_VNET_HDR_LEN + 14 || len - TAP_VNET_HDR_LEN > max) {
-		log_debug("vif %u: tx chain %u (%u buffers, %zu bytes) dropped", n->devid, c->head, c->n, len);
+		log_debug("vif %u: tx chain %u (%u buffers, %zu bytes) dropped", n->devid, c->head, c->n,
+			  len);
 		count(n, HVCTL_VIF_TX_ERRORS, 1);
 		return;
 	}
@@ -194,6 +198,8 @@ static void tx_one(struct vnet *n, const struct virtq_chain *c)
 	} else if (r < 0 && (errno == EINVAL || errno == EFAULT)) {
 		count(n, HVCTL_VIF_TX_ERRORS, 1); /* the kernel refused the packet */
 	} else {
+		log_debug("vif %u: tx of %zu bytes to tap %s: %s", n->devid, len, n->tap.name,
+			  r < 0 ? strerror(errno) : "short write");
 		count(n, HVCTL_VIF_TX_DROPS, 1); /* no room, or the tap is down */
 	}
 }
@@ -362,10 +368,10 @@ static int rx_one(struct vnet *n, struct virtq *vq)
 
 	for (unsigned i = 0; i < n->nbufs; i++)
 		n->rx_iov[k++] = (struct iovec){n->rx_bufs[i].host, n->rx_bufs[i].len};
+	n->rx_iov[k++] = (struct iovec){n->spill, sizeof(n->spill)};
 	r = readv(n->tap.fd, n->rx_iov, k);
 	if (r < 0)
 		return errno == EINTR ? -EAGAIN : -errno;
-	/* A tap says how long the packet was even when it did not fit. */
 	if ((uint64_t)r > n->held_space || r < TAP_VNET_HDR_LEN) {
 		log_debug("vif %u: a packet of %zd bytes did not fit the guest's %llu bytes of rx buffers",
 			  n->devid, r, (unsigned long long)n->held_space);
@@ -377,9 +383,9 @@ static int rx_one(struct vnet *n, struct virtq *vq)
 		count(n, HVCTL_VIF_RX_ERRORS, 1);
 		return 0;
 	}
-	rx_push(n, vq, used, r);
-	count(n, HVCTL_VIF_RX_PACKETS, 1);
+	count(n, HVCTL_VIF_RX_PACKETS, 1); /* before the guest can see it */
 	count(n, HVCTL_VIF_RX_BYTES, r - TAP_VNET_HDR_LEN);
+	rx_push(n, vq, used, r);
 	return 1;
 }
 
@@ -460,8 +466,10 @@ static int net_features_ok(void *dev, uint64_t f)
 	static const struct {
 		unsigned feature, needs, tun_flag;
 	} deps[] = {
-	    {NET_F_GUEST_CSUM, NET_F_GUEST_CSUM, TUN_F_CSUM}, {NET_F_GUEST_TSO4, NET_F_GUEST_CSUM, TUN_F_TSO4},
-	    {NET_F_GUEST_TSO6, NET_F_GUEST_CSUM, TUN_F_TSO6}, {NET_F_HOST_TSO4, NET_F_CSUM, 0},
+	    {NET_F_GUEST_CSUM, NET_F_GUEST_CSUM, TUN_F_CSUM},
+	    {NET_F_GUEST_TSO4, NET_F_GUEST_CSUM, TUN_F_TSO4},
+	    {NET_F_GUEST_TSO6, NET_F_GUEST_CSUM, TUN_F_TSO6},
+	    {NET_F_HOST_TSO4, NET_F_CSUM, 0},
 	    {NET_F_HOST_TSO6, NET_F_CSUM, 0},
 	};
 	struct vnet *n = dev;
@@ -640,8 +648,8 @@ static int vif_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struc
 	}
 	__atomic_store_n(&n->mmio, hv_virtio_transport(*out), __ATOMIC_RELEASE);
 	log_info("vif %u: tap %s (%s), MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u", n->devid, n->tap.name,
-		 n->tap.created ? "created" : "existing", n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4],
-		 n->mac[5], n->mtu);
+		 n->tap.created ? "created" : "existing", n->mac[0], n->mac[1], n->mac[2], n->mac[3],
+		 n->mac[4], n->mac[5], n->mtu);
 	return 0;
 }
 

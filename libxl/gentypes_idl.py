@@ -239,5 +239,5 @@ class Parser:
                 if name not in names:
                     raise IdlError("%s: %s is not a value of %s" % (self.path, name, u.key.type))
                 for f in fields:
-                    if f.array or f.kind in ("union", "struct"):
-                        raise IdlError("%s: union member fields are plain (%s)" % (self.path, f.name))
+                    if f.array or f.kind == "union":
+                        raise IdlError("%s: union member fields are not arrays or unions (%s)" % (self.path, f.name))

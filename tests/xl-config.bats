@@ -17,6 +17,10 @@ load helpers
 CONFIGS="$XENON_TOP/tests/configs"
 
 local_teardown() {
+	# the fake domains of a test's own xenstored (by the pids it recorded)
+	if [ -n "${XENSTORED_PATH:-}" ] && [[ "$XENSTORED_PATH" == "$T"/* ]]; then
+		xl_env_stop
+	fi
 	# only the xenstored a test started itself
 	[ -z "${XS_PID:-}" ] || kill_pid "$XS_PID"
 }
@@ -308,4 +312,44 @@ dry_run() {
 	run bash -c "XL_CONF='$T/sxp.conf' xl -N create -q '$CONFIGS/minimal.cfg' > /dev/full"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"create: writing the configuration: No space left on device"* ]]
+}
+
+@test "devices Xenon lacks: -N shows them as Xen does and says nothing; create names each key and starts the domain" {
+	mk_tmp
+	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
+	export XL_CONF=$T/xl.conf XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv
+	printf 'lockfile = "%s"\n' "$T/xl.lock" > "$XL_CONF"
+	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" &
+	XS_PID=$!
+	wait_for 5 test -S "$XENSTORED_PATH"
+	cat > "$T/w.cfg" <<-EOF
+		name = "warned"
+		kernel = "$XENON_TOP/guest/xenon-guest.elf"
+		memory = 32
+		vfb = [ "vnc=1" ]
+		channel = [ "name=a,connection=pty" ]
+		pci = [ "03:00.0" ]
+		serial = "pty"
+		vtpm = [ "backend=vtpm" ]
+	EOF
+	# the dry run (global -N and create -n) prints no warning
+	xl -N create -q "$T/w.cfg" > "$T/json" 2> "$T/err"
+	[ ! -s "$T/err" ]
+	grep -q '"vfbs"' "$T/json"
+	xl create -n -q "$T/w.cfg" > /dev/null 2> "$T/err"
+	[ ! -s "$T/err" ]
+	# create: one line per key, with its file and line; the rest is not named
+	xl create -q "$T/w.cfg" 'vdispl=["connectors=c:1x1"]' 2> "$T/err"
+	cat "$T/err"
+	local line
+	for line in "$T/w.cfg:4: warning: 'vfb'" "$T/w.cfg:5: warning: 'channel'" "$T/w.cfg:6: warning: 'pci'" \
+		"$T/w.cfg:7: warning: 'serial'" "$T/w.cfg:8: warning: 'vtpm'" "command line:1: warning: 'vdispl'"; do
+		grep -qF "xl: $line is not supported yet: Xenon ignores it" "$T/err"
+	done
+	[ "$(grep -c 'warning:' "$T/err")" -eq 6 ]
+	! grep -q "'memory'\|'kernel'\|'name'" "$T/err"
+	# the domain runs (on the fake xenon-hv)
+	xl list warned
+	xl destroy warned
+	nothing_left
 }

@@ -568,6 +568,12 @@ static int check_image(struct dom_ctx *c)
 	return 0;
 }
 
+/* vfb, pci, channel ... and HVM's vnc, serial ...: cfg_devices_other.c */
+static int devices_other(struct dom_ctx *c)
+{
+	return xl_cfg_devices_other(c->cfg, c->d, c->err);
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 struct key_handler {
@@ -636,6 +642,7 @@ static const struct key_handler handlers[] = {
     KEY("vpmu", key_misc),
     KEY("disk", key_disk),
     KEY("vif", key_vif),
+    STEP(devices_other),
 };
 
 int xl_cfg_to_domain_config(const struct cfg *cfg, const struct xl_conf *conf, libxl_domain_config *d,
@@ -662,7 +669,7 @@ int xl_cfg_to_domain_config(const struct cfg *cfg, const struct xl_conf *conf, l
 }
 
 int xl_load_domain_config(const char *file, const char *extra, const struct xl_conf *conf,
-			  libxl_domain_config *d, char *err)
+			  libxl_domain_config *d, bool warn, char *err)
 {
 	struct cfg cfg;
 	int rc = 0;
@@ -674,6 +681,8 @@ int xl_load_domain_config(const char *file, const char *extra, const struct xl_c
 		rc = cfg_parse(&cfg, "command line", extra, strlen(extra), err);
 	if (rc == 0)
 		rc = xl_cfg_to_domain_config(&cfg, conf, d, err);
+	if (rc == 0 && warn)
+		xl_cfg_warn_unsupported(&cfg);
 	cfg_dispose(&cfg);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #ifndef XENON_XL_CFG_DOMAIN_H
 #define XENON_XL_CFG_DOMAIN_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "libxl/libxl_types.h"
@@ -22,10 +23,22 @@ int xl_cfg_to_domain_config(const struct cfg *cfg, const struct xl_conf *conf, l
 
 /*
  * Read FILE (NULL: none) and then the key=value lines of extra (NULL: none;
- * they override the file), and fill d as above.
+ * they override the file), and fill d as above. warn: say on stderr which
+ * keys Xenon does not support yet (xl create; not in a dry run).
  */
 int xl_load_domain_config(const char *file, const char *extra, const struct xl_conf *conf,
-			  libxl_domain_config *d, char *err);
+			  libxl_domain_config *d, bool warn, char *err);
+
+/*
+ * cfg_devices_other.c: the keys of devices and displays Xenon does not
+ * provide yet (vfb, vkb, channel, pci, dtdev, vtpm, p9, vdispl, usbctrl,
+ * usbdev; vnc, sdl, serial, boot, vga ... for HVM), into d as Xen's xl
+ * reads them. Run after the domain's type and the other devices.
+ */
+int xl_cfg_devices_other(const struct cfg *cfg, libxl_domain_config *d, char *err);
+
+/* One warning "source:line: warning: 'KEY' is not supported yet ..." per such key. */
+void xl_cfg_warn_unsupported(const struct cfg *cfg);
 
 /*
  * Parse a CPU list of xl.cfg(5) ("0-3,^2", "all", "nodes:0") into map.

@@ -103,7 +103,7 @@ static int create_with(struct xl_create_opts *o, bool dryrun)
 	if (!o->quiet && o->config_file)
 		fprintf(stderr, "Parsing config from %s\n", o->config_file);
 	libxl_domain_config_init(&cfg);
-	rc = xl_load_domain_config(o->config_file, o->extra_config, &xl_conf, &cfg, err);
+	rc = xl_load_domain_config(o->config_file, o->extra_config, &xl_conf, &cfg, !dryrun, err);
 	if (rc < 0) {
 		log_warnx("%s", err);
 		libxl_domain_config_dispose(&cfg);
