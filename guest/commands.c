@@ -5,6 +5,7 @@
 #include "kernel.h"
 #include "shell.h"
 #include "devices.h"
+#include "net.h"
 
 #define TICKER_PERIOD_NS 100000000ULL
 #define BENCH_MIN_MS	 100
@@ -249,6 +250,10 @@ const struct command commands[] = {
     {"disks", "", "list the disks (virtio-blk)", cmd_disks},
     {"blk", "read|write|bench ...",
      "blk read DISK SECTOR [N]; blk write DISK SECTOR TEXT; blk bench DISK MIB [QD]", cmd_blk},
+    {"nics", "", "list the NICs: MAC, MTU, address, counters; UDP sinks", cmd_nics},
+    {"ip", "NIC ADDR/PREFIX", "give a NIC its IPv4 address (ip eth0 10.0.0.2/24)", cmd_ip},
+    {"ping", "ADDR [COUNT]", "ICMP echo: each reply's round trip, then a summary", cmd_ping},
+    {"net", "bench|sink ...", "net bench ADDR PORT MIB (UDP send, MiB/s); net sink [PORT] (count UDP)", cmd_net},
     {"sleep", "MS", "idle for MS milliseconds (the ticker keeps going)", cmd_sleep},
     {"echo", "WORDS...", "print the words", cmd_echo},
     {"poweroff", "", "power the domain off", cmd_poweroff},

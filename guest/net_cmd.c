@@ -19,8 +19,7 @@
  * (or the next timer tick) unless a NIC already has something. */
 static void net_wait_once(void)
 {
-	net_poll();
-	shell_poll();
+	shell_poll(); /* net_poll() among the rest */
 	irq_disable();
 	if (net_pending())
 		irq_enable();
@@ -125,7 +124,7 @@ int cmd_ip(int argc, char **argv)
 		return -EINVAL;
 	}
 	net_set_addr(d, ip, prefix);
-	printf("%s: inet %s/%u\n", d->name, argv[2], prefix);
+	printf("%s: inet %s\n", d->name, argv[2]);
 	return 0;
 }
 
@@ -164,9 +163,9 @@ static void ping_summary(const struct ping *p, const char *dst)
 	char mn[24], avg[24], mx[24];
 
 	printf("--- %s ping statistics ---\n", dst);
-	printf("%lu packets transmitted, %lu received, %lu%% packet loss\n", (unsigned long)p->sent,
+	printf("%lu packets transmitted, %lu received, %lu%c packet loss\n", (unsigned long)p->sent,
 	       (unsigned long)p->received,
-	       (unsigned long)(p->sent ? (p->sent - p->received) * 100 / p->sent : 0));
+	       (unsigned long)(p->sent ? (p->sent - p->received) * 100 / p->sent : 0), '%');
 	if (!p->received)
 		return;
 	fmt_ms(mn, sizeof(mn), p->min);
@@ -183,6 +182,10 @@ static int ping_one(struct ping *p, const char *dst)
 	int rc;
 
 	rc = resolve("ping", p->dst, dst);
+	if (rc == -EAGAIN) {
+		p->sent++; /* counted as sent and lost, as ping does */
+		return 0;
+	}
 	if (rc)
 		return rc;
 	end = clock_ns() + TX_STALL_NS;
@@ -222,7 +225,7 @@ int cmd_ping(int argc, char **argv)
 	while (p.sent < p.count && !rc)
 		rc = ping_one(&p, argv[1]);
 	net_set_echo_handler(NULL, NULL);
-	if (rc && rc != -EAGAIN && rc != -ENETUNREACH)
+	if (rc && rc != -ENETUNREACH)
 		printf("ping: sending failed (%d)\n", rc);
 	ping_summary(&p, argv[1]);
 	return p.received ? 0 : -ETIMEDOUT;

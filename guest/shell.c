@@ -5,6 +5,7 @@
  */
 #include "arch.h"
 #include "kernel.h"
+#include "net.h"
 #include "shell.h"
 
 #define LINE_MAX 256
@@ -51,10 +52,11 @@ int shell_exec(const char *text)
 	return -EINVAL;
 }
 
-/* Work to do while waiting for input: toolstack requests, xenstore events, the ticker. */
+/* Work to do while waiting for input: toolstack requests, xenstore events, the network, the ticker. */
 void shell_poll(void)
 {
 	request_poll();
+	net_poll();
 	xs_poll();
 	ticker_poll();
 }
@@ -71,7 +73,7 @@ static int read_char(void)
 	while ((c = console_getc()) < 0) {
 		shell_poll();
 		irq_disable();
-		if (console_input_pending())
+		if (console_input_pending() || net_pending())
 			irq_enable();
 		else
 			cpu_idle();
