@@ -7,6 +7,7 @@
  */
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
+#include "xl/xl_devices.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -120,6 +121,8 @@ static void gen_domain(libxl_ctx *ctx, yajl_gen g, const libxl_dominfo *d)
 		yajl_gen_null(g);
 	gen_str(g, "cpu_time");
 	gen_seconds(g, d->cpu_time);
+	gen_str(g, "devices"); /* each disk and NIC as it is now */
+	xl_gen_devices(ctx, g, d->domid);
 	gen_str(g, "config");
 	if (have_cfg)
 		libxl_domain_config_gen_json(g, &cfg);

@@ -126,6 +126,12 @@ XL_COMMAND(vm_list);
 XL_COMMAND(info);
 XL_COMMAND(uptime);
 XL_COMMAND(console);
+XL_COMMAND(block_attach);
+XL_COMMAND(block_detach);
+XL_COMMAND(block_list);
+XL_COMMAND(network_attach);
+XL_COMMAND(network_detach);
+XL_COMMAND(network_list);
 XL_COMMAND(top);
 
 #endif

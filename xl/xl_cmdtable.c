@@ -78,6 +78,34 @@ const struct cmd_spec cmd_table[] = {
     {"top", main_top, false, false, "Monitor a host and the domains in real time", "[xentop options]",
      "-h, --help          Print this help.\n"
      "Other options are xentop's (xentop(1)): -b, -i N, -d SECONDS, -j..."},
+    {"block-attach", main_block_attach, true, true, "Create a new virtual block device",
+     "<Domain> <disk-spec-component(s)>...",
+     "-h, --help          Print this help.\n"
+     "disk-spec as in xl-disk-configuration(5), e.g. target=/img/b.raw,vdev=xvdb,access=rw;\n"
+     "several arguments are joined with ','. Waits for the guest to connect the disk."},
+    {"block-detach", main_block_detach, false, true, "Destroy a domain's virtual block device",
+     "[options] <Domain> <VirtualDevice>",
+     "-h, --help          Print this help.\n"
+     "-f                  Force: do not wait for the guest to release the disk.\n"
+     "VirtualDevice is the vdev (xvdb) or its device number (51728)."},
+    {"block-list", main_block_list, false, false, "List virtual block devices for a domain",
+     "<Domain(s)>",
+     "-h, --help          Print this help.\n"
+     "Columns as Xen's, with irq and mmio-base where Xen shows evt-ch and ring-ref."},
+    {"network-attach", main_network_attach, true, true, "Create a new virtual network device",
+     "<Domain> [type=<type>] [mac=<mac>] [bridge=<bridge>] [ip=<ip>] [script=<script>] [vifname=<name>] "
+     "[mtu=<mtu>] [devid=<devid>]",
+     "-h, --help          Print this help.\n"
+     "Keys as in xl-network-configuration(5); xl.conf's vif.default.* apply first.\n"
+     "Waits for the guest to connect the NIC."},
+    {"network-detach", main_network_detach, false, true, "Destroy a domain's virtual network device",
+     "[options] <Domain> <DevId|mac>",
+     "-h, --help          Print this help.\n"
+     "-f                  Force: do not wait for the guest to release the NIC."},
+    {"network-list", main_network_list, false, false, "List virtual network interfaces for a domain",
+     "<Domain(s)>",
+     "-h, --help          Print this help.\n"
+     "Columns as Xen's, with irq and mmio-base where Xen shows evt-ch and the ring refs."},
     {"completion", main_completion, false, false, "Print a shell completion script for xl", "bash",
      "-h, --help          Print this help.\n"
      "Install with: xl completion bash > /usr/share/bash-completion/completions/xl"},
@@ -96,8 +124,7 @@ static const char *const xen_only_commands[] = {
     "pci-assignable-list", "vncviewer", "save", "migrate", "restore", "migrate-receive", "dump-core",
     "cd-insert", "cd-eject", "mem-max", "mem-set", "button-press", "vcpu-list", "vcpu-pin", "vcpu-set",
     "sharing", "sched-credit", "sched-credit2", "sched-rtds", "trigger", "sysrq", "debug-keys",
-    "set-parameters", "dmesg", "top", "network-attach", "network-list", "network-detach", "channel-list",
-    "block-attach", "block-list", "block-detach", "vtpm-attach", "vtpm-list", "vtpm-detach", "vdispl-attach",
+    "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach", "vdispl-attach",
     "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach", "vkb-list",
     "vkb-detach", "claims", "cpupool-create", "cpupool-list", "cpupool-destroy", "cpupool-rename",
     "cpupool-cpu-add", "cpupool-cpu-remove", "cpupool-migrate", "cpupool-numa-split", "getenforce",
