@@ -185,7 +185,10 @@ static void devices_from_cmdline(void)
 		struct device *dev;
 
 		if (rc < 0) {
-			printf("devices: ignoring '%.*s' on the command line: %s\n", (int)wlen, word, why);
+			char text[80]; /* printf has no %.*s */
+
+			strlcpy(text, word, wlen < sizeof(text) ? wlen + 1 : sizeof(text));
+			printf("devices: ignoring '%s' on the command line: %s\n", text, why);
 			continue;
 		}
 		if (device_at(w.base))

@@ -46,3 +46,6 @@ tests/unit/guest_net-test.o tests/unit/guest_net-test.san.o: XCFLAGS += -Iguest
 $(eval $(call unit_test,tests/unit/guest_net-test,tests/unit/guest_net-test.o tests/unit/guest_net-host.o))
 guest/guest-net-fuzz: XCFLAGS += $(GUEST_HOST_INC)
 $(eval $(call fuzzer,guest/guest-net-fuzz,tests/fuzz/guest-net-fuzz.c guest/net.c))
+
+# The command line's virtio_mmio.device= parser, fuzzed on the host.
+$(eval $(call fuzzer,guest/guest-mmio-arg-fuzz,tests/fuzz/guest-mmio-arg-fuzz.c guest/mmio_arg.c,))

@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# The guest kernel's disks (guest/virtio_blk.c, guest/devices.c): found on
+# the command line (virtio_mmio.device=, which QEMU microvm appends and
+# xenon-hv writes for --disk) or in xenstore, and driven through the shell's
+# disks and blk commands. Under QEMU microvm with TCG (runs anywhere) and
+# under xenon-hv (needs /dev/kvm: tests/nested-kvm tests/guest-devices.bats).
+# What a guest writes is checked in the image file after it has powered off.
+
+load helpers
+
+ELF="$XENON_TOP/guest/xenon-guest.elf"
+HV="$XENON_TOP/hypervisor/xenon-hv"
+XSD="$XENON_TOP/xenstored/xenstored"
+
+setup() {
+	[ -f "$ELF" ] || skip "guest/xenon-guest.elf is not built (make guest/xenon-guest.elf)"
+	mk_tmp
+	XSD_PID=
+	GUEST_PID=
+}
+
+local_teardown() {
+	kill_pid "$GUEST_PID"
+	kill_pid "$XSD_PID"
+}
+
+# img NAME MIB [TEXT]: a raw image of MIB MiB in $T, TEXT at its start.
+img() {
+	printf '%s' "${3:-}" >"$T/$1"
+	truncate -s "$2M" "$T/$1"
+}
+
+# sector_text IMG SECTOR: the sector's bytes up to the first NUL.
+sector_text() {
+	dd if="$1" bs=512 skip="$2" count=1 status=none | tr -d '\0'
+}
+
+# qemu SCRIPT DRIVE...: the guest under QEMU microvm (TCG: no KVM needed),
+# one virtio-blk-device per DRIVE (QEMU -drive options after file=), run=SCRIPT.
+# QEMU exits 1 when the guest powers off (isa-debug-exit: (0 << 1) | 1).
+qemu() {
+	local script=$1 d i=0 args=()
+	shift
+	for d in "$@"; do
+		args+=(-drive "id=d$i,if=none,format=raw,file=$d" -device "virtio-blk-device,drive=d$i")
+		i=$((i + 1))
+	done
+	timeout 120 qemu-system-x86_64 -accel tcg -M microvm,acpi=off -m 64 -nodefaults -no-user-config \
+		-nographic -serial stdio -kernel "$ELF" -append "run=\"$script\"" \
+		-global virtio-mmio.force-legacy=false -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		"${args[@]}" </dev/null 2>&1 | tr -d '\r'
+	return "${PIPESTATUS[0]}"
+}
+
+@test "qemu: a disk from the command line is xvda, with its size and mode" {
+	img a.img 4
+	run qemu "disks; poweroff" "$T/a.img"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"xvda: virtio-blk, 8192 sectors (4 MiB), read-write, at 0x"* ]]
+	echo "$output" | grep -Eq '^xvda +4 MiB +8192 sectors +rw +virtio-mmio 0x[0-9a-f]+ irq [0-9]+ .*command line$'
+}
+
+@test "qemu: text the guest writes is in the image after it powers off, and reads back" {
+	img a.img 4
+	run qemu "blk write xvda 3 written by the guest; blk read xvda 3; poweroff" "$T/a.img"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"xvda: wrote 20 bytes at sector 3 (1 sector)"* ]]
+	# the hexdump of sector 3 (byte 0x600) shows the text
+	echo "$output" | grep -Eq '^00000600  77 72 69 74 74 65 6e 20 62 79 20 74 68 65 20 67  \|written by the g\|$'
+	[ "$(sector_text "$T/a.img" 3)" = "written by the guest" ]
+	[ -z "$(sector_text "$T/a.img" 2)" ]
+	[ -z "$(sector_text "$T/a.img" 4)" ]
+}
+
+@test "qemu: the guest reads what the host put in the image" {
+	img a.img 1 "from the host $$"
+	run qemu "blk read xvda 0; poweroff" "$T/a.img"
+	[ "$status" -eq 1 ]
+	local hex
+	hex=$(printf 'from the host %s' "$$" | head -c 16 | od -An -tx1 | tr -s ' ' | sed 's/^ //')
+	echo "$output" | grep -q "^00000000  $hex "
+}
+
+@test "qemu: a read-only disk refuses writes with a clear message and stays as it was" {
+	img a.img 1 "untouched"
+	run qemu "disks; blk write xvda 0 overwritten; blk bench xvda 1; poweroff" "$T/a.img,readonly=on"
+	[ "$status" -eq 1 ]
+	echo "$output" | grep -Eq '^xvda .* ro '
+	[[ "$output" == *"xvda: read-only disk: writes are refused"* ]]
+	[[ "$output" == *"xvda: read-only disk: write pass skipped"* ]]
+	echo "$output" | grep -Eq '^xvda: read 1 MiB in [0-9]+ ms: [0-9]+\.[0-9] MiB/s$'
+	[ "$(sector_text "$T/a.img" 0)" = "untouched" ]
+}
+
+@test "qemu: two disks are xvda and xvdb, each written on its own" {
+	img a.img 1
+	img b.img 2
+	run qemu "disks; blk write xvda 0 to a; blk write xvdb 1 to b; poweroff" "$T/a.img" "$T/b.img"
+	[ "$status" -eq 1 ]
+	echo "$output" | grep -Eq '^xvda +1 MiB +2048 sectors'
+	echo "$output" | grep -Eq '^xvdb +2 MiB +4096 sectors'
+	[ "$(sector_text "$T/a.img" 0)" = "to a" ]
+	[ -z "$(sector_text "$T/a.img" 1)" ]
+	[ "$(sector_text "$T/b.img" 1)" = "to b" ]
+	[ -z "$(sector_text "$T/b.img" 0)" ]
+}
+
+@test "qemu: sectors beyond the end, an unknown disk and bad arguments are errors" {
+	img a.img 1
+	run qemu "blk read xvda 2048; blk write xvda 2048 x; blk read xvda 2047 2; blk read xvdq 0; blk read xvda x; blk; poweroff" "$T/a.img"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"xvda: sectors 2048..2048 are beyond the end of the disk (2048 sectors, 0..2047)"* ]]
+	[ "$(grep -c 'sectors 2048..2048 are beyond the end' <<<"$output")" -eq 2 ]
+	[[ "$output" == *"xvda: sectors 2047..2048 are beyond the end of the disk"* ]]
+	[[ "$output" == *"blk: no disk called 'xvdq'; 'disks' lists them"* ]]
+	[[ "$output" == *"usage: blk read DISK SECTOR [COUNT]"* ]]
+	[[ "$output" == *"usage: blk read DISK SECTOR [COUNT] | blk write"* ]]
+	[ "$(stat -c %s "$T/a.img")" -eq 1048576 ]
+	[ -z "$(tr -d '\0' <"$T/a.img")" ]
+}
+
+@test "qemu: blk bench writes, reads back and checks the data, and gives both rates" {
+	img a.img 8
+	run qemu "blk bench xvda 4 8; disks; poweroff" "$T/a.img"
+	[ "$status" -eq 1 ]
+	echo "$output" | grep -Eq '^xvda: write 4 MiB in [0-9]+ ms: [0-9]+\.[0-9] MiB/s$'
+	echo "$output" | grep -Eq '^xvda: read 4 MiB in [0-9]+ ms: [0-9]+\.[0-9] MiB/s$'
+	[[ "$output" == *"xvda: the data read back is what was written"* ]]
+	# completions came by interrupt (the count is in the disks line)
+	echo "$output" | grep -Eq '^xvda .*\(([1-9][0-9]*) interrupts\)'
+	# the pattern: "XENON" and each sector's number, in every sector of the first 4 MiB
+	[ "$(dd if="$T/a.img" bs=512 skip=8191 count=1 status=none | head -c 8 | od -An -tx8 | tr -d ' ')" = \
+		"$(printf '%016x' $((0x58454e4f4e000000 ^ 8191)))" ]
+	[ -z "$(dd if="$T/a.img" bs=1M skip=4 status=none | tr -d '\0')" ]
+	run qemu "blk bench xvda 9; poweroff" "$T/a.img"
+	[[ "$output" == *"xvda: has only 8 MiB; ask for at most that"* ]]
+}
+
+@test "qemu: a bad virtio_mmio.device= word is reported and the rest still boots" {
+	run timeout 60 qemu-system-x86_64 -accel tcg -M microvm,acpi=off,auto-kernel-cmdline=off -m 64 \
+		-nodefaults -no-user-config -nographic -serial stdio -kernel "$ELF" \
+		-append 'virtio_mmio.device=4K@0xfeb00e00 virtio_mmio.device=0@0x1000:5 virtio_mmio.device=4K@0xfeb00000:5 run="disks; poweroff"' \
+		-global virtio-mmio.force-legacy=false -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"devices: ignoring 'virtio_mmio.device=4K@0xfeb00e00' on the command line: no :<irq> after the base"* ]]
+	[[ "$output" == *"devices: ignoring 'virtio_mmio.device=0@0x1000:5' on the command line: the size is 0 or over 1 MiB"* ]]
+	# microvm's first transport, with no device plugged into it
+	[[ "$output" == *"devices: virtio-mmio window 0xfeb00000 (irq 5) from the command line: no device behind the window (device id 0)"* ]]
+	[[ "$output" == *"no disks"* ]]
+}
+
+@test "qemu: a legacy (version 1) virtio-mmio device is named and left alone" {
+	img a.img 1
+	run timeout 60 qemu-system-x86_64 -accel tcg -M microvm,acpi=off -m 64 -nodefaults -no-user-config \
+		-nographic -serial stdio -kernel "$ELF" -append 'run="disks; poweroff"' \
+		-drive "id=d0,if=none,format=raw,file=$T/a.img" -device virtio-blk-device,drive=d0 \
+		-global virtio-mmio.force-legacy=true -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"a legacy (version 1) virtio-mmio device; only version 2 is driven"* ]]
+	[[ "$output" == *"no disks"* ]]
+}
