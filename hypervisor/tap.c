@@ -51,6 +51,20 @@ static int set_mtu(struct tap *t, unsigned mtu)
 	return if_ioctl(SIOCSIFMTU, &ifr);
 }
 
+static const char *attach_hint(int rc)
+{
+	switch (rc) {
+	case -EBUSY:
+		return ": another process holds it (another domain's vif?)";
+	case -EINVAL:
+		return ": an interface of that name exists and is not a tap";
+	case -EPERM:
+		return ": xenon-hv needs CAP_NET_ADMIN, or a tap made for its user";
+	default:
+		return "";
+	}
+}
+
 /* TUNSETIFF: attach to name, creating it if needed. */
 static int attach(struct tap *t, const char *name)
 {
@@ -71,9 +85,7 @@ static int attach(struct tap *t, const char *name)
 		int rc = -errno;
 
 		log_warn("tap %s: cannot %s it (TUNSETIFF)%s", name, t->created ? "create" : "attach to",
-			 rc == -EBUSY	? ": another process holds it, or it is not a tap"
-			 : rc == -EPERM ? ": xenon-hv needs CAP_NET_ADMIN, or a tap made for its user"
-					: "");
+			 attach_hint(rc));
 		return rc;
 	}
 	strcpy(t->name, name);
