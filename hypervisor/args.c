@@ -6,12 +6,14 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "hypervisor/vdev_spec.h"
 #include "log.h"
 #include "strutil.h"
 
 #define HV_DEFAULT_MEM_MIB 64
 #define HV_MIN_MEM_MIB	   4
 #define HV_MAX_DOMID	   0x7fef /* below Xen's DOMID_FIRST_RESERVED */
+#define HV_MAX_ARG_DEVICES 16	  /* --disk and --nic together (interrupt lines run out first) */
 
 void hv_usage(FILE *fp)
 {
@@ -19,6 +21,8 @@ void hv_usage(FILE *fp)
 		"usage: xenon-hv --kernel FILE [--memory MIB] [--vcpus N] [--cmdline STR]\n"
 		"                [--name NAME] [--domid ID] [--console stdio|pty|FILE]\n"
 		"                [--control SOCKET] [--paused] [--xenstore[=SOCKET]] [-v]\n"
+		"                [--disk devid=N,target=PATH[,ro][,serial=S][,direct=off]]...\n"
+		"                [--nic devid=N,tap=NAME[,mac=XX:XX:XX:XX:XX:XX][,mtu=N]]...\n"
 		"Runs one Xenon domain: boots the ELF64 kernel FILE with MIB MiB of RAM\n"
 		"(default %d) and N vCPUs (default 1). See xenon-hv(8).\n",
 		HV_DEFAULT_MEM_MIB);
@@ -34,7 +38,9 @@ enum {
 	OPT_CONSOLE,
 	OPT_CONTROL,
 	OPT_PAUSED,
-	OPT_XENSTORE
+	OPT_XENSTORE,
+	OPT_DISK,
+	OPT_NIC
 };
 
 static const struct option hv_options[] = {
@@ -48,6 +54,8 @@ static const struct option hv_options[] = {
     {"control", required_argument, NULL, OPT_CONTROL},
     {"paused", no_argument, NULL, OPT_PAUSED},
     {"xenstore", optional_argument, NULL, OPT_XENSTORE},
+    {"disk", required_argument, NULL, OPT_DISK},
+    {"nic", required_argument, NULL, OPT_NIC},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -64,11 +72,49 @@ static int parse_number(const char *opt, const char *s, uint64_t max, uint64_t *
 	return rc;
 }
 
+/* --disk/--nic VALUE: one more device, checked for syntax and duplicates
+ * here; the target itself is opened before the domain is built. */
+static int add_device(struct hv_args *a, uint32_t kind, const char *opt, const char *val)
+{
+	static struct hvctl_device_spec specs[HV_MAX_ARG_DEVICES];
+	static char labels[HV_MAX_ARG_DEVICES][300];
+	static const char *label_ptrs[HV_MAX_ARG_DEVICES];
+	struct hvctl_device_spec *s = &specs[a->nr_devices % HV_MAX_ARG_DEVICES];
+	char what[300];
+	int rc;
+
+	snprintf(what, sizeof(what), "%s %s", opt, val);
+	if (a->nr_devices == HV_MAX_ARG_DEVICES) {
+		log_warnx("%s: too many devices (at most %d --disk and --nic)", what, HV_MAX_ARG_DEVICES);
+		return -EINVAL;
+	}
+	rc = hv_vdev_spec_parse_str(kind, what, val, s);
+	if (!rc)
+		rc = hv_vdev_spec_absolute(s, what);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < a->nr_devices; i++)
+		if (specs[i].kind == kind && specs[i].devid == s->devid) {
+			log_warnx("%s: devid %u is given twice", what, s->devid);
+			return -EINVAL;
+		}
+	snprintf(labels[a->nr_devices], sizeof(labels[0]), "%s", what);
+	label_ptrs[a->nr_devices] = labels[a->nr_devices];
+	a->devices = specs;
+	a->device_labels = label_ptrs;
+	a->nr_devices++;
+	return 0;
+}
+
 static int set_option(struct hv_args *a, int opt, const char *val)
 {
 	uint64_t v;
 
 	switch (opt) {
+	case OPT_DISK:
+		return add_device(a, HVCTL_DEV_VBD, "--disk", val);
+	case OPT_NIC:
+		return add_device(a, HVCTL_DEV_VIF, "--nic", val);
 	case OPT_KERNEL:
 		a->kernel = val;
 		return 0;

@@ -114,3 +114,15 @@ int hv_boot_build(struct hv_vm *vm)
 	vm->boot_info = bi;
 	return 0;
 }
+
+/* Devices given at start, announced as Linux takes them (docs/devices.md). */
+int hv_boot_add_devices(struct hv_vm *vm)
+{
+	char *cmdline = hv_gpa(vm, XENON_BOOT_CMDLINE_GPA, 4096);
+	int rc = hv_vdev_cmdline(vm, cmdline, 4096);
+
+	if (rc)
+		log_warnx("the command line with each device's virtio_mmio.device= is over 4095 bytes: "
+			  "shorten --cmdline or give fewer devices");
+	return rc;
+}

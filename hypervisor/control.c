@@ -19,7 +19,7 @@
 #include "log.h"
 
 #define MAX_CLIENTS 16
-#define REQ_MAX	    256
+#define REQ_MAX	    1024 /* the largest request (struct hvctl_device_spec) fits */
 
 struct hv_client {
 	int fd;
@@ -141,6 +141,50 @@ static int msg_console_ring(struct hv_vm *vm, struct hv_client *cl, const void *
 	return 0;
 }
 
+/* Disks and NICs (vdev.c): the spec is a client's, checked field by field there. */
+static int msg_device_add(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+			  struct hv_reply *reply)
+{
+	struct hvctl_device_spec spec;
+	int rc;
+
+	(void)cl;
+	if (len != sizeof(spec) || reply->cap < sizeof(struct hvctl_device))
+		return -EINVAL;
+	if (atomic_load(&vm->end_status) >= 0)
+		return -ESRCH;
+	memcpy(&spec, req, sizeof(spec));
+	rc = hv_vdev_add(vm, &spec, 1, reply->buf);
+	if (!rc)
+		reply->len = sizeof(struct hvctl_device);
+	return rc;
+}
+
+static int msg_device_remove(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+			     struct hv_reply *reply)
+{
+	struct hvctl_device_id id;
+
+	(void)cl, (void)reply;
+	if (len != sizeof(id))
+		return -EINVAL;
+	memcpy(&id, req, sizeof(id));
+	return hv_vdev_remove(vm, id.kind, id.devid);
+}
+
+static int msg_device_list(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+			   struct hv_reply *reply)
+{
+	unsigned cap = reply->cap / sizeof(struct hvctl_device), n;
+
+	(void)cl, (void)req, (void)len;
+	n = hv_vdev_list(vm, reply->buf, cap);
+	if (n > cap)
+		return -E2BIG;
+	reply->len = n * sizeof(struct hvctl_device);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	hv_msg_fn fn;
@@ -152,6 +196,9 @@ static const struct {
     [HVCTL_DESTROY] = {"destroy", msg_destroy},
     [HVCTL_SUBSCRIBE] = {"subscribe", msg_subscribe},
     [HVCTL_CONSOLE_RING] = {"console-ring", msg_console_ring},
+    [HVCTL_DEVICE_ADD] = {"device-add", msg_device_add},
+    [HVCTL_DEVICE_REMOVE] = {"device-remove", msg_device_remove},
+    [HVCTL_DEVICE_LIST] = {"device-list", msg_device_list},
 };
 
 /* ---- transport ---- */

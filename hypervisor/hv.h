@@ -15,6 +15,9 @@
  *   platform.c  device: Xenon platform ports: shutdown, CPU start, toolstack requests
  *   console.c   where the UART's bytes go (stdio, pty, file) and the ring
  *   virtio_dev.c  device: a virtio-mmio window (virtio_mmio.c) for virtio devices
+ *   vdev.c      the disks and NICs by (kind, devid): --disk/--nic, HVCTL_DEVICE_* (vdev.h)
+ *   vdev_spec.c KEY=VALUE disk and NIC specs (--disk, --nic, hvctl device-add)
+ *   virtio_blk.c  device: virtio-blk (blk_backing.c: the image; blk_io.c: io_uring)
  *   xenstore.c  device: the guest xenstore channel, proxied to xenstored (--xenstore)
  *   control.c   the control socket server (hvctl.h): message table, events
  *   loop.c      the main thread's event loop: fds registered with callbacks
@@ -55,6 +58,10 @@ struct hv_args {
 	int verbose;
 	int xenstore; /* connect the guest xenstore channel */
 	const char *xenstored_socket;
+	/* --disk and --nic, in the order given. */
+	struct hvctl_device_spec *devices;
+	const char *const *device_labels; /* "--disk VALUE", for messages */
+	unsigned nr_devices;
 };
 
 struct hv_vm;
@@ -123,6 +130,7 @@ struct hv_vm {
 	struct hv_bus bus[HV_BUS_NR];
 	struct hv_irqs irqs;
 	struct hv_dev *devs;
+	struct hv_vdev *vdevs; /* vdev.c: disks and NICs by (kind, devid) */
 };
 
 #define HV_GIB		(1ULL << 30)
@@ -169,6 +177,8 @@ int hv_elf_load(struct hv_vm *vm, const char *path);
 /* The most RAM the boot page tables can map (checked before anything is built). */
 uint64_t hv_boot_max_ram(void);
 int hv_boot_build(struct hv_vm *vm);
+/* Once the devices exist: virtio_mmio.device=... for each on the command line. */
+int hv_boot_add_devices(struct hv_vm *vm);
 
 /* vcpu.c */
 int hv_vcpu_start(struct hv_vcpu *vcpu);
@@ -235,6 +245,26 @@ int hv_virtio_add(struct hv_vm *vm, const struct vmmio_ops *ops, void *dev, stru
 uint64_t hv_virtio_base(struct hv_dev *d);
 unsigned hv_virtio_irq(struct hv_dev *d);
 struct vmmio_dev *hv_virtio_transport(struct hv_dev *d);
+
+/*
+ * vdev.c: disks and NICs (vdev.h). add checks spec (from a control client:
+ * untrusted), -EEXIST for a (kind, devid) already there; start: start its
+ * I/O now (run time) rather than with hv_devices_start; out may be NULL.
+ */
+struct hv_vdev;
+int hv_vdev_check_spec(const struct hvctl_device_spec *spec);
+/* The checks of add that need no domain (opens and closes a vbd's target). */
+int hv_vdev_precheck(const struct hvctl_device_spec *spec, const char *what);
+int hv_vdev_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, int start, struct hvctl_device *out);
+int hv_vdev_remove(struct hv_vm *vm, uint32_t kind, uint32_t devid); /* -ENOENT */
+/* Up to cap devices into out; returns how many there are. */
+unsigned hv_vdev_list(struct hv_vm *vm, struct hvctl_device *out, unsigned cap);
+int hv_vdev_add_args(struct hv_vm *vm); /* --disk/--nic, in order */
+/* Append virtio_mmio.device=SIZE@BASE:IRQ for each device to buf (len bytes). */
+int hv_vdev_cmdline(struct hv_vm *vm, char *buf, size_t len);
+void hv_vdev_fini(struct hv_vm *vm);
+/* virtio_blk.c: a vbd's checks and target opened and closed, before the domain exists. */
+int hv_blk_check(const struct hvctl_device_spec *spec, const char *what);
 
 /* platform.c: a toolstack request (XENON_REQ_*) for the guest. */
 int hv_platform_request(struct hv_vm *vm, uint32_t req);

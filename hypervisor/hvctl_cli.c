@@ -5,6 +5,9 @@
  *   hvctl SOCKET info|pause|unpause|destroy|console
  *   hvctl SOCKET shutdown poweroff|reboot
  *   hvctl SOCKET events [SECONDS]
+ *   hvctl SOCKET device-add vbd|vif KEY=VALUE...
+ *   hvctl SOCKET device-remove vbd|vif DEVID
+ *   hvctl SOCKET device-list
  */
 #include "hypervisor/hvctl.h"
 
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include "guest/include/xenon-boot.h"
+#include "hypervisor/vdev_spec.h"
 #include "log.h"
 #include "strutil.h"
 
@@ -186,6 +190,98 @@ static int cmd_events(int fd, int argc, char **argv)
 	return rc == -EPIPE ? 0 : rc;
 }
 
+/* device-add vbd devid=51712 target=/img ro ... */
+static int cmd_device_add(int fd, int argc, char **argv)
+{
+	uint32_t kind = hv_vdev_kind(argv[0]);
+	struct hvctl_device_spec spec;
+	struct hvctl_device dev;
+	char what[64];
+	int rc;
+
+	snprintf(what, sizeof(what), "device-add %s", argv[0]);
+	if (!kind) {
+		log_warnx("device-add %s: say vbd or vif", argv[0]);
+		return -EINVAL;
+	}
+	if (hv_vdev_spec_parse(kind, what, argv + 1, argc - 1, &spec) || hv_vdev_spec_absolute(&spec, what))
+		return -EINVAL;
+	rc = hvctl_device_add(fd, &spec, &dev);
+	if (!rc)
+		printf("%s %u: mmio %#llx size %#llx irq %u\n", argv[0], dev.devid,
+		       (unsigned long long)dev.mmio_base, (unsigned long long)dev.mmio_size, dev.irq);
+	return rc;
+}
+
+static int cmd_device_remove(int fd, int argc, char **argv)
+{
+	uint32_t kind = hv_vdev_kind(argv[0]);
+	uint64_t devid;
+
+	(void)argc;
+	if (!kind || parse_u64(argv[1], UINT32_MAX, &devid)) {
+		log_warnx("device-remove %s %s: say vbd or vif, then the devid (a number)", argv[0], argv[1]);
+		return -EINVAL;
+	}
+	return hvctl_device_remove(fd, kind, devid);
+}
+
+/* The driver's virtio status as a word. */
+static const char *vstatus_name(uint32_t st)
+{
+	if (st & 128)
+		return "failed";
+	if (st & 64)
+		return "needs-reset";
+	if (st & 4)
+		return "driver-ok";
+	return st ? "probing" : "reset";
+}
+
+static void print_dev_stats(const struct hvctl_device *d)
+{
+	static const char *const vbd[HVCTL_VBD_NR_STATS] = HVCTL_VBD_STAT_NAMES;
+	static const char *const vif[HVCTL_VIF_NR_STATS] = HVCTL_VIF_STAT_NAMES;
+	const char *const *names = d->kind == HVCTL_DEV_VBD ? vbd : vif;
+	unsigned n = d->kind == HVCTL_DEV_VBD ? HVCTL_VBD_NR_STATS : HVCTL_VIF_NR_STATS;
+
+	printf("      ");
+	for (unsigned k = 0; k < n; k++)
+		printf(" %s=%llu", names[k], (unsigned long long)d->stats[k]);
+	printf("\n");
+}
+
+static void print_dev(const struct hvctl_device *d)
+{
+	char extra[64] = "";
+
+	if (d->kind == HVCTL_DEV_VBD)
+		snprintf(extra, sizeof(extra), "%llu sectors%s", (unsigned long long)d->sectors,
+			 d->flags & HVCTL_DEVF_READONLY ? ", ro" : "");
+	else if (d->kind == HVCTL_DEV_VIF)
+		snprintf(extra, sizeof(extra), "%02x:%02x:%02x:%02x:%02x:%02x mtu %u", d->mac[0], d->mac[1],
+			 d->mac[2], d->mac[3], d->mac[4], d->mac[5], d->mtu);
+	printf("%-4s %-6u %-3u %#-11llx %-11s %.*s (%s)\n", hv_vdev_kind_name(d->kind), d->devid, d->irq,
+	       (unsigned long long)d->mmio_base, vstatus_name(d->status), (int)sizeof(d->target) - 1, d->target,
+	       extra);
+	print_dev_stats(d);
+}
+
+static int cmd_device_list(int fd, int argc, char **argv)
+{
+	struct hvctl_device devs[64];
+	unsigned n = 64;
+	int rc = hvctl_device_list(fd, devs, &n);
+
+	(void)argc, (void)argv;
+	if (rc)
+		return rc;
+	printf("%-4s %-6s %-3s %-11s %-11s %s\n", "kind", "devid", "irq", "mmio", "status", "target");
+	for (unsigned i = 0; i < n && i < 64; i++)
+		print_dev(&devs[i]);
+	return 0;
+}
+
 static const struct cli_cmd cli_cmds[] = {
     {"info", "", 0, 0, cmd_info, "name, state, platform, memory, vCPU times, KVM counters"},
     {"pause", "", 0, 0, cmd_pause, "stop every vCPU"},
@@ -194,6 +290,9 @@ static const struct cli_cmd cli_cmds[] = {
     {"destroy", "", 0, 0, cmd_destroy, "end the domain at once"},
     {"events", "[SECONDS]", 0, 1, cmd_events, "print events until the domain ends"},
     {"console", "", 0, 0, cmd_console, "print the recent console output"},
+    {"device-add", "vbd|vif KEY=VALUE...", 2, 17, cmd_device_add, "add a disk or NIC (see hvctl(8))"},
+    {"device-remove", "vbd|vif DEVID", 2, 2, cmd_device_remove, "remove a disk or NIC"},
+    {"device-list", "", 0, 0, cmd_device_list, "the disks and NICs, their state and statistics"},
 };
 #define NR_CMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 
@@ -201,7 +300,7 @@ static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: hvctl SOCKET|DOMID COMMAND [ARGS]\n");
 	for (unsigned i = 0; i < NR_CMDS; i++)
-		fprintf(fp, "  %-9s %-16s %s\n", cli_cmds[i].name, cli_cmds[i].args, cli_cmds[i].help);
+		fprintf(fp, "  %-13s %-20s %s\n", cli_cmds[i].name, cli_cmds[i].args, cli_cmds[i].help);
 }
 
 static const char *socket_path(const char *arg, char *buf, unsigned len)

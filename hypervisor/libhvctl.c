@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -162,6 +163,49 @@ int hvctl_destroy(int fd)
 int hvctl_subscribe(int fd)
 {
 	return hvctl_call(fd, HVCTL_SUBSCRIBE, NULL, 0, NULL, NULL);
+}
+
+int hvctl_device_add(int fd, const struct hvctl_device_spec *spec, struct hvctl_device *out)
+{
+	struct hvctl_device dev;
+	uint32_t len = sizeof(dev);
+	int rc;
+
+	memset(&dev, 0, sizeof(dev));
+	rc = hvctl_call(fd, HVCTL_DEVICE_ADD, spec, sizeof(*spec), &dev, &len);
+	if (!rc && len != sizeof(dev))
+		rc = -EPROTO;
+	if (!rc && out)
+		*out = dev;
+	return rc;
+}
+
+int hvctl_device_remove(int fd, uint32_t kind, uint32_t devid)
+{
+	struct hvctl_device_id id = {.kind = kind, .devid = devid};
+
+	return hvctl_call(fd, HVCTL_DEVICE_REMOVE, &id, sizeof(id), NULL, NULL);
+}
+
+int hvctl_device_list(int fd, struct hvctl_device *devs, unsigned *n)
+{
+	uint32_t len = HVCTL_MAX_PACKET;
+	struct hvctl_device *all = malloc(len);
+	unsigned count;
+	int rc;
+
+	if (!all)
+		return -ENOMEM;
+	rc = hvctl_call(fd, HVCTL_DEVICE_LIST, NULL, 0, all, &len);
+	if (!rc && len % sizeof(*all))
+		rc = -EPROTO;
+	if (!rc) {
+		count = len / sizeof(*all);
+		memcpy(devs, all, (count < *n ? count : *n) * sizeof(*all));
+		*n = count;
+	}
+	free(all);
+	return rc;
 }
 
 int hvctl_next_event(int fd, int timeout_ms, struct hvctl_event *ev)

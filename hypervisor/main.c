@@ -61,7 +61,8 @@ static int build_domain(struct hv_vm *vm)
 	if ((rc = hv_kvm_open(vm)) || (rc = hv_kvm_create_vm(vm)) || (rc = hv_mem_create(vm)) ||
 	    (rc = hv_kvm_create_irqchip(vm)) || (rc = hv_kvm_create_vcpu(vm, 0)) ||
 	    (rc = hv_kvm_detect_platform(vm)) || (rc = hv_elf_load(vm, vm->args.kernel)) ||
-	    (rc = hv_boot_build(vm)) || (rc = devices_init(vm)))
+	    (rc = hv_boot_build(vm)) || (rc = devices_init(vm)) || (rc = hv_vdev_add_args(vm)) ||
+	    (rc = hv_boot_add_devices(vm)))
 		return rc;
 	return hv_kvm_enter_long_mode(&vm->vcpus[0], vm->entry, XENON_BOOT_STACK_TOP, XENON_BOOT_PT_GPA,
 				      XENON_BOOT_INFO_GPA);
@@ -96,6 +97,9 @@ int main(int argc, char **argv)
 	log_set_verbosity(args.verbose);
 	if (hv_mem_check_host(args.mem_bytes) || hv_elf_check(args.kernel, args.mem_bytes))
 		return HV_EXIT_ERROR;
+	for (unsigned i = 0; i < args.nr_devices; i++) /* before /dev/kvm: a bad disk fails early */
+		if (hv_vdev_precheck(&args.devices[i], args.device_labels[i]))
+			return HV_EXIT_ERROR;
 	signal(SIGUSR1, kick_handler);
 	if (hv_signals_init(&sigs))
 		return HV_EXIT_ERROR;

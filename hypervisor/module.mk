@@ -8,12 +8,13 @@ LIBRARIES += hypervisor/libhvctl.a
 HV_SRCS := $(filter-out hypervisor/libhvctl.c hypervisor/hvctl_cli.c,$(sort $(wildcard hypervisor/*.c)))
 HV_OBJS := $(HV_SRCS:.c=.o)
 ifneq ($(HV_SRCS),)
-$(eval $(call program,hypervisor/xenon-hv,$(HV_OBJS) hypervisor/libhvctl.a xenstored/libxs.a common/libcommon.a,-pthread -static))
+# liburing (Debian liburing-dev) has a static archive: xenon-hv stays -static.
+$(eval $(call program,hypervisor/xenon-hv,$(HV_OBJS) hypervisor/libhvctl.a xenstored/libxs.a common/libcommon.a,-pthread -static -luring))
 INSTALL_SBIN += hypervisor/xenon-hv
 endif
 
 ifneq ($(wildcard hypervisor/hvctl_cli.c),)
-$(eval $(call program,hypervisor/hvctl,hypervisor/hvctl_cli.o hypervisor/libhvctl.a common/libcommon.a,))
+$(eval $(call program,hypervisor/hvctl,hypervisor/hvctl_cli.o hypervisor/vdev_spec.o hypervisor/libhvctl.a common/libcommon.a,))
 INSTALL_SBIN += hypervisor/hvctl
 endif
 
@@ -31,6 +32,11 @@ $(eval $(call unit_test,tests/unit/hv_virtq-test,tests/unit/hv_virtq-test.o hype
 $(eval $(call unit_test,tests/unit/hv_virtio_mmio-test,tests/unit/hv_virtio_mmio-test.o hypervisor/virtio_mmio.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
 $(eval $(call fuzzer,hypervisor/hv-virtq-fuzz,tests/fuzz/hv-virtq-fuzz.c hypervisor/virtq.c common/log.c common/strutil.c,))
 $(eval $(call fuzzer,hypervisor/hv-virtio-mmio-fuzz,tests/fuzz/hv-virtio-mmio-fuzz.c hypervisor/virtio_mmio.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))
+# virtio-blk: a guest driver (good and hostile) over a temporary raw file; the disk and NIC specs.
+HV_BLK_OBJS := hypervisor/virtio_blk.o hypervisor/blk_backing.o hypervisor/blk_io.o hypervisor/vdev.o hypervisor/vdev_spec.o \
+	hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/virtq.o
+$(eval $(call unit_test,tests/unit/hv_blk-test,tests/unit/hv_blk-test.o $(HV_BLK_OBJS) $(COMMON_OBJS),-pthread -luring))
+$(eval $(call fuzzer,hypervisor/hv-vdev-spec-fuzz,tests/fuzz/hv-vdev-spec-fuzz.c hypervisor/vdev_spec.c common/log.c common/strutil.c,))
 
 # virtio-net over a real tap (tests/unit/hv_net-test.c: a network namespace of its own, or the tap it is given).
 HV_NET_TEST_OBJS := tests/unit/hv_net-test.o hypervisor/virtio_net.o hypervisor/tap.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/virtq.o

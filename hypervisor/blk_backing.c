@@ -1,0 +1,217 @@
+/* A vbd's backing: open, checks, format probe, O_DIRECT detection, discard (blk_backing.h). */
+#include "hypervisor/blk_backing.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* Image formats a raw disk must not be mistaken for: their magic, and where. */
+static const struct {
+	const char *name;
+	bool at_end; /* in the footer (the last 512 bytes) rather than the header */
+	unsigned off;
+	const char *magic;
+	unsigned len;
+} image_magics[] = {
+    {"qcow2", false, 0, "QFI\xfb", 4},
+    {"vhd", false, 0, "conectix", 8}, /* a dynamic VHD's copy of its footer */
+    {"vhd", true, 0, "conectix", 8},
+    {"vmdk", false, 0, "KDMV", 4},
+};
+
+const char *blk_image_format(const uint8_t *head, size_t head_len, const uint8_t *tail, size_t tail_len)
+{
+	for (unsigned i = 0; i < sizeof(image_magics) / sizeof(image_magics[0]); i++) {
+		const uint8_t *p = image_magics[i].at_end ? tail : head;
+		size_t len = image_magics[i].at_end ? tail_len : head_len;
+
+		if (p && image_magics[i].off + image_magics[i].len <= len &&
+		    !memcmp(p + image_magics[i].off, image_magics[i].magic, image_magics[i].len))
+			return image_magics[i].name;
+	}
+	return NULL;
+}
+
+static int read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n = pread(fd, buf, len, off);
+
+	return n < 0 ? -errno : (int)n;
+}
+
+/* The format check on the buffered fd: header and footer. */
+static int probe_format(struct blk_backing *b, const char *what, const char *path)
+{
+	uint8_t head[512], tail[512];
+	int hn = read_at(b->bfd, head, sizeof(head), 0);
+	int tn = read_at(b->bfd, tail, sizeof(tail), b->size - sizeof(tail));
+	const char *fmt;
+
+	if (hn < 0 || tn < 0) {
+		log_warnx("%s: %s: cannot read it: %s", what, path, log_strerror(hn < 0 ? hn : tn));
+		return hn < 0 ? hn : tn;
+	}
+	fmt = blk_image_format(head, hn, tail, tn);
+	if (fmt) {
+		log_warnx("%s: %s is a %s image; xenon-hv takes raw disks only: convert it "
+			  "(qemu-img convert -O raw %s IMAGE.raw) and give the raw file",
+			  what, path, fmt, path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int size_of(struct blk_backing *b, const struct stat *st)
+{
+	uint64_t bytes;
+	int lbs = 512;
+
+	if (!b->blockdev) {
+		b->size = st->st_size;
+		b->logical_block = 512;
+		return 0;
+	}
+	if (ioctl(b->bfd, BLKGETSIZE64, &bytes) < 0)
+		return -errno;
+	if (ioctl(b->bfd, BLKSSZGET, &lbs) < 0 || lbs < 512)
+		lbs = 512;
+	b->size = bytes;
+	b->logical_block = lbs;
+	return 0;
+}
+
+/* Can fd do O_DIRECT reads at this alignment? Tried at offset 0. */
+static bool direct_works(int fd, unsigned align)
+{
+	void *buf = aligned_alloc(align, align);
+	bool ok;
+
+	if (!buf)
+		return false;
+	ok = pread(fd, buf, align, 0) >= 0;
+	free(buf);
+	return ok;
+}
+
+/* O_DIRECT when the backing takes it: else the buffered fd serves everything. */
+static void open_direct(struct blk_backing *b, const char *path, int flags)
+{
+	static const unsigned aligns[] = {512, 4096};
+	int fd = open(path, flags | O_DIRECT);
+
+	if (fd < 0) {
+		log_info("%s: no O_DIRECT (%s): buffered I/O", path, strerror(errno));
+		return;
+	}
+	for (unsigned i = 0; i < sizeof(aligns) / sizeof(aligns[0]); i++) {
+		if (aligns[i] < b->logical_block || !direct_works(fd, aligns[i]))
+			continue;
+		b->fd = fd;
+		b->direct = true;
+		b->align = aligns[i];
+		return;
+	}
+	log_info("%s: O_DIRECT reads fail: buffered I/O", path);
+	close(fd);
+}
+
+static int check_type(const char *what, const char *path, const struct stat *st)
+{
+	if (S_ISDIR(st->st_mode))
+		log_warnx("%s: %s is a directory: give a raw image file or a block device", what, path);
+	else if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
+		log_warnx("%s: %s is neither a regular file nor a block device", what, path);
+	else if (st->st_size < (off_t)BLK_SECTOR && S_ISREG(st->st_mode))
+		log_warnx("%s: %s is smaller than one 512-byte sector (%lld bytes): give a disk image", what,
+			  path, (long long)st->st_size);
+	else
+		return 0;
+	return S_ISDIR(st->st_mode) ? -EISDIR : -EINVAL;
+}
+
+static int open_checked(struct blk_backing *b, const char *what, const char *path, int flags)
+{
+	struct stat st;
+	int rc;
+
+	b->bfd = open(path, flags);
+	if (b->bfd < 0) {
+		rc = -errno;
+		if (rc == -EISDIR)
+			log_warnx("%s: %s is a directory: give a raw image file or a block device", what, path);
+		else if ((rc == -EROFS || rc == -EACCES) && (flags & O_ACCMODE) == O_RDWR)
+			log_warnx("%s: cannot open %s for writing: %s (attach it read-only with ro)", what, path,
+				  log_strerror(rc));
+		else
+			log_warnx("%s: cannot open %s: %s", what, path, log_strerror(rc));
+		return rc;
+	}
+	if (fstat(b->bfd, &st) < 0)
+		return -errno;
+	rc = check_type(what, path, &st);
+	if (rc)
+		return rc;
+	b->blockdev = S_ISBLK(st.st_mode);
+	rc = size_of(b, &st);
+	if (rc)
+		log_warnx("%s: %s: cannot find its size: %s", what, path, log_strerror(rc));
+	else if (b->size < BLK_SECTOR) {
+		log_warnx("%s: %s is smaller than one 512-byte sector", what, path);
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+int blk_backing_open(struct blk_backing *b, const char *what, const char *path, bool readonly, bool direct)
+{
+	int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	b->fd = b->bfd = -1;
+	b->readonly = readonly;
+	b->align = 1;
+	if (path[0] != '/') {
+		log_warnx("%s: target '%s' is not an absolute path", what, path);
+		return -EINVAL;
+	}
+	rc = open_checked(b, what, path, flags);
+	if (!rc)
+		rc = probe_format(b, what, path);
+	if (rc) {
+		blk_backing_close(b);
+		return rc;
+	}
+	if (direct)
+		open_direct(b, path, flags);
+	if (!b->direct)
+		b->fd = b->bfd;
+	log_info("%s: %s, %llu bytes, %s%s", what, path, (unsigned long long)b->size,
+		 b->direct ? "O_DIRECT" : "buffered", readonly ? ", read-only" : "");
+	return 0;
+}
+
+void blk_backing_close(struct blk_backing *b)
+{
+	if (b->fd >= 0 && b->fd != b->bfd)
+		close(b->fd);
+	if (b->bfd >= 0)
+		close(b->bfd);
+	b->fd = b->bfd = -1;
+}
+
+int blk_backing_discard(struct blk_backing *b, uint64_t off, uint64_t len)
+{
+	uint64_t range[2] = {off, len};
+
+	if (b->blockdev)
+		return ioctl(b->bfd, BLKDISCARD, range) < 0 ? -errno : 0;
+	return fallocate(b->bfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len) < 0 ? -errno : 0;
+}
