@@ -53,7 +53,7 @@ INSTALL_HEADERS += libxl/libxl.h libxl/libxl_types.h libxl/_libxl_types.h libxl/
 INSTALL_PC += libxl/xenlight.pc.in
 
 # A stand-in xenon-hv (no KVM needed) for the xl suites: tests/fake-hv/fake-hv.c.
-$(eval $(call program,tests/fake-hv/fake-hv,tests/fake-hv/fake-hv.o))
+$(eval $(call program,tests/fake-hv/fake-hv,tests/fake-hv/fake-hv.o tests/fake-hv/fake-dev.o xenstored/libxs.a common/libcommon.a,-pthread))
 
 # The console pty checks (libxl_console.c), with the library it lives in.
 LIBXL_CONSOLE_TEST_OBJS := libxl/libxl_console.o libxl/libxl_hv.o libxl/libxl_xs.o libxl/libxl.o \

@@ -14,11 +14,16 @@
  * FAKE_HV_MUTE=1 in the environment it accepts connections and reads
  * requests but never replies.
  *
+ * DEVICE_ADD/REMOVE/LIST are answered by fake-dev.c, which also plays the
+ * guest's frontends in xenstore (FAKE_HV_FRONTEND=connect|mute|stuck|error,
+ * see there).
+ *
  * FAKE_HV_VCPU_LOAD=L0,L1,... (xentop's tests): vCPU i reports a CPU time
  * of Li (a fraction of one CPU, 0 to 1) times the time since start, as a
  * guest keeping it that busy would; vCPUs not listed stay at 0.
  */
 #include "hypervisor/hvctl.h"
+#include "tests/fake-hv/fake-dev.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +40,7 @@
 #define MAX_CLIENTS 16
 
 struct fake {
-	const char *name, *control;
+	const char *name, *control, *xenstore;
 	uint32_t domid, vcpus, state;
 	uint64_t mem_mib, start_ns;
 	char pty[108];
@@ -100,6 +105,9 @@ static int parse_args(struct fake *f, int argc, char **argv)
 			break;
 		case 'p':
 			f->state = HVCTL_STATE_PAUSED;
+			break;
+		case 'x':
+			f->xenstore = optarg;
 			break;
 		case '?':
 			return -EINVAL;
@@ -187,6 +195,7 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 	case HVCTL_UNPAUSE:
 		f->state = hdr->type == HVCTL_PAUSE ? HVCTL_STATE_PAUSED : HVCTL_STATE_RUNNING;
 		reply(fd, hdr->type, 0, NULL, 0);
+		fake_dev_frontend(f->state == HVCTL_STATE_RUNNING); /* the guest runs again */
 		return -1;
 	case HVCTL_CONSOLE_RING:
 		reply(fd, hdr->type, 0, f->ring, (uint32_t)strlen(f->ring));
@@ -203,7 +212,8 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 		reply(fd, hdr->type, 0, NULL, 0);
 		return HV_EXIT_DESTROY;
 	default:
-		reply(fd, hdr->type, -EOPNOTSUPP, NULL, 0);
+		if (!fake_dev_request(fd, hdr, payload, reply))
+			reply(fd, hdr->type, -EOPNOTSUPP, NULL, 0);
 		return -1;
 	}
 }
@@ -211,7 +221,7 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 /* A client's packet: 0 keep it, 1 drop it, or the process' exit status + 2. */
 static int client_packet(struct fake *f, int fd)
 {
-	uint8_t buf[sizeof(struct hvctl_hdr) + 256];
+	uint8_t buf[sizeof(struct hvctl_hdr) + 1024]; /* a device spec is the largest request */
 	struct hvctl_hdr hdr;
 	ssize_t n = recv(fd, buf, sizeof(buf), 0);
 	int end;
@@ -227,16 +237,22 @@ static int client_packet(struct fake *f, int fd)
 
 static int run(struct fake *f, int lfd)
 {
-	struct pollfd p[MAX_CLIENTS + 1];
+	struct pollfd p[MAX_CLIENTS + 2];
 	unsigned n = 1;
 
 	p[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
 	for (;;) {
-		if (poll(p, n, -1) < 0) {
+		/* The last slot: xenstore, once a device has made fake-hv the guest there. */
+		struct pollfd xs = {.fd = fake_dev_fd(), .events = POLLIN};
+
+		p[n] = xs;
+		if (poll(p, n + (xs.fd >= 0), -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return HV_EXIT_ERROR;
 		}
+		if (xs.fd >= 0 && p[n].revents)
+			fake_dev_frontend(f->state == HVCTL_STATE_RUNNING);
 		for (unsigned i = n; i-- > 1;) {
 			int r;
 
@@ -269,6 +285,7 @@ int main(int argc, char **argv)
 		return HV_EXIT_ERROR;
 	f.mute = getenv("FAKE_HV_MUTE") && !strcmp(getenv("FAKE_HV_MUTE"), "1");
 	parse_load(&f, getenv("FAKE_HV_VCPU_LOAD"));
+	fake_dev_setup(f.domid, f.xenstore);
 	f.start_mono_ns = mono_ns();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	f.start_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;

@@ -1,0 +1,21 @@
+/* fake-hv's disks and NICs and the guest frontends it plays (fake-dev.c). */
+#ifndef FAKE_DEV_H
+#define FAKE_DEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hypervisor/hvctl.h"
+
+typedef void fake_reply_fn(int fd, uint32_t type, int32_t status, const void *buf, uint32_t len);
+
+/* The domain and xenstored (NULL: no frontends are played). */
+void fake_dev_setup(uint32_t domid, const char *xenstore);
+/* A device request (ADD, REMOVE, LIST) answered through reply: true; else false. */
+bool fake_dev_request(int fd, const struct hvctl_hdr *hdr, const uint8_t *payload, fake_reply_fn *reply);
+/* The fd to poll for xenstore events, -1 while there is none. */
+int fake_dev_fd(void);
+/* Take the xenstore events and answer the backends (only while running). */
+void fake_dev_frontend(bool running);
+
+#endif
