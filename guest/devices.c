@@ -272,27 +272,34 @@ static int fe_write(struct device *dev, const char *key, const char *value)
 
 static void backend_changed(const char *path, const char *token, void *arg);
 
-/* The window, irq and backend of a frontend node: 0, or -EINVAL with *why. */
+/*
+ * The window, irq and backend of a frontend node: 0; -ENOENT while a key
+ * is missing or unreadable (not written yet: the next event tries again);
+ * -EINVAL with *why for a value that is wrong.
+ */
 static int xs_window(struct device *dev, struct mmio_arg *w, const char **why)
 {
-	char v[40];
+	char base[40], irq_s[40];
 	uint64_t irq;
 
-	if (fe_read(dev, "virtio-mmio-base", v, sizeof(v)) || parse_hex(v, &w->base) || w->base % 0x200 ||
-	    w->base > 0xffffffffULL - XS_WINDOW_SIZE) {
-		*why = "virtio-mmio-base is missing or not a hex address below 4 GiB";
+	if (fe_read(dev, "virtio-mmio-base", base, sizeof(base)) ||
+	    fe_read(dev, "virtio-mmio-irq", irq_s, sizeof(irq_s)) ||
+	    fe_read(dev, "backend", dev->be_path, sizeof(dev->be_path)))
+		return -ENOENT;
+	if (parse_hex(base, &w->base) || w->base % 0x200 || w->base > 0xffffffffULL - XS_WINDOW_SIZE) {
+		*why = "virtio-mmio-base is not a hex address below 4 GiB, aligned to 512 bytes";
 		return -EINVAL;
 	}
-	if (fe_read(dev, "virtio-mmio-irq", v, sizeof(v)) || parse_dec(v, &irq) || irq >= IOAPIC_PINS) {
-		*why = "virtio-mmio-irq is missing or not a pin number below 24";
+	if (parse_dec(irq_s, &irq) || irq >= IOAPIC_PINS) {
+		*why = "virtio-mmio-irq is not a pin number below 24";
+		return -EINVAL;
+	}
+	if (dev->be_path[0] != '/' || strlen(dev->be_path) + 1 >= sizeof(dev->be_path)) {
+		*why = "the backend key is not an absolute path of fewer than 95 bytes";
 		return -EINVAL;
 	}
 	w->size = XS_WINDOW_SIZE;
 	w->irq = (uint32_t)irq;
-	if (fe_read(dev, "backend", dev->be_path, sizeof(dev->be_path)) || dev->be_path[0] != '/') {
-		*why = "the backend key is missing or not an absolute path";
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -329,11 +336,16 @@ static void xs_device_add(const char *kind, uint32_t devid)
 	char path[160];
 	int rc;
 
-	if (!dev)
+	if (!dev) {
+		printf("devices: more than %d devices; device/%s/%u left alone\n", MAX_DEVICES, kind, devid);
 		return;
+	}
 	dev->devid = (int)devid;
 	snprintf(dev->fe_path, sizeof(dev->fe_path), "device/%s/%u", kind, devid);
-	if (xs_window(dev, &w, &why)) {
+	rc = xs_window(dev, &w, &why);
+	if (rc == -ENOENT)
+		return; /* not all there yet */
+	if (rc) {
 		xs_failed(dev, why);
 		return;
 	}

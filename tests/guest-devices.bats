@@ -19,11 +19,6 @@ setup() {
 	GUEST_PID=
 }
 
-local_teardown() {
-	kill_pid "$GUEST_PID"
-	kill_pid "$XSD_PID"
-}
-
 # img NAME MIB [TEXT]: a raw image of MIB MiB in $T, TEXT at its start.
 img() {
 	printf '%s' "${3:-}" >"$T/$1"
@@ -158,4 +153,147 @@ qemu() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"a legacy (version 1) virtio-mmio device; only version 2 is driven"* ]]
 	[[ "$output" == *"no disks"* ]]
+}
+
+# ---- under xenon-hv (--disk; --xenstore with a real xenstored) ----
+
+need_hv() {
+	require_kvm
+	[ -x "$HV" ] || skip "hypervisor/xenon-hv is not built"
+}
+
+# hv ARGS...: the guest under xenon-hv, console on stdout; it exits 0 on poweroff.
+hv() {
+	timeout 120 "$HV" --kernel "$ELF" --memory 64 --control "$T/ctl.sock" "$@" </dev/null 2>&1 | tr -d '\r'
+	return "${PIPESTATUS[0]}"
+}
+
+@test "xenon-hv: --disk devices are xvda and xvdb; writes land in the image, a read-only one refuses them" {
+	need_hv
+	img a.img 4
+	img b.img 1 "read-only text"
+	run hv --disk "devid=51712,target=$T/a.img" --disk "devid=51728,target=$T/b.img,ro" \
+		--cmdline 'run="disks; blk write xvda 5 written under xenon-hv; blk read xvda 5; blk read xvdb 0; blk write xvdb 0 no; blk read xvda 8192; poweroff"'
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -Eq '^xvda +4 MiB +8192 sectors +rw +virtio-mmio 0xd0000000 irq [0-9]+ .*command line$'
+	echo "$output" | grep -Eq '^xvdb +1 MiB +2048 sectors +ro '
+	echo "$output" | grep -q '^00000a00  77 72 69 74 74 65 6e 20 75 6e 64 65 72 20 78 65  |written under xe|$'
+	echo "$output" | grep -q '^00000000  72 65 61 64 2d 6f 6e 6c 79 20 74 65 78 74 00 00  |read-only text..|$'
+	[[ "$output" == *"xvdb: read-only disk: writes are refused"* ]]
+	[[ "$output" == *"xvda: sectors 8192..8192 are beyond the end of the disk (8192 sectors, 0..8191)"* ]]
+	[ "$(sector_text "$T/a.img" 5)" = "written under xenon-hv" ]
+	[ "$(sector_text "$T/b.img" 0)" = "read-only text" ]
+}
+
+@test "xenon-hv: blk bench moves data through the device with several requests in flight" {
+	need_hv
+	img a.img 16
+	run hv --disk "devid=51712,target=$T/a.img" --cmdline 'run="blk bench xvda 8 16; disks; poweroff"'
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -Eq '^xvda: write 8 MiB in [0-9]+ ms: [0-9]+\.[0-9] MiB/s$'
+	echo "$output" | grep -Eq '^xvda: read 8 MiB in [0-9]+ ms: [0-9]+\.[0-9] MiB/s$'
+	[[ "$output" == *"xvda: the data read back is what was written"* ]]
+	echo "$output" | grep -Eq '^xvda .*\(([1-9][0-9]*) interrupts\)'
+	[ "$(dd if="$T/a.img" bs=512 skip=16383 count=1 status=none | head -c 8 | od -An -tx8 | tr -d ' ')" = \
+		"$(printf '%016x' $((0x58454e4f4e000000 ^ 16383)))" ]
+}
+
+XS() { "$XENON_TOP/xenstored/xenstore-$1" "${@:2}"; }
+
+start_xenstored() {
+	export XENSTORED_PATH="$T/xs.sock"
+	"$XSD" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" &
+	XSD_PID=$!
+	wait_for 10 test -S "$XENSTORED_PATH"
+	# domain 5's home and its backends' directory, as libxl makes them:
+	# new nodes below take these permissions
+	XS write /local/domain/5 "" /local/domain/0/backend/vbd/5 ""
+	XS chmod /local/domain/5 n5
+	XS chmod /local/domain/0/backend/vbd/5 n0 r5
+}
+
+# vbd_nodes DEVID BASE IRQ: the backend and frontend nodes of a disk (as libxl writes them).
+vbd_nodes() {
+	local be=/local/domain/0/backend/vbd/5/$1 fe=/local/domain/5/device/vbd/$1
+	XS write "$be/frontend" "$fe" "$be/frontend-id" 5 "$be/online" 1 "$be/state" 2 "$be/mode" w \
+		"$be/virtio-mmio-base" "$2" "$be/virtio-mmio-irq" "$3"
+	XS write "$fe/backend" "$be" "$fe/backend-id" 0 "$fe/state" 1 "$fe/virtual-device" "$1" \
+		"$fe/device-type" disk "$fe/virtio-mmio-base" "$2" "$fe/virtio-mmio-irq" "$3"
+}
+
+fe_state() { XS read "/local/domain/5/device/vbd/$1/state" 2>/dev/null; }
+
+start_interactive() {
+	mkfifo "$T/in"
+	"$HV" --kernel "$ELF" --memory 64 --domid 5 --control "$T/ctl.sock" --xenstore="$XENSTORED_PATH" "$@" \
+		<"$T/in" >"$T/out" 2>&1 &
+	GUEST_PID=$!
+	exec {FEED}>"$T/in"
+	wait_for 20 grep -q '^xenon> ' "$T/out"
+}
+
+send() { printf '%s\r' "$1" >&"$FEED"; }
+console_has() { tr -d '\r' <"$T/out" | grep -Eq "$1"; }
+
+local_teardown() {
+	[ -z "${FEED:-}" ] || exec {FEED}>&-
+	kill_pid "$GUEST_PID"
+	kill_pid "$XSD_PID"
+}
+
+@test "xenon-hv + xenstore: a vbd node names the disk, the guest connects (4), closes on the backend's 5 (6), resets it" {
+	need_hv
+	start_xenstored
+	img a.img 2
+	# xenon-hv's first window and pin: 0xd0000000, 16 (the command line has it too: it is skipped)
+	vbd_nodes 51728 0xd0000000 16
+	# a node the guest cannot use: it says so in the node
+	vbd_nodes 51744 nonsense 17
+	start_interactive --disk "devid=51728,target=$T/a.img"
+	wait_for 20 test "$(fe_state 51728)" = 4
+	wait_for 20 test "$(fe_state 51744)" = 6
+	[[ "$(XS read /local/domain/5/device/vbd/51744/error)" == *"virtio-mmio-base is not a hex address"* ]]
+	send "disks"
+	wait_for 20 console_has '^xvdb +2 MiB +4096 sectors +rw +virtio-mmio 0xd0000000 irq 16 .*xenstore device/vbd/51728$'
+	! console_has '^xvda '
+	send "blk write xvdb 7 through xenstore"
+	wait_for 20 console_has '^xvdb: wrote 16 bytes at sector 7'
+	"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-list | grep -Eq '^vbd +51728 .* driver-ok '
+	# the backend closes: the guest lets go, resets the device and says Closed
+	XS write /local/domain/0/backend/vbd/5/51728/state 5
+	wait_for 20 test "$(fe_state 51728)" = 6
+	wait_for 20 console_has '^devices: xvdb: closed by the backend'
+	"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-list | grep -Eq '^vbd +51728 .* reset '
+	send "disks"
+	wait_for 20 console_has '^no disks'
+	send "poweroff"
+	wait_for 20 pid_gone "$GUEST_PID"
+	[ "$(sector_text "$T/a.img" 7)" = "through xenstore" ]
+}
+
+@test "xenon-hv + xenstore: a disk added at run time is found through the watch on device/" {
+	need_hv
+	start_xenstored
+	img a.img 1
+	start_interactive
+	send "disks"
+	wait_for 20 console_has '^no disks'
+	run "$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-add vbd devid=51712 "target=$T/a.img"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^vbd\ 51712:\ mmio\ (0x[0-9a-f]+)\ size\ 0x1000\ irq\ ([0-9]+)$ ]]
+	local base=${BASH_REMATCH[1]} irq=${BASH_REMATCH[2]}
+	vbd_nodes 51712 "$base" "$irq"
+	wait_for 20 test "$(fe_state 51712)" = 4
+	wait_for 20 console_has "^xvda: virtio-blk, 2048 sectors \\(1 MiB\\), read-write, at $base irq $irq"
+	send "blk write xvda 1 hot-added"
+	wait_for 20 console_has '^xvda: wrote 9 bytes at sector 1'
+	XS write /local/domain/0/backend/vbd/5/51712/state 5
+	wait_for 20 test "$(fe_state 51712)" = 6
+	"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-remove vbd 51712
+	XS rm /local/domain/5/device/vbd/51712 /local/domain/0/backend/vbd/5/51712
+	send "blk read xvda 1"
+	wait_for 20 console_has "^blk: no disk called 'xvda'"
+	send "poweroff"
+	wait_for 20 pid_gone "$GUEST_PID"
+	[ "$(sector_text "$T/a.img" 1)" = "hot-added" ]
 }
