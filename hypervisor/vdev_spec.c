@@ -102,7 +102,7 @@ static int set_mac(struct hvctl_device_spec *s, const char *what, const char *va
 		int hi = hex_digit_value(val[3 * i]), lo = hex_digit_value(val[3 * i + 1]);
 
 		ok = hi >= 0 && lo >= 0 && (i == 5 || val[3 * i + 2] == ':');
-		mac[i] = hi << 4 | lo;
+		mac[i] = ok ? (uint8_t)(hi << 4 | lo) : 0;
 	}
 	if (!ok || (mac[0] & 1) || !memcmp(mac, "\0\0\0\0\0\0", 6)) {
 		log_warnx("%s: mac '%s': give a unicast MAC address as XX:XX:XX:XX:XX:XX", what, val);
