@@ -145,10 +145,11 @@ static int open_checked(struct blk_backing *b, const char *what, const char *pat
 	if (b->bfd < 0) {
 		rc = -errno;
 		if (rc == -EISDIR)
-			log_warnx("%s: %s is a directory: give a raw image file or a block device", what, path);
+			log_warnx("%s: %s is a directory: give a raw image file or a block device", what,
+				  path);
 		else if ((rc == -EROFS || rc == -EACCES) && (flags & O_ACCMODE) == O_RDWR)
-			log_warnx("%s: cannot open %s for writing: %s (attach it read-only with ro)", what, path,
-				  log_strerror(rc));
+			log_warnx("%s: cannot open %s for writing: %s (attach it read-only with ro)", what,
+				  path, log_strerror(rc));
 		else
 			log_warnx("%s: cannot open %s: %s", what, path, log_strerror(rc));
 		return rc;

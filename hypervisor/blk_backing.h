@@ -18,13 +18,13 @@
 #define BLK_SECTOR 512ULL
 
 struct blk_backing {
-	int fd;		/* data: O_DIRECT if direct */
-	int bfd;	/* buffered (the same fd as fd when not direct) */
-	uint64_t size;	/* bytes */
-	bool readonly;	/* opened O_RDONLY */
-	bool direct;	/* fd is O_DIRECT */
-	bool blockdev;	/* a host block device (BLKDISCARD) or a file (PUNCH_HOLE) */
-	unsigned align; /* O_DIRECT: offsets, lengths and buffers are multiples (512 or more) */
+	int fd;			/* data: O_DIRECT if direct */
+	int bfd;		/* buffered (the same fd as fd when not direct) */
+	uint64_t size;		/* bytes */
+	bool readonly;		/* opened O_RDONLY */
+	bool direct;		/* fd is O_DIRECT */
+	bool blockdev;		/* a host block device (BLKDISCARD) or a file (PUNCH_HOLE) */
+	unsigned align;		/* O_DIRECT: offsets, lengths and buffers are multiples (512 or more) */
 	unsigned logical_block; /* the device's logical block size (512 for files) */
 };
 

@@ -262,8 +262,8 @@ static void print_dev(const struct hvctl_device *d)
 		snprintf(extra, sizeof(extra), "%02x:%02x:%02x:%02x:%02x:%02x mtu %u", d->mac[0], d->mac[1],
 			 d->mac[2], d->mac[3], d->mac[4], d->mac[5], d->mtu);
 	printf("%-4s %-6u %-3u %#-11llx %-11s %.*s (%s)\n", hv_vdev_kind_name(d->kind), d->devid, d->irq,
-	       (unsigned long long)d->mmio_base, vstatus_name(d->status), (int)sizeof(d->target) - 1, d->target,
-	       extra);
+	       (unsigned long long)d->mmio_base, vstatus_name(d->status), (int)sizeof(d->target) - 1,
+	       d->target, extra);
 	print_dev_stats(d);
 }
 

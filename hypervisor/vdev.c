@@ -53,13 +53,14 @@ static struct hv_vdev **find(struct hv_vm *vm, uint32_t kind, uint32_t devid)
 int hv_vdev_check_spec(const struct hvctl_device_spec *spec)
 {
 	if (kind_index(spec->kind) < 0) {
-		log_warnx("device kind %u: unknown (vbd is %d, vif %d)", spec->kind, HVCTL_DEV_VBD, HVCTL_DEV_VIF);
+		log_warnx("device kind %u: unknown (vbd is %d, vif %d)", spec->kind, HVCTL_DEV_VBD,
+			  HVCTL_DEV_VIF);
 		return -EINVAL;
 	}
 	if (!memchr(spec->target, '\0', sizeof(spec->target)) || !spec->target[0] ||
 	    !memchr(spec->serial, '\0', sizeof(spec->serial))) {
-		log_warnx("%s %u: target or serial empty or not NUL-terminated", hv_vdev_kind_name(spec->kind),
-			  spec->devid);
+		log_warnx("%s %u: target or serial empty or not NUL-terminated",
+			  hv_vdev_kind_name(spec->kind), spec->devid);
 		return -EINVAL;
 	}
 	return 0;

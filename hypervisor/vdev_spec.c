@@ -192,7 +192,8 @@ static int parse_item(uint32_t kind, const char *what, const char *item, struct 
 		return k->fn(s, what, eq ? eq + 1 : NULL);
 	}
 	key_list(kind, keys, sizeof(keys));
-	log_warnx("%s: unknown key '%.*s' (a %s takes %s)", what, (int)klen, item, hv_vdev_kind_name(kind), keys);
+	log_warnx("%s: unknown key '%.*s' (a %s takes %s)", what, (int)klen, item, hv_vdev_kind_name(kind),
+		  keys);
 	return -EINVAL;
 }
 
@@ -217,7 +218,8 @@ int hv_vdev_spec_parse(uint32_t kind, const char *what, char *const *items, unsi
 		if (seen & (1U << i))
 			has |= spec_keys[i].has;
 	if (!(has & HAS_DEVID) || !(has & HAS_TARGET)) {
-		log_warnx("%s: needs devid=N and %s", what, kind == HVCTL_DEV_VBD ? "target=PATH" : "tap=NAME");
+		log_warnx("%s: needs devid=N and %s", what,
+			  kind == HVCTL_DEV_VBD ? "target=PATH" : "tap=NAME");
 		return -EINVAL;
 	}
 	return 0;

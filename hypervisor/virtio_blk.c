@@ -61,14 +61,14 @@ enum {
 	CFG_SIZE = 60,
 };
 
-#define BLK_QUEUE_MAX	   256
-#define BLK_SEG_MAX	   (BLK_QUEUE_MAX - 2) /* data buffers in one request */
-#define BLK_CHAIN_MAX	   (BLK_SEG_MAX + 2)
-#define BLK_SIZE_MAX	   (1U << 20) /* a hint: larger segments work too */
-#define BLK_BATCH	   32
-#define BLK_HDR		   16
-#define BLK_BOUNCE_MAX	   (1U << 20) /* larger unaligned requests go buffered */
-#define BLK_DISCARD_SEGS   32
+#define BLK_QUEUE_MAX	    256
+#define BLK_SEG_MAX	    (BLK_QUEUE_MAX - 2) /* data buffers in one request */
+#define BLK_CHAIN_MAX	    (BLK_SEG_MAX + 2)
+#define BLK_SIZE_MAX	    (1U << 20) /* a hint: larger segments work too */
+#define BLK_BATCH	    32
+#define BLK_HDR		    16
+#define BLK_BOUNCE_MAX	    (1U << 20) /* larger unaligned requests go buffered */
+#define BLK_DISCARD_SEGS    32
 #define BLK_DISCARD_SECTORS (1U << 22)
 
 struct blk_hdr {
@@ -108,8 +108,8 @@ struct vbd {
 	uint8_t config[CFG_SIZE];
 	struct vmmio_ops ops;
 	struct hv_dev *dev;
-	pthread_mutex_t lock; /* the queue's processing against reset */
-	bool writeback;	      /* atomic: write-back cache (else write-through) */
+	pthread_mutex_t lock;		    /* the queue's processing against reset */
+	bool writeback;			    /* atomic: write-back cache (else write-through) */
 	uint64_t stats[HVCTL_VBD_NR_STATS]; /* atomic */
 	struct vbd_req reqs[BLK_BATCH];
 };
@@ -133,7 +133,8 @@ static struct vmmio_dev *transport(struct vbd *v)
 /* ---- the request types ---- */
 
 /* The data bytes of a chain's readable (or writable) part from skip on. */
-static unsigned chain_iov(const struct vbd_req *r, bool writable, uint64_t skip, uint64_t len, struct iovec *iov)
+static unsigned chain_iov(const struct vbd_req *r, bool writable, uint64_t skip, uint64_t len,
+			  struct iovec *iov)
 {
 	unsigned i = writable ? r->c.n_readable : 0, end = writable ? r->c.n : r->c.n_readable, n = 0;
 
@@ -270,7 +271,8 @@ static uint8_t do_discard(struct vbd *v, struct vbd_req *r, const struct blk_hdr
 		segs[i].num_sectors = k;
 	}
 	for (unsigned i = 0; i < n && !rc; i++)
-		rc = blk_backing_discard(&v->b, segs[i].sector * BLK_SECTOR, segs[i].num_sectors * BLK_SECTOR);
+		rc =
+		    blk_backing_discard(&v->b, segs[i].sector * BLK_SECTOR, segs[i].num_sectors * BLK_SECTOR);
 	if (rc)
 		log_debug("%s: discard: %s", v->name, log_strerror(rc));
 	return rc == -EOPNOTSUPP ? VIRTIO_BLK_S_UNSUPP : rc ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
@@ -467,7 +469,8 @@ static void make_config(struct vbd *v)
 static void make_ops(struct vbd *v)
 {
 	uint64_t f = 1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
-		     1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH | 1ULL << VIRTIO_BLK_F_CONFIG_WCE;
+		     1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH |
+		     1ULL << VIRTIO_BLK_F_CONFIG_WCE;
 
 	f |= v->b.readonly ? 1ULL << VIRTIO_BLK_F_RO : 1ULL << VIRTIO_BLK_F_DISCARD;
 	v->ops = (struct vmmio_ops){

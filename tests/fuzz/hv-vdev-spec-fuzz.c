@@ -27,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (uint32_t kind = 0; kind <= 3; kind++)
 		if (!hv_vdev_spec_parse_str(kind, "fuzz", s, &spec)) {
 			/* What a parse accepts is always terminated and within its fields. */
-			if (!memchr(spec.target, '\0', sizeof(spec.target)) || !memchr(spec.serial, '\0', sizeof(spec.serial)))
+			if (!memchr(spec.target, '\0', sizeof(spec.target)) ||
+			    !memchr(spec.serial, '\0', sizeof(spec.serial)))
 				abort();
 		}
 	free(s);

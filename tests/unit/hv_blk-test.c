@@ -47,18 +47,18 @@ int hv_kvm_ioeventfd(struct hv_vm *vm, int fd, enum hv_bus_space space, uint64_t
 	return 0;
 }
 
-#define RAM_SIZE   (4 << 20)
-#define QSIZE	   64
-#define DESC	   0x1000
-#define AVAIL	   0x2000
-#define USED	   0x3000
-#define HDRS	   0x10000 /* 16 bytes per slot */
-#define STATUSES   0x11000
-#define DATA	   0x100000
-#define DATA2	   0x200000
-#define SECTORS	   2048
-#define DEVID	   51712
-#define SERIAL	   "XENON-SERIAL-1"
+#define RAM_SIZE (4 << 20)
+#define QSIZE	 64
+#define DESC	 0x1000
+#define AVAIL	 0x2000
+#define USED	 0x3000
+#define HDRS	 0x10000 /* 16 bytes per slot */
+#define STATUSES 0x11000
+#define DATA	 0x100000
+#define DATA2	 0x200000
+#define SECTORS	 2048
+#define DEVID	 51712
+#define SERIAL	 "XENON-SERIAL-1"
 
 /* Feature bits and request types (virtio 1.x 5.2). */
 #define F_SEG_MAX    2
@@ -143,7 +143,8 @@ static void post(const struct seg *s, unsigned n)
 		uint8_t *d = gpa(DESC + 16 * (next_desc % QSIZE));
 		uint64_t a = htole64(s[i].gpa);
 		uint32_t l = htole32(s[i].len);
-		uint16_t flags = htole16((s[i].w ? VIRTQ_DESC_F_WRITE : 0) | (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+		uint16_t flags =
+		    htole16((s[i].w ? VIRTQ_DESC_F_WRITE : 0) | (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
 		uint16_t next = htole16((next_desc + 1) % QSIZE);
 
 		memcpy(d, &a, 8);
@@ -422,11 +423,11 @@ static void test_bad_requests(void)
 	struct seg segs[3];
 	struct stat st;
 
-	CHECK_INT(req(T_IN, SECTORS - 1, DATA, 1024, NULL), S_IOERR);	  /* crosses the end */
-	CHECK_INT(req(T_IN, SECTORS, DATA, 512, NULL), S_IOERR);	  /* starts at the end */
-	CHECK_INT(req(T_OUT, UINT64_MAX, DATA, 512, NULL), S_IOERR);	  /* sector * 512 overflows */
+	CHECK_INT(req(T_IN, SECTORS - 1, DATA, 1024, NULL), S_IOERR); /* crosses the end */
+	CHECK_INT(req(T_IN, SECTORS, DATA, 512, NULL), S_IOERR);      /* starts at the end */
+	CHECK_INT(req(T_OUT, UINT64_MAX, DATA, 512, NULL), S_IOERR);  /* sector * 512 overflows */
 	CHECK_INT(req(T_IN, UINT64_MAX / 512 + 1, DATA, 512, NULL), S_IOERR);
-	CHECK_INT(req(T_OUT, 0, DATA, 100, NULL), S_IOERR); /* not whole sectors */
+	CHECK_INT(req(T_OUT, 0, DATA, 100, NULL), S_IOERR);	       /* not whole sectors */
 	CHECK_INT(req(T_OUT, SECTORS - 1, DATA, 1024, NULL), S_IOERR); /* would grow the file */
 	CHECK_INT(stat(image, &st), 0);
 	CHECK_INT(st.st_size, SECTORS * 512);
@@ -579,33 +580,45 @@ static void test_specs_and_cmdline(void)
 	struct hvctl_device_spec s;
 	char buf[128] = "console=ttyS0";
 
-	CHECK_INT(hv_vdev_spec_parse_str(HVCTL_DEV_VBD, "t", "devid=51712,target=/a b,ro,serial=S1,direct=off", &s),
-		  0);
+	CHECK_INT(
+	    hv_vdev_spec_parse_str(HVCTL_DEV_VBD, "t", "devid=51712,target=/a b,ro,serial=S1,direct=off", &s),
+	    0);
 	CHECK_INT(s.devid, 51712);
 	CHECK_STR(s.target, "/a b");
 	CHECK_STR(s.serial, "S1");
 	CHECK_INT(s.flags, HVCTL_DEVF_READONLY | HVCTL_DEVF_NO_DIRECT);
-	CHECK_INT(hv_vdev_spec_parse_str(HVCTL_DEV_VIF, "t", "devid=0,tap=vif1.0,mac=00:16:3e:01:02:03,mtu=9000", &s),
+	CHECK_INT(hv_vdev_spec_parse_str(HVCTL_DEV_VIF, "t",
+					 "devid=0,tap=vif1.0,mac=00:16:3e:01:02:03,mtu=9000", &s),
 		  0);
 	CHECK_STR(s.target, "vif1.0");
 	CHECK_INT(s.mac[0], 0x00);
 	CHECK_INT(s.mac[5], 0x03);
 	CHECK_INT(s.mtu, 9000);
-	static const char *const bad_vbd[] = {"devid=1", "target=/a", "devid=x,target=/a", "devid=1,target=/a,ro=2",
-					      "devid=1,target=/a,devid=2", "devid=1,target=/a,serial=123456789012345678901",
-					      "devid=1,target=/a,direct=maybe", "devid=1,target=/a,tap=x", "devid=1,target="};
+	static const char *const bad_vbd[] = {"devid=1",
+					      "target=/a",
+					      "devid=x,target=/a",
+					      "devid=1,target=/a,ro=2",
+					      "devid=1,target=/a,devid=2",
+					      "devid=1,target=/a,serial=123456789012345678901",
+					      "devid=1,target=/a,direct=maybe",
+					      "devid=1,target=/a,tap=x",
+					      "devid=1,target="};
 	for (unsigned i = 0; i < sizeof(bad_vbd) / sizeof(bad_vbd[0]); i++)
 		CHECK_INT(hv_vdev_spec_parse_str(HVCTL_DEV_VBD, bad_vbd[i], bad_vbd[i], &s), -EINVAL);
-	static const char *const bad_vif[] = {"devid=1,tap=a/b", "devid=1,tap=0123456789abcdef",
-					      "devid=1,tap=t,mac=01:00:00:00:00:01", "devid=1,tap=t,mac=00:16:3e:1:2:3",
-					      "devid=1,tap=t,mtu=67", "devid=1,tap=t,mtu=65536"};
+	static const char *const bad_vif[] = {"devid=1,tap=a/b",
+					      "devid=1,tap=0123456789abcdef",
+					      "devid=1,tap=t,mac=01:00:00:00:00:01",
+					      "devid=1,tap=t,mac=00:16:3e:1:2:3",
+					      "devid=1,tap=t,mtu=67",
+					      "devid=1,tap=t,mtu=65536"};
 	for (unsigned i = 0; i < sizeof(bad_vif) / sizeof(bad_vif[0]); i++)
 		CHECK_INT(hv_vdev_spec_parse_str(HVCTL_DEV_VIF, bad_vif[i], bad_vif[i], &s), -EINVAL);
 
 	add_disk(DEVID, 0);
 	add_disk(DEVID + 16, HVCTL_DEVF_READONLY);
 	CHECK_INT(hv_vdev_cmdline(&vm, buf, sizeof(buf)), 0);
-	CHECK_STR(buf, "console=ttyS0 virtio_mmio.device=512@0xd0000000:16 virtio_mmio.device=512@0xd0001000:17");
+	CHECK_STR(buf,
+		  "console=ttyS0 virtio_mmio.device=512@0xd0000000:16 virtio_mmio.device=512@0xd0001000:17");
 	CHECK_INT(hv_vdev_cmdline(&vm, buf, 100), -ENAMETOOLONG);
 	hv_vdev_fini(&vm);
 	CHECK_INT(hv_vdev_list(&vm, NULL, 0), 0);
