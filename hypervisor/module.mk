@@ -41,3 +41,4 @@ $(eval $(call fuzzer,hypervisor/hv-vdev-spec-fuzz,tests/fuzz/hv-vdev-spec-fuzz.c
 # virtio-net over a real tap (tests/unit/hv_net-test.c: a network namespace of its own, or the tap it is given).
 HV_NET_TEST_OBJS := tests/unit/hv_net-test.o hypervisor/virtio_net.o hypervisor/tap.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/virtq.o
 $(eval $(call unit_test,tests/unit/hv_net-test,$(HV_NET_TEST_OBJS) $(COMMON_OBJS),-pthread))
+$(eval $(call fuzzer,hypervisor/hv-net-fuzz,tests/fuzz/hv-net-fuzz.c hypervisor/virtio_net.c hypervisor/virtio_mmio.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))
