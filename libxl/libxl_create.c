@@ -246,8 +246,8 @@ static int start_devices(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domi
 		return 0;
 	rc = add_devices(ctx, cfg, domid);
 	if (rc == 0 && !stay_paused && (rc = libxl_domain_unpause(ctx, domid)) < 0)
-		log_warnx("domain '%s' could not be unpaused after its devices were added: %s", cfg->c_info.name,
-			  log_strerror(rc));
+		log_warnx("domain '%s' could not be unpaused after its devices were added: %s",
+			  cfg->c_info.name, log_strerror(rc));
 	return rc;
 }
 
@@ -285,7 +285,8 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 			log_warnx("xenstored refused to introduce domain %u: %s", l.domid, log_strerror(rc));
 	}
 	if (rc == 0) {
-		libxl_domain_create_opts o = {.paused = opts && opts->paused, .hv_stdio = opts ? opts->hv_stdio : -1};
+		libxl_domain_create_opts o = {.paused = opts && opts->paused,
+					      .hv_stdio = opts ? opts->hv_stdio : -1};
 
 		if (cfg->num_disks || cfg->num_nics)
 			o.paused = true;

@@ -48,7 +48,8 @@ int libxl__dev_init(struct libxl__dev *d, uint32_t hv_kind, uint32_t domid, uint
 	d->what = d->what_buf;
 	rc = libxl__path(d->be, sizeof(d->be), "/local/domain/0/backend/%s/%u/%u", d->kind, domid, devid);
 	if (rc == 0)
-		rc = libxl__path(d->fe, sizeof(d->fe), "/local/domain/%u/device/%s/%u", domid, d->kind, devid);
+		rc =
+		    libxl__path(d->fe, sizeof(d->fe), "/local/domain/%u/device/%s/%u", domid, d->kind, devid);
 	return rc;
 }
 
@@ -96,7 +97,8 @@ static int backend_create_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
 	return rc;
 }
 
-int libxl__dev_backend_create(libxl_ctx *ctx, const struct libxl__dev *d, const struct libxl__kv *kv, unsigned n)
+int libxl__dev_backend_create(libxl_ctx *ctx, const struct libxl__dev *d, const struct libxl__kv *kv,
+			      unsigned n)
 {
 	struct create_arg a = {d, kv, n};
 

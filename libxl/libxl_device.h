@@ -59,7 +59,8 @@ int libxl__xb_state_read(libxl_ctx *ctx, const char *path);
  * Step 1: the backend node (dom0's, readable by the domain) with kv and
  * state 1, in one transaction; -EEXIST when the device is there already.
  */
-int libxl__dev_backend_create(libxl_ctx *ctx, const struct libxl__dev *d, const struct libxl__kv *kv, unsigned n);
+int libxl__dev_backend_create(libxl_ctx *ctx, const struct libxl__dev *d, const struct libxl__kv *kv,
+			      unsigned n);
 /*
  * Step 5: the window into the backend, the frontend node (the domain's) with
  * kv, and the backend to InitWait, in one transaction.

@@ -108,8 +108,8 @@ int libxl__dev_detach(libxl_ctx *ctx, const struct libxl__dev *d, bool force)
 				  log_strerror(rc));
 			return rc;
 		}
-		log_warnx("domain %u: xenon-hv could not remove %s (%s); forced: going on", d->domid,
-			  d->what, log_strerror(rc));
+		log_warnx("domain %u: xenon-hv could not remove %s (%s); forced: going on", d->domid, d->what,
+			  log_strerror(rc));
 	}
 	/* A failing remove script is said, but the device is gone from the guest. */
 	run_remove_script(ctx, d, false);

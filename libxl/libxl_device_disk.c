@@ -187,8 +187,8 @@ static int script_target(libxl_ctx *ctx, struct disk_plan *p)
 	int rc = libxl__xs_read(ctx, XS_NO_TX, &v, "%s/physical-device-path", p->d.be);
 
 	if (rc < 0 || v[0] != '/' || strlen(v) >= sizeof(p->target)) {
-		log_warnx("%s: hotplug script %s did not write an absolute physical-device-path in %s", p->d.what,
-			  p->script, p->d.be);
+		log_warnx("%s: hotplug script %s did not write an absolute physical-device-path in %s",
+			  p->d.what, p->script, p->d.be);
 		free(v);
 		return -EIO;
 	}
@@ -207,8 +207,8 @@ static int hv_add(libxl_device_disk *disk, const struct disk_plan *p, struct hvc
 	spec.devid = p->d.devid;
 	spec.flags = disk->readwrite ? 0 : HVCTL_DEVF_READONLY;
 	if (strlen(p->target) >= sizeof(spec.target)) {
-		log_warnx("%s: the path %s is too long for xenon-hv (at most %zu bytes)", p->d.what, p->target,
-			  sizeof(spec.target) - 1);
+		log_warnx("%s: the path %s is too long for xenon-hv (at most %zu bytes)", p->d.what,
+			  p->target, sizeof(spec.target) - 1);
 		return -ENAMETOOLONG;
 	}
 	memcpy(spec.target, p->target, strlen(p->target) + 1);
@@ -216,8 +216,8 @@ static int hv_add(libxl_device_disk *disk, const struct disk_plan *p, struct hvc
 	if (rc == -ESRCH)
 		log_warnx("%s: domain %u is not running (its xenon-hv is gone)", p->d.what, p->d.domid);
 	else if (rc < 0)
-		log_warnx("%s: xenon-hv refused %s: %s (the domain's log, xl-<name>.log, says more)", p->d.what,
-			  p->target, log_strerror(rc));
+		log_warnx("%s: xenon-hv refused %s: %s (the domain's log, xl-<name>.log, says more)",
+			  p->d.what, p->target, log_strerror(rc));
 	return rc;
 }
 
@@ -252,7 +252,8 @@ int libxl__device_disk_add(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *di
 		rc = hv_add(disk, p, &hv);
 	hv_added = rc == 0;
 	snprintf(devid, sizeof(devid), "%u", p->d.devid);
-	struct libxl__kv fe[] = {{"virtual-device", devid}, {"device-type", disk->is_cdrom ? "cdrom" : "disk"}};
+	struct libxl__kv fe[] = {{"virtual-device", devid},
+				 {"device-type", disk->is_cdrom ? "cdrom" : "disk"}};
 	if (rc == 0 && (rc = libxl__dev_publish(ctx, &p->d, &hv, fe, 2)) < 0)
 		log_warnx("%s: cannot write its frontend node %s: %s", p->d.what, p->d.fe, log_strerror(rc));
 	if (rc == 0)
@@ -301,7 +302,8 @@ static char *be_str(libxl_ctx *ctx, const struct libxl__dev *d, const char *key)
 
 static void disk_from_backend(libxl_ctx *ctx, const struct libxl__dev *d, libxl_device_disk *disk)
 {
-	char *mode = be_str(ctx, d, "mode"), *type = be_str(ctx, d, "type"), *dt = be_str(ctx, d, "device-type");
+	char *mode = be_str(ctx, d, "mode"), *type = be_str(ctx, d, "type"),
+	     *dt = be_str(ctx, d, "device-type");
 	char *script = be_str(ctx, d, "script");
 
 	disk->pdev_path = be_str(ctx, d, "params");
@@ -363,7 +365,8 @@ int libxl_vdev_to_device_disk(libxl_ctx *ctx, uint32_t domid, const char *vdev, 
 	return 0;
 }
 
-int libxl_device_disk_getinfo(libxl_ctx *ctx, uint32_t domid, const libxl_device_disk *disk, libxl_diskinfo *info)
+int libxl_device_disk_getinfo(libxl_ctx *ctx, uint32_t domid, const libxl_device_disk *disk,
+			      libxl_diskinfo *info)
 {
 	struct hvctl_device hv;
 	struct libxl__dev d;

@@ -53,8 +53,8 @@ static bool mac_in_use(libxl_ctx *ctx, const char *mac)
 		for (unsigned k = 0; k < n && !used; k++) {
 			char *v = NULL;
 
-			if (libxl__xs_read(ctx, XS_NO_TX, &v, "/local/domain/0/backend/vif/%s/%u/mac", doms[i],
-					   ids[k]) == 0)
+			if (libxl__xs_read(ctx, XS_NO_TX, &v, "/local/domain/0/backend/vif/%s/%u/mac",
+					   doms[i], ids[k]) == 0)
 				used = !strcasecmp(v, mac);
 			free(v);
 		}
@@ -108,9 +108,10 @@ static int check_mac(libxl_ctx *ctx, libxl_device_nic *nic, struct nic_plan *p)
 		if (!mac_in_use(ctx, p->mac))
 			return 0;
 		if (!generated) {
-			log_warnx("%s: MAC %s is already used by another vif on this host: choose another mac= "
-				  "(or none, for a generated one)",
-				  p->d.what, p->mac);
+			log_warnx(
+			    "%s: MAC %s is already used by another vif on this host: choose another mac= "
+			    "(or none, for a generated one)",
+			    p->d.what, p->mac);
 			return -EEXIST;
 		}
 	}
@@ -122,8 +123,9 @@ static int plan(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, struct ni
 	const char *script = nic->script && *nic->script ? nic->script : "vif-bridge";
 	int rc;
 
-	if (nic->backend_domid != 0 || (nic->backend_domname && *nic->backend_domname &&
-					strcmp(nic->backend_domname, "Domain-0") && strcmp(nic->backend_domname, "0"))) {
+	if (nic->backend_domid != 0 ||
+	    (nic->backend_domname && *nic->backend_domname && strcmp(nic->backend_domname, "Domain-0") &&
+	     strcmp(nic->backend_domname, "0"))) {
 		log_warnx("nic: backend domains other than Domain-0 (driver domains) are not supported");
 		return -EOPNOTSUPP;
 	}
@@ -226,8 +228,8 @@ int libxl__device_nic_add(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic,
 	rc = hv_add(nic, p, &hv);
 	hv_added = rc == 0;
 	if (rc == 0) {
-		struct libxl__hotplug h = {p->script, "online", p->d.be, "vif", p->vifname, nic->gatewaydev,
-					   p->d.what};
+		struct libxl__hotplug h = {p->script,  "online",	p->d.be,  "vif",
+					   p->vifname, nic->gatewaydev, p->d.what};
 
 		script_ran = true;
 		rc = libxl__hotplug_run(ctx, &h, false);

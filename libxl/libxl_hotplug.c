@@ -28,8 +28,8 @@
 
 extern char **environ;
 
-#define ENV_MAX	  256
-#define OUT_KEEP  1024
+#define ENV_MAX	 256
+#define OUT_KEEP 1024
 
 const char *libxl__hotplug_dir(void)
 {
@@ -77,8 +77,8 @@ struct env {
 
 static bool overridden(const char *e)
 {
-	static const char *const names[] = {"script=",		 "XENBUS_TYPE=", "XENBUS_PATH=", "XENBUS_BASE_PATH=",
-					    "vif=",		 "netdev=",	 "XENSTORED_PATH=", "command="};
+	static const char *const names[] = {"script=", "XENBUS_TYPE=", "XENBUS_PATH=",	  "XENBUS_BASE_PATH=",
+					    "vif=",    "netdev=",      "XENSTORED_PATH=", "command="};
 
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strncmp(e, names[i], strlen(names[i])))
@@ -267,7 +267,8 @@ int libxl__hotplug_run(libxl_ctx *ctx, const struct libxl__hotplug *h, bool quie
 	}
 	if (rc < 0) {
 		if (!quiet)
-			log_warnx("%s: cannot run hotplug script %s: %s", h->what, h->script, log_strerror(rc));
+			log_warnx("%s: cannot run hotplug script %s: %s", h->what, h->script,
+				  log_strerror(rc));
 		return rc;
 	}
 	libxl__xs_read(ctx, XS_NO_TX, &st, "%s/hotplug-status", h->be);

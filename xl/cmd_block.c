@@ -75,8 +75,8 @@ int main_block_attach(int argc, char **argv)
 				  "Domain-0 is the host: its disks are the host's own") < 0)
 		goto out;
 	if (libxl_device_disk_add(ctx, domid, &disk) < 0)
-		fprintf(stderr, "block-attach: disk %s was not attached to domain '%s' (see above)\n", disk.vdev,
-			argv[optind]);
+		fprintf(stderr, "block-attach: disk %s was not attached to domain '%s' (see above)\n",
+			disk.vdev, argv[optind]);
 	else
 		rc = 0;
 out:
@@ -109,7 +109,8 @@ int main_block_detach(int argc, char **argv)
 	if (xl_find_guest(ctx, "block-detach", argv[optind], &domid, "Domain-0 is the host") < 0)
 		goto out;
 	if (libxl_vdev_to_device_disk(ctx, domid, argv[optind + 1], &disk) < 0) {
-		fprintf(stderr, "block-detach: domain '%s' has no disk %s (xl block-list %s shows its disks)\n",
+		fprintf(stderr,
+			"block-detach: domain '%s' has no disk %s (xl block-list %s shows its disks)\n",
 			argv[optind], argv[optind + 1], argv[optind]);
 		goto out;
 	}
@@ -141,8 +142,8 @@ static void list_domain(libxl_ctx *ctx, uint32_t domid)
 			snprintf(base, sizeof(base), "%#llx", (unsigned long long)info.mmio_base);
 		else
 			snprintf(base, sizeof(base), "-");
-		printf("%-5d %-3u %-6u %-5d %-6d %-10s %-30s\n", info.devid, info.backend_id, info.frontend_id,
-		       info.state, info.irq, base, info.backend);
+		printf("%-5d %-3u %-6u %-5d %-6d %-10s %-30s\n", info.devid, info.backend_id,
+		       info.frontend_id, info.state, info.irq, base, info.backend);
 	}
 	libxl_diskinfo_dispose(&info);
 	libxl_device_disk_list_free(disks, n);

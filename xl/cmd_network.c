@@ -50,8 +50,8 @@ static int attach(const char *dom, libxl_device_nic *nic)
 
 	if (!ctx)
 		return 1;
-	if (xl_find_guest(ctx, "network-attach", dom, &domid, "Domain-0 is the host: its NICs are the host's") <
-	    0)
+	if (xl_find_guest(ctx, "network-attach", dom, &domid,
+			  "Domain-0 is the host: its NICs are the host's") < 0)
 		goto out;
 	if (libxl_device_nic_add(ctx, domid, nic) < 0) {
 		fprintf(stderr, "network-attach: no NIC was attached to domain '%s' (see above)\n", dom);
@@ -128,10 +128,11 @@ int main_network_detach(int argc, char **argv)
 	if (xl_find_guest(ctx, "network-detach", argv[optind], &domid, "Domain-0 is the host") < 0)
 		goto out;
 	if (find_nic(ctx, domid, argv[optind + 1], &nic) < 0) {
-		fprintf(stderr,
-			"network-detach: domain '%s' has no NIC %s (give a devid or a MAC; xl network-list %s "
-			"shows them)\n",
-			argv[optind], argv[optind + 1], argv[optind]);
+		fprintf(
+		    stderr,
+		    "network-detach: domain '%s' has no NIC %s (give a devid or a MAC; xl network-list %s "
+		    "shows them)\n",
+		    argv[optind], argv[optind + 1], argv[optind]);
 		goto out;
 	}
 	if ((force ? libxl_device_nic_destroy : libxl_device_nic_remove)(ctx, domid, &nic) < 0)
@@ -163,8 +164,8 @@ static void list_domain(libxl_ctx *ctx, uint32_t domid)
 			snprintf(base, sizeof(base), "%#llx", (unsigned long long)info.mmio_base);
 		else
 			snprintf(base, sizeof(base), "-");
-		printf("%-3d %-2u %-17s %6d %5d %6d %-11s %-30s\n", info.devid, info.backend_id, mac, info.devid,
-		       info.state, info.irq, base, info.backend);
+		printf("%-3d %-2u %-17s %6d %5d %6d %-11s %-30s\n", info.devid, info.backend_id, mac,
+		       info.devid, info.state, info.irq, base, info.backend);
 	}
 	libxl_nicinfo_dispose(&info);
 	libxl_device_nic_list_free(nics, n);
@@ -184,8 +185,8 @@ int main_network_list(int argc, char **argv)
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;
-	printf("%-3s %-2s %-17s %-6s %-5s %-6s %-11s %-30s\n", "Idx", "BE", "Mac Addr.", "handle", "state", "irq",
-	       "mmio-base", "BE-path");
+	printf("%-3s %-2s %-17s %-6s %-5s %-6s %-11s %-30s\n", "Idx", "BE", "Mac Addr.", "handle", "state",
+	       "irq", "mmio-base", "BE-path");
 	for (int i = optind; i < argc; i++) {
 		if (xl_find_domain(ctx, "network-list", argv[i], &domid) < 0) {
 			rc = 1;

@@ -88,8 +88,7 @@ const struct cmd_spec cmd_table[] = {
      "-h, --help          Print this help.\n"
      "-f                  Force: do not wait for the guest to release the disk.\n"
      "VirtualDevice is the vdev (xvdb) or its device number (51728)."},
-    {"block-list", main_block_list, false, false, "List virtual block devices for a domain",
-     "<Domain(s)>",
+    {"block-list", main_block_list, false, false, "List virtual block devices for a domain", "<Domain(s)>",
      "-h, --help          Print this help.\n"
      "Columns as Xen's, with irq and mmio-base where Xen shows evt-ch and ring-ref."},
     {"network-attach", main_network_attach, true, true, "Create a new virtual network device",
@@ -124,9 +123,9 @@ static const char *const xen_only_commands[] = {
     "pci-assignable-list", "vncviewer", "save", "migrate", "restore", "migrate-receive", "dump-core",
     "cd-insert", "cd-eject", "mem-max", "mem-set", "button-press", "vcpu-list", "vcpu-pin", "vcpu-set",
     "sharing", "sched-credit", "sched-credit2", "sched-rtds", "trigger", "sysrq", "debug-keys",
-    "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach", "vdispl-attach",
-    "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach", "vkb-list",
-    "vkb-detach", "claims", "cpupool-create", "cpupool-list", "cpupool-destroy", "cpupool-rename",
+    "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",
+    "vdispl-attach", "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach",
+    "vkb-list", "vkb-detach", "claims", "cpupool-create", "cpupool-list", "cpupool-destroy", "cpupool-rename",
     "cpupool-cpu-add", "cpupool-cpu-remove", "cpupool-migrate", "cpupool-numa-split", "getenforce",
     "setenforce", "loadpolicy", "remus", "devd", "psr-hwinfo", "psr-cmt-attach", "psr-cmt-detach",
     "psr-cmt-show", "psr-cat-set", "psr-cat-show", "psr-mba-set", "psr-mba-show", "usbctrl-attach",

@@ -160,8 +160,8 @@ static int add(const struct hvctl_device_spec *s, struct hvctl_device *out)
 	char path[128];
 	int rc;
 
-	if ((s->kind != HVCTL_DEV_VBD && s->kind != HVCTL_DEV_VIF) || !memchr(s->target, 0, sizeof(s->target)) ||
-	    !s->target[0])
+	if ((s->kind != HVCTL_DEV_VBD && s->kind != HVCTL_DEV_VIF) ||
+	    !memchr(s->target, 0, sizeof(s->target)) || !s->target[0])
 		return -EINVAL;
 	if (find(s->kind, s->devid))
 		return -EEXIST;
