@@ -30,6 +30,13 @@
 
 static struct device devs[MAX_DEVICES];
 
+/* Hot-add and close are reported while the prompt may be showing: on a line of their own. */
+static void new_line(void)
+{
+	if (!console_at_line_start())
+		printf("\n");
+}
+
 static const struct driver *drivers(unsigned int i)
 {
 	const struct driver *table[] = {&virtio_blk_driver, &virtio_net_driver};
@@ -146,6 +153,7 @@ static int device_bring_up(struct device *dev, const struct mmio_arg *w, unsigne
 		*why = "no driver for this virtio device id";
 		return -ENODEV;
 	}
+	new_line();
 	dev->index = free_index(dev->drv, want_index);
 	make_name(dev->drv, dev->index, dev->name, sizeof(dev->name));
 	dev->present = true;
@@ -322,6 +330,7 @@ static void xs_failed(struct device *dev, const char *why)
 {
 	char where[160];
 
+	new_line();
 	printf("devices: %s: %s\n", dev->fe_path, why);
 	snprintf(where, sizeof(where), "xenon-guest: %s", why);
 	fe_write(dev, "error", where);
@@ -390,18 +399,20 @@ static void backend_changed(const char *path, const char *token, void *arg)
 	uint64_t state;
 	int rc;
 
-	(void)token;
-	if (!dev->present)
+	/* a slot freed and reused since the event was queued is another device's */
+	if (!dev->present || strcmp(token, dev->watch_token))
 		return;
 	rc = xs_read(path, v, sizeof(v));
 	if (rc == -ENOENT) {
 		/* removed without a close (a forced detach): the window is gone too */
+		new_line();
 		printf("devices: %s: its backend went away\n", dev->name);
 		device_remove(dev, false);
 		return;
 	}
 	if (rc || parse_dec(v, &state) || state < STATE_CLOSING)
 		return;
+	new_line();
 	printf("devices: %s: closed by the backend\n", dev->name);
 	device_remove(dev, true);
 	fe_write(dev, "state", "6");
@@ -453,6 +464,7 @@ static void xs_scan_kind(const char *kind)
 
 		if (d->present && d->devid >= 0 && !strcmp(d->drv->xs_kind, kind) &&
 		    !listed(dir, len, (uint32_t)d->devid)) {
+			new_line();
 			printf("devices: %s: its xenstore node went away\n", d->name);
 			device_remove(d, false);
 		}

@@ -303,7 +303,7 @@ void virtio_cfg_write8(struct virtio_dev *d, unsigned int off, uint8_t v)
 
 int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned int n, void *cookie)
 {
-	uint16_t head, i, last = 0;
+	uint16_t head, i;
 	unsigned int k;
 
 	if (!n || !cookie || !q->size)
@@ -318,12 +318,10 @@ int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned int n, voi
 		dp->len = bufs[k].len;
 		dp->flags = (uint16_t)((bufs[k].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
 				       (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
-		last = i;
 		i = dp->next;
 	}
 	q->free_head = i;
 	q->num_free = (uint16_t)(q->num_free - n);
-	(void)last;
 	q->cookie[head] = cookie;
 	q->chain_len[head] = (uint16_t)n;
 	q->avail->ring[q->avail_idx % q->size] = head;

@@ -153,8 +153,10 @@ int blk_submit(struct device *dev, unsigned int s, bool write, uint64_t sector, 
 	unsigned int n = 0;
 	int rc;
 
-	if (s >= BLK_SLOTS || slot->busy || bytes > blk_max_request(b) || bytes % BLK_SECTOR)
+	if (s >= BLK_SLOTS || bytes > blk_max_request(b) || bytes % BLK_SECTOR)
 		return -EINVAL;
+	if (slot->busy)
+		return -EBUSY; /* its request is still on the device (timed out) */
 	slot->hdr.type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
 	slot->hdr.reserved = 0;
 	slot->hdr.sector = sector;
@@ -221,8 +223,13 @@ int blk_io(struct device *dev, bool write, uint64_t sector, void *buf, uint64_t 
 		uint32_t n = count < max ? (uint32_t)count : max;
 
 		rc = blk_submit(dev, 0, write, sector, buf, n * BLK_SECTOR);
-		if (rc)
+		if (rc) {
+			printf("%s: cannot queue a request: %s\n", dev->name,
+			       rc == -EBUSY || rc == -ENOSPC
+				   ? "an earlier one is still on the device, which stopped answering"
+				   : "invalid request");
 			break;
+		}
 		blk_kick(dev);
 		rc = blk_reap(dev, &s);
 		sector += n;
