@@ -136,6 +136,13 @@ static int check_type(const char *what, const char *path, const struct stat *st)
 	return S_ISDIR(st->st_mode) ? -EISDIR : -EINVAL;
 }
 
+static bool blockdev_readonly(int fd)
+{
+	int ro = 0;
+
+	return ioctl(fd, BLKROGET, &ro) == 0 && ro;
+}
+
 static int open_checked(struct blk_backing *b, const char *what, const char *path, int flags)
 {
 	struct stat st;
@@ -160,6 +167,12 @@ static int open_checked(struct blk_backing *b, const char *what, const char *pat
 	if (rc)
 		return rc;
 	b->blockdev = S_ISBLK(st.st_mode);
+	if (b->blockdev && (flags & O_ACCMODE) == O_RDWR && blockdev_readonly(b->bfd)) {
+		/* Linux opens it for writing all the same; its writes would fail. */
+		log_warnx("%s: cannot open %s for writing: %s (attach it read-only with ro)", what, path,
+			  strerror(EROFS));
+		return -EROFS;
+	}
 	rc = size_of(b, &st);
 	if (rc)
 		log_warnx("%s: %s: cannot find its size: %s", what, path, log_strerror(rc));

@@ -20,10 +20,22 @@ setup() {
 	mk_tmp
 	SOCK="$T/ctl.sock"
 	HV_PID=
+	LOOPS=()
 }
 
 local_teardown() {
+	local l
 	kill_pid "$HV_PID"
+	for l in "${LOOPS[@]}"; do
+		losetup -d "$l" || true
+	done
+}
+
+# loop_dev IMG [-r]: a loop device over IMG (detached in teardown), in $LOOP.
+loop_dev() {
+	command -v losetup >/dev/null && [ "$(id -u)" -eq 0 ] || skip "needs root and losetup for a loop device"
+	LOOP=$(losetup -f --show "$@") || skip "no loop device available"
+	LOOPS+=("$LOOP")
 }
 
 # ---- common ----------------------------------------------------------------
@@ -109,7 +121,33 @@ console_has() {
 	hv_refuses "$T/rel.qcow2 is a qcow2 image" --disk "devid=51712,target=rel.qcow2"
 }
 
+@test "vbd: a read-only host block device needs ro; a qcow2 image on a block device is refused too" {
+	img a.img 1
+	loop_dev -r "$T/a.img"
+	hv_refuses "--disk devid=51712,target=$LOOP: cannot open $LOOP for writing: Read-only file system (attach it read-only with ro)" \
+		--disk "devid=51712,target=$LOOP"
+	printf 'QFI\373' >"$T/q.img"
+	truncate -s 1M "$T/q.img"
+	loop_dev "$T/q.img"
+	hv_refuses "$LOOP is a qcow2 image" --disk "devid=51712,target=$LOOP,ro"
+}
+
 # ---- vbd: the guest and the control socket (KVM) -----------------------------
+
+@test "vbd: a host block device (a loop device): its size, and the guest's writes reach the image" {
+	require_kvm
+	img a.img 3
+	loop_dev "$T/a.img"
+	start_hv --disk "devid=51712,target=$LOOP" --cmdline 'run="blk write xvda 6143 at the very end; disks"'
+	wait_for 30 console_has '^xvda '
+	run "$HVCTL" "$SOCK" device-list
+	echo "$output"
+	echo "$output" | grep -Eq "^vbd +51712 .* $LOOP \(6144 sectors\)$"
+	wait_for 10 eval '[ "$(dev_stat vbd 51712 wr_reqs)" -ge 1 ]'
+	kill_pid "$HV_PID"
+	HV_PID=
+	[ "$(sector_text "$T/a.img" 6143)" = "at the very end" ]
+}
 
 @test "vbd: the guest writes through xenon-hv's disk; the host finds the text in the image; statistics count it" {
 	require_kvm
