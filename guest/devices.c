@@ -21,7 +21,7 @@
 #include "mmio_arg.h"
 #include "virtio.h"
 
-#define XS_WINDOW_SIZE	0x1000 /* xenon-hv's windows (docs/devices.md) */
+#define XS_WINDOW_SIZE	0x200 /* the registers and 256 bytes of config: all a driver touches */
 #define DIR_BUF		1024
 #define STATE_CONNECTED 4
 #define STATE_CLOSING	5

@@ -281,7 +281,7 @@ local_teardown() {
 	run "$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-add vbd devid=51712 "target=$T/a.img"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$(grep '^vbd 51712: ' <<<"$output")" =~ ^vbd\ 51712:\ mmio\ (0x[0-9a-f]+)\ size\ 0x1000\ irq\ ([0-9]+)$ ]]
+	[[ "$(grep '^vbd 51712: ' <<<"$output")" =~ ^vbd\ 51712:\ mmio\ (0x[0-9a-f]+)\ size\ 0x[0-9a-f]+\ irq\ ([0-9]+)$ ]]
 	local base=${BASH_REMATCH[1]} irq=${BASH_REMATCH[2]}
 	vbd_nodes 51712 "$base" "$irq"
 	wait_for 20 test "$(fe_state 51712)" = 4
