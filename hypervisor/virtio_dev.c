@@ -161,8 +161,11 @@ static void virtio_free(struct hv_virtio *v)
 	}
 	if (v->stop_fd >= 0)
 		close(v->stop_fd);
-	if (v->irq >= 0)
+	if (v->irq >= 0) {
+		/* A line left high would greet the next owner of the pin with an interrupt. */
+		hv_kvm_irq_line(v->vm, v->irq, 0);
 		hv_irq_free(&v->vm->irqs, v->irq);
+	}
 	if (v->mmio.ops)
 		vmmio_destroy(&v->mmio);
 	free(v);

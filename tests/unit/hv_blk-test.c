@@ -34,9 +34,13 @@ static int vif_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struc
 }
 const struct hv_vdev_type hv_vdev_vif = {.kind = HVCTL_DEV_VIF, .name = "vif", .add = vif_add};
 
+static int irq_levels[HV_IRQ_PINS];
+
 int hv_kvm_irq_line(struct hv_vm *vm, unsigned pin, int level)
 {
-	(void)vm, (void)pin, (void)level;
+	(void)vm;
+	if (pin < HV_IRQ_PINS)
+		irq_levels[pin] = level;
 	return 0;
 }
 
@@ -463,6 +467,10 @@ static void test_remove_and_registry(void)
 	struct hvctl_device_spec s = disk_spec(DEVID, image, 0);
 	struct hv_bus_range r;
 	uint32_t irqs = vm.irqs.used;
+	struct hvctl_device d;
+
+	CHECK_INT(hv_vdev_list(&vm, &d, 1), 1);
+	CHECK_INT(irq_levels[d.irq], 1); /* the last request's used-buffer interrupt, not acknowledged */
 
 	CHECK_INT(hv_vdev_add(&vm, &s, 1, NULL), -EEXIST);
 	s.kind = 7;
@@ -472,8 +480,9 @@ static void test_remove_and_registry(void)
 	CHECK_INT(hv_vdev_remove(&vm, HVCTL_DEV_VBD, DEVID), 0);
 	CHECK_INT(hv_vdev_list(&vm, NULL, 0), 0);
 	CHECK_INT(hv_bus_lookup(&vm.bus[HV_BUS_MMIO], HV_VIRTIO_MMIO_BASE, &r), -ENOENT);
-	CHECK(vm.irqs.used != irqs); /* its line is free again */
+	CHECK(vm.irqs.used != irqs); /* its line is free again, and low */
 	CHECK_INT(vm.irqs.used, 0);
+	CHECK_INT(irq_levels[d.irq], 0);
 }
 
 static void test_read_only(void)
