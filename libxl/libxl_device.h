@@ -137,11 +137,23 @@ int libxl__hotplug_run(libxl_ctx *ctx, const struct libxl__hotplug *h, bool quie
 
 /* ---- the kinds (libxl_device_disk.c, libxl_device_nic.c) ---- */
 
-/* Attach; wait: for the guest's Connected (hot attach), not at create. */
+/*
+ * Attach; wait (a hot attach): for the guest's Connected, and into the
+ * stored configuration; not at create (the configuration has it already).
+ */
 int libxl__device_disk_add(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk, bool wait);
 int libxl__device_nic_add(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, bool wait);
 /* A MAC for a NIC that has none (Xen's 00:16:3e prefix). */
 void libxl__device_nic_setdefault(libxl_device_nic *nic, int index);
+/*
+ * Keep the stored configuration (/libxl/<domid>/config) up to date after a
+ * hot attach (present) or a detach: the entry for devid is replaced or
+ * removed. A failure is a warning: the device itself is attached or gone.
+ */
+void libxl__config_disk_set(libxl_ctx *ctx, uint32_t domid, const libxl_device_disk *disk, uint32_t devid,
+			    bool present);
+void libxl__config_nic_set(libxl_ctx *ctx, uint32_t domid, const libxl_device_nic *nic, uint32_t devid,
+			   bool present);
 /* Finish an attach: wait for the guest if asked (and it runs), then Connected. */
 int libxl__dev_attach_finish(libxl_ctx *ctx, const struct libxl__dev *d, bool wait);
 

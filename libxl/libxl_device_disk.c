@@ -260,6 +260,8 @@ int libxl__device_disk_add(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *di
 		rc = libxl__dev_attach_finish(ctx, &p->d, wait);
 	if (rc < 0)
 		libxl__dev_undo(ctx, &p->d, hv_added, script_ran);
+	else if (wait)
+		libxl__config_disk_set(ctx, domid, disk, p->d.devid, true);
 	free(p);
 	return rc;
 }
@@ -276,6 +278,8 @@ static int disk_detach(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk, 
 
 	if (rc == 0)
 		rc = libxl__dev_detach(ctx, &d, force);
+	if (rc == 0)
+		libxl__config_disk_set(ctx, domid, NULL, d.devid, false);
 	if (rc == -ENOENT)
 		log_warnx("domain %u has no disk %s", domid, disk->vdev ? disk->vdev : "");
 	return rc;

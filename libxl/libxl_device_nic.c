@@ -241,6 +241,8 @@ int libxl__device_nic_add(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic,
 		rc = libxl__dev_attach_finish(ctx, &p->d, wait);
 	if (rc < 0)
 		libxl__dev_undo(ctx, &p->d, hv_added, script_ran);
+	else if (wait)
+		libxl__config_nic_set(ctx, domid, nic, p->d.devid, true);
 	free(p);
 	return rc;
 }
@@ -363,6 +365,8 @@ static int nic_detach(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, boo
 	rc = libxl__dev_init(&d, HVCTL_DEV_VIF, domid, (uint32_t)devid);
 	if (rc == 0)
 		rc = libxl__dev_detach(ctx, &d, force);
+	if (rc == 0)
+		libxl__config_nic_set(ctx, domid, NULL, (uint32_t)devid, false);
 	if (rc == -ENOENT)
 		log_warnx("domain %u has no nic %d", domid, devid);
 	return rc;

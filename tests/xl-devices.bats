@@ -47,6 +47,9 @@ local_teardown() {
 # xl inside the test's namespace (taps and bridges live there).
 xln() { ip netns exec "$NS" xl "$@"; }
 
+# fe_state_is DOMID KIND DEVID STATE: the guest's frontend state now (for wait_for).
+fe_state_is() { [ "$(xenstore-read "/local/domain/$1/device/$2/$3/state" 2> /dev/null)" = "$4" ]; }
+
 loops_of() { losetup -n -O NAME -j "$1" | wc -l; }
 
 taps() { ip -n "$NS" -o link show | awk -F': ' '$2 ~ /^vif/ { sub(/@.*/, "", $2); print $2 }'; }
@@ -137,7 +140,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	# the generated MAC is the stored config's, so that a restart keeps it
 	xl list -l f1 | grep -q "\"mac\": \"$mac\""
 	# the guest (fake-hv's) connects once the domain runs
-	wait_for 10 test "$(xenstore-read /local/domain/1/device/vif/1/state 2> /dev/null)" = 4
+	wait_for 10 fe_state_is 1 vif 1 4
 	xln destroy f1
 	nothing_left
 	no_devices
@@ -149,14 +152,14 @@ start_f1() { xln create "$T/f.cfg"; }
 	[ "$(state_of f1)" = "--p---" ]
 	[ "$(xenstore-read /local/domain/1/device/vbd/51712/state)" = 1 ]
 	xln unpause f1
-	wait_for 10 test "$(xenstore-read /local/domain/1/device/vbd/51712/state)" = 4
+	wait_for 10 fe_state_is 1 vbd 51712 4
 }
 
 @test "xl list -l shows each disk and NIC with its live state" {
 	echo "disk = [ \"$T/a.img,raw,xvda,rw\" ]" >> "$T/f.cfg"
 	echo 'vif = [ "bridge=xenbr0" ]' >> "$T/f.cfg"
 	start_f1
-	wait_for 10 test "$(xenstore-read /local/domain/1/device/vbd/51712/state)" = 4
+	wait_for 10 fe_state_is 1 vbd 51712 4
 	xl list -l f1 > "$T/list.json"
 	python3 - "$T/list.json" <<-'EOF'
 		import json, sys
@@ -168,6 +171,29 @@ start_f1() { xln create "$T/f.cfg"; }
 		nic = d["nics"][0]
 		assert nic["info"]["vifname"] == "vif1.0" and nic["info"]["devid"] == 0, nic
 	EOF
+}
+
+@test "hot-plugged devices are kept in the stored configuration and come back after a reboot; detached ones do not" {
+	start_f1
+	xln block-attach f1 "vdev=xvdb,script=block,target=$T/a.img"
+	xln network-attach f1 bridge=xenbr0 mac=00:16:3e:00:00:09
+	xln block-attach f1 "$T/b.img,raw,xvdc,rw"
+	xln block-detach f1 xvdc
+	xl list -l f1 > "$T/list.json"
+	python3 - "$T/list.json" <<-'EOF'
+		import json, sys
+		c = json.load(open(sys.argv[1]))[0]["config"]
+		assert [d["vdev"] for d in c["disks"]] == ["xvdb"], c["disks"]
+		assert [n["mac"] for n in c["nics"]] == ["00:16:3e:00:00:09"], c["nics"]
+	EOF
+	xln reboot -F f1
+	trap "cat $XENON_LOGDIR/xl-f1.log >&3" ERR
+	wait_for 10 fe_state_is 2 vbd 51728 4
+	[ "$(xenstore-read $BE/vif/2/0/mac)" = 00:16:3e:00:00:09 ]
+	! xenstore-exists $BE/vbd/2/51744
+	! xenstore-exists $BE/vbd/1
+	[ "$(loops_of "$T/a.img")" = 1 ]
+	[ "$(taps)" = vif2.0 ]
 }
 
 # ---- NICs ------------------------------------------------------------------
@@ -418,8 +444,8 @@ start_f1() { xln create "$T/f.cfg"; }
 		vif = [ "bridge=xenbr0" ]
 	EOF
 	start_f1
-	wait_for 60 test "$(xenstore-read /local/domain/1/device/vbd/51712/state 2> /dev/null)" = 4
-	wait_for 60 test "$(xenstore-read /local/domain/1/device/vif/0/state 2> /dev/null)" = 4
+	wait_for 60 fe_state_is 1 vbd 51712 4
+	wait_for 60 fe_state_is 1 vif 0 4
 	xln block-attach f1 "vdev=xvdb,script=block,target=$T/b.img"
 	[ "$(xl block-list f1 | awk '$1 == 51728 { print $4 }')" = 4 ]
 	xln block-detach f1 xvdb

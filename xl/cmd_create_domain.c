@@ -157,6 +157,23 @@ static void take_current_name(struct monitor *m)
 	}
 }
 
+/*
+ * As Xen's xl: a restart takes the configuration libxl stored, which has the
+ * disks and NICs hot-plugged since (and not those detached).
+ */
+static void take_stored_config(struct monitor *m)
+{
+	libxl_domain_config cfg;
+
+	libxl_domain_config_init(&cfg);
+	if (libxl_retrieve_domain_configuration(m->ctx, m->domid, &cfg) < 0) {
+		libxl_domain_config_dispose(&cfg);
+		return;
+	}
+	libxl_domain_config_dispose(m->cfg);
+	*m->cfg = cfg;
+}
+
 /* A new domid, the same name, UUID and config. */
 static int restart(struct monitor *m)
 {
@@ -232,6 +249,8 @@ static bool handle_death(struct monitor *m, libxl_death how)
 				     : how == LIBXL_DEATH_CRASH ? c->on_crash
 								: c->on_poweroff;
 
+	if (how != LIBXL_DEATH_DESTROYED)
+		take_stored_config(m);
 	take_current_name(m);
 	log_warnx("domain '%s' (%u) %s", c->c_info.name, m->domid, event_names[how]);
 	if (how == LIBXL_DEATH_DESTROYED) {
