@@ -187,7 +187,9 @@ def dispose_lines(fields, acc):
     out = []
     for f in plain(fields):
         v = acc + f.name
-        if f.array:
+        if f.array and f.kind in ("int", "enum"):
+            out.append("free(%s);" % v)
+        elif f.array:
             elt = "%s_dispose" % f.type if f.kind == "struct" else BUILTINS[f.type][1].split("(")[0]
             out.append("for (i = 0; %s && i < %snum_%s; i++)" % (v, acc, f.name))
             out.append("\t%s(&%s[i]);" % (elt, v))
@@ -221,7 +223,7 @@ def types_c_struct(o, s):
     lines = dispose_lines(s.fields, "p->")
     members = [(n, dispose_lines(fs, "p->%s.%s." % (u.name, n))) for n, fs in u.members] if u else []
     o("void %s_dispose(%s *p)" % (s.name, s.name), "{")
-    if any(f.array for f in s.fields):
+    if any(f.array and f.kind not in ("int", "enum") for f in s.fields):
         o("\tint i;", "")
     for line in lines:
         o("\t" + line)
@@ -245,7 +247,14 @@ def write_lines(f, acc):
     if f.kind == "unmodelled":
         return ["libxl__jw_empty_map(w, %s);" % key]
     if f.array:
-        elt = "libxl__%s_gen(w, &%s[i]);" % (f.ref.short, v) if f.kind == "struct" else "libxl__jw_bitmap_val(w, &%s[i]);" % v
+        if f.kind == "struct":
+            elt = "libxl__%s_gen(w, &%s[i]);" % (f.ref.short, v)
+        elif f.kind == "int":
+            elt = "libxl__jw_int_elt(w, (long long)%s[i]);" % v
+        elif f.kind == "enum":
+            elt = "libxl__jw_str_elt(w, %s_to_string(%s[i]));" % (f.type, v)
+        else:
+            elt = "libxl__jw_bitmap_val(w, &%s[i]);" % v
         return [
             "if (%s && %snum_%s > 0) {" % (v, acc, f.name),
             "\tlibxl__jw_key(w, %s);" % key,
@@ -267,9 +276,26 @@ def write_lines(f, acc):
     return ["libxl__jw_%s(w, %s, %s);" % (kind, key, arg)]
 
 
+# Elements of integer and enum arrays (written here: the only users).
+JSON_ELT_HELPERS = """static __attribute__((unused)) void libxl__jw_int_elt(struct libxl__jw *w, long long v)
+{
+\tif (w->st == yajl_gen_status_ok)
+\t\tw->st = yajl_gen_integer(w->h, v);
+}
+
+static __attribute__((unused)) void libxl__jw_str_elt(struct libxl__jw *w, const char *s)
+{
+\tif (w->st != yajl_gen_status_ok)
+\t\treturn;
+\tw->st = s ? yajl_gen_string(w->h, (const unsigned char *)s, strlen(s)) : yajl_gen_invalid_string;
+}
+"""
+
+
 def gen_json_c(types):
     o = Out()
     o(HEADER, '#include "libxl/libxl_types.h"', '#include "libxl/libxl_types_internal.h"', "")
+    o("#include <string.h>", "", JSON_ELT_HELPERS)
     for s in types:
         if isinstance(s, Struct):
             json_c_struct(o, s)
@@ -337,7 +363,7 @@ def read_lines(f, acc, owner=None):
 
 
 def uses_cstr(fields):
-    return any(f.kind == "enum" and not f.is_key for f in fields)
+    return any(f.kind == "enum" and not f.is_key and not f.array for f in fields)
 
 
 def gen_parse_c(types):
@@ -350,19 +376,44 @@ def gen_parse_c(types):
     return o.text()
 
 
+def parse_c_scalars(o, f):
+    """The loop reading the elements of an integer or enum array."""
+    o("\tfor (i = 0; i < n && !r->rc; i++) {", "\t\tyajl_val e = a->u.array.values[i];", "")
+    if f.kind == "int":
+        lo, hi = f.range or INTS[f.type][1:]
+        o("\t\tif (YAJL_IS_INTEGER(e) && YAJL_GET_INTEGER(e) >= (long long)%s &&" % lo)
+        o("\t\t    YAJL_GET_INTEGER(e) <= (long long)%s)" % hi)
+        o("\t\t\tp->%s[i] = (%s)YAJL_GET_INTEGER(e);" % (f.name, f.type))
+        o("\t\telse", '\t\t\tlibxl__jr_fail(r, "%s", "an array of integers in range");' % f.name)
+    else:
+        o("\t\tif (!YAJL_IS_STRING(e) || %s_from_string(YAJL_GET_STRING(e), &p->%s[i]) < 0)" % (f.type, f.name))
+        o('\t\t\tlibxl__jr_fail(r, "%s", "an array of known names");' % f.name)
+    o("\t}", "}", "")
+
+
 def parse_c_array(o, s, f):
-    what, limit = STRUCT_ARRAY if f.kind == "struct" else ARRAY_ELEMENTS[f.type]
+    if f.kind == "struct":
+        what, limit = STRUCT_ARRAY
+    elif f.kind in ("int", "enum"):
+        what, limit = ("an array", "INT_MAX")
+    else:
+        what, limit = ARRAY_ELEMENTS[f.type]
     o("static void libxl__%s_parse_%s(struct libxl__jr *r, yajl_val o, %s *p)" % (s.short, f.name, s.name), "{")
     o('\tyajl_val a = libxl__jr_array(r, o, "%s", "%s", %s);' % (f.name, what, limit), "\tsize_t i, n;", "")
     o("\tif (!a)", "\t\treturn;", "\tn = a->u.array.len;")
-    dispose = "%s_dispose" % f.type if f.kind == "struct" else BUILTINS[f.type][1].split("(")[0]
-    o("\tfor (i = 0; p->%s && i < (size_t)p->num_%s; i++)" % (f.name, f.name))
-    o("\t\t%s(&p->%s[i]);" % (dispose, f.name), "\tfree(p->%s);" % f.name)
+    if f.kind in ("int", "enum"):
+        o("\tfree(p->%s);" % f.name)
+    else:
+        dispose = "%s_dispose" % f.type if f.kind == "struct" else BUILTINS[f.type][1].split("(")[0]
+        o("\tfor (i = 0; p->%s && i < (size_t)p->num_%s; i++)" % (f.name, f.name))
+        o("\t\t%s(&p->%s[i]);" % (dispose, f.name), "\tfree(p->%s);" % f.name)
     o("\tp->num_%s = 0;" % f.name)
     o("\tp->%s = calloc(n ? n : 1, sizeof(*p->%s));" % (f.name, f.name))
     o("\tif (!p->%s) {" % f.name, "\t\tlibxl__jr_nomem(r);", "\t\treturn;", "\t}")
     o("\tp->num_%s = (int)n;" % f.name)
-    if f.kind == "struct":
+    if f.kind in ("int", "enum"):
+        parse_c_scalars(o, f)
+    elif f.kind == "struct":
         o("\tfor (i = 0; i < n; i++)", "\t\t%s_init(&p->%s[i]);" % (f.type, f.name))
         o('\tlibxl__jr_enter(r, "%s", true);' % f.name)
         o("\tfor (i = 0; i < n && !r->rc; i++)")
@@ -425,6 +476,23 @@ def fill_lines(f, acc):
     v = acc + f.name
     if f.is_key or f.kind == "unmodelled":
         return []
+    if f.array and f.kind in ("int", "enum"):
+        head = [
+            "%s = libxl__fill_array(s, 2, sizeof(*%s));" % (v, v),
+            "%snum_%s = %s ? 2 : 0;" % (acc, f.name, v),
+        ]
+        loop = "for (i = 0; i < %snum_%s; i++)" % (acc, f.name)
+        if f.kind == "int":
+            lo, hi = f.range or INTS[f.type][1:]
+            return head + [loop, "\t%s[i] = (%s)libxl__fill_int(s, %s, %s, 0);" % (v, f.type, lo, hi)]
+        values = [c for _, c, _ in f.ref.values]
+        return head + [
+            loop + " {",
+            "\tstatic const int v[] = {%s};" % ", ".join(values),
+            "",
+            "\t%s[i] = (%s)v[libxl__fill_next(s) %% %d];" % (v, f.type, len(values)),
+            "}",
+        ]
     if f.array:
         elt = "libxl__%s_fill(s, &%s[i]);" % (f.ref.short, v) if f.kind == "struct" else "libxl__fill_bitmap(s, &%s[i]);" % v
         init = ["\t%s_init(&%s[i]);" % (f.type, v)] if f.kind == "struct" else []

@@ -219,8 +219,8 @@ class Parser:
             self.fail(lineno, "range= is for integer fields")
         if f.default and f.kind not in ("int", "enum"):
             self.fail(lineno, "only integer and enum fields have a default")
-        if f.array and not (f.kind == "struct" or f.type in ARRAY_ELEMENTS):
-            self.fail(lineno, "arrays are of structs or of %s" % ", ".join(ARRAY_ELEMENTS))
+        if f.array and not (f.kind in ("struct", "int", "enum") or f.type in ARRAY_ELEMENTS):
+            self.fail(lineno, "arrays are of structs or of %s, integers or enums" % ", ".join(ARRAY_ELEMENTS))
 
     def member(self, union, struct, lineno, indent, code):
         if not re.match(r"^\w+$", code):

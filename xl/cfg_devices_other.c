@@ -746,6 +746,8 @@ int xl_cfg_devices_other(const struct cfg *cfg, libxl_domain_config *d, char *er
 
 	for (i = 0; rc == 0 && i < sizeof(lists) / sizeof(lists[0]); i++)
 		rc = each_item(cfg, lists[i].key, d, lists[i].fn, &pd, err);
+	if (rc == 0)
+		rc = xl_cfg_vsnd(cfg, d, err);
 	/* Xen: passed-through PCI devices need the host's memory map in a PV guest */
 	if (rc == 0 && d->num_pcidevs && d->c_info.type == LIBXL_DOMAIN_TYPE_PV)
 		libxl_defbool_set(&d->b_info.u.pv.e820_host, true);

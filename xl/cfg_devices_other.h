@@ -13,4 +13,7 @@ libxl_device_vfb *xl_cfg_add_vfb(libxl_domain_config *d);
 /* vnc, sdl, keymap, vga, serial, boot, usb ...: into a PV domain's vfb or HVM's b_info. */
 int xl_cfg_display_keys(const struct cfg *cfg, libxl_domain_config *d, char *err);
 
+/* vsnd= (cfg_vsnd.c): Xen's virtual sound cards, into d->vsnds. */
+int xl_cfg_vsnd(const struct cfg *cfg, libxl_domain_config *d, char *err);
+
 #endif

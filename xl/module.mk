@@ -27,14 +27,14 @@ $(eval $(call unit_test,tests/unit/xlcfg_json-test,tests/unit/xlcfg_json-test.o 
 
 # The config parser's fuzzer (seeds in tests/fuzz/xlcfg-fuzz/; the binary
 # lives here because that name is the seeds' directory).
-XLCFG_FUZZ_SRCS := tests/fuzz/xlcfg-fuzz.c xl/cfg_parse.c xl/cfg_lex.c xl/cfg_domain.c xl/cfg_devices_other.c xl/cfg_display.c xl/cfg_cpus.c $(LIBXL_GEN_SRCS) \
+XLCFG_FUZZ_SRCS := tests/fuzz/xlcfg-fuzz.c xl/cfg_parse.c xl/cfg_lex.c xl/cfg_domain.c xl/cfg_devices_other.c xl/cfg_display.c xl/cfg_vsnd.c xl/cfg_cpus.c $(LIBXL_GEN_SRCS) \
 	xl/xl_conf.c libxl/libxl_types.c libxl/libxl_json.c libxl/libxl_json_parse.c libxl/libxl_disk.c \
 	libxl/libxl_nic.c common/log.c common/strutil.c
 $(eval $(call fuzzer,xl/xlcfg-fuzz,$(XLCFG_FUZZ_SRCS),$(LIBXL_LDLIBS)))
 
 # xl looks for xl.conf where make install puts it (then /etc/xen/xl.conf).
 xl/xl_conf.o xl/xl_conf.san.o: XCFLAGS += -DXL_CONF_PATH='"$(XENDIR)/xl.conf"'
-XLCFG_DOMAIN_OBJS := $(XLCFG_PARSE_OBJS) xl/cfg_domain.o xl/cfg_devices_other.o xl/cfg_display.o xl/cfg_cpus.o xl/xl_conf.o $(XLCFG_TYPES_OBJS) common/log.o
+XLCFG_DOMAIN_OBJS := $(XLCFG_PARSE_OBJS) xl/cfg_domain.o xl/cfg_devices_other.o xl/cfg_display.o xl/cfg_vsnd.o xl/cfg_cpus.o xl/xl_conf.o $(XLCFG_TYPES_OBJS) common/log.o
 $(eval $(call unit_test,tests/unit/xlcfg_domain-test,tests/unit/xlcfg_domain-test.o $(XLCFG_DOMAIN_OBJS),$(LIBXL_LDLIBS)))
 
 # A second fuzzer for single disk / vif specs and vdev names.
