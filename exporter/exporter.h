@@ -20,6 +20,9 @@ struct xe_buf {
 };
 void xe_printf(struct xe_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* "xenon-exporter: ..." on stderr (libxl takes common/log.h's messages for its logger). */
+void xe_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The Prometheus text of one sample (took_ns: how long it took). */
 int xe_format(struct xe_buf *b, const libxl_stats_sample *s, uint64_t took_ns);
 

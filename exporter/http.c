@@ -82,13 +82,13 @@ struct MHD_Daemon *xe_http_start(const char *addr, unsigned port)
 		sa = (const struct sockaddr *)&a6;
 		flags |= MHD_USE_IPv6;
 	} else {
-		log_warnx("--listen %s: not an IPv4 or IPv6 address (e.g. 127.0.0.1 or ::1)", addr);
+		xe_warn("--listen %s: not an IPv4 or IPv6 address (e.g. 127.0.0.1 or ::1)", addr);
 		return NULL;
 	}
 	d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, answer, NULL, MHD_OPTION_SOCK_ADDR, sa,
 			     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
 	if (!d)
-		log_warnx("cannot listen on %s port %u (in use? a privileged port?)", addr, port);
+		xe_warn("cannot listen on %s port %u (in use? a privileged port?)", addr, port);
 	return d;
 }
 

@@ -58,7 +58,7 @@ static int number(const char *opt, const char *v, double min, double max, double
 	errno = 0;
 	*out = strtod(v, &end);
 	if (errno || end == v || *end || *out < min || *out > max) {
-		log_warnx("%s '%s': expected a number from %g to %g; see xenon-exporter --help", opt, v, min, max);
+		xe_warn("%s '%s': expected a number from %g to %g; see xenon-exporter --help", opt, v, min, max);
 		return -EINVAL;
 	}
 	return 0;
@@ -106,7 +106,7 @@ static int parse(struct opts *o, int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		log_warnx("unexpected argument '%s'; see xenon-exporter --help", argv[optind]);
+		xe_warn("unexpected argument '%s'; see xenon-exporter --help", argv[optind]);
 		return -EINVAL;
 	}
 	return 0;
@@ -128,7 +128,7 @@ static int sample_once(libxl_ctx *ctx, const struct opts *o, libxl_stats_sample 
 	int rc = libxl_domain_stats_sample(ctx, LIBXL_STATS_HOST, o->timeout_ms, s);
 
 	if (rc < 0) {
-		log_warnx("cannot take a sample of the domains: %s", strerror(-rc));
+		xe_warn("cannot take a sample of the domains: %s", strerror(-rc));
 		return rc;
 	}
 	rc = xe_format(&b, s, now_ns() - t0);
@@ -204,7 +204,7 @@ static int write_pidfile(const char *path)
 	FILE *fp = fopen(path, "we");
 
 	if (!fp || fprintf(fp, "%d\n", (int)getpid()) < 0 || fclose(fp) == EOF) {
-		log_warn("cannot write the pid file %s", path);
+		xe_warn("cannot write the pid file %s: %s", path, strerror(errno));
 		return -EIO;
 	}
 	return 0;
@@ -233,14 +233,17 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	rc = libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, NULL);
 	if (rc < 0)
-		fatalx("cannot connect to xenstored: %s (is it running? XENSTORED_PATH)", strerror(-rc));
+		{
+		xe_warn("cannot connect to xenstored: %s (is it running? XENSTORED_PATH)", strerror(-rc));
+		return 1;
+	}
 	libxl_stats_sample_init(&s);
 	/* The first sample is there before the first scrape. */
 	sample_once(ctx, &o, &s);
 	http = xe_http_start(o.listen, o.port);
 	if (!http || (o.pidfile && write_pidfile(o.pidfile) < 0))
 		return 1;
-	log_info("serving http://%s%s%s:%u/metrics", strchr(o.listen, ':') ? "[" : "", o.listen,
+	xe_warn("serving http://%s%s%s:%u/metrics", strchr(o.listen, ':') ? "[" : "", o.listen,
 		 strchr(o.listen, ':') ? "]" : "", o.port);
 	if (ready_fd >= 0)
 		detached(ready_fd);

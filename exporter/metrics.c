@@ -43,6 +43,17 @@ void xe_printf(struct xe_buf *b, const char *fmt, ...)
 	}
 }
 
+void xe_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("xenon-exporter: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
 /* A label value: \, " and newline escaped. Names are checked by libxl, but a name is not ours to trust. */
 static void label_value(struct xe_buf *b, const char *s)
 {

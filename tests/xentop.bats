@@ -228,7 +228,8 @@ start_screen() {
 	unset XENON_HV
 	loops=$(printf 'bench-loop; %.0s' $(seq 30))
 	xl create "$T/aidle.cfg" 'vcpus=1'
-	xl create "$T/zbusy.cfg" 'vcpus=1' "cmdline=\"run=\\\"$loops\\\"\""
+	printf "cmdline = 'run=\"%s\"'\n" "$loops" >> "$T/zbusy.cfg"
+	xl create "$T/zbusy.cfg" 'vcpus=1'
 	xentop -j -i 3 -d 2 > "$T/out"
 	python3 - "$T/out" <<-'EOF'
 		import json, sys
