@@ -49,3 +49,8 @@ $(eval $(call fuzzer,guest/guest-net-fuzz,tests/fuzz/guest-net-fuzz.c guest/net.
 
 # The command line's virtio_mmio.device= parser, fuzzed on the host.
 $(eval $(call fuzzer,guest/guest-mmio-arg-fuzz,tests/fuzz/guest-mmio-arg-fuzz.c guest/mmio_arg.c,))
+tests/unit/guest_mmio_arg-host.o: guest/mmio_arg.c
+	$(CC) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
+tests/unit/guest_mmio_arg-host.san.o: guest/mmio_arg.c
+	$(CC) $(XCFLAGS) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+$(eval $(call unit_test,tests/unit/guest_mmio_arg-test,tests/unit/guest_mmio_arg-test.o tests/unit/guest_mmio_arg-host.o))
