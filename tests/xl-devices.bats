@@ -219,6 +219,22 @@ start_f1() { xln create "$T/f.cfg"; }
 	no_frontend 1 vif
 }
 
+@test "network-attach takes xl.conf's vif.default.bridge and vif.default.script, as a vif= line does" {
+	ip -n "$NS" link add xenbr1 type bridge
+	cat > "$T/vif-counted" <<-'EOF'
+		#!/bin/bash
+		echo "$1 $vif" >> "${0%/*}/calls"
+		exec "$XENON_TOP/hotplug/vif-bridge" "$@"
+	EOF
+	chmod +x "$T/vif-counted"
+	printf 'vif.default.bridge = "xenbr1"\nvif.default.script = "%s"\n' "$T/vif-counted" >> "$XL_CONF"
+	start_f1
+	xln network-attach f1
+	[ "$(ip -n "$NS" -o link show dev vif1.0 | sed -n 's/.* master \([^ ]*\) .*/\1/p')" = xenbr1 ]
+	[ "$(xenstore-read $BE/vif/1/0/bridge)" = xenbr1 ]
+	[ "$(cat "$T/calls")" = "online vif1.0" ]
+}
+
 @test "a vif script of the user's runs with Xen's environment: online, then offline" {
 	cat > "$T/my-vif" <<-'EOF'
 		#!/bin/bash
