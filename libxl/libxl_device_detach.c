@@ -6,6 +6,7 @@
 #include "libxl/libxl_device.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,21 +118,24 @@ int libxl__dev_detach(libxl_ctx *ctx, const struct libxl__dev *d, bool force)
 }
 
 /*
- * Claim a device for teardown: the first caller marks its backend (in a
- * transaction); 1 claimed, 0 someone else has (or it is gone).
+ * Claim a device for teardown: the first caller marks its backend with its
+ * pid (in a transaction); -EALREADY while a live other process has it,
+ * -ENOENT when it is gone.
  */
 static int claim_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
 {
 	const struct libxl__dev *d = arg;
+	uint64_t other;
 	char pid[16];
 	int rc;
 
 	rc = libxl__xs_exists(ctx, tx, "%s/state", d->be);
 	if (rc <= 0)
 		return rc < 0 ? rc : -ENOENT;
-	rc = libxl__xs_exists(ctx, tx, "%s/libxl-teardown", d->be);
-	if (rc != 0)
-		return rc < 0 ? rc : -EALREADY;
+	/* Another process on it: leave it to that one, unless it has died meanwhile. */
+	if (libxl__xs_read_u64(ctx, tx, &other, "%s/libxl-teardown", d->be) == 0 && other <= INT32_MAX &&
+	    (int)other != (int)getpid() && libxl__pid_alive((int)other))
+		return -EALREADY;
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	return libxl__xs_write(ctx, tx, pid, "%s/libxl-teardown", d->be);
 }

@@ -449,6 +449,18 @@ start_f1() { xln create "$T/f.cfg"; }
 	wait_for 10 no_devices
 }
 
+@test "a teardown left half-done by a process that died is taken over by the next destroy" {
+	echo "disk = [ \"vdev=xvda,script=block,target=$T/a.img\" ]" >> "$T/f.cfg"
+	start_f1
+	true &
+	dead=$!
+	wait "$dead"
+	xenstore-write $BE/vbd/1/51712/libxl-teardown "$dead"
+	xln destroy f1
+	nothing_left
+	no_devices
+}
+
 # ---- a real guest (nested runs) ---------------------------------------------
 
 @test "real guest: disk= and vif= connect, block-attach / block-detach with the guest's own handshake" {
