@@ -111,7 +111,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	[ "$(xenstore-read $BE/vbd/1/51728/physical-device-path)" = "$loop" ]
 	[ "$(xenstore-read $BE/vbd/1/51728/type)" = phy ]
 	[ "$(xenstore-read $BE/vbd/1/51728/script)" = "$XENON_TOP/hotplug/block" ]
-	[ "$(losetup -n -O BACK-FILE "$loop")" = "$T/a.img" ]
+	[ "$(losetup -n -O NAME -j "$T/a.img")" = "$loop" ]
 	xln block-detach f1 51728
 	[ "$(loops_of "$T/a.img")" = 0 ]
 	xln block-attach f1 "vdev=xvdc,access=r,backendtype=phy,target=$T/b.img"
