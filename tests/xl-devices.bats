@@ -140,7 +140,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	# the generated MAC is the stored config's, so that a restart keeps it
 	xl list -l f1 | grep -q "\"mac\": \"$mac\""
 	# the guest (fake-hv's) connects once the domain runs
-	wait_for 10 fe_state_is 1 vif 1 4
+	wait_for 60 fe_state_is 1 vif 1 4
 	xln destroy f1
 	nothing_left
 	no_devices
@@ -152,14 +152,14 @@ start_f1() { xln create "$T/f.cfg"; }
 	[ "$(state_of f1)" = "--p---" ]
 	[ "$(xenstore-read /local/domain/1/device/vbd/51712/state)" = 1 ]
 	xln unpause f1
-	wait_for 10 fe_state_is 1 vbd 51712 4
+	wait_for 60 fe_state_is 1 vbd 51712 4
 }
 
 @test "xl list -l shows each disk and NIC with its live state" {
 	echo "disk = [ \"$T/a.img,raw,xvda,rw\" ]" >> "$T/f.cfg"
 	echo 'vif = [ "bridge=xenbr0" ]' >> "$T/f.cfg"
 	start_f1
-	wait_for 10 fe_state_is 1 vbd 51712 4
+	wait_for 60 fe_state_is 1 vbd 51712 4
 	xl list -l f1 > "$T/list.json"
 	python3 - "$T/list.json" <<-'EOF'
 		import json, sys
@@ -188,7 +188,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	EOF
 	xln reboot -F f1
 	trap "cat $XENON_LOGDIR/xl-f1.log >&3" ERR
-	wait_for 10 fe_state_is 2 vbd 51728 4
+	wait_for 60 fe_state_is 2 vbd 51728 4
 	[ "$(xenstore-read $BE/vif/2/0/mac)" = 00:16:3e:00:00:09 ]
 	! xenstore-exists $BE/vbd/2/51744
 	! xenstore-exists $BE/vbd/1
@@ -445,8 +445,8 @@ start_f1() { xln create "$T/f.cfg"; }
 	start_f1
 	[ "$(loops_of "$T/a.img")" = 1 ]
 	xln shutdown -F f1
-	wait_for 10 nothing_left
-	wait_for 10 no_devices
+	wait_for 60 nothing_left
+	wait_for 60 no_devices
 }
 
 @test "a teardown left half-done by a process that died is taken over by the next destroy" {
