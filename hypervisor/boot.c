@@ -115,14 +115,22 @@ int hv_boot_build(struct hv_vm *vm)
 	return 0;
 }
 
-/* Devices given at start, announced as Linux takes them (docs/devices.md). */
-int hv_boot_add_devices(struct hv_vm *vm)
+/* Words for the guest's command line once the domain's devices exist (the
+ * virtio_mmio.device= of --disk/--nic): appended after a space. */
+int hv_boot_append_cmdline(struct hv_vm *vm, const char *words)
 {
 	char *cmdline = hv_gpa(vm, XENON_BOOT_CMDLINE_GPA, 4096);
-	int rc = hv_vdev_cmdline(vm, cmdline, 4096);
+	size_t used = strnlen(cmdline, 4096);
 
-	if (rc)
+	if (!words[0])
+		return 0;
+	if (used + !!used + strlen(words) >= 4096) {
 		log_warnx("the command line with each device's virtio_mmio.device= is over 4095 bytes: "
 			  "shorten --cmdline or give fewer devices");
-	return rc;
+		return -ENAMETOOLONG;
+	}
+	if (used)
+		cmdline[used++] = ' ';
+	memcpy(cmdline + used, words, strlen(words) + 1);
+	return 0;
 }

@@ -177,8 +177,8 @@ int hv_elf_load(struct hv_vm *vm, const char *path);
 /* The most RAM the boot page tables can map (checked before anything is built). */
 uint64_t hv_boot_max_ram(void);
 int hv_boot_build(struct hv_vm *vm);
-/* Once the devices exist: virtio_mmio.device=... for each on the command line. */
-int hv_boot_add_devices(struct hv_vm *vm);
+/* Once the devices exist: their virtio_mmio.device=... after the command line. */
+int hv_boot_append_cmdline(struct hv_vm *vm, const char *words);
 
 /* vcpu.c */
 int hv_vcpu_start(struct hv_vcpu *vcpu);

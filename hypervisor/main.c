@@ -48,6 +48,19 @@ static int devices_init(struct hv_vm *vm)
 	return 0;
 }
 
+/* --disk and --nic, announced on the guest's command line (docs/devices.md). */
+static int vdevs_init(struct hv_vm *vm)
+{
+	char words[4096] = "";
+	int rc = hv_vdev_add_args(vm);
+
+	if (!rc && hv_vdev_cmdline(vm, words, sizeof(words))) {
+		log_warnx("too many devices for the guest's command line");
+		rc = -ENAMETOOLONG;
+	}
+	return rc ? rc : hv_boot_append_cmdline(vm, words);
+}
+
 /* Everything up to vCPU 0 ready to enter the kernel. */
 static int build_domain(struct hv_vm *vm)
 {
@@ -61,8 +74,7 @@ static int build_domain(struct hv_vm *vm)
 	if ((rc = hv_kvm_open(vm)) || (rc = hv_kvm_create_vm(vm)) || (rc = hv_mem_create(vm)) ||
 	    (rc = hv_kvm_create_irqchip(vm)) || (rc = hv_kvm_create_vcpu(vm, 0)) ||
 	    (rc = hv_kvm_detect_platform(vm)) || (rc = hv_elf_load(vm, vm->args.kernel)) ||
-	    (rc = hv_boot_build(vm)) || (rc = devices_init(vm)) || (rc = hv_vdev_add_args(vm)) ||
-	    (rc = hv_boot_add_devices(vm)))
+	    (rc = hv_boot_build(vm)) || (rc = devices_init(vm)) || (rc = vdevs_init(vm)))
 		return rc;
 	return hv_kvm_enter_long_mode(&vm->vcpus[0], vm->entry, XENON_BOOT_STACK_TOP, XENON_BOOT_PT_GPA,
 				      XENON_BOOT_INFO_GPA);
