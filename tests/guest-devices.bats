@@ -298,3 +298,39 @@ local_teardown() {
 	wait_for 20 pid_gone "$GUEST_PID"
 	[ "$(sector_text "$T/a.img" 1)" = "hot-added" ]
 }
+
+@test "xenon-hv + xenstore: a disk removed without a close (forced) is dropped and the guest goes on" {
+	need_hv
+	start_xenstored
+	img a.img 1
+	img b.img 1
+	start_interactive --disk "devid=51712,target=$T/a.img"
+	# the command-line disk has no node: write it now, as a hot-add would
+	vbd_nodes 51712 0xd0000000 16
+	send "disks"
+	wait_for 20 console_has '^xvda .*command line$'
+	# xenstore's node for a window the command line gave already is refused, and says why
+	wait_for 20 test "$(fe_state 51712)" = 6
+	[[ "$(XS read /local/domain/5/device/vbd/51712/error)" == *"already in use by another device"* ]]
+	XS rm /local/domain/5/device/vbd/51712 /local/domain/0/backend/vbd/5/51712
+	# a hot-added one, then removed under the guest's feet
+	run "$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-add vbd devid=51728 "target=$T/b.img" ro
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$(grep '^vbd 51728: ' <<<"$output")" =~ mmio\ (0x[0-9a-f]+)\ size\ 0x[0-9a-f]+\ irq\ ([0-9]+)$ ]]
+	vbd_nodes 51728 "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+	wait_for 20 test "$(fe_state 51728)" = 4
+	"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-remove vbd 51728
+	XS rm /local/domain/5/device/vbd/51728 /local/domain/0/backend/vbd/5/51728
+	wait_for 20 console_has '^devices: xvdb: its (backend|xenstore node) went away'
+	send "disks"
+	wait_for 20 test "$(tr -d '\r' <"$T/out" | grep -Ec '^xvda +1 MiB')" -ge 2
+	! console_has '^xvdb +[0-9]'
+	send "echo still here"
+	wait_for 20 console_has '^still here'
+	# the node is not written back by the guest
+	run XS exists /local/domain/5/device/vbd/51728
+	[ "$status" -ne 0 ]
+	send "poweroff"
+	wait_for 20 pid_gone "$GUEST_PID"
+}
