@@ -23,6 +23,7 @@ setup() {
 	NS=
 	GUEST_PID=
 	RECV_PID=
+	XSD_PID=
 	FEED=
 }
 
@@ -30,6 +31,7 @@ local_teardown() {
 	[ -z "${FEED:-}" ] || exec {FEED}>&-
 	kill_pid "$GUEST_PID"
 	kill_pid "$RECV_PID"
+	kill_pid "$XSD_PID"
 	if [ -n "$NS" ] && ip netns list | grep -qw -- "$NS"; then
 		ip netns delete "$NS"
 	fi
@@ -215,4 +217,74 @@ ping_both_ways() {
 	ping_both_ways
 	send "poweroff"
 	wait_for 10 pid_gone "$GUEST_PID"
+}
+
+# ---- a NIC from xenstore, added and closed while the guest runs ----
+
+XS() { "$XENON_TOP/xenstored/xenstore-$1" "${@:2}"; }
+
+# start_xenstored: a private xenstored with domain 5's home and vif backends.
+start_xenstored() {
+	export XENSTORED_PATH="$T/xs.sock"
+	"$XENON_TOP/xenstored/xenstored" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" &
+	XSD_PID=$!
+	wait_for 10 test -S "$XENSTORED_PATH"
+	XS write /local/domain/5 "" /local/domain/0/backend/vif/5 ""
+	XS chmod /local/domain/5 n5
+	XS chmod /local/domain/0/backend/vif/5 n0 r5
+}
+
+# vif_nodes DEVID MAC BASE IRQ: the backend and frontend nodes of a NIC (as libxl writes them).
+vif_nodes() {
+	local be=/local/domain/0/backend/vif/5/$1 fe=/local/domain/5/device/vif/$1
+	XS write "$be/frontend" "$fe" "$be/frontend-id" 5 "$be/online" 1 "$be/state" 2 "$be/mac" "$2" \
+		"$be/handle" "$1" "$be/type" vif "$be/virtio-mmio-base" "$3" "$be/virtio-mmio-irq" "$4"
+	XS write "$fe/backend" "$be" "$fe/backend-id" 0 "$fe/state" 1 "$fe/handle" "$1" "$fe/mac" "$2" \
+		"$fe/virtio-mmio-base" "$3" "$fe/virtio-mmio-irq" "$4"
+}
+
+fe_state() { XS read "/local/domain/5/device/vif/$1/state" 2>/dev/null; }
+
+@test "xenon-hv + xenstore: a vif added at run time is eth<devid>, pings both ways, and lets go on the backend's 5" {
+	require_kvm
+	[ -x "$HV" ] || skip "hypervisor/xenon-hv is not built"
+	netns_start
+	start_xenstored
+	mkfifo "$T/in"
+	exec {FEED}<>"$T/in"
+	ip netns exec "$NS" "$HV" --kernel "$ELF" --memory 64 --domid 5 --control "$T/ctl.sock" \
+		--xenstore="$XENSTORED_PATH" <"$T/in" >"$T/out" 2>&1 &
+	GUEST_PID=$!
+	wait_for 30 console_has '^xenon> ' || { cat "$T/out"; false; }
+	send "nics"
+	wait_for 20 console_has '^no NICs$'
+	run "$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-add vif devid=3 tap=xvif3 mac=00:16:3e:00:00:03
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$(grep '^vif 3: ' <<<"$output")" =~ ^vif\ 3:\ mmio\ (0x[0-9a-f]+)\ size\ 0x[0-9a-f]+\ irq\ ([0-9]+)$ ]]
+	in_ns ip link set xvif3 master xbr0 up
+	vif_nodes 3 00:16:3e:00:00:03 "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+	wait_for 20 test "$(fe_state 3)" = 4 || { cat "$T/out"; false; }
+	send "ip eth3 $GUEST_IP/24"
+	wait_for 20 console_has "^eth3: inet $GUEST_IP/24$"
+	send "ping $HOST_IP 2"
+	wait_for 30 console_has '^2 packets transmitted, ' || { cat "$T/out"; false; }
+	console_has '^2 packets transmitted, 2 received, 0% packet loss$'
+	run in_ns "$PEER" ping "$GUEST_IP" 2
+	echo "$output"
+	[ "$status" -eq 0 ]
+	send "nics"
+	wait_for 20 console_has "^eth3: mac 00:16:3e:00:00:03, mtu 1500, inet $GUEST_IP/24$"
+	# the backend closes: the driver lets go, the device is reset, the frontend says Closed
+	XS write /local/domain/0/backend/vif/5/3/state 5
+	wait_for 20 test "$(fe_state 3)" = 6 || { cat "$T/out"; false; }
+	"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-list | grep -Eq '^vif +3 .* reset '
+	send "nics"
+	wait_for 20 test "$(console_count '^no NICs$')" -eq 2
+	send "ping $HOST_IP 1"
+	wait_for 20 console_has "^ping: $HOST_IP: no NIC has a route to it"
+	"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-remove vif 3
+	XS rm /local/domain/5/device/vif/3 /local/domain/0/backend/vif/5/3
+	send "poweroff"
+	wait_for 20 pid_gone "$GUEST_PID"
 }
