@@ -6,6 +6,7 @@
 #include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -183,6 +184,29 @@ static int open_checked(struct blk_backing *b, const char *what, const char *pat
 	return rc;
 }
 
+/*
+ * One writer or any number of readers, across every xenon-hv on the host
+ * (and within one: locks belong to open files): a disk attached twice for
+ * writing would be corrupted by two caches.
+ */
+static int lock_backing(struct blk_backing *b, const char *what, const char *path)
+{
+	if (!flock(b->bfd, (b->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB))
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return 0; /* a filesystem without locks: nothing to check with */
+	if (b->readonly)
+		log_warnx("%s: %s is attached for writing elsewhere (a disk of this or another xenon-hv): "
+			  "detach it there first",
+			  what, path);
+	else
+		log_warnx(
+		    "%s: %s is attached elsewhere (a disk of this or another xenon-hv): detach it there, "
+		    "or attach every one read-only (ro)",
+		    what, path);
+	return -EBUSY;
+}
+
 int blk_backing_open(struct blk_backing *b, const char *what, const char *path, bool readonly, bool direct)
 {
 	int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
@@ -199,6 +223,8 @@ int blk_backing_open(struct blk_backing *b, const char *what, const char *path, 
 	rc = open_checked(b, what, path, flags);
 	if (!rc)
 		rc = probe_format(b, what, path);
+	if (!rc)
+		rc = lock_backing(b, what, path);
 	if (rc) {
 		blk_backing_close(b);
 		return rc;

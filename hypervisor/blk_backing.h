@@ -3,7 +3,8 @@
  * block device, opened once by xenon-hv. An image in another format
  * (qcow2, vhd, vmdk: found by its magic) is refused with a message that
  * says to convert it; so are directories, other special files and files
- * smaller than one sector. The data fd is O_DIRECT when the backing takes
+ * smaller than one sector, and one in use (flock: one writer, or readers
+ * only) by another disk of any xenon-hv. The data fd is O_DIRECT when the backing takes
  * it (tried, with the alignment it needs) unless told not to; a second,
  * buffered fd serves requests O_DIRECT cannot (an offset or length the
  * alignment does not allow) and the probes.

@@ -20,12 +20,14 @@ setup() {
 	mk_tmp
 	SOCK="$T/ctl.sock"
 	HV_PID=
+	LOCK_PID=
 	LOOPS=()
 }
 
 local_teardown() {
 	local l
 	kill_pid "$HV_PID"
+	kill_pid "$LOCK_PID"
 	for l in "${LOOPS[@]}"; do
 		losetup -d "$l" || true
 	done
@@ -132,6 +134,16 @@ console_has() {
 	hv_refuses "$LOOP is a qcow2 image" --disk "devid=51712,target=$LOOP,ro"
 }
 
+@test "vbd: an image another program has locked for writing (flock, as every xenon-hv locks its disks) is refused" {
+	img a.img 1
+	flock -x "$T/a.img" sleep 60 &
+	LOCK_PID=$!
+	wait_for 5 eval '! flock -n -s "$T/a.img" true'
+	hv_refuses "$T/a.img is attached elsewhere (a disk of this or another xenon-hv): detach it there, or attach every one read-only (ro)" \
+		--disk "devid=51712,target=$T/a.img"
+	hv_refuses "$T/a.img is attached for writing elsewhere" --disk "devid=51712,target=$T/a.img,ro"
+}
+
 # ---- vbd: the guest and the control socket (KVM) -----------------------------
 
 @test "vbd: a host block device (a loop device): its size, and the guest's writes reach the image" {
@@ -195,6 +207,10 @@ console_has() {
 	run "$HVCTL" "$SOCK" device-add vbd devid=51744 target="$T/none.img"
 	[ "$status" -eq 1 ]
 	grep -q "vbd 51744: cannot open $T/none.img: No such file or directory" "$T/err"
+	run "$HVCTL" "$SOCK" device-add vbd devid=51760 target="$T/a.img" ro
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"device-add: Device or resource busy"* ]]
+	grep -q "vbd 51760: $T/a.img is attached for writing elsewhere" "$T/err"
 	run "$HVCTL" "$SOCK" device-remove vbd 51712
 	[ "$status" -eq 0 ]
 	run "$HVCTL" "$SOCK" device-remove vbd 51712

@@ -623,14 +623,21 @@ static void test_specs_and_cmdline(void)
 	for (unsigned i = 0; i < sizeof(bad_vif) / sizeof(bad_vif[0]); i++)
 		CHECK_INT(hv_vdev_spec_parse_str(HVCTL_DEV_VIF, bad_vif[i], bad_vif[i], &s), -EINVAL);
 
-	add_disk(DEVID, 0);
+	/* One image: any number of readers, or one writer (flock, across processes too). */
+	add_disk(DEVID, HVCTL_DEVF_READONLY);
 	add_disk(DEVID + 16, HVCTL_DEVF_READONLY);
+	s = disk_spec(DEVID + 32, image, 0);
+	CHECK_INT(hv_vdev_add(&vm, &s, 1, NULL), -EBUSY);
 	CHECK_INT(hv_vdev_cmdline(&vm, buf, sizeof(buf)), 0);
 	CHECK_STR(buf,
 		  "console=ttyS0 virtio_mmio.device=512@0xd0000000:16 virtio_mmio.device=512@0xd0001000:17");
 	CHECK_INT(hv_vdev_cmdline(&vm, buf, 100), -ENAMETOOLONG);
 	hv_vdev_fini(&vm);
 	CHECK_INT(hv_vdev_list(&vm, NULL, 0), 0);
+	CHECK_INT(hv_vdev_add(&vm, &s, 1, NULL), 0); /* the readers are gone */
+	s = disk_spec(DEVID + 48, image, HVCTL_DEVF_READONLY);
+	CHECK_INT(hv_vdev_add(&vm, &s, 1, NULL), -EBUSY);
+	hv_vdev_fini(&vm);
 }
 
 int main(void)
