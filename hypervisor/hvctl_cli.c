@@ -290,7 +290,7 @@ static const struct cli_cmd cli_cmds[] = {
     {"destroy", "", 0, 0, cmd_destroy, "end the domain at once"},
     {"events", "[SECONDS]", 0, 1, cmd_events, "print events until the domain ends"},
     {"console", "", 0, 0, cmd_console, "print the recent console output"},
-    {"device-add", "vbd|vif KEY=VALUE...", 2, 17, cmd_device_add, "add a disk or NIC (see hvctl(8))"},
+    {"device-add", "vbd|vif KEY=VALUE...", 2, 17, cmd_device_add, "add a disk or NIC (keys: xenon-hv(8))"},
     {"device-remove", "vbd|vif DEVID", 2, 2, cmd_device_remove, "remove a disk or NIC"},
     {"device-list", "", 0, 0, cmd_device_list, "the disks and NICs, their state and statistics"},
 };
