@@ -36,9 +36,10 @@
  * from the shell's idle loop).
  *
  * Stopping: virtio_reset() writes status 0 and waits for the device to
- * read back 0; virtq_free()/virtio_release() give back queue memory and
- * the interrupt. Every value read from the device (queue sizes, used ids and
- * lengths) is checked before use.
+ * read back 0; virtio_release() then gives back the queues' memory and
+ * masks the interrupt. Values read from the device are checked before use
+ * (queue sizes; a used id that names no chain in flight is ignored); a used
+ * length is the driver's to check against the buffers it gave.
  */
 #ifndef GUEST_VIRTIO_H
 #define GUEST_VIRTIO_H
