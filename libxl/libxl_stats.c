@@ -64,7 +64,9 @@ static int probe_start(struct probe *p, uint32_t domid)
 		return -errno;
 	if (connect(p->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 		return errno == ENOENT || errno == ECONNREFUSED ? -ESRCH : errno == EAGAIN ? -ETIMEDOUT : -errno;
-	return probe_send(p, HVCTL_INFO);
+	/* Both requests at once: xenon-hv answers them in order, one wake-up for both. */
+	rc = probe_send(p, HVCTL_INFO);
+	return rc ? rc : probe_send(p, HVCTL_DEVICE_LIST);
 }
 
 static void fill_vcpus(libxl_domain_stats *d, const struct hvctl_info *hv)
@@ -94,8 +96,8 @@ static void fill_info(libxl_domain_stats *d, const struct hvctl_info *hv)
 	d->shutdown = info.shutdown;
 	d->crashed = info.crashed;
 	d->cpu_time_ns = hv->cpu_time_ns;
-	if (!d->max_memkb)
-		d->max_memkb = hv->mem_kib;
+	/* xenon-hv's memory is the domain's maximum (static-max). */
+	d->max_memkb = hv->mem_kib;
 	if (!d->current_memkb)
 		d->current_memkb = hv->mem_kib;
 	fill_vcpus(d, hv);
@@ -160,7 +162,7 @@ static int probe_reply(struct probe *p, const struct hvctl_hdr *hdr, const void 
 		fill_info(p->d, &hv);
 		p->d->sample_ns = clock_ns(CLOCK_MONOTONIC);
 		p->step = STEP_DEVICES;
-		return probe_send(p, HVCTL_DEVICE_LIST);
+		return 0;
 	}
 	p->step = STEP_DONE;
 	/* An xenon-hv without devices support has none. */
@@ -229,9 +231,12 @@ static int probes_run(struct probe *probes, unsigned n, int timeout_ms)
 static void fill_silent(libxl_ctx *ctx, libxl_domain_stats *d, int rc)
 {
 	libxl_dominfo info = {0};
+	uint64_t v;
 
 	info.domid = d->domid;
 	libxl__info_without_hv(ctx, &info, rc);
+	if (libxl__xs_read_u64(ctx, XS_NO_TX, &v, "/local/domain/%u/memory/static-max", d->domid) == 0)
+		d->max_memkb = v;
 	d->answered = false;
 	d->running = d->blocked = d->paused = false;
 	d->shutdown = info.shutdown;
@@ -248,7 +253,7 @@ static void fill_silent(libxl_ctx *ctx, libxl_domain_stats *d, int rc)
 	}
 }
 
-/* From xenstore: the name (none: the domain has just gone) and the memory. */
+/* From xenstore: the name (none: the domain has just gone) and the memory target. */
 static int fill_from_xenstore(libxl_ctx *ctx, libxl_domain_stats *d)
 {
 	uint64_t v;
@@ -258,8 +263,6 @@ static int fill_from_xenstore(libxl_ctx *ctx, libxl_domain_stats *d)
 		return -ENOENT;
 	if (libxl__xs_read_u64(ctx, XS_NO_TX, &v, "/local/domain/%u/memory/target", d->domid) == 0)
 		d->current_memkb = v;
-	if (libxl__xs_read_u64(ctx, XS_NO_TX, &v, "/local/domain/%u/memory/static-max", d->domid) == 0)
-		d->max_memkb = v;
 	return 0;
 }
 
