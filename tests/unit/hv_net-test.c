@@ -12,10 +12,12 @@
  * them, so the only frames on them are its own.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
+#include <net/if_arp.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <sched.h>
@@ -33,18 +35,19 @@
 #include "log.h"
 #include "unit.h"
 
-#define RAM_SIZE    (1 << 20)
-#define QSIZE	    16
-#define BUFS	    0x10000
-#define ETHERTYPE   0x88b5 /* IEEE local experimental */
-#define HDR	    12
-#define F_CSUM	    (1ULL << 0)
-#define F_MTU	    (1ULL << 3)
-#define F_MAC	    (1ULL << 5)
-#define F_HOST_TSO4 (1ULL << 11)
-#define F_MRG	    (1ULL << 15)
-#define F_STATUS    (1ULL << 16)
-#define F_VERSION1  (1ULL << 32)
+#define RAM_SIZE     (1 << 20)
+#define QSIZE	     16
+#define BUFS	     0x10000
+#define ETHERTYPE    0x88b5 /* IEEE local experimental */
+#define HDR	     12
+#define F_CSUM	     (1ULL << 0)
+#define F_GUEST_CSUM (1ULL << 1)
+#define F_MTU	     (1ULL << 3)
+#define F_MAC	     (1ULL << 5)
+#define F_HOST_TSO4  (1ULL << 11)
+#define F_MRG	     (1ULL << 15)
+#define F_STATUS     (1ULL << 16)
+#define F_VERSION1   (1ULL << 32)
 
 static int irq_levels[HV_IRQ_PINS];
 
@@ -623,6 +626,110 @@ static void test_tx_csum_offload(void)
 	dev_close();
 }
 
+/* TSO: one TCP/IPv4 packet of 3000 bytes of payload, gso_size 1000, twice
+ * the MTU: the tap takes it whole (the kernel segments it later). */
+static void test_tx_tso(void)
+{
+	static uint8_t p[HDR + 14 + 20 + 20 + 3000], got[4096];
+	uint32_t id, len;
+	uint16_t v;
+	ssize_t n;
+
+	if (!dev_ok(1500))
+		return;
+	CHECK_INT(driver_init(F_VERSION1 | F_MAC | F_CSUM | F_HOST_TSO4), 1);
+	memset(p, 0, sizeof(p));
+	p[0] = 1, p[1] = 1;				 /* NEEDS_CSUM, GSO_TCPV4 */
+	v = htole16(14 + 20 + 20), memcpy(p + 2, &v, 2); /* hdr_len */
+	v = htole16(1000), memcpy(p + 4, &v, 2);	 /* gso_size */
+	v = htole16(14 + 20), memcpy(p + 6, &v, 2);	 /* csum_start: the TCP header */
+	v = htole16(16), memcpy(p + 8, &v, 2);		 /* csum_offset: its checksum */
+	frame(p + HDR, sizeof(p) - HDR, (const uint8_t[6]){2, 0, 0, 0, 0, 1}, 0);
+	p[HDR + 12] = 0x08, p[HDR + 13] = 0x00; /* IPv4 */
+	v = htons(20 + 20 + 3000);
+	p[HDR + 14] = 0x45, memcpy(p + HDR + 16, &v, 2), p[HDR + 22] = 64, p[HDR + 23] = 6;
+	p[HDR + 20] = 0x40, p[HDR + 21] = 0;		    /* DF */
+	memset(p + HDR + 26, 10, 8);			    /* addresses 10.10.10.10 */
+	p[HDR + 34 + 12] = 5 << 4, p[HDR + 34 + 13] = 0x18; /* data offset, PSH ACK */
+	memcpy(gpa(BUFS), p, sizeof(p));
+	q_add(&txq, (struct gbuf[]){{BUFS, 100, 0}, {BUFS + 100, sizeof(p) - 100, 0}}, 2);
+	kick(&txq);
+	for (;;) {
+		n = recv(psock, got, sizeof(got), 0);
+		if (n < 0 || n == (ssize_t)(sizeof(p) - HDR))
+			break;
+	}
+	CHECK_INT(n, sizeof(p) - HDR);
+	CHECK(!memcmp(got + 14 + 40, p + HDR + 14 + 40, 3000));
+	CHECK(q_used(&txq, &id, &len) && id == 0);
+	CHECK_INT(vif_stat(HVCTL_VIF_TX_PACKETS), 1);
+	CHECK_INT(vif_stat(HVCTL_VIF_TX_BYTES), sizeof(p) - HDR);
+	CHECK_INT(vif_stat(HVCTL_VIF_TX_ERRORS), 0);
+	dev_close();
+}
+
+/* The host side's address 10.9.0.1/24 on the tap, the guest 10.9.0.2 as a
+ * permanent neighbour (no ARP on the wire). */
+static void host_addr(const char *tap)
+{
+	struct ifreq ifr = {0};
+	struct arpreq arp = {0};
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
+	sin->sin_family = AF_INET;
+	inet_pton(AF_INET, "10.9.0.1", &sin->sin_addr);
+	CHECK_INT(ioctl(s, SIOCSIFADDR, &ifr), 0);
+	inet_pton(AF_INET, "255.255.255.0", &sin->sin_addr);
+	CHECK_INT(ioctl(s, SIOCSIFNETMASK, &ifr), 0);
+	sin = (struct sockaddr_in *)&arp.arp_pa;
+	sin->sin_family = AF_INET;
+	inet_pton(AF_INET, "10.9.0.2", &sin->sin_addr);
+	arp.arp_ha.sa_family = ARPHRD_ETHER;
+	memcpy(arp.arp_ha.sa_data, guest_mac, 6);
+	arp.arp_flags = ATF_PERM | ATF_COM;
+	snprintf(arp.arp_dev, sizeof(arp.arp_dev), "%s", tap);
+	CHECK_INT(ioctl(s, SIOCSARP, &arp), 0);
+	close(s);
+}
+
+/* GUEST_CSUM: the host's UDP reaches the guest with its checksum left to it
+ * (NEEDS_CSUM, the tap was told it may); without, checksummed. */
+static void test_rx_guest_csum(void)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9)};
+	uint8_t *h = gpa(BUFS);
+	uint32_t id, len;
+	uint16_t v;
+
+	inet_pton(AF_INET, "10.9.0.2", &to.sin_addr);
+	for (int csum = 0; csum < 2; csum++) {
+		int s;
+
+		if (!dev_ok(1500))
+			return;
+		CHECK_INT(driver_init(F_VERSION1 | F_MAC | (csum ? F_GUEST_CSUM : 0)), 1);
+		host_addr(tap_name());
+		q_add(&rxq, (struct gbuf[]){{BUFS, 2048, 1}}, 1);
+		kick(&rxq);
+		s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		CHECK_INT(sendto(s, "hello", 5, 0, (struct sockaddr *)&to, sizeof(to)), 5);
+		close(s);
+		CHECK(q_used(&rxq, &id, &len) && id == 0 && len == HDR + 14 + 20 + 8 + 5);
+		CHECK_INT(h[0], csum ? 1 : 0); /* flags: NEEDS_CSUM */
+		memcpy(&v, h + HDR + 14 + 20 + 6, 2);
+		if (csum) {
+			CHECK_INT(le16toh(*(uint16_t *)(h + 6)), 14 + 20); /* csum_start */
+			CHECK_INT(le16toh(*(uint16_t *)(h + 8)), 6);	   /* csum_offset */
+		} else {
+			CHECK(v != 0); /* computed by the kernel */
+		}
+		CHECK(!memcmp(h + HDR + 14 + 20 + 8, "hello", 5));
+		dev_close();
+	}
+}
+
 static int private_netns(void)
 {
 	if (unshare(CLONE_NEWNET) < 0) {
@@ -655,6 +762,8 @@ int main(int argc, char **argv)
 	RUN(test_rx_mergeable);
 	RUN(test_hostile_chains);
 	RUN(test_tx_csum_offload);
+	RUN(test_tx_tso);
+	RUN(test_rx_guest_csum); /* last: it gives the tap an address */
 	hv_devices_fini(&vm);
 	for (unsigned s = 0; s < HV_BUS_NR; s++)
 		hv_bus_destroy(&vm.bus[s]);
