@@ -86,7 +86,8 @@ struct MHD_Daemon *xe_http_start(const char *addr, unsigned port)
 		return NULL;
 	}
 	d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, answer, NULL, MHD_OPTION_SOCK_ADDR, sa,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
+			     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 64u,
+			     MHD_OPTION_END);
 	if (!d)
 		xe_warn("cannot listen on %s port %u (in use? a privileged port?)", addr, port);
 	return d;

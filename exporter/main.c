@@ -38,16 +38,17 @@ static void on_stop(int sig)
 
 static void usage(FILE *fp)
 {
-	fprintf(fp, "Usage: xenon-exporter [OPTION]...\n"
-		    "Serve every domain's statistics in the Prometheus text format at /metrics.\n\n"
-		    "-l, --listen=ADDRESS   IPv4 or IPv6 address to listen on (default 127.0.0.1)\n"
-		    "-p, --port=PORT        TCP port (default %d)\n"
-		    "-i, --interval=SECONDS seconds between samples (default 1)\n"
-		    "-t, --timeout=MS       how long a sample waits for a slow xenon-hv (default %d)\n"
-		    "-F, --foreground       stay in the foreground, messages on stderr\n"
-		    "    --pidfile=FILE     write the daemon's pid to FILE\n"
-		    "-h, --help             this help;  -V, --version  the version\n"
-		    "See xenon-exporter(8).\n",
+	fprintf(fp,
+		"Usage: xenon-exporter [OPTION]...\n"
+		"Serve every domain's statistics in the Prometheus text format at /metrics.\n\n"
+		"-l, --listen=ADDRESS   IPv4 or IPv6 address to listen on (default 127.0.0.1)\n"
+		"-p, --port=PORT        TCP port (default %d)\n"
+		"-i, --interval=SECONDS seconds between samples (default 1)\n"
+		"-t, --timeout=MS       how long a sample waits for a slow xenon-hv (default %d)\n"
+		"-F, --foreground       stay in the foreground, messages on stderr\n"
+		"    --pidfile=FILE     write the daemon's pid to FILE\n"
+		"-h, --help             this help;  -V, --version  the version\n"
+		"See xenon-exporter(8).\n",
 		DEFAULT_PORT, LIBXL_STATS_TIMEOUT_MS);
 }
 
@@ -58,7 +59,8 @@ static int number(const char *opt, const char *v, double min, double max, double
 	errno = 0;
 	*out = strtod(v, &end);
 	if (errno || end == v || *end || *out < min || *out > max) {
-		xe_warn("%s '%s': expected a number from %g to %g; see xenon-exporter --help", opt, v, min, max);
+		xe_warn("%s '%s': expected a number from %g to %g; see xenon-exporter --help", opt, v, min,
+			max);
 		return -EINVAL;
 	}
 	return 0;
@@ -67,12 +69,15 @@ static int number(const char *opt, const char *v, double min, double max, double
 /* 0, 1 (help or version shown) or -EINVAL. */
 static int parse(struct opts *o, int argc, char **argv)
 {
-	static const struct option lo[] = {
-	    {"listen", required_argument, NULL, 'l'},	{"port", required_argument, NULL, 'p'},
-	    {"interval", required_argument, NULL, 'i'}, {"timeout", required_argument, NULL, 't'},
-	    {"foreground", no_argument, NULL, 'F'},	{"pidfile", required_argument, NULL, 'P'},
-	    {"help", no_argument, NULL, 'h'},		{"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"listen", required_argument, NULL, 'l'},
+					   {"port", required_argument, NULL, 'p'},
+					   {"interval", required_argument, NULL, 'i'},
+					   {"timeout", required_argument, NULL, 't'},
+					   {"foreground", no_argument, NULL, 'F'},
+					   {"pidfile", required_argument, NULL, 'P'},
+					   {"help", no_argument, NULL, 'h'},
+					   {"version", no_argument, NULL, 'V'},
+					   {NULL, 0, NULL, 0}};
 	double v;
 	int c;
 
@@ -212,7 +217,9 @@ static int write_pidfile(const char *path)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.listen = "127.0.0.1", .port = DEFAULT_PORT, .interval_s = 1,
+	struct opts o = {.listen = "127.0.0.1",
+			 .port = DEFAULT_PORT,
+			 .interval_s = 1,
 			 .timeout_ms = LIBXL_STATS_TIMEOUT_MS};
 	struct sigaction sa = {.sa_handler = on_stop};
 	libxl_stats_sample s;
@@ -232,8 +239,7 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	rc = libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, NULL);
-	if (rc < 0)
-		{
+	if (rc < 0) {
 		xe_warn("cannot connect to xenstored: %s (is it running? XENSTORED_PATH)", strerror(-rc));
 		return 1;
 	}
@@ -244,7 +250,7 @@ int main(int argc, char **argv)
 	if (!http || (o.pidfile && write_pidfile(o.pidfile) < 0))
 		return 1;
 	xe_warn("serving http://%s%s%s:%u/metrics", strchr(o.listen, ':') ? "[" : "", o.listen,
-		 strchr(o.listen, ':') ? "]" : "", o.port);
+		strchr(o.listen, ':') ? "]" : "", o.port);
 	if (ready_fd >= 0)
 		detached(ready_fd);
 	sample_loop(ctx, &o, &s);

@@ -85,13 +85,34 @@ struct dom_metric {
 	double (*get)(const libxl_domain_stats *d);
 };
 
-static double m_cpu(const libxl_domain_stats *d) { return (double)d->cpu_time_ns / 1e9; }
-static double m_mem(const libxl_domain_stats *d) { return (double)d->current_memkb * 1024.0; }
-static double m_maxmem(const libxl_domain_stats *d) { return (double)d->max_memkb * 1024.0; }
-static double m_vcpus(const libxl_domain_stats *d) { return (double)d->num_vcpus; }
-static double m_answered(const libxl_domain_stats *d) { return d->answered; }
-static double m_vbds(const libxl_domain_stats *d) { return (double)d->num_vbds; }
-static double m_vifs(const libxl_domain_stats *d) { return (double)d->num_vifs; }
+static double m_cpu(const libxl_domain_stats *d)
+{
+	return (double)d->cpu_time_ns / 1e9;
+}
+static double m_mem(const libxl_domain_stats *d)
+{
+	return (double)d->current_memkb * 1024.0;
+}
+static double m_maxmem(const libxl_domain_stats *d)
+{
+	return (double)d->max_memkb * 1024.0;
+}
+static double m_vcpus(const libxl_domain_stats *d)
+{
+	return (double)d->num_vcpus;
+}
+static double m_answered(const libxl_domain_stats *d)
+{
+	return d->answered;
+}
+static double m_vbds(const libxl_domain_stats *d)
+{
+	return (double)d->num_vbds;
+}
+static double m_vifs(const libxl_domain_stats *d)
+{
+	return (double)d->num_vifs;
+}
 
 static const struct dom_metric dom_metrics[] = {
     {"xenon_domain_cpu_seconds_total", "counter", "CPU time of all the domain's vCPUs.", m_cpu},
@@ -151,7 +172,8 @@ static void vcpu_metric(struct xe_buf *b, const libxl_stats_sample *s)
 		for (int v = 0; d->answered && v < d->num_vcpus; v++) {
 			xe_printf(b, "xenon_domain_vcpu_cpu_seconds_total");
 			labels(b, d);
-			xe_printf(b, ",vcpu=\"%u\"} %.15g\n", d->vcpus[v].vcpuid, (double)d->vcpus[v].cpu_time_ns / 1e9);
+			xe_printf(b, ",vcpu=\"%u\"} %.15g\n", d->vcpus[v].vcpuid,
+				  (double)d->vcpus[v].cpu_time_ns / 1e9);
 		}
 	}
 }
@@ -186,8 +208,8 @@ static const struct dev_metric vif_metrics[] = {
     {"xenon_vif_receive_drops_total", "Packets for the guest that were dropped.", VIF(rx_drops), 1},
 };
 
-static void device_metrics(struct xe_buf *b, const libxl_stats_sample *s, const struct dev_metric *ms, size_t nm,
-			   bool vbd)
+static void device_metrics(struct xe_buf *b, const libxl_stats_sample *s, const struct dev_metric *ms,
+			   size_t nm, bool vbd)
 {
 	for (size_t m = 0; m < nm; m++) {
 		family(b, ms[m].name, "counter", ms[m].help);

@@ -63,7 +63,9 @@ static int probe_start(struct probe *p, uint32_t domid)
 	if (p->fd < 0)
 		return -errno;
 	if (connect(p->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		return errno == ENOENT || errno == ECONNREFUSED ? -ESRCH : errno == EAGAIN ? -ETIMEDOUT : -errno;
+		return errno == ENOENT || errno == ECONNREFUSED ? -ESRCH
+		       : errno == EAGAIN			? -ETIMEDOUT
+								: -errno;
 	/* Both requests at once: xenon-hv answers them in order, one wake-up for both. */
 	rc = probe_send(p, HVCTL_INFO);
 	return rc ? rc : probe_send(p, HVCTL_DEVICE_LIST);
@@ -358,7 +360,8 @@ static int sample_guests(libxl_ctx *ctx, libxl_stats_sample *s, int first, int t
 		if (p->rc < 0) {
 			char msg[160];
 
-			snprintf(msg, sizeof(msg), "no device statistics from xenon-hv: %s", strerror(-p->rc));
+			snprintf(msg, sizeof(msg), "no device statistics from xenon-hv: %s",
+				 strerror(-p->rc));
 			p->d->status = strdup(msg);
 		}
 	}
@@ -378,13 +381,15 @@ int libxl_domain_stats_sample(libxl_ctx *ctx, unsigned flags, int timeout_ms, li
 	rc = list_domains(ctx, sample, host ? 1 : 0);
 	if (rc == 0 && host) {
 		/* Domain-0 first: shift the guests up one. */
-		memmove(&sample->domains[1], &sample->domains[0], sizeof(*sample->domains) * (size_t)sample->num_domains);
+		memmove(&sample->domains[1], &sample->domains[0],
+			sizeof(*sample->domains) * (size_t)sample->num_domains);
 		libxl_domain_stats_init(&sample->domains[0]);
 		sample->num_domains++;
 		rc = fill_host(ctx, &sample->domains[0]);
 	}
 	if (rc == 0)
-		rc = sample_guests(ctx, sample, host ? 1 : 0, timeout_ms > 0 ? timeout_ms : LIBXL_STATS_TIMEOUT_MS);
+		rc = sample_guests(ctx, sample, host ? 1 : 0,
+				   timeout_ms > 0 ? timeout_ms : LIBXL_STATS_TIMEOUT_MS);
 	if (rc < 0) {
 		libxl_stats_sample_dispose(sample);
 		libxl_stats_sample_init(sample);

@@ -239,3 +239,43 @@ start_screen() {
 		assert last["aidle"]["cpu_percent"] <= 10, last["aidle"]
 	EOF
 }
+
+# aidle's disk columns from xentop -j: "VBDS RD RSECT WR WSECT".
+vbd_cols() {
+	xentop -j -i 1 | python3 -c '
+import json, sys
+d = {o["name"]: o for o in map(json.loads, sys.stdin)}["aidle"]
+print(d["vbds"], d["vbd_rd_reqs"], d["vbd_rd_sectors"], d["vbd_wr_reqs"], d["vbd_wr_sectors"])'
+}
+
+guest_type() {
+	local tty
+	tty=$(hvctl "$XENON_RUNDIR/domains/$(xl domid "$1").sock" info | awk '$1 == "console:" { print $2 }')
+	[[ $tty == /dev/pts/* ]] && printf '%s\r' "$2" > "$tty"
+}
+
+@test "with KVM: disk columns are zero until a disk exists, then grow by exactly what the guest did" {
+	require_kvm
+	unset XENON_HV
+	export XENON_SCRIPTDIR=$XENON_TOP/hotplug XENON_DEVICE_TIMEOUT_MS=60000
+	truncate -s 8M "$T/a.img"
+	xl create "$T/aidle.cfg" 'vcpus=1'
+	wait_for 60 console_has aidle 'xenon> '
+	[ "$(vbd_cols)" = "0 0 0 0 0" ]
+	xl block-attach aidle "$T/a.img,raw,xvda,rw"
+	read -r n rd rs wr ws <<< "$(vbd_cols)"
+	[ "$n" = 1 ]
+	guest_type aidle 'blk write xvda 5 hello'
+	wait_for 60 eval '[ "$(vbd_cols | cut -d" " -f4)" != "$wr" ]'
+	read -r n rd2 rs2 wr2 ws2 <<< "$(vbd_cols)"
+	echo "write: $wr/$ws -> $wr2/$ws2"
+	[ $((wr2 - wr)) -eq 1 ] && [ $((ws2 - ws)) -eq 1 ]
+	guest_type aidle 'blk read xvda 0 3'
+	wait_for 60 eval '[ "$(vbd_cols | cut -d" " -f2)" != "$rd2" ]'
+	read -r n rd3 rs3 wr3 ws3 <<< "$(vbd_cols)"
+	echo "read: $rd2/$rs2 -> $rd3/$rs3"
+	[ $((rd3 - rd2)) -eq 1 ] && [ $((rs3 - rs2)) -eq 3 ] && [ "$wr3" = "$wr2" ]
+	# The same in batch mode's columns and the -x sub-row.
+	xentop -b -i 1 -x > "$T/out"
+	grep -Eq "^VBD BlkBack 51712 \[ca: 0\]  OO: +0   RD: +$rd3   WR: +$wr3   RSECT: +$rs3   WSECT: +$ws3$" "$T/out"
+}

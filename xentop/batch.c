@@ -40,7 +40,8 @@ uint64_t xt_now_ns(void)
 
 void xt_sleep_until(uint64_t next_ns)
 {
-	struct timespec ts = {.tv_sec = (time_t)(next_ns / 1000000000ull), .tv_nsec = (long)(next_ns % 1000000000ull)};
+	struct timespec ts = {.tv_sec = (time_t)(next_ns / 1000000000ull),
+			      .tv_nsec = (long)(next_ns % 1000000000ull)};
 
 	/* A stop signal interrupts the sleep (no SA_RESTART). */
 	while (!xt_stop_signal && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)

@@ -59,16 +59,22 @@ static int parse_number(const char *opt, const char *v, double *out, bool intege
 /* 0, 1 (exit 0: help, version) or -EINVAL (exit 1). */
 static int parse_opts(struct xt_opts *o, int argc, char **argv)
 {
-	static const struct option lopts[] = {
-	    {"help", no_argument, NULL, 'h'},	      {"version", no_argument, NULL, 'V'},
-	    {"networks", no_argument, NULL, 'n'},     {"vbds", no_argument, NULL, 'x'},
-	    {"repeat-header", no_argument, NULL, 'r'}, {"vcpus", no_argument, NULL, 'v'},
-	    {"delay", required_argument, NULL, 'd'},  {"batch", no_argument, NULL, 'b'},
-	    {"iterations", required_argument, NULL, 'i'}, {"full-name", no_argument, NULL, 'f'},
-	    {"dom0-first", no_argument, NULL, 'z'},   {"json", no_argument, NULL, 'j'},
-	    {NULL, 0, NULL, 0}};
-	bool *flags[128] = {['n'] = &o->networks, ['x'] = &o->vbds, ['r'] = &o->repeat, ['v'] = &o->vcpus,
-			    ['b'] = &o->batch,	  ['f'] = &o->full_name, ['z'] = &o->dom0_first, ['j'] = &o->json};
+	static const struct option lopts[] = {{"help", no_argument, NULL, 'h'},
+					      {"version", no_argument, NULL, 'V'},
+					      {"networks", no_argument, NULL, 'n'},
+					      {"vbds", no_argument, NULL, 'x'},
+					      {"repeat-header", no_argument, NULL, 'r'},
+					      {"vcpus", no_argument, NULL, 'v'},
+					      {"delay", required_argument, NULL, 'd'},
+					      {"batch", no_argument, NULL, 'b'},
+					      {"iterations", required_argument, NULL, 'i'},
+					      {"full-name", no_argument, NULL, 'f'},
+					      {"dom0-first", no_argument, NULL, 'z'},
+					      {"json", no_argument, NULL, 'j'},
+					      {NULL, 0, NULL, 0}};
+	bool *flags[128] = {
+	    ['n'] = &o->networks, ['x'] = &o->vbds,	 ['r'] = &o->repeat,	 ['v'] = &o->vcpus,
+	    ['b'] = &o->batch,	  ['f'] = &o->full_name, ['z'] = &o->dom0_first, ['j'] = &o->json};
 	double v;
 	int opt;
 
@@ -112,7 +118,8 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc > 0 ? 0 : 1;
 	if (!st.o.batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		fprintf(stderr, "xentop: the screen needs a terminal; use -b (batch) or -j (JSON) otherwise\n");
+		fprintf(stderr,
+			"xentop: the screen needs a terminal; use -b (batch) or -j (JSON) otherwise\n");
 		return 1;
 	}
 	rc = libxl_ctx_alloc(&st.ctx, LIBXL_VERSION, 0, NULL);

@@ -98,7 +98,9 @@ static void render_vbds(const struct xt_state *st, const libxl_domain_stats *d)
 		unsigned dev = (unsigned)v->devid;
 
 		/* Xen's "[major:minor] " of the virtual device number (51712: [ca: 0]). */
-		xt_print(st, "VBD %s %4d [%2x:%2x]  OO: %8llu   RD: %8llu   WR: %8llu   RSECT: %10llu   WSECT: %10llu\n",
+		xt_print(st,
+			 "VBD %s %4d [%2x:%2x]  OO: %8llu   RD: %8llu   WR: %8llu   RSECT: %10llu   WSECT: "
+			 "%10llu\n",
 			 "BlkBack", (int)v->devid, dev >> 8, dev & 0xff, (unsigned long long)v->oo_reqs,
 			 (unsigned long long)v->rd_reqs, (unsigned long long)v->wr_reqs,
 			 (unsigned long long)v->rd_sectors, (unsigned long long)v->wr_sectors);

@@ -95,10 +95,18 @@ static void handle_key(struct xt_state *st, struct screen *sc, int ch)
 		return;
 	}
 	switch (ch < 256 && ch >= 0 ? tolower(ch) : ch) {
-	case 'n': key_toggle(&st->o.networks); break;
-	case 'b': key_toggle(&st->o.vbds); break;
-	case 'r': key_toggle(&st->o.repeat); break;
-	case 'v': key_toggle(&st->o.vcpus); break;
+	case 'n':
+		key_toggle(&st->o.networks);
+		break;
+	case 'b':
+		key_toggle(&st->o.vbds);
+		break;
+	case 'r':
+		key_toggle(&st->o.repeat);
+		break;
+	case 'v':
+		key_toggle(&st->o.vcpus);
+		break;
 	case 's':
 		st->sort_field = (st->sort_field + 1) % XT_NR_FIELDS;
 		xt_sort(st);
@@ -108,14 +116,20 @@ static void handle_key(struct xt_state *st, struct screen *sc, int ch)
 		sc->len = 0;
 		sc->value[0] = '\0';
 		break;
-	case KEY_DOWN: st->first_index++; break;
+	case KEY_DOWN:
+		st->first_index++;
+		break;
 	case KEY_UP:
 		if (st->first_index)
 			st->first_index--;
 		break;
-	case KEY_REPAINT: clear(); break;
+	case KEY_REPAINT:
+		clear();
+		break;
 	case 'q':
-	case KEY_ESC: sc->quit = true; break;
+	case KEY_ESC:
+		sc->quit = true;
+		break;
 	}
 }
 

@@ -17,23 +17,40 @@
 
 /* Xen's columns, in Xen's order. */
 enum xt_field_id {
-	XT_NAME, XT_STATE, XT_CPU, XT_CPU_PCT, XT_MEM, XT_MEM_PCT, XT_MAXMEM, XT_MAX_PCT, XT_VCPUS,
-	XT_NETS, XT_NET_TX, XT_NET_RX, XT_VBDS, XT_VBD_OO, XT_VBD_RD, XT_VBD_WR, XT_VBD_RSECT,
-	XT_VBD_WSECT, XT_SSID, XT_NR_FIELDS
+	XT_NAME,
+	XT_STATE,
+	XT_CPU,
+	XT_CPU_PCT,
+	XT_MEM,
+	XT_MEM_PCT,
+	XT_MAXMEM,
+	XT_MAX_PCT,
+	XT_VCPUS,
+	XT_NETS,
+	XT_NET_TX,
+	XT_NET_RX,
+	XT_VBDS,
+	XT_VBD_OO,
+	XT_VBD_RD,
+	XT_VBD_WR,
+	XT_VBD_RSECT,
+	XT_VBD_WSECT,
+	XT_SSID,
+	XT_NR_FIELDS
 };
 
 struct xt_opts {
-	double delay_s;	  /* -d */
-	long iterations;  /* -i; 0: until stopped */
-	int timeout_ms;	  /* how long a sample waits for a slow xenon-hv */
-	bool batch;	  /* -b */
-	bool json;	  /* -j (beyond Xen) */
-	bool vcpus;	  /* -v */
-	bool networks;	  /* -n */
-	bool vbds;	  /* -x */
-	bool repeat;	  /* -r */
-	bool full_name;	  /* -f */
-	bool dom0_first;  /* -z */
+	double delay_s;	 /* -d */
+	long iterations; /* -i; 0: until stopped */
+	int timeout_ms;	 /* how long a sample waits for a slow xenon-hv */
+	bool batch;	 /* -b */
+	bool json;	 /* -j (beyond Xen) */
+	bool vcpus;	 /* -v */
+	bool networks;	 /* -n */
+	bool vbds;	 /* -x */
+	bool repeat;	 /* -r */
+	bool full_name;	 /* -f */
+	bool dom0_first; /* -z */
 };
 
 struct xt_state {
@@ -49,7 +66,7 @@ struct xt_state {
 	unsigned sort_field;  /* enum xt_field_id; Xen starts with NAME */
 	unsigned first_index; /* the first domain shown (arrows scroll) */
 	unsigned width[XT_NR_FIELDS];
-	bool curses;	      /* printing to the screen, not stdout */
+	bool curses; /* printing to the screen, not stdout */
 };
 
 /* ---- sample.c ---- */
