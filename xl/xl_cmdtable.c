@@ -72,12 +72,12 @@ const struct cmd_spec cmd_table[] = {
      "-h, --help          Print this help."},
     {"rename", main_rename, false, true, "Rename a domain", "<Domain> <NewDomainName>",
      "-h, --help          Print this help."},
-    {"uptime", main_uptime, false, false, "Print uptime for all/some domains", "[-s] [Domain...]",
-     "-h, --help          Print this help.\n"
-     "-s                  Uptime in short format."},
     {"top", main_top, false, false, "Monitor a host and the domains in real time", "[xentop options]",
      "-h, --help          Print this help.\n"
      "Other options are xentop's (xentop(1)): -b, -i N, -d SECONDS, -j..."},
+    {"uptime", main_uptime, false, false, "Print uptime for all/some domains", "[-s] [Domain...]",
+     "-h, --help          Print this help.\n"
+     "-s                  Uptime in short format."},
     {"block-attach", main_block_attach, true, true, "Create a new virtual block device",
      "<Domain> <disk-spec-component(s)>...",
      "-h, --help          Print this help.\n"
