@@ -208,7 +208,7 @@ start_screen() {
 	wait_for 5 eval '[ "$(line_of "Delay  Networks")" = 30 ]'
 	tm send-keys -t xt q
 	wait_for 5 screen_has '^EXIT=0'
-	screen_has '^icanon echo *$'
+	wait_for 5 screen_has '^icanon echo *$'
 	[ "$(tm display-message -p -t xt '#{alternate_on}')" = 0 ]
 }
 
@@ -217,7 +217,7 @@ start_screen() {
 	start_screen
 	kill -TERM "$(cat "$T/xentop.pid")"
 	wait_for 5 screen_has '^EXIT=143'
-	screen_has '^icanon echo *$'
+	wait_for 5 screen_has '^icanon echo *$'
 	[ "$(tm display-message -p -t xt '#{alternate_on}')" = 0 ]
 }
 
