@@ -463,7 +463,7 @@ start_f1() { xln create "$T/f.cfg"; }
 
 # ---- a real guest (nested runs) ---------------------------------------------
 
-@test "real guest: disk= and vif= connect, block-attach / block-detach with the guest's own handshake" {
+@test "real guest: disk= and vif= connect; block and network attach / detach with the guest's own handshake" {
 	require_kvm
 	unset XENON_HV
 	export XENON_DEVICE_TIMEOUT_MS=30000
@@ -478,6 +478,11 @@ start_f1() { xln create "$T/f.cfg"; }
 	[ "$(xl block-list f1 | awk '$1 == 51728 { print $4 }')" = 4 ]
 	xln block-detach f1 xvdb
 	[ "$(loops_of "$T/b.img")" = 0 ]
+	xln network-attach f1 bridge=xenbr0 mac=00:16:3e:00:00:42
+	[ "$(xl network-list f1 | awk '$1 == 1 { print $3, $5 }')" = "00:16:3e:00:00:42 4" ]
+	[ "$(taps | sort | tr '\n' ' ')" = "vif1.0 vif1.1 " ]
+	xln network-detach f1 00:16:3e:00:00:42
+	[ "$(taps)" = vif1.0 ]
 	xln destroy f1
 	nothing_left
 	no_devices
