@@ -215,6 +215,10 @@ static int hv_add(libxl_device_disk *disk, const struct disk_plan *p, struct hvc
 	rc = libxl__dev_hv_add(p->d.domid, &spec, out);
 	if (rc == -ESRCH)
 		log_warnx("%s: domain %u is not running (its xenon-hv is gone)", p->d.what, p->d.domid);
+	else if (rc == -EBUSY)
+		log_warnx("%s: %s is in use (attached for writing by a domain, or locked): detach it there "
+			  "first, or attach it read-only everywhere",
+			  p->d.what, p->target);
 	else if (rc < 0)
 		log_warnx("%s: xenon-hv refused %s: %s (the domain's log, xl-<name>.log, says more)",
 			  p->d.what, p->target, log_strerror(rc));
