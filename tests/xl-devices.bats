@@ -316,6 +316,19 @@ start_f1() { xln create "$T/f.cfg"; }
 	[ "$(loops_of "$T/b.img")" = 0 ]
 }
 
+@test "an image written by one domain is refused to another (xenon-hv's lock); read-only it is shared" {
+	start_f1
+	sed 's/"f1"/"f2"/' "$T/f.cfg" > "$T/f2.cfg"
+	xln create "$T/f2.cfg"
+	xln block-attach f1 "$T/a.img,raw,xvdb,rw"
+	run xln block-attach f2 "$T/a.img,raw,xvdb,rw"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"disk xvdb: $T/a.img is in use"* ]]
+	! xenstore-exists $BE/vbd/2/51728
+	xln block-attach f1 "$T/b.img,raw,xvdc,r"
+	xln block-attach f2 "$T/b.img,raw,xvdc,r"
+}
+
 @test "bad and duplicate MACs, a missing bridge, a bad vifname: refused, no tap or node left" {
 	start_f1
 	run xln network-attach f1 mac=01:16:3e:00:00:01

@@ -2,7 +2,8 @@
  * fake-dev.c: fake-hv's disks and NICs (fake-dev.h). It answers
  * HVCTL_DEVICE_ADD / REMOVE / LIST as xenon-hv does (docs/devices.md): a
  * list of devices, duplicates refused (-EEXIST), unknown ones -ENOENT; a
- * vbd's target is opened (read-only with HVCTL_DEVF_READONLY), a qcow2 or
+ * vbd's target is opened (read-only with HVCTL_DEVF_READONLY) and locked
+ * as xenon-hv locks it (flock: shared / exclusive, else -EBUSY), a qcow2 or
  * vhd image refused; a vif's tap is created with TUNSETIFF (in the network
  * namespace fake-hv runs in) and goes when the device is removed or
  * fake-hv ends. Windows at 0xd0000000 + 0x1000 * slot, irq 5 + slot.
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -112,6 +114,11 @@ static int open_vbd(struct dev *v)
 	if (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) || has_image_magic(fd)) {
 		close(fd);
 		return -EOPNOTSUPP;
+	}
+	/* As xenon-hv: shared for reading, exclusive for writing. */
+	if (flock(fd, (v->d.flags & HVCTL_DEVF_READONLY ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+		close(fd);
+		return -EBUSY;
 	}
 	if (S_ISBLK(st.st_mode))
 		ioctl(fd, BLKGETSIZE64, &bytes);
