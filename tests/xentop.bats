@@ -64,7 +64,7 @@ row_of() {
 
 @test "xentop -b: CPU(%) between two samples: a busy vCPU near 100, an idle domain near 0" {
 	two_domains
-	xentop -b -i 2 -d 1 > "$T/out"
+	xentop -b -i 2 -d 2 > "$T/out"
 	[ "$(grep -c '^ *NAME' "$T/out")" -eq 2 ]
 	busy=$(row_of "$T/out" zbusy 2 | awk '{ print $4 }')
 	idle=$(row_of "$T/out" aidle 2 | awk '{ print $4 }')
@@ -87,7 +87,7 @@ row_of() {
 
 @test "xentop -j: one JSON object per domain per iteration, units in the key names" {
 	two_domains
-	xentop -j -i 2 -d 1 > "$T/out"
+	xentop -j -i 2 -d 2 > "$T/out"
 	[ "$(wc -l < "$T/out")" -eq 6 ]
 	python3 - "$T/out" <<-'EOF'
 		import json, sys
