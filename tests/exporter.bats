@@ -24,6 +24,7 @@ setup() {
 local_teardown() {
 	[ -z "${STOPPED:-}" ] || kill -CONT "$STOPPED" 2> /dev/null || true
 	kill_pid "${EXP_PID:-}"
+	[ -z "${EXP_PID:-}" ] || wait_for 5 pid_gone "$EXP_PID"
 	[ ! -s "$T/exp.pid" ] || kill_pid "$(cat "$T/exp.pid")"
 	ip netns del "$NS" 2> /dev/null || true
 	xl_env_stop
@@ -34,7 +35,8 @@ scrape() { in_ns curl -sS --max-time 5 "http://127.0.0.1:$PORT${1:-/metrics}"; }
 serving() { scrape > /dev/null 2>&1; }
 
 start_exporter() {
-	in_ns xenon-exporter -F -p "$PORT" "$@" 2> "$T/exp.log" &
+	# Not through in_ns: $! must be the exporter (ip netns exec execs it), not a subshell.
+	ip netns exec "$NS" xenon-exporter -F -p "$PORT" "$@" 2> "$T/exp.log" &
 	EXP_PID=$!
 	wait_for 10 serving
 }
