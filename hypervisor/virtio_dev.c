@@ -107,10 +107,10 @@ static void *io_thread(void *arg)
 			if (!pfd[q].revents || read(v->kick_fd[q], &count, sizeof(count)) < 0)
 				continue;
 			/* Through the transport: it checks the queue is ready and DRIVER_OK. */
-			vmmio_write(&v->mmio, VMMIO_QUEUE_NOTIFY, &q, sizeof(q));
+			vmmio_kick(&v->mmio, q);
 		}
 		if (n > stop + 1 && pfd[stop + 1].revents)
-			ops->io_ready(v->mmio.dev, pfd[stop + 1].revents);
+			vmmio_io_ready(&v->mmio, pfd[stop + 1].revents);
 	}
 	return NULL;
 }

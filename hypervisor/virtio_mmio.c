@@ -109,9 +109,11 @@ static void reset_queue(struct vmmio_dev *d, unsigned q)
  * driver set goes back to its initial value. */
 static void device_reset(struct vmmio_dev *d)
 {
+	pthread_mutex_lock(&d->run_lock); /* the device's thread is between batches */
 	d->ops->reset(d->dev);
 	for (unsigned q = 0; q < d->ops->nr_queues; q++)
 		reset_queue(d, q);
+	pthread_mutex_unlock(&d->run_lock);
 	d->dev_features_sel = d->drv_features_sel = 0;
 	__atomic_store_n(&d->driver_features, 0, __ATOMIC_RELEASE);
 	d->queue_sel = 0;
@@ -154,7 +156,9 @@ static void queue_enable(struct vmmio_dev *d, unsigned q)
 	/* QueueNum is 32 bits wide: check it before it becomes a u16. */
 	if (r->num && r->num <= d->ops->queue_max) {
 		cfg.size = r->num;
+		pthread_mutex_lock(&d->run_lock);
 		rc = virtq_enable(&d->vqs[q], d->mem, &cfg);
+		pthread_mutex_unlock(&d->run_lock);
 	}
 	if (rc < 0) {
 		log_info("%s: queue %u: size %u, rings %#llx %#llx %#llx refused (%s)", d->ops->name, q,
@@ -166,9 +170,11 @@ static void queue_enable(struct vmmio_dev *d, unsigned q)
 
 static void queue_disable(struct vmmio_dev *d, unsigned q)
 {
+	pthread_mutex_lock(&d->run_lock);
 	if (d->ops->queue_stop)
 		d->ops->queue_stop(d->dev, q);
 	virtq_reset(&d->vqs[q]);
+	pthread_mutex_unlock(&d->run_lock);
 }
 
 /* ---- status ---- */
@@ -212,8 +218,11 @@ static void write_status(struct vmmio_dev *d, uint32_t v)
 	/* An error already pending (a refused queue) is reported now. */
 	if (needs_reset(d))
 		irq_update(d, VMMIO_INT_CONFIG, 0);
-	else if (d->ops->driver_ok)
+	else if (d->ops->driver_ok) {
+		pthread_mutex_lock(&d->run_lock); /* the device may start its queue work */
 		d->ops->driver_ok(d->dev);
+		pthread_mutex_unlock(&d->run_lock);
+	}
 }
 
 /* ---- the register table ---- */
@@ -311,7 +320,9 @@ static void wr_queue_notify(struct vmmio_dev *d, unsigned arg, uint32_t v)
 	/* No buffers are used before DRIVER_OK (3.1.1), nor once the device needs a reset. */
 	if (v >= d->ops->nr_queues || !d->vqs[v].ready || !vmmio_driver_ok(d))
 		return;
+	pthread_mutex_lock(&d->run_lock);
 	d->ops->queue_notify(d->dev, v);
+	pthread_mutex_unlock(&d->run_lock);
 }
 
 static uint32_t rd_interrupt_status(struct vmmio_dev *d, unsigned arg)
@@ -479,6 +490,7 @@ int vmmio_init(struct vmmio_dev *d, const struct vmmio_ops *ops, void *dev, cons
 	d->set_irq = set_irq;
 	d->irq_opaque = irq_opaque;
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->run_lock, NULL);
 	pthread_mutex_init(&d->irq_lock, NULL);
 	for (unsigned q = 0; q < ops->nr_queues; q++) {
 		d->vqs[q].on_broken = on_queue_broken;
@@ -492,7 +504,25 @@ int vmmio_init(struct vmmio_dev *d, const struct vmmio_ops *ops, void *dev, cons
 void vmmio_destroy(struct vmmio_dev *d)
 {
 	pthread_mutex_destroy(&d->lock);
+	pthread_mutex_destroy(&d->run_lock);
 	pthread_mutex_destroy(&d->irq_lock);
+}
+
+void vmmio_kick(struct vmmio_dev *d, unsigned q)
+{
+	pthread_mutex_lock(&d->run_lock);
+	/* No buffers are used before DRIVER_OK (3.1.1), nor once the device needs a reset. */
+	if (q < d->ops->nr_queues && d->vqs[q].ready && vmmio_driver_ok(d))
+		d->ops->queue_notify(d->dev, q);
+	pthread_mutex_unlock(&d->run_lock);
+}
+
+void vmmio_io_ready(struct vmmio_dev *d, short revents)
+{
+	pthread_mutex_lock(&d->run_lock);
+	if (d->ops->io_ready)
+		d->ops->io_ready(d->dev, revents);
+	pthread_mutex_unlock(&d->run_lock);
 }
 
 struct virtq *vmmio_queue(struct vmmio_dev *d, unsigned q)

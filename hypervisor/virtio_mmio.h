@@ -74,8 +74,14 @@ enum {
 
 /*
  * What a device supplies. Every op gets the device's own pointer (dev) and
- * is called with the register lock held, from a vCPU thread: an op must not
- * call vmmio_read/vmmio_write. Optional ops may be NULL.
+ * must not call vmmio_read/vmmio_write. Register ops (config, features)
+ * run from a vCPU thread with the register lock held. The queue work
+ * (queue_notify, io_ready) runs on the device's own thread through
+ * vmmio_kick/vmmio_io_ready under the queue lock only: a vCPU touching the
+ * window meanwhile never waits for a disk or the network. What changes or
+ * starts the queues (queue_stop, reset, a queue made ready, driver_ok)
+ * holds both locks: it waits for the current batch, and the device's
+ * thread never sees a queue change under it. Optional ops may be NULL.
  */
 struct vmmio_ops {
 	const char *name;
@@ -104,8 +110,8 @@ struct vmmio_ops {
 	 * Optional, for the device's I/O thread (virtio_dev.c), not the
 	 * transport: a file descriptor the thread polls for input beside the
 	 * queue kicks (a tap's), or -1; asked once when the thread starts. The
-	 * thread calls io_ready when it is readable (or has an error), without
-	 * the register lock, as it calls queue_notify.
+	 * thread calls io_ready when it is readable (or has an error), under the
+	 * queue lock, as it calls queue_notify.
 	 */
 	int (*io_fd)(void *dev);
 	void (*io_ready)(void *dev, short revents);
@@ -128,7 +134,8 @@ struct vmmio_dev {
 	void (*set_irq)(void *opaque, int level);
 	void *irq_opaque;
 
-	pthread_mutex_t lock; /* the registers below */
+	pthread_mutex_t lock;     /* the registers below */
+	pthread_mutex_t run_lock; /* the queues in use; taken after lock, never before */
 	uint32_t status;      /* as written by the driver; read atomically elsewhere */
 	uint32_t dev_features_sel, drv_features_sel;
 	uint64_t driver_features;
@@ -160,6 +167,11 @@ int vmmio_write(struct vmmio_dev *d, uint64_t off, const void *data, unsigned si
 struct virtq *vmmio_queue(struct vmmio_dev *d, unsigned q);
 uint64_t vmmio_features(struct vmmio_dev *d); /* negotiated (valid once FEATURES_OK) */
 bool vmmio_driver_ok(struct vmmio_dev *d);    /* DRIVER_OK set and no reset pending */
+/* The device's thread: the driver kicked queue q (an ioeventfd), or the
+ * device's own fd has events; runs queue_notify or io_ready under the queue
+ * lock if the queue is ready and the driver running. */
+void vmmio_kick(struct vmmio_dev *d, unsigned q);
+void vmmio_io_ready(struct vmmio_dev *d, short revents);
 /* After pushing to queue q: raise the used-buffer interrupt if the driver
  * wants it (virtq_should_notify). */
 void vmmio_notify_used(struct vmmio_dev *d, unsigned q);

@@ -2,8 +2,10 @@
  * driver, over a malloc'd "guest RAM". */
 #include <endian.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hypervisor/virtio_mmio.h"
 #include "unit.h"
@@ -66,6 +68,23 @@ static void driver_ok(void *d)
 	fake.driver_oks++;
 }
 
+/* test_queue_work_leaves_registers_free: queue_notify holds here until released. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool hold, inside, release;
+} slow = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, false};
+
+static void slow_wait(void)
+{
+	pthread_mutex_lock(&slow.lock);
+	slow.inside = true;
+	pthread_cond_broadcast(&slow.cond);
+	while (!slow.release)
+		pthread_cond_wait(&slow.cond, &slow.lock);
+	pthread_mutex_unlock(&slow.lock);
+}
+
 static void queue_notify(void *d, unsigned q)
 {
 	struct virtq_buf bufs[4];
@@ -73,6 +92,8 @@ static void queue_notify(void *d, unsigned q)
 	struct virtq *vq = vmmio_queue(&dev, q);
 
 	(void)d;
+	if (slow.hold)
+		slow_wait();
 	fake.notified[q]++;
 	while (fake.serve && virtq_pop(vq, bufs, 4, &c) > 0) {
 		CHECK_INT(virtq_push(vq, &c, c.writable_len), 0);
@@ -662,6 +683,66 @@ static void test_bad_ops_refused(void)
 	CHECK_INT(vmmio_init(&d2, &o, NULL, &mem, NULL, NULL), -EINVAL);
 }
 
+static void *kick_thread(void *arg)
+{
+	(void)arg;
+	vmmio_kick(&dev, 0);
+	return NULL;
+}
+
+/*
+ * A device's queue work (a slow disk) must not hold the registers: while
+ * queue_notify is stuck on the device's thread, a vCPU reads and acks
+ * InterruptStatus and reads the config space. (Before the queue lock, the
+ * read waited for the disk; alarm() ends the test if it ever waits again.)
+ */
+static void test_queue_work_leaves_registers_free(void)
+{
+	pthread_t t;
+
+	setup_running(V1);
+	slow.hold = true;
+	slow.inside = slow.release = false;
+	CHECK_INT(pthread_create(&t, NULL, kick_thread, NULL), 0);
+	pthread_mutex_lock(&slow.lock);
+	while (!slow.inside)
+		pthread_cond_wait(&slow.cond, &slow.lock);
+	pthread_mutex_unlock(&slow.lock);
+
+	alarm(30);
+	CHECK_INT(rd(VMMIO_INTERRUPT_STATUS), 0);
+	wr(VMMIO_INTERRUPT_ACK, VMMIO_INT_USED);
+	CHECK_INT(rd(VMMIO_STATUS) & VIRTIO_STATUS_DRIVER_OK, VIRTIO_STATUS_DRIVER_OK);
+	CHECK_INT(rd(VMMIO_CONFIG), fake.config[0] | fake.config[1] << 8 | fake.config[2] << 16 |
+					 (uint32_t)fake.config[3] << 24);
+	alarm(0);
+	CHECK_INT(fake.notified[0], 0); /* still inside */
+
+	pthread_mutex_lock(&slow.lock);
+	slow.release = true;
+	pthread_cond_broadcast(&slow.cond);
+	pthread_mutex_unlock(&slow.lock);
+	pthread_join(t, NULL);
+	slow.hold = false;
+	CHECK_INT(fake.notified[0], 1);
+	teardown();
+}
+
+/* vmmio_kick does what a QueueNotify exit does, and nothing before DRIVER_OK. */
+static void test_kick_checks_like_notify(void)
+{
+	setup_running(V1);
+	vmmio_kick(&dev, 0);
+	vmmio_kick(&dev, 1); /* not ready */
+	vmmio_kick(&dev, 7); /* no such queue */
+	CHECK_INT(fake.notified[0], 1);
+	CHECK_INT(fake.notified[1], 0);
+	wr(VMMIO_STATUS, 0);
+	vmmio_kick(&dev, 0);
+	CHECK_INT(fake.notified[0], 1);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_identity);
@@ -690,6 +771,8 @@ int main(void)
 	RUN(test_register_directions);
 	RUN(test_config_bad_accesses);
 	RUN(test_bad_ops_refused);
+	RUN(test_queue_work_leaves_registers_free);
+	RUN(test_kick_checks_like_notify);
 	free(ram);
 	return unit_done();
 }
