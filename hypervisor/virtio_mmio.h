@@ -134,9 +134,9 @@ struct vmmio_dev {
 	void (*set_irq)(void *opaque, int level);
 	void *irq_opaque;
 
-	pthread_mutex_t lock;     /* the registers below */
+	pthread_mutex_t lock;	  /* the registers below */
 	pthread_mutex_t run_lock; /* the queues in use; taken after lock, never before */
-	uint32_t status;      /* as written by the driver; read atomically elsewhere */
+	uint32_t status;	  /* as written by the driver; read atomically elsewhere */
 	uint32_t dev_features_sel, drv_features_sel;
 	uint64_t driver_features;
 	uint32_t queue_sel;
