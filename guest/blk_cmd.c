@@ -172,6 +172,8 @@ struct bench {
 	uint8_t *buf[BLK_SLOTS];
 	uint64_t at[BLK_SLOTS]; /* the first sector of each slot's request */
 	uint64_t bad;		/* sectors read back wrong */
+	uint64_t span;		/* random requests: aligned ones in the first span sectors (0: in order) */
+	uint64_t seed;
 };
 
 static void fill(struct bench *bn, unsigned int s, uint64_t sector, uint32_t n)
@@ -199,6 +201,10 @@ static int bench_issue(struct bench *bn, unsigned int s, bool write, uint64_t *n
 	if (write)
 		fill(bn, s, *next, n);
 	bn->at[s] = *next;
+	if (bn->span) { /* a 64-bit LCG (Knuth's MMIX constants), its high bits */
+		bn->seed = bn->seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		bn->at[s] = ((bn->seed >> 33) % (bn->span / bn->req_sectors)) * bn->req_sectors;
+	}
 	*next += n;
 	return blk_submit(bn->dev, s, write, bn->at[s], bn->buf[s], n * BLK_SECTOR);
 }
@@ -323,18 +329,67 @@ static int blk_bench_cmd(int argc, char **argv)
 	return rc;
 }
 
+/* blk iops DISK MIB [QDEPTH]: MIB * 256 random 4 KiB reads in the first MIB MiB, QDEPTH in flight. */
+static int blk_iops_cmd(int argc, char **argv)
+{
+	static struct bench bn;
+	uint64_t mib, qd = 1, ns, n;
+	struct blk *b;
+	unsigned int s;
+	int rc = 0;
+
+	if (argc < 4 || argc > 5 || parse_u64(argv[3], &mib) || !mib || mib > BENCH_MAX_MIB ||
+	    (argc == 5 && (parse_u64(argv[4], &qd) || !qd || qd > BLK_SLOTS))) {
+		printf("usage: blk iops DISK MIB [QDEPTH] (MIB 1..%d, QDEPTH 1..%d, default 1)\n",
+		       BENCH_MAX_MIB, BLK_SLOTS);
+		return -EINVAL;
+	}
+	memset(&bn, 0, sizeof(bn));
+	bn.dev = disk(argv[2]);
+	if (!bn.dev)
+		return -ENODEV;
+	b = bn.dev->priv;
+	if (mib << 11 > b->capacity) {
+		printf("%s: has only %lu MiB; ask for at most that\n", bn.dev->name,
+		       (unsigned long)(b->capacity >> 11));
+		return -ERANGE;
+	}
+	bn.req_sectors = PAGE_SIZE / BLK_SECTOR;
+	bn.span = bn.sectors = mib << 11;
+	bn.seed = clock_ns();
+	bn.qd = (unsigned int)qd;
+	if (bn.qd * descs_per_request(b, PAGE_SIZE) > b->q->size)
+		bn.qd = b->q->size / descs_per_request(b, PAGE_SIZE);
+	for (s = 0; s < bn.qd && !rc; s++)
+		if (!(bn.buf[s] = page_alloc(1)))
+			rc = -ENOMEM;
+	rc = rc ? rc : bench_pass(&bn, false, false, &ns);
+	n = bn.sectors / bn.req_sectors;
+	if (!rc)
+		printf("%s: random 4 KiB reads at queue depth %u: %lu in %lu ms: %lu IOPS\n", bn.dev->name,
+		       bn.qd, (unsigned long)n, (unsigned long)(ns / 1000000),
+		       (unsigned long)(ns ? n * 1000000000ULL / ns : 0));
+	for (s = 0; s < bn.qd; s++)
+		if (bn.buf[s])
+			page_free(bn.buf[s], 1);
+	return rc;
+}
+
 int cmd_blk(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		int (*fn)(int argc, char **argv);
-	} subs[] = {{"read", blk_read_cmd}, {"write", blk_write_cmd}, {"bench", blk_bench_cmd}};
+	} subs[] = {{"read", blk_read_cmd},
+		    {"write", blk_write_cmd},
+		    {"bench", blk_bench_cmd},
+		    {"iops", blk_iops_cmd}};
 	size_t i;
 
 	for (i = 0; argc > 1 && i < ARRAY_SIZE(subs); i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(argc, argv);
 	printf("usage: blk read DISK SECTOR [COUNT] | blk write DISK SECTOR TEXT... | blk bench DISK MIB "
-	       "[QDEPTH]\n");
+	       "[QDEPTH] | blk iops DISK MIB [QDEPTH]\n");
 	return -EINVAL;
 }
