@@ -398,3 +398,37 @@ int libxl__dev_attach_finish(libxl_ctx *ctx, const struct libxl__dev *d, bool wa
 		rc = libxl__dev_set_backend_state(ctx, d, LIBXL__XB_CONNECTED);
 	return rc;
 }
+
+char *libxl__dev_be_str(libxl_ctx *ctx, const struct libxl__dev *d, const char *key)
+{
+	char *v = NULL;
+
+	return libxl__xs_read(ctx, XS_NO_TX, &v, "%s/%s", d->be, key) < 0 ? NULL : v;
+}
+
+void *libxl__dev_list(libxl_ctx *ctx, uint32_t hv_kind, const char *kind, uint32_t domid, size_t elem_size,
+		      void (*init)(void *elem),
+		      void (*fill)(libxl_ctx *ctx, const struct libxl__dev *d, void *elem), int *num)
+{
+	struct libxl__dev d;
+	uint32_t *ids = NULL;
+	unsigned n = 0;
+	char *list = NULL;
+
+	*num = 0;
+	if (libxl__dev_ids(ctx, kind, domid, &ids, &n) < 0 || n == 0 || !(list = calloc(n, elem_size))) {
+		free(ids);
+		return NULL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		void *elem = list + (size_t)*num * elem_size;
+
+		init(elem);
+		if (libxl__dev_init(&d, hv_kind, domid, ids[i]) == 0) {
+			fill(ctx, &d, elem);
+			(*num)++;
+		}
+	}
+	free(ids);
+	return list;
+}

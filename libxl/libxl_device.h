@@ -80,6 +80,17 @@ int libxl__dev_wait_frontend(libxl_ctx *ctx, const struct libxl__dev *d, int wan
 /* The devids below backend/<kind>/<domid>, sorted; free(*ids). */
 int libxl__dev_ids(libxl_ctx *ctx, const char *kind, uint32_t domid, uint32_t **ids, unsigned *n);
 
+/* A key of d's backend node (malloc'd), or NULL. */
+char *libxl__dev_be_str(libxl_ctx *ctx, const struct libxl__dev *d, const char *key);
+/*
+ * Every device of hv_kind ("vbd"/"vif" below the backend tree) as an array
+ * of elem_size entries, each init'ed, then filled from its backend node by
+ * fill; *num entries, NULL for none.
+ */
+void *libxl__dev_list(libxl_ctx *ctx, uint32_t hv_kind, const char *kind, uint32_t domid, size_t elem_size,
+		      void (*init)(void *elem),
+		      void (*fill)(libxl_ctx *ctx, const struct libxl__dev *d, void *elem), int *num);
+
 /* The device calls on the domain's xenon-hv (-ESRCH when it is gone). */
 int libxl__dev_hv_add(uint32_t domid, const struct hvctl_device_spec *spec, struct hvctl_device *out);
 int libxl__dev_hv_remove(uint32_t domid, uint32_t hv_kind, uint32_t devid);

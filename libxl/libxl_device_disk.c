@@ -301,21 +301,14 @@ int libxl_device_disk_destroy(libxl_ctx *ctx, uint32_t domid, libxl_device_disk 
 
 /* ---- what is there ---- */
 
-static char *be_str(libxl_ctx *ctx, const struct libxl__dev *d, const char *key)
-{
-	char *v = NULL;
-
-	return libxl__xs_read(ctx, XS_NO_TX, &v, "%s/%s", d->be, key) < 0 ? NULL : v;
-}
-
 static void disk_from_backend(libxl_ctx *ctx, const struct libxl__dev *d, libxl_device_disk *disk)
 {
-	char *mode = be_str(ctx, d, "mode"), *type = be_str(ctx, d, "type"),
-	     *dt = be_str(ctx, d, "device-type");
-	char *script = be_str(ctx, d, "script");
+	char *mode = libxl__dev_be_str(ctx, d, "mode"), *type = libxl__dev_be_str(ctx, d, "type"),
+	     *dt = libxl__dev_be_str(ctx, d, "device-type");
+	char *script = libxl__dev_be_str(ctx, d, "script");
 
-	disk->pdev_path = be_str(ctx, d, "params");
-	disk->vdev = be_str(ctx, d, "dev");
+	disk->pdev_path = libxl__dev_be_str(ctx, d, "params");
+	disk->vdev = libxl__dev_be_str(ctx, d, "dev");
 	disk->format = LIBXL_DISK_FORMAT_RAW;
 	disk->readwrite = mode && mode[0] == 'w';
 	disk->is_cdrom = dt && !strcmp(dt, "cdrom");
@@ -329,25 +322,20 @@ static void disk_from_backend(libxl_ctx *ctx, const struct libxl__dev *d, libxl_
 	free(dt);
 }
 
+static void disk_init(void *elem)
+{
+	libxl_device_disk_init(elem);
+}
+
+static void disk_fill(libxl_ctx *ctx, const struct libxl__dev *d, void *elem)
+{
+	disk_from_backend(ctx, d, elem);
+}
+
 libxl_device_disk *libxl_device_disk_list(libxl_ctx *ctx, uint32_t domid, int *num)
 {
-	libxl_device_disk *list = NULL;
-	struct libxl__dev d;
-	uint32_t *ids = NULL;
-	unsigned n = 0;
-
-	*num = 0;
-	if (libxl__dev_ids(ctx, "vbd", domid, &ids, &n) < 0 || n == 0 || !(list = calloc(n, sizeof(*list)))) {
-		free(ids);
-		return NULL;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		libxl_device_disk_init(&list[*num]);
-		if (libxl__dev_init(&d, HVCTL_DEV_VBD, domid, ids[i]) == 0)
-			disk_from_backend(ctx, &d, &list[(*num)++]);
-	}
-	free(ids);
-	return list;
+	return libxl__dev_list(ctx, HVCTL_DEV_VBD, "vbd", domid, sizeof(libxl_device_disk), disk_init,
+			       disk_fill, num);
 }
 
 void libxl_device_disk_list_free(libxl_device_disk *list, int num)

@@ -254,16 +254,9 @@ int libxl_device_nic_add(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic)
 
 /* ---- what is there ---- */
 
-static char *be_str(libxl_ctx *ctx, const struct libxl__dev *d, const char *key)
-{
-	char *v = NULL;
-
-	return libxl__xs_read(ctx, XS_NO_TX, &v, "%s/%s", d->be, key) < 0 ? NULL : v;
-}
-
 static void nic_from_backend(libxl_ctx *ctx, const struct libxl__dev *d, libxl_device_nic *nic)
 {
-	char *mac = be_str(ctx, d, "mac"), *mtu = be_str(ctx, d, "mtu");
+	char *mac = libxl__dev_be_str(ctx, d, "mac"), *mtu = libxl__dev_be_str(ctx, d, "mtu");
 	uint64_t v;
 
 	nic->devid = (int)d->devid;
@@ -271,35 +264,30 @@ static void nic_from_backend(libxl_ctx *ctx, const struct libxl__dev *d, libxl_d
 		libxl_mac_from_string(nic->mac, mac);
 	if (mtu && parse_u64(mtu, 65535, &v) == 0)
 		nic->mtu = (int)v;
-	nic->bridge = be_str(ctx, d, "bridge");
-	nic->ifname = be_str(ctx, d, "vifname");
-	nic->script = be_str(ctx, d, "script");
-	nic->ip = be_str(ctx, d, "ip");
-	nic->gatewaydev = be_str(ctx, d, "gatewaydev");
+	nic->bridge = libxl__dev_be_str(ctx, d, "bridge");
+	nic->ifname = libxl__dev_be_str(ctx, d, "vifname");
+	nic->script = libxl__dev_be_str(ctx, d, "script");
+	nic->ip = libxl__dev_be_str(ctx, d, "ip");
+	nic->gatewaydev = libxl__dev_be_str(ctx, d, "gatewaydev");
 	nic->nictype = LIBXL_NIC_TYPE_VIF;
 	free(mac);
 	free(mtu);
 }
 
+static void nic_init(void *elem)
+{
+	libxl_device_nic_init(elem);
+}
+
+static void nic_fill(libxl_ctx *ctx, const struct libxl__dev *d, void *elem)
+{
+	nic_from_backend(ctx, d, elem);
+}
+
 libxl_device_nic *libxl_device_nic_list(libxl_ctx *ctx, uint32_t domid, int *num)
 {
-	libxl_device_nic *list = NULL;
-	struct libxl__dev d;
-	uint32_t *ids = NULL;
-	unsigned n = 0;
-
-	*num = 0;
-	if (libxl__dev_ids(ctx, "vif", domid, &ids, &n) < 0 || n == 0 || !(list = calloc(n, sizeof(*list)))) {
-		free(ids);
-		return NULL;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		libxl_device_nic_init(&list[*num]);
-		if (libxl__dev_init(&d, HVCTL_DEV_VIF, domid, ids[i]) == 0)
-			nic_from_backend(ctx, &d, &list[(*num)++]);
-	}
-	free(ids);
-	return list;
+	return libxl__dev_list(ctx, HVCTL_DEV_VIF, "vif", domid, sizeof(libxl_device_nic), nic_init, nic_fill,
+			       num);
 }
 
 void libxl_device_nic_list_free(libxl_device_nic *list, int num)
@@ -403,7 +391,7 @@ int libxl_device_nic_getinfo(libxl_ctx *ctx, uint32_t domid, const libxl_device_
 	info->devid = nic->devid;
 	info->state = libxl__xb_state_read(ctx, d.fe);
 	info->backend_state = libxl__xb_state_read(ctx, d.be);
-	info->vifname = be_str(ctx, &d, "vifname");
+	info->vifname = libxl__dev_be_str(ctx, &d, "vifname");
 	if (libxl__dev_hv_find(domid, HVCTL_DEV_VIF, d.devid, &hv) == 0) {
 		info->irq = (int)hv.irq;
 		info->mmio_base = hv.mmio_base;
