@@ -54,12 +54,14 @@ bridge_start() {
 	in_ns ip link set xbr0 up
 }
 
-# start_hv ARGS...: xenon-hv inside the namespace (ip netns exec execs it:
-# HV_PID is its pid), console in $T/out, log in $T/err.
+# start_hv ARGS...: xenon-hv inside the namespace, console in $T/out, log in
+# $T/err. Not through in_ns: a function in the background is a subshell, and
+# $! would be its pid; ip netns exec execs xenon-hv, so $! is xenon-hv's.
 start_hv() {
-	in_ns "$HV" --kernel "$GUEST" --control "$SOCK" "$@" >"$T/out" 2>"$T/err" </dev/null &
+	ip netns exec "$NS" "$HV" --kernel "$GUEST" --control "$SOCK" "$@" >"$T/out" 2>"$T/err" </dev/null &
 	HV_PID=$!
 	wait_for 10 test -S "$SOCK" || { cat "$T/err"; return 1; }
+	[ "$(cat "/proc/$HV_PID/comm")" = xenon-hv ] # the pid teardown ends
 }
 
 tap_exists() { in_ns ip link show dev "$1" >/dev/null 2>&1; }
