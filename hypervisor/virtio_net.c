@@ -4,14 +4,15 @@
  * the tap speaks too (IFF_VNET_HDR), so packets go between guest memory and
  * the tap with one readv or writev and no copy.
  *
- * Threads: everything runs on the device's I/O thread (virtio_dev.c). A tx
- * kick drains the tx queue (queue_notify, under the transport's register
- * lock). The tap is watched through an epoll set that io_fd hands to the
- * thread: while the tap is in it (rx_polling) io_ready fills the guest's rx
- * buffers; when the guest has none left the tap leaves the set until the
- * guest kicks the rx queue, so the kernel queues (and drops) on the tap, not
- * us. rx_lock keeps io_ready apart from reset and queue_stop, which come from
- * vCPU threads.
+ * Threads: the queue work runs on the device's I/O thread (virtio_dev.c)
+ * under the transport's queue lock (vmmio_kick, vmmio_io_ready). A tx kick
+ * drains the tx queue (queue_notify). The tap is watched through an epoll
+ * set that io_fd hands to the thread: while the tap is in it (rx_polling)
+ * io_ready fills the guest's rx buffers; when the guest has none left the
+ * tap leaves the set until the guest kicks the rx queue, so the kernel queues
+ * (and drops) on the tap, not us. reset, queue_stop and driver_ok come from
+ * vCPU threads holding the queue lock too; rx_lock guards the rx state on
+ * top of it, so that it never depends on that.
  *
  * Guest input: virtq.c checks every descriptor; here each tx header is copied
  * and checked before the tap sees it (the tap is handed the copy), chain
@@ -230,9 +231,9 @@ static void tx_process(struct vnet *n)
 
 /* ---- receive ---- */
 
-/* Called under the transport's lock (driver_ok, queue_notify), so the rx
- * queue's geometry holds still; it stays until queue_stop or reset, which
- * stop the polling first. */
+/* Called under the transport's queue lock (driver_ok, queue_notify), which
+ * a queue made ready takes too, so the rx queue's geometry holds still; it
+ * stays until queue_stop or reset, which stop the polling first. */
 static void rx_start(struct vnet *n)
 {
 	struct vmmio_dev *m = __atomic_load_n(&n->mmio, __ATOMIC_ACQUIRE);

@@ -167,13 +167,13 @@ static void step(const uint8_t *r)
 		       4);
 		break;
 	case 3: /* a kick, as the I/O thread gives it */
-		wr(VMMIO_QUEUE_NOTIFY, r[3] % 3);
+		vmmio_kick(&mmio, r[3] % 3);
 		break;
 	case 4: /* a packet from the network */
 		send_packet(r, v % (r[3] & 1 ? 70000 : 2000));
 		break;
 	case 5: /* the tap became readable */
-		net_ops->io_ready(net_dev, POLLIN);
+		vmmio_io_ready(&mmio, POLLIN);
 		break;
 	case 6: /* any register */
 		vmmio_write(&mmio, off % 0x100 & ~3u, &v, 4);
