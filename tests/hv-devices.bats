@@ -5,7 +5,7 @@
 # touches /dev/kvm); the rest boots the guest and needs KVM
 # (tests/nested-kvm tests/hv-devices.bats). Each test starts its own
 # xenon-hv with a private control socket and ends only that process.
-# Sections: common helpers; vbd (virtio-blk); vif (virtio-net).
+# Sections: common helpers; vbd (virtio-blk). The vif tests are in tests/hv-net.bats.
 
 load helpers
 
@@ -242,4 +242,4 @@ console_has() {
 	[ "${#lines[@]}" -eq 1 ]
 }
 
-# ---- vif ---------------------------------------------------------------------
+# vif (virtio-net): tests/hv-net.bats.
