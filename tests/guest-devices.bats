@@ -131,6 +131,16 @@ qemu() {
 	[[ "$output" == *"xvda: has only 8 MiB; ask for at most that"* ]]
 }
 
+@test "qemu: blk iops does MIB*256 random 4 KiB reads at the queue depth asked; bad sizes and depths are refused" {
+	img a.img 8
+	run qemu "blk iops xvda 2 4; blk iops xvda 1; blk iops xvda 9; blk iops xvda 1 0; poweroff" "$T/a.img"
+	[ "$status" -eq 1 ]
+	echo "$output" | grep -Eq '^xvda: random 4 KiB reads at queue depth 4: 512 in [0-9]+ ms: [0-9]+ IOPS$'
+	echo "$output" | grep -Eq '^xvda: random 4 KiB reads at queue depth 1: 256 in [0-9]+ ms: [0-9]+ IOPS$'
+	[[ "$output" == *"xvda: has only 8 MiB; ask for at most that"* ]]
+	[[ "$output" == *"usage: blk iops DISK MIB [QDEPTH]"* ]]
+}
+
 @test "qemu: a bad virtio_mmio.device= word is reported and the rest still boots" {
 	run timeout 60 qemu-system-x86_64 -accel tcg -M microvm,acpi=off,auto-kernel-cmdline=off -m 64 \
 		-nodefaults -no-user-config -nographic -serial stdio -kernel "$ELF" \
