@@ -36,7 +36,7 @@ serving() { scrape > /dev/null 2>&1; }
 
 start_exporter() {
 	# Not through in_ns: $! must be the exporter (ip netns exec execs it), not a subshell.
-	ip netns exec "$NS" xenon-exporter -F -p "$PORT" "$@" 2> "$T/exp.log" &
+	ip netns exec "$NS" xenon-exporter -F -p "$PORT" "$@" 2> "$T/exp.log" 3>&- &
 	EXP_PID=$!
 	wait_for 10 serving
 }

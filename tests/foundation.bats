@@ -98,7 +98,7 @@ share/man/man1/xl.1 share/man/man5/xl.cfg.5 share/man/man8/xenstored.8"
 	[[ "$output" != *libxenlight* ]]
 	# it runs against a real xenstored (private socket)
 	export XENSTORED_PATH=$T/xs.sock
-	"$T/root/opt/xenon/sbin/xenstored" -N -I -s "$XENSTORED_PATH" 2> "$T/xs.log" &
+	"$T/root/opt/xenon/sbin/xenstored" -N -I -s "$XENSTORED_PATH" 2> "$T/xs.log" 3>&- &
 	XS_PID=$!
 	wait_for 5 test -S "$XENSTORED_PATH"
 	run "$T/outside/lsdom"

@@ -212,7 +212,7 @@ XS() { "$XENON_TOP/xenstored/xenstore-$1" "${@:2}"; }
 
 start_xenstored() {
 	export XENSTORED_PATH="$T/xs.sock"
-	"$XSD" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" &
+	"$XSD" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" 3>&- &
 	XSD_PID=$!
 	wait_for 10 test -S "$XENSTORED_PATH"
 	# domain 5's home and its backends' directory, as libxl makes them:
@@ -236,7 +236,7 @@ fe_state() { XS read "/local/domain/5/device/vbd/$1/state" 2>/dev/null; }
 start_interactive() {
 	mkfifo "$T/in"
 	"$HV" --kernel "$ELF" --memory 64 --domid 5 --control "$T/ctl.sock" --xenstore="$XENSTORED_PATH" "$@" \
-		<"$T/in" >"$T/out" 2>&1 &
+		<"$T/in" >"$T/out" 2>&1 3>&- &
 	GUEST_PID=$!
 	exec {FEED}>"$T/in"
 	wait_for 20 grep -q '^xenon> ' "$T/out"
@@ -246,6 +246,8 @@ send() { printf '%s\r' "$1" >&"$FEED"; }
 console_has() { tr -d '\r' <"$T/out" | grep -Eq "$1"; }
 
 local_teardown() {
+	# a test that failed or timed out: what was the guest's process doing?
+	[ -n "${BATS_TEST_COMPLETED:-}" ] || dump_threads "${GUEST_PID:-}"
 	[ -z "${FEED:-}" ] || exec {FEED}>&-
 	kill_pid "$GUEST_PID"
 	kill_pid "$XSD_PID"

@@ -28,6 +28,8 @@ setup() {
 }
 
 local_teardown() {
+	# a test that failed or timed out: what was the guest's process doing?
+	[ -n "${BATS_TEST_COMPLETED:-}" ] || dump_threads "${GUEST_PID:-}"
 	[ -z "${FEED:-}" ] || exec {FEED}>&-
 	kill_pid "$GUEST_PID"
 	kill_pid "$RECV_PID"
@@ -66,7 +68,7 @@ start_guest_qemu() {
 		-nodefaults -no-user-config -nographic -serial stdio -kernel "$ELF" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -global virtio-mmio.force-legacy=false \
 		-netdev tap,id=n0,ifname=xtap0,script=no,downscript=no -device virtio-net-device,netdev=n0 \
-		-append "run=\"$1\"" <"$T/in" >"$T/out" 2>&1 &
+		-append "run=\"$1\"" <"$T/in" >"$T/out" 2>&1 3>&- &
 	GUEST_PID=$!
 	wait_for 30 console_has '^xenon> ' || { cat "$T/out"; return 1; }
 }
@@ -76,7 +78,7 @@ start_guest_hv() {
 	mkfifo "$T/in"
 	exec {FEED}<>"$T/in"
 	ip netns exec "$NS" "$HV" --kernel "$ELF" --memory 64 --control "$T/ctl.sock" --nic devid=0,tap=xtap0 \
-		--cmdline "run=\"$1\"" <"$T/in" >"$T/out" 2>&1 &
+		--cmdline "run=\"$1\"" <"$T/in" >"$T/out" 2>&1 3>&- &
 	GUEST_PID=$!
 	wait_for 30 console_has '^xenon> ' || { cat "$T/out"; return 1; }
 }
@@ -171,7 +173,7 @@ ping_both_ways() {
 	netns_start
 	start_guest_qemu "ip eth0 $GUEST_IP/24"
 	guest_up
-	ip netns exec "$NS" "$PEER" recv "$HOST_IP" 5001 "$T/ready" >"$T/recv" &
+	ip netns exec "$NS" "$PEER" recv "$HOST_IP" 5001 "$T/ready" >"$T/recv" 3>&- &
 	RECV_PID=$!
 	wait_for 10 test -e "$T/ready"
 	send "net bench $HOST_IP 5001 4"
@@ -226,7 +228,7 @@ XS() { "$XENON_TOP/xenstored/xenstore-$1" "${@:2}"; }
 # start_xenstored: a private xenstored with domain 5's home and vif backends.
 start_xenstored() {
 	export XENSTORED_PATH="$T/xs.sock"
-	"$XENON_TOP/xenstored/xenstored" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" &
+	"$XENON_TOP/xenstored/xenstored" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" 3>&- &
 	XSD_PID=$!
 	wait_for 10 test -S "$XENSTORED_PATH"
 	XS write /local/domain/5 "" /local/domain/0/backend/vif/5 ""
@@ -253,7 +255,7 @@ fe_state() { XS read "/local/domain/5/device/vif/$1/state" 2>/dev/null; }
 	mkfifo "$T/in"
 	exec {FEED}<>"$T/in"
 	ip netns exec "$NS" "$HV" --kernel "$ELF" --memory 64 --domid 5 --control "$T/ctl.sock" \
-		--xenstore="$XENSTORED_PATH" <"$T/in" >"$T/out" 2>&1 &
+		--xenstore="$XENSTORED_PATH" <"$T/in" >"$T/out" 2>&1 3>&- &
 	GUEST_PID=$!
 	wait_for 30 console_has '^xenon> ' || { cat "$T/out"; false; }
 	send "nics"

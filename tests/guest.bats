@@ -21,6 +21,8 @@ setup() {
 }
 
 local_teardown() {
+	# a test that failed or timed out: what was the guest's process doing?
+	[ -n "${BATS_TEST_COMPLETED:-}" ] || dump_threads "${GUEST_PID:-}"
 	[ -z "${FEED:-}" ] || exec {FEED}>&-
 	[ -z "${QMP_IN:-}" ] || exec {QMP_IN}>&-
 	[ -z "${QMP_OUT:-}" ] || exec {QMP_OUT}<&-
@@ -54,7 +56,7 @@ qemu() {
 # a FIFO (written with `send`), output in $T/out.
 start_interactive() {
 	mkfifo "$T/in"
-	"$HV" --kernel "$ELF" --control "$T/ctl.sock" "$@" <"$T/in" >"$T/out" 2>&1 &
+	"$HV" --kernel "$ELF" --control "$T/ctl.sock" "$@" <"$T/in" >"$T/out" 2>&1 3>&- &
 	GUEST_PID=$!
 	exec {FEED}>"$T/in"
 	wait_for 10 grep -q '^xenon> ' "$T/out"
@@ -327,7 +329,7 @@ start_xenstored() {
 	local xs="$XENON_TOP/xenstored"
 	[ -x "$xs/xenstored" ] && [ -x "$xs/xenstore-chmod" ] || skip "xenstored is not built"
 	export XENSTORED_PATH="$T/xs.sock"
-	"$xs/xenstored" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" &
+	"$xs/xenstored" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" 3>&- &
 	XSD_PID=$!
 	wait_for 10 test -S "$XENSTORED_PATH"
 	"$xs/xenstore-write" /local/domain/5/control/shutdown "" /local/domain/5/data/greeting hello
@@ -375,7 +377,7 @@ xs() {
 	for what in poweroff reboot; do
 		: >"$T/out"
 		"$HV" --kernel "$ELF" --control "$T/ctl.sock" --domid 5 --xenstore="$XENSTORED_PATH" \
-			</dev/null >"$T/out" 2>&1 &
+			</dev/null >"$T/out" 2>&1 3>&- &
 		GUEST_PID=$!
 		wait_for 10 console_has '^xenon> '
 		wait_for 10 xs exists /local/domain/5/control/feature-reboot
@@ -416,7 +418,7 @@ start_qemu() {
 	qemu-system-x86_64 $("$XENON_TOP/tests/qemu-kvm-args") -M microvm -m 64 -nodefaults -no-user-config \
 		-nographic -serial stdio -kernel "$ELF" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-chardev pipe,id=qmp,path="$T/qmp" -mon chardev=qmp,mode=control "$@" \
-		<"$T/in" >"$T/out" 2>&1 &
+		<"$T/in" >"$T/out" 2>&1 3>&- &
 	GUEST_PID=$!
 	read -r -t 10 greeting <&"$QMP_OUT"
 	[[ "$greeting" == *'"QMP"'* ]]

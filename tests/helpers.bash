@@ -81,7 +81,7 @@ xl_env_start() {
 	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
 	export XL_CONF=$T/xl.conf
 	printf 'lockfile = "%s"\n' "$T/xl.lock" > "$XL_CONF"
-	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" &
+	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" 3>&- &
 	XS_PID=$!
 	wait_for 5 test -S "$XENSTORED_PATH"
 }

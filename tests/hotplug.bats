@@ -13,7 +13,7 @@ BACKEND=/local/domain/0/backend
 setup() {
 	mk_tmp
 	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run
-	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" &
+	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" 3>&- &
 	XS_PID=$!
 	wait_for 5 test -S "$XENSTORED_PATH"
 	NS=

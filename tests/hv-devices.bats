@@ -25,6 +25,8 @@ setup() {
 }
 
 local_teardown() {
+	# a test that failed or timed out: what was the guest's process doing?
+	[ -n "${BATS_TEST_COMPLETED:-}" ] || dump_threads "${HV_PID:-}"
 	local l
 	kill_pid "$HV_PID"
 	kill_pid "$LOCK_PID"
@@ -44,7 +46,7 @@ loop_dev() {
 
 # start_hv ARGS...: xenon-hv in the background, console in $T/out, log in $T/err.
 start_hv() {
-	"$HV" --kernel "$GUEST" --control "$SOCK" "$@" >"$T/out" 2>"$T/err" </dev/null &
+	"$HV" --kernel "$GUEST" --control "$SOCK" "$@" >"$T/out" 2>"$T/err" </dev/null 3>&- &
 	HV_PID=$!
 	wait_for 10 test -S "$SOCK"
 }
@@ -136,7 +138,7 @@ console_has() {
 
 @test "vbd: an image another program has locked for writing (flock, as every xenon-hv locks its disks) is refused" {
 	img a.img 1
-	flock -x "$T/a.img" sleep 60 &
+	flock -x "$T/a.img" sleep 60 3>&- &
 	LOCK_PID=$!
 	wait_for 5 eval '! flock -n -s "$T/a.img" true'
 	hv_refuses "$T/a.img is attached elsewhere (a disk of this or another xenon-hv): detach it there, or attach every one read-only (ro)" \

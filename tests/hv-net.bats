@@ -25,6 +25,8 @@ setup() {
 }
 
 local_teardown() {
+	# a test that failed or timed out: what was the guest's process doing?
+	[ -n "${BATS_TEST_COMPLETED:-}" ] || dump_threads "${HV_PID:-}"
 	kill_pid "${HV_PID:-}"
 	if ip netns list | grep -qw -- "$NS"; then ip netns delete "$NS"; fi
 	true
@@ -58,7 +60,7 @@ bridge_start() {
 # $T/err. Not through in_ns: a function in the background is a subshell, and
 # $! would be its pid; ip netns exec execs xenon-hv, so $! is xenon-hv's.
 start_hv() {
-	ip netns exec "$NS" "$HV" --kernel "$GUEST" --control "$SOCK" "$@" >"$T/out" 2>"$T/err" </dev/null &
+	ip netns exec "$NS" "$HV" --kernel "$GUEST" --control "$SOCK" "$@" >"$T/out" 2>"$T/err" </dev/null 3>&- &
 	HV_PID=$!
 	wait_for 10 test -S "$SOCK" || { cat "$T/err"; return 1; }
 	[ "$(cat "/proc/$HV_PID/comm")" = xenon-hv ] # the pid teardown ends

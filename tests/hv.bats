@@ -30,7 +30,7 @@ local_teardown() {
 
 # start_hv ARGS...: xenon-hv in the background, console in $T/out, log in $T/err.
 start_hv() {
-	"$HV" --kernel "$GUEST" --control "$SOCK" "$@" >"$T/out" 2>"$T/err" </dev/null &
+	"$HV" --kernel "$GUEST" --control "$SOCK" "$@" >"$T/out" 2>"$T/err" </dev/null 3>&- &
 	HV_PID=$!
 	wait_for 10 test -S "$SOCK"
 }
@@ -45,7 +45,7 @@ wait_hv() {
 
 # events: print the event stream into $T/events until xenon-hv ends.
 start_events() {
-	"$HVCTL" "$SOCK" events >"$T/events" 2>&1 &
+	"$HVCTL" "$SOCK" events >"$T/events" 2>&1 3>&- &
 	EV_PID=$!
 	wait_for 5 grep -q subscribed "$T/events"
 }
@@ -334,7 +334,7 @@ vcpu_states() {
 @test "console input from stdin reaches the guest's shell" {
 	require_kvm
 	mkfifo "$T/in"
-	"$HV" --kernel "$GUEST" --control "$SOCK" <"$T/in" >"$T/out" 2>"$T/err" &
+	"$HV" --kernel "$GUEST" --control "$SOCK" <"$T/in" >"$T/out" 2>"$T/err" 3>&- &
 	HV_PID=$!
 	exec 9>"$T/in"
 	wait_for 10 console_has 'xenon>'
@@ -348,7 +348,7 @@ vcpu_states() {
 
 @test "started with stdin closed, the console reads /dev/null, not a file xenon-hv opened" {
 	require_kvm
-	"$HV" --kernel "$GUEST" --control "$SOCK" >"$T/out" 2>"$T/err" 0<&- &
+	"$HV" --kernel "$GUEST" --control "$SOCK" >"$T/out" 2>"$T/err" 0<&- 3>&- &
 	HV_PID=$!
 	wait_for 10 console_has 'xenon>'
 	[ "$(readlink "/proc/$HV_PID/fd/0")" = /dev/null ]
@@ -478,7 +478,7 @@ CSRC
 
 start_xenstored() {
 	export XENSTORED_PATH="$T/xs.sock"
-	"$XENON_TOP/xenstored/xenstored" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" &
+	"$XENON_TOP/xenstored/xenstored" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" 3>&- &
 	XSD_PID=$!
 	wait_for 10 test -S "$XENSTORED_PATH"
 }

@@ -26,7 +26,7 @@ local_teardown() { kill_pid "${XS_PID:-}"; }
 # start_xenstored: the staged daemon on $T/xs.sock, where xs_open() finds it.
 start_xenstored() {
 	export XENSTORED_PATH=$T/xs.sock
-	"$STAGE/opt/xenon/sbin/xenstored" -N -I -s "$XENSTORED_PATH" 2> "$T/xs.log" &
+	"$STAGE/opt/xenon/sbin/xenstored" -N -I -s "$XENSTORED_PATH" 2> "$T/xs.log" 3>&- &
 	XS_PID=$!
 	wait_for 5 test -S "$XENSTORED_PATH"
 }
@@ -166,7 +166,7 @@ logged 1, level error: libxl: the configuration has no name=: every domain needs
 	[[ "${lines[0]}" == "a = \"1\""*"(n0,r3)" ]]
 	run /usr/bin/xenstore-list /deb
 	[ "$output" = "$(printf 'a\nb')" ]
-	timeout 10 /usr/bin/xenstore-watch -n 2 /deb > "$T/watch.out" &
+	timeout 10 /usr/bin/xenstore-watch -n 2 /deb > "$T/watch.out" 3>&- &
 	local wpid=$!
 	wait_for 5 test -s "$T/watch.out"
 	/usr/bin/xenstore-write /deb/c 3

@@ -15,14 +15,14 @@ DEB=/usr/bin
 start_xsd() { # extra options...
 	[ -n "${T:-}" ] || mk_tmp
 	export XENSTORED_PATH=$T/sock
-	"$XSD/xenstored" -N --state-dir "${XSD_STATE:-$T/state}" "$@" 2>"$T/xsd.log" &
+	"$XSD/xenstored" -N --state-dir "${XSD_STATE:-$T/state}" "$@" 2>"$T/xsd.log" 3>&- &
 	XSD_PID=$!
 	wait_for 5 test -S "$T/sock"
 }
 
 restart_xsd() {
 	kill_pid "$XSD_PID"
-	"$XSD/xenstored" -N --state-dir "${XSD_STATE:-$T/state}" "$@" 2>>"$T/xsd.log" &
+	"$XSD/xenstored" -N --state-dir "${XSD_STATE:-$T/state}" "$@" 2>>"$T/xsd.log" 3>&- &
 	XSD_PID=$!
 	wait_for 5 test -S "$T/sock"
 }
@@ -110,9 +110,9 @@ same() { # mode args...
 @test "xenstore-watch (both clients) sees the registration and the changes" {
 	start_xsd
 	"$XSD/xenstore-write" /w/a 0
-	"$DEB/xenstore-watch" -n 3 /w > "$T/deb.out" &
+	"$DEB/xenstore-watch" -n 3 /w > "$T/deb.out" 3>&- &
 	EXTRA_PIDS="$!"
-	"$XSD/xenstore-watch" -n 3 /w > "$T/ours.out" &
+	"$XSD/xenstore-watch" -n 3 /w > "$T/ours.out" 3>&- &
 	EXTRA_PIDS="$EXTRA_PIDS $!"
 	wait_for 5 grep -q /w "$T/deb.out"
 	wait_for 5 grep -q /w "$T/ours.out"
@@ -144,7 +144,7 @@ line_is() { # N VALUE FILE: line N of FILE is VALUE
 	start_xsd
 	"$XSD/xenstore-write" /tx/x 1
 	mkfifo "$T/in"
-	"$XSD/xs-tool" < "$T/in" > "$T/out" &
+	"$XSD/xs-tool" < "$T/in" > "$T/out" 3>&- &
 	EXTRA_PIDS=$!
 	exec 8>"$T/in"
 	echo txstart >&8
@@ -204,9 +204,9 @@ acks_at_least() {
 @test "kill -9 in a write storm loses no acknowledged write" {
 	start_xsd
 	# a pipelined storm beside a writer that records every acknowledged write
-	"$XSD/xs-bench" write 128 100000000 "$T/sock" > /dev/null 2>&1 &
+	"$XSD/xs-bench" write 128 100000000 "$T/sock" > /dev/null 2>&1 3>&- &
 	EXTRA_PIDS=$!
-	seq 1000000 | sed 's|.*|write /acked/k& v&|' | "$XSD/xs-tool" > "$T/acks" 2>/dev/null &
+	seq 1000000 | sed 's|.*|write /acked/k& v&|' | "$XSD/xs-tool" > "$T/acks" 2>/dev/null 3>&- &
 	EXTRA_PIDS="$EXTRA_PIDS $!"
 	wait_for 30 acks_at_least 3000
 	kill -9 "$XSD_PID"
@@ -215,7 +215,7 @@ acks_at_least() {
 	EXTRA_PIDS=
 	acked=$(grep -c '^OK$' "$T/acks")
 	[ "$acked" -ge 3000 ]
-	"$XSD/xenstored" -N --state-dir "$T/state" 2>>"$T/xsd.log" &
+	"$XSD/xenstored" -N --state-dir "$T/state" 2>>"$T/xsd.log" 3>&- &
 	XSD_PID=$!
 	# the socket file outlived the killed daemon: wait for an answer
 	wait_for 30 "$XSD/xenstore-exists" /
@@ -373,7 +373,7 @@ flood_test() { # become-line [domid]
 @test "XENSTORED_RUNDIR names the socket's directory" {
 	mk_tmp
 	unset XENSTORED_PATH
-	XENSTORED_RUNDIR=$T "$XSD/xenstored" -N -I &
+	XENSTORED_RUNDIR=$T "$XSD/xenstored" -N -I 3>&- &
 	XSD_PID=$!
 	wait_for 5 test -S "$T/socket"
 	XENSTORED_RUNDIR=$T "$DEB/xenstore-write" /r 1
@@ -394,7 +394,7 @@ flood_test() { # become-line [domid]
 	[ "$(echo 'conns 2000' | "$XSD/xs-tool")" = 2000 ]
 	# a watcher that never reads is dropped once its queue is full
 	mkfifo "$T/in"
-	"$XSD/xs-tool" < "$T/in" > "$T/out" &
+	"$XSD/xs-tool" < "$T/in" > "$T/out" 3>&- &
 	EXTRA_PIDS=$!
 	exec 8>"$T/in"
 	echo "watch / storm" >&8
@@ -485,7 +485,7 @@ flood_test() { # become-line [domid]
 	mk_tmp
 	export XENSTORED_PATH=$T/sock
 	# a hard limit of 64 descriptors; 200 clients that each hold theirs open
-	(ulimit -n 64 && exec "$XSD/xenstored" -N -I -L "$T/xsd.log") 2> "$T/xsd.err" &
+	(ulimit -n 64 && exec "$XSD/xenstored" -N -I -L "$T/xsd.log") 2> "$T/xsd.err" 3>&- &
 	XSD_PID=$!
 	wait_for 5 test -S "$T/sock"
 	# each connection is answered or closed: none is left hanging
@@ -606,7 +606,7 @@ refuses() { # what-it-says
 @test "a daemon on a private socket keeps its state beside it, says where, and locks it" {
 	mk_tmp
 	export XENSTORED_PATH=$T/sock
-	"$XSD/xenstored" -N 2> "$T/xsd.log" &
+	"$XSD/xenstored" -N 2> "$T/xsd.log" 3>&- &
 	XSD_PID=$!
 	wait_for 5 test -S "$T/sock"
 	grep -q "serving $T/sock; state kept in $T/sock.state" "$T/xsd.log"
@@ -616,7 +616,7 @@ refuses() { # what-it-says
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"in use by another xenstored"* ]]
 	kill_pid "$XSD_PID"
-	"$XSD/xenstored" -N -s "$T/sock" 2>> "$T/xsd.log" &
+	"$XSD/xenstored" -N -s "$T/sock" 2>> "$T/xsd.log" 3>&- &
 	XSD_PID=$!
 	wait_for 5 test -S "$T/sock"
 	[ "$("$XSD/xenstore-read" /kept)" = 1 ]
@@ -624,7 +624,7 @@ refuses() { # what-it-says
 	run "$XSD/xenstored" -N -I -s "$T/sock"
 	[[ "$output" == *"another xenstored is serving"* ]]
 	kill_pid "$XSD_PID"
-	"$XSD/xenstored" -N -I -s "$T/sock3" 2> "$T/mem.log" &
+	"$XSD/xenstored" -N -I -s "$T/sock3" 2> "$T/mem.log" 3>&- &
 	XSD_PID=$!
 	wait_for 5 test -S "$T/sock3"
 	grep -q "state kept in memory only (-I): nothing is kept on disk" "$T/mem.log"

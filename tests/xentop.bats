@@ -108,7 +108,7 @@ row_of() {
 
 @test "xentop -b: a domain destroyed between two iterations disappears without an error" {
 	two_domains
-	xentop -b -i 3 -d 1 > "$T/out" 2> "$T/err" &
+	xentop -b -i 3 -d 1 > "$T/out" 2> "$T/err" 3>&- &
 	BG_PIDS=$!
 	wait_for 10 grep -q '^ *zbusy ' "$T/out"
 	xl destroy zbusy

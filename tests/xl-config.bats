@@ -182,7 +182,7 @@ dry_run() {
 @test "a bad config makes xl create fail with nothing left: no node, process or file" {
 	mk_tmp
 	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
-	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" &
+	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" 3>&- &
 	XS_PID=$!
 	wait_for 5 test -S "$XENSTORED_PATH"
 	before=$(xenstore-ls -f / 2>&1)
@@ -319,7 +319,7 @@ dry_run() {
 	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
 	export XL_CONF=$T/xl.conf XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv
 	printf 'lockfile = "%s"\n' "$T/xl.lock" > "$XL_CONF"
-	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" &
+	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" 3>&- &
 	XS_PID=$!
 	wait_for 5 test -S "$XENSTORED_PATH"
 	cat > "$T/w.cfg" <<-EOF

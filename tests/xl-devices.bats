@@ -20,7 +20,7 @@ setup() {
 	export XL_CONF=$T/xl.conf XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv
 	export XENON_SCRIPTDIR=$XENON_TOP/hotplug XENON_DEVICE_TIMEOUT_MS=2000
 	printf 'lockfile = "%s"\n' "$T/xl.lock" > "$XL_CONF"
-	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" &
+	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" 3>&- &
 	XS_PID=$!
 	wait_for 5 test -S "$XENSTORED_PATH"
 	NS=xenon-test-$$-$BATS_TEST_NUMBER
@@ -363,7 +363,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	cat > "$T/block-hang" <<-'EOF'
 		#!/bin/bash
 		[ "$1" = add ] || exit 0
-		sleep 1000 &
+		sleep 1000 3>&- &
 		echo $! > "${0%/*}/child.pid"
 		wait
 	EOF
@@ -399,7 +399,7 @@ start_f1() { xln create "$T/f.cfg"; }
 
 @test "a guest's frontend state is untrusted: anything but one digit 1..6 is not Connected" {
 	FAKE_HV_FRONTEND=mute start_f1
-	xln block-attach f1 "$T/a.img,raw,xvdb,rw" > "$T/out" 2>&1 &
+	xln block-attach f1 "$T/a.img,raw,xvdb,rw" > "$T/out" 2>&1 3>&- &
 	pid=$!
 	wait_for 5 xenstore-exists /local/domain/1/device/vbd/51728/state
 	xenstore-write /local/domain/1/device/vbd/51728/state "4 "
@@ -465,7 +465,7 @@ start_f1() { xln create "$T/f.cfg"; }
 @test "a teardown left half-done by a process that died is taken over by the next destroy" {
 	echo "disk = [ \"vdev=xvda,script=block,target=$T/a.img\" ]" >> "$T/f.cfg"
 	start_f1
-	true &
+	true 3>&- &
 	dead=$!
 	wait "$dead"
 	xenstore-write $BE/vbd/1/51712/libxl-teardown "$dead"

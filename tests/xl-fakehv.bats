@@ -13,7 +13,7 @@ setup() {
 	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
 	export XL_CONF=$T/xl.conf XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv
 	printf 'lockfile = "%s"\n' "$T/xl.lock" > "$XL_CONF"
-	xenstored -N -I -s "$XENSTORED_PATH" -T "$T/trace" 2> "$T/xenstored.log" &
+	xenstored -N -I -s "$XENSTORED_PATH" -T "$T/trace" 2> "$T/xenstored.log" 3>&- &
 	XS_PID=$!
 	wait_for 5 test -S "$XENSTORED_PATH"
 	cat > "$T/f.cfg" <<-EOF
@@ -142,7 +142,7 @@ state_is() { [ "$(state_of "$1")" = "$2" ]; }
 	kill -9 "$hv"
 	wait_for 10 pid_gone "$hv"
 	# An unrelated process (this test's sleep) now has the recorded pids.
-	sleep 1000 &
+	sleep 1000 3>&- &
 	OTHER_PID=$!
 	xenstore-write /libxl/1/hv-pid "$OTHER_PID" /libxl/1/monitor-pid "$OTHER_PID"
 	wait_for 10 state_is f1 ---s?-

@@ -417,11 +417,11 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 
 @test "concurrent creates get distinct domids and all run" {
 	require_kvm
-	xl create "$T/lc.cfg" 'name="c1"' &
+	xl create "$T/lc.cfg" 'name="c1"' 3>&- &
 	p1=$!
-	xl create "$T/lc.cfg" 'name="c2"' &
+	xl create "$T/lc.cfg" 'name="c2"' 3>&- &
 	p2=$!
-	xl create "$T/lc.cfg" 'name="c3"' &
+	xl create "$T/lc.cfg" 'name="c3"' 3>&- &
 	p3=$!
 	wait "$p1"
 	wait "$p2"
@@ -499,9 +499,9 @@ uuid_of() {
 @test "create introduces the domain and destroy releases it (@introduceDomain, @releaseDomain)" {
 	require_kvm
 	# the first event of a watch is its registration; the second the real one
-	xenstore-watch -n 2 @introduceDomain > "$T/intro" &
+	xenstore-watch -n 2 @introduceDomain > "$T/intro" 3>&- &
 	w1=$!
-	xenstore-watch -n 2 @releaseDomain > "$T/release" &
+	xenstore-watch -n 2 @releaseDomain > "$T/release" 3>&- &
 	w2=$!
 	WATCH_PIDS="$w1 $w2"
 	wait_for 5 test -s "$T/intro"
@@ -532,7 +532,7 @@ uuid_of() {
 
 @test "create -F is the monitor in the foreground and returns when the domain has gone" {
 	require_kvm
-	xl create -F "$T/lc.cfg" > "$T/fg.out" 2>&1 &
+	xl create -F "$T/lc.cfg" > "$T/fg.out" 2>&1 3>&- &
 	fg=$!
 	WATCH_PIDS=$fg
 	wait_for 5 console_has lc1 "xenon> "
@@ -549,7 +549,7 @@ uuid_of() {
 	# the console shows what the guest prints; we type once the guest's
 	# prompt is there and leave with ^] (0x1d) once it has answered
 	mkfifo "$T/con.in"
-	xl create -c "$T/lc.cfg" < "$T/con.in" > "$T/con.out" 2>&1 &
+	xl create -c "$T/lc.cfg" < "$T/con.in" > "$T/con.out" 2>&1 3>&- &
 	CON_PID=$!
 	exec {CON_IN}> "$T/con.in"
 	wait_for 10 grep -q 'xenon> ' "$T/con.out"

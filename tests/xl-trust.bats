@@ -27,7 +27,7 @@ local_teardown() {
 # while the reader runs, nobody has opened $T/fifo.
 fifo_watch() {
 	mkfifo "$T/fifo"
-	cat "$T/fifo" > /dev/null &
+	cat "$T/fifo" > /dev/null 3>&- &
 	FIFO_READER=$!
 }
 fifo_never_opened() { kill -0 "$FIFO_READER" 2> /dev/null; }
