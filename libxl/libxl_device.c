@@ -432,3 +432,28 @@ void *libxl__dev_list(libxl_ctx *ctx, uint32_t hv_kind, const char *kind, uint32
 	free(ids);
 	return list;
 }
+
+void libxl__dev_backends_follow(libxl_ctx *ctx, uint32_t domid)
+{
+	static const struct {
+		const char *kind;
+		uint32_t hv_kind;
+	} kinds[] = {{"vbd", HVCTL_DEV_VBD}, {"vif", HVCTL_DEV_VIF}};
+
+	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		uint32_t *ids = NULL;
+		unsigned n = 0;
+
+		if (libxl__dev_ids(ctx, kinds[k].kind, domid, &ids, &n) < 0)
+			continue;
+		for (unsigned i = 0; i < n; i++) {
+			struct libxl__dev d;
+
+			if (libxl__dev_init(&d, kinds[k].hv_kind, domid, ids[i]) == 0 &&
+			    libxl__xb_state_read(ctx, d.be) == LIBXL__XB_INITWAIT &&
+			    libxl__xb_state_read(ctx, d.fe) == LIBXL__XB_CONNECTED)
+				libxl__dev_set_backend_state(ctx, &d, LIBXL__XB_CONNECTED);
+		}
+		free(ids);
+	}
+}

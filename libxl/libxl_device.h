@@ -91,6 +91,14 @@ void *libxl__dev_list(libxl_ctx *ctx, uint32_t hv_kind, const char *kind, uint32
 		      void (*init)(void *elem),
 		      void (*fill)(libxl_ctx *ctx, const struct libxl__dev *d, void *elem), int *num);
 
+/*
+ * The backend's half of the handshake for the devices nobody waits on (those
+ * added at create, a hot attach to a paused domain), as Xen's backend
+ * drivers do it: a backend in InitWait whose frontend says Connected goes
+ * to Connected. Backends in any other state are left as they are.
+ */
+void libxl__dev_backends_follow(libxl_ctx *ctx, uint32_t domid);
+
 /* The device calls on the domain's xenon-hv (-ESRCH when it is gone). */
 int libxl__dev_hv_add(uint32_t domid, const struct hvctl_device_spec *spec, struct hvctl_device *out);
 int libxl__dev_hv_remove(uint32_t domid, uint32_t hv_kind, uint32_t devid);

@@ -6,10 +6,12 @@
 #include "libxl/libxl_device.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -252,13 +254,51 @@ int libxl_domain_rename(libxl_ctx *ctx, uint32_t domid, const char *old_name, co
 	return libxl__xs_transact(ctx, rename_in_tx, &a);
 }
 
+/*
+ * Until the process behind pidfd ends, keep the backends of the domain's
+ * devices in step with their frontends (libxl__dev_backends_follow), on
+ * each change below its device/ directory. Without a watch (xenstored
+ * gone), only wait.
+ */
+static void follow_devices_until_exit(libxl_ctx *ctx, uint32_t domid, int pidfd)
+{
+	char path[LIBXL_PATH_MAX], token[32];
+	struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = -1, .events = POLLIN}};
+	char *p, *t;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/device", domid);
+	snprintf(token, sizeof(token), "libxl-backends-%u", domid);
+	if (xs_watch(ctx->xsh, path, token) == 0)
+		pfd[1].fd = xsc_watch_fd(ctx->xsh);
+	for (;;) {
+		if (pfd[1].fd >= 0) {
+			while (xs_read_watch(ctx->xsh, 0, &p, &t) == 0) {
+				free(p);
+				free(t);
+			}
+			libxl__dev_backends_follow(ctx, domid);
+		}
+		if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents)
+			break;
+	}
+	if (pfd[1].fd >= 0)
+		xs_unwatch(ctx->xsh, path, token);
+}
+
 int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how)
 {
-	int pid = libxl__read_pid(ctx, domid, "hv-pid"), status;
+	int pid = libxl__read_pid(ctx, domid, "hv-pid"), status, pidfd;
 	pid_t r;
 
 	if (pid <= 0)
 		return -ESRCH;
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd >= 0) {
+		follow_devices_until_exit(ctx, domid, pidfd);
+		close(pidfd);
+	}
 	do
 		r = waitpid(pid, &status, 0);
 	while (r < 0 && errno == EINTR);

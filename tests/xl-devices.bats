@@ -49,6 +49,7 @@ xln() { ip netns exec "$NS" xl "$@"; }
 
 # fe_state_is DOMID KIND DEVID STATE: the guest's frontend state now (for wait_for).
 fe_state_is() { [ "$(xenstore-read "/local/domain/$1/device/$2/$3/state" 2> /dev/null)" = "$4" ]; }
+be_state_is() { [ "$(xenstore-read "$BE/$2/$1/$3/state" 2> /dev/null)" = "$4" ]; }
 
 loops_of() { losetup -n -O NAME -j "$1" | wc -l; }
 
@@ -139,8 +140,12 @@ start_f1() { xln create "$T/f.cfg"; }
 	[ "$(xenstore-read $BE/vif/1/1/mac)" = 00:16:3e:01:02:03 ]
 	# the generated MAC is the stored config's, so that a restart keeps it
 	xl list -l f1 | grep -q "\"mac\": \"$mac\""
-	# the guest (fake-hv's) connects once the domain runs
+	# the guest (fake-hv's) connects once the domain runs, and the backends
+	# follow it to Connected, as Xen's backend drivers do (the monitor does)
 	wait_for 60 fe_state_is 1 vif 1 4
+	wait_for 60 be_state_is 1 vif 1 4
+	wait_for 60 be_state_is 1 vbd 51712 4
+	wait_for 60 be_state_is 1 vbd 51728 4
 	xln destroy f1
 	nothing_left
 	no_devices
@@ -151,8 +156,10 @@ start_f1() { xln create "$T/f.cfg"; }
 	xln create -p "$T/f.cfg"
 	[ "$(state_of f1)" = "--p---" ]
 	[ "$(xenstore-read /local/domain/1/device/vbd/51712/state)" = 1 ]
+	[ "$(xenstore-read $BE/vbd/1/51712/state)" = 2 ]
 	xln unpause f1
 	wait_for 60 fe_state_is 1 vbd 51712 4
+	wait_for 60 be_state_is 1 vbd 51712 4
 }
 
 @test "xl list -l shows each disk and NIC with its live state" {
