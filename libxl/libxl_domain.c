@@ -272,11 +272,16 @@ static void follow_devices_until_exit(libxl_ctx *ctx, uint32_t domid, int pidfd)
 		pfd[1].fd = xsc_watch_fd(ctx->xsh);
 	for (;;) {
 		if (pfd[1].fd >= 0) {
-			while (xs_read_watch(ctx->xsh, 0, &p, &t) == 0) {
+			int rc;
+
+			while ((rc = xs_read_watch(ctx->xsh, 0, &p, &t)) == 0) {
 				free(p);
 				free(t);
 			}
-			libxl__dev_backends_follow(ctx, domid);
+			if (rc != -ETIMEDOUT)
+				pfd[1].fd = -1; /* xenstored went away: its fd would poll readable for ever */
+			else
+				libxl__dev_backends_follow(ctx, domid);
 		}
 		if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
 			break;
