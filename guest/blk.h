@@ -11,7 +11,7 @@
 #include "devices.h"
 
 #define BLK_SECTOR  512
-#define BLK_MAX_REQ (64 * 1024) /* bytes in one request at most */
+#define BLK_MAX_REQ (1024 * 1024) /* bytes in one request at most (bench: 1 MiB requests) */
 #define BLK_SLOTS   64		/* requests in flight at most */
 
 struct blk {
