@@ -137,6 +137,9 @@ void shell_poll(void);
 /* xs.c: the xenstore client (boot_info.xenstore_ring_gpa) */
 void xs_init(void);
 void xs_poll(void);
+/* A reply or event is in the ring, or events wait in the queue: xs_poll has work
+ * (the shell checks it with interrupts off before it idles). */
+bool xs_pending(void);
 bool xs_available(void);
 int xs_read(const char *path, char *buf, size_t size);
 int xs_write(const char *path, const char *value);

@@ -7,6 +7,7 @@
 #include "kernel.h"
 #include "net.h"
 #include "shell.h"
+#include "devices.h"
 
 #define LINE_MAX 256
 #define MAX_ARGS 16
@@ -58,6 +59,7 @@ void shell_poll(void)
 	request_poll();
 	net_poll();
 	xs_poll();
+	devices_poll();
 	ticker_poll();
 }
 
@@ -73,7 +75,9 @@ static int read_char(void)
 	while ((c = console_getc()) < 0) {
 		shell_poll();
 		irq_disable();
-		if (console_input_pending() || net_pending())
+		/* xenstore too: an event that came after xs_poll read the ring
+		 * raised its interrupt before this check, not during the idle */
+		if (console_input_pending() || net_pending() || xs_pending())
 			irq_enable();
 		else
 			cpu_idle();

@@ -382,6 +382,11 @@ static void handle_shutdown_request(const char *path, const char *token, void *a
 	kernel_shutdown(how, "requested through xenstore");
 }
 
+bool xs_pending(void)
+{
+	return ring && (rsp_avail() || ev_head != ev_tail || ev_overflow);
+}
+
 /* Hand the queued events to their handlers (not re-entered from a handler's own requests). */
 void xs_poll(void)
 {
