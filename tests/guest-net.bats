@@ -248,6 +248,7 @@ vif_nodes() {
 fe_state() { XS read "/local/domain/5/device/vif/$1/state" 2>/dev/null; }
 
 @test "xenon-hv + xenstore: a vif added at run time is eth<devid>, pings both ways, and lets go on the backend's 5" {
+	known_defect "a guest sometimes never takes up a device node written while it runs (about one nested run in two; session note 2026-12-05)"
 	require_kvm
 	[ -x "$HV" ] || skip "hypervisor/xenon-hv is not built"
 	netns_start

@@ -54,6 +54,12 @@ pid_gone() {
 	[[ $stat == Z* ]]
 }
 
+# known_defect TEXT: skip a test that a known, open defect makes fail some of
+# the time, saying which (listed with the skips, never counted as passed).
+known_defect() {
+	skip "known defect, open: $1"
+}
+
 # dump_threads PID: each thread's state, wait channel and kernel stack, on
 # stderr (shown with a failed test): what a hung process was waiting for.
 dump_threads() {
