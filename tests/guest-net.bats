@@ -29,7 +29,10 @@ setup() {
 
 local_teardown() {
 	# a test that failed or timed out: what was the guest's process doing?
-	[ -n "${BATS_TEST_COMPLETED:-}" ] || dump_threads "${GUEST_PID:-}"
+	if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
+		dump_threads "${GUEST_PID:-}"
+		dump_guest "$T/out" "${FEED:-}" 5
+	fi
 	[ -z "${FEED:-}" ] || exec {FEED}>&-
 	kill_pid "$GUEST_PID"
 	kill_pid "$RECV_PID"
