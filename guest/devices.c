@@ -280,9 +280,6 @@ static int fe_write(struct device *dev, const char *key, const char *value)
 
 static void backend_changed(const char *path, const char *token, void *arg);
 
-/* The watch on device/ is set; a scan found a node not yet whole; when the last scan ran. */
-static bool watching, rescan_soon;
-static uint64_t last_scan;
 
 /*
  * The window, irq and backend of a frontend node: 0; -ENOENT while a key
@@ -357,8 +354,7 @@ static void xs_device_add(const char *kind, uint32_t devid)
 	snprintf(dev->fe_path, sizeof(dev->fe_path), "device/%s/%u", kind, devid);
 	rc = xs_window(dev, &w, &why);
 	if (rc == -ENOENT) {
-		rescan_soon = true; /* not all there yet: the next event, or devices_poll */
-		return;
+		return; /* not all there yet: the write of the rest sets the watch off again */
 	}
 	if (rc) {
 		xs_failed(dev, why);
@@ -484,30 +480,12 @@ static void xs_scan_kind(const char *kind)
 	}
 }
 
-/*
- * A safety net under the watch on device/: the nodes are scanned again
- * RESCAN_SOON_NS after a scan found a node not yet whole, and every
- * RESCAN_IDLE_NS anyway. Nested KVM test runs showed a hot-added node that
- * the guest never took up (about one run in two), the cause not found yet:
- * a missed event now costs at most that long, not the device.
- */
-#define RESCAN_SOON_NS 200000000ULL
-#define RESCAN_IDLE_NS 2000000000ULL
+/* Anything below device/ changed: look at every node again. */
 static void devices_changed(const char *path, const char *token, void *arg)
 {
 	(void)path, (void)token, (void)arg;
-	rescan_soon = false;
-	last_scan = clock_ns();
 	xs_scan_kind("vbd");
 	xs_scan_kind("vif");
-}
-
-void devices_poll(void)
-{
-	uint64_t since = clock_ns() - last_scan;
-
-	if (watching && since >= (rescan_soon ? RESCAN_SOON_NS : RESCAN_IDLE_NS))
-		devices_changed(NULL, NULL, NULL);
 }
 
 void devices_init(void)
@@ -518,8 +496,6 @@ void devices_init(void)
 		xs_scan_kind("vbd");
 		xs_scan_kind("vif");
 		rc = xs_watch_add("device", DEVICE_WATCH, devices_changed, NULL);
-		watching = !rc;
-		last_scan = clock_ns();
 		if (rc)
 			printf("devices: cannot watch device/ for hot-added devices: %s\n", xs_strerror(rc));
 	}

@@ -58,8 +58,6 @@ struct device *device_find(const char *name);
 struct device *device_next(struct device *prev, uint32_t virtio_id);
 /* At boot, after xs_init: xenstore's devices, then the command line's. */
 void devices_init(void);
-/* From the shell's idle loop: scan device/ again when a scan is due (see devices.c). */
-void devices_poll(void);
 
 extern const struct driver virtio_blk_driver;
 extern const struct driver virtio_net_driver __attribute__((weak));

@@ -59,7 +59,6 @@ void shell_poll(void)
 	request_poll();
 	net_poll();
 	xs_poll();
-	devices_poll();
 	ticker_poll();
 }
 

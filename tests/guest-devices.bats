@@ -232,6 +232,8 @@ vbd_nodes() {
 }
 
 fe_state() { XS read "/local/domain/5/device/vbd/$1/state" 2>/dev/null; }
+# fe_state_is DEVID STATE: for wait_for, which must read the node anew each time
+fe_state_is() { [ "$(fe_state "$1")" = "$2" ]; }
 
 start_interactive() {
 	mkfifo "$T/in"
@@ -265,8 +267,8 @@ local_teardown() {
 	# a node the guest cannot use: it says so in the node
 	vbd_nodes 51744 nonsense 17
 	start_interactive --disk "devid=51728,target=$T/a.img"
-	wait_for 20 test "$(fe_state 51728)" = 4
-	wait_for 20 test "$(fe_state 51744)" = 6
+	wait_for 20 fe_state_is 51728 4
+	wait_for 20 fe_state_is 51744 6
 	[[ "$(XS read /local/domain/5/device/vbd/51744/error)" == *"virtio-mmio-base is not a hex address"* ]]
 	send "disks"
 	wait_for 20 console_has '^xvdb +2 MiB +4096 sectors +rw +virtio-mmio 0xd0000000 irq 16 .*xenstore device/vbd/51728$'
@@ -276,7 +278,7 @@ local_teardown() {
 	"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-list | grep -Eq '^vbd +51728 .* driver-ok '
 	# the backend closes: the guest lets go, resets the device and says Closed
 	XS write /local/domain/0/backend/vbd/5/51728/state 5
-	wait_for 20 test "$(fe_state 51728)" = 6
+	wait_for 20 fe_state_is 51728 6
 	wait_for 20 console_has '^devices: xvdb: closed by the backend'
 	"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-list | grep -Eq '^vbd +51728 .* reset '
 	send "disks"
@@ -287,7 +289,6 @@ local_teardown() {
 }
 
 @test "xenon-hv + xenstore: a disk added at run time is found through the watch on device/" {
-	known_defect "a guest sometimes never takes up a device node written while it runs (about one nested run in two; session note 2026-12-05)"
 	need_hv
 	start_xenstored
 	img a.img 1
@@ -300,12 +301,12 @@ local_teardown() {
 	[[ "$(grep '^vbd 51712: ' <<<"$output")" =~ ^vbd\ 51712:\ mmio\ (0x[0-9a-f]+)\ size\ 0x[0-9a-f]+\ irq\ ([0-9]+)$ ]]
 	local base=${BASH_REMATCH[1]} irq=${BASH_REMATCH[2]}
 	vbd_nodes 51712 "$base" "$irq"
-	wait_for 20 test "$(fe_state 51712)" = 4
+	wait_for 20 fe_state_is 51712 4
 	wait_for 20 console_has "^xvda: virtio-blk, 2048 sectors \\(1 MiB\\), read-write, at $base irq $irq"
 	send "blk write xvda 1 hot-added"
 	wait_for 20 console_has '^xvda: wrote 9 bytes at sector 1'
 	XS write /local/domain/0/backend/vbd/5/51712/state 5
-	wait_for 20 test "$(fe_state 51712)" = 6
+	wait_for 20 fe_state_is 51712 6
 	"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-remove vbd 51712
 	XS rm /local/domain/5/device/vbd/51712 /local/domain/0/backend/vbd/5/51712
 	send "blk read xvda 1"
@@ -316,7 +317,6 @@ local_teardown() {
 }
 
 @test "xenon-hv + xenstore: a disk removed without a close (forced) is dropped and the guest goes on" {
-	known_defect "a guest sometimes never takes up a device node written while it runs (about one nested run in two; session note 2026-12-05)"
 	need_hv
 	start_xenstored
 	img a.img 1
@@ -327,7 +327,7 @@ local_teardown() {
 	send "disks"
 	wait_for 20 console_has '^xvda .*command line$'
 	# xenstore's node for a window the command line gave already is refused, and says why
-	wait_for 20 test "$(fe_state 51712)" = 6
+	wait_for 20 fe_state_is 51712 6
 	[[ "$(XS read /local/domain/5/device/vbd/51712/error)" == *"already in use by another device"* ]]
 	XS rm /local/domain/5/device/vbd/51712 /local/domain/0/backend/vbd/5/51712
 	# a hot-added one, then removed under the guest's feet
@@ -336,12 +336,12 @@ local_teardown() {
 	[ "$status" -eq 0 ]
 	[[ "$(grep '^vbd 51728: ' <<<"$output")" =~ mmio\ (0x[0-9a-f]+)\ size\ 0x[0-9a-f]+\ irq\ ([0-9]+)$ ]]
 	vbd_nodes 51728 "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-	wait_for 20 test "$(fe_state 51728)" = 4
+	wait_for 20 fe_state_is 51728 4
 	"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-remove vbd 51728
 	XS rm /local/domain/5/device/vbd/51728 /local/domain/0/backend/vbd/5/51728
 	wait_for 20 console_has '^devices: xvdb: its (backend|xenstore node) went away'
 	send "disks"
-	wait_for 20 test "$(tr -d '\r' <"$T/out" | grep -Ec '^xvda +1 MiB')" -ge 2
+	wait_for 20 eval '[ "$(tr -d "\r" <"$T/out" | grep -Ec "^xvda +1 MiB")" -ge 2 ]'
 	! console_has '^xvdb +[0-9]'
 	send "echo still here"
 	wait_for 20 console_has '^still here'

@@ -73,21 +73,20 @@ dump_threads() {
 }
 
 # dump_guest CONSOLE_FILE [FEED_FD [DOMID]]: after a failed guest test, on
-# stderr: the guest's own view of its xenstore devices (asked through its
-# console, when it still answers), the store's view of domain DOMID, and the
-# console's last lines.
+# stderr: the store's view of domain DOMID, the guest's own view of its
+# xenstore devices (asked through its console, when it still answers: after
+# the store's, which it could change), and the console's last lines.
 dump_guest() {
-	local out=$1 feed=${2:-} domid=${3:-} n
+	local out=$1 feed=${2:-} domid=${3:-}
 	[ -f "$out" ] || return 0
-	if [ -n "$feed" ]; then
-		n=$(wc -l <"$out")
-		printf 'xs-ls device/vbd\rxs-ls device/vif\recho dump-guest-done\r' >&"$feed" 2>/dev/null &&
-			wait_for 5 grep -q '^dump-guest-done' "$out" || echo "# the guest did not answer on its console" >&2
-	fi
 	if [ -n "$domid" ] && [ -S "${XENSTORED_PATH:-}" ]; then
 		echo "# xenstore, /local/domain/$domid and its backends:" >&2
 		"$XENON_TOP/xenstored/xenstore-ls" -f "/local/domain/$domid" 2>&1 | sed 's/^/#   /' >&2
 		"$XENON_TOP/xenstored/xenstore-ls" -f "/local/domain/0/backend" 2>&1 | sed 's/^/#   /' >&2
+	fi
+	if [ -n "$feed" ]; then
+		printf 'xs-ls device/vbd\rxs-ls device/vif\recho dump-guest-done\r' >&"$feed" 2>/dev/null &&
+			wait_for 5 grep -q '^dump-guest-done' "$out" || echo "# the guest did not answer on its console" >&2
 	fi
 	echo "# the guest's console, last lines:" >&2
 	tr -d '\r' <"$out" | tail -n 40 | sed 's/^/#   /' >&2
