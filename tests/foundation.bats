@@ -105,3 +105,11 @@ share/man/man1/xl.1 share/man/man5/xl.cfg.5 share/man/man8/xenstored.8"
 	[ "$status" -eq 0 ]
 	[ "$output" = "domains: 0" ]
 }
+
+@test "no test waits on a value expanded once: wait_for's command is run anew each time, \$(...) in its arguments is not" {
+	# wait_for 20 test "$(fe_state 3)" = 4 re-tests the state read at the
+	# call for 20 s; a function, or eval '...' in single quotes, reads anew.
+	run grep -nE '^[^#]*(^|[;&|[:space:]])wait_for +[0-9]+ +[^'"'"']*"\$\(' "$XENON_TOP"/tests/*.bats "$XENON_TOP"/tests/*.bash
+	echo "$output"
+	[ "$status" -eq 1 ]
+}

@@ -383,7 +383,9 @@ start_f1() { xln create "$T/f.cfg"; }
 	XENON_HOTPLUG_TIMEOUT_MS=1000 run xln block-attach f1 "vdev=xvdb,script=$T/block-hang,target=x"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"block-hang add did not finish within 1000 ms: killed"* ]]
-	wait_for 5 pid_gone "$(cat "$T/child.pid")"
+	local child
+	child=$(cat "$T/child.pid")
+	wait_for 5 pid_gone "$child"
 	run xln block-attach f1 "vdev=xvdb,script=$T/none,target=x"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"hotplug script $T/none not found"* ]]
