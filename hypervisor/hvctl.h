@@ -153,6 +153,10 @@ struct hvctl_device_spec {
 	 * vif: the tap's name (IFNAMSIZ), created unless it exists. NUL-terminated. */
 	char target[256];
 	char serial[24]; /* vbd: VIRTIO_BLK_ID (up to 20 bytes), "" for none */
+	/* vif: what the guest may send, rate_bytes per rate_usecs (xl's rate=); 0: no limit */
+	uint64_t rate_bytes;
+	uint32_t rate_usecs;
+	uint32_t pad2;
 };
 
 /* Statistics, from the guest's point of view (tx: the guest sent). */
@@ -181,6 +185,9 @@ struct hvctl_device {
 	uint8_t pad[2];
 	char target[256];    /* as in the spec */
 	uint64_t stats[HVCTL_DEV_MAX_STATS]; /* enum hvctl_vbd_stat or hvctl_vif_stat */
+	uint64_t rate_bytes; /* vif: as in the spec (0: no limit) */
+	uint32_t rate_usecs;
+	uint32_t pad2;
 };
 
 struct hvctl_event {

@@ -253,7 +253,7 @@ static void print_dev_stats(const struct hvctl_device *d)
 
 static void print_dev(const struct hvctl_device *d)
 {
-	char extra[64] = "";
+	char extra[96] = "";
 
 	if (d->kind == HVCTL_DEV_VBD)
 		snprintf(extra, sizeof(extra), "%llu sectors%s", (unsigned long long)d->sectors,
@@ -261,6 +261,9 @@ static void print_dev(const struct hvctl_device *d)
 	else if (d->kind == HVCTL_DEV_VIF)
 		snprintf(extra, sizeof(extra), "%02x:%02x:%02x:%02x:%02x:%02x mtu %u", d->mac[0], d->mac[1],
 			 d->mac[2], d->mac[3], d->mac[4], d->mac[5], d->mtu);
+	if (d->kind == HVCTL_DEV_VIF && d->rate_bytes)
+		str_printf(extra + strlen(extra), sizeof(extra) - strlen(extra), " rate %llu@%u",
+			   (unsigned long long)d->rate_bytes, d->rate_usecs);
 	printf("%-4s %-6u %-3u %#-11llx %-11s %.*s (%s)\n", hv_vdev_kind_name(d->kind), d->devid, d->irq,
 	       (unsigned long long)d->mmio_base, vstatus_name(d->status), (int)sizeof(d->target) - 1,
 	       d->target, extra);

@@ -22,6 +22,7 @@ endif
 $(eval $(call unit_test,tests/unit/hv_elf-test,tests/unit/hv_elf-test.o hypervisor/elf.o hypervisor/memory.o hypervisor/boot.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_vcpu_state-test,tests/unit/hv_vcpu_state-test.o hypervisor/vcpu_state.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/hv_stats-test,tests/unit/hv_stats-test.o hypervisor/stats.o $(COMMON_OBJS),))
+$(eval $(call unit_test,tests/unit/hv_ratelimit-test,tests/unit/hv_ratelimit-test.o hypervisor/ratelimit.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_uart-test,tests/unit/hv_uart-test.o hypervisor/uart.o hypervisor/console.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/hv_virtio_dev-test,tests/unit/hv_virtio_dev-test.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/hv_bus-test,tests/unit/hv_bus-test.o hypervisor/bus.o hypervisor/irq.o $(COMMON_OBJS),-pthread))
@@ -40,6 +41,6 @@ $(eval $(call fuzzer,hypervisor/hv-vdev-spec-fuzz,tests/fuzz/hv-vdev-spec-fuzz.c
 $(eval $(call fuzzer,hypervisor/hv-blk-fuzz,tests/fuzz/hv-blk-fuzz.c $(HV_BLK_OBJS:.o=.c) common/log.c common/strutil.c,-pthread -luring))
 
 # virtio-net over a real tap (tests/unit/hv_net-test.c: a network namespace of its own, or the tap it is given).
-HV_NET_TEST_OBJS := tests/unit/hv_net-test.o hypervisor/virtio_net.o hypervisor/tap.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/virtq.o
+HV_NET_TEST_OBJS := tests/unit/hv_net-test.o hypervisor/virtio_net.o hypervisor/ratelimit.o hypervisor/tap.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/virtq.o
 $(eval $(call unit_test,tests/unit/hv_net-test,$(HV_NET_TEST_OBJS) $(COMMON_OBJS),-pthread))
-$(eval $(call fuzzer,hypervisor/hv-net-fuzz,tests/fuzz/hv-net-fuzz.c hypervisor/virtio_net.c hypervisor/virtio_mmio.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))
+$(eval $(call fuzzer,hypervisor/hv-net-fuzz,tests/fuzz/hv-net-fuzz.c hypervisor/virtio_net.c hypervisor/ratelimit.c hypervisor/virtio_mmio.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))

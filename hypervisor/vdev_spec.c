@@ -124,6 +124,31 @@ static int set_mtu(struct hvctl_device_spec *s, const char *what, const char *va
 	return 0;
 }
 
+/* rate=BYTES@USECS: what the guest may send per interval (libxl turns xl's
+ * rate=10Mb/s@20ms into rate=25000@20000). */
+static int set_rate(struct hvctl_device_spec *s, const char *what, const char *val)
+{
+	const char *at = strchr(val, '@');
+	char bytes[24];
+	uint64_t b, us;
+
+	if (!at || (size_t)(at - val) >= sizeof(bytes) || at == val) {
+		log_warnx("%s: rate '%s': give BYTES@MICROSECONDS, such as 25000@20000", what, val);
+		return -EINVAL;
+	}
+	memcpy(bytes, val, (size_t)(at - val));
+	bytes[at - val] = '\0';
+	if (parse_u64(bytes, UINT64_MAX, &b) || !b || parse_u64(at + 1, UINT32_MAX, &us) || !us) {
+		log_warnx("%s: rate '%s': give BYTES@MICROSECONDS, both from 1 (BYTES up to 2^64-1, "
+			  "MICROSECONDS up to 2^32-1)",
+			  what, val);
+		return -EINVAL;
+	}
+	s->rate_bytes = b;
+	s->rate_usecs = (uint32_t)us;
+	return 0;
+}
+
 static const struct spec_key {
 	uint32_t kind;
 	const char *key;
@@ -140,6 +165,7 @@ static const struct spec_key {
     {HVCTL_DEV_VIF, "tap", false, HAS_TARGET, set_tap},
     {HVCTL_DEV_VIF, "mac", false, 0, set_mac},
     {HVCTL_DEV_VIF, "mtu", false, 0, set_mtu},
+    {HVCTL_DEV_VIF, "rate", false, 0, set_rate},
 };
 #define NR_KEYS (sizeof(spec_keys) / sizeof(spec_keys[0]))
 

@@ -14,6 +14,12 @@
  * vCPU threads holding the queue lock too; rx_lock guards the rx state on
  * top of it, so that it never depends on that.
  *
+ * rate= (xl-network-configuration(5)): what the guest sends is held to a
+ * byte budget per interval (ratelimit.h). A packet over the budget stays
+ * popped but unsent (tx_waiting) with the queue's notifications off, and a
+ * timerfd in the same epoll set as the tap brings the I/O thread back when
+ * the next interval starts; the guest's queue simply fills meanwhile.
+ *
  * Guest input: virtq.c checks every descriptor; here each tx header is copied
  * and checked before the tap sees it (the tap is handed the copy), chain
  * directions and sizes are checked, and a bad packet is dropped and counted
@@ -29,9 +35,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "hypervisor/ratelimit.h"
 #include "hypervisor/tap.h"
 #include "hypervisor/vdev.h"
 #include "hypervisor/virtio_mmio.h"
@@ -106,6 +115,12 @@ struct vnet {
 
 	struct virtq_buf tx_bufs[QUEUE_MAX];
 	struct iovec tx_iov[QUEUE_MAX + 1];
+	/* rate=: the budget, the chain over it (popped, its buffers in
+	 * tx_bufs) and the timer for the next interval (-1: no rate) */
+	struct ratelimit rate;
+	bool tx_waiting;
+	struct virtq_chain tx_wait;
+	int rate_timer;
 
 	uint64_t stats[HVCTL_VIF_NR_STATS]; /* atomic */
 };
@@ -205,19 +220,48 @@ static void tx_one(struct vnet *n, const struct virtq_chain *c)
 	}
 }
 
-/* A tx kick: every available chain out, the used ring told once. */
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* May the chain go now under rate=? If not, the timer is set for when it may. */
+static bool tx_allowed(struct vnet *n, const struct virtq_chain *c)
+{
+	uint64_t len = c->readable_len > TAP_VNET_HDR_LEN ? c->readable_len - TAP_VNET_HDR_LEN : 0, next;
+	struct itimerspec its = {0};
+
+	if (n->rate_timer < 0 || ratelimit_take(&n->rate, len, mono_ns()))
+		return true;
+	next = ratelimit_next(&n->rate);
+	its.it_value = (struct timespec){(time_t)(next / 1000000000ULL), (long)(next % 1000000000ULL)};
+	if (timerfd_settime(n->rate_timer, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		log_warn("vif %u: rate timer", n->devid);
+	return false;
+}
+
+/*
+ * A tx kick (or the rate timer): every available chain out, the used ring
+ * told once. Under rate= it stops at the first chain over the budget, which
+ * waits, popped, for the timer, the queue's notifications left off.
+ */
 static void tx_process(struct vnet *n)
 {
 	struct virtq *vq = vmmio_queue(n->mmio, TXQ);
-	struct virtq_chain c;
 	unsigned done = 0;
-	int rc;
+	int rc = 0;
 
 	do {
 		virtq_disable_notify(vq);
-		while ((rc = virtq_pop(vq, n->tx_bufs, QUEUE_MAX, &c)) > 0) {
-			tx_one(n, &c);
-			virtq_push(vq, &c, 0);
+		while (n->tx_waiting || (rc = virtq_pop(vq, n->tx_bufs, QUEUE_MAX, &n->tx_wait)) > 0) {
+			n->tx_waiting = !tx_allowed(n, &n->tx_wait);
+			if (n->tx_waiting)
+				goto out;
+			tx_one(n, &n->tx_wait);
+			virtq_push(vq, &n->tx_wait, 0);
 			done++;
 		}
 		if (rc < 0) {
@@ -225,8 +269,30 @@ static void tx_process(struct vnet *n)
 			break;
 		}
 	} while (virtq_enable_notify(vq));
+out:
 	if (done)
 		vmmio_notify_used(n->mmio, TXQ);
+}
+
+/* The rate timer went off: the waiting chain and the rest of the queue. */
+static void tx_rate_timer(struct vnet *n)
+{
+	uint64_t expirations;
+
+	if (n->rate_timer < 0 || read(n->rate_timer, &expirations, sizeof(expirations)) != sizeof(expirations))
+		return;
+	if (n->tx_waiting && vmmio_driver_ok(n->mmio))
+		tx_process(n);
+}
+
+/* The tx queue stopped or the device reset: a waiting chain is the old queue's. */
+static void tx_forget(struct vnet *n)
+{
+	struct itimerspec off = {0};
+
+	n->tx_waiting = false;
+	if (n->rate_timer >= 0)
+		timerfd_settime(n->rate_timer, 0, &off, NULL);
 }
 
 /* ---- receive ---- */
@@ -512,8 +578,10 @@ static void net_queue_stop(void *dev, unsigned q)
 {
 	struct vnet *n = dev;
 
-	if (q != RXQ)
-		return; /* tx runs under the transport's lock: it is not running */
+	if (q != RXQ) {
+		tx_forget(n); /* tx runs under the transport's lock: it is not running */
+		return;
+	}
 	pthread_mutex_lock(&n->rx_lock);
 	rx_stop(n);
 	rx_forget(n);
@@ -525,6 +593,7 @@ static void net_reset(void *dev)
 	struct vnet *n = dev;
 
 	net_queue_stop(n, RXQ);
+	net_queue_stop(n, TXQ);
 	tap_set_offload(&n->tap, 0);
 }
 
@@ -538,6 +607,7 @@ static void net_io_ready(void *dev, short revents)
 	struct vnet *n = dev;
 
 	(void)revents;
+	tx_rate_timer(n);
 	pthread_mutex_lock(&n->rx_lock);
 	if (n->rx_polling)
 		rx_process(n);
@@ -549,6 +619,8 @@ static void vnet_free(struct vnet *n)
 	tap_close(&n->tap);
 	if (n->epfd >= 0)
 		close(n->epfd);
+	if (n->rate_timer >= 0)
+		close(n->rate_timer);
 	pthread_mutex_destroy(&n->rx_lock);
 	free(n);
 }
@@ -621,6 +693,23 @@ static int vif_check(const struct hvctl_device_spec *spec, unsigned *mtu)
 	return 0;
 }
 
+/* rate=: the budget, and its timer in the epoll set the I/O thread waits on. */
+static int vif_rate(struct vnet *n, const struct hvctl_device_spec *spec)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	if (!spec->rate_usecs) {
+		log_warnx("vif %u: a rate of %llu bytes needs an interval", spec->devid,
+			  (unsigned long long)spec->rate_bytes);
+		return -EINVAL;
+	}
+	ratelimit_init(&n->rate, spec->rate_bytes, spec->rate_usecs, mono_ns());
+	n->rate_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (n->rate_timer < 0 || epoll_ctl(n->epfd, EPOLL_CTL_ADD, n->rate_timer, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
 static int vif_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struct hv_dev **out)
 {
 	struct vnet *n;
@@ -634,10 +723,12 @@ static int vif_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struc
 		return -ENOMEM;
 	n->devid = spec->devid;
 	n->mtu = mtu;
-	n->tap.fd = -1;
+	n->tap.fd = n->rate_timer = -1;
 	pthread_mutex_init(&n->rx_lock, NULL);
 	n->epfd = epoll_create1(EPOLL_CLOEXEC);
 	rc = n->epfd < 0 ? -errno : vif_mac(spec, n->mac);
+	if (!rc && spec->rate_bytes)
+		rc = vif_rate(n, spec);
 	if (!rc)
 		rc = tap_open(&n->tap, spec->target, mtu);
 	if (!rc)
@@ -648,9 +739,10 @@ static int vif_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struc
 		return rc;
 	}
 	__atomic_store_n(&n->mmio, hv_virtio_transport(*out), __ATOMIC_RELEASE);
-	log_info("vif %u: tap %s (%s), MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u", n->devid, n->tap.name,
-		 n->tap.created ? "created" : "existing", n->mac[0], n->mac[1], n->mac[2], n->mac[3],
-		 n->mac[4], n->mac[5], n->mtu);
+	log_info("vif %u: tap %s (%s), MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u, rate %llu bytes per %u us",
+		 n->devid, n->tap.name, n->tap.created ? "created" : "existing", n->mac[0], n->mac[1], n->mac[2],
+		 n->mac[3], n->mac[4], n->mac[5], n->mtu, (unsigned long long)n->rate.budget,
+		 (unsigned)(n->rate.interval_ns / 1000));
 	return 0;
 }
 
@@ -660,6 +752,8 @@ static void vif_describe(struct hv_dev *d, struct hvctl_device *out)
 
 	out->mtu = n->mtu;
 	memcpy(out->mac, n->mac, 6);
+	out->rate_bytes = n->rate.budget;
+	out->rate_usecs = (uint32_t)(n->rate.interval_ns / 1000);
 	snprintf(out->target, sizeof(out->target), "%s", n->tap.name);
 	for (unsigned s = 0; s < HVCTL_VIF_NR_STATS; s++)
 		out->stats[s] = __atomic_load_n(&n->stats[s], __ATOMIC_RELAXED);

@@ -23,6 +23,7 @@ struct nic_plan {
 	char vifname[IFNAME_MAX + 1];
 	char script[LIBXL_PATH_MAX];
 	char mtu[16], handle[16], fe_id[16];
+	char rate[48]; /* "BYTES,USECS", as Xen's libxl writes it */
 };
 
 void libxl__device_nic_setdefault(libxl_device_nic *nic, int index)
@@ -156,11 +157,13 @@ static int plan(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, struct ni
 
 static int write_backend(libxl_ctx *ctx, const libxl_device_nic *nic, struct nic_plan *p)
 {
-	struct libxl__kv kv[12];
+	struct libxl__kv kv[14];
 	unsigned n = 0;
 	int rc;
 
 	snprintf(p->fe_id, sizeof(p->fe_id), "%u", p->d.domid);
+	snprintf(p->rate, sizeof(p->rate), "%llu,%u", (unsigned long long)nic->rate_bytes_per_interval,
+		 nic->rate_interval_usecs);
 	snprintf(p->handle, sizeof(p->handle), "%u", p->d.devid);
 	snprintf(p->mtu, sizeof(p->mtu), "%d", nic->mtu);
 	kv[n++] = (struct libxl__kv){"frontend", p->d.fe};
@@ -175,6 +178,8 @@ static int write_backend(libxl_ctx *ctx, const libxl_device_nic *nic, struct nic
 		kv[n++] = (struct libxl__kv){"bridge", nic->bridge};
 	if (nic->mtu)
 		kv[n++] = (struct libxl__kv){"mtu", p->mtu};
+	if (nic->rate_bytes_per_interval)
+		kv[n++] = (struct libxl__kv){"rate", p->rate};
 	if (nic->ip && *nic->ip)
 		kv[n++] = (struct libxl__kv){"ip", nic->ip};
 	if (nic->gatewaydev && *nic->gatewaydev)
@@ -197,6 +202,9 @@ static int hv_add(const libxl_device_nic *nic, const struct nic_plan *p, struct 
 	spec.kind = HVCTL_DEV_VIF;
 	spec.devid = p->d.devid;
 	spec.mtu = (uint32_t)nic->mtu;
+	/* rate=: xenon-hv holds what the guest sends to it (netback's credit) */
+	spec.rate_bytes = nic->rate_bytes_per_interval;
+	spec.rate_usecs = nic->rate_bytes_per_interval ? nic->rate_interval_usecs : 0;
 	memcpy(spec.mac, nic->mac, sizeof(spec.mac));
 	snprintf(spec.target, sizeof(spec.target), "%s", p->vifname);
 	rc = libxl__dev_hv_add(p->d.domid, &spec, out);
@@ -257,6 +265,9 @@ int libxl_device_nic_add(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic)
 static void nic_from_backend(libxl_ctx *ctx, const struct libxl__dev *d, libxl_device_nic *nic)
 {
 	char *mac = libxl__dev_be_str(ctx, d, "mac"), *mtu = libxl__dev_be_str(ctx, d, "mtu");
+	char *rate = libxl__dev_be_str(ctx, d, "rate");
+	unsigned long long bytes;
+	unsigned usecs;
 	uint64_t v;
 
 	nic->devid = (int)d->devid;
@@ -264,6 +275,10 @@ static void nic_from_backend(libxl_ctx *ctx, const struct libxl__dev *d, libxl_d
 		libxl_mac_from_string(nic->mac, mac);
 	if (mtu && parse_u64(mtu, 65535, &v) == 0)
 		nic->mtu = (int)v;
+	if (rate && sscanf(rate, "%llu,%u", &bytes, &usecs) == 2 && bytes && usecs) {
+		nic->rate_bytes_per_interval = bytes;
+		nic->rate_interval_usecs = usecs;
+	}
 	nic->bridge = libxl__dev_be_str(ctx, d, "bridge");
 	nic->ifname = libxl__dev_be_str(ctx, d, "vifname");
 	nic->script = libxl__dev_be_str(ctx, d, "script");
@@ -272,6 +287,7 @@ static void nic_from_backend(libxl_ctx *ctx, const struct libxl__dev *d, libxl_d
 	nic->nictype = LIBXL_NIC_TYPE_VIF;
 	free(mac);
 	free(mtu);
+	free(rate);
 }
 
 static void nic_init(void *elem)

@@ -160,6 +160,11 @@ int libxl_nic_parse_rate(const char *rate, libxl_device_nic *nic, char *err, siz
 				at);
 	else if (bytes_per_sec > UINT64_MAX / usecs)
 		rc = rate_error(err, errlen, "rate \"%s\" too large", rate);
+	else if (bytes_per_sec * usecs / 1000000u == 0)
+		rc = rate_error(err, errlen,
+				"rate \"%s\" allows less than one byte per interval: give a higher rate or a "
+				"longer interval",
+				rate);
 	if (rc == 0) {
 		nic->rate_interval_usecs = usecs;
 		nic->rate_bytes_per_interval = bytes_per_sec * usecs / 1000000u;

@@ -208,12 +208,16 @@ start_f1() { xln create "$T/f.cfg"; }
 @test "network-attach: the tap joins the bridge (vif-bridge); network-list; network-detach by MAC and by devid" {
 	start_f1
 	xln network-attach f1 bridge=xenbr0 mac=00:16:3e:0a:0b:0c
-	xln network-attach f1 bridge=xenbr0 mtu=1400
+	xln network-attach f1 bridge=xenbr0 mtu=1400 rate=10Mb/s@20ms
 	[ "$(taps | sort | tr '\n' ' ')" = "vif1.0 vif1.1 " ]
 	ip -n "$NS" -o link show dev vif1.1 | grep -q "mtu 1400 .*master xenbr0"
 	[ "$(xenstore-read $BE/vif/1/0/script)" = "$XENON_TOP/hotplug/vif-bridge" ]
 	[ "$(xenstore-read $BE/vif/1/0/hotplug-status)" = connected ]
 	[ "$(xenstore-read /local/domain/1/device/vif/0/mac)" = 00:16:3e:0a:0b:0c ]
+	# rate= as Xen's libxl writes it (bytes, microseconds); xenon-hv applies it
+	[ "$(xenstore-read $BE/vif/1/1/rate)" = 25000,20000 ]
+	"$XENON_TOP/hypervisor/hvctl" "$XENON_RUNDIR/domains/1.sock" device-list | grep -Eq '^vif +1 .* rate 25000@20000\)$'
+	! xenstore-exists $BE/vif/1/0/rate
 	run xl network-list f1
 	[ "${lines[0]}" = "Idx BE Mac Addr.         handle state irq    mmio-base   BE-path                       " ]
 	read -r idx be mac handle state irq base path <<< "${lines[1]}"

@@ -182,6 +182,8 @@ static int add(const struct hvctl_device_spec *s, struct hvctl_device *out)
 	v->d.devid = s->devid;
 	v->d.flags = s->flags;
 	v->d.mtu = s->mtu ? s->mtu : 1500;
+	v->d.rate_bytes = s->rate_bytes;
+	v->d.rate_usecs = s->rate_usecs;
 	memcpy(v->d.mac, s->mac, sizeof(v->d.mac));
 	memcpy(v->d.target, s->target, sizeof(v->d.target));
 	v->d.irq = 5 + slot;

@@ -603,6 +603,10 @@ static void test_specs_and_cmdline(void)
 	CHECK_INT(s.mac[0], 0x00);
 	CHECK_INT(s.mac[5], 0x03);
 	CHECK_INT(s.mtu, 9000);
+	CHECK_INT(s.rate_bytes, 0); /* no rate: no limit */
+	CHECK_INT(hv_vdev_spec_parse_str(HVCTL_DEV_VIF, "t", "devid=0,tap=t,rate=25000@20000", &s), 0);
+	CHECK_INT(s.rate_bytes, 25000);
+	CHECK_INT(s.rate_usecs, 20000);
 	static const char *const bad_vbd[] = {"devid=1",
 					      "target=/a",
 					      "devid=x,target=/a",
@@ -619,7 +623,14 @@ static void test_specs_and_cmdline(void)
 					      "devid=1,tap=t,mac=01:00:00:00:00:01",
 					      "devid=1,tap=t,mac=00:16:3e:1:2:3",
 					      "devid=1,tap=t,mtu=67",
-					      "devid=1,tap=t,mtu=65536"};
+					      "devid=1,tap=t,mtu=65536",
+					      "devid=1,tap=t,rate=25000",
+					      "devid=1,tap=t,rate=@20000",
+					      "devid=1,tap=t,rate=0@20000",
+					      "devid=1,tap=t,rate=25000@0",
+					      "devid=1,tap=t,rate=10Mb/s@20ms",
+					      "devid=1,tap=t,rate=1@4294967296",
+					      "devid=1,target=/a,rate=1@1"};
 	for (unsigned i = 0; i < sizeof(bad_vif) / sizeof(bad_vif[0]); i++)
 		CHECK_INT(hv_vdev_spec_parse_str(HVCTL_DEV_VIF, bad_vif[i], bad_vif[i], &s), -EINVAL);
 

@@ -306,11 +306,10 @@ static const char *tap_name(void)
 	return given_tap ? given_tap : "xnt0";
 }
 
-static int dev_open(unsigned mtu)
+static int dev_open_spec(struct hvctl_device_spec *s)
 {
-	struct hvctl_device_spec s = spec(tap_name(), mtu);
 	struct hv_dev *d;
-	int rc = hv_vdev_vif.add(&vm, &s, &d);
+	int rc = hv_vdev_vif.add(&vm, s, &d);
 
 	if (rc)
 		return rc;
@@ -318,6 +317,13 @@ static int dev_open(unsigned mtu)
 	base = hv_virtio_base(dev);
 	CHECK_INT(dev->ops->start(dev), 0);
 	return wire_open(tap_name());
+}
+
+static int dev_open(unsigned mtu)
+{
+	struct hvctl_device_spec s = spec(tap_name(), mtu);
+
+	return dev_open_spec(&s);
 }
 
 /* dev_open, checked: false (the test ends there) if there is no device. */
@@ -453,6 +459,69 @@ static void test_tx(void)
 	CHECK_INT(vif_stat(HVCTL_VIF_TX_PACKETS), 2);
 	CHECK_INT(vif_stat(HVCTL_VIF_TX_BYTES), 2 * sizeof(f));
 	CHECK_INT(vif_stat(HVCTL_VIF_TX_ERRORS), 0);
+	dev_close();
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Frame i (1000 bytes, its own pattern) made available on the tx queue. */
+static void tx_frame(unsigned i, uint8_t *f)
+{
+	frame(f, 1000, (const uint8_t[6]){0x02, 1, 2, 3, 4, 5}, (uint8_t)(40 + i));
+	memset(gpa(BUFS + 0x1000 * i), 0, HDR);
+	memcpy(gpa(BUFS + 0x1000 * i + HDR), f, 1000);
+	q_add(&txq, (struct gbuf[]){{BUFS + 0x1000 * i, HDR + 1000, 0}}, 1);
+}
+
+/*
+ * rate=3000 bytes per 1.5 s: three 1000-byte frames go at once, the fourth
+ * not before the next interval (a lower bound on time, which load cannot
+ * break). A reset while frames wait drops them; the device goes on.
+ */
+static void test_tx_rate(void)
+{
+	struct hvctl_device_spec s = spec(tap_name(), 1500);
+	uint8_t f[6][1000], got[2048];
+	uint64_t t0 = now_ns(), t4;
+	unsigned i;
+
+	s.rate_bytes = 3000;
+	s.rate_usecs = 1500000;
+	CHECK_INT(dev_open_spec(&s), 0);
+	if (!dev)
+		return;
+	CHECK_INT(driver_init(F_VERSION1 | F_MAC | F_MTU | F_STATUS), 1);
+	for (i = 0; i < 4; i++)
+		tx_frame(i, f[i]);
+	kick(&txq);
+	for (i = 0; i < 4; i++) {
+		CHECK_INT(wire_recv(got, sizeof(got)), 1000);
+		CHECK(!memcmp(got, f[i], 1000));
+	}
+	t4 = now_ns();
+	CHECK(t4 - t0 >= 1500000000ULL);
+	CHECK_INT(vif_stat(HVCTL_VIF_TX_PACKETS), 4);
+	/* the budget of this interval spent, then two more wait; a reset drops them */
+	for (i = 0; i < 3; i++)
+		tx_frame(i, f[i]);
+	tx_frame(3, f[3]);
+	tx_frame(4, f[4]);
+	kick(&txq);
+	for (i = 0; i < 2; i++) { /* what is left of this interval's budget, or the next one's */
+		CHECK_INT(wire_recv(got, sizeof(got)), 1000);
+		CHECK(!memcmp(got, f[i], 1000));
+	}
+	CHECK_INT(driver_init(F_VERSION1 | F_MAC | F_MTU | F_STATUS), 1);
+	tx_frame(5, f[5]);
+	kick(&txq);
+	CHECK_INT(wire_recv(got, sizeof(got)), 1000);
+	CHECK(!memcmp(got, f[5], 1000)); /* not one of the dropped ones */
 	dev_close();
 }
 
@@ -758,6 +827,7 @@ int main(int argc, char **argv)
 	RUN(test_create_describe_remove);
 	RUN(test_config_and_features);
 	RUN(test_tx);
+	RUN(test_tx_rate);
 	RUN(test_rx);
 	RUN(test_rx_mergeable);
 	RUN(test_hostile_chains);

@@ -87,9 +87,12 @@ static void test_rate(void)
 	CHECK_INT(parse("rate=100KB/s@1s"), 0);
 	CHECK_INT(nic.rate_interval_usecs, 1000000);
 	CHECK_INT(nic.rate_bytes_per_interval, 100000);
-	CHECK_INT(parse("rate=8b/s@250us"), 0);
-	CHECK_INT(nic.rate_interval_usecs, 250);
-	CHECK_INT(nic.rate_bytes_per_interval, 0);
+	CHECK_INT(parse("rate=32b/s@250ms"), 0);
+	CHECK_INT(nic.rate_interval_usecs, 250000);
+	CHECK_INT(nic.rate_bytes_per_interval, 1);
+	/* under a byte per interval would be no limit at all: refused */
+	CHECK_INT(parse("rate=8b/s@250us"), -EINVAL);
+	CHECK(strstr(err, "less than one byte per interval") != NULL);
 	CHECK_INT(parse("rate=10Mbit"), -EINVAL);
 	CHECK(strstr(err, "invalid rate \"10Mbit\"") != NULL);
 	CHECK_INT(parse("rate=0MB/s"), -EINVAL);
