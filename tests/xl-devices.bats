@@ -246,6 +246,20 @@ start_f1() { xln create "$T/f.cfg"; }
 	[ "$(cat "$T/calls")" = "online vif1.0" ]
 }
 
+@test "run_hotplug_scripts=0 in xl.conf: attach says once that it is not honoured, and the scripts still run" {
+	printf 'run_hotplug_scripts = 0\n' >> "$XL_CONF"
+	start_f1
+	run xln network-attach f1 bridge=xenbr0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'run_hotplug_scripts=0 is not supported' <<<"$output")" = 1 ]
+	[ "$(xenstore-read $BE/vif/1/0/hotplug-status)" = connected ]
+	ip -n "$NS" -o link show dev vif1.0 | grep -q "master xenbr0"
+	run xln block-attach f1 "$T/a.img,raw,xvdb,rw"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"run_hotplug_scripts=0 is not supported"* ]]
+}
+
 @test "a vif script of the user's runs with Xen's environment: online, then offline" {
 	cat > "$T/my-vif" <<-'EOF'
 		#!/bin/bash

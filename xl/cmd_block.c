@@ -6,6 +6,7 @@
  */
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
+#include "xl/xl_conf.h"
 #include "xl/xl_devices.h"
 
 #include <errno.h>
@@ -70,6 +71,7 @@ int main_block_attach(int argc, char **argv)
 		rc = print_disk_json(&disk);
 		goto out;
 	}
+	xl_conf_hotplug_note();
 	ctx = xl_ctx_open();
 	if (!ctx || xl_find_guest(ctx, "block-attach", argv[optind], &domid,
 				  "Domain-0 is the host: its disks are the host's own") < 0)

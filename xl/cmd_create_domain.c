@@ -12,6 +12,7 @@
  */
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
+#include "xl/xl_conf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -127,6 +128,8 @@ static int create_once(struct monitor *m)
 	libxl_domain_create_opts o = {.paused = m->opts->paused, .hv_stdio = m->log.fd};
 	int lock = -1, rc;
 
+	if (m->cfg->num_disks || m->cfg->num_nics)
+		xl_conf_hotplug_note();
 	rc = xl_lock_take(&lock);
 	if (rc < 0)
 		return rc;

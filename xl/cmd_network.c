@@ -86,6 +86,8 @@ int main_network_attach(int argc, char **argv)
 		fprintf(stderr, "network-attach: %s\n", err);
 		goto out;
 	}
+	if (!xl_dryrun)
+		xl_conf_hotplug_note();
 	rc = xl_dryrun ? print_nic_json(&nic) : attach(argv[optind], &nic);
 out:
 	libxl_device_nic_dispose(&nic);

@@ -189,3 +189,19 @@ void xl_conf_dispose(void)
 {
 	xl_conf_free(&xl_conf);
 }
+
+/*
+ * Xen's run_hotplug_scripts=0 hands the scripts to udev rules on Xen's
+ * backend devices. Xenon has no such devices for udev to see, so libxl
+ * always runs them itself: say so where it happens, not silently.
+ */
+void xl_conf_hotplug_note(void)
+{
+	static bool said;
+
+	if (xl_conf.run_hotplug_scripts || said)
+		return;
+	said = true;
+	log_warnx("xl.conf: run_hotplug_scripts=0 is not supported (Xenon has no udev path for its "
+		  "backends): libxl runs the hotplug scripts itself; remove the setting to silence this");
+}

@@ -47,5 +47,7 @@ int xl_conf_load_file(struct xl_conf *c, const char *path, char *err);
 /* Find and read the global xl.conf into xl_conf, logging errors; 0 or -errno. */
 int xl_conf_load(void);
 void xl_conf_dispose(void);
+/* Before running hotplug scripts: warn (once) that run_hotplug_scripts=0 is not honoured. */
+void xl_conf_hotplug_note(void);
 
 #endif
