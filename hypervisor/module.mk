@@ -44,3 +44,7 @@ $(eval $(call fuzzer,hypervisor/hv-blk-fuzz,tests/fuzz/hv-blk-fuzz.c $(HV_BLK_OB
 HV_NET_TEST_OBJS := tests/unit/hv_net-test.o hypervisor/virtio_net.o hypervisor/ratelimit.o hypervisor/tap.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/virtq.o
 $(eval $(call unit_test,tests/unit/hv_net-test,$(HV_NET_TEST_OBJS) $(COMMON_OBJS),-pthread))
 $(eval $(call fuzzer,hypervisor/hv-net-fuzz,tests/fuzz/hv-net-fuzz.c hypervisor/virtio_net.c hypervisor/ratelimit.c hypervisor/virtio_mmio.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))
+
+# The migration stream (migstream.c): its unit test and a fuzzer of the reader.
+$(eval $(call unit_test,tests/unit/hv_migstream-test,tests/unit/hv_migstream-test.o hypervisor/migstream.o $(COMMON_OBJS),))
+$(eval $(call fuzzer,hypervisor/hv-migstream-fuzz,tests/fuzz/hv-migstream-fuzz.c hypervisor/migstream.c common/log.c common/strutil.c,))

@@ -1,0 +1,559 @@
+/*
+ * The migration stream's framing and checks (migstream.h, man/xenon-migration.7).
+ * The reader trusts nothing: a stream may come from a hostile or broken
+ * sender, a corrupt or truncated file. Each record's size and fields are
+ * checked from a table before its user sees it.
+ */
+#include "hypervisor/migstream.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define PAD8(n) (((n) + 7) & ~(uint64_t)7)
+
+/* ---- memory layout ---- */
+
+static uint64_t low_bytes(uint64_t mem_bytes)
+{
+	return mem_bytes < MIG_LOW_RAM_MAX ? mem_bytes : MIG_LOW_RAM_MAX;
+}
+
+int mig_pfn_offset(uint64_t mem_bytes, uint64_t pfn, uint64_t *offset)
+{
+	uint64_t low = low_bytes(mem_bytes), gpa;
+
+	if (pfn > MIG_PFN_MASK)
+		return -ERANGE;
+	gpa = pfn * MIG_PAGE_SIZE;
+	if (gpa < low) {
+		*offset = gpa;
+		return 0;
+	}
+	if (gpa >= MIG_HIGH_RAM && gpa - MIG_HIGH_RAM < mem_bytes - low) {
+		*offset = low + (gpa - MIG_HIGH_RAM);
+		return 0;
+	}
+	return -ERANGE;
+}
+
+uint64_t mig_nr_frames(uint64_t mem_bytes)
+{
+	return mem_bytes / MIG_PAGE_SIZE;
+}
+
+uint64_t mig_frame_pfn(uint64_t mem_bytes, uint64_t n)
+{
+	uint64_t low = low_bytes(mem_bytes) / MIG_PAGE_SIZE;
+
+	return n < low ? n : MIG_HIGH_RAM / MIG_PAGE_SIZE + (n - low);
+}
+
+/* ---- the record kinds ---- */
+
+struct rd;
+typedef int (*check_fn)(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
+
+static int check_xsave(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_xcrs(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_msrs(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_events(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_mp_state(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_irqchip(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_clock(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_device(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
+
+static const struct rec_kind {
+	const char *name;
+	uint64_t min, max; /* payload bytes */
+	int per_vcpu;	   /* once per online vCPU, instance = its index */
+	check_fn check;
+} kinds[MIG_REC_TYPE_MAX] = {
+    [MIG_REC_END] = {"end", 0, 0, 0, NULL},
+    [MIG_REC_PAGES] = {"pages", 8, 8 + MIG_PAGES_MAX *(8 + MIG_PAGE_SIZE), 0, NULL},
+    [MIG_REC_REGS] = {"regs", sizeof(struct kvm_regs), sizeof(struct kvm_regs), 1, NULL},
+    [MIG_REC_SREGS] = {"sregs", sizeof(struct kvm_sregs), sizeof(struct kvm_sregs), 1, NULL},
+    [MIG_REC_XSAVE] = {"xsave", MIG_XSAVE_MIN, MIG_XSAVE_MAX, 1, check_xsave},
+    [MIG_REC_XCRS] = {"xcrs", sizeof(struct kvm_xcrs), sizeof(struct kvm_xcrs), 1, check_xcrs},
+    [MIG_REC_MSRS] = {"msrs", sizeof(struct kvm_msrs),
+		      sizeof(struct kvm_msrs) + MIG_MAX_MSRS * sizeof(struct kvm_msr_entry), 1, check_msrs},
+    [MIG_REC_LAPIC] = {"lapic", sizeof(struct kvm_lapic_state), sizeof(struct kvm_lapic_state), 1, NULL},
+    [MIG_REC_EVENTS] = {"events", sizeof(struct kvm_vcpu_events), sizeof(struct kvm_vcpu_events), 1,
+			check_events},
+    [MIG_REC_MP_STATE] = {"mp-state", sizeof(struct kvm_mp_state), sizeof(struct kvm_mp_state), 1,
+			  check_mp_state},
+    [MIG_REC_IRQCHIP] = {"irqchip", sizeof(struct kvm_irqchip), sizeof(struct kvm_irqchip), 0, check_irqchip},
+    [MIG_REC_CLOCK] = {"clock", sizeof(struct kvm_clock_data), sizeof(struct kvm_clock_data), 0, check_clock},
+    [MIG_REC_DEVICE] = {"device", MIG_DEVICE_NAME, MIG_DEVICE_NAME + MIG_DEVICE_MAX, 0, check_device},
+    [MIG_REC_CONSOLE] = {"console", 0, MIG_CONSOLE_MAX, 0, NULL},
+};
+
+const char *mig_rec_name(uint32_t type)
+{
+	return type < MIG_REC_TYPE_MAX && kinds[type].name ? kinds[type].name : "unknown";
+}
+
+/* ---- the reader's state and its error messages ---- */
+
+struct rd {
+	struct mig_source *src;
+	const struct mig_reader_ops *ops;
+	void *opaque;
+	struct mig_header h;
+	unsigned nrec;			 /* records read, this one included */
+	uint64_t rec_pos;		 /* stream offset of the current record */
+	struct mig_rec rec;		 /* the current record */
+	uint64_t seen[MIG_REC_TYPE_MAX]; /* per-vCPU kinds: bitmap of vCPUs; others: of instances */
+	uint8_t *buf;			 /* MIG_MAX_RECORD + padding */
+};
+
+__attribute__((format(printf, 2, 3))) static int bad(struct rd *rd, const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!rd->nrec)
+		log_warnx("migration stream: header: %s", what);
+	else
+		log_warnx("migration stream: record %u (%s, instance %u) at byte %llu: %s", rd->nrec,
+			  mig_rec_name(rd->rec.type), rd->rec.instance, (unsigned long long)rd->rec_pos,
+			  what);
+	return -EBADMSG;
+}
+
+static int check_xsave(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+{
+	(void)p;
+	if (r->len % 4)
+		return bad(rd, "XSAVE area of %llu bytes: not a whole number of 32-bit words",
+			   (unsigned long long)r->len);
+	return 0;
+}
+
+static int check_xcrs(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+{
+	struct kvm_xcrs x;
+
+	(void)r;
+	memcpy(&x, p, sizeof(x));
+	if (x.nr_xcrs > KVM_MAX_XCRS || x.flags)
+		return bad(rd, "%u XCRs (at most %d), flags %#x (none defined)", x.nr_xcrs, KVM_MAX_XCRS,
+			   x.flags);
+	return 0;
+}
+
+static int check_msrs(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+{
+	struct kvm_msrs m;
+
+	memcpy(&m, p, sizeof(m));
+	if (m.nmsrs > MIG_MAX_MSRS || r->len != sizeof(m) + (uint64_t)m.nmsrs * sizeof(struct kvm_msr_entry))
+		return bad(rd, "%u MSRs in %llu bytes (at most %d, 16 bytes each after 8)", m.nmsrs,
+			   (unsigned long long)r->len, MIG_MAX_MSRS);
+	if (m.pad)
+		return bad(rd, "padding not zero");
+	return 0;
+}
+
+#define EVENTS_VALID                                                                                         \
+	(KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR | KVM_VCPUEVENT_VALID_SHADOW |    \
+	 KVM_VCPUEVENT_VALID_SMM | KVM_VCPUEVENT_VALID_PAYLOAD | KVM_VCPUEVENT_VALID_TRIPLE_FAULT)
+
+static int check_events(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+{
+	struct kvm_vcpu_events e;
+
+	(void)r;
+	memcpy(&e, p, sizeof(e));
+	if (e.flags & ~EVENTS_VALID)
+		return bad(rd, "unknown flags %#x", e.flags & ~EVENTS_VALID);
+	return 0;
+}
+
+static int check_mp_state(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+{
+	struct kvm_mp_state m;
+
+	(void)r;
+	memcpy(&m, p, sizeof(m));
+	if (m.mp_state > KVM_MP_STATE_SIPI_RECEIVED)
+		return bad(rd, "MP state %u is not an x86 one (0 to %d)", m.mp_state,
+			   KVM_MP_STATE_SIPI_RECEIVED);
+	return 0;
+}
+
+static int check_irqchip(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+{
+	struct kvm_irqchip c;
+
+	memcpy(&c, p, sizeof(c));
+	if (r->instance >= MIG_IRQCHIPS || c.chip_id != r->instance)
+		return bad(rd, "irqchip %u in a record for chip %u (0 to %d)", c.chip_id, r->instance,
+			   MIG_IRQCHIPS - 1);
+	return 0;
+}
+
+static int check_clock(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+{
+	struct kvm_clock_data c;
+	const uint32_t known = KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME | KVM_CLOCK_HOST_TSC;
+
+	(void)r;
+	memcpy(&c, p, sizeof(c));
+	if (c.flags & ~known)
+		return bad(rd, "unknown clock flags %#x", c.flags & ~known);
+	return 0;
+}
+
+/* A device's name: 1 to 15 of [a-z0-9_.-], NUL-padded. */
+static int check_device(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+{
+	size_t n = strnlen((const char *)p, MIG_DEVICE_NAME);
+
+	(void)r;
+	if (!n || n == MIG_DEVICE_NAME)
+		return bad(rd, "device name empty or not NUL-terminated");
+	for (size_t i = 0; i < MIG_DEVICE_NAME; i++) {
+		uint8_t c = p[i];
+
+		if (i >= n ? c != 0 : !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("_.-", c)))
+			return bad(rd, "device name has a byte %#x at %zu", c, i);
+	}
+	return 0;
+}
+
+/* ---- sources ---- */
+
+void mig_source_fd(struct mig_source *s, int fd)
+{
+	*s = (struct mig_source){.fd = fd};
+}
+
+void mig_source_buf(struct mig_source *s, const void *buf, size_t len)
+{
+	*s = (struct mig_source){.fd = -1, .buf = buf, .len = len};
+}
+
+/* Exactly the bytes iov asks for: 0, -ENODATA at the end of the stream, -EIO. */
+static int src_readv(struct mig_source *s, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t got;
+
+		if (s->fd < 0) {
+			size_t left = s->len - s->pos;
+
+			got = iov->iov_len < left ? iov->iov_len : left;
+			memcpy(iov->iov_base, s->buf + s->pos, got);
+		} else {
+			got = readv(s->fd, iov, n > IOV_MAX ? IOV_MAX : n);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				log_warn("migration stream: reading at byte %llu",
+					 (unsigned long long)s->pos);
+				return -EIO;
+			}
+		}
+		if (got == 0 && iov->iov_len)
+			return -ENODATA;
+		s->pos += got;
+		for (; n > 0 && (size_t)got >= iov->iov_len; iov++, n--)
+			got -= iov->iov_len;
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + got;
+			iov->iov_len -= got;
+		}
+	}
+	return 0;
+}
+
+static int src_read(struct mig_source *s, void *buf, size_t len)
+{
+	struct iovec iov = {buf, len};
+
+	return src_readv(s, &iov, 1);
+}
+
+static int truncated(struct rd *rd, int rc)
+{
+	if (rc == -ENODATA)
+		log_warnx("migration stream: ends at byte %llu, inside %s %u: the file is truncated or the "
+			  "sender stopped",
+			  (unsigned long long)rd->src->pos, rd->nrec ? "record" : "the header", rd->nrec);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+static int read_header(struct rd *rd)
+{
+	struct mig_header *h = &rd->h;
+	uint64_t all = h->nr_vcpus >= 64 ? ~0ULL : 0;
+	int rc = src_read(rd->src, h, sizeof(*h));
+
+	if (rc)
+		return truncated(rd, rc);
+	if (memcmp(h->magic, MIG_MAGIC, sizeof(h->magic)))
+		return bad(rd, "not a Xenon migration stream or save file (no XENONMIG magic)");
+	if (h->version != MIG_VERSION || h->header_len != sizeof(*h))
+		return bad(rd, "version %u with a %u-byte header: this xenon-hv reads version %d (%zu bytes)",
+			   h->version, h->header_len, MIG_VERSION, sizeof(*h));
+	if (!h->nr_vcpus || h->nr_vcpus > MIG_MAX_VCPUS)
+		return bad(rd, "%u vCPUs (1 to %d)", h->nr_vcpus, MIG_MAX_VCPUS);
+	if (!all)
+		all = (1ULL << h->nr_vcpus) - 1;
+	if (!(h->vcpus_online & 1) || (h->vcpus_online & ~all))
+		return bad(rd, "online vCPUs %#llx: vCPU 0 must be, and only the %u vCPUs there are",
+			   (unsigned long long)h->vcpus_online, h->nr_vcpus);
+	if (h->mem_bytes < MIG_MIN_MEM || h->mem_bytes > MIG_MAX_MEM || h->mem_bytes % (1 << 20))
+		return bad(rd, "memory %llu bytes: whole MiB from %llu MiB to %llu GiB",
+			   (unsigned long long)h->mem_bytes, MIG_MIN_MEM >> 20, MIG_MAX_MEM >> 30);
+	if (h->platform != 1 && h->platform != 2)
+		return bad(rd, "unknown platform %u", h->platform);
+	if (h->flags || h->pad || h->reserved)
+		return bad(rd, "flags %#x or reserved fields set (none defined)", h->flags);
+	return rd->ops->header ? rd->ops->header(rd->opaque, h) : 0;
+}
+
+/* A PAGES record: the frame list, checked whole, then the data straight into place. */
+static int read_pages(struct rd *rd)
+{
+	static __thread uint64_t pfns[MIG_PAGES_MAX];
+	struct iovec iov[MIG_PAGES_MAX];
+	uint32_t head[2];
+	unsigned data = 0, n = 0;
+	int rc = src_read(rd->src, head, sizeof(head));
+
+	if (rc)
+		return truncated(rd, rc);
+	if (!head[0] || head[0] > MIG_PAGES_MAX || head[1])
+		return bad(rd, "%u frames (1 to %d), reserved word %#x", head[0], MIG_PAGES_MAX, head[1]);
+	if ((rc = src_read(rd->src, pfns, head[0] * sizeof(pfns[0]))))
+		return truncated(rd, rc);
+	for (unsigned i = 0; i < head[0]; i++) {
+		uint64_t pfn = pfns[i] & ~MIG_PFN_ZERO, off;
+
+		if (mig_pfn_offset(rd->h.mem_bytes, pfn, &off))
+			return bad(rd, "frame %#llx is outside the domain's %llu MiB of RAM",
+				   (unsigned long long)pfns[i], (unsigned long long)(rd->h.mem_bytes >> 20));
+		data += !(pfns[i] & MIG_PFN_ZERO);
+	}
+	if (rd->rec.len != 8 + 8ULL * head[0] + (uint64_t)data * MIG_PAGE_SIZE)
+		return bad(rd, "%llu bytes for %u frames of which %u have data",
+			   (unsigned long long)rd->rec.len, head[0], data);
+	for (unsigned i = 0; i < head[0]; i++) {
+		uint64_t pfn = pfns[i] & ~MIG_PFN_ZERO;
+
+		if (pfns[i] & MIG_PFN_ZERO) {
+			if (rd->ops->zero_page && (rc = rd->ops->zero_page(rd->opaque, pfn)))
+				return rc;
+			continue;
+		}
+		iov[n].iov_base = rd->ops->page ? rd->ops->page(rd->opaque, pfn) : NULL;
+		iov[n].iov_len = MIG_PAGE_SIZE;
+		if (!iov[n++].iov_base)
+			return bad(rd, "frame %#llx refused", (unsigned long long)pfn);
+	}
+	rc = src_readv(rd->src, iov, n);
+	return rc ? truncated(rd, rc) : 0;
+}
+
+/* At END: the state of every online vCPU, each irqchip and the clock. */
+static int check_complete(struct rd *rd)
+{
+	for (uint32_t t = 1; t < MIG_REC_TYPE_MAX; t++) {
+		uint64_t want = kinds[t].per_vcpu      ? rd->h.vcpus_online
+				: t == MIG_REC_IRQCHIP ? (1ULL << MIG_IRQCHIPS) - 1
+				: t == MIG_REC_CLOCK   ? 1
+						       : 0;
+
+		if ((rd->seen[t] & want) != want)
+			return bad(rd, "the stream ends without %s state (have %#llx of %#llx)",
+				   kinds[t].name, (unsigned long long)rd->seen[t], (unsigned long long)want);
+	}
+	return 0;
+}
+
+/* Size, instance and fields of a state record; the first of its kind and instance. */
+static int check_record(struct rd *rd, const struct rec_kind *k)
+{
+	struct mig_rec *r = &rd->rec;
+	int once = k->per_vcpu || r->type == MIG_REC_IRQCHIP || r->type == MIG_REC_CLOCK;
+
+	if (r->len < k->min || r->len > k->max)
+		return bad(rd, "%llu bytes (%llu to %llu)", (unsigned long long)r->len,
+			   (unsigned long long)k->min, (unsigned long long)k->max);
+	if (k->per_vcpu && (r->instance >= 64 || !(rd->h.vcpus_online & (1ULL << r->instance))))
+		return bad(rd, "vCPU %u is not online in this stream", r->instance);
+	if (r->type == MIG_REC_CLOCK && r->instance)
+		return bad(rd, "instance must be 0");
+	if (once && r->instance < 64 && (rd->seen[r->type] & (1ULL << r->instance)))
+		return bad(rd, "a second time");
+	return 0;
+}
+
+static int read_state(struct rd *rd, const struct rec_kind *k)
+{
+	struct mig_rec *r = &rd->rec;
+	uint64_t padded = PAD8(r->len);
+	int rc = check_record(rd, k);
+
+	if (rc)
+		return rc;
+	if ((rc = src_read(rd->src, rd->buf, padded)))
+		return truncated(rd, rc);
+	for (uint64_t i = r->len; i < padded; i++)
+		if (rd->buf[i])
+			return bad(rd, "padding not zero");
+	if (k->check && (rc = k->check(rd, r, rd->buf)))
+		return rc;
+	if (r->instance < 64)
+		rd->seen[r->type] |= 1ULL << r->instance;
+	return rd->ops->record ? rd->ops->record(rd->opaque, r, rd->buf) : 0;
+}
+
+static int read_records(struct rd *rd)
+{
+	for (;;) {
+		struct mig_rec *r = &rd->rec;
+		int rc;
+
+		rd->rec_pos = rd->src->pos;
+		rd->nrec++;
+		if ((rc = src_read(rd->src, r, sizeof(*r))))
+			return truncated(rd, rc);
+		if (!r->type || r->type >= MIG_REC_TYPE_MAX)
+			return bad(rd, "unknown record type %u", r->type);
+		if (r->type == MIG_REC_END) {
+			if (r->len || r->instance)
+				return bad(rd, "END with a payload or an instance");
+			rc = check_complete(rd);
+			return rc ? rc : rd->ops->end ? rd->ops->end(rd->opaque) : 0;
+		}
+		if (r->type == MIG_REC_PAGES) {
+			if (r->len > kinds[MIG_REC_PAGES].max || r->len % 8 || r->instance)
+				return bad(rd, "%llu bytes (a multiple of 8, at most %llu), instance %u",
+					   (unsigned long long)r->len,
+					   (unsigned long long)kinds[MIG_REC_PAGES].max, r->instance);
+			rc = read_pages(rd);
+		} else {
+			rc = read_state(rd, &kinds[r->type]);
+		}
+		if (rc)
+			return rc;
+	}
+}
+
+int mig_read(struct mig_source *s, const struct mig_reader_ops *ops, void *opaque)
+{
+	struct rd *rd = calloc(1, sizeof(*rd));
+	int rc;
+
+	if (!rd || !(rd->buf = malloc(PAD8(MIG_MAX_RECORD)))) {
+		free(rd);
+		return -ENOMEM;
+	}
+	rd->src = s;
+	rd->ops = ops;
+	rd->opaque = opaque;
+	rc = read_header(rd);
+	if (!rc)
+		rc = read_records(rd);
+	free(rd->buf);
+	free(rd);
+	return rc;
+}
+
+/* ---- writing ---- */
+
+void mig_writer_init(struct mig_writer *w, int fd)
+{
+	*w = (struct mig_writer){.fd = fd};
+}
+
+/* All of iov, in IOV_MAX pieces, through short writes. */
+static int write_iov(struct mig_writer *w, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t done = writev(w->fd, iov, n > IOV_MAX ? IOV_MAX : n);
+
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done < 0)
+			return -errno;
+		w->bytes += done;
+		for (; n > 0 && (size_t)done >= iov->iov_len; iov++, n--)
+			done -= iov->iov_len;
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + done;
+			iov->iov_len -= done;
+		}
+	}
+	return 0;
+}
+
+int mig_write_header(struct mig_writer *w, const struct mig_header *h)
+{
+	struct mig_header out = *h;
+	struct iovec iov = {&out, sizeof(out)};
+
+	memcpy(out.magic, MIG_MAGIC, sizeof(out.magic));
+	out.version = MIG_VERSION;
+	out.header_len = sizeof(out);
+	return write_iov(w, &iov, 1);
+}
+
+int mig_write_record(struct mig_writer *w, uint32_t type, uint32_t instance, const void *a, size_t alen,
+		     const void *b, size_t blen)
+{
+	static const uint8_t zeros[8];
+	struct mig_rec r = {.type = type, .instance = instance, .len = alen + blen};
+	struct iovec iov[4] = {{&r, sizeof(r)}, {(void *)a, alen}, {(void *)b, b ? blen : 0}};
+
+	iov[3] = (struct iovec){(void *)zeros, PAD8(r.len) - r.len};
+	return write_iov(w, iov, 4);
+}
+
+int mig_write_pages(struct mig_writer *w, const uint64_t *pfns, const void *const *data, unsigned count)
+{
+	struct iovec iov[3 + MIG_PAGES_MAX];
+	uint32_t head[2] = {count, 0};
+	struct mig_rec r = {.type = MIG_REC_PAGES};
+	int n = 3;
+
+	if (!count || count > MIG_PAGES_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < count; i++) {
+		if (pfns[i] & MIG_PFN_ZERO)
+			continue;
+		/* Frames adjacent in the host's mapping go in one piece. */
+		if (n > 3 && (const uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == data[i])
+			iov[n - 1].iov_len += MIG_PAGE_SIZE;
+		else
+			iov[n++] = (struct iovec){(void *)data[i], MIG_PAGE_SIZE};
+	}
+	r.len = sizeof(head) + count * sizeof(pfns[0]);
+	for (int i = 3; i < n; i++)
+		r.len += iov[i].iov_len;
+	iov[0] = (struct iovec){&r, sizeof(r)};
+	iov[1] = (struct iovec){head, sizeof(head)};
+	iov[2] = (struct iovec){(void *)pfns, count * sizeof(pfns[0])};
+	return write_iov(w, iov, n);
+}
+
+int mig_write_end(struct mig_writer *w)
+{
+	return mig_write_record(w, MIG_REC_END, 0, NULL, 0, NULL, 0);
+}

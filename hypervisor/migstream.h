@@ -1,0 +1,135 @@
+/*
+ * The save/restore/migration stream of xenon-hv (man/xenon-migration.7):
+ * a header, then records (type, instance, length, payload padded to 8
+ * bytes) up to an END record. Memory travels in PAGES records (a list of
+ * frame numbers, zero pages flagged instead of sent, then the data of the
+ * others); vCPU, irqchip, clock and device state in records of their own.
+ *
+ * migstream.c frames and checks: the writer puts records on an fd (pages
+ * straight from guest RAM with writev, no copies); the reader takes a
+ * stream from an fd or a buffer and calls its user back for each record
+ * only after checking everything the format says about it (sizes, fields,
+ * frame numbers inside the RAM the header announces, each vCPU's state
+ * exactly once, nothing after END). A stream it refuses gets one log line
+ * that says where and what, and -EBADMSG (or -EIO: read error, -ENODATA:
+ * truncated). Standalone (no hv.h): the unit tests and the fuzzer link it alone.
+ */
+#ifndef XENON_HV_MIGSTREAM_H
+#define XENON_HV_MIGSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MIG_MAGIC	"XENONMIG" /* 8 bytes, no NUL */
+#define MIG_VERSION	1
+#define MIG_PAGE_SIZE	4096
+#define MIG_MAX_VCPUS	64
+#define MIG_MIN_MEM	(4ULL << 20)
+#define MIG_MAX_MEM	(1ULL << 40)
+#define MIG_LOW_RAM_MAX (3ULL << 30) /* RAM at [0, min(mem, 3 GiB)), the rest at 4 GiB */
+#define MIG_HIGH_RAM	(4ULL << 30)
+
+#define MIG_PAGES_MAX	512	     /* frames in one PAGES record */
+#define MIG_PFN_ZERO	(1ULL << 63) /* the frame is all zeros: no data follows for it */
+#define MIG_PFN_MASK	((1ULL << 40) - 1)
+#define MIG_MAX_MSRS	256
+#define MIG_XSAVE_MIN	4096
+#define MIG_XSAVE_MAX	65536
+#define MIG_DEVICE_NAME 16
+#define MIG_DEVICE_MAX	65536 /* a device's own state, after its name */
+#define MIG_CONSOLE_MAX 16384
+#define MIG_MAX_RECORD	(MIG_DEVICE_NAME + MIG_DEVICE_MAX) /* largest non-PAGES payload */
+#define MIG_IRQCHIPS	3				   /* PIC master, PIC slave, IOAPIC (KVM_IRQCHIP_*) */
+
+/* 64 bytes, first in the stream. */
+struct mig_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t header_len; /* sizeof(struct mig_header) */
+	uint32_t nr_vcpus;
+	uint32_t platform; /* XENON_PLATFORM_* of the source */
+	uint64_t mem_bytes;
+	uint64_t vcpus_online; /* bitmap: the vCPUs whose state follows */
+	uint64_t tsc_khz;
+	uint32_t flags; /* none defined: 0 */
+	uint32_t pad;
+	uint64_t reserved;
+};
+
+/* 16 bytes before each payload; the payload is padded with zeros to 8 bytes. */
+struct mig_rec {
+	uint32_t type;
+	uint32_t instance; /* vCPU index, irqchip id, device number; else 0 */
+	uint64_t len;	   /* payload bytes, without the padding */
+};
+
+enum mig_rec_type {
+	MIG_REC_END = 1,
+	MIG_REC_PAGES,	  /* u32 count, u32 0, u64 frame[count], then 4 KiB per non-zero frame */
+	MIG_REC_REGS,	  /* struct kvm_regs */
+	MIG_REC_SREGS,	  /* struct kvm_sregs */
+	MIG_REC_XSAVE,	  /* struct kvm_xsave (KVM_GET_XSAVE2: 4 KiB or more) */
+	MIG_REC_XCRS,	  /* struct kvm_xcrs */
+	MIG_REC_MSRS,	  /* struct kvm_msrs with its entries */
+	MIG_REC_LAPIC,	  /* struct kvm_lapic_state */
+	MIG_REC_EVENTS,	  /* struct kvm_vcpu_events */
+	MIG_REC_MP_STATE, /* struct kvm_mp_state */
+	MIG_REC_IRQCHIP,  /* struct kvm_irqchip, instance = chip_id */
+	MIG_REC_CLOCK,	  /* struct kvm_clock_data */
+	MIG_REC_DEVICE,	  /* char name[16] (NUL-terminated), then the device's own state */
+	MIG_REC_CONSOLE,  /* the console ring's bytes, oldest first */
+	MIG_REC_TYPE_MAX
+};
+
+const char *mig_rec_name(uint32_t type);
+
+/* Where frame pfn lives in a RAM of mem_bytes (the offset in the memfd): 0, or -ERANGE. */
+int mig_pfn_offset(uint64_t mem_bytes, uint64_t pfn, uint64_t *offset);
+/* How many frames a RAM of mem_bytes has, and the n-th of them (n < count). */
+uint64_t mig_nr_frames(uint64_t mem_bytes);
+uint64_t mig_frame_pfn(uint64_t mem_bytes, uint64_t n);
+
+/* ---- writing ---- */
+struct mig_writer {
+	int fd;
+	uint64_t bytes; /* written so far */
+};
+
+void mig_writer_init(struct mig_writer *w, int fd);
+int mig_write_header(struct mig_writer *w, const struct mig_header *h);
+/* One record whose payload is a then b (b may be NULL). */
+int mig_write_record(struct mig_writer *w, uint32_t type, uint32_t instance, const void *a, size_t alen,
+		     const void *b, size_t blen);
+/* count (<= MIG_PAGES_MAX) frames; data[i] is frame i's 4 KiB unless pfns[i] has MIG_PFN_ZERO. */
+int mig_write_pages(struct mig_writer *w, const uint64_t *pfns, const void *const *data, unsigned count);
+int mig_write_end(struct mig_writer *w);
+
+/* ---- reading ---- */
+struct mig_reader_ops {
+	/* The header, checked: make ready for a domain of that shape. */
+	int (*header)(void *opaque, const struct mig_header *h);
+	/* Where frame pfn's data goes (4 KiB), NULL to refuse. Called for the
+	 * frames of a PAGES record before their data is read. */
+	void *(*page)(void *opaque, uint64_t pfn);
+	/* Frame pfn is all zeros. */
+	int (*zero_page)(void *opaque, uint64_t pfn);
+	/* Any other record but END, checked; payload is r->len bytes. */
+	int (*record)(void *opaque, const struct mig_rec *r, const void *payload);
+	/* END, after the reader saw the state of every online vCPU, every irqchip and the clock. */
+	int (*end)(void *opaque);
+};
+
+struct mig_source {
+	int fd;		    /* -1: read buf */
+	const uint8_t *buf; /* the whole stream */
+	size_t len;
+	uint64_t pos; /* bytes consumed */
+};
+
+void mig_source_fd(struct mig_source *s, int fd);
+void mig_source_buf(struct mig_source *s, const void *buf, size_t len);
+/* Reads up to and including END; what a callback returns stops it (and is returned). */
+int mig_read(struct mig_source *s, const struct mig_reader_ops *ops, void *opaque);
+
+#endif

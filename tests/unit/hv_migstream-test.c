@@ -1,0 +1,434 @@
+/*
+ * The migration stream (hypervisor/migstream.c): what the writer puts out
+ * reads back the same; every truncation, and each kind of corruption the
+ * format forbids, is refused with the error the reader promises.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hypervisor/migstream.h"
+#include "log.h"
+#include "unit.h"
+
+#define MEM   (8ULL << 20)
+#define PAGES (MEM / MIG_PAGE_SIZE)
+
+/* What a reader saw: a RAM image and the records, counted. */
+static uint8_t dst_ram[MEM]; /* the sink's RAM (the header says how much of it) */
+
+struct sink {
+	uint8_t *ram;
+	uint64_t mem;
+	int header, end;
+	unsigned records[MIG_REC_TYPE_MAX];
+	unsigned zero_pages;
+	unsigned bad_frames; /* frames the reader asked for outside RAM: must stay 0 */
+	uint64_t regs_rip[2];
+	char device[MIG_DEVICE_NAME];
+	size_t device_len;
+};
+
+static int sink_header(void *o, const struct mig_header *h)
+{
+	struct sink *s = o;
+
+	s->header = 1;
+	s->mem = h->mem_bytes;
+	s->ram = h->mem_bytes <= MEM ? dst_ram : NULL;
+	return s->ram ? 0 : -ENOMEM;
+}
+
+static void *sink_page(void *o, uint64_t pfn)
+{
+	struct sink *s = o;
+	uint64_t off;
+
+	if (mig_pfn_offset(s->mem, pfn, &off)) {
+		s->bad_frames++;
+		return NULL;
+	}
+	return s->ram + off;
+}
+
+static int sink_zero(void *o, uint64_t pfn)
+{
+	struct sink *s = o;
+
+	uint8_t *p = sink_page(o, pfn);
+
+	if (!p)
+		return -EINVAL;
+	memset(p, 0, MIG_PAGE_SIZE);
+	s->zero_pages++;
+	return 0;
+}
+
+static int sink_record(void *o, const struct mig_rec *r, const void *p)
+{
+	struct sink *s = o;
+
+	s->records[r->type]++;
+	if (r->type == MIG_REC_REGS && r->instance < 2)
+		s->regs_rip[r->instance] = ((const struct kvm_regs *)p)->rip;
+	if (r->type == MIG_REC_DEVICE) {
+		memcpy(s->device, p, MIG_DEVICE_NAME);
+		s->device_len = r->len - MIG_DEVICE_NAME;
+	}
+	return 0;
+}
+
+static int sink_end(void *o)
+{
+	((struct sink *)o)->end = 1;
+	return 0;
+}
+
+static const struct mig_reader_ops sink_ops = {sink_header, sink_page, sink_zero, sink_record, sink_end};
+
+static uint8_t src_ram[MEM];
+
+/* The state records of one vCPU. */
+static void write_vcpu(struct mig_writer *w, unsigned i)
+{
+	struct kvm_regs regs = {.rip = 0x100000 + i, .rflags = 2};
+	struct kvm_sregs sregs = {.cr0 = 0x80050033};
+	static uint8_t xsave[MIG_XSAVE_MIN];
+	struct kvm_xcrs xcrs = {.nr_xcrs = 1};
+	struct kvm_msr_entry e[2] = {{.index = 0x10, .data = 5}, {.index = 0xc0000100, .data = 6}};
+	uint8_t msrs[sizeof(struct kvm_msrs) + sizeof(e)] = {2}; /* nmsrs = 2, then the entries */
+	static struct kvm_lapic_state lapic;
+	struct kvm_vcpu_events ev = {.flags = KVM_VCPUEVENT_VALID_SHADOW};
+	struct kvm_mp_state mp = {KVM_MP_STATE_RUNNABLE};
+
+	CHECK_INT(mig_write_record(w, MIG_REC_REGS, i, &regs, sizeof(regs), NULL, 0), 0);
+	CHECK_INT(mig_write_record(w, MIG_REC_SREGS, i, &sregs, sizeof(sregs), NULL, 0), 0);
+	CHECK_INT(mig_write_record(w, MIG_REC_XSAVE, i, xsave, sizeof(xsave), NULL, 0), 0);
+	CHECK_INT(mig_write_record(w, MIG_REC_XCRS, i, &xcrs, sizeof(xcrs), NULL, 0), 0);
+	memcpy(msrs + sizeof(struct kvm_msrs), e, sizeof(e));
+	CHECK_INT(mig_write_record(w, MIG_REC_MSRS, i, msrs, sizeof(msrs), NULL, 0), 0);
+	CHECK_INT(mig_write_record(w, MIG_REC_LAPIC, i, &lapic, sizeof(lapic), NULL, 0), 0);
+	CHECK_INT(mig_write_record(w, MIG_REC_EVENTS, i, &ev, sizeof(ev), NULL, 0), 0);
+	CHECK_INT(mig_write_record(w, MIG_REC_MP_STATE, i, &mp, sizeof(mp), NULL, 0), 0);
+}
+
+/* All of RAM: every page, the zero ones as markers, in records of MIG_PAGES_MAX. */
+static void write_memory(struct mig_writer *w)
+{
+	static const uint8_t zero[MIG_PAGE_SIZE];
+	uint64_t pfns[MIG_PAGES_MAX];
+	const void *data[MIG_PAGES_MAX];
+	unsigned n = 0;
+
+	for (uint64_t f = 0; f < PAGES; f++) {
+		uint8_t *p = src_ram + f * MIG_PAGE_SIZE;
+
+		pfns[n] = f | (memcmp(p, zero, MIG_PAGE_SIZE) ? 0 : MIG_PFN_ZERO);
+		data[n++] = p;
+		if (n == MIG_PAGES_MAX || f == PAGES - 1) {
+			CHECK_INT(mig_write_pages(w, pfns, data, n), 0);
+			n = 0;
+		}
+	}
+}
+
+/* A whole valid stream of a 2-vCPU domain in a malloc'ed buffer. */
+static uint8_t *make_stream(size_t *len)
+{
+	struct mig_header h = {.nr_vcpus = 2, .platform = 2, .mem_bytes = MEM, .vcpus_online = 3};
+	struct kvm_irqchip chip;
+	struct kvm_clock_data clock = {.clock = 12345};
+	struct mig_writer w;
+	int fd = memfd_create("stream", 0);
+	uint8_t *buf;
+
+	for (uint64_t i = 0; i < MEM; i += 3 * MIG_PAGE_SIZE + 8)
+		src_ram[i] = (uint8_t)(i >> 12) | 1;
+	mig_writer_init(&w, fd);
+	CHECK_INT(mig_write_header(&w, &h), 0);
+	write_memory(&w);
+	for (unsigned i = 0; i < 2; i++)
+		write_vcpu(&w, i);
+	for (unsigned c = 0; c < MIG_IRQCHIPS; c++) {
+		memset(&chip, 0, sizeof(chip));
+		chip.chip_id = c;
+		CHECK_INT(mig_write_record(&w, MIG_REC_IRQCHIP, c, &chip, sizeof(chip), NULL, 0), 0);
+	}
+	CHECK_INT(mig_write_record(&w, MIG_REC_CLOCK, 0, &clock, sizeof(clock), NULL, 0), 0);
+	CHECK_INT(mig_write_record(&w, MIG_REC_DEVICE, 0, "uart\0\0\0\0\0\0\0\0\0\0\0", 16, "abc", 3), 0);
+	CHECK_INT(mig_write_record(&w, MIG_REC_CONSOLE, 0, "hello", 5, NULL, 0), 0);
+	CHECK_INT(mig_write_end(&w), 0);
+	*len = w.bytes;
+	buf = malloc(*len);
+	CHECK(pread(fd, buf, *len, 0) == (ssize_t)*len);
+	close(fd);
+	return buf;
+}
+
+static int read_buf_clear(const uint8_t *buf, size_t len, struct sink *s, int clear)
+{
+	struct mig_source src;
+
+	memset(s, 0, sizeof(*s));
+	if (clear)
+		memset(dst_ram, 0, sizeof(dst_ram));
+	mig_source_buf(&src, buf, len);
+	return mig_read(&src, &sink_ops, s);
+}
+
+static int read_buf(const uint8_t *buf, size_t len, struct sink *s)
+{
+	return read_buf_clear(buf, len, s, 1);
+}
+
+static void test_round_trip(void)
+{
+	size_t len;
+	uint8_t *buf = make_stream(&len);
+	struct sink s;
+
+	CHECK_INT(read_buf(buf, len, &s), 0);
+	CHECK(s.header && s.end);
+	CHECK(!memcmp(s.ram, src_ram, MEM));
+	CHECK(s.zero_pages > 0 && s.zero_pages < PAGES);
+	CHECK_INT(s.records[MIG_REC_REGS], 2);
+	CHECK_INT(s.records[MIG_REC_MSRS], 2);
+	CHECK_INT(s.records[MIG_REC_IRQCHIP], 3);
+	CHECK_INT(s.regs_rip[1], 0x100001);
+	CHECK_STR(s.device, "uart");
+	CHECK_INT(s.device_len, 3);
+	/* Zero pages cost 8 bytes, not 4 KiB. */
+	CHECK(len < (PAGES - s.zero_pages) * MIG_PAGE_SIZE + PAGES * 8 + 64 * 1024);
+	free(buf);
+}
+
+/* A small valid stream (one vCPU online of 2, a few pages): the fuzzer's seed, the truncations. */
+static int write_small(int fd, size_t *len)
+{
+	struct mig_header h = {.nr_vcpus = 2, .platform = 1, .mem_bytes = MIG_MIN_MEM, .vcpus_online = 1};
+	struct kvm_irqchip chip;
+	struct kvm_clock_data clock = {0};
+	static uint8_t page[MIG_PAGE_SIZE] = {1, 2, 3};
+	uint64_t pfns[3] = {0x100, 0x101 | MIG_PFN_ZERO, 0x3ff};
+	const void *data[3] = {page, NULL, page};
+	struct mig_writer w;
+	int rc;
+
+	mig_writer_init(&w, fd);
+	rc = mig_write_header(&w, &h) || mig_write_pages(&w, pfns, data, 3);
+	write_vcpu(&w, 0);
+	for (unsigned c = 0; c < MIG_IRQCHIPS && !rc; c++) {
+		memset(&chip, 0, sizeof(chip));
+		chip.chip_id = c;
+		rc = mig_write_record(&w, MIG_REC_IRQCHIP, c, &chip, sizeof(chip), NULL, 0);
+	}
+	rc = rc || mig_write_record(&w, MIG_REC_CLOCK, 0, &clock, sizeof(clock), NULL, 0) ||
+	     mig_write_record(&w, MIG_REC_DEVICE, 0, "uart", 4, "\0\0\0\0\0\0\0\0\0\0\0\0abc", 15) ||
+	     mig_write_record(&w, MIG_REC_CONSOLE, 0, "hi", 2, NULL, 0) || mig_write_end(&w);
+	if (len)
+		*len = w.bytes;
+	return rc;
+}
+
+/* Every prefix of a valid stream is refused as truncated, never accepted. */
+static void test_truncated(void)
+{
+	int fd = memfd_create("small", 0);
+	size_t len = 0;
+	uint8_t *buf;
+	struct sink s;
+	unsigned wrong = 0;
+
+	CHECK_INT(write_small(fd, &len), 0);
+	buf = malloc(len);
+	CHECK(pread(fd, buf, len, 0) == (ssize_t)len);
+	CHECK_INT(read_buf(buf, len, &s), 0);
+	for (size_t cut = 0; cut < len; cut++) {
+		int rc = read_buf_clear(buf, cut, &s, 0);
+
+		wrong += rc != -ENODATA || s.end;
+	}
+	CHECK_INT(wrong, 0);
+	close(fd);
+	free(buf);
+}
+
+/* Offsets in the stream of make_stream: header, then the first PAGES record. */
+#define OFF_REC1 sizeof(struct mig_header)
+
+static uint8_t *find_record(uint8_t *buf, size_t len, uint32_t type, uint32_t instance)
+{
+	for (size_t off = OFF_REC1; off + sizeof(struct mig_rec) <= len;) {
+		struct mig_rec r;
+
+		memcpy(&r, buf + off, sizeof(r));
+		if (r.type == type && r.instance == instance)
+			return buf + off;
+		off += sizeof(r) + ((r.len + 7) & ~7ULL);
+	}
+	return NULL;
+}
+
+/* One byte-level change to a valid stream; the read must fail with rc. */
+static void expect_refused(const char *what, size_t off_in_rec, uint32_t type, uint32_t inst, const void *val,
+			   size_t vlen, int rc)
+{
+	size_t len;
+	uint8_t *buf = make_stream(&len), *at = type ? find_record(buf, len, type, inst) : buf;
+	struct sink s;
+	int got;
+
+	CHECK(at != NULL);
+	if (!at)
+		return;
+	memcpy(at + off_in_rec, val, vlen);
+	got = read_buf(buf, len, &s);
+	if (got != rc || s.end)
+		printf("# %s: got %d, end %d\n", what, got, s.end);
+	CHECK_INT(got, rc);
+	CHECK(!s.end);
+	CHECK_INT(s.bad_frames, 0);
+	free(buf);
+}
+
+static void test_corrupt(void)
+{
+	uint32_t u32;
+	uint64_t u64;
+	const size_t payload = sizeof(struct mig_rec);
+
+	expect_refused("magic", 0, 0, 0, "XENONMIX", 8, -EBADMSG);
+	u32 = 2;
+	expect_refused("version", 8, 0, 0, &u32, 4, -EBADMSG);
+	u32 = 65;
+	expect_refused("vcpus", offsetof(struct mig_header, nr_vcpus), 0, 0, &u32, 4, -EBADMSG);
+	u64 = 7; /* vCPU 2 of 2 */
+	expect_refused("online", offsetof(struct mig_header, vcpus_online), 0, 0, &u64, 8, -EBADMSG);
+	u64 = 2; /* vCPU 0 offline */
+	expect_refused("online0", offsetof(struct mig_header, vcpus_online), 0, 0, &u64, 8, -EBADMSG);
+	u64 = MEM + 4096;
+	expect_refused("mem", offsetof(struct mig_header, mem_bytes), 0, 0, &u64, 8, -EBADMSG);
+	u64 = PAGES; /* one frame past the end of RAM */
+	expect_refused("pfn", payload + 8, MIG_REC_PAGES, 0, &u64, 8, -EBADMSG);
+	u64 = (1ULL << 62) | 1; /* an undefined flag bit */
+	expect_refused("pfn flag", payload + 8, MIG_REC_PAGES, 0, &u64, 8, -EBADMSG);
+	u32 = MIG_PAGES_MAX + 1;
+	expect_refused("count", payload, MIG_REC_PAGES, 0, &u32, 4, -EBADMSG);
+	u32 = 3; /* fewer frames than the length says */
+	expect_refused("count short", payload, MIG_REC_PAGES, 0, &u32, 4, -EBADMSG);
+	u32 = 99;
+	expect_refused("type", 0, MIG_REC_REGS, 1, &u32, 4, -EBADMSG);
+	u32 = 0; /* vCPU 1's regs claim to be vCPU 0's: a duplicate */
+	expect_refused("dup", 4, MIG_REC_REGS, 1, &u32, 4, -EBADMSG);
+	u32 = 2; /* an offline vCPU */
+	expect_refused("offline", 4, MIG_REC_SREGS, 1, &u32, 4, -EBADMSG);
+	u32 = MIG_MAX_MSRS + 1;
+	expect_refused("msrs", payload, MIG_REC_MSRS, 0, &u32, 4, -EBADMSG);
+	u32 = 3; /* 3 MSRs in a record with room for 2 */
+	expect_refused("msrs len", payload, MIG_REC_MSRS, 0, &u32, 4, -EBADMSG);
+	u32 = 17;
+	expect_refused("xcrs", payload, MIG_REC_XCRS, 1, &u32, 4, -EBADMSG);
+	u32 = 5;
+	expect_refused("mp", payload, MIG_REC_MP_STATE, 0, &u32, 4, -EBADMSG);
+	u32 = 2; /* chip 0's record says chip 2 */
+	expect_refused("chip", payload, MIG_REC_IRQCHIP, 0, &u32, 4, -EBADMSG);
+	expect_refused("devname", payload, MIG_REC_DEVICE, 0, "UART", 4, -EBADMSG);
+	expect_refused("devnul", payload, MIG_REC_DEVICE, 0, "uartuartuartuart", 16, -EBADMSG);
+	expect_refused("padding", payload + 16 + 3, MIG_REC_DEVICE, 0, "x", 1, -EBADMSG);
+	u64 = 200; /* a DEVICE record longer than what is left of the stream */
+	expect_refused("len", 8, MIG_REC_DEVICE, 0, &u64, 8, -ENODATA);
+	u64 = MIG_MAX_RECORD + 1;
+	expect_refused("len max", 8, MIG_REC_DEVICE, 0, &u64, 8, -EBADMSG);
+	u32 = MIG_REC_CONSOLE; /* the clock replaced: END finds it missing */
+	expect_refused("missing", 0, MIG_REC_CLOCK, 0, &u32, 4, -EBADMSG);
+	u32 = 1;
+	expect_refused("end inst", 4, MIG_REC_END, 0, &u32, 4, -EBADMSG);
+}
+
+/* A callback's error stops the read and is what it returns. */
+static int refuse_header(void *o, const struct mig_header *h)
+{
+	(void)o, (void)h;
+	return -ENOMEM;
+}
+
+static void test_callback_error(void)
+{
+	size_t len;
+	uint8_t *buf = make_stream(&len);
+	struct mig_reader_ops ops = sink_ops;
+	struct mig_source src;
+	struct sink s = {0};
+
+	ops.header = refuse_header;
+	mig_source_buf(&src, buf, len);
+	CHECK_INT(mig_read(&src, &ops, &s), -ENOMEM);
+	CHECK(!s.end);
+	free(buf);
+}
+
+/* From an fd (a pipe gives short reads), the same as from a buffer. */
+static void test_fd(void)
+{
+	size_t len;
+	uint8_t *buf = make_stream(&len);
+	struct mig_source src;
+	struct sink s = {0};
+	int p[2];
+	pid_t pid;
+
+	CHECK_INT(pipe(p), 0);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		for (size_t off = 0; off < len; off += 1000)
+			if (write(p[1], buf + off, len - off < 1000 ? len - off : 1000) < 0)
+				_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	mig_source_fd(&src, p[0]);
+	CHECK_INT(mig_read(&src, &sink_ops, &s), 0);
+	CHECK(s.end && !memcmp(s.ram, src_ram, MEM));
+	CHECK_INT(src.pos, len);
+	close(p[0]);
+	free(buf);
+}
+
+static void test_layout(void)
+{
+	uint64_t off, mem = 5ULL << 30;
+
+	CHECK_INT(mig_pfn_offset(mem, 0, &off), 0);
+	CHECK_INT(off, 0);
+	CHECK_INT(mig_pfn_offset(mem, (3ULL << 30) / 4096, &off), -ERANGE);
+	CHECK_INT(mig_pfn_offset(mem, (4ULL << 30) / 4096, &off), 0);
+	CHECK_INT(off, 3ULL << 30);
+	CHECK_INT(mig_pfn_offset(mem, (6ULL << 30) / 4096 - 1, &off), 0);
+	CHECK_INT(off, mem - 4096);
+	CHECK_INT(mig_pfn_offset(mem, (6ULL << 30) / 4096, &off), -ERANGE);
+	CHECK_INT(mig_nr_frames(mem), mem / 4096);
+	CHECK_INT(mig_frame_pfn(mem, (3ULL << 30) / 4096), (4ULL << 30) / 4096);
+	CHECK_INT(mig_frame_pfn(mem, 5), 5);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--seed")) { /* a seed for tests/fuzz/hv-migstream-fuzz/ */
+		FILE *f = fopen(argv[2], "w");
+
+		return !f || write_small(fileno(f), NULL) || fclose(f) || unit_failed_checks;
+	}
+	log_init("hv_migstream-test");
+	log_set_file(fopen("/dev/null", "w"));
+	RUN(test_round_trip);
+	RUN(test_truncated);
+	RUN(test_corrupt);
+	RUN(test_callback_error);
+	RUN(test_fd);
+	RUN(test_layout);
+	return unit_done();
+}
