@@ -288,10 +288,15 @@ static int src_read(struct mig_source *s, void *buf, size_t len)
 
 static int truncated(struct rd *rd, int rc)
 {
-	if (rc == -ENODATA)
-		log_warnx("migration stream: ends at byte %llu, inside %s %u: the file is truncated or the "
-			  "sender stopped",
-			  (unsigned long long)rd->src->pos, rd->nrec ? "record" : "the header", rd->nrec);
+	if (rc == -ENODATA && rd->nrec)
+		log_warnx(
+		    "migration stream: ends at byte %llu, inside record %u: the file is truncated or the "
+		    "sender stopped",
+		    (unsigned long long)rd->src->pos, rd->nrec);
+	else if (rc == -ENODATA)
+		log_warnx("migration stream: ends at byte %llu, inside the header: the file is truncated or "
+			  "the sender stopped",
+			  (unsigned long long)rd->src->pos);
 	return rc;
 }
 
@@ -300,20 +305,20 @@ static int truncated(struct rd *rd, int rc)
 static int read_header(struct rd *rd)
 {
 	struct mig_header *h = &rd->h;
-	uint64_t all = h->nr_vcpus >= 64 ? ~0ULL : 0;
+	uint64_t all;
 	int rc = src_read(rd->src, h, sizeof(*h));
+	size_t got = rd->src->pos < sizeof(h->magic) ? rd->src->pos : sizeof(h->magic);
 
-	if (rc)
+	if (rc && (rc != -ENODATA || !memcmp(h->magic, MIG_MAGIC, got)))
 		return truncated(rd, rc);
-	if (memcmp(h->magic, MIG_MAGIC, sizeof(h->magic)))
+	if (memcmp(h->magic, MIG_MAGIC, got) || got < sizeof(h->magic))
 		return bad(rd, "not a Xenon migration stream or save file (no XENONMIG magic)");
 	if (h->version != MIG_VERSION || h->header_len != sizeof(*h))
 		return bad(rd, "version %u with a %u-byte header: this xenon-hv reads version %d (%zu bytes)",
 			   h->version, h->header_len, MIG_VERSION, sizeof(*h));
 	if (!h->nr_vcpus || h->nr_vcpus > MIG_MAX_VCPUS)
 		return bad(rd, "%u vCPUs (1 to %d)", h->nr_vcpus, MIG_MAX_VCPUS);
-	if (!all)
-		all = (1ULL << h->nr_vcpus) - 1;
+	all = h->nr_vcpus == 64 ? ~0ULL : (1ULL << h->nr_vcpus) - 1;
 	if (!(h->vcpus_online & 1) || (h->vcpus_online & ~all))
 		return bad(rd, "online vCPUs %#llx: vCPU 0 must be, and only the %u vCPUs there are",
 			   (unsigned long long)h->vcpus_online, h->nr_vcpus);
