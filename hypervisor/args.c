@@ -23,6 +23,8 @@ void hv_usage(FILE *fp)
 		"                [--control SOCKET] [--paused] [--xenstore[=SOCKET]] [-v]\n"
 		"                [--disk devid=N,target=PATH[,ro][,serial=S][,direct=off]]...\n"
 		"                [--nic devid=N,tap=NAME[,mac=XX:XX:XX:XX:XX:XX][,mtu=N]]...\n"
+		"       xenon-hv --restore FILE|FD [--name NAME] [--domid ID] [--console ...]\n"
+		"                [--control SOCKET] [--paused] [--xenstore[=SOCKET]] [-v]\n"
 		"Runs one Xenon domain: boots the ELF64 kernel FILE with MIB MiB of RAM\n"
 		"(default %d) and N vCPUs (default 1). See xenon-hv(8).\n",
 		HV_DEFAULT_MEM_MIB);
@@ -40,7 +42,8 @@ enum {
 	OPT_PAUSED,
 	OPT_XENSTORE,
 	OPT_DISK,
-	OPT_NIC
+	OPT_NIC,
+	OPT_RESTORE
 };
 
 static const struct option hv_options[] = {
@@ -56,6 +59,7 @@ static const struct option hv_options[] = {
     {"xenstore", optional_argument, NULL, OPT_XENSTORE},
     {"disk", required_argument, NULL, OPT_DISK},
     {"nic", required_argument, NULL, OPT_NIC},
+    {"restore", required_argument, NULL, OPT_RESTORE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -118,6 +122,9 @@ static int set_option(struct hv_args *a, int opt, const char *val)
 	case OPT_KERNEL:
 		a->kernel = val;
 		return 0;
+	case OPT_RESTORE:
+		a->restore = val;
+		return 0;
 	case OPT_CMDLINE:
 		a->cmdline = val;
 		return 0;
@@ -162,7 +169,13 @@ static int set_option(struct hv_args *a, int opt, const char *val)
 /* The checks that need no host resources (the kernel and memory come later). */
 static int check_args(const struct hv_args *a)
 {
-	if (!a->kernel) {
+	if (a->restore && (a->kernel || a->nr_devices)) {
+		log_warnx(
+		    "--restore: the saved domain brings its kernel, memory and vCPUs; give no --kernel, "
+		    "and no --disk or --nic (disks and NICs cannot be restored yet)");
+		return -EINVAL;
+	}
+	if (!a->kernel && !a->restore) {
 		log_warnx("no kernel given: use --kernel FILE (an ELF64 x86-64 image)");
 		return -EINVAL;
 	}

@@ -193,3 +193,12 @@ size_t hv_console_ring_copy(struct hv_vm *vm, uint8_t *buf, size_t len)
 	pthread_mutex_unlock(&c->lock);
 	return n;
 }
+
+void hv_console_ring_restore(struct hv_vm *vm, const uint8_t *buf, size_t len)
+{
+	struct hv_console *c = vm->console;
+
+	pthread_mutex_lock(&c->lock);
+	ring_put(c, buf, len);
+	pthread_mutex_unlock(&c->lock);
+}

@@ -24,6 +24,7 @@
 struct hv_client {
 	int fd;
 	int subscribed;
+	int passed_fd; /* an fd sent with the current request (SCM_RIGHTS), -1: none */
 };
 
 struct hv_control {
@@ -185,6 +186,24 @@ static int msg_device_list(struct hv_vm *vm, struct hv_client *cl, const void *r
 	return 0;
 }
 
+/* Save (save.c): the stream goes to the fd sent with the request, or to a new file. */
+static int msg_save(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+		    struct hv_reply *reply)
+{
+	struct hvctl_save_req r;
+	int rc;
+
+	if (len != sizeof(r) || reply->cap < sizeof(struct hvctl_save_result))
+		return -EINVAL;
+	if (atomic_load(&vm->end_status) >= 0)
+		return -ESRCH;
+	memcpy(&r, req, sizeof(r));
+	rc = hv_save_request(vm, &r, cl->passed_fd, reply->buf);
+	if (!rc)
+		reply->len = sizeof(struct hvctl_save_result);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	hv_msg_fn fn;
@@ -199,6 +218,7 @@ static const struct {
     [HVCTL_DEVICE_ADD] = {"device-add", msg_device_add},
     [HVCTL_DEVICE_REMOVE] = {"device-remove", msg_device_remove},
     [HVCTL_DEVICE_LIST] = {"device-list", msg_device_list},
+    [HVCTL_SAVE] = {"save", msg_save},
 };
 
 /* ---- transport ---- */
@@ -268,7 +288,7 @@ int hv_control_open(struct hv_vm *vm, const char *path)
 	if (!c)
 		return -ENOMEM;
 	for (unsigned i = 0; i < MAX_CLIENTS; i++)
-		c->clients[i].fd = -1;
+		c->clients[i].fd = c->clients[i].passed_fd = -1;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	c->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	rc = c->listen_fd < 0 ? -errno : make_parent_dir(path);
@@ -348,13 +368,51 @@ void hv_control_event(struct hv_vm *vm, uint32_t kind, const char *detail)
 	}
 }
 
+static void drop_passed_fd(struct hv_client *cl)
+{
+	if (cl->passed_fd >= 0)
+		close(cl->passed_fd);
+	cl->passed_fd = -1;
+}
+
+/* One request packet, and the fd sent with it if any (in cl->passed_fd). */
+static ssize_t recv_request(struct hv_client *cl, uint8_t *buf, size_t len)
+{
+	union {
+		struct cmsghdr c;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = {buf, len};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u)};
+	ssize_t n = recvmsg(cl->fd, &msg, MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	cl->passed_fd = -1;
+	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; c; c = CMSG_NXTHDR(&msg, c)) {
+		int nfds = c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
+			       ? (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int))
+			       : 0;
+
+		for (int i = 0; i < nfds; i++) { /* keep the first, close any others */
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (cl->passed_fd < 0)
+				cl->passed_fd = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
+
 /* The event loop calls it when a client fd is readable. */
 static void client_request(struct hv_vm *vm, struct hv_client *cl)
 {
 	uint8_t req[sizeof(struct hvctl_hdr) + REQ_MAX];
 	struct hvctl_hdr hdr;
 	struct hv_reply reply = {.cap = 16 * 1024};
-	ssize_t n = recv(cl->fd, req, sizeof(req), MSG_TRUNC | MSG_DONTWAIT);
+	ssize_t n = recv_request(cl, req, sizeof(req));
 	int rc;
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -384,6 +442,13 @@ static void client_request(struct hv_vm *vm, struct hv_client *cl)
 	free(reply.buf);
 }
 
+/* Wrapped so that every way out of client_request closes a passed fd no handler took. */
+static void client_request_fd(struct hv_vm *vm, struct hv_client *cl)
+{
+	client_request(vm, cl);
+	drop_passed_fd(cl);
+}
+
 static void listen_ready(struct hv_vm *vm, void *opaque, int fd, short revents)
 {
 	(void)opaque;
@@ -396,5 +461,5 @@ static void client_ready(struct hv_vm *vm, void *opaque, int fd, short revents)
 {
 	(void)fd;
 	(void)revents;
-	client_request(vm, opaque);
+	client_request_fd(vm, opaque);
 }

@@ -62,6 +62,7 @@ struct hv_args {
 	struct hvctl_device_spec *devices;
 	const char *const *device_labels; /* "--disk VALUE", for messages */
 	unsigned nr_devices;
+	const char *restore; /* --restore FILE|FD: build from a saved stream, not a kernel */
 };
 
 struct hv_vm;
@@ -228,6 +229,15 @@ int hv_dev_restore(struct hv_dev *d, const void *buf, size_t len);
 /* The vCPU whose thread is running the caller (NULL off vCPU threads). */
 struct hv_vcpu *hv_vcpu_self(void);
 
+/* main.c: the built-in devices (UART, platform, xenstore), as the arguments say. */
+int hv_builtin_devices_init(struct hv_vm *vm);
+/* save.c: HVCTL_SAVE (hvctl.h); fd is the one sent with the request, -1 if none. */
+int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, struct hvctl_save_result *res);
+/* restore.c: --restore. build: the domain from the stream (instead of the kernel and
+ * boot pages); finish, once the console exists: its saved output, then the vCPUs start. */
+int hv_restore_build(struct hv_vm *vm);
+int hv_restore_finish(struct hv_vm *vm);
+
 /* The built-in devices' constructors. */
 int hv_uart_create(struct hv_vm *vm, struct hv_dev **out);
 int hv_platform_create(struct hv_vm *vm, struct hv_dev **out);
@@ -282,6 +292,8 @@ int hv_console_input_fd(struct hv_vm *vm);
 const char *hv_console_pty(struct hv_vm *vm);
 void hv_console_input_eof(struct hv_vm *vm);
 size_t hv_console_ring_copy(struct hv_vm *vm, uint8_t *buf, size_t len);
+/* Into the ring only (restore: what the guest printed before it was saved). */
+void hv_console_ring_restore(struct hv_vm *vm, const uint8_t *buf, size_t len);
 
 /* control.c */
 int hv_control_open(struct hv_vm *vm, const char *path);

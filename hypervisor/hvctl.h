@@ -26,6 +26,7 @@
 #define HV_EXIT_REBOOT   2 /* the guest asked to reboot */
 #define HV_EXIT_CRASH    3 /* the guest crashed (fault, triple fault, KVM error) */
 #define HV_EXIT_DESTROY  4 /* destroyed through HVCTL_DESTROY */
+#define HV_EXIT_SAVED    5 /* saved (HVCTL_SAVE without HVCTL_SAVE_CONTINUE), or migrated away */
 
 enum hvctl_type {
 	HVCTL_INFO = 1,     /* -> struct hvctl_info */
@@ -39,6 +40,7 @@ enum hvctl_type {
 	HVCTL_DEVICE_ADD = 9,    /* struct hvctl_device_spec -> struct hvctl_device */
 	HVCTL_DEVICE_REMOVE = 10,/* struct hvctl_device_id */
 	HVCTL_DEVICE_LIST = 11,  /* -> struct hvctl_device[], as many as there are */
+	HVCTL_SAVE = 30,         /* struct hvctl_save_req (+ an fd) -> struct hvctl_save_result */
 	HVCTL_TYPE_MAX
 };
 
@@ -190,6 +192,30 @@ struct hvctl_device {
 	uint32_t pad2;
 };
 
+/*
+ * Save (man/xenon-migration.7): pause the domain, write its stream, then
+ * end it (HV_EXIT_SAVED) or, with HVCTL_SAVE_CONTINUE, run it again. The
+ * stream goes to the fd sent with the request (SCM_RIGHTS), or with
+ * HVCTL_SAVE_PATH to a new file xenon-hv creates (removed again on failure).
+ * On any failure the domain runs on as before.
+ */
+#define HVCTL_SAVE_CONTINUE 0x1
+#define HVCTL_SAVE_PATH     0x2
+
+struct hvctl_save_req {
+	uint32_t flags; /* HVCTL_SAVE_* */
+	uint32_t pad;
+	char path[256]; /* HVCTL_SAVE_PATH: an absolute path, NUL-terminated */
+};
+
+struct hvctl_save_result {
+	uint64_t bytes;       /* the stream's length */
+	uint64_t frames;      /* guest frames sent */
+	uint64_t zero_frames; /* of which sent as zero markers */
+	uint64_t total_ns;    /* from the request to the end of the stream */
+	uint64_t downtime_ns; /* the domain was paused this long (until resumed, with CONTINUE) */
+};
+
 struct hvctl_event {
 	uint32_t kind; /* enum hvctl_event_kind */
 	uint32_t pad;
@@ -218,6 +244,8 @@ int hvctl_device_add(int fd, const struct hvctl_device_spec *spec, struct hvctl_
 int hvctl_device_remove(int fd, uint32_t kind, uint32_t devid);
 /* Up to *n devices into devs; *n: how many there are (may exceed what fit). */
 int hvctl_device_list(int fd, struct hvctl_device *devs, unsigned *n);
+/* Save the domain (struct hvctl_save_req) to stream_fd (ignored with HVCTL_SAVE_PATH, -1 then). */
+int hvctl_save(int fd, const struct hvctl_save_req *req, int stream_fd, struct hvctl_save_result *out);
 /* Next event on a subscribed fd; timeout_ms < 0 waits; -ETIMEDOUT, or
  * -EPIPE when xenon-hv has gone (its exit status then tells the end). */
 int hvctl_next_event(int fd, int timeout_ms, struct hvctl_event *ev);

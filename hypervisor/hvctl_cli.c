@@ -12,6 +12,7 @@
 #include "hypervisor/hvctl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -285,6 +286,41 @@ static int cmd_device_list(int fd, int argc, char **argv)
 	return 0;
 }
 
+/* save [-c] FILE: the stream into a new FILE (removed again if the save fails). */
+static int cmd_save(int fd, int argc, char **argv)
+{
+	struct hvctl_save_req req = {0};
+	struct hvctl_save_result res;
+	const char *path = argv[argc - 1];
+	int out, rc;
+
+	if (argc == 2 && strcmp(argv[0], "-c")) {
+		log_warnx("save %s %s: the only option is -c (the domain runs on)", argv[0], argv[1]);
+		return -EINVAL;
+	}
+	if (argc == 2)
+		req.flags |= HVCTL_SAVE_CONTINUE;
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		rc = -errno;
+		log_warn("save: cannot create %s", path);
+		return rc;
+	}
+	rc = hvctl_save(fd, &req, out, &res);
+	if (!rc && fsync(out) < 0)
+		rc = -errno;
+	if (close(out) < 0 && !rc)
+		rc = -errno;
+	if (rc) {
+		unlink(path);
+		return rc;
+	}
+	printf("saved %llu bytes: %llu frames (%llu zero) in %llu ms\n", (unsigned long long)res.bytes,
+	       (unsigned long long)res.frames, (unsigned long long)res.zero_frames,
+	       (unsigned long long)(res.total_ns / 1000000));
+	return 0;
+}
+
 static const struct cli_cmd cli_cmds[] = {
     {"info", "", 0, 0, cmd_info, "name, state, platform, memory, vCPU times, KVM counters"},
     {"pause", "", 0, 0, cmd_pause, "stop every vCPU"},
@@ -296,6 +332,7 @@ static const struct cli_cmd cli_cmds[] = {
     {"device-add", "vbd|vif KEY=VALUE...", 2, 17, cmd_device_add, "add a disk or NIC (keys: xenon-hv(8))"},
     {"device-remove", "vbd|vif DEVID", 2, 2, cmd_device_remove, "remove a disk or NIC"},
     {"device-list", "", 0, 0, cmd_device_list, "the disks and NICs, their state and statistics"},
+    {"save", "[-c] FILE", 1, 2, cmd_save, "save the domain to a new FILE (-c: it runs on)"},
 };
 #define NR_CMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 

@@ -231,3 +231,55 @@ int hvctl_next_event(int fd, int timeout_ms, struct hvctl_event *ev)
 	ev->detail[sizeof(ev->detail) - 1] = '\0';
 	return 0;
 }
+
+/* The request with stream_fd attached (SCM_RIGHTS), unless it is -1. */
+static int send_with_fd(int fd, uint32_t type, const void *req, uint32_t len, int stream_fd)
+{
+	struct hvctl_hdr hdr = {.type = type, .len = len};
+	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)req, len}};
+	union {
+		struct cmsghdr c;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+	ssize_t n;
+
+	if (stream_fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		u.c.cmsg_level = SOL_SOCKET;
+		u.c.cmsg_type = SCM_RIGHTS;
+		u.c.cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(&u.c), &stream_fd, sizeof(int));
+	}
+	do
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? sock_err(errno) : 0;
+}
+
+/* A save takes as long as writing the guest's memory: the reply is awaited without the call timeout. */
+int hvctl_save(int fd, const struct hvctl_save_req *req, int stream_fd, struct hvctl_save_result *out)
+{
+	struct timeval saved, none = {0, 0};
+	socklen_t sl = sizeof(saved);
+	struct hvctl_hdr hdr;
+	uint32_t len = sizeof(*out);
+	int has_timeout = !getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &saved, &sl);
+	int rc = send_with_fd(fd, HVCTL_SAVE, req, sizeof(*req), stream_fd);
+
+	if (rc)
+		return rc;
+	if (has_timeout)
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
+	memset(out, 0, sizeof(*out));
+	rc = recv_packet(fd, &hdr, out, &len);
+	if (has_timeout)
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &saved, sizeof(saved));
+	if (rc)
+		return rc;
+	if (hdr.type != HVCTL_SAVE || hdr.status > 0)
+		return -EPROTO;
+	return hdr.status;
+}

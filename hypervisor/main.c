@@ -36,7 +36,7 @@ static int (*const builtin_devices[])(struct hv_vm *vm, struct hv_dev **out) = {
     hv_xs_create,
 };
 
-static int devices_init(struct hv_vm *vm)
+int hv_builtin_devices_init(struct hv_vm *vm)
 {
 	for (unsigned i = 0; i < sizeof(builtin_devices) / sizeof(builtin_devices[0]); i++) {
 		struct hv_dev *d = NULL;
@@ -67,14 +67,18 @@ static int build_domain(struct hv_vm *vm)
 	int rc;
 
 	vm->start_time_ns = hv_now_ns(CLOCK_REALTIME);
-	vm->vcpus = calloc(vm->args.nr_vcpus, sizeof(*vm->vcpus));
 	vm->end_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!vm->vcpus || vm->end_fd < 0)
+	if (vm->end_fd < 0)
+		return -ENOMEM;
+	if (vm->args.restore)
+		return hv_restore_build(vm);
+	vm->vcpus = calloc(vm->args.nr_vcpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
 		return -ENOMEM;
 	if ((rc = hv_kvm_open(vm)) || (rc = hv_kvm_create_vm(vm)) || (rc = hv_mem_create(vm)) ||
 	    (rc = hv_kvm_create_irqchip(vm)) || (rc = hv_kvm_create_vcpu(vm, 0)) ||
 	    (rc = hv_kvm_detect_platform(vm)) || (rc = hv_elf_load(vm, vm->args.kernel)) ||
-	    (rc = hv_boot_build(vm)) || (rc = devices_init(vm)) || (rc = vdevs_init(vm)))
+	    (rc = hv_boot_build(vm)) || (rc = hv_builtin_devices_init(vm)) || (rc = vdevs_init(vm)))
 		return rc;
 	return hv_kvm_enter_long_mode(&vm->vcpus[0], vm->entry, XENON_BOOT_STACK_TOP, XENON_BOOT_PT_GPA,
 				      XENON_BOOT_INFO_GPA);
@@ -107,7 +111,7 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc > 0 ? 0 : HV_EXIT_ERROR;
 	log_set_verbosity(args.verbose);
-	if (hv_mem_check_host(args.mem_bytes) || hv_elf_check(args.kernel, args.mem_bytes))
+	if (!args.restore && (hv_mem_check_host(args.mem_bytes) || hv_elf_check(args.kernel, args.mem_bytes)))
 		return HV_EXIT_ERROR;
 	for (unsigned i = 0; i < args.nr_devices; i++) /* before /dev/kvm: a bad disk fails early */
 		if (hv_vdev_precheck(&args.devices[i], args.device_labels[i]))
@@ -122,7 +126,7 @@ int main(int argc, char **argv)
 		log_warnx("domain %s not started", args.name);
 		return HV_EXIT_ERROR;
 	}
-	if (hv_vcpu_start(&vm.vcpus[0])) {
+	if (args.restore ? hv_restore_finish(&vm) : hv_vcpu_start(&vm.vcpus[0])) {
 		hv_cleanup(&vm);
 		return HV_EXIT_ERROR;
 	}

@@ -114,7 +114,36 @@ static void platform_destroy(struct hv_dev *d)
 	free(p);
 }
 
+/* Saved state (device "platform"): the pending toolstack request, a 32-bit XENON_REQ_*. */
+static int platform_save(struct hv_dev *d, void *buf, size_t *len)
+{
+	struct platform *p = d->priv;
+	uint32_t req = atomic_load(&p->pending_req);
+
+	if (*len < sizeof(req))
+		return -ENOSPC;
+	memcpy(buf, &req, sizeof(req));
+	*len = sizeof(req);
+	return 0;
+}
+
+static int platform_restore(struct hv_dev *d, const void *buf, size_t len)
+{
+	struct platform *p = d->priv;
+	uint32_t req;
+
+	if (len != sizeof(req))
+		return -EBADMSG;
+	memcpy(&req, buf, sizeof(req));
+	if (req > XENON_REQ_REBOOT)
+		return -EBADMSG;
+	atomic_store(&p->pending_req, req);
+	return 0;
+}
+
 static const struct hv_dev_ops platform_ops = {
+    .save = platform_save,
+    .restore = platform_restore,
     .name = "platform",
     .read = platform_read,
     .write = platform_write,

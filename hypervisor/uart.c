@@ -290,7 +290,65 @@ static void uart_destroy(struct hv_dev *d)
 	free(u);
 }
 
+/* The saved state (man/xenon-migration.7, device "uart"): registers, then the receive FIFO oldest first. */
+struct uart_saved {
+	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm, thre_pending, irq_level, pad[3];
+	uint32_t rx_len;
+	uint8_t rx[UART_FIFO];
+};
+
+static int uart_save(struct hv_dev *d, void *buf, size_t *len)
+{
+	struct hv_uart *u = d->priv;
+	struct uart_saved s = {0};
+
+	if (*len < sizeof(s))
+		return -ENOSPC;
+	pthread_mutex_lock(&u->lock);
+	s = (struct uart_saved){u->ier,
+				u->lcr,
+				u->mcr,
+				u->scr,
+				u->fcr,
+				u->dll,
+				u->dlm,
+				(uint8_t)u->thre_pending,
+				(uint8_t)u->irq_level,
+				{0},
+				u->rx_len,
+				{0}};
+	for (unsigned i = 0; i < u->rx_len; i++)
+		s.rx[i] = u->rx[(u->rx_head + i) % UART_FIFO];
+	pthread_mutex_unlock(&u->lock);
+	memcpy(buf, &s, sizeof(s));
+	*len = sizeof(s);
+	return 0;
+}
+
+/* From a stream: checked (the IRQ line itself comes back with the irqchip). */
+static int uart_restore(struct hv_dev *d, const void *buf, size_t len)
+{
+	struct hv_uart *u = d->priv;
+	struct uart_saved s;
+
+	if (len != sizeof(s))
+		return -EBADMSG;
+	memcpy(&s, buf, sizeof(s));
+	if (s.rx_len > UART_FIFO || (s.ier & ~0x0f) || s.thre_pending > 1 || s.irq_level > 1)
+		return -EBADMSG;
+	pthread_mutex_lock(&u->lock);
+	u->ier = s.ier, u->lcr = s.lcr, u->mcr = s.mcr, u->scr = s.scr, u->fcr = s.fcr;
+	u->dll = s.dll, u->dlm = s.dlm, u->thre_pending = s.thre_pending, u->irq_level = s.irq_level;
+	u->rx_head = 0;
+	u->rx_len = s.rx_len;
+	memcpy(u->rx, s.rx, sizeof(u->rx));
+	pthread_mutex_unlock(&u->lock);
+	return 0;
+}
+
 static const struct hv_dev_ops uart_ops = {
+    .save = uart_save,
+    .restore = uart_restore,
     .name = "uart",
     .read = uart_dev_read,
     .write = uart_dev_write,

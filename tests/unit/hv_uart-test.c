@@ -181,6 +181,41 @@ static void test_string_output_and_widths(void)
 	teardown();
 }
 
+/* Save, then restore into a new UART: registers and the waiting input come back; bad state is refused. */
+static void test_save_restore(void)
+{
+	uint8_t buf[1024], bad[1024];
+	size_t len = sizeof(buf);
+
+	setup();
+	wr(3, 0x03); /* LCR: 8 bits */
+	wr(7, 0x5a); /* SCR */
+	wr(1, 0x01); /* IER: RDA */
+	CHECK_INT(hv_uart_receive(uart, (const uint8_t *)"xyz", 3), 3);
+	CHECK_INT(rd(0), 'x'); /* the FIFO's head moves: the saved FIFO starts at 'y' */
+	CHECK_INT(hv_dev_save(uart, buf, &len), 0);
+	CHECK_INT(len, 272);
+	teardown();
+
+	setup();
+	CHECK_INT(rd(7), 0);
+	memcpy(bad, buf, len);
+	bad[12] = 0; /* rx_len (bytes 12-15) made 512: more than the FIFO */
+	bad[13] = 2;
+	CHECK_INT(hv_dev_restore(uart, bad, len), -EBADMSG);
+	CHECK_INT(hv_dev_restore(uart, buf, len - 1), -EBADMSG);
+	CHECK_INT(rd(7), 0); /* nothing taken from refused state */
+	CHECK_INT(hv_dev_restore(uart, buf, len), 0);
+	CHECK_INT(rd(7), 0x5a);
+	CHECK_INT(rd(3), 0x03);
+	CHECK_INT(rd(1), 0x01);
+	CHECK_INT(rd(5) & 1, 1);
+	CHECK_INT(rd(0), 'y');
+	CHECK_INT(rd(0), 'z');
+	CHECK_INT(rd(5) & 1, 0);
+	teardown();
+}
+
 int main(void)
 {
 	log_init("hv_uart-test");
@@ -190,5 +225,6 @@ int main(void)
 	RUN(test_fifo_is_bounded_and_dlab_hides_data);
 	RUN(test_ring_keeps_the_latest_output);
 	RUN(test_string_output_and_widths);
+	RUN(test_save_restore);
 	return unit_done();
 }

@@ -1,0 +1,23 @@
+/*
+ * A domain's KVM state in the migration stream (migstate.c), and the
+ * save and restore that use it (save.c, restore.c).
+ */
+#ifndef XENON_HV_MIGSTATE_H
+#define XENON_HV_MIGSTATE_H
+
+#include "hypervisor/hv.h"
+#include "hypervisor/migstream.h"
+
+/* One vCPU's state records as read from a stream (checked by the reader). */
+struct hv_mig_vcpu {
+	uint8_t *rec[MIG_REC_TYPE_MAX];
+	size_t len[MIG_REC_TYPE_MAX];
+};
+
+/* migstate.c */
+int hv_mig_save_vcpu(struct hv_vcpu *v, struct mig_writer *w);
+int hv_mig_save_vm(struct hv_vm *vm, struct mig_writer *w); /* irqchips and clock */
+int hv_mig_load_vcpu(struct hv_vcpu *v, const struct hv_mig_vcpu *s);
+int hv_mig_load_vm(struct hv_vm *vm, uint8_t *const *irqchips, const void *clock);
+
+#endif

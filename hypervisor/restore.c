@@ -1,0 +1,304 @@
+/*
+ * xenon-hv --restore: build the domain from a stream (man/xenon-migration.7)
+ * instead of a kernel. The header gives the shape (memory, vCPUs), which is
+ * built at once; pages go straight into RAM as they come; the state records
+ * are kept until END and only then put into KVM and the devices, so that a
+ * stream refused anywhere leaves nothing running. The process then exits
+ * with an error and nothing of the domain was ever visible (the control
+ * socket comes later).
+ */
+#include "hypervisor/migstate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "strutil.h"
+
+#define MAX_SAVED_DEVICES 32
+
+struct saved_dev {
+	char name[MIG_DEVICE_NAME];
+	uint8_t *data;
+	size_t len;
+	int used;
+};
+
+struct restore {
+	struct hv_vm *vm;
+	uint64_t online;
+	uint8_t *written; /* bitmap of RAM frames a PAGES record filled */
+	struct hv_mig_vcpu *vcpus;
+	uint8_t *irqchip[MIG_IRQCHIPS];
+	uint8_t *clock;
+	struct saved_dev devs[MAX_SAVED_DEVICES];
+	unsigned nr_devs;
+	uint8_t *console;
+	size_t console_len;
+};
+
+static struct restore *pending; /* from hv_restore_build until hv_restore_finish */
+
+static int build_vm(struct hv_vm *vm, const struct mig_header *h)
+{
+	int rc;
+
+	if ((rc = hv_kvm_open(vm)) || (rc = hv_kvm_create_vm(vm)) || (rc = hv_mem_create(vm)) ||
+	    (rc = hv_kvm_create_irqchip(vm)))
+		return rc;
+	for (unsigned i = 0; i < h->nr_vcpus; i++)
+		if ((h->vcpus_online & (1ULL << i)) && (rc = hv_kvm_create_vcpu(vm, i)))
+			return rc;
+	hv_kvm_detect_platform(vm);
+	if (vm->platform != h->platform) {
+		log_warnx("restore: the domain was saved on a %s host and this one is %s: it cannot run here",
+			  h->platform == XENON_PLATFORM_PVM ? "PVM" : "VT-x/AMD-V",
+			  vm->platform == XENON_PLATFORM_PVM ? "PVM" : "VT-x/AMD-V");
+		return -EOPNOTSUPP;
+	}
+	if (h->tsc_khz && vm->tsc_khz && h->tsc_khz != vm->tsc_khz)
+		log_warnx("restore: the TSC runs at %llu kHz here, %llu kHz on the source: the guest's clock "
+			  "will drift",
+			  (unsigned long long)vm->tsc_khz, (unsigned long long)h->tsc_khz);
+	vm->boot_info = hv_gpa(vm, XENON_BOOT_INFO_GPA, sizeof(*vm->boot_info));
+	return 0;
+}
+
+static int on_header(void *o, const struct mig_header *h)
+{
+	struct restore *r = o;
+	struct hv_vm *vm = r->vm;
+
+	if (hv_mem_check_host(h->mem_bytes))
+		return -ENOMEM;
+	vm->args.mem_bytes = h->mem_bytes;
+	vm->args.nr_vcpus = h->nr_vcpus;
+	r->online = h->vcpus_online;
+	vm->vcpus = calloc(h->nr_vcpus, sizeof(*vm->vcpus));
+	r->vcpus = calloc(h->nr_vcpus, sizeof(*r->vcpus));
+	r->written = calloc(1, mig_nr_frames(h->mem_bytes) / 8 + 1);
+	if (!vm->vcpus || !r->vcpus || !r->written)
+		return -ENOMEM;
+	return build_vm(vm, h);
+}
+
+static void *frame(struct restore *r, uint64_t pfn, int mark)
+{
+	uint64_t off;
+
+	if (mig_pfn_offset(r->vm->args.mem_bytes, pfn, &off))
+		return NULL;
+	if (mark)
+		r->written[off / MIG_PAGE_SIZE / 8] |= 1 << (off / MIG_PAGE_SIZE % 8);
+	return r->vm->ram + off;
+}
+
+static void *on_page(void *o, uint64_t pfn)
+{
+	return frame(o, pfn, 1);
+}
+
+/* RAM starts as zeros: only a frame this stream filled before is cleared. */
+static int on_zero(void *o, uint64_t pfn)
+{
+	struct restore *r = o;
+	uint8_t *p = frame(r, pfn, 0);
+	uint64_t n;
+
+	if (!p)
+		return -EBADMSG;
+	n = (uint64_t)(p - r->vm->ram) / MIG_PAGE_SIZE;
+	if (r->written[n / 8] & (1 << (n % 8)))
+		memset(p, 0, MIG_PAGE_SIZE);
+	return 0;
+}
+
+static uint8_t *copy(const void *p, size_t len)
+{
+	uint8_t *c = malloc(len ? len : 1);
+
+	if (c)
+		memcpy(c, p, len);
+	return c;
+}
+
+static int keep_device(struct restore *r, const struct mig_rec *rec, const uint8_t *p)
+{
+	struct saved_dev *d = &r->devs[r->nr_devs];
+
+	if (r->nr_devs == MAX_SAVED_DEVICES) {
+		log_warnx("restore: more than %d devices in the stream", MAX_SAVED_DEVICES);
+		return -EBADMSG;
+	}
+	memcpy(d->name, p, MIG_DEVICE_NAME);
+	d->len = rec->len - MIG_DEVICE_NAME;
+	d->data = copy(p + MIG_DEVICE_NAME, d->len);
+	r->nr_devs++;
+	return d->data ? 0 : -ENOMEM;
+}
+
+/* State records wait for END (the reader has checked each, and that each comes once). */
+static int on_record(void *o, const struct mig_rec *rec, const void *p)
+{
+	struct restore *r = o;
+	uint8_t **slot;
+
+	switch (rec->type) {
+	case MIG_REC_DEVICE:
+		return keep_device(r, rec, p);
+	case MIG_REC_CONSOLE:
+		free(r->console);
+		r->console_len = rec->len;
+		return (r->console = copy(p, rec->len)) ? 0 : -ENOMEM;
+	case MIG_REC_IRQCHIP:
+		slot = &r->irqchip[rec->instance];
+		break;
+	case MIG_REC_CLOCK:
+		slot = &r->clock;
+		break;
+	default: /* a vCPU's */
+		slot = &r->vcpus[rec->instance].rec[rec->type];
+		r->vcpus[rec->instance].len[rec->type] = rec->len;
+	}
+	*slot = copy(p, rec->len);
+	return *slot ? 0 : -ENOMEM;
+}
+
+static const struct mig_reader_ops ops = {
+    .header = on_header,
+    .page = on_page,
+    .zero_page = on_zero,
+    .record = on_record,
+};
+
+/* Each device made here takes the state saved under its name; every saved one must find its device. */
+static int restore_devices(struct restore *r)
+{
+	for (struct hv_dev *d = r->vm->devs; d; d = d->next)
+		for (unsigned i = 0; i < r->nr_devs; i++) {
+			struct saved_dev *s = &r->devs[i];
+			int rc;
+
+			if (s->used || strcmp(s->name, d->ops->name))
+				continue;
+			s->used = 1;
+			rc = hv_dev_restore(d, s->data, s->len);
+			if (rc) {
+				log_warnx("restore: device %s refused its saved state: %s", s->name,
+					  log_strerror(rc));
+				return rc;
+			}
+			break;
+		}
+	for (unsigned i = 0; i < r->nr_devs; i++)
+		if (!r->devs[i].used) {
+			log_warnx("restore: the saved domain had a device %s that this domain lacks "
+				  "(was it saved with --xenstore, and restored without?)",
+				  r->devs[i].name);
+			return -ENODEV;
+		}
+	return 0;
+}
+
+static int apply(struct restore *r)
+{
+	struct hv_vm *vm = r->vm;
+	int rc = hv_builtin_devices_init(vm);
+
+	if (!rc)
+		rc = restore_devices(r);
+	if (!rc)
+		rc = hv_mig_load_vm(vm, r->irqchip, r->clock);
+	for (unsigned i = 0; i < vm->args.nr_vcpus && !rc; i++)
+		if (r->online & (1ULL << i))
+			rc = hv_mig_load_vcpu(&vm->vcpus[i], &r->vcpus[i]);
+	return rc;
+}
+
+/* "--restore N" is an inherited fd, anything else a file. */
+static int open_source(const char *arg, int *fd)
+{
+	uint64_t n;
+
+	if (!parse_u64(arg, INT32_MAX, &n)) {
+		if (fcntl((int)n, F_GETFD) < 0) {
+			log_warnx("--restore %s: no such open file descriptor", arg);
+			return -EBADF;
+		}
+		*fd = (int)n;
+		return 0;
+	}
+	*fd = open(arg, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
+		int err = -errno;
+
+		log_warn("--restore %s: cannot open the saved domain", arg);
+		return err;
+	}
+	return 0;
+}
+
+int hv_restore_build(struct hv_vm *vm)
+{
+	struct restore *r = calloc(1, sizeof(*r));
+	struct mig_source src;
+	int fd, rc;
+
+	if (!r)
+		return -ENOMEM;
+	r->vm = vm;
+	pending = r;
+	rc = open_source(vm->args.restore, &fd);
+	if (rc)
+		return rc;
+	mig_source_fd(&src, fd);
+	rc = mig_read(&src, &ops, r);
+	close(fd);
+	if (rc) {
+		log_warnx("--restore %s: not restored (%s)", vm->args.restore, log_strerror(rc));
+		return rc;
+	}
+	rc = apply(r);
+	free(r->written);
+	r->written = NULL;
+	return rc;
+}
+
+static void restore_free(struct restore *r)
+{
+	for (unsigned i = 0; r->vcpus && i < r->vm->args.nr_vcpus; i++)
+		for (unsigned t = 0; t < MIG_REC_TYPE_MAX; t++)
+			free(r->vcpus[i].rec[t]);
+	for (unsigned i = 0; i < MIG_IRQCHIPS; i++)
+		free(r->irqchip[i]);
+	for (unsigned i = 0; i < r->nr_devs; i++)
+		free(r->devs[i].data);
+	free(r->vcpus);
+	free(r->clock);
+	free(r->console);
+	free(r->written);
+	free(r);
+}
+
+/* Once the console exists: the output the guest printed before, for xl console; then start the vCPUs. */
+int hv_restore_finish(struct hv_vm *vm)
+{
+	struct restore *r = pending;
+	int rc = 0;
+
+	if (!r)
+		return -EINVAL;
+	if (r->console)
+		hv_console_ring_restore(vm, r->console, r->console_len);
+	pthread_mutex_lock(&vm->lock);
+	for (unsigned i = 0; i < vm->args.nr_vcpus && !rc; i++)
+		if (r->online & (1ULL << i))
+			rc = hv_vcpu_start(&vm->vcpus[i]);
+	pthread_mutex_unlock(&vm->lock);
+	pending = NULL;
+	restore_free(r);
+	return rc;
+}

@@ -1,0 +1,255 @@
+/*
+ * Saving a domain (HVCTL_SAVE): pause it, write its stream
+ * (man/xenon-migration.7) and then end it or let it run on. Memory goes
+ * from the RAM mapping to the fd with writev, no copies; frames the memfd
+ * has never backed (holes: never written) are not sent at all, frames of
+ * zeros as markers. Any failure leaves the domain as it was, running or
+ * paused, and removes a file it created.
+ */
+#include "hypervisor/migstate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+_Static_assert(MIG_LOW_RAM_MAX == HV_LOW_RAM_MAX && MIG_HIGH_RAM == HV_HIGH_RAM_GPA,
+	       "the stream's RAM layout is xenon-hv's");
+
+struct batch {
+	uint64_t pfns[MIG_PAGES_MAX];
+	const void *data[MIG_PAGES_MAX];
+	unsigned n;
+};
+
+static int all_zero(const void *p)
+{
+	const uint64_t *q = p;
+
+	for (unsigned i = 0; i < MIG_PAGE_SIZE / sizeof(*q); i++)
+		if (q[i])
+			return 0;
+	return 1;
+}
+
+static int flush(struct mig_writer *w, struct batch *b)
+{
+	int rc = b->n ? mig_write_pages(w, b->pfns, b->data, b->n) : 0;
+
+	b->n = 0;
+	return rc;
+}
+
+/* Frames [first, end) of RAM (memfd page numbers), which the memfd backs. */
+static int save_range(struct hv_vm *vm, struct mig_writer *w, struct batch *b, uint64_t first, uint64_t end,
+		      struct hvctl_save_result *res)
+{
+	for (uint64_t n = first; n < end; n++) {
+		const uint8_t *p = vm->ram + n * MIG_PAGE_SIZE;
+		int zero = all_zero(p);
+
+		b->pfns[b->n] = mig_frame_pfn(vm->args.mem_bytes, n) | (zero ? MIG_PFN_ZERO : 0);
+		b->data[b->n++] = p;
+		res->frames++;
+		res->zero_frames += zero;
+		if (b->n == MIG_PAGES_MAX) {
+			int rc = flush(w, b);
+
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* Every frame the memfd backs, found with SEEK_DATA/SEEK_HOLE. */
+static int save_memory(struct hv_vm *vm, struct mig_writer *w, struct hvctl_save_result *res)
+{
+	struct batch *b = malloc(sizeof(*b));
+	off_t pos = 0, end = vm->args.mem_bytes;
+	int rc = b ? 0 : -ENOMEM;
+
+	if (b)
+		b->n = 0;
+	while (!rc && pos < end) {
+		off_t data = lseek(vm->memfd, pos, SEEK_DATA), hole;
+
+		if (data < 0) {
+			rc = errno == ENXIO ? 0 : -errno;
+			break;
+		}
+		hole = lseek(vm->memfd, data, SEEK_HOLE);
+		if (hole < 0 || hole > end)
+			hole = end;
+		rc = save_range(vm, w, b, data / MIG_PAGE_SIZE, (hole + MIG_PAGE_SIZE - 1) / MIG_PAGE_SIZE,
+				res);
+		pos = hole;
+	}
+	if (!rc)
+		rc = flush(w, b);
+	free(b);
+	return rc;
+}
+
+/* Every device's own state: each must know how to save itself. */
+static int save_devices(struct hv_vm *vm, struct mig_writer *w)
+{
+	uint8_t *buf = malloc(MIG_DEVICE_MAX);
+	unsigned i = 0;
+	int rc = buf ? 0 : -ENOMEM;
+
+	for (struct hv_dev *d = vm->devs; d && !rc; d = d->next, i++) {
+		char name[MIG_DEVICE_NAME] = {0};
+		size_t len = MIG_DEVICE_MAX;
+
+		snprintf(name, sizeof(name), "%s", d->ops->name);
+		rc = hv_dev_save(d, buf, &len);
+		if (!rc)
+			rc = mig_write_record(w, MIG_REC_DEVICE, i, name, sizeof(name), buf, len);
+	}
+	free(buf);
+	return rc;
+}
+
+/*
+ * A vCPU parked right after an I/O exit has its result (an IN's value, the
+ * RIP past the instruction) still inside KVM until its next KVM_RUN: one
+ * with immediate_exit set completes it and returns at once.
+ */
+static void complete_io(struct hv_vm *vm)
+{
+	for (unsigned i = 0; i < vm->args.nr_vcpus; i++) {
+		struct hv_vcpu *v = &vm->vcpus[i];
+
+		if (!v->started)
+			continue;
+		v->run->immediate_exit = 1;
+		if (ioctl(v->fd, KVM_RUN, 0) == 0 || errno != EINTR)
+			log_debug("vCPU %u: completing its I/O: %s", i, log_strerror(-errno));
+	}
+}
+
+static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res)
+{
+	struct mig_header h = {.nr_vcpus = vm->args.nr_vcpus,
+			       .platform = vm->platform,
+			       .mem_bytes = vm->args.mem_bytes,
+			       .tsc_khz = vm->tsc_khz};
+	uint8_t *ring = malloc(MIG_CONSOLE_MAX);
+	struct mig_writer w;
+	size_t n;
+	int rc;
+
+	if (!ring)
+		return -ENOMEM;
+	for (unsigned i = 0; i < vm->args.nr_vcpus; i++)
+		if (vm->vcpus[i].started)
+			h.vcpus_online |= 1ULL << i;
+	complete_io(vm);
+	mig_writer_init(&w, fd);
+	rc = mig_write_header(&w, &h);
+	if (!rc)
+		rc = save_memory(vm, &w, res);
+	for (unsigned i = 0; i < vm->args.nr_vcpus && !rc; i++)
+		if (vm->vcpus[i].started)
+			rc = hv_mig_save_vcpu(&vm->vcpus[i], &w);
+	if (!rc)
+		rc = hv_mig_save_vm(vm, &w);
+	if (!rc)
+		rc = save_devices(vm, &w);
+	n = hv_console_ring_copy(vm, ring, MIG_CONSOLE_MAX);
+	if (!rc)
+		rc = mig_write_record(&w, MIG_REC_CONSOLE, 0, ring, n, NULL, 0);
+	if (!rc)
+		rc = mig_write_end(&w);
+	res->bytes = w.bytes;
+	free(ring);
+	return rc;
+}
+
+/* What cannot be saved yet is refused before anything happens, with what to do. */
+static int check_savable(struct hv_vm *vm)
+{
+	if (vm->vdevs) {
+		log_warnx("save: domain %u has disks or NICs, whose state cannot be saved yet; detach them "
+			  "first (xl block-detach, xl network-detach)",
+			  vm->args.domid);
+		return -EOPNOTSUPP;
+	}
+	for (struct hv_dev *d = vm->devs; d; d = d->next)
+		if (!d->ops->save) {
+			log_warnx("save: domain %u's device %s cannot be saved yet", vm->args.domid,
+				  d->ops->name);
+			return -EOPNOTSUPP;
+		}
+	return 0;
+}
+
+static int open_target(const struct hvctl_save_req *r, int fd, int *out)
+{
+	if (!(r->flags & HVCTL_SAVE_PATH)) {
+		if (fd < 0) {
+			log_warnx("save: no file descriptor came with the request");
+			return -EBADF;
+		}
+		*out = fd;
+		return 0;
+	}
+	if (!memchr(r->path, '\0', sizeof(r->path)) || r->path[0] != '/') {
+		log_warnx("save: the file must be an absolute path");
+		return -EINVAL;
+	}
+	*out = open(r->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (*out < 0) {
+		int err = -errno;
+
+		log_warn("save: cannot create %s", r->path);
+		return err;
+	}
+	return 0;
+}
+
+int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, struct hvctl_save_result *res)
+{
+	uint64_t t0 = hv_now_ns(CLOCK_MONOTONIC);
+	int was_paused = vm->paused, out = -1, rc;
+
+	memset(res, 0, sizeof(*res));
+	if (r->flags & ~(HVCTL_SAVE_CONTINUE | HVCTL_SAVE_PATH) || r->pad)
+		return -EINVAL;
+	if ((rc = check_savable(vm)) || (rc = open_target(r, fd, &out)))
+		return rc;
+	if (!was_paused)
+		hv_vm_pause(vm);
+	rc = save_stream(vm, out, res);
+	if (!rc && (r->flags & HVCTL_SAVE_PATH) && fsync(out) < 0)
+		rc = -errno;
+	if (r->flags & HVCTL_SAVE_PATH) {
+		if (close(out) < 0 && !rc)
+			rc = -errno;
+		if (rc)
+			unlink(r->path);
+	}
+	res->total_ns = hv_now_ns(CLOCK_MONOTONIC) - t0;
+	res->downtime_ns = res->total_ns;
+	if (rc)
+		log_warnx("save: writing the stream failed after %llu bytes: %s; domain %u %s",
+			  (unsigned long long)res->bytes, log_strerror(rc), vm->args.domid,
+			  was_paused ? "stays paused" : "runs on");
+	if (rc || (r->flags & HVCTL_SAVE_CONTINUE)) {
+		if (!was_paused)
+			hv_vm_unpause(vm);
+		return rc;
+	}
+	log_info("domain %u (%s) saved: %llu bytes, %llu frames (%llu zero)", vm->args.domid, vm->args.name,
+		 (unsigned long long)res->bytes, (unsigned long long)res->frames,
+		 (unsigned long long)res->zero_frames);
+	hv_vm_end(vm, HV_EXIT_SAVED, "saved");
+	return 0;
+}

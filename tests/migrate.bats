@@ -1,0 +1,189 @@
+#!/usr/bin/env bats
+# Save and restore (man/xenon-migration.7): xenon-hv's save through the
+# control socket (hvctl save) and xenon-hv --restore, with the real guest.
+# A restored guest goes on where it stopped: its ticker continues without a
+# boot banner and its clock never goes back. Failures leave the domain as it
+# was and no partial file; a bad save file is refused before anything runs.
+# Each test starts its own xenon-hv processes and ends only those.
+
+load helpers
+
+GUEST="$XENON_TOP/guest/xenon-guest.elf"
+HV="$XENON_TOP/hypervisor/xenon-hv"
+HVCTL="$XENON_TOP/hypervisor/hvctl"
+STREAM_TEST="$XENON_TOP/tests/unit/hv_migstream-test"
+
+setup() {
+	[ -x "$HV" ] || { echo "hypervisor/xenon-hv is not built (make hypervisor/xenon-hv)" >&2; return 1; }
+	[ -f "$GUEST" ] || { echo "guest/xenon-guest.elf is not built (make guest/xenon-guest.elf)" >&2; return 1; }
+	mk_tmp
+	SOCK="$T/ctl.sock"
+	SOCK2="$T/ctl2.sock"
+	HV_PID=
+	HV2_PID=
+}
+
+local_teardown() {
+	[ -n "${BATS_TEST_COMPLETED:-}" ] || { dump_threads "$HV_PID"; dump_threads "$HV2_PID"; }
+	kill_pid "$HV_PID"
+	kill_pid "$HV2_PID"
+}
+
+# start_hv ARGS...: the source domain, console in $T/out, log in $T/err.
+start_hv() {
+	"$HV" --kernel "$GUEST" --control "$SOCK" "$@" >"$T/out" 2>"$T/err" </dev/null 3>&- &
+	HV_PID=$!
+	wait_for 10 test -S "$SOCK"
+}
+
+# restore_hv FILE ARGS...: the restored domain, console in $T/out2, log in $T/err2.
+restore_hv() {
+	local file=$1
+	shift
+	"$HV" --restore "$file" --control "$SOCK2" "$@" >"$T/out2" 2>"$T/err2" </dev/null 3>&- &
+	HV2_PID=$!
+}
+
+# wait_gone PIDVAR SECONDS: wait for that xenon-hv to end; its status in $HV_STATUS.
+wait_gone() {
+	local pid=${!1}
+	wait_for "$2" eval "! kill -0 $pid 2>/dev/null" || return 1
+	HV_STATUS=0
+	wait "$pid" || HV_STATUS=$?
+	printf -v "$1" ''
+}
+
+ticks_in() { grep -c '^tick ' "$1" || true; }
+# The tick lines of a console file as "COUNT SECONDS".
+tick_lines() { awk '{ sub(/\r$/, "") } /^tick [0-9]+ [0-9.]+ s$/ { print $2, $3 }' "$1"; }
+
+# A running guest's ticker, with at least N ticks on the source console.
+ticking_guest() {
+	start_hv --vcpus 2 --cmdline 'run="ticker on"'
+	wait_for 20 eval '[ "$(ticks_in "$T/out")" -ge '"$1"' ]'
+}
+
+@test "save, then restore: the ticker goes on from where it stopped, with no boot banner and a monotonic clock" {
+	require_kvm
+	ticking_guest 3
+	run "$HVCTL" "$SOCK" save "$T/dom.save"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "saved "*" bytes: "*" frames ("*" zero) in "*" ms" ]]
+	wait_gone HV_PID 10
+	[ "$HV_STATUS" -eq 5 ] # HV_EXIT_SAVED
+	last=$(tick_lines "$T/out" | tail -n 1)
+	restore_hv "$T/dom.save"
+	wait_for 20 eval '[ "$(ticks_in "$T/out2")" -ge 3 ]'
+	! grep -q '^xenon-guest ' "$T/out2" # no boot banner: the guest did not start again
+	# The counter and the clock go on from the last tick before the save.
+	first=$(tick_lines "$T/out2" | head -n 1)
+	[ -n "$last" ] && [ -n "$first" ]
+	[ "${first%% *}" -eq $((${last%% *} + 1)) ]
+	tick_lines "$T/out2" | (
+		prev=${last#* }
+		while read -r n secs; do
+			awk -v a="$prev" -v b="$secs" 'BEGIN { exit !(b >= a) }' || { echo "tick $n at $secs < $prev"; exit 1; }
+			prev=$secs
+		done
+	)
+	# Both vCPUs came back; the restored console still has what the guest printed before.
+	run "$HVCTL" "$SOCK2" info
+	[[ "$output" == *"state:     running"* ]]
+	[[ "$output" == *"vcpu1:"* ]]
+	run "$HVCTL" "$SOCK2" console
+	[[ "$output" == *"xenon-guest "* ]]
+	"$HVCTL" "$SOCK2" destroy
+	wait_gone HV2_PID 10
+}
+
+@test "save -c leaves the domain running, and its save file restores too" {
+	require_kvm
+	ticking_guest 2
+	run "$HVCTL" "$SOCK" save -c "$T/dom.save"
+	[ "$status" -eq 0 ]
+	before=$(ticks_in "$T/out")
+	wait_for 10 eval '[ "$(ticks_in "$T/out")" -gt '"$before"' ]'
+	run "$HVCTL" "$SOCK" info
+	[[ "$output" == *"state:     running"* ]]
+	restore_hv "$T/dom.save" --paused
+	wait_for 10 test -S "$SOCK2"
+	run "$HVCTL" "$SOCK2" info
+	[[ "$output" == *"state:     paused"* ]]
+	"$HVCTL" "$SOCK2" unpause
+	wait_for 20 eval '[ "$(ticks_in "$T/out2")" -ge 1 ]'
+	! grep -q '^xenon-guest ' "$T/out2"
+}
+
+@test "a truncated or corrupt save file is refused with a clear error, leaving nothing behind" {
+	require_kvm
+	ticking_guest 1
+	"$HVCTL" "$SOCK" save -c "$T/dom.save"
+	size=$(stat -c %s "$T/dom.save")
+	head -c $((size / 2)) "$T/dom.save" >"$T/half.save"
+	restore_hv "$T/half.save"
+	wait_gone HV2_PID 20
+	[ "$HV_STATUS" -eq 1 ]
+	grep -q "truncated" "$T/err2"
+	[ ! -e "$SOCK2" ]
+	# The END record (the last 16 bytes) given an instance: refused at that record, by number and offset.
+	cp "$T/dom.save" "$T/bad.save"
+	printf '\x01' | dd of="$T/bad.save" bs=1 seek=$((size - 12)) conv=notrunc status=none
+	restore_hv "$T/bad.save"
+	wait_gone HV2_PID 20
+	[ "$HV_STATUS" -eq 1 ]
+	grep -q "migration stream: record [0-9]* (end, instance 1) at byte" "$T/err2"
+	[ ! -e "$SOCK2" ]
+	[ ! -s "$T/out2" ] # the guest never ran
+}
+
+@test "a full disk during save leaves the domain running and no partial file" {
+	require_kvm
+	command -v unshare >/dev/null || skip "needs unshare (util-linux) for a private small tmpfs"
+	ticking_guest 1
+	mkdir "$T/full"
+	# A 64 KiB tmpfs in a mount namespace of its own: gone with the command.
+	run unshare -m sh -c 'mount -t tmpfs -o size=64k none "$1" &&
+		"$2" "$3" save "$1/dom.save"; rc=$?; ls -A "$1"; exit $rc' sh "$T/full" "$HVCTL" "$SOCK"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"No space left on device"* ]]
+	[[ "$output" != *"dom.save"* ]] # ls found no file left
+	grep -q "save: writing the stream failed after .* bytes: No space left on device; domain .* runs on" "$T/err"
+	before=$(ticks_in "$T/out")
+	wait_for 10 eval '[ "$(ticks_in "$T/out")" -gt '"$before"' ]'
+	run "$HVCTL" "$SOCK" info
+	[[ "$output" == *"state:     running"* ]]
+}
+
+@test "saving a domain with a disk is refused with what to do, and it runs on" {
+	require_kvm
+	truncate -s 1M "$T/disk.img"
+	start_hv --cmdline 'run="ticker on"' --disk "devid=51712,target=$T/disk.img"
+	wait_for 20 eval '[ "$(ticks_in "$T/out")" -ge 1 ]'
+	run "$HVCTL" "$SOCK" save "$T/dom.save"
+	[ "$status" -ne 0 ]
+	[ ! -e "$T/dom.save" ]
+	grep -q "has disks or NICs, whose state cannot be saved yet; detach them first" "$T/err"
+	before=$(ticks_in "$T/out")
+	wait_for 10 eval '[ "$(ticks_in "$T/out")" -gt '"$before"' ]'
+}
+
+# These need no KVM: the stream is refused at its header, before /dev/kvm is opened.
+@test "--restore: a file that is no save file, a missing file and --kernel with it are refused" {
+	echo "not a save file" >"$T/junk"
+	run "$HV" --restore "$T/junk" --control "$SOCK2" --console "$T/out2"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"header: not a Xenon migration stream or save file (no XENONMIG magic)"* ]]
+	run "$HV" --restore "$T/missing" --control "$SOCK2" --console "$T/out2"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--restore $T/missing: cannot open the saved domain: No such file or directory"* ]]
+	run "$HV" --restore "$T/junk" --kernel "$GUEST" --control "$SOCK2"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"give no --kernel"* ]]
+	# A stream of another version is refused by its header too.
+	"$STREAM_TEST" --seed "$T/seed"
+	printf '\x02' | dd of="$T/seed" bs=1 seek=8 conv=notrunc status=none
+	run "$HV" --restore "$T/seed" --control "$SOCK2" --console "$T/out2"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"version 2 with a 64-byte header: this xenon-hv reads version 1"* ]]
+	[ ! -e "$SOCK2" ]
+}
