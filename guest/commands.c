@@ -256,6 +256,8 @@ const struct command commands[] = {
     {"net", "bench|sink ...", "net bench ADDR PORT MIB (UDP send, MiB/s); net sink [PORT] (count UDP)", cmd_net},
     {"sleep", "MS", "idle for MS milliseconds (the ticker keeps going)", cmd_sleep},
     {"echo", "WORDS...", "print the words", cmd_echo},
+    {"dirty", "[MIB_PER_S [MIB]]", "keep writing MIB MiB (16) at MIB_PER_S MiB/s in the background; 0: stop",
+     cmd_dirty},
     {"poweroff", "", "power the domain off", cmd_poweroff},
     {"reboot", "", "reboot the domain", cmd_reboot},
     {"crash", "[ud|pf|de]", "fault on purpose (invalid opcode, page fault, divide)", cmd_crash},

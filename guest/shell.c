@@ -60,6 +60,7 @@ void shell_poll(void)
 	net_poll();
 	xs_poll();
 	ticker_poll();
+	dirty_poll();
 }
 
 /*

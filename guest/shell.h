@@ -22,5 +22,8 @@ int cmd_xs_write(int argc, char **argv);
 int cmd_xs_ls(int argc, char **argv);
 int cmd_xs_rm(int argc, char **argv);
 void ticker_poll(void);
+/* dirty.c: background page writer for migration tests */
+int cmd_dirty(int argc, char **argv);
+void dirty_poll(void);
 
 #endif

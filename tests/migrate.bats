@@ -53,6 +53,8 @@ wait_gone() {
 	printf -v "$1" ''
 }
 
+# The page count of the last "dirty:" status line in a console file.
+pages_written() { grep -a "^dirty: " "$1" | tail -n 1 | awk '{ print $(NF - 2) }'; }
 ticks_in() { grep -c '^tick ' "$1" || true; }
 # The tick lines of a console file as "COUNT SECONDS".
 tick_lines() { awk '{ sub(/\r$/, "") } /^tick [0-9]+ [0-9.]+ s$/ { print $2, $3 }' "$1"; }
@@ -186,4 +188,34 @@ ticking_guest() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"version 2 with a 64-byte header: this xenon-hv reads version 1"* ]]
 	[ ! -e "$SOCK2" ]
+}
+
+@test "a guest dirtying memory is saved and restored, and goes on dirtying it" {
+	require_kvm
+	mkfifo "$T/in"
+	"$HV" --kernel "$GUEST" --control "$SOCK" --memory 96 --cmdline 'run="dirty 20 8; ticker on"' \
+		<"$T/in" >"$T/out" 2>"$T/err" 3>&- &
+	HV_PID=$!
+	exec 5>"$T/in"
+	wait_for 20 eval '[ "$(ticks_in "$T/out")" -ge 3 ]'
+	grep -q "^dirty 20 MiB/s over 8 MiB" "$T/out"
+	# Until the whole working set has been written once (2048 pages).
+	wait_for 10 eval 'echo dirty >&5; sleep 0.2; [ "$(pages_written "$T/out")" -ge 2048 ]'
+	run "$HVCTL" "$SOCK" save "$T/dom.save"
+	[ "$status" -eq 0 ]
+	exec 5>&-
+	wait_gone HV_PID 10
+	# 8 MiB of dirtied pages (not zero) are in the file.
+	[ "$(stat -c %s "$T/dom.save")" -gt $((8 << 20)) ]
+	mkfifo "$T/in2"
+	"$HV" --restore "$T/dom.save" --control "$SOCK2" <"$T/in2" >"$T/out2" 2>"$T/err2" 3>&- &
+	HV2_PID=$!
+	exec 6>"$T/in2"
+	wait_for 20 eval '[ "$(ticks_in "$T/out2")" -ge 3 ]'
+	echo dirty >&6
+	wait_for 10 grep -q "^dirty: 20 MiB/s over 8 MiB" "$T/out2"
+	first=$(pages_written "$T/out2")
+	# The restored guest goes on writing pages: ask again until the count has grown.
+	wait_for 10 eval 'echo dirty >&6; sleep 0.2; [ "$(pages_written "$T/out2")" -gt '"$first"' ]'
+	exec 6>&-
 }
