@@ -145,6 +145,11 @@ const libxl_version_info *libxl_get_version_info(libxl_ctx *ctx);
 typedef struct {
 	bool paused;  /* start with the vCPUs paused (xl create -p) */
 	int hv_stdio; /* fd for xenon-hv's stdout/stderr; -1: inherit */
+	/*
+	 * The cgroup parent of the domain's cgroup (xl.conf cgroup_parent):
+	 * NULL for "xenon"; "" for none. $XENON_CGROUP_PARENT overrides it.
+	 */
+	const char *cgroup_parent;
 } libxl_domain_create_opts;
 
 /*
@@ -201,6 +206,20 @@ int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid, unsigned flags);
 int libxl_domain_wait_gone(libxl_ctx *ctx, uint32_t domid, int timeout_ms);
 
 int libxl_domain_rename(libxl_ctx *ctx, uint32_t domid, const char *old_name, const char *new_name);
+
+/* ---- scheduling (libxl_sched.c, libxl_cgroup.c) ---- */
+
+/*
+ * A domain's CPU weight (1..65535, 256 by default) and cap (percent of one
+ * CPU, 0: none), as Xen's credit schedulers have them, on the cgroup of its
+ * xenon-hv (cgroup v1 cpu.shares and cpu.cfs_quota_us, or v2 cpu.weight and
+ * cpu.max). _get fills sched, weight and cap; _set changes those that are
+ * not -1 (the other fields must be -1). -EINVAL (with a message) for a bad
+ * value, nothing changed; -ESRCH when the domain has no cgroup (not running,
+ * or created without one).
+ */
+int libxl_domain_sched_params_get(libxl_ctx *ctx, uint32_t domid, libxl_domain_sched_params *p);
+int libxl_domain_sched_params_set(libxl_ctx *ctx, uint32_t domid, const libxl_domain_sched_params *p);
 
 /* ---- console ---- */
 

@@ -3,6 +3,7 @@
  * write the xenstore layout in one transaction, introduce the domain, spawn
  * xenon-hv and wait until it answers. Any failure undoes all of it.
  */
+#include "libxl/libxl_cgroup.h"
 #include "libxl/libxl_device.h"
 
 #include <errno.h>
@@ -47,6 +48,52 @@ static int check_config(libxl_domain_config *cfg)
 	if (access(b->kernel, R_OK) < 0) {
 		log_warn("kernel=\"%s\" cannot be read", b->kernel);
 		return -errno;
+	}
+	return 0;
+}
+
+static int popcount_bitmap(const libxl_bitmap *m)
+{
+	int n = 0;
+
+	for (unsigned i = 0; i < libxl_bitmap_nr_bits(m); i++)
+		n += libxl_bitmap_test(m, i);
+	return n;
+}
+
+/*
+ * Keys xl.cfg(5) describes that Xenon cannot honour yet: refused, never
+ * silently ignored (after fill_defaults).
+ */
+static int check_not_yet(const libxl_domain_config *cfg)
+{
+	const libxl_domain_build_info *b = &cfg->b_info;
+	const char *name = cfg->c_info.name;
+	int avail = popcount_bitmap(&b->avail_vcpus);
+
+	if (cfg->c_info.pool_name && *cfg->c_info.pool_name && strcmp(cfg->c_info.pool_name, "Pool-0")) {
+		log_warnx("%s: pool=\"%s\": cpupools are not supported yet, only Pool-0: remove pool=", name,
+			  cfg->c_info.pool_name);
+		return -EOPNOTSUPP;
+	}
+	if (b->num_vcpu_hard_affinity || b->num_vcpu_soft_affinity) {
+		log_warnx("%s: cpus= and cpus_soft= (vCPU affinity) are not supported yet: remove them",
+			  name);
+		return -EOPNOTSUPP;
+	}
+	if (avail && avail < b->max_vcpus) {
+		log_warnx(
+		    "%s: maxvcpus=%d above vcpus=%d needs vCPU hotplug, which is not supported yet: give "
+		    "maxvcpus= equal to vcpus=",
+		    name, b->max_vcpus, avail);
+		return -EOPNOTSUPP;
+	}
+	if (b->max_memkb > b->target_memkb) {
+		log_warnx("%s: maxmem=%llu above memory=%llu (MiB) needs ballooning, which is not supported "
+			  "yet: give maxmem= equal to memory=",
+			  name, (unsigned long long)(b->max_memkb / 1024),
+			  (unsigned long long)(b->target_memkb / 1024));
+		return -EOPNOTSUPP;
 	}
 	return 0;
 }
@@ -159,18 +206,19 @@ static void undo_create(libxl_ctx *ctx, uint32_t domid, int hv_pid, const char *
 		waitpid(hv_pid, &status, 0);
 	}
 	libxl__devices_teardown(ctx, domid);
+	libxl__sched_cleanup(ctx, domid);
 	unlink(control);
 	xs_release_domain(ctx->xsh, domid);
 	libxl__layout_remove(ctx, domid);
 }
 
 static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
-		    const libxl_domain_create_opts *opts, int *pid, int *fd)
+		    const libxl_domain_create_opts *opts, int cg_fd, int *pid, int *fd)
 {
 	char buf[16];
 	int rc, status = 0;
 
-	rc = libxl__hv_spawn(ctx, l, control, opts, pid);
+	rc = libxl__hv_spawn(ctx, l, control, opts, cg_fd, pid);
 	if (rc < 0)
 		return rc;
 	snprintf(buf, sizeof(buf), "%d", *pid);
@@ -256,14 +304,22 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 {
 	char uuid[LIBXL_UUID_FMTLEN + 1], dir[LIBXL_PATH_MAX], control[LIBXL_PATH_MAX];
 	struct libxl__layout l;
+	const char *cg_parent;
 	char *json = NULL;
-	int rc, pid = 0, fd = -1;
+	int rc, pid = 0, fd = -1, cg_fd = -1;
 
 	rc = check_config(cfg);
 	if (rc < 0)
 		return rc;
 	fill_defaults(cfg);
-	rc = make_layout(cfg, &l, uuid, &json);
+	rc = check_not_yet(cfg);
+	if (rc == 0)
+		rc = libxl__sched_params_check(&cfg->b_info.sched_params, cfg->b_info.max_vcpus,
+					       cfg->c_info.name);
+	if (rc == 0)
+		rc = libxl__cg_parent(opts ? opts->cgroup_parent : NULL, &cg_parent);
+	if (rc == 0)
+		rc = make_layout(cfg, &l, uuid, &json);
 	if (rc < 0)
 		return rc;
 	rc = libxl__path(dir, sizeof(dir), "%s/domains", libxl_rundir());
@@ -284,14 +340,18 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		if (rc < 0)
 			log_warnx("xenstored refused to introduce domain %u: %s", l.domid, log_strerror(rc));
 	}
+	if (rc == 0)
+		rc = libxl__sched_setup(ctx, l.domid, &cfg->b_info.sched_params, cg_parent, &cg_fd);
 	if (rc == 0) {
 		libxl_domain_create_opts o = {.paused = opts && opts->paused,
 					      .hv_stdio = opts ? opts->hv_stdio : -1};
 
 		if (cfg->num_disks || cfg->num_nics)
 			o.paused = true;
-		rc = start_hv(ctx, &l, control, &o, &pid, &fd);
+		rc = start_hv(ctx, &l, control, &o, cg_fd, &pid, &fd);
 	}
+	if (cg_fd >= 0)
+		close(cg_fd);
 	if (rc == 0)
 		rc = publish_console(ctx, &l, control, fd);
 	if (rc == 0)

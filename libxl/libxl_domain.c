@@ -89,6 +89,7 @@ int libxl_domain_cleanup(libxl_ctx *ctx, uint32_t domid)
 
 	/* xenon-hv has gone with its backings and taps: the scripts undo the rest. */
 	libxl__devices_teardown(ctx, domid);
+	libxl__sched_cleanup(ctx, domid);
 	if (libxl__hv_socket_path(domid, control, sizeof(control)) == 0)
 		unlink(control);
 	xs_release_domain(ctx->xsh, domid);
@@ -418,6 +419,7 @@ int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason 
 			return rc;
 	}
 	libxl__devices_teardown(ctx, domid); /* a kept domain holds no loop device or tap */
+	libxl__sched_cleanup(ctx, domid);    /* nor a cgroup: its xenon-hv has ended */
 	if (libxl__hv_socket_path(domid, control, sizeof(control)) == 0)
 		unlink(control);
 	libxl__xs_write(ctx, XS_NO_TX, "", "/local/domain/%u/console/tty", domid);

@@ -89,14 +89,35 @@ static void build_argv(struct hv_argv *a, const struct libxl__layout *l, const c
 		add(a, "--paused");
 }
 
-/* In the child: stdio, then exec; the exec error goes back through errfd. */
-static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, int errfd)
+/* What the child reports through errfd when it cannot go on. */
+struct spawn_err {
+	int stage; /* SPAWN_CGROUP or SPAWN_EXEC */
+	int err;   /* errno */
+};
+enum { SPAWN_CGROUP = 1, SPAWN_EXEC = 2 };
+
+static void child_fail(int errfd, int stage, int err)
+{
+	struct spawn_err e = {stage, err};
+
+	if (write(errfd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/*
+ * In the child: the domain's cgroup (before anything runs, so that every
+ * thread of xenon-hv is in it), stdio, then exec; errors go back through
+ * errfd.
+ */
+static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, int cg_fd, int errfd)
 {
 	int null = open("/dev/null", O_RDWR);
-	int err;
 
 	/* Its own process group: a ^C meant for xl (create -F) does not reach it. */
 	setpgid(0, 0);
+	if (cg_fd >= 0 && write(cg_fd, "0", 1) != 1)
+		child_fail(errfd, SPAWN_CGROUP, errno);
 	if (null >= 0)
 		dup2(null, 0);
 	if (opts && opts->hv_stdio >= 0) {
@@ -112,17 +133,15 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, int
 		execv(a->argv[0], a->argv);
 	else
 		execvp(a->argv[0], a->argv);
-	err = errno;
-	if (write(errfd, &err, sizeof(err)) < 0)
-		_exit(127);
-	_exit(127);
+	child_fail(errfd, SPAWN_EXEC, errno);
 }
 
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
-		    const libxl_domain_create_opts *opts, int *pid)
+		    const libxl_domain_create_opts *opts, int cg_fd, int *pid)
 {
 	struct hv_argv a;
-	int pfd[2], err = 0, status;
+	struct spawn_err e;
+	int pfd[2], err, status;
 	pid_t child;
 	ssize_t n;
 
@@ -139,18 +158,22 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	}
 	if (child == 0) {
 		close(pfd[0]);
-		exec_hv(&a, opts, pfd[1]);
+		exec_hv(&a, opts, cg_fd, pfd[1]);
 	}
 	close(pfd[1]);
 	do
-		n = read(pfd[0], &err, sizeof(err));
+		n = read(pfd[0], &e, sizeof(e));
 	while (n < 0 && errno == EINTR);
 	close(pfd[0]);
-	if (n == sizeof(err)) {
+	if (n == sizeof(e)) {
 		waitpid(child, &status, 0);
-		log_warnx("cannot run %s: %s (set $XENON_HV or put xenon-hv in $PATH)", a.argv[0],
-			  strerror(err));
-		return -err;
+		if (e.stage == SPAWN_CGROUP)
+			log_warnx("xenon-hv for domain '%s' could not join its cgroup: %s", l->name,
+				  strerror(e.err));
+		else
+			log_warnx("cannot run %s: %s (set $XENON_HV or put xenon-hv in $PATH)", a.argv[0],
+				  strerror(e.err));
+		return -e.err;
 	}
 	*pid = child;
 	return 0;

@@ -108,8 +108,9 @@ int libxl__hv_socket_path(uint32_t domid, char *buf, size_t len);
 /* Connect to the domain's control socket (calls on *fd time out, see
  * above); -ESRCH when xenon-hv is gone. */
 int libxl__hv_connect(uint32_t domid, int *fd);
+/* cg_fd: the domain cgroup's cgroup.procs, which the child joins before exec (-1: none). */
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
-		    const libxl_domain_create_opts *opts, int *pid);
+		    const libxl_domain_create_opts *opts, int cg_fd, int *pid);
 /*
  * Wait for pid (our child) to listen on control and connect to it (*fd);
  * -ECHILD when it died first (*status: its wait status).
@@ -129,5 +130,18 @@ int libxl__hv_kill(uint32_t domid, int pid);
 /* Wait (up to timeout_ms) for an unrelated process to end. */
 int libxl__pid_wait_exit(int pid, int timeout_ms);
 int libxl__mkdir_p(const char *dir, unsigned mode);
+
+/* ---- weight and cap (libxl_sched.c) ---- */
+/* Weight, cap (<= 100 x vcpus) and no other scheduler's parameter; who starts the message. */
+int libxl__sched_params_check(const libxl_domain_sched_params *p, int vcpus, const char *who);
+/*
+ * The domain's cgroup under parent ("": none, then weight and cap must be
+ * unset) with p applied, recorded in /libxl/<domid>/; *procs_fd: its
+ * cgroup.procs for the child to join (-1 with no cgroup).
+ */
+int libxl__sched_setup(libxl_ctx *ctx, uint32_t domid, const libxl_domain_sched_params *p,
+		       const char *parent, int *procs_fd);
+/* Remove the domain's cgroup, if it has one (its xenon-hv has ended). */
+int libxl__sched_cleanup(libxl_ctx *ctx, uint32_t domid);
 
 #endif

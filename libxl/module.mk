@@ -72,3 +72,6 @@ libxl/libxl_hotplug.o libxl/libxl_hotplug.pic.o libxl/libxl_hotplug.san.o: XCFLA
 # The device layer's pure parts (guest-written states, script lookup, paths).
 LIBXL_DEVICE_TEST_OBJS := libxl/libxl_device.o libxl/libxl_hotplug.o $(LIBXL_CONSOLE_TEST_OBJS)
 $(eval $(call unit_test,tests/unit/libxl_device-test,tests/unit/libxl_device-test.o $(LIBXL_DEVICE_TEST_OBJS),$(LIBXL_LDLIBS) -pthread))
+
+# The cgroup module's pure parts (mountinfo lines, weight and cap conversions, paths).
+$(eval $(call unit_test,tests/unit/libxl_cgroup-test,tests/unit/libxl_cgroup-test.o libxl/libxl_cgroup.o $(COMMON_OBJS)))

@@ -5,6 +5,11 @@ XENON_TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 export XENON_TOP
 export PATH="$XENON_TOP/xl:$XENON_TOP/xenstored:$XENON_TOP/hypervisor:$XENON_TOP/xentop:$PATH"
 
+# Each test's domains get their cgroups under a parent of its own
+# (libxl_cgroup.h), removed by teardown (cg_cleanup): the host's cgroups are
+# left as they were.
+export XENON_CGROUP_PARENT=xenon-test-$$
+
 # `make check T=xl` leaves T=xl in the environment: a test that made no
 # scratch directory must not take it for one (teardown would remove ./xl).
 unset T
@@ -92,10 +97,45 @@ dump_guest() {
 	tr -d '\r' <"$out" | tail -n 40 | sed 's/^/#   /' >&2
 }
 
+# cg_mounts: where the hierarchies a domain cgroup may be in are mounted
+# (cgroup v1 with the cpu controller, cgroup v2), one a line.
+cg_mounts() {
+	awk '{ for (i = 7; i < NF; i++) if ($i == "-") break
+	       if ($(i + 1) == "cgroup2" || ($(i + 1) == "cgroup" && $(i + 3) ~ /(^|,)cpu(,|$)/)) print $5 }' /proc/self/mountinfo
+}
+
+# cg_dirs: this test's cgroup parents that exist.
+cg_dirs() {
+	local m
+	[[ ${XENON_CGROUP_PARENT:-} == xenon-test-* ]] || return 0
+	for m in $(cg_mounts); do
+		[ ! -d "$m/$XENON_CGROUP_PARENT" ] || echo "$m/$XENON_CGROUP_PARENT"
+	done
+}
+
+# no_domain_cgroups: no domain cgroup is left under this test's parent.
+no_domain_cgroups() {
+	local d
+	for d in $(cg_dirs); do
+		[ -z "$(find "$d" -mindepth 1 -maxdepth 1 -type d)" ] || return 1
+	done
+}
+
+# cg_cleanup: remove this test's cgroup parent and what is left below it
+# (empty cgroups only: rmdir fails on one that still holds a process).
+cg_cleanup() {
+	local d
+	for d in $(cg_dirs); do
+		find "$d" -mindepth 1 -maxdepth 1 -type d -exec rmdir {} \; 2> /dev/null || true
+		rmdir "$d" 2> /dev/null || echo "# cgroup $d could not be removed" >&2
+	done
+}
+
 teardown() {
 	if declare -F local_teardown >/dev/null; then
 		local_teardown
 	fi
+	cg_cleanup
 	rm_tmp
 }
 
@@ -139,6 +179,7 @@ nothing_left() {
 		[ -z "$(xenstore-list /libxl 2> /dev/null)" ] &&
 		[ -z "$(xenstore-list /vm 2> /dev/null)" ] &&
 		[ -z "$(ls -A "$XENON_RUNDIR/domains" 2> /dev/null)" ] &&
+		no_domain_cgroups &&
 		! hv_running_here
 }
 

@@ -11,6 +11,7 @@
  *            down (preserve), whatever on_* says
  */
 #include "xl/cmd_util.h"
+#include "xl/xl_conf.h"
 #include "xl/xl.h"
 #include "xl/xl_conf.h"
 
@@ -125,7 +126,8 @@ static void logfile_take_stdio(struct logfile *lf)
 
 static int create_once(struct monitor *m)
 {
-	libxl_domain_create_opts o = {.paused = m->opts->paused, .hv_stdio = m->log.fd};
+	libxl_domain_create_opts o = {
+	    .paused = m->opts->paused, .hv_stdio = m->log.fd, .cgroup_parent = xl_conf.cgroup_parent};
 	int lock = -1, rc;
 
 	if (m->cfg->num_disks || m->cfg->num_nics)

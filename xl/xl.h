@@ -133,5 +133,7 @@ XL_COMMAND(network_attach);
 XL_COMMAND(network_detach);
 XL_COMMAND(network_list);
 XL_COMMAND(top);
+XL_COMMAND(sched_credit);
+XL_COMMAND(sched_credit2);
 
 #endif

@@ -105,6 +105,30 @@ const struct cmd_spec cmd_table[] = {
      "<Domain(s)>",
      "-h, --help          Print this help.\n"
      "Columns as Xen's, with irq and mmio-base where Xen shows evt-ch and the ring refs."},
+    {"sched-credit", main_sched_credit, false, true, "Get/set credit scheduler parameters",
+     "[-d <Domain> [-w[=WEIGHT]|-c[=CAP]]] [-s [-t TSLICE] [-r RATELIMIT] [-m DELAY]] [-p CPUPOOL]",
+     "-h, --help          Print this help.\n"
+     "-d DOMAIN, --domain=DOMAIN\n"
+     "                    Domain to modify.\n"
+     "-w WEIGHT, --weight=WEIGHT\n"
+     "                    Weight (1..65535, default 256).\n"
+     "-c CAP, --cap=CAP   Cap in percent of one CPU (0: none, at most 100 per vCPU).\n"
+     "-s, --schedparam    Show the pool's scheduler parameters (the host kernel's).\n"
+     "-t, -r, -m          (Xen) Set them: refused, they are the host kernel's.\n"
+     "-p CPUPOOL, --cpupool=CPUPOOL\n"
+     "                    Restrict output to CPUPOOL (only Pool-0)."},
+    {"sched-credit2", main_sched_credit2, false, true, "Get/set credit2 scheduler parameters",
+     "[-d <Domain> [-w[=WEIGHT]|-c[=CAP]]] [-s [-r RATELIMIT]] [-p CPUPOOL]",
+     "-h, --help          Print this help.\n"
+     "-d DOMAIN, --domain=DOMAIN\n"
+     "                    Domain to modify.\n"
+     "-w WEIGHT, --weight=WEIGHT\n"
+     "                    Weight (1..65535, default 256).\n"
+     "-c CAP, --cap=CAP   Cap in percent of one CPU (0: none, at most 100 per vCPU).\n"
+     "-s, --schedparam    Show the pool's scheduler parameters (the host kernel's).\n"
+     "-r                  (Xen) Set the rate limit: refused, Linux has none.\n"
+     "-p CPUPOOL, --cpupool=CPUPOOL\n"
+     "                    Restrict output to CPUPOOL (only Pool-0)."},
     {"completion", main_completion, false, false, "Print a shell completion script for xl", "bash",
      "-h, --help          Print this help.\n"
      "Install with: xl completion bash > /usr/share/bash-completion/completions/xl"},
@@ -122,7 +146,7 @@ static const char *const xen_only_commands[] = {
     "config-update", "pci-attach", "pci-detach", "pci-list", "pci-assignable-add", "pci-assignable-remove",
     "pci-assignable-list", "vncviewer", "save", "migrate", "restore", "migrate-receive", "dump-core",
     "cd-insert", "cd-eject", "mem-max", "mem-set", "button-press", "vcpu-list", "vcpu-pin", "vcpu-set",
-    "sharing", "sched-credit", "sched-credit2", "sched-rtds", "trigger", "sysrq", "debug-keys",
+    "sharing", "sched-rtds", "trigger", "sysrq", "debug-keys",
     "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",
     "vdispl-attach", "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach",
     "vkb-list", "vkb-detach", "claims", "cpupool-create", "cpupool-list", "cpupool-destroy", "cpupool-rename",

@@ -34,6 +34,7 @@ void xl_conf_free(struct xl_conf *c)
 	free(c->vif_gatewaydev);
 	free(c->vif_backend);
 	free(c->blkdev_start);
+	free(c->cgroup_parent);
 	xl_conf_init(c);
 }
 
@@ -128,6 +129,8 @@ static int conf_apply(struct xl_conf *c, const struct cfg_setting *s, char *err)
 		return set_string(&c->blkdev_start, s, err);
 	if (!strcmp(n, "claim_mode"))
 		return conf_bool(&c->claim_mode, s, err);
+	if (!strcmp(n, "cgroup_parent"))
+		return set_string(&c->cgroup_parent, s, err);
 	if (!strcmp(n, "max_grant_frames"))
 		return conf_frames(&c->max_grant_frames, s, err);
 	if (!strcmp(n, "max_maptrack_frames"))

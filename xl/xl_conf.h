@@ -35,6 +35,7 @@ struct xl_conf {
 	bool claim_mode;
 	long max_grant_frames;	  /* -1: default */
 	long max_maptrack_frames; /* -1: default */
+	char *cgroup_parent;	  /* NULL: libxl's default ("xenon"); "": no cgroups */
 };
 
 extern struct xl_conf xl_conf;
