@@ -52,7 +52,7 @@ int main_block_attach(int argc, char **argv)
 	libxl_ctx *ctx = NULL;
 	char err[512], *spec;
 	uint32_t domid;
-	int opt, rc = 1;
+	int opt, rc = 1, lock = -1, added;
 
 	SWITCH_FOREACH_OPT(opt, "", NULL, "block-attach", 2)
 	{
@@ -76,7 +76,12 @@ int main_block_attach(int argc, char **argv)
 	if (!ctx || xl_find_guest(ctx, "block-attach", argv[optind], &domid,
 				  "Domain-0 is the host: its disks are the host's own") < 0)
 		goto out;
-	if (libxl_device_disk_add(ctx, domid, &disk) < 0)
+	/* Under xl's lock, as create: the image is checked unshared and taken in one step. */
+	if (xl_lock_take(&lock) < 0)
+		goto out;
+	added = libxl_device_disk_add(ctx, domid, &disk);
+	libxl_lock_release(lock);
+	if (added < 0)
 		fprintf(stderr, "block-attach: disk %s was not attached to domain '%s' (see above)\n",
 			disk.vdev, argv[optind]);
 	else

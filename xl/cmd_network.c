@@ -46,14 +46,19 @@ static int attach(const char *dom, libxl_device_nic *nic)
 	libxl_ctx *ctx = xl_ctx_open();
 	char mac[LIBXL_MAC_FMTLEN + 1];
 	uint32_t domid;
-	int rc = 1;
+	int rc = 1, lock = -1, added;
 
 	if (!ctx)
 		return 1;
 	if (xl_find_guest(ctx, "network-attach", dom, &domid,
 			  "Domain-0 is the host: its NICs are the host's") < 0)
 		goto out;
-	if (libxl_device_nic_add(ctx, domid, nic) < 0) {
+	/* Under xl's lock, as create: the MAC is checked unused and taken in one step. */
+	if (xl_lock_take(&lock) < 0)
+		goto out;
+	added = libxl_device_nic_add(ctx, domid, nic);
+	libxl_lock_release(lock);
+	if (added < 0) {
 		fprintf(stderr, "network-attach: no NIC was attached to domain '%s' (see above)\n", dom);
 		goto out;
 	}
