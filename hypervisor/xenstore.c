@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "guest/include/xenon-xs-ring.h"
+#include "hypervisor/xs_track.h"
 #include "log.h"
 #include "xenstored/xs.h"
 
@@ -34,6 +35,7 @@ struct hv_xs {
 	int notify_fd; /* eventfd: the guest notified */
 	int broken;    /* xenstored went away or the guest broke the ring */
 	struct xenon_xs_ring *ring;
+	struct xs_track *track; /* for save and restore (xs_track.h) */
 };
 
 #define RING XENON_XS_RING_SIZE
@@ -78,6 +80,9 @@ static void xs_broken(struct hv_xs *x, const char *why)
 	x->broken = 1;
 }
 
+int hv_xs_save(struct hv_dev *d, void *buf, size_t *len);
+int hv_xs_restore(struct hv_dev *d, const void *buf, size_t len);
+
 /* Guest requests -> xenstored. Returns 1 when bytes moved. */
 static int pump_requests(struct hv_xs *x)
 {
@@ -99,6 +104,7 @@ static int pump_requests(struct hv_xs *x)
 			xs_broken(x, "writing to xenstored failed");
 			break;
 		}
+		xs_track_req(x->track, (const uint8_t *)r->req + idx, n);
 		cons += n;
 		moved = 1;
 	}
@@ -106,12 +112,40 @@ static int pump_requests(struct hv_xs *x)
 	return moved;
 }
 
+/* Bytes held over from a save (or read while saving) go to the guest before newer ones. */
+static int deliver_held(struct hv_xs *x)
+{
+	struct xenon_xs_ring *r = x->ring;
+	struct xs_track *t = x->track;
+	uint32_t prod = r->rsp_prod, cons = load_acquire(&r->rsp_cons), done = 0;
+
+	while (done < t->held_len && prod - cons < RING) {
+		uint32_t idx = prod % RING, space = RING - (prod - cons);
+		uint32_t chunk = space < RING - idx ? space : RING - idx;
+
+		if (chunk > t->held_len - done)
+			chunk = t->held_len - done;
+		memcpy((char *)r->rsp + idx, t->held + done, chunk);
+		prod += chunk;
+		done += chunk;
+	}
+	if (!done)
+		return 0;
+	store_release(&r->rsp_prod, prod);
+	memmove(t->held, t->held + done, t->held_len - done);
+	t->held_len -= done;
+	return 1;
+}
+
 /* xenstored replies and watch events -> the guest. Returns 1 when bytes moved. */
 static int pump_replies(struct hv_xs *x)
 {
 	struct xenon_xs_ring *r = x->ring;
+	int moved = deliver_held(x);
 	uint32_t prod = r->rsp_prod, cons = load_acquire(&r->rsp_cons);
-	int moved = 0;
+
+	if (x->track->held_len)
+		return moved; /* the ring is full: newer bytes wait in the socket */
 
 	while (!x->broken && prod - cons < RING) {
 		uint32_t idx = prod % RING, space = RING - (prod - cons);
@@ -125,6 +159,7 @@ static int pump_replies(struct hv_xs *x)
 					    : "reading from xenstored failed");
 			break;
 		}
+		xs_track_rsp(x->track, (const uint8_t *)r->rsp + idx, n);
 		prod += n;
 		store_release(&r->rsp_prod, prod);
 		moved = 1;
@@ -233,11 +268,14 @@ static void xs_destroy(struct hv_dev *d)
 		xs_close(x->h);
 	if (x->irq_claimed)
 		hv_irq_free(&x->vm->irqs, x->irq);
+	free(x->track);
 	free(x);
 }
 
 static const struct hv_dev_ops xs_ops = {
     .name = "xenstore",
+    .save = hv_xs_save,
+    .restore = hv_xs_restore,
     .write = xs_notify_write,
     .start = xs_start,
     .stop = xs_stop,
@@ -268,6 +306,10 @@ static int xs_setup(struct hv_vm *vm, struct hv_xs *x)
 
 	if (rc)
 		return rc;
+	x->track = malloc(sizeof(*x->track));
+	if (!x->track)
+		return -ENOMEM;
+	xs_track_init(x->track);
 	x->irq_claimed = 1;
 	x->ring = hv_gpa(vm, XENON_XS_RING_GPA, sizeof(*x->ring));
 	rc = xs_connect(vm, x);
@@ -310,4 +352,158 @@ int hv_xs_create(struct hv_vm *vm, struct hv_dev **out)
 	vm->boot_info->xenstore_ring_gpa = XENON_XS_RING_GPA;
 	vm->boot_info->xenstore_irq = x->irq;
 	return 0;
+}
+
+/* ---- save and restore (xs_track.h) ---- */
+
+#define XS_IO_WAIT_MS 2000
+
+/* All n bytes to or from xenstored, waiting at most XS_IO_WAIT_MS for each step. */
+static int io_all(struct hv_xs *x, void *p, size_t n, int writing)
+{
+	uint8_t *b = p;
+
+	while (n) {
+		struct pollfd pfd = {.fd = x->fd, .events = writing ? POLLOUT : POLLIN};
+		ssize_t done;
+		int ready = poll(&pfd, 1, XS_IO_WAIT_MS);
+
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
+			return ready ? -errno : -ETIMEDOUT;
+		done = writing ? write(x->fd, b, n) : read(x->fd, b, n);
+		if (done < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (done <= 0)
+			return done ? -errno : -EPIPE;
+		b += done;
+		n -= done;
+	}
+	return 0;
+}
+
+/* The guest is paused: the replies still due are read into the held bytes, which the stream carries. */
+static int drain_replies(struct hv_xs *x)
+{
+	struct xs_track *t = x->track;
+	uint64_t end = hv_now_ns(CLOCK_MONOTONIC) + XS_IO_WAIT_MS * 1000000ULL;
+
+	while (!xs_track_idle(t)) {
+		struct pollfd pfd = {.fd = x->fd, .events = POLLIN};
+		uint64_t now = hv_now_ns(CLOCK_MONOTONIC);
+		ssize_t n;
+
+		if (now >= end)
+			return -ETIMEDOUT;
+		if (t->held_len == sizeof(t->held))
+			return -ENOBUFS;
+		if (poll(&pfd, 1, (int)((end - now) / 1000000) + 1) < 0 && errno != EINTR)
+			return -errno;
+		n = read(x->fd, t->held + t->held_len, sizeof(t->held) - t->held_len);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			return -EPIPE;
+		xs_track_rsp(t, t->held + t->held_len, n);
+		t->held_len += n;
+	}
+	return 0;
+}
+
+static void kick_pump(struct hv_xs *x)
+{
+	uint64_t one = 1;
+
+	if (x->track->held_len && write(x->notify_fd, &one, sizeof(one)) < 0)
+		log_warn("xenstore: waking the proxy");
+}
+
+int hv_xs_save(struct hv_dev *d, void *buf, size_t *len)
+{
+	struct hv_xs *x = d->priv;
+	long n;
+	int rc;
+
+	if (x->broken || x->track->bad) {
+		log_warnx("save: the domain's xenstore channel is %s: its state cannot be saved",
+			  x->broken ? "stopped" : "out of step with the guest's messages");
+		return -EIO;
+	}
+	rc = drain_replies(x);
+	kick_pump(x); /* if the domain runs on, what was read goes to it */
+	if (rc) {
+		log_warnx("save: xenstored has not answered the guest's pending requests: %s",
+			  log_strerror(rc));
+		return rc;
+	}
+	n = xs_track_save(x->track, buf, *len);
+	if (n < 0)
+		return (int)n;
+	*len = (size_t)n;
+	return 0;
+}
+
+/* The target's xenstored learns the guest's watches; their replies are ours, events the guest's. */
+static int reregister_watches(struct hv_xs *x)
+{
+	struct xs_track *t = x->track;
+	uint8_t msg[XS_TRACK_HDR + XS_TRACK_PAYLOAD_MAX];
+	uint32_t hdr[4];
+	unsigned replies = 0;
+	int rc = 0;
+
+	for (unsigned i = 0; i < t->nr_watches && !rc; i++) {
+		const char *path, *token;
+		size_t plen, tlen;
+
+		xs_track_watch(t, i, &path, &token);
+		plen = strlen(path) + 1;
+		tlen = strlen(token) + 1;
+		if (plen + tlen > XS_TRACK_PAYLOAD_MAX)
+			return -EBADMSG;
+		hdr[0] = XS_TRACK_WATCH, hdr[1] = XS_TRACK_REQ_ID, hdr[2] = 0, hdr[3] = plen + tlen;
+		memcpy(msg, hdr, sizeof(hdr));
+		memcpy(msg + XS_TRACK_HDR, path, plen);
+		memcpy(msg + XS_TRACK_HDR + plen, token, tlen);
+		rc = io_all(x, msg, XS_TRACK_HDR + plen + tlen, 1);
+	}
+	while (!rc && replies < t->nr_watches) {
+		if ((rc = io_all(x, hdr, sizeof(hdr), 0)))
+			break;
+		if (hdr[3] > XS_TRACK_PAYLOAD_MAX)
+			return -EPROTO;
+		if ((rc = io_all(x, msg + XS_TRACK_HDR, hdr[3], 0)))
+			break;
+		if (hdr[1] == XS_TRACK_REQ_ID && hdr[0] != XS_TRACK_WATCH_EVENT) {
+			replies++;
+			continue;
+		}
+		if (t->held_len + XS_TRACK_HDR + hdr[3] > sizeof(t->held))
+			return -ENOBUFS;
+		memcpy(t->held + t->held_len, hdr, sizeof(hdr));
+		memcpy(t->held + t->held_len + XS_TRACK_HDR, msg + XS_TRACK_HDR, hdr[3]);
+		t->held_len += XS_TRACK_HDR + hdr[3];
+	}
+	return rc;
+}
+
+int hv_xs_restore(struct hv_dev *d, const void *buf, size_t len)
+{
+	struct hv_xs *x = d->priv;
+	int rc = xs_track_load(x->track, buf, len);
+
+	if (rc) {
+		log_warnx("restore: the saved xenstore channel state is malformed");
+		return rc;
+	}
+	rc = reregister_watches(x);
+	/* The part of a request the source had sent: the rest is still in the guest's ring. */
+	if (!rc && x->track->req_have)
+		rc = io_all(x, x->track->req, x->track->req_have, 1);
+	if (rc)
+		log_warnx("restore: the guest's xenstore watches could not be set up again: %s",
+			  log_strerror(rc));
+	kick_pump(x);
+	return rc;
 }

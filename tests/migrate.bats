@@ -21,12 +21,14 @@ setup() {
 	SOCK2="$T/ctl2.sock"
 	HV_PID=
 	HV2_PID=
+	XSD_PID=
 }
 
 local_teardown() {
 	[ -n "${BATS_TEST_COMPLETED:-}" ] || { dump_threads "$HV_PID"; dump_threads "$HV2_PID"; }
 	kill_pid "$HV_PID"
 	kill_pid "$HV2_PID"
+	kill_pid "$XSD_PID"
 }
 
 # start_hv ARGS...: the source domain, console in $T/out, log in $T/err.
@@ -218,4 +220,36 @@ ticking_guest() {
 	# The restored guest goes on writing pages: ask again until the count has grown.
 	wait_for 10 eval 'echo dirty >&6; sleep 0.2; [ "$(pages_written "$T/out2")" -gt '"$first"' ]'
 	exec 6>&-
+}
+
+start_xenstored() {
+	export XENSTORED_PATH="$T/xs.sock"
+	"$XENON_TOP/xenstored/xenstored" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" 3>&- &
+	XSD_PID=$!
+	wait_for 10 test -S "$XENSTORED_PATH"
+}
+
+# home DOMID: /local/domain/DOMID, the domain's own, with its control/shutdown node.
+home() {
+	"$XENON_TOP/xenstored/xenstore-write" "/local/domain/$1" ""
+	"$XENON_TOP/xenstored/xenstore-chmod" "/local/domain/$1" "n$1"
+	"$XENON_TOP/xenstored/xenstore-write" "/local/domain/$1/control/shutdown" ""
+}
+
+@test "with the xenstore channel: restored as another domain, the guest's watches follow it" {
+	require_kvm
+	start_xenstored
+	home 5
+	home 9
+	start_hv --domid 5 --xenstore="$XENSTORED_PATH" --cmdline 'run="ticker on"'
+	wait_for 20 eval '[ "$(ticks_in "$T/out")" -ge 2 ]'
+	run "$HVCTL" "$SOCK" save "$T/dom.save"
+	[ "$status" -eq 0 ]
+	wait_gone HV_PID 10
+	restore_hv "$T/dom.save" --domid 9 --xenstore="$XENSTORED_PATH"
+	wait_for 20 eval '[ "$(ticks_in "$T/out2")" -ge 2 ]'
+	# The guest's watch on its control/shutdown now lives in domain 9's home.
+	"$XENON_TOP/xenstored/xenstore-write" /local/domain/9/control/shutdown poweroff
+	wait_gone HV2_PID 20
+	[ "$HV_STATUS" -eq 0 ]
 }
