@@ -10,7 +10,6 @@ load helpers
 
 ELF="$XENON_TOP/guest/xenon-guest.elf"
 HV="$XENON_TOP/hypervisor/xenon-hv"
-XSD="$XENON_TOP/xenstored/xenstored"
 
 setup() {
 	[ -f "$ELF" ] || skip "guest/xenon-guest.elf is not built (make guest/xenon-guest.elf)"
@@ -208,20 +207,6 @@ hv() {
 		"$(printf '%016x' $((0x58454e4f4e000000 ^ 16383)))" ]
 }
 
-XS() { "$XENON_TOP/xenstored/xenstore-$1" "${@:2}"; }
-
-start_xenstored() {
-	export XENSTORED_PATH="$T/xs.sock"
-	"$XSD" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" 3>&- &
-	XSD_PID=$!
-	wait_for 10 test -S "$XENSTORED_PATH"
-	# domain 5's home and its backends' directory, as libxl makes them:
-	# new nodes below take these permissions
-	XS write /local/domain/5 "" /local/domain/0/backend/vbd/5 ""
-	XS chmod /local/domain/5 n5
-	XS chmod /local/domain/0/backend/vbd/5 n0 r5
-}
-
 # vbd_nodes DEVID BASE IRQ: the backend and frontend nodes of a disk (as libxl writes them).
 vbd_nodes() {
 	local be=/local/domain/0/backend/vbd/5/$1 fe=/local/domain/5/device/vbd/$1
@@ -260,7 +245,7 @@ local_teardown() {
 
 @test "xenon-hv + xenstore: a vbd node names the disk, the guest connects (4), closes on the backend's 5 (6), resets it" {
 	need_hv
-	start_xenstored
+	start_guest_xenstored vbd
 	img a.img 2
 	# xenon-hv's first window and pin: 0xd0000000, 16 (the command line has it too: it is skipped)
 	vbd_nodes 51728 0xd0000000 16
@@ -290,7 +275,7 @@ local_teardown() {
 
 @test "xenon-hv + xenstore: a disk added at run time is found through the watch on device/" {
 	need_hv
-	start_xenstored
+	start_guest_xenstored vbd
 	img a.img 1
 	start_interactive
 	send "disks"
@@ -318,7 +303,7 @@ local_teardown() {
 
 @test "xenon-hv + xenstore: a disk removed without a close (forced) is dropped and the guest goes on" {
 	need_hv
-	start_xenstored
+	start_guest_xenstored vbd
 	img a.img 1
 	img b.img 1
 	start_interactive --disk "devid=51712,target=$T/a.img"

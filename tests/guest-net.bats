@@ -226,19 +226,6 @@ ping_both_ways() {
 
 # ---- a NIC from xenstore, added and closed while the guest runs ----
 
-XS() { "$XENON_TOP/xenstored/xenstore-$1" "${@:2}"; }
-
-# start_xenstored: a private xenstored with domain 5's home and vif backends.
-start_xenstored() {
-	export XENSTORED_PATH="$T/xs.sock"
-	"$XENON_TOP/xenstored/xenstored" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" 3>&- &
-	XSD_PID=$!
-	wait_for 10 test -S "$XENSTORED_PATH"
-	XS write /local/domain/5 "" /local/domain/0/backend/vif/5 ""
-	XS chmod /local/domain/5 n5
-	XS chmod /local/domain/0/backend/vif/5 n0 r5
-}
-
 # vif_nodes DEVID MAC BASE IRQ: the backend and frontend nodes of a NIC (as libxl writes them).
 vif_nodes() {
 	local be=/local/domain/0/backend/vif/5/$1 fe=/local/domain/5/device/vif/$1
@@ -256,7 +243,7 @@ fe_state_is() { [ "$(fe_state "$1")" = "$2" ]; }
 	require_kvm
 	[ -x "$HV" ] || skip "hypervisor/xenon-hv is not built"
 	netns_start
-	start_xenstored
+	start_guest_xenstored vif
 	mkfifo "$T/in"
 	exec {FEED}<>"$T/in"
 	ip netns exec "$NS" "$HV" --kernel "$ELF" --memory 64 --domid 5 --control "$T/ctl.sock" \

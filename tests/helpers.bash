@@ -77,6 +77,27 @@ dump_threads() {
 	done
 }
 
+# XS CMD ARGS...: this tree's xenstore-CMD client (on $XENSTORED_PATH).
+XS() { "$XENON_TOP/xenstored/xenstore-$1" "${@:2}"; }
+
+# start_guest_xenstored KIND...: a private xenstored on $T/xs.sock
+# (XSD_PID) with domain 5's home and its KIND (vbd, vif) backend
+# directories as libxl makes them, so that new nodes below take these
+# permissions (the guest suites' hand-written device nodes).
+start_guest_xenstored() {
+	local kind
+	export XENSTORED_PATH="$T/xs.sock"
+	"$XENON_TOP/xenstored/xenstored" -N -I -s "$XENSTORED_PATH" 2>"$T/xsd.err" 3>&- &
+	XSD_PID=$!
+	wait_for 10 test -S "$XENSTORED_PATH"
+	XS write /local/domain/5 ""
+	XS chmod /local/domain/5 n5
+	for kind in "$@"; do
+		XS write "/local/domain/0/backend/$kind/5" ""
+		XS chmod "/local/domain/0/backend/$kind/5" n0 r5
+	done
+}
+
 # dump_guest CONSOLE_FILE [FEED_FD [DOMID]]: after a failed guest test, on
 # stderr: the store's view of domain DOMID, the guest's own view of its
 # xenstore devices (asked through its console, when it still answers: after

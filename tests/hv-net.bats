@@ -87,7 +87,7 @@ dev_stat() {
 	run in_ns "$NET_TEST" xtap0
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"ok 10 - test_rx_guest_csum"* ]]
+	grep -Eq '^ok [0-9]+ - test_rx_guest_csum$' <<<"$output" # the last one ran
 	[[ "$output" != *"not ok"* ]]
 	tap_exists xtap0 # it existed before: the device left it in place
 }
