@@ -150,6 +150,10 @@ typedef struct {
 	 * NULL for "xenon"; "" for none. $XENON_CGROUP_PARENT overrides it.
 	 */
 	const char *cgroup_parent;
+	/* xl restore: build the domain from the saved stream read from
+	 * restore_fd (xenon-migration(7)) instead of booting its kernel. */
+	bool restore;
+	int restore_fd;
 } libxl_domain_create_opts;
 
 /*
@@ -166,7 +170,20 @@ typedef enum {
 	LIBXL_DEATH_REBOOT = 2,
 	LIBXL_DEATH_CRASH = 3,
 	LIBXL_DEATH_DESTROYED = 4, /* xl destroy: nothing more to do */
+	LIBXL_DEATH_SAVED = 5,	   /* xl save: its state is in the save file; nothing more to do */
 } libxl_death;
+
+/*
+ * Save (xl save): the domain's stream (xenon-migration(7)) is written to
+ * fd, after whatever the caller wrote there. Without LIBXL_SAVE_CONTINUE
+ * the domain then ends (LIBXL_DEATH_SAVED) and this waits until it is gone;
+ * with it, the domain runs on. On failure the domain runs on as before.
+ */
+#define LIBXL_SAVE_CONTINUE 0x1
+typedef struct {
+	uint64_t bytes, frames, zero_frames, total_ns, downtime_ns;
+} libxl_save_stats;
+int libxl_domain_save(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, libxl_save_stats *stats);
 
 /* Wait for the domain's xenon-hv, a child of this process, to exit. */
 int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how);

@@ -21,7 +21,7 @@
 #define DEFAULT_MEMKB	(32 * 1024) /* Xen's default when memory= is absent */
 #define LAST_DOMID_PATH "/tool/xenon/last-domid"
 
-static int check_config(libxl_domain_config *cfg)
+static int check_config(libxl_domain_config *cfg, bool restore)
 {
 	libxl_domain_create_info *c = &cfg->c_info;
 	libxl_domain_build_info *b = &cfg->b_info;
@@ -41,6 +41,14 @@ static int check_config(libxl_domain_config *cfg)
 			  c->name, LIBXL_NAME_MAX);
 		return -EINVAL;
 	}
+	if (restore && (cfg->num_disks || cfg->num_nics)) {
+		log_warnx("domain '%s': disks and NICs cannot be restored yet; remove disk= and vif= from "
+			  "the configuration",
+			  c->name);
+		return -EOPNOTSUPP;
+	}
+	if (restore) /* the kernel is in the saved memory */
+		return 0;
 	if (!b->kernel || !*b->kernel) {
 		log_warnx("the configuration of '%s' has no kernel=: give the guest kernel's path", c->name);
 		return -EINVAL;
@@ -308,7 +316,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	char *json = NULL;
 	int rc, pid = 0, fd = -1, cg_fd = -1;
 
-	rc = check_config(cfg);
+	rc = check_config(cfg, opts && opts->restore);
 	if (rc < 0)
 		return rc;
 	fill_defaults(cfg);
@@ -344,7 +352,9 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		rc = libxl__sched_setup(ctx, l.domid, &cfg->b_info.sched_params, cg_parent, &cg_fd);
 	if (rc == 0) {
 		libxl_domain_create_opts o = {.paused = opts && opts->paused,
-					      .hv_stdio = opts ? opts->hv_stdio : -1};
+					      .hv_stdio = opts ? opts->hv_stdio : -1,
+					      .restore = opts && opts->restore,
+					      .restore_fd = opts ? opts->restore_fd : -1};
 
 		if (cfg->num_disks || cfg->num_nics)
 			o.paused = true;

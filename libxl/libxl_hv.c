@@ -48,6 +48,9 @@ struct hv_argv {
 	char mem[24], vcpus[16], domid[16], xs[LIBXL_PATH_MAX + 16];
 };
 
+/* The restore stream is fd 3 in xenon-hv (exec_hv puts it there). */
+#define HV_RESTORE_FD "3"
+
 static void add(struct hv_argv *a, const char *s)
 {
 	if (a->n < sizeof(a->argv) / sizeof(a->argv[0]) - 1)
@@ -66,13 +69,18 @@ static void build_argv(struct hv_argv *a, const struct libxl__layout *l, const c
 	snprintf(a->vcpus, sizeof(a->vcpus), "%u", l->vcpus);
 	snprintf(a->domid, sizeof(a->domid), "%u", l->domid);
 	snprintf(a->xs, sizeof(a->xs), "--xenstore=%s", xs_socket_path());
-	add(a, "--kernel");
-	add(a, l->kernel);
-	add(a, "--memory");
-	add(a, a->mem);
-	add(a, "--vcpus");
-	add(a, a->vcpus);
-	if (l->cmdline && *l->cmdline) {
+	if (opts && opts->restore) { /* kernel, memory and vCPUs come from the stream */
+		add(a, "--restore");
+		add(a, HV_RESTORE_FD);
+	} else {
+		add(a, "--kernel");
+		add(a, l->kernel);
+		add(a, "--memory");
+		add(a, a->mem);
+		add(a, "--vcpus");
+		add(a, a->vcpus);
+	}
+	if (!(opts && opts->restore) && l->cmdline && *l->cmdline) {
 		add(a, "--cmdline");
 		add(a, l->cmdline);
 	}
@@ -124,9 +132,21 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, int
 		dup2(opts->hv_stdio, 1);
 		dup2(opts->hv_stdio, 2);
 	}
+	/* The restore stream on fd 3; errfd moves above it first. */
+	if (opts && opts->restore) {
+		int e = fcntl(errfd, F_DUPFD_CLOEXEC, 4);
+
+		if (e < 0 || dup2(opts->restore_fd, 3) < 0)
+			child_fail(e < 0 ? errfd : e, SPAWN_EXEC, errno);
+		errfd = e;
+	}
 	/* Nothing of ours (xenstore connection, lock) leaks into xenon-hv. */
-	if (errfd > 3)
+	if (opts && opts->restore) {
+		if (errfd > 4)
+			close_range(4, (unsigned)errfd - 1, 0);
+	} else if (errfd > 3) {
 		close_range(3, (unsigned)errfd - 1, 0);
+	}
 	close_range((unsigned)errfd + 1, ~0u, 0);
 	signal(SIGPIPE, SIG_DFL);
 	if (strchr(a->argv[0], '/'))

@@ -133,6 +133,8 @@ libxl_death libxl__death_from_wait_status(int status)
 		return LIBXL_DEATH_REBOOT;
 	case HV_EXIT_DESTROY:
 		return LIBXL_DEATH_DESTROYED;
+	case HV_EXIT_SAVED:
+		return LIBXL_DEATH_SAVED;
 	case HV_EXIT_CRASH:
 	case HV_EXIT_ERROR:
 	default:

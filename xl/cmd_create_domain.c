@@ -126,8 +126,11 @@ static void logfile_take_stdio(struct logfile *lf)
 
 static int create_once(struct monitor *m)
 {
-	libxl_domain_create_opts o = {
-	    .paused = m->opts->paused, .hv_stdio = m->log.fd, .cgroup_parent = xl_conf.cgroup_parent};
+	libxl_domain_create_opts o = {.paused = m->opts->paused,
+				      .hv_stdio = m->log.fd,
+				      .cgroup_parent = xl_conf.cgroup_parent,
+				      .restore = m->opts->restore,
+				      .restore_fd = m->opts->restore_fd};
 	int lock = -1, rc;
 
 	if (m->cfg->num_disks || m->cfg->num_nics)
@@ -137,6 +140,7 @@ static int create_once(struct monitor *m)
 		return rc;
 	rc = libxl_domain_create_new(m->ctx, m->cfg, &m->domid, &o);
 	libxl_lock_release(lock);
+	m->opts->restore = false; /* a restart (on_reboot) boots the kernel */
 	return rc;
 }
 
@@ -241,6 +245,7 @@ static const char *const event_names[] = {
     [LIBXL_DEATH_REBOOT] = "rebooted",
     [LIBXL_DEATH_CRASH] = "crashed",
     [LIBXL_DEATH_DESTROYED] = "was destroyed",
+    [LIBXL_DEATH_SAVED] = "was saved",
 };
 
 /* Carry out on_*; returns true when a restarted domain is to be watched. */
@@ -254,11 +259,11 @@ static bool handle_death(struct monitor *m, libxl_death how)
 				     : how == LIBXL_DEATH_CRASH ? c->on_crash
 								: c->on_poweroff;
 
-	if (how != LIBXL_DEATH_DESTROYED)
+	if (how != LIBXL_DEATH_DESTROYED && how != LIBXL_DEATH_SAVED)
 		take_stored_config(m);
 	take_current_name(m);
 	log_warnx("domain '%s' (%u) %s", c->c_info.name, m->domid, event_names[how]);
-	if (how == LIBXL_DEATH_DESTROYED) {
+	if (how == LIBXL_DEATH_DESTROYED || how == LIBXL_DEATH_SAVED) {
 		libxl_domain_cleanup(m->ctx, m->domid);
 		return false;
 	}

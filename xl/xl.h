@@ -99,6 +99,8 @@ struct xl_create_opts {
 	bool daemonize;		 /* false with -F or -e */
 	bool monitor;		 /* false with -e */
 	bool debug;		 /* -d */
+	bool restore;		 /* xl restore: from restore_fd, not the kernel */
+	int restore_fd;
 };
 
 /*
@@ -118,6 +120,8 @@ XL_COMMAND(destroy);
 XL_COMMAND(shutdown);
 XL_COMMAND(reboot);
 XL_COMMAND(pause);
+XL_COMMAND(save);
+XL_COMMAND(restore);
 XL_COMMAND(unpause);
 XL_COMMAND(rename);
 XL_COMMAND(domid);

@@ -51,6 +51,19 @@ const struct cmd_spec cmd_table[] = {
      "-w, --wait          Wait for guest(s) to complete the reboot.\n"
      "-F                  Fallback: press the reset button when the guest does not\n"
      "                    answer control/shutdown (no feature-reboot)."},
+    {"save", main_save, false, true, "Save a domain state to restore later",
+     "[options] <Domain> <CheckpointFile> [<ConfigFile>]",
+     "-h, --help          Print this help.\n"
+     "-c                  Leave the domain running after creating the snapshot.\n"
+     "-p                  Leave the domain paused after creating the snapshot.\n"
+     "--json              Print the summary as JSON."},
+    {"restore", main_restore, false, true, "Restore a domain from a saved state",
+     "[options] [<ConfigFile>] <CheckpointFile>",
+     "-h, --help          Print this help.\n"
+     "-p                  Do not unpause domain after restoring it.\n"
+     "-e                  Do not wait in the background for the death of the domain.\n"
+     "-F                  Run in the foreground (the domain's monitor).\n"
+     "-d                  Enable debug messages (show the configuration)."},
     {"pause", main_pause, false, true, "Pause execution of a domain", "<Domain>",
      "-h, --help          Print this help."},
     {"unpause", main_unpause, false, true, "Unpause a paused domain", "<Domain>",

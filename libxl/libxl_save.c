@@ -1,0 +1,43 @@
+/*
+ * libxl_domain_save: the domain's xenon-hv writes its stream
+ * (xenon-migration(7)) onto the caller's fd, passed over the control socket.
+ * Without LIBXL_SAVE_CONTINUE the domain then ends; its monitor sees
+ * LIBXL_DEATH_SAVED and cleans up, which is waited for here.
+ */
+#include "libxl/libxl_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hypervisor/hvctl.h"
+#include "log.h"
+
+#define SAVE_GONE_TIMEOUT_MS 10000
+
+int libxl_domain_save(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, libxl_save_stats *stats)
+{
+	struct hvctl_save_req req = {.flags = (flags & LIBXL_SAVE_CONTINUE) ? HVCTL_SAVE_CONTINUE : 0};
+	struct hvctl_save_result res;
+	int hv, rc;
+
+	if (domid == LIBXL_DOMID_HOST || (flags & ~LIBXL_SAVE_CONTINUE))
+		return -EINVAL;
+	rc = libxl__hv_connect(domid, &hv);
+	if (rc < 0)
+		return rc;
+	rc = hvctl_save(hv, &req, fd, &res);
+	close(hv);
+	if (rc < 0)
+		return rc == -EPIPE ? -ESRCH : rc;
+	if (stats)
+		*stats =
+		    (libxl_save_stats){res.bytes, res.frames, res.zero_frames, res.total_ns, res.downtime_ns};
+	if (flags & LIBXL_SAVE_CONTINUE)
+		return 0;
+	rc = libxl_domain_wait_gone(ctx, domid, SAVE_GONE_TIMEOUT_MS);
+	if (rc < 0)
+		log_warnx("domain %u was saved, but its monitor has not removed it yet (%s): xl destroy %u",
+			  domid, log_strerror(rc), domid);
+	return 0;
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bats
+# xl save and xl restore (xl(1), xenon-migration(7)), with a private
+# xenstored and run directory: the restored guest goes on where it stopped
+# (its ticker continues, no second boot banner) under a new domid, its
+# xenstore watches follow it; save -c leaves it running; a bad save file and
+# a full disk leave nothing behind and the domain as it was.
+
+load helpers
+
+setup() {
+	xl_env_start
+	cat >"$T/sv.cfg" <<-EOF
+		name = "sv1"
+		kernel = "$XENON_TOP/guest/xenon-guest.elf"
+		memory = 32
+		vcpus = 1
+		cmdline = 'run="ticker on"'
+		on_poweroff = "destroy"
+	EOF
+}
+
+local_teardown() {
+	xl_env_stop
+}
+
+ticks_of() { console_text "$1" | grep -ac '^tick ' || true; }
+# The count of the last tick on the console.
+last_tick() { console_text "$1" | awk '{ sub(/\r$/, "") } /^tick [0-9]+ / { n = $2 } END { print n + 0 }'; }
+gone() { ! xenstore-exists "/local/domain/$1" 2>/dev/null && [ ! -e "$XENON_RUNDIR/domains/$1.sock" ]; }
+
+running_guest() {
+	xl create "$T/sv.cfg"
+	wait_for 20 eval '[ "$(ticks_of sv1)" -ge 2 ]'
+}
+
+@test "xl save ends the domain, xl restore brings it back going on where it stopped" {
+	require_kvm
+	running_guest
+	old=$(xl domid sv1)
+	run xl save sv1 "$T/sv1.save"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Saved domain sv1 ($old) to $T/sv1.save: 1 round, "*" frames ("*" zero), "*" bytes, total "*" ms, downtime "*" ms" ]]
+	wait_for 10 gone "$old"
+	[ -z "$(xl list | awk '$1 == "sv1"')" ]
+	head -c 29 "$T/sv1.save" | grep -q "Xenon saved domain, xl format"
+	run xl restore "$T/sv1.save"
+	[ "$status" -eq 0 ]
+	new=$(xl domid sv1)
+	[ "$new" != "$old" ]
+	before=$(last_tick sv1)
+	wait_for 20 eval '[ "$(last_tick sv1)" -gt '"$before"' ]'
+	# One boot banner: the ring came along, and the guest did not boot again.
+	[ "$(console_text sv1 | grep -ac '^xenon-guest ')" -eq 1 ]
+	# Its xenstore watch on control/shutdown moved to the new domid's home.
+	xenstore-write "/local/domain/$new/control/shutdown" poweroff
+	wait_for 20 gone "$new"
+	wait_for 10 nothing_left
+}
+
+@test "xl save -c --json leaves the domain running and says what it did" {
+	require_kvm
+	running_guest
+	run xl save -c --json sv1 "$T/sv1.save"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "{\"domain\": \"sv1\", \"domid\": "*", \"bytes\": "*", \"rounds\": 1, \"total_ms\": "*", \"downtime_ms\": "*"}" ]]
+	before=$(last_tick sv1)
+	wait_for 10 eval '[ "$(last_tick sv1)" -gt '"$before"' ]'
+	[[ "$(state_of sv1)" != *p* ]]
+}
+
+@test "xl restore refuses a truncated or foreign file and leaves nothing behind" {
+	require_kvm
+	running_guest
+	xl save sv1 "$T/sv1.save"
+	wait_for 10 nothing_left
+	size=$(stat -c %s "$T/sv1.save")
+	head -c $((size - 5000)) "$T/sv1.save" >"$T/cut.save"
+	run xl restore "$T/cut.save"
+	[ "$status" -ne 0 ]
+	wait_for 10 nothing_left
+	echo "not a save file" >"$T/junk.save"
+	run xl restore "$T/junk.save"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$T/junk.save is not a Xenon save file (made by xl save)"* ]]
+	nothing_left
+}
+
+@test "xl save onto a full disk leaves the domain running and no file" {
+	require_kvm
+	command -v unshare >/dev/null || skip "needs unshare (util-linux) for a private small tmpfs"
+	running_guest
+	mkdir "$T/full"
+	run unshare -m sh -c 'mount -t tmpfs -o size=64k none "$1" &&
+		{ xl save sv1 "$1/sv1.save"; rc=$?; [ -e "$1/sv1.save" ] || echo no-file-left; exit $rc; }' sh "$T/full"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"No space left on device; the domain runs on, the file is removed"* ]]
+	[[ "$output" == *no-file-left* ]]
+	before=$(last_tick sv1)
+	wait_for 10 eval '[ "$(last_tick sv1)" -gt '"$before"' ]'
+	[[ "$(state_of sv1)" != *p* ]]
+}
