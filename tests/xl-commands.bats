@@ -172,14 +172,14 @@ local_teardown() { xl_env_stop; }
 	run xl des --help
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "Usage: xl [-vf] destroy [options] <Domain>" ]
-	run xl save lc1 /tmp/x
+	run xl migrate lc1 host
 	[ "$status" -eq 1 ]
-	[ "$output" = "xl: 'save' is a command of Xen's xl that Xenon does not implement yet; run 'xl help' for the list of commands" ]
+	[ "$output" = "xl: 'migrate' is a command of Xen's xl that Xenon does not implement yet; run 'xl help' for the list of commands" ]
 	run xl vcpu-l
 	[[ "$output" == *"'vcpu-list' is a command of Xen's xl"* ]]
-	run xl help save
+	run xl help migrate
 	[ "$status" -eq 1 ]
-	[[ "$output" == "xl: help: 'save' is a command of Xen's xl"* ]]
+	[[ "$output" == "xl: help: 'migrate' is a command of Xen's xl"* ]]
 	# Xen's usage line: -f where Xen's xl shows it
 	for c in destroy shutdown reboot pause unpause rename; do
 		run xl help "$c"

@@ -157,7 +157,7 @@ const int cmd_table_len = sizeof(cmd_table) / sizeof(cmd_table[0]);
  */
 static const char *const xen_only_commands[] = {
     "config-update", "pci-attach", "pci-detach", "pci-list", "pci-assignable-add", "pci-assignable-remove",
-    "pci-assignable-list", "vncviewer", "save", "migrate", "restore", "migrate-receive", "dump-core",
+    "pci-assignable-list", "vncviewer", "migrate", "migrate-receive", "dump-core",
     "cd-insert", "cd-eject", "mem-max", "mem-set", "button-press", "vcpu-list", "vcpu-pin", "vcpu-set",
     "sharing", "sched-rtds", "trigger", "sysrq", "debug-keys",
     "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",
