@@ -74,6 +74,47 @@ static int msg_info(struct hv_vm *vm, struct hv_client *cl, const void *req, uin
 	return 0;
 }
 
+static int msg_vcpu_info(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+			 struct hv_reply *reply)
+{
+	struct hvctl_vcpu *out = reply->buf;
+	uint32_t running[HVCTL_MAX_VCPUS / 32] = {0}, blocked[HVCTL_MAX_VCPUS / 32] = {0};
+	unsigned n = vm->args.nr_vcpus < HVCTL_MAX_VCPUS ? vm->args.nr_vcpus : HVCTL_MAX_VCPUS;
+
+	(void)cl, (void)req, (void)len;
+	if (n * sizeof(*out) > reply->cap)
+		return -EMSGSIZE;
+	hv_vcpu_states(vm, running, blocked);
+	for (unsigned i = 0; i < n; i++) {
+		struct hv_vcpu *v = &vm->vcpus[i];
+		uint32_t bit = 1U << (i % 32);
+
+		out[i] = (struct hvctl_vcpu){.tid = atomic_load(&v->tid), .time_ns = hv_vcpu_time_ns(v)};
+		out[i].flags = (v->started ? HVCTL_VCPU_ONLINE : 0) |
+			       (running[i / 32] & bit ? HVCTL_VCPU_RUNNING : 0) |
+			       (blocked[i / 32] & bit ? HVCTL_VCPU_BLOCKED : 0);
+	}
+	reply->len = n * sizeof(*out);
+	return 0;
+}
+
+static int msg_vcpu_affinity(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+			     struct hv_reply *reply)
+{
+	struct hvctl_vcpu_affinity a;
+	cpu_set_t mask;
+
+	(void)cl, (void)reply;
+	if (len != sizeof(a))
+		return -EINVAL;
+	memcpy(&a, req, sizeof(a));
+	CPU_ZERO(&mask);
+	for (unsigned cpu = 0; cpu < HVCTL_MAX_CPUS && cpu < CPU_SETSIZE; cpu++)
+		if (a.mask[cpu / 8] & (1U << (cpu % 8)))
+			CPU_SET(cpu, &mask);
+	return hv_vcpu_set_affinity(vm, a.vcpu, &mask);
+}
+
 static int msg_pause(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
 		     struct hv_reply *reply)
 {
@@ -218,6 +259,8 @@ static const struct {
     [HVCTL_DEVICE_ADD] = {"device-add", msg_device_add},
     [HVCTL_DEVICE_REMOVE] = {"device-remove", msg_device_remove},
     [HVCTL_DEVICE_LIST] = {"device-list", msg_device_list},
+    [HVCTL_VCPU_INFO] = {"vcpu-info", msg_vcpu_info},
+    [HVCTL_VCPU_AFFINITY] = {"vcpu-affinity", msg_vcpu_affinity},
     [HVCTL_SAVE] = {"save", msg_save},
 };
 

@@ -27,6 +27,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,6 +78,9 @@ struct hv_vcpu {
 	int parked;	   /* stopped outside KVM_RUN because of a pause */
 	atomic_int tid;	   /* its thread's id (0 until the thread runs) */
 	atomic_int in_run; /* inside the KVM_RUN ioctl (vcpu_state.c) */
+	/* HVCTL_VCPU_AFFINITY's mask, applied when the thread starts (vm->lock). */
+	cpu_set_t affinity;
+	int has_affinity;
 	/* KVM's binary statistics (stats.c): set before stats_ready. */
 	int stats_fd; /* -1 if none */
 	int stats_err;
@@ -187,6 +191,8 @@ int hv_vcpu_start_secondary(struct hv_vm *vm, unsigned index);
 void hv_vm_pause(struct hv_vm *vm);
 void hv_vm_unpause(struct hv_vm *vm);
 uint64_t hv_vcpu_time_ns(struct hv_vcpu *vcpu);
+/* Pin vCPU index to the CPUs of mask (now if its thread runs, else when it starts). */
+int hv_vcpu_set_affinity(struct hv_vm *vm, unsigned index, const cpu_set_t *mask);
 void hv_vm_end(struct hv_vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void hv_vcpu_log_regs(struct hv_vcpu *vcpu);
 

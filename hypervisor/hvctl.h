@@ -40,6 +40,9 @@ enum hvctl_type {
 	HVCTL_DEVICE_ADD = 9,    /* struct hvctl_device_spec -> struct hvctl_device */
 	HVCTL_DEVICE_REMOVE = 10,/* struct hvctl_device_id */
 	HVCTL_DEVICE_LIST = 11,  /* -> struct hvctl_device[], as many as there are */
+	/* 20..29: resource control (issue 14) */
+	HVCTL_VCPU_INFO = 20,    /* -> struct hvctl_vcpu[], one per vCPU (nr_vcpus) */
+	HVCTL_VCPU_AFFINITY = 21,/* struct hvctl_vcpu_affinity */
 	HVCTL_SAVE = 30,         /* struct hvctl_save_req (+ an fd) -> struct hvctl_save_result */
 	HVCTL_TYPE_MAX
 };
@@ -216,6 +219,34 @@ struct hvctl_save_result {
 	uint64_t downtime_ns; /* the domain was paused this long (until resumed, with CONTINUE) */
 };
 
+/*
+ * A vCPU as its thread runs it (HVCTL_VCPU_INFO): the thread's id, so that
+ * the toolstack can pin it (sched_setaffinity) and read where it last ran
+ * (/proc/<pid>/task/<tid>/stat); 0 until the thread runs. flags as the
+ * INFO maps: online (its thread exists), running or blocked (sampled when
+ * the reply is made).
+ */
+#define HVCTL_VCPU_ONLINE  0x1
+#define HVCTL_VCPU_RUNNING 0x2
+#define HVCTL_VCPU_BLOCKED 0x4
+struct hvctl_vcpu {
+	int32_t tid;
+	uint32_t flags;	  /* HVCTL_VCPU_* */
+	uint64_t time_ns; /* CPU time of its thread */
+};
+
+/*
+ * The host CPUs a vCPU's thread may run on (HVCTL_VCPU_AFFINITY): applied
+ * at once to a running thread and kept for a vCPU the guest starts later.
+ * -EINVAL for a vCPU out of range or a mask with no usable CPU.
+ */
+#define HVCTL_MAX_CPUS 1024
+struct hvctl_vcpu_affinity {
+	uint32_t vcpu;
+	uint32_t pad;
+	uint8_t mask[HVCTL_MAX_CPUS / 8]; /* bit n: host CPU n */
+};
+
 struct hvctl_event {
 	uint32_t kind; /* enum hvctl_event_kind */
 	uint32_t pad;
@@ -244,6 +275,9 @@ int hvctl_device_add(int fd, const struct hvctl_device_spec *spec, struct hvctl_
 int hvctl_device_remove(int fd, uint32_t kind, uint32_t devid);
 /* Up to *n devices into devs; *n: how many there are (may exceed what fit). */
 int hvctl_device_list(int fd, struct hvctl_device *devs, unsigned *n);
+/* Up to *n vCPUs into vcpus; *n: how many the domain has (may exceed what fit). */
+int hvctl_vcpu_info(int fd, struct hvctl_vcpu *vcpus, unsigned *n);
+int hvctl_vcpu_affinity(int fd, const struct hvctl_vcpu_affinity *a);
 /* Save the domain (struct hvctl_save_req) to stream_fd (ignored with HVCTL_SAVE_PATH, -1 then). */
 int hvctl_save(int fd, const struct hvctl_save_req *req, int stream_fd, struct hvctl_save_result *out);
 /* Next event on a subscribed fd; timeout_ms < 0 waits; -ETIMEDOUT, or

@@ -321,6 +321,42 @@ static int cmd_save(int fd, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_vcpus(int fd, int argc, char **argv)
+{
+	struct hvctl_vcpu v[HVCTL_MAX_VCPUS];
+	unsigned n = HVCTL_MAX_VCPUS;
+	int rc = hvctl_vcpu_info(fd, v, &n);
+
+	(void)argc, (void)argv;
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < n && i < HVCTL_MAX_VCPUS; i++)
+		printf("vcpu %u: tid %d %s%s%s time %.3f s\n", i, v[i].tid,
+		       v[i].flags & HVCTL_VCPU_ONLINE ? "online" : "offline",
+		       v[i].flags & HVCTL_VCPU_RUNNING ? " running" : "",
+		       v[i].flags & HVCTL_VCPU_BLOCKED ? " blocked" : "", (double)v[i].time_ns / 1e9);
+	return 0;
+}
+
+static int cmd_pin(int fd, int argc, char **argv)
+{
+	struct hvctl_vcpu_affinity a = {0};
+	char *end;
+
+	(void)argc;
+	a.vcpu = (uint32_t)strtoul(argv[0], &end, 10);
+	if (*end)
+		return -EINVAL;
+	for (char *item = strtok(argv[1], ","); item; item = strtok(NULL, ",")) {
+		unsigned long cpu = strtoul(item, &end, 10);
+
+		if (*end || cpu >= HVCTL_MAX_CPUS)
+			return -EINVAL;
+		a.mask[cpu / 8] |= (uint8_t)(1U << (cpu % 8));
+	}
+	return hvctl_vcpu_affinity(fd, &a);
+}
+
 static const struct cli_cmd cli_cmds[] = {
     {"info", "", 0, 0, cmd_info, "name, state, platform, memory, vCPU times, KVM counters"},
     {"pause", "", 0, 0, cmd_pause, "stop every vCPU"},
@@ -332,6 +368,8 @@ static const struct cli_cmd cli_cmds[] = {
     {"device-add", "vbd|vif KEY=VALUE...", 2, 17, cmd_device_add, "add a disk or NIC (keys: xenon-hv(8))"},
     {"device-remove", "vbd|vif DEVID", 2, 2, cmd_device_remove, "remove a disk or NIC"},
     {"device-list", "", 0, 0, cmd_device_list, "the disks and NICs, their state and statistics"},
+    {"vcpus", "", 0, 0, cmd_vcpus, "each vCPU's thread id, state and CPU time"},
+    {"pin", "VCPU CPU[,CPU...]", 2, 2, cmd_pin, "the host CPUs a vCPU's thread may run on"},
     {"save", "[-c] FILE", 1, 2, cmd_save, "save the domain to a new FILE (-c: it runs on)"},
 };
 #define NR_CMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))

@@ -208,6 +208,28 @@ int hvctl_device_list(int fd, struct hvctl_device *devs, unsigned *n)
 	return rc;
 }
 
+int hvctl_vcpu_info(int fd, struct hvctl_vcpu *vcpus, unsigned *n)
+{
+	struct hvctl_vcpu all[HVCTL_MAX_VCPUS];
+	uint32_t len = sizeof(all);
+	unsigned count;
+	int rc = hvctl_call(fd, HVCTL_VCPU_INFO, NULL, 0, all, &len);
+
+	if (!rc && len % sizeof(all[0]))
+		rc = -EPROTO;
+	if (!rc) {
+		count = len / sizeof(all[0]);
+		memcpy(vcpus, all, (count < *n ? count : *n) * sizeof(all[0]));
+		*n = count;
+	}
+	return rc;
+}
+
+int hvctl_vcpu_affinity(int fd, const struct hvctl_vcpu_affinity *a)
+{
+	return hvctl_call(fd, HVCTL_VCPU_AFFINITY, a, sizeof(*a), NULL, NULL);
+}
+
 int hvctl_next_event(int fd, int timeout_ms, struct hvctl_event *ev)
 {
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <linux/kvm.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
@@ -219,6 +220,10 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	self = v;
 	atomic_store(&v->tid, (int)gettid());
+	pthread_mutex_lock(&v->vm->lock);
+	if (v->has_affinity && sched_setaffinity(0, sizeof(v->affinity), &v->affinity) < 0)
+		log_warn("vCPU %u: cannot apply its CPU affinity", v->index);
+	pthread_mutex_unlock(&v->vm->lock);
 	for (;;) {
 		int rc;
 
@@ -342,4 +347,25 @@ uint64_t hv_vcpu_time_ns(struct hv_vcpu *v)
 	if (!v->started || pthread_getcpuclockid(v->thread, &clk))
 		return 0;
 	return hv_now_ns(clk);
+}
+
+int hv_vcpu_set_affinity(struct hv_vm *vm, unsigned index, const cpu_set_t *mask)
+{
+	struct hv_vcpu *v;
+	int rc = 0, tid;
+
+	if (index >= vm->args.nr_vcpus || CPU_COUNT(mask) == 0)
+		return -EINVAL;
+	v = &vm->vcpus[index];
+	pthread_mutex_lock(&vm->lock);
+	tid = atomic_load(&v->tid);
+	/* A running thread first: a mask it refuses (no usable CPU) is not kept. */
+	if (tid && sched_setaffinity(tid, sizeof(*mask), mask) < 0)
+		rc = -errno;
+	if (rc == 0) {
+		v->affinity = *mask;
+		v->has_affinity = 1;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return rc;
 }

@@ -238,6 +238,30 @@ int libxl_domain_rename(libxl_ctx *ctx, uint32_t domid, const char *old_name, co
 int libxl_domain_sched_params_get(libxl_ctx *ctx, uint32_t domid, libxl_domain_sched_params *p);
 int libxl_domain_sched_params_set(libxl_ctx *ctx, uint32_t domid, const libxl_domain_sched_params *p);
 
+/* ---- vCPUs (libxl_vcpu.c) ---- */
+
+/*
+ * The domain's vCPUs as its xenon-hv runs them (Xen's libxl_vcpuinfo, in
+ * libxl_types.idl): online, running / blocked, CPU time, the host CPU its
+ * thread last ran on, hard and soft affinity. *nr_cpus_out: the host's
+ * CPUs. NULL with errno set on failure (ESRCH: xenon-hv gone; EPROTO: it
+ * named a thread not its own). Free with libxl_vcpuinfo_list_free.
+ */
+libxl_vcpuinfo *libxl_list_vcpu(libxl_ctx *ctx, uint32_t domid, int *nr_vcpus_out, int *nr_cpus_out);
+void libxl_vcpuinfo_list_free(libxl_vcpuinfo *list, int nr);
+/*
+ * Pin vCPU vcpuid: its thread may run on the hard CPUs only, and on hard ∩
+ * soft when they share one (Linux has no soft affinity; Xen's scheduler
+ * prefers the soft CPUs likewise). NULL keeps that mask as it was. -EINVAL
+ * (said) for a CPU the host lacks, an empty mask, or a vCPU out of range;
+ * nothing changes then. A vCPU the guest has not started yet gets it when
+ * it starts.
+ */
+int libxl_set_vcpuaffinity(libxl_ctx *ctx, uint32_t domid, uint32_t vcpuid, const libxl_bitmap *cpumap_hard,
+			   const libxl_bitmap *cpumap_soft);
+int libxl_set_vcpuaffinity_all(libxl_ctx *ctx, uint32_t domid, unsigned max_vcpus,
+			       const libxl_bitmap *cpumap_hard, const libxl_bitmap *cpumap_soft);
+
 /* ---- console ---- */
 
 /*

@@ -84,11 +84,6 @@ static int check_not_yet(const libxl_domain_config *cfg)
 			  cfg->c_info.pool_name);
 		return -EOPNOTSUPP;
 	}
-	if (b->num_vcpu_hard_affinity || b->num_vcpu_soft_affinity) {
-		log_warnx("%s: cpus= and cpus_soft= (vCPU affinity) are not supported yet: remove them",
-			  name);
-		return -EOPNOTSUPP;
-	}
 	if (avail && avail < b->max_vcpus) {
 		log_warnx(
 		    "%s: maxvcpus=%d above vcpus=%d needs vCPU hotplug, which is not supported yet: give "
@@ -293,14 +288,26 @@ static int add_devices(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid)
 	return rc;
 }
 
-/* xenon-hv starts paused while devices are added; then it runs unless -p. */
-static int start_devices(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, bool stay_paused)
+/* What must be done before the guest runs: devices, vCPU affinity. */
+static bool hold_paused(const libxl_domain_config *cfg)
+{
+	return cfg->num_disks || cfg->num_nics || cfg->b_info.num_vcpu_hard_affinity ||
+	       cfg->b_info.num_vcpu_soft_affinity;
+}
+
+/* xenon-hv starts paused while vCPUs are pinned and devices added; then it runs unless -p. */
+static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, bool stay_paused)
 {
 	int rc;
 
-	if (!cfg->num_disks && !cfg->num_nics)
+	if (!hold_paused(cfg))
 		return 0;
-	rc = add_devices(ctx, cfg, domid);
+	rc = libxl__vcpu_affinity_setup(ctx, domid, &cfg->b_info);
+	if (rc < 0)
+		log_warnx("domain '%s' was not created: its vCPUs could not be pinned (cpus=, cpus_soft=)",
+			  cfg->c_info.name);
+	if (rc == 0)
+		rc = add_devices(ctx, cfg, domid);
 	if (rc == 0 && !stay_paused && (rc = libxl_domain_unpause(ctx, domid)) < 0)
 		log_warnx("domain '%s' could not be unpaused after its devices were added: %s",
 			  cfg->c_info.name, log_strerror(rc));
@@ -356,7 +363,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 					      .restore = opts && opts->restore,
 					      .restore_fd = opts ? opts->restore_fd : -1};
 
-		if (cfg->num_disks || cfg->num_nics)
+		if (hold_paused(cfg))
 			o.paused = true;
 		rc = start_hv(ctx, &l, control, &o, cg_fd, &pid, &fd);
 	}
@@ -365,7 +372,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	if (rc == 0)
 		rc = publish_console(ctx, &l, control, fd);
 	if (rc == 0)
-		rc = start_devices(ctx, cfg, l.domid, opts && opts->paused);
+		rc = start_held(ctx, cfg, l.domid, opts && opts->paused);
 	if (rc < 0) {
 		undo_create(ctx, l.domid, pid, control);
 		return rc;

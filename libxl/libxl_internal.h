@@ -144,4 +144,8 @@ int libxl__sched_setup(libxl_ctx *ctx, uint32_t domid, const libxl_domain_sched_
 /* Remove the domain's cgroup, if it has one (its xenon-hv has ended). */
 int libxl__sched_cleanup(libxl_ctx *ctx, uint32_t domid);
 
+/* ---- vCPU affinity (libxl_vcpu.c) ---- */
+/* cpus= / cpus_soft= of b applied to the new domain's vCPUs. */
+int libxl__vcpu_affinity_setup(libxl_ctx *ctx, uint32_t domid, const libxl_domain_build_info *b);
+
 #endif

@@ -139,5 +139,7 @@ XL_COMMAND(network_list);
 XL_COMMAND(top);
 XL_COMMAND(sched_credit);
 XL_COMMAND(sched_credit2);
+XL_COMMAND(vcpu_list);
+XL_COMMAND(vcpu_pin);
 
 #endif

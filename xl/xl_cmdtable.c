@@ -142,6 +142,14 @@ const struct cmd_spec cmd_table[] = {
      "-r                  (Xen) Set the rate limit: refused, Linux has none.\n"
      "-p CPUPOOL, --cpupool=CPUPOOL\n"
      "                    Restrict output to CPUPOOL (only Pool-0)."},
+    {"vcpu-list", main_vcpu_list, false, false, "List the VCPUs for all/some domains", "[Domain, ...]",
+     "-h, --help          Print this help."},
+    {"vcpu-pin", main_vcpu_pin, false, true, "Set which CPUs a VCPU can use",
+     "[option] <Domain> <VCPU|all> <Hard affinity|-|all> <Soft affinity|-|all>",
+     "-h, --help          Print this help.\n"
+     "-f, --force         (Xen) Force the pinning over Domain-0's boot options:\n"
+     "                    accepted, nothing overrides it here.\n"
+     "CPU lists as cpus= in xl.cfg(5): N, N-M, node:N, all, ^N to exclude; - keeps one."},
     {"completion", main_completion, false, false, "Print a shell completion script for xl", "bash",
      "-h, --help          Print this help.\n"
      "Install with: xl completion bash > /usr/share/bash-completion/completions/xl"},
@@ -158,7 +166,7 @@ const int cmd_table_len = sizeof(cmd_table) / sizeof(cmd_table[0]);
 static const char *const xen_only_commands[] = {
     "config-update", "pci-attach", "pci-detach", "pci-list", "pci-assignable-add", "pci-assignable-remove",
     "pci-assignable-list", "vncviewer", "migrate", "migrate-receive", "dump-core",
-    "cd-insert", "cd-eject", "mem-max", "mem-set", "button-press", "vcpu-list", "vcpu-pin", "vcpu-set",
+    "cd-insert", "cd-eject", "mem-max", "mem-set", "button-press", "vcpu-set",
     "sharing", "sched-rtds", "trigger", "sysrq", "debug-keys",
     "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",
     "vdispl-attach", "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach",

@@ -9,6 +9,11 @@
  *   CONSOLE_RING   "fake-hv: domain <name> (<domid>) up\r\n"
  *   SHUTDOWN       reply, then exit HV_EXIT_POWEROFF / HV_EXIT_REBOOT
  *   DESTROY        reply, then exit HV_EXIT_DESTROY
+ *   VCPU_INFO      one thread per vCPU (started at once, asleep for ever):
+ *                  its tid, online and blocked, the time INFO reports
+ *   VCPU_AFFINITY  sched_setaffinity on that thread, as xenon-hv does
+ *                  (FAKE_HV_FOREIGN_TID=1: vCPU 0 is named as its parent's
+ *                  pid, a thread not its own, as a subverted xenon-hv could)
  *
  * A hung or stopped xenon-hv is made with kill -STOP on its pid; with
  * FAKE_HV_MUTE=1 in the environment it accepts connections and reads
@@ -29,6 +34,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +55,7 @@ struct fake {
 	char ring[256];
 	double load[HVCTL_MAX_VCPUS]; /* FAKE_HV_VCPU_LOAD */
 	uint64_t start_mono_ns;
+	_Atomic int tids[HVCTL_MAX_VCPUS]; /* the vCPU threads' ids */
 };
 
 static uint64_t mono_ns(void)
@@ -160,6 +168,73 @@ static void reply(int fd, uint32_t type, int32_t status, const void *buf, uint32
 		perror("fake-hv: reply");
 }
 
+/* A vCPU thread: says its id, then sleeps (a guest that never wakes). */
+static void *vcpu_thread(void *arg)
+{
+	_Atomic int *slot = arg;
+
+	*slot = (int)gettid();
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int start_vcpus(struct fake *f)
+{
+	for (uint32_t i = 0; i < f->vcpus && i < HVCTL_MAX_VCPUS; i++) {
+		pthread_t t;
+		int rc = pthread_create(&t, NULL, vcpu_thread, (void *)&f->tids[i]);
+
+		if (rc)
+			return -rc;
+		pthread_detach(t);
+	}
+	/* Every tid is known before the control socket answers. */
+	for (uint32_t i = 0; i < f->vcpus && i < HVCTL_MAX_VCPUS; i++)
+		while (!f->tids[i])
+			usleep(100);
+	return 0;
+}
+
+static uint64_t vcpu_time(struct fake *f, unsigned i)
+{
+	return (uint64_t)(f->load[i] * (double)(mono_ns() - f->start_mono_ns));
+}
+
+static void vcpu_info(struct fake *f, int fd, uint32_t type)
+{
+	struct hvctl_vcpu v[HVCTL_MAX_VCPUS];
+	uint32_t n = f->vcpus < HVCTL_MAX_VCPUS ? f->vcpus : HVCTL_MAX_VCPUS;
+
+	for (uint32_t i = 0; i < n; i++)
+		v[i] = (struct hvctl_vcpu){
+		    .tid = f->tids[i],
+		    .flags = HVCTL_VCPU_ONLINE | (f->state == HVCTL_STATE_RUNNING ? HVCTL_VCPU_BLOCKED : 0),
+		    .time_ns = vcpu_time(f, i)};
+	if (n && getenv("FAKE_HV_FOREIGN_TID") && !strcmp(getenv("FAKE_HV_FOREIGN_TID"), "1"))
+		v[0].tid = (int)getppid();
+	reply(fd, type, 0, v, n * (uint32_t)sizeof(v[0]));
+}
+
+static int vcpu_affinity(struct fake *f, const uint8_t *payload, uint32_t len)
+{
+	struct hvctl_vcpu_affinity a;
+	cpu_set_t mask;
+
+	if (len != sizeof(a))
+		return -EINVAL;
+	memcpy(&a, payload, sizeof(a));
+	if (a.vcpu >= f->vcpus || a.vcpu >= HVCTL_MAX_VCPUS)
+		return -EINVAL;
+	CPU_ZERO(&mask);
+	for (unsigned cpu = 0; cpu < HVCTL_MAX_CPUS && cpu < CPU_SETSIZE; cpu++)
+		if (a.mask[cpu / 8] & (1U << (cpu % 8)))
+			CPU_SET(cpu, &mask);
+	if (CPU_COUNT(&mask) == 0)
+		return -EINVAL;
+	return sched_setaffinity(f->tids[a.vcpu], sizeof(mask), &mask) < 0 ? -errno : 0;
+}
+
 static void info(struct fake *f, struct hvctl_info *in)
 {
 	memset(in, 0, sizeof(*in));
@@ -170,7 +245,7 @@ static void info(struct fake *f, struct hvctl_info *in)
 	in->mem_kib = f->mem_mib * 1024;
 	in->start_time_ns = f->start_ns;
 	for (uint32_t i = 0; i < f->vcpus && i < HVCTL_MAX_VCPUS; i++) {
-		in->vcpu_time_ns[i] = (uint64_t)(f->load[i] * (double)(mono_ns() - f->start_mono_ns));
+		in->vcpu_time_ns[i] = vcpu_time(f, i);
 		in->cpu_time_ns += in->vcpu_time_ns[i];
 		in->vcpu_online[i / 32] |= 1u << (i % 32);
 		if (f->state == HVCTL_STATE_RUNNING)
@@ -196,6 +271,12 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 		f->state = hdr->type == HVCTL_PAUSE ? HVCTL_STATE_PAUSED : HVCTL_STATE_RUNNING;
 		reply(fd, hdr->type, 0, NULL, 0);
 		fake_dev_frontend(f->state == HVCTL_STATE_RUNNING); /* the guest runs again */
+		return -1;
+	case HVCTL_VCPU_INFO:
+		vcpu_info(f, fd, hdr->type);
+		return -1;
+	case HVCTL_VCPU_AFFINITY:
+		reply(fd, hdr->type, vcpu_affinity(f, payload, hdr->len), NULL, 0);
 		return -1;
 	case HVCTL_CONSOLE_RING:
 		reply(fd, hdr->type, 0, f->ring, (uint32_t)strlen(f->ring));
@@ -290,6 +371,11 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	f.start_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	snprintf(f.ring, sizeof(f.ring), "fake-hv: domain %s (%u) up\r\n", f.name, f.domid);
+	rc = start_vcpus(&f);
+	if (rc < 0) {
+		fprintf(stderr, "fake-hv: cannot start the vCPU threads: %s\n", strerror(-rc));
+		return HV_EXIT_ERROR;
+	}
 	rc = open_pty(&f);
 	if (rc < 0) {
 		fprintf(stderr, "fake-hv: cannot make a pty: %s\n", strerror(-rc));

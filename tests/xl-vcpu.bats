@@ -1,0 +1,168 @@
+#!/usr/bin/env bats
+# vCPUs as their threads run them (issue 14): xl vcpu-list (Xen's columns),
+# xl vcpu-pin and cpus= / cpus_soft= at create, shown in the threads' own
+# /proc/<pid>/task/<tid>/status Cpus_allowed_list. With tests/fake-hv (one
+# sleeping thread per vCPU) on any host with two CPUs or more; with the real
+# xenon-hv and the guest (which starts its second vCPU itself, after the
+# pinning) where KVM is (tests/nested-kvm tests/xl-vcpu.bats).
+
+load helpers
+
+setup() {
+	xl_env_start
+	KERNEL=$XENON_TOP/guest/xenon-guest.elf
+	cat > "$T/f.cfg" <<-EOF2
+		name = "f1"
+		kernel = "$KERNEL"
+		memory = 32
+		vcpus = 2
+	EOF2
+	NCPUS=$(getconf _NPROCESSORS_CONF)
+}
+
+local_teardown() {
+	xl_env_stop
+}
+
+fake() { export XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv; }
+
+need_cpus() {
+	[ "$NCPUS" -ge "$1" ] || skip "needs $1 host CPUs, this host has $NCPUS"
+}
+
+# The thread id of vCPU $2 of domain $1, as its xenon-hv names it.
+tid_of() {
+	hvctl "$XENON_RUNDIR/domains/$1.sock" vcpus | awk -v v="$2" '$1 == "vcpu" && $2 == v":" { print $4 }'
+}
+
+# The CPUs the thread of vCPU $2 of domain $1 may run on.
+allowed() {
+	local hv tid
+	hv=$(xenstore-read "/libxl/$1/hv-pid")
+	tid=$(tid_of "$1" "$2")
+	[ -n "$tid" ] && [ "$tid" != 0 ] || return 1
+	awk '$1 == "Cpus_allowed_list:" { print $2 }' "/proc/$hv/task/$tid/status"
+}
+
+allowed_is() { [ "$(allowed "$1" "$2")" = "$3" ]; }
+
+# The affinity column of vCPU $2 of domain $1 in xl vcpu-list.
+affinity_of() {
+	xl vcpu-list "$1" | awk -v v="$2" 'NR > 1 && $3 == v { sub(/.*  /, ""); print }'
+}
+
+@test "vcpu-list prints Xen's columns: one line per vCPU, online, blocked, affinity all / all" {
+	fake
+	xl create "$T/f.cfg"
+	run xl vcpu-list
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Name                                ID  VCPU   CPU State   Time(s) Affinity (Hard / Soft)" ]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ ${lines[1]} =~ ^f1\ +1\ +0\ +[0-9]+\ +-b-\ +0\.0\ \ all\ /\ all$ ]]
+	[[ ${lines[2]} =~ ^f1\ +1\ +1\ +[0-9]+\ +-b-\ +0\.0\ \ all\ /\ all$ ]]
+	run xl vcpu-list f1 Domain-0
+	[ "$status" -eq 1 ]
+	[[ $output == *"Domain-0 is the host"* ]]
+	run xl vcpu-list nosuch
+	[ "$status" -eq 1 ]
+}
+
+@test "cpus= at create pins every vCPU thread (a string for all, a list one by one, ^ exclusions)" {
+	fake
+	need_cpus 2
+	xl create "$T/f.cfg" 'cpus="0-1,^0"'
+	allowed_is 1 0 1
+	allowed_is 1 1 1
+	[ "$(affinity_of f1 0)" = "1 / all" ]
+	xl destroy f1
+	xl create "$T/f.cfg" 'cpus=["0", "1"]' 'cpus_soft="all"'
+	allowed_is 2 0 0
+	allowed_is 2 1 1
+	[ "$(affinity_of f1 1)" = "1 / all" ]
+}
+
+@test "cpus=\"node:0\" pins to the CPUs of NUMA node 0" {
+	fake
+	[ -r /sys/devices/system/node/node0/cpulist ] || skip "this host shows no NUMA node in sysfs"
+	xl create "$T/f.cfg" 'cpus="node:0"'
+	allowed_is 1 0 "$(cat /sys/devices/system/node/node0/cpulist)"
+}
+
+@test "vcpu-pin: one vCPU or all, hard and soft (the thread gets hard ∩ soft), - keeps one" {
+	fake
+	need_cpus 2
+	xl create "$T/f.cfg"
+	xl vcpu-pin f1 0 0
+	allowed_is 1 0 0
+	allowed_is 1 1 "0-$((NCPUS - 1))"
+	xl vcpu-pin f1 all 1
+	allowed_is 1 0 1
+	allowed_is 1 1 1
+	xl vcpu-pin f1 1 all 0
+	allowed_is 1 1 0
+	[ "$(affinity_of f1 1)" = "all / 0" ]
+	# soft sharing no CPU with hard: hard alone
+	xl vcpu-pin f1 1 1 -
+	allowed_is 1 1 1
+	[ "$(affinity_of f1 1)" = "1 / 0" ]
+	xl vcpu-pin --force f1 1 - all
+	allowed_is 1 1 1
+	[ "$(affinity_of f1 1)" = "1 / all" ]
+}
+
+@test "vcpu-pin refuses a CPU the host lacks, no CPU, a vCPU out of range, and changes nothing" {
+	fake
+	need_cpus 2
+	xl create "$T/f.cfg" 'cpus="1"'
+	run xl vcpu-pin f1 0 "$NCPUS"
+	[ "$status" -eq 1 ]
+	[[ $output == *"names CPU $NCPUS, which this host does not have"* ]]
+	run xl vcpu-pin f1 all "0-1,^0,^1"
+	[ "$status" -eq 1 ]
+	[[ $output == *"names no CPU"* ]]
+	run xl vcpu-pin f1 2 0
+	[ "$status" -eq 1 ]
+	[[ $output == *"there is no vCPU 2"* ]]
+	run xl vcpu-pin f1 x 0
+	[ "$status" -eq 1 ]
+	run xl vcpu-pin f1 0 "9999999"
+	[ "$status" -eq 1 ]
+	run xl vcpu-pin Domain-0 0 0
+	[ "$status" -eq 1 ]
+	allowed_is 1 0 1
+	allowed_is 1 1 1
+	[ "$(affinity_of f1 0)" = "1 / all" ]
+}
+
+@test "a create whose cpus= names a CPU the host lacks fails, leaving nothing" {
+	fake
+	run xl create "$T/f.cfg" "cpus=\"$NCPUS\""
+	[ "$status" -eq 1 ]
+	[[ $output == *"names CPU $NCPUS, which this host does not have"* ]]
+	nothing_left
+}
+
+@test "a xenon-hv naming a thread not its own is refused (FAKE_HV_FOREIGN_TID)" {
+	fake
+	FAKE_HV_FOREIGN_TID=1 xl create "$T/f.cfg"
+	run xl vcpu-list f1
+	[ "$status" -eq 1 ]
+	[[ $output == *"which is not one of its own"* ]]
+}
+
+@test "real xenon-hv: cpus= pins the vCPU threads, the second one too when the guest starts it; vcpu-pin moves them" {
+	require_kvm
+	need_cpus 2
+	xl create "$T/f.cfg" 'cpus=["1", "0"]'
+	wait_for 20 console_has f1 "2 vCPUs"
+	wait_for 20 allowed_is 1 1 0
+	allowed_is 1 0 1
+	xl vcpu-pin f1 all 1
+	allowed_is 1 0 1
+	allowed_is 1 1 1
+	run xl vcpu-list f1
+	[[ ${lines[1]} =~ ^f1\ +1\ +0\ +1\ +.*\ \ 1\ /\ all$ ]]
+	[[ ${lines[2]} =~ ^f1\ +1\ +1\ +1\ +.*\ \ 1\ /\ all$ ]]
+	xl destroy f1
+	nothing_left
+}
