@@ -231,6 +231,8 @@ start_interactive() {
 
 send() { printf '%s\r' "$1" >&"$FEED"; }
 console_has() { tr -d '\r' <"$T/out" | grep -Eq "$1"; }
+# console_count_is REGEX N: N lines of the console match (for wait_for: read anew each time).
+console_count_is() { [ "$(tr -d '\r' <"$T/out" | grep -Ec -- "$1")" = "$2" ]; }
 
 local_teardown() {
 	# a test that failed or timed out: what was the guest's process doing?
@@ -273,32 +275,36 @@ local_teardown() {
 	[ "$(sector_text "$T/a.img" 7)" = "through xenstore" ]
 }
 
-@test "xenon-hv + xenstore: a disk added at run time is found through the watch on device/" {
+@test "xenon-hv + xenstore: a disk added at run time is found through the watch on device/, used and removed, twice" {
 	need_hv
 	start_guest_xenstored vbd
 	img a.img 1
 	start_interactive
 	send "disks"
 	wait_for 20 console_has '^no disks'
-	run "$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-add vbd devid=51712 "target=$T/a.img"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ "$(grep '^vbd 51712: ' <<<"$output")" =~ ^vbd\ 51712:\ mmio\ (0x[0-9a-f]+)\ size\ 0x[0-9a-f]+\ irq\ ([0-9]+)$ ]]
-	local base=${BASH_REMATCH[1]} irq=${BASH_REMATCH[2]}
-	vbd_nodes 51712 "$base" "$irq"
-	wait_for 20 fe_state_is 51712 4
-	wait_for 20 console_has "^xvda: virtio-blk, 2048 sectors \\(1 MiB\\), read-write, at $base irq $irq"
-	send "blk write xvda 1 hot-added"
-	wait_for 20 console_has '^xvda: wrote 9 bytes at sector 1'
-	XS write /local/domain/0/backend/vbd/5/51712/state 5
-	wait_for 20 fe_state_is 51712 6
-	"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-remove vbd 51712
-	XS rm /local/domain/5/device/vbd/51712 /local/domain/0/backend/vbd/5/51712
-	send "blk read xvda 1"
-	wait_for 20 console_has "^blk: no disk called 'xvda'"
+	local round base irq
+	for round in 1 2; do
+		run "$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-add vbd devid=51712 "target=$T/a.img"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "$(grep '^vbd 51712: ' <<<"$output")" =~ ^vbd\ 51712:\ mmio\ (0x[0-9a-f]+)\ size\ 0x[0-9a-f]+\ irq\ ([0-9]+)$ ]]
+		base=${BASH_REMATCH[1]} irq=${BASH_REMATCH[2]}
+		vbd_nodes 51712 "$base" "$irq"
+		wait_for 20 fe_state_is 51712 4
+		wait_for 20 console_count_is '^xvda: virtio-blk, 2048 sectors \(1 MiB\), read-write, at ' "$round"
+		console_has "^xvda: virtio-blk, 2048 sectors \\(1 MiB\\), read-write, at $base irq $irq\$"
+		send "blk write xvda 1 hot-added-$round"
+		wait_for 20 console_count_is '^xvda: wrote 11 bytes at sector 1' "$round"
+		XS write /local/domain/0/backend/vbd/5/51712/state 5
+		wait_for 20 fe_state_is 51712 6
+		"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-remove vbd 51712
+		XS rm /local/domain/5/device/vbd/51712 /local/domain/0/backend/vbd/5/51712
+		send "blk read xvda 1"
+		wait_for 20 console_count_is "^blk: no disk called 'xvda'" "$round"
+		[ "$(sector_text "$T/a.img" 1)" = "hot-added-$round" ]
+	done
 	send "poweroff"
 	wait_for 20 pid_gone "$GUEST_PID"
-	[ "$(sector_text "$T/a.img" 1)" = "hot-added" ]
 }
 
 @test "xenon-hv + xenstore: a disk removed without a close (forced) is dropped and the guest goes on" {

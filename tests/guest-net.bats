@@ -97,6 +97,8 @@ console_has() {
 console_count() {
 	tr -d '\r' <"$T/out" | grep -Ec -- "$1" || true
 }
+# console_count_is REGEX N: for wait_for, which must count anew each time.
+console_count_is() { [ "$(console_count "$1")" = "$2" ]; }
 
 # guest_up: the boot script (ip eth0 ...) has run and the prompt is back.
 guest_up() {
@@ -239,7 +241,7 @@ fe_state() { XS read "/local/domain/5/device/vif/$1/state" 2>/dev/null; }
 # fe_state_is DEVID STATE: for wait_for, which must read the node anew each time
 fe_state_is() { [ "$(fe_state "$1")" = "$2" ]; }
 
-@test "xenon-hv + xenstore: a vif added at run time is eth<devid>, pings both ways, and lets go on the backend's 5" {
+@test "xenon-hv + xenstore: a vif added at run time is eth<devid>, pings both ways, and lets go on the backend's 5; twice" {
 	require_kvm
 	[ -x "$HV" ] || skip "hypervisor/xenon-hv is not built"
 	netns_start
@@ -252,33 +254,37 @@ fe_state_is() { [ "$(fe_state "$1")" = "$2" ]; }
 	wait_for 30 console_has '^xenon> ' || { cat "$T/out"; false; }
 	send "nics"
 	wait_for 20 console_has '^no NICs$'
-	run "$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-add vif devid=3 tap=xvif3 mac=00:16:3e:00:00:03
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ "$(grep '^vif 3: ' <<<"$output")" =~ ^vif\ 3:\ mmio\ (0x[0-9a-f]+)\ size\ 0x[0-9a-f]+\ irq\ ([0-9]+)$ ]]
-	in_ns ip link set xvif3 master xbr0 up
-	vif_nodes 3 00:16:3e:00:00:03 "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-	wait_for 20 fe_state_is 3 4 || { cat "$T/out"; false; }
-	send "ip eth3 $GUEST_IP/24"
-	wait_for 20 console_has "^eth3: inet $GUEST_IP/24$"
-	send "ping $HOST_IP 2"
-	wait_for 30 console_has '^2 packets transmitted, ' || { cat "$T/out"; false; }
-	console_has '^2 packets transmitted, 2 received, 0% packet loss$'
-	run in_ns "$PEER" ping "$GUEST_IP" 2
-	echo "$output"
-	[ "$status" -eq 0 ]
-	send "nics"
-	wait_for 20 console_has "^eth3: mac 00:16:3e:00:00:03, mtu 1500, inet $GUEST_IP/24$"
-	# the backend closes: the driver lets go, the device is reset, the frontend says Closed
-	XS write /local/domain/0/backend/vif/5/3/state 5
-	wait_for 20 fe_state_is 3 6 || { cat "$T/out"; false; }
-	"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-list | grep -Eq '^vif +3 .* reset '
-	send "nics"
-	wait_for 20 eval '[ "$(console_count "^no NICs\$")" -eq 2 ]'
-	send "ping $HOST_IP 1"
-	wait_for 20 console_has "^ping: $HOST_IP: no NIC has a route to it"
-	"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-remove vif 3
-	XS rm /local/domain/5/device/vif/3 /local/domain/0/backend/vif/5/3
+	local round
+	for round in 1 2; do
+		run "$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-add vif devid=3 tap=xvif3 mac=00:16:3e:00:00:03
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "$(grep '^vif 3: ' <<<"$output")" =~ ^vif\ 3:\ mmio\ (0x[0-9a-f]+)\ size\ 0x[0-9a-f]+\ irq\ ([0-9]+)$ ]]
+		in_ns ip link set xvif3 master xbr0 up
+		vif_nodes 3 00:16:3e:00:00:03 "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+		wait_for 20 fe_state_is 3 4
+		send "ip eth3 $GUEST_IP/24"
+		wait_for 20 console_count_is "^eth3: inet $GUEST_IP/24$" "$round"
+		send "ping $HOST_IP 2"
+		wait_for 30 console_count_is '^2 packets transmitted, ' "$round"
+		[ "$(console_count '^2 packets transmitted, 2 received, 0% packet loss$')" = "$round" ]
+		run in_ns "$PEER" ping "$GUEST_IP" 2
+		echo "$output"
+		[ "$status" -eq 0 ]
+		send "nics"
+		wait_for 20 console_count_is "^eth3: mac 00:16:3e:00:00:03, mtu 1500, inet $GUEST_IP/24$" "$round"
+		# the backend closes: the driver lets go, the device is reset, the frontend says Closed
+		XS write /local/domain/0/backend/vif/5/3/state 5
+		wait_for 20 fe_state_is 3 6
+		"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-list | grep -Eq '^vif +3 .* reset '
+		send "nics"
+		wait_for 20 console_count_is '^no NICs$' $((round + 1))
+		send "ping $HOST_IP 1"
+		wait_for 20 console_count_is "^ping: $HOST_IP: no NIC has a route to it" "$round"
+		"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-remove vif 3
+		XS rm /local/domain/5/device/vif/3 /local/domain/0/backend/vif/5/3
+		! in_ns ip link show xvif3 2>/dev/null
+	done
 	send "poweroff"
 	wait_for 20 pid_gone "$GUEST_PID"
 }

@@ -503,7 +503,7 @@ start_f1() { xln create "$T/f.cfg"; }
 
 # ---- a real guest (nested runs) ---------------------------------------------
 
-@test "real guest: disk= and vif= connect; block and network attach / detach with the guest's own handshake" {
+@test "real guest: disk= and vif= connect; block and network attach / detach with the guest's own handshake, twice" {
 	require_kvm
 	unset XENON_HV
 	export XENON_DEVICE_TIMEOUT_MS=30000
@@ -514,15 +514,19 @@ start_f1() { xln create "$T/f.cfg"; }
 	start_f1
 	wait_for 60 fe_state_is 1 vbd 51712 4
 	wait_for 60 fe_state_is 1 vif 0 4
-	xln block-attach f1 "vdev=xvdb,script=block,target=$T/b.img"
-	[ "$(xl block-list f1 | awk '$1 == 51728 { print $4 }')" = 4 ]
-	xln block-detach f1 xvdb
-	[ "$(loops_of "$T/b.img")" = 0 ]
-	xln network-attach f1 bridge=xenbr0 mac=00:16:3e:00:00:42
-	[ "$(xl network-list f1 | awk '$1 == 1 { print $3, $5 }')" = "00:16:3e:00:00:42 4" ]
-	[ "$(taps | sort | tr '\n' ' ')" = "vif1.0 vif1.1 " ]
-	xln network-detach f1 00:16:3e:00:00:42
-	[ "$(taps)" = vif1.0 ]
+	local round
+	for round in 1 2; do
+		xln block-attach f1 "vdev=xvdb,script=block,target=$T/b.img"
+		[ "$(xl block-list f1 | awk '$1 == 51728 { print $4 }')" = 4 ]
+		[ "$(loops_of "$T/b.img")" = 1 ]
+		xln block-detach f1 xvdb
+		[ "$(loops_of "$T/b.img")" = 0 ]
+		xln network-attach f1 bridge=xenbr0 mac=00:16:3e:00:00:42
+		[ "$(xl network-list f1 | awk '$1 == 1 { print $3, $5 }')" = "00:16:3e:00:00:42 4" ]
+		[ "$(taps | sort | tr '\n' ' ')" = "vif1.0 vif1.1 " ]
+		xln network-detach f1 00:16:3e:00:00:42
+		[ "$(taps)" = vif1.0 ]
+	done
 	xln destroy f1
 	nothing_left
 	no_devices
