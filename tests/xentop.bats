@@ -13,6 +13,7 @@ setup() {
 	xl_env_start
 	export XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv
 	TMUX_SOCK=xenon-test-$$
+	NS=
 	for n in aidle zbusy; do
 		cat > "$T/$n.cfg" <<-EOF
 			name = "$n"
@@ -28,6 +29,7 @@ local_teardown() {
 	for pid in ${BG_PIDS:-}; do kill_pid "$pid"; done
 	[ -z "${TMUX_STARTED:-}" ] || tmux -L "$TMUX_SOCK" kill-server 2> /dev/null || true
 	xl_env_stop
+	[ -z "${NS:-}" ] || ip netns delete "$NS"
 }
 
 # Two domains: zbusy keeps its vCPU 0 fully busy, aidle does nothing.
@@ -278,4 +280,68 @@ guest_type() {
 	# The same in batch mode's columns and the -x sub-row.
 	xentop -b -i 1 -x > "$T/out"
 	grep -Eq "^VBD BlkBack 51712 \[ca: 0\]  OO: +0   RD: +$rd3   WR: +$wr3   RSECT: +$rs3   WSECT: +$ws3$" "$T/out"
+}
+
+# aidle's NIC counters from xentop -j: "NETS TX_PACKETS RX_PACKETS TX_BYTES RX_BYTES".
+vif_cols() {
+	xentop -j -i 1 | python3 -c '
+import json, sys
+d = {o["name"]: o for o in map(json.loads, sys.stdin)}["aidle"]
+v = d["net_list"][0] if d["net_list"] else {"tx_packets": 0, "rx_packets": 0, "tx_bytes": 0, "rx_bytes": 0}
+print(d["nets"], v["tx_packets"], v["rx_packets"], v["tx_bytes"], v["rx_bytes"])'
+}
+
+# The guest's own count of packets on eth0 ("RX TX"), from a fresh `nics`.
+guest_nic_packets() {
+	local before
+	before=$(console_text aidle | grep -c '^  rx ' || true)
+	guest_type aidle nics
+	wait_for 30 eval '[ "$(console_text aidle | grep -c "^  rx ")" -gt "$before" ]'
+	console_text aidle | tr -d '\r' | awk '/^  rx / { rx = $2; tx = $9 } END { print rx, tx }'
+}
+
+@test "with KVM: NIC columns grow with the guest's pings both ways and match the guest's own counters" {
+	require_kvm
+	command -v python3 > /dev/null || skip "needs python3 (tests/net-peer)"
+	unset XENON_HV
+	export XENON_SCRIPTDIR=$XENON_TOP/hotplug XENON_DEVICE_TIMEOUT_MS=60000
+	NS=xenon-test-$$-top$BATS_TEST_NUMBER
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+	ip -n "$NS" link add xenbr0 type bridge
+	ip -n "$NS" addr add 192.0.2.1/24 dev xenbr0
+	ip -n "$NS" link set xenbr0 up
+	cat >> "$T/aidle.cfg" <<-EOF
+		vif = [ "bridge=xenbr0" ]
+		cmdline = 'run="ip eth0 192.0.2.2/24"'
+	EOF
+	ip netns exec "$NS" xl create "$T/aidle.cfg" 'vcpus=1'
+	wait_for 60 console_has aidle '^eth0: inet 192.0.2.2/24'
+	read -r n tx0 rx0 txb0 rxb0 <<< "$(vif_cols)"
+	[ "$n" = 1 ]
+	guest_type aidle 'ping 192.0.2.1 3'
+	wait_for 60 console_has aidle '^3 packets transmitted, 3 received'
+	run ip netns exec "$NS" "$XENON_TOP/tests/net-peer" ping 192.0.2.2 3
+	echo "$output"
+	[ "$status" -eq 0 ]
+	read -r n tx1 rx1 txb1 rxb1 <<< "$(vif_cols)"
+	echo "tx $tx0/$txb0 -> $tx1/$txb1, rx $rx0/$rxb0 -> $rx1/$rxb1"
+	# 3 echo requests and 3 replies each way (84-byte IP packets in
+	# 98-byte frames), ARP besides.
+	[ $((tx1 - tx0)) -ge 6 ] && [ $((rx1 - rx0)) -ge 6 ]
+	[ $((txb1 - txb0)) -ge 588 ] && [ $((rxb1 - rxb0)) -ge 588 ]
+	# xenon-hv counts what the guest counts: its figures, read between two
+	# of xentop's, lie between them.
+	read -r grx gtx <<< "$(guest_nic_packets)"
+	read -r n tx2 rx2 txb2 rxb2 <<< "$(vif_cols)"
+	echo "guest rx $grx tx $gtx; xentop rx $rx1..$rx2 tx $tx1..$tx2"
+	[ "$tx1" -le "$gtx" ] && [ "$gtx" -le "$tx2" ]
+	[ "$rx1" -le "$grx" ] && [ "$grx" -le "$rx2" ]
+	# Batch mode: the NETS column and the -n sub-row carry them.
+	xentop -b -i 1 -n > "$T/out"
+	cat "$T/out"
+	read -r name state cpu pct mem mpct maxmem maxpct vcpus nets nettx netrx rest <<< "$(row_of "$T/out" aidle 1)"
+	[ "$nets" = 1 ]
+	grep -Eq "^Net0 RX: +[0-9]+bytes +([0-9]+)pkts +0err +0drop  TX: +[0-9]+bytes +[0-9]+pkts +0err +0drop$" "$T/out"
+	awk '/^Net0 RX:/ { rx = $4 + 0; tx = $9 + 0 } END { exit !(rx >= '"$rx2"' && tx >= '"$tx2"') }' "$T/out"
 }
