@@ -167,9 +167,12 @@ struct hvctl_device_spec {
 /* Statistics, from the guest's point of view (tx: the guest sent). */
 enum hvctl_vbd_stat {
 	HVCTL_VBD_RD_REQS, HVCTL_VBD_RD_SECTORS, HVCTL_VBD_WR_REQS, HVCTL_VBD_WR_SECTORS,
-	HVCTL_VBD_FLUSH_REQS, HVCTL_VBD_DISCARD_REQS, HVCTL_VBD_ERRORS, HVCTL_VBD_NR_STATS
+	HVCTL_VBD_FLUSH_REQS, HVCTL_VBD_DISCARD_REQS, HVCTL_VBD_ERRORS,
+	/* Xen's oo_req: times requests waited in the ring for the device to
+	 * have a free request slot (a full batch in progress, more behind it) */
+	HVCTL_VBD_OO_REQS, HVCTL_VBD_NR_STATS
 };
-#define HVCTL_VBD_STAT_NAMES {"rd_reqs", "rd_sectors", "wr_reqs", "wr_sectors", "flush_reqs", "discard_reqs", "errors"}
+#define HVCTL_VBD_STAT_NAMES {"rd_reqs", "rd_sectors", "wr_reqs", "wr_sectors", "flush_reqs", "discard_reqs", "errors", "oo_reqs"}
 enum hvctl_vif_stat {
 	HVCTL_VIF_TX_BYTES, HVCTL_VIF_TX_PACKETS, HVCTL_VIF_TX_ERRORS, HVCTL_VIF_TX_DROPS,
 	HVCTL_VIF_RX_BYTES, HVCTL_VIF_RX_PACKETS, HVCTL_VIF_RX_ERRORS, HVCTL_VIF_RX_DROPS,

@@ -396,6 +396,9 @@ static void vbd_queue_notify(void *dev, unsigned q)
 		virtq_disable_notify(vq);
 		do {
 			n = pop_batch(v, vq, &rc);
+			/* Requests behind a full batch wait for its slots: Xen's oo_req. */
+			if (n == BLK_BATCH && virtq_has_avail(vq))
+				stat_add(v, HVCTL_VBD_OO_REQS, 1);
 			if (n)
 				run_batch(v, vq, n);
 		} while (n == BLK_BATCH);

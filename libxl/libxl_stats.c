@@ -115,8 +115,7 @@ static void fill_vbd(libxl_vbd_stats *v, const struct hvctl_device *dev)
 	v->wr_sectors = dev->stats[HVCTL_VBD_WR_SECTORS];
 	v->flush_reqs = dev->stats[HVCTL_VBD_FLUSH_REQS];
 	v->errors = dev->stats[HVCTL_VBD_ERRORS];
-	/* virtio-blk has no out-of-requests event: a guest waits on its own ring. */
-	v->oo_reqs = 0;
+	v->oo_reqs = dev->stats[HVCTL_VBD_OO_REQS];
 }
 
 static void fill_vif(libxl_vif_stats *v, const struct hvctl_device *dev)

@@ -280,6 +280,14 @@ guest_type() {
 	# The same in batch mode's columns and the -x sub-row.
 	xentop -b -i 1 -x > "$T/out"
 	grep -Eq "^VBD BlkBack 51712 \[ca: 0\]  OO: +0   RD: +$rd3   WR: +$wr3   RSECT: +$rs3   WSECT: +$ws3$" "$T/out"
+	# 64 reads in flight: xenon-hv takes 32 at a time, the others wait (VBD_OO).
+	guest_type aidle 'blk iops xvda 1 64'
+	wait_for 120 console_has aidle 'random 4 KiB reads at queue depth 64: 256 in'
+	xentop -b -i 1 -x > "$T/out"
+	cat "$T/out"
+	read -r name state cpu pct mem mpct maxmem maxpct vcpus nets tx rx vbds oo rd4 rest <<< "$(row_of "$T/out" aidle 1)"
+	[ "$oo" -gt 0 ] && [ $((rd4 - rd3)) -eq 256 ]
+	grep -Eq "^VBD BlkBack 51712 \[ca: 0\]  OO: +$oo   RD: +$rd4 " "$T/out"
 }
 
 # aidle's NIC counters from xentop -j: "NETS TX_PACKETS RX_PACKETS TX_BYTES RX_BYTES".

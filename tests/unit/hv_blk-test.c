@@ -52,7 +52,7 @@ int hv_kvm_ioeventfd(struct hv_vm *vm, int fd, enum hv_bus_space space, uint64_t
 }
 
 #define RAM_SIZE (4 << 20)
-#define QSIZE	 64
+#define QSIZE	 128 /* room for more requests than one batch (32) */
 #define DESC	 0x1000
 #define AVAIL	 0x2000
 #define USED	 0x3000
@@ -337,6 +337,33 @@ static void test_batch(void)
 		CHECK_INT(used_len(), 4097);
 	}
 	CHECK(!memcmp(gpa(DATA2), gpa(DATA), N * 4096));
+}
+
+/*
+ * Xen's oo_req: requests that wait behind a full batch count one event;
+ * a batch that leaves none waiting counts nothing.
+ */
+static void test_out_of_requests(void)
+{
+	enum { N = 40 }; /* one batch of 32, 8 waiting behind it */
+	uint64_t oo = stat_of(HVCTL_VBD_OO_REQS);
+	uint64_t wr = stat_of(HVCTL_VBD_WR_REQS);
+
+	for (unsigned i = 0; i < N; i++)
+		post_req(i, T_OUT, 8 * i, DATA + i * 512, 512);
+	CHECK(kick_wait());
+	for (unsigned i = 0; i < N; i++) {
+		CHECK_INT(*(uint8_t *)gpa(STATUSES + i), S_OK);
+		CHECK_INT(used_len(), 1);
+	}
+	CHECK_INT(stat_of(HVCTL_VBD_WR_REQS), wr + N);
+	CHECK_INT(stat_of(HVCTL_VBD_OO_REQS), oo + 1);
+	for (unsigned i = 0; i < 12; i++)
+		post_req(i, T_OUT, 8 * i, DATA + i * 512, 512);
+	CHECK(kick_wait());
+	for (unsigned i = 0; i < 12; i++)
+		used_len();
+	CHECK_INT(stat_of(HVCTL_VBD_OO_REQS), oo + 1);
 }
 
 /* Buffers at odd addresses, split over odd-sized segments, header and data in one buffer. */
@@ -660,6 +687,7 @@ int main(void)
 	RUN(test_config_and_features);
 	RUN(test_write_read_back);
 	RUN(test_batch);
+	RUN(test_out_of_requests);
 	RUN(test_unaligned_and_layout);
 	RUN(test_flush_discard_get_id_wce);
 	RUN(test_bad_requests);
