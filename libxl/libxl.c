@@ -2,6 +2,7 @@
 #include "libxl/libxl_internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "libxl/libxl_device.h"
 #include "log.h"
+#include "strutil.h"
 
 /* The contexts alive, newest first: its logger receives the messages. The
  * sink that was there before the first is put back after the last. */
@@ -53,7 +56,83 @@ static void ctx_dead(libxl_ctx *ctx)
 		log_set_sink(outer_sink, outer_sink_arg, NULL, NULL);
 }
 
-int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags, xentoollog_logger *lg)
+/*
+ * The settings: the caller's, else the environment's (read here and
+ * nowhere else in libxl), else the built-in defaults (libxl.h).
+ */
+static const struct {
+	size_t off;
+	const char *env, *dflt;
+	bool absolute;
+} str_settings[] = {
+    {offsetof(libxl_ctx_settings, xenstored_path), NULL, NULL, false}, /* libxenstore's default */
+    {offsetof(libxl_ctx_settings, run_dir), "XENON_RUNDIR", "/run/xenon", true},
+    {offsetof(libxl_ctx_settings, log_dir), "XENON_LOGDIR", "/var/log/xenon", true},
+    {offsetof(libxl_ctx_settings, hv_path), "XENON_HV", "xenon-hv", false},
+    {offsetof(libxl_ctx_settings, script_dir), "XENON_SCRIPTDIR", LIBXL_SCRIPTDIR, true},
+};
+
+static const char *env_or(const char *name, const char *dflt)
+{
+	const char *v = name ? getenv(name) : NULL;
+
+	return v && *v ? v : dflt;
+}
+
+static int env_ms(const char *name, int dflt)
+{
+	const char *v = getenv(name);
+	uint64_t ms;
+
+	if (v && *v && parse_u64(v, 3600000, &ms) == 0)
+		return (int)ms;
+	return dflt;
+}
+
+static int settings_fill(libxl_ctx *ctx, const libxl_ctx_settings *in)
+{
+	static const libxl_ctx_settings none;
+
+	if (!in)
+		in = &none;
+	for (size_t i = 0; i < sizeof(str_settings) / sizeof(str_settings[0]); i++) {
+		const char *v = *(const char *const *)((const char *)in + str_settings[i].off);
+
+		if (v && (!*v || (str_settings[i].absolute && v[0] != '/'))) {
+			log_warnx("libxl_ctx_settings: \"%s\" is not an absolute path", v);
+			return -EINVAL;
+		}
+		if (!v)
+			v = env_or(str_settings[i].env, str_settings[i].dflt);
+		if (!v)
+			v = xs_socket_path();
+		ctx->set_own[i] = strdup(v);
+		if (!ctx->set_own[i])
+			return -ENOMEM;
+		*(const char **)((char *)&ctx->set + str_settings[i].off) = ctx->set_own[i];
+	}
+	ctx->set.device_timeout_ms = in->device_timeout_ms > 0
+					 ? in->device_timeout_ms
+					 : env_ms("XENON_DEVICE_TIMEOUT_MS", LIBXL__DEVICE_TIMEOUT_MS);
+	ctx->set.hotplug_timeout_ms = in->hotplug_timeout_ms > 0
+					  ? in->hotplug_timeout_ms
+					  : env_ms("XENON_HOTPLUG_TIMEOUT_MS", LIBXL__HOTPLUG_TIMEOUT_MS);
+	return 0;
+}
+
+static void ctx_destroy(libxl_ctx *ctx)
+{
+	if (ctx->stats_free)
+		ctx->stats_free(ctx);
+	xs_close(ctx->xsh);
+	ctx_dead(ctx);
+	for (size_t i = 0; i < sizeof(ctx->set_own) / sizeof(ctx->set_own[0]); i++)
+		free(ctx->set_own[i]);
+	free(ctx);
+}
+
+int libxl_ctx_alloc_settings(libxl_ctx **pctx, int version, unsigned flags, xentoollog_logger *lg,
+			     const libxl_ctx_settings *settings)
 {
 	libxl_ctx *ctx;
 	int rc;
@@ -65,43 +144,48 @@ int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags, xentoollog_lo
 		return -ENOMEM;
 	ctx->lg = lg;
 	ctx_live(ctx);
-	rc = xs_open(NULL, &ctx->xsh);
+	rc = settings_fill(ctx, settings);
+	if (rc == 0) {
+		rc = xs_open(ctx->set.xenstored_path, &ctx->xsh);
+		if (rc < 0)
+			log_warnx("cannot connect to xenstored at %s: %s (is xenstored running? the "
+				  "socket is the context's xenstored_path, else $XENSTORED_PATH)",
+				  ctx->set.xenstored_path, log_strerror(-rc));
+	}
 	if (rc == 0)
 		rc = libxl__xs_set_timeout(ctx, LIBXL__XS_TIMEOUT_MS);
 	if (rc < 0) {
-		xs_close(ctx->xsh);
-		ctx_dead(ctx);
-		free(ctx);
+		ctx_destroy(ctx);
 		return rc;
 	}
 	*pctx = ctx;
 	return 0;
 }
 
+int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags, xentoollog_logger *lg)
+{
+	return libxl_ctx_alloc_settings(pctx, version, flags, lg, NULL);
+}
+
 void libxl_ctx_free(libxl_ctx *ctx)
 {
-	if (!ctx)
-		return;
-	xs_close(ctx->xsh);
-	ctx_dead(ctx);
-	free(ctx);
+	if (ctx)
+		ctx_destroy(ctx);
 }
 
-static const char *env_or(const char *name, const char *dflt)
+const libxl_ctx_settings *libxl_ctx_get_settings(libxl_ctx *ctx)
 {
-	const char *v = getenv(name);
-
-	return v && *v ? v : dflt;
+	return &ctx->set;
 }
 
-const char *libxl_rundir(void)
+const char *libxl_rundir(libxl_ctx *ctx)
 {
-	return env_or("XENON_RUNDIR", "/run/xenon");
+	return ctx->set.run_dir;
 }
 
-const char *libxl_logdir(void)
+const char *libxl_logdir(libxl_ctx *ctx)
 {
-	return env_or("XENON_LOGDIR", "/var/log/xenon");
+	return ctx->set.log_dir;
 }
 
 int libxl__mkdir_p(const char *dir, unsigned mode)

@@ -6,13 +6,18 @@
  * on failure; messages for people go to the logger the caller passes to
  * libxl_ctx_alloc (xentoollog.h): libxl never prints by itself.
  *
- * Where things live (so that tests and several installations can run side
- * by side):
+ * Where things live are settings of the context (libxl_ctx_settings), so
+ * that tests and several installations can run side by side; each one the
+ * caller leaves unset comes from the environment, else a built-in default:
  *   xenstored       $XENSTORED_PATH, else /run/xenstored/socket (as Xen)
  *   run directory   $XENON_RUNDIR, else /run/xenon; control sockets are
  *                   <rundir>/domains/<domid>.sock
  *   log directory   $XENON_LOGDIR, else /var/log/xenon
  *   xenon-hv        $XENON_HV, else "xenon-hv" found through $PATH
+ *   hotplug scripts $XENON_SCRIPTDIR, else /etc/xen/scripts
+ *   device waits    $XENON_DEVICE_TIMEOUT_MS, else 10000 (a guest's answer)
+ *                   $XENON_HOTPLUG_TIMEOUT_MS, else 40000 (a hotplug script)
+ * The environment is read once, when the context is opened.
  *
  * The xenstore layout of a domain is Xen's (see libxl_layout.c):
  *   /local/domain/<id>/{name,domid,vm,memory/..,console/..,control/..,device,...}
@@ -39,18 +44,39 @@
 typedef struct libxl__ctx libxl_ctx;
 
 /*
+ * A context's settings (libxl_ctx_alloc_settings): NULL strings and 0 (or
+ * negative) times take the defaults above. Strings are copied.
+ */
+typedef struct {
+	const char *xenstored_path; /* xenstored's socket */
+	const char *run_dir;	    /* control sockets below <run_dir>/domains */
+	const char *log_dir;	    /* xl-<name>.log */
+	const char *hv_path;	    /* the xenon-hv program (a name is looked for in $PATH) */
+	const char *script_dir;	    /* hotplug scripts named without a '/' */
+	int device_timeout_ms;	    /* how long a guest may take to connect / let go a device */
+	int hotplug_timeout_ms;	    /* how long a hotplug script may run */
+} libxl_ctx_settings;
+
+/*
  * Connect to xenstored (path as above). flags: 0. The context is not
  * shared between threads or across fork(): a child makes its own.
  * lg receives libxl's messages (errors as XTL_ERROR; info and debug as the
  * verbosity allows), with context "libxl"; NULL drops them. While several
  * contexts live, the most recently allocated one's logger receives them.
+ * A failure to connect is reported to lg too (the socket and why).
  */
 int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags, xentoollog_logger *lg);
+/* The same with settings (NULL: all defaults); -EINVAL for a relative
+ * run_dir, log_dir or script_dir, or an empty string. */
+int libxl_ctx_alloc_settings(libxl_ctx **pctx, int version, unsigned flags, xentoollog_logger *lg,
+			     const libxl_ctx_settings *settings);
 void libxl_ctx_free(libxl_ctx *ctx);
+/* The settings in force, every field filled in (valid until _ctx_free). */
+const libxl_ctx_settings *libxl_ctx_get_settings(libxl_ctx *ctx);
 
-/* The run and log directories as described above. */
-const char *libxl_rundir(void);
-const char *libxl_logdir(void);
+/* The context's run and log directories (its settings'). */
+const char *libxl_rundir(libxl_ctx *ctx);
+const char *libxl_logdir(libxl_ctx *ctx);
 /* mkdir -p dir (mode 0755). */
 int libxl_ensure_dir(const char *dir);
 

@@ -81,9 +81,9 @@ int libxl__pty_open(const char *path, int *fd)
 }
 
 /* xenon-hv's INFO reply; -ESRCH when it is gone. */
-static int hv_info(uint32_t domid, struct hvctl_info *info)
+static int hv_info(libxl_ctx *ctx, uint32_t domid, struct hvctl_info *info)
 {
-	int fd, rc = libxl__hv_connect(domid, &fd);
+	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
 
 	if (rc < 0)
 		return rc;
@@ -100,7 +100,7 @@ int libxl_console_get_tty(libxl_ctx *ctx, uint32_t domid, char **path)
 	(void)ctx;
 	if (domid == LIBXL_DOMID_HOST)
 		return -EINVAL;
-	rc = hv_info(domid, &info);
+	rc = hv_info(ctx, domid, &info);
 	if (rc < 0)
 		return rc;
 	info.console_pty[sizeof(info.console_pty) - 1] = '\0';
@@ -130,7 +130,7 @@ int libxl_console_get_ring(libxl_ctx *ctx, uint32_t domid, char **buf, size_t *l
 	int fd, rc;
 
 	(void)ctx;
-	rc = libxl__hv_connect(domid, &fd);
+	rc = libxl__hv_connect(ctx, domid, &fd);
 	if (rc < 0)
 		return rc;
 	b = malloc(n);

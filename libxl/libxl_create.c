@@ -172,7 +172,7 @@ static int alloc_domid(libxl_ctx *ctx, struct libxl__layout *l)
 	int rc = libxl__xs_transact(ctx, alloc_in_tx, l);
 
 	if (rc < 0 && rc != -EEXIST && rc != -ENOSPC)
-		log_warnx("cannot write domain '%s' into xenstore (%s): %s", l->name, xs_socket_path(),
+		log_warnx("cannot write domain '%s' into xenstore (%s): %s", l->name, ctx->set.xenstored_path,
 			  log_strerror(rc));
 	return rc;
 }
@@ -337,7 +337,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		rc = make_layout(cfg, &l, uuid, &json);
 	if (rc < 0)
 		return rc;
-	rc = libxl__path(dir, sizeof(dir), "%s/domains", libxl_rundir());
+	rc = libxl__path(dir, sizeof(dir), "%s/domains", libxl_rundir(ctx));
 	if (rc == 0 && (rc = libxl__mkdir_p(dir, 0755)) < 0)
 		log_warnx("cannot create the run directory %s: %s (set $XENON_RUNDIR?)", dir,
 			  log_strerror(rc));
@@ -348,7 +348,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	free(json);
 	if (rc < 0)
 		return rc;
-	rc = libxl__hv_socket_path(l.domid, control, sizeof(control));
+	rc = libxl__hv_socket_path(ctx, l.domid, control, sizeof(control));
 	if (rc == 0) {
 		unlink(control); /* a stale socket of an earlier run */
 		rc = xs_introduce_domain(ctx->xsh, l.domid);

@@ -15,24 +15,14 @@
 #include "log.h"
 #include "strutil.h"
 
-static int env_ms(const char *name, int dflt)
+int libxl__device_timeout_ms(libxl_ctx *ctx)
 {
-	const char *v = getenv(name);
-	uint64_t ms;
-
-	if (v && *v && parse_u64(v, 3600000, &ms) == 0)
-		return (int)ms;
-	return dflt;
+	return ctx->set.device_timeout_ms;
 }
 
-int libxl__device_timeout_ms(void)
+int libxl__hotplug_timeout_ms(libxl_ctx *ctx)
 {
-	return env_ms("XENON_DEVICE_TIMEOUT_MS", LIBXL__DEVICE_TIMEOUT_MS);
-}
-
-int libxl__hotplug_timeout_ms(void)
-{
-	return env_ms("XENON_HOTPLUG_TIMEOUT_MS", LIBXL__HOTPLUG_TIMEOUT_MS);
+	return ctx->set.hotplug_timeout_ms;
 }
 
 int libxl__dev_init(struct libxl__dev *d, uint32_t hv_kind, uint32_t domid, uint32_t devid)
@@ -309,9 +299,9 @@ int libxl__dev_ids(libxl_ctx *ctx, const char *kind, uint32_t domid, uint32_t **
 
 /* ---- xenon-hv ---- */
 
-int libxl__dev_hv_add(uint32_t domid, const struct hvctl_device_spec *spec, struct hvctl_device *out)
+int libxl__dev_hv_add(libxl_ctx *ctx, uint32_t domid, const struct hvctl_device_spec *spec, struct hvctl_device *out)
 {
-	int fd, rc = libxl__hv_connect(domid, &fd);
+	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
 
 	if (rc < 0)
 		return rc;
@@ -320,9 +310,9 @@ int libxl__dev_hv_add(uint32_t domid, const struct hvctl_device_spec *spec, stru
 	return rc == -EPIPE ? -ESRCH : rc;
 }
 
-int libxl__dev_hv_remove(uint32_t domid, uint32_t hv_kind, uint32_t devid)
+int libxl__dev_hv_remove(libxl_ctx *ctx, uint32_t domid, uint32_t hv_kind, uint32_t devid)
 {
-	int fd, rc = libxl__hv_connect(domid, &fd);
+	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
 
 	if (rc < 0)
 		return rc;
@@ -331,13 +321,13 @@ int libxl__dev_hv_remove(uint32_t domid, uint32_t hv_kind, uint32_t devid)
 	return rc == -EPIPE ? -ESRCH : rc;
 }
 
-int libxl__dev_hv_find(uint32_t domid, uint32_t hv_kind, uint32_t devid, struct hvctl_device *out)
+int libxl__dev_hv_find(libxl_ctx *ctx, uint32_t domid, uint32_t hv_kind, uint32_t devid, struct hvctl_device *out)
 {
 	struct hvctl_device *devs;
 	unsigned n = HVCTL_MAX_PACKET / sizeof(*devs);
 	int fd, rc;
 
-	rc = libxl__hv_connect(domid, &fd);
+	rc = libxl__hv_connect(ctx, domid, &fd);
 	if (rc < 0)
 		return rc;
 	devs = calloc(n, sizeof(*devs));
@@ -356,10 +346,10 @@ int libxl__dev_hv_find(uint32_t domid, uint32_t hv_kind, uint32_t devid, struct 
 	return rc;
 }
 
-int libxl__dev_domain_paused(uint32_t domid)
+int libxl__dev_domain_paused(libxl_ctx *ctx, uint32_t domid)
 {
 	struct hvctl_info info;
-	int fd, rc = libxl__hv_connect(domid, &fd);
+	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
 
 	if (rc < 0)
 		return rc;
@@ -373,11 +363,11 @@ int libxl__dev_domain_paused(uint32_t domid)
 int libxl__dev_attach_finish(libxl_ctx *ctx, const struct libxl__dev *d, bool wait)
 {
 	char err[256];
-	int rc, timeout = libxl__device_timeout_ms();
+	int rc, timeout = libxl__device_timeout_ms(ctx);
 
 	if (!wait)
 		return 0;
-	if (libxl__dev_domain_paused(d->domid) == 1) {
+	if (libxl__dev_domain_paused(ctx, d->domid) == 1) {
 		log_info("domain %u is paused: the guest will connect %s when it runs", d->domid, d->what);
 		return 0;
 	}

@@ -26,6 +26,9 @@ enum {
 #define LIBXL__DEVICE_TIMEOUT_MS 10000
 /* How long a hotplug script may run (Xen's LIBXL_HOTPLUG_TIMEOUT). */
 #define LIBXL__HOTPLUG_TIMEOUT_MS 40000
+#ifndef LIBXL_SCRIPTDIR
+#define LIBXL_SCRIPTDIR "/etc/xen/scripts"
+#endif
 
 /* One device of one domain and its two xenstore nodes. */
 struct libxl__dev {
@@ -43,9 +46,9 @@ struct libxl__kv {
 
 int libxl__dev_init(struct libxl__dev *d, uint32_t hv_kind, uint32_t domid, uint32_t devid);
 
-/* $XENON_DEVICE_TIMEOUT_MS / $XENON_HOTPLUG_TIMEOUT_MS, else the defaults above. */
-int libxl__device_timeout_ms(void);
-int libxl__hotplug_timeout_ms(void);
+/* The context's settings (libxl_ctx_settings; defaults above). */
+int libxl__device_timeout_ms(libxl_ctx *ctx);
+int libxl__hotplug_timeout_ms(libxl_ctx *ctx);
 
 /*
  * A XenbusState as written in a node (the guest's frontend is untrusted):
@@ -100,12 +103,12 @@ void *libxl__dev_list(libxl_ctx *ctx, uint32_t hv_kind, const char *kind, uint32
 void libxl__dev_backends_follow(libxl_ctx *ctx, uint32_t domid);
 
 /* The device calls on the domain's xenon-hv (-ESRCH when it is gone). */
-int libxl__dev_hv_add(uint32_t domid, const struct hvctl_device_spec *spec, struct hvctl_device *out);
-int libxl__dev_hv_remove(uint32_t domid, uint32_t hv_kind, uint32_t devid);
+int libxl__dev_hv_add(libxl_ctx *ctx, uint32_t domid, const struct hvctl_device_spec *spec, struct hvctl_device *out);
+int libxl__dev_hv_remove(libxl_ctx *ctx, uint32_t domid, uint32_t hv_kind, uint32_t devid);
 /* The device's entry in xenon-hv's list: 0, -ENOENT or the call's error. */
-int libxl__dev_hv_find(uint32_t domid, uint32_t hv_kind, uint32_t devid, struct hvctl_device *out);
+int libxl__dev_hv_find(libxl_ctx *ctx, uint32_t domid, uint32_t hv_kind, uint32_t devid, struct hvctl_device *out);
 /* 1 when the domain's vCPUs are paused, 0 running, <0 no answer. */
-int libxl__dev_domain_paused(uint32_t domid);
+int libxl__dev_domain_paused(libxl_ctx *ctx, uint32_t domid);
 
 /*
  * Detach (docs/devices.md): Closing, wait for the guest's Closed (unless it
@@ -139,13 +142,13 @@ struct libxl__hotplug {
 };
 
 /* Where scripts are looked for: $XENON_SCRIPTDIR, else the installed /etc/xen/scripts. */
-const char *libxl__hotplug_dir(void);
+const char *libxl__hotplug_dir(libxl_ctx *ctx);
 /*
  * script as configured (a name: in the script directory; or a path) into
  * buf, checked to be an executable regular file; -ENOENT / -EACCES with a
  * message naming what.
  */
-int libxl__hotplug_resolve(const char *script, const char *what, char *buf, size_t len);
+int libxl__hotplug_resolve(libxl_ctx *ctx, const char *script, const char *what, char *buf, size_t len);
 /*
  * Run the script with Xen's environment, bounded by the hotplug timeout
  * (its process group is killed then). 0 when it exited 0 without

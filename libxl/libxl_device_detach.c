@@ -47,7 +47,7 @@ static int run_remove_script(libxl_ctx *ctx, const struct libxl__dev *d, bool qu
 void libxl__dev_undo(libxl_ctx *ctx, const struct libxl__dev *d, bool hv_added, bool script_ran)
 {
 	if (hv_added)
-		libxl__dev_hv_remove(d->domid, d->hv_kind, d->devid);
+		libxl__dev_hv_remove(ctx, d->domid, d->hv_kind, d->devid);
 	if (script_ran)
 		run_remove_script(ctx, d, true);
 	libxl__dev_nodes_remove(ctx, d);
@@ -64,7 +64,7 @@ static int wait_closed(libxl_ctx *ctx, const struct libxl__dev *d, bool force)
 {
 	char err[256];
 	int rc, old = libxl__xb_state_read(ctx, d->be), fe = libxl__xb_state_read(ctx, d->fe);
-	int timeout = libxl__device_timeout_ms();
+	int timeout = libxl__device_timeout_ms(ctx);
 
 	rc = libxl__dev_set_backend_state(ctx, d, LIBXL__XB_CLOSING);
 	if (rc < 0)
@@ -102,7 +102,7 @@ int libxl__dev_detach(libxl_ctx *ctx, const struct libxl__dev *d, bool force)
 	rc = wait_closed(ctx, d, force);
 	if (rc < 0)
 		return rc;
-	rc = libxl__dev_hv_remove(d->domid, d->hv_kind, d->devid);
+	rc = libxl__dev_hv_remove(ctx, d->domid, d->hv_kind, d->devid);
 	if (rc < 0 && rc != -ENOENT && rc != -ESRCH) {
 		if (!force) {
 			log_warnx("domain %u: xenon-hv could not remove %s: %s", d->domid, d->what,

@@ -120,7 +120,7 @@ static int check_target(const libxl_device_disk *disk, const char *what, struct 
 	return 0;
 }
 
-static int plan(const libxl_device_disk *disk, struct disk_plan *p)
+static int plan(libxl_ctx *ctx, const libxl_device_disk *disk, struct disk_plan *p)
 {
 	const char *script = disk->script && *disk->script ? disk->script : NULL;
 	struct stat st;
@@ -141,7 +141,7 @@ static int plan(const libxl_device_disk *disk, struct disk_plan *p)
 	}
 	p->script[0] = '\0';
 	if (script)
-		return libxl__hotplug_resolve(script, p->d.what, p->script, sizeof(p->script));
+		return libxl__hotplug_resolve(ctx, script, p->d.what, p->script, sizeof(p->script));
 	if (!realpath(disk->pdev_path, p->target)) {
 		rc = -errno;
 		log_warnx("%s: cannot resolve %s: %s", p->d.what, disk->pdev_path, log_strerror(rc));
@@ -197,7 +197,7 @@ static int script_target(libxl_ctx *ctx, struct disk_plan *p)
 	return 0;
 }
 
-static int hv_add(libxl_device_disk *disk, const struct disk_plan *p, struct hvctl_device *out)
+static int hv_add(libxl_ctx *ctx, libxl_device_disk *disk, const struct disk_plan *p, struct hvctl_device *out)
 {
 	struct hvctl_device_spec spec;
 	int rc;
@@ -212,7 +212,7 @@ static int hv_add(libxl_device_disk *disk, const struct disk_plan *p, struct hvc
 		return -ENAMETOOLONG;
 	}
 	memcpy(spec.target, p->target, strlen(p->target) + 1);
-	rc = libxl__dev_hv_add(p->d.domid, &spec, out);
+	rc = libxl__dev_hv_add(ctx, p->d.domid, &spec, out);
 	if (rc == -ESRCH)
 		log_warnx("%s: domain %u is not running (its xenon-hv is gone)", p->d.what, p->d.domid);
 	else if (rc == -EBUSY)
@@ -237,7 +237,7 @@ int libxl__device_disk_add(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *di
 		return -ENOMEM;
 	rc = dev_for(domid, disk->vdev, &p->d);
 	if (rc == 0)
-		rc = plan(disk, p);
+		rc = plan(ctx, disk, p);
 	if (rc == 0)
 		rc = write_backend(ctx, disk, p);
 	if (rc < 0) {
@@ -253,7 +253,7 @@ int libxl__device_disk_add(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *di
 			rc = script_target(ctx, p);
 	}
 	if (rc == 0)
-		rc = hv_add(disk, p, &hv);
+		rc = hv_add(ctx, disk, p, &hv);
 	hv_added = rc == 0;
 	snprintf(devid, sizeof(devid), "%u", p->d.devid);
 	struct libxl__kv fe[] = {{"virtual-device", devid},
@@ -382,7 +382,7 @@ int libxl_device_disk_getinfo(libxl_ctx *ctx, uint32_t domid, const libxl_device
 	info->devid = (int)d.devid;
 	info->state = libxl__xb_state_read(ctx, d.fe);
 	info->backend_state = libxl__xb_state_read(ctx, d.be);
-	if (libxl__dev_hv_find(domid, HVCTL_DEV_VBD, d.devid, &hv) == 0) {
+	if (libxl__dev_hv_find(ctx, domid, HVCTL_DEV_VBD, d.devid, &hv) == 0) {
 		hv.target[sizeof(hv.target) - 1] = '\0';
 		info->irq = (int)hv.irq;
 		info->mmio_base = hv.mmio_base;

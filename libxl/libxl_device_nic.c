@@ -151,7 +151,7 @@ static int plan(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, struct ni
 	}
 	rc = check_mac(ctx, nic, p);
 	if (rc == 0)
-		rc = libxl__hotplug_resolve(script, p->d.what, p->script, sizeof(p->script));
+		rc = libxl__hotplug_resolve(ctx, script, p->d.what, p->script, sizeof(p->script));
 	return rc;
 }
 
@@ -193,7 +193,7 @@ static int write_backend(libxl_ctx *ctx, const libxl_device_nic *nic, struct nic
 	return rc;
 }
 
-static int hv_add(const libxl_device_nic *nic, const struct nic_plan *p, struct hvctl_device *out)
+static int hv_add(libxl_ctx *ctx, const libxl_device_nic *nic, const struct nic_plan *p, struct hvctl_device *out)
 {
 	struct hvctl_device_spec spec;
 	int rc;
@@ -207,7 +207,7 @@ static int hv_add(const libxl_device_nic *nic, const struct nic_plan *p, struct 
 	spec.rate_usecs = nic->rate_bytes_per_interval ? nic->rate_interval_usecs : 0;
 	memcpy(spec.mac, nic->mac, sizeof(spec.mac));
 	snprintf(spec.target, sizeof(spec.target), "%s", p->vifname);
-	rc = libxl__dev_hv_add(p->d.domid, &spec, out);
+	rc = libxl__dev_hv_add(ctx, p->d.domid, &spec, out);
 	if (rc == -ESRCH)
 		log_warnx("%s: domain %u is not running (its xenon-hv is gone)", p->d.what, p->d.domid);
 	else if (rc < 0)
@@ -233,7 +233,7 @@ int libxl__device_nic_add(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic,
 		free(p);
 		return rc;
 	}
-	rc = hv_add(nic, p, &hv);
+	rc = hv_add(ctx, nic, p, &hv);
 	hv_added = rc == 0;
 	if (rc == 0) {
 		struct libxl__hotplug h = {p->script,  "online",	p->d.be,  "vif",
@@ -408,7 +408,7 @@ int libxl_device_nic_getinfo(libxl_ctx *ctx, uint32_t domid, const libxl_device_
 	info->state = libxl__xb_state_read(ctx, d.fe);
 	info->backend_state = libxl__xb_state_read(ctx, d.be);
 	info->vifname = libxl__dev_be_str(ctx, &d, "vifname");
-	if (libxl__dev_hv_find(domid, HVCTL_DEV_VIF, d.devid, &hv) == 0) {
+	if (libxl__dev_hv_find(ctx, domid, HVCTL_DEV_VIF, d.devid, &hv) == 0) {
 		info->irq = (int)hv.irq;
 		info->mmio_base = hv.mmio_base;
 		info->driver_status = (int)hv.status;

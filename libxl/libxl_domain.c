@@ -60,9 +60,9 @@ int libxl_domain_qualifier_to_domid(libxl_ctx *ctx, const char *q, uint32_t *dom
 }
 
 /* A call on the domain's control socket; -ESRCH when xenon-hv is gone. */
-static int hv_simple(uint32_t domid, int (*op)(int fd))
+static int hv_simple(libxl_ctx *ctx, uint32_t domid, int (*op)(int fd))
 {
-	int fd, rc = libxl__hv_connect(domid, &fd);
+	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
 
 	if (rc < 0)
 		return rc;
@@ -73,14 +73,12 @@ static int hv_simple(uint32_t domid, int (*op)(int fd))
 
 int libxl_domain_pause(libxl_ctx *ctx, uint32_t domid)
 {
-	(void)ctx;
-	return domid == LIBXL_DOMID_HOST ? -EINVAL : hv_simple(domid, hvctl_pause);
+	return domid == LIBXL_DOMID_HOST ? -EINVAL : hv_simple(ctx, domid, hvctl_pause);
 }
 
 int libxl_domain_unpause(libxl_ctx *ctx, uint32_t domid)
 {
-	(void)ctx;
-	return domid == LIBXL_DOMID_HOST ? -EINVAL : hv_simple(domid, hvctl_unpause);
+	return domid == LIBXL_DOMID_HOST ? -EINVAL : hv_simple(ctx, domid, hvctl_unpause);
 }
 
 int libxl_domain_cleanup(libxl_ctx *ctx, uint32_t domid)
@@ -90,7 +88,7 @@ int libxl_domain_cleanup(libxl_ctx *ctx, uint32_t domid)
 	/* xenon-hv has gone with its backings and taps: the scripts undo the rest. */
 	libxl__devices_teardown(ctx, domid);
 	libxl__sched_cleanup(ctx, domid);
-	if (libxl__hv_socket_path(domid, control, sizeof(control)) == 0)
+	if (libxl__hv_socket_path(ctx, domid, control, sizeof(control)) == 0)
 		unlink(control);
 	xs_release_domain(ctx->xsh, domid);
 	return libxl__layout_remove(ctx, domid);
@@ -108,13 +106,13 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid)
 	libxl__xs_write(ctx, XS_NO_TX, "1", "/libxl/%u/destroying", domid);
 	hv_pid = libxl__read_pid(ctx, domid, "hv-pid");
 	monitor_pid = libxl__read_pid(ctx, domid, "monitor-pid");
-	rc = hv_simple(domid, hvctl_destroy);
+	rc = hv_simple(ctx, domid, hvctl_destroy);
 	if (rc < 0 && rc != -ESRCH)
 		log_warnx("domain %u: xenon-hv did not take the destroy request (%s); killing it", domid,
 			  log_strerror(rc));
 	/* Refused or not answered in time: SIGKILL, if the pid is still that xenon-hv. */
 	if (hv_pid > 0 && libxl__pid_wait_exit(hv_pid, rc < 0 ? 0 : DESTROY_WAIT_MS) == -ETIMEDOUT) {
-		if (libxl__hv_kill(domid, hv_pid) > 0)
+		if (libxl__hv_kill(ctx, domid, hv_pid) > 0)
 			libxl__pid_wait_exit(hv_pid, DESTROY_WAIT_MS);
 	}
 	rc = libxl_domain_cleanup(ctx, domid);
@@ -131,7 +129,7 @@ static int request_shutdown(libxl_ctx *ctx, uint32_t domid, const char *what, ui
 
 	if (domid == LIBXL_DOMID_HOST)
 		return -EINVAL;
-	rc = libxl__hv_connect(domid, &fd);
+	rc = libxl__hv_connect(ctx, domid, &fd);
 	if (rc < 0)
 		return rc;
 	rc = libxl__xs_write(ctx, XS_NO_TX, what, "/local/domain/%u/control/shutdown", domid);
@@ -420,7 +418,7 @@ int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason 
 	}
 	libxl__devices_teardown(ctx, domid); /* a kept domain holds no loop device or tap */
 	libxl__sched_cleanup(ctx, domid);    /* nor a cgroup: its xenon-hv has ended */
-	if (libxl__hv_socket_path(domid, control, sizeof(control)) == 0)
+	if (libxl__hv_socket_path(ctx, domid, control, sizeof(control)) == 0)
 		unlink(control);
 	libxl__xs_write(ctx, XS_NO_TX, "", "/local/domain/%u/console/tty", domid);
 	libxl__xs_rm(ctx, XS_NO_TX, "/libxl/%u/hv-pid", domid);

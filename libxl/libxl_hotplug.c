@@ -22,23 +22,17 @@
 
 #include "log.h"
 
-#ifndef LIBXL_SCRIPTDIR
-#define LIBXL_SCRIPTDIR "/etc/xen/scripts"
-#endif
-
 extern char **environ;
 
 #define ENV_MAX	 256
 #define OUT_KEEP 1024
 
-const char *libxl__hotplug_dir(void)
+const char *libxl__hotplug_dir(libxl_ctx *ctx)
 {
-	const char *v = getenv("XENON_SCRIPTDIR");
-
-	return v && *v ? v : LIBXL_SCRIPTDIR;
+	return ctx->set.script_dir;
 }
 
-int libxl__hotplug_resolve(const char *script, const char *what, char *buf, size_t len)
+int libxl__hotplug_resolve(libxl_ctx *ctx, const char *script, const char *what, char *buf, size_t len)
 {
 	struct stat st;
 	int rc;
@@ -50,7 +44,7 @@ int libxl__hotplug_resolve(const char *script, const char *what, char *buf, size
 	if (strchr(script, '/'))
 		rc = libxl__path(buf, len, "%s", script);
 	else
-		rc = libxl__path(buf, len, "%s/%s", libxl__hotplug_dir(), script);
+		rc = libxl__path(buf, len, "%s/%s", libxl__hotplug_dir(ctx), script);
 	if (rc < 0) {
 		log_warnx("%s: the script path %s is too long", what, script);
 		return rc;
@@ -59,7 +53,7 @@ int libxl__hotplug_resolve(const char *script, const char *what, char *buf, size
 		log_warnx("%s: hotplug script %s not found (%s): give an existing script, or install the "
 			  "scripts in %s ($XENON_SCRIPTDIR)",
 			  what, buf, stat(buf, &st) < 0 ? "no such file" : "not a regular file",
-			  libxl__hotplug_dir());
+			  libxl__hotplug_dir(ctx));
 		return -ENOENT;
 	}
 	if (access(buf, X_OK) < 0) {
@@ -95,7 +89,7 @@ static void env_set(struct env *e, const char *name, const char *value)
 }
 
 /* Built before fork: the child only calls async-signal-safe functions. */
-static void env_build(struct env *e, const struct libxl__hotplug *h)
+static void env_build(libxl_ctx *ctx, struct env *e, const struct libxl__hotplug *h)
 {
 	e->n = e->nown = 0;
 	for (char **p = environ; *p && e->n < ENV_MAX - 9; p++)
@@ -105,7 +99,7 @@ static void env_build(struct env *e, const struct libxl__hotplug *h)
 	env_set(e, "XENBUS_TYPE", h->type);
 	env_set(e, "XENBUS_PATH", h->be);
 	env_set(e, "XENBUS_BASE_PATH", "/local/domain/0/backend");
-	env_set(e, "XENSTORED_PATH", xs_socket_path());
+	env_set(e, "XENSTORED_PATH", ctx->set.xenstored_path);
 	if (h->vif) {
 		env_set(e, "vif", h->vif);
 		env_set(e, "netdev", h->netdev ? h->netdev : "");
@@ -191,7 +185,7 @@ static const char *last_line(struct out *o)
 	return end ? end + 1 : o->buf;
 }
 
-static int spawn(const struct libxl__hotplug *h, int *pid, int *pidfd, int *rfd)
+static int spawn(libxl_ctx *ctx, const struct libxl__hotplug *h, int *pid, int *pidfd, int *rfd)
 {
 	struct env *e = malloc(sizeof(*e));
 	int pfd[2];
@@ -199,7 +193,7 @@ static int spawn(const struct libxl__hotplug *h, int *pid, int *pidfd, int *rfd)
 
 	if (!e)
 		return -ENOMEM;
-	env_build(e, h);
+	env_build(ctx, e, h);
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		free(e);
 		return -errno;
@@ -221,14 +215,14 @@ static int spawn(const struct libxl__hotplug *h, int *pid, int *pidfd, int *rfd)
 	return 0;
 }
 
-static int run_wait(const struct libxl__hotplug *h, struct out *o, int *status)
+static int run_wait(libxl_ctx *ctx, const struct libxl__hotplug *h, struct out *o, int *status)
 {
 	int pid = -1, pidfd = -1, rfd = -1, rc;
 
-	rc = spawn(h, &pid, &pidfd, &rfd);
+	rc = spawn(ctx, h, &pid, &pidfd, &rfd);
 	if (rc < 0)
 		return rc;
-	rc = pidfd >= 0 ? collect(pidfd, rfd, o, libxl__hotplug_timeout_ms()) : 0;
+	rc = pidfd >= 0 ? collect(pidfd, rfd, o, libxl__hotplug_timeout_ms(ctx)) : 0;
 	if (rc < 0) {
 		kill(-pid, SIGKILL); /* the whole group: whatever it started */
 		kill(pid, SIGKILL);
@@ -256,13 +250,13 @@ int libxl__hotplug_run(libxl_ctx *ctx, const struct libxl__hotplug *h, bool quie
 
 	log_debug("%s: running %s %s (XENBUS_PATH=%s%s%s)", h->what, h->script, h->command, h->be,
 		  h->vif ? ", vif=" : "", h->vif ? h->vif : "");
-	rc = run_wait(h, &o, &status);
+	rc = run_wait(ctx, h, &o, &status);
 	if (o.len)
 		log_debug("%s: %s %s said: %s", h->what, h->script, h->command, o.buf);
 	if (rc == -ETIMEDOUT) {
 		if (!quiet)
 			log_warnx("%s: hotplug script %s %s did not finish within %d ms: killed", h->what,
-				  h->script, h->command, libxl__hotplug_timeout_ms());
+				  h->script, h->command, libxl__hotplug_timeout_ms(ctx));
 		return rc;
 	}
 	if (rc < 0) {

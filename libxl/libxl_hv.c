@@ -23,17 +23,17 @@
 
 #define HV_UP_TIMEOUT_MS 10000
 
-int libxl__hv_socket_path(uint32_t domid, char *buf, size_t len)
+int libxl__hv_socket_path(libxl_ctx *ctx, uint32_t domid, char *buf, size_t len)
 {
-	return libxl__path(buf, len, "%s/domains/%u.sock", libxl_rundir(), domid);
+	return libxl__path(buf, len, "%s/domains/%u.sock", ctx->set.run_dir, domid);
 }
 
-int libxl__hv_connect(uint32_t domid, int *fd)
+int libxl__hv_connect(libxl_ctx *ctx, uint32_t domid, int *fd)
 {
 	char path[LIBXL_PATH_MAX];
 	int rc;
 
-	rc = libxl__hv_socket_path(domid, path, sizeof(path));
+	rc = libxl__hv_socket_path(ctx, domid, path, sizeof(path));
 	if (rc < 0)
 		return rc;
 	rc = hvctl_connect_timeout(path, LIBXL__HV_TIMEOUT_MS, fd);
@@ -58,17 +58,15 @@ static void add(struct hv_argv *a, const char *s)
 	a->argv[a->n] = NULL;
 }
 
-static void build_argv(struct hv_argv *a, const struct libxl__layout *l, const char *control,
+static void build_argv(libxl_ctx *ctx, struct hv_argv *a, const struct libxl__layout *l, const char *control,
 		       const libxl_domain_create_opts *opts)
 {
-	const char *hv = getenv("XENON_HV");
-
 	a->n = 0;
-	add(a, hv && *hv ? hv : "xenon-hv");
+	add(a, ctx->set.hv_path);
 	snprintf(a->mem, sizeof(a->mem), "%llu", (unsigned long long)(l->max_memkb / 1024));
 	snprintf(a->vcpus, sizeof(a->vcpus), "%u", l->vcpus);
 	snprintf(a->domid, sizeof(a->domid), "%u", l->domid);
-	snprintf(a->xs, sizeof(a->xs), "--xenstore=%s", xs_socket_path());
+	snprintf(a->xs, sizeof(a->xs), "--xenstore=%s", ctx->set.xenstored_path);
 	if (opts && opts->restore) { /* kernel, memory and vCPUs come from the stream */
 		add(a, "--restore");
 		add(a, HV_RESTORE_FD);
@@ -165,8 +163,7 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	pid_t child;
 	ssize_t n;
 
-	(void)ctx;
-	build_argv(&a, l, control, opts);
+	build_argv(ctx, &a, l, control, opts);
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
 	child = fork();
@@ -337,19 +334,19 @@ int libxl__pid_alive(int pid)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
-int libxl__hv_alive(uint32_t domid, int pid)
+int libxl__hv_alive(libxl_ctx *ctx, uint32_t domid, int pid)
 {
 	char control[LIBXL_PATH_MAX];
 
 	if (!libxl__pid_alive(pid))
 		return 0;
-	if (libxl__hv_socket_path(domid, control, sizeof(control)) < 0)
+	if (libxl__hv_socket_path(ctx, domid, control, sizeof(control)) < 0)
 		return 1;
 	/* Another process that has been given the pid since is not it. */
 	return cmdline_has_control(pid, control) != 0;
 }
 
-int libxl__hv_kill(uint32_t domid, int pid)
+int libxl__hv_kill(libxl_ctx *ctx, uint32_t domid, int pid)
 {
 	int pidfd, rc = 0;
 
@@ -359,7 +356,7 @@ int libxl__hv_kill(uint32_t domid, int pid)
 	if (pidfd < 0)
 		return errno == ESRCH ? 0 : -errno;
 	/* Checked after the pidfd is held: the pid cannot change hands in between. */
-	if (libxl__hv_alive(domid, pid))
+	if (libxl__hv_alive(ctx, domid, pid))
 		rc = pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0 ? 1 : errno == ESRCH ? 0 : -errno;
 	close(pidfd);
 	return rc;

@@ -12,9 +12,15 @@
 
 #define LIBXL_PATH_MAX 256
 
+struct libxl__stats_cache;
+
 struct libxl__ctx {
 	struct xs_handle *xsh;
 	xentoollog_logger *lg;
+	libxl_ctx_settings set; /* every field filled in (libxl.c) */
+	char *set_own[5];	/* the strings set points to */
+	struct libxl__stats_cache *stats; /* kept between samples (libxl_stats_cache.c) */
+	void (*stats_free)(libxl_ctx *ctx); /* set with stats */
 	struct libxl__ctx *next_live; /* contexts alive, newest first (libxl.c) */
 	libxl_version_info vinfo;
 	char vinfo_buf[512];
@@ -32,6 +38,26 @@ struct hvctl_info;
 void libxl__dominfo_set_state(libxl_dominfo *info, const struct hvctl_info *hv);
 /* The state of a domain whose xenon-hv did not answer (hv_rc), from xenstore and its pids (libxl_list.c). */
 void libxl__info_without_hv(libxl_ctx *ctx, libxl_dominfo *info, int hv_rc);
+
+/* ---- what a stats sample keeps for the next (libxl_stats_cache.c) ---- */
+struct libxl__stats_dom {
+	uint32_t domid;
+	int fd;	     /* its control socket, connected and idle; -1: none */
+	char *name;  /* as last read */
+	uint64_t target;
+	bool stale;   /* read name and target again */
+	bool watched; /* a watch tells when they change */
+	bool seen;    /* listed by the current sample */
+};
+/* Between _begin and _end: the domain's name (malloc'd) and memory target
+ * (0: none), from the cache or xenstore; -ENOENT when it has no name. */
+void libxl__stats_cache_begin(libxl_ctx *ctx);
+int libxl__stats_cache_read(libxl_ctx *ctx, uint32_t domid, char **name, uint64_t *target);
+/* The entry of a domain read since _begin (NULL: none); valid until _end. */
+struct libxl__stats_dom *libxl__stats_cache_find(libxl_ctx *ctx, uint32_t domid);
+/* Forget the domains not read since _begin. */
+void libxl__stats_cache_end(libxl_ctx *ctx);
+void libxl__stats_cache_free(libxl_ctx *ctx);
 
 /* ---- the console pty (libxl_console.c) ---- */
 /* 0 when path is "/dev/pts/" followed by digits only, else -EINVAL. */
@@ -104,10 +130,10 @@ int libxl__ensure_host_nodes(libxl_ctx *ctx);
  * xenon-hv never blocks xl.
  */
 #define LIBXL__HV_TIMEOUT_MS 5000
-int libxl__hv_socket_path(uint32_t domid, char *buf, size_t len);
+int libxl__hv_socket_path(libxl_ctx *ctx, uint32_t domid, char *buf, size_t len);
 /* Connect to the domain's control socket (calls on *fd time out, see
  * above); -ESRCH when xenon-hv is gone. */
-int libxl__hv_connect(uint32_t domid, int *fd);
+int libxl__hv_connect(libxl_ctx *ctx, uint32_t domid, int *fd);
 /* cg_fd: the domain cgroup's cgroup.procs, which the child joins before exec (-1: none). */
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
 		    const libxl_domain_create_opts *opts, int cg_fd, int *pid);
@@ -124,9 +150,9 @@ int libxl__pid_alive(int pid);
  * 1 when pid runs and is the domain's xenon-hv (its command line holds
  * --control <the domain's socket>: a pid reused by another process is not).
  */
-int libxl__hv_alive(uint32_t domid, int pid);
+int libxl__hv_alive(libxl_ctx *ctx, uint32_t domid, int pid);
 /* SIGKILL pid if it is still the domain's xenon-hv (see above): 1 when sent, 0 when gone. */
-int libxl__hv_kill(uint32_t domid, int pid);
+int libxl__hv_kill(libxl_ctx *ctx, uint32_t domid, int pid);
 /* Wait (up to timeout_ms) for an unrelated process to end. */
 int libxl__pid_wait_exit(int pid, int timeout_ms);
 int libxl__mkdir_p(const char *dir, unsigned mode);

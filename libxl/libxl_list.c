@@ -79,7 +79,7 @@ static void hv_silent(libxl_ctx *ctx, libxl_dominfo *info, int hv_rc)
 
 	if (hv <= 0) {
 		snprintf(info->status, sizeof(info->status), "being built: no xenon-hv recorded yet");
-	} else if (libxl__hv_alive(id, hv)) {
+	} else if (libxl__hv_alive(ctx, id, hv)) {
 		snprintf(info->status, sizeof(info->status),
 			 "xenon-hv (pid %d) does not answer on its control socket (%s): stopped or hung? "
 			 "'xl destroy' ends it",
@@ -147,7 +147,7 @@ int libxl_domain_info(libxl_ctx *ctx, libxl_dominfo *info, uint32_t domid)
 		info->current_memkb = v;
 	if (libxl__xs_read_u64(ctx, XS_NO_TX, &v, "/local/domain/%u/memory/static-max", domid) == 0)
 		info->max_memkb = v;
-	rc = libxl__hv_connect(domid, &fd);
+	rc = libxl__hv_connect(ctx, domid, &fd);
 	if (rc == 0) {
 		rc = hvctl_info(fd, &hv);
 		close(fd);

@@ -23,7 +23,7 @@ int libxl_domain_save(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, li
 
 	if (domid == LIBXL_DOMID_HOST || (flags & ~LIBXL_SAVE_CONTINUE))
 		return -EINVAL;
-	rc = libxl__hv_connect(domid, &hv);
+	rc = libxl__hv_connect(ctx, domid, &hv);
 	if (rc < 0)
 		return rc;
 	rc = hvctl_save(hv, &req, fd, &res);

@@ -5,7 +5,8 @@
  * device counters) from its control socket. All xenon-hv processes are
  * asked at once, on non-blocking sockets polled against one deadline, so a
  * sample of many domains costs one round trip, and a hung xenon-hv costs
- * at most the deadline, never more.
+ * at most the deadline, never more. Names, memory targets and the
+ * connections are kept for the next sample (libxl_stats_cache.c).
  */
 #include "libxl/libxl_internal.h"
 
@@ -28,7 +29,9 @@ struct probe {
 	int fd;
 	enum probe_step step;
 	int rc; /* 0 while it goes well, else why it ended */
+	bool reused; /* fd was kept from the last sample */
 	libxl_domain_stats *d;
+	struct libxl__stats_dom *cached; /* NULL: nothing kept */
 };
 
 static uint64_t clock_ns(clockid_t clk)
@@ -48,15 +51,26 @@ static int probe_send(struct probe *p, uint32_t type)
 	return 0;
 }
 
-/* Connect without waiting (a Unix socket connects at once, or not at all) and ask for INFO. */
-static int probe_start(struct probe *p, uint32_t domid)
+/* Both requests at once: xenon-hv answers them in order, one wake-up for both. */
+static int probe_ask(struct probe *p)
+{
+	int rc = probe_send(p, HVCTL_INFO);
+
+	return rc ? rc : probe_send(p, HVCTL_DEVICE_LIST);
+}
+
+/* Connect without waiting (a Unix socket connects at once, or not at all) and ask. */
+static int probe_connect(libxl_ctx *ctx, struct probe *p)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int rc;
 
 	p->step = STEP_INFO;
+	p->reused = false;
+	if (p->fd >= 0)
+		close(p->fd);
 	p->fd = -1;
-	rc = libxl__hv_socket_path(domid, sun.sun_path, sizeof(sun.sun_path));
+	rc = libxl__hv_socket_path(ctx, p->d->domid, sun.sun_path, sizeof(sun.sun_path));
 	if (rc < 0)
 		return rc;
 	p->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -66,9 +80,23 @@ static int probe_start(struct probe *p, uint32_t domid)
 		return errno == ENOENT || errno == ECONNREFUSED ? -ESRCH
 		       : errno == EAGAIN			? -ETIMEDOUT
 								: -errno;
-	/* Both requests at once: xenon-hv answers them in order, one wake-up for both. */
-	rc = probe_send(p, HVCTL_INFO);
-	return rc ? rc : probe_send(p, HVCTL_DEVICE_LIST);
+	return probe_ask(p);
+}
+
+/* On the connection the last sample kept, else a new one. */
+static int probe_start(libxl_ctx *ctx, struct probe *p)
+{
+	p->step = STEP_INFO;
+	p->fd = -1;
+	p->cached = libxl__stats_cache_find(ctx, p->d->domid);
+	if (p->cached && p->cached->fd >= 0) {
+		p->fd = p->cached->fd;
+		p->cached->fd = -1;
+		p->reused = true;
+		if (probe_ask(p) == 0)
+			return 0;
+	}
+	return probe_connect(ctx, p);
 }
 
 static void fill_vcpus(libxl_domain_stats *d, const struct hvctl_info *hv)
@@ -193,8 +221,19 @@ static int probe_read(struct probe *p, void *buf, size_t size)
 	return probe_reply(p, &hdr, (const char *)buf + sizeof(hdr), hdr.len);
 }
 
+/*
+ * A kept connection that turns out closed before any answer (xenon-hv
+ * ended, or a new domain has the domid) is made again, once.
+ */
+static void probe_read_or_retry(libxl_ctx *ctx, struct probe *p, void *buf)
+{
+	p->rc = probe_read(p, buf, HVCTL_MAX_PACKET);
+	if (p->rc < 0 && p->reused && p->step == STEP_INFO)
+		p->rc = probe_connect(ctx, p);
+}
+
 /* Poll every probe until each is done or has failed, or the deadline passes. */
-static int probes_run(struct probe *probes, unsigned n, int timeout_ms)
+static int probes_run(libxl_ctx *ctx, struct probe *probes, unsigned n, int timeout_ms)
 {
 	long deadline = libxl__now_ms() + timeout_ms;
 	struct pollfd *pfd = calloc(n ? n : 1, sizeof(*pfd));
@@ -217,7 +256,7 @@ static int probes_run(struct probe *probes, unsigned n, int timeout_ms)
 			rc = -errno;
 		for (unsigned j = 0; j < m && rc == 0; j++)
 			if (pfd[j].revents)
-				probes[idx[j]].rc = probe_read(&probes[idx[j]], buf, HVCTL_MAX_PACKET);
+				probe_read_or_retry(ctx, &probes[idx[j]], buf);
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (probes[i].rc == 0 && probes[i].step != STEP_DONE)
@@ -254,17 +293,10 @@ static void fill_silent(libxl_ctx *ctx, libxl_domain_stats *d, int rc)
 	}
 }
 
-/* From xenstore: the name (none: the domain has just gone) and the memory target. */
+/* From xenstore (or what is kept of it): the name (none: the domain has just gone) and the memory target. */
 static int fill_from_xenstore(libxl_ctx *ctx, libxl_domain_stats *d)
 {
-	uint64_t v;
-
-	d->name = libxl_domid_to_name(ctx, d->domid);
-	if (!d->name)
-		return -ENOENT;
-	if (libxl__xs_read_u64(ctx, XS_NO_TX, &v, "/local/domain/%u/memory/target", d->domid) == 0)
-		d->current_memkb = v;
-	return 0;
+	return libxl__stats_cache_read(ctx, d->domid, &d->name, &d->current_memkb);
 }
 
 /* The host as Xen shows Domain-0: its CPUs' time outside idle (/proc/stat), its memory. */
@@ -343,13 +375,16 @@ static int sample_guests(libxl_ctx *ctx, libxl_stats_sample *s, int first, int t
 		return -ENOMEM;
 	for (unsigned i = 0; i < n; i++) {
 		probes[i].d = &s->domains[first + (int)i];
-		probes[i].rc = probe_start(&probes[i], probes[i].d->domid);
+		probes[i].rc = probe_start(ctx, &probes[i]);
 	}
-	rc = probes_run(probes, n, timeout_ms);
+	rc = probes_run(ctx, probes, n, timeout_ms);
 	for (unsigned i = 0; i < n; i++) {
 		struct probe *p = &probes[i];
 
-		if (p->fd >= 0)
+		/* Kept only when nothing more can come on it (every answer read). */
+		if (p->cached && p->rc == 0 && p->step == STEP_DONE)
+			p->cached->fd = p->fd;
+		else if (p->fd >= 0)
 			close(p->fd);
 		if (p->step == STEP_INFO) {
 			fill_silent(ctx, p->d, p->rc);
@@ -377,6 +412,7 @@ int libxl_domain_stats_sample(libxl_ctx *ctx, unsigned flags, int timeout_ms, li
 	libxl_stats_sample_init(sample);
 	sample->timestamp_ns = clock_ns(CLOCK_MONOTONIC);
 	sample->realtime_ns = clock_ns(CLOCK_REALTIME);
+	libxl__stats_cache_begin(ctx);
 	rc = list_domains(ctx, sample, host ? 1 : 0);
 	if (rc == 0 && host) {
 		/* Domain-0 first: shift the guests up one. */
@@ -389,6 +425,7 @@ int libxl_domain_stats_sample(libxl_ctx *ctx, unsigned flags, int timeout_ms, li
 	if (rc == 0)
 		rc = sample_guests(ctx, sample, host ? 1 : 0,
 				   timeout_ms > 0 ? timeout_ms : LIBXL_STATS_TIMEOUT_MS);
+	libxl__stats_cache_end(ctx);
 	if (rc < 0) {
 		libxl_stats_sample_dispose(sample);
 		libxl_stats_sample_init(sample);

@@ -47,7 +47,7 @@ static int hv_vcpus(libxl_ctx *ctx, uint32_t domid, struct hvctl_vcpu *v, unsign
 	int fd, rc;
 
 	*hv_pid = libxl__read_pid(ctx, domid, "hv-pid");
-	rc = libxl__hv_connect(domid, &fd);
+	rc = libxl__hv_connect(ctx, domid, &fd);
 	if (rc < 0)
 		return rc;
 	*n = HVCTL_MAX_VCPUS;
@@ -248,9 +248,9 @@ static void effective(const libxl_bitmap *hard, const libxl_bitmap *soft, struct
 			a->mask[cpu / 8] |= (uint8_t)(1U << (cpu % 8));
 }
 
-static int send_affinity(uint32_t domid, const struct hvctl_vcpu_affinity *a)
+static int send_affinity(libxl_ctx *ctx, uint32_t domid, const struct hvctl_vcpu_affinity *a)
 {
-	int fd, rc = libxl__hv_connect(domid, &fd);
+	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
 
 	if (rc < 0)
 		return rc;
@@ -285,7 +285,7 @@ int libxl_set_vcpuaffinity(libxl_ctx *ctx, uint32_t domid, uint32_t vcpuid, cons
 		rc = check_map(&soft, "soft", domid);
 	if (rc == 0) {
 		effective(&hard, &soft, &a);
-		rc = send_affinity(domid, &a);
+		rc = send_affinity(ctx, domid, &a);
 	}
 	if (rc == 0 && cpumap_hard)
 		rc = keep_map(ctx, domid, vcpuid, "hard", &hard);

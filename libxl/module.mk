@@ -67,7 +67,7 @@ LIBXL_TYPES_TEST_OBJS := tests/unit/libxl_types-test.o $(LIBXL_GEN_TEST_SRCS:.c=
 $(eval $(call unit_test,tests/unit/libxl_types-test,$(LIBXL_TYPES_TEST_OBJS),$(LIBXL_LDLIBS)))
 
 # The hotplug scripts' directory, where make install puts them ($XENON_SCRIPTDIR overrides it).
-libxl/libxl_hotplug.o libxl/libxl_hotplug.pic.o libxl/libxl_hotplug.san.o: XCFLAGS += -DLIBXL_SCRIPTDIR='"$(XENDIR)/scripts"'
+libxl/libxl.o libxl/libxl.pic.o libxl/libxl.san.o: XCFLAGS += -DLIBXL_SCRIPTDIR='"$(XENDIR)/scripts"'
 
 # The device layer's pure parts (guest-written states, script lookup, paths).
 LIBXL_DEVICE_TEST_OBJS := libxl/libxl_device.o libxl/libxl_hotplug.o $(LIBXL_CONSOLE_TEST_OBJS)

@@ -125,7 +125,11 @@ XS_API_CHECKS=37
 		"$LIBDIR/libxenlight.a" "$LIBDIR/libxenstore.a" $(pkg-config --libs yajl uuid)
 	start_xenstored
 	local expected="domains: 0, xenstore: yes
-logged 1, level error: libxl: the configuration has no name=: every domain needs a name"
+logged 1, level error: libxl: the configuration has no name=: every domain needs a name
+logged 2: libxl: cannot connect to xenstored at /nonexistent/xs.sock: No such file or directory (is xenstored running? the socket is the context's xenstored_path, else \$XENSTORED_PATH)
+run_dir /xenon-run, device timeout 777 ms"
+	# settings not given come from the environment
+	export XENON_DEVICE_TIMEOUT_MS=777
 	# stdout only: libxl says nothing on stderr by itself
 	LD_LIBRARY_PATH=$LIBDIR "$T/both" > "$T/out" 2> "$T/err"
 	[ "$(cat "$T/out")" = "$expected" ]

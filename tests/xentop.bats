@@ -123,6 +123,35 @@ row_of() {
 	[ -n "$(row_of "$T/out" aidle 3)" ]
 }
 
+# json_seen FILE DOMID NAME: xentop -j wrote a sample of domain DOMID named
+# NAME, its xenon-hv answering.
+json_seen() {
+	python3 - "$@" <<-'EOF'
+		import json, sys
+		f, domid, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+		objs = [json.loads(l) for l in open(f) if l.endswith("\n")]
+		sys.exit(0 if any(o["domid"] == domid and o["name"] == name and o["answered"] for o in objs) else 1)
+	EOF
+}
+
+@test "xentop -j: a domain renamed, or destroyed and made again, between samples is shown as it is now" {
+	two_domains
+	xentop -j -i 60 -d 1 > "$T/out" 2> "$T/err" 3>&- &
+	BG_PIDS=$!
+	wait_for 10 json_seen "$T/out" 2 zbusy
+	# libxl keeps names between samples: a watch tells it of the rename
+	xl rename zbusy zrenamed
+	wait_for 10 json_seen "$T/out" 2 zrenamed
+	# and keeps the control sockets connected: a new domain gets its own
+	xl destroy aidle
+	xl create "$T/aidle.cfg"
+	wait_for 10 json_seen "$T/out" 3 aidle
+	wait_for 10 json_seen "$T/out" 2 zrenamed
+	kill_pid "$BG_PIDS"
+	BG_PIDS=
+	[ ! -s "$T/err" ]
+}
+
 @test "xentop -b: a stopped xenon-hv is shown (not fatal) and costs the sample at most its deadline" {
 	two_domains
 	hv=$(xenstore-read /libxl/"$(xl domid zbusy)"/hv-pid)

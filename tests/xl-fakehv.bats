@@ -154,3 +154,35 @@ state_is() { [ "$(state_of "$1")" = "$2" ]; }
 	kill -0 "$OTHER_PID"
 	nothing_left
 }
+
+@test "xl.conf's run_dir, log_dir and xenon_hv are libxl's settings, over the environment" {
+	mkdir "$T/bin"
+	ln -s "$XENON_HV" "$T/bin/conf-hv"
+	cat >> "$XL_CONF" <<-EOF
+		run_dir = "$T/conf-run"
+		log_dir = "$T/conf-log"
+		xenon_hv = "$T/bin/conf-hv"
+	EOF
+	export XENON_HV=/nonexistent/xenon-hv
+	xl create "$T/f.cfg"
+	[ -S "$T/conf-run/domains/1.sock" ] && [ ! -e "$T/run" ]
+	[ -s "$T/conf-log/xl-f1.log" ] && [ ! -e "$T/log" ]
+	# the xenon-hv xl.conf names runs the domain
+	tr '\0' ' ' < "/proc/$(xenstore-read /libxl/1/hv-pid)/cmdline" | grep -q -- "--control $T/conf-run/domains/1.sock"
+	[ "$(readlink "/proc/$(xenstore-read /libxl/1/hv-pid)/exe")" = "$(readlink -f "$XENON_TOP/tests/fake-hv/fake-hv")" ]
+	[ "$(xl list f1 | awk '$1 == "f1" { print $2 }')" = 1 ]
+	xl destroy f1
+	[ ! -e "$T/conf-run/domains/1.sock" ]
+	nothing_left
+}
+
+@test "xl.conf: a relative run_dir or a zero device timeout is refused with the file and line" {
+	printf 'run_dir = "run"\n' >> "$XL_CONF"
+	run xl list
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$XL_CONF:2:"*"'run_dir' must be an absolute path, not \"run\""* ]]
+	printf 'lockfile = "%s"\ndevice_timeout_ms = 0\n' "$T/xl.lock" > "$XL_CONF"
+	run xl list
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$XL_CONF:2:"*"'device_timeout_ms' must be at least 1"* ]]
+}

@@ -50,23 +50,23 @@ struct monitor {
 };
 
 /* Opened before the domain exists, so that xenon-hv's messages land in it. */
-static int logfile_open(struct logfile *lf, const char *name)
+static int logfile_open(struct logfile *lf, const char *dir, const char *name)
 {
 	struct stat st;
 	int rc;
 
 	lf->fd = -1;
-	rc = str_printf(lf->path, sizeof(lf->path), "%s/xl-%s.log", libxl_logdir(), name ? name : "unnamed");
+	rc = str_printf(lf->path, sizeof(lf->path), "%s/xl-%s.log", dir, name ? name : "unnamed");
 	if (rc < 0) {
-		log_warnx("the log file name %s/xl-%s.log is too long; set $XENON_LOGDIR to a shorter "
-			  "directory",
-			  libxl_logdir(), name ? name : "unnamed");
+		log_warnx("the log file name %s/xl-%s.log is too long; set $XENON_LOGDIR (or xl.conf's "
+			  "log_dir) to a shorter directory",
+			  dir, name ? name : "unnamed");
 		return -ENAMETOOLONG;
 	}
-	rc = libxl_ensure_dir(libxl_logdir());
+	rc = libxl_ensure_dir(dir);
 	if (rc < 0) {
-		log_warnx("cannot create the log directory %s: %s (set $XENON_LOGDIR?)", libxl_logdir(),
-			  log_strerror(rc));
+		log_warnx("cannot create the log directory %s: %s (set $XENON_LOGDIR or xl.conf's log_dir?)",
+			  dir, log_strerror(rc));
 		return rc;
 	}
 	lf->created = stat(lf->path, &st) < 0;
@@ -308,7 +308,8 @@ static int monitor_start(struct monitor *m)
 {
 	int rc;
 
-	m->ctx = xl_ctx_open();
+	if (!m->ctx)
+		m->ctx = xl_ctx_open();
 	if (!m->ctx) {
 		logfile_undo(&m->log);
 		return -ENOTCONN;
@@ -333,7 +334,9 @@ static void monitor_child(struct monitor *m, int notify)
 	int rc;
 
 	setsid();
-	rc = logfile_open(&m->log, m->cfg->c_info.name);
+	/* The context first: it knows the log directory. */
+	m->ctx = xl_ctx_open();
+	rc = m->ctx ? logfile_open(&m->log, libxl_logdir(m->ctx), m->cfg->c_info.name) : -ENOTCONN;
 	if (rc == 0)
 		rc = monitor_start(m);
 	if (rc < 0) {

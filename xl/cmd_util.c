@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "xenstored/xs.h"
 
 /* xl's logger: libxl's messages printed as xl's own ("xl: ..."). */
 static void xl_vmessage(xentoollog_logger *lg, xentoollog_level level, int errnoval, const char *context,
@@ -25,18 +24,23 @@ static void xl_vmessage(xentoollog_logger *lg, xentoollog_level level, int errno
 
 static xentoollog_logger xl_logger = {.vmessage = xl_vmessage};
 
+/* xl.conf's paths and device times, where it gives them; libxl takes the
+ * environment's, else its own defaults, for the others. */
 libxl_ctx *xl_ctx_open(void)
 {
+	libxl_ctx_settings s = {
+	    .xenstored_path = xl_conf.xenstored_socket,
+	    .run_dir = xl_conf.run_dir,
+	    .log_dir = xl_conf.log_dir,
+	    .hv_path = xl_conf.xenon_hv,
+	    .script_dir = xl_conf.hotplug_script_dir,
+	    .device_timeout_ms = (int)xl_conf.device_timeout_ms,
+	    .hotplug_timeout_ms = (int)xl_conf.hotplug_timeout_ms,
+	};
 	libxl_ctx *ctx;
-	int rc = libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, &xl_logger);
 
-	if (rc < 0) {
-		log_warnx("cannot connect to xenstored at %s: %s (is xenstored running? "
-			  "$XENSTORED_PATH chooses another socket)",
-			  xs_socket_path(), log_strerror(rc));
-		return NULL;
-	}
-	return ctx;
+	/* libxl says why it cannot connect, through xl's logger. */
+	return libxl_ctx_alloc_settings(&ctx, LIBXL_VERSION, 0, &xl_logger, &s) < 0 ? NULL : ctx;
 }
 
 bool xl_names_host(const char *q)

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,11 @@ void xl_conf_free(struct xl_conf *c)
 	free(c->vif_backend);
 	free(c->blkdev_start);
 	free(c->cgroup_parent);
+	free(c->xenstored_socket);
+	free(c->run_dir);
+	free(c->log_dir);
+	free(c->xenon_hv);
+	free(c->hotplug_script_dir);
 	xl_conf_init(c);
 }
 
@@ -87,6 +93,52 @@ static int conf_frames(long *field, const struct cfg_setting *s, char *err)
 	return rc;
 }
 
+/* Xenon's paths (libxl_ctx_settings): directories must be absolute. */
+static const struct {
+	const char *name;
+	size_t off;
+	bool dir;
+} conf_paths[] = {
+    {"xenstored_socket", offsetof(struct xl_conf, xenstored_socket), false},
+    {"run_dir", offsetof(struct xl_conf, run_dir), true},
+    {"log_dir", offsetof(struct xl_conf, log_dir), true},
+    {"xenon_hv", offsetof(struct xl_conf, xenon_hv), false},
+    {"hotplug_script_dir", offsetof(struct xl_conf, hotplug_script_dir), true},
+};
+
+/* 1 when s is one of conf_paths (*rc its result), else 0. */
+static int conf_path(struct xl_conf *c, const struct cfg_setting *s, char *err, int *rc)
+{
+	for (size_t i = 0; i < sizeof(conf_paths) / sizeof(conf_paths[0]); i++) {
+		char **field = (char **)((char *)c + conf_paths[i].off);
+		const char *text;
+
+		if (strcmp(s->name, conf_paths[i].name))
+			continue;
+		*rc = cfg_value_string(s->value, s->name, &text, err);
+		if (*rc == 0 && (!*text || (conf_paths[i].dir && text[0] != '/')))
+			*rc = cfg_error(err, &s->value->loc, "'%s' must be an absolute path, not \"%s\"",
+					s->name, text);
+		if (*rc == 0)
+			*rc = set_string(field, s, err);
+		return 1;
+	}
+	return 0;
+}
+
+/* A time in milliseconds, 1 ms .. 1 hour. */
+static int conf_ms(long *field, const struct cfg_setting *s, char *err)
+{
+	uint64_t v;
+	int rc = cfg_value_u64(s->value, s->name, 3600000, &v, err);
+
+	if (rc == 0 && v == 0)
+		rc = cfg_error(err, &s->value->loc, "'%s' must be at least 1 (milliseconds)", s->name);
+	if (rc == 0)
+		*field = (long)v;
+	return rc;
+}
+
 static int conf_output_format(struct xl_conf *c, const struct cfg_setting *s, char *err)
 {
 	const char *text;
@@ -108,7 +160,14 @@ static int conf_output_format(struct xl_conf *c, const struct cfg_setting *s, ch
 static int conf_apply(struct xl_conf *c, const struct cfg_setting *s, char *err)
 {
 	const char *n = s->name;
+	int rc;
 
+	if (conf_path(c, s, err, &rc))
+		return rc;
+	if (!strcmp(n, "device_timeout_ms"))
+		return conf_ms(&c->device_timeout_ms, s, err);
+	if (!strcmp(n, "hotplug_timeout_ms"))
+		return conf_ms(&c->hotplug_timeout_ms, s, err);
 	if (!strcmp(n, "autoballoon"))
 		return conf_autoballoon(c, s, err);
 	if (!strcmp(n, "run_hotplug_scripts"))

@@ -36,6 +36,15 @@ struct xl_conf {
 	long max_grant_frames;	  /* -1: default */
 	long max_maptrack_frames; /* -1: default */
 	char *cgroup_parent;	  /* NULL: libxl's default ("xenon"); "": no cgroups */
+	/* Xenon's paths and device times (libxl_ctx_settings); NULL / 0: the
+	 * environment's, else libxl's defaults. */
+	char *xenstored_socket;
+	char *run_dir;
+	char *log_dir;
+	char *xenon_hv;
+	char *hotplug_script_dir;
+	long device_timeout_ms;
+	long hotplug_timeout_ms;
 };
 
 extern struct xl_conf xl_conf;

@@ -126,3 +126,40 @@ def test_libxls_messages_reach_the_caller(fake_env, domain_cfg):
                 os.kill(hv, 18)  # SIGCONT
         assert any("did not take the destroy request" in m for m in xl.messages), xl.messages
         assert xl.list_domains() == []
+
+
+def test_settings_win_over_the_environment(fake_env, domain_cfg, monkeypatch):
+    """Paths given to the context are the ones libxl and the xl it runs use;
+    those not given come from the environment."""
+    cfg, name = domain_cfg
+    monkeypatch.setenv("XENON_RUNDIR", str(fake_env / "env-run"))
+    own = fake_env / "own-run"
+    with Libxl(run_dir=str(own), device_timeout_ms=1234) as xl:
+        s = xl.settings
+        assert s["run_dir"] == str(own)
+        assert s["device_timeout_ms"] == 1234
+        assert s["log_dir"] == str(fake_env / "log")  # from the environment
+        assert s["hv_path"] == os.path.join(TOP, "tests", "fake-hv", "fake-hv")
+        assert s["hotplug_timeout_ms"] == 40000  # libxl's default
+        domid = xl.create(cfg)
+        assert (own / "domains" / ("%d.sock" % domid)).is_socket()
+        assert not (fake_env / "env-run").exists()
+        d = xl.domain_info(domid)
+        assert d.name == name and d.status == ""  # its xenon-hv answered on own-run
+        xl.destroy(domid)
+        assert xl.list_domains() == []
+
+
+def test_bad_settings_are_refused_through_the_logger(xenstored, tmp_path, capfd):
+    with pytest.raises(XenonError) as e:
+        Libxl(run_dir="relative/run")
+    assert e.value.errno == errno.EINVAL
+    assert "not an absolute path" in (e.value.detail or "")
+    with pytest.raises(XenonError) as e:
+        Libxl(xenstored_path=str(tmp_path / "none.sock"))
+    assert e.value.errno == errno.ENOENT
+    assert "cannot connect to xenstored at %s" % (tmp_path / "none.sock") in (e.value.detail or "")
+    with pytest.raises(TypeError):
+        Libxl(rundir="/x")
+    # libxl said it all to the context's logger, nothing on stderr
+    assert capfd.readouterr().err == ""

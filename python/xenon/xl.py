@@ -103,6 +103,32 @@ class Domain:
     status: str  # why the state is what it is, when xenon-hv could not say; "" otherwise
 
 
+class _Settings(ctypes.Structure):
+    """libxl_ctx_settings (libxl.h)."""
+
+    _fields_ = [
+        ("xenstored_path", ctypes.c_char_p),
+        ("run_dir", ctypes.c_char_p),
+        ("log_dir", ctypes.c_char_p),
+        ("hv_path", ctypes.c_char_p),
+        ("script_dir", ctypes.c_char_p),
+        ("device_timeout_ms", ctypes.c_int),
+        ("hotplug_timeout_ms", ctypes.c_int),
+    ]
+
+
+# Each setting and the environment variable xl takes it from (create()).
+SETTINGS_ENV = {
+    "xenstored_path": "XENSTORED_PATH",
+    "run_dir": "XENON_RUNDIR",
+    "log_dir": "XENON_LOGDIR",
+    "hv_path": "XENON_HV",
+    "script_dir": "XENON_SCRIPTDIR",
+    "device_timeout_ms": "XENON_DEVICE_TIMEOUT_MS",
+    "hotplug_timeout_ms": "XENON_HOTPLUG_TIMEOUT_MS",
+}
+
+
 def _lib():
     load("libxenstore.so.4")  # first, so that nothing else answers to that soname
     lib = load("libxenlight.so.1")
@@ -111,6 +137,8 @@ def _lib():
     vp, cp, u32, i = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32, ctypes.c_int
     protos = {
         "libxl_ctx_alloc": (i, [ctypes.POINTER(vp), i, ctypes.c_uint, vp]),
+        "libxl_ctx_alloc_settings": (i, [ctypes.POINTER(vp), i, ctypes.c_uint, vp, ctypes.POINTER(_Settings)]),
+        "libxl_ctx_get_settings": (ctypes.POINTER(_Settings), [vp]),
         "libxl_ctx_free": (None, [vp]),
         "libxl_list_domain": (i, [vp, ctypes.POINTER(vp), ctypes.POINTER(i)]),
         "libxl_domain_info": (i, [vp, ctypes.POINTER(_Dominfo), u32]),
@@ -200,20 +228,43 @@ def xl_command():
 
 class Libxl:
     """A libxenlight context (one connection to xenstored). Not shared
-    between threads or across fork(), as libxl_ctx."""
+    between threads or across fork(), as libxl_ctx.
 
-    def __init__(self, lockfile=None):
+    Keyword settings (libxl_ctx_settings; those not given come from the
+    environment, else libxl's defaults): xenstored_path, run_dir, log_dir,
+    hv_path, script_dir (strings), device_timeout_ms, hotplug_timeout_ms
+    (ints). create() hands them to xl through its environment."""
+
+    def __init__(self, lockfile=None, **settings):
         self._lib = _lib()
         self.messages = []  # libxl's errors and warnings, newest last
         # the callbacks live as long as the context that may call them
         self._callbacks = (_VMESSAGE(self._on_message), _PROGRESS(lambda *a: None), _DESTROY(lambda *a: None))
         self._logger = _Logger(*self._callbacks)
         self.lockfile = lockfile
+        unknown = set(settings) - set(SETTINGS_ENV)
+        if unknown:
+            raise TypeError("unknown libxl settings: %s" % ", ".join(sorted(unknown)))
+        given = _Settings(**{k: (v.encode() if isinstance(v, str) else v) for k, v in settings.items()})
         ctx = ctypes.c_void_p()
-        rc = self._lib.libxl_ctx_alloc(ctypes.byref(ctx), LIBXL_VERSION, 0, ctypes.addressof(self._logger))
+        rc = self._lib.libxl_ctx_alloc_settings(ctypes.byref(ctx), LIBXL_VERSION, 0,
+                                                ctypes.addressof(self._logger), ctypes.byref(given))
         if rc < 0:
             self._raise(rc, "cannot open libxenlight (is xenstored running?)")
         self._ctx = ctx
+
+    @property
+    def settings(self):
+        """The context's settings in force (every one filled in), as a dict."""
+        s = self._lib.libxl_ctx_get_settings(self._c()).contents
+        return {k: (getattr(s, k).decode() if isinstance(getattr(s, k), bytes) else getattr(s, k))
+                for k in SETTINGS_ENV}
+
+    def _xl_env(self):
+        env = dict(os.environ)
+        for k, v in self.settings.items():
+            env[SETTINGS_ENV[k]] = str(v)
+        return env
 
     def _on_message(self, _logger, level, errnoval, _context, fmt, ap):
         buf = ctypes.create_string_buffer(1024)
@@ -302,13 +353,14 @@ class Libxl:
         domid. Raises XenonError with xl's message when it cannot."""
         xl = xl_command()
         args = ([config] if config else []) + list(settings)
+        env = self._xl_env()
         dry = subprocess.run([xl, "-N", "create", "-q", *args], capture_output=True, text=True,
-                             timeout=timeout, check=False)
+                             timeout=timeout, check=False, env=env)
         if dry.returncode != 0:
             raise XenonError(errno.EINVAL, "create %s" % (config or ""), dry.stderr.strip())
         name = json.loads(dry.stdout)["c_info"]["name"]
         run = subprocess.run([xl, "create", "-q", *(["-p"] if paused else []), *args], capture_output=True,
-                             text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL)
+                             text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL, env=env)
         if run.returncode != 0:
             raise XenonError(errno.EIO, "create %s" % (config or name), run.stderr.strip())
         return self.domid(name)

@@ -7,6 +7,7 @@
  * (xentoollog.h), never to stderr. tests/libs.bats runs it against a real
  * xenstored.
  */
+#include <errno.h>
 #include <libxl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,6 +74,22 @@ int main(void)
 	libxl_domain_config_dispose(&cfg);
 	printf("logged %d, level %s: %s\n", logger.count, logger.level == XTL_ERROR ? "error" : "other",
 	       logger.last);
+	/* The socket is a setting of the context, over $XENSTORED_PATH; the
+	 * failure to connect is the logger's too. */
+	{
+		libxl_ctx_settings bad = {.xenstored_path = "/nonexistent/xs.sock", .run_dir = "/xenon-run"};
+		libxl_ctx *ctx2;
+
+		if (libxl_ctx_alloc_settings(&ctx2, LIBXL_VERSION, 0, &logger.vtable, &bad) != -ENOENT)
+			return 7;
+		printf("logged %d: %s\n", logger.count, logger.last);
+		bad.xenstored_path = NULL;
+		if (libxl_ctx_alloc_settings(&ctx2, LIBXL_VERSION, 0, &logger.vtable, &bad) != 0)
+			return 8;
+		printf("run_dir %s, device timeout %d ms\n", libxl_ctx_get_settings(ctx2)->run_dir,
+		       libxl_ctx_get_settings(ctx2)->device_timeout_ms);
+		libxl_ctx_free(ctx2);
+	}
 	free(v);
 	xs_rm(h, XBT_NULL, "/both");
 	xs_close(h);

@@ -43,27 +43,27 @@ static void test_paths(void)
 static void test_script_lookup(void)
 {
 	char dir[] = "/tmp/xenon-unit-hotplug.XXXXXX", path[512], buf[512];
+	libxl_ctx c = {0}, *ctx = &c; /* only its settings are used */
 	FILE *f;
 
 	CHECK(mkdtemp(dir) != NULL);
-	setenv("XENON_SCRIPTDIR", dir, 1);
-	CHECK_STR(libxl__hotplug_dir(), dir);
+	c.set.script_dir = dir;
+	CHECK_STR(libxl__hotplug_dir(ctx), dir);
 	snprintf(path, sizeof(path), "%s/vif-x", dir);
 	f = fopen(path, "w");
 	CHECK(f != NULL);
 	fputs("#!/bin/sh\n", f);
 	fclose(f);
-	CHECK_INT(libxl__hotplug_resolve("vif-x", "nic 0", buf, sizeof(buf)), -EACCES); /* not executable */
+	CHECK_INT(libxl__hotplug_resolve(ctx, "vif-x", "nic 0", buf, sizeof(buf)), -EACCES); /* not executable */
 	chmod(path, 0755);
-	CHECK_INT(libxl__hotplug_resolve("vif-x", "nic 0", buf, sizeof(buf)), 0);
+	CHECK_INT(libxl__hotplug_resolve(ctx, "vif-x", "nic 0", buf, sizeof(buf)), 0);
 	CHECK_STR(buf, path);
-	CHECK_INT(libxl__hotplug_resolve(path, "nic 0", buf, sizeof(buf)), 0);
-	CHECK_INT(libxl__hotplug_resolve("none", "nic 0", buf, sizeof(buf)), -ENOENT);
-	CHECK_INT(libxl__hotplug_resolve(dir, "nic 0", buf, sizeof(buf)), -ENOENT); /* a directory */
-	CHECK_INT(libxl__hotplug_resolve("", "nic 0", buf, sizeof(buf)), -EINVAL);
+	CHECK_INT(libxl__hotplug_resolve(ctx, path, "nic 0", buf, sizeof(buf)), 0);
+	CHECK_INT(libxl__hotplug_resolve(ctx, "none", "nic 0", buf, sizeof(buf)), -ENOENT);
+	CHECK_INT(libxl__hotplug_resolve(ctx, dir, "nic 0", buf, sizeof(buf)), -ENOENT); /* a directory */
+	CHECK_INT(libxl__hotplug_resolve(ctx, "", "nic 0", buf, sizeof(buf)), -EINVAL);
 	unlink(path);
 	rmdir(dir);
-	unsetenv("XENON_SCRIPTDIR");
 }
 
 int main(void)
