@@ -299,7 +299,8 @@ int libxl__dev_ids(libxl_ctx *ctx, const char *kind, uint32_t domid, uint32_t **
 
 /* ---- xenon-hv ---- */
 
-int libxl__dev_hv_add(libxl_ctx *ctx, uint32_t domid, const struct hvctl_device_spec *spec, struct hvctl_device *out)
+int libxl__dev_hv_add(libxl_ctx *ctx, uint32_t domid, const struct hvctl_device_spec *spec,
+		      struct hvctl_device *out)
 {
 	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
 
@@ -321,7 +322,8 @@ int libxl__dev_hv_remove(libxl_ctx *ctx, uint32_t domid, uint32_t hv_kind, uint3
 	return rc == -EPIPE ? -ESRCH : rc;
 }
 
-int libxl__dev_hv_find(libxl_ctx *ctx, uint32_t domid, uint32_t hv_kind, uint32_t devid, struct hvctl_device *out)
+int libxl__dev_hv_find(libxl_ctx *ctx, uint32_t domid, uint32_t hv_kind, uint32_t devid,
+		       struct hvctl_device *out)
 {
 	struct hvctl_device *devs;
 	unsigned n = HVCTL_MAX_PACKET / sizeof(*devs);

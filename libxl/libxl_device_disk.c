@@ -197,7 +197,8 @@ static int script_target(libxl_ctx *ctx, struct disk_plan *p)
 	return 0;
 }
 
-static int hv_add(libxl_ctx *ctx, libxl_device_disk *disk, const struct disk_plan *p, struct hvctl_device *out)
+static int hv_add(libxl_ctx *ctx, libxl_device_disk *disk, const struct disk_plan *p,
+		  struct hvctl_device *out)
 {
 	struct hvctl_device_spec spec;
 	int rc;

@@ -193,7 +193,8 @@ static int write_backend(libxl_ctx *ctx, const libxl_device_nic *nic, struct nic
 	return rc;
 }
 
-static int hv_add(libxl_ctx *ctx, const libxl_device_nic *nic, const struct nic_plan *p, struct hvctl_device *out)
+static int hv_add(libxl_ctx *ctx, const libxl_device_nic *nic, const struct nic_plan *p,
+		  struct hvctl_device *out)
 {
 	struct hvctl_device_spec spec;
 	int rc;

@@ -17,11 +17,11 @@ struct libxl__stats_cache;
 struct libxl__ctx {
 	struct xs_handle *xsh;
 	xentoollog_logger *lg;
-	libxl_ctx_settings set; /* every field filled in (libxl.c) */
-	char *set_own[5];	/* the strings set points to */
-	struct libxl__stats_cache *stats; /* kept between samples (libxl_stats_cache.c) */
+	libxl_ctx_settings set;		    /* every field filled in (libxl.c) */
+	char *set_own[5];		    /* the strings set points to */
+	struct libxl__stats_cache *stats;   /* kept between samples (libxl_stats_cache.c) */
 	void (*stats_free)(libxl_ctx *ctx); /* set with stats */
-	struct libxl__ctx *next_live; /* contexts alive, newest first (libxl.c) */
+	struct libxl__ctx *next_live;	    /* contexts alive, newest first (libxl.c) */
 	libxl_version_info vinfo;
 	char vinfo_buf[512];
 };
@@ -42,8 +42,8 @@ void libxl__info_without_hv(libxl_ctx *ctx, libxl_dominfo *info, int hv_rc);
 /* ---- what a stats sample keeps for the next (libxl_stats_cache.c) ---- */
 struct libxl__stats_dom {
 	uint32_t domid;
-	int fd;	     /* its control socket, connected and idle; -1: none */
-	char *name;  /* as last read */
+	int fd;	    /* its control socket, connected and idle; -1: none */
+	char *name; /* as last read */
 	uint64_t target;
 	bool stale;   /* read name and target again */
 	bool watched; /* a watch tells when they change */

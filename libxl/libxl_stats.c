@@ -28,7 +28,7 @@ enum probe_step { STEP_INFO, STEP_DEVICES, STEP_DONE };
 struct probe {
 	int fd;
 	enum probe_step step;
-	int rc; /* 0 while it goes well, else why it ended */
+	int rc;	     /* 0 while it goes well, else why it ended */
 	bool reused; /* fd was kept from the last sample */
 	libxl_domain_stats *d;
 	struct libxl__stats_dom *cached; /* NULL: nothing kept */

@@ -54,7 +54,8 @@ static void test_script_lookup(void)
 	CHECK(f != NULL);
 	fputs("#!/bin/sh\n", f);
 	fclose(f);
-	CHECK_INT(libxl__hotplug_resolve(ctx, "vif-x", "nic 0", buf, sizeof(buf)), -EACCES); /* not executable */
+	CHECK_INT(libxl__hotplug_resolve(ctx, "vif-x", "nic 0", buf, sizeof(buf)),
+		  -EACCES); /* not executable */
 	chmod(path, 0755);
 	CHECK_INT(libxl__hotplug_resolve(ctx, "vif-x", "nic 0", buf, sizeof(buf)), 0);
 	CHECK_STR(buf, path);
