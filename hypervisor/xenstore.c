@@ -54,21 +54,21 @@ static void store_release(volatile uint32_t *p, uint32_t v)
 static int xs_connect(struct hv_vm *vm, struct hv_xs *x)
 {
 	const char *path = vm->args.xenstored_socket;
-	int rc = xs_open(path, &x->h);
+	int rc = xsc_open(path, &x->h);
 
 	if (rc) {
 		log_warnx("--xenstore: cannot connect to xenstored at %s: %s (is xenstored running?)",
-			  path ? path : xs_socket_path(), log_strerror(rc));
+			  path ? path : xsc_socket_path(), log_strerror(rc));
 		return rc;
 	}
-	rc = xs_become_domain(x->h, vm->args.domid);
+	rc = xsc_become_domain(x->h, vm->args.domid);
 	if (rc) {
 		log_warnx("--xenstore: xenstored refused to hand over domain %u's connection: %s",
 			  vm->args.domid, log_strerror(rc));
-		xs_close(x->h);
+		xsc_close(x->h);
 		return rc;
 	}
-	x->fd = xs_socket_fd(x->h);
+	x->fd = xsc_socket_fd(x->h);
 	fcntl(x->fd, F_SETFL, fcntl(x->fd, F_GETFL) | O_NONBLOCK);
 	return 0;
 }
@@ -265,7 +265,7 @@ static void xs_destroy(struct hv_dev *d)
 	if (x->notify_fd >= 0)
 		close(x->notify_fd);
 	if (x->h)
-		xs_close(x->h);
+		xsc_close(x->h);
 	if (x->irq_claimed)
 		hv_irq_free(&x->vm->irqs, x->irq);
 	free(x->track);

@@ -105,7 +105,7 @@ static int settings_fill(libxl_ctx *ctx, const libxl_ctx_settings *in)
 		if (!v)
 			v = env_or(str_settings[i].env, str_settings[i].dflt);
 		if (!v)
-			v = xs_socket_path();
+			v = xsc_socket_path();
 		ctx->set_own[i] = strdup(v);
 		if (!ctx->set_own[i])
 			return -ENOMEM;
@@ -124,7 +124,7 @@ static void ctx_destroy(libxl_ctx *ctx)
 {
 	if (ctx->stats_free)
 		ctx->stats_free(ctx);
-	xs_close(ctx->xsh);
+	xsc_close(ctx->xsh);
 	ctx_dead(ctx);
 	for (size_t i = 0; i < sizeof(ctx->set_own) / sizeof(ctx->set_own[0]); i++)
 		free(ctx->set_own[i]);
@@ -146,7 +146,7 @@ int libxl_ctx_alloc_settings(libxl_ctx **pctx, int version, unsigned flags, xent
 	ctx_live(ctx);
 	rc = settings_fill(ctx, settings);
 	if (rc == 0) {
-		rc = xs_open(ctx->set.xenstored_path, &ctx->xsh);
+		rc = xsc_open(ctx->set.xenstored_path, &ctx->xsh);
 		if (rc < 0)
 			log_warnx("cannot connect to xenstored at %s: %s (is xenstored running? the "
 				  "socket is the context's xenstored_path, else $XENSTORED_PATH)",

@@ -211,7 +211,7 @@ static void undo_create(libxl_ctx *ctx, uint32_t domid, int hv_pid, const char *
 	libxl__devices_teardown(ctx, domid);
 	libxl__sched_cleanup(ctx, domid);
 	unlink(control);
-	xs_release_domain(ctx->xsh, domid);
+	xsc_release_domain(ctx->xsh, domid);
 	libxl__layout_remove(ctx, domid);
 }
 
@@ -351,7 +351,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	rc = libxl__hv_socket_path(ctx, l.domid, control, sizeof(control));
 	if (rc == 0) {
 		unlink(control); /* a stale socket of an earlier run */
-		rc = xs_introduce_domain(ctx->xsh, l.domid);
+		rc = xsc_introduce_domain(ctx->xsh, l.domid);
 		if (rc < 0)
 			log_warnx("xenstored refused to introduce domain %u: %s", l.domid, log_strerror(rc));
 	}

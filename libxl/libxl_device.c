@@ -167,7 +167,7 @@ static int rm_empty_parent(libxl_ctx *ctx, uint32_t tx, const char *path)
 
 	snprintf(parent, sizeof(parent), "%s", path);
 	*strrchr(parent, '/') = '\0';
-	rc = xs_directory(ctx->xsh, tx, parent, &names, &count);
+	rc = xsc_directory(ctx->xsh, tx, parent, &names, &count);
 	free(names);
 	if (rc == -ENOENT)
 		return 0;
@@ -227,7 +227,7 @@ int libxl__dev_wait_frontend(libxl_ctx *ctx, const struct libxl__dev *d, int wan
 
 	snprintf(path, sizeof(path), "%s/state", d->fe);
 	snprintf(token, sizeof(token), "libxl-dev-%d-%s-%u-%u", (int)getpid(), d->kind, d->domid, d->devid);
-	rc = xs_watch(ctx->xsh, path, token);
+	rc = xsc_watch(ctx->xsh, path, token);
 	if (rc < 0)
 		return rc;
 	for (;;) {
@@ -249,13 +249,13 @@ int libxl__dev_wait_frontend(libxl_ctx *ctx, const struct libxl__dev *d, int wan
 			rc = -ETIMEDOUT;
 			break;
 		}
-		rc = xs_read_watch(ctx->xsh, (int)left, &p, &t);
+		rc = xsc_read_watch(ctx->xsh, (int)left, &p, &t);
 		free(p);
 		free(t);
 		if (rc < 0 && rc != -ETIMEDOUT)
 			break;
 	}
-	xs_unwatch(ctx->xsh, path, token);
+	xsc_unwatch(ctx->xsh, path, token);
 	return rc;
 }
 
@@ -278,7 +278,7 @@ int libxl__dev_ids(libxl_ctx *ctx, const char *kind, uint32_t domid, uint32_t **
 	rc = libxl__path(path, sizeof(path), "/local/domain/0/backend/%s/%u", kind, domid);
 	if (rc < 0)
 		return rc;
-	rc = xs_directory(ctx->xsh, XS_NO_TX, path, &names, &count);
+	rc = xsc_directory(ctx->xsh, XS_NO_TX, path, &names, &count);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0)

@@ -41,7 +41,7 @@ static bool mac_in_use(libxl_ctx *ctx, const char *mac)
 	unsigned nd = 0;
 	bool used = false;
 
-	if (xs_directory(ctx->xsh, XS_NO_TX, "/local/domain/0/backend/vif", &doms, &nd) < 0)
+	if (xsc_directory(ctx->xsh, XS_NO_TX, "/local/domain/0/backend/vif", &doms, &nd) < 0)
 		return false;
 	for (unsigned i = 0; i < nd && !used; i++) {
 		uint64_t domid;

@@ -90,7 +90,7 @@ int libxl_domain_cleanup(libxl_ctx *ctx, uint32_t domid)
 	libxl__sched_cleanup(ctx, domid);
 	if (libxl__hv_socket_path(ctx, domid, control, sizeof(control)) == 0)
 		unlink(control);
-	xs_release_domain(ctx->xsh, domid);
+	xsc_release_domain(ctx->xsh, domid);
 	return libxl__layout_remove(ctx, domid);
 }
 
@@ -182,12 +182,12 @@ int libxl_domain_wait_gone(libxl_ctx *ctx, uint32_t domid, int timeout_ms)
 	snprintf(path, sizeof(path), "/local/domain/%u", domid);
 	snprintf(reason, sizeof(reason), "/libxl/%u/shutdown-reason", domid);
 	snprintf(token, sizeof(token), "libxl-gone-%u", domid);
-	rc = xs_watch(ctx->xsh, path, token);
+	rc = xsc_watch(ctx->xsh, path, token);
 	if (rc < 0)
 		return rc;
-	rc = xs_watch(ctx->xsh, reason, token);
+	rc = xsc_watch(ctx->xsh, reason, token);
 	if (rc < 0) {
-		xs_unwatch(ctx->xsh, path, token);
+		xsc_unwatch(ctx->xsh, path, token);
 		return rc;
 	}
 	while ((rc = domain_ended(ctx, domid)) == 0) {
@@ -198,14 +198,14 @@ int libxl_domain_wait_gone(libxl_ctx *ctx, uint32_t domid, int timeout_ms)
 			rc = -ETIMEDOUT;
 			break;
 		}
-		rc = xs_read_watch(ctx->xsh, (int)left, &p, &t);
+		rc = xsc_read_watch(ctx->xsh, (int)left, &p, &t);
 		free(p);
 		free(t);
 		if (rc < 0 && rc != -ETIMEDOUT)
 			break;
 	}
-	xs_unwatch(ctx->xsh, reason, token);
-	xs_unwatch(ctx->xsh, path, token);
+	xsc_unwatch(ctx->xsh, reason, token);
+	xsc_unwatch(ctx->xsh, path, token);
 	return rc < 0 ? rc : 0;
 }
 
@@ -267,13 +267,13 @@ static void follow_devices_until_exit(libxl_ctx *ctx, uint32_t domid, int pidfd)
 
 	snprintf(path, sizeof(path), "/local/domain/%u/device", domid);
 	snprintf(token, sizeof(token), "libxl-backends-%u", domid);
-	if (xs_watch(ctx->xsh, path, token) == 0)
+	if (xsc_watch(ctx->xsh, path, token) == 0)
 		pfd[1].fd = xsc_watch_fd(ctx->xsh);
 	for (;;) {
 		if (pfd[1].fd >= 0) {
 			int rc;
 
-			while ((rc = xs_read_watch(ctx->xsh, 0, &p, &t)) == 0) {
+			while ((rc = xsc_read_watch(ctx->xsh, 0, &p, &t)) == 0) {
 				free(p);
 				free(t);
 			}
@@ -288,7 +288,7 @@ static void follow_devices_until_exit(libxl_ctx *ctx, uint32_t domid, int pidfd)
 			break;
 	}
 	if (pfd[1].fd >= 0)
-		xs_unwatch(ctx->xsh, path, token);
+		xsc_unwatch(ctx->xsh, path, token);
 }
 
 int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how)

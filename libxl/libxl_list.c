@@ -49,7 +49,7 @@ static unsigned count_cpus(libxl_ctx *ctx, uint32_t domid)
 	unsigned n = 0;
 
 	if (libxl__path(path, sizeof(path), "/local/domain/%u/cpu", domid) == 0 &&
-	    xs_directory(ctx->xsh, XS_NO_TX, path, &names, &n) < 0)
+	    xsc_directory(ctx->xsh, XS_NO_TX, path, &names, &n) < 0)
 		n = 0;
 	free(names);
 	return n;

@@ -34,7 +34,7 @@ static int dom_watch(struct libxl__stats_cache *c, uint32_t domid, bool on)
 	for (unsigned i = 0; i < sizeof(watched) / sizeof(watched[0]) && rc == 0; i++) {
 		rc = libxl__path(path, sizeof(path), "/local/domain/%u/%s", domid, watched[i]);
 		if (rc == 0)
-			rc = on ? xs_watch(c->xsh, path, token) : xs_unwatch(c->xsh, path, token);
+			rc = on ? xsc_watch(c->xsh, path, token) : xsc_unwatch(c->xsh, path, token);
 	}
 	return rc;
 }
@@ -48,7 +48,7 @@ static struct libxl__stats_cache *cache_get(libxl_ctx *ctx)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	if (xs_open(ctx->set.xenstored_path, &c->xsh) < 0)
+	if (xsc_open(ctx->set.xenstored_path, &c->xsh) < 0)
 		c->xsh = NULL;
 	ctx->stats = c;
 	ctx->stats_free = libxl__stats_cache_free;
@@ -61,7 +61,7 @@ static void cache_drain(struct libxl__stats_cache *c)
 	char *path, *token;
 	uint32_t domid;
 
-	while (c->xsh && xs_read_watch(c->xsh, 0, &path, &token) == 0) {
+	while (c->xsh && xsc_read_watch(c->xsh, 0, &path, &token) == 0) {
 		if (libxl__parse_domid(token, &domid) == 0)
 			for (unsigned i = 0; i < c->n; i++)
 				if (c->doms[i].domid == domid)
@@ -185,7 +185,7 @@ void libxl__stats_cache_free(libxl_ctx *ctx)
 	for (unsigned i = 0; i < c->n; i++)
 		dom_drop(c, &c->doms[i]);
 	if (c->xsh)
-		xs_close(c->xsh);
+		xsc_close(c->xsh);
 	free(c->doms);
 	free(c);
 	ctx->stats = NULL;

@@ -28,7 +28,7 @@ static int xs_err(int rc)
 int libxl__xs_set_timeout(libxl_ctx *ctx, int timeout_ms)
 {
 	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
-	int fd = xs_fileno(ctx->xsh);
+	int fd = xsc_fileno(ctx->xsh);
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
@@ -71,13 +71,13 @@ int libxl__xs_read(libxl_ctx *ctx, uint32_t tx, char **value, const char *fmt, .
 	size_t len;
 
 	FORMAT_PATH(path, fmt);
-	return xs_err(xs_read(ctx->xsh, tx, path, value, &len));
+	return xs_err(xsc_read(ctx->xsh, tx, path, value, &len));
 }
 
 int libxl__xs_write(libxl_ctx *ctx, uint32_t tx, const char *value, const char *fmt, ...)
 {
 	FORMAT_PATH(path, fmt);
-	return xs_err(xs_write_str(ctx->xsh, tx, path, value));
+	return xs_err(xsc_write_str(ctx->xsh, tx, path, value));
 }
 
 int libxl__xs_write_perms(libxl_ctx *ctx, uint32_t tx, const char *value, const char *const *perms,
@@ -86,10 +86,10 @@ int libxl__xs_write_perms(libxl_ctx *ctx, uint32_t tx, const char *value, const 
 	int rc;
 
 	FORMAT_PATH(path, fmt);
-	rc = xs_write_str(ctx->xsh, tx, path, value);
+	rc = xsc_write_str(ctx->xsh, tx, path, value);
 	if (rc < 0)
 		return xs_err(rc);
-	return xs_err(xs_set_perms(ctx->xsh, tx, path, perms, nperms));
+	return xs_err(xsc_set_perms(ctx->xsh, tx, path, perms, nperms));
 }
 
 int libxl__xs_mkdir_perms(libxl_ctx *ctx, uint32_t tx, const char *const *perms, unsigned nperms,
@@ -98,10 +98,10 @@ int libxl__xs_mkdir_perms(libxl_ctx *ctx, uint32_t tx, const char *const *perms,
 	int rc;
 
 	FORMAT_PATH(path, fmt);
-	rc = xs_mkdir(ctx->xsh, tx, path);
+	rc = xsc_mkdir(ctx->xsh, tx, path);
 	if (rc < 0)
 		return xs_err(rc);
-	return xs_err(xs_set_perms(ctx->xsh, tx, path, perms, nperms));
+	return xs_err(xsc_set_perms(ctx->xsh, tx, path, perms, nperms));
 }
 
 int libxl__xs_rm(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...)
@@ -109,7 +109,7 @@ int libxl__xs_rm(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...)
 	int rc;
 
 	FORMAT_PATH(path, fmt);
-	rc = xs_rm(ctx->xsh, tx, path);
+	rc = xsc_rm(ctx->xsh, tx, path);
 	return rc == -ENOENT ? 0 : xs_err(rc);
 }
 
@@ -120,7 +120,7 @@ int libxl__xs_exists(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...)
 	int rc;
 
 	FORMAT_PATH(path, fmt);
-	rc = xs_read(ctx->xsh, tx, path, &v, &len);
+	rc = xsc_read(ctx->xsh, tx, path, &v, &len);
 	free(v);
 	if (rc == -ENOENT)
 		return 0;
@@ -134,7 +134,7 @@ int libxl__xs_read_u64(libxl_ctx *ctx, uint32_t tx, uint64_t *v, const char *fmt
 	int rc;
 
 	FORMAT_PATH(path, fmt);
-	rc = xs_read(ctx->xsh, tx, path, &s, &len);
+	rc = xsc_read(ctx->xsh, tx, path, &s, &len);
 	if (rc < 0)
 		return xs_err(rc);
 	rc = parse_u64(s, UINT64_MAX, v);
@@ -165,7 +165,7 @@ int libxl__xs_domids(libxl_ctx *ctx, uint32_t tx, uint32_t **ids, unsigned *nr)
 	uint32_t *out;
 	int rc;
 
-	rc = xs_directory(ctx->xsh, tx, "/local/domain", &names, &count);
+	rc = xsc_directory(ctx->xsh, tx, "/local/domain", &names, &count);
 	if (rc == -ENOENT) {
 		*ids = NULL;
 		*nr = 0;
@@ -230,7 +230,7 @@ int libxl__xs_write_long(libxl_ctx *ctx, uint32_t tx, const char *base, const ch
 			rc = libxl__path(path, sizeof(path), "%s-%u", base, part);
 		if (rc < 0)
 			return rc;
-		rc = xs_write(ctx->xsh, tx, path, value + off, n);
+		rc = xsc_write(ctx->xsh, tx, path, value + off, n);
 		if (rc < 0)
 			return rc;
 		off += n;
@@ -297,19 +297,19 @@ int libxl__xs_copy_tree(libxl_ctx *ctx, uint32_t tx, const char *from, const cha
 	size_t len;
 	int rc;
 
-	rc = xs_read(ctx->xsh, tx, from, &value, &len);
+	rc = xsc_read(ctx->xsh, tx, from, &value, &len);
 	if (rc < 0)
 		return rc;
-	rc = xs_write(ctx->xsh, tx, to, value, len);
+	rc = xsc_write(ctx->xsh, tx, to, value, len);
 	free(value);
 	if (rc == 0)
-		rc = xs_get_perms(ctx->xsh, tx, from, &perms, &nperms);
+		rc = xsc_get_perms(ctx->xsh, tx, from, &perms, &nperms);
 	if (rc == 0) {
-		rc = xs_set_perms(ctx->xsh, tx, to, (const char *const *)perms, nperms);
+		rc = xsc_set_perms(ctx->xsh, tx, to, (const char *const *)perms, nperms);
 		free(perms);
 	}
 	if (rc == 0)
-		rc = xs_directory(ctx->xsh, tx, from, &names, &n);
+		rc = xsc_directory(ctx->xsh, tx, from, &names, &n);
 	for (i = 0; rc == 0 && i < n; i++) {
 		rc = libxl__path(cfrom, sizeof(cfrom), "%s/%s", from, names[i]);
 		if (rc == 0)
@@ -329,7 +329,7 @@ int libxl__xs_copy_tree(libxl_ctx *ctx, uint32_t tx, const char *from, const cha
 static int commit(libxl_ctx *ctx, uint32_t tx)
 {
 	long start = libxl__now_ms();
-	int rc = xs_transaction_end(ctx->xsh, tx, false);
+	int rc = xsc_transaction_end(ctx->xsh, tx, false);
 
 	if (rc == -EAGAIN && libxl__now_ms() - start >= LIBXL__XS_TIMEOUT_MS - 100)
 		return -ETIMEDOUT;
@@ -342,13 +342,13 @@ int libxl__xs_transact(libxl_ctx *ctx, int (*fn)(libxl_ctx *ctx, uint32_t tx, vo
 	uint32_t tx;
 
 	for (attempt = 0; attempt < TX_RETRIES && rc == -EAGAIN; attempt++) {
-		rc = xs_transaction_start(ctx->xsh, &tx);
+		rc = xsc_transaction_start(ctx->xsh, &tx);
 		if (rc < 0)
 			return xs_err(rc);
 		/* fn's own -EAGAIN is a request that timed out, not a conflict. */
 		rc = xs_err(fn(ctx, tx, arg));
 		if (rc < 0)
-			xs_transaction_end(ctx->xsh, tx, true);
+			xsc_transaction_end(ctx->xsh, tx, true);
 		else
 			rc = commit(ctx, tx);
 	}

@@ -1,5 +1,4 @@
 /* libxs: the client library (xs.h) over the Unix socket. */
-#define XSC_NO_OLD_NAMES
 #include "xs.h"
 
 #include <errno.h>

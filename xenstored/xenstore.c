@@ -4,7 +4,6 @@
  */
 #include <xenstore.h>
 
-#define XSC_NO_OLD_NAMES
 #include "xs.h"
 
 #include <errno.h>

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define XSC_NO_OLD_NAMES
 #include "xs.h"
 
 /* Environment variable name, else the default. */

@@ -1,8 +1,9 @@
 /*
  * libxs: Xenon's internal xenstore client library (a contract: xenstored/
- * implements it; the xenstore-* clients, libxl and xenon-hv use it). Its
- * names carry the xsc_ prefix: the xs_ names are Xen's public API
- * (xenstore.h, built on this one in xenstore.c) and the two never clash.
+ * implements it; libxl, xenon-hv, xs-tool and fake-hv call it by these
+ * names; the xenstore-* clients use Xen's API). Its names carry the xsc_
+ * prefix only: the xs_ names are Xen's public API (xenstore.h, built on
+ * this one in xenstore.c, with Xen's arguments) and the two never clash.
  * libxenstore.so and libxenlight.so keep every xsc_ name hidden.
  *
  * Synchronous, one request in flight per handle (threads sharing one take
@@ -79,36 +80,5 @@ int xsc_watch_fd(struct xs_handle *h);
 /* Drop the queued events with this token at or below path (Xen's
  * XS_UNWATCH_FILTER). */
 void xsc_drop_events(struct xs_handle *h, const char *path, const char *token);
-
-/*
- * The names this API had before Xen's took the xs_ prefix, for callers not
- * yet converted (libxl, xenon-hv). A file that includes xenstore.h must
- * define XSC_NO_OLD_NAMES before including this header.
- */
-#ifndef XSC_NO_OLD_NAMES
-#define xs_socket_path	     xsc_socket_path
-#define xs_open		     xsc_open
-#define xs_close	     xsc_close
-#define xs_fileno	     xsc_fileno
-#define xs_read		     xsc_read
-#define xs_write	     xsc_write
-#define xs_write_str	     xsc_write_str
-#define xs_mkdir	     xsc_mkdir
-#define xs_rm		     xsc_rm
-#define xs_directory	     xsc_directory
-#define xs_get_perms	     xsc_get_perms
-#define xs_set_perms	     xsc_set_perms
-#define xs_transaction_start xsc_transaction_start
-#define xs_transaction_end   xsc_transaction_end
-#define xs_watch	     xsc_watch
-#define xs_unwatch	     xsc_unwatch
-#define xs_read_watch	     xsc_read_watch
-#define xs_introduce_domain  xsc_introduce_domain
-#define xs_release_domain    xsc_release_domain
-#define xs_get_domain_path   xsc_get_domain_path
-#define xs_control	     xsc_control
-#define xs_become_domain     xsc_become_domain
-#define xs_socket_fd	     xsc_socket_fd
-#endif
 
 #endif
