@@ -160,6 +160,7 @@ int hv_mem_create(struct hv_vm *vm);
 /* How much of mem_bytes lies below 4 GiB, at [0, low size). */
 uint64_t hv_mem_low_size(uint64_t mem_bytes);
 void *hv_gpa(struct hv_vm *vm, uint64_t gpa, uint64_t len);
+int hv_mem_set_flags(struct hv_vm *vm, uint32_t flags);
 
 /* kvm.c */
 int hv_kvm_open(struct hv_vm *vm);

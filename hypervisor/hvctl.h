@@ -207,10 +207,12 @@ struct hvctl_device {
  */
 #define HVCTL_SAVE_CONTINUE 0x1
 #define HVCTL_SAVE_PATH     0x2
+#define HVCTL_SAVE_LIVE     0x4 /* pre-copy: memory sent while the guest runs, then paused for the rest */
+#define HVCTL_SAVE_DEFAULT_DOWNTIME_MS 100
 
 struct hvctl_save_req {
 	uint32_t flags; /* HVCTL_SAVE_* */
-	uint32_t pad;
+	uint32_t max_downtime_ms; /* HVCTL_SAVE_LIVE: the target (0: 100 ms); else 0 */
 	char path[256]; /* HVCTL_SAVE_PATH: an absolute path, NUL-terminated */
 };
 
@@ -220,6 +222,7 @@ struct hvctl_save_result {
 	uint64_t zero_frames; /* of which sent as zero markers */
 	uint64_t total_ns;    /* from the request to the end of the stream */
 	uint64_t downtime_ns; /* the domain was paused this long (until resumed, with CONTINUE) */
+	uint64_t rounds;      /* memory rounds: 1 without HVCTL_SAVE_LIVE */
 };
 
 /*

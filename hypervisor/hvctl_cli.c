@@ -294,12 +294,17 @@ static int cmd_save(int fd, int argc, char **argv)
 	const char *path = argv[argc - 1];
 	int out, rc;
 
-	if (argc == 2 && strcmp(argv[0], "-c")) {
-		log_warnx("save %s %s: the only option is -c (the domain runs on)", argv[0], argv[1]);
-		return -EINVAL;
+	for (int i = 0; i < argc - 1; i++) {
+		if (!strcmp(argv[i], "-c")) {
+			req.flags |= HVCTL_SAVE_CONTINUE;
+		} else if (!strcmp(argv[i], "-l")) {
+			req.flags |= HVCTL_SAVE_LIVE;
+		} else {
+			log_warnx("save %s: the options are -c (the domain runs on) and -l (live: pre-copy)",
+				  argv[i]);
+			return -EINVAL;
+		}
 	}
-	if (argc == 2)
-		req.flags |= HVCTL_SAVE_CONTINUE;
 	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (out < 0) {
 		rc = -errno;
@@ -315,9 +320,10 @@ static int cmd_save(int fd, int argc, char **argv)
 		unlink(path);
 		return rc;
 	}
-	printf("saved %llu bytes: %llu frames (%llu zero) in %llu ms\n", (unsigned long long)res.bytes,
-	       (unsigned long long)res.frames, (unsigned long long)res.zero_frames,
-	       (unsigned long long)(res.total_ns / 1000000));
+	printf("saved %llu bytes: %llu frames (%llu zero) in %llu ms, %llu rounds, downtime %.1f ms\n",
+	       (unsigned long long)res.bytes, (unsigned long long)res.frames,
+	       (unsigned long long)res.zero_frames, (unsigned long long)(res.total_ns / 1000000),
+	       (unsigned long long)res.rounds, res.downtime_ns / 1e6);
 	return 0;
 }
 
@@ -370,7 +376,7 @@ static const struct cli_cmd cli_cmds[] = {
     {"device-list", "", 0, 0, cmd_device_list, "the disks and NICs, their state and statistics"},
     {"vcpus", "", 0, 0, cmd_vcpus, "each vCPU's thread id, state and CPU time"},
     {"pin", "VCPU CPU[,CPU...]", 2, 2, cmd_pin, "the host CPUs a vCPU's thread may run on"},
-    {"save", "[-c] FILE", 1, 2, cmd_save, "save the domain to a new FILE (-c: it runs on)"},
+    {"save", "[-c] [-l] FILE", 1, 3, cmd_save, "save the domain to a new FILE (-c: it runs on; -l: live)"},
 };
 #define NR_CMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 

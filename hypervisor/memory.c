@@ -45,10 +45,11 @@ uint64_t hv_mem_low_size(uint64_t mem_bytes)
 	return mem_bytes < HV_LOW_RAM_MAX ? mem_bytes : HV_LOW_RAM_MAX;
 }
 
-static int set_slot(struct hv_vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *hva)
+static int set_slot(struct hv_vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *hva, uint32_t flags)
 {
 	struct kvm_userspace_memory_region r = {
 	    .slot = slot,
+	    .flags = flags,
 	    .guest_phys_addr = gpa,
 	    .memory_size = size,
 	    .userspace_addr = (uintptr_t)hva,
@@ -89,9 +90,16 @@ int hv_mem_create(struct hv_vm *vm)
 		return rc;
 	}
 	vm->ram = p;
-	rc = set_slot(vm, 0, 0, vm->low_size, vm->ram);
+	return hv_mem_set_flags(vm, 0);
+}
+
+/* The memslots again with flags (KVM_MEM_LOG_DIRTY_PAGES for pre-copy, or 0). */
+int hv_mem_set_flags(struct hv_vm *vm, uint32_t flags)
+{
+	int rc = set_slot(vm, 0, 0, vm->low_size, vm->ram, flags);
+
 	if (!rc && vm->high_size)
-		rc = set_slot(vm, 1, HV_HIGH_RAM_GPA, vm->high_size, vm->ram + vm->low_size);
+		rc = set_slot(vm, 1, HV_HIGH_RAM_GPA, vm->high_size, vm->ram + vm->low_size, flags);
 	return rc;
 }
 

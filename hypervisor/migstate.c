@@ -161,6 +161,25 @@ int hv_mig_save_vm(struct hv_vm *vm, struct mig_writer *w)
 	return rc ? rc : mig_write_record(w, MIG_REC_CLOCK, 0, &clock, sizeof(clock), NULL, 0);
 }
 
+/*
+ * A vCPU parked right after an I/O exit has its result (an IN's value, the
+ * RIP past the instruction) still inside KVM until its next KVM_RUN: one
+ * with immediate_exit set completes it and returns at once (a string IN
+ * writes guest memory then: before the last memory is sent).
+ */
+void hv_mig_complete_io(struct hv_vm *vm)
+{
+	for (unsigned i = 0; i < vm->args.nr_vcpus; i++) {
+		struct hv_vcpu *v = &vm->vcpus[i];
+
+		if (!v->started)
+			continue;
+		v->run->immediate_exit = 1;
+		if (ioctl(v->fd, KVM_RUN, 0) == 0 || errno != EINTR)
+			log_debug("vCPU %u: completing its I/O: %s", i, log_strerror(-errno));
+	}
+}
+
 /* ---- loading ---- */
 
 static int put(struct hv_vcpu *v, unsigned long req, void *p, const char *what)

@@ -17,7 +17,12 @@ struct hv_mig_vcpu {
 /* migstate.c */
 int hv_mig_save_vcpu(struct hv_vcpu *v, struct mig_writer *w);
 int hv_mig_save_vm(struct hv_vm *vm, struct mig_writer *w); /* irqchips and clock */
+void hv_mig_complete_io(struct hv_vm *vm); /* paused: each vCPU's pending I/O done */
 int hv_mig_load_vcpu(struct hv_vcpu *v, const struct hv_mig_vcpu *s);
 int hv_mig_load_vm(struct hv_vm *vm, uint8_t *const *irqchips, const void *clock);
+
+/* precopy.c: memory while the guest runs; returns with the domain paused (at *paused_at). */
+int hv_precopy(struct hv_vm *vm, struct mig_writer *w, uint64_t max_downtime_ns, struct hvctl_save_result *res,
+	       uint64_t *paused_at);
 
 #endif

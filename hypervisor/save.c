@@ -10,8 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/kvm.h>
-#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -117,25 +115,19 @@ static int save_devices(struct hv_vm *vm, struct mig_writer *w)
 	return rc;
 }
 
-/*
- * A vCPU parked right after an I/O exit has its result (an IN's value, the
- * RIP past the instruction) still inside KVM until its next KVM_RUN: one
- * with immediate_exit set completes it and returns at once.
- */
-static void complete_io(struct hv_vm *vm)
+static uint64_t online_vcpus(struct hv_vm *vm)
 {
-	for (unsigned i = 0; i < vm->args.nr_vcpus; i++) {
-		struct hv_vcpu *v = &vm->vcpus[i];
+	uint64_t set = 0;
 
-		if (!v->started)
-			continue;
-		v->run->immediate_exit = 1;
-		if (ioctl(v->fd, KVM_RUN, 0) == 0 || errno != EINTR)
-			log_debug("vCPU %u: completing its I/O: %s", i, log_strerror(-errno));
-	}
+	for (unsigned i = 0; i < vm->args.nr_vcpus; i++)
+		if (vm->vcpus[i].started)
+			set |= 1ULL << i;
+	return set;
 }
 
-static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res)
+/* live_ns: the downtime target of a pre-copy (the domain is running), 0: paused already. */
+static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res, uint64_t live_ns,
+		       uint64_t *paused_at)
 {
 	struct mig_header h = {.nr_vcpus = vm->args.nr_vcpus,
 			       .platform = vm->platform,
@@ -148,14 +140,20 @@ static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res)
 
 	if (!ring)
 		return -ENOMEM;
-	for (unsigned i = 0; i < vm->args.nr_vcpus; i++)
-		if (vm->vcpus[i].started)
-			h.vcpus_online |= 1ULL << i;
-	complete_io(vm);
+	h.vcpus_online = online_vcpus(vm);
 	mig_writer_init(&w, fd);
 	rc = mig_write_header(&w, &h);
-	if (!rc)
+	if (!rc && live_ns) {
+		rc = hv_precopy(vm, &w, live_ns, res, paused_at);
+		if (!rc && online_vcpus(vm) != h.vcpus_online) {
+			log_warnx("save: the guest started a vCPU during the live save; try again");
+			rc = -EAGAIN;
+		}
+	} else if (!rc) {
+		res->rounds = 1;
+		hv_mig_complete_io(vm);
 		rc = save_memory(vm, &w, res);
+	}
 	for (unsigned i = 0; i < vm->args.nr_vcpus && !rc; i++)
 		if (vm->vcpus[i].started)
 			rc = hv_mig_save_vcpu(&vm->vcpus[i], &w);
@@ -220,14 +218,22 @@ int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, st
 	uint64_t t0 = hv_now_ns(CLOCK_MONOTONIC);
 	int was_paused = vm->paused, out = -1, rc;
 
+	uint64_t live_ns = 0, paused_at = t0;
+
 	memset(res, 0, sizeof(*res));
-	if (r->flags & ~(HVCTL_SAVE_CONTINUE | HVCTL_SAVE_PATH) || r->pad)
+	if (r->flags & ~(HVCTL_SAVE_CONTINUE | HVCTL_SAVE_PATH | HVCTL_SAVE_LIVE) ||
+	    (r->max_downtime_ms && !(r->flags & HVCTL_SAVE_LIVE)))
 		return -EINVAL;
 	if ((rc = check_savable(vm)) || (rc = open_target(r, fd, &out)))
 		return rc;
-	if (!was_paused)
+	if ((r->flags & HVCTL_SAVE_LIVE) && !was_paused) {
+		live_ns =
+		    (r->max_downtime_ms ? r->max_downtime_ms : HVCTL_SAVE_DEFAULT_DOWNTIME_MS) * 1000000ULL;
+		paused_at = 0;
+	} else if (!was_paused) {
 		hv_vm_pause(vm);
-	rc = save_stream(vm, out, res);
+	}
+	rc = save_stream(vm, out, res, live_ns, &paused_at);
 	if (!rc && (r->flags & HVCTL_SAVE_PATH) && fsync(out) < 0)
 		rc = -errno;
 	if (r->flags & HVCTL_SAVE_PATH) {
@@ -237,7 +243,7 @@ int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, st
 			unlink(r->path);
 	}
 	res->total_ns = hv_now_ns(CLOCK_MONOTONIC) - t0;
-	res->downtime_ns = res->total_ns;
+	res->downtime_ns = hv_now_ns(CLOCK_MONOTONIC) - paused_at; /* until resumed, or the end */
 	if (rc)
 		log_warnx("save: writing the stream failed after %llu bytes: %s; domain %u %s",
 			  (unsigned long long)res->bytes, log_strerror(rc), vm->args.domid,

@@ -253,3 +253,22 @@ home() {
 	wait_gone HV2_PID 20
 	[ "$HV_STATUS" -eq 0 ]
 }
+
+@test "a live save (pre-copy) of a guest dirtying memory goes in rounds and restores" {
+	require_kvm
+	start_hv --memory 64 --cmdline 'run="dirty 5 8; ticker on"'
+	wait_for 20 eval '[ "$(ticks_in "$T/out")" -ge 3 ]'
+	run "$HVCTL" "$SOCK" save -l "$T/dom.save"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^saved\ [0-9]+\ bytes:\ [0-9]+\ frames\ \([0-9]+\ zero\)\ in\ [0-9]+\ ms,\ ([0-9]+)\ rounds,\ downtime ]]
+	# round 0 while it runs, then at least the paused round of what it dirtied meanwhile
+	[ "${BASH_REMATCH[1]}" -ge 2 ]
+	wait_gone HV_PID 10
+	[ "$HV_STATUS" -eq 5 ]
+	last=$(tick_lines "$T/out" | tail -n 1)
+	restore_hv "$T/dom.save"
+	wait_for 20 eval '[ "$(ticks_in "$T/out2")" -ge 2 ]'
+	first=$(tick_lines "$T/out2" | head -n 1)
+	[ "${first%% *}" -eq $((${last%% *} + 1)) ]
+	! grep -q '^xenon-guest ' "$T/out2"
+}

@@ -1,0 +1,201 @@
+/*
+ * Pre-copy (HVCTL_SAVE_LIVE): memory is sent while the guest runs. KVM's
+ * dirty log is on from the start; round 0 sends every frame the memfd
+ * backs, each later round the frames the guest wrote meanwhile, until what
+ * is left would go within the downtime target at the last round's speed,
+ * or the round limit is hit. Then the domain is paused and the last dirty
+ * frames go, with those xenon-hv itself writes into guest memory (the
+ * xenstore ring: KVM does not log the VMM's own writes). The caller sends
+ * the rest of the state; the domain is left paused.
+ */
+#include "hypervisor/migstate.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "guest/include/xenon-xs-ring.h"
+#include "log.h"
+
+#define MAX_ROUNDS 30
+
+/* Frames xenon-hv writes while the guest runs (guest-physical). */
+static const uint64_t vmm_written[] = {XENON_XS_RING_GPA};
+
+struct round {
+	struct hv_vm *vm;
+	struct mig_writer *w;
+	struct hvctl_save_result *res;
+	uint64_t pfns[MIG_PAGES_MAX];
+	const void *data[MIG_PAGES_MAX];
+	unsigned n;
+};
+
+static int zero_page(const void *p)
+{
+	const uint64_t *q = p;
+
+	for (unsigned i = 0; i < MIG_PAGE_SIZE / sizeof(*q); i++)
+		if (q[i])
+			return 0;
+	return 1;
+}
+
+/* Frame n of RAM (memfd page order) into the round's batch. */
+static int add_frame(struct round *r, uint64_t n)
+{
+	const uint8_t *p = r->vm->ram + n * MIG_PAGE_SIZE;
+	int zero = zero_page(p);
+
+	r->pfns[r->n] = mig_frame_pfn(r->vm->args.mem_bytes, n) | (zero ? MIG_PFN_ZERO : 0);
+	r->data[r->n++] = p;
+	r->res->frames++;
+	r->res->zero_frames += zero;
+	if (r->n < MIG_PAGES_MAX)
+		return 0;
+	r->n = 0;
+	return mig_write_pages(r->w, r->pfns, r->data, MIG_PAGES_MAX);
+}
+
+static int flush(struct round *r)
+{
+	int rc = r->n ? mig_write_pages(r->w, r->pfns, r->data, r->n) : 0;
+
+	r->n = 0;
+	return rc;
+}
+
+static int set_logging(struct hv_vm *vm, int on)
+{
+	int rc = hv_mem_set_flags(vm, on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
+
+	if (rc)
+		log_warnx("save: cannot %s KVM's dirty log: %s", on ? "turn on" : "turn off",
+			  log_strerror(rc));
+	return rc;
+}
+
+/* The frames written since the last call (and clears the log): bits in memfd page order. */
+static int harvest(struct hv_vm *vm, uint64_t *bits)
+{
+	uint64_t low = vm->low_size / MIG_PAGE_SIZE;
+	struct kvm_dirty_log d = {.slot = 0, .dirty_bitmap = bits};
+
+	if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &d) < 0)
+		return -errno;
+	if (!vm->high_size)
+		return 0;
+	d = (struct kvm_dirty_log){.slot = 1, .dirty_bitmap = bits + low / 64};
+	return ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &d) < 0 ? -errno : 0;
+}
+
+static int send_bits(struct round *r, const uint64_t *bits, uint64_t frames, uint64_t *count)
+{
+	int rc = 0;
+
+	*count = 0;
+	for (uint64_t w = 0; w < (frames + 63) / 64 && !rc; w++)
+		for (uint64_t b = bits[w]; b && !rc; b &= b - 1) {
+			rc = add_frame(r, w * 64 + __builtin_ctzll(b));
+			++*count;
+		}
+	return rc ? rc : flush(r);
+}
+
+/* Round 0: every frame the memfd backs (holes are zero and stay unsent). */
+static int round0(struct round *r)
+{
+	off_t pos = 0, end = r->vm->args.mem_bytes;
+	int rc = 0;
+
+	while (!rc && pos < end) {
+		off_t data = lseek(r->vm->memfd, pos, SEEK_DATA), hole;
+
+		if (data < 0)
+			return errno == ENXIO ? flush(r) : -errno;
+		hole = lseek(r->vm->memfd, data, SEEK_HOLE);
+		if (hole < 0 || hole > end)
+			hole = end;
+		for (uint64_t n = data / MIG_PAGE_SIZE;
+		     n < (uint64_t)(hole + MIG_PAGE_SIZE - 1) / MIG_PAGE_SIZE && !rc; n++)
+			rc = add_frame(r, n);
+		pos = hole;
+	}
+	return rc ? rc : flush(r);
+}
+
+/* The VMM's own writes: sent in the last round whatever the log says. */
+static void mark_vmm_written(struct hv_vm *vm, uint64_t *bits)
+{
+	for (unsigned i = 0; i < sizeof(vmm_written) / sizeof(vmm_written[0]); i++) {
+		uint8_t *p = hv_gpa(vm, vmm_written[i], MIG_PAGE_SIZE);
+		uint64_t n;
+
+		if (!p)
+			continue;
+		n = (uint64_t)(p - vm->ram) / MIG_PAGE_SIZE;
+		bits[n / 64] |= 1ULL << (n % 64);
+	}
+}
+
+static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t frames, uint64_t max_downtime_ns,
+		  uint64_t *paused_at)
+{
+	uint64_t count = 0, t = hv_now_ns(CLOCK_MONOTONIC), bytes = r->w->bytes;
+	int rc = round0(r);
+
+	for (r->res->rounds = 1; !rc && r->res->rounds < MAX_ROUNDS; r->res->rounds++) {
+		uint64_t now = hv_now_ns(CLOCK_MONOTONIC), sent = r->w->bytes - bytes;
+		uint64_t rate = sent * 1000000000ULL / (now - t + 1); /* bytes/s of the last round */
+
+		memset(bits, 0, words * 8);
+		if ((rc = harvest(r->vm, bits)))
+			break;
+		count = 0;
+		for (uint64_t i = 0; i < words; i++)
+			count += __builtin_popcountll(bits[i]);
+		if (rate && count * MIG_PAGE_SIZE * 1000000000ULL / rate <= max_downtime_ns)
+			break; /* the rest fits the downtime target: send it paused */
+		t = now;
+		bytes = r->w->bytes;
+		rc = send_bits(r, bits, frames, &count);
+	}
+	if (rc)
+		return rc;
+	/* The last round, paused: what the log has gathered since, and the VMM's frames. */
+	hv_vm_pause(r->vm);
+	*paused_at = hv_now_ns(CLOCK_MONOTONIC);
+	hv_mig_complete_io(r->vm);
+	if ((rc = harvest(r->vm, bits + words)))
+		return rc;
+	for (uint64_t i = 0; i < words; i++)
+		bits[i] |= bits[words + i];
+	mark_vmm_written(r->vm, bits);
+	r->res->rounds++;
+	return send_bits(r, bits, frames, &count);
+}
+
+int hv_precopy(struct hv_vm *vm, struct mig_writer *w, uint64_t max_downtime_ns,
+	       struct hvctl_save_result *res, uint64_t *paused_at)
+{
+	uint64_t frames = mig_nr_frames(vm->args.mem_bytes), words = (frames + 63) / 64;
+	struct round *r = calloc(1, sizeof(*r));
+	uint64_t *bits = calloc(2 * words, sizeof(*bits)); /* a harvest, and the paused one */
+	int rc = r && bits ? set_logging(vm, 1) : -ENOMEM;
+
+	if (!rc) {
+		*r = (struct round){.vm = vm, .w = w, .res = res};
+		rc = rounds(r, bits, words, frames, max_downtime_ns, paused_at);
+		set_logging(vm, 0);
+	}
+	if (!*paused_at) { /* failed while running: the caller expects it paused */
+		hv_vm_pause(vm);
+		*paused_at = hv_now_ns(CLOCK_MONOTONIC);
+	}
+	free(bits);
+	free(r);
+	return rc;
+}
