@@ -175,8 +175,8 @@ local_teardown() { xl_env_stop; }
 	run xl migrate lc1 host
 	[ "$status" -eq 1 ]
 	[ "$output" = "xl: 'migrate' is a command of Xen's xl that Xenon does not implement yet; run 'xl help' for the list of commands" ]
-	run xl vcpu-l
-	[[ "$output" == *"'vcpu-list' is a command of Xen's xl"* ]]
+	run xl vcpu-s
+	[[ "$output" == *"'vcpu-set' is a command of Xen's xl"* ]]
 	run xl help migrate
 	[ "$status" -eq 1 ]
 	[[ "$output" == "xl: help: 'migrate' is a command of Xen's xl"* ]]
