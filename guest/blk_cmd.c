@@ -13,19 +13,6 @@
 #define BENCH_QD	 4
 #define PATTERN		 0x58454e4f4e000000ULL /* "XENON" in the high bytes, the sector below */
 
-static int parse_u64(const char *s, uint64_t *v)
-{
-	*v = 0;
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || *v > UINT64_MAX / 10 - 9)
-			return -EINVAL;
-		*v = *v * 10 + (uint64_t)(*s - '0');
-	}
-	return 0;
-}
-
 static struct device *disk(const char *name)
 {
 	struct device *dev = device_find(name);
@@ -101,8 +88,8 @@ static int blk_read_cmd(int argc, char **argv)
 	void *buf;
 	int rc;
 
-	if (argc < 4 || argc > 5 || parse_u64(argv[3], &sector) ||
-	    (argc == 5 && parse_u64(argv[4], &count)) || !count || count > READ_MAX_SECTORS) {
+	if (argc < 4 || argc > 5 || parse_dec_u64(argv[3], &sector) ||
+	    (argc == 5 && parse_dec_u64(argv[4], &count)) || !count || count > READ_MAX_SECTORS) {
 		printf("usage: blk read DISK SECTOR [COUNT] (COUNT 1..%d)\n", READ_MAX_SECTORS);
 		return -EINVAL;
 	}
@@ -134,7 +121,7 @@ static int blk_write_cmd(int argc, char **argv)
 	size_t len = 0;
 	int i, rc;
 
-	if (argc < 4 || parse_u64(argv[3], &sector)) {
+	if (argc < 4 || parse_dec_u64(argv[3], &sector)) {
 		printf("usage: blk write DISK SECTOR TEXT...\n");
 		return -EINVAL;
 	}
@@ -291,8 +278,8 @@ static int blk_bench_cmd(int argc, char **argv)
 	unsigned int s, pages;
 	int rc = 0;
 
-	if (argc < 4 || argc > 5 || parse_u64(argv[3], &mib) || !mib || mib > BENCH_MAX_MIB ||
-	    (argc == 5 && (parse_u64(argv[4], &qd) || !qd || qd > BLK_SLOTS))) {
+	if (argc < 4 || argc > 5 || parse_dec_u64(argv[3], &mib) || !mib || mib > BENCH_MAX_MIB ||
+	    (argc == 5 && (parse_dec_u64(argv[4], &qd) || !qd || qd > BLK_SLOTS))) {
 		printf("usage: blk bench DISK MIB [QDEPTH] (MIB 1..%d, QDEPTH 1..%d; overwrites the first "
 		       "MIB MiB)\n",
 		       BENCH_MAX_MIB, BLK_SLOTS);
@@ -338,8 +325,8 @@ static int blk_iops_cmd(int argc, char **argv)
 	unsigned int s;
 	int rc = 0;
 
-	if (argc < 4 || argc > 5 || parse_u64(argv[3], &mib) || !mib || mib > BENCH_MAX_MIB ||
-	    (argc == 5 && (parse_u64(argv[4], &qd) || !qd || qd > BLK_SLOTS))) {
+	if (argc < 4 || argc > 5 || parse_dec_u64(argv[3], &mib) || !mib || mib > BENCH_MAX_MIB ||
+	    (argc == 5 && (parse_dec_u64(argv[4], &qd) || !qd || qd > BLK_SLOTS))) {
 		printf("usage: blk iops DISK MIB [QDEPTH] (MIB 1..%d, QDEPTH 1..%d, default 1)\n",
 		       BENCH_MAX_MIB, BLK_SLOTS);
 		return -EINVAL;

@@ -196,25 +196,12 @@ static int cmd_crash(int argc, char **argv)
 	return 0; /* not reached: the fault ends the domain */
 }
 
-static int parse_uint(const char *s, uint64_t *v)
-{
-	*v = 0;
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || *v > UINT64_MAX / 10 - 9)
-			return -EINVAL;
-		*v = *v * 10 + (uint64_t)(*s - '0');
-	}
-	return 0;
-}
-
 /* Idle for MS milliseconds, still serving the ticker and shutdown requests. */
 static int cmd_sleep(int argc, char **argv)
 {
 	uint64_t ms, end;
 
-	if (argc != 2 || parse_uint(argv[1], &ms) || ms > 3600000) {
+	if (argc != 2 || parse_dec_u64(argv[1], &ms) || ms > 3600000) {
 		printf("usage: sleep MILLISECONDS (at most 3600000)\n");
 		return -EINVAL;
 	}

@@ -216,19 +216,6 @@ static void devices_from_cmdline(void)
 
 /* ---- xenstore ---- */
 
-static int parse_dec(const char *s, uint64_t *v)
-{
-	*v = 0;
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || *v > UINT64_MAX / 10 - 9)
-			return -EINVAL;
-		*v = *v * 10 + (uint64_t)(*s - '0');
-	}
-	return 0;
-}
-
 /* Hex with or without 0x, as libxl writes virtio-mmio-base. */
 static int parse_hex(const char *s, uint64_t *v)
 {
@@ -299,7 +286,7 @@ static int xs_window(struct device *dev, struct mmio_arg *w, const char **why)
 		*why = "virtio-mmio-base is not a hex address below 4 GiB, aligned to 512 bytes";
 		return -EINVAL;
 	}
-	if (parse_dec(irq_s, &irq) || irq >= IOAPIC_PINS) {
+	if (parse_dec_u64(irq_s, &irq) || irq >= IOAPIC_PINS) {
 		*why = "virtio-mmio-irq is not a pin number below 24";
 		return -EINVAL;
 	}
@@ -321,7 +308,7 @@ static unsigned int xs_wanted_index(struct device *dev, const char *kind)
 
 	if (!strcmp(kind, "vif"))
 		return (unsigned int)dev->devid;
-	if (fe_read(dev, "virtual-device", v, sizeof(v)) || parse_dec(v, &n))
+	if (fe_read(dev, "virtual-device", v, sizeof(v)) || parse_dec_u64(v, &n))
 		return 0;
 	idx = vbd_index(n);
 	return idx < 0 ? 0 : (unsigned int)idx;
@@ -412,7 +399,7 @@ static void backend_changed(const char *path, const char *token, void *arg)
 		device_remove(dev, false);
 		return;
 	}
-	if (rc || parse_dec(v, &state) || state < STATE_CLOSING)
+	if (rc || parse_dec_u64(v, &state) || state < STATE_CLOSING)
 		return;
 	new_line();
 	printf("devices: %s: closed by the backend\n", dev->name);
@@ -431,7 +418,7 @@ static bool fe_closed(const char *fe)
 	uint64_t state;
 
 	snprintf(path, sizeof(path), "%s/state", fe);
-	return !xs_read(path, v, sizeof(v)) && !parse_dec(v, &state) && state >= STATE_CLOSING;
+	return !xs_read(path, v, sizeof(v)) && !parse_dec_u64(v, &state) && state >= STATE_CLOSING;
 }
 
 /* Names in a NUL-separated directory listing that are plain devids. */
@@ -441,7 +428,7 @@ static bool listed(const char *list, uint32_t len, uint32_t devid)
 	uint64_t n;
 
 	for (off = 0; off < len; off += (uint32_t)strlen(list + off) + 1)
-		if (!parse_dec(list + off, &n) && n == devid)
+		if (!parse_dec_u64(list + off, &n) && n == devid)
 			return true;
 	return false;
 }
@@ -472,7 +459,7 @@ static void xs_scan_kind(const char *kind)
 		}
 	}
 	for (off = 0; off < len; off += (uint32_t)strlen(dir + off) + 1) {
-		if (parse_dec(dir + off, &devid) || devid > 0xfffffff)
+		if (parse_dec_u64(dir + off, &devid) || devid > 0xfffffff)
 			continue;
 		snprintf(fe, sizeof(fe), "device/%s/%u", kind, (uint32_t)devid);
 		if (!device_by_fe(fe) && !fe_closed(fe))

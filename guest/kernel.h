@@ -37,6 +37,7 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 size_t strlcpy(char *d, const char *s, size_t n);
+int parse_dec_u64(const char *s, uint64_t *v);
 
 /* printf.c */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);

@@ -82,3 +82,17 @@ size_t strlcpy(char *d, const char *s, size_t n)
 	}
 	return len;
 }
+
+/* Decimal digits only (no sign, no blank), up to UINT64_MAX - 9: 0, or -EINVAL. */
+int parse_dec_u64(const char *s, uint64_t *v)
+{
+	*v = 0;
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || *v > UINT64_MAX / 10 - 9)
+			return -EINVAL;
+		*v = *v * 10 + (uint64_t)(*s - '0');
+	}
+	return 0;
+}
