@@ -43,6 +43,14 @@
 
 typedef struct libxl__ctx libxl_ctx;
 
+/* What KVM the host offers (libxl_physinfo.platform, libxl_dominfo.platform):
+ * PVM runs PV guests only; VT-x / AMD-V runs PV and HVM. 0: unknown, none. */
+#define LIBXL_PLATFORM_PVM 1
+#define LIBXL_PLATFORM_VTX 2
+/* PVM keeps PML4 slot 256 for itself, where Xen PV has its own range (xl
+ * info's xen_virt_start). */
+#define LIBXL_PVM_VIRT_START 0xffff800000000000ull
+
 /*
  * A context's settings (libxl_ctx_alloc_settings): NULL strings and 0 (or
  * negative) times take the defaults above. Strings are copied.
@@ -116,7 +124,7 @@ typedef struct {
 	uint64_t cpu_time;	/* ns, all vCPUs */
 	uint64_t start_time_ns; /* CLOCK_REALTIME when built; 0 unknown */
 	int hv_pid;		/* 0 when xenon-hv is gone */
-	int platform;		/* XENON_PLATFORM_*, 0 unknown */
+	int platform;		/* LIBXL_PLATFORM_*, 0 unknown */
 	/*
 	 * Why the state is what it is when xenon-hv could not tell it (it is
 	 * gone, or does not answer); "" when xenon-hv answered.
@@ -148,7 +156,7 @@ typedef struct {
 	uint32_t cpu_khz;
 	uint64_t total_kib;
 	uint64_t free_kib;
-	int platform;		   /* XENON_PLATFORM_PVM / _VTX, 0 when /dev/kvm is absent */
+	int platform;		   /* LIBXL_PLATFORM_PVM / _VTX, 0 when /dev/kvm is absent */
 	const char *platform_name; /* "pvm", "vtx" or "none" */
 	uint64_t host_cpu_time_ns; /* CPU time the host spent outside idle */
 } libxl_physinfo;

@@ -16,6 +16,9 @@
 #include "hypervisor/hvctl.h"
 #include "log.h"
 
+_Static_assert(LIBXL_PLATFORM_PVM == XENON_PLATFORM_PVM && LIBXL_PLATFORM_VTX == XENON_PLATFORM_VTX,
+	       "libxl.h's platforms are xenon-boot.h's");
+
 /* Xenon's own version, reported where Xen reports its own. */
 #define XENON_VERSION_MAJOR 0
 #define XENON_VERSION_MINOR 1

@@ -16,7 +16,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "guest/include/xenon-boot.h"
 #include "log.h"
 
 #ifdef __x86_64__
@@ -30,9 +29,6 @@
 #ifndef XL_COMPILE_DOMAIN
 #define XL_COMPILE_DOMAIN ""
 #endif
-
-/* PVM keeps PML4 slot 256 for itself, where Xen PV has its own range. */
-#define PVM_VIRT_START 0xffff800000000000ull
 
 struct info_out {
 	const char *only; /* print only the values of keys starting with this */
@@ -126,8 +122,8 @@ static void print_physinfo(struct info_out *o, const libxl_physinfo *p)
 	hw_caps(w);
 	item(o, "hw_caps", "%08x:%08x:%08x:%08x:%08x:%08x:%08x:%08x", w[0], w[1], w[2], w[3], w[4], w[5],
 	     w[6], w[7]);
-	item_caps(o, p->platform == XENON_PLATFORM_VTX	 ? " pv hvm"
-		     : p->platform == XENON_PLATFORM_PVM ? " pv"
+	item_caps(o, p->platform == LIBXL_PLATFORM_VTX	 ? " pv hvm"
+		     : p->platform == LIBXL_PLATFORM_PVM ? " pv"
 							 : "");
 	item(o, "kvm_platform", "%s", p->platform_name);
 	item(o, "total_memory", "%llu", (unsigned long long)(p->total_kib / 1024));
@@ -149,7 +145,7 @@ static void print_versions(struct info_out *o, const libxl_version_info *v, cons
 	item(o, "xen_scheduler", "%s", "linux");
 	item(o, "xen_pagesize", "%ld", sysconf(_SC_PAGESIZE));
 	item(o, "platform_params", "virt_start=0x%llx",
-	     p->platform == XENON_PLATFORM_PVM ? PVM_VIRT_START : 0ull);
+	     p->platform == LIBXL_PLATFORM_PVM ? LIBXL_PVM_VIRT_START : 0ull);
 	item(o, "xen_changeset", "%s", "xenon");
 	item(o, "xen_commandline", "%s", "");
 	item(o, "cc_compiler", "%s", v->compiler);
