@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hypervisor/hvctl.h"
@@ -254,6 +255,35 @@ int libxl_domain_rename(libxl_ctx *ctx, uint32_t domid, const char *old_name, co
 }
 
 /*
+ * The device/ directory is the guest's to write: one that writes there
+ * without end costs its monitor at most one pass over its devices every
+ * FOLLOW_GAP_MS, however many events it sets off.
+ */
+#define FOLLOW_GAP_MS 20
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The watch's events so far, taken off: 1 if there were any, 0, or -1 (xenstored went away). */
+static int drain_watch(libxl_ctx *ctx)
+{
+	char *p, *t;
+	int rc, any = 0;
+
+	while ((rc = xsc_read_watch(ctx->xsh, 0, &p, &t)) == 0) {
+		free(p);
+		free(t);
+		any = 1;
+	}
+	return rc == -ETIMEDOUT ? any : -1;
+}
+
+/*
  * Until the process behind pidfd ends, keep the backends of the domain's
  * devices in step with their frontends (libxl__dev_backends_follow), on
  * each change below its device/ directory. Without a watch (xenstored
@@ -263,26 +293,28 @@ static void follow_devices_until_exit(libxl_ctx *ctx, uint32_t domid, int pidfd)
 {
 	char path[LIBXL_PATH_MAX], token[32];
 	struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = -1, .events = POLLIN}};
-	char *p, *t;
+	uint64_t last = 0;
+	bool due = true; /* a pass is owed: the first one, or for events since the last */
 
 	snprintf(path, sizeof(path), "/local/domain/%u/device", domid);
 	snprintf(token, sizeof(token), "libxl-backends-%u", domid);
 	if (xsc_watch(ctx->xsh, path, token) == 0)
 		pfd[1].fd = xsc_watch_fd(ctx->xsh);
 	for (;;) {
-		if (pfd[1].fd >= 0) {
-			int rc;
+		int timeout = -1, rc = pfd[1].fd >= 0 ? drain_watch(ctx) : 0;
+		uint64_t now = monotonic_ms();
 
-			while ((rc = xsc_read_watch(ctx->xsh, 0, &p, &t)) == 0) {
-				free(p);
-				free(t);
-			}
-			if (rc != -ETIMEDOUT)
-				pfd[1].fd = -1; /* xenstored went away: its fd would poll readable for ever */
-			else
-				libxl__dev_backends_follow(ctx, domid);
+		if (rc < 0)
+			pfd[1].fd = -1; /* xenstored went away: its fd would poll readable for ever */
+		due |= rc > 0;
+		if (pfd[1].fd >= 0 && due && now - last < FOLLOW_GAP_MS) {
+			timeout = (int)(FOLLOW_GAP_MS - (now - last));
+		} else if (pfd[1].fd >= 0 && due) {
+			libxl__dev_backends_follow(ctx, domid);
+			last = now;
+			due = false;
 		}
-		if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+		if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents)
 			break;
