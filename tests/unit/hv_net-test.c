@@ -489,6 +489,7 @@ static void test_tx_rate(void)
 	struct hvctl_device_spec s = spec(tap_name(), 1500);
 	uint8_t f[6][1000], got[2048];
 	uint64_t t0 = now_ns(), t4;
+	uint32_t id, len;
 	unsigned i;
 
 	s.rate_bytes = 3000;
@@ -506,6 +507,8 @@ static void test_tx_rate(void)
 	}
 	t4 = now_ns();
 	CHECK(t4 - t0 >= 1500000000ULL);
+	for (i = 0; i < 4; i++) /* used after it was counted: then the count is sure */
+		CHECK(q_used(&txq, &id, &len) && id == i);
 	CHECK_INT(vif_stat(HVCTL_VIF_TX_PACKETS), 4);
 	/* the budget of this interval spent, then two more wait; a reset drops them */
 	for (i = 0; i < 3; i++)
