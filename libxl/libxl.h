@@ -272,6 +272,16 @@ int libxl_domain_rename(libxl_ctx *ctx, uint32_t domid, const char *old_name, co
 int libxl_domain_sched_params_get(libxl_ctx *ctx, uint32_t domid, libxl_domain_sched_params *p);
 int libxl_domain_sched_params_set(libxl_ctx *ctx, uint32_t domid, const libxl_domain_sched_params *p);
 
+/*
+ * Xen's triggers: LIBXL_TRIGGER_POWER presses the domain's power button (the
+ * guest is asked to power off through xenon-hv, whether or not it reads
+ * control/shutdown). The others (sleep, nmi, init, reset, s3resume) are
+ * -EOPNOTSUPP, said: Xenon's guests have no sleep state and xenon-hv
+ * cannot inject those yet. vcpuid: for nmi and init; ignored otherwise.
+ * -ESRCH when xenon-hv is gone.
+ */
+int libxl_send_trigger(libxl_ctx *ctx, uint32_t domid, libxl_trigger trigger, uint32_t vcpuid);
+
 /* ---- vCPUs (libxl_vcpu.c) ---- */
 
 /*

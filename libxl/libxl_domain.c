@@ -163,6 +163,30 @@ int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid, unsigned flags)
 	return request_shutdown(ctx, domid, "reboot", HVCTL_SHUTDOWN_REBOOT, flags);
 }
 
+static int press_power(int fd)
+{
+	return hvctl_shutdown(fd, HVCTL_SHUTDOWN_POWEROFF);
+}
+
+int libxl_send_trigger(libxl_ctx *ctx, uint32_t domid, libxl_trigger trigger, uint32_t vcpuid)
+{
+	const char *name = libxl_trigger_to_string(trigger);
+
+	(void)ctx, (void)vcpuid;
+	if (domid == LIBXL_DOMID_HOST)
+		return -EINVAL;
+	if (trigger == LIBXL_TRIGGER_POWER)
+		return hv_simple(domid, press_power);
+	if (trigger == LIBXL_TRIGGER_SLEEP || trigger == LIBXL_TRIGGER_S3RESUME)
+		log_warnx("domain %u: trigger %s: Xenon's guests have no sleep state (no ACPI S3)", domid,
+			  name ? name : "?");
+	else
+		log_warnx("domain %u: trigger %s is not supported yet: xenon-hv cannot inject it (power is; "
+			  "use xl reboot or xl destroy to reset)",
+			  domid, name ? name : "?");
+	return -EOPNOTSUPP;
+}
+
 /* Gone, or kept shut down by on_*=preserve: 1; still there: 0. */
 static int domain_ended(libxl_ctx *ctx, uint32_t domid)
 {

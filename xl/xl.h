@@ -141,5 +141,7 @@ XL_COMMAND(sched_credit);
 XL_COMMAND(sched_credit2);
 XL_COMMAND(vcpu_list);
 XL_COMMAND(vcpu_pin);
+XL_COMMAND(trigger);
+XL_COMMAND(button_press);
 
 #endif

@@ -150,6 +150,14 @@ const struct cmd_spec cmd_table[] = {
      "-f, --force         (Xen) Force the pinning over Domain-0's boot options:\n"
      "                    accepted, nothing overrides it here.\n"
      "CPU lists as cpus= in xl.cfg(5): N, N-M, node:N, all, ^N to exclude; - keeps one."},
+    {"trigger", main_trigger, false, true, "Send a trigger to a domain",
+     "<Domain> <nmi|reset|init|power|sleep|s3resume> [<VCPU>]",
+     "-h, --help          Print this help.\n"
+     "power presses the domain's power button; the others are refused (not yet in Xenon)."},
+    {"button-press", main_button_press, false, true, "Indicate an ACPI button press to the domain",
+     "<Domain> <Button>",
+     "-h, --help          Print this help.\n"
+     "<Button> may be 'power' (the guest powers off) or 'sleep' (refused: no sleep state)."},
     {"completion", main_completion, false, false, "Print a shell completion script for xl", "bash",
      "-h, --help          Print this help.\n"
      "Install with: xl completion bash > /usr/share/bash-completion/completions/xl"},
@@ -166,8 +174,8 @@ const int cmd_table_len = sizeof(cmd_table) / sizeof(cmd_table[0]);
 static const char *const xen_only_commands[] = {
     "config-update", "pci-attach", "pci-detach", "pci-list", "pci-assignable-add", "pci-assignable-remove",
     "pci-assignable-list", "vncviewer", "migrate", "migrate-receive", "dump-core",
-    "cd-insert", "cd-eject", "mem-max", "mem-set", "button-press", "vcpu-set",
-    "sharing", "sched-rtds", "trigger", "sysrq", "debug-keys",
+    "cd-insert", "cd-eject", "mem-max", "mem-set", "vcpu-set",
+    "sharing", "sched-rtds", "sysrq", "debug-keys",
     "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",
     "vdispl-attach", "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach",
     "vkb-list", "vkb-detach", "claims", "cpupool-create", "cpupool-list", "cpupool-destroy", "cpupool-rename",
