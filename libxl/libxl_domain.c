@@ -172,11 +172,11 @@ int libxl_send_trigger(libxl_ctx *ctx, uint32_t domid, libxl_trigger trigger, ui
 {
 	const char *name = libxl_trigger_to_string(trigger);
 
-	(void)ctx, (void)vcpuid;
+	(void)vcpuid;
 	if (domid == LIBXL_DOMID_HOST)
 		return -EINVAL;
 	if (trigger == LIBXL_TRIGGER_POWER)
-		return hv_simple(domid, press_power);
+		return hv_simple(ctx, domid, press_power);
 	if (trigger == LIBXL_TRIGGER_SLEEP || trigger == LIBXL_TRIGGER_S3RESUME)
 		log_warnx("domain %u: trigger %s: Xenon's guests have no sleep state (no ACPI S3)", domid,
 			  name ? name : "?");
