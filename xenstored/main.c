@@ -6,11 +6,14 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -325,6 +328,38 @@ static FILE *tee_open(FILE *log)
 	return fp;
 }
 
+/*
+ * Tell systemd (Type=notify) the socket is ready: READY=1 in a datagram to
+ * $NOTIFY_SOCKET (a path, or "@name" in the abstract namespace), the
+ * sd_notify(3) protocol. Without NOTIFY_SOCKET, nothing to do.
+ */
+static void notify_ready(void)
+{
+	static const char msg[] = "READY=1";
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t len = path ? strlen(path) : 0;
+	int fd;
+
+	if (!len)
+		return;
+	if ((path[0] != '/' && path[0] != '@') || len >= sizeof(sa.sun_path)) {
+		log_warnx("NOTIFY_SOCKET=%s is not a socket path: systemd is not told xenstored is ready",
+			  path);
+		return;
+	}
+	memcpy(sa.sun_path, path, len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = 0;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || sendto(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL, (struct sockaddr *)&sa,
+			     offsetof(struct sockaddr_un, sun_path) + len) < 0)
+		log_warn("cannot tell systemd (NOTIFY_SOCKET=%s) that xenstored is ready", path);
+	if (fd >= 0)
+		close(fd);
+	unsetenv("NOTIFY_SOCKET");
+}
+
 /* The daemon changes to / when it detaches: keep the paths it uses later valid. */
 static const char *absolute(const char *p)
 {
@@ -391,6 +426,7 @@ int main(int argc, char **argv)
 	}
 	log_warnx("serving %s; state kept in %s", path,
 		  o.journal.dir ? o.journal.dir : "memory only (-I): nothing is kept on disk");
+	notify_ready();
 	if (ready >= 0) {
 		if (write(ready, "R", 1) != 1)
 			fatal("cannot report readiness");
