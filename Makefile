@@ -101,7 +101,7 @@ endef
 %.san.o: %.c
 	$(CC) $(XCFLAGS) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
 
-MODULES := common xenstored hypervisor guest libxl xl xentop exporter hotplug configs man bench python tests
+MODULES := common xenstored hypervisor guest libxl xl xentop exporter hotplug configs man bench python systemd tests
 include $(wildcard $(addsuffix /module.mk,$(MODULES)))
 
 all: $(PROGRAMS) $(LIBRARIES) $(UNIT_TESTS)
