@@ -90,3 +90,20 @@ install_into_tmp() {
 	[ "$status" -ne 0 ]
 	[[ $output == *"$T/none.sock"* ]]
 }
+
+@test "make install puts the logrotate config, and it rotates the xl logs keeping the open file" {
+	install_into_tmp
+	grep -q '^/var/log/xenon/\*\.log {' "$T/usr/etc/logrotate.d/xenon"
+	command -v logrotate > /dev/null || skip "needs logrotate (make deps)"
+	mkdir "$T/log"
+	sed "s|@LOGDIR@|$T/log|" "$XENON_TOP/systemd/xenon.logrotate.in" > "$T/rotate.conf"
+	echo "monitor: domain 1 up" > "$T/log/xl-a1.log"
+	exec 5>> "$T/log/xl-a1.log"
+	logrotate -f -s "$T/rotate.state" "$T/rotate.conf"
+	grep -q "domain 1 up" "$T/log/xl-a1.log.1"
+	# copytruncate: the monitor's open file goes on, emptied.
+	[ ! -s "$T/log/xl-a1.log" ]
+	echo "monitor: after" >&5
+	exec 5>&-
+	grep -q after "$T/log/xl-a1.log"
+}
