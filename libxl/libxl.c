@@ -111,6 +111,9 @@ static int settings_fill(libxl_ctx *ctx, const libxl_ctx_settings *in)
 			return -ENOMEM;
 		*(const char **)((char *)&ctx->set + str_settings[i].off) = ctx->set_own[i];
 	}
+	/* set, even empty, it overrides xl.conf's cgroup_parent (libxl_cgroup.c) */
+	if (getenv("XENON_CGROUP_PARENT") && !(ctx->cg_parent_env = strdup(getenv("XENON_CGROUP_PARENT"))))
+		return -ENOMEM;
 	ctx->set.device_timeout_ms = in->device_timeout_ms > 0
 					 ? in->device_timeout_ms
 					 : env_ms("XENON_DEVICE_TIMEOUT_MS", LIBXL__DEVICE_TIMEOUT_MS);
@@ -128,6 +131,7 @@ static void ctx_destroy(libxl_ctx *ctx)
 	ctx_dead(ctx);
 	for (size_t i = 0; i < sizeof(ctx->set_own) / sizeof(ctx->set_own[0]); i++)
 		free(ctx->set_own[i]);
+	free(ctx->cg_parent_env);
 	free(ctx);
 }
 

@@ -17,6 +17,8 @@
  *   hotplug scripts $XENON_SCRIPTDIR, else /etc/xen/scripts
  *   device waits    $XENON_DEVICE_TIMEOUT_MS, else 10000 (a guest's answer)
  *                   $XENON_HOTPLUG_TIMEOUT_MS, else 40000 (a hotplug script)
+ *   cgroup parent   $XENON_CGROUP_PARENT, which (set, even empty) overrides
+ *                   the create option cgroup_parent (xl.conf's), else "xenon"
  * The environment is read once, when the context is opened.
  *
  * The xenstore layout of a domain is Xen's (see libxl_layout.c):

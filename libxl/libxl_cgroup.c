@@ -118,9 +118,9 @@ int libxl__cg_detect(struct libxl__cg_host *h)
 	return h->version == LIBXL__CG_NONE ? -ENOENT : 0;
 }
 
-int libxl__cg_parent(const char *conf, const char **parent)
+int libxl__cg_parent(const char *env, const char *conf, const char **parent)
 {
-	const char *p = getenv("XENON_CGROUP_PARENT");
+	const char *p = env;
 	const char *what = "$XENON_CGROUP_PARENT";
 
 	if (!p) {

@@ -42,7 +42,7 @@ int libxl__cg_detect(struct libxl__cg_host *h);
  * a parent that is absolute, has "." or ".." parts, or other characters
  * than [A-Za-z0-9_.:@-/].
  */
-int libxl__cg_parent(const char *conf, const char **parent);
+int libxl__cg_parent(const char *env, const char *conf, const char **parent);
 /*
  * Make the domain's cgroup <mount>/<parent>/dom<domid> (a leftover that
  * holds no process is taken over) into path; -EBUSY when one that holds

@@ -332,7 +332,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		rc = libxl__sched_params_check(&cfg->b_info.sched_params, cfg->b_info.max_vcpus,
 					       cfg->c_info.name);
 	if (rc == 0)
-		rc = libxl__cg_parent(opts ? opts->cgroup_parent : NULL, &cg_parent);
+		rc = libxl__cg_parent(ctx->cg_parent_env, opts ? opts->cgroup_parent : NULL, &cg_parent);
 	if (rc == 0)
 		rc = make_layout(cfg, &l, uuid, &json);
 	if (rc < 0)

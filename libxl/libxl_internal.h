@@ -19,6 +19,7 @@ struct libxl__ctx {
 	xentoollog_logger *lg;
 	libxl_ctx_settings set;		    /* every field filled in (libxl.c) */
 	char *set_own[5];		    /* the strings set points to */
+	char *cg_parent_env;		    /* $XENON_CGROUP_PARENT at open (NULL: unset) */
 	struct libxl__stats_cache *stats;   /* kept between samples (libxl_stats_cache.c) */
 	void (*stats_free)(libxl_ctx *ctx); /* set with stats */
 	struct libxl__ctx *next_live;	    /* contexts alive, newest first (libxl.c) */

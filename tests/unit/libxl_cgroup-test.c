@@ -89,21 +89,22 @@ static void test_paths(void)
 	CHECK_INT(libxl__cg_path_valid("/sys/fs/cgroup/cpu/xenon/dom7x"), -EINVAL);
 	CHECK_INT(libxl__cg_path_valid("/sys/fs/cgroup/cpu/../dom7"), -EINVAL);
 	CHECK_INT(libxl__cg_path_valid("relative/dom7"), -EINVAL);
-	unsetenv("XENON_CGROUP_PARENT");
-	CHECK_INT(libxl__cg_parent(NULL, &p), 0);
+	CHECK_INT(libxl__cg_parent(NULL, NULL, &p), 0);
 	CHECK_STR(p, "xenon");
-	CHECK_INT(libxl__cg_parent("", &p), 0);
+	CHECK_INT(libxl__cg_parent(NULL, "", &p), 0);
 	CHECK_STR(p, "");
-	CHECK_INT(libxl__cg_parent("machine.slice/xenon", &p), 0);
-	CHECK_INT(libxl__cg_parent("/abs", &p), -EINVAL);
-	CHECK_INT(libxl__cg_parent("a/../b", &p), -EINVAL);
-	CHECK_INT(libxl__cg_parent("a//b", &p), -EINVAL);
-	CHECK_INT(libxl__cg_parent("a/", &p), -EINVAL);
-	CHECK_INT(libxl__cg_parent("a b", &p), -EINVAL);
-	setenv("XENON_CGROUP_PARENT", "from-env", 1);
-	CHECK_INT(libxl__cg_parent("conf", &p), 0);
+	CHECK_INT(libxl__cg_parent(NULL, "machine.slice/xenon", &p), 0);
+	CHECK_INT(libxl__cg_parent(NULL, "/abs", &p), -EINVAL);
+	CHECK_INT(libxl__cg_parent(NULL, "a/../b", &p), -EINVAL);
+	CHECK_INT(libxl__cg_parent(NULL, "a//b", &p), -EINVAL);
+	CHECK_INT(libxl__cg_parent(NULL, "a/", &p), -EINVAL);
+	CHECK_INT(libxl__cg_parent(NULL, "a b", &p), -EINVAL);
+	/* $XENON_CGROUP_PARENT, read when the context opens, wins; "" too */
+	CHECK_INT(libxl__cg_parent("from-env", "conf", &p), 0);
 	CHECK_STR(p, "from-env");
-	unsetenv("XENON_CGROUP_PARENT");
+	CHECK_INT(libxl__cg_parent("", "conf", &p), 0);
+	CHECK_STR(p, "");
+	CHECK_INT(libxl__cg_parent("../escape", "conf", &p), -EINVAL);
 }
 
 int main(void)
