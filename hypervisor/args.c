@@ -25,6 +25,7 @@ void hv_usage(FILE *fp)
 		"                [--nic devid=N,tap=NAME[,mac=XX:XX:XX:XX:XX:XX][,mtu=N]]...\n"
 		"       xenon-hv --restore FILE|FD [--name NAME] [--domid ID] [--console ...]\n"
 		"                [--control SOCKET] [--paused] [--xenstore[=SOCKET]] [-v]\n"
+		"                [--uid UID] [--gid GID] [--uid-shared] [--no-sandbox[=LIST]]\n"
 		"Runs one Xenon domain: boots the ELF64 kernel FILE with MIB MiB of RAM\n"
 		"(default %d) and N vCPUs (default 1). See xenon-hv(8).\n",
 		HV_DEFAULT_MEM_MIB);
@@ -43,7 +44,11 @@ enum {
 	OPT_XENSTORE,
 	OPT_DISK,
 	OPT_NIC,
-	OPT_RESTORE
+	OPT_RESTORE,
+	OPT_UID,
+	OPT_GID,
+	OPT_UID_SHARED,
+	OPT_NO_SANDBOX,
 };
 
 static const struct option hv_options[] = {
@@ -60,6 +65,10 @@ static const struct option hv_options[] = {
     {"disk", required_argument, NULL, OPT_DISK},
     {"nic", required_argument, NULL, OPT_NIC},
     {"restore", required_argument, NULL, OPT_RESTORE},
+    {"uid", required_argument, NULL, OPT_UID},
+    {"gid", required_argument, NULL, OPT_GID},
+    {"uid-shared", no_argument, NULL, OPT_UID_SHARED},
+    {"no-sandbox", optional_argument, NULL, OPT_NO_SANDBOX},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -162,6 +171,22 @@ static int set_option(struct hv_args *a, int opt, const char *val)
 			return -EINVAL;
 		a->domid = v;
 		return 0;
+	case OPT_UID:
+	case OPT_GID:
+		if (parse_number(opt == OPT_UID ? "--uid" : "--gid", val, UINT32_MAX - 1, &v))
+			return -EINVAL;
+		if (!v) {
+			log_warnx("%s 0: that is root's; give another (or --no-sandbox=user)",
+				  opt == OPT_UID ? "--uid" : "--gid");
+			return -EINVAL;
+		}
+		*(opt == OPT_UID ? &a->uid : &a->gid) = v;
+		return 0;
+	case OPT_UID_SHARED:
+		a->uid_shared = 1;
+		return 0;
+	case OPT_NO_SANDBOX:
+		return hv_sandbox_parse_off(val, &a->sandbox_off);
 	}
 	return -EINVAL;
 }
@@ -243,5 +268,9 @@ int hv_parse_args(int argc, char **argv, struct hv_args *a)
 	}
 	if (!a->control)
 		a->control = hvctl_default_socket(a->domid, default_control, sizeof(default_control));
+	if (!a->uid)
+		a->uid = HV_SANDBOX_UID_BASE + a->domid;
+	if (!a->gid)
+		a->gid = a->uid;
 	return check_args(a);
 }

@@ -101,26 +101,32 @@ static bool direct_works(int fd, unsigned align)
 	return ok;
 }
 
-/* O_DIRECT when the backing takes it: else the buffered fd serves everything. */
-static void open_direct(struct blk_backing *b, const char *path, int flags)
+/* fd (O_DIRECT) for b's data when reads at an alignment work: true if taken. */
+static bool use_direct(struct blk_backing *b, const char *path, int fd)
 {
 	static const unsigned aligns[] = {512, 4096};
-	int fd = open(path, flags | O_DIRECT);
 
-	if (fd < 0) {
-		log_info("%s: no O_DIRECT (%s): buffered I/O", path, strerror(errno));
-		return;
-	}
 	for (unsigned i = 0; i < sizeof(aligns) / sizeof(aligns[0]); i++) {
 		if (aligns[i] < b->logical_block || !direct_works(fd, aligns[i]))
 			continue;
 		b->fd = fd;
 		b->direct = true;
 		b->align = aligns[i];
-		return;
+		return true;
 	}
 	log_info("%s: O_DIRECT reads fail: buffered I/O", path);
-	close(fd);
+	return false;
+}
+
+/* O_DIRECT when the backing takes it: else the buffered fd serves everything. */
+static void open_direct(struct blk_backing *b, const char *path, int flags)
+{
+	int fd = open(path, flags | O_DIRECT);
+
+	if (fd < 0)
+		log_info("%s: no O_DIRECT (%s): buffered I/O", path, strerror(errno));
+	else if (!use_direct(b, path, fd))
+		close(fd);
 }
 
 static int check_type(const char *what, const char *path, const struct stat *st)
@@ -144,24 +150,24 @@ static bool blockdev_readonly(int fd)
 	return ioctl(fd, BLKROGET, &ro) == 0 && ro;
 }
 
-static int open_checked(struct blk_backing *b, const char *what, const char *path, int flags)
+static int open_failed(const char *what, const char *path, int flags, int rc)
+{
+	if (rc == -EISDIR)
+		log_warnx("%s: %s is a directory: give a raw image file or a block device", what, path);
+	else if ((rc == -EROFS || rc == -EACCES) && (flags & O_ACCMODE) == O_RDWR)
+		log_warnx("%s: cannot open %s for writing: %s (attach it read-only with ro)", what, path,
+			  log_strerror(rc));
+	else
+		log_warnx("%s: cannot open %s: %s", what, path, log_strerror(rc));
+	return rc;
+}
+
+/* b->bfd is open (with flags' access mode): what it is, and its size. */
+static int check_opened(struct blk_backing *b, const char *what, const char *path, int flags)
 {
 	struct stat st;
 	int rc;
 
-	b->bfd = open(path, flags);
-	if (b->bfd < 0) {
-		rc = -errno;
-		if (rc == -EISDIR)
-			log_warnx("%s: %s is a directory: give a raw image file or a block device", what,
-				  path);
-		else if ((rc == -EROFS || rc == -EACCES) && (flags & O_ACCMODE) == O_RDWR)
-			log_warnx("%s: cannot open %s for writing: %s (attach it read-only with ro)", what,
-				  path, log_strerror(rc));
-		else
-			log_warnx("%s: cannot open %s: %s", what, path, log_strerror(rc));
-		return rc;
-	}
 	if (fstat(b->bfd, &st) < 0)
 		return -errno;
 	rc = check_type(what, path, &st);
@@ -182,6 +188,14 @@ static int open_checked(struct blk_backing *b, const char *what, const char *pat
 		rc = -EINVAL;
 	}
 	return rc;
+}
+
+static int open_checked(struct blk_backing *b, const char *what, const char *path, int flags)
+{
+	b->bfd = open(path, flags);
+	if (b->bfd < 0)
+		return open_failed(what, path, flags, -errno);
+	return check_opened(b, what, path, flags);
 }
 
 /*
@@ -234,6 +248,60 @@ int blk_backing_open(struct blk_backing *b, const char *what, const char *path, 
 	if (!b->direct)
 		b->fd = b->bfd;
 	log_info("%s: %s, %llu bytes, %s%s", what, path, (unsigned long long)b->size,
+		 b->direct ? "O_DIRECT" : "buffered", readonly ? ", read-only" : "");
+	return 0;
+}
+
+/* The passed fd's access mode fits readonly; the O_DIRECT one is that file, with O_DIRECT. */
+static int check_passed(const char *what, const char *path, int fd, int dfd, bool readonly)
+{
+	int fl = fcntl(fd, F_GETFL), dfl = dfd >= 0 ? fcntl(dfd, F_GETFL) : 0;
+	struct stat a, d;
+
+	if (fl < 0 || dfl < 0)
+		return -errno;
+	if ((fl & O_ACCMODE) != (readonly ? O_RDONLY : O_RDWR) ||
+	    (dfd >= 0 && (dfl & O_ACCMODE) != (fl & O_ACCMODE))) {
+		log_warnx("%s: the file passed for %s is open %s; the disk is %s", what, path,
+			  (fl & O_ACCMODE) == O_RDWR ? "read-write" : "read-only", readonly ? "ro" : "rw");
+		return -EBADF;
+	}
+	if (dfd >= 0 && (!(dfl & O_DIRECT) || fstat(fd, &a) < 0 || fstat(dfd, &d) < 0 ||
+			 a.st_dev != d.st_dev || a.st_ino != d.st_ino)) {
+		log_warnx("%s: the second file passed for %s is not that file opened with O_DIRECT", what,
+			  path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int blk_backing_adopt(struct blk_backing *b, const char *what, const char *path, int fd, int dfd,
+		      bool readonly, bool direct)
+{
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	b->fd = b->bfd = -1;
+	b->readonly = readonly;
+	b->align = 1;
+	rc = check_passed(what, path, fd, dfd, readonly);
+	if (rc)
+		return rc;
+	b->bfd = fd;
+	rc = check_opened(b, what, path, readonly ? O_RDONLY : O_RDWR);
+	if (!rc)
+		rc = probe_format(b, what, path);
+	if (!rc)
+		rc = lock_backing(b, what, path);
+	if (rc) {
+		b->bfd = -1; /* still the caller's */
+		return rc;
+	}
+	if (direct && dfd >= 0)
+		use_direct(b, path, dfd);
+	if (!b->direct)
+		b->fd = b->bfd;
+	log_info("%s: %s (passed), %llu bytes, %s%s", what, path, (unsigned long long)b->size,
 		 b->direct ? "O_DIRECT" : "buffered", readonly ? ", read-only" : "");
 	return 0;
 }

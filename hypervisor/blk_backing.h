@@ -32,6 +32,12 @@ struct blk_backing {
 /* Open path for a vbd: readonly -> O_RDONLY; direct -> try O_DIRECT. -errno
  * and a log line naming what (e.g. "vbd 51712") and path on a refusal. */
 int blk_backing_open(struct blk_backing *b, const char *what, const char *path, bool readonly, bool direct);
+/* The same checks on fds a privileged caller opened (HVCTL_DEVF_FDS): fd
+ * with readonly's access mode, dfd (or -1) that file with O_DIRECT. On
+ * success b owns fd, and dfd if it uses it (b->direct); the caller keeps
+ * what b does not own. path is for messages. */
+int blk_backing_adopt(struct blk_backing *b, const char *what, const char *path, int fd, int dfd,
+		      bool readonly, bool direct);
 void blk_backing_close(struct blk_backing *b);
 
 /* The image format whose magic the first 512 bytes (head) or the last 512

@@ -5,14 +5,17 @@
  */
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
+#include "hypervisor/vdev.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,12 +27,15 @@
 struct hv_client {
 	int fd;
 	int subscribed;
-	int passed_fd; /* an fd sent with the current request (SCM_RIGHTS), -1: none */
+	struct hv_vdev_fds fds; /* passed with the request being handled (SCM_RIGHTS) */
 };
 
 struct hv_control {
 	int listen_fd;
 	char path[108];
+	int dir_fd; /* the socket's directory: it is unlinked there, as the sandbox hides the path */
+	int unlinker_fd; /* write end of the unlinker's pipe (hv_control_unlinker), -1 if none */
+	pid_t unlinker;
 	struct hv_client clients[MAX_CLIENTS];
 };
 
@@ -69,6 +75,10 @@ static int msg_info(struct hv_vm *vm, struct hv_client *cl, const void *req, uin
 	hv_vcpu_states(vm, info->vcpu_running, info->vcpu_blocked);
 	hv_stats_fill(vm, info);
 	info->pid = getpid();
+	info->sandbox_valid = 1;
+	info->sandbox = vm->sandbox;
+	info->uid = vm->sandbox_uid;
+	info->gid = vm->sandbox_gid;
 	snprintf(info->console_pty, sizeof(info->console_pty), "%s", hv_console_pty(vm));
 	reply->len = sizeof(*info);
 	return 0;
@@ -190,13 +200,12 @@ static int msg_device_add(struct hv_vm *vm, struct hv_client *cl, const void *re
 	struct hvctl_device_spec spec;
 	int rc;
 
-	(void)cl;
 	if (len != sizeof(spec) || reply->cap < sizeof(struct hvctl_device))
 		return -EINVAL;
 	if (atomic_load(&vm->end_status) >= 0)
 		return -ESRCH;
 	memcpy(&spec, req, sizeof(spec));
-	rc = hv_vdev_add(vm, &spec, 1, reply->buf);
+	rc = hv_vdev_add_fds(vm, &spec, 1, &cl->fds, reply->buf);
 	if (!rc)
 		reply->len = sizeof(struct hvctl_device);
 	return rc;
@@ -239,7 +248,7 @@ static int msg_save(struct hv_vm *vm, struct hv_client *cl, const void *req, uin
 	if (atomic_load(&vm->end_status) >= 0)
 		return -ESRCH;
 	memcpy(&r, req, sizeof(r));
-	rc = hv_save_request(vm, &r, cl->passed_fd, reply->buf);
+	rc = hv_save_request(vm, &r, cl->fds.n == 1 ? cl->fds.fd[0] : -1, reply->buf); /* closed after the reply */
 	if (!rc)
 		reply->len = sizeof(struct hvctl_save_result);
 	return rc;
@@ -322,6 +331,19 @@ static int bind_socket(int fd, const struct sockaddr_un *sun)
 
 static void listen_ready(struct hv_vm *vm, void *opaque, int fd, short revents);
 
+static int open_parent(const char *path)
+{
+	char dir[108];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	slash[slash == dir] = '\0'; /* "/x.sock" -> "/" */
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 int hv_control_open(struct hv_vm *vm, const char *path)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
@@ -331,12 +353,15 @@ int hv_control_open(struct hv_vm *vm, const char *path)
 	if (!c)
 		return -ENOMEM;
 	for (unsigned i = 0; i < MAX_CLIENTS; i++)
-		c->clients[i].fd = c->clients[i].passed_fd = -1;
+		c->clients[i].fd = -1;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	c->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	rc = c->listen_fd < 0 ? -errno : make_parent_dir(path);
 	if (!rc)
 		rc = bind_socket(c->listen_fd, &sun);
+	/* The toolstack's (root's) alone: the sandboxed xenon-hv itself needs no path to it. */
+	if (!rc && chmod(path, 0600) < 0)
+		rc = -errno;
 	if (rc == -EADDRINUSE)
 		log_warnx("control socket %s: another xenon-hv is using it (is domain %u already running?); "
 			  "choose another --domid or --control",
@@ -354,8 +379,66 @@ int hv_control_open(struct hv_vm *vm, const char *path)
 		return rc;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->dir_fd = open_parent(path);
+	c->unlinker_fd = -1;
 	vm->control = c;
 	return 0;
+}
+
+static const char *socket_name(const struct hv_control *c)
+{
+	return strrchr(c->path, '/') ? strrchr(c->path, '/') + 1 : c->path;
+}
+
+/* The unlinker: root's, holding only the directory and the pipe; the socket goes at EOF. */
+static void unlinker_run(struct hv_control *c, int rfd)
+{
+	char buf[64];
+	ssize_t n;
+	int keep[2] = {c->dir_fd < rfd ? c->dir_fd : rfd, c->dir_fd < rfd ? rfd : c->dir_fd};
+
+	close_range(3, keep[0] - 1, 0);
+	close_range(keep[0] + 1, keep[1] - 1, 0);
+	close_range(keep[1] + 1, ~0U, 0);
+	while ((n = read(rfd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		;
+	unlinkat(c->dir_fd, socket_name(c), 0);
+	_exit(0);
+}
+
+int hv_control_unlinker(struct hv_vm *vm)
+{
+	struct hv_control *c = vm->control;
+	int pfd[2];
+	pid_t pid;
+
+	if (!c || c->dir_fd < 0 || c->dir_fd <= 2)
+		return 0;
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	if (pfd[0] <= 2) { /* cannot happen with stdio_guard; be safe */
+		close(pfd[0]);
+		close(pfd[1]);
+		return -EBADF;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -errno;
+	}
+	if (pid == 0)
+		unlinker_run(c, pfd[0]);
+	close(pfd[0]);
+	c->unlinker_fd = pfd[1];
+	c->unlinker = pid;
+	return 0;
+}
+
+int hv_control_dirfd(struct hv_vm *vm)
+{
+	return vm->control ? vm->control->dir_fd : -1;
 }
 
 void hv_control_close(struct hv_vm *vm)
@@ -369,7 +452,17 @@ void hv_control_close(struct hv_vm *vm)
 			client_close(vm, &c->clients[i]);
 	hv_loop_del(vm, c->listen_fd);
 	close(c->listen_fd);
-	unlink(c->path);
+	/* Sandboxed under its own uid it may not unlink in root's directory: the unlinker does. */
+	if (c->unlinker_fd >= 0) {
+		close(c->unlinker_fd);
+		while (waitpid(c->unlinker, NULL, 0) < 0 && errno == EINTR)
+			;
+	} else if (c->dir_fd >= 0)
+		unlinkat(c->dir_fd, socket_name(c), 0);
+	else
+		unlink(c->path);
+	if (c->dir_fd >= 0)
+		close(c->dir_fd);
 	vm->control = NULL;
 	free(c);
 }
@@ -411,61 +504,56 @@ void hv_control_event(struct hv_vm *vm, uint32_t kind, const char *detail)
 	}
 }
 
-static void drop_passed_fd(struct hv_client *cl)
+/* Any fds passed with the request that no handler took. */
+static void fds_close(struct hv_vdev_fds *f)
 {
-	if (cl->passed_fd >= 0)
-		close(cl->passed_fd);
-	cl->passed_fd = -1;
+	for (unsigned i = 0; i < f->n; i++)
+		if (f->fd[i] >= 0)
+			close(f->fd[i]);
+	f->n = 0;
 }
 
-/* One request packet, and the fd sent with it if any (in cl->passed_fd). */
-static ssize_t recv_request(struct hv_client *cl, uint8_t *buf, size_t len)
+/* One packet into req, the fds passed with it into cl->fds; more fds than
+ * HVCTL_MAX_FDS, or other ancillary data, is -EPROTO. */
+static ssize_t recv_request(struct hv_client *cl, uint8_t *req, size_t cap, int *bad)
 {
 	union {
-		struct cmsghdr c;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct iovec iov = {buf, len};
-	struct msghdr msg = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u)};
+		char buf[CMSG_SPACE(sizeof(int) * HVCTL_MAX_FDS)];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = {req, cap};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf,
+			     .msg_controllen = sizeof(cbuf.buf)};
 	ssize_t n = recvmsg(cl->fd, &msg, MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
-	cl->passed_fd = -1;
+	cl->fds.n = 0;
+	*bad = n >= 0 && (msg.msg_flags & MSG_CTRUNC);
 	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; c; c = CMSG_NXTHDR(&msg, c)) {
-		int nfds = c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
-			       ? (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int))
-			       : 0;
+		unsigned k = c->cmsg_len >= CMSG_LEN(0) ? (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
 
-		for (int i = 0; i < nfds; i++) { /* keep the first, close any others */
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (cl->passed_fd < 0)
-				cl->passed_fd = fd;
-			else
-				close(fd);
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || cl->fds.n + k > HVCTL_MAX_FDS) {
+			*bad = 1;
+			continue;
 		}
+		memcpy(&cl->fds.fd[cl->fds.n], CMSG_DATA(c), k * sizeof(int));
+		cl->fds.n += k;
 	}
 	return n;
 }
 
-/* The event loop calls it when a client fd is readable. */
-static void client_request(struct hv_vm *vm, struct hv_client *cl)
+/* One request packet of n bytes (at most cap): its handler's reply. */
+static void client_handle(struct hv_vm *vm, struct hv_client *cl, const uint8_t *req, ssize_t n, size_t cap)
 {
-	uint8_t req[sizeof(struct hvctl_hdr) + REQ_MAX];
 	struct hvctl_hdr hdr;
 	struct hv_reply reply = {.cap = 16 * 1024};
-	ssize_t n = recv_request(cl, req, sizeof(req));
 	int rc;
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
 	if (n <= 0 || cl->subscribed) {
 		client_close(vm, cl); /* closed, or talking on an event stream */
 		return;
 	}
 	memcpy(&hdr, req, n < (ssize_t)sizeof(hdr) ? (size_t)n : sizeof(hdr));
-	if ((size_t)n < sizeof(hdr) || (size_t)n > sizeof(req) || hdr.len != n - sizeof(hdr)) {
+	if ((size_t)n < sizeof(hdr) || (size_t)n > cap || hdr.len != n - sizeof(hdr)) {
 		send_packet(cl->fd, (size_t)n < sizeof(hdr) ? 0 : hdr.type, -EPROTO, NULL, 0);
 		return;
 	}
@@ -485,11 +573,21 @@ static void client_request(struct hv_vm *vm, struct hv_client *cl)
 	free(reply.buf);
 }
 
-/* Wrapped so that every way out of client_request closes a passed fd no handler took. */
-static void client_request_fd(struct hv_vm *vm, struct hv_client *cl)
+/* The event loop calls it when a client fd is readable. Passed fds that no
+ * handler took (only HVCTL_DEVICE_ADD takes any) are closed. */
+static void client_request(struct hv_vm *vm, struct hv_client *cl)
 {
-	client_request(vm, cl);
-	drop_passed_fd(cl);
+	uint8_t req[sizeof(struct hvctl_hdr) + REQ_MAX];
+	int bad;
+	ssize_t n = recv_request(cl, req, sizeof(req), &bad);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (bad)
+		send_packet(cl->fd, 0, -EPROTO, NULL, 0);
+	else
+		client_handle(vm, cl, req, n, sizeof(req));
+	fds_close(&cl->fds);
 }
 
 static void listen_ready(struct hv_vm *vm, void *opaque, int fd, short revents)
@@ -504,5 +602,5 @@ static void client_ready(struct hv_vm *vm, void *opaque, int fd, short revents)
 {
 	(void)fd;
 	(void)revents;
-	client_request_fd(vm, opaque);
+	client_request(vm, opaque);
 }

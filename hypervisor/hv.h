@@ -21,6 +21,8 @@
  *   xenstore.c  device: the guest xenstore channel, proxied to xenstored (--xenstore)
  *   control.c   the control socket server (hvctl.h): message table, events
  *   loop.c      the main thread's event loop: fds registered with callbacks
+ *   sandbox.c   the sandbox entered once the domain is built: namespaces, rlimits, uid, no_new_privs
+ *   sandbox_seccomp.c  the seccomp filter of each thread kind (main, vCPU, I/O): allow-lists
  */
 #ifndef XENON_HV_H
 #define XENON_HV_H
@@ -64,7 +66,15 @@ struct hv_args {
 	const char *const *device_labels; /* "--disk VALUE", for messages */
 	unsigned nr_devices;
 	const char *restore; /* --restore FILE|FD: build from a saved stream, not a kernel */
+	/* The sandbox (sandbox.c): HVCTL_SANDBOX_* turned off, the uid/gid to become. */
+	uint32_t sandbox_off;
+	uint32_t uid, gid;
+	int uid_shared; /* other domains run as uid too (no RLIMIT_NPROC) */
 };
+
+/* The uid (and gid) of domain N's xenon-hv unless --uid says: base + N, as Xen's
+ * xen-qemuuser-range-base (xl.conf(5) sandbox_uid_base). Numeric: no user entry needed. */
+#define HV_SANDBOX_UID_BASE 1879048192u /* 0x70000000 */
 
 struct hv_vm;
 
@@ -136,6 +146,10 @@ struct hv_vm {
 	struct hv_irqs irqs;
 	struct hv_dev *devs;
 	struct hv_vdev *vdevs; /* vdev.c: disks and NICs by (kind, devid) */
+
+	/* The sandbox in force (HVCTL_SANDBOX_*) and who xenon-hv runs as. */
+	uint32_t sandbox;
+	uint32_t sandbox_uid, sandbox_gid;
 };
 
 #define HV_GIB		(1ULL << 30)
@@ -273,6 +287,10 @@ int hv_vdev_check_spec(const struct hvctl_device_spec *spec);
 /* The checks of add that need no domain (opens and closes a vbd's target). */
 int hv_vdev_precheck(const struct hvctl_device_spec *spec, const char *what);
 int hv_vdev_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, int start, struct hvctl_device *out);
+/* The same with the fds a control client passed (vdev.h: struct hv_vdev_fds; may be NULL). */
+struct hv_vdev_fds;
+int hv_vdev_add_fds(struct hv_vm *vm, const struct hvctl_device_spec *spec, int start, struct hv_vdev_fds *fds,
+		    struct hvctl_device *out);
 int hv_vdev_remove(struct hv_vm *vm, uint32_t kind, uint32_t devid); /* -ENOENT */
 /* Up to cap devices into out; returns how many there are. */
 unsigned hv_vdev_list(struct hv_vm *vm, struct hvctl_device *out, unsigned cap);
@@ -305,6 +323,11 @@ void hv_console_ring_restore(struct hv_vm *vm, const uint8_t *buf, size_t len);
 /* control.c */
 int hv_control_open(struct hv_vm *vm, const char *path);
 void hv_control_close(struct hv_vm *vm);
+/* The socket's directory (an O_PATH fd), where it is unlinked at the end; -1 if none. */
+int hv_control_dirfd(struct hv_vm *vm);
+/* Before xenon-hv gives up root: a child that stays root, holding only the
+ * directory, and removes the socket once xenon-hv has gone (or closed it). */
+int hv_control_unlinker(struct hv_vm *vm);
 void hv_control_event(struct hv_vm *vm, uint32_t kind, const char *detail);
 
 /* loop.c: the main thread's fds. A stage's callbacks all run before the next
@@ -324,6 +347,24 @@ void hv_loop_stop(struct hv_vm *vm, int status);
 int hv_signals_init(sigset_t *set);
 int hv_main_loop(struct hv_vm *vm, const sigset_t *sigs);
 void hv_cleanup(struct hv_vm *vm);
+
+/* sandbox.c: --no-sandbox[=LIST] into *off; the measures' names; entered
+ * once everything is open and before any other thread starts. */
+int hv_sandbox_parse_off(const char *list, uint32_t *off);
+const char *hv_sandbox_names(uint32_t mask, char *buf, size_t len);
+int hv_sandbox_enter(struct hv_vm *vm);
+/* sandbox_seccomp.c: the filters built (the main thread may openat task_dir
+ * and unlinkat in ctl_dir; -1: neither), the SIGSYS handler set; each thread
+ * loads its kind's. */
+enum hv_thread_kind { HV_THREAD_MAIN, HV_THREAD_VCPU, HV_THREAD_IO, HV_THREAD_NR_KINDS };
+int hv_seccomp_prepare(int task_dir, int ctl_dir);
+int hv_seccomp_enter(enum hv_thread_kind kind); /* 0 also when not prepared */
+const char *hv_seccomp_kind_name(enum hv_thread_kind kind);
+
+/* vcpu_state.c: /proc/self/task opened while there is a /proc (before the
+ * sandbox); its fd (-1 if none). */
+int hv_vcpu_state_init(void);
+int hv_vcpu_state_dirfd(void);
 
 /* Nanoseconds on clock (a CLOCK_* or a thread's CPU clock), 0 if it cannot be read. */
 uint64_t hv_now_ns(int clock);

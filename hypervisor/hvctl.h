@@ -27,6 +27,7 @@
 #define HV_EXIT_CRASH    3 /* the guest crashed (fault, triple fault, KVM error) */
 #define HV_EXIT_DESTROY  4 /* destroyed through HVCTL_DESTROY */
 #define HV_EXIT_SAVED    5 /* saved (HVCTL_SAVE without HVCTL_SAVE_CONTINUE), or migrated away */
+#define HV_EXIT_SECCOMP  6 /* a thread made a system call its seccomp filter forbids (the log names it) */
 
 enum hvctl_type {
 	HVCTL_INFO = 1,     /* -> struct hvctl_info */
@@ -125,7 +126,25 @@ struct hvctl_info {
 	int32_t kvm_stats_error;
 	uint32_t pad2;
 	uint64_t vcpu_stats[HVCTL_MAX_VCPUS][HVCTL_NR_STATS];
+	/*
+	 * The sandbox in force (xenon-hv(8)): HVCTL_SANDBOX_* bits, and the
+	 * uid and gid xenon-hv runs as. sandbox_valid is 1 when filled (0 from
+	 * an older xenon-hv).
+	 */
+	uint32_t sandbox_valid;
+	uint32_t sandbox;
+	uint32_t uid, gid;
 };
+
+/* The sandbox's measures, in the order xenon-hv takes them (names: HVCTL_SANDBOX_NAMES). */
+#define HVCTL_SANDBOX_USER    0x01 /* its own uid/gid, no capabilities */
+#define HVCTL_SANDBOX_MOUNT   0x02 /* a mount namespace with an empty, read-only root */
+#define HVCTL_SANDBOX_IPC     0x04 /* an IPC namespace of its own */
+#define HVCTL_SANDBOX_RLIMITS 0x08 /* RLIMIT_NOFILE, NPROC, AS, CORE 0 */
+#define HVCTL_SANDBOX_NNP     0x10 /* no_new_privs */
+#define HVCTL_SANDBOX_SECCOMP 0x20 /* a seccomp filter per thread kind */
+#define HVCTL_SANDBOX_ALL     0x3f
+#define HVCTL_SANDBOX_NAMES {"user", "mount", "ipc", "rlimits", "nnp", "seccomp"}
 
 /*
  * Disks and NICs (docs/devices.md). A device is named by its kind and its
@@ -141,6 +160,16 @@ enum hvctl_dev_kind {
 
 #define HVCTL_DEVF_READONLY  0x1 /* vbd: the guest may not write (VIRTIO_BLK_F_RO) */
 #define HVCTL_DEVF_NO_DIRECT 0x2 /* vbd: never O_DIRECT (by default used where the backing allows) */
+/*
+ * The backing comes with the request, as SCM_RIGHTS fds opened by the
+ * (privileged) caller: a sandboxed xenon-hv cannot open files or make taps
+ * itself. vbd: fds[0] the file or block device (O_RDWR, or O_RDONLY for
+ * ro), fds[1] (optional) the same opened with O_DIRECT; vif: fds[0] the tap
+ * (TUNSETIFF done, IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, named as target).
+ * target stays what it names. hvctl_device_open() opens them.
+ */
+#define HVCTL_DEVF_FDS 0x4
+#define HVCTL_MAX_FDS  2
 
 struct hvctl_device_id {
 	uint32_t kind; /* enum hvctl_dev_kind */
@@ -270,6 +299,9 @@ int hvctl_connect(const char *socket_path, int *fd);
 int hvctl_connect_timeout(const char *socket_path, int timeout_ms, int *fd);
 /* One request/reply; *reply_len in: buffer size, out: payload size. */
 int hvctl_call(int fd, uint32_t type, const void *req, uint32_t req_len, void *reply, uint32_t *reply_len);
+/* The same with nfds (<= HVCTL_MAX_FDS) file descriptors passed along (SCM_RIGHTS). */
+int hvctl_call_fds(int fd, uint32_t type, const void *req, uint32_t req_len, const int *fds, unsigned nfds,
+		   void *reply, uint32_t *reply_len);
 int hvctl_info(int fd, struct hvctl_info *info);
 int hvctl_pause(int fd);
 int hvctl_unpause(int fd);
@@ -278,6 +310,18 @@ int hvctl_destroy(int fd);
 int hvctl_subscribe(int fd);
 /* Add a device; *out (may be NULL) says where it is. */
 int hvctl_device_add(int fd, const struct hvctl_device_spec *spec, struct hvctl_device *out);
+/* The same with the backing's fds (HVCTL_DEVF_FDS set in spec). */
+int hvctl_device_add_fds(int fd, const struct hvctl_device_spec *spec, const int *fds, unsigned nfds,
+			 struct hvctl_device *out);
+/*
+ * hvctl_open.c, for a privileged caller (libxl, hvctl): open what spec
+ * names (vbd: its target, and with O_DIRECT unless HVCTL_DEVF_NO_DIRECT;
+ * vif: the tap, created unless it exists, its MTU set) into fds, set
+ * HVCTL_DEVF_FDS. -errno with a log line saying what to do; nothing left open.
+ * mtu 0 means 1500. *created: a vif's tap did not exist before (may be NULL).
+ */
+int hvctl_device_open(struct hvctl_device_spec *spec, int *fds, unsigned *nfds);
+void hvctl_fds_close(int *fds, unsigned nfds);
 int hvctl_device_remove(int fd, uint32_t kind, uint32_t devid);
 /* Up to *n devices into devs; *n: how many there are (may exceed what fit). */
 int hvctl_device_list(int fd, struct hvctl_device *devs, unsigned *n);

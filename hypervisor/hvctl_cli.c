@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -98,6 +99,21 @@ static void print_kvm(const struct hvctl_info *in)
 	}
 }
 
+/* "sandbox:   user,mount,... uid N gid N" ("none" when off). */
+static void print_sandbox(const struct hvctl_info *in)
+{
+	static const char *const names[] = HVCTL_SANDBOX_NAMES;
+	const char *sep = "";
+
+	printf("sandbox:   ");
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (in->sandbox & (1U << i)) {
+			printf("%s%s", sep, names[i]);
+			sep = ",";
+		}
+	printf("%s uid %u gid %u\n", in->sandbox ? "" : "none", in->uid, in->gid);
+}
+
 static int cmd_info(int fd, int argc, char **argv)
 {
 	struct hvctl_info in;
@@ -110,6 +126,8 @@ static int cmd_info(int fd, int argc, char **argv)
 	       state_name(in.state), in.platform == XENON_PLATFORM_PVM ? "pvm" : "vtx");
 	printf("vcpus:     %u\nmemory:    %llu KiB\npid:       %d\n", in.nr_vcpus,
 	       (unsigned long long)in.mem_kib, in.pid);
+	if (in.sandbox_valid)
+		print_sandbox(&in);
 	printf("cpu_time:  %.6f s\n", in.cpu_time_ns / 1e9);
 	for (unsigned i = 0; i < in.nr_vcpus && i < HVCTL_MAX_VCPUS; i++) {
 		char label[16];
@@ -191,12 +209,33 @@ static int cmd_events(int fd, int argc, char **argv)
 	return rc == -EPIPE ? 0 : rc;
 }
 
+/* A tap belongs in xenon-hv's network namespace (it may run in another, as in the tests). */
+static void enter_netns(int fd)
+{
+	struct hvctl_info info;
+	char path[64];
+	int ns;
+
+	if (hvctl_info(fd, &info) || info.pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", info.pid);
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0)
+		return;
+	if (setns(ns, CLONE_NEWNET) < 0)
+		log_debug("cannot enter the network namespace of xenon-hv (pid %d): %s", info.pid,
+			  strerror(errno));
+	close(ns);
+}
+
 /* device-add vbd devid=51712 target=/img ro ... */
 static int cmd_device_add(int fd, int argc, char **argv)
 {
 	uint32_t kind = hv_vdev_kind(argv[0]);
 	struct hvctl_device_spec spec;
 	struct hvctl_device dev;
+	int fds[HVCTL_MAX_FDS];
+	unsigned nfds = 0;
 	char what[64];
 	int rc;
 
@@ -207,7 +246,13 @@ static int cmd_device_add(int fd, int argc, char **argv)
 	}
 	if (hv_vdev_spec_parse(kind, what, argv + 1, argc - 1, &spec) || hv_vdev_spec_absolute(&spec, what))
 		return -EINVAL;
-	rc = hvctl_device_add(fd, &spec, &dev);
+	if (kind == HVCTL_DEV_VIF)
+		enter_netns(fd);
+	rc = hvctl_device_open(&spec, fds, &nfds); /* xenon-hv may be sandboxed: we open, it receives */
+	if (rc)
+		return rc;
+	rc = hvctl_device_add_fds(fd, &spec, fds, nfds, &dev);
+	hvctl_fds_close(fds, nfds);
 	if (!rc)
 		printf("%s %u: mmio %#llx size %#llx irq %u\n", argv[0], dev.devid,
 		       (unsigned long long)dev.mmio_base, (unsigned long long)dev.mmio_size, dev.irq);

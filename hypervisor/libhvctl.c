@@ -69,15 +69,34 @@ int hvctl_connect_timeout(const char *socket_path, int timeout_ms, int *fd)
 	return 0;
 }
 
-static int send_request(int fd, uint32_t type, const void *req, uint32_t req_len)
+static int send_request(int fd, uint32_t type, const void *req, uint32_t req_len, const int *fds,
+			unsigned nfds)
 {
 	struct hvctl_hdr hdr = {.type = type, .len = req_len};
 	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)req, req_len}};
 	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = req_len ? 2 : 1};
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * HVCTL_MAX_FDS)];
+		struct cmsghdr align;
+	} cbuf;
 	ssize_t n;
 
 	if (req_len > HVCTL_MAX_PACKET - sizeof(hdr))
 		return -EMSGSIZE;
+	if (nfds > HVCTL_MAX_FDS)
+		return -EINVAL;
+	if (nfds) {
+		struct cmsghdr *c;
+
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
 	do
 		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
@@ -110,11 +129,17 @@ static int recv_packet(int fd, struct hvctl_hdr *hdr, void *buf, uint32_t *len)
 
 int hvctl_call(int fd, uint32_t type, const void *req, uint32_t req_len, void *reply, uint32_t *reply_len)
 {
+	return hvctl_call_fds(fd, type, req, req_len, NULL, 0, reply, reply_len);
+}
+
+int hvctl_call_fds(int fd, uint32_t type, const void *req, uint32_t req_len, const int *fds, unsigned nfds,
+		   void *reply, uint32_t *reply_len)
+{
 	struct hvctl_hdr hdr;
 	uint32_t len = reply_len ? *reply_len : 0;
 	int rc;
 
-	rc = send_request(fd, type, req, req_len);
+	rc = send_request(fd, type, req, req_len, fds, nfds);
 	if (rc)
 		return rc;
 	rc = recv_packet(fd, &hdr, reply, &len);
@@ -167,12 +192,18 @@ int hvctl_subscribe(int fd)
 
 int hvctl_device_add(int fd, const struct hvctl_device_spec *spec, struct hvctl_device *out)
 {
+	return hvctl_device_add_fds(fd, spec, NULL, 0, out);
+}
+
+int hvctl_device_add_fds(int fd, const struct hvctl_device_spec *spec, const int *fds, unsigned nfds,
+			 struct hvctl_device *out)
+{
 	struct hvctl_device dev;
 	uint32_t len = sizeof(dev);
 	int rc;
 
 	memset(&dev, 0, sizeof(dev));
-	rc = hvctl_call(fd, HVCTL_DEVICE_ADD, spec, sizeof(*spec), &dev, &len);
+	rc = hvctl_call_fds(fd, HVCTL_DEVICE_ADD, spec, sizeof(*spec), fds, nfds, &dev, &len);
 	if (!rc && len != sizeof(dev))
 		rc = -EPROTO;
 	if (!rc && out)

@@ -120,13 +120,15 @@ int main(int argc, char **argv)
 	if (hv_signals_init(&sigs))
 		return HV_EXIT_ERROR;
 	vm_init(&vm, &args);
+	hv_vcpu_state_init(); /* /proc/self/task, before the sandbox hides /proc */
 	if (hv_loop_create(&vm) || build_domain(&vm) || hv_control_open(&vm, args.control) ||
-	    hv_console_open(&vm, args.console) || hv_devices_start(&vm)) {
+	    hv_console_open(&vm, args.console) || hv_sandbox_enter(&vm) || hv_devices_start(&vm)) {
 		hv_cleanup(&vm);
 		log_warnx("domain %s not started", args.name);
 		return HV_EXIT_ERROR;
 	}
-	if (args.restore ? hv_restore_finish(&vm) : hv_vcpu_start(&vm.vcpus[0])) {
+	if ((args.restore ? hv_restore_finish(&vm) : hv_vcpu_start(&vm.vcpus[0])) ||
+	    hv_seccomp_enter(HV_THREAD_MAIN)) {
 		hv_cleanup(&vm);
 		return HV_EXIT_ERROR;
 	}

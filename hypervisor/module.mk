@@ -1,15 +1,15 @@
 # hypervisor/: xenon-hv (one process per domain), libhvctl.a (the control
 # protocol's client library, hvctl.h) and hvctl (a small CLI over it).
-HVCTL_LIB_OBJS := hypervisor/libhvctl.o
+HVCTL_LIB_OBJS := hypervisor/libhvctl.o hypervisor/hvctl_open.o
 hypervisor/libhvctl.a: $(HVCTL_LIB_OBJS)
 	$(AR) rcs $@ $^
 LIBRARIES += hypervisor/libhvctl.a
 
-HV_SRCS := $(filter-out hypervisor/libhvctl.c hypervisor/hvctl_cli.c,$(sort $(wildcard hypervisor/*.c)))
+HV_SRCS := $(filter-out hypervisor/libhvctl.c hypervisor/hvctl_open.c hypervisor/hvctl_cli.c,$(sort $(wildcard hypervisor/*.c)))
 HV_OBJS := $(HV_SRCS:.c=.o)
 ifneq ($(HV_SRCS),)
-# liburing (Debian liburing-dev) has a static archive: xenon-hv stays -static.
-$(eval $(call program,hypervisor/xenon-hv,$(HV_OBJS) hypervisor/libhvctl.a xenstored/libxs.a common/libcommon.a,-pthread -static -luring))
+# liburing and libseccomp (Debian liburing-dev, libseccomp-dev) have static archives: xenon-hv stays -static.
+$(eval $(call program,hypervisor/xenon-hv,$(HV_OBJS) hypervisor/libhvctl.a xenstored/libxs.a common/libcommon.a,-pthread -static -luring -lseccomp))
 INSTALL_SBIN += hypervisor/xenon-hv
 endif
 
@@ -50,3 +50,7 @@ $(eval $(call unit_test,tests/unit/hv_migstream-test,tests/unit/hv_migstream-tes
 $(eval $(call unit_test,tests/unit/hv_xs_track-test,tests/unit/hv_xs_track-test.o hypervisor/xs_track.o $(COMMON_OBJS),))
 $(eval $(call fuzzer,hypervisor/hv-xs-track-fuzz,tests/fuzz/hv-xs-track-fuzz.c hypervisor/xs_track.c,))
 $(eval $(call fuzzer,hypervisor/hv-migstream-fuzz,tests/fuzz/hv-migstream-fuzz.c hypervisor/migstream.c common/log.c common/strutil.c,))
+# The sandbox, entered for real in a child process (root; no KVM needed).
+$(eval $(call unit_test,tests/unit/hv_sandbox-test,tests/unit/hv_sandbox-test.o hypervisor/sandbox.o hypervisor/sandbox_seccomp.o hypervisor/vcpu_state.o $(COMMON_OBJS),-pthread -lseccomp))
+# The seccomp filters of each thread kind, installed in a child that then tries execve, open, socket, ptrace.
+$(eval $(call unit_test,tests/unit/hv_seccomp-test,tests/unit/hv_seccomp-test.o hypervisor/sandbox_seccomp.o $(COMMON_OBJS),-lseccomp))

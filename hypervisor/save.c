@@ -224,6 +224,12 @@ int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, st
 	if (r->flags & ~(HVCTL_SAVE_CONTINUE | HVCTL_SAVE_PATH | HVCTL_SAVE_LIVE) ||
 	    (r->max_downtime_ms && !(r->flags & HVCTL_SAVE_LIVE)))
 		return -EINVAL;
+	if ((r->flags & HVCTL_SAVE_PATH) && (vm->sandbox & (HVCTL_SANDBOX_MOUNT | HVCTL_SANDBOX_SECCOMP))) {
+		log_warnx("save: xenon-hv runs in its sandbox and cannot create %.200s: pass the file's "
+			  "descriptor with the request (hvctl save does)",
+			  memchr(r->path, '\0', sizeof(r->path)) ? r->path : "the file");
+		return -EPERM;
+	}
 	if ((rc = check_savable(vm)) || (rc = open_target(r, fd, &out)))
 		return rc;
 	if ((r->flags & HVCTL_SAVE_LIVE) && !was_paused) {

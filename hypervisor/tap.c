@@ -154,6 +154,37 @@ int tap_open(struct tap *t, const char *name, unsigned mtu)
 	return rc;
 }
 
+int tap_adopt(struct tap *t, int fd, const char *name)
+{
+	struct ifreq ifr = {0};
+	int fl, rc;
+
+	*t = (struct tap){.fd = -1};
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0) {
+		rc = -errno;
+		log_warnx("tap %s: the file descriptor passed is not an attached tap (TUNGETIFF: %s)", name,
+			  log_strerror(rc));
+		return rc == -EBADFD || rc == -ENOTTY ? -EINVAL : rc;
+	}
+	ifr.ifr_name[IFNAMSIZ - 1] = '\0';
+	if ((ifr.ifr_flags & (IFF_TAP | IFF_TUN | IFF_NO_PI | IFF_VNET_HDR)) != (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) ||
+	    strcmp(ifr.ifr_name, name)) {
+		log_warnx("tap %s: the file descriptor passed is %s with flags %#x, not the tap %s with "
+			  "IFF_TAP | IFF_NO_PI | IFF_VNET_HDR",
+			  name, ifr.ifr_name, (unsigned)ifr.ifr_flags & 0xffff, name);
+		return -EINVAL;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	t->fd = fd;
+	strcpy(t->name, ifr.ifr_name);
+	rc = setup(t);
+	if (rc)
+		t->fd = -1; /* still the caller's */
+	return rc;
+}
+
 int tap_set_offload(struct tap *t, unsigned tun_flags)
 {
 	if (ioctl(t->fd, TUNSETOFFLOAD, tun_flags) < 0) {

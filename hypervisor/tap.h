@@ -28,6 +28,10 @@ int tap_name_check(const char *name);
 #define TAP_MTU_MIN 68
 #define TAP_MTU_MAX 65521 /* 65535 - the Ethernet header, the kernel's tap limit */
 int tap_open(struct tap *t, const char *name, unsigned mtu);
+/* Take the tap fd a privileged caller made (TUNSETIFF done) for name: checked
+ * to be that tap with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, made non-blocking,
+ * its vnet header set up. On success t owns fd; on failure the caller does. */
+int tap_adopt(struct tap *t, int fd, const char *name);
 /* What the kernel may hand us: TUN_F_* (linux/if_tun.h) bits. */
 int tap_set_offload(struct tap *t, unsigned tun_flags);
 void tap_close(struct tap *t);

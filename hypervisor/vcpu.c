@@ -224,6 +224,8 @@ static void *vcpu_thread(void *arg)
 	if (v->has_affinity && sched_setaffinity(0, sizeof(v->affinity), &v->affinity) < 0)
 		log_warn("vCPU %u: cannot apply its CPU affinity", v->index);
 	pthread_mutex_unlock(&v->vm->lock);
+	if (hv_seccomp_enter(HV_THREAD_VCPU))
+		hv_vm_end(v->vm, HV_EXIT_ERROR, "vCPU %u: cannot load its seccomp filter", v->index);
 	for (;;) {
 		int rc;
 

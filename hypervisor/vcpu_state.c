@@ -20,6 +20,7 @@
 
 #include "strutil.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,12 +29,41 @@
 #define SAMPLES	      3
 #define SAMPLE_GAP_US 250
 
+/* /proc/self/task, opened before the sandbox takes /proc away (-1: by path). */
+static int task_dir = -1;
+
+int hv_vcpu_state_init(void)
+{
+	if (task_dir < 0)
+		task_dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return task_dir < 0 ? -errno : 0;
+}
+
+int hv_vcpu_state_dirfd(void)
+{
+	return task_dir;
+}
+
 static char task_state(int tid)
 {
-	char path[64];
+	char path[64], line[512];
+	ssize_t n;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	return proc_stat_state(path);
+	if (task_dir < 0) {
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+		return proc_stat_state(path);
+	}
+	snprintf(path, sizeof(path), "%d/stat", tid);
+	fd = openat(task_dir, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	line[n] = '\0';
+	return proc_stat_state_letter(line);
 }
 
 static int vcpu_halted(struct hv_vcpu *v)

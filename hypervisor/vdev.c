@@ -94,9 +94,35 @@ static void describe(struct hv_vdev *vd, struct hvctl_device *out)
 
 int hv_vdev_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, int start, struct hvctl_device *out)
 {
+	return hv_vdev_add_fds(vm, spec, start, NULL, out);
+}
+
+/* With HVCTL_DEVF_FDS the fds must be there; without it none may come. */
+static int check_fds(const struct hvctl_device_spec *spec, const struct hv_vdev_fds *fds)
+{
+	unsigned n = fds ? fds->n : 0;
+
+	if ((spec->flags & HVCTL_DEVF_FDS) && !n) {
+		log_warnx("%s %u: HVCTL_DEVF_FDS but no file descriptor came with the request",
+			  hv_vdev_kind_name(spec->kind), spec->devid);
+		return -EBADF;
+	}
+	if (!(spec->flags & HVCTL_DEVF_FDS) && n) {
+		log_warnx("%s %u: file descriptors came without HVCTL_DEVF_FDS", hv_vdev_kind_name(spec->kind),
+			  spec->devid);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int hv_vdev_add_fds(struct hv_vm *vm, const struct hvctl_device_spec *spec, int start, struct hv_vdev_fds *fds,
+		    struct hvctl_device *out)
+{
 	struct hv_vdev *vd, **tail = &vm->vdevs;
 	int rc = hv_vdev_check_spec(spec);
 
+	if (!rc)
+		rc = check_fds(spec, fds);
 	if (rc)
 		return rc;
 	if (find(vm, spec->kind, spec->devid)) {
@@ -109,7 +135,7 @@ int hv_vdev_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, int star
 	vd->type = vdev_kinds[kind_index(spec->kind)].type; /* known: checked above */
 	vd->devid = spec->devid;
 	vd->flags = spec->flags;
-	rc = vd->type->add(vm, spec, &vd->dev);
+	rc = vd->type->add(vm, spec, fds, &vd->dev);
 	if (!rc && start && vd->dev->ops->start) {
 		rc = vd->dev->ops->start(vd->dev);
 		if (rc)

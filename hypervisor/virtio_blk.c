@@ -498,7 +498,7 @@ static int check_spec(const struct hvctl_device_spec *spec, const char *name)
 {
 	size_t n = strnlen(spec->serial, sizeof(spec->serial));
 
-	if (spec->flags & ~(HVCTL_DEVF_READONLY | HVCTL_DEVF_NO_DIRECT)) {
+	if (spec->flags & ~(HVCTL_DEVF_READONLY | HVCTL_DEVF_NO_DIRECT | HVCTL_DEVF_FDS)) {
 		log_warnx("%s: unknown flags %#x", name, spec->flags);
 		return -EINVAL;
 	}
@@ -514,11 +514,32 @@ static int check_spec(const struct hvctl_device_spec *spec, const char *name)
 	return 0;
 }
 
-static int open_backing(struct vbd *v, const struct hvctl_device_spec *spec)
+/* The backing a control client passed: 1 or 2 fds (hvctl.h, HVCTL_DEVF_FDS). */
+static int adopt_backing(struct vbd *v, const struct hvctl_device_spec *spec, struct hv_vdev_fds *fds)
+{
+	int rc;
+
+	if (fds->n > 2) {
+		log_warnx("%s: %u file descriptors passed; a vbd takes 1 or 2", v->name, fds->n);
+		return -EINVAL;
+	}
+	rc = blk_backing_adopt(&v->b, v->name, spec->target, fds->fd[0], fds->n > 1 ? fds->fd[1] : -1,
+			       spec->flags & HVCTL_DEVF_READONLY, !(spec->flags & HVCTL_DEVF_NO_DIRECT));
+	if (!rc) {
+		fds->fd[0] = -1;
+		if (v->b.direct)
+			fds->fd[1] = -1;
+	}
+	return rc;
+}
+
+static int open_backing(struct vbd *v, const struct hvctl_device_spec *spec, struct hv_vdev_fds *fds)
 {
 	int rc = check_spec(spec, v->name);
 
-	if (!rc)
+	if (!rc && (spec->flags & HVCTL_DEVF_FDS))
+		rc = adopt_backing(v, spec, fds);
+	else if (!rc)
 		rc = blk_backing_open(&v->b, v->name, spec->target, spec->flags & HVCTL_DEVF_READONLY,
 				      !(spec->flags & HVCTL_DEVF_NO_DIRECT));
 	return rc;
@@ -536,7 +557,8 @@ int hv_blk_check(const struct hvctl_device_spec *spec, const char *what)
 	return rc;
 }
 
-static int vbd_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struct hv_dev **out)
+static int vbd_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struct hv_vdev_fds *fds,
+		   struct hv_dev **out)
 {
 	struct vbd *v = calloc(1, sizeof(*v));
 	int rc;
@@ -546,7 +568,7 @@ static int vbd_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struc
 	v->b.fd = v->b.bfd = -1;
 	pthread_mutex_init(&v->lock, NULL);
 	snprintf(v->name, sizeof(v->name), "vbd %u", spec->devid);
-	rc = open_backing(v, spec);
+	rc = open_backing(v, spec, fds);
 	if (!rc)
 		rc = blk_io_init(&v->io, BLK_BATCH, true);
 	if (rc) {

@@ -84,6 +84,9 @@ static int virtio_write(struct hv_dev *d, unsigned region, uint64_t off, const v
  * device's own input fd (a tap), if it has one, to its io_ready. Slots:
  * the queues' kicks, then the stop eventfd, then the device's fd.
  */
+/* sandbox_seccomp.c, in xenon-hv; the unit tests and fuzzers that use this file run without. */
+__attribute__((weak)) int hv_seccomp_enter(enum hv_thread_kind kind);
+
 static void *io_thread(void *arg)
 {
 	struct hv_virtio *v = arg;
@@ -93,6 +96,8 @@ static void *io_thread(void *arg)
 	int dev_fd = ops->io_fd && ops->io_ready ? ops->io_fd(v->mmio.dev) : -1;
 	uint64_t count;
 
+	if (hv_seccomp_enter && hv_seccomp_enter(HV_THREAD_IO))
+		return NULL; /* said why; the device's queues then go unserved */
 	for (unsigned q = 0; q < v->nr_queues; q++)
 		pfd[q] = (struct pollfd){.fd = v->kick_fd[q], .events = POLLIN};
 	pfd[stop] = (struct pollfd){.fd = v->stop_fd, .events = POLLIN};

@@ -677,7 +677,7 @@ static int vif_check(const struct hvctl_device_spec *spec, unsigned *mtu)
 {
 	if (spec->kind != HVCTL_DEV_VIF)
 		return -EINVAL;
-	if (spec->flags) {
+	if (spec->flags & ~HVCTL_DEVF_FDS) {
 		log_warnx("vif %u: flags %#x are not for a vif: give none", spec->devid, spec->flags);
 		return -EINVAL;
 	}
@@ -710,7 +710,25 @@ static int vif_rate(struct vnet *n, const struct hvctl_device_spec *spec)
 	return 0;
 }
 
-static int vif_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struct hv_dev **out)
+/* The tap: the one a control client passed, or made here (unsandboxed). */
+static int vif_tap(struct vnet *n, const struct hvctl_device_spec *spec, struct hv_vdev_fds *fds, unsigned mtu)
+{
+	int rc;
+
+	if (!(spec->flags & HVCTL_DEVF_FDS))
+		return tap_open(&n->tap, spec->target, mtu);
+	if (fds->n != 1) {
+		log_warnx("vif %u: %u file descriptors passed; a vif takes one, its tap", spec->devid, fds->n);
+		return -EINVAL;
+	}
+	rc = tap_adopt(&n->tap, fds->fd[0], spec->target);
+	if (!rc)
+		fds->fd[0] = -1;
+	return rc;
+}
+
+static int vif_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struct hv_vdev_fds *fds,
+		   struct hv_dev **out)
 {
 	struct vnet *n;
 	unsigned mtu;
@@ -730,7 +748,7 @@ static int vif_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struc
 	if (!rc && spec->rate_bytes)
 		rc = vif_rate(n, spec);
 	if (!rc)
-		rc = tap_open(&n->tap, spec->target, mtu);
+		rc = vif_tap(n, spec, fds, mtu);
 	if (!rc)
 		rc = hv_virtio_add(vm, &net_ops, n, out);
 	if (rc) {

@@ -132,6 +132,11 @@ typedef struct {
 	 * gone, or does not answer); "" when xenon-hv answered.
 	 */
 	char status[192];
+	/* xenon-hv's sandbox in force (HVCTL_SANDBOX_* bits, xenon-hv(8)) and
+	 * its uid/gid; sandbox_known false when xenon-hv did not tell. */
+	bool sandbox_known;
+	uint32_t sandbox;
+	uint32_t hv_uid, hv_gid;
 } libxl_dominfo;
 
 /*
@@ -190,6 +195,15 @@ typedef struct {
 	 * restore_fd (xenon-migration(7)) instead of booting its kernel. */
 	bool restore;
 	int restore_fd;
+	/*
+	 * xenon-hv's sandbox (xl.conf(5)): the measures turned off
+	 * (HVCTL_SANDBOX_* bits, 0: all on); its uid and gid are
+	 * sandbox_uid_base + domid (0: the default base), or, when
+	 * sandbox_uid is not 0, that uid and sandbox_gid for every domain.
+	 */
+	unsigned sandbox_off;
+	unsigned sandbox_uid_base;
+	unsigned sandbox_uid, sandbox_gid;
 } libxl_domain_create_opts;
 
 /*

@@ -358,10 +358,11 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	if (rc == 0)
 		rc = libxl__sched_setup(ctx, l.domid, &cfg->b_info.sched_params, cg_parent, &cg_fd);
 	if (rc == 0) {
-		libxl_domain_create_opts o = {.paused = opts && opts->paused,
-					      .hv_stdio = opts ? opts->hv_stdio : -1,
-					      .restore = opts && opts->restore,
-					      .restore_fd = opts ? opts->restore_fd : -1};
+		libxl_domain_create_opts o = {.hv_stdio = -1};
+
+		if (opts)
+			o = *opts; /* the sandbox's settings too */
+		o.paused = opts && opts->paused;
 
 		if (hold_paused(cfg))
 			o.paused = true;

@@ -299,14 +299,26 @@ int libxl__dev_ids(libxl_ctx *ctx, const char *kind, uint32_t domid, uint32_t **
 
 /* ---- xenon-hv ---- */
 
+/*
+ * xenon-hv runs sandboxed (no host files, no CAP_NET_ADMIN): libxl opens the
+ * disk's file or makes the tap and passes the fds with the request.
+ */
 int libxl__dev_hv_add(libxl_ctx *ctx, uint32_t domid, const struct hvctl_device_spec *spec,
-		      struct hvctl_device *out)
+		      struct hvctl_device *out, bool *opened)
 {
+	struct hvctl_device_spec s = *spec;
+	int fds[HVCTL_MAX_FDS];
+	unsigned nfds = 0;
 	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
 
 	if (rc < 0)
 		return rc;
-	rc = hvctl_device_add(fd, spec, out);
+	rc = hvctl_device_open(&s, fds, &nfds); /* says why if it fails */
+	*opened = rc == 0;
+	if (rc == 0) {
+		rc = hvctl_device_add_fds(fd, &s, fds, nfds, out);
+		hvctl_fds_close(fds, nfds);
+	}
 	close(fd);
 	return rc == -EPIPE ? -ESRCH : rc;
 }

@@ -103,8 +103,9 @@ void *libxl__dev_list(libxl_ctx *ctx, uint32_t hv_kind, const char *kind, uint32
 void libxl__dev_backends_follow(libxl_ctx *ctx, uint32_t domid);
 
 /* The device calls on the domain's xenon-hv (-ESRCH when it is gone). */
+/* Opens the backing (file, tap) and passes it; *opened false: that failed (logged). */
 int libxl__dev_hv_add(libxl_ctx *ctx, uint32_t domid, const struct hvctl_device_spec *spec,
-		      struct hvctl_device *out);
+		      struct hvctl_device *out, bool *opened);
 int libxl__dev_hv_remove(libxl_ctx *ctx, uint32_t domid, uint32_t hv_kind, uint32_t devid);
 /* The device's entry in xenon-hv's list: 0, -ENOENT or the call's error. */
 int libxl__dev_hv_find(libxl_ctx *ctx, uint32_t domid, uint32_t hv_kind, uint32_t devid,

@@ -201,6 +201,7 @@ static int hv_add(libxl_ctx *ctx, libxl_device_disk *disk, const struct disk_pla
 		  struct hvctl_device *out)
 {
 	struct hvctl_device_spec spec;
+	bool opened = true;
 	int rc;
 
 	memset(&spec, 0, sizeof(spec));
@@ -213,8 +214,10 @@ static int hv_add(libxl_ctx *ctx, libxl_device_disk *disk, const struct disk_pla
 		return -ENAMETOOLONG;
 	}
 	memcpy(spec.target, p->target, strlen(p->target) + 1);
-	rc = libxl__dev_hv_add(ctx, p->d.domid, &spec, out);
-	if (rc == -ESRCH)
+	rc = libxl__dev_hv_add(ctx, p->d.domid, &spec, out, &opened);
+	if (!opened)
+		; /* the open said why */
+	else if (rc == -ESRCH)
 		log_warnx("%s: domain %u is not running (its xenon-hv is gone)", p->d.what, p->d.domid);
 	else if (rc == -EBUSY)
 		log_warnx("%s: %s is in use (attached for writing by a domain, or locked): detach it there "

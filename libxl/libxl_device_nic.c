@@ -197,6 +197,7 @@ static int hv_add(libxl_ctx *ctx, const libxl_device_nic *nic, const struct nic_
 		  struct hvctl_device *out)
 {
 	struct hvctl_device_spec spec;
+	bool opened = true;
 	int rc;
 
 	memset(&spec, 0, sizeof(spec));
@@ -208,11 +209,13 @@ static int hv_add(libxl_ctx *ctx, const libxl_device_nic *nic, const struct nic_
 	spec.rate_usecs = nic->rate_bytes_per_interval ? nic->rate_interval_usecs : 0;
 	memcpy(spec.mac, nic->mac, sizeof(spec.mac));
 	snprintf(spec.target, sizeof(spec.target), "%s", p->vifname);
-	rc = libxl__dev_hv_add(ctx, p->d.domid, &spec, out);
-	if (rc == -ESRCH)
+	rc = libxl__dev_hv_add(ctx, p->d.domid, &spec, out, &opened);
+	if (!opened)
+		log_warnx("%s: libxl could not make its tap %s: %s", p->d.what, p->vifname, log_strerror(rc));
+	else if (rc == -ESRCH)
 		log_warnx("%s: domain %u is not running (its xenon-hv is gone)", p->d.what, p->d.domid);
 	else if (rc < 0)
-		log_warnx("%s: xenon-hv could not make its tap %s: %s (the domain's log, xl-<name>.log, says "
+		log_warnx("%s: xenon-hv could not take its tap %s: %s (the domain's log, xl-<name>.log, says "
 			  "more)",
 			  p->d.what, p->vifname, log_strerror(rc));
 	return rc;

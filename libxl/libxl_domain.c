@@ -6,6 +6,7 @@
 #include "libxl/libxl_device.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -347,6 +348,40 @@ static void follow_devices_until_exit(libxl_ctx *ctx, uint32_t domid, int pidfd)
 		xsc_unwatch(ctx->xsh, path, token);
 }
 
+/*
+ * xenon-hv ended with HV_EXIT_SECCOMP: its log (xl-<name>.log, written by
+ * xenon-hv's SIGSYS handler) names the call; quoted, printable only.
+ */
+static void report_seccomp(libxl_ctx *ctx, uint32_t domid)
+{
+	char *name = libxl_domid_to_name(ctx, domid), path[LIBXL_PATH_MAX], buf[8192], *line = NULL;
+	ssize_t n = -1;
+	int fd = -1;
+
+	if (name && libxl__path(path, sizeof(path), "%s/xl-%s.log", libxl_logdir(ctx), name) == 0)
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		off_t end = lseek(fd, 0, SEEK_END);
+
+		n = pread(fd, buf, sizeof(buf) - 1, end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0);
+		close(fd);
+	}
+	if (n > 0) {
+		buf[n] = '\0';
+		for (char *p = buf; (p = strstr(p, "seccomp: the ")); p++)
+			line = p;
+	}
+	if (line) {
+		line[strcspn(line, "\n")] = '\0';
+		for (char *p = line; *p; p++)
+			if (*p < ' ' || *p > '~')
+				*p = '?';
+	}
+	log_warnx("domain %u crashed: xenon-hv made a system call its seccomp filter forbids%s%s", domid,
+		  line ? ": " : " (its log names it)", line ? line + strlen("seccomp: ") : "");
+	free(name);
+}
+
 int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how)
 {
 	int pid = libxl__read_pid(ctx, domid, "hv-pid"), status, pidfd;
@@ -365,6 +400,8 @@ int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how)
 	if (r < 0)
 		return -errno;
 	*how = libxl__death_from_wait_status(status);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == HV_EXIT_SECCOMP)
+		report_seccomp(ctx, domid);
 	return 0;
 }
 

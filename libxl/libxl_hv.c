@@ -43,9 +43,10 @@ int libxl__hv_connect(libxl_ctx *ctx, uint32_t domid, int *fd)
 }
 
 struct hv_argv {
-	char *argv[24];
+	char *argv[32];
 	unsigned n;
 	char mem[24], vcpus[16], domid[16], xs[LIBXL_PATH_MAX + 16];
+	char uid[16], gid[16], off[96];
 };
 
 /* The restore stream is fd 3 in xenon-hv (exec_hv puts it there). */
@@ -56,6 +57,33 @@ static void add(struct hv_argv *a, const char *s)
 	if (a->n < sizeof(a->argv) / sizeof(a->argv[0]) - 1)
 		a->argv[a->n++] = (char *)s;
 	a->argv[a->n] = NULL;
+}
+
+/* --uid/--gid (base + domid, or the shared user's) and --no-sandbox=LIST (xl.conf(5)). */
+static void add_sandbox(struct hv_argv *a, const struct libxl__layout *l, const libxl_domain_create_opts *opts)
+{
+	static const char *const names[] = HVCTL_SANDBOX_NAMES;
+	unsigned base = opts && opts->sandbox_uid_base ? opts->sandbox_uid_base : LIBXL__SANDBOX_UID_BASE;
+	unsigned off = opts ? opts->sandbox_off & HVCTL_SANDBOX_ALL : 0;
+	bool shared = opts && opts->sandbox_uid;
+	size_t used;
+
+	snprintf(a->uid, sizeof(a->uid), "%u", shared ? opts->sandbox_uid : base + l->domid);
+	snprintf(a->gid, sizeof(a->gid), "%u", shared ? opts->sandbox_gid : base + l->domid);
+	add(a, "--uid");
+	add(a, a->uid);
+	add(a, "--gid");
+	add(a, a->gid);
+	if (shared)
+		add(a, "--uid-shared");
+	if (!off)
+		return;
+	used = (size_t)snprintf(a->off, sizeof(a->off), "--no-sandbox=");
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (off & (1U << i))
+			used += (size_t)snprintf(a->off + used, sizeof(a->off) - used, "%s%s",
+						 a->off[used - 1] == '=' ? "" : ",", names[i]);
+	add(a, a->off); /* xenon-hv logs a warning naming them */
 }
 
 static void build_argv(libxl_ctx *ctx, struct hv_argv *a, const struct libxl__layout *l, const char *control,
@@ -93,6 +121,7 @@ static void build_argv(libxl_ctx *ctx, struct hv_argv *a, const struct libxl__la
 	add(a, a->xs);
 	if (opts && opts->paused)
 		add(a, "--paused");
+	add_sandbox(a, l, opts);
 }
 
 /* What the child reports through errfd when it cannot go on. */

@@ -131,6 +131,8 @@ int libxl__ensure_host_nodes(libxl_ctx *ctx);
  * xenon-hv never blocks xl.
  */
 #define LIBXL__HV_TIMEOUT_MS 5000
+/* xl.conf(5) sandbox_uid_base's default: domain N's xenon-hv runs as uid and gid base + N. */
+#define LIBXL__SANDBOX_UID_BASE 1879048192u /* 0x70000000, as xenon-hv's own default */
 int libxl__hv_socket_path(libxl_ctx *ctx, uint32_t domid, char *buf, size_t len);
 /* Connect to the domain's control socket (calls on *fd time out, see
  * above); -ESRCH when xenon-hv is gone. */

@@ -43,6 +43,10 @@ static void info_from_hv(libxl_dominfo *info, const struct hvctl_info *hv)
 	if (!info->vcpu_online)
 		info->vcpu_online = hv->nr_vcpus;
 	info->hv_pid = hv->pid;
+	info->sandbox_known = hv->sandbox_valid;
+	info->sandbox = hv->sandbox;
+	info->hv_uid = hv->uid;
+	info->hv_gid = hv->gid;
 	info->platform = (int)hv->platform;
 }
 

@@ -136,6 +136,7 @@ libxl_death libxl__death_from_wait_status(int status)
 	case HV_EXIT_SAVED:
 		return LIBXL_DEATH_SAVED;
 	case HV_EXIT_CRASH:
+	case HV_EXIT_SECCOMP:
 	case HV_EXIT_ERROR:
 	default:
 		return LIBXL_DEATH_CRASH;

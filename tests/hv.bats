@@ -296,6 +296,65 @@ vcpu_states() {
 	[ ! -e "$SOCK" ]
 }
 
+# hv_status FIELD: the value of FIELD in our xenon-hv's /proc/PID/status.
+hv_status() {
+	awk -v f="$1:" '$1 == f { $1 = ""; sub(/^ +/, ""); gsub(/\t/, " "); print }' "/proc/$HV_PID/status"
+}
+
+@test "sandbox: its own uid and gid, no capabilities, no_new_privs, an empty root, its own IPC; the socket root's" {
+	require_kvm
+	start_hv --domid 9 --paused
+	uid=$((1879048192 + 9))
+	wait_for 5 eval '[ "$(hv_status Uid)" = "$uid $uid $uid $uid" ]'
+	[ "$(hv_status Gid)" = "$uid $uid $uid $uid" ]
+	[ "$(hv_status Groups)" = "" ]
+	[ "$(hv_status CapEff)" = 0000000000000000 ]
+	[ "$(hv_status CapPrm)" = 0000000000000000 ]
+	[ "$(hv_status CapBnd)" = 0000000000000000 ]
+	[ "$(hv_status NoNewPrivs)" = 1 ]
+	# a seccomp filter on every thread (main, vCPU 0), once the main thread has loaded its own
+	wait_for 5 eval '[ "$(hv_status Seccomp)" = 2 ]'
+	for t in "/proc/$HV_PID"/task/*; do
+		grep -Eq '^Seccomp:\s+2$' "$t/status"
+	done
+	[ "$(ls "/proc/$HV_PID/task" | wc -l)" -ge 2 ]
+	[ ! -e "/proc/$HV_PID/root/etc" ]
+	[ ! -e "/proc/$HV_PID/root/home" ]
+	[ -z "$(ls -A "/proc/$HV_PID/root/")" ]
+	[ "$(readlink "/proc/$HV_PID/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]
+	[ "$(readlink "/proc/$HV_PID/ns/ipc")" != "$(readlink /proc/self/ns/ipc)" ]
+	grep -Eq '^Max core file size +0 +0' "/proc/$HV_PID/limits"
+	grep -Eq '^Max open files +1028 +1028' "/proc/$HV_PID/limits"
+	[ "$(stat -c %a:%u "$SOCK")" = 600:0 ]
+	run "$HVCTL" "$SOCK" info
+	echo "$output"
+	[[ "$output" =~ sandbox:\ +user,mount,ipc,rlimits,nnp,seccomp\ uid\ $uid\ gid\ $uid ]]
+	# and the guest still runs in it
+	"$HVCTL" "$SOCK" unpause
+	wait_for 10 console_has 'xenon-guest'
+}
+
+@test "sandbox: --uid/--gid choose the ids, --no-sandbox turns it off with a warning, uid 0 is refused" {
+	require_kvm
+	start_hv --paused --uid 1879050000 --gid 1879050001
+	wait_for 5 eval '[ "$(hv_status Uid | cut -d" " -f1)" = 1879050000 ]'
+	[ "$(hv_status Gid | cut -d" " -f1)" = 1879050001 ]
+	kill_pid "$HV_PID"
+	HV_PID=
+	rm -f "$SOCK"
+	start_hv --paused --no-sandbox
+	wait_for 5 grep -q 'WARNING: sandbox measures turned off: user,mount,ipc,rlimits,nnp,seccomp' "$T/err"
+	[ "$(hv_status Uid | cut -d" " -f1)" = 0 ]
+	[ "$(readlink "/proc/$HV_PID/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ]
+	run "$HV" --kernel "$GUEST" --control "$T/other.sock" --uid 0
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--uid 0: that is root's"* ]]
+	run "$HV" --kernel "$GUEST" --control "$T/other.sock" --no-sandbox=chroot
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unknown measure 'chroot'"* ]]
+	[ ! -e "$T/other.sock" ]
+}
+
 @test "destroy ends a paused domain too, and hvctl then says it is gone" {
 	require_kvm
 	start_hv --paused
@@ -337,7 +396,7 @@ vcpu_states() {
 	"$HV" --kernel "$GUEST" --control "$SOCK" <"$T/in" >"$T/out" 2>"$T/err" 3>&- &
 	HV_PID=$!
 	exec 9>"$T/in"
-	wait_for 10 console_has 'xenon>'
+	wait_for 10 console_has 'xenon-guest'
 	printf 'echo typed-%s\r' 42 >&9
 	wait_for 10 console_has '^typed-42'
 	printf 'poweroff\r' >&9
@@ -350,7 +409,7 @@ vcpu_states() {
 	require_kvm
 	"$HV" --kernel "$GUEST" --control "$SOCK" >"$T/out" 2>"$T/err" 0<&- 3>&- &
 	HV_PID=$!
-	wait_for 10 console_has 'xenon>'
+	wait_for 10 console_has 'xenon-guest'
 	[ "$(readlink "/proc/$HV_PID/fd/0")" = /dev/null ]
 }
 

@@ -186,3 +186,66 @@ state_is() { [ "$(state_of "$1")" = "$2" ]; }
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"$XL_CONF:2:"*"'device_timeout_ms' must be at least 1"* ]]
 }
+
+# The arguments libxl gave the domain's (fake) xenon-hv, one a line.
+hv_args() {
+	tr '\0' '\n' < "/proc/$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")/cmdline"
+}
+
+@test "sandbox: libxl gives xenon-hv uid and gid sandbox_uid_base + domid; xl.conf turns measures off with a warning" {
+	xl create "$T/f.cfg"
+	hv_args | grep -A1 -x -- --uid | tail -1 | grep -qx $((1879048192 + 1))
+	hv_args | grep -A1 -x -- --gid | tail -1 | grep -qx $((1879048192 + 1))
+	! hv_args | grep -q -- '--no-sandbox\|--uid-shared'
+	xl destroy f1
+	printf 'sandbox_uid_base = 2000000\nsandbox.seccomp = 0\nsandbox.mount = 0\n' >> "$XL_CONF"
+	run xl create "$T/f.cfg"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"WARNING: xenon-hv's sandbox is partly off (mount,seccomp)"* ]]
+	hv_args | grep -A1 -x -- --uid | tail -1 | grep -qx $((2000000 + $(xl domid f1)))
+	hv_args | grep -qx -- --no-sandbox=mount,seccomp
+	xl destroy f1
+	printf 'sandbox = 0\n' >> "$XL_CONF"
+	xl create "$T/f.cfg"
+	hv_args | grep -qx -- --no-sandbox=user,mount,ipc,rlimits,nnp,seccomp
+	xl destroy f1
+	nothing_left
+}
+
+@test "sandbox: a shared user is looked up (uid, gid, --uid-shared); a missing one or root is a clear error" {
+	printf 'sandbox_shared_user = "nobody"\n' >> "$XL_CONF"
+	xl create "$T/f.cfg"
+	hv_args | grep -A1 -x -- --uid | tail -1 | grep -qx "$(id -u nobody)"
+	hv_args | grep -A1 -x -- --gid | tail -1 | grep -qx "$(id -g nobody)"
+	hv_args | grep -qx -- --uid-shared
+	xl destroy f1
+	conf() { printf 'lockfile = "%s"\n%s\n' "$T/xl.lock" "$1" > "$XL_CONF"; }
+	conf 'sandbox_shared_user = "xenon-no-such-user"'
+	run xl create "$T/f.cfg"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'sandbox_shared_user "xenon-no-such-user": no such user: create it (useradd --system'* ]]
+	conf 'sandbox_shared_user = "root"'
+	run xl create "$T/f.cfg"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'sandbox_shared_user "root" is root'* ]]
+	conf 'sandbox.chroot = 0'
+	run xl create "$T/f.cfg"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unknown 'sandbox.chroot'"* ]]
+	nothing_left
+}
+
+@test "a xenon-hv killed by its seccomp filter: the monitor reports a crash naming the system call" {
+	export FAKE_HV_SECCOMP=1
+	xl create "$T/f.cfg" 'on_crash="preserve"'
+	hv=$(xenstore-read /libxl/1/hv-pid)
+	xl shutdown f1
+	wait_for 10 pid_gone "$hv"
+	wait_for 10 grep -q 'seccomp filter forbids' "$T/log/xl-f1.log"
+	cat "$T/log/xl-f1.log"
+	grep -q "domain 1 crashed: xenon-hv made a system call its seccomp filter forbids: the vCPU thread made a forbidden system call: socket (41)" "$T/log/xl-f1.log"
+	wait_for 10 eval 'xl list -l f1 | grep -q "\"state\": \"crashed\""'
+	xl destroy f1
+	nothing_left
+}

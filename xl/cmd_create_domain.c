@@ -13,6 +13,7 @@
 #include "xl/cmd_util.h"
 #include "xl/xl_conf.h"
 #include "xl/xl.h"
+#include "hypervisor/hvctl.h"
 #include "xl/xl_conf.h"
 
 #include <errno.h>
@@ -130,7 +131,11 @@ static int create_once(struct monitor *m)
 				      .hv_stdio = m->log.fd,
 				      .cgroup_parent = xl_conf.cgroup_parent,
 				      .restore = m->opts->restore,
-				      .restore_fd = m->opts->restore_fd};
+				      .restore_fd = m->opts->restore_fd,
+				      .sandbox_off = xl_conf.sandbox_off,
+				      .sandbox_uid_base = xl_conf.sandbox_uid_base,
+				      .sandbox_uid = xl_conf.sandbox_uid,
+				      .sandbox_gid = xl_conf.sandbox_gid};
 	int lock = -1, rc;
 
 	if (m->cfg->num_disks || m->cfg->num_nics)
@@ -380,6 +385,20 @@ static int attach_console(uint32_t domid)
 	return rc < 0;
 }
 
+/* xl.conf turned some of xenon-hv's sandbox off: say so (xenon-hv logs it too). */
+static void warn_sandbox_off(void)
+{
+	static const char *const names[] = HVCTL_SANDBOX_NAMES;
+	char list[96] = "";
+	size_t used = 0;
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (xl_conf.sandbox_off & (1U << i))
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", used ? "," : "", names[i]);
+	if (used)
+		log_warnx("WARNING: xenon-hv's sandbox is partly off (%s): see xl.conf(5)", list);
+}
+
 int xl_create_domain(struct xl_create_opts *opts, libxl_domain_config *cfg)
 {
 	struct monitor m = {.opts = opts, .cfg = cfg};
@@ -387,6 +406,7 @@ int xl_create_domain(struct xl_create_opts *opts, libxl_domain_config *cfg)
 	int pfd[2], status;
 	pid_t pid;
 
+	warn_sandbox_off();
 	if (!opts->daemonize && opts->monitor)
 		return create_foreground(&m);
 	if (pipe2(pfd, O_CLOEXEC) < 0) {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
+#include "hypervisor/hvctl.h"
 #include "log.h"
 
 static void host_info(libxl_ctx *ctx, libxl_dominfo *d)
@@ -96,6 +97,29 @@ static const char *state_word(const libxl_dominfo *d)
 	return "running";
 }
 
+/* {"measures": ["user", ...], "uid": N, "gid": N}, or null when xenon-hv did not say. */
+static void gen_sandbox(yajl_gen g, const libxl_dominfo *d)
+{
+	static const char *const names[] = HVCTL_SANDBOX_NAMES;
+
+	if (!d->sandbox_known || !d->hv_pid) {
+		yajl_gen_null(g);
+		return;
+	}
+	yajl_gen_map_open(g);
+	gen_str(g, "measures");
+	yajl_gen_array_open(g);
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (d->sandbox & (1U << i))
+			gen_str(g, names[i]);
+	yajl_gen_array_close(g);
+	gen_str(g, "uid");
+	yajl_gen_integer(g, d->hv_uid);
+	gen_str(g, "gid");
+	yajl_gen_integer(g, d->hv_gid);
+	yajl_gen_map_close(g);
+}
+
 static void gen_domain(libxl_ctx *ctx, yajl_gen g, const libxl_dominfo *d)
 {
 	libxl_domain_config cfg;
@@ -121,6 +145,8 @@ static void gen_domain(libxl_ctx *ctx, yajl_gen g, const libxl_dominfo *d)
 		yajl_gen_null(g);
 	gen_str(g, "cpu_time");
 	gen_seconds(g, d->cpu_time);
+	gen_str(g, "sandbox"); /* what xenon-hv(8) runs under, as it says */
+	gen_sandbox(g, d);
 	gen_str(g, "devices"); /* each disk and NIC as it is now */
 	xl_gen_devices(ctx, g, d->domid);
 	gen_str(g, "config");

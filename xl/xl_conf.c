@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "hypervisor/hvctl.h"
 #include "log.h"
 
 struct xl_conf xl_conf;
@@ -41,6 +43,7 @@ void xl_conf_free(struct xl_conf *c)
 	free(c->log_dir);
 	free(c->xenon_hv);
 	free(c->hotplug_script_dir);
+	free(c->sandbox_shared_user);
 	xl_conf_init(c);
 }
 
@@ -156,6 +159,67 @@ static int conf_output_format(struct xl_conf *c, const struct cfg_setting *s, ch
 	return 0;
 }
 
+/* sandbox=0|1 (every measure) and sandbox.MEASURE=0|1 (one). */
+static int conf_sandbox(struct xl_conf *c, const struct cfg_setting *s, char *err)
+{
+	static const char *const names[] = HVCTL_SANDBOX_NAMES;
+	unsigned mask = HVCTL_SANDBOX_ALL;
+	bool on;
+	int rc;
+
+	if (strcmp(s->name, "sandbox")) {
+		unsigned i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(s->name + strlen("sandbox."), names[i]))
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			return cfg_error(err, &s->value->loc,
+					 "unknown '%s': the measures are sandbox.user, .mount, .ipc, .rlimits, "
+					 ".nnp and .seccomp",
+					 s->name);
+		mask = 1U << i;
+	}
+	rc = conf_bool(&on, s, err);
+	if (rc == 0)
+		c->sandbox_off = on ? c->sandbox_off & ~mask : c->sandbox_off | mask;
+	return rc;
+}
+
+static int conf_uid_base(struct xl_conf *c, const struct cfg_setting *s, char *err)
+{
+	uint64_t v;
+	int rc = cfg_value_u64(s->value, s->name, UINT32_MAX - 0x8000, &v, err);
+
+	if (rc == 0 && v == 0)
+		return cfg_error(err, &s->value->loc, "sandbox_uid_base 0 would make domain 0's uid root's");
+	if (rc == 0)
+		c->sandbox_uid_base = (unsigned)v;
+	return rc;
+}
+
+/* The shared user must exist: its uid and gid are looked up now. */
+static int conf_shared_user(struct xl_conf *c, const struct cfg_setting *s, char *err)
+{
+	struct passwd *pw;
+	int rc = set_string(&c->sandbox_shared_user, s, err);
+
+	if (rc < 0)
+		return rc;
+	pw = getpwnam(c->sandbox_shared_user);
+	if (!pw)
+		return cfg_error(err, &s->value->loc,
+				 "sandbox_shared_user \"%s\": no such user: create it (useradd --system "
+				 "--no-create-home --shell /usr/sbin/nologin %s) or remove the setting",
+				 c->sandbox_shared_user, c->sandbox_shared_user);
+	if (pw->pw_uid == 0 || pw->pw_gid == 0)
+		return cfg_error(err, &s->value->loc, "sandbox_shared_user \"%s\" is root (uid or gid 0)",
+				 c->sandbox_shared_user);
+	c->sandbox_uid = pw->pw_uid;
+	c->sandbox_gid = pw->pw_gid;
+	return 0;
+}
+
 /* One setting of xl.conf; unknown keys are ignored, as Xen's xl does. */
 static int conf_apply(struct xl_conf *c, const struct cfg_setting *s, char *err)
 {
@@ -194,6 +258,12 @@ static int conf_apply(struct xl_conf *c, const struct cfg_setting *s, char *err)
 		return conf_frames(&c->max_grant_frames, s, err);
 	if (!strcmp(n, "max_maptrack_frames"))
 		return conf_frames(&c->max_maptrack_frames, s, err);
+	if (!strcmp(n, "sandbox") || !strncmp(n, "sandbox.", 8))
+		return conf_sandbox(c, s, err);
+	if (!strcmp(n, "sandbox_uid_base"))
+		return conf_uid_base(c, s, err);
+	if (!strcmp(n, "sandbox_shared_user"))
+		return conf_shared_user(c, s, err);
 	log_debug("%s:%d: ignoring unknown xl.conf setting '%s'", s->loc.source, s->loc.line, n);
 	return 0;
 }

@@ -45,6 +45,12 @@ struct xl_conf {
 	char *hotplug_script_dir;
 	long device_timeout_ms;
 	long hotplug_timeout_ms;
+	/* xenon-hv's sandbox: measures off (HVCTL_SANDBOX_* bits), uid base (0:
+	 * default), the shared user (NULL: a uid per domain) resolved to uid/gid. */
+	unsigned sandbox_off;
+	unsigned sandbox_uid_base;
+	char *sandbox_shared_user;
+	unsigned sandbox_uid, sandbox_gid;
 };
 
 extern struct xl_conf xl_conf;

@@ -63,6 +63,10 @@ class _Dominfo(ctypes.Structure):
         ("hv_pid", ctypes.c_int),
         ("platform", ctypes.c_int),
         ("status", ctypes.c_char * 192),
+        ("sandbox_known", ctypes.c_bool),
+        ("sandbox", ctypes.c_uint32),
+        ("hv_uid", ctypes.c_uint32),
+        ("hv_gid", ctypes.c_uint32),
     ]
 
 

@@ -91,6 +91,29 @@ static void guest_connect(void)
 	}
 }
 
+/* The fds passed with the request being served (HVCTL_DEVF_FDS), as libxl sends them. */
+static int passed_fds[HVCTL_MAX_FDS];
+static unsigned nr_passed;
+
+void fake_dev_passed(const int *fds, unsigned n)
+{
+	for (unsigned i = 0; i < nr_passed; i++)
+		if (passed_fds[i] >= 0)
+			close(passed_fds[i]);
+	nr_passed = n < HVCTL_MAX_FDS ? n : HVCTL_MAX_FDS;
+	memcpy(passed_fds, fds, nr_passed * sizeof(int));
+}
+
+/* The first passed fd, now the caller's; -1 if none. */
+static int take_passed(const struct dev *v)
+{
+	int fd = nr_passed && (v->d.flags & HVCTL_DEVF_FDS) ? passed_fds[0] : -1;
+
+	if (fd >= 0)
+		passed_fds[0] = -1;
+	return fd;
+}
+
 static bool has_image_magic(int fd)
 {
 	unsigned char m[8] = {0};
@@ -108,7 +131,9 @@ static int open_vbd(struct dev *v)
 
 	if (v->d.target[0] != '/')
 		return -EINVAL;
-	fd = open(v->d.target, (v->d.flags & HVCTL_DEVF_READONLY ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	fd = take_passed(v);
+	if (fd < 0)
+		fd = open(v->d.target, (v->d.flags & HVCTL_DEVF_READONLY ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) || has_image_magic(fd)) {
@@ -136,6 +161,16 @@ static int open_tap(struct dev *v)
 
 	if (strlen(v->d.target) >= IFNAMSIZ)
 		return -ENAMETOOLONG;
+	fd = take_passed(v);
+	if (fd >= 0) { /* made by libxl: check it is that tap */
+		memset(&ifr, 0, sizeof(ifr));
+		if (ioctl(fd, TUNGETIFF, &ifr) < 0 || strcmp(ifr.ifr_name, v->d.target)) {
+			close(fd);
+			return -EINVAL;
+		}
+		v->fd = fd;
+		return 0;
+	}
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

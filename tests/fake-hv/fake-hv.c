@@ -23,6 +23,9 @@
  * guest's frontends in xenstore (FAKE_HV_FRONTEND=connect|mute|stuck|error,
  * see there).
  *
+ * FAKE_HV_SECCOMP (any value): a shutdown request ends it as xenon-hv's
+ * SIGSYS handler does: the line naming the call, exit HV_EXIT_SECCOMP.
+ *
  * FAKE_HV_VCPU_LOAD=L0,L1,... (xentop's tests): vCPU i reports a CPU time
  * of Li (a fraction of one CPU, 0 to 1) times the time since start, as a
  * guest keeping it that busy would; vCPUs not listed stay at 0.
@@ -88,6 +91,11 @@ static int parse_args(struct fake *f, int argc, char **argv)
 					     {"control", required_argument, NULL, 's'},
 					     {"xenstore", optional_argument, NULL, 'x'},
 					     {"paused", no_argument, NULL, 'p'},
+					     /* xenon-hv's sandbox: taken, not acted on */
+					     {"uid", required_argument, NULL, 'u'},
+					     {"gid", required_argument, NULL, 'g'},
+					     {"uid-shared", no_argument, NULL, 'S'},
+					     {"no-sandbox", optional_argument, NULL, 'N'},
 					     {NULL, 0, NULL, 0}};
 	int opt;
 
@@ -288,6 +296,11 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 		}
 		memcpy(&how, payload, sizeof(how));
 		reply(fd, hdr->type, 0, NULL, 0);
+		if (getenv("FAKE_HV_SECCOMP")) { /* as xenon-hv's SIGSYS handler ends it */
+			fprintf(stderr, "xenon-hv: seccomp: the vCPU thread made a forbidden system call: "
+					"socket (41); the domain crashed\n");
+			return HV_EXIT_SECCOMP;
+		}
 		return how == HVCTL_SHUTDOWN_REBOOT ? HV_EXIT_REBOOT : HV_EXIT_POWEROFF;
 	case HVCTL_DESTROY:
 		reply(fd, hdr->type, 0, NULL, 0);
@@ -303,9 +316,21 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 static int client_packet(struct fake *f, int fd)
 {
 	uint8_t buf[sizeof(struct hvctl_hdr) + 1024]; /* a device spec is the largest request */
+	union {
+		char b[CMSG_SPACE(sizeof(int) * HVCTL_MAX_FDS)];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b, .msg_controllen = sizeof(cbuf.b)};
 	struct hvctl_hdr hdr;
-	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+	ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
 	int end;
+
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		fake_dev_passed((const int *)CMSG_DATA(c), (c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+	else
+		fake_dev_passed(NULL, 0);
 
 	if (n < (ssize_t)sizeof(hdr))
 		return 1;

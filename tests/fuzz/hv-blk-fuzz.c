@@ -27,8 +27,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int vif_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struct hv_dev **out)
+static int vif_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struct hv_vdev_fds *fds,
+		   struct hv_dev **out)
 {
+	(void)fds;
 	(void)vm, (void)spec, (void)out;
 	return -ENOSYS;
 }

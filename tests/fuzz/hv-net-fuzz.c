@@ -79,6 +79,12 @@ int tap_open(struct tap *t, const char *name, unsigned mtu)
 	return 0;
 }
 
+int tap_adopt(struct tap *t, int fd, const char *name)
+{
+	(void)t, (void)fd, (void)name;
+	return -EINVAL; /* the fuzzer's specs never pass fds */
+}
+
 int tap_set_offload(struct tap *t, unsigned tun_flags)
 {
 	(void)t, (void)tun_flags;
@@ -204,7 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ram || gmem_add(&mem, 0, RAM, ram))
 		abort();
 	spec.mac[5] = 1;
-	if (hv_vdev_vif.add(NULL, &spec, &d))
+	if (hv_vdev_vif.add(NULL, &spec, NULL, &d))
 		abort();
 	driver_init(features);
 	for (size_t i = 8; i + 8 <= size; i += 8) {

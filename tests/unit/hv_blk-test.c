@@ -27,9 +27,10 @@
 #include "unit.h"
 
 /* Not under test here: the vif kind (virtio_net.c) stays out of this program. */
-static int vif_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struct hv_dev **out)
+static int vif_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struct hv_vdev_fds *fds,
+		   struct hv_dev **out)
 {
-	(void)vm, (void)spec, (void)out;
+	(void)vm, (void)spec, (void)fds, (void)out;
 	return -ENOSYS;
 }
 const struct hv_vdev_type hv_vdev_vif = {.kind = HVCTL_DEV_VIF, .name = "vif", .add = vif_add};

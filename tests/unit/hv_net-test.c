@@ -309,7 +309,7 @@ static const char *tap_name(void)
 static int dev_open_spec(struct hvctl_device_spec *s)
 {
 	struct hv_dev *d;
-	int rc = hv_vdev_vif.add(&vm, s, &d);
+	int rc = hv_vdev_vif.add(&vm, s, NULL, &d);
 
 	if (rc)
 		return rc;
@@ -367,11 +367,11 @@ static void test_spec_checks(void)
 		s = spec(bad[i].tap, bad[i].mtu);
 		s.flags = bad[i].flags;
 		s.mac[0] |= bad[i].mac0;
-		CHECK_INT(hv_vdev_vif.add(&vm, &s, &d), -EINVAL);
+		CHECK_INT(hv_vdev_vif.add(&vm, &s, NULL, &d), -EINVAL);
 	}
 	s = spec("xnt9", 0);
 	memset(s.target, 'x', sizeof(s.target)); /* no NUL */
-	CHECK_INT(hv_vdev_vif.add(&vm, &s, &d), -EINVAL);
+	CHECK_INT(hv_vdev_vif.add(&vm, &s, NULL, &d), -EINVAL);
 	CHECK_INT(if_nametoindex("xnt9"), 0); /* nothing left behind */
 	CHECK(vm.devs == NULL);
 }
@@ -385,7 +385,7 @@ static void test_create_describe_remove(void)
 
 	if (given_tap)
 		return; /* creating taps is for the private namespace */
-	CHECK_INT(hv_vdev_vif.add(&vm, &s, &d), 0);
+	CHECK_INT(hv_vdev_vif.add(&vm, &s, NULL, &d), 0);
 	CHECK(if_nametoindex("xnt1") != 0);
 	hv_vdev_vif.describe(d, &out);
 	CHECK_INT(out.mtu, 9000);
@@ -395,13 +395,13 @@ static void test_create_describe_remove(void)
 	CHECK_INT(rd(VMMIO_DEVICE_ID), 1);
 	CHECK_INT(rd(VMMIO_CONFIG + 8) >> 16, 9000); /* mtu, after max_virtqueue_pairs */
 	/* A second device cannot take the same tap while the first holds it. */
-	CHECK_INT(hv_vdev_vif.add(&vm, &s, &(struct hv_dev *){NULL}), -EBUSY);
+	CHECK_INT(hv_vdev_vif.add(&vm, &s, NULL, &(struct hv_dev *){NULL}), -EBUSY);
 	hv_dev_remove(d);
 	CHECK_INT(if_nametoindex("xnt1"), 0);
 	/* No MAC given: one of Xen's 00:16:3e. */
 	s = spec("xnt1", 0);
 	memset(s.mac, 0, 6);
-	CHECK_INT(hv_vdev_vif.add(&vm, &s, &d), 0);
+	CHECK_INT(hv_vdev_vif.add(&vm, &s, NULL, &d), 0);
 	hv_vdev_vif.describe(d, &out);
 	CHECK(out.mac[0] == 0 && out.mac[1] == 0x16 && out.mac[2] == 0x3e);
 	CHECK_INT(out.mtu, 1500);

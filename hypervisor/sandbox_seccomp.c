@@ -1,0 +1,337 @@
+/*
+ * The seccomp filters of xenon-hv's threads (xenon-hv(8), SANDBOX), one per
+ * thread kind, as allow-lists in the tables below. Built and compiled to BPF
+ * once (libseccomp) by hv_seccomp_prepare() while the process is still
+ * single-threaded; each thread loads its kind's filter as it starts
+ * (hv_seccomp_enter, one seccomp(2) call), the main thread once its first
+ * threads run. Filters stack: a thread the main thread
+ * starts later (an I/O thread of a hot-added device) runs under the main
+ * filter and its own, so the main list holds what those threads need too.
+ *
+ * A system call outside the list traps (SIGSYS): the handler writes which
+ * thread made which call to the log (stderr) and ends the process with
+ * HV_EXIT_SECCOMP, which the toolstack reports as a crash.
+ *
+ * To extend (a new hvctl command, a new device): add the call to the kind
+ * whose thread makes it; an ioctl by its number (or KVM's whole type).
+ */
+#include "hypervisor/hv.h"
+#include "hypervisor/hvctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/if_tun.h>
+#include <linux/kvm.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* Every thread: memory, locks, time, signals, logging, its own end. */
+static const int base_calls[] = {
+    SCMP_SYS(read),
+    SCMP_SYS(write),
+    SCMP_SYS(readv),
+    SCMP_SYS(writev),
+    SCMP_SYS(close),
+    SCMP_SYS(futex),
+    SCMP_SYS(exit),
+    SCMP_SYS(exit_group),
+    SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(sigaltstack),
+    SCMP_SYS(madvise),
+    SCMP_SYS(mmap),
+    SCMP_SYS(munmap),
+    SCMP_SYS(mprotect),
+    SCMP_SYS(mremap),
+    SCMP_SYS(brk),
+    SCMP_SYS(clock_gettime),
+    SCMP_SYS(clock_nanosleep),
+    SCMP_SYS(nanosleep),
+    SCMP_SYS(gettid),
+    SCMP_SYS(getpid),
+    SCMP_SYS(sched_yield),
+    SCMP_SYS(restart_syscall),
+    SCMP_SYS(rseq),
+    SCMP_SYS(set_robust_list),
+    SCMP_SYS(tgkill),
+    SCMP_SYS(fstat),
+    SCMP_SYS(newfstatat),
+    SCMP_SYS(lseek),
+    SCMP_SYS(fcntl),
+    SCMP_SYS(getrandom),
+    SCMP_SYS(sysinfo),
+};
+
+/* A vCPU: KVM_RUN and its exits (devices' registers, console, interrupts), starting a secondary vCPU. */
+static const int vcpu_calls[] = {
+    SCMP_SYS(ioctl),
+    SCMP_SYS(clone),
+    SCMP_SYS(seccomp),
+    SCMP_SYS(poll),
+    SCMP_SYS(ppoll),
+    SCMP_SYS(pread64),		 /* a new vCPU's KVM statistics header */
+    SCMP_SYS(epoll_ctl),	 /* virtio-net's DRIVER_OK (written by the guest) watches the tap */
+    SCMP_SYS(sched_setaffinity), /* its cpus= pin, applied as it starts */
+    SCMP_SYS(sched_getaffinity),
+};
+
+/* An I/O thread: its device's queues over io_uring or preadv/pwritev, a tap, eventfds. */
+static const int io_calls[] = {
+    SCMP_SYS(ioctl),
+    SCMP_SYS(poll),
+    SCMP_SYS(ppoll),
+    SCMP_SYS(io_uring_enter),
+    SCMP_SYS(io_uring_register),
+    SCMP_SYS(pread64),
+    SCMP_SYS(pwrite64),
+    SCMP_SYS(preadv),
+    SCMP_SYS(pwritev),
+    SCMP_SYS(preadv2),
+    SCMP_SYS(pwritev2),
+    SCMP_SYS(fdatasync),
+    SCMP_SYS(fsync),
+    SCMP_SYS(fallocate),
+    SCMP_SYS(epoll_wait),
+    SCMP_SYS(epoll_pwait),
+    SCMP_SYS(epoll_ctl),
+    SCMP_SYS(timerfd_settime), /* virtio-net's rate= budget */
+    SCMP_SYS(timerfd_gettime),
+};
+
+/* The main thread: its event loop, the control socket (fds passed in), hot-added
+ * devices (and so their I/O threads' calls), vCPU states, the reaper at exit. */
+static const int main_calls[] = {
+    SCMP_SYS(ioctl),
+    SCMP_SYS(clone),
+    SCMP_SYS(seccomp),
+    SCMP_SYS(poll),
+    SCMP_SYS(ppoll),
+    SCMP_SYS(accept4),
+    SCMP_SYS(recvmsg),
+    SCMP_SYS(sendmsg),
+    SCMP_SYS(recvfrom),
+    SCMP_SYS(sendto),
+    SCMP_SYS(close_range),
+    SCMP_SYS(pipe2),
+    SCMP_SYS(eventfd2),
+    SCMP_SYS(epoll_create1),
+    SCMP_SYS(epoll_ctl),
+    SCMP_SYS(epoll_wait),
+    SCMP_SYS(epoll_pwait),
+    SCMP_SYS(flock),
+    SCMP_SYS(io_uring_setup),
+    SCMP_SYS(io_uring_enter),
+    SCMP_SYS(io_uring_register),
+    SCMP_SYS(pread64),
+    SCMP_SYS(pwrite64),
+    SCMP_SYS(preadv),
+    SCMP_SYS(pwritev),
+    SCMP_SYS(preadv2),
+    SCMP_SYS(pwritev2),
+    SCMP_SYS(fdatasync),
+    SCMP_SYS(fsync),
+    SCMP_SYS(fallocate),
+    SCMP_SYS(dup),
+    SCMP_SYS(shutdown),
+    SCMP_SYS(wait4),
+    SCMP_SYS(signalfd4),
+    SCMP_SYS(sched_setaffinity), /* vcpu-pin */
+    SCMP_SYS(sched_getaffinity),
+    SCMP_SYS(timerfd_create),
+    SCMP_SYS(timerfd_settime),
+    SCMP_SYS(timerfd_gettime),
+};
+
+/* ioctls other than KVM's (all of type KVMIO, allowed to every kind). */
+static const unsigned long tun_ioctls[] = {TUNSETOFFLOAD, TUNGETIFF, TUNSETVNETHDRSZ, TUNSETVNETLE};
+static const unsigned long host_ioctls[] = {BLKDISCARD, BLKGETSIZE64, BLKSSZGET,  BLKROGET, TCGETS, TCSETS,
+					    TCSETSW,	TCSETSF,      TIOCGWINSZ, FIONREAD, FIONBIO};
+
+static const struct kind {
+	const char *name;
+	const int *calls;
+	unsigned n;
+	int host_ioctls; /* block and tty ioctls too */
+	int open_task;	 /* openat(/proc/self/task fd, "TID/stat", O_RDONLY); unlinkat(socket dir fd) */
+} kinds[HV_THREAD_NR_KINDS] = {
+    [HV_THREAD_MAIN] = {"main", main_calls, sizeof(main_calls) / sizeof(int), 1, 1},
+    [HV_THREAD_VCPU] = {"vCPU", vcpu_calls, sizeof(vcpu_calls) / sizeof(int), 0, 0},
+    [HV_THREAD_IO] = {"I/O", io_calls, sizeof(io_calls) / sizeof(int), 1, 0},
+};
+
+/* Each kind's filter compiled once (BPF), loaded by each thread with one system call. */
+#define MAX_INSNS 4096
+static struct {
+	struct sock_filter insns[MAX_INSNS];
+	struct sock_fprog prog;
+} bpf[HV_THREAD_NR_KINDS];
+static _Thread_local int my_kind = -1;
+
+static int add_calls(scmp_filter_ctx f, const int *calls, unsigned n)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; !rc && i < n; i++)
+		if (calls[i] != SCMP_SYS(ioctl) && calls[i] >= 0)
+			rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, calls[i], 0);
+	return rc;
+}
+
+static int has_call(const struct kind *k, int nr)
+{
+	for (unsigned i = 0; i < k->n; i++)
+		if (k->calls[i] == nr)
+			return 1;
+	return 0;
+}
+
+static int add_ioctls(scmp_filter_ctx f, const struct kind *k)
+{
+	int rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00, (unsigned)KVMIO << 8));
+
+	for (unsigned i = 0; !rc && i < sizeof(tun_ioctls) / sizeof(tun_ioctls[0]); i++)
+		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				      SCMP_A1(SCMP_CMP_EQ, tun_ioctls[i], 0));
+	for (unsigned i = 0; !rc && k->host_ioctls && i < sizeof(host_ioctls) / sizeof(host_ioctls[0]); i++)
+		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				      SCMP_A1(SCMP_CMP_EQ, host_ioctls[i], 0));
+	return rc;
+}
+
+static int build(enum hv_thread_kind kind, int task_dir, int ctl_dir, scmp_filter_ctx *out)
+{
+	const struct kind *k = &kinds[kind];
+	scmp_filter_ctx f = seccomp_init(SCMP_ACT_TRAP);
+	int rc;
+
+	if (!f)
+		return -ENOMEM;
+	/* no_new_privs is set already; glibc falls back from clone3 (its flags cannot be filtered) to clone
+	 */
+	rc = seccomp_attr_set(f, SCMP_FLTATR_CTL_NNP, 0);
+	if (!rc)
+		rc = add_calls(f, base_calls, sizeof(base_calls) / sizeof(int));
+	if (!rc)
+		rc = add_calls(f, k->calls, k->n);
+	if (!rc && has_call(k, SCMP_SYS(ioctl)))
+		rc = add_ioctls(f, k);
+	if (!rc && has_call(k, SCMP_SYS(clone)))
+		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (!rc && k->open_task && task_dir >= 0)
+		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(openat), 2,
+				      SCMP_A0(SCMP_CMP_EQ, (unsigned)task_dir, 0),
+				      SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY));
+	if (!rc && k->open_task && ctl_dir >= 0)
+		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 1,
+				      SCMP_A0(SCMP_CMP_EQ, (unsigned)ctl_dir, 0));
+	if (rc) {
+		seccomp_release(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+/* Async-signal-safe: the log line, then the end. */
+static void put(const char *s)
+{
+	if (write(2, s, strlen(s)) < 0)
+		return;
+}
+
+static void on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	char num[16], *name = NULL;
+	int nr = si->si_syscall, i = sizeof(num) - 1;
+	unsigned v = nr < 0 ? 0 : (unsigned)nr;
+
+	(void)sig, (void)uc;
+	num[i] = '\0';
+	do
+		num[--i] = (char)('0' + v % 10);
+	while ((v /= 10) && i > 0);
+	put("xenon-hv: seccomp: the ");
+	put(my_kind >= 0 ? kinds[my_kind].name : "unknown");
+	put(" thread made a forbidden system call: ");
+	/* Allocates (strdup): safe enough here, as no call made under malloc's
+	 * lock (mmap, munmap, madvise, brk) is ever forbidden; the process ends. */
+	put(nr >= 0 ? (name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr)) ? name : "?" : "?");
+	put(" (");
+	put(num + i);
+	put("); the domain crashed\n");
+	syscall(SYS_exit_group, HV_EXIT_SECCOMP);
+}
+
+/* libseccomp writes the BPF program to an fd: a pipe, read back whole. */
+static int compile(scmp_filter_ctx f, struct sock_filter *insns, unsigned short *len)
+{
+	int pfd[2], rc;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	rc = seccomp_export_bpf(f, pfd[1]);
+	close(pfd[1]);
+	n = rc ? -1 : read(pfd[0], insns, MAX_INSNS * sizeof(*insns));
+	if (!rc && (n <= 0 || n % sizeof(*insns) || n == MAX_INSNS * (ssize_t)sizeof(*insns)))
+		rc = -E2BIG;
+	close(pfd[0]);
+	*len = rc ? 0 : (unsigned short)(n / sizeof(*insns));
+	return rc;
+}
+
+int hv_seccomp_prepare(int task_dir, int ctl_dir)
+{
+	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
+	int rc = 0;
+
+	for (int k = 0; !rc && k < HV_THREAD_NR_KINDS; k++) {
+		scmp_filter_ctx f = NULL;
+
+		rc = build(k, task_dir, ctl_dir, &f);
+		if (!rc)
+			rc = compile(f, bpf[k].insns, &bpf[k].prog.len);
+		bpf[k].prog.filter = bpf[k].insns;
+		if (f)
+			seccomp_release(f);
+	}
+	if (rc) {
+		log_warnx("seccomp: cannot build the filters: %s", log_strerror(rc));
+		return rc;
+	}
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+int hv_seccomp_enter(enum hv_thread_kind kind)
+{
+	int rc;
+
+	if (kind >= HV_THREAD_NR_KINDS || !bpf[kind].prog.len)
+		return 0; /* not prepared: the seccomp measure is off */
+	my_kind = kind;
+	rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &bpf[kind].prog) < 0 ? -errno : 0;
+	if (rc)
+		log_warnx("seccomp: cannot load the %s thread's filter: %s", kinds[kind].name,
+			  log_strerror(rc));
+	return rc;
+}
+
+const char *hv_seccomp_kind_name(enum hv_thread_kind kind)
+{
+	return kind < HV_THREAD_NR_KINDS ? kinds[kind].name : "?";
+}
