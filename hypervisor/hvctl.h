@@ -237,6 +237,7 @@ struct hvctl_device {
 #define HVCTL_SAVE_CONTINUE 0x1
 #define HVCTL_SAVE_PATH     0x2
 #define HVCTL_SAVE_LIVE     0x4 /* pre-copy: memory sent while the guest runs, then paused for the rest */
+#define HVCTL_SAVE_PAUSED   0x8 /* with CONTINUE: left paused after a stream that worked (xl migrate) */
 #define HVCTL_SAVE_DEFAULT_DOWNTIME_MS 100
 
 struct hvctl_save_req {

@@ -221,7 +221,7 @@ int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, st
 	uint64_t live_ns = 0, paused_at = t0;
 
 	memset(res, 0, sizeof(*res));
-	if (r->flags & ~(HVCTL_SAVE_CONTINUE | HVCTL_SAVE_PATH | HVCTL_SAVE_LIVE) ||
+	if (r->flags & ~(HVCTL_SAVE_CONTINUE | HVCTL_SAVE_PATH | HVCTL_SAVE_LIVE | HVCTL_SAVE_PAUSED) ||
 	    (r->max_downtime_ms && !(r->flags & HVCTL_SAVE_LIVE)))
 		return -EINVAL;
 	if ((r->flags & HVCTL_SAVE_PATH) && (vm->sandbox & (HVCTL_SANDBOX_MOUNT | HVCTL_SANDBOX_SECCOMP))) {
@@ -255,7 +255,7 @@ int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, st
 			  (unsigned long long)res->bytes, log_strerror(rc), vm->args.domid,
 			  was_paused ? "stays paused" : "runs on");
 	if (rc || (r->flags & HVCTL_SAVE_CONTINUE)) {
-		if (!was_paused)
+		if (!was_paused && (rc || !(r->flags & HVCTL_SAVE_PAUSED)))
 			hv_vm_unpause(vm);
 		return rc;
 	}

@@ -230,10 +230,15 @@ typedef enum {
  * with it, the domain runs on. On failure the domain runs on as before.
  */
 #define LIBXL_SAVE_CONTINUE 0x1
+#define LIBXL_SAVE_LIVE	    0x2 /* pre-copy while the domain runs (xl migrate) */
+#define LIBXL_SAVE_PAUSED   0x4 /* with CONTINUE: left paused when the stream worked */
 typedef struct {
-	uint64_t bytes, frames, zero_frames, total_ns, downtime_ns;
+	uint64_t bytes, frames, zero_frames, total_ns, downtime_ns, rounds;
 } libxl_save_stats;
 int libxl_domain_save(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, libxl_save_stats *stats);
+/* The same with LIBXL_SAVE_LIVE's downtime target (0: the default, 100 ms). */
+int libxl_domain_save_live(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, uint32_t max_downtime_ms,
+			   libxl_save_stats *stats);
 
 /* Wait for the domain's xenon-hv, a child of this process, to exit. */
 int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how);

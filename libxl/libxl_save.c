@@ -15,13 +15,24 @@
 
 #define SAVE_GONE_TIMEOUT_MS 10000
 
+#define SAVE_FLAGS (LIBXL_SAVE_CONTINUE | LIBXL_SAVE_LIVE | LIBXL_SAVE_PAUSED)
+
 int libxl_domain_save(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, libxl_save_stats *stats)
 {
-	struct hvctl_save_req req = {.flags = (flags & LIBXL_SAVE_CONTINUE) ? HVCTL_SAVE_CONTINUE : 0};
+	return libxl_domain_save_live(ctx, domid, fd, flags, 0, stats);
+}
+
+int libxl_domain_save_live(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, uint32_t max_downtime_ms,
+			   libxl_save_stats *stats)
+{
+	struct hvctl_save_req req = {.flags = ((flags & LIBXL_SAVE_CONTINUE) ? HVCTL_SAVE_CONTINUE : 0) |
+					      ((flags & LIBXL_SAVE_LIVE) ? HVCTL_SAVE_LIVE : 0) |
+					      ((flags & LIBXL_SAVE_PAUSED) ? HVCTL_SAVE_PAUSED : 0),
+				     .max_downtime_ms = (flags & LIBXL_SAVE_LIVE) ? max_downtime_ms : 0};
 	struct hvctl_save_result res;
 	int hv, rc;
 
-	if (domid == LIBXL_DOMID_HOST || (flags & ~LIBXL_SAVE_CONTINUE))
+	if (domid == LIBXL_DOMID_HOST || (flags & ~SAVE_FLAGS))
 		return -EINVAL;
 	rc = libxl__hv_connect(ctx, domid, &hv);
 	if (rc < 0)
@@ -31,8 +42,8 @@ int libxl_domain_save(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, li
 	if (rc < 0)
 		return rc == -EPIPE ? -ESRCH : rc;
 	if (stats)
-		*stats =
-		    (libxl_save_stats){res.bytes, res.frames, res.zero_frames, res.total_ns, res.downtime_ns};
+		*stats = (libxl_save_stats){res.bytes,	  res.frames,	   res.zero_frames,
+					    res.total_ns, res.downtime_ns, res.rounds};
 	if (flags & LIBXL_SAVE_CONTINUE)
 		return 0;
 	rc = libxl_domain_wait_gone(ctx, domid, SAVE_GONE_TIMEOUT_MS);

@@ -12,6 +12,7 @@
  * was and removes the file. One summary line (or --json) says what it took.
  */
 #include "xl/cfg_domain.h"
+#include "xl/cmd_save.h"
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
 #include "xl/xl_conf.h"
@@ -38,7 +39,7 @@ struct save_header {
 	uint32_t json_len;
 };
 
-static int write_all(int fd, const void *buf, size_t len)
+int xl_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 
@@ -55,8 +56,25 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int xl_read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /* The configuration to store: the given file's, else the domain's own. */
-static int config_json(libxl_ctx *ctx, uint32_t domid, const char *cfg_file, char **json)
+int xl_save_config_json(libxl_ctx *ctx, uint32_t domid, const char *cfg_file, char **json)
 {
 	libxl_domain_config cfg;
 	char err[CFG_ERR_MAX];
@@ -74,13 +92,22 @@ static int config_json(libxl_ctx *ctx, uint32_t domid, const char *cfg_file, cha
 	return rc;
 }
 
-static int write_file(libxl_ctx *ctx, uint32_t domid, int fd, const char *json, libxl_save_stats *st)
+int xl_save_header_write(int fd, const char *json)
 {
 	struct save_header h = {.version = SAVE_VERSION, .json_len = (uint32_t)strlen(json)};
 	int rc;
 
 	memcpy(h.magic, SAVE_MAGIC, SAVE_MAGIC_SZ);
-	if ((rc = write_all(fd, &h, sizeof(h))) < 0 || (rc = write_all(fd, json, h.json_len)) < 0)
+	if ((rc = xl_write_all(fd, &h, sizeof(h))) < 0)
+		return rc;
+	return xl_write_all(fd, json, h.json_len);
+}
+
+static int write_file(libxl_ctx *ctx, uint32_t domid, int fd, const char *json, libxl_save_stats *st)
+{
+	int rc;
+
+	if ((rc = xl_save_header_write(fd, json)) < 0)
 		return rc;
 	rc = libxl_domain_save(ctx, domid, fd, LIBXL_SAVE_CONTINUE, st);
 	if (rc == 0 && fsync(fd) < 0)
@@ -119,7 +146,7 @@ static int save_domain(libxl_ctx *ctx, uint32_t domid, const char *file, const c
 	libxl_save_stats st = {0};
 	char *json = NULL, *name = libxl_domid_to_name(ctx, domid);
 	uint64_t paused_at = 0;
-	int fd = -1, rc = config_json(ctx, domid, cfg_file, &json);
+	int fd = -1, rc = xl_save_config_json(ctx, domid, cfg_file, &json);
 
 	if (rc == 0 && (rc = libxl_domain_pause(ctx, domid)) < 0)
 		log_warnx("save: cannot pause domain %u: %s", domid, log_strerror(rc));
@@ -185,12 +212,10 @@ int main_save(int argc, char **argv)
 }
 
 /* The header and the configuration; fd is left at the stream. */
-static int read_header(int fd, const char *file, char **json)
+int xl_save_header_read(int fd, const char *file, char **json)
 {
 	struct save_header h;
-	ssize_t n = read(fd, &h, sizeof(h));
-
-	if (n != (ssize_t)sizeof(h) || memcmp(h.magic, SAVE_MAGIC, SAVE_MAGIC_SZ)) {
+	if (xl_read_all(fd, &h, sizeof(h)) < 0 || memcmp(h.magic, SAVE_MAGIC, SAVE_MAGIC_SZ)) {
 		log_warnx("restore: %s is not a Xenon save file (made by xl save)", file);
 		return -EINVAL;
 	}
@@ -203,14 +228,14 @@ static int read_header(int fd, const char *file, char **json)
 	*json = calloc(1, h.json_len + 1);
 	if (!*json)
 		return -ENOMEM;
-	if (read(fd, *json, h.json_len) != (ssize_t)h.json_len) {
+	if (xl_read_all(fd, *json, h.json_len) < 0) {
 		log_warnx("restore: %s is truncated inside its configuration", file);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int restore_config(const char *file, const char *cfg_file, const char *json, libxl_domain_config *cfg)
+int xl_restore_config(const char *file, const char *cfg_file, const char *json, libxl_domain_config *cfg)
 {
 	char err[CFG_ERR_MAX];
 	int rc;
@@ -269,9 +294,9 @@ int main_restore(int argc, char **argv)
 		return 1;
 	}
 	libxl_domain_config_init(&cfg);
-	rc = read_header(fd, file, &json);
+	rc = xl_save_header_read(fd, file, &json);
 	if (rc == 0)
-		rc = restore_config(file, cfg_file, json, &cfg);
+		rc = xl_restore_config(file, cfg_file, json, &cfg);
 	if (rc == 0 && o.debug) {
 		char *shown = NULL;
 

@@ -122,6 +122,8 @@ XL_COMMAND(reboot);
 XL_COMMAND(pause);
 XL_COMMAND(save);
 XL_COMMAND(restore);
+XL_COMMAND(migrate);
+XL_COMMAND(migrate_receive);
 XL_COMMAND(unpause);
 XL_COMMAND(rename);
 XL_COMMAND(domid);

@@ -64,6 +64,23 @@ const struct cmd_spec cmd_table[] = {
      "-e                  Do not wait in the background for the death of the domain.\n"
      "-F                  Run in the foreground (the domain's monitor).\n"
      "-d                  Enable debug messages (show the configuration)."},
+    {"migrate", main_migrate, false, true, "Migrate a domain to another host",
+     "[options] <Domain> <host>",
+     "-h, --help          Print this help.\n"
+     "-s <sshcommand>     Use <sshcommand> instead of ssh: it is run as\n"
+     "                    <sshcommand> <host> xl migrate-receive [-e] [-p] [--debug].\n"
+     "-C <config>         Send <config> instead of the domain's configuration.\n"
+     "-e                  Do not wait in the background on <host> for the death of the domain.\n"
+     "-p                  Leave the domain paused on <host>.\n"
+     "--debug             Show the configuration on <host>.\n"
+     "--max-downtime <ms> The downtime target of the live pre-copy (default 100).\n"
+     "--json              Print the summary as JSON."},
+    {"migrate-receive", main_migrate_receive, false, true,
+     "Receive a migrating domain (run by xl migrate on the other host)", "[options]",
+     "-h, --help          Print this help.\n"
+     "-e                  Do not wait in the background for the death of the domain.\n"
+     "-p                  Leave the domain paused.\n"
+     "--debug             Show the configuration."},
     {"pause", main_pause, false, true, "Pause execution of a domain", "<Domain>",
      "-h, --help          Print this help."},
     {"unpause", main_unpause, false, true, "Unpause a paused domain", "<Domain>",
@@ -173,7 +190,7 @@ const int cmd_table_len = sizeof(cmd_table) / sizeof(cmd_table[0]);
  */
 static const char *const xen_only_commands[] = {
     "config-update", "pci-attach", "pci-detach", "pci-list", "pci-assignable-add", "pci-assignable-remove",
-    "pci-assignable-list", "vncviewer", "migrate", "migrate-receive", "dump-core",
+    "pci-assignable-list", "vncviewer", "dump-core",
     "cd-insert", "cd-eject", "mem-max", "mem-set", "vcpu-set",
     "sharing", "sched-rtds", "sysrq", "debug-keys",
     "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",

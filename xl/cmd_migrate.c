@@ -1,0 +1,389 @@
+/*
+ * xl migrate and xl migrate-receive, as Xen's: the sender runs
+ * "<sshcommand> <host> xl migrate-receive" (default ssh) and speaks to it
+ * over that command's stdin and stdout:
+ *
+ *   receiver: "xl migration receiver ready, send binary domain data.\n"
+ *   sender:   xl's save header and configuration (as xl save), then the live
+ *             stream (xenon-migration(7)); the source stays paused after it
+ *   receiver: builds the domain paused as <name>--incoming, then
+ *             "xl migration receiver has received the domain.\n" + status byte
+ *   sender:   renames the source <name>--migratedaway,
+ *             "domain is yours, you are cleared to unpause.\n"
+ *   receiver: renames its copy <name>, unpauses it (not with -p),
+ *             "xl migration receiver reports the domain running.\n" + status byte
+ *   sender:   destroys the source and prints a summary line.
+ *
+ * Anything failing before the last report: the receiver destroys its copy,
+ * the sender renames the source back and unpauses it.
+ */
+#include "xl/cmd_save.h"
+#include "xl/cmd_util.h"
+#include "xl/xl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static const char msg_ready[] = "xl migration receiver ready, send binary domain data.\n";
+static const char msg_received[] = "xl migration receiver has received the domain.\n";
+static const char msg_go[] = "domain is yours, you are cleared to unpause.\n";
+static const char msg_running[] = "xl migration receiver reports the domain running.\n";
+
+#define AWAY_SUFFIX	"--migratedaway"
+#define INCOMING_SUFFIX "--incoming"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Read msg (and, with status, one status byte, which must be 0). */
+static int expect(int fd, const char *msg, bool status, const char *who)
+{
+	char buf[128];
+	size_t len = strlen(msg);
+	unsigned char st = 0;
+
+	if (xl_read_all(fd, buf, len) < 0 || memcmp(buf, msg, len) ||
+	    (status && xl_read_all(fd, &st, 1) < 0)) {
+		log_warnx("migrate: %s did not say \"%.*s\" (it failed or the connection was cut; see its "
+			  "messages above)",
+			  who, (int)len - 1, msg);
+		return -EPROTO;
+	}
+	if (st) {
+		log_warnx("migrate: %s reports failure (status %u; see its messages above)", who, st);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int say(int fd, const char *msg, int status)
+{
+	unsigned char st = status ? 1 : 0;
+	int rc = xl_write_all(fd, msg, strlen(msg));
+
+	if (rc == 0 && status >= 0)
+		rc = xl_write_all(fd, &st, 1);
+	return rc;
+}
+
+/* ---- the sender -------------------------------------------------------- */
+
+struct migrate {
+	const char *ssh, *host, *cfg_file;
+	bool daemonize, paused, debug, json;
+	uint32_t max_downtime_ms, domid;
+	char *name;
+	int to, from; /* the receiver's stdin and stdout */
+	pid_t pid;
+};
+
+static int spawn_receiver(struct migrate *m)
+{
+	int in[2], out[2];
+	char *rune = NULL;
+
+	if (asprintf(&rune, "exec %s %s xl migrate-receive%s%s%s", m->ssh, m->host, m->daemonize ? "" : " -e",
+		     m->paused ? " -p" : "", m->debug ? " --debug" : "") < 0)
+		return -ENOMEM;
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
+		free(rune);
+		return -errno;
+	}
+	fflush(NULL);
+	m->pid = fork();
+	if (m->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		signal(SIGPIPE, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", rune, (char *)NULL);
+		_exit(127);
+	}
+	free(rune);
+	close(in[0]);
+	close(out[1]);
+	m->to = in[1];
+	m->from = out[0];
+	if (m->pid < 0) {
+		close(m->to);
+		close(m->from);
+		return -errno;
+	}
+	return 0;
+}
+
+static void reap_receiver(struct migrate *m)
+{
+	int status;
+
+	if (m->to >= 0)
+		close(m->to);
+	if (m->from >= 0)
+		close(m->from);
+	m->to = m->from = -1;
+	if (m->pid > 0)
+		waitpid(m->pid, &status, 0);
+	m->pid = -1;
+}
+
+/* What cannot be saved cannot be migrated: the same refusal as xl save's. */
+static int check_migratable(libxl_ctx *ctx, uint32_t domid)
+{
+	libxl_domain_config cfg;
+	int rc;
+
+	libxl_domain_config_init(&cfg);
+	rc = libxl_retrieve_domain_configuration(ctx, domid, &cfg);
+	if (rc == 0 && (cfg.num_disks || cfg.num_nics)) {
+		log_warnx("save: domain %u has disks or NICs, whose state cannot be saved yet; detach them "
+			  "first (xl block-detach, xl network-detach)",
+			  domid);
+		rc = -EOPNOTSUPP;
+	}
+	libxl_domain_config_dispose(&cfg);
+	return rc;
+}
+
+static void summary(const struct migrate *m, const libxl_save_stats *st, uint64_t total_ns, uint64_t down_ns)
+{
+	if (m->json)
+		printf(
+		    "{\"domain\": \"%s\", \"domid\": %u, \"host\": \"%s\", \"bytes\": %llu, \"frames\": "
+		    "%llu, "
+		    "\"zero_frames\": %llu, \"rounds\": %llu, \"total_ms\": %.3f, \"downtime_ms\": %.3f}\n",
+		    m->name, m->domid, m->host, (unsigned long long)st->bytes, (unsigned long long)st->frames,
+		    (unsigned long long)st->zero_frames, (unsigned long long)st->rounds, total_ns / 1e6,
+		    down_ns / 1e6);
+	else
+		printf("Migrated domain %s (%u) to %s: %llu rounds, %llu frames (%llu zero), %llu bytes, "
+		       "total %.1f ms, downtime %.1f ms\n",
+		       m->name, m->domid, m->host, (unsigned long long)st->rounds,
+		       (unsigned long long)st->frames, (unsigned long long)st->zero_frames,
+		       (unsigned long long)st->bytes, total_ns / 1e6, down_ns / 1e6);
+}
+
+/* The stream has gone and the receiver has the domain: hand it over. */
+static int hand_over(libxl_ctx *ctx, struct migrate *m)
+{
+	char away[LIBXL_NAME_MAX + 1];
+	int rc;
+
+	snprintf(away, sizeof(away), "%.*s%s", (int)(LIBXL_NAME_MAX - strlen(AWAY_SUFFIX)), m->name,
+		 AWAY_SUFFIX);
+	rc = libxl_domain_rename(ctx, m->domid, NULL, away);
+	if (rc < 0) {
+		log_warnx("migrate: cannot rename domain %u to '%s': %s", m->domid, away, log_strerror(rc));
+		return rc;
+	}
+	rc = say(m->to, msg_go, -1);
+	if (rc == 0)
+		rc = expect(m->from, msg_running, true, "the receiver");
+	if (rc < 0 && libxl_domain_rename(ctx, m->domid, NULL, m->name) < 0)
+		log_warnx("migrate: cannot rename domain %u back to '%s'", m->domid, m->name);
+	return rc;
+}
+
+static int migrate(libxl_ctx *ctx, struct migrate *m)
+{
+	libxl_save_stats st = {0};
+	uint64_t t0 = now_ns(), saved_at = 0;
+	char *json = NULL;
+	int rc = xl_save_config_json(ctx, m->domid, m->cfg_file, &json);
+
+	if (rc == 0 && (rc = spawn_receiver(m)) < 0)
+		log_warnx("migrate: cannot run the receiver: %s", log_strerror(rc));
+	if (rc == 0)
+		rc = expect(m->from, msg_ready, false, "the receiver");
+	if (rc == 0 && (rc = xl_save_header_write(m->to, json)) == 0) {
+		rc = libxl_domain_save_live(ctx, m->domid, m->to,
+					    LIBXL_SAVE_CONTINUE | LIBXL_SAVE_LIVE | LIBXL_SAVE_PAUSED,
+					    m->max_downtime_ms, &st);
+		saved_at = now_ns();
+		if (rc < 0)
+			log_warnx("migrate: sending domain %u failed: %s", m->domid, log_strerror(rc));
+		else if ((rc = expect(m->from, msg_received, true, "the receiver")) == 0)
+			rc = hand_over(ctx, m);
+		if (rc < 0)
+			libxl_domain_unpause(ctx, m->domid); /* it ran before: it runs on */
+	}
+	free(json);
+	reap_receiver(m);
+	if (rc < 0) {
+		log_warnx("migrate: domain %s (%u) was not migrated; it runs on here", m->name, m->domid);
+		return rc;
+	}
+	rc = libxl_domain_destroy(ctx, m->domid);
+	if (rc < 0)
+		log_warnx("migrate: domain %u runs on %s, but its old copy here could not be destroyed: %s "
+			  "(xl destroy %u)",
+			  m->domid, m->host, log_strerror(rc), m->domid);
+	summary(m, &st, now_ns() - t0, st.downtime_ns + (now_ns() - saved_at));
+	return 0;
+}
+
+int main_migrate(int argc, char **argv)
+{
+	static const struct option opts[] = {{"debug", no_argument, NULL, 'd'},
+					     {"max-downtime", required_argument, NULL, 'm'},
+					     {"json", no_argument, NULL, 'j'},
+					     {NULL, 0, NULL, 0}};
+	struct migrate m = {.ssh = "ssh", .daemonize = true, .to = -1, .from = -1, .pid = -1};
+	libxl_ctx *ctx;
+	unsigned long v;
+	char *end;
+	int opt, rc;
+
+	SWITCH_FOREACH_OPT(opt, "s:C:epd", opts, "migrate", 2)
+	{
+	case 's':
+		m.ssh = optarg;
+		break;
+	case 'C':
+		m.cfg_file = optarg;
+		break;
+	case 'e':
+		m.daemonize = false;
+		break;
+	case 'p':
+		m.paused = true;
+		break;
+	case 'd':
+		m.debug = true;
+		break;
+	case 'j':
+		m.json = true;
+		break;
+	case 'm':
+		errno = 0;
+		v = strtoul(optarg, &end, 10);
+		if (errno || end == optarg || *end || !v || v > 60000) {
+			log_warnx("migrate: --max-downtime '%s': give milliseconds, 1 to 60000", optarg);
+			return 1;
+		}
+		m.max_downtime_ms = (uint32_t)v;
+		break;
+	}
+	if (xl_too_many_args(argc, argv, "migrate", 2))
+		return 1;
+	m.host = argv[optind + 1];
+	signal(SIGPIPE, SIG_IGN);
+	ctx = xl_ctx_open();
+	if (!ctx)
+		return 1;
+	rc = xl_find_guest(ctx, "migrate", argv[optind], &m.domid,
+			   "Domain-0 is the host: it cannot be migrated");
+	if (rc == 0)
+		rc = check_migratable(ctx, m.domid);
+	if (rc == 0 && !(m.name = libxl_domid_to_name(ctx, m.domid)))
+		rc = -ESRCH;
+	if (rc == 0)
+		rc = migrate(ctx, &m);
+	free(m.name);
+	libxl_ctx_free(ctx);
+	return rc < 0 ? 1 : 0;
+}
+
+/* ---- the receiver ------------------------------------------------------ */
+
+/* Read the header and build the domain paused as <name>--incoming. */
+static int receive(struct xl_create_opts *o, libxl_domain_config *cfg, char **name)
+{
+	char *json = NULL, *incoming = NULL;
+	int rc = xl_save_header_read(0, "the migration stream", &json);
+
+	if (rc == 0)
+		rc = xl_restore_config("the migration stream", NULL, json, cfg);
+	free(json);
+	if (rc < 0)
+		return rc;
+	if (o->debug) {
+		char *shown = NULL;
+
+		if (libxl_domain_config_to_json(cfg, &shown) == 0)
+			fprintf(stderr, "%s\n", shown);
+		free(shown);
+	}
+	*name = cfg->c_info.name;
+	if (asprintf(&incoming, "%s%s", *name, INCOMING_SUFFIX) < 0)
+		return -ENOMEM;
+	cfg->c_info.name = incoming;
+	return xl_create_domain(o, cfg) ? -EIO : 0;
+}
+
+/* Told to go: take the domain's name and run it. */
+static int take_over(libxl_ctx *ctx, uint32_t domid, const char *name, bool paused)
+{
+	int rc = libxl_domain_rename(ctx, domid, NULL, name);
+
+	if (rc < 0)
+		log_warnx("migrate-receive: cannot rename domain %u to '%s': %s", domid, name,
+			  log_strerror(rc));
+	if (rc == 0 && !paused && (rc = libxl_domain_unpause(ctx, domid)) < 0)
+		log_warnx("migrate-receive: cannot unpause domain %u: %s", domid, log_strerror(rc));
+	return rc;
+}
+
+int main_migrate_receive(int argc, char **argv)
+{
+	static const struct option opts[] = {{"debug", no_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
+	struct xl_create_opts o = {.daemonize = true, .monitor = true, .restore = true, .paused = true};
+	bool paused = false;
+	libxl_domain_config cfg;
+	libxl_ctx *ctx = NULL;
+	char *name = NULL;
+	uint32_t domid = 0;
+	int opt, rc;
+
+	SWITCH_FOREACH_OPT(opt, "epd", opts, "migrate-receive", 0)
+	{
+	case 'e':
+		o.daemonize = o.monitor = false;
+		break;
+	case 'p':
+		paused = true;
+		break;
+	case 'd':
+		o.debug = true;
+		break;
+	}
+	if (xl_too_many_args(argc, argv, "migrate-receive", 0))
+		return 1;
+	signal(SIGPIPE, SIG_IGN);
+	libxl_domain_config_init(&cfg);
+	o.restore_fd = 0;
+	rc = say(1, msg_ready, -1);
+	if (rc == 0)
+		rc = receive(&o, &cfg, &name);
+	if (rc == 0 && !(ctx = xl_ctx_open()))
+		rc = -ENOTCONN;
+	if (rc == 0 && (rc = libxl_name_to_domid(ctx, cfg.c_info.name, &domid)) < 0)
+		log_warnx("migrate-receive: domain '%s' is gone", cfg.c_info.name);
+	if (say(1, msg_received, rc) < 0 && rc == 0)
+		rc = -EPIPE;
+	if (rc == 0 && (rc = expect(0, msg_go, false, "the sender")) == 0)
+		rc = take_over(ctx, domid, name, paused);
+	if (rc < 0 && domid)
+		libxl_domain_destroy(ctx, domid); /* the source runs on */
+	if (rc < 0)
+		log_warnx("migrate-receive: the domain was not received; nothing is left here");
+	say(1, msg_running, rc);
+	free(name);
+	libxl_domain_config_dispose(&cfg);
+	if (ctx)
+		libxl_ctx_free(ctx);
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,19 @@
+/* The save file's header (xl/cmd_save.c), shared by xl save, restore and migrate. */
+#ifndef XENON_XL_CMD_SAVE_H
+#define XENON_XL_CMD_SAVE_H
+
+#include "libxl/libxl.h"
+
+int xl_write_all(int fd, const void *buf, size_t len);
+/* len bytes, or -EPIPE at an early end. */
+int xl_read_all(int fd, void *buf, size_t len);
+/* The configuration to send: cfg_file's, else the domain's own, as JSON. */
+int xl_save_config_json(libxl_ctx *ctx, uint32_t domid, const char *cfg_file, char **json);
+/* xl's header and the configuration; the stream follows. */
+int xl_save_header_write(int fd, const char *json);
+/* Read and check them (file: for messages); fd is left at the stream. */
+int xl_save_header_read(int fd, const char *file, char **json);
+/* The configuration to build: cfg_file's, else the stored JSON. */
+int xl_restore_config(const char *file, const char *cfg_file, const char *json, libxl_domain_config *cfg);
+
+#endif
