@@ -364,8 +364,9 @@ int main_migrate_receive(int argc, char **argv)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	libxl_domain_config_init(&cfg);
-	o.restore_fd = 0;
-	rc = say(1, msg_ready, -1);
+	/* Not fd 0 itself: xenon-hv's spawn puts /dev/null there before it takes the stream. */
+	o.restore_fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
+	rc = o.restore_fd < 0 ? -errno : say(1, msg_ready, -1);
 	if (rc == 0)
 		rc = receive(&o, &cfg, &name);
 	if (rc == 0 && !(ctx = xl_ctx_open()))
@@ -382,6 +383,8 @@ int main_migrate_receive(int argc, char **argv)
 		log_warnx("migrate-receive: the domain was not received; nothing is left here");
 	say(1, msg_running, rc);
 	free(name);
+	if (o.restore_fd >= 0)
+		close(o.restore_fd);
 	libxl_domain_config_dispose(&cfg);
 	if (ctx)
 		libxl_ctx_free(ctx);
