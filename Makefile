@@ -114,6 +114,12 @@ check: all unit fuzz
 	tests/run --unit "$(UNIT_TESTS)" --san "$(UNIT_TESTS:=.san)" \
 		--fuzz "$(FUZZERS)" --bats "$(BATS_SUITES)" $(if $(T),--only "$(T)")
 
+# Only the C unit tests (no sanitizer builds, fuzzers or bats): .ci/run's
+# clang pass.
+.PHONY: check-unit
+check-unit: all
+	tests/run --unit "$(UNIT_TESTS)"
+
 # The suites that need KVM, in a nested machine with a KVM of its own
 # (tests/nested-kvm): for hosts without /dev/kvm, such as PVM guests.
 .PHONY: check-nested
