@@ -459,6 +459,8 @@ qemu_emulated() {
 
 @test "qemu microvm: a crash reports and exits through isa-debug-exit" {
 	require_kvm
+	# the crash path itself is tested under xenon-hv (hv.bats) and under QEMU's TCG
+	[ -z "${XENON_NESTED:-}" ] || known_defect "in tests/nested-kvm's machine this QEMU microvm crash stalled the whole nested machine (QEMU TCG emulating AMD-V; CI rehearsal 2026-12-05 10:12), cause not found"
 	run qemu -append 'run="crash de"'
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"exception 0 (#DE divide error)"* ]]
