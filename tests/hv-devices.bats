@@ -202,7 +202,7 @@ console_has() {
 	echo "$output"
 	echo "$output" | grep -Eq "^vbd +51712 +[0-9]+ +0xd0000000 +reset +$T/a.img \(4096 sectors\)$"
 	echo "$output" | grep -Eq "^vbd +51728 +[0-9]+ +0xd0001000 +reset +$T/b.img \(2048 sectors, ro\)$"
-	echo "$output" | grep -Eq "^ +rd_reqs=0 rd_sectors=0 wr_reqs=0 wr_sectors=0 flush_reqs=0 discard_reqs=0 errors=0$"
+	echo "$output" | grep -Eq "^ +rd_reqs=0 rd_sectors=0 wr_reqs=0 wr_sectors=0 flush_reqs=0 discard_reqs=0 errors=0 oo_reqs=0$"
 	run "$HVCTL" "$SOCK" device-add vbd devid=51712 target="$T/b.img"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"device-add: File exists"* ]]
