@@ -327,6 +327,9 @@ int libxl_set_vcpuaffinity(libxl_ctx *ctx, uint32_t domid, uint32_t vcpuid, cons
 int libxl_set_vcpuaffinity_all(libxl_ctx *ctx, uint32_t domid, unsigned max_vcpus,
 			       const libxl_bitmap *cpumap_hard, const libxl_bitmap *cpumap_soft);
 
+/* ---- cpupools (libxl_cpupool.c) ---- */
+#include "libxl_cpupool.h"
+
 /* ---- console ---- */
 
 /*

@@ -66,9 +66,10 @@ static int has_word(const char *list, const char *word, const char *seps)
 
 /*
  * One mountinfo line: "id parent maj:min root mountpoint opts [tags] - type
- * source superopts". A v1 hierarchy with cpu, or v2 offering cpu, at its root.
+ * source superopts". A v1 hierarchy with controller ctl, or v2 offering it,
+ * at its root.
  */
-enum libxl__cg_version libxl__cg_mount_kind(char *line, char *mnt, size_t len)
+enum libxl__cg_version libxl__cg_mount_kind_of(char *line, const char *ctlname, char *mnt, size_t len)
 {
 	char *f[5], *save = NULL, *rest, *type, *super, ctl[512];
 	int i;
@@ -87,17 +88,22 @@ enum libxl__cg_version libxl__cg_mount_kind(char *line, char *mnt, size_t len)
 		return LIBXL__CG_NONE;
 	if (snprintf(mnt, len, "%s", f[4]) >= (int)len)
 		return LIBXL__CG_NONE;
-	if (!strcmp(type, "cgroup") && has_word(super, "cpu", ","))
+	if (!strcmp(type, "cgroup") && has_word(super, ctlname, ","))
 		return LIBXL__CG_V1;
 	if (strcmp(type, "cgroup2"))
 		return LIBXL__CG_NONE;
 	if (snprintf(ctl, sizeof(ctl), "%s/cgroup.controllers", mnt) >= (int)sizeof(ctl) ||
-	    read_file(ctl, ctl, sizeof(ctl)) < 0 || !has_word(ctl, "cpu", " \n"))
+	    read_file(ctl, ctl, sizeof(ctl)) < 0 || !has_word(ctl, ctlname, " \n"))
 		return LIBXL__CG_NONE;
 	return LIBXL__CG_V2;
 }
 
-int libxl__cg_detect(struct libxl__cg_host *h)
+enum libxl__cg_version libxl__cg_mount_kind(char *line, char *mnt, size_t len)
+{
+	return libxl__cg_mount_kind_of(line, "cpu", mnt, len);
+}
+
+int libxl__cg_detect_of(struct libxl__cg_host *h, const char *ctl)
 {
 	char line[1024], mnt[LIBXL__CG_PATH_MAX];
 	FILE *f = fopen(MOUNTINFO, "re");
@@ -105,9 +111,9 @@ int libxl__cg_detect(struct libxl__cg_host *h)
 	memset(h, 0, sizeof(*h));
 	if (!f)
 		return -errno;
-	/* v1's cpu hierarchy wins: where it is mounted, v2 cannot have cpu anyway. */
+	/* v1's hierarchy wins: where it is mounted, v2 cannot have the controller anyway. */
 	while (fgets(line, sizeof(line), f)) {
-		enum libxl__cg_version v = libxl__cg_mount_kind(line, mnt, sizeof(mnt));
+		enum libxl__cg_version v = libxl__cg_mount_kind_of(line, ctl, mnt, sizeof(mnt));
 
 		if (v != LIBXL__CG_NONE && (h->version == LIBXL__CG_NONE || v == LIBXL__CG_V1)) {
 			h->version = v;
@@ -116,6 +122,11 @@ int libxl__cg_detect(struct libxl__cg_host *h)
 	}
 	fclose(f);
 	return h->version == LIBXL__CG_NONE ? -ENOENT : 0;
+}
+
+int libxl__cg_detect(struct libxl__cg_host *h)
+{
+	return libxl__cg_detect_of(h, "cpu");
 }
 
 int libxl__cg_parent(const char *env, const char *conf, const char **parent)
@@ -168,8 +179,8 @@ static int mkdir_below(const char *mount, const char *rel)
 	}
 }
 
-/* v2: the cpu controller for the children of each level from the root to parent. */
-static int v2_enable_cpu(const char *mount, const char *parent)
+/* v2: controller ctl for the children of each level from the root to parent. */
+static int v2_enable(const char *mount, const char *parent, const char *ctlname)
 {
 	char path[LIBXL__CG_PATH_MAX], ctl[LIBXL__CG_PATH_MAX + 32], buf[512];
 	size_t i = 0, n = strlen(parent);
@@ -180,11 +191,15 @@ static int v2_enable_cpu(const char *mount, const char *parent)
 			return -ENAMETOOLONG;
 		snprintf(ctl, sizeof(ctl), "%s/cgroup.subtree_control", path);
 		rc = read_file(ctl, buf, sizeof(buf));
-		if (rc == 0 && !has_word(buf, "cpu", " \n"))
-			rc = write_file(ctl, "+cpu");
+		if (rc == 0 && !has_word(buf, ctlname, " \n")) {
+			char plus[32];
+
+			snprintf(plus, sizeof(plus), "+%s", ctlname);
+			rc = write_file(ctl, plus);
+		}
 		if (rc < 0) {
-			log_warnx("cannot give the cpu controller to the children of cgroup %s (%s): %s",
-				  path, ctl, log_strerror(rc));
+			log_warnx("cannot give the %s controller to the children of cgroup %s (%s): %s",
+				  ctlname, path, ctl, log_strerror(rc));
 			return rc;
 		}
 		if (i >= n)
@@ -235,7 +250,7 @@ int libxl__cg_create(const char *parent, uint32_t domid, char *path, size_t len,
 		return -ENAMETOOLONG;
 	rc = mkdir_below(h.mount, parent);
 	if (rc == 0 && h.version == LIBXL__CG_V2)
-		rc = v2_enable_cpu(h.mount, parent);
+		rc = v2_enable(h.mount, parent, "cpu");
 	if (rc < 0)
 		return rc;
 	if (mkdir(path, 0755) == 0)
@@ -345,5 +360,133 @@ int libxl__cg_remove(const char *path)
 	int rc = -errno;
 
 	log_warnx("cannot remove cgroup %s: %s", path, log_strerror(rc));
+	return rc;
+}
+
+/* ---- cpusets (cpupools) ---- */
+
+int libxl__cpus_parse(const char *s, struct libxl__cpus *c)
+{
+	memset(c, 0, sizeof(*c));
+	while (*s && *s != '\n') {
+		char *end;
+		unsigned long a, b;
+
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		a = b = strtoul(s, &end, 10);
+		if (*end == '-') {
+			if (!isdigit((unsigned char)end[1]))
+				return -EINVAL;
+			b = strtoul(end + 1, &end, 10);
+		}
+		if (b < a || b >= LIBXL__CPUS_MAX || (*end && *end != ',' && *end != '\n') ||
+		    (*end == ',' && !isdigit((unsigned char)end[1])))
+			return -EINVAL;
+		for (; a <= b; a++)
+			libxl__cpus_set(c, (unsigned)a);
+		s = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
+
+void libxl__cpus_format(const struct libxl__cpus *c, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < LIBXL__CPUS_MAX; i++) {
+		unsigned j = i;
+
+		if (!libxl__cpus_test(c, i))
+			continue;
+		while (j + 1 < LIBXL__CPUS_MAX && libxl__cpus_test(c, j + 1))
+			j++;
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off, j > i ? "%s%u-%u" : "%s%u",
+						off ? "," : "", i, j);
+		i = j;
+	}
+	if (off >= len && len)
+		buf[0] = '\0'; /* never a truncated list */
+}
+
+unsigned libxl__cpus_count(const struct libxl__cpus *c)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < LIBXL__CPUS_MAX / 64; i++)
+		n += (unsigned)__builtin_popcountll(c->w[i]);
+	return n;
+}
+
+/*
+ * v1: a new cpuset starts with no CPU and no memory node; each level from
+ * the mount down to rel that has none gets its parent's.
+ */
+static int v1_cpuset_fill(const char *mount, const char *rel)
+{
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+	char path[LIBXL__CG_PATH_MAX], up[LIBXL__CG_PATH_MAX + 16], f[LIBXL__CG_PATH_MAX + 16], v[4096];
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0; i++) {
+		if (rel[i] != '/' && rel[i] != '\0')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%.*s", mount, (int)i, rel) >= (int)sizeof(path))
+			return -ENAMETOOLONG;
+		for (size_t k = 0; rc == 0 && k < sizeof(files) / sizeof(files[0]); k++) {
+			if (snprintf(f, sizeof(f), "%s/%s", path, files[k]) >= (int)sizeof(f))
+				return -ENAMETOOLONG;
+			rc = read_file(f, v, sizeof(v));
+			if (rc < 0 || (v[0] && v[0] != '\n'))
+				continue;
+			snprintf(up, sizeof(up), "%s", path);
+			*strrchr(up, '/') = '\0';
+			snprintf(up + strlen(up), sizeof(up) - strlen(up), "/%s", files[k]);
+			rc = read_file(up, v, sizeof(v));
+			if (rc == 0)
+				rc = write_file(f, v);
+		}
+		if (rc < 0)
+			log_warnx("cannot give cpuset %s its parent's CPUs and memory nodes: %s", path,
+				  log_strerror(rc));
+		if (!rel[i])
+			break;
+	}
+	return rc;
+}
+
+int libxl__cs_set_cpus(const char *path, const char *cpus)
+{
+	return set_one(path, "cpuset.cpus", cpus);
+}
+
+int libxl__cs_place(const char *parent, uint32_t domid, int pid, const char *cpus, char *path, size_t len)
+{
+	struct libxl__cg_host h;
+	char rel[LIBXL__CG_PATH_MAX], v[32];
+	int rc = libxl__cg_detect_of(&h, "cpuset");
+
+	if (rc < 0) {
+		log_warnx("no cgroup with the cpuset controller is mounted here (neither a cgroup v1 "
+			  "'cpuset' hierarchy nor cgroup v2 offering 'cpuset' in %s): cpupools cannot keep "
+			  "domain %u on its pool's CPUs; mount one",
+			  MOUNTINFO, domid);
+		return -ENOENT;
+	}
+	if (snprintf(rel, sizeof(rel), "%s/dom%u", parent, domid) >= (int)sizeof(rel) ||
+	    snprintf(path, len, "%s/%s", h.mount, rel) >= (int)len)
+		return -ENAMETOOLONG;
+	rc = mkdir_below(h.mount, rel);
+	if (rc == 0 && h.version == LIBXL__CG_V1)
+		rc = v1_cpuset_fill(h.mount, rel);
+	if (rc == 0 && h.version == LIBXL__CG_V2)
+		rc = v2_enable(h.mount, parent, "cpuset");
+	if (rc == 0)
+		rc = libxl__cs_set_cpus(path, cpus);
+	snprintf(v, sizeof(v), "%d", pid);
+	if (rc == 0)
+		rc = set_one(path, "cgroup.procs", v);
 	return rc;
 }

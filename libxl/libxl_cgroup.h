@@ -69,6 +69,46 @@ int libxl__cg_path_valid(const char *path);
  * whose cgroup.controllers offers cpu, with the mount point in mnt.
  */
 enum libxl__cg_version libxl__cg_mount_kind(char *line, char *mnt, size_t len);
+/* As libxl__cg_mount_kind / libxl__cg_detect, for controller ctl ("cpuset"). */
+enum libxl__cg_version libxl__cg_mount_kind_of(char *line, const char *ctl, char *mnt, size_t len);
+int libxl__cg_detect_of(struct libxl__cg_host *h, const char *ctl);
+
+/*
+ * cpusets (cpupools): a domain in a cpupool whose CPUs are not all the
+ * host's has a cpuset cgroup <cpuset mount>/<parent>/dom<domid> (on cgroup
+ * v2 the same directory as its cpu cgroup) whose cpuset.cpus are its pool's;
+ * its xenon-hv's threads are moved into it, and follow when it changes.
+ */
+#define LIBXL__CPUS_MAX 4096
+struct libxl__cpus {
+	uint64_t w[LIBXL__CPUS_MAX / 64];
+};
+static inline void libxl__cpus_set(struct libxl__cpus *c, unsigned cpu)
+{
+	c->w[cpu / 64] |= 1ull << (cpu % 64);
+}
+static inline void libxl__cpus_clear(struct libxl__cpus *c, unsigned cpu)
+{
+	c->w[cpu / 64] &= ~(1ull << (cpu % 64));
+}
+static inline bool libxl__cpus_test(const struct libxl__cpus *c, unsigned cpu)
+{
+	return cpu < LIBXL__CPUS_MAX && (c->w[cpu / 64] >> (cpu % 64)) & 1;
+}
+/* A CPU list as the kernel writes one ("0-3,8"; "" or "\n": none); -EINVAL. */
+int libxl__cpus_parse(const char *s, struct libxl__cpus *c);
+/* The list form of c into buf ("" when empty or when it does not fit). */
+void libxl__cpus_format(const struct libxl__cpus *c, char *buf, size_t len);
+unsigned libxl__cpus_count(const struct libxl__cpus *c);
+/*
+ * Make (or take) the domain's cpuset under parent, give it cpus ("1,3")
+ * and move process pid (all its threads) into it; its path into path.
+ * Messages say what failed; -ENOENT when no cpuset hierarchy is mounted.
+ */
+int libxl__cs_place(const char *parent, uint32_t domid, int pid, const char *cpus, char *path, size_t len);
+/* The CPUs of the cpuset at path (its threads follow). */
+int libxl__cs_set_cpus(const char *path, const char *cpus);
+
 /* Pure conversions (unit-tested). */
 unsigned long libxl__cg_v1_shares(int weight);
 unsigned long libxl__cg_v2_weight(int weight);

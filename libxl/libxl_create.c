@@ -79,11 +79,6 @@ static int check_not_yet(const libxl_domain_config *cfg)
 	const char *name = cfg->c_info.name;
 	int avail = popcount_bitmap(&b->avail_vcpus);
 
-	if (cfg->c_info.pool_name && *cfg->c_info.pool_name && strcmp(cfg->c_info.pool_name, "Pool-0")) {
-		log_warnx("%s: pool=\"%s\": cpupools are not supported yet, only Pool-0: remove pool=", name,
-			  cfg->c_info.pool_name);
-		return -EOPNOTSUPP;
-	}
 	if (avail && avail < b->max_vcpus) {
 		log_warnx(
 		    "%s: maxvcpus=%d above vcpus=%d needs vCPU hotplug, which is not supported yet: give "
@@ -230,6 +225,8 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	if (rc == 0)
 		rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/monitor-pid", l->domid);
 	if (rc == 0)
+		rc = libxl__cpupool_apply(ctx, l->domid);
+	if (rc == 0)
 		rc = libxl__hv_wait_up(control, *pid, &status, fd);
 	if (rc == -ECHILD) {
 		*pid = 0;
@@ -357,6 +354,8 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	}
 	if (rc == 0)
 		rc = libxl__sched_setup(ctx, l.domid, &cfg->b_info.sched_params, cg_parent, &cg_fd);
+	if (rc == 0)
+		rc = libxl__cpupool_assign(ctx, l.domid, cfg->c_info.pool_name);
 	if (rc == 0) {
 		libxl_domain_create_opts o = {.hv_stdio = -1};
 

@@ -106,6 +106,14 @@ int libxl__xs_copy_tree(libxl_ctx *ctx, uint32_t tx, const char *from, const cha
  */
 int libxl__xs_transact(libxl_ctx *ctx, int (*fn)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg);
 
+/* ---- cpupools (libxl_cpupool.c) ---- */
+/* At create, before xenon-hv runs: the domain joins pool name (NULL, "": Pool-0); said when refused. */
+int libxl__cpupool_assign(libxl_ctx *ctx, uint32_t domid, const char *name);
+/* Once its hv-pid is known: the domain's xenon-hv onto its pool's CPUs. */
+int libxl__cpupool_apply(libxl_ctx *ctx, uint32_t domid);
+/* When the domain is gone: remove its cpuset. */
+int libxl__cpupool_cleanup(libxl_ctx *ctx, uint32_t domid);
+
 /* ---- layout (libxl_layout.c) ---- */
 struct libxl__layout {
 	uint32_t domid;

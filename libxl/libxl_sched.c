@@ -103,6 +103,7 @@ int libxl__sched_cleanup(libxl_ctx *ctx, uint32_t domid)
 	char *path = NULL;
 	int rc;
 
+	libxl__cpupool_cleanup(ctx, domid);
 	if (libxl__xs_read(ctx, XS_NO_TX, &path, "/libxl/%u/cgroup", domid) < 0)
 		return 0;
 	rc = libxl__cg_remove(path);

@@ -49,7 +49,7 @@ $(eval $(call shared_lib,$(XENLIGHT_SO),$(LIBXL_PUB_OBJS),libxl/libxenlight.syms
 $(eval $(call public_archive,libxl/pub/libxenlight.a,$(LIBXL_PUB_OBJS),libxl/libxenlight.syms))
 INSTALL_SHLIBS += $(XENLIGHT_SO)
 INSTALL_LIBS += libxl/pub/libxenlight.a
-INSTALL_HEADERS += libxl/libxl.h libxl/libxl_types.h libxl/_libxl_types.h libxl/xentoollog.h
+INSTALL_HEADERS += libxl/libxl.h libxl/libxl_cpupool.h libxl/libxl_types.h libxl/_libxl_types.h libxl/xentoollog.h
 INSTALL_PC += libxl/xenlight.pc.in
 
 # A stand-in xenon-hv (no KVM needed) for the xl suites: tests/fake-hv/fake-hv.c.

@@ -119,10 +119,10 @@ dump_guest() {
 }
 
 # cg_mounts: where the hierarchies a domain cgroup may be in are mounted
-# (cgroup v1 with the cpu controller, cgroup v2), one a line.
+# (cgroup v1 with the cpu or cpuset controller, cgroup v2), one a line.
 cg_mounts() {
 	awk '{ for (i = 7; i < NF; i++) if ($i == "-") break
-	       if ($(i + 1) == "cgroup2" || ($(i + 1) == "cgroup" && $(i + 3) ~ /(^|,)cpu(,|$)/)) print $5 }' /proc/self/mountinfo
+	       if ($(i + 1) == "cgroup2" || ($(i + 1) == "cgroup" && $(i + 3) ~ /(^|,)cpu(set)?(,|$)/)) print $5 }' /proc/self/mountinfo
 }
 
 # cg_dirs: this test's cgroup parents that exist.

@@ -114,6 +114,14 @@ int xl_create_domain(struct xl_create_opts *opts, libxl_domain_config *cfg);
 #define XL_COMMAND(name) int main_##name(int argc, char **argv)
 
 XL_COMMAND(create);
+XL_COMMAND(cpupool_create);
+XL_COMMAND(cpupool_list);
+XL_COMMAND(cpupool_destroy);
+XL_COMMAND(cpupool_rename);
+XL_COMMAND(cpupool_cpu_add);
+XL_COMMAND(cpupool_cpu_remove);
+XL_COMMAND(cpupool_migrate);
+XL_COMMAND(cpupool_numa_split);
 XL_COMMAND(completion);
 XL_COMMAND(list);
 XL_COMMAND(destroy);

@@ -175,6 +175,30 @@ const struct cmd_spec cmd_table[] = {
      "<Domain> <Button>",
      "-h, --help          Print this help.\n"
      "<Button> may be 'power' (the guest powers off) or 'sleep' (refused: no sleep state)."},
+    {"cpupool-create", main_cpupool_create, true, true, "Create a new CPU pool",
+     "[options] [<ConfigFile>] [Variable=value ...]",
+     "-h, --help          Print this help.\n"
+     "-f FILE, --defconfig=FILE\n"
+     "                    Use the given configuration file.\n"
+     "-n, --dryrun        Dry run - prints the resulting configuration.\n"
+     "Keys: name, sched (credit or credit2), cpus (\"1,3-4\" or a list), nodes (a list)."},
+    {"cpupool-list", main_cpupool_list, false, false, "List CPU pools on host", "[-c|--cpus] [<CPU Pool>]",
+     "-h, --help          Print this help.\n"
+     "-c, --cpus          Output list of CPUs used by a pool."},
+    {"cpupool-destroy", main_cpupool_destroy, false, true, "Deactivates a CPU pool", "<CPU Pool>",
+     "-h, --help          Print this help."},
+    {"cpupool-rename", main_cpupool_rename, false, true, "Renames a CPU pool", "<CPU Pool> <new name>",
+     "-h, --help          Print this help."},
+    {"cpupool-cpu-add", main_cpupool_cpu_add, false, true, "Adds a CPU to a CPU pool",
+     "<CPU Pool> <CPU nr>|node:<node nr>", "-h, --help          Print this help.\n"
+     "CPUs as cpus= in xl.cfg(5); they come from Pool-0."},
+    {"cpupool-cpu-remove", main_cpupool_cpu_remove, false, true, "Removes a CPU from a CPU pool",
+     "<CPU Pool> <CPU nr>|node:<node nr>", "-h, --help          Print this help.\n"
+     "The CPUs go back to Pool-0."},
+    {"cpupool-migrate", main_cpupool_migrate, false, true, "Moves a domain into a CPU pool",
+     "<Domain> <CPU Pool>", "-h, --help          Print this help."},
+    {"cpupool-numa-split", main_cpupool_numa_split, false, true, "Splits up the machine into one CPU pool per NUMA node",
+     "", "-h, --help          Print this help."},
     {"completion", main_completion, false, false, "Print a shell completion script for xl", "bash",
      "-h, --help          Print this help.\n"
      "Install with: xl completion bash > /usr/share/bash-completion/completions/xl"},
@@ -195,8 +219,7 @@ static const char *const xen_only_commands[] = {
     "sharing", "sched-rtds", "sysrq", "debug-keys",
     "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",
     "vdispl-attach", "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach",
-    "vkb-list", "vkb-detach", "claims", "cpupool-create", "cpupool-list", "cpupool-destroy", "cpupool-rename",
-    "cpupool-cpu-add", "cpupool-cpu-remove", "cpupool-migrate", "cpupool-numa-split", "getenforce",
+    "vkb-list", "vkb-detach", "claims", "getenforce",
     "setenforce", "loadpolicy", "remus", "devd", "psr-hwinfo", "psr-cmt-attach", "psr-cmt-detach",
     "psr-cmt-show", "psr-cat-set", "psr-cat-show", "psr-mba-set", "psr-mba-show", "usbctrl-attach",
     "usbctrl-detach", "usbdev-attach", "usbdev-detach", "usb-list", "qemu-monitor-command",

@@ -107,8 +107,40 @@ static void test_paths(void)
 	CHECK_INT(libxl__cg_parent("../escape", "conf", &p), -EINVAL);
 }
 
+/* The kernel's CPU list form (cpuset.cpus, /sys/devices/system/cpu/online), both ways. */
+static void test_cpu_lists(void)
+{
+	static const char *const bad[] = {"a",	  "1-",	 "-1",	 "3-1",	   "1,", ",1",
+					  "1,,2", "1 2", "4096", "0-4096", "1;2"};
+	struct libxl__cpus c;
+	char buf[64];
+
+	CHECK_INT(libxl__cpus_parse("0-3,8,10-11\n", &c), 0);
+	CHECK_INT(libxl__cpus_count(&c), 7);
+	CHECK(libxl__cpus_test(&c, 3) && !libxl__cpus_test(&c, 4) && libxl__cpus_test(&c, 11));
+	libxl__cpus_format(&c, buf, sizeof(buf));
+	CHECK_STR(buf, "0-3,8,10-11");
+	CHECK_INT(libxl__cpus_parse("\n", &c), 0);
+	CHECK_INT(libxl__cpus_count(&c), 0);
+	libxl__cpus_format(&c, buf, sizeof(buf));
+	CHECK_STR(buf, "");
+	CHECK_INT(libxl__cpus_parse("4095,0", &c), 0);
+	libxl__cpus_format(&c, buf, sizeof(buf));
+	CHECK_STR(buf, "0,4095");
+	libxl__cpus_clear(&c, 4095);
+	libxl__cpus_format(&c, buf, sizeof(buf));
+	CHECK_STR(buf, "0");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_INT(libxl__cpus_parse(bad[i], &c), -EINVAL);
+	/* a list that does not fit is never cut short */
+	CHECK_INT(libxl__cpus_parse("0,2,4,6,8,10", &c), 0);
+	libxl__cpus_format(&c, buf, 8);
+	CHECK_STR(buf, "");
+}
+
 int main(void)
 {
+	RUN(test_cpu_lists);
 	RUN(test_mountinfo_v1);
 	RUN(test_mountinfo_v2);
 	RUN(test_conversions);
