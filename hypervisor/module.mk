@@ -9,7 +9,7 @@ HV_SRCS := $(filter-out hypervisor/libhvctl.c hypervisor/hvctl_open.c hypervisor
 HV_OBJS := $(HV_SRCS:.c=.o)
 ifneq ($(HV_SRCS),)
 # liburing and libseccomp (Debian liburing-dev, libseccomp-dev) have static archives: xenon-hv stays -static.
-$(eval $(call program,hypervisor/xenon-hv,$(HV_OBJS) hypervisor/libhvctl.a xenstored/libxs.a common/libcommon.a,-pthread -static -luring -lseccomp))
+$(eval $(call program,hypervisor/xenon-hv,$(HV_OBJS) $(SECCOMP_TABLE_OBJS) hypervisor/libhvctl.a xenstored/libxs.a common/libcommon.a,-pthread -static -luring -lseccomp))
 INSTALL_SBIN += hypervisor/xenon-hv
 endif
 
@@ -51,6 +51,6 @@ $(eval $(call unit_test,tests/unit/hv_xs_track-test,tests/unit/hv_xs_track-test.
 $(eval $(call fuzzer,hypervisor/hv-xs-track-fuzz,tests/fuzz/hv-xs-track-fuzz.c hypervisor/xs_track.c,))
 $(eval $(call fuzzer,hypervisor/hv-migstream-fuzz,tests/fuzz/hv-migstream-fuzz.c hypervisor/migstream.c common/log.c common/strutil.c,))
 # The sandbox, entered for real in a child process (root; no KVM needed).
-$(eval $(call unit_test,tests/unit/hv_sandbox-test,tests/unit/hv_sandbox-test.o hypervisor/sandbox.o hypervisor/sandbox_seccomp.o hypervisor/vcpu_state.o $(COMMON_OBJS),-pthread -lseccomp))
+$(eval $(call unit_test,tests/unit/hv_sandbox-test,tests/unit/hv_sandbox-test.o hypervisor/sandbox.o hypervisor/sandbox_seccomp.o $(SECCOMP_TABLE_OBJS) hypervisor/vcpu_state.o $(COMMON_OBJS),-pthread -lseccomp))
 # The seccomp filters of each thread kind, installed in a child that then tries execve, open, socket, ptrace.
-$(eval $(call unit_test,tests/unit/hv_seccomp-test,tests/unit/hv_seccomp-test.o hypervisor/sandbox_seccomp.o $(COMMON_OBJS),-lseccomp))
+$(eval $(call unit_test,tests/unit/hv_seccomp-test,tests/unit/hv_seccomp-test.o hypervisor/sandbox_seccomp.o $(SECCOMP_TABLE_OBJS) $(COMMON_OBJS),-lseccomp))

@@ -14,6 +14,8 @@
  *
  * To extend (a new hvctl command, a new device): add the call to the kind
  * whose thread makes it; an ioctl by its number (or KVM's whole type).
+ * Building, loading and the SIGSYS report are common/seccomp_table.c's,
+ * shared with xenstored.
  */
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
@@ -23,18 +25,11 @@
 #include <linux/fs.h>
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <seccomp.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <termios.h>
-#include <unistd.h>
 
 #include "log.h"
+#include "seccomp_table.h"
 
 /* Every thread: memory, locks, time, signals, logging, its own end. */
 static const int base_calls[] = {
@@ -171,150 +166,66 @@ static const struct kind {
 };
 
 /* Each kind's filter compiled once (BPF), loaded by each thread with one system call. */
-#define MAX_INSNS 4096
-static struct {
-	struct sock_filter insns[MAX_INSNS];
-	struct sock_fprog prog;
-} bpf[HV_THREAD_NR_KINDS];
-static _Thread_local int my_kind = -1;
-
-static int add_calls(scmp_filter_ctx f, const int *calls, unsigned n)
-{
-	int rc = 0;
-
-	for (unsigned i = 0; !rc && i < n; i++)
-		if (calls[i] != SCMP_SYS(ioctl) && calls[i] >= 0)
-			rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, calls[i], 0);
-	return rc;
-}
-
-static int has_call(const struct kind *k, int nr)
-{
-	for (unsigned i = 0; i < k->n; i++)
-		if (k->calls[i] == nr)
-			return 1;
-	return 0;
-}
+static struct seccomp_prog bpf[HV_THREAD_NR_KINDS];
 
 static int add_ioctls(scmp_filter_ctx f, const struct kind *k)
 {
 	int rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00, (unsigned)KVMIO << 8));
 
-	for (unsigned i = 0; !rc && i < sizeof(tun_ioctls) / sizeof(tun_ioctls[0]); i++)
+	for (unsigned i = 0; !rc && i < SECCOMP_TABLE_LEN(tun_ioctls); i++)
 		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				      SCMP_A1(SCMP_CMP_EQ, tun_ioctls[i], 0));
-	for (unsigned i = 0; !rc && k->host_ioctls && i < sizeof(host_ioctls) / sizeof(host_ioctls[0]); i++)
+	for (unsigned i = 0; !rc && k->host_ioctls && i < SECCOMP_TABLE_LEN(host_ioctls); i++)
 		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				      SCMP_A1(SCMP_CMP_EQ, host_ioctls[i], 0));
 	return rc;
 }
 
-static int build(enum hv_thread_kind kind, int task_dir, int ctl_dir, scmp_filter_ctx *out)
-{
-	const struct kind *k = &kinds[kind];
-	scmp_filter_ctx f = seccomp_init(SCMP_ACT_TRAP);
-	int rc;
+struct extra_arg {
+	const struct kind *k;
+	int task_dir, ctl_dir;
+};
 
-	if (!f)
-		return -ENOMEM;
-	/* no_new_privs is set already; glibc falls back from clone3 (its flags cannot be filtered) to clone
-	 */
-	rc = seccomp_attr_set(f, SCMP_FLTATR_CTL_NNP, 0);
-	if (!rc)
-		rc = add_calls(f, base_calls, sizeof(base_calls) / sizeof(int));
-	if (!rc)
-		rc = add_calls(f, k->calls, k->n);
-	if (!rc && has_call(k, SCMP_SYS(ioctl)))
+/* The rules on arguments: ioctl numbers, clone3 refused, openat/unlinkat on one directory. */
+static int add_extra(scmp_filter_ctx f, const void *arg)
+{
+	const struct extra_arg *a = arg;
+	const struct kind *k = a->k;
+	struct seccomp_list list = {k->calls, k->n};
+	int rc = 0;
+
+	if (seccomp_table_has(list, SCMP_SYS(ioctl)))
 		rc = add_ioctls(f, k);
-	if (!rc && has_call(k, SCMP_SYS(clone)))
+	/* glibc falls back from clone3 (its flags cannot be filtered) to clone */
+	if (!rc && seccomp_table_has(list, SCMP_SYS(clone)))
 		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	if (!rc && k->open_task && task_dir >= 0)
+	if (!rc && k->open_task && a->task_dir >= 0)
 		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(openat), 2,
-				      SCMP_A0(SCMP_CMP_EQ, (unsigned)task_dir, 0),
+				      SCMP_A0(SCMP_CMP_EQ, (unsigned)a->task_dir, 0),
 				      SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY));
-	if (!rc && k->open_task && ctl_dir >= 0)
+	if (!rc && k->open_task && a->ctl_dir >= 0)
 		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 1,
-				      SCMP_A0(SCMP_CMP_EQ, (unsigned)ctl_dir, 0));
-	if (rc) {
-		seccomp_release(f);
-		return rc;
-	}
-	*out = f;
-	return 0;
-}
-
-/* Async-signal-safe: the log line, then the end. */
-static void put(const char *s)
-{
-	if (write(2, s, strlen(s)) < 0)
-		return;
-}
-
-static void on_sigsys(int sig, siginfo_t *si, void *uc)
-{
-	char num[16], *name = NULL;
-	int nr = si->si_syscall, i = sizeof(num) - 1;
-	unsigned v = nr < 0 ? 0 : (unsigned)nr;
-
-	(void)sig, (void)uc;
-	num[i] = '\0';
-	do
-		num[--i] = (char)('0' + v % 10);
-	while ((v /= 10) && i > 0);
-	put("xenon-hv: seccomp: the ");
-	put(my_kind >= 0 ? kinds[my_kind].name : "unknown");
-	put(" thread made a forbidden system call: ");
-	/* Allocates (strdup): safe enough here, as no call made under malloc's
-	 * lock (mmap, munmap, madvise, brk) is ever forbidden; the process ends. */
-	put(nr >= 0 ? (name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr)) ? name : "?" : "?");
-	put(" (");
-	put(num + i);
-	put("); the domain crashed\n");
-	syscall(SYS_exit_group, HV_EXIT_SECCOMP);
-}
-
-/* libseccomp writes the BPF program to an fd: a pipe, read back whole. */
-static int compile(scmp_filter_ctx f, struct sock_filter *insns, unsigned short *len)
-{
-	int pfd[2], rc;
-	ssize_t n;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	rc = seccomp_export_bpf(f, pfd[1]);
-	close(pfd[1]);
-	n = rc ? -1 : read(pfd[0], insns, MAX_INSNS * sizeof(*insns));
-	if (!rc && (n <= 0 || n % sizeof(*insns) || n == MAX_INSNS * (ssize_t)sizeof(*insns)))
-		rc = -E2BIG;
-	close(pfd[0]);
-	*len = rc ? 0 : (unsigned short)(n / sizeof(*insns));
+				      SCMP_A0(SCMP_CMP_EQ, (unsigned)a->ctl_dir, 0));
 	return rc;
 }
 
 int hv_seccomp_prepare(int task_dir, int ctl_dir)
 {
-	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
+	struct seccomp_list base = {base_calls, SECCOMP_TABLE_LEN(base_calls)};
 	int rc = 0;
 
 	for (int k = 0; !rc && k < HV_THREAD_NR_KINDS; k++) {
-		scmp_filter_ctx f = NULL;
+		struct extra_arg a = {&kinds[k], task_dir, ctl_dir};
 
-		rc = build(k, task_dir, ctl_dir, &f);
-		if (!rc)
-			rc = compile(f, bpf[k].insns, &bpf[k].prog.len);
-		bpf[k].prog.filter = bpf[k].insns;
-		if (f)
-			seccomp_release(f);
+		rc = seccomp_table_build(base, (struct seccomp_list){kinds[k].calls, kinds[k].n}, add_extra,
+					 &a, &bpf[k]);
 	}
 	if (rc) {
 		log_warnx("seccomp: cannot build the filters: %s", log_strerror(rc));
 		return rc;
 	}
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSYS, &sa, NULL) < 0)
-		return -errno;
-	return 0;
+	return seccomp_table_trap("xenon-hv", "the domain crashed", HV_EXIT_SECCOMP);
 }
 
 int hv_seccomp_enter(enum hv_thread_kind kind)
@@ -323,8 +234,7 @@ int hv_seccomp_enter(enum hv_thread_kind kind)
 
 	if (kind >= HV_THREAD_NR_KINDS || !bpf[kind].prog.len)
 		return 0; /* not prepared: the seccomp measure is off */
-	my_kind = kind;
-	rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &bpf[kind].prog) < 0 ? -errno : 0;
+	rc = seccomp_table_load(&bpf[kind], kinds[kind].name);
 	if (rc)
 		log_warnx("seccomp: cannot load the %s thread's filter: %s", kinds[kind].name,
 			  log_strerror(rc));
