@@ -653,3 +653,56 @@ refuses() { # what-it-says
 		XSD_PID=
 	done
 }
+
+# status_is FIELD VALUE: the running daemon's /proc/<pid>/status line, read anew each call.
+status_is() {
+	grep -q "^$1:[[:space:]]*$2\$" "/proc/$XSD_PID/status"
+}
+
+@test "the daemon serves sandboxed: no capabilities, no_new_privs, seccomp; as its own user with --user" {
+	start_xsd
+	wait_for 5 status_is Seccomp 2
+	status_is NoNewPrivs 1
+	status_is CapEff 0000000000000000
+	status_is CapPrm 0000000000000000
+	status_is CapBnd 0000000000000000
+	status_is Uid "0[[:space:]]*0[[:space:]]*0[[:space:]]*0"
+	"$XSD/xenstore-write" /sb/a 1
+	[ "$("$XSD/xenstore-read" /sb/a)" = 1 ]
+	# the user must reach its state directory: the daemon refuses to serve when it cannot
+	kill_pid "$XSD_PID"
+	run "$XSD/xenstored" -N --state-dir "$T/state" --user 1879048191:1879048190
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"sandbox: uid 1879048191 cannot use the state directory $T/state (each directory above it must let it through): Permission denied"* ]]
+	[ ! -e "$T/sock" ]
+	chmod 0711 "$T"
+	# its own uid (numeric: no passwd entry needed); root's clients still connect to the 0600 socket
+	restart_xsd --user 1879048191:1879048190
+	wait_for 5 status_is Seccomp 2
+	status_is Uid "1879048191[[:space:]]*1879048191[[:space:]]*1879048191[[:space:]]*1879048191"
+	status_is Gid "1879048190[[:space:]]*1879048190[[:space:]]*1879048190[[:space:]]*1879048190"
+	status_is CapEff 0000000000000000
+	[ "$(stat -c '%u %a' "$T/sock")" = "0 600" ]
+	[ "$(stat -c %u "$T/state")" = 1879048191 ]
+	[ "$("$XSD/xenstore-read" /sb/a)" = 1 ]
+	"$XSD/xenstore-write" /sb/b 2
+	# compaction writes a snapshot in the state directory, now the user's
+	"$XSD/xenstore-control" journal compact
+	[ "$(stat -c %u "$T/state/snapshot")" = 1879048191 ]
+	restart_xsd
+	[ "$("$XSD/xenstore-read" /sb/b)" = 2 ]
+}
+
+@test "a user that does not exist leaves the daemon root, sandboxed, and says so; --no-sandbox warns" {
+	start_xsd --user xenon-no-such-user
+	wait_for 5 status_is Seccomp 2
+	status_is Uid "0[[:space:]]*0[[:space:]]*0[[:space:]]*0"
+	status_is CapEff 0000000000000000
+	grep -q "sandbox: no user 'xenon-no-such-user' (create it: useradd --system" "$T/xsd.log"
+	restart_xsd --no-sandbox
+	wait_for 5 grep -q "WARNING: --no-sandbox: xenstored keeps its capabilities" "$T/xsd.log"
+	"$XSD/xenstore-write" /nosb 1
+	status_is Seccomp 0
+	status_is NoNewPrivs 0
+	! status_is CapEff 0000000000000000
+}

@@ -21,6 +21,7 @@
 #include "journal.h"
 #include "log.h"
 #include "quota.h"
+#include "sandbox.h"
 #include "strutil.h"
 #include "xenstored.h"
 #include "xs.h"
@@ -33,6 +34,7 @@ struct options {
 	const char *pid_file, *trace_file, *socket, *log_file;
 	struct journal_config journal;
 	bool no_persist;
+	struct xsd_sandbox sandbox;
 };
 
 static void usage(FILE *fp)
@@ -57,6 +59,8 @@ static void usage(FILE *fp)
 		    "                            readable (the damaged files are kept aside)\n"
 		    "      --fsync POLICY        periodic (default), always or never\n"
 		    "      --fsync-interval MS   period of the periodic policy (1000)\n"
+		    "  -u, --user USER           become USER (a name, or UID[:GID]) once serving\n"
+		    "      --no-sandbox          keep root's capabilities, no seccomp (debugging)\n"
 		    "  -h, --help                this help\n");
 }
 
@@ -80,6 +84,8 @@ static const struct option long_opts[] = {
     {"fsync", required_argument, NULL, 1},
     {"fsync-interval", required_argument, NULL, 2},
     {"accept-data-loss", no_argument, NULL, 4},
+    {"user", required_argument, NULL, 'u'},
+    {"no-sandbox", no_argument, NULL, 5},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -113,7 +119,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "NF:T:VL:E:S:W:t:A:M:Q:s:DIhRP", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "NF:T:VL:E:S:W:t:A:M:Q:s:u:DIhRP", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'N':
 			o->no_fork = true;
@@ -152,6 +158,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 4:
 			o->journal.accept_loss = true;
+			break;
+		case 'u':
+			o->sandbox.user = optarg;
+			break;
+		case 5:
+			o->sandbox.off = true;
 			break;
 		case 'R':
 		case 'P':
@@ -416,6 +428,8 @@ int main(int argc, char **argv)
 	setup_signals();
 	if (!o.no_fork)
 		ready = daemonize();
+	if (!o.sandbox.off && xsd_seccomp_prepare())
+		fatalx("not started: no seccomp filter; --no-sandbox runs without it (xenstored(8))");
 	start(&o, path);
 	rc = o.pid_file ? write_pid_file(o.pid_file) : 0;
 	if (rc) { /* leave no socket behind that nobody serves */
@@ -423,6 +437,16 @@ int main(int argc, char **argv)
 		journal_close();
 		fatalx("cannot write pid file %s: %s; give -F a writable place", o.pid_file,
 		       log_strerror(rc));
+	}
+	o.sandbox.state_dir = o.journal.dir;
+	o.sandbox.socket = path;
+	o.sandbox.log_fd = logfp ? fileno(logfp) : -1;
+	if (xsd_sandbox_enter(&o.sandbox)) {
+		conn_shutdown();
+		journal_close();
+		if (o.pid_file)
+			unlink(o.pid_file);
+		return 1;
 	}
 	log_warnx("serving %s; state kept in %s", path,
 		  o.journal.dir ? o.journal.dir : "memory only (-I): nothing is kept on disk");
