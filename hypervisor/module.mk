@@ -27,7 +27,7 @@ $(eval $(call unit_test,tests/unit/hv_uart-test,tests/unit/hv_uart-test.o hyperv
 $(eval $(call unit_test,tests/unit/hv_virtio_dev-test,tests/unit/hv_virtio_dev-test.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/hv_bus-test,tests/unit/hv_bus-test.o hypervisor/bus.o hypervisor/irq.o $(COMMON_OBJS),-pthread))
 
-# Fuzzing the ELF checks (tests/fuzz/hv-elf-fuzz.c; seeds would go in tests/fuzz/hv-elf-fuzz/).
+# Fuzzing the ELF checks (tests/fuzz/hv-elf-fuzz.c; seeds in tests/fuzz/hv-elf-fuzz/, from tests/fuzz/make-seeds).
 $(eval $(call fuzzer,hypervisor/hv-elf-fuzz,tests/fuzz/hv-elf-fuzz.c hypervisor/elf.c hypervisor/memory.c hypervisor/boot.c common/log.c common/strutil.c,))
 $(eval $(call unit_test,tests/unit/hv_virtq-test,tests/unit/hv_virtq-test.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/hv_virtio_mmio-test,tests/unit/hv_virtio_mmio-test.o hypervisor/virtio_mmio.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
@@ -50,6 +50,8 @@ $(eval $(call unit_test,tests/unit/hv_migstream-test,tests/unit/hv_migstream-tes
 $(eval $(call unit_test,tests/unit/hv_xs_track-test,tests/unit/hv_xs_track-test.o hypervisor/xs_track.o $(COMMON_OBJS),))
 $(eval $(call fuzzer,hypervisor/hv-xs-track-fuzz,tests/fuzz/hv-xs-track-fuzz.c hypervisor/xs_track.c,))
 $(eval $(call fuzzer,hypervisor/hv-migstream-fuzz,tests/fuzz/hv-migstream-fuzz.c hypervisor/migstream.c common/log.c common/strutil.c,))
+# The replies and events libhvctl reads from a (possibly taken-over) xenon-hv; seeds from tests/fuzz/make-seeds.
+$(eval $(call fuzzer,hypervisor/hvctl-reply-fuzz,tests/fuzz/hvctl-reply-fuzz.c hypervisor/libhvctl.c common/log.c common/strutil.c,))
 # The sandbox, entered for real in a child process (root; no KVM needed).
 $(eval $(call unit_test,tests/unit/hv_sandbox-test,tests/unit/hv_sandbox-test.o hypervisor/sandbox.o hypervisor/sandbox_seccomp.o $(SECCOMP_TABLE_OBJS) hypervisor/vcpu_state.o $(COMMON_OBJS),-pthread -lseccomp))
 # The seccomp filters of each thread kind, installed in a child that then tries execve, open, socket, ptrace.
