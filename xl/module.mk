@@ -42,6 +42,9 @@ XLCFG_SPEC_FUZZ_SRCS := tests/fuzz/xlcfg-spec-fuzz.c libxl/libxl_types.c libxl/l
 	libxl/libxl_json_parse.c $(LIBXL_GEN_SRCS) \
 	libxl/libxl_nic.c common/strutil.c
 $(eval $(call fuzzer,xl/xlcfg-spec-fuzz,$(XLCFG_SPEC_FUZZ_SRCS),$(LIBXL_LDLIBS)))
+# A configuration as JSON, as xl restore and xl migrate-receive read it (seeds in tests/fuzz/xlcfg-json-fuzz/).
+XLCFG_JSON_FUZZ_SRCS := tests/fuzz/xlcfg-json-fuzz.c $(filter-out tests/fuzz/xlcfg-spec-fuzz.c,$(XLCFG_SPEC_FUZZ_SRCS))
+$(eval $(call fuzzer,xl/xlcfg-json-fuzz,$(XLCFG_JSON_FUZZ_SRCS),$(LIBXL_LDLIBS)))
 
 # xl info's cc_compile_by / cc_compile_domain, as Xen's: who built it, where.
 XL_COMPILE_BY := $(shell id -un 2>/dev/null)
