@@ -1,35 +1,24 @@
 #!/usr/bin/env bats
 # xl migrate and xl migrate-receive (xl(1)) between two "hosts" on one
-# machine: host A is xl_env_start's private xenstored and run directory, host
-# B another pair under $T/b; -s names a script that runs the receiver with
-# B's environment in place of ssh. The guest has no devices, so no network
-# namespace is needed.
+# machine (tests/migrate-hosts.bash): network namespaces A and B, each with
+# its own xenstored, run directory, xl.conf and bridge, joined by a veth
+# pair. The sender runs in A; the receiver reaches B through a script that
+# enters B's namespace (-s, in place of ssh), or over real ssh to an sshd the
+# test starts in B. Every failure leaves the source running and nothing on
+# either side.
 
 load helpers
+load migrate-hosts
 
 setup() {
-	xl_env_start
-	B=$T/b
-	mkdir -p "$B"
-	printf 'lockfile = "%s"\ncgroup_parent = ""\n' "$B/xl.lock" >"$B/xl.conf"
-	XENSTORED_PATH=$B/xs.sock xenstored -N -I -s "$B/xs.sock" 2>"$B/xenstored.log" 3>&- &
-	XSB_PID=$!
-	wait_for 5 test -S "$B/xs.sock"
-	# "<sshcommand> <host> xl migrate-receive ...": the host is ignored.
-	cat >"$T/to-b" <<-EOF2
-		#!/bin/sh
-		shift
-		export XENSTORED_PATH=$B/xs.sock XENON_RUNDIR=$B/run XENON_LOGDIR=$B/log XL_CONF=$B/xl.conf
-		exec "\$@"
-	EOF2
-	# The same, but the connection is cut after 64 KiB of the stream.
+	hosts_start
+	# The same as $T/to-b, but the connection is cut after 64 KiB of the stream.
 	cat >"$T/cut-b" <<-EOF2
 		#!/bin/sh
 		shift
-		export XENSTORED_PATH=$B/xs.sock XENON_RUNDIR=$B/run XENON_LOGDIR=$B/log XL_CONF=$B/xl.conf
-		head -c 65536 | "\$@"
+		head -c 65536 | exec env $(host_env b) ip netns exec $NS_PREFIX-b "\$@"
 	EOF2
-	chmod +x "$T/to-b" "$T/cut-b"
+	chmod +x "$T/cut-b"
 	cat >"$T/mg.cfg" <<-EOF2
 		name = "mg1"
 		kernel = "$XENON_TOP/guest/xenon-guest.elf"
@@ -41,27 +30,38 @@ setup() {
 }
 
 local_teardown() {
-	(
-		export XENSTORED_PATH=$B/xs.sock XENON_RUNDIR=$B/run XENON_LOGDIR=$B/log XL_CONF=$B/xl.conf
-		XS_PID=$XSB_PID
-		xl_env_stop
-	)
-	xl_env_stop
+	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -f "$T/ssh/sshd.log" ]; then
+		sed 's/^/# sshd: /' "$T/ssh/sshd.log" >&2
+	fi
+	hosts_stop
 }
 
-# CMD...: run on host B.
-on_b() { XENSTORED_PATH=$B/xs.sock XENON_RUNDIR=$B/run XENON_LOGDIR=$B/log XL_CONF=$B/xl.conf "$@"; }
 ticks_of() { console_text "$1" | grep -ac '^tick ' || true; }
-last_tick() { console_text "$1" | awk '{ sub(/\r$/, "") } /^tick [0-9]+ / { n = $2 } END { print n + 0 }'; }
-# The tick counts on the console go up by one each, and there is one banner.
-ticks_continue() {
-	console_text "$1" | awk '{ sub(/\r$/, "") } /^xenon-guest / { b++ }
-		/^tick [0-9]+ / { if (n && $2 != n + 1) bad = 1; n = $2 } END { exit (bad || b != 1) }'
-}
 
 running_guest() {
 	xl create "$T/mg.cfg"
 	wait_for 20 eval '[ "$(ticks_of mg1)" -ge 2 ]'
+}
+
+# migrated_to_b OUTPUT OLD_DOMID: the summary line, nothing left on A, and on
+# B the guest runs under its own name, unpaused, its ticker going on from
+# where it was (no second banner, a monotonic clock); no --incoming copy.
+migrated_to_b() {
+	[[ "$1" == *"Migrated domain mg1 ($2) to "*": "*" rounds, "*" frames ("*" zero), "*" bytes, total "*" ms, downtime "*" ms"* ]]
+	wait_for 10 nothing_left
+	[[ "$(on_b state_of mg1)" != *p* ]]
+	on_b ticking_more mg1
+	on_b ticks_continue mg1
+	[ -z "$(on_b xl list | awk '$1 ~ /--(incoming|migratedaway)$/')" ]
+}
+
+# source_runs_on OLD_DOMID: mg1 still runs on A as it was, and B is empty.
+source_runs_on() {
+	[ "$(xl domid mg1)" = "$1" ]
+	[[ "$(state_of mg1)" != *p* ]]
+	ticking_more mg1
+	ticks_continue mg1
+	wait_for 10 on_b nothing_left
 }
 
 @test "xl migrate moves a running guest to the other host, where it goes on" {
@@ -71,14 +71,37 @@ running_guest() {
 	run xl migrate -s "$T/to-b" mg1 hostb
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"Migrated domain mg1 ($old) to hostb: "*" rounds, "*" frames ("*" zero), "*" bytes, total "*" ms, downtime "*" ms"* ]]
-	# Gone here, running there under its own name, not paused.
-	wait_for 10 nothing_left
-	[[ "$(on_b xl list mg1 | awk '$1 == "mg1" { print $5 }')" != *p* ]]
-	before=$(on_b last_tick mg1)
-	wait_for 20 eval '[ "$(on_b last_tick mg1)" -gt '"$before"' ]'
-	on_b ticks_continue mg1
-	[ -z "$(on_b xl list | awk '$1 ~ /--incoming$/')" ]
+	migrated_to_b "$output" "$old"
+}
+
+@test "xl migrate over real ssh (sshd in the target's namespace, keys made by the test)" {
+	require_kvm
+	sshd_start
+	running_guest
+	old=$(xl domid mg1)
+	run xl migrate -s "$SSH" mg1 "$ADDR_B"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	migrated_to_b "$output" "$old"
+	grep -q "Accepted publickey for root from $ADDR_A" "$T/ssh/sshd.log"
+}
+
+@test "ssh to host B: only the test's key from A gets in, and lands in B's environment" {
+	sshd_start
+	run ip netns exec "$NS_PREFIX-a" $SSH "$ADDR_B" 'echo "$XENSTORED_PATH"; xl list'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$T/b/xs.sock" ]
+	[[ "${lines[2]}" == "Domain-0 "* ]]
+	grep -q "Accepted publickey for root from $ADDR_A" "$T/ssh/sshd.log"
+	# another key, and the right key from elsewhere than A, are refused
+	ssh-keygen -q -t ed25519 -N '' -f "$T/other_key"
+	run ip netns exec "$NS_PREFIX-a" ${SSH/ssh\/user_key/other_key} "$ADDR_B" true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"Permission denied (publickey)"* ]]
+	run ip netns exec "$NS_PREFIX-b" $SSH "$ADDR_B" true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"Permission denied (publickey)"* ]]
 }
 
 @test "xl migrate with the connection cut leaves the source running and nothing on the target" {
@@ -89,11 +112,7 @@ running_guest() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"domain mg1 ($old) was not migrated; it runs on here"* ]]
-	[ "$(xl domid mg1)" = "$old" ]
-	[[ "$(state_of mg1)" != *p* ]]
-	before=$(last_tick mg1)
-	wait_for 10 eval '[ "$(last_tick mg1)" -gt '"$before"' ]'
-	wait_for 10 on_b nothing_left
+	source_runs_on "$old"
 }
 
 @test "xl migrate refuses Domain-0 and a bad --max-downtime, and says why" {
@@ -103,4 +122,19 @@ running_guest() {
 	run xl migrate --max-downtime 0 mg1 hostb
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"--max-downtime '0': give milliseconds, 1 to 60000"* ]]
+}
+
+@test "the two hosts: each its own namespace, bridge and xenstored; the veth joins them" {
+	[ "$(on_a printenv XENSTORED_PATH)" != "$(on_b printenv XENSTORED_PATH)" ]
+	ip -n "$NS_PREFIX-a" -o link show dev xenbr0 | grep -q 'state UP\|,UP'
+	ip -n "$NS_PREFIX-b" -o link show dev xenbr0 | grep -q 'state UP\|,UP'
+	# B answers on the veth: a connection to a closed port is refused (not timed out)
+	run ip netns exec "$NS_PREFIX-a" bash -c "exec 3<>/dev/tcp/$ADDR_B/9"
+	[[ "$output" == *"Connection refused"* ]]
+	on_b xenstore-write /hostb-only yes
+	run xenstore-read /hostb-only
+	[ "$status" -ne 0 ]
+	# the -s script lands in B's namespace with B's settings
+	run "$T/to-b" hostb sh -c 'ip -o addr show dev veth-b >/dev/null && echo "$XENSTORED_PATH"'
+	[ "$output" = "$T/b/xs.sock" ]
 }

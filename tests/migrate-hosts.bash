@@ -1,0 +1,172 @@
+# Two "hosts" on one machine, for the migration suites (loaded after
+# helpers): host A and host B are each a network namespace of the test's own
+# with a bridge xenbr0, a private xenstored socket, run and log directory,
+# xl.conf and cgroup parent; a veth pair joins them, A at $ADDR_A and B at
+# $ADDR_B (a private range). xenstored, xl and the xenon-hv processes xl
+# starts run inside their host's namespace. Host A is the default: `xl` and
+# the helpers (state_of, console_text, nothing_left, ...) act on A;
+# `on_b CMD...` runs CMD (a command or a function) on B. $T/to-b is an
+# `xl migrate -s` script that enters B in place of ssh.
+#
+# hosts_stop (call it from local_teardown) ends what hosts_start and the
+# test made, even after a failure: each host's domains (their monitors and
+# xenon-hv by the pids libxl recorded), xenstored and sshd by their pids, and
+# the namespaces with their bridges, veths and taps.
+
+ADDR_A=10.213.7.1
+ADDR_B=10.213.7.2
+
+# xl CMD...: this tree's xl, inside the current host's namespace.
+xl() { ip netns exec "$HOST_NS" "$XENON_TOP/xl/xl" "$@"; }
+
+# host_env H: the settings of host H (a or b), as assignments for env.
+host_env() {
+	echo "HOST_NS=$NS_PREFIX-$1 XENSTORED_PATH=$T/$1/xs.sock XENON_RUNDIR=$T/$1/run" \
+		"XENON_LOGDIR=$T/$1/log XL_CONF=$T/$1/xl.conf XENON_CGROUP_PARENT=xenon-test-$$-$1"
+}
+
+# on_a/on_b CMD...: run CMD, a command or a shell function, on that host.
+on_a() { env_run a "$@"; }
+on_b() { env_run b "$@"; }
+env_run() {
+	local h=$1
+	shift
+	# shellcheck disable=SC2046 # host_env's words are assignments without spaces
+	(export $(host_env "$h") && "$@")
+}
+
+# host_up H: H's namespace, loopback, bridge and xenstored (its pid in $T/H/xs.pid).
+host_up() {
+	local h=$1 ns=$NS_PREFIX-$1
+	mkdir -p "$T/$h"
+	ip netns add "$ns"
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link add xenbr0 type bridge
+	ip -n "$ns" link set xenbr0 up
+	printf 'lockfile = "%s"\n' "$T/$h/xl.lock" >"$T/$h/xl.conf"
+	ip netns exec "$ns" "$XENON_TOP/xenstored/xenstored" -N -I -s "$T/$h/xs.sock" \
+		2>"$T/$h/xenstored.log" 3>&- &
+	echo $! >"$T/$h/xs.pid"
+	wait_for 5 test -S "$T/$h/xs.sock"
+}
+
+# hosts_start: a scratch $T, hosts A and B, the veth between them, $T/to-b;
+# the test's environment is host A's.
+hosts_start() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, bridges)"
+	mk_tmp
+	NS_PREFIX=xenon-test-$$-mig$BATS_TEST_NUMBER
+	SSHD_PID=
+	host_up a
+	host_up b
+	ip -n "$NS_PREFIX-a" link add veth-a type veth peer name veth-b netns "$NS_PREFIX-b"
+	ip -n "$NS_PREFIX-a" addr add "$ADDR_A/24" dev veth-a
+	ip -n "$NS_PREFIX-b" addr add "$ADDR_B/24" dev veth-b
+	ip -n "$NS_PREFIX-a" link set veth-a up
+	ip -n "$NS_PREFIX-b" link set veth-b up
+	# shellcheck disable=SC2046
+	export $(host_env a)
+	# "<sshcommand> <host> xl migrate-receive ...": the host is ignored.
+	cat >"$T/to-b" <<-EOF
+		#!/bin/sh
+		shift
+		exec env $(host_env b) ip netns exec $NS_PREFIX-b "\$@"
+	EOF
+	chmod +x "$T/to-b"
+}
+
+# host_down H: end H's domains, then its xenstored, then delete its namespace.
+host_down() {
+	local h=$1 ns=$NS_PREFIX-$1
+	[ -d "$T/$h" ] || return 0
+	(
+		# shellcheck disable=SC2046
+		export $(host_env "$h")
+		# shellcheck disable=SC2034 # read by xl_env_stop, in this subshell only
+		XS_PID=$(cat "$T/$h/xs.pid" 2>/dev/null)
+		xl_env_stop
+		cg_cleanup
+	)
+	if ip netns list | grep -qw -- "$ns"; then
+		ip netns delete "$ns"
+	fi
+}
+
+hosts_stop() {
+	[ -n "${NS_PREFIX:-}" ] || return 0
+	kill_pid "${SSHD_PID:-}"
+	host_down a
+	host_down b
+}
+
+# The tick count of domain $1's last "tick N" console line (0 if none).
+last_tick() { console_text "$1" | awk '{ sub(/\r$/, "") } /^tick [0-9]+ / { n = $2 } END { print n + 0 }'; }
+
+# Domain $1's console: its tick counts go up by one each, its clock never
+# goes back, and there is one boot banner.
+ticks_continue() {
+	console_text "$1" | awk '{ sub(/\r$/, "") } /^xenon-guest / { b++ }
+		/^tick [0-9]+ [0-9.]+ s$/ { if (n && ($2 != n + 1 || $3 < s)) bad = 1; n = $2; s = $3 }
+		END { exit (bad || b != 1 || !n) }'
+}
+
+# ticking_more DOM: domain DOM's ticker goes on (a new tick within 20 s).
+ticking_more() {
+	local before
+	before=$(last_tick "$1")
+	wait_for 20 eval '[ "$(last_tick '"$1"')" -gt '"$before"' ]'
+}
+
+# ---- real ssh between the hosts ---------------------------------------------
+
+SSH_PORT=2222
+
+# sshd_start: Debian's sshd inside B's namespace, listening on
+# $ADDR_B:$SSH_PORT only, with a host key and a user key made here; it lets
+# in only root with that key from $ADDR_A, and runs every login through a
+# wrapper that gives the command B's environment. $SSH is the -s command
+# for xl migrate (known_hosts holds only that host key; strict checking).
+sshd_start() {
+	local d=$T/ssh
+	[ -x /usr/sbin/sshd ] || skip "needs Debian's openssh-server (/usr/sbin/sshd; make deps)"
+	mkdir -p "$d" /run/sshd # sshd's privilege separation directory, as Debian's unit makes it
+	ssh-keygen -q -t ed25519 -N '' -C xenon-test-host -f "$d/host_key"
+	ssh-keygen -q -t ed25519 -N '' -C xenon-test-user -f "$d/user_key"
+	cp "$d/user_key.pub" "$d/authorized_keys"
+	echo "[$ADDR_B]:$SSH_PORT $(cut -d' ' -f1,2 "$d/host_key.pub")" >"$d/known_hosts"
+	cat >"$d/b-env" <<-EOF2
+		#!/bin/sh
+		# A login on host B: B's settings, this tree's commands, then what was asked.
+		export $(host_env b) PATH=$XENON_TOP/xl:$XENON_TOP/xenstored:$XENON_TOP/hypervisor:/usr/sbin:/usr/bin:/sbin:/bin
+		exec /bin/sh -c "\$SSH_ORIGINAL_COMMAND"
+	EOF2
+	chmod +x "$d/b-env"
+	cat >"$d/sshd_config" <<-EOF2
+		Port $SSH_PORT
+		ListenAddress $ADDR_B
+		HostKey $d/host_key
+		PidFile none
+		AuthorizedKeysFile $d/authorized_keys
+		AuthenticationMethods publickey
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		UsePAM no
+		PermitRootLogin prohibit-password
+		AllowUsers root@$ADDR_A
+		StrictModes no
+		ForceCommand $d/b-env
+		PermitTTY no
+		AllowTcpForwarding no
+		AllowAgentForwarding no
+		X11Forwarding no
+		LogLevel VERBOSE
+	EOF2
+	ip netns exec "$NS_PREFIX-b" /usr/sbin/sshd -D -e -f "$d/sshd_config" 2>"$d/sshd.log" </dev/null 3>&- &
+	SSHD_PID=$!
+	wait_for 10 sshd_listens || { cat "$d/sshd.log" >&2; return 1; }
+	SSH="ssh -F /dev/null -i $d/user_key -o IdentitiesOnly=yes -o BatchMode=yes -o UserKnownHostsFile=$d/known_hosts"
+	SSH+=" -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -l root -p $SSH_PORT"
+}
+
+sshd_listens() { ip netns exec "$NS_PREFIX-b" ss -Hltn "sport = :$SSH_PORT" | grep -q .; }
