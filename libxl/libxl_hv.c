@@ -159,11 +159,16 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, int
 		dup2(opts->hv_stdio, 1);
 		dup2(opts->hv_stdio, 2);
 	}
-	/* The restore stream on fd 3; errfd moves above it first. */
+	/*
+	 * The restore stream on fd 3, without close-on-exec; errfd moves above
+	 * it first. dup2 onto itself keeps the flag: a stream already on fd 3
+	 * (xl migrate-receive's dup of stdin under sshd) only has it cleared.
+	 */
 	if (opts && opts->restore) {
 		int e = fcntl(errfd, F_DUPFD_CLOEXEC, 4);
+		int fd3 = opts->restore_fd == 3 ? fcntl(3, F_SETFD, 0) : dup2(opts->restore_fd, 3);
 
-		if (e < 0 || dup2(opts->restore_fd, 3) < 0)
+		if (e < 0 || fd3 < 0)
 			child_fail(e < 0 ? errfd : e, SPAWN_EXEC, errno);
 		errfd = e;
 	}
