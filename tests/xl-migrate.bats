@@ -7,6 +7,8 @@
 # test starts in B. Every failure leaves the source running and nothing on
 # either side.
 
+bats_require_minimum_version 1.5.0
+
 load helpers
 load migrate-hosts
 
@@ -30,6 +32,7 @@ setup() {
 }
 
 local_teardown() {
+	kill_pid "${MIG_PID:-}"
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -f "$T/ssh/sshd.log" ]; then
 		sed 's/^/# sshd: /' "$T/ssh/sshd.log" >&2
 	fi
@@ -88,7 +91,8 @@ source_runs_on() {
 
 @test "ssh to host B: only the test's key from A gets in, and lands in B's environment" {
 	sshd_start
-	run ip netns exec "$NS_PREFIX-a" $SSH "$ADDR_B" 'echo "$XENSTORED_PATH"; xl list'
+	# (stderr apart: root's shell start-up files may say things there)
+	run --separate-stderr ip netns exec "$NS_PREFIX-a" $SSH "$ADDR_B" 'echo "$XENSTORED_PATH"; xl list'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$T/b/xs.sock" ]
