@@ -26,6 +26,12 @@ int seccomp_table_allow(scmp_filter_ctx f, const int *calls, unsigned n)
 	return rc;
 }
 
+int seccomp_table_own_tgkill(scmp_filter_ctx f)
+{
+	return seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+				SCMP_A0(SCMP_CMP_EQ, (unsigned)getpid(), 0));
+}
+
 int seccomp_table_has(struct seccomp_list list, int nr)
 {
 	for (unsigned i = 0; i < list.n; i++)

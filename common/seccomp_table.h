@@ -38,6 +38,9 @@ typedef int (*seccomp_extra_fn)(scmp_filter_ctx f, const void *arg);
 
 /* Allow calls[0..n) except ioctl: 0 or -errno. */
 int seccomp_table_allow(scmp_filter_ctx f, const int *calls, unsigned n);
+/* tgkill to this process's own threads only (raise, abort, pthread_kill):
+ * no signal to another process, even one of the same uid. 0 or -errno. */
+int seccomp_table_own_tgkill(scmp_filter_ctx f);
 /* Whether nr is in list. */
 int seccomp_table_has(struct seccomp_list list, int nr);
 /* Build base + list + extra(f, arg) (extra may be NULL) into *out: 0 or -errno. */

@@ -59,7 +59,6 @@ static const int base_calls[] = {
     SCMP_SYS(restart_syscall),
     SCMP_SYS(rseq),
     SCMP_SYS(set_robust_list),
-    SCMP_SYS(tgkill),
     SCMP_SYS(fstat),
     SCMP_SYS(newfstatat),
     SCMP_SYS(lseek),
@@ -193,9 +192,10 @@ static int add_extra(scmp_filter_ctx f, const void *arg)
 	const struct extra_arg *a = arg;
 	const struct kind *k = a->k;
 	struct seccomp_list list = {k->calls, k->n};
-	int rc = 0;
+	/* tgkill: its own threads only (a shared uid must not let one domain signal another's xenon-hv) */
+	int rc = seccomp_table_own_tgkill(f);
 
-	if (seccomp_table_has(list, SCMP_SYS(ioctl)))
+	if (!rc && seccomp_table_has(list, SCMP_SYS(ioctl)))
 		rc = add_ioctls(f, k);
 	/* glibc falls back from clone3 (its flags cannot be filtered) to clone */
 	if (!rc && seccomp_table_has(list, SCMP_SYS(clone)))

@@ -23,31 +23,76 @@
 #include "sandbox.h"
 #include "seccomp_table.h"
 
+/* One call a line, grouped. */
+/* clang-format off */
 static const int calls[] = {
-    /* memory, time, signals, the end */
-    SCMP_SYS(brk), SCMP_SYS(mmap), /* not PROT_EXEC: see add_rules */
-    SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(futex), SCMP_SYS(clock_gettime),
-    SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
-    SCMP_SYS(sigaltstack), /* AddressSanitizer builds (the unit test's .san) */
-    SCMP_SYS(restart_syscall), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getuid), SCMP_SYS(geteuid),
-    SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(tgkill), /* abort() */
-    SCMP_SYS(getrandom), SCMP_SYS(exit), SCMP_SYS(exit_group),
-    /* clients: the listening socket, connections, the event loop */
-    SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(read), SCMP_SYS(readv), SCMP_SYS(recvfrom),
-    SCMP_SYS(recvmsg), SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(sendto), SCMP_SYS(sendmsg),
-    SCMP_SYS(shutdown), SCMP_SYS(close), SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
-    SCMP_SYS(connect), /* READY=1 to systemd, on a Unix socket only */
-    /* the journal and the snapshot (state directory), the log and trace files */
-    SCMP_SYS(openat), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(fcntl),
-    SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(fsync), SCMP_SYS(fdatasync), SCMP_SYS(ftruncate),
-    SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(unlink), SCMP_SYS(unlinkat),
-    SCMP_SYS(flock),
-    /* detaching from the terminal once serving: /dev/null on 0-2, chdir / */
-    SCMP_SYS(dup2), SCMP_SYS(dup3), SCMP_SYS(chdir),
-    SCMP_SYS(ioctl),	/* TCGETS only (stdio asks whether a stream is a tty) */
-    SCMP_SYS(socket),	/* AF_UNIX only */
-    SCMP_SYS(mprotect), /* not PROT_EXEC */
+	/* memory, time, signals, the end */
+	SCMP_SYS(brk),
+	SCMP_SYS(mmap),		/* not PROT_EXEC: see add_rules */
+	SCMP_SYS(mprotect),	/* not PROT_EXEC */
+	SCMP_SYS(munmap),
+	SCMP_SYS(mremap),
+	SCMP_SYS(madvise),
+	SCMP_SYS(futex),
+	SCMP_SYS(clock_gettime),
+	SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(nanosleep),
+	SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(sigaltstack),	/* AddressSanitizer builds (the unit test's .san) */
+	SCMP_SYS(restart_syscall),
+	SCMP_SYS(getpid),
+	SCMP_SYS(gettid),
+	SCMP_SYS(getuid),
+	SCMP_SYS(geteuid),
+	SCMP_SYS(getgid),
+	SCMP_SYS(getegid),
+	SCMP_SYS(getrandom),
+	SCMP_SYS(exit),
+	SCMP_SYS(exit_group),
+	/* (tgkill: to itself only, see add_rules) */
+	/* clients: the listening socket, connections, the event loop */
+	SCMP_SYS(accept),
+	SCMP_SYS(accept4),
+	SCMP_SYS(read),
+	SCMP_SYS(readv),
+	SCMP_SYS(recvfrom),
+	SCMP_SYS(recvmsg),
+	SCMP_SYS(write),
+	SCMP_SYS(writev),
+	SCMP_SYS(sendto),
+	SCMP_SYS(sendmsg),
+	SCMP_SYS(shutdown),
+	SCMP_SYS(close),
+	SCMP_SYS(epoll_wait),
+	SCMP_SYS(epoll_pwait),
+	SCMP_SYS(epoll_ctl),
+	SCMP_SYS(socket),	/* AF_UNIX only: READY=1 to systemd */
+	SCMP_SYS(connect),
+	/* the journal and the snapshot (state directory), the log and trace files */
+	SCMP_SYS(openat),
+	SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat),
+	SCMP_SYS(lseek),
+	SCMP_SYS(fcntl),
+	SCMP_SYS(pread64),
+	SCMP_SYS(pwrite64),
+	SCMP_SYS(fsync),
+	SCMP_SYS(fdatasync),
+	SCMP_SYS(ftruncate),
+	SCMP_SYS(rename),
+	SCMP_SYS(renameat),
+	SCMP_SYS(renameat2),
+	SCMP_SYS(unlink),
+	SCMP_SYS(unlinkat),
+	SCMP_SYS(flock),
+	/* detaching from the terminal once serving: /dev/null on 0-2, chdir / */
+	SCMP_SYS(dup2),
+	SCMP_SYS(dup3),
+	SCMP_SYS(chdir),
+	SCMP_SYS(ioctl),	/* TCGETS only (stdio asks whether a stream is a tty) */
 };
+/* clang-format on */
 
 /* Calls allowed only with some arguments. */
 static int add_rules(scmp_filter_ctx f, const void *arg)
@@ -55,7 +100,9 @@ static int add_rules(scmp_filter_ctx f, const void *arg)
 	int rc;
 
 	(void)arg;
-	rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS, 0));
+	rc = seccomp_table_own_tgkill(f); /* abort(): its own thread only */
+	if (!rc)
+		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS, 0));
 	if (!rc)
 		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 				      SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0));

@@ -13,6 +13,7 @@
 #include <sys/ptrace.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,13 +45,23 @@ static void try_ptrace(void)
 	ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 }
 
+static pid_t test_pid; /* the parent: another process for the child */
+
+/* A signal to another process (the test itself; signal 0 harms nothing). */
+static void try_tgkill_other(void)
+{
+	syscall(SYS_tgkill, test_pid, test_pid, 0);
+}
+
 /* What every kind may do: memory, time, its own pid, logging. */
 static void try_allowed(void)
 {
 	void *p = malloc(1 << 20);
 	struct timespec ts = {0, 1000};
 
-	if (!p || getpid() <= 0 || write(2, "", 0) < 0 || nanosleep(&ts, NULL) < 0)
+	/* tgkill to its own thread (raise, abort, pthread_kill) */
+	if (!p || getpid() <= 0 || write(2, "", 0) < 0 || nanosleep(&ts, NULL) < 0 ||
+	    syscall(SYS_tgkill, getpid(), gettid(), 0))
 		_exit(98);
 	free(p);
 	_exit(0);
@@ -60,10 +71,8 @@ static const struct {
 	const char *name; /* as the handler names the call */
 	void (*fn)(void);
 } attempts[] = {
-    {"execve", try_execve},
-    {"openat", try_open},
-    {"socket", try_socket},
-    {"ptrace", try_ptrace},
+    {"execve", try_execve}, {"openat", try_open},	  {"socket", try_socket},
+    {"ptrace", try_ptrace}, {"tgkill", try_tgkill_other},
 };
 
 /* Run fn under kind's filter in a child; its wait status, and its stderr in err. */
@@ -136,6 +145,7 @@ static void test_names(void)
 
 int main(void)
 {
+	test_pid = getpid();
 	RUN(test_names);
 	RUN(test_forbidden);
 	RUN(test_allowed);

@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +40,14 @@ static void try_ptrace(void)
 	ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 }
 
+static pid_t test_pid; /* the parent: another process for the child */
+
+/* A signal to another process (the test itself; signal 0 harms nothing). */
+static void try_tgkill_other(void)
+{
+	syscall(SYS_tgkill, test_pid, test_pid, 0);
+}
+
 static void try_exec_map(void)
 {
 	mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -54,8 +63,8 @@ static void try_allowed(void)
 	snprintf(path, sizeof(path), "%s/journal", dir);
 	snprintf(tmp, sizeof(tmp), "%s/journal.tmp", dir);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (s < 0 || !p || fd < 0 || write(fd, "x", 1) != 1 || fdatasync(fd) || ftruncate(fd, 0) ||
-	    close(fd) || rename(tmp, path) || unlink(path))
+	if (s < 0 || !p || syscall(SYS_tgkill, getpid(), gettid(), 0) || fd < 0 || write(fd, "x", 1) != 1 ||
+	    fdatasync(fd) || ftruncate(fd, 0) || close(fd) || rename(tmp, path) || unlink(path))
 		_exit(98);
 	free(p);
 	_exit(0);
@@ -65,10 +74,8 @@ static const struct {
 	const char *name; /* as the handler names the call */
 	void (*fn)(void);
 } attempts[] = {
-    {"execve", try_execve},
-    {"socket", try_socket},
-    {"ptrace", try_ptrace},
-    {"mmap", try_exec_map},
+    {"execve", try_execve},	  {"socket", try_socket}, {"ptrace", try_ptrace},
+    {"tgkill", try_tgkill_other}, {"mmap", try_exec_map},
 };
 
 /* Run fn under xenstored's filter in a child; its wait status, and its stderr in err. */
@@ -129,6 +136,7 @@ static void test_allowed(void)
 
 int main(void)
 {
+	test_pid = getpid();
 	if (!mkdtemp(dir))
 		return 1;
 	RUN(test_forbidden);
