@@ -10,47 +10,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/ptrace.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
+#include "seccomp_try.h"
 #include "unit.h"
 
 static const char *const kind_names[] = {"main", "vCPU", "I/O"};
 
-static void try_execve(void)
-{
-	char *argv[] = {"/bin/true", NULL};
-
-	execve("/bin/true", argv, argv + 1);
-}
-
 static void try_open(void)
 {
 	open("/etc/passwd", O_RDONLY | O_CLOEXEC);
-}
-
-static void try_socket(void)
-{
-	socket(AF_INET, SOCK_STREAM, 0);
-}
-
-static void try_ptrace(void)
-{
-	ptrace(PTRACE_TRACEME, 0, NULL, NULL);
-}
-
-static pid_t test_pid; /* the parent: another process for the child */
-
-/* A signal to another process (the test itself; signal 0 harms nothing). */
-static void try_tgkill_other(void)
-{
-	syscall(SYS_tgkill, test_pid, test_pid, 0);
 }
 
 /* What every kind may do: memory, time, its own pid, logging. */
@@ -67,6 +39,12 @@ static void try_allowed(void)
 	_exit(0);
 }
 
+/* Kind's filter, as xenon-hv's threads enter theirs. */
+static int enter(int kind)
+{
+	return hv_seccomp_prepare(-1, -1) || hv_seccomp_enter(kind);
+}
+
 static const struct {
 	const char *name; /* as the handler names the call */
 	void (*fn)(void);
@@ -75,42 +53,13 @@ static const struct {
     {"ptrace", try_ptrace}, {"tgkill", try_tgkill_other},
 };
 
-/* Run fn under kind's filter in a child; its wait status, and its stderr in err. */
-static int run_child(enum hv_thread_kind kind, void (*fn)(void), char *err, size_t len)
-{
-	int pfd[2], status = -1;
-	ssize_t n, got = 0;
-	pid_t pid;
-
-	if (pipe(pfd) < 0)
-		return -1;
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 2);
-		close(pfd[0]);
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || hv_seccomp_prepare(-1, -1) ||
-		    hv_seccomp_enter(kind))
-			_exit(97);
-		fn();
-		_exit(99); /* not stopped */
-	}
-	close(pfd[1]);
-	while ((size_t)got < len - 1 && (n = read(pfd[0], err + got, len - 1 - got)) > 0)
-		got += n;
-	err[got] = '\0';
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	return status;
-}
-
 static void test_forbidden(void)
 {
 	char err[1024], want[256];
 
 	for (int k = 0; k < HV_THREAD_NR_KINDS; k++)
 		for (unsigned i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++) {
-			int st = run_child(k, attempts[i].fn, err, sizeof(err));
+			int st = seccomp_try_child(enter, k, attempts[i].fn, err, sizeof(err));
 
 			snprintf(want, sizeof(want),
 				 "seccomp: the %s thread made a forbidden system call: %s (", kind_names[k],
@@ -128,7 +77,7 @@ static void test_allowed(void)
 	char err[1024];
 
 	for (int k = 0; k < HV_THREAD_NR_KINDS; k++) {
-		int st = run_child(k, try_allowed, err, sizeof(err));
+		int st = seccomp_try_child(enter, k, try_allowed, err, sizeof(err));
 
 		if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
 			printf("# %s thread: wait status %#x, stderr: %s\n", kind_names[k], st, err);
@@ -145,7 +94,6 @@ static void test_names(void)
 
 int main(void)
 {
-	test_pid = getpid();
 	RUN(test_names);
 	RUN(test_forbidden);
 	RUN(test_allowed);

@@ -11,42 +11,13 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/ptrace.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "seccomp_try.h"
 #include "unit.h"
 #include "xenstored/sandbox.h"
 
 static char dir[] = "/tmp/xs_seccomp-test.XXXXXX";
-
-static void try_execve(void)
-{
-	char *argv[] = {"/bin/true", NULL};
-
-	execve("/bin/true", argv, argv + 1);
-}
-
-static void try_socket(void)
-{
-	socket(AF_INET, SOCK_STREAM, 0);
-}
-
-static void try_ptrace(void)
-{
-	ptrace(PTRACE_TRACEME, 0, NULL, NULL);
-}
-
-static pid_t test_pid; /* the parent: another process for the child */
-
-/* A signal to another process (the test itself; signal 0 harms nothing). */
-static void try_tgkill_other(void)
-{
-	syscall(SYS_tgkill, test_pid, test_pid, 0);
-}
 
 static void try_exec_map(void)
 {
@@ -70,6 +41,13 @@ static void try_allowed(void)
 	_exit(0);
 }
 
+/* xenstored's filter, as the daemon enters it. */
+static int enter(int kind)
+{
+	(void)kind;
+	return xsd_seccomp_prepare() || xsd_seccomp_enter(-1);
+}
+
 static const struct {
 	const char *name; /* as the handler names the call */
 	void (*fn)(void);
@@ -78,40 +56,12 @@ static const struct {
     {"tgkill", try_tgkill_other}, {"mmap", try_exec_map},
 };
 
-/* Run fn under xenstored's filter in a child; its wait status, and its stderr in err. */
-static int run_child(void (*fn)(void), char *err, size_t len)
-{
-	int pfd[2], status = -1;
-	ssize_t n, got = 0;
-	pid_t pid;
-
-	if (pipe(pfd) < 0)
-		return -1;
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 2);
-		close(pfd[0]);
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || xsd_seccomp_prepare() || xsd_seccomp_enter(-1))
-			_exit(97);
-		fn();
-		_exit(99); /* not stopped */
-	}
-	close(pfd[1]);
-	while ((size_t)got < len - 1 && (n = read(pfd[0], err + got, len - 1 - got)) > 0)
-		got += n;
-	err[got] = '\0';
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	return status;
-}
-
 static void test_forbidden(void)
 {
 	char err[1024], want[256];
 
 	for (unsigned i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++) {
-		int st = run_child(attempts[i].fn, err, sizeof(err));
+		int st = seccomp_try_child(enter, 0, attempts[i].fn, err, sizeof(err));
 
 		snprintf(want, sizeof(want),
 			 "xenstored: seccomp: the main thread made a forbidden system call: %s (",
@@ -127,7 +77,7 @@ static void test_forbidden(void)
 static void test_allowed(void)
 {
 	char err[1024];
-	int st = run_child(try_allowed, err, sizeof(err));
+	int st = seccomp_try_child(enter, 0, try_allowed, err, sizeof(err));
 
 	if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
 		printf("# wait status %#x, stderr: %s\n", st, err);
@@ -136,7 +86,6 @@ static void test_allowed(void)
 
 int main(void)
 {
-	test_pid = getpid();
 	if (!mkdtemp(dir))
 		return 1;
 	RUN(test_forbidden);
