@@ -79,6 +79,7 @@ static int msg_info(struct hv_vm *vm, struct hv_client *cl, const void *req, uin
 	info->sandbox = vm->sandbox;
 	info->uid = vm->sandbox_uid;
 	info->gid = vm->sandbox_gid;
+	hv_balloon_fill(vm, info);
 	snprintf(info->console_pty, sizeof(info->console_pty), "%s", hv_console_pty(vm));
 	reply->len = sizeof(*info);
 	return 0;
@@ -254,6 +255,18 @@ static int msg_save(struct hv_vm *vm, struct hv_client *cl, const void *req, uin
 	return rc;
 }
 
+static int msg_mem_max(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+		       struct hv_reply *reply)
+{
+	uint64_t kib;
+
+	(void)cl, (void)reply;
+	if (len != sizeof(kib))
+		return -EINVAL;
+	memcpy(&kib, req, sizeof(kib));
+	return hv_balloon_set_max(vm, kib);
+}
+
 static const struct {
 	const char *name;
 	hv_msg_fn fn;
@@ -271,6 +284,7 @@ static const struct {
     [HVCTL_VCPU_INFO] = {"vcpu-info", msg_vcpu_info},
     [HVCTL_VCPU_AFFINITY] = {"vcpu-affinity", msg_vcpu_affinity},
     [HVCTL_SAVE] = {"save", msg_save},
+    [HVCTL_MEM_MAX] = {"mem-max", msg_mem_max},
 };
 
 /* ---- transport ---- */

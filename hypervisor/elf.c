@@ -120,8 +120,11 @@ static int elf_walk(const char *path, const struct elf_image *img, uint64_t ram_
 		if (eh.e_entry >= ph.p_vaddr && eh.e_entry - ph.p_vaddr < ph.p_memsz)
 			entry_ok = 1;
 		/* RAM is fresh memfd pages, already zero: only the file bytes are copied. */
-		if (vm)
+		if (vm) {
 			memcpy(hv_gpa(vm, ph.p_paddr, ph.p_filesz), img->data + ph.p_offset, ph.p_filesz);
+			if (ph.p_paddr + ph.p_memsz > vm->image_end)
+				vm->image_end = ph.p_paddr + ph.p_memsz;
+		}
 	}
 	if (!loads) {
 		log_warnx("kernel %s: no PT_LOAD segments", path);

@@ -13,6 +13,7 @@
  *   irq.c       the allocator of IOAPIC lines (GSIs) devices ask for
  *   uart.c      device: 16550 UART at 0x3f8 (IRQ 4), fed by the console input
  *   platform.c  device: Xenon platform ports: shutdown, CPU start, toolstack requests
+ *   balloon.c   device: the balloon port, frames given back to the host (balloon_core.c: checks)
  *   console.c   where the UART's bytes go (stdio, pty, file) and the ring
  *   virtio_dev.c  device: a virtio-mmio window (virtio_mmio.c) for virtio devices
  *   vdev.c      the disks and NICs by (kind, devid): --disk/--nic, HVCTL_DEVICE_* (vdev.h)
@@ -123,6 +124,7 @@ struct hv_vm {
 	uint32_t platform; /* XENON_PLATFORM_* */
 	uint64_t tsc_khz;
 	uint64_t entry;
+	uint64_t image_end; /* end of the kernel's highest PT_LOAD segment (0 when restored) */
 	struct xenon_boot_info *boot_info;
 
 	struct hv_vcpu *vcpus;
@@ -263,6 +265,10 @@ int hv_restore_finish(struct hv_vm *vm);
 int hv_uart_create(struct hv_vm *vm, struct hv_dev **out);
 int hv_platform_create(struct hv_vm *vm, struct hv_dev **out);
 int hv_xs_create(struct hv_vm *vm, struct hv_dev **out);
+int hv_balloon_create(struct hv_vm *vm, struct hv_dev **out);
+/* balloon.c: HVCTL_MEM_MAX, and the balloon's figures for HVCTL_INFO. */
+int hv_balloon_set_max(struct hv_vm *vm, uint64_t max_kib);
+void hv_balloon_fill(struct hv_vm *vm, struct hvctl_info *info);
 
 /*
  * virtio_dev.c: a virtio device (its struct vmmio_ops, virtio_mmio.h) in a

@@ -45,6 +45,8 @@ enum hvctl_type {
 	HVCTL_VCPU_INFO = 20,    /* -> struct hvctl_vcpu[], one per vCPU (nr_vcpus) */
 	HVCTL_VCPU_AFFINITY = 21,/* struct hvctl_vcpu_affinity */
 	HVCTL_SAVE = 30,         /* struct hvctl_save_req (+ an fd) -> struct hvctl_save_result */
+	/* 40..44: memory (issue 14) */
+	HVCTL_MEM_MAX = 40,      /* uint64_t KiB: the most RAM the guest may balloon back to */
 	HVCTL_TYPE_MAX
 };
 
@@ -134,6 +136,19 @@ struct hvctl_info {
 	uint32_t sandbox_valid;
 	uint32_t sandbox;
 	uint32_t uid, gid;
+	/*
+	 * The balloon (mem_kib is the RAM the domain was built with): what it
+	 * holds now (mem_kib less what its balloon gave back to the host) and
+	 * the most it may take back (HVCTL_MEM_MAX; mem_kib until set), and
+	 * how much of its RAM the host has really given it now (pages the
+	 * guest has touched and not given back). balloon_valid is 1 when
+	 * filled (0 from an older xenon-hv).
+	 */
+	uint32_t balloon_valid;
+	uint32_t pad3;
+	uint64_t mem_current_kib;
+	uint64_t mem_max_kib;
+	uint64_t mem_backed_kib;
 };
 
 /* The sandbox's measures, in the order xenon-hv takes them (names: HVCTL_SANDBOX_NAMES). */
@@ -329,6 +344,8 @@ int hvctl_device_list(int fd, struct hvctl_device *devs, unsigned *n);
 /* Up to *n vCPUs into vcpus; *n: how many the domain has (may exceed what fit). */
 int hvctl_vcpu_info(int fd, struct hvctl_vcpu *vcpus, unsigned *n);
 int hvctl_vcpu_affinity(int fd, const struct hvctl_vcpu_affinity *a);
+/* The most RAM (KiB, rounded down to 4 KiB) the guest may hold; -EINVAL above its RAM. */
+int hvctl_mem_max(int fd, uint64_t max_kib);
 /* Save the domain (struct hvctl_save_req) to stream_fd (ignored with HVCTL_SAVE_PATH, -1 then). */
 int hvctl_save(int fd, const struct hvctl_save_req *req, int stream_fd, struct hvctl_save_result *out);
 /* Next event on a subscribed fd; timeout_ms < 0 waits; -ETIMEDOUT, or

@@ -261,6 +261,11 @@ int hvctl_vcpu_affinity(int fd, const struct hvctl_vcpu_affinity *a)
 	return hvctl_call(fd, HVCTL_VCPU_AFFINITY, a, sizeof(*a), NULL, NULL);
 }
 
+int hvctl_mem_max(int fd, uint64_t max_kib)
+{
+	return hvctl_call(fd, HVCTL_MEM_MAX, &max_kib, sizeof(max_kib), NULL, NULL);
+}
+
 int hvctl_next_event(int fd, int timeout_ms, struct hvctl_event *ev)
 {
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};

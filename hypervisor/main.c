@@ -34,6 +34,7 @@ static int (*const builtin_devices[])(struct hv_vm *vm, struct hv_dev **out) = {
     hv_uart_create,
     hv_platform_create,
     hv_xs_create,
+    hv_balloon_create,
 };
 
 int hv_builtin_devices_init(struct hv_vm *vm)

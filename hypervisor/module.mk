@@ -56,3 +56,6 @@ $(eval $(call fuzzer,hypervisor/hvctl-reply-fuzz,tests/fuzz/hvctl-reply-fuzz.c h
 $(eval $(call unit_test,tests/unit/hv_sandbox-test,tests/unit/hv_sandbox-test.o hypervisor/sandbox.o hypervisor/sandbox_seccomp.o $(SECCOMP_TABLE_OBJS) hypervisor/vcpu_state.o $(COMMON_OBJS),-pthread -lseccomp))
 # The seccomp filters of each thread kind, installed in a child that then tries execve, open, socket, ptrace.
 $(eval $(call unit_test,tests/unit/hv_seccomp-test,tests/unit/hv_seccomp-test.o hypervisor/sandbox_seccomp.o $(SECCOMP_TABLE_OBJS) $(COMMON_OBJS),-lseccomp))
+# The balloon's checks of a guest's frames and of a saved state (balloon_core.c).
+$(eval $(call unit_test,tests/unit/hv_balloon-test,tests/unit/hv_balloon-test.o hypervisor/balloon_core.o hypervisor/migstream.o $(COMMON_OBJS),))
+$(eval $(call fuzzer,hypervisor/hv-balloon-fuzz,tests/fuzz/hv-balloon-fuzz.c hypervisor/balloon_core.c hypervisor/migstream.c common/log.c common/strutil.c,))

@@ -66,6 +66,31 @@
 #define XENON_REQ_REBOOT   2
 #define XENON_REQ_IRQ      9
 
+/*
+ * The balloon (xenon-hv's "balloon" device): the guest gives pages back to
+ * the host or takes them again. It fills a page-aligned struct
+ * xenon_balloon_req in its RAM and writes that page's guest-physical
+ * address (below 4 GiB) to XENON_PORT_BALLOON (outl). xenon-hv handles the
+ * frames in order and writes status (0 or a negative errno) and done (how
+ * many it handled) before the outl returns. RELEASE: the frames' contents
+ * are gone (they read as zero when next touched). RECLAIM: frames released
+ * before may be used again, as long as the domain stays within its maximum
+ * (-ENOSPC otherwise). Each frame must be guest RAM above the kernel image
+ * (-EINVAL), not the request page; a RELEASE of a frame released already, or
+ * a RECLAIM of one that was not, is -EINVAL too. Ports 0x5e0-0x5e3.
+ */
+#define XENON_PORT_BALLOON 0x5e0
+#define XENON_BALLOON_RELEASE 1
+#define XENON_BALLOON_RECLAIM 2
+#define XENON_BALLOON_MAX_PFNS 510
+struct xenon_balloon_req {
+	uint32_t op;    /* XENON_BALLOON_* */
+	uint32_t count; /* frames in pfn[], at most XENON_BALLOON_MAX_PFNS */
+	int32_t status; /* written by xenon-hv */
+	uint32_t done;  /* written by xenon-hv */
+	uint64_t pfn[XENON_BALLOON_MAX_PFNS];
+};
+
 /* The PVM ABI of these hosts (see shared PVM.md). */
 #define PVM_HC_VECTOR       0x1b
 #define PVM_HC_HALT         0x1009

@@ -1,0 +1,45 @@
+/*
+ * The balloon's bookkeeping (balloon_core.c), apart from the VM so that a
+ * unit test and a fuzzer drive it: which guest frames are released to the
+ * host, the checks of a guest's request (untrusted: every frame number), and
+ * the saved state. balloon.c is the device on the I/O bus around it.
+ */
+#ifndef XENON_HV_BALLOON_CORE_H
+#define XENON_HV_BALLOON_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest/include/xenon-boot.h"
+
+#define HV_BALLOON_PAGE 4096ULL
+
+struct hv_balloon {
+	uint64_t mem_bytes; /* the domain's RAM (xenon-hv's layout: low, then at 4 GiB) */
+	uint64_t nr_frames; /* mem_bytes / 4 KiB */
+	uint64_t floor_pfn; /* frames below it are never released (boot pages, kernel image) */
+	uint64_t limit;	    /* the most frames the domain may hold (HVCTL_MEM_MAX) */
+	uint64_t released;  /* frames released now */
+	uint64_t *bitmap;   /* by memfd offset / 4 KiB: 1 = released */
+};
+
+/* Gives a run of RAM ([offset, offset + len) of the memfd) back to the host. */
+typedef int (*hv_balloon_release_fn)(void *ctx, uint64_t offset, uint64_t len);
+
+int hv_balloon_init(struct hv_balloon *b, uint64_t mem_bytes, uint64_t floor_pfn);
+void hv_balloon_fini(struct hv_balloon *b);
+/* Frames the domain holds now. */
+uint64_t hv_balloon_current(const struct hv_balloon *b);
+/*
+ * A guest's request, copied out of its page already (req_pfn: where that
+ * page is). Frames handled in order; *done says how many. 0 or -EINVAL (a
+ * bad op, count or frame), -ENOSPC (RECLAIM over the limit), or release's error.
+ */
+int hv_balloon_apply(struct hv_balloon *b, const struct xenon_balloon_req *req, uint64_t req_pfn,
+		     hv_balloon_release_fn release, void *ctx, uint32_t *done);
+/* Saved state: floor, limit and the released frames as runs. -ENOSPC if over len. */
+int hv_balloon_save(const struct hv_balloon *b, void *buf, size_t *len);
+/* A saved state (untrusted: from a stream) onto b, initialised for this RAM: -EBADMSG if bad. */
+int hv_balloon_restore(struct hv_balloon *b, const void *buf, size_t len);
+
+#endif

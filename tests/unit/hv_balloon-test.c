@@ -1,0 +1,170 @@
+/* hypervisor/balloon_core.c: a guest's balloon requests checked, runs released, limit, saved state. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "hypervisor/balloon_core.h"
+#include "unit.h"
+
+#define MIB	     (1ULL << 20)
+#define FLOOR	     0x200 /* 2 MiB: boot pages and the kernel image below */
+#define MAX_RELEASES 64
+
+/* What the release function was asked for. */
+static struct {
+	uint64_t off[MAX_RELEASES], len[MAX_RELEASES];
+	unsigned n;
+	int fail;
+} rel;
+
+static int record(void *ctx, uint64_t off, uint64_t len)
+{
+	(void)ctx;
+	if (rel.fail)
+		return rel.fail;
+	if (rel.n < MAX_RELEASES) {
+		rel.off[rel.n] = off;
+		rel.len[rel.n] = len;
+	}
+	rel.n++;
+	return 0;
+}
+
+static struct xenon_balloon_req *make(uint32_t op, unsigned n, uint64_t first, int64_t step)
+{
+	static struct xenon_balloon_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = op;
+	r.count = n;
+	for (unsigned i = 0; i < n && i < XENON_BALLOON_MAX_PFNS; i++)
+		r.pfn[i] = first + (uint64_t)((int64_t)i * step);
+	return &r;
+}
+
+static int apply(struct hv_balloon *b, struct xenon_balloon_req *r, uint32_t *done)
+{
+	memset(&rel, 0, sizeof(rel));
+	return hv_balloon_apply(b, r, 1, record, NULL, done);
+}
+
+/* Adjacent frames, up or down, go to the host as one run each. */
+static void test_release_runs(void)
+{
+	struct hv_balloon b;
+	uint32_t done;
+
+	CHECK_INT(hv_balloon_init(&b, 64 * MIB, FLOOR), 0);
+	CHECK_INT(hv_balloon_current(&b), 16384);
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 100, 0x3fff, -1), &done), 0);
+	CHECK_INT(done, 100);
+	CHECK_INT(rel.n, 1);
+	CHECK_INT(rel.off[0], (0x3fffULL - 99) * 4096);
+	CHECK_INT(rel.len[0], 100 * 4096);
+	CHECK_INT(hv_balloon_current(&b), 16384 - 100);
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 10, 0x1000, 2), &done), 0);
+	CHECK_INT(rel.n, 10);
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RECLAIM, 110, 0x3fff, -1), &done), -EINVAL);
+	CHECK_INT(done, 100); /* the 101st was never released */
+	CHECK_INT(rel.n, 0);  /* reclaiming releases nothing */
+	CHECK_INT(hv_balloon_current(&b), 16384 - 10);
+	hv_balloon_fini(&b);
+}
+
+/* Every bad frame stops the request there: below the floor, beyond RAM, the request page, twice. */
+static void test_bad_frames(void)
+{
+	struct hv_balloon b;
+	uint32_t done;
+
+	hv_balloon_init(&b, 64 * MIB, FLOOR);
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 1, FLOOR - 1, 0), &done), -EINVAL);
+	CHECK_INT(done, 0);
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 1, 0x4000, 0), &done),
+		  -EINVAL); /* 64 MiB: past the end */
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 1, ~0ULL, 0), &done), -EINVAL);
+	CHECK_INT(hv_balloon_apply(&b, make(XENON_BALLOON_RELEASE, 1, 0x300, 0), 0x300, record, NULL, &done),
+		  -EINVAL); /* its own request page */
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 3, 0x300, 0), &done),
+		  -EINVAL); /* the same frame again */
+	CHECK_INT(done, 1);
+	CHECK_INT(rel.n, 1); /* what was done before the bad frame still reached the host */
+	CHECK_INT(apply(&b, make(7, 1, 0x301, 0), &done), -EINVAL);
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, XENON_BALLOON_MAX_PFNS + 1, 0x400, 1), &done),
+		  -EINVAL);
+	CHECK_INT(done, 0);
+	CHECK_INT(hv_balloon_current(&b), 16383);
+	hv_balloon_fini(&b);
+}
+
+/* High RAM (above 3 GiB of RAM) lives at 4 GiB: frames in the hole are refused. */
+static void test_high_ram(void)
+{
+	struct hv_balloon b;
+	uint32_t done;
+
+	hv_balloon_init(&b, 3 * 1024 * MIB + 8 * MIB, FLOOR);
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 1, 0xd0000, 0), &done),
+		  -EINVAL);							     /* 3.25 GiB: the hole */
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 2, 0x100000, 1), &done), 0); /* 4 GiB */
+	CHECK_INT(rel.off[0], 3 * 1024 * MIB);
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 1, 0x100800, 0), &done), -EINVAL); /* past its end */
+	hv_balloon_fini(&b);
+}
+
+/* The limit (mem-max) bounds reclaims, never releases; a failed release is reported. */
+static void test_limit(void)
+{
+	struct hv_balloon b;
+	uint32_t done;
+
+	hv_balloon_init(&b, 64 * MIB, FLOOR);
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 500, 0x1000, 1), &done), 0);
+	b.limit = 16384 - 300;
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RECLAIM, 500, 0x1000, 1), &done), -ENOSPC);
+	CHECK_INT(done, 200);
+	CHECK_INT(hv_balloon_current(&b), b.limit);
+	rel.fail = -ENOMEM;
+	CHECK_INT(hv_balloon_apply(&b, make(XENON_BALLOON_RELEASE, 1, 0x2000, 0), 1, record, NULL, &done),
+		  -ENOMEM);
+	rel.fail = 0;
+	hv_balloon_fini(&b);
+}
+
+/* Saved and restored: the same frames, limit and floor; bad states refused. */
+static void test_save_restore(void)
+{
+	struct hv_balloon a, b;
+	uint8_t buf[4096];
+	size_t len = sizeof(buf);
+	uint32_t done;
+
+	hv_balloon_init(&a, 64 * MIB, FLOOR);
+	apply(&a, make(XENON_BALLOON_RELEASE, 300, 0x3fff, -1), &done);
+	apply(&a, make(XENON_BALLOON_RELEASE, 5, 0x1000, 3), &done);
+	a.limit = 9000;
+	CHECK_INT(hv_balloon_save(&a, buf, &len), 0);
+	CHECK_INT(len, 24 + 6 * 16);
+	hv_balloon_init(&b, 64 * MIB, 0);
+	CHECK_INT(hv_balloon_restore(&b, buf, len), 0);
+	CHECK_INT(hv_balloon_current(&b), hv_balloon_current(&a));
+	CHECK_INT(b.limit, 9000);
+	CHECK_INT(b.floor_pfn, FLOOR);
+	CHECK_INT(memcmp(a.bitmap, b.bitmap, 16384 / 8), 0);
+	CHECK_INT(hv_balloon_restore(&b, buf, len - 1), -EBADMSG);
+	memcpy(buf + 24, &(uint64_t){16380}, 8); /* a run past the end */
+	CHECK_INT(hv_balloon_restore(&b, buf, len), -EBADMSG);
+	len = 10;
+	CHECK_INT(hv_balloon_save(&a, buf, &len), -ENOSPC);
+	hv_balloon_fini(&a);
+	hv_balloon_fini(&b);
+}
+
+int main(void)
+{
+	RUN(test_release_runs);
+	RUN(test_bad_frames);
+	RUN(test_high_ram);
+	RUN(test_limit);
+	RUN(test_save_restore);
+	return unit_done();
+}
