@@ -4,6 +4,7 @@
  */
 #include "arch.h"
 #include "kernel.h"
+#include "shell.h"
 #include "devices.h"
 #include "virtio.h"
 
@@ -75,6 +76,7 @@ static void kmain(void)
 	smp_boot();
 	xs_init();
 	devices_init();
+	balloon_init();
 	shell_run_script(boot.cmdline);
 	shell_loop();
 }

@@ -245,6 +245,7 @@ const struct command commands[] = {
     {"echo", "WORDS...", "print the words", cmd_echo},
     {"dirty", "[MIB_PER_S [MIB]]", "keep writing MIB MiB (16) at MIB_PER_S MiB/s in the background; 0: stop",
      cmd_dirty},
+    {"mem", "[fill|check]", "memory held and balloon target; fill free memory with a pattern; check it", cmd_mem},
     {"poweroff", "", "power the domain off", cmd_poweroff},
     {"reboot", "", "reboot the domain", cmd_reboot},
     {"crash", "[ud|pf|de]", "fault on purpose (invalid opcode, page fault, divide)", cmd_crash},

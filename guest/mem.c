@@ -16,6 +16,10 @@
 extern char __bss_end[];
 
 static uint64_t bitmap[MAX_PAGES / WORD_BITS]; /* 1 = in use */
+/* The balloon's pages (in use, given back to the host), and the pages
+ * `mem fill` wrote its pattern over that nobody has taken since. */
+static uint64_t ballooned[MAX_PAGES / WORD_BITS];
+static uint64_t filled[MAX_PAGES / WORD_BITS];
 static uintptr_t pool_base;
 static unsigned long pool_pages, pool_free;
 
@@ -24,14 +28,21 @@ static bool bit_get(unsigned long i)
 	return bitmap[i / WORD_BITS] >> (i % WORD_BITS) & 1;
 }
 
-static void bits_set(unsigned long i, unsigned long n, bool v)
+static void map_set(uint64_t *map, unsigned long i, unsigned long n, bool v)
 {
 	for (; n; n--, i++) {
 		if (v)
-			bitmap[i / WORD_BITS] |= 1ULL << (i % WORD_BITS);
+			map[i / WORD_BITS] |= 1ULL << (i % WORD_BITS);
 		else
-			bitmap[i / WORD_BITS] &= ~(1ULL << (i % WORD_BITS));
+			map[i / WORD_BITS] &= ~(1ULL << (i % WORD_BITS));
 	}
+}
+
+static void bits_set(unsigned long i, unsigned long n, bool v)
+{
+	map_set(bitmap, i, n, v);
+	if (v)
+		map_set(filled, i, n, false);
 }
 
 static uintptr_t page_up(uintptr_t a)
@@ -104,4 +115,101 @@ void page_free(void *p, unsigned int n)
 unsigned long mem_free_pages(void)
 {
 	return pool_free;
+}
+
+unsigned long mem_pool_pages(void)
+{
+	return pool_pages;
+}
+
+/* Up to n free pages for the balloon, from the top of the pool down: their addresses into addrs. */
+unsigned long mem_balloon_take(uint64_t *addrs, unsigned long n)
+{
+	unsigned long got = 0, i = pool_pages;
+
+	while (i > 0 && got < n) {
+		i--;
+		if (i % WORD_BITS == WORD_BITS - 1 && bitmap[i / WORD_BITS] == ~0ULL) {
+			i -= WORD_BITS - 1; /* a whole word in use */
+			continue;
+		}
+		if (bit_get(i))
+			continue;
+		bits_set(i, 1, true);
+		map_set(ballooned, i, 1, true);
+		pool_free--;
+		addrs[got++] = pool_base + i * PAGE_SIZE;
+	}
+	return got;
+}
+
+/* Up to n of the balloon's pages, lowest first, into addrs (they stay the balloon's). */
+unsigned long mem_balloon_list(uint64_t *addrs, unsigned long n)
+{
+	unsigned long got = 0, i;
+
+	for (i = 0; i < pool_pages && got < n; i++) {
+		if (i % WORD_BITS == 0 && !ballooned[i / WORD_BITS]) {
+			i += WORD_BITS - 1;
+			continue;
+		}
+		if (ballooned[i / WORD_BITS] >> (i % WORD_BITS) & 1)
+			addrs[got++] = pool_base + i * PAGE_SIZE;
+	}
+	return got;
+}
+
+/* A balloon page is free again (given back: reclaimed, or never released). */
+void mem_balloon_put(uint64_t addr)
+{
+	unsigned long i = (unsigned long)((addr - pool_base) / PAGE_SIZE);
+
+	if (addr < pool_base || i >= pool_pages || !(ballooned[i / WORD_BITS] >> (i % WORD_BITS) & 1))
+		return;
+	map_set(ballooned, i, 1, false);
+	page_free((void *)(uintptr_t)addr, 1);
+}
+
+/* The pattern `mem fill` writes: every 8-byte word holds its own address, scrambled. */
+static uint64_t pattern(const uint64_t *w)
+{
+	return (uint64_t)(uintptr_t)w * 0x9e3779b97f4a7c15ULL ^ 0xa5a5a5a5a5a5a5a5ULL;
+}
+
+unsigned long mem_fill(void)
+{
+	unsigned long i, n = 0;
+
+	for (i = 0; i < pool_pages; i++) {
+		uint64_t *w = (uint64_t *)(pool_base + i * PAGE_SIZE);
+
+		if (bit_get(i))
+			continue;
+		for (unsigned j = 0; j < PAGE_SIZE / 8; j++)
+			w[j] = pattern(&w[j]);
+		map_set(filled, i, 1, true);
+		n++;
+	}
+	return n;
+}
+
+/* Pages filled and not taken since that still hold the pattern: *bad (and its first, *first_bad) if not. */
+unsigned long mem_check(unsigned long *bad, uint64_t *first_bad)
+{
+	unsigned long i, n = 0;
+
+	*bad = 0;
+	for (i = 0; i < pool_pages; i++) {
+		const uint64_t *w = (const uint64_t *)(pool_base + i * PAGE_SIZE);
+		unsigned j;
+
+		if (!(filled[i / WORD_BITS] >> (i % WORD_BITS) & 1))
+			continue;
+		for (j = 0; j < PAGE_SIZE / 8 && w[j] == pattern(&w[j]); j++)
+			;
+		if (j < PAGE_SIZE / 8 && !(*bad)++)
+			*first_bad = (uint64_t)(uintptr_t)&w[j];
+		n++;
+	}
+	return n;
 }

@@ -61,6 +61,7 @@ void shell_poll(void)
 	xs_poll();
 	ticker_poll();
 	dirty_poll();
+	balloon_poll();
 }
 
 /*

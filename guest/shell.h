@@ -25,5 +25,9 @@ void ticker_poll(void);
 /* dirty.c: background page writer for migration tests */
 int cmd_dirty(int argc, char **argv);
 void dirty_poll(void);
+/* balloon.c: the balloon driver and `mem` */
+void balloon_init(void);
+void balloon_poll(void);
+int cmd_mem(int argc, char **argv);
 
 #endif

@@ -188,5 +188,13 @@ void mem_init(void);
 void *page_alloc(unsigned int n);
 void page_free(void *p, unsigned int n);
 unsigned long mem_free_pages(void);
+/* The balloon's pages (balloon.c): taken from the top of the pool, listed, put back. */
+unsigned long mem_pool_pages(void);
+unsigned long mem_balloon_take(uint64_t *addrs, unsigned long n);
+unsigned long mem_balloon_list(uint64_t *addrs, unsigned long n);
+void mem_balloon_put(uint64_t addr);
+/* `mem fill`: the pattern over every free page (how many); `mem check`: how many checked, *bad lost it. */
+unsigned long mem_fill(void);
+unsigned long mem_check(unsigned long *bad, uint64_t *first_bad);
 
 #endif
