@@ -162,7 +162,10 @@ typedef struct {
 	uint32_t threads_per_core;
 	uint32_t cpu_khz;
 	uint64_t total_kib;
+	/* What a new domain can have: MemAvailable less outstanding_kib, what the
+	 * running domains may still take without asking (libxl_mem.c). */
 	uint64_t free_kib;
+	uint64_t outstanding_kib;
 	int platform;		   /* LIBXL_PLATFORM_PVM / _VTX, 0 when /dev/kvm is absent */
 	const char *platform_name; /* "pvm", "vtx" or "none" */
 	uint64_t host_cpu_time_ns; /* CPU time the host spent outside idle */
@@ -302,6 +305,24 @@ int libxl_domain_sched_params_set(libxl_ctx *ctx, uint32_t domid, const libxl_do
  * -ESRCH when xenon-hv is gone.
  */
 int libxl_send_trigger(libxl_ctx *ctx, uint32_t domid, libxl_trigger trigger, uint32_t vcpuid);
+
+/* ---- memory (libxl_mem.c) ---- */
+
+/*
+ * Xen's ballooning: the target (KiB) goes to the domain's memory/target,
+ * which its balloon driver follows (relative: target_memkb is added to the
+ * current target). enforce: xenon-hv's limit becomes the target too, so the
+ * guest cannot take back more than it was given. -EINVAL (said, nothing
+ * changed) above memory/static-max; -ESRCH when xenon-hv is gone.
+ */
+int libxl_set_memory_target(libxl_ctx *ctx, uint32_t domid, int64_t target_memkb, int relative, int enforce);
+int libxl_get_memory_target(libxl_ctx *ctx, uint32_t domid, uint64_t *out_target);
+/*
+ * The domain's ceiling: memory/static-max and xenon-hv's limit. -EINVAL
+ * (said, nothing changed) below the current target or above the RAM the
+ * domain was created with (maxmem=).
+ */
+int libxl_domain_setmaxmem(libxl_ctx *ctx, uint32_t domid, uint64_t max_memkb);
 
 /* ---- vCPUs (libxl_vcpu.c) ---- */
 

@@ -86,12 +86,11 @@ static int check_not_yet(const libxl_domain_config *cfg)
 		    name, b->max_vcpus, avail);
 		return -EOPNOTSUPP;
 	}
-	if (b->max_memkb > b->target_memkb) {
-		log_warnx("%s: maxmem=%llu above memory=%llu (MiB) needs ballooning, which is not supported "
-			  "yet: give maxmem= equal to memory=",
-			  name, (unsigned long long)(b->max_memkb / 1024),
-			  (unsigned long long)(b->target_memkb / 1024));
-		return -EOPNOTSUPP;
+	if (b->target_memkb > b->max_memkb) {
+		log_warnx("%s: memory=%llu is above maxmem=%llu (MiB): give maxmem= at least memory=", name,
+			  (unsigned long long)(b->target_memkb / 1024),
+			  (unsigned long long)(b->max_memkb / 1024));
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -328,6 +327,8 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	if (rc == 0)
 		rc = libxl__sched_params_check(&cfg->b_info.sched_params, cfg->b_info.max_vcpus,
 					       cfg->c_info.name);
+	if (rc == 0)
+		rc = libxl__mem_claim(ctx, cfg->c_info.name, cfg->b_info.target_memkb);
 	if (rc == 0)
 		rc = libxl__cg_parent(ctx->cg_parent_env, opts ? opts->cgroup_parent : NULL, &cg_parent);
 	if (rc == 0)

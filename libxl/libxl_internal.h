@@ -30,6 +30,14 @@ struct libxl__ctx {
 /* snprintf into buf: 0, or -ENAMETOOLONG when it does not fit. */
 int libxl__path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* ---- memory (libxl_mem.c) ---- */
+/* MemTotal and MemAvailable into total_kib and free_kib (libxl_list.c). */
+void libxl__physinfo_mem(libxl_physinfo *info);
+/* avail_kib less what the running domains may still take (*claimed_kib). */
+int libxl__mem_free_kib(libxl_ctx *ctx, uint64_t avail_kib, uint64_t *free_kib, uint64_t *claimed_kib);
+/* A new domain of need_kib fits in the host's free memory: 0, or -ENOMEM said. */
+int libxl__mem_claim(libxl_ctx *ctx, const char *name, uint64_t need_kib);
+
 /* ---- pure helpers (libxl_util.c) ---- */
 int libxl__domid_pick(uint32_t last, const uint32_t *used, unsigned nr_used, uint32_t *out);
 libxl_death libxl__death_from_wait_status(int status);

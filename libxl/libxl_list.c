@@ -48,6 +48,8 @@ static void info_from_hv(libxl_dominfo *info, const struct hvctl_info *hv)
 	info->hv_uid = hv->uid;
 	info->hv_gid = hv->gid;
 	info->platform = (int)hv->platform;
+	if (hv->balloon_valid)
+		info->current_memkb = hv->mem_current_kib; /* what it holds, not what it was asked to */
 }
 
 static unsigned count_cpus(libxl_ctx *ctx, uint32_t domid)
@@ -229,7 +231,7 @@ static void read_cpuinfo(libxl_physinfo *info)
 	info->threads_per_core = cores && siblings >= cores ? siblings / cores : 1;
 }
 
-static void read_meminfo(libxl_physinfo *info)
+void libxl__physinfo_mem(libxl_physinfo *info)
 {
 	FILE *fp = fopen("/proc/meminfo", "re");
 	char line[256];
@@ -264,7 +266,6 @@ int libxl_get_physinfo(libxl_ctx *ctx, libxl_physinfo *info)
 {
 	long n;
 
-	(void)ctx;
 	memset(info, 0, sizeof(*info));
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	info->nr_cpus = n > 0 ? (uint32_t)n : 1;
@@ -280,7 +281,10 @@ int libxl_get_physinfo(libxl_ctx *ctx, libxl_physinfo *info)
 		info->nr_nodes++;
 	}
 	read_cpuinfo(info);
-	read_meminfo(info);
+	libxl__physinfo_mem(info);
+	/* free: what a new domain can claim (libxl_mem.c), not what is merely unused now */
+	if (ctx && libxl__mem_free_kib(ctx, info->free_kib, &info->free_kib, &info->outstanding_kib) < 0)
+		info->outstanding_kib = 0;
 	info->platform = kvm_platform();
 	info->platform_name = info->platform == XENON_PLATFORM_PVM   ? "pvm"
 			      : info->platform == XENON_PLATFORM_VTX ? "vtx"

@@ -128,10 +128,11 @@ static void print_physinfo(struct info_out *o, const libxl_physinfo *p)
 	item(o, "kvm_platform", "%s", p->platform_name);
 	item(o, "total_memory", "%llu", (unsigned long long)(p->total_kib / 1024));
 	item(o, "free_memory", "%llu", (unsigned long long)(p->free_kib / 1024));
-	/* No page sharing and no claims in Xenon: Xen's keys, always 0. */
+	/* No page sharing in Xenon: Xen's keys, always 0. Claims: what running
+	 * domains may still take (free_memory is what is left after them). */
 	item(o, "sharing_freed_memory", "0");
 	item(o, "sharing_used_memory", "0");
-	item(o, "outstanding_claims", "0");
+	item(o, "outstanding_claims", "%llu", (unsigned long long)(p->outstanding_kib / 1024));
 	item(o, "free_cpus", "%u", p->nr_cpus);
 }
 

@@ -16,6 +16,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "libxl/libxl_types.h"
 
@@ -122,6 +123,10 @@ XL_COMMAND(cpupool_cpu_add);
 XL_COMMAND(cpupool_cpu_remove);
 XL_COMMAND(cpupool_migrate);
 XL_COMMAND(cpupool_numa_split);
+XL_COMMAND(mem_set);
+XL_COMMAND(mem_max);
+/* Xen's memory sizes (cmd_mem.c): "512", "512m", "2g", "1048576k", "..b" -> KiB, or -1. */
+int64_t xl_parse_mem_kb(const char *s);
 XL_COMMAND(completion);
 XL_COMMAND(list);
 XL_COMMAND(destroy);

@@ -199,6 +199,16 @@ const struct cmd_spec cmd_table[] = {
      "<Domain> <CPU Pool>", "-h, --help          Print this help."},
     {"cpupool-numa-split", main_cpupool_numa_split, false, true, "Splits up the machine into one CPU pool per NUMA node",
      "", "-h, --help          Print this help."},
+    {"mem-set", main_mem_set, false, true, "Set the current memory usage for a domain", "<Domain> <Mem>",
+     "-h, --help          Print this help.\n"
+     "<Mem> is a number with an optional unit: b, k, m (the default), g or t.\n"
+     "The guest's balloon driver gives memory back to the host or takes it again;\n"
+     "at most the domain's maximum (xl mem-max)."},
+    {"mem-max", main_mem_max, false, true, "Set the maximum amount reservation for a domain",
+     "<Domain> <Mem>",
+     "-h, --help          Print this help.\n"
+     "<Mem> as for mem-set; at least the current target, at most the RAM the domain\n"
+     "was created with (maxmem=)."},
     {"completion", main_completion, false, false, "Print a shell completion script for xl", "bash",
      "-h, --help          Print this help.\n"
      "Install with: xl completion bash > /usr/share/bash-completion/completions/xl"},
@@ -215,7 +225,7 @@ const int cmd_table_len = sizeof(cmd_table) / sizeof(cmd_table[0]);
 static const char *const xen_only_commands[] = {
     "config-update", "pci-attach", "pci-detach", "pci-list", "pci-assignable-add", "pci-assignable-remove",
     "pci-assignable-list", "vncviewer", "dump-core",
-    "cd-insert", "cd-eject", "mem-max", "mem-set", "vcpu-set",
+    "cd-insert", "cd-eject", "vcpu-set",
     "sharing", "sched-rtds", "sysrq", "debug-keys",
     "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",
     "vdispl-attach", "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach",

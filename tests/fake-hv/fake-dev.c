@@ -350,3 +350,24 @@ void fake_dev_frontend(bool running)
 		if (g.devs[i].used)
 			frontend(&g.devs[i].d);
 }
+
+int fake_dev_read_target(uint64_t *kib)
+{
+	static struct xs_handle *xs;
+	char path[64], *v = NULL, *end;
+	size_t len;
+	int rc;
+
+	if (!g.xenstore)
+		return -ENOENT;
+	if (!xs && xsc_open(g.xenstore, &xs) < 0)
+		return -ECONNREFUSED;
+	snprintf(path, sizeof(path), "/local/domain/%u/memory/target", g.domid);
+	rc = xsc_read(xs, XS_NO_TX, path, &v, &len);
+	if (rc < 0)
+		return rc;
+	*kib = strtoull(v, &end, 10);
+	rc = end == v || *end ? -EINVAL : 0;
+	free(v);
+	return rc;
+}

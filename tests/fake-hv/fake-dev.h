@@ -17,6 +17,8 @@ void fake_dev_passed(const int *fds, unsigned n);
 bool fake_dev_request(int fd, const struct hvctl_hdr *hdr, const uint8_t *payload, fake_reply_fn *reply);
 /* The fd to poll for xenstore events, -1 while there is none. */
 int fake_dev_fd(void);
+/* The domain's memory/target (KiB), read as dom0: 0 or -errno. */
+int fake_dev_read_target(uint64_t *kib);
 /* Take the xenstore events and answer the backends (only while running). */
 void fake_dev_frontend(bool running);
 

@@ -11,6 +11,10 @@
  *   DESTROY        reply, then exit HV_EXIT_DESTROY
  *   VCPU_INFO      one thread per vCPU (started at once, asleep for ever):
  *                  its tid, online and blocked, the time INFO reports
+ *   MEM_MAX        the balloon's ceiling (-EINVAL above its memory); INFO's
+ *                  balloon figures play a guest whose balloon is instant: it
+ *                  holds its memory/target (read from xenstore on each INFO),
+ *                  at most the ceiling; nothing is backed
  *   VCPU_AFFINITY  sched_setaffinity on that thread, as xenon-hv does
  *                  (FAKE_HV_FOREIGN_TID=1: vCPU 0 is named as its parent's
  *                  pid, a thread not its own, as a subverted xenon-hv could)
@@ -53,6 +57,7 @@ struct fake {
 	const char *name, *control, *xenstore;
 	uint32_t domid, vcpus, state;
 	uint64_t mem_mib, start_ns;
+	uint64_t max_kib; /* HVCTL_MEM_MAX (0: its memory) */
 	char pty[108];
 	int master, slave, mute;
 	char ring[256];
@@ -243,6 +248,32 @@ static int vcpu_affinity(struct fake *f, const uint8_t *payload, uint32_t len)
 	return sched_setaffinity(f->tids[a.vcpu], sizeof(mask), &mask) < 0 ? -errno : 0;
 }
 
+static void balloon_info(struct fake *f, struct hvctl_info *in)
+{
+	uint64_t target;
+
+	in->balloon_valid = 1;
+	in->mem_max_kib = f->max_kib ? f->max_kib : in->mem_kib;
+	in->mem_current_kib = in->mem_kib;
+	if (fake_dev_read_target(&target) == 0 && target < in->mem_current_kib)
+		in->mem_current_kib = target;
+	if (in->mem_current_kib > in->mem_max_kib)
+		in->mem_current_kib = in->mem_max_kib;
+}
+
+static int mem_max(struct fake *f, const uint8_t *payload, uint32_t len)
+{
+	uint64_t kib;
+
+	if (len != sizeof(kib))
+		return -EINVAL;
+	memcpy(&kib, payload, sizeof(kib));
+	if (kib > f->mem_mib * 1024)
+		return -EINVAL;
+	f->max_kib = kib;
+	return 0;
+}
+
 static void info(struct fake *f, struct hvctl_info *in)
 {
 	memset(in, 0, sizeof(*in));
@@ -260,6 +291,7 @@ static void info(struct fake *f, struct hvctl_info *in)
 			in->vcpu_blocked[i / 32] |= 1u << (i % 32);
 	}
 	in->pid = getpid();
+	balloon_info(f, in);
 	snprintf(in->console_pty, sizeof(in->console_pty), "%s", f->pty);
 }
 
@@ -285,6 +317,9 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 		return -1;
 	case HVCTL_VCPU_AFFINITY:
 		reply(fd, hdr->type, vcpu_affinity(f, payload, hdr->len), NULL, 0);
+		return -1;
+	case HVCTL_MEM_MAX:
+		reply(fd, hdr->type, mem_max(f, payload, hdr->len), NULL, 0);
 		return -1;
 	case HVCTL_CONSOLE_RING:
 		reply(fd, hdr->type, 0, f->ring, (uint32_t)strlen(f->ring));
