@@ -75,7 +75,10 @@ static int send(uint32_t op, unsigned long n)
 	req.count = (uint32_t)n;
 	req.status = -EIO;
 	req.done = 0;
+	/* xenon-hv reads and writes the page during the outl, which says nothing of memory to the compiler */
+	__asm__ volatile("" ::: "memory");
 	outl(XENON_PORT_BALLOON, (uint32_t)(uintptr_t)&req);
+	__asm__ volatile("" ::: "memory");
 	return req.done > n ? -EIO : req.status;
 }
 

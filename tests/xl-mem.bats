@@ -18,6 +18,20 @@ setup() {
 }
 
 local_teardown() {
+	if [ -n "${BATS_TEST_COMPLETED:-}" ] || ! xl domid m1 > /dev/null 2>&1; then
+		xl_env_stop
+		return
+	fi
+	{
+		echo "# xl list:"
+		xl list 2>&1 | sed 's/^/#   /'
+		echo "# memory/:"
+		xenstore-ls -f "/local/domain/$(xl domid m1)/memory" 2>&1 | sed 's/^/#   /'
+		echo "# the guest's console, last lines:"
+		console_text m1 | tr -d '\r' | tail -n 30 | sed 's/^/#   /'
+		echo "# xl log:"
+		tail -n 20 "$XENON_LOGDIR"/xl-m1.log 2>&1 | sed 's/^/#   /'
+	} >&2
 	xl_env_stop
 }
 
