@@ -23,27 +23,28 @@ $(eval $(call unit_test,tests/unit/hv_elf-test,tests/unit/hv_elf-test.o hypervis
 $(eval $(call unit_test,tests/unit/hv_vcpu_state-test,tests/unit/hv_vcpu_state-test.o hypervisor/vcpu_state.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/hv_stats-test,tests/unit/hv_stats-test.o hypervisor/stats.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_ratelimit-test,tests/unit/hv_ratelimit-test.o hypervisor/ratelimit.o $(COMMON_OBJS),))
+$(eval $(call unit_test,tests/unit/hv_loglimit-test,tests/unit/hv_loglimit-test.o hypervisor/loglimit.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_uart-test,tests/unit/hv_uart-test.o hypervisor/uart.o hypervisor/console.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o $(COMMON_OBJS),-pthread))
-$(eval $(call unit_test,tests/unit/hv_virtio_dev-test,tests/unit/hv_virtio_dev-test.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
+$(eval $(call unit_test,tests/unit/hv_virtio_dev-test,tests/unit/hv_virtio_dev-test.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/loglimit.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/hv_bus-test,tests/unit/hv_bus-test.o hypervisor/bus.o hypervisor/irq.o $(COMMON_OBJS),-pthread))
 
 # Fuzzing the ELF checks (tests/fuzz/hv-elf-fuzz.c; seeds in tests/fuzz/hv-elf-fuzz/, from tests/fuzz/make-seeds).
 $(eval $(call fuzzer,hypervisor/hv-elf-fuzz,tests/fuzz/hv-elf-fuzz.c hypervisor/elf.c hypervisor/memory.c hypervisor/boot.c common/log.c common/strutil.c,))
 $(eval $(call unit_test,tests/unit/hv_virtq-test,tests/unit/hv_virtq-test.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
-$(eval $(call unit_test,tests/unit/hv_virtio_mmio-test,tests/unit/hv_virtio_mmio-test.o hypervisor/virtio_mmio.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
+$(eval $(call unit_test,tests/unit/hv_virtio_mmio-test,tests/unit/hv_virtio_mmio-test.o hypervisor/virtio_mmio.o hypervisor/loglimit.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
 $(eval $(call fuzzer,hypervisor/hv-virtq-fuzz,tests/fuzz/hv-virtq-fuzz.c hypervisor/virtq.c common/log.c common/strutil.c,))
-$(eval $(call fuzzer,hypervisor/hv-virtio-mmio-fuzz,tests/fuzz/hv-virtio-mmio-fuzz.c hypervisor/virtio_mmio.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))
+$(eval $(call fuzzer,hypervisor/hv-virtio-mmio-fuzz,tests/fuzz/hv-virtio-mmio-fuzz.c hypervisor/virtio_mmio.c hypervisor/loglimit.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))
 # virtio-blk: a guest driver (good and hostile) over a temporary raw file; the disk and NIC specs.
 HV_BLK_OBJS := hypervisor/virtio_blk.o hypervisor/blk_backing.o hypervisor/blk_io.o hypervisor/vdev.o hypervisor/vdev_spec.o \
-	hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/virtq.o
+	hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/loglimit.o hypervisor/virtq.o
 $(eval $(call unit_test,tests/unit/hv_blk-test,tests/unit/hv_blk-test.o $(HV_BLK_OBJS) $(COMMON_OBJS),-pthread -luring))
 $(eval $(call fuzzer,hypervisor/hv-vdev-spec-fuzz,tests/fuzz/hv-vdev-spec-fuzz.c hypervisor/vdev_spec.c common/log.c common/strutil.c,))
 $(eval $(call fuzzer,hypervisor/hv-blk-fuzz,tests/fuzz/hv-blk-fuzz.c $(HV_BLK_OBJS:.o=.c) common/log.c common/strutil.c,-pthread -luring))
 
 # virtio-net over a real tap (tests/unit/hv_net-test.c: a network namespace of its own, or the tap it is given).
-HV_NET_TEST_OBJS := tests/unit/hv_net-test.o hypervisor/virtio_net.o hypervisor/ratelimit.o hypervisor/tap.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/virtq.o
+HV_NET_TEST_OBJS := tests/unit/hv_net-test.o hypervisor/virtio_net.o hypervisor/ratelimit.o hypervisor/tap.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/loglimit.o hypervisor/virtq.o
 $(eval $(call unit_test,tests/unit/hv_net-test,$(HV_NET_TEST_OBJS) $(COMMON_OBJS),-pthread))
-$(eval $(call fuzzer,hypervisor/hv-net-fuzz,tests/fuzz/hv-net-fuzz.c hypervisor/virtio_net.c hypervisor/ratelimit.c hypervisor/virtio_mmio.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))
+$(eval $(call fuzzer,hypervisor/hv-net-fuzz,tests/fuzz/hv-net-fuzz.c hypervisor/virtio_net.c hypervisor/ratelimit.c hypervisor/virtio_mmio.c hypervisor/loglimit.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))
 
 # The migration stream (migstream.c): its unit test and a fuzzer of the reader.
 $(eval $(call unit_test,tests/unit/hv_migstream-test,tests/unit/hv_migstream-test.o hypervisor/migstream.o $(COMMON_OBJS),))

@@ -6,6 +6,7 @@
  */
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
+#include "hypervisor/loglimit.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -46,8 +47,11 @@ static int shutdown_write(struct hv_dev *d, uint32_t how)
 			hv_vcpu_log_regs(v);
 		hv_vm_end(vm, HV_EXIT_CRASH, "the guest reported a crash on vCPU %u", index);
 		break;
-	default:
-		log_warnx("guest wrote unknown shutdown code %u; ignored", how);
+	default: {
+		static struct loglimit lim;
+
+		log_warnx_limited(&lim, "guest wrote unknown shutdown code %u; ignored", how);
+	}
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@
  */
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
+#include "hypervisor/loglimit.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -266,19 +267,22 @@ int hv_vcpu_start(struct hv_vcpu *v)
 /* XENON_PORT_CPU_START: bring up a secondary from the guest's ap[] entry. */
 int hv_vcpu_start_secondary(struct hv_vm *vm, unsigned index)
 {
+	static struct loglimit range_lim, twice_lim;
 	struct xenon_ap_start ap;
-	struct hv_vcpu *v = &vm->vcpus[index];
+	struct hv_vcpu *v;
 	int rc = 0;
 
 	if (index == 0 || index >= vm->args.nr_vcpus) {
-		log_warnx("guest asked to start vCPU %u, but the domain has %u vCPUs; ignored", index,
-			  vm->args.nr_vcpus);
+		log_warnx_limited(&range_lim,
+				  "guest asked to start vCPU %u, but the domain has %u vCPUs; ignored", index,
+				  vm->args.nr_vcpus);
 		return -EINVAL;
 	}
+	v = &vm->vcpus[index];
 	memcpy(&ap, (const void *)&vm->boot_info->ap[index], sizeof(ap));
 	pthread_mutex_lock(&vm->lock);
 	if (v->started) {
-		log_warnx("guest asked to start vCPU %u twice; ignored", index);
+		log_warnx_limited(&twice_lim, "guest asked to start vCPU %u twice; ignored", index);
 		rc = -EBUSY;
 	} else {
 		rc = hv_kvm_create_vcpu(vm, index);
