@@ -10,8 +10,10 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "hypervisor/loglimit.h"
 #include "log.h"
 
 /* Feature bits 24..41 belong to the transport and the rings (6). */
@@ -69,13 +71,23 @@ static uint32_t irq_status(struct vmmio_dev *d)
 	return v;
 }
 
-void vmmio_set_needs_reset(struct vmmio_dev *d)
+/* Logged as a warning, at most LOGLIMIT_BURST a second for all devices:
+ * a hostile guest can break and reset a device in a loop. */
+static void needs_reset_because(struct vmmio_dev *d, const char *why)
 {
+	static struct loglimit lim;
+
 	if (__atomic_exchange_n(&d->needs_reset, true, __ATOMIC_ACQ_REL))
 		return;
-	log_info("%s: device error, DEVICE_NEEDS_RESET set", d->ops->name);
+	log_warnx_limited(&lim, "%s: device error%s%s; DEVICE_NEEDS_RESET set", d->ops->name, why ? ": " : "",
+			  why ? why : "");
 	if (status_get(d) & VIRTIO_STATUS_DRIVER_OK)
 		irq_update(d, VMMIO_INT_CONFIG, 0);
+}
+
+void vmmio_set_needs_reset(struct vmmio_dev *d)
+{
+	needs_reset_because(d, NULL);
 }
 
 void vmmio_config_changed(struct vmmio_dev *d)
@@ -95,8 +107,10 @@ void vmmio_notify_used(struct vmmio_dev *d, unsigned q)
 
 static void on_queue_broken(void *opaque, struct virtq *vq)
 {
-	(void)vq;
-	vmmio_set_needs_reset(opaque);
+	char why[160];
+
+	snprintf(why, sizeof(why), "queue %u: %s", vq->index, vq->why);
+	needs_reset_because(opaque, why);
 }
 
 static void reset_queue(struct vmmio_dev *d, unsigned q)
@@ -161,10 +175,12 @@ static void queue_enable(struct vmmio_dev *d, unsigned q)
 		pthread_mutex_unlock(&d->run_lock);
 	}
 	if (rc < 0) {
-		log_info("%s: queue %u: size %u, rings %#llx %#llx %#llx refused (%s)", d->ops->name, q,
+		char why[160];
+
+		snprintf(why, sizeof(why), "queue %u: size %u, rings %#llx %#llx %#llx refused (%s)", q,
 			 r->num, (unsigned long long)r->desc, (unsigned long long)r->driver,
 			 (unsigned long long)r->device, log_strerror(rc));
-		vmmio_set_needs_reset(d);
+		needs_reset_because(d, why);
 	}
 }
 

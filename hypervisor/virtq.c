@@ -154,20 +154,22 @@ static uint8_t *avail_event_p(struct virtq *vq)
 
 /* ---- state ---- */
 
-/* The driver broke a rule: the queue stays broken until reset. Logged at
- * info level only: a hostile guest can break and reset a queue in a loop. */
+/* The driver broke a rule: the queue stays broken until reset. The owner
+ * (on_broken) logs it, rate-limited: a hostile guest can break and reset a
+ * queue in a loop; without an owner it is logged at info level. */
 __attribute__((format(printf, 2, 3))) static int vq_break(struct virtq *vq, const char *fmt, ...)
 {
-	char why[160];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
 	if (!vq->broken) {
+		va_start(ap, fmt);
+		vsnprintf(vq->why, sizeof(vq->why), fmt, ap);
+		va_end(ap);
 		vq->broken = true;
-		log_info("virtqueue %u: %s; the queue is broken until the device is reset", vq->index, why);
-		if (vq->on_broken)
+		if (!vq->on_broken)
+			log_info("virtqueue %u: %s; the queue is broken until the device is reset", vq->index,
+				 vq->why);
+		else
 			vq->on_broken(vq->opaque, vq);
 	}
 	return -EIO;

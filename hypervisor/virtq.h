@@ -118,6 +118,7 @@ struct virtq {
 	bool signalled_used_valid;
 	bool notify_enabled;
 	bool broken;
+	char why[120]; /* what broke it, for on_broken's log message */
 
 	/* Told once when the queue breaks (the transport sets
 	 * DEVICE_NEEDS_RESET). */
