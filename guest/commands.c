@@ -249,5 +249,6 @@ const struct command commands[] = {
     {"poweroff", "", "power the domain off", cmd_poweroff},
     {"reboot", "", "reboot the domain", cmd_reboot},
     {"crash", "[ud|pf|de]", "fault on purpose (invalid opcode, page fault, divide)", cmd_crash},
+    {"hostile", "CASE [SEED]", "attack xenon-hv and dom0 on purpose (alone: list the cases)", cmd_hostile},
     {NULL, NULL, NULL, NULL},
 };

@@ -29,5 +29,7 @@ void dirty_poll(void);
 void balloon_init(void);
 void balloon_poll(void);
 int cmd_mem(int argc, char **argv);
+/* hostile.c: the hostile-guest cases (tests/hostile.bats) */
+int cmd_hostile(int argc, char **argv);
 
 #endif
