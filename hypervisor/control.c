@@ -267,6 +267,27 @@ static int msg_mem_max(struct hv_vm *vm, struct hv_client *cl, const void *req, 
 	return hv_balloon_set_max(vm, kib);
 }
 
+static int msg_dump_core(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+			 struct hv_reply *reply)
+{
+	struct hvctl_dump_req r;
+	int rc;
+
+	if (len != sizeof(r) || reply->cap < sizeof(struct hvctl_save_result))
+		return -EINVAL;
+	memcpy(&r, req, sizeof(r));
+	if (r.flags || r.reserved)
+		return -EINVAL;
+	if (atomic_load(&vm->end_status) >= 0)
+		return -ESRCH;
+	if (cl->fds.n != 1)
+		return -EBADF;
+	rc = hv_dump_core(vm, cl->fds.fd[0], reply->buf); /* closed after the reply */
+	if (!rc)
+		reply->len = sizeof(struct hvctl_save_result);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	hv_msg_fn fn;
@@ -285,6 +306,7 @@ static const struct {
     [HVCTL_VCPU_AFFINITY] = {"vcpu-affinity", msg_vcpu_affinity},
     [HVCTL_SAVE] = {"save", msg_save},
     [HVCTL_MEM_MAX] = {"mem-max", msg_mem_max},
+    [HVCTL_DUMP_CORE] = {"dump-core", msg_dump_core},
 };
 
 /* ---- transport ---- */

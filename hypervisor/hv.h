@@ -256,6 +256,8 @@ struct hv_vcpu *hv_vcpu_self(void);
 int hv_builtin_devices_init(struct hv_vm *vm);
 /* save.c: HVCTL_SAVE (hvctl.h); fd is the one sent with the request, -1 if none. */
 int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, struct hvctl_save_result *res);
+/* dumpcore.c: HVCTL_DUMP_CORE, the guest's ELF core to fd. */
+int hv_dump_core(struct hv_vm *vm, int fd, struct hvctl_save_result *res);
 /* restore.c: --restore. build: the domain from the stream (instead of the kernel and
  * boot pages); finish, once the console exists: its saved output, then the vCPUs start. */
 int hv_restore_build(struct hv_vm *vm);

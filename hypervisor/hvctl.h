@@ -47,6 +47,7 @@ enum hvctl_type {
 	HVCTL_SAVE = 30,         /* struct hvctl_save_req (+ an fd) -> struct hvctl_save_result */
 	/* 40..44: memory (issue 14) */
 	HVCTL_MEM_MAX = 40,      /* uint64_t KiB: the most RAM the guest may balloon back to */
+	HVCTL_DUMP_CORE = 45,    /* struct hvctl_dump_req (+ an fd) -> struct hvctl_save_result */
 	HVCTL_TYPE_MAX
 };
 
@@ -271,6 +272,19 @@ struct hvctl_save_result {
 };
 
 /*
+ * HVCTL_DUMP_CORE: an ELF core (ET_CORE) of the guest to the fd that comes
+ * with the request: a PT_NOTE with one NT_PRSTATUS per started vCPU (gdb's
+ * x86-64 layout, pr_pid = vCPU + 1), then a PT_LOAD per RAM range at its
+ * guest-physical address (vaddr = paddr: the guest maps RAM 1:1). The
+ * domain is paused while it is written and runs on after, unless it was
+ * paused. The reply's bytes and frames say what was written.
+ */
+struct hvctl_dump_req {
+	uint32_t flags; /* none yet: 0 */
+	uint32_t reserved;
+};
+
+/*
  * A vCPU as its thread runs it (HVCTL_VCPU_INFO): the thread's id, so that
  * the toolstack can pin it (sched_setaffinity) and read where it last ran
  * (/proc/<pid>/task/<tid>/stat); 0 until the thread runs. flags as the
@@ -346,6 +360,8 @@ int hvctl_vcpu_info(int fd, struct hvctl_vcpu *vcpus, unsigned *n);
 int hvctl_vcpu_affinity(int fd, const struct hvctl_vcpu_affinity *a);
 /* The most RAM (KiB, rounded down to 4 KiB) the guest may hold; -EINVAL above its RAM. */
 int hvctl_mem_max(int fd, uint64_t max_kib);
+/* Write the domain's ELF core (HVCTL_DUMP_CORE) to core_fd; out->bytes, ->frames. */
+int hvctl_dump_core(int fd, int core_fd, struct hvctl_save_result *out);
 /* Save the domain (struct hvctl_save_req) to stream_fd (ignored with HVCTL_SAVE_PATH, -1 then). */
 int hvctl_save(int fd, const struct hvctl_save_req *req, int stream_fd, struct hvctl_save_result *out);
 /* Next event on a subscribed fd; timeout_ms < 0 waits; -ETIMEDOUT, or

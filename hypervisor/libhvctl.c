@@ -317,15 +317,16 @@ static int send_with_fd(int fd, uint32_t type, const void *req, uint32_t len, in
 	return n < 0 ? sock_err(errno) : 0;
 }
 
-/* A save takes as long as writing the guest's memory: the reply is awaited without the call timeout. */
-int hvctl_save(int fd, const struct hvctl_save_req *req, int stream_fd, struct hvctl_save_result *out)
+/* A save (or dump) takes as long as writing the guest's memory: the reply is awaited without the call timeout. */
+static int untimed_call(int fd, uint32_t type, const void *req, uint32_t req_len, int stream_fd,
+			struct hvctl_save_result *out)
 {
 	struct timeval saved, none = {0, 0};
 	socklen_t sl = sizeof(saved);
 	struct hvctl_hdr hdr;
 	uint32_t len = sizeof(*out);
 	int has_timeout = !getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &saved, &sl);
-	int rc = send_with_fd(fd, HVCTL_SAVE, req, sizeof(*req), stream_fd);
+	int rc = send_with_fd(fd, type, req, req_len, stream_fd);
 
 	if (rc)
 		return rc;
@@ -337,7 +338,19 @@ int hvctl_save(int fd, const struct hvctl_save_req *req, int stream_fd, struct h
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &saved, sizeof(saved));
 	if (rc)
 		return rc;
-	if (hdr.type != HVCTL_SAVE || hdr.status > 0)
+	if (hdr.type != type || hdr.status > 0)
 		return -EPROTO;
 	return hdr.status;
+}
+
+int hvctl_save(int fd, const struct hvctl_save_req *req, int stream_fd, struct hvctl_save_result *out)
+{
+	return untimed_call(fd, HVCTL_SAVE, req, sizeof(*req), stream_fd, out);
+}
+
+int hvctl_dump_core(int fd, int core_fd, struct hvctl_save_result *out)
+{
+	struct hvctl_dump_req req = {0};
+
+	return untimed_call(fd, HVCTL_DUMP_CORE, &req, sizeof(req), core_fd, out);
 }

@@ -106,6 +106,25 @@ static const struct {
 };
 #define NR_FIXED (sizeof(fixed) / sizeof(fixed[0]))
 
+int hv_mig_get_state(struct hv_vcpu *v, uint32_t type, void *buf, size_t len)
+{
+	for (unsigned i = 0; i < NR_FIXED; i++) {
+		if (fixed[i].type != type)
+			continue;
+		if (len < fixed[i].size)
+			return -EINVAL;
+		memset(buf, 0, fixed[i].size);
+		if (ioctl(v->fd, fixed[i].get, buf) < 0) {
+			int rc = -errno;
+
+			log_warn("vCPU %u: reading its %s state", v->index, mig_rec_name(type));
+			return rc;
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
 int hv_mig_save_vcpu(struct hv_vcpu *v, struct mig_writer *w)
 {
 	static uint32_t idx[MIG_MAX_MSRS];
@@ -115,13 +134,9 @@ int hv_mig_save_vcpu(struct hv_vcpu *v, struct mig_writer *w)
 	int rc = buf ? 0 : -ENOMEM;
 
 	for (unsigned i = 0; i < NR_FIXED && !rc; i++) {
-		memset(buf, 0, fixed[i].size);
-		if (ioctl(v->fd, fixed[i].get, buf) < 0) {
-			rc = -errno;
-			log_warn("vCPU %u: reading its %s state", v->index, mig_rec_name(fixed[i].type));
-		} else {
+		rc = hv_mig_get_state(v, fixed[i].type, buf, MIG_XSAVE_MAX);
+		if (!rc)
 			rc = mig_write_record(w, fixed[i].type, v->index, buf, fixed[i].size, NULL, 0);
-		}
 	}
 	if (!rc)
 		rc = save_xsave(v, w, buf);

@@ -16,6 +16,8 @@ struct hv_mig_vcpu {
 
 /* migstate.c */
 int hv_mig_save_vcpu(struct hv_vcpu *v, struct mig_writer *w);
+/* One fixed-size piece of a vCPU's state (MIG_REC_REGS, _SREGS, ...) into buf (len bytes at least). */
+int hv_mig_get_state(struct hv_vcpu *v, uint32_t type, void *buf, size_t len);
 int hv_mig_save_vm(struct hv_vm *vm, struct mig_writer *w); /* irqchips and clock */
 void hv_mig_complete_io(struct hv_vm *vm); /* paused: each vCPU's pending I/O done */
 int hv_mig_load_vcpu(struct hv_vcpu *v, const struct hv_mig_vcpu *s);

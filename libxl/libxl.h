@@ -243,6 +243,14 @@ int libxl_domain_save(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, li
 int libxl_domain_save_live(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, uint32_t max_downtime_ms,
 			   libxl_save_stats *stats);
 
+/*
+ * Write an ELF core of the running domain's memory and vCPU registers to
+ * filename (created, or truncated; mode 0600), which gdb opens with the
+ * guest's kernel image (xenon-hv(8), HVCTL_DUMP_CORE). The domain is paused
+ * meanwhile. *bytes (may be NULL): the core's size. No file is left on failure.
+ */
+int libxl_domain_core_dump(libxl_ctx *ctx, uint32_t domid, const char *filename, uint64_t *bytes);
+
 /* Wait for the domain's xenon-hv, a child of this process, to exit. */
 int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how);
 /*

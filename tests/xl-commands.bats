@@ -172,14 +172,14 @@ local_teardown() { xl_env_stop; }
 	run xl des --help
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "Usage: xl [-vf] destroy [options] <Domain>" ]
-	run xl dump-core lc1 core
+	run xl pci-attach lc1 core
 	[ "$status" -eq 1 ]
-	[ "$output" = "xl: 'dump-core' is a command of Xen's xl that Xenon does not implement yet; run 'xl help' for the list of commands" ]
+	[ "$output" = "xl: 'pci-attach' is a command of Xen's xl that Xenon does not implement yet; run 'xl help' for the list of commands" ]
 	run xl vcpu-s
 	[[ "$output" == *"'vcpu-set' is a command of Xen's xl"* ]]
-	run xl help dump-core
+	run xl help pci-attach
 	[ "$status" -eq 1 ]
-	[[ "$output" == "xl: help: 'dump-core' is a command of Xen's xl"* ]]
+	[[ "$output" == "xl: help: 'pci-attach' is a command of Xen's xl"* ]]
 	# Xen's usage line: -f where Xen's xl shows it
 	for c in destroy shutdown reboot pause unpause rename; do
 		run xl help "$c"

@@ -115,6 +115,7 @@ int xl_create_domain(struct xl_create_opts *opts, libxl_domain_config *cfg);
 #define XL_COMMAND(name) int main_##name(int argc, char **argv)
 
 XL_COMMAND(create);
+XL_COMMAND(dump_core);
 XL_COMMAND(cpupool_create);
 XL_COMMAND(cpupool_list);
 XL_COMMAND(cpupool_destroy);

@@ -209,6 +209,9 @@ const struct cmd_spec cmd_table[] = {
      "-h, --help          Print this help.\n"
      "<Mem> as for mem-set; at least the current target, at most the RAM the domain\n"
      "was created with (maxmem=)."},
+    {"dump-core", main_dump_core, false, false, "Core dump a domain", "<Domain> <filename>",
+     "-h, --help          Print this help.\n"
+     "An ELF core of the guest's memory and vCPU registers; gdb opens it with the guest's kernel."},
     {"completion", main_completion, false, false, "Print a shell completion script for xl", "bash",
      "-h, --help          Print this help.\n"
      "Install with: xl completion bash > /usr/share/bash-completion/completions/xl"},
@@ -224,7 +227,7 @@ const int cmd_table_len = sizeof(cmd_table) / sizeof(cmd_table[0]);
  */
 static const char *const xen_only_commands[] = {
     "config-update", "pci-attach", "pci-detach", "pci-list", "pci-assignable-add", "pci-assignable-remove",
-    "pci-assignable-list", "vncviewer", "dump-core",
+    "pci-assignable-list", "vncviewer",
     "cd-insert", "cd-eject", "vcpu-set",
     "sharing", "sched-rtds", "sysrq", "debug-keys",
     "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",
