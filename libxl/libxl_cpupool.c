@@ -539,13 +539,19 @@ static int op_cpuadd(libxl_ctx *ctx, uint32_t tx, struct pools *ps, struct chang
 	return write_pool(ctx, tx, p);
 }
 
-int libxl_cpupool_cpuadd_cpumap(libxl_ctx *ctx, uint32_t poolid, const libxl_bitmap *cpumap)
+static int cpus_change(libxl_ctx *ctx, int (*op)(libxl_ctx *, uint32_t, struct pools *, struct change *),
+		       uint32_t poolid, const libxl_bitmap *cpumap)
 {
-	struct change *c = change_new(op_cpuadd, poolid);
+	struct change *c = change_new(op, poolid);
 
 	if (c)
 		cpus_from_bitmap(&c->cpus, cpumap);
 	return run_change(ctx, c);
+}
+
+int libxl_cpupool_cpuadd_cpumap(libxl_ctx *ctx, uint32_t poolid, const libxl_bitmap *cpumap)
+{
+	return cpus_change(ctx, op_cpuadd, poolid, cpumap);
 }
 
 static int op_cpuremove(libxl_ctx *ctx, uint32_t tx, struct pools *ps, struct change *c)
@@ -582,11 +588,7 @@ static int op_cpuremove(libxl_ctx *ctx, uint32_t tx, struct pools *ps, struct ch
 
 int libxl_cpupool_cpuremove_cpumap(libxl_ctx *ctx, uint32_t poolid, const libxl_bitmap *cpumap)
 {
-	struct change *c = change_new(op_cpuremove, poolid);
-
-	if (c)
-		cpus_from_bitmap(&c->cpus, cpumap);
-	return run_change(ctx, c);
+	return cpus_change(ctx, op_cpuremove, poolid, cpumap);
 }
 
 /* May domid (a running domain) go into pool p? */
