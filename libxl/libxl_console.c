@@ -80,18 +80,6 @@ int libxl__pty_open(const char *path, int *fd)
 	return 0;
 }
 
-/* xenon-hv's INFO reply; -ESRCH when it is gone. */
-static int hv_info(libxl_ctx *ctx, uint32_t domid, struct hvctl_info *info)
-{
-	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
-
-	if (rc < 0)
-		return rc;
-	rc = hvctl_info(fd, info);
-	close(fd);
-	return rc == -EPIPE ? -ESRCH : rc;
-}
-
 int libxl_console_get_tty(libxl_ctx *ctx, uint32_t domid, char **path)
 {
 	struct hvctl_info info;
@@ -100,7 +88,7 @@ int libxl_console_get_tty(libxl_ctx *ctx, uint32_t domid, char **path)
 	(void)ctx;
 	if (domid == LIBXL_DOMID_HOST)
 		return -EINVAL;
-	rc = hv_info(ctx, domid, &info);
+	rc = libxl__hv_info(ctx, domid, &info);
 	if (rc < 0)
 		return rc;
 	info.console_pty[sizeof(info.console_pty) - 1] = '\0';

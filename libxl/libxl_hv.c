@@ -42,6 +42,17 @@ int libxl__hv_connect(libxl_ctx *ctx, uint32_t domid, int *fd)
 	return rc;
 }
 
+int libxl__hv_info(libxl_ctx *ctx, uint32_t domid, struct hvctl_info *info)
+{
+	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
+
+	if (rc < 0)
+		return rc;
+	rc = hvctl_info(fd, info);
+	close(fd);
+	return rc == -EPIPE ? -ESRCH : rc;
+}
+
 struct hv_argv {
 	char *argv[32];
 	unsigned n;

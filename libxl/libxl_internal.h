@@ -153,6 +153,8 @@ int libxl__hv_socket_path(libxl_ctx *ctx, uint32_t domid, char *buf, size_t len)
 /* Connect to the domain's control socket (calls on *fd time out, see
  * above); -ESRCH when xenon-hv is gone. */
 int libxl__hv_connect(libxl_ctx *ctx, uint32_t domid, int *fd);
+/* xenon-hv's INFO reply; -ESRCH when it is gone. */
+int libxl__hv_info(libxl_ctx *ctx, uint32_t domid, struct hvctl_info *info);
 /* cg_fd: the domain cgroup's cgroup.procs, which the child joins before exec (-1: none). */
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
 		    const libxl_domain_create_opts *opts, int cg_fd, int *pid);

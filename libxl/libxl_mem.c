@@ -24,17 +24,6 @@ static int read_kib(libxl_ctx *ctx, uint32_t domid, const char *node, uint64_t *
 	return rc;
 }
 
-static int hv_info(libxl_ctx *ctx, uint32_t domid, struct hvctl_info *info)
-{
-	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
-
-	if (rc < 0)
-		return rc;
-	rc = hvctl_info(fd, info);
-	close(fd);
-	return rc == -EPIPE ? -ESRCH : rc;
-}
-
 static int hv_limit(libxl_ctx *ctx, uint32_t domid, uint64_t kib)
 {
 	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
@@ -50,7 +39,7 @@ static int hv_limit(libxl_ctx *ctx, uint32_t domid, uint64_t kib)
 static int check_ram(libxl_ctx *ctx, uint32_t domid, const char *what, uint64_t kib)
 {
 	struct hvctl_info info;
-	int rc = hv_info(ctx, domid, &info);
+	int rc = libxl__hv_info(ctx, domid, &info);
 
 	if (rc < 0) {
 		log_warnx("domain %u: xenon-hv did not answer: %s", domid, log_strerror(rc));
@@ -153,7 +142,7 @@ static uint64_t outstanding_kib(libxl_ctx *ctx, uint32_t domid)
 
 	if (libxl__xs_read_u64(ctx, XS_NO_TX, &target, "/local/domain/%u/memory/target", domid) < 0)
 		target = 0;
-	if (hv_info(ctx, domid, &info) < 0 || info.state == HVCTL_STATE_SHUTDOWN ||
+	if (libxl__hv_info(ctx, domid, &info) < 0 || info.state == HVCTL_STATE_SHUTDOWN ||
 	    info.state == HVCTL_STATE_CRASHED)
 		return 0; /* gone or going: its memory is the host's again */
 	holds = info.balloon_valid ? info.mem_current_kib : info.mem_kib;

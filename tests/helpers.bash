@@ -212,6 +212,17 @@ console_text() { xl console "$1" < /dev/null 2> /dev/null; }
 
 console_has() { console_text "$1" | grep -q -- "$2"; }
 
+# The console pty of domain $1 as xenon-hv reports it (never the guest-writable console/tty).
+pty_of() { hvctl "$XENON_RUNDIR/domains/$(xl domid "$1").sock" info | awk '$1 == "console:" { print $2 }'; }
+
+# Type a command into the guest's shell.
+guest_cmd() {
+	local tty
+	tty=$(pty_of "$1")
+	[[ $tty == /dev/pts/* ]] || return 1
+	printf '%s\r' "$2" > "$tty"
+}
+
 # ---- what the host offers ---------------------------------------------------
 
 # kvm_missing: print why this host cannot run a KVM guest (nothing if it can).

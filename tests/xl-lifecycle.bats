@@ -29,17 +29,6 @@ local_teardown() {
 
 domid_of() { xl domid "$1"; }
 
-# The console pty as xenon-hv reports it (never the guest-writable console/tty).
-pty_of() { hvctl "$XENON_RUNDIR/domains/$(domid_of "$1").sock" info | awk '$1 == "console:" { print $2 }'; }
-
-# Type a command into the guest's shell.
-guest_cmd() {
-	local tty
-	tty=$(pty_of "$1")
-	[[ $tty == /dev/pts/* ]] || return 1
-	printf '%s\r' "$2" > "$tty"
-}
-
 feature_poweroff() { [ "$(xenstore-read "/local/domain/$1/control/feature-poweroff" 2> /dev/null)" = 1 ]; }
 
 # Nothing of domain $1 (a domid) remains: nodes, socket, processes.

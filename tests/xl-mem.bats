@@ -40,14 +40,6 @@ target_of() { xenstore-read "/local/domain/$(xl domid "$1")/memory/target"; }
 static_max_of() { xenstore-read "/local/domain/$(xl domid "$1")/memory/static-max"; }
 info_key() { xl info "$1"; }
 
-# The console pty as xenon-hv reports it, and a command typed into the guest's shell.
-pty_of() { hvctl "$XENON_RUNDIR/domains/$(xl domid "$1").sock" info | awk '$1 == "console:" { print $2 }'; }
-guest_cmd() {
-	local tty
-	tty=$(pty_of "$1")
-	[[ $tty == /dev/pts/* ]] || return 1
-	printf '%s\r' "$2" > "$tty"
-}
 # The proportional set size of domain $1's xenon-hv, in MiB: what the host gives it.
 pss_of() {
 	local pid
@@ -164,7 +156,7 @@ count_at_least() { [ "$(console_count "$1" "$2")" -ge "$3" ]; }
 	wait_for 30 console_has m1 "balloon: at 512 MiB (target 512 MiB)"
 	[ "$(mem_of m1)" = 512 ]
 	guest_cmd m1 "mem fill"
-	wait_for 120 console_has m1 "mem fill: [0-9]* MiB filled"
+	wait_for 200 console_has m1 "mem fill: [0-9]* MiB filled"
 	full=$(pss_of m1)
 	[ "$full" -ge 450 ]
 	xl mem-set m1 128
