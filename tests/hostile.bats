@@ -12,7 +12,7 @@
 # nested time short, the cases run one after the other in one hostile
 # domain (h1, made in setup_file, as the bystander is) as long as it
 # survives them; xs-ring, which leaves nothing to attack after it, gets a
-# domain of its own (h2).
+# domain of its own (h2, booted in setup_file too, at the same time).
 
 load helpers
 
@@ -33,8 +33,10 @@ setup_file() {
 	xl create "$T/by.cfg"
 	xl domid by > "$T/by.domid"
 	hostile_boot h1
+	hostile_boot h2
 	wait_for 30 con_has by "tick 2 "
 	wait_for 30 con_has h1 "xenon> "
+	wait_for 30 con_has h2 "xenon> "
 }
 
 teardown_file() {
@@ -43,6 +45,7 @@ teardown_file() {
 	echo "# hostile.bats: $((SECONDS - HOSTILE_T0)) s from setup_file to teardown_file" >&3
 	xl destroy by 2> /dev/null || true
 	xl destroy h1 2> /dev/null || true
+	xl destroy h2 2> /dev/null || true
 	xl_env_stop
 	XENON_CGROUP_PARENT=$FILE_CG cg_cleanup
 	rm_tmp
@@ -258,8 +261,6 @@ has() { grep -qxF -- "$1" <<< "$output"; }
 @test "hostile xs-ring: bad ring indexes: replies wait, then xenon-hv stops the channel" {
 	require_kvm
 	HOSTILE=h2
-	hostile_boot h2
-	wait_for 30 con_has h2 "xenon> "
 	hostile_case h2 xs-ring
 	# the reply (a header and the domain's name) waits until rsp_cons is put back
 	grep -Eqx 'rsp_cons 4096 behind: 0 reply bytes written meanwhile, 1[0-9] once it was put back' <<< "$output"
