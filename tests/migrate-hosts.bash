@@ -11,10 +11,15 @@
 # hosts_stop (call it from local_teardown) ends what hosts_start and the
 # test made, even after a failure: each host's domains (their monitors and
 # xenon-hv by the pids libxl recorded), xenstored and sshd by their pids, and
-# the namespaces with their bridges, veths and taps.
+# the namespaces with their bridges, veths and taps, and the loop devices
+# of files in $T.
 
 ADDR_A=10.213.7.1
 ADDR_B=10.213.7.2
+# Each host's xenbr0 has the same address, as a LAN the guest keeps when it
+# moves; a guest there is $GUEST_ADDR (tests/net-peer pings it).
+BRIDGE_ADDR=192.0.2.1
+GUEST_ADDR=192.0.2.2
 
 # xl CMD...: this tree's xl, inside the current host's namespace.
 xl() { ip netns exec "$HOST_NS" "$XENON_TOP/xl/xl" "$@"; }
@@ -22,7 +27,8 @@ xl() { ip netns exec "$HOST_NS" "$XENON_TOP/xl/xl" "$@"; }
 # host_env H: the settings of host H (a or b), as assignments for env.
 host_env() {
 	echo "HOST_NS=$NS_PREFIX-$1 XENSTORED_PATH=$T/$1/xs.sock XENON_RUNDIR=$T/$1/run" \
-		"XENON_LOGDIR=$T/$1/log XL_CONF=$T/$1/xl.conf XENON_CGROUP_PARENT=xenon-test-$$-$1"
+		"XENON_LOGDIR=$T/$1/log XL_CONF=$T/$1/xl.conf XENON_CGROUP_PARENT=xenon-test-$$-$1" \
+		"XENON_SCRIPTDIR=$XENON_TOP/hotplug"
 }
 
 # on_a/on_b CMD...: run CMD, a command or a shell function, on that host.
@@ -43,6 +49,7 @@ host_up() {
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
 	ip -n "$ns" link set lo up
 	ip -n "$ns" link add xenbr0 type bridge
+	ip -n "$ns" addr add "$BRIDGE_ADDR/24" dev xenbr0
 	ip -n "$ns" link set xenbr0 up
 	printf 'lockfile = "%s"\n' "$T/$h/xl.lock" >"$T/$h/xl.conf"
 	ip netns exec "$ns" "$XENON_TOP/xenstored/xenstored" -N -I -s "$T/$h/xs.sock" \
@@ -94,10 +101,16 @@ host_down() {
 }
 
 hosts_stop() {
+	local loop file
 	[ -n "${NS_PREFIX:-}" ] || return 0
 	kill_pid "${SSHD_PID:-}"
 	host_down a
 	host_down b
+	# the loop devices the hosts' block scripts made for files of the test's
+	while read -r loop file; do
+		[[ $file == "$T"/* ]] && losetup -d "$loop"
+	done < <(losetup -n -O NAME,BACK-FILE 2>/dev/null)
+	true
 }
 
 # The tick count of domain $1's last "tick N" console line (0 if none).
@@ -170,3 +183,37 @@ sshd_start() {
 }
 
 sshd_listens() { ip netns exec "$NS_PREFIX-b" ss -Hltn "sport = :$SSH_PORT" | grep -q .; }
+
+# ---- a guest with a disk and a NIC --------------------------------------------
+
+# dev_guest NAME: start NAME on the current host with a disk ($T/NAME.img,
+# 1 MiB, "written-on-a" in its sector 3) and a NIC on xenbr0 at $GUEST_ADDR.
+dev_guest() {
+	truncate -s 1M "$T/$1.img"
+	cat >"$T/$1.cfg" <<-EOF
+		name = "$1"
+		kernel = "$XENON_TOP/guest/xenon-guest.elf"
+		memory = 32
+		disk = [ "$T/$1.img,raw,xvda,rw" ]
+		vif = [ "bridge=xenbr0,mac=00:16:3e:4d:49:47" ]
+		cmdline = 'run="ip eth0 $GUEST_ADDR/24; blk write xvda 3 written-on-a; ticker on"'
+		on_poweroff = "destroy"
+	EOF
+	xl create "$T/$1.cfg"
+	wait_for 30 console_has "$1" "^xvda: wrote 12 bytes at sector 3"
+}
+
+# guest_type DOM LINE: a line typed on the domain's console (its pty).
+guest_type() {
+	local tty
+	tty=$(hvctl "$XENON_RUNDIR/domains/$(xl domid "$1").sock" info | awk '$1 == "console:" { print $2 }')
+	[[ $tty == /dev/pts/* ]] && printf '%s\r' "$2" >"$tty"
+}
+
+# pings_guest: the guest answers on the current host's xenbr0.
+pings_guest() { ip netns exec "$HOST_NS" "$XENON_TOP/tests/net-peer" ping "$GUEST_ADDR" 2 >/dev/null; }
+
+# The vif taps in the current host's namespace.
+vif_taps() { ip -n "$HOST_NS" -o link show | awk -F': ' '$2 ~ /^vif/ { sub(/@.*/, "", $2); print $2 }'; }
+
+sector_text() { dd if="$1" bs=512 skip="$2" count=1 status=none | tr -d '\0'; }
