@@ -226,7 +226,7 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	if (rc == 0)
 		rc = libxl__cpupool_apply(ctx, l->domid);
 	if (rc == 0)
-		rc = libxl__hv_wait_up(control, *pid, &status, fd);
+		rc = libxl__hv_wait_up(control, *pid, opts && opts->restore, &status, fd);
 	if (rc == -ECHILD) {
 		*pid = 0;
 		if (WIFEXITED(status))

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -268,12 +269,16 @@ static int wait_events(int ifd, int pidfd, int timeout_ms)
 
 /*
  * The socket appears (bind) just before xenon-hv listens on it, so after an
- * inotify event a refused connection is retried after a millisecond.
+ * inotify event a refused connection is retried after a millisecond. A
+ * restoring xenon-hv opens it only once it has read the whole stream, which
+ * takes as long as the stream does (a large guest, a slow link, a guest
+ * dirtying memory during a migration): no deadline then; it either answers
+ * or ends (a cut or bad stream), and the pidfd says so.
  */
-int libxl__hv_wait_up(const char *control, int pid, int *status, int *fd)
+int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, int *fd)
 {
 	char dir[LIBXL_PATH_MAX];
-	long deadline = libxl__now_ms() + HV_UP_TIMEOUT_MS;
+	long deadline = restore ? LONG_MAX : libxl__now_ms() + HV_UP_TIMEOUT_MS;
 	int ifd, pidfd, rc;
 
 	snprintf(dir, sizeof(dir), "%s", control);

@@ -160,9 +160,10 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 		    const libxl_domain_create_opts *opts, int cg_fd, int *pid);
 /*
  * Wait for pid (our child) to listen on control and connect to it (*fd);
- * -ECHILD when it died first (*status: its wait status).
+ * -ECHILD when it died first (*status: its wait status). With restore, no
+ * deadline: xenon-hv answers once it has read the whole stream.
  */
-int libxl__hv_wait_up(const char *control, int pid, int *status, int *fd);
+int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, int *fd);
 /* CLOCK_MONOTONIC in milliseconds, for deadlines. */
 long libxl__now_ms(void);
 /* 1 when pid runs (a zombie has ended), else 0. */
