@@ -145,6 +145,8 @@ static int msg_unpause(struct hv_vm *vm, struct hv_client *cl, const void *req, 
 	(void)cl, (void)req, (void)len, (void)reply;
 	if (atomic_load(&vm->end_status) >= 0)
 		return -ESRCH;
+	if (vm->paused && hv_mig_vdevs_restored(vm)) /* a restored domain's disks and NICs first */
+		return -ENODEV;
 	if (vm->paused) {
 		hv_vm_unpause(vm);
 		hv_control_event(vm, HVCTL_EV_UNPAUSED, "unpaused");

@@ -284,6 +284,15 @@ int hv_virtio_add(struct hv_vm *vm, const struct vmmio_ops *ops, void *dev, stru
 uint64_t hv_virtio_base(struct hv_dev *d);
 unsigned hv_virtio_irq(struct hv_dev *d);
 struct vmmio_dev *hv_virtio_transport(struct hv_dev *d);
+/* Save and restore of a virtio device (virtio_dev.c; migvdev.c uses them). */
+struct mig_vdev;
+void hv_virtio_place_next(uint64_t base, int irq); /* the next add's window and line; 0, -1: any */
+int hv_virtio_is(struct hv_dev *d);
+void hv_virtio_track(struct hv_dev *d, uint64_t *bits); /* frames it writes into bits (NULL: off) */
+int hv_virtio_quiesce(struct hv_dev *d);		/* thread stopped, nothing in flight */
+int hv_virtio_resume(struct hv_dev *d);
+int hv_virtio_save_state(struct hv_dev *d, struct mig_vdev *out, void *state, size_t cap);
+int hv_virtio_load_state(struct hv_dev *d, const struct mig_vdev *in, const void *state);
 
 /*
  * vdev.c: disks and NICs (vdev.h). add checks spec (from a control client:
@@ -306,6 +315,29 @@ int hv_vdev_add_args(struct hv_vm *vm); /* --disk/--nic, in order */
 /* Append virtio_mmio.device=SIZE@BASE:IRQ for each device to buf (len bytes). */
 int hv_vdev_cmdline(struct hv_vm *vm, char *buf, size_t len);
 void hv_vdev_fini(struct hv_vm *vm);
+/* fn on each disk and NIC in order, until one returns non-zero (returned). */
+int hv_vdev_foreach(struct hv_vm *vm, int (*fn)(void *arg, uint32_t kind, uint32_t devid, struct hv_dev *d),
+		    void *arg);
+/*
+ * migvdev.c: disks and NICs in a save (VDEV records) and a restore. Save:
+ * quiesce stops their I/O (tracking off), resume restarts it; track: the
+ * frames they write go into bits during a live save. Restore: the records
+ * are kept; each device added then (HVCTL_DEVICE_ADD) is placed where the
+ * saved one was (place) and takes its state (load); one the stream lacks
+ * is refused; the domain is not unpaused before every saved one came
+ * (restored).
+ */
+int hv_mig_vdevs_quiesce(struct hv_vm *vm);
+void hv_mig_vdevs_resume(struct hv_vm *vm);
+void hv_mig_vdevs_track(struct hv_vm *vm, uint64_t *bits);
+struct mig_writer;
+int hv_mig_vdevs_save(struct hv_vm *vm, struct mig_writer *w);
+int hv_mig_vdev_keep(uint32_t instance, const void *payload, size_t len);
+void hv_mig_vdevs_restoring(void); /* the stream is read: devices come now */
+unsigned hv_mig_vdevs_pending(void);
+int hv_mig_vdev_place(uint32_t kind, uint32_t devid);
+int hv_mig_vdev_load(uint32_t kind, uint32_t devid, struct hv_dev *d);
+int hv_mig_vdevs_restored(struct hv_vm *vm); /* before the first unpause: -ENODEV if one is missing */
 /* virtio_blk.c: a vbd's checks and target opened and closed, before the domain exists. */
 int hv_blk_check(const struct hvctl_device_spec *spec, const char *what);
 

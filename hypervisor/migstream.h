@@ -22,7 +22,7 @@
 #include <sys/types.h>
 
 #define MIG_MAGIC	"XENONMIG" /* 8 bytes, no NUL */
-#define MIG_VERSION	1
+#define MIG_VERSION	2	   /* 2: VDEV records; version 1 streams (none) are read too */
 #define MIG_PAGE_SIZE	4096
 #define MIG_MAX_VCPUS	64
 #define MIG_MIN_MEM	(4ULL << 20)
@@ -79,10 +79,71 @@ enum mig_rec_type {
 	MIG_REC_CLOCK,	  /* struct kvm_clock_data */
 	MIG_REC_DEVICE,	  /* char name[16] (NUL-terminated), then the device's own state */
 	MIG_REC_CONSOLE,  /* the console ring's bytes, oldest first */
+	MIG_REC_VDEV,	  /* version 2: a disk or NIC: struct mig_vdev, then its kind's part */
 	MIG_REC_TYPE_MAX
 };
 
 const char *mig_rec_name(uint32_t type);
+
+/*
+ * A VDEV record (version 2): one disk or NIC (docs/devices.md), drained
+ * first (no request in flight): its virtio-mmio transport (virtio_mmio.h)
+ * as the driver left it, then dev_len bytes of its kind's own state
+ * (struct mig_vbd or struct mig_vif). The instance is the device's index.
+ */
+#define MIG_VDEV_QUEUES	   8	/* VMMIO_MAX_QUEUES */
+#define MIG_VDEV_QUEUE_MAX 1024 /* VIRTQ_MAX_SIZE */
+#define MIG_VDEV_KIND_VBD  1	/* HVCTL_DEV_VBD */
+#define MIG_VDEV_KIND_VIF  2	/* HVCTL_DEV_VIF */
+#define MIG_VDEV_MAX	   32	/* VDEV records in one stream */
+
+struct mig_vdev_queue {		       /* 48 bytes */
+	uint64_t desc, driver, device; /* the queue's address registers */
+	uint32_t num;		       /* QueueNum as written (a power of two up to 1024 once ready) */
+	uint16_t last_avail, used_idx; /* the device's place in the rings */
+	uint16_t signalled_used;
+	uint8_t ready, signalled_used_valid, notify_enabled, broken; /* each 0 or 1 */
+	uint32_t pad[2];
+};
+
+struct mig_vdev {
+	uint32_t kind;	/* MIG_VDEV_KIND_* */
+	uint32_t devid; /* the Xen devid (a vbd's virtual-device, a vif's handle) */
+	uint64_t base;	/* the window's guest-physical address */
+	uint32_t irq;	/* its IOAPIC pin */
+	uint32_t device_id;
+	uint32_t status; /* the virtio device status the driver set */
+	uint32_t interrupt_status;
+	uint64_t driver_features;
+	uint32_t dev_features_sel, drv_features_sel, queue_sel, config_generation;
+	uint8_t needs_reset, pad8[3];
+	uint32_t nr_queues; /* 1 to MIG_VDEV_QUEUES: q[nr_queues..] are all zero */
+	uint32_t dev_len;   /* the kind's part after this structure */
+	uint32_t pad;
+	struct mig_vdev_queue q[MIG_VDEV_QUEUES];
+};
+
+struct mig_vbd {
+	uint64_t sectors;  /* the disk's size when saved: the target's must be the same */
+	uint8_t readonly;  /* 0 or 1 */
+	uint8_t writeback; /* the driver's cache mode (config writeback), 0 or 1 */
+	uint8_t pad[2];
+	char serial[20]; /* VIRTIO_BLK_ID_BYTES, printable ASCII, NUL-padded */
+};
+
+struct mig_vif {
+	uint8_t mac[6]; /* unicast */
+	uint16_t pad;
+	uint32_t mtu;	     /* 68 to 65535 */
+	uint32_t rate_usecs; /* rate=: the interval, 0 if no rate */
+	uint64_t rate_bytes; /* bytes per interval, 0 if no rate */
+	uint64_t rate_left;  /* what was left of the interval's budget (<= rate_bytes) */
+};
+
+/* The checks the reader makes on a VDEV payload of len bytes (also for the
+ * restoring device, which then checks it against itself): 0 or -EBADMSG
+ * with why (at most whylen bytes). */
+int mig_vdev_check(const void *p, size_t len, char *why, size_t whylen);
 
 /* Where frame pfn lives in a RAM of mem_bytes (the offset in the memfd): 0, or -ERANGE. */
 int mig_pfn_offset(uint64_t mem_bytes, uint64_t pfn, uint64_t *offset);

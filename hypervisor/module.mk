@@ -36,7 +36,8 @@ $(eval $(call fuzzer,hypervisor/hv-virtq-fuzz,tests/fuzz/hv-virtq-fuzz.c hypervi
 $(eval $(call fuzzer,hypervisor/hv-virtio-mmio-fuzz,tests/fuzz/hv-virtio-mmio-fuzz.c hypervisor/virtio_mmio.c hypervisor/loglimit.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))
 # virtio-blk: a guest driver (good and hostile) over a temporary raw file; the disk and NIC specs.
 HV_BLK_OBJS := hypervisor/virtio_blk.o hypervisor/blk_backing.o hypervisor/blk_io.o hypervisor/vdev.o hypervisor/vdev_spec.o \
-	hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/loglimit.o hypervisor/virtq.o
+	hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/loglimit.o hypervisor/virtq.o \
+	hypervisor/migvdev.o hypervisor/migstream.o
 $(eval $(call unit_test,tests/unit/hv_blk-test,tests/unit/hv_blk-test.o $(HV_BLK_OBJS) $(COMMON_OBJS),-pthread -luring))
 $(eval $(call fuzzer,hypervisor/hv-vdev-spec-fuzz,tests/fuzz/hv-vdev-spec-fuzz.c hypervisor/vdev_spec.c common/log.c common/strutil.c,))
 $(eval $(call fuzzer,hypervisor/hv-blk-fuzz,tests/fuzz/hv-blk-fuzz.c $(HV_BLK_OBJS:.o=.c) common/log.c common/strutil.c,-pthread -luring))

@@ -169,10 +169,11 @@ static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t fram
 	hv_vm_pause(r->vm);
 	*paused_at = hv_now_ns(CLOCK_MONOTONIC);
 	hv_mig_complete_io(r->vm);
-	if ((rc = harvest(r->vm, bits + words)))
+	/* The devices stop; what they wrote meanwhile (bits + 2 words) goes too. */
+	if ((rc = hv_mig_vdevs_quiesce(r->vm)) || (rc = harvest(r->vm, bits + words)))
 		return rc;
 	for (uint64_t i = 0; i < words; i++)
-		bits[i] |= bits[words + i];
+		bits[i] |= bits[words + i] | bits[2 * words + i];
 	mark_vmm_written(r->vm, bits);
 	r->res->rounds++;
 	return send_bits(r, bits, frames, &count);
@@ -183,11 +184,13 @@ int hv_precopy(struct hv_vm *vm, struct mig_writer *w, uint64_t max_downtime_ns,
 {
 	uint64_t frames = mig_nr_frames(vm->args.mem_bytes), words = (frames + 63) / 64;
 	struct round *r = calloc(1, sizeof(*r));
-	uint64_t *bits = calloc(2 * words, sizeof(*bits)); /* a harvest, and the paused one */
+	/* a harvest, the paused one, and the frames the disks and NICs wrote */
+	uint64_t *bits = calloc(3 * words, sizeof(*bits));
 	int rc = r && bits ? set_logging(vm, 1) : -ENOMEM;
 
 	if (!rc) {
 		*r = (struct round){.vm = vm, .w = w, .res = res};
+		hv_mig_vdevs_track(vm, bits + 2 * words);
 		rc = rounds(r, bits, words, frames, max_downtime_ns, paused_at);
 		set_logging(vm, 0);
 	}
@@ -195,6 +198,8 @@ int hv_precopy(struct hv_vm *vm, struct mig_writer *w, uint64_t max_downtime_ns,
 		hv_vm_pause(vm);
 		*paused_at = hv_now_ns(CLOCK_MONOTONIC);
 	}
+	if (bits) /* their threads stopped (again, if done): nothing writes into bits after */
+		hv_mig_vdevs_quiesce(vm);
 	free(bits);
 	free(r);
 	return rc;

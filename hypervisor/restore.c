@@ -149,6 +149,8 @@ static int on_record(void *o, const struct mig_rec *rec, const void *p)
 	switch (rec->type) {
 	case MIG_REC_DEVICE:
 		return keep_device(r, rec, p);
+	case MIG_REC_VDEV:
+		return hv_mig_vdev_keep(rec->instance, p, rec->len);
 	case MIG_REC_CONSOLE:
 		free(r->console);
 		r->console_len = rec->len;
@@ -264,6 +266,14 @@ int hv_restore_build(struct hv_vm *vm)
 	rc = apply(r);
 	free(r->written);
 	r->written = NULL;
+	if (!rc)
+		hv_mig_vdevs_restoring();
+	if (!rc && hv_mig_vdevs_pending() && !vm->paused) {
+		log_warnx("--restore %s: the domain has disks or NICs: restore it --paused and add them "
+			  "(HVCTL_DEVICE_ADD) before it runs, as libxl does",
+			  vm->args.restore);
+		rc = -EINVAL;
+	}
 	return rc;
 }
 

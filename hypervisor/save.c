@@ -102,14 +102,17 @@ static int save_devices(struct hv_vm *vm, struct mig_writer *w)
 	unsigned i = 0;
 	int rc = buf ? 0 : -ENOMEM;
 
-	for (struct hv_dev *d = vm->devs; d && !rc; d = d->next, i++) {
+	for (struct hv_dev *d = vm->devs; d && !rc; d = d->next) {
 		char name[MIG_DEVICE_NAME] = {0};
 		size_t len = MIG_DEVICE_MAX;
 
+		if (hv_virtio_is(d))
+			continue; /* disks and NICs: VDEV records */
+		i++;
 		snprintf(name, sizeof(name), "%s", d->ops->name);
 		rc = hv_dev_save(d, buf, &len);
 		if (!rc)
-			rc = mig_write_record(w, MIG_REC_DEVICE, i, name, sizeof(name), buf, len);
+			rc = mig_write_record(w, MIG_REC_DEVICE, i - 1, name, sizeof(name), buf, len);
 	}
 	free(buf);
 	return rc;
@@ -152,7 +155,9 @@ static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res, 
 	} else if (!rc) {
 		res->rounds = 1;
 		hv_mig_complete_io(vm);
-		rc = save_memory(vm, &w, res);
+		rc = hv_mig_vdevs_quiesce(vm); /* before memory: their I/O writes into it */
+		if (!rc)
+			rc = save_memory(vm, &w, res);
 	}
 	for (unsigned i = 0; i < vm->args.nr_vcpus && !rc; i++)
 		if (vm->vcpus[i].started)
@@ -161,6 +166,8 @@ static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res, 
 		rc = hv_mig_save_vm(vm, &w);
 	if (!rc)
 		rc = save_devices(vm, &w);
+	if (!rc)
+		rc = hv_mig_vdevs_save(vm, &w);
 	n = hv_console_ring_copy(vm, ring, MIG_CONSOLE_MAX);
 	if (!rc)
 		rc = mig_write_record(&w, MIG_REC_CONSOLE, 0, ring, n, NULL, 0);
@@ -174,14 +181,8 @@ static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res, 
 /* What cannot be saved yet is refused before anything happens, with what to do. */
 static int check_savable(struct hv_vm *vm)
 {
-	if (vm->vdevs) {
-		log_warnx("save: domain %u has disks or NICs, whose state cannot be saved yet; detach them "
-			  "first (xl block-detach, xl network-detach)",
-			  vm->args.domid);
-		return -EOPNOTSUPP;
-	}
 	for (struct hv_dev *d = vm->devs; d; d = d->next)
-		if (!d->ops->save) {
+		if (!d->ops->save && !hv_virtio_is(d)) {
 			log_warnx("save: domain %u's device %s cannot be saved yet", vm->args.domid,
 				  d->ops->name);
 			return -EOPNOTSUPP;
@@ -255,6 +256,7 @@ int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, st
 			  (unsigned long long)res->bytes, log_strerror(rc), vm->args.domid,
 			  was_paused ? "stays paused" : "runs on");
 	if (rc || (r->flags & HVCTL_SAVE_CONTINUE)) {
+		hv_mig_vdevs_resume(vm);
 		if (!was_paused && (rc || !(r->flags & HVCTL_SAVE_PAUSED)))
 			hv_vm_unpause(vm);
 		return rc;

@@ -129,6 +129,8 @@ int hv_vdev_add_fds(struct hv_vm *vm, const struct hvctl_device_spec *spec, int 
 		log_warnx("%s %u: already exists", hv_vdev_kind_name(spec->kind), spec->devid);
 		return -EEXIST;
 	}
+	if ((rc = hv_mig_vdev_place(spec->kind, spec->devid)))
+		return rc; /* restoring, and the saved domain had no such device */
 	vd = calloc(1, sizeof(*vd));
 	if (!vd)
 		return -ENOMEM;
@@ -136,6 +138,9 @@ int hv_vdev_add_fds(struct hv_vm *vm, const struct hvctl_device_spec *spec, int 
 	vd->devid = spec->devid;
 	vd->flags = spec->flags;
 	rc = vd->type->add(vm, spec, fds, &vd->dev);
+	hv_virtio_place_next(0, -1);
+	if (!rc && (rc = hv_mig_vdev_load(spec->kind, spec->devid, vd->dev)))
+		hv_dev_remove(vd->dev);
 	if (!rc && start && vd->dev->ops->start) {
 		rc = vd->dev->ops->start(vd->dev);
 		if (rc)
@@ -211,4 +216,16 @@ void hv_vdev_fini(struct hv_vm *vm)
 {
 	while (vm->vdevs)
 		hv_vdev_remove(vm, vm->vdevs->type->kind, vm->vdevs->devid);
+}
+
+int hv_vdev_foreach(struct hv_vm *vm, int (*fn)(void *arg, uint32_t kind, uint32_t devid, struct hv_dev *d),
+		    void *arg)
+{
+	for (struct hv_vdev *vd = vm->vdevs; vd; vd = vd->next) {
+		int rc = fn(arg, vd->type->kind, vd->devid, vd->dev);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
 }

@@ -22,6 +22,7 @@
 
 #include "hypervisor/blk_backing.h"
 #include "hypervisor/blk_io.h"
+#include "hypervisor/migstream.h"
 #include "hypervisor/vdev.h"
 #include "hypervisor/virtio_mmio.h"
 #include "log.h"
@@ -469,6 +470,40 @@ static void make_config(struct vbd *v)
 	put_le32(v->config + CFG_DISCARD_ALIGNMENT, 4096 / BLK_SECTOR);
 }
 
+/* ---- save and restore (struct mig_vbd): no request is ever left in flight ---- */
+
+static void vbd_save(void *dev, void *state)
+{
+	struct vbd *v = dev;
+	struct mig_vbd b = {.sectors = v->sectors,
+			    .readonly = v->b.readonly,
+			    .writeback = __atomic_load_n(&v->writeback, __ATOMIC_RELAXED)};
+
+	memcpy(b.serial, v->serial, sizeof(b.serial));
+	memcpy(state, &b, sizeof(b));
+}
+
+static int vbd_load(void *dev, const void *state)
+{
+	struct vbd *v = dev;
+	struct mig_vbd b;
+
+	memcpy(&b, state, sizeof(b));
+	if (b.sectors != v->sectors || b.readonly != v->b.readonly) {
+		log_warnx("%s: the saved disk had %llu sectors%s, %s has %llu%s: restore with the same disk",
+			  v->name, (unsigned long long)b.sectors, b.readonly ? " (read-only)" : "", v->target,
+			  (unsigned long long)v->sectors, v->b.readonly ? " (read-only)" : "");
+		return -EINVAL;
+	}
+	if (memcmp(b.serial, v->serial, sizeof(b.serial))) {
+		log_warnx("%s: the saved disk's serial was '%.20s', this one's is '%.20s'", v->name, b.serial,
+			  v->serial);
+		return -EINVAL;
+	}
+	__atomic_store_n(&v->writeback, b.writeback != 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
 static void make_ops(struct vbd *v)
 {
 	uint64_t f = 1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
@@ -489,6 +524,9 @@ static void make_ops(struct vbd *v)
 	    .queue_notify = vbd_queue_notify,
 	    .reset = vbd_reset,
 	    .destroy = vbd_destroy,
+	    .state_len = sizeof(struct mig_vbd),
+	    .save = vbd_save,
+	    .load = vbd_load,
 	};
 }
 

@@ -18,6 +18,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "hypervisor/migstream.h"
 #include "hypervisor/virtio_mmio.h"
 #include "log.h"
 
@@ -187,16 +188,16 @@ static void virtio_destroy(struct hv_dev *d)
 		destroy(dev);
 }
 
-static int virtio_save(struct hv_dev *d, void *buf, size_t *len)
-{
-	(void)d, (void)buf, (void)len;
-	return -ENOSYS; /* migration: not yet */
-}
+/* A restore places the next device where the saved one was (hv_virtio_place_next). */
+static struct {
+	uint64_t base; /* 0: any free window */
+	int irq;       /* -1: any free line */
+} place = {0, -1};
 
-static int virtio_restore(struct hv_dev *d, const void *buf, size_t len)
+void hv_virtio_place_next(uint64_t base, int irq)
 {
-	(void)d, (void)buf, (void)len;
-	return -ENOSYS;
+	place.base = base;
+	place.irq = irq;
 }
 
 static int make_gmem(struct hv_vm *vm, struct gmem *mem)
@@ -231,6 +232,15 @@ static int make_kicks(struct hv_virtio *v)
 /* The first free window: registering refuses a taken one. */
 static int place_window(struct hv_vm *vm, struct hv_dev *d, struct hv_virtio *v)
 {
+	if (place.base) {
+		int rc = hv_bus_register(&vm->bus[HV_BUS_MMIO], d, 0, place.base, VMMIO_WINDOW_SIZE, 0);
+
+		if (rc)
+			log_warnx("%s: window %#llx, where the saved device was, is taken", v->mmio.ops->name,
+				  (unsigned long long)place.base);
+		v->base = place.base;
+		return rc;
+	}
 	for (unsigned i = 0; i < MAX_WINDOWS; i++) {
 		uint64_t base = HV_VIRTIO_MMIO_BASE + (uint64_t)i * WINDOW_STRIDE;
 		int rc = hv_bus_register(&vm->bus[HV_BUS_MMIO], d, 0, base, VMMIO_WINDOW_SIZE, 0);
@@ -250,8 +260,6 @@ static const struct hv_dev_ops virtio_ops = {
     .reset = virtio_reset,
     .start = virtio_start,
     .stop = virtio_stop,
-    .save = virtio_save,
-    .restore = virtio_restore,
     .destroy = virtio_destroy,
 };
 
@@ -261,9 +269,14 @@ static int virtio_setup(struct hv_vm *vm, struct hv_virtio *v, const struct vmmi
 
 	if (rc)
 		return rc;
-	v->irq = hv_irq_alloc(&vm->irqs, ops->name);
-	if (v->irq < 0)
+	if (place.irq >= 0) {
+		rc = hv_irq_claim(&vm->irqs, (unsigned)place.irq, ops->name);
+		if (rc)
+			return rc;
+		v->irq = place.irq;
+	} else if ((v->irq = hv_irq_alloc(&vm->irqs, ops->name)) < 0) {
 		return v->irq;
+	}
 	rc = vmmio_init(&v->mmio, ops, dev, &v->mem, set_irq, v);
 	if (rc) {
 		v->mmio.ops = NULL;
@@ -317,4 +330,92 @@ unsigned hv_virtio_irq(struct hv_dev *d)
 struct vmmio_dev *hv_virtio_transport(struct hv_dev *d)
 {
 	return &((struct hv_virtio *)d->priv)->mmio;
+}
+
+/* ---- save and restore (man/xenon-migration.7, VDEV) ---- */
+
+int hv_virtio_is(struct hv_dev *d)
+{
+	return d->ops == &virtio_ops;
+}
+
+void hv_virtio_track(struct hv_dev *d, uint64_t *bits)
+{
+	struct hv_virtio *v = d->priv;
+
+	gmem_track(&v->mem, bits, v->vm->ram);
+}
+
+/* The I/O thread stopped (its batch done: a disk's requests complete),
+ * what is popped and unused given back; nothing is then in flight. */
+int hv_virtio_quiesce(struct hv_dev *d)
+{
+	struct hv_virtio *v = d->priv;
+	struct vmmio_dev *m = &v->mmio;
+	int rc = 0;
+
+	virtio_stop(d);
+	pthread_mutex_lock(&m->run_lock);
+	if (m->ops->quiesce)
+		m->ops->quiesce(m->dev);
+	for (unsigned q = 0; q < m->ops->nr_queues; q++) {
+		struct virtq *vq = &m->vqs[q];
+
+		if (vq->ready && vq->inflight) {
+			log_warnx("%s: queue %u still has %u requests in flight", m->ops->name, q,
+				  vq->inflight);
+			rc = -EBUSY;
+		}
+		if (vq->ready) /* the used ring: written by every push, not in KVM's log */
+			gmem_mark(&v->mem, vq->used, VIRTQ_USED_BYTES(vq->size));
+	}
+	pthread_mutex_unlock(&m->run_lock);
+	gmem_track(&v->mem, NULL, NULL);
+	return rc;
+}
+
+/* The I/O thread again, and each queue looked at once (a kick may have
+ * come while it was stopped, a chain given back waits). */
+int hv_virtio_resume(struct hv_dev *d)
+{
+	struct hv_virtio *v = d->priv;
+	int rc = v->thread_running ? 0 : virtio_start(d);
+
+	for (unsigned q = 0; !rc && q < v->nr_queues; q++)
+		kick(v, q);
+	return rc;
+}
+
+int hv_virtio_save_state(struct hv_dev *d, struct mig_vdev *out, void *state, size_t cap)
+{
+	struct hv_virtio *v = d->priv;
+	const struct vmmio_ops *ops = v->mmio.ops;
+
+	if (!ops->save || ops->state_len > cap)
+		return -EOPNOTSUPP;
+	vmmio_save(&v->mmio, out);
+	out->base = v->base;
+	out->irq = (uint32_t)v->irq;
+	out->dev_len = (uint32_t)ops->state_len;
+	pthread_mutex_lock(&v->mmio.run_lock);
+	ops->save(v->mmio.dev, state);
+	pthread_mutex_unlock(&v->mmio.run_lock);
+	return 0;
+}
+
+int hv_virtio_load_state(struct hv_dev *d, const struct mig_vdev *in, const void *state)
+{
+	struct hv_virtio *v = d->priv;
+	const struct vmmio_ops *ops = v->mmio.ops;
+	int rc;
+
+	if (!ops->load || in->dev_len != ops->state_len || in->base != v->base || (int)in->irq != v->irq)
+		return -EINVAL;
+	rc = vmmio_load(&v->mmio, in); /* the features first: the kind's state may refine them */
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&v->mmio.run_lock);
+	rc = ops->load(v->mmio.dev, state);
+	pthread_mutex_unlock(&v->mmio.run_lock);
+	return rc;
 }

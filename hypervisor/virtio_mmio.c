@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "hypervisor/loglimit.h"
+#include "hypervisor/migstream.h"
 #include "log.h"
 
 /* Feature bits 24..41 belong to the transport and the rings (6). */
@@ -554,4 +555,110 @@ uint64_t vmmio_features(struct vmmio_dev *d)
 bool vmmio_driver_ok(struct vmmio_dev *d)
 {
 	return (status_get(d) & VIRTIO_STATUS_DRIVER_OK) && !needs_reset(d);
+}
+
+/* ---- save and restore ---- */
+
+void vmmio_save(struct vmmio_dev *d, struct mig_vdev *v)
+{
+	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->run_lock);
+	v->device_id = d->ops->device_id;
+	v->status = status_get(d);
+	v->interrupt_status = irq_status(d);
+	v->driver_features = vmmio_features(d);
+	v->dev_features_sel = d->dev_features_sel;
+	v->drv_features_sel = d->drv_features_sel;
+	v->queue_sel = d->queue_sel;
+	v->config_generation = __atomic_load_n(&d->config_generation, __ATOMIC_ACQUIRE);
+	v->needs_reset = needs_reset(d);
+	v->nr_queues = d->ops->nr_queues;
+	for (unsigned q = 0; q < d->ops->nr_queues; q++) {
+		const struct virtq *vq = &d->vqs[q];
+
+		v->q[q] = (struct mig_vdev_queue){.desc = d->qregs[q].desc,
+						  .driver = d->qregs[q].driver,
+						  .device = d->qregs[q].device,
+						  .num = d->qregs[q].num,
+						  .last_avail = vq->last_avail,
+						  .used_idx = vq->used_idx,
+						  .signalled_used = vq->signalled_used,
+						  .ready = vq->ready,
+						  .signalled_used_valid = vq->signalled_used_valid,
+						  .notify_enabled = vq->notify_enabled,
+						  .broken = vq->broken};
+	}
+	pthread_mutex_unlock(&d->run_lock);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static struct virtq_cfg saved_cfg(const struct mig_vdev *v, unsigned q)
+{
+	return (struct virtq_cfg){.size = (uint16_t)v->q[q].num,
+				  .desc = v->q[q].desc,
+				  .avail = v->q[q].driver,
+				  .used = v->q[q].device,
+				  .event_idx = v->driver_features & (1ULL << VIRTIO_F_EVENT_IDX),
+				  .indirect = v->driver_features & (1ULL << VIRTIO_F_INDIRECT_DESC)};
+}
+
+/* What the saved state asks of this device, before anything changes. */
+static int load_check(struct vmmio_dev *d, const struct mig_vdev *v)
+{
+	const char *why = NULL;
+
+	if (v->device_id != d->ops->device_id || v->nr_queues != d->ops->nr_queues)
+		why = "another kind of device, or another number of queues";
+	else if ((v->status & VIRTIO_STATUS_FEATURES_OK) && (v->driver_features & ~offered_features(d)))
+		why = "features this device does not offer";
+	else if ((v->status & VIRTIO_STATUS_FEATURES_OK) && d->ops->features_ok &&
+		 d->ops->features_ok(d->dev, v->driver_features))
+		why = "features this device refuses";
+	for (unsigned q = 0; !why && q < v->nr_queues; q++) {
+		struct virtq_cfg cfg = saved_cfg(v, q);
+
+		if (v->q[q].ready && (v->q[q].num > d->ops->queue_max || virtq_check_cfg(d->mem, &cfg)))
+			why = "a queue larger than this device's or outside the guest's RAM";
+	}
+	if (why)
+		log_warnx("%s: the saved device state does not fit: %s", d->ops->name, why);
+	return why ? -EINVAL : 0;
+}
+
+int vmmio_load(struct vmmio_dev *d, const struct mig_vdev *v)
+{
+	int rc = load_check(d, v);
+
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->run_lock);
+	__atomic_store_n(&d->driver_features, v->driver_features, __ATOMIC_RELEASE);
+	d->dev_features_sel = v->dev_features_sel;
+	d->drv_features_sel = v->drv_features_sel;
+	d->queue_sel = v->queue_sel;
+	__atomic_store_n(&d->config_generation, v->config_generation, __ATOMIC_RELEASE);
+	for (unsigned q = 0; q < d->ops->nr_queues; q++) {
+		struct virtq *vq = &d->vqs[q];
+		struct virtq_cfg cfg = saved_cfg(v, q);
+
+		d->qregs[q] =
+		    (struct vmmio_queue_regs){v->q[q].num, v->q[q].desc, v->q[q].driver, v->q[q].device};
+		if (!v->q[q].ready || virtq_enable(vq, d->mem, &cfg))
+			continue; /* checked above: enable does not fail */
+		vq->last_avail = v->q[q].last_avail;
+		vq->used_idx = v->q[q].used_idx;
+		vq->signalled_used = v->q[q].signalled_used;
+		vq->signalled_used_valid = v->q[q].signalled_used_valid;
+		vq->notify_enabled = v->q[q].notify_enabled;
+		vq->broken = v->q[q].broken;
+	}
+	__atomic_store_n(&d->needs_reset, v->needs_reset != 0, __ATOMIC_RELEASE);
+	status_set(d, v->status);
+	if (vmmio_driver_ok(d) && d->ops->driver_ok)
+		d->ops->driver_ok(d->dev);
+	pthread_mutex_unlock(&d->run_lock);
+	pthread_mutex_unlock(&d->lock);
+	irq_update(d, v->interrupt_status, 0);
+	return 0;
 }

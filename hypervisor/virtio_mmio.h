@@ -119,6 +119,19 @@ struct vmmio_ops {
 	 * away (off the bus, its I/O thread ended): free dev and its backing.
 	 * Not called when hv_virtio_add fails: dev is then still the caller's. */
 	void (*destroy)(void *dev);
+	/*
+	 * Optional, for save and restore (man/xenon-migration.7, VDEV), each
+	 * with the device's thread stopped and the queue lock held. quiesce:
+	 * give back the chains popped and not used (virtq_unpop), so that none
+	 * is in flight. save: the kind's state_len bytes (struct mig_vbd,
+	 * mig_vif). load: those bytes from a stream (mig_vdev_check passed),
+	 * checked against this device (its disk, its MAC); 0 or -errno with a
+	 * log line that says what differs.
+	 */
+	size_t state_len;
+	void (*quiesce)(void *dev);
+	void (*save)(void *dev, void *state);
+	int (*load)(void *dev, const void *state);
 };
 
 /* A queue's registers as the driver wrote them, used at QueueReady. */
@@ -150,6 +163,14 @@ struct vmmio_dev {
 	uint32_t interrupt_status;
 	int irq_level;
 };
+
+struct mig_vdev;
+/* Save and restore (the device's thread stopped): the transport's part of
+ * a VDEV record (kind, devid, base, irq are the caller's). load checks
+ * v against this device (id, queues, features, rings inside RAM) and
+ * takes it: the device continues where the saved one stopped. */
+void vmmio_save(struct vmmio_dev *d, struct mig_vdev *v);
+int vmmio_load(struct vmmio_dev *d, const struct mig_vdev *v);
 
 /* Set up d for a device (ops checked: -EINVAL for a bad one). mem is the
  * guest's RAM; set_irq drives the device's interrupt line. */

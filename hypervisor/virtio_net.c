@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hypervisor/migstream.h"
 #include "hypervisor/ratelimit.h"
 #include "hypervisor/tap.h"
 #include "hypervisor/vdev.h"
@@ -630,6 +631,55 @@ static void net_destroy(void *dev)
 	vnet_free(dev);
 }
 
+/* ---- save and restore (struct mig_vif) ---- */
+
+/* rx chains held and a tx chain waiting for the rate go back to the rings:
+ * they are the last ones popped, so the target pops them again. */
+static void net_quiesce(void *dev)
+{
+	struct vnet *n = dev;
+
+	pthread_mutex_lock(&n->rx_lock);
+	if (n->nheld && !virtq_unpop(vmmio_queue(n->mmio, RXQ), n->nheld))
+		rx_forget(n);
+	pthread_mutex_unlock(&n->rx_lock);
+	if (n->tx_waiting && !virtq_unpop(vmmio_queue(n->mmio, TXQ), 1)) {
+		tx_forget(n);
+		virtq_enable_notify(vmmio_queue(n->mmio, TXQ));
+	}
+}
+
+static void net_save(void *dev, void *state)
+{
+	struct vnet *n = dev;
+	struct mig_vif f = {.mtu = n->mtu,
+			    .rate_usecs = (uint32_t)(n->rate.interval_ns / 1000),
+			    .rate_bytes = n->rate.budget,
+			    .rate_left = n->rate.budget ? n->rate.left : 0};
+
+	memcpy(f.mac, n->mac, 6);
+	memcpy(state, &f, sizeof(f));
+}
+
+static int net_load(void *dev, const void *state)
+{
+	struct vnet *n = dev;
+	struct mig_vif f;
+
+	memcpy(&f, state, sizeof(f));
+	if (memcmp(f.mac, n->mac, 6) || f.mtu != n->mtu) {
+		log_warnx("vif %u: the saved NIC had MAC %02x:%02x:%02x:%02x:%02x:%02x and MTU %u, this one "
+			  "%02x:%02x:%02x:%02x:%02x:%02x and %u: give vif= the same mac= and mtu=",
+			  n->devid, f.mac[0], f.mac[1], f.mac[2], f.mac[3], f.mac[4], f.mac[5], f.mtu,
+			  n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5], n->mtu);
+		return -EINVAL;
+	}
+	/* The budget left carries over when the rate is the same (a new interval starts now). */
+	if (n->rate.budget && f.rate_bytes == n->rate.budget && f.rate_usecs * 1000ULL == n->rate.interval_ns)
+		n->rate.left = f.rate_left;
+	return 0;
+}
+
 static const struct vmmio_ops net_ops = {
     .name = "virtio-net",
     .device_id = VIRTIO_ID_NET,
@@ -646,6 +696,10 @@ static const struct vmmio_ops net_ops = {
     .io_fd = net_io_fd,
     .io_ready = net_io_ready,
     .destroy = net_destroy,
+    .state_len = sizeof(struct mig_vif),
+    .quiesce = net_quiesce,
+    .save = net_save,
+    .load = net_load,
 };
 
 /* ---- the vif kind (vdev.h) ---- */

@@ -58,6 +58,25 @@ void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
+void gmem_track(struct gmem *m, uint64_t *bits, const uint8_t *base)
+{
+	m->dirty_base = base;
+	__atomic_store_n(&m->dirty, bits, __ATOMIC_RELEASE);
+}
+
+void gmem_mark(const struct gmem *m, const void *host, uint64_t len)
+{
+	uint64_t *bits = __atomic_load_n(&m->dirty, __ATOMIC_ACQUIRE);
+	uint64_t first, last;
+
+	if (!bits || !len)
+		return;
+	first = (uint64_t)((const uint8_t *)host - m->dirty_base) / 4096;
+	last = (uint64_t)((const uint8_t *)host + len - 1 - m->dirty_base) / 4096;
+	for (uint64_t f = first; f <= last; f++)
+		__atomic_fetch_or(&bits[f / 64], 1ULL << (f % 64), __ATOMIC_RELAXED);
+}
+
 /* ---- accessors of guest memory (little-endian, naturally aligned) ---- */
 
 static uint16_t ld16(const uint8_t *p)
@@ -271,6 +290,7 @@ static int add_buf(struct virtq *vq, const struct vdesc *d, struct virtq_buf *bu
 				(unsigned long long)d->addr, d->len);
 	bufs[c->n++] = (struct virtq_buf){.gpa = d->addr, .len = d->len, .writable = writable, .host = host};
 	if (writable) {
+		gmem_mark(vq->mem, host, d->len); /* the device writes it before the chain goes back */
 		c->writable_len += d->len;
 	} else {
 		c->n_readable++;
@@ -381,6 +401,15 @@ int virtq_push(struct virtq *vq, const struct virtq_chain *c, uint32_t written)
 	vq->inflight--;
 	/* The element must be visible before the idx that publishes it. */
 	st16_release(used_idx_p(vq), vq->used_idx);
+	return 0;
+}
+
+int virtq_unpop(struct virtq *vq, unsigned n)
+{
+	if (n > vq->inflight)
+		return -EINVAL;
+	vq->last_avail -= n;
+	vq->inflight -= n;
 	return 0;
 }
 

@@ -39,6 +39,11 @@ struct gmem_region {
 struct gmem {
 	unsigned nr;
 	struct gmem_region r[GMEM_MAX_REGIONS];
+	/* While a live save runs (precopy.c): a bitmap of the frames the
+	 * device may have written, one bit per 4 KiB from dirty_base (the
+	 * guest's RAM mapping); NULL otherwise. Set and read atomically. */
+	uint64_t *dirty;
+	const uint8_t *dirty_base;
 };
 
 /* Add [gpa, gpa + size) backed by host. host must have the alignment of gpa
@@ -47,6 +52,10 @@ int gmem_add(struct gmem *m, uint64_t gpa, uint64_t size, void *host);
 /* Host pointer for [gpa, gpa + len) if it lies wholly inside one region,
  * else NULL. len 0 is valid anywhere inside a region or at its end. */
 void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
+
+/* Turn the dirty bitmap on (bits, base) or off (NULL); mark [host, +len). */
+void gmem_track(struct gmem *m, uint64_t *bits, const uint8_t *base);
+void gmem_mark(const struct gmem *m, const void *host, uint64_t len);
 
 /* Descriptor and ring flags (virtio 1.x 2.7.5, 2.7.6, 2.7.8). */
 #define VIRTQ_DESC_F_NEXT	   1
@@ -143,6 +152,9 @@ int virtq_pop(struct virtq *vq, struct virtq_buf *bufs, unsigned cap, struct vir
 /* Return a popped chain with written bytes (at most c->writable_len) and
  * publish it. -EINVAL for a chain that was not popped (a device bug). */
 int virtq_push(struct virtq *vq, const struct virtq_chain *c, uint32_t written);
+/* Give back the last n chains popped and not pushed (a device saving its
+ * queue): they are popped again later. -EINVAL if fewer are in flight. */
+int virtq_unpop(struct virtq *vq, unsigned n);
 /* After pushes: does the driver want a used-buffer notification? */
 bool virtq_should_notify(struct virtq *vq);
 /* Driver-to-device notifications: disable while draining; enable returns

@@ -3,7 +3,8 @@
  * as xenon-hv --restore and a migration receiver meet it. Pages go into a
  * RAM of exactly the size the header announces (ASan sees any write past
  * it); a stream the reader accepts must have given every online vCPU's
- * state, each irqchip and the clock exactly once, and ended once.
+ * state, each irqchip and the clock exactly once, and ended once; a disk's
+ * or NIC's VDEV record it passed on holds only values the format allows.
  * Seeds: tests/fuzz/hv-migstream-fuzz/ (hv_migstream-test --seed FILE).
  */
 #include <errno.h>
@@ -67,6 +68,19 @@ static int on_record(void *o, const struct mig_rec *r, const void *p)
 		payload_sum += ((const uint8_t *)p)[i];
 	if (r->instance < MIG_MAX_VCPUS)
 		s->counts[r->type][r->instance]++;
+	if (r->type == MIG_REC_VDEV) { /* what xenon-hv keeps for its devices: checked whole */
+		struct mig_vdev v;
+		char why[160];
+
+		if (mig_vdev_check(p, r->len, why, sizeof(why)) || r->instance >= MIG_VDEV_MAX)
+			abort();
+		memcpy(&v, p, sizeof(v));
+		if (v.nr_queues > MIG_VDEV_QUEUES || sizeof(v) + v.dev_len != r->len)
+			abort();
+		for (unsigned q = 0; q < MIG_VDEV_QUEUES; q++)
+			if (v.q[q].ready && (!v.q[q].num || v.q[q].num > MIG_VDEV_QUEUE_MAX))
+				abort();
+	}
 	return 0;
 }
 

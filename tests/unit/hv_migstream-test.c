@@ -115,6 +115,43 @@ static void write_vcpu(struct mig_writer *w, unsigned i)
 	CHECK_INT(mig_write_record(w, MIG_REC_MP_STATE, i, &mp, sizeof(mp), NULL, 0), 0);
 }
 
+/* A disk and a NIC as a save writes them (VDEV records), a ready driver on each. */
+static void vdev_example(struct mig_vdev *v, uint32_t kind)
+{
+	memset(v, 0, sizeof(*v));
+	v->kind = kind;
+	v->devid = kind == MIG_VDEV_KIND_VBD ? 51712 : 0;
+	v->base = kind == MIG_VDEV_KIND_VBD ? 0xd0000000 : 0xd0001000;
+	v->irq = kind == MIG_VDEV_KIND_VBD ? 16 : 17;
+	v->device_id = kind == MIG_VDEV_KIND_VBD ? 2 : 1;
+	v->status = 1 | 2 | 8 | 4;
+	v->driver_features = 1ULL << 32;
+	v->interrupt_status = 1;
+	v->nr_queues = kind == MIG_VDEV_KIND_VBD ? 1 : 2;
+	v->dev_len = kind == MIG_VDEV_KIND_VBD ? sizeof(struct mig_vbd) : sizeof(struct mig_vif);
+	for (unsigned q = 0; q < v->nr_queues; q++)
+		v->q[q] = (struct mig_vdev_queue){.desc = 0x10000 + q * 0x4000,
+						  .driver = 0x11000 + q * 0x4000,
+						  .device = 0x12000 + q * 0x4000,
+						  .num = 256,
+						  .last_avail = 7,
+						  .used_idx = 7,
+						  .ready = 1,
+						  .notify_enabled = 1};
+}
+
+static void write_vdevs(struct mig_writer *w)
+{
+	struct mig_vdev v;
+	struct mig_vbd b = {.sectors = 2048, .writeback = 1, .serial = "disk-1"};
+	struct mig_vif f = {.mac = {0x00, 0x16, 0x3e, 1, 2, 3}, .mtu = 1500};
+
+	vdev_example(&v, MIG_VDEV_KIND_VBD);
+	CHECK_INT(mig_write_record(w, MIG_REC_VDEV, 0, &v, sizeof(v), &b, sizeof(b)), 0);
+	vdev_example(&v, MIG_VDEV_KIND_VIF);
+	CHECK_INT(mig_write_record(w, MIG_REC_VDEV, 1, &v, sizeof(v), &f, sizeof(f)), 0);
+}
+
 /* All of RAM: every page, the zero ones as markers, in records of MIG_PAGES_MAX. */
 static void write_memory(struct mig_writer *w)
 {
@@ -159,6 +196,7 @@ static uint8_t *make_stream(size_t *len)
 	}
 	CHECK_INT(mig_write_record(&w, MIG_REC_CLOCK, 0, &clock, sizeof(clock), NULL, 0), 0);
 	CHECK_INT(mig_write_record(&w, MIG_REC_DEVICE, 0, "uart\0\0\0\0\0\0\0\0\0\0\0", 16, "abc", 3), 0);
+	write_vdevs(&w);
 	CHECK_INT(mig_write_record(&w, MIG_REC_CONSOLE, 0, "hello", 5, NULL, 0), 0);
 	CHECK_INT(mig_write_end(&w), 0);
 	*len = w.bytes;
@@ -200,6 +238,7 @@ static void test_round_trip(void)
 	CHECK_INT(s.regs_rip[1], 0x100001);
 	CHECK_STR(s.device, "uart");
 	CHECK_INT(s.device_len, 3);
+	CHECK_INT(s.records[MIG_REC_VDEV], 2);
 	/* Zero pages cost 8 bytes, not 4 KiB. */
 	CHECK(len < (PAGES - s.zero_pages) * MIG_PAGE_SIZE + PAGES * 8 + 64 * 1024);
 	free(buf);
@@ -227,7 +266,9 @@ static int write_small(int fd, size_t *len)
 	}
 	rc = rc || mig_write_record(&w, MIG_REC_CLOCK, 0, &clock, sizeof(clock), NULL, 0) ||
 	     mig_write_record(&w, MIG_REC_DEVICE, 0, "uart", 4, "\0\0\0\0\0\0\0\0\0\0\0\0abc", 15) ||
-	     mig_write_record(&w, MIG_REC_CONSOLE, 0, "hi", 2, NULL, 0) || mig_write_end(&w);
+	     mig_write_record(&w, MIG_REC_CONSOLE, 0, "hi", 2, NULL, 0);
+	write_vdevs(&w);
+	rc = rc || mig_write_end(&w);
 	if (len)
 		*len = w.bytes;
 	return rc;
@@ -301,8 +342,12 @@ static void test_corrupt(void)
 	const size_t payload = sizeof(struct mig_rec);
 
 	expect_refused("magic", 0, 0, 0, "XENONMIX", 8, -EBADMSG);
-	u32 = 2;
+	u32 = MIG_VERSION + 1;
 	expect_refused("version", 8, 0, 0, &u32, 4, -EBADMSG);
+	u32 = 0;
+	expect_refused("version 0", 8, 0, 0, &u32, 4, -EBADMSG);
+	u32 = 1; /* a version 1 stream has no VDEV records */
+	expect_refused("version 1", 8, 0, 0, &u32, 4, -EBADMSG);
 	u32 = 65;
 	expect_refused("vcpus", offsetof(struct mig_header, nr_vcpus), 0, 0, &u32, 4, -EBADMSG);
 	u64 = 7; /* vCPU 2 of 2 */
@@ -338,7 +383,7 @@ static void test_corrupt(void)
 	expect_refused("devname", payload, MIG_REC_DEVICE, 0, "UART", 4, -EBADMSG);
 	expect_refused("devnul", payload, MIG_REC_DEVICE, 0, "uartuartuartuart", 16, -EBADMSG);
 	expect_refused("padding", payload + 16 + 3, MIG_REC_DEVICE, 0, "x", 1, -EBADMSG);
-	u64 = 200; /* a DEVICE record longer than what is left of the stream */
+	u64 = MIG_MAX_RECORD; /* a DEVICE record longer than what is left of the stream */
 	expect_refused("len", 8, MIG_REC_DEVICE, 0, &u64, 8, -ENODATA);
 	u64 = MIG_MAX_RECORD + 1;
 	expect_refused("len max", 8, MIG_REC_DEVICE, 0, &u64, 8, -EBADMSG);
@@ -346,6 +391,82 @@ static void test_corrupt(void)
 	expect_refused("missing", 0, MIG_REC_CLOCK, 0, &u32, 4, -EBADMSG);
 	u32 = 1;
 	expect_refused("end inst", 4, MIG_REC_END, 0, &u32, 4, -EBADMSG);
+}
+
+/* Each field of a VDEV record a hostile stream could bend. */
+static void test_vdev_corrupt(void)
+{
+	const size_t p = sizeof(struct mig_rec), q0 = p + offsetof(struct mig_vdev, q);
+	const size_t vbd = p + sizeof(struct mig_vdev), vif = vbd;
+	uint32_t u32;
+	uint64_t u64;
+	uint8_t u8;
+
+	u32 = 3;
+	expect_refused("vdev kind", p + offsetof(struct mig_vdev, kind), MIG_REC_VDEV, 0, &u32, 4, -EBADMSG);
+	u32 = 1; /* a vbd that says it is virtio-net */
+	expect_refused("vdev id", p + offsetof(struct mig_vdev, device_id), MIG_REC_VDEV, 0, &u32, 4,
+		       -EBADMSG);
+	u64 = 0xfee00000; /* the LAPIC, not a virtio window */
+	expect_refused("vdev base", p + offsetof(struct mig_vdev, base), MIG_REC_VDEV, 0, &u64, 8, -EBADMSG);
+	u64 = 0xd0000800;
+	expect_refused("vdev base align", p + offsetof(struct mig_vdev, base), MIG_REC_VDEV, 0, &u64, 8,
+		       -EBADMSG);
+	u32 = 24;
+	expect_refused("vdev irq", p + offsetof(struct mig_vdev, irq), MIG_REC_VDEV, 0, &u32, 4, -EBADMSG);
+	u32 = 4 | 8 | 1; /* DRIVER_OK without DRIVER */
+	expect_refused("vdev status", p + offsetof(struct mig_vdev, status), MIG_REC_VDEV, 0, &u32, 4,
+		       -EBADMSG);
+	u32 = 0x40;
+	expect_refused("vdev status bit", p + offsetof(struct mig_vdev, status), MIG_REC_VDEV, 0, &u32, 4,
+		       -EBADMSG);
+	u64 = 0; /* FEATURES_OK without VERSION_1 */
+	expect_refused("vdev features", p + offsetof(struct mig_vdev, driver_features), MIG_REC_VDEV, 0, &u64,
+		       8, -EBADMSG);
+	u32 = 4;
+	expect_refused("vdev int", p + offsetof(struct mig_vdev, interrupt_status), MIG_REC_VDEV, 0, &u32, 4,
+		       -EBADMSG);
+	u32 = 9;
+	expect_refused("vdev queues", p + offsetof(struct mig_vdev, nr_queues), MIG_REC_VDEV, 0, &u32, 4,
+		       -EBADMSG);
+	u32 = 2; /* the vbd's second queue would have to be ready with a size */
+	expect_refused("vdev queues 2", p + offsetof(struct mig_vdev, nr_queues), MIG_REC_VDEV, 0, &u32, 4,
+		       -EBADMSG);
+	u32 = 24;
+	expect_refused("vdev dev_len", p + offsetof(struct mig_vdev, dev_len), MIG_REC_VDEV, 0, &u32, 4,
+		       -EBADMSG);
+	u32 = 384; /* not a power of two */
+	expect_refused("queue num", q0 + offsetof(struct mig_vdev_queue, num), MIG_REC_VDEV, 0, &u32, 4,
+		       -EBADMSG);
+	u32 = 2048;
+	expect_refused("queue num max", q0 + offsetof(struct mig_vdev_queue, num), MIG_REC_VDEV, 0, &u32, 4,
+		       -EBADMSG);
+	u64 = 0x10008;
+	expect_refused("queue desc", q0 + offsetof(struct mig_vdev_queue, desc), MIG_REC_VDEV, 0, &u64, 8,
+		       -EBADMSG);
+	u8 = 2;
+	expect_refused("queue ready", q0 + offsetof(struct mig_vdev_queue, ready), MIG_REC_VDEV, 0, &u8, 1,
+		       -EBADMSG);
+	u8 = 0; /* not ready, but indices left */
+	expect_refused("queue unready", q0 + offsetof(struct mig_vdev_queue, ready), MIG_REC_VDEV, 0, &u8, 1,
+		       -EBADMSG);
+	u8 = 2;
+	expect_refused("vbd ro", vbd + offsetof(struct mig_vbd, readonly), MIG_REC_VDEV, 0, &u8, 1, -EBADMSG);
+	expect_refused("vbd serial", vbd + offsetof(struct mig_vbd, serial), MIG_REC_VDEV, 0, "\x01", 1,
+		       -EBADMSG);
+	expect_refused("vbd serial pad", vbd + offsetof(struct mig_vbd, serial) + 10, MIG_REC_VDEV, 0, "x", 1,
+		       -EBADMSG);
+	u8 = 1; /* a multicast MAC */
+	expect_refused("vif mac", vif + offsetof(struct mig_vif, mac), MIG_REC_VDEV, 1, &u8, 1, -EBADMSG);
+	u32 = 67;
+	expect_refused("vif mtu", vif + offsetof(struct mig_vif, mtu), MIG_REC_VDEV, 1, &u32, 4, -EBADMSG);
+	u64 = 1; /* more budget left than there is */
+	expect_refused("vif rate", vif + offsetof(struct mig_vif, rate_left), MIG_REC_VDEV, 1, &u64, 8,
+		       -EBADMSG);
+	u32 = 0; /* the vif claims to be device 0 again */
+	expect_refused("vdev dup", 4, MIG_REC_VDEV, 1, &u32, 4, -EBADMSG);
+	u32 = MIG_VDEV_MAX;
+	expect_refused("vdev inst", 4, MIG_REC_VDEV, 1, &u32, 4, -EBADMSG);
 }
 
 /* A callback's error stops the read and is what it returns. */
@@ -427,6 +548,7 @@ int main(int argc, char **argv)
 	RUN(test_round_trip);
 	RUN(test_truncated);
 	RUN(test_corrupt);
+	RUN(test_vdev_corrupt);
 	RUN(test_callback_error);
 	RUN(test_fd);
 	RUN(test_layout);

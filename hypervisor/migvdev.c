@@ -1,0 +1,222 @@
+/*
+ * Disks and NICs in the migration stream (VDEV records, man/xenon-migration.7).
+ *
+ * Save: once the domain is paused, each device's I/O thread is stopped
+ * (a disk's requests complete with their batch; a NIC gives back the rx
+ * chains it held and a tx chain waiting for its rate), so nothing is in
+ * flight; its transport and own state then go into a VDEV record. During a
+ * live save the frames the devices write are tracked (KVM logs only the
+ * guest's writes) and sent in the last round. If the domain runs on, the
+ * threads start again and look at every queue once.
+ *
+ * Restore: the records are kept until the toolstack adds the domain's
+ * disks and NICs (HVCTL_DEVICE_ADD, with the target's taps and disks); each
+ * is matched by (kind, devid), placed at the saved window and interrupt
+ * line and takes the saved state, so that the guest goes on using it
+ * without probing it again. A device the stream lacks is refused, and the
+ * domain cannot be unpaused while a saved one has not come.
+ */
+#include "hypervisor/migstate.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypervisor/virtio_mmio.h"
+#include "log.h"
+
+static const char *kind_name(uint32_t kind)
+{
+	return kind == MIG_VDEV_KIND_VBD ? "vbd" : "vif";
+}
+
+/* ---- save ---- */
+
+static int quiesce_one(void *arg, uint32_t kind, uint32_t devid, struct hv_dev *d)
+{
+	int *rc = arg, r = hv_virtio_quiesce(d);
+
+	if (r && !*rc) {
+		log_warnx("save: %s %u cannot be drained: %s", kind_name(kind), devid, log_strerror(r));
+		*rc = r;
+	}
+	return 0; /* every device stops, even after one failed */
+}
+
+int hv_mig_vdevs_quiesce(struct hv_vm *vm)
+{
+	int rc = 0;
+
+	hv_vdev_foreach(vm, quiesce_one, &rc);
+	return rc;
+}
+
+static int resume_one(void *arg, uint32_t kind, uint32_t devid, struct hv_dev *d)
+{
+	int r = hv_virtio_resume(d);
+
+	(void)arg;
+	if (r)
+		log_warnx("%s %u: its I/O could not start again: %s", kind_name(kind), devid,
+			  log_strerror(r));
+	return 0;
+}
+
+void hv_mig_vdevs_resume(struct hv_vm *vm)
+{
+	hv_vdev_foreach(vm, resume_one, NULL);
+}
+
+static int track_one(void *arg, uint32_t kind, uint32_t devid, struct hv_dev *d)
+{
+	(void)kind, (void)devid;
+	hv_virtio_track(d, arg);
+	return 0;
+}
+
+void hv_mig_vdevs_track(struct hv_vm *vm, uint64_t *bits)
+{
+	hv_vdev_foreach(vm, track_one, bits);
+}
+
+struct save_ctx {
+	struct mig_writer *w;
+	unsigned index;
+};
+
+static int save_one(void *arg, uint32_t kind, uint32_t devid, struct hv_dev *d)
+{
+	struct save_ctx *c = arg;
+	struct mig_vdev v = {.kind = kind, .devid = devid};
+	uint8_t state[sizeof(struct mig_vbd)] = {0};
+	int rc;
+
+	if (c->index == MIG_VDEV_MAX) {
+		log_warnx("save: more than %d disks and NICs", MIG_VDEV_MAX);
+		return -E2BIG;
+	}
+	rc = hv_virtio_save_state(d, &v, state, sizeof(state));
+	if (rc) {
+		log_warnx("save: %s %u cannot save its state: %s", kind_name(kind), devid, log_strerror(rc));
+		return rc;
+	}
+	return mig_write_record(c->w, MIG_REC_VDEV, c->index++, &v, sizeof(v), state, v.dev_len);
+}
+
+int hv_mig_vdevs_save(struct hv_vm *vm, struct mig_writer *w)
+{
+	struct save_ctx c = {.w = w};
+
+	return hv_vdev_foreach(vm, save_one, &c);
+}
+
+/* ---- restore ---- */
+
+struct saved_vdev {
+	struct mig_vdev v;
+	uint8_t state[sizeof(struct mig_vbd)];
+	int matched;
+};
+
+static struct {
+	struct saved_vdev devs[MIG_VDEV_MAX];
+	unsigned nr;
+	int restoring; /* from the end of the stream until the first unpause */
+} saved;
+
+/* A VDEV record (checked by the reader: mig_vdev_check, each instance once). */
+int hv_mig_vdev_keep(uint32_t instance, const void *payload, size_t len)
+{
+	struct saved_vdev *s;
+
+	(void)instance;
+	if (saved.nr == MIG_VDEV_MAX || len > sizeof(s->v) + sizeof(s->state))
+		return -EBADMSG;
+	s = &saved.devs[saved.nr];
+	memset(s, 0, sizeof(*s));
+	memcpy(&s->v, payload, sizeof(s->v));
+	memcpy(s->state, (const uint8_t *)payload + sizeof(s->v), len - sizeof(s->v));
+	for (unsigned i = 0; i < saved.nr; i++)
+		if (saved.devs[i].v.kind == s->v.kind && saved.devs[i].v.devid == s->v.devid) {
+			log_warnx("restore: the stream has %s %u twice", kind_name(s->v.kind), s->v.devid);
+			return -EBADMSG;
+		}
+	saved.nr++;
+	return 0;
+}
+
+void hv_mig_vdevs_restoring(void)
+{
+	saved.restoring = 1;
+}
+
+unsigned hv_mig_vdevs_pending(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; saved.restoring && i < saved.nr; i++)
+		n += !saved.devs[i].matched;
+	return n;
+}
+
+static struct saved_vdev *find(uint32_t kind, uint32_t devid)
+{
+	for (unsigned i = 0; i < saved.nr; i++)
+		if (saved.devs[i].v.kind == kind && saved.devs[i].v.devid == devid)
+			return &saved.devs[i];
+	return NULL;
+}
+
+int hv_mig_vdev_place(uint32_t kind, uint32_t devid)
+{
+	struct saved_vdev *s = find(kind, devid);
+
+	if (!saved.restoring)
+		return 0;
+	if (!s) {
+		log_warnx("restore: %s %u is not in the saved domain: its configuration must have the disks "
+			  "and NICs it had when it was saved",
+			  kind_name(kind), devid);
+		return -ENODEV;
+	}
+	if (s->matched) {
+		log_warnx("restore: %s %u was added already", kind_name(kind), devid);
+		return -EEXIST;
+	}
+	hv_virtio_place_next(s->v.base, (int)s->v.irq);
+	return 0;
+}
+
+int hv_mig_vdev_load(uint32_t kind, uint32_t devid, struct hv_dev *d)
+{
+	struct saved_vdev *s = saved.restoring ? find(kind, devid) : NULL;
+	int rc;
+
+	if (!s)
+		return 0;
+	rc = hv_virtio_load_state(d, &s->v, s->state);
+	if (rc) {
+		log_warnx("restore: %s %u refused its saved state (%s): nothing of it is left",
+			  kind_name(kind), devid, log_strerror(rc));
+		return rc;
+	}
+	s->matched = 1;
+	log_info("restore: %s %u continues where it was saved", kind_name(kind), devid);
+	return 0;
+}
+
+int hv_mig_vdevs_restored(struct hv_vm *vm)
+{
+	if (hv_mig_vdevs_pending()) {
+		for (unsigned i = 0; i < saved.nr; i++)
+			if (!saved.devs[i].matched)
+				log_warnx("domain %u cannot run: its saved %s %u has not been added (the "
+					  "configuration lacks it, or attaching it failed)",
+					  vm->args.domid, kind_name(saved.devs[i].v.kind),
+					  saved.devs[i].v.devid);
+		return -ENODEV;
+	}
+	saved.restoring = 0;
+	saved.nr = 0;
+	return 0;
+}
