@@ -380,6 +380,32 @@ static struct device *device_by_fe(const char *fe_path)
 	return NULL;
 }
 
+/*
+ * Restored or migrated, the domain has a new domid and its backends new
+ * paths; the toolstack wrote the frontend node again, Connected, with the
+ * new "backend" (docs/devices.md). The device itself went on unchanged:
+ * only the watch moves to the new backend. False when there is none.
+ */
+static bool backend_moved(struct device *dev)
+{
+	char be[sizeof(dev->be_path)], path[sizeof(be) + 8], v[16];
+
+	if (fe_read(dev, "backend", be, sizeof(be)) || be[0] != '/' || !strcmp(be, dev->be_path))
+		return false;
+	snprintf(path, sizeof(path), "%s/state", be);
+	if (xs_read(path, v, sizeof(v)))
+		return false;
+	xs_watch_remove(NULL, dev->watch_token);
+	strlcpy(dev->be_path, be, sizeof(dev->be_path));
+	if (xs_watch_add(path, dev->watch_token, backend_changed, dev)) {
+		dev->watch_token[0] = '\0';
+		printf("devices: %s: cannot watch %s\n", dev->name, path);
+	}
+	new_line();
+	printf("devices: %s: its backend is now %s\n", dev->name, be);
+	return true;
+}
+
 /* The backend's state moved: at 5 (Closing) or beyond, or gone, let go of the device. */
 static void backend_changed(const char *path, const char *token, void *arg)
 {
@@ -392,6 +418,8 @@ static void backend_changed(const char *path, const char *token, void *arg)
 	if (!dev->present || strcmp(token, dev->watch_token))
 		return;
 	rc = xs_read(path, v, sizeof(v));
+	if (rc == -ENOENT && backend_moved(dev))
+		return;
 	if (rc == -ENOENT) {
 		/* removed without a close (a forced detach): the window is gone too */
 		new_line();

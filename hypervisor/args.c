@@ -197,7 +197,8 @@ static int check_args(const struct hv_args *a)
 	if (a->restore && (a->kernel || a->nr_devices)) {
 		log_warnx(
 		    "--restore: the saved domain brings its kernel, memory and vCPUs; give no --kernel, "
-		    "and no --disk or --nic (disks and NICs cannot be restored yet)");
+		    "and no --disk or --nic (its disks and NICs are added with HVCTL_DEVICE_ADD while it is "
+		    "paused)");
 		return -EINVAL;
 	}
 	if (!a->kernel && !a->restore) {

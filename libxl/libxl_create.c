@@ -41,12 +41,6 @@ static int check_config(libxl_domain_config *cfg, bool restore)
 			  c->name, LIBXL_NAME_MAX);
 		return -EINVAL;
 	}
-	if (restore && (cfg->num_disks || cfg->num_nics)) {
-		log_warnx("domain '%s': disks and NICs cannot be restored yet; remove disk= and vif= from "
-			  "the configuration",
-			  c->name);
-		return -EOPNOTSUPP;
-	}
 	if (restore) /* the kernel is in the saved memory */
 		return 0;
 	if (!b->kernel || !*b->kernel) {
@@ -292,7 +286,7 @@ static bool hold_paused(const libxl_domain_config *cfg)
 }
 
 /* xenon-hv starts paused while vCPUs are pinned and devices added; then it runs unless -p. */
-static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, bool stay_paused)
+static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, bool stay_paused, bool restore)
 {
 	int rc;
 
@@ -304,8 +298,13 @@ static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, 
 			  cfg->c_info.name);
 	if (rc == 0)
 		rc = add_devices(ctx, cfg, domid);
+	if (rc == 0 && restore) /* the guest drives them already: no handshake again */
+		rc = libxl__devices_connect_restored(ctx, domid);
 	if (rc == 0 && !stay_paused && (rc = libxl_domain_unpause(ctx, domid)) < 0)
-		log_warnx("domain '%s' could not be unpaused after its devices were added: %s",
+		log_warnx(restore && rc == -ENODEV
+			      ? "domain '%s' was not restored: the saved domain had a disk or NIC that its "
+				"configuration lacks (the domain's log names it): give it the disk= and vif= it had"
+			      : "domain '%s' could not be unpaused after its devices were added: %s",
 			  cfg->c_info.name, log_strerror(rc));
 	return rc;
 }
@@ -373,7 +372,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	if (rc == 0)
 		rc = publish_console(ctx, &l, control, fd);
 	if (rc == 0)
-		rc = start_held(ctx, cfg, l.domid, opts && opts->paused);
+		rc = start_held(ctx, cfg, l.domid, opts && opts->paused, opts && opts->restore);
 	if (rc < 0) {
 		undo_create(ctx, l.domid, pid, control);
 		return rc;

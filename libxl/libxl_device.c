@@ -461,3 +461,33 @@ void libxl__dev_backends_follow(libxl_ctx *ctx, uint32_t domid)
 		free(ids);
 	}
 }
+
+/* Both of one kind's nodes at Connected, in one transaction (arg: struct libxl__dev). */
+static int connect_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
+{
+	const struct libxl__dev *d = arg;
+	int rc = libxl__xs_write(ctx, tx, "4", "%s/state", d->fe);
+
+	return rc < 0 ? rc : libxl__xs_write(ctx, tx, "4", "%s/state", d->be);
+}
+
+int libxl__devices_connect_restored(libxl_ctx *ctx, uint32_t domid)
+{
+	static const uint32_t kinds[] = {HVCTL_DEV_VBD, HVCTL_DEV_VIF};
+	int rc = 0;
+
+	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && rc == 0; k++) {
+		struct libxl__dev d;
+		uint32_t *ids = NULL;
+		unsigned n = 0;
+
+		rc = libxl__dev_ids(ctx, kinds[k] == HVCTL_DEV_VBD ? "vbd" : "vif", domid, &ids, &n);
+		for (unsigned i = 0; i < n && rc == 0; i++)
+			if ((rc = libxl__dev_init(&d, kinds[k], domid, ids[i])) == 0)
+				rc = libxl__xs_transact(ctx, connect_in_tx, &d);
+		free(ids);
+	}
+	if (rc < 0)
+		log_warnx("domain %u: cannot mark its restored devices connected: %s", domid, log_strerror(rc));
+	return rc;
+}

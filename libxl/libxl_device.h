@@ -101,6 +101,13 @@ void *libxl__dev_list(libxl_ctx *ctx, uint32_t hv_kind, const char *kind, uint32
  * to Connected. Backends in any other state are left as they are.
  */
 void libxl__dev_backends_follow(libxl_ctx *ctx, uint32_t domid);
+/*
+ * A restored domain's devices (added as at create, under its new domid):
+ * the guest drives them already and will not connect them again, so both
+ * nodes of each are set to Connected here. Its frontend nodes are thus
+ * re-created by libxl, not carried over from the saved domid's.
+ */
+int libxl__devices_connect_restored(libxl_ctx *ctx, uint32_t domid);
 
 /* The device calls on the domain's xenon-hv (-ESRCH when it is gone). */
 /* Opens the backing (file, tap) and passes it; *opened false: that failed (logged). */

@@ -22,13 +22,20 @@ setup() {
 	HV_PID=
 	HV2_PID=
 	XSD_PID=
+	NS=
+	FEED=
 }
 
 local_teardown() {
+	[ -z "${FEED:-}" ] || exec {FEED}>&-
 	[ -n "${BATS_TEST_COMPLETED:-}" ] || { dump_threads "$HV_PID"; dump_threads "$HV2_PID"; }
 	kill_pid "$HV_PID"
 	kill_pid "$HV2_PID"
 	kill_pid "$XSD_PID"
+	if [ -n "$NS" ] && ip netns list | grep -qw -- "$NS"; then
+		ip netns delete "$NS"
+	fi
+	true
 }
 
 # start_hv ARGS...: the source domain, console in $T/out, log in $T/err.
@@ -158,17 +165,68 @@ ticking_guest() {
 	[[ "$output" == *"state:     running"* ]]
 }
 
-@test "saving a domain with a disk is refused with what to do, and it runs on" {
+# in_ns CMD...: in the test's network namespace (disk_nic_guest makes it).
+in_ns() { ip netns exec "$NS" "$@"; }
+con2_has() { tr -d '\r' <"$T/out2" | grep -Eq -- "$1"; }
+# sector_text IMG N: the text the guest wrote at sector N.
+sector_text() { dd if="$1" bs=512 skip="$2" count=1 status=none | tr -d '\0'; }
+
+@test "a guest with a disk and a NIC is saved and restored: its data reads back, new writes persist, it answers ping" {
 	require_kvm
+	command -v python3 >/dev/null || skip "needs python3 (tests/net-peer)"
+	NS=xenon-test-$$-mig$BATS_TEST_NUMBER
+	ip netns add "$NS"
+	in_ns ip link set lo up
+	in_ns ip link add xbr0 type bridge
+	in_ns ip addr add 192.0.2.1/24 dev xbr0
+	in_ns ip link set xbr0 up
+	in_ns ip tuntap add dev xtap0 mode tap
+	in_ns ip link set xtap0 master xbr0
+	in_ns ip link set xtap0 up
 	truncate -s 1M "$T/disk.img"
-	start_hv --cmdline 'run="ticker on"' --disk "devid=51712,target=$T/disk.img"
-	wait_for 20 eval '[ "$(ticks_in "$T/out")" -ge 1 ]'
+	in_ns "$HV" --kernel "$GUEST" --control "$SOCK" --memory 64 --disk "devid=51712,target=$T/disk.img" \
+		--nic devid=0,tap=xtap0,mac=00:16:3e:00:00:05 \
+		--cmdline 'run="ip eth0 192.0.2.2/24; blk write xvda 3 before-save"' \
+		>"$T/out" 2>"$T/err" </dev/null 3>&- &
+	HV_PID=$!
+	wait_for 30 eval 'tr -d "\r" <"$T/out" | grep -q "^xvda: wrote 11 bytes at sector 3"'
 	run "$HVCTL" "$SOCK" save "$T/dom.save"
+	[ "$status" -eq 0 ]
+	wait_gone HV_PID 10
+	[ "$HV_STATUS" -eq 5 ]
+	mkfifo "$T/in2"
+	exec {FEED}<>"$T/in2"
+	in_ns "$HV" --restore "$T/dom.save" --control "$SOCK2" --paused <"$T/in2" >"$T/out2" 2>"$T/err2" 3>&- &
+	HV2_PID=$!
+	wait_for 10 test -S "$SOCK2"
+	# Unpausing before the saved disk and NIC are back is refused; so is a device it did not have.
+	run "$HVCTL" "$SOCK2" unpause
 	[ "$status" -ne 0 ]
-	[ ! -e "$T/dom.save" ]
-	grep -q "has disks or NICs, whose state cannot be saved yet; detach them first" "$T/err"
-	before=$(ticks_in "$T/out")
-	wait_for 10 eval '[ "$(ticks_in "$T/out")" -gt '"$before"' ]'
+	grep -q "its saved vbd 51712 has not been added" "$T/err2"
+	truncate -s 1M "$T/other.img"
+	run "$HVCTL" "$SOCK2" device-add vbd devid=51728 "target=$T/other.img"
+	[ "$status" -ne 0 ]
+	grep -q "vbd 51728 is not in the saved domain" "$T/err2"
+	run in_ns "$HVCTL" "$SOCK2" device-add vbd devid=51712 "target=$T/disk.img"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"vbd 51712: mmio 0xd0000000 "* ]] # where it was: the guest goes on using it
+	run in_ns "$HVCTL" "$SOCK2" device-add vif devid=0 tap=xtap0 mac=00:16:3e:00:00:05
+	[ "$status" -eq 0 ]
+	"$HVCTL" "$SOCK2" unpause
+	printf '%s\r' "blk read xvda 3" >&"$FEED"
+	wait_for 20 con2_has '\|before-save'
+	printf '%s\r' "blk write xvda 4 after-restore" >&"$FEED"
+	wait_for 20 con2_has '^xvda: wrote 13 bytes at sector 4'
+	printf '%s\r' "ping 192.0.2.1 2" >&"$FEED"
+	wait_for 30 con2_has '^2 packets transmitted, '
+	con2_has '^2 packets transmitted, 2 received, 0% packet loss$'
+	run in_ns "$XENON_TOP/tests/net-peer" ping 192.0.2.2 2
+	[ "$status" -eq 0 ]
+	! grep -q '^xenon-guest ' "$T/out2" # never booted again
+	"$HVCTL" "$SOCK2" destroy
+	wait_gone HV2_PID 10
+	[ "$(sector_text "$T/disk.img" 3)" = "before-save" ]
+	[ "$(sector_text "$T/disk.img" 4)" = "after-restore" ]
 }
 
 # These need no KVM: the stream is refused at its header, before /dev/kvm is opened.
@@ -185,10 +243,10 @@ ticking_guest() {
 	[[ "$output" == *"give no --kernel"* ]]
 	# A stream of another version is refused by its header too.
 	"$STREAM_TEST" --seed "$T/seed"
-	printf '\x02' | dd of="$T/seed" bs=1 seek=8 conv=notrunc status=none
+	printf '\x03' | dd of="$T/seed" bs=1 seek=8 conv=notrunc status=none
 	run "$HV" --restore "$T/seed" --control "$SOCK2" --console "$T/out2"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"version 2 with a 64-byte header: this xenon-hv reads version 1"* ]]
+	[[ "$output" == *"version 3 with a 64-byte header: this xenon-hv reads versions 1 to 2"* ]]
 	[ ! -e "$SOCK2" ]
 }
 

@@ -21,6 +21,10 @@ setup() {
 
 local_teardown() {
 	xl_env_stop
+	if [ -n "${NS:-}" ] && ip netns list | grep -qw -- "$NS"; then
+		ip netns delete "$NS"
+	fi
+	true
 }
 
 ticks_of() { console_text "$1" | grep -ac '^tick ' || true; }
@@ -98,4 +102,65 @@ running_guest() {
 	before=$(last_tick sv1)
 	wait_for 10 eval '[ "$(last_tick sv1)" -gt '"$before"' ]'
 	[[ "$(state_of sv1)" != *p* ]]
+}
+
+# ---- a guest with a disk and a NIC (docs/devices.md, xenon-migration(7) VDEV) ----
+
+# guest_type DOM LINE: a line typed on the domain's console (its pty).
+guest_type() {
+	local tty
+	tty=$(hvctl "$XENON_RUNDIR/domains/$(xl domid "$1").sock" info | awk '$1 == "console:" { print $2 }')
+	[[ $tty == /dev/pts/* ]] && printf '%s\r' "$2" >"$tty"
+}
+node_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
+sector_text() { dd if="$1" bs=512 skip="$2" count=1 status=none | tr -d '\0'; }
+
+@test "xl save and restore of a guest with a disk and a NIC: it goes on using both, its nodes are Connected again" {
+	require_kvm
+	command -v python3 >/dev/null || skip "needs python3 (tests/net-peer)"
+	export XENON_SCRIPTDIR=$XENON_TOP/hotplug
+	NS=xenon-test-$$-sv$BATS_TEST_NUMBER
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+	ip -n "$NS" link add xenbr0 type bridge
+	ip -n "$NS" addr add 192.0.2.1/24 dev xenbr0
+	ip -n "$NS" link set xenbr0 up
+	truncate -s 1M "$T/d.img"
+	cat >"$T/dv.cfg" <<-EOF
+		name = "dv1"
+		kernel = "$XENON_TOP/guest/xenon-guest.elf"
+		memory = 32
+		disk = [ "$T/d.img,raw,xvda,rw" ]
+		vif = [ "bridge=xenbr0,mac=00:16:3e:00:00:07" ]
+		cmdline = 'run="ip eth0 192.0.2.2/24; blk write xvda 3 before-save"'
+		on_poweroff = "destroy"
+	EOF
+	ip netns exec "$NS" xl create "$T/dv.cfg"
+	wait_for 30 console_has dv1 "^xvda: wrote 11 bytes at sector 3"
+	old=$(xl domid dv1)
+	run ip netns exec "$NS" xl save dv1 "$T/dv.save"
+	[ "$status" -eq 0 ]
+	wait_for 10 gone "$old"
+	run ip netns exec "$NS" xl restore "$T/dv.save"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	new=$(xl domid dv1)
+	# libxl wrote both nodes of each device again under the new domid, Connected.
+	for n in "/local/domain/$new/device/vbd/51712" "/local/domain/0/backend/vbd/$new/51712" \
+		"/local/domain/$new/device/vif/0" "/local/domain/0/backend/vif/$new/0"; do
+		node_is "$n/state" 4
+	done
+	guest_type dv1 "blk read xvda 3"
+	wait_for 20 console_has dv1 '|before-save'
+	guest_type dv1 "blk write xvda 4 after-restore"
+	wait_for 20 console_has dv1 "^xvda: wrote 13 bytes at sector 4"
+	run ip netns exec "$NS" "$XENON_TOP/tests/net-peer" ping 192.0.2.2 2
+	[ "$status" -eq 0 ]
+	# The guest's watch moved to its new backend; it never probed its devices again.
+	console_has dv1 "^devices: xvda: its backend is now /local/domain/0/backend/vbd/$new/51712"
+	[ "$(console_text dv1 | grep -ac '^xvda: virtio-blk')" -eq 1 ]
+	ip netns exec "$NS" xl destroy dv1
+	wait_for 20 nothing_left
+	[ "$(sector_text "$T/d.img" 3)" = "before-save" ]
+	[ "$(sector_text "$T/d.img" 4)" = "after-restore" ]
 }
