@@ -230,7 +230,9 @@ typedef enum {
  * Save (xl save): the domain's stream (xenon-migration(7)) is written to
  * fd, after whatever the caller wrote there. Without LIBXL_SAVE_CONTINUE
  * the domain then ends (LIBXL_DEATH_SAVED) and this waits until it is gone;
- * with it, the domain runs on. On failure the domain runs on as before.
+ * with it, the domain runs on. On failure the domain runs on as before:
+ * -EPIPE when fd's reader went away (a migration receiver that ended, a
+ * connection cut), -ESRCH when the domain's xenon-hv is gone.
  */
 #define LIBXL_SAVE_CONTINUE 0x1
 #define LIBXL_SAVE_LIVE	    0x2 /* pre-copy while the domain runs (xl migrate) */

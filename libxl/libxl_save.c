@@ -17,6 +17,23 @@
 
 #define SAVE_FLAGS (LIBXL_SAVE_CONTINUE | LIBXL_SAVE_LIVE | LIBXL_SAVE_PAUSED)
 
+/*
+ * EPIPE is either end's: the stream's reader went away (a receiver that
+ * died, a connection cut: the domain is still there, paused or running)
+ * or the domain's xenon-hv did (ESRCH, as for any call on a gone domain).
+ */
+static bool hv_answers(libxl_ctx *ctx, uint32_t domid)
+{
+	struct hvctl_info info;
+	int hv, rc = libxl__hv_connect(ctx, domid, &hv);
+
+	if (rc < 0)
+		return false;
+	rc = hvctl_info(hv, &info);
+	close(hv);
+	return rc == 0;
+}
+
 int libxl_domain_save(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, libxl_save_stats *stats)
 {
 	return libxl_domain_save_live(ctx, domid, fd, flags, 0, stats);
@@ -40,7 +57,7 @@ int libxl_domain_save_live(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flag
 	rc = hvctl_save(hv, &req, fd, &res);
 	close(hv);
 	if (rc < 0)
-		return rc == -EPIPE ? -ESRCH : rc;
+		return rc == -EPIPE && !hv_answers(ctx, domid) ? -ESRCH : rc;
 	if (stats)
 		*stats = (libxl_save_stats){res.bytes,	  res.frames,	   res.zero_frames,
 					    res.total_ns, res.downtime_ns, res.rounds};

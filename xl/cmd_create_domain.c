@@ -18,6 +18,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/pidfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,10 +336,67 @@ static void send_result(int fd, int32_t result)
 	close(fd);
 }
 
+/*
+ * A migration's incoming copy (<name>--incoming, paused) belongs to its
+ * receiver until the receiver has taken it over (renamed it <name>). If the
+ * receiver ends before that (killed, its connection cut), nobody else will
+ * destroy the copy: this thread of the monitor does, once the receiver's
+ * pidfd says it has gone; the monitor loop then sees the domain's end.
+ */
+struct receiver_watch {
+	int pidfd; /* -1: the receiver had gone already */
+	uint32_t domid;
+};
+
+static void *receiver_watch(void *arg)
+{
+	struct receiver_watch *w = arg;
+	struct pollfd p = {.fd = w->pidfd, .events = POLLIN};
+	libxl_ctx *ctx;
+	char *name;
+	size_t n, s = strlen(XL_INCOMING_SUFFIX);
+
+	while (w->pidfd >= 0 && poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+	ctx = xl_ctx_open();
+	name = ctx ? libxl_domid_to_name(ctx, w->domid) : NULL;
+	n = name ? strlen(name) : 0;
+	if (n > s && !strcmp(name + n - s, XL_INCOMING_SUFFIX)) {
+		log_warnx("the migration receiver ended before it took domain '%s' (%u) over: destroying it", name,
+			  w->domid);
+		libxl_domain_destroy(ctx, w->domid);
+	}
+	free(name);
+	if (ctx)
+		libxl_ctx_free(ctx);
+	if (w->pidfd >= 0)
+		close(w->pidfd);
+	free(w);
+	return NULL;
+}
+
+static void watch_receiver(int pidfd, uint32_t domid)
+{
+	struct receiver_watch *w = malloc(sizeof(*w));
+	pthread_t t;
+
+	if (!w) {
+		log_warnx("cannot watch the migration receiver: out of memory");
+		return;
+	}
+	*w = (struct receiver_watch){pidfd, domid};
+	if (pthread_create(&t, NULL, receiver_watch, w)) {
+		log_warnx("cannot watch the migration receiver: no thread");
+		free(w);
+		return;
+	}
+	pthread_detach(t);
+}
+
 /* In the forked monitor: never returns. */
 static void monitor_child(struct monitor *m, int notify)
 {
-	int rc;
+	int rc, receiver = m->opts->receiver > 0 ? pidfd_open(m->opts->receiver, 0) : -1;
 
 	setsid();
 	/* The context first: it knows the log directory. */
@@ -353,6 +413,8 @@ static void monitor_child(struct monitor *m, int notify)
 	log_warnx("Waiting for domain %s (domid %u) to die [pid %ld]", m->cfg->c_info.name, m->domid,
 		  (long)getpid());
 	send_result(notify, (int32_t)m->domid);
+	if (m->opts->receiver > 0)
+		watch_receiver(receiver, m->domid);
 	monitor_loop(m);
 	libxl_ctx_free(m->ctx);
 	_exit(0);

@@ -40,7 +40,6 @@ static const char msg_go[] = "domain is yours, you are cleared to unpause.\n";
 static const char msg_running[] = "xl migration receiver reports the domain running.\n";
 
 #define AWAY_SUFFIX	"--migratedaway"
-#define INCOMING_SUFFIX "--incoming"
 
 static uint64_t now_ns(void)
 {
@@ -56,9 +55,16 @@ static int expect(int fd, const char *msg, bool status, const char *who)
 	char buf[128];
 	size_t len = strlen(msg);
 	unsigned char st = 0;
+	int rc = xl_read_all(fd, buf, len);
 
-	if (xl_read_all(fd, buf, len) < 0 || memcmp(buf, msg, len) ||
-	    (status && xl_read_all(fd, &st, 1) < 0)) {
+	if (rc == 0 && status)
+		rc = xl_read_all(fd, &st, 1);
+	if (rc == -EPIPE) { /* the other end closed: it ended, or the connection was cut */
+		log_warnx("migrate: connection to %s lost before it said \"%.*s\" (see its messages above)", who,
+			  (int)len - 1, msg);
+		return -EPIPE;
+	}
+	if (rc < 0 || memcmp(buf, msg, len)) {
 		log_warnx("migrate: %s did not say \"%.*s\" (it failed or the connection was cut; see its "
 			  "messages above)",
 			  who, (int)len - 1, msg);
@@ -140,24 +146,6 @@ static void reap_receiver(struct migrate *m)
 	m->pid = -1;
 }
 
-/* What cannot be saved cannot be migrated: the same refusal as xl save's. */
-static int check_migratable(libxl_ctx *ctx, uint32_t domid)
-{
-	libxl_domain_config cfg;
-	int rc;
-
-	libxl_domain_config_init(&cfg);
-	rc = libxl_retrieve_domain_configuration(ctx, domid, &cfg);
-	if (rc == 0 && (cfg.num_disks || cfg.num_nics)) {
-		log_warnx("save: domain %u has disks or NICs, whose state cannot be saved yet; detach them "
-			  "first (xl block-detach, xl network-detach)",
-			  domid);
-		rc = -EOPNOTSUPP;
-	}
-	libxl_domain_config_dispose(&cfg);
-	return rc;
-}
-
 static void summary(const struct migrate *m, const libxl_save_stats *st, uint64_t total_ns, uint64_t down_ns)
 {
 	if (m->json)
@@ -213,7 +201,11 @@ static int migrate(libxl_ctx *ctx, struct migrate *m)
 					    LIBXL_SAVE_CONTINUE | LIBXL_SAVE_LIVE | LIBXL_SAVE_PAUSED,
 					    m->max_downtime_ms, &st);
 		saved_at = now_ns();
-		if (rc < 0)
+		if (rc == -EPIPE)
+			log_warnx("migrate: sending domain %u failed: connection to the receiver lost (it ended, "
+				  "or the connection was cut; see its messages above)",
+				  m->domid);
+		else if (rc < 0)
 			log_warnx("migrate: sending domain %u failed: %s", m->domid, log_strerror(rc));
 		else if ((rc = expect(m->from, msg_received, true, "the receiver")) == 0)
 			rc = hand_over(ctx, m);
@@ -286,8 +278,6 @@ int main_migrate(int argc, char **argv)
 		return 1;
 	rc = xl_find_guest(ctx, "migrate", argv[optind], &m.domid,
 			   "Domain-0 is the host: it cannot be migrated");
-	if (rc == 0)
-		rc = check_migratable(ctx, m.domid);
 	if (rc == 0 && !(m.name = libxl_domid_to_name(ctx, m.domid)))
 		rc = -ESRCH;
 	if (rc == 0)
@@ -318,7 +308,7 @@ static int receive(struct xl_create_opts *o, libxl_domain_config *cfg, char **na
 		free(shown);
 	}
 	*name = cfg->c_info.name;
-	if (asprintf(&incoming, "%s%s", *name, INCOMING_SUFFIX) < 0)
+	if (asprintf(&incoming, "%s%s", *name, XL_INCOMING_SUFFIX) < 0)
 		return -ENOMEM;
 	cfg->c_info.name = incoming;
 	return xl_create_domain(o, cfg) ? -EIO : 0;
@@ -340,7 +330,8 @@ static int take_over(libxl_ctx *ctx, uint32_t domid, const char *name, bool paus
 int main_migrate_receive(int argc, char **argv)
 {
 	static const struct option opts[] = {{"debug", no_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
-	struct xl_create_opts o = {.daemonize = true, .monitor = true, .restore = true, .paused = true};
+	struct xl_create_opts o = {
+	    .daemonize = true, .monitor = true, .restore = true, .paused = true, .receiver = getpid()};
 	bool paused = false;
 	libxl_domain_config cfg;
 	libxl_ctx *ctx = NULL;

@@ -102,7 +102,11 @@ struct xl_create_opts {
 	bool debug;		 /* -d */
 	bool restore;		 /* xl restore: from restore_fd, not the kernel */
 	int restore_fd;
+	int receiver; /* xl migrate-receive's pid: its end before the handover destroys the copy */
 };
+
+/* A migration's incoming copy is <name>--incoming until the receiver takes it over. */
+#define XL_INCOMING_SUFFIX "--incoming"
 
 /*
  * Create the domain described by cfg (already parsed and checked), with
