@@ -4,7 +4,7 @@
  * Without LIBXL_SAVE_CONTINUE the domain then ends; its monitor sees
  * LIBXL_DEATH_SAVED and cleans up, which is waited for here.
  */
-#include "libxl/libxl_internal.h"
+#include "libxl/libxl_device.h"
 
 #include <errno.h>
 #include <string.h>
@@ -24,14 +24,7 @@
  */
 static bool hv_answers(libxl_ctx *ctx, uint32_t domid)
 {
-	struct hvctl_info info;
-	int hv, rc = libxl__hv_connect(ctx, domid, &hv);
-
-	if (rc < 0)
-		return false;
-	rc = hvctl_info(hv, &info);
-	close(hv);
-	return rc == 0;
+	return libxl__dev_domain_paused(ctx, domid) >= 0; /* paused or running: it answered */
 }
 
 int libxl_domain_save(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, libxl_save_stats *stats)
