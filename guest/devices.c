@@ -418,7 +418,7 @@ static void backend_changed(const char *path, const char *token, void *arg)
 	if (!dev->present || strcmp(token, dev->watch_token))
 		return;
 	rc = xs_read(path, v, sizeof(v));
-	if (rc == -ENOENT && backend_moved(dev))
+	if (rc && backend_moved(dev)) /* gone, or no longer ours to read */
 		return;
 	if (rc == -ENOENT) {
 		/* removed without a close (a forced detach): the window is gone too */
@@ -463,6 +463,7 @@ static bool listed(const char *list, uint32_t len, uint32_t devid)
 
 static void xs_scan_kind(const char *kind)
 {
+	struct device *dev;
 	char dir[DIR_BUF], fe[48];
 	uint32_t len = 0, off;
 	size_t i;
@@ -490,7 +491,9 @@ static void xs_scan_kind(const char *kind)
 		if (parse_dec_u64(dir + off, &devid) || devid > 0xfffffff)
 			continue;
 		snprintf(fe, sizeof(fe), "device/%s/%u", kind, (uint32_t)devid);
-		if (!device_by_fe(fe) && !fe_closed(fe))
+		if ((dev = device_by_fe(fe)))
+			backend_moved(dev); /* restored under a new domid: the node was written anew */
+		else if (!fe_closed(fe))
 			xs_device_add(kind, (uint32_t)devid);
 	}
 }

@@ -130,13 +130,13 @@ incoming_on_b() {
 
 @test "a receiver killed in the middle of the stream: its copy and xenon-hv go, the source runs on" {
 	require_kvm
-	# As to-b, 64 KiB of the stream, then a pause in which the test kills
-	# the receiver by its pid, then the rest.
+	# As to-b, with fds 0 to 2 only (as sshd), 64 KiB of the stream, then a
+	# pause in which the test kills the receiver by its pid, then the rest.
 	cat >"$T/kill-b" <<-EOF2
 		#!/bin/sh
 		shift
 		exec 3<&0 # an asynchronous list's own stdin would be /dev/null
-		{ head -c 65536; sleep 3; cat; } <&3 | env $(host_env b) ip netns exec $NS_PREFIX-b "\$@" &
+		{ head -c 65536; sleep 3; cat; } <&3 | env $(host_env b) ip netns exec $NS_PREFIX-b "\$@" 3<&- &
 		echo \$! >"$T/receiver.pid"
 		wait \$!
 	EOF2
@@ -159,6 +159,19 @@ incoming_on_b() {
 	# The receiver's monitor destroyed the paused copy: nothing is left on B.
 	source_runs_on "$old"
 	grep -q "the migration receiver ended before it took domain 'mg1--incoming'" "$T"/b/log/xl-mg1--incoming.log
+}
+
+@test "migrate-receive with only fds 0 to 2 open (as sshd starts it) hands its stream to xenon-hv" {
+	# xl's header and configuration, then a stream xenon-hv refuses at its header (no KVM needed).
+	python3 -c '
+import json, struct, sys
+j = json.dumps({"c_info": {"name": "mg1", "type": "pv"}, "b_info": {"max_memkb": 32768, "target_memkb": 32768}}).encode()
+sys.stdout.buffer.write(b"Xenon saved domain, xl format\n \0" + struct.pack("<II", 1, len(j)) + j + b"NOTASTREAM" * 10)' >"$T/junk.stream"
+	run on_b xl migrate-receive <"$T/junk.stream" 3<&-
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"header: not a Xenon migration stream or save file"* ]]
+	wait_for 10 on_b nothing_left
 }
 
 @test "xl migrate refuses Domain-0 and a bad --max-downtime, and says why" {
