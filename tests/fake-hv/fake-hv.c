@@ -33,6 +33,10 @@
  * FAKE_HV_VCPU_LOAD=L0,L1,... (xentop's tests): vCPU i reports a CPU time
  * of Li (a fraction of one CPU, 0 to 1) times the time since start, as a
  * guest keeping it that busy would; vCPUs not listed stay at 0.
+ *
+ * FAKE_HV_SPIN=1 (the accuracy tests of cpu_weight and cap): each vCPU
+ * thread spins instead of sleeping, as a busy guest's would, and reports
+ * its thread's real CPU time, running.
  */
 #include "hypervisor/hvctl.h"
 #include "tests/fake-hv/fake-dev.h"
@@ -64,6 +68,8 @@ struct fake {
 	double load[HVCTL_MAX_VCPUS]; /* FAKE_HV_VCPU_LOAD */
 	uint64_t start_mono_ns;
 	_Atomic int tids[HVCTL_MAX_VCPUS]; /* the vCPU threads' ids */
+	pthread_t threads[HVCTL_MAX_VCPUS];
+	int spin; /* FAKE_HV_SPIN=1 */
 };
 
 static uint64_t mono_ns(void)
@@ -192,15 +198,27 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+/* FAKE_HV_SPIN: a busy guest's vCPU. */
+static void *spin_thread(void *arg)
+{
+	_Atomic int *slot = arg;
+	volatile uint64_t n = 0;
+
+	*slot = (int)gettid();
+	for (;;)
+		n++;
+	return NULL;
+}
+
 static int start_vcpus(struct fake *f)
 {
 	for (uint32_t i = 0; i < f->vcpus && i < HVCTL_MAX_VCPUS; i++) {
-		pthread_t t;
-		int rc = pthread_create(&t, NULL, vcpu_thread, (void *)&f->tids[i]);
+		int rc = pthread_create(&f->threads[i], NULL, f->spin ? spin_thread : vcpu_thread,
+					(void *)&f->tids[i]);
 
 		if (rc)
 			return -rc;
-		pthread_detach(t);
+		pthread_detach(f->threads[i]);
 	}
 	/* Every tid is known before the control socket answers. */
 	for (uint32_t i = 0; i < f->vcpus && i < HVCTL_MAX_VCPUS; i++)
@@ -211,6 +229,11 @@ static int start_vcpus(struct fake *f)
 
 static uint64_t vcpu_time(struct fake *f, unsigned i)
 {
+	clockid_t c;
+	struct timespec ts;
+
+	if (f->spin && !pthread_getcpuclockid(f->threads[i], &c) && !clock_gettime(c, &ts))
+		return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	return (uint64_t)(f->load[i] * (double)(mono_ns() - f->start_mono_ns));
 }
 
@@ -222,7 +245,8 @@ static void vcpu_info(struct fake *f, int fd, uint32_t type)
 	for (uint32_t i = 0; i < n; i++)
 		v[i] = (struct hvctl_vcpu){
 		    .tid = f->tids[i],
-		    .flags = HVCTL_VCPU_ONLINE | (f->state == HVCTL_STATE_RUNNING ? HVCTL_VCPU_BLOCKED : 0),
+		    .flags = HVCTL_VCPU_ONLINE |
+			     (f->state == HVCTL_STATE_RUNNING && !f->spin ? HVCTL_VCPU_BLOCKED : 0),
 		    .time_ns = vcpu_time(f, i)};
 	if (n && getenv("FAKE_HV_FOREIGN_TID") && !strcmp(getenv("FAKE_HV_FOREIGN_TID"), "1"))
 		v[0].tid = (int)getppid();
@@ -356,7 +380,8 @@ static int client_packet(struct fake *f, int fd)
 		struct cmsghdr align;
 	} cbuf;
 	struct iovec iov = {buf, sizeof(buf)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b, .msg_controllen = sizeof(cbuf.b)};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b, .msg_controllen = sizeof(cbuf.b)};
 	struct hvctl_hdr hdr;
 	ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
@@ -425,6 +450,7 @@ int main(int argc, char **argv)
 	if (parse_args(&f, argc, argv) < 0)
 		return HV_EXIT_ERROR;
 	f.mute = getenv("FAKE_HV_MUTE") && !strcmp(getenv("FAKE_HV_MUTE"), "1");
+	f.spin = getenv("FAKE_HV_SPIN") && !strcmp(getenv("FAKE_HV_SPIN"), "1");
 	parse_load(&f, getenv("FAKE_HV_VCPU_LOAD"));
 	fake_dev_setup(f.domid, f.xenstore);
 	f.start_mono_ns = mono_ns();
