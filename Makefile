@@ -14,6 +14,8 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR     ?= $(PREFIX)/share/man
 DATADIR    ?= $(PREFIX)/share/xenon
 XENDIR     ?= $(SYSCONFDIR)/xen
+# Xenon's version, in one place: VERSION (xl info, debian/changelog).
+XENON_VERSION := $(shell cat VERSION)
 
 CC      ?= cc
 CLANG   ?= clang
@@ -128,6 +130,12 @@ check-nested: all
 
 deps:
 	tests/install-deps
+
+# Debian packages (debian/, built by debian/make-deb in a scratch copy of
+# the tree) in build/deb/, with lintian's report.
+.PHONY: deb
+deb:
+	debian/make-deb
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(XENDIR)/scripts

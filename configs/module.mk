@@ -1,6 +1,9 @@
+# The example configs name the guest kernel where make install puts it (GUESTDIR).
 install: install-configs
 .PHONY: install-configs
 install-configs:
 	install -d $(DESTDIR)$(XENDIR) $(DESTDIR)$(DATADIR)/examples
 	$(if $(wildcard configs/xl.conf),test -e $(DESTDIR)$(XENDIR)/xl.conf || install -m 0644 configs/xl.conf $(DESTDIR)$(XENDIR)/xl.conf)
-	$(if $(wildcard configs/*.cfg),install -m 0644 $(wildcard configs/*.cfg) $(DESTDIR)$(DATADIR)/examples)
+	for cfg in $(wildcard configs/*.cfg); do \
+		sed 's|/usr/local/lib/xenon/boot/|$(GUESTDIR)/|g' $$cfg > $(DESTDIR)$(DATADIR)/examples/$${cfg##*/}; \
+		chmod 0644 $(DESTDIR)$(DATADIR)/examples/$${cfg##*/}; done

@@ -30,9 +30,11 @@ PROGRAMS += guest/xenon-guest.elf
 
 .PHONY: install-guest
 install: install-guest
+# Where make install puts the guest kernel (the example configs name it there).
+GUESTDIR ?= $(LIBDIR)/xenon/boot
 install-guest: guest/xenon-guest.elf
-	install -d $(DESTDIR)$(LIBDIR)/xenon/boot
-	install -m 0644 guest/xenon-guest.elf $(DESTDIR)$(LIBDIR)/xenon/boot
+	install -d $(DESTDIR)$(GUESTDIR)
+	install -m 0644 guest/xenon-guest.elf $(DESTDIR)$(GUESTDIR)
 
 # The IPv4 stack (net.c) is plain C on net.h and kernel.h's lib functions,
 # so it is also built for the host: a unit test (tests/unit/guest_net-test)

@@ -19,10 +19,16 @@
 _Static_assert(LIBXL_PLATFORM_PVM == XENON_PLATFORM_PVM && LIBXL_PLATFORM_VTX == XENON_PLATFORM_VTX,
 	       "libxl.h's platforms are xenon-boot.h's");
 
-/* Xenon's own version, reported where Xen reports its own. */
-#define XENON_VERSION_MAJOR 0
-#define XENON_VERSION_MINOR 1
-#define XENON_VERSION_EXTRA ".0"
+/* Xenon's own version (the tree's VERSION file, split by libxl/module.mk),
+ * reported where Xen reports its own. */
+#ifndef XENON_VERSION_MAJOR
+#error "libxl/module.mk passes XENON_VERSION_MAJOR, _MINOR and _EXTRA from VERSION"
+#endif
+/* When it was built (libxl/module.mk: $SOURCE_DATE_EPOCH if set, for
+ * reproducible builds, else now), as __DATE__ " " __TIME__ would say. */
+#ifndef XENON_BUILD_DATE
+#error "libxl/module.mk passes XENON_BUILD_DATE"
+#endif
 
 static unsigned count_bits(const uint32_t *map, unsigned words)
 {
@@ -316,7 +322,7 @@ const libxl_version_info *libxl_get_version_info(libxl_ctx *ctx)
 	v->compiler = b + off;
 	off += (size_t)snprintf(b + off, size - off, "gcc %s", __VERSION__) + 1;
 	v->compile_date = b + off;
-	off += (size_t)snprintf(b + off, size - off, "%s %s", __DATE__, __TIME__) + 1;
+	off += (size_t)snprintf(b + off, size - off, "%s", XENON_BUILD_DATE) + 1;
 	v->kernel_release = b + off;
 	snprintf(b + off, size - off, "%s", u.release);
 	return v;

@@ -75,3 +75,14 @@ $(eval $(call unit_test,tests/unit/libxl_device-test,tests/unit/libxl_device-tes
 
 # The cgroup module's pure parts (mountinfo lines, weight and cap conversions, paths).
 $(eval $(call unit_test,tests/unit/libxl_cgroup-test,tests/unit/libxl_cgroup-test.o libxl/libxl_cgroup.o $(COMMON_OBJS)))
+
+# Xenon's version (VERSION: MAJOR.MINOR.REST) for xl info's xen_version.
+XENON_VERSION_DEFS = -DXENON_VERSION_MAJOR=$(word 1,$(subst ., ,$(XENON_VERSION))) \
+	-DXENON_VERSION_MINOR=$(word 2,$(subst ., ,$(XENON_VERSION))) \
+	-DXENON_VERSION_EXTRA='"$(patsubst $(word 1,$(subst ., ,$(XENON_VERSION))).$(word 2,$(subst ., ,$(XENON_VERSION)))%,%,$(XENON_VERSION))"'
+# xl info's cc_compile_date: $SOURCE_DATE_EPOCH's (reproducible builds, as
+# dpkg-buildpackage sets it) or now, in __DATE__ __TIME__'s layout.
+XENON_BUILD_DATE := $(shell LC_ALL=C date -u $(if $(SOURCE_DATE_EPOCH),-d @$(SOURCE_DATE_EPOCH)) '+%b %e %Y %T')
+libxl/libxl_list.o libxl/libxl_list.pic.o libxl/libxl_list.san.o: \
+	XCFLAGS += $(XENON_VERSION_DEFS) -DXENON_BUILD_DATE='"$(XENON_BUILD_DATE)"'
+libxl/libxl_list.o libxl/libxl_list.pic.o libxl/libxl_list.san.o: VERSION

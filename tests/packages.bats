@@ -1,0 +1,137 @@
+#!/usr/bin/env bats
+# The Debian packages (debian/, make deb): built once for the file (in
+# build/deb/, git-ignored), lintian-clean, and installed into a throwaway
+# root, never the host's: an overlay of / whose writes go to a memory
+# filesystem, in a private mount namespace (unshare -m) that takes every
+# mount with it when it ends; dpkg runs chrooted there. The installed
+# xenstored, its clients and xl run there, and dpkg --purge leaves nothing
+# but dpkg's own bookkeeping.
+
+load helpers
+
+DEBS=$XENON_TOP/build/deb
+PACKAGES="xenon libxenon-xenstore4 libxenon-xenlight1 libxenon-dev python3-xenon"
+
+setup_file() {
+	command -v dpkg-buildpackage > /dev/null && command -v lintian > /dev/null || return 0
+	# The nested machine (tests/nested-kvm) sees the tree read-only: it
+	# uses the packages the host's run of this suite built.
+	[ -z "${XENON_NESTED:-}" ] || return 0
+	local before
+	before=$(git -C "$XENON_TOP" status --porcelain)
+	make -s -C "$XENON_TOP" --no-print-directory deb DEB_JOBS=2 > "$BATS_FILE_TMPDIR/deb.log" 2>&1 ||
+		{ cat "$BATS_FILE_TMPDIR/deb.log" >&3; return 1; }
+	git -C "$XENON_TOP" status --porcelain > "$BATS_FILE_TMPDIR/status.after"
+	echo "$before" > "$BATS_FILE_TMPDIR/status.before"
+}
+
+require_debs() {
+	command -v dpkg-buildpackage > /dev/null || skip "needs dpkg-buildpackage (make deps)"
+	command -v lintian > /dev/null || skip "needs lintian (make deps)"
+	[ -z "${XENON_NESTED:-}" ] || [ -f "$DEBS/lintian.txt" ] ||
+		skip "no packages in $DEBS: the host's run of this suite builds them"
+}
+
+# deb_field PACKAGE FIELD: a field of the built package's control file.
+deb_field() { dpkg-deb -f "$DEBS/$1"_*.deb "$2"; }
+
+@test "make deb builds the packages of VERSION, lintian finds no error, the tree gets no new file" {
+	require_debs
+	local version p
+	version=$(cat "$XENON_TOP/VERSION")
+	for p in $PACKAGES; do
+		[ -f "$DEBS/${p}_${version}_amd64.deb" ] || { echo "no $p ${version}"; ls "$DEBS"; false; }
+	done
+	cat "$DEBS/lintian.txt"
+	! grep -q '^E: ' "$DEBS/lintian.txt"
+	diff "$BATS_FILE_TMPDIR/status.before" "$BATS_FILE_TMPDIR/status.after"
+	# The libraries actually linked, and Debian's Xen packages named.
+	[[ $(deb_field xenon Depends) == *libseccomp2* ]]
+	[[ $(deb_field xenon Depends) == *libyajl2* ]]
+	[[ $(deb_field xenon Conflicts) == *xenstore-utils* ]]
+	[[ $(deb_field libxenon-xenstore4 Conflicts) == *libxenstore4* ]]
+	[[ $(deb_field libxenon-dev Conflicts) == *libxen-dev* ]]
+	dpkg-deb -c "$DEBS/libxenon-xenstore4_${version}_amd64.deb" | grep -q 'libxenstore\.so\.4\.0$'
+}
+
+@test "make deb refuses a VERSION that debian/changelog does not name, before building" {
+	command -v dpkg-parsechangelog > /dev/null || skip "needs dpkg-parsechangelog (make deps)"
+	mk_tmp
+	git -C "$XENON_TOP" ls-files -z | (cd "$XENON_TOP" && tar --null -T - -cf -) | tar -xf - -C "$T"
+	git -C "$T" init -q
+	echo 9.9.9 > "$T/VERSION"
+	run "$T/debian/make-deb"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"VERSION says 9.9.9 but debian/changelog's last entry is $(cat "$XENON_TOP/VERSION")"* ]]
+	[ ! -e "$T/build" ]
+}
+
+# in_root SCRIPT: run SCRIPT (bash) in a private mount namespace where $R is
+# a throwaway root (overlay of /, writes in a tmpfs) with /proc, /dev, and
+# private /tmp and /run; in_root_cmd there runs a command chrooted in $R.
+# The packages are copied to $R/tmp/debs. Output files go to $T (outside).
+in_root() {
+	unshare -m --propagation private bash -euo pipefail -c '
+		R=$T/ovl/root
+		mkdir -p "$T/ovl"
+		mount -t tmpfs tmpfs "$T/ovl"
+		mkdir "$T/ovl/upper" "$T/ovl/work" "$R"
+		mount -t overlay overlay -o "lowerdir=/,upperdir=$T/ovl/upper,workdir=$T/ovl/work" "$R"
+		mount -t proc proc "$R/proc"
+		mount --rbind /dev "$R/dev"
+		mount -t tmpfs tmpfs "$R/tmp"
+		mount -t tmpfs tmpfs "$R/run"
+		mkdir "$R/tmp/debs"
+		for p in $PACKAGES; do cp "$DEBS/${p}_"*.deb "$R/tmp/debs/"; done
+		in_root_cmd() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"; }
+		# what the overlay holds: every path and its type, size and mode
+		upper() { (cd "$T/ovl/upper" && find . -printf "%p %y %s %m\n" | sort); }
+		'"$1"
+}
+
+@test "the packages install into a throwaway root: xenstored, the clients and xl run there; purge leaves nothing" {
+	require_debs
+	command -v unshare > /dev/null || skip "needs unshare (util-linux)"
+	grep -qw overlay /proc/filesystems || modprobe overlay 2> /dev/null ||
+		skip "needs overlayfs for the throwaway root"
+	mk_tmp
+	export T DEBS PACKAGES
+	run in_root '
+		trap "[ -z \"\${XS:-}\" ] || kill \$XS 2>/dev/null || true" EXIT
+		# Debian'"'"'s own Xen packages conflict with ours: out of this root first.
+		xen=$(in_root_cmd dpkg-query -W -f "\${Package} \${Status}\n" xenstore-utils libxenstore4 \
+			xen-utils-common libxen-dev 2>/dev/null | awk "/ installed/ { print \$1 }")
+		[ -z "$xen" ] || in_root_cmd dpkg --purge --force-depends $xen > "$T/xen-purge.log" 2>&1
+		upper > "$T/before"
+		in_root_cmd sh -c "dpkg -i /tmp/debs/*.deb" > "$T/install.log" 2>&1
+		in_root_cmd dpkg-query -W -f "\${Package} \${Status}\n" $PACKAGES > "$T/status"
+		in_root_cmd ldd /usr/sbin/xenon-hv > "$T/ldd"
+		chroot "$R" /usr/sbin/xenstored -N -I -s /run/xs.sock 2> "$T/xenstored.log" 3>&- &
+		XS=$!
+		for _ in $(seq 250); do [ -S "$R/run/xs.sock" ] && break; sleep 0.02; done
+		in_root_cmd env XENSTORED_PATH=/run/xs.sock xenstore-write /packages/test installed
+		in_root_cmd env XENSTORED_PATH=/run/xs.sock xenstore-read /packages/test > "$T/read"
+		in_root_cmd env XENSTORED_PATH=/run/xs.sock xl info > "$T/xl-info" 2>&1 || true
+		in_root_cmd python3 -c "import xenon, xenon._paths as p; print(p.LIBDIR)" > "$T/python"
+		kill $XS; wait $XS || true; XS=
+		in_root_cmd dpkg --purge $PACKAGES > "$T/purge.log" 2>&1
+		upper > "$T/after"
+	'
+	echo "$output"
+	cat "$T/install.log"
+	[ "$status" -eq 0 ]
+	[ "$(awk '$4 == "installed"' "$T/status" | wc -l)" -eq 5 ]
+	! grep -q 'not found' "$T/ldd"
+	[ "$(cat "$T/read")" = installed ]
+	cat "$T/xl-info"
+	grep -q "^xenon_version *: $(cat "$XENON_TOP/VERSION")\$" "$T/xl-info"
+	[ "$(cat "$T/python")" = /usr/lib/x86_64-linux-gnu ]
+	# After the purge: nothing of ours, only dpkg's bookkeeping (its
+	# database and log, ldconfig's and man-db's caches) differs.
+	diff "$T/before" "$T/after" | grep '^[<>]' | awk '{ print $2 }' | sort -u > "$T/changed"
+	grep -vE '^\./(var/lib/dpkg|var/log/dpkg\.log|etc/ld\.so\.cache|var/cache/man|var/cache/debconf)($|/)' \
+		"$T/changed" > "$T/left" || true
+	cat "$T/left"
+	[ ! -s "$T/left" ]
+}
