@@ -67,7 +67,7 @@ static const struct {
 } str_settings[] = {
     {offsetof(libxl_ctx_settings, xenstored_path), NULL, NULL, false}, /* libxenstore's default */
     {offsetof(libxl_ctx_settings, run_dir), "XENON_RUNDIR", "/run/xenon", true},
-    {offsetof(libxl_ctx_settings, log_dir), "XENON_LOGDIR", "/var/log/xenon", true},
+    {offsetof(libxl_ctx_settings, log_dir), "XENON_LOGDIR", "/var/log/xen", true},
     {offsetof(libxl_ctx_settings, hv_path), "XENON_HV", "xenon-hv", false},
     {offsetof(libxl_ctx_settings, script_dir), "XENON_SCRIPTDIR", LIBXL_SCRIPTDIR, true},
 };

@@ -12,7 +12,7 @@
  *   xenstored       $XENSTORED_PATH, else /run/xenstored/socket (as Xen)
  *   run directory   $XENON_RUNDIR, else /run/xenon; control sockets are
  *                   <rundir>/domains/<domid>.sock
- *   log directory   $XENON_LOGDIR, else /var/log/xenon
+ *   log directory   $XENON_LOGDIR, else /var/log/xen
  *   xenon-hv        $XENON_HV, else "xenon-hv" found through $PATH
  *   hotplug scripts $XENON_SCRIPTDIR, else /etc/xen/scripts
  *   device waits    $XENON_DEVICE_TIMEOUT_MS, else 10000 (a guest's answer)

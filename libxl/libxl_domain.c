@@ -349,8 +349,8 @@ static void follow_devices_until_exit(libxl_ctx *ctx, uint32_t domid, int pidfd)
 }
 
 /*
- * xenon-hv ended with HV_EXIT_SECCOMP: its log (xl-<name>.log, written by
- * xenon-hv's SIGSYS handler) names the call; quoted, printable only.
+ * xenon-hv ended with HV_EXIT_SECCOMP: its log (xenon-hv-<name>.log, written
+ * by xenon-hv's SIGSYS handler) names the call; quoted, printable only.
  */
 static void report_seccomp(libxl_ctx *ctx, uint32_t domid)
 {
@@ -358,7 +358,7 @@ static void report_seccomp(libxl_ctx *ctx, uint32_t domid)
 	ssize_t n = -1;
 	int fd = -1;
 
-	if (name && libxl__path(path, sizeof(path), "%s/xl-%s.log", libxl_logdir(ctx), name) == 0)
+	if (name && libxl__path(path, sizeof(path), "%s/xenon-hv-%s.log", libxl_logdir(ctx), name) == 0)
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd >= 0) {
 		off_t end = lseek(fd, 0, SEEK_END);

@@ -4,15 +4,16 @@
 SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 XENLIBEXEC ?= $(LIBDIR)/xenon/bin
 XENSTATE   ?= $(if $(filter /usr,$(PREFIX)),/var/lib/xen,$(PREFIX)/var/lib/xen)
-# libxl's default log directory (XENON_LOGDIR overrides it at run time).
-XENLOGDIR  ?= /var/log/xenon
+# libxl's default log directory (XENON_LOGDIR overrides it at run time) and
+# xenstored.service's (a folder below /var/log: the unit's LogsDirectory=).
+XENLOGDIR  ?= /var/log/xen
 
 $(eval $(call program,systemd/xen-init-dom0,systemd/xen-init-dom0.o libxl/libxenlight.a $(LIBXL_DEPLIBS),$(LIBXL_LDLIBS)))
 
 SYSTEMD_UNITS := xenstored.service xen-init-dom0.service xendomains.service
 SYSTEMD_SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e 's|@XENDIR@|$(XENDIR)|g' -e 's|@XENLIBEXEC@|$(XENLIBEXEC)|g' -e 's|@XENSTATE@|$(XENSTATE)|g' \
-	-e 's|@LOGDIR@|$(XENLOGDIR)|g'
+	-e 's|@LOGDIR@|$(XENLOGDIR)|g' -e 's|@LOGSUBDIR@|$(patsubst /var/log/%,%,$(XENLOGDIR))|g'
 
 install: install-systemd
 .PHONY: install-systemd

@@ -93,7 +93,7 @@ install_into_tmp() {
 
 @test "make install puts the logrotate config, and it rotates the xl logs keeping the open file" {
 	install_into_tmp
-	grep -q '^/var/log/xenon/\*\.log {' "$T/usr/etc/logrotate.d/xenon"
+	grep -q '^/var/log/xen/\*\.log {' "$T/usr/etc/logrotate.d/xenon"
 	command -v logrotate > /dev/null || skip "needs logrotate (make deps)"
 	mkdir "$T/log"
 	sed "s|@LOGDIR@|$T/log|" "$XENON_TOP/systemd/xenon.logrotate.in" > "$T/rotate.conf"

@@ -77,6 +77,20 @@ rm_txs() {
 	nothing_left
 }
 
+@test "a xenon-hv that fails at start: xl create shows its message and where its log (kept) is" {
+	printf '#!/bin/sh\necho "xenon-hv: cannot open /dev/kvm: test says no" >&2\nexit 1\n' > "$T/bad-hv"
+	chmod +x "$T/bad-hv"
+	XENON_HV=$T/bad-hv run timeout 60 xl create "$T/f.cfg"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"cannot open /dev/kvm: test says no"* ]]
+	[[ $output == *"the domain did not start: see $T/log/xenon-hv-f1.log"* ]]
+	grep -q "cannot open /dev/kvm: test says no" "$T/log/xenon-hv-f1.log"
+	# the monitor's own log got nothing: it is not left behind
+	[ ! -e "$T/log/xl-f1.log" ]
+	nothing_left
+}
+
 @test "with a stopped xenon-hv, list, pause, console and shutdown return and say it does not answer" {
 	xl create "$T/f.cfg"
 	hv=$(xenstore-read /libxl/1/hv-pid)

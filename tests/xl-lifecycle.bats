@@ -287,13 +287,16 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 	[ ! -e "$XENON_LOGDIR/xl-lc1.log" ]
 }
 
-@test "xenon-hv failing to start leaves nothing behind" {
+@test "xenon-hv failing to start leaves nothing behind but its log, which xl names" {
 	run xl create "$T/lc.cfg" memory=1
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"xenon-hv"*"exited with status 1"* ]]
 	[[ "$output" == *"too little memory"* ]]
+	[[ "$output" == *"the domain did not start: see $XENON_LOGDIR/xenon-hv-lc1.log"* ]]
 	nothing_left
 	[ ! -e "$XENON_LOGDIR/xl-lc1.log" ]
+	grep -q "too little memory" "$XENON_LOGDIR/xenon-hv-lc1.log"
+	rm "$XENON_LOGDIR/xenon-hv-lc1.log"
 	XENON_HV=$T/no-such-hv run xl create "$T/lc.cfg"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"cannot run $T/no-such-hv"* ]]

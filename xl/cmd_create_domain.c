@@ -47,24 +47,28 @@ struct monitor {
 	struct xl_create_opts *opts;
 	libxl_domain_config *cfg;
 	libxl_ctx *ctx;
-	struct logfile log;
+	struct logfile log;   /* the monitor's: xl-<name>.log */
+	struct logfile hvlog; /* xenon-hv's stdout and stderr: xenon-hv-<name>.log */
 	uint32_t domid;
 	time_t window_start;
 	int restarts;
 };
 
-/* Opened before the domain exists, so that xenon-hv's messages land in it. */
-static int logfile_open(struct logfile *lf, const char *dir, const char *name)
+/*
+ * DIR/KIND-NAME.log, opened before the domain exists (xenon-hv's, so that its
+ * messages from the start land in it).
+ */
+static int logfile_open(struct logfile *lf, const char *dir, const char *kind, const char *name)
 {
 	struct stat st;
 	int rc;
 
 	lf->fd = -1;
-	rc = str_printf(lf->path, sizeof(lf->path), "%s/xl-%s.log", dir, name ? name : "unnamed");
+	rc = str_printf(lf->path, sizeof(lf->path), "%s/%s-%s.log", dir, kind, name ? name : "unnamed");
 	if (rc < 0) {
-		log_warnx("the log file name %s/xl-%s.log is too long; set $XENON_LOGDIR (or xl.conf's "
+		log_warnx("the log file name %s/%s-%s.log is too long; set $XENON_LOGDIR (or xl.conf's "
 			  "log_dir) to a shorter directory",
-			  dir, name ? name : "unnamed");
+			  dir, kind, name ? name : "unnamed");
 		return -ENAMETOOLONG;
 	}
 	rc = libxl_ensure_dir(dir);
@@ -84,11 +88,16 @@ static int logfile_open(struct logfile *lf, const char *dir, const char *name)
 	return 0;
 }
 
-/* Creation failed: show what xenon-hv said, and leave the log as it was. */
+/*
+ * Creation failed: show what xenon-hv said and, as Xen's xl does, where its
+ * log is (kept for the administrator); a log that got nothing is left as it
+ * was (removed if this creation made it).
+ */
 static void logfile_undo(struct logfile *lf)
 {
 	char buf[4096];
 	ssize_t n;
+	off_t end;
 	int rfd;
 
 	if (lf->fd < 0)
@@ -101,9 +110,12 @@ static void logfile_undo(struct logfile *lf)
 	}
 	if (rfd >= 0)
 		close(rfd);
-	if (lf->created)
+	end = lseek(lf->fd, 0, SEEK_END);
+	if (end > lf->start)
+		log_warnx("the domain did not start: see %s", lf->path);
+	else if (lf->created)
 		unlink(lf->path);
-	else if (ftruncate(lf->fd, lf->start) < 0)
+	else if (end >= 0 && ftruncate(lf->fd, lf->start) < 0)
 		log_warn("cannot restore %s", lf->path);
 	close(lf->fd);
 	lf->fd = -1;
@@ -131,7 +143,7 @@ static void logfile_take_stdio(struct logfile *lf)
 static int create_once(struct monitor *m)
 {
 	libxl_domain_create_opts o = {.paused = m->opts->paused,
-				      .hv_stdio = m->log.fd,
+				      .hv_stdio = m->hvlog.fd,
 				      .cgroup_parent = xl_conf.cgroup_parent,
 				      .restore = m->opts->restore,
 				      .restore_fd = m->opts->restore_fd,
@@ -319,13 +331,16 @@ static int monitor_start(struct monitor *m)
 	if (!m->ctx)
 		m->ctx = xl_ctx_open();
 	if (!m->ctx) {
+		logfile_undo(&m->hvlog);
 		logfile_undo(&m->log);
 		return -ENOTCONN;
 	}
 	m->window_start = time(NULL);
 	rc = create_once(m);
-	if (rc < 0)
+	if (rc < 0) {
+		logfile_undo(&m->hvlog);
 		logfile_undo(&m->log);
+	}
 	return rc;
 }
 
@@ -401,7 +416,12 @@ static void monitor_child(struct monitor *m, int notify)
 	setsid();
 	/* The context first: it knows the log directory. */
 	m->ctx = xl_ctx_open();
-	rc = m->ctx ? logfile_open(&m->log, libxl_logdir(m->ctx), m->cfg->c_info.name) : -ENOTCONN;
+	m->log.fd = m->hvlog.fd = -1;
+	rc = m->ctx ? logfile_open(&m->log, libxl_logdir(m->ctx), "xl", m->cfg->c_info.name) : -ENOTCONN;
+	if (rc == 0)
+		rc = logfile_open(&m->hvlog, libxl_logdir(m->ctx), "xenon-hv", m->cfg->c_info.name);
+	if (rc < 0)
+		logfile_undo(&m->log);
 	if (rc == 0)
 		rc = monitor_start(m);
 	if (rc < 0) {
@@ -425,6 +445,7 @@ static int create_foreground(struct monitor *m)
 	int rc;
 
 	m->log.fd = -1;
+	m->hvlog.fd = -1;
 	rc = monitor_start(m);
 	if (rc < 0)
 		return 1;
