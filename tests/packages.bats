@@ -37,6 +37,7 @@ deb_field() { dpkg-deb -f "$DEBS/$1"_*.deb "$2"; }
 
 @test "make deb builds the packages of VERSION, lintian finds no error, the tree gets no new file" {
 	require_debs
+	[ -z "${XENON_NESTED:-}" ] || skip "make deb runs in the host's run of this suite"
 	local version p
 	version=$(cat "$XENON_TOP/VERSION")
 	for p in $PACKAGES; do
@@ -73,6 +74,8 @@ deb_field() { dpkg-deb -f "$DEBS/$1"_*.deb "$2"; }
 # The packages are copied to $R/tmp/debs. Output files go to $T (outside).
 in_root() {
 	unshare -m --propagation private bash -euo pipefail -c '
+		exec 2> "$T/trace"
+		set -x
 		R=$T/ovl/root
 		mkdir -p "$T/ovl"
 		mount -t tmpfs tmpfs "$T/ovl"
@@ -87,7 +90,30 @@ in_root() {
 		in_root_cmd() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"; }
 		# what the overlay holds: every path and its type, size and mode
 		upper() { (cd "$T/ovl/upper" && find . -printf "%p %y %s %m\n" | sort); }
+		# Debian'"'"'s own Xen packages conflict with ours: out of this root
+		# first; then $T/before, and our packages installed.
+		install_ours() {
+			local xen
+			xen=$(in_root_cmd dpkg-query -W -f "\${Package} \${Status}\n" xenstore-utils libxenstore4 \
+				xen-utils-common libxen-dev 2>/dev/null | awk "/ installed/ { print \$1 }" || true)
+			[ -z "$xen" ] || in_root_cmd dpkg --purge --force-depends $xen > "$T/xen-purge.log" 2>&1
+			upper > "$T/before"
+			in_root_cmd sh -c "dpkg -i /tmp/debs/*.deb" > "$T/install.log" 2>&1
+		}
 		'"$1"
+}
+
+# nothing_of_ours_left: between $T/before (installed) and $T/after (purged),
+# the overlay differs only by dpkg's bookkeeping (its database and log,
+# ldconfig's and man-db's caches); a directory the host has too is only the
+# overlay's copy-up.
+nothing_of_ours_left() {
+	diff "$T/before" "$T/after" | grep '^[<>]' | awk '{ print $2 }' | sort -u |
+		while read -r p; do [ -d "${p#.}" ] && [ ! -L "${p#.}" ] || echo "$p"; done > "$T/changed"
+	grep -vE '^\./(var/lib/dpkg|var/log/dpkg\.log|etc/ld\.so\.cache|var/cache/man|var/cache/debconf)($|/)' \
+		"$T/changed" > "$T/left" || true
+	cat "$T/left"
+	[ ! -s "$T/left" ]
 }
 
 @test "the packages install into a throwaway root: xenstored, the clients and xl run there; purge leaves nothing" {
@@ -99,14 +125,9 @@ in_root() {
 	export T DEBS PACKAGES
 	run in_root '
 		trap "[ -z \"\${XS:-}\" ] || kill \$XS 2>/dev/null || true" EXIT
-		# Debian'"'"'s own Xen packages conflict with ours: out of this root first.
-		xen=$(in_root_cmd dpkg-query -W -f "\${Package} \${Status}\n" xenstore-utils libxenstore4 \
-			xen-utils-common libxen-dev 2>/dev/null | awk "/ installed/ { print \$1 }")
-		[ -z "$xen" ] || in_root_cmd dpkg --purge --force-depends $xen > "$T/xen-purge.log" 2>&1
-		upper > "$T/before"
-		in_root_cmd sh -c "dpkg -i /tmp/debs/*.deb" > "$T/install.log" 2>&1
+		install_ours
 		in_root_cmd dpkg-query -W -f "\${Package} \${Status}\n" $PACKAGES > "$T/status"
-		in_root_cmd ldd /usr/sbin/xenon-hv > "$T/ldd"
+		in_root_cmd ldd /usr/sbin/xl /usr/sbin/xentop /usr/lib/x86_64-linux-gnu/libxenlight.so.1 > "$T/ldd"
 		chroot "$R" /usr/sbin/xenstored -N -I -s /run/xs.sock 2> "$T/xenstored.log" 3>&- &
 		XS=$!
 		for _ in $(seq 250); do [ -S "$R/run/xs.sock" ] && break; sleep 0.02; done
@@ -119,7 +140,7 @@ in_root() {
 		upper > "$T/after"
 	'
 	echo "$output"
-	cat "$T/install.log"
+	cat "$T/install.log" "$T/trace" || true
 	[ "$status" -eq 0 ]
 	[ "$(awk '$4 == "installed"' "$T/status" | wc -l)" -eq 5 ]
 	! grep -q 'not found' "$T/ldd"
@@ -127,11 +148,40 @@ in_root() {
 	cat "$T/xl-info"
 	grep -q "^xenon_version *: $(cat "$XENON_TOP/VERSION")\$" "$T/xl-info"
 	[ "$(cat "$T/python")" = /usr/lib/x86_64-linux-gnu ]
-	# After the purge: nothing of ours, only dpkg's bookkeeping (its
-	# database and log, ldconfig's and man-db's caches) differs.
-	diff "$T/before" "$T/after" | grep '^[<>]' | awk '{ print $2 }' | sort -u > "$T/changed"
-	grep -vE '^\./(var/lib/dpkg|var/log/dpkg\.log|etc/ld\.so\.cache|var/cache/man|var/cache/debconf)($|/)' \
-		"$T/changed" > "$T/left" || true
-	cat "$T/left"
-	[ ! -s "$T/left" ]
+	nothing_of_ours_left
+}
+
+@test "xl create of the demo runs from the installed files in the throwaway root; purge removes its logs too" {
+	require_kvm
+	require_debs
+	command -v unshare > /dev/null || skip "needs unshare (util-linux)"
+	mk_tmp
+	export T DEBS PACKAGES
+	run in_root '
+		trap "in_root_cmd env XENSTORED_PATH=/run/xs.sock xl destroy demo 2>/dev/null || true
+			[ -z \"\${XS:-}\" ] || kill \$XS 2>/dev/null || true" EXIT
+		mount --rbind /sys "$R/sys"
+		install_ours
+		chroot "$R" /usr/sbin/xenstored -N -I -s /run/xs.sock 2> "$T/xenstored.log" 3>&- &
+		XS=$!
+		for _ in $(seq 250); do [ -S "$R/run/xs.sock" ] && break; sleep 0.02; done
+		xs() { in_root_cmd env XENSTORED_PATH=/run/xs.sock "$@"; }
+		xs xl create /usr/share/xenon/examples/demo.cfg > "$T/create" 2>&1
+		for _ in $(seq 500); do
+			xs xl console demo < /dev/null 2>/dev/null | grep -q "xenon> " && break; sleep 0.1
+		done
+		xs xl console demo < /dev/null > "$T/console" 2>/dev/null || true
+		xs xl destroy demo
+		ls "$R/var/log/xen" > "$T/logs"
+		kill $XS; wait $XS || true; XS=
+		in_root_cmd dpkg --purge $PACKAGES > "$T/purge.log" 2>&1
+		upper > "$T/after"
+	'
+	echo "$output"
+	cat "$T/create" "$T/console" "$T/trace" || true
+	[ "$status" -eq 0 ]
+	grep -q "xenon> " "$T/console"
+	grep -qx "xl-demo.log" "$T/logs"
+	grep -qx "xenon-hv-demo.log" "$T/logs"
+	nothing_of_ours_left
 }
