@@ -56,6 +56,8 @@ share/man/man1/xl.1 share/man/man5/xl.cfg.5 share/man/man8/xenstored.8"
 	done
 	# the installed programs are the ones just built
 	cmp xl/xl "$T/root/opt/xenon/sbin/xl"
+	# the example config names the guest kernel where it was installed
+	grep -qx 'kernel = "/opt/xenon/lib/xenon/boot/xenon-guest.elf"' "$T/root/opt/xenon/share/xenon/examples/demo.cfg"
 	# nothing escaped DESTDIR
 	[ ! -e /opt/xenon ]
 }
