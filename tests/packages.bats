@@ -68,6 +68,14 @@ deb_field() { dpkg-deb -f "$DEBS/$1"_*.deb "$2"; }
 	[ ! -e "$T/build" ]
 }
 
+# require_throwaway_root: what in_root needs (tests/nested-kvm's kernel has
+# no overlay module loaded: there the tests that need it are skipped).
+require_throwaway_root() {
+	command -v unshare > /dev/null || skip "needs unshare (util-linux)"
+	grep -qw overlay /proc/filesystems || modprobe overlay 2> /dev/null ||
+		skip "needs overlayfs for the throwaway root (not in this kernel)"
+}
+
 # in_root SCRIPT: run SCRIPT (bash) in a private mount namespace where $R is
 # a throwaway root (overlay of /, writes in a tmpfs) with /proc, /dev, and
 # private /tmp and /run; in_root_cmd there runs a command chrooted in $R.
@@ -118,9 +126,7 @@ nothing_of_ours_left() {
 
 @test "the packages install into a throwaway root: xenstored, the clients and xl run there; purge leaves nothing" {
 	require_debs
-	command -v unshare > /dev/null || skip "needs unshare (util-linux)"
-	grep -qw overlay /proc/filesystems || modprobe overlay 2> /dev/null ||
-		skip "needs overlayfs for the throwaway root"
+	require_throwaway_root
 	mk_tmp
 	export T DEBS PACKAGES
 	run in_root '
@@ -154,7 +160,7 @@ nothing_of_ours_left() {
 @test "xl create of the demo runs from the installed files in the throwaway root; purge removes its logs too" {
 	require_kvm
 	require_debs
-	command -v unshare > /dev/null || skip "needs unshare (util-linux)"
+	require_throwaway_root
 	mk_tmp
 	export T DEBS PACKAGES
 	run in_root '
