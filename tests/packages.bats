@@ -17,12 +17,10 @@ setup_file() {
 	# The nested machine (tests/nested-kvm) sees the tree read-only: it
 	# uses the packages the host's run of this suite built.
 	[ -z "${XENON_NESTED:-}" ] || return 0
-	local before
-	before=$(git -C "$XENON_TOP" status --porcelain)
+	git -C "$XENON_TOP" status --porcelain > "$BATS_FILE_TMPDIR/status.before"
 	make -s -C "$XENON_TOP" --no-print-directory deb DEB_JOBS=2 > "$BATS_FILE_TMPDIR/deb.log" 2>&1 ||
 		{ cat "$BATS_FILE_TMPDIR/deb.log" >&3; return 1; }
 	git -C "$XENON_TOP" status --porcelain > "$BATS_FILE_TMPDIR/status.after"
-	echo "$before" > "$BATS_FILE_TMPDIR/status.before"
 }
 
 require_debs() {
