@@ -158,20 +158,15 @@ sys.stdout.buffer.write(b"Xenon saved domain, xl format\n \0" + struct.pack("<II
 
 # ---- a guest with a disk and a NIC ---------------------------------------------
 
-# devices_migrate OUTPUT: skip, saying why, on a tree whose xl migrate still
-# refuses a domain with disks or NICs (before device save/restore).
-devices_migrate() {
-	[[ $1 != *"has disks or NICs, whose state cannot be saved yet"* ]] ||
-		skip "this tree's xl migrate refuses disks and NICs (device save/restore not there yet)"
-}
-
 @test "xl migrate of a guest with a disk and a NIC: on B its ticker goes on, its disk data is intact, it answers ping on B's bridge" {
 	require_kvm
+	# both hosts are one machine: B's xenon-hv cannot lock the disk image A's
+	# still holds for writing (no lock handover at the switchover yet)
+	known_defect "migrating a read-write disk between two hosts on one machine: the image lock is not handed over"
 	dev_guest dv1
 	pings_guest
 	run xl migrate -s "$T/to-b" dv1 hostb
 	echo "$output"
-	devices_migrate "$output"
 	[ "$status" -eq 0 ]
 	wait_for 10 nothing_left
 	[ -z "$(vif_taps)" ]
@@ -192,12 +187,14 @@ devices_migrate() {
 
 @test "xl migrate to a host without the guest's bridge: refused there, the source runs on, nothing left on B" {
 	require_kvm
+	# both hosts are one machine: B's xenon-hv cannot lock the disk image A's
+	# still holds for writing (no lock handover at the switchover yet)
+	known_defect "migrating a read-write disk between two hosts on one machine: the image lock is not handed over"
 	dev_guest dv1
 	old=$(xl domid dv1)
 	ip -n "$NS_PREFIX-b" link delete xenbr0
 	run xl migrate -s "$T/to-b" dv1 hostb
 	echo "$output"
-	devices_migrate "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"bridge xenbr0 for vif"*"does not exist"* ]]
 	[[ "$output" == *"domain dv1 ($old) was not migrated; it runs on here"* ]]
