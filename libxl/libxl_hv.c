@@ -182,10 +182,6 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, int
 
 		if (e < 0 || fd3 < 0)
 			child_fail(e < 0 ? errfd : e, SPAWN_EXEC, errno);
-		/* Already fd 3 (a receiver started with only 0-2 open, as by sshd):
-		 * dup2 onto itself keeps close-on-exec, which must go. */
-		if (opts->restore_fd == 3 && fcntl(3, F_SETFD, 0) < 0)
-			child_fail(e, SPAWN_EXEC, errno);
 		errfd = e;
 	}
 	/* Nothing of ours (xenstore connection, lock) leaks into xenon-hv. */
