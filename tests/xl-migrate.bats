@@ -119,6 +119,53 @@ source_runs_on() {
 	source_runs_on "$old"
 }
 
+# incoming_on_b: the receiver has begun building its copy (mg1--incoming exists on host B).
+incoming_on_b() {
+	local d
+	for d in $(on_b xenstore-list /local/domain 2>/dev/null); do
+		[ "$(on_b xenstore-read "/local/domain/$d/name" 2>/dev/null)" != mg1--incoming ] || return 0
+	done
+	return 1
+}
+
+@test "a receiver killed in the middle of the stream: its copy and xenon-hv go, the source runs on" {
+	require_kvm
+	# As to-b, with fds 0 to 2 only (as sshd), 64 KiB of the stream, then a
+	# pause in which the test kills the receiver by its pid, then the rest.
+	cat >"$T/kill-b" <<-EOF2
+		#!/bin/sh
+		shift
+		exec 3<&0 # an asynchronous list's own stdin would be /dev/null
+		{ head -c 65536; sleep 3; cat; } <&3 | env $(host_env b) ip netns exec $NS_PREFIX-b "\$@" 3<&- &
+		echo \$! >"$T/receiver.pid"
+		exec >/dev/null # only the receiver answers the sender (sh's wait waits for cat too)
+		wait
+	EOF2
+	chmod +x "$T/kill-b"
+	running_guest
+	old=$(xl domid mg1)
+	xl migrate -s "$T/kill-b" mg1 hostb >"$T/mig.out" 2>&1 &
+	MIG_PID=$!
+	wait_for 20 test -s "$T/receiver.pid"
+	wait_for 20 incoming_on_b
+	kill "$(cat "$T/receiver.pid")" || { cat "$T/mig.out" "$T"/b/log/*; false; }
+	wait_for 30 eval '! kill -0 $MIG_PID 2>/dev/null' || {
+		cat "$T/mig.out" "$T"/b/log/*
+		ps -eo pid,ppid,stat,args | grep -E 'xl|xenon-hv|head|sleep|cat' >&2
+		false
+	}
+	rc=0
+	wait "$MIG_PID" || rc=$?
+	MIG_PID=
+	cat "$T/mig.out"
+	[ "$rc" -eq 1 ]
+	grep -q "connection to the receiver lost" "$T/mig.out"
+	grep -q "domain mg1 ($old) was not migrated; it runs on here" "$T/mig.out"
+	# The receiver's monitor destroyed the paused copy: nothing is left on B.
+	source_runs_on "$old"
+	grep -q "the migration receiver ended before it took domain 'mg1--incoming'" "$T"/b/log/xl-mg1--incoming.log
+}
+
 @test "migrate-receive with only fds 0 to 2 open (as sshd starts it) hands its stream to xenon-hv" {
 	# xl's header and configuration, then a stream xenon-hv refuses at its header (no KVM needed).
 	python3 -c '
