@@ -69,7 +69,7 @@ static int msg_info(struct hv_vm *vm, struct hv_client *cl, const void *req, uin
 	for (unsigned i = 0; i < vm->args.nr_vcpus && i < HVCTL_MAX_VCPUS; i++) {
 		info->vcpu_time_ns[i] = hv_vcpu_time_ns(&vm->vcpus[i]);
 		info->cpu_time_ns += info->vcpu_time_ns[i];
-		if (vm->vcpus[i].started)
+		if (hv_vcpu_online(&vm->vcpus[i]))
 			info->vcpu_online[i / 32] |= 1U << (i % 32);
 	}
 	hv_vcpu_states(vm, info->vcpu_running, info->vcpu_blocked);
@@ -101,7 +101,7 @@ static int msg_vcpu_info(struct hv_vm *vm, struct hv_client *cl, const void *req
 		uint32_t bit = 1U << (i % 32);
 
 		out[i] = (struct hvctl_vcpu){.tid = atomic_load(&v->tid), .time_ns = hv_vcpu_time_ns(v)};
-		out[i].flags = (v->started ? HVCTL_VCPU_ONLINE : 0) |
+		out[i].flags = (hv_vcpu_online(v) ? HVCTL_VCPU_ONLINE : 0) |
 			       (running[i / 32] & bit ? HVCTL_VCPU_RUNNING : 0) |
 			       (blocked[i / 32] & bit ? HVCTL_VCPU_BLOCKED : 0);
 	}
@@ -124,6 +124,18 @@ static int msg_vcpu_affinity(struct hv_vm *vm, struct hv_client *cl, const void 
 		if (a.mask[cpu / 8] & (1U << (cpu % 8)))
 			CPU_SET(cpu, &mask);
 	return hv_vcpu_set_affinity(vm, a.vcpu, &mask);
+}
+
+static int msg_vcpu_trigger(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
+			    struct hv_reply *reply)
+{
+	struct hvctl_vcpu_trigger t;
+
+	(void)cl, (void)reply;
+	if (len != sizeof(t))
+		return -EINVAL;
+	memcpy(&t, req, sizeof(t));
+	return hv_vcpu_trigger(vm, t.vcpu, t.kind);
 }
 
 static int msg_pause(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
@@ -306,6 +318,7 @@ static const struct {
     [HVCTL_DEVICE_LIST] = {"device-list", msg_device_list},
     [HVCTL_VCPU_INFO] = {"vcpu-info", msg_vcpu_info},
     [HVCTL_VCPU_AFFINITY] = {"vcpu-affinity", msg_vcpu_affinity},
+    [HVCTL_VCPU_TRIGGER] = {"vcpu-trigger", msg_vcpu_trigger},
     [HVCTL_SAVE] = {"save", msg_save},
     [HVCTL_MEM_MAX] = {"mem-max", msg_mem_max},
     [HVCTL_DUMP_CORE] = {"dump-core", msg_dump_core},

@@ -87,6 +87,11 @@ struct hv_vcpu {
 	pthread_t thread;
 	int started;	   /* its thread exists (guarded by vm->lock) */
 	int parked;	   /* stopped outside KVM_RUN because of a pause */
+	/* vcpu_hotplug.c (vm->lock): the guest took it down; restart: its ap[] to load */
+	int offline;
+	int restart;
+	struct xenon_ap_start restart_ap;
+	atomic_int nmi_pending; /* KVM_NMI to inject on its own thread */
 	atomic_int tid;	   /* its thread's id (0 until the thread runs) */
 	atomic_int in_run; /* inside the KVM_RUN ioctl (vcpu_state.c) */
 	/* HVCTL_VCPU_AFFINITY's mask, applied when the thread starts (vm->lock). */
@@ -212,6 +217,20 @@ uint64_t hv_vcpu_time_ns(struct hv_vcpu *vcpu);
 int hv_vcpu_set_affinity(struct hv_vm *vm, unsigned index, const cpu_set_t *mask);
 void hv_vm_end(struct hv_vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void hv_vcpu_log_regs(struct hv_vcpu *vcpu);
+
+/* vcpu_hotplug.c: vCPUs the guest takes down and up, triggers (NMI, INIT) */
+void hv_vcpu_kick(struct hv_vcpu *vcpu); /* out of KVM_RUN (vm->lock held) */
+int hv_vcpu_offline(struct hv_vm *vm, unsigned index);
+unsigned hv_vcpu_count_online(struct hv_vm *vm);
+int hv_vcpu_restart(struct hv_vm *vm, unsigned index); /* vm->lock held */
+int hv_vcpu_trigger(struct hv_vm *vm, unsigned index, uint32_t kind);
+/* On the vCPU's own thread, outside KVM_RUN: a restart's registers, an NMI. */
+void hv_vcpu_take_pending(struct hv_vcpu *vcpu);
+/* Online: its thread exists and the guest has not taken it down. */
+static inline int hv_vcpu_online(const struct hv_vcpu *vcpu)
+{
+	return vcpu->started && !vcpu->offline;
+}
 
 /* vcpu_state.c: bitmaps of HVCTL_MAX_VCPUS / 32 words, filled (not cleared). */
 void hv_vcpu_states(struct hv_vm *vm, uint32_t *running, uint32_t *blocked);

@@ -44,6 +44,7 @@ enum hvctl_type {
 	/* 20..29: resource control (issue 14) */
 	HVCTL_VCPU_INFO = 20,    /* -> struct hvctl_vcpu[], one per vCPU (nr_vcpus) */
 	HVCTL_VCPU_AFFINITY = 21,/* struct hvctl_vcpu_affinity */
+	HVCTL_VCPU_TRIGGER = 22, /* struct hvctl_vcpu_trigger */
 	HVCTL_SAVE = 30,         /* struct hvctl_save_req (+ an fd) -> struct hvctl_save_result */
 	/* 40..44: memory (issue 14) */
 	HVCTL_MEM_MAX = 40,      /* uint64_t KiB: the most RAM the guest may balloon back to */
@@ -288,8 +289,9 @@ struct hvctl_dump_req {
  * A vCPU as its thread runs it (HVCTL_VCPU_INFO): the thread's id, so that
  * the toolstack can pin it (sched_setaffinity) and read where it last ran
  * (/proc/<pid>/task/<tid>/stat); 0 until the thread runs. flags as the
- * INFO maps: online (its thread exists), running or blocked (sampled when
- * the reply is made).
+ * INFO maps: online (its thread exists and the guest has not taken it down
+ * through XENON_PORT_CPU_OFFLINE), running or blocked (sampled when the
+ * reply is made).
  */
 #define HVCTL_VCPU_ONLINE  0x1
 #define HVCTL_VCPU_RUNNING 0x2
@@ -310,6 +312,23 @@ struct hvctl_vcpu_affinity {
 	uint32_t vcpu;
 	uint32_t pad;
 	uint8_t mask[HVCTL_MAX_CPUS / 8]; /* bit n: host CPU n */
+};
+
+/*
+ * xl trigger (HVCTL_VCPU_TRIGGER): NMI injects a non-maskable interrupt
+ * into the vCPU; INIT stops a secondary vCPU as an INIT IPI does (it waits,
+ * offline, until the guest starts it again through XENON_PORT_CPU_START,
+ * its SIPI; -EINVAL for vCPU 0, which would stop the domain); RESET (vcpu
+ * ignored) ends the domain as a reboot (HV_EXIT_REBOOT). -EINVAL: a vCPU
+ * out of range or unknown kind; -ESRCH: the vCPU is offline or not started,
+ * or the domain has ended.
+ */
+#define HVCTL_TRIGGER_NMI   1
+#define HVCTL_TRIGGER_INIT  2
+#define HVCTL_TRIGGER_RESET 3
+struct hvctl_vcpu_trigger {
+	uint32_t vcpu;
+	uint32_t kind; /* HVCTL_TRIGGER_* */
 };
 
 struct hvctl_event {
@@ -362,6 +381,7 @@ int hvctl_vcpu_affinity(int fd, const struct hvctl_vcpu_affinity *a);
 int hvctl_mem_max(int fd, uint64_t max_kib);
 /* Write the domain's ELF core (HVCTL_DUMP_CORE) to core_fd; out->bytes, ->frames. */
 int hvctl_dump_core(int fd, int core_fd, struct hvctl_save_result *out);
+int hvctl_vcpu_trigger(int fd, uint32_t vcpu, uint32_t kind);
 /* Save the domain (struct hvctl_save_req) to stream_fd (ignored with HVCTL_SAVE_PATH, -1 then). */
 int hvctl_save(int fd, const struct hvctl_save_req *req, int stream_fd, struct hvctl_save_result *out);
 /* Next event on a subscribed fd; timeout_ms < 0 waits; -ETIMEDOUT, or

@@ -266,6 +266,13 @@ int hvctl_mem_max(int fd, uint64_t max_kib)
 	return hvctl_call(fd, HVCTL_MEM_MAX, &max_kib, sizeof(max_kib), NULL, NULL);
 }
 
+int hvctl_vcpu_trigger(int fd, uint32_t vcpu, uint32_t kind)
+{
+	struct hvctl_vcpu_trigger t = {.vcpu = vcpu, .kind = kind};
+
+	return hvctl_call(fd, HVCTL_VCPU_TRIGGER, &t, sizeof(t), NULL, NULL);
+}
+
 int hvctl_next_event(int fd, int timeout_ms, struct hvctl_event *ev)
 {
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};

@@ -1,6 +1,7 @@
 /*
  * The Xenon platform ports (xenon-boot.h), a device instance on the I/O bus:
- * the guest's own shutdown, reboot and crash; secondary vCPU start; the
+ * the guest's own shutdown, reboot and crash; secondary vCPU start and
+ * offline (vcpu_hotplug.c); the
  * toolstack's pending request (a power-button-like event raised on the
  * IOAPIC line XENON_REQ_IRQ, which the guest ABI fixes).
  */
@@ -61,6 +62,16 @@ static int cpu_start_write(struct hv_dev *d, uint32_t index)
 	return hv_vcpu_start_secondary(d->vm, index);
 }
 
+static int cpu_offline_write(struct hv_dev *d, uint32_t index)
+{
+	return hv_vcpu_offline(d->vm, index);
+}
+
+static uint32_t cpu_online_read(struct hv_dev *d)
+{
+	return hv_vcpu_count_online(d->vm);
+}
+
 static uint32_t request_read(struct hv_dev *d)
 {
 	struct platform *p = d->priv;
@@ -78,6 +89,7 @@ static const struct {
     {XENON_PORT_SHUTDOWN, 4, NULL, 0, shutdown_write},
     {XENON_PORT_CPU_START, 4, NULL, 0xffffffff, cpu_start_write},
     {XENON_PORT_REQUEST, 4, request_read, 0, NULL},
+    {XENON_PORT_CPU_OFFLINE, 4, cpu_online_read, 0, cpu_offline_write},
     {PVM_DOORBELL_PORT, 1, NULL, 0xffffffff, NULL},
 };
 #define NR_REGIONS (sizeof(regions) / sizeof(regions[0]))

@@ -193,13 +193,13 @@ static int vm_stopped(struct hv_vm *vm)
 	return vm->paused || atomic_load(&vm->end_status) >= 0;
 }
 
-/* Park while the domain is paused, and for good once it has ended. */
+/* Park while the domain is paused or the vCPU offline, and for good once the domain has ended. */
 static void vcpu_park(struct hv_vcpu *v)
 {
 	struct hv_vm *vm = v->vm;
 
 	pthread_mutex_lock(&vm->lock);
-	while (vm_stopped(vm)) {
+	while (vm_stopped(vm) || v->offline) {
 		if (!v->parked) {
 			v->parked = 1;
 			pthread_cond_broadcast(&vm->cond);
@@ -231,6 +231,7 @@ static void *vcpu_thread(void *arg)
 		int rc;
 
 		vcpu_park(v);
+		hv_vcpu_take_pending(v);
 		atomic_store_explicit(&v->in_run, 1, memory_order_relaxed);
 		rc = ioctl(v->fd, KVM_RUN, 0);
 		atomic_store_explicit(&v->in_run, 0, memory_order_relaxed);
@@ -281,7 +282,9 @@ int hv_vcpu_start_secondary(struct hv_vm *vm, unsigned index)
 	v = &vm->vcpus[index];
 	memcpy(&ap, (const void *)&vm->boot_info->ap[index], sizeof(ap));
 	pthread_mutex_lock(&vm->lock);
-	if (v->started) {
+	if (v->started && v->offline) {
+		rc = hv_vcpu_restart(vm, index);
+	} else if (v->started) {
 		log_warnx_limited(&twice_lim, "guest asked to start vCPU %u twice; ignored", index);
 		rc = -EBUSY;
 	} else {
@@ -307,8 +310,7 @@ static int kick_unparked(struct hv_vm *vm)
 		if (!v->started || v->parked)
 			continue;
 		waiting = 1;
-		v->run->immediate_exit = 1;
-		pthread_kill(v->thread, SIGUSR1);
+		hv_vcpu_kick(v);
 	}
 	return waiting;
 }

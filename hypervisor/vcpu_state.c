@@ -81,7 +81,7 @@ static uint64_t vcpus_to_sample(struct hv_vm *vm)
 	pthread_mutex_lock(&vm->lock);
 	if (!vm->paused && atomic_load(&vm->end_status) < 0)
 		for (unsigned i = 0; i < vm->args.nr_vcpus && i < HVCTL_MAX_VCPUS; i++)
-			if (vm->vcpus[i].started)
+			if (hv_vcpu_online(&vm->vcpus[i]))
 				set |= 1ULL << i;
 	pthread_mutex_unlock(&vm->lock);
 	return set;

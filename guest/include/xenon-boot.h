@@ -56,6 +56,11 @@
 #define XENON_SHUTDOWN_CRASH    2
 /* outl cpu index: start that secondary vCPU from ap[cpu]. */
 #define XENON_PORT_CPU_START 0x5f4
+/* outl cpu index, written by that secondary vCPU itself (halted for good
+ * from then on, with interrupts off): it is offline; the VMM stops running
+ * it until the guest starts it again through XENON_PORT_CPU_START (from
+ * ap[cpu], as the first time). inl: how many vCPUs the VMM runs (online). */
+#define XENON_PORT_CPU_OFFLINE 0x5e4
 /* inl: pending request from the toolstack (XENON_REQ_*), reading clears it.
  * The VMM raises XENON_REQ_IRQ (IOAPIC pin, edge) when one arrives. The
  * request stays in the port until the guest reads it, but the edge is lost if
