@@ -75,6 +75,8 @@ static void kmain(void)
 	irq_enable();
 	smp_boot();
 	xs_init();
+	vcpu_hotplug_init();
+	sysrq_init();
 	devices_init();
 	balloon_init();
 	shell_run_script(boot.cmdline);

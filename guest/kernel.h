@@ -99,6 +99,7 @@ int irq_register(uint8_t vector, irq_handler_t fn);
 #define VEC_TIMER    0x20
 #define VEC_IOAPIC0  0x30 /* IOAPIC pin n -> vector 0x30 + n */
 #define VEC_REPORT   0xf0 /* "report in" IPI for the cpus command */
+#define VEC_OFFLINE  0xf1 /* "go offline" IPI (vcpu_hotplug.c) */
 #define VEC_SPURIOUS 0xff
 void apic_init(void);
 void apic_eoi(void);
@@ -129,6 +130,15 @@ bool console_at_line_start(void);
 /* smp.c */
 void smp_boot(void);
 void cpus_report(void);
+int smp_start_cpu(uint32_t i);
+
+/* vcpu_hotplug.c: cpu/<n>/availability (xl vcpu-set) */
+void vcpu_hotplug_init(void);
+
+/* sysrq.c: control/sysrq (xl sysrq), and NMIs (xl trigger nmi) reported from the idle loop */
+void sysrq_init(void);
+void sysrq_poll(void);
+void nmi_taken(void);
 
 /* shell.c */
 void shell_run_script(const char *cmdline);

@@ -62,6 +62,7 @@ void shell_poll(void)
 	ticker_poll();
 	dirty_poll();
 	balloon_poll();
+	sysrq_poll();
 }
 
 /*

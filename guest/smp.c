@@ -59,6 +59,14 @@ static int start_cpu(struct xenon_boot_info *bi, uint32_t i)
 	return wait_until(&cpus[i].online, true, AP_START_TIMEOUT_US) ? 0 : -ETIMEDOUT;
 }
 
+/* Start (or, after it went offline, restart) secondary vCPU i. */
+int smp_start_cpu(uint32_t i)
+{
+	if (boot.path != BOOT_XENON_HV || i == 0 || i >= boot.info->nr_vcpus || i >= MAX_CPUS)
+		return -EINVAL;
+	return start_cpu(boot.info, i);
+}
+
 void smp_boot(void)
 {
 	struct xenon_boot_info *bi = boot.info;
@@ -85,8 +93,11 @@ void cpus_report(void)
 	for (i = 0; i < MAX_CPUS; i++) {
 		struct cpu *c = &cpus[i];
 
-		if (!c->online)
+		if (!c->online) {
+			if (i < boot.info->nr_vcpus)
+				printf("cpu %u: offline\n", i);
 			continue;
+		}
 		if (c == me) {
 			report_in(NULL);
 			continue;

@@ -122,6 +122,10 @@ static void crash_report(struct regs *r)
 
 static void exception(struct regs *r)
 {
+	if (r->vector == 2) {
+		nmi_taken();
+		return;
+	}
 	if (r->vector == 13 && r->rip == (uintptr_t)rdmsr_safe_insn) {
 		r->rip += 2; /* rdmsr is 0f 32 */
 		r->rax = r->rdx = 0;
