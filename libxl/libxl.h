@@ -309,10 +309,12 @@ int libxl_domain_sched_params_set(libxl_ctx *ctx, uint32_t domid, const libxl_do
 /*
  * Xen's triggers: LIBXL_TRIGGER_POWER presses the domain's power button (the
  * guest is asked to power off through xenon-hv, whether or not it reads
- * control/shutdown). The others (sleep, nmi, init, reset, s3resume) are
- * -EOPNOTSUPP, said: Xenon's guests have no sleep state and xenon-hv
- * cannot inject those yet. vcpuid: for nmi and init; ignored otherwise.
- * -ESRCH when xenon-hv is gone.
+ * control/shutdown); NMI injects an NMI into vCPU vcpuid; INIT stops
+ * secondary vCPU vcpuid as an INIT IPI (it waits offline until the guest
+ * starts it again; vCPU 0 is -EINVAL); RESET ends the domain as a reboot
+ * (on_reboot applies). SLEEP and S3RESUME are -EOPNOTSUPP, said: Xenon's
+ * guests have no sleep state. -EINVAL / -ESRCH (said): no such vCPU / it
+ * is offline; -ESRCH also when xenon-hv is gone.
  */
 int libxl_send_trigger(libxl_ctx *ctx, uint32_t domid, libxl_trigger trigger, uint32_t vcpuid);
 
@@ -335,6 +337,17 @@ int libxl_get_memory_target(libxl_ctx *ctx, uint32_t domid, uint64_t *out_target
 int libxl_domain_setmaxmem(libxl_ctx *ctx, uint32_t domid, uint64_t max_memkb);
 
 /* ---- vCPUs (libxl_vcpu.c) ---- */
+
+/*
+ * xl vcpu-set (libxl_vcpu_online.c): the vCPUs set in cpumap online, the
+ * others of the domain's maxvcpus offline, through the guest's
+ * cpu/<n>/availability nodes (the guest takes them down and up) and in the
+ * stored configuration. -EINVAL (said, nothing changed) when cpumap names a
+ * vCPU at or above maxvcpus or leaves vCPU 0 out.
+ */
+int libxl_set_vcpuonline(libxl_ctx *ctx, uint32_t domid, const libxl_bitmap *cpumap);
+/* xl sysrq: the letter (printable, not a space) into the guest's control/sysrq. */
+int libxl_send_sysrq(libxl_ctx *ctx, uint32_t domid, char sysrq);
 
 /*
  * The domain's vCPUs as its xenon-hv runs them (Xen's libxl_vcpuinfo, in

@@ -54,15 +54,6 @@ static int check_config(libxl_domain_config *cfg, bool restore)
 	return 0;
 }
 
-static int popcount_bitmap(const libxl_bitmap *m)
-{
-	int n = 0;
-
-	for (unsigned i = 0; i < libxl_bitmap_nr_bits(m); i++)
-		n += libxl_bitmap_test(m, i);
-	return n;
-}
-
 /*
  * Keys xl.cfg(5) describes that Xenon cannot honour yet: refused, never
  * silently ignored (after fill_defaults).
@@ -71,14 +62,10 @@ static int check_not_yet(const libxl_domain_config *cfg)
 {
 	const libxl_domain_build_info *b = &cfg->b_info;
 	const char *name = cfg->c_info.name;
-	int avail = popcount_bitmap(&b->avail_vcpus);
 
-	if (avail && avail < b->max_vcpus) {
-		log_warnx(
-		    "%s: maxvcpus=%d above vcpus=%d needs vCPU hotplug, which is not supported yet: give "
-		    "maxvcpus= equal to vcpus=",
-		    name, b->max_vcpus, avail);
-		return -EOPNOTSUPP;
+	if (!libxl_bitmap_is_empty(&b->avail_vcpus) && !libxl_bitmap_test(&b->avail_vcpus, 0)) {
+		log_warnx("%s: avail_vcpus leaves vCPU 0 offline: the boot vCPU is always online", name);
+		return -EINVAL;
 	}
 	if (b->target_memkb > b->max_memkb) {
 		log_warnx("%s: memory=%llu is above maxmem=%llu (MiB): give maxmem= at least memory=", name,
@@ -253,6 +240,7 @@ static int make_layout(libxl_domain_config *cfg, struct libxl__layout *l, char *
 	l->max_memkb = cfg->b_info.max_memkb;
 	l->target_memkb = cfg->b_info.target_memkb;
 	l->vcpus = (unsigned)cfg->b_info.max_vcpus;
+	l->online = &cfg->b_info.avail_vcpus;
 	l->kernel = cfg->b_info.kernel;
 	l->cmdline = cfg->b_info.cmdline;
 	l->ramdisk = cfg->b_info.ramdisk;

@@ -81,14 +81,14 @@ static int append(libxl_domain_config *cfg, const struct cfg_change *c)
 	return rc;
 }
 
-static int change_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
+int libxl__config_edit(libxl_ctx *ctx, uint32_t tx, uint32_t domid,
+		       int (*fn)(libxl_domain_config *cfg, void *arg), void *arg)
 {
-	const struct cfg_change *c = arg;
 	char base[LIBXL_PATH_MAX], *json = NULL, err[256];
 	libxl_domain_config cfg;
 	int rc;
 
-	snprintf(base, sizeof(base), "/libxl/%u/config", c->domid);
+	snprintf(base, sizeof(base), "/libxl/%u/config", domid);
 	rc = libxl__xs_read_long(ctx, tx, base, &json);
 	if (rc == -ENOENT)
 		return 0; /* nothing stored: nothing to keep up to date */
@@ -98,11 +98,8 @@ static int change_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
 	rc = libxl_domain_config_from_json(&cfg, json, err, sizeof(err));
 	free(json);
 	json = NULL;
-	if (rc == 0) {
-		drop(&cfg, c->hv_kind, c->devid);
-		if (c->disk || c->nic)
-			rc = append(&cfg, c);
-	}
+	if (rc == 0)
+		rc = fn(&cfg, arg);
 	if (rc == 0)
 		rc = libxl_domain_config_to_json(&cfg, &json);
 	if (rc == 0)
@@ -110,6 +107,21 @@ static int change_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
 	free(json);
 	libxl_domain_config_dispose(&cfg);
 	return rc;
+}
+
+static int change_cfg(libxl_domain_config *cfg, void *arg)
+{
+	const struct cfg_change *c = arg;
+
+	drop(cfg, c->hv_kind, c->devid);
+	return c->disk || c->nic ? append(cfg, c) : 0;
+}
+
+static int change_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
+{
+	const struct cfg_change *c = arg;
+
+	return libxl__config_edit(ctx, tx, c->domid, change_cfg, arg);
 }
 
 static void change(libxl_ctx *ctx, const struct cfg_change *c, const char *what)

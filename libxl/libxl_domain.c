@@ -169,22 +169,49 @@ static int press_power(int fd)
 	return hvctl_shutdown(fd, HVCTL_SHUTDOWN_POWEROFF);
 }
 
+static const struct {
+	libxl_trigger trigger;
+	uint32_t kind; /* HVCTL_TRIGGER_* */
+} hv_triggers[] = {
+    {LIBXL_TRIGGER_NMI, HVCTL_TRIGGER_NMI},
+    {LIBXL_TRIGGER_INIT, HVCTL_TRIGGER_INIT},
+    {LIBXL_TRIGGER_RESET, HVCTL_TRIGGER_RESET},
+};
+
+static int vcpu_trigger(libxl_ctx *ctx, uint32_t domid, const char *name, uint32_t kind, uint32_t vcpuid)
+{
+	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
+
+	if (rc < 0)
+		return rc;
+	rc = hvctl_vcpu_trigger(fd, vcpuid, kind);
+	close(fd);
+	if (rc == -EINVAL && kind == HVCTL_TRIGGER_INIT && vcpuid == 0)
+		log_warnx("domain %u: trigger init: vCPU 0 is the boot vCPU, an INIT would stop the domain: "
+			  "name a secondary vCPU, or use trigger reset",
+			  domid);
+	else if (rc == -EINVAL)
+		log_warnx("domain %u: trigger %s: there is no vCPU %u", domid, name, vcpuid);
+	else if (rc == -ESRCH)
+		log_warnx("domain %u: trigger %s: vCPU %u is offline (or the domain is ending): bring it "
+			  "online with xl vcpu-set first",
+			  domid, name, vcpuid);
+	return rc == -EPIPE ? -ESRCH : rc;
+}
+
 int libxl_send_trigger(libxl_ctx *ctx, uint32_t domid, libxl_trigger trigger, uint32_t vcpuid)
 {
 	const char *name = libxl_trigger_to_string(trigger);
 
-	(void)vcpuid;
 	if (domid == LIBXL_DOMID_HOST)
 		return -EINVAL;
 	if (trigger == LIBXL_TRIGGER_POWER)
 		return hv_simple(ctx, domid, press_power);
-	if (trigger == LIBXL_TRIGGER_SLEEP || trigger == LIBXL_TRIGGER_S3RESUME)
-		log_warnx("domain %u: trigger %s: Xenon's guests have no sleep state (no ACPI S3)", domid,
-			  name ? name : "?");
-	else
-		log_warnx("domain %u: trigger %s is not supported yet: xenon-hv cannot inject it (power is; "
-			  "use xl reboot or xl destroy to reset)",
-			  domid, name ? name : "?");
+	for (size_t i = 0; i < sizeof(hv_triggers) / sizeof(hv_triggers[0]); i++)
+		if (hv_triggers[i].trigger == trigger)
+			return vcpu_trigger(ctx, domid, name ? name : "?", hv_triggers[i].kind, vcpuid);
+	log_warnx("domain %u: trigger %s is not supported: Xenon's guests have no sleep state (no ACPI S3)",
+		  domid, name ? name : "?");
 	return -EOPNOTSUPP;
 }
 

@@ -129,11 +129,19 @@ struct libxl__layout {
 	const char *uuid; /* text form */
 	const char *type; /* "pv" */
 	uint64_t max_memkb, target_memkb;
-	unsigned vcpus;
+	unsigned vcpus;		    /* maxvcpus */
+	const libxl_bitmap *online; /* cpu/<n>/availability online (NULL or empty: all) */
 	const char *kernel, *cmdline, *ramdisk;
 	const char *config_json;
 };
 int libxl__layout_write(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *l);
+/*
+ * The stored configuration (/libxl/<id>/config) read in tx, changed by fn
+ * (0 or -errno: then nothing is written) and written back; none stored: 0,
+ * fn not called (libxl_device_config.c).
+ */
+int libxl__config_edit(libxl_ctx *ctx, uint32_t tx, uint32_t domid,
+		       int (*fn)(libxl_domain_config *cfg, void *arg), void *arg);
 /* "/vm/<uuid>" and nothing else: what /local/domain/<id>/vm may name. */
 bool libxl__vm_path_valid(const char *vm);
 /* Every node of the domain (local, vm, libxl). */

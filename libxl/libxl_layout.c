@@ -46,6 +46,11 @@ static const char *const rw_dirs[] = {"data", "drivers", "feature", "attr", "err
 static const char *const control_rw[] = {"shutdown", "feature-poweroff", "feature-reboot", "feature-suspend",
 					 "sysrq"};
 
+static bool vcpu_available(const struct libxl__layout *l, unsigned i)
+{
+	return !l->online || libxl_bitmap_is_empty(l->online) || libxl_bitmap_test(l->online, i);
+}
+
 static int write_local(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *l, const struct perms *p,
 		       const char *dom)
 {
@@ -70,7 +75,8 @@ static int write_local(libxl_ctx *ctx, uint32_t tx, const struct libxl__layout *
 	if (!rc)
 		rc = libxl__xs_write(ctx, tx, buf, "%s/memory/target", dom);
 	for (i = 0; !rc && i < l->vcpus; i++)
-		rc = libxl__xs_write(ctx, tx, "online", "%s/cpu/%u/availability", dom, i);
+		rc = libxl__xs_write(ctx, tx, vcpu_available(l, i) ? "online" : "offline",
+				     "%s/cpu/%u/availability", dom, i);
 	for (i = 0; !rc && i < sizeof(rw_dirs) / sizeof(rw_dirs[0]); i++)
 		rc = libxl__xs_mkdir_perms(ctx, tx, p->rw, 1, "%s/%s", dom, rw_dirs[i]);
 	if (!rc)

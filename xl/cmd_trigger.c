@@ -1,8 +1,8 @@
 /*
  * xl trigger <Domain> <nmi|reset|init|power|sleep|s3resume> [<VCPU>] and
  * xl button-press <Domain> <power|sleep> (Xen's older form of the same):
- * libxl_send_trigger. Only power is Xenon's so far; the others are refused
- * with the reason.
+ * libxl_send_trigger; sleep and s3resume are refused with the reason.
+ * xl sysrq <Domain> <letter>: libxl_send_sysrq.
  */
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
@@ -76,4 +76,37 @@ int main_button_press(int argc, char **argv)
 		return 1;
 	}
 	return send("button-press", argv[optind], argv[optind + 1], NULL);
+}
+
+int main_sysrq(int argc, char **argv)
+{
+	const char *key;
+	libxl_ctx *ctx;
+	uint32_t domid;
+	int opt, rc;
+
+	SWITCH_FOREACH_OPT(opt, "", NULL, "sysrq", 2)
+	{
+	}
+	if (xl_too_many_args(argc, argv, "sysrq", 2))
+		return 1;
+	key = argv[optind + 1];
+	if (key[0] == '\0' || key[1] != '\0' || key[0] <= ' ' || key[0] > '~') {
+		xl_usage_error("sysrq", "'%s' is not one sysrq letter: give a single letter, e.g. h for help",
+			       key);
+		return 1;
+	}
+	ctx = xl_ctx_open();
+	if (!ctx)
+		return 1;
+	rc = xl_find_guest(ctx, "sysrq", argv[optind], &domid,
+			   "Domain-0 is the host: use its own /proc/sysrq-trigger");
+	if (rc == 0) {
+		rc = libxl_send_sysrq(ctx, domid, key[0]);
+		if (rc < 0)
+			log_warnx("sysrq: cannot send '%c' to domain '%s': %s", key[0], argv[optind],
+				  log_strerror(rc));
+	}
+	libxl_ctx_free(ctx);
+	return rc < 0;
 }

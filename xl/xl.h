@@ -163,5 +163,7 @@ XL_COMMAND(vcpu_list);
 XL_COMMAND(vcpu_pin);
 XL_COMMAND(trigger);
 XL_COMMAND(button_press);
+XL_COMMAND(vcpu_set);
+XL_COMMAND(sysrq);
 
 #endif

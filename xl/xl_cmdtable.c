@@ -167,10 +167,20 @@ const struct cmd_spec cmd_table[] = {
      "-f, --force         (Xen) Force the pinning over Domain-0's boot options:\n"
      "                    accepted, nothing overrides it here.\n"
      "CPU lists as cpus= in xl.cfg(5): N, N-M, node:N, all, ^N to exclude; - keeps one."},
+    {"vcpu-set", main_vcpu_set, false, true, "Set the number of active VCPUs allowed for the domain",
+     "[option] <Domain> <vCPUs>",
+     "-h, --help          Print this help.\n"
+     "-i, --ignore-host   (Xen) Do not refuse more vCPUs than host CPUs: accepted, never refused here.\n"
+     "vCPUs 0..<vCPUs>-1 are online, the others of maxvcpus offline (the guest takes them down)."},
     {"trigger", main_trigger, false, true, "Send a trigger to a domain",
      "<Domain> <nmi|reset|init|power|sleep|s3resume> [<VCPU>]",
      "-h, --help          Print this help.\n"
-     "power presses the domain's power button; the others are refused (not yet in Xenon)."},
+     "nmi: an NMI to the vCPU (0 by default); init: stop a secondary vCPU as an INIT IPI;\n"
+     "reset: reboot the domain at once (on_reboot applies); power: the power button;\n"
+     "sleep, s3resume: refused (no sleep state)."},
+    {"sysrq", main_sysrq, false, true, "Send a sysrq to a domain", "<Domain> <letter>",
+     "-h, --help          Print this help.\n"
+     "Xenon's guest knows h (help), t (vCPU states), b (reboot), o (power off), c (crash)."},
     {"button-press", main_button_press, false, true, "Indicate an ACPI button press to the domain",
      "<Domain> <Button>",
      "-h, --help          Print this help.\n"
@@ -228,8 +238,8 @@ const int cmd_table_len = sizeof(cmd_table) / sizeof(cmd_table[0]);
 static const char *const xen_only_commands[] = {
     "config-update", "pci-attach", "pci-detach", "pci-list", "pci-assignable-add", "pci-assignable-remove",
     "pci-assignable-list", "vncviewer",
-    "cd-insert", "cd-eject", "vcpu-set",
-    "sharing", "sched-rtds", "sysrq", "debug-keys",
+    "cd-insert", "cd-eject",
+    "sharing", "sched-rtds", "debug-keys",
     "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",
     "vdispl-attach", "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach",
     "vkb-list", "vkb-detach", "claims", "getenforce",
