@@ -175,8 +175,8 @@ local_teardown() { xl_env_stop; }
 	run xl pci-attach lc1 core
 	[ "$status" -eq 1 ]
 	[ "$output" = "xl: 'pci-attach' is a command of Xen's xl that Xenon does not implement yet; run 'xl help' for the list of commands" ]
-	run xl vcpu-s
-	[[ "$output" == *"'vcpu-set' is a command of Xen's xl"* ]]
+	run xl vncv
+	[[ "$output" == *"'vncviewer' is a command of Xen's xl"* ]]
 	run xl help pci-attach
 	[ "$status" -eq 1 ]
 	[[ "$output" == "xl: help: 'pci-attach' is a command of Xen's xl"* ]]

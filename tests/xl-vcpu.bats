@@ -166,3 +166,72 @@ affinity_of() {
 	xl destroy f1
 	nothing_left
 }
+
+# cpu/<n>/availability of domain $1 (a domid), vCPUs 0 to $2 - 1, as one line.
+availability() {
+	local i out=
+	for ((i = 0; i < $2; i++)); do out+="$(xenstore-read "/local/domain/$1/cpu/$i/availability") "; done
+	echo "${out% }"
+}
+
+availability_is() { [ "$(availability "$1" "$2")" = "$3" ]; }
+
+# The State column of vCPU $2 of domain $1 in xl vcpu-list, and its CPU column.
+vcpu_state() { xl vcpu-list "$1" | awk -v v="$2" 'NR > 1 && $3 == v { print $4, $5 }'; }
+
+vcpu_offline() { [ "$(vcpu_state "$1" "$2")" = "- --p" ]; }
+
+vcpu_online() { [[ $(vcpu_state "$1" "$2") =~ ^[0-9]+\ [r-][b-]-$ ]]; }
+
+@test "maxvcpus above vcpus: vcpu-set writes cpu/<n>/availability and the stored configuration; bad counts change nothing" {
+	fake
+	xl create "$T/f.cfg" 'vcpus=1' 'maxvcpus=3'
+	availability_is 1 3 "online offline offline"
+	xl vcpu-set f1 3
+	availability_is 1 3 "online online online"
+	xl vcpu-set f1 2
+	availability_is 1 3 "online online offline"
+	xl list -l f1 | tr -d ' \t\n' | grep -qF '"avail_vcpus":[0,1]'
+	run xl vcpu-set f1 4
+	[ "$status" -eq 1 ]
+	[[ $output == *"built with maxvcpus=3: vCPU 3 cannot be brought online"* ]]
+	for n in 0 -1 x 2x ""; do
+		run xl vcpu-set f1 "$n"
+		[ "$status" -eq 1 ]
+		[[ $output == *"is not a vCPU count"* ]]
+	done
+	run xl vcpu-set Domain-0 1
+	[ "$status" -eq 1 ]
+	run xl vcpu-set nosuch 1
+	[ "$status" -eq 1 ]
+	availability_is 1 3 "online online offline"
+	run xl create "$T/f.cfg" 'name="f2"' 'vcpus=3' 'maxvcpus=2'
+	[ "$status" -eq 1 ]
+	[[ $output == *"maxvcpus (2) is smaller than vcpus (3)"* ]]
+}
+
+@test "real guest: vcpu-set 2 -> 1 -> 2 with maxvcpus=3: the guest takes vCPUs down and up, cpus and vcpu-list agree" {
+	require_kvm
+	xl create "$T/f.cfg" 'maxvcpus=3'
+	wait_for 30 console_has f1 "vCPU 2 is offline"
+	wait_for 10 vcpu_offline f1 2
+	vcpu_online f1 1
+	xl vcpu-set f1 1
+	wait_for 20 console_has f1 "vCPU 1 is offline"
+	wait_for 10 vcpu_offline f1 1
+	vcpu_online f1 0
+	guest_cmd f1 cpus
+	wait_for 10 console_has f1 "1 of 3 vCPUs online"
+	xl vcpu-set f1 2
+	wait_for 20 console_has f1 "vCPU 1 is online"
+	wait_for 10 vcpu_online f1 1
+	vcpu_offline f1 2
+	guest_cmd f1 cpus
+	wait_for 10 console_has f1 "cpu 1: online, apic id"
+	console_has f1 "2 of 3 vCPUs online"
+	run xl vcpu-set f1 4
+	[ "$status" -eq 1 ]
+	vcpu_offline f1 2
+	xl destroy f1
+	nothing_left
+}

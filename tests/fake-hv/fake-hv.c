@@ -27,6 +27,11 @@
  * guest's frontends in xenstore (FAKE_HV_FRONTEND=connect|mute|stuck|error,
  * see there).
  *
+ * VCPU_TRIGGER   as xenon-hv checks it: NMI to an online vCPU is noted in
+ *                the console ring ("fake-hv: NMI to vCPU <n>"), INIT takes
+ *                a secondary vCPU offline (VCPU_INFO and INFO then say so),
+ *                RESET replies, then exits HV_EXIT_REBOOT
+ *
  * FAKE_HV_SECCOMP (any value): a shutdown request ends it as xenon-hv's
  * SIGSYS handler does: the line naming the call, exit HV_EXIT_SECCOMP.
  *
@@ -66,6 +71,7 @@ struct fake {
 	int master, slave, mute;
 	char ring[256];
 	double load[HVCTL_MAX_VCPUS]; /* FAKE_HV_VCPU_LOAD */
+	uint64_t offline;	      /* bit n: vCPU n taken down by a trigger init */
 	uint64_t start_mono_ns;
 	_Atomic int tids[HVCTL_MAX_VCPUS]; /* the vCPU threads' ids */
 	pthread_t threads[HVCTL_MAX_VCPUS];
@@ -245,8 +251,10 @@ static void vcpu_info(struct fake *f, int fd, uint32_t type)
 	for (uint32_t i = 0; i < n; i++)
 		v[i] = (struct hvctl_vcpu){
 		    .tid = f->tids[i],
-		    .flags = HVCTL_VCPU_ONLINE |
-			     (f->state == HVCTL_STATE_RUNNING && !f->spin ? HVCTL_VCPU_BLOCKED : 0),
+		    .flags = (f->offline >> i) & 1
+				 ? 0
+				 : HVCTL_VCPU_ONLINE |
+				       (f->state == HVCTL_STATE_RUNNING && !f->spin ? HVCTL_VCPU_BLOCKED : 0),
 		    .time_ns = vcpu_time(f, i)};
 	if (n && getenv("FAKE_HV_FOREIGN_TID") && !strcmp(getenv("FAKE_HV_FOREIGN_TID"), "1"))
 		v[0].tid = (int)getppid();
@@ -310,6 +318,8 @@ static void info(struct fake *f, struct hvctl_info *in)
 	for (uint32_t i = 0; i < f->vcpus && i < HVCTL_MAX_VCPUS; i++) {
 		in->vcpu_time_ns[i] = vcpu_time(f, i);
 		in->cpu_time_ns += in->vcpu_time_ns[i];
+		if ((f->offline >> i) & 1)
+			continue;
 		in->vcpu_online[i / 32] |= 1u << (i % 32);
 		if (f->state == HVCTL_STATE_RUNNING)
 			in->vcpu_blocked[i / 32] |= 1u << (i % 32);
@@ -319,11 +329,38 @@ static void info(struct fake *f, struct hvctl_info *in)
 	snprintf(in->console_pty, sizeof(in->console_pty), "%s", f->pty);
 }
 
+/* 0, -errno, or 1: a reset (the process ends as a reboot). */
+static int vcpu_trigger(struct fake *f, const uint8_t *payload, uint32_t len)
+{
+	struct hvctl_vcpu_trigger t;
+	size_t used;
+
+	if (len != sizeof(t))
+		return -EINVAL;
+	memcpy(&t, payload, sizeof(t));
+	if (t.kind == HVCTL_TRIGGER_RESET)
+		return 1;
+	if (t.vcpu >= f->vcpus || t.vcpu >= 64 ||
+	    (t.kind != HVCTL_TRIGGER_NMI && t.kind != HVCTL_TRIGGER_INIT) ||
+	    (t.kind == HVCTL_TRIGGER_INIT && t.vcpu == 0))
+		return -EINVAL;
+	if ((f->offline >> t.vcpu) & 1)
+		return -ESRCH;
+	if (t.kind == HVCTL_TRIGGER_INIT) {
+		f->offline |= 1ULL << t.vcpu;
+		return 0;
+	}
+	used = strlen(f->ring);
+	snprintf(f->ring + used, sizeof(f->ring) - used, "fake-hv: NMI to vCPU %u\r\n", t.vcpu);
+	return 0;
+}
+
 /* One request; returns the exit status when the request ends the process, else -1. */
 static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint8_t *payload)
 {
 	struct hvctl_info in;
 	uint32_t how;
+	int rc;
 
 	switch (hdr->type) {
 	case HVCTL_INFO:
@@ -348,6 +385,10 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 	case HVCTL_CONSOLE_RING:
 		reply(fd, hdr->type, 0, f->ring, (uint32_t)strlen(f->ring));
 		return -1;
+	case HVCTL_VCPU_TRIGGER:
+		rc = vcpu_trigger(f, payload, hdr->len);
+		reply(fd, hdr->type, rc > 0 ? 0 : rc, NULL, 0);
+		return rc > 0 ? HV_EXIT_REBOOT : -1;
 	case HVCTL_SHUTDOWN:
 		if (hdr->len != sizeof(how)) {
 			reply(fd, hdr->type, -EINVAL, NULL, 0);
