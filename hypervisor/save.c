@@ -181,6 +181,13 @@ static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res, 
 /* What cannot be saved yet is refused before anything happens, with what to do. */
 static int check_savable(struct hv_vm *vm)
 {
+	for (unsigned i = 0; i < vm->args.nr_vcpus; i++)
+		if (vm->vcpus[i].started && vm->vcpus[i].offline) {
+			log_warnx("save: domain %u's vCPU %u is offline, which the stream cannot carry yet; "
+				  "bring it online first (xl vcpu-set)",
+				  vm->args.domid, i);
+			return -EOPNOTSUPP;
+		}
 	for (struct hv_dev *d = vm->devs; d; d = d->next)
 		if (!d->ops->save && !hv_virtio_is(d)) {
 			log_warnx("save: domain %u's device %s cannot be saved yet", vm->args.domid,

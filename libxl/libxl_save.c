@@ -32,6 +32,26 @@ int libxl_domain_save(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, li
 	return libxl_domain_save_live(ctx, domid, fd, flags, 0, stats);
 }
 
+/* vCPUs taken offline (xl vcpu-set) cannot be carried by the stream yet: said, -EOPNOTSUPP. */
+static int check_vcpus_online(libxl_ctx *ctx, uint32_t domid)
+{
+	libxl_domain_config cfg;
+	unsigned online;
+	int rc;
+
+	libxl_domain_config_init(&cfg);
+	rc = libxl_retrieve_domain_configuration(ctx, domid, &cfg);
+	online = libxl_bitmap_count_set(&cfg.b_info.avail_vcpus);
+	if (rc == 0 && online && online < (unsigned)cfg.b_info.max_vcpus) {
+		log_warnx("save: domain %u has %u of its %d vCPUs online, and a saved stream cannot carry "
+			  "offline vCPUs yet: bring them online first (xl vcpu-set %u %d)",
+			  domid, online, cfg.b_info.max_vcpus, domid, cfg.b_info.max_vcpus);
+		rc = -EOPNOTSUPP;
+	}
+	libxl_domain_config_dispose(&cfg);
+	return rc < 0 && rc != -EOPNOTSUPP ? 0 : rc; /* no configuration: xenon-hv checks too */
+}
+
 int libxl_domain_save_live(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, uint32_t max_downtime_ms,
 			   libxl_save_stats *stats)
 {
@@ -44,6 +64,9 @@ int libxl_domain_save_live(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flag
 
 	if (domid == LIBXL_DOMID_HOST || (flags & ~SAVE_FLAGS))
 		return -EINVAL;
+	rc = check_vcpus_online(ctx, domid);
+	if (rc < 0)
+		return rc;
 	rc = libxl__hv_connect(ctx, domid, &hv);
 	if (rc < 0)
 		return rc;

@@ -205,6 +205,10 @@ vcpu_online() { [[ $(vcpu_state "$1" "$2") =~ ^[0-9]+\ [r-][b-]-$ ]]; }
 	run xl vcpu-set nosuch 1
 	[ "$status" -eq 1 ]
 	availability_is 1 3 "online online offline"
+	run xl save f1 "$T/f1.save"
+	[ "$status" -eq 1 ]
+	[[ $output == *"has 2 of its 3 vCPUs online, and a saved stream cannot carry offline vCPUs yet"* ]]
+	[ "$(state_of f1)" = "-b----" ] || [ "$(state_of f1)" = "r-----" ]
 	run xl create "$T/f.cfg" 'name="f2"' 'vcpus=3' 'maxvcpus=2'
 	[ "$status" -eq 1 ]
 	[[ $output == *"maxvcpus (2) is smaller than vcpus (3)"* ]]
