@@ -14,6 +14,7 @@
  */
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
+#include "hypervisor/loglimit.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -34,16 +35,19 @@ void hv_vcpu_kick(struct hv_vcpu *v)
 /* A secondary vCPU the guest (or an INIT) stops; the caller holds vm->lock. */
 static int take_down(struct hv_vm *vm, unsigned index, const char *who)
 {
+	static struct loglimit range_lim, down_lim;
 	struct hv_vcpu *v;
 
 	if (index == 0 || index >= vm->args.nr_vcpus) {
-		log_warnx("%s vCPU %u offline, but the domain's secondary vCPUs are 1-%u; ignored", who,
-			  index, vm->args.nr_vcpus - 1);
+		log_warnx_limited(&range_lim,
+				  "%s vCPU %u offline, but the domain's secondary vCPUs are 1-%u; ignored",
+				  who, index, vm->args.nr_vcpus - 1);
 		return -EINVAL;
 	}
 	v = &vm->vcpus[index];
 	if (!hv_vcpu_online(v)) {
-		log_warnx("%s vCPU %u offline, but it is not running; ignored", who, index);
+		log_warnx_limited(&down_lim, "%s vCPU %u offline, but it is not running; ignored", who,
+				  index);
 		return -ESRCH;
 	}
 	v->offline = 1;
@@ -56,13 +60,16 @@ static int take_down(struct hv_vm *vm, unsigned index, const char *who)
 /* XENON_PORT_CPU_OFFLINE: only a vCPU itself says it goes offline. */
 int hv_vcpu_offline(struct hv_vm *vm, unsigned index)
 {
+	static struct loglimit self_lim;
 	struct hv_vcpu *self = hv_vcpu_self();
 	int rc;
 
 	if (!self || self->index != index) {
-		log_warnx("guest: vCPU %u wrote %u to the offline port, which only a vCPU may write for "
-			  "itself; ignored",
-			  self ? self->index : 0, index);
+		log_warnx_limited(
+		    &self_lim,
+		    "guest: vCPU %u wrote %u to the offline port, which only a vCPU may write for "
+		    "itself; ignored",
+		    self ? self->index : 0, index);
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&vm->lock);
