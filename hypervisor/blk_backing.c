@@ -203,12 +203,14 @@ static int open_checked(struct blk_backing *b, const char *what, const char *pat
  * (and within one: locks belong to open files): a disk attached twice for
  * writing would be corrupted by two caches.
  */
-static int lock_backing(struct blk_backing *b, const char *what, const char *path)
+int blk_backing_lock(struct blk_backing *b, const char *what, const char *path)
 {
-	if (!flock(b->bfd, (b->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB))
+	if (b->locked)
 		return 0;
-	if (errno != EWOULDBLOCK)
-		return 0; /* a filesystem without locks: nothing to check with */
+	if (!flock(b->bfd, (b->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) || errno != EWOULDBLOCK) {
+		b->locked = true; /* taken, or a filesystem without locks: nothing to check with */
+		return 0;
+	}
 	if (b->readonly)
 		log_warnx("%s: %s is attached for writing elsewhere (a disk of this or another xenon-hv): "
 			  "detach it there first",
@@ -237,8 +239,6 @@ int blk_backing_open(struct blk_backing *b, const char *what, const char *path, 
 	rc = open_checked(b, what, path, flags);
 	if (!rc)
 		rc = probe_format(b, what, path);
-	if (!rc)
-		rc = lock_backing(b, what, path);
 	if (rc) {
 		blk_backing_close(b);
 		return rc;
@@ -291,8 +291,6 @@ int blk_backing_adopt(struct blk_backing *b, const char *what, const char *path,
 	rc = check_opened(b, what, path, readonly ? O_RDONLY : O_RDWR);
 	if (!rc)
 		rc = probe_format(b, what, path);
-	if (!rc)
-		rc = lock_backing(b, what, path);
 	if (rc) {
 		b->bfd = -1; /* still the caller's */
 		return rc;
@@ -304,6 +302,23 @@ int blk_backing_adopt(struct blk_backing *b, const char *what, const char *path,
 	log_info("%s: %s (passed), %llu bytes, %s%s", what, path, (unsigned long long)b->size,
 		 b->direct ? "O_DIRECT" : "buffered", readonly ? ", read-only" : "");
 	return 0;
+}
+
+/* The data written reaches the file (a page cache another host may not
+ * share: NFS), then the lock goes, for the domain's copy on another host. */
+int blk_backing_unlock(struct blk_backing *b)
+{
+	int rc = 0;
+
+	if (!b->locked)
+		return 0;
+	if (!b->readonly && fdatasync(b->bfd) < 0)
+		rc = -errno;
+	if (!rc && flock(b->bfd, LOCK_UN) < 0)
+		rc = -errno;
+	if (!rc)
+		b->locked = false;
+	return rc;
 }
 
 void blk_backing_close(struct blk_backing *b)

@@ -3,8 +3,8 @@
  * block device, opened once by xenon-hv. An image in another format
  * (qcow2, vhd, vmdk: found by its magic) is refused with a message that
  * says to convert it; so are directories, other special files and files
- * smaller than one sector, and one in use (flock: one writer, or readers
- * only) by another disk of any xenon-hv. The data fd is O_DIRECT when the backing takes
+ * smaller than one sector; blk_backing_lock refuses one in use (flock: one
+ * writer, or readers only) by another disk of any xenon-hv. The data fd is O_DIRECT when the backing takes
  * it (tried, with the alignment it needs) unless told not to; a second,
  * buffered fd serves requests O_DIRECT cannot (an offset or length the
  * alignment does not allow) and the probes.
@@ -25,6 +25,7 @@ struct blk_backing {
 	bool readonly;		/* opened O_RDONLY */
 	bool direct;		/* fd is O_DIRECT */
 	bool blockdev;		/* a host block device (BLKDISCARD) or a file (PUNCH_HOLE) */
+	bool locked;		/* blk_backing_lock took the lock (or the filesystem has none) */
 	unsigned align;		/* O_DIRECT: offsets, lengths and buffers are multiples (512 or more) */
 	unsigned logical_block; /* the device's logical block size (512 for files) */
 };
@@ -38,6 +39,13 @@ int blk_backing_open(struct blk_backing *b, const char *what, const char *path, 
  * what b does not own. path is for messages. */
 int blk_backing_adopt(struct blk_backing *b, const char *what, const char *path, int fd, int dfd,
 		      bool readonly, bool direct);
+/* One writer or any number of readers, across every xenon-hv on the host:
+ * -EBUSY, with a log line, if another disk holds it (0 if held already).
+ * Taken after open or adopt, except by a domain being restored, whose
+ * source may still hold it until the hand-over (migration); unlock gives
+ * it up (the written data flushed first), for the copy on the target. */
+int blk_backing_lock(struct blk_backing *b, const char *what, const char *path);
+int blk_backing_unlock(struct blk_backing *b);
 void blk_backing_close(struct blk_backing *b);
 
 /* The image format whose magic the first 512 bytes (head) or the last 512

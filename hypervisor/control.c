@@ -154,11 +154,15 @@ static int msg_pause(struct hv_vm *vm, struct hv_client *cl, const void *req, ui
 static int msg_unpause(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
 		       struct hv_reply *reply)
 {
+	int rc;
+
 	(void)cl, (void)req, (void)len, (void)reply;
 	if (atomic_load(&vm->end_status) >= 0)
 		return -ESRCH;
 	if (vm->paused && hv_mig_vdevs_restored(vm)) /* a restored domain's disks and NICs first */
 		return -ENODEV;
+	if (vm->paused && (rc = hv_mig_vdevs_claim(vm))) /* its disks' locks (migration) */
+		return rc;
 	if (vm->paused) {
 		hv_vm_unpause(vm);
 		hv_control_event(vm, HVCTL_EV_UNPAUSED, "unpaused");

@@ -33,6 +33,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -312,6 +313,7 @@ int hv_virtio_quiesce(struct hv_dev *d);		/* thread stopped, nothing in flight *
 int hv_virtio_resume(struct hv_dev *d);
 int hv_virtio_save_state(struct hv_dev *d, struct mig_vdev *out, void *state, size_t cap);
 int hv_virtio_load_state(struct hv_dev *d, const struct mig_vdev *in, const void *state);
+int hv_virtio_handover(struct hv_dev *d, bool hold); /* vmmio_ops.handover, if it has one */
 
 /*
  * vdev.c: disks and NICs (vdev.h). add checks spec (from a control client:
@@ -357,6 +359,13 @@ unsigned hv_mig_vdevs_pending(void);
 int hv_mig_vdev_place(uint32_t kind, uint32_t devid);
 int hv_mig_vdev_load(uint32_t kind, uint32_t devid, struct hv_dev *d);
 int hv_mig_vdevs_restored(struct hv_vm *vm); /* before the first unpause: -ENODEV if one is missing */
+bool hv_mig_restoring(void);			 /* from the stream's end to the first unpause */
+/* Hand-over (migration): after a stream sent for xl migrate, the devices'
+ * I/O stays stopped and their disks' locks go; claim, before any unpause,
+ * takes every lock (-EBUSY, logged: the domain stays paused) and restarts
+ * the I/O a hand-over stopped. */
+int hv_mig_vdevs_hand_over(struct hv_vm *vm);
+int hv_mig_vdevs_claim(struct hv_vm *vm);
 /* virtio_blk.c: a vbd's checks and target opened and closed, before the domain exists. */
 int hv_blk_check(const struct hvctl_device_spec *spec, const char *what);
 

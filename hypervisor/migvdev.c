@@ -15,6 +15,12 @@
  * line and takes the saved state, so that the guest goes on using it
  * without probing it again. A device the stream lacks is refused, and the
  * domain cannot be unpaused while a saved one has not come.
+ *
+ * Hand-over (xl migrate): only one copy of the domain may hold a disk (its
+ * lock, blk_backing.h). The source gives its locks up once the stream is
+ * sent, its I/O stopped; the target takes them at its first unpause, and
+ * the source too if it is unpaused instead (the migration failed): a copy
+ * that cannot take them stays paused, so two never write one disk.
  */
 #include "hypervisor/migstate.h"
 
@@ -110,6 +116,41 @@ int hv_mig_vdevs_save(struct hv_vm *vm, struct mig_writer *w)
 	return hv_vdev_foreach(vm, save_one, &c);
 }
 
+/* ---- hand-over ---- */
+
+static int handed_over; /* the I/O stopped with the locks given up, until the next unpause */
+
+static int handover_one(void *arg, uint32_t kind, uint32_t devid, struct hv_dev *d)
+{
+	(void)arg, (void)kind, (void)devid;
+	return hv_virtio_handover(d, *(const bool *)arg);
+}
+
+int hv_mig_vdevs_hand_over(struct hv_vm *vm)
+{
+	bool hold = false;
+
+	handed_over = 1; /* even if one failed: the unpause takes every one again */
+	return hv_vdev_foreach(vm, handover_one, &hold);
+}
+
+int hv_mig_vdevs_claim(struct hv_vm *vm)
+{
+	bool hold = true;
+	int rc = hv_vdev_foreach(vm, handover_one, &hold);
+
+	if (rc) {
+		log_warnx("domain %u stays paused: another copy of it (a migration) or another domain "
+			  "holds its disk",
+			  vm->args.domid);
+		return rc;
+	}
+	if (handed_over)
+		hv_mig_vdevs_resume(vm);
+	handed_over = 0;
+	return 0;
+}
+
 /* ---- restore ---- */
 
 struct saved_vdev {
@@ -148,6 +189,11 @@ int hv_mig_vdev_keep(uint32_t instance, const void *payload, size_t len)
 void hv_mig_vdevs_restoring(void)
 {
 	saved.restoring = 1;
+}
+
+bool hv_mig_restoring(void)
+{
+	return saved.restoring;
 }
 
 unsigned hv_mig_vdevs_pending(void)

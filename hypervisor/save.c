@@ -221,6 +221,17 @@ static int open_target(const struct hvctl_save_req *r, int fd, int *out)
 	return 0;
 }
 
+/* The devices stay stopped and the disks' locks go, for the target's copy;
+ * if a lock cannot go, the migration fails and this copy runs on. */
+static int hand_over(struct hv_vm *vm, int was_paused)
+{
+	int rc = hv_mig_vdevs_hand_over(vm);
+
+	if (rc && !hv_mig_vdevs_claim(vm) && !was_paused)
+		hv_vm_unpause(vm);
+	return rc;
+}
+
 int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, struct hvctl_save_result *res)
 {
 	uint64_t t0 = hv_now_ns(CLOCK_MONOTONIC);
@@ -262,9 +273,11 @@ int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, st
 		log_warnx("save: writing the stream failed after %llu bytes: %s; domain %u %s",
 			  (unsigned long long)res->bytes, log_strerror(rc), vm->args.domid,
 			  was_paused ? "stays paused" : "runs on");
+	if (!rc && (r->flags & HVCTL_SAVE_CONTINUE) && (r->flags & HVCTL_SAVE_PAUSED))
+		return hand_over(vm, was_paused); /* xl migrate: for the target's copy */
 	if (rc || (r->flags & HVCTL_SAVE_CONTINUE)) {
 		hv_mig_vdevs_resume(vm);
-		if (!was_paused && (rc || !(r->flags & HVCTL_SAVE_PAUSED)))
+		if (!was_paused)
 			hv_vm_unpause(vm);
 		return rc;
 	}

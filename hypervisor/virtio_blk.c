@@ -504,6 +504,19 @@ static int vbd_load(void *dev, const void *state)
 	return 0;
 }
 
+/* Migration: the disk's lock given up once the stream is sent, taken again
+ * before the domain runs (on the target, or on the source if it resumes). */
+static int vbd_handover(void *dev, bool hold)
+{
+	struct vbd *v = dev;
+	int rc = hold ? blk_backing_lock(&v->b, v->name, v->target) : blk_backing_unlock(&v->b);
+
+	if (rc && !hold)
+		log_warnx("%s: %s: cannot flush it and give up its lock: %s", v->name, v->target,
+			  log_strerror(rc));
+	return rc;
+}
+
 static void make_ops(struct vbd *v)
 {
 	uint64_t f = 1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
@@ -527,6 +540,7 @@ static void make_ops(struct vbd *v)
 	    .state_len = sizeof(struct mig_vbd),
 	    .save = vbd_save,
 	    .load = vbd_load,
+	    .handover = vbd_handover,
 	};
 }
 
@@ -580,6 +594,10 @@ static int open_backing(struct vbd *v, const struct hvctl_device_spec *spec, str
 	else if (!rc)
 		rc = blk_backing_open(&v->b, v->name, spec->target, spec->flags & HVCTL_DEVF_READONLY,
 				      !(spec->flags & HVCTL_DEVF_NO_DIRECT));
+	/* A restored domain's source may hold the lock until it hands the
+	 * domain over: taken at the first unpause (vbd_handover). */
+	if (!rc && !hv_mig_restoring())
+		rc = blk_backing_lock(&v->b, v->name, spec->target);
 	return rc;
 }
 
@@ -590,8 +608,10 @@ int hv_blk_check(const struct hvctl_device_spec *spec, const char *what)
 
 	if (!rc)
 		rc = blk_backing_open(&b, what, spec->target, spec->flags & HVCTL_DEVF_READONLY, false);
-	if (!rc)
+	if (!rc) {
+		rc = blk_backing_lock(&b, what, spec->target);
 		blk_backing_close(&b);
+	}
 	return rc;
 }
 

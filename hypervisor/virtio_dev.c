@@ -386,6 +386,13 @@ int hv_virtio_resume(struct hv_dev *d)
 	return rc;
 }
 
+int hv_virtio_handover(struct hv_dev *d, bool hold)
+{
+	struct hv_virtio *v = d->priv;
+
+	return v->mmio.ops->handover ? v->mmio.ops->handover(v->mmio.dev, hold) : 0;
+}
+
 int hv_virtio_save_state(struct hv_dev *d, struct mig_vdev *out, void *state, size_t cap)
 {
 	struct hv_virtio *v = d->priv;

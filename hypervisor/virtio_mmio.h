@@ -132,6 +132,10 @@ struct vmmio_ops {
 	void (*quiesce)(void *dev);
 	void (*save)(void *dev, void *state);
 	int (*load)(void *dev, const void *state);
+	/* Optional, for migration, with the device's thread stopped: give up
+	 * (hold false) or take again (true) what only one host's copy of the
+	 * domain may hold (a disk's lock); 0 or -errno with a log line. */
+	int (*handover)(void *dev, bool hold);
 };
 
 /* A queue's registers as the driver wrote them, used at QueueReady. */

@@ -207,9 +207,6 @@ sys.stdout.buffer.write(b"Xenon saved domain, xl format\n \0" + struct.pack("<II
 
 @test "xl migrate of a guest with a disk and a NIC: on B its ticker goes on, its disk data is intact, it answers ping on B's bridge" {
 	require_kvm
-	# both hosts are one machine: B's xenon-hv cannot lock the disk image A's
-	# still holds for writing (no lock handover at the switchover yet)
-	known_defect "migrating a read-write disk between two hosts on one machine: the image lock is not handed over"
 	dev_guest dv1
 	pings_guest
 	run xl migrate -s "$T/to-b" dv1 hostb
@@ -234,9 +231,6 @@ sys.stdout.buffer.write(b"Xenon saved domain, xl format\n \0" + struct.pack("<II
 
 @test "xl migrate to a host without the guest's bridge: refused there, the source runs on, nothing left on B" {
 	require_kvm
-	# both hosts are one machine: B's xenon-hv cannot lock the disk image A's
-	# still holds for writing (no lock handover at the switchover yet)
-	known_defect "migrating a read-write disk between two hosts on one machine: the image lock is not handed over"
 	dev_guest dv1
 	old=$(xl domid dv1)
 	ip -n "$NS_PREFIX-b" link delete xenbr0

@@ -679,6 +679,25 @@ static void test_specs_and_cmdline(void)
 	hv_vdev_fini(&vm);
 }
 
+/* Migration's hand-over: a lock given up (data flushed) can be taken by
+ * another open of the image, and not taken back while that one holds it. */
+static void test_lock_handover(void)
+{
+	struct blk_backing src, dst;
+
+	CHECK_INT(blk_backing_open(&src, "src", image, false, false), 0);
+	CHECK_INT(blk_backing_open(&dst, "dst", image, false, false), 0); /* an open takes no lock */
+	CHECK_INT(blk_backing_lock(&src, "src", image), 0);
+	CHECK_INT(blk_backing_lock(&src, "src", image), 0); /* held already */
+	CHECK_INT(blk_backing_lock(&dst, "dst", image), -EBUSY);
+	CHECK_INT(blk_backing_unlock(&src), 0);
+	CHECK_INT(blk_backing_lock(&dst, "dst", image), 0);
+	CHECK_INT(blk_backing_lock(&src, "src", image), -EBUSY); /* the source cannot run on */
+	blk_backing_close(&dst);
+	CHECK_INT(blk_backing_lock(&src, "src", image), 0); /* the target is gone: it can */
+	blk_backing_close(&src);
+}
+
 int main(void)
 {
 	char cmd[160];
@@ -697,6 +716,7 @@ int main(void)
 	RUN(test_refused_targets);
 	RUN(test_io_engines);
 	RUN(test_specs_and_cmdline);
+	RUN(test_lock_handover);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		printf("# could not remove %s\n", dir);
