@@ -181,6 +181,14 @@ typedef struct {
 	const char *kernel_release;
 } libxl_version_info;
 
+/*
+ * The host's CPUs and memory. With a ctx, free_kib is what a new domain can
+ * still claim (the host's available memory less what the running domains
+ * may grow to: outstanding_kib), which asks every domain's xenon-hv (one
+ * round trip each, up to a device timeout for one that does not answer);
+ * with ctx NULL, the host's own figures only, at once (free_kib its
+ * available memory, outstanding_kib 0): for callers that sample often.
+ */
 int libxl_get_physinfo(libxl_ctx *ctx, libxl_physinfo *info);
 const libxl_version_info *libxl_get_version_info(libxl_ctx *ctx);
 

@@ -174,6 +174,16 @@ xl_env_start() {
 	wait_for 5 test -S "$XENSTORED_PATH"
 }
 
+# fakehv_env_start [VCPUS]: xl_env_start, with tests/fake-hv/fake-hv as
+# every domain's xenon-hv (no KVM needed) and $T/f.cfg a domain "f1" of
+# 32 MiB (and VCPUS vCPUs, if given) for it.
+fakehv_env_start() {
+	xl_env_start
+	export XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv
+	printf 'name = "f1"\nkernel = "%s"\nmemory = 32\n' "$XENON_TOP/guest/xenon-guest.elf" > "$T/f.cfg"
+	[ -z "${1:-}" ] || printf 'vcpus = %s\n' "$1" >> "$T/f.cfg"
+}
+
 # xl_env_stop: end what xl_env_start and the test started: each domain's
 # monitor, then its xenon-hv (by the pids libxl recorded; the monitor first,
 # so that it cannot restart the domain), then xenstored.

@@ -11,14 +11,7 @@
 load helpers
 
 setup() {
-	xl_env_start
-	export XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv
-	cat > "$T/f.cfg" <<-EOF
-		name = "f1"
-		kernel = "$XENON_TOP/guest/xenon-guest.elf"
-		memory = 32
-		vcpus = 2
-	EOF
+	fakehv_env_start 2
 	NCPU=$(nproc --all)
 	LAST=$((NCPU - 1))
 }

@@ -8,13 +8,7 @@
 load helpers
 
 setup() {
-	xl_env_start
-	export XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv
-	cat > "$T/f.cfg" <<-EOF
-		name = "f1"
-		kernel = "$XENON_TOP/guest/xenon-guest.elf"
-		memory = 32
-	EOF
+	fakehv_env_start
 	printf 'root:$6$not-a-real-hash:19000:0:99999:7:::\n' > "$T/shadow"
 }
 
