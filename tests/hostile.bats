@@ -62,7 +62,8 @@ teardown() {
 	[ -z "${HOSTILE:-}" ] || xl destroy "$HOSTILE" 2> /dev/null || true
 }
 
-hv_log() { cat "$XENON_LOGDIR/xl-$1.log" 2> /dev/null; }
+# What xenon-hv logged (xenon-hv-NAME.log), then what its monitor did (xl-NAME.log).
+hv_log() { cat "$XENON_LOGDIR/xenon-hv-$1.log" "$XENON_LOGDIR/xl-$1.log" 2> /dev/null; }
 
 # Domain $1's control socket, as hostile_boot noted it (its domid does not change).
 sock_of() { echo "$XENON_RUNDIR/domains/$(cat "$T/$1.domid").sock"; }
