@@ -116,11 +116,16 @@ char proc_stat_state_letter(const char *line)
 
 char proc_stat_state(const char *path)
 {
+	return proc_stat_state_at(AT_FDCWD, path);
+}
+
+char proc_stat_state_at(int dirfd, const char *path)
+{
 	char line[512];
 	ssize_t n;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	n = read(fd, line, sizeof(line) - 1);

@@ -28,6 +28,8 @@ char proc_stat_state_letter(const char *stat_line);
 /* The state letter of the stat file at path (/proc/<pid>/stat,
  * /proc/self/task/<tid>/stat); 0 when it cannot be read or parsed. */
 char proc_stat_state(const char *path);
+/* The same, path relative to dirfd (AT_FDCWD: as proc_stat_state). */
+char proc_stat_state_at(int dirfd, const char *path);
 
 /*
  * Give each of fds 0, 1 and 2 that is closed /dev/null, first thing in

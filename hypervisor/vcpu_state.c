@@ -46,24 +46,14 @@ int hv_vcpu_state_dirfd(void)
 
 static char task_state(int tid)
 {
-	char path[64], line[512];
-	ssize_t n;
-	int fd;
+	char path[64];
 
 	if (task_dir < 0) {
 		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
 		return proc_stat_state(path);
 	}
 	snprintf(path, sizeof(path), "%d/stat", tid);
-	fd = openat(task_dir, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	line[n] = '\0';
-	return proc_stat_state_letter(line);
+	return proc_stat_state_at(task_dir, path);
 }
 
 static int vcpu_halted(struct hv_vcpu *v)
