@@ -51,6 +51,7 @@ $(eval $(call fuzzer,hypervisor/hv-net-fuzz,tests/fuzz/hv-net-fuzz.c hypervisor/
 $(eval $(call unit_test,tests/unit/hv_migstream-test,tests/unit/hv_migstream-test.o hypervisor/migstream.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_xs_track-test,tests/unit/hv_xs_track-test.o hypervisor/xs_track.o $(COMMON_OBJS),))
 $(eval $(call fuzzer,hypervisor/hv-xs-track-fuzz,tests/fuzz/hv-xs-track-fuzz.c hypervisor/xs_track.c,))
+$(eval $(call fuzzer,hypervisor/hv-xs-ring-fuzz,tests/fuzz/hv-xs-ring-fuzz.c hypervisor/xs_ring.c hypervisor/xs_track.c,))
 $(eval $(call fuzzer,hypervisor/hv-migstream-fuzz,tests/fuzz/hv-migstream-fuzz.c hypervisor/migstream.c common/log.c common/strutil.c,))
 # The replies and events libhvctl reads from a (possibly taken-over) xenon-hv; seeds from tests/fuzz/make-seeds.
 $(eval $(call fuzzer,hypervisor/hvctl-reply-fuzz,tests/fuzz/hvctl-reply-fuzz.c hypervisor/libhvctl.c common/log.c common/strutil.c,))

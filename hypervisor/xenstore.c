@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "guest/include/xenon-xs-ring.h"
+#include "hypervisor/xs_ring.h"
 #include "hypervisor/xs_track.h"
 #include "log.h"
 #include "xenstored/xs.h"
@@ -43,11 +44,6 @@ struct hv_xs {
 static uint32_t load_acquire(volatile uint32_t *p)
 {
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-static void store_release(volatile uint32_t *p, uint32_t v)
-{
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
 /* The connection to xenstored, become the domain's. */
@@ -83,87 +79,15 @@ static void xs_broken(struct hv_xs *x, const char *why)
 int hv_xs_save(struct hv_dev *d, void *buf, size_t *len);
 int hv_xs_restore(struct hv_dev *d, const void *buf, size_t len);
 
-/* Guest requests -> xenstored. Returns 1 when bytes moved. */
-static int pump_requests(struct hv_xs *x)
+/* Move what can be moved both ways (xs_ring.c); 1 when bytes moved. */
+static int pump(struct hv_xs *x)
 {
-	struct xenon_xs_ring *r = x->ring;
-	uint32_t cons = r->req_cons, prod = load_acquire(&r->req_prod);
-	int moved = 0;
+	const char *why = NULL;
+	int moved = xs_ring_pump_requests(x->ring, x->fd, x->track, &why);
 
-	if (prod - cons > RING) {
-		xs_broken(x, "the guest's request indexes are inconsistent");
-		return 0;
-	}
-	while (cons != prod) {
-		uint32_t idx = cons % RING, chunk = prod - cons < RING - idx ? prod - cons : RING - idx;
-		ssize_t n = write(x->fd, (const char *)r->req + idx, chunk);
-
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			break;
-		if (n <= 0) {
-			xs_broken(x, "writing to xenstored failed");
-			break;
-		}
-		xs_track_req(x->track, (const uint8_t *)r->req + idx, n);
-		cons += n;
-		moved = 1;
-	}
-	store_release(&r->req_cons, cons);
-	return moved;
-}
-
-/* Bytes held over from a save (or read while saving) go to the guest before newer ones. */
-static int deliver_held(struct hv_xs *x)
-{
-	struct xenon_xs_ring *r = x->ring;
-	struct xs_track *t = x->track;
-	uint32_t prod = r->rsp_prod, cons = load_acquire(&r->rsp_cons), done = 0;
-
-	while (done < t->held_len && prod - cons < RING) {
-		uint32_t idx = prod % RING, space = RING - (prod - cons);
-		uint32_t chunk = space < RING - idx ? space : RING - idx;
-
-		if (chunk > t->held_len - done)
-			chunk = t->held_len - done;
-		memcpy((char *)r->rsp + idx, t->held + done, chunk);
-		prod += chunk;
-		done += chunk;
-	}
-	if (!done)
-		return 0;
-	store_release(&r->rsp_prod, prod);
-	memmove(t->held, t->held + done, t->held_len - done);
-	t->held_len -= done;
-	return 1;
-}
-
-/* xenstored replies and watch events -> the guest. Returns 1 when bytes moved. */
-static int pump_replies(struct hv_xs *x)
-{
-	struct xenon_xs_ring *r = x->ring;
-	int moved = deliver_held(x);
-	uint32_t prod = r->rsp_prod, cons = load_acquire(&r->rsp_cons);
-
-	if (x->track->held_len)
-		return moved; /* the ring is full: newer bytes wait in the socket */
-
-	while (!x->broken && prod - cons < RING) {
-		uint32_t idx = prod % RING, space = RING - (prod - cons);
-		uint32_t chunk = space < RING - idx ? space : RING - idx;
-		ssize_t n = read(x->fd, (char *)r->rsp + idx, chunk);
-
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			break;
-		if (n <= 0) {
-			xs_broken(x, n == 0 ? "xenstored closed the connection"
-					    : "reading from xenstored failed");
-			break;
-		}
-		xs_track_rsp(x->track, (const uint8_t *)r->rsp + idx, n);
-		prod += n;
-		store_release(&r->rsp_prod, prod);
-		moved = 1;
-	}
+	moved |= xs_ring_pump_replies(x->ring, x->fd, x->track, &why);
+	if (why)
+		xs_broken(x, why);
 	return moved;
 }
 
@@ -216,8 +140,7 @@ static void xs_ready(struct hv_vm *vm, void *opaque, int fd, short revents)
 		return;
 	if (read(x->notify_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		log_warn("xenstore notification");
-	moved = pump_requests(x);
-	moved |= pump_replies(x);
+	moved = pump(x);
 	if (moved)
 		raise_irq(x);
 }

@@ -1,0 +1,103 @@
+/* The guest xenstore channel's byte copying (xs_ring.h). */
+#include "hypervisor/xs_ring.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RING XENON_XS_RING_SIZE
+
+static uint32_t load_acquire(volatile uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void store_release(volatile uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* The contiguous bytes from index pos (free-running) with n to go. */
+static uint32_t contiguous(uint32_t pos, uint32_t n)
+{
+	uint32_t idx = pos % RING;
+
+	return n < RING - idx ? n : RING - idx;
+}
+
+int xs_ring_pump_requests(struct xenon_xs_ring *r, int fd, struct xs_track *t, const char **why)
+{
+	uint32_t cons = r->req_cons, prod = load_acquire(&r->req_prod);
+	int moved = 0;
+
+	if (*why)
+		return 0;
+	if (prod - cons > RING) {
+		*why = "the guest's request indexes are inconsistent";
+		return 0;
+	}
+	while (cons != prod) {
+		uint32_t idx = cons % RING;
+		ssize_t n = write(fd, (const char *)r->req + idx, contiguous(cons, prod - cons));
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			*why = "writing to xenstored failed";
+			break;
+		}
+		xs_track_req(t, (const uint8_t *)r->req + idx, n);
+		cons += n;
+		moved = 1;
+	}
+	store_release(&r->req_cons, cons);
+	return moved;
+}
+
+/* Bytes held over from a save (or read while saving) go to the guest before newer ones. */
+static int deliver_held(struct xenon_xs_ring *r, struct xs_track *t)
+{
+	uint32_t prod = r->rsp_prod, cons = load_acquire(&r->rsp_cons), done = 0;
+
+	while (done < t->held_len && prod - cons < RING) {
+		uint32_t chunk = contiguous(prod, RING - (prod - cons));
+
+		if (chunk > t->held_len - done)
+			chunk = t->held_len - done;
+		memcpy((char *)r->rsp + prod % RING, t->held + done, chunk);
+		prod += chunk;
+		done += chunk;
+	}
+	if (!done)
+		return 0;
+	store_release(&r->rsp_prod, prod);
+	memmove(t->held, t->held + done, t->held_len - done);
+	t->held_len -= done;
+	return 1;
+}
+
+int xs_ring_pump_replies(struct xenon_xs_ring *r, int fd, struct xs_track *t, const char **why)
+{
+	int moved = deliver_held(r, t);
+	uint32_t prod = r->rsp_prod, cons = load_acquire(&r->rsp_cons);
+
+	if (t->held_len)
+		return moved; /* the ring is full: newer bytes wait in the socket */
+
+	while (!*why && prod - cons < RING) {
+		uint32_t idx = prod % RING;
+		ssize_t n = read(fd, (char *)r->rsp + idx, contiguous(prod, RING - (prod - cons)));
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			*why = n == 0 ? "xenstored closed the connection" : "reading from xenstored failed";
+			break;
+		}
+		xs_track_rsp(t, (const uint8_t *)r->rsp + idx, n);
+		prod += n;
+		store_release(&r->rsp_prod, prod);
+		moved = 1;
+	}
+	return moved;
+}
