@@ -43,7 +43,10 @@ int xs_ring_pump_requests(struct xenon_xs_ring *r, int fd, struct xs_track *t, c
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n <= 0) {
-			*why = "writing to xenstored failed";
+			/* xenstored drops a connection that breaks the protocol */
+			*why = n < 0 && (errno == EPIPE || errno == ECONNRESET)
+				   ? "xenstored closed the connection"
+				   : "writing to xenstored failed";
 			break;
 		}
 		xs_track_req(t, (const uint8_t *)r->req + idx, n);
