@@ -147,6 +147,30 @@ count_at_least() { [ "$(console_count "$1" "$2")" -ge "$3" ]; }
 	wait_for 10 nothing_left
 }
 
+@test "claims: of two creates at once that do not both fit, exactly one is made (the xl lock orders them)" {
+	export XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv
+	avail=$(awk '$1 == "MemAvailable:" { print int($2 / 1024) }' /proc/meminfo)
+	big=$((avail * 7 / 10))
+	for round in 1 2 3; do
+		xl create "$T/m.cfg" memory=$big maxmem=$big > "$T/c1.out" 2>&1 &
+		p1=$!
+		xl create "$T/m.cfg" name='"m2"' memory=$big maxmem=$big > "$T/c2.out" 2>&1 &
+		p2=$!
+		s1=0 s2=0
+		wait "$p1" || s1=$?
+		wait "$p2" || s2=$?
+		echo "# round $round: statuses $s1 $s2" >&3
+		[ $((s1 == 0)) -ne $((s2 == 0)) ] # one made, one refused
+		made=m1 refused=m2 out=$T/c2.out
+		[ "$s1" = 0 ] || made=m2 refused=m1 out=$T/c1.out
+		grep -q "domain '$refused' does not fit" "$out"
+		run xl domid "$refused"
+		[ "$status" -ne 0 ]
+		xl destroy "$made"
+		wait_for 10 nothing_left
+	done
+}
+
 @test "real guest: ballooned down at boot, filled, 512 -> 128 MiB gives the host its memory back, then up again intact" {
 	require_kvm
 	xl create "$T/m.cfg" memory=128 maxmem=512
