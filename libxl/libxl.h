@@ -406,12 +406,14 @@ int libxl_console_get_ring(libxl_ctx *ctx, uint32_t domid, char **buf, size_t *l
 
 /*
  * The configuration the domain was created with, as stored in
- * /libxl/<domid>/config (generated uuid and defaults filled in), into cfg
- * (which must be _init()ed; _dispose() it after). -ENOENT for no domain,
- * -EINVAL when the stored JSON cannot be read back.
+ * /libxl/<domid>/config (generated uuid and defaults filled in), with the
+ * memory it has now (target_memkb, max_memkb: xl mem-set and mem-max, as
+ * Xen's libxl does), into cfg (which must be _init()ed; _dispose() it
+ * after). -ENOENT for no domain, -EINVAL when the stored JSON cannot be
+ * read back.
  */
 int libxl_retrieve_domain_configuration(libxl_ctx *ctx, uint32_t domid, libxl_domain_config *cfg);
-/* The same as the stored JSON text (malloc'd). */
+/* The same as JSON text (malloc'd). */
 int libxl_retrieve_domain_configuration_json(libxl_ctx *ctx, uint32_t domid, char **json);
 
 /* ---- statistics (libxl_stats.c): xentop, xenon-exporter ---- */

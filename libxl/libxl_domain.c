@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -547,15 +548,43 @@ int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason 
 	return rc;
 }
 
-int libxl_retrieve_domain_configuration_json(libxl_ctx *ctx, uint32_t domid, char **json)
+/*
+ * As Xen's libxl: the memory the domain has now (xl mem-set, mem-max), not
+ * the memory= and maxmem= it was created with, so that a reboot, a save
+ * and `xl list -l` keep it. Both nodes are the toolstack's (the guest only
+ * reads them); a pair that does not make sense leaves the stored values.
+ */
+static void live_memory(libxl_ctx *ctx, uint32_t domid, libxl_domain_config *cfg)
 {
-	char base[LIBXL_PATH_MAX];
+	uint64_t target = 0, max = 0;
 
-	snprintf(base, sizeof(base), "/libxl/%u/config", domid);
-	return libxl__xs_read_long(ctx, XS_NO_TX, base, json);
+	if (libxl__xs_read_u64(ctx, XS_NO_TX, &target, "/local/domain/%u/memory/target", domid) < 0 ||
+	    libxl__xs_read_u64(ctx, XS_NO_TX, &max, "/local/domain/%u/memory/static-max", domid) < 0)
+		return;
+	if (target == 0 || target > max || max > (uint64_t)INT64_MAX / 1024)
+		return;
+	cfg->b_info.target_memkb = target;
+	cfg->b_info.max_memkb = max;
 }
 
 int libxl_retrieve_domain_configuration(libxl_ctx *ctx, uint32_t domid, libxl_domain_config *cfg)
 {
-	return retrieve_config(ctx, XS_NO_TX, domid, cfg);
+	int rc = retrieve_config(ctx, XS_NO_TX, domid, cfg);
+
+	if (rc == 0)
+		live_memory(ctx, domid, cfg);
+	return rc;
+}
+
+int libxl_retrieve_domain_configuration_json(libxl_ctx *ctx, uint32_t domid, char **json)
+{
+	libxl_domain_config cfg;
+	int rc;
+
+	libxl_domain_config_init(&cfg);
+	rc = libxl_retrieve_domain_configuration(ctx, domid, &cfg);
+	if (rc == 0)
+		rc = libxl_domain_config_to_json(&cfg, json);
+	libxl_domain_config_dispose(&cfg);
+	return rc;
 }

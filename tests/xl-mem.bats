@@ -69,6 +69,17 @@ count_at_least() { [ "$(console_count "$1" "$2")" -ge "$3" ]; }
 	xl mem-set m1 $((96 * 1024 * 1024))b
 	[ "$(target_of m1)" = 98304 ]
 	[ "$(mem_of m1)" = 96 ]
+	# the domain's configuration (a reboot's, a save's) has the memory it has now, as Xen's
+	config_memory_is m1 98304 262144
+	xl mem-max m1 160
+	config_memory_is m1 98304 163840
+}
+
+# config_memory_is DOMAIN TARGET MAX: xl list -l's target_memkb and max_memkb.
+config_memory_is() {
+	local json
+	json=$(xl list -l "$1" | tr -d ' \t\n')
+	[[ $json == *"\"target_memkb\":$2,"* ]] && [[ $json == *"\"max_memkb\":$3,"* ]]
 }
 
 @test "mem-set above the maximum and mem-max outside [target, RAM] are refused, nothing changed" {
