@@ -144,6 +144,11 @@ static void virtio_stop(struct hv_dev *d)
 	if (write(v->stop_fd, &one, sizeof(one)) < 0)
 		log_warn("virtio %s: stopping its I/O thread", v->mmio.ops->name);
 	pthread_join(v->thread, NULL);
+	/* The request taken back: a thread started again (a save that goes on,
+	 * a refused migration) would see it and end at once, its queues and
+	 * tap unserved. */
+	if (read(v->stop_fd, &one, sizeof(one)) < 0)
+		log_warn("virtio %s: clearing its I/O thread's stop", v->mmio.ops->name);
 	v->thread_running = 0;
 }
 

@@ -802,6 +802,39 @@ static void test_rx_guest_csum(void)
 	}
 }
 
+/* Stopped for a save with an rx chain held, started again as the domain
+ * runs on (a refused migration, save -c): the held chain is used again
+ * (the next one in order), and frames go out. */
+static void test_quiesce_resume(void)
+{
+	uint8_t f[300], got[2048];
+	uint32_t id, len;
+
+	if (!dev_ok(1500))
+		return;
+	CHECK_INT(driver_init(F_VERSION1 | F_MAC), 1);
+	for (unsigned i = 0; i < 4; i++)
+		q_add(&rxq, (struct gbuf[]){{BUFS + 0x1000 * i, 2048, 1}}, 1);
+	kick(&rxq);
+	frame(f, sizeof(f), guest_mac, 1);
+	wire_send(f, sizeof(f));
+	CHECK(q_used(&rxq, &id, &len) && id == 0 && len == HDR + sizeof(f));
+	CHECK_INT(hv_virtio_quiesce(dev), 0);
+	CHECK_INT(hv_virtio_resume(dev), 0);
+	frame(f, sizeof(f), guest_mac, 2);
+	wire_send(f, sizeof(f));
+	CHECK(q_used(&rxq, &id, &len) && id == 1 && len == HDR + sizeof(f));
+	CHECK(!memcmp(gpa(BUFS + 0x1000 + HDR), f, sizeof(f)));
+	frame(f, sizeof(f), (const uint8_t[6]){0x02, 1, 2, 3, 4, 5}, 3);
+	memcpy(gpa(BUFS + 0x8000 + HDR), f, sizeof(f));
+	q_add(&txq, (struct gbuf[]){{BUFS + 0x8000, HDR + sizeof(f), 0}}, 1);
+	kick(&txq);
+	CHECK_INT(wire_recv(got, sizeof(got)), sizeof(f));
+	CHECK(!memcmp(got, f, sizeof(f)));
+	CHECK(q_used(&txq, &id, &len) && id == 0 && len == 0);
+	dev_close();
+}
+
 static int private_netns(void)
 {
 	if (unshare(CLONE_NEWNET) < 0) {
@@ -836,6 +869,7 @@ int main(int argc, char **argv)
 	RUN(test_hostile_chains);
 	RUN(test_tx_csum_offload);
 	RUN(test_tx_tso);
+	RUN(test_quiesce_resume);
 	RUN(test_rx_guest_csum); /* last: it gives the tap an address */
 	hv_devices_fini(&vm);
 	for (unsigned s = 0; s < HV_BUS_NR; s++)

@@ -1,7 +1,8 @@
 /*
  * xenon-hv's virtio-mmio window device (hypervisor/virtio_dev.c): windows and
  * lines allocated, registers reached through the MMIO bus, QueueNotify
- * handled on the device's I/O thread, everything given back on removal.
+ * handled on the device's I/O thread (also after it was stopped for a save
+ * and started again), everything given back on removal.
  * KVM is stubbed: ioeventfd registrations are counted.
  */
 #include <errno.h>
@@ -152,6 +153,17 @@ static void test_windows_lines_and_kicks(void)
 	wr(hv_virtio_base(b), VMMIO_QUEUE_NOTIFY, 0);
 	CHECK(wait_notified(0, 2));
 	CHECK_INT(notified[1], 0);
+
+	/* Stopped as by a save (twice: a live one does), started again as when
+	 * the domain runs on: resume looks at each ready queue once, and the
+	 * guest's kicks are served again, on the new thread. */
+	CHECK_INT(hv_virtio_quiesce(b), 0);
+	CHECK_INT(hv_virtio_quiesce(b), 0);
+	CHECK_INT(hv_virtio_resume(b), 0);
+	CHECK(wait_notified(0, 3));
+	wr(hv_virtio_base(b), VMMIO_QUEUE_NOTIFY, 0);
+	CHECK(wait_notified(0, 4));
+	CHECK(!pthread_equal(notifier, pthread_self()));
 
 	hv_dev_remove(b);
 	CHECK_INT(ioeventfds, 2);
