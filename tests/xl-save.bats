@@ -137,6 +137,12 @@ sector_text() { dd if="$1" bs=512 skip="$2" count=1 status=none | tr -d '\0'; }
 	EOF
 	ip netns exec "$NS" xl create "$T/dv.cfg"
 	wait_for 30 console_has dv1 "^xvda: wrote 11 bytes at sector 3"
+	# save -c: the domain runs on, its disk and NIC serve it again
+	ip netns exec "$NS" xl save -c dv1 "$T/dv-c.save"
+	run ip netns exec "$NS" "$XENON_TOP/tests/net-peer" ping 192.0.2.2 1
+	[ "$status" -eq 0 ]
+	guest_type dv1 "blk write xvda 5 after-save-c"
+	wait_for 20 console_has dv1 "^xvda: wrote 12 bytes at sector 5"
 	old=$(xl domid dv1)
 	run ip netns exec "$NS" xl save dv1 "$T/dv.save"
 	[ "$status" -eq 0 ]
@@ -163,4 +169,5 @@ sector_text() { dd if="$1" bs=512 skip="$2" count=1 status=none | tr -d '\0'; }
 	wait_for 20 nothing_left
 	[ "$(sector_text "$T/d.img" 3)" = "before-save" ]
 	[ "$(sector_text "$T/d.img" 4)" = "after-restore" ]
+	[ "$(sector_text "$T/d.img" 5)" = "after-save-c" ]
 }
