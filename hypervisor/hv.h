@@ -46,9 +46,13 @@ struct kvm_cpuid2;
 struct kvm_stats_header;
 struct hvctl_info;
 
-/* The KVM counters stats.c reports (hvctl.h's HVCTL_STAT_*). */
-#define HV_NR_STATS	HVCTL_NR_STATS
-#define HV_STAT_MISSING UINT64_MAX
+/* The KVM counters stats.c reports (hvctl.h's HVCTL_STAT_*), then the ones
+ * xenon-hv only reads for itself: "blocking" (1 while the vCPU sleeps in
+ * KVM_RUN on a halt; Linux >= 5.17), for vcpu_state.c. */
+#define HV_NR_STATS	 HVCTL_NR_STATS
+#define HV_STAT_BLOCKING HV_NR_STATS
+#define HV_NR_POS	 (HV_NR_STATS + 1)
+#define HV_STAT_MISSING	 UINT64_MAX
 
 struct hv_args {
 	const char *kernel;
@@ -101,7 +105,7 @@ struct hv_vcpu {
 	/* KVM's binary statistics (stats.c): set before stats_ready. */
 	int stats_fd; /* -1 if none */
 	int stats_err;
-	uint64_t stats_pos[HV_NR_STATS]; /* file offset of each counter, or HV_STAT_MISSING */
+	uint64_t stats_pos[HV_NR_POS]; /* file offset of each counter, or HV_STAT_MISSING */
 	atomic_int stats_ready;
 };
 
@@ -241,9 +245,11 @@ void hv_vcpu_states(struct hv_vm *vm, uint32_t *running, uint32_t *blocked);
 int hv_stats_open(struct hv_vcpu *vcpu);
 /* The same with the stats fd (or a -errno) given: for tests. */
 int hv_stats_setup(struct hv_vcpu *vcpu, int fd);
-/* Where each counter is, from a header and its descriptor block (len bytes). */
+/* Where each counter is (pos: HV_NR_POS offsets), from a header and its descriptor block (len bytes). */
 int hv_stats_parse(const struct kvm_stats_header *h, const uint8_t *descs, size_t len, uint64_t *pos);
 void hv_stats_read(struct hv_vcpu *vcpu, uint64_t *out); /* HV_NR_STATS values */
+/* KVM's "blocking" of the vCPU: 1 asleep on a halt, 0 not, -1 unknown (no such counter). */
+int hv_stats_blocking(struct hv_vcpu *vcpu);
 /* info->kvm_stats, kvm_stats_error and vcpu_stats. */
 void hv_stats_fill(struct hv_vm *vm, struct hvctl_info *info);
 
@@ -433,6 +439,8 @@ const char *hv_seccomp_kind_name(enum hv_thread_kind kind);
  * sandbox); its fd (-1 if none). */
 int hv_vcpu_state_init(void);
 int hv_vcpu_state_dirfd(void);
+/* Close that fd when every vCPU has KVM's "blocking" counter instead: 1 if closed. */
+int hv_vcpu_state_drop_proc(struct hv_vm *vm);
 
 /* Nanoseconds on clock (a CLOCK_* or a thread's CPU clock), 0 if it cannot be read. */
 uint64_t hv_now_ns(int clock);

@@ -20,7 +20,7 @@ endif
 
 # Unit tests of xenon-hv's pieces (tests/unit/hv_*-test.c).
 $(eval $(call unit_test,tests/unit/hv_elf-test,tests/unit/hv_elf-test.o hypervisor/elf.o hypervisor/memory.o hypervisor/boot.o $(COMMON_OBJS),))
-$(eval $(call unit_test,tests/unit/hv_vcpu_state-test,tests/unit/hv_vcpu_state-test.o hypervisor/vcpu_state.o $(COMMON_OBJS),-pthread))
+$(eval $(call unit_test,tests/unit/hv_vcpu_state-test,tests/unit/hv_vcpu_state-test.o hypervisor/vcpu_state.o hypervisor/stats.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/hv_stats-test,tests/unit/hv_stats-test.o hypervisor/stats.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_ratelimit-test,tests/unit/hv_ratelimit-test.o hypervisor/ratelimit.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_loglimit-test,tests/unit/hv_loglimit-test.o hypervisor/loglimit.o $(COMMON_OBJS),))
@@ -56,7 +56,7 @@ $(eval $(call fuzzer,hypervisor/hv-migstream-fuzz,tests/fuzz/hv-migstream-fuzz.c
 # The replies and events libhvctl reads from a (possibly taken-over) xenon-hv; seeds from tests/fuzz/make-seeds.
 $(eval $(call fuzzer,hypervisor/hvctl-reply-fuzz,tests/fuzz/hvctl-reply-fuzz.c hypervisor/libhvctl.c common/log.c common/strutil.c,))
 # The sandbox, entered for real in a child process (root; no KVM needed).
-$(eval $(call unit_test,tests/unit/hv_sandbox-test,tests/unit/hv_sandbox-test.o hypervisor/sandbox.o hypervisor/sandbox_seccomp.o $(SECCOMP_TABLE_OBJS) hypervisor/vcpu_state.o $(COMMON_OBJS),-pthread -lseccomp))
+$(eval $(call unit_test,tests/unit/hv_sandbox-test,tests/unit/hv_sandbox-test.o hypervisor/sandbox.o hypervisor/sandbox_seccomp.o $(SECCOMP_TABLE_OBJS) hypervisor/vcpu_state.o hypervisor/stats.o $(COMMON_OBJS),-pthread -lseccomp))
 # The seccomp filters of each thread kind, installed in a child that then tries execve, open, socket, ptrace.
 $(eval $(call unit_test,tests/unit/hv_seccomp-test,tests/unit/hv_seccomp-test.o hypervisor/sandbox_seccomp.o $(SECCOMP_TABLE_OBJS) $(COMMON_OBJS),-lseccomp))
 # The balloon's checks of a guest's frames and of a saved state (balloon_core.c).

@@ -258,6 +258,8 @@ int hv_sandbox_enter(struct hv_vm *vm)
 	if (!rc && (on & (HVCTL_SANDBOX_NNP | HVCTL_SANDBOX_SECCOMP)) &&
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		rc = mount_step(-1, "no_new_privs");
+	if (!rc && (on & HVCTL_SANDBOX_MOUNT) && hv_vcpu_state_drop_proc(vm))
+		log_debug("sandbox: vCPU states from KVM's counters; /proc/self/task closed");
 	if (!rc && (on & HVCTL_SANDBOX_SECCOMP))
 		rc = hv_seccomp_prepare(hv_vcpu_state_dirfd(), hv_control_dirfd(vm));
 	if (rc) {

@@ -25,7 +25,12 @@
 #define MAX_NAME_SIZE 4096
 #define MAX_DESCS     4096
 
-static const char *const hv_stat_names[HV_NR_STATS] = HVCTL_STAT_NAMES;
+/* HVCTL_STAT_NAMES, then xenon-hv's own (HV_STAT_BLOCKING). */
+static const struct {
+	const char *public[HV_NR_STATS];
+	const char *own[HV_NR_POS - HV_NR_STATS];
+} stat_names = {HVCTL_STAT_NAMES, {"blocking"}};
+#define STAT_NAME(i) ((i) < HV_NR_STATS ? stat_names.public[i] : stat_names.own[(i) - HV_NR_STATS])
 
 int hv_stats_parse(const struct kvm_stats_header *h, const uint8_t *descs, size_t len, uint64_t *pos)
 {
@@ -33,7 +38,7 @@ int hv_stats_parse(const struct kvm_stats_header *h, const uint8_t *descs, size_
 	char name[MAX_NAME_SIZE];
 	int found = 0;
 
-	for (unsigned i = 0; i < HV_NR_STATS; i++)
+	for (unsigned i = 0; i < HV_NR_POS; i++)
 		pos[i] = HV_STAT_MISSING;
 	if (h->name_size == 0 || h->name_size > MAX_NAME_SIZE || h->num_desc > len / each)
 		return -EPROTO;
@@ -45,11 +50,11 @@ int hv_stats_parse(const struct kvm_stats_header *h, const uint8_t *descs, size_
 		memcpy(name, p + sizeof(desc), h->name_size);
 		if (!memchr(name, '\0', h->name_size) || desc.size != 1)
 			continue; /* an unterminated name, or a histogram */
-		for (unsigned i = 0; i < HV_NR_STATS; i++) {
-			if (strcmp(name, hv_stat_names[i]) || pos[i] != HV_STAT_MISSING)
+		for (unsigned i = 0; i < HV_NR_POS; i++) {
+			if (strcmp(name, STAT_NAME(i)) || pos[i] != HV_STAT_MISSING)
 				continue;
 			pos[i] = (uint64_t)h->data_offset + desc.offset;
-			found++;
+			found += i < HV_NR_STATS;
 		}
 	}
 	return found ? 0 : -ENOENT;
@@ -108,6 +113,16 @@ void hv_stats_read(struct hv_vcpu *v, uint64_t *out)
 		    pread(v->stats_fd, &out[i], sizeof(out[i]), (off_t)v->stats_pos[i]) != (ssize_t)sizeof(out[i]))
 			out[i] = HVCTL_STAT_NONE;
 	}
+}
+
+int hv_stats_blocking(struct hv_vcpu *v)
+{
+	uint64_t value;
+
+	if (!atomic_load(&v->stats_ready) || v->stats_fd < 0 || v->stats_pos[HV_STAT_BLOCKING] == HV_STAT_MISSING ||
+	    pread(v->stats_fd, &value, sizeof(value), (off_t)v->stats_pos[HV_STAT_BLOCKING]) != (ssize_t)sizeof(value))
+		return -1;
+	return value != 0;
 }
 
 void hv_stats_fill(struct hv_vm *vm, struct hvctl_info *info)

@@ -6,7 +6,11 @@
  * interrupt is due. So a vCPU is blocked when its thread is inside KVM_RUN
  * (hv_vcpu.in_run) and the kernel reports the thread asleep ('S' in
  * /proc/self/task/<tid>/stat); otherwise it is running guest code or
- * handling one of its exits.
+ * handling one of its exits. Where KVM counts "blocking" for each vCPU
+ * (its binary statistics, Linux >= 5.17: 1 while the thread sleeps in
+ * KVM_RUN on a halt), that counter is read instead, and the sandbox closes
+ * /proc/self/task (hv_vcpu_state_drop_proc): through its "..", a directory
+ * fd of /proc would reach every process's entries.
  *
  * One look is not enough for an idle guest: each timer tick wakes the vCPU,
  * and KVM then polls for a while (halt_poll_ns, 200 us by default) before
@@ -58,9 +62,25 @@ static char task_state(int tid)
 
 static int vcpu_halted(struct hv_vcpu *v)
 {
-	int tid = atomic_load(&v->tid);
+	int tid = atomic_load(&v->tid), blocking;
 
-	return tid && atomic_load(&v->in_run) && task_state(tid) == 'S';
+	if (!tid || !atomic_load(&v->in_run))
+		return 0;
+	blocking = hv_stats_blocking(v);
+	return blocking >= 0 ? blocking : task_state(tid) == 'S';
+}
+
+int hv_vcpu_state_drop_proc(struct hv_vm *vm)
+{
+	if (!vm->vcpus)
+		return 0;
+	for (unsigned i = 0; i < vm->args.nr_vcpus; i++)
+		if (hv_stats_blocking(&vm->vcpus[i]) < 0)
+			return 0; /* this KVM does not count it: /proc/self/task stays */
+	if (task_dir >= 0)
+		close(task_dir);
+	task_dir = -1;
+	return 1;
 }
 
 /* The vCPUs that can be running or blocked: started ones, while not paused or ended. */

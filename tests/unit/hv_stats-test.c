@@ -31,6 +31,7 @@ static const struct fake_stat fake[] = {
     {"io_exits", 1, 280},
     {"mmio_exits", 1, 288},
     {"exits", 1, 296}, /* a second "exits": the first one counts */
+    {"blocking", 1, 304}, /* xenon-hv's own (vcpu_state.c) */
     /* no halt_exits: reported as missing */
 };
 #define NR_FAKE (sizeof(fake) / sizeof(fake[0]))
@@ -66,12 +67,12 @@ static void fake_descs(uint8_t *buf)
 	}
 }
 
-/* A whole stats file: exits 1000, insn_emulation 7, io_exits 30, mmio_exits 0. */
+/* A whole stats file: exits 1000, insn_emulation 7, io_exits 30, mmio_exits 0, blocking 1. */
 static int fake_file(void)
 {
 	struct kvm_stats_header h = fake_header();
 	uint8_t descs[NR_FAKE * DESC_SIZE];
-	uint64_t values[] = {7, 0xbad, 1000, 30, 0, 0xbad};
+	uint64_t values[] = {7, 0xbad, 1000, 30, 0, 0xbad, 1};
 	int fd = memfd_create("kvm-stats", MFD_CLOEXEC);
 
 	fake_descs(descs);
@@ -87,7 +88,7 @@ static void test_parse_finds_counters(void)
 {
 	struct kvm_stats_header h = fake_header();
 	uint8_t descs[NR_FAKE * DESC_SIZE];
-	uint64_t pos[HV_NR_STATS];
+	uint64_t pos[HV_NR_POS];
 
 	fake_descs(descs);
 	CHECK_INT(hv_stats_parse(&h, descs, sizeof(descs), pos), 0);
@@ -96,13 +97,14 @@ static void test_parse_finds_counters(void)
 	CHECK_INT(pos[HVCTL_STAT_IO_EXITS], h.data_offset + 280);
 	CHECK_INT(pos[HVCTL_STAT_MMIO_EXITS], h.data_offset + 288);
 	CHECK(pos[HVCTL_STAT_HALT_EXITS] == HV_STAT_MISSING);
+	CHECK_INT(pos[HV_STAT_BLOCKING], h.data_offset + 304);
 }
 
 static void test_parse_refuses_bad_headers(void)
 {
 	struct kvm_stats_header h = fake_header();
 	uint8_t descs[NR_FAKE * DESC_SIZE];
-	uint64_t pos[HV_NR_STATS];
+	uint64_t pos[HV_NR_POS];
 
 	fake_descs(descs);
 	/* more descriptors than the block holds */
@@ -111,7 +113,7 @@ static void test_parse_refuses_bad_headers(void)
 	CHECK_INT(hv_stats_parse(&h, descs, sizeof(descs), pos), -EPROTO);
 	h.name_size = 1 << 20;
 	CHECK_INT(hv_stats_parse(&h, descs, sizeof(descs), pos), -EPROTO);
-	for (unsigned i = 0; i < HV_NR_STATS; i++)
+	for (unsigned i = 0; i < HV_NR_POS; i++)
 		CHECK(pos[i] == HV_STAT_MISSING);
 	/* none of the counters: nothing to report */
 	h = fake_header();
@@ -140,6 +142,11 @@ static void test_read_gives_current_values(void)
 	CHECK(pwrite(fd, &more, sizeof(more), v.stats_pos[HVCTL_STAT_EXITS]) == sizeof(more));
 	hv_stats_read(&v, st);
 	CHECK_INT(st[HVCTL_STAT_EXITS], 1500);
+	/* blocking: read anew each time too */
+	CHECK_INT(hv_stats_blocking(&v), 1);
+	more = 0;
+	CHECK(pwrite(fd, &more, sizeof(more), v.stats_pos[HV_STAT_BLOCKING]) == sizeof(more));
+	CHECK_INT(hv_stats_blocking(&v), 0);
 	close(fd);
 }
 
@@ -149,9 +156,11 @@ static void test_no_stats_fd(void)
 	uint64_t st[HV_NR_STATS];
 	int fd = memfd_create("empty", MFD_CLOEXEC);
 
+	CHECK_INT(hv_stats_blocking(&v), -1); /* not set up yet */
 	CHECK_INT(hv_stats_setup(&v, -ENOTTY), -ENOTTY);
 	CHECK_INT(v.stats_fd, -1);
 	CHECK_INT(v.stats_err, -ENOTTY);
+	CHECK_INT(hv_stats_blocking(&v), -1);
 	hv_stats_read(&v, st);
 	for (unsigned i = 0; i < HV_NR_STATS; i++)
 		CHECK(st[i] == HVCTL_STAT_NONE);
