@@ -90,15 +90,15 @@ struct hv_vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
-	int started;	   /* its thread exists (guarded by vm->lock) */
-	int parked;	   /* stopped outside KVM_RUN because of a pause */
+	int started; /* its thread exists (guarded by vm->lock) */
+	int parked;  /* stopped outside KVM_RUN because of a pause */
 	/* vcpu_hotplug.c (vm->lock): the guest took it down; restart: its ap[] to load */
 	int offline;
 	int restart;
 	struct xenon_ap_start restart_ap;
 	atomic_int nmi_pending; /* KVM_NMI to inject on its own thread */
-	atomic_int tid;	   /* its thread's id (0 until the thread runs) */
-	atomic_int in_run; /* inside the KVM_RUN ioctl (vcpu_state.c) */
+	atomic_int tid;		/* its thread's id (0 until the thread runs) */
+	atomic_int in_run;	/* inside the KVM_RUN ioctl (vcpu_state.c) */
 	/* HVCTL_VCPU_AFFINITY's mask, applied when the thread starts (vm->lock). */
 	cpu_set_t affinity;
 	int has_affinity;
@@ -333,8 +333,8 @@ int hv_vdev_precheck(const struct hvctl_device_spec *spec, const char *what);
 int hv_vdev_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, int start, struct hvctl_device *out);
 /* The same with the fds a control client passed (vdev.h: struct hv_vdev_fds; may be NULL). */
 struct hv_vdev_fds;
-int hv_vdev_add_fds(struct hv_vm *vm, const struct hvctl_device_spec *spec, int start, struct hv_vdev_fds *fds,
-		    struct hvctl_device *out);
+int hv_vdev_add_fds(struct hv_vm *vm, const struct hvctl_device_spec *spec, int start,
+		    struct hv_vdev_fds *fds, struct hvctl_device *out);
 int hv_vdev_remove(struct hv_vm *vm, uint32_t kind, uint32_t devid); /* -ENOENT */
 /* Up to cap devices into out; returns how many there are. */
 unsigned hv_vdev_list(struct hv_vm *vm, struct hvctl_device *out, unsigned cap);
@@ -365,7 +365,7 @@ unsigned hv_mig_vdevs_pending(void);
 int hv_mig_vdev_place(uint32_t kind, uint32_t devid);
 int hv_mig_vdev_load(uint32_t kind, uint32_t devid, struct hv_dev *d);
 int hv_mig_vdevs_restored(struct hv_vm *vm); /* before the first unpause: -ENODEV if one is missing */
-bool hv_mig_restoring(void);			 /* from the stream's end to the first unpause */
+bool hv_mig_restoring(void);		     /* from the stream's end to the first unpause */
 /* Hand-over (migration): after a stream sent for xl migrate, the devices'
  * I/O stays stopped and their disks' locks go; claim, before any unpause,
  * takes every lock (-EBUSY, logged: the domain stays paused) and restarts

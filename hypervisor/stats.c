@@ -30,7 +30,7 @@ static const struct {
 	const char *public[HV_NR_STATS];
 	const char *own[HV_NR_POS - HV_NR_STATS];
 } stat_names = {HVCTL_STAT_NAMES, {"blocking"}};
-#define STAT_NAME(i) ((i) < HV_NR_STATS ? stat_names.public[i] : stat_names.own[(i) - HV_NR_STATS])
+#define STAT_NAME(i) ((i) < HV_NR_STATS ? stat_names.public[i] : stat_names.own[(i)-HV_NR_STATS])
 
 int hv_stats_parse(const struct kvm_stats_header *h, const uint8_t *descs, size_t len, uint64_t *pos)
 {
@@ -75,7 +75,8 @@ static int read_descs(int fd, uint64_t *pos)
 	descs = malloc(len ? len : 1);
 	if (!descs)
 		return -ENOMEM;
-	rc = pread(fd, descs, len, h.desc_offset) == (ssize_t)len ? hv_stats_parse(&h, descs, len, pos) : -EPROTO;
+	rc = pread(fd, descs, len, h.desc_offset) == (ssize_t)len ? hv_stats_parse(&h, descs, len, pos)
+								  : -EPROTO;
 	free(descs);
 	return rc;
 }
@@ -110,7 +111,8 @@ void hv_stats_read(struct hv_vcpu *v, uint64_t *out)
 	for (unsigned i = 0; i < HV_NR_STATS; i++) {
 		out[i] = HVCTL_STAT_NONE;
 		if (v->stats_fd >= 0 && v->stats_pos[i] != HV_STAT_MISSING &&
-		    pread(v->stats_fd, &out[i], sizeof(out[i]), (off_t)v->stats_pos[i]) != (ssize_t)sizeof(out[i]))
+		    pread(v->stats_fd, &out[i], sizeof(out[i]), (off_t)v->stats_pos[i]) !=
+			(ssize_t)sizeof(out[i]))
 			out[i] = HVCTL_STAT_NONE;
 	}
 }
@@ -119,8 +121,10 @@ int hv_stats_blocking(struct hv_vcpu *v)
 {
 	uint64_t value;
 
-	if (!atomic_load(&v->stats_ready) || v->stats_fd < 0 || v->stats_pos[HV_STAT_BLOCKING] == HV_STAT_MISSING ||
-	    pread(v->stats_fd, &value, sizeof(value), (off_t)v->stats_pos[HV_STAT_BLOCKING]) != (ssize_t)sizeof(value))
+	if (!atomic_load(&v->stats_ready) || v->stats_fd < 0 ||
+	    v->stats_pos[HV_STAT_BLOCKING] == HV_STAT_MISSING ||
+	    pread(v->stats_fd, &value, sizeof(value), (off_t)v->stats_pos[HV_STAT_BLOCKING]) !=
+		(ssize_t)sizeof(value))
 		return -1;
 	return value != 0;
 }

@@ -30,11 +30,11 @@ static const struct fake_stat fake[] = {
     {"exits", 1, 272},
     {"io_exits", 1, 280},
     {"mmio_exits", 1, 288},
-    {"exits", 1, 296}, /* a second "exits": the first one counts */
+    {"exits", 1, 296},	  /* a second "exits": the first one counts */
     {"blocking", 1, 304}, /* xenon-hv's own (vcpu_state.c) */
-    /* no halt_exits: reported as missing */
+			  /* no halt_exits: reported as missing */
 };
-#define NR_FAKE (sizeof(fake) / sizeof(fake[0]))
+#define NR_FAKE	  (sizeof(fake) / sizeof(fake[0]))
 #define DESC_SIZE (sizeof(struct kvm_stats_desc) + NAME_SIZE)
 
 static struct kvm_stats_header fake_header(void)
@@ -55,8 +55,8 @@ static void fake_descs(uint8_t *buf)
 {
 	memset(buf, 0, NR_FAKE * DESC_SIZE);
 	for (unsigned i = 0; i < NR_FAKE; i++) {
-		struct kvm_stats_desc d = {.flags = KVM_STATS_TYPE_CUMULATIVE, .size = fake[i].size,
-					   .offset = fake[i].offset};
+		struct kvm_stats_desc d = {
+		    .flags = KVM_STATS_TYPE_CUMULATIVE, .size = fake[i].size, .offset = fake[i].offset};
 		uint8_t *p = buf + i * DESC_SIZE;
 
 		memcpy(p, &d, sizeof(d));
