@@ -80,6 +80,7 @@ static int msg_info(struct hv_vm *vm, struct hv_client *cl, const void *req, uin
 	info->uid = vm->sandbox_uid;
 	info->gid = vm->sandbox_gid;
 	hv_balloon_fill(vm, info);
+	info->restore_pending = hv_mig_vdevs_pending();
 	snprintf(info->console_pty, sizeof(info->console_pty), "%s", hv_console_pty(vm));
 	reply->len = sizeof(*info);
 	return 0;

@@ -147,7 +147,9 @@ struct hvctl_info {
 	 * filled (0 from an older xenon-hv).
 	 */
 	uint32_t balloon_valid;
-	uint32_t pad3;
+	/* A restored domain's saved disks and NICs not added yet (it cannot be
+	 * unpaused until they are); 0 otherwise, and from an older xenon-hv. */
+	uint32_t restore_pending;
 	uint64_t mem_current_kib;
 	uint64_t mem_max_kib;
 	uint64_t mem_backed_kib;

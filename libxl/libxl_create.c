@@ -273,13 +273,37 @@ static bool hold_paused(const libxl_domain_config *cfg)
 	       cfg->b_info.num_vcpu_soft_affinity;
 }
 
+/* A restore that stays paused (-p): every saved disk and NIC has been added,
+ * or it fails now rather than at the unpause, which could never succeed. */
+static int check_restored(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid)
+{
+	struct hvctl_info info;
+	int hv, rc = libxl__hv_connect(ctx, domid, &hv);
+
+	if (rc == 0) {
+		rc = hvctl_info(hv, &info);
+		close(hv);
+	}
+	if (rc < 0) {
+		log_warnx("domain '%s': cannot ask its xenon-hv whether its devices are all back: %s",
+			  cfg->c_info.name, log_strerror(rc));
+		return rc;
+	}
+	if (!info.restore_pending)
+		return 0;
+	log_warnx("domain '%s' was not restored: the saved domain had %u disk(s) or NIC(s) that its "
+		  "configuration lacks: give it the disk= and vif= it had",
+		  cfg->c_info.name, info.restore_pending);
+	return -ENODEV;
+}
+
 /* xenon-hv starts paused while vCPUs are pinned and devices added; then it runs unless -p. */
 static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, bool stay_paused, bool restore)
 {
 	int rc;
 
 	if (!hold_paused(cfg))
-		return 0;
+		return restore && stay_paused ? check_restored(ctx, cfg, domid) : 0;
 	rc = libxl__vcpu_affinity_setup(ctx, domid, &cfg->b_info);
 	if (rc < 0)
 		log_warnx("domain '%s' was not created: its vCPUs could not be pinned (cpus=, cpus_soft=)",
@@ -288,6 +312,8 @@ static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, 
 		rc = add_devices(ctx, cfg, domid);
 	if (rc == 0 && restore) /* the guest drives them already: no handshake again */
 		rc = libxl__devices_connect_restored(ctx, domid);
+	if (rc == 0 && restore && stay_paused)
+		rc = check_restored(ctx, cfg, domid);
 	if (rc == 0 && !stay_paused && (rc = libxl_domain_unpause(ctx, domid)) < 0)
 		log_warnx(restore && rc == -ENODEV
 			      ? "domain '%s' was not restored: the saved domain had a disk or NIC that its "

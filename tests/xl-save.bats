@@ -147,6 +147,14 @@ sector_text() { dd if="$1" bs=512 skip="$2" count=1 status=none | tr -d '\0'; }
 	run ip netns exec "$NS" xl save dv1 "$T/dv.save"
 	[ "$status" -eq 0 ]
 	wait_for 10 gone "$old"
+	# restore -p with a configuration lacking the NIC: refused at once, not
+	# at the unpause, and nothing is left
+	grep -v '^vif' "$T/dv.cfg" >"$T/dv-novif.cfg"
+	run ip netns exec "$NS" xl restore -p "$T/dv-novif.cfg" "$T/dv.save"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"domain 'dv1' was not restored: the saved domain had 1 disk(s) or NIC(s) that its configuration lacks"* ]]
+	wait_for 10 nothing_left
 	run ip netns exec "$NS" xl restore "$T/dv.save"
 	echo "$output"
 	[ "$status" -eq 0 ]
