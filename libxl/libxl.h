@@ -137,6 +137,7 @@ typedef struct {
 	bool sandbox_known;
 	uint32_t sandbox;
 	uint32_t hv_uid, hv_gid;
+	uint32_t cpupool; /* its cpupool's id (0: Pool-0) */
 } libxl_dominfo;
 
 /*

@@ -162,6 +162,8 @@ int libxl_domain_info(libxl_ctx *ctx, libxl_dominfo *info, uint32_t domid)
 		info->current_memkb = v;
 	if (libxl__xs_read_u64(ctx, XS_NO_TX, &v, "/local/domain/%u/memory/static-max", domid) == 0)
 		info->max_memkb = v;
+	if (libxl__xs_read_u64(ctx, XS_NO_TX, &v, "/libxl/%u/cpupool", domid) == 0 && v < UINT32_MAX)
+		info->cpupool = (uint32_t)v;
 	rc = libxl__hv_connect(ctx, domid, &fd);
 	if (rc == 0) {
 		rc = hvctl_info(fd, &hv);

@@ -125,6 +125,43 @@ pool_line() { xl cpupool-list | awk -v p="$1" '$1 == p'; }
 	threads_on "$hv" "0-$LAST"
 }
 
+@test "v1: sched-credit lists the domains pool by pool, as Xen's; -p shows one pool, -s its line; an unknown pool is an error" {
+	require_v1
+	xl cpupool-create name=\"p1\" cpus=\"$LAST\"
+	xl create "$T/f.cfg" 'pool="p1"' 'cpu_weight=512'
+	sed 's/f1/f2/' "$T/f.cfg" > "$T/f2.cfg"
+	xl create "$T/f2.cfg"
+	for cmd in sched-credit sched-credit2; do
+		run xl $cmd
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ "${#lines[@]}" -eq 6 ]
+		[[ ${lines[0]} == "Cpupool Pool-0: "* ]]
+		[ "${lines[1]}" = "Name                                ID Weight  Cap" ]
+		[ "${lines[2]}" = "f2                                    2    256    0" ]
+		[[ ${lines[3]} == "Cpupool p1: "* ]]
+		[ "${lines[4]}" = "${lines[1]}" ]
+		[ "${lines[5]}" = "f1                                    1    512    0" ]
+	done
+	run xl sched-credit -p p1
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ ${lines[0]} == "Cpupool p1: "* ]]
+	[ "${lines[2]}" = "f1                                    1    512    0" ]
+	run xl sched-credit -s -p p1
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ ${lines[0]} == "Cpupool p1: "* ]]
+	run xl sched-credit -s
+	[ "${#lines[@]}" -eq 2 ]
+	run xl sched-credit -p nosuch
+	[ "$status" -eq 1 ]
+	[[ $output == *"unknown cpupool 'nosuch'"* ]]
+	xl cpupool-migrate f1 Pool-0
+	run xl sched-credit -p p1
+	[ "${#lines[@]}" -eq 2 ]
+}
+
 @test "v1: Pool-0's domains follow its CPUs as cpu-remove gives a pool's CPU back and cpu-add takes it" {
 	require_v1
 	xl cpupool-create name=\"p1\" cpus=\"$LAST\"

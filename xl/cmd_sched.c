@@ -4,11 +4,13 @@
  * cgroup of its xenon-hv (libxl_domain_sched_params_*), in Xen's output.
  *
  * Both commands act on the same two values: Xenon's scheduler is Linux's,
- * and credit and credit2 have the same weight and cap. Pool-0 is the only
- * cpupool. -s shows the pool's parameters as Linux has them (its base time
- * slice and migration cost, from debugfs; Linux has no rate limit, 0), or
- * "[sched params unavailable]" as Xen does; they are the host kernel's, and
- * are never set from here.
+ * and credit and credit2 have the same weight and cap, so both show every
+ * cpupool (Xen shows those of its own scheduler). As Xen's, the domains are
+ * listed pool by pool, each after its pool's line; -p shows one pool. -s
+ * shows the pools' parameters as Linux has them (its base time slice and
+ * migration cost, from debugfs; Linux has no rate limit, 0), or
+ * "[sched params unavailable]" as Xen does; they are the host kernel's, the
+ * same for every pool, and are never set from here.
  */
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
@@ -20,7 +22,6 @@
 
 #include "log.h"
 
-#define POOL0	    "Pool-0"
 #define DEBUG_SCHED "/sys/kernel/debug/sched/"
 
 struct sched_args {
@@ -46,16 +47,16 @@ static long kernel_param(const char *name, long div)
 	return n == 1 && v >= 0 ? (long)(v / div) : -1;
 }
 
-static void pool_output(const struct sched_args *a)
+static void pool_output(const struct sched_args *a, const char *pool)
 {
 	long slice = kernel_param("base_slice_ns", 1000000), migr = kernel_param("migration_cost_ns", 1000);
 
 	if (slice < 0 || migr < 0)
-		printf("Cpupool %s: [sched params unavailable]\n", POOL0);
+		printf("Cpupool %s: [sched params unavailable]\n", pool);
 	else if (a->credit2)
-		printf("Cpupool %s: ratelimit=%dus\n", POOL0, 0);
+		printf("Cpupool %s: ratelimit=%dus\n", pool, 0);
 	else
-		printf("Cpupool %s: tslice=%ldms ratelimit=%dus migration-delay=%ldus\n", POOL0, slice, 0,
+		printf("Cpupool %s: tslice=%ldms ratelimit=%dus migration-delay=%ldus\n", pool, slice, 0,
 		       migr);
 }
 
@@ -84,19 +85,43 @@ static int domain_output(libxl_ctx *ctx, const struct sched_args *a, uint32_t do
 	return 0;
 }
 
-static int list_all(libxl_ctx *ctx, const struct sched_args *a)
+/*
+ * Pool by pool (only -p's if given): its line, then (without -s) the
+ * header and its domains.
+ */
+static int list_pools(libxl_ctx *ctx, const struct sched_args *a)
 {
 	libxl_dominfo *infos = NULL;
-	int n = 0, rc = libxl_list_domain(ctx, &infos, &n), bad = 0;
+	libxl_cpupoolinfo *pools;
+	int n = 0, nr_pools = 0, rc = a->opt_s ? 0 : libxl_list_domain(ctx, &infos, &n), bad = 0, shown = 0;
 
 	if (rc < 0) {
 		log_warnx("%s: cannot list the domains: %s", a->cmd, log_strerror(rc));
 		return 1;
 	}
-	pool_output(a);
-	header();
-	for (int i = 0; i < n; i++)
-		bad |= domain_output(ctx, a, infos[i].domid, true);
+	pools = libxl_list_cpupool(ctx, &nr_pools);
+	if (!pools) {
+		log_warnx("%s: cannot list the cpupools: %s", a->cmd, strerror(errno));
+		free(infos);
+		return 1;
+	}
+	for (int p = 0; p < nr_pools; p++) {
+		if (a->pool && strcmp(a->pool, pools[p].pool_name))
+			continue;
+		shown++;
+		pool_output(a, pools[p].pool_name);
+		if (a->opt_s)
+			continue;
+		header();
+		for (int i = 0; i < n; i++)
+			if (infos[i].cpupool == pools[p].poolid)
+				bad |= domain_output(ctx, a, infos[i].domid, true);
+	}
+	if (a->pool && !shown) {
+		log_warnx("%s: unknown cpupool '%s' (xl cpupool-list shows them)", a->cmd, a->pool);
+		bad = 1;
+	}
+	libxl_cpupoolinfo_list_free(pools, nr_pools);
 	free(infos);
 	return bad;
 }
@@ -160,10 +185,6 @@ static int check_combination(const struct sched_args *a)
 			  a->cmd);
 		return -EOPNOTSUPP;
 	}
-	if (a->pool && strcmp(a->pool, POOL0)) {
-		log_warnx("%s: unknown cpupool '%s' (Xenon has only %s)", a->cmd, a->pool, POOL0);
-		return -ENOENT;
-	}
 	return 0;
 }
 
@@ -209,15 +230,11 @@ static int sched_main(int argc, char **argv, struct sched_args *a)
 	}
 	if (xl_too_many_args(argc, argv, a->cmd, 0) || check_combination(a) < 0)
 		return 1;
-	if (a->opt_s) {
-		pool_output(a);
-		return 0;
-	}
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;
 	if (!a->dom)
-		rc = list_all(ctx, a);
+		rc = list_pools(ctx, a);
 	else if (xl_find_guest(ctx, a->cmd, a->dom, &domid,
 			       "Domain-0 is the host: its scheduling is the host's, not Xenon's") < 0)
 		rc = 1;

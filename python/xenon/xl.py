@@ -67,6 +67,7 @@ class _Dominfo(ctypes.Structure):
         ("sandbox", ctypes.c_uint32),
         ("hv_uid", ctypes.c_uint32),
         ("hv_gid", ctypes.c_uint32),
+        ("cpupool", ctypes.c_uint32),
     ]
 
 
