@@ -486,7 +486,7 @@ int libxl__cs_place(const char *parent, uint32_t domid, int pid, const char *cpu
 	if (rc == 0)
 		rc = libxl__cs_set_cpus(path, cpus);
 	snprintf(v, sizeof(v), "%d", pid);
-	if (rc == 0)
+	if (rc == 0 && pid > 0)
 		rc = set_one(path, "cgroup.procs", v);
 	return rc;
 }

@@ -102,8 +102,9 @@ void libxl__cpus_format(const struct libxl__cpus *c, char *buf, size_t len);
 unsigned libxl__cpus_count(const struct libxl__cpus *c);
 /*
  * Make (or take) the domain's cpuset under parent, give it cpus ("1,3")
- * and move process pid (all its threads) into it; its path into path.
- * Messages say what failed; -ENOENT when no cpuset hierarchy is mounted.
+ * and move process pid (all its threads) into it (pid 0: the process is
+ * not there yet: it joins itself); its path into path. Messages say what
+ * failed; -ENOENT when no cpuset hierarchy is mounted.
  */
 int libxl__cs_place(const char *parent, uint32_t domid, int pid, const char *cpus, char *path, size_t len);
 /* The CPUs of the cpuset at path (its threads follow). */

@@ -20,6 +20,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,14 +227,15 @@ static int domain_parent(libxl_ctx *ctx, uint32_t domid, char *parent, size_t le
 }
 
 /* Put the running domain on its pool's CPUs. */
-static int apply_domain(libxl_ctx *ctx, struct pools *ps, uint32_t domid)
+/* Domain domid's xenon-hv (pid; 0: not started yet, the cpuset is only made) onto its pool's CPUs. */
+static int apply_domain(libxl_ctx *ctx, struct pools *ps, uint32_t domid, int pid)
 {
 	char cpus[4096], path[LIBXL__CG_PATH_MAX], parent[LIBXL__CG_PATH_MAX], *old = NULL;
-	int pid = libxl__read_pid(ctx, domid, "hv-pid"), rc;
 	uint32_t id;
 	struct pool *p;
+	int rc;
 
-	if (pid <= 0 || pool_of(ctx, XS_NO_TX, domid, &id) < 0)
+	if (pid < 0 || pool_of(ctx, XS_NO_TX, domid, &id) < 0)
 		return 0;
 	p = by_id(ps, id) ? by_id(ps, id) : &ps->p[0];
 	libxl__cpus_format(&p->cpus, cpus, sizeof(cpus));
@@ -264,20 +266,31 @@ static int apply_all(libxl_ctx *ctx)
 		rc = libxl__xs_domids(ctx, XS_NO_TX, &ids, &nr);
 	for (unsigned i = 0; rc == 0 && i < nr; i++)
 		if (ids[i] != 0)
-			rc = apply_domain(ctx, ps, ids[i]);
+			rc = apply_domain(ctx, ps, ids[i], libxl__read_pid(ctx, ids[i], "hv-pid"));
 	free(ids);
 	free(ps);
 	return rc;
 }
 
-int libxl__cpupool_apply(libxl_ctx *ctx, uint32_t domid)
+int libxl__cpupool_prepare(libxl_ctx *ctx, uint32_t domid, int *procs_fd)
 {
 	struct pools *ps = calloc(1, sizeof(*ps));
+	char *path = NULL, procs[LIBXL__CG_PATH_MAX];
 	int rc = ps ? read_pools(ctx, XS_NO_TX, ps) : -ENOMEM;
 
+	*procs_fd = -1;
 	if (rc == 0)
-		rc = apply_domain(ctx, ps, domid);
+		rc = apply_domain(ctx, ps, domid, 0);
 	free(ps);
+	if (rc < 0 || libxl__xs_read(ctx, XS_NO_TX, &path, "/libxl/%u/cpuset", domid) < 0)
+		return rc; /* no cpuset: the pool has every CPU */
+	if (snprintf(procs, sizeof(procs), "%s/cgroup.procs", path) >= (int)sizeof(procs))
+		rc = -ENAMETOOLONG;
+	else if ((*procs_fd = open(procs, O_WRONLY | O_CLOEXEC)) < 0)
+		rc = -errno;
+	if (rc < 0)
+		log_warnx("domain %u: cannot open its cpuset's %s: %s", domid, procs, log_strerror(rc));
+	free(path);
 	return rc;
 }
 

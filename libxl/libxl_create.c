@@ -191,12 +191,12 @@ static void undo_create(libxl_ctx *ctx, uint32_t domid, int hv_pid, const char *
 }
 
 static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
-		    const libxl_domain_create_opts *opts, int cg_fd, int *pid, int *fd)
+		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, int *fd)
 {
 	char buf[16];
 	int rc, status = 0;
 
-	rc = libxl__hv_spawn(ctx, l, control, opts, cg_fd, pid);
+	rc = libxl__hv_spawn(ctx, l, control, opts, cg_fds, pid);
 	if (rc < 0)
 		return rc;
 	snprintf(buf, sizeof(buf), "%d", *pid);
@@ -204,8 +204,6 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	snprintf(buf, sizeof(buf), "%d", (int)getpid());
 	if (rc == 0)
 		rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/monitor-pid", l->domid);
-	if (rc == 0)
-		rc = libxl__cpupool_apply(ctx, l->domid);
 	if (rc == 0)
 		rc = libxl__hv_wait_up(control, *pid, opts && opts->restore, &status, fd);
 	if (rc == -ECHILD) {
@@ -330,7 +328,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	struct libxl__layout l;
 	const char *cg_parent;
 	char *json = NULL;
-	int rc, pid = 0, fd = -1, cg_fd = -1;
+	int rc, pid = 0, fd = -1, cg_fds[2] = {-1, -1}; /* its cgroup's, its cpuset's */
 
 	rc = check_config(cfg, opts && opts->restore);
 	if (rc < 0)
@@ -367,9 +365,11 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 			log_warnx("xenstored refused to introduce domain %u: %s", l.domid, log_strerror(rc));
 	}
 	if (rc == 0)
-		rc = libxl__sched_setup(ctx, l.domid, &cfg->b_info.sched_params, cg_parent, &cg_fd);
+		rc = libxl__sched_setup(ctx, l.domid, &cfg->b_info.sched_params, cg_parent, &cg_fds[0]);
 	if (rc == 0)
 		rc = libxl__cpupool_assign(ctx, l.domid, cfg->c_info.pool_name);
+	if (rc == 0) /* on its pool's CPUs from its first instruction */
+		rc = libxl__cpupool_prepare(ctx, l.domid, &cg_fds[1]);
 	if (rc == 0) {
 		libxl_domain_create_opts o = {.hv_stdio = -1};
 
@@ -379,10 +379,11 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 
 		if (hold_paused(cfg))
 			o.paused = true;
-		rc = start_hv(ctx, &l, control, &o, cg_fd, &pid, &fd);
+		rc = start_hv(ctx, &l, control, &o, cg_fds, &pid, &fd);
 	}
-	if (cg_fd >= 0)
-		close(cg_fd);
+	for (int i = 0; i < 2; i++)
+		if (cg_fds[i] >= 0)
+			close(cg_fds[i]);
 	if (rc == 0)
 		rc = publish_console(ctx, &l, control, fd);
 	if (rc == 0)

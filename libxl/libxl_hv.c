@@ -157,14 +157,15 @@ static void child_fail(int errfd, int stage, int err)
  * thread of xenon-hv is in it), stdio, then exec; errors go back through
  * errfd.
  */
-static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, int cg_fd, int errfd)
+static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, const int cg_fds[2], int errfd)
 {
 	int null = open("/dev/null", O_RDWR);
 
 	/* Its own process group: a ^C meant for xl (create -F) does not reach it. */
 	setpgid(0, 0);
-	if (cg_fd >= 0 && write(cg_fd, "0", 1) != 1)
-		child_fail(errfd, SPAWN_CGROUP, errno);
+	for (int i = 0; i < 2; i++)
+		if (cg_fds[i] >= 0 && write(cg_fds[i], "0", 1) != 1)
+			child_fail(errfd, SPAWN_CGROUP, errno);
 	if (null >= 0)
 		dup2(null, 0);
 	if (opts && opts->hv_stdio >= 0) {
@@ -201,7 +202,7 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, int
 }
 
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
-		    const libxl_domain_create_opts *opts, int cg_fd, int *pid)
+		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid)
 {
 	struct hv_argv a;
 	struct spawn_err e;
@@ -221,7 +222,7 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	}
 	if (child == 0) {
 		close(pfd[0]);
-		exec_hv(&a, opts, cg_fd, pfd[1]);
+		exec_hv(&a, opts, cg_fds, pfd[1]);
 	}
 	close(pfd[1]);
 	do

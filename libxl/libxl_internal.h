@@ -117,8 +117,12 @@ int libxl__xs_transact(libxl_ctx *ctx, int (*fn)(libxl_ctx *ctx, uint32_t tx, vo
 /* ---- cpupools (libxl_cpupool.c) ---- */
 /* At create, before xenon-hv runs: the domain joins pool name (NULL, "": Pool-0); said when refused. */
 int libxl__cpupool_assign(libxl_ctx *ctx, uint32_t domid, const char *name);
-/* Once its hv-pid is known: the domain's xenon-hv onto its pool's CPUs. */
-int libxl__cpupool_apply(libxl_ctx *ctx, uint32_t domid);
+/*
+ * Before xenon-hv runs: the domain's cpuset made with its pool's CPUs
+ * (none when the pool has every CPU), *procs_fd its cgroup.procs for the
+ * child to join before exec (-1: none).
+ */
+int libxl__cpupool_prepare(libxl_ctx *ctx, uint32_t domid, int *procs_fd);
 /* When the domain is gone: remove its cpuset. */
 int libxl__cpupool_cleanup(libxl_ctx *ctx, uint32_t domid);
 
@@ -163,9 +167,12 @@ int libxl__hv_socket_path(libxl_ctx *ctx, uint32_t domid, char *buf, size_t len)
 int libxl__hv_connect(libxl_ctx *ctx, uint32_t domid, int *fd);
 /* xenon-hv's INFO reply; -ESRCH when it is gone. */
 int libxl__hv_info(libxl_ctx *ctx, uint32_t domid, struct hvctl_info *info);
-/* cg_fd: the domain cgroup's cgroup.procs, which the child joins before exec (-1: none). */
+/*
+ * cg_fds: the cgroup.procs of the domain's cgroup and of its cpuset (v1:
+ * another hierarchy), which the child joins before exec (-1: none).
+ */
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
-		    const libxl_domain_create_opts *opts, int cg_fd, int *pid);
+		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid);
 /*
  * Wait for pid (our child) to listen on control and connect to it (*fd);
  * -ECHILD when it died first (*status: its wait status). With restore, no

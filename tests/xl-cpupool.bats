@@ -99,6 +99,8 @@ pool_line() { xl cpupool-list | awk -v p="$1" '$1 == p'; }
 	[ "${lines[2]}" = "$(printf '%-19s%s' p1 "$LAST")" ]
 	xl create "$T/f.cfg" 'pool="p1"'
 	hv=$(xenstore-read /libxl/1/hv-pid)
+	# on the pool's CPUs from its first instruction (it joined the cpuset before exec)
+	grep -qx "fake-hv: started on CPUs $LAST" "$XENON_LOGDIR/xenon-hv-f1.log"
 	cs=$(xenstore-read /libxl/1/cpuset)
 	[ "$cs" = "$CS/$XENON_CGROUP_PARENT/dom1" ]
 	[ "$(cat "$cs/cpuset.cpus")" = "$LAST" ]

@@ -482,12 +482,30 @@ static int run(struct fake *f, int lfd)
 	}
 }
 
+/* The CPUs it may run on as it starts, on stderr (its log): its pool's from the first instruction. */
+static void say_start_cpus(void)
+{
+	cpu_set_t set;
+	const char *sep = "";
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return;
+	fprintf(stderr, "fake-hv: started on CPUs ");
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set)) {
+			fprintf(stderr, "%s%d", sep, c);
+			sep = ",";
+		}
+	fprintf(stderr, "\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct fake f = {0};
 	struct timespec ts;
 	int lfd, rc, status;
 
+	say_start_cpus();
 	if (parse_args(&f, argc, argv) < 0)
 		return HV_EXIT_ERROR;
 	f.mute = getenv("FAKE_HV_MUTE") && !strcmp(getenv("FAKE_HV_MUTE"), "1");
