@@ -123,18 +123,19 @@ in_root() {
 
 # nothing_of_ours_left: between $T/before (installed) and $T/after (purged),
 # the overlay differs only by dpkg's bookkeeping (its database and log,
-# ldconfig's and man-db's caches); a directory the host has too is only the
-# overlay's copy-up.
+# ldconfig's and man-db's caches) and the system user xenstored, which purge
+# leaves as Debian does (the password and group files and their backups);
+# a directory the host has too is only the overlay's copy-up.
 nothing_of_ours_left() {
 	diff "$T/before" "$T/after" | grep '^[<>]' | awk '{ print $2 }' | sort -u |
 		while read -r p; do [ -d "${p#.}" ] && [ ! -L "${p#.}" ] || echo "$p"; done > "$T/changed"
-	grep -vE '^\./(var/lib/dpkg|var/log/dpkg\.log|etc/ld\.so\.cache|var/cache/man|var/cache/debconf)($|/)' \
+	grep -vE '^\./(var/lib/dpkg|var/log/dpkg\.log|etc/ld\.so\.cache|var/cache/man|var/cache/debconf)($|/)|^\./etc/(passwd|group|shadow|gshadow)-?$' \
 		"$T/changed" > "$T/left" || true
 	cat "$T/left"
 	[ ! -s "$T/left" ]
 }
 
-@test "the packages install into a throwaway root: xenstored, the clients and xl run there; purge leaves nothing" {
+@test "the packages install into a throwaway root: xenstored runs there as its system user, the clients and xl too; purge leaves nothing but that user" {
 	require_debs
 	require_throwaway_root
 	mk_tmp
@@ -144,16 +145,21 @@ nothing_of_ours_left() {
 		install_ours
 		in_root_cmd dpkg-query -W -f "\${Package} \${Status}\n" $PACKAGES > "$T/status"
 		in_root_cmd ldd /usr/sbin/xl /usr/sbin/xentop /usr/lib/x86_64-linux-gnu/libxenlight.so.1 > "$T/ldd"
-		chroot "$R" /usr/sbin/xenstored -N -I -s /run/xs.sock 2> "$T/xenstored.log" 3>&- &
+		in_root_cmd getent passwd xenstored > "$T/user" || true
+		in_root_cmd getent group xenstored > "$T/group" || true
+		chroot "$R" /usr/sbin/xenstored -N -I -s /run/xs.sock --user xenstored 2> "$T/xenstored.log" 3>&- &
 		XS=$!
 		for _ in $(seq 250); do [ -S "$R/run/xs.sock" ] && break; sleep 0.02; done
 		in_root_cmd env XENSTORED_PATH=/run/xs.sock xenstore-write /packages/test installed
 		in_root_cmd env XENSTORED_PATH=/run/xs.sock xenstore-read /packages/test > "$T/read"
+		# it answered: it is the user xenstored by now (xenstored(8) SANDBOX)
+		awk "/^Uid:|^Gid:/ { print \$1, \$2, \$3 }" /proc/$XS/status > "$T/ids"
 		in_root_cmd env XENSTORED_PATH=/run/xs.sock xl info > "$T/xl-info" 2>&1 || true
 		in_root_cmd python3 -c "import xenon, xenon._paths as p; print(p.LIBDIR)" > "$T/python"
 		kill $XS; wait $XS || true; XS=
 		in_root_cmd dpkg --purge $PACKAGES > "$T/purge.log" 2>&1
 		upper > "$T/after"
+		diff /etc/passwd "$R/etc/passwd" > "$T/passwd.diff" || true
 	'
 	echo "$output"
 	cat "$T/install.log" "$T/trace" || true
@@ -161,6 +167,15 @@ nothing_of_ours_left() {
 	[ "$(awk '$4 == "installed"' "$T/status" | wc -l)" -eq 5 ]
 	! grep -q 'not found' "$T/ldd"
 	[ "$(cat "$T/read")" = installed ]
+	# the system user and group the unit's --user names, made at install
+	cat "$T/user" "$T/group" "$T/ids" "$T/xenstored.log"
+	IFS=: read -r _ _ uid gid _ home shell < "$T/user"
+	[ "$uid" -gt 0 ] && [ "$uid" -lt 1000 ]
+	[ "$(cut -d: -f3 "$T/group")" = "$gid" ] && [ "$shell" = /usr/sbin/nologin ]
+	[ "$(cat "$T/ids")" = "$(printf 'Uid: %s %s\nGid: %s %s' "$uid" "$uid" "$gid" "$gid")" ]
+	# purge leaves it, as Debian leaves system users (README): the one line
+	cat "$T/passwd.diff"
+	[ "$(grep '^[<>]' "$T/passwd.diff")" = "> xenstored:x:$uid:$gid:Xenon xenstore daemon:$home:$shell" ]
 	cat "$T/xl-info"
 	grep -q "^xenon_version *: $(cat "$XENON_TOP/VERSION")\$" "$T/xl-info"
 	[ "$(cat "$T/python")" = /usr/lib/x86_64-linux-gnu ]
