@@ -26,6 +26,7 @@ void hv_usage(FILE *fp)
 		"       xenon-hv --restore FILE|FD [--name NAME] [--domid ID] [--console ...]\n"
 		"                [--control SOCKET] [--paused] [--xenstore[=SOCKET]] [-v]\n"
 		"                [--uid UID] [--gid GID] [--uid-shared] [--no-sandbox[=LIST]]\n"
+		"                [--hold-on crash,poweroff,reboot]\n"
 		"Runs one Xenon domain: boots the ELF64 kernel FILE with MIB MiB of RAM\n"
 		"(default %d) and N vCPUs (default 1). See xenon-hv(8).\n",
 		HV_DEFAULT_MEM_MIB);
@@ -49,6 +50,7 @@ enum {
 	OPT_GID,
 	OPT_UID_SHARED,
 	OPT_NO_SANDBOX,
+	OPT_HOLD_ON,
 };
 
 static const struct option hv_options[] = {
@@ -69,6 +71,7 @@ static const struct option hv_options[] = {
     {"gid", required_argument, NULL, OPT_GID},
     {"uid-shared", no_argument, NULL, OPT_UID_SHARED},
     {"no-sandbox", optional_argument, NULL, OPT_NO_SANDBOX},
+    {"hold-on", required_argument, NULL, OPT_HOLD_ON},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -116,6 +119,37 @@ static int add_device(struct hv_args *a, uint32_t kind, const char *opt, const c
 	a->devices = specs;
 	a->device_labels = label_ptrs;
 	a->nr_devices++;
+	return 0;
+}
+
+/*
+ * --hold-on LIST: the ends after which xenon-hv keeps the domain, paused,
+ * until HVCTL_DESTROY (for the toolstack's on_*=coredump-*).
+ */
+static int parse_hold_on(const char *list, uint32_t *mask)
+{
+	static const struct {
+		const char *name;
+		int status;
+	} ends[] = {{"crash", HV_EXIT_CRASH}, {"poweroff", HV_EXIT_POWEROFF}, {"reboot", HV_EXIT_REBOOT}};
+	char buf[64], *save = NULL;
+
+	if (strlen(list) >= sizeof(buf)) {
+		log_warnx("--hold-on %s: too long", list);
+		return -EINVAL;
+	}
+	strcpy(buf, list);
+	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(ends) / sizeof(ends[0]) && strcmp(w, ends[i].name); i++)
+			;
+		if (i == sizeof(ends) / sizeof(ends[0])) {
+			log_warnx("--hold-on %s: unknown end '%s' (crash, poweroff, reboot)", list, w);
+			return -EINVAL;
+		}
+		*mask |= 1U << ends[i].status;
+	}
 	return 0;
 }
 
@@ -187,6 +221,8 @@ static int set_option(struct hv_args *a, int opt, const char *val)
 		return 0;
 	case OPT_NO_SANDBOX:
 		return hv_sandbox_parse_off(val, &a->sandbox_off);
+	case OPT_HOLD_ON:
+		return parse_hold_on(val, &a->hold_on);
 	}
 	return -EINVAL;
 }

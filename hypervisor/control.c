@@ -75,6 +75,7 @@ static int msg_info(struct hv_vm *vm, struct hv_client *cl, const void *req, uin
 	hv_vcpu_states(vm, info->vcpu_running, info->vcpu_blocked);
 	hv_stats_fill(vm, info);
 	info->pid = getpid();
+	info->held = vm->held ? (uint32_t)end + 1 : 0;
 	info->sandbox_valid = 1;
 	info->sandbox = vm->sandbox;
 	info->uid = vm->sandbox_uid;
@@ -192,7 +193,10 @@ static int msg_destroy(struct hv_vm *vm, struct hv_client *cl, const void *req, 
 		       struct hv_reply *reply)
 {
 	(void)cl, (void)req, (void)len, (void)reply;
-	/* The main loop sees the end right after this reply and exits. */
+	/* The main loop sees the end right after this reply and exits; a held
+	 * domain has ended already: the loop stops. */
+	if (vm->held)
+		hv_loop_stop(vm, HV_EXIT_DESTROY);
 	hv_vm_end(vm, HV_EXIT_DESTROY, "destroyed");
 	return 0;
 }
@@ -297,7 +301,7 @@ static int msg_dump_core(struct hv_vm *vm, struct hv_client *cl, const void *req
 	memcpy(&r, req, sizeof(r));
 	if (r.flags || r.reserved)
 		return -EINVAL;
-	if (atomic_load(&vm->end_status) >= 0)
+	if (atomic_load(&vm->end_status) >= 0 && !vm->held)
 		return -ESRCH;
 	if (cl->fds.n != 1)
 		return -EBADF;
@@ -547,7 +551,8 @@ static int control_accept(struct hv_vm *vm)
 void hv_control_event(struct hv_vm *vm, uint32_t kind, const char *detail)
 {
 	struct hv_control *c = vm->control;
-	struct hvctl_event ev = {.kind = kind, .time_ns = hv_now_ns(CLOCK_REALTIME)};
+	struct hvctl_event ev = {
+	    .kind = kind, .flags = vm->held ? HVCTL_EV_HELD : 0, .time_ns = hv_now_ns(CLOCK_REALTIME)};
 
 	if (!c)
 		return;

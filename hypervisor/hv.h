@@ -76,6 +76,7 @@ struct hv_args {
 	uint32_t sandbox_off;
 	uint32_t uid, gid;
 	int uid_shared; /* other domains run as uid too (no RLIMIT_NPROC) */
+	uint32_t hold_on; /* --hold-on: bit n keeps the domain after it ends with HV_EXIT n */
 };
 
 /* The uid (and gid) of domain N's xenon-hv unless --uid says: base + N, as Xen's
@@ -147,6 +148,7 @@ struct hv_vm {
 	atomic_int end_status;
 	char end_detail[240];
 	int end_fd;
+	int held; /* ended, kept paused by --hold-on (main thread only) */
 
 	uint64_t start_time_ns;
 	struct hv_console *console;

@@ -69,6 +69,9 @@ enum hvctl_event_kind {
 	HVCTL_EV_PAUSED = 4,
 	HVCTL_EV_UNPAUSED = 5,
 };
+/* hvctl_event.flags: the domain ended and xenon-hv keeps it, paused, its
+ * memory and registers intact for HVCTL_DUMP_CORE, until HVCTL_DESTROY. */
+#define HVCTL_EV_HELD 0x1
 
 struct hvctl_hdr {
 	uint32_t type;
@@ -105,7 +108,7 @@ struct hvctl_info {
 	uint64_t vcpu_time_ns[HVCTL_MAX_VCPUS];
 	uint32_t vcpu_online[HVCTL_MAX_VCPUS / 32]; /* bitmap */
 	int32_t pid;
-	uint32_t pad;
+	uint32_t held; /* 0, or 1 + the HV_EXIT_* status of the end --hold-on keeps the domain after */
 	char console_pty[108]; /* "" unless --console pty */
 	/*
 	 * What each online vCPU is doing, sampled when the reply is made (Xen's
@@ -334,8 +337,8 @@ struct hvctl_vcpu_trigger {
 };
 
 struct hvctl_event {
-	uint32_t kind; /* enum hvctl_event_kind */
-	uint32_t pad;
+	uint32_t kind;	/* enum hvctl_event_kind */
+	uint32_t flags; /* HVCTL_EV_HELD: xenon-hv keeps the ended domain (--hold-on) */
 	uint64_t time_ns;
 	char detail[240]; /* e.g. the crash reason */
 };

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -98,14 +99,26 @@ static const uint32_t end_events[] = {
     [HV_EXIT_CRASH] = HVCTL_EV_CRASH,
 };
 
+/*
+ * The domain's end: the process' exit status, or -1 when --hold-on keeps
+ * it (paused, for HVCTL_DUMP_CORE) until HVCTL_DESTROY stops the loop.
+ */
 static int domain_ended(struct hv_vm *vm)
 {
 	int status = atomic_load(&vm->end_status);
+	bool hold = status >= 0 && status < 32 && (vm->args.hold_on & (1U << status));
 
+	if (vm->held)
+		return -1;
+	if (hold) {
+		hv_vm_pause(vm);
+		vm->held = 1;
+	}
 	if (status >= 0 && (size_t)status < sizeof(end_events) / sizeof(end_events[0]) && end_events[status])
 		hv_control_event(vm, end_events[status], vm->end_detail);
-	log_info("domain %u (%s): %s", vm->args.domid, vm->args.name, vm->end_detail);
-	return status;
+	log_info("domain %u (%s): %s%s", vm->args.domid, vm->args.name, vm->end_detail,
+		 hold ? "; kept, paused, until destroyed (--hold-on)" : "");
+	return hold ? -1 : status;
 }
 
 static void got_signal(struct hv_vm *vm, void *opaque, int sfd, short revents)
@@ -121,13 +134,17 @@ static void got_signal(struct hv_vm *vm, void *opaque, int sfd, short revents)
 	hv_loop_stop(vm, HV_EXIT_DESTROY);
 }
 
-/* end_fd only wakes poll(): end_status says what happened. */
+/* end_fd only wakes poll(): end_status says what happened. Drained, for a
+ * held domain's loop goes on. */
 static void end_woke(struct hv_vm *vm, void *opaque, int fd, short revents)
 {
+	uint64_t n;
+
 	(void)vm;
 	(void)opaque;
-	(void)fd;
 	(void)revents;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("end eventfd");
 }
 
 /* Signals that end the domain arrive on a signalfd; threads inherit the mask. */
