@@ -70,6 +70,7 @@ static const struct {
     {offsetof(libxl_ctx_settings, log_dir), "XENON_LOGDIR", "/var/log/xen", true},
     {offsetof(libxl_ctx_settings, hv_path), "XENON_HV", "xenon-hv", false},
     {offsetof(libxl_ctx_settings, script_dir), "XENON_SCRIPTDIR", LIBXL_SCRIPTDIR, true},
+    {offsetof(libxl_ctx_settings, dump_dir), "XENON_DUMPDIR", "/var/lib/xen/dump", true},
 };
 
 static const char *env_or(const char *name, const char *dflt)
@@ -190,6 +191,11 @@ const char *libxl_rundir(libxl_ctx *ctx)
 const char *libxl_logdir(libxl_ctx *ctx)
 {
 	return ctx->set.log_dir;
+}
+
+const char *libxl_dumpdir(libxl_ctx *ctx)
+{
+	return ctx->set.dump_dir;
 }
 
 int libxl__mkdir_p(const char *dir, unsigned mode)

@@ -15,6 +15,7 @@
  *   log directory   $XENON_LOGDIR, else /var/log/xen
  *   xenon-hv        $XENON_HV, else "xenon-hv" found through $PATH
  *   hotplug scripts $XENON_SCRIPTDIR, else /etc/xen/scripts
+ *   core dumps      $XENON_DUMPDIR, else /var/lib/xen/dump (on_crash=coredump-*)
  *   device waits    $XENON_DEVICE_TIMEOUT_MS, else 10000 (a guest's answer)
  *                   $XENON_HOTPLUG_TIMEOUT_MS, else 40000 (a hotplug script)
  *   cgroup parent   $XENON_CGROUP_PARENT, which (set, even empty) overrides
@@ -63,6 +64,7 @@ typedef struct {
 	const char *log_dir;	    /* xl-<name>.log */
 	const char *hv_path;	    /* the xenon-hv program (a name is looked for in $PATH) */
 	const char *script_dir;	    /* hotplug scripts named without a '/' */
+	const char *dump_dir;	    /* on_*=coredump-*'s cores */
 	int device_timeout_ms;	    /* how long a guest may take to connect / let go a device */
 	int hotplug_timeout_ms;	    /* how long a hotplug script may run */
 } libxl_ctx_settings;
@@ -77,7 +79,7 @@ typedef struct {
  */
 int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags, xentoollog_logger *lg);
 /* The same with settings (NULL: all defaults); -EINVAL for a relative
- * run_dir, log_dir or script_dir, or an empty string. */
+ * run_dir, log_dir, script_dir or dump_dir, or an empty string. */
 int libxl_ctx_alloc_settings(libxl_ctx **pctx, int version, unsigned flags, xentoollog_logger *lg,
 			     const libxl_ctx_settings *settings);
 void libxl_ctx_free(libxl_ctx *ctx);
@@ -87,6 +89,7 @@ const libxl_ctx_settings *libxl_ctx_get_settings(libxl_ctx *ctx);
 /* The context's run and log directories (its settings'). */
 const char *libxl_rundir(libxl_ctx *ctx);
 const char *libxl_logdir(libxl_ctx *ctx);
+const char *libxl_dumpdir(libxl_ctx *ctx);
 /* mkdir -p dir (mode 0755). */
 int libxl_ensure_dir(const char *dir);
 
@@ -216,7 +219,16 @@ typedef struct {
 	unsigned sandbox_off;
 	unsigned sandbox_uid_base;
 	unsigned sandbox_uid, sandbox_gid;
+	/*
+	 * LIBXL_HOLD_* bits (on_*=coredump-*): after such an end xenon-hv keeps
+	 * the domain, paused, for libxl_domain_core_dump, until
+	 * libxl_domain_release_held (libxl_domain_wait_end says when).
+	 */
+	unsigned hold_on;
 } libxl_domain_create_opts;
+#define LIBXL_HOLD_POWEROFF 0x1
+#define LIBXL_HOLD_REBOOT   0x2
+#define LIBXL_HOLD_CRASH    0x4
 
 /*
  * Allocate a domid, write the xenstore layout, introduce the domain,
@@ -264,6 +276,14 @@ int libxl_domain_core_dump(libxl_ctx *ctx, uint32_t domid, const char *filename,
 
 /* Wait for the domain's xenon-hv, a child of this process, to exit. */
 int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how);
+/*
+ * The same, or, with held, until the domain ends and its xenon-hv keeps it
+ * (hold_on): then *held is true, *how says how it ended, and the caller
+ * may dump its core before libxl_domain_release_held, which ends xenon-hv
+ * and reaps it (the domain stays listed, as after wait_death).
+ */
+int libxl_domain_wait_end(libxl_ctx *ctx, uint32_t domid, libxl_death *how, bool *held);
+int libxl_domain_release_held(libxl_ctx *ctx, uint32_t domid);
 /*
  * Keep a domain whose xenon-hv has ended listed as shut down with reason
  * (on_* = preserve); `xl destroy` removes it later. new_uuid (NULL: keep

@@ -342,37 +342,38 @@ static int drain_watch(libxl_ctx *ctx)
  * each change below its device/ directory. Without a watch (xenstored
  * gone), only wait.
  */
-static void follow_devices_until_exit(libxl_ctx *ctx, uint32_t domid, int pidfd)
+static void follow_devices_until_exit(libxl_ctx *ctx, uint32_t domid, int pidfd, int events)
 {
 	char path[LIBXL_PATH_MAX], token[32];
-	struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = -1, .events = POLLIN}};
+	struct pollfd pfd[3] = {
+	    {.fd = pidfd, .events = POLLIN}, {.fd = events, .events = POLLIN}, {.fd = -1, .events = POLLIN}};
 	uint64_t last = 0;
 	bool due = true; /* a pass is owed: the first one, or for events since the last */
 
 	snprintf(path, sizeof(path), "/local/domain/%u/device", domid);
 	snprintf(token, sizeof(token), "libxl-backends-%u", domid);
 	if (xsc_watch(ctx->xsh, path, token) == 0)
-		pfd[1].fd = xsc_watch_fd(ctx->xsh);
+		pfd[2].fd = xsc_watch_fd(ctx->xsh);
 	for (;;) {
-		int timeout = -1, rc = pfd[1].fd >= 0 ? drain_watch(ctx) : 0;
+		int timeout = -1, rc = pfd[2].fd >= 0 ? drain_watch(ctx) : 0;
 		uint64_t now = monotonic_ms();
 
 		if (rc < 0)
-			pfd[1].fd = -1; /* xenstored went away: its fd would poll readable for ever */
+			pfd[2].fd = -1; /* xenstored went away: its fd would poll readable for ever */
 		due |= rc > 0;
-		if (pfd[1].fd >= 0 && due && now - last < FOLLOW_GAP_MS) {
+		if (pfd[2].fd >= 0 && due && now - last < FOLLOW_GAP_MS) {
 			timeout = (int)(FOLLOW_GAP_MS - (now - last));
-		} else if (pfd[1].fd >= 0 && due) {
+		} else if (pfd[2].fd >= 0 && due) {
 			libxl__dev_backends_follow(ctx, domid);
 			last = now;
 			due = false;
 		}
-		if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
+		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
 			break;
-		if (pfd[0].revents)
+		if (pfd[0].revents || pfd[1].revents)
 			break;
 	}
-	if (pfd[1].fd >= 0)
+	if (pfd[2].fd >= 0)
 		xsc_unwatch(ctx->xsh, path, token);
 }
 
@@ -410,18 +411,54 @@ static void report_seccomp(libxl_ctx *ctx, uint32_t domid)
 	free(name);
 }
 
-int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how)
+/*
+ * With held: an event connection to the domain's xenon-hv (-1: none), and
+ * *held set when xenon-hv keeps the ended domain already (--hold-on).
+ */
+static int held_events(libxl_ctx *ctx, uint32_t domid, libxl_death *how, bool *held)
 {
-	int pid = libxl__read_pid(ctx, domid, "hv-pid"), status, pidfd;
+	int fd = -1;
+
+	*held = false;
+	if (libxl__hv_connect(ctx, domid, &fd) < 0)
+		return -1;
+	if (hvctl_subscribe(fd) < 0) {
+		close(fd);
+		return -1;
+	}
+	*held = libxl__domain_held(ctx, domid, how) > 0; /* it may have ended before we subscribed */
+	return fd;
+}
+
+int libxl_domain_wait_end(libxl_ctx *ctx, uint32_t domid, libxl_death *how, bool *held)
+{
+	int pid = libxl__read_pid(ctx, domid, "hv-pid"), status, pidfd, events = -1;
 	pid_t r;
 
 	if (pid <= 0)
 		return -ESRCH;
-	pidfd = pidfd_open(pid, 0);
-	if (pidfd >= 0) {
-		follow_devices_until_exit(ctx, domid, pidfd);
-		close(pidfd);
+	if (held && (events = held_events(ctx, domid, how, held)) >= 0 && *held) {
+		close(events);
+		return 0;
 	}
+	pidfd = pidfd_open(pid, 0);
+	while (pidfd >= 0) {
+		struct hvctl_event ev;
+
+		follow_devices_until_exit(ctx, domid, pidfd, events);
+		if (events < 0 || hvctl_next_event(events, 0, &ev) < 0)
+			break; /* xenon-hv ended (or its events did) */
+		if ((ev.flags & HVCTL_EV_HELD) && libxl__domain_held(ctx, domid, how) > 0) {
+			close(events);
+			close(pidfd);
+			*held = true;
+			return 0;
+		}
+	}
+	if (events >= 0)
+		close(events);
+	if (pidfd >= 0)
+		close(pidfd);
 	do
 		r = waitpid(pid, &status, 0);
 	while (r < 0 && errno == EINTR);
@@ -431,6 +468,11 @@ int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == HV_EXIT_SECCOMP)
 		report_seccomp(ctx, domid);
 	return 0;
+}
+
+int libxl_domain_wait_death(libxl_ctx *ctx, uint32_t domid, libxl_death *how)
+{
+	return libxl_domain_wait_end(ctx, domid, how, NULL);
 }
 
 /* The stored configuration (/libxl/<id>/config) as read in transaction tx. */

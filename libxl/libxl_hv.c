@@ -58,7 +58,7 @@ struct hv_argv {
 	char *argv[32];
 	unsigned n;
 	char mem[24], vcpus[16], domid[16], xs[LIBXL_PATH_MAX + 16];
-	char uid[16], gid[16], off[96];
+	char uid[16], gid[16], off[96], hold[32];
 };
 
 /* The restore stream is fd 3 in xenon-hv (exec_hv puts it there). */
@@ -98,6 +98,23 @@ static void add_sandbox(struct hv_argv *a, const struct libxl__layout *l, const 
 	add(a, a->off); /* xenon-hv logs a warning naming them */
 }
 
+/* --hold-on LIST (on_*=coredump-*): the ends after which xenon-hv keeps the domain. */
+static void add_hold_on(struct hv_argv *a, const libxl_domain_create_opts *opts)
+{
+	static const char *const names[] = {"poweroff", "reboot", "crash"}; /* LIBXL_HOLD_* bits */
+	size_t used = 0;
+
+	a->hold[0] = '\0';
+	for (unsigned i = 0; opts && i < sizeof(names) / sizeof(names[0]); i++)
+		if (opts->hold_on & (1U << i))
+			used += (size_t)snprintf(a->hold + used, sizeof(a->hold) - used, "%s%s",
+						 used ? "," : "", names[i]);
+	if (!used)
+		return;
+	add(a, "--hold-on");
+	add(a, a->hold);
+}
+
 static void build_argv(libxl_ctx *ctx, struct hv_argv *a, const struct libxl__layout *l, const char *control,
 		       const libxl_domain_create_opts *opts)
 {
@@ -133,6 +150,7 @@ static void build_argv(libxl_ctx *ctx, struct hv_argv *a, const struct libxl__la
 	add(a, a->xs);
 	if (opts && opts->paused)
 		add(a, "--paused");
+	add_hold_on(a, opts);
 	add_sandbox(a, l, opts);
 }
 

@@ -18,7 +18,7 @@ struct libxl__ctx {
 	struct xs_handle *xsh;
 	xentoollog_logger *lg;
 	libxl_ctx_settings set;		    /* every field filled in (libxl.c) */
-	char *set_own[5];		    /* the strings set points to */
+	char *set_own[6];		    /* the strings set points to */
 	char *cg_parent_env;		    /* $XENON_CGROUP_PARENT at open (NULL: unset) */
 	struct libxl__stats_cache *stats;   /* kept between samples (libxl_stats_cache.c) */
 	void (*stats_free)(libxl_ctx *ctx); /* set with stats */
@@ -41,6 +41,8 @@ int libxl__mem_claim(libxl_ctx *ctx, const char *name, uint64_t need_kib);
 /* ---- pure helpers (libxl_util.c) ---- */
 int libxl__domid_pick(uint32_t last, const uint32_t *used, unsigned nr_used, uint32_t *out);
 libxl_death libxl__death_from_wait_status(int status);
+/* 1 (and *how) when the domain's xenon-hv keeps it after its end (hold_on), 0 when not, or -errno. */
+int libxl__domain_held(libxl_ctx *ctx, uint32_t domid, libxl_death *how);
 int libxl__parse_domid(const char *s, uint32_t *domid);
 struct hvctl_info;
 /* running, blocked, paused, shutdown and crashed from xenon-hv's INFO reply. */
