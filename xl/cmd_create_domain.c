@@ -13,6 +13,7 @@
 #include "xl/cmd_util.h"
 #include "xl/xl_conf.h"
 #include "xl/xl.h"
+#include "xl/monitor_dump.h"
 #include "hypervisor/hvctl.h"
 #include "xl/xl_conf.h"
 
@@ -150,7 +151,8 @@ static int create_once(struct monitor *m)
 				      .sandbox_off = xl_conf.sandbox_off,
 				      .sandbox_uid_base = xl_conf.sandbox_uid_base,
 				      .sandbox_uid = xl_conf.sandbox_uid,
-				      .sandbox_gid = xl_conf.sandbox_gid};
+				      .sandbox_gid = xl_conf.sandbox_gid,
+				      .hold_on = m->opts->monitor ? xl_monitor_hold_on(m->cfg) : 0};
 	int lock = -1, rc;
 
 	if (m->cfg->num_disks || m->cfg->num_nics)
@@ -268,8 +270,11 @@ static const char *const event_names[] = {
     [LIBXL_DEATH_SAVED] = "was saved",
 };
 
-/* Carry out on_*; returns true when a restarted domain is to be watched. */
-static bool handle_death(struct monitor *m, libxl_death how)
+/*
+ * Carry out on_*; returns true when a restarted domain is to be watched.
+ * held: xenon-hv keeps the ended domain for its core (hold_on).
+ */
+static bool handle_death(struct monitor *m, libxl_death how, bool held)
 {
 	libxl_domain_config *c = m->cfg;
 	libxl_shutdown_reason reason = how == LIBXL_DEATH_REBOOT  ? LIBXL_SHUTDOWN_REASON_REBOOT
@@ -290,8 +295,12 @@ static bool handle_death(struct monitor *m, libxl_death how)
 	if (!m->opts->monitor)
 		a = LIBXL_ACTION_ON_SHUTDOWN_PRESERVE;
 	log_warnx("action: %s", libxl_action_on_shutdown_to_cfg(a) ?: "destroy");
-	if (a == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY || a == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART)
-		log_warnx("core dumps are not supported yet: no dump written");
+	if (held && xl_action_is_coredump(a))
+		xl_monitor_dump_core(m->ctx, m->domid, c->c_info.name);
+	else if (xl_action_is_coredump(a))
+		log_warnx("core dump failed: xenon-hv ended without keeping the domain for it");
+	if (held)
+		libxl_domain_release_held(m->ctx, m->domid);
 	switch (a) {
 	case LIBXL_ACTION_ON_SHUTDOWN_PRESERVE:
 		libxl_domain_preserve(m->ctx, m->domid, reason, NULL);
@@ -312,15 +321,16 @@ static bool handle_death(struct monitor *m, libxl_death how)
 static void monitor_loop(struct monitor *m)
 {
 	libxl_death how;
+	bool held;
 	int rc;
 
 	do {
-		rc = libxl_domain_wait_death(m->ctx, m->domid, &how);
+		rc = libxl_domain_wait_end(m->ctx, m->domid, &how, &held);
 		if (rc < 0) {
 			log_warnx("lost track of domain %u's xenon-hv: %s", m->domid, log_strerror(rc));
 			return;
 		}
-	} while (handle_death(m, how));
+	} while (handle_death(m, how, held));
 }
 
 /* Create the domain (as this process' child); 0 or -errno, said to the user. */

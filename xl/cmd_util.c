@@ -34,6 +34,7 @@ libxl_ctx *xl_ctx_open(void)
 	    .log_dir = xl_conf.log_dir,
 	    .hv_path = xl_conf.xenon_hv,
 	    .script_dir = xl_conf.hotplug_script_dir,
+	    .dump_dir = xl_conf.dump_dir,
 	    .device_timeout_ms = (int)xl_conf.device_timeout_ms,
 	    .hotplug_timeout_ms = (int)xl_conf.hotplug_timeout_ms,
 	};

@@ -43,6 +43,7 @@ void xl_conf_free(struct xl_conf *c)
 	free(c->log_dir);
 	free(c->xenon_hv);
 	free(c->hotplug_script_dir);
+	free(c->dump_dir);
 	free(c->sandbox_shared_user);
 	xl_conf_init(c);
 }
@@ -107,6 +108,7 @@ static const struct {
     {"log_dir", offsetof(struct xl_conf, log_dir), true},
     {"xenon_hv", offsetof(struct xl_conf, xenon_hv), false},
     {"hotplug_script_dir", offsetof(struct xl_conf, hotplug_script_dir), true},
+    {"dump_dir", offsetof(struct xl_conf, dump_dir), true},
 };
 
 /* 1 when s is one of conf_paths (*rc its result), else 0. */

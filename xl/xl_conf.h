@@ -43,6 +43,7 @@ struct xl_conf {
 	char *log_dir;
 	char *xenon_hv;
 	char *hotplug_script_dir;
+	char *dump_dir; /* on_*=coredump-*'s cores */
 	long device_timeout_ms;
 	long hotplug_timeout_ms;
 	/* xenon-hv's sandbox: measures off (HVCTL_SANDBOX_* bits), uid base (0:
