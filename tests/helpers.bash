@@ -166,7 +166,7 @@ teardown() {
 # private XENON_RUNDIR, XENON_LOGDIR and xl.conf (with its own lockfile).
 xl_env_start() {
 	mk_tmp
-	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
+	export XENSTORED_PATH=$T/xs.sock XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log XENON_DUMPDIR=$T/dump
 	export XL_CONF=$T/xl.conf
 	printf 'lockfile = "%s"\n' "$T/xl.lock" > "$XL_CONF"
 	xenstored -N -I -s "$XENSTORED_PATH" 2> "$T/xenstored.log" 3>&- &

@@ -479,15 +479,6 @@ uuid_of() {
 	nothing_left
 }
 
-@test "on_crash=coredump-destroy says dumps are not written yet and destroys" {
-	require_kvm
-	xl create "$T/lc.cfg" 'on_crash="coredump-destroy"'
-	wait_for 5 console_has lc1 "xenon> "
-	guest_cmd lc1 crash
-	wait_for 5 nothing_left
-	grep -q "core dumps are not supported yet" "$XENON_LOGDIR/xl-lc1.log"
-}
-
 @test "create introduces the domain and destroy releases it (@introduceDomain, @releaseDomain)" {
 	require_kvm
 	# the first event of a watch is its registration; the second the real one

@@ -104,6 +104,15 @@ void fake_dev_passed(const int *fds, unsigned n)
 	memcpy(passed_fds, fds, nr_passed * sizeof(int));
 }
 
+int fake_dev_take_fd(void)
+{
+	int fd = nr_passed ? passed_fds[0] : -1;
+
+	if (fd >= 0)
+		passed_fds[0] = -1;
+	return fd;
+}
+
 /* The first passed fd, now the caller's; -1 if none. */
 static int take_passed(const struct dev *v)
 {

@@ -35,6 +35,12 @@
  * FAKE_HV_SECCOMP (any value): a shutdown request ends it as xenon-hv's
  * SIGSYS handler does: the line naming the call, exit HV_EXIT_SECCOMP.
  *
+ * FAKE_HV_CRASH=1: a shutdown request is a guest crash instead: exit
+ * HV_EXIT_CRASH or, with --hold-on crash, kept as xenon-hv keeps it:
+ * INFO says crashed and held, subscribers (SUBSCRIBE) get the crash event
+ * with HVCTL_EV_HELD, DESTROY ends it. DUMP_CORE is answered only with
+ * FAKE_HV_DUMP=1: "fake-hv core of <name>\n" written to the fd passed.
+ *
  * FAKE_HV_VCPU_LOAD=L0,L1,... (xentop's tests): vCPU i reports a CPU time
  * of Li (a fraction of one CPU, 0 to 1) times the time since start, as a
  * guest keeping it that busy would; vCPUs not listed stay at 0.
@@ -76,6 +82,8 @@ struct fake {
 	_Atomic int tids[HVCTL_MAX_VCPUS]; /* the vCPU threads' ids */
 	pthread_t threads[HVCTL_MAX_VCPUS];
 	int spin; /* FAKE_HV_SPIN=1 */
+	int hold_crash, held;	   /* --hold-on crash; a crash kept */
+	int subs[MAX_CLIENTS + 1]; /* subscribed connections (0: none) */
 };
 
 static uint64_t mono_ns(void)
@@ -113,6 +121,7 @@ static int parse_args(struct fake *f, int argc, char **argv)
 					     {"gid", required_argument, NULL, 'g'},
 					     {"uid-shared", no_argument, NULL, 'S'},
 					     {"no-sandbox", optional_argument, NULL, 'N'},
+					     {"hold-on", required_argument, NULL, 'H'},
 					     {NULL, 0, NULL, 0}};
 	int opt;
 
@@ -141,6 +150,9 @@ static int parse_args(struct fake *f, int argc, char **argv)
 			break;
 		case 'x':
 			f->xenstore = optarg;
+			break;
+		case 'H':
+			f->hold_crash = strstr(optarg, "crash") != NULL;
 			break;
 		case '?':
 			return -EINVAL;
@@ -325,6 +337,7 @@ static void info(struct fake *f, struct hvctl_info *in)
 			in->vcpu_blocked[i / 32] |= 1u << (i % 32);
 	}
 	in->pid = getpid();
+	in->held = f->held ? HV_EXIT_CRASH + 1 : 0;
 	balloon_info(f, in);
 	snprintf(in->console_pty, sizeof(in->console_pty), "%s", f->pty);
 }
@@ -356,6 +369,46 @@ static int vcpu_trigger(struct fake *f, const uint8_t *payload, uint32_t len)
 }
 
 /* One request; returns the exit status when the request ends the process, else -1. */
+/* FAKE_HV_CRASH: the guest crashes; the exit status, or -1 when held. */
+static int crash(struct fake *f)
+{
+	struct hvctl_event ev = {.kind = HVCTL_EV_CRASH, .flags = HVCTL_EV_HELD, .detail = "fake-hv: crash"};
+
+	if (!f->hold_crash)
+		return HV_EXIT_CRASH;
+	f->held = 1;
+	f->state = HVCTL_STATE_CRASHED;
+	for (unsigned i = 0; i < MAX_CLIENTS + 1; i++)
+		if (f->subs[i] > 0)
+			reply(f->subs[i], HVCTL_EVENT, 0, &ev, sizeof(ev));
+	return -1;
+}
+
+static void subscribe(struct fake *f, int fd)
+{
+	for (unsigned i = 0; i < MAX_CLIENTS + 1; i++)
+		if (!f->subs[i]) {
+			f->subs[i] = fd;
+			break;
+		}
+	reply(fd, HVCTL_SUBSCRIBE, 0, NULL, 0);
+}
+
+/* FAKE_HV_DUMP=1: a stand-in core into the fd passed. */
+static void dump_core(struct fake *f, int fd)
+{
+	struct hvctl_save_result res = {0};
+	int core = fake_dev_take_fd();
+	char text[96];
+	int len = snprintf(text, sizeof(text), "fake-hv core of %s\n", f->name);
+	int rc = core < 0 ? -EBADF : write(core, text, (size_t)len) == len ? 0 : -EIO;
+
+	if (core >= 0)
+		close(core);
+	res.bytes = rc ? 0 : (uint64_t)len;
+	reply(fd, HVCTL_DUMP_CORE, rc, &res, sizeof(res));
+}
+
 static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint8_t *payload)
 {
 	struct hvctl_info in;
@@ -395,7 +448,11 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 			return -1;
 		}
 		memcpy(&how, payload, sizeof(how));
-		reply(fd, hdr->type, 0, NULL, 0);
+		reply(fd, hdr->type, f->held ? -ESRCH : 0, NULL, 0);
+		if (f->held)
+			return -1;
+		if (getenv("FAKE_HV_CRASH") && !strcmp(getenv("FAKE_HV_CRASH"), "1"))
+			return crash(f);
 		if (getenv("FAKE_HV_SECCOMP")) { /* as xenon-hv's SIGSYS handler ends it */
 			fprintf(stderr, "xenon-hv: seccomp: the vCPU thread made a forbidden system call: "
 					"socket (41); the domain crashed\n");
@@ -405,6 +462,16 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 	case HVCTL_DESTROY:
 		reply(fd, hdr->type, 0, NULL, 0);
 		return HV_EXIT_DESTROY;
+	case HVCTL_SUBSCRIBE:
+		subscribe(f, fd);
+		return -1;
+	case HVCTL_DUMP_CORE:
+		if (getenv("FAKE_HV_DUMP") && !strcmp(getenv("FAKE_HV_DUMP"), "1")) {
+			dump_core(f, fd);
+			return -1;
+		}
+		reply(fd, hdr->type, -EOPNOTSUPP, NULL, 0);
+		return -1;
 	default:
 		if (!fake_dev_request(fd, hdr, payload, reply))
 			reply(fd, hdr->type, -EOPNOTSUPP, NULL, 0);
@@ -469,6 +536,9 @@ static int run(struct fake *f, int lfd)
 			if (r >= 2)
 				return r - 2;
 			if (r == 1) {
+				for (unsigned j = 0; j < MAX_CLIENTS + 1; j++)
+					if (f->subs[j] == p[i].fd)
+						f->subs[j] = 0;
 				close(p[i].fd);
 				p[i] = p[--n];
 			}
