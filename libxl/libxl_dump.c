@@ -82,12 +82,8 @@ int libxl_domain_core_dump(libxl_ctx *ctx, uint32_t domid, const char *filename,
 int libxl__domain_held(libxl_ctx *ctx, uint32_t domid, libxl_death *how)
 {
 	struct hvctl_info info;
-	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
+	int rc = libxl__hv_info(ctx, domid, &info);
 
-	if (rc < 0)
-		return rc;
-	rc = hvctl_info(fd, &info);
-	close(fd);
 	if (rc < 0)
 		return rc;
 	if (!info.held || info.held > 256)
