@@ -325,7 +325,10 @@ static void monitor_loop(struct monitor *m)
 	int rc;
 
 	do {
-		rc = libxl_domain_wait_end(m->ctx, m->domid, &how, &held);
+		/* only a domain created with hold_on is watched for it */
+		held = false;
+		rc = libxl_domain_wait_end(m->ctx, m->domid, &how,
+					   m->opts->monitor && xl_monitor_hold_on(m->cfg) ? &held : NULL);
 		if (rc < 0) {
 			log_warnx("lost track of domain %u's xenon-hv: %s", m->domid, log_strerror(rc));
 			return;
