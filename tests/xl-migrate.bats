@@ -73,7 +73,8 @@ source_runs_on() {
 	[ "$(xl domid mg1)" = "$1" ]
 	[[ "$(state_of mg1)" != *p* ]]
 	ticking_more mg1
-	ticks_continue mg1
+	# (on a failure, the console it judged: a nested run once failed here)
+	ticks_continue mg1 || { console_text mg1 | tail -40; false; }
 	wait_for 10 on_b nothing_left
 }
 
