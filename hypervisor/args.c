@@ -150,6 +150,10 @@ static int parse_hold_on(const char *list, uint32_t *mask)
 		}
 		*mask |= 1U << ends[i].status;
 	}
+	if (!*mask) {
+		log_warnx("--hold-on '%s': give one or more of crash, poweroff, reboot", list);
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -460,6 +460,8 @@ hv_status() {
 	check "not a number" --kernel "$GUEST" --memory lots
 	check "unrecognized option" --kernel "$GUEST" --frobnicate
 	check "cannot open the file" --kernel "$GUEST" --console "$T/no/such/dir/log"
+	check "unknown end 'halt' (crash, poweroff, reboot)" --kernel "$GUEST" --hold-on crash,halt
+	check "give one or more of crash, poweroff, reboot" --kernel "$GUEST" --hold-on ,
 }
 
 @test "hvctl: --help prints the usage and succeeds; too few arguments are an error" {
