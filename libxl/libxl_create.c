@@ -276,12 +276,8 @@ static bool hold_paused(const libxl_domain_config *cfg)
 static int check_restored(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid)
 {
 	struct hvctl_info info;
-	int hv, rc = libxl__hv_connect(ctx, domid, &hv);
+	int rc = libxl__hv_info(ctx, domid, &info);
 
-	if (rc == 0) {
-		rc = hvctl_info(hv, &info);
-		close(hv);
-	}
 	if (rc < 0) {
 		log_warnx("domain '%s': cannot ask its xenon-hv whether its devices are all back: %s",
 			  cfg->c_info.name, log_strerror(rc));
