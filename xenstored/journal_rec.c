@@ -172,6 +172,11 @@ void jscan(const uint8_t *p, size_t len, enum jfile_kind kind, struct jscan *s)
 			 : kind == JFILE_SNAPSHOT ? "no end record"
 						  : "a change without its commit record";
 	find_after(p, len, off + (off < len), s->version, s);
+	/* one damaged byte of the magic makes XSJRNL02 read as XSJRNL01 (whose
+	 * header has no checksum): records of the other version are readable
+	 * records too, and must not pass for a torn tail */
+	if (!s->after)
+		find_after(p, len, off + (off < len), 3 - s->version, s);
 	/* a journal's tail with nothing readable after it is where a write stopped */
 	s->state = kind == JFILE_JOURNAL && !s->after ? JSCAN_TORN : JSCAN_DAMAGED;
 }

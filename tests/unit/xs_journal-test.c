@@ -269,6 +269,29 @@ static void test_damaged_header_refuses_then_keeps_file(void)
 	journal_close();
 }
 
+/* The magic's version byte damaged into the other version's ("XSJRNL02" ->
+ * "XSJRNL01", whose header has no checksum): the records that follow are
+ * version 2's, readable, so this is damage, not a torn tail to cut. */
+static void test_version_byte_flipped_refuses(void)
+{
+	size_t len;
+	char *copy;
+	const char *data;
+
+	fresh_dir();
+	CHECK_INT(open_store(), 0);
+	acked_writes(20);
+	journal_close();
+	data = slurp("journal", &len);
+	copy = malloc(len);
+	memcpy(copy, data, len);
+	CHECK(!memcmp(copy, "XSJRNL02", 8));
+	copy[7] = '1';
+	spit("journal", copy, len);
+	check_refused();
+	free(copy);
+}
+
 static void test_truncated_header_refuses(void)
 {
 	size_t len;
@@ -429,6 +452,7 @@ int main(void)
 	RUN(test_snapshot_and_stale_journal);
 	RUN(test_one_daemon_per_directory);
 	RUN(test_damaged_header_refuses_then_keeps_file);
+	RUN(test_version_byte_flipped_refuses);
 	RUN(test_truncated_header_refuses);
 	RUN(test_snapshot_moved_away_refuses);
 	RUN(test_damage_mid_body);
