@@ -64,9 +64,10 @@ typedef struct {
 	const char *log_dir;	    /* xl-<name>.log */
 	const char *hv_path;	    /* the xenon-hv program (a name is looked for in $PATH) */
 	const char *script_dir;	    /* hotplug scripts named without a '/' */
-	const char *dump_dir;	    /* on_*=coredump-*'s cores */
 	int device_timeout_ms;	    /* how long a guest may take to connect / let go a device */
 	int hotplug_timeout_ms;	    /* how long a hotplug script may run */
+	/* New fields go at the end (python/xenon/xl.py's _Settings mirrors this). */
+	const char *dump_dir; /* on_*=coredump-*'s cores */
 } libxl_ctx_settings;
 
 /*

@@ -33,6 +33,21 @@ run_pytest() {
 	run_pytest test_xenstore.py
 }
 
+# The structures the bindings mirror with ctypes have the C library's sizes:
+# a field added on one side only would have libxenlight read or write past
+# Python's copy (a segfault, or worse).
+@test "the ctypes mirrors of libxl_ctx_settings and libxl_dominfo have the C structures' sizes" {
+	local py
+	py=$(pytest_python)
+	mk_tmp
+	printf '#include <stdio.h>\n#include "libxl/libxl.h"\nint main(void) { printf("%%zu %%zu\\n", sizeof(libxl_ctx_settings), sizeof(libxl_dominfo)); return 0; }\n' > "$T/sizes.c"
+	cc -I"$XENON_TOP" -I"$XENON_TOP/common" -I"$XENON_TOP/libxl" -o "$T/sizes" "$T/sizes.c"
+	c=$("$T/sizes")
+	p=$(cd "$XENON_TOP/python" && PYTHONDONTWRITEBYTECODE=1 "$py" -c 'import ctypes; from xenon import xl; print(ctypes.sizeof(xl._Settings), ctypes.sizeof(xl._Dominfo))')
+	echo "C: $c, Python: $p"
+	[ "$c" = "$p" ]
+}
+
 @test "pytest: libxenlight (list with live state, create from a config, pause, destroy) on fake-hv" {
 	run_pytest test_xl.py
 }

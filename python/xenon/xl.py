@@ -119,6 +119,7 @@ class _Settings(ctypes.Structure):
         ("script_dir", ctypes.c_char_p),
         ("device_timeout_ms", ctypes.c_int),
         ("hotplug_timeout_ms", ctypes.c_int),
+        ("dump_dir", ctypes.c_char_p),
     ]
 
 
@@ -131,6 +132,7 @@ SETTINGS_ENV = {
     "script_dir": "XENON_SCRIPTDIR",
     "device_timeout_ms": "XENON_DEVICE_TIMEOUT_MS",
     "hotplug_timeout_ms": "XENON_HOTPLUG_TIMEOUT_MS",
+    "dump_dir": "XENON_DUMPDIR",
 }
 
 
@@ -237,8 +239,8 @@ class Libxl:
 
     Keyword settings (libxl_ctx_settings; those not given come from the
     environment, else libxl's defaults): xenstored_path, run_dir, log_dir,
-    hv_path, script_dir (strings), device_timeout_ms, hotplug_timeout_ms
-    (ints). create() hands them to xl through its environment."""
+    hv_path, script_dir, dump_dir (strings), device_timeout_ms,
+    hotplug_timeout_ms (ints). create() hands them to xl through its environment."""
 
     def __init__(self, lockfile=None, **settings):
         self._lib = _lib()
