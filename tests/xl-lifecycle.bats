@@ -103,6 +103,9 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 }
 
 live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
+# Both views at once: the busy spell must not end between two waits (a CI
+# run saw r----- and then, 10 s on, no "running": the loops were over).
+busy_in_both() { state_is lc1 r----- && live_state_is running; }
 
 @test "an idle guest is blocked (-b----), a busy one running (r-----), a paused one --p---" {
 	require_kvm
@@ -112,8 +115,7 @@ live_state_is() { xl list -l lc1 | grep -q "\"state\": \"$1\""; }
 	wait_for 10 live_state_is blocked
 	# About four seconds of integer loop (each bench-loop is about 0.3 s).
 	for _ in $(seq 12); do guest_cmd lc1 bench-loop; done
-	wait_for 10 state_is lc1 r-----
-	wait_for 10 live_state_is running
+	wait_for 10 busy_in_both
 	xl pause lc1
 	[ "$(state_of lc1)" = "--p---" ]
 	live_state_is paused
