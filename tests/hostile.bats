@@ -56,10 +56,22 @@ setup() {
 	TEST_T0=$SECONDS
 }
 
-# Per test: what setup_file made stays (teardown_file ends it).
+# Per test: what setup_file made stays (teardown_file ends it). A failed
+# test shows the logs: the hostile domains' and xenstored's last lines, and
+# whether xenstored and each xenon-hv still run.
 teardown() {
 	[ -z "$T" ] || echo "# $((SECONDS - TEST_T0)) s" >&3
+	[ -n "${BATS_TEST_COMPLETED:-}" ] || [ -z "$T" ] || show_logs >&3
 	[ -z "${HOSTILE:-}" ] || xl destroy "$HOSTILE" 2> /dev/null || true
+}
+show_logs() {
+	local d
+	echo "# xenstored (pid $XS_PID) $(kill -0 "$XS_PID" 2> /dev/null && echo runs || echo 'is gone'); its log:"
+	tail -n 15 "$T/xenstored.log" 2> /dev/null | sed 's/^/#   /'
+	for d in h1 h2; do
+		echo "# $d: $(hvctl "$(sock_of "$d")" info > /dev/null 2>&1 && echo 'xenon-hv answers' || echo 'xenon-hv does not answer'); its logs:"
+		hv_log "$d" | tail -n 15 | sed 's/^/#   /'
+	done
 }
 
 # What xenon-hv logged (xenon-hv-NAME.log), then what its monitor did (xl-NAME.log).
