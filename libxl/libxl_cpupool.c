@@ -226,7 +226,6 @@ static int domain_parent(libxl_ctx *ctx, uint32_t domid, char *parent, size_t le
 	return rc < 0 ? -EOPNOTSUPP : 0;
 }
 
-/* Put the running domain on its pool's CPUs. */
 /* Domain domid's xenon-hv (pid; 0: not started yet, the cpuset is only made) onto its pool's CPUs. */
 static int apply_domain(libxl_ctx *ctx, struct pools *ps, uint32_t domid, int pid)
 {
@@ -264,9 +263,12 @@ static int apply_all(libxl_ctx *ctx)
 
 	if (rc == 0)
 		rc = libxl__xs_domids(ctx, XS_NO_TX, &ids, &nr);
-	for (unsigned i = 0; rc == 0 && i < nr; i++)
-		if (ids[i] != 0)
-			rc = apply_domain(ctx, ps, ids[i], libxl__read_pid(ctx, ids[i], "hv-pid"));
+	for (unsigned i = 0; rc == 0 && i < nr; i++) {
+		int pid = ids[i] != 0 ? libxl__read_pid(ctx, ids[i], "hv-pid") : 0;
+
+		if (pid > 0) /* a running domain (not one whose xenon-hv is gone) */
+			rc = apply_domain(ctx, ps, ids[i], pid);
+	}
 	free(ids);
 	free(ps);
 	return rc;
