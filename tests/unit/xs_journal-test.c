@@ -243,21 +243,31 @@ static void check_refused(void)
 	free(copy);
 }
 
-static void test_damaged_header_refuses_then_keeps_file(void)
+/* A journal of n acknowledged writes with byte at XORed with x, on disk and
+ * returned (malloc'd, *len bytes). */
+static char *journal_with_damaged_byte(unsigned n, size_t at, char x, size_t *len)
 {
-	size_t len;
-	char *copy;
 	const char *data;
+	char *copy;
 
 	fresh_dir();
 	CHECK_INT(open_store(), 0);
-	acked_writes(200);
+	acked_writes(n);
 	journal_close();
-	data = slurp("journal", &len);
-	copy = malloc(len);
-	memcpy(copy, data, len);
-	copy[3] ^= 0x20; /* one damaged byte in the magic */
-	spit("journal", copy, len);
+	data = slurp("journal", len);
+	copy = malloc(*len);
+	memcpy(copy, data, *len);
+	copy[at] ^= x;
+	spit("journal", copy, *len);
+	return copy;
+}
+
+static void test_damaged_header_refuses_then_keeps_file(void)
+{
+	size_t len;
+	char *copy = journal_with_damaged_byte(200, 3, 0x20, &len); /* one damaged byte in the magic */
+	const char *data;
+
 	check_refused();
 	/* accepted: the journal is kept whole under another name, never overwritten */
 	CHECK_INT(open_store_with(true), 0);
@@ -275,19 +285,9 @@ static void test_damaged_header_refuses_then_keeps_file(void)
 static void test_version_byte_flipped_refuses(void)
 {
 	size_t len;
-	char *copy;
-	const char *data;
+	char *copy = journal_with_damaged_byte(20, 7, '2' ^ '1', &len);
 
-	fresh_dir();
-	CHECK_INT(open_store(), 0);
-	acked_writes(20);
-	journal_close();
-	data = slurp("journal", &len);
-	copy = malloc(len);
-	memcpy(copy, data, len);
-	CHECK(!memcmp(copy, "XSJRNL02", 8));
-	copy[7] = '1';
-	spit("journal", copy, len);
+	CHECK(!memcmp(copy, "XSJRNL01", 8));
 	check_refused();
 	free(copy);
 }
