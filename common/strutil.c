@@ -56,12 +56,22 @@ int parse_size(const char *s, uint64_t *bytes)
 	if (rc < 0)
 		return rc;
 	switch (toupper((unsigned char)*end)) {
-	case '\0': break;
-	case 'K': shift = 10; break;
-	case 'M': shift = 20; break;
-	case 'G': shift = 30; break;
-	case 'T': shift = 40; break;
-	default: return -EINVAL;
+	case '\0':
+		break;
+	case 'K':
+		shift = 10;
+		break;
+	case 'M':
+		shift = 20;
+		break;
+	case 'G':
+		shift = 30;
+		break;
+	case 'T':
+		shift = 40;
+		break;
+	default:
+		return -EINVAL;
 	}
 	if (*end && end[1] && !((end[1] == 'B' || end[1] == 'b') && !end[2]))
 		return -EINVAL;
@@ -150,6 +160,28 @@ int stdio_guard(void)
 			close(null);
 			return -EBADF;
 		}
+	}
+	return 0;
+}
+
+int str_word_bits(const char *list, const char *const *names, unsigned n, uint32_t *bits, char *bad,
+		  size_t badlen)
+{
+	char buf[256], *save = NULL;
+
+	if (strlen(list) >= sizeof(buf))
+		return -E2BIG;
+	strcpy(buf, list);
+	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		unsigned i;
+
+		for (i = 0; i < n && strcmp(w, names[i]); i++)
+			;
+		if (i == n) {
+			snprintf(bad, badlen, "%s", w);
+			return -EINVAL;
+		}
+		*bits |= 1U << i;
 	}
 	return 0;
 }

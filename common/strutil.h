@@ -20,6 +20,14 @@ int parse_size(const char *s, uint64_t *bytes);
 int str_printf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int str_vprintf(char *buf, size_t len, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
+/*
+ * Each comma-separated word of list ("user,mount") as bit 1 << i, i its
+ * index in names[n], ORed into *bits. -E2BIG when list is too long (256
+ * bytes), -EINVAL for a word not in names (copied into bad, badlen bytes).
+ */
+int str_word_bits(const char *list, const char *const *names, unsigned n, uint32_t *bits, char *bad,
+		  size_t badlen);
+
 /* The value of one hexadecimal digit, or -1. */
 int hex_digit_value(char c);
 

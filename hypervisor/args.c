@@ -128,28 +128,23 @@ static int add_device(struct hv_args *a, uint32_t kind, const char *opt, const c
  */
 static int parse_hold_on(const char *list, uint32_t *mask)
 {
-	static const struct {
-		const char *name;
-		int status;
-	} ends[] = {{"crash", HV_EXIT_CRASH}, {"poweroff", HV_EXIT_POWEROFF}, {"reboot", HV_EXIT_REBOOT}};
-	char buf[64], *save = NULL;
+	static const char *const names[] = {"crash", "poweroff", "reboot"};
+	static const int status[] = {HV_EXIT_CRASH, HV_EXIT_POWEROFF, HV_EXIT_REBOOT};
+	uint32_t words = 0;
+	char bad[64];
+	int rc = str_word_bits(list, names, 3, &words, bad, sizeof(bad));
 
-	if (strlen(list) >= sizeof(buf)) {
+	if (rc == -E2BIG) {
 		log_warnx("--hold-on %s: too long", list);
 		return -EINVAL;
 	}
-	strcpy(buf, list);
-	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		size_t i;
-
-		for (i = 0; i < sizeof(ends) / sizeof(ends[0]) && strcmp(w, ends[i].name); i++)
-			;
-		if (i == sizeof(ends) / sizeof(ends[0])) {
-			log_warnx("--hold-on %s: unknown end '%s' (crash, poweroff, reboot)", list, w);
-			return -EINVAL;
-		}
-		*mask |= 1U << ends[i].status;
+	if (rc) {
+		log_warnx("--hold-on %s: unknown end '%s' (crash, poweroff, reboot)", list, bad);
+		return -EINVAL;
 	}
+	for (unsigned i = 0; i < 3; i++)
+		if (words & (1U << i))
+			*mask |= 1U << status[i];
 	if (!*mask) {
 		log_warnx("--hold-on '%s': give one or more of crash, poweroff, reboot", list);
 		return -EINVAL;

@@ -33,37 +33,27 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "strutil.h"
 
 static const char *const measure_names[] = HVCTL_SANDBOX_NAMES;
 #define NR_MEASURES (sizeof(measure_names) / sizeof(measure_names[0]))
 
 int hv_sandbox_parse_off(const char *list, uint32_t *off)
 {
-	char buf[128], *save = NULL;
+	char bad[64];
+	int rc;
 
 	if (!list || !*list) {
 		*off = HVCTL_SANDBOX_ALL;
 		return 0;
 	}
-	if (strlen(list) >= sizeof(buf)) {
+	rc = str_word_bits(list, measure_names, NR_MEASURES, off, bad, sizeof(bad));
+	if (rc == -E2BIG)
 		log_warnx("--no-sandbox=%s: too long", list);
-		return -EINVAL;
-	}
-	strcpy(buf, list);
-	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		unsigned i;
-
-		for (i = 0; i < NR_MEASURES && strcmp(w, measure_names[i]); i++)
-			;
-		if (i == NR_MEASURES) {
-			log_warnx(
-			    "--no-sandbox=%s: unknown measure '%s' (user, mount, ipc, rlimits, nnp, seccomp)",
-			    list, w);
-			return -EINVAL;
-		}
-		*off |= 1U << i;
-	}
-	return 0;
+	else if (rc)
+		log_warnx("--no-sandbox=%s: unknown measure '%s' (user, mount, ipc, rlimits, nnp, seccomp)",
+			  list, bad);
+	return rc ? -EINVAL : 0;
 }
 
 /* "user,mount" for the bits set in mask. */

@@ -55,6 +55,25 @@ static void test_str_printf_truncation(void)
 	CHECK_INT(str_printf(buf, sizeof(buf), "%s", "much too long"), -ENAMETOOLONG);
 }
 
+static void test_str_word_bits(void)
+{
+	static const char *const names[] = {"user", "mount", "ipc"};
+	char bad[8], longer[300];
+	uint32_t bits = 0;
+
+	CHECK_INT(str_word_bits("ipc,user", names, 3, &bits, bad, sizeof(bad)), 0);
+	CHECK_INT(bits, 5);
+	CHECK_INT(str_word_bits(",,mount,", names, 3, &bits, bad, sizeof(bad)), 0);
+	CHECK_INT(bits, 7);
+	bits = 0;
+	CHECK_INT(str_word_bits("user,chrootjail", names, 3, &bits, bad, sizeof(bad)), -EINVAL);
+	CHECK(!strcmp(bad, "chrootj")); /* cut to its buffer */
+	CHECK_INT(str_word_bits("", names, 3, &bits, bad, sizeof(bad)), 0);
+	memset(longer, 'u', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	CHECK_INT(str_word_bits(longer, names, 3, &bits, bad, sizeof(bad)), -E2BIG);
+}
+
 static void test_hex_digit_value(void)
 {
 	CHECK_INT(hex_digit_value('0'), 0);
@@ -71,6 +90,7 @@ int main(void)
 	RUN(test_parse_u64_rejects_junk);
 	RUN(test_parse_size_suffixes);
 	RUN(test_str_printf_truncation);
+	RUN(test_str_word_bits);
 	RUN(test_hex_digit_value);
 	return unit_done();
 }
