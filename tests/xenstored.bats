@@ -22,6 +22,9 @@ start_xsd() { # extra options...
 
 restart_xsd() {
 	kill_pid "$XSD_PID"
+	# a daemon run as another user cannot remove its root-owned socket at
+	# exit: without this, the wait below would take the old one for the new
+	rm -f "$T/sock"
 	"$XSD/xenstored" -N --state-dir "${XSD_STATE:-$T/state}" "$@" 2>>"$T/xsd.log" 3>&- &
 	XSD_PID=$!
 	wait_for 5 test -S "$T/sock"
