@@ -39,13 +39,6 @@ struct hv_xs {
 	struct xs_track *track; /* for save and restore (xs_track.h) */
 };
 
-#define RING XENON_XS_RING_SIZE
-
-static uint32_t load_acquire(volatile uint32_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
 /* The connection to xenstored, become the domain's. */
 static int xs_connect(struct hv_vm *vm, struct hv_xs *x)
 {
@@ -111,9 +104,9 @@ static short sock_want(struct hv_vm *vm, void *opaque, int fd, int *timeout_ms)
 	(void)timeout_ms;
 	if (x->broken)
 		return 0;
-	if (r->rsp_prod - load_acquire(&r->rsp_cons) < RING)
+	if (xs_ring_rsp_room(r))
 		events |= POLLIN;
-	if (load_acquire(&r->req_prod) != r->req_cons)
+	if (xs_ring_req_pending(r))
 		events |= POLLOUT;
 	return events;
 }

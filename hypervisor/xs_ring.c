@@ -104,3 +104,13 @@ int xs_ring_pump_replies(struct xenon_xs_ring *r, int fd, struct xs_track *t, co
 	}
 	return moved;
 }
+
+int xs_ring_rsp_room(struct xenon_xs_ring *r)
+{
+	return r->rsp_prod - load_acquire(&r->rsp_cons) < RING;
+}
+
+int xs_ring_req_pending(struct xenon_xs_ring *r)
+{
+	return load_acquire(&r->req_prod) != r->req_cons;
+}

@@ -22,5 +22,8 @@
  */
 int xs_ring_pump_requests(struct xenon_xs_ring *r, int fd, struct xs_track *t, const char **why);
 int xs_ring_pump_replies(struct xenon_xs_ring *r, int fd, struct xs_track *t, const char **why);
+/* For the main loop's poll: whether the reply ring has room, whether requests wait. */
+int xs_ring_rsp_room(struct xenon_xs_ring *r);
+int xs_ring_req_pending(struct xenon_xs_ring *r);
 
 #endif
