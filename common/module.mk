@@ -2,8 +2,18 @@ COMMON_OBJS := common/log.o common/strutil.o
 common/libcommon.a: $(COMMON_OBJS)
 	$(AR) rcs $@ $^
 LIBRARIES += common/libcommon.a
-# seccomp allow-lists as tables (xenon-hv, xenstored): linked by name, with -lseccomp.
+# seccomp allow-lists as tables (xenon-hv, xenstored), built with libseccomp: the generator and the tests link
+# them. The programs link SECCOMP_BPF_OBJS, which patches and loads the filters compiled at build time.
 SECCOMP_TABLE_OBJS := common/seccomp_table.o
+SECCOMP_BPF_OBJS := common/seccomp_bpf.o
+# common/seccomp-gen compiles xenon-hv's and xenstored's filters at build time into <dir>/_seccomp_bpf.c.
+$(eval $(call program,common/seccomp-gen,common/seccomp_gen.o hypervisor/seccomp_rules.o xenstored/seccomp_rules.o \
+	$(SECCOMP_TABLE_OBJS) $(SECCOMP_BPF_OBJS) $(COMMON_OBJS),-lseccomp))
+hypervisor/_seccomp_bpf.c: common/seccomp-gen
+	common/seccomp-gen hv $@
+xenstored/_seccomp_bpf.c: common/seccomp-gen
+	common/seccomp-gen xsd $@
+CLEAN += hypervisor/_seccomp_bpf.c xenstored/_seccomp_bpf.c
 
 $(eval $(call unit_test,tests/unit/strutil-test,tests/unit/strutil-test.o $(COMMON_OBJS)))
 $(eval $(call unit_test,tests/unit/log_sink-test,tests/unit/log_sink-test.o $(COMMON_OBJS)))

@@ -23,7 +23,8 @@
  *   control.c   the control socket server (hvctl.h): message table, events
  *   loop.c      the main thread's event loop: fds registered with callbacks
  *   sandbox.c   the sandbox entered once the domain is built: namespaces, rlimits, uid, no_new_privs
- *   sandbox_seccomp.c  the seccomp filter of each thread kind (main, vCPU, I/O): allow-lists
+ *   sandbox_seccomp.c  the seccomp filter of each thread kind (main, vCPU, I/O), entered
+ *   seccomp_rules.c    their allow-lists, compiled at build time (common/seccomp_gen.c)
  */
 #ifndef XENON_HV_H
 #define XENON_HV_H
@@ -429,9 +430,9 @@ void hv_cleanup(struct hv_vm *vm);
 int hv_sandbox_parse_off(const char *list, uint32_t *off);
 const char *hv_sandbox_names(uint32_t mask, char *buf, size_t len);
 int hv_sandbox_enter(struct hv_vm *vm);
-/* sandbox_seccomp.c: the filters built (the main thread may openat task_dir
- * and unlinkat in ctl_dir; -1: neither), the SIGSYS handler set; each thread
- * loads its kind's. */
+/* sandbox_seccomp.c: the build-time filters patched (the main thread may openat
+ * task_dir and unlinkat in ctl_dir; -1: not), the SIGSYS handler set; each
+ * thread loads its kind's. */
 enum hv_thread_kind { HV_THREAD_MAIN, HV_THREAD_VCPU, HV_THREAD_IO, HV_THREAD_NR_KINDS };
 int hv_seccomp_prepare(int task_dir, int ctl_dir);
 int hv_seccomp_enter(enum hv_thread_kind kind); /* 0 also when not prepared */

@@ -5,11 +5,14 @@ hypervisor/libhvctl.a: $(HVCTL_LIB_OBJS)
 	$(AR) rcs $@ $^
 LIBRARIES += hypervisor/libhvctl.a
 
-HV_SRCS := $(filter-out hypervisor/libhvctl.c hypervisor/hvctl_open.c hypervisor/hvctl_cli.c,$(sort $(wildcard hypervisor/*.c)))
-HV_OBJS := $(HV_SRCS:.c=.o)
+# seccomp_rules.c (the tables) is compiled at build time into _seccomp_bpf.c (generated): xenon-hv links the latter.
+HV_SRCS := $(filter-out hypervisor/libhvctl.c hypervisor/hvctl_open.c hypervisor/hvctl_cli.c hypervisor/seccomp_rules.c \
+	hypervisor/_seccomp_bpf.c,$(sort $(wildcard hypervisor/*.c)))
+HV_OBJS := $(HV_SRCS:.c=.o) hypervisor/_seccomp_bpf.o
+HV_SECCOMP_OBJS := hypervisor/sandbox_seccomp.o hypervisor/_seccomp_bpf.o $(SECCOMP_BPF_OBJS)
 ifneq ($(HV_SRCS),)
 # liburing and libseccomp (Debian liburing-dev, libseccomp-dev) have static archives: xenon-hv stays -static.
-$(eval $(call program,hypervisor/xenon-hv,$(HV_OBJS) $(SECCOMP_TABLE_OBJS) hypervisor/libhvctl.a xenstored/libxs.a common/libcommon.a,-pthread -static -luring -lseccomp))
+$(eval $(call program,hypervisor/xenon-hv,$(HV_OBJS) $(SECCOMP_BPF_OBJS) hypervisor/libhvctl.a xenstored/libxs.a common/libcommon.a,-pthread -static -luring -lseccomp))
 INSTALL_SBIN += hypervisor/xenon-hv
 endif
 
@@ -56,9 +59,10 @@ $(eval $(call fuzzer,hypervisor/hv-migstream-fuzz,tests/fuzz/hv-migstream-fuzz.c
 # The replies and events libhvctl reads from a (possibly taken-over) xenon-hv; seeds from tests/fuzz/make-seeds.
 $(eval $(call fuzzer,hypervisor/hvctl-reply-fuzz,tests/fuzz/hvctl-reply-fuzz.c hypervisor/libhvctl.c common/log.c common/strutil.c,))
 # The sandbox, entered for real in a child process (root; no KVM needed).
-$(eval $(call unit_test,tests/unit/hv_sandbox-test,tests/unit/hv_sandbox-test.o hypervisor/sandbox.o hypervisor/sandbox_seccomp.o $(SECCOMP_TABLE_OBJS) hypervisor/vcpu_state.o hypervisor/stats.o $(COMMON_OBJS),-pthread -lseccomp))
-# The seccomp filters of each thread kind, installed in a child that then tries execve, open, socket, ptrace.
-$(eval $(call unit_test,tests/unit/hv_seccomp-test,tests/unit/hv_seccomp-test.o hypervisor/sandbox_seccomp.o $(SECCOMP_TABLE_OBJS) $(COMMON_OBJS),-lseccomp))
+$(eval $(call unit_test,tests/unit/hv_sandbox-test,tests/unit/hv_sandbox-test.o hypervisor/sandbox.o $(HV_SECCOMP_OBJS) hypervisor/vcpu_state.o hypervisor/stats.o $(COMMON_OBJS),-pthread -lseccomp))
+# The seccomp filters of each thread kind, installed in a child that then tries execve, open, socket, ptrace;
+# the build-time ones, patched, byte for byte those libseccomp builds from the tables at run time.
+$(eval $(call unit_test,tests/unit/hv_seccomp-test,tests/unit/hv_seccomp-test.o $(HV_SECCOMP_OBJS) hypervisor/seccomp_rules.o $(SECCOMP_TABLE_OBJS) $(COMMON_OBJS),-lseccomp))
 # The balloon's checks of a guest's frames and of a saved state (balloon_core.c).
 $(eval $(call unit_test,tests/unit/hv_balloon-test,tests/unit/hv_balloon-test.o hypervisor/balloon_core.o hypervisor/migstream.o $(COMMON_OBJS),))
 $(eval $(call fuzzer,hypervisor/hv-balloon-fuzz,tests/fuzz/hv-balloon-fuzz.c hypervisor/balloon_core.c hypervisor/migstream.c common/log.c common/strutil.c,))

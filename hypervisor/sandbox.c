@@ -10,8 +10,8 @@
  *   user     its own uid/gid (no supplementary groups), every capability
  *            dropped, the bounding set emptied, not dumpable
  *   nnp      no_new_privs
- *   seccomp  a filter per thread kind (sandbox_seccomp.c), installed by each
- *            thread as it starts
+ *   seccomp  a filter per thread kind (seccomp_rules.c, compiled at build
+ *            time; sandbox_seccomp.c), installed by each thread as it starts
  * in that order (the first three need root). Each can be turned off
  * (--no-sandbox=LIST); what is in force is in HVCTL_INFO.
  */

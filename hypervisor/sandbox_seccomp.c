@@ -1,231 +1,53 @@
 /*
- * The seccomp filters of xenon-hv's threads (xenon-hv(8), SANDBOX), one per
- * thread kind, as allow-lists in the tables below. Built and compiled to BPF
- * once (libseccomp) by hv_seccomp_prepare() while the process is still
- * single-threaded; each thread loads its kind's filter as it starts
+ * xenon-hv's threads enter their seccomp filters (xenon-hv(8), SANDBOX):
+ * one per thread kind, its allow-list in seccomp_rules.c, compiled to BPF
+ * at build time (common/seccomp_gen.c writes _seccomp_bpf.c).
+ * hv_seccomp_prepare(), while the process is still single-threaded, copies
+ * each kind's filter and patches in this process's pid (tgkill to its own
+ * threads) and the directory fds the main thread may openat/unlinkat in
+ * (common/seccomp_bpf.c: refused unless each placeholder is found exactly
+ * once); each thread loads its kind's filter as it starts
  * (hv_seccomp_enter, one seccomp(2) call), the main thread once its first
- * threads run. Filters stack: a thread the main thread
- * starts later (an I/O thread of a hot-added device) runs under the main
- * filter and its own, so the main list holds what those threads need too.
+ * threads run.
  *
  * A system call outside the list traps (SIGSYS): the handler writes which
  * thread made which call to the log (stderr) and ends the process with
  * HV_EXIT_SECCOMP, which the toolstack reports as a crash.
- *
- * To extend (a new hvctl command, a new device): add the call to the kind
- * whose thread makes it; an ioctl by its number (or KVM's whole type).
- * Building, loading and the SIGSYS report are common/seccomp_table.c's,
- * shared with xenstored.
  */
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
+#include "hypervisor/seccomp_rules.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <linux/fs.h>
-#include <linux/if_tun.h>
-#include <linux/kvm.h>
-#include <sys/ioctl.h>
-#include <termios.h>
+#include <unistd.h>
 
 #include "log.h"
-#include "seccomp_table.h"
+#include "seccomp_bpf.h"
 
-/* Every thread: memory, locks, time, signals, logging, its own end. */
-static const int base_calls[] = {
-    SCMP_SYS(read),
-    SCMP_SYS(write),
-    SCMP_SYS(readv),
-    SCMP_SYS(writev),
-    SCMP_SYS(close),
-    SCMP_SYS(futex),
-    SCMP_SYS(exit),
-    SCMP_SYS(exit_group),
-    SCMP_SYS(rt_sigreturn),
-    SCMP_SYS(rt_sigprocmask),
-    SCMP_SYS(sigaltstack),
-    SCMP_SYS(madvise),
-    SCMP_SYS(mmap),
-    SCMP_SYS(munmap),
-    SCMP_SYS(mprotect),
-    SCMP_SYS(mremap),
-    SCMP_SYS(brk),
-    SCMP_SYS(clock_gettime),
-    SCMP_SYS(clock_nanosleep),
-    SCMP_SYS(nanosleep),
-    SCMP_SYS(gettid),
-    SCMP_SYS(getpid),
-    SCMP_SYS(sched_yield),
-    SCMP_SYS(restart_syscall),
-    SCMP_SYS(rseq),
-    SCMP_SYS(set_robust_list),
-    SCMP_SYS(fstat),
-    SCMP_SYS(newfstatat),
-    SCMP_SYS(lseek),
-    SCMP_SYS(fcntl),
-    SCMP_SYS(getrandom),
-    SCMP_SYS(sysinfo),
+static const char *const kind_names[HV_THREAD_NR_KINDS] = {
+    [HV_THREAD_MAIN] = "main",
+    [HV_THREAD_VCPU] = "vCPU",
+    [HV_THREAD_IO] = "I/O",
 };
 
-/* A vCPU: KVM_RUN and its exits (devices' registers, console, interrupts), starting a secondary vCPU. */
-static const int vcpu_calls[] = {
-    SCMP_SYS(ioctl),
-    SCMP_SYS(clone),
-    SCMP_SYS(seccomp),
-    SCMP_SYS(poll),
-    SCMP_SYS(ppoll),
-    SCMP_SYS(pread64),		 /* a new vCPU's KVM statistics header */
-    SCMP_SYS(epoll_ctl),	 /* virtio-net's DRIVER_OK (written by the guest) watches the tap */
-    SCMP_SYS(sched_setaffinity), /* its cpus= pin, applied as it starts */
-    SCMP_SYS(sched_getaffinity),
-};
-
-/* An I/O thread: its device's queues over io_uring or preadv/pwritev, a tap, eventfds. */
-static const int io_calls[] = {
-    SCMP_SYS(ioctl),
-    SCMP_SYS(poll),
-    SCMP_SYS(ppoll),
-    SCMP_SYS(io_uring_enter),
-    SCMP_SYS(io_uring_register),
-    SCMP_SYS(pread64),
-    SCMP_SYS(pwrite64),
-    SCMP_SYS(preadv),
-    SCMP_SYS(pwritev),
-    SCMP_SYS(preadv2),
-    SCMP_SYS(pwritev2),
-    SCMP_SYS(fdatasync),
-    SCMP_SYS(fsync),
-    SCMP_SYS(fallocate),
-    SCMP_SYS(epoll_wait),
-    SCMP_SYS(epoll_pwait),
-    SCMP_SYS(epoll_ctl),
-    SCMP_SYS(timerfd_settime), /* virtio-net's rate= budget */
-    SCMP_SYS(timerfd_gettime),
-};
-
-/* The main thread: its event loop, the control socket (fds passed in), hot-added
- * devices (and so their I/O threads' calls), vCPU states, the reaper at exit. */
-static const int main_calls[] = {
-    SCMP_SYS(ioctl),
-    SCMP_SYS(clone),
-    SCMP_SYS(seccomp),
-    SCMP_SYS(poll),
-    SCMP_SYS(ppoll),
-    SCMP_SYS(accept4),
-    SCMP_SYS(recvmsg),
-    SCMP_SYS(sendmsg),
-    SCMP_SYS(recvfrom),
-    SCMP_SYS(sendto),
-    SCMP_SYS(close_range),
-    SCMP_SYS(pipe2),
-    SCMP_SYS(eventfd2),
-    SCMP_SYS(epoll_create1),
-    SCMP_SYS(epoll_ctl),
-    SCMP_SYS(epoll_wait),
-    SCMP_SYS(epoll_pwait),
-    SCMP_SYS(flock),
-    SCMP_SYS(io_uring_setup),
-    SCMP_SYS(io_uring_enter),
-    SCMP_SYS(io_uring_register),
-    SCMP_SYS(pread64),
-    SCMP_SYS(pwrite64),
-    SCMP_SYS(preadv),
-    SCMP_SYS(pwritev),
-    SCMP_SYS(preadv2),
-    SCMP_SYS(pwritev2),
-    SCMP_SYS(fdatasync),
-    SCMP_SYS(fsync),
-    SCMP_SYS(fallocate),
-    SCMP_SYS(dup),
-    SCMP_SYS(shutdown),
-    SCMP_SYS(wait4),
-    SCMP_SYS(signalfd4),
-    SCMP_SYS(sched_setaffinity), /* vcpu-pin */
-    SCMP_SYS(sched_getaffinity),
-    SCMP_SYS(timerfd_create),
-    SCMP_SYS(timerfd_settime),
-    SCMP_SYS(timerfd_gettime),
-};
-
-/* ioctls other than KVM's (all of type KVMIO, allowed to every kind). */
-static const unsigned long tun_ioctls[] = {TUNSETOFFLOAD, TUNGETIFF, TUNSETVNETHDRSZ, TUNSETVNETLE};
-static const unsigned long host_ioctls[] = {BLKDISCARD, BLKGETSIZE64, BLKSSZGET,  BLKROGET, TCGETS, TCSETS,
-					    TCSETSW,	TCSETSF,      TIOCGWINSZ, FIONREAD, FIONBIO};
-
-static const struct kind {
-	const char *name;
-	const int *calls;
-	unsigned n;
-	int host_ioctls; /* block and tty ioctls too */
-	int open_task;	 /* openat(/proc/self/task fd, "TID/stat", O_RDONLY); unlinkat(socket dir fd) */
-} kinds[HV_THREAD_NR_KINDS] = {
-    [HV_THREAD_MAIN] = {"main", main_calls, sizeof(main_calls) / sizeof(int), 1, 1},
-    [HV_THREAD_VCPU] = {"vCPU", vcpu_calls, sizeof(vcpu_calls) / sizeof(int), 0, 0},
-    [HV_THREAD_IO] = {"I/O", io_calls, sizeof(io_calls) / sizeof(int), 1, 0},
-};
-
-/* Each kind's filter compiled once (BPF), loaded by each thread with one system call. */
+/* Each kind's filter patched once, loaded by each thread with one system call. */
 static struct seccomp_prog bpf[HV_THREAD_NR_KINDS];
-
-static int add_ioctls(scmp_filter_ctx f, const struct kind *k)
-{
-	int rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00, (unsigned)KVMIO << 8));
-
-	for (unsigned i = 0; !rc && i < SECCOMP_TABLE_LEN(tun_ioctls); i++)
-		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				      SCMP_A1(SCMP_CMP_EQ, tun_ioctls[i], 0));
-	for (unsigned i = 0; !rc && k->host_ioctls && i < SECCOMP_TABLE_LEN(host_ioctls); i++)
-		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				      SCMP_A1(SCMP_CMP_EQ, host_ioctls[i], 0));
-	return rc;
-}
-
-struct extra_arg {
-	const struct kind *k;
-	int task_dir, ctl_dir;
-};
-
-/* The rules on arguments: ioctl numbers, clone3 refused, openat/unlinkat on one directory. */
-static int add_extra(scmp_filter_ctx f, const void *arg)
-{
-	const struct extra_arg *a = arg;
-	const struct kind *k = a->k;
-	struct seccomp_list list = {k->calls, k->n};
-	/* tgkill: its own threads only (a shared uid must not let one domain signal another's xenon-hv) */
-	int rc = seccomp_table_own_tgkill(f);
-
-	if (!rc && seccomp_table_has(list, SCMP_SYS(ioctl)))
-		rc = add_ioctls(f, k);
-	/* glibc falls back from clone3 (its flags cannot be filtered) to clone */
-	if (!rc && seccomp_table_has(list, SCMP_SYS(clone)))
-		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	if (!rc && k->open_task && a->task_dir >= 0)
-		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(openat), 2,
-				      SCMP_A0(SCMP_CMP_EQ, (unsigned)a->task_dir, 0),
-				      SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY));
-	if (!rc && k->open_task && a->ctl_dir >= 0)
-		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 1,
-				      SCMP_A0(SCMP_CMP_EQ, (unsigned)a->ctl_dir, 0));
-	return rc;
-}
 
 int hv_seccomp_prepare(int task_dir, int ctl_dir)
 {
-	struct seccomp_list base = {base_calls, SECCOMP_TABLE_LEN(base_calls)};
+	const long vals[HV_SECCOMP_NR_VALUES] = {
+	    [HV_SECCOMP_PID] = getpid(),
+	    [HV_SECCOMP_TASK_DIR] = task_dir,
+	    [HV_SECCOMP_CTL_DIR] = ctl_dir,
+	};
 	int rc = 0;
 
-	for (int k = 0; !rc && k < HV_THREAD_NR_KINDS; k++) {
-		struct extra_arg a = {&kinds[k], task_dir, ctl_dir};
-
-		rc = seccomp_table_build(base, (struct seccomp_list){kinds[k].calls, kinds[k].n}, add_extra,
-					 &a, &bpf[k]);
-	}
+	for (int k = 0; !rc && k < HV_THREAD_NR_KINDS; k++)
+		rc = seccomp_bpf_patch(&hv_seccomp_bpf, k, vals, HV_SECCOMP_NR_VALUES, &bpf[k]);
 	if (rc) {
-		log_warnx("seccomp: cannot build the filters: %s", log_strerror(rc));
+		log_warnx("seccomp: cannot prepare the filters: %s", log_strerror(rc));
 		return rc;
 	}
-	return seccomp_table_trap("xenon-hv", "the domain crashed", HV_EXIT_SECCOMP);
+	return seccomp_bpf_trap("xenon-hv", "the domain crashed", HV_EXIT_SECCOMP);
 }
 
 int hv_seccomp_enter(enum hv_thread_kind kind)
@@ -234,14 +56,14 @@ int hv_seccomp_enter(enum hv_thread_kind kind)
 
 	if (kind >= HV_THREAD_NR_KINDS || !bpf[kind].prog.len)
 		return 0; /* not prepared: the seccomp measure is off */
-	rc = seccomp_table_load(&bpf[kind], kinds[kind].name);
+	rc = seccomp_bpf_load(&bpf[kind], kind_names[kind]);
 	if (rc)
-		log_warnx("seccomp: cannot load the %s thread's filter: %s", kinds[kind].name,
+		log_warnx("seccomp: cannot load the %s thread's filter: %s", kind_names[kind],
 			  log_strerror(rc));
 	return rc;
 }
 
 const char *hv_seccomp_kind_name(enum hv_thread_kind kind)
 {
-	return kind < HV_THREAD_NR_KINDS ? kinds[kind].name : "?";
+	return kind < HV_THREAD_NR_KINDS ? kind_names[kind] : "?";
 }

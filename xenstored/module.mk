@@ -28,7 +28,8 @@ XSD_CORE_SRCS := xenstored/core.c xenstored/store.c xenstored/perms.c xenstored/
 XSD_CORE_OBJS := $(XSD_CORE_SRCS:.c=.o)
 
 # The sandbox (sandbox.c, sandbox_seccomp.c) is the daemon's alone: not in XSD_CORE_SRCS.
-XSD_SANDBOX_OBJS := xenstored/sandbox.o xenstored/sandbox_seccomp.o $(SECCOMP_TABLE_OBJS)
+# Its seccomp filter: seccomp_rules.c's table compiled at build time into _seccomp_bpf.c (generated).
+XSD_SANDBOX_OBJS := xenstored/sandbox.o xenstored/sandbox_seccomp.o xenstored/_seccomp_bpf.o $(SECCOMP_BPF_OBJS)
 $(eval $(call program,xenstored/xenstored,xenstored/main.o $(XSD_CORE_OBJS) $(XSD_SANDBOX_OBJS) xenstored/libxs.a common/libcommon.a,-lseccomp))
 INSTALL_SBIN += xenstored/xenstored
 
@@ -62,7 +63,7 @@ $(eval $(call fuzzer,xenstored/xs-journal-fuzz,tests/fuzz/xs-journal-fuzz.c $(XS
 # A scripted session for the bats tests (not installed).
 $(eval $(call program,xenstored/xs-tool,xenstored/xs-tool.o xenstored/libxs.a common/libcommon.a))
 # xenstored's seccomp filter, entered in a child that then tries execve, socket(AF_INET), ptrace.
-$(eval $(call unit_test,tests/unit/xs_seccomp-test,tests/unit/xs_seccomp-test.o $(XSD_SANDBOX_OBJS) $(COMMON_OBJS),-lseccomp))
+$(eval $(call unit_test,tests/unit/xs_seccomp-test,tests/unit/xs_seccomp-test.o $(XSD_SANDBOX_OBJS) xenstored/seccomp_rules.o $(SECCOMP_TABLE_OBJS) $(COMMON_OBJS),-lseccomp))
 $(eval $(call unit_test,tests/unit/xs_journal-test,tests/unit/xs_journal-test.o $(XSD_CORE_OBJS) $(COMMON_OBJS)))
 # libxenstore's helpers without a daemon (the bats suite tests/libs.bats runs the rest).
 $(eval $(call unit_test,tests/unit/xs_lib-test,tests/unit/xs_lib-test.o $(XS_LIB_OBJS)))

@@ -12,7 +12,8 @@
  *            ambient, the bounding set), as root too: root without
  *            capabilities can still use root's files, nothing more
  *   nnp      no_new_privs
- *   seccomp  the allow-list in sandbox_seccomp.c
+ *   seccomp  the allow-list in seccomp_rules.c (compiled at build time;
+ *            sandbox_seccomp.c loads it)
  */
 #include <dirent.h>
 #include <errno.h>

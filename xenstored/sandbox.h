@@ -2,7 +2,7 @@
  * xenstored's sandbox (xenstored(8), SANDBOX): once its socket listens and
  * its journal is open, the daemon becomes its own user (--user), keeps no
  * capabilities, sets no_new_privs and enters its seccomp filter
- * (sandbox_seccomp.c). --no-sandbox keeps all of it off, with a warning.
+ * (seccomp_rules.c, compiled at build time; sandbox_seccomp.c). --no-sandbox keeps all of it off, with a warning.
  */
 #ifndef XENON_XENSTORED_SANDBOX_H
 #define XENON_XENSTORED_SANDBOX_H

@@ -1,145 +1,30 @@
 /*
- * xenstored's seccomp allow-list (xenstored(8), SANDBOX): what the event
- * loop does once the socket is bound and the journal open. Clients over
- * the socket (accept4, read, sendto, epoll), the journal and its compaction
- * in the state directory (openat, write, fdatasync, rename, unlink,
- * ftruncate), memory, time, the READY=1 datagram to systemd and the
- * detaching of standard I/O. Anything else (execve, socket to a network,
- * ptrace, mount, ...) traps: the SIGSYS handler logs which call and the
- * daemon exits XSD_EXIT_SECCOMP.
- *
- * To extend (a new request handler or journal step that makes a new system
- * call): add it to the table below; tests/unit/xs_seccomp-test.c and
- * `make check T=xenstored` (which runs the daemon with the filter) catch a
- * missing one. Building and loading are common/seccomp_table.c's.
+ * xenstored enters its seccomp filter (xenstored(8), SANDBOX): its
+ * allow-list is seccomp_rules.c's, compiled to BPF at build time
+ * (common/seccomp_gen.c writes _seccomp_bpf.c); xsd_seccomp_prepare copies
+ * it and patches in the daemon's pid (common/seccomp_bpf.c), and
+ * xsd_seccomp_enter loads it (one seccomp(2) call). A forbidden call traps:
+ * the SIGSYS handler logs which call and the daemon exits
+ * XSD_EXIT_SECCOMP.
  */
-#include <errno.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <termios.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "sandbox.h"
-#include "seccomp_table.h"
-
-/* One call a line, grouped. */
-/* clang-format off */
-static const int calls[] = {
-	/* memory, time, signals, the end */
-	SCMP_SYS(brk),
-	SCMP_SYS(mmap),		/* not PROT_EXEC: see add_rules */
-	SCMP_SYS(mprotect),	/* not PROT_EXEC */
-	SCMP_SYS(munmap),
-	SCMP_SYS(mremap),
-	SCMP_SYS(madvise),
-	SCMP_SYS(futex),
-	SCMP_SYS(clock_gettime),
-	SCMP_SYS(clock_nanosleep),
-	SCMP_SYS(nanosleep),
-	SCMP_SYS(rt_sigreturn),
-	SCMP_SYS(rt_sigprocmask),
-	SCMP_SYS(sigaltstack),	/* AddressSanitizer builds (the unit test's .san) */
-	SCMP_SYS(restart_syscall),
-	SCMP_SYS(getpid),
-	SCMP_SYS(gettid),
-	SCMP_SYS(getuid),
-	SCMP_SYS(geteuid),
-	SCMP_SYS(getgid),
-	SCMP_SYS(getegid),
-	SCMP_SYS(getrandom),
-	SCMP_SYS(exit),
-	SCMP_SYS(exit_group),
-	/* (tgkill: to itself only, see add_rules) */
-	/* clients: the listening socket, connections, the event loop */
-	SCMP_SYS(accept),
-	SCMP_SYS(accept4),
-	SCMP_SYS(read),
-	SCMP_SYS(readv),
-	SCMP_SYS(recvfrom),
-	SCMP_SYS(recvmsg),
-	SCMP_SYS(write),
-	SCMP_SYS(writev),
-	SCMP_SYS(sendto),
-	SCMP_SYS(sendmsg),
-	SCMP_SYS(shutdown),
-	SCMP_SYS(close),
-	SCMP_SYS(epoll_wait),
-	SCMP_SYS(epoll_pwait),
-	SCMP_SYS(epoll_ctl),
-	SCMP_SYS(socket),	/* AF_UNIX only: READY=1 to systemd */
-	SCMP_SYS(connect),
-	/* the journal and the snapshot (state directory), the log and trace files */
-	SCMP_SYS(openat),
-	SCMP_SYS(fstat),
-	SCMP_SYS(newfstatat),
-	SCMP_SYS(lseek),
-	SCMP_SYS(fcntl),
-	SCMP_SYS(pread64),
-	SCMP_SYS(pwrite64),
-	SCMP_SYS(fsync),
-	SCMP_SYS(fdatasync),
-	SCMP_SYS(ftruncate),
-	SCMP_SYS(rename),
-	SCMP_SYS(renameat),
-	SCMP_SYS(renameat2),
-	SCMP_SYS(unlink),
-	SCMP_SYS(unlinkat),
-	SCMP_SYS(flock),
-	/* detaching from the terminal once serving: /dev/null on 0-2, chdir / */
-	SCMP_SYS(dup2),
-	SCMP_SYS(dup3),
-	SCMP_SYS(chdir),
-	SCMP_SYS(ioctl),	/* TCGETS only (stdio asks whether a stream is a tty) */
-};
-/* clang-format on */
-
-/* Calls allowed only with some arguments. */
-static int add_rules(scmp_filter_ctx f, const void *arg)
-{
-	int rc;
-
-	(void)arg;
-	rc = seccomp_table_own_tgkill(f); /* abort(): its own thread only */
-	if (!rc)
-		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS, 0));
-	if (!rc)
-		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				      SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0));
-	if (!rc)
-		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-				      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (!rc)
-		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-				      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	return rc;
-}
-
-static const int conditional[] = {SCMP_SYS(ioctl), SCMP_SYS(socket), SCMP_SYS(mmap), SCMP_SYS(mprotect)};
-
-/* The table minus the calls add_rules allows with conditions. */
-static int add_table(scmp_filter_ctx f, const void *arg)
-{
-	int rc = 0;
-
-	for (unsigned i = 0; !rc && i < SECCOMP_TABLE_LEN(calls); i++)
-		if (!seccomp_table_has((struct seccomp_list){conditional, SECCOMP_TABLE_LEN(conditional)},
-				       calls[i]))
-			rc = seccomp_table_allow(f, &calls[i], 1);
-	return rc ? rc : add_rules(f, arg);
-}
+#include "seccomp_bpf.h"
+#include "seccomp_rules.h"
 
 static struct seccomp_prog prog;
 
 int xsd_seccomp_prepare(void)
 {
-	struct seccomp_list none = {NULL, 0};
-	int rc = seccomp_table_build(none, none, add_table, NULL, &prog);
+	const long vals[XSD_SECCOMP_NR_VALUES] = {[XSD_SECCOMP_PID] = getpid()};
+	int rc = seccomp_bpf_patch(&xsd_seccomp_bpf, 0, vals, XSD_SECCOMP_NR_VALUES, &prog);
 
 	if (!rc)
-		rc = seccomp_table_trap("xenstored", "xenstored stops", XSD_EXIT_SECCOMP);
+		rc = seccomp_bpf_trap("xenstored", "xenstored stops", XSD_EXIT_SECCOMP);
 	if (rc)
-		log_warnx("sandbox: cannot build the seccomp filter: %s", log_strerror(rc));
+		log_warnx("sandbox: cannot prepare the seccomp filter: %s", log_strerror(rc));
 	return rc;
 }
 
@@ -147,8 +32,8 @@ int xsd_seccomp_enter(int log_fd)
 {
 	int rc;
 
-	seccomp_table_log_fd(log_fd);
-	rc = seccomp_table_load(&prog, "main");
+	seccomp_bpf_log_fd(log_fd);
+	rc = seccomp_bpf_load(&prog, "main");
 	if (rc)
 		log_warnx("sandbox: cannot enter the seccomp filter: %s", log_strerror(rc));
 	return rc;

@@ -1,11 +1,13 @@
 /*
- * xenon-hv's seccomp filters (hypervisor/sandbox_seccomp.c), for real: a
+ * xenon-hv's seccomp filters (hypervisor/seccomp_rules.c), for real: a
  * child process installs the filter of each thread kind (main, vCPU, I/O)
  * as xenon-hv does, then tries what a guest that took over xenon-hv would:
  * execve, open a host file, socket(AF_INET), ptrace. Each is trapped
  * (SIGSYS): the handler logs the kind and the call's name and the child
- * ends with HV_EXIT_SECCOMP. What the threads need still works. No KVM and
- * no root needed.
+ * ends with HV_EXIT_SECCOMP. What the threads need still works. The filters
+ * are those compiled at build time (hypervisor/_seccomp_bpf.c), patched:
+ * for several pids and directory fds, byte for byte those libseccomp builds
+ * from the tables (seccomp_rules.c) now. No KVM and no root needed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +17,10 @@
 
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
+#include "hypervisor/seccomp_rules.h"
 #include "seccomp_try.h"
 #include "unit.h"
+#include "seccomp_same.h"
 
 static const char *const kind_names[] = {"main", "vCPU", "I/O"};
 
@@ -92,9 +96,30 @@ static void test_names(void)
 	CHECK_STR(hv_seccomp_kind_name(HV_THREAD_IO), "I/O");
 }
 
+/* Own pid, /proc/self/task's fd and the control directory's fd (-1: missing, its rule left out); the
+ * pid never equal to the control directory's fd (see seccomp_same.h). */
+static void test_same(void)
+{
+	static const long sets[][HV_SECCOMP_NR_VALUES] = {
+	    {1, 3, 4}, {4194304, -1, 7}, {0x7fffffff, 1000, -1}, {12345, -1, -1}, {2, 0, 0},
+	};
+
+	for (unsigned i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+		seccomp_check_same(&hv_seccomp_set, &hv_seccomp_bpf, sets[i]);
+}
+
+static void test_refused(void)
+{
+	const long vals[HV_SECCOMP_NR_VALUES] = {getpid(), 3, 4};
+
+	seccomp_check_refused(&hv_seccomp_bpf, vals, HV_SECCOMP_NR_VALUES);
+}
+
 int main(void)
 {
 	RUN(test_names);
+	RUN(test_same);
+	RUN(test_refused);
 	RUN(test_forbidden);
 	RUN(test_allowed);
 	return unit_done();
