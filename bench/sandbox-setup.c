@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/child.h"
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
 #include "xenstored/sandbox.h"
@@ -45,54 +46,46 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void report(const char *name, double *v, int n)
 {
-	qsort(v, n, sizeof(*v), cmp);
-	printf("%-22s %10.1f %10.1f\n", name, n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, v[0]);
+	double med = bench_median(v, n);
+
+	printf("%-22s %10.1f %10.1f\n", name, med, v[0]);
+}
+
+struct measures {
+	uint32_t off; /* xenon-hv's measures turned off */
+	int xsd;      /* xenstored's sandbox instead */
+};
+
+/* In the child: enter the sandbox; the time it took (-1: failed). */
+static double enter(const void *arg)
+{
+	const struct measures *m = arg;
+	static struct hv_vm vm;
+	struct xsd_sandbox sb = {.log_fd = -1};
+	double t0;
+
+	vm.args.nr_vcpus = 1;
+	vm.args.uid = HV_SANDBOX_UID_BASE + 4000;
+	vm.args.gid = HV_SANDBOX_UID_BASE + 4000;
+	vm.args.sandbox_off = m->off;
+	t0 = now_us();
+	if (m->xsd ? xsd_seccomp_prepare() || xsd_sandbox_enter(&sb)
+		   : hv_sandbox_enter(&vm) || hv_seccomp_enter(HV_THREAD_MAIN))
+		return -1;
+	return now_us() - t0;
 }
 
 /* In a child: enter xenon-hv's sandbox with the measures in off turned off (xsd: xenstored's); the time it
  * took. */
 static double hv_once(uint32_t off, int xsd)
 {
-	int pfd[2], status;
-	double us = -1;
-	pid_t pid;
+	struct measures m = {off, xsd};
+	double us = bench_child(enter, &m);
 
-	if (pipe(pfd))
-		exit(1);
-	pid = fork();
-	if (pid == 0) {
-		static struct hv_vm vm;
-		double t0;
-
-		vm.args.nr_vcpus = 1;
-		vm.args.uid = HV_SANDBOX_UID_BASE + 4000;
-		vm.args.gid = HV_SANDBOX_UID_BASE + 4000;
-		vm.args.sandbox_off = off;
-		struct xsd_sandbox sb = {.log_fd = -1};
-
-		t0 = now_us();
-		if (xsd ? xsd_seccomp_prepare() || xsd_sandbox_enter(&sb)
-			: hv_sandbox_enter(&vm) || hv_seccomp_enter(HV_THREAD_MAIN))
-			_exit(1);
-		us = now_us() - t0;
-		_exit(write(pfd[1], &us, sizeof(us)) == sizeof(us) ? 0 : 1);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &us, sizeof(us)) != sizeof(us))
-		us = -1;
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	if (us < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "sandbox-setup: the child failed (off %#x, status %#x)\n", off, status);
+	if (us < 0) {
+		fprintf(stderr, "sandbox-setup: the child failed (off %#x)\n", off);
 		exit(1);
 	}
 	return us;

@@ -29,10 +29,10 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/child.h"
 #include "hypervisor/hv.h"
 
 static char file[] = "/dev/shm/xenon-seccomp-cost.XXXXXX";
@@ -103,55 +103,41 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* In a child: the case's calls, under its filters or none; ns per call (exits on failure). */
+struct run {
+	const struct bench_case *c;
+	int filtered;
+	long calls;
+};
+
+/* In the child: the case's calls, under its filters or none; ns per call (-1: failed). */
+static double calls_ns(const void *arg)
+{
+	const struct run *r = arg;
+	const struct bench_case *c = r->c;
+	int fd = c->open(), rc = fd < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	double t0;
+
+	if (!rc && r->filtered)
+		rc = hv_seccomp_prepare(-1, -1);
+	for (unsigned k = 0; !rc && r->filtered && k < 2 && c->kinds[k] >= 0; k++)
+		rc = hv_seccomp_enter(c->kinds[k]);
+	rc = rc || c->run(fd, r->calls / 10); /* warm */
+	t0 = now_ns();
+	rc = rc || c->run(fd, r->calls);
+	return rc ? -1 : (now_ns() - t0) / r->calls;
+}
+
 static double once(const struct bench_case *c, int filtered, long calls)
 {
-	int pfd[2], status;
-	double ns = -1;
-	pid_t pid;
+	struct run r = {c, filtered, calls};
+	double ns = bench_child(calls_ns, &r);
 
-	if (pipe(pfd))
-		exit(1);
-	pid = fork();
-	if (pid == 0) {
-		int fd = c->open(), rc = fd < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-		double t0;
-
-		if (!rc && filtered)
-			rc = hv_seccomp_prepare(-1, -1);
-		for (unsigned k = 0; !rc && filtered && k < 2 && c->kinds[k] >= 0; k++)
-			rc = hv_seccomp_enter(c->kinds[k]);
-		rc = rc || c->run(fd, calls / 10); /* warm */
-		t0 = now_ns();
-		rc = rc || c->run(fd, calls);
-		ns = (now_ns() - t0) / calls;
-		_exit(!rc && write(pfd[1], &ns, sizeof(ns)) == sizeof(ns) ? 0 : 1);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &ns, sizeof(ns)) != sizeof(ns))
-		ns = -1;
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	if (ns < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "seccomp-cost: %s (%s) failed, status %#x\n", c->name,
-			filtered ? "filtered" : "plain", status);
+	if (ns < 0) {
+		fprintf(stderr, "seccomp-cost: %s (%s) failed\n", c->name, filtered ? "filtered" : "plain");
 		unlink(file);
 		exit(1);
 	}
 	return ns;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int main(int argc, char **argv)
@@ -177,8 +163,8 @@ int main(int argc, char **argv)
 			plain[r] = once(&cases[c], 0, calls);
 			filtered[r] = once(&cases[c], 1, calls);
 		}
-		pmed = median(plain, rounds); /* sorted: [0] is the minimum */
-		fmed = median(filtered, rounds);
+		pmed = bench_median(plain, rounds); /* sorted: [0] is the minimum */
+		fmed = bench_median(filtered, rounds);
 		printf("%-16s %12.1f %12.1f %12.1f %12.1f %+10.1f\n", cases[c].name, pmed, plain[0], fmed,
 		       filtered[0], filtered[0] - plain[0]);
 	}
