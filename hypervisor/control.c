@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "nspid.h"
 
 #define MAX_CLIENTS 16
 #define REQ_MAX	    1024 /* the largest request (struct hvctl_device_spec) fits */
@@ -36,6 +37,7 @@ struct hv_control {
 	int dir_fd; /* the socket's directory: it is unlinked there, as the sandbox hides the path */
 	int unlinker_fd; /* write end of the unlinker's pipe (hv_control_unlinker), -1 if none */
 	pid_t unlinker;
+	int host_pid; /* our pid as the host names it (in a PID namespace of our own, getpid() is 1) */
 	struct hv_client clients[MAX_CLIENTS];
 };
 
@@ -74,7 +76,7 @@ static int msg_info(struct hv_vm *vm, struct hv_client *cl, const void *req, uin
 	}
 	hv_vcpu_states(vm, info->vcpu_running, info->vcpu_blocked);
 	hv_stats_fill(vm, info);
-	info->pid = getpid();
+	info->pid = vm->control ? vm->control->host_pid : getpid();
 	info->held = vm->held ? (uint32_t)end + 1 : 0;
 	info->sandbox_valid = 1;
 	info->sandbox = vm->sandbox;
@@ -414,6 +416,7 @@ int hv_control_open(struct hv_vm *vm, const char *path)
 		return -ENOMEM;
 	for (unsigned i = 0; i < MAX_CLIENTS; i++)
 		c->clients[i].fd = -1;
+	c->host_pid = nspid_self(); /* while /proc is there */
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	c->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	rc = c->listen_fd < 0 ? -errno : make_parent_dir(path);

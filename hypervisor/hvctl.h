@@ -165,8 +165,9 @@ struct hvctl_info {
 #define HVCTL_SANDBOX_RLIMITS 0x08 /* RLIMIT_NOFILE, NPROC, AS, CORE 0 */
 #define HVCTL_SANDBOX_NNP     0x10 /* no_new_privs */
 #define HVCTL_SANDBOX_SECCOMP 0x20 /* a seccomp filter per thread kind */
-#define HVCTL_SANDBOX_ALL     0x3f
-#define HVCTL_SANDBOX_NAMES {"user", "mount", "ipc", "rlimits", "nnp", "seccomp"}
+#define HVCTL_SANDBOX_PID     0x40 /* a PID namespace of its own, whose pid 1 it is (libxl spawns it so) */
+#define HVCTL_SANDBOX_ALL     0x7f
+#define HVCTL_SANDBOX_NAMES {"user", "mount", "ipc", "rlimits", "nnp", "seccomp", "pid"}
 
 /*
  * Disks and NICs (docs/devices.md). A device is named by its kind and its

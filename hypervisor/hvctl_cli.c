@@ -16,11 +16,13 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "guest/include/xenon-boot.h"
 #include "hypervisor/vdev_spec.h"
 #include "log.h"
+#include "nspid.h"
 #include "strutil.h"
 
 /* Each connect, send and receive of a command (events wait on their own). */
@@ -372,6 +374,24 @@ static int cmd_save(int fd, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A vCPU thread's id as the host names it: xenon-hv names its threads by
+ * its PID namespace's ids; the kernel says who it is (SO_PEERCRED: its pid
+ * here), and its own threads' NSpid lines which one it means. As given if
+ * none of them is that.
+ */
+static int host_tid(int fd, int tid)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	int host;
+
+	if (!tid || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return tid;
+	host = nspid_task(cr.pid, tid);
+	return host > 0 ? host : tid;
+}
+
 static int cmd_vcpus(int fd, int argc, char **argv)
 {
 	struct hvctl_vcpu v[HVCTL_MAX_VCPUS];
@@ -382,7 +402,7 @@ static int cmd_vcpus(int fd, int argc, char **argv)
 	if (rc)
 		return rc;
 	for (unsigned i = 0; i < n && i < HVCTL_MAX_VCPUS; i++)
-		printf("vcpu %u: tid %d %s%s%s time %.3f s\n", i, v[i].tid,
+		printf("vcpu %u: tid %d %s%s%s time %.3f s\n", i, host_tid(fd, v[i].tid),
 		       v[i].flags & HVCTL_VCPU_ONLINE ? "online" : "offline",
 		       v[i].flags & HVCTL_VCPU_RUNNING ? " running" : "",
 		       v[i].flags & HVCTL_VCPU_BLOCKED ? " blocked" : "", (double)v[i].time_ns / 1e9);

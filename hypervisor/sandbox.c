@@ -12,8 +12,13 @@
  *   nnp      no_new_privs
  *   seccomp  a filter per thread kind (seccomp_rules.c, compiled at build
  *            time; sandbox_seccomp.c), installed by each thread as it starts
- * in that order (the first three need root). Each can be turned off
- * (--no-sandbox=LIST); what is in force is in HVCTL_INFO.
+ * in that order (the first three need root). One more is taken before it
+ * starts, by libxl:
+ *   pid      a PID namespace of its own, whose pid 1 (init) it is; signals
+ *            reach it as before (those that end it are blocked and read
+ *            from a signalfd, and so are not an init's ignored ones)
+ * Each can be turned off (--no-sandbox=LIST); what is in force is in
+ * HVCTL_INFO (pid: when getpid() is 1).
  */
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
@@ -51,7 +56,7 @@ int hv_sandbox_parse_off(const char *list, uint32_t *off)
 	if (rc == -E2BIG)
 		log_warnx("--no-sandbox=%s: too long", list);
 	else if (rc)
-		log_warnx("--no-sandbox=%s: unknown measure '%s' (user, mount, ipc, rlimits, nnp, seccomp)",
+		log_warnx("--no-sandbox=%s: unknown measure '%s' (user, mount, ipc, rlimits, nnp, seccomp, pid)",
 			  list, bad);
 	return rc ? -EINVAL : 0;
 }
@@ -225,6 +230,8 @@ int hv_sandbox_enter(struct hv_vm *vm)
 	char names[128];
 	int rc = 0;
 
+	if (getpid() != 1)
+		on &= ~HVCTL_SANDBOX_PID; /* not started in a PID namespace of its own (libxl does that) */
 	vm->sandbox_uid = getuid();
 	vm->sandbox_gid = getgid();
 	if (vm->args.sandbox_off) {

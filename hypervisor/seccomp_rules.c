@@ -146,6 +146,7 @@ static const int main_calls[] = {
     SCMP_SYS(timerfd_create),
     SCMP_SYS(timerfd_settime),
     SCMP_SYS(timerfd_gettime),
+    SCMP_SYS(getdents64), /* vCPU states without KVM's "blocking": which thread of /proc/self/task is which */
 };
 
 /* ioctls other than KVM's (all of type KVMIO, allowed to every kind). */

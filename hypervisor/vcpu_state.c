@@ -18,10 +18,16 @@
  * A vCPU seen awake is looked at again, up to SAMPLES times SAMPLE_GAP_US
  * apart, and counts as running only if it was awake every time; a busy vCPU
  * is always awake.
+ *
+ * In a PID namespace of its own (xenon-hv(8), SANDBOX), a thread's id
+ * (gettid) is the namespace's, while /proc/self/task, opened in the host's
+ * /proc, names threads by the host's ids: each vCPU's is found once from
+ * the NSpid lines of its own threads (common/nspid.h).
  */
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
 
+#include "nspid.h"
 #include "strutil.h"
 
 #include <errno.h>
@@ -48,7 +54,26 @@ int hv_vcpu_state_dirfd(void)
 	return task_dir;
 }
 
-static char task_state(int tid)
+/* Each vCPU thread's id and the one task_dir names it by (the same outside a PID namespace). */
+static struct {
+	int tid, proc_tid;
+} named[HVCTL_MAX_VCPUS];
+
+static int proc_tid(unsigned index, int tid)
+{
+	int id;
+
+	if (index >= HVCTL_MAX_VCPUS)
+		return 0;
+	if (named[index].tid == tid)
+		return named[index].proc_tid;
+	id = nspid_task_at(task_dir, tid);
+	if (id > 0)
+		named[index].tid = tid, named[index].proc_tid = id;
+	return id > 0 ? id : 0;
+}
+
+static char task_state(unsigned index, int tid)
 {
 	char path[64];
 
@@ -56,6 +81,9 @@ static char task_state(int tid)
 		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
 		return proc_stat_state(path);
 	}
+	tid = proc_tid(index, tid);
+	if (!tid)
+		return 0;
 	snprintf(path, sizeof(path), "%d/stat", tid);
 	return proc_stat_state_at(task_dir, path);
 }
@@ -67,7 +95,7 @@ static int vcpu_halted(struct hv_vcpu *v)
 	if (!tid || !atomic_load(&v->in_run))
 		return 0;
 	blocking = hv_stats_blocking(v);
-	return blocking >= 0 ? blocking : task_state(tid) == 'S';
+	return blocking >= 0 ? blocking : task_state(v->index, tid) == 'S';
 }
 
 int hv_vcpu_state_drop_proc(struct hv_vm *vm)

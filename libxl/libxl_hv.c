@@ -20,6 +20,7 @@
 
 #include "hypervisor/hvctl.h"
 #include "log.h"
+#include "nspid.h"
 #include "strutil.h"
 
 #define HV_UP_TIMEOUT_MS 10000
@@ -222,6 +223,7 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, con
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
 		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid)
 {
+	bool newpid = !(opts && (opts->sandbox_off & HVCTL_SANDBOX_PID));
 	struct hv_argv a;
 	struct spawn_err e;
 	int pfd[2], err, status;
@@ -231,11 +233,16 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	build_argv(ctx, &a, l, control, opts);
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
-	child = fork();
+	/* Its own PID namespace (xl.conf sandbox.pid): we keep its host pid, its pidfd, its status. */
+	child = newpid ? nspid_fork_newpid() : fork();
 	if (child < 0) {
-		err = -errno;
+		err = newpid ? child : -errno;
 		close(pfd[0]);
 		close(pfd[1]);
+		if (newpid)
+			log_warnx("xenon-hv for domain '%s' cannot have a PID namespace of its own: %s "
+				  "(sandbox.pid=0 in xl.conf(5) runs it without one)",
+				  l->name, strerror(-err));
 		return err;
 	}
 	if (child == 0) {

@@ -2,9 +2,11 @@
  * vCPUs as their threads run them: libxl_list_vcpu (xl vcpu-list) and the
  * vCPUs' affinity (xl vcpu-pin, cpus= / cpus_soft= at create).
  *
- * xenon-hv names its vCPU threads (HVCTL_VCPU_INFO); each is checked to be
- * one of xenon-hv's own (/proc/<hv-pid>/task/<tid>) before anything is
- * read about it. Hard affinity is the thread's own CPU mask, read live;
+ * xenon-hv names its vCPU threads (HVCTL_VCPU_INFO) by the ids of its own
+ * PID namespace (xenon-hv(8), SANDBOX); each is looked up among xenon-hv's
+ * own threads only (the NSpid lines under /proc/<hv-pid>/task), which gives
+ * its host id, before anything is read about it: a number that is none of
+ * them is refused, never taken for another process's thread. Hard affinity is the thread's own CPU mask, read live;
  * Linux has no soft affinity, so a vCPU's thread is confined to hard ∩ soft
  * when they share a CPU (else to hard), as Xen's scheduler prefers the
  * soft CPUs. The masks asked for are kept, hex-coded, in
@@ -24,6 +26,7 @@
 
 #include "hypervisor/hvctl.h"
 #include "log.h"
+#include "nspid.h"
 
 static unsigned host_cpus(void)
 {
@@ -32,16 +35,7 @@ static unsigned host_cpus(void)
 	return n > 0 ? (n > HVCTL_MAX_CPUS ? HVCTL_MAX_CPUS : (unsigned)n) : 1;
 }
 
-/* Is tid a thread of process pid? */
-static bool thread_of(int pid, int tid)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d", pid, tid);
-	return pid > 0 && tid > 0 && access(path, F_OK) == 0;
-}
-
-/* The domain's vCPUs from its xenon-hv, each named thread checked to be its own. */
+/* The domain's vCPUs from its xenon-hv, each named thread found among its own, by its host id. */
 static int hv_vcpus(libxl_ctx *ctx, uint32_t domid, struct hvctl_vcpu *v, unsigned *n, int *hv_pid)
 {
 	int fd, rc;
@@ -57,14 +51,18 @@ static int hv_vcpus(libxl_ctx *ctx, uint32_t domid, struct hvctl_vcpu *v, unsign
 		return rc == -EPIPE ? -ESRCH : rc;
 	if (*n > HVCTL_MAX_VCPUS)
 		*n = HVCTL_MAX_VCPUS;
-	for (unsigned i = 0; i < *n; i++)
-		if (v[i].tid && !thread_of(*hv_pid, v[i].tid)) {
+	for (unsigned i = 0; i < *n; i++) {
+		int host = v[i].tid ? nspid_task(*hv_pid, v[i].tid) : 0;
+
+		if (host < 0) {
 			log_warnx(
 			    "domain %u: xenon-hv (pid %d) names thread %d for vCPU %u, which is not one "
 			    "of its own: refused",
 			    domid, *hv_pid, v[i].tid, i);
 			return -EPROTO;
 		}
+		v[i].tid = host;
+	}
 	return 0;
 }
 

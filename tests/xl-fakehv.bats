@@ -206,11 +206,22 @@ hv_args() {
 	tr '\0' '\n' < "/proc/$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")/cmdline"
 }
 
+# The ids of domain f1's (fake) xenon-hv in each PID namespace it is in, the host's first.
+hv_nspid() {
+	awk '$1 == "NSpid:" { $1 = ""; sub(/^ +/, ""); print }' "/proc/$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")/status"
+}
+
 @test "sandbox: libxl gives xenon-hv uid and gid sandbox_uid_base + domid; xl.conf turns measures off with a warning" {
 	xl create "$T/f.cfg"
 	hv_args | grep -A1 -x -- --uid | tail -1 | grep -qx $((1879048192 + 1))
 	hv_args | grep -A1 -x -- --gid | tail -1 | grep -qx $((1879048192 + 1))
 	! hv_args | grep -q -- '--no-sandbox\|--uid-shared'
+	# a PID namespace of its own, whose pid 1 it is; libxl keeps its host pid
+	hv=$(xenstore-read /libxl/1/hv-pid)
+	[ "$(hv_nspid)" = "$hv 1" ]
+	[ "$(readlink "/proc/$hv/ns/pid")" != "$(readlink /proc/self/ns/pid)" ]
+	xl list -l f1 | tr -d ' \n' | grep -q '"sandbox":{"measures":\["pid"\]'
+	hvctl "$XENON_RUNDIR/domains/1.sock" info | grep -qx "pid: *$hv"
 	xl destroy f1
 	printf 'sandbox_uid_base = 2000000\nsandbox.seccomp = 0\nsandbox.mount = 0\n' >> "$XL_CONF"
 	run xl create "$T/f.cfg"
@@ -219,10 +230,19 @@ hv_args() {
 	[[ "$output" == *"WARNING: xenon-hv's sandbox is partly off (mount,seccomp)"* ]]
 	hv_args | grep -A1 -x -- --uid | tail -1 | grep -qx $((2000000 + $(xl domid f1)))
 	hv_args | grep -qx -- --no-sandbox=mount,seccomp
+	[ "$(hv_nspid | wc -w)" = 2 ]
+	xl destroy f1
+	printf 'sandbox.pid = 0\n' >> "$XL_CONF"
+	run xl create "$T/f.cfg"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"WARNING: xenon-hv's sandbox is partly off (mount,seccomp,pid)"* ]]
+	hv_args | grep -qx -- --no-sandbox=mount,seccomp,pid
+	[ "$(hv_nspid)" = "$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")" ]
+	xl list -l f1 | tr -d ' \n' | grep -q '"sandbox":{"measures":\[\]'
 	xl destroy f1
 	printf 'sandbox = 0\n' >> "$XL_CONF"
 	xl create "$T/f.cfg"
-	hv_args | grep -qx -- --no-sandbox=user,mount,ipc,rlimits,nnp,seccomp
+	hv_args | grep -qx -- --no-sandbox=user,mount,ipc,rlimits,nnp,seccomp,pid
 	xl destroy f1
 	nothing_left
 }

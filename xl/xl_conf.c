@@ -178,7 +178,7 @@ static int conf_sandbox(struct xl_conf *c, const struct cfg_setting *s, char *er
 		if (i == sizeof(names) / sizeof(names[0]))
 			return cfg_error(err, &s->value->loc,
 					 "unknown '%s': the measures are sandbox.user, .mount, .ipc, .rlimits, "
-					 ".nnp and .seccomp",
+					 ".nnp, .seccomp and .pid",
 					 s->name);
 		mask = 1U << i;
 	}

@@ -4,7 +4,9 @@
  * console pty, listens on --control and answers the control protocol
  * (hypervisor/hvctl.h) as xenon-hv does, without running any guest:
  *
- *   INFO           running (or paused), its pid, the pty, vCPUs, memory
+ *   INFO           running (or paused), its pid (the host's: libxl starts it in
+ *                  a PID namespace of its own), the pty, vCPUs, memory; of the
+ *                  sandbox only that PID namespace (when its pid is 1)
  *   PAUSE/UNPAUSE  change the state it reports
  *   CONSOLE_RING   "fake-hv: domain <name> (<domid>) up\r\n"
  *   SHUTDOWN       reply, then exit HV_EXIT_POWEROFF / HV_EXIT_REBOOT
@@ -17,7 +19,8 @@
  *                  at most the ceiling; nothing is backed
  *   VCPU_AFFINITY  sched_setaffinity on that thread, as xenon-hv does
  *                  (FAKE_HV_FOREIGN_TID=1: vCPU 0 is named as its parent's
- *                  pid, a thread not its own, as a subverted xenon-hv could)
+ *                  host pid, a thread not its own, as a subverted xenon-hv
+ *                  could)
  *
  * A hung or stopped xenon-hv is made with kill -STOP on its pid; with
  * FAKE_HV_MUTE=1 in the environment it accepts connections and reads
@@ -51,6 +54,7 @@
  */
 #include "hypervisor/hvctl.h"
 #include "tests/fake-hv/fake-dev.h"
+#include "nspid.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -79,6 +83,7 @@ struct fake {
 	double load[HVCTL_MAX_VCPUS]; /* FAKE_HV_VCPU_LOAD */
 	uint64_t offline;	      /* bit n: vCPU n taken down by a trigger init */
 	uint64_t start_mono_ns;
+	int host_pid, host_ppid; /* as the host names them (ours: getpid() is 1 in a PID namespace) */
 	_Atomic int tids[HVCTL_MAX_VCPUS]; /* the vCPU threads' ids */
 	pthread_t threads[HVCTL_MAX_VCPUS];
 	int spin; /* FAKE_HV_SPIN=1 */
@@ -269,7 +274,7 @@ static void vcpu_info(struct fake *f, int fd, uint32_t type)
 				       (f->state == HVCTL_STATE_RUNNING && !f->spin ? HVCTL_VCPU_BLOCKED : 0),
 		    .time_ns = vcpu_time(f, i)};
 	if (n && getenv("FAKE_HV_FOREIGN_TID") && !strcmp(getenv("FAKE_HV_FOREIGN_TID"), "1"))
-		v[0].tid = (int)getppid();
+		v[0].tid = f->host_ppid;
 	reply(fd, type, 0, v, n * (uint32_t)sizeof(v[0]));
 }
 
@@ -336,10 +341,31 @@ static void info(struct fake *f, struct hvctl_info *in)
 		if (f->state == HVCTL_STATE_RUNNING)
 			in->vcpu_blocked[i / 32] |= 1u << (i % 32);
 	}
-	in->pid = getpid();
+	in->pid = f->host_pid;
+	in->sandbox_valid = 1;
+	in->sandbox = getpid() == 1 ? HVCTL_SANDBOX_PID : 0;
+	in->uid = getuid();
+	in->gid = getgid();
 	in->held = f->held ? HV_EXIT_CRASH + 1 : 0;
 	balloon_info(f, in);
 	snprintf(in->console_pty, sizeof(in->console_pty), "%s", f->pty);
+}
+
+/* Our parent's pid as the host names it (the PPid line: getppid() is 0 in a PID namespace). */
+static int host_ppid(void)
+{
+	char buf[4096], *p;
+	ssize_t n;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return getppid();
+	buf[n] = '\0';
+	p = strstr(buf, "\nPPid:");
+	return p ? atoi(p + 6) : getppid();
 }
 
 /* 0, -errno, or 1: a reset (the process ends as a reboot). */
@@ -583,6 +609,8 @@ int main(int argc, char **argv)
 	parse_load(&f, getenv("FAKE_HV_VCPU_LOAD"));
 	fake_dev_setup(f.domid, f.xenstore);
 	f.start_mono_ns = mono_ns();
+	f.host_pid = nspid_self();
+	f.host_ppid = host_ppid();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	f.start_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	snprintf(f.ring, sizeof(f.ring), "fake-hv: domain %s (%u) up\r\n", f.name, f.domid);
