@@ -2,7 +2,9 @@
  * bench/sandbox-setup: what entering the sandboxes costs on their own, with
  * no KVM (bench/sandbox-host runs it): for xenon-hv, hv_sandbox_enter and
  * the main thread's seccomp filter in a fresh child (each measure alone,
- * all of them, none); for xenstored, exec to READY=1 (NOTIFY_SOCKET, sent
+ * all of them, none), and libxl's spawn of it with and without a PID
+ * namespace of its own (fork or clone3 CLONE_NEWPID, interleaved: until the
+ * child runs, and until its exit is reaped); for xenstored, exec to READY=1 (NOTIFY_SOCKET, sent
  * once the sandbox is entered) with and without --no-sandbox.
  * the same in-process (xsd_seccomp_prepare and xsd_sandbox_enter in a child,
  * as root without --user: capabilities, no_new_privs, seccomp).
@@ -23,6 +25,7 @@
 #include "bench/child.h"
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
+#include "nspid.h"
 #include "xenstored/sandbox.h"
 
 /* control.c stays out of this program: no control socket here. */
@@ -91,6 +94,52 @@ static double hv_once(uint32_t off, int xsd)
 	return us;
 }
 
+/* fork (or with newpid clone3 CLONE_NEWPID, as libxl spawns xenon-hv): until the child runs, until reaped. */
+static void spawn_once(int newpid, double *to_child, double *to_reaped)
+{
+	int pfd[2], status;
+	double t0, t_child = -1;
+	pid_t pid;
+
+	if (pipe(pfd))
+		exit(1);
+	t0 = now_us();
+	pid = newpid ? nspid_fork_newpid() : fork();
+	if (pid == 0) {
+		t_child = now_us();
+		_exit(write(pfd[1], &t_child, sizeof(t_child)) == sizeof(t_child) ? 0 : 1);
+	}
+	if (pid < 0) {
+		fprintf(stderr, "sandbox-setup: %s: %s\n", newpid ? "clone3 CLONE_NEWPID" : "fork",
+			strerror(newpid ? -pid : errno));
+		exit(1);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &t_child, sizeof(t_child)) != sizeof(t_child))
+		t_child = -1;
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	*to_reaped = now_us() - t0;
+	*to_child = t_child - t0;
+	if (t_child < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "sandbox-setup: the spawned child failed (status %#x)\n", status);
+		exit(1);
+	}
+}
+
+static void bench_spawn(int runs)
+{
+	double run[2][runs], reaped[2][runs];
+
+	for (int i = 0; i < runs; i++)
+		for (int newpid = 0; newpid < 2; newpid++)
+			spawn_once(newpid, &run[newpid][i], &reaped[newpid][i]);
+	report("spawn fork to child", run[0], runs);
+	report("spawn newpid to child", run[1], runs);
+	report("spawn fork to reaped", reaped[0], runs);
+	report("spawn newpid to reaped", reaped[1], runs);
+}
+
 static void bench_hv(int runs)
 {
 	static const char *const names[] = HVCTL_SANDBOX_NAMES;
@@ -106,6 +155,7 @@ static void bench_hv(int runs)
 		snprintf(name, sizeof(name), "hv %s", c == -2 ? "none" : c == -1 ? "all" : names[c]);
 		report(name, v, runs);
 	}
+	bench_spawn(runs);
 }
 
 /* exec xenstored, wait for its READY=1: the time it took. */

@@ -225,6 +225,10 @@ console_has() { console_text "$1" | grep -q -- "$2"; }
 # The console pty of domain $1 as xenon-hv reports it (never the guest-writable console/tty).
 pty_of() { hvctl "$XENON_RUNDIR/domains/$(xl domid "$1").sock" info | awk '$1 == "console:" { print $2 }'; }
 
+# nspid_of PID: the process's ids in each PID namespace it is in, the host's
+# first ("1234 1": pid 1 of a namespace of its own, as libxl starts xenon-hv).
+nspid_of() { awk '$1 == "NSpid:" { $1 = ""; sub(/^ +/, ""); print }' "/proc/$1/status"; }
+
 # Type a command into the guest's shell.
 guest_cmd() {
 	local tty

@@ -312,6 +312,8 @@ hv_status() {
 	[ "$(hv_status CapPrm)" = 0000000000000000 ]
 	[ "$(hv_status CapBnd)" = 0000000000000000 ]
 	[ "$(hv_status NoNewPrivs)" = 1 ]
+	# started outside libxl: no PID namespace of its own (xl-lifecycle.bats checks libxl's)
+	[ "$(hv_status NSpid)" = "$HV_PID" ]
 	# a seccomp filter on every thread (main, vCPU 0), once the main thread has loaded its own
 	wait_for 5 eval '[ "$(hv_status Seccomp)" = 2 ]'
 	for t in "/proc/$HV_PID"/task/*; do
@@ -346,7 +348,7 @@ hv_status() {
 	HV_PID=
 	rm -f "$SOCK"
 	start_hv --paused --no-sandbox
-	wait_for 5 grep -q 'WARNING: sandbox measures turned off: user,mount,ipc,rlimits,nnp,seccomp' "$T/err"
+	wait_for 5 grep -q 'WARNING: sandbox measures turned off: user,mount,ipc,rlimits,nnp,seccomp,pid' "$T/err"
 	[ "$(hv_status Uid | cut -d" " -f1)" = 0 ]
 	[ "$(readlink "/proc/$HV_PID/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ]
 	run "$HV" --kernel "$GUEST" --control "$T/other.sock" --uid 0

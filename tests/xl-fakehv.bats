@@ -207,9 +207,7 @@ hv_args() {
 }
 
 # The ids of domain f1's (fake) xenon-hv in each PID namespace it is in, the host's first.
-hv_nspid() {
-	awk '$1 == "NSpid:" { $1 = ""; sub(/^ +/, ""); print }' "/proc/$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")/status"
-}
+hv_nspid() { nspid_of "$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")"; }
 
 @test "sandbox: libxl gives xenon-hv uid and gid sandbox_uid_base + domid; xl.conf turns measures off with a warning" {
 	xl create "$T/f.cfg"

@@ -55,6 +55,10 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	[[ "${lines[2]}" =~ ^lc1\ +1\ +32\ +1\ +(r-|-b)----\ + ]] # booting, or idle at its prompt
 	[ -S "$XENON_RUNDIR/domains/1.sock" ]
 	[ -s "$XENON_LOGDIR/xl-lc1.log" ] || [ -f "$XENON_LOGDIR/xl-lc1.log" ]
+	# xenon-hv in its sandbox, in a PID namespace of its own whose pid 1 it is
+	hv=$(xenstore-read /libxl/1/hv-pid)
+	[ "$(nspid_of "$hv")" = "$hv 1" ]
+	xl list -l lc1 | tr -d ' \n' | grep -q '"measures":\["user","mount","ipc","rlimits","nnp","seccomp","pid"\]'
 	xl destroy lc1
 	nothing_left
 }

@@ -18,6 +18,7 @@
 
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
+#include "nspid.h"
 #include "unit.h"
 
 /* control.c stays out of this program: no control socket here. */
@@ -53,7 +54,7 @@ static void test_names(void)
 	char buf[128];
 
 	CHECK_STR(hv_sandbox_names(HVCTL_SANDBOX_ALL, buf, sizeof(buf)),
-		  "user,mount,ipc,rlimits,nnp,seccomp");
+		  "user,mount,ipc,rlimits,nnp,seccomp,pid");
 	CHECK_STR(hv_sandbox_names(HVCTL_SANDBOX_USER | HVCTL_SANDBOX_IPC, buf, sizeof(buf)), "user,ipc");
 	CHECK_STR(hv_sandbox_names(0, buf, sizeof(buf)), "");
 }
@@ -126,16 +127,18 @@ static int child_checks(uint32_t off)
 		  HVCTL_SANDBOX_USER | HVCTL_SANDBOX_MOUNT | HVCTL_SANDBOX_IPC | HVCTL_SANDBOX_RLIMITS |
 		      HVCTL_SANDBOX_NNP);
 	CHECK_INT(vm.sandbox_uid, HV_SANDBOX_UID_BASE + 7);
+	/* claimed only as pid 1 of a namespace of its own (run_child with newpid, as libxl starts it) */
+	CHECK_INT(vm.sandbox & HVCTL_SANDBOX_PID, getpid() == 1 ? HVCTL_SANDBOX_PID : 0);
 	return unit_failed_checks;
 }
 
-static void run_child(uint32_t off)
+static void run_child(uint32_t off, int newpid)
 {
 	int status;
 	pid_t pid;
 
 	fflush(stdout);
-	pid = fork();
+	pid = newpid ? nspid_fork_newpid() : fork();
 	if (pid == 0)
 		_exit(child_checks(off) ? 1 : 0);
 	CHECK(pid > 0);
@@ -145,12 +148,13 @@ static void run_child(uint32_t off)
 
 static void test_enter(void)
 {
-	run_child(HVCTL_SANDBOX_SECCOMP); /* seccomp: tests/unit/hv_seccomp-test.c */
+	run_child(HVCTL_SANDBOX_SECCOMP, 0); /* seccomp: tests/unit/hv_seccomp-test.c */
+	run_child(HVCTL_SANDBOX_SECCOMP, 1); /* pid 1 of a PID namespace of its own */
 }
 
 static void test_enter_off(void)
 {
-	run_child(HVCTL_SANDBOX_ALL);
+	run_child(HVCTL_SANDBOX_ALL, 1);
 }
 
 int main(void)

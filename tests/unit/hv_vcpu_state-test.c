@@ -2,14 +2,21 @@
  * xenon-hv's running/blocked vCPU states (hypervisor/vcpu_state.c), with real
  * threads standing in for vCPU threads: one asleep "in KVM_RUN" (blocked),
  * one spinning (running), one asleep outside KVM_RUN (handling an exit:
- * running), one never started (neither).
+ * running), one never started (neither). Again in a PID namespace of its
+ * own, with /proc/self/task kept open as on kernels without KVM's
+ * "blocking" counter: the threads' ids are the namespace's, /proc's the
+ * host's.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
+#include "nspid.h"
 #include "strutil.h"
 #include "unit.h"
 
@@ -41,12 +48,19 @@ static void *spinner(void *arg)
 	return NULL;
 }
 
+/* The state of our thread tid (our PID namespace's id; /proc names it by the host's). */
 static char state_of(int tid)
 {
-	char path[64];
+	int dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC), id;
+	char path[64], st = 0;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	return proc_stat_state(path);
+	id = dir < 0 ? -1 : nspid_task_at(dir, tid);
+	snprintf(path, sizeof(path), "%d/stat", id);
+	if (id > 0)
+		st = proc_stat_state_at(dir, path);
+	if (dir >= 0)
+		close(dir);
+	return st;
 }
 
 /* Until the thread has its tid and, for a sleeper, is asleep. */
@@ -112,7 +126,7 @@ static void test_state_letter(void)
 	CHECK_INT(proc_stat_state_letter(""), 0);
 }
 
-int main(void)
+static void start_all(void)
 {
 	vm.args.nr_vcpus = 4;
 	vm.vcpus = vcpus;
@@ -124,7 +138,36 @@ int main(void)
 	wait_settled(&vcpus[0], 'S');
 	wait_settled(&vcpus[1], 0);
 	wait_settled(&vcpus[2], 'S');
+}
 
+/* test_states in a child that is pid 1 of a PID namespace of its own, reading /proc/self/task by fd. */
+static void test_states_in_pid_namespace(void)
+{
+	int child = nspid_fork_newpid(), status = -1;
+
+	if (child == -EPERM) {
+		printf("# skip: a PID namespace needs CAP_SYS_ADMIN\n");
+		return;
+	}
+	CHECK(child >= 0);
+	if (child == 0) {
+		CHECK_INT(hv_vcpu_state_init(), 0);
+		CHECK(hv_vcpu_state_dirfd() >= 0);
+		start_all();
+		CHECK(getpid() == 1 && atomic_load(&vcpus[0].tid) != nspid_task(nspid_self(), atomic_load(&vcpus[0].tid)));
+		test_states();
+		fflush(stdout);
+		_exit(unit_failed_checks ? 1 : 0);
+	}
+	if (child > 0)
+		waitpid(child, &status, 0);
+	CHECK_INT(status, 0);
+}
+
+int main(void)
+{
+	RUN(test_states_in_pid_namespace); /* first: a raw clone is safe only while we have one thread */
+	start_all();
 	RUN(test_state_letter);
 	RUN(test_states);
 
