@@ -149,7 +149,7 @@ static void test_namespace(void)
 		return;
 	CHECK(read(tid_pipe[0], ids, 2 * sizeof(int)) == 2 * sizeof(int));
 	CHECK(read(tid_pipe[0], ids + 2, sizeof(int)) == sizeof(int));
-	CHECK_INT(ids[0], 1);     /* getpid() in its namespace */
+	CHECK_INT(ids[0], 1);	  /* getpid() in its namespace */
 	CHECK_INT(ids[1], child); /* nspid_self(): the host's id */
 	CHECK_INT(ids[2], 2);
 	CHECK_INT(nspid_task(child, 1), child);
@@ -168,9 +168,14 @@ static void test_namespace(void)
 }
 
 /* What the tests made, children first. */
-static const char *const made[] = {"a", "b", "c", "d", "e", "task/100/status", "task/100", "task/101/status",
-				   "task/101", "task/102/status", "task/102", "task/x7/status", "task/x7",
-				   "task/103", "task"};
+static const char *const made[] = {"a",	       "b",
+				   "c",	       "d",
+				   "e",	       "task/100/status",
+				   "task/100", "task/101/status",
+				   "task/101", "task/102/status",
+				   "task/102", "task/x7/status",
+				   "task/x7",  "task/103",
+				   "task"};
 
 int main(void)
 {
