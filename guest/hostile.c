@@ -341,6 +341,8 @@ static const struct {
     {"desc-loop", hostile_desc_loop, "descriptor chains that loop, indirect tables, bad ring indexes"},
     {"io-flood", case_io_flood, "port I/O and MMIO everywhere for 2 s"},
     {"xs-random", case_xs_random, "random values in its own nodes and dom0's, many big nodes"},
+    {"net-desc", hostile_net_desc, "bad rx and tx chains on the NIC (its tap in hairpin mode)"},
+    {"net-flood", hostile_net_flood, "doorbells on every queue, then full frames as fast as they go"},
 };
 
 int cmd_hostile(int argc, char **argv)
@@ -364,7 +366,7 @@ int cmd_hostile(int argc, char **argv)
 	rc = cases[i].fn();
 	if (rc)
 		hostile_say("failed: %s\n",
-			    rc == -ENODEV ? "nothing to attack (no xenstore or no disk)" : "error");
+			    rc == -ENODEV ? "nothing to attack (no xenstore, disk or NIC)" : "error");
 	else
 		hostile_say("done\n");
 	return rc;

@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 struct device;
+struct virtq;
+struct virtq_desc;
 
 /* The case being run: its name starts every line it prints. */
 extern const char *hostile_case;
@@ -23,10 +25,32 @@ void hostile_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hostile_take(struct device *dev);
 int hostile_give_back(struct device *dev);
 
-/* hostile_vq.c */
+/* hostile_vq.c: raw queue work on a device taken from its driver. Queues
+ * have HOSTILE_QSIZE entries; a wait lasts HOSTILE_WAIT_MS at most. */
+#define HOSTILE_QSIZE	8
+#define HOSTILE_WAIT_MS 300
+uint64_t hostile_ram_end(void);
+/* Reset, features, queues 0 .. nr_queues - 1, DRIVER_OK: queue 0 (the rest follow it), or NULL. */
+struct virtq *hostile_raw_up(struct device *dev, uint64_t features, unsigned int nr_queues);
+void hostile_put_desc(volatile struct virtq_desc *t, unsigned int i, uint64_t addr, uint32_t len,
+		      uint16_t flags, uint16_t next);
+/* Offer head (any number: it is the guest's to choose), the avail index moved by idx_step; ring the doorbell.
+ */
+void hostile_offer(struct device *dev, struct virtq *q, uint16_t head, uint16_t idx_step);
+/* Wait for q's used index to move past q->last_used (1), the device to need a reset (0), or
+ * -ETIMEDOUT; *status is the device status last read. q NULL: only the reset. */
+int hostile_wait(struct device *dev, struct virtq *q, uint32_t *status);
+/* "<dev>: <what>: <done>" (rc 1), "needs-reset" (0), "no answer (status S)" (-ETIMEDOUT). */
+void hostile_say_outcome(struct device *dev, const char *what, int rc, uint32_t status, const char *done);
+
+/* hostile_vq.c: the cases */
 int hostile_vdev_regs(void);
 int hostile_vdev_widths(void);
 int hostile_desc_outside(void);
 int hostile_desc_loop(void);
+
+/* hostile_net.c */
+int hostile_net_desc(void);
+int hostile_net_flood(void);
 
 #endif

@@ -12,8 +12,8 @@
 #include "devices.h"
 #include "hostile.h"
 
-#define QSIZE		   8
-#define WAIT_MS		   300
+#define QSIZE		   HOSTILE_QSIZE
+#define WAIT_MS		   HOSTILE_WAIT_MS
 #define F_NEXT		   1
 #define F_WRITE		   2
 #define F_INDIRECT	   4
@@ -33,7 +33,7 @@ static uint8_t data[4096] __attribute__((aligned(4096)));
 static volatile uint8_t status_byte;
 static struct virtq_desc table[64] __attribute__((aligned(16)));
 
-static uint64_t ram_end(void)
+uint64_t hostile_ram_end(void)
 {
 	return boot.info->mem_bytes;
 }
@@ -60,20 +60,28 @@ static struct device *take_blk(void)
 	return dev;
 }
 
-/* Reset, features, queue 0 of QSIZE, DRIVER_OK: the queue, or NULL. */
-static struct virtq *raw_up(struct device *dev, uint64_t features)
+struct virtq *hostile_raw_up(struct device *dev, uint64_t features, unsigned int nr_queues)
 {
 	struct virtio_dev *d = &dev->vdev;
+	unsigned int i;
 
 	virtio_release(d);
-	if (virtio_begin(d, features) || virtq_setup(d, 0, QSIZE))
+	if (virtio_begin(d, features))
 		return NULL;
+	for (i = 0; i < nr_queues; i++)
+		if (virtq_setup(d, i, QSIZE))
+			return NULL;
 	virtio_driver_ok(d);
 	return &d->vq[0];
 }
 
-static void put_desc(volatile struct virtq_desc *t, unsigned int i, uint64_t addr, uint32_t len,
-		     uint16_t flags, uint16_t next)
+static struct virtq *raw_up(struct device *dev, uint64_t features)
+{
+	return hostile_raw_up(dev, features, 1);
+}
+
+void hostile_put_desc(volatile struct virtq_desc *t, unsigned int i, uint64_t addr, uint32_t len,
+		      uint16_t flags, uint16_t next)
 {
 	t[i].addr = addr;
 	t[i].len = len;
@@ -81,8 +89,7 @@ static void put_desc(volatile struct virtq_desc *t, unsigned int i, uint64_t add
 	t[i].next = next;
 }
 
-/* Offer head (any number: it is the guest's to choose) and ring the doorbell. */
-static void offer(struct device *dev, struct virtq *q, uint16_t head, uint16_t idx_step)
+void hostile_offer(struct device *dev, struct virtq *q, uint16_t head, uint16_t idx_step)
 {
 	q->avail->ring[q->avail_idx % q->size] = head;
 	barrier();
@@ -92,25 +99,40 @@ static void offer(struct device *dev, struct virtq *q, uint16_t head, uint16_t i
 	wr(dev, REG_QUEUE_NOTIFY, q->index);
 }
 
+int hostile_wait(struct device *dev, struct virtq *q, uint32_t *status)
+{
+	uint64_t end = clock_ns() + WAIT_MS * 1000000ULL;
+
+	do {
+		*status = rd(dev, REG_STATUS);
+		if (*status & VIRTIO_STATUS_NEEDS_RESET)
+			return 0;
+		if (q && q->used->idx != q->last_used)
+			return 1;
+		cpu_relax();
+	} while (clock_ns() < end);
+	return -ETIMEDOUT;
+}
+
+void hostile_say_outcome(struct device *dev, const char *what, int rc, uint32_t status, const char *done)
+{
+	if (rc > 0)
+		hostile_say("%s: %s: %s\n", dev->name, what, done);
+	else if (!rc)
+		hostile_say("%s: %s: needs-reset\n", dev->name, what);
+	else
+		hostile_say("%s: %s: no answer (status %#x)\n", dev->name, what, status);
+}
+
 /* What the device did with what was offered: printed after what. */
 static void outcome(struct device *dev, struct virtq *q, const char *what)
 {
-	uint64_t end = clock_ns() + WAIT_MS * 1000000ULL;
+	char done[32];
 	uint32_t st;
+	int rc = hostile_wait(dev, q, &st);
 
-	do {
-		st = rd(dev, REG_STATUS);
-		if (st & VIRTIO_STATUS_NEEDS_RESET) {
-			hostile_say("%s: %s: needs-reset\n", dev->name, what);
-			return;
-		}
-		if (q && q->used->idx != q->last_used) {
-			hostile_say("%s: %s: completed, status %u\n", dev->name, what, status_byte);
-			return;
-		}
-		cpu_relax();
-	} while (clock_ns() < end);
-	hostile_say("%s: %s: no answer (status %#x)\n", dev->name, what, st);
+	snprintf(done, sizeof(done), "completed, status %u", status_byte);
+	hostile_say_outcome(dev, what, rc, st, done);
 }
 
 /* ---- desc-outside ---- */
@@ -121,12 +143,12 @@ static void blk_chain(volatile struct virtq_desc *t, uint32_t type, uint64_t hdr
 {
 	hdr = (struct blk_req_hdr){type, 0, 16};
 	status_byte = 0xee;
-	put_desc(t, 0, hdr_at, sizeof(hdr), F_NEXT, 1);
-	put_desc(t, 1, addr, len, (uint16_t)(F_NEXT | (type == BLK_T_IN ? F_WRITE : 0)), 2);
-	put_desc(t, 2, status_at, 1, F_WRITE, 0);
+	hostile_put_desc(t, 0, hdr_at, sizeof(hdr), F_NEXT, 1);
+	hostile_put_desc(t, 1, addr, len, (uint16_t)(F_NEXT | (type == BLK_T_IN ? F_WRITE : 0)), 2);
+	hostile_put_desc(t, 2, status_at, 1, F_WRITE, 0);
 }
 
-#define BEYOND_RAM 0 /* ram_end() + 1 MiB */
+#define BEYOND_RAM 0 /* hostile_ram_end() + 1 MiB */
 #define OWN_BUF	   1 /* data[] */
 
 struct outside {
@@ -150,7 +172,7 @@ static const struct outside outsides[] = {
 static void desc_outside_one(struct device *dev, const struct outside *o)
 {
 	struct virtq *q = raw_up(dev, 0);
-	uint64_t addr = o->addr == BEYOND_RAM ? ram_end() + 0x100000
+	uint64_t addr = o->addr == BEYOND_RAM ? hostile_ram_end() + 0x100000
 			: o->addr == OWN_BUF  ? (uintptr_t)data
 					      : o->addr;
 
@@ -158,9 +180,9 @@ static void desc_outside_one(struct device *dev, const struct outside *o)
 		hostile_say("%s: cannot bring the device up\n", dev->name);
 		return;
 	}
-	blk_chain(q->desc, o->type, o->hdr_out ? ram_end() : (uintptr_t)&hdr, addr, o->len,
+	blk_chain(q->desc, o->type, o->hdr_out ? hostile_ram_end() : (uintptr_t)&hdr, addr, o->len,
 		  o->status_out ? 0xfee00000ULL : (uintptr_t)&status_byte);
-	offer(dev, q, 0, 1);
+	hostile_offer(dev, q, 0, 1);
 	outcome(dev, q, o->what);
 	virtio_reset(&dev->vdev);
 }
@@ -175,8 +197,8 @@ static void rings_outside(struct device *dev)
 		return;
 	wr(dev, REG_QUEUE_SEL, 0);
 	wr(dev, REG_QUEUE_NUM, QSIZE);
-	wr(dev, REG_QUEUE_DESC_LO, (uint32_t)(ram_end() - 64));
-	wr(dev, REG_QUEUE_DESC_HI, (uint32_t)(ram_end() >> 32));
+	wr(dev, REG_QUEUE_DESC_LO, (uint32_t)(hostile_ram_end() - 64));
+	wr(dev, REG_QUEUE_DESC_HI, (uint32_t)(hostile_ram_end() >> 32));
 	wr(dev, REG_QUEUE_DRIVER_LO, 0x8000);
 	wr(dev, REG_QUEUE_DEVICE_LO, 0x9000);
 	wr(dev, REG_QUEUE_READY, 1);
@@ -237,10 +259,10 @@ static void indirect_table(unsigned int n)
 	unsigned int i;
 
 	hdr = (struct blk_req_hdr){BLK_T_IN, 0, 0};
-	put_desc(table, 0, (uintptr_t)&hdr, sizeof(hdr), F_NEXT, 1);
+	hostile_put_desc(table, 0, (uintptr_t)&hdr, sizeof(hdr), F_NEXT, 1);
 	for (i = 1; i + 1 < n; i++)
-		put_desc(table, i, (uintptr_t)data, 512, F_NEXT | F_WRITE, (uint16_t)(i + 1));
-	put_desc(table, n - 1, (uintptr_t)&status_byte, 1, F_WRITE, 0);
+		hostile_put_desc(table, i, (uintptr_t)data, 512, F_NEXT | F_WRITE, (uint16_t)(i + 1));
+	hostile_put_desc(table, n - 1, (uintptr_t)&status_byte, 1, F_WRITE, 0);
 }
 
 static void build_loop(struct virtq *q, enum loop_kind k, uint16_t *head, uint16_t *step)
@@ -255,8 +277,8 @@ static void build_loop(struct virtq *q, enum loop_kind k, uint16_t *head, uint16
 		t[1].next = 0;
 	else if (k == RING_LOOP)
 		for (i = 0; i < q->size; i++)
-			put_desc(t, i, (uintptr_t)data, 512, F_NEXT | (i ? F_WRITE : 0),
-				 (uint16_t)((i + 1) % q->size));
+			hostile_put_desc(t, i, (uintptr_t)data, 512, F_NEXT | (i ? F_WRITE : 0),
+					 (uint16_t)((i + 1) % q->size));
 	else if (k == NEXT_RANGE)
 		t[1].next = 200;
 	if (k >= IND_LOOP && k <= IND_ODD) {
@@ -265,8 +287,8 @@ static void build_loop(struct virtq *q, enum loop_kind k, uint16_t *head, uint16
 			table[2].next = 1;
 		if (k == IND_NESTED)
 			table[1].flags = F_INDIRECT | F_NEXT;
-		put_desc(t, 0, k == IND_OUTSIDE ? ram_end() : (uintptr_t)table,
-			 k == IND_ODD ? 17 : (k == IND_LONG ? 64 : 4) * 16, F_INDIRECT, 0);
+		hostile_put_desc(t, 0, k == IND_OUTSIDE ? hostile_ram_end() : (uintptr_t)table,
+				 k == IND_ODD ? 17 : (k == IND_LONG ? 64 : 4) * 16, F_INDIRECT, 0);
 	}
 	*head = k == HEAD_RANGE ? 77 : 0;
 	*step = k == AVAIL_AHEAD ? 1000 : 1;
@@ -288,7 +310,7 @@ int hostile_desc_loop(void)
 			break;
 		}
 		build_loop(q, loops[i].kind, &head, &step);
-		offer(dev, q, head, step);
+		hostile_offer(dev, q, head, step);
 		outcome(dev, q, loops[i].what);
 		virtio_reset(&dev->vdev);
 	}
