@@ -13,48 +13,81 @@
 # domain (h1, made in setup_file, as the bystander is) as long as it
 # survives them; xs-ring, which leaves nothing to attack after it, gets a
 # domain of its own (h2, booted in setup_file too, at the same time).
+#
+# h1 and the bystander have a NIC each on a bridge (192.0.2.1/24 on the
+# host's side) in a network namespace the file makes (setup_file) and
+# deletes (teardown_file); xl runs in it, and so every xenon-hv. h1's port
+# is in hairpin mode: the net cases see what the device did with a frame
+# they send to their own MAC by its coming back (guest/hostile_net.c).
 
 load helpers
 
 SEED=20261205
+H1_IP=192.0.2.2
+BY_IP=192.0.2.3
+# h1's vif: rate= 10000 bytes every 100 ms (net-flood checks it holds)
+H1_VIF='"bridge=xenbr0,mac=00:16:3e:00:00:02,rate=100KB/s@100ms"'
 
 setup_file() {
 	[ -z "$(kvm_missing)" ] || return 0
 	xl_env_start
 	# helpers.bash, loaded again for each test, unsets T: the tests take it from HOSTILE_T
 	export XS_PID FILE_CG=$XENON_CGROUP_PARENT HOSTILE_T=$T HOSTILE_T0=$SECONDS
+	export HOSTILE_NS=xenon-test-$$-hostile XENON_SCRIPTDIR=$XENON_TOP/hotplug
+	NS=$HOSTILE_NS
+	netns_start
 	cat > "$T/by.cfg" <<-EOF
 		name = "by"
 		kernel = "$XENON_TOP/guest/xenon-guest.elf"
 		memory = 32
 		vcpus = 1
-		cmdline = 'run="ticker on"'
+		vif = [ "bridge=xenbr0,mac=00:16:3e:00:00:03" ]
+		cmdline = 'run="ip eth0 $BY_IP/24; ticker on"'
 	EOF
-	xl create "$T/by.cfg"
+	xln create "$T/by.cfg"
 	xl domid by > "$T/by.domid"
-	hostile_boot h1
+	hostile_boot h1 "vif = [ $H1_VIF ]" "cmdline = 'run=\"ip eth0 $H1_IP/24\"'"
+	echo "vif$(cat "$T/h1.domid").0" > "$T/h1.tap"
+	ip -n "$NS" link set dev "$(cat "$T/h1.tap")" type bridge_slave hairpin on
 	hostile_boot h2
 	wait_for 30 con_has by "tick 2 "
 	wait_for 30 con_has h1 "xenon> "
 	wait_for 30 con_has h2 "xenon> "
 }
 
+# The namespace: IPv6 off (no stray frames on the taps), a bridge with the host's side.
+netns_start() {
+	ip netns add "$NS"
+	ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
+	ip -n "$NS" link set lo up
+	ip -n "$NS" link add xenbr0 type bridge
+	ip -n "$NS" addr add 192.0.2.1/24 dev xenbr0
+	ip -n "$NS" link set xenbr0 up
+}
+
 teardown_file() {
 	T=${HOSTILE_T:-}
-	[ -n "$T" ] || return 0
-	echo "# hostile.bats: $((SECONDS - HOSTILE_T0)) s from setup_file to teardown_file" >&3
-	xl destroy by 2> /dev/null || true
-	xl destroy h1 2> /dev/null || true
-	xl destroy h2 2> /dev/null || true
-	xl_env_stop
-	XENON_CGROUP_PARENT=$FILE_CG cg_cleanup
-	rm_tmp
+	NS=${HOSTILE_NS:-}
+	if [ -n "$T" ]; then
+		echo "# hostile.bats: $((SECONDS - HOSTILE_T0)) s from setup_file to teardown_file" >&3
+		xln destroy by 2> /dev/null || true
+		xln destroy h1 2> /dev/null || true
+		xln destroy h2 2> /dev/null || true
+		xl_env_stop
+		XENON_CGROUP_PARENT=$FILE_CG cg_cleanup
+		rm_tmp
+	fi
+	if [ -n "$NS" ] && ip netns list | grep -qw -- "$NS"; then ip netns delete "$NS"; fi
 }
 
 setup() {
 	T=${HOSTILE_T:-}
+	NS=${HOSTILE_NS:-}
 	TEST_T0=$SECONDS
 }
+
+# xl inside the file's namespace (the domains' taps and the bridge are there).
+xln() { ip netns exec "$NS" xl "$@"; }
 
 # Per test: what setup_file made stays (teardown_file ends it). A failed
 # test shows the logs: the hostile domains' and xenstored's last lines, and
@@ -62,7 +95,7 @@ setup() {
 teardown() {
 	[ -z "$T" ] || echo "# $((SECONDS - TEST_T0)) s" >&3
 	[ -n "${BATS_TEST_COMPLETED:-}" ] || [ -z "$T" ] || show_logs >&3
-	[ -z "${HOSTILE:-}" ] || xl destroy "$HOSTILE" 2> /dev/null || true
+	[ -z "${HOSTILE:-}" ] || xln destroy "$HOSTILE" 2> /dev/null || true
 }
 show_logs() {
 	local d
@@ -95,19 +128,23 @@ guest_cmd() {
 	printf '%s\r' "$2" > "$tty"
 }
 
-# hostile_boot NAME: a domain with a 4 MiB disk (xvda), at its prompt.
+# hostile_boot NAME [LINE...]: a domain with a 4 MiB disk (xvda) and the
+# config lines given, made (its prompt comes later).
 hostile_boot() {
-	truncate -s 4M "$T/$1.img"
-	cat > "$T/$1.cfg" <<-EOF
-		name = "$1"
+	local name=$1
+	shift
+	truncate -s 4M "$T/$name.img"
+	cat > "$T/$name.cfg" <<-EOF
+		name = "$name"
 		kernel = "$XENON_TOP/guest/xenon-guest.elf"
 		memory = 32
 		vcpus = 1
 		on_crash = "preserve"
-		disk = [ "$T/$1.img,raw,xvda,rw" ]
+		disk = [ "$T/$name.img,raw,xvda,rw" ]
 	EOF
-	xl create "$T/$1.cfg"
-	xl domid "$1" > "$T/$1.domid"
+	printf '%s\n' "$@" >> "$T/$name.cfg"
+	xln create "$T/$name.cfg"
+	xl domid "$name" > "$T/$name.domid"
 }
 
 # hostile_case NAME CASE: run the case; its lines (without the prefix) in
@@ -140,6 +177,31 @@ hv_answers() { timeout 10 hvctl "$(sock_of "$1")" info > /dev/null; }
 
 log_has() { hv_log "$1" | grep -qF -- "$2"; }
 
+# Domain $1's tap (noted at boot), if it has one, is there.
+tap_there() { [ ! -s "$T/$1.tap" ] || ip -n "$NS" link show dev "$(cat "$T/$1.tap")" > /dev/null; }
+tap_gone() { [ -s "$T/$1.tap" ] && ! ip -n "$NS" link show dev "$(cat "$T/$1.tap")" > /dev/null 2>&1; }
+
+# vif_stat NAME STAT: one of domain NAME's NIC counters (hvctl device-list).
+vif_stat() {
+	hvctl "$(sock_of "$1")" device-list | awk -v n="$2" '
+		$1 == "vif" { row = 1; next }
+		row { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == n) print kv[2] }; exit }'
+}
+
+# pinged NAME ADDR: the host pings domain NAME across the bridge; h1's
+# address is set again first (a case that gives its NIC back to the driver
+# leaves it without one).
+pinged() {
+	local word=ip-$RANDOM
+	if [ "$1" = h1 ]; then
+		guest_cmd h1 "ip eth0 $2/24; echo $word"
+		wait_for 20 con_has h1 "^$word"
+	fi
+	run ip netns exec "$NS" "$XENON_TOP/tests/net-peer" ping "$2" 1
+	echo "# ping $1: $output" >&3
+	[ "$status" -eq 0 ]
+}
+
 # What must hold after every case: the hostile domain's xenon-hv is there
 # and answers, and logged no crash nor more than a few lines a second; its
 # guest's shell answers; xl list, xenstored and the bystander go on.
@@ -152,6 +214,7 @@ still_sane() {
 	awk -v n="$name" '$1 == n && $5 !~ /c/ { found = 1 } END { exit !found }' <<< "$output"
 	run timeout 10 xenstore-read /local/domain/0/name
 	[ "$status" -eq 0 ]
+	tap_there "$name"
 	wait_for 20 con_has "$name" "^$word"
 	wait_for 10 ticks_above "$TICKS"
 	run hv_log "$name"
@@ -167,13 +230,14 @@ still_sane() {
 destroy_clean() {
 	local id
 	id=$(xl domid "$1")
-	xl destroy "$1"
+	xln destroy "$1"
 	HOSTILE=
 	wait_for 10 sh -c "! xenstore-exists /local/domain/$id 2> /dev/null && ! xenstore-exists /libxl/$id 2> /dev/null"
 	[ ! -e "$XENON_RUNDIR/domains/$id.sock" ]
 	run timeout 30 xl list
 	[ "$status" -eq 0 ]
 	[[ $output != *"$1 "* ]]
+	[ ! -s "$T/$1.tap" ] || tap_gone "$1"
 }
 
 # Each line of a case is "what: outcome"; has LINE: that exact line is there.
@@ -203,17 +267,66 @@ has() { grep -qxF -- "$1" <<< "$output"; }
 	still_sane h1
 }
 
+@test "hostile net-desc: bad tx and rx chains on the NIC are dropped and counted or break the queue; the NIC works after" {
+	require_kvm
+	local tx_errors rx_errors rx_drops
+	tx_errors=$(vif_stat h1 tx_errors) rx_errors=$(vif_stat h1 rx_errors) rx_drops=$(vif_stat h1 rx_drops)
+	hostile_case h1 net-desc
+	has "eth0: tx: the header split over two buffers: sent"
+	for what in "a header of 8 bytes" "a header and no frame" "a chain of 66072 bytes, over 64 KiB, with TSO" \
+		"a frame the device may write" "a header asking for checksum and TSO, not negotiated"; do
+		has "eth0: tx: $what: dropped"
+	done
+	for what in "a frame beyond the end of RAM" "a frame with a length that wraps" "a readable buffer after a writable one"; do
+		has "eth0: tx: $what: needs-reset"
+	done
+	has "eth0: rx: a buffer of 8 bytes, shorter than the header: completed, length 0"
+	has "eth0: rx: a buffer the device may only read: completed, length 0"
+	has "eth0: rx: a buffer of 64 bytes, a frame of 100 bytes then one of 40: completed, length 52"
+	has "eth0: rx: seven mergeable buffers of 16 bytes: completed, length 16, 5 buffers"
+	has "eth0: rx: a buffer beyond the end of RAM: needs-reset"
+	has "eth0: rx: a chain that loops: needs-reset"
+	has "eth0: given back to its driver: ok"
+	log_has h1 "vif 0: device error: queue 1: chain 0: buffer [0x2100000, +72) is not inside guest RAM; DEVICE_NEEDS_RESET set"
+	log_has h1 "vif 0: device error: queue 0: chain 0 loops; DEVICE_NEEDS_RESET set"
+	# counted: five tx chains dropped and three that broke the queue; two rx
+	# chains given back unused; the frame too big for its rx buffer
+	[ "$(vif_stat h1 tx_errors)" -eq $((tx_errors + 8)) ]
+	[ "$(vif_stat h1 rx_errors)" -eq $((rx_errors + 2)) ]
+	[ "$(vif_stat h1 rx_drops)" -gt "$rx_drops" ]
+	pinged h1 $H1_IP
+	still_sane h1
+}
+
+@test "hostile net-flood: doorbells on every queue and a flood of full frames: rate= holds, both NICs work after" {
+	require_kvm
+	local sent back ms
+	hostile_case h1 net-flood
+	grep -Eq '^eth0: [0-9]+ doorbells on both queues and on missing ones in [0-9]+ ms: status 0xf$' <<< "$output"
+	read -r sent back ms < <(sed -En 's/^eth0: ([0-9]+) frames of 1514 bytes sent, ([0-9]+) came back, in ([0-9]+) ms$/\1 \2 \3/p' <<< "$output")
+	[ "$sent" -gt 0 ] && [ "$back" -gt 0 ] && [ "$back" -le "$sent" ]
+	# rate=100KB/s@100ms: 10000 bytes an interval, 6 such frames; one that does not fit waits
+	[ $((sent * 1514)) -le $(((ms / 100 + 2) * 10000)) ]
+	has "eth0: a frame after a reset while frames waited: sent"
+	has "eth0: given back to its driver: ok"
+	pinged h1 $H1_IP
+	pinged by $BY_IP
+	still_sane h1
+}
+
 @test "hostile vdev-regs: out-of-order and garbage register writes are refused or need a reset; the disk works after" {
 	require_kvm
 	hostile_case h1 vdev-regs
-	has "xvda: DRIVER_OK first: status 0x0"
-	has "xvda: every feature bit asked for: status 0x3"
-	has "xvda: queue ready before FEATURES_OK: ready 0"
-	has "xvda: queue 0xffffffff: max 0, ready 0"
-	has "xvda: queue of 0xffffffff entries: status 0x4b"
-	has "xvda: queue of 3 with its ring at the top of the address space: status 0x4b"
-	has "xvda: after a reset: status 0x0"
-	has "xvda: given back to its driver: ok"
+	for dev in xvda eth0; do
+		has "$dev: DRIVER_OK first: status 0x0"
+		has "$dev: every feature bit asked for: status 0x3"
+		has "$dev: queue ready before FEATURES_OK: ready 0"
+		has "$dev: queue 0xffffffff: max 0, ready 0"
+		has "$dev: queue of 0xffffffff entries: status 0x4b"
+		has "$dev: queue of 3 with its ring at the top of the address space: status 0x4b"
+		has "$dev: after a reset: status 0x0"
+		has "$dev: given back to its driver: ok"
+	done
 	log_has h1 "queue 0: size 4294967295"
 	guest_cmd h1 "blk write xvda 1 still-writable; blk read xvda 1 1"
 	wait_for 20 con_has h1 "still-writable"
@@ -256,9 +369,12 @@ has() { grep -qxF -- "$1" <<< "$output"; }
 @test "hostile vdev-widths: 1-, 2- and 8-byte accesses to every register are ignored; a reset undoes all" {
 	require_kvm
 	hostile_case h1 vdev-widths
-	grep -q '^xvda: 1-, 2- and 8-byte garbage at every offset (read back sum 0x[0-9a-f]*): status 0x[0-9a-f]*$' <<< "$output"
-	has "xvda: after a reset: status 0x0"
-	has "xvda: given back to its driver: ok"
+	for dev in xvda eth0; do
+		grep -q "^$dev: 1-, 2- and 8-byte garbage at every offset (read back sum 0x[0-9a-f]*): status 0x[0-9a-f]*$" <<< "$output"
+		has "$dev: after a reset: status 0x0"
+		has "$dev: given back to its driver: ok"
+	done
+	pinged h1 $H1_IP
 	still_sane h1
 }
 
