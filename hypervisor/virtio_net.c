@@ -217,8 +217,8 @@ static int net_load(void *dev, const void *state)
 	return 0;
 }
 
+/* Each NIC's ops (struct vnet) are a copy with its own name. */
 static const struct vmmio_ops net_ops = {
-    .name = "virtio-net",
     .device_id = VIRTIO_ID_NET,
     .features = NET_FEATURES,
     .nr_queues = 2,
@@ -333,6 +333,9 @@ static int vif_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struc
 	if (!n)
 		return -ENOMEM;
 	n->devid = spec->devid;
+	snprintf(n->name, sizeof(n->name), "vif %u", spec->devid);
+	n->ops = net_ops;
+	n->ops.name = n->name;
 	n->mtu = mtu;
 	n->tap.fd = n->rate_timer = -1;
 	pthread_mutex_init(&n->rx_lock, NULL);
@@ -343,7 +346,7 @@ static int vif_add(struct hv_vm *vm, const struct hvctl_device_spec *spec, struc
 	if (!rc)
 		rc = vif_tap(n, spec, fds, mtu);
 	if (!rc)
-		rc = hv_virtio_add(vm, &net_ops, n, out);
+		rc = hv_virtio_add(vm, &n->ops, n, out);
 	if (rc) {
 		log_warnx("vif %u: not added: %s", spec->devid, log_strerror(rc));
 		vnet_free(n);

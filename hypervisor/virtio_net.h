@@ -68,6 +68,8 @@ struct rx_held {
 
 struct vnet {
 	uint32_t devid;
+	char name[16];	      /* "vif 0": what the transport's log lines call it */
+	struct vmmio_ops ops; /* net_ops with that name */
 	uint8_t mac[6];
 	unsigned mtu;
 	struct tap tap;
