@@ -26,7 +26,7 @@ void hostile_take(struct device *dev);
 int hostile_give_back(struct device *dev);
 
 /* hostile_vq.c: raw queue work on a device taken from its driver. Queues
- * have HOSTILE_QSIZE entries; a wait lasts HOSTILE_WAIT_MS at most. */
+ * have HOSTILE_QSIZE entries; a wait for an outcome lasts HOSTILE_WAIT_MS. */
 #define HOSTILE_QSIZE	8
 #define HOSTILE_WAIT_MS 300
 uint64_t hostile_ram_end(void);
@@ -34,12 +34,11 @@ uint64_t hostile_ram_end(void);
 struct virtq *hostile_raw_up(struct device *dev, uint64_t features, unsigned int nr_queues);
 void hostile_put_desc(volatile struct virtq_desc *t, unsigned int i, uint64_t addr, uint32_t len,
 		      uint16_t flags, uint16_t next);
-/* Offer head (any number: it is the guest's to choose), the avail index moved by idx_step; ring the doorbell.
- */
+/* Offer head (any number: the guest's to choose), the avail index moved by idx_step; ring. */
 void hostile_offer(struct device *dev, struct virtq *q, uint16_t head, uint16_t idx_step);
-/* Wait for q's used index to move past q->last_used (1), the device to need a reset (0), or
- * -ETIMEDOUT; *status is the device status last read. q NULL: only the reset. */
-int hostile_wait(struct device *dev, struct virtq *q, uint32_t *status);
+/* Wait up to ms for q's used index to move past q->last_used (1), the device to need a reset
+ * (0), or -ETIMEDOUT; *status is the device status last read. q NULL: only the reset. */
+int hostile_wait(struct device *dev, struct virtq *q, uint64_t ms, uint32_t *status);
 /* "<dev>: <what>: <done>" (rc 1), "needs-reset" (0), "no answer (status S)" (-ETIMEDOUT). */
 void hostile_say_outcome(struct device *dev, const char *what, int rc, uint32_t status, const char *done);
 

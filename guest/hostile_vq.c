@@ -99,9 +99,9 @@ void hostile_offer(struct device *dev, struct virtq *q, uint16_t head, uint16_t 
 	wr(dev, REG_QUEUE_NOTIFY, q->index);
 }
 
-int hostile_wait(struct device *dev, struct virtq *q, uint32_t *status)
+int hostile_wait(struct device *dev, struct virtq *q, uint64_t ms, uint32_t *status)
 {
-	uint64_t end = clock_ns() + WAIT_MS * 1000000ULL;
+	uint64_t end = clock_ns() + ms * 1000000ULL;
 
 	do {
 		*status = rd(dev, REG_STATUS);
@@ -129,7 +129,7 @@ static void outcome(struct device *dev, struct virtq *q, const char *what)
 {
 	char done[32];
 	uint32_t st;
-	int rc = hostile_wait(dev, q, &st);
+	int rc = hostile_wait(dev, q, WAIT_MS, &st);
 
 	snprintf(done, sizeof(done), "completed, status %u", status_byte);
 	hostile_say_outcome(dev, what, rc, st, done);
