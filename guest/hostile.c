@@ -341,8 +341,7 @@ static const struct {
     {"desc-loop", hostile_desc_loop, "descriptor chains that loop, indirect tables, bad ring indexes"},
     {"io-flood", case_io_flood, "port I/O and MMIO everywhere for 2 s"},
     {"xs-random", case_xs_random, "random values in its own nodes and dom0's, many big nodes"},
-    {"net-desc", hostile_net_desc, "bad rx and tx chains on the NIC (its tap in hairpin mode)"},
-    {"net-flood", hostile_net_flood, "doorbells on every queue, then full frames as fast as they go"},
+    {"net", hostile_net, "bad rx and tx chains, doorbells, a frame flood on the NIC (tap port in hairpin)"},
 };
 
 int cmd_hostile(int argc, char **argv)

@@ -49,7 +49,6 @@ int hostile_desc_outside(void);
 int hostile_desc_loop(void);
 
 /* hostile_net.c */
-int hostile_net_desc(void);
-int hostile_net_flood(void);
+int hostile_net(void);
 
 #endif

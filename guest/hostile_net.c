@@ -1,7 +1,8 @@
 /*
- * The hostile cases on the NIC (hostile.h): net-desc and net-flood attack
- * xenon-hv's virtio-net through the first NIC, taken from its driver and
- * driven by hand (rx queue 0, tx queue 1, HOSTILE_QSIZE entries each).
+ * The hostile case on the NIC (hostile.h): `net` attacks xenon-hv's
+ * virtio-net through the first NIC, taken from its driver and driven by
+ * hand (rx queue 0, tx queue 1, HOSTILE_QSIZE entries each): bad receive
+ * and transmit chains, then doorbell floods and a flood of full frames.
  *
  * What the device did with a frame is seen from the guest: the NIC's tap
  * must be on a bridge port in hairpin mode (tests/hostile.bats sets it), so
@@ -154,7 +155,7 @@ static const char *comes_back(struct device *dev)
 	return first_back(dev, rx, tag, tag, BACK_MS, &st) >= 0 ? "sent" : "did not come back";
 }
 
-/* ---- net-desc: transmit ---- */
+/* ---- transmit ---- */
 
 enum tx_kind { TX_SPLIT_HDR, TX_SHORT_HDR, TX_OVER_64K, TX_WRITABLE, TX_BAD_HDR, TX_OUTSIDE };
 
@@ -226,7 +227,7 @@ static void tx_attempt(struct device *dev, unsigned int c)
 	virtio_reset(&dev->vdev);
 }
 
-/* ---- net-desc: receive ---- */
+/* ---- receive ---- */
 
 enum rx_kind { RX_SHORT, RX_READONLY, RX_SMALL, RX_MERGE, RX_OUTSIDE };
 
@@ -303,21 +304,7 @@ static struct device *take_nic(void)
 	return dev;
 }
 
-int hostile_net_desc(void)
-{
-	struct device *dev = take_nic();
-	unsigned int i;
-
-	if (!dev)
-		return -ENODEV;
-	for (i = 0; i < ARRAY_SIZE(rx_cases); i++)
-		rx_attempt(dev, i);
-	for (i = 0; i < ARRAY_SIZE(tx_cases); i++)
-		tx_attempt(dev, i);
-	return hostile_give_back(dev);
-}
-
-/* ---- net-flood ---- */
+/* ---- floods ---- */
 
 /* Doorbells on both queues (and on queues that do not exist) with nothing offered. */
 static void notify_flood(struct device *dev)
@@ -391,12 +378,17 @@ static void tx_flood(struct device *dev)
 	virtio_reset(&dev->vdev);
 }
 
-int hostile_net_flood(void)
+int hostile_net(void)
 {
 	struct device *dev = take_nic();
+	unsigned int i;
 
 	if (!dev)
 		return -ENODEV;
+	for (i = 0; i < ARRAY_SIZE(rx_cases); i++)
+		rx_attempt(dev, i);
+	for (i = 0; i < ARRAY_SIZE(tx_cases); i++)
+		tx_attempt(dev, i);
 	notify_flood(dev);
 	tx_flood(dev);
 	return hostile_give_back(dev);
