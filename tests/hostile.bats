@@ -53,14 +53,16 @@ setup_file() {
 	wait_for 30 con_has h2 "xenon> "
 }
 
-# The namespace: IPv6 off (no stray frames on the taps), a bridge with the host's side.
+# The namespace: IPv6 off (no stray frames on the taps), a bridge with the
+# host's side (one ip for the three: a process costs in the nested machine).
 netns_start() {
 	ip netns add "$NS"
 	ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
-	ip -n "$NS" link set lo up
-	ip -n "$NS" link add xenbr0 type bridge
-	ip -n "$NS" addr add 192.0.2.1/24 dev xenbr0
-	ip -n "$NS" link set xenbr0 up
+	ip -n "$NS" -batch - <<-EOF
+		link add xenbr0 type bridge
+		addr add 192.0.2.1/24 dev xenbr0
+		link set xenbr0 up
+	EOF
 }
 
 teardown_file() {
@@ -109,7 +111,11 @@ show_logs() {
 hv_log() { cat "$XENON_LOGDIR/xenon-hv-$1.log" "$XENON_LOGDIR/xl-$1.log" 2> /dev/null; }
 
 # Domain $1's control socket, as hostile_boot noted it (its domid does not change).
-sock_of() { echo "$XENON_RUNDIR/domains/$(cat "$T/$1.domid").sock"; }
+sock_of() {
+	local id
+	read -r id < "$T/$1.domid"
+	echo "$XENON_RUNDIR/domains/$id.sock"
+}
 
 # The console so far, from xenon-hv's ring through hvctl (lighter than xl
 # console in the nested machine, where every process start is slow).
@@ -121,7 +127,7 @@ con_has() { con_text "$1" | grep -q -- "$2"; }
 guest_cmd() {
 	local tty
 	[ -s "$T/$1.tty" ] || hvctl "$(sock_of "$1")" info | awk '$1 == "console:" { print $2 }' > "$T/$1.tty"
-	tty=$(cat "$T/$1.tty")
+	read -r tty < "$T/$1.tty"
 	[[ $tty == /dev/pts/* ]] || return 1
 	printf '%s\r' "$2" > "$tty"
 }
@@ -152,7 +158,9 @@ hostile_case() {
 	hostile_wait "$1" "$2"
 }
 hostile_start() {
-	LOG_LINES=$(hv_log "$1" | wc -l)
+	local log
+	mapfile -t log < <(hv_log "$1")
+	LOG_LINES=${#log[@]}
 	TICKS=$(ticks)
 	guest_cmd "$1" "hostile $2 $SEED"
 }
@@ -169,7 +177,7 @@ hostile_wait() {
 	[[ $output == *done* ]]
 }
 
-ticks() { con_text by | sed -n 's/^tick \([0-9]*\) .*/\1/p' | tail -1; }
+ticks() { hvctl "$(sock_of by)" console 2> /dev/null | awk '/^tick [0-9]+ / { n = $2 } END { print n }'; }
 ticks_above() { [ "$(ticks)" -gt "$1" ]; }
 hv_answers() { timeout 10 hvctl "$(sock_of "$1")" info > /dev/null; }
 
@@ -222,9 +230,11 @@ still_sane() {
 	[[ $output != *AddressSanitizer* && $output != *"runtime error"* && $output != *SIGSEGV* ]]
 	[[ $output != *seccomp* && $output != *crashed* ]]
 	# what the case added: a few lines a second at most (loglimit.h)
-	output=$(tail -n +$((LOG_LINES + 1)) <<< "$output")
-	sed 's/^/#   log: /' <<< "$output" | head -n 12 >&3
-	[ "$(wc -l <<< "$output")" -lt 100 ]
+	local log
+	mapfile -t log <<< "$output"
+	log=("${log[@]:LOG_LINES}")
+	printf '#   log: %s\n' "${log[@]:0:12}" >&3
+	[ "${#log[@]}" -lt 100 ]
 }
 
 # destroy NAME: xl destroy ends it and leaves nothing of it.
