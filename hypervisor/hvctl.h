@@ -274,7 +274,7 @@ struct hvctl_save_result {
 	uint64_t frames;      /* guest frames sent */
 	uint64_t zero_frames; /* of which sent as zero markers */
 	uint64_t total_ns;    /* from the request to the end of the stream */
-	uint64_t downtime_ns; /* the domain was paused this long (until resumed, with CONTINUE) */
+	uint64_t downtime_ns; /* paused: to the end of the stream; CONTINUE: until resumed, +PAUSED: the reply */
 	uint64_t rounds;      /* memory rounds: 1 without HVCTL_SAVE_LIVE */
 };
 

@@ -268,17 +268,21 @@ int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, st
 			unlink(r->path);
 	}
 	res->total_ns = hv_now_ns(CLOCK_MONOTONIC) - t0;
-	res->downtime_ns = hv_now_ns(CLOCK_MONOTONIC) - paused_at; /* until resumed, or the end */
+	res->downtime_ns = hv_now_ns(CLOCK_MONOTONIC) - paused_at; /* to the end of the stream */
 	if (rc)
 		log_warnx("save: writing the stream failed after %llu bytes: %s; domain %u %s",
 			  (unsigned long long)res->bytes, log_strerror(rc), vm->args.domid,
 			  was_paused ? "stays paused" : "runs on");
-	if (!rc && (r->flags & HVCTL_SAVE_CONTINUE) && (r->flags & HVCTL_SAVE_PAUSED))
-		return hand_over(vm, was_paused); /* xl migrate: for the target's copy */
+	if (!rc && (r->flags & HVCTL_SAVE_CONTINUE) && (r->flags & HVCTL_SAVE_PAUSED)) {
+		rc = hand_over(vm, was_paused); /* xl migrate: for the target's copy */
+		res->downtime_ns = hv_now_ns(CLOCK_MONOTONIC) - paused_at; /* to the reply: xl goes on */
+		return rc;
+	}
 	if (rc || (r->flags & HVCTL_SAVE_CONTINUE)) {
 		hv_mig_vdevs_resume(vm);
 		if (!was_paused)
 			hv_vm_unpause(vm);
+		res->downtime_ns = hv_now_ns(CLOCK_MONOTONIC) - paused_at; /* until it runs again */
 		return rc;
 	}
 	log_info("domain %u (%s) saved: %llu bytes, %llu frames (%llu zero)", vm->args.domid, vm->args.name,

@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,25 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * --debug: one line per phase of the handshake on standard error, stamped
+ * with this host's CLOCK_MONOTONIC (seconds): on one host the sender's and
+ * the receiver's lines interleave in time; across hosts each side's
+ * differences still time its phases.
+ */
+static void __attribute__((format(printf, 3, 4))) phase(bool debug, const char *who, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!debug)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: [%.6f] ", who, now_ns() / 1e9);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
 }
 
 /* Read msg (and, with status, one status byte, which must be 0). */
@@ -96,7 +116,18 @@ struct migrate {
 	char *name;
 	int to, from; /* the receiver's stdin and stdout */
 	pid_t pid;
+	/* CLOCK_MONOTONIC: the source's last pause, the "running" report */
+	uint64_t paused_at, running_at;
 };
+
+/* --debug: a phase of the sender, and the time since the source's last pause. */
+static void sender_phase(const struct migrate *m, const char *what)
+{
+	if (m->paused_at)
+		phase(m->debug, "migrate", "%s (pause + %.3f ms)", what, (now_ns() - m->paused_at) / 1e6);
+	else
+		phase(m->debug, "migrate", "%s", what);
+}
 
 static int spawn_receiver(struct migrate *m)
 {
@@ -177,38 +208,67 @@ static int hand_over(libxl_ctx *ctx, struct migrate *m)
 		log_warnx("migrate: cannot rename domain %u to '%s': %s", m->domid, away, log_strerror(rc));
 		return rc;
 	}
+	sender_phase(m, "source renamed --migratedaway");
 	rc = say(m->to, msg_go, -1);
-	if (rc == 0)
+	if (rc == 0) {
+		sender_phase(m, "told the receiver to go");
 		rc = expect(m->from, msg_running, true, "the receiver");
+	}
+	if (rc == 0) {
+		m->running_at = now_ns();
+		sender_phase(m, "the receiver reports the domain running");
+	}
 	if (rc < 0 && libxl_domain_rename(ctx, m->domid, NULL, m->name) < 0)
 		log_warnx("migrate: cannot rename domain %u back to '%s'", m->domid, m->name);
 	return rc;
 }
 
+/* Send the domain live; it stays paused here. */
+static int send_domain(libxl_ctx *ctx, struct migrate *m, libxl_save_stats *st)
+{
+	int rc = libxl_domain_save_live(ctx, m->domid, m->to,
+					LIBXL_SAVE_CONTINUE | LIBXL_SAVE_LIVE | LIBXL_SAVE_PAUSED,
+					m->max_downtime_ms, st);
+
+	if (rc == 0) {
+		/* xenon-hv's downtime_ns runs from its pause to its reply */
+		m->paused_at = now_ns() - st->downtime_ns;
+		sender_phase(m, "stream sent");
+	} else if (rc == -EPIPE)
+		log_warnx("migrate: sending domain %u failed: connection to the receiver lost (it ended, "
+			  "or the connection was cut; see its messages above)",
+			  m->domid);
+	else
+		log_warnx("migrate: sending domain %u failed: %s", m->domid, log_strerror(rc));
+	return rc;
+}
+
+/*
+ * The downtime (issue 12: the source's last guest instruction to the
+ * target's first) ends here when the receiver's "running" report arrives:
+ * the receiver sends it only once its copy is unpaused, so the guest ran on
+ * the target at most the report's one-way trip earlier. The sender cannot
+ * read the target's clock (another host), and this needs none; it overstates
+ * by that trip (a pipe here, one network latency across hosts). Waiting for
+ * the receiver to end and destroying the source copy come after: not counted.
+ */
 static int migrate(libxl_ctx *ctx, struct migrate *m)
 {
 	libxl_save_stats st = {0};
-	uint64_t t0 = now_ns(), saved_at = 0;
+	uint64_t t0 = now_ns();
 	char *json = NULL;
 	int rc = xl_save_config_json(ctx, m->domid, m->cfg_file, &json);
 
 	if (rc == 0 && (rc = spawn_receiver(m)) < 0)
 		log_warnx("migrate: cannot run the receiver: %s", log_strerror(rc));
-	if (rc == 0)
-		rc = expect(m->from, msg_ready, false, "the receiver");
+	if (rc == 0 && (rc = expect(m->from, msg_ready, false, "the receiver")) == 0)
+		sender_phase(m, "the receiver is ready");
 	if (rc == 0 && (rc = xl_save_header_write(m->to, json)) == 0) {
-		rc = libxl_domain_save_live(ctx, m->domid, m->to,
-					    LIBXL_SAVE_CONTINUE | LIBXL_SAVE_LIVE | LIBXL_SAVE_PAUSED,
-					    m->max_downtime_ms, &st);
-		saved_at = now_ns();
-		if (rc == -EPIPE)
-			log_warnx("migrate: sending domain %u failed: connection to the receiver lost (it ended, "
-				  "or the connection was cut; see its messages above)",
-				  m->domid);
-		else if (rc < 0)
-			log_warnx("migrate: sending domain %u failed: %s", m->domid, log_strerror(rc));
-		else if ((rc = expect(m->from, msg_received, true, "the receiver")) == 0)
+		rc = send_domain(ctx, m, &st);
+		if (rc == 0 && (rc = expect(m->from, msg_received, true, "the receiver")) == 0) {
+			sender_phase(m, "the receiver has the domain");
 			rc = hand_over(ctx, m);
+		}
 		if (rc < 0)
 			libxl_domain_unpause(ctx, m->domid); /* it ran before: it runs on */
 	}
@@ -218,12 +278,15 @@ static int migrate(libxl_ctx *ctx, struct migrate *m)
 		log_warnx("migrate: domain %s (%u) was not migrated; it runs on here", m->name, m->domid);
 		return rc;
 	}
+	sender_phase(m, "the receiver has ended");
 	rc = libxl_domain_destroy(ctx, m->domid);
 	if (rc < 0)
 		log_warnx("migrate: domain %u runs on %s, but its old copy here could not be destroyed: %s "
 			  "(xl destroy %u)",
 			  m->domid, m->host, log_strerror(rc), m->domid);
-	summary(m, &st, now_ns() - t0, st.downtime_ns + (now_ns() - saved_at));
+	else
+		sender_phase(m, "the source copy is destroyed");
+	summary(m, &st, now_ns() - t0, m->running_at - m->paused_at);
 	return 0;
 }
 
@@ -300,6 +363,7 @@ static int receive(struct xl_create_opts *o, libxl_domain_config *cfg, char **na
 	free(json);
 	if (rc < 0)
 		return rc;
+	phase(o->debug, "migrate-receive", "header and configuration read");
 	if (o->debug) {
 		char *shown = NULL;
 
@@ -311,19 +375,26 @@ static int receive(struct xl_create_opts *o, libxl_domain_config *cfg, char **na
 	if (asprintf(&incoming, "%s%s", *name, XL_INCOMING_SUFFIX) < 0)
 		return -ENOMEM;
 	cfg->c_info.name = incoming;
-	return xl_create_domain(o, cfg) ? -EIO : 0;
+	if (xl_create_domain(o, cfg))
+		return -EIO;
+	phase(o->debug, "migrate-receive", "domain built, paused");
+	return 0;
 }
 
 /* Told to go: take the domain's name and run it. */
-static int take_over(libxl_ctx *ctx, uint32_t domid, const char *name, bool paused)
+static int take_over(libxl_ctx *ctx, uint32_t domid, const char *name, bool paused, bool debug)
 {
 	int rc = libxl_domain_rename(ctx, domid, NULL, name);
 
 	if (rc < 0)
 		log_warnx("migrate-receive: cannot rename domain %u to '%s': %s", domid, name,
 			  log_strerror(rc));
+	else
+		phase(debug, "migrate-receive", "renamed '%s'", name);
 	if (rc == 0 && !paused && (rc = libxl_domain_unpause(ctx, domid)) < 0)
 		log_warnx("migrate-receive: cannot unpause domain %u: %s", domid, log_strerror(rc));
+	else if (rc == 0 && !paused)
+		phase(debug, "migrate-receive", "unpaused");
 	return rc;
 }
 
@@ -366,13 +437,18 @@ int main_migrate_receive(int argc, char **argv)
 		log_warnx("migrate-receive: domain '%s' is gone", cfg.c_info.name);
 	if (say(1, msg_received, rc) < 0 && rc == 0)
 		rc = -EPIPE;
-	if (rc == 0 && (rc = expect(0, msg_go, false, "the sender")) == 0)
-		rc = take_over(ctx, domid, name, paused);
+	if (rc == 0)
+		phase(o.debug, "migrate-receive", "said it has the domain");
+	if (rc == 0 && (rc = expect(0, msg_go, false, "the sender")) == 0) {
+		phase(o.debug, "migrate-receive", "told to go");
+		rc = take_over(ctx, domid, name, paused, o.debug);
+	}
 	if (rc < 0 && domid)
 		libxl_domain_destroy(ctx, domid); /* the source runs on */
 	if (rc < 0)
 		log_warnx("migrate-receive: the domain was not received; nothing is left here");
-	say(1, msg_running, rc);
+	if (say(1, msg_running, rc) == 0 && rc == 0)
+		phase(o.debug, "migrate-receive", "said the domain runs");
 	free(name);
 	if (o.restore_fd >= 0)
 		close(o.restore_fd);

@@ -139,18 +139,27 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* Paused, saved, synced; then destroyed, or resumed (-c), or left paused (-p). */
+/*
+ * Paused, saved, synced; then destroyed, or resumed (-c), or left paused
+ * (-p). The downtime runs from just before the pause (the guest's last
+ * instruction is within the pause request) to the end of the save (synced,
+ * closed: the domain's state is all in the file) or, with -c, to the
+ * return of the unpause; the destroy that follows a save is not counted.
+ */
 static int save_domain(libxl_ctx *ctx, uint32_t domid, const char *file, const char *cfg_file, bool keep,
 		       bool paused, bool json_out)
 {
 	libxl_save_stats st = {0};
 	char *json = NULL, *name = libxl_domid_to_name(ctx, domid);
-	uint64_t paused_at = 0;
+	uint64_t paused_at = 0, down_ns = 0;
 	int fd = -1, rc = xl_save_config_json(ctx, domid, cfg_file, &json);
 
-	if (rc == 0 && (rc = libxl_domain_pause(ctx, domid)) < 0)
-		log_warnx("save: cannot pause domain %u: %s", domid, log_strerror(rc));
-	paused_at = now_ns();
+	if (rc == 0) {
+		paused_at = now_ns();
+		rc = libxl_domain_pause(ctx, domid);
+		if (rc < 0)
+			log_warnx("save: cannot pause domain %u: %s", domid, log_strerror(rc));
+	}
 	if (rc == 0) {
 		fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		rc = fd < 0 ? -errno : write_file(ctx, domid, fd, json, &st);
@@ -164,12 +173,13 @@ static int save_domain(libxl_ctx *ctx, uint32_t domid, const char *file, const c
 		}
 		if ((rc < 0 || keep) && !paused)
 			libxl_domain_unpause(ctx, domid);
+		down_ns = now_ns() - paused_at;
 		if (rc == 0 && !keep && (rc = libxl_domain_destroy(ctx, domid)) < 0)
 			log_warnx("save: domain %u is saved in %s but could not be destroyed: %s", domid,
 				  file, log_strerror(rc));
 	}
-	if (rc == 0) /* downtime: from the pause until it ran again or was gone */
-		summary(name ? name : "?", domid, file, &st, now_ns() - paused_at, json_out);
+	if (rc == 0)
+		summary(name ? name : "?", domid, file, &st, down_ns, json_out);
 	free(name);
 	free(json);
 	return rc;
