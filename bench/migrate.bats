@@ -28,7 +28,7 @@ bench() {
 }
 
 @test "bench/migrate: 256 MiB guest, idle" {
-	bench BENCH_SIZES=256 BENCH_RATES=0 BENCH_SAVE_MIB=0
+	bench BENCH_SIZES=256 BENCH_RATES=0 BENCH_SAVE_MIB=0 BENCH_RUNS=2 BENCH_DEBUG=1
 }
 
 @test "bench/migrate: 256 MiB guest, dirtying 100 MiB/s" {
