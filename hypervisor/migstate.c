@@ -180,14 +180,17 @@ int hv_mig_save_vm(struct hv_vm *vm, struct mig_writer *w)
  * A vCPU parked right after an I/O exit has its result (an IN's value, the
  * RIP past the instruction) still inside KVM until its next KVM_RUN: one
  * with immediate_exit set completes it and returns at once (a string IN
- * writes guest memory then: before the last memory is sent).
+ * writes guest memory then: before the last memory is sent). One whose
+ * last KVM_RUN was interrupted (KVM_EXIT_INTR: the pause's kick, an idle
+ * guest's usual state) has nothing inside KVM to complete: that KVM_RUN,
+ * an expensive entry in the paused window, is left out.
  */
 void hv_mig_complete_io(struct hv_vm *vm)
 {
 	for (unsigned i = 0; i < vm->args.nr_vcpus; i++) {
 		struct hv_vcpu *v = &vm->vcpus[i];
 
-		if (!v->started)
+		if (!v->started || v->run->exit_reason == KVM_EXIT_INTR)
 			continue;
 		v->run->immediate_exit = 1;
 		if (ioctl(v->fd, KVM_RUN, 0) == 0 || errno != EINTR)

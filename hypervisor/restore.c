@@ -67,10 +67,27 @@ static int build_vm(struct hv_vm *vm, const struct mig_header *h)
 	return 0;
 }
 
+/*
+ * The built-in devices (their xenstored connection, KVM eventfds) depend
+ * on the header alone: made before the memory comes, they cost nothing in a
+ * migration's paused window. They write the boot page: marked filled, so
+ * that a zero marker for it clears it; the stream's copy replaces it.
+ */
+static int make_devices(struct restore *r)
+{
+	int rc = hv_builtin_devices_init(r->vm);
+	uint64_t off;
+
+	if (!rc && !mig_pfn_offset(r->vm->args.mem_bytes, XENON_BOOT_INFO_GPA / MIG_PAGE_SIZE, &off))
+		r->written[off / MIG_PAGE_SIZE / 8] |= 1 << (off / MIG_PAGE_SIZE % 8);
+	return rc;
+}
+
 static int on_header(void *o, const struct mig_header *h)
 {
 	struct restore *r = o;
 	struct hv_vm *vm = r->vm;
+	int rc;
 
 	if (hv_mem_check_host(h->mem_bytes))
 		return -ENOMEM;
@@ -82,7 +99,8 @@ static int on_header(void *o, const struct mig_header *h)
 	r->written = calloc(1, mig_nr_frames(h->mem_bytes) / 8 + 1);
 	if (!vm->vcpus || !r->vcpus || !r->written)
 		return -ENOMEM;
-	return build_vm(vm, h);
+	rc = build_vm(vm, h);
+	return rc ? rc : make_devices(r);
 }
 
 static void *frame(struct restore *r, uint64_t pfn, int mark)
@@ -208,10 +226,7 @@ static int restore_devices(struct restore *r)
 static int apply(struct restore *r)
 {
 	struct hv_vm *vm = r->vm;
-	int rc = hv_builtin_devices_init(vm);
-
-	if (!rc)
-		rc = restore_devices(r);
+	int rc = restore_devices(r);
 	if (!rc)
 		rc = hv_mig_load_vm(vm, r->irqchip, r->clock);
 	for (unsigned i = 0; i < vm->args.nr_vcpus && !rc; i++)
