@@ -156,13 +156,15 @@ static int alloc_domid(libxl_ctx *ctx, struct libxl__layout *l)
  * After xenon-hv answers: its console pty goes into console/tty, for Xen
  * tools (libxl never reads it back: the guest owns that node).
  */
-static int publish_console(libxl_ctx *ctx, const struct libxl__layout *l, const char *control, int fd)
+static int publish_console(libxl_ctx *ctx, const struct libxl__layout *l, const char *control, int fd,
+			   unsigned *restore_pending)
 {
 	struct hvctl_info info;
 	int rc;
 
 	rc = hvctl_info(fd, &info);
 	close(fd);
+	*restore_pending = rc < 0 ? 0 : info.restore_pending;
 	if (rc < 0) {
 		log_warnx("xenon-hv for domain '%s' did not answer on %s: %s", l->name, control,
 			  log_strerror(rc));
@@ -271,6 +273,17 @@ static bool hold_paused(const libxl_domain_config *cfg)
 	       cfg->b_info.num_vcpu_soft_affinity;
 }
 
+/* pending: the saved disks and NICs not added yet (xenon-hv's restore_pending). */
+static int restore_left(const libxl_domain_config *cfg, unsigned pending)
+{
+	if (!pending)
+		return 0;
+	log_warnx("domain '%s' was not restored: the saved domain had %u disk(s) or NIC(s) that its "
+		  "configuration lacks: give it the disk= and vif= it had",
+		  cfg->c_info.name, pending);
+	return -ENODEV;
+}
+
 /* A restore that stays paused (-p): every saved disk and NIC has been added,
  * or it fails now rather than at the unpause, which could never succeed. */
 static int check_restored(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid)
@@ -283,21 +296,21 @@ static int check_restored(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t dom
 			  cfg->c_info.name, log_strerror(rc));
 		return rc;
 	}
-	if (!info.restore_pending)
-		return 0;
-	log_warnx("domain '%s' was not restored: the saved domain had %u disk(s) or NIC(s) that its "
-		  "configuration lacks: give it the disk= and vif= it had",
-		  cfg->c_info.name, info.restore_pending);
-	return -ENODEV;
+	return restore_left(cfg, info.restore_pending);
 }
 
-/* xenon-hv starts paused while vCPUs are pinned and devices added; then it runs unless -p. */
-static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, bool stay_paused, bool restore)
+/*
+ * xenon-hv starts paused while vCPUs are pinned and devices added; then it
+ * runs unless -p. pending: restore_pending when xenon-hv came up (without
+ * devices to add, what a migration's receiver needs asks no more of it).
+ */
+static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, bool stay_paused, bool restore,
+		      unsigned pending)
 {
 	int rc;
 
 	if (!hold_paused(cfg))
-		return restore && stay_paused ? check_restored(ctx, cfg, domid) : 0;
+		return restore && stay_paused ? restore_left(cfg, pending) : 0;
 	rc = libxl__vcpu_affinity_setup(ctx, domid, &cfg->b_info);
 	if (rc < 0)
 		log_warnx("domain '%s' was not created: its vCPUs could not be pinned (cpus=, cpus_soft=)",
@@ -325,6 +338,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	const char *cg_parent;
 	char *json = NULL;
 	int rc, pid = 0, fd = -1, cg_fds[2] = {-1, -1}; /* its cgroup's, its cpuset's */
+	unsigned pending = 0;
 
 	rc = check_config(cfg, opts && opts->restore);
 	if (rc < 0)
@@ -381,9 +395,9 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		if (cg_fds[i] >= 0)
 			close(cg_fds[i]);
 	if (rc == 0)
-		rc = publish_console(ctx, &l, control, fd);
+		rc = publish_console(ctx, &l, control, fd, &pending);
 	if (rc == 0)
-		rc = start_held(ctx, cfg, l.domid, opts && opts->paused, opts && opts->restore);
+		rc = start_held(ctx, cfg, l.domid, opts && opts->paused, opts && opts->restore, pending);
 	if (rc < 0) {
 		undo_create(ctx, l.domid, pid, control);
 		return rc;
