@@ -78,14 +78,41 @@ source_runs_on() {
 	wait_for 10 on_b nothing_left
 }
 
+# stamp OUTPUT WHO TEXT: the CLOCK_MONOTONIC stamp of WHO's --debug line TEXT.
+stamp() { grep -F "$3" <<<"$1" | sed -n "s/^$2: \[\([0-9.]*\)\] .*/\1/p" | head -n 1; }
+
+# debug_phases OUTPUT: xl migrate --debug's lines, each side's in the
+# handshake's order, the receiver unpausing before the sender hears it
+# runs, and the downtime ending at that report: the summary's downtime is
+# that line's time since the pause; the destroy of the source comes after.
+debug_phases() {
+	local down at
+	down=$(sed -n 's/^Migrated domain .*, downtime \([0-9.]*\) ms$/\1/p' <<<"$1")
+	at=$(sed -n 's/^migrate: .* reports the domain running (pause + \([0-9.]*\) ms)$/\1/p' <<<"$1")
+	[ -n "$down" ] && [ -n "$at" ]
+	awk -v d="$down" -v a="$at" 'BEGIN { exit !(d > 0 && a - d >= -0.06 && a - d < 0.5) }'
+	sed -n 's/^\(migrate[a-z-]*\): \[[0-9.]*\] \(.*\)/\1: \2/p' <<<"$1" | sed 's/ (pause + .*//' >"$T/phases"
+	grep '^migrate:' "$T/phases" | diff -u - <(printf 'migrate: %s\n' "the receiver is ready" "stream sent" \
+		"source renamed --migratedaway" "the receiver has the domain" "told the receiver to go" \
+		"the receiver reports the domain running" "the receiver has ended" "the source copy is destroyed")
+	grep '^migrate-receive:' "$T/phases" | diff -u - <(printf 'migrate-receive: %s\n' \
+		"header and configuration read" "domain built, paused" "said it has the domain" "told to go" \
+		"renamed 'mg1'" "unpaused" "said the domain runs")
+	# one clock on this machine: what caused what came first
+	awk -v u="$(stamp "$1" migrate-receive unpaused)" -v r="$(stamp "$1" migrate 'reports the domain running')" \
+		-v n="$(stamp "$1" migrate 'source renamed')" -v g="$(stamp "$1" migrate-receive 'told to go')" \
+		'BEGIN { exit !(u > 0 && u <= r && n > 0 && n <= g) }'
+}
+
 @test "xl migrate moves a running guest to the other host, where it goes on" {
 	require_kvm
 	running_guest
 	old=$(xl domid mg1)
-	run xl migrate -s "$T/to-b" mg1 hostb
+	run xl migrate --debug -s "$T/to-b" mg1 hostb
 	echo "$output"
 	[ "$status" -eq 0 ]
 	migrated_to_b "$output" "$old"
+	debug_phases "$output"
 }
 
 @test "xl migrate over real ssh (sshd in the target's namespace, keys made by the test)" {

@@ -443,9 +443,10 @@ static void monitor_child(struct monitor *m, int notify)
 		_exit(1);
 	}
 	logfile_take_stdio(&m->log);
+	/* xl create first: a migration's receiver waits for it, its domain paused; then the log */
+	send_result(notify, (int32_t)m->domid);
 	log_warnx("Waiting for domain %s (domid %u) to die [pid %ld]", m->cfg->c_info.name, m->domid,
 		  (long)getpid());
-	send_result(notify, (int32_t)m->domid);
 	if (m->opts->receiver > 0)
 		watch_receiver(receiver, m->domid);
 	monitor_loop(m);
@@ -529,6 +530,7 @@ int xl_create_domain(struct xl_create_opts *opts, libxl_domain_config *cfg)
 		waitpid(pid, &status, 0);
 		return 1;
 	}
+	opts->domid = (uint32_t)result;
 	if (opts->console)
 		return attach_console((uint32_t)result);
 	return 0;

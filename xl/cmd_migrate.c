@@ -5,11 +5,11 @@
  *
  *   receiver: "xl migration receiver ready, send binary domain data.\n"
  *   sender:   xl's save header and configuration (as xl save), then the live
- *             stream (xenon-migration(7)); the source stays paused after it
+ *             stream (xenon-migration(7)); the source stays paused after it,
+ *             and is renamed <name>--migratedaway at once
  *   receiver: builds the domain paused as <name>--incoming, then
  *             "xl migration receiver has received the domain.\n" + status byte
- *   sender:   renames the source <name>--migratedaway,
- *             "domain is yours, you are cleared to unpause.\n"
+ *   sender:   "domain is yours, you are cleared to unpause.\n"
  *   receiver: renames its copy <name>, unpauses it (not with -p),
  *             "xl migration receiver reports the domain running.\n" + status byte
  *   sender:   destroys the source and prints a summary line.
@@ -195,7 +195,12 @@ static void summary(const struct migrate *m, const libxl_save_stats *st, uint64_
 		       (unsigned long long)st->bytes, total_ns / 1e6, down_ns / 1e6);
 }
 
-/* The stream has gone and the receiver has the domain: hand it over. */
+/*
+ * The stream has gone: hand the domain over. The source takes its
+ * --migratedaway name at once, while the receiver still builds its copy
+ * (off the critical path of the downtime, and still before "go", as in
+ * Xen); any failure before "running" gives it its name back.
+ */
 static int hand_over(libxl_ctx *ctx, struct migrate *m)
 {
 	char away[LIBXL_NAME_MAX + 1];
@@ -209,7 +214,11 @@ static int hand_over(libxl_ctx *ctx, struct migrate *m)
 		return rc;
 	}
 	sender_phase(m, "source renamed --migratedaway");
-	rc = say(m->to, msg_go, -1);
+	rc = expect(m->from, msg_received, true, "the receiver");
+	if (rc == 0) {
+		sender_phase(m, "the receiver has the domain");
+		rc = say(m->to, msg_go, -1);
+	}
 	if (rc == 0) {
 		sender_phase(m, "told the receiver to go");
 		rc = expect(m->from, msg_running, true, "the receiver");
@@ -265,10 +274,8 @@ static int migrate(libxl_ctx *ctx, struct migrate *m)
 		sender_phase(m, "the receiver is ready");
 	if (rc == 0 && (rc = xl_save_header_write(m->to, json)) == 0) {
 		rc = send_domain(ctx, m, &st);
-		if (rc == 0 && (rc = expect(m->from, msg_received, true, "the receiver")) == 0) {
-			sender_phase(m, "the receiver has the domain");
+		if (rc == 0)
 			rc = hand_over(ctx, m);
-		}
 		if (rc < 0)
 			libxl_domain_unpause(ctx, m->domid); /* it ran before: it runs on */
 	}
@@ -433,8 +440,8 @@ int main_migrate_receive(int argc, char **argv)
 		rc = receive(&o, &cfg, &name);
 	if (rc == 0 && !(ctx = xl_ctx_open()))
 		rc = -ENOTCONN;
-	if (rc == 0 && (rc = libxl_name_to_domid(ctx, cfg.c_info.name, &domid)) < 0)
-		log_warnx("migrate-receive: domain '%s' is gone", cfg.c_info.name);
+	if (rc == 0)
+		domid = o.domid;
 	if (say(1, msg_received, rc) < 0 && rc == 0)
 		rc = -EPIPE;
 	if (rc == 0)

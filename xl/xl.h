@@ -103,6 +103,7 @@ struct xl_create_opts {
 	bool restore;		 /* xl restore: from restore_fd, not the kernel */
 	int restore_fd;
 	int receiver; /* xl migrate-receive's pid: its end before the handover destroys the copy */
+	uint32_t domid; /* out: the domain created (with daemonize) */
 };
 
 /* A migration's incoming copy is <name>--incoming until the receiver takes it over. */
