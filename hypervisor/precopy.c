@@ -166,8 +166,8 @@ static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t fram
 	if (rc)
 		return rc;
 	/* The last round, paused: what the log has gathered since, and the VMM's frames. */
+	*paused_at = hv_now_ns(CLOCK_MONOTONIC); /* before: the guest's last instruction is within the pause */
 	hv_vm_pause(r->vm);
-	*paused_at = hv_now_ns(CLOCK_MONOTONIC);
 	hv_mig_complete_io(r->vm);
 	/* The devices stop; what they wrote meanwhile (bits + 2 words) goes too. */
 	if ((rc = hv_mig_vdevs_quiesce(r->vm)) || (rc = harvest(r->vm, bits + words)))
@@ -195,8 +195,8 @@ int hv_precopy(struct hv_vm *vm, struct mig_writer *w, uint64_t max_downtime_ns,
 		set_logging(vm, 0);
 	}
 	if (!*paused_at) { /* failed while running: the caller expects it paused */
-		hv_vm_pause(vm);
 		*paused_at = hv_now_ns(CLOCK_MONOTONIC);
+		hv_vm_pause(vm);
 	}
 	if (bits) /* their threads stopped (again, if done): nothing writes into bits after */
 		hv_mig_vdevs_quiesce(vm);
