@@ -427,6 +427,8 @@ static void monitor_child(struct monitor *m, int notify)
 	int rc, receiver = m->opts->receiver > 0 ? pidfd_open(m->opts->receiver, 0) : -1;
 
 	setsid();
+	/* The log's timestamps read /etc/localtime once: now, not in a migration's paused window. */
+	tzset();
 	/* The context first: it knows the log directory. */
 	m->ctx = xl_ctx_open();
 	m->log.fd = m->hvlog.fd = -1;
