@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/pidfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,31 @@ int libxl__hv_socket_path(libxl_ctx *ctx, uint32_t domid, char *buf, size_t len)
 	return libxl__path(buf, len, "%s/domains/%u.sock", ctx->set.run_dir, domid);
 }
 
+/*
+ * The socket's other end must be the xenon-hv dom0 started and recorded
+ * (hv-pid), as the kernel names it (SO_PEERCRED, in our PID namespace):
+ * anything else listening there is not that domain's. Not recorded yet
+ * (being built): nothing to compare with.
+ */
+static int check_peer(libxl_ctx *ctx, uint32_t domid, int fd)
+{
+	int recorded = libxl__read_pid(ctx, domid, "hv-pid");
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (recorded <= 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -errno;
+	if (cred.pid != recorded) {
+		log_warnx("domain %u: its control socket is held by pid %d, not by its xenon-hv (pid %d): "
+			  "refused",
+			  domid, (int)cred.pid, recorded);
+		return -EPROTO;
+	}
+	return 0;
+}
+
 int libxl__hv_connect(libxl_ctx *ctx, uint32_t domid, int *fd)
 {
 	char path[LIBXL_PATH_MAX];
@@ -41,6 +67,8 @@ int libxl__hv_connect(libxl_ctx *ctx, uint32_t domid, int *fd)
 	rc = hvctl_connect_timeout(path, LIBXL__HV_TIMEOUT_MS, fd);
 	if (rc == -ENOENT || rc == -ECONNREFUSED)
 		return -ESRCH;
+	if (rc == 0 && (rc = check_peer(ctx, domid, *fd)) < 0)
+		close(*fd);
 	return rc;
 }
 

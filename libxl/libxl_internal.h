@@ -47,6 +47,8 @@ int libxl__parse_domid(const char *s, uint32_t *domid);
 struct hvctl_info;
 /* running, blocked, paused, shutdown and crashed from xenon-hv's INFO reply. */
 void libxl__dominfo_set_state(libxl_dominfo *info, const struct hvctl_info *hv);
+/* 0 when an INFO reply keeps the protocol's rules, -EPROTO when not (a taken-over xenon-hv). */
+int libxl__hv_info_valid(const struct hvctl_info *hv);
 /* The state of a domain whose xenon-hv did not answer (hv_rc), from xenstore and its pids (libxl_list.c). */
 void libxl__info_without_hv(libxl_ctx *ctx, libxl_dominfo *info, int hv_rc);
 

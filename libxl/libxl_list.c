@@ -48,7 +48,6 @@ static void info_from_hv(libxl_dominfo *info, const struct hvctl_info *hv)
 	info->vcpu_online = count_bits(hv->vcpu_online, HVCTL_MAX_VCPUS / 32);
 	if (!info->vcpu_online)
 		info->vcpu_online = hv->nr_vcpus;
-	info->hv_pid = hv->pid;
 	info->sandbox_known = hv->sandbox_valid;
 	info->sandbox = hv->sandbox;
 	info->hv_uid = hv->uid;
@@ -94,6 +93,14 @@ static void hv_silent(libxl_ctx *ctx, libxl_dominfo *info, int hv_rc)
 
 	if (hv <= 0) {
 		snprintf(info->status, sizeof(info->status), "being built: no xenon-hv recorded yet");
+	} else if (libxl__hv_alive(ctx, id, hv) && hv_rc == -EPROTO) {
+		/* Garbage, or values no xenon-hv could mean: taken over, or broken. */
+		info->shutdown = info->crashed = true;
+		info->shutdown_reason = LIBXL_SHUTDOWN_REASON_CRASH;
+		snprintf(info->status, sizeof(info->status),
+			 "xenon-hv (pid %d) broke its control protocol (a reply that is not one, or values it "
+			 "cannot mean): treated as crashed; 'xl destroy' ends it",
+			 hv);
 	} else if (libxl__hv_alive(ctx, id, hv)) {
 		snprintf(info->status, sizeof(info->status),
 			 "xenon-hv (pid %d) does not answer on its control socket (%s): stopped or hung? "
@@ -170,9 +177,16 @@ int libxl_domain_info(libxl_ctx *ctx, libxl_dominfo *info, uint32_t domid)
 		close(fd);
 	}
 	if (rc == 0)
+		rc = libxl__hv_info_valid(&hv);
+	/* Built with static-max or more: mem-max lowers that node, never raises it past its RAM. */
+	if (rc == 0 && info->max_memkb > hv.mem_kib)
+		rc = -EPROTO;
+	if (rc == 0)
 		info_from_hv(info, &hv);
 	else
 		libxl__info_without_hv(ctx, info, rc);
+	/* dom0's record, not what xenon-hv says of itself */
+	info->hv_pid = libxl__read_pid(ctx, domid, "hv-pid");
 	return 0;
 }
 

@@ -188,6 +188,8 @@ static int probe_reply(struct probe *p, const struct hvctl_hdr *hdr, const void 
 		if (hdr->status < 0)
 			return hdr->status;
 		memcpy(&hv, payload, len < sizeof(hv) ? len : sizeof(hv));
+		if (libxl__hv_info_valid(&hv) < 0)
+			return -EPROTO;
 		fill_info(p->d, &hv);
 		p->d->sample_ns = clock_ns(CLOCK_MONOTONIC);
 		p->step = STEP_DEVICES;

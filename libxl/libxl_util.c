@@ -115,6 +115,37 @@ void libxl__dominfo_set_state(libxl_dominfo *info, const struct hvctl_info *hv)
 		info->shutdown_reason = LIBXL_SHUTDOWN_REASON_CRASH;
 }
 
+/* No bit at or above n set in a bitmap of HVCTL_MAX_VCPUS bits. */
+static bool bits_below(const uint32_t *map, unsigned n)
+{
+	for (unsigned i = n; i < HVCTL_MAX_VCPUS; i++)
+		if (map[i / 32] & (1u << (i % 32)))
+			return false;
+	return true;
+}
+
+/*
+ * An INFO reply comes from a process that runs guest-facing code: what
+ * libxl would show or act on must at least be possible. What no honest
+ * xenon-hv says: an unknown state, no vCPUs or more than the protocol has,
+ * vCPUs beyond its count online, running or blocked, a balloon holding
+ * more than the domain's RAM.
+ */
+int libxl__hv_info_valid(const struct hvctl_info *hv)
+{
+	if (hv->state < HVCTL_STATE_RUNNING || hv->state > HVCTL_STATE_CRASHED)
+		return -EPROTO;
+	if (!hv->nr_vcpus || hv->nr_vcpus > HVCTL_MAX_VCPUS)
+		return -EPROTO;
+	if (!bits_below(hv->vcpu_online, hv->nr_vcpus) || !bits_below(hv->vcpu_running, hv->nr_vcpus) ||
+	    !bits_below(hv->vcpu_blocked, hv->nr_vcpus))
+		return -EPROTO;
+	if (hv->balloon_valid > 1 ||
+	    (hv->balloon_valid && (hv->mem_current_kib > hv->mem_kib || hv->mem_max_kib > hv->mem_kib)))
+		return -EPROTO;
+	return 0;
+}
+
 /*
  * How a domain ended, from its xenon-hv's wait status (hvctl.h HV_EXIT_*).
  * A host error or a signal counts as a crash: the domain is gone without

@@ -281,3 +281,48 @@ hv_nspid() { nspid_of "$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")"; }
 	xl destroy f1
 	nothing_left
 }
+
+@test "a xenon-hv that answers garbage (taken over): shown crashed, every command returns with a message, destroy leaves nothing" {
+	for mode in packet payload; do
+		FAKE_HV_GARBAGE=$mode xl create "$T/f.cfg"
+		id=$(xl domid f1)
+		hv=$(xenstore-read "/libxl/$id/hv-pid")
+		[ "$(state_of f1)" != "---sc-" ]
+		kill -USR1 "$hv" # from now on its every reply is garbage of that kind
+		wait_for 10 eval '[ "$(state_of f1)" = "---sc-" ]'
+		run xl list -l f1
+		[ "$status" -eq 0 ]
+		[[ $output == *"xenon-hv (pid $hv) broke its control protocol"*"treated as crashed"* ]]
+		[[ $output == *'"shutdown_reason": "crash"'* ]]
+		run timeout 60 xentop -b -i 1
+		[ "$status" -eq 0 ]
+		[[ $(echo "$output" | awk '$1 == "f1" { print $2 }') == *c* ]]
+		# Each returns on its own with a message; none dies of a signal or hangs.
+		for cmd in "vcpu-list f1" "pause f1" "unpause f1" "mem-set f1 16" "vcpu-pin f1 0 0"; do
+			run timeout 60 xl $cmd < /dev/null
+			echo "$mode: xl $cmd: $status: $output"
+			[ "$status" -eq 1 ]
+			[[ $output == *"Protocol error"* ]]
+		done
+		run timeout 120 xl destroy f1
+		[ "$status" -eq 0 ]
+		wait_for 10 pid_gone "$hv"
+		nothing_left
+	done
+}
+
+@test "a control socket held by another process than the recorded xenon-hv is refused" {
+	xl create "$T/f.cfg"
+	hv=$(xenstore-read /libxl/1/hv-pid)
+	sleep 1000 3>&- &
+	OTHER_PID=$!
+	xenstore-write /libxl/1/hv-pid "$OTHER_PID"
+	run timeout 60 xl pause f1
+	[ "$status" -eq 1 ]
+	[[ $output == *"domain 1: its control socket is held by pid $hv, not by its xenon-hv (pid $OTHER_PID): refused"* ]]
+	xenstore-write /libxl/1/hv-pid "$hv"
+	xl pause f1
+	[ "$(state_of f1)" = "--p---" ]
+	xl destroy f1
+	nothing_left
+}

@@ -48,6 +48,12 @@
  * of Li (a fraction of one CPU, 0 to 1) times the time since start, as a
  * guest keeping it that busy would; vCPUs not listed stay at 0.
  *
+ * FAKE_HV_GARBAGE=packet|payload: after a SIGUSR1 (so that the domain is
+ * built first), every reply is garbage, as from a taken-over xenon-hv:
+ * "packet" sends random bytes that are no packet of the protocol (a length
+ * that does not match), "payload" the right header with random contents
+ * (INFO with a random state, pid, vCPU count, pty name...).
+ *
  * FAKE_HV_SPIN=1 (the accuracy tests of cpu_weight and cap): each vCPU
  * thread spins instead of sleeping, as a busy guest's would, and reports
  * its thread's real CPU time, running.
@@ -62,6 +68,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,11 +207,45 @@ static int listen_on(const char *path)
 	return fd;
 }
 
-static void reply(int fd, uint32_t type, int32_t status, const void *buf, uint32_t len)
+static volatile sig_atomic_t garbage_on; /* SIGUSR1 */
+static enum { GARBAGE_NONE, GARBAGE_PACKET, GARBAGE_PAYLOAD } garbage;
+
+static void on_usr1(int sig)
 {
+	(void)sig;
+	garbage_on = 1;
+}
+
+/* FAKE_HV_GARBAGE: the reply turned into garbage, once SIGUSR1 came. */
+static void spoil(struct hvctl_hdr *hdr, uint8_t *buf, uint32_t *len)
+{
+	if (!garbage_on || garbage == GARBAGE_NONE)
+		return;
+	if (garbage == GARBAGE_PAYLOAD) {
+		hdr->status = 0;
+		if (!*len)
+			*len = hdr->len = (uint32_t)(random() % 64);
+	} else {
+		hdr->type = (uint32_t)random();
+		hdr->len = *len + 1 + (uint32_t)(random() % 1000); /* not what comes */
+	}
+	for (uint32_t i = 0; i < *len; i++)
+		buf[i] = (uint8_t)random();
+}
+
+static void reply(int fd, uint32_t type, int32_t status, const void *data, uint32_t len)
+{
+	static uint8_t buf[HVCTL_MAX_PACKET];
 	struct hvctl_hdr hdr = {.type = type, .status = status, .len = len};
-	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)buf, len}};
-	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
+	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {buf, len}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+
+	if (len > sizeof(buf))
+		return;
+	memcpy(buf, data, len);
+	spoil(&hdr, buf, &len);
+	iov[1].iov_len = len;
+	msg.msg_iovlen = len ? 2 : 1;
 
 	if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
 		perror("fake-hv: reply");
@@ -606,6 +647,11 @@ int main(int argc, char **argv)
 		return HV_EXIT_ERROR;
 	f.mute = getenv("FAKE_HV_MUTE") && !strcmp(getenv("FAKE_HV_MUTE"), "1");
 	f.spin = getenv("FAKE_HV_SPIN") && !strcmp(getenv("FAKE_HV_SPIN"), "1");
+	if (getenv("FAKE_HV_GARBAGE")) {
+		garbage = strcmp(getenv("FAKE_HV_GARBAGE"), "packet") ? GARBAGE_PAYLOAD : GARBAGE_PACKET;
+		srandom((unsigned)getpid());
+		signal(SIGUSR1, on_usr1);
+	}
 	parse_load(&f, getenv("FAKE_HV_VCPU_LOAD"));
 	fake_dev_setup(f.domid, f.xenstore);
 	f.start_mono_ns = mono_ns();

@@ -147,6 +147,52 @@ static void test_state_from_hv(void)
 	CHECK_STR(letters_from_hv(&hv), "---sc-");
 }
 
+/* What a taken-over xenon-hv may claim in INFO, and what an honest one says. */
+static void test_info_valid(void)
+{
+	struct hvctl_info hv;
+
+	memset(&hv, 0, sizeof(hv));
+	hv.state = HVCTL_STATE_RUNNING;
+	hv.nr_vcpus = 33;
+	hv.mem_kib = 65536;
+	set_bit(hv.vcpu_online, 32);
+	set_bit(hv.vcpu_running, 32);
+	hv.balloon_valid = 1;
+	hv.mem_current_kib = hv.mem_max_kib = 65536;
+	CHECK(libxl__hv_info_valid(&hv) == 0);
+	for (uint32_t st = 0; st < 8; st++) {
+		hv.state = st;
+		CHECK(libxl__hv_info_valid(&hv) == (st >= HVCTL_STATE_RUNNING && st <= HVCTL_STATE_CRASHED ? 0 : -EPROTO));
+	}
+	hv.state = HVCTL_STATE_PAUSED;
+	hv.nr_vcpus = 0;
+	CHECK(libxl__hv_info_valid(&hv) == -EPROTO);
+	hv.nr_vcpus = HVCTL_MAX_VCPUS + 1;
+	CHECK(libxl__hv_info_valid(&hv) == -EPROTO);
+	hv.nr_vcpus = 32; /* vCPU 32 is online, running: not one of its vCPUs */
+	CHECK(libxl__hv_info_valid(&hv) == -EPROTO);
+	hv.nr_vcpus = HVCTL_MAX_VCPUS;
+	CHECK(libxl__hv_info_valid(&hv) == 0);
+	set_bit(hv.vcpu_blocked, 1);
+	CHECK(libxl__hv_info_valid(&hv) == 0);
+	hv.nr_vcpus = 1;
+	memset(hv.vcpu_online, 0, sizeof(hv.vcpu_online));
+	memset(hv.vcpu_running, 0, sizeof(hv.vcpu_running));
+	CHECK(libxl__hv_info_valid(&hv) == -EPROTO); /* vCPU 1 blocked */
+	memset(hv.vcpu_blocked, 0, sizeof(hv.vcpu_blocked));
+	CHECK(libxl__hv_info_valid(&hv) == 0);
+	hv.mem_current_kib = hv.mem_kib + 1;
+	CHECK(libxl__hv_info_valid(&hv) == -EPROTO);
+	hv.mem_current_kib = 1024;
+	hv.mem_max_kib = hv.mem_kib + 4;
+	CHECK(libxl__hv_info_valid(&hv) == -EPROTO);
+	hv.balloon_valid = 0; /* an older xenon-hv: its balloon figures are not read */
+	CHECK(libxl__hv_info_valid(&hv) == 0);
+	hv.balloon_valid = 2;
+	CHECK(libxl__hv_info_valid(&hv) == -EPROTO);
+}
+
 static void test_death_from_status(void)
 {
 	/* wait statuses as waitpid reports them: exit code << 8, or the signal */
@@ -180,6 +226,7 @@ int main(void)
 	RUN(test_domid_pick_full);
 	RUN(test_state_letters);
 	RUN(test_state_from_hv);
+	RUN(test_info_valid);
 	RUN(test_death_from_status);
 	RUN(test_parse_domid);
 	return unit_done();
