@@ -68,6 +68,7 @@ static int msg_info(struct hv_vm *vm, struct hv_client *cl, const void *req, uin
 	info->nr_vcpus = vm->args.nr_vcpus;
 	info->mem_kib = vm->args.mem_bytes / 1024;
 	info->start_time_ns = vm->start_time_ns;
+	info->sample_mono_ns = hv_now_ns(CLOCK_MONOTONIC);
 	for (unsigned i = 0; i < vm->args.nr_vcpus && i < HVCTL_MAX_VCPUS; i++) {
 		info->vcpu_time_ns[i] = hv_vcpu_time_ns(&vm->vcpus[i]);
 		info->cpu_time_ns += info->vcpu_time_ns[i];

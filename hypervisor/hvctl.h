@@ -156,6 +156,10 @@ struct hvctl_info {
 	uint64_t mem_current_kib;
 	uint64_t mem_max_kib;
 	uint64_t mem_backed_kib;
+	/* CLOCK_MONOTONIC when the vCPU times were read (0 from an older
+	 * xenon-hv): xentop's CPU(%) divides by the time between two of these,
+	 * not by when the replies happened to be read. */
+	uint64_t sample_mono_ns;
 };
 
 /* The sandbox's measures, in the order xenon-hv takes them (names: HVCTL_SANDBOX_NAMES). */

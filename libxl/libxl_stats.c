@@ -30,6 +30,7 @@ struct probe {
 	enum probe_step step;
 	int rc;	     /* 0 while it goes well, else why it ended */
 	bool reused; /* fd was kept from the last sample */
+	uint64_t asked_ns; /* CLOCK_MONOTONIC when INFO was asked for */
 	libxl_domain_stats *d;
 	struct libxl__stats_dom *cached; /* NULL: nothing kept */
 };
@@ -54,7 +55,10 @@ static int probe_send(struct probe *p, uint32_t type)
 /* Both requests at once: xenon-hv answers them in order, one wake-up for both. */
 static int probe_ask(struct probe *p)
 {
-	int rc = probe_send(p, HVCTL_INFO);
+	int rc;
+
+	p->asked_ns = clock_ns(CLOCK_MONOTONIC);
+	rc = probe_send(p, HVCTL_INFO);
 
 	return rc ? rc : probe_send(p, HVCTL_DEVICE_LIST);
 }
@@ -192,6 +196,9 @@ static int probe_reply(struct probe *p, const struct hvctl_hdr *hdr, const void 
 			return -EPROTO;
 		fill_info(p->d, &hv);
 		p->d->sample_ns = clock_ns(CLOCK_MONOTONIC);
+		/* Its own sample time if it says one between our asking and now. */
+		if (hv.sample_mono_ns >= p->asked_ns && hv.sample_mono_ns <= p->d->sample_ns)
+			p->d->sample_ns = hv.sample_mono_ns;
 		p->step = STEP_DEVICES;
 		return 0;
 	}

@@ -291,14 +291,14 @@ static int start_vcpus(struct fake *f)
 	return 0;
 }
 
-static uint64_t vcpu_time(struct fake *f, unsigned i)
+static uint64_t vcpu_time(struct fake *f, unsigned i, uint64_t now)
 {
 	clockid_t c;
 	struct timespec ts;
 
 	if (f->spin && !pthread_getcpuclockid(f->threads[i], &c) && !clock_gettime(c, &ts))
 		return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	return (uint64_t)(f->load[i] * (double)(mono_ns() - f->start_mono_ns));
+	return (uint64_t)(f->load[i] * (double)(now - f->start_mono_ns));
 }
 
 static void vcpu_info(struct fake *f, int fd, uint32_t type)
@@ -313,7 +313,7 @@ static void vcpu_info(struct fake *f, int fd, uint32_t type)
 				 ? 0
 				 : HVCTL_VCPU_ONLINE |
 				       (f->state == HVCTL_STATE_RUNNING && !f->spin ? HVCTL_VCPU_BLOCKED : 0),
-		    .time_ns = vcpu_time(f, i)};
+		    .time_ns = vcpu_time(f, i, mono_ns())};
 	if (n && getenv("FAKE_HV_FOREIGN_TID") && !strcmp(getenv("FAKE_HV_FOREIGN_TID"), "1"))
 		v[0].tid = f->host_ppid;
 	reply(fd, type, 0, v, n * (uint32_t)sizeof(v[0]));
@@ -373,8 +373,9 @@ static void info(struct fake *f, struct hvctl_info *in)
 	in->nr_vcpus = f->vcpus;
 	in->mem_kib = f->mem_mib * 1024;
 	in->start_time_ns = f->start_ns;
+	in->sample_mono_ns = mono_ns();
 	for (uint32_t i = 0; i < f->vcpus && i < HVCTL_MAX_VCPUS; i++) {
-		in->vcpu_time_ns[i] = vcpu_time(f, i);
+		in->vcpu_time_ns[i] = vcpu_time(f, i, in->sample_mono_ns);
 		in->cpu_time_ns += in->vcpu_time_ns[i];
 		if ((f->offline >> i) & 1)
 			continue;
