@@ -104,14 +104,12 @@ static const int io_calls[] = {
     SCMP_SYS(timerfd_gettime),
 };
 
-/* The main thread: its event loop, the control socket (fds passed in), hot-added
- * devices (and so their I/O threads' calls), vCPU states, the reaper at exit. */
+/* The main thread: its event loop, the control socket (fds passed in), vCPU
+ * states, the reaper at exit; and, as they run under its filter too, every
+ * call of the I/O threads of hot-added devices (io_calls, added to it). */
 static const int main_calls[] = {
-    SCMP_SYS(ioctl),
     SCMP_SYS(clone),
     SCMP_SYS(seccomp),
-    SCMP_SYS(poll),
-    SCMP_SYS(ppoll),
     SCMP_SYS(accept4),
     SCMP_SYS(recvmsg),
     SCMP_SYS(sendmsg),
@@ -121,22 +119,8 @@ static const int main_calls[] = {
     SCMP_SYS(pipe2),
     SCMP_SYS(eventfd2),
     SCMP_SYS(epoll_create1),
-    SCMP_SYS(epoll_ctl),
-    SCMP_SYS(epoll_wait),
-    SCMP_SYS(epoll_pwait),
     SCMP_SYS(flock),
     SCMP_SYS(io_uring_setup),
-    SCMP_SYS(io_uring_enter),
-    SCMP_SYS(io_uring_register),
-    SCMP_SYS(pread64),
-    SCMP_SYS(pwrite64),
-    SCMP_SYS(preadv),
-    SCMP_SYS(pwritev),
-    SCMP_SYS(preadv2),
-    SCMP_SYS(pwritev2),
-    SCMP_SYS(fdatasync),
-    SCMP_SYS(fsync),
-    SCMP_SYS(fallocate),
     SCMP_SYS(dup),
     SCMP_SYS(shutdown),
     SCMP_SYS(wait4),
@@ -144,8 +128,6 @@ static const int main_calls[] = {
     SCMP_SYS(sched_setaffinity), /* vcpu-pin */
     SCMP_SYS(sched_getaffinity),
     SCMP_SYS(timerfd_create),
-    SCMP_SYS(timerfd_settime),
-    SCMP_SYS(timerfd_gettime),
     SCMP_SYS(getdents64), /* vCPU states without KVM's "blocking": which thread of /proc/self/task is which */
 };
 
@@ -155,14 +137,16 @@ static const unsigned long host_ioctls[] = {BLKDISCARD, BLKGETSIZE64, BLKSSZGET,
 					    TCSETSW,	TCSETSF,      TIOCGWINSZ, FIONREAD, FIONBIO};
 
 static const struct kind {
-	const int *calls;
-	unsigned n;
-	int host_ioctls; /* block and tty ioctls too */
-	int open_task;	 /* openat(/proc/self/task fd, "TID/stat", O_RDONLY); unlinkat(socket dir fd) */
+	struct seccomp_list calls, io; /* io: the I/O threads' calls too (the main thread) */
+	int host_ioctls;	       /* block and tty ioctls too */
+	int open_task; /* openat(/proc/self/task fd, "TID/stat", O_RDONLY); unlinkat(socket dir fd) */
 } kinds[HV_THREAD_NR_KINDS] = {
-    [HV_THREAD_MAIN] = {main_calls, SECCOMP_TABLE_LEN(main_calls), 1, 1},
-    [HV_THREAD_VCPU] = {vcpu_calls, SECCOMP_TABLE_LEN(vcpu_calls), 0, 0},
-    [HV_THREAD_IO] = {io_calls, SECCOMP_TABLE_LEN(io_calls), 1, 0},
+    [HV_THREAD_MAIN] = {{main_calls, SECCOMP_TABLE_LEN(main_calls)},
+			{io_calls, SECCOMP_TABLE_LEN(io_calls)},
+			1,
+			1},
+    [HV_THREAD_VCPU] = {{vcpu_calls, SECCOMP_TABLE_LEN(vcpu_calls)}, {NULL, 0}, 0, 0},
+    [HV_THREAD_IO] = {{io_calls, SECCOMP_TABLE_LEN(io_calls)}, {NULL, 0}, 1, 0},
 };
 
 static int add_ioctls(scmp_filter_ctx f, const struct kind *k)
@@ -190,14 +174,16 @@ static int add_extra(scmp_filter_ctx f, const void *arg)
 	const struct extra_arg *a = arg;
 	const struct kind *k = a->k;
 	long task_dir = a->vals[HV_SECCOMP_TASK_DIR], ctl_dir = a->vals[HV_SECCOMP_CTL_DIR];
-	struct seccomp_list list = {k->calls, k->n};
 	/* tgkill: its own threads only (a shared uid must not let one domain signal another's xenon-hv) */
 	int rc = seccomp_table_own_tgkill(f, a->vals[HV_SECCOMP_PID]);
 
-	if (!rc && seccomp_table_has(list, SCMP_SYS(ioctl)))
+	if (!rc)
+		rc = seccomp_table_allow(f, k->io.calls, k->io.n);
+	if (!rc &&
+	    (seccomp_table_has(k->calls, SCMP_SYS(ioctl)) || seccomp_table_has(k->io, SCMP_SYS(ioctl))))
 		rc = add_ioctls(f, k);
 	/* glibc falls back from clone3 (its flags cannot be filtered) to clone */
-	if (!rc && seccomp_table_has(list, SCMP_SYS(clone)))
+	if (!rc && seccomp_table_has(k->calls, SCMP_SYS(clone)))
 		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 	if (!rc && k->open_task && task_dir >= 0)
 		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(openat), 2,
@@ -216,8 +202,7 @@ static int build(unsigned filter, const long *vals, struct seccomp_prog *out)
 
 	if (filter >= HV_THREAD_NR_KINDS)
 		return -EINVAL;
-	return seccomp_table_build(base, (struct seccomp_list){kinds[filter].calls, kinds[filter].n},
-				   add_extra, &a, out);
+	return seccomp_table_build(base, kinds[filter].calls, add_extra, &a, out);
 }
 
 #define ALL_DIRS ((1u << HV_SECCOMP_TASK_DIR) | (1u << HV_SECCOMP_CTL_DIR))
