@@ -82,6 +82,26 @@ static uint64_t vm_start_time(libxl_ctx *ctx, uint32_t domid)
 	return t * 1000000000ull;
 }
 
+/* xenon-hv runs but gave no usable answer: broke the protocol (-EPROTO), or none at all. */
+static void hv_misbehaves(libxl_dominfo *info, int hv, int hv_rc)
+{
+	if (hv_rc == -EPROTO) {
+		/* Garbage, or values no xenon-hv could mean: taken over, or broken. */
+		info->shutdown = info->crashed = true;
+		info->shutdown_reason = LIBXL_SHUTDOWN_REASON_CRASH;
+		snprintf(
+		    info->status, sizeof(info->status),
+		    "xenon-hv (pid %d) broke its control protocol (a reply that is not one, or values it "
+		    "cannot mean): treated as crashed; 'xl destroy' ends it",
+		    hv);
+		return;
+	}
+	snprintf(info->status, sizeof(info->status),
+		 "xenon-hv (pid %d) does not answer on its control socket (%s): stopped or hung? "
+		 "'xl destroy' ends it",
+		 hv, log_strerror(hv_rc));
+}
+
 /*
  * xenon-hv did not answer (hv_rc): why, from what dom0 recorded and from
  * the processes themselves. Its pid has gone, or is another process now.
@@ -93,19 +113,8 @@ static void hv_silent(libxl_ctx *ctx, libxl_dominfo *info, int hv_rc)
 
 	if (hv <= 0) {
 		snprintf(info->status, sizeof(info->status), "being built: no xenon-hv recorded yet");
-	} else if (libxl__hv_alive(ctx, id, hv) && hv_rc == -EPROTO) {
-		/* Garbage, or values no xenon-hv could mean: taken over, or broken. */
-		info->shutdown = info->crashed = true;
-		info->shutdown_reason = LIBXL_SHUTDOWN_REASON_CRASH;
-		snprintf(info->status, sizeof(info->status),
-			 "xenon-hv (pid %d) broke its control protocol (a reply that is not one, or values it "
-			 "cannot mean): treated as crashed; 'xl destroy' ends it",
-			 hv);
 	} else if (libxl__hv_alive(ctx, id, hv)) {
-		snprintf(info->status, sizeof(info->status),
-			 "xenon-hv (pid %d) does not answer on its control socket (%s): stopped or hung? "
-			 "'xl destroy' ends it",
-			 hv, log_strerror(hv_rc));
+		hv_misbehaves(info, hv, hv_rc);
 	} else if (mon > 0 && libxl__pid_alive(mon)) {
 		/* Its monitor is about to carry out on_*: shut down, reason not known yet. */
 		info->shutdown = true;
