@@ -40,13 +40,18 @@ kill_pid() {
 	kill -9 "$pid" 2>/dev/null || true
 }
 
-# wait_for TIMEOUT_SECONDS COMMAND...: poll until COMMAND succeeds.
+# wait_for TIMEOUT_SECONDS COMMAND...: poll until COMMAND succeeds; on giving
+# up, say so, with what COMMAND put in LEFT (what it still found, if it says).
 wait_for() {
 	local limit=$1
 	shift
 	local end=$((SECONDS + limit))
+	LEFT=
 	until "$@"; do
-		[ $SECONDS -lt $end ] || return 1
+		if [ $SECONDS -ge $end ]; then
+			echo "wait_for: gave up after ${limit}s on: $*${LEFT:+ (left: $LEFT)}" >&2
+			return 1
+		fi
 		sleep 0.02
 	done
 }
@@ -200,18 +205,28 @@ xl_env_stop() {
 
 hv_running_here() { pgrep -f -- "--control $XENON_RUNDIR/" > /dev/null; }
 
-# No domain but Domain-0 is left: nodes, sockets, xenon-hv processes. The
-# checks are chained, so that it also tells the truth as a condition
-# (wait_for, if), where bash's errexit does not stop at a failed line.
+# No domain but Domain-0 is left: nodes, sockets, xenon-hv processes. Each
+# check returns at once (a condition for wait_for and if, where bash's
+# errexit does not stop at a failed line); LEFT says what was left, which
+# wait_for prints when it gives up.
 nothing_left() {
 	local doms
+	LEFT=
 	doms=$(xenstore-list /local/domain 2> /dev/null) || doms=
-	{ [ -z "$doms" ] || [ "$doms" = 0 ]; } &&
-		[ -z "$(xenstore-list /libxl 2> /dev/null)" ] &&
-		[ -z "$(xenstore-list /vm 2> /dev/null)" ] &&
-		[ -z "$(ls -A "$XENON_RUNDIR/domains" 2> /dev/null)" ] &&
-		no_domain_cgroups &&
-		! hv_running_here
+	if [ -n "$doms" ] && [ "$doms" != 0 ]; then
+		LEFT="domains in /local/domain: $(echo $doms)"
+	elif [ -n "$(xenstore-list /libxl 2> /dev/null)" ]; then
+		LEFT="/libxl: $(echo $(xenstore-list /libxl 2> /dev/null))"
+	elif [ -n "$(xenstore-list /vm 2> /dev/null)" ]; then
+		LEFT="/vm: $(echo $(xenstore-list /vm 2> /dev/null))"
+	elif [ -n "$(ls -A "$XENON_RUNDIR/domains" 2> /dev/null)" ]; then
+		LEFT="$XENON_RUNDIR/domains: $(echo $(ls -A "$XENON_RUNDIR/domains" 2> /dev/null))"
+	elif ! no_domain_cgroups; then
+		LEFT="a domain cgroup"
+	elif hv_running_here; then
+		LEFT="xenon-hv: $(pgrep -a -f -- "--control $XENON_RUNDIR/" | cut -c1-200)"
+	fi
+	[ -z "$LEFT" ]
 }
 
 # The state letters `xl list` shows for domain $1.
