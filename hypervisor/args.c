@@ -3,8 +3,11 @@
 #include "hypervisor/hvctl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hypervisor/vdev_spec.h"
 #include "log.h"
@@ -26,7 +29,7 @@ void hv_usage(FILE *fp)
 		"       xenon-hv --restore FILE|FD [--name NAME] [--domid ID] [--console ...]\n"
 		"                [--control SOCKET] [--paused] [--xenstore[=SOCKET]] [-v]\n"
 		"                [--uid UID] [--gid GID] [--uid-shared] [--no-sandbox[=LIST]]\n"
-		"                [--hold-on crash,poweroff,reboot]\n"
+		"                [--hold-on crash,poweroff,reboot] [--keeper FD]\n"
 		"Runs one Xenon domain: boots the ELF64 kernel FILE with MIB MiB of RAM\n"
 		"(default %d) and N vCPUs (default 1). See xenon-hv(8).\n",
 		HV_DEFAULT_MEM_MIB);
@@ -51,6 +54,7 @@ enum {
 	OPT_UID_SHARED,
 	OPT_NO_SANDBOX,
 	OPT_HOLD_ON,
+	OPT_KEEPER,
 };
 
 static const struct option hv_options[] = {
@@ -72,6 +76,7 @@ static const struct option hv_options[] = {
     {"uid-shared", no_argument, NULL, OPT_UID_SHARED},
     {"no-sandbox", optional_argument, NULL, OPT_NO_SANDBOX},
     {"hold-on", required_argument, NULL, OPT_HOLD_ON},
+    {"keeper", required_argument, NULL, OPT_KEEPER},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -152,6 +157,23 @@ static int parse_hold_on(const char *list, uint32_t *mask)
 	return 0;
 }
 
+/* --keeper FD: an inherited socket to hand the VM to at the end (kvm.c); close-on-exec from here on. */
+static int parse_keeper(const char *val, int *fd)
+{
+	struct stat st;
+	uint64_t v;
+
+	if (parse_number("--keeper", val, INT_MAX, &v))
+		return -EINVAL;
+	if (fstat((int)v, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		log_warnx("--keeper %s: not an open socket (libxl passes the keeper's; see xenon-hv(8), NOTES)",
+			  val);
+		return -EINVAL;
+	}
+	*fd = (int)v;
+	return fcntl(*fd, F_SETFD, FD_CLOEXEC) < 0 ? -errno : 0;
+}
+
 static int set_option(struct hv_args *a, int opt, const char *val)
 {
 	uint64_t v;
@@ -222,6 +244,8 @@ static int set_option(struct hv_args *a, int opt, const char *val)
 		return hv_sandbox_parse_off(val, &a->sandbox_off);
 	case OPT_HOLD_ON:
 		return parse_hold_on(val, &a->hold_on);
+	case OPT_KEEPER:
+		return parse_keeper(val, &a->keeper_fd);
 	}
 	return -EINVAL;
 }
@@ -283,6 +307,7 @@ int hv_parse_args(int argc, char **argv, struct hv_args *a)
 	a->domid = 1;
 	a->console = "stdio";
 	a->cmdline = "";
+	a->keeper_fd = -1;
 	while ((opt = getopt_long(argc, argv, "vh", hv_options, NULL)) != -1) {
 		if (opt == 'h') {
 			hv_usage(stdout);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -318,13 +319,48 @@ static int reaper(void *arg)
 	_exit(0);
 }
 
+/* The VM's files: the VM's and each started vCPU's (the last references the tear-down waits for). */
+static unsigned vm_files(const struct hv_vm *vm, int *fds)
+{
+	unsigned n = 0;
+
+	fds[n++] = vm->vm_fd;
+	for (unsigned i = 0; vm->vcpus && i < vm->args.nr_vcpus; i++)
+		if (vm->vcpus[i].run)
+			fds[n++] = vm->vcpus[i].fd;
+	return n;
+}
+
+/* The VM's files to libxl's keeper (--keeper), in one message; 0 once it has them. */
+static int hand_to_keeper(int sock, const int *fds, unsigned n)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * (XENON_MAX_VCPUS + 1))];
+		struct cmsghdr align;
+	} u;
+	char byte = 'k';
+	struct iovec iov = {&byte, 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
 /*
  * Tearing down a VM with an in-kernel irqchip and its address space takes
- * ~10 ms on this kernel (SRCU grace periods). At exit a reaper process that
- * shares our address space (CLONE_VM) and keeps only the KVM file descriptors
- * waits for xenon-hv to be gone, then drops the last references: the teardown
- * runs there, after xenon-hv has exited and been reaped, and the reaper then
- * exits on its own. If clone fails the teardown simply happens here.
+ * ~10 ms on this kernel (SRCU grace periods). So that the toolstack sees
+ * our end at once, the last references go elsewhere as we exit. In a PID
+ * namespace of our own, to libxl's keeper outside it (--keeper; a process
+ * of our namespace would be ended with us, before our parent learns of our
+ * end). Otherwise to a reaper process that shares our address space
+ * (CLONE_VM) and keeps only the KVM file descriptors: it waits for us to
+ * be gone, then drops them and exits on its own. If neither can be had,
+ * the teardown simply happens here.
  */
 void hv_kvm_release_async(struct hv_vm *vm)
 {
@@ -332,16 +368,16 @@ void hv_kvm_release_async(struct hv_vm *vm)
 	static uint8_t stack[16 * 1024] __attribute__((aligned(16)));
 	int gone[2];
 
-	if (vm->vm_fd < 0 || pipe2(gone, O_CLOEXEC))
+	if (vm->vm_fd < 0)
 		return;
-	r.n = 0;
+	r.n = vm_files(vm, r.keep);
+	if (vm->args.keeper_fd >= 0 && hand_to_keeper(vm->args.keeper_fd, r.keep, r.n) == 0)
+		return;
+	if (pipe2(gone, O_CLOEXEC))
+		return;
 	r.parent_gone = gone[0];
 	r.keep[r.n++] = gone[0];
 	r.keep[r.n++] = vm->kvm_fd;
-	r.keep[r.n++] = vm->vm_fd;
-	for (unsigned i = 0; vm->vcpus && i < vm->args.nr_vcpus; i++)
-		if (vm->vcpus[i].run)
-			r.keep[r.n++] = vm->vcpus[i].fd;
 	qsort(r.keep, r.n, sizeof(r.keep[0]), cmp_int);
 	fflush(NULL);
 	clone(reaper, stack + sizeof(stack), CLONE_VM | SIGCHLD, &r);

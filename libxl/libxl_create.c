@@ -196,13 +196,16 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, int *fd)
 {
 	char buf[16];
-	int rc, status = 0;
+	int rc, status = 0, keeper;
 
-	rc = libxl__hv_spawn(ctx, l, control, opts, cg_fds, pid);
+	rc = libxl__hv_spawn(ctx, l, control, opts, cg_fds, pid, &keeper);
 	if (rc < 0)
 		return rc;
 	snprintf(buf, sizeof(buf), "%d", *pid);
 	rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/hv-pid", l->domid);
+	snprintf(buf, sizeof(buf), "%d", keeper);
+	if (rc == 0 && keeper > 0)
+		rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/keeper-pid", l->domid);
 	snprintf(buf, sizeof(buf), "%d", (int)getpid());
 	if (rc == 0)
 		rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/monitor-pid", l->domid);

@@ -586,6 +586,7 @@ int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason 
 	libxl__xs_write(ctx, XS_NO_TX, "", "/local/domain/%u/console/tty", domid);
 	libxl__xs_rm(ctx, XS_NO_TX, "/libxl/%u/hv-pid", domid);
 	libxl__xs_rm(ctx, XS_NO_TX, "/libxl/%u/monitor-pid", domid);
+	libxl__xs_rm(ctx, XS_NO_TX, "/libxl/%u/keeper-pid", domid);
 	rc = libxl__xs_write(ctx, XS_NO_TX, name ? name : "crash", "/libxl/%u/shutdown-reason", domid);
 	return rc;
 }

@@ -90,8 +90,9 @@ struct hv_argv {
 	char uid[16], gid[16], off[96], hold[32];
 };
 
-/* The restore stream is fd 3 in xenon-hv (exec_hv puts it there). */
-#define HV_RESTORE_FD "3"
+/* The restore stream is fd 3 in xenon-hv, the keeper's socket the next (exec_hv puts them there). */
+#define HV_RESTORE_FD	      "3"
+#define HV_KEEPER_FD(restore) ((restore) ? "4" : "3")
 
 static void add(struct hv_argv *a, const char *s)
 {
@@ -201,12 +202,15 @@ static void child_fail(int errfd, int stage, int err)
 
 /*
  * In the child: the domain's cgroup (before anything runs, so that every
- * thread of xenon-hv is in it), stdio, then exec; errors go back through
- * errfd.
+ * thread of xenon-hv is in it), stdio, the descriptors it inherits (the
+ * restore stream on fd 3, then the keeper's socket: HV_KEEPER_FD), then
+ * exec; errors go back through errfd.
  */
-static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, const int cg_fds[2], int errfd)
+static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, const int cg_fds[2], int errfd,
+		    int keeper)
 {
-	int null = open("/dev/null", O_RDWR);
+	bool restore = opts && opts->restore;
+	int null = open("/dev/null", O_RDWR), next = restore ? 4 : 3, e;
 
 	/* Its own process group: a ^C meant for xl (create -F) does not reach it. */
 	setpgid(0, 0);
@@ -219,26 +223,22 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, con
 		dup2(opts->hv_stdio, 1);
 		dup2(opts->hv_stdio, 2);
 	}
+	/* errfd and the keeper's socket out of the way of fds 3 and 4 first */
+	e = fcntl(errfd, F_DUPFD_CLOEXEC, 16);
+	if (e < 0 || (keeper >= 0 && (keeper = fcntl(keeper, F_DUPFD_CLOEXEC, 16)) < 0))
+		child_fail(e < 0 ? errfd : e, SPAWN_EXEC, errno);
+	errfd = e;
 	/*
-	 * The restore stream on fd 3, without close-on-exec; errfd moves above
-	 * it first. dup2 onto itself keeps the flag: a stream already on fd 3
-	 * (xl migrate-receive's dup of stdin under sshd) only has it cleared.
+	 * The restore stream on fd 3, without close-on-exec. dup2 onto itself
+	 * keeps the flag: a stream already on fd 3 (xl migrate-receive's dup
+	 * of stdin under sshd) only has it cleared.
 	 */
-	if (opts && opts->restore) {
-		int e = fcntl(errfd, F_DUPFD_CLOEXEC, 4);
-		int fd3 = opts->restore_fd == 3 ? fcntl(3, F_SETFD, 0) : dup2(opts->restore_fd, 3);
-
-		if (e < 0 || fd3 < 0)
-			child_fail(e < 0 ? errfd : e, SPAWN_EXEC, errno);
-		errfd = e;
-	}
-	/* Nothing of ours (xenstore connection, lock) leaks into xenon-hv. */
-	if (opts && opts->restore) {
-		if (errfd > 4)
-			close_range(4, (unsigned)errfd - 1, 0);
-	} else if (errfd > 3) {
-		close_range(3, (unsigned)errfd - 1, 0);
-	}
+	if (restore && (opts->restore_fd == 3 ? fcntl(3, F_SETFD, 0) : dup2(opts->restore_fd, 3)) < 0)
+		child_fail(errfd, SPAWN_EXEC, errno);
+	if (keeper >= 0 && dup2(keeper, next++) < 0)
+		child_fail(errfd, SPAWN_EXEC, errno);
+	/* Nothing else of ours (xenstore connection, lock) leaks into xenon-hv. */
+	close_range((unsigned)next, (unsigned)errfd - 1, 0);
 	close_range((unsigned)errfd + 1, ~0u, 0);
 	signal(SIGPIPE, SIG_DFL);
 	if (strchr(a->argv[0], '/'))
@@ -248,25 +248,56 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, con
 	child_fail(errfd, SPAWN_EXEC, errno);
 }
 
+/*
+ * In a PID namespace of its own, xenon-hv hands the VM at its end to a
+ * keeper outside it (libxl_keeper.c), which gets its socket as fd
+ * HV_KEEPER_FD. Without one (it could not be started), the VM's tear-down
+ * is part of xenon-hv's end, which is only slower.
+ */
+static int start_keeper(struct hv_argv *a, const struct libxl__layout *l, const libxl_domain_create_opts *opts,
+			int *keeper_pid)
+{
+	int fd = -1, rc = libxl__keeper_start(&fd, keeper_pid);
+
+	if (rc < 0) {
+		log_warnx("domain '%s': no keeper for its VM (%s): its end waits for the VM's tear-down",
+			  l->name, strerror(-rc));
+		*keeper_pid = 0;
+		return -1;
+	}
+	add(a, "--keeper");
+	add(a, HV_KEEPER_FD(opts && opts->restore));
+	return fd;
+}
+
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
-		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid)
+		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, int *keeper_pid)
 {
 	bool newpid = !(opts && (opts->sandbox_off & HVCTL_SANDBOX_PID));
 	struct hv_argv a;
 	struct spawn_err e;
-	int pfd[2], err, status;
+	int pfd[2], err, status, keeper = -1;
 	pid_t child;
 	ssize_t n;
 
 	build_argv(ctx, &a, l, control, opts);
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
+	*keeper_pid = 0;
+	if (newpid)
+		keeper = start_keeper(&a, l, opts, keeper_pid);
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		err = -errno;
+		if (keeper >= 0)
+			close(keeper); /* the keeper reads EOF and exits */
+		return err;
+	}
 	/* Its own PID namespace (xl.conf sandbox.pid): we keep its host pid, its pidfd, its status. */
 	child = newpid ? nspid_fork_newpid() : fork();
 	if (child < 0) {
 		err = newpid ? child : -errno;
 		close(pfd[0]);
 		close(pfd[1]);
+		if (keeper >= 0)
+			close(keeper);
 		if (newpid)
 			log_warnx("xenon-hv for domain '%s' cannot have a PID namespace of its own: %s "
 				  "(sandbox.pid=0 in xl.conf(5) runs it without one)",
@@ -275,9 +306,11 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	}
 	if (child == 0) {
 		close(pfd[0]);
-		exec_hv(&a, opts, cg_fds, pfd[1]);
+		exec_hv(&a, opts, cg_fds, pfd[1], keeper);
 	}
 	close(pfd[1]);
+	if (keeper >= 0)
+		close(keeper); /* xenon-hv's alone now: its end is the keeper's EOF */
 	do
 		n = read(pfd[0], &e, sizeof(e));
 	while (n < 0 && errno == EINTR);

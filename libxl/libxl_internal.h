@@ -176,7 +176,16 @@ int libxl__hv_info(libxl_ctx *ctx, uint32_t domid, struct hvctl_info *info);
  * another hierarchy), which the child joins before exec (-1: none).
  */
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
-		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid);
+		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, int *keeper_pid);
+/*
+ * The VM keeper (libxl_keeper.c) of a xenon-hv in a PID namespace of its
+ * own: *hv_end, the socket (close-on-exec) xenon-hv is to get as --keeper;
+ * *pid, the keeper's (not our child: init reaps it). -errno.
+ */
+int libxl__keeper_start(int *hv_end, int *pid);
+/* The keeper's loop: until EOF on sock, KVM files received are held, anything else closed.
+ * Returns how many it holds (the keeper then exits). */
+unsigned libxl__keeper_run(int sock);
 /*
  * Wait for pid (our child) to listen on control and connect to it (*fd);
  * -ECHILD when it died first (*status: its wait status). With restore, no

@@ -56,9 +56,12 @@ INSTALL_PC += libxl/xenlight.pc.in
 $(eval $(call program,tests/fake-hv/fake-hv,tests/fake-hv/fake-hv.o tests/fake-hv/fake-dev.o xenstored/libxs.a common/libcommon.a,-pthread))
 
 # The console pty checks (libxl_console.c), with the library it lives in.
-LIBXL_CONSOLE_TEST_OBJS := libxl/libxl_console.o libxl/libxl_hv.o libxl/libxl_xs.o libxl/libxl.o \
+LIBXL_CONSOLE_TEST_OBJS := libxl/libxl_console.o libxl/libxl_hv.o libxl/libxl_keeper.o libxl/libxl_xs.o libxl/libxl.o \
 	libxl/libxl_util.o xenstored/libxs.o xenstored/xs_wire.o hypervisor/libhvctl.o hypervisor/hvctl_open.o $(COMMON_OBJS)
 $(eval $(call unit_test,tests/unit/libxl_console-test,tests/unit/libxl_console-test.o $(LIBXL_CONSOLE_TEST_OBJS),$(LIBXL_LDLIBS)))
+
+# The VM keeper (libxl_keeper.c): started apart, holding only what it must.
+$(eval $(call unit_test,tests/unit/libxl_keeper-test,tests/unit/libxl_keeper-test.o $(LIBXL_CONSOLE_TEST_OBJS),$(LIBXL_LDLIBS)))
 
 # Every field of every generated type: written, read back, written again
 # (the generated filler, libxl/_libxl_types_fill.c, is linked here only).

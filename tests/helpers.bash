@@ -190,12 +190,12 @@ fakehv_env_start() {
 }
 
 # xl_env_stop: end what xl_env_start and the test started: each domain's
-# monitor, then its xenon-hv (by the pids libxl recorded; the monitor first,
-# so that it cannot restart the domain), then xenstored.
+# monitor, then its xenon-hv and VM keeper (by the pids libxl recorded; the
+# monitor first, so that it cannot restart the domain), then xenstored.
 xl_env_stop() {
 	local id n pid
 	for id in $(xenstore-list /libxl 2> /dev/null); do
-		for n in monitor-pid hv-pid; do
+		for n in monitor-pid hv-pid keeper-pid; do
 			pid=$(xenstore-read "/libxl/$id/$n" 2> /dev/null) || continue
 			kill_pid "$pid"
 		done

@@ -220,7 +220,15 @@ hv_nspid() { nspid_of "$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")"; }
 	[ "$(readlink "/proc/$hv/ns/pid")" != "$(readlink /proc/self/ns/pid)" ]
 	xl list -l f1 | tr -d ' \n' | grep -q '"sandbox":{"measures":\["pid"\]'
 	hvctl "$XENON_RUNDIR/domains/1.sock" info | grep -qx "pid: *$hv"
+	# the VM keeper (xenon-hv(8) NOTES): outside that namespace, not libxl's
+	# child, holding only its socket (fd 3 in xenon-hv); it ends with the domain
+	keeper=$(xenstore-read /libxl/1/keeper-pid)
+	hv_args | grep -A1 -x -- --keeper | tail -1 | grep -qx 3
+	wait_for 10 grep -qx xenon-vm-keeper "/proc/$keeper/comm"
+	[ "$(nspid_of "$keeper")" = "$keeper" ]
+	[ "$(ls "/proc/$keeper/fd" | wc -l)" = 1 ]
 	xl destroy f1
+	wait_for 10 pid_gone "$keeper"
 	printf 'sandbox_uid_base = 2000000\nsandbox.seccomp = 0\nsandbox.mount = 0\n' >> "$XL_CONF"
 	run xl create "$T/f.cfg"
 	echo "$output"
@@ -236,6 +244,8 @@ hv_nspid() { nspid_of "$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")"; }
 	[[ "$output" == *"WARNING: xenon-hv's sandbox is partly off (mount,seccomp,pid)"* ]]
 	hv_args | grep -qx -- --no-sandbox=mount,seccomp,pid
 	[ "$(hv_nspid)" = "$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")" ]
+	! hv_args | grep -qx -- --keeper
+	! xenstore-read "/libxl/$(xl domid f1)/keeper-pid"
 	xl list -l f1 | tr -d ' \n' | grep -q '"sandbox":{"measures":\[\]'
 	xl destroy f1
 	printf 'sandbox = 0\n' >> "$XL_CONF"

@@ -24,7 +24,9 @@ local_teardown() {
 	local pid
 	for pid in ${WATCH_PIDS:-} ${CON_PID:-}; do kill_pid "$pid"; done
 	[ -z "${CON_IN:-}" ] || exec {CON_IN}>&-
+	[ -z "${STOPPED_KEEPER:-}" ] || kill -CONT "$STOPPED_KEEPER" 2> /dev/null || true
 	xl_env_stop
+	[ -z "${DEBUGFS_MOUNTED:-}" ] || umount /sys/kernel/debug
 }
 
 domid_of() { xl domid "$1"; }
@@ -61,6 +63,34 @@ domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 	xl list -l lc1 | tr -d ' \n' | grep -q '"measures":\["user","mount","ipc","rlimits","nnp","seccomp","pid"\]'
 	xl destroy lc1
 	nothing_left
+}
+
+# The KVM debugfs directories of process $1's VMs ("<pid>-<fd>", while each VM exists).
+vm_debugfs() { ls -d /sys/kernel/debug/kvm/"$1"-* 2> /dev/null; }
+
+@test "destroy: the VM's tear-down runs in the keeper, outside xenon-hv's PID namespace, after the domain has gone" {
+	require_kvm
+	if ! mountpoint -q /sys/kernel/debug; then
+		mount -t debugfs debugfs /sys/kernel/debug
+		DEBUGFS_MOUNTED=1
+	fi
+	xl create "$T/lc.cfg"
+	wait_for 20 console_has lc1 "xenon-guest .*: 1 vCPUs, 32 MiB"
+	hv=$(xenstore-read /libxl/1/hv-pid)
+	keeper=$(xenstore-read /libxl/1/keeper-pid)
+	[ -n "$(vm_debugfs "$hv")" ] # KVM names the VM by its maker's host pid
+	# Stopped, the keeper cannot let go of what xenon-hv hands it: the VM
+	# outlives xenon-hv, whose end (and the namespace's) destroy saw at once.
+	kill -STOP "$keeper"
+	STOPPED_KEEPER=$keeper
+	xl destroy lc1
+	nothing_left
+	pid_gone "$hv"
+	[ -n "$(vm_debugfs "$hv")" ]
+	kill -CONT "$keeper"
+	STOPPED_KEEPER=
+	wait_for 20 pid_gone "$keeper"
+	wait_for 20 eval '[ -z "$(vm_debugfs "$hv")" ]'
 }
 
 @test "the xenstore layout is Xen's, with Xen's permissions" {

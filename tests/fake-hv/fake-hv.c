@@ -134,6 +134,8 @@ static int parse_args(struct fake *f, int argc, char **argv)
 					     {"uid-shared", no_argument, NULL, 'S'},
 					     {"no-sandbox", optional_argument, NULL, 'N'},
 					     {"hold-on", required_argument, NULL, 'H'},
+					     /* the VM keeper's socket: held, closed by the end (no VM to hand over) */
+					     {"keeper", required_argument, NULL, 'K'},
 					     {NULL, 0, NULL, 0}};
 	int opt;
 
