@@ -5,7 +5,7 @@
  *       runs `xl create -c CFG` with its stdout on a pipe and prints the
  *       milliseconds from fork to the guest's first console line
  *       ("xenon-guest ..."), then detaches (closes its input) and runs
- *       `xl destroy NAME`.
+ *       `xl destroy NAME`, and the milliseconds that took.
  *   lifecycle-timer cycles N NAME CFG
  *       N times in a row: `xl create CFG` then `xl destroy NAME`; prints one
  *       line per cycle: the milliseconds of the whole cycle.
@@ -107,9 +107,10 @@ static int first_line(const char *name, const char *cfg)
 		dup2(open("/dev/null", O_RDONLY), 0);
 		run(console);
 	}
+	t0 = now_ms();
 	if (destroy(name) != 0 || !found)
 		return 1;
-	printf("%.3f\n", ms);
+	printf("%.3f %.3f\n", ms, now_ms() - t0);
 	return 0;
 }
 
