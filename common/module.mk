@@ -1,4 +1,4 @@
-COMMON_OBJS := common/log.o common/strutil.o common/nspid.o
+COMMON_OBJS := common/log.o common/strutil.o common/nspid.o common/fdpass.o
 common/libcommon.a: $(COMMON_OBJS)
 	$(AR) rcs $@ $^
 LIBRARIES += common/libcommon.a

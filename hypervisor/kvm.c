@@ -14,9 +14,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "log.h"
 
 #define MSR_PVM_SIGNATURE 0x4b564d11 /* reads "PVM" on a PVM host */
@@ -332,23 +332,13 @@ static unsigned vm_files(const struct hv_vm *vm, int *fds)
 }
 
 /* The VM's files to libxl's keeper (--keeper), in one message; 0 once it has them. */
+_Static_assert(XENON_MAX_VCPUS + 1 <= FDPASS_MAX, "the VM and every vCPU go in one message");
 static int hand_to_keeper(int sock, const int *fds, unsigned n)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * (XENON_MAX_VCPUS + 1))];
-		struct cmsghdr align;
-	} u;
 	char byte = 'k';
 	struct iovec iov = {&byte, 1};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
-	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	return fdpass_send(sock, &iov, 1, fds, n) == 1 ? 0 : -1;
 }
 
 /*

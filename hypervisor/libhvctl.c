@@ -14,6 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fdpass.h"
+
 const char *hvctl_default_socket(uint32_t domid, char *buf, unsigned len)
 {
 	int n = snprintf(buf, len, "/run/xenon/domains/%u.sock", domid);
@@ -74,35 +76,14 @@ static int send_request(int fd, uint32_t type, const void *req, uint32_t req_len
 {
 	struct hvctl_hdr hdr = {.type = type, .len = req_len};
 	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)req, req_len}};
-	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = req_len ? 2 : 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * HVCTL_MAX_FDS)];
-		struct cmsghdr align;
-	} cbuf;
 	ssize_t n;
 
 	if (req_len > HVCTL_MAX_PACKET - sizeof(hdr))
 		return -EMSGSIZE;
 	if (nfds > HVCTL_MAX_FDS)
 		return -EINVAL;
-	if (nfds) {
-		struct cmsghdr *c;
-
-		memset(&cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
-	do
-		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return sock_err(errno);
-	return 0;
+	n = fdpass_send(fd, iov, req_len ? 2 : 1, fds, nfds);
+	return n < 0 ? sock_err((int)-n) : 0;
 }
 
 /* Receive one packet: header + up to *len payload bytes (truncation is an error). */
@@ -302,26 +283,9 @@ static int send_with_fd(int fd, uint32_t type, const void *req, uint32_t len, in
 {
 	struct hvctl_hdr hdr = {.type = type, .len = len};
 	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)req, len}};
-	union {
-		struct cmsghdr c;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
-	ssize_t n;
+	ssize_t n = fdpass_send(fd, iov, 2, &stream_fd, stream_fd >= 0);
 
-	if (stream_fd >= 0) {
-		memset(&u, 0, sizeof(u));
-		msg.msg_control = u.buf;
-		msg.msg_controllen = sizeof(u.buf);
-		u.c.cmsg_level = SOL_SOCKET;
-		u.c.cmsg_type = SCM_RIGHTS;
-		u.c.cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(&u.c), &stream_fd, sizeof(int));
-	}
-	do
-		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? sock_err(errno) : 0;
+	return n < 0 ? sock_err((int)-n) : 0;
 }
 
 /* A save (or dump) takes as long as writing the guest's memory: the reply is awaited without the call timeout. */

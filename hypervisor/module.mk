@@ -57,7 +57,7 @@ $(eval $(call fuzzer,hypervisor/hv-xs-track-fuzz,tests/fuzz/hv-xs-track-fuzz.c h
 $(eval $(call fuzzer,hypervisor/hv-xs-ring-fuzz,tests/fuzz/hv-xs-ring-fuzz.c hypervisor/xs_ring.c hypervisor/xs_track.c,))
 $(eval $(call fuzzer,hypervisor/hv-migstream-fuzz,tests/fuzz/hv-migstream-fuzz.c hypervisor/migstream.c common/log.c common/strutil.c,))
 # The replies and events libhvctl reads from a (possibly taken-over) xenon-hv; seeds from tests/fuzz/make-seeds.
-$(eval $(call fuzzer,hypervisor/hvctl-reply-fuzz,tests/fuzz/hvctl-reply-fuzz.c hypervisor/libhvctl.c common/log.c common/strutil.c,))
+$(eval $(call fuzzer,hypervisor/hvctl-reply-fuzz,tests/fuzz/hvctl-reply-fuzz.c hypervisor/libhvctl.c common/log.c common/strutil.c common/fdpass.c,))
 # The sandbox, entered for real in a child process (root; no KVM needed).
 $(eval $(call unit_test,tests/unit/hv_sandbox-test,tests/unit/hv_sandbox-test.o hypervisor/sandbox.o $(HV_SECCOMP_OBJS) hypervisor/vcpu_state.o hypervisor/stats.o $(COMMON_OBJS),-pthread -lseccomp))
 # The seccomp filters of each thread kind, installed in a child that then tries execve, open, socket, ptrace;

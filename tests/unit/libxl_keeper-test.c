@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "unit.h"
 
 /* Hang guard: a keeper that never sees EOF fails the test instead of hanging it. */
@@ -26,21 +27,11 @@
 
 static int send_fds(int sock, const int *fds, int n)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
-		struct cmsghdr align;
-	} u;
 	char byte = 'k';
 	struct iovec iov = {&byte, 1};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	ssize_t sent = fdpass_send(sock, &iov, 1, fds, (unsigned)n);
 
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
-	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+	return sent < 0 ? (int)sent : 0;
 }
 
 /*
