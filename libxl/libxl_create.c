@@ -193,18 +193,19 @@ static void undo_create(libxl_ctx *ctx, uint32_t domid, int hv_pid, const char *
 }
 
 static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
-		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, int *fd)
+		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, int *fd,
+		    struct libxl__keeper *keeper)
 {
 	char buf[16];
-	int rc, status = 0, keeper;
+	int rc, status = 0;
 
-	rc = libxl__hv_spawn(ctx, l, control, opts, cg_fds, pid, &keeper);
+	rc = libxl__hv_spawn(ctx, l, control, opts, cg_fds, pid, keeper);
 	if (rc < 0)
 		return rc;
 	snprintf(buf, sizeof(buf), "%d", *pid);
 	rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/hv-pid", l->domid);
-	snprintf(buf, sizeof(buf), "%d", keeper);
-	if (rc == 0 && keeper > 0)
+	snprintf(buf, sizeof(buf), "%d", keeper->pid);
+	if (rc == 0 && keeper->pid > 0)
 		rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/keeper-pid", l->domid);
 	snprintf(buf, sizeof(buf), "%d", (int)getpid());
 	if (rc == 0)
@@ -341,6 +342,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	const char *cg_parent;
 	char *json = NULL;
 	int rc, pid = 0, fd = -1, cg_fds[2] = {-1, -1}; /* its cgroup's, its cpuset's */
+	struct libxl__keeper keeper = {0, -1};
 	unsigned pending = 0;
 
 	rc = check_config(cfg, opts && opts->restore);
@@ -392,7 +394,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 
 		if (hold_paused(cfg))
 			o.paused = true;
-		rc = start_hv(ctx, &l, control, &o, cg_fds, &pid, &fd);
+		rc = start_hv(ctx, &l, control, &o, cg_fds, &pid, &fd, &keeper);
 	}
 	for (int i = 0; i < 2; i++)
 		if (cg_fds[i] >= 0)
@@ -403,8 +405,10 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		rc = start_held(ctx, cfg, l.domid, opts && opts->paused, opts && opts->restore, pending);
 	if (rc < 0) {
 		undo_create(ctx, l.domid, pid, control);
+		libxl__keeper_wait(&keeper); /* nothing of the domain left running */
 		return rc;
 	}
+	libxl__keeper_forget(&keeper);
 	*domid = l.domid;
 	return 0;
 }

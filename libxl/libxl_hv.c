@@ -255,14 +255,13 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, con
  * is part of xenon-hv's end, which is only slower.
  */
 static int start_keeper(struct hv_argv *a, const struct libxl__layout *l, const libxl_domain_create_opts *opts,
-			int *keeper_pid)
+			struct libxl__keeper *k)
 {
-	int fd = -1, rc = libxl__keeper_start(&fd, keeper_pid);
+	int fd = -1, rc = libxl__keeper_start(&fd, k);
 
 	if (rc < 0) {
 		log_warnx("domain '%s': no keeper for its VM (%s): its end waits for the VM's tear-down",
 			  l->name, strerror(-rc));
-		*keeper_pid = 0;
 		return -1;
 	}
 	add(a, "--keeper");
@@ -271,7 +270,7 @@ static int start_keeper(struct hv_argv *a, const struct libxl__layout *l, const 
 }
 
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
-		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, int *keeper_pid)
+		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, struct libxl__keeper *k)
 {
 	bool newpid = !(opts && (opts->sandbox_off & HVCTL_SANDBOX_PID));
 	struct hv_argv a;
@@ -281,14 +280,12 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	ssize_t n;
 
 	build_argv(ctx, &a, l, control, opts);
-	*keeper_pid = 0;
+	*k = (struct libxl__keeper){0, -1};
 	if (newpid)
-		keeper = start_keeper(&a, l, opts, keeper_pid);
+		keeper = start_keeper(&a, l, opts, k);
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		err = -errno;
-		if (keeper >= 0)
-			close(keeper); /* the keeper reads EOF and exits */
-		return err;
+		goto fail;
 	}
 	/* Its own PID namespace (xl.conf sandbox.pid): we keep its host pid, its pidfd, its status. */
 	child = newpid ? nspid_fork_newpid() : fork();
@@ -296,13 +293,11 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 		err = newpid ? child : -errno;
 		close(pfd[0]);
 		close(pfd[1]);
-		if (keeper >= 0)
-			close(keeper);
 		if (newpid)
 			log_warnx("xenon-hv for domain '%s' cannot have a PID namespace of its own: %s "
 				  "(sandbox.pid=0 in xl.conf(5) runs it without one)",
 				  l->name, strerror(-err));
-		return err;
+		goto fail;
 	}
 	if (child == 0) {
 		close(pfd[0]);
@@ -311,6 +306,7 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	close(pfd[1]);
 	if (keeper >= 0)
 		close(keeper); /* xenon-hv's alone now: its end is the keeper's EOF */
+	keeper = -1;
 	do
 		n = read(pfd[0], &e, sizeof(e));
 	while (n < 0 && errno == EINTR);
@@ -323,10 +319,16 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 		else
 			log_warnx("cannot run %s: %s (set $XENON_HV or put xenon-hv in $PATH)", a.argv[0],
 				  strerror(e.err));
-		return -e.err;
+		err = -e.err;
+		goto fail;
 	}
 	*pid = child;
 	return 0;
+fail:
+	if (keeper >= 0)
+		close(keeper); /* the keeper reads EOF and exits */
+	libxl__keeper_wait(k);
+	return err;
 }
 
 long libxl__now_ms(void)

@@ -175,14 +175,23 @@ int libxl__hv_info(libxl_ctx *ctx, uint32_t domid, struct hvctl_info *info);
  * cg_fds: the cgroup.procs of the domain's cgroup and of its cpuset (v1:
  * another hierarchy), which the child joins before exec (-1: none).
  */
+/* A VM keeper (libxl_keeper.c): its pid (0: none) and a pidfd of it (-1: none). */
+struct libxl__keeper {
+	int pid;
+	int pidfd;
+};
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
-		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, int *keeper_pid);
+		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, struct libxl__keeper *k);
 /*
  * The VM keeper (libxl_keeper.c) of a xenon-hv in a PID namespace of its
  * own: *hv_end, the socket (close-on-exec) xenon-hv is to get as --keeper;
- * *pid, the keeper's (not our child: init reaps it). -errno.
+ * *k, the keeper (not our child: init reaps it). -errno.
  */
-int libxl__keeper_start(int *hv_end, int *pid);
+int libxl__keeper_start(int *hv_end, struct libxl__keeper *k);
+/* After its xenon-hv has gone: until the keeper has too (bounded), then forget it. */
+void libxl__keeper_wait(struct libxl__keeper *k);
+/* Forget it (close the pidfd): it ends on its own. */
+void libxl__keeper_forget(struct libxl__keeper *k);
 /* The keeper's loop: until EOF on sock, KVM files received are held, anything else closed.
  * Returns how many it holds (the keeper then exits). */
 unsigned libxl__keeper_run(int sock);

@@ -19,8 +19,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -30,6 +32,8 @@
 
 /* The VM and every vCPU, with room to spare. */
 #define KEEPER_MAX_FDS (2 * XENON_MAX_VCPUS + 2)
+/* A keeper ends at once after xenon-hv, unless tearing a VM down: a bound, not a timing. */
+#define KEEPER_WAIT_MS 5000
 
 /* "/proc/self/fd/<fd>", without stdio (the keeper is a child of a fork). */
 static void fd_path(int fd, char *buf)
@@ -120,17 +124,18 @@ static void keeper_main(int sock)
 	_exit(0); /* the VM's tear-down, if it sent us the VM */
 }
 
-int libxl__keeper_start(int *hv_end, int *pid)
+int libxl__keeper_start(int *hv_end, struct libxl__keeper *k)
 {
 	int sv[2], p[2], status, err;
 	pid_t mid, keeper = -1;
 	ssize_t n;
 
+	k->pid = 0;
+	k->pidfd = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		int err = -errno;
-
+		err = -errno;
 		close(sv[0]);
 		close(sv[1]);
 		return err;
@@ -158,7 +163,27 @@ int libxl__keeper_start(int *hv_end, int *pid)
 		close(sv[0]); /* a keeper that did start sees EOF and exits */
 		return -err;
 	}
+	/* It lives while we hold sv[0]: the pidfd is its, not a reused pid's. */
+	k->pid = keeper;
+	k->pidfd = pidfd_open(keeper, 0);
 	*hv_end = sv[0];
-	*pid = keeper;
 	return 0;
+}
+
+void libxl__keeper_wait(struct libxl__keeper *k)
+{
+	struct pollfd p = {k->pidfd, POLLIN, 0};
+
+	if (k->pidfd >= 0)
+		while (poll(&p, 1, KEEPER_WAIT_MS) < 0 && errno == EINTR)
+			;
+	libxl__keeper_forget(k);
+}
+
+void libxl__keeper_forget(struct libxl__keeper *k)
+{
+	if (k->pidfd >= 0)
+		close(k->pidfd);
+	k->pidfd = -1;
+	k->pid = 0;
 }

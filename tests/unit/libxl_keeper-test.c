@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -109,19 +108,18 @@ static int count_fds(pid_t pid)
  */
 static void test_start(void)
 {
-	int fd = -1, pid = 0, p[2], pidfd, lock = open("/dev/null", O_RDONLY); /* a file of ours it must not hold */
+	int fd = -1, p[2], lock = open("/dev/null", O_RDONLY); /* a file of ours it must not hold */
+	struct libxl__keeper k;
 	struct pollfd pfd;
 	char comm[32] = "", path[64], c;
 	FILE *f;
 
-	CHECK_INT(libxl__keeper_start(&fd, &pid), 0);
-	CHECK(fd >= 0 && pid > 0);
-	if (fd < 0 || pid <= 0)
+	CHECK_INT(libxl__keeper_start(&fd, &k), 0);
+	CHECK(fd >= 0 && k.pid > 0 && k.pidfd >= 0);
+	if (fd < 0 || k.pid <= 0)
 		return;
 	CHECK((fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
-	pidfd = pidfd_open(pid, 0);
-	CHECK(pidfd >= 0);
-	CHECK(parent_of(pid) != getpid());
+	CHECK(parent_of(k.pid) != getpid());
 	/* Once it has closed a file it was sent, it is in its loop: its setup is done. */
 	CHECK(pipe2(p, O_CLOEXEC) == 0);
 	CHECK_INT(send_fds(fd, &p[1], 1), 0);
@@ -129,17 +127,18 @@ static void test_start(void)
 	pfd = (struct pollfd){p[0], POLLIN, 0};
 	CHECK(poll(&pfd, 1, GUARD_MS) == 1 && read(p[0], &c, 1) == 0);
 	close(p[0]);
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	snprintf(path, sizeof(path), "/proc/%d/comm", k.pid);
 	f = fopen(path, "r");
 	CHECK(f && fgets(comm, sizeof(comm), f));
 	if (f)
 		fclose(f);
 	CHECK_STR(comm, "xenon-vm-keeper\n");
-	CHECK_INT(count_fds(pid), 1);
+	CHECK_INT(count_fds(k.pid), 1);
 	close(fd);
-	pfd = (struct pollfd){pidfd, POLLIN, 0};
+	pfd = (struct pollfd){k.pidfd, POLLIN, 0};
 	CHECK_INT(poll(&pfd, 1, GUARD_MS), 1);
-	close(pidfd);
+	libxl__keeper_wait(&k); /* at once: it has ended */
+	CHECK(k.pid == 0 && k.pidfd == -1);
 	close(lock);
 }
 
