@@ -331,8 +331,9 @@ static unsigned vm_files(const struct hv_vm *vm, int *fds)
 	return n;
 }
 
-/* The VM's files to libxl's keeper (--keeper), in one message; 0 once it has them. */
 _Static_assert(XENON_MAX_VCPUS + 1 <= FDPASS_MAX, "the VM and every vCPU go in one message");
+
+/* The VM's files to libxl's keeper (--keeper), in one message; 0 once it has them. */
 static int hand_to_keeper(int sock, const int *fds, unsigned n)
 {
 	char byte = 'k';
