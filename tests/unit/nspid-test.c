@@ -3,12 +3,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -167,6 +172,45 @@ static void test_namespace(void)
 	close(tid_pipe[1]);
 }
 
+/* In a child whose clone3 is refused (ENOSYS, as before Linux 5.3): the result of the grandchild's test. */
+static int fallback_child(void)
+{
+	struct sock_filter f[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
+	int child, status;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		return 10;
+	if (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS)
+		return 11; /* the filter is not what the test needs */
+	child = nspid_fork_newpid();
+	if (child == 0)
+		_exit(getpid() == 1 ? 0 : 12);
+	if (child < 0)
+		return child == -EPERM ? 0 : 13;
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status))
+		return 14;
+	return WEXITSTATUS(status);
+}
+
+/* Without clone3 the child is made with clone, in its own PID namespace all the same. */
+static void test_clone_fallback(void)
+{
+	int status = -1;
+	pid_t child = fork();
+
+	if (child == 0)
+		_exit(fallback_child());
+	CHECK(child > 0 && waitpid(child, &status, 0) == child);
+	CHECK(WIFEXITED(status));
+	CHECK_INT(WEXITSTATUS(status), 0);
+}
+
 /* What the tests made, children first. */
 static const char *const made[] = {"a",	       "b",
 				   "c",	       "d",
@@ -186,6 +230,7 @@ int main(void)
 	RUN(test_task_dir);
 	RUN(test_host);
 	RUN(test_namespace);
+	RUN(test_clone_fallback);
 	for (unsigned i = 0; i < sizeof(made) / sizeof(made[0]); i++)
 		if (remove(in_dir(made[i])) < 0)
 			printf("# cannot remove %s\n", in_dir(made[i]));
