@@ -9,6 +9,6 @@ load ../tests/helpers
 
 @test "bench/lifecycle: first line, destroy with and without a PID namespace, create+destroy cycles" {
 	require_kvm
-	BENCH_FIRST_LINE_MS=60000 "$XENON_TOP/bench/lifecycle" "${BENCH_RUNS:-10}" "${BENCH_CYCLES:-10}" 2>&1 | sed -u 's/^/# /' >&3
+	BENCH_FIRST_LINE_MS=180000 "$XENON_TOP/bench/lifecycle" "${BENCH_RUNS:-10}" "${BENCH_CYCLES:-10}" 2>&1 | sed -u 's/^/# /' >&3
 	[ "${PIPESTATUS[0]}" -eq 0 ]
 }
