@@ -108,6 +108,16 @@ console_out() { timeout 30 xl console "$1" < /dev/null 2>&1; }
 	nothing_left
 }
 
+@test "xl console says so when the output xenon-hv kept cannot be read" {
+	FAKE_HV_NO_RING=1 xl create "$T/f.cfg"
+	run console_out f1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"console: domain 1's recent output could not be read ("*"): only what it prints from now on follows"* ]]
+	[[ "$output" != *"fake-hv: domain f1 (1) up"* ]]
+	xl destroy f1
+	nothing_left
+}
+
 @test "hostile values in every guest-writable node the toolstack knows: dom0 acts on none (fake xenon-hv)" {
 	fifo_watch
 	xl create "$T/f.cfg"

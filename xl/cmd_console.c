@@ -74,13 +74,19 @@ static int open_console(libxl_ctx *ctx, uint32_t domid, int *fd)
 	return 0;
 }
 
+/* The output xenon-hv kept; a failure is said (what was flushed from the pty is then missing). */
 static void print_ring(libxl_ctx *ctx, uint32_t domid)
 {
 	char *buf = NULL;
 	size_t len = 0;
+	int rc = libxl_console_get_ring(ctx, domid, &buf, &len);
 
-	if (libxl_console_get_ring(ctx, domid, &buf, &len) == 0)
+	if (rc == 0)
 		write_all(1, buf, len);
+	else
+		log_warnx("console: domain %u's recent output could not be read (%s): only what it prints "
+			  "from now on follows",
+			  domid, log_strerror(rc));
 	free(buf);
 }
 

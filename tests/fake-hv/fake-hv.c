@@ -44,6 +44,9 @@
  * with HVCTL_EV_HELD, DESTROY ends it. DUMP_CORE is answered only with
  * FAKE_HV_DUMP=1: "fake-hv core of <name>\n" written to the fd passed.
  *
+ * FAKE_HV_NO_RING=1: CONSOLE_RING is refused (EIO), as by a xenon-hv that
+ * cannot answer it.
+ *
  * FAKE_HV_VCPU_LOAD=L0,L1,... (xentop's tests): vCPU i reports a CPU time
  * of Li (a fraction of one CPU, 0 to 1) times the time since start, as a
  * guest keeping it that busy would; vCPUs not listed stay at 0.
@@ -506,7 +509,10 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 		reply(fd, hdr->type, mem_max(f, payload, hdr->len), NULL, 0);
 		return -1;
 	case HVCTL_CONSOLE_RING:
-		reply(fd, hdr->type, 0, f->ring, (uint32_t)strlen(f->ring));
+		if (getenv("FAKE_HV_NO_RING") && !strcmp(getenv("FAKE_HV_NO_RING"), "1"))
+			reply(fd, hdr->type, -EIO, NULL, 0);
+		else
+			reply(fd, hdr->type, 0, f->ring, (uint32_t)strlen(f->ring));
 		return -1;
 	case HVCTL_VCPU_TRIGGER:
 		rc = vcpu_trigger(f, payload, hdr->len);
