@@ -221,6 +221,14 @@ static void on_usr1(int sig)
 	garbage_on = 1;
 }
 
+/* A FAKE_HV_* switch: set to "1". */
+static bool env_on(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && !strcmp(v, "1");
+}
+
 /* FAKE_HV_GARBAGE: the reply turned into garbage, once SIGUSR1 came. */
 static void spoil(struct hvctl_hdr *hdr, uint8_t *buf, uint32_t *len)
 {
@@ -319,7 +327,7 @@ static void vcpu_info(struct fake *f, int fd, uint32_t type)
 				 : HVCTL_VCPU_ONLINE |
 				       (f->state == HVCTL_STATE_RUNNING && !f->spin ? HVCTL_VCPU_BLOCKED : 0),
 		    .time_ns = vcpu_time(f, i, mono_ns())};
-	if (n && getenv("FAKE_HV_FOREIGN_TID") && !strcmp(getenv("FAKE_HV_FOREIGN_TID"), "1"))
+	if (n && env_on("FAKE_HV_FOREIGN_TID"))
 		v[0].tid = f->host_ppid;
 	reply(fd, type, 0, v, n * (uint32_t)sizeof(v[0]));
 }
@@ -509,7 +517,7 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 		reply(fd, hdr->type, mem_max(f, payload, hdr->len), NULL, 0);
 		return -1;
 	case HVCTL_CONSOLE_RING:
-		if (getenv("FAKE_HV_NO_RING") && !strcmp(getenv("FAKE_HV_NO_RING"), "1"))
+		if (env_on("FAKE_HV_NO_RING"))
 			reply(fd, hdr->type, -EIO, NULL, 0);
 		else
 			reply(fd, hdr->type, 0, f->ring, (uint32_t)strlen(f->ring));
@@ -527,7 +535,7 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 		reply(fd, hdr->type, f->held ? -ESRCH : 0, NULL, 0);
 		if (f->held)
 			return -1;
-		if (getenv("FAKE_HV_CRASH") && !strcmp(getenv("FAKE_HV_CRASH"), "1"))
+		if (env_on("FAKE_HV_CRASH"))
 			return crash(f);
 		if (getenv("FAKE_HV_SECCOMP")) { /* as xenon-hv's SIGSYS handler ends it */
 			fprintf(stderr, "xenon-hv: seccomp: the vCPU thread made a forbidden system call: "
@@ -542,7 +550,7 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 		subscribe(f, fd);
 		return -1;
 	case HVCTL_DUMP_CORE:
-		if (getenv("FAKE_HV_DUMP") && !strcmp(getenv("FAKE_HV_DUMP"), "1")) {
+		if (env_on("FAKE_HV_DUMP")) {
 			dump_core(f, fd);
 			return -1;
 		}
@@ -654,8 +662,8 @@ int main(int argc, char **argv)
 	say_start_cpus();
 	if (parse_args(&f, argc, argv) < 0)
 		return HV_EXIT_ERROR;
-	f.mute = getenv("FAKE_HV_MUTE") && !strcmp(getenv("FAKE_HV_MUTE"), "1");
-	f.spin = getenv("FAKE_HV_SPIN") && !strcmp(getenv("FAKE_HV_SPIN"), "1");
+	f.mute = env_on("FAKE_HV_MUTE");
+	f.spin = env_on("FAKE_HV_SPIN");
 	if (getenv("FAKE_HV_GARBAGE")) {
 		garbage = strcmp(getenv("FAKE_HV_GARBAGE"), "packet") ? GARBAGE_PAYLOAD : GARBAGE_PACKET;
 		srandom((unsigned)getpid());
