@@ -3,6 +3,7 @@
  * request packet -> one reply packet, one handler per message type in a
  * table. Subscribed connections receive event packets only.
  */
+#include "hypervisor/control_file.h"
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
 #include "hypervisor/vdev.h"
@@ -33,10 +34,7 @@ struct hv_client {
 
 struct hv_control {
 	int listen_fd;
-	char path[108];
-	int dir_fd; /* the socket's directory: it is unlinked there, as the sandbox hides the path */
-	int unlinker_fd; /* write end of the unlinker's pipe (hv_control_unlinker), -1 if none */
-	pid_t unlinker;
+	struct ctl_file file;
 	int host_pid; /* our pid as the host names it (in a PID namespace of our own, getpid() is 1) */
 	struct hv_client clients[MAX_CLIENTS];
 };
@@ -357,59 +355,10 @@ static void client_close(struct hv_vm *vm, struct hv_client *cl)
 	cl->subscribed = 0;
 }
 
-/* The socket's directory (e.g. /run/xenon/domains) is created when missing. */
-static int make_parent_dir(const char *path)
-{
-	char dir[108];
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
-
-/* A socket file left by a dead xenon-hv is replaced; a live one is an error. */
-static int bind_socket(int fd, const struct sockaddr_un *sun)
-{
-	int probe;
-
-	if (!bind(fd, (const struct sockaddr *)sun, sizeof(*sun)))
-		return 0;
-	if (errno != EADDRINUSE)
-		return -errno;
-	probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (probe >= 0 && !connect(probe, (const struct sockaddr *)sun, sizeof(*sun))) {
-		close(probe);
-		return -EADDRINUSE;
-	}
-	if (probe >= 0)
-		close(probe);
-	unlink(sun->sun_path);
-	return bind(fd, (const struct sockaddr *)sun, sizeof(*sun)) ? -errno : 0;
-}
-
 static void listen_ready(struct hv_vm *vm, void *opaque, int fd, short revents);
 
-static int open_parent(const char *path)
+int hv_control_open(struct hv_vm *vm, const char *path, int hidden)
 {
-	char dir[108];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		return open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	slash[slash == dir] = '\0'; /* "/x.sock" -> "/" */
-	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-}
-
-int hv_control_open(struct hv_vm *vm, const char *path)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct hv_control *c = calloc(1, sizeof(*c));
 	int rc;
 
@@ -418,91 +367,36 @@ int hv_control_open(struct hv_vm *vm, const char *path)
 	for (unsigned i = 0; i < MAX_CLIENTS; i++)
 		c->clients[i].fd = -1;
 	c->host_pid = nspid_self(); /* while /proc is there */
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	c->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	rc = c->listen_fd < 0 ? -errno : make_parent_dir(path);
-	if (!rc)
-		rc = bind_socket(c->listen_fd, &sun);
-	/* The toolstack's (root's) alone: the sandboxed xenon-hv itself needs no path to it. */
-	if (!rc && chmod(path, 0600) < 0)
-		rc = -errno;
-	if (rc == -EADDRINUSE)
-		log_warnx("control socket %s: another xenon-hv is using it (is domain %u already running?); "
-			  "choose another --domid or --control",
-			  path, vm->args.domid);
-	else if (rc)
-		log_warnx("control socket %s: %s", path, log_strerror(rc));
+	rc = c->listen_fd < 0 ? -errno : ctl_file_bind(&c->file, c->listen_fd, path, hidden);
 	if (!rc && listen(c->listen_fd, MAX_CLIENTS) < 0)
 		rc = -errno;
 	if (!rc)
 		rc = hv_loop_add(vm, c->listen_fd, POLLIN, HV_LOOP_CONTROL, listen_ready, NULL, NULL);
 	if (rc) {
+		ctl_file_remove(&c->file);
 		if (c->listen_fd >= 0)
 			close(c->listen_fd);
 		free(c);
 		return rc;
 	}
-	snprintf(c->path, sizeof(c->path), "%s", path);
-	c->dir_fd = open_parent(path);
-	c->unlinker_fd = -1;
 	vm->control = c;
 	return 0;
 }
 
-static const char *socket_name(const struct hv_control *c)
+int hv_control_publish(struct hv_vm *vm)
 {
-	return strrchr(c->path, '/') ? strrchr(c->path, '/') + 1 : c->path;
-}
-
-/* The unlinker: root's, holding only the directory and the pipe; the socket goes at EOF. */
-static void unlinker_run(struct hv_control *c, int rfd)
-{
-	char buf[64];
-	ssize_t n;
-	int keep[2] = {c->dir_fd < rfd ? c->dir_fd : rfd, c->dir_fd < rfd ? rfd : c->dir_fd};
-
-	close_range(3, keep[0] - 1, 0);
-	close_range(keep[0] + 1, keep[1] - 1, 0);
-	close_range(keep[1] + 1, ~0U, 0);
-	while ((n = read(rfd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-		;
-	unlinkat(c->dir_fd, socket_name(c), 0);
-	_exit(0);
+	return vm->control ? ctl_file_publish(&vm->control->file) : -EINVAL;
 }
 
 int hv_control_unlinker(struct hv_vm *vm)
 {
-	struct hv_control *c = vm->control;
-	int pfd[2];
-	pid_t pid;
-
-	if (!c || c->dir_fd < 0 || c->dir_fd <= 2)
-		return 0;
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	if (pfd[0] <= 2) { /* cannot happen with stdio_guard; be safe */
-		close(pfd[0]);
-		close(pfd[1]);
-		return -EBADF;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -errno;
-	}
-	if (pid == 0)
-		unlinker_run(c, pfd[0]);
-	close(pfd[0]);
-	c->unlinker_fd = pfd[1];
-	c->unlinker = pid;
-	return 0;
+	return vm->control ? ctl_file_unlinker(&vm->control->file) : 0;
 }
 
 int hv_control_dirfd(struct hv_vm *vm)
 {
-	return vm->control ? vm->control->dir_fd : -1;
+	return vm->control ? vm->control->file.dir_fd : -1;
 }
 
 void hv_control_close(struct hv_vm *vm)
@@ -516,17 +410,7 @@ void hv_control_close(struct hv_vm *vm)
 			client_close(vm, &c->clients[i]);
 	hv_loop_del(vm, c->listen_fd);
 	close(c->listen_fd);
-	/* Sandboxed under its own uid it may not unlink in root's directory: the unlinker does. */
-	if (c->unlinker_fd >= 0) {
-		close(c->unlinker_fd);
-		while (waitpid(c->unlinker, NULL, 0) < 0 && errno == EINTR)
-			;
-	} else if (c->dir_fd >= 0)
-		unlinkat(c->dir_fd, socket_name(c), 0);
-	else
-		unlink(c->path);
-	if (c->dir_fd >= 0)
-		close(c->dir_fd);
+	ctl_file_remove(&c->file);
 	vm->control = NULL;
 	free(c);
 }

@@ -288,9 +288,11 @@ int hv_builtin_devices_init(struct hv_vm *vm);
 int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, struct hvctl_save_result *res);
 /* dumpcore.c: HVCTL_DUMP_CORE, the guest's ELF core to fd. */
 int hv_dump_core(struct hv_vm *vm, int fd, struct hvctl_save_result *res);
-/* restore.c: --restore. build: the domain from the stream (instead of the kernel and
- * boot pages); finish, once the console exists: its saved output, then the vCPUs start. */
+/* restore.c: --restore. build: the domain from the stream's header (instead of the
+ * kernel and boot pages); stream, inside the sandbox: the rest of it, into RAM, KVM
+ * and the devices; finish, once the console exists: its saved output, then the vCPUs start. */
 int hv_restore_build(struct hv_vm *vm);
+int hv_restore_stream(struct hv_vm *vm);
 int hv_restore_finish(struct hv_vm *vm);
 
 /* The built-in devices' constructors. */
@@ -399,12 +401,15 @@ size_t hv_console_ring_copy(struct hv_vm *vm, uint8_t *buf, size_t len);
 void hv_console_ring_restore(struct hv_vm *vm, const uint8_t *buf, size_t len);
 
 /* control.c */
-int hv_control_open(struct hv_vm *vm, const char *path);
+/* hidden: under its incoming name until hv_control_publish (a restore, control_file.h). */
+int hv_control_open(struct hv_vm *vm, const char *path, int hidden);
+int hv_control_publish(struct hv_vm *vm);
 void hv_control_close(struct hv_vm *vm);
 /* The socket's directory (an O_PATH fd), where it is unlinked at the end; -1 if none. */
 int hv_control_dirfd(struct hv_vm *vm);
 /* Before xenon-hv gives up root: a child that stays root, holding only the
- * directory, and removes the socket once xenon-hv has gone (or closed it). */
+ * directory, publishes the socket when asked and removes it once xenon-hv
+ * has gone (or closed it). */
 int hv_control_unlinker(struct hv_vm *vm);
 void hv_control_event(struct hv_vm *vm, uint32_t kind, const char *detail);
 

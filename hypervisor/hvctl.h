@@ -349,6 +349,9 @@ struct hvctl_event {
 };
 
 const char *hvctl_default_socket(uint32_t domid, char *buf, unsigned len);
+/* The hidden name a restoring xenon-hv's socket has until the domain is
+ * there: "DIR/N.sock" -> "DIR/.N.sock.incoming" (NULL: longer than len). */
+const char *hvctl_incoming_socket(const char *socket_path, char *buf, unsigned len);
 int hvctl_connect(const char *socket_path, int *fd);
 /*
  * The same, with every later call on *fd bounded too: connect, each send

@@ -25,6 +25,17 @@ const char *hvctl_default_socket(uint32_t domid, char *buf, unsigned len)
 	return buf;
 }
 
+const char *hvctl_incoming_socket(const char *socket_path, char *buf, unsigned len)
+{
+	const char *slash = strrchr(socket_path, '/');
+	int dir = slash ? (int)(slash - socket_path + 1) : 0;
+	int n = snprintf(buf, len, "%.*s.%s.incoming", dir, socket_path, socket_path + dir);
+
+	if (n < 0 || (unsigned)n >= len)
+		return NULL;
+	return buf;
+}
+
 int hvctl_connect(const char *socket_path, int *fd)
 {
 	return hvctl_connect_timeout(socket_path, 0, fd);

@@ -85,6 +85,17 @@ static int build_domain(struct hv_vm *vm)
 				      XENON_BOOT_INFO_GPA);
 }
 
+/*
+ * A restore reads all but the stream's header under the main thread's
+ * filter, in the sandbox: what a peer sends is never parsed as root.
+ */
+static int restore_sandboxed(struct hv_vm *vm)
+{
+	int rc = hv_seccomp_enter(HV_THREAD_MAIN);
+
+	return rc ? rc : hv_restore_stream(vm);
+}
+
 /* Remove what the domain made outside the process: socket file, tty mode. */
 void hv_cleanup(struct hv_vm *vm)
 {
@@ -122,14 +133,15 @@ int main(int argc, char **argv)
 		return HV_EXIT_ERROR;
 	vm_init(&vm, &args);
 	hv_vcpu_state_init(); /* /proc/self/task, before the sandbox hides /proc */
-	if (hv_loop_create(&vm) || build_domain(&vm) || hv_control_open(&vm, args.control) ||
-	    hv_console_open(&vm, args.console) || hv_sandbox_enter(&vm) || hv_devices_start(&vm)) {
+	if (hv_loop_create(&vm) || build_domain(&vm) || hv_control_open(&vm, args.control, !!args.restore) ||
+	    hv_console_open(&vm, args.console) || hv_sandbox_enter(&vm) ||
+	    (args.restore && restore_sandboxed(&vm)) || hv_devices_start(&vm)) {
 		hv_cleanup(&vm);
 		log_warnx("domain %s not started", args.name);
 		return HV_EXIT_ERROR;
 	}
-	if ((args.restore ? hv_restore_finish(&vm) : hv_vcpu_start(&vm.vcpus[0])) ||
-	    hv_seccomp_enter(HV_THREAD_MAIN)) {
+	if (args.restore ? hv_restore_finish(&vm) || hv_control_publish(&vm)
+			 : hv_vcpu_start(&vm.vcpus[0]) || hv_seccomp_enter(HV_THREAD_MAIN)) {
 		hv_cleanup(&vm);
 		return HV_EXIT_ERROR;
 	}

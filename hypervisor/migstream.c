@@ -59,18 +59,18 @@ uint64_t mig_frame_pfn(uint64_t mem_bytes, uint64_t n)
 
 /* ---- the record kinds ---- */
 
-struct rd;
-typedef int (*check_fn)(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
+struct mig_reader;
+typedef int (*check_fn)(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p);
 
-static int check_xsave(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
-static int check_xcrs(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
-static int check_msrs(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
-static int check_events(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
-static int check_mp_state(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
-static int check_irqchip(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
-static int check_clock(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
-static int check_device(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
-static int check_vdev(struct rd *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_xsave(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_xcrs(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_msrs(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_events(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_mp_state(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_irqchip(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_clock(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_device(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_vdev(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p);
 
 static const struct rec_kind {
 	const char *name;
@@ -108,7 +108,7 @@ const char *mig_rec_name(uint32_t type)
 
 /* ---- the reader's state and its error messages ---- */
 
-struct rd {
+struct mig_reader {
 	struct mig_source *src;
 	const struct mig_reader_ops *ops;
 	void *opaque;
@@ -120,7 +120,7 @@ struct rd {
 	uint8_t *buf;			 /* MIG_MAX_RECORD + padding */
 };
 
-__attribute__((format(printf, 2, 3))) static int bad(struct rd *rd, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int bad(struct mig_reader *rd, const char *fmt, ...)
 {
 	char what[200];
 	va_list ap;
@@ -137,7 +137,7 @@ __attribute__((format(printf, 2, 3))) static int bad(struct rd *rd, const char *
 	return -EBADMSG;
 }
 
-static int check_xsave(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+static int check_xsave(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p)
 {
 	(void)p;
 	if (r->len % 4)
@@ -146,7 +146,7 @@ static int check_xsave(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
 	return 0;
 }
 
-static int check_xcrs(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+static int check_xcrs(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p)
 {
 	struct kvm_xcrs x;
 
@@ -158,7 +158,7 @@ static int check_xcrs(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
 	return 0;
 }
 
-static int check_msrs(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+static int check_msrs(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p)
 {
 	struct kvm_msrs m;
 
@@ -175,7 +175,7 @@ static int check_msrs(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
 	(KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR | KVM_VCPUEVENT_VALID_SHADOW |    \
 	 KVM_VCPUEVENT_VALID_SMM | KVM_VCPUEVENT_VALID_PAYLOAD | KVM_VCPUEVENT_VALID_TRIPLE_FAULT)
 
-static int check_events(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+static int check_events(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p)
 {
 	struct kvm_vcpu_events e;
 
@@ -186,7 +186,7 @@ static int check_events(struct rd *rd, const struct mig_rec *r, const uint8_t *p
 	return 0;
 }
 
-static int check_mp_state(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+static int check_mp_state(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p)
 {
 	struct kvm_mp_state m;
 
@@ -198,7 +198,7 @@ static int check_mp_state(struct rd *rd, const struct mig_rec *r, const uint8_t 
 	return 0;
 }
 
-static int check_irqchip(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+static int check_irqchip(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p)
 {
 	struct kvm_irqchip c;
 
@@ -209,7 +209,7 @@ static int check_irqchip(struct rd *rd, const struct mig_rec *r, const uint8_t *
 	return 0;
 }
 
-static int check_clock(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+static int check_clock(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p)
 {
 	struct kvm_clock_data c;
 	const uint32_t known = KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME | KVM_CLOCK_HOST_TSC;
@@ -222,7 +222,7 @@ static int check_clock(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
 }
 
 /* A device's name: 1 to 15 of [a-z0-9_.-], NUL-padded. */
-static int check_device(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+static int check_device(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p)
 {
 	size_t n = strnlen((const char *)p, MIG_DEVICE_NAME);
 
@@ -391,7 +391,7 @@ int mig_vdev_check(const void *p, size_t len, char *why, size_t whylen)
 	return check_vif(&f, why, whylen);
 }
 
-static int check_vdev(struct rd *rd, const struct mig_rec *r, const uint8_t *p)
+static int check_vdev(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p)
 {
 	char why[160];
 
@@ -457,7 +457,7 @@ static int src_read(struct mig_source *s, void *buf, size_t len)
 	return src_readv(s, &iov, 1);
 }
 
-static int truncated(struct rd *rd, int rc)
+static int truncated(struct mig_reader *rd, int rc)
 {
 	if (rc == -ENODATA && rd->nrec)
 		log_warnx(
@@ -473,7 +473,7 @@ static int truncated(struct rd *rd, int rc)
 
 /* ---- reading ---- */
 
-static int read_header(struct rd *rd)
+static int read_header(struct mig_reader *rd)
 {
 	struct mig_header *h = &rd->h;
 	uint64_t all;
@@ -505,7 +505,7 @@ static int read_header(struct rd *rd)
 }
 
 /* A PAGES record: the frame list, checked whole, then the data straight into place. */
-static int read_pages(struct rd *rd)
+static int read_pages(struct mig_reader *rd)
 {
 	static __thread uint64_t pfns[MIG_PAGES_MAX];
 	struct iovec iov[MIG_PAGES_MAX];
@@ -548,7 +548,7 @@ static int read_pages(struct rd *rd)
 }
 
 /* At END: the state of every online vCPU, each irqchip and the clock. */
-static int check_complete(struct rd *rd)
+static int check_complete(struct mig_reader *rd)
 {
 	for (uint32_t t = 1; t < MIG_REC_TYPE_MAX; t++) {
 		uint64_t want = kinds[t].per_vcpu      ? rd->h.vcpus_online
@@ -564,7 +564,7 @@ static int check_complete(struct rd *rd)
 }
 
 /* Size, instance and fields of a state record; the first of its kind and instance. */
-static int check_record(struct rd *rd, const struct rec_kind *k)
+static int check_record(struct mig_reader *rd, const struct rec_kind *k)
 {
 	struct mig_rec *r = &rd->rec;
 	int once = k->per_vcpu || r->type == MIG_REC_IRQCHIP || r->type == MIG_REC_CLOCK;
@@ -581,7 +581,7 @@ static int check_record(struct rd *rd, const struct rec_kind *k)
 	return 0;
 }
 
-static int read_state(struct rd *rd, const struct rec_kind *k)
+static int read_state(struct mig_reader *rd, const struct rec_kind *k)
 {
 	struct mig_rec *r = &rd->rec;
 	uint64_t padded = PAD8(r->len);
@@ -601,7 +601,7 @@ static int read_state(struct rd *rd, const struct rec_kind *k)
 	return rd->ops->record ? rd->ops->record(rd->opaque, r, rd->buf) : 0;
 }
 
-static int read_records(struct rd *rd)
+static int read_records(struct mig_reader *rd)
 {
 	for (;;) {
 		struct mig_rec *r = &rd->rec;
@@ -633,23 +633,48 @@ static int read_records(struct rd *rd)
 	}
 }
 
-int mig_read(struct mig_source *s, const struct mig_reader_ops *ops, void *opaque)
+struct mig_reader *mig_reader_new(struct mig_source *s, const struct mig_reader_ops *ops, void *opaque)
 {
-	struct rd *rd = calloc(1, sizeof(*rd));
-	int rc;
+	struct mig_reader *rd = calloc(1, sizeof(*rd));
 
 	if (!rd || !(rd->buf = malloc(PAD8(MIG_MAX_RECORD)))) {
 		free(rd);
-		return -ENOMEM;
+		return NULL;
 	}
 	rd->src = s;
 	rd->ops = ops;
 	rd->opaque = opaque;
+	return rd;
+}
+
+int mig_read_header(struct mig_reader *rd)
+{
+	return read_header(rd);
+}
+
+int mig_read_records(struct mig_reader *rd)
+{
+	return read_records(rd);
+}
+
+void mig_reader_free(struct mig_reader *rd)
+{
+	if (rd)
+		free(rd->buf);
+	free(rd);
+}
+
+int mig_read(struct mig_source *s, const struct mig_reader_ops *ops, void *opaque)
+{
+	struct mig_reader *rd = mig_reader_new(s, ops, opaque);
+	int rc;
+
+	if (!rd)
+		return -ENOMEM;
 	rc = read_header(rd);
 	if (!rc)
 		rc = read_records(rd);
-	free(rd->buf);
-	free(rd);
+	mig_reader_free(rd);
 	return rc;
 }
 

@@ -192,5 +192,12 @@ void mig_source_fd(struct mig_source *s, int fd);
 void mig_source_buf(struct mig_source *s, const void *buf, size_t len);
 /* Reads up to and including END; what a callback returns stops it (and is returned). */
 int mig_read(struct mig_source *s, const struct mig_reader_ops *ops, void *opaque);
+/* The same in two steps, for a reader that changes between them (a
+ * restoring xenon-hv builds the domain from the header, then enters its
+ * sandbox before it reads anything else); NULL: no memory. */
+struct mig_reader *mig_reader_new(struct mig_source *s, const struct mig_reader_ops *ops, void *opaque);
+int mig_read_header(struct mig_reader *r);
+int mig_read_records(struct mig_reader *r); /* after the header, up to and including END */
+void mig_reader_free(struct mig_reader *r);
 
 #endif

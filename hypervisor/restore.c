@@ -1,11 +1,13 @@
 /*
  * xenon-hv --restore: build the domain from a stream (man/xenon-migration.7)
  * instead of a kernel. The header gives the shape (memory, vCPUs), which is
- * built at once; pages go straight into RAM as they come; the state records
- * are kept until END and only then put into KVM and the devices, so that a
- * stream refused anywhere leaves nothing running. The process then exits
- * with an error and nothing of the domain was ever visible (the control
- * socket comes later).
+ * built at once, while xenon-hv is still root; the rest is read after it
+ * entered its sandbox (main.c). Pages go straight into RAM as they come; the
+ * state records are kept until END and only then put into KVM and the
+ * devices, so that a stream refused anywhere leaves nothing running. The
+ * process then exits with an error and nothing of the domain was ever
+ * visible: its control socket has a hidden name until the end
+ * (control_file.h).
  */
 #include "hypervisor/migstate.h"
 
@@ -38,6 +40,9 @@ struct restore {
 	unsigned nr_devs;
 	uint8_t *console;
 	size_t console_len;
+	struct mig_source src;
+	struct mig_reader *reader; /* from the header until END */
+	int fd;			   /* the stream's */
 };
 
 static struct restore *pending; /* from hv_restore_build until hv_restore_finish */
@@ -258,26 +263,59 @@ static int open_source(const char *arg, int *fd)
 	return 0;
 }
 
+static void stop_reading(struct restore *r)
+{
+	mig_reader_free(r->reader);
+	r->reader = NULL;
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
+static int refused(struct restore *r, int rc)
+{
+	stop_reading(r);
+	log_warnx("--restore %s: not restored (%s)", r->vm->args.restore, log_strerror(rc));
+	return rc;
+}
+
+/* The header: the domain's shape, made at once; the rest is hv_restore_stream's. */
 int hv_restore_build(struct hv_vm *vm)
 {
 	struct restore *r = calloc(1, sizeof(*r));
-	struct mig_source src;
-	int fd, rc;
+	int rc;
 
 	if (!r)
 		return -ENOMEM;
 	r->vm = vm;
+	r->fd = -1;
 	pending = r;
-	rc = open_source(vm->args.restore, &fd);
+	rc = open_source(vm->args.restore, &r->fd);
 	if (rc)
 		return rc;
-	mig_source_fd(&src, fd);
-	rc = mig_read(&src, &ops, r);
-	close(fd);
-	if (rc) {
-		log_warnx("--restore %s: not restored (%s)", vm->args.restore, log_strerror(rc));
-		return rc;
-	}
+	mig_source_fd(&r->src, r->fd);
+	r->reader = mig_reader_new(&r->src, &ops, r);
+	if (!r->reader)
+		return refused(r, -ENOMEM);
+	rc = mig_read_header(r->reader);
+	return rc ? refused(r, rc) : 0;
+}
+
+/*
+ * Everything after the header, read inside the sandbox (xenon-migration(7)):
+ * what a hostile peer sends is parsed by a process that is no longer root.
+ */
+int hv_restore_stream(struct hv_vm *vm)
+{
+	struct restore *r = pending;
+	int rc;
+
+	if (!r || !r->reader)
+		return -EINVAL;
+	rc = mig_read_records(r->reader);
+	if (rc)
+		return refused(r, rc);
+	stop_reading(r);
 	rc = apply(r);
 	free(r->written);
 	r->written = NULL;
@@ -294,6 +332,7 @@ int hv_restore_build(struct hv_vm *vm)
 
 static void restore_free(struct restore *r)
 {
+	stop_reading(r);
 	for (unsigned i = 0; r->vcpus && i < r->vm->args.nr_vcpus; i++)
 		for (unsigned t = 0; t < MIG_REC_TYPE_MAX; t++)
 			free(r->vcpus[i].rec[t]);

@@ -248,7 +248,8 @@ int hv_sandbox_enter(struct hv_vm *vm)
 		rc = enter_namespaces(on);
 	if (!rc && (on & HVCTL_SANDBOX_RLIMITS))
 		rc = set_rlimits(vm, size_now);
-	if (!rc && (on & HVCTL_SANDBOX_USER))
+	/* Root and unfiltered, it renames (a restore) and removes the socket file for us. */
+	if (!rc && (on & (HVCTL_SANDBOX_USER | HVCTL_SANDBOX_SECCOMP)))
 		rc = hv_control_unlinker(vm);
 	if (!rc && (on & HVCTL_SANDBOX_USER))
 		rc = drop_user(vm->args.uid, vm->args.gid);

@@ -179,6 +179,7 @@ static int publish_console(libxl_ctx *ctx, const struct libxl__layout *l, const 
 
 static void undo_create(libxl_ctx *ctx, uint32_t domid, int hv_pid, const char *control)
 {
+	char incoming[LIBXL_PATH_MAX];
 	int status;
 
 	if (hv_pid > 0) {
@@ -188,6 +189,8 @@ static void undo_create(libxl_ctx *ctx, uint32_t domid, int hv_pid, const char *
 	libxl__devices_teardown(ctx, domid);
 	libxl__sched_cleanup(ctx, domid);
 	unlink(control);
+	if (hvctl_incoming_socket(control, incoming, sizeof(incoming))) /* a restore's, not renamed yet */
+		unlink(incoming);
 	xsc_release_domain(ctx->xsh, domid);
 	libxl__layout_remove(ctx, domid);
 }

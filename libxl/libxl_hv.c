@@ -359,7 +359,8 @@ static int wait_events(int ifd, int pidfd, int timeout_ms)
 /*
  * The socket appears (bind) just before xenon-hv listens on it, so after an
  * inotify event a refused connection is retried after a millisecond. A
- * restoring xenon-hv opens it only once it has read the whole stream, which
+ * restoring xenon-hv renames it into place (a hidden name until then:
+ * hvctl_incoming_socket) only once it has read the whole stream, which
  * takes as long as the stream does (a large guest, a slow link, a guest
  * dirtying memory during a migration): no deadline then; it either answers
  * or ends (a cut or bad stream), and the pidfd says so.
