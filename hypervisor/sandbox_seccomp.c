@@ -18,6 +18,7 @@
 #include "hypervisor/hvctl.h"
 #include "hypervisor/seccomp_rules.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -31,6 +32,30 @@ static const char *const kind_names[HV_THREAD_NR_KINDS] = {
 
 /* Each kind's filter patched once, loaded by each thread with one system call. */
 static struct seccomp_prog bpf[HV_THREAD_NR_KINDS];
+
+static void *no_op(void *arg)
+{
+	return arg;
+}
+
+/*
+ * glibc installs a signal handler of its own (SIGSETXID, rt_sigaction) at a
+ * process's first pthread_create: done here, so that a thread made once the
+ * main thread's filter is in force (which forbids rt_sigaction), such as
+ * a restored domain's first vCPU, is not taken for an attack.
+ */
+static int first_thread(void)
+{
+	pthread_t t;
+	int rc = pthread_create(&t, NULL, no_op, NULL);
+
+	if (rc) {
+		log_warnx("seccomp: cannot start a thread: %s", log_strerror(-rc));
+		return -rc;
+	}
+	pthread_join(t, NULL);
+	return 0;
+}
 
 int hv_seccomp_prepare(int task_dir, int ctl_dir)
 {
@@ -47,7 +72,8 @@ int hv_seccomp_prepare(int task_dir, int ctl_dir)
 		log_warnx("seccomp: cannot prepare the filters: %s", log_strerror(rc));
 		return rc;
 	}
-	return seccomp_bpf_trap("xenon-hv", "the domain crashed", HV_EXIT_SECCOMP);
+	rc = seccomp_bpf_trap("xenon-hv", "the domain crashed", HV_EXIT_SECCOMP);
+	return rc ? rc : first_thread();
 }
 
 int hv_seccomp_enter(enum hv_thread_kind kind)
