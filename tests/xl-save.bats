@@ -119,6 +119,25 @@ restore_half_fed() {
 	wait_for 10 nothing_left
 }
 
+# Root but filtered (sandbox.user = 0): the socket is renamed by the unlinker, which the filter leaves out.
+@test "xl restore with the sandbox's user measure off: the socket is still published, and removed at the end" {
+	require_kvm
+	printf 'sandbox.user = 0\n' >> "$XL_CONF"
+	running_guest
+	xl save sv1 "$T/sv1.save"
+	wait_for 10 nothing_left
+	xl restore "$T/sv1.save"
+	id=$(xl domid sv1)
+	hv=$(xenstore-read "/libxl/$id/hv-pid")
+	grep -q "^Seccomp:[[:space:]]*2" "/proc/$hv/status"
+	grep "^Uid:" "/proc/$hv/status" | awk '{ exit !($2 == 0) }'
+	[ -S "$XENON_RUNDIR/domains/$id.sock" ]
+	before=$(last_tick sv1)
+	wait_for 20 eval '[ "$(last_tick sv1)" -gt '"$before"' ]'
+	xl destroy sv1
+	wait_for 10 nothing_left
+}
+
 @test "xl save -c --json leaves the domain running and says what it did" {
 	require_kvm
 	running_guest
