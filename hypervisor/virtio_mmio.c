@@ -72,15 +72,17 @@ static uint32_t irq_status(struct vmmio_dev *d)
 	return v;
 }
 
-/* Logged as a warning, at most LOGLIMIT_BURST a second for all devices:
- * a hostile guest can break and reset a device in a loop. */
-static void needs_reset_because(struct vmmio_dev *d, const char *why)
+/*
+ * Logged as a warning, at most LOGLIMIT_BURST a second for all devices per
+ * kind of error (lim: the caller's): a hostile guest can break and reset a
+ * device in a loop, and a flood of broken chains must not hide a refused
+ * queue set-up, nor the other way round.
+ */
+static void needs_reset_because(struct vmmio_dev *d, const char *why, struct loglimit *lim)
 {
-	static struct loglimit lim;
-
 	if (__atomic_exchange_n(&d->needs_reset, true, __ATOMIC_ACQ_REL))
 		return;
-	log_warnx_limited(&lim, "%s: device error%s%s; DEVICE_NEEDS_RESET set", d->ops->name, why ? ": " : "",
+	log_warnx_limited(lim, "%s: device error%s%s; DEVICE_NEEDS_RESET set", d->ops->name, why ? ": " : "",
 			  why ? why : "");
 	if (status_get(d) & VIRTIO_STATUS_DRIVER_OK)
 		irq_update(d, VMMIO_INT_CONFIG, 0);
@@ -88,7 +90,9 @@ static void needs_reset_because(struct vmmio_dev *d, const char *why)
 
 void vmmio_set_needs_reset(struct vmmio_dev *d)
 {
-	needs_reset_because(d, NULL);
+	static struct loglimit lim;
+
+	needs_reset_because(d, NULL, &lim);
 }
 
 void vmmio_config_changed(struct vmmio_dev *d)
@@ -108,10 +112,11 @@ void vmmio_notify_used(struct vmmio_dev *d, unsigned q)
 
 static void on_queue_broken(void *opaque, struct virtq *vq)
 {
+	static struct loglimit lim;
 	char why[160];
 
 	snprintf(why, sizeof(why), "queue %u: %s", vq->index, vq->why);
-	needs_reset_because(opaque, why);
+	needs_reset_because(opaque, why, &lim);
 }
 
 static void reset_queue(struct vmmio_dev *d, unsigned q)
@@ -176,12 +181,13 @@ static void queue_enable(struct vmmio_dev *d, unsigned q)
 		pthread_mutex_unlock(&d->run_lock);
 	}
 	if (rc < 0) {
+		static struct loglimit lim;
 		char why[160];
 
 		snprintf(why, sizeof(why), "queue %u: size %u, rings %#llx %#llx %#llx refused (%s)", q,
 			 r->num, (unsigned long long)r->desc, (unsigned long long)r->driver,
 			 (unsigned long long)r->device, log_strerror(rc));
-		needs_reset_because(d, why);
+		needs_reset_because(d, why, &lim);
 	}
 }
 
