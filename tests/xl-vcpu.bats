@@ -160,9 +160,9 @@ affinity_of() {
 	xl vcpu-pin f1 all 1
 	allowed_is 1 0 1
 	allowed_is 1 1 1
-	run xl vcpu-list f1
-	[[ ${lines[1]} =~ ^f1\ +1\ +0\ +1\ +.*\ \ 1\ /\ all$ ]]
-	[[ ${lines[2]} =~ ^f1\ +1\ +1\ +1\ +.*\ \ 1\ /\ all$ ]]
+	# A halted vCPU's thread moves to CPU 1 when it next wakes (its timer): the CPU column follows.
+	wait_for 10 eval '[[ $(xl vcpu-list f1 | sed -n 2p) =~ ^f1\ +1\ +0\ +1\ +.*\ \ 1\ /\ all$ ]]'
+	wait_for 10 eval '[[ $(xl vcpu-list f1 | sed -n 3p) =~ ^f1\ +1\ +1\ +1\ +.*\ \ 1\ /\ all$ ]]'
 	xl destroy f1
 	nothing_left
 }
