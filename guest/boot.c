@@ -62,6 +62,7 @@ static void kmain(void)
 
 	cpus[0].online = true;
 	trap_init();
+	pvm_resume_init();
 	console_init();
 	printf("xenon-guest %s: %u vCPUs, %lu MiB, platform %s\n", GUEST_VERSION, bi->nr_vcpus,
 	       (unsigned long)(bi->mem_bytes >> 20), platform_name());

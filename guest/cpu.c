@@ -104,3 +104,27 @@ void spin_unlock(spinlock_t *l)
 {
 	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
+
+/*
+ * PVM, after a restore: xenon-hv sends XENON_VECTOR_PVM_RESUME to every
+ * restored vCPU, which registers its VIF page again (the registration is
+ * not part of KVM's state; until then the vCPU runs emulated). Harmless
+ * on a vCPU whose page is registered.
+ */
+static void vif_register_again(struct regs *r)
+{
+	struct cpu *c = this_cpu();
+	uint64_t gpa = (uintptr_t)vif_pages[c->id];
+	long rc = PVM_HC_SET_VIF_GPA;
+
+	(void)r;
+	__asm__ volatile("int $0x1b" : "+a"(rc), "+b"(gpa) : : "rcx", "rdx", "r11", "memory");
+	if (rc == 0)
+		c->vif_registrations++;
+}
+
+void pvm_resume_init(void)
+{
+	if (platform == PLATFORM_PVM)
+		irq_register(XENON_VECTOR_PVM_RESUME, vif_register_again);
+}

@@ -65,6 +65,7 @@ struct cpu {
 	volatile uint64_t irqs;
 	volatile bool online;
 	volatile bool report_pending;
+	volatile uint32_t vif_registrations; /* PVM: again, after a restore (pvm_resume_init) */
 };
 extern struct cpu cpus[MAX_CPUS];
 extern uint8_t cpu_stacks[MAX_CPUS][STACK_SIZE];
@@ -78,6 +79,7 @@ void irq_disable(void);
 unsigned long irq_save(void);
 void irq_restore(unsigned long flags);
 void cpu_idle(void);
+void pvm_resume_init(void); /* PVM: restored vCPUs register their VIF pages again */
 
 typedef volatile int spinlock_t;
 void spin_lock(spinlock_t *l);

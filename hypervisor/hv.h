@@ -200,6 +200,7 @@ int hv_kvm_create_vcpu(struct hv_vm *vm, unsigned index);
 int hv_kvm_detect_platform(struct hv_vm *vm);
 void hv_kvm_release_async(struct hv_vm *vm);
 int hv_kvm_irq_line(struct hv_vm *vm, unsigned pin, int level);
+int hv_kvm_msi(struct hv_vm *vm, uint32_t apic_id, uint8_t vector);
 int hv_kvm_irq_pulse(struct hv_vm *vm, unsigned pin);
 int hv_kvm_enter_long_mode(struct hv_vcpu *vcpu, uint64_t rip, uint64_t rsp, uint64_t cr3, uint64_t rsi);
 

@@ -193,6 +193,16 @@ int hv_kvm_irq_line(struct hv_vm *vm, unsigned pin, int level)
 	return 0;
 }
 
+/* A fixed, edge-triggered MSI of vector to the local APIC apic_id (physical destination). */
+int hv_kvm_msi(struct hv_vm *vm, uint32_t apic_id, uint8_t vector)
+{
+	struct kvm_msi m = {.address_lo = 0xfee00000u | (apic_id & 0xff) << 12, .data = vector};
+
+	if (ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &m) < 0)
+		return -errno;
+	return 0;
+}
+
 /* An edge: the IOAPIC latches the rising edge. */
 int hv_kvm_irq_pulse(struct hv_vm *vm, unsigned pin)
 {

@@ -228,6 +228,29 @@ static int restore_devices(struct restore *r)
 	return 0;
 }
 
+/*
+ * PVM: a vCPU's VIF page registration is not part of KVM's state; until the
+ * guest registers it again the vCPU runs in KVM's emulator. Each restored
+ * vCPU gets XENON_VECTOR_PVM_RESUME (xenon-boot.h), on which the guest does.
+ */
+static int ask_vif_again(struct restore *r)
+{
+	struct hv_vm *vm = r->vm;
+
+	if (vm->platform != XENON_PLATFORM_PVM)
+		return 0;
+	for (unsigned i = 0; i < vm->args.nr_vcpus; i++) {
+		int rc = r->online & (1ULL << i) ? hv_kvm_msi(vm, i, XENON_VECTOR_PVM_RESUME) : 0;
+
+		if (rc) {
+			log_warnx("restore: vCPU %u: cannot ask the guest to register its VIF page again: %s", i,
+				  log_strerror(rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int apply(struct restore *r)
 {
 	struct hv_vm *vm = r->vm;
@@ -237,7 +260,7 @@ static int apply(struct restore *r)
 	for (unsigned i = 0; i < vm->args.nr_vcpus && !rc; i++)
 		if (r->online & (1ULL << i))
 			rc = hv_mig_load_vcpu(&vm->vcpus[i], &r->vcpus[i]);
-	return rc;
+	return rc ? rc : ask_vif_again(r);
 }
 
 /* "--restore N" is an inherited fd, anything else a file. */

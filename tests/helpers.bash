@@ -244,6 +244,31 @@ pty_of() { hvctl "$XENON_RUNDIR/domains/$(xl domid "$1").sock" info | awk '$1 ==
 # first ("1234 1": pid 1 of a namespace of its own, as libxl starts xenon-hv).
 nspid_of() { awk '$1 == "NSpid:" { $1 = ""; sub(/^ +/, ""); print }' "/proc/$1/status"; }
 
+# emulated_of SOCKET: KVM's count of instructions it emulated for the domain
+# of that control socket, summed over its vCPUs (hvctl info: kvmN: ...
+# insn_emulation=N ...); fails where KVM has no such counter.
+emulated_of() {
+	hvctl "$1" info | awk '/^kvm[0-9]+:/ {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "insn_emulation") { n++; if (kv[2] == "-") bad = 1; s += kv[2] } } }
+		END { if (bad || !n) exit 1; printf "%.0f\n", s }'
+}
+
+# runs_natively NAME: domain NAME's guest runs bench-loop; KVM must have
+# emulated fewer instructions meanwhile than a thousandth of the loop's
+# iterations. Not a rate (bench/ measures that): emulated, every iteration
+# (dec; jnz) would be two instructions KVM emulates, at any host speed.
+runs_natively() {
+	local sock before after total
+	sock=$XENON_RUNDIR/domains/$(xl domid "$1").sock
+	before=$(emulated_of "$sock") || return 1
+	guest_cmd "$1" "bench-loop"
+	wait_for 60 console_has "$1" "iterations in all"
+	after=$(emulated_of "$sock")
+	total=$(console_text "$1" | tr -d '\r' | sed -n 's/^loop: [0-9]* iterations\/s, \([0-9]*\) iterations in all$/\1/p' | tail -1)
+	echo "# $1: loop of ${total:-?} iterations; KVM emulated $((after - before)) instructions meanwhile" >&3
+	[ "${total:-0}" -gt 0 ] && [ $((after - before)) -lt $((total / 1000)) ]
+}
+
 # Type a command into the guest's shell.
 guest_cmd() {
 	local tty

@@ -56,6 +56,8 @@ running_guest() {
 	wait_for 20 eval '[ "$(last_tick sv1)" -gt '"$before"' ]'
 	# One boot banner: the ring came along, and the guest did not boot again.
 	[ "$(console_text sv1 | grep -ac '^xenon-guest ')" -eq 1 ]
+	# Natively: on PVM its vCPU registered its VIF page again (xenon-boot.h).
+	runs_natively sv1
 	# Its xenstore watch on control/shutdown moved to the new domid's home.
 	xenstore-write "/local/domain/$new/control/shutdown" poweroff
 	wait_for 20 gone "$new"

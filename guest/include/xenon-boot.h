@@ -96,6 +96,17 @@ struct xenon_balloon_req {
 	uint64_t pfn[XENON_BALLOON_MAX_PFNS];
 };
 
+/*
+ * A domain restored on PVM (xenon-migration(7)): a vCPU's VIF page
+ * registration is not part of KVM's state, so a restored vCPU runs in KVM's
+ * instruction emulator until it registers its VIF page again. Before the
+ * restored vCPUs run, xenon-hv sends each of them this vector (a fixed MSI
+ * to its APIC ID, which is its index); the guest's handler registers the
+ * vCPU's VIF page as at boot, and the vCPU runs natively again. A guest
+ * without such a handler sees one unexpected interrupt and stays emulated.
+ */
+#define XENON_VECTOR_PVM_RESUME 0xf2
+
 /* The PVM ABI of these hosts (see shared PVM.md). */
 #define PVM_HC_VECTOR       0x1b
 #define PVM_HC_HALT         0x1009
