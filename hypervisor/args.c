@@ -29,7 +29,7 @@ void hv_usage(FILE *fp)
 		"       xenon-hv --restore FILE|FD [--name NAME] [--domid ID] [--console ...]\n"
 		"                [--control SOCKET] [--paused] [--xenstore[=SOCKET]] [-v]\n"
 		"                [--uid UID] [--gid GID] [--uid-shared] [--no-sandbox[=LIST]]\n"
-		"                [--hold-on crash,poweroff,reboot] [--keeper FD]\n"
+		"                [--hold-on crash,poweroff,reboot] [--keeper FD] [--ready FD]\n"
 		"Runs one Xenon domain: boots the ELF64 kernel FILE with MIB MiB of RAM\n"
 		"(default %d) and N vCPUs (default 1). See xenon-hv(8).\n",
 		HV_DEFAULT_MEM_MIB);
@@ -55,6 +55,7 @@ enum {
 	OPT_NO_SANDBOX,
 	OPT_HOLD_ON,
 	OPT_KEEPER,
+	OPT_READY,
 };
 
 static const struct option hv_options[] = {
@@ -77,6 +78,7 @@ static const struct option hv_options[] = {
     {"no-sandbox", optional_argument, NULL, OPT_NO_SANDBOX},
     {"hold-on", required_argument, NULL, OPT_HOLD_ON},
     {"keeper", required_argument, NULL, OPT_KEEPER},
+    {"ready", required_argument, NULL, OPT_READY},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -174,6 +176,22 @@ static int parse_keeper(const char *val, int *fd)
 	return fcntl(*fd, F_SETFD, FD_CLOEXEC) < 0 ? -errno : 0;
 }
 
+/* --ready FD: an inherited pipe to say "the control socket answers" on (main.c); close-on-exec from here on. */
+static int parse_ready(const char *val, int *fd)
+{
+	struct stat st;
+	uint64_t v;
+
+	if (parse_number("--ready", val, INT_MAX, &v))
+		return -EINVAL;
+	if (fstat((int)v, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		log_warnx("--ready %s: not an open pipe (libxl passes one; see xenon-hv(8))", val);
+		return -EINVAL;
+	}
+	*fd = (int)v;
+	return fcntl(*fd, F_SETFD, FD_CLOEXEC) < 0 ? -errno : 0;
+}
+
 static int set_option(struct hv_args *a, int opt, const char *val)
 {
 	uint64_t v;
@@ -246,6 +264,8 @@ static int set_option(struct hv_args *a, int opt, const char *val)
 		return parse_hold_on(val, &a->hold_on);
 	case OPT_KEEPER:
 		return parse_keeper(val, &a->keeper_fd);
+	case OPT_READY:
+		return parse_ready(val, &a->ready_fd);
 	}
 	return -EINVAL;
 }
@@ -308,6 +328,7 @@ int hv_parse_args(int argc, char **argv, struct hv_args *a)
 	a->console = "stdio";
 	a->cmdline = "";
 	a->keeper_fd = -1;
+	a->ready_fd = -1;
 	while ((opt = getopt_long(argc, argv, "vh", hv_options, NULL)) != -1) {
 		if (opt == 'h') {
 			hv_usage(stdout);

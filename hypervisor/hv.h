@@ -79,6 +79,7 @@ struct hv_args {
 	int uid_shared; /* other domains run as uid too (no RLIMIT_NPROC) */
 	uint32_t hold_on; /* --hold-on: bit n keeps the domain after it ends with HV_EXIT n */
 	int keeper_fd;	  /* --keeper: the socket the VM goes to at the end (kvm.c), or -1 */
+	int ready_fd;	  /* --ready: written once (a byte) when the control socket answers, or -1 */
 };
 
 /* The uid (and gid) of domain N's xenon-hv unless --uid says: base + N, as Xen's

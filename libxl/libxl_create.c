@@ -200,9 +200,9 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 		    struct libxl__keeper *keeper)
 {
 	char buf[16];
-	int rc, status = 0;
+	int rc, status = 0, ready = -1;
 
-	rc = libxl__hv_spawn(ctx, l, control, opts, cg_fds, pid, keeper);
+	rc = libxl__hv_spawn(ctx, l, control, opts, cg_fds, pid, keeper, &ready);
 	if (rc < 0)
 		return rc;
 	snprintf(buf, sizeof(buf), "%d", *pid);
@@ -214,7 +214,9 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	if (rc == 0)
 		rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/monitor-pid", l->domid);
 	if (rc == 0)
-		rc = libxl__hv_wait_up(control, *pid, opts && opts->restore, &status, fd);
+		rc = libxl__hv_wait_up(control, *pid, opts && opts->restore, &status, fd, ready);
+	else
+		close(ready);
 	if (rc == -ECHILD) {
 		*pid = 0;
 		if (WIFEXITED(status))

@@ -1,6 +1,6 @@
 /*
- * Spawning a domain's xenon-hv and waiting for it, on events (inotify on
- * the run directory, a pidfd for the child) rather than polling.
+ * Spawning a domain's xenon-hv and waiting for it, on events (its --ready
+ * pipe, a pidfd for the child) rather than polling.
  */
 #include "libxl/libxl_internal.h"
 
@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -84,13 +83,14 @@ int libxl__hv_info(libxl_ctx *ctx, uint32_t domid, struct hvctl_info *info)
 }
 
 struct hv_argv {
-	char *argv[32];
+	char *argv[40];
 	unsigned n;
 	char mem[24], vcpus[16], domid[16], xs[LIBXL_PATH_MAX + 16];
-	char uid[16], gid[16], off[96], hold[32];
+	char uid[16], gid[16], off[96], hold[32], ready[16];
 };
 
-/* The restore stream is fd 3 in xenon-hv, the keeper's socket the next (exec_hv puts them there). */
+/* The restore stream is fd 3 in xenon-hv, the keeper's socket the next, then
+ * the ready pipe (exec_hv puts them there). */
 #define HV_RESTORE_FD	      "3"
 #define HV_KEEPER_FD(restore) ((restore) ? "4" : "3")
 
@@ -207,7 +207,7 @@ static void child_fail(int errfd, int stage, int err)
  * exec; errors go back through errfd.
  */
 static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, const int cg_fds[2], int errfd,
-		    int keeper)
+		    int keeper, int ready)
 {
 	bool restore = opts && opts->restore;
 	int null = open("/dev/null", O_RDWR), next = restore ? 4 : 3, e;
@@ -223,9 +223,10 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, con
 		dup2(opts->hv_stdio, 1);
 		dup2(opts->hv_stdio, 2);
 	}
-	/* errfd and the keeper's socket out of the way of fds 3 and 4 first */
+	/* errfd, the keeper's socket and the ready pipe out of the way of fds 3 to 5 first */
 	e = fcntl(errfd, F_DUPFD_CLOEXEC, 16);
-	if (e < 0 || (keeper >= 0 && (keeper = fcntl(keeper, F_DUPFD_CLOEXEC, 16)) < 0))
+	if (e < 0 || (keeper >= 0 && (keeper = fcntl(keeper, F_DUPFD_CLOEXEC, 16)) < 0) ||
+	    (ready >= 0 && (ready = fcntl(ready, F_DUPFD_CLOEXEC, 16)) < 0))
 		child_fail(e < 0 ? errfd : e, SPAWN_EXEC, errno);
 	errfd = e;
 	/*
@@ -236,6 +237,8 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, con
 	if (restore && (opts->restore_fd == 3 ? fcntl(3, F_SETFD, 0) : dup2(opts->restore_fd, 3)) < 0)
 		child_fail(errfd, SPAWN_EXEC, errno);
 	if (keeper >= 0 && dup2(keeper, next++) < 0)
+		child_fail(errfd, SPAWN_EXEC, errno);
+	if (ready >= 0 && dup2(ready, next++) < 0) /* HV_READY_FD */
 		child_fail(errfd, SPAWN_EXEC, errno);
 	/* Nothing else of ours (xenstore connection, lock) leaks into xenon-hv. */
 	close_range((unsigned)next, (unsigned)errfd - 1, 0);
@@ -269,20 +272,44 @@ static int start_keeper(struct hv_argv *a, const struct libxl__layout *l, const 
 	return fd;
 }
 
+/*
+ * --ready: the pipe xenon-hv writes a byte to once its control socket
+ * answers (libxl__hv_wait_up), on the fd after the restore stream's and the
+ * keeper's. rfd: our end.
+ */
+static int ready_pipe(struct hv_argv *a, const libxl_domain_create_opts *opts, bool keeper, int *rfd, int *wfd)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	*rfd = p[0];
+	*wfd = p[1];
+	snprintf(a->ready, sizeof(a->ready), "%d", (opts && opts->restore ? 4 : 3) + (keeper ? 1 : 0));
+	add(a, "--ready");
+	add(a, a->ready);
+	return 0;
+}
+
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
-		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, struct libxl__keeper *k)
+		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, struct libxl__keeper *k,
+		    int *ready)
 {
 	bool newpid = !(opts && (opts->sandbox_off & HVCTL_SANDBOX_PID));
 	struct hv_argv a;
 	struct spawn_err e;
-	int pfd[2], err, status, keeper = -1;
+	int pfd[2], err, status, keeper = -1, ready_w = -1;
 	pid_t child;
 	ssize_t n;
 
 	build_argv(ctx, &a, l, control, opts);
 	*k = (struct libxl__keeper){0, -1};
+	*ready = -1;
 	if (newpid)
 		keeper = start_keeper(&a, l, opts, k);
+	err = ready_pipe(&a, opts, keeper >= 0, ready, &ready_w);
+	if (err < 0)
+		goto fail;
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		err = -errno;
 		goto fail;
@@ -301,9 +328,11 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	}
 	if (child == 0) {
 		close(pfd[0]);
-		exec_hv(&a, opts, cg_fds, pfd[1], keeper);
+		exec_hv(&a, opts, cg_fds, pfd[1], keeper, ready_w);
 	}
 	close(pfd[1]);
+	close(ready_w); /* xenon-hv's alone: EOF without a byte if it ends first */
+	ready_w = -1;
 	if (keeper >= 0)
 		close(keeper); /* xenon-hv's alone now: its end is the keeper's EOF */
 	keeper = -1;
@@ -327,6 +356,11 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 fail:
 	if (keeper >= 0)
 		close(keeper); /* the keeper reads EOF and exits */
+	if (ready_w >= 0)
+		close(ready_w);
+	if (*ready >= 0)
+		close(*ready);
+	*ready = -1;
 	libxl__keeper_wait(k);
 	return err;
 }
@@ -339,70 +373,50 @@ long libxl__now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-static int wait_events(int ifd, int pidfd, int timeout_ms)
+/* Until ready is readable or pidfd says the process ended: 1, 0 (timeout), -ECHILD or -errno. */
+static int wait_ready(int ready, int pidfd, long deadline)
 {
-	struct pollfd pfd[2] = {{ifd, POLLIN, 0}, {pidfd, POLLIN, 0}};
-	char buf[4096];
+	struct pollfd pfd[2] = {{ready, POLLIN, 0}, {pidfd, POLLIN, 0}};
+	long left = deadline - libxl__now_ms();
 	int n;
 
-	n = poll(pfd, 2, timeout_ms);
+	if (left < 0)
+		return 0;
+	n = poll(pfd, 2, deadline == LONG_MAX || left > INT_MAX ? -1 : (int)left);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
-	if (pfd[0].revents & POLLIN)
-		while (read(ifd, buf, sizeof(buf)) > 0)
-			;
-	if (pfd[1].revents & POLLIN)
-		return -ECHILD;
-	return 0;
+	if (pfd[0].revents) /* a byte, or EOF: xenon-hv ended without one */
+		return 1;
+	return pfd[1].revents ? -ECHILD : 0;
 }
 
 /*
- * The socket appears (bind) just before xenon-hv listens on it, so after an
- * inotify event a refused connection is retried after a millisecond. A
- * restoring xenon-hv renames it into place (a hidden name until then:
- * hvctl_incoming_socket) only once it has read the whole stream, which
- * takes as long as the stream does (a large guest, a slow link, a guest
- * dirtying memory during a migration): no deadline then; it either answers
- * or ends (a cut or bad stream), and the pidfd says so.
+ * xenon-hv writes a byte to its --ready pipe once its control socket
+ * answers. (Watching the socket's directory with inotify was the way before:
+ * closing an inotify instance waits for a kernel grace period, 10-20 ms in
+ * every create and in every migration's downtime.) A restoring xenon-hv is
+ * ready only once it has read the whole stream, which takes as long as the
+ * stream does (a large guest, a slow link, a guest dirtying memory during a
+ * migration): no deadline then; it either answers or ends (a cut or bad
+ * stream), and the pidfd says so.
  */
-int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, int *fd)
+int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, int *fd, int ready)
 {
-	char dir[LIBXL_PATH_MAX];
 	long deadline = restore ? LONG_MAX : libxl__now_ms() + HV_UP_TIMEOUT_MS;
-	int ifd, pidfd, rc;
+	int pidfd = pidfd_open(pid, 0), rc = 0;
+	char c;
 
-	snprintf(dir, sizeof(dir), "%s", control);
-	if (strrchr(dir, '/'))
-		*strrchr(dir, '/') = '\0';
-	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (ifd < 0)
-		return -errno;
-	if (inotify_add_watch(ifd, dir, IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0) {
-		rc = -errno;
-		close(ifd);
-		return rc;
-	}
-	pidfd = pidfd_open(pid, 0);
 	if (pidfd < 0) {
-		rc = -errno;
-		close(ifd);
-		return rc;
+		close(ready);
+		return -errno;
 	}
-	for (;;) {
-		rc = hvctl_connect_timeout(control, LIBXL__HV_TIMEOUT_MS, fd);
-		if (rc == 0)
-			break;
-		if (rc != -ENOENT && rc != -ECONNREFUSED)
-			break;
-		if (libxl__now_ms() >= deadline) {
-			rc = -ETIMEDOUT;
-			break;
-		}
-		rc = wait_events(ifd, pidfd, rc == -ECONNREFUSED ? 1 : 200);
-		if (rc < 0)
-			break;
-	}
-	close(ifd);
+	while (rc == 0 && libxl__now_ms() < deadline)
+		rc = wait_ready(ready, pidfd, deadline);
+	if (rc == 1)
+		rc = read(ready, &c, 1) == 1 ? hvctl_connect_timeout(control, LIBXL__HV_TIMEOUT_MS, fd) : -ECHILD;
+	else if (rc == 0)
+		rc = -ETIMEDOUT;
+	close(ready);
 	close(pidfd);
 	if (rc == -ECHILD && waitpid(pid, status, 0) != pid)
 		*status = 0;

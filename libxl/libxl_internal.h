@@ -180,8 +180,10 @@ struct libxl__keeper {
 	int pid;
 	int pidfd;
 };
+/* *ready: the pipe xenon-hv says it answers on (libxl__hv_wait_up's). */
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
-		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, struct libxl__keeper *k);
+		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, struct libxl__keeper *k,
+		    int *ready);
 /*
  * The VM keeper (libxl_keeper.c) of a xenon-hv in a PID namespace of its
  * own: *hv_end, the socket (close-on-exec) xenon-hv is to get as --keeper;
@@ -196,11 +198,12 @@ void libxl__keeper_forget(struct libxl__keeper *k);
  * Returns how many it holds (the keeper then exits). */
 unsigned libxl__keeper_run(int sock);
 /*
- * Wait for pid (our child) to listen on control and connect to it (*fd);
- * -ECHILD when it died first (*status: its wait status). With restore, no
- * deadline: xenon-hv answers once it has read the whole stream.
+ * Wait for pid (our child) to say on ready (closed here) that it answers on
+ * control, and connect to it (*fd); -ECHILD when it died first (*status:
+ * its wait status). With restore, no deadline: xenon-hv answers once it has
+ * read the whole stream.
  */
-int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, int *fd);
+int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, int *fd, int ready);
 /* CLOCK_MONOTONIC in milliseconds, for deadlines. */
 long libxl__now_ms(void);
 /* 1 when pid runs (a zombie has ended), else 0. */

@@ -87,6 +87,7 @@ struct fake {
 	uint32_t domid, vcpus, state;
 	uint64_t mem_mib, start_ns;
 	uint64_t max_kib; /* HVCTL_MEM_MAX (0: its memory) */
+	int ready;	  /* --ready, -1: none */
 	char pty[108];
 	int master, slave, mute;
 	char ring[256];
@@ -139,6 +140,8 @@ static int parse_args(struct fake *f, int argc, char **argv)
 					     {"hold-on", required_argument, NULL, 'H'},
 					     /* the VM keeper's socket: held, closed by the end (no VM to hand over) */
 					     {"keeper", required_argument, NULL, 'K'},
+					     /* the pipe to say "answering" on, once listening */
+					     {"ready", required_argument, NULL, 'R'},
 					     {NULL, 0, NULL, 0}};
 	int opt;
 
@@ -170,6 +173,10 @@ static int parse_args(struct fake *f, int argc, char **argv)
 			break;
 		case 'H':
 			f->hold_crash = strstr(optarg, "crash") != NULL;
+			break;
+		case 'R':
+			f->ready = (int)strtol(optarg, NULL, 10);
+			fcntl(f->ready, F_SETFD, FD_CLOEXEC);
 			break;
 		case '?':
 			return -EINVAL;
@@ -655,7 +662,7 @@ static void say_start_cpus(void)
 
 int main(int argc, char **argv)
 {
-	struct fake f = {0};
+	struct fake f = {.ready = -1};
 	struct timespec ts;
 	int lfd, rc, status;
 
@@ -692,6 +699,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fake-hv: cannot listen on %s: %s\n", f.control, strerror(-lfd));
 		return HV_EXIT_ERROR;
 	}
+	if (f.ready >= 0 && (write(f.ready, "r", 1) != 1 || close(f.ready)))
+		fprintf(stderr, "fake-hv: --ready %d: %s\n", f.ready, strerror(errno));
 	status = run(&f, lfd);
 	unlink(f.control);
 	return status;
