@@ -81,7 +81,8 @@ vcpu1_offline() { xl vcpu-list f1 | awk 'NR > 1 && $3 == 1 { print $4, $5 }' | g
 	[ "$status" -eq 1 ]
 	[[ $output == *"vCPU 1 is offline"* ]]
 	xl trigger f1 reset
-	wait_for 10 sh -c '[ "$(xl domid f1 2> /dev/null)" = 2 ]'
+	# Up again as domain 2, with its pids in xenstore (monitor-pid comes last) for the teardown to stop.
+	wait_for 10 sh -c '[ "$(xl domid f1 2> /dev/null)" = 2 ] && xenstore-read /libxl/2/monitor-pid > /dev/null 2>&1'
 }
 
 @test "sysrq writes the letter to control/sysrq; anything but one letter is refused" {
