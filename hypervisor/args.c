@@ -159,33 +159,20 @@ static int parse_hold_on(const char *list, uint32_t *mask)
 	return 0;
 }
 
-/* --keeper FD: an inherited socket to hand the VM to at the end (kvm.c); close-on-exec from here on. */
-static int parse_keeper(const char *val, int *fd)
+/*
+ * --keeper FD (an inherited socket to hand the VM to at the end, kvm.c) and
+ * --ready FD (an inherited pipe to say "the control socket answers" on,
+ * main.c): an open file of that type, close-on-exec from here on.
+ */
+static int parse_inherited(const char *opt, const char *val, mode_t type, const char *what, int *fd)
 {
 	struct stat st;
 	uint64_t v;
 
-	if (parse_number("--keeper", val, INT_MAX, &v))
+	if (parse_number(opt, val, INT_MAX, &v))
 		return -EINVAL;
-	if (fstat((int)v, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		log_warnx("--keeper %s: not an open socket (libxl passes the keeper's; see xenon-hv(8), NOTES)",
-			  val);
-		return -EINVAL;
-	}
-	*fd = (int)v;
-	return fcntl(*fd, F_SETFD, FD_CLOEXEC) < 0 ? -errno : 0;
-}
-
-/* --ready FD: an inherited pipe to say "the control socket answers" on (main.c); close-on-exec from here on. */
-static int parse_ready(const char *val, int *fd)
-{
-	struct stat st;
-	uint64_t v;
-
-	if (parse_number("--ready", val, INT_MAX, &v))
-		return -EINVAL;
-	if (fstat((int)v, &st) < 0 || !S_ISFIFO(st.st_mode)) {
-		log_warnx("--ready %s: not an open pipe (libxl passes one; see xenon-hv(8))", val);
+	if (fstat((int)v, &st) < 0 || (st.st_mode & S_IFMT) != type) {
+		log_warnx("%s %s: not an open %s", opt, val, what);
 		return -EINVAL;
 	}
 	*fd = (int)v;
@@ -263,9 +250,11 @@ static int set_option(struct hv_args *a, int opt, const char *val)
 	case OPT_HOLD_ON:
 		return parse_hold_on(val, &a->hold_on);
 	case OPT_KEEPER:
-		return parse_keeper(val, &a->keeper_fd);
+		return parse_inherited("--keeper", val, S_IFSOCK,
+				       "socket (libxl passes the keeper's; see xenon-hv(8), NOTES)", &a->keeper_fd);
 	case OPT_READY:
-		return parse_ready(val, &a->ready_fd);
+		return parse_inherited("--ready", val, S_IFIFO, "pipe (libxl passes one; see xenon-hv(8))",
+				       &a->ready_fd);
 	}
 	return -EINVAL;
 }

@@ -360,6 +360,20 @@ hv_status() {
 	[ ! -e "$T/other.sock" ]
 }
 
+# libxl waits for this byte rather than for the socket file (xenon-hv(8), --ready).
+@test "--ready FD: one byte once the control socket answers, then the pipe closes; a non-pipe is refused" {
+	require_kvm
+	start_hv --paused --ready 9 9> >(cat > "$T/ready.out")
+	wait_for 20 grep -qx r "$T/ready.out"
+	# The socket answers by then, and xenon-hv has closed its end.
+	"$HVCTL" "$SOCK" info > /dev/null
+	[ ! -e "/proc/$HV_PID/fd/9" ]
+	run "$HV" --kernel "$GUEST" --control "$T/other.sock" --ready 0 < /dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--ready 0: not an open pipe"* ]]
+	[ ! -e "$T/other.sock" ]
+}
+
 @test "destroy ends a paused domain too, and hvctl then says it is gone" {
 	require_kvm
 	start_hv --paused
