@@ -170,12 +170,8 @@ wait_exit() {
 }
 
 # emulated: KVM's count of instructions it emulated for this guest, summed
-# over the vCPUs (hvctl info: kvmN: ... insn_emulation=N ...).
-emulated() {
-	"$HVCTL" "$T/ctl.sock" info | awk '/^kvm[0-9]+:/ {
-		for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "insn_emulation") { n++; if (kv[2] == "-") bad = 1; s += kv[2] } } }
-		END { if (bad || !n) exit 1; printf "%.0f\n", s }'
-}
+# over the vCPUs (helpers.bash).
+emulated() { kvm_counter_of "$T/ctl.sock" insn_emulation; }
 
 # loop_runs_natively COUNTER: run bench-loop in the guest; KVM must have
 # emulated (COUNTER: a function printing its count) fewer instructions

@@ -244,12 +244,12 @@ pty_of() { hvctl "$XENON_RUNDIR/domains/$(xl domid "$1").sock" info | awk '$1 ==
 # first ("1234 1": pid 1 of a namespace of its own, as libxl starts xenon-hv).
 nspid_of() { awk '$1 == "NSpid:" { $1 = ""; sub(/^ +/, ""); print }' "/proc/$1/status"; }
 
-# emulated_of SOCKET: KVM's count of instructions it emulated for the domain
-# of that control socket, summed over its vCPUs (hvctl info: kvmN: ...
-# insn_emulation=N ...); fails where KVM has no such counter.
-emulated_of() {
-	hvctl "$1" info | awk '/^kvm[0-9]+:/ {
-		for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "insn_emulation") { n++; if (kv[2] == "-") bad = 1; s += kv[2] } } }
+# kvm_counter_of SOCKET NAME: one of KVM's own counters (hvctl info's kvmN:
+# lines, e.g. insn_emulation or exits) for the domain of that control socket,
+# summed over its vCPUs; fails where KVM keeps none.
+kvm_counter_of() {
+	hvctl "$1" info | awk -v k="$2" '/^kvm[0-9]+:/ {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) { n++; if (kv[2] == "-") bad = 1; s += kv[2] } } }
 		END { if (bad || !n) exit 1; printf "%.0f\n", s }'
 }
 
@@ -260,10 +260,10 @@ emulated_of() {
 runs_natively() {
 	local sock before after total
 	sock=$XENON_RUNDIR/domains/$(xl domid "$1").sock
-	before=$(emulated_of "$sock") || return 1
+	before=$(kvm_counter_of "$sock" insn_emulation) || return 1
 	guest_cmd "$1" "bench-loop"
 	wait_for 60 console_has "$1" "iterations in all"
-	after=$(emulated_of "$sock")
+	after=$(kvm_counter_of "$sock" insn_emulation)
 	total=$(console_text "$1" | tr -d '\r' | sed -n 's/^loop: [0-9]* iterations\/s, \([0-9]*\) iterations in all$/\1/p' | tail -1)
 	echo "# $1: loop of ${total:-?} iterations; KVM emulated $((after - before)) instructions meanwhile" >&3
 	[ "${total:-0}" -gt 0 ] && [ $((after - before)) -lt $((total / 1000)) ]

@@ -77,13 +77,8 @@ ticks() {
 	[[ "$output" == *"cpu 1: online"* ]]
 }
 
-# kvm_counter NAME: one of KVM's own counters (hvctl info's kvmN: lines,
-# e.g. insn_emulation or exits) summed over the vCPUs; fails if KVM keeps none.
-kvm_counter() {
-	"$HVCTL" "$SOCK" info | awk -v k="$1" '/^kvm[0-9]+:/ {
-		for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) { n++; if (kv[2] == "-") bad = 1; s += kv[2] } } }
-		END { if (bad || !n) exit 1; printf "%.0f\n", s }'
-}
+# kvm_counter NAME: that counter of our xenon-hv's vCPUs, summed (helpers.bash).
+kvm_counter() { kvm_counter_of "$SOCK" "$1"; }
 
 # skip_without_kvm_stats: skip, saying why, where KVM has no binary statistics.
 skip_without_kvm_stats() {
