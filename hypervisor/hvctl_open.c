@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <net/if_arp.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -85,6 +87,23 @@ static int set_mtu(const char *name, unsigned mtu)
 	return rc;
 }
 
+int hvctl_tap_host_mac(const char *name)
+{
+	static const unsigned char mac[] = HVCTL_TAP_HOST_MAC;
+	struct ifreq ifr = {0};
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+
+	if (s < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, mac, sizeof(mac));
+	if (ioctl(s, SIOCSIFHWADDR, &ifr) < 0)
+		rc = -errno;
+	close(s);
+	return rc;
+}
+
 static int open_vif(const struct hvctl_device_spec *spec, int *fds, unsigned *nfds)
 {
 	struct ifreq ifr = {0};
@@ -112,6 +131,8 @@ static int open_vif(const struct hvctl_device_spec *spec, int *fds, unsigned *nf
 			  tap_hint(rc));
 	else if ((rc = set_mtu(name, mtu)))
 		log_warnx("tap %s: cannot set its MTU to %u: %s", name, mtu, log_strerror(rc));
+	else if (created && (rc = hvctl_tap_host_mac(name)))
+		log_warnx("tap %s: cannot set its MAC to fe:ff:ff:ff:ff:ff: %s", name, log_strerror(rc));
 	if (rc) {
 		close(fd);
 		return rc;

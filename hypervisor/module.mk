@@ -46,7 +46,7 @@ $(eval $(call fuzzer,hypervisor/hv-vdev-spec-fuzz,tests/fuzz/hv-vdev-spec-fuzz.c
 $(eval $(call fuzzer,hypervisor/hv-blk-fuzz,tests/fuzz/hv-blk-fuzz.c $(HV_BLK_OBJS:.o=.c) common/log.c common/strutil.c,-pthread -luring))
 
 # virtio-net over a real tap (tests/unit/hv_net-test.c: a network namespace of its own, or the tap it is given).
-HV_NET_TEST_OBJS := tests/unit/hv_net-test.o hypervisor/virtio_net.o hypervisor/virtio_net_tx.o hypervisor/virtio_net_rx.o hypervisor/ratelimit.o hypervisor/tap.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/loglimit.o hypervisor/virtq.o
+HV_NET_TEST_OBJS := tests/unit/hv_net-test.o hypervisor/virtio_net.o hypervisor/virtio_net_tx.o hypervisor/virtio_net_rx.o hypervisor/ratelimit.o hypervisor/tap.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/loglimit.o hypervisor/virtq.o hypervisor/hvctl_open.o
 $(eval $(call unit_test,tests/unit/hv_net-test,$(HV_NET_TEST_OBJS) $(COMMON_OBJS),-pthread))
 $(eval $(call fuzzer,hypervisor/hv-net-fuzz,tests/fuzz/hv-net-fuzz.c hypervisor/virtio_net.c hypervisor/virtio_net_tx.c hypervisor/virtio_net_rx.c hypervisor/ratelimit.c hypervisor/virtio_mmio.c hypervisor/loglimit.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))
 

@@ -1,6 +1,7 @@
 /*
  * Taps for vifs: /dev/net/tun, TUNSETIFF and the vnet header set up once, the
- * MTU through an ordinary socket's SIOCSIFMTU.
+ * MTU through an ordinary socket's SIOCSIFMTU; one created here gets the
+ * host-side MAC of a Xen vif (hvctl_tap_host_mac).
  */
 #include "hypervisor/tap.h"
 
@@ -12,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "hypervisor/hvctl.h"
 #include "log.h"
 
 int tap_name_check(const char *name)
@@ -149,6 +151,8 @@ int tap_open(struct tap *t, const char *name, unsigned mtu)
 		if (rc)
 			log_warnx("tap %s: cannot set its MTU to %u: %s", name, mtu, log_strerror(rc));
 	}
+	if (!rc && t->created && (rc = hvctl_tap_host_mac(name)))
+		log_warnx("tap %s: cannot set its MAC to fe:ff:ff:ff:ff:ff: %s", name, log_strerror(rc));
 	if (rc)
 		tap_close(t);
 	return rc;

@@ -211,6 +211,8 @@ start_f1() { xln create "$T/f.cfg"; }
 	xln network-attach f1 bridge=xenbr0 mtu=1400 rate=10Mb/s@20ms
 	[ "$(taps | sort | tr '\n' ' ')" = "vif1.0 vif1.1 " ]
 	ip -n "$NS" -o link show dev vif1.1 | grep -q "mtu 1400 .*master xenbr0"
+	# a Xen vif's host-side MAC: the bridge never takes it as its own address
+	ip -n "$NS" -o link show dev vif1.0 | grep -q "link/ether fe:ff:ff:ff:ff:ff "
 	[ "$(xenstore-read $BE/vif/1/0/script)" = "$XENON_TOP/hotplug/vif-bridge" ]
 	[ "$(xenstore-read $BE/vif/1/0/hotplug-status)" = connected ]
 	[ "$(xenstore-read /local/domain/1/device/vif/0/mac)" = 00:16:3e:0a:0b:0c ]
