@@ -376,8 +376,9 @@ int hv_mig_vdevs_restored(struct hv_vm *vm); /* before the first unpause: -ENODE
 bool hv_mig_restoring(void);		     /* from the stream's end to the first unpause */
 /* Hand-over (migration): after a stream sent for xl migrate, the devices'
  * I/O stays stopped and their disks' locks go; claim, before any unpause,
- * takes every lock (-EBUSY, logged: the domain stays paused) and restarts
- * the I/O a hand-over stopped. */
+ * takes every lock (-EBUSY, logged: the domain stays paused), restarts
+ * the I/O a hand-over stopped and, after a hand-over or a restore, looks at
+ * each queue once (migvdev.c, look_again). */
 int hv_mig_vdevs_hand_over(struct hv_vm *vm);
 int hv_mig_vdevs_claim(struct hv_vm *vm);
 /* virtio_blk.c: a vbd's checks and target opened and closed, before the domain exists. */

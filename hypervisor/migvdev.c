@@ -118,7 +118,14 @@ int hv_mig_vdevs_save(struct hv_vm *vm, struct mig_writer *w)
 
 /* ---- hand-over ---- */
 
-static int handed_over; /* the I/O stopped with the locks given up, until the next unpause */
+/*
+ * Until the next unpause: the devices' I/O stopped with their locks given up
+ * (a hand-over), or their state came from a stream. Either way each queue
+ * is looked at once when the domain runs again: the guest may have made
+ * requests and kicked the copy it was saved from, and it does not kick
+ * again while that copy's used ring says not to (it was working then).
+ */
+static int look_again;
 
 static int handover_one(void *arg, uint32_t kind, uint32_t devid, struct hv_dev *d)
 {
@@ -130,7 +137,7 @@ int hv_mig_vdevs_hand_over(struct hv_vm *vm)
 {
 	bool hold = false;
 
-	handed_over = 1; /* even if one failed: the unpause takes every one again */
+	look_again = 1; /* even if one failed: the unpause takes every one again */
 	return hv_vdev_foreach(vm, handover_one, &hold);
 }
 
@@ -145,9 +152,9 @@ int hv_mig_vdevs_claim(struct hv_vm *vm)
 			  vm->args.domid);
 		return rc;
 	}
-	if (handed_over)
+	if (look_again)
 		hv_mig_vdevs_resume(vm);
-	handed_over = 0;
+	look_again = 0;
 	return 0;
 }
 
@@ -247,6 +254,7 @@ int hv_mig_vdev_load(uint32_t kind, uint32_t devid, struct hv_dev *d)
 		return rc;
 	}
 	s->matched = 1;
+	look_again = 1;
 	log_info("restore: %s %u continues where it was saved", kind_name(kind), devid);
 	return 0;
 }
