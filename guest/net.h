@@ -156,5 +156,9 @@ int cmd_nics(int argc, char **argv);
 int cmd_ip(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
 int cmd_net(int argc, char **argv);
+/* For them: wait for DST's MAC; send one datagram, waiting for ARP and NIC room (errors printed, CMD first). */
+int net_cmd_resolve(const char *cmd, uint32_t dst, const char *dst_s);
+int net_cmd_send(const char *cmd, uint32_t dst, const char *dst_s, uint16_t port, const void *buf, size_t len);
+int net_beat(int argc, char **argv); /* net_beat.c */
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * The network's shell commands: nics, ip, ping, net bench, net sink. Each
- * waits for the network by polling the NICs (net_poll) and idling until
- * the next interrupt, as the shell's own input loop does.
+ * The network's shell commands: nics, ip, ping, net bench, net sink (net
+ * beat is net_beat.c's). Each waits for the network by polling the NICs
+ * (net_poll) and idling until the next interrupt, as the shell's own input
+ * loop does.
  */
 #include "kernel.h"
 #include "net.h"
@@ -28,7 +29,7 @@ static void net_wait_once(void)
 }
 
 /* Wait for dst's MAC: 0, or the error (printed). */
-static int resolve(const char *cmd, uint32_t dst, const char *dst_s)
+int net_cmd_resolve(const char *cmd, uint32_t dst, const char *dst_s)
 {
 	uint64_t end = clock_ns() + RESOLVE_NS;
 	uint8_t mac[ETH_ALEN];
@@ -181,7 +182,7 @@ static int ping_one(struct ping *p, const char *dst)
 	uint64_t end;
 	int rc;
 
-	rc = resolve("ping", p->dst, dst);
+	rc = net_cmd_resolve("ping", p->dst, dst);
 	if (rc == -EAGAIN) {
 		p->sent++; /* counted as sent and lost, as ping does */
 		return 0;
@@ -231,8 +232,8 @@ int cmd_ping(int argc, char **argv)
 	return p.received ? 0 : -ETIMEDOUT;
 }
 
-/* Send one datagram, waiting for ARP and for room in the NIC. */
-static int bench_send(uint32_t dst, const char *dst_s, uint16_t port, const void *buf, size_t len)
+/* Send one datagram, waiting for ARP and for room in the NIC; CMD names the command in errors. */
+int net_cmd_send(const char *cmd, uint32_t dst, const char *dst_s, uint16_t port, const void *buf, size_t len)
 {
 	uint64_t end = clock_ns() + TX_STALL_NS;
 	int rc;
@@ -240,7 +241,7 @@ static int bench_send(uint32_t dst, const char *dst_s, uint16_t port, const void
 	for (;;) {
 		rc = net_udp_send(dst, BENCH_SPORT, port, buf, len);
 		if (rc == -EAGAIN) { /* the ARP entry expired */
-			rc = resolve("net bench", dst, dst_s);
+			rc = net_cmd_resolve(cmd, dst, dst_s);
 			if (rc)
 				return rc;
 			continue;
@@ -250,9 +251,9 @@ static int bench_send(uint32_t dst, const char *dst_s, uint16_t port, const void
 		net_poll(); /* reclaims what the NIC has sent */
 	}
 	if (rc == -ENOBUFS)
-		printf("net bench: the NIC sent nothing for 2 s\n");
+		printf("%s: the NIC sent nothing for 2 s\n", cmd);
 	else if (rc)
-		printf("net bench: send failed (%d)\n", rc);
+		printf("%s: send failed (%d)\n", cmd, rc);
 	return rc;
 }
 
@@ -287,7 +288,7 @@ static int net_bench(int argc, char **argv)
 		return -EINVAL;
 	}
 	size = net_udp_max_payload(dst);
-	if (size < 0 || (rc = resolve("net bench", dst, argv[2]))) {
+	if (size < 0 || (rc = net_cmd_resolve("net bench", dst, argv[2]))) {
 		if (size < 0)
 			printf("net bench: %s: no NIC has a route to it (give one an address with ip)\n",
 			       argv[2]);
@@ -302,7 +303,7 @@ static int net_bench(int argc, char **argv)
 		uint32_t seq = net_htonl((uint32_t)n);
 
 		memcpy(buf, &seq, 4); /* the sequence number, big-endian */
-		rc = bench_send(dst, argv[2], (uint16_t)port, buf, len);
+		rc = net_cmd_send("net bench", dst, argv[2], (uint16_t)port, buf, len);
 		if (rc)
 			return rc;
 		sent += len;
@@ -350,6 +351,8 @@ int cmd_net(int argc, char **argv)
 		return net_bench(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "sink"))
 		return net_sink(argc, argv);
-	printf("usage: net bench ADDRESS PORT MIB | net sink [PORT]\n");
+	if (argc >= 2 && !strcmp(argv[1], "beat"))
+		return net_beat(argc, argv);
+	printf("usage: net bench ADDRESS PORT MIB | net sink [PORT] | net beat ADDRESS PORT US SECONDS\n");
 	return -EINVAL;
 }

@@ -200,7 +200,7 @@ ping_both_ways() {
 	# shellcheck disable=SC2016
 	run timeout 60 qemu-system-x86_64 -accel tcg -M microvm,acpi=off -m 64 -nodefaults -no-user-config \
 		-nographic -serial stdio -kernel "$ELF" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-append 'run="nics; ip eth0 10.0.0.2/24; ip; ping 1.2.3; ping 10.0.0.1 0; net bench 10.0.0.1 0 1; net sink 0; net; poweroff"' \
+		-append 'run="nics; ip eth0 10.0.0.2/24; ip; ping 1.2.3; ping 10.0.0.1 0; net bench 10.0.0.1 0 1; net sink 0; net; net beat 10.0.0.1 5000 9 1; net beat 10.0.0.1 5000 100 0; net beat 10.0.0.1 5000 100 1 x; net beat 10.0.0.1.1 5000 100 1; net beat 10.0.0.1 5000 100 1; poweroff"' \
 		</dev/null
 	output=$(echo "$output" | tr -d '\r')
 	echo "$output"
@@ -212,7 +212,10 @@ ping_both_ways() {
 	[[ "$output" == *"usage: ping ADDRESS [COUNT] (COUNT 1..1000, default 4)"* ]]
 	[[ "$output" == *"usage: net bench ADDRESS PORT MIB"* ]]
 	[[ "$output" == *"usage: net sink [PORT] (PORT 1..65535)"* ]]
-	[[ "$output" == *"usage: net bench ADDRESS PORT MIB | net sink [PORT]"* ]]
+	[[ "$output" == *"usage: net bench ADDRESS PORT MIB | net sink [PORT] | net beat ADDRESS PORT US SECONDS"* ]]
+	[ "$(grep -c '^usage: net beat ADDRESS PORT US SECONDS (US 10..1000000, SECONDS 1..3600)$' <<<"$output")" -eq 3 ]
+	[[ "$output" == *"net beat: 10.0.0.1.1: not an IPv4 address (a.b.c.d)"* ]]
+	[[ "$output" == *"net beat: 10.0.0.1: no NIC has a route to it (give one an address with ip)"* ]]
 }
 
 @test "xenon-hv: the guest pings the host and answers the host's pings over --nic" {
