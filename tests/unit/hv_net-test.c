@@ -376,20 +376,20 @@ static void test_spec_checks(void)
 	CHECK(vm.devs == NULL);
 }
 
-/* The host-side MAC of interface name, as /sys shows it ("" if none). */
+/* The host-side MAC of interface name, "xx:xx:xx:xx:xx:xx" ("" if none);
+ * by SIOCGIFHWADDR: /sys shows the namespace it was mounted in, not ours. */
 static const char *host_mac(const char *name, char *buf, size_t size)
 {
-	char path[64];
-	FILE *f;
+	struct ifreq ifr = {0};
+	const unsigned char *m = (const unsigned char *)ifr.ifr_hwaddr.sa_data;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/address", name);
 	buf[0] = '\0';
-	f = fopen(path, "r");
-	if (f) {
-		if (fgets(buf, (int)size, f))
-			buf[strcspn(buf, "\n")] = '\0';
-		fclose(f);
-	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (s >= 0 && ioctl(s, SIOCGIFHWADDR, &ifr) == 0)
+		snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	if (s >= 0)
+		close(s);
 	return buf;
 }
 
