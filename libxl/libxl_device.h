@@ -175,6 +175,24 @@ int libxl__hotplug_run(libxl_ctx *ctx, const struct libxl__hotplug *h, bool quie
  */
 int libxl__device_disk_add(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk, bool wait);
 int libxl__device_nic_add(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, bool wait);
+/*
+ * The same in two steps (libxl_create.c): prepare does everything but
+ * xenon-hv (backend node, tap, the script's online), before the domain's
+ * xenon-hv answers; attach passes the tap to it and writes the frontend
+ * node; drop undoes a prepared NIC that is not attached. Each step undoes
+ * itself on failure.
+ */
+struct nic_plan;
+struct libxl__nic_prep {
+	struct nic_plan *plan; /* NULL: nothing prepared (or attached, or dropped) */
+	struct hvctl_device_spec spec;
+	int fds[HVCTL_MAX_FDS];
+	unsigned nfds;
+	bool script_ran;
+};
+int libxl__device_nic_prepare(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, struct libxl__nic_prep *prep);
+int libxl__device_nic_attach(libxl_ctx *ctx, libxl_device_nic *nic, struct libxl__nic_prep *prep, bool wait);
+void libxl__device_nic_drop(libxl_ctx *ctx, struct libxl__nic_prep *prep);
 /* A MAC for a NIC that has none (Xen's 00:16:3e prefix). */
 void libxl__device_nic_setdefault(libxl_device_nic *nic, int index);
 /*

@@ -193,41 +193,39 @@ static int write_backend(libxl_ctx *ctx, const libxl_device_nic *nic, struct nic
 	return rc;
 }
 
-static int hv_add(libxl_ctx *ctx, const libxl_device_nic *nic, const struct nic_plan *p,
-		  struct hvctl_device *out)
+/* The tap (created unless it exists: libxl holds it until xenon-hv does) and its spec. */
+static int open_tap(const libxl_device_nic *nic, const struct nic_plan *p, struct libxl__nic_prep *prep)
 {
-	struct hvctl_device_spec spec;
-	bool opened = true;
+	struct hvctl_device_spec *spec = &prep->spec;
 	int rc;
 
-	memset(&spec, 0, sizeof(spec));
-	spec.kind = HVCTL_DEV_VIF;
-	spec.devid = p->d.devid;
-	spec.mtu = (uint32_t)nic->mtu;
+	memset(spec, 0, sizeof(*spec));
+	spec->kind = HVCTL_DEV_VIF;
+	spec->devid = p->d.devid;
+	spec->mtu = (uint32_t)nic->mtu;
 	/* rate=: xenon-hv holds what the guest sends to it (netback's credit) */
-	spec.rate_bytes = nic->rate_bytes_per_interval;
-	spec.rate_usecs = nic->rate_bytes_per_interval ? nic->rate_interval_usecs : 0;
-	memcpy(spec.mac, nic->mac, sizeof(spec.mac));
-	snprintf(spec.target, sizeof(spec.target), "%s", p->vifname);
-	rc = libxl__dev_hv_add(ctx, p->d.domid, &spec, out, &opened);
-	if (!opened)
+	spec->rate_bytes = nic->rate_bytes_per_interval;
+	spec->rate_usecs = nic->rate_bytes_per_interval ? nic->rate_interval_usecs : 0;
+	memcpy(spec->mac, nic->mac, sizeof(spec->mac));
+	snprintf(spec->target, sizeof(spec->target), "%s", p->vifname);
+	rc = hvctl_device_open(spec, prep->fds, &prep->nfds); /* says why if it fails */
+	if (rc < 0)
 		log_warnx("%s: libxl could not make its tap %s: %s", p->d.what, p->vifname, log_strerror(rc));
-	else if (rc == -ESRCH)
-		log_warnx("%s: domain %u is not running (its xenon-hv is gone)", p->d.what, p->d.domid);
-	else if (rc < 0)
-		log_warnx("%s: xenon-hv could not take its tap %s: %s (the domain's log, xl-<name>.log, says "
-			  "more)",
-			  p->d.what, p->vifname, log_strerror(rc));
 	return rc;
 }
 
-int libxl__device_nic_add(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, bool wait)
+/*
+ * Everything but xenon-hv: the backend node, the tap and the vif script's
+ * `online` (the tap joins its bridge). At create this runs while xenon-hv
+ * starts (or reads a migration's stream), so that a script's time is not
+ * the guest's: a migration's downtime, a create's wait.
+ */
+int libxl__device_nic_prepare(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, struct libxl__nic_prep *prep)
 {
 	struct nic_plan *p = calloc(1, sizeof(*p));
-	struct hvctl_device hv;
-	bool hv_added = false, script_ran = false;
 	int rc;
 
+	memset(prep, 0, sizeof(*prep));
 	if (!p)
 		return -ENOMEM;
 	rc = plan(ctx, domid, nic, p);
@@ -237,26 +235,80 @@ int libxl__device_nic_add(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic,
 		free(p);
 		return rc;
 	}
-	rc = hv_add(ctx, nic, p, &hv);
-	hv_added = rc == 0;
+	prep->plan = p;
+	rc = open_tap(nic, p, prep);
 	if (rc == 0) {
 		struct libxl__hotplug h = {p->script,  "online",	p->d.be,  "vif",
 					   p->vifname, nic->gatewaydev, p->d.what};
 
-		script_ran = true;
+		prep->script_ran = true;
 		rc = libxl__hotplug_run(ctx, &h, false);
 	}
+	if (rc < 0)
+		libxl__device_nic_drop(ctx, prep);
+	return rc;
+}
+
+/* A prepared NIC that will not be attached: its script's work, nodes and tap undone. */
+void libxl__device_nic_drop(libxl_ctx *ctx, struct libxl__nic_prep *prep)
+{
+	if (!prep->plan)
+		return;
+	hvctl_fds_close(prep->fds, prep->nfds);
+	prep->nfds = 0;
+	libxl__dev_undo(ctx, &prep->plan->d, false, prep->script_ran);
+	free(prep->plan);
+	prep->plan = NULL;
+}
+
+static int hv_add(libxl_ctx *ctx, struct libxl__nic_prep *prep, struct hvctl_device *out)
+{
+	const struct nic_plan *p = prep->plan;
+	int fd, rc = libxl__hv_connect(ctx, p->d.domid, &fd);
+
+	if (rc == 0) {
+		rc = hvctl_device_add_fds(fd, &prep->spec, prep->fds, prep->nfds, out);
+		close(fd);
+	}
+	hvctl_fds_close(prep->fds, prep->nfds); /* xenon-hv has them now, or nobody */
+	prep->nfds = 0;
+	if (rc == -ESRCH || rc == -EPIPE)
+		log_warnx("%s: domain %u is not running (its xenon-hv is gone)", p->d.what, p->d.domid);
+	else if (rc < 0)
+		log_warnx("%s: xenon-hv could not take its tap %s: %s (the domain's log, xl-<name>.log, says "
+			  "more)",
+			  p->d.what, p->vifname, log_strerror(rc));
+	return rc == -EPIPE ? -ESRCH : rc;
+}
+
+/* The prepared NIC to xenon-hv, then the frontend node (and, with wait, the guest). */
+int libxl__device_nic_attach(libxl_ctx *ctx, libxl_device_nic *nic, struct libxl__nic_prep *prep, bool wait)
+{
+	struct nic_plan *p = prep->plan;
+	struct hvctl_device hv;
+	int rc = hv_add(ctx, prep, &hv);
+	bool hv_added = rc == 0;
 	struct libxl__kv fe[] = {{"handle", p->handle}, {"mac", p->mac}};
+
 	if (rc == 0 && (rc = libxl__dev_publish(ctx, &p->d, &hv, fe, 2)) < 0)
 		log_warnx("%s: cannot write its frontend node %s: %s", p->d.what, p->d.fe, log_strerror(rc));
 	if (rc == 0)
 		rc = libxl__dev_attach_finish(ctx, &p->d, wait);
 	if (rc < 0)
-		libxl__dev_undo(ctx, &p->d, hv_added, script_ran);
+		libxl__dev_undo(ctx, &p->d, hv_added, prep->script_ran);
 	else if (wait)
-		libxl__config_nic_set(ctx, domid, nic, p->d.devid, true);
+		libxl__config_nic_set(ctx, p->d.domid, nic, p->d.devid, true);
 	free(p);
+	prep->plan = NULL;
 	return rc;
+}
+
+int libxl__device_nic_add(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, bool wait)
+{
+	struct libxl__nic_prep prep;
+	int rc = libxl__device_nic_prepare(ctx, domid, nic, &prep);
+
+	return rc < 0 ? rc : libxl__device_nic_attach(ctx, nic, &prep, wait);
 }
 
 int libxl_device_nic_add(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic)
