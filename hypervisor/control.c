@@ -268,7 +268,11 @@ static int msg_save(struct hv_vm *vm, struct hv_client *cl, const void *req, uin
 	if (atomic_load(&vm->end_status) >= 0)
 		return -ESRCH;
 	memcpy(&r, req, sizeof(r));
-	rc = hv_save_request(vm, &r, cl->fds.n == 1 ? cl->fds.fd[0] : -1, reply->buf); /* closed after the reply */
+	if (cl->fds.n != ((r.flags & HVCTL_SAVE_GATE) ? 2u : cl->fds.n ? 1u : 0u))
+		return -EINVAL; /* a gate comes with the stream's fd */
+	/* (both closed after the reply) */
+	rc = hv_save_request(vm, &r, cl->fds.n ? cl->fds.fd[0] : -1, cl->fds.n == 2 ? cl->fds.fd[1] : -1,
+			     reply->buf);
 	if (!rc)
 		reply->len = sizeof(struct hvctl_save_result);
 	return rc;

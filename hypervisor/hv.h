@@ -287,7 +287,8 @@ struct hv_vcpu *hv_vcpu_self(void);
 /* main.c: the built-in devices (UART, platform, xenstore), as the arguments say. */
 int hv_builtin_devices_init(struct hv_vm *vm);
 /* save.c: HVCTL_SAVE (hvctl.h); fd is the one sent with the request, -1 if none. */
-int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, struct hvctl_save_result *res);
+int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, int gate,
+		    struct hvctl_save_result *res);
 /* dumpcore.c: HVCTL_DUMP_CORE, the guest's ELF core to fd. */
 int hv_dump_core(struct hv_vm *vm, int fd, struct hvctl_save_result *res);
 /* restore.c: --restore. build: the domain from the stream's header (instead of the

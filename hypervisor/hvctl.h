@@ -265,6 +265,14 @@ struct hvctl_device {
 #define HVCTL_SAVE_PATH     0x2
 #define HVCTL_SAVE_LIVE     0x4 /* pre-copy: memory sent while the guest runs, then paused for the rest */
 #define HVCTL_SAVE_PAUSED   0x8 /* with CONTINUE: left paused after a stream that worked (xl migrate) */
+/*
+ * With LIVE, a second fd (the gate: xl migrate passes the receiver's
+ * replies): the last, paused round waits until it is readable or closed
+ * (the target is built and can take the domain at once), pre-copy rounds
+ * going on meanwhile, for at most HVCTL_SAVE_GATE_MAX_MS. Nothing is read.
+ */
+#define HVCTL_SAVE_GATE     0x10
+#define HVCTL_SAVE_GATE_MAX_MS 30000
 #define HVCTL_SAVE_DEFAULT_DOWNTIME_MS 100
 
 struct hvctl_save_req {
@@ -405,6 +413,9 @@ int hvctl_dump_core(int fd, int core_fd, struct hvctl_save_result *out);
 int hvctl_vcpu_trigger(int fd, uint32_t vcpu, uint32_t kind);
 /* Save the domain (struct hvctl_save_req) to stream_fd (ignored with HVCTL_SAVE_PATH, -1 then). */
 int hvctl_save(int fd, const struct hvctl_save_req *req, int stream_fd, struct hvctl_save_result *out);
+/* The same with HVCTL_SAVE_GATE's gate_fd passed too (set in req->flags). */
+int hvctl_save_gated(int fd, const struct hvctl_save_req *req, int stream_fd, int gate_fd,
+		     struct hvctl_save_result *out);
 /* Next event on a subscribed fd; timeout_ms < 0 waits; -ETIMEDOUT, or
  * -EPIPE when xenon-hv has gone (its exit status then tells the end). */
 int hvctl_next_event(int fd, int timeout_ms, struct hvctl_event *ev);

@@ -289,18 +289,18 @@ int hvctl_next_event(int fd, int timeout_ms, struct hvctl_event *ev)
 	return 0;
 }
 
-/* The request with stream_fd attached (SCM_RIGHTS), unless it is -1. */
-static int send_with_fd(int fd, uint32_t type, const void *req, uint32_t len, int stream_fd)
+/* The request with the nfds fds attached (SCM_RIGHTS). */
+static int send_with_fds(int fd, uint32_t type, const void *req, uint32_t len, const int *fds, unsigned nfds)
 {
 	struct hvctl_hdr hdr = {.type = type, .len = len};
 	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)req, len}};
-	ssize_t n = fdpass_send(fd, iov, 2, &stream_fd, stream_fd >= 0);
+	ssize_t n = fdpass_send(fd, iov, 2, fds, nfds);
 
 	return n < 0 ? sock_err((int)-n) : 0;
 }
 
 /* A save (or dump) takes as long as writing the guest's memory: the reply is awaited without the call timeout. */
-static int untimed_call(int fd, uint32_t type, const void *req, uint32_t req_len, int stream_fd,
+static int untimed_call(int fd, uint32_t type, const void *req, uint32_t req_len, const int *fds, unsigned nfds,
 			struct hvctl_save_result *out)
 {
 	struct timeval saved, none = {0, 0};
@@ -308,7 +308,7 @@ static int untimed_call(int fd, uint32_t type, const void *req, uint32_t req_len
 	struct hvctl_hdr hdr;
 	uint32_t len = sizeof(*out);
 	int has_timeout = !getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &saved, &sl);
-	int rc = send_with_fd(fd, type, req, req_len, stream_fd);
+	int rc = send_with_fds(fd, type, req, req_len, fds, nfds);
 
 	if (rc)
 		return rc;
@@ -327,12 +327,20 @@ static int untimed_call(int fd, uint32_t type, const void *req, uint32_t req_len
 
 int hvctl_save(int fd, const struct hvctl_save_req *req, int stream_fd, struct hvctl_save_result *out)
 {
-	return untimed_call(fd, HVCTL_SAVE, req, sizeof(*req), stream_fd, out);
+	return untimed_call(fd, HVCTL_SAVE, req, sizeof(*req), &stream_fd, stream_fd >= 0, out);
+}
+
+int hvctl_save_gated(int fd, const struct hvctl_save_req *req, int stream_fd, int gate_fd,
+		     struct hvctl_save_result *out)
+{
+	int fds[2] = {stream_fd, gate_fd};
+
+	return untimed_call(fd, HVCTL_SAVE, req, sizeof(*req), fds, 2, out);
 }
 
 int hvctl_dump_core(int fd, int core_fd, struct hvctl_save_result *out)
 {
 	struct hvctl_dump_req req = {0};
 
-	return untimed_call(fd, HVCTL_DUMP_CORE, &req, sizeof(req), core_fd, out);
+	return untimed_call(fd, HVCTL_DUMP_CORE, &req, sizeof(req), &core_fd, core_fd >= 0, out);
 }

@@ -23,8 +23,9 @@ void hv_mig_complete_io(struct hv_vm *vm); /* paused: each vCPU's pending I/O do
 int hv_mig_load_vcpu(struct hv_vcpu *v, const struct hv_mig_vcpu *s);
 int hv_mig_load_vm(struct hv_vm *vm, uint8_t *const *irqchips, const void *clock);
 
-/* precopy.c: memory while the guest runs; returns with the domain paused (at *paused_at). */
-int hv_precopy(struct hv_vm *vm, struct mig_writer *w, uint64_t max_downtime_ns, struct hvctl_save_result *res,
-	       uint64_t *paused_at);
+/* precopy.c: memory while the guest runs; returns with the domain paused (at *paused_at).
+ * gate: HVCTL_SAVE_GATE's fd (the pause waits for it), or -1. */
+int hv_precopy(struct hv_vm *vm, struct mig_writer *w, uint64_t max_downtime_ns, int gate,
+	       struct hvctl_save_result *res, uint64_t *paused_at);
 
 #endif

@@ -7,11 +7,18 @@
  * frames go, with those xenon-hv itself writes into guest memory (the
  * xenstore ring: KVM does not log the VMM's own writes). The caller sends
  * the rest of the state; the domain is left paused.
+ *
+ * With a gate (HVCTL_SAVE_GATE, xl migrate), the pause also waits until the
+ * gate's fd is readable or closed: the receiver has built the domain's copy
+ * (spawned its xenon-hv, made its taps and run their scripts) while this
+ * sent memory, so that none of that is downtime. Meanwhile the rounds go
+ * on, each after a wait on the gate, without counting towards MAX_ROUNDS.
  */
 #include "hypervisor/migstate.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -21,12 +28,15 @@
 #include "log.h"
 
 #define MAX_ROUNDS 30
+#define GATE_WAIT_MS 20 /* at most, between rounds while the gate is shut */
 
 /* Frames xenon-hv writes while the guest runs (guest-physical). */
 static const uint64_t vmm_written[] = {XENON_XS_RING_GPA};
 
 struct round {
 	struct hv_vm *vm;
+	int gate;	    /* -1: none, or open */
+	uint64_t gate_end; /* CLOCK_MONOTONIC: past it the gate counts as open */
 	struct mig_writer *w;
 	struct hvctl_save_result *res;
 	uint64_t pfns[MIG_PAGES_MAX];
@@ -141,15 +151,44 @@ static void mark_vmm_written(struct hv_vm *vm, uint64_t *bits)
 	}
 }
 
+/*
+ * May the last round start? Yes once the gate is open (or there is none,
+ * or it stayed shut past gate_end). Else wait for it up to GATE_WAIT_MS
+ * and say no: one more live round then takes what the guest wrote
+ * meanwhile (each round's harvest stalls the guest briefly: not every ms).
+ */
+static int gate_open(struct round *r)
+{
+	struct pollfd p = {.fd = r->gate, .events = POLLIN};
+
+	if (r->gate < 0)
+		return 1;
+	if (poll(&p, 1, 0) != 0) {
+		r->gate = -1;
+		return 1;
+	}
+	if (hv_now_ns(CLOCK_MONOTONIC) >= r->gate_end) {
+		log_warnx("save: the receiver did not say it was ready within %d s: pausing anyway",
+			  HVCTL_SAVE_GATE_MAX_MS / 1000);
+		r->gate = -1;
+		return 1;
+	}
+	if (poll(&p, 1, GATE_WAIT_MS) != 0)
+		r->gate = -1;
+	return 0;
+}
+
 static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t frames, uint64_t max_downtime_ns,
 		  uint64_t *paused_at)
 {
 	uint64_t count = 0, t = hv_now_ns(CLOCK_MONOTONIC), bytes = r->w->bytes;
+	unsigned counted = 1;
 	int rc = round0(r);
 
-	for (r->res->rounds = 1; !rc && r->res->rounds < MAX_ROUNDS; r->res->rounds++) {
+	for (r->res->rounds = 1; !rc && counted < MAX_ROUNDS; r->res->rounds++) {
 		uint64_t now = hv_now_ns(CLOCK_MONOTONIC), sent = r->w->bytes - bytes;
 		uint64_t rate = sent * 1000000000ULL / (now - t + 1); /* bytes/s of the last round */
+		int fits;
 
 		memset(bits, 0, words * 8);
 		if ((rc = harvest(r->vm, bits)))
@@ -157,8 +196,11 @@ static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t fram
 		count = 0;
 		for (uint64_t i = 0; i < words; i++)
 			count += __builtin_popcountll(bits[i]);
-		if (rate && count * MIG_PAGE_SIZE * 1000000000ULL / rate <= max_downtime_ns)
-			break; /* the rest fits the downtime target: send it paused */
+		/* the rest fits the downtime target (or nothing is left): send it paused */
+		fits = !count || (rate && count * MIG_PAGE_SIZE * 1000000000ULL / rate <= max_downtime_ns);
+		if (fits && gate_open(r))
+			break;
+		counted += !fits;
 		t = now;
 		bytes = r->w->bytes;
 		rc = send_bits(r, bits, frames, &count);
@@ -179,7 +221,7 @@ static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t fram
 	return send_bits(r, bits, frames, &count);
 }
 
-int hv_precopy(struct hv_vm *vm, struct mig_writer *w, uint64_t max_downtime_ns,
+int hv_precopy(struct hv_vm *vm, struct mig_writer *w, uint64_t max_downtime_ns, int gate,
 	       struct hvctl_save_result *res, uint64_t *paused_at)
 {
 	uint64_t frames = mig_nr_frames(vm->args.mem_bytes), words = (frames + 63) / 64;
@@ -189,7 +231,11 @@ int hv_precopy(struct hv_vm *vm, struct mig_writer *w, uint64_t max_downtime_ns,
 	int rc = r && bits ? set_logging(vm, 1) : -ENOMEM;
 
 	if (!rc) {
-		*r = (struct round){.vm = vm, .w = w, .res = res};
+		*r = (struct round){.vm = vm,
+				    .gate = gate,
+				    .gate_end = hv_now_ns(CLOCK_MONOTONIC) + HVCTL_SAVE_GATE_MAX_MS * 1000000ULL,
+				    .w = w,
+				    .res = res};
 		hv_mig_vdevs_track(vm, bits + 2 * words);
 		rc = rounds(r, bits, words, frames, max_downtime_ns, paused_at);
 		set_logging(vm, 0);

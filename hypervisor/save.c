@@ -128,8 +128,9 @@ static uint64_t online_vcpus(struct hv_vm *vm)
 	return set;
 }
 
-/* live_ns: the downtime target of a pre-copy (the domain is running), 0: paused already. */
-static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res, uint64_t live_ns,
+/* live_ns: the downtime target of a pre-copy (the domain is running), 0: paused already;
+ * gate: HVCTL_SAVE_GATE's fd, or -1. */
+static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res, uint64_t live_ns, int gate,
 		       uint64_t *paused_at)
 {
 	struct mig_header h = {.nr_vcpus = vm->args.nr_vcpus,
@@ -147,7 +148,7 @@ static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res, 
 	mig_writer_init(&w, fd);
 	rc = mig_write_header(&w, &h);
 	if (!rc && live_ns) {
-		rc = hv_precopy(vm, &w, live_ns, res, paused_at);
+		rc = hv_precopy(vm, &w, live_ns, gate, res, paused_at);
 		if (!rc && online_vcpus(vm) != h.vcpus_online) {
 			log_warnx("save: the guest started a vCPU during the live save; try again");
 			rc = -EAGAIN;
@@ -232,7 +233,8 @@ static int hand_over(struct hv_vm *vm, int was_paused)
 	return rc;
 }
 
-int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, struct hvctl_save_result *res)
+int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, int gate,
+		    struct hvctl_save_result *res)
 {
 	uint64_t t0 = hv_now_ns(CLOCK_MONOTONIC);
 	int was_paused = vm->paused, out = -1, rc;
@@ -240,8 +242,9 @@ int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, st
 	uint64_t live_ns = 0, paused_at = t0;
 
 	memset(res, 0, sizeof(*res));
-	if (r->flags & ~(HVCTL_SAVE_CONTINUE | HVCTL_SAVE_PATH | HVCTL_SAVE_LIVE | HVCTL_SAVE_PAUSED) ||
-	    (r->max_downtime_ms && !(r->flags & HVCTL_SAVE_LIVE)))
+	if (r->flags & ~(HVCTL_SAVE_CONTINUE | HVCTL_SAVE_PATH | HVCTL_SAVE_LIVE | HVCTL_SAVE_PAUSED | HVCTL_SAVE_GATE) ||
+	    (r->max_downtime_ms && !(r->flags & HVCTL_SAVE_LIVE)) ||
+	    ((r->flags & HVCTL_SAVE_GATE) && (!(r->flags & HVCTL_SAVE_LIVE) || gate < 0)))
 		return -EINVAL;
 	if ((r->flags & HVCTL_SAVE_PATH) && (vm->sandbox & (HVCTL_SANDBOX_MOUNT | HVCTL_SANDBOX_SECCOMP))) {
 		log_warnx("save: xenon-hv runs in its sandbox and cannot create %.200s: pass the file's "
@@ -258,7 +261,7 @@ int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, st
 	} else if (!was_paused) {
 		hv_vm_pause(vm);
 	}
-	rc = save_stream(vm, out, res, live_ns, &paused_at);
+	rc = save_stream(vm, out, res, live_ns, (r->flags & HVCTL_SAVE_GATE) ? gate : -1, &paused_at);
 	if (!rc && (r->flags & HVCTL_SAVE_PATH) && fsync(out) < 0)
 		rc = -errno;
 	if (r->flags & HVCTL_SAVE_PATH) {

@@ -226,6 +226,14 @@ typedef struct {
 	 * libxl_domain_release_held (libxl_domain_wait_end says when).
 	 */
 	unsigned hold_on;
+	/*
+	 * Called once the domain's xenon-hv is started and its NICs are made
+	 * (their taps and scripts), before waiting for it to answer: for a
+	 * restore, while it still reads the stream (xl migrate-receive tells
+	 * the sender it may pause the source now). May be NULL.
+	 */
+	void (*prepared)(void *arg);
+	void *prepared_arg;
 } libxl_domain_create_opts;
 #define LIBXL_HOLD_POWEROFF 0x1
 #define LIBXL_HOLD_REBOOT   0x2
@@ -266,6 +274,14 @@ int libxl_domain_save(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, li
 /* The same with LIBXL_SAVE_LIVE's downtime target (0: the default, 100 ms). */
 int libxl_domain_save_live(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, uint32_t max_downtime_ms,
 			   libxl_save_stats *stats);
+/*
+ * The same with a gate (LIBXL_SAVE_LIVE only; xl migrate): the last round,
+ * with the domain paused, starts only once gate_fd is readable or closed
+ * (nothing is read from it), pre-copy going on meanwhile: the receiver's
+ * word that its copy of the domain is built (xenon-hv(8), HVCTL_SAVE_GATE).
+ */
+int libxl_domain_save_gated(libxl_ctx *ctx, uint32_t domid, int fd, int gate_fd, unsigned flags,
+			    uint32_t max_downtime_ms, libxl_save_stats *stats);
 
 /*
  * Write an ELF core of the running domain's memory and vCPU registers to

@@ -195,9 +195,32 @@ static void undo_create(libxl_ctx *ctx, uint32_t domid, int hv_pid, const char *
 	libxl__layout_remove(ctx, domid);
 }
 
+/*
+ * Each vif='s backend node, tap and script (libxl__device_nic_prepare),
+ * while the domain's xenon-hv starts or reads a migration's stream: the
+ * scripts' time is then not the guest's (a migration's downtime).
+ */
+static int prepare_nics(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, struct libxl__nic_prep *preps)
+{
+	int rc = 0;
+
+	for (int i = 0; rc == 0 && i < cfg->num_nics; i++)
+		rc = libxl__device_nic_prepare(ctx, domid, &cfg->nics[i], &preps[i]);
+	if (rc < 0)
+		log_warnx("domain '%s' was not created: one of its devices could not be added (above)",
+			  cfg->c_info.name);
+	return rc;
+}
+
+static void drop_nics(libxl_ctx *ctx, const libxl_domain_config *cfg, struct libxl__nic_prep *preps)
+{
+	for (int i = 0; preps && i < cfg->num_nics; i++)
+		libxl__device_nic_drop(ctx, &preps[i]);
+}
+
 static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
 		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, int *fd,
-		    struct libxl__keeper *keeper)
+		    struct libxl__keeper *keeper, libxl_domain_config *cfg, struct libxl__nic_prep *preps)
 {
 	char buf[16];
 	int rc, status = 0, ready = -1;
@@ -213,6 +236,10 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	snprintf(buf, sizeof(buf), "%d", (int)getpid());
 	if (rc == 0)
 		rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/monitor-pid", l->domid);
+	if (rc == 0)
+		rc = prepare_nics(ctx, cfg, l->domid, preps);
+	if (rc == 0 && opts && opts->prepared)
+		opts->prepared(opts->prepared_arg);
 	if (rc == 0)
 		rc = libxl__hv_wait_up(control, *pid, opts && opts->restore, &status, fd, ready);
 	else
@@ -261,14 +288,14 @@ static int make_layout(libxl_domain_config *cfg, struct libxl__layout *l, char *
  * Every disk= and vif=, while the domain is still paused; the guest is not
  * waited for (as Xen: a guest without drivers still boots).
  */
-static int add_devices(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid)
+static int add_devices(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, struct libxl__nic_prep *preps)
 {
 	int rc = 0;
 
 	for (int i = 0; rc == 0 && i < cfg->num_disks; i++)
 		rc = libxl__device_disk_add(ctx, domid, &cfg->disks[i], false);
-	for (int i = 0; rc == 0 && i < cfg->num_nics; i++)
-		rc = libxl__device_nic_add(ctx, domid, &cfg->nics[i], false);
+	for (int i = 0; rc == 0 && i < cfg->num_nics; i++) /* prepared by start_hv */
+		rc = libxl__device_nic_attach(ctx, &cfg->nics[i], &preps[i], false);
 	if (rc < 0)
 		log_warnx("domain '%s' was not created: one of its devices could not be added (above)",
 			  cfg->c_info.name);
@@ -314,7 +341,7 @@ static int check_restored(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t dom
  * devices to add, what a migration's receiver needs asks no more of it).
  */
 static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, bool stay_paused, bool restore,
-		      unsigned pending)
+		      unsigned pending, struct libxl__nic_prep *preps)
 {
 	int rc;
 
@@ -325,7 +352,7 @@ static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, 
 		log_warnx("domain '%s' was not created: its vCPUs could not be pinned (cpus=, cpus_soft=)",
 			  cfg->c_info.name);
 	if (rc == 0)
-		rc = add_devices(ctx, cfg, domid);
+		rc = add_devices(ctx, cfg, domid, preps);
 	if (rc == 0 && restore) /* the guest drives them already: no handshake again */
 		rc = libxl__devices_connect_restored(ctx, domid);
 	if (rc == 0 && restore && stay_paused)
@@ -348,6 +375,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	char *json = NULL;
 	int rc, pid = 0, fd = -1, cg_fds[2] = {-1, -1}; /* its cgroup's, its cpuset's */
 	struct libxl__keeper keeper = {0, -1};
+	struct libxl__nic_prep *preps = NULL;
 	unsigned pending = 0;
 
 	rc = check_config(cfg, opts && opts->restore);
@@ -364,8 +392,12 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		rc = libxl__cg_parent(ctx->cg_parent_env, opts ? opts->cgroup_parent : NULL, &cg_parent);
 	if (rc == 0)
 		rc = make_layout(cfg, &l, uuid, &json);
-	if (rc < 0)
+	if (rc == 0 && cfg->num_nics && !(preps = calloc((size_t)cfg->num_nics, sizeof(*preps))))
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(json);
 		return rc;
+	}
 	rc = libxl__path(dir, sizeof(dir), "%s/domains", libxl_rundir(ctx));
 	if (rc == 0 && (rc = libxl__mkdir_p(dir, 0755)) < 0)
 		log_warnx("cannot create the run directory %s: %s (set $XENON_RUNDIR?)", dir,
@@ -375,8 +407,10 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	if (rc == 0)
 		rc = alloc_domid(ctx, &l);
 	free(json);
-	if (rc < 0)
+	if (rc < 0) {
+		free(preps);
 		return rc;
+	}
 	rc = libxl__hv_socket_path(ctx, l.domid, control, sizeof(control));
 	if (rc == 0) {
 		unlink(control); /* a stale socket of an earlier run */
@@ -399,7 +433,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 
 		if (hold_paused(cfg))
 			o.paused = true;
-		rc = start_hv(ctx, &l, control, &o, cg_fds, &pid, &fd, &keeper);
+		rc = start_hv(ctx, &l, control, &o, cg_fds, &pid, &fd, &keeper, cfg, preps);
 	}
 	for (int i = 0; i < 2; i++)
 		if (cg_fds[i] >= 0)
@@ -407,7 +441,9 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	if (rc == 0)
 		rc = publish_console(ctx, &l, control, fd, &pending);
 	if (rc == 0)
-		rc = start_held(ctx, cfg, l.domid, opts && opts->paused, opts && opts->restore, pending);
+		rc = start_held(ctx, cfg, l.domid, opts && opts->paused, opts && opts->restore, pending, preps);
+	drop_nics(ctx, cfg, preps); /* those not attached: a failure before their turn */
+	free(preps);
 	if (rc < 0) {
 		undo_create(ctx, l.domid, pid, control);
 		libxl__keeper_wait(&keeper); /* nothing of the domain left running */

@@ -55,14 +55,21 @@ static int check_vcpus_online(libxl_ctx *ctx, uint32_t domid)
 int libxl_domain_save_live(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flags, uint32_t max_downtime_ms,
 			   libxl_save_stats *stats)
 {
+	return libxl_domain_save_gated(ctx, domid, fd, -1, flags, max_downtime_ms, stats);
+}
+
+int libxl_domain_save_gated(libxl_ctx *ctx, uint32_t domid, int fd, int gate_fd, unsigned flags,
+			    uint32_t max_downtime_ms, libxl_save_stats *stats)
+{
 	struct hvctl_save_req req = {.flags = ((flags & LIBXL_SAVE_CONTINUE) ? HVCTL_SAVE_CONTINUE : 0) |
 					      ((flags & LIBXL_SAVE_LIVE) ? HVCTL_SAVE_LIVE : 0) |
-					      ((flags & LIBXL_SAVE_PAUSED) ? HVCTL_SAVE_PAUSED : 0),
+					      ((flags & LIBXL_SAVE_PAUSED) ? HVCTL_SAVE_PAUSED : 0) |
+					      (gate_fd >= 0 ? HVCTL_SAVE_GATE : 0),
 				     .max_downtime_ms = (flags & LIBXL_SAVE_LIVE) ? max_downtime_ms : 0};
 	struct hvctl_save_result res;
 	int hv, rc;
 
-	if (domid == LIBXL_DOMID_HOST || (flags & ~SAVE_FLAGS))
+	if (domid == LIBXL_DOMID_HOST || (flags & ~SAVE_FLAGS) || (gate_fd >= 0 && !(flags & LIBXL_SAVE_LIVE)))
 		return -EINVAL;
 	rc = check_vcpus_online(ctx, domid);
 	if (rc < 0)
@@ -70,7 +77,7 @@ int libxl_domain_save_live(libxl_ctx *ctx, uint32_t domid, int fd, unsigned flag
 	rc = libxl__hv_connect(ctx, domid, &hv);
 	if (rc < 0)
 		return rc;
-	rc = hvctl_save(hv, &req, fd, &res);
+	rc = gate_fd >= 0 ? hvctl_save_gated(hv, &req, fd, gate_fd, &res) : hvctl_save(hv, &req, fd, &res);
 	close(hv);
 	if (rc < 0)
 		return rc == -EPIPE && !hv_answers(ctx, domid) ? -ESRCH : rc;

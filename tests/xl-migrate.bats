@@ -84,7 +84,8 @@ stamp() { grep -F "$3" <<<"$1" | sed -n "s/^$2: \[\([0-9.]*\)\] .*/\1/p" | head 
 # debug_phases OUTPUT: xl migrate --debug's lines, each side's in the
 # handshake's order, the receiver unpausing before the sender hears it
 # runs, and the downtime ending at that report: the summary's downtime is
-# that line's time since the pause; the destroy of the source comes after.
+# that line's time since the pause; the destroy of the source comes after;
+# the source's last pause comes after the receiver has built its copy.
 debug_phases() {
 	local down at
 	down=$(sed -n 's/^Migrated domain .*, downtime \([0-9.]*\) ms$/\1/p' <<<"$1")
@@ -96,12 +97,17 @@ debug_phases() {
 		"source renamed --migratedaway" "the receiver has the domain" "told the receiver to go" \
 		"the receiver reports the domain running" "the receiver has ended" "the source copy is destroyed")
 	grep '^migrate-receive:' "$T/phases" | diff -u - <(printf 'migrate-receive: %s\n' \
-		"header and configuration read" "domain built, paused" "said it has the domain" "told to go" \
+		"header and configuration read" "said it has built the domain" "domain built, paused" \
+		"said it has the domain" "told to go" \
 		"renamed 'mg1'" "unpaused" "said the domain runs")
 	# one clock on this machine: what caused what came first
 	awk -v u="$(stamp "$1" migrate-receive unpaused)" -v r="$(stamp "$1" migrate 'reports the domain running')" \
 		-v n="$(stamp "$1" migrate 'source renamed')" -v g="$(stamp "$1" migrate-receive 'told to go')" \
 		'BEGIN { exit !(u > 0 && u <= r && n > 0 && n <= g) }'
+	# the gate: the source paused for the last round only after the receiver had built its copy
+	awk -v b="$(stamp "$1" migrate-receive 'said it has built the domain')" -v s="$(stamp "$1" migrate 'stream sent')" \
+		-v p="$(sed -n 's/^migrate: .* stream sent (pause + \([0-9.]*\) ms)$/\1/p' <<<"$1")" \
+		'BEGIN { exit !(b > 0 && s > 0 && p != "" && b <= s - p / 1000) }'
 }
 
 @test "xl migrate moves a running guest to the other host, where it goes on" {

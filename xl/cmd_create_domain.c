@@ -152,7 +152,9 @@ static int create_once(struct monitor *m)
 				      .sandbox_uid_base = xl_conf.sandbox_uid_base,
 				      .sandbox_uid = xl_conf.sandbox_uid,
 				      .sandbox_gid = xl_conf.sandbox_gid,
-				      .hold_on = m->opts->monitor ? xl_monitor_hold_on(m->cfg) : 0};
+				      .hold_on = m->opts->monitor ? xl_monitor_hold_on(m->cfg) : 0,
+				      .prepared = m->opts->prepared,
+				      .prepared_arg = m->opts->prepared_arg};
 	int lock = -1, rc;
 
 	if (m->cfg->num_disks || m->cfg->num_nics)

@@ -36,6 +36,7 @@
 #include "log.h"
 
 static const char msg_ready[] = "xl migration receiver ready, send binary domain data.\n";
+static const char msg_prepared[] = "xl migration receiver has built the domain, send the rest.\n";
 static const char msg_received[] = "xl migration receiver has received the domain.\n";
 static const char msg_go[] = "domain is yours, you are cleared to unpause.\n";
 static const char msg_running[] = "xl migration receiver reports the domain running.\n";
@@ -224,7 +225,9 @@ static int hand_over(libxl_ctx *ctx, struct migrate *m)
 		return rc;
 	}
 	sender_phase(m, "source renamed --migratedaway");
-	rc = expect(m->from, msg_received, true, "the receiver");
+	rc = expect(m->from, msg_prepared, false, "the receiver");
+	if (rc == 0)
+		rc = expect(m->from, msg_received, true, "the receiver");
 	if (rc == 0) {
 		sender_phase(m, "the receiver has the domain");
 		rc = say(m->to, msg_go, -1);
@@ -242,12 +245,16 @@ static int hand_over(libxl_ctx *ctx, struct migrate *m)
 	return rc;
 }
 
-/* Send the domain live; it stays paused here. */
+/*
+ * Send the domain live; it stays paused here. The receiver's replies are
+ * the gate: the source pauses for the last round only once the receiver
+ * says it has built its copy (or ends), so that building it is no downtime.
+ */
 static int send_domain(libxl_ctx *ctx, struct migrate *m, libxl_save_stats *st)
 {
-	int rc = libxl_domain_save_live(ctx, m->domid, m->to,
-					LIBXL_SAVE_CONTINUE | LIBXL_SAVE_LIVE | LIBXL_SAVE_PAUSED,
-					m->max_downtime_ms, st);
+	int rc = libxl_domain_save_gated(ctx, m->domid, m->to, m->from,
+					 LIBXL_SAVE_CONTINUE | LIBXL_SAVE_LIVE | LIBXL_SAVE_PAUSED,
+					 m->max_downtime_ms, st);
 
 	if (rc == 0) {
 		/* xenon-hv's downtime_ns runs from its pause to its reply */
@@ -398,6 +405,18 @@ static int receive(struct xl_create_opts *o, libxl_domain_config *cfg, char **na
 	return 0;
 }
 
+/* libxl's prepared hook: the copy is built but for the stream's end (once). */
+static void say_prepared(void *arg)
+{
+	struct xl_create_opts *o = arg;
+
+	if (!o->prepared)
+		return;
+	o->prepared = NULL; /* a reboot's create later says nothing */
+	if (say(1, msg_prepared, -1) == 0)
+		phase(o->debug, "migrate-receive", "said it has built the domain");
+}
+
 /* Told to go: take the domain's name and run it. */
 static int take_over(libxl_ctx *ctx, uint32_t domid, const char *name, bool paused, bool debug)
 {
@@ -445,6 +464,8 @@ int main_migrate_receive(int argc, char **argv)
 	libxl_domain_config_init(&cfg);
 	/* Not fd 0 itself: xenon-hv's spawn puts /dev/null there before it takes the stream. */
 	o.restore_fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
+	o.prepared = say_prepared;
+	o.prepared_arg = &o;
 	rc = o.restore_fd < 0 ? -errno : say(1, msg_ready, -1);
 	if (rc == 0)
 		rc = receive(&o, &cfg, &name);
