@@ -387,6 +387,42 @@ bool xs_pending(void)
 	return ring && (rsp_avail() || ev_head != ev_tail || ev_overflow);
 }
 
+/* Did an event of this batch before index i carry the same token? */
+static bool seen_in_batch(unsigned int from, unsigned int i)
+{
+	for (unsigned int j = from; j != i; j++)
+		if (!strcmp(events[j % EVENT_QUEUE].token, events[i % EVENT_QUEUE].token))
+			return true;
+	return false;
+}
+
+/*
+ * The events queued so far, each token's handler once: every handler reads
+ * its nodes anew whatever path fired, so one run covers every earlier event
+ * of its token (a restored guest's watches fire again on the target, and
+ * the toolstack's writes of its device nodes add one event each: run one by
+ * one, each a few reads, they held the guest up for many milliseconds).
+ * Events queued while the handlers run make the next batch.
+ */
+static void dispatch_batch(void)
+{
+	unsigned int from = ev_head, end = ev_tail;
+
+	while (ev_head != end) {
+		char path[WATCH_PATH_MAX], token[WATCH_TOKEN_MAX];
+		unsigned int i = ev_head++;
+		struct watch *w;
+
+		if (seen_in_batch(from, i))
+			continue;
+		strlcpy(path, events[i % EVENT_QUEUE].path, sizeof(path));
+		strlcpy(token, events[i % EVENT_QUEUE].token, sizeof(token));
+		w = watch_find(NULL, token);
+		if (w)
+			w->fn(path, token, w->arg);
+	}
+}
+
 /* Hand the queued events to their handlers (not re-entered from a handler's own requests). */
 void xs_poll(void)
 {
@@ -400,17 +436,8 @@ void xs_poll(void)
 		if (h.type == XS_WATCH_EVENT)
 			note_event(msg_buf, h.len);
 	dispatching = true;
-	while (ev_head != ev_tail) {
-		char path[WATCH_PATH_MAX], token[WATCH_TOKEN_MAX];
-		struct watch *w;
-
-		strlcpy(path, events[ev_head % EVENT_QUEUE].path, sizeof(path));
-		strlcpy(token, events[ev_head % EVENT_QUEUE].token, sizeof(token));
-		ev_head++;
-		w = watch_find(NULL, token);
-		if (w)
-			w->fn(path, token, w->arg);
-	}
+	while (ev_head != ev_tail)
+		dispatch_batch();
 	if (ev_overflow) {
 		ev_overflow = false;
 		for (i = 0; i < MAX_WATCHES; i++)
