@@ -182,16 +182,38 @@ const char *hv_console_pty(struct hv_vm *vm)
 
 size_t hv_console_ring_copy(struct hv_vm *vm, uint8_t *buf, size_t len)
 {
+	size_t n = 0;
+
+	hv_console_ring_flush_copy(vm, -1, buf, len, &n);
+	return n;
+}
+
+/*
+ * Under the lock hv_console_write holds: what is queued on a reader's pty
+ * (flush_fd) is dropped and the ring copied at the same instant, so that
+ * the reader prints the ring, then everything its pty gives after, each
+ * byte once (flushing first and reading the ring after, the reader got
+ * what came in between twice).
+ */
+int hv_console_ring_flush_copy(struct hv_vm *vm, int flush_fd, uint8_t *buf, size_t len, size_t *out)
+{
 	struct hv_console *c = vm->console;
 	size_t n, skip;
 
 	pthread_mutex_lock(&c->lock);
+	if (flush_fd >= 0 && tcflush(flush_fd, TCIFLUSH) < 0) {
+		int rc = -errno;
+
+		pthread_mutex_unlock(&c->lock);
+		return rc;
+	}
 	n = c->ring_len < len ? c->ring_len : len;
 	skip = c->ring_len - n;
 	for (size_t i = 0; i < n; i++)
 		buf[i] = c->ring[(c->ring_head + skip + i) % RING_SIZE];
 	pthread_mutex_unlock(&c->lock);
-	return n;
+	*out = n;
+	return 0;
 }
 
 void hv_console_ring_restore(struct hv_vm *vm, const uint8_t *buf, size_t len)

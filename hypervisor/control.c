@@ -205,12 +205,19 @@ static int msg_subscribe(struct hv_vm *vm, struct hv_client *cl, const void *req
 	return 0;
 }
 
+/* With an fd (the reader's pty), what is queued on it is dropped as the ring is copied. */
 static int msg_console_ring(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
 			    struct hv_reply *reply)
 {
-	(void)cl, (void)req, (void)len;
-	reply->len = hv_console_ring_copy(vm, reply->buf, reply->cap);
-	return 0;
+	size_t n = 0;
+	int rc;
+
+	(void)req, (void)len;
+	if (cl->fds.n > 1 || (cl->fds.n == 1 && !isatty(cl->fds.fd[0])))
+		return -EINVAL;
+	rc = hv_console_ring_flush_copy(vm, cl->fds.n ? cl->fds.fd[0] : -1, reply->buf, reply->cap, &n);
+	reply->len = (uint32_t)n;
+	return rc;
 }
 
 /* Disks and NICs (vdev.c): the spec is a client's, checked field by field there. */

@@ -36,7 +36,7 @@ enum hvctl_type {
 	HVCTL_SHUTDOWN = 4, /* payload uint32_t HVCTL_SHUTDOWN_POWEROFF / _REBOOT */
 	HVCTL_DESTROY = 5,  /* reply sent, then the process exits HV_EXIT_DESTROY */
 	HVCTL_SUBSCRIBE = 6,/* the connection becomes an event stream */
-	HVCTL_CONSOLE_RING = 7, /* -> the recent console output (bytes) */
+	HVCTL_CONSOLE_RING = 7, /* (+ a reader's pty fd: its queued input dropped at once) -> the recent console output (bytes) */
 	HVCTL_EVENT = 8,    /* event packets on a subscribed connection */
 	HVCTL_DEVICE_ADD = 9,    /* struct hvctl_device_spec -> struct hvctl_device */
 	HVCTL_DEVICE_REMOVE = 10,/* struct hvctl_device_id */

@@ -439,6 +439,12 @@ int libxl_console_get_tty(libxl_ctx *ctx, uint32_t domid, char **path);
 int libxl_console_open(libxl_ctx *ctx, uint32_t domid, int *fd);
 /* The console output xenon-hv kept (malloc'd, *len bytes, not NUL-ended). */
 int libxl_console_get_ring(libxl_ctx *ctx, uint32_t domid, char **buf, size_t *len);
+/*
+ * The same for a reader of the console: con_fd (from libxl_console_open)
+ * has what is queued on it dropped at the instant the ring is copied, so
+ * that the ring, then what con_fd gives, shows each byte once.
+ */
+int libxl_console_get_ring_flush(libxl_ctx *ctx, uint32_t domid, int con_fd, char **buf, size_t *len);
 
 /* ---- configuration ---- */
 

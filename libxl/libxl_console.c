@@ -113,6 +113,11 @@ int libxl_console_open(libxl_ctx *ctx, uint32_t domid, int *fd)
 
 int libxl_console_get_ring(libxl_ctx *ctx, uint32_t domid, char **buf, size_t *len)
 {
+	return libxl_console_get_ring_flush(ctx, domid, -1, buf, len);
+}
+
+int libxl_console_get_ring_flush(libxl_ctx *ctx, uint32_t domid, int con_fd, char **buf, size_t *len)
+{
 	uint32_t n = HVCTL_MAX_PACKET;
 	char *b;
 	int fd, rc;
@@ -126,7 +131,7 @@ int libxl_console_get_ring(libxl_ctx *ctx, uint32_t domid, char **buf, size_t *l
 		close(fd);
 		return -ENOMEM;
 	}
-	rc = hvctl_call(fd, HVCTL_CONSOLE_RING, NULL, 0, b, &n);
+	rc = hvctl_call_fds(fd, HVCTL_CONSOLE_RING, NULL, 0, &con_fd, con_fd >= 0, b, &n);
 	close(fd);
 	if (rc < 0) {
 		free(b);

@@ -584,7 +584,7 @@ uuid_of() {
 	exec {CON_IN}>&-
 	CON_IN=
 	[ "$status" -eq 0 ]
-	grep -q 'xenon-guest.*1 vCPUs, 32 MiB' "$T/con.out"
+	grep -q "xenon-guest.*1 vCPUs, 32 MiB" "$T/con.out" || { od -c "$T/con.out" | head -20; false; }
 	[[ "$(state_of lc1)" == @(r-|-b)---- ]]
 	xl destroy lc1
 	nothing_left

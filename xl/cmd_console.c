@@ -69,17 +69,19 @@ static int open_console(libxl_ctx *ctx, uint32_t domid, int *fd)
 		cfmakeraw(&t);
 		tcsetattr(*fd, TCSANOW, &t);
 	}
-	/* What is queued now is in the ring as well: print it once. */
-	tcflush(*fd, TCIFLUSH);
 	return 0;
 }
 
-/* The output xenon-hv kept; a failure is said (what was flushed from the pty is then missing). */
-static void print_ring(libxl_ctx *ctx, uint32_t domid)
+/*
+ * The output xenon-hv kept. What is queued on con now is in the ring as
+ * well: xenon-hv drops it from con as it copies the ring, so each byte is
+ * printed once. A failure is said (only new output follows then).
+ */
+static void print_ring(libxl_ctx *ctx, uint32_t domid, int con)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int rc = libxl_console_get_ring(ctx, domid, &buf, &len);
+	int rc = libxl_console_get_ring_flush(ctx, domid, con, &buf, &len);
 
 	if (rc == 0)
 		write_all(1, buf, len);
@@ -134,7 +136,7 @@ int xl_console_attach(libxl_ctx *ctx, uint32_t domid)
 	rc = open_console(ctx, domid, &con);
 	if (rc < 0)
 		return rc;
-	print_ring(ctx, domid);
+	print_ring(ctx, domid, con);
 	if (is_tty && tcgetattr(0, &saved) == 0) {
 		raw = saved;
 		cfmakeraw(&raw);

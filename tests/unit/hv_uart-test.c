@@ -1,5 +1,7 @@
 /* xenon-hv's 16550 UART model (a device on the I/O bus) and the console ring behind it. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -165,6 +167,47 @@ static void test_ring_keeps_the_latest_output(void)
 }
 
 /* `rep outsb` in one exit; wider reads; an access running past the UART's 8 ports. */
+/* A reader's pty: what it has queued is dropped as the ring is copied, so
+ * ring + what the pty gives after shows each byte once. */
+static void test_ring_flush_for_a_reader(void)
+{
+	uint8_t got[64];
+	struct pollfd p;
+	size_t n = 0;
+	int con;
+
+	setup();
+	hv_console_close(&vm);
+	CHECK_INT(hv_console_open(&vm, "pty"), 0);
+	con = open(hv_console_pty(&vm), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	CHECK(con >= 0);
+	if (con < 0) {
+		teardown();
+		return;
+	}
+	hv_console_write(&vm, (const uint8_t *)"old", 3);
+	p = (struct pollfd){.fd = con, .events = POLLIN};
+	CHECK_INT(poll(&p, 1, 2000), 1); /* queued on the reader's pty */
+	CHECK_INT(hv_console_ring_flush_copy(&vm, con, got, sizeof(got), &n), 0);
+	CHECK_INT(n, 3);
+	CHECK(!memcmp(got, "old", 3));
+	CHECK_INT(read(con, got, sizeof(got)), -1); /* dropped: the ring had it */
+	hv_console_write(&vm, (const uint8_t *)"new", 3);
+	CHECK_INT(poll(&p, 1, 2000), 1);
+	CHECK_INT(read(con, got, sizeof(got)), 3);
+	CHECK(!memcmp(got, "new", 3));
+	CHECK_INT(hv_console_ring_flush_copy(&vm, -1, got, 2, &n), 0);
+	CHECK_INT(n, 2); /* the latest 2 bytes of "oldnew" */
+	CHECK(!memcmp(got, "ew", 2));
+	close(con);
+	con = open(out_path, O_RDONLY | O_CLOEXEC); /* not a tty: refused, nothing copied */
+	n = 99;
+	CHECK_INT(hv_console_ring_flush_copy(&vm, con, got, sizeof(got), &n), -ENOTTY);
+	CHECK_INT(n, 99);
+	close(con);
+	teardown();
+}
+
 static void test_string_output_and_widths(void)
 {
 	char buf[16] = "";
@@ -224,6 +267,7 @@ int main(void)
 	RUN(test_thre_interrupt_acknowledged_by_iir);
 	RUN(test_fifo_is_bounded_and_dlab_hides_data);
 	RUN(test_ring_keeps_the_latest_output);
+	RUN(test_ring_flush_for_a_reader);
 	RUN(test_string_output_and_widths);
 	RUN(test_save_restore);
 	return unit_done();
