@@ -103,12 +103,24 @@ local_teardown() { xl_env_stop; }
 	run xl info
 	[ "$status" -eq 0 ]
 	keys=$(printf '%s\n' "${lines[@]}" | awk -F' *: ?' '{ print $1 }' | tr '\n' ' ')
-	[ "$keys" = "host release version machine nr_cpus max_cpu_id nr_nodes cores_per_socket threads_per_core cpu_mhz hw_caps virt_caps kvm_platform total_memory free_memory sharing_freed_memory sharing_used_memory outstanding_claims free_cpus xen_major xen_minor xen_extra xen_version xen_caps xen_scheduler xen_pagesize platform_params xen_changeset xen_commandline cc_compiler cc_compile_by cc_compile_domain cc_compile_date build_id xenon_version xend_config_format " ]
+	[ "$keys" = "host release version machine nr_cpus max_cpu_id nr_nodes cores_per_socket threads_per_core cpu_mhz hw_caps virt_caps kvm_platform total_memory free_memory sharing_freed_memory sharing_used_memory outstanding_claims free_cpus xen_major xen_minor xen_extra xen_version xen_caps xen_scheduler xen_pagesize platform_params xen_changeset xen_commandline cc_compiler cc_compile_by cc_compile_domain cc_compile_date build_id xenon_version xend_config_format xenon_sandbox " ]
 	# "key<padding>: value", the colon in column 24
 	for l in "${lines[@]}"; do [ "${l:23:1}" = ":" ]; done
 	[[ "$output" == *"nr_cpus                : $(nproc)"* ]]
 	[[ "$output" =~ hw_caps\ +:\ [0-9a-f]{8}(:[0-9a-f]{8}){7} ]]
 	[[ "$output" =~ build_id\ +:\ [0-9a-f]{40} ]]
+}
+
+@test "info xenon_sandbox: the sandbox measures xl.conf leaves on for new domains" {
+	run xl info xenon_sandbox
+	[ "$status" -eq 0 ]
+	[ "$output" = "user,mount,ipc,rlimits,nnp,seccomp,pid" ]
+	printf 'sandbox.seccomp = 0\nsandbox.pid = 0\n' >"$T/sb.conf"
+	run env XL_CONF="$T/sb.conf" "$XENON_TOP/xl/xl" info xenon_sandbox
+	[ "$output" = "user,mount,ipc,rlimits,nnp" ]
+	printf 'sandbox = 0\n' >"$T/sb.conf"
+	run env XL_CONF="$T/sb.conf" "$XENON_TOP/xl/xl" info xenon_sandbox
+	[ "$output" = "off" ]
 }
 
 @test "info KEY prints only the values of the keys starting with KEY" {

@@ -489,14 +489,10 @@ static int attach_console(uint32_t domid)
 /* xl.conf turned some of xenon-hv's sandbox off: say so (xenon-hv logs it too). */
 static void warn_sandbox_off(void)
 {
-	static const char *const names[] = HVCTL_SANDBOX_NAMES;
-	char list[96] = "";
-	size_t used = 0;
+	char list[96];
 
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (xl_conf.sandbox_off & (1U << i))
-			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", used ? "," : "", names[i]);
-	if (used)
+	xl_sandbox_names(xl_conf.sandbox_off, list, sizeof(list));
+	if (*list)
 		log_warnx("WARNING: xenon-hv's sandbox is partly off (%s): see xl.conf(5)", list);
 }
 

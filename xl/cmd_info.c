@@ -6,8 +6,10 @@
  * line (as Xen's `xl info free_memory`); -n adds the CPU and NUMA topology.
  */
 #include "xl/cmd_info.h"
+#include "hypervisor/hvctl.h"
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
+#include "xl/xl_conf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -138,6 +140,8 @@ static void print_physinfo(struct info_out *o, const libxl_physinfo *p)
 
 static void print_versions(struct info_out *o, const libxl_version_info *v, const libxl_physinfo *p)
 {
+	char on[96];
+
 	item(o, "xen_major", "%d", v->major);
 	item(o, "xen_minor", "%d", v->minor);
 	item(o, "xen_extra", "%s", v->extra);
@@ -156,6 +160,9 @@ static void print_versions(struct info_out *o, const libxl_version_info *v, cons
 	item(o, "build_id", "%s", xl_build_id());
 	item(o, "xenon_version", "%s", v->version);
 	item(o, "xend_config_format", "4");
+	/* what xl.conf has new domains' xenon-hv run with (each one's own: xl list -l) */
+	xl_sandbox_names(HVCTL_SANDBOX_ALL & ~xl_conf.sandbox_off, on, sizeof(on));
+	item(o, "xenon_sandbox", "%s", *on ? on : "off");
 }
 
 int main_info(int argc, char **argv)

@@ -339,3 +339,14 @@ void xl_conf_hotplug_note(void)
 	log_warnx("xl.conf: run_hotplug_scripts=0 is not supported (Xenon has no udev path for its "
 		  "backends): libxl runs the hotplug scripts itself; remove the setting to silence this");
 }
+
+void xl_sandbox_names(unsigned mask, char *buf, size_t size)
+{
+	static const char *const names[] = HVCTL_SANDBOX_NAMES;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]) && used < size; i++)
+		if (mask & (1U << i))
+			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? "," : "", names[i]);
+}

@@ -66,5 +66,7 @@ int xl_conf_load(void);
 void xl_conf_dispose(void);
 /* Before running hotplug scripts: warn (once) that run_hotplug_scripts=0 is not honoured. */
 void xl_conf_hotplug_note(void);
+/* The names of the sandbox measures in mask (HVCTL_SANDBOX_* bits), comma-separated, into buf ("" if none). */
+void xl_sandbox_names(unsigned mask, char *buf, size_t size);
 
 #endif
