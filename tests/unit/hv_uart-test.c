@@ -177,7 +177,7 @@ static void test_ring_flush_for_a_reader(void)
 	int con;
 
 	setup();
-	hv_console_close(&vm);
+	hv_console_destroy(&vm); /* the file console setup made: a pty one instead */
 	CHECK_INT(hv_console_open(&vm, "pty"), 0);
 	con = open(hv_console_pty(&vm), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	CHECK(con >= 0);
