@@ -309,16 +309,24 @@ int libxl__dev_hv_add(libxl_ctx *ctx, uint32_t domid, const struct hvctl_device_
 	struct hvctl_device_spec s = *spec;
 	int fds[HVCTL_MAX_FDS];
 	unsigned nfds = 0;
+	int rc = hvctl_device_open(&s, fds, &nfds); /* says why if it fails */
+
+	*opened = rc == 0;
+	if (rc == 0) {
+		rc = libxl__dev_hv_add_fds(ctx, domid, &s, fds, nfds, out);
+		hvctl_fds_close(fds, nfds);
+	}
+	return rc;
+}
+
+int libxl__dev_hv_add_fds(libxl_ctx *ctx, uint32_t domid, const struct hvctl_device_spec *spec, const int *fds,
+			  unsigned nfds, struct hvctl_device *out)
+{
 	int fd, rc = libxl__hv_connect(ctx, domid, &fd);
 
 	if (rc < 0)
 		return rc;
-	rc = hvctl_device_open(&s, fds, &nfds); /* says why if it fails */
-	*opened = rc == 0;
-	if (rc == 0) {
-		rc = hvctl_device_add_fds(fd, &s, fds, nfds, out);
-		hvctl_fds_close(fds, nfds);
-	}
+	rc = hvctl_device_add_fds(fd, spec, fds, nfds, out);
 	close(fd);
 	return rc == -EPIPE ? -ESRCH : rc;
 }

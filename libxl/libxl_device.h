@@ -113,6 +113,9 @@ int libxl__devices_connect_restored(libxl_ctx *ctx, uint32_t domid);
 /* Opens the backing (file, tap) and passes it; *opened false: that failed (logged). */
 int libxl__dev_hv_add(libxl_ctx *ctx, uint32_t domid, const struct hvctl_device_spec *spec,
 		      struct hvctl_device *out, bool *opened);
+/* The same with the backing already open (fds from hvctl_device_open, still the caller's). */
+int libxl__dev_hv_add_fds(libxl_ctx *ctx, uint32_t domid, const struct hvctl_device_spec *spec, const int *fds,
+			  unsigned nfds, struct hvctl_device *out);
 int libxl__dev_hv_remove(libxl_ctx *ctx, uint32_t domid, uint32_t hv_kind, uint32_t devid);
 /* The device's entry in xenon-hv's list: 0, -ENOENT or the call's error. */
 int libxl__dev_hv_find(libxl_ctx *ctx, uint32_t domid, uint32_t hv_kind, uint32_t devid,

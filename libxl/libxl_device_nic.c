@@ -264,21 +264,17 @@ void libxl__device_nic_drop(libxl_ctx *ctx, struct libxl__nic_prep *prep)
 static int hv_add(libxl_ctx *ctx, struct libxl__nic_prep *prep, struct hvctl_device *out)
 {
 	const struct nic_plan *p = prep->plan;
-	int fd, rc = libxl__hv_connect(ctx, p->d.domid, &fd);
+	int rc = libxl__dev_hv_add_fds(ctx, p->d.domid, &prep->spec, prep->fds, prep->nfds, out);
 
-	if (rc == 0) {
-		rc = hvctl_device_add_fds(fd, &prep->spec, prep->fds, prep->nfds, out);
-		close(fd);
-	}
 	hvctl_fds_close(prep->fds, prep->nfds); /* xenon-hv has them now, or nobody */
 	prep->nfds = 0;
-	if (rc == -ESRCH || rc == -EPIPE)
+	if (rc == -ESRCH)
 		log_warnx("%s: domain %u is not running (its xenon-hv is gone)", p->d.what, p->d.domid);
 	else if (rc < 0)
 		log_warnx("%s: xenon-hv could not take its tap %s: %s (the domain's log, xl-<name>.log, says "
 			  "more)",
 			  p->d.what, p->vifname, log_strerror(rc));
-	return rc == -EPIPE ? -ESRCH : rc;
+	return rc;
 }
 
 /* The prepared NIC to xenon-hv, then the frontend node (and, with wait, the guest). */
