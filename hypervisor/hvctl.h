@@ -15,6 +15,7 @@
 #ifndef XENON_HVCTL_H
 #define XENON_HVCTL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define HVCTL_MAX_VCPUS 64
@@ -392,14 +393,17 @@ int hvctl_device_add_fds(int fd, const struct hvctl_device_spec *spec, const int
  */
 int hvctl_device_open(struct hvctl_device_spec *spec, int *fds, unsigned *nfds);
 void hvctl_fds_close(int *fds, unsigned nfds);
-/* A tap just created gets the host-side MAC Xen's netback gives a vif,
- * fe:ff:ff:ff:ff:ff (HVCTL_TAP_HOST_MAC): a bridge without an address of its
- * own takes its ports' lowest, so a vif with a random MAC could become the
- * bridge's address and take it along when the domain ends or migrates away,
- * leaving every neighbour's ARP entry for the bridge pointing nowhere.
- * 0 or -errno. */
+/*
+ * A tap's MTU (set if it differs) and, when it was just created, the
+ * host-side MAC Xen's netback gives a vif, fe:ff:ff:ff:ff:ff
+ * (HVCTL_TAP_HOST_MAC): a bridge without an address of its own takes its
+ * ports' lowest, so a vif with a random MAC could become the bridge's
+ * address and take it along when the domain ends or migrates away, leaving
+ * every neighbour's ARP entry for the bridge pointing nowhere. For both
+ * who make taps (hvctl_device_open, xenon-hv's --nic). 0, or -errno logged.
+ */
 #define HVCTL_TAP_HOST_MAC {0xfe, 0xff, 0xff, 0xff, 0xff, 0xff}
-int hvctl_tap_host_mac(const char *name);
+int hvctl_tap_configure(const char *name, unsigned mtu, bool created);
 int hvctl_device_remove(int fd, uint32_t kind, uint32_t devid);
 /* Up to *n devices into devs; *n: how many there are (may exceed what fit). */
 int hvctl_device_list(int fd, struct hvctl_device *devs, unsigned *n);

@@ -68,39 +68,51 @@ static const char *tap_hint(int rc)
 	}
 }
 
-static int set_mtu(const char *name, unsigned mtu)
+/* ioctl on an interface by name through a throwaway socket. */
+static int if_ioctl(unsigned long req, struct ifreq *ifr)
 {
-	struct ifreq ifr = {0};
-	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
-
-	if (s < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(s, SIOCGIFMTU, &ifr) < 0)
-		rc = -errno;
-	else if ((unsigned)ifr.ifr_mtu != mtu) {
-		ifr.ifr_mtu = (int)mtu;
-		if (ioctl(s, SIOCSIFMTU, &ifr) < 0)
-			rc = -errno;
-	}
-	close(s);
-	return rc;
-}
-
-int hvctl_tap_host_mac(const char *name)
-{
-	static const unsigned char mac[] = HVCTL_TAP_HOST_MAC;
-	struct ifreq ifr = {0};
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
 
 	if (s < 0)
 		return -errno;
+	if (ioctl(s, req, ifr) < 0)
+		rc = -errno;
+	close(s);
+	return rc;
+}
+
+static int set_mtu(const char *name, unsigned mtu)
+{
+	struct ifreq ifr = {0};
+	int rc;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	rc = if_ioctl(SIOCGIFMTU, &ifr);
+	if (rc || (unsigned)ifr.ifr_mtu == mtu)
+		return rc;
+	ifr.ifr_mtu = (int)mtu;
+	return if_ioctl(SIOCSIFMTU, &ifr);
+}
+
+static int set_host_mac(const char *name)
+{
+	static const unsigned char mac[] = HVCTL_TAP_HOST_MAC;
+	struct ifreq ifr = {0};
+
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 	memcpy(ifr.ifr_hwaddr.sa_data, mac, sizeof(mac));
-	if (ioctl(s, SIOCSIFHWADDR, &ifr) < 0)
-		rc = -errno;
-	close(s);
+	return if_ioctl(SIOCSIFHWADDR, &ifr);
+}
+
+int hvctl_tap_configure(const char *name, unsigned mtu, bool created)
+{
+	int rc = set_mtu(name, mtu);
+
+	if (rc)
+		log_warnx("tap %s: cannot set its MTU to %u: %s", name, mtu, log_strerror(rc));
+	else if (created && (rc = set_host_mac(name)))
+		log_warnx("tap %s: cannot set its MAC to fe:ff:ff:ff:ff:ff: %s", name, log_strerror(rc));
 	return rc;
 }
 
@@ -129,10 +141,8 @@ static int open_vif(const struct hvctl_device_spec *spec, int *fds, unsigned *nf
 	if (rc)
 		log_warnx("tap %s: cannot %s it (TUNSETIFF)%s", name, created ? "create" : "attach to",
 			  tap_hint(rc));
-	else if ((rc = set_mtu(name, mtu)))
-		log_warnx("tap %s: cannot set its MTU to %u: %s", name, mtu, log_strerror(rc));
-	else if (created && (rc = hvctl_tap_host_mac(name)))
-		log_warnx("tap %s: cannot set its MAC to fe:ff:ff:ff:ff:ff: %s", name, log_strerror(rc));
+	else
+		rc = hvctl_tap_configure(name, mtu, created);
 	if (rc) {
 		close(fd);
 		return rc;

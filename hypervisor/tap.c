@@ -1,7 +1,7 @@
 /*
- * Taps for vifs: /dev/net/tun, TUNSETIFF and the vnet header set up once, the
- * MTU through an ordinary socket's SIOCSIFMTU; one created here gets the
- * host-side MAC of a Xen vif (hvctl_tap_host_mac).
+ * Taps for vifs: /dev/net/tun, TUNSETIFF and the vnet header set up once;
+ * the MTU, and for one created here the host-side MAC of a Xen vif, as
+ * libxl's taps get them (hvctl_tap_configure).
  */
 #include "hypervisor/tap.h"
 
@@ -10,7 +10,6 @@
 #include <linux/if_tun.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "hypervisor/hvctl.h"
@@ -25,32 +24,6 @@ int tap_name_check(const char *name)
 	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != len)
 		return -EINVAL;
 	return 0;
-}
-
-/* ioctl on an interface by name through a throwaway socket. */
-static int if_ioctl(unsigned long req, struct ifreq *ifr)
-{
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
-
-	if (s < 0)
-		return -errno;
-	if (ioctl(s, req, ifr) < 0)
-		rc = -errno;
-	close(s);
-	return rc;
-}
-
-static int set_mtu(struct tap *t, unsigned mtu)
-{
-	struct ifreq ifr = {0};
-	int rc;
-
-	strcpy(ifr.ifr_name, t->name);
-	rc = if_ioctl(SIOCGIFMTU, &ifr);
-	if (rc || (unsigned)ifr.ifr_mtu == mtu)
-		return rc;
-	ifr.ifr_mtu = (int)mtu;
-	return if_ioctl(SIOCSIFMTU, &ifr);
 }
 
 static const char *attach_hint(int rc)
@@ -146,13 +119,8 @@ int tap_open(struct tap *t, const char *name, unsigned mtu)
 	rc = attach(t, name);
 	if (!rc)
 		rc = setup(t);
-	if (!rc) {
-		rc = set_mtu(t, mtu);
-		if (rc)
-			log_warnx("tap %s: cannot set its MTU to %u: %s", name, mtu, log_strerror(rc));
-	}
-	if (!rc && t->created && (rc = hvctl_tap_host_mac(name)))
-		log_warnx("tap %s: cannot set its MAC to fe:ff:ff:ff:ff:ff: %s", name, log_strerror(rc));
+	if (!rc)
+		rc = hvctl_tap_configure(name, mtu, t->created);
 	if (rc)
 		tap_close(t);
 	return rc;
