@@ -1,18 +1,20 @@
 # Two "hosts" on one machine, for the migration suites (loaded after
-# helpers): host A and host B are each a network namespace of the test's own
-# with a bridge xenbr0, a private xenstored socket, run and log directory,
-# xl.conf and cgroup parent; a veth pair joins them, A at $ADDR_A and B at
-# $ADDR_B (a private range). xenstored, xl and the xenon-hv processes xl
-# starts run inside their host's namespace. Host A is the default: `xl` and
-# the helpers (state_of, console_text, nothing_left, ...) act on A;
-# `on_b CMD...` runs CMD (a command or a function) on B. $T/to-b is an
-# `xl migrate -s` script that enters B in place of ssh.
+# helpers): tests/hosts.bash's hosts A and B, each a network namespace of
+# the test's own with a bridge xenbr0 at $BRIDGE_ADDR, its cgroup parent
+# below the test's; the veth between them has A at $ADDR_A and B at
+# $ADDR_B (a private range). Host A is the default: `xl` and the helpers
+# (state_of, console_text, nothing_left, ...) act on A; `on_b CMD...` runs
+# CMD (a command or a function) on B. $T/to-b is an `xl migrate -s` script
+# that enters B in place of ssh.
 #
 # hosts_stop (call it from local_teardown) ends what hosts_start and the
-# test made, even after a failure: each host's domains (their monitors and
-# xenon-hv by the pids libxl recorded), xenstored and sshd by their pids, and
-# the namespaces with their bridges, veths and taps, and the loop devices
-# of files in $T.
+# test made, even after a failure: sshd by its pid, then hosts_down: each
+# host's domains (their monitors and xenon-hv by the pids libxl recorded),
+# xenstored by its pid, the namespaces with their bridges, veths and taps,
+# and the loop devices of files in $T.
+
+# shellcheck source=tests/hosts.bash
+. "$XENON_TOP/tests/hosts.bash"
 
 ADDR_A=10.213.7.1
 ADDR_B=10.213.7.2
@@ -21,96 +23,38 @@ ADDR_B=10.213.7.2
 BRIDGE_ADDR=192.0.2.1
 GUEST_ADDR=192.0.2.2
 
-# xl CMD...: this tree's xl, inside the current host's namespace.
-xl() { ip netns exec "$HOST_NS" "$XENON_TOP/xl/xl" "$@"; }
-
-# host_env H: the settings of host H (a or b), as assignments for env.
-host_env() {
-	echo "HOST_NS=$NS_PREFIX-$1 XENSTORED_PATH=$T/$1/xs.sock XENON_RUNDIR=$T/$1/run" \
-		"XENON_LOGDIR=$T/$1/log XL_CONF=$T/$1/xl.conf XENON_CGROUP_PARENT=xenon-test-$$-$1" \
-		"XENON_SCRIPTDIR=$XENON_TOP/hotplug"
-}
-
-# on_a/on_b CMD...: run CMD, a command or a shell function, on that host.
-on_a() { env_run a "$@"; }
-on_b() { env_run b "$@"; }
-env_run() {
-	local h=$1
-	shift
-	# shellcheck disable=SC2046 # host_env's words are assignments without spaces
-	(export $(host_env "$h") && "$@")
-}
-
-# host_up H: H's namespace, loopback, bridge and xenstored (its pid in $T/H/xs.pid).
-host_up() {
-	local h=$1 ns=$NS_PREFIX-$1
-	mkdir -p "$T/$h"
-	ip netns add "$ns"
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
-	ip -n "$ns" link set lo up
-	ip -n "$ns" link add xenbr0 type bridge
-	ip -n "$ns" addr add "$BRIDGE_ADDR/24" dev xenbr0
-	ip -n "$ns" link set xenbr0 up
-	printf 'lockfile = "%s"\n' "$T/$h/xl.lock" >"$T/$h/xl.conf"
-	ip netns exec "$ns" "$XENON_TOP/xenstored/xenstored" -N -I -s "$T/$h/xs.sock" \
-		2>"$T/$h/xenstored.log" 3>&- &
-	echo $! >"$T/$h/xs.pid"
-	wait_for 5 test -S "$T/$h/xs.sock"
-}
-
 # hosts_start: a scratch $T, hosts A and B, the veth between them, $T/to-b;
 # the test's environment is host A's.
 hosts_start() {
+	local h
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, bridges)"
 	mk_tmp
-	NS_PREFIX=xenon-test-$$-mig$BATS_TEST_NUMBER
 	SSHD_PID=
-	host_up a
-	host_up b
-	ip -n "$NS_PREFIX-a" link add veth-a type veth peer name veth-b netns "$NS_PREFIX-b"
+	hosts_up "$T" "xenon-test-$$-mig$BATS_TEST_NUMBER" "xenon-test-$$"
+	for h in a b; do
+		ip -n "$NS_PREFIX-$h" addr add "$BRIDGE_ADDR/24" dev xenbr0
+	done
 	ip -n "$NS_PREFIX-a" addr add "$ADDR_A/24" dev veth-a
 	ip -n "$NS_PREFIX-b" addr add "$ADDR_B/24" dev veth-b
 	ip -n "$NS_PREFIX-a" link set veth-a up
 	ip -n "$NS_PREFIX-b" link set veth-b up
 	# shellcheck disable=SC2046
 	export $(host_env a)
-	# "<sshcommand> <host> xl migrate-receive ...": the host is ignored.
-	cat >"$T/to-b" <<-EOF
-		#!/bin/sh
-		shift
-		exec env $(host_env b) ip netns exec $NS_PREFIX-b "\$@"
-	EOF
-	chmod +x "$T/to-b"
 }
 
-# host_down H: end H's domains, then its xenstored, then delete its namespace.
-host_down() {
-	local h=$1 ns=$NS_PREFIX-$1
-	[ -d "$T/$h" ] || return 0
-	(
-		# shellcheck disable=SC2046
-		export $(host_env "$h")
-		# shellcheck disable=SC2034 # read by xl_env_stop, in this subshell only
-		XS_PID=$(cat "$T/$h/xs.pid" 2>/dev/null)
-		xl_env_stop
-		cg_cleanup
-	)
-	if ip netns list | grep -qw -- "$ns"; then
-		ip netns delete "$ns"
-	fi
+# host_end H (tests/hosts.bash's, redone): H's domains by the pids libxl
+# recorded (xl_env_stop: each monitor first), then its xenstored by its
+# pid, then its cgroup parent.
+host_end() {
+	# shellcheck disable=SC2034 # read by xl_env_stop, in on's subshell only
+	XS_PID=$(cat "$T/$1/xs.pid" 2>/dev/null)
+	xl_env_stop
+	cg_cleanup
 }
 
 hosts_stop() {
-	local loop file
-	[ -n "${NS_PREFIX:-}" ] || return 0
 	kill_pid "${SSHD_PID:-}"
-	host_down a
-	host_down b
-	# the loop devices the hosts' block scripts made for files of the test's
-	while read -r loop file; do
-		[[ $file == "$T"/* ]] && losetup -d "$loop"
-	done < <(losetup -n -O NAME,BACK-FILE 2>/dev/null)
-	true
+	hosts_down
 }
 
 # The tick count of domain $1's last "tick N" console line (0 if none).
