@@ -122,7 +122,6 @@ static int ring_write(const void *data, uint32_t len, uint64_t deadline)
 		barrier(); /* the bytes before the index (x86 keeps store order) */
 		ring->req_prod = prod;
 	}
-	notify();
 	return 0;
 }
 
@@ -135,13 +134,18 @@ static uint32_t rsp_avail(void)
 static void rsp_consume(void *dst, uint32_t len)
 {
 	char *d = dst;
-	uint32_t cons = ring->rsp_cons;
+	uint32_t cons = ring->rsp_cons, old = cons;
 
 	barrier(); /* the bytes after the index that said they are there */
 	while (len--)
 		*d++ = ring->rsp[cons++ % XENON_XS_RING_SIZE];
 	barrier();
 	ring->rsp_cons = cons;
+	/* Xen's rule for a ring's consumer: with our index out, read theirs
+	 * again; if the ring was full, xenon-hv may be holding more for it */
+	__sync_synchronize();
+	if (ring->rsp_prod - old >= XENON_XS_RING_SIZE)
+		notify();
 }
 
 /*
@@ -161,7 +165,7 @@ static struct {
  */
 static int rsp_take(struct xs_hdr *h)
 {
-	uint32_t avail = rsp_avail(), n;
+	uint32_t n;
 
 	if (!rsp_msg.have_hdr) {
 		if (rsp_avail() < sizeof(rsp_msg.hdr))
@@ -178,8 +182,6 @@ static int rsp_take(struct xs_hdr *h)
 		n = rsp_avail();
 	rsp_consume(msg_buf + rsp_msg.got, n);
 	rsp_msg.got += n;
-	if (rsp_avail() != avail)
-		notify();
 	if (rsp_msg.got < rsp_msg.hdr.len)
 		return 0;
 	msg_buf[rsp_msg.hdr.len] = '\0';
@@ -238,6 +240,8 @@ static int xs_request(enum xs_type type, const char *p1, const char *p2, bool p2
 	rc = ring_write(&h, sizeof(h), deadline);
 	rc = rc ? rc : ring_write(p1, l1, deadline);
 	rc = rc ? rc : ring_write(p2, l2, deadline);
+	if (!rc)
+		notify(); /* once, for the whole request */
 	while (!rc) {
 		struct xs_hdr r;
 		uint32_t seen = ring->rsp_prod;

@@ -54,6 +54,7 @@ $(eval $(call fuzzer,hypervisor/hv-net-fuzz,tests/fuzz/hv-net-fuzz.c hypervisor/
 $(eval $(call unit_test,tests/unit/hv_migstream-test,tests/unit/hv_migstream-test.o hypervisor/migstream.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_control_file-test,tests/unit/hv_control_file-test.o hypervisor/control_file.o hypervisor/libhvctl.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_xs_track-test,tests/unit/hv_xs_track-test.o hypervisor/xs_track.o $(COMMON_OBJS),))
+$(eval $(call unit_test,tests/unit/hv_xs_ring-test,tests/unit/hv_xs_ring-test.o hypervisor/xs_ring.o hypervisor/xs_track.o $(COMMON_OBJS),))
 $(eval $(call fuzzer,hypervisor/hv-xs-track-fuzz,tests/fuzz/hv-xs-track-fuzz.c hypervisor/xs_track.c,))
 $(eval $(call fuzzer,hypervisor/hv-xs-ring-fuzz,tests/fuzz/hv-xs-ring-fuzz.c hypervisor/xs_ring.c hypervisor/xs_track.c,))
 $(eval $(call fuzzer,hypervisor/hv-migstream-fuzz,tests/fuzz/hv-migstream-fuzz.c hypervisor/migstream.c common/log.c common/strutil.c,))

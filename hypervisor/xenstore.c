@@ -72,16 +72,21 @@ static void xs_broken(struct hv_xs *x, const char *why)
 int hv_xs_save(struct hv_dev *d, void *buf, size_t *len);
 int hv_xs_restore(struct hv_dev *d, const void *buf, size_t len);
 
-/* Move what can be moved both ways (xs_ring.c); 1 when bytes moved. */
+/*
+ * Move what can be moved both ways (xs_ring.c); 1 when the guest is to be
+ * told: it has replies, or room it waits for. Consumed requests alone are
+ * no news to a guest that waits for their reply (an interrupt each would
+ * wake it for nothing).
+ */
 static int pump(struct hv_xs *x)
 {
 	const char *why = NULL;
-	int moved = xs_ring_pump_requests(x->ring, x->fd, x->track, &why);
+	int tell = xs_ring_pump_requests(x->ring, x->fd, x->track, &why) & XS_RING_ROOM_MADE;
 
-	moved |= xs_ring_pump_replies(x->ring, x->fd, x->track, &why);
+	tell |= xs_ring_pump_replies(x->ring, x->fd, x->track, &why);
 	if (why)
 		xs_broken(x, why);
-	return moved;
+	return tell != 0;
 }
 
 static void raise_irq(struct hv_xs *x)

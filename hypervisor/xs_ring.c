@@ -27,7 +27,7 @@ static uint32_t contiguous(uint32_t pos, uint32_t n)
 
 int xs_ring_pump_requests(struct xenon_xs_ring *r, int fd, struct xs_track *t, const char **why)
 {
-	uint32_t cons = r->req_cons, prod = load_acquire(&r->req_prod);
+	uint32_t start, cons = r->req_cons, prod = load_acquire(&r->req_prod);
 	int moved = 0;
 
 	if (*why)
@@ -36,6 +36,7 @@ int xs_ring_pump_requests(struct xenon_xs_ring *r, int fd, struct xs_track *t, c
 		*why = "the guest's request indexes are inconsistent";
 		return 0;
 	}
+	start = cons;
 	while (cons != prod) {
 		uint32_t idx = cons % RING;
 		ssize_t n = write(fd, (const char *)r->req + idx, contiguous(cons, prod - cons));
@@ -54,7 +55,13 @@ int xs_ring_pump_requests(struct xenon_xs_ring *r, int fd, struct xs_track *t, c
 		moved = 1;
 	}
 	store_release(&r->req_cons, cons);
-	return moved;
+	if (!moved)
+		return 0;
+	/* Was it full (the guest waits for room)? Read its index again after
+	 * ours is out: a guest that filled it meanwhile then either sees our
+	 * index or is seen here (Xen's rule for a ring's consumer). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return r->req_prod - start >= RING ? XS_RING_ROOM_MADE | 1 : 1;
 }
 
 /* Bytes held over from a save (or read while saving) go to the guest before newer ones. */

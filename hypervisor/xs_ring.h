@@ -15,11 +15,14 @@
 #include "hypervisor/xs_track.h"
 
 /*
- * Each returns 1 when bytes moved, 0 when none did. When the channel must
+ * Each returns 1 when bytes moved, 0 when none did; pump_requests adds
+ * XS_RING_ROOM_MADE when the guest may be waiting for the room it made (the
+ * ring was full). When the channel must
  * stop (the guest broke its indexes, xenstored went away), *why says why;
  * once it is set, replies are still delivered from what is held but nothing
  * more is read or written on fd.
  */
+#define XS_RING_ROOM_MADE 2
 int xs_ring_pump_requests(struct xenon_xs_ring *r, int fd, struct xs_track *t, const char **why);
 int xs_ring_pump_replies(struct xenon_xs_ring *r, int fd, struct xs_track *t, const char **why);
 /* For the main loop's poll: whether the reply ring has room, whether requests wait. */

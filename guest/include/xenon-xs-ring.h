@@ -8,8 +8,13 @@
  * uint32_t counters; the index into the array is counter % XENON_XS_RING_SIZE.
  *
  * Notifications: the guest writes any byte to XENON_PORT_XS_NOTIFY (outb)
- * after producing requests or consuming replies; the VMM raises IOAPIC pin
- * boot_info.xenstore_irq after producing replies or consuming requests.
+ * after producing requests (once per request will do) and after consuming
+ * replies from a ring that was full; the VMM raises IOAPIC pin
+ * boot_info.xenstore_irq after producing replies and after consuming
+ * requests from a ring that was full. "Was full" is Xen's consumer rule:
+ * with the new consumer index written, read the producer's index again
+ * (after a full barrier); full if it is a ring's size past the old one. A
+ * producer that finds the ring full notifies, then waits for the other's.
  * The VMM connects to xenstored, makes the connection the domain's own
  * (XS_CONTROL "become"), and copies bytes both ways.
  */

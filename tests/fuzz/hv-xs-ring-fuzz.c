@@ -8,7 +8,8 @@
  * save, and the two pumps. Checked: no access outside the ring (ASan: the
  * ring is allocated to its exact size), xenon-hv never produces more replies
  * than the ring holds nor consumes past the guest's requests, and while the
- * guest is honest every byte arrives once and in order both ways.
+ * guest is honest every byte arrives once and in order both ways, and a
+ * guest that filled its request ring is told when room is made (only then).
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -129,10 +130,15 @@ static void pump_requests(struct run *u)
 {
 	struct xenon_xs_ring *r = u->r;
 	uint32_t cons = r->req_cons, prod = r->req_prod;
+	int rc = xs_ring_pump_requests(r, u->hv, &u->t, &u->why);
 
-	xs_ring_pump_requests(r, u->hv, &u->t, &u->why);
 	if (prod - cons <= RING && r->req_cons - cons > prod - cons)
 		abort(); /* consumed past what the guest produced */
+	/* an honest guest that filled the ring waits for an interrupt: it must get one */
+	if (!u->hostile && prod - cons == RING && r->req_cons != cons && !(rc & XS_RING_ROOM_MADE))
+		abort();
+	if (!u->hostile && prod - cons < RING && r->req_prod == prod && (rc & XS_RING_ROOM_MADE))
+		abort(); /* an interrupt nobody waits for */
 }
 
 static void pump_replies(struct run *u)

@@ -1,0 +1,93 @@
+/*
+ * The guest xenstore channel's pumps (hypervisor/xs_ring.c), with a
+ * socketpair as xenstored: what each says the guest is to be told. A
+ * consumed request is no news to a guest that waits for its reply; room
+ * made in a ring the guest had filled is (it waits for it); a reply is.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hypervisor/xs_ring.h"
+#include "unit.h"
+
+#define RING XENON_XS_RING_SIZE
+
+static struct xenon_xs_ring r;
+static struct xs_track t;
+static int hv, xsd; /* xenon-hv's end, xenstored's end */
+
+static void setup(void)
+{
+	int sv[2];
+
+	memset(&r, 0, sizeof(r));
+	xs_track_init(&t);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
+	hv = sv[0], xsd = sv[1];
+}
+
+static void teardown(void)
+{
+	close(hv);
+	close(xsd);
+}
+
+/* The guest's side: n bytes of requests at req_prod. */
+static void guest_produce(uint32_t n, char c)
+{
+	for (uint32_t i = 0; i < n; i++)
+		r.req[r.req_prod++ % RING] = c;
+}
+
+static void test_request_no_interrupt(void)
+{
+	const char *why = NULL;
+	char buf[64];
+
+	setup();
+	guest_produce(30, 'a');
+	CHECK_INT(xs_ring_pump_requests(&r, hv, &t, &why), 1);
+	CHECK_INT(r.req_cons, 30);
+	CHECK_INT(read(xsd, buf, sizeof(buf)), 30);
+	CHECK_INT(xs_ring_pump_requests(&r, hv, &t, &why), 0); /* nothing new */
+	CHECK(why == NULL);
+	teardown();
+}
+
+static void test_full_ring_room_made(void)
+{
+	const char *why = NULL;
+	char buf[RING];
+
+	setup();
+	r.req_cons = r.req_prod = 0xfffffff0u; /* the indexes wrap meanwhile */
+	guest_produce(RING, 'b');
+	CHECK_INT(xs_ring_pump_requests(&r, hv, &t, &why), 1 | XS_RING_ROOM_MADE);
+	CHECK_INT(r.req_cons, r.req_prod);
+	CHECK_INT(read(xsd, buf, sizeof(buf)), RING);
+	CHECK(why == NULL);
+	teardown();
+}
+
+static void test_reply_interrupts(void)
+{
+	const char *why = NULL;
+
+	setup();
+	CHECK_INT(xs_ring_pump_replies(&r, hv, &t, &why), 0);
+	CHECK_INT(write(xsd, "reply", 5), 5);
+	CHECK_INT(xs_ring_pump_replies(&r, hv, &t, &why), 1);
+	CHECK_INT(r.rsp_prod, 5);
+	CHECK(!memcmp(r.rsp, "reply", 5));
+	teardown();
+}
+
+int main(void)
+{
+	RUN(test_request_no_interrupt);
+	RUN(test_full_ring_room_made);
+	RUN(test_reply_interrupts);
+	return unit_done();
+}
