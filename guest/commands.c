@@ -208,7 +208,7 @@ static int cmd_sleep(int argc, char **argv)
 	end = clock_ns() + ms * 1000000;
 	while (clock_ns() < end) {
 		shell_poll();
-		cpu_idle();
+		shell_idle(false);
 	}
 	return 0;
 }

@@ -146,6 +146,7 @@ void nmi_taken(void);
 void shell_run_script(const char *cmdline);
 void shell_loop(void) __attribute__((noreturn));
 void shell_poll(void);
+void shell_idle(bool console); /* until an interrupt, unless work (or, with console, input) waits */
 
 /* xs.c: the xenstore client (boot_info.xenstore_ring_gpa) */
 void xs_init(void);

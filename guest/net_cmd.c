@@ -17,15 +17,11 @@
 #define MIB		(1024ULL * 1024)
 
 /* Serve the NICs and the shell's other work, then idle until an interrupt
- * (or the next timer tick) unless a NIC already has something. */
+ * (or the next timer tick) unless there is more. */
 static void net_wait_once(void)
 {
 	shell_poll(); /* net_poll() among the rest */
-	irq_disable();
-	if (net_pending())
-		irq_enable();
-	else
-		cpu_idle();
+	shell_idle(false);
 }
 
 /* Wait for dst's MAC: 0, or the error (printed). */

@@ -66,23 +66,29 @@ void shell_poll(void)
 }
 
 /*
- * Check for input with interrupts off and idle only if there is none, so
- * that a character arriving in between cannot leave us asleep (on VT-x
- * "sti; hlt" is atomic; on PVM the next timer tick bounds the wait).
+ * Idle until the next interrupt unless work is waiting: a NIC's packets,
+ * xenstore's (an event that came after xs_poll read the ring raised its
+ * interrupt before this check, and xs_poll runs one handler at a time),
+ * and with console, typed input. Checked with interrupts off, so that what
+ * arrives in between cannot leave us asleep (on VT-x "sti; hlt" is atomic;
+ * on PVM the next timer tick bounds the wait).
  */
+void shell_idle(bool console)
+{
+	irq_disable();
+	if ((console && console_input_pending()) || net_pending() || xs_pending())
+		irq_enable();
+	else
+		cpu_idle();
+}
+
 static int read_char(void)
 {
 	int c;
 
 	while ((c = console_getc()) < 0) {
 		shell_poll();
-		irq_disable();
-		/* xenstore too: an event that came after xs_poll read the ring
-		 * raised its interrupt before this check, not during the idle */
-		if (console_input_pending() || net_pending() || xs_pending())
-			irq_enable();
-		else
-			cpu_idle();
+		shell_idle(true);
 	}
 	return c;
 }

@@ -8,8 +8,14 @@
  * watch table; events (which may arrive in the middle of any request) are
  * queued and handed to their handler by token from xs_poll(), that is from
  * the shell's idle loop, never inside another request. A handler may make
- * requests of its own. If the queue overflows, every handler is called once
- * (with its own path) so that each can look again.
+ * requests of its own. Every handler reads its nodes anew whatever path
+ * fired, so a token already queued is not queued again; and each xs_poll()
+ * runs one handler, so that a command in the foreground (each of whose
+ * loops calls shell_poll()) goes on between them: a restored guest's
+ * watches all fire at once on the target, and run back to back their
+ * xenstore round trips held the guest up for milliseconds. If the queue
+ * overflows (events of unknown tokens), every handler is called once (with
+ * its own path) so that each can look again.
  *
  * At boot the guest advertises control/feature-poweroff and
  * control/feature-reboot and watches control/shutdown; on "poweroff" or
@@ -45,7 +51,7 @@ struct xs_hdr {
 #define SHUTDOWN_TOKEN "xenon-shutdown"
 
 #define MAX_WATCHES	24
-#define EVENT_QUEUE	16
+#define EVENT_QUEUE	MAX_WATCHES /* one per token (note_event) */
 #define WATCH_PATH_MAX	160
 #define WATCH_TOKEN_MAX 40
 
@@ -198,6 +204,9 @@ static void note_event(const char *payload, uint32_t len)
 
 	if (plen + 1 >= len)
 		return; /* no token: not an event we asked for */
+	for (unsigned int i = ev_head; i != ev_tail; i++)
+		if (!strcmp(events[i % EVENT_QUEUE].token, token))
+			return; /* its handler is due anyway and reads its nodes anew */
 	if (ev_tail - ev_head == EVENT_QUEUE || plen >= WATCH_PATH_MAX || strlen(token) >= WATCH_TOKEN_MAX) {
 		ev_overflow = true;
 		return;
@@ -391,43 +400,22 @@ bool xs_pending(void)
 	return ring && (rsp_avail() || ev_head != ev_tail || ev_overflow);
 }
 
-/* Did an event of this batch before index i carry the same token? */
-static bool seen_in_batch(unsigned int from, unsigned int i)
+/* The oldest queued event to its handler. */
+static void dispatch_one(void)
 {
-	for (unsigned int j = from; j != i; j++)
-		if (!strcmp(events[j % EVENT_QUEUE].token, events[i % EVENT_QUEUE].token))
-			return true;
-	return false;
+	char path[WATCH_PATH_MAX], token[WATCH_TOKEN_MAX];
+	unsigned int i = ev_head++;
+	struct watch *w;
+
+	strlcpy(path, events[i % EVENT_QUEUE].path, sizeof(path));
+	strlcpy(token, events[i % EVENT_QUEUE].token, sizeof(token));
+	w = watch_find(NULL, token);
+	if (w)
+		w->fn(path, token, w->arg);
 }
 
-/*
- * The events queued so far, each token's handler once: every handler reads
- * its nodes anew whatever path fired, so one run covers every earlier event
- * of its token (a restored guest's watches fire again on the target, and
- * the toolstack's writes of its device nodes add one event each: run one by
- * one, each a few reads, they held the guest up for many milliseconds).
- * Events queued while the handlers run make the next batch.
- */
-static void dispatch_batch(void)
-{
-	unsigned int from = ev_head, end = ev_tail;
-
-	while (ev_head != end) {
-		char path[WATCH_PATH_MAX], token[WATCH_TOKEN_MAX];
-		unsigned int i = ev_head++;
-		struct watch *w;
-
-		if (seen_in_batch(from, i))
-			continue;
-		strlcpy(path, events[i % EVENT_QUEUE].path, sizeof(path));
-		strlcpy(token, events[i % EVENT_QUEUE].token, sizeof(token));
-		w = watch_find(NULL, token);
-		if (w)
-			w->fn(path, token, w->arg);
-	}
-}
-
-/* Hand the queued events to their handlers (not re-entered from a handler's own requests). */
+/* Take the events that came, then hand the oldest to its handler (not
+ * re-entered from a handler's own requests). */
 void xs_poll(void)
 {
 	static bool dispatching;
@@ -440,9 +428,9 @@ void xs_poll(void)
 		if (h.type == XS_WATCH_EVENT)
 			note_event(msg_buf, h.len);
 	dispatching = true;
-	while (ev_head != ev_tail)
-		dispatch_batch();
-	if (ev_overflow) {
+	if (ev_head != ev_tail)
+		dispatch_one();
+	else if (ev_overflow) {
 		ev_overflow = false;
 		for (i = 0; i < MAX_WATCHES; i++)
 			if (watches[i].fn)
