@@ -196,31 +196,36 @@ static void undo_create(libxl_ctx *ctx, uint32_t domid, int hv_pid, const char *
 }
 
 /*
- * Each vif='s backend node, tap and script (libxl__device_nic_prepare),
- * while the domain's xenon-hv starts or reads a migration's stream: the
- * scripts' time is then not the guest's (a migration's downtime).
+ * Each disk= and vif= prepared (libxl__device_*_prepare: backend node,
+ * script, the opened file or tap) while the domain's xenon-hv starts or
+ * reads a migration's stream: the scripts' time is then not the guest's
+ * (a migration's downtime). preps: the disks', then the NICs'.
  */
-static int prepare_nics(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, struct libxl__nic_prep *preps)
+static int prepare_devices(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, struct libxl__dev_prep *preps)
 {
+	struct libxl__dev_prep *nic_preps = preps + cfg->num_disks;
 	int rc = 0;
 
+	for (int i = 0; rc == 0 && i < cfg->num_disks; i++)
+		rc = libxl__device_disk_prepare(ctx, domid, &cfg->disks[i], &preps[i]);
 	for (int i = 0; rc == 0 && i < cfg->num_nics; i++)
-		rc = libxl__device_nic_prepare(ctx, domid, &cfg->nics[i], &preps[i]);
+		rc = libxl__device_nic_prepare(ctx, domid, &cfg->nics[i], &nic_preps[i]);
 	if (rc < 0)
 		log_warnx("domain '%s' was not created: one of its devices could not be added (above)",
 			  cfg->c_info.name);
 	return rc;
 }
 
-static void drop_nics(libxl_ctx *ctx, const libxl_domain_config *cfg, struct libxl__nic_prep *preps)
+/* Those prepared and not attached (a failure before their turn). */
+static void drop_devices(libxl_ctx *ctx, const libxl_domain_config *cfg, struct libxl__dev_prep *preps)
 {
-	for (int i = 0; preps && i < cfg->num_nics; i++)
-		libxl__device_nic_drop(ctx, &preps[i]);
+	for (int i = 0; preps && i < cfg->num_disks + cfg->num_nics; i++)
+		libxl__dev_prep_drop(ctx, &preps[i]);
 }
 
 static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
 		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, int *fd,
-		    struct libxl__keeper *keeper, libxl_domain_config *cfg, struct libxl__nic_prep *preps)
+		    struct libxl__keeper *keeper, libxl_domain_config *cfg, struct libxl__dev_prep *preps)
 {
 	char buf[16];
 	int rc, status = 0, ready = -1;
@@ -237,7 +242,7 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	if (rc == 0)
 		rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/monitor-pid", l->domid);
 	if (rc == 0)
-		rc = prepare_nics(ctx, cfg, l->domid, preps);
+		rc = prepare_devices(ctx, cfg, l->domid, preps);
 	if (rc == 0 && opts && opts->prepared)
 		opts->prepared(opts->prepared_arg);
 	if (rc == 0)
@@ -285,17 +290,19 @@ static int make_layout(libxl_domain_config *cfg, struct libxl__layout *l, char *
 }
 
 /*
- * Every disk= and vif=, while the domain is still paused; the guest is not
- * waited for (as Xen: a guest without drivers still boots).
+ * Every disk= and vif= (prepared by start_hv), while the domain is still
+ * paused; the guest is not waited for (as Xen: a guest without drivers
+ * still boots).
  */
-static int add_devices(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, struct libxl__nic_prep *preps)
+static int add_devices(libxl_ctx *ctx, libxl_domain_config *cfg, struct libxl__dev_prep *preps)
 {
+	struct libxl__dev_prep *nic_preps = preps + cfg->num_disks;
 	int rc = 0;
 
 	for (int i = 0; rc == 0 && i < cfg->num_disks; i++)
-		rc = libxl__device_disk_add(ctx, domid, &cfg->disks[i], false);
-	for (int i = 0; rc == 0 && i < cfg->num_nics; i++) /* prepared by start_hv */
-		rc = libxl__device_nic_attach(ctx, &cfg->nics[i], &preps[i], false);
+		rc = libxl__device_disk_attach(ctx, &cfg->disks[i], &preps[i], false);
+	for (int i = 0; rc == 0 && i < cfg->num_nics; i++)
+		rc = libxl__device_nic_attach(ctx, &cfg->nics[i], &nic_preps[i], false);
 	if (rc < 0)
 		log_warnx("domain '%s' was not created: one of its devices could not be added (above)",
 			  cfg->c_info.name);
@@ -341,7 +348,7 @@ static int check_restored(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t dom
  * devices to add, what a migration's receiver needs asks no more of it).
  */
 static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, bool stay_paused, bool restore,
-		      unsigned pending, struct libxl__nic_prep *preps)
+		      unsigned pending, struct libxl__dev_prep *preps)
 {
 	int rc;
 
@@ -352,7 +359,7 @@ static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, 
 		log_warnx("domain '%s' was not created: its vCPUs could not be pinned (cpus=, cpus_soft=)",
 			  cfg->c_info.name);
 	if (rc == 0)
-		rc = add_devices(ctx, cfg, domid, preps);
+		rc = add_devices(ctx, cfg, preps);
 	if (rc == 0 && restore) /* the guest drives them already: no handshake again */
 		rc = libxl__devices_connect_restored(ctx, domid);
 	if (rc == 0 && restore && stay_paused)
@@ -375,7 +382,8 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	char *json = NULL;
 	int rc, pid = 0, fd = -1, cg_fds[2] = {-1, -1}; /* its cgroup's, its cpuset's */
 	struct libxl__keeper keeper = {0, -1};
-	struct libxl__nic_prep *preps = NULL;
+	struct libxl__dev_prep *preps = NULL;
+	size_t ndevs = (size_t)cfg->num_disks + (size_t)cfg->num_nics;
 	unsigned pending = 0;
 
 	rc = check_config(cfg, opts && opts->restore);
@@ -392,7 +400,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		rc = libxl__cg_parent(ctx->cg_parent_env, opts ? opts->cgroup_parent : NULL, &cg_parent);
 	if (rc == 0)
 		rc = make_layout(cfg, &l, uuid, &json);
-	if (rc == 0 && cfg->num_nics && !(preps = calloc((size_t)cfg->num_nics, sizeof(*preps))))
+	if (rc == 0 && ndevs && !(preps = calloc(ndevs, sizeof(*preps))))
 		rc = -ENOMEM;
 	if (rc < 0) {
 		free(json);
@@ -442,7 +450,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		rc = publish_console(ctx, &l, control, fd, &pending);
 	if (rc == 0)
 		rc = start_held(ctx, cfg, l.domid, opts && opts->paused, opts && opts->restore, pending, preps);
-	drop_nics(ctx, cfg, preps); /* those not attached: a failure before their turn */
+	drop_devices(ctx, cfg, preps);
 	free(preps);
 	if (rc < 0) {
 		undo_create(ctx, l.domid, pid, control);

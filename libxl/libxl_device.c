@@ -303,22 +303,6 @@ int libxl__dev_ids(libxl_ctx *ctx, const char *kind, uint32_t domid, uint32_t **
  * xenon-hv runs sandboxed (no host files, no CAP_NET_ADMIN): libxl opens the
  * disk's file or makes the tap and passes the fds with the request.
  */
-int libxl__dev_hv_add(libxl_ctx *ctx, uint32_t domid, const struct hvctl_device_spec *spec,
-		      struct hvctl_device *out, bool *opened)
-{
-	struct hvctl_device_spec s = *spec;
-	int fds[HVCTL_MAX_FDS];
-	unsigned nfds = 0;
-	int rc = hvctl_device_open(&s, fds, &nfds); /* says why if it fails */
-
-	*opened = rc == 0;
-	if (rc == 0) {
-		rc = libxl__dev_hv_add_fds(ctx, domid, &s, fds, nfds, out);
-		hvctl_fds_close(fds, nfds);
-	}
-	return rc;
-}
-
 int libxl__dev_hv_add_fds(libxl_ctx *ctx, uint32_t domid, const struct hvctl_device_spec *spec, const int *fds,
 			  unsigned nfds, struct hvctl_device *out)
 {

@@ -110,10 +110,7 @@ void libxl__dev_backends_follow(libxl_ctx *ctx, uint32_t domid);
 int libxl__devices_connect_restored(libxl_ctx *ctx, uint32_t domid);
 
 /* The device calls on the domain's xenon-hv (-ESRCH when it is gone). */
-/* Opens the backing (file, tap) and passes it; *opened false: that failed (logged). */
-int libxl__dev_hv_add(libxl_ctx *ctx, uint32_t domid, const struct hvctl_device_spec *spec,
-		      struct hvctl_device *out, bool *opened);
-/* The same with the backing already open (fds from hvctl_device_open, still the caller's). */
+/* Add with the backing open (fds from hvctl_device_open, still the caller's). */
 int libxl__dev_hv_add_fds(libxl_ctx *ctx, uint32_t domid, const struct hvctl_device_spec *spec, const int *fds,
 			  unsigned nfds, struct hvctl_device *out);
 int libxl__dev_hv_remove(libxl_ctx *ctx, uint32_t domid, uint32_t hv_kind, uint32_t devid);
@@ -180,22 +177,35 @@ int libxl__device_disk_add(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *di
 int libxl__device_nic_add(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, bool wait);
 /*
  * The same in two steps (libxl_create.c): prepare does everything but
- * xenon-hv (backend node, tap, the script's online), before the domain's
- * xenon-hv answers; attach passes the tap to it and writes the frontend
- * node; drop undoes a prepared NIC that is not attached. Each step undoes
- * itself on failure.
+ * xenon-hv (the backend node; a disk's script and its opened backing; a
+ * NIC's tap and its script's online), before the domain's xenon-hv
+ * answers, so that a script's time is not the guest's (a migration's
+ * downtime, a create's wait); attach passes the backing to xenon-hv and
+ * writes the frontend node; drop undoes a prepared device that is not
+ * attached. Each step undoes itself on failure.
  */
-struct nic_plan;
-struct libxl__nic_prep {
-	struct nic_plan *plan; /* NULL: nothing prepared (or attached, or dropped) */
+struct libxl__dev_prep {
+	void *plan;	     /* the kind's own (NULL: nothing prepared, or attached, or dropped) */
+	struct libxl__dev *d; /* in plan */
 	struct hvctl_device_spec spec;
 	int fds[HVCTL_MAX_FDS];
 	unsigned nfds;
 	bool script_ran;
 };
-int libxl__device_nic_prepare(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, struct libxl__nic_prep *prep);
-int libxl__device_nic_attach(libxl_ctx *ctx, libxl_device_nic *nic, struct libxl__nic_prep *prep, bool wait);
-void libxl__device_nic_drop(libxl_ctx *ctx, struct libxl__nic_prep *prep);
+int libxl__device_disk_prepare(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk, struct libxl__dev_prep *prep);
+int libxl__device_disk_attach(libxl_ctx *ctx, libxl_device_disk *disk, struct libxl__dev_prep *prep, bool wait);
+int libxl__device_nic_prepare(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, struct libxl__dev_prep *prep);
+int libxl__device_nic_attach(libxl_ctx *ctx, libxl_device_nic *nic, struct libxl__dev_prep *prep, bool wait);
+/* Either kind's: what prepare did (and the plan) undone. */
+void libxl__dev_prep_drop(libxl_ctx *ctx, struct libxl__dev_prep *prep);
+/*
+ * Either kind's attach after its own part: the backing to xenon-hv (its fds
+ * closed here either way; hv_failed says why it refused), the frontend
+ * node fe[0..nfe), the handshake (wait: for the guest); all undone on
+ * failure. The plan stays the caller's.
+ */
+int libxl__dev_prep_attach(libxl_ctx *ctx, struct libxl__dev_prep *prep, const struct libxl__kv *fe, unsigned nfe,
+			   bool wait, void (*hv_failed)(const struct libxl__dev_prep *prep, int rc));
 /* A MAC for a NIC that has none (Xen's 00:16:3e prefix). */
 void libxl__device_nic_setdefault(libxl_device_nic *nic, int index);
 /*

@@ -197,46 +197,32 @@ static int script_target(libxl_ctx *ctx, struct disk_plan *p)
 	return 0;
 }
 
-static int hv_add(libxl_ctx *ctx, libxl_device_disk *disk, const struct disk_plan *p,
-		  struct hvctl_device *out)
+/* What xenon-hv is to be given: the spec and the target opened (says why if that fails). */
+static int open_backing(const libxl_device_disk *disk, const struct disk_plan *p, struct libxl__dev_prep *prep)
 {
-	struct hvctl_device_spec spec;
-	bool opened = true;
-	int rc;
+	struct hvctl_device_spec *spec = &prep->spec;
 
-	memset(&spec, 0, sizeof(spec));
-	spec.kind = HVCTL_DEV_VBD;
-	spec.devid = p->d.devid;
-	spec.flags = disk->readwrite ? 0 : HVCTL_DEVF_READONLY;
-	if (strlen(p->target) >= sizeof(spec.target)) {
+	memset(spec, 0, sizeof(*spec));
+	spec->kind = HVCTL_DEV_VBD;
+	spec->devid = p->d.devid;
+	spec->flags = disk->readwrite ? 0 : HVCTL_DEVF_READONLY;
+	if (strlen(p->target) >= sizeof(spec->target)) {
 		log_warnx("%s: the path %s is too long for xenon-hv (at most %zu bytes)", p->d.what,
-			  p->target, sizeof(spec.target) - 1);
+			  p->target, sizeof(spec->target) - 1);
 		return -ENAMETOOLONG;
 	}
-	memcpy(spec.target, p->target, strlen(p->target) + 1);
-	rc = libxl__dev_hv_add(ctx, p->d.domid, &spec, out, &opened);
-	if (!opened)
-		; /* the open said why */
-	else if (rc == -ESRCH)
-		log_warnx("%s: domain %u is not running (its xenon-hv is gone)", p->d.what, p->d.domid);
-	else if (rc == -EBUSY)
-		log_warnx("%s: %s is in use (attached for writing by a domain, or locked): detach it there "
-			  "first, or attach it read-only everywhere",
-			  p->d.what, p->target);
-	else if (rc < 0)
-		log_warnx("%s: xenon-hv refused %s: %s (the domain's log, xl-<name>.log, says more)",
-			  p->d.what, p->target, log_strerror(rc));
-	return rc;
+	memcpy(spec->target, p->target, strlen(p->target) + 1);
+	return hvctl_device_open(spec, prep->fds, &prep->nfds);
 }
 
-int libxl__device_disk_add(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk, bool wait)
+/* Everything but xenon-hv: the backend node, the script's add (a block
+ * device or loop device, its physical-device-path) and the opened target. */
+int libxl__device_disk_prepare(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk, struct libxl__dev_prep *prep)
 {
 	struct disk_plan *p = calloc(1, sizeof(*p));
-	struct hvctl_device hv;
-	char devid[16];
-	bool script_ran = false, hv_added = false;
 	int rc;
 
+	memset(prep, 0, sizeof(*prep));
 	if (!p)
 		return -ENOMEM;
 	rc = dev_for(domid, disk->vdev, &p->d);
@@ -248,30 +234,60 @@ int libxl__device_disk_add(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *di
 		free(p);
 		return rc;
 	}
+	prep->plan = p;
+	prep->d = &p->d;
 	if (p->script[0]) {
 		struct libxl__hotplug h = {p->script, "add", p->d.be, "vbd", NULL, NULL, p->d.what};
 
-		script_ran = true;
+		prep->script_ran = true;
 		rc = libxl__hotplug_run(ctx, &h, false);
 		if (rc == 0)
 			rc = script_target(ctx, p);
 	}
 	if (rc == 0)
-		rc = hv_add(ctx, disk, p, &hv);
-	hv_added = rc == 0;
+		rc = open_backing(disk, p, prep);
+	if (rc < 0)
+		libxl__dev_prep_drop(ctx, prep);
+	return rc;
+}
+
+static void hv_failed(const struct libxl__dev_prep *prep, int rc)
+{
+	const struct disk_plan *p = prep->plan;
+
+	if (rc == -EBUSY)
+		log_warnx("%s: %s is in use (attached for writing by a domain, or locked): detach it there "
+			  "first, or attach it read-only everywhere",
+			  p->d.what, p->target);
+	else
+		log_warnx("%s: xenon-hv refused %s: %s (the domain's log, xl-<name>.log, says more)",
+			  p->d.what, p->target, log_strerror(rc));
+}
+
+/* The prepared disk to xenon-hv, then the frontend node (and, with wait, the guest). */
+int libxl__device_disk_attach(libxl_ctx *ctx, libxl_device_disk *disk, struct libxl__dev_prep *prep, bool wait)
+{
+	struct disk_plan *p = prep->plan;
+	char devid[16];
+	int rc;
+
 	snprintf(devid, sizeof(devid), "%u", p->d.devid);
 	struct libxl__kv fe[] = {{"virtual-device", devid},
 				 {"device-type", disk->is_cdrom ? "cdrom" : "disk"}};
-	if (rc == 0 && (rc = libxl__dev_publish(ctx, &p->d, &hv, fe, 2)) < 0)
-		log_warnx("%s: cannot write its frontend node %s: %s", p->d.what, p->d.fe, log_strerror(rc));
-	if (rc == 0)
-		rc = libxl__dev_attach_finish(ctx, &p->d, wait);
-	if (rc < 0)
-		libxl__dev_undo(ctx, &p->d, hv_added, script_ran);
-	else if (wait)
-		libxl__config_disk_set(ctx, domid, disk, p->d.devid, true);
+	rc = libxl__dev_prep_attach(ctx, prep, fe, 2, wait, hv_failed);
+	if (rc == 0 && wait)
+		libxl__config_disk_set(ctx, p->d.domid, disk, p->d.devid, true);
 	free(p);
+	prep->plan = NULL;
 	return rc;
+}
+
+int libxl__device_disk_add(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk, bool wait)
+{
+	struct libxl__dev_prep prep;
+	int rc = libxl__device_disk_prepare(ctx, domid, disk, &prep);
+
+	return rc < 0 ? rc : libxl__device_disk_attach(ctx, disk, &prep, wait);
 }
 
 int libxl_device_disk_add(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk)

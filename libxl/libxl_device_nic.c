@@ -194,7 +194,7 @@ static int write_backend(libxl_ctx *ctx, const libxl_device_nic *nic, struct nic
 }
 
 /* The tap (created unless it exists: libxl holds it until xenon-hv does) and its spec. */
-static int open_tap(const libxl_device_nic *nic, const struct nic_plan *p, struct libxl__nic_prep *prep)
+static int open_tap(const libxl_device_nic *nic, const struct nic_plan *p, struct libxl__dev_prep *prep)
 {
 	struct hvctl_device_spec *spec = &prep->spec;
 	int rc;
@@ -214,13 +214,9 @@ static int open_tap(const libxl_device_nic *nic, const struct nic_plan *p, struc
 	return rc;
 }
 
-/*
- * Everything but xenon-hv: the backend node, the tap and the vif script's
- * `online` (the tap joins its bridge). At create this runs while xenon-hv
- * starts (or reads a migration's stream), so that a script's time is not
- * the guest's: a migration's downtime, a create's wait.
- */
-int libxl__device_nic_prepare(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, struct libxl__nic_prep *prep)
+/* Everything but xenon-hv: the backend node, the tap and the vif script's
+ * `online` (the tap joins its bridge). */
+int libxl__device_nic_prepare(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, struct libxl__dev_prep *prep)
 {
 	struct nic_plan *p = calloc(1, sizeof(*p));
 	int rc;
@@ -236,6 +232,7 @@ int libxl__device_nic_prepare(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *
 		return rc;
 	}
 	prep->plan = p;
+	prep->d = &p->d;
 	rc = open_tap(nic, p, prep);
 	if (rc == 0) {
 		struct libxl__hotplug h = {p->script,  "online",	p->d.be,  "vif",
@@ -245,54 +242,26 @@ int libxl__device_nic_prepare(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *
 		rc = libxl__hotplug_run(ctx, &h, false);
 	}
 	if (rc < 0)
-		libxl__device_nic_drop(ctx, prep);
+		libxl__dev_prep_drop(ctx, prep);
 	return rc;
 }
 
-/* A prepared NIC that will not be attached: its script's work, nodes and tap undone. */
-void libxl__device_nic_drop(libxl_ctx *ctx, struct libxl__nic_prep *prep)
-{
-	if (!prep->plan)
-		return;
-	hvctl_fds_close(prep->fds, prep->nfds);
-	prep->nfds = 0;
-	libxl__dev_undo(ctx, &prep->plan->d, false, prep->script_ran);
-	free(prep->plan);
-	prep->plan = NULL;
-}
-
-static int hv_add(libxl_ctx *ctx, struct libxl__nic_prep *prep, struct hvctl_device *out)
+static void hv_failed(const struct libxl__dev_prep *prep, int rc)
 {
 	const struct nic_plan *p = prep->plan;
-	int rc = libxl__dev_hv_add_fds(ctx, p->d.domid, &prep->spec, prep->fds, prep->nfds, out);
 
-	hvctl_fds_close(prep->fds, prep->nfds); /* xenon-hv has them now, or nobody */
-	prep->nfds = 0;
-	if (rc == -ESRCH)
-		log_warnx("%s: domain %u is not running (its xenon-hv is gone)", p->d.what, p->d.domid);
-	else if (rc < 0)
-		log_warnx("%s: xenon-hv could not take its tap %s: %s (the domain's log, xl-<name>.log, says "
-			  "more)",
-			  p->d.what, p->vifname, log_strerror(rc));
-	return rc;
+	log_warnx("%s: xenon-hv could not take its tap %s: %s (the domain's log, xl-<name>.log, says more)",
+		  p->d.what, p->vifname, log_strerror(rc));
 }
 
 /* The prepared NIC to xenon-hv, then the frontend node (and, with wait, the guest). */
-int libxl__device_nic_attach(libxl_ctx *ctx, libxl_device_nic *nic, struct libxl__nic_prep *prep, bool wait)
+int libxl__device_nic_attach(libxl_ctx *ctx, libxl_device_nic *nic, struct libxl__dev_prep *prep, bool wait)
 {
 	struct nic_plan *p = prep->plan;
-	struct hvctl_device hv;
-	int rc = hv_add(ctx, prep, &hv);
-	bool hv_added = rc == 0;
 	struct libxl__kv fe[] = {{"handle", p->handle}, {"mac", p->mac}};
+	int rc = libxl__dev_prep_attach(ctx, prep, fe, 2, wait, hv_failed);
 
-	if (rc == 0 && (rc = libxl__dev_publish(ctx, &p->d, &hv, fe, 2)) < 0)
-		log_warnx("%s: cannot write its frontend node %s: %s", p->d.what, p->d.fe, log_strerror(rc));
-	if (rc == 0)
-		rc = libxl__dev_attach_finish(ctx, &p->d, wait);
-	if (rc < 0)
-		libxl__dev_undo(ctx, &p->d, hv_added, prep->script_ran);
-	else if (wait)
+	if (rc == 0 && wait)
 		libxl__config_nic_set(ctx, p->d.domid, nic, p->d.devid, true);
 	free(p);
 	prep->plan = NULL;
@@ -301,7 +270,7 @@ int libxl__device_nic_attach(libxl_ctx *ctx, libxl_device_nic *nic, struct libxl
 
 int libxl__device_nic_add(libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic, bool wait)
 {
-	struct libxl__nic_prep prep;
+	struct libxl__dev_prep prep;
 	int rc = libxl__device_nic_prepare(ctx, domid, nic, &prep);
 
 	return rc < 0 ? rc : libxl__device_nic_attach(ctx, nic, &prep, wait);

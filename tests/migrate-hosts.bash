@@ -138,15 +138,16 @@ sshd_listens() { ip netns exec "$NS_PREFIX-b" ss -Hltn "sport = :$SSH_PORT" | gr
 
 # ---- a guest with a disk and a NIC --------------------------------------------
 
-# dev_guest NAME: start NAME on the current host with a disk ($T/NAME.img,
-# 1 MiB, "written-on-a" in its sector 3) and a NIC on xenbr0 at $GUEST_ADDR.
+# dev_guest NAME [DISK_OPTS]: start NAME on the current host with a disk
+# ($T/NAME.img, 1 MiB, "written-on-a" in its sector 3; DISK_OPTS before its
+# target, e.g. "script=...,") and a NIC on xenbr0 at $GUEST_ADDR.
 dev_guest() {
 	truncate -s 1M "$T/$1.img"
 	cat >"$T/$1.cfg" <<-EOF
 		name = "$1"
 		kernel = "$XENON_TOP/guest/xenon-guest.elf"
 		memory = 32
-		disk = [ "$T/$1.img,raw,xvda,rw" ]
+		disk = [ "format=raw,vdev=xvda,access=rw,${2:-}target=$T/$1.img" ]
 		vif = [ "bridge=xenbr0,mac=00:16:3e:4d:49:47" ]
 		cmdline = 'run="ip eth0 $GUEST_ADDR/24; blk write xvda 3 written-on-a; ticker on"'
 		on_poweroff = "destroy"

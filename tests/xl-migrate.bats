@@ -277,6 +277,32 @@ sys.stdout.buffer.write(b"Xenon saved domain, xl format\n \0" + struct.pack("<II
 	wait_for 10 loops_backing "$T/dv1.img" 0
 }
 
+@test "xl migrate: the receiver runs a disk's hotplug script (losetup) before the source pauses, not in the downtime" {
+	require_kvm
+	# a block script that notes when it adds (CLOCK_MONOTONIC, as --debug's)
+	cat >"$T/stamp-block" <<-EOF
+		#!/bin/sh
+		[ "\$1" != add ] || python3 -c 'import time; print(time.monotonic())' >>"$T/block-adds"
+		exec "$XENON_TOP/hotplug/block" "\$@"
+	EOF
+	chmod +x "$T/stamp-block"
+	dev_guest dv1 "script=$T/stamp-block,"
+	loops_backing "$T/dv1.img" 1
+	run xl migrate --debug -s "$T/to-b" dv1 hostb
+	echo "$output"
+	[ "$status" -eq 0 ]
+	wait_for 10 nothing_left
+	[ "$(wc -l <"$T/block-adds")" -eq 2 ] # A's create, B's receive
+	awk -v a="$(tail -n 1 "$T/block-adds")" -v s="$(stamp "$output" migrate 'stream sent')" \
+		-v p="$(sed -n 's/^migrate: .* stream sent (pause + \([0-9.]*\) ms)$/\1/p' <<<"$output")" \
+		'BEGIN { exit !(a > 0 && s > 0 && p != "" && a < s - p / 1000) }'
+	on_b guest_type dv1 "blk read xvda 3"
+	wait_for 20 on_b console_has dv1 '|written-on-a'
+	on_b xl destroy dv1
+	wait_for 20 on_b nothing_left
+	wait_for 10 loops_backing "$T/dv1.img" 0
+}
+
 @test "xl migrate to a host without the guest's bridge: refused there, the source runs on, nothing left on B" {
 	require_kvm
 	dev_guest dv1
