@@ -538,11 +538,18 @@ static int read_pages(struct mig_reader *rd)
 				return rc;
 			continue;
 		}
-		iov[n].iov_base = rd->ops->page ? rd->ops->page(rd->opaque, pfn) : NULL;
-		iov[n].iov_len = MIG_PAGE_SIZE;
-		if (!iov[n++].iov_base)
+		void *p = rd->ops->page ? rd->ops->page(rd->opaque, pfn) : NULL;
+
+		if (!p)
 			return bad(rd, "frame %#llx refused", (unsigned long long)pfn);
+		/* frames adjacent in memory in one piece, as the writer sends them */
+		if (n && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == p)
+			iov[n - 1].iov_len += MIG_PAGE_SIZE;
+		else
+			iov[n++] = (struct iovec){p, MIG_PAGE_SIZE};
 	}
+	for (unsigned i = 0; rd->ops->fill_ahead && i < n; i++)
+		rd->ops->fill_ahead(rd->opaque, iov[i].iov_base, iov[i].iov_len);
 	rc = src_readv(rd->src, iov, n);
 	return rc ? truncated(rd, rc) : 0;
 }

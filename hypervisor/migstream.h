@@ -179,6 +179,9 @@ struct mig_reader_ops {
 	int (*record)(void *opaque, const struct mig_rec *r, const void *payload);
 	/* END, after the reader saw the state of every online vCPU, every irqchip and the clock. */
 	int (*end)(void *opaque);
+	/* Optional: [addr, addr+len) (pages page gave, adjacent) is about to
+	 * be read into: a chance to back it in one go rather than fault by fault. */
+	void (*fill_ahead)(void *opaque, void *addr, size_t len);
 };
 
 struct mig_source {

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -192,10 +193,26 @@ static int on_record(void *o, const struct mig_rec *rec, const void *p)
 	return *slot ? 0 : -ENOMEM;
 }
 
+/*
+ * Guest RAM a PAGES record is about to fill: backed in one call rather than
+ * a page fault for each 4 KiB the read copies into (older kernels lack
+ * MADV_POPULATE_WRITE: then the faults, as before).
+ */
+static void on_fill_ahead(void *o, void *addr, size_t len)
+{
+	(void)o;
+#ifdef MADV_POPULATE_WRITE
+	madvise(addr, len, MADV_POPULATE_WRITE);
+#else
+	(void)addr, (void)len;
+#endif
+}
+
 static const struct mig_reader_ops ops = {
     .header = on_header,
     .page = on_page,
     .zero_page = on_zero,
+    .fill_ahead = on_fill_ahead,
     .record = on_record,
 };
 

@@ -90,7 +90,16 @@ static int on_end(void *o)
 	return 0;
 }
 
-static const struct mig_reader_ops ops = {on_header, on_page, on_zero, on_record, on_end};
+/* A range the reader is about to fill: whole frames inside RAM. */
+static void on_fill_ahead(void *o, void *addr, size_t len)
+{
+	struct state *s = o;
+
+	if ((uint8_t *)addr < s->ram || (uint8_t *)addr + len > s->ram + s->mem || !len || len % MIG_PAGE_SIZE)
+		abort();
+}
+
+static const struct mig_reader_ops ops = {on_header, on_page, on_zero, on_record, on_end, on_fill_ahead};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -26,6 +26,7 @@ struct sink {
 	int header, end;
 	unsigned records[MIG_REC_TYPE_MAX];
 	unsigned zero_pages;
+	uint64_t filled_ahead; /* bytes announced by fill_ahead, each range in RAM */
 	unsigned bad_frames; /* frames the reader asked for outside RAM: must stay 0 */
 	uint64_t regs_rip[2];
 	char device[MIG_DEVICE_NAME];
@@ -87,7 +88,18 @@ static int sink_end(void *o)
 	return 0;
 }
 
-static const struct mig_reader_ops sink_ops = {sink_header, sink_page, sink_zero, sink_record, sink_end};
+static void sink_fill_ahead(void *o, void *addr, size_t len)
+{
+	struct sink *s = o;
+
+	if ((uint8_t *)addr >= s->ram && (uint8_t *)addr + len <= s->ram + s->mem && len % MIG_PAGE_SIZE == 0)
+		s->filled_ahead += len;
+	else
+		s->bad_frames++;
+}
+
+static const struct mig_reader_ops sink_ops = {sink_header, sink_page,	  sink_zero,
+					       sink_record, sink_end, sink_fill_ahead};
 
 static uint8_t src_ram[MEM];
 
@@ -232,6 +244,9 @@ static void test_round_trip(void)
 	CHECK(s.header && s.end);
 	CHECK(!memcmp(s.ram, src_ram, MEM));
 	CHECK(s.zero_pages > 0 && s.zero_pages < PAGES);
+	/* every frame with data was announced before it was read into, once */
+	CHECK_INT(s.filled_ahead, (uint64_t)(PAGES - s.zero_pages) * MIG_PAGE_SIZE);
+	CHECK_INT(s.bad_frames, 0);
 	CHECK_INT(s.records[MIG_REC_REGS], 2);
 	CHECK_INT(s.records[MIG_REC_MSRS], 2);
 	CHECK_INT(s.records[MIG_REC_IRQCHIP], 3);
