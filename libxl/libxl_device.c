@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "strutil.h"
+#include "xenstored/xs_wire.h"
 
 int libxl__device_timeout_ms(libxl_ctx *ctx)
 {
@@ -102,44 +103,34 @@ struct publish_arg {
 	unsigned n;
 };
 
+/* One round trip (the restored domain's are in a migration's downtime). */
 static int publish_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
 {
 	const struct publish_arg *a = arg;
 	const struct libxl__dev *d = a->d;
-	char base[32], irq[16], owner[16], bid[16];
-	const char *perms[2] = {owner, "r0"};
-	int rc;
+	struct libxl__xs_batch b = {.n = 0};
+	char base[32], irq[16], perms[32];
+	int plen;
 
 	snprintf(base, sizeof(base), "%#llx", (unsigned long long)a->hv->mmio_base);
 	snprintf(irq, sizeof(irq), "%u", a->hv->irq);
-	snprintf(owner, sizeof(owner), "n%u", d->domid);
-	snprintf(bid, sizeof(bid), "%u", 0u);
+	plen = snprintf(perms, sizeof(perms), "n%u%cr0", d->domid, '\0') + 1; /* owner, others read */
 	/* The backend must still be ours: a detach racing with us wins. */
-	rc = libxl__xs_exists(ctx, tx, "%s/state", d->be);
-	if (rc <= 0)
-		return rc < 0 ? rc : -ENOENT;
-	rc = libxl__xs_write(ctx, tx, base, "%s/virtio-mmio-base", d->be);
-	if (rc == 0)
-		rc = libxl__xs_write(ctx, tx, irq, "%s/virtio-mmio-irq", d->be);
-	if (rc == 0)
-		rc = libxl__xs_rm(ctx, tx, "%s", d->fe); /* nothing of an earlier one */
-	if (rc == 0)
-		rc = libxl__xs_mkdir_perms(ctx, tx, perms, 2, "%s", d->fe);
-	if (rc == 0)
-		rc = libxl__xs_write(ctx, tx, d->be, "%s/backend", d->fe);
-	if (rc == 0)
-		rc = libxl__xs_write(ctx, tx, bid, "%s/backend-id", d->fe);
-	for (unsigned i = 0; rc == 0 && i < a->n; i++)
-		rc = libxl__xs_write(ctx, tx, a->kv[i].value, "%s/%s", d->fe, a->kv[i].key);
-	if (rc == 0)
-		rc = libxl__xs_write(ctx, tx, base, "%s/virtio-mmio-base", d->fe);
-	if (rc == 0)
-		rc = libxl__xs_write(ctx, tx, irq, "%s/virtio-mmio-irq", d->fe);
-	if (rc == 0)
-		rc = libxl__xs_write(ctx, tx, "1", "%s/state", d->fe);
-	if (rc == 0)
-		rc = libxl__xs_write(ctx, tx, "2", "%s/state", d->be);
-	return rc;
+	libxl__xs_batch_add(&b, XS_READ, "", 0, "%s/state", d->be);
+	libxl__xs_batch_write(&b, base, "%s/virtio-mmio-base", d->be);
+	libxl__xs_batch_write(&b, irq, "%s/virtio-mmio-irq", d->be);
+	libxl__xs_batch_rm(&b, "%s", d->fe); /* nothing of an earlier one */
+	libxl__xs_batch_add(&b, XS_MKDIR, "", 0, "%s", d->fe);
+	libxl__xs_batch_add(&b, XS_SET_PERMS, perms, (size_t)plen, "%s", d->fe);
+	libxl__xs_batch_write(&b, d->be, "%s/backend", d->fe);
+	libxl__xs_batch_write(&b, "0", "%s/backend-id", d->fe);
+	for (unsigned i = 0; i < a->n; i++)
+		libxl__xs_batch_write(&b, a->kv[i].value, "%s/%s", d->fe, a->kv[i].key);
+	libxl__xs_batch_write(&b, base, "%s/virtio-mmio-base", d->fe);
+	libxl__xs_batch_write(&b, irq, "%s/virtio-mmio-irq", d->fe);
+	libxl__xs_batch_write(&b, "1", "%s/state", d->fe);
+	libxl__xs_batch_write(&b, "2", "%s/state", d->be);
+	return libxl__xs_batch_run(ctx, tx, &b);
 }
 
 int libxl__dev_publish(libxl_ctx *ctx, const struct libxl__dev *d, const struct hvctl_device *hv,
@@ -454,18 +445,12 @@ void libxl__dev_backends_follow(libxl_ctx *ctx, uint32_t domid)
 	}
 }
 
-/* Both of one kind's nodes at Connected, in one transaction (arg: struct libxl__dev). */
+/* Every disk's and NIC's nodes at Connected: one batch, in one transaction (arg: the domid). */
 static int connect_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
 {
-	const struct libxl__dev *d = arg;
-	int rc = libxl__xs_write(ctx, tx, "4", "%s/state", d->fe);
-
-	return rc < 0 ? rc : libxl__xs_write(ctx, tx, "4", "%s/state", d->be);
-}
-
-int libxl__devices_connect_restored(libxl_ctx *ctx, uint32_t domid)
-{
 	static const uint32_t kinds[] = {HVCTL_DEV_VBD, HVCTL_DEV_VIF};
+	uint32_t domid = *(const uint32_t *)arg;
+	struct libxl__xs_batch b = {.n = 0};
 	int rc = 0;
 
 	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && rc == 0; k++) {
@@ -475,10 +460,19 @@ int libxl__devices_connect_restored(libxl_ctx *ctx, uint32_t domid)
 
 		rc = libxl__dev_ids(ctx, kinds[k] == HVCTL_DEV_VBD ? "vbd" : "vif", domid, &ids, &n);
 		for (unsigned i = 0; i < n && rc == 0; i++)
-			if ((rc = libxl__dev_init(&d, kinds[k], domid, ids[i])) == 0)
-				rc = libxl__xs_transact(ctx, connect_in_tx, &d);
+			if ((rc = libxl__dev_init(&d, kinds[k], domid, ids[i])) == 0) {
+				libxl__xs_batch_write(&b, "4", "%s/state", d.fe);
+				libxl__xs_batch_write(&b, "4", "%s/state", d.be);
+			}
 		free(ids);
 	}
+	return rc < 0 ? rc : libxl__xs_batch_run(ctx, tx, &b);
+}
+
+int libxl__devices_connect_restored(libxl_ctx *ctx, uint32_t domid)
+{
+	int rc = libxl__xs_transact(ctx, connect_in_tx, &domid);
+
 	if (rc < 0)
 		log_warnx("domain %u: cannot mark its restored devices connected: %s", domid, log_strerror(rc));
 	return rc;

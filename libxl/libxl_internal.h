@@ -99,6 +99,27 @@ int libxl__xs_rm(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...) __attribute_
 int libxl__xs_exists(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int libxl__xs_read_u64(libxl_ctx *ctx, uint32_t tx, uint64_t *v, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/*
+ * Requests for one round trip (xsc_batch): each add formats its path and
+ * copies its value (len bytes) into the batch; run sends them. A failure to
+ * add (too many, too long) is kept and returned by run, which then sends
+ * nothing. A read (XS_READ) checks the node is there (-ENOENT if not).
+ */
+#define LIBXL__XS_BATCH_OPS 32
+struct libxl__xs_batch {
+	struct xsc_op ops[LIBXL__XS_BATCH_OPS];
+	char buf[4096];
+	size_t used;
+	unsigned n;
+	int rc;
+};
+void libxl__xs_batch_add(struct libxl__xs_batch *b, uint32_t type, const void *value, size_t len, const char *fmt,
+			 ...) __attribute__((format(printf, 5, 6)));
+/* A write of a string value; an rm that treats a missing node as done. */
+void libxl__xs_batch_write(struct libxl__xs_batch *b, const char *value, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void libxl__xs_batch_rm(struct libxl__xs_batch *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int libxl__xs_batch_run(libxl_ctx *ctx, uint32_t tx, struct libxl__xs_batch *b);
 /* Which of ids (domains read in tx) is named name: 0 and *domid, or -ENOENT. */
 int libxl__domid_named(libxl_ctx *ctx, uint32_t tx, const uint32_t *ids, unsigned nr, const char *name,
 		       uint32_t *domid);

@@ -9,6 +9,7 @@
 #include <sys/time.h>
 
 #include "strutil.h"
+#include "xenstored/xs_wire.h"
 
 /* Values up to this size go into one node; longer ones are split. */
 #define XS_CHUNK 1536
@@ -125,6 +126,78 @@ int libxl__xs_exists(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...)
 	if (rc == -ENOENT)
 		return 0;
 	return rc < 0 ? xs_err(rc) : 1;
+}
+
+/* Room in the batch for len bytes: where, or NULL (the batch's rc set). */
+static char *batch_room(struct libxl__xs_batch *b, size_t len)
+{
+	char *p = b->buf + b->used;
+
+	if (b->rc)
+		return NULL;
+	if (b->n == LIBXL__XS_BATCH_OPS || len > sizeof(b->buf) - b->used) {
+		b->rc = -E2BIG;
+		return NULL;
+	}
+	b->used += len;
+	return p;
+}
+
+static struct xsc_op *batch_vadd(struct libxl__xs_batch *b, uint32_t type, const void *value, size_t len,
+				 const char *fmt, va_list ap)
+{
+	char path[LIBXL_PATH_MAX], *pp, *vp;
+
+	if (b->rc)
+		return NULL;
+	if (vpath(path, fmt, ap) < 0) {
+		b->rc = -ENAMETOOLONG;
+		return NULL;
+	}
+	pp = batch_room(b, strlen(path) + 1);
+	vp = pp ? batch_room(b, len) : NULL;
+	if (!vp)
+		return NULL;
+	memcpy(pp, path, strlen(path) + 1);
+	memcpy(vp, value, len);
+	b->ops[b->n] = (struct xsc_op){type, pp, vp, len, false};
+	return &b->ops[b->n++];
+}
+
+void libxl__xs_batch_add(struct libxl__xs_batch *b, uint32_t type, const void *value, size_t len, const char *fmt,
+			 ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	batch_vadd(b, type, value, len, fmt, ap);
+	va_end(ap);
+}
+
+void libxl__xs_batch_write(struct libxl__xs_batch *b, const char *value, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	batch_vadd(b, XS_WRITE, value, strlen(value), fmt, ap);
+	va_end(ap);
+}
+
+void libxl__xs_batch_rm(struct libxl__xs_batch *b, const char *fmt, ...)
+{
+	struct xsc_op *op;
+	va_list ap;
+
+	va_start(ap, fmt);
+	op = batch_vadd(b, XS_RM, "", 0, fmt, ap);
+	va_end(ap);
+	if (op)
+		op->enoent_ok = true;
+}
+
+int libxl__xs_batch_run(libxl_ctx *ctx, uint32_t tx, struct libxl__xs_batch *b)
+{
+	return b->rc ? b->rc : xs_err(xsc_batch(ctx->xsh, tx, b->ops, b->n));
 }
 
 int libxl__xs_read_u64(libxl_ctx *ctx, uint32_t tx, uint64_t *v, const char *fmt, ...)

@@ -259,6 +259,77 @@ static int talk_locked(struct xs_handle *h, uint32_t type, uint32_t tx, struct i
 	}
 }
 
+/* The replies to the n requests from id first on (watch events queued, stale replies skipped). */
+static int batch_replies(struct xs_handle *h, uint32_t first, unsigned n, const struct xsc_op *ops)
+{
+	unsigned left = n;
+	int rc = 0;
+
+	while (left) {
+		struct xs_msg_hdr r;
+		char *data;
+		int err = read_msg(h, &r, &data);
+		uint32_t i;
+
+		if (err)
+			return err; /* the connection is not usable any more */
+		i = r.req_id - first;
+		if (r.type == XS_WATCH_EVENT) {
+			err = queue_event(h, data, r.len);
+			if (err)
+				return err;
+			continue;
+		}
+		if (i < n) {
+			err = r.type == XS_ERROR ? -xs_errno_from_name(data) : 0;
+			if (!rc && err && !(err == -ENOENT && ops[i].enoent_ok))
+				rc = err;
+			left--;
+		}
+		free(data);
+	}
+	return rc;
+}
+
+int xsc_batch(struct xs_handle *h, uint32_t tx, const struct xsc_op *ops, unsigned n)
+{
+	size_t total = 0;
+	uint32_t first;
+	int rc = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = strlen(ops[i].path) + 1 + ops[i].len;
+
+		if (len > XS_PAYLOAD_MAX)
+			return -E2BIG;
+		total += sizeof(struct xs_msg_hdr) + len;
+	}
+	if (total > XSC_BATCH_BYTES)
+		return -E2BIG;
+	if (!n)
+		return 0;
+	pthread_mutex_lock(&h->lock);
+	first = h->req_id + 1;
+	for (unsigned i = 0; i < n && !rc; i++) {
+		struct xs_msg_hdr hdr = {ops[i].type, ++h->req_id, tx, 0};
+		struct iovec iov[3] = {{&hdr, sizeof(hdr)},
+				       {(void *)ops[i].path, strlen(ops[i].path) + 1},
+				       {(void *)ops[i].data, ops[i].len}};
+
+		hdr.len = (uint32_t)(iov[1].iov_len + iov[2].iov_len);
+		rc = write_all(h->fd, iov, 3);
+		if (rc)
+			n = i; /* the replies to those that went */
+	}
+	if (n) {
+		int r = batch_replies(h, first, n, ops);
+
+		rc = rc ? rc : r;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return rc;
+}
+
 static int talk(struct xs_handle *h, uint32_t type, uint32_t tx, struct iovec *parts, int nparts,
 		char **reply, uint32_t *rlen)
 {

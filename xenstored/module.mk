@@ -68,3 +68,5 @@ $(eval $(call unit_test,tests/unit/xs_journal-test,tests/unit/xs_journal-test.o 
 # libxenstore's helpers without a daemon (the bats suite tests/libs.bats runs the rest).
 $(eval $(call unit_test,tests/unit/xs_lib-test,tests/unit/xs_lib-test.o $(XS_LIB_OBJS)))
 tests/unit/xs_lib-test.o tests/unit/xs_lib-test.san.o: XCFLAGS += -Ixenstored
+# libxs's batched requests against a scripted daemon.
+$(eval $(call unit_test,tests/unit/xs_batch-test,tests/unit/xs_batch-test.o $(XS_LIB_OBJS)))

@@ -45,6 +45,25 @@ int xsc_get_perms(struct xs_handle *h, uint32_t tx, const char *path, char ***pe
 int xsc_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char *const *perms,
 		 unsigned count);
 
+/*
+ * Requests sent together, their replies taken after: one round trip for n
+ * (xenstored answers a connection's requests in order). Each is a type
+ * (XS_WRITE, XS_MKDIR, XS_RM, XS_SET_PERMS, XS_READ...), a path and what
+ * follows its NUL (a value, a permission list); the replies' payloads are
+ * dropped. 0, or the first failure's -errno (ENOENT none where enoent_ok);
+ * every reply is taken either way. At most XSC_BATCH_BYTES of requests,
+ * so that neither side's socket buffer can fill (-E2BIG beyond).
+ */
+struct xsc_op {
+	uint32_t type;
+	const char *path;
+	const void *data;
+	size_t len;
+	bool enoent_ok;
+};
+#define XSC_BATCH_BYTES 65536
+int xsc_batch(struct xs_handle *h, uint32_t tx, const struct xsc_op *ops, unsigned n);
+
 int xsc_transaction_start(struct xs_handle *h, uint32_t *tx);
 /* commit (abort == false) returns -EAGAIN when the transaction must be retried. */
 int xsc_transaction_end(struct xs_handle *h, uint32_t tx, bool abort);
