@@ -221,6 +221,11 @@ static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t fram
 	return send_bits(r, bits, frames, &count);
 }
 
+void hv_precopy_end(struct hv_vm *vm)
+{
+	set_logging(vm, 0);
+}
+
 int hv_precopy(struct hv_vm *vm, struct mig_writer *w, uint64_t max_downtime_ns, int gate,
 	       struct hvctl_save_result *res, uint64_t *paused_at)
 {
@@ -238,7 +243,8 @@ int hv_precopy(struct hv_vm *vm, struct mig_writer *w, uint64_t max_downtime_ns,
 				    .res = res};
 		hv_mig_vdevs_track(vm, bits + 2 * words);
 		rc = rounds(r, bits, words, frames, max_downtime_ns, paused_at);
-		set_logging(vm, 0);
+		if (rc)
+			set_logging(vm, 0);
 	}
 	if (!*paused_at) { /* failed while running: the caller expects it paused */
 		*paused_at = hv_now_ns(CLOCK_MONOTONIC);
