@@ -59,7 +59,9 @@ int xs_ring_pump_requests(struct xenon_xs_ring *r, int fd, struct xs_track *t, c
 		return 0;
 	/* Was it full (the guest waits for room)? Read its index again after
 	 * ours is out: a guest that filled it meanwhile then either sees our
-	 * index or is seen here (Xen's rule for a ring's consumer). */
+	 * index or is seen here (Xen's rule for a ring's consumer). This
+	 * second read only decides an interrupt: whatever the guest wrote
+	 * there, nothing is copied by it. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return r->req_prod - start >= RING ? XS_RING_ROOM_MADE | 1 : 1;
 }
