@@ -33,6 +33,21 @@ static void bit_put(struct hv_balloon *b, uint64_t i, int v)
 		b->bitmap[i / WORD_BITS] &= ~(1ULL << (i % WORD_BITS));
 }
 
+/* The first frame from i on whose bit is v, a word at a time; nr_frames if none. */
+static uint64_t next_bit(const struct hv_balloon *b, uint64_t i, int v)
+{
+	while (i < b->nr_frames) {
+		uint64_t w = (v ? b->bitmap[i / WORD_BITS] : ~b->bitmap[i / WORD_BITS]) & ~0ULL << (i % WORD_BITS);
+
+		if (w) {
+			i = i / WORD_BITS * WORD_BITS + (uint64_t)__builtin_ctzll(w);
+			return i < b->nr_frames ? i : b->nr_frames;
+		}
+		i = (i / WORD_BITS + 1) * WORD_BITS;
+	}
+	return b->nr_frames;
+}
+
 int hv_balloon_init(struct hv_balloon *b, uint64_t mem_bytes, uint64_t floor_pfn)
 {
 	memset(b, 0, sizeof(*b));
@@ -149,15 +164,11 @@ int hv_balloon_save(const struct hv_balloon *b, void *buf, size_t *len)
 	if (*len < sizeof(h))
 		return -ENOSPC;
 	cap = (*len - sizeof(h)) / (2 * sizeof(uint64_t));
-	while (i < b->nr_frames) {
-		uint64_t first;
+	/* a word at a time: this runs in a migration's paused window (2 GiB: 8192 words) */
+	while ((i = next_bit(b, i, 1)) < b->nr_frames) {
+		uint64_t first = i;
 
-		if (!bit_get(b, i)) {
-			i++;
-			continue;
-		}
-		for (first = i; i < b->nr_frames && bit_get(b, i); i++)
-			;
+		i = next_bit(b, first, 0);
 		if (h.nr_runs == cap)
 			return -ENOSPC;
 		memcpy(&runs[2 * h.nr_runs], &first, sizeof(first));

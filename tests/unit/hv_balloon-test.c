@@ -159,9 +159,36 @@ static void test_save_restore(void)
 	hv_balloon_fini(&b);
 }
 
+/* The saved runs, found a word at a time, against a bit-by-bit reading: runs
+ * that end at, start at and cross word edges, whole words, the last frame. */
+static void test_save_runs_at_word_edges(void)
+{
+	static const uint64_t set[][2] = {{63, 1}, {64, 1}, {127, 66}, {256, 128}, {400, 1}, {16383, 1}};
+	struct hv_balloon a, b;
+	uint8_t buf[4096];
+	size_t len = sizeof(buf);
+	uint64_t runs = 0;
+
+	hv_balloon_init(&a, 64 * MIB, 0); /* 16384 frames: 256 words */
+	for (unsigned r = 0; r < sizeof(set) / sizeof(set[0]); r++)
+		for (uint64_t i = set[r][0]; i < set[r][0] + set[r][1]; i++)
+			a.bitmap[i / 64] |= 1ULL << (i % 64);
+	for (uint64_t i = 0; i < 16384; i++) /* runs, bit by bit */
+		runs += (a.bitmap[i / 64] >> (i % 64) & 1) && (!i || !(a.bitmap[(i - 1) / 64] >> ((i - 1) % 64) & 1));
+	CHECK_INT(runs, 5); /* 63 and 64 are one run */
+	CHECK_INT(hv_balloon_save(&a, buf, &len), 0);
+	CHECK_INT(len, 24 + runs * 16);
+	hv_balloon_init(&b, 64 * MIB, 0);
+	CHECK_INT(hv_balloon_restore(&b, buf, len), 0);
+	CHECK_INT(memcmp(a.bitmap, b.bitmap, 16384 / 8), 0);
+	hv_balloon_fini(&a);
+	hv_balloon_fini(&b);
+}
+
 int main(void)
 {
 	RUN(test_release_runs);
+	RUN(test_save_runs_at_word_edges);
 	RUN(test_bad_frames);
 	RUN(test_high_ram);
 	RUN(test_limit);
