@@ -119,6 +119,9 @@ void libxl__xs_batch_add(struct libxl__xs_batch *b, uint32_t type, const void *v
 void libxl__xs_batch_write(struct libxl__xs_batch *b, const char *value, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void libxl__xs_batch_rm(struct libxl__xs_batch *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A read whose value lands in *value after run (malloc'd; NULL if missing or failed). */
+void libxl__xs_batch_read(struct libxl__xs_batch *b, char **value, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int libxl__xs_batch_run(libxl_ctx *ctx, uint32_t tx, struct libxl__xs_batch *b);
 /* Which of ids (domains read in tx) is named name: 0 and *domid, or -ENOENT. */
 int libxl__domid_named(libxl_ctx *ctx, uint32_t tx, const uint32_t *ids, unsigned nr, const char *name,

@@ -160,7 +160,7 @@ static struct xsc_op *batch_vadd(struct libxl__xs_batch *b, uint32_t type, const
 		return NULL;
 	memcpy(pp, path, strlen(path) + 1);
 	memcpy(vp, value, len);
-	b->ops[b->n] = (struct xsc_op){type, pp, vp, len, false};
+	b->ops[b->n] = (struct xsc_op){type, pp, vp, len, false, NULL};
 	return &b->ops[b->n++];
 }
 
@@ -193,6 +193,21 @@ void libxl__xs_batch_rm(struct libxl__xs_batch *b, const char *fmt, ...)
 	va_end(ap);
 	if (op)
 		op->enoent_ok = true;
+}
+
+void libxl__xs_batch_read(struct libxl__xs_batch *b, char **value, const char *fmt, ...)
+{
+	struct xsc_op *op;
+	va_list ap;
+
+	*value = NULL;
+	va_start(ap, fmt);
+	op = batch_vadd(b, XS_READ, "", 0, fmt, ap);
+	va_end(ap);
+	if (op) {
+		op->enoent_ok = true;
+		op->reply = value;
+	}
 }
 
 int libxl__xs_batch_run(libxl_ctx *ctx, uint32_t tx, struct libxl__xs_batch *b)
@@ -261,25 +276,34 @@ int libxl__xs_domids(libxl_ctx *ctx, uint32_t tx, uint32_t **ids, unsigned *nr)
 	return 0;
 }
 
+/*
+ * The names read in batches (one round trip for up to LIBXL__XS_BATCH_OPS
+ * domains, not one each: a rename in a migration's downtime, any xl command
+ * given a name, on a host with many domains). A name that cannot be read is
+ * passed over, as before.
+ */
 int libxl__domid_named(libxl_ctx *ctx, uint32_t tx, const uint32_t *ids, unsigned nr, const char *name,
 		       uint32_t *domid)
 {
-	unsigned i;
+	int found = -ENOENT;
 
-	for (i = 0; i < nr; i++) {
-		char *n = NULL;
-		int same;
+	for (unsigned from = 0; from < nr && found; from += LIBXL__XS_BATCH_OPS) {
+		char *names[LIBXL__XS_BATCH_OPS];
+		struct libxl__xs_batch b = {.n = 0};
+		unsigned k = nr - from < LIBXL__XS_BATCH_OPS ? nr - from : LIBXL__XS_BATCH_OPS;
 
-		if (libxl__xs_read(ctx, tx, &n, "/local/domain/%u/name", ids[i]) < 0)
-			continue;
-		same = !strcmp(n, name);
-		free(n);
-		if (same) {
-			*domid = ids[i];
-			return 0;
+		for (unsigned i = 0; i < k; i++)
+			libxl__xs_batch_read(&b, &names[i], "/local/domain/%u/name", ids[from + i]);
+		libxl__xs_batch_run(ctx, tx, &b); /* (each missing or failed read: NULL) */
+		for (unsigned i = 0; i < k; i++) {
+			if (found && names[i] && !strcmp(names[i], name)) {
+				*domid = ids[from + i];
+				found = 0;
+			}
+			free(names[i]);
 		}
 	}
-	return -ENOENT;
+	return found;
 }
 
 /*

@@ -284,6 +284,10 @@ static int batch_replies(struct xs_handle *h, uint32_t first, unsigned n, const 
 			err = r.type == XS_ERROR ? -xs_errno_from_name(data) : 0;
 			if (!rc && err && !(err == -ENOENT && ops[i].enoent_ok))
 				rc = err;
+			if (!err && ops[i].reply) {
+				*ops[i].reply = data;
+				data = NULL;
+			}
 			left--;
 		}
 		free(data);
@@ -308,6 +312,9 @@ int xsc_batch(struct xs_handle *h, uint32_t tx, const struct xsc_op *ops, unsign
 		return -E2BIG;
 	if (!n)
 		return 0;
+	for (unsigned i = 0; i < n; i++)
+		if (ops[i].reply)
+			*ops[i].reply = NULL;
 	pthread_mutex_lock(&h->lock);
 	first = h->req_id + 1;
 	for (unsigned i = 0; i < n && !rc; i++) {

@@ -49,9 +49,10 @@ int xsc_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char
  * Requests sent together, their replies taken after: one round trip for n
  * (xenstored answers a connection's requests in order). Each is a type
  * (XS_WRITE, XS_MKDIR, XS_RM, XS_SET_PERMS, XS_READ...), a path and what
- * follows its NUL (a value, a permission list); the replies' payloads are
- * dropped. 0, or the first failure's -errno (ENOENT none where enoent_ok);
- * every reply is taken either way. At most XSC_BATCH_BYTES of requests,
+ * follows its NUL (a value, a permission list); a reply's payload is kept
+ * in *reply where the op has one (malloc'd, NUL-terminated; NULL if the
+ * request failed), else dropped. 0, or the first failure's -errno (ENOENT
+ * none where enoent_ok); every reply is taken either way. At most XSC_BATCH_BYTES of requests,
  * so that neither side's socket buffer can fill (-E2BIG beyond).
  */
 struct xsc_op {
@@ -60,6 +61,7 @@ struct xsc_op {
 	const void *data;
 	size_t len;
 	bool enoent_ok;
+	char **reply;
 };
 #define XSC_BATCH_BYTES 65536
 int xsc_batch(struct xs_handle *h, uint32_t tx, const struct xsc_op *ops, unsigned n);

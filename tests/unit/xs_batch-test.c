@@ -1,9 +1,10 @@
 /*
  * libxs's xsc_batch against a scripted xenstored (a child process on a
  * Unix socket): the requests go out together, in order, with their ids;
- * the replies are all taken, a watch event among them is queued, ENOENT is
- * no failure where the op allows it, the first other error is returned and
- * the connection stays in step for the next request.
+ * the replies are all taken, a watch event among them is queued, a read's
+ * value is kept, ENOENT is no failure where the op allows it, the first
+ * other error is returned and the connection stays in step for the next
+ * request.
  */
 #include <errno.h>
 #include <signal.h>
@@ -111,9 +112,12 @@ static int finish(pid_t pid, struct xs_handle *h)
 
 static void test_batch_ok_enoent_and_event(void)
 {
-	static const uint32_t types[] = {XS_WRITE, XS_RM, XS_MKDIR};
+	static const uint32_t types[] = {XS_WRITE, XS_RM, XS_READ};
 	static const char *const errs[] = {"", "ENOENT", ""};
-	struct xsc_op ops[] = {{XS_WRITE, "a/b", "1", 1, false}, {XS_RM, "a/c", "", 0, true}, {XS_MKDIR, "a/d", "", 0, false}};
+	char *got = NULL;
+	struct xsc_op ops[] = {{XS_WRITE, "a/b", "1", 1, false, NULL},
+			       {XS_RM, "a/c", "", 0, true, NULL},
+			       {XS_READ, "a/d", "", 0, false, &got}};
 	struct xs_handle *h = NULL;
 	pid_t pid = start(types, errs, 3, &h);
 	char *v = NULL, *p = NULL, *t = NULL;
@@ -121,6 +125,8 @@ static void test_batch_ok_enoent_and_event(void)
 
 	CHECK(pid > 0);
 	CHECK_INT(xsc_batch(h, 7, ops, 3), 0);
+	CHECK(got && !strcmp(got, "OK")); /* the read's value, kept */
+	free(got);
 	/* the next request's reply is its own: every batch reply was taken */
 	CHECK_INT(xsc_read(h, 0, "x", &v, &len), 0);
 	CHECK_STR(v, "v");
@@ -134,9 +140,12 @@ static void test_batch_ok_enoent_and_event(void)
 
 static void test_batch_first_error(void)
 {
-	static const uint32_t types[] = {XS_WRITE, XS_WRITE, XS_WRITE};
+	static const uint32_t types[] = {XS_WRITE, XS_READ, XS_WRITE};
 	static const char *const errs[] = {"", "EACCES", "EINVAL"};
-	struct xsc_op ops[] = {{XS_WRITE, "a", "1", 1, true}, {XS_WRITE, "b", "2", 1, true}, {XS_WRITE, "c", "3", 1, true}};
+	char *got = (char *)"stale";
+	struct xsc_op ops[] = {{XS_WRITE, "a", "1", 1, true, NULL},
+			       {XS_READ, "b", "", 0, true, &got},
+			       {XS_WRITE, "c", "3", 1, true, NULL}};
 	struct xs_handle *h = NULL;
 	pid_t pid = start(types, errs, 3, &h);
 	char *v = NULL;
@@ -144,6 +153,7 @@ static void test_batch_first_error(void)
 
 	CHECK(pid > 0);
 	CHECK_INT(xsc_batch(h, 7, ops, 3), -EACCES);
+	CHECK(got == NULL); /* a failed read has no value */
 	CHECK_INT(xsc_read(h, 0, "x", &v, &len), 0);
 	CHECK_STR(v, "v");
 	free(v);
@@ -157,7 +167,7 @@ static void test_batch_too_big(void)
 
 	memset(big, 'x', sizeof(big));
 	for (unsigned i = 0; i < 20; i++)
-		ops[i] = (struct xsc_op){XS_WRITE, "a", big, sizeof(big) - 8, false};
+		ops[i] = (struct xsc_op){XS_WRITE, "a", big, sizeof(big) - 8, false, NULL};
 	/* refused before anything is sent: no connection needed */
 	CHECK_INT(xsc_batch(NULL, 0, ops, 20), -E2BIG);
 	ops[0].len = sizeof(big); /* one request beyond the payload limit */
