@@ -301,6 +301,9 @@ int xsc_batch(struct xs_handle *h, uint32_t tx, const struct xsc_op *ops, unsign
 	uint32_t first;
 	int rc = 0;
 
+	for (unsigned i = 0; i < n; i++)
+		if (ops[i].reply)
+			*ops[i].reply = NULL; /* even if refused below */
 	for (unsigned i = 0; i < n; i++) {
 		size_t len = strlen(ops[i].path) + 1 + ops[i].len;
 
@@ -312,9 +315,6 @@ int xsc_batch(struct xs_handle *h, uint32_t tx, const struct xsc_op *ops, unsign
 		return -E2BIG;
 	if (!n)
 		return 0;
-	for (unsigned i = 0; i < n; i++)
-		if (ops[i].reply)
-			*ops[i].reply = NULL;
 	pthread_mutex_lock(&h->lock);
 	first = h->req_id + 1;
 	for (unsigned i = 0; i < n && !rc; i++) {
