@@ -164,12 +164,15 @@ static void test_batch_too_big(void)
 {
 	static char big[XS_PAYLOAD_MAX];
 	struct xsc_op ops[20];
+	char *got = (char *)"stale";
 
 	memset(big, 'x', sizeof(big));
 	for (unsigned i = 0; i < 20; i++)
 		ops[i] = (struct xsc_op){XS_WRITE, "a", big, sizeof(big) - 8, false, NULL};
+	ops[19].reply = &got;
 	/* refused before anything is sent: no connection needed */
 	CHECK_INT(xsc_batch(NULL, 0, ops, 20), -E2BIG);
+	CHECK(got == NULL);
 	ops[0].len = sizeof(big); /* one request beyond the payload limit */
 	CHECK_INT(xsc_batch(NULL, 0, ops, 1), -E2BIG);
 }
