@@ -292,13 +292,16 @@ static int make_layout(libxl_domain_config *cfg, struct libxl__layout *l, char *
 /*
  * Every disk= and vif= (prepared by start_hv), while the domain is still
  * paused; the guest is not waited for (as Xen: a guest without drivers
- * still boots).
+ * still boots). A restored domain's guest drives them already: they are
+ * published Connected, no handshake again.
  */
-static int add_devices(libxl_ctx *ctx, libxl_domain_config *cfg, struct libxl__dev_prep *preps)
+static int add_devices(libxl_ctx *ctx, libxl_domain_config *cfg, struct libxl__dev_prep *preps, bool restore)
 {
 	struct libxl__dev_prep *nic_preps = preps + cfg->num_disks;
 	int rc = 0;
 
+	for (int i = 0; i < cfg->num_disks + cfg->num_nics; i++)
+		preps[i].restored = restore;
 	for (int i = 0; rc == 0 && i < cfg->num_disks; i++)
 		rc = libxl__device_disk_attach(ctx, &cfg->disks[i], &preps[i], false);
 	for (int i = 0; rc == 0 && i < cfg->num_nics; i++)
@@ -327,29 +330,18 @@ static int restore_left(const libxl_domain_config *cfg, unsigned pending)
 	return -ENODEV;
 }
 
-/* A restore that stays paused (-p): every saved disk and NIC has been added,
- * or it fails now rather than at the unpause, which could never succeed. */
-static int check_restored(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid)
-{
-	struct hvctl_info info;
-	int rc = libxl__hv_info(ctx, domid, &info);
-
-	if (rc < 0) {
-		log_warnx("domain '%s': cannot ask its xenon-hv whether its devices are all back: %s",
-			  cfg->c_info.name, log_strerror(rc));
-		return rc;
-	}
-	return restore_left(cfg, info.restore_pending);
-}
-
 /*
  * xenon-hv starts paused while vCPUs are pinned and devices added; then it
- * runs unless -p. pending: restore_pending when xenon-hv came up (without
- * devices to add, what a migration's receiver needs asks no more of it).
+ * runs unless -p. pending: restore_pending when xenon-hv came up. A restore
+ * that stays paused (-p, a migration's receiver) fails now rather than at the
+ * unpause (which could never succeed) if a saved disk or NIC was not added:
+ * xenon-hv takes only the saved ones, each once, so each device added is one
+ * fewer pending (no need to ask it again in a migration's downtime).
  */
 static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, bool stay_paused, bool restore,
 		      unsigned pending, struct libxl__dev_prep *preps)
 {
+	unsigned ndevs = (unsigned)cfg->num_disks + (unsigned)cfg->num_nics;
 	int rc;
 
 	if (!hold_paused(cfg))
@@ -359,11 +351,9 @@ static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, 
 		log_warnx("domain '%s' was not created: its vCPUs could not be pinned (cpus=, cpus_soft=)",
 			  cfg->c_info.name);
 	if (rc == 0)
-		rc = add_devices(ctx, cfg, preps);
-	if (rc == 0 && restore) /* the guest drives them already: no handshake again */
-		rc = libxl__devices_connect_restored(ctx, domid);
+		rc = add_devices(ctx, cfg, preps, restore);
 	if (rc == 0 && restore && stay_paused)
-		rc = check_restored(ctx, cfg, domid);
+		rc = restore_left(cfg, pending > ndevs ? pending - ndevs : 0);
 	if (rc == 0 && !stay_paused && (rc = libxl_domain_unpause(ctx, domid)) < 0)
 		log_warnx(restore && rc == -ENODEV
 			      ? "domain '%s' was not restored: the saved domain had a disk or NIC that its "

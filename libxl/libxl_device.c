@@ -101,6 +101,7 @@ struct publish_arg {
 	const struct hvctl_device *hv;
 	const struct libxl__kv *kv;
 	unsigned n;
+	bool restored;
 };
 
 /* One round trip (the restored domain's are in a migration's downtime). */
@@ -128,15 +129,15 @@ static int publish_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
 		libxl__xs_batch_write(&b, a->kv[i].value, "%s/%s", d->fe, a->kv[i].key);
 	libxl__xs_batch_write(&b, base, "%s/virtio-mmio-base", d->fe);
 	libxl__xs_batch_write(&b, irq, "%s/virtio-mmio-irq", d->fe);
-	libxl__xs_batch_write(&b, "1", "%s/state", d->fe);
-	libxl__xs_batch_write(&b, "2", "%s/state", d->be);
+	libxl__xs_batch_write(&b, a->restored ? "4" : "1", "%s/state", d->fe); /* Connected or Initialising */
+	libxl__xs_batch_write(&b, a->restored ? "4" : "2", "%s/state", d->be); /* Connected or InitWait */
 	return libxl__xs_batch_run(ctx, tx, &b);
 }
 
 int libxl__dev_publish(libxl_ctx *ctx, const struct libxl__dev *d, const struct hvctl_device *hv,
-		       const struct libxl__kv *kv, unsigned n)
+		       const struct libxl__kv *kv, unsigned n, bool restored)
 {
-	struct publish_arg a = {d, hv, kv, n};
+	struct publish_arg a = {d, hv, kv, n, restored};
 
 	return libxl__xs_transact(ctx, publish_tx, &a);
 }
@@ -443,37 +444,4 @@ void libxl__dev_backends_follow(libxl_ctx *ctx, uint32_t domid)
 		}
 		free(ids);
 	}
-}
-
-/* Every disk's and NIC's nodes at Connected: one batch, in one transaction (arg: the domid). */
-static int connect_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
-{
-	static const uint32_t kinds[] = {HVCTL_DEV_VBD, HVCTL_DEV_VIF};
-	uint32_t domid = *(const uint32_t *)arg;
-	struct libxl__xs_batch b = {.n = 0};
-	int rc = 0;
-
-	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && rc == 0; k++) {
-		struct libxl__dev d;
-		uint32_t *ids = NULL;
-		unsigned n = 0;
-
-		rc = libxl__dev_ids(ctx, kinds[k] == HVCTL_DEV_VBD ? "vbd" : "vif", domid, &ids, &n);
-		for (unsigned i = 0; i < n && rc == 0; i++)
-			if ((rc = libxl__dev_init(&d, kinds[k], domid, ids[i])) == 0) {
-				libxl__xs_batch_write(&b, "4", "%s/state", d.fe);
-				libxl__xs_batch_write(&b, "4", "%s/state", d.be);
-			}
-		free(ids);
-	}
-	return rc < 0 ? rc : libxl__xs_batch_run(ctx, tx, &b);
-}
-
-int libxl__devices_connect_restored(libxl_ctx *ctx, uint32_t domid)
-{
-	int rc = libxl__xs_transact(ctx, connect_in_tx, &domid);
-
-	if (rc < 0)
-		log_warnx("domain %u: cannot mark its restored devices connected: %s", domid, log_strerror(rc));
-	return rc;
 }

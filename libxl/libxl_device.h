@@ -66,10 +66,13 @@ int libxl__dev_backend_create(libxl_ctx *ctx, const struct libxl__dev *d, const 
 			      unsigned n);
 /*
  * Step 5: the window into the backend, the frontend node (the domain's) with
- * kv, and the backend to InitWait, in one transaction.
+ * kv, and the backend to InitWait, in one transaction. restored: a restored
+ * domain's device, which its guest drives already and will not connect
+ * again: both nodes are published Connected instead (its frontend node is
+ * re-created by libxl under the new domid, not carried over).
  */
 int libxl__dev_publish(libxl_ctx *ctx, const struct libxl__dev *d, const struct hvctl_device *hv,
-		       const struct libxl__kv *kv, unsigned n);
+		       const struct libxl__kv *kv, unsigned n, bool restored);
 int libxl__dev_set_backend_state(libxl_ctx *ctx, const struct libxl__dev *d, int state);
 /* Both nodes, in one transaction. */
 int libxl__dev_nodes_remove(libxl_ctx *ctx, const struct libxl__dev *d);
@@ -101,13 +104,6 @@ void *libxl__dev_list(libxl_ctx *ctx, uint32_t hv_kind, const char *kind, uint32
  * to Connected. Backends in any other state are left as they are.
  */
 void libxl__dev_backends_follow(libxl_ctx *ctx, uint32_t domid);
-/*
- * A restored domain's devices (added as at create, under its new domid):
- * the guest drives them already and will not connect them again, so both
- * nodes of each are set to Connected here. Its frontend nodes are thus
- * re-created by libxl, not carried over from the saved domid's.
- */
-int libxl__devices_connect_restored(libxl_ctx *ctx, uint32_t domid);
 
 /* The device calls on the domain's xenon-hv (-ESRCH when it is gone). */
 /* Add with the backing open (fds from hvctl_device_open, still the caller's). */
@@ -191,6 +187,7 @@ struct libxl__dev_prep {
 	int fds[HVCTL_MAX_FDS];
 	unsigned nfds;
 	bool script_ran;
+	bool restored; /* a restored domain's (libxl__dev_publish) */
 };
 int libxl__device_disk_prepare(libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk, struct libxl__dev_prep *prep);
 int libxl__device_disk_attach(libxl_ctx *ctx, libxl_device_disk *disk, struct libxl__dev_prep *prep, bool wait);

@@ -36,7 +36,7 @@ int libxl__dev_prep_attach(libxl_ctx *ctx, struct libxl__dev_prep *prep, const s
 		log_warnx("%s: domain %u is not running (its xenon-hv is gone)", d->what, d->domid);
 	else if (rc < 0)
 		hv_failed(prep, rc);
-	if (rc == 0 && (rc = libxl__dev_publish(ctx, d, &hv, fe, nfe)) < 0)
+	if (rc == 0 && (rc = libxl__dev_publish(ctx, d, &hv, fe, nfe, prep->restored)) < 0)
 		log_warnx("%s: cannot write its frontend node %s: %s", d->what, d->fe, log_strerror(rc));
 	if (rc == 0)
 		rc = libxl__dev_attach_finish(ctx, d, wait);
