@@ -137,6 +137,7 @@ struct hv_vm {
 
 	uint32_t platform; /* XENON_PLATFORM_* */
 	uint64_t tsc_khz;
+	int dirty_log; /* KVM's dirty log is on (a live save's: migstate.h) */
 	uint64_t entry;
 	uint64_t image_end; /* end of the kernel's highest PT_LOAD segment (0 when restored) */
 	struct xenon_boot_info *boot_info;

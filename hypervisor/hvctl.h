@@ -161,6 +161,10 @@ struct hvctl_info {
 	 * xenon-hv): xentop's CPU(%) divides by the time between two of these,
 	 * not by when the replies happened to be read. */
 	uint64_t sample_mono_ns;
+	/* 1 while KVM's dirty log is on: a live save's, kept until the domain
+	 * runs again (a migration's source that ends never turns it off). */
+	uint32_t dirty_log;
+	uint32_t pad3;
 };
 
 /* The sandbox's measures, in the order xenon-hv takes them (names: HVCTL_SANDBOX_NAMES). */

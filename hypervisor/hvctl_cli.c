@@ -140,6 +140,8 @@ static int cmd_info(int fd, int argc, char **argv)
 	print_kvm(&in);
 	if (in.console_pty[0])
 		printf("console:   %s\n", in.console_pty);
+	if (in.dirty_log)
+		printf("dirty log: on (a live save's, until the domain runs again)\n");
 	return 0;
 }
 
@@ -333,7 +335,7 @@ static int cmd_device_list(int fd, int argc, char **argv)
 	return 0;
 }
 
-/* save [-c] FILE: the stream into a new FILE (removed again if the save fails). */
+/* save [-c] [-l] [-p] FILE: the stream into a new FILE (removed again if the save fails). */
 static int cmd_save(int fd, int argc, char **argv)
 {
 	struct hvctl_save_req req = {0};
@@ -346,8 +348,11 @@ static int cmd_save(int fd, int argc, char **argv)
 			req.flags |= HVCTL_SAVE_CONTINUE;
 		} else if (!strcmp(argv[i], "-l")) {
 			req.flags |= HVCTL_SAVE_LIVE;
+		} else if (!strcmp(argv[i], "-p")) {
+			req.flags |= HVCTL_SAVE_PAUSED;
 		} else {
-			log_warnx("save %s: the options are -c (the domain runs on) and -l (live: pre-copy)",
+			log_warnx("save %s: the options are -c (the domain runs on), -l (live: pre-copy) and "
+				  "-p (with -c: it stays paused, its devices handed over, as xl migrate's source)",
 				  argv[i]);
 			return -EINVAL;
 		}
@@ -441,7 +446,8 @@ static const struct cli_cmd cli_cmds[] = {
     {"device-list", "", 0, 0, cmd_device_list, "the disks and NICs, their state and statistics"},
     {"vcpus", "", 0, 0, cmd_vcpus, "each vCPU's thread id, state and CPU time"},
     {"pin", "VCPU CPU[,CPU...]", 2, 2, cmd_pin, "the host CPUs a vCPU's thread may run on"},
-    {"save", "[-c] [-l] FILE", 1, 3, cmd_save, "save the domain to a new FILE (-c: it runs on; -l: live)"},
+    {"save", "[-c] [-l] [-p] FILE", 1, 4, cmd_save,
+     "save the domain to a new FILE (-c: it runs on, -p: paused; -l: live)"},
 };
 #define NR_CMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 

@@ -82,6 +82,8 @@ static int set_logging(struct hv_vm *vm, int on)
 {
 	int rc = hv_mem_set_flags(vm, on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
 
+	if (!rc)
+		vm->dirty_log = on;
 	if (rc)
 		log_warnx("save: cannot %s KVM's dirty log: %s", on ? "turn on" : "turn off",
 			  log_strerror(rc));
@@ -223,7 +225,8 @@ static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t fram
 
 void hv_precopy_end(struct hv_vm *vm)
 {
-	set_logging(vm, 0);
+	if (vm->dirty_log)
+		set_logging(vm, 0);
 }
 
 int hv_precopy(struct hv_vm *vm, struct mig_writer *w, uint64_t max_downtime_ns, int gate,

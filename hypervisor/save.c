@@ -174,8 +174,6 @@ static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res, 
 		rc = mig_write_record(&w, MIG_REC_CONSOLE, 0, ring, n, NULL, 0);
 	if (!rc)
 		rc = mig_write_end(&w);
-	if (live_ns) /* the stream is out: the dirty log may go (the domain is still paused) */
-		hv_precopy_end(vm);
 	res->bytes = w.bytes;
 	free(ring);
 	return rc;

@@ -8,6 +8,7 @@
 #include "hypervisor/hv.h"
 #include "hypervisor/hvctl.h"
 #include "hypervisor/loglimit.h"
+#include "hypervisor/migstate.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -342,6 +343,7 @@ void hv_vm_pause(struct hv_vm *vm)
 
 void hv_vm_unpause(struct hv_vm *vm)
 {
+	hv_precopy_end(vm); /* a live save's dirty log, if this copy runs on */
 	pthread_mutex_lock(&vm->lock);
 	vm->paused = 0;
 	pthread_cond_broadcast(&vm->cond);

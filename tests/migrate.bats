@@ -312,6 +312,33 @@ home() {
 	[ "$HV_STATUS" -eq 0 ]
 }
 
+@test "a live save leaves KVM's dirty log on while the domain stays paused (a migration's source), off once it runs" {
+	require_kvm
+	start_hv --memory 64 --cmdline 'run="dirty 5 8; ticker on"'
+	wait_for 20 eval '[ "$(ticks_in "$T/out")" -ge 3 ]'
+	# -c: it runs on at once, without the log
+	run "$HVCTL" "$SOCK" save -c -l "$T/a.save"
+	[ "$status" -eq 0 ]
+	run "$HVCTL" "$SOCK" info
+	[[ "$output" == *"state:     running"* ]]
+	[[ "$output" != *"dirty log"* ]]
+	# -c -p: paused after the stream, as xl migrate's source, the log still on
+	run "$HVCTL" "$SOCK" save -c -l -p "$T/b.save"
+	[ "$status" -eq 0 ]
+	run "$HVCTL" "$SOCK" info
+	echo "$output"
+	[[ "$output" == *"state:     paused"* ]]
+	[[ "$output" == *"dirty log: on"* ]]
+	# the migration failed, say: the source runs on, without it
+	run "$HVCTL" "$SOCK" unpause
+	[ "$status" -eq 0 ]
+	run "$HVCTL" "$SOCK" info
+	[[ "$output" == *"state:     running"* ]]
+	[[ "$output" != *"dirty log"* ]]
+	before=$(ticks_in "$T/out")
+	wait_for 10 eval '[ "$(ticks_in "$T/out")" -gt '"$before"' ]'
+}
+
 @test "a live save (pre-copy) of a guest dirtying memory goes in rounds and restores" {
 	require_kvm
 	start_hv --memory 64 --cmdline 'run="dirty 5 8; ticker on"'
