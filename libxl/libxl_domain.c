@@ -270,30 +270,39 @@ struct rename {
 
 /*
  * The checks and both name nodes in one transaction, so that no create or
- * other rename can take the new name between the check and the write.
+ * other rename can take the new name between the check and the write; in
+ * four round trips inside it (a migration's receiver renames its copy in
+ * the downtime): the name and vm path, the domains, their names, the writes.
  */
 static int rename_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
 {
 	const struct rename *a = arg;
+	struct libxl__xs_batch b = {.n = 0};
 	uint32_t *ids = NULL, other;
-	char *cur = NULL, *vm = NULL;
+	char *cur, *vm;
 	unsigned nr = 0;
 	int rc;
 
-	rc = libxl__xs_read(ctx, tx, &cur, "/local/domain/%u/name", a->domid);
+	libxl__xs_batch_read(&b, &cur, "/local/domain/%u/name", a->domid);
+	libxl__xs_batch_read(&b, &vm, "/local/domain/%u/vm", a->domid);
+	rc = libxl__xs_batch_run(ctx, tx, &b);
+	if (rc == 0 && !cur)
+		rc = -ENOENT;
 	if (rc == 0 && a->old_name && strcmp(cur, a->old_name))
 		rc = -ESTALE;
-	free(cur);
 	if (rc == 0)
 		rc = libxl__xs_domids(ctx, tx, &ids, &nr);
 	if (rc == 0 && libxl__domid_named(ctx, tx, ids, nr, a->new_name, &other) == 0)
 		rc = other == a->domid ? 1 : -EEXIST; /* 1: already so named */
 	free(ids);
-	if (rc == 0)
-		rc = libxl__xs_write(ctx, tx, a->new_name, "/local/domain/%u/name", a->domid);
-	if (rc == 0 && libxl__xs_read(ctx, tx, &vm, "/local/domain/%u/vm", a->domid) == 0 &&
-	    libxl__vm_path_valid(vm))
-		rc = libxl__xs_write(ctx, tx, a->new_name, "%s/name", vm);
+	if (rc == 0) {
+		b = (struct libxl__xs_batch){.n = 0};
+		libxl__xs_batch_write(&b, a->new_name, "/local/domain/%u/name", a->domid);
+		if (vm && libxl__vm_path_valid(vm))
+			libxl__xs_batch_write(&b, a->new_name, "%s/name", vm);
+		rc = libxl__xs_batch_run(ctx, tx, &b);
+	}
+	free(cur);
 	free(vm);
 	return rc < 0 ? rc : 0;
 }
