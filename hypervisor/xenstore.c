@@ -365,30 +365,44 @@ int hv_xs_save(struct hv_dev *d, void *buf, size_t *len)
 	return 0;
 }
 
-/* The target's xenstored learns the guest's watches; their replies are ours, events the guest's. */
+/*
+ * The target's xenstored learns the guest's watches, all in one write (one
+ * wake-up of xenstored, not one per watch: this is in a migration's
+ * downtime); their replies are ours, the events they fire the guest's.
+ */
 static int reregister_watches(struct hv_xs *x)
 {
 	struct xs_track *t = x->track;
-	uint8_t msg[XS_TRACK_HDR + XS_TRACK_PAYLOAD_MAX];
+	uint8_t msg[XS_TRACK_HDR + XS_TRACK_PAYLOAD_MAX], *out;
 	uint32_t hdr[4];
 	unsigned replies = 0;
-	int rc = 0;
+	size_t used = 0;
+	int rc;
 
-	for (unsigned i = 0; i < t->nr_watches && !rc; i++) {
+	if (!t->nr_watches)
+		return 0;
+	out = malloc((size_t)t->nr_watches * sizeof(msg));
+	if (!out)
+		return -ENOMEM;
+	for (unsigned i = 0; i < t->nr_watches; i++) {
 		const char *path, *token;
 		size_t plen, tlen;
 
 		xs_track_watch(t, i, &path, &token);
 		plen = strlen(path) + 1;
 		tlen = strlen(token) + 1;
-		if (plen + tlen > XS_TRACK_PAYLOAD_MAX)
+		if (plen + tlen > XS_TRACK_PAYLOAD_MAX) {
+			free(out);
 			return -EBADMSG;
+		}
 		hdr[0] = XS_TRACK_WATCH, hdr[1] = XS_TRACK_REQ_ID, hdr[2] = 0, hdr[3] = plen + tlen;
-		memcpy(msg, hdr, sizeof(hdr));
-		memcpy(msg + XS_TRACK_HDR, path, plen);
-		memcpy(msg + XS_TRACK_HDR + plen, token, tlen);
-		rc = io_all(x, msg, XS_TRACK_HDR + plen + tlen, 1);
+		memcpy(out + used, hdr, sizeof(hdr));
+		memcpy(out + used + XS_TRACK_HDR, path, plen);
+		memcpy(out + used + XS_TRACK_HDR + plen, token, tlen);
+		used += XS_TRACK_HDR + plen + tlen;
 	}
+	rc = io_all(x, out, used, 1);
+	free(out);
 	while (!rc && replies < t->nr_watches) {
 		if ((rc = io_all(x, hdr, sizeof(hdr), 0)))
 			break;
