@@ -129,6 +129,7 @@ static const int main_calls[] = {
     SCMP_SYS(sched_getaffinity),
     SCMP_SYS(timerfd_create),
     SCMP_SYS(getdents64), /* vCPU states without KVM's "blocking": which thread of /proc/self/task is which */
+    SCMP_SYS(fadvise64),  /* a restore's read-ahead of its save file */
 };
 
 /* ioctls other than KVM's (all of type KVMIO, allowed to every kind). */
