@@ -2,6 +2,7 @@
 #include "xs.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -186,7 +187,7 @@ static int queue_event(struct xs_handle *h, char *data, uint32_t len)
 static int write_all(int fd, struct iovec *iov, int n)
 {
 	while (n) {
-		ssize_t w = writev(fd, iov, n);
+		ssize_t w = writev(fd, iov, n > IOV_MAX ? IOV_MAX : n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -297,9 +298,11 @@ static int batch_replies(struct xs_handle *h, uint32_t first, unsigned n, const 
 
 int xsc_batch(struct xs_handle *h, uint32_t tx, const struct xsc_op *ops, unsigned n)
 {
+	struct xs_msg_hdr *hdrs;
+	struct iovec *iov;
 	size_t total = 0;
 	uint32_t first;
-	int rc = 0;
+	int rc;
 
 	for (unsigned i = 0; i < n; i++)
 		if (ops[i].reply)
@@ -315,25 +318,32 @@ int xsc_batch(struct xs_handle *h, uint32_t tx, const struct xsc_op *ops, unsign
 		return -E2BIG;
 	if (!n)
 		return 0;
+	hdrs = calloc(n, sizeof(*hdrs));
+	iov = calloc(3 * (size_t)n, sizeof(*iov));
+	if (!hdrs || !iov) {
+		free(hdrs);
+		free(iov);
+		return -ENOMEM;
+	}
 	pthread_mutex_lock(&h->lock);
 	first = h->req_id + 1;
-	for (unsigned i = 0; i < n && !rc; i++) {
-		struct xs_msg_hdr hdr = {ops[i].type, ++h->req_id, tx, 0};
-		struct iovec iov[3] = {{&hdr, sizeof(hdr)},
-				       {(void *)ops[i].path, strlen(ops[i].path) + 1},
-				       {(void *)ops[i].data, ops[i].len}};
+	for (unsigned i = 0; i < n; i++) {
+		struct iovec *v = &iov[3 * i];
 
-		hdr.len = (uint32_t)(iov[1].iov_len + iov[2].iov_len);
-		rc = write_all(h->fd, iov, 3);
-		if (rc)
-			n = i; /* the replies to those that went */
+		v[0] = (struct iovec){&hdrs[i], sizeof(hdrs[i])};
+		v[1] = (struct iovec){(void *)ops[i].path, strlen(ops[i].path) + 1};
+		v[2] = (struct iovec){(void *)ops[i].data, ops[i].len};
+		hdrs[i] = (struct xs_msg_hdr){ops[i].type, ++h->req_id, tx, (uint32_t)(v[1].iov_len + v[2].iov_len)};
 	}
-	if (n) {
-		int r = batch_replies(h, first, n, ops);
-
-		rc = rc ? rc : r;
-	}
+	/* All in one write: one wake-up of xenstored, not one per request. A
+	 * failed write leaves the replies of what went unread: later calls skip
+	 * them as stale. */
+	rc = write_all(h->fd, iov, 3 * (int)n);
+	if (!rc)
+		rc = batch_replies(h, first, n, ops);
 	pthread_mutex_unlock(&h->lock);
+	free(hdrs);
+	free(iov);
 	return rc;
 }
 

@@ -52,8 +52,10 @@ int xsc_set_perms(struct xs_handle *h, uint32_t tx, const char *path, const char
  * follows its NUL (a value, a permission list); a reply's payload is kept
  * in *reply where the op has one (malloc'd, NUL-terminated; NULL if the
  * request failed), else dropped. 0, or the first failure's -errno (ENOENT
- * none where enoent_ok); every reply is taken either way. At most XSC_BATCH_BYTES of requests,
- * so that neither side's socket buffer can fill (-E2BIG beyond).
+ * none where enoent_ok); every reply is taken either way (but after a failed
+ * write: later calls skip those as stale). The requests go in one write (one
+ * wake-up of xenstored). At most XSC_BATCH_BYTES of requests, so that
+ * neither side's socket buffer can fill (-E2BIG beyond).
  */
 struct xsc_op {
 	uint32_t type;
