@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hypervisor/hvctl.h"
+#include "fdclose.h"
 #include "log.h"
 
 #define PUBLISH 'p' /* xenon-hv -> unlinker: rename it into place; answered with an int (0 or errno) */
@@ -142,13 +143,11 @@ static int publish_at(int dir_fd, const char *incoming, const char *path)
 /* The unlinker: root's, holding only the directory and its socket; the file goes at EOF. */
 static void unlinker_run(struct ctl_file *f, int sfd)
 {
-	int keep[2] = {f->dir_fd < sfd ? f->dir_fd : sfd, f->dir_fd < sfd ? sfd : f->dir_fd};
+	int keep[2] = {f->dir_fd, sfd};
 	char c;
 	ssize_t n;
 
-	close_range(3, keep[0] - 1, 0);
-	close_range(keep[0] + 1, keep[1] - 1, 0);
-	close_range(keep[1] + 1, ~0U, 0);
+	fd_close_except(3, keep, 2);
 	while ((n = read(sfd, &c, 1)) > 0 || (n < 0 && errno == EINTR)) {
 		int err;
 

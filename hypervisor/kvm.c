@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fdclose.h"
 #include "fdpass.h"
 #include "log.h"
 
@@ -299,13 +300,8 @@ int hv_kvm_enter_long_mode(struct hv_vcpu *vcpu, uint64_t rip, uint64_t rsp, uin
 	return 0;
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
 struct reaper_args {
-	int keep[XENON_MAX_VCPUS + 3]; /* sorted */
+	int keep[XENON_MAX_VCPUS + 3];
 	int n;
 	int parent_gone; /* read end of a pipe whose write end only xenon-hv holds */
 };
@@ -313,16 +309,10 @@ struct reaper_args {
 /* The reaper shares our memory (CLONE_VM): plain system calls only. */
 static int reaper(void *arg)
 {
-	const struct reaper_args *r = arg;
-	unsigned lo = 0;
+	struct reaper_args *r = arg;
 	char c;
 
-	for (int i = 0; i < r->n; i++) {
-		if ((unsigned)r->keep[i] > lo)
-			close_range(lo, r->keep[i] - 1, 0);
-		lo = r->keep[i] + 1;
-	}
-	close_range(lo, ~0U, 0);
+	fd_close_except(0, r->keep, r->n);
 	/* EOF once xenon-hv's files are closed, i.e. after it let go of the address space. */
 	while (read(r->parent_gone, &c, 1) < 0 && errno == EINTR)
 		;
@@ -379,7 +369,6 @@ void hv_kvm_release_async(struct hv_vm *vm)
 	r.parent_gone = gone[0];
 	r.keep[r.n++] = gone[0];
 	r.keep[r.n++] = vm->kvm_fd;
-	qsort(r.keep, r.n, sizeof(r.keep[0]), cmp_int);
 	fflush(NULL);
 	clone(reaper, stack + sizeof(stack), CLONE_VM | SIGCHLD, &r);
 }

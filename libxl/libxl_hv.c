@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "hypervisor/hvctl.h"
+#include "fdclose.h"
 #include "log.h"
 #include "nspid.h"
 #include "strutil.h"
@@ -241,8 +242,7 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, con
 	if (ready >= 0 && dup2(ready, next++) < 0) /* HV_READY_FD */
 		child_fail(errfd, SPAWN_EXEC, errno);
 	/* Nothing else of ours (xenstore connection, lock) leaks into xenon-hv. */
-	close_range((unsigned)next, (unsigned)errfd - 1, 0);
-	close_range((unsigned)errfd + 1, ~0u, 0);
+	fd_close_except((unsigned)next, &errfd, 1);
 	signal(SIGPIPE, SIG_DFL);
 	if (strchr(a->argv[0], '/'))
 		execv(a->argv[0], a->argv);

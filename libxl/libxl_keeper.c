@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdclose.h"
 #include "guest/include/xenon-boot.h"
 
 /* The VM and every vCPU, with room to spare. */
@@ -116,9 +117,7 @@ static void keeper_main(int sock)
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (sock > 0)
-		close_range(0, (unsigned)sock - 1, 0);
-	close_range((unsigned)sock + 1, ~0U, 0);
+	fd_close_except(0, &sock, 1);
 	prctl(PR_SET_NAME, "xenon-vm-keeper", 0, 0, 0);
 	libxl__keeper_run(sock);
 	_exit(0); /* the VM's tear-down, if it sent us the VM */

@@ -263,6 +263,20 @@ busy_in_both() { state_is lc1 r----- && live_state_is running; }
 	[[ "$output" == *"domain 'lc1' does not exist"* ]]
 }
 
+@test "the monitor and xenon-hv keep none of xl create's descriptors but stdio" {
+	# a caller's pipe held for the domain's life would keep the caller
+	# (a script's $(...), sshd, a test runner) waiting for its EOF
+	export XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv
+	xl create "$T/lc.cfg" 7> "$T/held"
+	hv=$(xenstore-read /libxl/1/hv-pid)
+	mon=$(xenstore-read /libxl/1/monitor-pid)
+	[ -z "$(find "/proc/$mon/fd" "/proc/$hv/fd" -lname "$T/held")" ]
+	# stdio they do hold until the domain is up, then the log's
+	[ -n "$(find "/proc/$mon/fd" -lname "$XENON_LOGDIR/xl-lc1.log")" ]
+	xl destroy lc1
+	nothing_left
+}
+
 @test "domid, domname and rename" {
 	require_kvm
 	xl create "$T/lc.cfg"

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdclose.h"
 #include "log.h"
 #include "strutil.h"
 
@@ -427,8 +428,15 @@ static void watch_receiver(int pidfd, uint32_t domid)
 static void monitor_child(struct monitor *m, int notify)
 {
 	int rc, receiver = m->opts->receiver > 0 ? pidfd_open(m->opts->receiver, 0) : -1;
+	int keep[] = {notify, receiver, m->opts->restore ? m->opts->restore_fd : -1};
 
 	setsid();
+	/*
+	 * Nothing of xl's caller but stdio, which goes to the log once the
+	 * domain is up: a pipe of a script's (a test runner's, sshd's) held
+	 * for the domain's life would keep it waiting for an EOF.
+	 */
+	fd_close_except(3, keep, 3);
 	/* The log's timestamps read /etc/localtime once: now, not in a migration's paused window. */
 	tzset();
 	/* The context first: it knows the log directory. */
