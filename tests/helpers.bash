@@ -157,10 +157,32 @@ cg_cleanup() {
 	done
 }
 
+# reap_leftovers: what the test's own teardown missed, ended by pid and
+# named on stderr: a process holding a file of this test's $T (a domain's
+# monitor or xenon-hv whose pid was not in xenstore yet: one restarting its
+# domain as the test ended) or in one of this test's cgroups. A monitor
+# left behind would otherwise hold bats' output open: bats waits for it.
+reap_leftovers() {
+	local pids pid d
+	pids=$({
+		[ -z "${T:-}" ] || [ ! -d "$T" ] ||
+			find /proc/[0-9]*/fd -maxdepth 1 -lname "$T/*" 2> /dev/null | cut -d/ -f3
+		for d in $(cg_dirs); do
+			find "$d" -name cgroup.procs -exec cat {} + 2> /dev/null
+		done
+	} | sort -un)
+	for pid in $pids; do
+		[ "$pid" != $$ ] && [ "$pid" != "$BASHPID" ] || continue
+		echo "# left running, ended: $pid $(tr '\0' ' ' < "/proc/$pid/cmdline" 2> /dev/null | cut -c1-160)" >&2
+		kill_pid "$pid"
+	done
+}
+
 teardown() {
 	if declare -F local_teardown >/dev/null; then
 		local_teardown
 	fi
+	reap_leftovers
 	cg_cleanup
 	rm_tmp
 }

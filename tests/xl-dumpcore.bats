@@ -88,6 +88,8 @@ core_in() {
 
 domid_is() { [ "$(xl domid "$1" 2> /dev/null)" = "$2" ]; }
 
+runs() { [[ $(state_of "$1") =~ ^(r|-b) ]]; }
+
 crash_cfg() { sed -i '/^on_/d' "$T/d.cfg" && echo "on_crash = \"$1\"" >> "$T/d.cfg"; }
 
 @test "on_crash=coredump-destroy (fake-hv): the core goes to the dump directory, then the domain is destroyed" {
@@ -170,7 +172,8 @@ crash_cfg() { sed -i '/^on_/d' "$T/d.cfg" && echo "on_crash = \"$1\"" >> "$T/d.c
 	core=$(core_in "$T/dump" dc1 1)
 	run readelf -h "$core"
 	[[ $output == *"CORE (Core file)"* ]]
-	[[ $(xl list dc1 | awk '$1 == "dc1" { print $5 }') =~ ^(r|-b) ]]
+	# its monitor builds it first (------): then it runs
+	wait_for 20 runs dc1
 	xl destroy dc1
 	nothing_left
 }
