@@ -152,18 +152,31 @@ uint64_t mig_nr_frames(uint64_t mem_bytes);
 uint64_t mig_frame_pfn(uint64_t mem_bytes, uint64_t n);
 
 /* ---- writing ---- */
+/*
+ * The header and records are held (copied) and go out with the next pages
+ * or the end: the paused state (a few dozen small records) reaches the
+ * receiver in one write, not one write and one wake-up of it per record.
+ * Pages are written from where they are, without a copy.
+ */
+#define MIG_HOLD_MAX (256 * 1024) /* a record as large or larger goes out at once */
+
 struct mig_writer {
 	int fd;
-	uint64_t bytes; /* written so far */
+	uint64_t bytes; /* written so far (what is held is not) */
+	uint8_t *held;
+	size_t held_len, held_cap;
 };
 
 void mig_writer_init(struct mig_writer *w, int fd);
+/* What is held is dropped (a stream given up); mig_write_end does it too. */
+void mig_writer_release(struct mig_writer *w);
 int mig_write_header(struct mig_writer *w, const struct mig_header *h);
 /* One record whose payload is a then b (b may be NULL). */
 int mig_write_record(struct mig_writer *w, uint32_t type, uint32_t instance, const void *a, size_t alen,
 		     const void *b, size_t blen);
 /* count (<= MIG_PAGES_MAX) frames; data[i] is frame i's 4 KiB unless pfns[i] has MIG_PFN_ZERO. */
 int mig_write_pages(struct mig_writer *w, const uint64_t *pfns, const void *const *data, unsigned count);
+/* The END record, with all that is held, written; then as mig_writer_release. */
 int mig_write_end(struct mig_writer *w);
 
 /* ---- reading ---- */

@@ -175,6 +175,7 @@ static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res, 
 	if (!rc)
 		rc = mig_write_end(&w);
 	res->bytes = w.bytes;
+	mig_writer_release(&w);
 	free(ring);
 	return rc;
 }
