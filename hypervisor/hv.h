@@ -103,6 +103,9 @@ struct hv_vcpu {
 	atomic_int nmi_pending; /* KVM_NMI to inject on its own thread */
 	atomic_int tid;		/* its thread's id (0 until the thread runs) */
 	atomic_int in_run;	/* inside the KVM_RUN ioctl (vcpu_state.c) */
+	/* A restore's saved state, which its thread loads before anything else
+	 * (set before the thread starts; NULL once loaded: vm->lock, vm->cond). */
+	struct hv_mig_vcpu *restored;
 	/* HVCTL_VCPU_AFFINITY's mask, applied when the thread starts (vm->lock). */
 	cpu_set_t affinity;
 	int has_affinity;
@@ -115,6 +118,7 @@ struct hv_vcpu {
 
 struct hv_console;
 struct hv_loop;
+struct hv_mig_vcpu;
 
 /* IOAPIC lines (irq.c). */
 #define HV_IRQ_PINS 24

@@ -108,6 +108,7 @@ static const struct {
 
 int hv_mig_get_state(struct hv_vcpu *v, uint32_t type, void *buf, size_t len)
 {
+	hv_mig_wait_loaded(v);
 	for (unsigned i = 0; i < NR_FIXED; i++) {
 		if (fixed[i].type != type)
 			continue;
@@ -133,6 +134,7 @@ int hv_mig_save_vcpu(struct hv_vcpu *v, struct mig_writer *w)
 	struct kvm_msrs *m = (struct kvm_msrs *)buf;
 	int rc = buf ? 0 : -ENOMEM;
 
+	hv_mig_wait_loaded(v);
 	for (unsigned i = 0; i < NR_FIXED && !rc; i++) {
 		rc = hv_mig_get_state(v, fixed[i].type, buf, MIG_XSAVE_MAX);
 		if (!rc)
@@ -258,6 +260,23 @@ int hv_mig_load_vcpu(struct hv_vcpu *v, const struct hv_mig_vcpu *s)
 	    (rc = put(v, KVM_SET_VCPU_EVENTS, s->rec[MIG_REC_EVENTS], "events")))
 		return rc;
 	return 0;
+}
+
+void hv_mig_vcpu_free(struct hv_mig_vcpu *s)
+{
+	for (unsigned t = 0; s && t < MIG_REC_TYPE_MAX; t++)
+		free(s->rec[t]);
+	free(s);
+}
+
+void hv_mig_wait_loaded(struct hv_vcpu *v)
+{
+	struct hv_vm *vm = v->vm;
+
+	pthread_mutex_lock(&vm->lock);
+	while (v->restored)
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
 }
 
 int hv_mig_load_vm(struct hv_vm *vm, uint8_t *const *irqchips, const void *clock)

@@ -21,6 +21,9 @@ int hv_mig_get_state(struct hv_vcpu *v, uint32_t type, void *buf, size_t len);
 int hv_mig_save_vm(struct hv_vm *vm, struct mig_writer *w); /* irqchips and clock */
 void hv_mig_complete_io(struct hv_vm *vm); /* paused: each vCPU's pending I/O done */
 int hv_mig_load_vcpu(struct hv_vcpu *v, const struct hv_mig_vcpu *s);
+void hv_mig_vcpu_free(struct hv_mig_vcpu *s); /* the records, then s */
+/* A restored vCPU's state loaded (by its thread): wait for it before reading its state. */
+void hv_mig_wait_loaded(struct hv_vcpu *v);
 int hv_mig_load_vm(struct hv_vm *vm, uint8_t *const *irqchips, const void *clock);
 
 /* precopy.c: memory while the guest runs; returns with the domain paused (at *paused_at).

@@ -283,39 +283,12 @@ static int restore_devices(struct restore *r)
 	return 0;
 }
 
-/*
- * PVM: a vCPU's VIF page registration is not part of KVM's state; until the
- * guest registers it again the vCPU runs in KVM's emulator. Each restored
- * vCPU gets XENON_VECTOR_PVM_RESUME (xenon-boot.h), on which the guest does.
- */
-static int ask_vif_again(struct restore *r)
-{
-	struct hv_vm *vm = r->vm;
-
-	if (vm->platform != XENON_PLATFORM_PVM)
-		return 0;
-	for (unsigned i = 0; i < vm->args.nr_vcpus; i++) {
-		int rc = r->online & (1ULL << i) ? hv_kvm_msi(vm, i, XENON_VECTOR_PVM_RESUME) : 0;
-
-		if (rc) {
-			log_warnx("restore: vCPU %u: cannot ask the guest to register its VIF page again: %s", i,
-				  log_strerror(rc));
-			return rc;
-		}
-	}
-	return 0;
-}
-
+/* The vCPUs' state is their threads' to load (hv_restore_finish, vcpu.c). */
 static int apply(struct restore *r)
 {
-	struct hv_vm *vm = r->vm;
 	int rc = restore_devices(r);
-	if (!rc)
-		rc = hv_mig_load_vm(vm, r->irqchip, r->clock);
-	for (unsigned i = 0; i < vm->args.nr_vcpus && !rc; i++)
-		if (r->online & (1ULL << i))
-			rc = hv_mig_load_vcpu(&vm->vcpus[i], &r->vcpus[i]);
-	return rc ? rc : ask_vif_again(r);
+
+	return rc ? rc : hv_mig_load_vm(r->vm, r->irqchip, r->clock);
 }
 
 /* "--restore N" is an inherited fd, anything else a file. */
@@ -425,7 +398,24 @@ static void restore_free(struct restore *r)
 	free(r);
 }
 
-/* Once the console exists: the output the guest printed before, for xl console; then start the vCPUs. */
+/* vCPU i's saved state, moved out of r for its thread, or NULL (out of memory). */
+static struct hv_mig_vcpu *take_vcpu_state(struct restore *r, unsigned i)
+{
+	struct hv_mig_vcpu *s = malloc(sizeof(*s));
+
+	if (s) {
+		*s = r->vcpus[i];
+		memset(&r->vcpus[i], 0, sizeof(r->vcpus[i]));
+	}
+	return s;
+}
+
+/*
+ * Once the console exists: the output the guest printed before, for xl
+ * console; then the vCPUs' threads, each loading its saved state first
+ * (the domain is paused: none runs before libxl has added the devices and
+ * unpaused it; whoever reads a vCPU's state waits for its load).
+ */
 int hv_restore_finish(struct hv_vm *vm)
 {
 	struct restore *r = pending;
@@ -436,9 +426,18 @@ int hv_restore_finish(struct hv_vm *vm)
 	if (r->console)
 		hv_console_ring_restore(vm, r->console, r->console_len);
 	pthread_mutex_lock(&vm->lock);
-	for (unsigned i = 0; i < vm->args.nr_vcpus && !rc; i++)
-		if (r->online & (1ULL << i))
-			rc = hv_vcpu_start(&vm->vcpus[i]);
+	for (unsigned i = 0; i < vm->args.nr_vcpus && !rc; i++) {
+		struct hv_vcpu *v = &vm->vcpus[i];
+
+		if (!(r->online & (1ULL << i)))
+			continue;
+		v->restored = take_vcpu_state(r, i);
+		rc = v->restored ? hv_vcpu_start(v) : -ENOMEM;
+		if (rc) {
+			hv_mig_vcpu_free(v->restored);
+			v->restored = NULL;
+		}
+	}
 	pthread_mutex_unlock(&vm->lock);
 	pending = NULL;
 	restore_free(r);

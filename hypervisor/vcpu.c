@@ -212,6 +212,31 @@ static void vcpu_park(struct hv_vcpu *v)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+/*
+ * A restored vCPU's saved state, loaded on its own thread while the main
+ * thread answers libxl (a migration's paused window); before its sandbox
+ * filter, which has no KVM_SET_*. PVM: the VIF page registration is not
+ * KVM state; XENON_VECTOR_PVM_RESUME (after the LAPIC's state, which would
+ * drop it) makes the guest register it again, else the vCPU would run in
+ * KVM's emulator. A refusal ends the domain, which never ran.
+ */
+static void load_restored(struct hv_vcpu *v)
+{
+	struct hv_vm *vm = v->vm;
+	int rc = hv_mig_load_vcpu(v, v->restored);
+
+	if (!rc && vm->platform == XENON_PLATFORM_PVM && (rc = hv_kvm_msi(vm, v->index, XENON_VECTOR_PVM_RESUME)))
+		log_warnx("restore: vCPU %u: cannot ask the guest to register its VIF page again: %s", v->index,
+			  log_strerror(rc));
+	pthread_mutex_lock(&vm->lock);
+	hv_mig_vcpu_free(v->restored);
+	v->restored = NULL;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	if (rc)
+		hv_vm_end(vm, HV_EXIT_ERROR, "restore: vCPU %u's saved state could not be loaded", v->index);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct hv_vcpu *v = arg;
@@ -226,6 +251,8 @@ static void *vcpu_thread(void *arg)
 	if (v->has_affinity && sched_setaffinity(0, sizeof(v->affinity), &v->affinity) < 0)
 		log_warn("vCPU %u: cannot apply its CPU affinity", v->index);
 	pthread_mutex_unlock(&v->vm->lock);
+	if (v->restored)
+		load_restored(v);
 	if (hv_seccomp_enter(HV_THREAD_VCPU))
 		hv_vm_end(v->vm, HV_EXIT_ERROR, "vCPU %u: cannot load its seccomp filter", v->index);
 	for (;;) {
