@@ -31,6 +31,9 @@ struct hv_dev_ops {
 	void (*stop)(struct hv_dev *d);
 	int (*save)(struct hv_dev *d, void *buf, size_t *len);
 	int (*restore)(struct hv_dev *d, const void *buf, size_t len);
+	/* After a restore, once the rest is done: what its restore began and
+	 * waits for (hv_devices_settle), in the meantime rather than in turn. */
+	int (*settle)(struct hv_dev *d);
 	void (*destroy)(struct hv_dev *d); /* frees priv; the ranges are gone already */
 };
 

@@ -33,6 +33,17 @@ int hv_devices_start(struct hv_vm *vm)
 	return 0;
 }
 
+int hv_devices_settle(struct hv_vm *vm)
+{
+	for (struct hv_dev *d = vm->devs; d; d = d->next) {
+		int rc = d->ops->settle ? d->ops->settle(d) : 0;
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 void hv_devices_fini(struct hv_vm *vm)
 {
 	while (vm->devs)

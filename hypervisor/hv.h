@@ -278,6 +278,7 @@ void hv_irq_free(struct hv_irqs *irqs, unsigned gsi);
 /* devices.c: the domain's device instances (bus.h's struct hv_dev). */
 void hv_devices_setup(struct hv_vm *vm); /* buses and IRQ allocator: before any device */
 int hv_devices_start(struct hv_vm *vm);	 /* once the domain, console and control exist */
+int hv_devices_settle(struct hv_vm *vm); /* a restore's last step (bus.h's settle) */
 void hv_devices_fini(struct hv_vm *vm);
 /* A new instance of ops with priv, on the domain's list: registers no range. */
 int hv_dev_add(struct hv_vm *vm, const struct hv_dev_ops *ops, void *priv, struct hv_dev **out);

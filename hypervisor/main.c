@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 		log_warnx("domain %s not started", args.name);
 		return HV_EXIT_ERROR;
 	}
-	if (args.restore ? hv_restore_finish(&vm) || hv_control_publish(&vm)
+	if (args.restore ? hv_restore_finish(&vm) || hv_control_publish(&vm) || hv_devices_settle(&vm)
 			 : hv_vcpu_start(&vm.vcpus[0]) || hv_seccomp_enter(HV_THREAD_MAIN)) {
 		hv_cleanup(&vm);
 		return HV_EXIT_ERROR;

@@ -37,6 +37,7 @@ struct hv_xs {
 	int broken;    /* xenstored went away or the guest broke the ring */
 	struct xenon_xs_ring *ring;
 	struct xs_track *track; /* for save and restore (xs_track.h) */
+	unsigned replies_due;	/* a restore's watches sent, their replies not read yet */
 };
 
 /* The connection to xenstored, become the domain's. */
@@ -193,10 +194,13 @@ static void xs_destroy(struct hv_dev *d)
 	free(x);
 }
 
+static int xs_settle(struct hv_dev *d);
+
 static const struct hv_dev_ops xs_ops = {
     .name = "xenstore",
     .save = hv_xs_save,
     .restore = hv_xs_restore,
+    .settle = xs_settle,
     .write = xs_notify_write,
     .start = xs_start,
     .stop = xs_stop,
@@ -368,14 +372,14 @@ int hv_xs_save(struct hv_dev *d, void *buf, size_t *len)
 /*
  * The target's xenstored learns the guest's watches, all in one write (one
  * wake-up of xenstored, not one per watch: this is in a migration's
- * downtime); their replies are ours, the events they fire the guest's.
+ * downtime); their replies are read later (collect_replies), while the
+ * restore goes on.
  */
-static int reregister_watches(struct hv_xs *x)
+static int send_watches(struct hv_xs *x)
 {
 	struct xs_track *t = x->track;
 	uint8_t msg[XS_TRACK_HDR + XS_TRACK_PAYLOAD_MAX], *out;
 	uint32_t hdr[4];
-	unsigned replies = 0;
 	size_t used = 0;
 	int rc;
 
@@ -403,7 +407,20 @@ static int reregister_watches(struct hv_xs *x)
 	}
 	rc = io_all(x, out, used, 1);
 	free(out);
-	while (!rc && replies < t->nr_watches) {
+	if (!rc)
+		x->replies_due = t->nr_watches;
+	return rc;
+}
+
+/* The watches' replies are ours, the events they fire the guest's (held for its ring). */
+static int collect_replies(struct hv_xs *x)
+{
+	struct xs_track *t = x->track;
+	uint8_t msg[XS_TRACK_HDR + XS_TRACK_PAYLOAD_MAX];
+	uint32_t hdr[4];
+	int rc = 0;
+
+	while (!rc && x->replies_due) {
 		if ((rc = io_all(x, hdr, sizeof(hdr), 0)))
 			break;
 		if (hdr[3] > XS_TRACK_PAYLOAD_MAX)
@@ -411,7 +428,7 @@ static int reregister_watches(struct hv_xs *x)
 		if ((rc = io_all(x, msg + XS_TRACK_HDR, hdr[3], 0)))
 			break;
 		if (hdr[1] == XS_TRACK_REQ_ID && hdr[0] != XS_TRACK_WATCH_EVENT) {
-			replies++;
+			x->replies_due--;
 			continue;
 		}
 		if (t->held_len + XS_TRACK_HDR + hdr[3] > sizeof(t->held))
@@ -432,8 +449,23 @@ int hv_xs_restore(struct hv_dev *d, const void *buf, size_t len)
 		log_warnx("restore: the saved xenstore channel state is malformed");
 		return rc;
 	}
-	rc = reregister_watches(x);
-	/* The part of a request the source had sent: the rest is still in the guest's ring. */
+	rc = send_watches(x);
+	if (rc)
+		log_warnx("restore: the guest's xenstore watches could not be set up again: %s",
+			  log_strerror(rc));
+	return rc;
+}
+
+/*
+ * The restore is done but for this (hv_devices_settle): xenstored has
+ * answered the watches meanwhile. Then the part of a request the source
+ * had sent (the rest is still in the guest's ring), after them as before.
+ */
+static int xs_settle(struct hv_dev *d)
+{
+	struct hv_xs *x = d->priv;
+	int rc = collect_replies(x);
+
 	if (!rc && x->track->req_have)
 		rc = io_all(x, x->track->req, x->track->req_have, 1);
 	if (rc)
