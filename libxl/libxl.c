@@ -128,6 +128,7 @@ static void ctx_destroy(libxl_ctx *ctx)
 {
 	if (ctx->stats_free)
 		ctx->stats_free(ctx);
+	libxl__hv_keep_fd(ctx, 0, -1);
 	xsc_close(ctx->xsh);
 	ctx_dead(ctx);
 	for (size_t i = 0; i < sizeof(ctx->set_own) / sizeof(ctx->set_own[0]); i++)
@@ -148,6 +149,7 @@ int libxl_ctx_alloc_settings(libxl_ctx **pctx, int version, unsigned flags, xent
 	if (!ctx)
 		return -ENOMEM;
 	ctx->lg = lg;
+	ctx->hv_kept_fd = -1;
 	ctx_live(ctx);
 	rc = settings_fill(ctx, settings);
 	if (rc == 0) {

@@ -234,6 +234,13 @@ typedef struct {
 	 */
 	void (*prepared)(void *arg);
 	void *prepared_arg;
+	/*
+	 * Called once the domain is built, its devices added, and it runs or
+	 * stays paused as asked: nothing after it fails (xl migrate-receive
+	 * tells the sender at once). May be NULL.
+	 */
+	void (*built)(void *arg);
+	void *built_arg;
 } libxl_domain_create_opts;
 #define LIBXL_HOLD_POWEROFF 0x1
 #define LIBXL_HOLD_REBOOT   0x2
@@ -320,6 +327,13 @@ int libxl_domain_cleanup(libxl_ctx *ctx, uint32_t domid);
 int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid);
 int libxl_domain_pause(libxl_ctx *ctx, uint32_t domid);
 int libxl_domain_unpause(libxl_ctx *ctx, uint32_t domid);
+/*
+ * Connect to the domain's xenon-hv now and keep the connection for this
+ * context's next calls on that domain (one domain at a time; until
+ * libxl_ctx_free, its destroy, or a keep for another): a migration's
+ * receiver connects before "go", not in the downtime.
+ */
+int libxl_domain_hv_keep(libxl_ctx *ctx, uint32_t domid);
 
 /*
  * Ask the guest to power off / reboot the Xen way: control/shutdown in

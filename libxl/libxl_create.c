@@ -154,7 +154,8 @@ static int alloc_domid(libxl_ctx *ctx, struct libxl__layout *l)
 
 /*
  * After xenon-hv answers: its console pty goes into console/tty, for Xen
- * tools (libxl never reads it back: the guest owns that node).
+ * tools (libxl never reads it back: the guest owns that node). The
+ * connection is kept for the devices' requests (one connect, not one each).
  */
 static int publish_console(libxl_ctx *ctx, const struct libxl__layout *l, const char *control, int fd,
 			   unsigned *restore_pending)
@@ -163,7 +164,7 @@ static int publish_console(libxl_ctx *ctx, const struct libxl__layout *l, const 
 	int rc;
 
 	rc = hvctl_info(fd, &info);
-	close(fd);
+	libxl__hv_keep_fd(ctx, l->domid, fd);
 	*restore_pending = rc < 0 ? 0 : info.restore_pending;
 	if (rc < 0) {
 		log_warnx("xenon-hv for domain '%s' did not answer on %s: %s", l->name, control,
@@ -440,6 +441,9 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		rc = publish_console(ctx, &l, control, fd, &pending);
 	if (rc == 0)
 		rc = start_held(ctx, cfg, l.domid, opts && opts->paused, opts && opts->restore, pending, preps);
+	libxl__hv_keep_fd(ctx, 0, -1);
+	if (rc == 0 && opts && opts->built)
+		opts->built(opts->built_arg);
 	drop_devices(ctx, cfg, preps);
 	free(preps);
 	if (rc < 0) {

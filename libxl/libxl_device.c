@@ -251,13 +251,6 @@ int libxl__dev_wait_frontend(libxl_ctx *ctx, const struct libxl__dev *d, int wan
 	return rc;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int libxl__dev_ids(libxl_ctx *ctx, const char *kind, uint32_t domid, uint32_t **ids, unsigned *n)
 {
 	char path[LIBXL_PATH_MAX], **names = NULL;
@@ -284,7 +277,7 @@ int libxl__dev_ids(libxl_ctx *ctx, const char *kind, uint32_t domid, uint32_t **
 		if (parse_u64(names[i], INT32_MAX, &v) == 0)
 			(*ids)[k++] = (uint32_t)v;
 	free(names);
-	qsort(*ids, k, sizeof(**ids), cmp_u32);
+	libxl__u32_sort(*ids, k);
 	*n = k;
 	return 0;
 }

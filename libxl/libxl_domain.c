@@ -107,6 +107,8 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid)
 	if (rc <= 0)
 		return rc < 0 ? rc : -ENOENT;
 	libxl__xs_write(ctx, XS_NO_TX, "1", "/libxl/%u/destroying", domid);
+	if (ctx->hv_kept_fd >= 0 && ctx->hv_kept_domid == domid)
+		libxl__hv_keep_fd(ctx, 0, -1);
 	hv_pid = libxl__read_pid(ctx, domid, "hv-pid");
 	monitor_pid = libxl__read_pid(ctx, domid, "monitor-pid");
 	rc = hv_simple(ctx, domid, hvctl_destroy);
@@ -271,27 +273,30 @@ struct rename {
 /*
  * The checks and both name nodes in one transaction, so that no create or
  * other rename can take the new name between the check and the write; in
- * four round trips inside it (a migration's receiver renames its copy in
- * the downtime): the name and vm path, the domains, their names, the writes.
+ * three round trips inside it (a migration's receiver renames its copy in
+ * the downtime): the name, vm path and domains, their names, the writes.
  */
 static int rename_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
 {
 	const struct rename *a = arg;
 	struct libxl__xs_batch b = {.n = 0};
 	uint32_t *ids = NULL, other;
-	char *cur, *vm;
+	char *cur, *vm, *doms;
 	unsigned nr = 0;
+	size_t doms_len;
 	int rc;
 
 	libxl__xs_batch_read(&b, &cur, "/local/domain/%u/name", a->domid);
 	libxl__xs_batch_read(&b, &vm, "/local/domain/%u/vm", a->domid);
+	libxl__xs_batch_directory(&b, &doms, &doms_len, "/local/domain");
 	rc = libxl__xs_batch_run(ctx, tx, &b);
 	if (rc == 0 && !cur)
 		rc = -ENOENT;
 	if (rc == 0 && a->old_name && strcmp(cur, a->old_name))
 		rc = -ESTALE;
 	if (rc == 0)
-		rc = libxl__xs_domids(ctx, tx, &ids, &nr);
+		rc = libxl__domids_parse(doms, doms_len, &ids, &nr);
+	free(doms);
 	if (rc == 0 && libxl__domid_named(ctx, tx, ids, nr, a->new_name, &other) == 0)
 		rc = other == a->domid ? 1 : -EEXIST; /* 1: already so named */
 	free(ids);
@@ -429,7 +434,7 @@ static int held_events(libxl_ctx *ctx, uint32_t domid, libxl_death *how, bool *h
 	int fd = -1;
 
 	*held = false;
-	if (libxl__hv_connect(ctx, domid, &fd) < 0)
+	if (libxl__hv_connect_own(ctx, domid, &fd) < 0)
 		return -1;
 	if (hvctl_subscribe(fd) < 0) {
 		close(fd);

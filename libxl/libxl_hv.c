@@ -56,7 +56,33 @@ static int check_peer(libxl_ctx *ctx, uint32_t domid, int fd)
 	return 0;
 }
 
+void libxl__hv_keep_fd(libxl_ctx *ctx, uint32_t domid, int fd)
+{
+	if (ctx->hv_kept_fd >= 0)
+		close(ctx->hv_kept_fd);
+	ctx->hv_kept_fd = fd;
+	ctx->hv_kept_domid = domid;
+}
+
+int libxl_domain_hv_keep(libxl_ctx *ctx, uint32_t domid)
+{
+	int fd, rc = libxl__hv_connect_own(ctx, domid, &fd);
+
+	if (rc == 0)
+		libxl__hv_keep_fd(ctx, domid, fd);
+	return rc;
+}
+
 int libxl__hv_connect(libxl_ctx *ctx, uint32_t domid, int *fd)
+{
+	if (ctx->hv_kept_fd >= 0 && ctx->hv_kept_domid == domid) {
+		*fd = fcntl(ctx->hv_kept_fd, F_DUPFD_CLOEXEC, 3);
+		return *fd < 0 ? -errno : 0;
+	}
+	return libxl__hv_connect_own(ctx, domid, fd);
+}
+
+int libxl__hv_connect_own(libxl_ctx *ctx, uint32_t domid, int *fd)
 {
 	char path[LIBXL_PATH_MAX];
 	int rc;

@@ -23,6 +23,8 @@ struct libxl__ctx {
 	struct libxl__stats_cache *stats;   /* kept between samples (libxl_stats_cache.c) */
 	void (*stats_free)(libxl_ctx *ctx); /* set with stats */
 	struct libxl__ctx *next_live;	    /* contexts alive, newest first (libxl.c) */
+	int hv_kept_fd;			    /* libxl_domain_hv_keep's connection, or -1 */
+	uint32_t hv_kept_domid;
 	libxl_version_info vinfo;
 	char vinfo_buf[512];
 };
@@ -44,6 +46,10 @@ libxl_death libxl__death_from_wait_status(int status);
 /* 1 (and *how) when the domain's xenon-hv keeps it after its end (hold_on), 0 when not, or -errno. */
 int libxl__domain_held(libxl_ctx *ctx, uint32_t domid, libxl_death *how);
 int libxl__parse_domid(const char *s, uint32_t *domid);
+/* The domain ids among names (a directory of /local/domain: NUL-separated, len bytes, a NUL
+ * after them; NULL: none), sorted into a malloc'd *ids. */
+int libxl__domids_parse(const char *names, size_t len, uint32_t **ids, unsigned *nr);
+void libxl__u32_sort(uint32_t *v, unsigned n);
 struct hvctl_info;
 /* running, blocked, paused, shutdown and crashed from xenon-hv's INFO reply. */
 void libxl__dominfo_set_state(libxl_dominfo *info, const struct hvctl_info *hv);
@@ -122,7 +128,11 @@ void libxl__xs_batch_rm(struct libxl__xs_batch *b, const char *fmt, ...) __attri
 /* A read whose value lands in *value after run (malloc'd; NULL if missing or failed). */
 void libxl__xs_batch_read(struct libxl__xs_batch *b, char **value, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A directory's names (NUL-separated, *len bytes; malloc'd) after run; NULL if missing. */
+void libxl__xs_batch_directory(struct libxl__xs_batch *b, char **names, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 int libxl__xs_batch_run(libxl_ctx *ctx, uint32_t tx, struct libxl__xs_batch *b);
+
 /* Which of ids (domains read in tx) is named name: 0 and *domid, or -ENOENT. */
 int libxl__domid_named(libxl_ctx *ctx, uint32_t tx, const uint32_t *ids, unsigned nr, const char *name,
 		       uint32_t *domid);
@@ -191,8 +201,13 @@ int libxl__ensure_host_nodes(libxl_ctx *ctx);
 #define LIBXL__SANDBOX_UID_BASE 1879048192u /* 0x70000000, as xenon-hv's own default */
 int libxl__hv_socket_path(libxl_ctx *ctx, uint32_t domid, char *buf, size_t len);
 /* Connect to the domain's control socket (calls on *fd time out, see
- * above); -ESRCH when xenon-hv is gone. */
+ * above); -ESRCH when xenon-hv is gone. A connection the context keeps
+ * for the domain (libxl_domain_hv_keep) is lent: *fd is a dup of it. */
 int libxl__hv_connect(libxl_ctx *ctx, uint32_t domid, int *fd);
+/* Always a connection of its own (an event stream, HVCTL_SUBSCRIBE). */
+int libxl__hv_connect_own(libxl_ctx *ctx, uint32_t domid, int *fd);
+/* The context keeps fd (connected to domid's xenon-hv) for its next calls; -1 lets go. */
+void libxl__hv_keep_fd(libxl_ctx *ctx, uint32_t domid, int fd);
 /* xenon-hv's INFO reply; -ESRCH when it is gone. */
 int libxl__hv_info(libxl_ctx *ctx, uint32_t domid, struct hvctl_info *info);
 /*

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -190,5 +191,41 @@ int libxl__parse_domid(const char *s, uint32_t *domid)
 	if (v >= LIBXL_DOMID_MAX)
 		return -ERANGE;
 	*domid = (uint32_t)v;
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void libxl__u32_sort(uint32_t *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_u32);
+}
+
+int libxl__domids_parse(const char *names, size_t len, uint32_t **ids, unsigned *nr)
+{
+	unsigned count = 1, n = 0;
+	uint32_t *out;
+
+	*ids = NULL;
+	*nr = 0;
+	if (!names)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		count += names[i] == '\0';
+	out = calloc(count, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	/* names[len] is a NUL too (the reply's reader adds one) */
+	for (const char *p = names; p < names + len; p += strlen(p) + 1)
+		if (libxl__parse_domid(p, &out[n]) == 0)
+			n++;
+	libxl__u32_sort(out, n);
+	*ids = out;
+	*nr = n;
 	return 0;
 }

@@ -160,7 +160,7 @@ static struct xsc_op *batch_vadd(struct libxl__xs_batch *b, uint32_t type, const
 		return NULL;
 	memcpy(pp, path, strlen(path) + 1);
 	memcpy(vp, value, len);
-	b->ops[b->n] = (struct xsc_op){type, pp, vp, len, false, NULL};
+	b->ops[b->n] = (struct xsc_op){type, pp, vp, len, false, NULL, NULL};
 	return &b->ops[b->n++];
 }
 
@@ -210,6 +210,23 @@ void libxl__xs_batch_read(struct libxl__xs_batch *b, char **value, const char *f
 	}
 }
 
+void libxl__xs_batch_directory(struct libxl__xs_batch *b, char **names, size_t *len, const char *fmt, ...)
+{
+	struct xsc_op *op;
+	va_list ap;
+
+	*names = NULL;
+	*len = 0;
+	va_start(ap, fmt);
+	op = batch_vadd(b, XS_DIRECTORY, "", 0, fmt, ap);
+	va_end(ap);
+	if (op) {
+		op->enoent_ok = true;
+		op->reply = names;
+		op->reply_len = len;
+	}
+}
+
 int libxl__xs_batch_run(libxl_ctx *ctx, uint32_t tx, struct libxl__xs_batch *b)
 {
 	return b->rc ? b->rc : xs_err(xsc_batch(ctx->xsh, tx, b->ops, b->n));
@@ -239,41 +256,19 @@ int libxl__read_pid(libxl_ctx *ctx, uint32_t domid, const char *node)
 	return (int)v;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int libxl__xs_domids(libxl_ctx *ctx, uint32_t tx, uint32_t **ids, unsigned *nr)
 {
-	char **names = NULL;
-	unsigned count = 0, i, n = 0;
-	uint32_t *out;
+	struct libxl__xs_batch b = {.n = 0};
+	char *names;
+	size_t len;
 	int rc;
 
-	rc = xsc_directory(ctx->xsh, tx, "/local/domain", &names, &count);
-	if (rc == -ENOENT) {
-		*ids = NULL;
-		*nr = 0;
-		return 0;
-	}
-	if (rc < 0)
-		return xs_err(rc);
-	out = calloc(count ? count : 1, sizeof(*out));
-	if (!out) {
-		free(names);
-		return -ENOMEM;
-	}
-	for (i = 0; i < count; i++)
-		if (libxl__parse_domid(names[i], &out[n]) == 0)
-			n++;
+	libxl__xs_batch_directory(&b, &names, &len, "/local/domain");
+	rc = libxl__xs_batch_run(ctx, tx, &b);
+	if (rc == 0)
+		rc = libxl__domids_parse(names, len, ids, nr);
 	free(names);
-	qsort(out, n, sizeof(*out), cmp_u32);
-	*ids = out;
-	*nr = n;
-	return 0;
+	return rc;
 }
 
 /*

@@ -97,8 +97,8 @@ debug_phases() {
 		"source renamed --migratedaway" "the receiver has the domain" "told the receiver to go" \
 		"the receiver reports the domain running" "the receiver has ended" "the source copy is destroyed")
 	grep '^migrate-receive:' "$T/phases" | diff -u - <(printf 'migrate-receive: %s\n' \
-		"header and configuration read" "said it has built the domain" "domain built, paused" \
-		"said it has the domain" "told to go" \
+		"header and configuration read" "said it has built the domain" "said it has the domain" \
+		"domain built, paused" "told to go" \
 		"renamed 'mg1'" "unpaused" "said the domain runs")
 	# one clock on this machine: what caused what came first
 	awk -v u="$(stamp "$1" migrate-receive unpaused)" -v r="$(stamp "$1" migrate 'reports the domain running')" \

@@ -288,6 +288,8 @@ static int batch_replies(struct xs_handle *h, uint32_t first, unsigned n, const 
 			if (!err && ops[i].reply) {
 				*ops[i].reply = data;
 				data = NULL;
+				if (ops[i].reply_len)
+					*ops[i].reply_len = r.len;
 			}
 			left--;
 		}

@@ -64,6 +64,7 @@ struct xsc_op {
 	size_t len;
 	bool enoent_ok;
 	char **reply;
+	size_t *reply_len; /* with reply: the reply's length (a DIRECTORY's names, NUL-separated) */
 };
 #define XSC_BATCH_BYTES 65536
 int xsc_batch(struct xs_handle *h, uint32_t tx, const struct xsc_op *ops, unsigned n);

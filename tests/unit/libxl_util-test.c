@@ -2,6 +2,7 @@
 #include "libxl/libxl_internal.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hypervisor/hvctl.h"
@@ -219,6 +220,24 @@ static void test_parse_domid(void)
 	CHECK_INT(libxl__parse_domid("99999999999", &id), -EINVAL);
 }
 
+/* A /local/domain directory's reply: names NUL-separated, a NUL after them. */
+static void test_domids_parse(void)
+{
+	static const char names[] = "12\0" "0\0" "tools\0" "3\0" "07x\0" "5";
+	uint32_t *ids = NULL;
+	unsigned nr = 9;
+
+	CHECK_INT(libxl__domids_parse(names, sizeof(names) - 1, &ids, &nr), 0);
+	CHECK_INT(nr, 4); /* sorted; what is no domid is left out */
+	CHECK(ids && ids[0] == 0 && ids[1] == 3 && ids[2] == 5 && ids[3] == 12);
+	free(ids);
+	CHECK_INT(libxl__domids_parse(NULL, 0, &ids, &nr), 0); /* no such directory */
+	CHECK(ids == NULL && nr == 0);
+	CHECK_INT(libxl__domids_parse("", 0, &ids, &nr), 0); /* an empty one */
+	CHECK_INT(nr, 0);
+	free(ids);
+}
+
 int main(void)
 {
 	RUN(test_name_rules);
@@ -229,5 +248,6 @@ int main(void)
 	RUN(test_info_valid);
 	RUN(test_death_from_status);
 	RUN(test_parse_domid);
+	RUN(test_domids_parse);
 	return unit_done();
 }

@@ -115,9 +115,10 @@ static void test_batch_ok_enoent_and_event(void)
 	static const uint32_t types[] = {XS_WRITE, XS_RM, XS_READ};
 	static const char *const errs[] = {"", "ENOENT", ""};
 	char *got = NULL;
-	struct xsc_op ops[] = {{XS_WRITE, "a/b", "1", 1, false, NULL},
-			       {XS_RM, "a/c", "", 0, true, NULL},
-			       {XS_READ, "a/d", "", 0, false, &got}};
+	size_t got_len = 0;
+	struct xsc_op ops[] = {{XS_WRITE, "a/b", "1", 1, false, NULL, NULL},
+			       {XS_RM, "a/c", "", 0, true, NULL, NULL},
+			       {XS_READ, "a/d", "", 0, false, &got, &got_len}};
 	struct xs_handle *h = NULL;
 	pid_t pid = start(types, errs, 3, &h);
 	char *v = NULL, *p = NULL, *t = NULL;
@@ -126,6 +127,7 @@ static void test_batch_ok_enoent_and_event(void)
 	CHECK(pid > 0);
 	CHECK_INT(xsc_batch(h, 7, ops, 3), 0);
 	CHECK(got && !strcmp(got, "OK")); /* the read's value, kept */
+	CHECK_INT(got_len, 3);		  /* and its length: the payload, "OK" and its NUL */
 	free(got);
 	/* the next request's reply is its own: every batch reply was taken */
 	CHECK_INT(xsc_read(h, 0, "x", &v, &len), 0);
@@ -143,9 +145,9 @@ static void test_batch_first_error(void)
 	static const uint32_t types[] = {XS_WRITE, XS_READ, XS_WRITE};
 	static const char *const errs[] = {"", "EACCES", "EINVAL"};
 	char *got = (char *)"stale";
-	struct xsc_op ops[] = {{XS_WRITE, "a", "1", 1, true, NULL},
-			       {XS_READ, "b", "", 0, true, &got},
-			       {XS_WRITE, "c", "3", 1, true, NULL}};
+	struct xsc_op ops[] = {{XS_WRITE, "a", "1", 1, true, NULL, NULL},
+			       {XS_READ, "b", "", 0, true, &got, NULL},
+			       {XS_WRITE, "c", "3", 1, true, NULL, NULL}};
 	struct xs_handle *h = NULL;
 	pid_t pid = start(types, errs, 3, &h);
 	char *v = NULL;
@@ -168,7 +170,7 @@ static void test_batch_too_big(void)
 
 	memset(big, 'x', sizeof(big));
 	for (unsigned i = 0; i < 20; i++)
-		ops[i] = (struct xsc_op){XS_WRITE, "a", big, sizeof(big) - 8, false, NULL};
+		ops[i] = (struct xsc_op){XS_WRITE, "a", big, sizeof(big) - 8, false, NULL, NULL};
 	ops[19].reply = &got;
 	/* refused before anything is sent: no connection needed */
 	CHECK_INT(xsc_batch(NULL, 0, ops, 20), -E2BIG);
