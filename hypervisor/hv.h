@@ -106,6 +106,12 @@ struct hv_vcpu {
 	/* A restore's saved state, which its thread loads before anything else
 	 * (set before the thread starts; NULL once loaded: vm->lock, vm->cond). */
 	struct hv_mig_vcpu *restored;
+	/* A live save's pause: the state records the thread read itself as it
+	 * parked (vm->snap_wanted), while the main thread sends the last
+	 * memory (migstate.h, hv_mig_vcpu_snapshot). vm->lock. */
+	int snap_state; /* HV_SNAP_* */
+	int snap_rc;
+	struct mig_writer *snap;
 	/* HVCTL_VCPU_AFFINITY's mask, applied when the thread starts (vm->lock). */
 	cpu_set_t affinity;
 	int has_affinity;
@@ -119,6 +125,8 @@ struct hv_vcpu {
 struct hv_console;
 struct hv_loop;
 struct hv_mig_vcpu;
+struct mig_writer;
+enum { HV_SNAP_NONE, HV_SNAP_TAKING, HV_SNAP_DONE };
 
 /* IOAPIC lines (irq.c). */
 #define HV_IRQ_PINS 24
@@ -150,6 +158,7 @@ struct hv_vm {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int paused; /* guarded by lock */
+	int snap_wanted; /* lock: vCPUs that park read their own state (hv_vcpu.snap) */
 
 	/* How the domain ended: -1 while running, else an HV_EXIT_* status.
 	 * The first vCPU to end it wins; end_fd wakes the main loop. */
@@ -372,7 +381,6 @@ int hv_vdev_foreach(struct hv_vm *vm, int (*fn)(void *arg, uint32_t kind, uint32
 int hv_mig_vdevs_quiesce(struct hv_vm *vm);
 void hv_mig_vdevs_resume(struct hv_vm *vm);
 void hv_mig_vdevs_track(struct hv_vm *vm, uint64_t *bits);
-struct mig_writer;
 int hv_mig_vdevs_save(struct hv_vm *vm, struct mig_writer *w);
 int hv_mig_vdev_keep(uint32_t instance, const void *payload, size_t len);
 void hv_mig_vdevs_restoring(void); /* the stream is read: devices come now */

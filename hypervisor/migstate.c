@@ -126,10 +126,24 @@ int hv_mig_get_state(struct hv_vcpu *v, uint32_t type, void *buf, size_t len)
 	return -EINVAL;
 }
 
+/* The MSRs to save: listed once (and before a live save pauses: hv_mig_msrs_list). */
+static uint32_t msr_idx[MIG_MAX_MSRS];
+static unsigned msr_nidx;
+static pthread_mutex_t msr_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int hv_mig_msrs_list(struct hv_vm *vm)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&msr_lock);
+	if (!msr_nidx)
+		rc = msr_list(vm, msr_idx, &msr_nidx);
+	pthread_mutex_unlock(&msr_lock);
+	return rc;
+}
+
 int hv_mig_save_vcpu(struct hv_vcpu *v, struct mig_writer *w)
 {
-	static uint32_t idx[MIG_MAX_MSRS];
-	static unsigned nidx;
 	uint8_t *buf = calloc(1, MIG_XSAVE_MAX);
 	struct kvm_msrs *m = (struct kvm_msrs *)buf;
 	int rc = buf ? 0 : -ENOMEM;
@@ -142,9 +156,9 @@ int hv_mig_save_vcpu(struct hv_vcpu *v, struct mig_writer *w)
 	}
 	if (!rc)
 		rc = save_xsave(v, w, buf);
-	if (!rc && !nidx)
-		rc = msr_list(v->vm, idx, &nidx);
-	if (!rc && (rc = get_msrs(v, m, idx, nidx)))
+	if (!rc)
+		rc = hv_mig_msrs_list(v->vm);
+	if (!rc && (rc = get_msrs(v, m, msr_idx, msr_nidx)))
 		log_warn("vCPU %u: reading its MSRs", v->index);
 	if (!rc)
 		rc = mig_write_record(w, MIG_REC_MSRS, v->index, m,
@@ -260,6 +274,71 @@ int hv_mig_load_vcpu(struct hv_vcpu *v, const struct hv_mig_vcpu *s)
 	    (rc = put(v, KVM_SET_VCPU_EVENTS, s->rec[MIG_REC_EVENTS], "events")))
 		return rc;
 	return 0;
+}
+
+void hv_mig_vcpu_snapshot(struct hv_vcpu *v)
+{
+	struct mig_writer *w = malloc(sizeof(*w));
+	int rc = w ? 0 : -ENOMEM;
+
+	if (w) {
+		mig_writer_init(w, -1); /* held only: a vCPU's state is far below MIG_HOLD_MAX */
+		rc = hv_mig_save_vcpu(v, w);
+	}
+	if (rc && w) {
+		mig_writer_release(w);
+		free(w);
+		w = NULL;
+	}
+	pthread_mutex_lock(&v->vm->lock);
+	v->snap = w;
+	v->snap_rc = rc;
+	v->snap_state = HV_SNAP_DONE;
+	pthread_cond_broadcast(&v->vm->cond);
+	pthread_mutex_unlock(&v->vm->lock);
+}
+
+int hv_mig_save_vcpu_snap(struct hv_vcpu *v, struct mig_writer *w)
+{
+	struct hv_vm *vm = v->vm;
+	struct mig_writer *snap;
+	int rc, state;
+
+	pthread_mutex_lock(&vm->lock);
+	while (v->snap_state == HV_SNAP_TAKING)
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	state = v->snap_state;
+	snap = v->snap;
+	rc = v->snap_rc;
+	v->snap = NULL;
+	v->snap_state = HV_SNAP_NONE;
+	pthread_mutex_unlock(&vm->lock);
+	if (state != HV_SNAP_DONE)
+		return hv_mig_save_vcpu(v, w); /* it had parked before the pause: read here */
+	if (!rc)
+		rc = mig_write_held(w, snap);
+	if (snap)
+		mig_writer_release(snap);
+	free(snap);
+	return rc;
+}
+
+void hv_mig_snapshots_drop(struct hv_vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	for (unsigned i = 0; i < vm->args.nr_vcpus; i++) {
+		struct hv_vcpu *v = &vm->vcpus[i];
+
+		while (v->snap_state == HV_SNAP_TAKING)
+			pthread_cond_wait(&vm->cond, &vm->lock);
+		if (v->snap) {
+			mig_writer_release(v->snap);
+			free(v->snap);
+		}
+		v->snap = NULL;
+		v->snap_state = HV_SNAP_NONE;
+	}
+	pthread_mutex_unlock(&vm->lock);
 }
 
 void hv_mig_vcpu_free(struct hv_mig_vcpu *s)

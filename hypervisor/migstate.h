@@ -16,6 +16,17 @@ struct hv_mig_vcpu {
 
 /* migstate.c */
 int hv_mig_save_vcpu(struct hv_vcpu *v, struct mig_writer *w);
+/* The MSR list the saves read, made now (a live save, before it pauses). */
+int hv_mig_msrs_list(struct hv_vm *vm);
+/*
+ * A live save's pause (vm->snap_wanted): each vCPU reads its own state on
+ * its thread as it parks (hv_mig_vcpu_snapshot), while the main thread
+ * sends the last memory; hv_mig_save_vcpu_snap writes it (waiting for it,
+ * or reading the state itself for a vCPU that had parked before).
+ */
+void hv_mig_vcpu_snapshot(struct hv_vcpu *v);
+int hv_mig_save_vcpu_snap(struct hv_vcpu *v, struct mig_writer *w);
+void hv_mig_snapshots_drop(struct hv_vm *vm); /* those not written (a save that failed) */
 /* One fixed-size piece of a vCPU's state (MIG_REC_REGS, _SREGS, ...) into buf (len bytes at least). */
 int hv_mig_get_state(struct hv_vcpu *v, uint32_t type, void *buf, size_t len);
 int hv_mig_save_vm(struct hv_vm *vm, struct mig_writer *w); /* irqchips and clock */

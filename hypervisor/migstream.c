@@ -815,6 +815,15 @@ int mig_write_pages(struct mig_writer *w, const uint64_t *pfns, const void *cons
 	return write_with_held(w, iov, n);
 }
 
+int mig_write_held(struct mig_writer *w, struct mig_writer *from)
+{
+	struct iovec iov[2] = {{0}, {from->held, from->held_len}};
+	int rc = from->held_len ? put(w, iov, 2, from->held_len) : 0;
+
+	mig_writer_release(from);
+	return rc;
+}
+
 int mig_write_end(struct mig_writer *w)
 {
 	struct mig_rec r = {.type = MIG_REC_END};

@@ -178,6 +178,8 @@ int mig_write_record(struct mig_writer *w, uint32_t type, uint32_t instance, con
 int mig_write_pages(struct mig_writer *w, const uint64_t *pfns, const void *const *data, unsigned count);
 /* The END record, with all that is held, written; then as mig_writer_release. */
 int mig_write_end(struct mig_writer *w);
+/* What another writer holds (records it has only held: fd -1), put after w's; from is released. */
+int mig_write_held(struct mig_writer *w, struct mig_writer *from);
 
 /* ---- reading ---- */
 struct mig_reader_ops {

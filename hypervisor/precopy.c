@@ -209,9 +209,16 @@ static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t fram
 	}
 	if (rc)
 		return rc;
-	/* The last round, paused: what the log has gathered since, and the VMM's frames. */
+	/* The last round, paused: what the log has gathered since, and the VMM's frames;
+	 * each vCPU reads its own state meanwhile (hv_mig_save_vcpu_snap). */
 	*paused_at = hv_now_ns(CLOCK_MONOTONIC); /* before: the guest's last instruction is within the pause */
+	pthread_mutex_lock(&r->vm->lock);
+	r->vm->snap_wanted = 1;
+	pthread_mutex_unlock(&r->vm->lock);
 	hv_vm_pause(r->vm);
+	pthread_mutex_lock(&r->vm->lock);
+	r->vm->snap_wanted = 0;
+	pthread_mutex_unlock(&r->vm->lock);
 	hv_mig_complete_io(r->vm);
 	/* The devices stop; what they wrote meanwhile (bits + 2 words) goes too. */
 	if ((rc = hv_mig_vdevs_quiesce(r->vm)) || (rc = harvest(r->vm, bits + words)))
@@ -236,7 +243,11 @@ int hv_precopy(struct hv_vm *vm, struct mig_writer *w, uint64_t max_downtime_ns,
 	struct round *r = calloc(1, sizeof(*r));
 	/* a harvest, the paused one, and the frames the disks and NICs wrote */
 	uint64_t *bits = calloc(3 * words, sizeof(*bits));
-	int rc = r && bits ? set_logging(vm, 1) : -ENOMEM;
+	/* the MSR list now, not in the pause */
+	int rc = r && bits ? hv_mig_msrs_list(vm) : -ENOMEM;
+
+	if (!rc)
+		rc = set_logging(vm, 1);
 
 	if (!rc) {
 		*r = (struct round){.vm = vm,

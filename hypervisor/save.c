@@ -162,7 +162,8 @@ static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res, 
 	}
 	for (unsigned i = 0; i < vm->args.nr_vcpus && !rc; i++)
 		if (vm->vcpus[i].started)
-			rc = hv_mig_save_vcpu(&vm->vcpus[i], &w);
+			rc = hv_mig_save_vcpu_snap(&vm->vcpus[i], &w);
+	hv_mig_snapshots_drop(vm);
 	if (!rc)
 		rc = hv_mig_save_vm(vm, &w);
 	if (!rc)

@@ -194,6 +194,31 @@ static int vm_stopped(struct hv_vm *vm)
 	return vm->paused || atomic_load(&vm->end_status) >= 0;
 }
 
+/*
+ * A live save's pause (vm->snap_wanted, vm->lock held): an I/O exit's
+ * result still inside KVM is completed first (immediate_exit: memory is
+ * final once this vCPU has parked), then the vCPU parks and reads its own
+ * state, while the main thread sends the last memory.
+ */
+static void park_with_snapshot(struct hv_vcpu *v)
+{
+	struct hv_vm *vm = v->vm;
+
+	pthread_mutex_unlock(&vm->lock);
+	if (v->run->exit_reason != KVM_EXIT_INTR) {
+		v->run->immediate_exit = 1;
+		if (ioctl(v->fd, KVM_RUN, 0) == 0 || errno != EINTR)
+			log_debug("vCPU %u: completing its I/O: %s", v->index, log_strerror(-errno));
+	}
+	pthread_mutex_lock(&vm->lock);
+	v->snap_state = HV_SNAP_TAKING;
+	v->parked = 1;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	hv_mig_vcpu_snapshot(v);
+	pthread_mutex_lock(&vm->lock);
+}
+
 /* Park while the domain is paused or the vCPU offline, and for good once the domain has ended. */
 static void vcpu_park(struct hv_vcpu *v)
 {
@@ -201,6 +226,10 @@ static void vcpu_park(struct hv_vcpu *v)
 
 	pthread_mutex_lock(&vm->lock);
 	while (vm_stopped(vm) || v->offline) {
+		if (!v->parked && vm->paused && vm->snap_wanted && !v->offline && v->snap_state == HV_SNAP_NONE) {
+			park_with_snapshot(v);
+			continue;
+		}
 		if (!v->parked) {
 			v->parked = 1;
 			pthread_cond_broadcast(&vm->cond);

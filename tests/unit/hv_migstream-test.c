@@ -577,6 +577,20 @@ static void test_records_held(void)
 	CHECK(w.bytes > len + sizeof(big) && w.held_len == 0);
 	CHECK_INT(mig_write_record(&w, MIG_REC_CONSOLE, 2, "x", 1, NULL, 0), 0);
 	CHECK(w.held_len > 0);
+	/* records another writer only held (a vCPU's own, fd -1) go behind, as they were */
+	{
+		struct mig_writer v;
+		size_t before = w.held_len, vlen;
+
+		mig_writer_init(&v, -1);
+		CHECK_INT(mig_write_record(&v, MIG_REC_CONSOLE, 3, "yz", 2, NULL, 0), 0);
+		vlen = v.held_len;
+		CHECK_INT(v.bytes, 0);
+		CHECK_INT(mig_write_held(&w, &v), 0);
+		CHECK(v.held == NULL && v.held_len == 0);
+		CHECK_INT(w.held_len, before + vlen);
+		CHECK(!memcmp(w.held + before + sizeof(struct mig_rec), "yz", 2));
+	}
 	CHECK_INT(mig_write_end(&w), 0);
 	CHECK(w.held == NULL && w.held_len == 0);
 	/* all of it written, in order (test_round_trip reads such a stream back) */
