@@ -158,12 +158,21 @@ int main(int argc, char **argv)
 		log_warnx("domain %s not started", args.name);
 		return HV_EXIT_ERROR;
 	}
-	if (args.restore ? hv_restore_finish(&vm) || hv_control_publish(&vm) || hv_devices_settle(&vm)
-			 : hv_vcpu_start(&vm.vcpus[0]) || hv_seccomp_enter(HV_THREAD_MAIN)) {
+	if (args.restore ? hv_restore_finish(&vm) : hv_vcpu_start(&vm.vcpus[0]) || hv_seccomp_enter(HV_THREAD_MAIN)) {
 		hv_cleanup(&vm);
 		return HV_EXIT_ERROR;
 	}
 	say_ready(&vm);
+	/*
+	 * A restore is ready before the socket takes its name and the devices
+	 * settle (the guest's xenstore watches): libxl connects to the hidden
+	 * name meanwhile (a migration's downtime), and no request is read
+	 * before both are done.
+	 */
+	if (args.restore && (hv_control_publish(&vm) || hv_devices_settle(&vm))) {
+		hv_cleanup(&vm);
+		return HV_EXIT_ERROR;
+	}
 	rc = hv_main_loop(&vm, &sigs);
 	hv_cleanup(&vm);
 	hv_kvm_release_async(&vm);

@@ -449,23 +449,22 @@ int hv_xs_restore(struct hv_dev *d, const void *buf, size_t len)
 		log_warnx("restore: the saved xenstore channel state is malformed");
 		return rc;
 	}
-	rc = send_watches(x);
-	if (rc)
-		log_warnx("restore: the guest's xenstore watches could not be set up again: %s",
-			  log_strerror(rc));
-	return rc;
+	return 0; /* the watches are sent when the restore settles */
 }
 
 /*
- * The restore is done but for this (hv_devices_settle): xenstored has
- * answered the watches meanwhile. Then the part of a request the source
- * had sent (the rest is still in the guest's ring), after them as before.
+ * The restore is done but for this (hv_devices_settle, after xenon-hv has
+ * said it is ready: libxl wakes meanwhile): the watches, their replies,
+ * then the part of a request the source had sent (the rest is still in
+ * the guest's ring).
  */
 static int xs_settle(struct hv_dev *d)
 {
 	struct hv_xs *x = d->priv;
-	int rc = collect_replies(x);
+	int rc = send_watches(x);
 
+	if (!rc)
+		rc = collect_replies(x);
 	if (!rc && x->track->req_have)
 		rc = io_all(x, x->track->req, x->track->req_have, 1);
 	if (rc)

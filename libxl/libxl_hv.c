@@ -424,22 +424,43 @@ static int wait_ready(int ready, int pidfd, long deadline)
  * ready only once it has read the whole stream, which takes as long as the
  * stream does (a large guest, a slow link, a guest dirtying memory during a
  * migration): no deadline then; it either answers or ends (a cut or bad
- * stream), and the pidfd says so.
+ * stream), and the pidfd says so. It says so before its socket takes its
+ * name (the connection is made to the hidden one: a migration's downtime).
  */
+/* A restore's socket at its hidden name, or at its own if it has taken it already (a rename: one of them). */
+static int connect_restored(const char *control, const char *incoming, int *fd)
+{
+	int rc = hvctl_connect_timeout(incoming, LIBXL__HV_TIMEOUT_MS, fd);
+
+	if (rc == -ENOENT || rc == -ECONNREFUSED)
+		rc = hvctl_connect_timeout(control, LIBXL__HV_TIMEOUT_MS, fd);
+	return rc;
+}
+
 int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, int *fd, int ready)
 {
 	long deadline = restore ? LONG_MAX : libxl__now_ms() + HV_UP_TIMEOUT_MS;
 	int pidfd = pidfd_open(pid, 0), rc = 0;
-	char c;
+	char c, incoming[LIBXL_PATH_MAX];
 
+	if (restore && !hvctl_incoming_socket(control, incoming, sizeof(incoming))) {
+		close(ready);
+		if (pidfd >= 0)
+			close(pidfd);
+		return -ENAMETOOLONG;
+	}
 	if (pidfd < 0) {
 		close(ready);
 		return -errno;
 	}
 	while (rc == 0 && libxl__now_ms() < deadline)
 		rc = wait_ready(ready, pidfd, deadline);
-	if (rc == 1)
-		rc = read(ready, &c, 1) == 1 ? hvctl_connect_timeout(control, LIBXL__HV_TIMEOUT_MS, fd) : -ECHILD;
+	if (rc == 1 && read(ready, &c, 1) != 1)
+		rc = -ECHILD;
+	else if (rc == 1 && restore)
+		rc = connect_restored(control, incoming, fd);
+	else if (rc == 1)
+		rc = hvctl_connect_timeout(control, LIBXL__HV_TIMEOUT_MS, fd);
 	else if (rc == 0)
 		rc = -ETIMEDOUT;
 	close(ready);
