@@ -104,11 +104,13 @@ static int restore_sandboxed(struct hv_vm *vm)
  */
 static void say_ready(struct hv_vm *vm)
 {
+	struct hvctl_ready r = {.ready = HVCTL_READY, .restore_pending = hv_mig_vdevs_pending()};
 	int fd = vm->args.ready_fd;
 
 	if (fd < 0)
 		return;
-	if (write(fd, "r", 1) != 1)
+	snprintf(r.console_pty, sizeof(r.console_pty), "%s", hv_console_pty(vm));
+	if (write(fd, &r, sizeof(r)) != sizeof(r)) /* below PIPE_BUF: all or nothing */
 		log_warn("--ready %d: cannot say so", fd);
 	close(fd);
 	vm->args.ready_fd = -1;

@@ -154,25 +154,31 @@ static int alloc_domid(libxl_ctx *ctx, struct libxl__layout *l)
 
 /*
  * After xenon-hv answers: its console pty goes into console/tty, for Xen
- * tools (libxl never reads it back: the guest owns that node). The
- * connection is kept for the devices' requests (one connect, not one each).
+ * tools (libxl never reads it back: the guest owns that node). Its ready
+ * message said it (else it is asked). The connection is kept for the
+ * devices' requests (one connect, not one each).
  */
 static int publish_console(libxl_ctx *ctx, const struct libxl__layout *l, const char *control, int fd,
-			   unsigned *restore_pending)
+			   const struct hvctl_ready *said, unsigned *restore_pending)
 {
 	struct hvctl_info info;
-	int rc;
+	const char *pty = said->console_pty;
+	int rc = 0;
 
-	rc = hvctl_info(fd, &info);
+	*restore_pending = said->restore_pending;
+	if (said->ready != HVCTL_READY) {
+		rc = hvctl_info(fd, &info);
+		*restore_pending = rc < 0 ? 0 : info.restore_pending;
+		info.console_pty[sizeof(info.console_pty) - 1] = '\0';
+		pty = info.console_pty;
+	}
 	libxl__hv_keep_fd(ctx, l->domid, fd);
-	*restore_pending = rc < 0 ? 0 : info.restore_pending;
 	if (rc < 0) {
 		log_warnx("xenon-hv for domain '%s' did not answer on %s: %s", l->name, control,
 			  log_strerror(rc));
 		return rc;
 	}
-	info.console_pty[sizeof(info.console_pty) - 1] = '\0';
-	rc = libxl__xs_write(ctx, XS_NO_TX, info.console_pty, "/local/domain/%u/console/tty", l->domid);
+	rc = libxl__xs_write(ctx, XS_NO_TX, pty, "/local/domain/%u/console/tty", l->domid);
 	if (rc < 0)
 		log_warnx("cannot write domain '%s''s console into xenstore: %s", l->name, log_strerror(rc));
 	return rc;
@@ -226,7 +232,8 @@ static void drop_devices(libxl_ctx *ctx, const libxl_domain_config *cfg, struct 
 
 static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
 		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, int *fd,
-		    struct libxl__keeper *keeper, libxl_domain_config *cfg, struct libxl__dev_prep *preps)
+		    struct libxl__keeper *keeper, libxl_domain_config *cfg, struct libxl__dev_prep *preps,
+		    struct hvctl_ready *said)
 {
 	char buf[16];
 	int rc, status = 0, ready = -1;
@@ -247,7 +254,7 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	if (rc == 0 && opts && opts->prepared)
 		opts->prepared(opts->prepared_arg);
 	if (rc == 0)
-		rc = libxl__hv_wait_up(control, *pid, opts && opts->restore, &status, fd, ready);
+		rc = libxl__hv_wait_up(control, *pid, opts && opts->restore, &status, fd, ready, said);
 	else
 		close(ready);
 	if (rc == -ECHILD) {
@@ -373,6 +380,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	char *json = NULL;
 	int rc, pid = 0, fd = -1, cg_fds[2] = {-1, -1}; /* its cgroup's, its cpuset's */
 	struct libxl__keeper keeper = {0, -1};
+	struct hvctl_ready said = {0};
 	struct libxl__dev_prep *preps = NULL;
 	size_t ndevs = (size_t)cfg->num_disks + (size_t)cfg->num_nics;
 	unsigned pending = 0;
@@ -432,13 +440,13 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 
 		if (hold_paused(cfg))
 			o.paused = true;
-		rc = start_hv(ctx, &l, control, &o, cg_fds, &pid, &fd, &keeper, cfg, preps);
+		rc = start_hv(ctx, &l, control, &o, cg_fds, &pid, &fd, &keeper, cfg, preps, &said);
 	}
 	for (int i = 0; i < 2; i++)
 		if (cg_fds[i] >= 0)
 			close(cg_fds[i]);
 	if (rc == 0)
-		rc = publish_console(ctx, &l, control, fd, &pending);
+		rc = publish_console(ctx, &l, control, fd, &said, &pending);
 	if (rc == 0)
 		rc = start_held(ctx, cfg, l.domid, opts && opts->paused, opts && opts->restore, pending, preps);
 	libxl__hv_keep_fd(ctx, 0, -1);

@@ -427,6 +427,25 @@ static int wait_ready(int ready, int pidfd, long deadline)
  * stream), and the pidfd says so. It says so before its socket takes its
  * name (the connection is made to the hidden one: a migration's downtime).
  */
+/*
+ * The ready message (one write, below PIPE_BUF): what libxl would ask next;
+ * a lone byte (no message) leaves *said zeroed, to be asked. -1: none came.
+ */
+static int read_ready(int ready, struct hvctl_ready *said)
+{
+	ssize_t n;
+
+	do
+		n = read(ready, said, sizeof(*said));
+	while (n < 0 && errno == EINTR);
+	if (n <= 0 || said->ready != HVCTL_READY)
+		return -1;
+	if ((size_t)n < sizeof(*said))
+		memset(said, 0, sizeof(*said));
+	said->console_pty[sizeof(said->console_pty) - 1] = '\0';
+	return 0;
+}
+
 /* A restore's socket at its hidden name, or at its own if it has taken it already (a rename: one of them). */
 static int connect_restored(const char *control, const char *incoming, int *fd)
 {
@@ -437,11 +456,12 @@ static int connect_restored(const char *control, const char *incoming, int *fd)
 	return rc;
 }
 
-int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, int *fd, int ready)
+int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, int *fd, int ready,
+		      struct hvctl_ready *said)
 {
 	long deadline = restore ? LONG_MAX : libxl__now_ms() + HV_UP_TIMEOUT_MS;
 	int pidfd = pidfd_open(pid, 0), rc = 0;
-	char c, incoming[LIBXL_PATH_MAX];
+	char incoming[LIBXL_PATH_MAX];
 
 	if (restore && !hvctl_incoming_socket(control, incoming, sizeof(incoming))) {
 		close(ready);
@@ -455,7 +475,8 @@ int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, i
 	}
 	while (rc == 0 && libxl__now_ms() < deadline)
 		rc = wait_ready(ready, pidfd, deadline);
-	if (rc == 1 && read(ready, &c, 1) != 1)
+	memset(said, 0, sizeof(*said));
+	if (rc == 1 && read_ready(ready, said) < 0)
 		rc = -ECHILD;
 	else if (rc == 1 && restore)
 		rc = connect_restored(control, incoming, fd);

@@ -242,7 +242,10 @@ unsigned libxl__keeper_run(int sock);
  * its wait status). With restore, no deadline: xenon-hv answers once it has
  * read the whole stream.
  */
-int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, int *fd, int ready);
+struct hvctl_ready;
+/* said: xenon-hv's ready message (zeroed if it sent none: ask INFO). */
+int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, int *fd, int ready,
+		      struct hvctl_ready *said);
 /* CLOCK_MONOTONIC in milliseconds, for deadlines. */
 long libxl__now_ms(void);
 /* 1 when pid runs (a zombie has ended), else 0. */

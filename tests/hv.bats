@@ -355,13 +355,20 @@ hv_status() {
 	[ ! -e "$T/other.sock" ]
 }
 
-# libxl waits for this byte rather than for the socket file (xenon-hv(8), --ready).
-@test "--ready FD: one byte once the control socket answers, then the pipe closes; a non-pipe is refused" {
+# libxl waits for this message rather than for the socket file (xenon-hv(8), --ready).
+ready_size() { [ "$(stat -c %s "$1")" -eq 116 ]; }
+
+@test "--ready FD: a message once the control socket answers, then the pipe closes; a non-pipe is refused" {
 	require_kvm
-	start_hv --paused --ready 9 9> >(cat > "$T/ready.out")
-	wait_for 20 grep -qx r "$T/ready.out"
-	# The socket answers by then, and xenon-hv has closed its end.
-	"$HVCTL" "$SOCK" info > /dev/null
+	start_hv --paused --console pty --ready 9 9> >(cat > "$T/ready.out")
+	# struct hvctl_ready: 'r', 3 pad bytes, u32 restore_pending, char console_pty[108]
+	wait_for 20 ready_size "$T/ready.out"
+	[ "$(head -c 1 "$T/ready.out")" = r ]
+	[ "$(od -An -t u4 -j 4 -N 4 "$T/ready.out" | tr -d ' ')" = 0 ]
+	pty=$(tail -c 108 "$T/ready.out" | tr -d '\0')
+	[[ $pty == /dev/pts/* ]]
+	# The socket answers by then, with the same pty, and xenon-hv has closed its end.
+	"$HVCTL" "$SOCK" info | grep -qx "console: *$pty"
 	[ ! -e "/proc/$HV_PID/fd/9" ]
 	run "$HV" --kernel "$GUEST" --control "$T/other.sock" --ready 0 < /dev/null
 	[ "$status" -eq 1 ]
