@@ -234,13 +234,6 @@ typedef struct {
 	 */
 	void (*prepared)(void *arg);
 	void *prepared_arg;
-	/*
-	 * Called once the domain is built, its devices added, and it runs or
-	 * stays paused as asked: nothing after it fails (xl migrate-receive
-	 * tells the sender at once). May be NULL.
-	 */
-	void (*built)(void *arg);
-	void *built_arg;
 } libxl_domain_create_opts;
 #define LIBXL_HOLD_POWEROFF 0x1
 #define LIBXL_HOLD_REBOOT   0x2

@@ -450,8 +450,6 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	if (rc == 0)
 		rc = start_held(ctx, cfg, l.domid, opts && opts->paused, opts && opts->restore, pending, preps);
 	libxl__hv_keep_fd(ctx, 0, -1);
-	if (rc == 0 && opts && opts->built)
-		opts->built(opts->built_arg);
 	drop_devices(ctx, cfg, preps);
 	free(preps);
 	if (rc < 0) {

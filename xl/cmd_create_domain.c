@@ -155,9 +155,7 @@ static int create_once(struct monitor *m)
 				      .sandbox_gid = xl_conf.sandbox_gid,
 				      .hold_on = m->opts->monitor ? xl_monitor_hold_on(m->cfg) : 0,
 				      .prepared = m->opts->prepared,
-				      .prepared_arg = m->opts->prepared_arg,
-				      .built = m->opts->built,
-				      .built_arg = m->opts->built_arg};
+				      .prepared_arg = m->opts->prepared_arg};
 	int lock = -1, rc;
 
 	if (m->cfg->num_disks || m->cfg->num_nics)

@@ -129,6 +129,7 @@ struct migrate {
 	pid_t pid;
 	/* CLOCK_MONOTONIC: the source's last pause, the "running" report */
 	uint64_t paused_at, running_at;
+	char away[LIBXL_NAME_MAX + 1]; /* the source's name while it is handed over */
 };
 
 /* --debug: a phase of the sender, and the time since the source's last pause. */
@@ -206,18 +207,24 @@ static void summary(const struct migrate *m, const libxl_save_stats *st, uint64_
 		       (unsigned long long)st->bytes, total_ns / 1e6, down_ns / 1e6);
 }
 
+/* hand_over's: after "go", no report: where the domain runs is not known. */
+#define HANDOVER_UNDEFINED (-ENOTRECOVERABLE)
+
 /*
  * The stream has gone: hand the domain over. The source takes its
  * --migratedaway name at once, while the receiver still builds its copy
  * (off the critical path of the downtime, and still before "go", as in
- * Xen); any failure before "running" gives it its name back.
+ * Xen); a failure before "go", or one the receiver reports after it
+ * (having destroyed its copy first), gives it its name back. After "go"
+ * a lost or garbled report leaves it as it is: the target's copy may run
+ * (as Xen's xl: the final handshake failed, the state is undefined).
  */
 static int hand_over(libxl_ctx *ctx, struct migrate *m)
 {
-	char away[LIBXL_NAME_MAX + 1];
+	char *away = m->away;
 	int rc;
 
-	snprintf(away, sizeof(away), "%.*s%s", (int)(LIBXL_NAME_MAX - strlen(AWAY_SUFFIX)), m->name,
+	snprintf(away, sizeof(m->away), "%.*s%s", (int)(LIBXL_NAME_MAX - strlen(AWAY_SUFFIX)), m->name,
 		 AWAY_SUFFIX);
 	rc = libxl_domain_rename(ctx, m->domid, NULL, away);
 	if (rc < 0) {
@@ -235,6 +242,8 @@ static int hand_over(libxl_ctx *ctx, struct migrate *m)
 	if (rc == 0) {
 		sender_phase(m, "told the receiver to go");
 		rc = expect(m->from, msg_running, true, "the receiver");
+		if (rc < 0 && rc != -EIO)
+			return HANDOVER_UNDEFINED;
 	}
 	if (rc == 0) {
 		m->running_at = now_ns();
@@ -293,11 +302,19 @@ static int migrate(libxl_ctx *ctx, struct migrate *m)
 		rc = send_domain(ctx, m, &st);
 		if (rc == 0)
 			rc = hand_over(ctx, m);
-		if (rc < 0)
+		if (rc < 0 && rc != HANDOVER_UNDEFINED)
 			libxl_domain_unpause(ctx, m->domid); /* it ran before: it runs on */
 	}
 	free(json);
 	reap_receiver(m);
+	if (rc == HANDOVER_UNDEFINED) {
+		log_warnx("migrate: ** the migration failed during its final handshake ** the receiver was "
+			  "told to go, then its report was lost: domain %s (%u) may run on %s now. It stays "
+			  "here, paused, as '%s'. Check both hosts, and rename and unpause at most one "
+			  "copy: two running copies of a domain would likely lose data.",
+			  m->name, m->domid, m->host, m->away);
+		return rc;
+	}
 	if (rc < 0) {
 		log_warnx("migrate: domain %s (%u) was not migrated; it runs on here", m->name, m->domid);
 		return rc;
@@ -417,23 +434,6 @@ static void say_prepared(void *arg)
 		phase(o->debug, "migrate-receive", "said it has built the domain");
 }
 
-/*
- * libxl's built hook: the copy is built, its devices added, paused (once).
- * Said here, by whoever built it (the monitor, a child of this process,
- * with this process's standard output): one process fewer on the way to
- * the sender in the downtime. A receive that fails says so itself.
- */
-static void say_built(void *arg)
-{
-	struct xl_create_opts *o = arg;
-
-	if (!o->built)
-		return;
-	o->built = NULL;
-	if (say(1, msg_received, 0) == 0)
-		phase(o->debug, "migrate-receive", "said it has the domain");
-}
-
 /* Told to go: take the domain's name and run it. */
 static int take_over(libxl_ctx *ctx, uint32_t domid, const char *name, bool paused, bool debug)
 {
@@ -483,15 +483,21 @@ int main_migrate_receive(int argc, char **argv)
 	o.restore_fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
 	o.prepared = say_prepared;
 	o.prepared_arg = &o;
-	o.built = say_built;
-	o.built_arg = &o;
 	rc = o.restore_fd < 0 ? -errno : say(1, msg_ready, -1);
 	if (rc == 0 && !(ctx = xl_ctx_open()))
 		rc = -ENOTCONN;
 	if (rc == 0)
 		rc = receive(&o, &cfg, &name);
-	if (rc < 0)
-		say(1, msg_received, rc); /* else the builder said it (say_built) */
+	/*
+	 * Said by this process, not by the monitor that built the copy (which
+	 * could say it sooner): "received" promises a receiver that will act
+	 * on "go", and one killed meanwhile would not (after "go" the sender
+	 * must not run its copy again on a guess).
+	 */
+	if (say(1, msg_received, rc) < 0 && rc == 0)
+		rc = -EPIPE;
+	if (rc == 0)
+		phase(o.debug, "migrate-receive", "said it has the domain");
 	if (rc == 0)
 		domid = o.domid;
 	/* the unpause's connection now, not in the downtime (else it connects then) */

@@ -104,11 +104,9 @@ struct xl_create_opts {
 	int restore_fd;
 	int receiver; /* xl migrate-receive's pid: its end before the handover destroys the copy */
 	uint32_t domid; /* out: the domain created (with daemonize) */
-	/* libxl_domain_create_opts' prepared and built hooks (xl migrate-receive), or NULL */
+	/* libxl_domain_create_opts' prepared hook (xl migrate-receive), or NULL */
 	void (*prepared)(void *arg);
 	void *prepared_arg;
-	void (*built)(void *arg);
-	void *built_arg;
 };
 
 /* A migration's incoming copy is <name>--incoming until the receiver takes it over. */
