@@ -212,7 +212,7 @@ static void park_with_snapshot(struct hv_vcpu *v)
 	}
 	pthread_mutex_lock(&vm->lock);
 	v->snap_state = HV_SNAP_TAKING;
-	v->parked = 1;
+	__atomic_store_n(&v->parked, 1, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
 	hv_mig_vcpu_snapshot(v);
@@ -231,12 +231,12 @@ static void vcpu_park(struct hv_vcpu *v)
 			continue;
 		}
 		if (!v->parked) {
-			v->parked = 1;
+			__atomic_store_n(&v->parked, 1, __ATOMIC_RELEASE);
 			pthread_cond_broadcast(&vm->cond);
 		}
 		pthread_cond_wait(&vm->cond, &vm->lock);
 	}
-	v->parked = 0;
+	__atomic_store_n(&v->parked, 0, __ATOMIC_RELEASE);
 	v->run->immediate_exit = 0;
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -318,7 +318,7 @@ int hv_vcpu_start(struct hv_vcpu *v)
 		log_warnx("starting vCPU %u's thread: %s", v->index, strerror(rc));
 		return -rc;
 	}
-	v->started = 1;
+	__atomic_store_n(&v->started, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -380,12 +380,41 @@ static int kick_unparked(struct hv_vm *vm)
  */
 #define KICK_RETRY_NS (20 * 1000 * 1000ULL)
 
+/*
+ * A kicked vCPU parks within tens of microseconds; on a busy host the
+ * waiter's own wake-up can take as long again (a migration's downtime
+ * starts here). So the first PAUSE_SPIN_NS the waiter looks without
+ * sleeping, the lock released; then it sleeps as before.
+ */
+#define PAUSE_SPIN_NS (200 * 1000ULL)
+
+static bool all_parked(struct hv_vm *vm)
+{
+	for (unsigned i = 0; i < vm->args.nr_vcpus; i++)
+		if (__atomic_load_n(&vm->vcpus[i].started, __ATOMIC_ACQUIRE) &&
+		    !__atomic_load_n(&vm->vcpus[i].parked, __ATOMIC_ACQUIRE))
+			return false;
+	return true;
+}
+
+static void spin_until_parked(struct hv_vm *vm)
+{
+	uint64_t end = hv_now_ns(CLOCK_MONOTONIC) + PAUSE_SPIN_NS;
+
+	pthread_mutex_unlock(&vm->lock);
+	while (!all_parked(vm) && hv_now_ns(CLOCK_MONOTONIC) < end)
+		__builtin_ia32_pause();
+	pthread_mutex_lock(&vm->lock);
+}
+
 void hv_vm_pause(struct hv_vm *vm)
 {
 	unsigned rounds = 0;
 
 	pthread_mutex_lock(&vm->lock);
 	vm->paused = 1;
+	if (kick_unparked(vm))
+		spin_until_parked(vm);
 	while (kick_unparked(vm)) {
 		uint64_t at = hv_now_ns(CLOCK_REALTIME) + KICK_RETRY_NS;
 		struct timespec ts = {.tv_sec = at / 1000000000ULL, .tv_nsec = at % 1000000000ULL};
