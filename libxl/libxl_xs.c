@@ -195,36 +195,39 @@ void libxl__xs_batch_rm(struct libxl__xs_batch *b, const char *fmt, ...)
 		op->enoent_ok = true;
 }
 
-void libxl__xs_batch_read(struct libxl__xs_batch *b, char **value, const char *fmt, ...)
+/* A read-like op (READ, DIRECTORY): its reply into *value (and its length into *len, if given). */
+static void batch_vget(struct libxl__xs_batch *b, uint32_t type, char **value, size_t *len, const char *fmt,
+		       va_list ap)
 {
 	struct xsc_op *op;
-	va_list ap;
 
 	*value = NULL;
-	va_start(ap, fmt);
-	op = batch_vadd(b, XS_READ, "", 0, fmt, ap);
-	va_end(ap);
+	if (len)
+		*len = 0;
+	op = batch_vadd(b, type, "", 0, fmt, ap);
 	if (op) {
 		op->enoent_ok = true;
 		op->reply = value;
+		op->reply_len = len;
 	}
+}
+
+void libxl__xs_batch_read(struct libxl__xs_batch *b, char **value, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	batch_vget(b, XS_READ, value, NULL, fmt, ap);
+	va_end(ap);
 }
 
 void libxl__xs_batch_directory(struct libxl__xs_batch *b, char **names, size_t *len, const char *fmt, ...)
 {
-	struct xsc_op *op;
 	va_list ap;
 
-	*names = NULL;
-	*len = 0;
 	va_start(ap, fmt);
-	op = batch_vadd(b, XS_DIRECTORY, "", 0, fmt, ap);
+	batch_vget(b, XS_DIRECTORY, names, len, fmt, ap);
 	va_end(ap);
-	if (op) {
-		op->enoent_ok = true;
-		op->reply = names;
-		op->reply_len = len;
-	}
 }
 
 int libxl__xs_batch_run(libxl_ctx *ctx, uint32_t tx, struct libxl__xs_batch *b)
