@@ -344,6 +344,17 @@ int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid, unsigned flags);
 int libxl_domain_wait_gone(libxl_ctx *ctx, uint32_t domid, int timeout_ms);
 
 int libxl_domain_rename(libxl_ctx *ctx, uint32_t domid, const char *old_name, const char *new_name);
+/*
+ * The same in two steps (a migration's receiver, whose rename is in the
+ * downtime): begin checks now, in a transaction it leaves open (an error
+ * is the rename's: nothing is left open then); end writes and commits it
+ * (the whole rename again if xenstore changed meanwhile), or with !commit
+ * drops it; either way it frees r.
+ */
+typedef struct libxl__rename_ahead libxl_rename_ahead;
+int libxl_domain_rename_begin(libxl_ctx *ctx, uint32_t domid, const char *old_name, const char *new_name,
+			      libxl_rename_ahead **r);
+int libxl_domain_rename_end(libxl_ctx *ctx, libxl_rename_ahead *r, bool commit);
 
 /* ---- scheduling (libxl_sched.c, libxl_cgroup.c) ---- */
 

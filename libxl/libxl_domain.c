@@ -268,26 +268,29 @@ int libxl_domain_wait_gone(libxl_ctx *ctx, uint32_t domid, int timeout_ms)
 struct rename {
 	uint32_t domid;
 	const char *old_name, *new_name;
+	char *vm;   /* the domain's vm path (rename_check's) */
+	bool named; /* it has new_name already */
 };
 
 /*
- * The checks and both name nodes in one transaction, so that no create or
- * other rename can take the new name between the check and the write; in
- * three round trips inside it (a migration's receiver renames its copy in
- * the downtime): the name, vm path and domains, their names, the writes.
+ * The checks, in the transaction: the domain is there (with old_name, if
+ * given), no other domain is named new_name. Two round trips: the name,
+ * vm path and domains, then their names.
  */
-static int rename_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
+static int rename_check(libxl_ctx *ctx, uint32_t tx, void *arg)
 {
-	const struct rename *a = arg;
+	struct rename *a = arg;
 	struct libxl__xs_batch b = {.n = 0};
 	uint32_t *ids = NULL, other;
-	char *cur, *vm, *doms;
+	char *cur, *doms;
 	unsigned nr = 0;
 	size_t doms_len;
 	int rc;
 
+	free(a->vm);
+	a->named = false;
 	libxl__xs_batch_read(&b, &cur, "/local/domain/%u/name", a->domid);
-	libxl__xs_batch_read(&b, &vm, "/local/domain/%u/vm", a->domid);
+	libxl__xs_batch_read(&b, &a->vm, "/local/domain/%u/vm", a->domid);
 	libxl__xs_batch_directory(&b, &doms, &doms_len, "/local/domain");
 	rc = libxl__xs_batch_run(ctx, tx, &b);
 	if (rc == 0 && !cur)
@@ -297,28 +300,95 @@ static int rename_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
 	if (rc == 0)
 		rc = libxl__domids_parse(doms, doms_len, &ids, &nr);
 	free(doms);
-	if (rc == 0 && libxl__domid_named(ctx, tx, ids, nr, a->new_name, &other) == 0)
-		rc = other == a->domid ? 1 : -EEXIST; /* 1: already so named */
-	free(ids);
-	if (rc == 0) {
-		b = (struct libxl__xs_batch){.n = 0};
-		libxl__xs_batch_write(&b, a->new_name, "/local/domain/%u/name", a->domid);
-		if (vm && libxl__vm_path_valid(vm))
-			libxl__xs_batch_write(&b, a->new_name, "%s/name", vm);
-		rc = libxl__xs_batch_run(ctx, tx, &b);
+	if (rc == 0 && libxl__domid_named(ctx, tx, ids, nr, a->new_name, &other) == 0) {
+		rc = other == a->domid ? 0 : -EEXIST;
+		a->named = rc == 0;
 	}
+	free(ids);
 	free(cur);
-	free(vm);
-	return rc < 0 ? rc : 0;
+	return rc;
+}
+
+/* Both name nodes, in the same transaction (one round trip). */
+static int rename_write(libxl_ctx *ctx, uint32_t tx, void *arg)
+{
+	const struct rename *a = arg;
+	struct libxl__xs_batch b = {.n = 0};
+
+	if (a->named)
+		return 0;
+	libxl__xs_batch_write(&b, a->new_name, "/local/domain/%u/name", a->domid);
+	if (a->vm && libxl__vm_path_valid(a->vm))
+		libxl__xs_batch_write(&b, a->new_name, "%s/name", a->vm);
+	return libxl__xs_batch_run(ctx, tx, &b);
+}
+
+/*
+ * The checks and both name nodes in one transaction, so that no create or
+ * other rename can take the new name between the check and the write.
+ */
+static int rename_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
+{
+	int rc = rename_check(ctx, tx, arg);
+
+	return rc ? rc : rename_write(ctx, tx, arg);
+}
+
+static int rename_args(uint32_t domid, const char *new_name)
+{
+	return domid == LIBXL_DOMID_HOST || libxl_name_valid(new_name) < 0 ? -EINVAL : 0;
 }
 
 int libxl_domain_rename(libxl_ctx *ctx, uint32_t domid, const char *old_name, const char *new_name)
 {
-	struct rename a = {domid, old_name, new_name};
+	struct rename a = {domid, old_name, new_name, NULL, false};
+	int rc = rename_args(domid, new_name);
 
-	if (domid == LIBXL_DOMID_HOST || libxl_name_valid(new_name) < 0)
-		return -EINVAL;
-	return libxl__xs_transact(ctx, rename_in_tx, &a);
+	if (rc == 0)
+		rc = libxl__xs_transact(ctx, rename_in_tx, &a);
+	free(a.vm);
+	return rc;
+}
+
+struct libxl__rename_ahead {
+	struct rename a;
+	struct libxl__xs_split split;
+	char *old_name, *new_name;
+};
+
+int libxl_domain_rename_begin(libxl_ctx *ctx, uint32_t domid, const char *old_name, const char *new_name,
+			      libxl_rename_ahead **out)
+{
+	libxl_rename_ahead *r = calloc(1, sizeof(*r));
+	int rc = r ? rename_args(domid, new_name) : -ENOMEM;
+
+	*out = NULL;
+	if (rc == 0 && (!(r->new_name = strdup(new_name)) || (old_name && !(r->old_name = strdup(old_name)))))
+		rc = -ENOMEM;
+	if (rc == 0) {
+		r->a = (struct rename){domid, r->old_name, r->new_name, NULL, false};
+		rc = libxl__xs_split_begin(ctx, &r->split, rename_check, &r->a);
+	}
+	if (rc < 0 && r) {
+		free(r->a.vm);
+		free(r->old_name);
+		free(r->new_name);
+		free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int libxl_domain_rename_end(libxl_ctx *ctx, libxl_rename_ahead *r, bool commit)
+{
+	int rc = libxl__xs_split_end(ctx, &r->split, commit, rename_check, rename_write, &r->a);
+
+	free(r->a.vm);
+	free(r->old_name);
+	free(r->new_name);
+	free(r);
+	return rc;
 }
 
 /*

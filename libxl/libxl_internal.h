@@ -151,6 +151,20 @@ int libxl__xs_copy_tree(libxl_ctx *ctx, uint32_t tx, const char *from, const cha
  * redone while xenstored answers -EAGAIN, a bounded number of times.
  */
 int libxl__xs_transact(libxl_ctx *ctx, int (*fn)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg);
+/*
+ * A transaction in two steps (a migration's receiver: the checks ahead,
+ * the writes when told to go): begin runs first and leaves the transaction
+ * open (closed on its failure); end runs second and commits (keep), or
+ * drops it; a commit that conflicts runs both again in one transaction.
+ */
+struct libxl__xs_split {
+	uint32_t tx;
+};
+int libxl__xs_split_begin(libxl_ctx *ctx, struct libxl__xs_split *s,
+			  int (*first)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg);
+int libxl__xs_split_end(libxl_ctx *ctx, struct libxl__xs_split *s, bool keep,
+			int (*first)(libxl_ctx *ctx, uint32_t tx, void *arg),
+			int (*second)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg);
 
 /* ---- cpupools (libxl_cpupool.c) ---- */
 /* At create, before xenon-hv runs: the domain joins pool name (NULL, "": Pool-0); said when refused. */

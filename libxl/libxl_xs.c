@@ -431,6 +431,52 @@ static int commit(libxl_ctx *ctx, uint32_t tx)
 	return rc;
 }
 
+struct split_both {
+	int (*first)(libxl_ctx *ctx, uint32_t tx, void *arg);
+	int (*second)(libxl_ctx *ctx, uint32_t tx, void *arg);
+	void *arg;
+};
+
+static int split_both(libxl_ctx *ctx, uint32_t tx, void *arg)
+{
+	const struct split_both *b = arg;
+	int rc = b->first(ctx, tx, b->arg);
+
+	return rc ? rc : b->second(ctx, tx, b->arg);
+}
+
+int libxl__xs_split_begin(libxl_ctx *ctx, struct libxl__xs_split *s,
+			  int (*first)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg)
+{
+	int rc = xsc_transaction_start(ctx->xsh, &s->tx);
+
+	if (rc < 0)
+		return xs_err(rc);
+	rc = xs_err(first(ctx, s->tx, arg));
+	if (rc < 0)
+		xsc_transaction_end(ctx->xsh, s->tx, true);
+	return rc;
+}
+
+int libxl__xs_split_end(libxl_ctx *ctx, struct libxl__xs_split *s, bool keep,
+			int (*first)(libxl_ctx *ctx, uint32_t tx, void *arg),
+			int (*second)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg)
+{
+	struct split_both both = {first, second, arg};
+	int rc;
+
+	if (!keep)
+		return xsc_transaction_end(ctx->xsh, s->tx, true) < 0 ? -EIO : 0;
+	rc = xs_err(second(ctx, s->tx, arg));
+	if (rc < 0) {
+		xsc_transaction_end(ctx->xsh, s->tx, true);
+		return rc;
+	}
+	rc = commit(ctx, s->tx);
+	/* xenstore changed meanwhile: both steps again, in one go */
+	return rc == -EAGAIN ? libxl__xs_transact(ctx, split_both, &both) : rc;
+}
+
 int libxl__xs_transact(libxl_ctx *ctx, int (*fn)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg)
 {
 	int attempt, rc = -EAGAIN;

@@ -139,6 +139,20 @@ run_dir /xenon-run, device timeout 777 ms"
 	[ ! -s "$T/err" ]
 }
 
+@test "libxl_domain_rename_begin/_end: written at the end, a drop writes nothing, a name taken meanwhile is seen" {
+	mk_tmp
+	cc -Wall -Werror -o "$T/rename" tests/outside/rename-ahead.c $(pkg-config --cflags --libs xenlight xenstore)
+	start_xenstored
+	run env LD_LIBRARY_PATH="$LIBDIR" "$T/rename"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "begin: 0, domain 5 is a
+end: 0, domain 5 is b
+drop: 0, domain 5 is b
+taken meanwhile: 1, domain 5 is b
+taken before: 1, domain 5 is b" ]
+}
+
 @test "make uninstall removes every file and link make install put, and only those" {
 	mk_tmp
 	make -s install PREFIX=/opt/xenon DESTDIR="$T/root" > /dev/null

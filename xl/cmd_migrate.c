@@ -434,10 +434,15 @@ static void say_prepared(void *arg)
 		phase(o->debug, "migrate-receive", "said it has built the domain");
 }
 
-/* Told to go: take the domain's name and run it. */
-static int take_over(libxl_ctx *ctx, uint32_t domid, const char *name, bool paused, bool debug)
+/*
+ * Told to go: take the domain's name (checked ahead: finished now; if the
+ * check failed, all of it now: on one host the source may have held the
+ * name still) and run it.
+ */
+static int take_over(libxl_ctx *ctx, uint32_t domid, const char *name, bool paused, bool debug,
+		     libxl_rename_ahead *ahead)
 {
-	int rc = libxl_domain_rename(ctx, domid, NULL, name);
+	int rc = ahead ? libxl_domain_rename_end(ctx, ahead, true) : libxl_domain_rename(ctx, domid, NULL, name);
 
 	if (rc < 0)
 		log_warnx("migrate-receive: cannot rename domain %u to '%s': %s", domid, name,
@@ -461,6 +466,7 @@ int main_migrate_receive(int argc, char **argv)
 	libxl_ctx *ctx = NULL;
 	char *name = NULL;
 	uint32_t domid = 0;
+	libxl_rename_ahead *ahead = NULL;
 	int opt, rc;
 
 	SWITCH_FOREACH_OPT(opt, "epd", opts, "migrate-receive", 0)
@@ -500,13 +506,21 @@ int main_migrate_receive(int argc, char **argv)
 		phase(o.debug, "migrate-receive", "said it has the domain");
 	if (rc == 0)
 		domid = o.domid;
-	/* the unpause's connection now, not in the downtime (else it connects then) */
+	/*
+	 * While the sender answers: the unpause's connection, and the rename's
+	 * checks (its transaction stays open until "go"); not in the downtime.
+	 */
 	if (rc == 0 && libxl_domain_hv_keep(ctx, domid) < 0)
 		log_warnx("migrate-receive: cannot connect to domain %u's xenon-hv ahead of its unpause", domid);
+	if (rc == 0)
+		libxl_domain_rename_begin(ctx, domid, NULL, name, &ahead); /* (else all of it at "go") */
 	if (rc == 0 && (rc = expect(0, msg_go, false, "the sender")) == 0) {
 		phase(o.debug, "migrate-receive", "told to go");
-		rc = take_over(ctx, domid, name, paused, o.debug);
+		rc = take_over(ctx, domid, name, paused, o.debug, ahead);
+		ahead = NULL;
 	}
+	if (ahead)
+		libxl_domain_rename_end(ctx, ahead, false);
 	if (rc < 0 && domid)
 		libxl_domain_destroy(ctx, domid); /* the source runs on */
 	if (rc < 0)
