@@ -372,8 +372,7 @@ int hv_xs_save(struct hv_dev *d, void *buf, size_t *len)
 /*
  * The target's xenstored learns the guest's watches, all in one write (one
  * wake-up of xenstored, not one per watch: this is in a migration's
- * downtime); their replies are read later (collect_replies), while the
- * restore goes on.
+ * downtime); collect_replies reads their replies.
  */
 static int send_watches(struct hv_xs *x)
 {

@@ -417,17 +417,6 @@ static int wait_ready(int ready, int pidfd, long deadline)
 }
 
 /*
- * xenon-hv writes a byte to its --ready pipe once its control socket
- * answers. (Watching the socket's directory with inotify was the way before:
- * closing an inotify instance waits for a kernel grace period, 10-20 ms in
- * every create and in every migration's downtime.) A restoring xenon-hv is
- * ready only once it has read the whole stream, which takes as long as the
- * stream does (a large guest, a slow link, a guest dirtying memory during a
- * migration): no deadline then; it either answers or ends (a cut or bad
- * stream), and the pidfd says so. It says so before its socket takes its
- * name (the connection is made to the hidden one: a migration's downtime).
- */
-/*
  * The ready message (one write, below PIPE_BUF): what libxl would ask next;
  * a lone byte (no message) leaves *said zeroed, to be asked. -1: none came.
  */
@@ -456,6 +445,17 @@ static int connect_restored(const char *control, const char *incoming, int *fd)
 	return rc;
 }
 
+/*
+ * xenon-hv writes its ready message (read_ready) once its control socket
+ * answers. (Watching the socket's directory with inotify was the way before:
+ * closing an inotify instance waits for a kernel grace period, 10-20 ms in
+ * every create and in every migration's downtime.) A restoring xenon-hv is
+ * ready only once it has read the whole stream, which takes as long as the
+ * stream does (a large guest, a slow link, a guest dirtying memory during a
+ * migration): no deadline then; it either answers or ends (a cut or bad
+ * stream), and the pidfd says so. It says so before its socket takes its
+ * name (the connection is made to the hidden one: a migration's downtime).
+ */
 int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, int *fd, int ready,
 		      struct hvctl_ready *said)
 {
