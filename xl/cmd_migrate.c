@@ -494,6 +494,8 @@ int main_migrate_receive(int argc, char **argv)
 		rc = -ENOTCONN;
 	if (rc == 0)
 		rc = receive(&o, &cfg, &name);
+	if (rc == 0)
+		domid = o.domid;
 	/*
 	 * Said by this process, not by the monitor that built the copy (which
 	 * could say it sooner): "received" promises a receiver that will act
@@ -504,8 +506,6 @@ int main_migrate_receive(int argc, char **argv)
 		rc = -EPIPE;
 	if (rc == 0)
 		phase(o.debug, "migrate-receive", "said it has the domain");
-	if (rc == 0)
-		domid = o.domid;
 	/*
 	 * While the sender answers: the unpause's connection, and the rename's
 	 * checks (its transaction stays open until "go"); not in the downtime.
