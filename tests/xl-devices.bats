@@ -56,7 +56,9 @@ loops_of() { losetup -n -O NAME -j "$1" | wc -l; }
 taps() { ip -n "$NS" -o link show | awk -F': ' '$2 ~ /^vif/ { sub(/@.*/, "", $2); print $2 }'; }
 
 # No device of any domain is left: backend and frontend nodes, loop
-# devices of the test's images, taps.
+# devices of the test's images, taps. Waited for: a loop device detached
+# while still open (its holder ending just then) is cleared on the last
+# close by a kernel work queue, a moment later on a loaded host.
 no_devices() {
 	[ -z "$(xenstore-list $BE/vbd 2> /dev/null)" ] &&
 		[ -z "$(xenstore-list $BE/vif 2> /dev/null)" ] &&
@@ -120,7 +122,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	[ "$(cat "/sys/block/${loop#/dev/}/ro")" = 1 ]
 	xln destroy f1
 	nothing_left
-	no_devices
+	wait_for 10 no_devices
 }
 
 @test "disk= and vif= at create: added before the guest runs, generated MAC kept in the config; destroy leaves nothing" {
@@ -148,7 +150,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	wait_for 60 be_state_is 1 vbd 51728 4
 	xln destroy f1
 	nothing_left
-	no_devices
+	wait_for 10 no_devices
 }
 
 @test "create -p: devices are added and the domain stays paused; the guest connects them when unpaused" {
@@ -228,7 +230,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	xln network-detach f1 00:16:3e:0a:0b:0c
 	[ "$(taps)" = vif1.1 ]
 	xln network-detach f1 1
-	no_devices
+	wait_for 10 no_devices
 	no_frontend 1 vif
 }
 
@@ -283,7 +285,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	diff "$T/want" "$T/env.online"
 	xln network-detach f1 0
 	sed 's/^cmd=online/cmd=offline/' "$T/want" | diff - "$T/env.offline"
-	no_devices
+	wait_for 10 no_devices
 }
 
 @test "a block script of the user's (script=) gets add and remove with Xen's environment and params" {
@@ -327,7 +329,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	run xln block-attach f1 "$T/a.img,raw,xvd0,rw"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"invalid vdev"* ]]
-	no_devices
+	wait_for 10 no_devices
 	no_frontend 1 vbd
 }
 
@@ -409,7 +411,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	run xln block-attach f1 "vdev=xvdb,script=$T/none,target=x"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"hotplug script $T/none not found"* ]]
-	no_devices
+	wait_for 10 no_devices
 	no_frontend 1 vbd
 }
 
@@ -421,7 +423,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	run xln block-attach f1 "vdev=xvdb,script=block,target=$T/a.img"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"the guest did not connect disk xvdb"* ]]
-	no_devices
+	wait_for 10 no_devices
 	no_frontend 1 vbd
 	no_frontend 1 vif
 }
@@ -436,7 +438,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	wait "$pid" || status=$?
 	[ "$status" -eq 1 ]
 	grep -q "did not connect disk xvdb" "$T/out"
-	no_devices
+	wait_for 10 no_devices
 }
 
 @test "a guest that refuses a device (FAKE_HV_FRONTEND=error): its error is quoted and the device removed" {
@@ -444,7 +446,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	run xln block-attach f1 "$T/a.img,raw,xvdb,rw"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"the guest could not use disk xvdb (it said: fake-hv: this guest cannot drive the device)"* ]]
-	no_devices
+	wait_for 10 no_devices
 }
 
 @test "a guest that never lets go (FAKE_HV_FRONTEND=stuck): detach fails and changes nothing; -f removes it" {
@@ -463,7 +465,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"forced"* ]]
 	xln network-detach -f f1 0
-	no_devices
+	wait_for 10 no_devices
 }
 
 @test "create with a bad device fails, names the device, and leaves no domain, loop device or tap" {
@@ -476,7 +478,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	[[ "$output" == *"disk xvdb: target $T/missing.img does not exist"* ]]
 	[[ "$output" == *"domain 'f1' was not created"* ]]
 	nothing_left
-	no_devices
+	wait_for 10 no_devices
 }
 
 @test "a domain that powers off: its monitor runs the scripts and removes every device" {
@@ -500,7 +502,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	xenstore-write $BE/vbd/1/51712/libxl-teardown "$dead"
 	xln destroy f1
 	nothing_left
-	no_devices
+	wait_for 10 no_devices
 }
 
 # ---- a real guest (nested runs) ---------------------------------------------
@@ -531,5 +533,5 @@ start_f1() { xln create "$T/f.cfg"; }
 	done
 	xln destroy f1
 	nothing_left
-	no_devices
+	wait_for 10 no_devices
 }
