@@ -201,17 +201,20 @@ int hv_mig_save_vm(struct hv_vm *vm, struct mig_writer *w)
  * guest's usual state) has nothing inside KVM to complete: that KVM_RUN,
  * an expensive entry in the paused window, is left out.
  */
+void hv_mig_complete_vcpu_io(struct hv_vcpu *v)
+{
+	if (v->run->exit_reason == KVM_EXIT_INTR)
+		return;
+	v->run->immediate_exit = 1;
+	if (ioctl(v->fd, KVM_RUN, 0) == 0 || errno != EINTR)
+		log_debug("vCPU %u: completing its I/O: %s", v->index, log_strerror(-errno));
+}
+
 void hv_mig_complete_io(struct hv_vm *vm)
 {
-	for (unsigned i = 0; i < vm->args.nr_vcpus; i++) {
-		struct hv_vcpu *v = &vm->vcpus[i];
-
-		if (!v->started || v->run->exit_reason == KVM_EXIT_INTR)
-			continue;
-		v->run->immediate_exit = 1;
-		if (ioctl(v->fd, KVM_RUN, 0) == 0 || errno != EINTR)
-			log_debug("vCPU %u: completing its I/O: %s", i, log_strerror(-errno));
-	}
+	for (unsigned i = 0; i < vm->args.nr_vcpus; i++)
+		if (vm->vcpus[i].started)
+			hv_mig_complete_vcpu_io(&vm->vcpus[i]);
 }
 
 /* ---- loading ---- */
@@ -276,6 +279,13 @@ int hv_mig_load_vcpu(struct hv_vcpu *v, const struct hv_mig_vcpu *s)
 	return 0;
 }
 
+static void snap_free(struct mig_writer *w)
+{
+	if (w)
+		mig_writer_release(w);
+	free(w);
+}
+
 void hv_mig_vcpu_snapshot(struct hv_vcpu *v)
 {
 	struct mig_writer *w = malloc(sizeof(*w));
@@ -285,9 +295,8 @@ void hv_mig_vcpu_snapshot(struct hv_vcpu *v)
 		mig_writer_init(w, -1); /* held only: a vCPU's state is far below MIG_HOLD_MAX */
 		rc = hv_mig_save_vcpu(v, w);
 	}
-	if (rc && w) {
-		mig_writer_release(w);
-		free(w);
+	if (rc) {
+		snap_free(w);
 		w = NULL;
 	}
 	pthread_mutex_lock(&v->vm->lock);
@@ -298,45 +307,49 @@ void hv_mig_vcpu_snapshot(struct hv_vcpu *v)
 	pthread_mutex_unlock(&v->vm->lock);
 }
 
+/*
+ * vCPU v's snapshot taken off it (vm->lock held; one being taken is waited
+ * for): HV_SNAP_DONE with *snap (NULL if it failed: *rc), or HV_SNAP_NONE.
+ */
+static int take_snapshot(struct hv_vcpu *v, struct mig_writer **snap, int *rc)
+{
+	int state;
+
+	while (v->snap_state == HV_SNAP_TAKING)
+		pthread_cond_wait(&v->vm->cond, &v->vm->lock);
+	state = v->snap_state;
+	*snap = v->snap;
+	*rc = v->snap_rc;
+	v->snap = NULL;
+	v->snap_state = HV_SNAP_NONE;
+	return state;
+}
+
 int hv_mig_save_vcpu_snap(struct hv_vcpu *v, struct mig_writer *w)
 {
-	struct hv_vm *vm = v->vm;
 	struct mig_writer *snap;
 	int rc, state;
 
-	pthread_mutex_lock(&vm->lock);
-	while (v->snap_state == HV_SNAP_TAKING)
-		pthread_cond_wait(&vm->cond, &vm->lock);
-	state = v->snap_state;
-	snap = v->snap;
-	rc = v->snap_rc;
-	v->snap = NULL;
-	v->snap_state = HV_SNAP_NONE;
-	pthread_mutex_unlock(&vm->lock);
+	pthread_mutex_lock(&v->vm->lock);
+	state = take_snapshot(v, &snap, &rc);
+	pthread_mutex_unlock(&v->vm->lock);
 	if (state != HV_SNAP_DONE)
 		return hv_mig_save_vcpu(v, w); /* it had parked before the pause: read here */
 	if (!rc)
 		rc = mig_write_held(w, snap);
-	if (snap)
-		mig_writer_release(snap);
-	free(snap);
+	snap_free(snap);
 	return rc;
 }
 
 void hv_mig_snapshots_drop(struct hv_vm *vm)
 {
+	struct mig_writer *snap;
+	int rc;
+
 	pthread_mutex_lock(&vm->lock);
 	for (unsigned i = 0; i < vm->args.nr_vcpus; i++) {
-		struct hv_vcpu *v = &vm->vcpus[i];
-
-		while (v->snap_state == HV_SNAP_TAKING)
-			pthread_cond_wait(&vm->cond, &vm->lock);
-		if (v->snap) {
-			mig_writer_release(v->snap);
-			free(v->snap);
-		}
-		v->snap = NULL;
-		v->snap_state = HV_SNAP_NONE;
+		take_snapshot(&vm->vcpus[i], &snap, &rc);
+		snap_free(snap);
 	}
 	pthread_mutex_unlock(&vm->lock);
 }

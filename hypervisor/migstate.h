@@ -31,6 +31,7 @@ void hv_mig_snapshots_drop(struct hv_vm *vm); /* those not written (a save that 
 int hv_mig_get_state(struct hv_vcpu *v, uint32_t type, void *buf, size_t len);
 int hv_mig_save_vm(struct hv_vm *vm, struct mig_writer *w); /* irqchips and clock */
 void hv_mig_complete_io(struct hv_vm *vm); /* paused: each vCPU's pending I/O done */
+void hv_mig_complete_vcpu_io(struct hv_vcpu *v); /* the same for one (on its own thread, parking) */
 int hv_mig_load_vcpu(struct hv_vcpu *v, const struct hv_mig_vcpu *s);
 void hv_mig_vcpu_free(struct hv_mig_vcpu *s); /* the records, then s */
 /* A restored vCPU's state loaded (by its thread): wait for it before reading its state. */

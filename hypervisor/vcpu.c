@@ -205,11 +205,7 @@ static void park_with_snapshot(struct hv_vcpu *v)
 	struct hv_vm *vm = v->vm;
 
 	pthread_mutex_unlock(&vm->lock);
-	if (v->run->exit_reason != KVM_EXIT_INTR) {
-		v->run->immediate_exit = 1;
-		if (ioctl(v->fd, KVM_RUN, 0) == 0 || errno != EINTR)
-			log_debug("vCPU %u: completing its I/O: %s", v->index, log_strerror(-errno));
-	}
+	hv_mig_complete_vcpu_io(v);
 	pthread_mutex_lock(&vm->lock);
 	v->snap_state = HV_SNAP_TAKING;
 	__atomic_store_n(&v->parked, 1, __ATOMIC_RELEASE);
