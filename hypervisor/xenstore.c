@@ -37,7 +37,6 @@ struct hv_xs {
 	int broken;    /* xenstored went away or the guest broke the ring */
 	struct xenon_xs_ring *ring;
 	struct xs_track *track; /* for save and restore (xs_track.h) */
-	unsigned replies_due;	/* a restore's watches sent, their replies not read yet */
 };
 
 /* The connection to xenstored, become the domain's. */
@@ -406,20 +405,18 @@ static int send_watches(struct hv_xs *x)
 	}
 	rc = io_all(x, out, used, 1);
 	free(out);
-	if (!rc)
-		x->replies_due = t->nr_watches;
 	return rc;
 }
 
-/* The watches' replies are ours, the events they fire the guest's (held for its ring). */
-static int collect_replies(struct hv_xs *x)
+/* The replies to the `due` watches sent are ours, the events they fire the guest's (held for its ring). */
+static int collect_replies(struct hv_xs *x, unsigned due)
 {
 	struct xs_track *t = x->track;
 	uint8_t msg[XS_TRACK_HDR + XS_TRACK_PAYLOAD_MAX];
 	uint32_t hdr[4];
 	int rc = 0;
 
-	while (!rc && x->replies_due) {
+	while (!rc && due) {
 		if ((rc = io_all(x, hdr, sizeof(hdr), 0)))
 			break;
 		if (hdr[3] > XS_TRACK_PAYLOAD_MAX)
@@ -427,7 +424,7 @@ static int collect_replies(struct hv_xs *x)
 		if ((rc = io_all(x, msg + XS_TRACK_HDR, hdr[3], 0)))
 			break;
 		if (hdr[1] == XS_TRACK_REQ_ID && hdr[0] != XS_TRACK_WATCH_EVENT) {
-			x->replies_due--;
+			due--;
 			continue;
 		}
 		if (t->held_len + XS_TRACK_HDR + hdr[3] > sizeof(t->held))
@@ -463,7 +460,7 @@ static int xs_settle(struct hv_dev *d)
 	int rc = send_watches(x);
 
 	if (!rc)
-		rc = collect_replies(x);
+		rc = collect_replies(x, x->track->nr_watches);
 	if (!rc && x->track->req_have)
 		rc = io_all(x, x->track->req, x->track->req_have, 1);
 	if (rc)
