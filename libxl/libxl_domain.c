@@ -323,17 +323,6 @@ static int rename_write(libxl_ctx *ctx, uint32_t tx, void *arg)
 	return libxl__xs_batch_run(ctx, tx, &b);
 }
 
-/*
- * The checks and both name nodes in one transaction, so that no create or
- * other rename can take the new name between the check and the write.
- */
-static int rename_in_tx(libxl_ctx *ctx, uint32_t tx, void *arg)
-{
-	int rc = rename_check(ctx, tx, arg);
-
-	return rc ? rc : rename_write(ctx, tx, arg);
-}
-
 static int rename_args(uint32_t domid, const char *new_name)
 {
 	return domid == LIBXL_DOMID_HOST || libxl_name_valid(new_name) < 0 ? -EINVAL : 0;
@@ -344,8 +333,10 @@ int libxl_domain_rename(libxl_ctx *ctx, uint32_t domid, const char *old_name, co
 	struct rename a = {domid, old_name, new_name, NULL, false};
 	int rc = rename_args(domid, new_name);
 
+	/* the checks and both name nodes in one transaction: no create or other
+	 * rename can take the new name between the check and the write */
 	if (rc == 0)
-		rc = libxl__xs_transact(ctx, rename_in_tx, &a);
+		rc = libxl__xs_transact_steps(ctx, rename_check, rename_write, &a);
 	free(a.vm);
 	return rc;
 }
@@ -355,6 +346,14 @@ struct libxl__rename_ahead {
 	struct libxl__xs_split split;
 	char *old_name, *new_name;
 };
+
+static void rename_ahead_free(libxl_rename_ahead *r)
+{
+	free(r->a.vm);
+	free(r->old_name);
+	free(r->new_name);
+	free(r);
+}
 
 int libxl_domain_rename_begin(libxl_ctx *ctx, uint32_t domid, const char *old_name, const char *new_name,
 			      libxl_rename_ahead **out)
@@ -370,10 +369,7 @@ int libxl_domain_rename_begin(libxl_ctx *ctx, uint32_t domid, const char *old_na
 		rc = libxl__xs_split_begin(ctx, &r->split, rename_check, &r->a);
 	}
 	if (rc < 0 && r) {
-		free(r->a.vm);
-		free(r->old_name);
-		free(r->new_name);
-		free(r);
+		rename_ahead_free(r);
 		return rc;
 	}
 	*out = r;
@@ -384,10 +380,7 @@ int libxl_domain_rename_end(libxl_ctx *ctx, libxl_rename_ahead *r, bool commit)
 {
 	int rc = libxl__xs_split_end(ctx, &r->split, commit, rename_check, rename_write, &r->a);
 
-	free(r->a.vm);
-	free(r->old_name);
-	free(r->new_name);
-	free(r);
+	rename_ahead_free(r);
 	return rc;
 }
 

@@ -160,6 +160,9 @@ int libxl__xs_transact(libxl_ctx *ctx, int (*fn)(libxl_ctx *ctx, uint32_t tx, vo
 struct libxl__xs_split {
 	uint32_t tx;
 };
+/* libxl__xs_transact of first, then second (if first succeeded), in one transaction. */
+int libxl__xs_transact_steps(libxl_ctx *ctx, int (*first)(libxl_ctx *ctx, uint32_t tx, void *arg),
+			     int (*second)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg);
 int libxl__xs_split_begin(libxl_ctx *ctx, struct libxl__xs_split *s,
 			  int (*first)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg);
 int libxl__xs_split_end(libxl_ctx *ctx, struct libxl__xs_split *s, bool keep,

@@ -445,6 +445,14 @@ static int split_both(libxl_ctx *ctx, uint32_t tx, void *arg)
 	return rc ? rc : b->second(ctx, tx, b->arg);
 }
 
+int libxl__xs_transact_steps(libxl_ctx *ctx, int (*first)(libxl_ctx *ctx, uint32_t tx, void *arg),
+			     int (*second)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg)
+{
+	struct split_both both = {first, second, arg};
+
+	return libxl__xs_transact(ctx, split_both, &both);
+}
+
 int libxl__xs_split_begin(libxl_ctx *ctx, struct libxl__xs_split *s,
 			  int (*first)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg)
 {
@@ -462,7 +470,6 @@ int libxl__xs_split_end(libxl_ctx *ctx, struct libxl__xs_split *s, bool keep,
 			int (*first)(libxl_ctx *ctx, uint32_t tx, void *arg),
 			int (*second)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg)
 {
-	struct split_both both = {first, second, arg};
 	int rc;
 
 	if (!keep)
@@ -474,7 +481,7 @@ int libxl__xs_split_end(libxl_ctx *ctx, struct libxl__xs_split *s, bool keep,
 	}
 	rc = commit(ctx, s->tx);
 	/* xenstore changed meanwhile: both steps again, in one go */
-	return rc == -EAGAIN ? libxl__xs_transact(ctx, split_both, &both) : rc;
+	return rc == -EAGAIN ? libxl__xs_transact_steps(ctx, first, second, arg) : rc;
 }
 
 int libxl__xs_transact(libxl_ctx *ctx, int (*fn)(libxl_ctx *ctx, uint32_t tx, void *arg), void *arg)
