@@ -233,7 +233,8 @@ static int msg_device_add(struct hv_vm *vm, struct hv_client *cl, const void *re
 	if (atomic_load(&vm->end_status) >= 0)
 		return -ESRCH;
 	memcpy(&spec, req, sizeof(spec));
-	rc = hv_vdev_add_fds(vm, &spec, 1, &cl->fds, reply->buf);
+	/* while a restore's stream is read: started once it is (hv_devices_start) */
+	rc = hv_vdev_add_fds(vm, &spec, !hv_mig_stream_reading(), &cl->fds, reply->buf);
 	if (!rc)
 		reply->len = sizeof(struct hvctl_device);
 	return rc;
@@ -319,9 +320,11 @@ static int msg_dump_core(struct hv_vm *vm, struct hv_client *cl, const void *req
 	return rc;
 }
 
+/* in_stream: answered while a restore still reads its stream (restore.c); the others are refused then (-EAGAIN). */
 static const struct {
 	const char *name;
 	hv_msg_fn fn;
+	int in_stream;
 } hv_messages[HVCTL_TYPE_MAX] = {
     [HVCTL_INFO] = {"info", msg_info},
     [HVCTL_PAUSE] = {"pause", msg_pause},
@@ -330,7 +333,7 @@ static const struct {
     [HVCTL_DESTROY] = {"destroy", msg_destroy},
     [HVCTL_SUBSCRIBE] = {"subscribe", msg_subscribe},
     [HVCTL_CONSOLE_RING] = {"console-ring", msg_console_ring},
-    [HVCTL_DEVICE_ADD] = {"device-add", msg_device_add},
+    [HVCTL_DEVICE_ADD] = {"device-add", msg_device_add, 1},
     [HVCTL_DEVICE_REMOVE] = {"device-remove", msg_device_remove},
     [HVCTL_DEVICE_LIST] = {"device-list", msg_device_list},
     [HVCTL_VCPU_INFO] = {"vcpu-info", msg_vcpu_info},
@@ -515,6 +518,10 @@ static void client_handle(struct hv_vm *vm, struct hv_client *cl, const uint8_t 
 	}
 	if (hdr.type >= HVCTL_TYPE_MAX || !hv_messages[hdr.type].fn) {
 		send_packet(cl->fd, hdr.type, -EOPNOTSUPP, NULL, 0);
+		return;
+	}
+	if (hv_mig_stream_reading() && !hv_messages[hdr.type].in_stream) {
+		send_packet(cl->fd, hdr.type, -EAGAIN, NULL, 0); /* the domain is being restored: later */
 		return;
 	}
 	reply.buf = calloc(1, reply.cap);

@@ -382,13 +382,23 @@ int hv_mig_vdevs_quiesce(struct hv_vm *vm);
 void hv_mig_vdevs_resume(struct hv_vm *vm);
 void hv_mig_vdevs_track(struct hv_vm *vm, uint64_t *bits);
 int hv_mig_vdevs_save(struct hv_vm *vm, struct mig_writer *w);
+int hv_mig_vdevs_plan(struct hv_vm *vm, struct mig_writer *w); /* the VDEV_PLAN, if there are any */
+/*
+ * A stream's VDEV_PLAN (first) lets the planned devices be added while the
+ * rest of the stream is read (stream_reading): placed at once, they take
+ * their state at its end (restoring), as do devices added after it.
+ */
+int hv_mig_vdev_plan_keep(const void *payload, size_t len);
+unsigned hv_mig_vdevs_planned(void);	  /* the plan's devices */
+unsigned hv_mig_vdevs_planned_left(void); /* ... not added yet, while the stream is read */
+bool hv_mig_stream_reading(void);	  /* from the plan to the stream's end */
 int hv_mig_vdev_keep(uint32_t instance, const void *payload, size_t len);
-void hv_mig_vdevs_restoring(void); /* the stream is read: devices come now */
+int hv_mig_vdevs_restoring(void); /* the stream is read: the planned take their state, the rest come now */
 unsigned hv_mig_vdevs_pending(void);
 int hv_mig_vdev_place(uint32_t kind, uint32_t devid);
 int hv_mig_vdev_load(uint32_t kind, uint32_t devid, struct hv_dev *d);
 int hv_mig_vdevs_restored(struct hv_vm *vm); /* before the first unpause: -ENODEV if one is missing */
-bool hv_mig_restoring(void);		     /* from the stream's end to the first unpause */
+bool hv_mig_restoring(void);		     /* from the plan (or the stream's end) to the first unpause */
 /* Hand-over (migration): after a stream sent for xl migrate, the devices'
  * I/O stays stopped and their disks' locks go; claim, before any unpause,
  * takes every lock (-EBUSY, logged: the domain stays paused), restarts
@@ -446,10 +456,14 @@ int hv_loop_add(struct hv_vm *vm, int fd, short events, enum hv_loop_stage stage
 		hv_loop_want_fn want, void *opaque);
 void hv_loop_del(struct hv_vm *vm, int fd);
 void hv_loop_stop(struct hv_vm *vm, int status);
+/* Before the main loop: one stage's fds served until fd is readable (or hangs up); 0 or -errno. */
+int hv_loop_serve_until(struct hv_vm *vm, enum hv_loop_stage stage, int fd);
 #include <signal.h>
 int hv_signals_init(sigset_t *set);
 int hv_main_loop(struct hv_vm *vm, const sigset_t *sigs);
 void hv_cleanup(struct hv_vm *vm);
+/* main.c: a message on --ready (HVCTL_READY_*, hvctl.h); HVCTL_READY closes it. */
+void hv_say_ready(struct hv_vm *vm, char what, unsigned pending);
 
 /* sandbox.c: --no-sandbox[=LIST] into *off; the measures' names; entered
  * once everything is open and before any other thread starts. */

@@ -170,13 +170,19 @@ struct hvctl_info {
 /*
  * What xenon-hv writes to its --ready pipe once its control socket answers
  * (xenon-hv(8)): what libxl needs next without asking (an INFO round trip
- * less in a create and in a migration's downtime). Untrusted, as a reply.
+ * less in a create and in a migration's downtime), then it closes the pipe.
+ * A restore first says, once it has read the stream's first record, how
+ * many disks and NICs it takes while it reads the rest (HVCTL_READY_PLAN,
+ * restore_pending: the stream's plan; 0: none, add them after
+ * HVCTL_READY): on its control socket's hidden name, which then answers
+ * HVCTL_DEVICE_ADD alone. Each message is one write. Untrusted, as a reply.
  */
-#define HVCTL_READY 'r'
+#define HVCTL_READY	 'r'
+#define HVCTL_READY_PLAN 'p'
 struct hvctl_ready {
-	char ready;	       /* HVCTL_READY */
+	char ready;	       /* HVCTL_READY, HVCTL_READY_PLAN */
 	char pad[3];
-	uint32_t restore_pending; /* as hvctl_info's */
+	uint32_t restore_pending; /* as hvctl_info's; HVCTL_READY_PLAN: the planned devices */
 	char console_pty[108];	  /* as hvctl_info's */
 };
 

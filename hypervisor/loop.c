@@ -163,19 +163,22 @@ int hv_signals_init(sigset_t *set)
 }
 
 struct polled {
-	struct pollfd pfd[LOOP_MAX];
+	struct pollfd pfd[LOOP_MAX + 1]; /* + hv_loop_serve_until's fd */
 	unsigned slot[LOOP_MAX], serial[LOOP_MAX];
 	unsigned n;
 };
 
-static void fill(struct hv_vm *vm, struct polled *p, int *timeout)
+/* The fds of every stage (HV_LOOP_NR_STAGES) or of one. */
+static void fill(struct hv_vm *vm, struct polled *p, int *timeout, enum hv_loop_stage only)
 {
 	struct hv_loop *l = vm->loop;
 
 	p->n = 0;
 	for (unsigned i = 0; i < LOOP_MAX; i++) {
 		struct loop_entry *e = &l->e[i];
-		short events = e->fd < 0 ? 0 : e->want ? e->want(vm, e->opaque, e->fd, timeout) : e->events;
+		short events = e->fd < 0 || (only != HV_LOOP_NR_STAGES && e->stage != only) ? 0
+			       : e->want ? e->want(vm, e->opaque, e->fd, timeout)
+					 : e->events;
 
 		if (!events)
 			continue;
@@ -207,7 +210,7 @@ static int run_once(struct hv_vm *vm, struct polled *p)
 {
 	int timeout = -1;
 
-	fill(vm, p, &timeout);
+	fill(vm, p, &timeout, HV_LOOP_NR_STAGES);
 	if (poll(p->pfd, p->n, timeout) < 0) {
 		if (errno == EINTR)
 			return -1;
@@ -222,6 +225,26 @@ static int run_once(struct hv_vm *vm, struct polled *p)
 			return domain_ended(vm);
 	}
 	return -1;
+}
+
+int hv_loop_serve_until(struct hv_vm *vm, enum hv_loop_stage stage, int fd)
+{
+	static struct polled p;
+
+	for (;;) {
+		int timeout = -1;
+
+		fill(vm, &p, &timeout, stage);
+		p.pfd[p.n] = (struct pollfd){.fd = fd, .events = POLLIN};
+		if (poll(p.pfd, p.n + 1, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (p.pfd[p.n].revents)
+			return 0;
+		dispatch_stage(vm, &p, stage);
+	}
 }
 
 int hv_main_loop(struct hv_vm *vm, const sigset_t *sigs)

@@ -97,14 +97,16 @@ static int restore_sandboxed(struct hv_vm *vm)
 }
 
 /*
- * --ready: one byte once the control socket answers (its requests are read
- * from the next poll on). libxl waits for it, not for the socket file to
- * appear: closing the inotify instance that would take costs a kernel grace
- * period (10-20 ms) in every create and every migration's downtime.
+ * --ready: libxl waits for this message (struct hvctl_ready, one write),
+ * not for the socket file to appear: closing the inotify instance that
+ * would take costs a kernel grace period (10-20 ms) in every create and
+ * every migration's downtime. HVCTL_READY, once the control socket answers
+ * (its requests are read from the next poll on), is the last: the pipe is
+ * closed. A restore says HVCTL_READY_PLAN before it (restore.c).
  */
-static void say_ready(struct hv_vm *vm)
+void hv_say_ready(struct hv_vm *vm, char what, unsigned pending)
 {
-	struct hvctl_ready r = {.ready = HVCTL_READY, .restore_pending = hv_mig_vdevs_pending()};
+	struct hvctl_ready r = {.ready = what, .restore_pending = pending};
 	int fd = vm->args.ready_fd;
 
 	if (fd < 0)
@@ -112,6 +114,8 @@ static void say_ready(struct hv_vm *vm)
 	snprintf(r.console_pty, sizeof(r.console_pty), "%s", hv_console_pty(vm));
 	if (write(fd, &r, sizeof(r)) != sizeof(r)) /* below PIPE_BUF: all or nothing */
 		log_warn("--ready %d: cannot say so", fd);
+	if (what != HVCTL_READY)
+		return;
 	close(fd);
 	vm->args.ready_fd = -1;
 }
@@ -164,7 +168,7 @@ int main(int argc, char **argv)
 		hv_cleanup(&vm);
 		return HV_EXIT_ERROR;
 	}
-	say_ready(&vm);
+	hv_say_ready(&vm, HVCTL_READY, hv_mig_vdevs_pending());
 	/*
 	 * A restore is ready before the socket takes its name and the devices
 	 * settle (the guest's xenstore watches): libxl connects to the hidden

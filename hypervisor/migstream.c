@@ -71,6 +71,7 @@ static int check_irqchip(struct mig_reader *rd, const struct mig_rec *r, const u
 static int check_clock(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p);
 static int check_device(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p);
 static int check_vdev(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p);
+static int check_vdev_plan(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p);
 
 static const struct rec_kind {
 	const char *name;
@@ -97,6 +98,8 @@ static const struct rec_kind {
     [MIG_REC_CONSOLE] = {"console", 0, MIG_CONSOLE_MAX, 0, NULL},
     [MIG_REC_VDEV] = {"vdev", sizeof(struct mig_vdev), sizeof(struct mig_vdev) + sizeof(struct mig_vbd), 0,
 		      check_vdev},
+    [MIG_REC_VDEV_PLAN] = {"vdev-plan", sizeof(struct mig_vdev_place), MIG_VDEV_MAX * sizeof(struct mig_vdev_place),
+			   0, check_vdev_plan},
 };
 _Static_assert(sizeof(struct mig_vbd) >= sizeof(struct mig_vif), "the VDEV maximum is a vbd's");
 _Static_assert(sizeof(struct mig_vdev) % 8 == 0 && sizeof(struct mig_vdev_queue) == 48, "stream layout");
@@ -118,6 +121,9 @@ struct mig_reader {
 	struct mig_rec rec;		 /* the current record */
 	uint64_t seen[MIG_REC_TYPE_MAX]; /* per-vCPU kinds: bitmap of vCPUs; others: of instances */
 	uint8_t *buf;			 /* MIG_MAX_RECORD + padding */
+	struct mig_vdev_place plan[MIG_VDEV_MAX]; /* the VDEV_PLAN's entries */
+	unsigned nr_plan;
+	uint64_t plan_met; /* bitmap: the entries a VDEV record came for */
 };
 
 __attribute__((format(printf, 2, 3))) static int bad(struct mig_reader *rd, const char *fmt, ...)
@@ -332,14 +338,19 @@ static int check_vif(const struct mig_vif *f, char *why, size_t whylen)
 	return 0;
 }
 
+static int check_window(uint64_t base, uint32_t irq, char *why, size_t whylen)
+{
+	if (base < VDEV_WINDOW_BASE || base >= VDEV_WINDOW_BASE + VDEV_WINDOWS * 0x1000ULL || base % 0x1000)
+		return vdev_bad(why, whylen, "window %#llx is not one of xenon-hv's", (unsigned long long)base);
+	if (irq >= VDEV_IRQ_PINS)
+		return vdev_bad(why, whylen, "IRQ %u (0 to %d)", irq, VDEV_IRQ_PINS - 1);
+	return 0;
+}
+
 static int check_transport(const struct mig_vdev *v, char *why, size_t whylen)
 {
-	if (v->base < VDEV_WINDOW_BASE || v->base >= VDEV_WINDOW_BASE + VDEV_WINDOWS * 0x1000ULL ||
-	    v->base % 0x1000)
-		return vdev_bad(why, whylen, "window %#llx is not one of xenon-hv's",
-				(unsigned long long)v->base);
-	if (v->irq >= VDEV_IRQ_PINS)
-		return vdev_bad(why, whylen, "IRQ %u (0 to %d)", v->irq, VDEV_IRQ_PINS - 1);
+	if (check_window(v->base, v->irq, why, whylen))
+		return -EBADMSG;
 	if (!status_ok(v->status))
 		return vdev_bad(why, whylen, "device status %#x is not one a driver can set", v->status);
 	if ((v->status & 8) && !(v->driver_features & (1ULL << 32)))
@@ -391,6 +402,8 @@ int mig_vdev_check(const void *p, size_t len, char *why, size_t whylen)
 	return check_vif(&f, why, whylen);
 }
 
+static int check_planned(struct mig_reader *rd, const uint8_t *p);
+
 static int check_vdev(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p)
 {
 	char why[160];
@@ -401,7 +414,73 @@ static int check_vdev(struct mig_reader *rd, const struct mig_rec *r, const uint
 		return bad(rd, "device %u (at most %d devices)", r->instance, MIG_VDEV_MAX);
 	if (rd->seen[r->type] & (1ULL << r->instance))
 		return bad(rd, "a second time");
-	return mig_vdev_check(p, r->len, why, sizeof(why)) ? bad(rd, "%s", why) : 0;
+	if (mig_vdev_check(p, r->len, why, sizeof(why)))
+		return bad(rd, "%s", why);
+	return rd->nr_plan ? check_planned(rd, p) : 0;
+}
+
+static const char *kind_name(uint32_t kind)
+{
+	return kind == MIG_VDEV_KIND_VBD ? "vbd" : "vif";
+}
+
+/* With a plan, a VDEV record is one of its devices, where the plan put it. */
+static int check_planned(struct mig_reader *rd, const uint8_t *p)
+{
+	struct mig_vdev v;
+
+	memcpy(&v, p, sizeof(v));
+	for (unsigned i = 0; i < rd->nr_plan; i++) {
+		const struct mig_vdev_place *e = &rd->plan[i];
+
+		if (e->kind != v.kind || e->devid != v.devid)
+			continue;
+		if (e->base != v.base || e->irq != v.irq)
+			return bad(rd, "%s %u at window %#llx, IRQ %u: the plan put it at %#llx, IRQ %u",
+				   kind_name(v.kind), v.devid, (unsigned long long)v.base, v.irq,
+				   (unsigned long long)e->base, e->irq);
+		rd->plan_met |= 1ULL << i;
+		return 0;
+	}
+	return bad(rd, "%s %u is not in the stream's VDEV_PLAN", kind_name(v.kind), v.devid);
+}
+
+static int check_place(struct mig_reader *rd, unsigned i)
+{
+	const struct mig_vdev_place *e = &rd->plan[i];
+	char why[160];
+
+	if (e->kind != MIG_VDEV_KIND_VBD && e->kind != MIG_VDEV_KIND_VIF)
+		return bad(rd, "entry %u: unknown kind %u (vbd %d, vif %d)", i, e->kind, MIG_VDEV_KIND_VBD,
+			   MIG_VDEV_KIND_VIF);
+	if (check_window(e->base, e->irq, why, sizeof(why)) || e->pad)
+		return bad(rd, "entry %u: %s", i, e->pad ? "padding set" : why);
+	for (unsigned j = 0; j < i; j++) {
+		const struct mig_vdev_place *o = &rd->plan[j];
+
+		if ((o->kind == e->kind && o->devid == e->devid) || o->base == e->base)
+			return bad(rd, "entry %u: %s %u at %#llx: entry %u has that device or window", i,
+				   kind_name(e->kind), e->devid, (unsigned long long)e->base, j);
+	}
+	return 0;
+}
+
+/* The plan: the first record of a version 3 stream, if the domain has disks or NICs. */
+static int check_vdev_plan(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p)
+{
+	if (rd->h.version < 3)
+		return bad(rd, "a version %u stream has no VDEV_PLAN record", rd->h.version);
+	if (rd->nrec != 1 || r->instance)
+		return bad(rd, "a VDEV_PLAN must be the first record, instance 0");
+	if (r->len % sizeof(rd->plan[0]))
+		return bad(rd, "%llu bytes: not whole entries of %zu", (unsigned long long)r->len,
+			   sizeof(rd->plan[0]));
+	rd->nr_plan = (unsigned)(r->len / sizeof(rd->plan[0]));
+	memcpy(rd->plan, p, r->len);
+	for (unsigned i = 0; i < rd->nr_plan; i++)
+		if (check_place(rd, i))
+			return -EBADMSG;
+	return 0;
 }
 
 /* ---- sources ---- */
@@ -428,6 +507,10 @@ static int src_readv(struct mig_source *s, struct iovec *iov, int n)
 			got = iov->iov_len < left ? iov->iov_len : left;
 			memcpy(iov->iov_base, s->buf + s->pos, got);
 		} else {
+			int rc = s->wait ? s->wait(s->wait_arg, s->fd) : 0;
+
+			if (rc)
+				return rc;
 			got = readv(s->fd, iov, n > IOV_MAX ? IOV_MAX : n);
 			if (got < 0 && errno == EINTR)
 				continue;
@@ -567,6 +650,10 @@ static int check_complete(struct mig_reader *rd)
 			return bad(rd, "the stream ends without %s state (have %#llx of %#llx)",
 				   kinds[t].name, (unsigned long long)rd->seen[t], (unsigned long long)want);
 	}
+	for (unsigned i = 0; i < rd->nr_plan; i++)
+		if (!(rd->plan_met & (1ULL << i)))
+			return bad(rd, "the stream ends without the VDEV record of the plan's %s %u",
+				   kind_name(rd->plan[i].kind), rd->plan[i].devid);
 	return 0;
 }
 

@@ -22,7 +22,7 @@
 #include <sys/types.h>
 
 #define MIG_MAGIC	"XENONMIG" /* 8 bytes, no NUL */
-#define MIG_VERSION	2	   /* 2: VDEV records; version 1 streams (none) are read too */
+#define MIG_VERSION	3	   /* 2: VDEV records, 3: VDEV_PLAN; versions 1 and 2 are read too */
 #define MIG_PAGE_SIZE	4096
 #define MIG_MAX_VCPUS	64
 #define MIG_MIN_MEM	(4ULL << 20)
@@ -80,6 +80,7 @@ enum mig_rec_type {
 	MIG_REC_DEVICE,	  /* char name[16] (NUL-terminated), then the device's own state */
 	MIG_REC_CONSOLE,  /* the console ring's bytes, oldest first */
 	MIG_REC_VDEV,	  /* version 2: a disk or NIC: struct mig_vdev, then its kind's part */
+	MIG_REC_VDEV_PLAN, /* version 3: struct mig_vdev_place[], the first record */
 	MIG_REC_TYPE_MAX
 };
 
@@ -138,6 +139,20 @@ struct mig_vif {
 	uint32_t rate_usecs; /* rate=: the interval, 0 if no rate */
 	uint64_t rate_bytes; /* bytes per interval, 0 if no rate */
 	uint64_t rate_left;  /* what was left of the interval's budget (<= rate_bytes) */
+};
+
+/*
+ * A VDEV_PLAN record (version 3): where each disk and NIC the stream will
+ * carry a VDEV record for sits, sent first (before any memory) so that the
+ * target can add its devices while the memory still flows; each VDEV
+ * record must then be one of the plan's, and each of the plan's must come.
+ */
+struct mig_vdev_place {
+	uint32_t kind;	/* MIG_VDEV_KIND_* */
+	uint32_t devid; /* the Xen devid */
+	uint64_t base;	/* the window's guest-physical address */
+	uint32_t irq;	/* its IOAPIC pin */
+	uint32_t pad;	/* 0 */
 };
 
 /* The checks the reader makes on a VDEV payload of len bytes (also for the
@@ -204,6 +219,10 @@ struct mig_source {
 	const uint8_t *buf; /* the whole stream */
 	size_t len;
 	uint64_t pos; /* bytes consumed */
+	/* Optional, for an fd: called before each read (a restoring xenon-hv
+	 * serves its control socket until the fd is readable); non-zero stops. */
+	int (*wait)(void *arg, int fd);
+	void *wait_arg;
 };
 
 void mig_source_fd(struct mig_source *s, int fd);

@@ -116,6 +116,35 @@ int hv_mig_vdevs_save(struct hv_vm *vm, struct mig_writer *w)
 	return hv_vdev_foreach(vm, save_one, &c);
 }
 
+struct plan_ctx {
+	struct mig_vdev_place e[MIG_VDEV_MAX];
+	unsigned n;
+};
+
+static int plan_one(void *arg, uint32_t kind, uint32_t devid, struct hv_dev *d)
+{
+	struct plan_ctx *c = arg;
+
+	if (c->n == MIG_VDEV_MAX) {
+		log_warnx("save: more than %d disks and NICs", MIG_VDEV_MAX);
+		return -E2BIG;
+	}
+	c->e[c->n++] = (struct mig_vdev_place){
+	    .kind = kind, .devid = devid, .base = hv_virtio_base(d), .irq = hv_virtio_irq(d)};
+	return 0;
+}
+
+/* Where each device sits, first in the stream (the set cannot change during a save). */
+int hv_mig_vdevs_plan(struct hv_vm *vm, struct mig_writer *w)
+{
+	struct plan_ctx c = {.n = 0};
+	int rc = hv_vdev_foreach(vm, plan_one, &c);
+
+	if (rc || !c.n)
+		return rc;
+	return mig_write_record(w, MIG_REC_VDEV_PLAN, 0, c.e, c.n * sizeof(c.e[0]), NULL, 0);
+}
+
 /* ---- hand-over ---- */
 
 /*
@@ -166,13 +195,50 @@ struct saved_vdev {
 	int matched;
 };
 
+/* A device of the stream's plan, added while the stream is read (dev), its state still to come. */
+struct planned_vdev {
+	struct mig_vdev_place p;
+	struct hv_dev *dev;
+};
+
 static struct {
 	struct saved_vdev devs[MIG_VDEV_MAX];
 	unsigned nr;
+	struct planned_vdev plan[MIG_VDEV_MAX];
+	unsigned nr_plan;
+	int planned;   /* from the plan until the stream's end: planned devices may come */
 	int restoring; /* from the end of the stream until the first unpause */
 } saved;
 
-/* A VDEV record (checked by the reader: mig_vdev_check, each instance once). */
+/* The VDEV_PLAN record (checked by the reader: kinds, windows, each device once). */
+int hv_mig_vdev_plan_keep(const void *payload, size_t len)
+{
+	const struct mig_vdev_place *e = payload;
+
+	if (len % sizeof(*e) || len / sizeof(*e) > MIG_VDEV_MAX)
+		return -EBADMSG;
+	saved.nr_plan = (unsigned)(len / sizeof(*e));
+	for (unsigned i = 0; i < saved.nr_plan; i++)
+		saved.plan[i] = (struct planned_vdev){.p = e[i]};
+	saved.planned = 1;
+	return 0;
+}
+
+unsigned hv_mig_vdevs_planned(void)
+{
+	return saved.nr_plan;
+}
+
+unsigned hv_mig_vdevs_planned_left(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; saved.planned && i < saved.nr_plan; i++)
+		n += !saved.plan[i].dev;
+	return n;
+}
+
+/* A VDEV record (checked by the reader: mig_vdev_check, each instance once, one of the plan's). */
 int hv_mig_vdev_keep(uint32_t instance, const void *payload, size_t len)
 {
 	struct saved_vdev *s;
@@ -193,14 +259,14 @@ int hv_mig_vdev_keep(uint32_t instance, const void *payload, size_t len)
 	return 0;
 }
 
-void hv_mig_vdevs_restoring(void)
-{
-	saved.restoring = 1;
-}
-
 bool hv_mig_restoring(void)
 {
-	return saved.restoring;
+	return saved.restoring || saved.planned;
+}
+
+bool hv_mig_stream_reading(void)
+{
+	return saved.planned && !saved.restoring;
 }
 
 unsigned hv_mig_vdevs_pending(void)
@@ -220,43 +286,82 @@ static struct saved_vdev *find(uint32_t kind, uint32_t devid)
 	return NULL;
 }
 
+static struct planned_vdev *find_planned(uint32_t kind, uint32_t devid)
+{
+	for (unsigned i = 0; i < saved.nr_plan; i++)
+		if (saved.plan[i].p.kind == kind && saved.plan[i].p.devid == devid)
+			return &saved.plan[i];
+	return NULL;
+}
+
+static int load(struct saved_vdev *s, struct hv_dev *d)
+{
+	int rc = hv_virtio_load_state(d, &s->v, s->state);
+
+	if (rc) {
+		log_warnx("restore: %s %u refused its saved state (%s): nothing of it is left",
+			  kind_name(s->v.kind), s->v.devid, log_strerror(rc));
+		return rc;
+	}
+	s->matched = 1;
+	look_again = 1;
+	log_info("restore: %s %u continues where it was saved", kind_name(s->v.kind), s->v.devid);
+	return 0;
+}
+
+/* The stream is read: the devices added meanwhile take their state; the rest come now. */
+int hv_mig_vdevs_restoring(void)
+{
+	saved.restoring = 1;
+	saved.planned = 0;
+	for (unsigned i = 0; i < saved.nr_plan; i++) {
+		struct planned_vdev *pl = &saved.plan[i];
+		struct saved_vdev *s = find(pl->p.kind, pl->p.devid);
+		int rc;
+
+		if (!pl->dev)
+			continue;
+		if (!s) /* the reader saw each planned device's record: not reached */
+			return -EBADMSG;
+		if ((rc = load(s, pl->dev)))
+			return rc;
+	}
+	return 0;
+}
+
 int hv_mig_vdev_place(uint32_t kind, uint32_t devid)
 {
-	struct saved_vdev *s = find(kind, devid);
+	struct planned_vdev *pl = hv_mig_stream_reading() ? find_planned(kind, devid) : NULL;
+	struct saved_vdev *s = saved.restoring ? find(kind, devid) : NULL;
 
-	if (!saved.restoring)
+	if (!hv_mig_restoring())
 		return 0;
-	if (!s) {
+	if (!pl && !s) {
 		log_warnx("restore: %s %u is not in the saved domain: its configuration must have the disks "
 			  "and NICs it had when it was saved",
 			  kind_name(kind), devid);
 		return -ENODEV;
 	}
-	if (s->matched) {
+	if (pl ? !!pl->dev : s->matched) {
 		log_warnx("restore: %s %u was added already", kind_name(kind), devid);
 		return -EEXIST;
 	}
-	hv_virtio_place_next(s->v.base, (int)s->v.irq);
+	hv_virtio_place_next(pl ? pl->p.base : s->v.base, (int)(pl ? pl->p.irq : s->v.irq));
 	return 0;
 }
 
+/* While the stream is read, the device waits for its state (hv_mig_vdevs_restoring); after, it takes it. */
 int hv_mig_vdev_load(uint32_t kind, uint32_t devid, struct hv_dev *d)
 {
+	struct planned_vdev *pl = hv_mig_stream_reading() ? find_planned(kind, devid) : NULL;
 	struct saved_vdev *s = saved.restoring ? find(kind, devid) : NULL;
-	int rc;
 
-	if (!s)
+	if (pl) {
+		pl->dev = d;
+		log_info("restore: %s %u added while the stream is read", kind_name(kind), devid);
 		return 0;
-	rc = hv_virtio_load_state(d, &s->v, s->state);
-	if (rc) {
-		log_warnx("restore: %s %u refused its saved state (%s): nothing of it is left",
-			  kind_name(kind), devid, log_strerror(rc));
-		return rc;
 	}
-	s->matched = 1;
-	look_again = 1;
-	log_info("restore: %s %u continues where it was saved", kind_name(kind), devid);
-	return 0;
+	return s ? load(s, d) : 0;
 }
 
 int hv_mig_vdevs_restored(struct hv_vm *vm)
@@ -272,5 +377,6 @@ int hv_mig_vdevs_restored(struct hv_vm *vm)
 	}
 	saved.restoring = 0;
 	saved.nr = 0;
+	saved.nr_plan = 0;
 	return 0;
 }

@@ -46,6 +46,7 @@ struct restore {
 	int fd;			   /* the stream's */
 	off_t read_ahead;	   /* a file's offset asked for up to (-1: a pipe, or off) */
 	uint64_t filled, checked;  /* frame bytes read; when read_ahead last looked */
+	int announced;		   /* HVCTL_READY_PLAN said */
 };
 
 static struct restore *pending; /* from hv_restore_build until hv_restore_finish */
@@ -122,8 +123,31 @@ static void *frame(struct restore *r, uint64_t pfn, int mark)
 	return r->vm->ram + off;
 }
 
+/*
+ * At the stream's first record, libxl hears how many disks and NICs it can
+ * add while the rest is read (its VDEV_PLAN, which must be first; 0: none,
+ * they come after the stream): their work (xenon-hv's and the toolstack's)
+ * is then out of a migration's downtime.
+ */
+static void announce(struct restore *r)
+{
+	if (r->announced)
+		return;
+	r->announced = 1;
+	hv_say_ready(r->vm, HVCTL_READY_PLAN, hv_mig_vdevs_planned());
+}
+
+/* Before each read of the stream: while planned devices are still to come, their requests are answered. */
+static int serve_control(void *o, int fd)
+{
+	struct restore *r = o;
+
+	return hv_mig_vdevs_planned_left() ? hv_loop_serve_until(r->vm, HV_LOOP_CONTROL, fd) : 0;
+}
+
 static void *on_page(void *o, uint64_t pfn)
 {
+	announce(o);
 	return frame(o, pfn, 1);
 }
 
@@ -134,6 +158,7 @@ static int on_zero(void *o, uint64_t pfn)
 	uint8_t *p = frame(r, pfn, 0);
 	uint64_t n;
 
+	announce(r);
 	if (!p)
 		return -EBADMSG;
 	n = (uint64_t)(p - r->vm->ram) / MIG_PAGE_SIZE;
@@ -171,8 +196,12 @@ static int on_record(void *o, const struct mig_rec *rec, const void *p)
 {
 	struct restore *r = o;
 	uint8_t **slot;
+	int rc = rec->type == MIG_REC_VDEV_PLAN ? hv_mig_vdev_plan_keep(p, rec->len) : 0;
 
+	announce(r);
 	switch (rec->type) {
+	case MIG_REC_VDEV_PLAN:
+		return rc;
 	case MIG_REC_DEVICE:
 		return keep_device(r, rec, p);
 	case MIG_REC_VDEV:
@@ -345,6 +374,8 @@ int hv_restore_build(struct hv_vm *vm)
 	if (rc)
 		return rc;
 	mig_source_fd(&r->src, r->fd);
+	r->src.wait = serve_control;
+	r->src.wait_arg = r;
 	r->reader = mig_reader_new(&r->src, &ops, r);
 	if (!r->reader)
 		return refused(r, -ENOMEM);
@@ -371,7 +402,7 @@ int hv_restore_stream(struct hv_vm *vm)
 	free(r->written);
 	r->written = NULL;
 	if (!rc)
-		hv_mig_vdevs_restoring();
+		rc = hv_mig_vdevs_restoring();
 	if (!rc && hv_mig_vdevs_pending() && !vm->paused) {
 		log_warnx("--restore %s: the domain has disks or NICs: restore it --paused and add them "
 			  "(HVCTL_DEVICE_ADD) before it runs, as libxl does",

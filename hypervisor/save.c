@@ -147,6 +147,8 @@ static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res, 
 	h.vcpus_online = online_vcpus(vm);
 	mig_writer_init(&w, fd);
 	rc = mig_write_header(&w, &h);
+	if (!rc)
+		rc = hv_mig_vdevs_plan(vm, &w);
 	if (!rc && live_ns) {
 		rc = hv_precopy(vm, &w, live_ns, gate, res, paused_at);
 		if (!rc && online_vcpus(vm) != h.vcpus_online) {

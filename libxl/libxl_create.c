@@ -158,8 +158,18 @@ static int alloc_domid(libxl_ctx *ctx, struct libxl__layout *l)
  * message said it (else it is asked). The connection is kept for the
  * devices' requests (one connect, not one each).
  */
+static int write_console(libxl_ctx *ctx, const struct libxl__layout *l, const char *pty)
+{
+	int rc = libxl__xs_write(ctx, XS_NO_TX, pty, "/local/domain/%u/console/tty", l->domid);
+
+	if (rc < 0)
+		log_warnx("cannot write domain '%s''s console into xenstore: %s", l->name, log_strerror(rc));
+	return rc;
+}
+
+/* early: the console was published with the restore's early devices (attach_early). */
 static int publish_console(libxl_ctx *ctx, const struct libxl__layout *l, const char *control, int fd,
-			   const struct hvctl_ready *said, unsigned *restore_pending)
+			   const struct hvctl_ready *said, bool early, unsigned *restore_pending)
 {
 	struct hvctl_info info;
 	const char *pty = said->console_pty;
@@ -178,10 +188,7 @@ static int publish_console(libxl_ctx *ctx, const struct libxl__layout *l, const 
 			  log_strerror(rc));
 		return rc;
 	}
-	rc = libxl__xs_write(ctx, XS_NO_TX, pty, "/local/domain/%u/console/tty", l->domid);
-	if (rc < 0)
-		log_warnx("cannot write domain '%s''s console into xenstore: %s", l->name, log_strerror(rc));
-	return rc;
+	return early ? 0 : write_console(ctx, l, pty);
 }
 
 static void undo_create(libxl_ctx *ctx, uint32_t domid, int hv_pid, const char *control)
@@ -230,6 +237,47 @@ static void drop_devices(libxl_ctx *ctx, const libxl_domain_config *cfg, struct 
 		libxl__dev_prep_drop(ctx, &preps[i]);
 }
 
+/*
+ * A restore: once xenon-hv has read its stream's plan (HVCTL_READY_PLAN),
+ * the disks and NICs are added on its hidden socket and published
+ * Connected (and the console) while it reads the rest: none of it is in a
+ * migration's downtime then. A stream without a plan: they come after it
+ * (start_held). *ready: -1 once its last message came instead.
+ */
+static int attach_early(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
+			libxl_domain_config *cfg, struct libxl__dev_prep *preps, int pid, int *ready, int *fd,
+			struct hvctl_ready *said, int *status)
+{
+	struct libxl__dev_prep *nic_preps = preps + cfg->num_disks;
+	int rc = libxl__hv_wait_plan(pid, *ready, status, said);
+
+	if (rc == 1) {
+		close(*ready);
+		*ready = -1;
+		return 0;
+	}
+	if (rc < 0 || !said->restore_pending)
+		return rc;
+	rc = libxl__hv_connect_restored(control, fd);
+	if (rc < 0) {
+		log_warnx("xenon-hv for domain '%s' did not answer on %s: %s", l->name, control,
+			  log_strerror(rc));
+		return rc;
+	}
+	libxl__hv_keep_fd(ctx, l->domid, *fd);
+	rc = write_console(ctx, l, said->console_pty);
+	for (int i = 0; i < cfg->num_disks + cfg->num_nics; i++)
+		preps[i].restored = true;
+	for (int i = 0; rc == 0 && i < cfg->num_disks; i++)
+		rc = libxl__device_disk_attach(ctx, &cfg->disks[i], &preps[i], false);
+	for (int i = 0; rc == 0 && i < cfg->num_nics; i++)
+		rc = libxl__device_nic_attach(ctx, &cfg->nics[i], &nic_preps[i], false);
+	if (rc < 0)
+		log_warnx("domain '%s' was not restored: one of its devices could not be added (above)",
+			  cfg->c_info.name);
+	return rc;
+}
+
 static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
 		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, int *fd,
 		    struct libxl__keeper *keeper, libxl_domain_config *cfg, struct libxl__dev_prep *preps,
@@ -237,6 +285,7 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 {
 	char buf[16];
 	int rc, status = 0, ready = -1;
+	bool restore = opts && opts->restore;
 
 	rc = libxl__hv_spawn(ctx, l, control, opts, cg_fds, pid, keeper, &ready);
 	if (rc < 0)
@@ -251,11 +300,13 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 		rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/monitor-pid", l->domid);
 	if (rc == 0)
 		rc = prepare_devices(ctx, cfg, l->domid, preps);
+	if (rc == 0 && restore && cfg->num_disks + cfg->num_nics)
+		rc = attach_early(ctx, l, control, cfg, preps, *pid, &ready, fd, said, &status);
 	if (rc == 0 && opts && opts->prepared)
 		opts->prepared(opts->prepared_arg);
 	if (rc == 0)
-		rc = libxl__hv_wait_up(control, *pid, opts && opts->restore, &status, fd, ready, said);
-	else
+		rc = libxl__hv_wait_up(control, *pid, restore, &status, fd, ready, said);
+	else if (ready >= 0)
 		close(ready);
 	if (rc == -ECHILD) {
 		*pid = 0;
@@ -311,13 +362,25 @@ static int add_devices(libxl_ctx *ctx, libxl_domain_config *cfg, struct libxl__d
 	for (int i = 0; i < cfg->num_disks + cfg->num_nics; i++)
 		preps[i].restored = restore;
 	for (int i = 0; rc == 0 && i < cfg->num_disks; i++)
-		rc = libxl__device_disk_attach(ctx, &cfg->disks[i], &preps[i], false);
+		if (preps[i].plan) /* (not added already: attach_early) */
+			rc = libxl__device_disk_attach(ctx, &cfg->disks[i], &preps[i], false);
 	for (int i = 0; rc == 0 && i < cfg->num_nics; i++)
-		rc = libxl__device_nic_attach(ctx, &cfg->nics[i], &nic_preps[i], false);
+		if (nic_preps[i].plan)
+			rc = libxl__device_nic_attach(ctx, &cfg->nics[i], &nic_preps[i], false);
 	if (rc < 0)
 		log_warnx("domain '%s' was not created: one of its devices could not be added (above)",
 			  cfg->c_info.name);
 	return rc;
+}
+
+/* The disks and NICs prepared and not added yet (attach_early adds a restore's before it ends). */
+static unsigned devices_left(const libxl_domain_config *cfg, const struct libxl__dev_prep *preps)
+{
+	unsigned n = 0;
+
+	for (int i = 0; preps && i < cfg->num_disks + cfg->num_nics; i++)
+		n += !!preps[i].plan;
+	return n;
 }
 
 /* What must be done before the guest runs: devices, vCPU affinity. */
@@ -327,9 +390,18 @@ static bool hold_paused(const libxl_domain_config *cfg)
 	       cfg->b_info.num_vcpu_soft_affinity;
 }
 
-/* pending: the saved disks and NICs not added yet (xenon-hv's restore_pending). */
-static int restore_left(const libxl_domain_config *cfg, unsigned pending)
+/*
+ * pending: the saved disks and NICs not added yet, as counted from xenon-hv's
+ * ready message. Not 0: asked again, for a restore's early devices (from a
+ * file xenon-hv may have read to the end before it took them) count in the
+ * ready message when it was sent before them. Only a failing restore pays.
+ */
+static int restore_left(libxl_ctx *ctx, uint32_t domid, const libxl_domain_config *cfg, unsigned pending)
 {
+	struct hvctl_info info;
+
+	if (pending && libxl__hv_info(ctx, domid, &info) == 0)
+		pending = info.restore_pending;
 	if (!pending)
 		return 0;
 	log_warnx("domain '%s' was not restored: the saved domain had %u disk(s) or NIC(s) that its "
@@ -349,11 +421,11 @@ static int restore_left(const libxl_domain_config *cfg, unsigned pending)
 static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, bool stay_paused, bool restore,
 		      unsigned pending, struct libxl__dev_prep *preps)
 {
-	unsigned ndevs = (unsigned)cfg->num_disks + (unsigned)cfg->num_nics;
+	unsigned ndevs = devices_left(cfg, preps);
 	int rc;
 
 	if (!hold_paused(cfg))
-		return restore && stay_paused ? restore_left(cfg, pending) : 0;
+		return restore && stay_paused ? restore_left(ctx, domid, cfg, pending) : 0;
 	rc = libxl__vcpu_affinity_setup(ctx, domid, &cfg->b_info);
 	if (rc < 0)
 		log_warnx("domain '%s' was not created: its vCPUs could not be pinned (cpus=, cpus_soft=)",
@@ -361,7 +433,7 @@ static int start_held(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t domid, 
 	if (rc == 0)
 		rc = add_devices(ctx, cfg, preps, restore);
 	if (rc == 0 && restore && stay_paused)
-		rc = restore_left(cfg, pending > ndevs ? pending - ndevs : 0);
+		rc = restore_left(ctx, domid, cfg, pending > ndevs ? pending - ndevs : 0);
 	if (rc == 0 && !stay_paused && (rc = libxl_domain_unpause(ctx, domid)) < 0)
 		log_warnx(restore && rc == -ENODEV
 			      ? "domain '%s' was not restored: the saved domain had a disk or NIC that its "
@@ -446,7 +518,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		if (cg_fds[i] >= 0)
 			close(cg_fds[i]);
 	if (rc == 0)
-		rc = publish_console(ctx, &l, control, fd, &said, &pending);
+		rc = publish_console(ctx, &l, control, fd, &said, devices_left(cfg, preps) < ndevs, &pending);
 	if (rc == 0)
 		rc = start_held(ctx, cfg, l.domid, opts && opts->paused, opts && opts->restore, pending, preps);
 	libxl__hv_keep_fd(ctx, 0, -1);

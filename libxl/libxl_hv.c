@@ -58,7 +58,7 @@ static int check_peer(libxl_ctx *ctx, uint32_t domid, int fd)
 
 void libxl__hv_keep_fd(libxl_ctx *ctx, uint32_t domid, int fd)
 {
-	if (ctx->hv_kept_fd >= 0)
+	if (ctx->hv_kept_fd >= 0 && ctx->hv_kept_fd != fd)
 		close(ctx->hv_kept_fd);
 	ctx->hv_kept_fd = fd;
 	ctx->hv_kept_domid = domid;
@@ -417,32 +417,71 @@ static int wait_ready(int ready, int pidfd, long deadline)
 }
 
 /*
- * The ready message (one write, below PIPE_BUF): what libxl would ask next;
- * a lone byte (no message) leaves *said zeroed, to be asked. -1: none came.
+ * One message off the ready pipe (one write, below PIPE_BUF): 1, the last
+ * (HVCTL_READY; a lone byte, no message, leaves *said zeroed: ask INFO),
+ * 0, a restore's plan (HVCTL_READY_PLAN), or -1: none (EOF: it ended).
  */
 static int read_ready(int ready, struct hvctl_ready *said)
 {
 	ssize_t n;
 
+	memset(said, 0, sizeof(*said));
 	do
 		n = read(ready, said, sizeof(*said));
 	while (n < 0 && errno == EINTR);
-	if (n <= 0 || said->ready != HVCTL_READY)
+	if (n <= 0 || (said->ready != HVCTL_READY && said->ready != HVCTL_READY_PLAN))
 		return -1;
-	if ((size_t)n < sizeof(*said))
+	if ((size_t)n < sizeof(*said)) {
+		bool lone = said->ready == HVCTL_READY;
+
 		memset(said, 0, sizeof(*said));
+		return lone ? 1 : -1;
+	}
 	said->console_pty[sizeof(said->console_pty) - 1] = '\0';
-	return 0;
+	return said->ready == HVCTL_READY;
 }
 
-/* A restore's socket at its hidden name, or at its own if it has taken it already (a rename: one of them). */
-static int connect_restored(const char *control, const char *incoming, int *fd)
+int libxl__hv_connect_restored(const char *control, int *fd)
 {
-	int rc = hvctl_connect_timeout(incoming, LIBXL__HV_TIMEOUT_MS, fd);
+	char incoming[LIBXL_PATH_MAX];
+	int rc;
 
-	if (rc == -ENOENT || rc == -ECONNREFUSED)
+	if (!hvctl_incoming_socket(control, incoming, sizeof(incoming)))
+		return -ENAMETOOLONG;
+	rc = hvctl_connect_timeout(incoming, LIBXL__HV_TIMEOUT_MS, fd);
+	if (rc == -ENOENT || rc == -ECONNREFUSED) /* it has taken its own name already (a rename: one of them) */
 		rc = hvctl_connect_timeout(control, LIBXL__HV_TIMEOUT_MS, fd);
 	return rc;
+}
+
+/*
+ * Messages until the one wanted (plan: the first of a restore, else the
+ * last): 1, the last came; 0, a plan came; -ECHILD, pid ended first (its
+ * wait status in *status); -ETIMEDOUT. A plan nobody waits for is passed.
+ */
+static int wait_message(int pid, int ready, long deadline, bool plan, int *status, struct hvctl_ready *said)
+{
+	int pidfd = pidfd_open(pid, 0), rc = 0, m;
+
+	if (pidfd < 0)
+		return -errno;
+	memset(said, 0, sizeof(*said));
+	while (rc == 0 && libxl__now_ms() < deadline) {
+		rc = wait_ready(ready, pidfd, deadline);
+		if (rc != 1)
+			continue;
+		m = read_ready(ready, said);
+		rc = m < 0 ? -ECHILD : m == 1 ? 1 : plan ? 2 : 0;
+	}
+	close(pidfd);
+	if (rc == -ECHILD && waitpid(pid, status, 0) != pid)
+		*status = 0;
+	return rc == 2 ? 0 : rc == 0 ? -ETIMEDOUT : rc;
+}
+
+int libxl__hv_wait_plan(int pid, int ready, int *status, struct hvctl_ready *said)
+{
+	return wait_message(pid, ready, LONG_MAX, true, status, said);
 }
 
 /*
@@ -455,39 +494,25 @@ static int connect_restored(const char *control, const char *incoming, int *fd)
  * migration): no deadline then; it either answers or ends (a cut or bad
  * stream), and the pidfd says so. It says so before its socket takes its
  * name (the connection is made to the hidden one: a migration's downtime).
+ * ready -1: the message was read already (libxl__hv_wait_plan); *fd >= 0:
+ * connected already (the restore's early devices).
  */
 int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, int *fd, int ready,
 		      struct hvctl_ready *said)
 {
 	long deadline = restore ? LONG_MAX : libxl__now_ms() + HV_UP_TIMEOUT_MS;
-	int pidfd = pidfd_open(pid, 0), rc = 0;
-	char incoming[LIBXL_PATH_MAX];
+	int rc = 1;
 
-	if (restore && !hvctl_incoming_socket(control, incoming, sizeof(incoming))) {
+	if (ready >= 0) {
+		rc = wait_message(pid, ready, deadline, false, status, said);
 		close(ready);
-		if (pidfd >= 0)
-			close(pidfd);
-		return -ENAMETOOLONG;
 	}
-	if (pidfd < 0) {
-		close(ready);
-		return -errno;
-	}
-	while (rc == 0 && libxl__now_ms() < deadline)
-		rc = wait_ready(ready, pidfd, deadline);
-	memset(said, 0, sizeof(*said));
-	if (rc == 1 && read_ready(ready, said) < 0)
-		rc = -ECHILD;
+	if (rc == 1 && *fd >= 0)
+		rc = 0;
 	else if (rc == 1 && restore)
-		rc = connect_restored(control, incoming, fd);
+		rc = libxl__hv_connect_restored(control, fd);
 	else if (rc == 1)
 		rc = hvctl_connect_timeout(control, LIBXL__HV_TIMEOUT_MS, fd);
-	else if (rc == 0)
-		rc = -ETIMEDOUT;
-	close(ready);
-	close(pidfd);
-	if (rc == -ECHILD && waitpid(pid, status, 0) != pid)
-		*status = 0;
 	return rc;
 }
 

@@ -260,9 +260,15 @@ unsigned libxl__keeper_run(int sock);
  * read the whole stream.
  */
 struct hvctl_ready;
-/* said: xenon-hv's ready message (zeroed if it sent none: ask INFO). */
+/* said: xenon-hv's ready message (zeroed if it sent none: ask INFO). ready
+ * -1: read already (libxl__hv_wait_plan); *fd >= 0: connected already. */
 int libxl__hv_wait_up(const char *control, int pid, bool restore, int *status, int *fd, int ready,
 		      struct hvctl_ready *said);
+/* A restore's first message: 0, its plan (HVCTL_READY_PLAN in *said); 1, the
+ * ready one (xenon-hv sends no plan: pass *said on, ready -1); -ECHILD. */
+int libxl__hv_wait_plan(int pid, int ready, int *status, struct hvctl_ready *said);
+/* A restore's control socket, at its hidden name (or its own, once renamed). */
+int libxl__hv_connect_restored(const char *control, int *fd);
 /* CLOCK_MONOTONIC in milliseconds, for deadlines. */
 long libxl__now_ms(void);
 /* 1 when pid runs (a zombie has ended), else 0. */

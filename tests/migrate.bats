@@ -24,10 +24,12 @@ setup() {
 	XSD_PID=
 	NS=
 	FEED=
+	WFD=
 }
 
 local_teardown() {
 	[ -z "${FEED:-}" ] || exec {FEED}>&-
+	[ -z "${WFD:-}" ] || exec {WFD}>&-
 	[ -n "${BATS_TEST_COMPLETED:-}" ] || { dump_threads "$HV_PID"; dump_threads "$HV2_PID"; }
 	kill_pid "$HV_PID"
 	kill_pid "$HV2_PID"
@@ -171,9 +173,9 @@ con2_has() { tr -d '\r' <"$T/out2" | grep -Eq -- "$1"; }
 # sector_text IMG N: the text the guest wrote at sector N.
 sector_text() { dd if="$1" bs=512 skip="$2" count=1 status=none | tr -d '\0'; }
 
-@test "a guest with a disk and a NIC is saved and restored: its data reads back, new writes persist, it answers ping" {
-	require_kvm
-	command -v python3 >/dev/null || skip "needs python3 (tests/net-peer)"
+# A guest with a disk (xvda, $T/disk.img) and a NIC (tap xtap0 in bridge xbr0 of
+# namespace $NS) that wrote "before-save" at sector 3, saved to $T/dom.save.
+saved_disk_nic_guest() {
 	NS=xenon-test-$$-mig$BATS_TEST_NUMBER
 	ip netns add "$NS"
 	in_ns ip link set lo up
@@ -194,6 +196,12 @@ sector_text() { dd if="$1" bs=512 skip="$2" count=1 status=none | tr -d '\0'; }
 	[ "$status" -eq 0 ]
 	wait_gone HV_PID 10
 	[ "$HV_STATUS" -eq 5 ]
+}
+
+@test "a guest with a disk and a NIC is saved and restored: its data reads back, new writes persist, it answers ping" {
+	require_kvm
+	command -v python3 >/dev/null || skip "needs python3 (tests/net-peer)"
+	saved_disk_nic_guest
 	mkfifo "$T/in2"
 	exec {FEED}<>"$T/in2"
 	in_ns "$HV" --restore "$T/dom.save" --control "$SOCK2" --paused <"$T/in2" >"$T/out2" 2>"$T/err2" 3>&- &
@@ -229,6 +237,53 @@ sector_text() { dd if="$1" bs=512 skip="$2" count=1 status=none | tr -d '\0'; }
 	[ "$(sector_text "$T/disk.img" 4)" = "after-restore" ]
 }
 
+# xenon-migration(7), VDEV_PLAN; xenon-hv(8), --ready: what a migration's receiver does.
+@test "the stream's plan lets a disk be added while the rest is still read; it takes its state at the end" {
+	require_kvm
+	saved_disk_nic_guest
+	local len incoming="$T/.ctl2.sock.incoming"
+	len=$(stat -c %s "$T/dom.save")
+	mkfifo "$T/stream" "$T/in2"
+	exec {FEED}<>"$T/in2" {WFD}<>"$T/stream"
+	in_ns "$HV" --restore "$T/stream" --control "$SOCK2" --paused --verbose --ready 9 9> >(cat >"$T/ready.out") \
+		<"$T/in2" >"$T/out2" 2>"$T/err2" 3>&- &
+	HV2_PID=$!
+	head -c $((len - 16)) "$T/dom.save" >&"$WFD" # all but END (a record header of 16 bytes)
+	# The first message says how many devices it takes now: the disk and the NIC.
+	wait_for 10 test -s "$T/ready.out"
+	[ "$(od -An -tx1 -N8 "$T/ready.out" | tr -d ' ')" = "7000000002000000" ]
+	wait_for 10 test -S "$incoming"
+	run in_ns "$HVCTL" "$incoming" device-add vbd devid=51712 "target=$T/disk.img"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"vbd 51712: mmio 0xd0000000 "* ]] # where the plan put it
+	grep -q "restore: vbd 51712 added while the stream is read" "$T/err2"
+	# Only devices, and only the plan's, until the stream has ended.
+	run in_ns "$HVCTL" "$incoming" device-add vbd devid=51728 "target=$T/disk.img"
+	[ "$status" -ne 0 ]
+	grep -q "vbd 51728 is not in the saved domain" "$T/err2"
+	run "$HVCTL" "$incoming" unpause
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Resource temporarily unavailable"* ]]
+	[ ! -e "$SOCK2" ]
+	tail -c 16 "$T/dom.save" >&"$WFD"
+	exec {WFD}>&-
+	WFD=
+	wait_for 10 test -S "$SOCK2"
+	grep -q "restore: vbd 51712 continues where it was saved" "$T/err2"
+	run in_ns "$HVCTL" "$SOCK2" unpause # the NIC has not come
+	[ "$status" -ne 0 ]
+	run in_ns "$HVCTL" "$SOCK2" device-add vif devid=0 tap=xtap0 mac=00:16:3e:00:00:05
+	[ "$status" -eq 0 ]
+	"$HVCTL" "$SOCK2" unpause
+	printf '%s\r' "blk read xvda 3" >&"$FEED"
+	wait_for 20 con2_has '\|before-save'
+	printf '%s\r' "blk write xvda 4 after-restore" >&"$FEED"
+	wait_for 20 con2_has '^xvda: wrote 13 bytes at sector 4'
+	"$HVCTL" "$SOCK2" destroy
+	wait_gone HV2_PID 10
+	[ "$(sector_text "$T/disk.img" 4)" = "after-restore" ]
+}
+
 # These need no KVM: the stream is refused at its header, before /dev/kvm is opened.
 @test "--restore: a file that is no save file, a missing file and --kernel with it are refused" {
 	echo "not a save file" >"$T/junk"
@@ -243,10 +298,10 @@ sector_text() { dd if="$1" bs=512 skip="$2" count=1 status=none | tr -d '\0'; }
 	[[ "$output" == *"give no --kernel"* ]]
 	# A stream of another version is refused by its header too.
 	"$STREAM_TEST" --seed "$T/seed"
-	printf '\x03' | dd of="$T/seed" bs=1 seek=8 conv=notrunc status=none
+	printf '\x04' | dd of="$T/seed" bs=1 seek=8 conv=notrunc status=none
 	run "$HV" --restore "$T/seed" --control "$SOCK2" --console "$T/out2"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"version 3 with a 64-byte header: this xenon-hv reads versions 1 to 2"* ]]
+	[[ "$output" == *"version 4 with a 64-byte header: this xenon-hv reads versions 1 to 3"* ]]
 	[ ! -e "$SOCK2" ]
 }
 

@@ -31,6 +31,7 @@ struct sink {
 	uint64_t regs_rip[2];
 	char device[MIG_DEVICE_NAME];
 	size_t device_len;
+	uint32_t first_record; /* the type of the first record record() saw */
 };
 
 static int sink_header(void *o, const struct mig_header *h)
@@ -72,6 +73,8 @@ static int sink_record(void *o, const struct mig_rec *r, const void *p)
 {
 	struct sink *s = o;
 
+	if (!s->first_record)
+		s->first_record = r->type;
 	s->records[r->type]++;
 	if (r->type == MIG_REC_REGS && r->instance < 2)
 		s->regs_rip[r->instance] = ((const struct kvm_regs *)p)->rip;
@@ -164,6 +167,15 @@ static void write_vdevs(struct mig_writer *w)
 	CHECK_INT(mig_write_record(w, MIG_REC_VDEV, 1, &v, sizeof(v), &f, sizeof(f)), 0);
 }
 
+/* Where those two sit (VDEV_PLAN), first after the header as a save writes it. */
+static void write_plan(struct mig_writer *w)
+{
+	struct mig_vdev_place e[2] = {{.kind = MIG_VDEV_KIND_VBD, .devid = 51712, .base = 0xd0000000, .irq = 16},
+				      {.kind = MIG_VDEV_KIND_VIF, .devid = 0, .base = 0xd0001000, .irq = 17}};
+
+	CHECK_INT(mig_write_record(w, MIG_REC_VDEV_PLAN, 0, e, sizeof(e), NULL, 0), 0);
+}
+
 /* All of RAM: every page, the zero ones as markers, in records of MIG_PAGES_MAX. */
 static void write_memory(struct mig_writer *w)
 {
@@ -198,6 +210,7 @@ static uint8_t *make_stream(size_t *len)
 		src_ram[i] = (uint8_t)(i >> 12) | 1;
 	mig_writer_init(&w, fd);
 	CHECK_INT(mig_write_header(&w, &h), 0);
+	write_plan(&w);
 	write_memory(&w);
 	for (unsigned i = 0; i < 2; i++)
 		write_vcpu(&w, i);
@@ -254,6 +267,8 @@ static void test_round_trip(void)
 	CHECK_STR(s.device, "uart");
 	CHECK_INT(s.device_len, 3);
 	CHECK_INT(s.records[MIG_REC_VDEV], 2);
+	CHECK_INT(s.records[MIG_REC_VDEV_PLAN], 1);
+	CHECK_INT(s.first_record, MIG_REC_VDEV_PLAN);
 	/* Zero pages cost 8 bytes, not 4 KiB. */
 	CHECK(len < (PAGES - s.zero_pages) * MIG_PAGE_SIZE + PAGES * 8 + 64 * 1024);
 	free(buf);
@@ -272,7 +287,9 @@ static int write_small(int fd, size_t *len)
 	int rc;
 
 	mig_writer_init(&w, fd);
-	rc = mig_write_header(&w, &h) || mig_write_pages(&w, pfns, data, 3);
+	rc = mig_write_header(&w, &h);
+	write_plan(&w);
+	rc = rc || mig_write_pages(&w, pfns, data, 3);
 	write_vcpu(&w, 0);
 	for (unsigned c = 0; c < MIG_IRQCHIPS && !rc; c++) {
 		memset(&chip, 0, sizeof(chip));
@@ -361,7 +378,7 @@ static void test_corrupt(void)
 	expect_refused("version", 8, 0, 0, &u32, 4, -EBADMSG);
 	u32 = 0;
 	expect_refused("version 0", 8, 0, 0, &u32, 4, -EBADMSG);
-	u32 = 1; /* a version 1 stream has no VDEV records */
+	u32 = 1; /* a version 1 stream has no VDEV_PLAN (nor VDEV) records */
 	expect_refused("version 1", 8, 0, 0, &u32, 4, -EBADMSG);
 	u32 = 65;
 	expect_refused("vcpus", offsetof(struct mig_header, nr_vcpus), 0, 0, &u32, 4, -EBADMSG);
@@ -406,6 +423,71 @@ static void test_corrupt(void)
 	expect_refused("missing", 0, MIG_REC_CLOCK, 0, &u32, 4, -EBADMSG);
 	u32 = 1;
 	expect_refused("end inst", 4, MIG_REC_END, 0, &u32, 4, -EBADMSG);
+}
+
+/* The plan: first, version 3, well-formed entries, and the VDEV records it announces, where it puts them. */
+static void test_plan_corrupt(void)
+{
+	const size_t p = sizeof(struct mig_rec), e1 = p + sizeof(struct mig_vdev_place);
+	uint32_t u32;
+	uint64_t u64;
+
+	u32 = 2; /* version 2 has no plan */
+	expect_refused("plan v2", 8, 0, 0, &u32, 4, -EBADMSG);
+	u32 = 7;
+	expect_refused("plan kind", p + offsetof(struct mig_vdev_place, kind), MIG_REC_VDEV_PLAN, 0, &u32, 4,
+		       -EBADMSG);
+	u64 = 0xc0000000;
+	expect_refused("plan base", p + offsetof(struct mig_vdev_place, base), MIG_REC_VDEV_PLAN, 0, &u64, 8,
+		       -EBADMSG);
+	u32 = 24;
+	expect_refused("plan irq", p + offsetof(struct mig_vdev_place, irq), MIG_REC_VDEV_PLAN, 0, &u32, 4,
+		       -EBADMSG);
+	u32 = 1;
+	expect_refused("plan pad", p + offsetof(struct mig_vdev_place, pad), MIG_REC_VDEV_PLAN, 0, &u32, 4,
+		       -EBADMSG);
+	u32 = 1;
+	expect_refused("plan inst", 4, MIG_REC_VDEV_PLAN, 0, &u32, 4, -EBADMSG);
+	u64 = 0xd0000000; /* the NIC in the disk's window */
+	expect_refused("plan window twice", e1 + offsetof(struct mig_vdev_place, base), MIG_REC_VDEV_PLAN, 0,
+		       &u64, 8, -EBADMSG);
+	const uint32_t disk[2] = {MIG_VDEV_KIND_VBD, 51712}; /* the disk twice */
+	expect_refused("plan dev twice", e1 + offsetof(struct mig_vdev_place, kind), MIG_REC_VDEV_PLAN, 0, disk,
+		       sizeof(disk), -EBADMSG);
+	u32 = 20; /* not whole entries */
+	expect_refused("plan len", 8, MIG_REC_VDEV_PLAN, 0, &u32, 4, -EBADMSG);
+	u32 = 1; /* the NIC's VDEV record: devid 1, which the plan lacks (and devid 0 never comes) */
+	expect_refused("plan lacks", p + offsetof(struct mig_vdev, devid), MIG_REC_VDEV, 1, &u32, 4, -EBADMSG);
+	u32 = 18; /* the NIC's VDEV record on another pin than the plan's */
+	expect_refused("plan irq moved", p + offsetof(struct mig_vdev, irq), MIG_REC_VDEV, 1, &u32, 4, -EBADMSG);
+	u32 = MIG_REC_CONSOLE; /* the NIC's VDEV record replaced: END finds the plan's NIC missing */
+	expect_refused("plan missing", 0, MIG_REC_VDEV, 1, &u32, 4, -EBADMSG);
+}
+
+/* A plan anywhere but first is refused. */
+static void test_plan_late(void)
+{
+	struct mig_header h = {.nr_vcpus = 1, .platform = 1, .mem_bytes = MIG_MIN_MEM, .vcpus_online = 1};
+	static uint8_t page[MIG_PAGE_SIZE] = {1};
+	uint64_t pfn = 0x100;
+	const void *data = page;
+	struct mig_writer w;
+	int fd = memfd_create("late", 0);
+	uint8_t *buf;
+	struct sink s;
+
+	mig_writer_init(&w, fd);
+	CHECK_INT(mig_write_header(&w, &h), 0);
+	CHECK_INT(mig_write_pages(&w, &pfn, &data, 1), 0);
+	write_plan(&w);
+	CHECK_INT(mig_write_end(&w), 0);
+	buf = malloc(w.bytes);
+	CHECK(pread(fd, buf, w.bytes, 0) == (ssize_t)w.bytes);
+	memset(&s, 0, sizeof(s));
+	CHECK_INT(read_buf(buf, w.bytes, &s), -EBADMSG);
+	CHECK_INT(s.records[MIG_REC_VDEV_PLAN], 0);
+	free(buf);
+	close(fd);
 }
 
 /* Each field of a VDEV record a hostile stream could bend. */
@@ -611,6 +693,8 @@ int main(int argc, char **argv)
 	RUN(test_truncated);
 	RUN(test_corrupt);
 	RUN(test_vdev_corrupt);
+	RUN(test_plan_corrupt);
+	RUN(test_plan_late);
 	RUN(test_callback_error);
 	RUN(test_fd);
 	RUN(test_layout);
