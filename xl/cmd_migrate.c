@@ -130,6 +130,7 @@ struct migrate {
 	/* CLOCK_MONOTONIC: the source's last pause, the "running" report */
 	uint64_t paused_at, running_at;
 	char away[LIBXL_NAME_MAX + 1]; /* the source's name while it is handed over */
+	libxl_rename_ahead *ahead;     /* its rename, checked while the stream goes */
 };
 
 /* --debug: a phase of the sender, and the time since the source's last pause. */
@@ -211,6 +212,31 @@ static void summary(const struct migrate *m, const libxl_save_stats *st, uint64_
 #define HANDOVER_UNDEFINED (-ENOTRECOVERABLE)
 
 /*
+ * Before the stream: the source's rename to <name>--migratedaway is
+ * checked in a transaction left open while the stream goes (hand_over
+ * writes and commits it: two round trips, not the whole rename, while the
+ * receiver builds its copy). If it cannot begin, hand_over renames in full.
+ */
+static void rename_ahead(libxl_ctx *ctx, struct migrate *m)
+{
+	snprintf(m->away, sizeof(m->away), "%.*s%s", (int)(LIBXL_NAME_MAX - strlen(AWAY_SUFFIX)), m->name,
+		 AWAY_SUFFIX);
+	if (libxl_domain_rename_begin(ctx, m->domid, NULL, m->away, &m->ahead) < 0)
+		m->ahead = NULL;
+}
+
+/* The rename begun ahead, dropped (the stream failed) or committed; else the whole rename. */
+static int rename_away(libxl_ctx *ctx, struct migrate *m, bool commit)
+{
+	libxl_rename_ahead *ahead = m->ahead;
+
+	m->ahead = NULL;
+	if (ahead)
+		return libxl_domain_rename_end(ctx, ahead, commit);
+	return commit ? libxl_domain_rename(ctx, m->domid, NULL, m->away) : 0;
+}
+
+/*
  * The stream has gone: hand the domain over. The source takes its
  * --migratedaway name at once, while the receiver still builds its copy
  * (off the critical path of the downtime, and still before "go", as in
@@ -221,14 +247,10 @@ static void summary(const struct migrate *m, const libxl_save_stats *st, uint64_
  */
 static int hand_over(libxl_ctx *ctx, struct migrate *m)
 {
-	char *away = m->away;
-	int rc;
+	int rc = rename_away(ctx, m, true);
 
-	snprintf(away, sizeof(m->away), "%.*s%s", (int)(LIBXL_NAME_MAX - strlen(AWAY_SUFFIX)), m->name,
-		 AWAY_SUFFIX);
-	rc = libxl_domain_rename(ctx, m->domid, NULL, away);
 	if (rc < 0) {
-		log_warnx("migrate: cannot rename domain %u to '%s': %s", m->domid, away, log_strerror(rc));
+		log_warnx("migrate: cannot rename domain %u to '%s': %s", m->domid, m->away, log_strerror(rc));
 		return rc;
 	}
 	sender_phase(m, "source renamed --migratedaway");
@@ -299,9 +321,12 @@ static int migrate(libxl_ctx *ctx, struct migrate *m)
 	if (rc == 0 && (rc = expect(m->from, msg_ready, false, "the receiver")) == 0)
 		sender_phase(m, "the receiver is ready");
 	if (rc == 0 && (rc = xl_save_header_write(m->to, json)) == 0) {
+		rename_ahead(ctx, m);
 		rc = send_domain(ctx, m, &st);
 		if (rc == 0)
 			rc = hand_over(ctx, m);
+		else
+			rename_away(ctx, m, false);
 		if (rc < 0 && rc != HANDOVER_UNDEFINED)
 			libxl_domain_unpause(ctx, m->domid); /* it ran before: it runs on */
 	}
