@@ -399,6 +399,11 @@ int hv_control_publish(struct hv_vm *vm)
 	return vm->control ? ctl_file_publish(&vm->control->file) : -EINVAL;
 }
 
+int hv_control_publish_ask(struct hv_vm *vm)
+{
+	return vm->control ? ctl_file_publish_ask(&vm->control->file) : -EINVAL;
+}
+
 int hv_control_unlinker(struct hv_vm *vm)
 {
 	return vm->control ? ctl_file_unlinker(&vm->control->file) : 0;

@@ -187,13 +187,25 @@ int ctl_file_unlinker(struct ctl_file *f)
 	return 0;
 }
 
-static int ask_unlinker(struct ctl_file *f)
+int ctl_file_publish_ask(struct ctl_file *f)
 {
 	char c = PUBLISH;
-	int err;
 
+	if (f->published || f->asked || f->unlinker_fd < 0)
+		return 0;
 	if (write(f->unlinker_fd, &c, 1) != 1)
 		return -errno;
+	f->asked = 1;
+	return 0;
+}
+
+static int ask_unlinker(struct ctl_file *f)
+{
+	int err, rc = ctl_file_publish_ask(f);
+
+	if (rc)
+		return rc;
+	f->asked = 0;
 	if (read(f->unlinker_fd, &err, sizeof(err)) != sizeof(err))
 		return -EPIPE;
 	return -err;

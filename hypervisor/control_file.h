@@ -22,6 +22,7 @@ struct ctl_file {
 	pid_t unlinker;
 	int bound;     /* a file of ours exists */
 	int published; /* it is under path */
+	int asked;     /* the unlinker was asked to publish; its answer not read yet */
 };
 
 /* Binds fd under path (hidden: under its incoming name, path itself left
@@ -31,6 +32,8 @@ int ctl_file_bind(struct ctl_file *f, int fd, const char *path, int hidden);
 int ctl_file_unlinker(struct ctl_file *f);
 /* The hidden name becomes path (never replacing a file there); 0 when bound under path. */
 int ctl_file_publish(struct ctl_file *f);
+/* The unlinker asked to do it now (if there is one); ctl_file_publish then reads its answer. */
+int ctl_file_publish_ask(struct ctl_file *f);
 /* Removes the file (whichever name it has) and ends the unlinker. */
 void ctl_file_remove(struct ctl_file *f);
 

@@ -434,6 +434,7 @@ void hv_console_ring_restore(struct hv_vm *vm, const uint8_t *buf, size_t len);
 /* hidden: under its incoming name until hv_control_publish (a restore, control_file.h). */
 int hv_control_open(struct hv_vm *vm, const char *path, int hidden);
 int hv_control_publish(struct hv_vm *vm);
+int hv_control_publish_ask(struct hv_vm *vm); /* its root helper asked now, hv_control_publish waits */
 void hv_control_close(struct hv_vm *vm);
 /* The socket's directory (an O_PATH fd), where it is unlinked at the end; -1 if none. */
 int hv_control_dirfd(struct hv_vm *vm);

@@ -173,9 +173,10 @@ int main(int argc, char **argv)
 	 * A restore is ready before the socket takes its name and the devices
 	 * settle (the guest's xenstore watches): libxl connects to the hidden
 	 * name meanwhile (a migration's downtime), and no request is read
-	 * before both are done.
+	 * before both are done. The rename (the root helper's) and the watches
+	 * (xenstored's) run side by side: asked, settled, then answered.
 	 */
-	if (args.restore && (hv_control_publish(&vm) || hv_devices_settle(&vm))) {
+	if (args.restore && (hv_control_publish_ask(&vm) || hv_devices_settle(&vm) || hv_control_publish(&vm))) {
 		hv_cleanup(&vm);
 		return HV_EXIT_ERROR;
 	}

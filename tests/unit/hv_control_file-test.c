@@ -191,6 +191,30 @@ static void test_unlinker_publishes_and_removes(void)
 	drop_dir();
 }
 
+/* Asked first, answered later (a restore settles its devices meanwhile): once, whatever the asks. */
+static void test_unlinker_asked_ahead(void)
+{
+	struct ctl_file f;
+	int s = listening_socket();
+
+	fresh_dir();
+	CHECK_INT(ctl_file_bind(&f, s, path, 1), 0);
+	CHECK(listen(s, 1) == 0);
+	CHECK_INT(ctl_file_unlinker(&f), 0);
+	CHECK_INT(ctl_file_publish_ask(&f), 0);
+	CHECK_INT(ctl_file_publish_ask(&f), 0); /* not asked twice: one answer to read */
+	CHECK_INT(ctl_file_publish(&f), 0);
+	CHECK(f.published && !f.asked);
+	CHECK(!exists(hidden));
+	CHECK_INT(try_connect(path), 0);
+	CHECK_INT(ctl_file_publish_ask(&f), 0); /* published: nothing to ask */
+	CHECK(!f.asked);
+	ctl_file_remove(&f);
+	CHECK(!exists(path) && !exists(hidden));
+	close(s);
+	drop_dir();
+}
+
 /*
  * xenon-hv killed in the middle of a restore: its unlinker sees EOF and
  * removes the hidden file. (We are the subreaper, so the orphaned unlinker
@@ -231,6 +255,7 @@ int main(void)
 	RUN(test_stale_name_replaced);
 	RUN(test_publish_never_replaces);
 	RUN(test_unlinker_publishes_and_removes);
+	RUN(test_unlinker_asked_ahead);
 	RUN(test_unlinker_after_a_kill);
 	return unit_done();
 }
