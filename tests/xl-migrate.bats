@@ -196,6 +196,26 @@ debug_phases() {
 	on_b ticking_more mg1
 }
 
+@test "a failure the receiver reports after 'go' (the name is taken there): its copy goes, the source runs on" {
+	require_kvm
+	on_b xl create "$T/mg.cfg" # B has a domain mg1 of its own: the copy cannot take the name
+	b_old=$(on_b xl domid mg1)
+	running_guest
+	old=$(xl domid mg1)
+	run xl migrate -s "$T/to-b" mg1 hostb
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"migrate-receive: cannot rename domain "*" to 'mg1': "* ]]
+	[[ "$output" == *"the receiver reports failure"* ]]
+	[[ "$output" == *"domain mg1 ($old) was not migrated; it runs on here"* ]]
+	[[ "$output" != *"final handshake"* ]]
+	[ "$(xl domid mg1)" = "$old" ]
+	[[ "$(state_of mg1)" != *p* ]]
+	ticking_more mg1
+	[ "$(on_b xl domid mg1)" = "$b_old" ]
+	wait_for 10 eval '[ -z "$(on_b xl list | awk '"'"'$1 ~ /--(incoming|migratedaway)$/'"'"')" ]'
+}
+
 # incoming_on_b: the receiver has begun building its copy (mg1--incoming exists on host B).
 incoming_on_b() {
 	local d

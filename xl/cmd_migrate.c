@@ -108,14 +108,17 @@ static int expect(int fd, const char *msg, bool status, const char *who)
 	return 0;
 }
 
-static int say(int fd, const char *msg, int status)
-{
-	unsigned char st = status ? 1 : 0;
-	int rc = xl_write_all(fd, msg, strlen(msg));
+#define NO_STATUS 1 /* say's: a message without a status byte (rc is 0 or -errno) */
 
-	if (rc == 0 && status >= 0)
-		rc = xl_write_all(fd, &st, 1);
-	return rc;
+/* msg, then (unless NO_STATUS) a status byte: 0 for rc 0, 1 for a failure. */
+static int say(int fd, const char *msg, int rc)
+{
+	unsigned char st = rc ? 1 : 0;
+	int err = xl_write_all(fd, msg, strlen(msg));
+
+	if (err == 0 && rc != NO_STATUS)
+		err = xl_write_all(fd, &st, 1);
+	return err;
 }
 
 /* ---- the sender -------------------------------------------------------- */
@@ -259,7 +262,7 @@ static int hand_over(libxl_ctx *ctx, struct migrate *m)
 		rc = expect(m->from, msg_received, true, "the receiver");
 	if (rc == 0) {
 		sender_phase(m, "the receiver has the domain");
-		rc = say(m->to, msg_go, -1);
+		rc = say(m->to, msg_go, NO_STATUS);
 	}
 	if (rc == 0) {
 		sender_phase(m, "told the receiver to go");
@@ -455,7 +458,7 @@ static void say_prepared(void *arg)
 	if (!o->prepared)
 		return;
 	o->prepared = NULL; /* a reboot's create later says nothing */
-	if (say(1, msg_prepared, -1) == 0)
+	if (say(1, msg_prepared, NO_STATUS) == 0)
 		phase(o->debug, "migrate-receive", "said it has built the domain");
 }
 
@@ -514,7 +517,7 @@ int main_migrate_receive(int argc, char **argv)
 	o.restore_fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
 	o.prepared = say_prepared;
 	o.prepared_arg = &o;
-	rc = o.restore_fd < 0 ? -errno : say(1, msg_ready, -1);
+	rc = o.restore_fd < 0 ? -errno : say(1, msg_ready, NO_STATUS);
 	if (rc == 0 && !(ctx = xl_ctx_open()))
 		rc = -ENOTCONN;
 	if (rc == 0)
