@@ -324,7 +324,9 @@ int libxl_domain_unpause(libxl_ctx *ctx, uint32_t domid);
  * Connect to the domain's xenon-hv now and keep the connection for this
  * context's next calls on that domain (one domain at a time; until
  * libxl_ctx_free, its destroy, or a keep for another): a migration's
- * receiver connects before "go", not in the downtime.
+ * receiver connects before "go", not in the downtime. A domain just
+ * restored is reached at its control socket's hidden name if it has not
+ * taken its own yet.
  */
 int libxl_domain_hv_keep(libxl_ctx *ctx, uint32_t domid);
 

@@ -64,10 +64,34 @@ void libxl__hv_keep_fd(libxl_ctx *ctx, uint32_t domid, int fd)
 	ctx->hv_kept_domid = domid;
 }
 
+/*
+ * A domain just restored may not have renamed its control socket into place
+ * yet (xenon-hv asks its root helper while it reads no request): its hidden
+ * name then, the same xenon-hv (check_peer says so too).
+ */
+static int connect_incoming(libxl_ctx *ctx, uint32_t domid, int *fd)
+{
+	char path[LIBXL_PATH_MAX], incoming[LIBXL_PATH_MAX];
+	int rc = libxl__hv_socket_path(ctx, domid, path, sizeof(path));
+
+	if (rc < 0)
+		return rc;
+	if (!hvctl_incoming_socket(path, incoming, sizeof(incoming)))
+		return -ENAMETOOLONG;
+	rc = hvctl_connect_timeout(incoming, LIBXL__HV_TIMEOUT_MS, fd);
+	if (rc == -ENOENT || rc == -ECONNREFUSED)
+		return libxl__hv_connect_own(ctx, domid, fd); /* renamed meanwhile */
+	if (rc == 0 && (rc = check_peer(ctx, domid, *fd)) < 0)
+		close(*fd);
+	return rc;
+}
+
 int libxl_domain_hv_keep(libxl_ctx *ctx, uint32_t domid)
 {
 	int fd, rc = libxl__hv_connect_own(ctx, domid, &fd);
 
+	if (rc == -ESRCH)
+		rc = connect_incoming(ctx, domid, &fd);
 	if (rc == 0)
 		libxl__hv_keep_fd(ctx, domid, fd);
 	return rc;
