@@ -497,7 +497,7 @@ static int held_events(libxl_ctx *ctx, uint32_t domid, libxl_death *how, bool *h
 	int fd = -1;
 
 	*held = false;
-	if (libxl__hv_connect_own(ctx, domid, &fd) < 0)
+	if (libxl__hv_connect_fresh(ctx, domid, &fd) < 0)
 		return -1;
 	if (hvctl_subscribe(fd) < 0) {
 		close(fd);

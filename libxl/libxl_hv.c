@@ -86,12 +86,17 @@ static int connect_incoming(libxl_ctx *ctx, uint32_t domid, int *fd)
 	return rc;
 }
 
+int libxl__hv_connect_fresh(libxl_ctx *ctx, uint32_t domid, int *fd)
+{
+	int rc = libxl__hv_connect_own(ctx, domid, fd);
+
+	return rc == -ESRCH ? connect_incoming(ctx, domid, fd) : rc;
+}
+
 int libxl_domain_hv_keep(libxl_ctx *ctx, uint32_t domid)
 {
-	int fd, rc = libxl__hv_connect_own(ctx, domid, &fd);
+	int fd, rc = libxl__hv_connect_fresh(ctx, domid, &fd);
 
-	if (rc == -ESRCH)
-		rc = connect_incoming(ctx, domid, &fd);
 	if (rc == 0)
 		libxl__hv_keep_fd(ctx, domid, fd);
 	return rc;

@@ -223,6 +223,9 @@ int libxl__hv_socket_path(libxl_ctx *ctx, uint32_t domid, char *buf, size_t len)
 int libxl__hv_connect(libxl_ctx *ctx, uint32_t domid, int *fd);
 /* Always a connection of its own (an event stream, HVCTL_SUBSCRIBE). */
 int libxl__hv_connect_own(libxl_ctx *ctx, uint32_t domid, int *fd);
+/* The same, for a domain maybe just restored: at its socket's hidden name
+ * if it has not taken its own yet (its monitor, a migration's receiver). */
+int libxl__hv_connect_fresh(libxl_ctx *ctx, uint32_t domid, int *fd);
 /* The context keeps fd (connected to domid's xenon-hv) for its next calls; -1 lets go. */
 void libxl__hv_keep_fd(libxl_ctx *ctx, uint32_t domid, int fd);
 /* xenon-hv's INFO reply; -ESRCH when it is gone. */
