@@ -294,13 +294,14 @@ static struct planned_vdev *find_planned(uint32_t kind, uint32_t devid)
 	return NULL;
 }
 
-static int load(struct saved_vdev *s, struct hv_dev *d)
+/* then: what follows a refusal (the device is not added, or the domain not restored). */
+static int load(struct saved_vdev *s, struct hv_dev *d, const char *then)
 {
 	int rc = hv_virtio_load_state(d, &s->v, s->state);
 
 	if (rc) {
-		log_warnx("restore: %s %u refused its saved state (%s): nothing of it is left",
-			  kind_name(s->v.kind), s->v.devid, log_strerror(rc));
+		log_warnx("restore: %s %u refused its saved state (%s): %s", kind_name(s->v.kind), s->v.devid,
+			  log_strerror(rc), then);
 		return rc;
 	}
 	s->matched = 1;
@@ -323,7 +324,7 @@ int hv_mig_vdevs_restoring(void)
 			continue;
 		if (!s) /* the reader saw each planned device's record: not reached */
 			return -EBADMSG;
-		if ((rc = load(s, pl->dev)))
+		if ((rc = load(s, pl->dev, "the domain is not restored")))
 			return rc;
 	}
 	return 0;
@@ -361,7 +362,7 @@ int hv_mig_vdev_load(uint32_t kind, uint32_t devid, struct hv_dev *d)
 		log_info("restore: %s %u added while the stream is read", kind_name(kind), devid);
 		return 0;
 	}
-	return s ? load(s, d) : 0;
+	return s ? load(s, d, "nothing of it is left") : 0;
 }
 
 int hv_mig_vdevs_restored(struct hv_vm *vm)

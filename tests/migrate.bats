@@ -284,6 +284,29 @@ saved_disk_nic_guest() {
 	[ "$(sector_text "$T/disk.img" 4)" = "after-restore" ]
 }
 
+@test "a disk added while the stream is read that is not the saved one: refused at the end, nothing left" {
+	require_kvm
+	saved_disk_nic_guest
+	local len incoming="$T/.ctl2.sock.incoming"
+	len=$(stat -c %s "$T/dom.save")
+	truncate -s 2M "$T/other.img" # another size than the saved disk's
+	mkfifo "$T/stream"
+	exec {WFD}<>"$T/stream"
+	in_ns "$HV" --restore "$T/stream" --control "$SOCK2" --paused </dev/null >"$T/out2" 2>"$T/err2" 3>&- &
+	HV2_PID=$!
+	head -c $((len - 16)) "$T/dom.save" >&"$WFD"
+	wait_for 10 test -S "$incoming"
+	run in_ns "$HVCTL" "$incoming" device-add vbd devid=51712 "target=$T/other.img"
+	[ "$status" -eq 0 ] # placed now; its state comes with END
+	tail -c 16 "$T/dom.save" >&"$WFD"
+	exec {WFD}>&-
+	WFD=
+	wait_gone HV2_PID 10
+	[ "$HV_STATUS" -eq 1 ]
+	grep -q "restore: vbd 51712 refused its saved state (.*): the domain is not restored" "$T/err2"
+	[ ! -e "$SOCK2" ] && [ ! -e "$incoming" ]
+}
+
 # These need no KVM: the stream is refused at its header, before /dev/kvm is opened.
 @test "--restore: a file that is no save file, a missing file and --kernel with it are refused" {
 	echo "not a save file" >"$T/junk"
