@@ -47,11 +47,12 @@ start_hv() {
 	wait_for 10 test -S "$SOCK"
 }
 
-# restore_hv FILE ARGS...: the restored domain, console in $T/out2, log in $T/err2.
+# restore_hv FILE ARGS...: the restored domain, console in $T/out2 (input from
+# $RESTORE_IN, else none), log in $T/err2.
 restore_hv() {
 	local file=$1
 	shift
-	"$HV" --restore "$file" --control "$SOCK2" "$@" >"$T/out2" 2>"$T/err2" </dev/null 3>&- &
+	"$HV" --restore "$file" --control "$SOCK2" "$@" >"$T/out2" 2>"$T/err2" <"${RESTORE_IN:-/dev/null}" 3>&- &
 	HV2_PID=$!
 }
 
@@ -429,9 +430,15 @@ home() {
 	wait_gone HV_PID 10
 	[ "$HV_STATUS" -eq 5 ]
 	last=$(tick_lines "$T/out" | tail -n 1)
-	restore_hv "$T/dom.save"
+	mkfifo "$T/in2"
+	exec {FEED}<>"$T/in2"
+	RESTORE_IN="$T/in2" restore_hv "$T/dom.save"
 	wait_for 20 eval '[ "$(ticks_in "$T/out2")" -ge 2 ]'
 	first=$(tick_lines "$T/out2" | head -n 1)
 	[ "${first%% *}" -eq $((${last%% *} + 1)) ]
 	! grep -q '^xenon-guest ' "$T/out2"
+	# every page it dirtied holds its last write: none the rounds missed
+	printf '%s\r' "dirty check" >&"$FEED"
+	wait_for 20 con2_has '^dirty check: '
+	con2_has '^dirty check: 2048 pages hold their last write'
 }

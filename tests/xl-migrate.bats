@@ -121,6 +121,23 @@ debug_phases() {
 	debug_phases "$output"
 }
 
+@test "xl migrate of a guest dirtying memory: live rounds, and on B every page holds its last write" {
+	require_kvm
+	sed -i 's/run="ticker on"/run="dirty 200 8; ticker on"/' "$T/mg.cfg"
+	running_guest
+	old=$(xl domid mg1)
+	run xl migrate --max-downtime 1 -s "$T/to-b" mg1 hostb
+	echo "$output"
+	[ "$status" -eq 0 ]
+	migrated_to_b "$output" "$old"
+	# round 0, live rounds (what 200 MiB/s dirties in one does not go in 1 ms), the paused one
+	[[ "$output" =~ :\ ([0-9]+)\ rounds, ]]
+	[ "${BASH_REMATCH[1]}" -ge 3 ]
+	on_b guest_type mg1 "dirty check"
+	wait_for 20 on_b console_has mg1 "^dirty check: "
+	on_b console_has mg1 "^dirty check: 2048 pages hold their last write"
+}
+
 @test "xl migrate over real ssh (sshd in the target's namespace, keys made by the test)" {
 	require_kvm
 	sshd_start
