@@ -150,6 +150,7 @@ struct hv_vm {
 	uint32_t platform; /* XENON_PLATFORM_* */
 	uint64_t tsc_khz;
 	int dirty_log; /* KVM's dirty log is on (a live save's: migstate.h) */
+	int dirty_log_manual; /* ... re-protected by KVM_CLEAR_DIRTY_LOG (precopy.c) */
 	uint64_t entry;
 	uint64_t image_end; /* end of the kernel's highest PT_LOAD segment (0 when restored) */
 	struct xenon_boot_info *boot_info;

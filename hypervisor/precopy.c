@@ -78,9 +78,35 @@ static int flush(struct round *r)
 	return rc;
 }
 
+/*
+ * KVM's manual re-protect (KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2), where it has
+ * it: KVM_GET_DIRTY_LOG only copies the log, and a live round's harvest
+ * re-protects the frames it got with KVM_CLEAR_DIRTY_LOG; the paused
+ * round's, the last, re-protects nothing (the domain stays paused or its
+ * log is turned off): part of the downtime less, the more so the larger the
+ * domain. Asked once per domain; without it KVM re-protects as it reads.
+ */
+static void manual_protect(struct hv_vm *vm)
+{
+	struct kvm_enable_cap cap = {.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+				     .args = {KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE}};
+	int has = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
+
+	if (vm->dirty_log_manual)
+		return;
+	vm->dirty_log_manual = has > 0 && (has & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE) &&
+			       ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) == 0;
+	if (!vm->dirty_log_manual)
+		log_debug("save: no manual dirty-log re-protect here: KVM re-protects as it reads the log");
+}
+
 static int set_logging(struct hv_vm *vm, int on)
 {
-	int rc = hv_mem_set_flags(vm, on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
+	int rc;
+
+	if (on)
+		manual_protect(vm);
+	rc = hv_mem_set_flags(vm, on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
 
 	if (!rc)
 		vm->dirty_log = on;
@@ -90,18 +116,28 @@ static int set_logging(struct hv_vm *vm, int on)
 	return rc;
 }
 
-/* The frames written since the last call (and clears the log): bits in memfd page order. */
-static int harvest(struct hv_vm *vm, uint64_t *bits)
+/* One memslot's log into bits; with reprotect (and manual re-protect) those frames cleared and protected. */
+static int harvest_slot(struct hv_vm *vm, uint32_t slot, uint64_t *bits, uint64_t frames, int reprotect)
 {
-	uint64_t low = vm->low_size / MIG_PAGE_SIZE;
-	struct kvm_dirty_log d = {.slot = 0, .dirty_bitmap = bits};
+	struct kvm_dirty_log d = {.slot = slot, .dirty_bitmap = bits};
+	struct kvm_clear_dirty_log c = {.slot = slot, .num_pages = (uint32_t)frames, .dirty_bitmap = bits};
 
 	if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &d) < 0)
 		return -errno;
-	if (!vm->high_size)
+	if (!vm->dirty_log_manual || !reprotect)
 		return 0;
-	d = (struct kvm_dirty_log){.slot = 1, .dirty_bitmap = bits + low / 64};
-	return ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &d) < 0 ? -errno : 0;
+	return ioctl(vm->vm_fd, KVM_CLEAR_DIRTY_LOG, &c) < 0 ? -errno : 0;
+}
+
+/* The frames written since the last call: bits in memfd page order; reprotect: 0 for the last. */
+static int harvest(struct hv_vm *vm, uint64_t *bits, int reprotect)
+{
+	uint64_t low = vm->low_size / MIG_PAGE_SIZE;
+	int rc = harvest_slot(vm, 0, bits, low, reprotect);
+
+	if (rc || !vm->high_size)
+		return rc;
+	return harvest_slot(vm, 1, bits + low / 64, vm->high_size / MIG_PAGE_SIZE, reprotect);
 }
 
 static int send_bits(struct round *r, const uint64_t *bits, uint64_t frames, uint64_t *count)
@@ -193,7 +229,7 @@ static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t fram
 		int fits;
 
 		memset(bits, 0, words * 8);
-		if ((rc = harvest(r->vm, bits)))
+		if ((rc = harvest(r->vm, bits, 1)))
 			break;
 		count = 0;
 		for (uint64_t i = 0; i < words; i++)
@@ -221,7 +257,7 @@ static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t fram
 	pthread_mutex_unlock(&r->vm->lock);
 	hv_mig_complete_io(r->vm);
 	/* The devices stop; what they wrote meanwhile (bits + 2 words) goes too. */
-	if ((rc = hv_mig_vdevs_quiesce(r->vm)) || (rc = harvest(r->vm, bits + words)))
+	if ((rc = hv_mig_vdevs_quiesce(r->vm)) || (rc = harvest(r->vm, bits + words, 0)))
 		return rc;
 	for (uint64_t i = 0; i < words; i++)
 		bits[i] |= bits[words + i] | bits[2 * words + i];
