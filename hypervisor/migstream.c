@@ -7,6 +7,7 @@
 #include "hypervisor/migstream.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/kvm.h>
 #include <stdarg.h>
@@ -485,14 +486,69 @@ static int check_vdev_plan(struct mig_reader *rd, const struct mig_rec *r, const
 
 /* ---- sources ---- */
 
+static int src_readv(struct mig_source *s, struct iovec *iov, int n);
+
 void mig_source_fd(struct mig_source *s, int fd)
 {
-	*s = (struct mig_source){.fd = fd};
+	*s = (struct mig_source){.fd = fd, .sink_fd = -1};
 }
 
 void mig_source_buf(struct mig_source *s, const void *buf, size_t len)
 {
-	*s = (struct mig_source){.fd = -1, .buf = buf, .len = len};
+	*s = (struct mig_source){.fd = -1, .buf = buf, .len = len, .sink_fd = -1};
+}
+
+int mig_source_splicing(const struct mig_source *s)
+{
+	return s->fd >= 0 && s->sink_fd >= 0 && s->spliced >= 0;
+}
+
+/*
+ * One piece of frame data spliced from the pipe into the sink: 0, 1 (splice
+ * does not apply: read it instead), -ENODATA at the end, -EIO.
+ */
+static int src_splice(struct mig_source *s, struct iovec *iov)
+{
+	loff_t off = (const uint8_t *)iov->iov_base - s->sink_base;
+
+	while (iov->iov_len) {
+		int rc = s->wait ? s->wait(s->wait_arg, s->fd) : 0;
+		ssize_t got;
+
+		if (rc)
+			return rc;
+		got = splice(s->fd, NULL, s->sink_fd, &off, iov->iov_len, 0);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 && errno == EINVAL && !s->spliced) {
+			s->spliced = -1; /* a file, not a pipe: read as before */
+			return 1;
+		}
+		if (got < 0) {
+			log_warn("migration stream: splicing at byte %llu", (unsigned long long)s->pos);
+			return -EIO;
+		}
+		if (got == 0)
+			return -ENODATA;
+		s->spliced = 1;
+		s->pos += (uint64_t)got;
+		iov->iov_base = (uint8_t *)iov->iov_base + got;
+		iov->iov_len -= (size_t)got;
+	}
+	return 0;
+}
+
+/* The frames' data: spliced into the sink while that works, else read. */
+static int src_read_frames(struct mig_source *s, struct iovec *iov, int n)
+{
+	int rc = 0;
+
+	for (; n > 0 && mig_source_splicing(s); iov++, n--)
+		if ((rc = src_splice(s, iov)))
+			break;
+	if (rc < 0)
+		return rc;
+	return n > 0 ? src_readv(s, iov, n) : 0;
 }
 
 /* Exactly the bytes iov asks for: 0, -ENODATA at the end of the stream, -EIO. */
@@ -633,7 +689,7 @@ static int read_pages(struct mig_reader *rd)
 	}
 	for (unsigned i = 0; rd->ops->fill_ahead && i < n; i++)
 		rd->ops->fill_ahead(rd->opaque, iov[i].iov_base, iov[i].iov_len);
-	rc = src_readv(rd->src, iov, n);
+	rc = src_read_frames(rd->src, iov, (int)n);
 	return rc ? truncated(rd, rc) : 0;
 }
 
@@ -808,6 +864,32 @@ static int write_iov(struct mig_writer *w, struct iovec *iov, int n)
 }
 
 /* iov[1..n) after what is held (iov[0] is left for it), in one go; nothing is held after. */
+/*
+ * All of iov into the pipe by reference (mig_writer.splice_pages), in
+ * IOV_MAX pieces; 1 if the fd is no pipe after all (nothing went: write it).
+ */
+static int vmsplice_iov(struct mig_writer *w, struct iovec *iov, int n)
+{
+	for (int first = 1; n > 0; first = 0) {
+		ssize_t done = vmsplice(w->fd, iov, n > IOV_MAX ? IOV_MAX : n, 0);
+
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done < 0 && first && (errno == EBADF || errno == EINVAL))
+			return 1;
+		if (done < 0)
+			return -errno;
+		w->bytes += done;
+		for (; n > 0 && (size_t)done >= iov->iov_len; iov++, n--)
+			done -= iov->iov_len;
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + done;
+			iov->iov_len -= done;
+		}
+	}
+	return 0;
+}
+
 static int write_with_held(struct mig_writer *w, struct iovec *iov, int n)
 {
 	int rc;
@@ -899,7 +981,16 @@ int mig_write_pages(struct mig_writer *w, const uint64_t *pfns, const void *cons
 	iov[1] = (struct iovec){&r, sizeof(r)};
 	iov[2] = (struct iovec){head, sizeof(head)};
 	iov[3] = (struct iovec){(void *)pfns, count * sizeof(pfns[0])};
-	return write_with_held(w, iov, n);
+	if (!w->splice_pages)
+		return write_with_held(w, iov, n);
+	/* the frame list (ours, reused) copied; the frames' data given by reference */
+	int rc = write_with_held(w, iov, 4);
+
+	if (!rc && (rc = vmsplice_iov(w, iov + 4, n - 4)) > 0) {
+		w->splice_pages = 0; /* no pipe: written from now on */
+		rc = write_iov(w, iov + 4, n - 4);
+	}
+	return rc;
 }
 
 int mig_write_held(struct mig_writer *w, struct mig_writer *from)

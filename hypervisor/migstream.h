@@ -180,6 +180,10 @@ struct mig_writer {
 	uint64_t bytes; /* written so far (what is held is not) */
 	uint8_t *held;
 	size_t held_len, held_cap;
+	/* The fd is a pipe and the frames' data stays where it is while the
+	 * reader may still read it (guest RAM): vmsplice'd, not copied into
+	 * the pipe. A frame written again after is sent again by pre-copy. */
+	int splice_pages;
 };
 
 void mig_writer_init(struct mig_writer *w, int fd);
@@ -223,7 +227,19 @@ struct mig_source {
 	 * serves its control socket until the fd is readable); non-zero stops. */
 	int (*wait)(void *arg, int fd);
 	void *wait_arg;
+	/* Optional, for an fd that is a pipe: the frames' data is spliced into
+	 * sink_fd at (where page put it - sink_base), not copied through the
+	 * mapping: a page of a shmem file written whole is never zeroed first,
+	 * one it faults in is (a migration's target spent most of its time
+	 * zeroing). sink_fd -1: none; splicing stops at the first EINVAL (not
+	 * a pipe), and the rest is read as before. */
+	int sink_fd;
+	const uint8_t *sink_base;
+	int spliced; /* 1: splice works, -1: it does not, 0: not tried yet */
 };
+
+/* 1 while the source splices frames into its sink (not tried yet: likely). */
+int mig_source_splicing(const struct mig_source *s);
 
 void mig_source_fd(struct mig_source *s, int fd);
 void mig_source_buf(struct mig_source *s, const void *buf, size_t len);

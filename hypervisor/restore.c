@@ -267,11 +267,14 @@ static void read_ahead(struct restore *r, size_t len)
  */
 static void on_fill_ahead(void *o, void *addr, size_t len)
 {
-	read_ahead(o, len);
+	struct restore *r = o;
+
+	read_ahead(r, len);
 #ifdef MADV_POPULATE_WRITE
-	madvise(addr, len, MADV_POPULATE_WRITE);
+	if (!mig_source_splicing(&r->src)) /* spliced pages are not zeroed first: none to fault in */
+		madvise(addr, len, MADV_POPULATE_WRITE);
 #else
-	(void)addr, (void)len;
+	(void)addr;
 #endif
 }
 
@@ -380,7 +383,11 @@ int hv_restore_build(struct hv_vm *vm)
 	if (!r->reader)
 		return refused(r, -ENOMEM);
 	rc = mig_read_header(r->reader);
-	return rc ? refused(r, rc) : 0;
+	if (rc)
+		return refused(r, rc);
+	r->src.sink_fd = vm->memfd; /* from a pipe, the frames go into RAM's file: mig_source */
+	r->src.sink_base = vm->ram;
+	return 0;
 }
 
 /*

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -118,6 +119,13 @@ static int save_devices(struct hv_vm *vm, struct mig_writer *w)
 	return rc;
 }
 
+static int is_pipe(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
 static uint64_t online_vcpus(struct hv_vm *vm)
 {
 	uint64_t set = 0;
@@ -146,6 +154,7 @@ static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res, 
 		return -ENOMEM;
 	h.vcpus_online = online_vcpus(vm);
 	mig_writer_init(&w, fd);
+	w.splice_pages = live_ns && is_pipe(fd); /* (a paused save's frames could change after, if it runs on) */
 	rc = mig_write_header(&w, &h);
 	if (!rc)
 		rc = hv_mig_vdevs_plan(vm, &w);

@@ -130,6 +130,8 @@ static const int main_calls[] = {
     SCMP_SYS(timerfd_create),
     SCMP_SYS(getdents64), /* vCPU states without KVM's "blocking": which thread of /proc/self/task is which */
     SCMP_SYS(fadvise64),  /* a restore's read-ahead of its save file */
+    SCMP_SYS(splice),	  /* a restore's frames, from a migration's pipe into RAM's file */
+    SCMP_SYS(vmsplice),	  /* a live save's frames into a migration's pipe, by reference */
 };
 
 /* ioctls other than KVM's (all of type KVMIO, allowed to every kind). */

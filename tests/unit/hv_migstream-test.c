@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hypervisor/migstream.h"
@@ -34,13 +35,15 @@ struct sink {
 	uint32_t first_record; /* the type of the first record record() saw */
 };
 
+static uint8_t *sink_ram; /* the RAM a sink fills, if not dst_ram (test_splice) */
+
 static int sink_header(void *o, const struct mig_header *h)
 {
 	struct sink *s = o;
 
 	s->header = 1;
 	s->mem = h->mem_bytes;
-	s->ram = h->mem_bytes <= MEM ? dst_ram : NULL;
+	s->ram = h->mem_bytes <= MEM ? sink_ram ? sink_ram : dst_ram : NULL;
 	return s->ram ? 0 : -ENOMEM;
 }
 
@@ -196,19 +199,18 @@ static void write_memory(struct mig_writer *w)
 	}
 }
 
-/* A whole valid stream of a 2-vCPU domain in a malloc'ed buffer. */
-static uint8_t *make_stream(size_t *len)
+/* A whole valid stream of a 2-vCPU domain onto fd (splice_pages: the writer's); its length. */
+static uint64_t write_stream(int fd, int splice_pages)
 {
 	struct mig_header h = {.nr_vcpus = 2, .platform = 2, .mem_bytes = MEM, .vcpus_online = 3};
 	struct kvm_irqchip chip;
 	struct kvm_clock_data clock = {.clock = 12345};
 	struct mig_writer w;
-	int fd = memfd_create("stream", 0);
-	uint8_t *buf;
 
 	for (uint64_t i = 0; i < MEM; i += 3 * MIG_PAGE_SIZE + 8)
 		src_ram[i] = (uint8_t)(i >> 12) | 1;
 	mig_writer_init(&w, fd);
+	w.splice_pages = splice_pages;
 	CHECK_INT(mig_write_header(&w, &h), 0);
 	write_plan(&w);
 	write_memory(&w);
@@ -224,7 +226,16 @@ static uint8_t *make_stream(size_t *len)
 	write_vdevs(&w);
 	CHECK_INT(mig_write_record(&w, MIG_REC_CONSOLE, 0, "hello", 5, NULL, 0), 0);
 	CHECK_INT(mig_write_end(&w), 0);
-	*len = w.bytes;
+	return w.bytes;
+}
+
+/* The same in a malloc'ed buffer. */
+static uint8_t *make_stream(size_t *len)
+{
+	int fd = memfd_create("stream", 0);
+	uint8_t *buf;
+
+	*len = write_stream(fd, 0);
 	buf = malloc(*len);
 	CHECK(pread(fd, buf, *len, 0) == (ssize_t)*len);
 	close(fd);
@@ -616,6 +627,68 @@ static void test_fd(void)
 	free(buf);
 }
 
+static int child_status(pid_t pid)
+{
+	int st = -1;
+
+	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * Through a pipe both ways a migration goes: the writer gives the frames'
+ * data by reference (vmsplice), the reader splices it into a shmem file
+ * whose mapping is the RAM (mig_source.sink_fd); the rest is copied.
+ */
+static void test_splice(void)
+{
+	struct mig_source src;
+	struct sink s = {0};
+	int p[2], ram_fd = memfd_create("ram", 0);
+	uint8_t *ram;
+	pid_t pid;
+
+	CHECK_INT(ftruncate(ram_fd, MEM), 0);
+	ram = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_SHARED, ram_fd, 0);
+	CHECK(ram != MAP_FAILED);
+	CHECK_INT(pipe(p), 0);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		write_stream(p[1], 1);
+		_exit(unit_failed_checks != 0);
+	}
+	close(p[1]);
+	sink_ram = ram;
+	mig_source_fd(&src, p[0]);
+	src.sink_fd = ram_fd;
+	src.sink_base = ram;
+	CHECK_INT(mig_read(&src, &sink_ops, &s), 0);
+	sink_ram = NULL;
+	CHECK_INT(src.spliced, 1);
+	CHECK(s.end && !memcmp(ram, src_ram, MEM));
+	CHECK_INT(s.records[MIG_REC_VDEV], 2);
+	CHECK_INT(child_status(pid), 0);
+	/* From a file there is nothing to splice: read, as before. */
+	int file = memfd_create("stream", 0);
+	uint64_t len = write_stream(file, 1); /* (not a pipe: written, the flag notwithstanding) */
+
+	CHECK(lseek(file, 0, SEEK_SET) == 0);
+	memset(ram, 0, MEM);
+	mig_source_fd(&src, file);
+	src.sink_fd = ram_fd;
+	src.sink_base = ram;
+	sink_ram = ram;
+	CHECK_INT(mig_read(&src, &sink_ops, &s), 0);
+	sink_ram = NULL;
+	CHECK_INT(src.spliced, -1);
+	CHECK_INT(src.pos, len);
+	CHECK(!memcmp(ram, src_ram, MEM));
+	close(file);
+	close(p[0]);
+	munmap(ram, MEM);
+	close(ram_fd);
+}
+
 static void test_layout(void)
 {
 	uint64_t off, mem = 5ULL << 30;
@@ -697,6 +770,7 @@ int main(int argc, char **argv)
 	RUN(test_plan_late);
 	RUN(test_callback_error);
 	RUN(test_fd);
+	RUN(test_splice);
 	RUN(test_layout);
 	RUN(test_records_held);
 	return unit_done();
