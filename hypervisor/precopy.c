@@ -37,6 +37,7 @@ struct round {
 	struct hv_vm *vm;
 	int gate;	    /* -1: none, or open */
 	uint64_t gate_end; /* CLOCK_MONOTONIC: past it the gate counts as open */
+	uint64_t drain_end; /* CLOCK_MONOTONIC: past it a pipe counts as drained (0: not waited yet) */
 	struct mig_writer *w;
 	struct hvctl_save_result *res;
 	uint64_t pfns[MIG_PAGES_MAX];
@@ -216,6 +217,32 @@ static int gate_open(struct round *r)
 	return 0;
 }
 
+/*
+ * Has the reader taken what the stream's pipe holds? A migration's pipe is
+ * 1 MiB (xl): a round can be sent well before the receiver's xenon-hv
+ * reads it (it may be still starting). Pausing then would leave the
+ * receiver that backlog, and its start, to do in the downtime: rather one
+ * more live round, DRAIN_WAIT_US later, for up to DRAIN_MAX_MS. (A file,
+ * or a pipe ioctl cannot look into: nothing to wait for.)
+ */
+#define DRAIN_WAIT_US 200
+#define DRAIN_MAX_MS  100
+
+static int drained(struct round *r)
+{
+	int queued = 0;
+	uint64_t now = hv_now_ns(CLOCK_MONOTONIC);
+
+	if (!r->w->splice_pages || ioctl(r->w->fd, FIONREAD, &queued) < 0 || queued <= 0)
+		return 1;
+	if (!r->drain_end)
+		r->drain_end = now + DRAIN_MAX_MS * 1000000ULL;
+	if (now >= r->drain_end)
+		return 1;
+	usleep(DRAIN_WAIT_US);
+	return 0;
+}
+
 static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t frames, uint64_t max_downtime_ns,
 		  uint64_t *paused_at)
 {
@@ -236,7 +263,7 @@ static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t fram
 			count += __builtin_popcountll(bits[i]);
 		/* the rest fits the downtime target (or nothing is left): send it paused */
 		fits = !count || (rate && count * MIG_PAGE_SIZE * 1000000000ULL / rate <= max_downtime_ns);
-		if (fits && gate_open(r))
+		if (fits && gate_open(r) && drained(r))
 			break;
 		counted += !fits;
 		t = now;
