@@ -484,6 +484,17 @@ static int check_vdev_plan(struct mig_reader *rd, const struct mig_rec *r, const
 	return 0;
 }
 
+/* Past the first done bytes of *iov (*n entries). */
+static void iov_skip(struct iovec **iov, int *n, size_t done)
+{
+	for (; *n > 0 && done >= (*iov)->iov_len; (*iov)++, (*n)--)
+		done -= (*iov)->iov_len;
+	if (*n > 0) {
+		(*iov)->iov_base = (uint8_t *)(*iov)->iov_base + done;
+		(*iov)->iov_len -= done;
+	}
+}
+
 /* ---- sources ---- */
 
 static int src_readv(struct mig_source *s, struct iovec *iov, int n);
@@ -579,12 +590,7 @@ static int src_readv(struct mig_source *s, struct iovec *iov, int n)
 		if (got == 0 && iov->iov_len)
 			return -ENODATA;
 		s->pos += got;
-		for (; n > 0 && (size_t)got >= iov->iov_len; iov++, n--)
-			got -= iov->iov_len;
-		if (n > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + got;
-			iov->iov_len -= got;
-		}
+		iov_skip(&iov, &n, (size_t)got);
 	}
 	return 0;
 }
@@ -842,54 +848,35 @@ void mig_writer_release(struct mig_writer *w)
 	w->held_len = w->held_cap = 0;
 }
 
-/* All of iov, in IOV_MAX pieces, through short writes. */
-static int write_iov(struct mig_writer *w, struct iovec *iov, int n)
-{
-	while (n > 0) {
-		ssize_t done = writev(w->fd, iov, n > IOV_MAX ? IOV_MAX : n);
-
-		if (done < 0 && errno == EINTR)
-			continue;
-		if (done < 0)
-			return -errno;
-		w->bytes += done;
-		for (; n > 0 && (size_t)done >= iov->iov_len; iov++, n--)
-			done -= iov->iov_len;
-		if (n > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + done;
-			iov->iov_len -= done;
-		}
-	}
-	return 0;
-}
-
-/* iov[1..n) after what is held (iov[0] is left for it), in one go; nothing is held after. */
 /*
- * All of iov into the pipe by reference (mig_writer.splice_pages), in
- * IOV_MAX pieces; 1 if the fd is no pipe after all (nothing went: write it).
+ * All of iov, in IOV_MAX pieces, through short writes; by_ref: into the pipe
+ * by reference (mig_writer.splice_pages), 1 if the fd is no pipe after all
+ * (nothing went: write it).
  */
-static int vmsplice_iov(struct mig_writer *w, struct iovec *iov, int n)
+static int put_iov(struct mig_writer *w, struct iovec *iov, int n, int by_ref)
 {
 	for (int first = 1; n > 0; first = 0) {
-		ssize_t done = vmsplice(w->fd, iov, n > IOV_MAX ? IOV_MAX : n, 0);
+		int k = n > IOV_MAX ? IOV_MAX : n;
+		ssize_t done = by_ref ? vmsplice(w->fd, iov, (unsigned long)k, 0) : writev(w->fd, iov, k);
 
 		if (done < 0 && errno == EINTR)
 			continue;
-		if (done < 0 && first && (errno == EBADF || errno == EINVAL))
+		if (done < 0 && by_ref && first && (errno == EBADF || errno == EINVAL))
 			return 1;
 		if (done < 0)
 			return -errno;
 		w->bytes += done;
-		for (; n > 0 && (size_t)done >= iov->iov_len; iov++, n--)
-			done -= iov->iov_len;
-		if (n > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + done;
-			iov->iov_len -= done;
-		}
+		iov_skip(&iov, &n, (size_t)done);
 	}
 	return 0;
 }
 
+static int write_iov(struct mig_writer *w, struct iovec *iov, int n)
+{
+	return put_iov(w, iov, n, 0);
+}
+
+/* iov[1..n) after what is held (iov[0] is left for it), in one go; nothing is held after. */
 static int write_with_held(struct mig_writer *w, struct iovec *iov, int n)
 {
 	int rc;
@@ -986,7 +973,7 @@ int mig_write_pages(struct mig_writer *w, const uint64_t *pfns, const void *cons
 	/* the frame list (ours, reused) copied; the frames' data given by reference */
 	int rc = write_with_held(w, iov, 4);
 
-	if (!rc && (rc = vmsplice_iov(w, iov + 4, n - 4)) > 0) {
+	if (!rc && (rc = put_iov(w, iov + 4, n - 4, 1)) > 0) {
 		w->splice_pages = 0; /* no pipe: written from now on */
 		rc = write_iov(w, iov + 4, n - 4);
 	}

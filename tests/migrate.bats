@@ -238,18 +238,29 @@ saved_disk_nic_guest() {
 	[ "$(sector_text "$T/disk.img" 4)" = "after-restore" ]
 }
 
+# restore_held ARGS...: the saved guest restored (paused, console input from
+# $T/in2 through $FEED) from a pipe ($WFD) that has carried all of
+# $T/dom.save but its END record (the last 16 bytes); end_stream sends it.
+restore_held() {
+	mkfifo "$T/stream" "$T/in2"
+	exec {FEED}<>"$T/in2" {WFD}<>"$T/stream"
+	in_ns "$HV" --restore "$T/stream" --control "$SOCK2" --paused "$@" <"$T/in2" >"$T/out2" 2>"$T/err2" 3>&- &
+	HV2_PID=$!
+	head -c $(($(stat -c %s "$T/dom.save") - 16)) "$T/dom.save" >&"$WFD"
+}
+
+end_stream() {
+	tail -c 16 "$T/dom.save" >&"$WFD"
+	exec {WFD}>&-
+	WFD=
+}
+
 # xenon-migration(7), VDEV_PLAN; xenon-hv(8), --ready: what a migration's receiver does.
 @test "the stream's plan lets a disk be added while the rest is still read; it takes its state at the end" {
 	require_kvm
 	saved_disk_nic_guest
-	local len incoming="$T/.ctl2.sock.incoming"
-	len=$(stat -c %s "$T/dom.save")
-	mkfifo "$T/stream" "$T/in2"
-	exec {FEED}<>"$T/in2" {WFD}<>"$T/stream"
-	in_ns "$HV" --restore "$T/stream" --control "$SOCK2" --paused --verbose --ready 9 9> >(cat >"$T/ready.out") \
-		<"$T/in2" >"$T/out2" 2>"$T/err2" 3>&- &
-	HV2_PID=$!
-	head -c $((len - 16)) "$T/dom.save" >&"$WFD" # all but END (a record header of 16 bytes)
+	local incoming="$T/.ctl2.sock.incoming"
+	restore_held --verbose --ready 9 9> >(cat >"$T/ready.out")
 	# The first message says how many devices it takes now: the disk and the NIC.
 	wait_for 10 test -s "$T/ready.out"
 	[ "$(od -An -tx1 -N8 "$T/ready.out" | tr -d ' ')" = "7000000002000000" ]
@@ -266,9 +277,7 @@ saved_disk_nic_guest() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"Resource temporarily unavailable"* ]]
 	[ ! -e "$SOCK2" ]
-	tail -c 16 "$T/dom.save" >&"$WFD"
-	exec {WFD}>&-
-	WFD=
+	end_stream
 	wait_for 10 test -S "$SOCK2"
 	grep -q "restore: vbd 51712 continues where it was saved" "$T/err2"
 	run in_ns "$HVCTL" "$SOCK2" unpause # the NIC has not come
@@ -288,20 +297,13 @@ saved_disk_nic_guest() {
 @test "a disk added while the stream is read that is not the saved one: refused at the end, nothing left" {
 	require_kvm
 	saved_disk_nic_guest
-	local len incoming="$T/.ctl2.sock.incoming"
-	len=$(stat -c %s "$T/dom.save")
+	local incoming="$T/.ctl2.sock.incoming"
 	truncate -s 2M "$T/other.img" # another size than the saved disk's
-	mkfifo "$T/stream"
-	exec {WFD}<>"$T/stream"
-	in_ns "$HV" --restore "$T/stream" --control "$SOCK2" --paused </dev/null >"$T/out2" 2>"$T/err2" 3>&- &
-	HV2_PID=$!
-	head -c $((len - 16)) "$T/dom.save" >&"$WFD"
+	restore_held
 	wait_for 10 test -S "$incoming"
 	run in_ns "$HVCTL" "$incoming" device-add vbd devid=51712 "target=$T/other.img"
 	[ "$status" -eq 0 ] # placed now; its state comes with END
-	tail -c 16 "$T/dom.save" >&"$WFD"
-	exec {WFD}>&-
-	WFD=
+	end_stream
 	wait_gone HV2_PID 10
 	[ "$HV_STATUS" -eq 1 ]
 	grep -q "restore: vbd 51712 refused its saved state (.*): the domain is not restored" "$T/err2"

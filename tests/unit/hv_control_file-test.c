@@ -164,16 +164,22 @@ static void test_publish_never_replaces(void)
 	drop_dir();
 }
 
+/* A fresh directory, s bound under the hidden name, listening, with its unlinker. */
+static void hidden_with_unlinker(struct ctl_file *f, int s)
+{
+	fresh_dir();
+	CHECK_INT(ctl_file_bind(f, s, path, 1), 0);
+	CHECK(listen(s, 1) == 0);
+	CHECK_INT(ctl_file_unlinker(f), 0);
+	CHECK(f->unlinker > 0);
+}
+
 static void test_unlinker_publishes_and_removes(void)
 {
 	struct ctl_file f;
 	int s = listening_socket();
 
-	fresh_dir();
-	CHECK_INT(ctl_file_bind(&f, s, path, 1), 0);
-	CHECK(listen(s, 1) == 0);
-	CHECK_INT(ctl_file_unlinker(&f), 0);
-	CHECK(f.unlinker > 0);
+	hidden_with_unlinker(&f, s);
 	CHECK_INT(ctl_file_publish(&f), 0);
 	CHECK(!exists(hidden));
 	CHECK_INT(try_connect(path), 0);
@@ -197,10 +203,7 @@ static void test_unlinker_asked_ahead(void)
 	struct ctl_file f;
 	int s = listening_socket();
 
-	fresh_dir();
-	CHECK_INT(ctl_file_bind(&f, s, path, 1), 0);
-	CHECK(listen(s, 1) == 0);
-	CHECK_INT(ctl_file_unlinker(&f), 0);
+	hidden_with_unlinker(&f, s);
 	CHECK_INT(ctl_file_publish_ask(&f), 0);
 	CHECK_INT(ctl_file_publish_ask(&f), 0); /* not asked twice: one answer to read */
 	CHECK_INT(ctl_file_publish(&f), 0);
