@@ -199,6 +199,18 @@ saved_disk_nic_guest() {
 	[ "$HV_STATUS" -eq 5 ]
 }
 
+# nic_added_disk_goes_on: the restored guest's NIC added, the domain unpaused;
+# the disk reads back what it had and takes a new write.
+nic_added_disk_goes_on() {
+	run in_ns "$HVCTL" "$SOCK2" device-add vif devid=0 tap=xtap0 mac=00:16:3e:00:00:05
+	[ "$status" -eq 0 ]
+	"$HVCTL" "$SOCK2" unpause
+	printf '%s\r' "blk read xvda 3" >&"$FEED"
+	wait_for 20 con2_has '\|before-save'
+	printf '%s\r' "blk write xvda 4 after-restore" >&"$FEED"
+	wait_for 20 con2_has '^xvda: wrote 13 bytes at sector 4'
+}
+
 @test "a guest with a disk and a NIC is saved and restored: its data reads back, new writes persist, it answers ping" {
 	require_kvm
 	command -v python3 >/dev/null || skip "needs python3 (tests/net-peer)"
@@ -219,13 +231,7 @@ saved_disk_nic_guest() {
 	run in_ns "$HVCTL" "$SOCK2" device-add vbd devid=51712 "target=$T/disk.img"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"vbd 51712: mmio 0xd0000000 "* ]] # where it was: the guest goes on using it
-	run in_ns "$HVCTL" "$SOCK2" device-add vif devid=0 tap=xtap0 mac=00:16:3e:00:00:05
-	[ "$status" -eq 0 ]
-	"$HVCTL" "$SOCK2" unpause
-	printf '%s\r' "blk read xvda 3" >&"$FEED"
-	wait_for 20 con2_has '\|before-save'
-	printf '%s\r' "blk write xvda 4 after-restore" >&"$FEED"
-	wait_for 20 con2_has '^xvda: wrote 13 bytes at sector 4'
+	nic_added_disk_goes_on
 	printf '%s\r' "ping 192.0.2.1 2" >&"$FEED"
 	wait_for 30 con2_has '^2 packets transmitted, '
 	con2_has '^2 packets transmitted, 2 received, 0% packet loss$'
@@ -282,13 +288,7 @@ end_stream() {
 	grep -q "restore: vbd 51712 continues where it was saved" "$T/err2"
 	run in_ns "$HVCTL" "$SOCK2" unpause # the NIC has not come
 	[ "$status" -ne 0 ]
-	run in_ns "$HVCTL" "$SOCK2" device-add vif devid=0 tap=xtap0 mac=00:16:3e:00:00:05
-	[ "$status" -eq 0 ]
-	"$HVCTL" "$SOCK2" unpause
-	printf '%s\r' "blk read xvda 3" >&"$FEED"
-	wait_for 20 con2_has '\|before-save'
-	printf '%s\r' "blk write xvda 4 after-restore" >&"$FEED"
-	wait_for 20 con2_has '^xvda: wrote 13 bytes at sector 4'
+	nic_added_disk_goes_on
 	"$HVCTL" "$SOCK2" destroy
 	wait_gone HV2_PID 10
 	[ "$(sector_text "$T/disk.img" 4)" = "after-restore" ]
