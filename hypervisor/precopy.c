@@ -222,8 +222,9 @@ static int gate_open(struct round *r)
  * 1 MiB (xl): a round can be sent well before the receiver's xenon-hv
  * reads it (it may be still starting). Pausing then would leave the
  * receiver that backlog, and its start, to do in the downtime: rather one
- * more live round, DRAIN_WAIT_US later, for up to DRAIN_MAX_MS. (A file,
- * or a pipe ioctl cannot look into: nothing to wait for.)
+ * more live round, DRAIN_WAIT_US later, for up to DRAIN_MAX_MS (a link
+ * slower than the pipe keeps it full: that much longer, the guest running).
+ * A file, or a pipe ioctl cannot look into: nothing to wait for.
  */
 #define DRAIN_WAIT_US 200
 #define DRAIN_MAX_MS  100
