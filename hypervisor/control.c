@@ -326,22 +326,22 @@ static const struct {
 	hv_msg_fn fn;
 	int in_stream;
 } hv_messages[HVCTL_TYPE_MAX] = {
-    [HVCTL_INFO] = {"info", msg_info},
-    [HVCTL_PAUSE] = {"pause", msg_pause},
-    [HVCTL_UNPAUSE] = {"unpause", msg_unpause},
-    [HVCTL_SHUTDOWN] = {"shutdown", msg_shutdown},
-    [HVCTL_DESTROY] = {"destroy", msg_destroy},
-    [HVCTL_SUBSCRIBE] = {"subscribe", msg_subscribe},
-    [HVCTL_CONSOLE_RING] = {"console-ring", msg_console_ring},
+    [HVCTL_INFO] = {"info", msg_info, 0},
+    [HVCTL_PAUSE] = {"pause", msg_pause, 0},
+    [HVCTL_UNPAUSE] = {"unpause", msg_unpause, 0},
+    [HVCTL_SHUTDOWN] = {"shutdown", msg_shutdown, 0},
+    [HVCTL_DESTROY] = {"destroy", msg_destroy, 0},
+    [HVCTL_SUBSCRIBE] = {"subscribe", msg_subscribe, 0},
+    [HVCTL_CONSOLE_RING] = {"console-ring", msg_console_ring, 0},
     [HVCTL_DEVICE_ADD] = {"device-add", msg_device_add, 1},
-    [HVCTL_DEVICE_REMOVE] = {"device-remove", msg_device_remove},
-    [HVCTL_DEVICE_LIST] = {"device-list", msg_device_list},
-    [HVCTL_VCPU_INFO] = {"vcpu-info", msg_vcpu_info},
-    [HVCTL_VCPU_AFFINITY] = {"vcpu-affinity", msg_vcpu_affinity},
-    [HVCTL_VCPU_TRIGGER] = {"vcpu-trigger", msg_vcpu_trigger},
-    [HVCTL_SAVE] = {"save", msg_save},
-    [HVCTL_MEM_MAX] = {"mem-max", msg_mem_max},
-    [HVCTL_DUMP_CORE] = {"dump-core", msg_dump_core},
+    [HVCTL_DEVICE_REMOVE] = {"device-remove", msg_device_remove, 0},
+    [HVCTL_DEVICE_LIST] = {"device-list", msg_device_list, 0},
+    [HVCTL_VCPU_INFO] = {"vcpu-info", msg_vcpu_info, 0},
+    [HVCTL_VCPU_AFFINITY] = {"vcpu-affinity", msg_vcpu_affinity, 0},
+    [HVCTL_VCPU_TRIGGER] = {"vcpu-trigger", msg_vcpu_trigger, 0},
+    [HVCTL_SAVE] = {"save", msg_save, 0},
+    [HVCTL_MEM_MAX] = {"mem-max", msg_mem_max, 0},
+    [HVCTL_DUMP_CORE] = {"dump-core", msg_dump_core, 0},
 };
 
 /* ---- transport ---- */
