@@ -241,8 +241,11 @@ static void drop_devices(libxl_ctx *ctx, const libxl_domain_config *cfg, struct 
  * A restore: once xenon-hv has read its stream's plan (HVCTL_READY_PLAN),
  * the disks and NICs are added on its hidden socket and published
  * Connected (and the console) while it reads the rest: none of it is in a
- * migration's downtime then. A stream without a plan: they come after it
- * (start_held). *ready: -1 once its last message came instead.
+ * migration's downtime then. A stream without a plan, or a configuration
+ * with more devices than the plan (xenon-hv answers only while planned ones
+ * are still to come: an extra one would wait for the stream's end), adds
+ * them after it (start_held), which names what does not match. *ready: -1
+ * once its last message came instead.
  */
 static int attach_early(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
 			libxl_domain_config *cfg, struct libxl__dev_prep *preps, int pid, int *ready, int *fd,
@@ -256,7 +259,7 @@ static int attach_early(libxl_ctx *ctx, const struct libxl__layout *l, const cha
 		*ready = -1;
 		return 0;
 	}
-	if (rc < 0 || !said->restore_pending)
+	if (rc < 0 || !said->restore_pending || said->restore_pending < (unsigned)(cfg->num_disks + cfg->num_nics))
 		return rc;
 	rc = libxl__hv_connect_restored(control, fd);
 	if (rc < 0) {

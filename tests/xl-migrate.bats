@@ -401,3 +401,25 @@ sys.stdout.buffer.write(b"Xenon saved domain, xl format\n \0" + struct.pack("<II
 	guest_type dv1 "blk read xvda 3"
 	wait_for 20 console_has dv1 '|written-on-a'
 }
+
+@test "xl migrate -C with a NIC the domain lacks: the receiver says which, at once; the source runs on" {
+	require_kvm
+	dev_guest dv1
+	old=$(xl domid dv1)
+	# its own configuration and a second NIC after the disk and NIC it has
+	sed 's/^\(\s*vif = \[ "[^"]*"\)/\1, "bridge=xenbr0,mac=00:16:3e:4d:49:48"/' "$T/dv1.cfg" >"$T/dv1-extra.cfg"
+	grep -q '"bridge=xenbr0,mac=00:16:3e:4d:49:48"' "$T/dv1-extra.cfg"
+	run xl migrate -C "$T/dv1-extra.cfg" -s "$T/to-b" dv1 hostb
+	echo "$output"
+	[ "$status" -eq 1 ]
+	# refused by B's xenon-hv (ENODEV: its log names the NIC), not left waiting
+	# for the stream's end until the request timed out
+	[[ "$output" == *"nic 1: xenon-hv could not take its tap "*": No such device"* ]]
+	grep -q "vif 1 is not in the saved domain" "$T"/b/log/*dv1*.log
+	[[ "$output" == *"domain dv1 ($old) was not migrated; it runs on here"* ]]
+	[ "$(xl domid dv1)" = "$old" ]
+	[[ "$(state_of dv1)" != *p* ]]
+	wait_for 10 on_b nothing_left
+	[ -z "$(on_b vif_taps)" ]
+	pings_guest
+}
