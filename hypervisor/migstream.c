@@ -339,6 +339,11 @@ static int check_vif(const struct mig_vif *f, char *why, size_t whylen)
 	return 0;
 }
 
+const char *mig_vdev_kind_name(uint32_t kind)
+{
+	return kind == MIG_VDEV_KIND_VBD ? "vbd" : "vif";
+}
+
 static int check_window(uint64_t base, uint32_t irq, char *why, size_t whylen)
 {
 	if (base < VDEV_WINDOW_BASE || base >= VDEV_WINDOW_BASE + VDEV_WINDOWS * 0x1000ULL || base % 0x1000)
@@ -385,10 +390,10 @@ int mig_vdev_check(const void *p, size_t len, char *why, size_t whylen)
 	want = v.kind == MIG_VDEV_KIND_VBD ? sizeof(struct mig_vbd) : sizeof(struct mig_vif);
 	if (v.dev_len != want || len != sizeof(v) + want)
 		return vdev_bad(why, whylen, "%s part of %u bytes in %zu: it is %zu",
-				v.kind == MIG_VDEV_KIND_VBD ? "vbd" : "vif", v.dev_len, len, want);
+				mig_vdev_kind_name(v.kind), v.dev_len, len, want);
 	if (v.device_id != (v.kind == MIG_VDEV_KIND_VBD ? 2U : 1U))
 		return vdev_bad(why, whylen, "virtio device id %u for a %s", v.device_id,
-				v.kind == MIG_VDEV_KIND_VBD ? "vbd" : "vif");
+				mig_vdev_kind_name(v.kind));
 	if (check_transport(&v, why, whylen))
 		return -EBADMSG;
 	if (v.kind == MIG_VDEV_KIND_VBD) {
@@ -420,11 +425,6 @@ static int check_vdev(struct mig_reader *rd, const struct mig_rec *r, const uint
 	return rd->nr_plan ? check_planned(rd, p) : 0;
 }
 
-static const char *kind_name(uint32_t kind)
-{
-	return kind == MIG_VDEV_KIND_VBD ? "vbd" : "vif";
-}
-
 /* With a plan, a VDEV record is one of its devices, where the plan put it. */
 static int check_planned(struct mig_reader *rd, const uint8_t *p)
 {
@@ -438,12 +438,12 @@ static int check_planned(struct mig_reader *rd, const uint8_t *p)
 			continue;
 		if (e->base != v.base || e->irq != v.irq)
 			return bad(rd, "%s %u at window %#llx, IRQ %u: the plan put it at %#llx, IRQ %u",
-				   kind_name(v.kind), v.devid, (unsigned long long)v.base, v.irq,
+				   mig_vdev_kind_name(v.kind), v.devid, (unsigned long long)v.base, v.irq,
 				   (unsigned long long)e->base, e->irq);
 		rd->plan_met |= 1ULL << i;
 		return 0;
 	}
-	return bad(rd, "%s %u is not in the stream's VDEV_PLAN", kind_name(v.kind), v.devid);
+	return bad(rd, "%s %u is not in the stream's VDEV_PLAN", mig_vdev_kind_name(v.kind), v.devid);
 }
 
 static int check_place(struct mig_reader *rd, unsigned i)
@@ -461,7 +461,7 @@ static int check_place(struct mig_reader *rd, unsigned i)
 
 		if ((o->kind == e->kind && o->devid == e->devid) || o->base == e->base)
 			return bad(rd, "entry %u: %s %u at %#llx: entry %u has that device or window", i,
-				   kind_name(e->kind), e->devid, (unsigned long long)e->base, j);
+				   mig_vdev_kind_name(e->kind), e->devid, (unsigned long long)e->base, j);
 	}
 	return 0;
 }
@@ -715,7 +715,7 @@ static int check_complete(struct mig_reader *rd)
 	for (unsigned i = 0; i < rd->nr_plan; i++)
 		if (!(rd->plan_met & (1ULL << i)))
 			return bad(rd, "the stream ends without the VDEV record of the plan's %s %u",
-				   kind_name(rd->plan[i].kind), rd->plan[i].devid);
+				   mig_vdev_kind_name(rd->plan[i].kind), rd->plan[i].devid);
 	return 0;
 }
 

@@ -155,6 +155,9 @@ struct mig_vdev_place {
 	uint32_t pad;	/* 0 */
 };
 
+/* "vbd" or "vif", for messages. */
+const char *mig_vdev_kind_name(uint32_t kind);
+
 /* The checks the reader makes on a VDEV payload of len bytes (also for the
  * restoring device, which then checks it against itself): 0 or -EBADMSG
  * with why (at most whylen bytes). */

@@ -31,11 +31,6 @@
 #include "hypervisor/virtio_mmio.h"
 #include "log.h"
 
-static const char *kind_name(uint32_t kind)
-{
-	return kind == MIG_VDEV_KIND_VBD ? "vbd" : "vif";
-}
-
 /* ---- save ---- */
 
 static int quiesce_one(void *arg, uint32_t kind, uint32_t devid, struct hv_dev *d)
@@ -43,7 +38,7 @@ static int quiesce_one(void *arg, uint32_t kind, uint32_t devid, struct hv_dev *
 	int *rc = arg, r = hv_virtio_quiesce(d);
 
 	if (r && !*rc) {
-		log_warnx("save: %s %u cannot be drained: %s", kind_name(kind), devid, log_strerror(r));
+		log_warnx("save: %s %u cannot be drained: %s", mig_vdev_kind_name(kind), devid, log_strerror(r));
 		*rc = r;
 	}
 	return 0; /* every device stops, even after one failed */
@@ -63,7 +58,7 @@ static int resume_one(void *arg, uint32_t kind, uint32_t devid, struct hv_dev *d
 
 	(void)arg;
 	if (r)
-		log_warnx("%s %u: its I/O could not start again: %s", kind_name(kind), devid,
+		log_warnx("%s %u: its I/O could not start again: %s", mig_vdev_kind_name(kind), devid,
 			  log_strerror(r));
 	return 0;
 }
@@ -103,7 +98,7 @@ static int save_one(void *arg, uint32_t kind, uint32_t devid, struct hv_dev *d)
 	}
 	rc = hv_virtio_save_state(d, &v, state, sizeof(state));
 	if (rc) {
-		log_warnx("save: %s %u cannot save its state: %s", kind_name(kind), devid, log_strerror(rc));
+		log_warnx("save: %s %u cannot save its state: %s", mig_vdev_kind_name(kind), devid, log_strerror(rc));
 		return rc;
 	}
 	return mig_write_record(c->w, MIG_REC_VDEV, c->index++, &v, sizeof(v), state, v.dev_len);
@@ -252,7 +247,7 @@ int hv_mig_vdev_keep(uint32_t instance, const void *payload, size_t len)
 	memcpy(s->state, (const uint8_t *)payload + sizeof(s->v), len - sizeof(s->v));
 	for (unsigned i = 0; i < saved.nr; i++)
 		if (saved.devs[i].v.kind == s->v.kind && saved.devs[i].v.devid == s->v.devid) {
-			log_warnx("restore: the stream has %s %u twice", kind_name(s->v.kind), s->v.devid);
+			log_warnx("restore: the stream has %s %u twice", mig_vdev_kind_name(s->v.kind), s->v.devid);
 			return -EBADMSG;
 		}
 	saved.nr++;
@@ -266,7 +261,7 @@ bool hv_mig_restoring(void)
 
 bool hv_mig_stream_reading(void)
 {
-	return saved.planned && !saved.restoring;
+	return saved.planned; /* (hv_mig_vdevs_restoring clears it) */
 }
 
 unsigned hv_mig_vdevs_pending(void)
@@ -300,13 +295,13 @@ static int load(struct saved_vdev *s, struct hv_dev *d, const char *then)
 	int rc = hv_virtio_load_state(d, &s->v, s->state);
 
 	if (rc) {
-		log_warnx("restore: %s %u refused its saved state (%s): %s", kind_name(s->v.kind), s->v.devid,
+		log_warnx("restore: %s %u refused its saved state (%s): %s", mig_vdev_kind_name(s->v.kind), s->v.devid,
 			  log_strerror(rc), then);
 		return rc;
 	}
 	s->matched = 1;
 	look_again = 1;
-	log_info("restore: %s %u continues where it was saved", kind_name(s->v.kind), s->v.devid);
+	log_info("restore: %s %u continues where it was saved", mig_vdev_kind_name(s->v.kind), s->v.devid);
 	return 0;
 }
 
@@ -340,11 +335,11 @@ int hv_mig_vdev_place(uint32_t kind, uint32_t devid)
 	if (!pl && !s) {
 		log_warnx("restore: %s %u is not in the saved domain: its configuration must have the disks "
 			  "and NICs it had when it was saved",
-			  kind_name(kind), devid);
+			  mig_vdev_kind_name(kind), devid);
 		return -ENODEV;
 	}
 	if (pl ? !!pl->dev : s->matched) {
-		log_warnx("restore: %s %u was added already", kind_name(kind), devid);
+		log_warnx("restore: %s %u was added already", mig_vdev_kind_name(kind), devid);
 		return -EEXIST;
 	}
 	hv_virtio_place_next(pl ? pl->p.base : s->v.base, (int)(pl ? pl->p.irq : s->v.irq));
@@ -359,7 +354,7 @@ int hv_mig_vdev_load(uint32_t kind, uint32_t devid, struct hv_dev *d)
 
 	if (pl) {
 		pl->dev = d;
-		log_info("restore: %s %u added while the stream is read", kind_name(kind), devid);
+		log_info("restore: %s %u added while the stream is read", mig_vdev_kind_name(kind), devid);
 		return 0;
 	}
 	return s ? load(s, d, "nothing of it is left") : 0;
@@ -372,7 +367,7 @@ int hv_mig_vdevs_restored(struct hv_vm *vm)
 			if (!saved.devs[i].matched)
 				log_warnx("domain %u cannot run: its saved %s %u has not been added (the "
 					  "configuration lacks it, or attaching it failed)",
-					  vm->args.domid, kind_name(saved.devs[i].v.kind),
+					  vm->args.domid, mig_vdev_kind_name(saved.devs[i].v.kind),
 					  saved.devs[i].v.devid);
 		return -ENODEV;
 	}
