@@ -71,16 +71,13 @@ void libxl__hv_keep_fd(libxl_ctx *ctx, uint32_t domid, int fd)
  */
 static int connect_incoming(libxl_ctx *ctx, uint32_t domid, int *fd)
 {
-	char path[LIBXL_PATH_MAX], incoming[LIBXL_PATH_MAX];
+	char path[LIBXL_PATH_MAX];
 	int rc = libxl__hv_socket_path(ctx, domid, path, sizeof(path));
 
-	if (rc < 0)
-		return rc;
-	if (!hvctl_incoming_socket(path, incoming, sizeof(incoming)))
-		return -ENAMETOOLONG;
-	rc = hvctl_connect_timeout(incoming, LIBXL__HV_TIMEOUT_MS, fd);
+	if (rc == 0)
+		rc = libxl__hv_connect_restored(path, fd); /* (or its own name, renamed meanwhile) */
 	if (rc == -ENOENT || rc == -ECONNREFUSED)
-		return libxl__hv_connect_own(ctx, domid, fd); /* renamed meanwhile */
+		return -ESRCH;
 	if (rc == 0 && (rc = check_peer(ctx, domid, *fd)) < 0)
 		close(*fd);
 	return rc;
