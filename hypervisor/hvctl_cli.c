@@ -335,13 +335,12 @@ static int cmd_device_list(int fd, int argc, char **argv)
 	return 0;
 }
 
-/* save [-c] [-l [-d MS]] [-p] FILE: the stream into a new FILE (removed again if the save fails). */
+/* save [-c] [-l] [-p] FILE: the stream into a new FILE (removed again if the save fails). */
 static int cmd_save(int fd, int argc, char **argv)
 {
 	struct hvctl_save_req req = {0};
 	struct hvctl_save_result res;
 	const char *path = argv[argc - 1];
-	uint64_t ms;
 	int out, rc;
 
 	for (int i = 0; i < argc - 1; i++) {
@@ -351,13 +350,9 @@ static int cmd_save(int fd, int argc, char **argv)
 			req.flags |= HVCTL_SAVE_LIVE;
 		} else if (!strcmp(argv[i], "-p")) {
 			req.flags |= HVCTL_SAVE_PAUSED;
-		} else if (!strcmp(argv[i], "-d") && i + 2 < argc && !parse_u64(argv[i + 1], 60000, &ms) && ms) {
-			req.max_downtime_ms = (uint32_t)ms;
-			i++;
 		} else {
-			log_warnx("save %s: the options are -c (the domain runs on), -l (live: pre-copy), -d MS "
-				  "(with -l: the downtime target, 1 to 60000) and -p (with -c: it stays paused, its "
-				  "devices handed over, as xl migrate's source)",
+			log_warnx("save %s: the options are -c (the domain runs on), -l (live: pre-copy) and "
+				  "-p (with -c: it stays paused, its devices handed over, as xl migrate's source)",
 				  argv[i]);
 			return -EINVAL;
 		}
@@ -451,8 +446,8 @@ static const struct cli_cmd cli_cmds[] = {
     {"device-list", "", 0, 0, cmd_device_list, "the disks and NICs, their state and statistics"},
     {"vcpus", "", 0, 0, cmd_vcpus, "each vCPU's thread id, state and CPU time"},
     {"pin", "VCPU CPU[,CPU...]", 2, 2, cmd_pin, "the host CPUs a vCPU's thread may run on"},
-    {"save", "[-c] [-l [-d MS]] [-p] FILE", 1, 6, cmd_save,
-     "save the domain to a new FILE (-c: it runs on, -p: paused; -l: live, -d: its downtime target)"},
+    {"save", "[-c] [-l] [-p] FILE", 1, 4, cmd_save,
+     "save the domain to a new FILE (-c: it runs on, -p: paused; -l: live)"},
 };
 #define NR_CMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 
