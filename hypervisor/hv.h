@@ -475,7 +475,7 @@ int hv_sandbox_enter(struct hv_vm *vm);
 /* sandbox_seccomp.c: the build-time filters patched (the main thread may openat
  * task_dir and unlinkat in ctl_dir; -1: not), the SIGSYS handler set; each
  * thread loads its kind's. */
-enum hv_thread_kind { HV_THREAD_MAIN, HV_THREAD_VCPU, HV_THREAD_IO, HV_THREAD_NR_KINDS };
+enum hv_thread_kind { HV_THREAD_MAIN, HV_THREAD_VCPU, HV_THREAD_IO, HV_THREAD_FILL, HV_THREAD_NR_KINDS };
 int hv_seccomp_prepare(int task_dir, int ctl_dir);
 int hv_seccomp_enter(enum hv_thread_kind kind); /* 0 also when not prepared */
 const char *hv_seccomp_kind_name(enum hv_thread_kind kind);

@@ -50,6 +50,8 @@ HV_NET_TEST_OBJS := tests/unit/hv_net-test.o hypervisor/virtio_net.o hypervisor/
 $(eval $(call unit_test,tests/unit/hv_net-test,$(HV_NET_TEST_OBJS) $(COMMON_OBJS),-pthread))
 $(eval $(call fuzzer,hypervisor/hv-net-fuzz,tests/fuzz/hv-net-fuzz.c hypervisor/virtio_net.c hypervisor/virtio_net_tx.c hypervisor/virtio_net_rx.c hypervisor/ratelimit.c hypervisor/virtio_mmio.c hypervisor/loglimit.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))
 
+# A restore's RAM backed ahead of its stream: the plan, and the threads over a memfd.
+$(eval $(call unit_test,tests/unit/hv_ram_fill-test,tests/unit/hv_ram_fill-test.o hypervisor/ram_fill.o $(COMMON_OBJS),-pthread))
 # The migration stream (migstream.c): its unit test and a fuzzer of the reader.
 $(eval $(call unit_test,tests/unit/hv_migstream-test,tests/unit/hv_migstream-test.o hypervisor/migstream.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_control_file-test,tests/unit/hv_control_file-test.o hypervisor/control_file.o hypervisor/libhvctl.o $(COMMON_OBJS),))

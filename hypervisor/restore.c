@@ -10,6 +10,7 @@
  * (control_file.h).
  */
 #include "hypervisor/migstate.h"
+#include "hypervisor/ram_fill.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +48,7 @@ struct restore {
 	off_t read_ahead;	   /* a file's offset asked for up to (-1: a pipe, or off) */
 	uint64_t filled, checked;  /* frame bytes read; when read_ahead last looked */
 	int announced;		   /* HVCTL_READY_PLAN said */
+	struct ram_fill *fill;	   /* RAM backed ahead of the frames, while they are read */
 };
 
 static struct restore *pending; /* from hv_restore_build until hv_restore_finish */
@@ -270,6 +272,8 @@ static void on_fill_ahead(void *o, void *addr, size_t len)
 	struct restore *r = o;
 
 	read_ahead(r, len);
+	if (r->fill)
+		ram_fill_coming(r->fill, addr, len);
 #ifdef MADV_POPULATE_WRITE
 	if (!mig_source_splicing(&r->src)) /* spliced pages are not zeroed first: none to fault in */
 		madvise(addr, len, MADV_POPULATE_WRITE);
@@ -348,6 +352,8 @@ static int open_source(const char *arg, int *fd)
 
 static void stop_reading(struct restore *r)
 {
+	ram_fill_stop(r->fill);
+	r->fill = NULL;
 	mig_reader_free(r->reader);
 	r->reader = NULL;
 	if (r->fd >= 0)
@@ -360,6 +366,15 @@ static int refused(struct restore *r, int rc)
 	stop_reading(r);
 	log_warnx("--restore %s: not restored (%s)", r->vm->args.restore, log_strerror(rc));
 	return rc;
+}
+
+/* Past the one frame xenon-hv writes before the stream's: the boot page (make_devices). */
+static size_t boot_page_end(const struct hv_vm *vm)
+{
+	uint64_t off = 0;
+
+	mig_pfn_offset(vm->args.mem_bytes, XENON_BOOT_INFO_GPA / MIG_PAGE_SIZE, &off);
+	return (size_t)off + MIG_PAGE_SIZE;
 }
 
 /* The header: the domain's shape, made at once; the rest is hv_restore_stream's. */
@@ -401,6 +416,7 @@ int hv_restore_stream(struct hv_vm *vm)
 
 	if (!r || !r->reader)
 		return -EINVAL;
+	r->fill = ram_fill_start(vm->ram, vm->memfd, vm->low_size + vm->high_size, boot_page_end(vm));
 	rc = mig_read_records(r->reader);
 	if (rc)
 		return refused(r, rc);

@@ -28,6 +28,7 @@ static const char *const kind_names[HV_THREAD_NR_KINDS] = {
     [HV_THREAD_MAIN] = "main",
     [HV_THREAD_VCPU] = "vCPU",
     [HV_THREAD_IO] = "I/O",
+    [HV_THREAD_FILL] = "RAM fill",
 };
 
 /* Each kind's filter patched once, loaded by each thread with one system call. */

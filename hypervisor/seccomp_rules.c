@@ -151,6 +151,8 @@ static const struct kind {
 			1},
     [HV_THREAD_VCPU] = {{vcpu_calls, SECCOMP_TABLE_LEN(vcpu_calls)}, {NULL, 0}, 0, 0},
     [HV_THREAD_IO] = {{io_calls, SECCOMP_TABLE_LEN(io_calls)}, {NULL, 0}, 1, 0},
+    /* a restore's RAM backed ahead of its stream (ram_fill.c): madvise, futex */
+    [HV_THREAD_FILL] = {{NULL, 0}, {NULL, 0}, 0, 0},
 };
 
 static int add_ioctls(scmp_filter_ctx f, const struct kind *k)
@@ -215,6 +217,7 @@ static const unsigned values[HV_THREAD_NR_KINDS] = {
     [HV_THREAD_MAIN] = 1u << HV_SECCOMP_PID | ALL_DIRS,
     [HV_THREAD_VCPU] = 1u << HV_SECCOMP_PID,
     [HV_THREAD_IO] = 1u << HV_SECCOMP_PID,
+    [HV_THREAD_FILL] = 1u << HV_SECCOMP_PID,
 };
 static const unsigned optional[HV_THREAD_NR_KINDS] = {[HV_THREAD_MAIN] = ALL_DIRS};
 

@@ -1,6 +1,6 @@
 /*
  * xenon-hv's seccomp filters (hypervisor/seccomp_rules.c), for real: a
- * child process installs the filter of each thread kind (main, vCPU, I/O)
+ * child process installs the filter of each thread kind (main, vCPU, I/O, RAM fill)
  * as xenon-hv does, then tries what a guest that took over xenon-hv would:
  * execve, open a host file, socket(AF_INET), ptrace. Each is trapped
  * (SIGSYS): the handler logs the kind and the call's name and the child
@@ -22,7 +22,7 @@
 #include "unit.h"
 #include "seccomp_same.h"
 
-static const char *const kind_names[] = {"main", "vCPU", "I/O"};
+static const char *const kind_names[] = {"main", "vCPU", "I/O", "RAM fill"};
 
 static void try_open(void)
 {
@@ -94,6 +94,7 @@ static void test_names(void)
 	CHECK_STR(hv_seccomp_kind_name(HV_THREAD_MAIN), "main");
 	CHECK_STR(hv_seccomp_kind_name(HV_THREAD_VCPU), "vCPU");
 	CHECK_STR(hv_seccomp_kind_name(HV_THREAD_IO), "I/O");
+	CHECK_STR(hv_seccomp_kind_name(HV_THREAD_FILL), "RAM fill");
 }
 
 /* Own pid, /proc/self/task's fd and the control directory's fd (-1: missing, its rule left out); the

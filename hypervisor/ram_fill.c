@@ -1,0 +1,187 @@
+/*
+ * A restore's RAM backed ahead of its stream (ram_fill.h). The plan is
+ * plain arithmetic (tests/unit/hv_ram_fill-test.c); each thread takes a
+ * piece of it under the lock, backs it with the lock released, and sleeps
+ * while there is nothing to take.
+ */
+#include "hypervisor/hv.h"
+#include "hypervisor/ram_fill.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "log.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels refuse it (EINVAL): then none is backed ahead */
+#endif
+
+static size_t min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+void ram_fill_plan_init(struct ram_fill_plan *p, size_t size, size_t written_end)
+{
+	*p = (struct ram_fill_plan){.size = size, .written_end = written_end};
+}
+
+/* What the threads took past every written frame and short of limit: zeros, not needed. */
+static size_t unneeded(const struct ram_fill_plan *p, size_t limit, size_t *give_back)
+{
+	size_t to = min_size(p->taken, limit);
+
+	*give_back = p->written_end;
+	return to > p->written_end ? to - p->written_end : 0;
+}
+
+size_t ram_fill_plan_coming(struct ram_fill_plan *p, size_t off, size_t len, size_t *give_back)
+{
+	size_t end = off + len, back = 0;
+
+	if (p->run_end && off >= p->run_end && off <= p->run_end + RAM_FILL_GAP) {
+		p->run_end = end;
+	} else {
+		/* A new run: the old one's lead is not needed up to where this
+		 * one starts, or at all if it starts below it. */
+		back = unneeded(p, off > p->written_end ? off : SIZE_MAX, give_back);
+		p->run_start = off;
+		p->run_end = end;
+		p->taken = end;
+	}
+	if (end > p->written_end)
+		p->written_end = end;
+	return back;
+}
+
+size_t ram_fill_plan_take(struct ram_fill_plan *p, size_t *from)
+{
+	size_t run = p->run_end - p->run_start, to, len;
+
+	if (run < RAM_FILL_CHUNK) /* scattered frames (a live round's) tell nothing of what comes */
+		return 0;
+	to = min_size(p->run_end + min_size(run, RAM_FILL_AHEAD), p->size);
+	*from = p->taken > p->run_end ? p->taken : p->run_end;
+	len = *from < to ? min_size(to - *from, RAM_FILL_CHUNK) : 0;
+	p->taken = *from + len;
+	return len;
+}
+
+size_t ram_fill_plan_end(const struct ram_fill_plan *p, size_t *give_back)
+{
+	return unneeded(p, SIZE_MAX, give_back);
+}
+
+/* ---- the threads ---- */
+
+struct ram_fill {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct ram_fill_plan plan;
+	uint8_t *ram;
+	int memfd;
+	int stop, failed; /* failed: backing does not work here, the threads end */
+	unsigned nr_threads;
+	pthread_t threads[RAM_FILL_THREADS];
+};
+
+/* Only when the process has its filters (not in the unit tests). */
+__attribute__((weak)) int hv_seccomp_enter(enum hv_thread_kind kind);
+
+static void *fill_thread(void *arg)
+{
+	struct ram_fill *f = arg;
+
+	if (hv_seccomp_enter && hv_seccomp_enter(HV_THREAD_FILL))
+		return NULL; /* said why; the copy faults the pages in itself */
+	pthread_mutex_lock(&f->lock);
+	while (!f->stop && !f->failed) {
+		size_t from, len = ram_fill_plan_take(&f->plan, &from);
+		int err;
+
+		if (!len) {
+			pthread_cond_wait(&f->wake, &f->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&f->lock);
+		/* Pages already there (the stream's, or backed before) are left as they are. */
+		err = madvise(f->ram + from, len, MADV_POPULATE_WRITE) ? errno : 0;
+		pthread_mutex_lock(&f->lock);
+		if (err && err != EINTR && !f->failed) {
+			if (err != EINVAL)
+				log_warnx("restore: backing RAM ahead of the stream: %s (left to the copy)",
+					  strerror(err));
+			f->failed = 1;
+			pthread_cond_broadcast(&f->wake);
+		}
+	}
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+struct ram_fill *ram_fill_start(void *ram, int memfd, size_t size, size_t written_end)
+{
+	struct ram_fill *f = calloc(1, sizeof(*f));
+	int rc = 0;
+
+	if (!f)
+		return NULL;
+	f->ram = ram;
+	f->memfd = memfd;
+	ram_fill_plan_init(&f->plan, size, written_end);
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->wake, NULL);
+	while (f->nr_threads < RAM_FILL_THREADS &&
+	       !(rc = pthread_create(&f->threads[f->nr_threads], NULL, fill_thread, f)))
+		f->nr_threads++;
+	if (rc)
+		log_warnx("restore: cannot start a thread that backs RAM ahead: %s", log_strerror(-rc));
+	if (f->nr_threads)
+		return f;
+	pthread_mutex_destroy(&f->lock);
+	pthread_cond_destroy(&f->wake);
+	free(f);
+	return NULL;
+}
+
+/* Pages backed for nothing (zeros, never written) back to the host. */
+static void give_back(struct ram_fill *f, size_t from, size_t len)
+{
+	if (len && fallocate(f->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)len))
+		log_warn("restore: giving back %zu bytes of RAM backed ahead", len);
+}
+
+void ram_fill_coming(struct ram_fill *f, const void *addr, size_t len)
+{
+	size_t back_from = 0, back;
+
+	pthread_mutex_lock(&f->lock);
+	back = ram_fill_plan_coming(&f->plan, (size_t)((const uint8_t *)addr - f->ram), len, &back_from);
+	pthread_cond_broadcast(&f->wake);
+	pthread_mutex_unlock(&f->lock);
+	give_back(f, back_from, back);
+}
+
+void ram_fill_stop(struct ram_fill *f)
+{
+	size_t from = 0, back;
+
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->lock);
+	f->stop = 1;
+	pthread_cond_broadcast(&f->wake);
+	pthread_mutex_unlock(&f->lock);
+	for (unsigned i = 0; i < f->nr_threads; i++)
+		pthread_join(f->threads[i], NULL);
+	back = ram_fill_plan_end(&f->plan, &from);
+	give_back(f, from, back);
+	pthread_mutex_destroy(&f->lock);
+	pthread_cond_destroy(&f->wake);
+	free(f);
+}
