@@ -313,6 +313,8 @@ int hv_dump_core(struct hv_vm *vm, int fd, struct hvctl_save_result *res);
 int hv_restore_build(struct hv_vm *vm);
 int hv_restore_stream(struct hv_vm *vm);
 int hv_restore_finish(struct hv_vm *vm);
+/* Before a restored domain first runs (hv_vm_unpause): the RAM fill's threads done (ram_fill.h). */
+void hv_restore_settle(void);
 
 /* The built-in devices' constructors. */
 int hv_uart_create(struct hv_vm *vm, struct hv_dev **out);

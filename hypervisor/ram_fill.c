@@ -31,10 +31,10 @@ void ram_fill_plan_init(struct ram_fill_plan *p, size_t size, size_t written_end
 	*p = (struct ram_fill_plan){.size = size, .written_end = written_end};
 }
 
-/* What the threads took past every written frame and short of limit: zeros, not needed. */
+/* What the threads took in [written_end, limit): zeros, not needed. */
 static size_t unneeded(const struct ram_fill_plan *p, size_t limit, size_t *give_back)
 {
-	size_t to = min_size(p->taken, limit);
+	size_t to = min_size(p->taken_max, limit);
 
 	*give_back = p->written_end;
 	return to > p->written_end ? to - p->written_end : 0;
@@ -47,9 +47,12 @@ size_t ram_fill_plan_coming(struct ram_fill_plan *p, size_t off, size_t len, siz
 	if (p->run_end && off >= p->run_end && off <= p->run_end + RAM_FILL_GAP) {
 		p->run_end = end;
 	} else {
-		/* A new run: the old one's lead is not needed up to where this
-		 * one starts, or at all if it starts below it. */
+		/* A new run: what was taken past every frame written is not
+		 * needed up to where this one starts, or at all if it starts
+		 * lower down (a new round). */
 		back = unneeded(p, off > p->written_end ? off : SIZE_MAX, give_back);
+		if (off <= p->written_end)
+			p->taken_max = p->written_end;
 		p->run_start = off;
 		p->run_end = end;
 		p->taken = end;
@@ -69,6 +72,8 @@ size_t ram_fill_plan_take(struct ram_fill_plan *p, size_t *from)
 	*from = p->taken > p->run_end ? p->taken : p->run_end;
 	len = *from < to ? min_size(to - *from, RAM_FILL_CHUNK) : 0;
 	p->taken = *from + len;
+	if (p->taken > p->taken_max)
+		p->taken_max = p->taken;
 	return len;
 }
 
@@ -93,13 +98,15 @@ struct ram_fill {
 /* Only when the process has its filters (not in the unit tests). */
 __attribute__((weak)) int hv_seccomp_enter(enum hv_thread_kind kind);
 
-static void *fill_thread(void *arg)
+/* Pages backed for nothing (zeros, never written) back to the host. */
+static void give_back(struct ram_fill *f, size_t from, size_t len)
 {
-	struct ram_fill *f = arg;
+	if (len && fallocate(f->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)len))
+		log_warn("restore: giving back %zu bytes of RAM backed ahead", len);
+}
 
-	if (hv_seccomp_enter && hv_seccomp_enter(HV_THREAD_FILL))
-		return NULL; /* said why; the copy faults the pages in itself */
-	pthread_mutex_lock(&f->lock);
+static void backing(struct ram_fill *f)
+{
 	while (!f->stop && !f->failed) {
 		size_t from, len = ram_fill_plan_take(&f->plan, &from);
 		int err;
@@ -120,6 +127,17 @@ static void *fill_thread(void *arg)
 			pthread_cond_broadcast(&f->wake);
 		}
 	}
+}
+
+static void *fill_thread(void *arg)
+{
+	struct ram_fill *f = arg;
+	/* said why if not: the copy then faults the pages in itself */
+	int in = !hv_seccomp_enter || !hv_seccomp_enter(HV_THREAD_FILL);
+
+	pthread_mutex_lock(&f->lock);
+	if (in)
+		backing(f);
 	pthread_mutex_unlock(&f->lock);
 	return NULL;
 }
@@ -149,13 +167,6 @@ struct ram_fill *ram_fill_start(void *ram, int memfd, size_t size, size_t writte
 	return NULL;
 }
 
-/* Pages backed for nothing (zeros, never written) back to the host. */
-static void give_back(struct ram_fill *f, size_t from, size_t len)
-{
-	if (len && fallocate(f->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)len))
-		log_warn("restore: giving back %zu bytes of RAM backed ahead", len);
-}
-
 void ram_fill_coming(struct ram_fill *f, const void *addr, size_t len)
 {
 	size_t back_from = 0, back;
@@ -167,20 +178,28 @@ void ram_fill_coming(struct ram_fill *f, const void *addr, size_t len)
 	give_back(f, back_from, back);
 }
 
-void ram_fill_stop(struct ram_fill *f)
+void ram_fill_end(struct ram_fill *f)
 {
-	size_t from = 0, back;
+	size_t from = 0, back = 0;
 
 	if (!f)
 		return;
 	pthread_mutex_lock(&f->lock);
+	if (!f->stop)
+		back = ram_fill_plan_end(&f->plan, &from);
 	f->stop = 1;
 	pthread_cond_broadcast(&f->wake);
 	pthread_mutex_unlock(&f->lock);
+	give_back(f, from, back);
+}
+
+void ram_fill_wait(struct ram_fill *f)
+{
+	if (!f)
+		return;
+	ram_fill_end(f);
 	for (unsigned i = 0; i < f->nr_threads; i++)
 		pthread_join(f->threads[i], NULL);
-	back = ram_fill_plan_end(&f->plan, &from);
-	give_back(f, from, back);
 	pthread_mutex_destroy(&f->lock);
 	pthread_cond_destroy(&f->wake);
 	free(f);

@@ -52,6 +52,7 @@ struct restore {
 };
 
 static struct restore *pending; /* from hv_restore_build until hv_restore_finish */
+static struct ram_fill *settling; /* from hv_restore_finish until the domain first runs */
 
 static int build_vm(struct hv_vm *vm, const struct mig_header *h)
 {
@@ -352,8 +353,7 @@ static int open_source(const char *arg, int *fd)
 
 static void stop_reading(struct restore *r)
 {
-	ram_fill_stop(r->fill);
-	r->fill = NULL;
+	ram_fill_end(r->fill); /* what it backed for nothing given back; its threads joined later */
 	mig_reader_free(r->reader);
 	r->reader = NULL;
 	if (r->fd >= 0)
@@ -364,6 +364,8 @@ static void stop_reading(struct restore *r)
 static int refused(struct restore *r, int rc)
 {
 	stop_reading(r);
+	ram_fill_wait(r->fill);
+	r->fill = NULL;
 	log_warnx("--restore %s: not restored (%s)", r->vm->args.restore, log_strerror(rc));
 	return rc;
 }
@@ -438,6 +440,7 @@ int hv_restore_stream(struct hv_vm *vm)
 static void restore_free(struct restore *r)
 {
 	stop_reading(r);
+	ram_fill_wait(r->fill);
 	for (unsigned i = 0; r->vcpus && i < r->vm->args.nr_vcpus; i++)
 		for (unsigned t = 0; t < MIG_REC_TYPE_MAX; t++)
 			free(r->vcpus[i].rec[t]);
@@ -479,6 +482,10 @@ int hv_restore_finish(struct hv_vm *vm)
 		return -EINVAL;
 	if (r->console)
 		hv_console_ring_restore(vm, r->console, r->console_len);
+	settling = r->fill;
+	r->fill = NULL;
+	if (!vm->paused) /* its vCPUs run as they start */
+		hv_restore_settle();
 	pthread_mutex_lock(&vm->lock);
 	for (unsigned i = 0; i < vm->args.nr_vcpus && !rc; i++) {
 		struct hv_vcpu *v = &vm->vcpus[i];
@@ -496,4 +503,10 @@ int hv_restore_finish(struct hv_vm *vm)
 	pending = NULL;
 	restore_free(r);
 	return rc;
+}
+
+void hv_restore_settle(void)
+{
+	ram_fill_wait(settling);
+	settling = NULL;
 }

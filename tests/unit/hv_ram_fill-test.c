@@ -1,9 +1,9 @@
 /*
  * A restore's RAM backed ahead of its stream (hypervisor/ram_fill.c): the
  * plan's arithmetic (where the threads back, what is given back when a run
- * of frames ends), then the threads over a real memfd: what they back
- * shows in the file's allocated blocks, and what was backed for nothing
- * is gone again once they stop.
+ * of frames ends and at the stream's end), then the threads over a real
+ * memfd: what they back shows in the file's allocated blocks, and what was
+ * backed for nothing is gone again.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -107,15 +107,39 @@ static void test_run_ends(void)
 	CHECK_INT(ram_fill_plan_coming(&p, 12 * MIB, PAGE, &back), 4 * MIB);
 	CHECK_INT(back, 8 * MIB);
 	CHECK_INT(ram_fill_plan_take(&p, &first), 0); /* the new run is short yet */
-	/* far off: nothing taken there yet, nothing to give back */
-	CHECK_INT(ram_fill_plan_coming(&p, 100 * MIB, 4 * MIB, &back), 0);
+	/* far off: the rest of the old lead comes back */
+	CHECK_INT(ram_fill_plan_coming(&p, 100 * MIB, 4 * MIB, &back), 4 * MIB - PAGE);
+	CHECK_INT(back, 12 * MIB + PAGE);
 	take_all(&p, &first, &end);
 	CHECK_INT(first, 104 * MIB);
 	CHECK_INT(end, 108 * MIB);
-	/* lower down (a new round): everything taken past the last frame written comes back */
+	/* lower down (a new round): all of the lead past the last frame written */
 	CHECK_INT(ram_fill_plan_coming(&p, 5 * MIB, PAGE, &back), 4 * MIB);
 	CHECK_INT(back, 104 * MIB);
-	CHECK_INT(ram_fill_plan_end(&p, &back), 0);
+	CHECK_INT(ram_fill_plan_coming(&p, 90 * MIB, 3 * MIB, &back), 0);
+	CHECK_INT(ram_fill_plan_take(&p, &first), RAM_FILL_CHUNK); /* a run again */
+	CHECK_INT(first, 93 * MIB);
+	CHECK_INT(ram_fill_plan_end(&p, &back), 0); /* below the last frame written */
+}
+
+/* A later round's run long enough to back ahead of, past round 0's last frame: its lead comes back at the end. */
+static void test_later_round_run(void)
+{
+	struct ram_fill_plan p;
+	size_t first = 0, end = 0, back = 0;
+
+	ram_fill_plan_init(&p, 256 * MIB, 0);
+	ram_fill_plan_coming(&p, 0, 32 * MIB, &back);
+	take_all(&p, &first, &end);
+	CHECK_INT(end, 32 * MIB + RAM_FILL_AHEAD);
+	CHECK_INT(ram_fill_plan_coming(&p, MIB, PAGE, &back), RAM_FILL_AHEAD);
+	CHECK_INT(back, 32 * MIB);
+	CHECK_INT(ram_fill_plan_coming(&p, 50 * MIB, 2 * MIB, &back), 0);
+	take_all(&p, &first, &end);
+	CHECK_INT(first, 52 * MIB);
+	CHECK_INT(end, 54 * MIB);
+	CHECK_INT(ram_fill_plan_end(&p, &back), 2 * MIB);
+	CHECK_INT(back, 52 * MIB);
 }
 
 static void test_end_gives_back_the_lead(void)
@@ -139,8 +163,8 @@ static void test_written_before(void)
 	ram_fill_plan_init(&p, 256 * MIB, 20 * MIB);
 	ram_fill_plan_coming(&p, 0, 16 * MIB, &back);
 	take_all(&p, &first, &end);
-	CHECK_INT(end, 32 * MIB);
-	CHECK_INT(ram_fill_plan_coming(&p, 100 * MIB, PAGE, &back), 12 * MIB);
+	CHECK_INT(end, 16 * MIB + RAM_FILL_AHEAD);
+	CHECK_INT(ram_fill_plan_coming(&p, 100 * MIB, PAGE, &back), 16 * MIB + RAM_FILL_AHEAD - 20 * MIB);
 	CHECK_INT(back, 20 * MIB);
 }
 
@@ -192,15 +216,16 @@ static void test_threads(void)
 	ram_fill_coming(f, ram + 64 * MIB, PAGE);
 	memset(ram + 64 * MIB, 0x5a, PAGE);
 	CHECK_INT(allocated(fd), 8 * MIB + PAGE);
-	ram_fill_stop(f);
+	ram_fill_end(f);
+	ram_fill_wait(f);
 	CHECK_INT(allocated(fd), 8 * MIB + PAGE);
 	CHECK(ram[0] == (uint8_t)0xa5 && ram[8 * MIB - 1] == (uint8_t)0xa5 && ram[64 * MIB] == 0x5a);
 	munmap(ram, size);
 	close(fd);
 }
 
-/* At the stream's end the lead comes back, and what was written stays. */
-static void test_threads_stop(void)
+/* At the stream's end the lead comes back, before ram_fill_end returns; what was written stays. */
+static void test_threads_end(void)
 {
 	const size_t size = 64 * MIB;
 	int fd = memfd_create("ram-fill-test", MFD_CLOEXEC);
@@ -215,7 +240,9 @@ static void test_threads_stop(void)
 	ram_fill_coming(f, ram + 4 * MIB, 4 * MIB);
 	memset(ram + 4 * MIB, 1, 4 * MIB);
 	CHECK(wait_allocated(fd, 8 * MIB));
-	ram_fill_stop(f);
+	ram_fill_end(f);
+	CHECK_INT(allocated(fd), 4 * MIB);
+	ram_fill_wait(f);
 	CHECK_INT(allocated(fd), 4 * MIB);
 	CHECK(ram[4 * MIB] == 1 && ram[8 * MIB - 1] == 1);
 	munmap(ram, size);
@@ -231,6 +258,7 @@ int main(void)
 	RUN(test_end_gives_back_the_lead);
 	RUN(test_written_before);
 	RUN(test_threads);
-	RUN(test_threads_stop);
+	RUN(test_later_round_run);
+	RUN(test_threads_end);
 	return unit_done();
 }
