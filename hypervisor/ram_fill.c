@@ -62,15 +62,31 @@ size_t ram_fill_plan_coming(struct ram_fill_plan *p, size_t off, size_t len, siz
 	return back;
 }
 
-size_t ram_fill_plan_take(struct ram_fill_plan *p, size_t *from)
+/* The next piece to back, from *from (0: none). */
+static size_t next_piece(const struct ram_fill_plan *p, size_t *from)
 {
-	size_t run = p->run_end - p->run_start, to, len;
+	size_t run = p->run_end - p->run_start, to;
 
 	if (run < RAM_FILL_CHUNK) /* scattered frames (a live round's) tell nothing of what comes */
 		return 0;
 	to = min_size(p->run_end + min_size(run, RAM_FILL_AHEAD), p->size);
 	*from = p->taken > p->run_end ? p->taken : p->run_end;
-	len = *from < to ? min_size(to - *from, RAM_FILL_CHUNK) : 0;
+	return *from < to ? min_size(to - *from, RAM_FILL_CHUNK) : 0;
+}
+
+int ram_fill_plan_wanted(const struct ram_fill_plan *p)
+{
+	size_t from;
+
+	return next_piece(p, &from) > 0;
+}
+
+size_t ram_fill_plan_take(struct ram_fill_plan *p, size_t *from)
+{
+	size_t len = next_piece(p, from);
+
+	if (!len)
+		return 0;
 	p->taken = *from + len;
 	if (p->taken > p->taken_max)
 		p->taken_max = p->taken;
@@ -173,7 +189,8 @@ void ram_fill_coming(struct ram_fill *f, const void *addr, size_t len)
 
 	pthread_mutex_lock(&f->lock);
 	back = ram_fill_plan_coming(&f->plan, (size_t)((const uint8_t *)addr - f->ram), len, &back_from);
-	pthread_cond_broadcast(&f->wake);
+	if (ram_fill_plan_wanted(&f->plan)) /* else no wake-ups: a live round's frames come one by one */
+		pthread_cond_broadcast(&f->wake);
 	pthread_mutex_unlock(&f->lock);
 	give_back(f, back_from, back);
 }

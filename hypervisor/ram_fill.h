@@ -53,6 +53,8 @@ void ram_fill_plan_init(struct ram_fill_plan *p, size_t size, size_t written_end
  * (0: none).
  */
 size_t ram_fill_plan_coming(struct ram_fill_plan *p, size_t off, size_t len, size_t *give_back);
+/* 1 if a thread has a piece to take now. */
+int ram_fill_plan_wanted(const struct ram_fill_plan *p);
 /* A thread's next piece to back, from *from, taken (0: none now). */
 size_t ram_fill_plan_take(struct ram_fill_plan *p, size_t *from);
 /* At the stream's end: what was taken past every frame written, from *give_back. */

@@ -25,6 +25,7 @@ static unsigned take_all(struct ram_fill_plan *p, size_t *first, size_t *end)
 	size_t from, len;
 	unsigned n = 0;
 
+	CHECK(ram_fill_plan_wanted(p));
 	while ((len = ram_fill_plan_take(p, &from))) {
 		if (!n)
 			*first = from;
@@ -33,6 +34,7 @@ static unsigned take_all(struct ram_fill_plan *p, size_t *first, size_t *end)
 		*end = from + len;
 		n++;
 	}
+	CHECK(!ram_fill_plan_wanted(p));
 	return n;
 }
 
@@ -45,6 +47,7 @@ static void test_short_runs_back_nothing(void)
 	for (size_t off = 8 * PAGE; off < 8 * PAGE + RAM_FILL_CHUNK - 2 * PAGE; off += 2 * PAGE) {
 		back = ram_fill_plan_coming(&p, off, PAGE, &from);
 		CHECK_INT(back, 0);
+		CHECK(!ram_fill_plan_wanted(&p)); /* the threads are not woken */
 		CHECK_INT(ram_fill_plan_take(&p, &from), 0);
 	}
 	/* scattered frames, as a live round sends them */
