@@ -194,20 +194,28 @@ static int wait_allocated(int fd, size_t want)
 	return 0;
 }
 
+/* A RAM of size bytes in a new memfd (*fd), its threads started; NULL if not. */
+static struct ram_fill *ram_with_fill(size_t size, int *fd, uint8_t **ram)
+{
+	struct ram_fill *f = NULL;
+
+	*fd = memfd_create("ram-fill-test", MFD_CLOEXEC);
+	CHECK(*fd >= 0 && ftruncate(*fd, (off_t)size) == 0);
+	*ram = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	CHECK(*ram != MAP_FAILED);
+	if (*fd >= 0 && *ram != MAP_FAILED)
+		f = ram_fill_start(*ram, *fd, size, 0);
+	CHECK(f != NULL);
+	return f;
+}
+
 static void test_threads(void)
 {
 	const size_t size = 128 * MIB;
-	int fd = memfd_create("ram-fill-test", MFD_CLOEXEC);
+	int fd;
 	uint8_t *ram;
-	struct ram_fill *f;
+	struct ram_fill *f = ram_with_fill(size, &fd, &ram);
 
-	CHECK(fd >= 0 && ftruncate(fd, (off_t)size) == 0);
-	ram = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	CHECK(ram != MAP_FAILED);
-	if (fd < 0 || ram == MAP_FAILED)
-		return;
-	f = ram_fill_start(ram, fd, size, 0);
-	CHECK(f != NULL);
 	if (!f)
 		return;
 	/* a run of 8 MiB written: the threads back the 8 MiB after it */
@@ -231,14 +239,11 @@ static void test_threads(void)
 static void test_threads_end(void)
 {
 	const size_t size = 64 * MIB;
-	int fd = memfd_create("ram-fill-test", MFD_CLOEXEC);
+	int fd;
 	uint8_t *ram;
-	struct ram_fill *f;
+	struct ram_fill *f = ram_with_fill(size, &fd, &ram);
 
-	CHECK(fd >= 0 && ftruncate(fd, (off_t)size) == 0);
-	ram = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	CHECK(ram != MAP_FAILED);
-	if (fd < 0 || ram == MAP_FAILED || !(f = ram_fill_start(ram, fd, size, 0)))
+	if (!f)
 		return;
 	ram_fill_coming(f, ram + 4 * MIB, 4 * MIB);
 	memset(ram + 4 * MIB, 1, 4 * MIB);
