@@ -425,7 +425,7 @@ void hv_vm_pause(struct hv_vm *vm)
 void hv_vm_unpause(struct hv_vm *vm)
 {
 	hv_precopy_end(vm); /* a live save's dirty log, if this copy runs on */
-	hv_restore_settle(); /* a restored copy's RAM given back where it was backed for nothing */
+	hv_restore_settle(); /* a restored copy: the threads that backed its RAM ahead of the stream joined */
 	pthread_mutex_lock(&vm->lock);
 	vm->paused = 0;
 	pthread_cond_broadcast(&vm->cond);
