@@ -161,7 +161,6 @@ static void *fill_thread(void *arg)
 struct ram_fill *ram_fill_start(void *ram, int memfd, size_t size, size_t written_end)
 {
 	struct ram_fill *f = calloc(1, sizeof(*f));
-	int rc = 0;
 
 	if (!f)
 		return NULL;
@@ -170,17 +169,21 @@ struct ram_fill *ram_fill_start(void *ram, int memfd, size_t size, size_t writte
 	ram_fill_plan_init(&f->plan, size, written_end);
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->wake, NULL);
+	return f;
+}
+
+/* Lock held: the threads, at the first piece there is to back (an idle guest's stream has none). */
+static void start_threads(struct ram_fill *f)
+{
+	int rc = 0;
+
 	while (f->nr_threads < RAM_FILL_THREADS &&
 	       !(rc = pthread_create(&f->threads[f->nr_threads], NULL, fill_thread, f)))
 		f->nr_threads++;
 	if (rc)
 		log_warnx("restore: cannot start a thread that backs RAM ahead: %s", log_strerror(-rc));
-	if (f->nr_threads)
-		return f;
-	pthread_mutex_destroy(&f->lock);
-	pthread_cond_destroy(&f->wake);
-	free(f);
-	return NULL;
+	if (!f->nr_threads)
+		f->failed = 1; /* the copy faults the pages in itself */
 }
 
 void ram_fill_coming(struct ram_fill *f, const void *addr, size_t len)
@@ -189,8 +192,11 @@ void ram_fill_coming(struct ram_fill *f, const void *addr, size_t len)
 
 	pthread_mutex_lock(&f->lock);
 	back = ram_fill_plan_coming(&f->plan, (size_t)((const uint8_t *)addr - f->ram), len, &back_from);
-	if (ram_fill_plan_wanted(&f->plan)) /* else no wake-ups: a live round's frames come one by one */
+	if (ram_fill_plan_wanted(&f->plan) && !f->failed) { /* else no wake-ups: a live round's frames come one by one */
+		if (!f->nr_threads)
+			start_threads(f);
 		pthread_cond_broadcast(&f->wake);
+	}
 	pthread_mutex_unlock(&f->lock);
 	give_back(f, back_from, back);
 }

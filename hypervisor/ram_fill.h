@@ -22,8 +22,9 @@
  * (all of it if that starts lower down: a new round), and at the stream's
  * end. The lead is kept short (RAM_FILL_AHEAD) because giving it back
  * costs time (0.6 ms for 8 MiB here), in a migration's downtime when the
- * round after round 0 is the paused one. The threads are joined only
- * before the domain first runs (ram_fill_wait), not in that window. Left:
+ * round after round 0 is the paused one. The threads start at the first
+ * run long enough (none for an idle guest) and are joined only before the
+ * domain first runs (ram_fill_wait), not in that window. Left:
  * a piece a thread was still backing as its run ended (at most
  * RAM_FILL_CHUNK per thread, zeros).
  */
@@ -61,8 +62,9 @@ size_t ram_fill_plan_take(struct ram_fill_plan *p, size_t *from);
 size_t ram_fill_plan_end(const struct ram_fill_plan *p, size_t *give_back);
 
 struct ram_fill;
-/* The threads started over ram (size bytes of the file memfd), nothing written
- * past written_end yet; NULL if none can be (the copy then faults as before). */
+/* Ready to back ram (size bytes of the file memfd), nothing written past
+ * written_end yet; the threads start when there is something to back (if
+ * they cannot, the copy faults pages in as before). NULL: no memory. */
 struct ram_fill *ram_fill_start(void *ram, int memfd, size_t size, size_t written_end);
 /* Frames at [addr, addr + len) of ram are about to be written. */
 void ram_fill_coming(struct ram_fill *f, const void *addr, size_t len);
