@@ -344,6 +344,14 @@ const char *mig_vdev_kind_name(uint32_t kind)
 	return kind == MIG_VDEV_KIND_VBD ? "vbd" : "vif";
 }
 
+static int check_kind(uint32_t kind, char *why, size_t whylen)
+{
+	if (kind != MIG_VDEV_KIND_VBD && kind != MIG_VDEV_KIND_VIF)
+		return vdev_bad(why, whylen, "unknown kind %u (vbd %d, vif %d)", kind, MIG_VDEV_KIND_VBD,
+				MIG_VDEV_KIND_VIF);
+	return 0;
+}
+
 static int check_window(uint64_t base, uint32_t irq, char *why, size_t whylen)
 {
 	if (base < VDEV_WINDOW_BASE || base >= VDEV_WINDOW_BASE + VDEV_WINDOWS * 0x1000ULL || base % 0x1000)
@@ -384,9 +392,8 @@ int mig_vdev_check(const void *p, size_t len, char *why, size_t whylen)
 	if (len < sizeof(v))
 		return vdev_bad(why, whylen, "%zu bytes, less than the %zu of its transport", len, sizeof(v));
 	memcpy(&v, p, sizeof(v));
-	if (v.kind != MIG_VDEV_KIND_VBD && v.kind != MIG_VDEV_KIND_VIF)
-		return vdev_bad(why, whylen, "unknown kind %u (vbd %d, vif %d)", v.kind, MIG_VDEV_KIND_VBD,
-				MIG_VDEV_KIND_VIF);
+	if (check_kind(v.kind, why, whylen))
+		return -EBADMSG;
 	want = v.kind == MIG_VDEV_KIND_VBD ? sizeof(struct mig_vbd) : sizeof(struct mig_vif);
 	if (v.dev_len != want || len != sizeof(v) + want)
 		return vdev_bad(why, whylen, "%s part of %u bytes in %zu: it is %zu",
@@ -451,11 +458,10 @@ static int check_place(struct mig_reader *rd, unsigned i)
 	const struct mig_vdev_place *e = &rd->plan[i];
 	char why[160];
 
-	if (e->kind != MIG_VDEV_KIND_VBD && e->kind != MIG_VDEV_KIND_VIF)
-		return bad(rd, "entry %u: unknown kind %u (vbd %d, vif %d)", i, e->kind, MIG_VDEV_KIND_VBD,
-			   MIG_VDEV_KIND_VIF);
-	if (check_window(e->base, e->irq, why, sizeof(why)) || e->pad)
-		return bad(rd, "entry %u: %s", i, e->pad ? "padding set" : why);
+	if (check_kind(e->kind, why, sizeof(why)) || check_window(e->base, e->irq, why, sizeof(why)))
+		return bad(rd, "entry %u: %s", i, why);
+	if (e->pad)
+		return bad(rd, "entry %u: padding set", i);
 	for (unsigned j = 0; j < i; j++) {
 		const struct mig_vdev_place *o = &rd->plan[j];
 
