@@ -53,6 +53,7 @@ size_t ram_fill_plan_coming(struct ram_fill_plan *p, size_t off, size_t len, siz
 		back = unneeded(p, off > p->written_end ? off : SIZE_MAX, give_back);
 		if (off <= p->written_end)
 			p->taken_max = p->written_end;
+		p->gave += back > 0;
 		p->run_start = off;
 		p->run_end = end;
 		p->taken = end;
@@ -103,6 +104,8 @@ size_t ram_fill_plan_end(const struct ram_fill_plan *p, size_t *give_back)
 struct ram_fill {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	pthread_cond_t idle; /* busy fell to 0 */
+	unsigned busy;	     /* threads backing a piece (the lock released) */
 	struct ram_fill_plan plan;
 	uint8_t *ram;
 	int memfd;
@@ -121,9 +124,26 @@ static void give_back(struct ram_fill *f, size_t from, size_t len)
 		log_warn("restore: giving back %zu bytes of RAM backed ahead", len);
 }
 
+/*
+ * Lock held: [from, from + len) was backed while a give-back overtook it;
+ * its part past every frame written and past the current run's lead goes
+ * too (the reader writes only what it announced: below written_end).
+ */
+static void give_back_overtaken(struct ram_fill *f, size_t from, size_t len)
+{
+	const struct ram_fill_plan *p = &f->plan;
+	size_t lo = p->written_end > p->taken ? p->written_end : p->taken;
+
+	if (from > lo)
+		lo = from;
+	if (from + len > lo)
+		give_back(f, lo, from + len - lo);
+}
+
 static void backing(struct ram_fill *f)
 {
 	while (!f->stop && !f->failed) {
+		unsigned gave = f->plan.gave;
 		size_t from, len = ram_fill_plan_take(&f->plan, &from);
 		int err;
 
@@ -131,10 +151,15 @@ static void backing(struct ram_fill *f)
 			pthread_cond_wait(&f->wake, &f->lock);
 			continue;
 		}
+		f->busy++;
 		pthread_mutex_unlock(&f->lock);
 		/* Pages already there (the stream's, or backed before) are left as they are. */
 		err = madvise(f->ram + from, len, MADV_POPULATE_WRITE) ? errno : 0;
 		pthread_mutex_lock(&f->lock);
+		if (gave != f->plan.gave)
+			give_back_overtaken(f, from, len);
+		if (!--f->busy)
+			pthread_cond_broadcast(&f->idle);
 		if (err && err != EINTR && !f->failed) {
 			if (err != EINVAL)
 				log_warnx("restore: backing RAM ahead of the stream: %s (left to the copy)",
@@ -169,6 +194,7 @@ struct ram_fill *ram_fill_start(void *ram, int memfd, size_t size, size_t writte
 	ram_fill_plan_init(&f->plan, size, written_end);
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->wake, NULL);
+	pthread_cond_init(&f->idle, NULL);
 	return f;
 }
 
@@ -208,10 +234,14 @@ void ram_fill_end(struct ram_fill *f)
 	if (!f)
 		return;
 	pthread_mutex_lock(&f->lock);
-	if (!f->stop)
+	if (!f->stop) {
+		f->stop = 1;
+		pthread_cond_broadcast(&f->wake);
+		/* a piece being backed now: done (and given back if overtaken) before anything else writes RAM */
+		while (f->busy)
+			pthread_cond_wait(&f->idle, &f->lock);
 		back = ram_fill_plan_end(&f->plan, &from);
-	f->stop = 1;
-	pthread_cond_broadcast(&f->wake);
+	}
 	pthread_mutex_unlock(&f->lock);
 	give_back(f, from, back);
 }
@@ -225,5 +255,6 @@ void ram_fill_wait(struct ram_fill *f)
 		pthread_join(f->threads[i], NULL);
 	pthread_mutex_destroy(&f->lock);
 	pthread_cond_destroy(&f->wake);
+	pthread_cond_destroy(&f->idle);
 	free(f);
 }

@@ -24,9 +24,14 @@
  * costs time (0.6 ms for 8 MiB here), in a migration's downtime when the
  * round after round 0 is the paused one. The threads start at the first
  * run long enough (none for an idle guest) and are joined only before the
- * domain first runs (ram_fill_wait), not in that window. Left:
- * a piece a thread was still backing as its run ended (at most
- * RAM_FILL_CHUNK per thread, zeros).
+ * domain first runs (ram_fill_wait), not in that window. A thread whose
+ * piece a give-back overtook (it was still backing it) gives back its part
+ * past every frame written and past the current lead itself, under the
+ * lock (the reader writes only what it announced, all of it below that).
+ * At the stream's end the reader waits for pieces being backed (one
+ * RAM_FILL_CHUNK per thread at most, none unless a run was still being
+ * backed ahead of), then gives back the rest: nothing is punched once the
+ * devices load their state, and nothing backed for nothing stays.
  */
 #ifndef XENON_HV_RAM_FILL_H
 #define XENON_HV_RAM_FILL_H
@@ -45,6 +50,7 @@ struct ram_fill_plan {
 	size_t written_end;	   /* past every frame written so far */
 	size_t taken;		   /* the threads have taken [run_end, taken) to back */
 	size_t taken_max;	   /* the furthest any run's lead was taken to */
+	unsigned gave;		   /* give-backs so far: a thread whose piece one overtook gives its part back */
 };
 
 void ram_fill_plan_init(struct ram_fill_plan *p, size_t size, size_t written_end);
@@ -68,8 +74,9 @@ struct ram_fill;
 struct ram_fill *ram_fill_start(void *ram, int memfd, size_t size, size_t written_end);
 /* Frames at [addr, addr + len) of ram are about to be written. */
 void ram_fill_coming(struct ram_fill *f, const void *addr, size_t len);
-/* The stream's end: the threads told to stop, what was taken past the last
- * frame written given back (before anything else writes RAM). */
+/* The stream's end: the threads told to stop, the pieces they are backing
+ * done, what was taken past the last frame written given back (before
+ * anything else writes RAM). */
 void ram_fill_end(struct ram_fill *f);
 /* Before the domain runs: the threads done (after ram_fill_end); f freed. NULL: nothing. */
 void ram_fill_wait(struct ram_fill *f); /* (ends them first if need be) */

@@ -104,6 +104,11 @@ static const int io_calls[] = {
     SCMP_SYS(timerfd_gettime),
 };
 
+/* A restore's RAM fill thread (ram_fill.c): madvise (in base_calls), and a piece backed for nothing given back. */
+static const int fill_calls[] = {
+    SCMP_SYS(fallocate),
+};
+
 /* The main thread: its event loop, the control socket (fds passed in), vCPU
  * states, the reaper at exit; and, as they run under its filter too, every
  * call of the I/O threads of hot-added devices (io_calls, added to it). */
@@ -151,8 +156,7 @@ static const struct kind {
 			1},
     [HV_THREAD_VCPU] = {{vcpu_calls, SECCOMP_TABLE_LEN(vcpu_calls)}, {NULL, 0}, 0, 0},
     [HV_THREAD_IO] = {{io_calls, SECCOMP_TABLE_LEN(io_calls)}, {NULL, 0}, 1, 0},
-    /* a restore's RAM backed ahead of its stream (ram_fill.c): madvise, futex */
-    [HV_THREAD_FILL] = {{NULL, 0}, {NULL, 0}, 0, 0},
+    [HV_THREAD_FILL] = {{fill_calls, SECCOMP_TABLE_LEN(fill_calls)}, {NULL, 0}, 0, 0},
 };
 
 static int add_ioctls(scmp_filter_ctx f, const struct kind *k)

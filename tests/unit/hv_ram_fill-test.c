@@ -107,8 +107,10 @@ static void test_run_ends(void)
 	take_all(&p, &first, &end);
 	CHECK_INT(end, 16 * MIB);
 	/* the next frames 12 MiB on: [8, 12) was for nothing, [12, 16) is the new run's */
+	CHECK_INT(p.gave, 0);
 	CHECK_INT(ram_fill_plan_coming(&p, 12 * MIB, PAGE, &back), 4 * MIB);
 	CHECK_INT(back, 8 * MIB);
+	CHECK_INT(p.gave, 1); /* a thread still backing a piece there gives its part back */
 	CHECK_INT(ram_fill_plan_take(&p, &first), 0); /* the new run is short yet */
 	/* far off: the rest of the old lead comes back */
 	CHECK_INT(ram_fill_plan_coming(&p, 100 * MIB, 4 * MIB, &back), 4 * MIB - PAGE);
@@ -119,7 +121,9 @@ static void test_run_ends(void)
 	/* lower down (a new round): all of the lead past the last frame written */
 	CHECK_INT(ram_fill_plan_coming(&p, 5 * MIB, PAGE, &back), 4 * MIB);
 	CHECK_INT(back, 104 * MIB);
+	CHECK_INT(p.gave, 3);
 	CHECK_INT(ram_fill_plan_coming(&p, 90 * MIB, 3 * MIB, &back), 0);
+	CHECK_INT(p.gave, 3);
 	CHECK_INT(ram_fill_plan_take(&p, &first), RAM_FILL_CHUNK); /* a run again */
 	CHECK_INT(first, 93 * MIB);
 	CHECK_INT(ram_fill_plan_end(&p, &back), 0); /* below the last frame written */
