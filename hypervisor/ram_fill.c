@@ -127,7 +127,9 @@ static void give_back(struct ram_fill *f, size_t from, size_t len)
 /*
  * Lock held: [from, from + len) was backed while a give-back overtook it;
  * its part past every frame written and past the current run's lead goes
- * too (the reader writes only what it announced: below written_end).
+ * too. Only there: the reader writes only frames it announced, all below
+ * written_end, but not every frame below it was announced, so a part
+ * below it may hold one written since (ram_fill.h: what may stay).
  */
 static void give_back_overtaken(struct ram_fill *f, size_t from, size_t len)
 {

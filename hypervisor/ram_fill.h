@@ -31,7 +31,10 @@
  * At the stream's end the reader waits for pieces being backed (one
  * RAM_FILL_CHUNK per thread at most, none unless a run was still being
  * backed ahead of), then gives back the rest: nothing is punched once the
- * devices load their state, and nothing backed for nothing stays.
+ * devices load their state. What may stay: a piece a thread was backing
+ * between a run that ended and the next one further on (below the new
+ * run, so it cannot tell it from frames announced since; at most
+ * RAM_FILL_CHUNK per thread and run, zeros).
  */
 #ifndef XENON_HV_RAM_FILL_H
 #define XENON_HV_RAM_FILL_H
