@@ -220,7 +220,8 @@ void ram_fill_coming(struct ram_fill *f, const void *addr, size_t len)
 
 	pthread_mutex_lock(&f->lock);
 	back = ram_fill_plan_coming(&f->plan, (size_t)((const uint8_t *)addr - f->ram), len, &back_from);
-	if (ram_fill_plan_wanted(&f->plan) && !f->failed) { /* else no wake-ups: a live round's frames come one by one */
+	/* No wake-ups without a piece to take: a live round's frames come one by one. */
+	if (ram_fill_plan_wanted(&f->plan) && !f->failed) {
 		if (!f->nr_threads)
 			start_threads(f);
 		pthread_cond_broadcast(&f->wake);

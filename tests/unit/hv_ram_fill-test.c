@@ -129,7 +129,8 @@ static void test_run_ends(void)
 	CHECK_INT(ram_fill_plan_end(&p, &back), 0); /* below the last frame written */
 }
 
-/* A later round's run long enough to back ahead of, past round 0's last frame: its lead comes back at the end. */
+/* A later round's run long enough to back ahead of, past round 0's last frame: its lead comes
+ * back at the end. */
 static void test_later_round_run(void)
 {
 	struct ram_fill_plan p;
