@@ -103,7 +103,9 @@ int xs_ring_pump_replies(struct xenon_xs_ring *r, int fd, struct xs_track *t, co
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n <= 0) {
-			*why = n == 0 ? "xenstored closed the connection" : "reading from xenstored failed";
+			/* with bytes of ours unread (a request it refused), its close is a reset */
+			*why = n == 0 || errno == ECONNRESET ? "xenstored closed the connection"
+							     : "reading from xenstored failed";
 			break;
 		}
 		xs_track_rsp(t, (const uint8_t *)r->rsp + idx, n);

@@ -4,7 +4,9 @@
  * consumed request is no news to a guest that waits for its reply; room
  * made in a ring the guest had filled is (it waits for it); a reply is.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -84,10 +86,48 @@ static void test_reply_interrupts(void)
 	teardown();
 }
 
+/*
+ * xenstored drops a connection that breaks the protocol. What we had sent
+ * and it had not read yet makes the close a reset (ECONNRESET on our read,
+ * the hostile xs-ring-garbage case); nothing unread makes it an EOF. Both
+ * are its close, and say so; a write after it too (EPIPE).
+ */
+static void test_xenstored_close(void)
+{
+	const char *why = NULL;
+	char buf[64];
+
+	setup();
+	close(xsd);
+	CHECK_INT(xs_ring_pump_replies(&r, hv, &t, &why), 0);
+	CHECK_STR(why, "xenstored closed the connection");
+	why = NULL;
+	guest_produce(8, 'c');
+	CHECK_INT(xs_ring_pump_requests(&r, hv, &t, &why), 0);
+	CHECK_STR(why, "xenstored closed the connection");
+	close(hv);
+
+	for (int pump = 0; pump < 2; pump++) {
+		setup();
+		guest_produce(30, 'd');
+		why = NULL;
+		CHECK_INT(xs_ring_pump_requests(&r, hv, &t, &why), 1);
+		close(xsd); /* the 30 bytes unread */
+		if (!pump)  /* what the pump meets */
+			CHECK_INT(read(hv, buf, sizeof(buf)) < 0 ? errno : 0, ECONNRESET);
+		else
+			CHECK_INT(xs_ring_pump_replies(&r, hv, &t, &why), 0);
+		close(hv);
+	}
+	CHECK_STR(why, "xenstored closed the connection");
+}
+
 int main(void)
 {
+	signal(SIGPIPE, SIG_IGN); /* as in xenon-hv: a write to a closed socket is EPIPE */
 	RUN(test_request_no_interrupt);
 	RUN(test_full_ring_room_made);
 	RUN(test_reply_interrupts);
+	RUN(test_xenstored_close);
 	return unit_done();
 }
