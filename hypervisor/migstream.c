@@ -1,6 +1,7 @@
 /*
- * The migration stream's framing and checks (migstream.h, man/xenon-migration.7).
- * The reader trusts nothing: a stream may come from a hostile or broken
+ * The migration stream's reader (migstream.h, man/xenon-migration.7); the
+ * writer is migstream_write.c, the checks of a disk's or NIC's state
+ * migstream_vdev.c. The reader trusts nothing: a stream may come from a hostile or broken
  * sender, a corrupt or truncated file. Each record's size and fields are
  * checked from a table before its user sees it.
  */
@@ -18,8 +19,6 @@
 #include <unistd.h>
 
 #include "log.h"
-
-#define PAD8(n) (((n) + 7) & ~(uint64_t)7)
 
 /* ---- memory layout ---- */
 
@@ -245,176 +244,6 @@ static int check_device(struct mig_reader *rd, const struct mig_rec *r, const ui
 	return 0;
 }
 
-/* ---- VDEV records (version 2) ---- */
-
-#define VDEV_WINDOW_BASE  0xd0000000ULL /* HV_VIRTIO_MMIO_BASE, windows 0x1000 apart */
-#define VDEV_WINDOWS	  256
-#define VDEV_IRQ_PINS	  24
-#define VDEV_STATUS_KNOWN (1 | 2 | 4 | 8 | 128) /* ACKNOWLEDGE DRIVER DRIVER_OK FEATURES_OK FAILED */
-
-__attribute__((format(printf, 3, 4))) static int vdev_bad(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	return -EBADMSG;
-}
-
-static int all_zero(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < len; i++)
-		if (b[i])
-			return 0;
-	return 1;
-}
-
-static int flag(uint8_t v)
-{
-	return v <= 1;
-}
-
-/* A driver sets status bits in order (virtio 3.1.1): each needs the one before. */
-static int status_ok(uint32_t st)
-{
-	return !(st & ~VDEV_STATUS_KNOWN) && (!(st & 2) || (st & 1)) && (!(st & 8) || (st & 2)) &&
-	       (!(st & 4) || (st & 8));
-}
-
-static int check_queue(const struct mig_vdev *v, unsigned i, char *why, size_t whylen)
-{
-	const struct mig_vdev_queue *q = &v->q[i];
-
-	if (i >= v->nr_queues)
-		return all_zero(q, sizeof(*q))
-			   ? 0
-			   : vdev_bad(why, whylen, "queue %u of %u is not zero", i, v->nr_queues);
-	if (!flag(q->ready) || !flag(q->signalled_used_valid) || !flag(q->notify_enabled) ||
-	    !flag(q->broken) || q->pad[0] || q->pad[1])
-		return vdev_bad(why, whylen, "queue %u: a flag other than 0 or 1, or padding set", i);
-	if (!q->ready)
-		return q->last_avail || q->used_idx || q->signalled_used || q->signalled_used_valid ||
-			       !q->notify_enabled || q->broken
-			   ? vdev_bad(why, whylen, "queue %u is not ready but has ring state", i)
-			   : 0;
-	if (!(v->status & 8))
-		return vdev_bad(why, whylen, "queue %u is ready before FEATURES_OK", i);
-	if (!q->num || q->num > MIG_VDEV_QUEUE_MAX || (q->num & (q->num - 1)))
-		return vdev_bad(why, whylen, "queue %u: size %u (a power of two up to %d)", i, q->num,
-				MIG_VDEV_QUEUE_MAX);
-	if (q->desc % 16 || q->driver % 2 || q->device % 4)
-		return vdev_bad(why, whylen, "queue %u: rings %#llx %#llx %#llx misaligned", i,
-				(unsigned long long)q->desc, (unsigned long long)q->driver,
-				(unsigned long long)q->device);
-	return 0;
-}
-
-static int check_vbd(const struct mig_vbd *b, char *why, size_t whylen)
-{
-	size_t n = strnlen(b->serial, sizeof(b->serial));
-
-	if (!flag(b->readonly) || !flag(b->writeback) || b->pad[0] || b->pad[1])
-		return vdev_bad(why, whylen, "vbd: readonly or writeback not 0 or 1, or padding set");
-	for (size_t i = 0; i < sizeof(b->serial); i++)
-		if (i < n ? (b->serial[i] < 0x20 || b->serial[i] > 0x7e) : b->serial[i] != 0)
-			return vdev_bad(why, whylen,
-					"vbd: serial byte %zu is not printable ASCII or NUL padding", i);
-	return 0;
-}
-
-static int check_vif(const struct mig_vif *f, char *why, size_t whylen)
-{
-	if ((f->mac[0] & 1) || all_zero(f->mac, sizeof(f->mac)) || f->pad)
-		return vdev_bad(why, whylen, "vif: MAC %02x:%02x:%02x:%02x:%02x:%02x is not unicast",
-				f->mac[0], f->mac[1], f->mac[2], f->mac[3], f->mac[4], f->mac[5]);
-	if (f->mtu < 68 || f->mtu > 65535)
-		return vdev_bad(why, whylen, "vif: MTU %u (68 to 65535)", f->mtu);
-	if (!f->rate_bytes != !f->rate_usecs || f->rate_left > f->rate_bytes)
-		return vdev_bad(why, whylen, "vif: rate %llu bytes per %u us with %llu left",
-				(unsigned long long)f->rate_bytes, f->rate_usecs,
-				(unsigned long long)f->rate_left);
-	return 0;
-}
-
-const char *mig_vdev_kind_name(uint32_t kind)
-{
-	return kind == MIG_VDEV_KIND_VBD ? "vbd" : "vif";
-}
-
-static int check_kind(uint32_t kind, char *why, size_t whylen)
-{
-	if (kind != MIG_VDEV_KIND_VBD && kind != MIG_VDEV_KIND_VIF)
-		return vdev_bad(why, whylen, "unknown kind %u (vbd %d, vif %d)", kind, MIG_VDEV_KIND_VBD,
-				MIG_VDEV_KIND_VIF);
-	return 0;
-}
-
-static int check_window(uint64_t base, uint32_t irq, char *why, size_t whylen)
-{
-	if (base < VDEV_WINDOW_BASE || base >= VDEV_WINDOW_BASE + VDEV_WINDOWS * 0x1000ULL || base % 0x1000)
-		return vdev_bad(why, whylen, "window %#llx is not one of xenon-hv's", (unsigned long long)base);
-	if (irq >= VDEV_IRQ_PINS)
-		return vdev_bad(why, whylen, "IRQ %u (0 to %d)", irq, VDEV_IRQ_PINS - 1);
-	return 0;
-}
-
-static int check_transport(const struct mig_vdev *v, char *why, size_t whylen)
-{
-	if (check_window(v->base, v->irq, why, whylen))
-		return -EBADMSG;
-	if (!status_ok(v->status))
-		return vdev_bad(why, whylen, "device status %#x is not one a driver can set", v->status);
-	if ((v->status & 8) && !(v->driver_features & (1ULL << 32)))
-		return vdev_bad(why, whylen, "FEATURES_OK without VERSION_1");
-	if (v->interrupt_status & ~3U || !flag(v->needs_reset) || !all_zero(v->pad8, sizeof(v->pad8)) ||
-	    v->pad)
-		return vdev_bad(why, whylen, "interrupt status %#x, needs_reset %u or padding wrong",
-				v->interrupt_status, v->needs_reset);
-	if (!v->nr_queues || v->nr_queues > MIG_VDEV_QUEUES)
-		return vdev_bad(why, whylen, "%u queues (1 to %d)", v->nr_queues, MIG_VDEV_QUEUES);
-	for (unsigned i = 0; i < MIG_VDEV_QUEUES; i++) {
-		int rc = check_queue(v, i, why, whylen);
-
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-int mig_vdev_check(const void *p, size_t len, char *why, size_t whylen)
-{
-	struct mig_vdev v;
-	size_t want;
-
-	if (len < sizeof(v))
-		return vdev_bad(why, whylen, "%zu bytes, less than the %zu of its transport", len, sizeof(v));
-	memcpy(&v, p, sizeof(v));
-	if (check_kind(v.kind, why, whylen))
-		return -EBADMSG;
-	want = v.kind == MIG_VDEV_KIND_VBD ? sizeof(struct mig_vbd) : sizeof(struct mig_vif);
-	if (v.dev_len != want || len != sizeof(v) + want)
-		return vdev_bad(why, whylen, "%s part of %u bytes in %zu: it is %zu",
-				mig_vdev_kind_name(v.kind), v.dev_len, len, want);
-	if (v.device_id != (v.kind == MIG_VDEV_KIND_VBD ? 2U : 1U))
-		return vdev_bad(why, whylen, "virtio device id %u for a %s", v.device_id,
-				mig_vdev_kind_name(v.kind));
-	if (check_transport(&v, why, whylen))
-		return -EBADMSG;
-	if (v.kind == MIG_VDEV_KIND_VBD) {
-		struct mig_vbd b;
-
-		memcpy(&b, (const uint8_t *)p + sizeof(v), sizeof(b));
-		return check_vbd(&b, why, whylen);
-	}
-	struct mig_vif f;
-
-	memcpy(&f, (const uint8_t *)p + sizeof(v), sizeof(f));
-	return check_vif(&f, why, whylen);
-}
-
 static int check_planned(struct mig_reader *rd, const uint8_t *p);
 
 static int check_vdev(struct mig_reader *rd, const struct mig_rec *r, const uint8_t *p)
@@ -458,10 +287,8 @@ static int check_place(struct mig_reader *rd, unsigned i)
 	const struct mig_vdev_place *e = &rd->plan[i];
 	char why[160];
 
-	if (check_kind(e->kind, why, sizeof(why)) || check_window(e->base, e->irq, why, sizeof(why)))
+	if (mig_vdev_place_check(e, why, sizeof(why)))
 		return bad(rd, "entry %u: %s", i, why);
-	if (e->pad)
-		return bad(rd, "entry %u: padding set", i);
 	for (unsigned j = 0; j < i; j++) {
 		const struct mig_vdev_place *o = &rd->plan[j];
 
@@ -490,8 +317,7 @@ static int check_vdev_plan(struct mig_reader *rd, const struct mig_rec *r, const
 	return 0;
 }
 
-/* Past the first done bytes of *iov (*n entries). */
-static void iov_skip(struct iovec **iov, int *n, size_t done)
+void mig_iov_skip(struct iovec **iov, int *n, size_t done)
 {
 	for (; *n > 0 && done >= (*iov)->iov_len; (*iov)++, (*n)--)
 		done -= (*iov)->iov_len;
@@ -596,7 +422,7 @@ static int src_readv(struct mig_source *s, struct iovec *iov, int n)
 		if (got == 0 && iov->iov_len)
 			return -ENODATA;
 		s->pos += got;
-		iov_skip(&iov, &n, (size_t)got);
+		mig_iov_skip(&iov, &n, (size_t)got);
 	}
 	return 0;
 }
@@ -746,7 +572,7 @@ static int check_record(struct mig_reader *rd, const struct rec_kind *k)
 static int read_state(struct mig_reader *rd, const struct rec_kind *k)
 {
 	struct mig_rec *r = &rd->rec;
-	uint64_t padded = PAD8(r->len);
+	uint64_t padded = MIG_PAD8(r->len);
 	int rc = check_record(rd, k);
 
 	if (rc)
@@ -799,7 +625,7 @@ struct mig_reader *mig_reader_new(struct mig_source *s, const struct mig_reader_
 {
 	struct mig_reader *rd = calloc(1, sizeof(*rd));
 
-	if (!rd || !(rd->buf = malloc(PAD8(MIG_MAX_RECORD)))) {
+	if (!rd || !(rd->buf = malloc(MIG_PAD8(MIG_MAX_RECORD)))) {
 		free(rd);
 		return NULL;
 	}
@@ -837,170 +663,5 @@ int mig_read(struct mig_source *s, const struct mig_reader_ops *ops, void *opaqu
 	if (!rc)
 		rc = read_records(rd);
 	mig_reader_free(rd);
-	return rc;
-}
-
-/* ---- writing ---- */
-
-void mig_writer_init(struct mig_writer *w, int fd)
-{
-	*w = (struct mig_writer){.fd = fd};
-}
-
-void mig_writer_release(struct mig_writer *w)
-{
-	free(w->held);
-	w->held = NULL;
-	w->held_len = w->held_cap = 0;
-}
-
-/*
- * All of iov, in IOV_MAX pieces, through short writes; by_ref: into the pipe
- * by reference (mig_writer.splice_pages), 1 if the fd is no pipe after all
- * (nothing went: write it).
- */
-static int put_iov(struct mig_writer *w, struct iovec *iov, int n, int by_ref)
-{
-	for (int first = 1; n > 0; first = 0) {
-		int k = n > IOV_MAX ? IOV_MAX : n;
-		ssize_t done = by_ref ? vmsplice(w->fd, iov, (unsigned long)k, 0) : writev(w->fd, iov, k);
-
-		if (done < 0 && errno == EINTR)
-			continue;
-		if (done < 0 && by_ref && first && (errno == EBADF || errno == EINVAL))
-			return 1;
-		if (done < 0)
-			return -errno;
-		w->bytes += done;
-		iov_skip(&iov, &n, (size_t)done);
-	}
-	return 0;
-}
-
-static int write_iov(struct mig_writer *w, struct iovec *iov, int n)
-{
-	return put_iov(w, iov, n, 0);
-}
-
-/* iov[1..n) after what is held (iov[0] is left for it), in one go; nothing is held after. */
-static int write_with_held(struct mig_writer *w, struct iovec *iov, int n)
-{
-	int rc;
-
-	iov[0] = (struct iovec){w->held, w->held_len};
-	rc = write_iov(w, w->held_len ? iov : iov + 1, w->held_len ? n : n - 1);
-	w->held_len = 0;
-	return rc;
-}
-
-/* iov[1..n) copied behind what is held; 0 or -ENOMEM. */
-static int hold(struct mig_writer *w, const struct iovec *iov, int n, size_t len)
-{
-	if (w->held_len + len > w->held_cap) {
-		size_t cap = w->held_cap ? w->held_cap : 64 * 1024;
-		uint8_t *p;
-
-		while (cap < w->held_len + len)
-			cap *= 2;
-		p = realloc(w->held, cap);
-		if (!p)
-			return -ENOMEM;
-		w->held = p;
-		w->held_cap = cap;
-	}
-	for (int i = 1; i < n; i++) {
-		if (iov[i].iov_len)
-			memcpy(w->held + w->held_len, iov[i].iov_base, iov[i].iov_len);
-		w->held_len += iov[i].iov_len;
-	}
-	return 0;
-}
-
-/* iov[1..n), len bytes in all: held, or written (with what is held) when large. */
-static int put(struct mig_writer *w, struct iovec *iov, int n, size_t len)
-{
-	if (w->held_len + len > MIG_HOLD_MAX) {
-		int rc = write_with_held(w, iov, 1);
-
-		if (rc || len >= MIG_HOLD_MAX)
-			return rc ? rc : write_with_held(w, iov, n);
-	}
-	return hold(w, iov, n, len);
-}
-
-int mig_write_header(struct mig_writer *w, const struct mig_header *h)
-{
-	struct mig_header out = *h;
-	struct iovec iov[2] = {{0}, {&out, sizeof(out)}};
-
-	memcpy(out.magic, MIG_MAGIC, sizeof(out.magic));
-	out.version = MIG_VERSION;
-	out.header_len = sizeof(out);
-	return put(w, iov, 2, sizeof(out));
-}
-
-int mig_write_record(struct mig_writer *w, uint32_t type, uint32_t instance, const void *a, size_t alen,
-		     const void *b, size_t blen)
-{
-	static const uint8_t zeros[8];
-	struct mig_rec r = {.type = type, .instance = instance, .len = alen + (b ? blen : 0)};
-	struct iovec iov[5] = {{0}, {&r, sizeof(r)}, {(void *)a, alen}, {(void *)b, b ? blen : 0}};
-
-	iov[4] = (struct iovec){(void *)zeros, PAD8(r.len) - r.len};
-	return put(w, iov, 5, sizeof(r) + PAD8(r.len));
-}
-
-int mig_write_pages(struct mig_writer *w, const uint64_t *pfns, const void *const *data, unsigned count)
-{
-	struct iovec iov[4 + MIG_PAGES_MAX]; /* [0]: what is held */
-	uint32_t head[2] = {count, 0};
-	struct mig_rec r = {.type = MIG_REC_PAGES};
-	int n = 4;
-
-	if (!count || count > MIG_PAGES_MAX)
-		return -EINVAL;
-	for (unsigned i = 0; i < count; i++) {
-		if (pfns[i] & MIG_PFN_ZERO)
-			continue;
-		/* Frames adjacent in the host's mapping go in one piece. */
-		if (n > 4 && (const uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == data[i])
-			iov[n - 1].iov_len += MIG_PAGE_SIZE;
-		else
-			iov[n++] = (struct iovec){(void *)data[i], MIG_PAGE_SIZE};
-	}
-	r.len = sizeof(head) + count * sizeof(pfns[0]);
-	for (int i = 4; i < n; i++)
-		r.len += iov[i].iov_len;
-	iov[1] = (struct iovec){&r, sizeof(r)};
-	iov[2] = (struct iovec){head, sizeof(head)};
-	iov[3] = (struct iovec){(void *)pfns, count * sizeof(pfns[0])};
-	if (!w->splice_pages)
-		return write_with_held(w, iov, n);
-	/* the frame list (ours, reused) copied; the frames' data given by reference */
-	int rc = write_with_held(w, iov, 4);
-
-	if (!rc && (rc = put_iov(w, iov + 4, n - 4, 1)) > 0) {
-		w->splice_pages = 0; /* no pipe: written from now on */
-		rc = write_iov(w, iov + 4, n - 4);
-	}
-	return rc;
-}
-
-int mig_write_held(struct mig_writer *w, struct mig_writer *from)
-{
-	struct iovec iov[2] = {{0}, {from->held, from->held_len}};
-	int rc = from->held_len ? put(w, iov, 2, from->held_len) : 0;
-
-	mig_writer_release(from);
-	return rc;
-}
-
-int mig_write_end(struct mig_writer *w)
-{
-	struct mig_rec r = {.type = MIG_REC_END};
-	struct iovec iov[2] = {{0}, {&r, sizeof(r)}};
-	int rc = write_with_held(w, iov, 2);
-
-	mig_writer_release(w);
 	return rc;
 }

@@ -5,8 +5,8 @@
  * frame numbers, zero pages flagged instead of sent, then the data of the
  * others); vCPU, irqchip, clock and device state in records of their own.
  *
- * migstream.c frames and checks: the writer puts records on an fd (pages
- * straight from guest RAM with writev, no copies); the reader takes a
+ * The writer (migstream_write.c) puts records on an fd (pages straight
+ * from guest RAM with writev, no copies); the reader (migstream.c) takes a
  * stream from an fd or a buffer and calls its user back for each record
  * only after checking everything the format says about it (sizes, fields,
  * frame numbers inside the RAM the header announces, each vCPU's state
@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #define MIG_MAGIC	"XENONMIG" /* 8 bytes, no NUL */
 #define MIG_VERSION	3	   /* 2: VDEV records, 3: VDEV_PLAN; versions 1 and 2 are read too */
@@ -41,6 +42,9 @@
 #define MIG_CONSOLE_MAX 16384
 #define MIG_MAX_RECORD	(MIG_DEVICE_NAME + MIG_DEVICE_MAX) /* largest non-PAGES payload */
 #define MIG_IRQCHIPS	3				   /* PIC master, PIC slave, IOAPIC (KVM_IRQCHIP_*) */
+
+/* A record's payload is padded to 8 bytes with zeros. */
+#define MIG_PAD8(n) (((n) + 7) & ~(uint64_t)7)
 
 /* 64 bytes, first in the stream. */
 struct mig_header {
@@ -162,12 +166,17 @@ const char *mig_vdev_kind_name(uint32_t kind);
  * restoring device, which then checks it against itself): 0 or -EBADMSG
  * with why (at most whylen bytes). */
 int mig_vdev_check(const void *p, size_t len, char *why, size_t whylen);
+/* A VDEV_PLAN entry's own fields (kind, window, IRQ, padding): 0 or -EBADMSG with why. */
+int mig_vdev_place_check(const struct mig_vdev_place *e, char *why, size_t whylen);
 
 /* Where frame pfn lives in a RAM of mem_bytes (the offset in the memfd): 0, or -ERANGE. */
 int mig_pfn_offset(uint64_t mem_bytes, uint64_t pfn, uint64_t *offset);
 /* How many frames a RAM of mem_bytes has, and the n-th of them (n < count). */
 uint64_t mig_nr_frames(uint64_t mem_bytes);
 uint64_t mig_frame_pfn(uint64_t mem_bytes, uint64_t n);
+
+/* Past the first done bytes of *iov (*n entries): a short read's or write's rest. */
+void mig_iov_skip(struct iovec **iov, int *n, size_t done);
 
 /* ---- writing ---- */
 /*

@@ -38,9 +38,10 @@ $(eval $(call unit_test,tests/unit/hv_virtio_mmio-test,tests/unit/hv_virtio_mmio
 $(eval $(call fuzzer,hypervisor/hv-virtq-fuzz,tests/fuzz/hv-virtq-fuzz.c hypervisor/virtq.c common/log.c common/strutil.c,))
 $(eval $(call fuzzer,hypervisor/hv-virtio-mmio-fuzz,tests/fuzz/hv-virtio-mmio-fuzz.c hypervisor/virtio_mmio.c hypervisor/loglimit.c hypervisor/virtq.c common/log.c common/strutil.c,-pthread))
 # virtio-blk: a guest driver (good and hostile) over a temporary raw file; the disk and NIC specs.
+MIGSTREAM_OBJS := hypervisor/migstream.o hypervisor/migstream_vdev.o hypervisor/migstream_write.o
 HV_BLK_OBJS := hypervisor/virtio_blk.o hypervisor/blk_backing.o hypervisor/blk_io.o hypervisor/vdev.o hypervisor/vdev_spec.o \
 	hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/loglimit.o hypervisor/virtq.o \
-	hypervisor/migvdev.o hypervisor/migstream.o
+	hypervisor/migvdev.o $(MIGSTREAM_OBJS)
 $(eval $(call unit_test,tests/unit/hv_blk-test,tests/unit/hv_blk-test.o $(HV_BLK_OBJS) $(COMMON_OBJS),-pthread -luring))
 $(eval $(call fuzzer,hypervisor/hv-vdev-spec-fuzz,tests/fuzz/hv-vdev-spec-fuzz.c hypervisor/vdev_spec.c common/log.c common/strutil.c,))
 $(eval $(call fuzzer,hypervisor/hv-blk-fuzz,tests/fuzz/hv-blk-fuzz.c $(HV_BLK_OBJS:.o=.c) common/log.c common/strutil.c,-pthread -luring))
@@ -52,14 +53,14 @@ $(eval $(call fuzzer,hypervisor/hv-net-fuzz,tests/fuzz/hv-net-fuzz.c hypervisor/
 
 # A restore's RAM backed ahead of its stream: the plan, and the threads over a memfd.
 $(eval $(call unit_test,tests/unit/hv_ram_fill-test,tests/unit/hv_ram_fill-test.o hypervisor/ram_fill.o $(COMMON_OBJS),-pthread))
-# The migration stream (migstream.c): its unit test and a fuzzer of the reader.
-$(eval $(call unit_test,tests/unit/hv_migstream-test,tests/unit/hv_migstream-test.o hypervisor/migstream.o $(COMMON_OBJS),))
+# The migration stream (migstream*.c: reader, writer, VDEV checks): its unit test and a fuzzer of the reader.
+$(eval $(call unit_test,tests/unit/hv_migstream-test,tests/unit/hv_migstream-test.o $(MIGSTREAM_OBJS) $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_control_file-test,tests/unit/hv_control_file-test.o hypervisor/control_file.o hypervisor/libhvctl.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_xs_track-test,tests/unit/hv_xs_track-test.o hypervisor/xs_track.o $(COMMON_OBJS),))
 $(eval $(call unit_test,tests/unit/hv_xs_ring-test,tests/unit/hv_xs_ring-test.o hypervisor/xs_ring.o hypervisor/xs_track.o $(COMMON_OBJS),))
 $(eval $(call fuzzer,hypervisor/hv-xs-track-fuzz,tests/fuzz/hv-xs-track-fuzz.c hypervisor/xs_track.c,))
 $(eval $(call fuzzer,hypervisor/hv-xs-ring-fuzz,tests/fuzz/hv-xs-ring-fuzz.c hypervisor/xs_ring.c hypervisor/xs_track.c,))
-$(eval $(call fuzzer,hypervisor/hv-migstream-fuzz,tests/fuzz/hv-migstream-fuzz.c hypervisor/migstream.c common/log.c common/strutil.c,))
+$(eval $(call fuzzer,hypervisor/hv-migstream-fuzz,tests/fuzz/hv-migstream-fuzz.c $(MIGSTREAM_OBJS:.o=.c) common/log.c common/strutil.c,))
 # The replies and events libhvctl reads from a (possibly taken-over) xenon-hv; seeds from tests/fuzz/make-seeds.
 $(eval $(call fuzzer,hypervisor/hvctl-reply-fuzz,tests/fuzz/hvctl-reply-fuzz.c hypervisor/libhvctl.c common/log.c common/strutil.c common/fdpass.c,))
 # The sandbox, entered for real in a child process (root; no KVM needed).
@@ -68,5 +69,5 @@ $(eval $(call unit_test,tests/unit/hv_sandbox-test,tests/unit/hv_sandbox-test.o 
 # the build-time ones, patched, byte for byte those libseccomp builds from the tables at run time.
 $(eval $(call unit_test,tests/unit/hv_seccomp-test,tests/unit/hv_seccomp-test.o $(HV_SECCOMP_OBJS) hypervisor/seccomp_rules.o $(SECCOMP_TABLE_OBJS) $(COMMON_OBJS),-lseccomp))
 # The balloon's checks of a guest's frames and of a saved state (balloon_core.c).
-$(eval $(call unit_test,tests/unit/hv_balloon-test,tests/unit/hv_balloon-test.o hypervisor/balloon_core.o hypervisor/migstream.o $(COMMON_OBJS),))
-$(eval $(call fuzzer,hypervisor/hv-balloon-fuzz,tests/fuzz/hv-balloon-fuzz.c hypervisor/balloon_core.c hypervisor/migstream.c common/log.c common/strutil.c,))
+$(eval $(call unit_test,tests/unit/hv_balloon-test,tests/unit/hv_balloon-test.o hypervisor/balloon_core.o $(MIGSTREAM_OBJS) $(COMMON_OBJS),))
+$(eval $(call fuzzer,hypervisor/hv-balloon-fuzz,tests/fuzz/hv-balloon-fuzz.c hypervisor/balloon_core.c $(MIGSTREAM_OBJS:.o=.c) common/log.c common/strutil.c,))

@@ -1,5 +1,5 @@
 /*
- * The migration stream (hypervisor/migstream.c): what the writer puts out
+ * The migration stream (hypervisor/migstream*.c): what the writer puts out
  * reads back the same; every truncation, and each kind of corruption the
  * format forbids, is refused with the error the reader promises.
  */
