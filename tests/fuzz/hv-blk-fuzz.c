@@ -132,7 +132,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * no request would ever be parsed (this fuzzer once fuzzed nothing:
 	 * it offered features the device did not, and FEATURES_OK was refused). */
 	if (r32(VMMIO_STATUS) != 0xf || !r32(VMMIO_QUEUE_READY)) {
-		fprintf(stderr, "hv-blk-fuzz: the driver's setup was refused (status %#x)\n", r32(VMMIO_STATUS));
+		fprintf(stderr, "hv-blk-fuzz: the driver's setup was refused (status %#x)\n",
+			r32(VMMIO_STATUS));
 		abort();
 	}
 	w32(VMMIO_QUEUE_NOTIFY, 0); /* the transport calls the device's queue_notify here */
