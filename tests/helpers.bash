@@ -28,13 +28,26 @@ rm_tmp() {
 	T=
 }
 
-# kill_pid PID: end a process this test started and reap it.
+# pid_running PID: the process is there and has not ended. A zombie has
+# ended (it holds nothing but its pid) though kill -0 still finds it until
+# its parent reaps it: a daemon's parent is pid 1, which on some machines
+# reaps only every 2 s (seen: CI's machines, where waiting for it made each
+# test's teardown seconds longer), and a nested machine's busybox init later.
+pid_running() {
+	local stat
+	{ read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 1
+	stat=${stat##*) } # the state letter follows the command name's ")"
+	[[ ${stat%% *} != [ZX] ]]
+}
+
+# kill_pid PID: end a process this test started (SIGTERM; SIGKILL after
+# 2.5 s) and wait until it has ended.
 kill_pid() {
 	local pid=$1
 	[ -n "$pid" ] || return 0
 	kill "$pid" 2>/dev/null || return 0
 	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || return 0
+		pid_running "$pid" || return 0
 		sleep 0.05
 	done
 	kill -9 "$pid" 2>/dev/null || true
@@ -58,11 +71,7 @@ wait_for() {
 
 # pid_gone PID: the process has ended (a zombie its parent has not reaped
 # yet counts: it runs no more, though kill -0 still finds it).
-pid_gone() {
-	local stat
-	stat=$(ps -o stat= -p "$1") || return 0
-	[[ $stat == Z* ]]
-}
+pid_gone() { ! pid_running "$1"; }
 
 # known_defect TEXT: skip a test that a known, open defect makes fail some of
 # the time, saying which (listed with the skips, never counted as passed).

@@ -22,6 +22,8 @@
  *                  host pid, a thread not its own, as a subverted xenon-hv
  *                  could)
  *
+ * SIGTERM, SIGINT, SIGHUP: exit HV_EXIT_DESTROY, as xenon-hv ends on them.
+ *
  * A hung or stopped xenon-hv is made with kill -STOP on its pid; with
  * FAKE_HV_MUTE=1 in the environment it accepts connections and reads
  * requests but never replies.
@@ -226,6 +228,36 @@ static void on_usr1(int sig)
 {
 	(void)sig;
 	garbage_on = 1;
+}
+
+/*
+ * SIGTERM, SIGINT and SIGHUP end it as they end xenon-hv, as a destroy: the
+ * control socket removed, exit HV_EXIT_DESTROY. (Without a handler, the
+ * first process of a PID namespace, as libxl starts it, never gets them.)
+ */
+static const char *control_path;
+
+static void on_end_signal(int sig)
+{
+	static const char msg[] = "fake-hv: destroyed by a signal\n";
+
+	ssize_t said;
+
+	(void)sig;
+	unlink(control_path);
+	said = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)said; /* nothing to do if stderr is gone */
+	_exit(HV_EXIT_DESTROY);
+}
+
+static void end_on_signals(const char *control)
+{
+	struct sigaction sa = {.sa_handler = on_end_signal};
+
+	control_path = control;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 /* A FAKE_HV_* switch: set to "1". */
@@ -669,6 +701,7 @@ int main(int argc, char **argv)
 	say_start_cpus();
 	if (parse_args(&f, argc, argv) < 0)
 		return HV_EXIT_ERROR;
+	end_on_signals(f.control);
 	f.mute = env_on("FAKE_HV_MUTE");
 	f.spin = env_on("FAKE_HV_SPIN");
 	if (getenv("FAKE_HV_GARBAGE")) {
