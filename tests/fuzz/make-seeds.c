@@ -3,6 +3,7 @@
  * headers (so they follow struct changes): tests/fuzz/make-seeds runs it.
  *   hv-elf-fuzz/       small ELF64 x86-64 kernels xenon-hv accepts
  *   hvctl-reply-fuzz/  xenon-hv replies and events as libhvctl reads them
+ *   hv-balloon-fuzz/   a guest's balloon requests, and saved balloon states
  * The other corpora in tests/fuzz/<target>/ are written by hand (text) or
  * by their fuzzer's own comment.
  */
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hypervisor/balloon_core.h"
 #include "hypervisor/hvctl.h"
 
 static const char *dir;
@@ -114,6 +116,76 @@ static void replies(void)
 	put("hvctl-reply-fuzz", "simple", seed, n);
 }
 
+/*
+ * hv-balloon-fuzz: a selector byte (odd: requests, even: a saved state), then
+ * whole requests or the state. The fuzzer's RAM: 64 MiB, its floor 0x100.
+ */
+#define BALLOON_RAM (64ULL << 20)
+
+static struct xenon_balloon_req reqs[3];
+
+/* n frames from pfn, step apart, into req r */
+static void balloon_req(unsigned r, uint32_t op, uint64_t pfn, uint32_t n, uint64_t step)
+{
+	reqs[r].op = op;
+	reqs[r].count = n;
+	for (uint32_t i = 0; i < n; i++)
+		reqs[r].pfn[i] = pfn + i * step;
+}
+
+static void balloon_requests(const char *name, unsigned nreqs)
+{
+	seed[0] = 1;
+	memcpy(seed + 1, reqs, nreqs * sizeof(reqs[0]));
+	put("hv-balloon-fuzz", name, seed, 1 + nreqs * sizeof(reqs[0]));
+	memset(reqs, 0, sizeof(reqs));
+}
+
+static int keep(void *ctx, uint64_t off, uint64_t len)
+{
+	(void)ctx, (void)off, (void)len;
+	return 0;
+}
+
+/* The state hv_balloon_save writes after the given requests (taken whole). */
+static void balloon_saved(const char *name, unsigned nreqs)
+{
+	struct hv_balloon b;
+	size_t len = sizeof(seed) - 1;
+	uint32_t done;
+
+	if (hv_balloon_init(&b, BALLOON_RAM, 0x100))
+		exit(1);
+	for (unsigned r = 0; r < nreqs; r++)
+		if (hv_balloon_apply(&b, &reqs[r], 0x200, keep, NULL, &done) || done != reqs[r].count) {
+			fprintf(stderr, "make-seeds: balloon request %u of %s refused\n", r, name);
+			exit(1);
+		}
+	seed[0] = 0;
+	if (hv_balloon_save(&b, seed + 1, &len))
+		exit(1);
+	put("hv-balloon-fuzz", name, seed, 1 + len);
+	hv_balloon_fini(&b);
+	memset(reqs, 0, sizeof(reqs));
+}
+
+static void balloons(void)
+{
+	balloon_req(0, XENON_BALLOON_RELEASE, 0x300, 64, 1);
+	balloon_requests("release-run", 1);
+	balloon_req(0, XENON_BALLOON_RELEASE, 0x300, 32, 3);
+	balloon_req(1, XENON_BALLOON_RECLAIM, 0x303, 8, 3);
+	balloon_requests("release-reclaim", 2);
+	balloon_req(0, XENON_BALLOON_RELEASE, 0xff, 2, 1);  /* below the floor */
+	balloon_req(1, XENON_BALLOON_RELEASE, 0x200, 1, 1); /* the request page */
+	balloon_req(2, XENON_BALLOON_RECLAIM, 0x400, 1, 1); /* never released */
+	balloon_requests("refused", 3);
+	balloon_saved("saved-empty", 0);
+	balloon_req(0, XENON_BALLOON_RELEASE, 0x300, 64, 1);
+	balloon_req(1, XENON_BALLOON_RELEASE, 0x1000, 100, 7);
+	balloon_saved("saved-runs", 2);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -125,5 +197,6 @@ int main(int argc, char **argv)
 	elf("bss", 1, 1 << 20);
 	elf("three-segments", 3, 4096);
 	replies();
+	balloons();
 	return 0;
 }
