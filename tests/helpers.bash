@@ -32,7 +32,7 @@ rm_tmp() {
 # ended (it holds nothing but its pid) though kill -0 still finds it until
 # its parent reaps it: a daemon's parent is pid 1, which on some machines
 # reaps only every 2 s (seen: CI's machines, where waiting for it made each
-# test's teardown seconds longer), and a nested machine's busybox init later.
+# test's teardown seconds longer).
 pid_running() {
 	local stat
 	{ read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 1

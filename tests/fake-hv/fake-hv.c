@@ -240,7 +240,6 @@ static const char *control_path;
 static void on_end_signal(int sig)
 {
 	static const char msg[] = "fake-hv: destroyed by a signal\n";
-
 	ssize_t said;
 
 	(void)sig;
