@@ -178,7 +178,8 @@ hostile_wait() {
 }
 
 ticks() { hvctl "$(sock_of by)" console 2> /dev/null | awk '/^tick [0-9]+ / { n = $2 } END { print n }'; }
-ticks_above() { [ "$(ticks)" -gt "$1" ]; }
+# (no figure, when hvctl did not answer: not above, without bash's complaint)
+ticks_above() { local n; n=$(ticks); [ -n "$n" ] && [ -n "$1" ] && [ "$n" -gt "$1" ]; }
 hv_answers() { timeout 10 hvctl "$(sock_of "$1")" info > /dev/null; }
 
 log_has() { hv_log "$1" | grep -qF -- "$2"; }
