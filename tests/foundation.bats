@@ -117,7 +117,7 @@ share/man/man1/xl.1 share/man/man5/xl.cfg.5 share/man/man8/xenstored.8"
 }
 
 @test "the binary fuzz seeds in the tree are what tests/fuzz/make-seeds writes from today's structures" {
-	# a seed of an older struct layout only exercises the fuzzer's size checks
+	# a seed of an older struct layout no longer holds what the readers read today
 	mk_tmp
 	"$XENON_TOP"/tests/fuzz/make-seeds "$T/seeds"
 	for target in hv-elf-fuzz hvctl-reply-fuzz hv-balloon-fuzz; do
