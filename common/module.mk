@@ -1,4 +1,4 @@
-COMMON_OBJS := common/log.o common/strutil.o common/nspid.o common/fdpass.o common/fdclose.o
+COMMON_OBJS := common/log.o common/strutil.o common/nspid.o common/fdpass.o common/fdclose.o common/iov.o
 common/libcommon.a: $(COMMON_OBJS)
 	$(AR) rcs $@ $^
 LIBRARIES += common/libcommon.a
@@ -19,3 +19,4 @@ $(eval $(call unit_test,tests/unit/strutil-test,tests/unit/strutil-test.o $(COMM
 $(eval $(call unit_test,tests/unit/log_sink-test,tests/unit/log_sink-test.o $(COMMON_OBJS)))
 $(eval $(call unit_test,tests/unit/nspid-test,tests/unit/nspid-test.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/fdclose-test,tests/unit/fdclose-test.o $(COMMON_OBJS)))
+$(eval $(call unit_test,tests/unit/iov-test,tests/unit/iov-test.o $(COMMON_OBJS)))

@@ -18,6 +18,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "iov.h"
 #include "log.h"
 
 /* ---- memory layout ---- */
@@ -317,16 +318,6 @@ static int check_vdev_plan(struct mig_reader *rd, const struct mig_rec *r, const
 	return 0;
 }
 
-void mig_iov_skip(struct iovec **iov, int *n, size_t done)
-{
-	for (; *n > 0 && done >= (*iov)->iov_len; (*iov)++, (*n)--)
-		done -= (*iov)->iov_len;
-	if (*n > 0) {
-		(*iov)->iov_base = (uint8_t *)(*iov)->iov_base + done;
-		(*iov)->iov_len -= done;
-	}
-}
-
 /* ---- sources ---- */
 
 static int src_readv(struct mig_source *s, struct iovec *iov, int n);
@@ -422,7 +413,7 @@ static int src_readv(struct mig_source *s, struct iovec *iov, int n)
 		if (got == 0 && iov->iov_len)
 			return -ENODATA;
 		s->pos += got;
-		mig_iov_skip(&iov, &n, (size_t)got);
+		iov_advance(&iov, &n, (size_t)got);
 	}
 	return 0;
 }

@@ -175,9 +175,6 @@ int mig_pfn_offset(uint64_t mem_bytes, uint64_t pfn, uint64_t *offset);
 uint64_t mig_nr_frames(uint64_t mem_bytes);
 uint64_t mig_frame_pfn(uint64_t mem_bytes, uint64_t n);
 
-/* Past the first done bytes of *iov (*n entries): a short read's or write's rest. */
-void mig_iov_skip(struct iovec **iov, int *n, size_t done);
-
 /* ---- writing ---- */
 /*
  * The header and records are held (copied) and go out with the next pages

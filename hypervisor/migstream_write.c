@@ -13,6 +13,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "iov.h"
+
 void mig_writer_init(struct mig_writer *w, int fd)
 {
 	*w = (struct mig_writer){.fd = fd};
@@ -43,7 +45,7 @@ static int put_iov(struct mig_writer *w, struct iovec *iov, int n, int by_ref)
 		if (done < 0)
 			return -errno;
 		w->bytes += done;
-		mig_iov_skip(&iov, &n, (size_t)done);
+		iov_advance(&iov, &n, (size_t)done);
 	}
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "iov.h"
 #include "xs_wire.h"
 
 struct xs_event {
@@ -193,15 +194,7 @@ static int write_all(int fd, struct iovec *iov, int n)
 			continue;
 		if (w < 0)
 			return -errno;
-		while (n && (size_t)w >= iov->iov_len) {
-			w -= iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= w;
-		}
+		iov_advance(&iov, &n, (size_t)w);
 	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 # xenstored: the daemon, libxs (xenstored/libxs.a, implementing xenstored/xs.h
 # and Xen's xenstore.h over it), libxenstore and the xenstore-* clients.
 
-XS_LIB_OBJS := xenstored/libxs.o xenstored/xs_wire.o xenstored/xenstore.o xenstored/xenstore_lib.o
+# common/iov.o too: libxenstore.so and .a stand alone (its name stays local)
+XS_LIB_OBJS := xenstored/libxs.o xenstored/xs_wire.o xenstored/xenstore.o xenstored/xenstore_lib.o common/iov.o
 xenstored/libxs.a: $(XS_LIB_OBJS)
 	$(AR) rcs $@ $^
 LIBRARIES += xenstored/libxs.a
