@@ -1,4 +1,4 @@
-COMMON_OBJS := common/log.o common/strutil.o common/nspid.o common/fdpass.o common/fdclose.o common/iov.o
+COMMON_OBJS := common/log.o common/strutil.o common/nspid.o common/fdpass.o common/fdclose.o common/iov.o common/buf.o
 common/libcommon.a: $(COMMON_OBJS)
 	$(AR) rcs $@ $^
 LIBRARIES += common/libcommon.a
@@ -20,3 +20,4 @@ $(eval $(call unit_test,tests/unit/log_sink-test,tests/unit/log_sink-test.o $(CO
 $(eval $(call unit_test,tests/unit/nspid-test,tests/unit/nspid-test.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/fdclose-test,tests/unit/fdclose-test.o $(COMMON_OBJS)))
 $(eval $(call unit_test,tests/unit/iov-test,tests/unit/iov-test.o $(COMMON_OBJS)))
+$(eval $(call unit_test,tests/unit/buf-test,tests/unit/buf-test.o $(COMMON_OBJS)))

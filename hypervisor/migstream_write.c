@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "iov.h"
 
 void mig_writer_init(struct mig_writer *w, int fd)
@@ -69,18 +70,11 @@ static int write_with_held(struct mig_writer *w, struct iovec *iov, int n)
 /* iov[1..n) copied behind what is held; 0 or -ENOMEM. */
 static int hold(struct mig_writer *w, const struct iovec *iov, int n, size_t len)
 {
-	if (w->held_len + len > w->held_cap) {
-		size_t cap = w->held_cap ? w->held_cap : 64 * 1024;
-		uint8_t *p;
+	uint8_t *p = buf_grow(w->held, &w->held_cap, w->held_len + len, 64 * 1024);
 
-		while (cap < w->held_len + len)
-			cap *= 2;
-		p = realloc(w->held, cap);
-		if (!p)
-			return -ENOMEM;
-		w->held = p;
-		w->held_cap = cap;
-	}
+	if (!p)
+		return -ENOMEM;
+	w->held = p;
 	for (int i = 1; i < n; i++) {
 		if (iov[i].iov_len)
 			memcpy(w->held + w->held_len, iov[i].iov_base, iov[i].iov_len);

@@ -60,7 +60,7 @@ $(eval $(call unit_test,tests/unit/hv_xs_track-test,tests/unit/hv_xs_track-test.
 $(eval $(call unit_test,tests/unit/hv_xs_ring-test,tests/unit/hv_xs_ring-test.o hypervisor/xs_ring.o hypervisor/xs_track.o $(COMMON_OBJS),))
 $(eval $(call fuzzer,hypervisor/hv-xs-track-fuzz,tests/fuzz/hv-xs-track-fuzz.c hypervisor/xs_track.c,))
 $(eval $(call fuzzer,hypervisor/hv-xs-ring-fuzz,tests/fuzz/hv-xs-ring-fuzz.c hypervisor/xs_ring.c hypervisor/xs_track.c,))
-$(eval $(call fuzzer,hypervisor/hv-migstream-fuzz,tests/fuzz/hv-migstream-fuzz.c $(MIGSTREAM_OBJS:.o=.c) common/iov.c common/log.c common/strutil.c,))
+$(eval $(call fuzzer,hypervisor/hv-migstream-fuzz,tests/fuzz/hv-migstream-fuzz.c $(MIGSTREAM_OBJS:.o=.c) common/buf.c common/iov.c common/log.c common/strutil.c,))
 # The replies and events libhvctl reads from a (possibly taken-over) xenon-hv; seeds from tests/fuzz/make-seeds.
 $(eval $(call fuzzer,hypervisor/hvctl-reply-fuzz,tests/fuzz/hvctl-reply-fuzz.c hypervisor/libhvctl.c common/log.c common/strutil.c common/fdpass.c,))
 # The sandbox, entered for real in a child process (root; no KVM needed).
@@ -70,4 +70,4 @@ $(eval $(call unit_test,tests/unit/hv_sandbox-test,tests/unit/hv_sandbox-test.o 
 $(eval $(call unit_test,tests/unit/hv_seccomp-test,tests/unit/hv_seccomp-test.o $(HV_SECCOMP_OBJS) hypervisor/seccomp_rules.o $(SECCOMP_TABLE_OBJS) $(COMMON_OBJS),-lseccomp))
 # The balloon's checks of a guest's frames and of a saved state (balloon_core.c).
 $(eval $(call unit_test,tests/unit/hv_balloon-test,tests/unit/hv_balloon-test.o hypervisor/balloon_core.o $(MIGSTREAM_OBJS) $(COMMON_OBJS),))
-$(eval $(call fuzzer,hypervisor/hv-balloon-fuzz,tests/fuzz/hv-balloon-fuzz.c hypervisor/balloon_core.c $(MIGSTREAM_OBJS:.o=.c) common/iov.c common/log.c common/strutil.c,))
+$(eval $(call fuzzer,hypervisor/hv-balloon-fuzz,tests/fuzz/hv-balloon-fuzz.c hypervisor/balloon_core.c $(MIGSTREAM_OBJS:.o=.c) common/buf.c common/iov.c common/log.c common/strutil.c,))

@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "handlers.h"
 #include "journal.h"
 #include "log.h"
@@ -157,7 +158,6 @@ int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, c
 	if (c->out_off && c->out_off == c->out_len)
 		c->out_off = c->out_len = c->scan = 0;
 	if (c->out_len + need > c->out_cap) {
-		size_t cap = c->out_cap ? c->out_cap : 8192;
 		char *o;
 
 		if (c->scan) { /* compact first, from a message boundary */
@@ -168,17 +168,12 @@ int conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, c
 				c->mark = c->mark > c->scan ? c->mark - c->scan : 0;
 			c->scan = 0;
 		}
-		while (cap < c->out_len + need)
-			cap *= 2;
-		if (cap != c->out_cap) {
-			o = realloc(c->out, cap);
-			if (!o) {
-				conn_close_later(c, "out of memory");
-				return -ENOMEM;
-			}
-			c->out = o;
-			c->out_cap = cap;
+		o = buf_grow(c->out, &c->out_cap, c->out_len + need, 8192);
+		if (!o) {
+			conn_close_later(c, "out of memory");
+			return -ENOMEM;
 		}
+		c->out = o;
 	}
 	if (c->mark_epoch != loop_epoch) {
 		c->mark_epoch = loop_epoch;

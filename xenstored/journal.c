@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "domain.h"
 #include "journal_rec.h"
 #include "journal_recover.h"
@@ -41,16 +42,11 @@ uint64_t journal_size(void)
 
 static int buf_reserve(size_t more)
 {
-	if (buf_len + more <= buf_cap)
-		return 0;
-	size_t cap = buf_cap ? buf_cap : 65536;
-	while (cap < buf_len + more)
-		cap *= 2;
-	char *b = realloc(buf, cap);
+	char *b = buf_grow(buf, &buf_cap, buf_len + more, 65536);
+
 	if (!b)
 		return -ENOMEM;
 	buf = b;
-	buf_cap = cap;
 	return 0;
 }
 

@@ -57,9 +57,9 @@ $(eval $(call program,xenstored/xs-bench,bench/xenstored-load.o xenstored/libxs.
 $(eval $(call unit_test,tests/unit/xs_store-test,tests/unit/xs_store-test.o xenstored/store.o xenstored/perms.o xenstored/xs_wire.o))
 $(eval $(call unit_test,tests/unit/xs_daemon-test,tests/unit/xs_daemon-test.o $(XSD_CORE_OBJS) $(COMMON_OBJS)))
 # Seeds in tests/fuzz/xs-msg-fuzz/; tests/fuzz-run runs it (FUZZ_SECONDS).
-$(eval $(call fuzzer,xenstored/xs-msg-fuzz,tests/fuzz/xs-msg-fuzz.c $(XSD_CORE_SRCS) common/log.c common/strutil.c))
+$(eval $(call fuzzer,xenstored/xs-msg-fuzz,tests/fuzz/xs-msg-fuzz.c $(XSD_CORE_SRCS) common/buf.c common/log.c common/strutil.c))
 # The journal and snapshot reader against damage (seeds in tests/fuzz/xs-journal-fuzz/).
-$(eval $(call fuzzer,xenstored/xs-journal-fuzz,tests/fuzz/xs-journal-fuzz.c $(XSD_CORE_SRCS) common/log.c common/strutil.c))
+$(eval $(call fuzzer,xenstored/xs-journal-fuzz,tests/fuzz/xs-journal-fuzz.c $(XSD_CORE_SRCS) common/buf.c common/log.c common/strutil.c))
 
 # A scripted session for the bats tests (not installed).
 $(eval $(call program,xenstored/xs-tool,xenstored/xs-tool.o xenstored/libxs.a common/libcommon.a))
