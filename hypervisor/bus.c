@@ -227,7 +227,7 @@ int hv_bus_access(struct hv_bus *b, uint64_t addr, int is_write, void *data, uns
 		why = "nothing there";
 	else if (!(r->widths & size))
 		why = "width refused by the device";
-	else if (addr - r->base > r->len - size)
+	else if (size > r->len || addr - r->base > r->len - size) /* len - size would wrap */
 		why = "runs past the device's range";
 	else
 		rc = dispatch(r, addr - r->base, is_write, data, size, count);

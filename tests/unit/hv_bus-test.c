@@ -144,6 +144,24 @@ static void test_access_checks_width_and_bounds(void)
 	hv_bus_destroy(&b);
 }
 
+/* A range shorter than the access (a 1-byte doorbell written with outl): refused,
+ * not handed to the device with a size that runs past it. */
+static void test_access_wider_than_the_range(void)
+{
+	struct hv_bus b;
+	uint32_t w = 1;
+
+	CHECK_INT(hv_bus_init(&b, HV_BUS_PIO), 0);
+	memset(&ra, 0, sizeof(ra));
+	CHECK_INT(hv_bus_register(&b, &da, 0, 0x510, 1, HV_BUS_W1 | HV_BUS_W4), 0);
+	CHECK_INT(hv_bus_access(&b, 0x510, 1, &w, 1, 1), 0);
+	CHECK_INT(ra.writes, 1);
+	CHECK_INT(hv_bus_access(&b, 0x510, 1, &w, 4, 1), -ENOENT);
+	CHECK_INT(ra.writes, 1);
+	CHECK(b.unhandled == 1);
+	hv_bus_destroy(&b);
+}
+
 static void test_string_io(void)
 {
 	struct hv_bus b;
@@ -195,6 +213,7 @@ int main(void)
 	RUN(test_register_refuses_overlaps);
 	RUN(test_unregister);
 	RUN(test_access_checks_width_and_bounds);
+	RUN(test_access_wider_than_the_range);
 	RUN(test_string_io);
 	RUN(test_irq_allocator);
 	return unit_done();
