@@ -3,7 +3,9 @@
  * budget is whole again at the start of each interval; a packet that does
  * not fit in what is left waits for the next one. A packet larger than the
  * whole budget passes when the budget is whole (it could never pass else)
- * and uses all of it. Pure: the caller gives the time (CLOCK_MONOTONIC ns).
+ * and leaves a debt that the next intervals' budgets pay before anything
+ * else passes (a guest sending 64 KiB TSO frames gets the rate too, not a
+ * frame per interval). Pure: the caller gives the time (CLOCK_MONOTONIC ns).
  */
 #ifndef XENON_HV_RATELIMIT_H
 #define XENON_HV_RATELIMIT_H
@@ -12,10 +14,10 @@
 #include <stdint.h>
 
 struct ratelimit {
-	uint64_t budget;      /* bytes per interval; 0: no limit */
+	uint64_t budget; /* bytes per interval; 0: no limit */
 	uint64_t interval_ns;
-	uint64_t left;	      /* bytes left in this interval */
-	uint64_t next_ns;     /* when the next interval starts */
+	int64_t left;	  /* bytes left in this interval; below 0: a debt */
+	uint64_t next_ns; /* when the next interval starts */
 };
 
 /* bytes per usecs microseconds from now; bytes 0 (or usecs 0): no limit. */

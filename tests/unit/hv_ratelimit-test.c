@@ -47,7 +47,8 @@ static void test_no_hoarding(void)
 	CHECK(ratelimit_take(&r, 1000, 60 * MS));
 }
 
-/* A packet larger than the budget goes on a whole budget, and uses it up. */
+/* A packet larger than the budget goes on a whole budget, and owes the
+ * rest: 4000 bytes at 1000 a 10 ms interval, nothing more for 30 ms. */
 static void test_oversized(void)
 {
 	struct ratelimit r;
@@ -57,7 +58,39 @@ static void test_oversized(void)
 	CHECK(!ratelimit_take(&r, 4000, 1 * MS)); /* not whole: waits */
 	CHECK(ratelimit_take(&r, 4000, 10 * MS));
 	CHECK(!ratelimit_take(&r, 1, 19 * MS));
-	CHECK(ratelimit_take(&r, 1, 20 * MS));
+	CHECK(!ratelimit_take(&r, 1, 20 * MS)); /* 2000 owed */
+	CHECK(!ratelimit_take(&r, 1, 40 * MS)); /* paid: 4 intervals' budgets */
+	CHECK_INT(ratelimit_next(&r), 50 * MS);
+	CHECK(ratelimit_take(&r, 1000, 50 * MS));
+}
+
+/* A guest sending 64 KiB frames (TSO) to a rate=1Mb/s@20ms vif (2500
+ * bytes an interval): over 2 s it gets 100 budgets and one frame, not a
+ * frame an interval. */
+static void test_oversized_long_run(void)
+{
+	struct ratelimit r;
+	uint64_t passed = 0, t;
+
+	ratelimit_init(&r, 2500, 20000, 0);
+	for (t = 0; t < 2000 * MS; t += MS)
+		if (ratelimit_take(&r, 65536, t))
+			passed += 65536;
+	CHECK(passed <= 100 * 2500ULL + 65536);
+	CHECK(passed >= 100 * 2500ULL - 65536); /* and no less than the rate */
+}
+
+/* A debt too large to count in intervals is paid by a long idle, not wrapped. */
+static void test_huge_debt_and_idle(void)
+{
+	struct ratelimit r;
+
+	ratelimit_init(&r, 1, 1, 0);
+	CHECK(ratelimit_take(&r, UINT64_MAX, 0));
+	CHECK(!ratelimit_take(&r, 1, 1000 * MS));
+	ratelimit_init(&r, 1000, 10000, 0);
+	CHECK(ratelimit_take(&r, 5000, 0));
+	CHECK(ratelimit_take(&r, 1000, UINT64_MAX - 1)); /* paid long ago */
 }
 
 /* Over a long run the bytes that pass never exceed one budget per interval begun. */
@@ -81,6 +114,8 @@ int main(void)
 	RUN(test_budget_per_interval);
 	RUN(test_no_hoarding);
 	RUN(test_oversized);
+	RUN(test_oversized_long_run);
+	RUN(test_huge_debt_and_idle);
 	RUN(test_long_run_bound);
 	return unit_done();
 }
