@@ -25,9 +25,17 @@ static uint32_t contiguous(uint32_t pos, uint32_t n)
 	return n < RING - idx ? n : RING - idx;
 }
 
+/*
+ * The guest may rewrite its ring at any time (from another vCPU): bytes are
+ * copied out of it (or read for it) once, into buf, and what goes to
+ * xenstored (or into the ring) and what the tracker sees are that one copy.
+ * Else xenstored could get one request and the tracker record another (a
+ * watch the guest never asked xenstored for, carried to a save).
+ */
 int xs_ring_pump_requests(struct xenon_xs_ring *r, int fd, struct xs_track *t, const char **why)
 {
 	uint32_t start, cons = r->req_cons, prod = load_acquire(&r->req_prod);
+	char buf[RING];
 	int moved = 0;
 
 	if (*why)
@@ -38,8 +46,11 @@ int xs_ring_pump_requests(struct xenon_xs_ring *r, int fd, struct xs_track *t, c
 	}
 	start = cons;
 	while (cons != prod) {
-		uint32_t idx = cons % RING;
-		ssize_t n = write(fd, (const char *)r->req + idx, contiguous(cons, prod - cons));
+		uint32_t len = contiguous(cons, prod - cons);
+		ssize_t n;
+
+		memcpy(buf, (const char *)r->req + cons % RING, len);
+		n = write(fd, buf, len);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
@@ -50,7 +61,7 @@ int xs_ring_pump_requests(struct xenon_xs_ring *r, int fd, struct xs_track *t, c
 				   : "writing to xenstored failed";
 			break;
 		}
-		xs_track_req(t, (const uint8_t *)r->req + idx, n);
+		xs_track_req(t, (const uint8_t *)buf, n);
 		cons += n;
 		moved = 1;
 	}
@@ -97,8 +108,8 @@ int xs_ring_pump_replies(struct xenon_xs_ring *r, int fd, struct xs_track *t, co
 		return moved; /* the ring is full: newer bytes wait in the socket */
 
 	while (!*why && prod - cons < RING) {
-		uint32_t idx = prod % RING;
-		ssize_t n = read(fd, (char *)r->rsp + idx, contiguous(prod, RING - (prod - cons)));
+		char buf[RING];
+		ssize_t n = read(fd, buf, contiguous(prod, RING - (prod - cons)));
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
@@ -108,7 +119,8 @@ int xs_ring_pump_replies(struct xenon_xs_ring *r, int fd, struct xs_track *t, co
 							     : "reading from xenstored failed";
 			break;
 		}
-		xs_track_rsp(t, (const uint8_t *)r->rsp + idx, n);
+		xs_track_rsp(t, (const uint8_t *)buf, n);
+		memcpy((char *)r->rsp + prod % RING, buf, n);
 		prod += n;
 		store_release(&r->rsp_prod, prod);
 		moved = 1;

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hypervisor/xs_ring.h"
@@ -122,6 +123,81 @@ static void test_xenstored_close(void)
 	CHECK_STR(why, "xenstored closed the connection");
 }
 
+/*
+ * The guest's other vCPU, as a hostile guest would run it: right after
+ * xenon-hv has moved bytes between the ring and xenstored, it rewrites
+ * that part of the ring. These write() and read() stand in for libc's in
+ * this program (xs_ring.c's calls reach them); they do the real thing,
+ * then call `rewrite` once, if set.
+ */
+static void (*rewrite)(void);
+
+ssize_t write(int fd, const void *p, size_t n)
+{
+	ssize_t done = syscall(SYS_write, fd, p, n);
+	void (*now)(void) = rewrite;
+
+	rewrite = NULL;
+	if (now)
+		now();
+	return done;
+}
+
+ssize_t read(int fd, void *p, size_t n)
+{
+	ssize_t done = syscall(SYS_read, fd, p, n);
+	void (*now)(void) = rewrite;
+
+	rewrite = NULL;
+	if (now)
+		now();
+	return done;
+}
+
+/* A message: its header (type, req_id, tx_id, the length it claims) and len bytes. */
+static void put_msg(char *at, uint32_t type, const char *payload, uint32_t len, uint32_t claims)
+{
+	uint32_t h[4] = {type, 7, 0, claims};
+
+	memcpy(at, h, sizeof(h));
+	memcpy(at + sizeof(h), payload, len);
+}
+
+static void request_becomes_a_watch(void)
+{
+	put_msg(r.req, XS_TRACK_WATCH, "/e\0tok", 7, 7);
+}
+
+static void reply_grows(void)
+{
+	put_msg(r.rsp, 2, "hello", 5, 500); /* a READ reply claiming 500 bytes */
+}
+
+/* What xenstored got and what the tracker saw are the same bytes. */
+static void test_ring_rewritten_after_the_copy(void)
+{
+	const char *why = NULL;
+	char buf[64], reply[16 + 5];
+
+	setup();
+	put_msg(r.req, 2, "/local", 7, 7); /* XS_READ "/local" */
+	r.req_prod = 16 + 7;
+	rewrite = request_becomes_a_watch;
+	CHECK_INT(xs_ring_pump_requests(&r, hv, &t, &why), 1);
+	CHECK_INT(read(xsd, buf, sizeof(buf)), 16 + 7);
+	CHECK(memcmp(buf + 16, "/local", 7) == 0); /* xenstored got the READ */
+	CHECK_INT(t.nr_watches, 0);		   /* and no watch is recorded */
+	CHECK_INT(t.outstanding, 1);
+	put_msg(reply, 2, "hello", 5, 5);
+	CHECK_INT(write(xsd, reply, sizeof(reply)), sizeof(reply));
+	rewrite = reply_grows;
+	CHECK_INT(xs_ring_pump_replies(&r, hv, &t, &why), 1);
+	CHECK(xs_track_idle(&t)); /* the 5-byte reply, whole: nothing due */
+	CHECK(memcmp(r.rsp, reply, sizeof(reply)) == 0);
+	CHECK(why == NULL);
+	teardown();
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* as in xenon-hv: a write to a closed socket is EPIPE */
@@ -129,5 +205,6 @@ int main(void)
 	RUN(test_full_ring_room_made);
 	RUN(test_reply_interrupts);
 	RUN(test_xenstored_close);
+	RUN(test_ring_rewritten_after_the_copy);
 	return unit_done();
 }
