@@ -326,6 +326,48 @@ static int case_io_flood(void)
 	return 0;
 }
 
+/* ---- cpu-start ---- */
+
+/*
+ * The last vCPU taken down, then started again from ap[] entries that are
+ * wrong (page tables outside RAM or not page-aligned, rip or rsp not
+ * canonical), each many times: xenon-hv refuses them and the vCPU stays
+ * down; then from its right entry: it comes back.
+ */
+static int case_cpu_start(void)
+{
+	struct xenon_boot_info *bi = boot.info;
+	uint32_t i = bi->nr_vcpus - 1;
+	struct xenon_ap_start good, *ap = &bi->ap[i];
+	struct xenon_ap_start bad[] = {
+	    {.cr3 = 1ULL << 62}, {.cr3 = 0x100000000000ULL}, {.cr3 = 0x1234},
+	    {.rip = 1ULL << 47}, {.rsp = 1ULL << 63},
+	};
+
+	if (i == 0 || i >= MAX_CPUS)
+		return hostile_say("needs 2 vCPUs\n"), -EINVAL;
+	if (vcpu_down(i))
+		return hostile_say("vCPU %u did not go down\n", i), -EIO;
+	good = *ap;
+	for (size_t b = 0; b < ARRAY_SIZE(bad); b++) {
+		*ap = good;
+		if (bad[b].cr3)
+			ap->cr3 = bad[b].cr3;
+		if (bad[b].rip)
+			ap->rip = bad[b].rip;
+		if (bad[b].rsp)
+			ap->rsp = bad[b].rsp;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		for (int n = 0; n < 200; n++)
+			outl(XENON_PORT_CPU_START, i);
+	}
+	hostile_say("vCPU %u started 1000 times from wrong entries: %s\n", i,
+		    cpus[i].online ? "online" : "still offline");
+	*ap = good;
+	hostile_say("vCPU %u started from its right entry: %s\n", i, smp_start_cpu(i) ? "failed" : "online");
+	return 0;
+}
+
 /* ---- the table ---- */
 
 static const struct {
@@ -342,6 +384,7 @@ static const struct {
     {"io-flood", case_io_flood, "port I/O and MMIO everywhere for 2 s"},
     {"xs-random", case_xs_random, "random values in its own nodes and dom0's, many big nodes"},
     {"net", hostile_net, "bad rx and tx chains, doorbells, a frame flood on the NIC (tap port in hairpin)"},
+    {"cpu-start", case_cpu_start, "the last vCPU down, started from wrong ap[] entries, then a right one"},
 };
 
 int cmd_hostile(int argc, char **argv)

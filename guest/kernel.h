@@ -136,6 +136,7 @@ int smp_start_cpu(uint32_t i);
 
 /* vcpu_hotplug.c: cpu/<n>/availability (xl vcpu-set) */
 void vcpu_hotplug_init(void);
+int vcpu_down(uint32_t i); /* secondary vCPU i offline: 0, or -ETIMEDOUT */
 
 /* sysrq.c: control/sysrq (xl sysrq), and NMIs (xl trigger nmi) reported from the idle loop */
 void sysrq_init(void);

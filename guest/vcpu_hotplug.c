@@ -42,7 +42,7 @@ static bool hv_count_is(uint32_t want, uint64_t us)
 	return true;
 }
 
-static void cpu_down(uint32_t i)
+int vcpu_down(uint32_t i)
 {
 	uint64_t end = clock_ns() + DOWN_TIMEOUT_US * 1000ULL;
 
@@ -56,9 +56,10 @@ static void cpu_down(uint32_t i)
 	}
 	if (cpus[i].online || !hv_count_is(nr_cpus_online(), DOWN_TIMEOUT_US)) {
 		printf("xenon-guest: vCPU %u did not go offline within %d ms\n", i, DOWN_TIMEOUT_US / 1000);
-		return;
+		return -ETIMEDOUT;
 	}
 	printf("xenon-guest: vCPU %u is offline (cpu/%u/availability)\n", i, i);
+	return 0;
 }
 
 static void cpu_up(uint32_t i)
@@ -84,7 +85,7 @@ static void apply(const char *path, const char *token, void *arg)
 			printf("xenon-guest: vCPU 0 cannot go offline; it stays online\n");
 			warned_cpu0 = true;
 		} else if (!strcmp(val, "offline") && i && cpus[i].online) {
-			cpu_down(i);
+			vcpu_down(i);
 		} else if (!strcmp(val, "online") && !cpus[i].online) {
 			cpu_up(i);
 		}

@@ -96,6 +96,10 @@ struct hv_vcpu {
 	pthread_t thread;
 	int started; /* its thread exists (guarded by vm->lock) */
 	int parked;  /* stopped outside KVM_RUN because of a pause */
+	/* KVM makes a vCPU index once: one made but not started (the guest's
+	 * registers refused) is started later on the same fd; one whose making
+	 * failed is never tried again (vm->lock) */
+	int start_failed;
 	/* vcpu_hotplug.c (vm->lock): the guest took it down; restart: its ap[] to load */
 	int offline;
 	int restart;
@@ -248,7 +252,7 @@ void hv_vcpu_log_regs(struct hv_vcpu *vcpu);
 void hv_vcpu_kick(struct hv_vcpu *vcpu); /* out of KVM_RUN (vm->lock held) */
 int hv_vcpu_offline(struct hv_vm *vm, unsigned index);
 unsigned hv_vcpu_count_online(struct hv_vm *vm);
-int hv_vcpu_restart(struct hv_vm *vm, unsigned index); /* vm->lock held */
+int hv_vcpu_restart(struct hv_vm *vm, unsigned index, const struct xenon_ap_start *ap); /* vm->lock held */
 int hv_vcpu_trigger(struct hv_vm *vm, unsigned index, uint32_t kind);
 /* On the vCPU's own thread, outside KVM_RUN: a restart's registers, an NMI. */
 void hv_vcpu_take_pending(struct hv_vcpu *vcpu);

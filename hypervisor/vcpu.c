@@ -318,12 +318,45 @@ int hv_vcpu_start(struct hv_vcpu *v)
 	return 0;
 }
 
+static int canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/* What is wrong with the guest's ap[] entry (untrusted), or NULL: KVM
+ * would refuse page tables outside RAM at each try, and it is the guest's
+ * to fix. */
+static const char *ap_start_wrong(struct hv_vm *vm, const struct xenon_ap_start *ap)
+{
+	if ((ap->cr3 & 0xfff) || !hv_gpa(vm, ap->cr3, 4096))
+		return "its page tables (cr3) are not a page of its RAM";
+	if (!canonical(ap->rip) || !canonical(ap->rsp))
+		return "its rip or rsp is not a canonical address";
+	return NULL;
+}
+
+/* vCPU index, not started yet: made (unless an earlier try made it), its
+ * registers set, its thread started. vm->lock held. */
+static int start_new(struct hv_vm *vm, unsigned index, const struct xenon_ap_start *ap)
+{
+	struct hv_vcpu *v = &vm->vcpus[index];
+	int rc = v->run ? 0 : hv_kvm_create_vcpu(vm, index); /* (it sets v->index) */
+
+	if (rc) {
+		v->start_failed = 1;
+		return rc;
+	}
+	rc = hv_kvm_enter_long_mode(v, ap->rip, ap->rsp, ap->cr3, ap->arg);
+	return rc ? rc : hv_vcpu_start(v);
+}
+
 /* XENON_PORT_CPU_START: bring up a secondary from the guest's ap[] entry. */
 int hv_vcpu_start_secondary(struct hv_vm *vm, unsigned index)
 {
-	static struct loglimit range_lim, twice_lim;
+	static struct loglimit range_lim, twice_lim, ap_lim, failed_lim;
 	struct xenon_ap_start ap;
 	struct hv_vcpu *v;
+	const char *wrong;
 	int rc = 0;
 
 	if (index == 0 || index >= vm->args.nr_vcpus) {
@@ -333,19 +366,25 @@ int hv_vcpu_start_secondary(struct hv_vm *vm, unsigned index)
 		return -EINVAL;
 	}
 	v = &vm->vcpus[index];
-	memcpy(&ap, (const void *)&vm->boot_info->ap[index], sizeof(ap));
+	memcpy(&ap, (const void *)&vm->boot_info->ap[index], sizeof(ap)); /* read once */
+	wrong = ap_start_wrong(vm, &ap);
+	if (wrong) {
+		log_warnx_limited(&ap_lim, "guest asked to start vCPU %u, but %s; ignored", index, wrong);
+		return -EINVAL;
+	}
 	pthread_mutex_lock(&vm->lock);
 	if (v->started && v->offline) {
-		rc = hv_vcpu_restart(vm, index);
+		rc = hv_vcpu_restart(vm, index, &ap);
 	} else if (v->started) {
 		log_warnx_limited(&twice_lim, "guest asked to start vCPU %u twice; ignored", index);
 		rc = -EBUSY;
+	} else if (v->start_failed) {
+		log_warnx_limited(&failed_lim,
+				  "guest asked again to start vCPU %u, which could not be made; ignored",
+				  index);
+		rc = -EIO;
 	} else {
-		rc = hv_kvm_create_vcpu(vm, index);
-		if (!rc)
-			rc = hv_kvm_enter_long_mode(v, ap.rip, ap.rsp, ap.cr3, ap.arg);
-		if (!rc)
-			rc = hv_vcpu_start(v);
+		rc = start_new(vm, index, &ap);
 	}
 	pthread_mutex_unlock(&vm->lock);
 	log_debug("vCPU %u started at rip %#llx: %s", index, (unsigned long long)ap.rip, log_strerror(rc));

@@ -89,12 +89,12 @@ unsigned hv_vcpu_count_online(struct hv_vm *vm)
 	return n;
 }
 
-/* XENON_PORT_CPU_START on an offline vCPU (vm->lock held): its thread loads ap[index]. */
-int hv_vcpu_restart(struct hv_vm *vm, unsigned index)
+/* XENON_PORT_CPU_START on an offline vCPU (vm->lock held): its thread loads ap (checked). */
+int hv_vcpu_restart(struct hv_vm *vm, unsigned index, const struct xenon_ap_start *ap)
 {
 	struct hv_vcpu *v = &vm->vcpus[index];
 
-	memcpy(&v->restart_ap, (const void *)&vm->boot_info->ap[index], sizeof(v->restart_ap));
+	v->restart_ap = *ap;
 	v->offline = 0;
 	v->restart = 1;
 	pthread_cond_broadcast(&vm->cond);

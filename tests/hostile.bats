@@ -132,8 +132,8 @@ guest_cmd() {
 	printf '%s\r' "$2" > "$tty"
 }
 
-# hostile_boot NAME [LINE...]: a domain with a 4 MiB disk (xvda) and the
-# config lines given, made (its prompt comes later).
+# hostile_boot NAME [LINE...]: a domain with a 4 MiB disk (xvda), $VCPUS
+# vCPUs (1) and the config lines given, made (its prompt comes later).
 hostile_boot() {
 	local name=$1
 	shift
@@ -142,7 +142,7 @@ hostile_boot() {
 		name = "$name"
 		kernel = "$XENON_TOP/guest/xenon-guest.elf"
 		memory = 32
-		vcpus = 1
+		vcpus = ${VCPUS:-1}
 		on_crash = "preserve"
 		disk = [ "$T/$name.img,raw,xvda,rw" ]
 	EOF
@@ -384,6 +384,21 @@ has() { [[ $'\n'$output$'\n' == *$'\n'"$1"$'\n'* ]]; }
 	[ "${after[2]}" -gt "${before[2]}" ]
 	h1_pings_host
 	still_sane h1
+}
+
+@test "hostile cpu-start: a vCPU started from wrong ap[] entries stays down, the log stays short; its right entry brings it back" {
+	require_kvm
+	HOSTILE=h3
+	VCPUS=2 hostile_boot h3
+	wait_for 60 con_has h3 "xenon> "
+	hostile_case h3 cpu-start
+	has "vCPU 1 started 1000 times from wrong entries: still offline"
+	has "vCPU 1 started from its right entry: online"
+	# the first kind of 5 (each tried 200 times) fills the second's few lines
+	log_has h3 "guest asked to start vCPU 1, but its page tables (cr3) are not a page of its RAM; ignored"
+	log_has h3 "(more like this in the next second are not logged)"
+	still_sane h3
+	destroy_clean h3
 }
 
 @test "hostile xs-ring-garbage: a request claiming 4 GiB: xenstored drops the connection, the domain runs on" {
