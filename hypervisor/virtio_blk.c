@@ -380,6 +380,8 @@ static void run_batch(struct vbd *v, struct virtq *vq, unsigned n)
 	blk_io_run(&v->io, ops, nops);
 	for (unsigned i = 0; i < n; i++) {
 		finish(v, &v->reqs[i]);
+		/* all it may write: a read that failed may have written some */
+		virtq_mark_written(vq, &v->reqs[i].c, v->reqs[i].bufs, v->reqs[i].c.writable_len);
 		virtq_push(vq, &v->reqs[i].c, v->reqs[i].written + 1);
 	}
 	vmmio_notify_used(transport(v), 0);

@@ -111,6 +111,7 @@ static void rx_push(struct vnet *n, struct virtq *vq, unsigned used, size_t len)
 	for (unsigned i = 0; i < used; i++) {
 		uint32_t l = len < n->held[i].c.writable_len ? len : n->held[i].c.writable_len;
 
+		virtq_mark_written(vq, &n->held[i].c, n->rx_bufs + n->held[i].first, l);
 		virtq_push(vq, &n->held[i].c, l);
 		len -= l;
 		n->held_space -= n->held[i].c.writable_len;

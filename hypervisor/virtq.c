@@ -404,6 +404,19 @@ int virtq_push(struct virtq *vq, const struct virtq_chain *c, uint32_t written)
 	return 0;
 }
 
+void virtq_mark_written(const struct virtq *vq, const struct virtq_chain *c, const struct virtq_buf *bufs,
+			uint32_t len)
+{
+	if (!__atomic_load_n(&vq->mem->dirty, __ATOMIC_ACQUIRE))
+		return; /* no live save: nothing to mark */
+	for (unsigned i = c->n_readable; i < c->n && len; i++) {
+		uint32_t l = bufs[i].len < len ? bufs[i].len : len;
+
+		gmem_mark(vq->mem, bufs[i].host, l);
+		len -= l;
+	}
+}
+
 int virtq_unpop(struct virtq *vq, unsigned n)
 {
 	if (n > vq->inflight)

@@ -152,6 +152,13 @@ int virtq_pop(struct virtq *vq, struct virtq_buf *bufs, unsigned cap, struct vir
 /* Return a popped chain with written bytes (at most c->writable_len) and
  * publish it. -EINVAL for a chain that was not popped (a device bug). */
 int virtq_push(struct virtq *vq, const struct virtq_chain *c, uint32_t written);
+/* Before pushing a chain the device wrote into (bufs: its buffers as
+ * popped): the first len bytes of its writable buffers marked for a live
+ * save. A chain is marked when popped too, but one popped before the save
+ * began (a NIC holds its rx chains until a packet comes; a disk's batch
+ * runs on) is written during it: those pages must go again. */
+void virtq_mark_written(const struct virtq *vq, const struct virtq_chain *c, const struct virtq_buf *bufs,
+			uint32_t len);
 /* Give back the last n chains popped and not pushed (a device saving its
  * queue): they are popped again later. -EINVAL if fewer are in flight. */
 int virtq_unpop(struct virtq *vq, unsigned n);
