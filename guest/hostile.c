@@ -368,6 +368,83 @@ static int case_cpu_start(void)
 	return 0;
 }
 
+/* ---- balloon-cheat ---- */
+
+#define CHEAT_PAGES	(4 * XENON_BALLOON_MAX_PFNS) /* 8 MiB */
+#define CHEAT_MAX_PAGES 65536			     /* the free pages of a guest of 256 MiB */
+#define CHEAT_WAIT_MS	10000
+
+static uint64_t cheat_pages[CHEAT_MAX_PAGES];
+static struct xenon_balloon_req cheat_req __attribute__((aligned(4096)));
+
+/* The pages [first, first + n) of cheat_pages released or reclaimed: how many xenon-hv took. */
+static unsigned long cheat_send(uint32_t op, unsigned long first, unsigned long n)
+{
+	unsigned long done = 0, k, i;
+
+	while (done < n) {
+		k = n - done < XENON_BALLOON_MAX_PFNS ? n - done : XENON_BALLOON_MAX_PFNS;
+		cheat_req.op = op;
+		cheat_req.count = (uint32_t)k;
+		cheat_req.status = -EIO;
+		cheat_req.done = 0;
+		for (i = 0; i < k; i++)
+			cheat_req.pfn[i] = cheat_pages[first + done + i] / 4096;
+		__asm__ volatile("" ::: "memory"); /* xenon-hv reads and answers the page during the outl */
+		outl(XENON_PORT_BALLOON, (uint32_t)(uintptr_t)&cheat_req);
+		__asm__ volatile("" ::: "memory");
+		done += cheat_req.done < k ? cheat_req.done : k;
+		if (cheat_req.status || cheat_req.done != k)
+			break;
+	}
+	return done;
+}
+
+static bool cheat_all_zero(unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++)
+		if (*(volatile uint64_t *)(uintptr_t)cheat_pages[i])
+			return false;
+	return true;
+}
+
+/*
+ * Every free page taken and written (so that all its RAM is held), 8 MiB
+ * of it released to the host, then written again without asking: xenon-hv
+ * finds the RAM holding more than the domain may and gives those pages back
+ * again (zeros here). Then they are reclaimed as the balloon should, and
+ * every page goes back to the pool.
+ */
+static int case_balloon_cheat(void)
+{
+	unsigned long n = mem_balloon_take(cheat_pages, CHEAT_MAX_PAGES), released = 0, i;
+	uint64_t t0;
+	int rc = 0;
+
+	for (i = 0; i < n; i++)
+		*(volatile uint64_t *)(uintptr_t)cheat_pages[i] = i + 1;
+	if (n < CHEAT_PAGES) {
+		hostile_say("only %lu free pages\n", n);
+		rc = -ENOMEM;
+		goto out;
+	}
+	released = cheat_send(XENON_BALLOON_RELEASE, 0, CHEAT_PAGES);
+	hostile_say("%lu pages released: %s\n", released, released == CHEAT_PAGES ? "ok" : "refused");
+	for (i = 0; i < released; i++)
+		*(volatile uint64_t *)(uintptr_t)cheat_pages[i] = i + 1;
+	t0 = clock_ns();
+	while (!cheat_all_zero(released) && clock_ns() - t0 < CHEAT_WAIT_MS * 1000000ULL)
+		wait_ms(10);
+	hostile_say("written again after release: %s\n",
+		    cheat_all_zero(released) ? "given back again (zeros)" : "still held after 10 s");
+	hostile_say("reclaimed: %s\n",
+		    cheat_send(XENON_BALLOON_RECLAIM, 0, released) == released ? "ok" : "refused");
+out:
+	for (i = 0; i < n; i++)
+		mem_balloon_put(cheat_pages[i]);
+	return rc;
+}
+
 /* ---- the table ---- */
 
 static const struct {
@@ -384,6 +461,7 @@ static const struct {
     {"io-flood", case_io_flood, "port I/O and MMIO everywhere for 2 s"},
     {"xs-random", case_xs_random, "random values in its own nodes and dom0's, many big nodes"},
     {"net", hostile_net, "bad rx and tx chains, doorbells, a frame flood on the NIC (tap port in hairpin)"},
+    {"balloon-cheat", case_balloon_cheat, "all RAM written, 8 MiB released, written again without asking"},
     {"cpu-start", case_cpu_start, "the last vCPU down, started from wrong ap[] entries, then a right one"},
 };
 

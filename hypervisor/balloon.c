@@ -7,6 +7,14 @@
  * thread that wrote the port (madvise is in every thread's seccomp list).
  * The toolstack reads what the domain holds (HVCTL_INFO) and sets its
  * ceiling (HVCTL_MEM_MAX).
+ *
+ * A guest that writes to frames it released gets them back from the host
+ * (a fault in a hole of the memfd) without asking: the toolstack, which
+ * counts what the domain holds from the balloon (libxl's claims), would
+ * give that memory to other domains too. Once a second (a timer on the main
+ * loop) the RAM's file is measured: holding more frames than the domain
+ * may, every released run is given back again; the guest, which broke the
+ * balloon's contract, finds zeros there.
  */
 #include "hypervisor/hv.h"
 #include "hypervisor/balloon_core.h"
@@ -14,14 +22,21 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
+#include "hypervisor/loglimit.h"
 #include "log.h"
+
+#define ENFORCE_EVERY_S 1
 
 struct balloon {
 	pthread_mutex_t lock;
 	struct hv_balloon core;
+	int timer_fd; /* the enforcement's tick; -1: none */
 };
 
 static int release_run(void *ctx, uint64_t offset, uint64_t len)
@@ -35,6 +50,53 @@ static int release_run(void *ctx, uint64_t offset, uint64_t len)
 		return rc;
 	}
 	return 0;
+}
+
+/* Frames of RAM the memfd holds now (a page a guest only read is held too). */
+static int backed_frames(struct hv_vm *vm, uint64_t *frames)
+{
+	struct stat st;
+
+	if (fstat(vm->memfd, &st) < 0)
+		return -errno;
+	*frames = (uint64_t)st.st_blocks * 512 / HV_BALLOON_PAGE;
+	return 0;
+}
+
+static void enforce(struct hv_vm *vm, void *opaque, int fd, short revents)
+{
+	static struct loglimit lim;
+	struct balloon *b = opaque;
+	uint64_t ticks, backed, may;
+
+	(void)revents;
+	if (read(fd, &ticks, sizeof(ticks)) < 0 || backed_frames(vm, &backed))
+		return;
+	pthread_mutex_lock(&b->lock);
+	may = hv_balloon_current(&b->core);
+	if (backed > may) {
+		log_warnx_limited(
+		    &lim,
+		    "balloon: the guest holds %llu KiB more than it may: it wrote to memory it had "
+		    "given back, which is given back again",
+		    (unsigned long long)((backed - may) * (HV_BALLOON_PAGE / 1024)));
+		hv_balloon_release_all(&b->core, release_run, vm);
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+static int enforce_start(struct hv_vm *vm, struct balloon *b)
+{
+	struct itimerspec every = {{ENFORCE_EVERY_S, 0}, {ENFORCE_EVERY_S, 0}};
+	int rc;
+
+	b->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (b->timer_fd < 0 || timerfd_settime(b->timer_fd, 0, &every, NULL) < 0) {
+		rc = -errno;
+		log_warn("balloon: its timer");
+		return rc;
+	}
+	return hv_loop_add(vm, b->timer_fd, POLLIN, HV_LOOP_DEVICE, enforce, NULL, b);
 }
 
 /* The request page at gpa: copied out once (the guest may change it meanwhile), answered in place. */
@@ -107,6 +169,11 @@ static void balloon_destroy(struct hv_dev *d)
 {
 	struct balloon *b = d->priv;
 
+	if (b->timer_fd >= 0) {
+		hv_loop_del(d->vm, b->timer_fd);
+		close(b->timer_fd);
+	}
+
 	hv_balloon_fini(&b->core);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
@@ -130,6 +197,7 @@ int hv_balloon_create(struct hv_vm *vm, struct hv_dev **out)
 	if (!b)
 		return -ENOMEM;
 	pthread_mutex_init(&b->lock, NULL);
+	b->timer_fd = -1;
 	rc = hv_balloon_init(&b->core, vm->args.mem_bytes, (floor + HV_BALLOON_PAGE - 1) / HV_BALLOON_PAGE);
 	if (!rc)
 		rc = hv_dev_add(vm, &balloon_ops, b, out);
@@ -139,6 +207,8 @@ int hv_balloon_create(struct hv_vm *vm, struct hv_dev **out)
 		return rc;
 	}
 	rc = hv_bus_register(&vm->bus[HV_BUS_PIO], *out, 0, XENON_PORT_BALLOON, 4, HV_BUS_W4);
+	if (!rc)
+		rc = enforce_start(vm, b);
 	if (rc)
 		hv_dev_remove(*out);
 	return rc;
@@ -171,7 +241,7 @@ int hv_balloon_set_max(struct hv_vm *vm, uint64_t max_kib)
 void hv_balloon_fill(struct hv_vm *vm, struct hvctl_info *info)
 {
 	struct balloon *b = find(vm);
-	struct stat st;
+	uint64_t backed;
 
 	if (!b)
 		return;
@@ -179,7 +249,7 @@ void hv_balloon_fill(struct hv_vm *vm, struct hvctl_info *info)
 	info->mem_current_kib = hv_balloon_current(&b->core) * (HV_BALLOON_PAGE / 1024);
 	info->mem_max_kib = b->core.limit * (HV_BALLOON_PAGE / 1024);
 	pthread_mutex_unlock(&b->lock);
-	if (fstat(vm->memfd, &st) == 0)
-		info->mem_backed_kib = (uint64_t)st.st_blocks / 2; /* 512-byte blocks */
+	if (backed_frames(vm, &backed) == 0)
+		info->mem_backed_kib = backed * (HV_BALLOON_PAGE / 1024);
 	info->balloon_valid = 1;
 }

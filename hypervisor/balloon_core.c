@@ -156,6 +156,20 @@ int hv_balloon_apply(struct hv_balloon *b, const struct xenon_balloon_req *req, 
 	return rc ? rc : frc;
 }
 
+int hv_balloon_release_all(const struct hv_balloon *b, hv_balloon_release_fn release, void *ctx)
+{
+	uint64_t i = 0;
+	int rc = 0;
+
+	while (!rc && (i = next_bit(b, i, 1)) < b->nr_frames) {
+		uint64_t first = i;
+
+		i = next_bit(b, first, 0);
+		rc = release(ctx, first * HV_BALLOON_PAGE, (i - first) * HV_BALLOON_PAGE);
+	}
+	return rc;
+}
+
 int hv_balloon_save(const struct hv_balloon *b, void *buf, size_t *len)
 {
 	struct saved h = {b->floor_pfn, b->limit, 0};

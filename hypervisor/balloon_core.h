@@ -37,6 +37,12 @@ uint64_t hv_balloon_current(const struct hv_balloon *b);
  */
 int hv_balloon_apply(struct hv_balloon *b, const struct xenon_balloon_req *req, uint64_t req_pfn,
 		     hv_balloon_release_fn release, void *ctx, uint32_t *done);
+/*
+ * Every released run given back again (a guest that wrote to frames it had
+ * released got them back from the host: balloon.c takes them away again).
+ * 0, or release's first error.
+ */
+int hv_balloon_release_all(const struct hv_balloon *b, hv_balloon_release_fn release, void *ctx);
 /* Saved state: floor, limit and the released frames as runs. -ENOSPC if over len. */
 int hv_balloon_save(const struct hv_balloon *b, void *buf, size_t *len);
 /* A saved state (untrusted: from a stream) onto b, initialised for this RAM: -EBADMSG if bad. */

@@ -386,6 +386,16 @@ has() { [[ $'\n'$output$'\n' == *$'\n'"$1"$'\n'* ]]; }
 	still_sane h1
 }
 
+@test "hostile balloon-cheat: memory written after the balloon gave it back is taken away again, and logged" {
+	require_kvm
+	hostile_case h1 balloon-cheat
+	has "2040 pages released: ok"
+	has "written again after release: given back again (zeros)"
+	has "reclaimed: ok"
+	log_has h1 "balloon: the guest holds "
+	still_sane h1
+}
+
 @test "hostile cpu-start: a vCPU started from wrong ap[] entries stays down, the log stays short; its right entry brings it back" {
 	require_kvm
 	HOSTILE=h3

@@ -1,6 +1,7 @@
 /* hypervisor/balloon_core.c: a guest's balloon requests checked, runs released, limit, saved state. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "hypervisor/balloon_core.h"
 #include "unit.h"
@@ -67,6 +68,35 @@ static void test_release_runs(void)
 	CHECK_INT(done, 100); /* the 101st was never released */
 	CHECK_INT(rel.n, 0);  /* reclaiming releases nothing */
 	CHECK_INT(hv_balloon_current(&b), 16384 - 10);
+	hv_balloon_fini(&b);
+}
+
+/* Every released run, given back again: the runs as the bitmap has them,
+ * across word edges, the first error stopping it. */
+static void test_release_all(void)
+{
+	struct hv_balloon b;
+	uint32_t done;
+
+	CHECK_INT(hv_balloon_init(&b, 64 * MIB, FLOOR), 0);
+	memset(&rel, 0, sizeof(rel));
+	CHECK_INT(hv_balloon_release_all(&b, record, NULL), 0);
+	CHECK_INT(rel.n, 0); /* nothing released: nothing to give back */
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 70, 0x1000 - 6, 1), &done), 0); /* across a word */
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 1, 0x3fff, 1), &done), 0);	 /* the last frame */
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 3, 0x2000, 2), &done), 0);	 /* three apart */
+	memset(&rel, 0, sizeof(rel));
+	CHECK_INT(hv_balloon_release_all(&b, record, NULL), 0);
+	CHECK_INT(rel.n, 5);
+	CHECK_INT(rel.off[0], (0x1000ULL - 6) * 4096);
+	CHECK_INT(rel.len[0], 70 * 4096);
+	CHECK_INT(rel.off[1], 0x2000ULL * 4096);
+	CHECK_INT(rel.off[3], 0x2004ULL * 4096);
+	CHECK_INT(rel.len[3], 4096);
+	CHECK_INT(rel.off[4], 0x3fffULL * 4096);
+	memset(&rel, 0, sizeof(rel));
+	rel.fail = -EIO;
+	CHECK_INT(hv_balloon_release_all(&b, record, NULL), -EIO);
 	hv_balloon_fini(&b);
 }
 
@@ -189,6 +219,7 @@ int main(void)
 {
 	RUN(test_release_runs);
 	RUN(test_save_runs_at_word_edges);
+	RUN(test_release_all);
 	RUN(test_bad_frames);
 	RUN(test_high_ram);
 	RUN(test_limit);
