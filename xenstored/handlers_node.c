@@ -301,7 +301,8 @@ int do_set_perms(struct req *r)
 		goto out;
 	n = lookup_any(r, path);
 	rc = n ? 0 : missing_error(r, path);
-	if (!rc && !perm_can(&r->conn->who, n, XS_PERM_WRITE))
+	/* Xen: the owner (or its target's keeper) sets permissions; write access is not enough */
+	if (!rc && !perm_owns(&r->conn->who, n))
 		rc = -EACCES;
 	/* only dom0 gives a node away */
 	if (!rc && !r->conn->who.priv && perms[0].id != n->perms[0].id)

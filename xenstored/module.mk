@@ -56,6 +56,8 @@ $(eval $(call program,xenstored/xs-bench,bench/xenstored-load.o xenstored/libxs.
 # Unit tests (tests/unit/xs_*) and the message fuzzer (tests/fuzz/xs-msg-fuzz).
 $(eval $(call unit_test,tests/unit/xs_store-test,tests/unit/xs_store-test.o xenstored/store.o xenstored/perms.o xenstored/xs_wire.o))
 $(eval $(call unit_test,tests/unit/xs_daemon-test,tests/unit/xs_daemon-test.o $(XSD_CORE_OBJS) $(COMMON_OBJS)))
+# Guests against permissions, quotas and limits (the same harness: tests/unit/xs_harness.h).
+$(eval $(call unit_test,tests/unit/xs_security-test,tests/unit/xs_security-test.o $(XSD_CORE_OBJS) $(COMMON_OBJS)))
 # Seeds in tests/fuzz/xs-msg-fuzz/; tests/fuzz-run runs it (FUZZ_SECONDS).
 $(eval $(call fuzzer,xenstored/xs-msg-fuzz,tests/fuzz/xs-msg-fuzz.c $(XSD_CORE_SRCS) common/buf.c common/log.c common/strutil.c))
 # The journal and snapshot reader against damage (seeds in tests/fuzz/xs-journal-fuzz/).

@@ -140,6 +140,13 @@ int perms_parse_list(const char *buf, size_t len, struct xs_perm *out, unsigned 
 	return 0;
 }
 
+bool perm_owns(const struct xs_who *who, const struct node *n)
+{
+	uint32_t owner = n->perms[0].id;
+
+	return who->priv || owner == who->domid || (who->target >= 0 && owner == who->target);
+}
+
 unsigned perm_access(const struct xs_who *who, const struct xs_perm *perms, uint32_t nperms)
 {
 	if (who->priv)

@@ -41,5 +41,7 @@ static inline bool perm_can(const struct xs_who *who, const struct node *n, unsi
 {
 	return (perm_access(who, n->perms, n->nperms) & want) == want;
 }
+/* Owns n as Xen's SET_PERMS requires: dom0, the owner, or the domain the owner is the target of. */
+bool perm_owns(const struct xs_who *who, const struct node *n);
 
 #endif

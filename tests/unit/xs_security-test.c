@@ -1,0 +1,39 @@
+/*
+ * The daemon against hostile guests: permissions, quotas and limits a guest
+ * must not get around, through the harness of xs_harness.h.
+ */
+#include "xs_harness.h"
+
+/* SET_PERMS is the owner's (Xen): write access to a node dom0 owns is not enough. */
+static void test_set_perms_needs_ownership(void)
+{
+	struct conn *d0 = mkconn(), *g = become(5), *h = become(6);
+
+	WRITE(d0, 0, "/t20/x", "dom0's");
+	RQ(d0, XS_SET_PERMS, 0, "/t20/x\0n0\0w5");
+	CHECK_STR(WRITE(g, 0, "/t20/x", "written"), "OK");		   /* it may write... */
+	CHECK_STR(RQ(g, XS_SET_PERMS, 0, "/t20/x\0n0\0b5\0r6"), "EACCES"); /* ...not grant */
+	CHECK_STR(RQ(g, XS_SET_PERMS, 0, "/t20/x\0b0"), "EACCES");
+	CHECK_STR(RQ(h, XS_READ, 0, "/t20/x"), "EACCES");
+	RQ(d0, XS_GET_PERMS, 0, "/t20/x");
+	CHECK(last_len == 6 && !memcmp(last, "n0\0w5", 6));
+	/* the owner still may, but not give the node away */
+	WRITE(d0, 0, "/t20/own", "");
+	RQ(d0, XS_SET_PERMS, 0, "/t20/own\0n5");
+	CHECK_STR(RQ(g, XS_SET_PERMS, 0, "/t20/own\0n5\0r6"), "OK");
+	CHECK_STR(RQ(h, XS_READ, 0, "/t20/own"), "");
+	CHECK_STR(RQ(g, XS_SET_PERMS, 0, "/t20/own\0n6"), "EPERM");
+	/* a domain with write access through the ACL is no owner either */
+	CHECK_STR(RQ(h, XS_SET_PERMS, 0, "/t20/own\0n5\0b6"), "EACCES");
+	freeconn(d0);
+	freeconn(g);
+	freeconn(h);
+}
+
+int main(void)
+{
+	xenstored_new_store();
+	xenstored_init_store();
+	RUN(test_set_perms_needs_ownership);
+	return unit_done();
+}
