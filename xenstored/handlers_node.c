@@ -103,6 +103,8 @@ static int create_path(struct req *r, const char *path, const void *value, uint3
 		return -ENOENT;
 	if (!perm_can(who, a, XS_PERM_WRITE))
 		return -EACCES;
+	if (over_node_size(r, vlen, NULL))
+		return -ENOSPC;
 	if (!who->priv) {
 		struct domain *d = domain_get(who->domid);
 		/* in a transaction, what it made so far counts: ENOSPC now, as in Xen */
@@ -153,13 +155,14 @@ int do_write(struct req *r)
 		return rc;
 	const char *value = r->data + plen + 1;
 	uint32_t vlen = r->hdr.len - plen - 1;
+	/* permission before size: a refused guest learns nothing of a node's existence or size */
 	n = store_lookup(r->st, path);
-	if (over_node_size(r, vlen, n))
-		return -ENOSPC;
 	if (!n)
 		rc = create_path(r, path, value, vlen);
 	else if (!perm_can(&r->conn->who, n, XS_PERM_WRITE))
 		rc = -EACCES;
+	else if (over_node_size(r, vlen, n))
+		rc = -ENOSPC;
 	else if (!(rc = store_set_value(r->st, n, value, vlen)))
 		emit_change(r, path, n->perms, n->nperms, false);
 	return rc ? rc : reply_ok(r);

@@ -30,10 +30,40 @@ static void test_set_perms_needs_ownership(void)
 	freeconn(h);
 }
 
+/* A big WRITE a guest may not make answers EACCES, whether the node exists or not. */
+static void test_write_checks_permission_before_size(void)
+{
+	struct conn *d0 = mkconn(), *g = become(5);
+	static const char *const paths[] = {"/local/domain/7", "/local/domain/7/secret",
+					    "/local/domain/7/none", "/local/domain/9"};
+	char buf[4096];
+
+	WRITE(d0, 0, "/local/domain/5", "");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/5\0n5");
+	WRITE(d0, 0, "/local/domain/7/secret", "x");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/7\0n0\0r7");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/7/secret\0n7");
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		size_t pl = strlen(paths[i]) + 1;
+
+		memcpy(buf, paths[i], pl);
+		memset(buf + pl, 'v', 2043);
+		CHECK_STR(rq(g, XS_WRITE, 0, buf, pl + 2043), "EACCES");
+	}
+	/* its own node: the size quota still holds */
+	memcpy(buf, "big", 4);
+	memset(buf + 4, 'v', 2100);
+	CHECK_STR(rq(g, XS_WRITE, 0, buf, 4 + 2100), "ENOSPC");
+	CHECK_STR(RQ(g, XS_READ, 0, "big"), "ENOENT");
+	freeconn(d0);
+	freeconn(g);
+}
+
 int main(void)
 {
 	xenstored_new_store();
 	xenstored_init_store();
 	RUN(test_set_perms_needs_ownership);
+	RUN(test_write_checks_permission_before_size);
 	return unit_done();
 }
