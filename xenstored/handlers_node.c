@@ -82,11 +82,44 @@ int do_read(struct req *r)
 	return rc ? rc : reply(r, n->value, n->vlen);
 }
 
+/* Would n, given a value of vlen bytes, pass the node-size quota (guests only)? */
 static bool over_node_size(const struct req *r, uint32_t vlen, const struct node *n)
 {
-	uint32_t size = vlen + (n ? n->kids_len + n->nperms * 5 : 5);
+	uint32_t size = vlen + n->kids_len + n->nperms * 5;
 
 	return !r->conn->who.priv && size > quota_limit[QUOTA_NODE_SIZE];
+}
+
+/* The length of path's component starting at name. */
+static size_t component_len(const char *name)
+{
+	const char *slash = strchr(name, '/');
+
+	return slash ? (size_t)(slash - name) : strlen(name);
+}
+
+/*
+ * Xen counts a node's child names in its size. Creating path adds a name to
+ * its nearest existing ancestor a; each missing level made on the way holds
+ * the next level's name, the last one the value. A guest keeps all within
+ * the node-size quota (else a directory of long names grows without bound).
+ */
+static bool create_over_size(const struct req *r, const struct node *a, const char *path, uint32_t vlen)
+{
+	const char *name = path + (strlen(a->path) == 1 ? 1 : strlen(a->path) + 1);
+	uint32_t max = quota_limit[QUOTA_NODE_SIZE], perms = a->nperms * 5;
+	size_t len = component_len(name);
+
+	if (r->conn->who.priv)
+		return false;
+	if ((size_t)a->vlen + a->kids_len + len + 1 + perms > max)
+		return true;
+	for (name += len; *name; name += len) { /* at the '/' before the next level */
+		len = component_len(++name);
+		if (len + 1 + perms > max)
+			return true;
+	}
+	return (size_t)vlen + perms > max;
 }
 
 /* Create path and its missing parents, inheriting the nearest ancestor's permissions. */
@@ -103,7 +136,7 @@ static int create_path(struct req *r, const char *path, const void *value, uint3
 		return -ENOENT;
 	if (!perm_can(who, a, XS_PERM_WRITE))
 		return -EACCES;
-	if (over_node_size(r, vlen, NULL))
+	if (create_over_size(r, a, path, vlen))
 		return -ENOSPC;
 	if (!who->priv) {
 		struct domain *d = domain_get(who->domid);

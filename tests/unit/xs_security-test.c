@@ -59,11 +59,60 @@ static void test_write_checks_permission_before_size(void)
 	freeconn(g);
 }
 
+/* A name of n bytes ('k') after prefix, in buf; returns the length with the NUL. */
+static size_t long_name(char *buf, const char *prefix, size_t n)
+{
+	size_t pl = strlen(prefix);
+
+	memcpy(buf, prefix, pl);
+	memset(buf + pl, 'k', n);
+	buf[pl + n] = 0;
+	return pl + n + 1;
+}
+
+/* A new child's name counts in its parent's size: a guest's directories stay within the quota. */
+static void test_child_names_count_in_node_size(void)
+{
+	struct conn *d0 = mkconn(), *g;
+	char p[4096];
+
+	WRITE(d0, 0, "/local/domain/15/data", "");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/15\0n0\0r15");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/15/data\0n15");
+	g = become(15);
+	CHECK_STR(rq(g, XS_MKDIR, 0, p, long_name(p, "data/a", 1990)), "OK");
+	CHECK_STR(rq(g, XS_MKDIR, 0, p, long_name(p, "data/b", 1990)), "ENOSPC");
+	CHECK_STR(rq(g, XS_WRITE, 0, p, long_name(p, "data/c", 1990) + 1), "ENOSPC");
+	size_t len = long_name(p, "data/b", 1990);
+	memcpy(p + len - 1, "/x", 3);
+	CHECK_STR(rq(g, XS_MKDIR, 0, p, len + 2), "ENOSPC");
+	CHECK_STR(RQ(g, XS_MKDIR, 0, "data/short"), "OK"); /* still room for a short one */
+	struct node *n = store_lookup(xs_store, "/local/domain/15/data");
+	CHECK_INT(n->nkids, 2);
+	CHECK(n->kids_len + n->vlen + 5 <= quota_limit[QUOTA_NODE_SIZE]);
+	/* a missing level made on the way holds the next one's name: the same rule */
+	unsigned saved = quota_limit[QUOTA_NODE_SIZE];
+	quota_limit[QUOTA_NODE_SIZE] = 1024;
+	CHECK_STR(rq(g, XS_MKDIR, 0, p, long_name(p, "data/short/new/", 1100)), "ENOSPC");
+	CHECK_STR(RQ(g, XS_READ, 0, "data/short/new"), "ENOENT"); /* nothing made */
+	quota_limit[QUOTA_NODE_SIZE] = saved;
+	/* inside a transaction too */
+	uint32_t tx = atoi(RQ(g, XS_TRANSACTION_START, 0, ""));
+	CHECK_STR(rq(g, XS_MKDIR, tx, p, long_name(p, "data/d", 1990)), "ENOSPC");
+	CHECK_STR(RQ(g, XS_TRANSACTION_END, tx, "F"), "OK");
+	/* dom0 is exempt, as from every quota */
+	CHECK_STR(rq(d0, XS_MKDIR, 0, p, long_name(p, "/local/domain/15/data/e", 1990)), "OK");
+	CHECK_STR(rq(d0, XS_MKDIR, 0, p, long_name(p, "/local/domain/15/data/f", 1990)), "OK");
+	freeconn(d0);
+	freeconn(g);
+}
+
 int main(void)
 {
 	xenstored_new_store();
 	xenstored_init_store();
 	RUN(test_set_perms_needs_ownership);
 	RUN(test_write_checks_permission_before_size);
+	RUN(test_child_names_count_in_node_size);
 	return unit_done();
 }
