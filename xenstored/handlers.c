@@ -121,8 +121,8 @@ static int dispatch(struct req *r)
 		if (!r->tx)
 			return -ENOENT;
 		r->st = r->tx->view;
-		/* a transaction may not copy the whole store for a guest */
-		if (!c->who.priv && store_count(r->st) > quota_limit[QUOTA_TX_NODES])
+		/* over its limit, a transaction can only end (its commit fails) */
+		if (r->hdr.type != XS_TRANSACTION_END && tx_over_limit(c, r->tx))
 			return -ENOSPC;
 	}
 	if (!c->who.priv)

@@ -221,11 +221,19 @@ static bool tx_over_quota(struct conn *c, struct tx *tx)
 	return net > 0 && (d ? d->nodes : 0) + net > quota_limit[QUOTA_NODES];
 }
 
+/* A transaction may not copy the whole store for a guest. */
+bool tx_over_limit(const struct conn *c, struct tx *tx)
+{
+	return !c->who.priv && store_count(tx->view) > quota_limit[QUOTA_TX_NODES];
+}
+
 int tx_end(struct conn *c, struct tx *tx, bool commit)
 {
 	int rc = 0;
 
-	if (commit && tx_conflicts(tx))
+	if (commit && tx_over_limit(c, tx))
+		rc = -ENOSPC;
+	else if (commit && tx_conflicts(tx))
 		rc = -EAGAIN;
 	else if (commit && tx_over_quota(c, tx))
 		rc = -ENOSPC;

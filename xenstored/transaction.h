@@ -24,6 +24,8 @@ void tx_reset_ids(void);
 struct tx *tx_find(struct conn *c, uint32_t id);
 /* Commit (or abort) and free tx. */
 int tx_end(struct conn *c, struct tx *tx, bool commit);
+/* A guest's transaction that touched more nodes than its quota: only TRANSACTION_END, failing a commit. */
+bool tx_over_limit(const struct conn *c, struct tx *tx);
 /* Nodes c's domain would own more (or fewer) after tx commits. */
 long tx_net_nodes(const struct conn *c, struct tx *tx);
 void tx_end_all(struct conn *c);

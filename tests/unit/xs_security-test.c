@@ -107,6 +107,40 @@ static void test_child_names_count_in_node_size(void)
 	freeconn(g);
 }
 
+/* Reads of n absent nodes in tx, each a new entry of its view. */
+static void touch_nodes(struct conn *c, uint32_t tx, int n)
+{
+	char p[64];
+
+	for (int i = 0; i < n; i++)
+		rq(c, XS_READ, tx, p, snprintf(p, sizeof(p), "/none/%d", i) + 1);
+}
+
+/* A transaction over its node limit refuses requests, but can always be ended. */
+static void test_tx_over_limit_can_end(void)
+{
+	struct conn *d0 = mkconn(), *g;
+	unsigned limit = quota_limit[QUOTA_TX_NODES];
+
+	RQ(d0, XS_MKDIR, 0, "/local/domain/40");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/40\0n40");
+	g = become(40);
+	uint32_t tx = atoi(RQ(g, XS_TRANSACTION_START, 0, ""));
+	touch_nodes(g, tx, limit + 10);
+	CHECK_STR(WRITE(g, tx, "x", "1"), "ENOSPC");
+	CHECK_STR(RQ(g, XS_TRANSACTION_END, tx, "F"), "OK"); /* abort works */
+	CHECK_INT(g->ntxs, 0);
+	tx = atoi(RQ(g, XS_TRANSACTION_START, 0, ""));
+	CHECK_STR(WRITE(g, tx, "x", "1"), "OK");
+	touch_nodes(g, tx, limit + 10);
+	CHECK_STR(RQ(g, XS_TRANSACTION_END, tx, "T"), "ENOSPC"); /* commit fails... */
+	CHECK_INT(g->ntxs, 0);					 /* ...and ends it */
+	CHECK_STR(RQ(g, XS_TRANSACTION_END, tx, "F"), "ENOENT");
+	CHECK_STR(RQ(g, XS_READ, 0, "x"), "ENOENT"); /* nothing applied */
+	freeconn(d0);
+	freeconn(g);
+}
+
 int main(void)
 {
 	xenstored_new_store();
@@ -114,5 +148,6 @@ int main(void)
 	RUN(test_set_perms_needs_ownership);
 	RUN(test_write_checks_permission_before_size);
 	RUN(test_child_names_count_in_node_size);
+	RUN(test_tx_over_limit_can_end);
 	return unit_done();
 }
