@@ -267,8 +267,10 @@ int do_release(struct req *r)
 	d = domain_find(domid);
 	if (!d || !d->introduced)
 		return -ENOENT;
+	/* a new domain given this id later starts afresh: no SET_TARGET of the old one */
 	d->introduced = false;
-	journal_domain(domid, false, d->target);
+	d->target = -1;
+	journal_domain(domid, false, -1);
 	r->tx = NULL;
 	release_nodes(r, domid);
 	conn_close_domain(domid);
@@ -318,7 +320,8 @@ int do_set_target(struct req *r)
 	uint32_t domid, target;
 	struct domain *d;
 
-	if (req_args(r, argv, 2) != 2 || real_domid(argv[0], &domid) || parse_domid(argv[1], &target))
+	/* the target is a real domain too: "target 0" would give a guest all of dom0's nodes */
+	if (req_args(r, argv, 2) != 2 || real_domid(argv[0], &domid) || real_domid(argv[1], &target))
 		return -EINVAL;
 	d = domain_get(domid);
 	if (!d)

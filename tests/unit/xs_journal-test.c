@@ -18,6 +18,7 @@
 #include "xenstored/journal.h"
 #include "xenstored/journal_rec.h"
 #include "xenstored/xenstored.h"
+#include "xs_harness.h"
 
 static char dir[64];
 static const struct xs_perm p0 = {0, XS_PERM_NONE};
@@ -438,6 +439,35 @@ static void test_version1_journal(void)
 	journal_close();
 }
 
+/* RELEASE's journal record ends the SET_TARGET too: replay and snapshot agree. */
+static void test_release_journals_no_target(void)
+{
+	struct conn *d0;
+
+	for (int compact = 0; compact < 2; compact++) {
+		CHECK_INT(open_store(), 0);
+		d0 = mkconn();
+		RQ(d0, XS_INTRODUCE, 0,
+		   "21\0"
+		   "0\0"
+		   "0");
+		CHECK_STR(RQ(d0, XS_SET_TARGET, 0,
+			     "21\0"
+			     "20"),
+			  "OK");
+		CHECK_STR(RQ(d0, XS_RELEASE, 0, "21"), "OK");
+		freeconn(d0);
+		journal_flush();
+		if (compact)
+			CHECK_INT(journal_compact(), 0);
+		journal_close();
+		CHECK_INT(open_store(), 0);
+		CHECK_INT(domain_target(21), -1);
+		CHECK(!domain_find(21) || !domain_find(21)->introduced);
+		journal_close();
+	}
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -458,6 +488,7 @@ int main(void)
 	RUN(test_damage_mid_body);
 	RUN(test_torn_transaction_all_or_none);
 	RUN(test_version1_journal);
+	RUN(test_release_journals_no_target);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		return 1;

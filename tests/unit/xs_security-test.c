@@ -141,6 +141,57 @@ static void test_tx_over_limit_can_end(void)
 	freeconn(g);
 }
 
+/* RELEASE ends a domain's SET_TARGET: a new domain with the same id does not inherit it. */
+static void test_release_resets_target(void)
+{
+	struct conn *d0 = mkconn(), *g;
+
+	WRITE(d0, 0, "/local/domain/20/priv", "p20");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/20/priv\0n20");
+	WRITE(d0, 0, "/local/domain/21/own", "");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/21/own\0n21");
+	RQ(d0, XS_INTRODUCE, 0,
+	   "21\0"
+	   "0\0"
+	   "0");
+	CHECK_STR(RQ(d0, XS_SET_TARGET, 0,
+		     "21\0"
+		     "20"),
+		  "OK");
+	g = become(21);
+	CHECK_STR(RQ(g, XS_READ, 0, "/local/domain/20/priv"), "p20");
+	freeconn(g);
+	CHECK_STR(RQ(d0, XS_RELEASE, 0, "21"), "OK");
+	CHECK_INT(domain_target(21), -1);
+	CHECK_INT(domain_find(21)->nodes, 0);
+	RQ(d0, XS_INTRODUCE, 0,
+	   "21\0"
+	   "0\0"
+	   "0"); /* a new domain 21 */
+	g = become(21);
+	CHECK_STR(RQ(g, XS_READ, 0, "/local/domain/20/priv"), "EACCES");
+	freeconn(g);
+	/* the target is a real domain: not dom0, not a reserved DOMID_* */
+	CHECK_STR(RQ(d0, XS_SET_TARGET, 0,
+		     "22\0"
+		     "0"),
+		  "EINVAL");
+	CHECK_STR(RQ(d0, XS_SET_TARGET, 0,
+		     "22\0"
+		     "32752"),
+		  "EINVAL");
+	CHECK_STR(RQ(d0, XS_SET_TARGET, 0,
+		     "22\0"
+		     "65535"),
+		  "EINVAL");
+	CHECK_INT(domain_target(22), -1);
+	CHECK_STR(RQ(d0, XS_SET_TARGET, 0,
+		     "22\0"
+		     "20"),
+		  "OK");
+	freeconn(d0);
+}
+
 int main(void)
 {
 	xenstored_new_store();
@@ -149,5 +200,6 @@ int main(void)
 	RUN(test_write_checks_permission_before_size);
 	RUN(test_child_names_count_in_node_size);
 	RUN(test_tx_over_limit_can_end);
+	RUN(test_release_resets_target);
 	return unit_done();
 }
