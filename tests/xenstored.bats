@@ -395,19 +395,28 @@ flood_test() { # become-line [domid]
 	[ "$(printf 'split /h/s v\nread /h/s\n' | "$XSD/xs-tool")" = "$(printf 'OK\nv')" ]
 	# two thousand connections at once
 	[ "$(echo 'conns 2000' | "$XSD/xs-tool")" = 2000 ]
-	# a watcher that never reads is dropped once its queue is full
-	mkfifo "$T/in"
+	# a guest's watcher that never reads is dropped once its queue is full
+	# (4 MiB); dom0's is not, at that size (guests must not cut it off)
+	"$XSD/xenstore-write" /bench ""
+	"$XSD/xenstore-chmod" /bench n0 r5
+	mkfifo "$T/in" "$T/in0"
 	"$XSD/xs-tool" < "$T/in" > "$T/out" 3>&- &
 	EXTRA_PIDS=$!
-	exec 8>"$T/in"
-	echo "watch / storm" >&8
-	wait_for 5 grep -q OK "$T/out"
+	"$XSD/xs-tool" < "$T/in0" > "$T/out0" 3>&- &
+	EXTRA_PIDS="$EXTRA_PIDS $!"
+	exec 8>"$T/in" 9>"$T/in0"
+	printf 'become 5\nwatch /bench storm\n' >&8
+	echo "watch /bench storm0" >&9
+	wait_for 5 grep -q OK "$T/out0"
+	wait_for 5 test "$(grep -c OK "$T/out")" = 2
 	"$XSD/xs-bench" write 128 400000 "$T/sock" > /dev/null
 	echo alive >&8
-	exec 8>&-
-	wait "$EXTRA_PIDS"
+	echo alive >&9
+	exec 8>&- 9>&-
+	for p in $EXTRA_PIDS; do wait "$p"; done
 	EXTRA_PIDS=
 	[ "$(tail -1 "$T/out")" = closed ]
+	[ "$(tail -1 "$T/out0")" = open ]
 	[ "$("$XSD/xenstore-read" /h)" = 1 ]
 	rss=$(awk '/VmRSS/ { print $2 }' /proc/"$XSD_PID"/status)
 	[ "$rss" -lt 200000 ]

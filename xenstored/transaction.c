@@ -10,7 +10,9 @@
 #include "watch.h"
 
 struct tx_event {
-	struct tx_event *next;
+	struct tx_event *next;	/* commit order */
+	struct tx_event *hnext; /* tx->event_index chain */
+	uint32_t hash;
 	bool recursive;
 	uint32_t nperms;
 	struct xs_perm *perms;
@@ -45,6 +47,7 @@ int tx_start(struct conn *c, uint32_t *id)
 		tx->id = next_tx_id++;
 	while (!tx->id || tx_find(c, tx->id));
 	tx->events_tail = &tx->events;
+	tx->guest = !c->who.priv;
 	tx->next = c->txs;
 	c->txs = tx;
 	c->ntxs++;
@@ -60,33 +63,74 @@ struct tx *tx_find(struct conn *c, uint32_t id)
 	return NULL;
 }
 
-int tx_queue_event(struct tx *tx, const char *path, const struct xs_perm *perms, uint32_t nperms,
-		   bool recursive)
+static uint32_t event_hash(const char *path)
+{
+	uint32_t h = 2166136261u;
+
+	while (*path)
+		h = (h ^ (uint8_t)*path++) * 16777619u;
+	return h;
+}
+
+static struct tx_event **event_bucket(struct tx *tx, uint32_t hash)
+{
+	return &tx->event_index[hash % TX_EVENT_BUCKETS];
+}
+
+static struct tx_event *event_find(struct tx *tx, const char *path, uint32_t hash)
+{
+	for (struct tx_event *e = *event_bucket(tx, hash); e; e = e->hnext)
+		if (e->hash == hash && !strcmp(e->path, path))
+			return e;
+	return NULL;
+}
+
+static int event_add(struct tx *tx, const char *path, uint32_t hash, struct tx_event **out)
 {
 	size_t len = strlen(path) + 1;
 	struct tx_event *e;
 
-	if (tx->nevents >= quota_limit[QUOTA_TX_NODES] * 2u + 16)
-		return 0; /* bounded; the transaction is over quota anyway */
-	e = malloc(sizeof(*e) + len);
+	if (tx->guest && tx->event_bytes + len > TX_EVENT_BYTES_MAX) {
+		tx->events_full = true; /* the transaction is over its limit: its commit fails */
+		return -ENOSPC;
+	}
+	e = calloc(1, sizeof(*e) + len);
 	if (!e)
 		return -ENOMEM;
 	memcpy(e->path, path, len);
-	e->recursive = recursive;
-	e->nperms = perms ? nperms : 0;
-	e->perms = NULL;
-	if (perms) {
-		e->perms = malloc(nperms * sizeof(*perms));
-		if (!e->perms) {
-			free(e);
-			return -ENOMEM;
-		}
-		memcpy(e->perms, perms, nperms * sizeof(*perms));
-	}
-	e->next = NULL;
+	e->hash = hash;
+	e->hnext = *event_bucket(tx, hash);
+	*event_bucket(tx, hash) = e;
 	*tx->events_tail = e;
 	tx->events_tail = &e->next;
-	tx->nevents++;
+	tx->event_bytes += len;
+	*out = e;
+	return 0;
+}
+
+int tx_queue_event(struct tx *tx, const char *path, const struct xs_perm *perms, uint32_t nperms,
+		   bool recursive)
+{
+	uint32_t hash = event_hash(path);
+	struct xs_perm *p = NULL;
+	struct tx_event *e;
+	int rc;
+
+	/* copied first: an event is never left without its permissions */
+	if (perms && !(p = malloc(nperms * sizeof(*perms))))
+		return -ENOMEM;
+	if (p)
+		memcpy(p, perms, nperms * sizeof(*perms));
+	e = event_find(tx, path, hash);
+	rc = e ? 0 : event_add(tx, path, hash, &e);
+	if (rc) {
+		free(p);
+		return rc;
+	}
+	free(e->perms);
+	e->perms = p;
+	e->nperms = p ? nperms : 0;
+	e->recursive |= recursive;
 	return 0;
 }
 
@@ -224,7 +268,7 @@ static bool tx_over_quota(struct conn *c, struct tx *tx)
 /* A transaction may not copy the whole store for a guest. */
 bool tx_over_limit(const struct conn *c, struct tx *tx)
 {
-	return !c->who.priv && store_count(tx->view) > quota_limit[QUOTA_TX_NODES];
+	return !c->who.priv && (tx->events_full || store_count(tx->view) > quota_limit[QUOTA_TX_NODES]);
 }
 
 int tx_end(struct conn *c, struct tx *tx, bool commit)

@@ -48,6 +48,21 @@ static struct watch *watch_find(struct conn *c, const char *path, const char *to
 	return NULL;
 }
 
+/*
+ * A connection that lets its events pile up unread is closed. Guests cause
+ * most events dom0 watches (libxl watches every guest's device/ tree), so
+ * at the guests' limit a guest could cut the toolstack off: dom0's
+ * connections get a bound sixteen times higher. A guest connection adds
+ * per loop round at most about 2.6 MiB to one watch (20 requests at most
+ * before its replies are read, 10 of them commits of at most
+ * TX_EVENT_BYTES_MAX each); the bound is only there so that a dom0 client
+ * that stopped reading cannot take all the daemon's memory.
+ */
+static size_t event_limit(const struct conn *c)
+{
+	return c->who.priv ? CONN_OUT_MAX_PRIV : CONN_OUT_MAX;
+}
+
 static void send_event(struct conn *c, const char *path, const char *token)
 {
 	size_t pl = strlen(path) + 1, tl = strlen(token) + 1;
@@ -57,7 +72,7 @@ static void send_event(struct conn *c, const char *path, const char *token)
 		return;
 	memcpy(buf, path, pl);
 	memcpy(buf + pl, token, tl);
-	if (conn_pending(c) + pl + tl + XS_HDR_SIZE > CONN_OUT_MAX) {
+	if (conn_pending(c) + pl + tl + XS_HDR_SIZE > event_limit(c)) {
 		conn_close_later(c, "watch events not read (output queue full)");
 		return;
 	}

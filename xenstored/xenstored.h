@@ -80,6 +80,8 @@ void conn_resume(struct conn *c);
 void conn_close_domain(uint32_t domid);
 /* The limit of queued output bytes before a connection is dropped. */
 #define CONN_OUT_MAX (4u << 20)
+/* dom0's connections: for watch events only, see send_event (watch.c). */
+#define CONN_OUT_MAX_PRIV (64u << 20)
 /* Stop reading requests while this much output is queued. */
 #define CONN_OUT_SOFT (256u << 10)
 

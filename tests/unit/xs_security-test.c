@@ -192,6 +192,117 @@ static void test_release_resets_target(void)
 	freeconn(d0);
 }
 
+/* Guest 50 owns /local/domain/50/device/vif/0 and below; dom0 (w) watches device/. */
+static struct conn *device_watcher(struct conn *d0)
+{
+	struct conn *w = mkconn();
+
+	WRITE(d0, 0, "/local/domain/50/device/vif/0/state", "1");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/50\0n0\0r50");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/50/device\0n0\0r50");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/50/device/vif/0\0n50\0r0");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/50/device/vif/0/state\0n50\0r0");
+	CHECK_STR(RQ(w, XS_WATCH, 0, "/local/domain/50/device\0libxl"), "OK");
+	events(w, "", "");
+	return w;
+}
+
+/* A transaction fires one event per changed path at commit, however often it wrote it. */
+static void test_tx_events_merged_by_path(void)
+{
+	struct conn *d0 = mkconn(), *w = device_watcher(d0), *g = become(50);
+	uint32_t tx = atoi(RQ(g, XS_TRANSACTION_START, 0, ""));
+	const char *r = "";
+
+	for (int i = 0; i < 2100; i++)
+		r = WRITE(g, tx, "device/vif/0/state", "2");
+	CHECK_STR(r, "OK");
+	CHECK_STR(WRITE(g, tx, "device/vif/0/state", "4"), "OK");
+	CHECK_STR(RQ(g, XS_RM, tx, "device/vif/0/state"), "OK");
+	CHECK_STR(WRITE(g, tx, "device/vif/0/state", "4"), "OK");
+	CHECK_STR(WRITE(g, tx, "device/vif/0/other", "x"), "OK");
+	CHECK_INT(events(w, "/local/domain/50/device/vif/0/state", "libxl"), 0);
+	CHECK_STR(RQ(g, XS_TRANSACTION_END, tx, "T"), "OK");
+	CHECK_INT(events(w, "/local/domain/50/device/vif/0/state", "libxl"), 1);
+	CHECK(!w->closing);
+	/* each path once, in the order of its first change */
+	tx = atoi(RQ(g, XS_TRANSACTION_START, 0, ""));
+	WRITE(g, tx, "device/vif/0/b", "1");
+	WRITE(g, tx, "device/vif/0/a", "1");
+	WRITE(g, tx, "device/vif/0/b", "2");
+	CHECK_STR(RQ(g, XS_TRANSACTION_END, tx, "T"), "OK");
+	struct xs_msg_hdr h;
+	CHECK(pop(w, &h) && !strcmp(last, "/local/domain/50/device/vif/0/b"));
+	CHECK(pop(w, &h) && !strcmp(last, "/local/domain/50/device/vif/0/a"));
+	CHECK(!pop(w, &h));
+	freeconn(d0);
+	freeconn(w);
+	freeconn(g);
+}
+
+/* The events one guest transaction may queue are bounded: past it the transaction can only end. */
+static void test_tx_events_bounded(void)
+{
+	struct conn *d0 = mkconn(), *w = device_watcher(d0), *g = become(50);
+	uint32_t tx = atoi(RQ(g, XS_TRANSACTION_START, 0, ""));
+	char p[4096];
+	const char *r = "OK";
+	int i;
+
+	for (i = 0; i < 300 && !strcmp(r, "OK"); i++) {
+		size_t n = snprintf(p, sizeof(p), "device/vif/0/d%d/", i);
+
+		r = rq(g, XS_MKDIR, tx, p, long_name(p + n, "", 1990) + n);
+	}
+	CHECK_STR(r, "ENOSPC");
+	CHECK(i > 100); /* 256 KiB of paths of about 2 KiB */
+	CHECK_STR(WRITE(g, tx, "device/vif/0/state", "5"), "ENOSPC");
+	CHECK_STR(RQ(g, XS_TRANSACTION_END, tx, "T"), "ENOSPC");
+	CHECK_INT(g->ntxs, 0);
+	CHECK_STR(RQ(g, XS_READ, 0, "device/vif/0/d0"), "ENOENT");
+	CHECK_INT(events(w, "", ""), 0);
+	/* dom0's transactions are not bounded */
+	tx = atoi(RQ(d0, XS_TRANSACTION_START, 0, ""));
+	for (i = 0; i < 200; i++) {
+		size_t n = snprintf(p, sizeof(p), "/local/domain/50/device/d0/e%d/", i);
+
+		CHECK_STR(rq(d0, XS_MKDIR, tx, p, long_name(p + n, "", 1990) + n), "OK");
+	}
+	CHECK_STR(RQ(d0, XS_TRANSACTION_END, tx, "T"), "OK");
+	freeconn(d0);
+	freeconn(w);
+	freeconn(g);
+}
+
+/* A guest's writes can fill a guest watcher's queue until it is closed, not dom0's. */
+static void test_guest_events_do_not_close_dom0(void)
+{
+	struct conn *d0 = mkconn(), *w = device_watcher(d0), *g = become(50), *gw = become(52);
+	char p[4096];
+	size_t n = snprintf(p, sizeof(p), "device/vif/8/"), len;
+
+	len = long_name(p + n, "", 2000) + n;
+	p[len++] = '1';
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/50/device\0n0\0r50\0r52");
+	RQ(d0, XS_MKDIR, 0, "/local/domain/50/device/vif/8");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/50/device/vif/8\0n50\0r0\0r52");
+	CHECK_STR(RQ(gw, XS_WATCH, 0, "/local/domain/50/device\0guest"), "OK");
+	for (int i = 0; i < 2500 && !gw->closing; i++) {
+		struct xs_msg_hdr h;
+
+		send_raw(g, XS_WRITE, 0, p, len);
+		while (pop(g, &h))
+			;
+	}
+	CHECK(gw->closing);
+	CHECK(conn_pending(w) > CONN_OUT_MAX - 4096);
+	CHECK(!w->closing);
+	freeconn(d0);
+	freeconn(w);
+	freeconn(g);
+	freeconn(gw);
+}
+
 int main(void)
 {
 	xenstored_new_store();
@@ -201,5 +312,8 @@ int main(void)
 	RUN(test_child_names_count_in_node_size);
 	RUN(test_tx_over_limit_can_end);
 	RUN(test_release_resets_target);
+	RUN(test_tx_events_merged_by_path);
+	RUN(test_tx_events_bounded);
+	RUN(test_guest_events_do_not_close_dom0);
 	return unit_done();
 }
