@@ -3,3 +3,5 @@
 $(eval $(call program,bench/sandbox-setup,bench/sandbox-setup.o hypervisor/sandbox.o $(HV_SECCOMP_OBJS) hypervisor/vcpu_state.o hypervisor/stats.o $(filter-out $(SECCOMP_BPF_OBJS),$(XSD_SANDBOX_OBJS)) $(COMMON_OBJS),-pthread -lseccomp))
 # bench/seccomp-cost: what xenon-hv's seccomp filters cost per system call on the hot paths (no KVM, no root).
 $(eval $(call program,bench/seccomp-cost,bench/seccomp-cost.o $(HV_SECCOMP_OBJS) $(COMMON_OBJS),-lseccomp))
+# bench/xenstored-deep: what ~1000-level paths cost xenstored per request, in process (no socket).
+$(eval $(call program,bench/xenstored-deep,bench/xenstored-deep.o $(XSD_CORE_OBJS) $(COMMON_OBJS)))

@@ -31,13 +31,26 @@ static struct watch *all_watches;
 #define WATCH_BUCKETS 4096
 static struct watch *buckets[WATCH_BUCKETS];
 
+#define HASH_INIT 2166136261u
+
+/* FNV-1a, one byte at a time: watch_fire hashes every prefix of a path in one pass. */
+static uint32_t hash_step(uint32_t h, char c)
+{
+	return (h ^ (uint8_t)c) * 16777619u;
+}
+
+static struct watch **bucket_at(uint32_t h)
+{
+	return &buckets[h & (WATCH_BUCKETS - 1)];
+}
+
 static struct watch **bucket_of(const char *path, size_t len)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = HASH_INIT;
 
 	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)path[i]) * 16777619u;
-	return &buckets[h & (WATCH_BUCKETS - 1)];
+		h = hash_step(h, path[i]);
+	return bucket_at(h);
 }
 
 static struct watch *watch_find(struct conn *c, const char *path, const char *token)
@@ -226,10 +239,10 @@ static void fire_one(struct watch *w, const char *epath, const struct xs_perm *p
 }
 
 /* Every watch on exactly path[0..len). */
-static void fire_exact(const char *path, size_t len, const char *epath, const struct xs_perm *perms,
-		       uint32_t nperms)
+static void fire_exact(struct watch **bucket, const char *path, size_t len, const char *epath,
+		       const struct xs_perm *perms, uint32_t nperms)
 {
-	for (struct watch *w = *bucket_of(path, len); w; w = w->hnext)
+	for (struct watch *w = *bucket; w; w = w->hnext)
 		if (w->plen == len && !memcmp(w->path, path, len))
 			fire_one(w, epath, perms, nperms);
 }
@@ -238,17 +251,21 @@ void watch_fire(const char *path, const struct xs_perm *perms, uint32_t nperms, 
 {
 	size_t len = strlen(path);
 
+	uint32_t h = HASH_INIT;
+
 	if (path[0] == '@') {
-		fire_exact(path, len, path, perms, nperms);
+		fire_exact(bucket_of(path, len), path, len, path, perms, nperms);
 		return;
 	}
-	/* watches at or above the path: each prefix ending before a '/' */
+	/* watches at or above the path: each prefix ending before a '/', hashed as we go */
 	if (len > 1)
-		fire_exact("/", 1, path, perms, nperms);
-	for (size_t i = 1; i < len; i++)
-		if (path[i] == '/')
-			fire_exact(path, i, path, perms, nperms);
-	fire_exact(path, len, path, perms, nperms);
+		fire_exact(bucket_of("/", 1), "/", 1, path, perms, nperms);
+	for (size_t i = 0; i < len; i++) {
+		if (i && path[i] == '/')
+			fire_exact(bucket_at(h), path, i, path, perms, nperms);
+		h = hash_step(h, path[i]);
+	}
+	fire_exact(bucket_at(h), path, len, path, perms, nperms);
 	/* a removal also ends everything below: those fire with their own path */
 	if (!recursive)
 		return;

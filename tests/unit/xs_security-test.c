@@ -303,6 +303,73 @@ static void test_guest_events_do_not_close_dom0(void)
 	freeconn(gw);
 }
 
+/* "<prefix>b/b/.../b", levels deep, in p; its length with the NUL. */
+static size_t deep_path(char *p, const char *prefix, int levels)
+{
+	size_t n = strlen(prefix);
+
+	memcpy(p, prefix, n);
+	for (int i = 0; i < levels; i++) {
+		p[n++] = 'b';
+		p[n++] = '/';
+	}
+	p[n - 1] = 0;
+	return n;
+}
+
+/* Deep paths: the nearest ancestor is found in a few lookups, with the right depth. */
+static void test_deep_paths(void)
+{
+	struct conn *d0 = mkconn(), *g, *w = mkconn();
+	unsigned saved = quota_limit[QUOTA_NODES];
+	char p[4096];
+	size_t len;
+
+	RQ(d0, XS_MKDIR, 0, "/local/domain/30");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/30\0n30\0r0");
+	g = become(30);
+	/* a refused write inside a transaction looks up a few ancestors, not every one */
+	uint32_t tx = atoi(RQ(g, XS_TRANSACTION_START, 0, ""));
+	len = deep_path(p, "/local/domain/0/", 1015);
+	CHECK_STR(rq(g, XS_WRITE, tx, p, len), "EACCES");
+	CHECK(store_count(tx_find(g, tx)->view) < 40);
+	CHECK_STR(WRITE(g, tx, "x", "1"), "OK");
+	CHECK_STR(RQ(g, XS_TRANSACTION_END, tx, "F"), "OK");
+	/* every missing level counts against the node quota */
+	quota_limit[QUOTA_NODES] = domain_find(30)->nodes + 99;
+	len = deep_path(p, "", 100);
+	CHECK_STR(rq(g, XS_MKDIR, 0, p, len), "ENOSPC");
+	CHECK_STR(RQ(g, XS_READ, 0, "b"), "ENOENT");
+	quota_limit[QUOTA_NODES] += 1;
+	CHECK_STR(rq(g, XS_MKDIR, 0, p, len), "OK");
+	quota_limit[QUOTA_NODES] = saved;
+	/* one missing level among many present */
+	p[len - 2] = 'c';
+	CHECK_STR(rq(g, XS_MKDIR, 0, p, len), "OK");
+	/* watches at levels of a deep path fire once each */
+	CHECK_STR(RQ(w, XS_WATCH, 0, "/local/domain/30/b/b/b\0mid"), "OK");
+	CHECK_STR(RQ(w, XS_WATCH, 0, "/local/domain\0top"), "OK");
+	events(w, "", "");
+	CHECK_STR(rq(g, XS_MKDIR, 0, p, len), "OK"); /* exists: no change, no event */
+	p[len - 2] = 'd';
+	CHECK_STR(rq(g, XS_MKDIR, 0, p, len), "OK");
+	char abs[4096];
+	snprintf(abs, sizeof(abs), "/local/domain/30/%s", p);
+	struct xs_msg_hdr h;
+	int mid = 0, top = 0;
+	while (pop(w, &h)) {
+		mid +=
+		    h.type == XS_WATCH_EVENT && !strcmp(last, abs) && !strcmp(last + strlen(last) + 1, "mid");
+		top +=
+		    h.type == XS_WATCH_EVENT && !strcmp(last, abs) && !strcmp(last + strlen(last) + 1, "top");
+	}
+	CHECK_INT(mid, 1);
+	CHECK_INT(top, 1);
+	freeconn(d0);
+	freeconn(g);
+	freeconn(w);
+}
+
 int main(void)
 {
 	xenstored_new_store();
@@ -315,5 +382,6 @@ int main(void)
 	RUN(test_tx_events_merged_by_path);
 	RUN(test_tx_events_bounded);
 	RUN(test_guest_events_do_not_close_dom0);
+	RUN(test_deep_paths);
 	return unit_done();
 }
