@@ -95,6 +95,7 @@ struct vnet {
 	struct ratelimit rate;
 	bool tx_waiting;
 	struct virtq_chain tx_wait;
+	struct vnet_hdr tx_hdr; /* tx_wait's header, copied and checked (tx_check) */
 	int rate_timer;
 
 	uint64_t stats[HVCTL_VIF_NR_STATS]; /* atomic */

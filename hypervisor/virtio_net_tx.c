@@ -1,7 +1,7 @@
 /*
  * virtio-net's transmit queue (virtio_net.c says how the device works):
  * each chain's header copied and checked, the packet handed to the tap with
- * one writev, rate= applied before it goes.
+ * one writev, rate= applied (to a chain that passed the checks) before it goes.
  */
 #include "hypervisor/virtio_net.h"
 
@@ -54,30 +54,43 @@ static unsigned tx_iov_fill(struct vnet *n, const struct virtq_chain *c)
 	return k;
 }
 
-static void tx_one(struct vnet *n, const struct virtq_chain *c)
+/*
+ * May the chain go at all? Device-readable only, a header and an Ethernet
+ * header at least, no longer than a frame, a header the features allow: 0
+ * with the header copied into n->tx_hdr (the tap is handed that checked
+ * copy, not guest memory); else -EINVAL, counted. Before rate= is asked: a
+ * chain that never goes takes nothing of the budget.
+ */
+static int tx_check(struct vnet *n, const struct virtq_chain *c)
 {
-	struct vnet_hdr h;
 	size_t len = c->readable_len,
 	       max = has(n, NET_F_HOST_TSO4) || has(n, NET_F_HOST_TSO6) ? GSO_FRAME_MAX : frame_max(n);
-	unsigned k;
-	ssize_t r;
 
-	/* Device-readable only, a header and an Ethernet header at least. */
 	if (c->n != c->n_readable || len < TAP_VNET_HDR_LEN + 14 || len - TAP_VNET_HDR_LEN > max) {
 		log_debug("vif %u: tx chain %u (%u buffers, %zu bytes) dropped", n->devid, c->head, c->n,
 			  len);
 		count(n, HVCTL_VIF_TX_ERRORS, 1);
-		return;
+		return -EINVAL;
 	}
-	/* The tap is handed our checked copy of the header, not guest memory. */
-	virtq_copy_from(n->tx_bufs, c, 0, &h, sizeof(h));
-	if (tx_hdr_check(n, &h)) {
-		log_debug("vif %u: tx header flags %#x gso %#x refused", n->devid, h.flags, h.gso_type);
+	virtq_copy_from(n->tx_bufs, c, 0, &n->tx_hdr, sizeof(n->tx_hdr));
+	if (tx_hdr_check(n, &n->tx_hdr)) {
+		log_debug("vif %u: tx header flags %#x gso %#x refused", n->devid, n->tx_hdr.flags,
+			  n->tx_hdr.gso_type);
 		count(n, HVCTL_VIF_TX_ERRORS, 1);
-		return;
+		return -EINVAL;
 	}
-	h.num_buffers = 0;
-	n->tx_iov[0] = (struct iovec){&h, sizeof(h)};
+	n->tx_hdr.num_buffers = 0;
+	return 0;
+}
+
+/* A checked chain (tx_check) to the tap. */
+static void tx_send(struct vnet *n, const struct virtq_chain *c)
+{
+	size_t len = c->readable_len;
+	unsigned k;
+	ssize_t r;
+
+	n->tx_iov[0] = (struct iovec){&n->tx_hdr, sizeof(n->tx_hdr)};
 	k = tx_iov_fill(n, c);
 	r = writev(n->tap.fd, n->tx_iov, k);
 	if (r == (ssize_t)len) {
@@ -121,10 +134,13 @@ void tx_process(struct vnet *n)
 	do {
 		virtq_disable_notify(vq);
 		while (n->tx_waiting || (rc = virtq_pop(vq, n->tx_bufs, QUEUE_MAX, &n->tx_wait)) > 0) {
-			n->tx_waiting = !tx_allowed(n, &n->tx_wait);
-			if (n->tx_waiting)
-				goto out;
-			tx_one(n, &n->tx_wait);
+			/* a waiting chain was checked when it came */
+			if (n->tx_waiting || !tx_check(n, &n->tx_wait)) {
+				n->tx_waiting = !tx_allowed(n, &n->tx_wait);
+				if (n->tx_waiting)
+					goto out;
+				tx_send(n, &n->tx_wait);
+			}
 			virtq_push(vq, &n->tx_wait, 0);
 			done++;
 		}

@@ -548,6 +548,34 @@ static void test_tx_rate(void)
 	dev_close();
 }
 
+/* rate=2000 bytes a minute: a chain that can never go (3000 bytes, over the
+ * frame's maximum) is dropped without taking the budget; a frame after it
+ * goes at once (it waited a minute when the dropped chain had taken it). */
+static void test_tx_rate_not_taken_by_a_dropped_chain(void)
+{
+	struct hvctl_device_spec s = spec(tap_name(), 1500);
+	uint8_t f[1000], got[2048];
+	uint32_t id, len;
+
+	s.rate_bytes = 2000;
+	s.rate_usecs = 60000000;
+	CHECK_INT(dev_open_spec(&s), 0);
+	if (!dev)
+		return;
+	CHECK_INT(driver_init(F_VERSION1 | F_MAC | F_MTU | F_STATUS), 1);
+	memset(gpa(BUFS + 0x4000), 0, 3000);
+	q_add(&txq, (struct gbuf[]){{BUFS + 0x4000, 3000, 0}}, 1);
+	tx_frame(0, f);
+	kick(&txq);
+	CHECK_INT(wire_recv(got, sizeof(got)), 1000);
+	CHECK(!memcmp(got, f, 1000));
+	CHECK(q_used(&txq, &id, &len) && id == 0);
+	CHECK(q_used(&txq, &id, &len) && id == 1);
+	CHECK_INT(vif_stat(HVCTL_VIF_TX_ERRORS), 1);
+	CHECK_INT(vif_stat(HVCTL_VIF_TX_PACKETS), 1);
+	dev_close();
+}
+
 /* Frames from the network into the guest's buffers; none lost while the
  * guest has no buffers, they wait on the tap for its kick. */
 static void test_rx(void)
@@ -935,6 +963,7 @@ int main(int argc, char **argv)
 	RUN(test_config_and_features);
 	RUN(test_tx);
 	RUN(test_tx_rate);
+	RUN(test_tx_rate_not_taken_by_a_dropped_chain);
 	RUN(test_rx);
 	RUN(test_rx_mergeable);
 	RUN(test_hostile_chains);
