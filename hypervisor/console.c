@@ -180,6 +180,12 @@ const char *hv_console_pty(struct hv_vm *vm)
 	return vm->console ? vm->console->pty : "";
 }
 
+/* Our own end of the console pty (-1 without one): what hv_console_ring_flush_copy flushes for a reader. */
+int hv_console_pty_fd(struct hv_vm *vm)
+{
+	return vm->console ? vm->console->pty_slave_fd : -1;
+}
+
 size_t hv_console_ring_copy(struct hv_vm *vm, uint8_t *buf, size_t len)
 {
 	size_t n = 0;
@@ -189,11 +195,11 @@ size_t hv_console_ring_copy(struct hv_vm *vm, uint8_t *buf, size_t len)
 }
 
 /*
- * Under the lock hv_console_write holds: what is queued on a reader's pty
- * (flush_fd) is dropped and the ring copied at the same instant, so that
- * the reader prints the ring, then everything its pty gives after, each
- * byte once (flushing first and reading the ring after, the reader got
- * what came in between twice).
+ * Under the lock hv_console_write holds: what is queued on the pty for its
+ * reader (flush_fd: any fd of that pty, hv_console_pty_fd) is dropped and
+ * the ring copied at the same instant, so that the reader prints the ring,
+ * then everything its pty gives after, each byte once (flushing first and
+ * reading the ring after, the reader got what came in between twice).
  */
 int hv_console_ring_flush_copy(struct hv_vm *vm, int flush_fd, uint8_t *buf, size_t len, size_t *out)
 {

@@ -206,17 +206,23 @@ static int msg_subscribe(struct hv_vm *vm, struct hv_client *cl, const void *req
 	return 0;
 }
 
-/* With an fd (the reader's pty), what is queued on it is dropped as the ring is copied. */
+/*
+ * With HVCTL_CONSOLE_RING_FLUSH, what is queued on the pty for its reader is
+ * dropped as the ring is copied: on our own end of it. A client's fd is not
+ * taken: dom0 hands no terminal to the process that runs guest-facing code.
+ */
 static int msg_console_ring(struct hv_vm *vm, struct hv_client *cl, const void *req, uint32_t len,
 			    struct hv_reply *reply)
 {
+	uint32_t flags = 0;
 	size_t n = 0;
 	int rc;
 
-	(void)req, (void)len;
-	if (cl->fds.n > 1 || (cl->fds.n == 1 && !isatty(cl->fds.fd[0])))
+	if (len == sizeof(flags))
+		memcpy(&flags, req, sizeof(flags));
+	if ((len && len != sizeof(flags)) || (flags & ~HVCTL_CONSOLE_RING_FLUSH) || cl->fds.n)
 		return -EINVAL;
-	rc = hv_console_ring_flush_copy(vm, cl->fds.n ? cl->fds.fd[0] : -1, reply->buf, reply->cap, &n);
+	rc = hv_console_ring_flush_copy(vm, flags ? hv_console_pty_fd(vm) : -1, reply->buf, reply->cap, &n);
 	reply->len = (uint32_t)n;
 	return rc;
 }

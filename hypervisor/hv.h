@@ -430,9 +430,11 @@ void hv_console_destroy(struct hv_vm *vm);
 void hv_console_write(struct hv_vm *vm, const uint8_t *buf, size_t len);
 int hv_console_input_fd(struct hv_vm *vm);
 const char *hv_console_pty(struct hv_vm *vm);
+/* Our own end (slave) of the console pty, -1 without one: any fd of the pty flushes it. */
+int hv_console_pty_fd(struct hv_vm *vm);
 void hv_console_input_eof(struct hv_vm *vm);
 size_t hv_console_ring_copy(struct hv_vm *vm, uint8_t *buf, size_t len);
-/* The same, flush_fd's queued input (a reader's pty) dropped at that instant (-1: none); 0 or -errno. */
+/* The same, flush_fd's queued input (the console pty's) dropped at that instant (-1: none); 0 or -errno. */
 int hv_console_ring_flush_copy(struct hv_vm *vm, int flush_fd, uint8_t *buf, size_t len, size_t *out);
 /* Into the ring only (restore: what the guest printed before it was saved). */
 void hv_console_ring_restore(struct hv_vm *vm, const uint8_t *buf, size_t len);

@@ -37,7 +37,7 @@ enum hvctl_type {
 	HVCTL_SHUTDOWN = 4, /* payload uint32_t HVCTL_SHUTDOWN_POWEROFF / _REBOOT */
 	HVCTL_DESTROY = 5,  /* reply sent, then the process exits HV_EXIT_DESTROY */
 	HVCTL_SUBSCRIBE = 6,/* the connection becomes an event stream */
-	HVCTL_CONSOLE_RING = 7, /* (+ a reader's pty fd: its queued input dropped at once) -> the recent console output (bytes) */
+	HVCTL_CONSOLE_RING = 7, /* [uint32_t HVCTL_CONSOLE_RING_*] -> the recent console output (bytes) */
 	HVCTL_EVENT = 8,    /* event packets on a subscribed connection */
 	HVCTL_DEVICE_ADD = 9,    /* struct hvctl_device_spec -> struct hvctl_device */
 	HVCTL_DEVICE_REMOVE = 10,/* struct hvctl_device_id */
@@ -52,6 +52,9 @@ enum hvctl_type {
 	HVCTL_DUMP_CORE = 45,    /* struct hvctl_dump_req (+ an fd) -> struct hvctl_save_result */
 	HVCTL_TYPE_MAX
 };
+
+/* HVCTL_CONSOLE_RING: what is queued for a reader of the pty is dropped as the ring is copied (each byte read once). */
+#define HVCTL_CONSOLE_RING_FLUSH 0x1
 
 #define HVCTL_SHUTDOWN_POWEROFF 0
 #define HVCTL_SHUTDOWN_REBOOT   1

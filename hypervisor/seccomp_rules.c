@@ -143,7 +143,7 @@ static const int main_calls[] = {
 static const unsigned long tun_ioctls[] = {TUNSETOFFLOAD, TUNGETIFF, TUNSETVNETHDRSZ, TUNSETVNETLE};
 static const unsigned long host_ioctls[] = {BLKDISCARD, BLKGETSIZE64, BLKSSZGET, BLKROGET, TCGETS,
 					    TCSETS,	TCSETSW,      TCSETSF,	 TIOCGWINSZ, FIONREAD,
-					    FIONBIO,	TCFLSH /* a console reader's pty, HVCTL_CONSOLE_RING */};
+					    FIONBIO,	TCFLSH /* the console pty, HVCTL_CONSOLE_RING */};
 
 static const struct kind {
 	struct seccomp_list calls, io; /* io: the I/O threads' calls too (the main thread) */

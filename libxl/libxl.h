@@ -447,22 +447,26 @@ int libxl_set_vcpuaffinity_all(libxl_ctx *ctx, uint32_t domid, unsigned max_vcpu
  * xenon-hv reports it: never read from the guest-writable
  * /local/domain/<id>/console/tty. -ESRCH when xenon-hv is gone (the domain
  * is not running), -ENOENT when it has no pty console, -ENOTTY when what
- * xenon-hv named is not a /dev/pts/N path.
+ * xenon-hv named is not a /dev/pts/N path. Only what xenon-hv says: do not
+ * open that path (it may name another terminal); libxl_console_open checks.
  */
 int libxl_console_get_tty(libxl_ctx *ctx, uint32_t domid, char **path);
 /*
  * Open that pty (read-write, close-on-exec, never as the controlling
- * terminal) after checking that it is one: a character device with a pty
- * slave's major on a devpts file system, reached without a symbolic link.
- * Errors as above, or open's.
+ * terminal), not by its path but from the pty master the domain's xenon-hv
+ * holds: -EACCES when xenon-hv holds no master of the pty it named (it is
+ * not its own: nothing is opened). Errors as above, or the kernel's (the
+ * caller must be root: it takes the master from another user's process).
  */
 int libxl_console_open(libxl_ctx *ctx, uint32_t domid, int *fd);
 /* The console output xenon-hv kept (malloc'd, *len bytes, not NUL-ended). */
 int libxl_console_get_ring(libxl_ctx *ctx, uint32_t domid, char **buf, size_t *len);
 /*
- * The same for a reader of the console: con_fd (from libxl_console_open)
- * has what is queued on it dropped at the instant the ring is copied, so
- * that the ring, then what con_fd gives, shows each byte once.
+ * The same for a reader of the console: with con_fd >= 0 (from
+ * libxl_console_open), what is queued on the pty is dropped at the instant
+ * the ring is copied, so that the ring, then what con_fd gives, shows each
+ * byte once. xenon-hv does that on its own end of the pty: con_fd is not
+ * passed to it.
  */
 int libxl_console_get_ring_flush(libxl_ctx *ctx, uint32_t domid, int con_fd, char **buf, size_t *len);
 

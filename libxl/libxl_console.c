@@ -4,16 +4,21 @@
  * The pty's path comes from xenon-hv's INFO reply, never from the guest's
  * /local/domain/<id>/console/tty: the guest owns that node and could point
  * it at any host file (docs/xenstore-trust.md). And since xenon-hv itself
- * runs guest-facing code, what it names is checked to be a pty slave
- * (/dev/pts/N: a character device of a devpts file system) before it is
- * opened, without following links and without becoming our terminal.
+ * runs guest-facing code, no path it names is opened either: a taken-over
+ * xenon-hv could name root's terminal. The pty is reached through the
+ * master xenon-hv holds (the kernel says which pty that is), and our end of
+ * it stays ours: xenon-hv flushes its own end for HVCTL_CONSOLE_RING.
  */
 #include "libxl/libxl_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -49,35 +54,90 @@ static bool is_pty_slave(const struct stat *st)
 	return S_ISCHR(st->st_mode) && maj >= PTY_SLAVE_MAJOR_MIN && maj <= PTY_SLAVE_MAJOR_MAX;
 }
 
-int libxl__pty_open(const char *path, int *fd)
+int libxl__pty_from_master(int master, unsigned index, int *fd)
 {
-	struct stat before, after;
+	struct stat st;
 	struct statfs fs;
+	unsigned n;
 	int f, rc = 0;
 
-	if (libxl__pty_path_valid(path) < 0)
+	/* TIOCGPTN: the kernel's own number for the pty of this master. */
+	if (ioctl(master, TIOCGPTN, &n) < 0)
 		return -ENOTTY;
-	/* Look before opening: opening some devices does something by itself. */
-	if (lstat(path, &before) < 0)
-		return -errno;
-	if (!is_pty_slave(&before))
-		return -ENOTTY;
-	f = open(path, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (n != index)
+		return -EACCES;
+	f = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (f < 0)
 		return -errno;
-	/* And again on what was opened: the path may have changed in between. */
-	if (fstat(f, &after) < 0 || fstatfs(f, &fs) < 0)
+	if (fstat(f, &st) < 0 || fstatfs(f, &fs) < 0)
 		rc = -errno;
-	else if (!is_pty_slave(&after) || after.st_rdev != before.st_rdev || fs.f_type != DEVPTS_SUPER_MAGIC)
+	else if (!is_pty_slave(&st) || fs.f_type != DEVPTS_SUPER_MAGIC)
 		rc = -ENOTTY;
-	else if (fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK) < 0)
-		rc = -errno;
 	if (rc < 0) {
 		close(f);
 		return rc;
 	}
 	*fd = f;
 	return 0;
+}
+
+/* Whether /proc/<pid>/fdinfo/<name> (written by the kernel) says "tty-index: <index>": a pty master's. */
+static bool fdinfo_is_master(int dir, const char *name, unsigned index)
+{
+	char buf[1024], *line;
+	unsigned n;
+	ssize_t len;
+	int f = openat(dir, name, O_RDONLY | O_CLOEXEC);
+
+	if (f < 0)
+		return false;
+	len = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
+	line = strstr(buf, "\ntty-index:");
+	return line && sscanf(line, "\ntty-index: %u", &n) == 1 && n == index;
+}
+
+/* A duplicate of the master of pty <index> that process pidfd/pid holds, or -EACCES. */
+static int master_of(int pidfd, int pid, unsigned index, int *master)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+	int rc = -EACCES;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", pid);
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (rc == -EACCES && (e = readdir(d))) {
+		int target = atoi(e->d_name);
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || !fdinfo_is_master(dirfd(d), e->d_name, index))
+			continue;
+		*master = pidfd_getfd(pidfd, target, 0);
+		rc = *master >= 0 ? 0 : errno == EBADF ? -EACCES : -errno; /* EBADF: closed meanwhile */
+	}
+	closedir(d);
+	return rc;
+}
+
+int libxl__pty_of_process(int pid, unsigned index, int *fd)
+{
+	int pidfd = pidfd_open(pid, 0), master = -1, rc;
+
+	if (pidfd < 0)
+		return errno == ESRCH ? -ESRCH : -errno;
+	rc = master_of(pidfd, pid, index, &master);
+	close(pidfd);
+	if (rc < 0)
+		return rc;
+	/* Checked again on the master itself: the fd may have been replaced since fdinfo said so. */
+	rc = libxl__pty_from_master(master, index, fd);
+	close(master);
+	return rc;
 }
 
 int libxl_console_get_tty(libxl_ctx *ctx, uint32_t domid, char **path)
@@ -100,13 +160,21 @@ int libxl_console_get_tty(libxl_ctx *ctx, uint32_t domid, char **path)
 	return *path ? 0 : -ENOMEM;
 }
 
+/*
+ * Not by its path: the pty the domain's own xenon-hv (as dom0 recorded it,
+ * hv-pid) holds the master of, taken from that master (its TIOCGPTPEER).
+ * The number xenon-hv reports only says which of its ptys; one it does not
+ * hold, say root's terminal, is refused (-EACCES) and never opened.
+ */
 int libxl_console_open(libxl_ctx *ctx, uint32_t domid, int *fd)
 {
 	char *tty = NULL;
-	int rc = libxl_console_get_tty(ctx, domid, &tty);
+	int pid, rc = libxl_console_get_tty(ctx, domid, &tty);
 
-	if (rc == 0)
-		rc = libxl__pty_open(tty, fd);
+	if (rc < 0)
+		return rc;
+	pid = libxl__read_pid(ctx, domid, "hv-pid");
+	rc = pid > 0 ? libxl__pty_of_process(pid, (unsigned)atoi(tty + strlen(PTS_DIR)), fd) : -ESRCH;
 	free(tty);
 	return rc;
 }
@@ -118,7 +186,7 @@ int libxl_console_get_ring(libxl_ctx *ctx, uint32_t domid, char **buf, size_t *l
 
 int libxl_console_get_ring_flush(libxl_ctx *ctx, uint32_t domid, int con_fd, char **buf, size_t *len)
 {
-	uint32_t n = HVCTL_MAX_PACKET;
+	uint32_t n = HVCTL_MAX_PACKET, flags = HVCTL_CONSOLE_RING_FLUSH;
 	char *b;
 	int fd, rc;
 
@@ -131,7 +199,7 @@ int libxl_console_get_ring_flush(libxl_ctx *ctx, uint32_t domid, int con_fd, cha
 		close(fd);
 		return -ENOMEM;
 	}
-	rc = hvctl_call_fds(fd, HVCTL_CONSOLE_RING, NULL, 0, &con_fd, con_fd >= 0, b, &n);
+	rc = hvctl_call(fd, HVCTL_CONSOLE_RING, &flags, con_fd >= 0 ? sizeof(flags) : 0, b, &n);
 	close(fd);
 	if (rc < 0) {
 		free(b);

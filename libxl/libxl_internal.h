@@ -81,8 +81,14 @@ void libxl__stats_cache_free(libxl_ctx *ctx);
 /* ---- the console pty (libxl_console.c) ---- */
 /* 0 when path is "/dev/pts/" followed by digits only, else -EINVAL. */
 int libxl__pty_path_valid(const char *path);
-/* Open path (O_RDWR | O_NOCTTY) only if it is a pty slave; -ENOTTY if not. */
-int libxl__pty_open(const char *path, int *fd);
+/*
+ * The slave (O_RDWR | O_NOCTTY | O_CLOEXEC, through TIOCGPTPEER, no path) of
+ * the pty whose master is master, if that pty is number index: -EACCES if
+ * it is another, -ENOTTY if master is no pty master.
+ */
+int libxl__pty_from_master(int master, unsigned index, int *fd);
+/* The same from a master that process pid holds (pidfd_getfd; root); -EACCES if it holds none. */
+int libxl__pty_of_process(int pid, unsigned index, int *fd);
 
 /* ---- xenstore helpers (libxl_xs.c); paths are printf formats ---- */
 /*

@@ -14,6 +14,7 @@ setup() {
 
 local_teardown() {
 	kill_pid "${FIFO_READER:-}"
+	kill_pid "${VICTIM:-}"
 	xl_env_stop
 }
 
@@ -104,6 +105,41 @@ console_out() { timeout 30 xl console "$1" < /dev/null 2>&1; }
 	fifo_never_opened
 	xenstore-rm /local/domain/1/console/tty
 	console_out f1 | grep -q "fake-hv: domain f1 (1) up"
+	xl destroy f1
+	nothing_left
+}
+
+# Another terminal (root's, say): a pty whose master this process holds,
+# with a line typed on it not read yet. Its name in $T/victim.pty.
+victim_pty_start() {
+	python3 -c 'import os, pty, signal, sys
+m, s = pty.openpty()
+os.write(m, b"root-typed-secret\n")
+open(sys.argv[1] + ".new", "w").write(os.ttyname(s))
+os.rename(sys.argv[1] + ".new", sys.argv[1])
+signal.pause()' "$T/victim.pty" 3>&- &
+	VICTIM=$!
+	wait_for 10 test -s "$T/victim.pty"
+}
+# Bytes waiting to be read on pty $1 (a reader would have taken them).
+pty_queued() {
+	python3 -c 'import fcntl, os, struct, sys, termios
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+print(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0])' "$1"
+}
+
+@test "xl console refuses a pty its xenon-hv names but does not hold, and leaves that terminal untouched" {
+	victim_pty_start
+	pty=$(cat "$T/victim.pty")
+	FAKE_HV_CONSOLE_PTY=$pty xl create "$T/f.cfg"
+	run console_out f1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"console: domain 1's xenon-hv named as its console a pty that is not its own"* ]]
+	[[ "$output" == *"nothing was opened"*"xl destroy 1"* ]]
+	[[ "$output" != *"root-typed-secret"* ]]
+	# not put in raw mode, and the line typed there still waits for its reader
+	stty -F "$pty" -a | grep -qw icanon
+	[ "$(pty_queued "$pty")" -eq 18 ]
 	xl destroy f1
 	nothing_left
 }

@@ -1,7 +1,7 @@
 /*
  * xl console [-t pv|serial] [-n NUM] <Domain>: attach the terminal to the
- * domain's console (the pty xenon-hv made and reports on its control
- * socket; the guest-writable console/tty node is never read). It first prints the recent
+ * domain's console (the pty xenon-hv made, reached through the master it
+ * holds; the guest-writable console/tty node is never read). It first prints the recent
  * output xenon-hv kept, then relays both ways; ^] (Ctrl-]) detaches, as
  * with Xen's xenconsole. It ends when the domain does.
  */
@@ -45,6 +45,12 @@ static void console_error(uint32_t domid, int rc)
 		log_warnx("console: domain %u's xenon-hv named a console that is not a pty (/dev/pts/N); "
 			  "not opening it",
 			  domid);
+	else if (rc == -EACCES)
+		log_warnx("console: domain %u's xenon-hv named as its console a pty that is not its own "
+			  "(it holds no master of it): refused, nothing was opened. Its xenon-hv runs "
+			  "guest-facing code and may be taken over: destroy the domain (xl destroy %u) and "
+			  "read its xenon-hv log",
+			  domid, domid);
 	else if (rc == -ETIMEDOUT) {
 		char dom[16];
 
@@ -54,7 +60,7 @@ static void console_error(uint32_t domid, int rc)
 		log_warnx("console: cannot open domain %u's console: %s", domid, log_strerror(rc));
 }
 
-/* The pty as xenon-hv reports it, checked (libxl_console_open), never console/tty. */
+/* The pty of xenon-hv's own master (libxl_console_open), never console/tty. */
 static int open_console(libxl_ctx *ctx, uint32_t domid, int *fd)
 {
 	struct termios t;

@@ -8,7 +8,9 @@
  *                  a PID namespace of its own), the pty, vCPUs, memory; of the
  *                  sandbox only that PID namespace (when its pid is 1)
  *   PAUSE/UNPAUSE  change the state it reports
- *   CONSOLE_RING   "fake-hv: domain <name> (<domid>) up\r\n"
+ *   CONSOLE_RING   "fake-hv: domain <name> (<domid>) up\r\n"; with
+ *                  HVCTL_CONSOLE_RING_FLUSH, its pty's queued output dropped;
+ *                  refused (EINVAL) with an fd, as xenon-hv refuses it
  *   SHUTDOWN       reply, then exit HV_EXIT_POWEROFF / HV_EXIT_REBOOT
  *   DESTROY        reply, then exit HV_EXIT_DESTROY
  *   VCPU_INFO      one thread per vCPU (started at once, asleep for ever):
@@ -49,6 +51,9 @@
  * FAKE_HV_NO_RING=1: CONSOLE_RING is refused (EIO), as by a xenon-hv that
  * cannot answer it.
  *
+ * FAKE_HV_CONSOLE_PTY=PATH: INFO names PATH as the console pty, a pty not
+ * its own (say root's terminal), as a taken-over xenon-hv could.
+ *
  * FAKE_HV_VCPU_LOAD=L0,L1,... (xentop's tests): vCPU i reports a CPU time
  * of Li (a fraction of one CPU, 0 to 1) times the time since start, as a
  * guest keeping it that busy would; vCPUs not listed stay at 0.
@@ -79,6 +84,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -441,7 +447,27 @@ static void info(struct fake *f, struct hvctl_info *in)
 	in->gid = getgid();
 	in->held = f->held ? HV_EXIT_CRASH + 1 : 0;
 	balloon_info(f, in);
-	snprintf(in->console_pty, sizeof(in->console_pty), "%s", f->pty);
+	snprintf(in->console_pty, sizeof(in->console_pty), "%s",
+		 getenv("FAKE_HV_CONSOLE_PTY") ? getenv("FAKE_HV_CONSOLE_PTY") : f->pty);
+}
+
+/* As xenon-hv's msg_console_ring: no fd taken, the flush done on its own end of the pty. */
+static int console_ring(struct fake *f, const void *payload, uint32_t len)
+{
+	uint32_t flags = 0;
+	int passed = fake_dev_take_fd();
+
+	if (passed >= 0) {
+		close(passed);
+		return -EINVAL;
+	}
+	if (len == sizeof(flags))
+		memcpy(&flags, payload, sizeof(flags));
+	if ((len && len != sizeof(flags)) || (flags & ~HVCTL_CONSOLE_RING_FLUSH))
+		return -EINVAL;
+	if (env_on("FAKE_HV_NO_RING"))
+		return -EIO;
+	return flags && tcflush(f->slave, TCIFLUSH) < 0 ? -errno : 0;
 }
 
 /* Our parent's pid as the host names it (the PPid line: getppid() is 0 in a PID namespace). */
@@ -555,10 +581,8 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 		reply(fd, hdr->type, mem_max(f, payload, hdr->len), NULL, 0);
 		return -1;
 	case HVCTL_CONSOLE_RING:
-		if (env_on("FAKE_HV_NO_RING"))
-			reply(fd, hdr->type, -EIO, NULL, 0);
-		else
-			reply(fd, hdr->type, 0, f->ring, (uint32_t)strlen(f->ring));
+		rc = console_ring(f, payload, hdr->len);
+		reply(fd, hdr->type, rc, rc ? NULL : f->ring, rc ? 0 : (uint32_t)strlen(f->ring));
 		return -1;
 	case HVCTL_VCPU_TRIGGER:
 		rc = vcpu_trigger(f, payload, hdr->len);

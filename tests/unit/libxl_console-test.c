@@ -1,6 +1,7 @@
 /*
  * The console pty checks (libxl/libxl_console.c): only "/dev/pts/<digits>"
- * is a console path, and only a pty slave on devpts is opened.
+ * is a console path, and a pty is opened only from its own master, never
+ * by its path.
  */
 #include "libxl/libxl_internal.h"
 
@@ -8,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -30,41 +32,71 @@ static void test_path_rules(void)
 	CHECK_INT(libxl__pty_path_valid("/dev/tty1"), -EINVAL);
 }
 
-/* A real pty opens; what is not one (even at a pty-like path) does not. */
-static void test_open_checks(void)
+static int new_pty(unsigned *index)
 {
-	char name[64], file[] = "/tmp/libxl-console-test.XXXXXX";
-	int m, fd = -1, f;
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 
-	m = posix_openpt(O_RDWR | O_NOCTTY);
 	CHECK(m >= 0);
-	if (m < 0)
+	if (m >= 0 && (grantpt(m) || unlockpt(m) || ioctl(m, TIOCGPTN, index))) {
+		close(m);
+		m = -1;
+	}
+	return m;
+}
+
+/* The slave of a master's own pty opens; another pty's number, or no master, does not. */
+static void test_from_master(void)
+{
+	unsigned index, other;
+	int m = new_pty(&index), m2 = new_pty(&other), fd = -1;
+
+	CHECK(m >= 0 && m2 >= 0);
+	if (m < 0 || m2 < 0)
 		return;
-	CHECK(grantpt(m) == 0 && unlockpt(m) == 0 && ptsname_r(m, name, sizeof(name)) == 0);
-	CHECK_INT(libxl__pty_open(name, &fd), 0);
+	CHECK_INT(libxl__pty_from_master(m, index, &fd), 0);
 	CHECK(fd >= 0 && isatty(fd));
 	CHECK((fcntl(fd, F_GETFL) & O_NONBLOCK) == 0);
 	CHECK((fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
 	if (fd >= 0)
 		close(fd);
+	fd = -1;
+	CHECK_INT(libxl__pty_from_master(m, other, &fd), -EACCES);
+	CHECK_INT(fd, -1);
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	CHECK_INT(libxl__pty_from_master(fd, index, &fd), -ENOTTY);
+	close(fd);
 	close(m);
-	/* A path that passes the text rule but names no open pty. */
-	CHECK(libxl__pty_open("/dev/pts/999999", &fd) < 0);
-	/* Devices and files that are not pty slaves. */
-	CHECK_INT(libxl__pty_open("/dev/null", &fd), -ENOTTY);
-	CHECK_INT(libxl__pty_open("/dev/pts/ptmx", &fd), -ENOTTY);
-	f = mkstemp(file);
-	CHECK(f >= 0);
-	if (f >= 0) {
-		close(f);
-		CHECK_INT(libxl__pty_open(file, &fd), -ENOTTY);
-		unlink(file);
-	}
+	close(m2);
+}
+
+/*
+ * From a process's masters (ours here): the pty it holds the master of is
+ * opened; a pty it does not hold (its master closed, or one never made) is
+ * refused with -EACCES.
+ */
+static void test_of_process(void)
+{
+	unsigned index, gone;
+	int m = new_pty(&index), m2 = new_pty(&gone), fd = -1;
+
+	CHECK(m >= 0 && m2 >= 0);
+	if (m < 0 || m2 < 0)
+		return;
+	close(m2);
+	CHECK_INT(libxl__pty_of_process(getpid(), index, &fd), 0);
+	CHECK(fd >= 0 && isatty(fd));
+	if (fd >= 0)
+		close(fd);
+	CHECK_INT(libxl__pty_of_process(getpid(), gone, &fd), -EACCES);
+	CHECK_INT(libxl__pty_of_process(getpid(), 999999, &fd), -EACCES);
+	close(m);
+	CHECK_INT(libxl__pty_of_process(getpid(), index, &fd), -EACCES);
 }
 
 int main(void)
 {
 	RUN(test_path_rules);
-	RUN(test_open_checks);
+	RUN(test_from_master);
+	RUN(test_of_process);
 	return unit_done();
 }
