@@ -146,6 +146,32 @@ char proc_stat_state_at(int dirfd, const char *path)
 	return proc_stat_state_letter(line);
 }
 
+int proc_stat_start_time(int pid, uint64_t *start)
+{
+	char path[64], line[1024], *p, *end;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	line[n] = '\0';
+	/* "pid (comm) state ...": comm may hold ')' and spaces; field 3 (state) follows the last ')'. */
+	p = strrchr(line, ')');
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -EIO;
+	errno = 0;
+	*start = strtoull(p + 1, &end, 10);
+	return end == p + 1 || errno ? -EIO : 0;
+}
+
 int stdio_guard(void)
 {
 	for (int fd = 0; fd <= 2; fd++) {

@@ -38,6 +38,12 @@ char proc_stat_state_letter(const char *stat_line);
 char proc_stat_state(const char *path);
 /* The same, path relative to dirfd (AT_FDCWD: as proc_stat_state). */
 char proc_stat_state_at(int dirfd, const char *path);
+/*
+ * When process pid started: field 22 of /proc/<pid>/stat (clock ticks
+ * since boot), set by the kernel, which the process cannot change.
+ * -ESRCH when there is no such process.
+ */
+int proc_stat_start_time(int pid, uint64_t *start);
 
 /*
  * Give each of fds 0, 1 and 2 that is closed /dev/null, first thing in

@@ -7,9 +7,12 @@
 #include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +22,7 @@
 #define DEFAULT_PARENT "xenon"
 #define REMOVE_WAIT_MS 2000
 #define MOUNTINFO      "/proc/self/mountinfo"
+#define KILL_MAX       256 /* processes of a cgroup killed per round (libxl__cg_kill) */
 
 static int write_file(const char *path, const char *value)
 {
@@ -361,6 +365,83 @@ int libxl__cg_remove(const char *path)
 
 	log_warnx("cannot remove cgroup %s: %s", path, log_strerror(rc));
 	return rc;
+}
+
+/* The pids listed in <path>/cgroup.procs (at most max); -errno. */
+static int read_procs(const char *path, int *pids, int max)
+{
+	char file[LIBXL__CG_PATH_MAX + 16];
+	FILE *f;
+	int n = 0, pid;
+
+	snprintf(file, sizeof(file), "%s/cgroup.procs", path);
+	f = fopen(file, "re");
+	if (!f)
+		return -errno;
+	while (n < max && fscanf(f, "%d", &pid) == 1)
+		pids[n++] = pid;
+	fclose(f);
+	return n;
+}
+
+static bool listed(const int *pids, int n, int pid)
+{
+	for (int i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * SIGKILL each process of the cgroup one by one (cgroup v1, or v2 without
+ * cgroup.kill). A pid is signalled through a pidfd opened before the list
+ * is read again, and only if still listed then and not ended: that pid is
+ * this cgroup's member, never a process that took the number since.
+ */
+static int kill_each(const char *path)
+{
+	int before[KILL_MAX], after[KILL_MAX], pidfd[KILL_MAX];
+	int n = read_procs(path, before, KILL_MAX), m;
+
+	if (n <= 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		pidfd[i] = pidfd_open(before[i], 0);
+	m = read_procs(path, after, KILL_MAX);
+	for (int i = 0; i < n; i++) {
+		struct pollfd p = {pidfd[i], POLLIN, 0};
+
+		if (pidfd[i] < 0)
+			continue;
+		if (m > 0 && listed(after, m, before[i]) && poll(&p, 1, 0) == 0)
+			pidfd_send_signal(pidfd[i], SIGKILL, NULL, 0);
+		close(pidfd[i]);
+	}
+	return n;
+}
+
+int libxl__cg_kill(const char *path)
+{
+	struct timespec ms = {0, 10 * 1000 * 1000};
+	char file[LIBXL__CG_PATH_MAX + 16];
+	int pid, n;
+
+	if (libxl__cg_path_valid(path) < 0)
+		return -EINVAL;
+	snprintf(file, sizeof(file), "%s/cgroup.kill", path);
+	for (int waited = 0;; waited += 10) {
+		/* v2: every member at once, by the kernel; else one by one. */
+		if (write_file(file, "1") < 0)
+			kill_each(path);
+		n = read_procs(path, &pid, 1);
+		if (n == 0 || n == -ENOENT)
+			return 0; /* empty, or no such cgroup */
+		if (n < 0)
+			return n;
+		if (waited >= REMOVE_WAIT_MS)
+			return -EBUSY;
+		nanosleep(&ms, NULL);
+	}
 }
 
 /* ---- cpusets (cpupools) ---- */

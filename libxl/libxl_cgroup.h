@@ -61,6 +61,12 @@ int libxl__cg_set_cpu(const char *path, int weight, int cap);
  * counted in it. Missing: done.
  */
 int libxl__cg_remove(const char *path);
+/*
+ * SIGKILL every process left in the cgroup at path (cgroup.kill on v2,
+ * each member on v1) and wait a short while for it to be empty: 0 when it
+ * is (or there is no such cgroup), -EBUSY when processes are still in it.
+ */
+int libxl__cg_kill(const char *path);
 /* 0 when path names a domain cgroup this module could have made. */
 int libxl__cg_path_valid(const char *path);
 /*

@@ -124,14 +124,10 @@ static int master_of(int pidfd, int pid, unsigned index, int *master)
 	return rc;
 }
 
-int libxl__pty_of_process(int pid, unsigned index, int *fd)
+int libxl__pty_of_process(int pidfd, int pid, unsigned index, int *fd)
 {
-	int pidfd = pidfd_open(pid, 0), master = -1, rc;
+	int master = -1, rc = master_of(pidfd, pid, index, &master);
 
-	if (pidfd < 0)
-		return errno == ESRCH ? -ESRCH : -errno;
-	rc = master_of(pidfd, pid, index, &master);
-	close(pidfd);
 	if (rc < 0)
 		return rc;
 	/* Checked again on the master itself: the fd may have been replaced since fdinfo said so. */
@@ -169,12 +165,19 @@ int libxl_console_get_tty(libxl_ctx *ctx, uint32_t domid, char **path)
 int libxl_console_open(libxl_ctx *ctx, uint32_t domid, int *fd)
 {
 	char *tty = NULL;
-	int pid, rc = libxl_console_get_tty(ctx, domid, &tty);
+	int pid, pidfd, rc = libxl_console_get_tty(ctx, domid, &tty);
 
 	if (rc < 0)
 		return rc;
 	pid = libxl__read_pid(ctx, domid, "hv-pid");
-	rc = pid > 0 ? libxl__pty_of_process(pid, (unsigned)atoi(tty + strlen(PTS_DIR)), fd) : -ESRCH;
+	pidfd = pid > 0 ? pidfd_open(pid, 0) : -1;
+	/* Checked after the pidfd is held: the pid cannot change hands in between. */
+	if (pidfd < 0 || !libxl__hv_alive(ctx, domid, pid))
+		rc = -ESRCH;
+	else
+		rc = libxl__pty_of_process(pidfd, pid, (unsigned)atoi(tty + strlen(PTS_DIR)), fd);
+	if (pidfd >= 0)
+		close(pidfd);
 	free(tty);
 	return rc;
 }

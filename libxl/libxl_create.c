@@ -281,6 +281,23 @@ static int attach_early(libxl_ctx *ctx, const struct libxl__layout *l, const cha
 	return rc;
 }
 
+/*
+ * hv-start: when our child xenon-hv started, as the kernel says, which is
+ * what tells it from any other process later (libxl__hv_alive); its
+ * command line is its own to overwrite.
+ */
+static int record_start(libxl_ctx *ctx, uint32_t domid, int pid)
+{
+	char buf[24];
+	uint64_t start;
+	int rc = proc_stat_start_time(pid, &start);
+
+	if (rc < 0)
+		return rc;
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)start);
+	return libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/hv-start", domid);
+}
+
 static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
 		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, int *fd,
 		    struct libxl__keeper *keeper, libxl_domain_config *cfg, struct libxl__dev_prep *preps,
@@ -294,7 +311,9 @@ static int start_hv(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	if (rc < 0)
 		return rc;
 	snprintf(buf, sizeof(buf), "%d", *pid);
-	rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/hv-pid", l->domid);
+	rc = record_start(ctx, l->domid, *pid); /* first: whoever reads hv-pid can check it */
+	if (rc == 0)
+		rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/hv-pid", l->domid);
 	snprintf(buf, sizeof(buf), "%d", keeper->pid);
 	if (rc == 0 && keeper->pid > 0)
 		rc = libxl__xs_write(ctx, XS_NO_TX, buf, "/libxl/%u/keeper-pid", l->domid);

@@ -97,6 +97,26 @@ int libxl_domain_cleanup(libxl_ctx *ctx, uint32_t domid)
 	return libxl__layout_remove(ctx, domid);
 }
 
+/*
+ * What may be left of the domain after its xenon-hv was asked to end and,
+ * if need be, killed: any process in its cgroup (xenon-hv itself, or one
+ * it started) is killed too. Still running after that: the domain is not
+ * cleaned up (its records say what to kill; a later destroy tries again).
+ */
+static int kill_leftovers(libxl_ctx *ctx, uint32_t domid, int hv_pid)
+{
+	int rc = libxl__sched_kill(ctx, domid);
+
+	if (rc == 0 && hv_pid > 0 && libxl__hv_alive(ctx, domid, hv_pid))
+		rc = -EBUSY;
+	if (rc < 0)
+		log_warnx("domain %u: its xenon-hv (pid %d) or a process in its cgroup still runs after "
+			  "SIGKILL (%s): the domain is left as it is, not cleaned up; find what is stuck "
+			  "(ps -o pid,stat,wchan), then run 'xl destroy %u' again",
+			  domid, hv_pid, log_strerror(rc), domid);
+	return rc;
+}
+
 int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid)
 {
 	int hv_pid, monitor_pid, rc;
@@ -120,6 +140,9 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid)
 		if (libxl__hv_kill(ctx, domid, hv_pid) > 0)
 			libxl__pid_wait_exit(hv_pid, DESTROY_WAIT_MS);
 	}
+	rc = kill_leftovers(ctx, domid, hv_pid);
+	if (rc < 0)
+		return rc;
 	rc = libxl_domain_cleanup(ctx, domid);
 	/* The monitor notices the end and exits: wait, so nothing is left running. */
 	if (monitor_pid > 0 && monitor_pid != getpid())
@@ -662,6 +685,7 @@ int libxl_domain_preserve(libxl_ctx *ctx, uint32_t domid, libxl_shutdown_reason 
 		unlink(control);
 	libxl__xs_write(ctx, XS_NO_TX, "", "/local/domain/%u/console/tty", domid);
 	libxl__xs_rm(ctx, XS_NO_TX, "/libxl/%u/hv-pid", domid);
+	libxl__xs_rm(ctx, XS_NO_TX, "/libxl/%u/hv-start", domid);
 	libxl__xs_rm(ctx, XS_NO_TX, "/libxl/%u/monitor-pid", domid);
 	libxl__xs_rm(ctx, XS_NO_TX, "/libxl/%u/keeper-pid", domid);
 	rc = libxl__xs_write(ctx, XS_NO_TX, name ? name : "crash", "/libxl/%u/shutdown-reason", domid);

@@ -106,9 +106,15 @@ int libxl_domain_release_held(libxl_ctx *ctx, uint32_t domid)
 	if (rc < 0)
 		log_warnx("domain %u: xenon-hv did not take the destroy request (%s); killing it", domid,
 			  log_strerror(rc));
-	if (libxl__pid_wait_exit(pid, rc < 0 ? 0 : RELEASE_WAIT_MS) == -ETIMEDOUT)
-		libxl__hv_kill(ctx, domid, pid);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (libxl__pid_wait_exit(pid, rc < 0 ? 0 : RELEASE_WAIT_MS) == -ETIMEDOUT &&
+	    libxl__hv_kill(ctx, domid, pid) > 0)
+		libxl__pid_wait_exit(pid, RELEASE_WAIT_MS);
+	/* Reaped only once ended: a xenon-hv that would not end never blocks its monitor for ever. */
+	if (waitpid(pid, &status, WNOHANG) == 0) {
+		log_warnx("domain %u: its xenon-hv (pid %d) still runs after SIGKILL: not waiting for it; "
+			  "'xl destroy %u' tries again",
+			  domid, pid, domid);
+		return -ETIMEDOUT;
+	}
 	return rc;
 }

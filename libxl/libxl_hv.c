@@ -572,7 +572,7 @@ static char proc_state(int pid)
 	return proc_stat_state(path);
 }
 
-/* Does /proc/<pid>/cmdline hold "--control" followed by control? -1: unreadable. */
+/* Does /proc/<pid>/cmdline hold "--control" followed by control? -1: unreadable (older records only). */
 static int cmdline_has_control(int pid, const char *control)
 {
 	char path[64], buf[4096];
@@ -607,16 +607,28 @@ int libxl__pid_alive(int pid)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
-int libxl__hv_alive(libxl_ctx *ctx, uint32_t domid, int pid)
+/*
+ * Is the live process pid the domain's xenon-hv? Its start time, which
+ * the kernel sets and the process cannot change, against the one recorded
+ * at spawn (hv-start, dom0's): a pid reused since is another process. Its
+ * command line, which the process can overwrite, only for a domain started
+ * before hv-start was recorded.
+ */
+static bool is_domain_hv(libxl_ctx *ctx, uint32_t domid, int pid)
 {
 	char control[LIBXL_PATH_MAX];
+	uint64_t recorded, now;
 
-	if (!libxl__pid_alive(pid))
-		return 0;
+	if (libxl__xs_read_u64(ctx, XS_NO_TX, &recorded, "/libxl/%u/hv-start", domid) == 0)
+		return proc_stat_start_time(pid, &now) == 0 && now == recorded;
 	if (libxl__hv_socket_path(ctx, domid, control, sizeof(control)) < 0)
-		return 1;
-	/* Another process that has been given the pid since is not it. */
+		return true;
 	return cmdline_has_control(pid, control) != 0;
+}
+
+int libxl__hv_alive(libxl_ctx *ctx, uint32_t domid, int pid)
+{
+	return libxl__pid_alive(pid) && is_domain_hv(ctx, domid, pid);
 }
 
 int libxl__hv_kill(libxl_ctx *ctx, uint32_t domid, int pid)

@@ -87,8 +87,8 @@ int libxl__pty_path_valid(const char *path);
  * it is another, -ENOTTY if master is no pty master.
  */
 int libxl__pty_from_master(int master, unsigned index, int *fd);
-/* The same from a master that process pid holds (pidfd_getfd; root); -EACCES if it holds none. */
-int libxl__pty_of_process(int pid, unsigned index, int *fd);
+/* The same from a master that process pid (pidfd) holds (pidfd_getfd; root); -EACCES if it holds none. */
+int libxl__pty_of_process(int pidfd, int pid, unsigned index, int *fd);
 
 /* ---- xenstore helpers (libxl_xs.c); paths are printf formats ---- */
 /*
@@ -283,8 +283,9 @@ long libxl__now_ms(void);
 /* 1 when pid runs (a zombie has ended), else 0. */
 int libxl__pid_alive(int pid);
 /*
- * 1 when pid runs and is the domain's xenon-hv (its command line holds
- * --control <the domain's socket>: a pid reused by another process is not).
+ * 1 when pid runs and is the domain's xenon-hv: its start time is the one
+ * recorded at spawn (/libxl/<id>/hv-start), so a pid reused by another
+ * process is not, and the process cannot pass for another or hide.
  */
 int libxl__hv_alive(libxl_ctx *ctx, uint32_t domid, int pid);
 /* SIGKILL pid if it is still the domain's xenon-hv (see above): 1 when sent, 0 when gone. */
@@ -303,6 +304,8 @@ int libxl__sched_params_check(const libxl_domain_sched_params *p, int vcpus, con
  */
 int libxl__sched_setup(libxl_ctx *ctx, uint32_t domid, const libxl_domain_sched_params *p,
 		       const char *parent, int *procs_fd);
+/* SIGKILL every process in the domain's cgroup, if it has one: 0 once it is empty, else -EBUSY. */
+int libxl__sched_kill(libxl_ctx *ctx, uint32_t domid);
 /* Remove the domain's cgroup, if it has one (its xenon-hv has ended). */
 int libxl__sched_cleanup(libxl_ctx *ctx, uint32_t domid);
 

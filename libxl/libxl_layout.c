@@ -12,7 +12,7 @@
  *   /local/domain/<id>/device     ro
  *   /local/domain/<id>/console    {"n<id>", "r0"}: type, output, limit, tty
  *   /vm/<uuid>                    ro: uuid, name, start_time, image/{ostype,kernel,...}
- *   /libxl/<id>                   no: type, config (JSON), hv-pid, monitor-pid, keeper-pid, ...
+ *   /libxl/<id>                   no: type, config (JSON), hv-pid, hv-start, monitor-pid, keeper-pid, ...
  */
 #include "libxl/libxl_internal.h"
 

@@ -113,6 +113,18 @@ int libxl__sched_cleanup(libxl_ctx *ctx, uint32_t domid)
 	return rc;
 }
 
+int libxl__sched_kill(libxl_ctx *ctx, uint32_t domid)
+{
+	char *path = NULL;
+	int rc;
+
+	if (libxl__xs_read(ctx, XS_NO_TX, &path, "/libxl/%u/cgroup", domid) < 0)
+		return 0;
+	rc = libxl__cg_kill(path);
+	free(path);
+	return rc;
+}
+
 /* The cgroup of a running domain; -ESRCH (said) when it has none. */
 static int domain_cgroup(libxl_ctx *ctx, uint32_t domid, char **path)
 {

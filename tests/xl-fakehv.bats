@@ -29,6 +29,7 @@ local_teardown() {
 	for pid in ${STOPPED_PIDS:-}; do kill -CONT "$pid" 2> /dev/null || true; done
 	[ -z "${XS_PID:-}" ] || kill -CONT "$XS_PID" 2> /dev/null || true
 	kill_pid "${OTHER_PID:-}"
+	for pid in ${CG_PIDS:-}; do kill -9 "$pid" 2> /dev/null || true; done
 	xl_env_stop
 }
 
@@ -66,6 +67,40 @@ rm_txs() {
 	[[ "$output" == *"did not take the destroy request"* ]]
 	wait_for 10 pid_gone "$hv"
 	nothing_left
+}
+
+# The processes in domain $1's cgroup (its xenon-hv and what it started).
+cgroup_pids() { cat "$(xenstore-read "/libxl/$1/cgroup")/cgroup.procs"; }
+all_gone() {
+	local pid
+	for pid in "$@"; do pid_gone "$pid" || return 1; done
+}
+
+# A taken-over xenon-hv (FAKE_HV_UNKILLABLE): its command line overwritten,
+# DESTROY refused, SIGTERM ignored, a child left in its cgroup. $1: the
+# xl.conf line of its PID namespace (with one, the child ends with it).
+destroy_unkillable() {
+	printf '%s\n' "$1" >> "$XL_CONF"
+	FAKE_HV_UNKILLABLE=1 xl create "$T/f.cfg"
+	hv=$(xenstore-read /libxl/1/hv-pid)
+	[ -n "$(xenstore-read /libxl/1/cgroup)" ] || skip "no cgroup for the domain on this host"
+	CG_PIDS=$(cgroup_pids 1)
+	[ "$(echo $CG_PIDS | wc -w)" -ge 2 ] # xenon-hv and its child
+	! grep -q -- --control "/proc/$hv/cmdline"
+	run timeout 120 xl destroy f1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"did not take the destroy request"* ]]
+	wait_for 10 all_gone $CG_PIDS
+	nothing_left
+	no_domain_cgroups
+}
+
+@test "destroy kills a xenon-hv that overwrote its command line and refuses to end, and all it left" {
+	destroy_unkillable "sandbox.pid = 1"
+}
+
+@test "destroy kills what a xenon-hv without a PID namespace left in its cgroup" {
+	destroy_unkillable "sandbox.pid = 0"
 }
 
 @test "create with a xenon-hv that never answers (FAKE_HV_MUTE) fails in bounded time, leaving nothing" {

@@ -51,6 +51,11 @@
  * FAKE_HV_NO_RING=1: CONSOLE_RING is refused (EIO), as by a xenon-hv that
  * cannot answer it.
  *
+ * FAKE_HV_UNKILLABLE=1: taken over and hiding: once up, it overwrites its
+ * command line (no --control left in /proc/<pid>/cmdline), refuses DESTROY
+ * (EBUSY), ignores SIGTERM, SIGINT and SIGHUP, and leaves a child process
+ * (asleep for ever) in its cgroup. Only SIGKILL ends them.
+ *
  * FAKE_HV_CONSOLE_PTY=PATH: INFO names PATH as the console pty, a pty not
  * its own (say root's terminal), as a taken-over xenon-hv could.
  *
@@ -606,6 +611,10 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 		}
 		return how == HVCTL_SHUTDOWN_REBOOT ? HV_EXIT_REBOOT : HV_EXIT_POWEROFF;
 	case HVCTL_DESTROY:
+		if (env_on("FAKE_HV_UNKILLABLE")) {
+			reply(fd, hdr->type, -EBUSY, NULL, 0);
+			return -1;
+		}
 		reply(fd, hdr->type, 0, NULL, 0);
 		return HV_EXIT_DESTROY;
 	case HVCTL_SUBSCRIBE:
@@ -715,6 +724,39 @@ static void say_start_cpus(void)
 	fprintf(stderr, "\n");
 }
 
+/* A copy of the arguments to parse and keep: FAKE_HV_UNKILLABLE overwrites the originals. */
+static char **args_copy(int argc, char **argv)
+{
+	char **copy = calloc((size_t)argc + 1, sizeof(*copy));
+
+	for (int i = 0; copy && i < argc; i++)
+		if (!(copy[i] = strdup(argv[i])))
+			exit(HV_EXIT_ERROR);
+	if (!copy)
+		exit(HV_EXIT_ERROR);
+	return copy;
+}
+
+/* FAKE_HV_UNKILLABLE: what a taken-over xenon-hv can do to stay (see the top). */
+static void hide(int argc, char **argv)
+{
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+	pid_t child;
+
+	for (int i = 1; i < argc; i++)
+		memset(argv[i], 'x', strlen(argv[i]));
+	sigaction(SIGTERM, &ign, NULL);
+	sigaction(SIGINT, &ign, NULL);
+	sigaction(SIGHUP, &ign, NULL);
+	child = fork();
+	if (child == 0) {
+		for (;;)
+			pause();
+	}
+	if (child < 0)
+		perror("fake-hv: fork");
+}
+
 int main(int argc, char **argv)
 {
 	struct fake f = {.ready = -1};
@@ -722,7 +764,7 @@ int main(int argc, char **argv)
 	int lfd, rc, status;
 
 	say_start_cpus();
-	if (parse_args(&f, argc, argv) < 0)
+	if (parse_args(&f, argc, args_copy(argc, argv)) < 0)
 		return HV_EXIT_ERROR;
 	end_on_signals(f.control);
 	f.mute = env_on("FAKE_HV_MUTE");
@@ -755,6 +797,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fake-hv: cannot listen on %s: %s\n", f.control, strerror(-lfd));
 		return HV_EXIT_ERROR;
 	}
+	if (env_on("FAKE_HV_UNKILLABLE"))
+		hide(argc, argv);
 	if (f.ready >= 0 && (write(f.ready, "r", 1) != 1 || close(f.ready)))
 		fprintf(stderr, "fake-hv: --ready %d: %s\n", f.ready, strerror(errno));
 	status = run(&f, lfd);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/pidfd.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -77,20 +78,21 @@ static void test_from_master(void)
 static void test_of_process(void)
 {
 	unsigned index, gone;
-	int m = new_pty(&index), m2 = new_pty(&gone), fd = -1;
+	int m = new_pty(&index), m2 = new_pty(&gone), fd = -1, self = pidfd_open(getpid(), 0);
 
-	CHECK(m >= 0 && m2 >= 0);
-	if (m < 0 || m2 < 0)
+	CHECK(m >= 0 && m2 >= 0 && self >= 0);
+	if (m < 0 || m2 < 0 || self < 0)
 		return;
 	close(m2);
-	CHECK_INT(libxl__pty_of_process(getpid(), index, &fd), 0);
+	CHECK_INT(libxl__pty_of_process(self, getpid(), index, &fd), 0);
 	CHECK(fd >= 0 && isatty(fd));
 	if (fd >= 0)
 		close(fd);
-	CHECK_INT(libxl__pty_of_process(getpid(), gone, &fd), -EACCES);
-	CHECK_INT(libxl__pty_of_process(getpid(), 999999, &fd), -EACCES);
+	CHECK_INT(libxl__pty_of_process(self, getpid(), gone, &fd), -EACCES);
+	CHECK_INT(libxl__pty_of_process(self, getpid(), 999999, &fd), -EACCES);
 	close(m);
-	CHECK_INT(libxl__pty_of_process(getpid(), index, &fd), -EACCES);
+	CHECK_INT(libxl__pty_of_process(self, getpid(), index, &fd), -EACCES);
+	close(self);
 }
 
 int main(void)

@@ -2,6 +2,9 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 static void test_parse_u64_decimal_and_hex(void)
 {
@@ -84,6 +87,26 @@ static void test_hex_digit_value(void)
 	CHECK_INT(hex_digit_value('\0'), -1);
 }
 
+/*
+ * A process's start time (what tells xenon-hv from a process that took its
+ * pid, whatever its command line): the kernel's, not moved by a name that
+ * holds ") " and numbers; none for a pid that does not exist.
+ */
+static void test_pid_start_time(void)
+{
+	char saved[17] = "";
+	uint64_t start = 0, again = 1;
+
+	CHECK_INT(proc_stat_start_time(getpid(), &start), 0);
+	CHECK(start > 0);
+	prctl(PR_GET_NAME, saved);
+	prctl(PR_SET_NAME, "x) R 1 2 3 4 5");
+	CHECK_INT(proc_stat_start_time(getpid(), &again), 0);
+	prctl(PR_SET_NAME, saved);
+	CHECK(again == start);
+	CHECK_INT(proc_stat_start_time(INT32_MAX, &again), -ESRCH);
+}
+
 int main(void)
 {
 	RUN(test_parse_u64_decimal_and_hex);
@@ -92,5 +115,6 @@ int main(void)
 	RUN(test_str_printf_truncation);
 	RUN(test_str_word_bits);
 	RUN(test_hex_digit_value);
+	RUN(test_pid_start_time);
 	return unit_done();
 }
