@@ -73,6 +73,7 @@ static int setup(struct tap *t)
 
 	int rc;
 
+	t->offload = -1;
 	if (ioctl(t->fd, TUNSETVNETHDRSZ, &hdr) < 0) {
 		rc = -errno;
 		log_warn("tap %s: cannot set its virtio-net header size (TUNSETVNETHDRSZ)", t->name);
@@ -159,12 +160,16 @@ int tap_adopt(struct tap *t, int fd, const char *name)
 
 int tap_set_offload(struct tap *t, unsigned tun_flags)
 {
+	if (t->offload == (int)tun_flags)
+		return 0;
+	t->offload = -1; /* not known if it fails */
 	if (ioctl(t->fd, TUNSETOFFLOAD, tun_flags) < 0) {
 		int rc = -errno;
 
 		log_warn("tap %s: cannot set its offloads to %#x (TUNSETOFFLOAD)", t->name, tun_flags);
 		return rc;
 	}
+	t->offload = (int)tun_flags;
 	return 0;
 }
 

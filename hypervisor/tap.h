@@ -17,6 +17,7 @@ struct tap {
 	int fd; /* non-blocking, close-on-exec; -1 when closed */
 	char name[IFNAMSIZ];
 	bool created; /* by us: goes away with fd */
+	int offload;  /* the TUN_F_* flags last set; -1: not known */
 };
 
 /* A name the kernel takes and a shell can quote: 1 to IFNAMSIZ - 1 bytes of
@@ -32,7 +33,9 @@ int tap_open(struct tap *t, const char *name, unsigned mtu);
  * to be that tap with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, made non-blocking,
  * its vnet header set up. On success t owns fd; on failure the caller does. */
 int tap_adopt(struct tap *t, int fd, const char *name);
-/* What the kernel may hand us: TUN_F_* (linux/if_tun.h) bits. */
+/* What the kernel may hand us: TUN_F_* (linux/if_tun.h) bits. Only when
+ * they change: TUNSETOFFLOAD takes the host's rtnl lock and tells every
+ * netlink listener, and a guest may reset its NIC in a loop. */
 int tap_set_offload(struct tap *t, unsigned tun_flags);
 void tap_close(struct tap *t);
 
