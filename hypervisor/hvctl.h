@@ -443,6 +443,12 @@ int hvctl_dump_core(int fd, int core_fd, struct hvctl_save_result *out);
 int hvctl_vcpu_trigger(int fd, uint32_t vcpu, uint32_t kind);
 /* Save the domain (struct hvctl_save_req) to stream_fd (ignored with HVCTL_SAVE_PATH, -1 then). */
 int hvctl_save(int fd, const struct hvctl_save_req *req, int stream_fd, struct hvctl_save_result *out);
+/*
+ * hvctl_save in two halves, for a caller that moves the stream meanwhile
+ * (libxl: from a pipe into the save file): the request, then its reply.
+ */
+int hvctl_save_send(int fd, const struct hvctl_save_req *req, int stream_fd);
+int hvctl_save_reply(int fd, struct hvctl_save_result *out);
 /* The same with HVCTL_SAVE_GATE's gate_fd passed too (set in req->flags). */
 int hvctl_save_gated(int fd, const struct hvctl_save_req *req, int stream_fd, int gate_fd,
 		     struct hvctl_save_result *out);

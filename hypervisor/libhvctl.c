@@ -300,18 +300,15 @@ static int send_with_fds(int fd, uint32_t type, const void *req, uint32_t len, c
 }
 
 /* A save (or dump) takes as long as writing the guest's memory: the reply is awaited without the call timeout. */
-static int untimed_call(int fd, uint32_t type, const void *req, uint32_t req_len, const int *fds, unsigned nfds,
-			struct hvctl_save_result *out)
+static int untimed_reply(int fd, uint32_t type, struct hvctl_save_result *out)
 {
 	struct timeval saved, none = {0, 0};
 	socklen_t sl = sizeof(saved);
 	struct hvctl_hdr hdr;
 	uint32_t len = sizeof(*out);
 	int has_timeout = !getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &saved, &sl);
-	int rc = send_with_fds(fd, type, req, req_len, fds, nfds);
+	int rc;
 
-	if (rc)
-		return rc;
 	if (has_timeout)
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
 	memset(out, 0, sizeof(*out));
@@ -323,6 +320,24 @@ static int untimed_call(int fd, uint32_t type, const void *req, uint32_t req_len
 	if (hdr.type != type || hdr.status > 0)
 		return -EPROTO;
 	return hdr.status;
+}
+
+static int untimed_call(int fd, uint32_t type, const void *req, uint32_t req_len, const int *fds, unsigned nfds,
+			struct hvctl_save_result *out)
+{
+	int rc = send_with_fds(fd, type, req, req_len, fds, nfds);
+
+	return rc ? rc : untimed_reply(fd, type, out);
+}
+
+int hvctl_save_send(int fd, const struct hvctl_save_req *req, int stream_fd)
+{
+	return send_with_fds(fd, HVCTL_SAVE, req, sizeof(*req), &stream_fd, stream_fd >= 0);
+}
+
+int hvctl_save_reply(int fd, struct hvctl_save_result *out)
+{
+	return untimed_reply(fd, HVCTL_SAVE, out);
 }
 
 int hvctl_save(int fd, const struct hvctl_save_req *req, int stream_fd, struct hvctl_save_result *out)
