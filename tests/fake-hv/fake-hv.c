@@ -69,6 +69,14 @@
  * that does not match), "payload" the right header with random contents
  * (INFO with a random state, pid, vCPU count, pty name...).
  *
+ * FAKE_HV_SAVE=1: SAVE writes a stand-in stream, "fake-hv stream of
+ * <name>\n", to the fd passed and replies its length (then, without
+ * HVCTL_SAVE_CONTINUE, exits HV_EXIT_SAVED); without it SAVE is refused.
+ * FAKE_HV_SAVE=forge: first, as a taken-over xenon-hv could, it tries to
+ * rewrite what xl wrote before the stream through that fd: a punched hole
+ * and a collapse at offset 0 (fallocate), a pwrite at 0, then lseek to 0
+ * and xl's header with FAKE_HV_FORGE_JSON as the domain's configuration.
+ *
  * FAKE_HV_SPIN=1 (the accuracy tests of cpu_weight and cap): each vCPU
  * thread spins instead of sleeping, as a busy guest's would, and reports
  * its thread's real CPU time, running.
@@ -559,6 +567,52 @@ static void dump_core(struct fake *f, int fd)
 	reply(fd, HVCTL_DUMP_CORE, rc, &res, sizeof(res));
 }
 
+/* FAKE_HV_SAVE=forge: over xl's header and configuration, by every means a file's fd gives. */
+static void forge(int sfd)
+{
+	const char *json = getenv("FAKE_HV_FORGE_JSON") ? getenv("FAKE_HV_FORGE_JSON") : "{}";
+	struct {
+		char magic[32];
+		uint32_t version, json_len;
+	} h = {.version = 1, .json_len = (uint32_t)strlen(json)};
+
+	memcpy(h.magic, "Xenon saved domain, xl format\n \0 \r", sizeof(h.magic));
+	if (fallocate(sfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096) < 0)
+		perror("fake-hv: forge: punch");
+	if (fallocate(sfd, FALLOC_FL_COLLAPSE_RANGE, 0, 4096) < 0)
+		perror("fake-hv: forge: collapse");
+	if (pwrite(sfd, "forged", 6, 0) < 0)
+		perror("fake-hv: forge: pwrite");
+	if (lseek(sfd, 0, SEEK_SET) < 0)
+		perror("fake-hv: forge: lseek");
+	else if (write(sfd, &h, sizeof(h)) < 0 || write(sfd, json, h.json_len) < 0)
+		perror("fake-hv: forge: write");
+}
+
+/* FAKE_HV_SAVE: the stand-in stream; the exit status when the save ends the domain, else -1. */
+static int save(struct fake *f, int fd, const uint8_t *payload, uint32_t len)
+{
+	struct hvctl_save_req req;
+	struct hvctl_save_result res = {0};
+	int sfd = fake_dev_take_fd();
+	char text[96];
+	int n = snprintf(text, sizeof(text), "fake-hv stream of %s\n", f->name);
+	int rc = sfd < 0 || len != sizeof(req) ? -EINVAL : 0;
+
+	if (!rc) {
+		memcpy(&req, payload, sizeof(req));
+		if (!strcmp(getenv("FAKE_HV_SAVE"), "forge"))
+			forge(sfd);
+		rc = write(sfd, text, (size_t)n) == n ? 0 : -errno;
+	}
+	if (sfd >= 0)
+		close(sfd);
+	res.bytes = rc ? 0 : (uint64_t)n;
+	res.frames = res.rounds = 1;
+	reply(fd, HVCTL_SAVE, rc, &res, sizeof(res));
+	return rc || (req.flags & HVCTL_SAVE_CONTINUE) ? -1 : HV_EXIT_SAVED;
+}
+
 static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint8_t *payload)
 {
 	struct hvctl_info in;
@@ -619,6 +673,11 @@ static int serve(struct fake *f, int fd, const struct hvctl_hdr *hdr, const uint
 		return HV_EXIT_DESTROY;
 	case HVCTL_SUBSCRIBE:
 		subscribe(f, fd);
+		return -1;
+	case HVCTL_SAVE:
+		if (getenv("FAKE_HV_SAVE"))
+			return save(f, fd, payload, hdr->len);
+		reply(fd, hdr->type, -EOPNOTSUPP, NULL, 0);
 		return -1;
 	case HVCTL_DUMP_CORE:
 		if (env_on("FAKE_HV_DUMP")) {
