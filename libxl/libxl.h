@@ -258,9 +258,12 @@ typedef enum {
 
 /*
  * Save (xl save): the domain's stream (xenon-migration(7)) is written to
- * fd, after whatever the caller wrote there. Without LIBXL_SAVE_CONTINUE
- * the domain then ends (LIBXL_DEATH_SAVED) and this waits until it is gone;
- * with it, the domain runs on. On failure the domain runs on as before:
+ * fd, after whatever the caller wrote there. Unless fd is a pipe or a
+ * socket, xenon-hv never gets fd: it writes into a pipe whose contents
+ * libxl moves into fd, so that it cannot rewrite what the caller wrote
+ * before (a stream of another length than it reports is -EIO). Without
+ * LIBXL_SAVE_CONTINUE the domain then ends (LIBXL_DEATH_SAVED) and this
+ * waits until it is gone; with it, the domain runs on. On failure the domain runs on as before:
  * -EPIPE when fd's reader went away (a migration receiver that ended, a
  * connection cut), -ESRCH when the domain's xenon-hv is gone.
  */

@@ -234,6 +234,15 @@ int libxl__hv_connect_own(libxl_ctx *ctx, uint32_t domid, int *fd);
 int libxl__hv_connect_fresh(libxl_ctx *ctx, uint32_t domid, int *fd);
 /* The context keeps fd (connected to domid's xenon-hv) for its next calls; -1 lets go. */
 void libxl__hv_keep_fd(libxl_ctx *ctx, uint32_t domid, int fd);
+/*
+ * HVCTL_SAVE into out through a pipe, xenon-hv holding only the pipe
+ * (libxl_save_relay.c); -EIO if less or more came than its reply says.
+ */
+struct hvctl_save_req;
+struct hvctl_save_result;
+int libxl__save_relayed(int hv, const struct hvctl_save_req *req, int out, struct hvctl_save_result *res);
+/* Whether a save into fd goes through that relay: it does unless fd is a pipe or a socket. */
+bool libxl__save_needs_relay(int fd);
 /* xenon-hv's INFO reply; -ESRCH when it is gone. */
 int libxl__hv_info(libxl_ctx *ctx, uint32_t domid, struct hvctl_info *info);
 /*

@@ -1,6 +1,9 @@
 /*
  * libxl_domain_save: the domain's xenon-hv writes its stream
- * (xenon-migration(7)) onto the caller's fd, passed over the control socket.
+ * (xenon-migration(7)) onto the caller's fd, passed over the control socket
+ * if it is a pipe or a socket; into a file (xl save) it writes into a pipe
+ * and libxl moves the stream into the file (libxl_save_relay.c), so that it
+ * cannot reach back over what the caller wrote there before.
  * Without LIBXL_SAVE_CONTINUE the domain then ends; its monitor sees
  * LIBXL_DEATH_SAVED and cleans up, which is waited for here.
  */
@@ -77,7 +80,12 @@ int libxl_domain_save_gated(libxl_ctx *ctx, uint32_t domid, int fd, int gate_fd,
 	rc = libxl__hv_connect(ctx, domid, &hv);
 	if (rc < 0)
 		return rc;
-	rc = gate_fd >= 0 ? hvctl_save_gated(hv, &req, fd, gate_fd, &res) : hvctl_save(hv, &req, fd, &res);
+	if (gate_fd >= 0)
+		rc = hvctl_save_gated(hv, &req, fd, gate_fd, &res);
+	else if (libxl__save_needs_relay(fd))
+		rc = libxl__save_relayed(hv, &req, fd, &res); /* a file: xenon-hv never holds it */
+	else
+		rc = hvctl_save(hv, &req, fd, &res);
 	close(hv);
 	if (rc < 0)
 		return rc == -EPIPE && !hv_answers(ctx, domid) ? -ESRCH : rc;

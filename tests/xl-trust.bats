@@ -190,3 +190,31 @@ print(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0])' "$1"
 }
 
 state_is_shut() { [ "$(state_of "$1")" = "---s--" ]; }
+
+# save_file_is FILE NAME: FILE is xl's header, the configuration of domain
+# NAME (its JSON, as long as the header says) and fake-hv's stand-in stream.
+save_file_is() {
+	local len
+	head -c 29 "$1" | grep -q "Xenon saved domain, xl format"
+	len=$(od -An -tu4 -j36 -N4 "$1" | tr -d ' ')
+	[ "$(tail -c +41 "$1" | head -c "$len" | jq -r .c_info.name)" = "$2" ]
+	[ "$(tail -c +$((41 + len)) "$1")" = "fake-hv stream of $2" ]
+}
+
+@test "xl save: a xenon-hv that seeks, pwrites or fallocates on its stream cannot rewrite the file's configuration" {
+	# what it would put there instead: a domain restore would build as root
+	printf 'name = "forged"\nkernel = "%s"\nmemory = 32\n' "$T/shadow" > "$T/forged.cfg"
+	FAKE_HV_SAVE=forge FAKE_HV_FORGE_JSON=$(xl create -n "$T/forged.cfg") xl create "$T/f.cfg"
+	run xl save -c --json f1 "$T/f1-c.save"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "{\"domain\": \"f1\", \"domid\": 1, \"file\": \"$T/f1-c.save\", \"bytes\": 21, \"frames\": 1, "* ]]
+	save_file_is "$T/f1-c.save" f1
+	xl save f1 "$T/f1.save"
+	save_file_is "$T/f1.save" f1
+	nothing_left
+	# restore builds the domain from xl's configuration (fake-hv cannot restore it: it fails after)
+	run xl restore -d -e "$T/f1.save"
+	[[ "$output" == *'"name": "f1"'* ]]
+	[[ "$output" != *forged* ]]
+	wait_for 10 nothing_left
+}
