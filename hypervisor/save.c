@@ -10,8 +10,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -192,6 +194,28 @@ static int save_stream(struct hv_vm *vm, int fd, struct hvctl_save_result *res, 
 	return rc;
 }
 
+/*
+ * A paused save into a pipe (libxl's, which it moves into the save file)
+ * is done once the reader has taken all of it, not when it is in the
+ * pipe: the domain ends (or runs on) only then, and a reader that went
+ * away meanwhile (the file could not be written: a full disk) fails the
+ * save, the domain running on, as a failed write into the file did.
+ */
+static int wait_taken(int fd)
+{
+	for (;;) {
+		struct pollfd p = {.fd = fd};
+		int queued = 0;
+
+		if (ioctl(fd, FIONREAD, &queued) < 0)
+			return -errno;
+		if (queued <= 0)
+			return 0;
+		if (poll(&p, 1, 1) > 0 && (p.revents & POLLERR)) /* no reader left */
+			return -EPIPE;
+	}
+}
+
 /* What cannot be saved yet is refused before anything happens, with what to do. */
 static int check_savable(struct hv_vm *vm)
 {
@@ -275,6 +299,8 @@ int hv_save_request(struct hv_vm *vm, const struct hvctl_save_req *r, int fd, in
 		hv_vm_pause(vm);
 	}
 	rc = save_stream(vm, out, res, live_ns, (r->flags & HVCTL_SAVE_GATE) ? gate : -1, &paused_at);
+	if (!rc && !(r->flags & HVCTL_SAVE_LIVE) && is_pipe(out))
+		rc = wait_taken(out);
 	if (!rc && (r->flags & HVCTL_SAVE_PATH) && fsync(out) < 0)
 		rc = -errno;
 	if (r->flags & HVCTL_SAVE_PATH) {

@@ -103,11 +103,13 @@ static int relay_until_reply(int hv, struct relay *r, struct hvctl_save_result *
 }
 
 /*
- * A writer's data is in the pipe before its write returns, so once
- * xenon-hv has replied the rest of its stream is there: at most what the
- * pipe holds, which bounds the drain (a hostile xenon-hv that keeps the
- * write end and writes on cannot keep libxl here). The stream must be as
- * long as xenon-hv says (its bytes, which the caller reports).
+ * xenon-hv replies once the pipe is empty (a paused save waits for its
+ * reader, save.c), but it is not trusted to: a writer's data is in the
+ * pipe before its write returns, so after the reply the rest of its stream
+ * is there, at most what the pipe holds, which bounds the drain (a hostile
+ * xenon-hv that keeps the write end and writes on cannot keep libxl here).
+ * The stream must be as long as xenon-hv says (its bytes, which the caller
+ * reports).
  */
 static int relay_finish(struct relay *r, int rc, const struct hvctl_save_result *res)
 {
