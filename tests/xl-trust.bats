@@ -218,3 +218,16 @@ save_file_is() {
 	[[ "$output" != *forged* ]]
 	wait_for 10 nothing_left
 }
+
+@test "xl save: a stream longer than xenon-hv reports fails the save, the domain runs on, no file is left" {
+	FAKE_HV_SAVE=long xl create "$T/f.cfg"
+	run xl save -c f1 "$T/f1.save"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"xenon-hv reported a stream of 21 bytes, but 26 came"* ]]
+	[[ "$output" == *"the domain runs on, the file is removed"* ]]
+	[ ! -e "$T/f1.save" ]
+	state=$(state_of f1)
+	[ -n "$state" ] && [[ $state != *p* ]] # running: xl unpaused it
+	xl destroy f1
+	nothing_left
+}

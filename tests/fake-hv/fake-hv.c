@@ -76,6 +76,8 @@
  * rewrite what xl wrote before the stream through that fd: a punched hole
  * and a collapse at offset 0 (fallocate), a pwrite at 0, then lseek to 0
  * and xl's header with FAKE_HV_FORGE_JSON as the domain's configuration.
+ * FAKE_HV_SAVE=long: the stream is followed by "more\n", which the reply
+ * does not count.
  *
  * FAKE_HV_SPIN=1 (the accuracy tests of cpu_weight and cap): each vCPU
  * thread spins instead of sleeping, as a busy guest's would, and reports
@@ -604,6 +606,8 @@ static int save(struct fake *f, int fd, const uint8_t *payload, uint32_t len)
 		if (!strcmp(getenv("FAKE_HV_SAVE"), "forge"))
 			forge(sfd);
 		rc = write(sfd, text, (size_t)n) == n ? 0 : -errno;
+		if (!rc && !strcmp(getenv("FAKE_HV_SAVE"), "long") && write(sfd, "more\n", 5) != 5)
+			rc = -EIO;
 	}
 	if (sfd >= 0)
 		close(sfd);
