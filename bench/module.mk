@@ -5,3 +5,5 @@ $(eval $(call program,bench/sandbox-setup,bench/sandbox-setup.o hypervisor/sandb
 $(eval $(call program,bench/seccomp-cost,bench/seccomp-cost.o $(HV_SECCOMP_OBJS) $(COMMON_OBJS),-lseccomp))
 # bench/xenstored-deep: what ~1000-level paths cost xenstored per request, in process (no socket).
 $(eval $(call program,bench/xenstored-deep,bench/xenstored-deep.o $(XSD_CORE_OBJS) $(COMMON_OBJS)))
+# bench/save-relay: xl save's stream through libxl's pipe into the file vs written into it directly (no KVM).
+$(eval $(call program,bench/save-relay,bench/save-relay.o libxl/libxenlight.a $(LIBXL_DEPLIBS),-pthread $(LIBXL_LDLIBS)))
