@@ -281,6 +281,45 @@ dirtied() {
 	wait_for 10 eval '[ -z "$(on_b xl list | awk '"'"'$1 ~ /--(incoming|migratedaway)$/'"'"')" ]'
 }
 
+# A "go" not from the sender: as the source's xenon-hv (which writes its
+# stream into the same channel, and may be the guest's) could write it. It
+# has no token (it never sees the one said before the stream); here a proxy
+# on the channel changes the sender's. The receiver does not run its copy.
+@test "a 'go' without the sender's token is not obeyed: the receiver's copy goes, the source runs on" {
+	require_kvm
+	cat >"$T/forge-go" <<-'EOF2'
+		import os
+		go = b"domain is yours, you are cleared to unpause.\n"
+		left = -1  # token bytes still to change, once go was seen
+		while True:
+		    d = os.read(0, 1 << 20)
+		    if not d:
+		        break
+		    if left < 0 and d.startswith(go):  # the sender writes it alone, long after the stream
+		        os.write(1, d[:len(go)])
+		        d, left = d[len(go):], 32  # the token follows, in this read or the next
+		    if left > 0 and d:
+		        n = min(left, len(d))
+		        d, left = b"0" * n + d[n:], left - n
+		    os.write(1, d)
+	EOF2
+	cat >"$T/forge-b" <<-EOF2
+		#!/bin/sh
+		shift
+		python3 -u "$T/forge-go" | exec env $(host_env b) ip netns exec $NS_PREFIX-b "\$@"
+	EOF2
+	chmod +x "$T/forge-b"
+	running_guest
+	old=$(xl domid mg1)
+	run xl migrate -s "$T/forge-b" mg1 hostb
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"came without the sender's token"*"not obeyed"* ]]
+	[[ "$output" == *"domain mg1 ($old) was not migrated; it runs on here"* ]]
+	[[ "$output" != *"final handshake"* ]]
+	source_runs_on "$old"
+}
+
 # incoming_on_b: the receiver has begun building its copy (mg1--incoming exists on host B).
 incoming_on_b() {
 	local d
@@ -331,11 +370,12 @@ incoming_on_b() {
 }
 
 @test "migrate-receive with only fds 0 to 2 open (as sshd starts it) hands its stream to xenon-hv" {
-	# xl's header and configuration, then a stream xenon-hv refuses at its header (no KVM needed).
+	# The sender's token, xl's header and configuration, then a stream xenon-hv refuses at its header.
 	python3 -c '
 import json, struct, sys
 j = json.dumps({"c_info": {"name": "mg1", "type": "pv"}, "b_info": {"max_memkb": 32768, "target_memkb": 32768}}).encode()
-sys.stdout.buffer.write(b"Xenon saved domain, xl format\n \0" + struct.pack("<II", 1, len(j)) + j + b"NOTASTREAM" * 10)' >"$T/junk.stream"
+sys.stdout.buffer.write(b"xl migration sender\x27s token: " + b"5a" * 16 + b"\n" +
+    b"Xenon saved domain, xl format\n \0" + struct.pack("<II", 1, len(j)) + j + b"NOTASTREAM" * 10)' >"$T/junk.stream"
 	run on_b xl migrate-receive <"$T/junk.stream" 3<&-
 	echo "$output"
 	[ "$status" -eq 1 ]

@@ -4,18 +4,25 @@
  * over that command's stdin and stdout:
  *
  *   receiver: "xl migration receiver ready, send binary domain data.\n"
+ *   sender:   "xl migration sender's token: " + 32 hex digits + "\n" (random)
  *   sender:   xl's save header and configuration (as xl save), then the live
  *             stream (xenon-migration(7)); the source stays paused after it,
  *             and is renamed <name>--migratedaway at once
  *   receiver: builds the domain paused as <name>--incoming, then
  *             "xl migration receiver has received the domain.\n" + status byte
- *   sender:   "domain is yours, you are cleared to unpause.\n"
+ *   sender:   "domain is yours, you are cleared to unpause.\n" + the token + "\n"
  *   receiver: renames its copy <name>, unpauses it (not with -p),
  *             "xl migration receiver reports the domain running.\n" + status byte
  *   sender:   destroys the source and prints a summary line.
  *
  * Anything failing before the last report: the receiver destroys its copy,
  * the sender renames the source back and unpauses it.
+ *
+ * The token: the source's xenon-hv writes its stream into the same channel,
+ * after the token, and may be the guest's. Were "go" only words, it could
+ * write them after its stream, and the receiver would run its copy before
+ * the sender decided (one that then failed would run the source again: two
+ * copies). It never sees the token (it holds only the channel's write end).
  */
 #include "xl/cmd_save.h"
 #include "xl/cmd_util.h"
@@ -29,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +48,10 @@ static const char msg_prepared[] = "xl migration receiver has built the domain, 
 static const char msg_received[] = "xl migration receiver has received the domain.\n";
 static const char msg_go[] = "domain is yours, you are cleared to unpause.\n";
 static const char msg_running[] = "xl migration receiver reports the domain running.\n";
+static const char msg_token[] = "xl migration sender's token: ";
+
+#define TOKEN_BYTES 16
+#define TOKEN_HEX   (2 * TOKEN_BYTES + 1) /* the digits and a newline */
 
 #define AWAY_SUFFIX	"--migratedaway"
 
@@ -116,6 +128,36 @@ static int expect(int fd, const char *msg, bool status, const char *who)
 	return 0;
 }
 
+/* A new token: TOKEN_HEX - 1 random hex digits and a newline (no NUL). */
+static int token_make(char token[TOKEN_HEX])
+{
+	unsigned char r[TOKEN_BYTES];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return -EIO;
+	for (int i = 0; i < TOKEN_BYTES; i++) {
+		token[2 * i] = "0123456789abcdef"[r[i] >> 4];
+		token[2 * i + 1] = "0123456789abcdef"[r[i] & 15];
+	}
+	token[TOKEN_HEX - 1] = '\n';
+	return 0;
+}
+
+/* msg, then the token (from the sender; the receiver checks it). */
+static int expect_token(int fd, const char *msg, const char token[TOKEN_HEX], const char *who)
+{
+	char got[TOKEN_HEX];
+	int rc = expect(fd, msg, false, who);
+
+	if (rc == 0 && (rc = xl_read_all(fd, got, sizeof(got))) == 0 && memcmp(got, token, sizeof(got))) {
+		log_warnx("migrate: \"%.*s\" came without the sender's token: not from the sender (its "
+			  "domain's xenon-hv, in the same channel?); not obeyed",
+			  (int)strlen(msg) - 1, msg);
+		rc = -EPROTO;
+	}
+	return rc;
+}
+
 #define NO_STATUS 1 /* say's: a message without a status byte (rc is 0 or -errno) */
 
 /* msg, then (unless NO_STATUS) a status byte: 0 for rc 0, 1 for a failure. */
@@ -141,6 +183,7 @@ struct migrate {
 	/* CLOCK_MONOTONIC: the source's last pause, the "running" report */
 	uint64_t paused_at, running_at;
 	char away[LIBXL_NAME_MAX + 1]; /* the source's name while it is handed over */
+	char token[TOKEN_HEX];	       /* said before the stream, repeated with "go" */
 	libxl_rename_ahead *ahead;     /* its rename, checked while the stream goes */
 };
 
@@ -272,6 +315,8 @@ static int hand_over(libxl_ctx *ctx, struct migrate *m)
 	if (rc == 0) {
 		sender_phase(m, "the receiver has the domain");
 		rc = say(m->to, msg_go, NO_STATUS);
+		if (rc == 0)
+			rc = xl_write_all(m->to, m->token, sizeof(m->token));
 	}
 	if (rc == 0) {
 		sender_phase(m, "told the receiver to go");
@@ -332,6 +377,9 @@ static int migrate(libxl_ctx *ctx, struct migrate *m)
 		log_warnx("migrate: cannot run the receiver: %s", log_strerror(rc));
 	if (rc == 0 && (rc = expect(m->from, msg_ready, false, "the receiver")) == 0)
 		sender_phase(m, "the receiver is ready");
+	/* before the stream: xenon-hv gets the channel after it */
+	if (rc == 0 && (rc = token_make(m->token)) == 0 && (rc = say(m->to, msg_token, NO_STATUS)) == 0)
+		rc = xl_write_all(m->to, m->token, sizeof(m->token));
 	if (rc == 0 && (rc = xl_save_header_write(m->to, json)) == 0) {
 		rename_ahead(ctx, m);
 		rc = send_domain(ctx, m, &st);
@@ -504,6 +552,7 @@ int main_migrate_receive(int argc, char **argv)
 	char *name = NULL;
 	uint32_t domid = 0;
 	libxl_rename_ahead *ahead = NULL;
+	char token[TOKEN_HEX];
 	int opt, rc;
 
 	SWITCH_FOREACH_OPT(opt, "epd", opts, "migrate-receive", 0)
@@ -528,6 +577,8 @@ int main_migrate_receive(int argc, char **argv)
 	o.prepared = say_prepared;
 	o.prepared_arg = &o;
 	rc = o.restore_fd < 0 ? -errno : say(1, msg_ready, NO_STATUS);
+	if (rc == 0 && (rc = expect(o.restore_fd, msg_token, false, "the sender")) == 0)
+		rc = xl_read_all(o.restore_fd, token, sizeof(token));
 	if (rc == 0 && !(ctx = xl_ctx_open()))
 		rc = -ENOTCONN;
 	if (rc == 0)
@@ -552,7 +603,7 @@ int main_migrate_receive(int argc, char **argv)
 		log_warnx("migrate-receive: cannot connect to domain %u's xenon-hv ahead of its unpause", domid);
 	if (rc == 0)
 		libxl_domain_rename_begin(ctx, domid, NULL, name, &ahead); /* (else all of it at "go") */
-	if (rc == 0 && (rc = expect(0, msg_go, false, "the sender")) == 0) {
+	if (rc == 0 && (rc = expect_token(0, msg_go, token, "the sender")) == 0) {
 		phase(o.debug, "migrate-receive", "told to go");
 		rc = take_over(ctx, domid, name, paused, o.debug, ahead);
 		ahead = NULL;
