@@ -19,20 +19,6 @@ static double now_us(void)
 	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
 }
 
-/* "<prefix>a/a/.../a", levels deep, in p; its length with the NUL. */
-static size_t deep_path(char *p, const char *prefix, size_t levels)
-{
-	size_t n = strlen(prefix);
-
-	memcpy(p, prefix, n);
-	for (size_t i = 0; i < levels; i++) {
-		p[n++] = 'a';
-		p[n++] = '/';
-	}
-	p[n - 1] = 0;
-	return n;
-}
-
 /* count WRITEs of path (len bytes with its NUL) and value "v"; microseconds each. */
 static double time_writes(struct conn *g, char *p, size_t len, int count, const char **reply)
 {
@@ -62,12 +48,12 @@ int main(int argc, char **argv)
 	RQ(w, XS_WATCH, 0, "/local/domain\0w"); /* as libxl's, so events are made */
 	g = become(30);
 	/* within the guest's quotas: 1000 nodes, paths of 2048 bytes below its home */
-	len = deep_path(p, "", 990);
+	len = deep_path(p, "", 990, 'a');
 	printf("# %d requests each, paths of about 1000 levels\n", count);
 	printf("mkdir of the deep path:              %s\n", rq(g, XS_MKDIR, 0, p, len));
 	us = time_writes(g, p, len, count, &r);
 	printf("write to the deepest node:          %8.1f us (%s)\n", us, r);
-	len = deep_path(p, "/local/domain/0/", 1015);
+	len = deep_path(p, "/local/domain/0/", 1015, 'a');
 	us = time_writes(g, p, len, count, &r);
 	printf("refused write, deep absent path:    %8.1f us (%s)\n", us, r);
 	memcpy(p, "x", 2);

@@ -105,4 +105,18 @@ static inline struct conn *become(uint32_t domid)
 	return c;
 }
 
+/* "<prefix>c/c/.../c", levels deep, in p (room for it); its length with the NUL. */
+static inline size_t deep_path(char *p, const char *prefix, size_t levels, char c)
+{
+	size_t n = strlen(prefix);
+
+	memcpy(p, prefix, n);
+	for (size_t i = 0; i < levels; i++) {
+		p[n++] = c;
+		p[n++] = '/';
+	}
+	p[n - 1] = 0;
+	return n;
+}
+
 #endif

@@ -303,20 +303,6 @@ static void test_guest_events_do_not_close_dom0(void)
 	freeconn(gw);
 }
 
-/* "<prefix>b/b/.../b", levels deep, in p; its length with the NUL. */
-static size_t deep_path(char *p, const char *prefix, int levels)
-{
-	size_t n = strlen(prefix);
-
-	memcpy(p, prefix, n);
-	for (int i = 0; i < levels; i++) {
-		p[n++] = 'b';
-		p[n++] = '/';
-	}
-	p[n - 1] = 0;
-	return n;
-}
-
 /* Deep paths: the nearest ancestor is found in a few lookups, with the right depth. */
 static void test_deep_paths(void)
 {
@@ -330,14 +316,14 @@ static void test_deep_paths(void)
 	g = become(30);
 	/* a refused write inside a transaction looks up a few ancestors, not every one */
 	uint32_t tx = atoi(RQ(g, XS_TRANSACTION_START, 0, ""));
-	len = deep_path(p, "/local/domain/0/", 1015);
+	len = deep_path(p, "/local/domain/0/", 1015, 'b');
 	CHECK_STR(rq(g, XS_WRITE, tx, p, len), "EACCES");
 	CHECK(store_count(tx_find(g, tx)->view) < 40);
 	CHECK_STR(WRITE(g, tx, "x", "1"), "OK");
 	CHECK_STR(RQ(g, XS_TRANSACTION_END, tx, "F"), "OK");
 	/* every missing level counts against the node quota */
 	quota_limit[QUOTA_NODES] = domain_find(30)->nodes + 99;
-	len = deep_path(p, "", 100);
+	len = deep_path(p, "", 100, 'b');
 	CHECK_STR(rq(g, XS_MKDIR, 0, p, len), "ENOSPC");
 	CHECK_STR(RQ(g, XS_READ, 0, "b"), "ENOENT");
 	quota_limit[QUOTA_NODES] += 1;
