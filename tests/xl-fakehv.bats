@@ -29,7 +29,10 @@ local_teardown() {
 	for pid in ${STOPPED_PIDS:-}; do kill -CONT "$pid" 2> /dev/null || true; done
 	[ -z "${XS_PID:-}" ] || kill -CONT "$XS_PID" 2> /dev/null || true
 	kill_pid "${OTHER_PID:-}"
-	for pid in ${CG_PIDS:-}; do kill -9 "$pid" 2> /dev/null || true; done
+	# what a failed destroy left in the domain's cgroup (only those: a pid gone is no longer ours)
+	if [ -n "${CG_PATH:-}" ] && [ -f "$CG_PATH/cgroup.procs" ]; then
+		for pid in $(cat "$CG_PATH/cgroup.procs"); do kill -9 "$pid" 2> /dev/null || true; done
+	fi
 	xl_env_stop
 }
 
@@ -70,7 +73,7 @@ rm_txs() {
 }
 
 # The processes in domain $1's cgroup (its xenon-hv and what it started).
-cgroup_pids() { cat "$(xenstore-read "/libxl/$1/cgroup")/cgroup.procs"; }
+cgroup_pids() { cat "$CG_PATH/cgroup.procs"; }
 all_gone() {
 	local pid
 	for pid in "$@"; do pid_gone "$pid" || return 1; done
@@ -83,8 +86,9 @@ destroy_unkillable() {
 	printf '%s\n' "$1" >> "$XL_CONF"
 	FAKE_HV_UNKILLABLE=1 xl create "$T/f.cfg"
 	hv=$(xenstore-read /libxl/1/hv-pid)
-	[ -n "$(xenstore-read /libxl/1/cgroup)" ] || skip "no cgroup for the domain on this host"
-	CG_PIDS=$(cgroup_pids 1)
+	CG_PATH=$(xenstore-read /libxl/1/cgroup)
+	[ -n "$CG_PATH" ] || skip "no cgroup for the domain on this host"
+	CG_PIDS=$(cgroup_pids)
 	[ "$(echo $CG_PIDS | wc -w)" -ge 2 ] # xenon-hv and its child
 	! grep -q -- --control "/proc/$hv/cmdline"
 	run timeout 120 xl destroy f1
