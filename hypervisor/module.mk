@@ -44,7 +44,7 @@ HV_BLK_OBJS := hypervisor/virtio_blk.o hypervisor/blk_backing.o hypervisor/blk_i
 	hypervisor/migvdev.o $(MIGSTREAM_OBJS)
 $(eval $(call unit_test,tests/unit/hv_blk-test,tests/unit/hv_blk-test.o $(HV_BLK_OBJS) $(COMMON_OBJS),-pthread -luring))
 $(eval $(call fuzzer,hypervisor/hv-vdev-spec-fuzz,tests/fuzz/hv-vdev-spec-fuzz.c hypervisor/vdev_spec.c common/log.c common/strutil.c,))
-$(eval $(call fuzzer,hypervisor/hv-blk-fuzz,tests/fuzz/hv-blk-fuzz.c $(HV_BLK_OBJS:.o=.c) common/log.c common/strutil.c,-pthread -luring))
+$(eval $(call fuzzer,hypervisor/hv-blk-fuzz,tests/fuzz/hv-blk-fuzz.c $(HV_BLK_OBJS:.o=.c) common/buf.c common/iov.c common/log.c common/strutil.c,-pthread -luring))
 
 # virtio-net over a real tap (tests/unit/hv_net-test.c: a network namespace of its own, or the tap it is given).
 HV_NET_TEST_OBJS := tests/unit/hv_net-test.o hypervisor/virtio_net.o hypervisor/virtio_net_tx.o hypervisor/virtio_net_rx.o hypervisor/ratelimit.o hypervisor/tap.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/loglimit.o hypervisor/virtq.o hypervisor/hvctl_open.o
