@@ -267,7 +267,8 @@ static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t fram
 		if (fits && gate_open(r) && drained(r))
 			break;
 		counted += !fits;
-		t = now;
+		/* the next rate from here: a wait for the gate or the drain is no sending */
+		t = hv_now_ns(CLOCK_MONOTONIC);
 		bytes = r->w->bytes;
 		rc = send_bits(r, bits, frames, &count);
 	}
