@@ -37,7 +37,7 @@ int libxl__hv_socket_path(libxl_ctx *ctx, uint32_t domid, char *buf, size_t len)
  * anything else listening there is not that domain's. Not recorded yet
  * (being built): nothing to compare with.
  */
-static int check_peer(libxl_ctx *ctx, uint32_t domid, int fd)
+int libxl__hv_check_peer(libxl_ctx *ctx, uint32_t domid, int fd)
 {
 	int recorded = libxl__read_pid(ctx, domid, "hv-pid");
 	struct ucred cred;
@@ -67,7 +67,7 @@ void libxl__hv_keep_fd(libxl_ctx *ctx, uint32_t domid, int fd)
 /*
  * A domain just restored may not have renamed its control socket into place
  * yet (xenon-hv asks its root helper while it reads no request): its hidden
- * name then, the same xenon-hv (check_peer says so too).
+ * name then, the same xenon-hv (libxl__hv_check_peer says so too).
  */
 static int connect_incoming(libxl_ctx *ctx, uint32_t domid, int *fd)
 {
@@ -78,7 +78,7 @@ static int connect_incoming(libxl_ctx *ctx, uint32_t domid, int *fd)
 		rc = libxl__hv_connect_restored(path, fd); /* (or its own name, renamed meanwhile) */
 	if (rc == -ENOENT || rc == -ECONNREFUSED)
 		return -ESRCH;
-	if (rc == 0 && (rc = check_peer(ctx, domid, *fd)) < 0)
+	if (rc == 0 && (rc = libxl__hv_check_peer(ctx, domid, *fd)) < 0)
 		close(*fd);
 	return rc;
 }
@@ -119,7 +119,7 @@ int libxl__hv_connect_own(libxl_ctx *ctx, uint32_t domid, int *fd)
 	rc = hvctl_connect_timeout(path, LIBXL__HV_TIMEOUT_MS, fd);
 	if (rc == -ENOENT || rc == -ECONNREFUSED)
 		return -ESRCH;
-	if (rc == 0 && (rc = check_peer(ctx, domid, *fd)) < 0)
+	if (rc == 0 && (rc = libxl__hv_check_peer(ctx, domid, *fd)) < 0)
 		close(*fd);
 	return rc;
 }

@@ -223,6 +223,8 @@ int libxl__ensure_host_nodes(libxl_ctx *ctx);
 /* xl.conf(5) sandbox_uid_base's default: domain N's xenon-hv runs as uid and gid base + N. */
 #define LIBXL__SANDBOX_UID_BASE 1879048192u /* 0x70000000, as xenon-hv's own default */
 int libxl__hv_socket_path(libxl_ctx *ctx, uint32_t domid, char *buf, size_t len);
+/* fd's other end is the domain's recorded xenon-hv (SO_PEERCRED): 0, or -EPROTO (said). */
+int libxl__hv_check_peer(libxl_ctx *ctx, uint32_t domid, int fd);
 /* Connect to the domain's control socket (calls on *fd time out, see
  * above); -ESRCH when xenon-hv is gone. A connection the context keeps
  * for the domain (libxl_domain_hv_keep) is lent: *fd is a dup of it. */

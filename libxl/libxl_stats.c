@@ -84,7 +84,9 @@ static int probe_connect(libxl_ctx *ctx, struct probe *p)
 		return errno == ENOENT || errno == ECONNREFUSED ? -ESRCH
 		       : errno == EAGAIN			? -ETIMEDOUT
 								: -errno;
-	return probe_ask(p);
+	/* as every other connection to it: the statistics are the recorded xenon-hv's or none */
+	rc = libxl__hv_check_peer(ctx, p->d->domid, p->fd);
+	return rc < 0 ? rc : probe_ask(p);
 }
 
 /* On the connection the last sample kept, else a new one. */

@@ -369,6 +369,12 @@ hv_nspid() { nspid_of "$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")"; }
 	run timeout 60 xl pause f1
 	[ "$status" -eq 1 ]
 	[[ $output == *"domain 1: its control socket is held by pid $hv, not by its xenon-hv (pid $OTHER_PID): refused"* ]]
+	# xentop's statistics too (a connection of its own): none from that socket, so
+	# not shown running or blocked (the other process's answers would say so)
+	run timeout 60 xentop -b -i 1
+	[ "$status" -eq 0 ]
+	state=$(awk '$1 == "f1" { print $2 }' <<< "$output")
+	[ -n "$state" ] && [[ $state != *r* && $state != *b* ]]
 	xenstore-write /libxl/1/hv-pid "$hv"
 	xl pause f1
 	[ "$(state_of f1)" = "--p---" ]
