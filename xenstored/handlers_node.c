@@ -375,6 +375,10 @@ int do_set_perms(struct req *r)
 	/* only dom0 gives a node away */
 	if (!rc && !r->conn->who.priv && perms[0].id != n->perms[0].id)
 		rc = -EPERM;
+	/* the list counts in the node's size (5 bytes an entry, as over_node_size) */
+	if (!rc && !r->conn->who.priv && path[0] != '@' &&
+	    (size_t)n->vlen + n->kids_len + count * 5 > quota_limit[QUOTA_NODE_SIZE])
+		rc = -ENOSPC;
 	if (!rc && path[0] == '@')
 		special_set_perms(n, perms, count);
 	else if (!rc)

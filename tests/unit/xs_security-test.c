@@ -30,6 +30,29 @@ static void test_set_perms_needs_ownership(void)
 	freeconn(h);
 }
 
+/* A longer permission list counts in the node's size: a guest's SET_PERMS may not take it over the quota. */
+static void test_set_perms_within_node_size(void)
+{
+	struct conn *d0 = mkconn(), *g;
+	char buf[2100];
+
+	WRITE(d0, 0, "/local/domain/16", "");
+	RQ(d0, XS_SET_PERMS, 0, "/local/domain/16\0n16");
+	g = become(16);
+	/* 2030 bytes and one entry (5): 2035 of 2048 */
+	memcpy(buf, "p", 2);
+	memset(buf + 2, 'v', 2030);
+	CHECK_STR(rq(g, XS_WRITE, 0, buf, 2 + 2030), "OK");
+	CHECK_STR(RQ(g, XS_SET_PERMS, 0, "p\0n16\0r1\0r2\0r3"), "ENOSPC"); /* 2050 */
+	RQ(g, XS_GET_PERMS, 0, "p");
+	CHECK(last_len == 4 && !memcmp(last, "n16", 4));	   /* as it was */
+	CHECK_STR(RQ(g, XS_SET_PERMS, 0, "p\0n16\0r1\0r2"), "OK"); /* 2045 */
+	/* dom0: no quota */
+	CHECK_STR(RQ(d0, XS_SET_PERMS, 0, "/local/domain/16/p\0n16\0r1\0r2\0r3\0r4"), "OK");
+	freeconn(d0);
+	freeconn(g);
+}
+
 /* A big WRITE a guest may not make answers EACCES, whether the node exists or not. */
 static void test_write_checks_permission_before_size(void)
 {
@@ -361,6 +384,7 @@ int main(void)
 	xenstored_new_store();
 	xenstored_init_store();
 	RUN(test_set_perms_needs_ownership);
+	RUN(test_set_perms_within_node_size);
 	RUN(test_write_checks_permission_before_size);
 	RUN(test_child_names_count_in_node_size);
 	RUN(test_tx_over_limit_can_end);
