@@ -24,16 +24,20 @@ bool ratelimit_on(const struct ratelimit *r)
  * interval starts on the grid of the first (a late caller does not shift it). */
 static void refill(struct ratelimit *r, uint64_t now_ns)
 {
-	uint64_t begun, owed;
+	uint64_t begun, owed, paid_by;
 
 	if (now_ns < r->next_ns)
 		return;
 	begun = (now_ns - r->next_ns) / r->interval_ns + 1;
 	owed = r->left < 0 ? (uint64_t)-r->left : 0;
-	if (begun > owed / r->budget) /* enough to pay it all (no overflow) */
+	paid_by = owed / r->budget + 1; /* the interval whose budget pays the last of it */
+	if (begun > paid_by) {
 		r->left = (int64_t)r->budget;
-	else
-		r->left += (int64_t)(begun * r->budget);
+	} else { /* begun * budget <= owed + budget: no overflow */
+		int64_t left = (int64_t)(begun * r->budget) - (int64_t)owed;
+
+		r->left = left < (int64_t)r->budget ? left : (int64_t)r->budget;
+	}
 	r->next_ns += begun * r->interval_ns;
 }
 

@@ -64,6 +64,22 @@ static void test_oversized(void)
 	CHECK(ratelimit_take(&r, 1000, 50 * MS));
 }
 
+/* A debt that is not a whole number of budgets: the interval that pays its
+ * last part keeps only what is left of its budget (3500 at 1000 a 10 ms
+ * interval: 500 at 40 ms, not 1000). */
+static void test_debt_paid_in_part(void)
+{
+	struct ratelimit r;
+
+	ratelimit_init(&r, 1000, 10000, 0);
+	CHECK(ratelimit_take(&r, 3500, 0)); /* owes 2500 */
+	CHECK(!ratelimit_take(&r, 1, 29 * MS));
+	CHECK(!ratelimit_take(&r, 600, 30 * MS));
+	CHECK(ratelimit_take(&r, 500, 30 * MS));
+	CHECK(!ratelimit_take(&r, 1, 30 * MS));
+	CHECK(ratelimit_take(&r, 1000, 40 * MS));
+}
+
 /* A guest sending 64 KiB frames (TSO) to a rate=1Mb/s@20ms vif (2500
  * bytes an interval): over 2 s it gets 100 budgets and one frame, not a
  * frame an interval. */
@@ -114,6 +130,7 @@ int main(void)
 	RUN(test_budget_per_interval);
 	RUN(test_no_hoarding);
 	RUN(test_oversized);
+	RUN(test_debt_paid_in_part);
 	RUN(test_oversized_long_run);
 	RUN(test_huge_debt_and_idle);
 	RUN(test_long_run_bound);
