@@ -36,6 +36,14 @@ local_teardown() {
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -f "$T/ssh/sshd.log" ]; then
 		sed 's/^/# sshd: /' "$T/ssh/sshd.log" >&2
 	fi
+	# a failed test shows what each host's xenon-hvs and monitors logged (a
+	# domain once vanished from B after a migration that succeeded; nothing said why)
+	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${HOSTS_DIR:-}" ]; then
+		local f
+		for f in "$HOSTS_DIR"/[ab]/log/*.log; do
+			[ -f "$f" ] && tail -n 20 "$f" | sed "s|^|# ${f#"$HOSTS_DIR"/}: |" >&2
+		done
+	fi
 	hosts_stop
 }
 
