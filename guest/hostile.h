@@ -8,6 +8,7 @@
 #ifndef GUEST_HOSTILE_H
 #define GUEST_HOSTILE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct device;
@@ -36,6 +37,16 @@ void hostile_put_desc(volatile struct virtq_desc *t, unsigned int i, uint64_t ad
 		      uint16_t flags, uint16_t next);
 /* Offer head (any number: the guest's to choose), the avail index moved by idx_step; ring. */
 void hostile_offer(struct device *dev, struct virtq *q, uint16_t head, uint16_t idx_step);
+/* The device's status register (each read an exit to xenon-hv) read afresh
+ * into *status once now reaches *next, which then moves on by
+ * HOSTILE_STATUS_EVERY_NS; true if it asks for a reset. The wait loops
+ * check the used ring, which is memory, on every turn and the register
+ * only that often: a nested run's emulated AMD-V now and then corrupts a
+ * vCPU's state (tests/nested-kvm), and a register read on every turn made
+ * the hostile net case by far the suite's largest source of exits, which
+ * are chances for it. */
+#define HOSTILE_STATUS_EVERY_NS 1000000ULL
+bool hostile_needs_reset(struct device *dev, uint64_t now, uint64_t *next, uint32_t *status);
 /* Wait up to ms for q's used index to move past q->last_used (1), the device to need a reset
  * (0), or -ETIMEDOUT; *status is the device status last read. q NULL: only the reset. */
 int hostile_wait(struct device *dev, struct virtq *q, uint64_t ms, uint32_t *status);

@@ -110,12 +110,11 @@ static uint32_t used_tag(struct virtq *rx, uint16_t e)
  * Other frames (left from before) are skipped, their buffers offered again. */
 static int first_back(struct device *dev, struct virtq *rx, uint32_t a, uint32_t b, uint64_t ms, uint32_t *st)
 {
-	uint64_t end = clock_ns() + ms * 1000000ULL;
+	uint64_t now = clock_ns(), end = now + ms * 1000000ULL, next = 0;
 	uint32_t tag;
 
 	do {
-		*st = mmio_read32(dev->vdev.base + REG_STATUS);
-		if (*st & VIRTIO_STATUS_NEEDS_RESET)
+		if (hostile_needs_reset(dev, now, &next, st))
 			return -EIO;
 		while (rx->used->idx != rx->last_used) {
 			tag = used_tag(rx, rx->last_used);
@@ -125,8 +124,10 @@ static int first_back(struct device *dev, struct virtq *rx, uint32_t a, uint32_t
 				      (uint16_t)(rx->used->ring[rx->last_used++ % rx->size].id % NRX), 1);
 		}
 		cpu_relax();
-	} while (clock_ns() < end);
-	return -ETIMEDOUT;
+		now = clock_ns();
+	} while (now < end);
+	*st = mmio_read32(dev->vdev.base + REG_STATUS);
+	return *st & VIRTIO_STATUS_NEEDS_RESET ? -EIO : -ETIMEDOUT;
 }
 
 /* Both queues up with features: the tx queue (the rx queue is the one before it), or NULL (said). */
@@ -352,8 +353,9 @@ static void tx_flood(struct device *dev)
 {
 	struct virtq *tx = net_up(dev, 0), *rx;
 	unsigned long sent = 0, back = 0;
-	uint64_t t0, end;
+	uint64_t t0, end, now, next = 0;
 	unsigned int i;
+	uint32_t st;
 
 	if (!tx)
 		return;
@@ -363,12 +365,13 @@ static void tx_flood(struct device *dev)
 	for (i = 0; i < tx->size; i++)
 		hostile_put_desc(tx->desc, i, (uintptr_t)txf[0], HDR + BIG, 0, 0);
 	offer_all(dev, tx, tx->size);
-	t0 = clock_ns();
+	now = t0 = clock_ns();
 	end = t0 + FLOOD_MS * 1000000ULL;
-	while (clock_ns() < end && !(mmio_read32(dev->vdev.base + REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET)) {
+	while (now < end && !hostile_needs_reset(dev, now, &next, &st)) {
 		/* rx first: a frame is used on tx before it can come back */
 		back += recycle(dev, rx);
 		sent += recycle(dev, tx);
+		now = clock_ns();
 	}
 	hostile_say("%s: %lu frames of %u bytes sent, %lu came back, in %lu ms\n", dev->name, sent, BIG, back,
 		    (unsigned long)((clock_ns() - t0) / 1000000));

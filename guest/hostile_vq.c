@@ -99,19 +99,31 @@ void hostile_offer(struct device *dev, struct virtq *q, uint16_t head, uint16_t 
 	wr(dev, REG_QUEUE_NOTIFY, q->index);
 }
 
+bool hostile_needs_reset(struct device *dev, uint64_t now, uint64_t *next, uint32_t *status)
+{
+	if (now < *next)
+		return false;
+	*next = now + HOSTILE_STATUS_EVERY_NS;
+	*status = rd(dev, REG_STATUS);
+	return *status & VIRTIO_STATUS_NEEDS_RESET;
+}
+
 int hostile_wait(struct device *dev, struct virtq *q, uint64_t ms, uint32_t *status)
 {
-	uint64_t end = clock_ns() + ms * 1000000ULL;
+	uint64_t now = clock_ns(), end = now + ms * 1000000ULL, next = 0;
 
 	do {
-		*status = rd(dev, REG_STATUS);
-		if (*status & VIRTIO_STATUS_NEEDS_RESET)
+		if (hostile_needs_reset(dev, now, &next, status))
 			return 0;
-		if (q && q->used->idx != q->last_used)
-			return 1;
+		if (q && q->used->idx != q->last_used) {
+			*status = rd(dev, REG_STATUS);
+			return *status & VIRTIO_STATUS_NEEDS_RESET ? 0 : 1;
+		}
 		cpu_relax();
-	} while (clock_ns() < end);
-	return -ETIMEDOUT;
+		now = clock_ns();
+	} while (now < end);
+	*status = rd(dev, REG_STATUS);
+	return *status & VIRTIO_STATUS_NEEDS_RESET ? 0 : -ETIMEDOUT;
 }
 
 void hostile_say_outcome(struct device *dev, const char *what, int rc, uint32_t status, const char *done)
