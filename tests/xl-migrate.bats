@@ -43,6 +43,12 @@ local_teardown() {
 		for f in "$HOSTS_DIR"/[ab]/log/*.log; do
 			[ -f "$f" ] && tail -n 20 "$f" | sed "s|^|# ${f#"$HOSTS_DIR"/}: |" >&2
 		done
+		# and where each guest still running had got to (a nested guest once
+		# printed nothing for 30 s, its xenon-hv silent: tests/nested-kvm)
+		for f in "$HOSTS_DIR"/[ab]/run/domains/*.sock; do
+			[ -S "$f" ] && timeout 5 hvctl "$f" console 2>/dev/null | tr -d '\r' | tail -n 15 |
+				sed "s|^|# ${f#"$HOSTS_DIR"/} console: |" >&2
+		done
 	fi
 	hosts_stop
 }
