@@ -114,10 +114,11 @@ int do_read(struct req *r)
 	return rc ? rc : reply(r, n->value, n->vlen);
 }
 
-/* Would n, given a value of vlen bytes, pass the node-size quota (guests only)? */
-static bool over_node_size(const struct req *r, uint32_t vlen, const struct node *n)
+/* Would n, with a value of vlen bytes and nperms permission entries (5 bytes each), pass
+ * the node-size quota (guests only)? */
+static bool over_node_size(const struct req *r, uint32_t vlen, const struct node *n, unsigned nperms)
 {
-	uint32_t size = vlen + n->kids_len + n->nperms * 5;
+	uint32_t size = vlen + n->kids_len + nperms * 5;
 
 	return !r->conn->who.priv && size > quota_limit[QUOTA_NODE_SIZE];
 }
@@ -226,7 +227,7 @@ int do_write(struct req *r)
 		rc = create_path(r, path, value, vlen);
 	else if (!perm_can(&r->conn->who, n, XS_PERM_WRITE))
 		rc = -EACCES;
-	else if (over_node_size(r, vlen, n))
+	else if (over_node_size(r, vlen, n, n->nperms))
 		rc = -ENOSPC;
 	else if (!(rc = store_set_value(r->st, n, value, vlen)))
 		emit_change(r, path, n->perms, n->nperms, false);
@@ -375,9 +376,8 @@ int do_set_perms(struct req *r)
 	/* only dom0 gives a node away */
 	if (!rc && !r->conn->who.priv && perms[0].id != n->perms[0].id)
 		rc = -EPERM;
-	/* the list counts in the node's size (5 bytes an entry, as over_node_size) */
-	if (!rc && !r->conn->who.priv && path[0] != '@' &&
-	    (size_t)n->vlen + n->kids_len + count * 5 > quota_limit[QUOTA_NODE_SIZE])
+	/* the list counts in the node's size */
+	if (!rc && path[0] != '@' && over_node_size(r, n->vlen, n, count))
 		rc = -ENOSPC;
 	if (!rc && path[0] == '@')
 		special_set_perms(n, perms, count);
