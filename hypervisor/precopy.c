@@ -12,7 +12,10 @@
  * gate's fd is readable or closed: the receiver has built the domain's copy
  * (spawned its xenon-hv, made its taps and run their scripts) while this
  * sent memory, so that none of that is downtime. Meanwhile the rounds go
- * on, each after a wait on the gate, without counting towards MAX_ROUNDS.
+ * on, each after a wait on the gate, without counting towards MAX_ROUNDS;
+ * a guest that never converges is not paused before the gate opens either
+ * (its rounds spent, it waits as one that converged: a loaded receiver once
+ * ran its disk's script after the source had paused).
  */
 #include "hypervisor/migstate.h"
 
@@ -251,7 +254,7 @@ static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t fram
 	unsigned counted = 1;
 	int rc = round0(r);
 
-	for (r->res->rounds = 1; !rc && counted < MAX_ROUNDS; r->res->rounds++) {
+	for (r->res->rounds = 1; !rc; r->res->rounds++) {
 		uint64_t now = hv_now_ns(CLOCK_MONOTONIC), sent = r->w->bytes - bytes;
 		uint64_t rate = sent * 1000000000ULL / (now - t + 1); /* bytes/s of the last round */
 		int fits;
@@ -264,9 +267,14 @@ static int rounds(struct round *r, uint64_t *bits, uint64_t words, uint64_t fram
 			count += __builtin_popcountll(bits[i]);
 		/* the rest fits the downtime target (or nothing is left): send it paused */
 		fits = !count || (rate && count * MIG_PAGE_SIZE * 1000000000ULL / rate <= max_downtime_ns);
-		if (fits && gate_open(r) && drained(r))
-			break;
 		counted += !fits;
+		if (!fits && counted == MAX_ROUNDS)
+			log_info("save: %u rounds and the guest still writes memory faster than it goes: "
+				 "pausing it for the rest (longer than the downtime target)",
+				 MAX_ROUNDS);
+		/* or the rounds are spent; either way only once the receiver is ready */
+		if ((fits || counted >= MAX_ROUNDS) && gate_open(r) && drained(r))
+			break;
 		/* the next rate from here: a wait for the gate or the drain is no sending */
 		t = hv_now_ns(CLOCK_MONOTONIC);
 		bytes = r->w->bytes;
