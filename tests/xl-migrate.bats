@@ -46,11 +46,28 @@ local_teardown() {
 		# and where each guest still running had got to (a nested guest once
 		# printed nothing for 30 s, its xenon-hv silent: tests/nested-kvm)
 		for f in "$HOSTS_DIR"/[ab]/run/domains/*.sock; do
-			[ -S "$f" ] && timeout 5 hvctl "$f" console 2>/dev/null | tr -d '\r' | tail -n 15 |
+			[ -S "$f" ] || continue
+			timeout 5 hvctl "$f" console 2>/dev/null | tr -d '\r' | tail -n 15 |
 				sed "s|^|# ${f#"$HOSTS_DIR"/} console: |" >&2
+			hv_threads "$f" | sed "s|^|# ${f#"$HOSTS_DIR"/} |" >&2
 		done
 	fi
 	hosts_stop
+}
+
+# hv_threads SOCKET: what a failed test shows of a guest's xenon-hv: its
+# state and vCPU times, and where each of its threads is (in KVM_RUN, or
+# waiting in xenon-hv: a guest that stopped ticking tells which this way).
+hv_threads() {
+	local info pid t
+	info=$(timeout 5 hvctl "$1" info 2>&1) || true
+	grep -E '^(state|vcpu[0-9]+|dirty log):' <<<"$info"
+	pid=$(awk '$1 == "pid:" { print $2 }' <<<"$info")
+	for t in /proc/"${pid:-none}"/task/*; do
+		[ -d "$t" ] || continue
+		echo "thread ${t##*/} $(cat "$t/comm") state $(awk '{ print $3 }' "$t/stat") in $(cat "$t/wchan")"
+		head -n 4 "$t/stack" 2>/dev/null | sed 's/^/    /'
+	done
 }
 
 # loops_backing IMAGE N: exactly N loop devices back IMAGE.
