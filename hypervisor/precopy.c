@@ -205,7 +205,8 @@ static int gate_open(struct round *r)
 
 	if (r->gate < 0)
 		return 1;
-	if (poll(&p, 1, 0) != 0) {
+	/* readable, closed or gone (POLLNVAL); not an interrupted poll (-1) */
+	if (poll(&p, 1, 0) > 0) {
 		r->gate = -1;
 		return 1;
 	}
@@ -215,7 +216,7 @@ static int gate_open(struct round *r)
 		r->gate = -1;
 		return 1;
 	}
-	if (poll(&p, 1, GATE_WAIT_MS) != 0)
+	if (poll(&p, 1, GATE_WAIT_MS) > 0)
 		r->gate = -1;
 	return 0;
 }
