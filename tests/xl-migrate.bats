@@ -36,20 +36,21 @@ local_teardown() {
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -f "$T/ssh/sshd.log" ]; then
 		sed 's/^/# sshd: /' "$T/ssh/sshd.log" >&2
 	fi
-	# a failed test shows what each host's xenon-hvs and monitors logged (a
-	# domain once vanished from B after a migration that succeeded; nothing said why)
+	# a failed test shows where each guest still running had got to (a
+	# nested guest once stopped, its xenon-hv silent: tests/nested-kvm), then
+	# what each host's xenon-hvs and monitors logged (a domain once vanished
+	# from B after a migration that succeeded; nothing said why). Short and
+	# in that order: what CI keeps of a failure is its first few lines.
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${HOSTS_DIR:-}" ]; then
 		local f
-		for f in "$HOSTS_DIR"/[ab]/log/*.log; do
-			[ -f "$f" ] && tail -n 20 "$f" | sed "s|^|# ${f#"$HOSTS_DIR"/}: |" >&2
-		done
-		# and where each guest still running had got to (a nested guest once
-		# printed nothing for 30 s, its xenon-hv silent: tests/nested-kvm)
 		for f in "$HOSTS_DIR"/[ab]/run/domains/*.sock; do
 			[ -S "$f" ] || continue
-			timeout 5 hvctl "$f" console 2>/dev/null | tr -d '\r' | tail -n 15 |
-				sed "s|^|# ${f#"$HOSTS_DIR"/} console: |" >&2
 			hv_threads "$f" | sed "s|^|# ${f#"$HOSTS_DIR"/} |" >&2
+			timeout 5 hvctl "$f" console 2>/dev/null | tr -d '\r' | tail -n 3 |
+				sed "s|^|# ${f#"$HOSTS_DIR"/} console: |" >&2
+		done
+		for f in "$HOSTS_DIR"/[ab]/log/*.log; do
+			[ -f "$f" ] && tail -n 10 "$f" | sed "s|^|# ${f#"$HOSTS_DIR"/}: |" >&2
 		done
 	fi
 	hosts_stop
@@ -61,12 +62,12 @@ local_teardown() {
 hv_threads() {
 	local info pid t
 	info=$(timeout 5 hvctl "$1" info 2>&1) || true
-	grep -E '^(state|vcpu[0-9]+|dirty log):' <<<"$info"
+	grep -E '^(state|vcpu[0-9]+|dirty log):' <<<"$info" || true
 	pid=$(awk '$1 == "pid:" { print $2 }' <<<"$info")
 	for t in /proc/"${pid:-none}"/task/*; do
 		[ -d "$t" ] || continue
-		echo "thread ${t##*/} $(cat "$t/comm") state $(awk '{ print $3 }' "$t/stat") in $(cat "$t/wchan")"
-		head -n 4 "$t/stack" 2>/dev/null | sed 's/^/    /'
+		echo "thread ${t##*/} state $(awk '{ print $3 }' "$t/stat") in $(cat "$t/wchan")," \
+			"$(head -n 3 "$t/stack" 2>/dev/null | awk '{ printf "%s ", $2 }')"
 	done
 }
 
@@ -476,13 +477,18 @@ sys.stdout.buffer.write(b"xl migration sender\x27s token: " + b"5a" * 16 + b"\n"
 	dev_guest dv1 "script=$T/stamp-block,"
 	loops_backing "$T/dv1.img" 1
 	run xl migrate --debug -s "$T/to-b" dv1 hostb
+	local added sent after
+	added=$(tail -n 1 "$T/block-adds")
+	sent=$(stamp "$output" migrate 'stream sent')
+	after=$(sed -n 's/^migrate: .* stream sent (pause + \([0-9.]*\) ms)$/\1/p' <<<"$output")
+	# first: what CI keeps of a failure's output is its beginning
+	echo "B's script added at $added; stream sent at $sent, $after ms after the pause;" \
+		"$(grep -o '[0-9]* rounds' <<<"$output")"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	wait_for 10 nothing_left
 	[ "$(wc -l <"$T/block-adds")" -eq 2 ] # A's create, B's receive
-	awk -v a="$(tail -n 1 "$T/block-adds")" -v s="$(stamp "$output" migrate 'stream sent')" \
-		-v p="$(sed -n 's/^migrate: .* stream sent (pause + \([0-9.]*\) ms)$/\1/p' <<<"$output")" \
-		'BEGIN { exit !(a > 0 && s > 0 && p != "" && a < s - p / 1000) }'
+	awk -v a="$added" -v s="$sent" -v p="$after" 'BEGIN { exit !(a > 0 && s > 0 && p != "" && a < s - p / 1000) }'
 	on_b guest_type dv1 "blk read xvda 3"
 	wait_for 20 on_b console_has dv1 '|written-on-a'
 	on_b xl destroy dv1
