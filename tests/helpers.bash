@@ -63,9 +63,33 @@ wait_for() {
 	until "$@"; do
 		if [ $SECONDS -ge $end ]; then
 			echo "wait_for: gave up after ${limit}s on: $*${LEFT:+ (left: $LEFT)}" >&2
+			guests_state >&2
 			return 1
 		fi
 		sleep 0.02
+	done
+}
+
+# guests_state: where each guest running on this host has got to, for a
+# failure's output: its xenon-hv's state and vCPU times, where each of its
+# threads is (in KVM_RUN or waiting in xenon-hv), its last console lines.
+# Nested guests have stopped now and then, their xenon-hv silent
+# (tests/nested-kvm): this tells the emulation's defect from ours.
+guests_state() {
+	local f info pid t
+	for f in "${XENON_RUNDIR:-/nonexistent}"/domains/*.sock; do
+		[ -S "$f" ] || continue
+		info=$(timeout 5 hvctl "$f" info 2>&1) || true
+		pid=$(awk '$1 == "pid:" { print $2 }' <<<"$info")
+		{
+			grep -E '^(name|state|vcpu[0-9]+|dirty log):' <<<"$info" || true
+			for t in /proc/"${pid:-none}"/task/*; do
+				[ -d "$t" ] || continue
+				echo "thread ${t##*/} state $(awk '{ print $3 }' "$t/stat") in $(cat "$t/wchan")," \
+					"$(head -n 3 "$t/stack" 2>/dev/null | awk '{ printf "%s ", $2 }')"
+			done
+			timeout 5 hvctl "$f" console 2>/dev/null | tr -d '\r' | tail -n 3 | sed 's/^/console: /'
+		} | sed "s|^|# $(basename "${XENON_RUNDIR%/run}")/${f##*/} |"
 	done
 }
 

@@ -43,32 +43,13 @@ local_teardown() {
 	# in that order: what CI keeps of a failure is its first few lines.
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${HOSTS_DIR:-}" ]; then
 		local f
-		for f in "$HOSTS_DIR"/[ab]/run/domains/*.sock; do
-			[ -S "$f" ] || continue
-			hv_threads "$f" | sed "s|^|# ${f#"$HOSTS_DIR"/} |" >&2
-			timeout 5 hvctl "$f" console 2>/dev/null | tr -d '\r' | tail -n 3 |
-				sed "s|^|# ${f#"$HOSTS_DIR"/} console: |" >&2
-		done
+		on_a guests_state >&2
+		on_b guests_state >&2
 		for f in "$HOSTS_DIR"/[ab]/log/*.log; do
 			[ -f "$f" ] && tail -n 10 "$f" | sed "s|^|# ${f#"$HOSTS_DIR"/}: |" >&2
 		done
 	fi
 	hosts_stop
-}
-
-# hv_threads SOCKET: what a failed test shows of a guest's xenon-hv: its
-# state and vCPU times, and where each of its threads is (in KVM_RUN, or
-# waiting in xenon-hv: a guest that stopped ticking tells which this way).
-hv_threads() {
-	local info pid t
-	info=$(timeout 5 hvctl "$1" info 2>&1) || true
-	grep -E '^(state|vcpu[0-9]+|dirty log):' <<<"$info" || true
-	pid=$(awk '$1 == "pid:" { print $2 }' <<<"$info")
-	for t in /proc/"${pid:-none}"/task/*; do
-		[ -d "$t" ] || continue
-		echo "thread ${t##*/} state $(awk '{ print $3 }' "$t/stat") in $(cat "$t/wchan")," \
-			"$(head -n 3 "$t/stack" 2>/dev/null | awk '{ printf "%s ", $2 }')"
-	done
 }
 
 # loops_backing IMAGE N: exactly N loop devices back IMAGE.
