@@ -186,3 +186,31 @@ nested_suites() {
 	[[ $output == *"reported but not selected, or twice: on_reboot=destroy in single quotes"* ]]
 	[[ $output != *"not ok 0"* ]]
 }
+
+@test "tests/nested-kvm's second run: the failed tests by name, a filter for exactly those, and each counted once" {
+	mk_tmp
+	nested_suites
+	. "$XENON_TOP"/tests/nested-kvm-names.bash
+	cd "$T"
+	bats --tap --timing a.bats b.bats > full.tap || true
+	tests_in_order "" a.bats b.bats > spelled
+	tap_name < spelled > selected
+	failed_in full.tap > failed
+	[ "$(cat failed)" = "last one" ]
+	# a test bats timed out: the note after its time is no part of its name
+	echo 'not ok 9 plain in 240001ms # timeout after 240s' > timeout.tap
+	[ "$(failed_in timeout.tap)" = plain ] && [ "$(reported timeout.tap)" = plain ]
+	# two to run again, one with escaped quotes: found as the suites spell them
+	{ sed -n 2p selected; cat failed; } > failed2
+	mapfile -t all < spelled
+	tests_named failed2 "${all[@]}" > again
+	diff <(sed -n '2p;7p' spelled) again
+	mapfile -t todo < again
+	bats --tap --timing --filter "$(lines "${todo[@]}" | as_filter)" a.bats b.bats > again.tap || true
+	diff <(tap_name < again) <(reported again.tap)
+	# their first reports dropped, the second run's counted: each test once
+	{ unreported <(reported full.tap) failed2; reported again.tap; } > reports
+	run check_count selected reports
+	echo "$output"
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+}

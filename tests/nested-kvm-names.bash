@@ -29,7 +29,12 @@ tap_name() { sed -E 's/\\\\/\x02/g; s/\\"/\x01/g; s/\\\$/$/g; s/\\`/`/g; s/"//g;
 # reported LOG: the names of the tests a machine's console LOG reports, one a
 # line (bats --timing: each result line says "in N ms" after the name, before
 # a skip's reason)
-reported() { sed -nE 's/^(ok|not ok) [0-9]+ (.*)$/\2/p' "$1" | sed -E 's/ # skip.*$//; s/ in [0-9]+ms$//'; }
+reported() { sed -nE 's/^(ok|not ok) [0-9]+ (.*)$/\2/p' "$1" | result_name; }
+# failed_in LOG: the names of the tests LOG reports failed, one a line
+failed_in() { sed -nE 's/^not ok [0-9]+ (.*)$/\1/p' "$1" | result_name; }
+# result_name: a result line's name, its time and a skip's reason or a
+# timeout's note (bats: "NAME in 5ms # timeout after 240s") left out
+result_name() { sed -E 's/ in [0-9]+ms( # (skip|timeout).*)?$//; s/ # skip.*$//'; }
 # as_filter: names on stdin as one bats --filter regex that selects exactly those
 as_filter() { sed -E "s/[][\\\\.^\$*+?(){}|]/\\\\&/g" | paste -sd'|' | sed -E 's/^(.+)$/^(\1)$/'; }
 # unreported A B: the lines of file A that file B does not account for, each
@@ -40,11 +45,24 @@ unreported() { awk -F '\t' 'FILENAME == ARGV[1] { n[$0]++; next } n[$1] > 0 { n[
 # tests_left LOG NAME...: the NAMEs (as the suites spell them, in the order
 # given) that the results in LOG do not account for
 tests_left() {
-	local log=$1 t
+	local log=$1
 	shift
-	unreported <(lines "$@" | while IFS= read -r t; do
+	unreported <(with_tap_names "$@") <(reported "$log")
+}
+# tests_named FILE NAME...: the NAMEs (as the suites spell them, in the order
+# given) whose TAP spelling is a line of FILE, each line standing for one
+tests_named() {
+	local names=$1
+	shift
+	awk -F '\t' 'FILENAME == ARGV[1] { n[$0]++; next } n[$1] > 0 { n[$1]--; print $2 }' "$names" \
+		<(with_tap_names "$@")
+}
+# with_tap_names NAME...: "TAP-NAME<tab>NAME" for each NAME, a line each
+with_tap_names() {
+	local t
+	lines "$@" | while IFS= read -r t; do
 		printf '%s\t%s\n' "$(printf '%s\n' "$t" | tap_name)" "$t"
-	done) <(reported "$log")
+	done
 }
 # check_count SELECTED REPORTS: quiet (status 0) when the names in REPORTS
 # (TAP spelling, every machine's) account for those in SELECTED once each;
