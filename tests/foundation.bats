@@ -145,16 +145,23 @@ nested_suites() {
 	SUITE
 }
 
-@test "tests/nested-kvm's bookkeeping by name: after a stall exactly the tests left run again, and the count check finds a missing or doubled result" {
+# nested_first_machine: in $T, nested_suites run as a first machine runs
+# them (full.tap), their names as spelled (spelled) and as TAP says them
+# (selected); the bookkeeping's functions loaded.
+nested_first_machine() {
 	mk_tmp
 	nested_suites
 	. "$XENON_TOP"/tests/nested-kvm-names.bash
 	cd "$T"
-	# a first machine runs every test; the count check is quiet
 	bats --tap --timing a.bats b.bats > full.tap || true
 	tests_in_order "" a.bats b.bats > spelled
-	[ "$(wc -l < spelled)" -eq 7 ]
 	tap_name < spelled > selected
+}
+
+@test "tests/nested-kvm's bookkeeping by name: after a stall exactly the tests left run again, and the count check finds a missing or doubled result" {
+	# a first machine runs every test; the count check is quiet
+	nested_first_machine
+	[ "$(wc -l < spelled)" -eq 7 ]
 	reported full.tap > reports
 	run check_count selected reports
 	echo "$output"
@@ -188,13 +195,7 @@ nested_suites() {
 }
 
 @test "tests/nested-kvm's second run: the failed tests by name, a filter for exactly those, and each counted once" {
-	mk_tmp
-	nested_suites
-	. "$XENON_TOP"/tests/nested-kvm-names.bash
-	cd "$T"
-	bats --tap --timing a.bats b.bats > full.tap || true
-	tests_in_order "" a.bats b.bats > spelled
-	tap_name < spelled > selected
+	nested_first_machine
 	failed_in full.tap > failed
 	[ "$(cat failed)" = "last one" ]
 	# a test bats timed out: the note after its time is no part of its name
