@@ -116,6 +116,18 @@ share/man/man1/xl.1 share/man/man5/xl.cfg.5 share/man/man8/xenstored.8"
 	[ "$status" -eq 1 ]
 }
 
+@test "a wait given up says what it waited for and shows the end of this host's domain logs" {
+	mk_tmp
+	XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
+	mkdir -p "$XENON_RUNDIR/domains" "$XENON_LOGDIR"
+	printf '%s\n' "xl: Waiting for domain h1" "xenon-hv: domain 2 (h1) crashed: triple fault" > "$XENON_LOGDIR/xenon-hv-h1.log"
+	run wait_for 1 false
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "wait_for: gave up after 1s on: false"* ]]
+	[[ "$output" == *"# xenon-hv-h1.log: xenon-hv: domain 2 (h1) crashed: triple fault"* ]]
+}
+
 @test "the binary fuzz seeds in the tree are what tests/fuzz/make-seeds writes from today's structures" {
 	# a seed of an older struct layout no longer holds what the readers read today
 	mk_tmp

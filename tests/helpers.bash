@@ -64,6 +64,7 @@ wait_for() {
 		if [ $SECONDS -ge $end ]; then
 			echo "wait_for: gave up after ${limit}s on: $*${LEFT:+ (left: $LEFT)}" >&2
 			guests_state >&2
+			logs_tail >&2
 			return 1
 		fi
 		sleep 0.02
@@ -91,6 +92,16 @@ guests_state() {
 			timeout 5 hvctl "$f" console 2>/dev/null | tr -d '\r' | tail -n 3 | sed 's/^/console: /'
 		} | sed "s|^|# $(basename "${XENON_RUNDIR%/run}")/${f##*/} |"
 	done
+}
+
+# logs_tail: the last lines of this host's domain logs (a guest that is no
+# longer running: its crash, its monitor's action), for a failure's output.
+logs_tail() {
+	local f
+	for f in "${XENON_LOGDIR:-/nonexistent}"/*.log; do
+		[ -f "$f" ] && tail -n 5 "$f" | sed "s|^|# ${f##*/}: |"
+	done
+	return 0
 }
 
 # pid_gone PID: the process has ended (a zombie its parent has not reaped
