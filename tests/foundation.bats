@@ -125,7 +125,7 @@ share/man/man1/xl.1 share/man/man5/xl.cfg.5 share/man/man8/xenstored.8"
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == "wait_for: gave up after 1s on: false"* ]]
-	[[ "$output" == *"# xenon-hv-h1.log: xenon-hv: domain 2 (h1) crashed: triple fault"* ]]
+	[[ "$output" == *"# ${T##*/}/xenon-hv-h1.log: xenon-hv: domain 2 (h1) crashed: triple fault"* ]]
 }
 
 @test "the binary fuzz seeds in the tree are what tests/fuzz/make-seeds writes from today's structures" {

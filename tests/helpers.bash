@@ -94,12 +94,13 @@ guests_state() {
 	done
 }
 
-# logs_tail: the last lines of this host's domain logs (a guest that is no
-# longer running: its crash, its monitor's action), for a failure's output.
+# logs_tail [LINES]: the last LINES (5) of each of this host's domain logs
+# (a guest that is no longer running: its crash, its monitor's action), for
+# a failure's output, named as guests_state names its guests.
 logs_tail() {
 	local f
 	for f in "${XENON_LOGDIR:-/nonexistent}"/*.log; do
-		[ -f "$f" ] && tail -n 5 "$f" | sed "s|^|# ${f##*/}: |"
+		[ -f "$f" ] && tail -n "${1:-5}" "$f" | sed "s|^|# $(basename "${XENON_LOGDIR%/log}")/${f##*/}: |"
 	done
 	return 0
 }

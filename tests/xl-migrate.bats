@@ -42,12 +42,10 @@ local_teardown() {
 	# from B after a migration that succeeded; nothing said why). Short and
 	# in that order: what CI keeps of a failure is its first few lines.
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${HOSTS_DIR:-}" ]; then
-		local f
 		on_a guests_state >&2
 		on_b guests_state >&2
-		for f in "$HOSTS_DIR"/[ab]/log/*.log; do
-			[ -f "$f" ] && tail -n 10 "$f" | sed "s|^|# ${f#"$HOSTS_DIR"/}: |" >&2
-		done
+		on_a logs_tail 10 >&2
+		on_b logs_tail 10 >&2
 	fi
 	hosts_stop
 }
