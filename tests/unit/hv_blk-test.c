@@ -6,11 +6,13 @@
  * write cache switch, a read-only disk, and a hostile driver (requests out
  * of range, short headers, no status byte, buffers outside RAM). Then the
  * images it must refuse (qcow2, vhd, a directory, a missing file) and the
- * registry's rules. KVM is stubbed as in hv_virtio_dev-test.
+ * registry's rules; and a live save that starts while a batch is in the
+ * middle of its I/O. KVM is stubbed as in hv_virtio_dev-test.
  */
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,6 +52,25 @@ int hv_kvm_ioeventfd(struct hv_vm *vm, int fd, enum hv_bus_space space, uint64_t
 {
 	(void)vm, (void)fd, (void)space, (void)addr, (void)len, (void)match, (void)deassign;
 	return 0;
+}
+
+/*
+ * The disk's I/O, wrapped (the link has --wrap=blk_io_run): when a test asks, the
+ * next batch stops before its I/O until the test lets it go on.
+ */
+void __real_blk_io_run(struct blk_io *io, struct blk_op **ops, unsigned n);
+void __wrap_blk_io_run(struct blk_io *io, struct blk_op **ops, unsigned n);
+static int hold_next_batch;
+static sem_t batch_held, batch_go;
+
+void __wrap_blk_io_run(struct blk_io *io, struct blk_op **ops, unsigned n)
+{
+	if (__atomic_exchange_n(&hold_next_batch, 0, __ATOMIC_ACQ_REL)) {
+		sem_post(&batch_held);
+		while (sem_wait(&batch_go) < 0 && errno == EINTR)
+			;
+	}
+	__real_blk_io_run(io, ops, n);
 }
 
 #define RAM_SIZE (4 << 20)
@@ -338,6 +359,38 @@ static void test_batch(void)
 		CHECK_INT(used_len(), 4097);
 	}
 	CHECK(!memcmp(gpa(DATA2), gpa(DATA), N * 4096));
+}
+
+/*
+ * A live save starts while a batch is popped and in the middle of its I/O:
+ * what the batch then writes into guest memory (the read's data, both
+ * status bytes) is marked dirty, so that it goes again; what it only read
+ * (headers, the written data) is not. Marking at the pop would miss it.
+ */
+static void test_save_starts_during_a_batch(void)
+{
+	uint64_t bits[RAM_SIZE / 4096 / 64] = {0}, want[RAM_SIZE / 4096 / 64] = {0};
+	struct timespec ts;
+
+	fill(DATA, 4096, 9);
+	post_req(0, T_IN, 200, DATA2, 8192);
+	post_req(1, T_OUT, 400, DATA, 4096);
+	__atomic_store_n(&hold_next_batch, 1, __ATOMIC_RELEASE);
+	wr(VMMIO_QUEUE_NOTIFY, 0);
+	CHECK_INT(clock_gettime(CLOCK_REALTIME, &ts), 0);
+	ts.tv_sec += 5;
+	CHECK_INT(sem_timedwait(&batch_held, &ts), 0);
+	hv_mig_vdevs_track(&vm, bits);
+	sem_post(&batch_go);
+	CHECK(kick_wait());
+	CHECK_INT(used_len(), 8193);
+	CHECK_INT(used_len(), 1);
+	CHECK_INT(*(uint8_t *)gpa(STATUSES), S_OK);
+	CHECK_INT(*(uint8_t *)gpa(STATUSES + 1), S_OK);
+	hv_mig_vdevs_track(&vm, NULL);
+	want[(DATA2 / 4096) / 64] |= 3ULL << (DATA2 / 4096 % 64); /* the read's two pages */
+	want[(STATUSES / 4096) / 64] |= 1ULL << (STATUSES / 4096 % 64);
+	CHECK(!memcmp(bits, want, sizeof(bits)));
 }
 
 /*
@@ -703,10 +756,13 @@ int main(void)
 	char cmd[160];
 
 	log_init("hv_blk-test");
+	sem_init(&batch_held, 0, 0);
+	sem_init(&batch_go, 0, 0);
 	setup();
 	RUN(test_config_and_features);
 	RUN(test_write_read_back);
 	RUN(test_batch);
+	RUN(test_save_starts_during_a_batch);
 	RUN(test_out_of_requests);
 	RUN(test_unaligned_and_layout);
 	RUN(test_flush_discard_get_id_wce);
