@@ -253,22 +253,21 @@ static int domain_ended(libxl_ctx *ctx, uint32_t domid)
 
 int libxl_domain_wait_gone(libxl_ctx *ctx, uint32_t domid, int timeout_ms)
 {
-	char path[LIBXL_PATH_MAX], reason[LIBXL_PATH_MAX], token[32];
+	char path[LIBXL_PATH_MAX], token[32];
 	long deadline = libxl__now_ms() + timeout_ms;
 	int rc;
 
-	/* Woken by the removal of the domain's nodes, or by preserve's mark. */
-	snprintf(path, sizeof(path), "/local/domain/%u", domid);
-	snprintf(reason, sizeof(reason), "/libxl/%u/shutdown-reason", domid);
+	/*
+	 * Woken by the removal of the domain's nodes (/libxl/<id> goes in the
+	 * same transaction as /local/domain/<id>, or after it) or by preserve's
+	 * mark under it. Not /local/domain/<id>: the guest writes there, and
+	 * each of its writes would wake this loop.
+	 */
+	snprintf(path, sizeof(path), "/libxl/%u", domid);
 	snprintf(token, sizeof(token), "libxl-gone-%u", domid);
 	rc = xsc_watch(ctx->xsh, path, token);
 	if (rc < 0)
 		return rc;
-	rc = xsc_watch(ctx->xsh, reason, token);
-	if (rc < 0) {
-		xsc_unwatch(ctx->xsh, path, token);
-		return rc;
-	}
 	while ((rc = domain_ended(ctx, domid)) == 0) {
 		char *p = NULL, *t = NULL;
 		long left = timeout_ms < 0 ? -1 : deadline - libxl__now_ms();
@@ -283,7 +282,6 @@ int libxl_domain_wait_gone(libxl_ctx *ctx, uint32_t domid, int timeout_ms)
 		if (rc < 0 && rc != -ETIMEDOUT)
 			break;
 	}
-	xsc_unwatch(ctx->xsh, reason, token);
 	xsc_unwatch(ctx->xsh, path, token);
 	return rc < 0 ? rc : 0;
 }

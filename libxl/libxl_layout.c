@@ -179,7 +179,8 @@ bool libxl__vm_path_valid(const char *vm)
 	       libxl_uuid_from_string(&u, vm + 4) == 0;
 }
 
-/* The domain's three subtrees; in a transaction (tx) all or nothing. */
+/* The domain's three subtrees, /libxl/<id> last (libxl_domain_wait_gone
+ * watches it); in a transaction (tx) all or nothing. */
 static int remove_nodes(libxl_ctx *ctx, uint32_t tx, uint32_t domid, bool best_effort)
 {
 	char paths[3][LIBXL_PATH_MAX], *vm = NULL;
