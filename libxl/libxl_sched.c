@@ -98,31 +98,33 @@ int libxl__sched_setup(libxl_ctx *ctx, uint32_t domid, const libxl_domain_sched_
 	return rc;
 }
 
-int libxl__sched_cleanup(libxl_ctx *ctx, uint32_t domid)
+/* op on the domain's cgroup, as /libxl/<id>/cgroup (dom0's) names it; 0 with none. */
+static int on_domain_cgroup(libxl_ctx *ctx, uint32_t domid, int (*op)(const char *path))
 {
 	char *path = NULL;
 	int rc;
 
-	libxl__cpupool_cleanup(ctx, domid);
 	if (libxl__xs_read(ctx, XS_NO_TX, &path, "/libxl/%u/cgroup", domid) < 0)
 		return 0;
-	rc = libxl__cg_remove(path);
+	rc = op(path);
+	free(path);
+	return rc;
+}
+
+int libxl__sched_cleanup(libxl_ctx *ctx, uint32_t domid)
+{
+	int rc;
+
+	libxl__cpupool_cleanup(ctx, domid);
+	rc = on_domain_cgroup(ctx, domid, libxl__cg_remove);
 	if (rc == 0)
 		libxl__xs_rm(ctx, XS_NO_TX, "/libxl/%u/cgroup", domid);
-	free(path);
 	return rc;
 }
 
 int libxl__sched_kill(libxl_ctx *ctx, uint32_t domid)
 {
-	char *path = NULL;
-	int rc;
-
-	if (libxl__xs_read(ctx, XS_NO_TX, &path, "/libxl/%u/cgroup", domid) < 0)
-		return 0;
-	rc = libxl__cg_kill(path);
-	free(path);
-	return rc;
+	return on_domain_cgroup(ctx, domid, libxl__cg_kill);
 }
 
 /* The cgroup of a running domain; -ESRCH (said) when it has none. */
