@@ -210,45 +210,37 @@ static void guest_error(libxl_ctx *ctx, const struct libxl__dev *d, char *err, s
 	free(v);
 }
 
+struct frontend_wait {
+	const struct libxl__dev *d;
+	int want;
+	char *err;
+	size_t errlen;
+};
+
+/* The frontend in the state wanted: 1; Closed instead: -EIO (its reason in err). */
+static int frontend_reached(libxl_ctx *ctx, void *arg)
+{
+	struct frontend_wait *w = arg;
+	int st = libxl__xb_state_read(ctx, w->d->fe);
+
+	if (st == w->want)
+		return 1;
+	if (st == LIBXL__XB_CLOSED && w->want != LIBXL__XB_CLOSED) {
+		guest_error(ctx, w->d, w->err, w->errlen);
+		return -EIO;
+	}
+	return 0;
+}
+
 int libxl__dev_wait_frontend(libxl_ctx *ctx, const struct libxl__dev *d, int want, int timeout_ms, char *err,
 			     size_t errlen)
 {
+	struct frontend_wait w = {d, want, err, errlen};
 	char path[LIBXL_PATH_MAX + 8], token[64];
-	long deadline = libxl__now_ms() + timeout_ms;
-	int rc, st;
 
 	snprintf(path, sizeof(path), "%s/state", d->fe);
 	snprintf(token, sizeof(token), "libxl-dev-%d-%s-%u-%u", (int)getpid(), d->kind, d->domid, d->devid);
-	rc = xsc_watch(ctx->xsh, path, token);
-	if (rc < 0)
-		return rc;
-	for (;;) {
-		char *p = NULL, *t = NULL;
-		long left;
-
-		st = libxl__xb_state_read(ctx, d->fe);
-		if (st == want) {
-			rc = 0;
-			break;
-		}
-		if (st == LIBXL__XB_CLOSED && want != LIBXL__XB_CLOSED) {
-			guest_error(ctx, d, err, errlen);
-			rc = -EIO;
-			break;
-		}
-		left = deadline - libxl__now_ms();
-		if (left <= 0) {
-			rc = -ETIMEDOUT;
-			break;
-		}
-		rc = xsc_read_watch(ctx->xsh, (int)left, &p, &t);
-		free(p);
-		free(t);
-		if (rc < 0 && rc != -ETIMEDOUT)
-			break;
-	}
-	xsc_unwatch(ctx->xsh, path, token);
-	return rc;
+	return libxl__xs_wait(ctx, path, token, timeout_ms, frontend_reached, &w);
 }
 
 int libxl__dev_ids(libxl_ctx *ctx, const char *kind, uint32_t domid, uint32_t **ids, unsigned *n)

@@ -241,9 +241,10 @@ int libxl_send_trigger(libxl_ctx *ctx, uint32_t domid, libxl_trigger trigger, ui
 	return -EOPNOTSUPP;
 }
 
-/* Gone, or kept shut down by on_*=preserve: 1; still there: 0. */
-static int domain_ended(libxl_ctx *ctx, uint32_t domid)
+/* The domain (*arg) gone, or kept shut down by on_*=preserve: 1; still there: 0. */
+static int domain_ended(libxl_ctx *ctx, void *arg)
 {
+	uint32_t domid = *(const uint32_t *)arg;
 	int rc = libxl__xs_exists(ctx, XS_NO_TX, "/local/domain/%u", domid);
 
 	if (rc <= 0)
@@ -254,36 +255,16 @@ static int domain_ended(libxl_ctx *ctx, uint32_t domid)
 int libxl_domain_wait_gone(libxl_ctx *ctx, uint32_t domid, int timeout_ms)
 {
 	char path[LIBXL_PATH_MAX], token[32];
-	long deadline = libxl__now_ms() + timeout_ms;
-	int rc;
 
 	/*
 	 * Woken by the removal of the domain's nodes (/libxl/<id> goes in the
 	 * same transaction as /local/domain/<id>, or after it) or by preserve's
 	 * mark under it. Not /local/domain/<id>: the guest writes there, and
-	 * each of its writes would wake this loop.
+	 * each of its writes would wake this wait.
 	 */
 	snprintf(path, sizeof(path), "/libxl/%u", domid);
 	snprintf(token, sizeof(token), "libxl-gone-%u", domid);
-	rc = xsc_watch(ctx->xsh, path, token);
-	if (rc < 0)
-		return rc;
-	while ((rc = domain_ended(ctx, domid)) == 0) {
-		char *p = NULL, *t = NULL;
-		long left = timeout_ms < 0 ? -1 : deadline - libxl__now_ms();
-
-		if (timeout_ms >= 0 && left <= 0) {
-			rc = -ETIMEDOUT;
-			break;
-		}
-		rc = xsc_read_watch(ctx->xsh, (int)left, &p, &t);
-		free(p);
-		free(t);
-		if (rc < 0 && rc != -ETIMEDOUT)
-			break;
-	}
-	xsc_unwatch(ctx->xsh, path, token);
-	return rc < 0 ? rc : 0;
+	return libxl__xs_wait(ctx, path, token, timeout_ms, domain_ended, &domid);
 }
 
 struct rename {

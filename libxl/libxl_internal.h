@@ -109,6 +109,14 @@ int libxl__xs_mkdir_perms(libxl_ctx *ctx, uint32_t tx, const char *const *perms,
 /* rm that treats a missing node as done. */
 int libxl__xs_rm(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int libxl__xs_exists(libxl_ctx *ctx, uint32_t tx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * Watch path (as token) and ask done(ctx, arg) at once and after each
+ * event until it says 1 (then 0), fails (its -errno) or timeout_ms has
+ * passed (-ETIMEDOUT; < 0: no limit). Events of the connection's other
+ * watches are dropped meanwhile.
+ */
+int libxl__xs_wait(libxl_ctx *ctx, const char *path, const char *token, int timeout_ms,
+		   int (*done)(libxl_ctx *ctx, void *arg), void *arg);
 int libxl__xs_read_u64(libxl_ctx *ctx, uint32_t tx, uint64_t *v, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /*

@@ -235,6 +235,32 @@ int libxl__xs_batch_run(libxl_ctx *ctx, uint32_t tx, struct libxl__xs_batch *b)
 	return b->rc ? b->rc : xs_err(xsc_batch(ctx->xsh, tx, b->ops, b->n));
 }
 
+int libxl__xs_wait(libxl_ctx *ctx, const char *path, const char *token, int timeout_ms,
+		   int (*done)(libxl_ctx *ctx, void *arg), void *arg)
+{
+	long deadline = libxl__now_ms() + timeout_ms;
+	int rc = xsc_watch(ctx->xsh, path, token);
+
+	if (rc < 0)
+		return rc;
+	while ((rc = done(ctx, arg)) == 0) {
+		char *p = NULL, *t = NULL;
+		long left = timeout_ms < 0 ? -1 : deadline - libxl__now_ms();
+
+		if (timeout_ms >= 0 && left <= 0) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		rc = xsc_read_watch(ctx->xsh, (int)left, &p, &t);
+		free(p);
+		free(t);
+		if (rc < 0 && rc != -ETIMEDOUT)
+			break;
+	}
+	xsc_unwatch(ctx->xsh, path, token);
+	return rc < 0 ? rc : 0;
+}
+
 int libxl__xs_read_u64(libxl_ctx *ctx, uint32_t tx, uint64_t *v, const char *fmt, ...)
 {
 	char *s = NULL;
