@@ -1,5 +1,6 @@
 /*
- * Scatter lists after a short readv/writev: what is left of them.
+ * Scatter lists after a short readv/writev: what is left of them; and a
+ * whole buffer written to a file descriptor however short its writes.
  */
 #ifndef XENON_IOV_H
 #define XENON_IOV_H
@@ -13,5 +14,9 @@
  * bytes. *n becomes 0 once all of it is done.
  */
 void iov_advance(struct iovec **iov, int *n, size_t done);
+
+/* All len bytes of buf to fd (short writes and EINTR taken): 0, or -errno
+ * (-EIO for a write that took nothing). */
+int fd_write_all(int fd, const void *buf, size_t len);
 
 #endif

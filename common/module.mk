@@ -19,5 +19,5 @@ $(eval $(call unit_test,tests/unit/strutil-test,tests/unit/strutil-test.o $(COMM
 $(eval $(call unit_test,tests/unit/log_sink-test,tests/unit/log_sink-test.o $(COMMON_OBJS)))
 $(eval $(call unit_test,tests/unit/nspid-test,tests/unit/nspid-test.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/fdclose-test,tests/unit/fdclose-test.o $(COMMON_OBJS)))
-$(eval $(call unit_test,tests/unit/iov-test,tests/unit/iov-test.o $(COMMON_OBJS)))
+$(eval $(call unit_test,tests/unit/iov-test,tests/unit/iov-test.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/buf-test,tests/unit/buf-test.o $(COMMON_OBJS)))

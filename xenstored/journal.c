@@ -15,6 +15,7 @@
 #include "domain.h"
 #include "journal_rec.h"
 #include "journal_recover.h"
+#include "iov.h"
 #include "log.h"
 #include "ratelimit.h"
 
@@ -135,23 +136,6 @@ static char *state_path(const char *name)
 	return p;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 static void sync_dir(void)
 {
 	int fd = open(cfg.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -173,7 +157,7 @@ static int write_atomic(const char *name, const void *data, size_t len)
 		return -ENOMEM;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	rc = fd < 0 ? -errno : write_all(fd, data, len);
+	rc = fd < 0 ? -errno : fd_write_all(fd, data, len);
 	if (!rc && fsync(fd))
 		rc = -errno;
 	if (fd >= 0)
@@ -365,7 +349,7 @@ int journal_flush(void)
 	}
 	if (buf_len)
 		rec_put(JREC_COMMIT, NULL, 0, NULL, 0); /* replay takes the batch whole or not at all */
-	rc = rec_lost ? -ENOMEM : write_all(jfd, buf, buf_len);
+	rc = rec_lost ? -ENOMEM : fd_write_all(jfd, buf, buf_len);
 	if (!rc && cfg.fsync == JOURNAL_FSYNC_ALWAYS)
 		rc = do_sync();
 	if (rc)

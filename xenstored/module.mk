@@ -59,9 +59,9 @@ $(eval $(call unit_test,tests/unit/xs_daemon-test,tests/unit/xs_daemon-test.o $(
 # Guests against permissions, quotas and limits (the same harness: tests/unit/xs_harness.h).
 $(eval $(call unit_test,tests/unit/xs_security-test,tests/unit/xs_security-test.o $(XSD_CORE_OBJS) $(COMMON_OBJS)))
 # Seeds in tests/fuzz/xs-msg-fuzz/; tests/fuzz-run runs it (FUZZ_SECONDS).
-$(eval $(call fuzzer,xenstored/xs-msg-fuzz,tests/fuzz/xs-msg-fuzz.c $(XSD_CORE_SRCS) common/buf.c common/log.c common/strutil.c))
+$(eval $(call fuzzer,xenstored/xs-msg-fuzz,tests/fuzz/xs-msg-fuzz.c $(XSD_CORE_SRCS) common/buf.c common/iov.c common/log.c common/strutil.c))
 # The journal and snapshot reader against damage (seeds in tests/fuzz/xs-journal-fuzz/).
-$(eval $(call fuzzer,xenstored/xs-journal-fuzz,tests/fuzz/xs-journal-fuzz.c $(XSD_CORE_SRCS) common/buf.c common/log.c common/strutil.c))
+$(eval $(call fuzzer,xenstored/xs-journal-fuzz,tests/fuzz/xs-journal-fuzz.c $(XSD_CORE_SRCS) common/buf.c common/iov.c common/log.c common/strutil.c))
 
 # A scripted session for the bats tests (not installed).
 $(eval $(call program,xenstored/xs-tool,xenstored/xs-tool.o xenstored/libxs.a common/libcommon.a))

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "iov.h"
 #include "xs.h"
 
 /* Environment variable name, else the default. */
@@ -104,17 +105,5 @@ bool xs_path_is_subpath(const char *parent, const char *child)
 
 bool xs_write_all(int fd, const void *data, unsigned int len)
 {
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= n;
-	}
-	return true;
+	return fd_write_all(fd, data, len) == 0;
 }

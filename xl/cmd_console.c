@@ -17,24 +17,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "iov.h"
 #include "log.h"
 
 #define ESCAPE_CHAR 0x1d /* ^] */
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* What libxl_console_open's errors mean to the user. */
 static void console_error(uint32_t domid, int rc)
@@ -90,7 +76,7 @@ static void print_ring(libxl_ctx *ctx, uint32_t domid, int con)
 	int rc = libxl_console_get_ring_flush(ctx, domid, con, &buf, &len);
 
 	if (rc == 0)
-		write_all(1, buf, len);
+		fd_write_all(1, buf, len);
 	else
 		log_warnx("console: domain %u's recent output could not be read (%s): only what it prints "
 			  "from now on follows",
@@ -115,7 +101,7 @@ static int relay(int con)
 			n = read(con, buf, sizeof(buf));
 			if (n <= 0)
 				return 0; /* the domain has gone */
-			write_all(1, buf, (size_t)n);
+			fd_write_all(1, buf, (size_t)n);
 		}
 		if (p[0].revents & (POLLIN | POLLHUP)) {
 			char *esc;
@@ -125,10 +111,10 @@ static int relay(int con)
 				return 0;
 			esc = memchr(buf, ESCAPE_CHAR, (size_t)n);
 			if (esc) {
-				write_all(con, buf, (size_t)(esc - buf));
+				fd_write_all(con, buf, (size_t)(esc - buf));
 				return 0;
 			}
-			write_all(con, buf, (size_t)n);
+			fd_write_all(con, buf, (size_t)n);
 		}
 	}
 }

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "iov.h"
 #include "log.h"
 
 static const char msg_ready[] = "xl migration receiver ready, send binary domain data.\n";
@@ -164,10 +165,10 @@ static int expect_token(int fd, const char *msg, const char token[TOKEN_HEX], co
 static int say(int fd, const char *msg, int rc)
 {
 	unsigned char st = rc ? 1 : 0;
-	int err = xl_write_all(fd, msg, strlen(msg));
+	int err = fd_write_all(fd, msg, strlen(msg));
 
 	if (err == 0 && rc != NO_STATUS)
-		err = xl_write_all(fd, &st, 1);
+		err = fd_write_all(fd, &st, 1);
 	return err;
 }
 
@@ -316,7 +317,7 @@ static int hand_over(libxl_ctx *ctx, struct migrate *m)
 		sender_phase(m, "the receiver has the domain");
 		rc = say(m->to, msg_go, NO_STATUS);
 		if (rc == 0)
-			rc = xl_write_all(m->to, m->token, sizeof(m->token));
+			rc = fd_write_all(m->to, m->token, sizeof(m->token));
 	}
 	if (rc == 0) {
 		sender_phase(m, "told the receiver to go");
@@ -379,7 +380,7 @@ static int migrate(libxl_ctx *ctx, struct migrate *m)
 		sender_phase(m, "the receiver is ready");
 	/* before the stream: xenon-hv gets the channel after it */
 	if (rc == 0 && (rc = token_make(m->token)) == 0 && (rc = say(m->to, msg_token, NO_STATUS)) == 0)
-		rc = xl_write_all(m->to, m->token, sizeof(m->token));
+		rc = fd_write_all(m->to, m->token, sizeof(m->token));
 	if (rc == 0 && (rc = xl_save_header_write(m->to, json)) == 0) {
 		rename_ahead(ctx, m);
 		rc = send_domain(ctx, m, &st);

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "iov.h"
 #include "log.h"
 
 #define SAVE_MAGIC    "Xenon saved domain, xl format\n \0 \r"
@@ -38,23 +39,6 @@ struct save_header {
 	uint32_t version;
 	uint32_t json_len;
 };
-
-int xl_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 int xl_read_all(int fd, void *buf, size_t len)
 {
@@ -98,9 +82,9 @@ int xl_save_header_write(int fd, const char *json)
 	int rc;
 
 	memcpy(h.magic, SAVE_MAGIC, SAVE_MAGIC_SZ);
-	if ((rc = xl_write_all(fd, &h, sizeof(h))) < 0)
+	if ((rc = fd_write_all(fd, &h, sizeof(h))) < 0)
 		return rc;
-	return xl_write_all(fd, json, h.json_len);
+	return fd_write_all(fd, json, h.json_len);
 }
 
 static int write_file(libxl_ctx *ctx, uint32_t domid, int fd, const char *json, libxl_save_stats *st)

@@ -4,7 +4,6 @@
 
 #include "libxl/libxl.h"
 
-int xl_write_all(int fd, const void *buf, size_t len);
 /* len bytes, or -EPIPE at an early end. */
 int xl_read_all(int fd, void *buf, size_t len);
 /* The configuration to send: cfg_file's, else the domain's own, as JSON. */

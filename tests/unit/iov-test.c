@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -70,10 +72,48 @@ static void test_short_writes_through_a_pipe(void)
 	close(p[1]);
 }
 
+static void *drain(void *arg)
+{
+	static char in[300000];
+	int fd = *(int *)arg;
+	size_t got = 0;
+	ssize_t r;
+
+	while ((r = read(fd, in + got, sizeof(in) - got)) > 0)
+		got += (size_t)r;
+	return got == sizeof(in) ? in : NULL;
+}
+
+/* fd_write_all: a buffer larger than the pipe arrives whole while a thread
+ * reads it; with the reader gone, the error comes back (-EPIPE). */
+static void test_write_all(void)
+{
+	static char src[300000];
+	pthread_t t;
+	void *got;
+	int p[2];
+
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (char)(i * 13 + i / 509);
+	CHECK_INT(pipe(p), 0);
+	CHECK_INT(pthread_create(&t, NULL, drain, &p[0]), 0);
+	CHECK_INT(fd_write_all(p[1], src, sizeof(src)), 0);
+	close(p[1]);
+	CHECK_INT(pthread_join(t, &got), 0);
+	CHECK(got && memcmp(got, src, sizeof(src)) == 0);
+	signal(SIGPIPE, SIG_IGN);
+	CHECK_INT(pipe(p), 0);
+	close(p[0]);
+	CHECK_INT(fd_write_all(p[1], src, 10), -EPIPE);
+	CHECK_INT(fd_write_all(p[1], src, 0), 0);
+	close(p[1]);
+}
+
 int main(void)
 {
 	RUN(test_advance_within_and_across_parts);
 	RUN(test_empty_parts_are_passed);
 	RUN(test_short_writes_through_a_pipe);
+	RUN(test_write_all);
 	return unit_done();
 }
