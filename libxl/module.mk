@@ -52,6 +52,22 @@ INSTALL_LIBS += libxl/pub/libxenlight.a
 INSTALL_HEADERS += libxl/libxl.h libxl/libxl_cpupool.h libxl/libxl_types.h libxl/_libxl_types.h libxl/xentoollog.h
 INSTALL_PC += libxl/xenlight.pc.in
 
+# libxentoollog (libxentoollog(3)): Xen's xtl_* functions around the logger
+# libxl takes (xentoollog.h), so that a program written for Xen's libxl
+# makes its logger the same way: libxentoollog.so.1 with the soname and
+# VERS_1.0 symbol version of Xen's, a static libxentoollog.a and
+# xentoollog.pc. libxenlight does not need it.
+TOOLLOG_OBJS := libxl/toollog/xtl.o
+XENTOOLLOG_SO := libxl/toollog/libxentoollog.so.1.0
+$(eval $(call shared_lib,$(XENTOOLLOG_SO),$(TOOLLOG_OBJS),libxl/toollog/libxentoollog.syms,VERS_1.0))
+libxl/toollog/libxentoollog.a: $(TOOLLOG_OBJS)
+	rm -f $@ && $(AR) rcs $@ $^
+LIBRARIES += libxl/toollog/libxentoollog.a
+INSTALL_SHLIBS += $(XENTOOLLOG_SO)
+INSTALL_LIBS += libxl/toollog/libxentoollog.a
+INSTALL_PC += libxl/toollog/xentoollog.pc.in
+$(eval $(call unit_test,tests/unit/xtl-test,tests/unit/xtl-test.o $(TOOLLOG_OBJS)))
+
 # A stand-in xenon-hv (no KVM needed) for the xl suites: tests/fake-hv/fake-hv.c.
 $(eval $(call program,tests/fake-hv/fake-hv,tests/fake-hv/fake-hv.o tests/fake-hv/fake-dev.o xenstored/libxs.a common/libcommon.a,-pthread))
 

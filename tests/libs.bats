@@ -50,7 +50,7 @@ global_only() {
 	[ -z "$bad" ] || { echo "$1 has global: $bad"; return 1; }
 }
 
-@test "libxenstore.so.4 and libxenlight.so.1: soname, links, only public names exported" {
+@test "libxenstore.so.4, libxenlight.so.1 and libxentoollog.so.1: soname, links, only public names exported" {
 	[ "$(readlink "$LIBDIR/libxenstore.so")" = libxenstore.so.4 ]
 	[ "$(readlink "$LIBDIR/libxenstore.so.4")" = libxenstore.so.4.0 ]
 	[ "$(readlink "$LIBDIR/libxenlight.so")" = libxenlight.so.1 ]
@@ -61,23 +61,31 @@ global_only() {
 	[[ "$output" == *"Library soname: [libxenlight.so.1]"* ]]
 	exported_only "$LIBDIR/libxenstore.so.4.0" '^xs_[a-z_]+$'
 	exported_only "$LIBDIR/libxenlight.so.1.0" '^libxl_[a-z0-9]'
-	# Xen's symbol version, so programs built against Xen's find theirs
+	[ "$(readlink "$LIBDIR/libxentoollog.so")" = libxentoollog.so.1 ]
+	[ "$(readlink "$LIBDIR/libxentoollog.so.1")" = libxentoollog.so.1.0 ]
+	run readelf -d "$LIBDIR/libxentoollog.so.1.0"
+	[[ "$output" == *"Library soname: [libxentoollog.so.1]"* ]]
+	exported_only "$LIBDIR/libxentoollog.so.1.0" '^xtl_[a-z_]+$'
+	# Xen's symbol versions, so programs built against Xen's find theirs
 	run nm -D --defined-only "$LIBDIR/libxenstore.so.4.0"
 	[[ "$output" == *"xs_open@@VERS_4.0"* ]]
+	run nm -D --defined-only "$LIBDIR/libxentoollog.so.1.0"
+	[[ "$output" == *"xtl_createlogger_stdiostream@@VERS_1.0"* ]]
 }
 
-@test "libxenstore.a and libxenlight.a: only public names global, internals local" {
+@test "libxenstore.a, libxenlight.a and libxentoollog.a: only public names global, internals local" {
 	global_only "$LIBDIR/libxenstore.a" '^xs_[a-z_]+$'
 	global_only "$LIBDIR/libxenlight.a" '^libxl_[a-z0-9]'
+	global_only "$LIBDIR/libxentoollog.a" '^xtl_[a-z_]+$'
 	# the internal names are there, but local
 	run nm "$LIBDIR/libxenlight.a"
 	[[ "$output" == *" t fatal"* ]]
 	[[ "$output" == *" t xsc_open"* ]]
 }
 
-@test "headers and pkg-config files: xenstore.h, libxl.h and what they include" {
+@test "headers and pkg-config files: xenstore.h, libxl.h and what they include, xentoollog.h" {
 	local h
-	for h in xenstore.h xenstore_lib.h libxl.h libxl_types.h _libxl_types.h; do
+	for h in xenstore.h xenstore_lib.h libxl.h libxl_types.h _libxl_types.h xentoollog.h; do
 		[ -s "$STAGE/opt/xenon/include/$h" ] || { echo "not installed: $h"; return 1; }
 	done
 	run pkg-config --cflags --libs xenstore
@@ -85,6 +93,8 @@ global_only() {
 	[ "$(echo $output)" = "-I$STAGE/opt/xenon/include -L$STAGE/opt/xenon/lib -lxenstore" ]
 	run pkg-config --libs xenlight
 	[ "$(echo $output)" = "-L$STAGE/opt/xenon/lib -lxenlight" ]
+	run pkg-config --libs xentoollog
+	[ "$(echo $output)" = "-L$STAGE/opt/xenon/lib -lxentoollog" ]
 }
 
 # The checks tests/outside/xs-api.c prints, in order.
@@ -137,6 +147,24 @@ run_dir /xenon-run, device timeout 777 ms"
 	"$T/both-static" > "$T/out" 2> "$T/err"
 	[ "$(cat "$T/out")" = "$expected" ]
 	[ ! -s "$T/err" ]
+}
+
+@test "a program making its logger Xen's way (xtl_createlogger_stdiostream) gets libxl's messages on stderr, shared and static" {
+	mk_tmp
+	cc -Wall -Werror -o "$T/xtl" tests/outside/xtl-api.c $(pkg-config --cflags --libs xenlight xentoollog)
+	cc -Wall -Werror -o "$T/xtl-static" tests/outside/xtl-api.c $(pkg-config --cflags xenlight xentoollog) \
+		"$LIBDIR/libxenlight.a" "$LIBDIR/libxentoollog.a" $(pkg-config --libs yajl uuid)
+	LD_LIBRARY_PATH=$LIBDIR run ldd "$T/xtl"
+	[[ "$output" == *"libxentoollog.so.1 => $LIBDIR/libxentoollog.so.1"* ]]
+	start_xenstored
+	local expected="xtl-api: info: logger made
+libxl: error: the configuration has no name=: every domain needs a name"
+	LD_LIBRARY_PATH=$LIBDIR "$T/xtl" > "$T/out" 2> "$T/err"
+	[ "$(cat "$T/out")" = done ]
+	diff -u <(echo "$expected") "$T/err"
+	"$T/xtl-static" > "$T/out" 2> "$T/err"
+	[ "$(cat "$T/out")" = done ]
+	diff -u <(echo "$expected") "$T/err"
 }
 
 @test "libxl_domain_rename_begin/_end: written at the end, a drop writes nothing, a name taken meanwhile is seen" {

@@ -10,7 +10,7 @@
 load helpers
 
 DEBS=$XENON_TOP/build/deb
-PACKAGES="xenon libxenon-xenstore4 libxenon-xenlight1 libxenon-dev python3-xenon"
+PACKAGES="xenon libxenon-xenstore4 libxenon-xenlight1 libxenon-xentoollog1 libxenon-dev python3-xenon"
 
 setup_file() {
 	command -v dpkg-buildpackage > /dev/null && command -v lintian > /dev/null || return 0
@@ -61,8 +61,10 @@ deb_field() { dpkg-deb -f "$DEBS/$1"_*.deb "$2"; }
 	[[ $(deb_field xenon Depends) == *libyajl2* ]]
 	[[ $(deb_field xenon Conflicts) == *xenstore-utils* ]]
 	[[ $(deb_field libxenon-xenstore4 Conflicts) == *libxenstore4* ]]
+	[[ $(deb_field libxenon-xentoollog1 Conflicts) == *libxentoollog1* ]]
 	[[ $(deb_field libxenon-dev Conflicts) == *libxen-dev* ]]
 	dpkg-deb -c "$DEBS/libxenon-xenstore4_${version}_amd64.deb" | grep -q 'libxenstore\.so\.4\.0$'
+	dpkg-deb -c "$DEBS/libxenon-xentoollog1_${version}_amd64.deb" | grep -q 'libxentoollog\.so\.1\.0$'
 }
 
 @test "make deb refuses a VERSION that debian/changelog does not name, before building" {
@@ -114,7 +116,7 @@ in_root() {
 		install_ours() {
 			local xen
 			xen=$(in_root_cmd dpkg-query -W -f "\${Package} \${Status}\n" xenstore-utils libxenstore4 \
-				xen-utils-common libxen-dev 2>/dev/null | awk "/ installed/ { print \$1 }" || true)
+				libxentoollog1 xen-utils-common libxen-dev 2>/dev/null | awk "/ installed/ { print \$1 }" || true)
 			[ -z "$xen" ] || in_root_cmd dpkg --purge --force-depends $xen > "$T/xen-purge.log" 2>&1
 			upper > "$T/before"
 			in_root_cmd sh -c "dpkg -i /tmp/debs/*.deb" > "$T/install.log" 2>&1
@@ -171,7 +173,7 @@ nothing_of_ours_left() {
 	echo "$output"
 	cat "$T/install.log" "$T/trace" || true
 	[ "$status" -eq 0 ]
-	[ "$(awk '$4 == "installed"' "$T/status" | wc -l)" -eq 5 ]
+	[ "$(awk '$4 == "installed"' "$T/status" | wc -l)" -eq "$(wc -w <<< "$PACKAGES")" ]
 	! grep -q 'not found' "$T/ldd"
 	[ "$(cat "$T/read")" = installed ]
 	# the system user and group the unit's --user names, made at install
