@@ -112,6 +112,19 @@ pool_line() { xl cpupool-list | awk -v p="$1" '$1 == p'; }
 	xl create "$T/f2.cfg"
 	hv2=$(xenstore-read /libxl/2/hv-pid)
 	threads_on "$hv2" "$(pool0_cpus)"
+	# xl list -c: Xen's Cpupool column, right-aligned in 16
+	run xl list -c
+	[ "${lines[0]}" = "$(printf 'Name%42s   Mem VCPUs\tState\tTime(s)         Cpupool' ID)" ]
+	[[ ${lines[1]} == "Domain-0 "*"$(printf '%16s' Pool-0)" ]]
+	[[ ${lines[2]} == "f1 "*"$(printf '%16s' p1)" ]]
+	[[ ${lines[3]} == "f2 "*"$(printf '%16s' Pool-0)" ]]
+	# -Z: the security label, "-" without XSM; with -v it is -v's column
+	run xl list -Z -c f2
+	[ "${lines[0]}" = "$(printf 'Name%42s   Mem VCPUs\tState\tTime(s)   Security Label         Cpupool' ID)" ]
+	[[ ${lines[1]} == "f2 "*"$(printf ' %16s%16s' - Pool-0)" ]]
+	run xl list -v -Z f2
+	[[ ${lines[0]} == *"Reason-Code"$'\t'"Security Label" ]]
+	[[ ${lines[1]} == *"$(printf ' %8s %16s' - -)" ]]
 	xl cpupool-migrate f1 Pool-0
 	threads_on "$hv" "$(pool0_cpus)"
 	[[ $(pool_line Pool-0) == *" 3" ]]

@@ -1,6 +1,8 @@
 /*
- * xl list [-l] [-v] [Domain...]: Xen's columns and state letters, with a
- * Domain-0 line for the host; -l prints JSON: for each domain its domid,
+ * xl list [-l] [-v] [-Z] [-c] [Domain...]: Xen's columns and state letters,
+ * with a Domain-0 line for the host; -v and -Z add the security label
+ * (always "-": Xenon has no XSM), -c the cpupool; -l prints JSON: for each
+ * domain its domid,
  * (beyond Xen) its live state and CPU time, and its configuration (read
  * back from xenstore and printed again, as Xen's xl does), and a "status"
  * saying why when its xenon-hv could not tell the state (gone, stopped).
@@ -31,40 +33,62 @@ static void host_info(libxl_dominfo *d)
 	d->cpu_time = p.host_cpu_time_ns;
 }
 
-static void print_line(const libxl_dominfo *d, bool verbose)
+/* What the table shows beyond Xen's first columns. */
+struct columns {
+	bool verbose, context, cpupool;
+	libxl_cpupoolinfo *pools; /* with cpupool */
+	int npools;
+};
+
+static const char *pool_name(const struct columns *c, uint32_t poolid)
+{
+	for (int i = 0; i < c->npools; i++)
+		if (c->pools[i].poolid == poolid)
+			return c->pools[i].pool_name;
+	return "-"; /* gone since the domain was listed */
+}
+
+static void print_line(const libxl_dominfo *d, const struct columns *c)
 {
 	char state[7], uuid[LIBXL_UUID_FMTLEN + 1];
 
 	libxl_dominfo_state(d, state);
 	printf("%-40s %5u %5lu %5u     %s  %8.1f", d->name, d->domid,
 	       (unsigned long)(d->current_memkb / 1024), d->vcpu_online, state, (double)d->cpu_time / 1e9);
-	if (verbose) {
+	if (c->verbose) {
 		libxl_uuid_to_string(&d->uuid, uuid);
 		printf(" %s", uuid);
 		if (d->shutdown)
 			printf(" %8x", (unsigned)d->shutdown_reason);
 		else
 			printf(" %8s", "-");
-		printf(" %16s", "-");
 	}
+	if (c->verbose || c->context)
+		printf(" %16s", "-");
+	if (c->cpupool)
+		printf("%16s", pool_name(c, d->cpupool));
 	putchar('\n');
 }
 
-static void print_table(const libxl_dominfo *infos, int n, bool with_host, bool verbose)
+static void print_table(const libxl_dominfo *infos, int n, bool with_host, const struct columns *c)
 {
 	libxl_dominfo host;
 	int i;
 
 	printf("Name                                        ID   Mem VCPUs\tState\tTime(s)");
-	if (verbose)
+	if (c->verbose)
 		printf("   UUID                            Reason-Code\tSecurity Label");
+	if (c->context && !c->verbose)
+		printf("   Security Label");
+	if (c->cpupool)
+		printf("         Cpupool");
 	putchar('\n');
 	if (with_host) {
 		host_info(&host);
-		print_line(&host, verbose);
+		print_line(&host, c);
 	}
 	for (i = 0; i < n; i++)
-		print_line(&infos[i], verbose);
+		print_line(&infos[i], c);
 }
 
 /* ---- -l: JSON ---- */
@@ -208,20 +232,30 @@ static int select_named(libxl_ctx *ctx, char **names, int nnames, libxl_dominfo 
 
 int main_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"long", no_argument, NULL, 'l'}, {"verbose", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};
-	bool details = false, verbose = false, with_host = true;
+	static const struct option opts[] = {{"long", no_argument, NULL, 'l'},
+					     {"verbose", no_argument, NULL, 'v'},
+					     {"context", no_argument, NULL, 'Z'},
+					     {"cpupool", no_argument, NULL, 'c'},
+					     {NULL, 0, NULL, 0}};
+	bool details = false, with_host = true;
+	struct columns cols = {0};
 	libxl_dominfo *infos = NULL;
 	int opt, n = 0, rc;
 	libxl_ctx *ctx;
 
-	SWITCH_FOREACH_OPT(opt, "lv", opts, "list", 0)
+	SWITCH_FOREACH_OPT(opt, "lvZc", opts, "list", 0)
 	{
 	case 'l':
 		details = true;
 		break;
 	case 'v':
-		verbose = true;
+		cols.verbose = true;
+		break;
+	case 'Z':
+		cols.context = true;
+		break;
+	case 'c':
+		cols.cpupool = true;
 		break;
 	}
 	ctx = xl_ctx_open();
@@ -238,10 +272,16 @@ int main_list(int argc, char **argv)
 		if (rc < 0)
 			log_warnx("list: cannot list the domains: %s", log_strerror(rc));
 	}
+	if (rc >= 0 && cols.cpupool && !details && !(cols.pools = libxl_list_cpupool(ctx, &cols.npools))) {
+		rc = -errno;
+		log_warnx("list: cannot list the cpupools: %s", log_strerror(rc));
+	}
 	if (rc >= 0 && details)
 		rc = print_json(ctx, infos, n);
 	else if (rc >= 0)
-		print_table(infos, n, with_host, verbose);
+		print_table(infos, n, with_host, &cols);
+	if (cols.pools)
+		libxl_cpupoolinfo_list_free(cols.pools, cols.npools);
 	free(infos);
 	libxl_ctx_free(ctx);
 	return rc < 0 || fflush(stdout) ? 1 : 0;

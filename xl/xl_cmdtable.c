@@ -34,7 +34,9 @@ const struct cmd_spec cmd_table[] = {
     {"list", main_list, false, false, "List information about all/some domains", "[options] [Domain...]",
      "-h, --help          Print this help.\n"
      "-l, --long          Output all VM details (JSON: configuration, state, CPU time).\n"
-     "-v, --verbose       Prints out UUIDs and the shutdown reason code."},
+     "-v, --verbose       Prints out UUIDs and the shutdown reason code.\n"
+     "-Z, --context       Prints out security labels (always \"-\": Xenon has no XSM).\n"
+     "-c, --cpupool       Prints the cpupool the domain belongs to."},
     {"destroy", main_destroy, false, true, "Terminate a domain immediately", "[options] <Domain>",
      "-h, --help          Print this help.\n"
      "-f                  (Xen) Permit destroying domain 0: accepted, but Domain-0\n"
