@@ -2,10 +2,10 @@
  * xl list [-l] [-v] [-Z] [-c] [Domain...]: Xen's columns and state letters,
  * with a Domain-0 line for the host; -v and -Z add the security label
  * (always "-": Xenon has no XSM), -c the cpupool; -l prints JSON: for each
- * domain its domid,
- * (beyond Xen) its live state and CPU time, and its configuration (read
- * back from xenstore and printed again, as Xen's xl does), and a "status"
- * saying why when its xenon-hv could not tell the state (gone, stopped).
+ * domain its domid, (beyond Xen) its live state and CPU time, and its
+ * configuration (read back from xenstore and printed again, as Xen's xl
+ * does), and a "status" saying why when its xenon-hv could not tell the
+ * state (gone, stopped).
  */
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
@@ -273,7 +273,7 @@ int main_list(int argc, char **argv)
 			log_warnx("list: cannot list the domains: %s", log_strerror(rc));
 	}
 	if (rc >= 0 && cols.cpupool && !details && !(cols.pools = libxl_list_cpupool(ctx, &cols.npools))) {
-		rc = -errno;
+		rc = errno ? -errno : -EIO;
 		log_warnx("list: cannot list the cpupools: %s", log_strerror(rc));
 	}
 	if (rc >= 0 && details)
