@@ -128,6 +128,35 @@ share/man/man1/xl.1 share/man/man5/xl.cfg.5 share/man/man8/xenstored.8"
 	[[ "$output" == *"# ${T##*/}/xenon-hv-h1.log: xenon-hv: domain 2 (h1) crashed: triple fault"* ]]
 }
 
+@test "a wait whose command sets GIVE_UP stops at once and says why; guest_says sets it for a domain that is gone" {
+	mk_tmp
+	XENON_RUNDIR=$T/run XENON_LOGDIR=$T/log
+	mkdir -p "$XENON_RUNDIR/domains" "$XENON_LOGDIR"
+	tries=0
+	pointless() { tries=$((tries + 1)); GIVE_UP="nothing will come"; return 1; }
+	run wait_for 20 pointless
+	[ "$status" -eq 1 ]
+	[[ "$output" == "wait_for: gave up at once on: pointless (nothing will come)"* ]]
+	wait_for 20 pointless || true
+	[ "$tries" -eq 1 ] # asked once, not for 20 s
+	# no such domain: xl list names none, the console has nothing
+	xl() { return 1; }
+	GIVE_UP=
+	! guest_says nosuch "xenon> "
+	[ "$GIVE_UP" = "domain nosuch is gone or crashed" ]
+	# a crashed one (its letters as xl list shows them) likewise; a running one waits on
+	xl() { [ "$1" = list ] && printf '%s\n' "Name ID Mem VCPUs State Time(s)" "c1 1 32 1 $STATE 0.1"; }
+	for STATE in ----c- ---sc- ---scd; do
+		GIVE_UP=
+		! guest_says c1 "xenon> "
+		[ "$GIVE_UP" = "domain c1 is gone or crashed" ]
+	done
+	STATE=-b----
+	GIVE_UP=
+	! guest_says c1 "xenon> "
+	[ -z "$GIVE_UP" ]
+}
+
 @test "the binary fuzz seeds in the tree are what tests/fuzz/make-seeds writes from today's structures" {
 	# a seed of an older struct layout no longer holds what the readers read today
 	mk_tmp

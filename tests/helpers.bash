@@ -55,14 +55,21 @@ kill_pid() {
 
 # wait_for TIMEOUT_SECONDS COMMAND...: poll until COMMAND succeeds; on giving
 # up, say so, with what COMMAND put in LEFT (what it still found, if it says).
+# COMMAND sets GIVE_UP (why) when waiting on is pointless: the domain whose
+# output it waits for has crashed or gone (guest_says): wait_for stops then.
 wait_for() {
-	local limit=$1
+	local limit=$1 why=
 	shift
 	local end=$((SECONDS + limit))
-	LEFT=
+	LEFT='' GIVE_UP=''
 	until "$@"; do
-		if [ $SECONDS -ge $end ]; then
-			echo "wait_for: gave up after ${limit}s on: $*${LEFT:+ (left: $LEFT)}" >&2
+		if [ -n "$GIVE_UP" ]; then
+			why="at once on: $* ($GIVE_UP)"
+		elif [ $SECONDS -ge $end ]; then
+			why="after ${limit}s on: $*${LEFT:+ (left: $LEFT)}"
+		fi
+		if [ -n "$why" ]; then
+			echo "wait_for: gave up $why" >&2
 			guests_state >&2
 			logs_tail >&2
 			return 1
@@ -303,6 +310,18 @@ state_of() { xl list "$1" | awk -v n="$1" '$1 == n { print $5 }'; }
 console_text() { xl console "$1" < /dev/null 2> /dev/null; }
 
 console_has() { console_text "$1" | grep -q -- "$2"; }
+
+# guest_says DOMAIN PATTERN: console_has, for a domain that runs already
+# (not one still to come): once it is gone or crashed no more output will
+# come, and it sets GIVE_UP for wait_for (a nested guest that crashed in a
+# 200 s wait held the nested run that long).
+guest_says() {
+	console_has "$1" "$2" && return 0
+	case $(state_of "$1" 2> /dev/null) in
+	'' | ????c?) GIVE_UP="domain $1 is gone or crashed" ;;
+	esac
+	return 1
+}
 
 # The console pty of domain $1 as xenon-hv reports it (never the guest-writable console/tty).
 pty_of() { hvctl "$XENON_RUNDIR/domains/$(xl domid "$1").sock" info | awk '$1 == "console:" { print $2 }'; }

@@ -185,13 +185,13 @@ config_memory_is() {
 @test "real guest: ballooned down at boot, filled, 512 -> 128 MiB gives the host its memory back, then up again intact" {
 	require_kvm
 	xl create "$T/m.cfg" memory=128 maxmem=512
-	wait_for 60 console_has m1 "balloon: at 128 MiB (target 128 MiB)"
+	wait_for 60 guest_says m1 "balloon: at 128 MiB (target 128 MiB)"
 	wait_for 10 mem_is m1 128
 	xl mem-set m1 512
-	wait_for 30 console_has m1 "balloon: at 512 MiB (target 512 MiB)"
+	wait_for 30 guest_says m1 "balloon: at 512 MiB (target 512 MiB)"
 	[ "$(mem_of m1)" = 512 ]
 	guest_cmd m1 "mem fill"
-	wait_for 200 console_has m1 "mem fill: [0-9]* MiB filled"
+	wait_for 200 guest_says m1 "mem fill: [0-9]* MiB filled"
 	full=$(pss_of m1)
 	[ "$full" -ge 450 ]
 	xl mem-set m1 128
@@ -204,7 +204,7 @@ config_memory_is() {
 	xl mem-set m1 512
 	wait_for 30 count_at_least m1 "balloon: at 512 MiB (target 512 MiB)" 2
 	guest_cmd m1 "mem check"
-	wait_for 120 console_has m1 "mem check: [0-9]* MiB checked, all pages hold the pattern"
+	wait_for 120 guest_says m1 "mem check: [0-9]* MiB checked, all pages hold the pattern"
 	run console_has m1 "mem check: FAILED"
 	[ "$status" -ne 0 ]
 	[ "$(mem_of m1)" = 512 ]
