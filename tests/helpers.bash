@@ -317,10 +317,15 @@ console_has() { console_text "$1" | grep -q -- "$2"; }
 # 200 s wait held the nested run that long).
 guest_says() {
 	console_has "$1" "$2" && return 0
+	give_up_if_over "$1"
+	return 1
+}
+# give_up_if_over DOMAIN: set GIVE_UP when DOMAIN is gone or crashed (no
+# more output will come from it).
+give_up_if_over() {
 	case $(state_of "$1" 2> /dev/null) in
 	'' | ????c?) GIVE_UP="domain $1 is gone or crashed" ;;
 	esac
-	return 1
 }
 
 # The console pty of domain $1 as xenon-hv reports it (never the guest-writable console/tty).

@@ -164,10 +164,13 @@ hostile_start() {
 	TICKS=$(ticks)
 	guest_cmd "$1" "hostile $2 $SEED"
 }
-# The case's lines so far in $T/case.out; true once it ended.
+# The case's lines so far in $T/case.out; true once it ended. A guest
+# that crashed or went away says no more: wait_for gives up then (GIVE_UP).
 case_over() {
 	con_text "$1" | sed -n "s/^hostile $2: //p" > "$T/case.out"
-	grep -qx 'done\|failed: .*' "$T/case.out"
+	grep -qx 'done\|failed: .*' "$T/case.out" && return 0
+	give_up_if_over "$1"
+	return 1
 }
 hostile_wait() {
 	wait_for 60 case_over "$1" "$2"
