@@ -142,6 +142,13 @@ typedef struct {
 	uint32_t sandbox;
 	uint32_t hv_uid, hv_gid;
 	uint32_t cpupool; /* its cpupool's id (0: Pool-0) */
+	/*
+	 * Xen's outstanding claim: memory the domain may still take without
+	 * asking (what it holds or is told to, if more, less what the host
+	 * backs already), counted against the host's free memory (xl claims).
+	 * Part of current_memkb already (not added to it, as Xen's xl list does).
+	 */
+	uint64_t outstanding_memkb;
 } libxl_dominfo;
 
 /*
@@ -196,6 +203,27 @@ typedef struct {
  */
 int libxl_get_physinfo(libxl_ctx *ctx, libxl_physinfo *info);
 const libxl_version_info *libxl_get_version_info(libxl_ctx *ctx);
+
+/* ---- NUMA (libxl_topology.c) ---- */
+
+/* One host CPU (Xen's libxl_cputopology); all INVALID_ENTRY when it is offline. */
+#define LIBXL_CPUTOPOLOGY_INVALID_ENTRY (~(uint32_t)0)
+typedef struct {
+	uint32_t core, socket, node;
+} libxl_cputopology;
+/* Every CPU the host may have (online or not), by number; NULL with errno. */
+libxl_cputopology *libxl_get_cpu_topology(libxl_ctx *ctx, int *nb_cpu_out);
+void libxl_cputopology_list_free(libxl_cputopology *list, int nb_cpu);
+/* Room for max_nodes nodes (<= 0: the host's); -ENOMEM. */
+int libxl_node_bitmap_alloc(libxl_ctx *ctx, libxl_bitmap *nodemap, int max_nodes);
+/*
+ * The NUMA nodes the domain's memory comes from (nodemap cleared, then
+ * set, growing as needed): Linux gives a vCPU thread memory from the node
+ * it runs on, so the nodes of the CPUs its vCPUs may run on (hard
+ * affinity, within soft when they share a CPU, within its cpupool).
+ * -ESRCH when its xenon-hv is gone.
+ */
+int libxl_domain_get_nodeaffinity(libxl_ctx *ctx, uint32_t domid, libxl_bitmap *nodemap);
 
 /* ---- lifecycle ---- */
 

@@ -96,6 +96,12 @@ static void fill_defaults(libxl_domain_config *cfg)
 		libxl__device_nic_setdefault(&cfg->nics[i], i);
 }
 
+/* claim_mode (xl.conf's): on unless set off (Xen's xl default; Xen's libxl leaves it off). */
+static bool counts_claims(const libxl_domain_build_info *b)
+{
+	return libxl_defbool_is_default(b->claim_mode) || libxl_defbool_val(b->claim_mode);
+}
+
 static int check_name_free(libxl_ctx *ctx, uint32_t tx, const char *name, const uint32_t *ids, unsigned nr)
 {
 	uint32_t other;
@@ -488,7 +494,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		rc = libxl__sched_params_check(&cfg->b_info.sched_params, cfg->b_info.max_vcpus,
 					       cfg->c_info.name);
 	if (rc == 0)
-		rc = libxl__mem_claim(ctx, cfg->c_info.name, cfg->b_info.target_memkb);
+		rc = libxl__mem_claim(ctx, cfg->c_info.name, cfg->b_info.target_memkb, counts_claims(&cfg->b_info));
 	if (rc == 0)
 		rc = libxl__cg_parent(ctx->cg_parent_env, opts ? opts->cgroup_parent : NULL, &cg_parent);
 	if (rc == 0)

@@ -37,8 +37,13 @@ int libxl__path(char *buf, size_t len, const char *fmt, ...) __attribute__((form
 void libxl__physinfo_mem(libxl_physinfo *info);
 /* avail_kib less what the running domains may still take (*claimed_kib). */
 int libxl__mem_free_kib(libxl_ctx *ctx, uint64_t avail_kib, uint64_t *free_kib, uint64_t *claimed_kib);
-/* A new domain of need_kib fits in the host's free memory: 0, or -ENOMEM said. */
-int libxl__mem_claim(libxl_ctx *ctx, const char *name, uint64_t need_kib);
+/*
+ * A new domain of need_kib fits in the host's free memory: 0, or -ENOMEM
+ * said. count_claims (b_info.claim_mode): free is what the running domains
+ * leave of the available memory, not the available memory alone.
+ */
+int libxl__mem_claim(libxl_ctx *ctx, const char *name, uint64_t need_kib, bool count_claims);
+
 
 /* ---- pure helpers (libxl_util.c) ---- */
 int libxl__domid_pick(uint32_t last, const uint32_t *used, unsigned nr_used, uint32_t *out);
@@ -51,6 +56,14 @@ int libxl__parse_domid(const char *s, uint32_t *domid);
 int libxl__domids_parse(const char *names, size_t len, uint32_t **ids, unsigned *nr);
 void libxl__u32_sort(uint32_t *v, unsigned n);
 struct hvctl_info;
+/* What a domain may still take without asking (libxl_dominfo.outstanding_memkb); 0 when it is going. */
+uint64_t libxl__mem_outstanding(const struct hvctl_info *info, uint64_t target_kib);
+/*
+ * The nodes (of topo) of the CPUs the vCPUs may run on, within pool, into
+ * nodemap (cleared first, grown as needed): libxl_domain_get_nodeaffinity.
+ */
+int libxl__vcpu_nodes(const libxl_cputopology *topo, int nr_topo, const libxl_vcpuinfo *vcpus, int nr_vcpus,
+		      const libxl_bitmap *pool, libxl_bitmap *nodemap);
 /* running, blocked, paused, shutdown and crashed from xenon-hv's INFO reply. */
 void libxl__dominfo_set_state(libxl_dominfo *info, const struct hvctl_info *hv);
 /* 0 when an INFO reply keeps the protocol's rules, -EPROTO when not (a taken-over xenon-hv). */

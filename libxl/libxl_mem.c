@@ -133,22 +133,16 @@ int libxl_domain_setmaxmem(libxl_ctx *ctx, uint32_t domid, uint64_t max_memkb)
 	return rc;
 }
 
-/* What a running domain may still grow to without asking: what it holds or is told to, less what is backed.
- */
 static uint64_t outstanding_kib(libxl_ctx *ctx, uint32_t domid)
 {
 	struct hvctl_info info;
-	uint64_t target = 0, holds;
+	uint64_t target = 0;
 
 	if (libxl__xs_read_u64(ctx, XS_NO_TX, &target, "/local/domain/%u/memory/target", domid) < 0)
 		target = 0;
-	if (libxl__hv_info(ctx, domid, &info) < 0 || info.state == HVCTL_STATE_SHUTDOWN ||
-	    info.state == HVCTL_STATE_CRASHED)
-		return 0; /* gone or going: its memory is the host's again */
-	holds = info.balloon_valid ? info.mem_current_kib : info.mem_kib;
-	if (target > holds)
-		holds = target;
-	return info.mem_backed_kib < holds ? holds - info.mem_backed_kib : 0;
+	if (libxl__hv_info(ctx, domid, &info) < 0)
+		return 0; /* gone: its memory is the host's again */
+	return libxl__mem_outstanding(&info, target);
 }
 
 int libxl__mem_free_kib(libxl_ctx *ctx, uint64_t avail_kib, uint64_t *free_kib, uint64_t *claimed_kib)
@@ -169,24 +163,29 @@ int libxl__mem_free_kib(libxl_ctx *ctx, uint64_t avail_kib, uint64_t *free_kib, 
 	return 0;
 }
 
-int libxl__mem_claim(libxl_ctx *ctx, const char *name, uint64_t need_kib)
+int libxl__mem_claim(libxl_ctx *ctx, const char *name, uint64_t need_kib, bool count_claims)
 {
 	libxl_physinfo p;
-	uint64_t avail, claimed, free_kib;
+	uint64_t avail, claimed = 0, free_kib;
+	char why[192];
 	int rc;
 
 	libxl__physinfo_mem(&p);
-	avail = p.free_kib;
-	rc = libxl__mem_free_kib(ctx, avail, &free_kib, &claimed);
+	avail = free_kib = p.free_kib;
+	rc = count_claims ? libxl__mem_free_kib(ctx, avail, &free_kib, &claimed) : 0;
 	if (rc < 0)
 		return rc;
-	if (need_kib > free_kib) {
-		log_warnx("domain '%s' does not fit: memory=%llu MiB, but the host has %llu MiB free "
-			  "(%llu MiB available less %llu MiB the running domains may still use); "
-			  "give less memory= or shrink other domains with 'xl mem-set'",
-			  name, (unsigned long long)(need_kib / 1024), (unsigned long long)(free_kib / 1024),
-			  (unsigned long long)(avail / 1024), (unsigned long long)(claimed / 1024));
-		return -ENOMEM;
-	}
-	return 0;
+	if (need_kib <= free_kib)
+		return 0;
+	if (count_claims)
+		snprintf(why, sizeof(why), "%llu MiB free (%llu MiB available less %llu MiB the running domains may still use)",
+			 (unsigned long long)(free_kib / 1024), (unsigned long long)(avail / 1024),
+			 (unsigned long long)(claimed / 1024));
+	else
+		snprintf(why, sizeof(why), "%llu MiB available (claim_mode=0: what the running domains may still use is not counted)",
+			 (unsigned long long)(avail / 1024));
+	log_warnx("domain '%s' does not fit: memory=%llu MiB, but the host has %s; "
+		  "give less memory= or shrink other domains with 'xl mem-set'",
+		  name, (unsigned long long)(need_kib / 1024), why);
+	return -ENOMEM;
 }

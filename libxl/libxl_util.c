@@ -1,7 +1,8 @@
 /*
  * Pure helpers of libxl (no I/O): domain name rules, domid choice, the
- * domain's state (from xenon-hv's answer) and its letters, and the meaning
- * of xenon-hv's exit status. Unit-tested in tests/unit/libxl_util-test.c.
+ * domain's state (from xenon-hv's answer) and its letters, the meaning of
+ * xenon-hv's exit status, a domain's outstanding memory.
+ * Unit-tested in tests/unit/libxl_util-test.c.
  */
 #include "libxl/libxl_internal.h"
 
@@ -228,4 +229,17 @@ int libxl__domids_parse(const char *names, size_t len, uint32_t **ids, unsigned 
 	*ids = out;
 	*nr = n;
 	return 0;
+}
+
+/* What a domain may still take without asking: what it holds or is told to, less what is backed. */
+uint64_t libxl__mem_outstanding(const struct hvctl_info *info, uint64_t target_kib)
+{
+	uint64_t holds;
+
+	if (info->state == HVCTL_STATE_SHUTDOWN || info->state == HVCTL_STATE_CRASHED)
+		return 0; /* going: its memory is the host's again */
+	holds = info->balloon_valid ? info->mem_current_kib : info->mem_kib;
+	if (target_kib > holds)
+		holds = target_kib;
+	return info->mem_backed_kib < holds ? holds - info->mem_backed_kib : 0;
 }

@@ -30,8 +30,10 @@ libxl/libxenlight.a: $(LIBXL_OBJS)
 LIBRARIES += libxl/libxenlight.a
 endif
 
-# libxl's pure logic (names, domids, state letters), see tests/unit/libxl_*.
-$(eval $(call unit_test,tests/unit/libxl_util-test,tests/unit/libxl_util-test.o libxl/libxl_util.o $(COMMON_OBJS)))
+# libxl's pure logic (names, domids, state letters, claims, NUMA nodes), see
+# tests/unit/libxl_*; with the types (bitmaps) it works on.
+$(eval $(call unit_test,tests/unit/libxl_util-test,tests/unit/libxl_util-test.o libxl/libxl_util.o \
+	libxl/libxl_numa.o libxl/libxl_types.o $(LIBXL_GEN_OBJS) libxl/libxl_json.o libxl/libxl_json_parse.o $(COMMON_OBJS),$(LIBXL_LDLIBS)))
 
 # libxenlight, the installed library (libxl(3)): libxl with the libxs,
 # libhvctl and common objects it needs, as libxenlight.so.1 (Xenon's own

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Ballooning (issue 14): xl mem-set / mem-max, maxmem= above memory=, the
-# Mem column, xl info's free_memory and outstanding_claims, and claims at
-# create. With tests/fake-hv here (its guest balloons at once to its
+# Mem column, xl info's free_memory and outstanding_claims, xl claims, and
+# claims at create. With tests/fake-hv here (its guest balloons at once to its
 # memory/target, within its ceiling); the real guest and xenon-hv, whose
 # host memory must really fall, where KVM is (tests/nested-kvm).
 
@@ -133,6 +133,42 @@ config_memory_is() {
 	total=$(info_key total_memory)
 	free=$(info_key free_memory)
 	[ "$free" -gt 0 ] && [ "$free" -lt "$total" ]
+}
+
+claimed_of() { xl claims | awk -v n="$1" '$1 == n { print $7 }'; }
+
+@test "xl claims: Xen's Claimed column, what each domain may still take; claim_mode=0 counts the available memory alone" {
+	export XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv
+	xl create "$T/m.cfg"
+	run xl claims
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(printf 'Name%42s   Mem VCPUs\tState\tTime(s)  Claimed' ID)" ]
+	[[ ${lines[1]} == "Domain-0 "* ]]
+	[ "$(awk '{ print $7 }' <<< "${lines[1]}")" = 0 ]
+	[ "$(claimed_of m1)" = 64 ] # fake-hv backs none of it
+	xl mem-set m1 32
+	[ "$(claimed_of m1)" = 32 ]
+	[ "$(info_key outstanding_claims)" = 32 ] # the sum, as xl info says
+	run xl claims extra
+	[ "$status" -eq 1 ]
+	# 70% fits beside m1; a second 70% only when the claims do not count
+	avail=$(awk '$1 == "MemAvailable:" { print int($2 / 1024) }' /proc/meminfo)
+	big=$((avail * 7 / 10))
+	xl create "$T/m.cfg" name='"m2"' memory=$big maxmem=$big
+	run xl create "$T/m.cfg" name='"m3"' memory=$big maxmem=$big
+	[ "$status" -eq 1 ]
+	[[ $output == *"domain 'm3' does not fit"*"MiB the running domains may still use"* ]]
+	echo 'claim_mode = 0' >> "$XL_CONF"
+	run xl claims
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == *"claim_mode=0 (xl.conf): new domains are checked against the host's available memory only"* ]]
+	xl create "$T/m.cfg" name='"m3"' memory=$big maxmem=$big
+	# even then, more than the host has available is refused, and says why
+	run xl create "$T/m.cfg" name='"m4"' memory=$((avail * 2)) maxmem=$((avail * 2))
+	[ "$status" -eq 1 ]
+	[[ $output == *"domain 'm4' does not fit"*"MiB available (claim_mode=0"* ]]
+	for d in m1 m2 m3; do xl destroy "$d"; done
+	wait_for 10 nothing_left
 }
 
 @test "claims: a domain that does not fit in the host's free memory is refused at once, nothing left" {

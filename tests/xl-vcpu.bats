@@ -88,6 +88,27 @@ affinity_of() {
 	allowed_is 1 0 "$(cat /sys/devices/system/node/node0/cpulist)"
 }
 
+@test "list -n: Xen's NODE Affinity column, the nodes of the CPUs the vCPUs may run on" {
+	fake
+	xl create "$T/f.cfg"
+	run xl list -n
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(printf 'Name%42s   Mem VCPUs\tState\tTime(s) NODE Affinity' ID)" ]
+	[[ ${lines[1]} == "Domain-0 "*" all" ]]
+	[[ ${lines[2]} == "f1 "*" all" ]]
+	# pinned to node 0's CPUs: node 0 alone where the host has more nodes (all on one)
+	if [ ! -r /sys/devices/system/node/node0/cpulist ]; then
+		echo "# this host shows no NUMA node in sysfs: no node:0 pinning" >&3
+		return 0
+	fi
+	xl vcpu-pin f1 all node:0
+	nodes=$(ls -d /sys/devices/system/node/node[0-9]* | wc -l)
+	want=0
+	[ "$nodes" -gt 1 ] || want=all
+	echo "# $nodes NUMA node(s): node:0 is \"$want\"" >&3
+	[[ $(xl list -n f1 | tail -n 1) == "f1 "*" $want" ]]
+}
+
 @test "vcpu-pin: one vCPU or all, hard and soft (the thread gets hard ∩ soft), - keeps one" {
 	fake
 	need_cpus 2

@@ -12,7 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SYS_CPU	 "/sys/devices/system/cpu"
+#include "libxl/libxl.h"
+
 #define SYS_NODE "/sys/devices/system/node"
 
 static char build_id_hex[2 * 64 + 1];
@@ -51,55 +52,17 @@ const char *xl_build_id(void)
 	return build_id_hex;
 }
 
-/* A number from a one-line sysfs file; -1 when absent. */
-static long sys_long(const char *fmt, unsigned a)
-{
-	char path[256];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), fmt, a);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-/* The NUMA node a CPU belongs to: its cpuN/nodeM link. */
-static long cpu_node(unsigned cpu)
-{
-	char path[64];
-	struct dirent *e;
-	long node = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), SYS_CPU "/cpu%u", cpu);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (!strncmp(e->d_name, "node", 4) && e->d_name[4] >= '0' && e->d_name[4] <= '9')
-			node = strtol(e->d_name + 4, NULL, 10);
-	closedir(d);
-	return node;
-}
-
 static void print_cpu_topology(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_CONF);
+	int n = 0;
+	libxl_cputopology *t = libxl_get_cpu_topology(NULL, &n);
 
 	printf("cpu_topology           :\n");
 	printf("cpu:    core    socket     node\n");
-	for (unsigned cpu = 0; n > 0 && cpu < (unsigned)n; cpu++) {
-		long core = sys_long(SYS_CPU "/cpu%u/topology/core_id", cpu);
-		long socket = sys_long(SYS_CPU "/cpu%u/topology/physical_package_id", cpu);
-
-		if (core >= 0 && socket >= 0) /* offline CPUs have no topology */
-			printf("%3u:    %4ld     %4ld     %4ld\n", cpu, core, socket, cpu_node(cpu));
-	}
+	for (int cpu = 0; t && cpu < n; cpu++)
+		if (t[cpu].core != LIBXL_CPUTOPOLOGY_INVALID_ENTRY) /* offline CPUs have no topology */
+			printf("%3d:    %4u     %4u     %4u\n", cpu, t[cpu].core, t[cpu].socket, t[cpu].node);
+	libxl_cputopology_list_free(t, n);
 }
 
 /* PCI devices that know their node (numa_node >= 0). */

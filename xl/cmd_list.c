@@ -1,14 +1,16 @@
 /*
- * xl list [-l] [-v] [-Z] [-c] [Domain...]: Xen's columns and state letters,
- * with a Domain-0 line for the host; -v and -Z add the security label
- * (always "-": Xenon has no XSM), -c the cpupool; -l prints JSON: for each
+ * xl list [-l] [-v] [-Z] [-c] [-n] [Domain...]: Xen's columns and state
+ * letters, with a Domain-0 line for the host; -v and -Z add the security
+ * label (always "-": Xenon has no XSM), -c the cpupool, -n the NUMA node
+ * affinity (libxl_domain_get_nodeaffinity); -l prints JSON: for each
  * domain its domid, (beyond Xen) its live state and CPU time, and its
  * configuration (read back from xenstore and printed again, as Xen's xl
  * does), and a "status" saying why when its xenon-hv could not tell the
- * state (gone, stopped).
+ * state (gone, stopped). xl claims: the table with Xen's Claimed column.
  */
 #include "xl/cmd_util.h"
 #include "xl/xl.h"
+#include "xl/xl_conf.h"
 #include "xl/xl_devices.h"
 
 #include <errno.h>
@@ -35,9 +37,11 @@ static void host_info(libxl_dominfo *d)
 
 /* What the table shows beyond Xen's first columns. */
 struct columns {
-	bool verbose, context, cpupool;
+	bool verbose, context, claims, cpupool, numa;
 	libxl_cpupoolinfo *pools; /* with cpupool */
 	int npools;
+	libxl_ctx *ctx;	   /* with numa */
+	unsigned nr_nodes; /* with numa */
 };
 
 static const char *pool_name(const struct columns *c, uint32_t poolid)
@@ -46,6 +50,24 @@ static const char *pool_name(const struct columns *c, uint32_t poolid)
 		if (c->pools[i].poolid == poolid)
 			return c->pools[i].pool_name;
 	return "-"; /* gone since the domain was listed */
+}
+
+/* The NODE Affinity column: every node for the host; "-" when xenon-hv is gone. */
+static void print_nodes(const struct columns *c, uint32_t domid)
+{
+	libxl_bitmap nodes;
+
+	libxl_bitmap_init(&nodes);
+	putchar(' ');
+	if (domid == LIBXL_DOMID_HOST && libxl_node_bitmap_alloc(c->ctx, &nodes, (int)c->nr_nodes) == 0)
+		libxl_bitmap_set_any(&nodes);
+	else if (domid == LIBXL_DOMID_HOST || libxl_domain_get_nodeaffinity(c->ctx, domid, &nodes) < 0) {
+		putchar('-');
+		libxl_bitmap_dispose(&nodes);
+		return;
+	}
+	xl_print_bitmap(&nodes, c->nr_nodes);
+	libxl_bitmap_dispose(&nodes);
 }
 
 static void print_line(const libxl_dominfo *d, const struct columns *c)
@@ -63,10 +85,14 @@ static void print_line(const libxl_dominfo *d, const struct columns *c)
 		else
 			printf(" %8s", "-");
 	}
+	if (c->claims)
+		printf(" %5lu", (unsigned long)(d->outstanding_memkb / 1024));
 	if (c->verbose || c->context)
 		printf(" %16s", "-");
 	if (c->cpupool)
 		printf("%16s", pool_name(c, d->cpupool));
+	if (c->numa)
+		print_nodes(c, d->domid);
 	putchar('\n');
 }
 
@@ -80,8 +106,12 @@ static void print_table(const libxl_dominfo *infos, int n, bool with_host, const
 		printf("   UUID                            Reason-Code\tSecurity Label");
 	if (c->context && !c->verbose)
 		printf("   Security Label");
+	if (c->claims)
+		printf("  Claimed");
 	if (c->cpupool)
 		printf("         Cpupool");
+	if (c->numa)
+		printf(" NODE Affinity");
 	putchar('\n');
 	if (with_host) {
 		host_info(&host);
@@ -230,20 +260,58 @@ static int select_named(libxl_ctx *ctx, char **names, int nnames, libxl_dominfo 
 	return n;
 }
 
+/* The domains named (all of them and the host when none is), as JSON or as the table. */
+static int show(libxl_ctx *ctx, char **names, int nnames, bool details, struct columns *cols)
+{
+	bool with_host = true;
+	libxl_dominfo *infos = NULL;
+	libxl_physinfo p;
+	int n = 0, rc;
+
+	if (nnames) {
+		infos = calloc((size_t)nnames, sizeof(*infos));
+		rc = infos ? select_named(ctx, names, nnames, infos, &with_host) : -ENOMEM;
+		if (rc == -ENOMEM && !infos)
+			log_warnx("list: out of memory");
+		n = rc > 0 ? rc : 0;
+	} else {
+		rc = libxl_list_domain(ctx, &infos, &n);
+		if (rc < 0)
+			log_warnx("list: cannot list the domains: %s", log_strerror(rc));
+	}
+	if (rc >= 0 && cols->cpupool && !details && !(cols->pools = libxl_list_cpupool(ctx, &cols->npools))) {
+		rc = errno ? -errno : -EIO;
+		log_warnx("list: cannot list the cpupools: %s", log_strerror(rc));
+	}
+	if (cols->numa) {
+		libxl_get_physinfo(NULL, &p);
+		cols->ctx = ctx;
+		cols->nr_nodes = p.nr_nodes;
+	}
+	if (rc >= 0 && details)
+		rc = print_json(ctx, infos, n);
+	else if (rc >= 0)
+		print_table(infos, n, with_host, cols);
+	if (cols->pools)
+		libxl_cpupoolinfo_list_free(cols->pools, cols->npools);
+	free(infos);
+	return rc;
+}
+
 int main_list(int argc, char **argv)
 {
 	static const struct option opts[] = {{"long", no_argument, NULL, 'l'},
 					     {"verbose", no_argument, NULL, 'v'},
 					     {"context", no_argument, NULL, 'Z'},
 					     {"cpupool", no_argument, NULL, 'c'},
+					     {"numa", no_argument, NULL, 'n'},
 					     {NULL, 0, NULL, 0}};
-	bool details = false, with_host = true;
+	bool details = false;
 	struct columns cols = {0};
-	libxl_dominfo *infos = NULL;
-	int opt, n = 0, rc;
+	int opt, rc;
 	libxl_ctx *ctx;
 
-	SWITCH_FOREACH_OPT(opt, "lvZc", opts, "list", 0)
+	SWITCH_FOREACH_OPT(opt, "lvZcn", opts, "list", 0)
 	{
 	case 'l':
 		details = true;
@@ -257,32 +325,34 @@ int main_list(int argc, char **argv)
 	case 'c':
 		cols.cpupool = true;
 		break;
+	case 'n':
+		cols.numa = true;
+		break;
 	}
 	ctx = xl_ctx_open();
 	if (!ctx)
 		return 1;
-	if (optind < argc) {
-		infos = calloc((size_t)(argc - optind), sizeof(*infos));
-		rc = infos ? select_named(ctx, argv + optind, argc - optind, infos, &with_host) : -ENOMEM;
-		if (rc == -ENOMEM && !infos)
-			log_warnx("list: out of memory");
-		n = rc > 0 ? rc : 0;
-	} else {
-		rc = libxl_list_domain(ctx, &infos, &n);
-		if (rc < 0)
-			log_warnx("list: cannot list the domains: %s", log_strerror(rc));
-	}
-	if (rc >= 0 && cols.cpupool && !details && !(cols.pools = libxl_list_cpupool(ctx, &cols.npools))) {
-		rc = errno ? -errno : -EIO;
-		log_warnx("list: cannot list the cpupools: %s", log_strerror(rc));
-	}
-	if (rc >= 0 && details)
-		rc = print_json(ctx, infos, n);
-	else if (rc >= 0)
-		print_table(infos, n, with_host, &cols);
-	if (cols.pools)
-		libxl_cpupoolinfo_list_free(cols.pools, cols.npools);
-	free(infos);
+	rc = show(ctx, argv + optind, argc - optind, details, &cols);
+	libxl_ctx_free(ctx);
+	return rc < 0 || fflush(stdout) ? 1 : 0;
+}
+
+/* xl claims: xl list's table with Xen's Claimed column (outstanding_memkb). */
+int main_claims(int argc, char **argv)
+{
+	struct columns cols = {.claims = true};
+	int rc = xl_plain_args(argc, argv, "claims", 0);
+	libxl_ctx *ctx;
+
+	if (rc >= 0)
+		return rc;
+	if (!xl_conf.claim_mode)
+		log_warnx("claims: claim_mode=0 (xl.conf): new domains are checked against the host's available "
+			  "memory only, not less these claims");
+	ctx = xl_ctx_open();
+	if (!ctx)
+		return 1;
+	rc = show(ctx, NULL, 0, false, &cols);
 	libxl_ctx_free(ctx);
 	return rc < 0 || fflush(stdout) ? 1 : 0;
 }

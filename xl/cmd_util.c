@@ -24,6 +24,29 @@ static void xl_vmessage(xentoollog_logger *lg, xentoollog_level level, int errno
 
 static xentoollog_logger xl_logger = {.vmessage = xl_vmessage};
 
+void xl_print_bitmap(const libxl_bitmap *map, unsigned nbits)
+{
+	unsigned i = 0, first, n = 0, count = 0;
+
+	for (unsigned b = 0; b < nbits; b++)
+		count += libxl_bitmap_test(map, b);
+	if (count == 0 || count == nbits) {
+		fputs(count ? "all" : "none", stdout);
+		return;
+	}
+	while (i < nbits) {
+		if (!libxl_bitmap_test(map, i)) {
+			i++;
+			continue;
+		}
+		for (first = i; i < nbits && libxl_bitmap_test(map, i); i++)
+			;
+		printf("%s%u", n++ ? "," : "", first);
+		if (i - 1 > first)
+			printf("-%u", i - 1);
+	}
+}
+
 /* xl.conf's paths and device times, where it gives them; libxl takes the
  * environment's, else its own defaults, for the others. */
 libxl_ctx *xl_ctx_open(void)

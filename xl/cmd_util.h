@@ -7,6 +7,9 @@
 
 #include "libxl/libxl.h"
 
+/* Xen's print_bitmap on stdout: bits [0, nbits) as "all", "none", or ranges "0-3,6". */
+void xl_print_bitmap(const libxl_bitmap *map, unsigned nbits);
+
 /* Connect to xenstored; on failure says why and what to do, returns NULL. */
 libxl_ctx *xl_ctx_open(void);
 /*

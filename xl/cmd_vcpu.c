@@ -15,34 +15,6 @@
 
 #include "log.h"
 
-/* Xen's print_bitmap: "all", "none", or ranges "0-3,6". */
-static void print_cpus(const libxl_bitmap *map, unsigned nr_cpus)
-{
-	unsigned i = 0, first, n = 0, count = 0;
-
-	for (unsigned c = 0; c < nr_cpus; c++)
-		count += libxl_bitmap_test(map, c);
-	if (count == 0) {
-		fputs("none", stdout);
-		return;
-	}
-	if (count == nr_cpus) {
-		fputs("all", stdout);
-		return;
-	}
-	while (i < nr_cpus) {
-		if (!libxl_bitmap_test(map, i)) {
-			i++;
-			continue;
-		}
-		for (first = i; i < nr_cpus && libxl_bitmap_test(map, i); i++)
-			;
-		printf("%s%u", n++ ? "," : "", first);
-		if (i - 1 > first)
-			printf("-%u", i - 1);
-	}
-}
-
 static void print_vcpu(const char *name, uint32_t domid, const libxl_vcpuinfo *v, unsigned nr_cpus)
 {
 	printf("%-32s %5u %5u", name, domid, v->vcpuid);
@@ -51,9 +23,9 @@ static void print_vcpu(const char *name, uint32_t domid, const libxl_vcpuinfo *v
 	else
 		printf("%5u %3c%c- ", v->cpu, v->running ? 'r' : '-', v->blocked ? 'b' : '-');
 	printf("%9.1f  ", (double)v->vcpu_time / 1e9);
-	print_cpus(&v->cpumap, nr_cpus);
+	xl_print_bitmap(&v->cpumap, nr_cpus);
 	fputs(" / ", stdout);
-	print_cpus(&v->cpumap_soft, nr_cpus);
+	xl_print_bitmap(&v->cpumap_soft, nr_cpus);
 	putchar('\n');
 }
 

@@ -138,6 +138,7 @@ XL_COMMAND(mem_max);
 int64_t xl_parse_mem_kb(const char *s);
 XL_COMMAND(completion);
 XL_COMMAND(list);
+XL_COMMAND(claims);
 XL_COMMAND(destroy);
 XL_COMMAND(shutdown);
 XL_COMMAND(reboot);

@@ -36,7 +36,8 @@ const struct cmd_spec cmd_table[] = {
      "-l, --long          Output all VM details (JSON: configuration, state, CPU time).\n"
      "-v, --verbose       Prints out UUIDs and the shutdown reason code.\n"
      "-Z, --context       Prints out security labels (always \"-\": Xenon has no XSM).\n"
-     "-c, --cpupool       Prints the cpupool the domain belongs to."},
+     "-c, --cpupool       Prints the cpupool the domain belongs to.\n"
+     "-n, --numa          Prints out NUMA node affinity (the nodes of the CPUs its vCPUs may run on)."},
     {"destroy", main_destroy, false, true, "Terminate a domain immediately", "[options] <Domain>",
      "-h, --help          Print this help.\n"
      "-f                  (Xen) Permit destroying domain 0: accepted, but Domain-0\n"
@@ -221,6 +222,11 @@ const struct cmd_spec cmd_table[] = {
      "-h, --help          Print this help.\n"
      "<Mem> as for mem-set; at least the current target, at most the RAM the domain\n"
      "was created with (maxmem=)."},
+    {"claims", main_claims, false, false, "List outstanding claim information about all domains", "",
+     "-h, --help          Print this help.\n"
+     "Claimed: memory (MiB) a domain may still take without asking: its target, or\n"
+     "what it holds if more, less what the host backs already. A new domain must fit\n"
+     "in what the host has available less these (xl.conf's claim_mode=1, the default)."},
     {"dump-core", main_dump_core, false, false, "Core dump a domain", "<Domain> <filename>",
      "-h, --help          Print this help.\n"
      "An ELF core of the guest's memory and vCPU registers; gdb opens it with the guest's kernel."},
@@ -244,7 +250,7 @@ static const char *const xen_only_commands[] = {
     "sharing", "sched-rtds", "debug-keys",
     "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",
     "vdispl-attach", "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach",
-    "vkb-list", "vkb-detach", "claims", "getenforce",
+    "vkb-list", "vkb-detach", "getenforce",
     "setenforce", "loadpolicy", "remus", "devd", "psr-hwinfo", "psr-cmt-attach", "psr-cmt-detach",
     "psr-cmt-show", "psr-cat-set", "psr-cat-show", "psr-mba-set", "psr-mba-show", "usbctrl-attach",
     "usbctrl-detach", "usbdev-attach", "usbdev-detach", "usb-list", "qemu-monitor-command",

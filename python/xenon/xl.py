@@ -68,6 +68,7 @@ class _Dominfo(ctypes.Structure):
         ("hv_uid", ctypes.c_uint32),
         ("hv_gid", ctypes.c_uint32),
         ("cpupool", ctypes.c_uint32),
+        ("outstanding_memkb", ctypes.c_uint64),
     ]
 
 
@@ -106,6 +107,7 @@ class Domain:
     cpu_time_ns: int
     hv_pid: int  # 0 when xenon-hv is gone
     status: str  # why the state is what it is, when xenon-hv could not say; "" otherwise
+    outstanding_memkb: int  # what it may still take without asking (xl claims)
 
 
 class _Settings(ctypes.Structure):
@@ -194,6 +196,7 @@ def _domain(lib, info):
         cpu_time_ns=info.cpu_time,
         hv_pid=info.hv_pid,
         status=info.status.decode(errors="replace"),
+        outstanding_memkb=info.outstanding_memkb,
     )
 
 

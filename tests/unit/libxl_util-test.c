@@ -238,6 +238,92 @@ static void test_domids_parse(void)
 	free(ids);
 }
 
+/* Outstanding: what a domain holds or is told to, if more, less what is backed; nothing once it is going. */
+static void test_mem_outstanding(void)
+{
+	struct hvctl_info hv;
+
+	memset(&hv, 0, sizeof(hv));
+	hv.state = HVCTL_STATE_RUNNING;
+	hv.mem_kib = 262144; /* no balloon driver yet: all its RAM */
+	hv.mem_backed_kib = 65536;
+	CHECK(libxl__mem_outstanding(&hv, 131072) == 196608);
+	CHECK(libxl__mem_outstanding(&hv, 524288) == 458752); /* told to grow past it */
+	hv.balloon_valid = 1;
+	hv.mem_current_kib = 131072; /* ballooned down to 128 MiB */
+	CHECK(libxl__mem_outstanding(&hv, 65536) == 65536);
+	hv.mem_backed_kib = 200000; /* backs more than it holds: it owes nothing */
+	CHECK(libxl__mem_outstanding(&hv, 65536) == 0);
+	hv.mem_backed_kib = 0;
+	hv.state = HVCTL_STATE_PAUSED;
+	CHECK(libxl__mem_outstanding(&hv, 0) == 131072);
+	hv.state = HVCTL_STATE_SHUTDOWN;
+	CHECK(libxl__mem_outstanding(&hv, 131072) == 0);
+	hv.state = HVCTL_STATE_CRASHED;
+	CHECK(libxl__mem_outstanding(&hv, 131072) == 0);
+}
+
+static void cpus(libxl_bitmap *map, const char *list) /* "0 3 5" */
+{
+	libxl_bitmap_init(map);
+	libxl_bitmap_alloc(map, 8);
+	for (const char *p = list; *p; p++)
+		if (*p != ' ')
+			libxl_bitmap_set(map, (unsigned)(*p - '0'));
+}
+
+static const char *nodes_str(const libxl_bitmap *m)
+{
+	static char s[16];
+	unsigned n = 0;
+
+	for (unsigned b = 0; b < libxl_bitmap_nr_bits(m) && n + 1 < sizeof(s); b++)
+		if (libxl_bitmap_test(m, b))
+			s[n++] = (char)('0' + b);
+	s[n] = 0;
+	return s;
+}
+
+/* Nodes of the CPUs the vCPUs may run on: hard, within soft when they share one, within the pool. */
+static void test_vcpu_nodes(void)
+{
+	/* CPUs 0-1 on node 0, 2-3 on node 1, 4 offline, 5 on node 3 */
+	static const libxl_cputopology topo[] = {
+	    {0, 0, 0}, {1, 0, 0}, {0, 1, 1}, {1, 1, 1}, {~0u, ~0u, ~0u}, {0, 2, 3}};
+	libxl_vcpuinfo v[2];
+	libxl_bitmap pool, nodes;
+
+	memset(v, 0, sizeof(v));
+	libxl_bitmap_init(&nodes);
+	cpus(&pool, "012345");
+	cpus(&v[0].cpumap, "0");
+	cpus(&v[0].cpumap_soft, "012345");
+	CHECK_INT(libxl__vcpu_nodes(topo, 6, v, 1, &pool, &nodes), 0);
+	CHECK_STR(nodes_str(&nodes), "0");
+	cpus(&v[1].cpumap, "0123");
+	cpus(&v[1].cpumap_soft, "2"); /* shares CPU 2 with hard: kept there */
+	CHECK_INT(libxl__vcpu_nodes(topo, 6, v, 2, &pool, &nodes), 0);
+	CHECK_STR(nodes_str(&nodes), "01");
+	libxl_bitmap_dispose(&v[1].cpumap_soft);
+	cpus(&v[1].cpumap_soft, "1"); /* shares none: hard alone */
+	libxl_bitmap_dispose(&v[1].cpumap);
+	cpus(&v[1].cpumap, "345");
+	CHECK_INT(libxl__vcpu_nodes(topo, 6, v, 2, &pool, &nodes), 0);
+	CHECK_STR(nodes_str(&nodes), "013"); /* CPU 4 is offline: no node */
+	libxl_bitmap_dispose(&pool);
+	cpus(&pool, "23"); /* the cpupool keeps them on node 1's CPUs */
+	CHECK_INT(libxl__vcpu_nodes(topo, 6, v, 2, &pool, &nodes), 0);
+	CHECK_STR(nodes_str(&nodes), "1"); /* and the map is cleared first */
+	CHECK_INT(libxl__vcpu_nodes(topo, 6, v, 0, &pool, &nodes), 0);
+	CHECK_STR(nodes_str(&nodes), "");
+	for (int i = 0; i < 2; i++) {
+		libxl_bitmap_dispose(&v[i].cpumap);
+		libxl_bitmap_dispose(&v[i].cpumap_soft);
+	}
+	libxl_bitmap_dispose(&pool);
+	libxl_bitmap_dispose(&nodes);
+}
+
 int main(void)
 {
 	RUN(test_name_rules);
@@ -249,5 +335,7 @@ int main(void)
 	RUN(test_death_from_status);
 	RUN(test_parse_domid);
 	RUN(test_domids_parse);
+	RUN(test_mem_outstanding);
+	RUN(test_vcpu_nodes);
 	return unit_done();
 }
