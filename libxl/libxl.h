@@ -514,6 +514,19 @@ int libxl_console_get_ring_flush(libxl_ctx *ctx, uint32_t domid, int con_fd, cha
 int libxl_retrieve_domain_configuration(libxl_ctx *ctx, uint32_t domid, libxl_domain_config *cfg);
 /* The same as JSON text (malloc'd). */
 int libxl_retrieve_domain_configuration_json(libxl_ctx *ctx, uint32_t domid, char **json);
+/*
+ * xl config-update: cfg is checked as libxl_domain_create_new checks one
+ * (said on failure) and kept (/libxl/<domid>/config-update) for the
+ * domain's next restart; nothing changes now, and the configuration it runs
+ * with stays the one above. -ENOENT for no domain, -EINVAL for Domain-0.
+ */
+int libxl_domain_config_update(libxl_ctx *ctx, uint32_t domid, const libxl_domain_config *cfg);
+/*
+ * The configuration a restart of the domain takes: the one
+ * libxl_domain_config_update kept, with the domain's name and UUID, else
+ * libxl_retrieve_domain_configuration's.
+ */
+int libxl_retrieve_domain_restart_configuration(libxl_ctx *ctx, uint32_t domid, libxl_domain_config *cfg);
 
 /* ---- statistics (libxl_stats.c): xentop, xenon-exporter ---- */
 

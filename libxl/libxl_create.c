@@ -102,6 +102,20 @@ static bool counts_claims(const libxl_domain_build_info *b)
 	return libxl_defbool_is_default(b->claim_mode) || libxl_defbool_val(b->claim_mode);
 }
 
+int libxl__config_check(libxl_domain_config *cfg, bool restore)
+{
+	int rc = check_config(cfg, restore);
+
+	if (rc < 0)
+		return rc;
+	fill_defaults(cfg);
+	rc = check_not_yet(cfg);
+	if (rc == 0)
+		rc = libxl__sched_params_check(&cfg->b_info.sched_params, cfg->b_info.max_vcpus,
+					       cfg->c_info.name);
+	return rc;
+}
+
 static int check_name_free(libxl_ctx *ctx, uint32_t tx, const char *name, const uint32_t *ids, unsigned nr)
 {
 	uint32_t other;
@@ -485,16 +499,10 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	size_t ndevs = (size_t)cfg->num_disks + (size_t)cfg->num_nics;
 	unsigned pending = 0;
 
-	rc = check_config(cfg, opts && opts->restore);
+	rc = libxl__config_check(cfg, opts && opts->restore);
 	if (rc < 0)
 		return rc;
-	fill_defaults(cfg);
-	rc = check_not_yet(cfg);
-	if (rc == 0)
-		rc = libxl__sched_params_check(&cfg->b_info.sched_params, cfg->b_info.max_vcpus,
-					       cfg->c_info.name);
-	if (rc == 0)
-		rc = libxl__mem_claim(ctx, cfg->c_info.name, cfg->b_info.target_memkb, counts_claims(&cfg->b_info));
+	rc = libxl__mem_claim(ctx, cfg->c_info.name, cfg->b_info.target_memkb, counts_claims(&cfg->b_info));
 	if (rc == 0)
 		rc = libxl__cg_parent(ctx->cg_parent_env, opts ? opts->cgroup_parent : NULL, &cg_parent);
 	if (rc == 0)

@@ -38,6 +38,11 @@ void libxl__physinfo_mem(libxl_physinfo *info);
 /* avail_kib less what the running domains may still take (*claimed_kib). */
 int libxl__mem_free_kib(libxl_ctx *ctx, uint64_t avail_kib, uint64_t *free_kib, uint64_t *claimed_kib);
 /*
+ * What libxl_domain_create_new checks of a configuration before it makes
+ * anything (said on failure), with Xen's defaults filled in (cfg changes).
+ */
+int libxl__config_check(libxl_domain_config *cfg, bool restore);
+/*
  * A new domain of need_kib fits in the host's free memory: 0, or -ENOMEM
  * said. count_claims (b_info.claim_mode): free is what the running domains
  * leave of the available memory, not the available memory alone.

@@ -6,6 +6,7 @@
  * needs no daemon) or hands it to xl_create_domain().
  */
 #include "xl/cfg_domain.h"
+#include "xl/cmd_util.h"
 #include "xl/xl.h"
 #include "xl/xl_conf.h"
 
@@ -16,59 +17,12 @@
 
 #include "log.h"
 
-/* Append "arg\n" to *extra. */
-static int add_override(char **extra, const char *arg)
-{
-	size_t old = *extra ? strlen(*extra) : 0, n = strlen(arg);
-	char *grown = realloc(*extra, old + n + 2);
-
-	if (!grown)
-		return -ENOMEM;
-	memcpy(grown + old, arg, n);
-	grown[old + n] = '\n';
-	grown[old + n + 1] = 0;
-	*extra = grown;
-	return 0;
-}
-
-/* The configuration in xl.conf's output_format, to fh (stdout or stderr). */
-static int print_config(const libxl_domain_config *cfg, FILE *fh)
-{
-	char *json;
-	int rc;
-
-	if (xl_conf.output_format == XL_OUTPUT_SXP) {
-		rc = xl_print_sxp(-1, cfg, fh);
-		if (rc == -EINVAL) {
-			log_warnx("create: SXP cannot show a %s guest; set output_format=\"json\" in %s",
-				  libxl_domain_type_to_string(cfg->c_info.type),
-				  xl_conf.path ? xl_conf.path : "xl.conf");
-			return 1;
-		}
-	} else {
-		rc = libxl_domain_config_to_json(cfg, &json);
-		if (rc < 0) {
-			log_warnx("create: cannot print the configuration as JSON: %s", log_strerror(rc));
-			return 1;
-		}
-		fputs(json, fh);
-		free(json);
-	}
-	if (rc == 0 && fflush(fh) != 0)
-		rc = -errno;
-	if (rc < 0) {
-		log_warnx("create: writing the configuration: %s", log_strerror(rc));
-		return 1;
-	}
-	return 0;
-}
-
 /* Arguments after the options: key=value overrides, or the file name. */
 static int collect_args(int argc, char **argv, struct xl_create_opts *o)
 {
 	for (; optind < argc; optind++) {
 		if (strchr(argv[optind], '=')) {
-			if (add_override(&o->extra_config, argv[optind]) < 0) {
+			if (xl_add_override(&o->extra_config, argv[optind]) < 0) {
 				log_warnx("create: out of memory");
 				return -ENOMEM;
 			}
@@ -111,8 +65,8 @@ static int create_with(struct xl_create_opts *o, bool dryrun)
 	}
 	/* As Xen's xl: -d shows the configuration (on stderr) before creating. */
 	if (dryrun)
-		rc = print_config(&cfg, stdout);
-	else if (o->debug && print_config(&cfg, stderr) != 0)
+		rc = xl_print_config("create", &cfg, stdout);
+	else if (o->debug && xl_print_config("create", &cfg, stderr) != 0)
 		rc = 1;
 	else if (cfg.c_info.type != LIBXL_DOMAIN_TYPE_PV) {
 		log_warnx("create: %s: type \"%s\" is not supported yet: Xenon runs PV guests only; "

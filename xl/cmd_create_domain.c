@@ -193,14 +193,15 @@ static void take_current_name(struct monitor *m)
 
 /*
  * As Xen's xl: a restart takes the configuration libxl stored, which has the
- * disks and NICs hot-plugged since (and not those detached).
+ * disks and NICs hot-plugged since (and not those detached), or the one xl
+ * config-update left for it.
  */
 static void take_stored_config(struct monitor *m)
 {
 	libxl_domain_config cfg;
 
 	libxl_domain_config_init(&cfg);
-	if (libxl_retrieve_domain_configuration(m->ctx, m->domid, &cfg) < 0) {
+	if (libxl_retrieve_domain_restart_configuration(m->ctx, m->domid, &cfg) < 0) {
 		libxl_domain_config_dispose(&cfg);
 		return;
 	}

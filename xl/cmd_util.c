@@ -1,11 +1,13 @@
 /* Helpers the lifecycle commands share: context, domain lookup. */
 #include "xl/cmd_util.h"
+#include "xl/cfg_domain.h"
 #include "xl/xl.h"
 #include "xl/xl_conf.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -23,6 +25,51 @@ static void xl_vmessage(xentoollog_logger *lg, xentoollog_level level, int errno
 }
 
 static xentoollog_logger xl_logger = {.vmessage = xl_vmessage};
+
+int xl_add_override(char **extra, const char *arg)
+{
+	size_t old = *extra ? strlen(*extra) : 0, n = strlen(arg);
+	char *grown = realloc(*extra, old + n + 2);
+
+	if (!grown)
+		return -ENOMEM;
+	memcpy(grown + old, arg, n);
+	grown[old + n] = '\n';
+	grown[old + n + 1] = 0;
+	*extra = grown;
+	return 0;
+}
+
+int xl_print_config(const char *cmd, const libxl_domain_config *cfg, FILE *fh)
+{
+	char *json;
+	int rc;
+
+	if (xl_conf.output_format == XL_OUTPUT_SXP) {
+		rc = xl_print_sxp(-1, cfg, fh);
+		if (rc == -EINVAL) {
+			log_warnx("%s: SXP cannot show a %s guest; set output_format=\"json\" in %s", cmd,
+				  libxl_domain_type_to_string(cfg->c_info.type),
+				  xl_conf.path ? xl_conf.path : "xl.conf");
+			return 1;
+		}
+	} else {
+		rc = libxl_domain_config_to_json(cfg, &json);
+		if (rc < 0) {
+			log_warnx("%s: cannot print the configuration as JSON: %s", cmd, log_strerror(rc));
+			return 1;
+		}
+		fputs(json, fh);
+		free(json);
+	}
+	if (rc == 0 && fflush(fh) != 0)
+		rc = -errno;
+	if (rc < 0) {
+		log_warnx("%s: writing the configuration: %s", cmd, log_strerror(rc));
+		return 1;
+	}
+	return 0;
+}
 
 void xl_print_bitmap(const libxl_bitmap *map, unsigned nbits)
 {

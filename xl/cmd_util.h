@@ -4,8 +4,15 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "libxl/libxl.h"
+
+/* cfg in xl.conf's output_format to fh (stdout, or stderr for -d); 1 after saying why it cannot (cmd: ...). */
+int xl_print_config(const char *cmd, const libxl_domain_config *cfg, FILE *fh);
+
+/* Append "arg\n" (a key=value argument) to *extra (malloc'd); -ENOMEM. */
+int xl_add_override(char **extra, const char *arg);
 
 /* Xen's print_bitmap on stdout: bits [0, nbits) as "all", "none", or ranges "0-3,6". */
 void xl_print_bitmap(const libxl_bitmap *map, unsigned nbits);

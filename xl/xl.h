@@ -139,6 +139,7 @@ int64_t xl_parse_mem_kb(const char *s);
 XL_COMMAND(completion);
 XL_COMMAND(list);
 XL_COMMAND(claims);
+XL_COMMAND(config_update);
 XL_COMMAND(destroy);
 XL_COMMAND(shutdown);
 XL_COMMAND(reboot);

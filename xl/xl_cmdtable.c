@@ -38,6 +38,15 @@ const struct cmd_spec cmd_table[] = {
      "-Z, --context       Prints out security labels (always \"-\": Xenon has no XSM).\n"
      "-c, --cpupool       Prints the cpupool the domain belongs to.\n"
      "-n, --numa          Prints out NUMA node affinity (the nodes of the CPUs its vCPUs may run on)."},
+    {"config-update", main_config_update, true, true,
+     "Update a running domain's saved configuration, used when the domain is restarted",
+     "<Domain> <ConfigFile> [options] [vars]",
+     "-h, --help          Print this help.\n"
+     "-f FILE, --defconfig=FILE\n"
+     "                    Use the given configuration file.\n"
+     "-d                  Print the configuration (on stderr) before keeping it.\n"
+     "Deprecated, as in Xen: xl keeps what changes at run time (mem-set, block-attach...)\n"
+     "for a restart already. Nothing changes now; the domain keeps its name and UUID."},
     {"destroy", main_destroy, false, true, "Terminate a domain immediately", "[options] <Domain>",
      "-h, --help          Print this help.\n"
      "-f                  (Xen) Permit destroying domain 0: accepted, but Domain-0\n"
@@ -244,7 +253,7 @@ const int cmd_table_len = sizeof(cmd_table) / sizeof(cmd_table[0]);
  * here), and naming one says it is Xen's rather than unknown.
  */
 static const char *const xen_only_commands[] = {
-    "config-update", "pci-attach", "pci-detach", "pci-list", "pci-assignable-add", "pci-assignable-remove",
+    "pci-attach", "pci-detach", "pci-list", "pci-assignable-add", "pci-assignable-remove",
     "pci-assignable-list", "vncviewer",
     "cd-insert", "cd-eject",
     "sharing", "sched-rtds", "debug-keys",
