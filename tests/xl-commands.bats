@@ -174,6 +174,28 @@ local_teardown() { xl_env_stop; }
 	nothing_left
 }
 
+@test "getenforce, setenforce and loadpolicy answer as Xen's xl on a hypervisor without XSM" {
+	run xl getenforce
+	[ "$status" -eq 1 ]
+	[ "$output" = "Flask XSM Disabled" ]
+	for mode in 1 0 Enforcing permissive; do
+		run xl setenforce "$mode"
+		[ "$status" -eq 1 ]
+		[ "$output" = "Flask XSM disabled" ]
+	done
+	run xl setenforce maybe
+	[ "$status" -eq 1 ]
+	[[ $output == "xl: setenforce: 'maybe' is no mode: give 1 or Enforcing, 0 or Permissive; usage: "* ]]
+	mk_tmp
+	echo policy > "$T/policy"
+	run xl loadpolicy "$T/policy"
+	[ "$status" -eq 1 ]
+	[ "$output" = "Flask XSM disabled" ]
+	run xl loadpolicy "$T/nosuch"
+	[ "$status" -eq 1 ]
+	[[ $output == "xl: loadpolicy: cannot open the policy file '$T/nosuch': No such file or directory" ]]
+}
+
 @test "prefixes are taken only where Xen's xl takes them; Xen's other commands are named" {
 	# shutdown and sharing, destroy and devd/debug-keys: ambiguous in Xen
 	for p in sh de re l u; do

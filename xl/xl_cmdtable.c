@@ -236,6 +236,15 @@ const struct cmd_spec cmd_table[] = {
      "Claimed: memory (MiB) a domain may still take without asking: its target, or\n"
      "what it holds if more, less what the host backs already. A new domain must fit\n"
      "in what the host has available less these (xl.conf's claim_mode=1, the default)."},
+    {"getenforce", main_getenforce, false, false, "Returns the current enforcing mode of the Flask Xen security module",
+     "", "-h, --help          Print this help.\n"
+     "Xenon has no XSM: it says \"Flask XSM Disabled\", as Xen's xl without it (status 1)."},
+    {"setenforce", main_setenforce, false, true, "Sets the current enforcing mode of the Flask Xen security module",
+     "<1|0|Enforcing|Permissive>", "-h, --help          Print this help.\n"
+     "Xenon has no XSM: it says \"Flask XSM disabled\" (status 1)."},
+    {"loadpolicy", main_loadpolicy, false, true, "Loads a new policy into the Flask Xen security module",
+     "<policy file>", "-h, --help          Print this help.\n"
+     "Xenon has no XSM: it says \"Flask XSM disabled\" (status 1)."},
     {"dump-core", main_dump_core, false, false, "Core dump a domain", "<Domain> <filename>",
      "-h, --help          Print this help.\n"
      "An ELF core of the guest's memory and vCPU registers; gdb opens it with the guest's kernel."},
@@ -259,8 +268,7 @@ static const char *const xen_only_commands[] = {
     "sharing", "sched-rtds", "debug-keys",
     "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",
     "vdispl-attach", "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach",
-    "vkb-list", "vkb-detach", "getenforce",
-    "setenforce", "loadpolicy", "remus", "devd", "psr-hwinfo", "psr-cmt-attach", "psr-cmt-detach",
+    "vkb-list", "vkb-detach", "remus", "devd", "psr-hwinfo", "psr-cmt-attach", "psr-cmt-detach",
     "psr-cmt-show", "psr-cat-set", "psr-cat-show", "psr-mba-set", "psr-mba-show", "usbctrl-attach",
     "usbctrl-detach", "usbdev-attach", "usbdev-detach", "usb-list", "qemu-monitor-command",
 };
