@@ -7,6 +7,7 @@
 #include "hypervisor/hv.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,4 +230,55 @@ void hv_console_ring_restore(struct hv_vm *vm, const uint8_t *buf, size_t len)
 	pthread_mutex_lock(&c->lock);
 	ring_put(c, buf, len);
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* Line i of buf (from *pos): into line made safe; false at the end of buf. */
+static bool next_line(const uint8_t *buf, size_t len, size_t *pos, char line[HV_CONSOLE_LOG_LINE_MAX + 1])
+{
+	size_t k = 0, i = *pos;
+
+	if (i >= len)
+		return false;
+	for (; i < len && buf[i] != '\n'; i++)
+		if (buf[i] != '\r' && k < HV_CONSOLE_LOG_LINE_MAX)
+			line[k++] = buf[i] >= ' ' && buf[i] < 0x7f ? (char)buf[i] : '?';
+	line[k] = 0;
+	*pos = i + 1;
+	return true;
+}
+
+unsigned hv_console_tail_lines(const uint8_t *buf, size_t len, unsigned max_lines,
+			       void (*emit)(void *arg, const char *line), void *arg)
+{
+	char line[HV_CONSOLE_LOG_LINE_MAX + 1];
+	unsigned total = 0, seen = 0, emitted = 0;
+	size_t pos = 0;
+
+	while (next_line(buf, len, &pos, line))
+		total += line[0] != 0;
+	for (pos = 0; next_line(buf, len, &pos, line);)
+		if (line[0] && seen++ >= (total > max_lines ? total - max_lines : 0)) {
+			emit(arg, line);
+			emitted++;
+		}
+	return emitted;
+}
+
+static void log_console_line(void *arg, const char *line)
+{
+	(void)arg;
+	log_warnx("console: %s", line);
+}
+
+void hv_console_log_tail(struct hv_vm *vm, unsigned max_lines)
+{
+	uint8_t *buf;
+	size_t n;
+
+	if (!vm->console || !(buf = malloc(RING_SIZE)))
+		return;
+	n = hv_console_ring_copy(vm, buf, RING_SIZE);
+	if (hv_console_tail_lines(buf, n, max_lines, log_console_line, NULL))
+		log_warnx("(the guest console's last lines above, as the guest wrote them: not checked)");
+	free(buf);
 }

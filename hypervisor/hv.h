@@ -438,6 +438,17 @@ size_t hv_console_ring_copy(struct hv_vm *vm, uint8_t *buf, size_t len);
 int hv_console_ring_flush_copy(struct hv_vm *vm, int flush_fd, uint8_t *buf, size_t len, size_t *out);
 /* Into the ring only (restore: what the guest printed before it was saved). */
 void hv_console_ring_restore(struct hv_vm *vm, const uint8_t *buf, size_t len);
+/*
+ * The last max_lines non-empty lines of buf (a copy of the console ring),
+ * oldest first, each made fit for a log line ('\r' dropped, bytes outside
+ * printable ASCII as '?', at most HV_CONSOLE_LOG_LINE_MAX characters), to
+ * emit; a last line without '\n' counts. Returns how many were emitted.
+ */
+#define HV_CONSOLE_LOG_LINE_MAX 160
+unsigned hv_console_tail_lines(const uint8_t *buf, size_t len, unsigned max_lines,
+			       void (*emit)(void *arg, const char *line), void *arg);
+/* Those of the domain's console into xenon-hv's log ("console: ..."): when it crashed. */
+void hv_console_log_tail(struct hv_vm *vm, unsigned max_lines);
 
 /* control.c */
 /* hidden: under its incoming name until hv_control_publish (a restore, control_file.h). */

@@ -93,6 +93,8 @@ void hv_loop_stop(struct hv_vm *vm, int status)
 	vm->loop->status = status;
 }
 
+#define CRASH_CONSOLE_LINES 20
+
 static const uint32_t end_events[] = {
     [HV_EXIT_POWEROFF] = HVCTL_EV_POWEROFF,
     [HV_EXIT_REBOOT] = HVCTL_EV_REBOOT,
@@ -116,6 +118,9 @@ static int domain_ended(struct hv_vm *vm)
 	}
 	if (status >= 0 && (size_t)status < sizeof(end_events) / sizeof(end_events[0]) && end_events[status])
 		hv_control_event(vm, end_events[status], vm->end_detail);
+	/* the guest's last words stay in the log: the ring goes with this process */
+	if (status == HV_EXIT_CRASH)
+		hv_console_log_tail(vm, CRASH_CONSOLE_LINES);
 	log_info("domain %u (%s): %s%s", vm->args.domid, vm->args.name, vm->end_detail,
 		 hold ? "; kept, paused, until destroyed (--hold-on)" : "");
 	return hold ? -1 : status;

@@ -137,10 +137,15 @@ skip_without_kvm_stats() {
 		EV_PID=
 		grep -q "^$expect_event " "$T/events"
 		[ ! -e "$SOCK" ]
+		# only a crash puts the guest's last console lines in the log
+		[ "$cmd" = crash ] || [ "$(grep -c 'console: ' "$T/err")" = 0 ]
 	done
-	# The crash was logged with the registers.
+	# The crash was logged with the registers, and with the guest's last console lines (its own report).
 	grep -q 'crashed: the guest reported a crash' "$T/err"
 	grep -q 'vCPU 0: rip=' "$T/err"
+	grep -q 'console: crashing on purpose (ud)$' "$T/err"
+	grep -q 'console: \*\*\* xenon-guest crash on vCPU 0: exception 6 (#UD invalid opcode)' "$T/err"
+	[ "$(grep -c 'console: ' "$T/err")" -le 20 ]
 }
 
 @test "a triple fault is reported as a crash with registers, not a hang" {

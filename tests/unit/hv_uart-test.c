@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -259,6 +260,42 @@ static void test_save_restore(void)
 	teardown();
 }
 
+/* The console's last lines for the crash log: collected here. */
+static char tail[8][HV_CONSOLE_LOG_LINE_MAX + 1];
+static unsigned ntail;
+
+static void keep_line(void *arg, const char *line)
+{
+	CHECK(arg == tail);
+	if (ntail < 8)
+		snprintf(tail[ntail++], sizeof(tail[0]), "%s", line);
+}
+
+static unsigned tail_of(const char *text, size_t len, unsigned max)
+{
+	ntail = 0;
+	return hv_console_tail_lines((const uint8_t *)text, len, max, keep_line, tail);
+}
+
+static void test_tail_lines_for_the_crash_log(void)
+{
+	static const char out[] = "boot\r\nxenon> mem fill\r\n\r\n\n*** crash\x1b[2J\x01\xff\r\nRIP 1234";
+	char longline[400];
+
+	CHECK_INT(tail_of(out, sizeof(out) - 1, 3), 3); /* blank lines do not count */
+	CHECK_STR(tail[0], "xenon> mem fill");
+	CHECK_STR(tail[1], "*** crash?[2J??"); /* escapes and non-ASCII made harmless */
+	CHECK_STR(tail[2], "RIP 1234");		 /* a last line without its newline */
+	CHECK_INT(tail_of(out, sizeof(out) - 1, 8), 4);
+	CHECK_STR(tail[0], "boot");
+	CHECK_INT(tail_of(out, sizeof(out) - 1, 0), 0);
+	CHECK_INT(tail_of("", 0, 5), 0);
+	CHECK_INT(tail_of("\n\r\n", 3, 5), 0);
+	memset(longline, 'x', sizeof(longline));
+	CHECK_INT(tail_of(longline, sizeof(longline), 2), 1); /* cut, not split */
+	CHECK_INT((long)strlen(tail[0]), HV_CONSOLE_LOG_LINE_MAX);
+}
+
 int main(void)
 {
 	log_init("hv_uart-test");
@@ -270,5 +307,6 @@ int main(void)
 	RUN(test_ring_flush_for_a_reader);
 	RUN(test_string_output_and_widths);
 	RUN(test_save_restore);
+	RUN(test_tail_lines_for_the_crash_log);
 	return unit_done();
 }
