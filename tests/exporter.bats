@@ -92,7 +92,7 @@ value_of() { awk -v s="$2" '$1 == s { print $2 }' "$1"; }
 	done
 	grep -q "^xenon_domain_sample_ok{domain=\"aidle\",domid=\"$(xl domid aidle)\"} 1$" "$T/m"
 	# Its counters are left out rather than shown as 0 (a false reset).
-	! grep -q "^xenon_domain_cpu_seconds_total{domain=\"zbusy\"" "$T/m"
+	not grep -q "^xenon_domain_cpu_seconds_total{domain=\"zbusy\"" "$T/m"
 	kill -CONT "$STOPPED"
 	STOPPED=
 	wait_for 10 eval '[ "$(scrape | awk -v s="$ok" "\$1 == s { print \$2 }")" = 1 ]'

@@ -142,18 +142,18 @@ share/man/man1/xl.1 share/man/man5/xl.cfg.5 share/man/man8/xenstored.8"
 	# no such domain: xl list names none, the console has nothing
 	xl() { return 1; }
 	GIVE_UP=
-	! guest_says nosuch "xenon> "
+	not guest_says nosuch "xenon> "
 	[ "$GIVE_UP" = "domain nosuch is gone or crashed" ]
 	# a crashed one (its letters as xl list shows them) likewise; a running one waits on
 	xl() { [ "$1" = list ] && printf '%s\n' "Name ID Mem VCPUs State Time(s)" "c1 1 32 1 $STATE 0.1"; }
 	for STATE in ----c- ---sc- ---scd; do
 		GIVE_UP=
-		! guest_says c1 "xenon> "
+		not guest_says c1 "xenon> "
 		[ "$GIVE_UP" = "domain c1 is gone or crashed" ]
 	done
 	STATE=-b----
 	GIVE_UP=
-	! guest_says c1 "xenon> "
+	not guest_says c1 "xenon> "
 	[ -z "$GIVE_UP" ]
 }
 
@@ -206,7 +206,8 @@ nested_first_machine() {
 	reported full.tap > reports
 	run check_count selected reports
 	echo "$output"
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 	# a machine that stalls after its third result: the four after it are left
 	head -n 4 full.tap > stalled.tap # the plan line and three results
 	mapfile -t all < spelled
@@ -219,14 +220,16 @@ nested_first_machine() {
 	diff <(tap_name < left) <(reported rest.tap)
 	cat <(reported stalled.tap) <(reported rest.tap) > reports
 	run check_count selected reports
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 	# a result missing: named as a failure; one twice: named too
 	head -n 6 full.tap > short.tap
 	reported short.tap > reports
 	run check_count selected reports
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ $output == *"not ok 0 skipped (no result"* ]] && [[ $output == *"not ok 0 last one (no result"* ]]
+	[[ $output == *"not ok 0 skipped (no result"* ]]
+	[[ $output == *"not ok 0 last one (no result"* ]]
 	cat <(reported full.tap) <(reported stalled.tap | tail -n 1) > reports
 	run check_count selected reports
 	echo "$output"
@@ -241,7 +244,8 @@ nested_first_machine() {
 	[ "$(cat failed)" = "last one" ]
 	# a test bats timed out: the note after its time is no part of its name
 	echo 'not ok 9 plain in 240001ms # timeout after 240s' > timeout.tap
-	[ "$(failed_in timeout.tap)" = plain ] && [ "$(reported timeout.tap)" = plain ]
+	[ "$(failed_in timeout.tap)" = plain ]
+	[ "$(reported timeout.tap)" = plain ]
 	# two to run again, one with escaped quotes: found as the suites spell them
 	{ sed -n 2p selected; cat failed; } > failed2
 	mapfile -t all < spelled

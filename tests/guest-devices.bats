@@ -259,7 +259,7 @@ local_teardown() {
 	[[ "$(XS read /local/domain/5/device/vbd/51744/error)" == *"virtio-mmio-base is not a hex address"* ]]
 	send "disks"
 	wait_for 20 console_has '^xvdb +2 MiB +4096 sectors +rw +virtio-mmio 0xd0000000 irq 16 .*xenstore device/vbd/51728$'
-	! console_has '^xvda '
+	not console_has '^xvda '
 	send "blk write xvdb 7 through xenstore"
 	wait_for 20 console_has '^xvdb: wrote 16 bytes at sector 7'
 	"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-list | grep -Eq '^vbd +51728 .* driver-ok '
@@ -333,7 +333,7 @@ local_teardown() {
 	wait_for 20 console_has '^devices: xvdb: its (backend|xenstore node) went away'
 	send "disks"
 	wait_for 20 eval '[ "$(tr -d "\r" <"$T/out" | grep -Ec "^xvda +1 MiB")" -ge 2 ]'
-	! console_has '^xvdb +[0-9]'
+	not console_has '^xvdb +[0-9]'
 	send "echo still here"
 	wait_for 20 console_has '^still here'
 	# the node is not written back by the guest

@@ -191,7 +191,8 @@ ping_both_ways() {
 	local n bad maxseq
 	read -r _ n _ _ _ bad _ maxseq <"$T/recv"
 	# the host may drop some under load (UDP), but what arrives is intact
-	[ "$n" -gt 0 ] && [ "$n" -le 2850 ]
+	[ "$n" -gt 0 ]
+	[ "$n" -le 2850 ]
 	[ "$bad" -eq 0 ]
 	[ "$maxseq" -le 2849 ]
 }
@@ -286,7 +287,7 @@ fe_state_is() { [ "$(fe_state "$1")" = "$2" ]; }
 		wait_for 20 console_count_is "^ping: $HOST_IP: no NIC has a route to it" "$round"
 		"$XENON_TOP/hypervisor/hvctl" "$T/ctl.sock" device-remove vif 3
 		XS rm /local/domain/5/device/vif/3 /local/domain/0/backend/vif/5/3
-		! in_ns ip link show xvif3 2>/dev/null
+		not in_ns ip link show xvif3 2>/dev/null
 	done
 	send "poweroff"
 	wait_for 20 pid_gone "$GUEST_PID"

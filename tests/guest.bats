@@ -291,7 +291,7 @@ loop_runs_natively() {
 	wait_for 10 console_has '^first$'
 	send $'garbage\x15echo second'
 	wait_for 10 console_has '^second$'
-	! console_has 'garbage.*unknown command'
+	not console_has 'garbage.*unknown command'
 	send "poweroff"
 	wait_exit
 	[ "$EXIT" -eq 0 ]

@@ -53,6 +53,14 @@ kill_pid() {
 	kill -9 "$pid" 2>/dev/null || true
 }
 
+# not COMMAND...: succeeds when COMMAND fails. In a test, write `not grep -q x
+# file`, never `! grep -q x file`: bash's errexit (which bats relies on)
+# ignores a failing `!` command, so that such a line asserts nothing unless it
+# is the test's last. In the shell itself, not a subshell (a COMMAND's
+# variables stay set). Likewise `[ a ] && [ b ]` asserts only b: one test a
+# line.
+not() { ! "$@"; }
+
 # wait_for TIMEOUT_SECONDS COMMAND...: poll until COMMAND succeeds; on giving
 # up, say so, with what COMMAND put in LEFT (what it still found, if it says).
 # COMMAND sets GIVE_UP (why) when waiting on is pointless: the domain whose
@@ -71,7 +79,8 @@ wait_for() {
 		if [ -n "$why" ]; then
 			echo "wait_for: gave up $why" >&2
 			guests_state >&2
-			logs_tail >&2
+			# a crash: its registers and the guest's last console lines too
+			logs_tail "$([ -n "$GIVE_UP" ] && echo 20 || echo 5)" >&2
 			return 1
 		fi
 		sleep 0.02

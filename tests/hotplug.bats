@@ -89,7 +89,7 @@ hex_mm() { stat -L -c '%t:%T' "$1"; }
 	block add "$be"
 	[ "$(xenstore-read "$be/physical-device")" = "$(hex_mm "$dev")" ]
 	[ "$(xenstore-read "$be/physical-device-path")" = "$dev" ]
-	! xenstore-exists "$be/node"
+	not xenstore-exists "$be/node"
 	block remove "$be"
 	[ "$(loops_of "$img")" = 1 ]
 }

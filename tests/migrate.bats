@@ -88,10 +88,11 @@ ticking_guest() {
 	last=$(tick_lines "$T/out" | tail -n 1)
 	restore_hv "$T/dom.save"
 	wait_for 20 eval '[ "$(ticks_in "$T/out2")" -ge 3 ]'
-	! grep -q '^xenon-guest ' "$T/out2" # no boot banner: the guest did not start again
+	not grep -q '^xenon-guest ' "$T/out2" # no boot banner: the guest did not start again
 	# The counter and the clock go on from the last tick before the save.
 	first=$(tick_lines "$T/out2" | head -n 1)
-	[ -n "$last" ] && [ -n "$first" ]
+	[ -n "$last" ]
+	[ -n "$first" ]
 	[ "${first%% *}" -eq $((${last%% *} + 1)) ]
 	tick_lines "$T/out2" | (
 		prev=${last#* }
@@ -237,7 +238,7 @@ nic_added_disk_goes_on() {
 	con2_has '^2 packets transmitted, 2 received, 0% packet loss$'
 	run in_ns "$XENON_TOP/tests/net-peer" ping 192.0.2.2 2
 	[ "$status" -eq 0 ]
-	! grep -q '^xenon-guest ' "$T/out2" # never booted again
+	not grep -q '^xenon-guest ' "$T/out2" # never booted again
 	"$HVCTL" "$SOCK2" destroy
 	wait_gone HV2_PID 10
 	[ "$(sector_text "$T/disk.img" 3)" = "before-save" ]
@@ -438,7 +439,7 @@ home() {
 	wait_for 20 eval '[ "$(ticks_in "$T/out2")" -ge 2 ]'
 	first=$(tick_lines "$T/out2" | head -n 1)
 	[ "${first%% *}" -eq $((${last%% *} + 1)) ]
-	! grep -q '^xenon-guest ' "$T/out2"
+	not grep -q '^xenon-guest ' "$T/out2"
 	# every page it dirtied holds its last write: none the rounds missed
 	printf '%s\r' "dirty check" >&"$FEED"
 	wait_for 20 con2_has '^dirty check: '

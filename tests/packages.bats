@@ -54,7 +54,7 @@ deb_field() { dpkg-deb -f "$DEBS/$1"_*.deb "$2"; }
 		[ -f "$DEBS/${p}_${version}_amd64.deb" ] || { echo "no $p ${version}"; ls "$DEBS"; false; }
 	done
 	cat "$DEBS/lintian.txt"
-	! grep -q '^E: ' "$DEBS/lintian.txt"
+	not grep -q '^E: ' "$DEBS/lintian.txt"
 	diff "$BATS_FILE_TMPDIR/status.before" "$BATS_FILE_TMPDIR/status.after"
 	# The libraries actually linked, and Debian's Xen packages named.
 	[[ $(deb_field xenon Depends) == *libseccomp2* ]]
@@ -174,13 +174,15 @@ nothing_of_ours_left() {
 	cat "$T/install.log" "$T/trace" || true
 	[ "$status" -eq 0 ]
 	[ "$(awk '$4 == "installed"' "$T/status" | wc -l)" -eq "$(wc -w <<< "$PACKAGES")" ]
-	! grep -q 'not found' "$T/ldd"
+	not grep -q 'not found' "$T/ldd"
 	[ "$(cat "$T/read")" = installed ]
 	# the system user and group the unit's --user names, made at install
 	cat "$T/user" "$T/group" "$T/ids" "$T/xenstored.log"
 	IFS=: read -r _ _ uid gid _ home shell < "$T/user"
-	[ "$uid" -gt 0 ] && [ "$uid" -lt 1000 ]
-	[ "$(cut -d: -f3 "$T/group")" = "$gid" ] && [ "$shell" = /usr/sbin/nologin ]
+	[ "$uid" -gt 0 ]
+	[ "$uid" -lt 1000 ]
+	[ "$(cut -d: -f3 "$T/group")" = "$gid" ]
+	[ "$shell" = /usr/sbin/nologin ]
 	[ "$(cat "$T/ids")" = "$(printf 'Uid: %s %s\nGid: %s %s' "$uid" "$uid" "$gid" "$gid")" ]
 	# purge leaves it, as Debian leaves system users (README): the one line
 	cat "$T/passwd.diff"

@@ -58,7 +58,9 @@ row_of() {
 	# A 2-vCPU, 32 MiB domain; no devices yet: the columns are there and zero.
 	read -r name state cpu pct mem mpct maxmem maxpct vcpus nets tx rx vbds oo rd wr rs ws ssid <<< "$(row_of "$T/out" aidle 1)"
 	[ "$state" = "--b---" ]
-	[ "$mem" = 32768 ] && [ "$maxmem" = 32768 ] && [ "$vcpus" = 2 ]
+	[ "$mem" = 32768 ]
+	[ "$maxmem" = 32768 ]
+	[ "$vcpus" = 2 ]
 	[ "$nets $tx $rx $vbds $oo $rd $wr $rs $ws $ssid" = "0 0 0 0 0 0 0 0 0 0" ]
 	# Every cell right-aligned under its header: the row is as long as the header.
 	[ "${#HEADER}" -eq "$(row_of "$T/out" aidle 1 | awk '{ print length($0) }')" ]
@@ -304,12 +306,15 @@ guest_type() {
 	wait_for 60 eval '[ "$(vbd_cols | cut -d" " -f4)" != "$wr" ]'
 	read -r n rd2 rs2 wr2 ws2 <<< "$(vbd_cols)"
 	echo "write: $wr/$ws -> $wr2/$ws2"
-	[ $((wr2 - wr)) -eq 1 ] && [ $((ws2 - ws)) -eq 1 ]
+	[ $((wr2 - wr)) -eq 1 ]
+	[ $((ws2 - ws)) -eq 1 ]
 	guest_type aidle 'blk read xvda 0 3'
 	wait_for 60 eval '[ "$(vbd_cols | cut -d" " -f2)" != "$rd2" ]'
 	read -r n rd3 rs3 wr3 ws3 <<< "$(vbd_cols)"
 	echo "read: $rd2/$rs2 -> $rd3/$rs3"
-	[ $((rd3 - rd2)) -eq 1 ] && [ $((rs3 - rs2)) -eq 3 ] && [ "$wr3" = "$wr2" ]
+	[ $((rd3 - rd2)) -eq 1 ]
+	[ $((rs3 - rs2)) -eq 3 ]
+	[ "$wr3" = "$wr2" ]
 	# The same in batch mode's columns and the -x sub-row.
 	xentop -b -i 1 -x > "$T/out"
 	grep -Eq "^VBD BlkBack 51712 \[ca: 0\]  OO: +0   RD: +$rd3   WR: +$wr3   RSECT: +$rs3   WSECT: +$ws3$" "$T/out"
@@ -321,7 +326,8 @@ guest_type() {
 	xentop -b -i 1 -x > "$T/out"
 	cat "$T/out"
 	read -r name state cpu pct mem mpct maxmem maxpct vcpus nets tx rx vbds oo rd4 rest <<< "$(row_of "$T/out" aidle 1)"
-	[ "$oo" -gt 0 ] && [ $((rd4 - rd3)) -eq 256 ]
+	[ "$oo" -gt 0 ]
+	[ $((rd4 - rd3)) -eq 256 ]
 	grep -Eq "^VBD BlkBack 51712 \[ca: 0\]  OO: +$oo   RD: +$rd4 " "$T/out"
 }
 
@@ -371,15 +377,19 @@ guest_nic_packets() {
 	echo "tx $tx0/$txb0 -> $tx1/$txb1, rx $rx0/$rxb0 -> $rx1/$rxb1"
 	# 3 echo requests and 3 replies each way (84-byte IP packets in
 	# 98-byte frames), ARP besides.
-	[ $((tx1 - tx0)) -ge 6 ] && [ $((rx1 - rx0)) -ge 6 ]
-	[ $((txb1 - txb0)) -ge 588 ] && [ $((rxb1 - rxb0)) -ge 588 ]
+	[ $((tx1 - tx0)) -ge 6 ]
+	[ $((rx1 - rx0)) -ge 6 ]
+	[ $((txb1 - txb0)) -ge 588 ]
+	[ $((rxb1 - rxb0)) -ge 588 ]
 	# xenon-hv counts what the guest counts: its figures, read between two
 	# of xentop's, lie between them.
 	read -r grx gtx <<< "$(guest_nic_packets)"
 	read -r n tx2 rx2 txb2 rxb2 <<< "$(vif_cols)"
 	echo "guest rx $grx tx $gtx; xentop rx $rx1..$rx2 tx $tx1..$tx2"
-	[ "$tx1" -le "$gtx" ] && [ "$gtx" -le "$tx2" ]
-	[ "$rx1" -le "$grx" ] && [ "$grx" -le "$rx2" ]
+	[ "$tx1" -le "$gtx" ]
+	[ "$gtx" -le "$tx2" ]
+	[ "$rx1" -le "$grx" ]
+	[ "$grx" -le "$rx2" ]
 	# Batch mode: the NETS column and the -n sub-row carry them.
 	xentop -b -i 1 -n > "$T/out"
 	cat "$T/out"

@@ -36,11 +36,13 @@ restarted_as() { [ "$(xl domid f1 2> /dev/null)" = "$1" ] && xenstore-read "/lib
 	[ "${lines[0]}" = "WARNING: xl now has better capability to manage domain configuration, avoid using this command when possible" ]
 	[ "${lines[1]}" = "setting dom1 configuration" ]
 	# nothing changes now: the domain, and the configuration it runs with
-	[ "$(mem_of f1)" = 32 ] && [ "$(vcpus_of f1)" = 1 ]
+	[ "$(mem_of f1)" = 32 ]
+	[ "$(vcpus_of f1)" = 1 ]
 	xl list -l f1 | grep -q '"target_memkb": 32768'
 	xl trigger f1 reset
 	wait_for 10 restarted_as 2
-	[ "$(mem_of f1)" = 48 ] && [ "$(vcpus_of f1)" = 2 ]
+	[ "$(mem_of f1)" = 48 ]
+	[ "$(vcpus_of f1)" = 2 ]
 	[ "$(uuid_of f1)" = "$uuid" ]
 	xl list -l f1 | grep -q '"target_memkb": 49152'
 	# taken once: the restarted domain runs with it, nothing is left over

@@ -347,7 +347,7 @@ dry_run() {
 		grep -qF "xl: $line is not supported yet: Xenon ignores it" "$T/err"
 	done
 	[ "$(grep -c 'warning:' "$T/err")" -eq 6 ]
-	! grep -q "'memory'\|'kernel'\|'name'" "$T/err"
+	not grep -q "'memory'\|'kernel'\|'name'" "$T/err"
 	# the domain runs (on the fake xenon-hv)
 	xl list warned
 	xl destroy warned

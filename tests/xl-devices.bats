@@ -95,7 +95,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	[ "$(xenstore-read $b/frontend)" = $f ]
 	[ "$(xenstore-read $b/frontend-id)" = 1 ]
 	[ "$(xenstore-read $b/state)" = 4 ]
-	! xenstore-exists $b/script
+	not xenstore-exists $b/script
 	[ "$(xenstore-read $f/backend)" = $b ]
 	[ "$(xenstore-read $f/virtual-device)" = 51728 ]
 	[ "$(xenstore-read $f/state)" = 4 ]
@@ -111,7 +111,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	[ "$irq" = "$(xenstore-read $b/virtio-mmio-irq)" ]
 	[ "$base" = "$(xenstore-read $b/virtio-mmio-base)" ]
 	xln block-detach f1 xvdb
-	! xenstore-exists $b
+	not xenstore-exists $b
 	no_frontend 1 vbd
 	run xl block-list f1
 	[ "${#lines[@]}" -eq 1 ]
@@ -209,8 +209,8 @@ start_f1() { xln create "$T/f.cfg"; }
 	trap "cat $XENON_LOGDIR/xl-f1.log >&3" ERR
 	wait_for 60 fe_state_is 2 vbd 51728 4
 	[ "$(xenstore-read $BE/vif/2/0/mac)" = 00:16:3e:00:00:09 ]
-	! xenstore-exists $BE/vbd/2/51744
-	! xenstore-exists $BE/vbd/1
+	not xenstore-exists $BE/vbd/2/51744
+	not xenstore-exists $BE/vbd/1
 	[ "$(loops_of "$T/a.img")" = 1 ]
 	[ "$(taps)" = vif2.0 ]
 }
@@ -231,7 +231,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	# rate= as Xen's libxl writes it (bytes, microseconds); xenon-hv applies it
 	[ "$(xenstore-read $BE/vif/1/1/rate)" = 25000,20000 ]
 	"$XENON_TOP/hypervisor/hvctl" "$XENON_RUNDIR/domains/1.sock" device-list | grep -Eq '^vif +1 .* rate 25000@20000\)$'
-	! xenstore-exists $BE/vif/1/0/rate
+	not xenstore-exists $BE/vif/1/0/rate
 	run xl network-list f1
 	[ "${lines[0]}" = "Idx BE Mac Addr.         handle state irq    mmio-base   BE-path                       " ]
 	read -r idx be mac handle state irq base path <<< "${lines[1]}"
@@ -363,7 +363,7 @@ start_f1() { xln create "$T/f.cfg"; }
 	run xln block-attach f2 "$T/a.img,raw,xvdb,rw"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"disk xvdb: $T/a.img is in use"* ]]
-	! xenstore-exists $BE/vbd/2/51728
+	not xenstore-exists $BE/vbd/2/51728
 	xln block-attach f1 "$T/b.img,raw,xvdc,r"
 	xln block-attach f2 "$T/b.img,raw,xvdc,r"
 }

@@ -45,7 +45,8 @@ booted() { hvctl "$XENON_RUNDIR/domains/$(xl domid "$1").sock" console 2> /dev/n
 	regs=$(echo "$output" | grep '^rip=')
 	rip=${regs#rip=}
 	rip=${rip%% *}
-	[ $((rip)) -ge $((0x100000)) ] && [ $((rip)) -lt $((0x$text_end)) ]
+	[ $((rip)) -ge $((0x100000)) ]
+	[ $((rip)) -lt $((0x$text_end)) ]
 	[[ $regs == *" cs=0x8" || $regs == *" cs=0x10" || $regs == *" cs=0x18" ]]
 	xl destroy dc1
 }

@@ -90,7 +90,7 @@ destroy_unkillable() {
 	[ -n "$CG_PATH" ] || skip "no cgroup for the domain on this host"
 	CG_PIDS=$(cgroup_pids)
 	[ "$(echo $CG_PIDS | wc -w)" -ge 2 ] # xenon-hv and its child
-	! grep -q -- --control "/proc/$hv/cmdline"
+	not grep -q -- --control "/proc/$hv/cmdline"
 	run timeout 120 xl destroy f1
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"did not take the destroy request"* ]]
@@ -218,8 +218,10 @@ state_is() { [ "$(state_of "$1")" = "$2" ]; }
 	EOF
 	export XENON_HV=/nonexistent/xenon-hv
 	xl create "$T/f.cfg"
-	[ -S "$T/conf-run/domains/1.sock" ] && [ ! -e "$T/run" ]
-	[ -s "$T/conf-log/xl-f1.log" ] && [ ! -e "$T/log" ]
+	[ -S "$T/conf-run/domains/1.sock" ]
+	[ ! -e "$T/run" ]
+	[ -s "$T/conf-log/xl-f1.log" ]
+	[ ! -e "$T/log" ]
 	# the xenon-hv xl.conf names runs the domain
 	tr '\0' ' ' < "/proc/$(xenstore-read /libxl/1/hv-pid)/cmdline" | grep -q -- "--control $T/conf-run/domains/1.sock"
 	[ "$(readlink "/proc/$(xenstore-read /libxl/1/hv-pid)/exe")" = "$(readlink -f "$XENON_TOP/tests/fake-hv/fake-hv")" ]
@@ -252,7 +254,7 @@ hv_nspid() { nspid_of "$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")"; }
 	xl create "$T/f.cfg"
 	hv_args | grep -A1 -x -- --uid | tail -1 | grep -qx $((1879048192 + 1))
 	hv_args | grep -A1 -x -- --gid | tail -1 | grep -qx $((1879048192 + 1))
-	! hv_args | grep -q -- '--no-sandbox\|--uid-shared'
+	hv_args | not grep -q -- '--no-sandbox\|--uid-shared'
 	# a PID namespace of its own, whose pid 1 it is; libxl keeps its host pid
 	hv=$(xenstore-read /libxl/1/hv-pid)
 	[ "$(hv_nspid)" = "$hv 1" ]
@@ -283,8 +285,8 @@ hv_nspid() { nspid_of "$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")"; }
 	[[ "$output" == *"WARNING: xenon-hv's sandbox is partly off (mount,seccomp,pid)"* ]]
 	hv_args | grep -qx -- --no-sandbox=mount,seccomp,pid
 	[ "$(hv_nspid)" = "$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")" ]
-	! hv_args | grep -qx -- --keeper
-	! xenstore-read "/libxl/$(xl domid f1)/keeper-pid"
+	hv_args | not grep -qx -- --keeper
+	not xenstore-read "/libxl/$(xl domid f1)/keeper-pid"
 	xl list -l f1 | tr -d ' \n' | grep -q '"sandbox":{"measures":\[\]'
 	xl destroy f1
 	printf 'sandbox = 0\n' >> "$XL_CONF"
@@ -374,7 +376,8 @@ hv_nspid() { nspid_of "$(xenstore-read "/libxl/$(xl domid f1)/hv-pid")"; }
 	run timeout 60 xentop -b -i 1
 	[ "$status" -eq 0 ]
 	state=$(awk '$1 == "f1" { print $2 }' <<< "$output")
-	[ -n "$state" ] && [[ $state != *r* && $state != *b* ]]
+	[ -n "$state" ]
+	[[ $state != *r* && $state != *b* ]]
 	xenstore-write /libxl/1/hv-pid "$hv"
 	xl pause f1
 	[ "$(state_of f1)" = "--p---" ]

@@ -523,7 +523,8 @@ uuid_of() {
 	[[ "$(xl domname 2)" =~ ^lc1-20[0-9]{6}T[0-9]{4}Z(-2)?$ ]]
 	[ "$(xl domname 2)" != "$old" ]
 	kept2=$(uuid_of 2)
-	[ "$kept2" != "$cfg_uuid" ] && [ "$kept2" != "$kept" ]
+	[ "$kept2" != "$cfg_uuid" ]
+	[ "$kept2" != "$kept" ]
 	[ "$(uuid_of 3)" = "$cfg_uuid" ]
 	[ "$(uuid_of 1)" = "$kept" ]
 	xl destroy 1

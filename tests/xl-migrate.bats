@@ -101,7 +101,8 @@ debug_phases() {
 	local down at
 	down=$(sed -n 's/^Migrated domain .*, downtime \([0-9.]*\) ms$/\1/p' <<<"$1")
 	at=$(sed -n 's/^migrate: .* reports the domain running (pause + \([0-9.]*\) ms)$/\1/p' <<<"$1")
-	[ -n "$down" ] && [ -n "$at" ]
+	[ -n "$down" ]
+	[ -n "$at" ]
 	awk -v d="$down" -v a="$at" 'BEGIN { exit !(d > 0 && a - d >= -0.06 && a - d < 0.5) }'
 	sed -n 's/^\(migrate[a-z-]*\): \[[0-9.]*\] \(.*\)/\1: \2/p' <<<"$1" | sed 's/ (pause + .*//' >"$T/phases"
 	grep '^migrate:' "$T/phases" | diff -u - <(printf 'migrate: %s\n' "the receiver is ready" "stream sent" \
@@ -192,7 +193,8 @@ dirtied() {
 	migrated_to_b "$output" "$old"
 	on_b=$(on_b ram_allocated mg1)
 	echo "RAM backed: A $on_a MiB, B $on_b MiB"
-	[ "$on_a" -ge 48 ] && [ "$on_b" -ge 48 ]
+	[ "$on_a" -ge 48 ]
+	[ "$on_b" -ge 48 ]
 	# zero frames are not written on B (1 MiB: the two round down apart)
 	[ "$on_b" -le $((on_a + 1)) ]
 }

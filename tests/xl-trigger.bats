@@ -74,7 +74,7 @@ vcpu1_offline() { xl vcpu-list f1 | awk 'NR > 1 && $3 == 1 { print $4, $5 }' | g
 	xl trigger f1 nmi 1
 	console_has f1 "fake-hv: NMI to vCPU 0"
 	console_has f1 "fake-hv: NMI to vCPU 1"
-	! vcpu1_offline
+	not vcpu1_offline
 	xl trigger f1 init 1
 	vcpu1_offline
 	run xl trigger f1 nmi 1
@@ -124,7 +124,7 @@ vcpu1_offline() { xl vcpu-list f1 | awk 'NR > 1 && $3 == 1 { print $4, $5 }' | g
 	wait_for 20 console_has f1 "vCPU 1 had stopped already"
 	xl vcpu-set f1 2
 	wait_for 20 console_has f1 "vCPU 1 is online"
-	! vcpu1_offline
+	not vcpu1_offline
 	xl trigger f1 reset
 	wait_for 30 sh -c '[ "$(xl domid f1 2> /dev/null)" = 2 ]'
 	grep -q "domain 'f1' (1) rebooted" "$XENON_LOGDIR/xl-f1.log"

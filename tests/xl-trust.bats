@@ -65,7 +65,8 @@ dom0_still_sane() {
 	run timeout 60 xl list -l "$2"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"\"domid\": $1,"* ]]
-	[ "${output:0:1}" = "[" ] && [ "${output: -1}" = "]" ]
+	[ "${output:0:1}" = "[" ]
+	[ "${output: -1}" = "]" ]
 	run console_out "$2"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"$3"* ]]
@@ -227,7 +228,8 @@ save_file_is() {
 	[[ "$output" == *"the domain runs on, the file is removed"* ]]
 	[ ! -e "$T/f1.save" ]
 	state=$(state_of f1)
-	[ -n "$state" ] && [[ $state != *p* ]] # running: xl unpaused it
+	[ -n "$state" ]
+	[[ $state != *p* ]] # running: xl unpaused it
 	xl destroy f1
 	nothing_left
 }
