@@ -167,6 +167,32 @@ share/man/man1/xl.1 share/man/man5/xl.cfg.5 share/man/man8/xenstored.8"
 		[ "$status" -eq 0 ]
 	done
 }
+@test "no test line asserts nothing: '! cmd' and '[ a ] && [ b ]' in a test body are found (tests/lint-bats)" {
+	run "$XENON_TOP"/tests/lint-bats "$XENON_TOP"/tests/*.bats
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# what it finds, and what it leaves (a list that ends in ||, the same outside
+	# a test); written with TEST, BANG and AND, which this file's own check passes
+	mk_tmp
+	sed 's/^TEST /@test /; s/BANG/!/; s/AND/\&\&/' > "$T/bad.bats" <<-'SUITE'
+	helper() { BANG grep -q x f; }
+	TEST "bad" {
+		BANG grep -q x "$T/f"
+		[ 1 = 2 ] AND [ 1 = 1 ]
+		[[ a == b ]] AND [ 1 = 1 ] # a comment
+		[ -f x ] AND [ -f y ] || skip "no x or y"
+		BANG grep -q x "$T/f" || false
+		# BANG a comment
+		not grep -q x "$T/f"
+	}
+	SUITE
+	run "$XENON_TOP"/tests/lint-bats "$T/bad.bats"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "${lines[0]}" = "$T/bad.bats:3: ! grep -q x \"\$T/f\"" ]
+	[[ ${lines[1]} == "$T/bad.bats:4: "* ]]
+	[[ ${lines[2]} == "$T/bad.bats:5: "* ]]
+}
 
 # nested_suites: two scratch suites whose test names are hard to keep count
 # of by name: escaped and bare quotes, an apostrophe, regex characters, a
@@ -258,5 +284,6 @@ nested_first_machine() {
 	{ unreported <(reported full.tap) failed2; reported again.tap; } > reports
 	run check_count selected reports
 	echo "$output"
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 }

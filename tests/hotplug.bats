@@ -67,7 +67,7 @@ hex_mm() { stat -L -c '%t:%T' "$1"; }
 	run block remove "$be"
 	[ "$status" -eq 0 ]
 	[ "$(loops_of "$img")" = 0 ]
-	! xenstore-exists "$be/node"
+	not xenstore-exists "$be/node"
 }
 
 @test "block: mode r gives a read-only loop device; a second add of the same vbd does nothing" {

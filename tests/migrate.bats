@@ -126,7 +126,7 @@ ticking_guest() {
 	[[ "$output" == *"state:     paused"* ]]
 	"$HVCTL" "$SOCK2" unpause
 	wait_for 20 eval '[ "$(ticks_in "$T/out2")" -ge 1 ]'
-	! grep -q '^xenon-guest ' "$T/out2"
+	not grep -q '^xenon-guest ' "$T/out2"
 }
 
 @test "a truncated or corrupt save file is refused with a clear error, leaving nothing behind" {
@@ -308,7 +308,8 @@ end_stream() {
 	wait_gone HV2_PID 10
 	[ "$HV_STATUS" -eq 1 ]
 	grep -q "restore: vbd 51712 refused its saved state (.*): the domain is not restored" "$T/err2"
-	[ ! -e "$SOCK2" ] && [ ! -e "$incoming" ]
+	[ ! -e "$SOCK2" ]
+	[ ! -e "$incoming" ]
 }
 
 # These need no KVM: the stream is refused at its header, before /dev/kvm is opened.

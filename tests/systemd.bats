@@ -26,7 +26,7 @@ install_into_tmp() {
 	[ -d "$T/usr/etc/xen/auto" ]
 	grep -q "^XENDOMAINS_AUTO=$T/usr/etc/xen/auto\$" "$T/usr/etc/default/xendomains"
 	grep -q "^ExecStart=$T/usr/sbin/xenstored -N" "$T/usr/lib/systemd/system/xenstored.service"
-	! grep -rq @ "$T/usr/lib/systemd/system" "$T/usr/etc/default/xendomains"
+	not grep -rq @ "$T/usr/lib/systemd/system" "$T/usr/etc/default/xendomains"
 }
 
 @test "systemd-analyze verify passes on every unit" {
@@ -37,7 +37,7 @@ install_into_tmp() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	# verify warns without failing: no line may name our units.
-	! grep -E "(xenstored|xen-init-dom0|xendomains)\.service" <<< "$output"
+	not grep -E "(xenstored|xen-init-dom0|xendomains)\.service" <<< "$output"
 }
 
 @test "the xendomains script is shellcheck-clean" {

@@ -718,5 +718,5 @@ status_is() {
 	"$XSD/xenstore-write" /nosb 1
 	status_is Seccomp 0
 	status_is NoNewPrivs 0
-	! status_is CapEff 0000000000000000
+	not status_is CapEff 0000000000000000
 }

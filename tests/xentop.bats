@@ -89,7 +89,7 @@ row_of() {
 	grep -A1 '^ *zbusy ' "$T/out" | grep -Eq '^VCPUs\(sec\):   0: +[0-9]+s  1: +0s$'
 	[ "$(grep -c '^VCPUs(sec):' "$T/out")" -eq 3 ]
 	# No NICs or disks: no Net or VBD sub-rows.
-	! grep -Eq '^(Net|VBD) ' "$T/out"
+	not grep -Eq '^(Net|VBD) ' "$T/out"
 }
 
 @test "xentop -j: one JSON object per domain per iteration, units in the key names" {

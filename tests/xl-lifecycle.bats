@@ -365,7 +365,7 @@ busy_in_both() { state_is lc1 r----- && live_state_is running; }
 	run xl create "$T/lc.cfg"
 	[ "$status" -eq 1 ]
 	[ ! -e "$XENON_LOGDIR/xl-lc1.log" ]
-	! hv_running_here
+	not hv_running_here
 }
 
 @test "create -e: no on_* handling, the ended domain stays shut down" {

@@ -132,7 +132,8 @@ config_memory_is() {
 	[ "$(info_key outstanding_claims)" = 32 ]
 	total=$(info_key total_memory)
 	free=$(info_key free_memory)
-	[ "$free" -gt 0 ] && [ "$free" -lt "$total" ]
+	[ "$free" -gt 0 ]
+	[ "$free" -lt "$total" ]
 }
 
 claimed_of() { xl claims | awk -v n="$1" '$1 == n { print $7 }'; }
