@@ -178,11 +178,13 @@ int libxl__mem_claim(libxl_ctx *ctx, const char *name, uint64_t need_kib, bool c
 	if (need_kib <= free_kib)
 		return 0;
 	if (count_claims)
-		snprintf(why, sizeof(why), "%llu MiB free (%llu MiB available less %llu MiB the running domains may still use)",
+		snprintf(why, sizeof(why),
+			 "%llu MiB free (%llu MiB available less %llu MiB the running domains may still use)",
 			 (unsigned long long)(free_kib / 1024), (unsigned long long)(avail / 1024),
 			 (unsigned long long)(claimed / 1024));
 	else
-		snprintf(why, sizeof(why), "%llu MiB available (claim_mode=0: what the running domains may still use is not counted)",
+		snprintf(why, sizeof(why),
+			 "%llu MiB available (claim_mode=0: what the running domains may still use is not counted)",
 			 (unsigned long long)(avail / 1024));
 	log_warnx("domain '%s' does not fit: memory=%llu MiB, but the host has %s; "
 		  "give less memory= or shrink other domains with 'xl mem-set'",

@@ -102,22 +102,21 @@ int libxl_node_bitmap_alloc(libxl_ctx *ctx, libxl_bitmap *nodemap, int max_nodes
 	return libxl_bitmap_alloc(nodemap, (unsigned)max_nodes);
 }
 
-/* The CPUs of the domain's cpupool into pool (every CPU when it cannot be told). */
+/* The CPUs of the domain's cpupool (dom0's /libxl/<id>/cpupool; none: Pool-0); -ENOENT: no such pool. */
 static int pool_cpus(libxl_ctx *ctx, uint32_t domid, libxl_bitmap *pool)
 {
 	libxl_cpupoolinfo *pools;
-	libxl_dominfo info;
+	uint64_t poolid = 0;
 	int n = 0, rc;
 
-	rc = libxl_domain_info(ctx, &info, domid);
-	if (rc < 0)
-		return rc;
+	if (libxl__xs_read_u64(ctx, XS_NO_TX, &poolid, "/libxl/%u/cpupool", domid) < 0)
+		poolid = 0;
 	pools = libxl_list_cpupool(ctx, &n);
 	if (!pools)
 		return errno ? -errno : -EIO;
 	rc = -ENOENT;
 	for (int i = 0; i < n; i++)
-		if (pools[i].poolid == info.cpupool)
+		if (pools[i].poolid == poolid)
 			rc = libxl_bitmap_copy(pool, &pools[i].cpumap);
 	libxl_cpupoolinfo_list_free(pools, n);
 	return rc;

@@ -56,17 +56,18 @@ static const char *pool_name(const struct columns *c, uint32_t poolid)
 static void print_nodes(const struct columns *c, uint32_t domid)
 {
 	libxl_bitmap nodes;
+	int rc;
 
 	libxl_bitmap_init(&nodes);
-	putchar(' ');
-	if (domid == LIBXL_DOMID_HOST && libxl_node_bitmap_alloc(c->ctx, &nodes, (int)c->nr_nodes) == 0)
+	rc = domid == LIBXL_DOMID_HOST ? libxl_node_bitmap_alloc(c->ctx, &nodes, (int)c->nr_nodes)
+				       : libxl_domain_get_nodeaffinity(c->ctx, domid, &nodes);
+	if (rc == 0 && domid == LIBXL_DOMID_HOST)
 		libxl_bitmap_set_any(&nodes);
-	else if (domid == LIBXL_DOMID_HOST || libxl_domain_get_nodeaffinity(c->ctx, domid, &nodes) < 0) {
+	putchar(' ');
+	if (rc < 0)
 		putchar('-');
-		libxl_bitmap_dispose(&nodes);
-		return;
-	}
-	xl_print_bitmap(&nodes, c->nr_nodes);
+	else
+		xl_print_bitmap(&nodes, c->nr_nodes);
 	libxl_bitmap_dispose(&nodes);
 }
 
