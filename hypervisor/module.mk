@@ -31,6 +31,8 @@ $(eval $(call unit_test,tests/unit/hv_uart-test,tests/unit/hv_uart-test.o hyperv
 $(eval $(call unit_test,tests/unit/hv_virtio_dev-test,tests/unit/hv_virtio_dev-test.o hypervisor/virtio_dev.o hypervisor/bus.o hypervisor/irq.o hypervisor/devices.o hypervisor/virtio_mmio.o hypervisor/loglimit.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/hv_bus-test,tests/unit/hv_bus-test.o hypervisor/bus.o hypervisor/irq.o $(COMMON_OBJS),-pthread))
 
+# The guest console's last lines for the crash log (guest bytes into xenon-hv's log).
+$(eval $(call fuzzer,hypervisor/hv-console-tail-fuzz,tests/fuzz/hv-console-tail-fuzz.c hypervisor/console.c common/log.c common/strutil.c,-pthread))
 # Fuzzing the ELF checks (tests/fuzz/hv-elf-fuzz.c; seeds in tests/fuzz/hv-elf-fuzz/, from tests/fuzz/make-seeds).
 $(eval $(call fuzzer,hypervisor/hv-elf-fuzz,tests/fuzz/hv-elf-fuzz.c hypervisor/elf.c hypervisor/memory.c hypervisor/boot.c common/log.c common/strutil.c,))
 $(eval $(call unit_test,tests/unit/hv_virtq-test,tests/unit/hv_virtq-test.o hypervisor/virtq.o $(COMMON_OBJS),-pthread))
