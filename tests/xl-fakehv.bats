@@ -179,6 +179,11 @@ state_is() { [ "$(state_of "$1")" = "$2" ]; }
 	[[ "$output" == *"xenon-hv (pid $hv) is gone and so is its monitor (pid $mon)"* ]]
 	run xl list -v
 	[[ "$output" == *"---scd"* ]]
+	# its node affinity cannot be told: "-", the host's line still "all"
+	run xl list -n
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} == "Domain-0 "*" all" ]]
+	[[ ${lines[2]} == "f1 "*"---scd "*" -" ]]
 	run timeout 120 xl destroy f1
 	[ "$status" -eq 0 ]
 	nothing_left
