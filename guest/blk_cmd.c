@@ -270,6 +270,24 @@ static unsigned int descs_per_request(const struct blk *b, uint32_t bytes)
 	return 2 + (b->size_max ? (bytes + b->size_max - 1) / b->size_max : 1);
 }
 
+/* A fresh bench on disk name, which must hold mib MiB: 0, or -errno (said). */
+static int bench_disk(struct bench *bn, const char *name, uint64_t mib)
+{
+	struct blk *b;
+
+	memset(bn, 0, sizeof(*bn));
+	bn->dev = disk(name);
+	if (!bn->dev)
+		return -ENODEV;
+	b = bn->dev->priv;
+	if (mib << 11 > b->capacity) {
+		printf("%s: has only %lu MiB; ask for at most that\n", bn->dev->name,
+		       (unsigned long)(b->capacity >> 11));
+		return -ERANGE;
+	}
+	return 0;
+}
+
 static int blk_bench_cmd(int argc, char **argv)
 {
 	static struct bench bn;
@@ -285,16 +303,10 @@ static int blk_bench_cmd(int argc, char **argv)
 		       BENCH_MAX_MIB, BLK_SLOTS);
 		return -EINVAL;
 	}
-	memset(&bn, 0, sizeof(bn));
-	bn.dev = disk(argv[2]);
-	if (!bn.dev)
-		return -ENODEV;
+	rc = bench_disk(&bn, argv[2], mib);
+	if (rc)
+		return rc;
 	b = bn.dev->priv;
-	if (mib << 11 > b->capacity) {
-		printf("%s: has only %lu MiB; ask for at most that\n", bn.dev->name,
-		       (unsigned long)(b->capacity >> 11));
-		return -ERANGE;
-	}
 	bn.sectors = mib << 11;
 	bn.req_sectors = blk_max_request(b) / BLK_SECTOR;
 	bn.qd = (unsigned int)qd;
@@ -331,16 +343,10 @@ static int blk_iops_cmd(int argc, char **argv)
 		       BENCH_MAX_MIB, BLK_SLOTS);
 		return -EINVAL;
 	}
-	memset(&bn, 0, sizeof(bn));
-	bn.dev = disk(argv[2]);
-	if (!bn.dev)
-		return -ENODEV;
+	rc = bench_disk(&bn, argv[2], mib);
+	if (rc)
+		return rc;
 	b = bn.dev->priv;
-	if (mib << 11 > b->capacity) {
-		printf("%s: has only %lu MiB; ask for at most that\n", bn.dev->name,
-		       (unsigned long)(b->capacity >> 11));
-		return -ERANGE;
-	}
 	bn.req_sectors = PAGE_SIZE / BLK_SECTOR;
 	bn.span = bn.sectors = mib << 11;
 	bn.seed = clock_ns();
