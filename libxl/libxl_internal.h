@@ -64,6 +64,13 @@ struct hvctl_info;
 /* What a domain may still take without asking (libxl_dominfo.outstanding_memkb); 0 when it is going. */
 uint64_t libxl__mem_outstanding(const struct hvctl_info *info, uint64_t target_kib);
 /*
+ * The CPUs [0, nr_cpus) a vCPU's thread runs on, into out (made room for):
+ * hard ∩ soft when they share a CPU (Xen's scheduler prefers the soft
+ * ones; Linux has no soft affinity), else hard. -ENOMEM.
+ */
+int libxl__vcpu_effective(const libxl_bitmap *hard, const libxl_bitmap *soft, unsigned nr_cpus,
+			  libxl_bitmap *out);
+/*
  * The nodes (of topo) of the CPUs the vCPUs may run on, within pool, into
  * nodemap (cleared first, grown as needed): libxl_domain_get_nodeaffinity.
  */

@@ -231,19 +231,19 @@ static int keep_map(libxl_ctx *ctx, uint32_t domid, uint32_t vcpu, const char *w
 	return libxl__xs_write(ctx, XS_NO_TX, hex, "/libxl/%u/vcpu/%u/%s", domid, vcpu, which);
 }
 
-/* What the thread gets: hard ∩ soft when they share a CPU, else hard. */
-static void effective(const libxl_bitmap *hard, const libxl_bitmap *soft, struct hvctl_vcpu_affinity *a)
+/* What the thread gets (libxl__vcpu_effective), as xenon-hv takes it. */
+static int effective(const libxl_bitmap *hard, const libxl_bitmap *soft, struct hvctl_vcpu_affinity *a)
 {
-	bool both = false;
+	libxl_bitmap runs_on;
+	int rc;
 
-	for (unsigned cpu = 0; cpu < host_cpus(); cpu++)
-		if (libxl_bitmap_test(hard, cpu) && libxl_bitmap_test(soft, cpu)) {
+	libxl_bitmap_init(&runs_on);
+	rc = libxl__vcpu_effective(hard, soft, host_cpus(), &runs_on);
+	for (unsigned cpu = 0; rc == 0 && cpu < host_cpus(); cpu++)
+		if (libxl_bitmap_test(&runs_on, cpu))
 			a->mask[cpu / 8] |= (uint8_t)(1U << (cpu % 8));
-			both = true;
-		}
-	for (unsigned cpu = 0; !both && cpu < host_cpus(); cpu++)
-		if (libxl_bitmap_test(hard, cpu))
-			a->mask[cpu / 8] |= (uint8_t)(1U << (cpu % 8));
+	libxl_bitmap_dispose(&runs_on);
+	return rc;
 }
 
 static int send_affinity(libxl_ctx *ctx, uint32_t domid, const struct hvctl_vcpu_affinity *a)
@@ -281,10 +281,10 @@ int libxl_set_vcpuaffinity(libxl_ctx *ctx, uint32_t domid, uint32_t vcpuid, cons
 		rc = check_map(&hard, "hard", domid);
 	if (rc == 0)
 		rc = check_map(&soft, "soft", domid);
-	if (rc == 0) {
-		effective(&hard, &soft, &a);
+	if (rc == 0)
+		rc = effective(&hard, &soft, &a);
+	if (rc == 0)
 		rc = send_affinity(ctx, domid, &a);
-	}
 	if (rc == 0 && cpumap_hard)
 		rc = keep_map(ctx, domid, vcpuid, "hard", &hard);
 	if (rc == 0 && cpumap_soft)
