@@ -7,7 +7,6 @@
 #include "hypervisor/hv.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
