@@ -46,6 +46,7 @@ size_t ram_fill_plan_coming(struct ram_fill_plan *p, size_t off, size_t len, siz
 
 	if (p->run_end && off >= p->run_end && off <= p->run_end + RAM_FILL_GAP) {
 		p->run_end = end;
+		p->run_data += len;
 	} else {
 		/* A new run: what was taken past every frame written is not
 		 * needed up to where this one starts, or at all if it starts
@@ -54,8 +55,8 @@ size_t ram_fill_plan_coming(struct ram_fill_plan *p, size_t off, size_t len, siz
 		if (off <= p->written_end)
 			p->taken_max = p->written_end;
 		p->gave += back > 0;
-		p->run_start = off;
 		p->run_end = end;
+		p->run_data = len;
 		p->taken = end;
 	}
 	if (end > p->written_end)
@@ -66,11 +67,12 @@ size_t ram_fill_plan_coming(struct ram_fill_plan *p, size_t off, size_t len, siz
 /* The next piece to back, from *from (0: none). */
 static size_t next_piece(const struct ram_fill_plan *p, size_t *from)
 {
-	size_t run = p->run_end - p->run_start, to;
+	size_t to;
 
-	if (run < RAM_FILL_CHUNK) /* scattered frames (a live round's) tell nothing of what comes */
+	/* scattered frames (a live round's, an image's) tell nothing of what comes */
+	if (p->run_data < RAM_FILL_CHUNK)
 		return 0;
-	to = min_size(p->run_end + min_size(run, RAM_FILL_AHEAD), p->size);
+	to = min_size(p->run_end + min_size(p->run_data, RAM_FILL_AHEAD), p->size);
 	*from = p->taken > p->run_end ? p->taken : p->run_end;
 	return *from < to ? min_size(to - *from, RAM_FILL_CHUNK) : 0;
 }

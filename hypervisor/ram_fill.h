@@ -14,8 +14,12 @@
  *
  * Where to back is a guess from what came: the stream's current run of
  * data frames (each after the last, gaps below RAM_FILL_GAP), backed ahead
- * by as much as the run is long, at most RAM_FILL_AHEAD, once it is
- * RAM_FILL_CHUNK long (a live round's scattered frames back nothing). What
+ * by as much data as the run holds, at most RAM_FILL_AHEAD, once it holds
+ * RAM_FILL_CHUNK of data. Its data, not its span: a live round's scattered
+ * frames, or a small guest image whose pages are mostly zeros, can span
+ * 2 MiB with gaps below RAM_FILL_GAP, and backing ahead of them cost an
+ * idle guest's migration 4-15 ms of downtime on a host whose fresh memory
+ * faults slowly (the stream's end waits for the pieces being backed). What
  * was taken for nothing is given back (hole punched: those pages are zeros
  * either way), so that an idle guest's holes do not become resident: when
  * a run ends, what lies past every frame written and short of the next run
@@ -49,7 +53,8 @@
 /* The plan, in byte offsets into RAM: the threads' and the reader's shared state (under its lock). */
 struct ram_fill_plan {
 	size_t size;		   /* RAM's */
-	size_t run_start, run_end; /* the current run of data frames */
+	size_t run_end;		   /* past the current run of data frames */
+	size_t run_data;	   /* the bytes of frames in it (its zero frames are gaps) */
 	size_t written_end;	   /* past every frame written so far */
 	size_t taken;		   /* the threads have taken [run_end, taken) to back */
 	size_t taken_max;	   /* the furthest any run's lead was taken to */

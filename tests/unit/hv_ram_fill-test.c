@@ -57,6 +57,32 @@ static void test_short_runs_back_nothing(void)
 	CHECK_INT(ram_fill_plan_end(&p, &from), 0);
 }
 
+/*
+ * A guest image's frames: a page in every 16 over 3 MiB (the rest zero
+ * frames, gaps below RAM_FILL_GAP), one run spanning more than
+ * RAM_FILL_CHUNK with far less data: nothing backed ahead of it, until as
+ * much data as RAM_FILL_CHUNK has come, then as far ahead as the data.
+ */
+static void test_sparse_run_backs_nothing(void)
+{
+	struct ram_fill_plan p;
+	size_t first = 0, end = 0, back = 0;
+
+	ram_fill_plan_init(&p, 64 * MIB, 0);
+	for (size_t off = MIB; off < 4 * MIB; off += 16 * PAGE) {
+		CHECK_INT(ram_fill_plan_coming(&p, off, PAGE, &back), 0);
+		CHECK(!ram_fill_plan_wanted(&p));
+	}
+	CHECK_INT(ram_fill_plan_end(&p, &back), 0);
+	/* the same run goes on, dense: 2 MiB of data in it, 192 KiB of them the sparse part's */
+	CHECK_INT(ram_fill_plan_coming(&p, 4 * MIB, RAM_FILL_CHUNK - 48 * PAGE - PAGE, &back), 0);
+	CHECK(!ram_fill_plan_wanted(&p));
+	CHECK_INT(ram_fill_plan_coming(&p, 6 * MIB - 49 * PAGE, PAGE, &back), 0);
+	CHECK_INT(take_all(&p, &first, &end), 1);
+	CHECK_INT(first, 6 * MIB - 48 * PAGE);
+	CHECK_INT(end, first + RAM_FILL_CHUNK);
+}
+
 /* Ahead by as much as the run is long, then by RAM_FILL_AHEAD at most, never past RAM. */
 static void test_ahead_grows_with_the_run(void)
 {
@@ -265,6 +291,7 @@ static void test_threads_end(void)
 int main(void)
 {
 	RUN(test_short_runs_back_nothing);
+	RUN(test_sparse_run_backs_nothing);
 	RUN(test_ahead_grows_with_the_run);
 	RUN(test_copy_ahead_of_the_threads);
 	RUN(test_run_ends);
