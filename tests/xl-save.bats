@@ -45,6 +45,10 @@ running_guest() {
 	run xl save sv1 "$T/sv1.save"
 	[ "$status" -eq 0 ]
 	[[ "$output" == "Saved domain sv1 ($old) to $T/sv1.save: 1 round, "*" frames ("*" zero), "*" bytes, total "*" ms, downtime "*" ms" ]]
+	# paused from the start until the file is synced: the total is the downtime (it was the stream's part alone)
+	total=${output##*, total }
+	down=${output##*, downtime }
+	[ "${total%% ms, *}" = "${down% ms}" ]
 	wait_for 10 gone "$old"
 	[ -z "$(xl list | awk '$1 == "sv1"')" ]
 	head -c 29 "$T/sv1.save" | grep -q "Xenon saved domain, xl format"
@@ -146,6 +150,8 @@ restore_half_fed() {
 	run xl save -c --json sv1 "$T/sv1.save"
 	[ "$status" -eq 0 ]
 	[[ "$output" == "{\"domain\": \"sv1\", \"domid\": "*", \"bytes\": "*", \"rounds\": 1, \"total_ms\": "*", \"downtime_ms\": "*"}" ]]
+	# the downtime goes on until the domain runs again, past the synced file
+	python3 -c 'import json, sys; j = json.loads(sys.argv[1]); sys.exit(not 0 < j["total_ms"] <= j["downtime_ms"])' "$output"
 	before=$(last_tick sv1)
 	wait_for 10 eval '[ "$(last_tick sv1)" -gt '"$before"' ]'
 	[[ "$(state_of sv1)" != *p* ]]

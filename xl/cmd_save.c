@@ -99,20 +99,21 @@ static int write_file(libxl_ctx *ctx, uint32_t domid, int fd, const char *json, 
 	return rc;
 }
 
+/* total_ns: the whole save, synced (xenon-hv's st->total_ns is its stream's part, without the sync). */
 static void summary(const char *name, uint32_t domid, const char *file, const libxl_save_stats *st,
-		    uint64_t downtime_ns, bool json)
+		    uint64_t total_ns, uint64_t downtime_ns, bool json)
 {
 	if (json)
 		printf("{\"domain\": \"%s\", \"domid\": %u, \"file\": \"%s\", \"bytes\": %llu, \"frames\": "
 		       "%llu, "
 		       "\"zero_frames\": %llu, \"rounds\": 1, \"total_ms\": %.3f, \"downtime_ms\": %.3f}\n",
 		       name, domid, file, (unsigned long long)st->bytes, (unsigned long long)st->frames,
-		       (unsigned long long)st->zero_frames, st->total_ns / 1e6, downtime_ns / 1e6);
+		       (unsigned long long)st->zero_frames, total_ns / 1e6, downtime_ns / 1e6);
 	else
 		printf("Saved domain %s (%u) to %s: 1 round, %llu frames (%llu zero), %llu bytes, "
 		       "total %.1f ms, downtime %.1f ms\n",
 		       name, domid, file, (unsigned long long)st->frames, (unsigned long long)st->zero_frames,
-		       (unsigned long long)st->bytes, st->total_ns / 1e6, downtime_ns / 1e6);
+		       (unsigned long long)st->bytes, total_ns / 1e6, downtime_ns / 1e6);
 }
 
 static uint64_t now_ns(void)
@@ -135,7 +136,7 @@ static int save_domain(libxl_ctx *ctx, uint32_t domid, const char *file, const c
 {
 	libxl_save_stats st = {0};
 	char *json = NULL, *name = libxl_domid_to_name(ctx, domid);
-	uint64_t paused_at = 0, down_ns = 0;
+	uint64_t paused_at = 0, total_ns = 0, down_ns = 0;
 	int fd = -1, rc = xl_save_config_json(ctx, domid, cfg_file, &json);
 
 	if (rc == 0) {
@@ -149,21 +150,24 @@ static int save_domain(libxl_ctx *ctx, uint32_t domid, const char *file, const c
 		rc = fd < 0 ? -errno : write_file(ctx, domid, fd, json, &st);
 		if (fd >= 0 && close(fd) < 0 && rc == 0)
 			rc = -errno;
+		total_ns = now_ns() - paused_at;
 		if (rc < 0) {
 			log_warnx("save: domain %u to %s: %s; the domain runs on%s", domid, file,
 				  log_strerror(rc), fd >= 0 ? ", the file is removed" : "");
 			if (fd >= 0)
 				unlink(file);
 		}
-		if ((rc < 0 || keep) && !paused)
+		down_ns = total_ns;
+		if ((rc < 0 || keep) && !paused) {
 			libxl_domain_unpause(ctx, domid);
-		down_ns = now_ns() - paused_at;
+			down_ns = now_ns() - paused_at;
+		}
 		if (rc == 0 && !keep && (rc = libxl_domain_destroy(ctx, domid)) < 0)
 			log_warnx("save: domain %u is saved in %s but could not be destroyed: %s", domid,
 				  file, log_strerror(rc));
 	}
 	if (rc == 0)
-		summary(name ? name : "?", domid, file, &st, down_ns, json_out);
+		summary(name ? name : "?", domid, file, &st, total_ns, down_ns, json_out);
 	free(name);
 	free(json);
 	return rc;
