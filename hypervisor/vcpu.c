@@ -496,6 +496,10 @@ int hv_vcpu_set_affinity(struct hv_vm *vm, unsigned index, const cpu_set_t *mask
 	if (rc == 0) {
 		v->affinity = *mask;
 		v->has_affinity = 1;
+		/* A halted vCPU's thread sleeps where it last ran until woken, which an idle secondary
+		 * vCPU (no timer) may never be: woken now, it moves at once, as Xen moves a blocked vCPU. */
+		if (tid)
+			hv_vcpu_kick(v);
 	}
 	pthread_mutex_unlock(&vm->lock);
 	return rc;

@@ -181,7 +181,8 @@ affinity_of() {
 	xl vcpu-pin f1 all 1
 	allowed_is 1 0 1
 	allowed_is 1 1 1
-	# A halted vCPU's thread moves to CPU 1 when it next wakes (its timer): the CPU column follows.
+	# A halted vCPU's thread moves to CPU 1 at once (xenon-hv wakes it; vCPU 1 has no timer that
+	# would), as Xen moves a blocked vCPU: the CPU column follows, also on a loaded host.
 	wait_for 10 eval '[[ $(xl vcpu-list f1 | sed -n 2p) =~ ^f1\ +1\ +0\ +1\ +.*\ \ 1\ /\ all$ ]]'
 	wait_for 10 eval '[[ $(xl vcpu-list f1 | sed -n 3p) =~ ^f1\ +1\ +1\ +1\ +.*\ \ 1\ /\ all$ ]]'
 	xl destroy f1
