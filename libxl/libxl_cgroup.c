@@ -434,8 +434,9 @@ int libxl__cg_kill(const char *path)
 		if (write_file(file, "1") < 0)
 			kill_each(path);
 		n = read_procs(path, &pid, 1);
-		if (n == 0 || n == -ENOENT)
-			return 0; /* empty, or no such cgroup */
+		/* empty, or no such cgroup, or one being removed (ENODEV: the domain's monitor cleaning up) */
+		if (n == 0 || n == -ENOENT || n == -ENODEV)
+			return 0;
 		if (n < 0)
 			return n;
 		if (waited >= REMOVE_WAIT_MS)
