@@ -18,7 +18,7 @@
  * RAM_FILL_CHUNK of data. Its data, not its span: a live round's scattered
  * frames, or a small guest image whose pages are mostly zeros, can span
  * 2 MiB with gaps below RAM_FILL_GAP, and backing ahead of them cost an
- * idle guest's migration 4-15 ms of downtime on a host whose fresh memory
+ * idle guest's migration 3-30 ms more downtime on a host whose fresh memory
  * faults slowly (the stream's end waits for the pieces being backed). What
  * was taken for nothing is given back (hole punched: those pages are zeros
  * either way), so that an idle guest's holes do not become resident: when
