@@ -83,7 +83,7 @@ static void test_sparse_run_backs_nothing(void)
 	CHECK_INT(end, first + RAM_FILL_CHUNK);
 }
 
-/* Ahead by as much as the run is long, then by RAM_FILL_AHEAD at most, never past RAM. */
+/* Ahead by as much data as the run holds (here all of it), then by RAM_FILL_AHEAD at most, never past RAM. */
 static void test_ahead_grows_with_the_run(void)
 {
 	struct ram_fill_plan p;
