@@ -1,4 +1,4 @@
-COMMON_OBJS := common/log.o common/strutil.o common/nspid.o common/fdpass.o common/fdclose.o common/iov.o common/buf.o
+COMMON_OBJS := common/log.o common/strutil.o common/nspid.o common/fdpass.o common/fdclose.o common/iov.o common/buf.o common/msgring.o
 common/libcommon.a: $(COMMON_OBJS)
 	$(AR) rcs $@ $^
 LIBRARIES += common/libcommon.a
@@ -21,3 +21,6 @@ $(eval $(call unit_test,tests/unit/nspid-test,tests/unit/nspid-test.o $(COMMON_O
 $(eval $(call unit_test,tests/unit/fdclose-test,tests/unit/fdclose-test.o $(COMMON_OBJS)))
 $(eval $(call unit_test,tests/unit/iov-test,tests/unit/iov-test.o $(COMMON_OBJS),-pthread))
 $(eval $(call unit_test,tests/unit/buf-test,tests/unit/buf-test.o $(COMMON_OBJS)))
+$(eval $(call unit_test,tests/unit/msgring-test,tests/unit/msgring-test.o $(COMMON_OBJS)))
+# The message ring as xl dmesg reads it, written by every domain's xenon-hv (seeds from tests/fuzz/make-seeds).
+$(eval $(call fuzzer,common/msgring-fuzz,tests/fuzz/msgring-fuzz.c common/msgring.c,))

@@ -4,6 +4,7 @@
  *   hv-elf-fuzz/       small ELF64 x86-64 kernels xenon-hv accepts
  *   hvctl-reply-fuzz/  xenon-hv replies and events as libhvctl reads them
  *   hv-balloon-fuzz/   a guest's balloon requests, and saved balloon states
+ *   msgring-fuzz/      message rings (xl dmesg): empty, some lines, wrapped
  * The other corpora in tests/fuzz/<target>/ are written by hand (text) or
  * by their fuzzer's own comment.
  */
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/msgring.h"
 #include "hypervisor/balloon_core.h"
 #include "hypervisor/hvctl.h"
 
@@ -186,6 +188,23 @@ static void balloons(void)
 	balloon_saved("saved-runs", 2);
 }
 
+/* Rings of the smallest size a reader takes: empty, two lines, and wrapped past its end. */
+static void msgrings(void)
+{
+	static unsigned char img[sizeof(struct msgring_hdr) + 2 * MSGRING_LINE_MAX];
+	uint32_t size = 2 * MSGRING_LINE_MAX;
+	char line[80];
+
+	msgring_init(img, size);
+	put("msgring-fuzz", "empty", img, sizeof(img));
+	msgring_put(img, "[2026-12-07 19:53:15.047] d1: domain 1 (g1) crashed", 51);
+	msgring_put(img, "[2026-12-07 19:53:15.047] d1: vCPU 0: rip=ffffffff81000000", 59);
+	put("msgring-fuzz", "two-lines", img, sizeof(img));
+	for (int i = 0; i < 40; i++)
+		msgring_put(img, line, (size_t)snprintf(line, sizeof(line), "[2026-12-07 19:53:16.000] d%d: line %d", i % 3, i));
+	put("msgring-fuzz", "wrapped", img, sizeof(img));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -198,5 +217,6 @@ int main(int argc, char **argv)
 	elf("three-segments", 3, 4096);
 	replies();
 	balloons();
+	msgrings();
 	return 0;
 }
