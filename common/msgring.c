@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,46 +40,52 @@ void msgring_init(void *img, uint32_t size)
 	h->size = size;
 }
 
-static uint8_t *ring_byte(void *img, uint64_t off)
-{
-	struct msgring_hdr *h = img;
-
-	return (uint8_t *)img + HDR_LEN + off % h->size;
-}
-
-/* The oldest lines out until need more bytes fit; a ring without a '\n' (broken) is emptied. */
-static void make_room(struct msgring_hdr *h, size_t need)
+/* The oldest lines out of h until need more bytes fit; a ring without a '\n' (broken) is emptied. */
+static void make_room(struct msgring_hdr *h, const uint8_t *data, size_t need)
 {
 	while (h->head - h->tail + need > h->size) {
-		while (h->tail < h->head && *ring_byte(h, h->tail) != '\n')
+		while (h->tail < h->head && data[h->tail % h->size] != '\n')
 			h->tail++;
 		if (h->tail < h->head)
 			h->tail++; /* past the '\n': the next line's first byte */
 	}
 }
 
-void msgring_put(void *img, const char *msg, size_t len)
+void msgring_put(void *img, uint32_t size, const char *msg, size_t len)
 {
-	struct msgring_hdr *h = img;
+	struct msgring_hdr h, *shared = img;
+	uint8_t *data = (uint8_t *)img + HDR_LEN;
+	const char *why;
 
+	memcpy(&h, img, HDR_LEN); /* once: all that follows is bounded by the copy's checked size */
+	if (h.size != size || msgring_check(&h, HDR_LEN + (uint64_t)size, &why)) {
+		memcpy(shared->magic, MSGRING_MAGIC, sizeof(shared->magic));
+		shared->version = MSGRING_VERSION;
+		shared->size = size;
+		h.size = size;
+		h.head = h.tail = 0;
+	}
 	if (len > MSGRING_LINE_MAX - 1)
 		len = MSGRING_LINE_MAX - 1;
-	make_room(h, len + 1);
+	make_room(&h, data, len + 1);
 	for (size_t i = 0; i < len; i++) {
 		char c = msg[i];
 
-		*ring_byte(img, h->head++) = c >= ' ' && c <= '~' ? c : '?';
+		data[h.head++ % size] = c >= ' ' && c <= '~' ? c : '?';
 	}
-	*ring_byte(img, h->head++) = '\n';
+	data[h.head++ % size] = '\n';
+	shared->tail = h.tail;
+	shared->head = h.head; /* last: a writer cut off before leaves the lines as they were */
 }
 
 size_t msgring_text(const void *img, char *out)
 {
 	const struct msgring_hdr *h = img;
+	const uint8_t *data = (const uint8_t *)img + HDR_LEN;
 	size_t n = (size_t)(h->head - h->tail);
 
 	for (size_t i = 0; i < n; i++) {
-		char c = (char)*ring_byte((void *)img, h->tail + i);
+		char c = (char)data[(h->tail + i) % h->size];
 
 		out[i] = (c >= ' ' && c <= '~') || c == '\n' ? c : '?'; /* the file's writers are not trusted */
 	}
@@ -85,154 +93,164 @@ size_t msgring_text(const void *img, char *out)
 	return n;
 }
 
-void msgring_clear(void *img)
-{
-	struct msgring_hdr *h = img;
+/* ---- the lock word ---- */
 
-	h->tail = h->head;
+#define LOCK_STALE_MS 1000
+#define WRITER_WAIT_MS 20
+#define READER_WAIT_MS 2000
+
+static uint32_t stamp(void)
+{
+	struct timespec ts;
+	uint32_t ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ms = (uint32_t)((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+	return ms ? ms : 1;
+}
+
+/* The lock within wait_ms (a stale one taken over): 0 and *mine, or -EBUSY. */
+static int lock(struct msgring_hdr *h, unsigned wait_ms, uint32_t *mine)
+{
+	const struct timespec pause = {0, 100 * 1000};
+
+	for (unsigned i = 0; i <= wait_ms * 10; i++) {
+		uint32_t cur = 0, now = stamp();
+
+		if (__atomic_compare_exchange_n(&h->lock, &cur, now, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED) ||
+		    (now - cur > LOCK_STALE_MS &&
+		     __atomic_compare_exchange_n(&h->lock, &cur, now, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))) {
+			*mine = now;
+			return 0;
+		}
+		nanosleep(&pause, NULL);
+	}
+	return -EBUSY;
+}
+
+static void unlock(struct msgring_hdr *h, uint32_t mine)
+{
+	/* unless a waiter took it over as stale meanwhile */
+	__atomic_compare_exchange_n(&h->lock, &mine, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }
 
 /* ---- the file ---- */
 
-static int full_pread(int fd, void *buf, size_t len)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t got = pread(fd, (char *)buf + done, len - done, (off_t)done);
+#define FILE_LEN (HDR_LEN + MSGRING_SIZE)
 
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return got < 0 ? -errno : -EBADMSG;
-		done += (size_t)got;
-	}
+/* A new ring in the empty file fd (locked). */
+static int fill_new(int fd)
+{
+	struct msgring_hdr h = {.version = MSGRING_VERSION, .size = MSGRING_SIZE};
+
+	memcpy(h.magic, MSGRING_MAGIC, sizeof(h.magic));
+	if (ftruncate(fd, FILE_LEN) < 0 || pwrite(fd, &h, HDR_LEN, 0) != (ssize_t)HDR_LEN)
+		return -errno;
 	return 0;
 }
 
-static int full_pwrite(int fd, const void *buf, size_t len, off_t off)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t put = pwrite(fd, (const char *)buf + done, len - done, off + (off_t)done);
-
-		if (put < 0 && errno == EINTR)
-			continue;
-		if (put < 0)
-			return -errno;
-		done += (size_t)put;
-	}
-	return 0;
-}
-
-/* The ring's data, then its header: a writer cut off between leaves the old head and tail. */
-static int write_back(int fd, const void *img, uint32_t size)
-{
-	int rc = full_pwrite(fd, (const char *)img + HDR_LEN, size, HDR_LEN);
-
-	return rc ? rc : full_pwrite(fd, img, HDR_LEN, 0);
-}
-
-/* The whole file (locked by the caller) in *img, checked: 0, -EBADMSG, -errno. */
-static int load(int fd, void **img)
+/* fd made a ring if empty: 0; -ESTALE if of another length (replace it); else -errno. */
+static int made(int fd)
 {
 	struct stat st;
-	const char *why;
-	int rc;
+	int rc = 0;
 
-	*img = NULL;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if ((uint64_t)st.st_size < HDR_LEN || (uint64_t)st.st_size > HDR_LEN + MSGRING_SIZE_MAX)
-		return -EBADMSG;
-	*img = malloc((size_t)st.st_size);
-	if (!*img)
-		return -ENOMEM;
-	rc = full_pread(fd, *img, (size_t)st.st_size);
-	if (!rc)
-		rc = msgring_check(*img, (uint64_t)st.st_size, &why);
-	if (rc) {
-		free(*img);
-		*img = NULL;
-	}
-	return rc;
-}
-
-/* A new empty ring in fd (locked by the caller), in *img. */
-static int start_again(int fd, void **img)
-{
-	*img = malloc(HDR_LEN + MSGRING_SIZE);
-	if (!*img)
-		return -ENOMEM;
-	msgring_init(*img, MSGRING_SIZE);
-	if (ftruncate(fd, HDR_LEN + MSGRING_SIZE) < 0)
-		return -errno;
-	return write_back(fd, *img, MSGRING_SIZE);
-}
-
-int msgring_open(const char *path)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600), rc = 0;
-	struct stat st;
-	void *img = NULL;
-
-	if (fd < 0)
-		return -errno;
 	if (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0)
 		rc = -errno;
 	else if (!S_ISREG(st.st_mode))
-		rc = -EBADMSG;
+		rc = -EINVAL;
 	else if (st.st_size == 0)
-		rc = start_again(fd, &img);
-	free(img);
-	flock(fd, LOCK_UN);
-	if (rc) {
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
-int msgring_log(int fd, const char *msg)
-{
-	void *img = NULL;
-	int rc;
-
-	if (flock(fd, LOCK_EX) < 0)
-		return -errno;
-	rc = load(fd, &img);
-	if (rc == -EBADMSG) {
-		free(img);
-		rc = start_again(fd, &img);
-	}
-	if (!rc) {
-		msgring_put(img, msg, strlen(msg));
-		rc = write_back(fd, img, ((struct msgring_hdr *)img)->size);
-	}
-	free(img);
+		rc = fill_new(fd);
+	else if (st.st_size != (off_t)FILE_LEN)
+		rc = -ESTALE;
 	flock(fd, LOCK_UN);
 	return rc;
 }
 
-int msgring_read(int fd, bool clear, char **text)
+int msgring_create(const char *path)
 {
-	void *img = NULL;
+	for (int tries = 0; tries < 2; tries++) {
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600), rc;
+
+		if (fd < 0)
+			return -errno;
+		rc = made(fd);
+		if (!rc)
+			return fd;
+		close(fd);
+		if (rc != -ESTALE)
+			return rc;
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	return -EBADMSG;
+}
+
+int msgring_map(int fd, struct msgring_map *m)
+{
+	struct stat st;
+	void *p;
+
+	m->img = NULL;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)(HDR_LEN + 2 * MSGRING_LINE_MAX) ||
+	    st.st_size > (off_t)(HDR_LEN + MSGRING_SIZE_MAX))
+		return -EBADMSG;
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	m->img = p;
+	m->size = (uint32_t)(st.st_size - (off_t)HDR_LEN);
+	return 0;
+}
+
+void msgring_unmap(struct msgring_map *m)
+{
+	if (m->img)
+		munmap(m->img, HDR_LEN + m->size);
+	m->img = NULL;
+}
+
+int msgring_log(struct msgring_map *m, const char *msg)
+{
+	uint32_t mine;
+	int rc;
+
+	if (!m->img)
+		return -EBADF;
+	rc = lock(m->img, WRITER_WAIT_MS, &mine);
+	if (rc)
+		return rc;
+	msgring_put(m->img, m->size, msg, strlen(msg));
+	unlock(m->img, mine);
+	return 0;
+}
+
+int msgring_read(struct msgring_map *m, bool clear, char **text)
+{
+	struct msgring_hdr *shared = m->img;
+	uint8_t *copy;
+	const char *why;
+	uint32_t mine;
 	int rc;
 
 	*text = NULL;
-	if (flock(fd, clear ? LOCK_EX : LOCK_SH) < 0)
-		return -errno;
-	rc = load(fd, &img);
+	if (!m->img)
+		return -EBADF;
+	copy = malloc(HDR_LEN + m->size);
+	*text = malloc(m->size + 1);
+	rc = copy && *text ? lock(m->img, READER_WAIT_MS, &mine) : -ENOMEM;
 	if (!rc) {
-		*text = malloc(((struct msgring_hdr *)img)->size + 1);
-		rc = *text ? 0 : -ENOMEM;
+		memcpy(copy, m->img, HDR_LEN + m->size);
+		rc = msgring_check((struct msgring_hdr *)copy, HDR_LEN + (uint64_t)m->size, &why);
+		if (!rc && clear)
+			shared->tail = ((struct msgring_hdr *)copy)->head;
+		unlock(m->img, mine);
 	}
-	if (!rc) {
-		msgring_text(img, *text);
-		if (clear) {
-			msgring_clear(img);
-			rc = full_pwrite(fd, img, HDR_LEN, 0);
-		}
-	}
-	free(img);
-	flock(fd, LOCK_UN);
+	if (!rc)
+		msgring_text(copy, *text);
+	free(copy);
 	if (rc) {
 		free(*text);
 		*text = NULL;

@@ -7,13 +7,17 @@
  *
  * The file is a struct msgring_hdr then hdr.size bytes of ring; the text is
  * the bytes [tail, head) (offsets since the ring was made, taken modulo
- * size), whole lines of printable ASCII, each ended by '\n'. Writers and
- * readers hold flock() on it (exclusive to write or clear) and work on a copy
- * of the whole file in memory (msgring_put, msgring_text: no I/O, so that the
- * unit test and the fuzzer drive them), written back data first, header
- * last. A writer (xenon-hv, sandboxed) holds only the file's descriptor,
- * opened by libxl; a reader checks every header it reads (msgring_check),
- * and a writer that finds one broken starts the ring again, empty.
+ * size), whole lines of printable ASCII, each ended by '\n'. libxl makes the
+ * file (msgring_create) and hands it to each xenon-hv, which maps it shared
+ * and closes it before its sandbox (msgring_map): it then writes with plain
+ * memory stores, no system call a seccomp filter must allow, and cannot
+ * change the file's length under the others' mappings. Writers and readers
+ * take the header's lock word (compare-and-swap, a holder's stamp; one held
+ * over a second is stale and taken over; a writer that cannot have it soon
+ * drops its line rather than stall a vCPU). A xenon-hv is not trusted: each
+ * writer works on a checked copy of the header (a broken one starts the
+ * ring again, empty) and a reader on a checked copy of the whole file; the
+ * text comes out printable whatever the file holds.
  */
 #ifndef XENON_MSGRING_H
 #define XENON_MSGRING_H
@@ -34,32 +38,50 @@ struct msgring_hdr {
 	uint32_t size; /* bytes of ring after the header */
 	uint64_t head; /* bytes ever put */
 	uint64_t tail; /* the first byte of the oldest line kept (head after a clear) */
-	uint8_t reserved[32];
+	uint32_t lock; /* 0: free; else its holder's stamp (CLOCK_MONOTONIC ms, never 0) */
+	uint8_t reserved[28];
 };
+
+/* ---- a ring in memory: img is the header then size bytes (as in the file) ---- */
 
 /* 0 if a file of file_len bytes starting with h is a ring; else -EBADMSG and *why. */
 int msgring_check(const struct msgring_hdr *h, uint64_t file_len, const char **why);
-/* An empty ring of size bytes over img (sizeof(struct msgring_hdr) + size bytes). */
+/* An empty ring of size bytes over img. */
 void msgring_init(void *img, uint32_t size);
 /*
- * Adds msg (len bytes, no '\n' needed) as one line to the ring img (checked),
- * each byte outside printable ASCII as '?', cut to MSGRING_LINE_MAX.
+ * Adds msg (len bytes, no '\n' needed) as one line to the ring img of size
+ * bytes (any header: a broken one, or another size, starts it again), each
+ * byte outside printable ASCII as '?', cut to MSGRING_LINE_MAX. Reads the
+ * header once: another writer changing it meanwhile cannot move the writes
+ * out of img.
  */
-void msgring_put(void *img, const char *msg, size_t len);
+void msgring_put(void *img, uint32_t size, const char *msg, size_t len);
 /*
- * The ring's text (img checked) into out (at least size bytes + 1, NUL-ended),
- * any byte but printable ASCII and '\n' as '?' (a writer may have put it); its length.
+ * The text of img (checked: a private copy) into out (at least its size +
+ * 1 bytes), NUL-ended, any byte but printable ASCII and '\n' as '?'; its
+ * length.
  */
 size_t msgring_text(const void *img, char *out);
-/* Empties the ring: what was read is not shown again. */
-void msgring_clear(void *img);
 
-/* The files. Each returns 0 or a negative errno (-EBADMSG: not a ring). */
-/* Opens (O_CLOEXEC, read-write) path, made (mode 0600) with an empty ring if absent or empty. */
-int msgring_open(const char *path);
-/* One line into the ring file fd (a broken ring is started again). */
-int msgring_log(int fd, const char *msg);
-/* The text of the ring file fd, NUL-ended, in *text (malloc'd); emptied after if clear. */
-int msgring_read(int fd, bool clear, char **text);
+/* ---- the file: each returns 0 (or an fd) or a negative errno ---- */
+
+/*
+ * Opens path (O_CLOEXEC, read-write), made (mode 0600) with an empty ring if
+ * absent; one of another length (damaged) is replaced by a new one (the
+ * xenon-hv that mapped the old keep writing there).
+ */
+int msgring_create(const char *path);
+
+struct msgring_map {
+	void *img; /* NULL: not mapped */
+	uint32_t size;
+};
+/* Maps the ring file fd (shared; the fd may be closed after). -EBADMSG: not of a ring's length. */
+int msgring_map(int fd, struct msgring_map *m);
+void msgring_unmap(struct msgring_map *m);
+/* One line into the mapped ring; -EBUSY if its lock was not had soon (the line dropped). */
+int msgring_log(struct msgring_map *m, const char *msg);
+/* The text of the mapped ring (malloc'd, NUL-ended) in *text; emptied after if clear. -EBADMSG: damaged. */
+int msgring_read(struct msgring_map *m, bool clear, char **text);
 
 #endif

@@ -197,11 +197,11 @@ static void msgrings(void)
 
 	msgring_init(img, size);
 	put("msgring-fuzz", "empty", img, sizeof(img));
-	msgring_put(img, "[2026-12-07 19:53:15.047] d1: domain 1 (g1) crashed", 51);
-	msgring_put(img, "[2026-12-07 19:53:15.047] d1: vCPU 0: rip=ffffffff81000000", 59);
+	msgring_put(img, size, "[2026-12-07 19:53:15.047] d1: domain 1 (g1) crashed", 51);
+	msgring_put(img, size, "[2026-12-07 19:53:15.047] d1: vCPU 0: rip=ffffffff81000000", 59);
 	put("msgring-fuzz", "two-lines", img, sizeof(img));
 	for (int i = 0; i < 40; i++)
-		msgring_put(img, line, (size_t)snprintf(line, sizeof(line), "[2026-12-07 19:53:16.000] d%d: line %d", i % 3, i));
+		msgring_put(img, size, line, (size_t)snprintf(line, sizeof(line), "[2026-12-07 19:53:16.000] d%d: line %d", i % 3, i));
 	put("msgring-fuzz", "wrapped", img, sizeof(img));
 }
 

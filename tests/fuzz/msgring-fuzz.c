@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	text = malloc(h->size + 1);
 	check_text(text, msgring_text(img, text), h->size);
-	msgring_put(img, "d1: a line put after", 20);
+	msgring_put(img, h->size, "d1: a line put after", 20);
 	if (msgring_check(h, size, &why))
 		abort();
 	n = msgring_text(img, text);
