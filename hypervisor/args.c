@@ -30,6 +30,7 @@ void hv_usage(FILE *fp)
 		"                [--control SOCKET] [--paused] [--xenstore[=SOCKET]] [-v]\n"
 		"                [--uid UID] [--gid GID] [--uid-shared] [--no-sandbox[=LIST]]\n"
 		"                [--hold-on crash,poweroff,reboot] [--keeper FD] [--ready FD]\n"
+		"                [--dmesg FD]\n"
 		"Runs one Xenon domain: boots the ELF64 kernel FILE with MIB MiB of RAM\n"
 		"(default %d) and N vCPUs (default 1). See xenon-hv(8).\n",
 		HV_DEFAULT_MEM_MIB);
@@ -56,6 +57,7 @@ enum {
 	OPT_HOLD_ON,
 	OPT_KEEPER,
 	OPT_READY,
+	OPT_DMESG,
 };
 
 static const struct option hv_options[] = {
@@ -79,6 +81,7 @@ static const struct option hv_options[] = {
     {"hold-on", required_argument, NULL, OPT_HOLD_ON},
     {"keeper", required_argument, NULL, OPT_KEEPER},
     {"ready", required_argument, NULL, OPT_READY},
+    {"dmesg", required_argument, NULL, OPT_DMESG},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -255,6 +258,9 @@ static int set_option(struct hv_args *a, int opt, const char *val)
 	case OPT_READY:
 		return parse_inherited("--ready", val, S_IFIFO, "pipe (libxl passes one; see xenon-hv(8))",
 				       &a->ready_fd);
+	case OPT_DMESG:
+		return parse_inherited("--dmesg", val, S_IFREG,
+				       "file (libxl passes the host's message ring; see xenon-hv(8))", &a->dmesg_fd);
 	}
 	return -EINVAL;
 }
@@ -318,6 +324,7 @@ int hv_parse_args(int argc, char **argv, struct hv_args *a)
 	a->cmdline = "";
 	a->keeper_fd = -1;
 	a->ready_fd = -1;
+	a->dmesg_fd = -1;
 	while ((opt = getopt_long(argc, argv, "vh", hv_options, NULL)) != -1) {
 		if (opt == 'h') {
 			hv_usage(stdout);

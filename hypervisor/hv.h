@@ -80,6 +80,7 @@ struct hv_args {
 	uint32_t hold_on; /* --hold-on: bit n keeps the domain after it ends with HV_EXIT n */
 	int keeper_fd;	  /* --keeper: the socket the VM goes to at the end (kvm.c), or -1 */
 	int ready_fd;	  /* --ready: written once (a byte) when the control socket answers, or -1 */
+	int dmesg_fd;	  /* --dmesg: the host's message ring (dmesg.c), or -1; closed once mapped */
 };
 
 /* The uid (and gid) of domain N's xenon-hv unless --uid says: base + N, as Xen's
@@ -199,6 +200,9 @@ struct hv_vm {
 #define HV_BOOT_GDT_LIMIT (5 * 8 - 1)
 #define HV_BOOT_TSS_GPA	  (XENON_BOOT_GDT_GPA + 0x80)
 #define HV_BOOT_TSS_SIZE  0x68
+
+/* dmesg.c: the warnings into the ring of --dmesg too (none: 0); before the sandbox. */
+int hv_dmesg_start(const struct hv_args *a);
 
 /* args.c */
 int hv_parse_args(int argc, char **argv, struct hv_args *args);

@@ -147,6 +147,8 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc > 0 ? 0 : HV_EXIT_ERROR;
 	log_set_verbosity(args.verbose);
+	if (hv_dmesg_start(&args))
+		return HV_EXIT_ERROR;
 	if (!args.restore && (hv_mem_check_host(args.mem_bytes) || hv_elf_check(args.kernel, args.mem_bytes)))
 		return HV_EXIT_ERROR;
 	for (unsigned i = 0; i < args.nr_devices; i++) /* before /dev/kvm: a bad disk fails early */

@@ -501,6 +501,20 @@ int libxl_console_get_ring(libxl_ctx *ctx, uint32_t domid, char **buf, size_t *l
  */
 int libxl_console_get_ring_flush(libxl_ctx *ctx, uint32_t domid, int con_fd, char **buf, size_t *len);
 
+/*
+ * The hypervisor's messages (Xen's console ring; `xl dmesg`): the warnings
+ * of every domain's xenon-hv, one line each ("(XEN) [time] d<domid>: ..."),
+ * kept in <run_dir>/dmesg, the oldest dropped when it is full. read_start
+ * takes them all at once (and empties the ring with clear): NULL on an
+ * error (logged; a damaged ring is started again by the next message).
+ * read_line gives the next line, '\n' included, valid until the next call:
+ * 1, or 0 after the last. A host that never ran a domain has none.
+ */
+typedef struct libxl__xen_console_reader libxl_xen_console_reader;
+libxl_xen_console_reader *libxl_xen_console_read_start(libxl_ctx *ctx, int clear);
+int libxl_xen_console_read_line(libxl_ctx *ctx, libxl_xen_console_reader *cr, char **line_r);
+void libxl_xen_console_read_finish(libxl_ctx *ctx, libxl_xen_console_reader *cr);
+
 /* ---- configuration ---- */
 
 /*

@@ -21,6 +21,7 @@
 #include "hypervisor/hvctl.h"
 #include "fdclose.h"
 #include "log.h"
+#include "msgring.h"
 #include "nspid.h"
 #include "strutil.h"
 
@@ -139,7 +140,7 @@ struct hv_argv {
 	char *argv[40];
 	unsigned n;
 	char mem[24], vcpus[16], domid[16], xs[LIBXL_PATH_MAX + 16];
-	char uid[16], gid[16], off[96], hold[32], ready[16];
+	char uid[16], gid[16], off[96], hold[32], ready[16], dmesg[16];
 };
 
 /* The restore stream is fd 3 in xenon-hv, the keeper's socket the next, then
@@ -260,7 +261,7 @@ static void child_fail(int errfd, int stage, int err)
  * exec; errors go back through errfd.
  */
 static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, const int cg_fds[2], int errfd,
-		    int keeper, int ready)
+		    int keeper, int ready, int dmesg)
 {
 	bool restore = opts && opts->restore;
 	int null = open("/dev/null", O_RDWR), next = restore ? 4 : 3, e;
@@ -279,7 +280,8 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, con
 	/* errfd, the keeper's socket and the ready pipe out of the way of fds 3 to 5 first */
 	e = fcntl(errfd, F_DUPFD_CLOEXEC, 16);
 	if (e < 0 || (keeper >= 0 && (keeper = fcntl(keeper, F_DUPFD_CLOEXEC, 16)) < 0) ||
-	    (ready >= 0 && (ready = fcntl(ready, F_DUPFD_CLOEXEC, 16)) < 0))
+	    (ready >= 0 && (ready = fcntl(ready, F_DUPFD_CLOEXEC, 16)) < 0) ||
+	    (dmesg >= 0 && (dmesg = fcntl(dmesg, F_DUPFD_CLOEXEC, 16)) < 0))
 		child_fail(e < 0 ? errfd : e, SPAWN_EXEC, errno);
 	errfd = e;
 	/*
@@ -292,6 +294,8 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, con
 	if (keeper >= 0 && dup2(keeper, next++) < 0)
 		child_fail(errfd, SPAWN_EXEC, errno);
 	if (ready >= 0 && dup2(ready, next++) < 0) /* HV_READY_FD */
+		child_fail(errfd, SPAWN_EXEC, errno);
+	if (dmesg >= 0 && dup2(dmesg, next++) < 0) /* after the ready pipe: dmesg_ring */
 		child_fail(errfd, SPAWN_EXEC, errno);
 	/* Nothing else of ours (xenstore connection, lock) leaks into xenon-hv. */
 	fd_close_except((unsigned)next, &errfd, 1);
@@ -343,6 +347,32 @@ static int ready_pipe(struct hv_argv *a, const libxl_domain_create_opts *opts, b
 	return 0;
 }
 
+/*
+ * --dmesg: the host's message ring (<run_dir>/dmesg, made if absent; xl
+ * dmesg reads it), on the fd after the ready pipe's. Without one (the
+ * file cannot be made) the domain runs on and its xenon-hv warns only in
+ * its log. Our fd, or -1.
+ */
+static int dmesg_ring(libxl_ctx *ctx, struct hv_argv *a, const struct libxl__layout *l,
+		      const libxl_domain_create_opts *opts, bool keeper)
+{
+	char path[LIBXL_PATH_MAX];
+	int fd;
+
+	if (libxl__path(path, sizeof(path), "%s/" LIBXL_DMESG_FILE, libxl_rundir(ctx)))
+		return -1;
+	fd = msgring_create(path);
+	if (fd < 0) {
+		log_warnx("domain '%s': no message ring %s (%s): xl dmesg will not show its xenon-hv's warnings",
+			  l->name, path, strerror(-fd));
+		return -1;
+	}
+	snprintf(a->dmesg, sizeof(a->dmesg), "%d", (opts && opts->restore ? 4 : 3) + (keeper ? 1 : 0) + 1);
+	add(a, "--dmesg");
+	add(a, a->dmesg);
+	return fd;
+}
+
 int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *control,
 		    const libxl_domain_create_opts *opts, const int cg_fds[2], int *pid, struct libxl__keeper *k,
 		    int *ready)
@@ -350,7 +380,7 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	bool newpid = !(opts && (opts->sandbox_off & HVCTL_SANDBOX_PID));
 	struct hv_argv a;
 	struct spawn_err e;
-	int pfd[2], err, status, keeper = -1, ready_w = -1;
+	int pfd[2], err, status, keeper = -1, ready_w = -1, dmesg = -1;
 	pid_t child;
 	ssize_t n;
 
@@ -362,6 +392,7 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	err = ready_pipe(&a, opts, keeper >= 0, ready, &ready_w);
 	if (err < 0)
 		goto fail;
+	dmesg = dmesg_ring(ctx, &a, l, opts, keeper >= 0);
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		err = -errno;
 		goto fail;
@@ -380,9 +411,12 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	}
 	if (child == 0) {
 		close(pfd[0]);
-		exec_hv(&a, opts, cg_fds, pfd[1], keeper, ready_w);
+		exec_hv(&a, opts, cg_fds, pfd[1], keeper, ready_w, dmesg);
 	}
 	close(pfd[1]);
+	if (dmesg >= 0)
+		close(dmesg);
+	dmesg = -1;
 	close(ready_w); /* xenon-hv's alone: EOF without a byte if it ends first */
 	ready_w = -1;
 	if (keeper >= 0)
@@ -406,6 +440,8 @@ int libxl__hv_spawn(libxl_ctx *ctx, const struct libxl__layout *l, const char *c
 	*pid = child;
 	return 0;
 fail:
+	if (dmesg >= 0)
+		close(dmesg);
 	if (keeper >= 0)
 		close(keeper); /* the keeper reads EOF and exits */
 	if (ready_w >= 0)

@@ -11,6 +11,8 @@
 #include "xenstored/xs.h"
 
 #define LIBXL_PATH_MAX 256
+/* The hypervisor's message ring, in the run directory (libxl_dmesg.c, common/msgring.h). */
+#define LIBXL_DMESG_FILE "dmesg"
 
 struct libxl__stats_cache;
 

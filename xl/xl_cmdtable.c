@@ -120,6 +120,10 @@ const struct cmd_spec cmd_table[] = {
     {"uptime", main_uptime, false, false, "Print uptime for all/some domains", "[-s] [Domain...]",
      "-h, --help          Print this help.\n"
      "-s                  Uptime in short format."},
+    {"dmesg", main_dmesg, false, false, "Read and/or clear dmesg buffer", "[-c]",
+     "-h, --help          Print this help.\n"
+     "-c                  Clear dmesg buffer as well as printing it.\n"
+     "The hypervisor's messages: the warnings of every domain's xenon-hv."},
     {"block-attach", main_block_attach, true, true, "Create a new virtual block device",
      "<Domain> <disk-spec-component(s)>...",
      "-h, --help          Print this help.\n"
@@ -266,7 +270,7 @@ static const char *const xen_only_commands[] = {
     "pci-assignable-list", "vncviewer",
     "cd-insert", "cd-eject",
     "sharing", "sched-rtds", "debug-keys",
-    "set-parameters", "dmesg", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",
+    "set-parameters", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",
     "vdispl-attach", "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach",
     "vkb-list", "vkb-detach", "remus", "devd", "psr-hwinfo", "psr-cmt-attach", "psr-cmt-detach",
     "psr-cmt-show", "psr-cat-set", "psr-cat-show", "psr-mba-set", "psr-mba-show", "usbctrl-attach",

@@ -165,6 +165,8 @@ static int parse_args(struct fake *f, int argc, char **argv)
 					     {"keeper", required_argument, NULL, 'K'},
 					     /* the pipe to say "answering" on, once listening */
 					     {"ready", required_argument, NULL, 'R'},
+					     /* the host's message ring (xl dmesg): closed, the fake warns only on stderr */
+					     {"dmesg", required_argument, NULL, 'D'},
 					     {NULL, 0, NULL, 0}};
 	int opt;
 
@@ -200,6 +202,9 @@ static int parse_args(struct fake *f, int argc, char **argv)
 		case 'R':
 			f->ready = (int)strtol(optarg, NULL, 10);
 			fcntl(f->ready, F_SETFD, FD_CLOEXEC);
+			break;
+		case 'D':
+			close((int)strtol(optarg, NULL, 10));
 			break;
 		case '?':
 			return -EINVAL;

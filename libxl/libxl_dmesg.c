@@ -1,0 +1,89 @@
+/* The hypervisor's messages for `xl dmesg`: the ring every xenon-hv writes (common/msgring.h, libxl_hv.c). */
+#include "libxl/libxl_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "msgring.h"
+
+struct libxl__xen_console_reader {
+	char *text; /* the ring's lines, NUL-ended */
+	char *next; /* the next line's start */
+	char *line; /* the line read_line gave */
+};
+
+/* The ring's text into cr->text (an absent ring: none). */
+static int read_ring(libxl_ctx *ctx, const char *path, bool clear, struct libxl__xen_console_reader *cr)
+{
+	struct msgring_map m;
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW), rc;
+
+	(void)ctx;
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	rc = msgring_map(fd, &m);
+	close(fd);
+	if (!rc) {
+		rc = msgring_read(&m, clear, &cr->text);
+		msgring_unmap(&m);
+	}
+	return rc;
+}
+
+libxl_xen_console_reader *libxl_xen_console_read_start(libxl_ctx *ctx, int clear)
+{
+	struct libxl__xen_console_reader *cr = calloc(1, sizeof(*cr));
+	char path[LIBXL_PATH_MAX];
+	int rc;
+
+	if (!cr)
+		return NULL;
+	rc = libxl__path(path, sizeof(path), "%s/" LIBXL_DMESG_FILE, libxl_rundir(ctx));
+	if (!rc)
+		rc = read_ring(ctx, path, clear, cr);
+	if (rc == -EBADMSG)
+		log_warnx("the message ring %s is damaged: the next message starts it again", path);
+	else if (rc)
+		log_warnx("cannot read the message ring %s: %s", path, strerror(-rc));
+	if (rc) {
+		free(cr);
+		return NULL;
+	}
+	cr->next = cr->text;
+	return cr;
+}
+
+int libxl_xen_console_read_line(libxl_ctx *ctx, libxl_xen_console_reader *cr, char **line_r)
+{
+	char *end;
+	size_t len;
+
+	(void)ctx;
+	free(cr->line);
+	cr->line = NULL;
+	*line_r = NULL;
+	if (!cr->next || !*cr->next)
+		return 0;
+	end = strchr(cr->next, '\n');
+	len = end ? (size_t)(end - cr->next) + 1 : strlen(cr->next);
+	cr->line = strndup(cr->next, len);
+	if (!cr->line)
+		return -ENOMEM;
+	cr->next += len;
+	*line_r = cr->line;
+	return 1;
+}
+
+void libxl_xen_console_read_finish(libxl_ctx *ctx, libxl_xen_console_reader *cr)
+{
+	(void)ctx;
+	if (!cr)
+		return;
+	free(cr->line);
+	free(cr->text);
+	free(cr);
+}
