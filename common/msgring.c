@@ -2,6 +2,8 @@
 #include "msgring.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +227,24 @@ int msgring_log(struct msgring_map *m, const char *msg)
 	msgring_put(m->img, m->size, msg, strlen(msg));
 	unlock(m->img, mine);
 	return 0;
+}
+
+int msgring_logf(struct msgring_map *m, const char *fmt, ...)
+{
+	char line[MSGRING_LINE_MAX];
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	n = strftime(line, sizeof(line), "(XEN) [%Y-%m-%d %H:%M:%S", &tm);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03u] ", (unsigned)(ts.tv_nsec / 1000000) % 1000);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - n, fmt, ap); /* cut as the ring would */
+	va_end(ap);
+	return msgring_log(m, line);
 }
 
 int msgring_read(struct msgring_map *m, bool clear, char **text)

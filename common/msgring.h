@@ -81,6 +81,8 @@ int msgring_map(int fd, struct msgring_map *m);
 void msgring_unmap(struct msgring_map *m);
 /* One line into the mapped ring; -EBUSY if its lock was not had soon (the line dropped). */
 int msgring_log(struct msgring_map *m, const char *msg);
+/* The same for "(XEN) [<local date time.ms>] " and fmt's text, as every writer's lines begin. */
+int msgring_logf(struct msgring_map *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The text of the mapped ring (malloc'd, NUL-ended) in *text; emptied after if clear. -EBADMSG: damaged. */
 int msgring_read(struct msgring_map *m, bool clear, char **text);
 

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -20,32 +19,19 @@
 static struct msgring_map ring;
 static uint32_t ring_domid;
 
-static void stamp(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	size_t n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	localtime_r(&ts.tv_sec, &tm);
-	n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%03u", (unsigned)(ts.tv_nsec / 1000000) % 1000);
-}
-
 static void ring_sink(void *arg, enum log_level level, int errnoval, const char *fmt, va_list ap)
 {
 	(void)arg;
 	if (level >= LOGL_WARN) {
-		char msg[MSGRING_LINE_MAX], line[MSGRING_LINE_MAX + 64], when[32];
+		char msg[MSGRING_LINE_MAX];
 		va_list copy;
 
 		va_copy(copy, ap);
 		vsnprintf(msg, sizeof(msg), fmt, copy);
 		va_end(copy);
-		stamp(when, sizeof(when));
-		snprintf(line, sizeof(line), "(XEN) [%s] d%u: %s%s%s", when, ring_domid, msg, errnoval >= 0 ? ": " : "",
-			 errnoval >= 0 ? strerror(errnoval) : "");
-		msgring_log(&ring, line); /* -EBUSY: dropped, as a full console ring drops */
+		/* -EBUSY: dropped, as a full console ring drops */
+		msgring_logf(&ring, "d%u: %s%s%s", ring_domid, msg, errnoval >= 0 ? ": " : "",
+			     errnoval >= 0 ? strerror(errnoval) : "");
 	}
 	if (errnoval >= 0)
 		errno = errnoval;

@@ -209,6 +209,26 @@ static void test_damaged_file_refused_then_replaced(void)
 	unlink(path);
 }
 
+/* logf: Xen's prefix and the time, then the text. */
+static void test_logf_stamps_lines(void)
+{
+	struct msgring_map m;
+	int fd = new_file(), y, mo, d, h, mi, sec, ms, n = 0;
+	char *t = NULL, word[16] = "";
+
+	CHECK_INT(msgring_map(fd, &m), 0);
+	close(fd);
+	CHECK_INT(msgring_logf(&m, "d%u: %s", 7u, "said"), 0);
+	CHECK_INT(msgring_read(&m, false, &t), 0);
+	CHECK(t && sscanf(t, "(XEN) [%4d-%2d-%2d %2d:%2d:%2d.%3d] d7: %15s%n", &y, &mo, &d, &h, &mi, &sec, &ms,
+			  word, &n) == 8);
+	CHECK_STR(word, "said");
+	CHECK(t && n == 40 && !strcmp(t + n, "\n"));
+	free(t);
+	msgring_unmap(&m);
+	unlink(path);
+}
+
 /* A lock held (a writer stopped inside) makes a writer drop its line; one held over a second is taken over. */
 static void test_held_lock_drops_stale_lock_taken(void)
 {
@@ -299,6 +319,7 @@ int main(void)
 	RUN(test_broken_rings_start_again);
 	RUN(test_file_logged_read_and_cleared);
 	RUN(test_damaged_file_refused_then_replaced);
+	RUN(test_logf_stamps_lines);
 	RUN(test_held_lock_drops_stale_lock_taken);
 	RUN(test_writers_at_once_lose_nothing);
 	return unit_done();
