@@ -514,6 +514,12 @@ typedef struct libxl__xen_console_reader libxl_xen_console_reader;
 libxl_xen_console_reader *libxl_xen_console_read_start(libxl_ctx *ctx, int clear);
 int libxl_xen_console_read_line(libxl_ctx *ctx, libxl_xen_console_reader *cr, char **line_r);
 void libxl_xen_console_read_finish(libxl_ctx *ctx, libxl_xen_console_reader *cr);
+/*
+ * Xen's debug keys, each dumping into those messages ('h' lists them: '*'
+ * all, 'm' memory, 'q' the domains, 'r' where the vCPUs run). -EINVAL
+ * (nothing dumped) if one of keys is none of them.
+ */
+int libxl_send_debug_keys(libxl_ctx *ctx, const char *keys);
 
 /* ---- configuration ---- */
 

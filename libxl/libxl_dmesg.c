@@ -42,7 +42,7 @@ libxl_xen_console_reader *libxl_xen_console_read_start(libxl_ctx *ctx, int clear
 
 	if (!cr)
 		return NULL;
-	rc = libxl__path(path, sizeof(path), "%s/" LIBXL_DMESG_FILE, libxl_rundir(ctx));
+	rc = libxl__dmesg_path(ctx, path, sizeof(path));
 	if (!rc)
 		rc = read_ring(ctx, path, clear, cr);
 	if (rc == -EBADMSG)

@@ -347,6 +347,11 @@ static int ready_pipe(struct hv_argv *a, const libxl_domain_create_opts *opts, b
 	return 0;
 }
 
+int libxl__dmesg_path(libxl_ctx *ctx, char *path, size_t len)
+{
+	return libxl__path(path, len, "%s/" LIBXL_DMESG_FILE, libxl_rundir(ctx));
+}
+
 /*
  * --dmesg: the host's message ring (<run_dir>/dmesg, made if absent; xl
  * dmesg reads it), on the fd after the ready pipe's. Without one (the
@@ -359,7 +364,7 @@ static int dmesg_ring(libxl_ctx *ctx, struct hv_argv *a, const struct libxl__lay
 	char path[LIBXL_PATH_MAX];
 	int fd;
 
-	if (libxl__path(path, sizeof(path), "%s/" LIBXL_DMESG_FILE, libxl_rundir(ctx)))
+	if (libxl__dmesg_path(ctx, path, sizeof(path)))
 		return -1;
 	fd = msgring_create(path);
 	if (fd < 0) {

@@ -13,6 +13,8 @@
 #define LIBXL_PATH_MAX 256
 /* The hypervisor's message ring, in the run directory (libxl_dmesg.c, common/msgring.h). */
 #define LIBXL_DMESG_FILE "dmesg"
+/* Its path (libxl_hv.c): 0 or -ENAMETOOLONG. */
+int libxl__dmesg_path(libxl_ctx *ctx, char *path, size_t len);
 
 struct libxl__stats_cache;
 

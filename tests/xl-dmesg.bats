@@ -2,7 +2,8 @@
 # xl dmesg [-c] (Xen's hypervisor message buffer): the warnings of every
 # domain's xenon-hv, kept in the toolstack's ring ($XENON_RUNDIR/dmesg,
 # common/msgring.h) after the domain is gone, each line "(XEN) [time]
-# d<domid>: ...". With the real xenon-hv and guest where KVM is; the
+# d<domid>: ...", and xl debug-keys, which dumps the host's state there.
+# With the real xenon-hv and guest where KVM is (fake-hv otherwise); the
 # ring's own rules (whole lines, eviction, locking, damage) in
 # tests/unit/msgring-test and the msgring-fuzz fuzzer.
 
@@ -122,4 +123,46 @@ lines_of() { grep -E "^\(XEN\) \[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}\.[0-9]{3}\
 	[ "$status" -eq 0 ]
 	[[ $output == *"domain 'f1': no message ring $XENON_RUNDIR/dmesg"*"xl dmesg will not show its xenon-hv's warnings"* ]]
 	xl domid f1
+}
+
+@test "debug-keys: h lists the keys, q each domain with its vCPUs and disks, m the memory, r the CPUs (fake-hv)" {
+	export XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv
+	truncate -s 8M "$T/a.img"
+	cat > "$T/f.cfg" <<-EOF2
+		name = "f1"
+		kernel = "$XENON_TOP/guest/xenon-guest.elf"
+		memory = 32
+		vcpus = 2
+		disk = [ "$T/a.img,raw,xvda,rw" ]
+	EOF2
+	xl create "$T/f.cfg"
+	id=$(xl domid f1)
+	xl debug-keys hqmr
+	run xl dmesg
+	[ "$status" -eq 0 ]
+	# in the order pressed
+	pressed=$(grep -o "'.' pressed" <<< "$output" | tr -d "'" | cut -c1 | tr -d '\n')
+	[ "$pressed" = hqmr ]
+	for k in '*' h m q r; do grep -qF "]  key '$k' (ascii '$(printf %02x "'$k")') => " <<< "$output"; done
+	lines_of "$id" "$output" | grep -q "d$id: f1: state [-rbp]\{6\}, memory 32768 KiB of 32768, vCPUs 2 online of 2, "
+	lines_of "$id" "$output" | grep -q "d$id: vCPU 0: "
+	lines_of "$id" "$output" | grep -q "d$id: vCPU 1: "
+	lines_of "$id" "$output" | grep -q "d$id: vbd xvda: $T/a.img, raw, rw"
+	grep -q "Physical memory: [0-9]* KiB, free for domains [0-9]* KiB" <<< "$output"
+	lines_of "$id" "$output" | grep -q "d$id: memory 32768 KiB, max 32768 KiB"
+	grep -q "CPU 0: " <<< "$output"
+	[ "$(grep -c "d${id}v[01]" <<< "$output")" -eq 2 ]
+}
+
+@test "debug-keys: a key that is none of them is refused and nothing is dumped" {
+	run xl debug-keys qz
+	[ "$status" -eq 1 ]
+	[[ $output == *"'z' (ascii '7a') is not a debug key here (key 'h' lists them)"* ]]
+	run xl dmesg
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run xl debug-keys
+	[ "$status" -eq 1 ]
+	run xl debug-keys q r
+	[ "$status" -eq 1 ]
 }

@@ -159,6 +159,7 @@ XL_COMMAND(vm_list);
 XL_COMMAND(info);
 XL_COMMAND(uptime);
 XL_COMMAND(dmesg);
+XL_COMMAND(debug_keys);
 XL_COMMAND(console);
 XL_COMMAND(block_attach);
 XL_COMMAND(block_detach);

@@ -124,6 +124,10 @@ const struct cmd_spec cmd_table[] = {
      "-h, --help          Print this help.\n"
      "-c                  Clear dmesg buffer as well as printing it.\n"
      "The hypervisor's messages: the warnings of every domain's xenon-hv."},
+    {"debug-keys", main_debug_keys, false, false, "Send debug keys to Xen", "<Keys>",
+     "-h, --help          Print this help.\n"
+     "Each key dumps into the hypervisor's messages (xl dmesg): h lists them,\n"
+     "* all, m memory, q the domains, r where the vCPUs run."},
     {"block-attach", main_block_attach, true, true, "Create a new virtual block device",
      "<Domain> <disk-spec-component(s)>...",
      "-h, --help          Print this help.\n"
@@ -269,7 +273,7 @@ static const char *const xen_only_commands[] = {
     "pci-attach", "pci-detach", "pci-list", "pci-assignable-add", "pci-assignable-remove",
     "pci-assignable-list", "vncviewer",
     "cd-insert", "cd-eject",
-    "sharing", "sched-rtds", "debug-keys",
+    "sharing", "sched-rtds",
     "set-parameters", "top", "channel-list", "vtpm-attach", "vtpm-list", "vtpm-detach",
     "vdispl-attach", "vdispl-list", "vdispl-detach", "vsnd-attach", "vsnd-list", "vsnd-detach", "vkb-attach",
     "vkb-list", "vkb-detach", "remus", "devd", "psr-hwinfo", "psr-cmt-attach", "psr-cmt-detach",
