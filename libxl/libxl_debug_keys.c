@@ -118,27 +118,34 @@ static void dump_domains(struct dump *d)
 	}
 }
 
-/* Per host CPU, the vCPUs that last ran there, running ones first marked so. */
+/* Per host CPU, the vCPUs that last ran there, running ones marked so (each domain asked once). */
 static void dump_runqueues(struct dump *d)
 {
 	unsigned nr_cpus = host_cpus(d->ctx);
+	libxl_vcpuinfo **v = calloc(d->nr_doms ? (size_t)d->nr_doms : 1, sizeof(*v));
+	int *nr = calloc(d->nr_doms ? (size_t)d->nr_doms : 1, sizeof(*nr));
 
-	for (unsigned c = 0; c < nr_cpus; c++) {
+	for (int i = 0; v && nr && i < d->nr_doms; i++) {
+		int cpus = 0;
+
+		v[i] = libxl_list_vcpu(d->ctx, d->doms[i].domid, &nr[i], &cpus);
+	}
+	for (unsigned c = 0; v && nr && c < nr_cpus; c++) {
 		char line[MSGRING_LINE_MAX] = "";
 		size_t n = 0;
 
-		for (int i = 0; i < d->nr_doms && n < sizeof(line); i++) {
-			int nr = 0, cpus = 0;
-			libxl_vcpuinfo *v = libxl_list_vcpu(d->ctx, d->doms[i].domid, &nr, &cpus);
-
-			for (int j = 0; v && j < nr && n < sizeof(line); j++)
-				if (v[j].online && v[j].cpu == c)
+		for (int i = 0; i < d->nr_doms; i++)
+			for (int j = 0; v[i] && j < nr[i] && n < sizeof(line); j++)
+				if (v[i][j].online && v[i][j].cpu == c)
 					n += (size_t)snprintf(line + n, sizeof(line) - n, " d%uv%u%s", d->doms[i].domid,
-							      v[j].vcpuid, v[j].running ? " (running)" : "");
-			libxl_vcpuinfo_list_free(v, nr);
-		}
+							      v[i][j].vcpuid, v[i][j].running ? " (running)" : "");
 		say(d, "CPU %u:%s", c, n ? line : " idle");
 	}
+	for (int i = 0; v && nr && i < d->nr_doms; i++)
+		if (v[i])
+			libxl_vcpuinfo_list_free(v[i], nr[i]);
+	free(v);
+	free(nr);
 }
 
 static void dump_memory(struct dump *d)
@@ -195,7 +202,7 @@ static void dump_all(struct dump *d)
 int libxl_send_debug_keys(libxl_ctx *ctx, const char *keys_asked)
 {
 	struct dump d = {ctx, {NULL, 0}, NULL, 0};
-	char path[LIBXL_PATH_MAX];
+	char path[LIBXL_PATH_MAX] = "";
 	int fd, rc;
 
 	for (const char *k = keys_asked; *k; k++)
