@@ -144,9 +144,15 @@ struct hv_argv {
 };
 
 /* The restore stream is fd 3 in xenon-hv, the keeper's socket the next, then
- * the ready pipe (exec_hv puts them there). */
+ * the ready pipe, then the message ring (exec_hv puts them there). */
 #define HV_RESTORE_FD	      "3"
 #define HV_KEEPER_FD(restore) ((restore) ? "4" : "3")
+
+/* The fd xenon-hv inherits n places after the restore stream and the keeper's socket (those it has). */
+static int hv_fd_after_keeper(const libxl_domain_create_opts *opts, bool keeper, int n)
+{
+	return (opts && opts->restore ? 4 : 3) + (keeper ? 1 : 0) + n;
+}
 
 static void add(struct hv_argv *a, const char *s)
 {
@@ -257,8 +263,8 @@ static void child_fail(int errfd, int stage, int err)
 /*
  * In the child: the domain's cgroup (before anything runs, so that every
  * thread of xenon-hv is in it), stdio, the descriptors it inherits (the
- * restore stream on fd 3, then the keeper's socket: HV_KEEPER_FD), then
- * exec; errors go back through errfd.
+ * restore stream on fd 3, then the keeper's socket: HV_KEEPER_FD, the
+ * ready pipe and the message ring), then exec; errors go back through errfd.
  */
 static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, const int cg_fds[2], int errfd,
 		    int keeper, int ready, int dmesg)
@@ -277,7 +283,7 @@ static void exec_hv(struct hv_argv *a, const libxl_domain_create_opts *opts, con
 		dup2(opts->hv_stdio, 1);
 		dup2(opts->hv_stdio, 2);
 	}
-	/* errfd, the keeper's socket and the ready pipe out of the way of fds 3 to 5 first */
+	/* errfd, the keeper's socket, the ready pipe and the ring out of the way of fds 3 to 6 first */
 	e = fcntl(errfd, F_DUPFD_CLOEXEC, 16);
 	if (e < 0 || (keeper >= 0 && (keeper = fcntl(keeper, F_DUPFD_CLOEXEC, 16)) < 0) ||
 	    (ready >= 0 && (ready = fcntl(ready, F_DUPFD_CLOEXEC, 16)) < 0) ||
@@ -341,7 +347,7 @@ static int ready_pipe(struct hv_argv *a, const libxl_domain_create_opts *opts, b
 		return -errno;
 	*rfd = p[0];
 	*wfd = p[1];
-	snprintf(a->ready, sizeof(a->ready), "%d", (opts && opts->restore ? 4 : 3) + (keeper ? 1 : 0));
+	snprintf(a->ready, sizeof(a->ready), "%d", hv_fd_after_keeper(opts, keeper, 0));
 	add(a, "--ready");
 	add(a, a->ready);
 	return 0;
@@ -372,7 +378,7 @@ static int dmesg_ring(libxl_ctx *ctx, struct hv_argv *a, const struct libxl__lay
 			  l->name, path, strerror(-fd));
 		return -1;
 	}
-	snprintf(a->dmesg, sizeof(a->dmesg), "%d", (opts && opts->restore ? 4 : 3) + (keeper ? 1 : 0) + 1);
+	snprintf(a->dmesg, sizeof(a->dmesg), "%d", hv_fd_after_keeper(opts, keeper, 1));
 	add(a, "--dmesg");
 	add(a, a->dmesg);
 	return fd;
