@@ -89,7 +89,8 @@ size_t msgring_text(const void *img, char *out)
 	for (size_t i = 0; i < n; i++) {
 		char c = (char)data[(h->tail + i) % h->size];
 
-		out[i] = (c >= ' ' && c <= '~') || c == '\n' ? c : '?'; /* the file's writers are not trusted */
+		out[i] =
+		    (c >= ' ' && c <= '~') || c == '\n' ? c : '?'; /* the file's writers are not trusted */
 	}
 	out[n] = '\0';
 	return n;
@@ -97,7 +98,7 @@ size_t msgring_text(const void *img, char *out)
 
 /* ---- the lock word ---- */
 
-#define LOCK_STALE_MS 1000
+#define LOCK_STALE_MS  1000
 #define WRITER_WAIT_MS 20
 #define READER_WAIT_MS 2000
 
@@ -119,9 +120,11 @@ static int lock(struct msgring_hdr *h, unsigned wait_ms, uint32_t *mine)
 	for (unsigned i = 0; i <= wait_ms * 10; i++) {
 		uint32_t cur = 0, now = stamp();
 
-		if (__atomic_compare_exchange_n(&h->lock, &cur, now, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED) ||
+		if (__atomic_compare_exchange_n(&h->lock, &cur, now, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED) ||
 		    (now - cur > LOCK_STALE_MS &&
-		     __atomic_compare_exchange_n(&h->lock, &cur, now, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))) {
+		     __atomic_compare_exchange_n(&h->lock, &cur, now, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))) {
 			*mine = now;
 			return 0;
 		}

@@ -57,6 +57,13 @@ static unsigned host_cpus(libxl_ctx *ctx)
 	return libxl_get_physinfo(ctx, &p) == 0 ? p.nr_cpus : 0;
 }
 
+static const char *vcpu_state(const libxl_vcpuinfo *v)
+{
+	if (!v->online)
+		return "offline";
+	return v->running ? "running" : v->blocked ? "blocked" : "runnable";
+}
+
 static void dump_vcpus(struct dump *d, const libxl_dominfo *dom, unsigned nr_cpus)
 {
 	int nr = 0, cpus = 0;
@@ -71,8 +78,7 @@ static void dump_vcpus(struct dump *d, const libxl_dominfo *dom, unsigned nr_cpu
 		cpu_list(&v[i].cpumap, nr_cpus, hard, sizeof(hard));
 		cpu_list(&v[i].cpumap_soft, nr_cpus, soft, sizeof(soft));
 		say(d, "d%u: vCPU %u: %s, CPU %u, time %.1f s, affinity %s / %s", dom->domid, v[i].vcpuid,
-		    !v[i].online ? "offline" : v[i].running ? "running" : v[i].blocked ? "blocked" : "runnable",
-		    v[i].cpu, (double)v[i].vcpu_time / 1e9, hard, soft);
+		    vcpu_state(&v[i]), v[i].cpu, (double)v[i].vcpu_time / 1e9, hard, soft);
 	}
 	libxl_vcpuinfo_list_free(v, nr);
 }
@@ -86,8 +92,8 @@ static void dump_devices(struct dump *d, uint32_t domid)
 
 	for (int i = 0; i < nd; i++)
 		say(d, "d%u: vbd %s: %s, %s, %s", domid, disks[i].vdev ? disks[i].vdev : "?",
-		    disks[i].pdev_path ? disks[i].pdev_path : "(empty)", libxl_disk_format_to_string(disks[i].format),
-		    disks[i].readwrite ? "rw" : "ro");
+		    disks[i].pdev_path ? disks[i].pdev_path : "(empty)",
+		    libxl_disk_format_to_string(disks[i].format), disks[i].readwrite ? "rw" : "ro");
 	for (int i = 0; i < nn; i++) {
 		libxl_mac_to_string(nics[i].mac, mac);
 		say(d, "d%u: vif %d: %s, bridge %s", domid, nics[i].devid, mac,
@@ -106,8 +112,9 @@ static void dump_domains(struct dump *d)
 		char state[7];
 
 		libxl_dominfo_state(dom, state);
-		say(d, "d%u: %s: state %s, memory %llu KiB of %llu, vCPUs %u online of %u, CPU time %.1f s, cpupool %u, "
-		       "xenon-hv pid %d",
+		say(d,
+		    "d%u: %s: state %s, memory %llu KiB of %llu, vCPUs %u online of %u, CPU time %.1f s, "
+		    "cpupool %u, xenon-hv pid %d",
 		    dom->domid, dom->name, state, (unsigned long long)dom->current_memkb,
 		    (unsigned long long)dom->max_memkb, dom->vcpu_online, dom->vcpu_max_id + 1,
 		    (double)dom->cpu_time / 1e9, dom->cpupool, dom->hv_pid);
@@ -137,8 +144,9 @@ static void dump_runqueues(struct dump *d)
 		for (int i = 0; i < d->nr_doms; i++)
 			for (int j = 0; v[i] && j < nr[i] && n < sizeof(line); j++)
 				if (v[i][j].online && v[i][j].cpu == c)
-					n += (size_t)snprintf(line + n, sizeof(line) - n, " d%uv%u%s", d->doms[i].domid,
-							      v[i][j].vcpuid, v[i][j].running ? " (running)" : "");
+					n += (size_t)snprintf(line + n, sizeof(line) - n, " d%uv%u%s",
+							      d->doms[i].domid, v[i][j].vcpuid,
+							      v[i][j].running ? " (running)" : "");
 		say(d, "CPU %u:%s", c, n ? line : " idle");
 	}
 	for (int i = 0; v && nr && i < d->nr_doms; i++)
@@ -169,11 +177,13 @@ static const struct debug_key {
 	const char *desc;
 	void (*dump)(struct dump *d);
 } keys[] = {
+    /* clang-format off */
     {'*', "print all diagnostics", dump_all},
     {'h', "show this message", dump_help},
     {'m', "memory info", dump_memory},
     {'q', "dump domain (and guest debug) info", dump_domains},
     {'r', "dump run queues", dump_runqueues},
+    /* clang-format on */
 };
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -189,7 +199,8 @@ static const struct debug_key *find(char key)
 static void dump_help(struct dump *d)
 {
 	for (size_t i = 0; i < NR_KEYS; i++)
-		say(d, " key '%c' (ascii '%02x') => %s", keys[i].key, (unsigned char)keys[i].key, keys[i].desc);
+		say(d, " key '%c' (ascii '%02x') => %s", keys[i].key, (unsigned char)keys[i].key,
+		    keys[i].desc);
 }
 
 static void dump_all(struct dump *d)

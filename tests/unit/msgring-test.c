@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HDR sizeof(struct msgring_hdr)
+#define HDR   sizeof(struct msgring_hdr)
 #define SMALL (2 * MSGRING_LINE_MAX)
 
 static char text[MSGRING_SIZE_MAX + 1];
@@ -153,7 +153,8 @@ static void test_file_logged_read_and_cleared(void)
 	char *t = NULL;
 
 	CHECK(fd >= 0);
-	CHECK(fstat(fd, &st) == 0 && st.st_size == (off_t)(HDR + MSGRING_SIZE) && (st.st_mode & 0777) == 0600);
+	CHECK(fstat(fd, &st) == 0 && st.st_size == (off_t)(HDR + MSGRING_SIZE) &&
+	      (st.st_mode & 0777) == 0600);
 	CHECK_INT(msgring_map(fd, &m), 0);
 	close(fd);
 	CHECK_INT(msgring_log(&m, "one"), 0);
@@ -220,8 +221,8 @@ static void test_logf_stamps_lines(void)
 	close(fd);
 	CHECK_INT(msgring_logf(&m, "d%u: %s", 7u, "said"), 0);
 	CHECK_INT(msgring_read(&m, false, &t), 0);
-	CHECK(t && sscanf(t, "(XEN) [%4d-%2d-%2d %2d:%2d:%2d.%3d] d7: %15s%n", &y, &mo, &d, &h, &mi, &sec, &ms,
-			  word, &n) == 8);
+	CHECK(t && sscanf(t, "(XEN) [%4d-%2d-%2d %2d:%2d:%2d.%3d] d7: %15s%n", &y, &mo, &d, &h, &mi, &sec,
+			  &ms, word, &n) == 8);
 	CHECK_STR(word, "said");
 	CHECK(t && n == 40 && !strcmp(t + n, "\n"));
 	free(t);
@@ -229,7 +230,8 @@ static void test_logf_stamps_lines(void)
 	unlink(path);
 }
 
-/* A lock held (a writer stopped inside) makes a writer drop its line; one held over a second is taken over. */
+/* A lock held (a writer stopped inside) makes a writer drop its line; one held over a second is taken over.
+ */
 static void test_held_lock_drops_stale_lock_taken(void)
 {
 	struct msgring_map m;
