@@ -102,6 +102,26 @@ def test_bad_config_is_refused_with_xls_message(fake_env, tmp_path):
         assert xl.list_domains() == []
 
 
+def test_debug_keys_dump_into_dmesg_and_clear_empties_it(fake_env, domain_cfg):
+    cfg, name = domain_cfg
+    with Libxl() as xl:
+        assert xl.dmesg() == []  # no ring yet: none, no error
+        domid = xl.create(cfg)
+        xl.debug_keys("q")
+        lines = xl.dmesg()
+        assert lines[0].endswith("] 'q' pressed -> dump domain (and guest debug) info"), lines
+        assert any(("] d%d: %s: state " % (domid, name)) in l for l in lines), lines
+        assert all(l.startswith("(XEN) [") for l in lines), lines
+        assert xl.dmesg(clear=True) == lines
+        assert xl.dmesg() == []
+        with pytest.raises(XenonError) as e:
+            xl.debug_keys("qz")
+        assert e.value.errno == errno.EINVAL
+        assert "'z' (ascii '7a') is not a debug key here" in (e.value.detail or ""), e.value
+        assert xl.dmesg() == []
+        xl.destroy(domid)
+
+
 def test_destroy_of_no_domain_is_enoent(fake_env):
     with Libxl() as xl:
         with pytest.raises(XenonError) as e:

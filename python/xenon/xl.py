@@ -163,6 +163,10 @@ def _lib():
         "libxl_lock_release": (None, [i]),
         "libxl_retrieve_domain_configuration_json": (i, [vp, u32, ctypes.POINTER(vp)]),
         "libxl_uuid_to_string": (None, [ctypes.c_uint8 * 16, ctypes.c_char * 37]),
+        "libxl_xen_console_read_start": (vp, [vp, i]),
+        "libxl_xen_console_read_line": (i, [vp, vp, ctypes.POINTER(cp)]),
+        "libxl_xen_console_read_finish": (None, [vp, vp]),
+        "libxl_send_debug_keys": (i, [vp, cp]),
     }
     for name, (res, args) in protos.items():
         fn = getattr(lib, name)
@@ -354,6 +358,35 @@ class Libxl:
             return json.loads(ctypes.string_at(p).decode())
         finally:
             free(p)
+
+    def dmesg(self, clear=False):
+        """The hypervisor's messages (xl dmesg): the warnings of every
+        domain's xenon-hv, as lines without their newline; clear: empty the
+        buffer after reading it."""
+        self.messages.clear()
+        cr = self._lib.libxl_xen_console_read_start(self._c(), 1 if clear else 0)
+        if not cr:
+            raise XenonError(errno.EIO, "read the hypervisor's messages",
+                             self.messages[-1] if self.messages else None)
+        lines, line = [], ctypes.c_char_p()
+        try:
+            while True:
+                rc = self._lib.libxl_xen_console_read_line(self._c(), cr, ctypes.byref(line))
+                if rc < 0:
+                    self._raise(rc, "read the hypervisor's messages")
+                if rc == 0:
+                    return lines
+                lines.append(line.value.decode().rstrip("\n"))
+        finally:
+            self._lib.libxl_xen_console_read_finish(self._c(), cr)
+
+    def debug_keys(self, keys):
+        """Xen's debug keys (xl debug-keys): each dumps some of the host's
+        state into the hypervisor's messages (h lists them)."""
+        self.messages.clear()
+        rc = self._lib.libxl_send_debug_keys(self._c(), keys.encode())
+        if rc < 0:
+            self._raise(rc, "debug keys %r" % keys)
 
     # ---- lifecycle ----
 
