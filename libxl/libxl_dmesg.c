@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,4 +88,23 @@ void libxl_xen_console_read_finish(libxl_ctx *ctx, libxl_xen_console_reader *cr)
 	free(cr->line);
 	free(cr->text);
 	free(cr);
+}
+
+void libxl__dmesg_domain(libxl_ctx *ctx, uint32_t domid, const char *fmt, ...)
+{
+	char path[LIBXL_PATH_MAX], msg[MSGRING_LINE_MAX];
+	struct msgring_map m;
+	va_list ap;
+	int fd;
+
+	if (libxl__dmesg_path(ctx, path, sizeof(path)) || (fd = msgring_create(path)) < 0)
+		return; /* as a xenon-hv without its ring: the caller logs the message anyway */
+	if (msgring_map(fd, &m) == 0) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		msgring_logf(&m, "d%u: %s", domid, msg);
+		msgring_unmap(&m);
+	}
+	close(fd);
 }

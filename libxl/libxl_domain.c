@@ -487,7 +487,19 @@ static void report_seccomp(libxl_ctx *ctx, uint32_t domid)
 	}
 	log_warnx("domain %u crashed: xenon-hv made a system call its seccomp filter forbids%s%s", domid,
 		  line ? ": " : " (its log names it)", line ? line + strlen("seccomp: ") : "");
+	libxl__dmesg_domain(ctx, domid, "xenon-hv made a system call its seccomp filter forbids%s%s",
+			    line ? ": " : " (its log names it)", line ? line + strlen("seccomp: ") : "");
 	free(name);
+}
+
+/* How xenon-hv ended, when it could not say so itself: into the hypervisor's messages (xl dmesg) too. */
+static void report_end(libxl_ctx *ctx, uint32_t domid, int status)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) == HV_EXIT_SECCOMP)
+		report_seccomp(ctx, domid);
+	else if (WIFSIGNALED(status))
+		libxl__dmesg_domain(ctx, domid, "xenon-hv was ended by signal %d (%s): the domain is gone",
+				    WTERMSIG(status), strsignal(WTERMSIG(status)));
 }
 
 /*
@@ -544,8 +556,7 @@ int libxl_domain_wait_end(libxl_ctx *ctx, uint32_t domid, libxl_death *how, bool
 	if (r < 0)
 		return -errno;
 	*how = libxl__death_from_wait_status(status);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == HV_EXIT_SECCOMP)
-		report_seccomp(ctx, domid);
+	report_end(ctx, domid, status);
 	return 0;
 }
 

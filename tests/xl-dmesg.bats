@@ -167,3 +167,27 @@ lines_of() { grep -E "^\(XEN\) \[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}\.[0-9]{3}\
 	run xl debug-keys q r
 	[ "$status" -eq 1 ]
 }
+
+@test "dmesg: how a xenon-hv ended when it could not say so itself: a forbidden system call, a signal (fake-hv)" {
+	export XENON_HV=$XENON_TOP/tests/fake-hv/fake-hv
+	cat > "$T/f.cfg" <<-EOF2
+		name = "f1"
+		kernel = "$XENON_TOP/guest/xenon-guest.elf"
+		memory = 32
+	EOF2
+	FAKE_HV_SECCOMP=1 xl create "$T/f.cfg"
+	id=$(xl domid f1)
+	xl shutdown f1
+	wait_for 10 eval "xl dmesg | grep -q 'seccomp filter forbids'"
+	run xl dmesg
+	lines_of "$id" "$output" | grep -q "d$id: xenon-hv made a system call its seccomp filter forbids: the vCPU thread made a forbidden system call: socket (41)"
+	wait_for 10 nothing_left
+	xl create "$T/f.cfg"
+	id=$(xl domid f1)
+	hv=$(xenstore-read "/libxl/$id/hv-pid")
+	kill -KILL "$hv"
+	wait_for 10 eval "xl dmesg | grep -q 'd$id: xenon-hv was ended by signal'"
+	run xl dmesg
+	lines_of "$id" "$output" | grep -q "d$id: xenon-hv was ended by signal 9 (Killed): the domain is gone"
+	wait_for 10 nothing_left
+}
