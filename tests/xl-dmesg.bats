@@ -24,10 +24,12 @@ local_teardown() {
 	xl_env_stop
 }
 
-# crash NAME: a domain NAME whose guest crashes as it boots, until it is gone; its domid in DOMID.
+# crash NAME: a domain NAME whose guest crashes as it boots, until it is gone; its domid in DOMID
+# (taken while it is paused: it may be gone as soon as it runs).
 crash() {
-	xl create "$T/crash.cfg" "name=\"$1\""
-	DOMID=$(xl domid "$1" 2> /dev/null) || DOMID=
+	xl create -p "$T/crash.cfg" "name=\"$1\""
+	DOMID=$(xl domid "$1")
+	xl unpause "$1"
 	wait_for 10 eval "! xl domid $1 > /dev/null 2>&1"
 	wait_for 10 nothing_left
 }
