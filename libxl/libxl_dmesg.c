@@ -19,12 +19,11 @@ struct libxl__xen_console_reader {
 };
 
 /* The ring's text into cr->text (an absent ring: none). */
-static int read_ring(libxl_ctx *ctx, const char *path, bool clear, struct libxl__xen_console_reader *cr)
+static int read_ring(const char *path, bool clear, struct libxl__xen_console_reader *cr)
 {
 	struct msgring_map m;
 	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW), rc;
 
-	(void)ctx;
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	rc = msgring_map(fd, &m);
@@ -39,14 +38,14 @@ static int read_ring(libxl_ctx *ctx, const char *path, bool clear, struct libxl_
 libxl_xen_console_reader *libxl_xen_console_read_start(libxl_ctx *ctx, int clear)
 {
 	struct libxl__xen_console_reader *cr = calloc(1, sizeof(*cr));
-	char path[LIBXL_PATH_MAX];
+	char path[LIBXL_PATH_MAX] = "";
 	int rc;
 
 	if (!cr)
 		return NULL;
 	rc = libxl__dmesg_path(ctx, path, sizeof(path));
 	if (!rc)
-		rc = read_ring(ctx, path, clear, cr);
+		rc = read_ring(path, clear, cr);
 	if (rc == -EBADMSG)
 		log_warnx("the message ring %s is damaged: the next message starts it again", path);
 	else if (rc)

@@ -193,3 +193,14 @@ lines_of() { grep -E "^\(XEN\) \[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}\.[0-9]{3}\
 	lines_of "$id" "$output" | grep -q "d$id: xenon-hv was ended by signal 9 (Killed): the domain is gone"
 	wait_for 10 nothing_left
 }
+
+@test "xenon-hv --dmesg: a descriptor that is not a ring's file is refused before anything starts" {
+	run "$XENON_TOP/hypervisor/xenon-hv" --kernel "$XENON_TOP/guest/xenon-guest.elf" --dmesg 3 3< /dev/null
+	[ "$status" -eq 1 ]
+	[[ $output == *"--dmesg 3: not an open file (libxl passes the host's message ring"* ]]
+	truncate -s 100 "$T/short"
+	run "$XENON_TOP/hypervisor/xenon-hv" --kernel "$XENON_TOP/guest/xenon-guest.elf" --dmesg 3 3<> "$T/short"
+	[ "$status" -eq 1 ]
+	[[ $output == *"--dmesg 3: not a message ring"* ]]
+	[ "$(stat -c %s "$T/short")" -eq 100 ]
+}
