@@ -216,6 +216,8 @@ int libxl_send_debug_keys(libxl_ctx *ctx, const char *keys_asked)
 	char path[LIBXL_PATH_MAX] = "";
 	int fd, rc;
 
+	if (!keys_asked)
+		return -EINVAL;
 	for (const char *k = keys_asked; *k; k++)
 		if (!find(*k)) {
 			log_warnx("'%c' (ascii '%02x') is not a debug key here (key 'h' lists them)",
@@ -227,10 +229,13 @@ int libxl_send_debug_keys(libxl_ctx *ctx, const char *keys_asked)
 	rc = fd < 0 ? fd : msgring_map(fd, &d.ring);
 	if (fd >= 0)
 		close(fd);
-	if (!rc)
-		rc = libxl_list_domain(ctx, &d.doms, &d.nr_doms);
 	if (rc) {
 		log_warnx("cannot dump into the message ring %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	rc = libxl_list_domain(ctx, &d.doms, &d.nr_doms);
+	if (rc) {
+		log_warnx("debug keys: cannot list the domains: %s", strerror(-rc));
 		msgring_unmap(&d.ring);
 		return rc;
 	}
