@@ -213,8 +213,8 @@ static void dump_all(struct dump *d)
 int libxl_send_debug_keys(libxl_ctx *ctx, const char *keys_asked)
 {
 	struct dump d = {ctx, {NULL, 0}, NULL, 0};
-	char path[LIBXL_PATH_MAX] = "";
-	int fd, rc;
+	char path[LIBXL_PATH_MAX];
+	int rc;
 
 	if (!keys_asked)
 		return -EINVAL;
@@ -224,11 +224,7 @@ int libxl_send_debug_keys(libxl_ctx *ctx, const char *keys_asked)
 				  *k >= ' ' && *k <= '~' ? *k : '?', (unsigned char)*k);
 			return -EINVAL;
 		}
-	rc = libxl__dmesg_path(ctx, path, sizeof(path));
-	fd = rc ? rc : msgring_create(path);
-	rc = fd < 0 ? fd : msgring_map(fd, &d.ring);
-	if (fd >= 0)
-		close(fd);
+	rc = libxl__dmesg_map(ctx, &d.ring, path, sizeof(path));
 	if (rc) {
 		log_warnx("cannot dump into the message ring %s: %s", path, strerror(-rc));
 		return rc;

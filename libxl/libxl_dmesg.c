@@ -89,21 +89,32 @@ void libxl_xen_console_read_finish(libxl_ctx *ctx, libxl_xen_console_reader *cr)
 	free(cr);
 }
 
+int libxl__dmesg_map(libxl_ctx *ctx, struct msgring_map *m, char *path, size_t len)
+{
+	int fd, rc;
+
+	m->img = NULL;
+	path[0] = '\0';
+	rc = libxl__dmesg_path(ctx, path, len);
+	fd = rc ? rc : msgring_create(path);
+	if (fd < 0)
+		return fd;
+	rc = msgring_map(fd, m);
+	close(fd);
+	return rc;
+}
+
 void libxl__dmesg_domain(libxl_ctx *ctx, uint32_t domid, const char *fmt, ...)
 {
 	char path[LIBXL_PATH_MAX], msg[MSGRING_LINE_MAX];
 	struct msgring_map m;
 	va_list ap;
-	int fd;
 
-	if (libxl__dmesg_path(ctx, path, sizeof(path)) || (fd = msgring_create(path)) < 0)
+	if (libxl__dmesg_map(ctx, &m, path, sizeof(path)))
 		return; /* as a xenon-hv without its ring: the caller logs the message anyway */
-	if (msgring_map(fd, &m) == 0) {
-		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		msgring_logf(&m, "d%u: %s", domid, msg);
-		msgring_unmap(&m);
-	}
-	close(fd);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	msgring_logf(&m, "d%u: %s", domid, msg);
+	msgring_unmap(&m);
 }

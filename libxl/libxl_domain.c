@@ -463,6 +463,7 @@ static void follow_devices_until_exit(libxl_ctx *ctx, uint32_t domid, int pidfd,
 static void report_seccomp(libxl_ctx *ctx, uint32_t domid)
 {
 	char *name = libxl_domid_to_name(ctx, domid), path[LIBXL_PATH_MAX], buf[8192], *line = NULL;
+	char why[sizeof(buf) + 64]; /* apart from buf, which line points into */
 	ssize_t n = -1;
 	int fd = -1;
 
@@ -485,10 +486,10 @@ static void report_seccomp(libxl_ctx *ctx, uint32_t domid)
 			if (*p < ' ' || *p > '~')
 				*p = '?';
 	}
-	log_warnx("domain %u crashed: xenon-hv made a system call its seccomp filter forbids%s%s", domid,
-		  line ? ": " : " (its log names it)", line ? line + strlen("seccomp: ") : "");
-	libxl__dmesg_domain(ctx, domid, "xenon-hv made a system call its seccomp filter forbids%s%s",
-			    line ? ": " : " (its log names it)", line ? line + strlen("seccomp: ") : "");
+	snprintf(why, sizeof(why), "xenon-hv made a system call its seccomp filter forbids%s%s",
+		 line ? ": " : " (its log names it)", line ? line + strlen("seccomp: ") : "");
+	log_warnx("domain %u crashed: %s", domid, why);
+	libxl__dmesg_domain(ctx, domid, "%s", why);
 	free(name);
 }
 

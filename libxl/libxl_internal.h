@@ -15,6 +15,9 @@
 #define LIBXL_DMESG_FILE "dmesg"
 /* Its path (libxl_hv.c): 0 or -ENAMETOOLONG. */
 int libxl__dmesg_path(libxl_ctx *ctx, char *path, size_t len);
+/* It made if absent and mapped in *m (libxl_dmesg.c), its path in path (for messages): 0 or -errno. */
+struct msgring_map;
+int libxl__dmesg_map(libxl_ctx *ctx, struct msgring_map *m, char *path, size_t len);
 /* A line "d<domid>: ..." into it, for what a xenon-hv cannot say itself (how it ended); best effort. */
 void libxl__dmesg_domain(libxl_ctx *ctx, uint32_t domid, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
