@@ -117,8 +117,9 @@ static int step(void)
 			mem_balloon_put(req.pfn[i] * 4096); /* not released after all, or taken back */
 	bal.released = op == XENON_BALLOON_RELEASE ? bal.released + req.done : bal.released - req.done;
 	if (rc) {
-		stop(rc == -ENOSPC ? "the domain's maximum (mem-max) is reached"
-				   : "xenon-hv refused the pages",
+		stop(rc == -ENOSPC
+			 ? "the host gives no more (the domain's maximum, mem-max, or its memory pool)"
+			 : "xenon-hv refused the pages",
 		     rc == -ENOSPC ? 0 : rc);
 		return -1;
 	}

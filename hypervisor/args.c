@@ -30,7 +30,7 @@ void hv_usage(FILE *fp)
 		"                [--control SOCKET] [--paused] [--xenstore[=SOCKET]] [-v]\n"
 		"                [--uid UID] [--gid GID] [--uid-shared] [--no-sandbox[=LIST]]\n"
 		"                [--hold-on crash,poweroff,reboot] [--keeper FD] [--ready FD]\n"
-		"                [--dmesg FD]\n"
+		"                [--dmesg FD] [--memory-pool host|hugetlb]\n"
 		"Runs one Xenon domain: boots the ELF64 kernel FILE with MIB MiB of RAM\n"
 		"(default %d) and N vCPUs (default 1). See xenon-hv(8).\n",
 		HV_DEFAULT_MEM_MIB);
@@ -58,6 +58,7 @@ enum {
 	OPT_KEEPER,
 	OPT_READY,
 	OPT_DMESG,
+	OPT_MEMORY_POOL,
 };
 
 static const struct option hv_options[] = {
@@ -82,6 +83,7 @@ static const struct option hv_options[] = {
     {"keeper", required_argument, NULL, OPT_KEEPER},
     {"ready", required_argument, NULL, OPT_READY},
     {"dmesg", required_argument, NULL, OPT_DMESG},
+    {"memory-pool", required_argument, NULL, OPT_MEMORY_POOL},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -96,6 +98,21 @@ static int parse_number(const char *opt, const char *s, uint64_t max, uint64_t *
 	else if (rc)
 		log_warnx("%s '%s': not a number", opt, s);
 	return rc;
+}
+
+/* --memory-pool: where guest RAM comes from (memory.c). */
+static int parse_memory_pool(const char *val, uint32_t *pool)
+{
+	static const char *const names[] = HVCTL_MEMORY_POOL_NAMES;
+
+	for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(val, names[i])) {
+			*pool = i;
+			return 0;
+		}
+	log_warnx("--memory-pool '%s': give host (the host's memory) or hugetlb (its pool of 2 MiB pages)",
+		  val);
+	return -EINVAL;
 }
 
 /* --disk/--nic VALUE: one more device, checked for syntax and duplicates
@@ -261,6 +278,8 @@ static int set_option(struct hv_args *a, int opt, const char *val)
 	case OPT_DMESG:
 		return parse_inherited("--dmesg", val, S_IFREG,
 				       "file (libxl passes the host's message ring; see xenon-hv(8))", &a->dmesg_fd);
+	case OPT_MEMORY_POOL:
+		return parse_memory_pool(val, &a->memory_pool);
 	}
 	return -EINVAL;
 }

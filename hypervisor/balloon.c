@@ -14,7 +14,11 @@
  * give that memory to other domains too. Once a second (a timer on the main
  * loop) the RAM's file is measured: holding more frames than the domain
  * may, every released run is given back again; the guest, which broke the
- * balloon's contract, finds zeros there.
+ * balloon's contract, finds zeros there. RAM from the hugetlb pool goes back
+ * in whole 2 MiB pages only: a page is given back once the guest has
+ * released each of its frames (the frames of a page it still uses are
+ * zeroed, not freed), and what it may hold is counted in such pages; a
+ * frame it takes back is backed first (take_pool_frame).
  */
 #include "hypervisor/hv.h"
 #include "hypervisor/balloon_core.h"
@@ -34,6 +38,7 @@
 #define ENFORCE_EVERY_S 1
 
 struct balloon {
+	struct hv_vm *vm;
 	pthread_mutex_t lock;
 	struct hv_balloon core;
 	int timer_fd; /* the enforcement's tick; -1: none */
@@ -50,6 +55,65 @@ static int release_run(void *ctx, uint64_t offset, uint64_t len)
 		return rc;
 	}
 	return 0;
+}
+
+/*
+ * A released run of RAM from the hugetlb pool (ctx: the balloon): each
+ * 2 MiB page whose every frame the guest has released goes back to the
+ * pool whole, backed first if it never was (a page never backed keeps the
+ * reservation made for it when it is punched out; backed, the reservation
+ * goes with it); the frames of a page it still uses are only zeroed.
+ */
+static int release_pool_run(void *ctx, uint64_t offset, uint64_t len)
+{
+	struct balloon *b = ctx;
+	uint64_t end = offset + len;
+	int rc = 0;
+
+	for (uint64_t page = offset - offset % HV_HUGE_PAGE; !rc && page < end; page += HV_HUGE_PAGE) {
+		uint64_t from = page > offset ? page : offset,
+			 to = page + HV_HUGE_PAGE < end ? page + HV_HUGE_PAGE : end;
+
+		if (hv_balloon_all_released(&b->core, page / HV_BALLOON_PAGE,
+					    HV_HUGE_PAGE / HV_BALLOON_PAGE)) {
+			from = page;
+			to = page + HV_HUGE_PAGE;
+			/* may fail (the pool empty, the page gone already): nothing to free then */
+			madvise(b->vm->ram + page, HV_HUGE_PAGE, MADV_POPULATE_WRITE);
+		}
+		rc = release_run(b->vm, from, to - from);
+	}
+	return rc;
+}
+
+/* The release function for this domain's RAM, and its ctx. */
+static hv_balloon_release_fn releaser(struct balloon *b, void **ctx)
+{
+	bool pool = b->vm->args.memory_pool == HVCTL_MEMORY_POOL_HUGETLB;
+
+	*ctx = pool ? (void *)b : (void *)b->vm;
+	return pool ? release_pool_run : release_run;
+}
+
+/*
+ * Before a frame of RAM from the hugetlb pool is taken back: its 2 MiB page
+ * backed now, while the guest can still be told no (its request refused,
+ * -ENOSPC), rather than at its first write, which would find the pool
+ * empty (other domains took the pages it gave back) and end the domain.
+ */
+static int take_pool_frame(void *ctx, uint64_t offset, uint64_t len)
+{
+	static struct loglimit lim;
+	struct hv_vm *vm = ctx;
+
+	if (madvise(vm->ram + offset, len, MADV_POPULATE_WRITE) == 0)
+		return 0;
+	log_warnx_limited(
+	    &lim,
+	    "balloon: the guest cannot take memory back: the hugetlb pool has no free 2 MiB page "
+	    "(%s); it stays below its target until the pool has room",
+	    log_strerror(-errno));
+	return -ENOMEM;
 }
 
 /* Frames of RAM the memfd holds now (a page a guest only read is held too). */
@@ -73,14 +137,18 @@ static void enforce(struct hv_vm *vm, void *opaque, int fd, short revents)
 	if (read(fd, &ticks, sizeof(ticks)) < 0 || backed_frames(vm, &backed))
 		return;
 	pthread_mutex_lock(&b->lock);
-	may = hv_balloon_current(&b->core);
+	may = hv_balloon_held_in_units(
+	    &b->core, vm->args.memory_pool == HVCTL_MEMORY_POOL_HUGETLB ? HV_HUGE_PAGE / HV_BALLOON_PAGE : 1);
 	if (backed > may) {
 		log_warnx_limited(
 		    &lim,
 		    "balloon: the guest holds %llu KiB more than it may: it wrote to memory it had "
 		    "given back, which is given back again",
 		    (unsigned long long)((backed - may) * (HV_BALLOON_PAGE / 1024)));
-		hv_balloon_release_all(&b->core, release_run, vm);
+		void *ctx;
+		hv_balloon_release_fn release = releaser(b, &ctx);
+
+		hv_balloon_release_all(&b->core, release, ctx);
 	}
 	pthread_mutex_unlock(&b->lock);
 }
@@ -105,8 +173,10 @@ static int balloon_request(struct hv_dev *d, uint64_t gpa)
 	struct balloon *b = d->priv;
 	uint8_t *page = (gpa % HV_BALLOON_PAGE) ? NULL : hv_gpa(d->vm, gpa, HV_BALLOON_PAGE);
 	struct xenon_balloon_req *req;
+	hv_balloon_release_fn release;
 	uint32_t done = 0;
 	int32_t status;
+	void *ctx;
 
 	if (!page)
 		return 0; /* not a page of RAM: nowhere to answer */
@@ -115,7 +185,8 @@ static int balloon_request(struct hv_dev *d, uint64_t gpa)
 		return -ENOMEM;
 	memcpy(req, page, sizeof(*req));
 	pthread_mutex_lock(&b->lock);
-	status = hv_balloon_apply(&b->core, req, gpa / HV_BALLOON_PAGE, release_run, d->vm, &done);
+	release = releaser(b, &ctx);
+	status = hv_balloon_apply(&b->core, req, gpa / HV_BALLOON_PAGE, release, ctx, &done);
 	pthread_mutex_unlock(&b->lock);
 	free(req);
 	memcpy(page + offsetof(struct xenon_balloon_req, status), &status, sizeof(status));
@@ -197,8 +268,13 @@ int hv_balloon_create(struct hv_vm *vm, struct hv_dev **out)
 	if (!b)
 		return -ENOMEM;
 	pthread_mutex_init(&b->lock, NULL);
+	b->vm = vm;
 	b->timer_fd = -1;
 	rc = hv_balloon_init(&b->core, vm->args.mem_bytes, (floor + HV_BALLOON_PAGE - 1) / HV_BALLOON_PAGE);
+	if (vm->args.memory_pool == HVCTL_MEMORY_POOL_HUGETLB) {
+		b->core.take = take_pool_frame;
+		b->core.take_ctx = vm;
+	}
 	if (!rc)
 		rc = hv_dev_add(vm, &balloon_ops, b, out);
 	if (rc) {

@@ -70,6 +70,25 @@ uint64_t hv_balloon_current(const struct hv_balloon *b)
 	return b->nr_frames - b->released;
 }
 
+bool hv_balloon_all_released(const struct hv_balloon *b, uint64_t first, uint64_t n)
+{
+	uint64_t end = first + n < b->nr_frames ? first + n : b->nr_frames;
+
+	return first < end && next_bit(b, first, 0) >= end;
+}
+
+uint64_t hv_balloon_held_in_units(const struct hv_balloon *b, uint64_t unit)
+{
+	uint64_t held = 0;
+
+	if (unit <= 1)
+		return hv_balloon_current(b);
+	for (uint64_t first = 0; first < b->nr_frames; first += unit)
+		if (!hv_balloon_all_released(b, first, unit))
+			held += (first + unit < b->nr_frames ? unit : b->nr_frames - first);
+	return held;
+}
+
 /* The frame's index in the bitmap (its memfd offset / 4 KiB), or -EINVAL. */
 static int frame_index(const struct hv_balloon *b, uint64_t pfn, uint64_t req_pfn, uint64_t *index)
 {
@@ -126,6 +145,8 @@ static int frame_apply(struct hv_balloon *b, uint32_t op, uint64_t i, struct run
 	if (!bit_get(b, i))
 		return -EINVAL;
 	if (hv_balloon_current(b) >= b->limit)
+		return -ENOSPC;
+	if (b->take && b->take(b->take_ctx, i * HV_BALLOON_PAGE, HV_BALLOON_PAGE))
 		return -ENOSPC;
 	bit_put(b, i, 0);
 	b->released--;

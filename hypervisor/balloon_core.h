@@ -7,6 +7,7 @@
 #ifndef XENON_HV_BALLOON_CORE_H
 #define XENON_HV_BALLOON_CORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,11 @@ struct hv_balloon {
 	uint64_t limit;	    /* the most frames the domain may hold (HVCTL_MEM_MAX) */
 	uint64_t released;  /* frames released now */
 	uint64_t *bitmap;   /* by memfd offset / 4 KiB: 1 = released */
+	/* NULL, or called before a frame is taken back ([offset, offset + len)
+	 * of the memfd): not 0 refuses it as over the limit (-ENOSPC). RAM from
+	 * the hugetlb pool backs it first, as the pool may have no page left. */
+	int (*take)(void *ctx, uint64_t offset, uint64_t len);
+	void *take_ctx;
 };
 
 /* Gives a run of RAM ([offset, offset + len) of the memfd) back to the host. */
@@ -30,6 +36,14 @@ int hv_balloon_init(struct hv_balloon *b, uint64_t mem_bytes, uint64_t floor_pfn
 void hv_balloon_fini(struct hv_balloon *b);
 /* Frames the domain holds now. */
 uint64_t hv_balloon_current(const struct hv_balloon *b);
+/*
+ * The frames the domain may have backed when its RAM comes in pages of unit
+ * frames (the hugetlb pool's 2 MiB): every page with a frame it holds, whole
+ * (a page is given back only once each of its frames is). hv_balloon_current for 1.
+ */
+uint64_t hv_balloon_held_in_units(const struct hv_balloon *b, uint64_t unit);
+/* Has the guest released every frame of [first, first + n) (within RAM; false if none is)? */
+bool hv_balloon_all_released(const struct hv_balloon *b, uint64_t first, uint64_t n);
 /*
  * A guest's request, copied out of its page already (req_pfn: where that
  * page is). Frames handled in order; *done says how many. 0 or -EINVAL (a

@@ -79,6 +79,7 @@ static int msg_info(struct hv_vm *vm, struct hv_client *cl, const void *req, uin
 	hv_balloon_fill(vm, info);
 	info->restore_pending = hv_mig_vdevs_pending();
 	info->dirty_log = (uint32_t)vm->dirty_log;
+	info->memory_pool = vm->args.memory_pool;
 	snprintf(info->console_pty, sizeof(info->console_pty), "%s", hv_console_pty(vm));
 	reply->len = sizeof(*info);
 	return 0;

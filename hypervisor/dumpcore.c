@@ -77,19 +77,15 @@ static int write_ram(struct hv_vm *vm, int fd, uint64_t off, uint64_t len, uint6
 	int rc = 0;
 
 	while (!rc && off < end) {
-		off_t data = lseek(vm->memfd, (off_t)off, SEEK_DATA), hole;
+		uint64_t data, hole;
 
-		if (data < 0 || (uint64_t)data > end)
-			data = (off_t)end; /* ENXIO: holes to the end */
-		for (; !rc && off < (uint64_t)data; off += CHUNK < data - off ? CHUNK : data - off)
+		if (hv_mem_next_backed(vm, off, end, &data, &hole) < 0)
+			data = hole = end; /* holes to the end */
+		for (; !rc && off < data; off += CHUNK < data - off ? CHUNK : data - off)
 			rc = write_all(fd, zeros, CHUNK < data - off ? CHUNK : data - off, bytes);
-		if (rc || off >= end)
-			break;
-		hole = lseek(vm->memfd, (off_t)off, SEEK_HOLE);
-		if (hole < 0 || (uint64_t)hole > end)
-			hole = (off_t)end;
-		rc = write_all(fd, vm->ram + off, (uint64_t)hole - off, bytes);
-		off = (uint64_t)hole;
+		if (!rc && off < end)
+			rc = write_all(fd, vm->ram + off, hole - off, bytes);
+		off = hole;
 	}
 	return rc;
 }

@@ -81,6 +81,7 @@ struct hv_args {
 	int keeper_fd;	  /* --keeper: the socket the VM goes to at the end (kvm.c), or -1 */
 	int ready_fd;	  /* --ready: written once (a byte) when the control socket answers, or -1 */
 	int dmesg_fd;	  /* --dmesg: the host's message ring (dmesg.c), or -1; closed once mapped */
+	uint32_t memory_pool; /* --memory-pool: HVCTL_MEMORY_POOL_HOST or _HUGETLB (memory.c) */
 };
 
 /* The uid (and gid) of domain N's xenon-hv unless --uid says: base + N, as Xen's
@@ -191,6 +192,7 @@ struct hv_vm {
 
 #define HV_GIB		(1ULL << 30)
 #define HV_MIB		(1ULL << 20)
+#define HV_HUGE_PAGE	(2 * HV_MIB) /* a page of the hugetlb pool (--memory-pool hugetlb) */
 #define HV_HIGH_RAM_GPA (4 * HV_GIB)
 /* Low RAM stops here: the LAPIC/IOAPIC windows live in [3 GiB, 4 GiB). */
 #define HV_LOW_RAM_MAX (3 * HV_GIB)
@@ -211,6 +213,12 @@ void hv_usage(FILE *fp);
 /* memory.c */
 int hv_mem_check_host(uint64_t bytes);
 int hv_mem_create(struct hv_vm *vm);
+/*
+ * The next run of RAM the host backs (written once, not given back since)
+ * within [off, end) of the memfd: [*data, *hole), 0; -ENXIO when none. Its
+ * holes read as zeros. Whole 2 MiB pages for --memory-pool hugetlb.
+ */
+int hv_mem_next_backed(struct hv_vm *vm, uint64_t off, uint64_t end, uint64_t *data, uint64_t *hole);
 /* How much of mem_bytes lies below 4 GiB, at [0, low size). */
 uint64_t hv_mem_low_size(uint64_t mem_bytes);
 void *hv_gpa(struct hv_vm *vm, uint64_t gpa, uint64_t len);

@@ -167,7 +167,10 @@ struct hvctl_info {
 	/* 1 while KVM's dirty log is on: a live save's, kept until the domain
 	 * runs again (a migration's source that ends never turns it off). */
 	uint32_t dirty_log;
-	uint32_t pad3;
+	/* Where its RAM comes from (--memory-pool): HVCTL_MEMORY_POOL_HOST (also an
+	 * older xenon-hv's 0) or HVCTL_MEMORY_POOL_HUGETLB, reserved whole when the
+	 * domain was built: nothing it may still take is outstanding. */
+	uint32_t memory_pool;
 };
 
 /*
@@ -199,6 +202,13 @@ struct hvctl_ready {
 #define HVCTL_SANDBOX_PID     0x40 /* a PID namespace of its own, whose pid 1 it is (libxl spawns it so) */
 #define HVCTL_SANDBOX_ALL     0x7f
 #define HVCTL_SANDBOX_NAMES {"user", "mount", "ipc", "rlimits", "nnp", "seccomp", "pid"}
+
+/* Guest RAM's pools (xenon-hv --memory-pool, struct hvctl_info's memory_pool), names in that order. */
+/* clang-format off */
+#define HVCTL_MEMORY_POOL_HOST    0
+#define HVCTL_MEMORY_POOL_HUGETLB 1
+#define HVCTL_MEMORY_POOL_NAMES   {"host", "hugetlb"}
+/* clang-format on */
 
 /*
  * Disks and NICs (docs/devices.md). A device is named by its kind and its

@@ -128,6 +128,8 @@ static int cmd_info(int fd, int argc, char **argv)
 	       state_name(in.state), in.platform == XENON_PLATFORM_PVM ? "pvm" : "vtx");
 	printf("vcpus:     %u\nmemory:    %llu KiB\npid:       %d\n", in.nr_vcpus,
 	       (unsigned long long)in.mem_kib, in.pid);
+	if (in.memory_pool == HVCTL_MEMORY_POOL_HUGETLB)
+		printf("mem pool:  hugetlb (the host's 2 MiB pages, reserved whole)\n");
 	if (in.sandbox_valid)
 		print_sandbox(&in);
 	printf("cpu_time:  %.6f s\n", in.cpu_time_ns / 1e9);

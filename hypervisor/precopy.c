@@ -160,19 +160,15 @@ static int send_bits(struct round *r, const uint64_t *bits, uint64_t frames, uin
 /* Round 0: every frame the memfd backs (holes are zero and stay unsent). */
 static int round0(struct round *r)
 {
-	off_t pos = 0, end = r->vm->args.mem_bytes;
+	uint64_t pos = 0, end = r->vm->args.mem_bytes, data = 0, hole = 0;
 	int rc = 0;
 
 	while (!rc && pos < end) {
-		off_t data = lseek(r->vm->memfd, pos, SEEK_DATA), hole;
-
-		if (data < 0)
-			return errno == ENXIO ? flush(r) : -errno;
-		hole = lseek(r->vm->memfd, data, SEEK_HOLE);
-		if (hole < 0 || hole > end)
-			hole = end;
-		for (uint64_t n = data / MIG_PAGE_SIZE;
-		     n < (uint64_t)(hole + MIG_PAGE_SIZE - 1) / MIG_PAGE_SIZE && !rc; n++)
+		rc = hv_mem_next_backed(r->vm, pos, end, &data, &hole);
+		if (rc == -ENXIO)
+			return flush(r);
+		for (uint64_t n = data / MIG_PAGE_SIZE; !rc && n < (hole + MIG_PAGE_SIZE - 1) / MIG_PAGE_SIZE;
+		     n++)
 			rc = add_frame(r, n);
 		pos = hole;
 	}

@@ -69,27 +69,24 @@ static int save_range(struct hv_vm *vm, struct mig_writer *w, struct batch *b, u
 	return 0;
 }
 
-/* Every frame the memfd backs, found with SEEK_DATA/SEEK_HOLE. */
+/* Every frame the memfd backs (hv_mem_next_backed). */
 static int save_memory(struct hv_vm *vm, struct mig_writer *w, struct hvctl_save_result *res)
 {
 	struct batch *b = malloc(sizeof(*b));
-	off_t pos = 0, end = vm->args.mem_bytes;
+	uint64_t pos = 0, end = vm->args.mem_bytes, data = 0, hole = 0;
 	int rc = b ? 0 : -ENOMEM;
 
 	if (b)
 		b->n = 0;
 	while (!rc && pos < end) {
-		off_t data = lseek(vm->memfd, pos, SEEK_DATA), hole;
-
-		if (data < 0) {
-			rc = errno == ENXIO ? 0 : -errno;
+		rc = hv_mem_next_backed(vm, pos, end, &data, &hole);
+		if (rc == -ENXIO) {
+			rc = 0;
 			break;
 		}
-		hole = lseek(vm->memfd, data, SEEK_HOLE);
-		if (hole < 0 || hole > end)
-			hole = end;
-		rc = save_range(vm, w, b, data / MIG_PAGE_SIZE, (hole + MIG_PAGE_SIZE - 1) / MIG_PAGE_SIZE,
-				res);
+		if (!rc)
+			rc = save_range(vm, w, b, data / MIG_PAGE_SIZE,
+					(hole + MIG_PAGE_SIZE - 1) / MIG_PAGE_SIZE, res);
 		pos = hole;
 	}
 	if (!rc)

@@ -113,6 +113,7 @@ static const int fill_calls[] = {
  * states, the reaper at exit; and, as they run under its filter too, every
  * call of the I/O threads of hot-added devices (io_calls, added to it). */
 static const int main_calls[] = {
+    SCMP_SYS(mincore), /* which 2 MiB pages of RAM from the hugetlb pool are backed (a save) */
     SCMP_SYS(clone),
     SCMP_SYS(seccomp),
     SCMP_SYS(accept4),

@@ -54,6 +54,10 @@ static void fuzz_requests(const uint8_t *data, size_t size)
 		hv_balloon_apply(&b, &req, 0x200, check_run, NULL, &done);
 		if (done > req.count || b.released != count_bits(&b) || b.released > b.nr_frames)
 			abort();
+		/* counted in the pool's 2 MiB pages: never less than the frames held, never more than RAM */
+		if (hv_balloon_held_in_units(&b, 512) < hv_balloon_current(&b) ||
+		    hv_balloon_held_in_units(&b, 512) > b.nr_frames)
+			abort();
 		data += n;
 		size -= n;
 	}

@@ -71,6 +71,70 @@ static void test_release_runs(void)
 	hv_balloon_fini(&b);
 }
 
+/* RAM in 2 MiB pages (the hugetlb pool): a page counts whole while any of its frames is held. */
+static void test_held_in_units(void)
+{
+	struct hv_balloon b;
+	uint32_t done;
+
+	CHECK_INT(hv_balloon_init(&b, 64 * MIB, FLOOR), 0);
+	CHECK_INT(hv_balloon_held_in_units(&b, 512), 16384);
+	CHECK_INT(hv_balloon_held_in_units(&b, 1), hv_balloon_current(&b));
+	/* 100 frames of the last page: it is still held, whole */
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 100, 0x3fff, -1), &done), 0);
+	CHECK_INT(hv_balloon_held_in_units(&b, 512), 16384);
+	CHECK_INT(hv_balloon_held_in_units(&b, 1), 16384 - 100);
+	/* a whole page (frames 0x2000-0x21ff, in two requests): given back */
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 256, 0x2000, 1), &done), 0);
+	CHECK_INT(hv_balloon_held_in_units(&b, 512), 16384);
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 256, 0x2100, 1), &done), 0);
+	CHECK_INT(hv_balloon_held_in_units(&b, 512), 16384 - 512);
+	CHECK_INT(hv_balloon_all_released(&b, 0x2000, 512), 1);
+	CHECK_INT(hv_balloon_all_released(&b, 0x2000, 513), 0);
+	CHECK_INT(hv_balloon_all_released(&b, 0x1fff, 2), 0);
+	CHECK_INT(hv_balloon_all_released(&b, 16384, 512), 0); /* past RAM: nothing released there */
+	/* the rest of the last page: that one goes too */
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 412, 0x3e00, 1), &done), 0);
+	CHECK_INT(hv_balloon_held_in_units(&b, 512), 16384 - 1024);
+	CHECK_INT(hv_balloon_current(&b), 16384 - 1024);
+	/* a frame taken back makes its page held again */
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RECLAIM, 1, 0x2001, 1), &done), 0);
+	CHECK_INT(hv_balloon_held_in_units(&b, 512), 16384 - 512);
+	/* a unit that does not divide the RAM: the last, shorter one ([15872, 16384): all released) */
+	CHECK_INT(hv_balloon_held_in_units(&b, 7936), 15872);
+	hv_balloon_fini(&b);
+}
+
+static uint64_t takes_left, last_take;
+
+static int take_some(void *ctx, uint64_t offset, uint64_t len)
+{
+	(void)ctx;
+	CHECK_INT(len, 4096);
+	last_take = offset;
+	if (!takes_left)
+		return -ENOMEM;
+	takes_left--;
+	return 0;
+}
+
+/* A frame taken back is handed to take first (the pool's page backed); its refusal stops the request. */
+static void test_take(void)
+{
+	struct hv_balloon b;
+	uint32_t done;
+
+	CHECK_INT(hv_balloon_init(&b, 64 * MIB, FLOOR), 0);
+	b.take = take_some;
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RELEASE, 10, 0x1000, 1), &done), 0);
+	takes_left = 3;
+	CHECK_INT(apply(&b, make(XENON_BALLOON_RECLAIM, 10, 0x1000, 1), &done), -ENOSPC);
+	CHECK_INT(done, 3);
+	CHECK_INT(last_take, 0x1003ULL * 4096); /* the fourth was asked, and refused */
+	CHECK_INT(hv_balloon_current(&b), 16384 - 7);
+	hv_balloon_fini(&b);
+}
+
 /* Every released run, given back again: the runs as the bitmap has them,
  * across word edges, the first error stopping it. */
 static void test_release_all(void)
@@ -218,6 +282,8 @@ static void test_save_runs_at_word_edges(void)
 int main(void)
 {
 	RUN(test_release_runs);
+	RUN(test_held_in_units);
+	RUN(test_take);
 	RUN(test_save_runs_at_word_edges);
 	RUN(test_release_all);
 	RUN(test_bad_frames);
