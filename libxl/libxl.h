@@ -262,7 +262,19 @@ typedef struct {
 	 */
 	void (*prepared)(void *arg);
 	void *prepared_arg;
+	/*
+	 * Where the domain's RAM comes from (xl.conf memory_pool):
+	 * LIBXL_MEMORY_POOL_HOST, the host's memory as it is touched (0);
+	 * _HUGETLB, the host's pool of 2 MiB pages (vm.nr_hugepages), reserved
+	 * whole as the domain is built, as Xen's domains take memory the
+	 * hypervisor owns (-ENOMEM, said, when the pool lacks it); _AUTO, the
+	 * pool when it has room for the domain, else the host's memory.
+	 */
+	int memory_pool;
 } libxl_domain_create_opts;
+#define LIBXL_MEMORY_POOL_HOST	  0
+#define LIBXL_MEMORY_POOL_HUGETLB 1
+#define LIBXL_MEMORY_POOL_AUTO	  2
 #define LIBXL_HOLD_POWEROFF 0x1
 #define LIBXL_HOLD_REBOOT   0x2
 #define LIBXL_HOLD_CRASH    0x4

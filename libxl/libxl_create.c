@@ -498,11 +498,13 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 	struct libxl__dev_prep *preps = NULL;
 	size_t ndevs = (size_t)cfg->num_disks + (size_t)cfg->num_nics;
 	unsigned pending = 0;
+	int pool = LIBXL_MEMORY_POOL_HOST;
 
 	rc = libxl__config_check(cfg, opts && opts->restore);
 	if (rc < 0)
 		return rc;
-	rc = libxl__mem_claim(ctx, cfg->c_info.name, cfg->b_info.target_memkb, counts_claims(&cfg->b_info));
+	rc = libxl__mem_pool_pick(ctx, cfg, opts ? opts->memory_pool : LIBXL_MEMORY_POOL_HOST,
+				  counts_claims(&cfg->b_info), &pool);
 	if (rc == 0)
 		rc = libxl__cg_parent(ctx->cg_parent_env, opts ? opts->cgroup_parent : NULL, &cg_parent);
 	if (rc == 0)
@@ -545,6 +547,7 @@ int libxl_domain_create_new(libxl_ctx *ctx, libxl_domain_config *cfg, uint32_t *
 		if (opts)
 			o = *opts; /* the sandbox's settings too */
 		o.paused = opts && opts->paused;
+		o.memory_pool = pool; /* picked: HOST or HUGETLB */
 
 		if (hold_paused(cfg))
 			o.paused = true;

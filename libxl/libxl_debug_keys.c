@@ -164,6 +164,8 @@ static void dump_memory(struct dump *d)
 		say(d, "Physical memory: %llu KiB, free for domains %llu KiB, outstanding claims %llu KiB",
 		    (unsigned long long)p.total_kib, (unsigned long long)p.free_kib,
 		    (unsigned long long)p.outstanding_kib);
+	say(d, "hugetlb pool (xl.conf memory_pool): %llu KiB free for domains",
+	    (unsigned long long)libxl__pool_free_kib());
 	for (int i = 0; i < d->nr_doms; i++)
 		say(d, "d%u: memory %llu KiB, max %llu KiB, outstanding %llu KiB", d->doms[i].domid,
 		    (unsigned long long)d->doms[i].current_memkb, (unsigned long long)d->doms[i].max_memkb,

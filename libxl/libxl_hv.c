@@ -242,6 +242,10 @@ static void build_argv(libxl_ctx *ctx, struct hv_argv *a, const struct libxl__la
 		add(a, "--paused");
 	add_hold_on(a, opts);
 	add_sandbox(a, l, opts);
+	if (opts && opts->memory_pool == LIBXL_MEMORY_POOL_HUGETLB) {
+		add(a, "--memory-pool");
+		add(a, "hugetlb");
+	}
 }
 
 /* What the child reports through errfd when it cannot go on. */

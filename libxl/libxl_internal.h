@@ -58,7 +58,15 @@ int libxl__config_check(libxl_domain_config *cfg, bool restore);
  * leave of the available memory, not the available memory alone.
  */
 int libxl__mem_claim(libxl_ctx *ctx, const char *name, uint64_t need_kib, bool count_claims);
-
+/* The hugetlb pool's 2 MiB pages a new domain can have (free, not reserved), in KiB; 0 if none. */
+uint64_t libxl__pool_free_kib(void);
+/*
+ * Where a new domain's RAM comes from (mode: LIBXL_MEMORY_POOL_*), and that
+ * it fits there (libxl__mem_claim for the host's memory): *pool is
+ * LIBXL_MEMORY_POOL_HOST or _HUGETLB. 0, or -ENOMEM / -EINVAL said.
+ */
+int libxl__mem_pool_pick(libxl_ctx *ctx, const libxl_domain_config *cfg, int mode, bool count_claims,
+			 int *pool);
 
 /* ---- pure helpers (libxl_util.c) ---- */
 int libxl__domid_pick(uint32_t last, const uint32_t *used, unsigned nr_used, uint32_t *out);

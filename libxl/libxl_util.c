@@ -238,6 +238,8 @@ uint64_t libxl__mem_outstanding(const struct hvctl_info *info, uint64_t target_k
 
 	if (info->state == HVCTL_STATE_SHUTDOWN || info->state == HVCTL_STATE_CRASHED)
 		return 0; /* going: its memory is the host's again */
+	if (info->memory_pool == HVCTL_MEMORY_POOL_HUGETLB)
+		return 0; /* its RAM was reserved whole from the hugetlb pool as it was built */
 	holds = info->balloon_valid ? info->mem_current_kib : info->mem_kib;
 	if (target_kib > holds)
 		holds = target_kib;

@@ -377,6 +377,28 @@ guest_cmd() {
 	printf '%s\r' "$2" > "$tty"
 }
 
+# ---- the host's hugetlb pool (xl.conf memory_pool) ----------------------------
+
+HUGETLB_POOL=/sys/kernel/mm/hugepages/hugepages-2048kB
+
+# pool_grow N: N more 2 MiB pages in the host's hugetlb pool (how many it
+# had in POOL_BEFORE, for pool_restore at teardown); fails, saying so, when
+# the kernel gives fewer.
+pool_grow() {
+	POOL_BEFORE=$(cat "$HUGETLB_POOL/nr_hugepages")
+	echo $((POOL_BEFORE + $1)) > "$HUGETLB_POOL/nr_hugepages"
+	if [ "$(cat "$HUGETLB_POOL/nr_hugepages")" -ne $((POOL_BEFORE + $1)) ]; then
+		echo "# the kernel gave $(cat "$HUGETLB_POOL/nr_hugepages") of $((POOL_BEFORE + $1)) 2 MiB pages" >&2
+		return 1
+	fi
+}
+pool_restore() { [ -z "${POOL_BEFORE:-}" ] || echo "$POOL_BEFORE" > "$HUGETLB_POOL/nr_hugepages"; }
+# The pool's pages a new domain can have: free, less those reserved.
+pool_free() { echo $(($(cat "$HUGETLB_POOL/free_hugepages") - $(cat "$HUGETLB_POOL/resv_hugepages"))); }
+pool_is() { [ "$(pool_free)" -eq "$1" ]; }
+# from_pool DOMAIN: its RAM is the pool's (xenon-hv says so).
+from_pool() { hvctl "$XENON_RUNDIR/domains/$(xl domid "$1").sock" info | grep -q '^mem pool:  hugetlb'; }
+
 # ---- what the host offers ---------------------------------------------------
 
 # kvm_missing: print why this host cannot run a KVM guest (nothing if it can).

@@ -222,6 +222,10 @@ dry_run() {
 	XL_CONF="$T/xl.conf" run xl -N create -q "$CONFIGS/minimal.cfg"
 	[ "$status" -eq 1 ]
 	[[ "${lines[0]}" == *"invalid output_format \"xml\""* ]]
+	printf '\nmemory_pool = "huge"\n' > "$T/xl.conf"
+	XL_CONF="$T/xl.conf" run xl -N create -q "$CONFIGS/minimal.cfg"
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == "xl: $T/xl.conf:2:15: invalid memory_pool \"huge\": expected \"host\", \"hugetlb\""* ]]
 	XL_CONF="$T/missing.conf" run xl -N create -q "$CONFIGS/minimal.cfg"
 	[ "$status" -eq 1 ]
 	[[ "${lines[0]}" == *"missing.conf: cannot open the configuration file"* ]]

@@ -48,6 +48,7 @@ local_teardown() {
 		on_b logs_tail 10 >&2
 	fi
 	hosts_stop
+	pool_restore
 }
 
 # loops_backing IMAGE N: exactly N loop devices back IMAGE.
@@ -131,6 +132,26 @@ debug_phases() {
 	[ "$status" -eq 0 ]
 	migrated_to_b "$output" "$old"
 	debug_phases "$output"
+}
+
+@test "xl migrate into a host whose domains take RAM from its hugetlb pool: the guest goes on there, its memory whole" {
+	require_kvm
+	pool_grow 32
+	echo 'memory_pool = "hugetlb"' >>"$HOSTS_DIR/b/xl.conf"
+	running_guest
+	old=$(xl domid mg1)
+	guest_cmd mg1 "mem fill"
+	wait_for 60 guest_says mg1 "mem fill: [0-9]* MiB filled"
+	free=$(pool_free)
+	not from_pool mg1
+	run xl migrate -s "$T/to-b" mg1 hostb
+	[ "$status" -eq 0 ]
+	migrated_to_b "$output" "$old"
+	on_b from_pool mg1
+	pool_is $((free - 16))
+	on_b guest_cmd mg1 "mem check"
+	wait_for 60 on_b guest_says mg1 "mem check: [0-9]* MiB checked, all pages hold the pattern"
+	not on_b console_has mg1 "mem check: FAILED"
 }
 
 @test "xl migrate of a guest dirtying memory: live rounds, and on B every page holds its last write" {

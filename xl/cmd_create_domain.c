@@ -155,7 +155,8 @@ static int create_once(struct monitor *m)
 				      .sandbox_gid = xl_conf.sandbox_gid,
 				      .hold_on = m->opts->monitor ? xl_monitor_hold_on(m->cfg) : 0,
 				      .prepared = m->opts->prepared,
-				      .prepared_arg = m->opts->prepared_arg};
+				      .prepared_arg = m->opts->prepared_arg,
+				      .memory_pool = xl_conf.memory_pool};
 	int lock = -1, rc;
 
 	if (m->cfg->num_disks || m->cfg->num_nics)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hypervisor/hvctl.h"
+#include "libxl/libxl.h"
 #include "log.h"
 
 struct xl_conf xl_conf;
@@ -73,6 +74,30 @@ static int conf_autoballoon(struct xl_conf *c, const struct cfg_setting *s, char
 	}
 	return cfg_error(err, &s->value->loc,
 			 "invalid autoballoon \"%s\": expected \"on\", \"off\" or \"auto\"", text);
+}
+
+/* memory_pool: where domains' RAM comes from (libxl.h, LIBXL_MEMORY_POOL_*). */
+static int conf_memory_pool(struct xl_conf *c, const struct cfg_setting *s, char *err)
+{
+	static const char *const names[] = {[LIBXL_MEMORY_POOL_HOST] = "host",
+					    [LIBXL_MEMORY_POOL_HUGETLB] = "hugetlb",
+					    [LIBXL_MEMORY_POOL_AUTO] = "auto"};
+	const char *text;
+	int rc = cfg_value_string(s->value, s->name, &text, err);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(text, names[i])) {
+			c->memory_pool = (int)i;
+			return 0;
+		}
+	}
+	return cfg_error(
+	    err, &s->value->loc,
+	    "invalid memory_pool \"%s\": expected \"host\", \"hugetlb\" (the host's pool of 2 MiB "
+	    "pages, vm.nr_hugepages) or \"auto\" (the pool when it has room)",
+	    text);
 }
 
 static int conf_bool(bool *field, const struct cfg_setting *s, char *err)
@@ -252,6 +277,8 @@ static int conf_apply(struct xl_conf *c, const struct cfg_setting *s, char *err)
 		return conf_output_format(c, s, err);
 	if (!strcmp(n, "blkdev_start"))
 		return set_string(&c->blkdev_start, s, err);
+	if (!strcmp(n, "memory_pool"))
+		return conf_memory_pool(c, s, err);
 	if (!strcmp(n, "claim_mode"))
 		return conf_bool(&c->claim_mode, s, err);
 	if (!strcmp(n, "cgroup_parent"))

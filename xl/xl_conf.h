@@ -33,6 +33,7 @@ struct xl_conf {
 	enum xl_output_format output_format;
 	char *blkdev_start;
 	bool claim_mode;
+	int memory_pool;	  /* LIBXL_MEMORY_POOL_*: where domains' RAM comes from (host by default) */
 	long max_grant_frames;	  /* -1: default */
 	long max_maptrack_frames; /* -1: default */
 	char *cgroup_parent;	  /* NULL: libxl's default ("xenon"); "": no cgroups */
