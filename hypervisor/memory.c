@@ -21,8 +21,8 @@
 #include <linux/kvm.h>
 #include <linux/memfd.h> /* MFD_HUGE_2MB */
 #include <string.h>
-#include <sys/ioctl.h>
 #include <stdbool.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>

@@ -52,19 +52,18 @@ static int pool_fits(const char *name, uint64_t need_kib, bool say)
 
 	if (need_kib % PAGE_KIB) {
 		if (say)
-			log_warnx("domain '%s': memory_pool=\"hugetlb\" gives RAM in 2 MiB pages, and "
-				  "maxmem= %llu KiB "
-				  "is not a whole number of them: give an even number of MiB",
-				  name, (unsigned long long)need_kib);
+			log_warnx(
+			    "domain '%s': memory_pool=\"hugetlb\" gives RAM in 2 MiB pages, and maxmem= "
+			    "%llu KiB is not a whole number of them: give an even number of MiB",
+			    name, (unsigned long long)need_kib);
 		return -EINVAL;
 	}
 	if (need_kib > free_kib) {
 		if (say)
 			log_warnx(
 			    "domain '%s' does not fit in the hugetlb pool (xl.conf memory_pool=\"hugetlb\"): "
-			    "it "
-			    "needs %llu MiB, the pool has %llu MiB free (%s): raise vm.nr_hugepages, give "
-			    "less memory, or set memory_pool=\"auto\"",
+			    "it needs %llu MiB, the pool has %llu MiB free (%s): raise vm.nr_hugepages, "
+			    "give less memory, or set memory_pool=\"auto\"",
 			    name, (unsigned long long)(need_kib / 1024),
 			    (unsigned long long)(free_kib / 1024), POOL_DIR "free_hugepages");
 		return -ENOMEM;

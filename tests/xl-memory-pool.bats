@@ -155,3 +155,19 @@ mem_check_passes() {
 	xl destroy p1
 	wait_for 10 nothing_left
 }
+
+@test "memory_pool: a guest that writes pages it gave back (hostile balloon-cheat) has them given back again, the pool as it was" {
+	require_kvm
+	before=$(pool_free)
+	xl create "$T/p.cfg"
+	wait_for 20 eval '[ "$(ticks_of p1)" -ge 1 ]'
+	guest_cmd p1 "hostile balloon-cheat 20261207"
+	wait_for 60 guest_says p1 "hostile balloon-cheat: \(done\|failed\)"
+	console_has p1 "hostile balloon-cheat: 2040 pages released: ok"
+	console_has p1 "hostile balloon-cheat: written again after release: given back again (zeros)"
+	console_has p1 "hostile balloon-cheat: reclaimed: ok"
+	console_has p1 "hostile balloon-cheat: done"
+	pool_is $((before - 32))
+	xl destroy p1
+	wait_for 10 pool_is "$before"
+}
