@@ -8,8 +8,8 @@
  * (vm.nr_hugepages) instead, reserved whole as the domain is built, as Xen
  * gives a domain memory the hypervisor owns: on a host that is itself a
  * guest, memory the host has handed out once stays backed, where fresh
- * memory first faults in the outer host (a restore of 1 GiB: 0.3 s from
- * the pool, 0.9 s from host memory; bench/RESULTS.md). Every page of it is
+ * memory first faults in the outer host (a warm xl restore of 1 GiB: 0.33 s
+ * from the pool, 0.85 s from host memory; bench/RESULTS.md). Every page of it is
  * populated through the mapping below (the guest's faults through KVM,
  * xenon-hv's own writes: hugetlbfs has no write(2)), so what the mapping
  * holds is what the RAM holds (hv_mem_next_backed).
