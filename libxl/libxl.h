@@ -149,6 +149,9 @@ typedef struct {
 	 * Part of current_memkb already (not added to it, as Xen's xl list does).
 	 */
 	uint64_t outstanding_memkb;
+	/* Where its RAM comes from (xl.conf memory_pool, as xenon-hv says):
+	 * LIBXL_MEMORY_POOL_HOST or LIBXL_MEMORY_POOL_HUGETLB (0 too when xenon-hv is gone). */
+	int memory_pool;
 } libxl_dominfo;
 
 /*

@@ -43,6 +43,7 @@ static void info_from_hv(libxl_dominfo *info, const struct hvctl_info *hv)
 {
 	/* current_memkb is still the target xenstore holds here */
 	info->outstanding_memkb = libxl__mem_outstanding(hv, info->current_memkb);
+	info->memory_pool = (int)hv->memory_pool;
 	libxl__dominfo_set_state(info, hv);
 	info->cpu_time = hv->cpu_time_ns;
 	info->start_time_ns = hv->start_time_ns;

@@ -41,6 +41,7 @@ mem_check_passes() {
 	xl create "$T/p.cfg"
 	[ "$(pool_free)" -eq $((before - 32)) ]
 	from_pool p1
+	xl list -l p1 | grep -q '"memory_pool": "hugetlb"'
 	# xl debug-keys m says what the pool has left
 	xl debug-keys m
 	xl dmesg | grep -q "hugetlb pool (xl.conf memory_pool): $(((before - 32) * 2048)) KiB free for domains"
@@ -77,6 +78,7 @@ mem_check_passes() {
 	set_pool_mode host
 	xl restore "$T/p1.again"
 	not from_pool p1
+	xl list -l p1 | grep -q '"memory_pool": "host"'
 	pool_is "$before"
 	mem_check_passes p1
 	xl destroy p1

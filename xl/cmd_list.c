@@ -202,6 +202,11 @@ static void gen_domain(libxl_ctx *ctx, yajl_gen g, const libxl_dominfo *d)
 	gen_seconds(g, d->cpu_time);
 	gen_str(g, "sandbox"); /* what xenon-hv(8) runs under, as it says */
 	gen_sandbox(g, d);
+	gen_str(g, "memory_pool"); /* where its RAM comes from (xl.conf memory_pool), as xenon-hv says */
+	if (d->hv_pid)
+		gen_str(g, d->memory_pool == LIBXL_MEMORY_POOL_HUGETLB ? "hugetlb" : "host");
+	else
+		yajl_gen_null(g);
 	gen_str(g, "devices"); /* each disk and NIC as it is now */
 	xl_gen_devices(ctx, g, d->domid);
 	gen_str(g, "config");

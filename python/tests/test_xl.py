@@ -49,6 +49,7 @@ def test_create_list_pause_destroy(fake_env, domain_cfg):
         assert d.max_memkb == 32 * 1024
         assert d.vcpus == 2
         assert d.outstanding_memkb == 32 * 1024  # fake-hv backs none of it
+        assert d.memory_pool == "host"
         assert d.hv_pid > 0 and pid_alive(d.hv_pid)
         assert d.state == xl_list_state(name)
         assert "p" not in d.state and not d.paused

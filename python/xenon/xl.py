@@ -33,6 +33,7 @@ except ImportError:
 LIBXL_VERSION = 1
 LIBXL_NAME_MAX = 63
 LIBXL_SHUTDOWN_FORCE = 1
+LIBXL_MEMORY_POOL_HUGETLB = 1  # libxl.h: libxl_dominfo.memory_pool
 XTL_WARN = 7
 DEFAULT_LOCKFILE = "/var/lock/xl"
 
@@ -69,6 +70,7 @@ class _Dominfo(ctypes.Structure):
         ("hv_gid", ctypes.c_uint32),
         ("cpupool", ctypes.c_uint32),
         ("outstanding_memkb", ctypes.c_uint64),
+        ("memory_pool", ctypes.c_int),
     ]
 
 
@@ -108,6 +110,7 @@ class Domain:
     hv_pid: int  # 0 when xenon-hv is gone
     status: str  # why the state is what it is, when xenon-hv could not say; "" otherwise
     outstanding_memkb: int  # what it may still take without asking (xl claims)
+    memory_pool: str  # where its RAM comes from (xl.conf memory_pool): "host" or "hugetlb"
 
 
 class _Settings(ctypes.Structure):
@@ -201,6 +204,7 @@ def _domain(lib, info):
         hv_pid=info.hv_pid,
         status=info.status.decode(errors="replace"),
         outstanding_memkb=info.outstanding_memkb,
+        memory_pool="hugetlb" if info.memory_pool == LIBXL_MEMORY_POOL_HUGETLB else "host",
     )
 
 
