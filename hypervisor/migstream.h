@@ -23,7 +23,7 @@
 #include <sys/uio.h>
 
 #define MIG_MAGIC	"XENONMIG" /* 8 bytes, no NUL */
-#define MIG_VERSION	3	   /* 2: VDEV records, 3: VDEV_PLAN; versions 1 and 2 are read too */
+#define MIG_VERSION	4	   /* 2: VDEV records, 3: VDEV_PLAN, 4: PAGES' pad; 1 to 3 are read too */
 #define MIG_PAGE_SIZE	4096
 #define MIG_MAX_VCPUS	64
 #define MIG_MIN_MEM	(4ULL << 20)
@@ -32,6 +32,9 @@
 #define MIG_HIGH_RAM	(4ULL << 30)
 
 #define MIG_PAGES_MAX	512	     /* frames in one PAGES record */
+#define MIG_PAGES_ALIGN_MIN                                                                                  \
+	64			     /* a PAGES record with this many frames of data or more has             \
+				      * its data start at a multiple of 4 KiB of the stream (v4) */
 #define MIG_PFN_ZERO	(1ULL << 63) /* the frame is all zeros: no data follows for it */
 #define MIG_PFN_MASK	((1ULL << 40) - 1)
 #define MIG_MAX_MSRS	256
@@ -245,12 +248,26 @@ struct mig_source {
 	int sink_fd;
 	const uint8_t *sink_base;
 	int spliced; /* 1: splice works, -1: it does not, 0: not tried yet */
+	/* For an fd that is a regular file: 1 while frames are read with
+	 * O_DIRECT where they are aligned (migstream.c), -1 never, 0 not
+	 * tried yet; fl its file status flags without O_DIRECT. */
+	int direct;
+	int fl;
+	uint64_t direct_bytes; /* of pos, how many were read O_DIRECT */
 };
 
 /* 1 while the source splices frames into its sink (not tried yet: likely). */
 int mig_source_splicing(const struct mig_source *s);
 
 void mig_source_fd(struct mig_source *s, int fd);
+/*
+ * For a save file, before the sandbox (mincore tells a process that may not
+ * write the file that all of it is cached): its frames are read O_DIRECT
+ * unless the page cache holds most of what is left of it (a file just
+ * written), copied from there then. Call with the fd where the stream's
+ * records start. Without it, an aligned file's frames are read O_DIRECT.
+ */
+void mig_source_plan_direct(struct mig_source *s);
 void mig_source_buf(struct mig_source *s, const void *buf, size_t len);
 /* Reads up to and including END; what a callback returns stops it (and is returned). */
 int mig_read(struct mig_source *s, const struct mig_reader_ops *ops, void *opaque);

@@ -117,38 +117,57 @@ int mig_write_record(struct mig_writer *w, uint32_t type, uint32_t instance, con
 	return put(w, iov, 5, sizeof(r) + MIG_PAD8(r.len));
 }
 
+/*
+ * The zeros before a PAGES record's data so that the data starts at a
+ * multiple of 4 KiB of the stream (a save file's restore reads it with
+ * O_DIRECT: migstream.c), when it carries enough data for that to matter.
+ */
+static uint32_t pages_pad(const struct mig_writer *w, unsigned count, unsigned with_data)
+{
+	uint64_t at = w->bytes + w->held_len + sizeof(struct mig_rec) + 8 + count * sizeof(uint64_t);
+
+	return with_data < MIG_PAGES_ALIGN_MIN
+		   ? 0
+		   : (uint32_t)((MIG_PAGE_SIZE - at % MIG_PAGE_SIZE) % MIG_PAGE_SIZE);
+}
+
 int mig_write_pages(struct mig_writer *w, const uint64_t *pfns, const void *const *data, unsigned count)
 {
-	struct iovec iov[4 + MIG_PAGES_MAX]; /* [0]: what is held */
+	static const uint8_t zeros[MIG_PAGE_SIZE];
+	struct iovec iov[5 + MIG_PAGES_MAX]; /* [0]: what is held */
 	uint32_t head[2] = {count, 0};
 	struct mig_rec r = {.type = MIG_REC_PAGES};
-	int n = 4;
+	unsigned with_data = 0;
+	int n = 5;
 
 	if (!count || count > MIG_PAGES_MAX)
 		return -EINVAL;
 	for (unsigned i = 0; i < count; i++) {
 		if (pfns[i] & MIG_PFN_ZERO)
 			continue;
+		with_data++;
 		/* Frames adjacent in the host's mapping go in one piece. */
-		if (n > 4 && (const uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == data[i])
+		if (n > 5 && (const uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == data[i])
 			iov[n - 1].iov_len += MIG_PAGE_SIZE;
 		else
 			iov[n++] = (struct iovec){(void *)data[i], MIG_PAGE_SIZE};
 	}
-	r.len = sizeof(head) + count * sizeof(pfns[0]);
-	for (int i = 4; i < n; i++)
+	head[1] = pages_pad(w, count, with_data);
+	r.len = sizeof(head) + count * sizeof(pfns[0]) + head[1];
+	for (int i = 5; i < n; i++)
 		r.len += iov[i].iov_len;
 	iov[1] = (struct iovec){&r, sizeof(r)};
 	iov[2] = (struct iovec){head, sizeof(head)};
 	iov[3] = (struct iovec){(void *)pfns, count * sizeof(pfns[0])};
+	iov[4] = (struct iovec){(void *)zeros, head[1]};
 	if (!w->splice_pages)
 		return write_with_held(w, iov, n);
 	/* the frame list (ours, reused) copied; the frames' data given by reference */
-	int rc = write_with_held(w, iov, 4);
+	int rc = write_with_held(w, iov, 5);
 
-	if (!rc && (rc = put_iov(w, iov + 4, n - 4, 1)) > 0) {
+	if (!rc && (rc = put_iov(w, iov + 5, n - 5, 1)) > 0) {
 		w->splice_pages = 0; /* no pipe: written from now on */
-		rc = write_iov(w, iov + 4, n - 4);
+		rc = write_iov(w, iov + 5, n - 5);
 	}
 	return rc;
 }

@@ -233,7 +233,8 @@ static int on_record(void *o, const struct mig_rec *rec, const void *p)
  * so that the disk reads on while the frames before are copied into RAM
  * (the kernel's own read-ahead window is far smaller: a restore from the
  * disk took the disk's time plus the copy's). A pipe (a migration) has
- * none: off at the first ESPIPE.
+ * none: off at the first ESPIPE; nor a file whose frames are read with
+ * O_DIRECT (mig_source.direct), which the disk reads straight into RAM.
  */
 #define READ_AHEAD	(32 << 20)
 #define READ_AHEAD_STEP (4 << 20)
@@ -243,6 +244,8 @@ static void read_ahead(struct restore *r, size_t len)
 	off_t pos;
 
 	r->filled += len;
+	if (r->src.direct > 0)
+		r->read_ahead = -1; /* its frames are read O_DIRECT (migstream.c): not into the page cache */
 	if (r->read_ahead < 0 || (r->checked && r->filled - r->checked < READ_AHEAD_STEP / 4))
 		return;
 	r->checked = r->filled;
@@ -402,6 +405,7 @@ int hv_restore_build(struct hv_vm *vm)
 	rc = mig_read_header(r->reader);
 	if (rc)
 		return refused(r, rc);
+	mig_source_plan_direct(&r->src); /* before the sandbox: see migstream.h */
 	r->src.sink_fd = vm->memfd; /* from a pipe, the frames go into RAM's file: mig_source */
 	r->src.sink_base = vm->ram;
 	return 0;
@@ -422,6 +426,8 @@ int hv_restore_stream(struct hv_vm *vm)
 	rc = mig_read_records(r->reader);
 	if (rc)
 		return refused(r, rc);
+	log_info("restore: the stream's %llu MiB read, %llu MiB of it with O_DIRECT",
+		 (unsigned long long)(r->src.pos >> 20), (unsigned long long)(r->src.direct_bytes >> 20));
 	stop_reading(r);
 	rc = apply(r);
 	free(r->written);

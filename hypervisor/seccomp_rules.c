@@ -113,7 +113,8 @@ static const int fill_calls[] = {
  * states, the reaper at exit; and, as they run under its filter too, every
  * call of the I/O threads of hot-added devices (io_calls, added to it). */
 static const int main_calls[] = {
-    SCMP_SYS(mincore), /* which 2 MiB pages of RAM from the hugetlb pool are backed (a save) */
+    SCMP_SYS(
+	mincore), /* which 2 MiB pages of pool RAM are backed (a save); is a save file cached (a restore) */
     SCMP_SYS(clone),
     SCMP_SYS(seccomp),
     SCMP_SYS(accept4),
@@ -135,7 +136,7 @@ static const int main_calls[] = {
     SCMP_SYS(sched_getaffinity),
     SCMP_SYS(timerfd_create),
     SCMP_SYS(getdents64), /* vCPU states without KVM's "blocking": which thread of /proc/self/task is which */
-    SCMP_SYS(fadvise64),  /* a restore's read-ahead of its save file */
+    SCMP_SYS(fadvise64),  /* a restore's read-ahead of its save file, or none (O_DIRECT) */
     SCMP_SYS(splice),	  /* a restore's frames, from a migration's pipe into RAM's file */
     SCMP_SYS(vmsplice),	  /* a live save's frames into a migration's pipe, by reference */
 };

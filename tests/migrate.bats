@@ -108,6 +108,34 @@ ticking_guest() {
 	wait_gone HV2_PID 10
 }
 
+# The MiB xenon-hv -v says its restore read with O_DIRECT ($T/err2).
+direct_mib() { sed -n "s/.*restore: the stream's [0-9]* MiB read, \([0-9]*\) MiB of it with O_DIRECT.*/\1/p" "$T/err2"; }
+
+@test "a save file out of the page cache is restored with O_DIRECT (where its file system has it), one in it from the cache" {
+	require_kvm
+	start_hv --memory 64 --cmdline 'run="mem fill; ticker on"'
+	wait_for 30 eval '[ "$(ticks_in "$T/out")" -ge 1 ]'
+	run "$HVCTL" "$SOCK" save "$T/dom.save"
+	[ "$status" -eq 0 ]
+	wait_gone HV_PID 10
+	# O_DIRECT where the file system has it (the frames' data straight into RAM), else read as before
+	if dd if=/dev/zero of="$T/probe" bs=4096 count=1 oflag=direct status=none 2>/dev/null; then direct=1; else direct=0; fi
+	dd if="$T/dom.save" iflag=nocache count=0 status=none
+	restore_hv "$T/dom.save" -v
+	wait_for 20 eval '[ "$(ticks_in "$T/out2")" -ge 2 ]'
+	echo "# O_DIRECT on this file system: $direct; read so: $(direct_mib) MiB" >&3
+	if [ "$direct" = 1 ]; then [ "$(direct_mib)" -ge 32 ]; else [ "$(direct_mib)" = 0 ]; fi
+	"$HVCTL" "$SOCK2" destroy
+	wait_gone HV2_PID 10
+	# all of the file in the page cache (as just after a save): copied from there
+	cat "$T/dom.save" >/dev/null
+	restore_hv "$T/dom.save" -v
+	wait_for 20 eval '[ "$(ticks_in "$T/out2")" -ge 2 ]'
+	[ "$(direct_mib)" = 0 ]
+	"$HVCTL" "$SOCK2" destroy
+	wait_gone HV2_PID 10
+}
+
 @test "save -c leaves the domain running, and its save file restores too" {
 	require_kvm
 	ticking_guest 2
@@ -323,10 +351,10 @@ end_stream() {
 	[[ "$output" == *"give no --kernel"* ]]
 	# A stream of another version is refused by its header too.
 	"$STREAM_TEST" --seed "$T/seed"
-	printf '\x04' | dd of="$T/seed" bs=1 seek=8 conv=notrunc status=none
+	printf '\x05' | dd of="$T/seed" bs=1 seek=8 conv=notrunc status=none
 	run "$HV" --restore "$T/seed" --control "$SOCK2" --console "$T/out2"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"version 4 with a 64-byte header: this xenon-hv reads versions 1 to 3"* ]]
+	[[ "$output" == *"version 5 with a 64-byte header: this xenon-hv reads versions 1 to 4"* ]]
 	[ ! -e "$SOCK2" ]
 }
 

@@ -381,7 +381,7 @@ static int migrate(libxl_ctx *ctx, struct migrate *m)
 	/* before the stream: xenon-hv gets the channel after it */
 	if (rc == 0 && (rc = token_make(m->token)) == 0 && (rc = say(m->to, msg_token, NO_STATUS)) == 0)
 		rc = fd_write_all(m->to, m->token, sizeof(m->token));
-	if (rc == 0 && (rc = xl_save_header_write(m->to, json)) == 0) {
+	if (rc == 0 && (rc = xl_save_header_write(m->to, json, false)) == 0) {
 		rename_ahead(ctx, m);
 		rc = send_domain(ctx, m, &st);
 		if (rc == 0)

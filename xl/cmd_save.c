@@ -4,7 +4,8 @@
  * then xenon-hv's stream (xenon-migration(7)).
  *
  *   header: "Xenon saved domain, xl format\n \0 \r" (32 bytes), u32 version 1,
- *           u32 length of the JSON that follows (at most 1 MiB), little-endian.
+ *           u32 length of the JSON that follows (at most 1 MiB), little-endian;
+ *           the JSON ends with spaces up to a multiple of 4 KiB of the file.
  *
  * save pauses the domain, writes the file and syncs it, and only then
  * destroys the domain (or, with -c, lets it run on; with -p leaves it
@@ -33,6 +34,9 @@
 #define SAVE_MAGIC_SZ 32
 #define SAVE_VERSION  1
 #define SAVE_JSON_MAX (1 << 20)
+/* The stream starts at a multiple of this in a save file (the JSON padded
+ * with spaces), so that restore can read its frames with O_DIRECT. */
+#define SAVE_ALIGN 4096
 
 struct save_header {
 	char magic[SAVE_MAGIC_SZ];
@@ -76,22 +80,26 @@ int xl_save_config_json(libxl_ctx *ctx, uint32_t domid, const char *cfg_file, ch
 	return rc;
 }
 
-int xl_save_header_write(int fd, const char *json)
+int xl_save_header_write(int fd, const char *json, bool align)
 {
-	struct save_header h = {.version = SAVE_VERSION, .json_len = (uint32_t)strlen(json)};
+	static char spaces[SAVE_ALIGN];
+	size_t len = strlen(json), end = sizeof(struct save_header) + len;
+	size_t pad = align ? (SAVE_ALIGN - end % SAVE_ALIGN) % SAVE_ALIGN : 0;
+	struct save_header h = {.version = SAVE_VERSION, .json_len = (uint32_t)(len + pad)};
 	int rc;
 
 	memcpy(h.magic, SAVE_MAGIC, SAVE_MAGIC_SZ);
-	if ((rc = fd_write_all(fd, &h, sizeof(h))) < 0)
+	memset(spaces, ' ', pad);
+	if ((rc = fd_write_all(fd, &h, sizeof(h))) < 0 || (rc = fd_write_all(fd, json, len)) < 0)
 		return rc;
-	return fd_write_all(fd, json, h.json_len);
+	return pad ? fd_write_all(fd, spaces, pad) : 0;
 }
 
 static int write_file(libxl_ctx *ctx, uint32_t domid, int fd, const char *json, libxl_save_stats *st)
 {
 	int rc;
 
-	if ((rc = xl_save_header_write(fd, json)) < 0)
+	if ((rc = xl_save_header_write(fd, json, true)) < 0)
 		return rc;
 	rc = libxl_domain_save(ctx, domid, fd, LIBXL_SAVE_CONTINUE, st);
 	if (rc == 0 && fsync(fd) < 0)

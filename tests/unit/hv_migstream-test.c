@@ -4,6 +4,7 @@
  * format forbids, is refused with the error the reader promises.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,6 +379,36 @@ static void expect_refused(const char *what, size_t off_in_rec, uint32_t type, u
 	free(buf);
 }
 
+/*
+ * A v4 PAGES record's pad (its data at a multiple of 4 KiB of the stream):
+ * a pad of 4096 or more, a non-zero byte in it, and a pad in a stream that
+ * says it is version 3 are refused.
+ */
+static void test_pad(void)
+{
+	const size_t payload = sizeof(struct mig_rec);
+	size_t len;
+	uint8_t *buf = make_stream(&len), *rec = find_record(buf, len, MIG_REC_PAGES, 0), ff = 0xff;
+	uint32_t head[2], u32;
+
+	CHECK(rec != NULL);
+	if (!rec)
+		return;
+	memcpy(head, rec + payload, sizeof(head));
+	CHECK(head[1] > 0 && head[1] % 8 == 0 && head[1] < MIG_PAGE_SIZE);
+	/* the data after the pad starts at a multiple of 4 KiB of the stream */
+	CHECK_INT((size_t)(rec - buf + payload + 8 + head[0] * 8ULL + head[1]) % MIG_PAGE_SIZE, 0);
+	free(buf);
+	u32 = MIG_PAGE_SIZE;
+	expect_refused("pad 4096", payload + 4, MIG_REC_PAGES, 0, &u32, 4, -EBADMSG);
+	u32 = head[1] + 1;
+	expect_refused("pad odd", payload + 4, MIG_REC_PAGES, 0, &u32, 4, -EBADMSG);
+	expect_refused("pad byte", payload + 8 + head[0] * 8 + head[1] - 1, MIG_REC_PAGES, 0, &ff, 1,
+		       -EBADMSG);
+	u32 = 3;
+	expect_refused("pad in v3", 8, 0, 0, &u32, 4, -EBADMSG);
+}
+
 static void test_corrupt(void)
 {
 	uint32_t u32;
@@ -689,6 +720,71 @@ static void test_splice(void)
 	close(ram_fd);
 }
 
+/* The bytes of src_ram's frames that are not all zeros. */
+static uint64_t data_bytes(void)
+{
+	static const uint8_t zero[MIG_PAGE_SIZE];
+	uint64_t n = 0;
+
+	for (uint64_t f = 0; f < PAGES; f++)
+		n += memcmp(src_ram + f * MIG_PAGE_SIZE, zero, MIG_PAGE_SIZE) ? MIG_PAGE_SIZE : 0;
+	return n;
+}
+
+/* The whole file read through the page cache (so that it holds all of it). */
+static void cache_file(int fd)
+{
+	static uint8_t buf[1 << 16];
+
+	CHECK(lseek(fd, 0, SEEK_SET) == 0);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/*
+ * A save file on a disk (/var/tmp): the writer pads large PAGES records so
+ * that their data starts at a multiple of 4 KiB, and the reader reads it
+ * with O_DIRECT straight into the (page-aligned) RAM while the page cache
+ * has none of the file, from the page cache once it has it all; the RAM is
+ * the same either way.
+ */
+static void test_direct(void)
+{
+	char path[] = "/var/tmp/xenon-migstream-test.XXXXXX";
+	int fd = mkstemp(path);
+	uint8_t *ram = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct mig_source src;
+	struct sink s;
+	uint64_t len;
+
+	CHECK(fd >= 0 && ram != MAP_FAILED);
+	unlink(path);
+	len = write_stream(fd, 0);
+	CHECK_INT(fsync(fd), 0);
+	CHECK_INT(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	for (int cached = 0; cached < 2; cached++) {
+		CHECK(lseek(fd, 0, SEEK_SET) == 0);
+		memset(ram, 0, MEM);
+		memset(&s, 0, sizeof(s));
+		sink_ram = ram;
+		mig_source_fd(&src, fd);
+		mig_source_plan_direct(&src);
+		CHECK_INT(mig_read(&src, &sink_ops, &s), 0);
+		sink_ram = NULL;
+		CHECK_INT(src.pos, len);
+		CHECK(s.end && !memcmp(ram, src_ram, MEM));
+		CHECK_INT(src.direct, cached ? -1 : 1);
+		if (cached)
+			CHECK_INT(src.direct_bytes, 0);
+		else /* most frames' data from the disk (DONTNEED may leave a record's pages that
+		      * another CPU's LRU batch still held; the headers were read through the cache) */
+			CHECK(src.direct_bytes >= data_bytes() / 2);
+		cache_file(fd);
+	}
+	munmap(ram, MEM);
+	close(fd);
+}
+
 static void test_layout(void)
 {
 	uint64_t off, mem = 5ULL << 30;
@@ -765,12 +861,14 @@ int main(int argc, char **argv)
 	RUN(test_round_trip);
 	RUN(test_truncated);
 	RUN(test_corrupt);
+	RUN(test_pad);
 	RUN(test_vdev_corrupt);
 	RUN(test_plan_corrupt);
 	RUN(test_plan_late);
 	RUN(test_callback_error);
 	RUN(test_fd);
 	RUN(test_splice);
+	RUN(test_direct);
 	RUN(test_layout);
 	RUN(test_records_held);
 	return unit_done();
