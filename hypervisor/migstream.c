@@ -12,8 +12,8 @@
 #include <limits.h>
 #include <linux/kvm.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -380,13 +380,13 @@ static int src_splice(struct mig_source *s, struct iovec *iov)
  * domain's RAM: read through the page cache, each page of it is fresh
  * memory first (on a host that is itself a VM, an outer fault) and then a
  * copy; 1 GiB into the hugetlb pool took 1.4-1.7 s so, 0.43 s direct, as
- * long as dd to /dev/null (bench/RESULTS.md). A record the page cache
- * holds already (a file just written) is copied from it (file_cached); the
- * kernel's readahead is turned off for the file (POSIX_FADV_RANDOM), which
- * would read the frames a second time. Only
- * where the file offset and every piece are 4 KiB-aligned (a v4 writer pads
- * large PAGES records so: mig_write_pages); elsewhere, and when the file
- * system refuses O_DIRECT, read as before.
+ * long as dd to /dev/null (bench/RESULTS.md). A file the page cache holds
+ * mostly (one just written) is copied from there (mig_source_plan_direct);
+ * otherwise the kernel's readahead is turned off for it (POSIX_FADV_RANDOM),
+ * which would read the frames a second time. Only where the file offset and
+ * every piece are 4 KiB-aligned (a v4 writer pads large PAGES records so:
+ * mig_write_pages); elsewhere, and when the file system refuses O_DIRECT,
+ * read as before.
  */
 static bool direct_ready(struct mig_source *s)
 {
@@ -512,8 +512,7 @@ static int src_read_direct(struct mig_source *s, struct iovec **iov, int *n)
 	return 0;
 }
 
-/* The frames' data: spliced into the sink while that works, else read (direct from a file where it can be).
- */
+/* The frames' data: spliced into the sink while that works, else read (O_DIRECT where it can be). */
 static int src_read_frames(struct mig_source *s, struct iovec *iov, int n)
 {
 	int rc = 0;
@@ -617,7 +616,6 @@ static int read_header(struct mig_reader *rd)
 	return rd->ops->header ? rd->ops->header(rd->opaque, h) : 0;
 }
 
-/* A PAGES record: the frame list, checked whole, then the data straight into place. */
 /* A PAGES record's pad (v4): len zero bytes. */
 static int read_pad(struct mig_reader *rd, uint32_t len)
 {
@@ -632,6 +630,7 @@ static int read_pad(struct mig_reader *rd, uint32_t len)
 	return 0;
 }
 
+/* A PAGES record: the frame list, checked whole, then the data straight into place. */
 static int read_pages(struct mig_reader *rd)
 {
 	static __thread uint64_t pfns[MIG_PAGES_MAX];
