@@ -84,7 +84,9 @@ int xl_save_header_write(int fd, const char *json, bool align)
 {
 	static char spaces[SAVE_ALIGN];
 	size_t len = strlen(json), end = sizeof(struct save_header) + len;
-	size_t pad = align ? (SAVE_ALIGN - end % SAVE_ALIGN) % SAVE_ALIGN : 0;
+	/* (not past what restore reads: an unaligned stream is read as before) */
+	size_t pad =
+	    align && len + SAVE_ALIGN <= SAVE_JSON_MAX ? (SAVE_ALIGN - end % SAVE_ALIGN) % SAVE_ALIGN : 0;
 	struct save_header h = {.version = SAVE_VERSION, .json_len = (uint32_t)(len + pad)};
 	int rc;
 
