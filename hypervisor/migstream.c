@@ -455,24 +455,48 @@ static bool iov_aligned(const struct iovec *iov, int n)
 	return true;
 }
 
+/* The page-aligned buffer of what O_DIRECT reads past the data (one restore per process). */
+static uint8_t ahead_buf[MIG_READ_AHEAD] __attribute__((aligned(MIG_PAGE_SIZE)));
+
+/* What the last O_DIRECT read took past its data, into iov first: the bytes. */
+static size_t take_ahead(struct mig_source *s, struct iovec **iov, int *n)
+{
+	size_t took = 0;
+
+	while (*n > 0 && s->ahead_off < s->ahead_len) {
+		size_t left = s->ahead_len - s->ahead_off,
+		       k = left < (*iov)->iov_len ? left : (*iov)->iov_len;
+
+		memcpy((*iov)->iov_base, ahead_buf + s->ahead_off, k);
+		s->ahead_off += (uint32_t)k;
+		s->pos += k;
+		took += k;
+		iov_advance(iov, n, k);
+	}
+	return took;
+}
+
 /*
- * From off on, the frames' data with O_DIRECT, *iov and *n advanced past
- * what was read: the bytes read, or -errno. Stops early (the rest is read as
- * before) where O_DIRECT cannot go on.
+ * From off on, the frames' data with O_DIRECT, and in the same disk read up
+ * to MIG_READ_AHEAD bytes after it (the next record's header and frame list:
+ * a disk read of their own each time otherwise), kept for the next reads;
+ * *iov and *n advanced past the data read: its bytes, or -errno. Stops early
+ * (the rest is read as before) where O_DIRECT cannot go on.
  */
 static ssize_t read_direct_at(struct mig_source *s, struct iovec **iov, int *n, off_t off)
 {
+	static struct iovec all[MIG_PAGES_MAX + 1];
 	size_t len = iov_bytes(*iov, *n);
 	ssize_t done = 0, got;
+	struct iovec *v = all;
+	int k = *n + 1;
 
-	if (fcntl(s->fd, F_SETFL, s->fl | O_DIRECT) < 0)
+	if (*n > MIG_PAGES_MAX || fcntl(s->fd, F_SETFL, s->fl | O_DIRECT) < 0)
 		return 0;
-	/* the next record's header and frame list (8 KiB when padded), asked of
-	 * the disk beside the data: read through the page cache after it, they
-	 * would otherwise be a disk read of their own each time */
-	posix_fadvise(s->fd, off + (off_t)len, 2 * MIG_PAGE_SIZE, POSIX_FADV_WILLNEED);
-	while (*n > 0) {
-		got = preadv(s->fd, *iov, *n > IOV_MAX ? IOV_MAX : *n, off + done);
+	memcpy(all, *iov, sizeof(all[0]) * (size_t)*n);
+	all[*n] = (struct iovec){ahead_buf, MIG_READ_AHEAD};
+	while (k > 0) {
+		got = preadv(s->fd, v, k > IOV_MAX ? IOV_MAX : k, off + done);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0 && errno == EINVAL)
@@ -480,12 +504,17 @@ static ssize_t read_direct_at(struct mig_source *s, struct iovec **iov, int *n, 
 		if (got <= 0)
 			break;
 		done += got;
-		s->direct_bytes += (uint64_t)got;
-		iov_advance(iov, n, (size_t)got);
-		if (got % MIG_PAGE_SIZE)
-			break; /* the file's end: the rest as before, which says so */
+		iov_advance(&v, &k, (size_t)got);
+		if (got % MIG_PAGE_SIZE || (size_t)done >= len)
+			break; /* the file's end (the rest as before, which says so), or the data all read */
 	}
 	fcntl(s->fd, F_SETFL, s->fl);
+	s->ahead_off = 0;
+	s->ahead_len = (size_t)done > len ? (uint32_t)((size_t)done - len) : 0;
+	if ((size_t)done > len)
+		done = (ssize_t)len;
+	s->direct_bytes += (uint64_t)done;
+	iov_advance(iov, n, (size_t)done);
 	return done;
 }
 
@@ -495,7 +524,8 @@ static int src_read_direct(struct mig_source *s, struct iovec **iov, int *n)
 	off_t off;
 	ssize_t done;
 
-	if (!direct_ready(s) || !iov_aligned(*iov, *n))
+	take_ahead(s, iov, n);
+	if (!*n || !direct_ready(s) || !iov_aligned(*iov, *n))
 		return 0;
 	off = lseek(s->fd, 0, SEEK_CUR);
 	if (off < 0 || off % MIG_PAGE_SIZE)
@@ -506,7 +536,7 @@ static int src_read_direct(struct mig_source *s, struct iovec **iov, int *n)
 			  log_strerror((int)done));
 		return -EIO;
 	}
-	if (lseek(s->fd, off + done, SEEK_SET) < 0)
+	if (lseek(s->fd, off + done + s->ahead_len, SEEK_SET) < 0)
 		return -EIO;
 	s->pos += (uint64_t)done;
 	return 0;
@@ -532,6 +562,8 @@ static int src_readv(struct mig_source *s, struct iovec *iov, int n)
 {
 	if (s->fd >= 0 && !s->direct)
 		direct_ready(s); /* before the first read: no readahead of the frames */
+	if (s->fd >= 0)
+		take_ahead(s, &iov, &n);
 	while (n > 0) {
 		ssize_t got;
 

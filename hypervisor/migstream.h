@@ -254,7 +254,12 @@ struct mig_source {
 	int direct;
 	int fl;
 	uint64_t direct_bytes; /* of pos, how many were read O_DIRECT */
+	/* What an O_DIRECT read took past the frames' data (the next record's
+	 * header, in the same disk read): [ahead_off, ahead_len) of a buffer of
+	 * MIG_READ_AHEAD bytes, the stream's next bytes, read before the fd. */
+	uint32_t ahead_off, ahead_len;
 };
+#define MIG_READ_AHEAD 8192 /* a padded PAGES record of 512 frames: header, frame list and pad */
 
 /* 1 while the source splices frames into its sink (not tried yet: likely). */
 int mig_source_splicing(const struct mig_source *s);
