@@ -480,8 +480,8 @@ static size_t take_ahead(struct mig_source *s, struct iovec **iov, int *n)
  * From off on, the frames' data with O_DIRECT, and in the same disk read up
  * to MIG_READ_AHEAD bytes after it (the next record's header and frame list:
  * a disk read of their own each time otherwise), kept for the next reads;
- * *iov and *n advanced past the data read: its bytes, or -errno. Stops early
- * (the rest is read as before) where O_DIRECT cannot go on.
+ * *iov and *n advanced past the data read: its bytes. Stops early (the rest
+ * is read as before, which reports an error) where O_DIRECT cannot go on.
  */
 static ssize_t read_direct_at(struct mig_source *s, struct iovec **iov, int *n, off_t off)
 {
@@ -518,7 +518,8 @@ static ssize_t read_direct_at(struct mig_source *s, struct iovec **iov, int *n, 
 	return done;
 }
 
-/* The frames' data read direct where it can be: 0, -EIO; *iov and *n what is left to read. */
+/* The frames' data read direct where it can be: 0, -EIO (the file's offset lost); *iov and *n what is left.
+ */
 static int src_read_direct(struct mig_source *s, struct iovec **iov, int *n)
 {
 	off_t off;
@@ -531,11 +532,6 @@ static int src_read_direct(struct mig_source *s, struct iovec **iov, int *n)
 	if (off < 0 || off % MIG_PAGE_SIZE)
 		return 0;
 	done = read_direct_at(s, iov, n, off);
-	if (done < 0) {
-		log_warnx("migration stream: reading at byte %llu: %s", (unsigned long long)s->pos,
-			  log_strerror((int)done));
-		return -EIO;
-	}
 	if (lseek(s->fd, off + done + s->ahead_len, SEEK_SET) < 0)
 		return -EIO;
 	s->pos += (uint64_t)done;
