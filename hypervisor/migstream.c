@@ -518,8 +518,7 @@ static ssize_t read_direct_at(struct mig_source *s, struct iovec **iov, int *n, 
 	return done;
 }
 
-/* The frames' data read direct where it can be: 0, -EIO (the file's offset lost); *iov and *n what is left.
- */
+/* The frames' data read direct where it can be: 0, -EIO (offset lost); *iov and *n what is left. */
 static int src_read_direct(struct mig_source *s, struct iovec **iov, int *n)
 {
 	off_t off;
