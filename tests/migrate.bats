@@ -461,7 +461,7 @@ home() {
 	last=$(tick_lines "$T/out" | tail -n 1)
 	mkfifo "$T/in2"
 	exec {FEED}<>"$T/in2"
-	RESTORE_IN="$T/in2" restore_hv "$T/dom.save"
+	RESTORE_IN="$T/in2" restore_hv "$T/dom.save" -v
 	wait_for 20 eval '[ "$(ticks_in "$T/out2")" -ge 2 ]'
 	first=$(tick_lines "$T/out2" | head -n 1)
 	[ "${first%% *}" -eq $((${last%% *} + 1)) ]
@@ -469,5 +469,7 @@ home() {
 	# every page it dirtied holds its last write: none the rounds missed
 	printf '%s\r' "dirty check" >&"$FEED"
 	wait_for 20 con2_has '^dirty check: '
-	con2_has '^dirty check: 2048 pages hold their last write'
+	# (on a failure, what the guest found, and how much the restore read O_DIRECT)
+	con2_has '^dirty check: 2048 pages hold their last write' ||
+		{ tr -d '\r' <"$T/out2" | grep -a '^dirty' >&3; grep -a 'O_DIRECT' "$T/err2" >&3; false; }
 }
