@@ -32,9 +32,9 @@
 #define MIG_HIGH_RAM	(4ULL << 30)
 
 #define MIG_PAGES_MAX	512	     /* frames in one PAGES record */
-#define MIG_PAGES_ALIGN_MIN                                                                                  \
-	64			     /* a PAGES record with this many frames of data or more has             \
-				      * its data start at a multiple of 4 KiB of the stream (v4) */
+/* A PAGES record with this many frames of data or more has its data start at a multiple of 4 KiB of
+ * the stream (v4). */
+#define MIG_PAGES_ALIGN_MIN 64
 #define MIG_PFN_ZERO	(1ULL << 63) /* the frame is all zeros: no data follows for it */
 #define MIG_PFN_MASK	((1ULL << 40) - 1)
 #define MIG_MAX_MSRS	256
